@@ -1,0 +1,134 @@
+# Cairn: one Makefile for the kernel, the user programs, the tests and the images.
+#
+#   make run      boot the default system (systems/default.toml) in QEMU
+#   make test     host unit tests, QEMU integration tests, ISO smoke tests
+#   make iso      a GRUB ISO (BIOS + UEFI) of the default system
+#   make debug    the default system halted under QEMU's gdb stub, with gdb attached
+#   make setup    install what the build needs (Debian 12; tools/setup.sh)
+#
+# Everything is built in build/. Warnings are errors everywhere.
+
+SYSTEM   ?= default
+BUILD    := build
+ARCH     := x86_64
+CC       := gcc
+LD       := ld
+OBJCOPY  := objcopy
+PYTHON   := python3
+
+WARN     := -Wall -Wextra -Werror
+GCCINC   := $(shell $(CC) -print-file-name=include)
+
+# Kernel: freestanding, higher half (kernel code model), no red zone, no SIMD.
+KCFLAGS  := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc -isystem $(GCCINC) \
+	    -fno-stack-protector -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
+	    -mno-sse -mno-sse2 -mno-mmx -mno-80387 -fno-omit-frame-pointer \
+	    -fno-asynchronous-unwind-tables -Iinclude -Ikernel/include \
+	    -Ikernel/arch/$(ARCH)/include -MMD -MP
+# (boot.S's trampoline writes next to its code, hence one RWX segment at 1 MiB)
+KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -T kernel/arch/$(ARCH)/kernel.ld
+
+# User programs: freestanding, static, linked at 4 MiB by lib/libcairn/user.ld.
+UCFLAGS  := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc -isystem $(GCCINC) \
+	    -fno-stack-protector -fno-pic -fno-pie -fno-asynchronous-unwind-tables \
+	    -Iinclude -Ikernel/include -MMD -MP
+ULDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T lib/libcairn/user.ld
+
+# Host unit tests: the kernel's pure code under AddressSanitizer and UBSan.
+HCFLAGS  := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \
+	    -Iinclude -Ikernel/include
+
+KERNEL_SRC := $(wildcard kernel/*.c) $(wildcard kernel/arch/$(ARCH)/*.c) \
+	      $(wildcard kernel/arch/$(ARCH)/*.S)
+KERNEL_OBJ := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRC))
+
+LIB_SRC    := $(wildcard lib/libcairn/*.c) $(wildcard lib/libcairn/*.S) kernel/fmt.c
+LIB_OBJ    := $(patsubst %,$(BUILD)/user/%.o,$(LIB_SRC))
+
+COMPONENTS := $(notdir $(wildcard components/*))
+TEST_PROGS := $(basename $(notdir $(wildcard tests/qemu/progs/*.c)))
+USER_ELFS  := $(patsubst %,$(BUILD)/user/%.elf,$(COMPONENTS) $(TEST_PROGS))
+
+HOST_TESTS := $(basename $(notdir $(wildcard tests/host/test_*.c)))
+HOST_BINS  := $(patsubst %,$(BUILD)/host/%,$(HOST_TESTS))
+
+QEMU       := qemu-system-x86_64
+
+.PHONY: all kernel user host-tests run test iso debug setup clean check-abi
+all: kernel user host-tests
+
+kernel: $(BUILD)/cairn.elf $(BUILD)/cairn32.elf
+user: $(USER_ELFS)
+host-tests: $(HOST_BINS)
+
+# --- kernel ---------------------------------------------------------------------
+$(BUILD)/kernel/%.c.o: kernel/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/kernel/%.S.o: kernel/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -D__ASSEMBLER__ -c $< -o $@
+
+# The kernel: one 64-bit ELF with both multiboot headers (GRUB loads it as is).
+$(BUILD)/cairn.elf: $(KERNEL_OBJ) kernel/arch/$(ARCH)/kernel.ld
+	$(LD) $(KLDFLAGS) -o $@ $(KERNEL_OBJ)
+
+# QEMU's -kernel loads only 32-bit multiboot ELF images: the same image, converted.
+$(BUILD)/cairn32.elf: $(BUILD)/cairn.elf
+	$(OBJCOPY) -O elf32-i386 $< $@
+
+# --- user programs --------------------------------------------------------------
+$(BUILD)/user/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(UCFLAGS) -c $< -o $@
+
+$(BUILD)/user/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(UCFLAGS) -c $< -o $@
+
+$(BUILD)/libcairn.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# One rule per program: a component is every .c in components/<name>/, a test
+# program is one file tests/qemu/progs/<name>.c.
+define user_program
+$(BUILD)/user/$(1).elf: $(patsubst %,$(BUILD)/user/%.o,$(2)) $(BUILD)/libcairn.a lib/libcairn/user.ld
+	$(LD) $(ULDFLAGS) -o $$@ $$(filter %.o,$$^) $(BUILD)/libcairn.a
+endef
+$(foreach c,$(COMPONENTS),$(eval $(call user_program,$(c),$(wildcard components/$(c)/*.c))))
+$(foreach t,$(TEST_PROGS),$(eval $(call user_program,$(t),tests/qemu/progs/$(t).c)))
+
+# --- host unit tests --------------------------------------------------------------
+$(BUILD)/host/test_%: tests/host/test_%.c kernel/%.c $(wildcard kernel/include/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(HCFLAGS) $(filter %.c,$^) -lcmocka -o $@
+
+# --- running ----------------------------------------------------------------------
+SYSTEM_FILE := systems/$(SYSTEM).toml
+
+run: setup kernel user
+	$(PYTHON) tools/qemu.py run $(SYSTEM_FILE)
+
+debug: setup kernel user
+	$(PYTHON) tools/qemu.py debug $(SYSTEM_FILE)
+
+iso: setup $(BUILD)/cairn.iso
+
+$(BUILD)/cairn.iso: $(BUILD)/cairn.elf $(USER_ELFS) $(SYSTEM_FILE) tools/qemu.py
+	$(PYTHON) tools/qemu.py iso $(SYSTEM_FILE) $@
+
+check-abi:
+	$(PYTHON) tools/check_abi.py
+
+test: setup all $(BUILD)/cairn.iso check-abi
+	$(PYTHON) tools/test.py
+
+setup:
+	@sh tools/setup.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

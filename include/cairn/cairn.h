@@ -1,0 +1,27 @@
+/*
+ * cairn/cairn.h: the user library, libcairn: the system call wrappers (cairn/syscall.h)
+ * plus console output and the few C library functions a freestanding program needs.
+ */
+#ifndef CAIRN_CAIRN_H
+#define CAIRN_CAIRN_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "syscall.h"
+
+/* printf to the kernel console, formatted as the kernel's kprintf (at most 512 bytes). */
+int cairn_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Writes s and a newline. */
+void cairn_puts(const char *s);
+/* Stops the calling thread with status; what crt0 calls when main returns. */
+__attribute__((noreturn)) void cairn_exit(long status);
+/* Prints "TEST <id> <name> PASS" if ok, else "TEST <id> <name> FAIL <why>"; returns ok. */
+int cairn_check(const char *id, const char *name, int ok, const char *why, ...)
+	__attribute__((format(printf, 4, 5)));
+
+void *memcpy(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+size_t strlen(const char *s);
+
+#endif

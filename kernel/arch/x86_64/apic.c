@@ -1,0 +1,82 @@
+/*
+ * apic.c: the local APIC in xAPIC mode, through its MMIO page in the direct map (QEMU's
+ * TCG has neither x2APIC nor the TSC-deadline timer). The legacy 8259 PICs are remapped
+ * above the exceptions and masked, so every interrupt comes through the local APIC.
+ * The timer runs in one-shot mode with divide-by-1; its rate is measured against the
+ * PIT once at boot.
+ */
+#include "arch.h"
+#include "cpu.h"
+#include "console.h"
+
+#define APIC_TPR        0x080
+#define APIC_EOI        0x0b0
+#define APIC_SVR        0x0f0
+#define APIC_LVT_TIMER  0x320
+#define APIC_TIMER_INIT 0x380
+#define APIC_TIMER_CUR  0x390
+#define APIC_TIMER_DIV  0x3e0
+#define APIC_ENABLE     (1u << 8)
+#define LVT_MASKED      (1u << 16)
+#define APIC_BASE_ENABLE (1u << 11)
+
+#define CALIBRATE_PIT_TICKS 11932	/* 10 ms */
+
+static volatile uint32_t *apic;
+static uint64_t timer_hz;
+
+static uint32_t apic_read(unsigned reg) { return apic[reg / 4]; }
+static void apic_write(unsigned reg, uint32_t v) { apic[reg / 4] = v; }
+
+void apic_eoi(void)
+{
+	apic_write(APIC_EOI, 0);
+}
+
+static void pic_disable(void)
+{
+	static const uint8_t init[][2] = {
+		{ 0x20, 0x11 }, { 0xa0, 0x11 },	/* ICW1: init, ICW4 follows */
+		{ 0x21, 0x20 }, { 0xa1, 0x28 },	/* ICW2: vectors 0x20.., 0x28.. */
+		{ 0x21, 0x04 }, { 0xa1, 0x02 },	/* ICW3: cascade on IRQ2 */
+		{ 0x21, 0x01 }, { 0xa1, 0x01 },	/* ICW4: 8086 mode */
+		{ 0x21, 0xff }, { 0xa1, 0xff },	/* mask everything */
+	};
+	for (unsigned i = 0; i < ARRAY_SIZE(init); i++)
+		outb(init[i][0], init[i][1]);
+}
+
+static uint64_t calibrate(void)
+{
+	apic_write(APIC_LVT_TIMER, LVT_MASKED);
+	apic_write(APIC_TIMER_INIT, 0xffffffff);
+	arch_pit_wait(CALIBRATE_PIT_TICKS);
+	uint32_t elapsed = 0xffffffff - apic_read(APIC_TIMER_CUR);
+	apic_write(APIC_TIMER_INIT, 0);
+	return (uint64_t)elapsed * PIT_HZ / CALIBRATE_PIT_TICKS;
+}
+
+void arch_timer_init(void)
+{
+	pic_disable();
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+	wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
+	apic = p2v(base & ~0xfffULL);
+	apic_write(APIC_TPR, 0);
+	apic_write(APIC_SVR, APIC_ENABLE | SPURIOUS_VECTOR);
+	apic_write(APIC_TIMER_DIV, 0xb);	/* divide by 1 */
+	timer_hz = calibrate();
+}
+
+uint64_t arch_timer_hz(void)
+{
+	return timer_hz;
+}
+
+void arch_timer_oneshot(uint64_t ticks)
+{
+	if (ticks > 0xffffffff)
+		ticks = 0xffffffff;
+	apic_write(APIC_LVT_TIMER, TIMER_VECTOR);	/* one-shot mode, unmasked */
+	apic_write(APIC_TIMER_INIT, (uint32_t)ticks);
+}

@@ -1,0 +1,138 @@
+/*
+ * cpu.c: the per-core descriptor tables and entry MSRs: GDT with a TSS, IDT, syscall
+ * and sysret, and the GS base that finds struct percpu. Double fault, NMI and machine
+ * check run on stacks of their own (IST), so a broken kernel stack still gets reported.
+ */
+#include "arch.h"
+#include "cpu.h"
+#include "percpu.h"
+
+struct idt_gate {
+	uint16_t off0, sel;
+	uint8_t ist, type;
+	uint16_t off1;
+	uint32_t off2, reserved;
+} packed;
+
+struct desc_ptr {
+	uint16_t limit;
+	uint64_t base;
+} packed;
+
+#define GATE_INTERRUPT 0x8e	/* present, DPL 0, 64-bit interrupt gate */
+#define IST_NMI 1
+#define IST_DF  2
+
+extern const uint64_t trap_vectors[256];
+extern char syscall_entry[], boot_stack_top[];
+
+static struct percpu cpu0;
+static struct idt_gate idt[256];
+static uint8_t ist_stacks[2][4096] __attribute__((aligned(16)));
+
+static void gdt_init(struct percpu *c)
+{
+	uint64_t tss = (uint64_t)&c->tss;
+	uint64_t limit = sizeof(c->tss) - 1;
+
+	c->gdt[0] = 0;
+	c->gdt[1] = 0x00af9a000000ffff;	/* KERNEL_CS: 64-bit code, DPL 0 */
+	c->gdt[2] = 0x00cf92000000ffff;	/* KERNEL_DS */
+	c->gdt[3] = 0x00cff2000000ffff;	/* USER_DS: DPL 3 */
+	c->gdt[4] = 0x00affa000000ffff;	/* USER_CS: 64-bit code, DPL 3 */
+	c->gdt[5] = (limit & 0xffff) | ((tss & 0xffffff) << 16) | (0x89ULL << 40) |
+		    ((limit >> 16) << 48) | (((tss >> 24) & 0xff) << 56);
+	c->gdt[6] = tss >> 32;
+	c->tss.ist[IST_NMI - 1] = (uint64_t)ist_stacks[0] + sizeof(ist_stacks[0]);
+	c->tss.ist[IST_DF - 1] = (uint64_t)ist_stacks[1] + sizeof(ist_stacks[1]);
+	c->tss.iomap_base = sizeof(c->tss);	/* no I/O bitmap: user mode gets no ports */
+
+	struct desc_ptr p = { sizeof(c->gdt) - 1, (uint64_t)c->gdt };
+	__asm__ volatile(
+		"lgdt %0\n"
+		"mov %1, %%ds\n mov %1, %%es\n mov %1, %%ss\n"
+		"pushq %2\n lea 1f(%%rip), %%rax\n pushq %%rax\n lretq\n1:\n"
+		"ltr %w3"
+		:: "m"(p), "r"(KERNEL_DS), "i"(KERNEL_CS), "r"(TSS_SEL) : "rax", "memory");
+}
+
+static void idt_init(void)
+{
+	for (unsigned v = 0; v < 256; v++) {
+		uint64_t a = trap_vectors[v];
+		uint8_t ist = v == 2 || v == 18 ? IST_NMI : v == 8 ? IST_DF : 0;
+		idt[v] = (struct idt_gate){ a & 0xffff, KERNEL_CS, ist, GATE_INTERRUPT,
+					    (a >> 16) & 0xffff, a >> 32, 0 };
+	}
+	struct desc_ptr p = { sizeof(idt) - 1, (uint64_t)idt };
+	__asm__ volatile("lidt %0" :: "m"(p));
+}
+
+static void syscall_init(void)
+{
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	wrmsr(MSR_STAR, ((uint64_t)(USER_DS - 8 - 3) << 48) | ((uint64_t)KERNEL_CS << 32));
+	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+	wrmsr(MSR_SFMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_AC | RFLAGS_NT);
+}
+
+/* User code may use SSE; the kernel is built without it. */
+static void fpu_init(void)
+{
+	uint64_t cr0, cr4;
+
+	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+	cr0 = (cr0 & ~(1ULL << 2)) | (1ULL << 1);	/* EM off, MP on */
+	__asm__ volatile("mov %0, %%cr0" :: "r"(cr0));
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	cr4 |= (1ULL << 9) | (1ULL << 10);		/* OSFXSR, OSXMMEXCPT */
+	__asm__ volatile("mov %0, %%cr4" :: "r"(cr4));
+	__asm__ volatile("fninit");
+}
+
+void arch_cpu_init(void)
+{
+	struct percpu *c = &cpu0;
+
+	c->self = c;
+	c->id = 0;
+	c->kstack_top = (uint64_t)boot_stack_top;
+	gdt_init(c);
+	idt_init();
+	wrmsr(MSR_GS_BASE, (uint64_t)c);
+	wrmsr(MSR_KERNEL_GS_BASE, 0);
+	syscall_init();
+	fpu_init();
+}
+
+void arch_set_current(struct regs *r)
+{
+	struct percpu *c = this_cpu();
+
+	c->regs_top = (uint64_t)(r + 1);
+	c->tss.rsp[0] = c->regs_top;
+}
+
+void arch_regs_init(struct regs *r, uint64_t rip, uint64_t rsp, uint64_t arg)
+{
+	*r = (struct regs){ 0 };
+	r->rip = rip;
+	r->rsp = rsp;
+	r->rdi = arg;
+	r->cs = USER_CS;
+	r->ss = USER_DS;
+	r->rflags = RFLAGS_IF | RFLAGS_RESERVED1;
+}
+
+void arch_qemu_exit(unsigned code)
+{
+	outl(0xf4, code);
+}
+
+noreturn void arch_halt(void)
+{
+	for (;;) {
+		irq_disable();
+		halt();
+	}
+}

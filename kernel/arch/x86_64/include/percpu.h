@@ -1,0 +1,57 @@
+/*
+ * percpu.h: the state each core keeps, reached through the GS base while in the kernel
+ * (swapgs on every entry from user mode). Included by C and assembly: entry.S uses the
+ * CPU_* offsets. The segment selectors of the GDT live here too, because entry.S and
+ * the sysret layout depend on their order.
+ */
+#ifndef ARCH_PERCPU_H
+#define ARCH_PERCPU_H
+
+/* GDT layout; syscall/sysret need user data right below user code (STAR, cpu.c). */
+#define KERNEL_CS 0x08
+#define KERNEL_DS 0x10
+#define USER_DS   0x1b
+#define USER_CS   0x23
+#define TSS_SEL   0x28
+
+#define CPU_SELF       0
+#define CPU_KSTACK_TOP 8
+#define CPU_USER_RSP   16
+#define CPU_REGS_TOP   24
+
+#ifndef __ASSEMBLER__
+#include "types.h"
+
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} packed;
+
+struct percpu {
+	struct percpu *self;
+	uint64_t kstack_top;	/* the core's kernel stack: every entry starts afresh here */
+	uint64_t user_rsp;	/* scratch for syscall entry */
+	uint64_t regs_top;	/* end of the current thread's struct regs; = tss.rsp[0] */
+	uint64_t gdt[7];	/* null, kcode, kdata, udata, ucode, tss (2 slots) */
+	struct tss tss;
+	unsigned id;
+};
+
+_Static_assert(__builtin_offsetof(struct percpu, kstack_top) == CPU_KSTACK_TOP, "percpu");
+_Static_assert(__builtin_offsetof(struct percpu, user_rsp) == CPU_USER_RSP, "percpu");
+_Static_assert(__builtin_offsetof(struct percpu, regs_top) == CPU_REGS_TOP, "percpu");
+
+static inline struct percpu *this_cpu(void)
+{
+	struct percpu *c;
+	__asm__ volatile("mov %%gs:0, %0" : "=r"(c));
+	return c;
+}
+#endif
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * trap.c: interrupts and exceptions, from user mode (trap_user) and from the kernel
+ * (trap_kernel). A CPU exception in user mode is the user's fault and goes to generic
+ * code to stop the thread; one in the kernel is a kernel bug: it is reported and the
+ * machine stops.
+ */
+#include "arch.h"
+#include "console.h"
+#include "cpu.h"
+
+static const char *const exception_names[32] = {
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+	"#BR bound range", "#UD invalid opcode", "#NM device not available",
+	"#DF double fault", "coprocessor segment overrun", "#TS invalid TSS",
+	"#NP segment not present", "#SS stack fault", "#GP general protection",
+	"#PF page fault", "reserved", "#MF x87 error", "#AC alignment check",
+	"#MC machine check", "#XM SIMD error", "#VE virtualization",
+	"#CP control protection",
+};
+
+static const char *vector_name(uint64_t v)
+{
+	if (v < 32 && exception_names[v])
+		return exception_names[v];
+	return v == VECTOR_SYSCALL ? "syscall" : "interrupt";
+}
+
+void arch_report_fault(const char *who, const struct regs *r)
+{
+	kprintf("FAULT %s: %s (vector %lu) error=0x%lx rip=0x%lx cr2=0x%lx\n",
+		who, vector_name(r->vector), r->vector, r->error, r->rip, read_cr2());
+	kprintf("  rax=%016lx rbx=%016lx rcx=%016lx rdx=%016lx\n", r->rax, r->rbx, r->rcx, r->rdx);
+	kprintf("  rsi=%016lx rdi=%016lx rbp=%016lx rsp=%016lx\n", r->rsi, r->rdi, r->rbp, r->rsp);
+	kprintf("  r8 =%016lx r9 =%016lx r10=%016lx r11=%016lx\n", r->r8, r->r9, r->r10, r->r11);
+	kprintf("  r12=%016lx r13=%016lx r14=%016lx r15=%016lx\n", r->r12, r->r13, r->r14, r->r15);
+	kprintf("  rflags=%016lx cs=%lx ss=%lx\n", r->rflags, r->cs, r->ss);
+}
+
+static void interrupt(uint64_t vector)
+{
+	if (vector == SPURIOUS_VECTOR)
+		return;		/* no EOI for a spurious interrupt */
+	if (vector == TIMER_VECTOR)
+		kernel_timer_interrupt();
+	apic_eoi();
+}
+
+noreturn void trap_user(struct regs *r)
+{
+	if (r->vector < 32)
+		kernel_user_fault(r);
+	interrupt(r->vector);
+	arch_resume(r);
+}
+
+void trap_kernel(struct regs *r)
+{
+	if (r->vector < 32) {
+		arch_report_fault("kernel", r);
+		panic("CPU exception in the kernel");
+	}
+	interrupt(r->vector);
+}

@@ -1,0 +1,30 @@
+/*
+ * cmdline.h: reading boot command lines: words separated by spaces, each "key=value"
+ * or a bare "key". Pure code.
+ */
+#ifndef KERNEL_CMDLINE_H
+#define KERNEL_CMDLINE_H
+
+#include "types.h"
+
+/*
+ * Finds the first word that is key or starts with "key=". Copies its value ("" for a
+ * bare key) into val, truncated to size - 1 characters and NUL-terminated. Returns
+ * true if the key is present. val may be NULL when only presence matters.
+ */
+bool cmdline_get(const char *cmdline, const char *key, char *val, size_t size);
+
+/* As cmdline_get, then reads the value as an unsigned decimal; false if absent or not a number. */
+bool cmdline_get_u64(const char *cmdline, const char *key, uint64_t *out);
+
+/*
+ * The program name of a module command line: the last path component of its first
+ * word, without a trailing ".elf" ("build/user/hello.elf x=1" -> "hello"). Truncated
+ * to size - 1 characters; "" for an empty command line.
+ */
+void cmdline_progname(const char *cmdline, char *name, size_t size);
+
+/* True if word (delimited by ',' or the end) occurs in the comma-separated list. */
+bool cmdline_list_has(const char *list, const char *word);
+
+#endif

@@ -1,0 +1,129 @@
+/*
+ * ktest.c: the kernel's own checks (see ktest.h). They use only what kmain has set up
+ * and leave the machine as they found it, so the programs still run afterwards.
+ */
+#include "ktest.h"
+#include "arch.h"
+#include "cmdline.h"
+#include "console.h"
+#include "cpu.h"
+#include "kmem.h"
+#include "fmt.h"
+#include "string.h"
+
+#define RATE_HZ        1000
+#define RATE_PIT_TICKS 59659	/* 50 ms */
+#define RATE_EXPECTED  50
+
+static volatile uint64_t ticks;
+static volatile uint64_t rearm;	/* non-zero: re-arm the one-shot timer with this count */
+
+static void result(const char *id, const char *name, bool ok, const char *why)
+{
+	if (ok)
+		kprintf("TEST %s %s PASS\n", id, name);
+	else
+		kprintf("TEST %s %s FAIL %s\n", id, name, why);
+}
+
+void ktest_timer_tick(void)
+{
+	ticks++;
+	if (rearm)
+		arch_timer_oneshot(rearm);
+}
+
+static void test_memory_total(const char *cmdline, const struct bootinfo *bi)
+{
+	uint64_t mib, usable = bootinfo_usable_bytes(bi);
+	char why[96];
+
+	if (!cmdline_get_u64(cmdline, "mem", &mib)) {
+		result("boot.1", "memory_total", false, "no mem=<MiB> on the command line");
+		return;
+	}
+	uint64_t want = mib << 20, diff = usable > want ? usable - want : want - usable;
+	fmt_snprintf(why, sizeof(why), "usable %lu KiB, QEMU has %lu KiB", usable >> 10, want >> 10);
+	result("boot.1", "memory_total", diff * 20 <= want, why);
+}
+
+/* Usable regions must not overlap, and the kernel image must lie in one of them. */
+static void test_memory_map(const struct bootinfo *bi)
+{
+	bool ok = bi->nmmap > 0, kernel_inside = false;
+	uint64_t kend = v2p(_kernel_end);
+
+	for (unsigned i = 0; i < bi->nmmap; i++) {
+		const struct boot_mmap *a = &bi->mmap[i];
+		if (a->type != BOOT_MEM_USABLE)
+			continue;
+		kernel_inside |= a->base <= KERNEL_LOAD_PHYS && a->base + a->len >= kend;
+		for (unsigned j = i + 1; j < bi->nmmap; j++) {
+			const struct boot_mmap *b = &bi->mmap[j];
+			if (b->type == BOOT_MEM_USABLE && a->base < b->base + b->len && b->base < a->base + a->len)
+				ok = false;
+		}
+	}
+	result("boot.2", "memory_map", ok && kernel_inside,
+	       !ok ? "usable regions overlap" : "kernel image not in usable memory");
+}
+
+/* Frames are distinct, aligned, outside the kernel and low memory, and writable. */
+static void test_frames(void)
+{
+	uint64_t f[16], kend = v2p(_kernel_end);
+	bool ok = true;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(f); i++) {
+		f[i] = kmem_alloc_frame();
+		ok &= f[i] && !(f[i] & (PAGE_SIZE - 1)) && f[i] >= LOW_MEMORY_END &&
+		      (f[i] >= kend || f[i] + PAGE_SIZE <= KERNEL_LOAD_PHYS);
+		for (unsigned j = 0; ok && j < i; j++)
+			ok = f[j] != f[i];
+		if (ok) {
+			memset(p2v(f[i]), 0xa5, PAGE_SIZE);
+			ok = ((volatile uint8_t *)p2v(f[i]))[PAGE_SIZE - 1] == 0xa5;
+		}
+	}
+	result("boot.3", "frame_alloc", ok, "a frame is repeated, misplaced or not writable");
+}
+
+static void test_timer(void)
+{
+	uint64_t hz = arch_timer_hz();
+	char why[96];
+
+	fmt_snprintf(why, sizeof(why), "calibrated %lu Hz", hz);
+	result("timer.1", "calibrated", hz >= 1000000 && hz <= 100000000000ULL, why);
+
+	ticks = 0;
+	rearm = hz / RATE_HZ;
+	arch_timer_oneshot(rearm);
+	irq_enable();
+	arch_pit_wait(RATE_PIT_TICKS);
+	irq_disable();
+	rearm = 0;
+	arch_timer_oneshot(0);
+	uint64_t n = ticks;
+	fmt_snprintf(why, sizeof(why), "%lu interrupts in 50 ms at %d Hz, want %d +-2%%", n, RATE_HZ, RATE_EXPECTED);
+	result("timer.2", "rate", n * 100 >= RATE_EXPECTED * 98 && n * 100 <= RATE_EXPECTED * 102, why);
+}
+
+void ktest_run(const char *cmdline, const struct bootinfo *bi)
+{
+	char list[64];
+
+	if (!cmdline_get(cmdline, "ktest", list, sizeof(list)))
+		return;
+	if (cmdline_list_has(list, "boot")) {
+		test_memory_total(cmdline, bi);
+		test_memory_map(bi);
+		test_frames();
+	}
+	if (cmdline_list_has(list, "timer"))
+		test_timer();
+	if (cmdline_list_has(list, "kfault")) {
+		kprintf("ktest: executing ud2 in the kernel\n");
+		__asm__ volatile("ud2");
+	}
+}

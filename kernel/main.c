@@ -1,0 +1,102 @@
+/*
+ * main.c: the kernel's start. kmain runs once, on the boot core, with the boot page
+ * tables of boot.S: it reads what the boot loader found, takes stock of memory, sets
+ * up the CPU and the timer, prints the banner and starts the programs it was given.
+ */
+#include "arch.h"
+#include "bootinfo.h"
+#include "cmdline.h"
+#include "console.h"
+#include "kmem.h"
+#include "ktest.h"
+#include "prog.h"
+#include "string.h"
+
+#define CAIRN_VERSION "0.1"
+
+struct pmem kmem_free;
+static struct bootinfo boot;
+static char cmdline[256], loader[64];
+
+uint64_t kmem_alloc_frame(void)
+{
+	uint64_t f = pmem_alloc(&kmem_free);
+
+	if (f == PMEM_NONE)
+		return 0;
+	memset(p2v(f), 0, PAGE_SIZE);
+	return f;
+}
+
+/* Boot information lies below 4 GiB: boot.S maps that much. */
+static const void *boot_phys(uint64_t phys, uint64_t len)
+{
+	if (phys + len < phys || phys + len > BOOT_DIRECT_MAP)
+		return NULL;
+	return p2v(phys);
+}
+
+/* Returns the end of the highest usable region. */
+static uint64_t memory_init(void)
+{
+	uint64_t top = 0;
+
+	pmem_init(&kmem_free);
+	for (unsigned i = 0; i < boot.nmmap; i++) {
+		const struct boot_mmap *m = &boot.mmap[i];
+		if (m->type != BOOT_MEM_USABLE || m->base >= DIRECT_MAP_MAX)
+			continue;
+		uint64_t len = m->len < DIRECT_MAP_MAX - m->base ? m->len : DIRECT_MAP_MAX - m->base;
+		if (pmem_add(&kmem_free, m->base, len))
+			kprintf("memory: too many regions, ignoring 0x%lx+0x%lx\n", m->base, len);
+		if (m->base + len > top)
+			top = m->base + len;
+	}
+	pmem_reserve(&kmem_free, 0, LOW_MEMORY_END);
+	pmem_reserve(&kmem_free, KERNEL_LOAD_PHYS, v2p(_kernel_end) - KERNEL_LOAD_PHYS);
+	pmem_reserve(&kmem_free, boot.info_start, boot.info_end - boot.info_start);
+	prog_reserve(&kmem_free);
+	return top;
+}
+
+static void banner(void)
+{
+	uint64_t hz = arch_timer_hz();
+
+	kprintf("Cairn %s (x86_64), booted by %s via multiboot%d\n", CAIRN_VERSION,
+		loader[0] ? loader : "an unnamed loader", boot.protocol);
+	kprintf("memory: %lu KiB usable in %u map entries, %lu KiB free after the kernel\n",
+		bootinfo_usable_bytes(&boot) >> 10, boot.nmmap, pmem_free_bytes(&kmem_free) >> 10);
+	for (unsigned i = 0; i < boot.nmmap; i++)
+		kprintf("  [0x%012lx-0x%012lx) %s\n", boot.mmap[i].base, boot.mmap[i].base + boot.mmap[i].len,
+			boot.mmap[i].type == BOOT_MEM_USABLE ? "usable" : "reserved");
+	kprintf("timer: local APIC one-shot at %lu.%03lu MHz (calibrated against the PIT)\n",
+		hz / 1000000, hz / 1000 % 1000);
+	kprintf("modules: %u, command line: \"%s\"\n", boot.nmod, cmdline);
+}
+
+void kernel_timer_interrupt(void)
+{
+	ktest_timer_tick();
+}
+
+noreturn void kmain(uint32_t magic, uint32_t info)
+{
+	arch_console_init();
+	if (bootinfo_parse(&boot, magic, info, boot_phys))
+		panic("no usable boot information (magic 0x%x)", magic);
+	/* Copy what we keep of the loader's memory before any frame is handed out. */
+	size_t n = strlen(boot.cmdline);
+	memcpy(cmdline, boot.cmdline, n < sizeof(cmdline) ? n : sizeof(cmdline) - 1);
+	n = strlen(boot.loader);
+	memcpy(loader, boot.loader, n < sizeof(loader) ? n : sizeof(loader) - 1);
+	prog_register(&boot);
+
+	uint64_t top = memory_init();
+	arch_cpu_init();
+	arch_vm_init(top, kmem_alloc_frame);
+	arch_timer_init();
+	banner();
+	ktest_run(cmdline, &boot);
+	prog_run_all();
+}
