@@ -48,7 +48,8 @@ static int add_segment(struct elf_image *out, const struct elf64_phdr *ph)
 		return ELF_ETOOMANY;
 	if (out->nseg) {
 		const struct elf_segment *prev = &out->seg[out->nseg - 1];
-		if (PAGE_UP(prev->vaddr + prev->memsz) > PAGE_DOWN(ph->vaddr))
+		/* Page numbers, not rounded addresses: rounding up could wrap. */
+		if ((prev->vaddr + prev->memsz - 1) >> PAGE_SHIFT >= ph->vaddr >> PAGE_SHIFT)
 			return ELF_EBADSEG;	/* unsorted, overlapping or sharing a page */
 	}
 	out->seg[out->nseg++] = (struct elf_segment){

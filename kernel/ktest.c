@@ -88,6 +88,27 @@ static void test_frames(void)
 	result("boot.3", "frame_alloc", ok, "a frame is repeated, misplaced or not writable");
 }
 
+/* The highest usable frame is reachable through the direct map (above 4 GiB too). */
+static void test_direct_map_top(const struct bootinfo *bi)
+{
+	uint64_t top = 0;
+	char why[96];
+
+	for (unsigned i = 0; i < bi->nmmap; i++) {
+		const struct boot_mmap *m = &bi->mmap[i];
+		uint64_t end = PAGE_DOWN(m->base + m->len);
+		if (m->type == BOOT_MEM_USABLE && end <= DIRECT_MAP_MAX && end > top && end - PAGE_SIZE >= m->base)
+			top = end;
+	}
+	volatile uint64_t *w = p2v(top - PAGE_SIZE);
+	uint64_t old = *w;
+	*w = 0x5a5a5a5a12345678;
+	bool ok = *w == 0x5a5a5a5a12345678;
+	*w = old;
+	fmt_snprintf(why, sizeof(why), "frame 0x%lx is not read back", top - PAGE_SIZE);
+	result("boot.4", "direct_map_top", ok, why);
+}
+
 static void test_timer(void)
 {
 	uint64_t hz = arch_timer_hz();
@@ -119,6 +140,7 @@ void ktest_run(const char *cmdline, const struct bootinfo *bi)
 		test_memory_total(cmdline, bi);
 		test_memory_map(bi);
 		test_frames();
+		test_direct_map_top(bi);
 	}
 	if (cmdline_list_has(list, "timer"))
 		test_timer();

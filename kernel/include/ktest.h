@@ -1,7 +1,7 @@
 /*
  * ktest.h: the kernel's own checks, for QEMU integration tests. They run only when the
  * boot command line says "ktest=<list>", list being comma-separated names:
- *   boot   memory map and frame allocator (with "mem=<MiB>": the total QEMU was given)
+ *   boot   memory map, frame allocator, direct map ("mem=<MiB>": what QEMU was given)
  *   timer  the calibrated APIC timer rate against the PIT
  *   kfault a CPU exception inside the kernel, which must be reported and halt
  * Each check prints "TEST <id> <name> PASS" or "... FAIL <why>".

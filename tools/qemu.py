@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""qemu.py: boots Cairn systems under QEMU and builds the GRUB ISO.
+
+    qemu.py run   systems/<name>.toml          boot it, serial on the terminal
+    qemu.py debug systems/<name>.toml          boot it halted, with gdb attached
+    qemu.py iso   systems/<name>.toml OUT.iso  a GRUB ISO (BIOS + UEFI) of it
+
+A system file lists its programs as [[component]] tables, each with a name; the
+program is build/user/<name>.elf. tools/test.py uses the functions here to boot the
+test systems the same way.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+
+BUILD = "build"
+KERNEL64 = os.path.join(BUILD, "cairn.elf")
+KERNEL32 = os.path.join(BUILD, "cairn32.elf")
+OVMF = "/usr/share/ovmf/OVMF.fd"
+DEBUG_EXIT = ["-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
+
+
+class SystemError_(Exception):
+    """A bad system description: the message names the file and line."""
+
+
+def load_system(path):
+    """Reads a system description; returns (name, [module argument strings])."""
+    try:
+        with open(path, "rb") as f:
+            desc = tomllib.load(f)
+    except FileNotFoundError:
+        raise SystemError_(f"{path}: no such system description")
+    except tomllib.TOMLDecodeError as e:
+        raise SystemError_(f"{path}: {e}")
+    comps = desc.get("component", [])
+    if not isinstance(comps, list) or not comps:
+        raise SystemError_(f"{path}: no [[component]] tables: a system needs at least one")
+    modules = []
+    for i, comp in enumerate(comps):
+        name = comp.get("name")
+        if not isinstance(name, str) or not name:
+            raise SystemError_(f"{path}: component #{i + 1} has no name")
+        elf = os.path.join(BUILD, "user", name + ".elf")
+        if not os.path.exists(elf):
+            raise SystemError_(f"{path}: component '{name}': no program {elf} "
+                               f"(components/{name}/ does not exist or was not built)")
+        modules.append(name)
+    return desc.get("system", {}).get("name", os.path.basename(path)), modules
+
+
+def qemu_command(modules, cmdline="", memory=128, icount=False, extra=()):
+    """The QEMU command line that boots the kernel with -kernel (multiboot1).
+
+    modules are "name [key=value ...]" strings naming build/user/<name>.elf.
+    """
+    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-m", str(memory), "-smp", "1",
+           "-display", "none", "-no-reboot", *DEBUG_EXIT, "-kernel", KERNEL32]
+    if icount:
+        cmd += ["-icount", "shift=0,sleep=off"]
+    if modules:
+        paths = []
+        for m in modules:
+            name, _, args = m.partition(" ")
+            path = os.path.join(BUILD, "user", name + ".elf")
+            paths.append(f"{path} {args}".strip())
+        cmd += ["-initrd", ",".join(paths)]
+    if cmdline:
+        cmd += ["-append", cmdline]
+    return cmd + list(extra)
+
+
+def grub_cfg(modules, cmdline=""):
+    lines = ["set timeout=0", "set default=0",
+             "serial --unit=0 --speed=115200",
+             "terminal_input serial console", "terminal_output serial console",
+             'menuentry "Cairn" {',
+             f"  multiboot2 /boot/cairn.elf {cmdline}".rstrip()]
+    for m in modules:
+        name = m.partition(" ")[0]
+        lines.append(f"  module2 /boot/{name}.elf {m}")
+    lines += ["  boot", "}"]
+    return "\n".join(lines) + "\n"
+
+
+def make_iso(modules, out):
+    with tempfile.TemporaryDirectory(dir=BUILD) as root:
+        boot = os.path.join(root, "boot")
+        os.makedirs(os.path.join(boot, "grub"))
+        shutil.copy(KERNEL64, boot)
+        for m in modules:
+            shutil.copy(os.path.join(BUILD, "user", m.partition(" ")[0] + ".elf"), boot)
+        with open(os.path.join(boot, "grub", "grub.cfg"), "w") as f:
+            f.write(grub_cfg(modules))
+        r = subprocess.run(["grub-mkrescue", "-o", out, root],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0:
+            sys.exit(f"grub-mkrescue failed:\n{r.stdout}")
+
+
+def iso_command(iso, firmware="bios", memory=256):
+    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-m", str(memory), "-display", "none",
+           "-no-reboot", *DEBUG_EXIT, "-cdrom", iso, "-boot", "d"]
+    if firmware == "uefi":
+        cmd += ["-bios", OVMF]
+    return cmd
+
+
+def main(argv):
+    if len(argv) < 3 or argv[1] not in ("run", "debug", "iso"):
+        sys.exit(__doc__)
+    try:
+        name, modules = load_system(argv[2])
+    except SystemError_ as e:
+        sys.exit(f"error: {e}")
+    if argv[1] == "iso":
+        make_iso(modules, argv[3])
+        return
+    cmd = qemu_command(modules) + ["-serial", "mon:stdio"]
+    if argv[1] == "run":
+        print(f"booting system '{name}' (leave QEMU with Ctrl-A then X)", flush=True)
+        os.execvp(cmd[0], cmd)
+    qemu = subprocess.Popen(cmd[:1] + ["-S", "-gdb", "tcp::1234"] + cmd[1:-2] + ["-serial", "file:build/debug-serial.log"])
+    print("QEMU halted at the first instruction; serial output goes to build/debug-serial.log")
+    try:
+        subprocess.call(["gdb", "-q", KERNEL64,
+                         "-ex", "set architecture i386:x86-64",
+                         "-ex", "target remote localhost:1234",
+                         "-ex", "hbreak kmain"])
+    finally:
+        qemu.terminate()
+
+
+if __name__ == "__main__":
+    main(sys.argv)

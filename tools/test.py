@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""test.py: runs every Cairn test and prints one line per check, then exactly
+"N passed, N failed" as its last line. The exit status is 1 if anything failed.
+
+  host unit tests  build/host/test_* (cmocka, TAP output): one check per test case;
+                   a crash or a short plan fails the missing cases
+  QEMU tests       tests/qemu/tests.toml (its header explains the fields): one check
+                   per expected TEST id and per output pattern, plus one for how QEMU
+                   ended (a hang, a triple fault or the wrong exit fails it)
+
+    test.py [-k SUBSTRING] [-j JOBS]    run only tests whose name contains SUBSTRING
+"""
+import argparse
+import concurrent.futures
+import glob
+import os
+import re
+import subprocess
+import sys
+import tomllib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qemu  # noqa: E402
+
+EXIT_CODES = {"done": 0x10 * 2 + 1, "panic": 0x11 * 2 + 1}
+TEST_LINE = re.compile(r"^TEST (\S+) (\S+) (PASS|FAIL)(?: (.*))?$")
+
+
+class Result:
+    def __init__(self, suite):
+        self.suite = suite
+        self.checks = []  # (ok, name, why)
+        self.log = ""
+
+    def add(self, ok, name, why=""):
+        self.checks.append((ok, name, why))
+
+
+def run_host_test(binary):
+    res = Result(os.path.basename(binary))
+    env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="TAP")
+    try:
+        p = subprocess.run([binary], env=env, capture_output=True, text=True, timeout=120)
+        out = p.stdout + p.stderr
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"").decode(errors="replace") + "\n(timed out)"
+    res.log = out
+    plan, seen = None, 0
+    for line in out.splitlines():
+        m = re.match(r"^1\.\.(\d+)", line)
+        if m:
+            plan = int(m.group(1))
+        m = re.match(r"^(not ok|ok) \d+ - (\S+)", line)
+        if m:
+            seen += 1
+            res.add(m.group(1) == "ok", m.group(2), "see the log above")
+    if plan is None or seen < plan:
+        missing = (plan or 1) - seen
+        for i in range(max(missing, 1)):
+            res.add(False, f"missing_result_{i + 1}", "the test binary crashed or stopped early")
+    return res
+
+
+def qemu_command(t):
+    if "iso" in t:
+        return qemu.iso_command(os.path.join(qemu.BUILD, "cairn.iso"), t["iso"])
+    return qemu.qemu_command(t.get("modules", []), t.get("cmdline", ""),
+                             t.get("memory", 128), t.get("icount", False))
+
+
+def run_qemu_test(t):
+    res = Result(t["name"])
+    cmd = qemu_command(t) + ["-serial", "stdio"]
+    timeout = t.get("timeout", 60)
+    try:
+        p = subprocess.run(cmd, capture_output=True, timeout=timeout)
+        out, code = p.stdout.decode(errors="replace"), p.returncode
+        ended = f"QEMU exit status {code}"
+    except subprocess.TimeoutExpired as e:
+        out, code = (e.stdout or b"").decode(errors="replace"), None
+        ended = f"no exit within {timeout} s (hang?)"
+        if isinstance(e.stderr, bytes):
+            out += e.stderr.decode(errors="replace")
+    res.log = out.replace("\r", "")
+    lines = res.log.splitlines()
+    want_exit = t.get("exit", "done")
+    res.add(code == EXIT_CODES[want_exit], f"exit_{want_exit}",
+            f"{ended}, want {EXIT_CODES[want_exit]} ({want_exit})")
+    found = {}
+    for line in lines:
+        m = TEST_LINE.match(line)
+        if m:
+            found.setdefault(m.group(1), []).append(m)
+    for tid in t.get("checks", []):
+        ms = found.pop(tid, [])
+        if len(ms) != 1:
+            res.add(False, tid, "no TEST line" if not ms else f"{len(ms)} TEST lines")
+        else:
+            m = ms[0]
+            res.add(m.group(3) == "PASS", f"{tid} {m.group(2)}", m.group(4) or "")
+    for tid, ms in found.items():
+        res.add(False, tid, "a TEST line that tests.toml does not list")
+    for i, pat in enumerate(t.get("output", [])):
+        rx = re.compile(pat)
+        res.add(any(rx.search(line) for line in lines), f"output.{i + 1}", f"no line matches {pat!r}")
+    return res
+
+
+def report(results):
+    passed = failed = 0
+    for res in results:
+        bad = [c for c in res.checks if not c[0]]
+        if bad:
+            print(f"--- {res.suite}: output ---")
+            print(res.log.rstrip()[-6000:])
+            print("---")
+        for ok, name, why in res.checks:
+            print(f"{'PASS' if ok else 'FAIL'} {res.suite}: {name}" + ("" if ok else f": {why}"))
+            passed += ok
+            failed += not ok
+    return passed, failed
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("-k", default="", help="run only tests whose name contains this")
+    ap.add_argument("-j", type=int, default=os.cpu_count() or 1)
+    args = ap.parse_args()
+
+    with open("tests/qemu/tests.toml", "rb") as f:
+        qtests = [t for t in tomllib.load(f)["test"] if args.k in t["name"]]
+    hosts = [b for b in sorted(glob.glob(os.path.join(qemu.BUILD, "host", "test_*")))
+             if args.k in os.path.basename(b)]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.j) as pool:
+        futures = [pool.submit(run_host_test, b) for b in hosts]
+        futures += [pool.submit(run_qemu_test, t) for t in qtests]
+        results = [f.result() for f in futures]
+    passed, failed = report(results)
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed or not passed else 0)
+
+
+if __name__ == "__main__":
+    main()
