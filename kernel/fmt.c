@@ -70,7 +70,7 @@ static void string(struct out *o, const struct spec *s, const char *str)
 
 	if (!str)
 		str = "(null)";
-	while (str[len] && (sp.prec < 0 || len < sp.prec))
+	while ((sp.prec < 0 || len < sp.prec) && str[len])	/* precision first: str may end there */
 		len++;
 	sp.zero = false;
 	field(o, &sp, "", str, len);

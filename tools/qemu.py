@@ -21,6 +21,8 @@ KERNEL64 = os.path.join(BUILD, "cairn.elf")
 KERNEL32 = os.path.join(BUILD, "cairn32.elf")
 OVMF = "/usr/share/ovmf/OVMF.fd"
 DEBUG_EXIT = ["-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
+EXIT_DONE = 0x10 * 2 + 1   # QEMU's status when the kernel writes 0x10 (console.h)
+EXIT_PANIC = 0x11 * 2 + 1
 
 
 class SystemError_(Exception):
@@ -122,7 +124,14 @@ def main(argv):
     cmd = qemu_command(modules) + ["-serial", "mon:stdio"]
     if argv[1] == "run":
         print(f"booting system '{name}' (leave QEMU with Ctrl-A then X)", flush=True)
-        os.execvp(cmd[0], cmd)
+        code = subprocess.call(cmd)
+        if code == EXIT_DONE:
+            print("QEMU: the system finished")
+        elif code == EXIT_PANIC:
+            sys.exit("QEMU: the kernel panicked")
+        elif code != 0:
+            sys.exit(f"QEMU exited with status {code}")
+        return
     qemu = subprocess.Popen(cmd[:1] + ["-S", "-gdb", "tcp::1234"] + cmd[1:-2] + ["-serial", "file:build/debug-serial.log"])
     print("QEMU halted at the first instruction; serial output goes to build/debug-serial.log")
     try:

@@ -22,7 +22,7 @@ import tomllib
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qemu  # noqa: E402
 
-EXIT_CODES = {"done": 0x10 * 2 + 1, "panic": 0x11 * 2 + 1}
+EXIT_CODES = {"done": qemu.EXIT_DONE, "panic": qemu.EXIT_PANIC}
 TEST_LINE = re.compile(r"^TEST (\S+) (\S+) (PASS|FAIL)(?: (.*))?$")
 
 

@@ -44,8 +44,10 @@ typedef const void *(*boot_p2v)(uint64_t phys, uint64_t len);
 /*
  * Parses the structure at physical address info for the given loader magic. p2v must
  * return a pointer to len readable bytes at phys, or NULL if they cannot be read.
- * Entries past the table limits are dropped. Returns 0, or -1 for an unknown magic, a
- * structure p2v refuses, or one without a memory map.
+ * Entries past the table limits are dropped; a module table or string p2v refuses is
+ * skipped (no modules, "" for the string). Returns 0, or -1 for an unknown magic, an
+ * information structure or memory map p2v refuses, or a structure without a memory
+ * map.
  */
 int bootinfo_parse(struct bootinfo *bi, uint32_t magic, uint64_t info, boot_p2v p2v);
 

@@ -442,6 +442,20 @@ static void elf_segments_share_last_page(void **state)
 	assert_int_equal(check(), ELF_EBADSEG);
 }
 
+static void elf_segments_share_top_page(void **state)
+{
+	/*
+	 * Two segments in the last page of the address space, the window reaching the
+	 * top: rounding the first one's end up to a page must not wrap to 0.
+	 */
+	(void)state;
+	std_image();
+	E.phnum = 3;
+	set_load(1, RW, 0x2000, 0xfffffffffffff000ull, 0x10, 0x800);
+	set_load(2, RW, 0x2000, 0xfffffffffffff900ull, 0x10, 0x100);
+	assert_int_equal(check_len(img_len, LO, ~0ull), ELF_EBADSEG);
+}
+
 static void elf_segments_overlap(void **state)
 {
 	(void)state;
@@ -613,6 +627,7 @@ int main(void)
 		cmocka_unit_test(elf_filesz_gt_memsz),
 		cmocka_unit_test(elf_segments_share_page),
 		cmocka_unit_test(elf_segments_share_last_page),
+		cmocka_unit_test(elf_segments_share_top_page),
 		cmocka_unit_test(elf_segments_overlap),
 		cmocka_unit_test(elf_unsorted_segments),
 		cmocka_unit_test(elf_segment_below_lo),

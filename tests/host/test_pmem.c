@@ -729,7 +729,7 @@ static void pmem_alloc_table_full(void **state)
 /* ---- random operations against a bitmap model ---- */
 
 #define RND_BASE   0x40000ull
-#define RND_FRAMES 320u
+#define RND_FRAMES 512u
 #define RND_TOP    (RND_BASE + RND_FRAMES * P)
 #define RND_STEPS  20000
 
@@ -803,7 +803,7 @@ static void rnd_add(struct pmem *pm, unsigned char *m)
 	int r;
 
 	/* Mostly a frame or two, so the set fragments and the table fills up. */
-	l = rng_below(16) ? rng_below(2 * P + 1) : rng_below(40 * P + 1);
+	l = rng_below(32) ? P + rng_below(P + 1) : rng_below(40 * P + 1);
 	if (l > maxlen)
 		l = maxlen;
 	s = PAGE_UP(b);
@@ -829,7 +829,7 @@ static void rnd_reserve(struct pmem *pm, unsigned char *m)
 	int r;
 
 	/* len >= 1: pmem.h does not say what an empty unaligned reserve removes. */
-	l = 1 + (rng_below(16) ? rng_below(2 * P) : rng_below(40 * P));
+	l = 1 + (rng_below(32) ? rng_below(P) : rng_below(40 * P));
 	if (l > maxlen)
 		l = maxlen;
 	if (l == 0)
@@ -882,7 +882,7 @@ static void pmem_random_vs_bitmap(void **state)
 	for (unsigned step = 0; step < RND_STEPS; step++) {
 		unsigned op = (unsigned)rng_below(100);
 
-		if (op < 45)
+		if (op < 50)
 			rnd_add(&pm, model);
 		else if (op < 85)
 			rnd_reserve(&pm, model);
