@@ -4,6 +4,7 @@
 #   make test     host unit tests, QEMU integration tests, ISO smoke tests
 #   make iso      a GRUB ISO (BIOS + UEFI) of the default system
 #   make debug    the default system halted under QEMU's gdb stub, with gdb attached
+#   make bench    the benchmarks, in guest instructions (BENCH_SAVE=1 keeps the results)
 #   make setup    install what the build needs (Debian 12; tools/setup.sh)
 #
 # Everything is built in build/. Warnings are errors everywhere.
@@ -47,14 +48,15 @@ LIB_OBJ    := $(patsubst %,$(BUILD)/user/%.o,$(LIB_SRC))
 
 COMPONENTS := $(notdir $(wildcard components/*))
 TEST_PROGS := $(basename $(notdir $(wildcard tests/qemu/progs/*.c)))
-USER_ELFS  := $(patsubst %,$(BUILD)/user/%.elf,$(COMPONENTS) $(TEST_PROGS))
+BENCH_PROGS:= $(basename $(notdir $(wildcard bench/progs/*.c)))
+USER_ELFS  := $(patsubst %,$(BUILD)/user/%.elf,$(COMPONENTS) $(TEST_PROGS) $(BENCH_PROGS))
 
 HOST_TESTS := $(basename $(notdir $(wildcard tests/host/test_*.c)))
 HOST_BINS  := $(patsubst %,$(BUILD)/host/%,$(HOST_TESTS))
 
 QEMU       := qemu-system-x86_64
 
-.PHONY: all kernel user host-tests run test iso debug setup clean check-abi
+.PHONY: all kernel user host-tests run test iso debug setup clean check-abi bench
 all: kernel user host-tests
 
 kernel: $(BUILD)/cairn.elf $(BUILD)/cairn32.elf
@@ -91,14 +93,15 @@ $(BUILD)/libcairn.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-# One rule per program: a component is every .c in components/<name>/, a test
-# program is one file tests/qemu/progs/<name>.c.
+# One rule per program: a component is every .c in components/<name>/, a test or
+# benchmark program is one file tests/qemu/progs/<name>.c or bench/progs/<name>.c.
 define user_program
 $(BUILD)/user/$(1).elf: $(patsubst %,$(BUILD)/user/%.o,$(2)) $(BUILD)/libcairn.a lib/libcairn/user.ld
 	$(LD) $(ULDFLAGS) -o $$@ $$(filter %.o,$$^) $(BUILD)/libcairn.a
 endef
 $(foreach c,$(COMPONENTS),$(eval $(call user_program,$(c),$(wildcard components/$(c)/*.c))))
 $(foreach t,$(TEST_PROGS),$(eval $(call user_program,$(t),tests/qemu/progs/$(t).c)))
+$(foreach b,$(BENCH_PROGS),$(eval $(call user_program,$(b),bench/progs/$(b).c)))
 
 # --- host unit tests --------------------------------------------------------------
 $(BUILD)/host/test_%: tests/host/test_%.c kernel/%.c $(wildcard kernel/include/*.h)
@@ -124,6 +127,11 @@ check-abi:
 
 test: setup all $(BUILD)/cairn.iso check-abi
 	$(PYTHON) tools/test.py
+
+# Benchmarks: guest instructions under -icount (docs/performance.md). BENCH_SAVE=1
+# also writes the results to bench/results/.
+bench: setup kernel user
+	$(PYTHON) tools/bench.py $(if $(BENCH_SAVE),--save)
 
 setup:
 	@sh tools/setup.sh

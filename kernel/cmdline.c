@@ -23,7 +23,8 @@ static void copy_out(char *dst, size_t size, const char *src, size_t n)
 	dst[n] = '\0';
 }
 
-bool cmdline_get(const char *cmdline, const char *key, char *val, size_t size)
+/* Finds key's word; sets *val and *len to its value (empty for a bare key). */
+static bool find(const char *cmdline, const char *key, const char **val, size_t *len)
 {
 	size_t klen = 0;
 
@@ -34,12 +35,9 @@ bool cmdline_get(const char *cmdline, const char *key, char *val, size_t size)
 		bool match = n >= klen;
 		for (size_t i = 0; match && i < klen; i++)
 			match = w[i] == key[i];
-		if (match && n == klen) {
-			copy_out(val, size, "", 0);
-			return true;
-		}
-		if (match && w[klen] == '=') {
-			copy_out(val, size, w + klen + 1, n - klen - 1);
+		if (match && (n == klen || w[klen] == '=')) {
+			*val = n == klen ? w + n : w + klen + 1;
+			*len = n == klen ? 0 : n - klen - 1;
 			return true;
 		}
 		w += n;
@@ -49,17 +47,32 @@ bool cmdline_get(const char *cmdline, const char *key, char *val, size_t size)
 	return false;
 }
 
+bool cmdline_get(const char *cmdline, const char *key, char *val, size_t size)
+{
+	const char *v;
+	size_t n;
+
+	if (!find(cmdline, key, &v, &n))
+		return false;
+	copy_out(val, size, v, n);
+	return true;
+}
+
 bool cmdline_get_u64(const char *cmdline, const char *key, uint64_t *out)
 {
-	char buf[24];
+	const char *p;
+	size_t n;
 	uint64_t v = 0;
 
-	if (!cmdline_get(cmdline, key, buf, sizeof(buf)) || !buf[0])
+	if (!find(cmdline, key, &p, &n) || n == 0)
 		return false;
-	for (const char *p = buf; *p; p++) {
-		if (*p < '0' || *p > '9' || v > (UINT64_MAX - 9) / 10)
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
 			return false;
-		v = v * 10 + (uint64_t)(*p - '0');
+		uint64_t digit = (uint64_t)(p[i] - '0');
+		if (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && digit > UINT64_MAX % 10))
+			return false;
+		v = v * 10 + digit;
 	}
 	*out = v;
 	return true;

@@ -1,0 +1,35 @@
+/*
+ * cairn/bench.h: measuring in guest instructions. Under QEMU with -icount shift=0 the
+ * time stamp counter advances by exactly one per guest instruction, so an rdtsc delta
+ * is an exact, repeatable instruction count (on hardware it is cycles). A benchmark
+ * takes many samples, each of a batch of operations, and reports the median and the
+ * minimum per operation, with the cost of reading the counter taken out.
+ */
+#ifndef CAIRN_BENCH_H
+#define CAIRN_BENCH_H
+
+#include <stdint.h>
+
+static inline uint64_t bench_rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
+#define BENCH_SAMPLES 201	/* odd: the median is one sample */
+#define BENCH_WARMUP  20
+
+struct bench_result {
+	uint64_t median;
+	uint64_t min;
+};
+
+/* Sorts the samples and reads off median and minimum. */
+struct bench_result bench_summarize(uint64_t *samples, unsigned n);
+/* Prints "BENCH <name> median=<n> min=<n> unit=instructions per=<per>". */
+void bench_report(const char *name, struct bench_result r, const char *per);
+/* The counter's own cost: the delta of two back-to-back reads. */
+uint64_t bench_overhead(void);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * bench.c: summarising and reporting benchmark samples (see cairn/bench.h).
+ */
+#include <cairn/bench.h>
+#include <cairn/cairn.h>
+
+static void sort(uint64_t *a, unsigned n)
+{
+	for (unsigned i = 1; i < n; i++) {
+		uint64_t v = a[i];
+		unsigned j = i;
+		for (; j > 0 && a[j - 1] > v; j--)
+			a[j] = a[j - 1];
+		a[j] = v;
+	}
+}
+
+struct bench_result bench_summarize(uint64_t *samples, unsigned n)
+{
+	sort(samples, n);
+	return (struct bench_result){ .median = samples[n / 2], .min = samples[0] };
+}
+
+void bench_report(const char *name, struct bench_result r, const char *per)
+{
+	cairn_printf("BENCH %s median=%lu min=%lu unit=instructions per=%s\n", name,
+		     (unsigned long)r.median, (unsigned long)r.min, per);
+}
+
+uint64_t bench_overhead(void)
+{
+	uint64_t best = ~0ULL;
+
+	for (int i = 0; i < 64; i++) {
+		uint64_t t0 = bench_rdtsc();
+		uint64_t t1 = bench_rdtsc();
+		if (t1 - t0 < best)
+			best = t1 - t0;
+	}
+	return best;
+}

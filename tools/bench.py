@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""bench.py: runs the benchmark systems of bench/benchmarks.toml and prints one line
+per metric, "BENCH <name> median=<n> min=<n> unit=instructions per=<what>", then a
+table. Every run uses -icount shift=0,sleep=off and the CPU model below, so the figures
+are exact guest instruction counts that repeat from run to run.
+
+    bench.py [--save]     --save also writes bench/results/<date>-<commit>.txt
+"""
+import datetime
+import os
+import re
+import subprocess
+import sys
+import tomllib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qemu  # noqa: E402
+
+# Haswell without what TCG cannot emulate (TSX is absent from the noTSX model).
+CPU = "Haswell-noTSX,-pcid,-invpcid,-x2apic,-tsc-deadline"
+LINE = re.compile(r"^BENCH (\S+) median=(\d+) min=(\d+) unit=(\S+) per=(\S+)$")
+
+
+def run(bench):
+    cmd = qemu.qemu_command(bench["modules"], bench.get("cmdline", ""), icount=True,
+                            extra=["-cpu", CPU, "-serial", "stdio"])
+    try:
+        p = subprocess.run(cmd, capture_output=True, timeout=bench.get("timeout", 300))
+    except subprocess.TimeoutExpired:
+        return None, f"{bench['name']}: no exit within the timeout"
+    out = p.stdout.decode(errors="replace").replace("\r", "")
+    found = [m.groups() for m in map(LINE.match, out.splitlines()) if m]
+    names = [f[0] for f in found]
+    missing = [m for m in bench["metrics"] if m not in names]
+    if p.returncode != qemu.EXIT_DONE or missing:
+        return None, f"{bench['name']}: exit {p.returncode}, missing {missing}\n{out[-3000:]}"
+    return found, None
+
+
+def main():
+    save = "--save" in sys.argv[1:]
+    with open("bench/benchmarks.toml", "rb") as f:
+        benches = tomllib.load(f)["bench"]
+    rows, failed = [], False
+    for b in benches:
+        found, err = run(b)
+        if err:
+            print(f"FAILED {err}", file=sys.stderr)
+            failed = True
+            continue
+        for name, med, mn, unit, per in found:
+            line = f"BENCH {name} median={med} min={mn} unit={unit} per={per}"
+            print(line, flush=True)
+            rows.append((name, int(med), int(mn), per, line))
+    print()
+    print(f"{'metric':<28}{'median':>10}{'min':>10}  per")
+    for name, med, mn, per, _ in rows:
+        print(f"{name:<28}{med:>10}{mn:>10}  {per}")
+    if save and rows:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True).stdout.strip() or "unknown"
+        dirty = "-dirty" if subprocess.run(["git", "diff", "--quiet", "HEAD"]).returncode else ""
+        path = f"bench/results/{datetime.date.today()}-{commit}{dirty}.txt"
+        with open(path, "w") as f:
+            f.write(f"# cpu={CPU} icount=shift=0,sleep=off\n")
+            f.write("".join(r[4] + "\n" for r in rows))
+        print(f"\nsaved to {path}")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
