@@ -56,6 +56,15 @@ HOST_BINS  := $(patsubst %,$(BUILD)/host/%,$(HOST_TESTS))
 
 QEMU       := qemu-system-x86_64
 
+# Quiet by default; `make V=1` shows the commands.
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @echo "  $(1)	$(2)"
+endif
+
 .PHONY: all kernel user host-tests run test iso debug setup clean check-abi bench
 all: kernel user host-tests
 
@@ -66,38 +75,46 @@ host-tests: $(HOST_BINS)
 # --- kernel ---------------------------------------------------------------------
 $(BUILD)/kernel/%.c.o: kernel/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
 
 $(BUILD)/kernel/%.S.o: kernel/%.S
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -D__ASSEMBLER__ -c $< -o $@
+	$(call say,AS,$<)
+	$(Q)$(CC) $(KCFLAGS) -D__ASSEMBLER__ -c $< -o $@
 
 # The kernel: one 64-bit ELF with both multiboot headers (GRUB loads it as is).
 $(BUILD)/cairn.elf: $(KERNEL_OBJ) kernel/arch/$(ARCH)/kernel.ld
-	$(LD) $(KLDFLAGS) -o $@ $(KERNEL_OBJ)
+	$(call say,LD,$@)
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KERNEL_OBJ)
 
 # QEMU's -kernel loads only 32-bit multiboot ELF images: the same image, converted.
 $(BUILD)/cairn32.elf: $(BUILD)/cairn.elf
-	$(OBJCOPY) -O elf32-i386 $< $@
+	$(call say,OBJCOPY,$@)
+	$(Q)$(OBJCOPY) -O elf32-i386 $< $@
 
 # --- user programs --------------------------------------------------------------
 $(BUILD)/user/%.c.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(UCFLAGS) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(UCFLAGS) -c $< -o $@
 
 $(BUILD)/user/%.S.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) $(UCFLAGS) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(UCFLAGS) -c $< -o $@
 
 $(BUILD)/libcairn.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
 
 # One rule per program: a component is every .c in components/<name>/, a test or
 # benchmark program is one file tests/qemu/progs/<name>.c or bench/progs/<name>.c.
 define user_program
 $(BUILD)/user/$(1).elf: $(patsubst %,$(BUILD)/user/%.o,$(2)) $(BUILD)/libcairn.a lib/libcairn/user.ld
-	$(LD) $(ULDFLAGS) -o $$@ $$(filter %.o,$$^) $(BUILD)/libcairn.a
+	$$(call say,LD,$$@)
+	$(Q)$(LD) $(ULDFLAGS) -o $$@ $$(filter %.o,$$^) $(BUILD)/libcairn.a
 endef
 $(foreach c,$(COMPONENTS),$(eval $(call user_program,$(c),$(wildcard components/$(c)/*.c))))
 $(foreach t,$(TEST_PROGS),$(eval $(call user_program,$(t),tests/qemu/progs/$(t).c)))
@@ -106,7 +123,8 @@ $(foreach b,$(BENCH_PROGS),$(eval $(call user_program,$(b),bench/progs/$(b).c)))
 # --- host unit tests --------------------------------------------------------------
 $(BUILD)/host/test_%: tests/host/test_%.c kernel/%.c $(wildcard kernel/include/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(HCFLAGS) $(filter %.c,$^) -lcmocka -o $@
+	$(call say,HOSTCC,$@)
+	$(Q)$(CC) $(HCFLAGS) $(filter %.c,$^) -lcmocka -o $@
 
 # --- running ----------------------------------------------------------------------
 SYSTEM_FILE := systems/$(SYSTEM).toml
