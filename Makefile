@@ -23,7 +23,7 @@ GCCINC   := $(shell $(CC) -print-file-name=include)
 # Kernel: freestanding, higher half (kernel code model), no red zone, no SIMD.
 KCFLAGS  := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc -isystem $(GCCINC) \
 	    -fno-stack-protector -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
-	    -mno-sse -mno-sse2 -mno-mmx -mno-80387 -fno-omit-frame-pointer \
+	    -mno-sse -mno-sse2 -mno-mmx -mno-80387 -fomit-frame-pointer \
 	    -fno-asynchronous-unwind-tables -Iinclude -Ikernel/include \
 	    -Ikernel/arch/$(ARCH)/include -MMD -MP
 # (boot.S's trampoline writes next to its code, hence one RWX segment at 1 MiB)

@@ -7,9 +7,11 @@
 #include "cmdline.h"
 #include "console.h"
 #include "cpu.h"
-#include "kmem.h"
+#include "boot.h"
+#include "frame.h"
 #include "fmt.h"
 #include "string.h"
+#include "syscall.h"
 
 #define RATE_HZ        1000
 #define RATE_PIT_TICKS 59659	/* 50 ms */
@@ -68,16 +70,17 @@ static void test_memory_map(const struct bootinfo *bi)
 	       !ok ? "usable regions overlap" : "kernel image not in usable memory");
 }
 
-/* Frames are distinct, aligned, outside the kernel and low memory, and writable. */
+/* Boot frames are distinct, aligned, outside the kernel and low memory, and writable. */
 static void test_frames(void)
 {
-	uint64_t f[16], kend = v2p(_kernel_end);
+	uint64_t f[16], kend = v2p(_kernel_end), untyped = frames.count[CAIRN_FRAME_UNTYPED];
 	bool ok = true;
 
 	for (unsigned i = 0; i < ARRAY_SIZE(f); i++) {
-		f[i] = kmem_alloc_frame();
+		f[i] = boot_frame(CAIRN_FRAME_KERNEL);
 		ok &= f[i] && !(f[i] & (PAGE_SIZE - 1)) && f[i] >= LOW_MEMORY_END &&
-		      (f[i] >= kend || f[i] + PAGE_SIZE <= KERNEL_LOAD_PHYS);
+		      (f[i] >= kend || f[i] + PAGE_SIZE <= KERNEL_LOAD_PHYS) &&
+		      frame_get(&frames, f[i])->type == CAIRN_FRAME_KERNEL;
 		for (unsigned j = 0; ok && j < i; j++)
 			ok = f[j] != f[i];
 		if (ok) {
@@ -85,7 +88,10 @@ static void test_frames(void)
 			ok = ((volatile uint8_t *)p2v(f[i]))[PAGE_SIZE - 1] == 0xa5;
 		}
 	}
-	result("boot.3", "frame_alloc", ok, "a frame is repeated, misplaced or not writable");
+	for (unsigned i = 0; i < ARRAY_SIZE(f); i++)
+		ok &= f[i] && frame_retype(&frames, f[i], CAIRN_FRAME_UNTYPED) == 0;
+	ok &= frames.count[CAIRN_FRAME_UNTYPED] == untyped;
+	result("boot.3", "frame_alloc", ok, "a frame is repeated, misplaced, not writable or lost");
 }
 
 /* The highest usable frame is reachable through the direct map (above 4 GiB too). */
@@ -136,6 +142,8 @@ void ktest_run(const char *cmdline, const struct bootinfo *bi)
 
 	if (!cmdline_get(cmdline, "ktest", list, sizeof(list)))
 		return;
+	kernel_test_mode = true;
+	fastpath_off = cmdline_get(cmdline, "nofastpath", NULL, 0);
 	if (cmdline_list_has(list, "boot")) {
 		test_memory_total(cmdline, bi);
 		test_memory_map(bi);

@@ -7,18 +7,19 @@
 #include "bootinfo.h"
 #include "cmdline.h"
 #include "console.h"
-#include "kmem.h"
+#include "frame.h"
 #include "ktest.h"
-#include "prog.h"
+#include "boot.h"
 #include "string.h"
 
 #define CAIRN_VERSION "0.1"
 
-struct pmem kmem_free;
+static struct pmem kmem_free;	/* free memory until the frame table takes over */
 static struct bootinfo boot;
 static char cmdline[256], loader[64];
 
-uint64_t kmem_alloc_frame(void)
+/* A zeroed frame for the kernel's own tables at boot, or 0. */
+static uint64_t kmem_alloc_frame(void)
 {
 	uint64_t f = pmem_alloc(&kmem_free);
 
@@ -55,7 +56,7 @@ static uint64_t memory_init(void)
 	pmem_reserve(&kmem_free, 0, LOW_MEMORY_END);
 	pmem_reserve(&kmem_free, KERNEL_LOAD_PHYS, v2p(_kernel_end) - KERNEL_LOAD_PHYS);
 	pmem_reserve(&kmem_free, boot.info_start, boot.info_end - boot.info_start);
-	prog_reserve(&kmem_free);
+	boot_reserve(&kmem_free);
 	return top;
 }
 
@@ -65,19 +66,14 @@ static void banner(void)
 
 	kprintf("Cairn %s (x86_64), booted by %s via multiboot%d\n", CAIRN_VERSION,
 		loader[0] ? loader : "an unnamed loader", boot.protocol);
-	kprintf("memory: %lu KiB usable in %u map entries, %lu KiB free after the kernel\n",
-		bootinfo_usable_bytes(&boot) >> 10, boot.nmmap, pmem_free_bytes(&kmem_free) >> 10);
+	kprintf("memory: %lu KiB usable in %u map entries, %lu KiB untyped for user level\n",
+		bootinfo_usable_bytes(&boot) >> 10, boot.nmmap, frames.count[CAIRN_FRAME_UNTYPED] << 2);
 	for (unsigned i = 0; i < boot.nmmap; i++)
 		kprintf("  [0x%012lx-0x%012lx) %s\n", boot.mmap[i].base, boot.mmap[i].base + boot.mmap[i].len,
 			boot.mmap[i].type == BOOT_MEM_USABLE ? "usable" : "reserved");
 	kprintf("timer: local APIC one-shot at %lu.%03lu MHz (calibrated against the PIT)\n",
 		hz / 1000000, hz / 1000 % 1000);
 	kprintf("modules: %u, command line: \"%s\"\n", boot.nmod, cmdline);
-}
-
-void kernel_timer_interrupt(void)
-{
-	ktest_timer_tick();
 }
 
 noreturn void kmain(uint32_t magic, uint32_t info)
@@ -90,13 +86,14 @@ noreturn void kmain(uint32_t magic, uint32_t info)
 	memcpy(cmdline, boot.cmdline, n < sizeof(cmdline) ? n : sizeof(cmdline) - 1);
 	n = strlen(boot.loader);
 	memcpy(loader, boot.loader, n < sizeof(loader) ? n : sizeof(loader) - 1);
-	prog_register(&boot);
+	boot_register(&boot);
 
 	uint64_t top = memory_init();
 	arch_cpu_init();
 	arch_vm_init(top, kmem_alloc_frame);
+	boot_frames_init(&kmem_free, top);
 	arch_timer_init();
 	banner();
 	ktest_run(cmdline, &boot);
-	prog_run_all();
+	boot_start();
 }

@@ -95,6 +95,18 @@ uint64_t pmem_alloc(struct pmem *pm)
 	return frame;
 }
 
+uint64_t pmem_alloc_contig(struct pmem *pm, uint64_t n)
+{
+	for (unsigned i = 0; i < pm->n && n; i++) {
+		uint64_t base = pm->r[i].base;
+		if ((pm->r[i].end - base) >> PAGE_SHIFT >= n) {
+			pmem_reserve(pm, base, n << PAGE_SHIFT);	/* from the base: no split */
+			return base;
+		}
+	}
+	return PMEM_NONE;
+}
+
 uint64_t pmem_free_bytes(const struct pmem *pm)
 {
 	uint64_t sum = 0;

@@ -1,51 +1,77 @@
 /*
- * syscall.c: the system call dispatcher. Decode, then invoke: the capability and
- * operation are checked first and every argument is validated before anything
- * changes, so a bad call returns an error and has no other effect. The register
- * convention is in cairn/abi.h.
+ * syscall.c: the system call dispatcher. It finds the capability, checks that the
+ * operation belongs to its type, and hands over to that type's handler (one file per
+ * type). The register convention is in cairn/abi.h; the fast path for invocation and
+ * return (fastpath.c) runs before this and falls back to it.
  */
 #include "arch.h"
 #include "console.h"
-#include "prog.h"
-#include <cairn/abi.h>
+#include "percpu.h"
+#include "syscall.h"
 
-static long debug_write(uint64_t addr, uint64_t len)
+int cap_of_type(struct call *c, uint64_t idx, uint8_t type, struct cap **out)
 {
-	if (len > CAIRN_DEBUG_WRITE_MAX)
-		return CAIRN_EINVAL;
-	if (!arch_vm_user_readable(prog_space(), addr, len))
-		return CAIRN_EFAULT;
-	kputs_n((const char *)addr, len);	/* the current space is mapped: readable */
-	return (long)len;
+	int err = captbl_get(c->ct, idx, out);
+
+	if (err)
+		return err;
+	return (*out)->type == type ? 0 : CAIRN_EBADF;
 }
 
-static long null_cap_op(struct regs *r, uint64_t op)
+static long invoke(struct call *c, struct cap *cap, unsigned op)
 {
-	switch (op) {
-	case CAIRN_OP_NULL:
-		return 0;
-	case CAIRN_OP_DEBUG_WRITE:
-		return debug_write(r->rdi, r->rsi);
-	case CAIRN_OP_DEBUG_STOP:
-		prog_stop_exit(r->rdi);
-	default:
-		return CAIRN_ENOSYS;
+	switch (cap->type) {
+	case CAIRN_CAP_CAPTBL: return captbl_invoke(c, cap, op);
+	case CAIRN_CAP_PGTBL:  return pgtbl_invoke(c, cap, op);
+	case CAIRN_CAP_MEMORY: return memory_invoke(c, cap, op);
+	case CAIRN_CAP_COMP:   return comp_invoke(c, cap, op);
+	case CAIRN_CAP_THREAD: return thread_invoke(c, cap, op);
+	case CAIRN_CAP_RCV:    return rcv_invoke(c, cap, op);
+	case CAIRN_CAP_ASND:   return asnd_invoke(c, cap, op);
+	case CAIRN_CAP_SINV:   return sinv_invoke(c, cap, op);
+	case CAIRN_CAP_IRQ:    return irq_invoke(c, cap, op);
+	default:               return CAIRN_EBADF;
 	}
 }
 
-noreturn void syscall_dispatch(struct regs *r)
+/*
+ * Makes `next` ready to run on this core: its address space and TLS. entry.S does the
+ * register switch when the returned regs differ from the current ones.
+ */
+struct regs *switch_prepare(struct regs *next)
 {
-	uint64_t cap = CAIRN_CALL_CAP(r->rax), op = CAIRN_CALL_OP(r->rax);
+	struct thread *t = thread_of(next);
+	struct percpu *cpu = this_cpu();
 
-	if (cap != CAIRN_CAP_NULL)
-		r->rax = CAIRN_EBADF;	/* no capability tables yet */
-	else
-		r->rax = null_cap_op(r, op);
-	arch_resume(r);
+	arch_vm_switch(t->comp->pgtbl_phys);
+	if (unlikely(cpu->fs_base != t->fs_base)) {
+		cpu->fs_base = t->fs_base;
+		arch_set_fs_base(t->fs_base);
+	}
+	return next;
 }
 
-noreturn void kernel_user_fault(struct regs *r)
+struct regs *syscall_dispatch(uint64_t call, struct regs *r)
 {
-	arch_report_fault(prog_name(), r);
-	prog_stop_fault(r->vector);
+	struct thread *self = thread_of(r);
+	struct call c = { self, r, self->comp->captbl, r };
+	unsigned idx = CAIRN_CALL_CAP(call);
+	unsigned op = (unsigned)CAIRN_CALL_OP(call);
+	long ret;
+
+	if (idx == CAIRN_CAP_NULL) {
+		ret = (op >> 16) ? CAIRN_ENOSYS : null_invoke(&c, op);
+	} else {
+		struct cap *cap;
+		ret = captbl_get(c.ct, idx, &cap);
+		if (ret == 0)
+			ret = (op >> 16) || CAIRN_OP_TYPE(op) != cap->type ? CAIRN_EBADF : invoke(&c, cap, op);
+	}
+	if (c.next == r) {
+		r->rax = (uint64_t)ret;
+		return r;
+	}
+	if (self->state != THREAD_STOPPED)
+		r->rax = (uint64_t)ret;	/* what the caller sees when it runs again */
+	return switch_prepare(c.next);
 }

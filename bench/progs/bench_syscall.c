@@ -32,6 +32,6 @@ int main(const void *root)
 {
 	(void)root;
 	int bad = measure("null_syscall", CAIRN_CALL(CAIRN_CAP_NULL, CAIRN_OP_NULL), 0);
-	bad |= measure("bad_cap_syscall", CAIRN_CALL(999, CAIRN_OP_NULL), CAIRN_EBADF);
+	bad |= measure("absent_cap_syscall", CAIRN_CALL(999, CAIRN_OP_NULL), CAIRN_ENOENT);
 	return bad;
 }

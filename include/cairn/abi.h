@@ -26,7 +26,7 @@
  */
 #define CAIRN_ERRORS(X) \
 	X(EIO,     1, "input/output error") \
-	X(EBADF,   2, "bad capability or handle") \
+	X(EBADF,   2, "bad capability: wrong type for the operation") \
 	X(ENOMEM,  3, "not enough memory") \
 	X(EACCES,  4, "permission denied") \
 	X(EFAULT,  5, "bad address") \
@@ -35,7 +35,10 @@
 	X(ENOBUFS, 8, "no buffer space available") \
 	X(ENOTSUP, 9, "not supported") \
 	X(EAGAIN, 10, "try again") \
-	X(ENOSYS, 11, "no such operation")
+	X(ENOSYS, 11, "no such operation") \
+	X(EBUSY,  12, "in use: slot occupied, object or frame still referenced") \
+	X(ENOENT, 13, "nothing there: empty slot, missing table node or mapping") \
+	X(EDEPTH, 14, "invocation depth exceeded")
 
 enum cairn_error {
 #define CAIRN_X_ERROR(name, n, text) CAIRN_##name = -(n),
@@ -43,18 +46,79 @@ enum cairn_error {
 #undef CAIRN_X_ERROR
 };
 
-/* Operations on the null capability: X(name, code, arguments, result). */
-#define CAIRN_NULL_OPS(X) \
-	X(NULL,        0x0000, "none", "0") \
-	X(DEBUG_WRITE, 0x0001, "rdi = address, rsi = length", "length written") \
-	X(DEBUG_STOP,  0x0002, "rdi = status", "does not return")
+/*
+ * Capability types: X(name, number, what the slot holds). An operation's code carries
+ * its type in bits 8..15, so an operation on a capability of another type is refused
+ * with CAIRN_EBADF before anything else is looked at.
+ */
+#define CAIRN_CAP_TYPES(X) \
+	X(NONE,    0, "nothing: the null capability (slot 0) or an empty slot") \
+	X(CAPTBL,  1, "a capability-table node (level 0 root, level 1 leaf)") \
+	X(PGTBL,   2, "a page-table node (level 4 = PML4 down to level 1)") \
+	X(MEMORY,  3, "authority over a range of physical frames") \
+	X(COMP,    4, "a component: capability table + page table + entry") \
+	X(THREAD,  5, "a thread") \
+	X(RCV,     6, "a thread's receive endpoint") \
+	X(ASND,    7, "an asynchronous send to a receive endpoint") \
+	X(SINV,    8, "a synchronous invocation gate into a component") \
+	X(IRQ,     9, "the interrupt lines")
+
+enum cairn_cap_type {
+#define CAIRN_X_CAP(name, n, text) CAIRN_CAP_##name = (n),
+	CAIRN_CAP_TYPES(CAIRN_X_CAP)
+#undef CAIRN_X_CAP
+};
+
+/*
+ * Operations: X(name, code, capability type, arguments, result). Arguments are a0..a5
+ * (rdi, rsi, rdx, r10, r8, r9); "slot" arguments are capability indices in the
+ * caller's table unless they say otherwise. docs/syscalls.md has the full manual.
+ */
+#define CAIRN_OPS(X) \
+	X(NULL,            0x0000, NONE,   "none", "0") \
+	X(DEBUG_WRITE,     0x0001, NONE,   "a0 = address, a1 = length", "length written") \
+	X(DEBUG_STOP,      0x0002, NONE,   "a0 = status", "does not return") \
+	X(RETURN,          0x0003, NONE,   "a0, a1 = results", "returns to the caller of the gate") \
+	X(FAULT_REG,       0x0004, NONE,   "a0 = register index, a1 = write?, a2 = value", "the register's value") \
+	X(KCHECK,          0x0005, NONE,   "none", "inconsistencies found (0: none)") \
+	X(CAPTBL_COPY,     0x0100, CAPTBL, "a0 = slot here, a1 = source table, a2 = source slot", "0") \
+	X(CAPTBL_REMOVE,   0x0101, CAPTBL, "a0 = slot here", "0") \
+	X(CAPTBL_CONS,     0x0102, CAPTBL, "a0 = root position, a1 = leaf table", "0") \
+	X(CAPTBL_DECONS,   0x0103, CAPTBL, "a0 = root position", "0") \
+	X(CAPTBL_DEACT,    0x0104, CAPTBL, "a0 = slot here", "0") \
+	X(CAPTBL_ACT_CAPTBL, 0x0110, CAPTBL, "a0 = slot, a1 = memory, a2 = frame, a3 = level", "0") \
+	X(CAPTBL_ACT_PGTBL,  0x0111, CAPTBL, "a0 = slot, a1 = memory, a2 = frame, a3 = level", "0") \
+	X(CAPTBL_ACT_COMP,   0x0112, CAPTBL, "a0 = slot, a1 = memory, a2 = frame, a3 = captbl, a4 = pgtbl, a5 = entry", "0") \
+	X(CAPTBL_ACT_THREAD, 0x0113, CAPTBL, "a0 = slot, a1 = memory, a2 = frame, a3 = component, a4 = argument", "thread id") \
+	X(CAPTBL_ACT_RCV,    0x0114, CAPTBL, "a0 = slot, a1 = thread, a2 = parent rcv or 0", "0") \
+	X(CAPTBL_ACT_ASND,   0x0115, CAPTBL, "a0 = slot, a1 = rcv", "0") \
+	X(CAPTBL_ACT_SINV,   0x0116, CAPTBL, "a0 = slot, a1 = component, a2 = entry, a3 = badge, a4 = flags", "0") \
+	X(PGTBL_CONS,      0x0200, PGTBL,  "a0 = virtual address, a1 = child table", "0") \
+	X(PGTBL_DECONS,    0x0201, PGTBL,  "a0 = virtual address, a1 = child level", "0") \
+	X(PGTBL_MAP,       0x0202, PGTBL,  "a0 = virtual address, a1 = memory, a2 = frame, a3 = rights", "0") \
+	X(PGTBL_UNMAP,     0x0203, PGTBL,  "a0 = virtual address", "0") \
+	X(PGTBL_LOOKUP,    0x0204, PGTBL,  "a0 = virtual address", "frame | rights") \
+	X(MEM_RETYPE,      0x0300, MEMORY, "a0 = frame, a1 = new type", "0") \
+	X(MEM_COUNT,       0x0301, MEMORY, "a0 = frame type", "frames of that type in the range") \
+	X(COMP_KEEPER,     0x0400, COMP,   "a0 = invocation gate or 0", "0") \
+	X(THREAD_DISPATCH, 0x0500, THREAD, "a0 = deadline (timestamp counter) or 0", "0 when the caller runs again") \
+	X(THREAD_TLS,      0x0501, THREAD, "a0 = fs base", "0") \
+	X(RCV_WAIT,        0x0600, RCV,    "none", "activations consumed") \
+	X(RCV_EVENT,       0x0601, RCV,    "none", "thread id, event kind in rdx") \
+	X(ASND_SEND,       0x0700, ASND,   "a0 = flags (CAIRN_SEND_YIELD)", "0") \
+	X(SINV_CALL,       0x0800, SINV,   "a1..a4 = arguments", "the callee's two results (rax, rdx)") \
+	X(IRQ_BIND,        0x0900, IRQ,    "a0 = line, a1 = asynchronous send", "0") \
+	X(IRQ_UNBIND,      0x0901, IRQ,    "a0 = line", "0")
 
 enum cairn_op {
-#define CAIRN_X_OP(name, code, args, result) CAIRN_OP_##name = (code),
-	CAIRN_NULL_OPS(CAIRN_X_OP)
+#define CAIRN_X_OP(name, code, type, args, result) CAIRN_OP_##name = (code),
+	CAIRN_OPS(CAIRN_X_OP)
 #undef CAIRN_X_OP
 };
 
+#define CAIRN_OP_TYPE(op) (((op) >> 8) & 0xff)
+
+/* The null capability: index 0 in every table; its operations need no capability. */
 #define CAIRN_CAP_NULL 0u
 
 /* The rax value of a call. */
@@ -62,7 +126,38 @@ enum cairn_op {
 #define CAIRN_CALL_CAP(rax) ((unsigned)(rax))
 #define CAIRN_CALL_OP(rax)  ((unsigned long)(rax) >> 32)
 
+/* Frame types (MEM_RETYPE, MEM_COUNT). */
+#define CAIRN_FRAME_UNTYPED  0	/* free: may become kernel or user memory */
+#define CAIRN_FRAME_KERNEL   1	/* may hold one kernel object; never mapped */
+#define CAIRN_FRAME_USER     2	/* may be mapped; never a kernel object */
+#define CAIRN_FRAME_RESERVED 3	/* firmware, kernel image, holes: never retyped */
+
+/* Page rights (PGTBL_MAP); readable is implied. */
+#define CAIRN_MAP_WRITE 1
+#define CAIRN_MAP_EXEC  2
+
+/* Gate flags (CAPTBL_ACT_SINV). */
+#define CAIRN_SINV_CONFINED 1	/* on return, every register but the results is cleared */
+
+/* Send flags (ASND_SEND). */
+#define CAIRN_SEND_YIELD 1	/* switch to the woken thread now */
+
+/* Scheduler events (RCV_EVENT, in rdx). */
+#define CAIRN_EVENT_NONE    0
+#define CAIRN_EVENT_BLOCK   1	/* the thread blocked on its receive endpoint */
+#define CAIRN_EVENT_WAKE    2	/* the thread was activated */
+#define CAIRN_EVENT_TIMEOUT 3	/* the dispatch deadline passed */
+#define CAIRN_EVENT_STOP    4	/* the thread faulted with no keeper, or stopped */
+
+/* Keeper results (RETURN a0 from a keeper invocation). */
+#define CAIRN_FAULT_RESUME 0	/* resume the thread with its (possibly changed) registers */
+#define CAIRN_FAULT_STOP   1	/* stop the thread */
+
 /* Limits. */
 #define CAIRN_DEBUG_WRITE_MAX 4096	/* longest DEBUG_WRITE */
+#define CAIRN_CAPTBL_LEAF_SLOTS 128	/* slots per leaf node */
+#define CAIRN_CAPTBL_ROOT_SLOTS 512	/* leaves per root node */
+#define CAIRN_CAPTBL_MAX (CAIRN_CAPTBL_LEAF_SLOTS * CAIRN_CAPTBL_ROOT_SLOTS)
+#define CAIRN_INV_DEPTH 16		/* nested invocations a thread may make */
 
 #endif

@@ -23,7 +23,7 @@
 #define CALIBRATE_PIT_TICKS 11932	/* 10 ms */
 
 static volatile uint32_t *apic;
-static uint64_t timer_hz;
+static uint64_t timer_hz, tsc_hz;
 
 static uint32_t apic_read(unsigned reg) { return apic[reg / 4]; }
 static void apic_write(unsigned reg, uint32_t v) { apic[reg / 4] = v; }
@@ -46,14 +46,18 @@ static void pic_disable(void)
 		outb(init[i][0], init[i][1]);
 }
 
-static uint64_t calibrate(void)
+/* Measures the APIC timer and the TSC over the same PIT interval. */
+static void calibrate(void)
 {
 	apic_write(APIC_LVT_TIMER, LVT_MASKED);
 	apic_write(APIC_TIMER_INIT, 0xffffffff);
+	uint64_t t0 = rdtsc();
 	arch_pit_wait(CALIBRATE_PIT_TICKS);
+	uint64_t t1 = rdtsc();
 	uint32_t elapsed = 0xffffffff - apic_read(APIC_TIMER_CUR);
 	apic_write(APIC_TIMER_INIT, 0);
-	return (uint64_t)elapsed * PIT_HZ / CALIBRATE_PIT_TICKS;
+	timer_hz = (uint64_t)elapsed * PIT_HZ / CALIBRATE_PIT_TICKS;
+	tsc_hz = (t1 - t0) * PIT_HZ / CALIBRATE_PIT_TICKS;
 }
 
 void arch_timer_init(void)
@@ -65,12 +69,27 @@ void arch_timer_init(void)
 	apic_write(APIC_TPR, 0);
 	apic_write(APIC_SVR, APIC_ENABLE | SPURIOUS_VECTOR);
 	apic_write(APIC_TIMER_DIV, 0xb);	/* divide by 1 */
-	timer_hz = calibrate();
+	calibrate();
 }
 
 uint64_t arch_timer_hz(void)
 {
 	return timer_hz;
+}
+
+uint64_t arch_tsc_hz(void)
+{
+	return tsc_hz;
+}
+
+void arch_timer_deadline(uint64_t tsc)
+{
+	uint64_t now = rdtsc();
+	uint64_t delta = tsc > now ? tsc - now : 0;
+	uint64_t hz = tsc_hz ? tsc_hz : 1;
+	uint64_t ticks = delta / hz * timer_hz + delta % hz * timer_hz / hz;	/* no overflow below 4 GHz */
+
+	arch_timer_oneshot(ticks ? ticks : 1);
 }
 
 void arch_timer_oneshot(uint64_t ticks)

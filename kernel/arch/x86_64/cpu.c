@@ -6,6 +6,7 @@
 #include "arch.h"
 #include "cpu.h"
 #include "percpu.h"
+#include <cairn/abi.h>
 
 struct idt_gate {
 	uint16_t off0, sel;
@@ -105,12 +106,11 @@ void arch_cpu_init(void)
 	fpu_init();
 }
 
-void arch_set_current(struct regs *r)
+void arch_regs_clean(struct regs *r)
 {
-	struct percpu *c = this_cpu();
-
-	c->regs_top = (uint64_t)(r + 1);
-	c->tss.rsp[0] = c->regs_top;
+	r->cs = USER_CS;
+	r->ss = USER_DS;
+	r->rflags = RFLAGS_IF | RFLAGS_RESERVED1;
 }
 
 void arch_regs_init(struct regs *r, uint64_t rip, uint64_t rsp, uint64_t arg)
@@ -119,9 +119,46 @@ void arch_regs_init(struct regs *r, uint64_t rip, uint64_t rsp, uint64_t arg)
 	r->rip = rip;
 	r->rsp = rsp;
 	r->rdi = arg;
-	r->cs = USER_CS;
-	r->ss = USER_DS;
-	r->rflags = RFLAGS_IF | RFLAGS_RESERVED1;
+	arch_regs_clean(r);
+}
+
+/* Flags a user thread may set: the arithmetic ones, TF, DF. */
+#define RFLAGS_USER 0xdd5ULL
+
+long arch_regs_check_write(struct regs *r, uint64_t *reg, uint64_t value)
+{
+	if (reg == &r->rip || reg == &r->rsp)
+		return value < USER_TOP ? 0 : CAIRN_EFAULT;
+	if (reg == &r->cs || reg == &r->ss || reg == &r->vector || reg == &r->error)
+		return CAIRN_EACCES;
+	if (reg == &r->rflags) {
+		r->rflags = (value & RFLAGS_USER) | RFLAGS_IF | RFLAGS_RESERVED1;
+		*reg = r->rflags;
+	}
+	return 0;
+}
+
+uint64_t arch_fault_address(void)
+{
+	return read_cr2();
+}
+
+void arch_set_fs_base(uint64_t base)
+{
+	wrmsr(MSR_FS_BASE, base);
+}
+
+void arch_fpu_init(uint8_t *buf)
+{
+	for (unsigned i = 0; i < FPU_SIZE; i++)
+		buf[i] = 0;
+	*(uint16_t *)buf = 0x37f;		/* FCW: all x87 exceptions masked */
+	*(uint32_t *)(buf + 24) = 0x1f80;	/* MXCSR: all SSE exceptions masked */
+}
+
+void arch_fpu_save(uint8_t *buf)
+{
+	__asm__ volatile("fxsave64 %0" : "=m"(*(uint8_t (*)[FPU_SIZE])buf));
 }
 
 void arch_qemu_exit(unsigned code)

@@ -1,13 +1,23 @@
 /*
- * entry.S: every way into and out of the kernel. Entries from user mode save the
- * thread's registers straight into its struct regs (regs.h) and then move to the
- * core's kernel stack, which holds nothing between entries: the kernel never blocks on
- * it, so returning to user mode simply abandons it.
+ * entry.S: every way into and out of the kernel.
+ *
+ * A trap from user mode saves every register straight into the current thread's
+ * struct regs (tss.rsp0 points at its end). The syscall instruction saves only what the
+ * C code does not preserve by itself: rip, rflags, rsp and the argument registers the
+ * ABI promises to keep (rdi, rsi, rdx, r8, r9, r10). The callee-saved registers (rbx,
+ * rbp, r12-r15) stay live in the CPU, because the C code preserves them; they are
+ * stored into the thread only when the kernel switches away from it (switch_to). So:
+ *
+ *   invariant: a thread's struct regs is complete whenever the thread is not the one
+ *   running on a core.
+ *
+ * The C handlers return the struct regs of the thread to resume: the same one (the
+ * common case, resumed by the shortest path) or another (switch_to). The core's kernel
+ * stack holds nothing between entries: the kernel never blocks on it, so returning to
+ * user mode simply abandons it.
  *
  *   trap_vectors[256]  interrupt and exception stubs -> trap_user / trap_kernel (trap.c)
- *   syscall_entry      the syscall instruction       -> syscall_dispatch (syscall.c)
- *   arch_resume        back to user mode, through sysret when the thread entered
- *                      through syscall, through iretq otherwise
+ *   syscall_entry      the syscall instruction       -> fastpath.c, then syscall.c
  */
 #include "percpu.h"
 #include "regs.h"
@@ -79,8 +89,11 @@ trap_common:
 	mov %rsp, %rdi
 	mov %gs:CPU_KSTACK_TOP, %rsp
 	xor %ebp, %ebp
-	call trap_user			/* does not return */
-	ud2
+	call trap_user			/* -> struct regs * to resume */
+	cmp %rax, %gs:CPU_CUR_REGS
+	jne switch_to
+	mov %rax, %rsp
+	jmp resume_iret
 
 trap_from_kernel:			/* on the kernel stack: the kernel was idle or broken */
 	PUSH_GPRS
@@ -94,41 +107,85 @@ trap_from_kernel:			/* on the kernel stack: the kernel was idle or broken */
 syscall_entry:
 	swapgs
 	mov %rsp, %gs:CPU_USER_RSP
-	mov %gs:CPU_REGS_TOP, %rsp
-	pushq $USER_DS			/* ss */
-	pushq %gs:CPU_USER_RSP		/* rsp */
-	push %r11			/* rflags */
-	pushq $USER_CS			/* cs */
-	push %rcx			/* rip */
-	pushq $0			/* error */
-	pushq $VECTOR_SYSCALL		/* vector */
-	PUSH_GPRS
-	mov %rsp, %rdi
+	mov %gs:CPU_CUR_REGS, %rsp	/* base of the thread's struct regs */
+	mov %rcx, REGS_RIP(%rsp)
+	mov %r11, REGS_RFLAGS(%rsp)
+	mov %gs:CPU_USER_RSP, %rcx
+	mov %rcx, REGS_RSP(%rsp)
+	movq $VECTOR_SYSCALL, REGS_VECTOR(%rsp)
+	mov %rdi, REGS_RDI(%rsp)
+	mov %rsi, REGS_RSI(%rsp)
+	mov %rdx, REGS_RDX(%rsp)
+	mov %r8, REGS_R8(%rsp)
+	mov %r9, REGS_R9(%rsp)
+	mov %r10, REGS_R10(%rsp)
+	mov %rax, %rdi			/* the call word */
+	mov %rsp, %rsi			/* struct regs * */
 	mov %gs:CPU_KSTACK_TOP, %rsp
-	xor %ebp, %ebp
-	call syscall_dispatch		/* does not return */
-	ud2
+	call fastpath			/* -> struct regs * to resume (fastpath.c) */
+	cmp %rax, %gs:CPU_CUR_REGS
+	jne switch_to
+	mov %rax, %rsp			/* same thread: its callee-saved registers are live */
+	mov REGS_RDI(%rsp), %rdi
+	mov REGS_RSI(%rsp), %rsi
+	mov REGS_RDX(%rsp), %rdx
+	mov REGS_R8(%rsp), %r8
+	mov REGS_R9(%rsp), %r9
+	mov REGS_R10(%rsp), %r10
+	mov REGS_RAX(%rsp), %rax
+	mov REGS_RIP(%rsp), %rcx
+	mov REGS_RFLAGS(%rsp), %r11
+	mov REGS_RSP(%rsp), %rsp
+	swapgs
+	sysretq
 
 /*
- * noreturn void arch_resume(struct regs *r): r must be the current thread's registers
- * (percpu regs_top and tss.rsp0 point at its end) and r->rip a user address below
- * USER_TOP: sysret to a non-canonical rip would fault in ring 0.
+ * switch_to: rax = the struct regs of another thread. The registers the C code kept
+ * (callee-saved) still hold the old thread's values: store them, then make the new
+ * thread current and restore all of it. The old thread may be gone (cur_regs NULL).
  */
-	.globl arch_resume
-arch_resume:
-	mov %rdi, %rsp
+switch_to:
+	mov %gs:CPU_CUR_REGS, %rcx
+	test %rcx, %rcx
+	jz switch_load
+	mov %rbx, REGS_RBX(%rcx)
+	mov %rbp, REGS_RBP(%rcx)
+	mov %r12, REGS_R12(%rcx)
+	mov %r13, REGS_R13(%rcx)
+	mov %r14, REGS_R14(%rcx)
+	mov %r15, REGS_R15(%rcx)
+	fxsave64 REGS_FPU(%rcx)
+switch_load:
+	mov %rax, %gs:CPU_CUR_REGS
+	lea REGS_SIZE(%rax), %rcx
+	mov %rcx, %gs:CPU_TSS_RSP0
+	fxrstor64 REGS_FPU(%rax)
+	mov %rax, %rsp
 	cmpq $VECTOR_SYSCALL, REGS_VECTOR(%rsp)
-	je 1f
-	POP_GPRS
-	add $16, %rsp
-	swapgs
-	iretq
-1:	POP_GPRS
+	jne resume_iret
+	POP_GPRS			/* entered through syscall: rcx, r11 are dead */
 	mov REGS_RIP - REGS_VECTOR(%rsp), %rcx
 	mov REGS_RFLAGS - REGS_VECTOR(%rsp), %r11
 	mov REGS_RSP - REGS_VECTOR(%rsp), %rsp
 	swapgs
 	sysretq
+
+resume_iret:				/* rsp = a complete struct regs */
+	POP_GPRS
+	add $16, %rsp
+	swapgs
+	iretq
+
+/*
+ * noreturn void arch_enter_user(struct regs *r): starts the first thread of a core.
+ * r must be complete; its rip below USER_TOP (sysret to a non-canonical rip would
+ * fault in ring 0; every writer of a saved rip keeps this).
+ */
+	.globl arch_enter_user
+arch_enter_user:
+	movq $0, %gs:CPU_CUR_REGS
+	mov %rdi, %rax
+	jmp switch_load
 
 	.section .rodata
 	.align 8

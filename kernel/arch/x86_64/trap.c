@@ -36,21 +36,22 @@ void arch_report_fault(const char *who, const struct regs *r)
 	kprintf("  rflags=%016lx cs=%lx ss=%lx\n", r->rflags, r->cs, r->ss);
 }
 
-static void interrupt(uint64_t vector)
+/* An interrupt; cur is the interrupted thread (NULL when the core idled). */
+static struct regs *interrupt(uint64_t vector, struct regs *cur)
 {
 	if (vector == SPURIOUS_VECTOR)
-		return;		/* no EOI for a spurious interrupt */
-	if (vector == TIMER_VECTOR)
-		kernel_timer_interrupt();
+		return cur;	/* no EOI for a spurious interrupt */
 	apic_eoi();
+	if (vector == TIMER_VECTOR)
+		return kernel_timer_interrupt(cur);
+	return cur;
 }
 
-noreturn void trap_user(struct regs *r)
+struct regs *trap_user(struct regs *r)
 {
-	if (r->vector < 32)
-		kernel_user_fault(r);
-	interrupt(r->vector);
-	arch_resume(r);
+	struct regs *next = r->vector < 32 ? kernel_user_fault(r) : interrupt(r->vector, r);
+
+	return next == r ? r : switch_prepare(next);
 }
 
 void trap_kernel(struct regs *r)
@@ -59,5 +60,5 @@ void trap_kernel(struct regs *r)
 		arch_report_fault("kernel", r);
 		panic("CPU exception in the kernel");
 	}
-	interrupt(r->vector);
+	interrupt(r->vector, NULL);
 }

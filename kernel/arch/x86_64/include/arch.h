@@ -9,47 +9,66 @@
 #include "types.h"
 #include "regs.h"
 #include "memlayout.h"
+#include "cpu.h"
+
+/* Lets interrupts in while the core waits for one; returns with them off. */
+static inline void arch_wait_for_interrupt(void)
+{
+	irq_enable_and_halt();
+}
 
 /* serial.c: the kernel console (COM1). */
 void arch_console_init(void);
 void arch_console_putc(char c);
 
-/* cpu.c: descriptor tables, system call MSRs, per-core state. */
+/* cpu.c: descriptor tables, system call MSRs, per-core state, user registers. */
 void arch_cpu_init(void);
-/* Makes r the registers saved at the next entry from user mode. */
-void arch_set_current(struct regs *r);
 /* Fills r so that resuming it starts user code at rip with stack rsp and rdi = arg. */
 void arch_regs_init(struct regs *r, uint64_t rip, uint64_t rsp, uint64_t arg);
-/* Returns to user mode in the current thread; see entry.S for the contract on r. */
-noreturn void arch_resume(struct regs *r);
+/* Resets r's segments and flags to a fresh user thread's. */
+void arch_regs_clean(struct regs *r);
+/*
+ * Checks a keeper's write of value to the saved register *reg of r: CAIRN_EFAULT for
+ * a rip or rsp outside user space, CAIRN_EACCES for segments, vector and error code.
+ * rflags is accepted with its system bits forced to a user thread's.
+ */
+long arch_regs_check_write(struct regs *r, uint64_t *reg, uint64_t value);
+/* The address of the last page fault. */
+uint64_t arch_fault_address(void);
+/* Starts the first thread of this core (entry.S); r must be complete. */
+noreturn void arch_enter_user(struct regs *r);
+void arch_set_fs_base(uint64_t base);
+/* A clean FPU/SSE image (fxsave format) in buf; and the live state saved into buf. */
+void arch_fpu_init(uint8_t *buf);
+void arch_fpu_save(uint8_t *buf);
 /* Stops this core for good. */
 noreturn void arch_halt(void);
 /* Ends QEMU through isa-debug-exit (exit status code*2+1); does nothing on hardware. */
 void arch_qemu_exit(unsigned code);
 
-/* apic.c, pit.c: the local APIC one-shot timer, calibrated against the PIT. */
+/* apic.c, pit.c: the local APIC one-shot timer and the TSC, calibrated against the PIT. */
 void arch_timer_init(void);
 uint64_t arch_timer_hz(void);
+uint64_t arch_tsc_hz(void);
 void arch_timer_oneshot(uint64_t ticks);	/* 0 stops the timer */
+/* Arms the timer for an absolute time stamp counter value (now, if it has passed). */
+void arch_timer_deadline(uint64_t tsc);
 /* Busy-waits for n PIT ticks (PIT_HZ per second) with interrupts as they are. */
 void arch_pit_wait(uint16_t n);
 #define PIT_HZ 1193182
 
-/* vm.c: address spaces. A frame allocator hands out zeroed frames (0 when none). */
-typedef uint64_t (*frame_alloc_fn)(void);
+/* vm.c: the kernel half of the page tables; switching address spaces. */
+typedef uint64_t (*frame_alloc_fn)(void);	/* a zeroed frame, 0 when none */
 void arch_vm_init(uint64_t max_phys, frame_alloc_fn alloc);
-uint64_t arch_vm_new_space(frame_alloc_fn alloc);
-#define VM_WRITE 1
-#define VM_EXEC  2
-int arch_vm_map_user(uint64_t space, uint64_t va, uint64_t pa, unsigned flags, frame_alloc_fn alloc);
-void arch_vm_switch(uint64_t space);
-/* True if [va, va + len) is inside user space and mapped user-readable in space. */
-bool arch_vm_user_readable(uint64_t space, uint64_t va, uint64_t len);
+void arch_vm_switch(uint64_t root_phys);
+/* True if [va, va + len) is inside user space and mapped user-readable. */
+bool arch_vm_user_readable(uint64_t root_phys, uint64_t va, uint64_t len);
 
 /* Called by the architecture's trap code (trap.c); implemented by generic code. */
-noreturn void kernel_user_fault(struct regs *r);	/* a CPU exception in user mode */
-void kernel_timer_interrupt(void);
-noreturn void syscall_dispatch(struct regs *r);
+struct regs *kernel_user_fault(struct regs *r);		/* a CPU exception in user mode */
+struct regs *kernel_timer_interrupt(struct regs *cur);	/* cur NULL: the core idled */
+struct regs *syscall_dispatch(uint64_t call, struct regs *r);
+struct regs *switch_prepare(struct regs *next);	/* before resuming another thread */
 
 /* trap.c: prints a fault report: exception name, error code, rip, cr2, registers. */
 void arch_report_fault(const char *who, const struct regs *r);

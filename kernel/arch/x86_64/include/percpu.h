@@ -17,10 +17,12 @@
 #define CPU_SELF       0
 #define CPU_KSTACK_TOP 8
 #define CPU_USER_RSP   16
-#define CPU_REGS_TOP   24
+#define CPU_CUR_REGS   24
+#define CPU_TSS_RSP0   92	/* tss.rsp[0]: offsetof(struct percpu, tss) + 4 */
 
 #ifndef __ASSEMBLER__
 #include "types.h"
+#include "regs.h"
 
 struct tss {
 	uint32_t reserved0;
@@ -36,15 +38,18 @@ struct percpu {
 	struct percpu *self;
 	uint64_t kstack_top;	/* the core's kernel stack: every entry starts afresh here */
 	uint64_t user_rsp;	/* scratch for syscall entry */
-	uint64_t regs_top;	/* end of the current thread's struct regs; = tss.rsp[0] */
+	struct regs *cur_regs;	/* the current thread's registers; tss.rsp[0] = their end */
 	uint64_t gdt[7];	/* null, kcode, kdata, udata, ucode, tss (2 slots) */
 	struct tss tss;
 	unsigned id;
+	struct regs *wakeup;	/* set by an interrupt taken while the core idles */
+	uint64_t fs_base;	/* what the FS base MSR holds */
 };
 
 _Static_assert(__builtin_offsetof(struct percpu, kstack_top) == CPU_KSTACK_TOP, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == CPU_USER_RSP, "percpu");
-_Static_assert(__builtin_offsetof(struct percpu, regs_top) == CPU_REGS_TOP, "percpu");
+_Static_assert(__builtin_offsetof(struct percpu, cur_regs) == CPU_CUR_REGS, "percpu");
+_Static_assert(__builtin_offsetof(struct percpu, tss) + 4 == CPU_TSS_RSP0, "percpu");
 
 static inline struct percpu *this_cpu(void)
 {

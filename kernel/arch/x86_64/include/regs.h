@@ -8,6 +8,20 @@
 #ifndef ARCH_REGS_H
 #define ARCH_REGS_H
 
+#define REGS_R15    0
+#define REGS_R14    8
+#define REGS_R13    16
+#define REGS_R12    24
+#define REGS_R11    32
+#define REGS_R10    40
+#define REGS_R9     48
+#define REGS_R8     56
+#define REGS_RBP    64
+#define REGS_RDI    72
+#define REGS_RSI    80
+#define REGS_RDX    88
+#define REGS_RCX    96
+#define REGS_RBX    104
 #define REGS_RAX    112
 #define REGS_VECTOR 120
 #define REGS_ERROR  128
@@ -17,6 +31,13 @@
 #define REGS_RSP    160
 #define REGS_SS     168
 #define REGS_SIZE   176
+
+/*
+ * A thread's FPU/SSE state (fxsave format, 512 bytes) follows its struct regs, 16-byte
+ * aligned; entry.S saves and restores it when it switches threads.
+ */
+#define REGS_FPU    REGS_SIZE
+#define FPU_SIZE    512
 
 /* vector of a register frame saved by the syscall instruction */
 #define VECTOR_SYSCALL 0x100
@@ -33,6 +54,9 @@ struct regs {
 };
 
 _Static_assert(__builtin_offsetof(struct regs, rax) == REGS_RAX, "regs layout");
+_Static_assert(__builtin_offsetof(struct regs, rbx) == REGS_RBX, "regs layout");
+_Static_assert(__builtin_offsetof(struct regs, rdi) == REGS_RDI, "regs layout");
+_Static_assert(__builtin_offsetof(struct regs, r12) == REGS_R12, "regs layout");
 _Static_assert(__builtin_offsetof(struct regs, vector) == REGS_VECTOR, "regs layout");
 _Static_assert(__builtin_offsetof(struct regs, rip) == REGS_RIP, "regs layout");
 _Static_assert(__builtin_offsetof(struct regs, rsp) == REGS_RSP, "regs layout");

@@ -1,0 +1,275 @@
+/*
+ * boot.c: the components started from boot modules (see boot.h). Everything here is
+ * built from frames of the frame table and accounted as capability operations would
+ * account it, so the kernel invariant check holds from the first instruction on.
+ */
+#include "boot.h"
+#include "arch.h"
+#include "cap.h"
+#include "cmdline.h"
+#include "console.h"
+#include "elf.h"
+#include "fmt.h"
+#include "frame.h"
+#include "obj.h"
+#include "pgtbl.h"
+#include "string.h"
+#include <cairn/root.h>
+
+#define STACK_TOP    (USER_TOP - 16 * PAGE_SIZE)	/* a gap above catches overflows down */
+#define STACK_PAGES  4
+#define IMAGE_BASE   0x400000
+#define IMAGE_TOP    0x40000000
+#define MODULES_VA   0x40000000			/* where the first sees the other modules */
+#define HEAP_VA      0x100000000ULL		/* free address space for the component */
+
+struct program {
+	char name[32];
+	char args[160];
+	uint64_t image, image_len;	/* the module, physical */
+	struct thread *main;
+};
+
+static struct program progs[BOOT_MAX_MODULES];
+static unsigned nprogs, current;
+static uint64_t cursor;		/* boot_frame looks for UNTYPED frames from here */
+
+void boot_register(const struct bootinfo *bi)
+{
+	for (unsigned i = 0; i < bi->nmod; i++) {
+		struct program *p = &progs[nprogs++];
+		const char *cl = bi->mod[i].cmdline;
+		cmdline_progname(cl, p->name, sizeof(p->name));
+		while (*cl && *cl != ' ')
+			cl++;
+		size_t n = strlen(cl);
+		memcpy(p->args, cl, n < sizeof(p->args) ? n : sizeof(p->args) - 1);
+		p->image = bi->mod[i].start;
+		p->image_len = bi->mod[i].end - bi->mod[i].start;
+	}
+}
+
+void boot_reserve(struct pmem *pm)
+{
+	for (unsigned i = 0; i < nprogs; i++)
+		pmem_reserve(pm, progs[i].image, progs[i].image_len);
+}
+
+void boot_frames_init(struct pmem *pm, uint64_t top)
+{
+	uint64_t n = top >> PAGE_SHIFT;
+	uint64_t table = pmem_alloc_contig(pm, PAGE_UP(n * sizeof(struct frame)) >> PAGE_SHIFT);
+	uint64_t scratch = pmem_alloc_contig(pm, PAGE_UP(n * sizeof(uint32_t)) >> PAGE_SHIFT);
+
+	if (table == PMEM_NONE || scratch == PMEM_NONE)
+		panic("no room for the frame table (%lu frames)", n);
+	frame_table_init(&frames, p2v(table), n);
+	frames.scratch = p2v(scratch);
+	for (unsigned i = 0; i < pm->n; i++)
+		frame_table_set(&frames, pm->r[i].base, pm->r[i].end, CAIRN_FRAME_UNTYPED);
+	for (unsigned i = 0; i < nprogs; i++)	/* modules: user memory, mapped or not */
+		frame_table_set(&frames, PAGE_DOWN(progs[i].image),
+				PAGE_UP(progs[i].image + progs[i].image_len), CAIRN_FRAME_USER);
+}
+
+uint64_t boot_frame(uint8_t type)
+{
+	for (; cursor < frames.nframes; cursor++) {
+		if (frames.f[cursor].type == CAIRN_FRAME_UNTYPED) {
+			uint64_t pa = cursor++ << PAGE_SHIFT;
+			frame_retype(&frames, pa, type);
+			return pa;
+		}
+	}
+	return 0;
+}
+
+static void *boot_object(uint8_t obj)
+{
+	uint64_t pa = boot_frame(CAIRN_FRAME_KERNEL);
+
+	if (!pa)
+		panic("out of memory building the boot components");
+	frame_get(&frames, pa)->obj = obj;
+	return p2v(pa);
+}
+
+/* Maps pa at va in root, making the missing levels as hooked nodes without capabilities. */
+static void boot_map(uint64_t *root, uint64_t va, uint64_t pa, unsigned rights)
+{
+	for (int level = 3; level >= 1; level--)
+		if (!pgtbl_present(root, va, level))
+			pgtbl_cons(root, va, boot_object(PGTBL_OBJ(level)), level);
+	if (pgtbl_map(root, va, pa, rights))
+		panic("boot_map: 0x%lx is mapped twice", va);
+}
+
+static void put_cap(struct captbl_root *ct, unsigned slot, struct cap c)
+{
+	cap_copy(captbl_lookup(ct, slot), &c);
+}
+
+static unsigned seg_rights(const struct elf_segment *s)
+{
+	return ((s->flags & ELF_SEG_W) ? CAIRN_MAP_WRITE : 0) | ((s->flags & ELF_SEG_X) ? CAIRN_MAP_EXEC : 0);
+}
+
+/* Copies the segments into fresh user frames; file bytes copied, the rest zero. */
+static void load_image(uint64_t *root, const char *file, const struct elf_image *img)
+{
+	for (unsigned i = 0; i < img->nseg; i++) {
+		const struct elf_segment *s = &img->seg[i];
+		for (uint64_t va = PAGE_DOWN(s->vaddr); va < s->vaddr + s->memsz; va += PAGE_SIZE) {
+			uint64_t frame = boot_frame(CAIRN_FRAME_USER);
+			if (!frame)
+				panic("out of memory loading a boot module");
+			boot_map(root, va, frame, seg_rights(s));
+			uint64_t lo = va > s->vaddr ? va : s->vaddr;
+			uint64_t hi = va + PAGE_SIZE < s->vaddr + s->filesz ? va + PAGE_SIZE : s->vaddr + s->filesz;
+			if (lo < hi)
+				memcpy((char *)p2v(frame) + (lo - va), file + s->offset + (lo - s->vaddr), hi - lo);
+		}
+	}
+}
+
+static void fill_root(struct cairn_root *rt, struct comp *c, bool first)
+{
+	rt->magic = CAIRN_ROOT_MAGIC;
+	rt->comp_id = c->id;
+	rt->cores = 1;
+	rt->tsc_hz = arch_tsc_hz();
+	rt->timer_hz = arch_timer_hz();
+	rt->heap_va = HEAP_VA;
+	rt->heap_end = HEAP_VA + (64ULL << 30);
+	if (!first)
+		return;
+	rt->mem_end = frames.nframes << PAGE_SHIFT;
+	uint64_t va = MODULES_VA;
+	for (unsigned i = 1; i < nprogs && rt->nmodules < CAIRN_ROOT_MAX_MODULES; i++) {
+		struct cairn_module *m = &rt->module[rt->nmodules++];
+		memcpy(m->name, progs[i].name, sizeof(m->name));
+		m->va = va + (progs[i].image & (PAGE_SIZE - 1));
+		m->size = progs[i].image_len;
+		for (uint64_t pa = PAGE_DOWN(progs[i].image); pa < progs[i].image + progs[i].image_len; pa += PAGE_SIZE) {
+			boot_map(c->pgtbl, va, pa, 0);
+			va += PAGE_SIZE;
+		}
+	}
+}
+
+/* The fixed capability slots (cairn/root.h). */
+static void grant(struct comp *c, struct thread *t, struct captbl_leaf *leaf, bool first)
+{
+	struct captbl_root *ct = c->captbl;
+
+	put_cap(ct, CAIRN_SLOT_CAPTBL, (struct cap){ .type = CAIRN_CAP_CAPTBL, .flags = 0, .obj = ct });
+	put_cap(ct, CAIRN_SLOT_PGTBL, (struct cap){ .type = CAIRN_CAP_PGTBL, .flags = 4, .obj = c->pgtbl });
+	put_cap(ct, CAIRN_SLOT_COMP, (struct cap){ .type = CAIRN_CAP_COMP, .obj = c });
+	put_cap(ct, CAIRN_SLOT_THREAD, (struct cap){ .type = CAIRN_CAP_THREAD, .obj = t });
+	put_cap(ct, CAIRN_SLOT_LEAF0, (struct cap){ .type = CAIRN_CAP_CAPTBL, .flags = 1, .obj = leaf });
+	if (!first)
+		return;
+	put_cap(ct, CAIRN_SLOT_MEMORY, (struct cap){ .type = CAIRN_CAP_MEMORY, .a = 0,
+						    .b = frames.nframes << PAGE_SHIFT });
+	put_cap(ct, CAIRN_SLOT_IRQ, (struct cap){ .type = CAIRN_CAP_IRQ });
+}
+
+/* Builds program p's component and first thread; false if its image is bad. */
+static bool build(struct program *p, bool first)
+{
+	struct elf_image img;
+	int err = elf_check(p2v(p->image), p->image_len, IMAGE_BASE, IMAGE_TOP, &img);
+
+	if (err) {
+		kprintf("%s: not a loadable image (elf error %d)\n", p->name, err);
+		return false;
+	}
+	struct captbl_root *ct = boot_object(OBJ_CAPTBL_ROOT);
+	struct captbl_leaf *leaf = boot_object(OBJ_CAPTBL_LEAF);
+	uint64_t *pml4 = boot_object(OBJ_PGTBL4);
+	struct comp *c = boot_object(OBJ_COMP);
+	struct thread *t = boot_object(OBJ_THREAD);
+
+	captbl_cons(ct, 0, leaf);
+	pgtbl_init_root(pml4);
+	comp_init(c, ct, pml4, img.entry);
+	thread_init(t, c, 0);
+	grant(c, t, leaf, first);
+	load_image(pml4, p2v(p->image), &img);
+	for (uint64_t va = STACK_TOP - STACK_PAGES * PAGE_SIZE; va < STACK_TOP; va += PAGE_SIZE)
+		boot_map(pml4, va, boot_frame(CAIRN_FRAME_USER), CAIRN_MAP_WRITE);
+	uint64_t root_page = boot_frame(CAIRN_FRAME_USER);
+	boot_map(pml4, CAIRN_ROOT_VA, root_page, 0);
+	fill_root(p2v(root_page), c, first);
+	t->regs.rsp = STACK_TOP;
+	p->main = t;
+	return true;
+}
+
+/* Runs the programs from `current` on; when none is left, ends the system. */
+static struct regs *next_program(void)
+{
+	for (; current < nprogs; current++) {
+		struct program *p = &progs[current];
+		if (!build(p, current == 0)) {
+			kprintf("%s: cannot be started\n", p->name);
+			continue;
+		}
+		kprintf("%s: started\n", p->name);
+		return &p->main->regs;
+	}
+	kprintf("cairn: all programs have stopped\n");
+	arch_qemu_exit(EXIT_DONE);
+	arch_halt();
+}
+
+/* In tests, compares how the program's first thread stopped with its expect=. */
+static void check_expectation(const struct program *p, const char *how, uint64_t code)
+{
+	char want[32], id[16], got[32];
+
+	if (!cmdline_get(p->args, "expect", want, sizeof(want)))
+		return;
+	if (!cmdline_get(p->args, "id", id, sizeof(id)))
+		memcpy(id, "?", 2);
+	fmt_snprintf(got, sizeof(got), "%s:%lu", how, code);
+	if (strncmp(want, got, sizeof(got)) == 0)
+		kprintf("TEST %s %s PASS\n", id, p->name);
+	else
+		kprintf("TEST %s %s FAIL expected %s, got %s\n", id, p->name, want, got);
+}
+
+struct regs *boot_after(struct thread *t)
+{
+	struct thread *main = current < nprogs ? progs[current].main : NULL;
+
+	if (main && main != t && main->state == THREAD_RUNNABLE)
+		return &main->regs;
+	if (main && main->state == THREAD_STOPPED) {
+		bool fault = main->regs.vector < 32;
+		check_expectation(&progs[current], fault ? "fault" : "exit",
+				  fault ? main->regs.vector : main->regs.rdi);
+		current++;
+		return next_program();
+	}
+	return thread_idle();
+}
+
+const char *boot_name(struct thread *t)
+{
+	static char buf[24];
+
+	for (unsigned i = 0; i < nprogs; i++)
+		if (progs[i].main == t)
+			return progs[i].name;
+	fmt_snprintf(buf, sizeof(buf), "thread %u", t->id);
+	return buf;
+}
+
+noreturn void boot_start(void)
+{
+	struct regs *r = next_program();
+
+	switch_prepare(r);
+	arch_enter_user(r);
+}

@@ -1,0 +1,171 @@
+/*
+ * check.c: the kernel invariant check, for tests (CAIRN_OP_KCHECK, only when booted
+ * with "ktest"). It recomputes every reference count from the objects themselves and
+ * compares with the frame table:
+ *   - every capability's object lies in a KERNEL frame that holds an object of the
+ *     capability's kind (no slot points at freed memory);
+ *   - every frame's reference count equals the references found: capabilities,
+ *     hooked table nodes, mappings, components' tables, threads' components and
+ *     schedulers, interrupt bindings;
+ *   - every table node's count of used entries matches its contents;
+ *   - the per-type frame counts match the table.
+ * It walks all memory: O(frames), which is why it exists only in test mode.
+ */
+#include "console.h"
+#include "frame.h"
+#include "memlayout.h"
+#include "obj.h"
+#include "pgtbl.h"
+#include "syscall.h"
+
+bool kernel_test_mode;
+
+struct thread *irq_line_thread(unsigned n);
+
+static uint32_t *counted;	/* recomputed references, one per frame */
+static long problems;
+
+static void problem(const char *what, uint64_t pa)
+{
+	if (problems++ < 8)
+		kprintf("kcheck: %s (frame 0x%lx)\n", what, pa);
+}
+
+static void count(const void *obj)
+{
+	if (!obj)
+		return;
+	uint64_t pa = v2p(obj);
+	if (!frame_get(&frames, pa))
+		problem("a reference outside memory", pa);
+	else
+		counted[pa >> PAGE_SHIFT]++;
+}
+
+static bool kind_ok(const struct cap *c, uint8_t obj)
+{
+	switch (c->type) {
+	case CAIRN_CAP_CAPTBL: return obj == (c->flags ? OBJ_CAPTBL_LEAF : OBJ_CAPTBL_ROOT);
+	case CAIRN_CAP_PGTBL:  return c->flags >= 1 && c->flags <= 4 && obj == PGTBL_OBJ(c->flags);
+	case CAIRN_CAP_COMP:
+	case CAIRN_CAP_SINV:   return obj == OBJ_COMP;
+	case CAIRN_CAP_THREAD:
+	case CAIRN_CAP_RCV:
+	case CAIRN_CAP_ASND:   return obj == OBJ_THREAD;
+	default:               return false;
+	}
+}
+
+static void check_cap(const struct cap *c)
+{
+	if (c->type == CAIRN_CAP_NONE || !c->obj)
+		return;
+	struct frame *f = frame_get(&frames, v2p(c->obj));
+	if (!f || f->type != CAIRN_FRAME_KERNEL || !kind_ok(c, f->obj))
+		problem("a capability to freed or mistyped memory", v2p(c->obj));
+	count(c->obj);
+}
+
+static void check_leaf(uint64_t pa, const struct captbl_leaf *l, const struct frame *f)
+{
+	unsigned used = 0;
+
+	for (unsigned i = 0; i < CAIRN_CAPTBL_LEAF_SLOTS; i++) {
+		used += l->slot[i].type != CAIRN_CAP_NONE;
+		check_cap(&l->slot[i]);
+	}
+	if (used != (f->used & 0x7fffu))
+		problem("a leaf's used count is wrong", pa);
+}
+
+static void check_root(uint64_t pa, const struct captbl_root *r, const struct frame *f)
+{
+	unsigned used = 0;
+
+	for (unsigned i = 0; i < CAIRN_CAPTBL_ROOT_SLOTS; i++) {
+		used += r->leaf[i] != NULL;
+		count(r->leaf[i]);
+	}
+	if (used != f->used)
+		problem("a root's used count is wrong", pa);
+}
+
+static void check_pgtbl(uint64_t pa, const uint64_t *t, const struct frame *f)
+{
+	unsigned used = 0, n = f->obj == OBJ_PGTBL4 ? USER_PML4_ENTRIES : 512;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (!(t[i] & 1))
+			continue;
+		used++;
+		uint64_t target = t[i] & 0x000ffffffffff000ULL;
+		struct frame *tf = frame_get(&frames, target);
+		bool leaf = f->obj == OBJ_PGTBL1;
+		if (!tf || (leaf ? tf->type != CAIRN_FRAME_USER : tf->obj != f->obj + 1))
+			problem(leaf ? "a mapping of a non-user frame" : "a table entry to a non-table", target);
+		else
+			counted[target >> PAGE_SHIFT]++;
+	}
+	if (used != (f->used & 0x7fffu))
+		problem("a page table's used count is wrong", pa);
+}
+
+static void check_thread(const struct thread *t)
+{
+	count(t->home);
+	count(t->comp);
+	for (unsigned i = 0; i < t->depth; i++)
+		count(t->inv[i].comp);
+	count(t->sched);
+}
+
+static void check_object(uint64_t pa, struct frame *f)
+{
+	void *o = p2v(pa);
+
+	switch (f->obj) {
+	case OBJ_CAPTBL_LEAF: check_leaf(pa, o, f); break;
+	case OBJ_CAPTBL_ROOT: check_root(pa, o, f); break;
+	case OBJ_COMP: {
+		struct comp *c = o;
+		count(c->captbl);
+		count(c->pgtbl);
+		check_cap(&c->keeper);
+		break;
+	}
+	case OBJ_THREAD: check_thread(o); break;
+	case OBJ_NONE:
+		if (f->type == CAIRN_FRAME_KERNEL && f->refs)
+			problem("references to a frame without an object", pa);
+		break;
+	default: check_pgtbl(pa, o, f); break;
+	}
+}
+
+long kernel_check(void)
+{
+	uint64_t n = frames.nframes;
+	uint64_t types[4] = { 0 };
+
+	counted = frames.scratch;
+	problems = 0;
+	for (uint64_t i = 0; i < n; i++)
+		counted[i] = 0;
+	for (unsigned l = 0; l < 16; l++)
+		count(irq_line_thread(l));
+	for (uint64_t i = 0; i < n; i++) {
+		struct frame *f = &frames.f[i];
+		types[f->type & 3]++;
+		if (f->type == CAIRN_FRAME_KERNEL)
+			check_object(i << PAGE_SHIFT, f);
+		if (f->type == CAIRN_FRAME_UNTYPED && (f->refs || f->obj))
+			problem("an untyped frame in use", i << PAGE_SHIFT);
+	}
+	for (uint64_t i = 0; i < n; i++)
+		if (frames.f[i].type != CAIRN_FRAME_RESERVED && counted[i] != frames.f[i].refs)
+			problem("a reference count differs from the references", i << PAGE_SHIFT);
+	for (unsigned t = 0; t < 4; t++)
+		if (types[t] != frames.count[t])
+			problem("the per-type frame counts are wrong", t);
+	return problems;
+}

@@ -1,0 +1,69 @@
+/*
+ * comp.c: components: a capability table, a page table and the address where new
+ * threads start, plus the keeper that faults in it go to.
+ */
+#include "frame.h"
+#include "memlayout.h"
+#include "string.h"
+#include "syscall.h"
+
+static uint32_t next_comp_id = 1;
+
+void comp_init(struct comp *c, struct captbl_root *ct, uint64_t *pt, uint64_t entry)
+{
+	memset(c, 0, sizeof(*c));
+	c->captbl = ct;
+	c->pgtbl = pt;
+	c->pgtbl_phys = v2p(pt);
+	c->entry = entry;
+	c->id = next_comp_id++;
+	obj_ref(ct);
+	obj_ref(pt);
+}
+
+void comp_release(struct comp *c)
+{
+	obj_unref(c->captbl);
+	obj_unref(c->pgtbl);
+	obj_unref(c->keeper.obj);
+}
+
+long activate_comp(struct call *c, struct cap *slot)
+{
+	struct cap *ct, *pt;
+	struct comp *comp;
+	long err = cap_of_type(c, A3(c), CAIRN_CAP_CAPTBL, &ct);
+
+	if (err == 0)
+		err = cap_of_type(c, A4(c), CAIRN_CAP_PGTBL, &pt);
+	if (err)
+		return err;
+	if (ct->flags != 0 || pt->flags != 4)
+		return CAIRN_EINVAL;	/* a component needs two roots */
+	if (A5(c) >= USER_TOP)
+		return CAIRN_EFAULT;
+	err = memory_take_frame(c, A1(c), A2(c), OBJ_COMP, (void **)&comp);
+	if (err)
+		return err;
+	comp_init(comp, ct->obj, pt->obj, A5(c));
+	cap_copy(slot, &(struct cap){ .type = CAIRN_CAP_COMP, .obj = comp });
+	return 0;
+}
+
+long comp_invoke(struct call *c, struct cap *cap, unsigned op)
+{
+	struct comp *comp = cap->obj;
+	struct cap *gate = NULL;
+
+	if (op != CAIRN_OP_COMP_KEEPER)
+		return CAIRN_ENOSYS;
+	if (A0(c)) {
+		long err = cap_of_type(c, A0(c), CAIRN_CAP_SINV, &gate);
+		if (err)
+			return err;
+	}
+	obj_unref(comp->keeper.obj);
+	comp->keeper = gate ? *gate : (struct cap){ 0 };
+	obj_ref(comp->keeper.obj);
+	return 0;
+}

@@ -1,0 +1,66 @@
+/*
+ * frame.h: typed memory. Every physical frame has a type (UNTYPED, KERNEL, USER or
+ * RESERVED, as in cairn/abi.h) and a reference count, kept in the frame table:
+ *
+ *   KERNEL frame: refs = capabilities naming the object in it + kernel structures
+ *                 pointing at it (a hooked table node, a component's tables, ...);
+ *                 0 means the frame holds no object and may be activated or retyped.
+ *   USER frame:   refs = page-table entries mapping it.
+ *   UNTYPED:      refs = 0 always.
+ *
+ * Retype: UNTYPED -> KERNEL or USER (the frame is zeroed on the way in, so nothing
+ * leaks from its past), KERNEL or USER -> UNTYPED only when refs == 0. So a frame is
+ * never both reachable by user loads and stores and a kernel object.
+ *
+ * The table itself is the kernel's own memory, taken at boot: 8 bytes per frame.
+ */
+#ifndef KERNEL_FRAME_H
+#define KERNEL_FRAME_H
+
+#include "types.h"
+#include <cairn/abi.h>
+
+/* What a KERNEL frame holds (for the invariant check and for type checks). */
+enum frame_obj {
+	OBJ_NONE = 0,
+	OBJ_CAPTBL_ROOT, OBJ_CAPTBL_LEAF,
+	OBJ_PGTBL4, OBJ_PGTBL3, OBJ_PGTBL2, OBJ_PGTBL1,
+	OBJ_COMP, OBJ_THREAD,
+};
+
+struct frame {
+	uint32_t refs;
+	uint8_t type;		/* CAIRN_FRAME_* */
+	uint8_t obj;		/* enum frame_obj, for KERNEL frames */
+	uint16_t used;		/* table nodes: entries in use */
+};
+
+struct frame_table {
+	struct frame *f;
+	uint64_t nframes;	/* frames 0 .. nframes-1 are described */
+	uint64_t count[4];	/* frames of each type */
+	uint32_t *scratch;	/* one word per frame for the invariant check (check.c) */
+};
+
+extern struct frame_table frames;
+
+/* All frames start RESERVED; the caller marks free memory UNTYPED. */
+void frame_table_init(struct frame_table *ft, struct frame *mem, uint64_t nframes);
+/* Marks the frames of [base, end) (page aligned) as UNTYPED; boot only. */
+void frame_table_set(struct frame_table *ft, uint64_t base, uint64_t end, uint8_t type);
+
+/* The entry for physical address pa, or NULL past the table. */
+static inline struct frame *frame_get(struct frame_table *ft, uint64_t pa)
+{
+	uint64_t n = pa >> PAGE_SHIFT;
+	return n < ft->nframes ? &ft->f[n] : NULL;
+}
+
+/*
+ * Retypes the frame at pa (page aligned, inside the table). Returns 0, CAIRN_EINVAL for
+ * a misaligned address or a transition that is not allowed (including RESERVED either
+ * way and to the same type), CAIRN_ERANGE past the table, CAIRN_EBUSY while referenced.
+ */
+int frame_retype(struct frame_table *ft, uint64_t pa, uint8_t to);
+
+#endif

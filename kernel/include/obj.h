@@ -1,0 +1,98 @@
+/*
+ * obj.h: the kernel objects that live in KERNEL frames, one object per frame:
+ * components and threads (table nodes are in cap.h and pgtbl.h).
+ *
+ * A thread's receive endpoint lives in the thread (one each); asynchronous sends,
+ * receive-endpoint capabilities and invocation gates are capabilities that reference a
+ * thread or a component and need no memory of their own.
+ */
+#ifndef KERNEL_OBJ_H
+#define KERNEL_OBJ_H
+
+#include "cap.h"
+#include "regs.h"
+#include "types.h"
+
+struct comp {
+	struct captbl_root *captbl;
+	uint64_t *pgtbl;		/* root node, direct-map address */
+	uint64_t pgtbl_phys;
+	uint64_t entry;			/* where new threads start */
+	struct cap keeper;		/* a SINV copy, or empty: where faults go */
+	uint32_t id;
+};
+
+enum thread_state {
+	THREAD_RUNNABLE,	/* may be dispatched */
+	THREAD_BLOCKED,		/* waiting on its receive endpoint */
+	THREAD_STOPPED,		/* faulted without a keeper, or stopped itself */
+};
+
+/* One nested invocation: where the thread came from (the SPEEDOS system stack). */
+struct inv_frame {
+	struct comp *comp;
+	uint64_t rip, rsp;
+	uint8_t confined;
+	uint8_t fault;		/* a keeper invocation: RETURN resumes or stops */
+};
+
+#define THREAD_EVENTS 64
+
+struct sched_event {
+	uint32_t tid;
+	uint32_t kind;		/* CAIRN_EVENT_* */
+};
+
+struct thread {
+	struct regs regs;		/* first: entry.S saves into it (regs.h) */
+	uint8_t fpu[FPU_SIZE] __attribute__((aligned(16)));
+	struct regs fault_regs;		/* the registers at the fault, for the keeper */
+	uint8_t fault_fpu[FPU_SIZE] __attribute__((aligned(16)));
+	struct comp *comp;		/* the component it executes in now */
+	struct comp *home;		/* where it was created */
+	struct inv_frame inv[CAIRN_INV_DEPTH];
+	unsigned depth;			/* frames in inv[] */
+	uint32_t id;
+	uint8_t state;			/* enum thread_state */
+	uint8_t has_rcv;
+	uint32_t pending;		/* activations not yet consumed by RCV_WAIT */
+	struct thread *sched;		/* the scheduler told about block and wake */
+	uint64_t fs_base;
+	unsigned ev_head, ev_count;	/* events queued for this (scheduler) thread */
+	struct sched_event ev[THREAD_EVENTS];
+};
+
+_Static_assert(__builtin_offsetof(struct thread, fpu) == REGS_FPU, "fpu follows regs");
+_Static_assert(sizeof(struct thread) <= 4096, "a thread is one frame");
+_Static_assert(sizeof(struct comp) <= 4096, "a component is one frame");
+
+static inline struct thread *thread_of(struct regs *r)
+{
+	return (struct thread *)r;
+}
+
+/* thread.c */
+void thread_init(struct thread *t, struct comp *c, uint64_t arg);
+struct regs *thread_block(struct thread *t);
+void thread_event(struct thread *sched, struct thread *t, uint32_t kind);
+struct regs *thread_stop(struct thread *t, uint32_t kind);
+struct thread *thread_current(void);
+void thread_release(struct thread *t);
+struct regs *thread_idle(void);
+/* An interrupt bound to t arrived while cur ran (NULL: the core was idle). */
+struct regs *thread_interrupt(struct thread *t, struct regs *cur);
+
+/* boot.c: the components started from boot modules. */
+/* What runs after t can no longer run and has no scheduler to go to. */
+struct regs *boot_after(struct thread *t);
+/* A name for reports: the boot program's, or "thread <id>". */
+const char *boot_name(struct thread *t);
+
+/* syscall.c: makes next ready to run on this core (address space, TLS). */
+struct regs *switch_prepare(struct regs *next);
+
+/* comp.c */
+void comp_init(struct comp *c, struct captbl_root *ct, uint64_t *pt, uint64_t entry);
+void comp_release(struct comp *c);
+
+#endif

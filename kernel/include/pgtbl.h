@@ -1,0 +1,51 @@
+/*
+ * pgtbl.h: page tables as resource tables. A page-table node is a KERNEL frame holding
+ * one level of the hardware table (level 4 is the root, level 1 maps 4 KiB pages). A
+ * component builds and tears down its tables only through these operations, on a root
+ * it holds a capability to; addresses are walked from that root.
+ *
+ * References (frame.h): a node hooked under a parent holds one reference from the
+ * parent; a USER frame holds one reference per mapping. A node's "used" count is its
+ * entries in use, so a node with entries cannot be unhooked or destroyed.
+ *
+ * Only the user half (below USER_TOP) can be touched; the kernel half of every root is
+ * the kernel's own, copied in when the root is made.
+ */
+#ifndef KERNEL_PGTBL_H
+#define KERNEL_PGTBL_H
+
+#include "types.h"
+
+#define PGTBL_LEVELS 4
+
+/* Makes a fresh (zeroed) frame a root: the kernel half is filled in. */
+void pgtbl_init_root(uint64_t *root);
+
+/*
+ * Hooks child, a fresh node of level child_level (1..3), into the table under root at
+ * va. Errors: CAIRN_EFAULT va outside user space; CAIRN_ENOENT a level above is
+ * missing; CAIRN_EBUSY the entry is in use or child is hooked elsewhere.
+ */
+int pgtbl_cons(uint64_t *root, uint64_t va, uint64_t *child, int child_level);
+/* Unhooks the level child_level node at va. CAIRN_ENOENT none; CAIRN_EBUSY not empty. */
+int pgtbl_decons(uint64_t *root, uint64_t va, int child_level);
+/*
+ * Maps the frame pa (whose type the caller has checked) at va with rights
+ * (CAIRN_MAP_*). CAIRN_ENOENT no level-1 table there; CAIRN_EBUSY already mapped.
+ */
+int pgtbl_map(uint64_t *root, uint64_t va, uint64_t pa, unsigned rights);
+/* Removes the mapping at va; CAIRN_ENOENT if there is none. */
+int pgtbl_unmap(uint64_t *root, uint64_t va);
+/* The frame mapped at va and its rights (frame | CAIRN_MAP_*), or CAIRN_ENOENT. */
+int64_t pgtbl_lookup(uint64_t *root, uint64_t va);
+
+/* True if the entry that holds a level child_level node for va exists and is used. */
+bool pgtbl_present(uint64_t *root, uint64_t va, int child_level);
+
+/* Level of a node by its frame_obj kind, and back. */
+#define PGTBL_OBJ(level) (OBJ_PGTBL4 + 4 - (level))
+
+/* Called after a mapping or a hooked node was removed from root (TLB consistency). */
+void arch_tlb_flush(uint64_t *root, uint64_t va);
+
+#endif

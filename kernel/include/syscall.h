@@ -1,0 +1,57 @@
+/*
+ * syscall.h: what the per-type operation handlers share. Each handler decodes its
+ * arguments (every check, no change), then invokes (changes that cannot fail). It
+ * returns the status for rax, and may set *next to resume another thread instead.
+ */
+#ifndef KERNEL_SYSCALL_H
+#define KERNEL_SYSCALL_H
+
+#include "cap.h"
+#include "obj.h"
+
+struct call {
+	struct thread *self;		/* the calling thread */
+	struct regs *r;			/* its registers; the arguments are a0..a5 */
+	struct captbl_root *ct;		/* the caller's capability table */
+	struct regs *next;		/* the thread to resume: self unless changed */
+};
+
+#define A0(c) ((c)->r->rdi)
+#define A1(c) ((c)->r->rsi)
+#define A2(c) ((c)->r->rdx)
+#define A3(c) ((c)->r->r10)
+#define A4(c) ((c)->r->r8)
+#define A5(c) ((c)->r->r9)
+
+/* Looks up a capability of the given type in the caller's table. */
+int cap_of_type(struct call *c, uint64_t idx, uint8_t type, struct cap **out);
+
+long captbl_invoke(struct call *c, struct cap *cap, unsigned op);
+long pgtbl_invoke(struct call *c, struct cap *cap, unsigned op);
+long memory_invoke(struct call *c, struct cap *cap, unsigned op);
+long comp_invoke(struct call *c, struct cap *cap, unsigned op);
+long thread_invoke(struct call *c, struct cap *cap, unsigned op);
+long rcv_invoke(struct call *c, struct cap *cap, unsigned op);
+long asnd_invoke(struct call *c, struct cap *cap, unsigned op);
+long sinv_invoke(struct call *c, struct cap *cap, unsigned op);
+long irq_invoke(struct call *c, struct cap *cap, unsigned op);
+long null_invoke(struct call *c, unsigned op);
+
+/* Activations, called by captbl_invoke with the destination slot already checked. */
+long memory_take_frame(struct call *c, uint64_t mem_idx, uint64_t frame, uint8_t obj, void **out);
+long activate_comp(struct call *c, struct cap *slot);
+long activate_thread(struct call *c, struct cap *slot);
+long activate_rcv(struct call *c, struct cap *slot);
+long activate_asnd(struct call *c, struct cap *slot);
+long activate_sinv(struct call *c, struct cap *slot);
+long deactivate(struct call *c, struct cap *slot);
+
+/* sinv.c: a CPU exception in user mode; returns the thread to resume. */
+struct regs *sinv_fault(struct thread *t);
+
+/* check.c: the kernel invariant check (debug builds of tests); returns problems found. */
+long kernel_check(void);
+extern bool kernel_test_mode;
+extern bool fastpath_off;	/* fastpath.c: "nofastpath" on the command line */
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * irq.c: interrupt lines. The IRQ capability binds a line to an asynchronous send:
+ * when the interrupt arrives the receiving thread is activated and runs at once (an
+ * interrupt preempts whatever ran). Line 0 is the core's timer, which fires at the
+ * deadline a dispatch asked for; device lines need the I/O APIC, which the kernel does
+ * not drive yet (CAIRN_ENOTSUP).
+ */
+#include "arch.h"
+#include "ktest.h"
+#include "syscall.h"
+
+#define IRQ_LINES 16
+#define IRQ_TIMER 0
+
+static struct thread *line[IRQ_LINES];
+
+long irq_invoke(struct call *c, struct cap *cap, unsigned op)
+{
+	struct cap *asnd;
+	uint64_t n = A0(c);
+
+	(void)cap;
+	if (op != CAIRN_OP_IRQ_BIND && op != CAIRN_OP_IRQ_UNBIND)
+		return CAIRN_ENOSYS;
+	if (n >= IRQ_LINES)
+		return CAIRN_ERANGE;
+	if (n != IRQ_TIMER)
+		return CAIRN_ENOTSUP;
+	if (op == CAIRN_OP_IRQ_UNBIND) {
+		if (!line[n])
+			return CAIRN_ENOENT;
+		obj_unref(line[n]);
+		line[n] = NULL;
+		return 0;
+	}
+	long err = cap_of_type(c, A1(c), CAIRN_CAP_ASND, &asnd);
+	if (err)
+		return err;
+	if (line[n])
+		return CAIRN_EBUSY;
+	line[n] = asnd->obj;
+	obj_ref(line[n]);
+	return 0;
+}
+
+/* The timer fired; cur is the interrupted thread's registers (NULL: idle). */
+struct regs *kernel_timer_interrupt(struct regs *cur)
+{
+	ktest_timer_tick();
+	if (!line[IRQ_TIMER])
+		return cur;
+	return thread_interrupt(line[IRQ_TIMER], cur);
+}
+
+/* For the invariant check: the thread bound to line n, or NULL. */
+struct thread *irq_line_thread(unsigned n)
+{
+	return n < IRQ_LINES ? line[n] : NULL;
+}

@@ -1,0 +1,88 @@
+/*
+ * memory.c: memory capabilities. A MEMORY capability is authority over the physical
+ * frames in [a, b): to retype them, to put kernel objects in them and to map them.
+ * Types and reference counts live in the frame table (frame.h).
+ */
+#include "frame.h"
+#include "memlayout.h"
+#include "string.h"
+#include "syscall.h"
+
+/* Checks that frame is in the memory capability's range and page aligned. */
+static long frame_in(struct cap *mem, uint64_t frame)
+{
+	if (frame & (PAGE_SIZE - 1))
+		return CAIRN_EINVAL;
+	if (frame < mem->a || frame >= mem->b || !frame_get(&frames, frame))
+		return CAIRN_ERANGE;
+	return 0;
+}
+
+/* Finds a frame for an object of kind obj: KERNEL, unused. Zeroes it and claims it. */
+long memory_take_frame(struct call *c, uint64_t mem_idx, uint64_t frame, uint8_t obj, void **out)
+{
+	struct cap *mem;
+	long err = cap_of_type(c, mem_idx, CAIRN_CAP_MEMORY, &mem);
+
+	if (err == 0)
+		err = frame_in(mem, frame);
+	if (err)
+		return err;
+	struct frame *f = frame_get(&frames, frame);
+	if (f->type != CAIRN_FRAME_KERNEL)
+		return CAIRN_EACCES;
+	if (f->refs || f->obj != OBJ_NONE)
+		return CAIRN_EBUSY;
+	memset(p2v(frame), 0, PAGE_SIZE);
+	f->obj = obj;
+	f->used = 0;
+	*out = p2v(frame);
+	return 0;
+}
+
+/* Checks a frame for mapping: in range, USER. */
+long memory_user_frame(struct call *c, uint64_t mem_idx, uint64_t frame)
+{
+	struct cap *mem;
+	long err = cap_of_type(c, mem_idx, CAIRN_CAP_MEMORY, &mem);
+
+	if (err == 0)
+		err = frame_in(mem, frame);
+	if (err)
+		return err;
+	return frame_get(&frames, frame)->type == CAIRN_FRAME_USER ? 0 : CAIRN_EACCES;
+}
+
+static long count(struct cap *mem, uint64_t type)
+{
+	long n = 0;
+
+	if (type > CAIRN_FRAME_RESERVED)
+		return CAIRN_EINVAL;
+	for (uint64_t pa = mem->a; pa < mem->b; pa += PAGE_SIZE) {
+		struct frame *f = frame_get(&frames, pa);
+		if (!f)
+			break;
+		n += f->type == type;
+	}
+	return n;
+}
+
+long memory_invoke(struct call *c, struct cap *cap, unsigned op)
+{
+	switch (op) {
+	case CAIRN_OP_MEM_RETYPE: {
+		long err = frame_in(cap, A0(c));
+		if (err)
+			return err;
+		struct frame *f = frame_get(&frames, A0(c));
+		if (f->type == CAIRN_FRAME_KERNEL && f->obj != OBJ_NONE)
+			return CAIRN_EBUSY;	/* an object lives there */
+		return frame_retype(&frames, A0(c), (uint8_t)(A1(c) > 255 ? 255 : A1(c)));
+	}
+	case CAIRN_OP_MEM_COUNT:
+		return count(cap, A0(c));
+	default:
+		return CAIRN_ENOSYS;
+	}
+}

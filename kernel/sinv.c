@@ -1,0 +1,219 @@
+/*
+ * sinv.c: synchronous invocation by thread migration, and keepers.
+ *
+ * SINV_CALL moves the calling thread into the gate's component: the kernel pushes
+ * where it came from (component, rip, rsp) onto the thread's invocation stack, which
+ * lives in the thread object where no component can reach it (the SPEEDOS system
+ * stack), and starts it at the gate's entry with
+ *     rdi = Root, rsi, rdx, r10, r8 = the four arguments (untouched), r9 = the gate's
+ *     badge, rax = thread id, rsp = 0 (the server's runtime picks a stack).
+ * RETURN pops the frame: the caller continues after its syscall with rax, rdx = the
+ * two results. A confined gate's return clears every other register, FPU and SSE
+ * state included (SPEEDOS without permit_enq).
+ *
+ * A CPU exception in a component with a keeper is an invocation too: the faulting
+ * thread enters the keeper with rsi = vector, rdx = error code, r10 = fault address
+ * (cr2), r8 = rip, r9 = the keeper gate's badge; FAULT_REG reads and writes the saved
+ * registers, and RETURN with CAIRN_FAULT_RESUME resumes them (CAIRN_FAULT_STOP stops
+ * the thread). Without a keeper the fault is reported and the thread stopped.
+ */
+#include "arch.h"
+#include "console.h"
+#include "frame.h"
+#include "percpu.h"
+#include "string.h"
+#include "syscall.h"
+#include <cairn/root.h>
+
+long activate_sinv(struct call *c, struct cap *slot)
+{
+	struct cap *comp;
+	long err = cap_of_type(c, A1(c), CAIRN_CAP_COMP, &comp);
+
+	if (err)
+		return err;
+	if (A2(c) >= USER_TOP)
+		return CAIRN_EFAULT;
+	if (A4(c) & ~(uint64_t)CAIRN_SINV_CONFINED)
+		return CAIRN_EINVAL;
+	cap_copy(slot, &(struct cap){ .type = CAIRN_CAP_SINV, .flags = (uint8_t)A4(c),
+				      .obj = comp->obj, .a = A2(c), .b = A3(c) });
+	return 0;
+}
+
+/* Pushes the thread's current place and moves it into comp; false if too deep. */
+static bool push(struct thread *t, struct comp *comp, uint8_t confined, uint8_t fault)
+{
+	if (t->depth == CAIRN_INV_DEPTH)
+		return false;
+	t->inv[t->depth++] = (struct inv_frame){ t->comp, t->regs.rip, t->regs.rsp, confined, fault };
+	t->comp = comp;		/* the frame keeps the old component's reference */
+	obj_ref(comp);
+	arch_vm_switch(comp->pgtbl_phys);
+	return true;
+}
+
+static struct inv_frame pop(struct thread *t)
+{
+	struct inv_frame f = t->inv[--t->depth];
+
+	obj_unref(t->comp);
+	t->comp = f.comp;
+	arch_vm_switch(f.comp->pgtbl_phys);
+	return f;
+}
+
+long sinv_invoke(struct call *c, struct cap *cap, unsigned op)
+{
+	struct thread *t = c->self;
+	struct regs *r = c->r;
+
+	if (op != CAIRN_OP_SINV_CALL)
+		return CAIRN_ENOSYS;
+	if (!push(t, cap->obj, cap->flags & CAIRN_SINV_CONFINED, 0))
+		return CAIRN_EDEPTH;
+	r->rip = cap->a;
+	r->rsp = 0;
+	r->rdi = CAIRN_ROOT_VA;
+	r->r9 = cap->b;
+	return t->id;		/* rax */
+}
+
+/* Clears everything a confined callee could leave behind; entry.S reloads it all. */
+static void confine(struct thread *t)
+{
+	struct regs *r = &t->regs;
+	uint64_t rip = r->rip, rsp = r->rsp, rflags = r->rflags, rax = r->rax, rdx = r->rdx;
+
+	memset(r, 0, sizeof(*r));
+	r->rip = rip;
+	r->rsp = rsp;
+	r->rflags = rflags;
+	r->rax = rax;
+	r->rdx = rdx;
+	r->vector = VECTOR_SYSCALL;
+	arch_regs_clean(r);	/* user segments, flags reset: nothing of the callee's */
+	arch_fpu_init(t->fpu);
+	this_cpu()->cur_regs = NULL;	/* nothing live survives: entry.S loads all of r */
+}
+
+static long fault_return(struct call *c, struct inv_frame *f)
+{
+	struct thread *t = c->self;
+
+	(void)f;
+	if (A0(c) == CAIRN_FAULT_RESUME) {
+		t->regs = t->fault_regs;
+		memcpy(t->fpu, t->fault_fpu, FPU_SIZE);
+		this_cpu()->cur_regs = NULL;	/* resume exactly the saved registers */
+		c->next = &t->regs;
+		return (long)t->regs.rax;
+	}
+	c->next = thread_stop(t, CAIRN_EVENT_STOP);
+	return 0;
+}
+
+static long sinv_return(struct call *c)
+{
+	struct thread *t = c->self;
+	struct regs *r = c->r;
+
+	if (t->depth == 0)
+		return CAIRN_EINVAL;	/* no invocation to return from */
+	if (t->inv[t->depth - 1].fault && A0(c) > CAIRN_FAULT_STOP)
+		return CAIRN_EINVAL;
+	uint64_t r0 = A0(c), r1 = A1(c);
+	struct inv_frame f = pop(t);
+	if (f.fault)
+		return fault_return(c, &f);
+	r->rip = f.rip;
+	r->rsp = f.rsp;
+	r->rax = r0;
+	r->rdx = r1;
+	if (f.confined)
+		confine(t);	/* clears cur_regs: entry.S reloads all of this thread */
+	return (long)r0;
+}
+
+/* FAULT_REG: the keeper reads or writes the faulting registers (regs.h order). */
+static long fault_reg(struct call *c)
+{
+	struct thread *t = c->self;
+	uint64_t idx = A0(c);
+
+	if (t->depth == 0 || !t->inv[t->depth - 1].fault)
+		return CAIRN_EINVAL;	/* only inside a keeper invocation */
+	if (idx >= sizeof(struct regs) / 8)
+		return CAIRN_ERANGE;
+	uint64_t *reg = (uint64_t *)&t->fault_regs + idx;
+	if (A1(c)) {
+		long err = arch_regs_check_write(&t->fault_regs, reg, A2(c));
+		if (err)
+			return err;
+		*reg = A2(c);
+	}
+	c->r->rdx = *reg;
+	return 0;
+}
+
+/* A CPU exception in user mode: to the keeper, or stop and report. */
+struct regs *sinv_fault(struct thread *t)
+{
+	struct comp *keeper = t->comp->keeper.obj;
+
+	bool in_keeper = t->depth && t->inv[t->depth - 1].fault;
+
+	if (!keeper || in_keeper) {
+		arch_report_fault(boot_name(t), &t->regs);
+		return thread_stop(t, CAIRN_EVENT_STOP);
+	}
+	t->fault_regs = t->regs;
+	arch_fpu_save(t->fault_fpu);
+	struct cap gate = t->comp->keeper;
+	if (!push(t, keeper, 0, 1)) {
+		arch_report_fault(boot_name(t), &t->regs);
+		return thread_stop(t, CAIRN_EVENT_STOP);
+	}
+	struct regs *r = &t->regs;
+	uint64_t vector = r->vector, error = r->error, rip = r->rip;
+	arch_regs_init(r, gate.a, 0, CAIRN_ROOT_VA);
+	r->rsi = vector;
+	r->rdx = error;
+	r->r10 = arch_fault_address();
+	r->r8 = rip;
+	r->r9 = gate.b;
+	r->rax = t->id;
+	return r;
+}
+
+struct regs *kernel_user_fault(struct regs *r)
+{
+	return sinv_fault(thread_of(r));
+}
+
+long null_invoke(struct call *c, unsigned op)
+{
+	switch (op) {
+	case CAIRN_OP_NULL:
+		return 0;
+	case CAIRN_OP_DEBUG_WRITE:
+		if (A1(c) > CAIRN_DEBUG_WRITE_MAX)
+			return CAIRN_EINVAL;
+		if (!arch_vm_user_readable(c->self->comp->pgtbl_phys, A0(c), A1(c)))
+			return CAIRN_EFAULT;
+		kputs_n((const char *)A0(c), A1(c));	/* mapped in the current space */
+		return (long)A1(c);
+	case CAIRN_OP_DEBUG_STOP:
+		kprintf("%s: stopped (exit %ld)\n", boot_name(c->self), (long)A0(c));
+		c->next = thread_stop(c->self, CAIRN_EVENT_STOP);
+		return 0;
+	case CAIRN_OP_RETURN:
+		return sinv_return(c);
+	case CAIRN_OP_FAULT_REG:
+		return fault_reg(c);
+	case CAIRN_OP_KCHECK:
+		return kernel_test_mode ? kernel_check() : CAIRN_ENOSYS;
+	default:
+		return CAIRN_ENOSYS;
+	}
+}

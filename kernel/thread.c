@@ -1,0 +1,256 @@
+/*
+ * thread.c: threads, their receive endpoints, asynchronous sends and dispatch. The
+ * kernel keeps no run queue and makes no scheduling decision: a scheduler thread
+ * dispatches threads it holds capabilities to, and learns through events on its
+ * receive endpoint when they block, wake or stop (Composite's user-level scheduling).
+ *
+ * A thread blocks only in RCV_WAIT on its own endpoint. Its scheduler (the parent
+ * given when the endpoint was made) is then told BLOCK and runs; an asynchronous send
+ * makes it runnable again and tells its scheduler WAKE. Without a scheduler, a blocked
+ * thread leaves the core idle until an interrupt wakes something.
+ */
+#include "arch.h"
+#include "frame.h"
+#include "percpu.h"
+#include "string.h"
+#include "syscall.h"
+#include <cairn/root.h>
+
+static uint32_t next_tid = 1;
+
+struct thread *thread_current(void)
+{
+	struct regs *r = this_cpu()->cur_regs;
+	return r ? thread_of(r) : NULL;
+}
+
+void thread_init(struct thread *t, struct comp *c, uint64_t arg)
+{
+	memset(t, 0, sizeof(*t));
+	t->id = next_tid++;
+	t->comp = t->home = c;
+	t->state = THREAD_RUNNABLE;
+	arch_regs_init(&t->regs, c->entry, 0, CAIRN_ROOT_VA);
+	t->regs.rsi = arg;
+	t->regs.rax = t->id;
+	arch_fpu_init(t->fpu);
+	obj_ref(c);	/* as home */
+	obj_ref(c);	/* as the component it runs in */
+}
+
+/* Drops the references a thread holds; before its frame is freed. */
+void thread_release(struct thread *t)
+{
+	obj_unref(t->home);
+	obj_unref(t->comp);
+	for (unsigned i = 0; i < t->depth; i++)
+		obj_unref(t->inv[i].comp);
+	obj_unref(t->sched);
+}
+
+/* Queues an event for a scheduler thread and makes it runnable if it waits. */
+void thread_event(struct thread *sched, struct thread *t, uint32_t kind)
+{
+	if (sched->ev_count < THREAD_EVENTS) {
+		unsigned tail = (sched->ev_head + sched->ev_count) % THREAD_EVENTS;
+		sched->ev[tail] = (struct sched_event){ t->id, kind };
+		sched->ev_count++;
+	}
+	if (sched->state == THREAD_BLOCKED) {
+		sched->state = THREAD_RUNNABLE;
+		sched->regs.rax = sched->pending;
+		sched->pending = 0;
+	}
+}
+
+/* Activates t (an asynchronous send or an interrupt); true if it was blocked. */
+static bool thread_activate(struct thread *t)
+{
+	t->pending++;
+	if (t->state != THREAD_BLOCKED)
+		return false;
+	t->state = THREAD_RUNNABLE;
+	t->regs.rax = t->pending;
+	t->pending = 0;
+	if (t->sched)
+		thread_event(t->sched, t, CAIRN_EVENT_WAKE);
+	return true;
+}
+
+/*
+ * Waits, with the core idle, until an interrupt names a thread to run. The current
+ * thread stays current meanwhile: its callee-saved registers are still live and
+ * entry.S stores them only if another thread is chosen.
+ */
+struct regs *thread_idle(void)
+{
+	struct percpu *cpu = this_cpu();
+
+	while (!cpu->wakeup)
+		arch_wait_for_interrupt();
+	struct regs *r = cpu->wakeup;
+	cpu->wakeup = NULL;
+	return r;
+}
+
+/* The thread to run when t can no longer run: its scheduler, or the boot sequence. */
+static struct regs *after(struct thread *t)
+{
+	if (t->sched && t->sched->state == THREAD_RUNNABLE)
+		return &t->sched->regs;
+	return boot_after(t);
+}
+
+struct regs *thread_block(struct thread *t)
+{
+	t->state = THREAD_BLOCKED;
+	if (t->sched)
+		thread_event(t->sched, t, CAIRN_EVENT_BLOCK);
+	return after(t);
+}
+
+struct regs *thread_stop(struct thread *t, uint32_t kind)
+{
+	t->state = THREAD_STOPPED;
+	if (t->sched)
+		thread_event(t->sched, t, kind);
+	return after(t);
+}
+
+/* The kernel's own idle-time wake-ups: an interrupt made t runnable. */
+struct regs *thread_interrupt(struct thread *t, struct regs *cur)
+{
+	thread_activate(t);
+	if (t->state != THREAD_RUNNABLE)
+		return cur;
+	if (!cur)
+		this_cpu()->wakeup = &t->regs;
+	return &t->regs;	/* interrupts preempt: the bound thread runs now */
+}
+
+long activate_thread(struct call *c, struct cap *slot)
+{
+	struct cap *comp;
+	struct thread *t;
+	long err = cap_of_type(c, A3(c), CAIRN_CAP_COMP, &comp);
+
+	if (err == 0)
+		err = memory_take_frame(c, A1(c), A2(c), OBJ_THREAD, (void **)&t);
+	if (err)
+		return err;
+	thread_init(t, comp->obj, A4(c));
+	cap_copy(slot, &(struct cap){ .type = CAIRN_CAP_THREAD, .obj = t });
+	return t->id;
+}
+
+static long dispatch(struct call *c, struct thread *t)
+{
+	uint64_t deadline = A0(c);
+
+	if (t == c->self)
+		return 0;
+	if (t->state != THREAD_RUNNABLE)
+		return t->state == THREAD_BLOCKED ? CAIRN_EAGAIN : CAIRN_EINVAL;
+	if (deadline)
+		arch_timer_deadline(deadline);
+	c->self->regs.rax = 0;
+	c->next = &t->regs;
+	return 0;
+}
+
+long thread_invoke(struct call *c, struct cap *cap, unsigned op)
+{
+	struct thread *t = cap->obj;
+
+	switch (op) {
+	case CAIRN_OP_THREAD_DISPATCH:
+		return dispatch(c, t);
+	case CAIRN_OP_THREAD_TLS:
+		if (A0(c) >= USER_TOP)
+			return CAIRN_EFAULT;
+		t->fs_base = A0(c);
+		if (t == c->self) {
+			this_cpu()->fs_base = t->fs_base;
+			arch_set_fs_base(t->fs_base);
+		}
+		return 0;
+	default:
+		return CAIRN_ENOSYS;
+	}
+}
+
+long activate_rcv(struct call *c, struct cap *slot)
+{
+	struct cap *tc, *parent = NULL;
+	long err = cap_of_type(c, A1(c), CAIRN_CAP_THREAD, &tc);
+
+	if (err == 0 && A2(c))
+		err = cap_of_type(c, A2(c), CAIRN_CAP_RCV, &parent);
+	if (err)
+		return err;
+	struct thread *t = tc->obj;
+	if (t->has_rcv)
+		return CAIRN_EBUSY;
+	t->has_rcv = 1;
+	if (parent) {
+		t->sched = parent->obj;
+		obj_ref(t->sched);
+	}
+	cap_copy(slot, &(struct cap){ .type = CAIRN_CAP_RCV, .obj = t });
+	return 0;
+}
+
+long rcv_invoke(struct call *c, struct cap *cap, unsigned op)
+{
+	struct thread *t = cap->obj;
+
+	if (op != CAIRN_OP_RCV_WAIT && op != CAIRN_OP_RCV_EVENT)
+		return CAIRN_ENOSYS;
+	if (t != c->self)
+		return CAIRN_EACCES;	/* only its own thread receives on an endpoint */
+	if (op == CAIRN_OP_RCV_EVENT) {
+		if (!t->ev_count) {
+			c->r->rdx = CAIRN_EVENT_NONE;
+			return 0;
+		}
+		struct sched_event e = t->ev[t->ev_head];
+		t->ev_head = (t->ev_head + 1) % THREAD_EVENTS;
+		t->ev_count--;
+		c->r->rdx = e.kind;
+		return e.tid;
+	}
+	if (t->pending || t->ev_count) {
+		uint32_t n = t->pending;
+		t->pending = 0;
+		return n;
+	}
+	c->next = thread_block(t);
+	return 0;
+}
+
+long activate_asnd(struct call *c, struct cap *slot)
+{
+	struct cap *rcv;
+	long err = cap_of_type(c, A1(c), CAIRN_CAP_RCV, &rcv);
+
+	if (err)
+		return err;
+	cap_copy(slot, &(struct cap){ .type = CAIRN_CAP_ASND, .obj = rcv->obj });
+	return 0;
+}
+
+long asnd_invoke(struct call *c, struct cap *cap, unsigned op)
+{
+	struct thread *t = cap->obj;
+
+	if (op != CAIRN_OP_ASND_SEND)
+		return CAIRN_ENOSYS;
+	if (A0(c) & ~(uint64_t)CAIRN_SEND_YIELD)
+		return CAIRN_EINVAL;
+	thread_activate(t);
+	if ((A0(c) & CAIRN_SEND_YIELD) && t != c->self && t->state == THREAD_RUNNABLE) {
+		c->self->regs.rax = 0;
+		c->next = &t->regs;
+	}
+	return 0;
+}

@@ -1,0 +1,57 @@
+/*
+ * vmem.c: page-table capabilities: decoding the operations of pgtbl.h. Operations that
+ * walk addresses are made on a root (level 4); other nodes are named only to be hooked.
+ */
+#include "frame.h"
+#include "pgtbl.h"
+#include "syscall.h"
+
+long memory_user_frame(struct call *c, uint64_t mem_idx, uint64_t frame);
+
+long activate_pgtbl(struct call *c, struct cap *slot)
+{
+	uint64_t level = A3(c);
+	uint64_t *node;
+
+	if (level < 1 || level > PGTBL_LEVELS)
+		return CAIRN_EINVAL;
+	long err = memory_take_frame(c, A1(c), A2(c), PGTBL_OBJ(level), (void **)&node);
+	if (err)
+		return err;
+	if (level == PGTBL_LEVELS)
+		pgtbl_init_root(node);
+	cap_copy(slot, &(struct cap){ .type = CAIRN_CAP_PGTBL, .flags = (uint8_t)level, .obj = node });
+	return 0;
+}
+
+long pgtbl_invoke(struct call *c, struct cap *cap, unsigned op)
+{
+	uint64_t *root = cap->obj;
+	struct cap *child;
+	long err;
+
+	if (cap->flags != PGTBL_LEVELS)
+		return CAIRN_EINVAL;	/* addresses are walked from a root */
+	switch (op) {
+	case CAIRN_OP_PGTBL_CONS:
+		err = cap_of_type(c, A1(c), CAIRN_CAP_PGTBL, &child);
+		if (err)
+			return err;
+		if (child->flags >= PGTBL_LEVELS)
+			return CAIRN_EINVAL;
+		return pgtbl_cons(root, A0(c), child->obj, child->flags);
+	case CAIRN_OP_PGTBL_DECONS:
+		return pgtbl_decons(root, A0(c), (int)(A1(c) > 4 ? 0 : A1(c)));
+	case CAIRN_OP_PGTBL_MAP:
+		if (A3(c) & ~(uint64_t)(CAIRN_MAP_WRITE | CAIRN_MAP_EXEC))
+			return CAIRN_EINVAL;
+		err = memory_user_frame(c, A1(c), A2(c));
+		return err ? err : pgtbl_map(root, A0(c), A2(c), (unsigned)A3(c));
+	case CAIRN_OP_PGTBL_UNMAP:
+		return pgtbl_unmap(root, A0(c));
+	case CAIRN_OP_PGTBL_LOOKUP:
+		return pgtbl_lookup(root, A0(c));
+	default:
+		return CAIRN_ENOSYS;
+	}
+}

@@ -1,0 +1,607 @@
+/*
+ * objects: the kernel object model, operation by operation: every success and every
+ * documented error of typed memory, capability tables, page tables, components,
+ * threads, endpoints, invocation gates and keepers. It must be the first boot module
+ * (it needs the memory and interrupt capabilities) and the kernel must run with
+ * "ktest" (for the invariant check). tests.toml boots it twice: with the fast path and
+ * with "nofastpath", so both paths are shown to give the same results.
+ *
+ * Components made here are mirrors: their page tables map this program's own frames
+ * (image, data, Root page), so their code is ours and their memory is shared with us,
+ * but each has its own capability table and page-table root.
+ */
+#include <cairn/cairn.h>
+#include <cairn/gate.h>
+#include <cairn/root.h>
+
+#define MEM  CAIRN_SLOT_MEMORY
+#define CT   CAIRN_SLOT_CAPTBL
+#define PT   CAIRN_SLOT_PGTBL
+#define ME   CAIRN_SLOT_THREAD
+#define K    CAIRN_FRAME_KERNEL
+#define U    CAIRN_FRAME_USER
+
+#define SCRATCH_VA 0x200000000UL	/* our own scratch mappings */
+#define FAULT_VA   0x300000000UL	/* where the keeper test faults */
+#define GATE_SLOT  8			/* a mirror's slot for its onward gate */
+
+extern char _start[], _end[];
+
+static const struct cairn_root *R;
+static uint64_t cursor = 32UL << 20;
+static unsigned next_slot = CAIRN_SLOT_FREE;
+
+#define CHECK(id, name, cond, ...) cairn_check(id, name, (cond), __VA_ARGS__)
+
+/* An UNTYPED frame retyped to type; from the current component's MEMORY slot. */
+static uint64_t frame(unsigned type)
+{
+	for (; cursor < R->mem_end; cursor += 4096)
+		if (cairn_mem_retype(MEM, cursor, type) == 0) {
+			cursor += 4096;
+			return cursor - 4096;
+		}
+	return 0;
+}
+
+static unsigned slot(void)
+{
+	return next_slot++;
+}
+
+/* ---- typed memory ---- */
+
+static void test_memory(void)
+{
+	long untyped = cairn_mem_count(MEM, CAIRN_FRAME_UNTYPED);
+	uint64_t f = frame(U);
+
+	CHECK("mem.1", "retype_user_and_back", f && cairn_mem_count(MEM, CAIRN_FRAME_UNTYPED) == untyped - 1 &&
+	      cairn_mem_retype(MEM, f, CAIRN_FRAME_UNTYPED) == 0 &&
+	      cairn_mem_count(MEM, CAIRN_FRAME_UNTYPED) == untyped, "untyped %ld", untyped);
+	long r1 = cairn_mem_retype(MEM, f, CAIRN_FRAME_UNTYPED);
+	long r2 = cairn_mem_retype(MEM, f, CAIRN_FRAME_RESERVED);
+	f = frame(K);
+	long r3 = cairn_mem_retype(MEM, f, U);
+	CHECK("mem.2", "bad_transitions", r1 == CAIRN_EINVAL && r2 == CAIRN_EINVAL && r3 == CAIRN_EINVAL,
+	      "%ld %ld %ld", r1, r2, r3);
+	cairn_mem_retype(MEM, f, CAIRN_FRAME_UNTYPED);
+	r1 = cairn_mem_retype(MEM, 0x100000, CAIRN_FRAME_UNTYPED);	/* the kernel image */
+	r2 = cairn_mem_retype(MEM, 0x100000, U);
+	CHECK("mem.3", "reserved_frames", r1 == CAIRN_EINVAL && r2 == CAIRN_EINVAL, "%ld %ld", r1, r2);
+	r1 = cairn_mem_retype(MEM, f + 8, U);
+	r2 = cairn_mem_retype(MEM, R->mem_end, U);
+	r3 = cairn_mem_retype(MEM, f, 9);
+	CHECK("mem.4", "bad_arguments", r1 == CAIRN_EINVAL && r2 == CAIRN_ERANGE && r3 == CAIRN_EINVAL,
+	      "%ld %ld %ld", r1, r2, r3);
+	r1 = cairn_mem_retype(ME, f, U);
+	r2 = cairn_mem_count(MEM, 7);
+	CHECK("mem.5", "wrong_type_and_count_arg", r1 == CAIRN_EBADF && r2 == CAIRN_EINVAL, "%ld %ld", r1, r2);
+}
+
+/* ---- capability tables ---- */
+
+static void test_captbl(void)
+{
+	unsigned leaf = slot(), dst = 128 + 5;
+	long r = cairn_captbl_act_captbl(CT, leaf, MEM, frame(K), 1);
+	long c = cairn_captbl_cons(CT, 1, leaf);
+	long cp = cairn_captbl_copy(CT, dst, CT, MEM);
+	long use = cairn_mem_count(dst, CAIRN_FRAME_UNTYPED);
+	CHECK("cap.1", "leaf_cons_copy_use", r == 0 && c == 0 && cp == 0 && use > 0,
+	      "act %ld cons %ld copy %ld use %ld", r, c, cp, use);
+
+	long e1 = cairn_captbl_copy(CT, dst, CT, MEM);			/* occupied */
+	long e2 = cairn_captbl_copy(CT, dst + 1, CT, 120);		/* empty source */
+	long e3 = cairn_captbl_copy(CT, CAIRN_CAPTBL_MAX, CT, MEM);	/* out of range */
+	long e4 = cairn_captbl_copy(CT, 3 * 128, CT, MEM);		/* absent leaf */
+	long e5 = cairn_captbl_copy(CT, 0, CT, MEM);			/* the null slot */
+	long e6 = cairn_captbl_copy(CT, dst + 1, MEM, MEM);		/* source not a table */
+	CHECK("cap.2", "copy_errors", e1 == CAIRN_EBUSY && e2 == CAIRN_ENOENT && e3 == CAIRN_ERANGE &&
+	      e4 == CAIRN_ENOENT && e5 == CAIRN_EINVAL && e6 == CAIRN_EBADF,
+	      "%ld %ld %ld %ld %ld %ld", e1, e2, e3, e4, e5, e6);
+
+	r = cairn_captbl_remove(CT, dst);
+	use = cairn_mem_count(dst, CAIRN_FRAME_UNTYPED);
+	e1 = cairn_captbl_remove(CT, dst);
+	e2 = cairn_captbl_remove(CT, 0);
+	CHECK("cap.3", "remove_then_use", r == 0 && use == CAIRN_ENOENT && e1 == CAIRN_ENOENT && e2 == CAIRN_EINVAL,
+	      "%ld %ld %ld %ld", r, use, e1, e2);
+
+	cairn_captbl_copy(CT, dst, CT, MEM);
+	e1 = cairn_captbl_decons(CT, 1);				/* leaf not empty */
+	cairn_captbl_remove(CT, dst);
+	e2 = cairn_captbl_cons(CT, 1, leaf);				/* position in use */
+	e3 = cairn_captbl_cons(CT, 2, CT);				/* a root is no leaf */
+	e4 = cairn_captbl_cons(CT, 512, leaf);
+	r = cairn_captbl_decons(CT, 1);
+	e5 = cairn_captbl_decons(CT, 1);
+	CHECK("cap.4", "cons_decons", e1 == CAIRN_EBUSY && e2 == CAIRN_EBUSY && e3 == CAIRN_EINVAL &&
+	      e4 == CAIRN_ERANGE && r == 0 && e5 == CAIRN_ENOENT, "%ld %ld %ld %ld %ld %ld", e1, e2, e3, e4, r, e5);
+
+	uint64_t kf;
+	unsigned tbl = slot();
+	cairn_captbl_act_captbl(CT, tbl, MEM, kf = frame(K), 0);
+	e1 = cairn_captbl_remove(CT, tbl);				/* the last reference */
+	e2 = cairn_mem_retype(MEM, kf, CAIRN_FRAME_UNTYPED);		/* an object lives there */
+	r = cairn_captbl_deact(CT, tbl);
+	e3 = cairn_captbl_cons(tbl, 0, leaf);				/* use after deactivate */
+	long rt = cairn_mem_retype(MEM, kf, CAIRN_FRAME_UNTYPED);
+	CHECK("cap.5", "deactivate", e1 == CAIRN_EBUSY && e2 == CAIRN_EBUSY && r == 0 && e3 == CAIRN_ENOENT && rt == 0,
+	      "%ld %ld %ld %ld %ld", e1, e2, r, e3, rt);
+
+	uint64_t uf = frame(U), kf2 = frame(K), used = frame(K);
+	unsigned s2 = slot(), s3 = slot();
+	cairn_captbl_act_captbl(CT, s3, MEM, used, 1);
+	e1 = cairn_captbl_act_captbl(CT, s2, MEM, uf, 1);		/* user frame */
+	e2 = cairn_captbl_act_captbl(CT, s2, MEM, cursor + 4096 * 64, 1); /* untyped */
+	e3 = cairn_captbl_act_captbl(CT, s2, MEM, used, 1);		/* holds an object */
+	e4 = cairn_captbl_act_captbl(CT, MEM, MEM, kf2, 1);		/* slot in use */
+	e5 = cairn_captbl_act_captbl(CT, s2, MEM, kf2, 2);		/* no level 2 */
+	e6 = cairn_captbl_act_captbl(CT, s2, ME, kf2, 1);		/* not memory */
+	CHECK("cap.6", "activate_errors", e1 == CAIRN_EACCES && e2 == CAIRN_EACCES && e3 == CAIRN_EBUSY &&
+	      e4 == CAIRN_EBUSY && e5 == CAIRN_EINVAL && e6 == CAIRN_EBADF,
+	      "%ld %ld %ld %ld %ld %ld", e1, e2, e3, e4, e5, e6);
+
+	e1 = cairn_call(MEM, CAIRN_OP_CAPTBL_COPY, 1, 1, 1, 0, 0, 0);	/* op of another type */
+	e2 = cairn_call(CT, 0x01ff, 0, 0, 0, 0, 0, 0);			/* no such captbl op */
+	e3 = cairn_captbl_copy(s3, 5, CT, MEM);				/* ops name slots from a root */
+	CHECK("cap.7", "wrong_type_and_op", e1 == CAIRN_EBADF && e2 == CAIRN_ENOSYS && e3 == CAIRN_EINVAL,
+	      "%ld %ld %ld", e1, e2, e3);
+
+	cairn_captbl_cons(CT, 1, leaf);
+	e1 = cairn_captbl_deact(CT, leaf);				/* hooked: 2 references */
+	cairn_captbl_decons(CT, 1);
+	r = cairn_captbl_deact(CT, leaf);
+	CHECK("cap.8", "deactivate_hooked_leaf", e1 == CAIRN_EBUSY && r == 0, "%ld %ld", e1, r);
+}
+
+/* ---- page tables ---- */
+
+/* Hooks levels 3..1 under root at va, made from fresh frames. */
+static long build_path(unsigned root, uint64_t va)
+{
+	for (unsigned level = 3; level >= 1; level--) {
+		unsigned s = slot();
+		long r = cairn_captbl_act_pgtbl(CT, s, MEM, frame(K), level);
+		if (r == 0)
+			r = cairn_pgtbl_cons(root, va, s);
+		if (r && r != CAIRN_EBUSY)
+			return r;
+	}
+	return 0;
+}
+
+static void test_pgtbl(void)
+{
+	uint64_t f = frame(U);
+	long p = build_path(PT, SCRATCH_VA);
+	long m = cairn_pgtbl_map(PT, SCRATCH_VA, MEM, f, CAIRN_MAP_WRITE);
+	volatile uint64_t *w = (uint64_t *)SCRATCH_VA;
+	*w = 0x1234;
+	long look = cairn_pgtbl_lookup(PT, SCRATCH_VA + 8);
+	CHECK("pt.1", "build_map_write", p == 0 && m == 0 && *w == 0x1234 &&
+	      look == (long)(f | CAIRN_MAP_WRITE), "path %ld map %ld lookup %lx", p, m, look);
+
+	uint64_t kf = frame(K), uf = frame(U);
+	long e1 = cairn_pgtbl_map(PT, SCRATCH_VA + 4096, MEM, kf, 0);		/* kernel frame */
+	long e2 = cairn_pgtbl_map(PT, SCRATCH_VA + 4096, MEM, cursor + 4096 * 64, 0); /* untyped */
+	long e3 = cairn_pgtbl_map(PT, SCRATCH_VA, MEM, uf, 0);			/* already mapped */
+	long e4 = cairn_pgtbl_map(PT, 0xffff800000000000UL, MEM, uf, 0);	/* kernel half */
+	long e5 = cairn_pgtbl_map(PT, SCRATCH_VA + (1UL << 30), MEM, uf, 0);	/* no table there */
+	long e6 = cairn_pgtbl_map(PT, SCRATCH_VA + 12, MEM, uf, 0);		/* misaligned */
+	long e7 = cairn_pgtbl_map(PT, SCRATCH_VA + 4096, MEM, uf, 8);		/* bad rights */
+	long e8 = cairn_pgtbl_map(PT, 0, MEM, uf, 0);				/* the null page */
+	CHECK("pt.2", "map_errors", e1 == CAIRN_EACCES && e2 == CAIRN_EACCES && e3 == CAIRN_EBUSY &&
+	      e4 == CAIRN_EFAULT && e5 == CAIRN_ENOENT && e6 == CAIRN_EFAULT && e7 == CAIRN_EINVAL &&
+	      e8 == CAIRN_EFAULT, "%ld %ld %ld %ld %ld %ld %ld %ld", e1, e2, e3, e4, e5, e6, e7, e8);
+
+	long busy = cairn_mem_retype(MEM, f, CAIRN_FRAME_UNTYPED);		/* mapped */
+	long un = cairn_pgtbl_unmap(PT, SCRATCH_VA);
+	long gone = cairn_pgtbl_lookup(PT, SCRATCH_VA);
+	long again = cairn_pgtbl_unmap(PT, SCRATCH_VA);
+	long free = cairn_mem_retype(MEM, f, CAIRN_FRAME_UNTYPED);
+	CHECK("pt.3", "unmap_and_retype", busy == CAIRN_EBUSY && un == 0 && gone == CAIRN_ENOENT &&
+	      again == CAIRN_ENOENT && free == 0, "%ld %ld %ld %ld %ld", busy, un, gone, again, free);
+
+	cairn_pgtbl_map(PT, SCRATCH_VA, MEM, uf, 0);
+	e1 = cairn_pgtbl_decons(PT, SCRATCH_VA, 1);		/* the table maps a page */
+	cairn_pgtbl_unmap(PT, SCRATCH_VA);
+	long d1 = cairn_pgtbl_decons(PT, SCRATCH_VA, 1);
+	e2 = cairn_pgtbl_decons(PT, SCRATCH_VA, 1);
+	e3 = cairn_pgtbl_decons(PT, SCRATCH_VA, 4);
+	unsigned leaf1 = next_slot - 1;				/* build_path's level-1 node */
+	long d2 = cairn_captbl_deact(CT, leaf1);
+	e4 = cairn_pgtbl_map(leaf1 - 1, SCRATCH_VA, MEM, uf, 0);	/* not a root */
+	CHECK("pt.4", "decons", e1 == CAIRN_EBUSY && d1 == 0 && e2 == CAIRN_ENOENT && e3 == CAIRN_EFAULT &&
+	      d2 == 0 && e4 == CAIRN_EINVAL, "%ld %ld %ld %ld %ld %ld", e1, d1, e2, e3, d2, e4);
+	(void)kf;
+}
+
+/* ---- mirrors: components sharing our code and memory ---- */
+
+struct mirror {
+	unsigned comp, ct, pt;
+};
+
+static void map_like_ours(unsigned pt, uint64_t va)
+{
+	long e = cairn_pgtbl_lookup(PT, va);
+	if (e >= 0)
+		cairn_pgtbl_map(pt, va, MEM, (uint64_t)e & ~0xfffUL, (unsigned)e & 3);
+}
+
+static long make_mirror(struct mirror *m)
+{
+	unsigned leaf = slot();
+	m->ct = slot();
+	m->pt = slot();
+	m->comp = slot();
+	long r = cairn_captbl_act_captbl(CT, m->ct, MEM, frame(K), 0);
+	r |= cairn_captbl_act_captbl(CT, leaf, MEM, frame(K), 1);
+	r |= cairn_captbl_cons(m->ct, 0, leaf);
+	r |= cairn_captbl_act_pgtbl(CT, m->pt, MEM, frame(K), 4);
+	r |= build_path(m->pt, CAIRN_ROOT_VA);
+	r |= build_path(m->pt, 0x400000);
+	r |= build_path(m->pt, FAULT_VA);
+	map_like_ours(m->pt, CAIRN_ROOT_VA);
+	for (uint64_t va = 0x400000; va < (uint64_t)_end; va += 4096)
+		map_like_ours(m->pt, va);
+	r |= cairn_captbl_act_comp(CT, m->comp, MEM, frame(K), m->ct, m->pt, (cairn_word)_start);
+	return r;
+}
+
+/* ---- invocation ---- */
+
+static volatile int trace[16], ntrace;
+
+static struct cairn_ret2 add(cairn_word a, cairn_word b, cairn_word c, cairn_word d, cairn_word badge, cairn_word tid)
+{
+	return (struct cairn_ret2){ (long)(a + b + c + d + badge), tid };
+}
+CAIRN_GATE(add_entry, add)
+
+static struct cairn_ret2 nest(cairn_word level, cairn_word b, cairn_word c, cairn_word d, cairn_word badge, cairn_word tid)
+{
+	(void)b, (void)c, (void)d, (void)badge;
+	trace[ntrace++] = (int)level;
+	cairn_word inner = tid;
+	if (level < 3) {
+		struct cairn_ret2 r = cairn_sinv_call(GATE_SLOT, level + 1, 0, 0, 0);
+		if (r.r1 != tid)
+			inner = r.r1;
+	}
+	trace[ntrace++] = 10 + (int)level;
+	return (struct cairn_ret2){ (long)level, inner };
+}
+CAIRN_GATE(nest_entry, nest)
+
+static struct cairn_ret2 recur(cairn_word depth, cairn_word b, cairn_word c, cairn_word d, cairn_word badge, cairn_word tid)
+{
+	(void)b, (void)c, (void)d, (void)badge, (void)tid;
+	struct cairn_ret2 r = cairn_sinv_call(GATE_SLOT, depth + 1, 0, 0, 0);
+	if (r.r0 == CAIRN_EDEPTH)
+		return (struct cairn_ret2){ (long)depth, 0 };
+	return r;
+}
+CAIRN_GATE(recur_entry, recur)
+
+/* Leaves a pattern in every register and xmm0, then returns 42, 43. */
+__asm__(".text\n.globl dirty_entry\ndirty_entry:\n"
+	"\tmovabs $0x5151515151515151, %rbx\n"
+	"\tmov %rbx, %rbp\n\tmov %rbx, %r8\n\tmov %rbx, %r9\n\tmov %rbx, %r10\n"
+	"\tmov %rbx, %r12\n\tmov %rbx, %r13\n\tmov %rbx, %r14\n\tmov %rbx, %r15\n"
+	"\tmovq %rbx, %xmm0\n"
+	"\tmov $42, %edi\n\tmov $43, %esi\n"
+	"\tmovabs $0x0000000300000000, %rax\n\tsyscall\n\tud2\n");
+extern char dirty_entry[];
+
+/* Calls gate and stores every register after the return: rbx rbp r8 r9 r10 r12-r15 rdi rsi xmm0. */
+static long call_and_look(unsigned gate, uint64_t out[12], uint64_t *rdx)
+{
+	long rax;
+	uint64_t d;
+	__asm__ volatile(
+		"push %%rbx\n push %%rbp\n push %%r12\n push %%r13\n push %%r14\n push %%r15\n"
+		"push %[out]\n"
+		"syscall\n"
+		"xchg %%r11, (%%rsp)\n"		/* r11 = out; its value is sysret's rflags anyway */
+		"mov %%rbx, 0(%%r11)\n mov %%rbp, 8(%%r11)\n mov %%r8, 16(%%r11)\n mov %%r9, 24(%%r11)\n"
+		"mov %%r10, 32(%%r11)\n mov %%r12, 40(%%r11)\n mov %%r13, 48(%%r11)\n mov %%r14, 56(%%r11)\n"
+		"mov %%r15, 64(%%r11)\n mov %%rdi, 72(%%r11)\n mov %%rsi, 80(%%r11)\n movq %%xmm0, 88(%%r11)\n"
+		"add $8, %%rsp\n"
+		"pop %%r15\n pop %%r14\n pop %%r13\n pop %%r12\n pop %%rbp\n pop %%rbx\n"
+		: "=a"(rax), "=d"(d)
+		: "a"(CAIRN_CALL(gate, CAIRN_OP_SINV_CALL)), [out] "r"(out)
+		: "rcx", "rsi", "rdi", "r8", "r9", "r10", "r11", "xmm0", "memory");
+	*rdx = d;
+	return rax;
+}
+
+static void test_invocation(void)
+{
+	struct mirror b, c, d, e;
+	long mb = make_mirror(&b), mc = make_mirror(&c), md = make_mirror(&d), me = make_mirror(&e);
+	unsigned g = slot();
+	long r = cairn_captbl_act_sinv(CT, g, b.comp, (cairn_word)add_entry, 1000, 0);
+	struct cairn_ret2 x = cairn_sinv_call(g, 1, 2, 3, 4);
+	long ctid = cairn_call(ME, CAIRN_OP_THREAD_TLS, 0, 0, 0, 0, 0, 0);
+	(void)ctid;
+	CHECK("inv.1", "call_and_return", !(mb | mc | md | me) && r == 0 && x.r0 == 1010,
+	      "mirrors %ld %ld %ld %ld gate %ld result %ld", mb, mc, md, me, r, x.r0);
+	long tid = (long)x.r1;
+
+	/* b -> c -> d: each mirror's GATE_SLOT invokes the next. */
+	unsigned g2 = slot();
+	cairn_captbl_act_sinv(CT, g2, b.comp, (cairn_word)nest_entry, 0, 0);
+	unsigned tmp = slot();
+	cairn_captbl_act_sinv(CT, tmp, c.comp, (cairn_word)nest_entry, 0, 0);
+	cairn_captbl_copy(b.ct, GATE_SLOT, CT, tmp);
+	cairn_captbl_remove(CT, tmp);
+	cairn_captbl_act_sinv(CT, tmp, d.comp, (cairn_word)nest_entry, 0, 0);
+	cairn_captbl_copy(c.ct, GATE_SLOT, CT, tmp);
+	ntrace = 0;
+	x = cairn_sinv_call(g2, 1, 0, 0, 0);
+	int order = ntrace == 6 && trace[0] == 1 && trace[1] == 2 && trace[2] == 3 &&
+		    trace[3] == 13 && trace[4] == 12 && trace[5] == 11;
+	CHECK("inv.2", "nested_three_deep_in_order", order && x.r0 == 1, "trace of %d, result %ld", ntrace, x.r0);
+	CHECK("inv.3", "same_thread_in_client_and_servers", (long)x.r1 == tid, "client %ld, innermost %ld", tid, (long)x.r1);
+
+	unsigned g3 = slot();
+	cairn_captbl_act_sinv(CT, g3, e.comp, (cairn_word)recur_entry, 0, 0);
+	cairn_captbl_copy(e.ct, GATE_SLOT, CT, g3);
+	x = cairn_sinv_call(g3, 1, 0, 0, 0);
+	long after = cairn_null();
+	CHECK("inv.4", "depth_exceeded_is_an_error", x.r0 == CAIRN_INV_DEPTH && after == 0,
+	      "deepest %ld (want %d)", x.r0, CAIRN_INV_DEPTH);
+
+	uint64_t regs[12], rdx;
+	unsigned open = slot(), conf = slot();
+	cairn_captbl_act_sinv(CT, open, b.comp, (cairn_word)dirty_entry, 0, 0);
+	cairn_captbl_act_sinv(CT, conf, b.comp, (cairn_word)dirty_entry, 0, CAIRN_SINV_CONFINED);
+	long ro = call_and_look(open, regs, &rdx);
+	int leaked = regs[0] == 0x5151515151515151 && regs[11] == 0x5151515151515151;
+	long rc = call_and_look(conf, regs, &rdx);
+	int clean = 1;
+	for (int i = 0; i < 12; i++)
+		clean &= regs[i] == 0;
+	CHECK("inv.5", "confined_gate_clears_registers", ro == 42 && leaked && rc == 42 && rdx == 43 && clean,
+	      "open %ld leaked %d; confined %ld rdx %lu clean %d", ro, leaked, rc, (unsigned long)rdx, clean);
+
+	long e1 = cairn_call(CAIRN_CAP_NULL, CAIRN_OP_RETURN, 0, 0, 0, 0, 0, 0);	/* nothing to return from */
+	long e2 = cairn_captbl_act_sinv(CT, slot(), b.comp, 0x800000000000UL, 0, 0);
+	long e3 = cairn_captbl_act_sinv(CT, slot(), b.comp, 0x400000, 0, 4);
+	long e4 = cairn_captbl_act_sinv(CT, slot(), b.ct, 0x400000, 0, 0);
+	CHECK("inv.6", "gate_errors", e1 == CAIRN_EINVAL && e2 == CAIRN_EFAULT && e3 == CAIRN_EINVAL && e4 == CAIRN_EBADF,
+	      "%ld %ld %ld %ld", e1, e2, e3, e4);
+}
+
+/* ---- threads, endpoints, dispatch ---- */
+
+static volatile long ran, spins;
+static unsigned my_rcv;
+
+static void pingpong(cairn_word tid)
+{
+	(void)tid;
+	for (;;) {
+		ran++;
+		cairn_thread_dispatch(ME, 0);
+	}
+}
+
+/* Waits on the endpoint whose slot is in `ran`, reports what it got, and repeats. */
+static void waiter(cairn_word tid)
+{
+	(void)tid;
+	for (;;) {
+		unsigned rcv = (unsigned)ran;
+		ran = cairn_rcv_wait(rcv);
+		cairn_thread_dispatch(ME, 0);
+	}
+}
+
+static void quitter(cairn_word tid)
+{
+	(void)tid;
+}
+
+static void spinner(cairn_word tid)
+{
+	(void)tid;
+	for (;;)
+		spins++;
+}
+
+static unsigned thread(void (*fn)(cairn_word), long *tid)
+{
+	unsigned s = slot();
+	*tid = cairn_captbl_act_thread(CT, s, MEM, frame(K), CAIRN_SLOT_COMP, (cairn_word)fn);
+	return s;
+}
+
+static void test_threads(void)
+{
+	long tid;
+	unsigned t = thread(pingpong, &tid);
+	ran = 0;
+	long d = 0;
+	for (int i = 0; i < 5; i++)
+		d |= cairn_thread_dispatch(t, 0);
+	CHECK("thd.1", "dispatch_pingpong", tid > 0 && d == 0 && ran == 5, "tid %ld ran %ld", tid, ran);
+
+	long self = cairn_thread_dispatch(ME, 0);
+	long qt;
+	unsigned q = thread(quitter, &qt);
+	cairn_thread_dispatch(q, 0);		/* it stops at once; we run again */
+	long stopped = cairn_thread_dispatch(q, 0);
+	long deact_self = cairn_captbl_deact(CT, ME);
+	CHECK("thd.2", "dispatch_states", self == 0 && stopped == CAIRN_EINVAL && deact_self == CAIRN_EBUSY,
+	      "self %ld stopped %ld deact_self %ld", self, stopped, deact_self);
+
+	my_rcv = slot();
+	long r1 = cairn_captbl_act_rcv(CT, my_rcv, ME, 0);
+	long wt;
+	unsigned w = thread(waiter, &wt), wrcv = slot(), wsnd = slot();
+	long r2 = cairn_captbl_act_rcv(CT, wrcv, w, my_rcv);
+	long r3 = cairn_captbl_act_asnd(CT, wsnd, wrcv);
+	ran = wrcv;
+	cairn_thread_dispatch(w, 0);		/* it blocks: we are its scheduler */
+	struct cairn_ret2 ev = cairn_rcv_event(my_rcv);
+	long blocked = cairn_thread_dispatch(w, 0);
+	long s = cairn_asnd_send(wsnd, 0);
+	struct cairn_ret2 ev2 = cairn_rcv_event(my_rcv);
+	cairn_thread_dispatch(w, 0);
+	CHECK("thd.3", "block_wake_events", !(r1 | r2 | r3) && ev.r0 == wt && ev.r1 == CAIRN_EVENT_BLOCK &&
+	      blocked == CAIRN_EAGAIN && s == 0 && ev2.r0 == wt && ev2.r1 == CAIRN_EVENT_WAKE && ran == 1,
+	      "ev %ld/%lu blocked %ld ev2 %ld/%lu ran %ld", ev.r0, ev.r1, blocked, ev2.r0, ev2.r1, ran);
+
+	long e1 = cairn_rcv_wait(wrcv);				/* not our endpoint */
+	long e2 = cairn_captbl_act_rcv(CT, slot(), w, 0);	/* it has one */
+	long e3 = cairn_captbl_act_rcv(CT, slot(), w, wsnd);	/* parent not a rcv */
+	long e4 = cairn_asnd_send(wsnd, 2);
+	struct cairn_ret2 none = cairn_rcv_event(my_rcv);
+	CHECK("thd.4", "endpoint_errors", e1 == CAIRN_EACCES && e2 == CAIRN_EBUSY && e3 == CAIRN_EBADF &&
+	      e4 == CAIRN_EINVAL && none.r0 == 0 && none.r1 == CAIRN_EVENT_NONE,
+	      "%ld %ld %ld %ld %ld", e1, e2, e3, e4, none.r0);
+
+	ran = wrcv;
+	cairn_thread_dispatch(w, 0);		/* blocks again */
+	cairn_rcv_event(my_rcv);
+	long y = cairn_asnd_send(wsnd, CAIRN_SEND_YIELD);	/* runs it now; it dispatches back */
+	CHECK("thd.5", "send_yield_switches", y == 0 && ran == 1, "send %ld ran %ld", y, ran);
+	while (cairn_rcv_event(my_rcv).r0)
+		;
+
+	unsigned irq = CAIRN_SLOT_IRQ, mysnd = slot();
+	cairn_captbl_act_asnd(CT, mysnd, my_rcv);
+	long b0 = cairn_irq_bind(irq, 0, mysnd);
+	long b1 = cairn_irq_bind(irq, 0, mysnd);
+	long b2 = cairn_irq_bind(irq, 3, mysnd);
+	long b3 = cairn_irq_bind(irq, 99, mysnd);
+	long st;
+	unsigned sp = thread(spinner, &st);
+	spins = 0;
+	uint64_t t0 = __builtin_ia32_rdtsc();
+	long dd = cairn_thread_dispatch(sp, t0 + R->tsc_hz / 1000);	/* 1 ms */
+	uint64_t t1 = __builtin_ia32_rdtsc();
+	long pend = cairn_rcv_wait(my_rcv);
+	long u0 = cairn_irq_unbind(irq, 0), u1 = cairn_irq_unbind(irq, 0);
+	CHECK("thd.6", "timer_preempts_to_bound_thread", b0 == 0 && b1 == CAIRN_EBUSY && b2 == CAIRN_ENOTSUP &&
+	      b3 == CAIRN_ERANGE && dd == 0 && spins > 0 && t1 - t0 >= R->tsc_hz / 1000 && pend == 1 &&
+	      u0 == 0 && u1 == CAIRN_ENOENT, "bind %ld %ld %ld %ld spins %ld pend %ld unbind %ld %ld",
+	      b0, b1, b2, b3, spins, pend, u0, u1);
+
+	static volatile uint64_t tls_word = 0xfeedface;
+	long tl = cairn_thread_tls(ME, (cairn_word)&tls_word);
+	uint64_t v;
+	__asm__ volatile("mov %%fs:0, %0" : "=r"(v));
+	long te = cairn_thread_tls(ME, 0x800000000000UL);
+	CHECK("thd.7", "tls", tl == 0 && v == 0xfeedface && te == CAIRN_EFAULT, "%ld %lx %ld", tl, v, te);
+	long dq = cairn_captbl_deact(CT, q), dsp = cairn_captbl_deact(CT, sp);
+	CHECK("thd.8", "deactivate_threads", dq == 0 && dsp == 0, "%ld %ld", dq, dsp);
+}
+
+/* ---- keepers ---- */
+
+static volatile long keeper_calls;
+static volatile cairn_word fault_addr;
+
+#define K_PGTBL 9	/* in the keeper mirror's table: the faulting mirror's root */
+
+static struct cairn_ret2 keeper(cairn_word vector, cairn_word error, cairn_word addr, cairn_word rip,
+				cairn_word badge, cairn_word tid)
+{
+	(void)error, (void)rip, (void)tid;
+	keeper_calls++;
+	fault_addr = addr;
+	if (badge == 2 || vector != 14)
+		return (struct cairn_ret2){ CAIRN_FAULT_STOP, 0 };
+	uint64_t f = frame(U);		/* our MEMORY slot is the keeper's too */
+	long r = cairn_pgtbl_map(K_PGTBL, addr & ~0xfffUL, MEM, f, CAIRN_MAP_WRITE);
+	return (struct cairn_ret2){ r == 0 ? CAIRN_FAULT_RESUME : CAIRN_FAULT_STOP, 0 };
+}
+CAIRN_GATE(keeper_entry, keeper)
+
+static struct cairn_ret2 toucher(cairn_word a, cairn_word b, cairn_word c, cairn_word d, cairn_word badge, cairn_word tid)
+{
+	(void)a, (void)b, (void)c, (void)d, (void)badge, (void)tid;
+	volatile uint64_t *p = (uint64_t *)(FAULT_VA + 0x10);
+	uint64_t before = *p;
+	*p = 77;
+	return (struct cairn_ret2){ (long)(*p + before), 0 };
+}
+CAIRN_GATE(toucher_entry, toucher)
+
+static unsigned gate_slot;
+
+static void stopper(cairn_word tid)
+{
+	(void)tid;
+	cairn_sinv_call(gate_slot, 0, 0, 0, 0);	/* faults; the keeper stops us */
+	ran = 999;
+}
+
+static void test_keepers(void)
+{
+	struct mirror f, k;
+	make_mirror(&f);
+	make_mirror(&k);
+	unsigned kg = slot(), tg = slot();
+	cairn_captbl_copy(k.ct, MEM, CT, MEM);
+	cairn_captbl_copy(k.ct, K_PGTBL, CT, f.pt);
+	cairn_captbl_act_sinv(CT, kg, k.comp, (cairn_word)keeper_entry, 1, 0);
+	long kk = cairn_comp_keeper(f.comp, kg);
+	cairn_captbl_act_sinv(CT, tg, f.comp, (cairn_word)toucher_entry, 0, 0);
+	keeper_calls = 0;
+	struct cairn_ret2 x = cairn_sinv_call(tg, 0, 0, 0, 0);
+	CHECK("kpr.1", "keeper_maps_page_and_thread_resumes", kk == 0 && x.r0 == 77 && keeper_calls == 1 &&
+	      fault_addr == FAULT_VA + 0x10, "keeper %ld result %ld calls %ld addr %lx", kk, x.r0, keeper_calls,
+	      (unsigned long)fault_addr);
+
+	long e1 = cairn_fault_reg(0, 0, 0).r0;		/* not in a keeper */
+	long e2 = cairn_comp_keeper(f.comp, MEM);	/* not a gate */
+	CHECK("kpr.2", "keeper_errors", e1 == CAIRN_EINVAL && e2 == CAIRN_EBADF, "%ld %ld", e1, e2);
+
+	/* A keeper that stops the thread: its scheduler (us) hears STOP. */
+	cairn_pgtbl_unmap(f.pt, FAULT_VA);
+	unsigned kg2 = slot();
+	cairn_captbl_act_sinv(CT, kg2, k.comp, (cairn_word)keeper_entry, 2, 0);
+	cairn_comp_keeper(f.comp, kg2);
+	gate_slot = tg;
+	long st;
+	unsigned s = thread(stopper, &st), srcv = slot();
+	cairn_captbl_act_rcv(CT, srcv, s, my_rcv);
+	ran = 0;
+	cairn_thread_dispatch(s, 0);
+	struct cairn_ret2 ev = cairn_rcv_event(my_rcv);
+	CHECK("kpr.3", "keeper_stops_thread", ev.r0 == st && ev.r1 == CAIRN_EVENT_STOP && ran == 0,
+	      "event %ld/%lu ran %ld", ev.r0, ev.r1, ran);
+
+	/* No keeper: the fault is reported and the thread stopped. */
+	cairn_comp_keeper(f.comp, 0);
+	unsigned s2 = thread(stopper, &st), srcv2 = slot();
+	cairn_captbl_act_rcv(CT, srcv2, s2, my_rcv);
+	cairn_thread_dispatch(s2, 0);
+	ev = cairn_rcv_event(my_rcv);
+	CHECK("kpr.4", "no_keeper_stops_thread", ev.r0 == st && ev.r1 == CAIRN_EVENT_STOP && ran == 0,
+	      "event %ld/%lu ran %ld", ev.r0, ev.r1, ran);
+}
+
+int main(const void *root)
+{
+	R = root;
+	if (R->magic != CAIRN_ROOT_MAGIC || R->mem_end == 0) {
+		cairn_check("obj.0", "first_component", 0, "run this as the first boot module");
+		return 1;
+	}
+	test_memory();
+	test_captbl();
+	test_pgtbl();
+	test_invocation();
+	test_threads();
+	test_keepers();
+	long k = cairn_kcheck();
+	CHECK("obj.1", "kernel_invariants_hold", k == 0, "kcheck found %ld problems", k);
+	return 0;
+}
