@@ -37,7 +37,7 @@ ULDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T lib/libcairn/use
 
 # Host unit tests: the kernel's pure code under AddressSanitizer and UBSan.
 HCFLAGS  := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \
-	    -Iinclude -Ikernel/include
+	    -Iinclude -Ikernel/include -Itests/host/include
 
 KERNEL_SRC := $(wildcard kernel/*.c) $(wildcard kernel/arch/$(ARCH)/*.c) \
 	      $(wildcard kernel/arch/$(ARCH)/*.S)
@@ -121,10 +121,19 @@ $(foreach t,$(TEST_PROGS),$(eval $(call user_program,$(t),tests/qemu/progs/$(t).
 $(foreach b,$(BENCH_PROGS),$(eval $(call user_program,$(b),bench/progs/$(b).c)))
 
 # --- host unit tests --------------------------------------------------------------
-$(BUILD)/host/test_%: tests/host/test_%.c kernel/%.c $(wildcard kernel/include/*.h)
-	@mkdir -p $(dir $@)
-	$(call say,HOSTCC,$@)
-	$(Q)$(CC) $(HCFLAGS) $(filter %.c,$^) -lcmocka -o $@
+# tests/host/test_<m>.c tests kernel/<m>.c (or the architecture's <m>.c) plus the
+# sources HOST_DEPS_<m> names; tests/host/include/ stands in for the architecture.
+HOST_DEPS_captbl := kernel/frame.c
+HOST_DEPS_pgtbl  := kernel/frame.c
+host_src = $(firstword $(wildcard kernel/$(1).c kernel/arch/$(ARCH)/$(1).c)) $(HOST_DEPS_$(1))
+
+define host_test
+$(BUILD)/host/test_$(1): tests/host/test_$(1).c $(call host_src,$(1)) $(wildcard kernel/include/*.h tests/host/include/*.h)
+	@mkdir -p $$(dir $$@)
+	$$(call say,HOSTCC,$$@)
+	$(Q)$(CC) $(HCFLAGS) $$(filter %.c,$$^) -lcmocka -o $$@
+endef
+$(foreach t,$(HOST_TESTS:test_%=%),$(eval $(call host_test,$(t))))
 
 # --- running ----------------------------------------------------------------------
 SYSTEM_FILE := systems/$(SYSTEM).toml

@@ -15,7 +15,7 @@ bool fastpath_off;
 
 static inline void ref(void *obj, int d)
 {
-	frames.f[v2p(obj) >> PAGE_SHIFT].refs += d;
+	frames.f[dm2p(obj) >> PAGE_SHIFT].refs += d;
 }
 
 static struct regs *fast_call(struct thread *t, struct regs *r, struct cap *gate)
@@ -23,7 +23,7 @@ static struct regs *fast_call(struct thread *t, struct regs *r, struct cap *gate
 	struct comp *target = gate->obj;
 	struct inv_frame *f = &t->inv[t->depth++];
 
-	*f = (struct inv_frame){ t->comp, r->rip, r->rsp, gate->flags, 0 };
+	*f = (struct inv_frame){ t->comp, r->rip, r->rsp, gate->flags & CAIRN_SINV_CONFINED };
 	ref(target, 1);
 	t->comp = target;
 	arch_vm_switch(target->pgtbl_phys);
@@ -63,7 +63,7 @@ struct regs *fastpath(uint64_t call, struct regs *r)
 		}
 		if (likely(op == CAIRN_OP_RETURN && t->depth)) {
 			struct inv_frame *f = &t->inv[t->depth - 1];
-			if (likely(!f->fault && !f->confined))
+			if (likely(!f->flags))
 				return fast_return(t, r, f);
 		}
 		return syscall_dispatch(call, r);

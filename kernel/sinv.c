@@ -42,11 +42,11 @@ long activate_sinv(struct call *c, struct cap *slot)
 }
 
 /* Pushes the thread's current place and moves it into comp; false if too deep. */
-static bool push(struct thread *t, struct comp *comp, uint8_t confined, uint8_t fault)
+static bool push(struct thread *t, struct comp *comp, uint64_t flags)
 {
 	if (t->depth == CAIRN_INV_DEPTH)
 		return false;
-	t->inv[t->depth++] = (struct inv_frame){ t->comp, t->regs.rip, t->regs.rsp, confined, fault };
+	t->inv[t->depth++] = (struct inv_frame){ t->comp, t->regs.rip, t->regs.rsp, flags };
 	t->comp = comp;		/* the frame keeps the old component's reference */
 	obj_ref(comp);
 	arch_vm_switch(comp->pgtbl_phys);
@@ -70,7 +70,7 @@ long sinv_invoke(struct call *c, struct cap *cap, unsigned op)
 
 	if (op != CAIRN_OP_SINV_CALL)
 		return CAIRN_ENOSYS;
-	if (!push(t, cap->obj, cap->flags & CAIRN_SINV_CONFINED, 0))
+	if (!push(t, cap->obj, cap->flags & INV_CONFINED))
 		return CAIRN_EDEPTH;
 	r->rip = cap->a;
 	r->rsp = 0;
@@ -120,17 +120,17 @@ static long sinv_return(struct call *c)
 
 	if (t->depth == 0)
 		return CAIRN_EINVAL;	/* no invocation to return from */
-	if (t->inv[t->depth - 1].fault && A0(c) > CAIRN_FAULT_STOP)
+	if ((t->inv[t->depth - 1].flags & INV_FAULT) && A0(c) > CAIRN_FAULT_STOP)
 		return CAIRN_EINVAL;
 	uint64_t r0 = A0(c), r1 = A1(c);
 	struct inv_frame f = pop(t);
-	if (f.fault)
+	if (f.flags & INV_FAULT)
 		return fault_return(c, &f);
 	r->rip = f.rip;
 	r->rsp = f.rsp;
 	r->rax = r0;
 	r->rdx = r1;
-	if (f.confined)
+	if (f.flags & INV_CONFINED)
 		confine(t);	/* clears cur_regs: entry.S reloads all of this thread */
 	return (long)r0;
 }
@@ -141,7 +141,7 @@ static long fault_reg(struct call *c)
 	struct thread *t = c->self;
 	uint64_t idx = A0(c);
 
-	if (t->depth == 0 || !t->inv[t->depth - 1].fault)
+	if (t->depth == 0 || !(t->inv[t->depth - 1].flags & INV_FAULT))
 		return CAIRN_EINVAL;	/* only inside a keeper invocation */
 	if (idx >= sizeof(struct regs) / 8)
 		return CAIRN_ERANGE;
@@ -161,7 +161,7 @@ struct regs *sinv_fault(struct thread *t)
 {
 	struct comp *keeper = t->comp->keeper.obj;
 
-	bool in_keeper = t->depth && t->inv[t->depth - 1].fault;
+	bool in_keeper = t->depth && (t->inv[t->depth - 1].flags & INV_FAULT);
 
 	if (!keeper || in_keeper) {
 		arch_report_fault(boot_name(t), &t->regs);
@@ -170,7 +170,7 @@ struct regs *sinv_fault(struct thread *t)
 	t->fault_regs = t->regs;
 	arch_fpu_save(t->fault_fpu);
 	struct cap gate = t->comp->keeper;
-	if (!push(t, keeper, 0, 1)) {
+	if (!push(t, keeper, INV_FAULT)) {
 		arch_report_fault(boot_name(t), &t->regs);
 		return thread_stop(t, CAIRN_EVENT_STOP);
 	}

@@ -32,9 +32,11 @@ enum thread_state {
 struct inv_frame {
 	struct comp *comp;
 	uint64_t rip, rsp;
-	uint8_t confined;
-	uint8_t fault;		/* a keeper invocation: RETURN resumes or stops */
+	uint64_t flags;		/* INV_CONFINED, INV_FAULT */
 };
+
+#define INV_CONFINED CAIRN_SINV_CONFINED	/* clear the registers on return */
+#define INV_FAULT    0x100			/* a keeper invocation: RETURN resumes or stops */
 
 #define THREAD_EVENTS 64
 

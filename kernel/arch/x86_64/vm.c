@@ -56,12 +56,6 @@ void arch_vm_init(uint64_t max_phys, frame_alloc_fn alloc)
 	write_cr3(read_cr3());
 }
 
-void arch_vm_switch(uint64_t root_phys)
-{
-	if (read_cr3() != root_phys)
-		write_cr3(root_phys);
-}
-
 void arch_tlb_flush(uint64_t *root, uint64_t va)
 {
 	(void)va;	/* a whole flush also drops cached upper levels of va */

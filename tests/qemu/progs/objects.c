@@ -10,6 +10,7 @@
  * (image, data, Root page), so their code is ours and their memory is shared with us,
  * but each has its own capability table and page-table root.
  */
+#include <cairn/build.h>
 #include <cairn/cairn.h>
 #include <cairn/gate.h>
 #include <cairn/root.h>
@@ -28,25 +29,18 @@
 extern char _start[], _end[];
 
 static const struct cairn_root *R;
-static uint64_t cursor = 32UL << 20;
-static unsigned next_slot = CAIRN_SLOT_FREE;
+static struct cairn_alloc A = { MEM, CT, 32UL << 20, 0, CAIRN_SLOT_FREE, 128 };
 
 #define CHECK(id, name, cond, ...) cairn_check(id, name, (cond), __VA_ARGS__)
 
-/* An UNTYPED frame retyped to type; from the current component's MEMORY slot. */
 static uint64_t frame(unsigned type)
 {
-	for (; cursor < R->mem_end; cursor += 4096)
-		if (cairn_mem_retype(MEM, cursor, type) == 0) {
-			cursor += 4096;
-			return cursor - 4096;
-		}
-	return 0;
+	return cairn_frame(&A, type);
 }
 
 static unsigned slot(void)
 {
-	return next_slot++;
+	return cairn_slot(&A);
 }
 
 /* ---- typed memory ---- */
@@ -134,7 +128,7 @@ static void test_captbl(void)
 	unsigned s2 = slot(), s3 = slot();
 	cairn_captbl_act_captbl(CT, s3, MEM, used, 1);
 	e1 = cairn_captbl_act_captbl(CT, s2, MEM, uf, 1);		/* user frame */
-	e2 = cairn_captbl_act_captbl(CT, s2, MEM, cursor + 4096 * 64, 1); /* untyped */
+	e2 = cairn_captbl_act_captbl(CT, s2, MEM, A.cursor + 4096 * 64, 1); /* untyped */
 	e3 = cairn_captbl_act_captbl(CT, s2, MEM, used, 1);		/* holds an object */
 	e4 = cairn_captbl_act_captbl(CT, MEM, MEM, kf2, 1);		/* slot in use */
 	e5 = cairn_captbl_act_captbl(CT, s2, MEM, kf2, 2);		/* no level 2 */
@@ -158,18 +152,9 @@ static void test_captbl(void)
 
 /* ---- page tables ---- */
 
-/* Hooks levels 3..1 under root at va, made from fresh frames. */
 static long build_path(unsigned root, uint64_t va)
 {
-	for (unsigned level = 3; level >= 1; level--) {
-		unsigned s = slot();
-		long r = cairn_captbl_act_pgtbl(CT, s, MEM, frame(K), level);
-		if (r == 0)
-			r = cairn_pgtbl_cons(root, va, s);
-		if (r && r != CAIRN_EBUSY)
-			return r;
-	}
-	return 0;
+	return cairn_pgtbl_path(&A, root, va);
 }
 
 static void test_pgtbl(void)
@@ -185,7 +170,7 @@ static void test_pgtbl(void)
 
 	uint64_t kf = frame(K), uf = frame(U);
 	long e1 = cairn_pgtbl_map(PT, SCRATCH_VA + 4096, MEM, kf, 0);		/* kernel frame */
-	long e2 = cairn_pgtbl_map(PT, SCRATCH_VA + 4096, MEM, cursor + 4096 * 64, 0); /* untyped */
+	long e2 = cairn_pgtbl_map(PT, SCRATCH_VA + 4096, MEM, A.cursor + 4096 * 64, 0); /* untyped */
 	long e3 = cairn_pgtbl_map(PT, SCRATCH_VA, MEM, uf, 0);			/* already mapped */
 	long e4 = cairn_pgtbl_map(PT, 0xffff800000000000UL, MEM, uf, 0);	/* kernel half */
 	long e5 = cairn_pgtbl_map(PT, SCRATCH_VA + (1UL << 30), MEM, uf, 0);	/* no table there */
@@ -210,7 +195,7 @@ static void test_pgtbl(void)
 	long d1 = cairn_pgtbl_decons(PT, SCRATCH_VA, 1);
 	e2 = cairn_pgtbl_decons(PT, SCRATCH_VA, 1);
 	e3 = cairn_pgtbl_decons(PT, SCRATCH_VA, 4);
-	unsigned leaf1 = next_slot - 1;				/* build_path's level-1 node */
+	unsigned leaf1 = A.next_slot - 1;			/* build_path's level-1 node */
 	long d2 = cairn_captbl_deact(CT, leaf1);
 	e4 = cairn_pgtbl_map(leaf1 - 1, SCRATCH_VA, MEM, uf, 0);	/* not a root */
 	CHECK("pt.4", "decons", e1 == CAIRN_EBUSY && d1 == 0 && e2 == CAIRN_ENOENT && e3 == CAIRN_EFAULT &&
@@ -220,35 +205,12 @@ static void test_pgtbl(void)
 
 /* ---- mirrors: components sharing our code and memory ---- */
 
-struct mirror {
-	unsigned comp, ct, pt;
-};
-
-static void map_like_ours(unsigned pt, uint64_t va)
-{
-	long e = cairn_pgtbl_lookup(PT, va);
-	if (e >= 0)
-		cairn_pgtbl_map(pt, va, MEM, (uint64_t)e & ~0xfffUL, (unsigned)e & 3);
-}
+#define mirror cairn_mirror
 
 static long make_mirror(struct mirror *m)
 {
-	unsigned leaf = slot();
-	m->ct = slot();
-	m->pt = slot();
-	m->comp = slot();
-	long r = cairn_captbl_act_captbl(CT, m->ct, MEM, frame(K), 0);
-	r |= cairn_captbl_act_captbl(CT, leaf, MEM, frame(K), 1);
-	r |= cairn_captbl_cons(m->ct, 0, leaf);
-	r |= cairn_captbl_act_pgtbl(CT, m->pt, MEM, frame(K), 4);
-	r |= build_path(m->pt, CAIRN_ROOT_VA);
-	r |= build_path(m->pt, 0x400000);
-	r |= build_path(m->pt, FAULT_VA);
-	map_like_ours(m->pt, CAIRN_ROOT_VA);
-	for (uint64_t va = 0x400000; va < (uint64_t)_end; va += 4096)
-		map_like_ours(m->pt, va);
-	r |= cairn_captbl_act_comp(CT, m->comp, MEM, frame(K), m->ct, m->pt, (cairn_word)_start);
-	return r;
+	long r = cairn_mirror(&A, m, PT, 0x400000, (uint64_t)_end, (uint64_t)_start);
+	return r ? r : cairn_pgtbl_path(&A, m->pt, FAULT_VA);
 }
 
 /* ---- invocation ---- */
@@ -591,6 +553,7 @@ static void test_keepers(void)
 int main(const void *root)
 {
 	R = root;
+	A.end = R->mem_end;
 	if (R->magic != CAIRN_ROOT_MAGIC || R->mem_end == 0) {
 		cairn_check("obj.0", "first_component", 0, "run this as the first boot module");
 		return 1;

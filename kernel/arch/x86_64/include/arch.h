@@ -60,7 +60,12 @@ void arch_pit_wait(uint16_t n);
 /* vm.c: the kernel half of the page tables; switching address spaces. */
 typedef uint64_t (*frame_alloc_fn)(void);	/* a zeroed frame, 0 when none */
 void arch_vm_init(uint64_t max_phys, frame_alloc_fn alloc);
-void arch_vm_switch(uint64_t root_phys);
+/* Switches to the address space of root_phys unless it is current (inline: hot path). */
+static inline void arch_vm_switch(uint64_t root_phys)
+{
+	if (read_cr3() != root_phys)
+		write_cr3(root_phys);
+}
 /* True if [va, va + len) is inside user space and mapped user-readable. */
 bool arch_vm_user_readable(uint64_t root_phys, uint64_t va, uint64_t len);
 

@@ -1,0 +1,163 @@
+/*
+ * bench_objects: the kernel object model's hot paths, in guest instructions:
+ *   sinv_roundtrip_raw   call + return between two components, no arguments, the
+ *                        client and server stubs reduced to the syscall instructions
+ *   sinv_roundtrip       the same through libcairn (cairn_sinv_call, CAIRN_GATE), 4 args
+ *   sinv_nested3         three nested calls through libcairn, per outermost call
+ *   dispatch             one switch between two threads (half a ping-pong)
+ *   asnd_wake            send to a blocked thread, which runs and blocks again
+ * It must be the first boot module (it builds with the memory capability). Every
+ * measurement checks its result, so a broken path cannot report a fast number.
+ */
+#include <cairn/bench.h>
+#include <cairn/build.h>
+#include <cairn/cairn.h>
+#include <cairn/gate.h>
+#include <cairn/root.h>
+
+#define MEM CAIRN_SLOT_MEMORY
+#define CT  CAIRN_SLOT_CAPTBL
+#define PT  CAIRN_SLOT_PGTBL
+#define ME  CAIRN_SLOT_THREAD
+#define GATE_SLOT 8
+
+extern char _start[], _end[];
+
+static struct cairn_alloc A = { MEM, CT, 32UL << 20, 0, CAIRN_SLOT_FREE, 128 };
+static uint64_t samples[BENCH_SAMPLES];
+static uint64_t overhead;
+
+/* A gate entry that returns at once: the server side of a raw round trip. */
+__asm__(".text\n.globl raw_entry\nraw_entry:\n"
+	"\tmov $7, %edi\n"
+	"\tmovabs $0x0000000300000000, %rax\n\tsyscall\n\tud2\n");
+extern char raw_entry[];
+
+static long raw_call(unsigned gate)
+{
+	long rax;
+	__asm__ volatile("push %%rbx\n push %%rbp\n push %%r12\n push %%r13\n push %%r14\n push %%r15\n"
+			 "syscall\n"
+			 "pop %%r15\n pop %%r14\n pop %%r13\n pop %%r12\n pop %%rbp\n pop %%rbx\n"
+			 : "=a"(rax)
+			 : "a"(CAIRN_CALL(gate, CAIRN_OP_SINV_CALL))
+			 : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
+	return rax;
+}
+
+static struct cairn_ret2 sum(cairn_word a, cairn_word b, cairn_word c, cairn_word d, cairn_word badge, cairn_word tid)
+{
+	(void)badge;
+	return (struct cairn_ret2){ (long)(a + b + c + d), tid };
+}
+CAIRN_GATE(sum_entry, sum)
+
+static struct cairn_ret2 nest(cairn_word level, cairn_word b, cairn_word c, cairn_word d, cairn_word badge, cairn_word tid)
+{
+	(void)b, (void)c, (void)d, (void)badge;
+	if (level < 3)
+		return cairn_sinv_call(GATE_SLOT, level + 1, 0, 0, 0);
+	return (struct cairn_ret2){ (long)level, tid };
+}
+CAIRN_GATE(nest_entry, nest)
+
+static void report(const char *name, const char *per, unsigned div)
+{
+	for (unsigned i = 0; i < BENCH_SAMPLES; i++)
+		samples[i] /= div;
+	bench_report(name, bench_summarize(samples, BENCH_SAMPLES), per);
+}
+
+#define MEASURE(i, body)                                                  \
+	for (int i = -BENCH_WARMUP; i < BENCH_SAMPLES; i++) {             \
+		uint64_t t0_ = bench_rdtsc();                             \
+		body;                                                     \
+		uint64_t t1_ = bench_rdtsc();                             \
+		if (i >= 0)                                               \
+			samples[i] = t1_ - t0_ - overhead;                \
+	}
+
+static int bench_sinv(void)
+{
+	struct cairn_mirror b, c, d;
+	long r = cairn_mirror(&A, &b, PT, 0x400000, (uint64_t)_end, (uint64_t)_start);
+	r |= cairn_mirror(&A, &c, PT, 0x400000, (uint64_t)_end, (uint64_t)_start);
+	r |= cairn_mirror(&A, &d, PT, 0x400000, (uint64_t)_end, (uint64_t)_start);
+	unsigned raw = cairn_slot(&A), lib = cairn_slot(&A), nst = cairn_slot(&A), tmp = cairn_slot(&A);
+	r |= cairn_captbl_act_sinv(CT, raw, b.comp, (cairn_word)raw_entry, 0, 0);
+	r |= cairn_captbl_act_sinv(CT, lib, b.comp, (cairn_word)sum_entry, 0, 0);
+	r |= cairn_captbl_act_sinv(CT, nst, b.comp, (cairn_word)nest_entry, 0, 0);
+	r |= cairn_captbl_act_sinv(CT, tmp, c.comp, (cairn_word)nest_entry, 0, 0);
+	r |= cairn_captbl_copy(b.ct, GATE_SLOT, CT, tmp);
+	r |= cairn_captbl_remove(CT, tmp);
+	r |= cairn_captbl_act_sinv(CT, tmp, d.comp, (cairn_word)nest_entry, 0, 0);
+	r |= cairn_captbl_copy(c.ct, GATE_SLOT, CT, tmp);
+	if (r)
+		return cairn_printf("bench: building the components failed: %ld\n", r), 1;
+
+	long bad = 0;
+	MEASURE(i, bad |= raw_call(raw) != 7);
+	report("sinv_roundtrip_raw", "call", 1);
+	MEASURE(i, bad |= cairn_sinv_call(lib, 1, 2, 3, 4).r0 != 10);
+	report("sinv_roundtrip", "call", 1);
+	MEASURE(i, bad |= cairn_sinv_call(nst, 1, 0, 0, 0).r0 != 3);
+	report("sinv_nested3", "call", 1);
+	return bad ? cairn_printf("bench: an invocation returned a wrong result\n"), 1 : 0;
+}
+
+static volatile long count;
+static unsigned peer_rcv;
+
+static void pong(cairn_word tid)
+{
+	(void)tid;
+	for (;;) {
+		count++;
+		cairn_thread_dispatch(ME, 0);
+	}
+}
+
+static void waiter(cairn_word tid)
+{
+	(void)tid;
+	for (;;)
+		count += cairn_rcv_wait(peer_rcv);
+}
+
+static int bench_threads(void)
+{
+	unsigned t = cairn_slot(&A), w = cairn_slot(&A), my_rcv = cairn_slot(&A);
+	unsigned wsnd = cairn_slot(&A);
+	peer_rcv = cairn_slot(&A);
+	long r = cairn_captbl_act_thread(CT, t, MEM, cairn_frame(&A, CAIRN_FRAME_KERNEL), CAIRN_SLOT_COMP, (cairn_word)pong);
+	r = r < 0 ? r : cairn_captbl_act_thread(CT, w, MEM, cairn_frame(&A, CAIRN_FRAME_KERNEL), CAIRN_SLOT_COMP, (cairn_word)waiter);
+	r = r < 0 ? r : cairn_captbl_act_rcv(CT, my_rcv, ME, 0);
+	r = r < 0 ? r : cairn_captbl_act_rcv(CT, peer_rcv, w, my_rcv);
+	r = r < 0 ? r : cairn_captbl_act_asnd(CT, wsnd, peer_rcv);
+	if (r < 0)
+		return cairn_printf("bench: making the threads failed: %ld\n", r), 1;
+
+	count = 0;
+	MEASURE(i, cairn_thread_dispatch(t, 0));
+	report("dispatch", "switch", 2);
+	long want = BENCH_WARMUP + BENCH_SAMPLES;
+	int bad = count != want;
+
+	cairn_thread_dispatch(w, 0);		/* it blocks; we hear BLOCK */
+	count = 0;
+	MEASURE(i, cairn_asnd_send(wsnd, CAIRN_SEND_YIELD));
+	report("asnd_wake", "send+wake+block", 1);
+	bad |= count != want;
+	while (cairn_rcv_event(my_rcv).r0)
+		;
+	return bad ? cairn_printf("bench: the threads did not alternate (%ld)\n", count), 1 : 0;
+}
+
+int main(const void *root)
+{
+	const struct cairn_root *R = root;
+
+	A.end = R->mem_end;
+	overhead = bench_overhead();
+	return bench_sinv() | bench_threads();
+}

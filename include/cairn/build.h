@@ -1,0 +1,43 @@
+/*
+ * cairn/build.h: building with capabilities, for the component that holds memory
+ * (the first component, later the booter and the memory manager): frames from
+ * untyped memory, free slots, page-table paths, and "mirror" components.
+ *
+ * A mirror is a component with its own capability table and page-table root whose
+ * pages are the caller's own frames (Root page and image): same code, shared memory,
+ * separate protection state. Tests and benchmarks use mirrors to cross components
+ * without loading another image.
+ */
+#ifndef CAIRN_BUILD_H
+#define CAIRN_BUILD_H
+
+#include <stdint.h>
+#include "syscall.h"
+
+struct cairn_alloc {
+	unsigned mem;		/* MEMORY capability in the current table */
+	unsigned ct;		/* root of the table slots are handed out from */
+	uint64_t cursor, end;	/* where to look for untyped frames */
+	unsigned next_slot, last_slot;
+};
+
+/* An untyped frame retyped to type (CAIRN_FRAME_KERNEL or _USER), or 0 if none is left. */
+uint64_t cairn_frame(struct cairn_alloc *a, unsigned type);
+/* The next free slot of a->ct (slots are never reused by this simple allocator). */
+unsigned cairn_slot(struct cairn_alloc *a);
+/* Makes and hooks the missing level 3..1 tables for va under the root pt. */
+long cairn_pgtbl_path(struct cairn_alloc *a, unsigned pt, uint64_t va);
+
+struct cairn_mirror {
+	unsigned comp, ct, pt, leaf;
+};
+
+/*
+ * Makes a mirror of the calling component: new captbl (root + leaf 0), new page-table
+ * root mapping the caller's Root page and the image [image, image_end) from own_pt,
+ * new component starting threads at entry. Returns 0 or the first error.
+ */
+long cairn_mirror(struct cairn_alloc *a, struct cairn_mirror *m, unsigned own_pt,
+		  uint64_t image, uint64_t image_end, uint64_t entry);
+
+#endif

@@ -1,0 +1,137 @@
+/*
+ * captbl_ops.c: the operations on CAPTBL capabilities: copy, remove, construct,
+ * deconstruct, and the activation and deactivation of every kind of object. The node
+ * logic they stand on is captbl.c; each object's own activation is in its type's file.
+ */
+#include "cap.h"
+#include "frame.h"
+#include "memlayout.h"
+#include "obj.h"
+#include "pgtbl.h"
+#include "string.h"
+#include "syscall.h"
+
+long activate_pgtbl(struct call *c, struct cap *slot);
+
+static long activate_captbl(struct call *c, struct cap *slot)
+{
+	uint64_t level = A3(c);
+	void *node;
+
+	if (level > 1)
+		return CAIRN_EINVAL;
+	long err = memory_take_frame(c, A1(c), A2(c), level ? OBJ_CAPTBL_LEAF : OBJ_CAPTBL_ROOT, &node);
+	if (err)
+		return err;
+	cap_copy(slot, &(struct cap){ .type = CAIRN_CAP_CAPTBL, .flags = (uint8_t)level, .obj = node });
+	return 0;
+}
+
+/* True if the capability is the one kind of reference that owns its object's frame. */
+static bool owns_object(const struct cap *cap)
+{
+	return cap->type == CAIRN_CAP_CAPTBL || cap->type == CAIRN_CAP_PGTBL ||
+	       cap->type == CAIRN_CAP_COMP || cap->type == CAIRN_CAP_THREAD;
+}
+
+/*
+ * Destroys the object of the last capability to it. Table nodes must be empty and
+ * unhooked, a thread must not be running; the frame stays KERNEL, with no object, for
+ * MEM_RETYPE or a new activation.
+ */
+long deactivate(struct call *c, struct cap *slot)
+{
+	if (!owns_object(slot)) {
+		cap_clear(slot);
+		return 0;
+	}
+	struct frame *f = frame_get(&frames, v2p(slot->obj));
+	if (f->refs != 1 || f->used)
+		return CAIRN_EBUSY;
+	if (slot->type == CAIRN_CAP_THREAD && slot->obj == c->self)
+		return CAIRN_EBUSY;
+	void *obj = slot->obj;
+	if (slot->type == CAIRN_CAP_COMP)
+		comp_release(obj);
+	if (slot->type == CAIRN_CAP_THREAD)
+		thread_release(obj);
+	cap_clear(slot);
+	f->obj = OBJ_NONE;
+	return 0;
+}
+
+static long copy(struct call *c, struct captbl_root *dst_t)
+{
+	struct cap *dst, *src_t, *src;
+	long err = cap_of_type(c, A1(c), CAIRN_CAP_CAPTBL, &src_t);
+
+	if (err == 0 && src_t->flags != 0)
+		err = CAIRN_EINVAL;
+	if (err == 0)
+		err = captbl_get((struct captbl_root *)src_t->obj, A2(c), &src);
+	if (err == 0)
+		err = captbl_get_free(dst_t, A0(c), &dst);
+	if (err)
+		return err;
+	cap_copy(dst, src);
+	return 0;
+}
+
+static long activate(struct call *c, struct captbl_root *t, unsigned op)
+{
+	struct cap *slot;
+
+	if (op < CAIRN_OP_CAPTBL_ACT_CAPTBL || op > CAIRN_OP_CAPTBL_ACT_SINV)
+		return CAIRN_ENOSYS;
+	long err = captbl_get_free(t, A0(c), &slot);
+	if (err)
+		return err;
+	switch (op) {
+	case CAIRN_OP_CAPTBL_ACT_CAPTBL: return activate_captbl(c, slot);
+	case CAIRN_OP_CAPTBL_ACT_PGTBL:  return activate_pgtbl(c, slot);
+	case CAIRN_OP_CAPTBL_ACT_COMP:   return activate_comp(c, slot);
+	case CAIRN_OP_CAPTBL_ACT_THREAD: return activate_thread(c, slot);
+	case CAIRN_OP_CAPTBL_ACT_RCV:    return activate_rcv(c, slot);
+	case CAIRN_OP_CAPTBL_ACT_ASND:   return activate_asnd(c, slot);
+	case CAIRN_OP_CAPTBL_ACT_SINV:   return activate_sinv(c, slot);
+	default:                         return CAIRN_ENOSYS;
+	}
+}
+
+long captbl_invoke(struct call *c, struct cap *cap, unsigned op)
+{
+	struct captbl_root *t = cap->obj;
+	struct cap *slot, *leaf;
+	long err;
+
+	if (cap->flags != 0)
+		return CAIRN_EINVAL;	/* operations name slots from a root */
+	switch (op) {
+	case CAIRN_OP_CAPTBL_COPY:
+		return copy(c, t);
+	case CAIRN_OP_CAPTBL_REMOVE:
+	case CAIRN_OP_CAPTBL_DEACT:
+		if (A0(c) == CAIRN_CAP_NULL)
+			return CAIRN_EINVAL;
+		err = captbl_get(t, A0(c), &slot);
+		if (err)
+			return err;
+		if (op == CAIRN_OP_CAPTBL_DEACT)
+			return deactivate(c, slot);
+		if (owns_object(slot) && obj_refs(slot->obj) == 1)
+			return CAIRN_EBUSY;	/* the last reference: deactivate it */
+		cap_clear(slot);
+		return 0;
+	case CAIRN_OP_CAPTBL_CONS:
+		err = cap_of_type(c, A1(c), CAIRN_CAP_CAPTBL, &leaf);
+		if (err)
+			return err;
+		if (leaf->flags != 1)
+			return CAIRN_EINVAL;
+		return captbl_cons(t, A0(c), leaf->obj);
+	case CAIRN_OP_CAPTBL_DECONS:
+		return captbl_decons(t, A0(c));
+	default:
+		return activate(c, t, op);
+	}
+}

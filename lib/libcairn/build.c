@@ -1,0 +1,76 @@
+/*
+ * build.c: building with capabilities (see cairn/build.h).
+ */
+#include <cairn/build.h>
+#include <cairn/root.h>
+
+uint64_t cairn_frame(struct cairn_alloc *a, unsigned type)
+{
+	for (; a->cursor < a->end; a->cursor += 4096)
+		if (cairn_mem_retype(a->mem, a->cursor, type) == 0) {
+			a->cursor += 4096;
+			return a->cursor - 4096;
+		}
+	return 0;
+}
+
+unsigned cairn_slot(struct cairn_alloc *a)
+{
+	return a->next_slot < a->last_slot ? a->next_slot++ : 0;
+}
+
+long cairn_pgtbl_path(struct cairn_alloc *a, unsigned pt, uint64_t va)
+{
+	for (unsigned level = 3; level >= 1; level--) {
+		unsigned s = cairn_slot(a);
+		uint64_t f = cairn_frame(a, CAIRN_FRAME_KERNEL);
+		long r = cairn_captbl_act_pgtbl(a->ct, s, a->mem, f, level);
+		if (r == 0)
+			r = cairn_pgtbl_cons(pt, va, s);
+		if (r == CAIRN_EBUSY) {		/* this level exists: give slot and frame back */
+			cairn_captbl_deact(a->ct, s);
+			cairn_mem_retype(a->mem, f, CAIRN_FRAME_UNTYPED);
+			a->next_slot = s;
+			a->cursor = f;
+			continue;
+		}
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* Maps at va in pt the frame own_pt maps there, with the same rights. */
+static long map_like(struct cairn_alloc *a, unsigned pt, unsigned own_pt, uint64_t va)
+{
+	long e = cairn_pgtbl_lookup(own_pt, va);
+
+	if (e < 0)
+		return 0;
+	long r = cairn_pgtbl_path(a, pt, va);
+	return r ? r : cairn_pgtbl_map(pt, va, a->mem, (uint64_t)e & ~0xfffUL, (unsigned)e & 3);
+}
+
+long cairn_mirror(struct cairn_alloc *a, struct cairn_mirror *m, unsigned own_pt,
+		  uint64_t image, uint64_t image_end, uint64_t entry)
+{
+	m->ct = cairn_slot(a);
+	m->leaf = cairn_slot(a);
+	m->pt = cairn_slot(a);
+	m->comp = cairn_slot(a);
+	long r = cairn_captbl_act_captbl(a->ct, m->ct, a->mem, cairn_frame(a, CAIRN_FRAME_KERNEL), 0);
+	if (!r)
+		r = cairn_captbl_act_captbl(a->ct, m->leaf, a->mem, cairn_frame(a, CAIRN_FRAME_KERNEL), 1);
+	if (!r)
+		r = cairn_captbl_cons(m->ct, 0, m->leaf);
+	if (!r)
+		r = cairn_captbl_act_pgtbl(a->ct, m->pt, a->mem, cairn_frame(a, CAIRN_FRAME_KERNEL), 4);
+	if (!r)
+		r = map_like(a, m->pt, own_pt, CAIRN_ROOT_VA);
+	for (uint64_t va = image & ~0xfffUL; !r && va < image_end; va += 4096)
+		r = map_like(a, m->pt, own_pt, va);
+	if (!r)
+		r = cairn_captbl_act_comp(a->ct, m->comp, a->mem, cairn_frame(a, CAIRN_FRAME_KERNEL),
+					  m->ct, m->pt, entry);
+	return r;
+}
