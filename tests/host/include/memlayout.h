@@ -14,8 +14,6 @@
 #ifndef ARCH_MEMLAYOUT_H
 #define ARCH_MEMLAYOUT_H
 
-#define LOW_MEMORY_END     0x100000
-
 #define USER_BASE          0x1000
 #define USER_TOP           0x00007ffffffff000
 #define USER_PML4_ENTRIES  256		/* PML4 slots 0..255 are per address space */
