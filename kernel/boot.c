@@ -59,7 +59,7 @@ void boot_frames_init(struct pmem *pm, uint64_t top)
 {
 	uint64_t n = top >> PAGE_SHIFT;
 	uint64_t table = pmem_alloc_contig(pm, PAGE_UP(n * sizeof(struct frame)) >> PAGE_SHIFT);
-	uint64_t scratch = pmem_alloc_contig(pm, PAGE_UP(n * sizeof(uint32_t)) >> PAGE_SHIFT);
+	uint64_t scratch = pmem_alloc_contig(pm, PAGE_UP(n * (sizeof(uint32_t) + sizeof(uint16_t))) >> PAGE_SHIFT);
 
 	if (table == PMEM_NONE || scratch == PMEM_NONE)
 		panic("no room for the frame table (%lu frames)", n);
@@ -203,6 +203,7 @@ static bool build(struct program *p, bool first)
 	fill_root(p2v(root_page), c, first);
 	t->regs.rsp = STACK_TOP;
 	p->main = t;
+	obj_ref(t);	/* while it is the running program's: boot_after looks at it */
 	return true;
 }
 
@@ -249,10 +250,16 @@ struct regs *boot_after(struct thread *t)
 		bool fault = main->regs.vector < 32;
 		check_expectation(&progs[current], fault ? "fault" : "exit",
 				  fault ? main->regs.vector : main->regs.rdi);
+		obj_unref(main);
 		current++;
 		return next_program();
 	}
 	return thread_idle();
+}
+
+struct thread *boot_main(void)
+{
+	return current < nprogs ? progs[current].main : NULL;
 }
 
 const char *boot_name(struct thread *t)

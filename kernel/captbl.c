@@ -29,6 +29,11 @@ uint32_t obj_refs(const void *obj)
 	return obj_frame(obj)->refs;
 }
 
+uint16_t obj_caps(const void *obj)
+{
+	return obj_frame(obj)->caps;
+}
+
 int captbl_get(struct captbl_root *t, uint64_t idx, struct cap **out)
 {
 	if (idx >= CAIRN_CAPTBL_MAX)
@@ -85,6 +90,8 @@ int captbl_decons(struct captbl_root *root, uint64_t pos)
 	lf->used &= ~0x8000;
 	lf->refs--;
 	obj_frame(root)->used--;
+	if (!lf->caps)
+		lf->obj = OBJ_NONE;	/* nothing names it: destroyed */
 	return 0;
 }
 
@@ -98,11 +105,15 @@ void cap_copy(struct cap *dst, const struct cap *src)
 {
 	*dst = *src;
 	obj_ref(dst->obj);
+	if (cap_owns(dst))
+		obj_frame(dst->obj)->caps++;
 	slot_leaf(dst)->used++;
 }
 
 void cap_clear(struct cap *c)
 {
+	if (cap_owns(c))
+		obj_frame(c->obj)->caps--;
 	obj_unref(c->obj);
 	slot_leaf(c)->used--;
 	*c = (struct cap){ 0 };

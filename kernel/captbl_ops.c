@@ -27,13 +27,6 @@ static long activate_captbl(struct call *c, struct cap *slot)
 	return 0;
 }
 
-/* True if the capability is the one kind of reference that owns its object's frame. */
-static bool owns_object(const struct cap *cap)
-{
-	return cap->type == CAIRN_CAP_CAPTBL || cap->type == CAIRN_CAP_PGTBL ||
-	       cap->type == CAIRN_CAP_COMP || cap->type == CAIRN_CAP_THREAD;
-}
-
 /*
  * Destroys the object of the last capability to it. Table nodes must be empty and
  * unhooked, a thread must not be running; the frame stays KERNEL, with no object, for
@@ -41,7 +34,7 @@ static bool owns_object(const struct cap *cap)
  */
 long deactivate(struct call *c, struct cap *slot)
 {
-	if (!owns_object(slot)) {
+	if (!cap_owns(slot)) {
 		cap_clear(slot);
 		return 0;
 	}
@@ -118,8 +111,8 @@ long captbl_invoke(struct call *c, struct cap *cap, unsigned op)
 			return err;
 		if (op == CAIRN_OP_CAPTBL_DEACT)
 			return deactivate(c, slot);
-		if (owns_object(slot) && obj_refs(slot->obj) == 1)
-			return CAIRN_EBUSY;	/* the last reference: deactivate it */
+		if (cap_owns(slot) && obj_caps(slot->obj) == 1)
+			return CAIRN_EBUSY;	/* the last owning capability: deactivate it */
 		cap_clear(slot);
 		return 0;
 	case CAIRN_OP_CAPTBL_CONS:

@@ -4,9 +4,10 @@
  * compares with the frame table:
  *   - every capability's object lies in a KERNEL frame that holds an object of the
  *     capability's kind (no slot points at freed memory);
- *   - every frame's reference count equals the references found: capabilities,
+ *   - every frame's reference count equals the references found (and its count of
+ *     owning capabilities the owning capabilities found): capabilities,
  *     hooked table nodes, mappings, components' tables, threads' components and
- *     schedulers, interrupt bindings;
+ *     schedulers, interrupt bindings, the running boot program's first thread;
  *   - every table node's count of used entries matches its contents;
  *   - the per-type frame counts match the table.
  * It walks all memory: O(frames), which is why it exists only in test mode.
@@ -23,6 +24,7 @@ bool kernel_test_mode;
 struct thread *irq_line_thread(unsigned n);
 
 static uint32_t *counted;	/* recomputed references, one per frame */
+static uint16_t *owners;	/* recomputed owning capabilities */
 static long problems;
 
 static void problem(const char *what, uint64_t pa)
@@ -64,6 +66,8 @@ static void check_cap(const struct cap *c)
 	if (!f || f->type != CAIRN_FRAME_KERNEL || !kind_ok(c, f->obj))
 		problem("a capability to freed or mistyped memory", v2p(c->obj));
 	count(c->obj);
+	if (f && cap_owns(c))
+		owners[v2p(c->obj) >> PAGE_SHIFT]++;
 }
 
 static void check_leaf(uint64_t pa, const struct captbl_leaf *l, const struct frame *f)
@@ -148,11 +152,15 @@ long kernel_check(void)
 	uint64_t types[4] = { 0 };
 
 	counted = frames.scratch;
+	owners = (uint16_t *)(frames.scratch + n);
 	problems = 0;
-	for (uint64_t i = 0; i < n; i++)
+	for (uint64_t i = 0; i < n; i++) {
 		counted[i] = 0;
+		owners[i] = 0;
+	}
 	for (unsigned l = 0; l < 16; l++)
 		count(irq_line_thread(l));
+	count(boot_main());
 	for (uint64_t i = 0; i < n; i++) {
 		struct frame *f = &frames.f[i];
 		types[f->type & 3]++;
@@ -162,7 +170,8 @@ long kernel_check(void)
 			problem("an untyped frame in use", i << PAGE_SHIFT);
 	}
 	for (uint64_t i = 0; i < n; i++)
-		if (frames.f[i].type != CAIRN_FRAME_RESERVED && counted[i] != frames.f[i].refs)
+		if (frames.f[i].type != CAIRN_FRAME_RESERVED && (counted[i] != frames.f[i].refs ||
+								  owners[i] != frames.f[i].caps))
 			problem("a reference count differs from the references", i << PAGE_SHIFT);
 	for (unsigned t = 0; t < 4; t++)
 		if (types[t] != frames.count[t])

@@ -2,7 +2,9 @@
  * irq.c: interrupt lines. The IRQ capability binds a line to an asynchronous send:
  * when the interrupt arrives the receiving thread is activated and runs at once (an
  * interrupt preempts whatever ran). Line 0 is the core's timer, which fires at the
- * deadline a dispatch asked for; device lines need the I/O APIC, which the kernel does
+ * deadline a dispatch asked for and also queues a TIMEOUT event naming the preempted
+ * thread for the bound (scheduler) thread;
+ * device lines need the I/O APIC, which the kernel does
  * not drive yet (CAIRN_ENOTSUP).
  */
 #include "arch.h"
@@ -47,9 +49,14 @@ long irq_invoke(struct call *c, struct cap *cap, unsigned op)
 struct regs *kernel_timer_interrupt(struct regs *cur)
 {
 	ktest_timer_tick();
-	if (!line[IRQ_TIMER])
+	struct thread *t = line[IRQ_TIMER];
+
+	if (!t)
 		return cur;
-	return thread_interrupt(line[IRQ_TIMER], cur);
+	struct regs *next = thread_interrupt(t, cur);
+	if (cur && thread_of(cur) != t)
+		thread_event(t, thread_of(cur), CAIRN_EVENT_TIMEOUT);	/* who was preempted */
+	return next;
 }
 
 /* For the invariant check: the thread bound to line n, or NULL. */

@@ -83,12 +83,11 @@ long sinv_invoke(struct call *c, struct cap *cap, unsigned op)
 static void confine(struct thread *t)
 {
 	struct regs *r = &t->regs;
-	uint64_t rip = r->rip, rsp = r->rsp, rflags = r->rflags, rax = r->rax, rdx = r->rdx;
+	uint64_t rip = r->rip, rsp = r->rsp, rax = r->rax, rdx = r->rdx;
 
 	memset(r, 0, sizeof(*r));
 	r->rip = rip;
 	r->rsp = rsp;
-	r->rflags = rflags;
 	r->rax = rax;
 	r->rdx = rdx;
 	r->vector = VECTOR_SYSCALL;
@@ -147,10 +146,11 @@ static long fault_reg(struct call *c)
 		return CAIRN_ERANGE;
 	uint64_t *reg = (uint64_t *)&t->fault_regs + idx;
 	if (A1(c)) {
-		long err = arch_regs_check_write(&t->fault_regs, reg, A2(c));
+		uint64_t value = A2(c);
+		long err = arch_regs_check_write(&t->fault_regs, reg, &value);
 		if (err)
 			return err;
-		*reg = A2(c);
+		*reg = value;
 	}
 	c->r->rdx = *reg;
 	return 0;

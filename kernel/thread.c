@@ -48,18 +48,28 @@ void thread_release(struct thread *t)
 	obj_unref(t->sched);
 }
 
-/* Queues an event for a scheduler thread and makes it runnable if it waits. */
+/*
+ * Queues an event for a scheduler thread and makes it runnable if it waits; a
+ * scheduler woken so is in turn reported WAKE to its own scheduler, up the hierarchy
+ * (parents form no cycle: a thread gets its parent when its endpoint is made, and
+ * the parent must already have one, so the chain follows creation order).
+ */
 void thread_event(struct thread *sched, struct thread *t, uint32_t kind)
 {
-	if (sched->ev_count < THREAD_EVENTS) {
-		unsigned tail = (sched->ev_head + sched->ev_count) % THREAD_EVENTS;
-		sched->ev[tail] = (struct sched_event){ t->id, kind };
-		sched->ev_count++;
-	}
-	if (sched->state == THREAD_BLOCKED) {
+	while (sched) {
+		if (sched->ev_count < THREAD_EVENTS) {
+			unsigned tail = (sched->ev_head + sched->ev_count) % THREAD_EVENTS;
+			sched->ev[tail] = (struct sched_event){ t->id, kind };
+			sched->ev_count++;
+		}
+		if (sched->state != THREAD_BLOCKED)
+			return;
 		sched->state = THREAD_RUNNABLE;
 		sched->regs.rax = sched->pending;
 		sched->pending = 0;
+		t = sched;
+		sched = sched->sched;
+		kind = CAIRN_EVENT_WAKE;
 	}
 }
 

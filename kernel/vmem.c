@@ -41,7 +41,9 @@ long pgtbl_invoke(struct call *c, struct cap *cap, unsigned op)
 			return CAIRN_EINVAL;
 		return pgtbl_cons(root, A0(c), child->obj, child->flags);
 	case CAIRN_OP_PGTBL_DECONS:
-		return pgtbl_decons(root, A0(c), (int)(A1(c) > 4 ? 0 : A1(c)));
+		if (A1(c) < 1 || A1(c) >= PGTBL_LEVELS)
+			return CAIRN_EINVAL;
+		return pgtbl_decons(root, A0(c), (int)A1(c));
 	case CAIRN_OP_PGTBL_MAP:
 		if (A3(c) & ~(uint64_t)(CAIRN_MAP_WRITE | CAIRN_MAP_EXEC))
 			return CAIRN_EINVAL;

@@ -48,8 +48,9 @@ enum cairn_error {
 
 /*
  * Capability types: X(name, number, what the slot holds). An operation's code carries
- * its type in bits 8..15, so an operation on a capability of another type is refused
- * with CAIRN_EBADF before anything else is looked at.
+ * its type in bits 8..15: once the capability is found (CAIRN_ERANGE, CAIRN_ENOENT if
+ * not), an operation of another type is refused with CAIRN_EBADF before any argument
+ * is looked at.
  */
 #define CAIRN_CAP_TYPES(X) \
 	X(NONE,    0, "nothing: the null capability (slot 0) or an empty slot") \
@@ -79,7 +80,7 @@ enum cairn_cap_type {
 	X(DEBUG_WRITE,     0x0001, NONE,   "a0 = address, a1 = length", "length written") \
 	X(DEBUG_STOP,      0x0002, NONE,   "a0 = status", "does not return") \
 	X(RETURN,          0x0003, NONE,   "a0, a1 = results", "returns to the caller of the gate") \
-	X(FAULT_REG,       0x0004, NONE,   "a0 = register index, a1 = write?, a2 = value", "the register's value") \
+	X(FAULT_REG,       0x0004, NONE,   "a0 = register (CAIRN_REG_*), a1 = write?, a2 = value", "0; the value in rdx") \
 	X(KCHECK,          0x0005, NONE,   "none", "inconsistencies found (0: none)") \
 	X(CAPTBL_COPY,     0x0100, CAPTBL, "a0 = slot here, a1 = source table, a2 = source slot", "0") \
 	X(CAPTBL_REMOVE,   0x0101, CAPTBL, "a0 = slot here", "0") \
@@ -148,6 +149,31 @@ enum cairn_op {
 #define CAIRN_EVENT_WAKE    2	/* the thread was activated */
 #define CAIRN_EVENT_TIMEOUT 3	/* the dispatch deadline passed */
 #define CAIRN_EVENT_STOP    4	/* the thread faulted with no keeper, or stopped */
+
+/* Saved registers, as FAULT_REG numbers them. */
+#define CAIRN_REG_R15 0
+#define CAIRN_REG_R14 1
+#define CAIRN_REG_R13 2
+#define CAIRN_REG_R12 3
+#define CAIRN_REG_R11 4
+#define CAIRN_REG_R10 5
+#define CAIRN_REG_R9  6
+#define CAIRN_REG_R8  7
+#define CAIRN_REG_RBP 8
+#define CAIRN_REG_RDI 9
+#define CAIRN_REG_RSI 10
+#define CAIRN_REG_RDX 11
+#define CAIRN_REG_RCX 12
+#define CAIRN_REG_RBX 13
+#define CAIRN_REG_RAX 14
+#define CAIRN_REG_VECTOR 15	/* read only */
+#define CAIRN_REG_ERROR  16	/* read only */
+#define CAIRN_REG_RIP    17	/* below the top of user space */
+#define CAIRN_REG_CS     18	/* read only */
+#define CAIRN_REG_RFLAGS 19	/* only the arithmetic flags, TF and DF can change */
+#define CAIRN_REG_RSP    20	/* below the top of user space */
+#define CAIRN_REG_SS     21	/* read only */
+#define CAIRN_REG_COUNT  22
 
 /* Keeper results (RETURN a0 from a keeper invocation). */
 #define CAIRN_FAULT_RESUME 0	/* resume the thread with its (possibly changed) registers */

@@ -58,11 +58,13 @@ static inline __attribute__((noreturn)) void cairn_debug_stop(long status)
 	cairn_syscall2(CAIRN_CALL(CAIRN_N, CAIRN_OP_DEBUG_STOP), (cairn_word)status, 0);
 	__builtin_unreachable();
 }
-/* From a gate's code: back to the caller, whose call returns r0 (rax) and r1 (rdx). */
-static inline __attribute__((noreturn)) void cairn_return(cairn_word r0, cairn_word r1)
+/*
+ * From a gate's code: back to the caller, whose call returns r0 (rax) and r1 (rdx).
+ * Returns only on error: CAIRN_EINVAL when there is no invocation to return from.
+ */
+static inline long cairn_return(cairn_word r0, cairn_word r1)
 {
-	cairn_call(CAIRN_N, CAIRN_OP_RETURN, r0, r1, 0, 0, 0, 0);
-	__builtin_unreachable();
+	return cairn_call(CAIRN_N, CAIRN_OP_RETURN, r0, r1, 0, 0, 0, 0);
 }
 /* Inside a keeper: reads (write = 0) or writes register idx of the faulting thread. */
 static inline struct cairn_ret2 cairn_fault_reg(unsigned idx, int write, cairn_word value)

@@ -62,6 +62,16 @@ int captbl_get(struct captbl_root *t, uint64_t idx, struct cap **out);
 /* As captbl_get, but the slot must be empty and not slot 0: CAIRN_EBUSY if it is used. */
 int captbl_get_free(struct captbl_root *t, uint64_t idx, struct cap **out);
 
+/* True for the capabilities that own their object (frame.h: caps). */
+static inline bool cap_owns(const struct cap *c)
+{
+	return c->type == CAIRN_CAP_CAPTBL || c->type == CAIRN_CAP_PGTBL ||
+	       c->type == CAIRN_CAP_COMP || c->type == CAIRN_CAP_THREAD;
+}
+
+/* The owning capabilities of an object. */
+uint16_t obj_caps(const void *obj);
+
 /* References on the frame of an object (frame.h). */
 void obj_ref(void *obj);
 void obj_unref(void *obj);
@@ -69,7 +79,10 @@ uint32_t obj_refs(const void *obj);
 
 /* Hooks leaf (a fresh, unhooked leaf node) under root at pos. */
 int captbl_cons(struct captbl_root *root, uint64_t pos, struct captbl_leaf *leaf);
-/* Unhooks the leaf at pos; it must hold no capabilities. */
+/*
+ * Unhooks the leaf at pos; it must hold no capabilities. A leaf that no capability
+ * names is destroyed with it (its frame is free for MEM_RETYPE).
+ */
 int captbl_decons(struct captbl_root *root, uint64_t pos);
 /* Copies the capability in src to the empty slot dst; the object gains a reference. */
 void cap_copy(struct cap *dst, const struct cap *src);

@@ -12,7 +12,12 @@
  * leaks from its past), KERNEL or USER -> UNTYPED only when refs == 0. So a frame is
  * never both reachable by user loads and stores and a kernel object.
  *
- * The table itself is the kernel's own memory, taken at boot: 8 bytes per frame.
+ * An object's owning capabilities (those of its own type: CAPTBL, PGTBL, COMP, THREAD)
+ * are counted apart as well: the last one cannot be removed, only deactivated, and
+ * that only when nothing else refers to the object. So no object is ever left
+ * unreachable and undeletable.
+ *
+ * The table itself is the kernel's own memory, taken at boot: 12 bytes per frame.
  */
 #ifndef KERNEL_FRAME_H
 #define KERNEL_FRAME_H
@@ -29,17 +34,19 @@ enum frame_obj {
 };
 
 struct frame {
-	uint32_t refs;
+	uint32_t refs;		/* every reference (see above) */
+	uint16_t caps;		/* of which: owning capabilities (cap_owns in cap.h) */
 	uint8_t type;		/* CAIRN_FRAME_* */
 	uint8_t obj;		/* enum frame_obj, for KERNEL frames */
 	uint16_t used;		/* table nodes: entries in use */
+	uint16_t reserved;
 };
 
 struct frame_table {
 	struct frame *f;
 	uint64_t nframes;	/* frames 0 .. nframes-1 are described */
 	uint64_t count[4];	/* frames of each type */
-	uint32_t *scratch;	/* one word per frame for the invariant check (check.c) */
+	uint32_t *scratch;	/* 6 bytes per frame for the invariant check (check.c) */
 };
 
 extern struct frame_table frames;

@@ -87,6 +87,8 @@ struct regs *thread_interrupt(struct thread *t, struct regs *cur);
 /* boot.c: the components started from boot modules. */
 /* What runs after t can no longer run and has no scheduler to go to. */
 struct regs *boot_after(struct thread *t);
+/* The running boot program's first thread (it holds a reference), or NULL. */
+struct thread *boot_main(void);
 /* A name for reports: the boot program's, or "thread <id>". */
 const char *boot_name(struct thread *t);
 

@@ -27,7 +27,10 @@ void pgtbl_init_root(uint64_t *root);
  * missing; CAIRN_EBUSY the entry is in use or child is hooked elsewhere.
  */
 int pgtbl_cons(uint64_t *root, uint64_t va, uint64_t *child, int child_level);
-/* Unhooks the level child_level node at va. CAIRN_ENOENT none; CAIRN_EBUSY not empty. */
+/*
+ * Unhooks the level child_level node at va. CAIRN_ENOENT none; CAIRN_EBUSY not empty.
+ * A node that no capability names is destroyed with it.
+ */
 int pgtbl_decons(uint64_t *root, uint64_t va, int child_level);
 /*
  * Maps the frame pa (whose type the caller has checked) at va with rights

@@ -125,16 +125,14 @@ void arch_regs_init(struct regs *r, uint64_t rip, uint64_t rsp, uint64_t arg)
 /* Flags a user thread may set: the arithmetic ones, TF, DF. */
 #define RFLAGS_USER 0xdd5ULL
 
-long arch_regs_check_write(struct regs *r, uint64_t *reg, uint64_t value)
+long arch_regs_check_write(struct regs *r, uint64_t *reg, uint64_t *value)
 {
 	if (reg == &r->rip || reg == &r->rsp)
-		return value < USER_TOP ? 0 : CAIRN_EFAULT;
+		return *value < USER_TOP ? 0 : CAIRN_EFAULT;
 	if (reg == &r->cs || reg == &r->ss || reg == &r->vector || reg == &r->error)
 		return CAIRN_EACCES;
-	if (reg == &r->rflags) {
-		r->rflags = (value & RFLAGS_USER) | RFLAGS_IF | RFLAGS_RESERVED1;
-		*reg = r->rflags;
-	}
+	if (reg == &r->rflags)
+		*value = (*value & RFLAGS_USER) | RFLAGS_IF | RFLAGS_RESERVED1;
 	return 0;
 }
 

@@ -85,6 +85,8 @@ int pgtbl_decons(uint64_t *root, uint64_t va, int child_level)
 	*e = 0;
 	cf->used &= ~HOOKED;
 	cf->refs--;
+	if (!cf->caps)
+		cf->obj = OBJ_NONE;	/* nothing names it: destroyed */
 	frame_of_table(e)->used--;
 	arch_tlb_flush(root, va);
 	return 0;
@@ -97,7 +99,7 @@ int pgtbl_map(uint64_t *root, uint64_t va, uint64_t pa, unsigned rights)
 	uint64_t *e = entry_at(root, va, 1);
 	if (!e)
 		return CAIRN_ENOENT;
-	if (*e & PTE_P)
+	if (*e & PTE_P || frame_get(&frames, pa)->refs == UINT32_MAX)
 		return CAIRN_EBUSY;
 	*e = pa | PTE_P | PTE_U | ((rights & CAIRN_MAP_WRITE) ? PTE_W : 0) |
 	     ((rights & CAIRN_MAP_EXEC) ? 0 : pgtbl_nx);

@@ -194,11 +194,11 @@ static void test_pgtbl(void)
 	cairn_pgtbl_unmap(PT, SCRATCH_VA);
 	long d1 = cairn_pgtbl_decons(PT, SCRATCH_VA, 1);
 	e2 = cairn_pgtbl_decons(PT, SCRATCH_VA, 1);
-	e3 = cairn_pgtbl_decons(PT, SCRATCH_VA, 4);
+	e3 = cairn_pgtbl_decons(PT, SCRATCH_VA, 4);		/* no such child level */
 	unsigned leaf1 = A.next_slot - 1;			/* build_path's level-1 node */
 	long d2 = cairn_captbl_deact(CT, leaf1);
 	e4 = cairn_pgtbl_map(leaf1 - 1, SCRATCH_VA, MEM, uf, 0);	/* not a root */
-	CHECK("pt.4", "decons", e1 == CAIRN_EBUSY && d1 == 0 && e2 == CAIRN_ENOENT && e3 == CAIRN_EFAULT &&
+	CHECK("pt.4", "decons", e1 == CAIRN_EBUSY && d1 == 0 && e2 == CAIRN_ENOENT && e3 == CAIRN_EINVAL &&
 	      d2 == 0 && e4 == CAIRN_EINVAL, "%ld %ld %ld %ld %ld %ld", e1, d1, e2, e3, d2, e4);
 	(void)kf;
 }
@@ -368,6 +368,12 @@ static void quitter(cairn_word tid)
 	(void)tid;
 }
 
+static void deact_main(cairn_word tid)
+{
+	(void)tid;
+	ran = cairn_captbl_deact(CT, ME);	/* main is not running: only its references stop this */
+}
+
 static void spinner(cairn_word tid)
 {
 	(void)tid;
@@ -398,8 +404,12 @@ static void test_threads(void)
 	cairn_thread_dispatch(q, 0);		/* it stops at once; we run again */
 	long stopped = cairn_thread_dispatch(q, 0);
 	long deact_self = cairn_captbl_deact(CT, ME);
-	CHECK("thd.2", "dispatch_states", self == 0 && stopped == CAIRN_EINVAL && deact_self == CAIRN_EBUSY,
-	      "self %ld stopped %ld deact_self %ld", self, stopped, deact_self);
+	long dm;
+	unsigned dmt = thread(deact_main, &dm);
+	ran = 0;
+	cairn_thread_dispatch(dmt, 0);
+	CHECK("thd.2", "dispatch_states", self == 0 && stopped == CAIRN_EINVAL && deact_self == CAIRN_EBUSY &&
+	      ran == CAIRN_EBUSY, "self %ld stopped %ld deact_self %ld deact_main %ld", self, stopped, deact_self, ran);
 
 	my_rcv = slot();
 	long r1 = cairn_captbl_act_rcv(CT, my_rcv, ME, 0);
@@ -448,11 +458,13 @@ static void test_threads(void)
 	long dd = cairn_thread_dispatch(sp, t0 + R->tsc_hz / 1000);	/* 1 ms */
 	uint64_t t1 = __builtin_ia32_rdtsc();
 	long pend = cairn_rcv_wait(my_rcv);
+	struct cairn_ret2 to = cairn_rcv_event(my_rcv);
 	long u0 = cairn_irq_unbind(irq, 0), u1 = cairn_irq_unbind(irq, 0);
 	CHECK("thd.6", "timer_preempts_to_bound_thread", b0 == 0 && b1 == CAIRN_EBUSY && b2 == CAIRN_ENOTSUP &&
 	      b3 == CAIRN_ERANGE && dd == 0 && spins > 0 && t1 - t0 >= R->tsc_hz / 1000 && pend == 1 &&
-	      u0 == 0 && u1 == CAIRN_ENOENT, "bind %ld %ld %ld %ld spins %ld pend %ld unbind %ld %ld",
-	      b0, b1, b2, b3, spins, pend, u0, u1);
+	      to.r0 == st && to.r1 == CAIRN_EVENT_TIMEOUT && u0 == 0 && u1 == CAIRN_ENOENT,
+	      "bind %ld %ld %ld %ld spins %ld pend %ld event %ld/%lu unbind %ld %ld",
+	      b0, b1, b2, b3, spins, pend, to.r0, to.r1, u0, u1);
 
 	static volatile uint64_t tls_word = 0xfeedface;
 	long tl = cairn_thread_tls(ME, (cairn_word)&tls_word);
@@ -462,12 +474,35 @@ static void test_threads(void)
 	CHECK("thd.7", "tls", tl == 0 && v == 0xfeedface && te == CAIRN_EFAULT, "%ld %lx %ld", tl, v, te);
 	long dq = cairn_captbl_deact(CT, q), dsp = cairn_captbl_deact(CT, sp);
 	CHECK("thd.8", "deactivate_threads", dq == 0 && dsp == 0, "%ld %ld", dq, dsp);
+
+	/* An endpoint keeps its thread: the last owning capability stays until it goes. */
+	long e5 = cairn_captbl_remove(CT, w);			/* w's only THREAD capability */
+	long e6 = cairn_captbl_deact(CT, w);			/* its endpoint still names it */
+	unsigned wcopy = slot();
+	long cp = cairn_captbl_copy(CT, wcopy, CT, w);
+	long rm = cairn_captbl_remove(CT, w);			/* another owner is left */
+	long e7 = cairn_captbl_act_rcv(CT, slot(), ME, wrcv);	/* one endpoint per thread */
+	CHECK("thd.9", "endpoints_keep_their_thread", e5 == CAIRN_EBUSY && e6 == CAIRN_EBUSY && cp == 0 &&
+	      rm == 0 && e7 == CAIRN_EBUSY, "%ld %ld %ld %ld %ld", e5, e6, cp, rm, e7);
 }
 
 /* ---- keepers ---- */
 
 static volatile long keeper_calls;
 static volatile cairn_word fault_addr;
+static volatile long reg_results[6];
+
+/* Tries FAULT_REG's checks from inside a keeper, then stops the thread. */
+static struct cairn_ret2 keeper_regs(void)
+{
+	reg_results[0] = cairn_fault_reg(CAIRN_REG_RFLAGS, 1, 0x3202).r0;	/* IOPL 3, IF */
+	reg_results[1] = (long)cairn_fault_reg(CAIRN_REG_RFLAGS, 0, 0).r1;
+	reg_results[2] = cairn_fault_reg(CAIRN_REG_RIP, 1, 0xffff800000000000UL).r0;
+	reg_results[3] = cairn_fault_reg(CAIRN_REG_CS, 1, 0x08).r0;
+	reg_results[4] = cairn_fault_reg(CAIRN_REG_COUNT, 0, 0).r0;
+	reg_results[5] = (long)cairn_fault_reg(CAIRN_REG_RIP, 0, 0).r1;
+	return (struct cairn_ret2){ CAIRN_FAULT_STOP, 0 };
+}
 
 #define K_PGTBL 9	/* in the keeper mirror's table: the faulting mirror's root */
 
@@ -477,6 +512,8 @@ static struct cairn_ret2 keeper(cairn_word vector, cairn_word error, cairn_word 
 	(void)error, (void)rip, (void)tid;
 	keeper_calls++;
 	fault_addr = addr;
+	if (badge == 3)
+		return keeper_regs();
 	if (badge == 2 || vector != 14)
 		return (struct cairn_ret2){ CAIRN_FAULT_STOP, 0 };
 	uint64_t f = frame(U);		/* our MEMORY slot is the keeper's too */
@@ -539,6 +576,20 @@ static void test_keepers(void)
 	struct cairn_ret2 ev = cairn_rcv_event(my_rcv);
 	CHECK("kpr.3", "keeper_stops_thread", ev.r0 == st && ev.r1 == CAIRN_EVENT_STOP && ran == 0,
 	      "event %ld/%lu ran %ld", ev.r0, ev.r1, ran);
+
+	/* A keeper cannot give the thread privileges through its registers. */
+	unsigned kg3 = slot();
+	cairn_captbl_act_sinv(CT, kg3, k.comp, (cairn_word)keeper_entry, 3, 0);
+	cairn_comp_keeper(f.comp, kg3);
+	unsigned s3 = thread(stopper, &st), srcv3 = slot();
+	cairn_captbl_act_rcv(CT, srcv3, s3, my_rcv);
+	cairn_thread_dispatch(s3, 0);
+	ev = cairn_rcv_event(my_rcv);
+	CHECK("kpr.5", "fault_registers_are_checked", ev.r1 == CAIRN_EVENT_STOP && reg_results[0] == 0 &&
+	      reg_results[1] == 0x202 && reg_results[2] == CAIRN_EFAULT && reg_results[3] == CAIRN_EACCES &&
+	      reg_results[4] == CAIRN_ERANGE && reg_results[5] > 0x400000 && reg_results[5] < 0x500000,
+	      "%ld %lx %ld %ld %ld %lx", reg_results[0], reg_results[1], reg_results[2], reg_results[3],
+	      reg_results[4], reg_results[5]);
 
 	/* No keeper: the fault is reported and the thread stopped. */
 	cairn_comp_keeper(f.comp, 0);

@@ -28,11 +28,11 @@ void arch_regs_init(struct regs *r, uint64_t rip, uint64_t rsp, uint64_t arg);
 /* Resets r's segments and flags to a fresh user thread's. */
 void arch_regs_clean(struct regs *r);
 /*
- * Checks a keeper's write of value to the saved register *reg of r: CAIRN_EFAULT for
+ * Checks a keeper's write of *value to the saved register *reg of r: CAIRN_EFAULT for
  * a rip or rsp outside user space, CAIRN_EACCES for segments, vector and error code.
- * rflags is accepted with its system bits forced to a user thread's.
+ * For rflags, *value is changed so that only the flags a user thread may set survive.
  */
-long arch_regs_check_write(struct regs *r, uint64_t *reg, uint64_t value);
+long arch_regs_check_write(struct regs *r, uint64_t *reg, uint64_t *value);
 /* The address of the last page fault. */
 uint64_t arch_fault_address(void);
 /* Starts the first thread of this core (entry.S); r must be complete. */

@@ -61,6 +61,10 @@ _Static_assert(__builtin_offsetof(struct regs, vector) == REGS_VECTOR, "regs lay
 _Static_assert(__builtin_offsetof(struct regs, rip) == REGS_RIP, "regs layout");
 _Static_assert(__builtin_offsetof(struct regs, rsp) == REGS_RSP, "regs layout");
 _Static_assert(sizeof(struct regs) == REGS_SIZE, "regs layout");
+/* cairn/abi.h numbers the registers for FAULT_REG in this order. */
+_Static_assert(__builtin_offsetof(struct regs, rip) / 8 == 17, "CAIRN_REG_RIP");
+_Static_assert(__builtin_offsetof(struct regs, rflags) / 8 == 19, "CAIRN_REG_RFLAGS");
+_Static_assert(sizeof(struct regs) / 8 == 22, "CAIRN_REG_COUNT");
 #endif
 
 #endif
