@@ -18,46 +18,29 @@
 
 #include "cap.h"
 #include "frame.h"
+#include "simmem.h"
 #include "memlayout.h"
 
 #define P        PAGE_SIZE
-#define NFRAMES  512u
 #define HOOKED   0x8000
 #define LEAF     CAIRN_CAPTBL_LEAF_SLOTS
 #define ROOTN    CAIRN_CAPTBL_ROOT_SLOTS
 #define MAX      CAIRN_CAPTBL_MAX
 
-uint8_t *host_phys;
-uint64_t host_phys_size;
 
-static struct frame *fmem;
 static uint64_t next_frame;	/* the next UNTYPED frame to hand out */
 
 static int setup(void **state)
 {
 	(void)state;
-	host_phys_size = (uint64_t)NFRAMES * P;
-	host_phys = aligned_alloc(P, host_phys_size);
-	fmem = malloc(NFRAMES * sizeof(*fmem));
-	if (!host_phys || !fmem)
-		return -1;
-	memset(host_phys, 0xa5, host_phys_size);
-	frame_table_init(&frames, fmem, NFRAMES);
-	frame_table_set(&frames, P, (uint64_t)NFRAMES * P, CAIRN_FRAME_UNTYPED);
 	next_frame = 1;		/* frame 0 stays RESERVED, as on the machine */
-	return 0;
+	return sim_setup(&frames, 0xa5, 1);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	free(host_phys);
-	free(fmem);
-	host_phys = NULL;
-	host_phys_size = 0;
-	fmem = NULL;
-	memset(&frames, 0, sizeof(frames));
-	return 0;
+	return sim_teardown(&frames);
 }
 
 /* A fresh kernel object of the given kind in its own frame (memory_take_frame). */
@@ -101,7 +84,7 @@ static void cons_ok(struct captbl_root *r, uint64_t pos, struct captbl_leaf *l)
 /* A snapshot of everything an operation could change: memory and frame table. */
 struct snap {
 	uint8_t *mem;
-	struct frame f[NFRAMES];
+	struct frame f[SIM_FRAMES];
 	uint64_t count[4];
 };
 
@@ -494,7 +477,7 @@ static void captbl_cap_copy_no_object(void **state)
 	struct captbl_root *r = new_root();
 	struct captbl_leaf *l = new_leaf();
 	struct cap c = mkcap(NULL);
-	struct frame before[NFRAMES];
+	struct frame before[SIM_FRAMES];
 
 	(void)state;
 	cons_ok(r, 0, l);
@@ -532,7 +515,7 @@ static void captbl_cap_clear_no_object(void **state)
 	struct captbl_root *r = new_root();
 	struct captbl_leaf *l = new_leaf();
 	struct cap c = mkcap(NULL), zero = { 0 };
-	struct frame before[NFRAMES];
+	struct frame before[SIM_FRAMES];
 
 	(void)state;
 	cons_ok(r, 0, l);
@@ -598,7 +581,7 @@ static void captbl_cap_to_table_nodes(void **state)
 static void captbl_obj_ref_unref(void **state)
 {
 	void *obj = kobj(OBJ_THREAD);
-	struct frame before[NFRAMES];
+	struct frame before[SIM_FRAMES];
 
 	(void)state;
 	assert_int_equal(obj_refs(obj), 0);

@@ -1,7 +1,7 @@
 /*
  * test_frame.c: host unit tests for kernel/frame.c against the contract in frame.h.
  *
- * Physical memory is a page-aligned host buffer of NFRAMES frames (memlayout.h of
+ * Physical memory is a page-aligned host buffer of SIM_FRAMES frames (memlayout.h of
  * tests/host/include), filled with garbage so that zeroing shows. As on the machine,
  * frame 0 stays RESERVED and the rest is marked UNTYPED. Every refused retype must
  * leave the frame's entry, the counts and the frame's contents as they were. The last
@@ -20,9 +20,9 @@
 
 #include "frame.h"
 #include "memlayout.h"
+#include "simmem.h"
 
 #define P       PAGE_SIZE
-#define NFRAMES 512u
 #define GARBAGE 0xa5
 
 #define UT  CAIRN_FRAME_UNTYPED
@@ -30,37 +30,20 @@
 #define USR CAIRN_FRAME_USER
 #define RES CAIRN_FRAME_RESERVED
 
-uint8_t *host_phys;
-uint64_t host_phys_size;
 
 static struct frame_table ft;
-static struct frame *fmem;
 
 static int setup(void **state)
 {
 	(void)state;
-	host_phys_size = (uint64_t)NFRAMES * P;
-	host_phys = aligned_alloc(P, host_phys_size);
-	fmem = malloc(NFRAMES * sizeof(*fmem));
-	if (!host_phys || !fmem)
-		return -1;
-	memset(host_phys, GARBAGE, host_phys_size);
-	memset(fmem, 0xee, NFRAMES * sizeof(*fmem));
 	memset(&ft, 0xee, sizeof(ft));
-	frame_table_init(&ft, fmem, NFRAMES);
-	frame_table_set(&ft, P, (uint64_t)NFRAMES * P, UT);
-	return 0;
+	return sim_setup(&ft, GARBAGE, 1);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	free(host_phys);
-	free(fmem);
-	host_phys = NULL;
-	host_phys_size = 0;
-	fmem = NULL;
-	return 0;
+	return sim_teardown(&ft);
 }
 
 /* count[] agrees with the entries and adds up to nframes; UNTYPED frames have no refs. */
@@ -112,8 +95,8 @@ static void retype_ok(uint64_t pa, uint8_t to)
 /* The retype fails with err and changes nothing: entry, counts, memory. */
 static void retype_refused(uint64_t pa, unsigned to, int err)
 {
-	static uint8_t mem_before[NFRAMES * P];
-	struct frame ent_before[NFRAMES];
+	static uint8_t mem_before[SIM_FRAMES * P];
+	struct frame ent_before[SIM_FRAMES];
 	uint64_t count_before[4];
 
 	memcpy(mem_before, host_phys, host_phys_size);
@@ -130,15 +113,15 @@ static void retype_refused(uint64_t pa, unsigned to, int err)
 static void frame_init_all_reserved(void **state)
 {
 	(void)state;
-	for (unsigned i = 0; i < NFRAMES; i++) {
+	for (unsigned i = 0; i < SIM_FRAMES; i++) {
 		assert_int_equal(fmem[i].type, i == 0 ? RES : UT);
 		assert_int_equal(fmem[i].refs, 0);
 	}
-	memset(fmem, 0xee, NFRAMES * sizeof(*fmem));
-	frame_table_init(&ft, fmem, NFRAMES);
+	memset(fmem, 0xee, SIM_FRAMES * sizeof(*fmem));
+	frame_table_init(&ft, fmem, SIM_FRAMES);
 	assert_ptr_equal(ft.f, fmem);
-	assert_int_equal(ft.nframes, NFRAMES);
-	for (unsigned i = 0; i < NFRAMES; i++) {
+	assert_int_equal(ft.nframes, SIM_FRAMES);
+	for (unsigned i = 0; i < SIM_FRAMES; i++) {
 		assert_int_equal(fmem[i].type, RES);
 		assert_int_equal(fmem[i].refs, 0);
 		assert_int_equal(fmem[i].obj, OBJ_NONE);
@@ -147,7 +130,7 @@ static void frame_init_all_reserved(void **state)
 	assert_int_equal(ft.count[UT], 0);
 	assert_int_equal(ft.count[KER], 0);
 	assert_int_equal(ft.count[USR], 0);
-	assert_int_equal(ft.count[RES], NFRAMES);
+	assert_int_equal(ft.count[RES], SIM_FRAMES);
 	check_counts(&ft);
 }
 
@@ -182,42 +165,42 @@ static void frame_get_bounds(void **state)
 	assert_ptr_equal(frame_get(&ft, 0), &fmem[0]);
 	assert_ptr_equal(frame_get(&ft, 0xfff), &fmem[0]);
 	assert_ptr_equal(frame_get(&ft, 7 * P + 0x10), &fmem[7]);
-	assert_ptr_equal(frame_get(&ft, (uint64_t)NFRAMES * P - 1), &fmem[NFRAMES - 1]);
-	assert_null(frame_get(&ft, (uint64_t)NFRAMES * P));
-	assert_null(frame_get(&ft, (uint64_t)NFRAMES * P + 0x123));
+	assert_ptr_equal(frame_get(&ft, (uint64_t)SIM_FRAMES * P - 1), &fmem[SIM_FRAMES - 1]);
+	assert_null(frame_get(&ft, (uint64_t)SIM_FRAMES * P));
+	assert_null(frame_get(&ft, (uint64_t)SIM_FRAMES * P + 0x123));
 	assert_null(frame_get(&ft, UINT64_MAX));
 }
 
 static void frame_table_set_marks_range(void **state)
 {
 	(void)state;
-	frame_table_init(&ft, fmem, NFRAMES);
+	frame_table_init(&ft, fmem, SIM_FRAMES);
 	frame_table_set(&ft, 3 * P, 7 * P, UT);
-	for (unsigned i = 0; i < NFRAMES; i++)
+	for (unsigned i = 0; i < SIM_FRAMES; i++)
 		assert_int_equal(fmem[i].type, (i >= 3 && i < 7) ? UT : RES);
 	assert_int_equal(ft.count[UT], 4);
-	assert_int_equal(ft.count[RES], NFRAMES - 4);
+	assert_int_equal(ft.count[RES], SIM_FRAMES - 4);
 	check_counts(&ft);
 }
 
 static void frame_table_set_stops_at_table_end(void **state)
 {
 	(void)state;
-	frame_table_init(&ft, fmem, NFRAMES);
-	frame_table_set(&ft, (uint64_t)(NFRAMES - 2) * P, (uint64_t)(NFRAMES + 50) * P, UT);
+	frame_table_init(&ft, fmem, SIM_FRAMES);
+	frame_table_set(&ft, (uint64_t)(SIM_FRAMES - 2) * P, (uint64_t)(SIM_FRAMES + 50) * P, UT);
 	assert_int_equal(ft.count[UT], 2);
-	assert_int_equal(fmem[NFRAMES - 3].type, RES);
-	assert_int_equal(fmem[NFRAMES - 2].type, UT);
-	assert_int_equal(fmem[NFRAMES - 1].type, UT);
+	assert_int_equal(fmem[SIM_FRAMES - 3].type, RES);
+	assert_int_equal(fmem[SIM_FRAMES - 2].type, UT);
+	assert_int_equal(fmem[SIM_FRAMES - 1].type, UT);
 	check_counts(&ft);
 }
 
 static void frame_table_set_empty_range(void **state)
 {
 	(void)state;
-	frame_table_init(&ft, fmem, NFRAMES);
+	frame_table_init(&ft, fmem, SIM_FRAMES);
 	frame_table_set(&ft, 9 * P, 9 * P, UT);
-	assert_int_equal(ft.count[RES], NFRAMES);
+	assert_int_equal(ft.count[RES], SIM_FRAMES);
 	assert_int_equal(fmem[9].type, RES);
 	check_counts(&ft);
 }
@@ -228,7 +211,7 @@ static void frame_table_set_other_types(void **state)
 	(void)state;
 	frame_table_set(&ft, 10 * P, 14 * P, USR);
 	assert_int_equal(ft.count[USR], 4);
-	assert_int_equal(ft.count[UT], NFRAMES - 1 - 4);
+	assert_int_equal(ft.count[UT], SIM_FRAMES - 1 - 4);
 	frame_table_set(&ft, 12 * P, 16 * P, RES);
 	assert_int_equal(ft.count[USR], 2);
 	assert_int_equal(ft.count[RES], 1 + 4);
@@ -261,7 +244,7 @@ static void frame_retype_kernel_to_untyped(void **state)
 	retype_ok(8 * P, KER);
 	retype_ok(8 * P, UT);
 	assert_int_equal(ft.count[KER], 0);
-	assert_int_equal(ft.count[UT], NFRAMES - 1);
+	assert_int_equal(ft.count[UT], SIM_FRAMES - 1);
 }
 
 static void frame_retype_user_to_untyped(void **state)
@@ -270,7 +253,7 @@ static void frame_retype_user_to_untyped(void **state)
 	retype_ok(8 * P, USR);
 	retype_ok(8 * P, UT);
 	assert_int_equal(ft.count[USR], 0);
-	assert_int_equal(ft.count[UT], NFRAMES - 1);
+	assert_int_equal(ft.count[UT], SIM_FRAMES - 1);
 }
 
 static void frame_retype_round_trips(void **state)
@@ -282,15 +265,15 @@ static void frame_retype_round_trips(void **state)
 		retype_ok(20 * P, USR);
 		retype_ok(20 * P, UT);
 	}
-	assert_int_equal(ft.count[UT], NFRAMES - 1);
+	assert_int_equal(ft.count[UT], SIM_FRAMES - 1);
 }
 
 static void frame_retype_first_and_last_frame(void **state)
 {
 	(void)state;
 	retype_ok(P, USR);
-	retype_ok((uint64_t)(NFRAMES - 1) * P, KER);
-	assert_true(page_is((uint64_t)(NFRAMES - 1) * P, 0));
+	retype_ok((uint64_t)(SIM_FRAMES - 1) * P, KER);
+	assert_true(page_is((uint64_t)(SIM_FRAMES - 1) * P, 0));
 	assert_true(page_is(P, 0));
 }
 
@@ -385,9 +368,9 @@ static void frame_retype_misaligned_einval(void **state)
 static void frame_retype_past_table_erange(void **state)
 {
 	(void)state;
-	retype_refused((uint64_t)NFRAMES * P, KER, CAIRN_ERANGE);
-	retype_refused((uint64_t)(NFRAMES + 1) * P, USR, CAIRN_ERANGE);
-	retype_refused((uint64_t)NFRAMES * P, UT, CAIRN_ERANGE);
+	retype_refused((uint64_t)SIM_FRAMES * P, KER, CAIRN_ERANGE);
+	retype_refused((uint64_t)(SIM_FRAMES + 1) * P, USR, CAIRN_ERANGE);
+	retype_refused((uint64_t)SIM_FRAMES * P, UT, CAIRN_ERANGE);
 	retype_refused(1ull << 40, KER, CAIRN_ERANGE);
 	retype_refused(PAGE_DOWN(UINT64_MAX), KER, CAIRN_ERANGE);
 }
@@ -489,9 +472,9 @@ static uint64_t rng_below(uint64_t n)
 }
 
 struct model {
-	uint8_t type[NFRAMES];
-	uint32_t refs[NFRAMES];
-	uint8_t fill[NFRAMES];	/* every byte of the frame */
+	uint8_t type[SIM_FRAMES];
+	uint32_t refs[SIM_FRAMES];
+	uint8_t fill[SIM_FRAMES];	/* every byte of the frame */
 };
 
 static bool model_allowed(uint8_t from, unsigned to)
@@ -507,7 +490,7 @@ static void check_model(const struct model *m, unsigned step)
 {
 	uint64_t n[4] = { 0 };
 
-	for (unsigned i = 0; i < NFRAMES; i++) {
+	for (unsigned i = 0; i < SIM_FRAMES; i++) {
 		if (fmem[i].type != m->type[i] || fmem[i].refs != m->refs[i])
 			print_error("frame %u differs from the model after step %u\n", i, step);
 		assert_int_equal(fmem[i].type, m->type[i]);
@@ -524,17 +507,17 @@ static unsigned rnd_seen[4];
 
 static void rnd_retype(struct model *m)
 {
-	unsigned i = (unsigned)rng_below(NFRAMES + 8), to = (unsigned)rng_below(4);
+	unsigned i = (unsigned)rng_below(SIM_FRAMES + 8), to = (unsigned)rng_below(4);
 	uint64_t pa = (uint64_t)i * P;
 	int want, alt, r;
 
 	if (rng_below(32) == 0)
 		to = 4 + (unsigned)rng_below(252);
-	if (i < NFRAMES && rng_below(32) == 0)
+	if (i < SIM_FRAMES && rng_below(32) == 0)
 		pa += 1 + rng_below(P - 1);
 	if ((pa & (P - 1)) || to > RES)
 		want = alt = CAIRN_EINVAL;
-	else if (i >= NFRAMES)
+	else if (i >= SIM_FRAMES)
 		want = alt = CAIRN_ERANGE;
 	else if (!model_allowed(m->type[i], to))
 		/* frame.h does not order "not allowed" against "referenced" */
@@ -549,7 +532,7 @@ static void rnd_retype(struct model *m)
 		print_error("retype(%#llx, %u) = %d, want %d\n", (unsigned long long)pa, to, r, want);
 	assert_true(r == want || r == alt);
 	rnd_seen[r == 0 ? 0 : r == CAIRN_EINVAL ? 1 : r == CAIRN_ERANGE ? 2 : 3]++;
-	if (i >= NFRAMES)
+	if (i >= SIM_FRAMES)
 		return;
 	if (r == 0) {
 		m->type[i] = (uint8_t)to;
@@ -564,7 +547,7 @@ static void rnd_retype(struct model *m)
 
 static void rnd_ref(struct model *m)
 {
-	unsigned i = (unsigned)rng_below(NFRAMES);
+	unsigned i = (unsigned)rng_below(SIM_FRAMES);
 
 	if (m->type[i] == KER || m->type[i] == USR) {
 		m->refs[i]++;
@@ -574,7 +557,7 @@ static void rnd_ref(struct model *m)
 
 static void rnd_unref(struct model *m)
 {
-	unsigned i = (unsigned)rng_below(NFRAMES);
+	unsigned i = (unsigned)rng_below(SIM_FRAMES);
 
 	if (m->refs[i]) {
 		m->refs[i]--;
@@ -598,7 +581,7 @@ static void frame_random_vs_model(void **state)
 		rng_state = 1;
 
 	memset(rnd_seen, 0, sizeof(rnd_seen));
-	for (unsigned i = 0; i < NFRAMES; i++) {
+	for (unsigned i = 0; i < SIM_FRAMES; i++) {
 		m.type[i] = i == 0 ? RES : UT;
 		m.refs[i] = 0;
 		m.fill[i] = GARBAGE;

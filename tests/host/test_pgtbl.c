@@ -23,9 +23,9 @@
 #include "frame.h"
 #include "memlayout.h"
 #include "pgtbl.h"
+#include "simmem.h"
 
 #define P        PAGE_SIZE
-#define NFRAMES  512u
 #define HOOKED   0x8000
 
 #define PTE_P    0x001ULL
@@ -43,8 +43,6 @@
 #define L2_SPAN  GiB
 #define L3_SPAN  (512 * GiB)
 
-uint8_t *host_phys;
-uint64_t host_phys_size;
 uint64_t pgtbl_nx;
 uint64_t kernel_pml4_phys;
 
@@ -59,7 +57,6 @@ void arch_tlb_flush(uint64_t *root, uint64_t va)
 	flush_va = va;
 }
 
-static struct frame *fmem;
 static uint64_t next_frame;
 
 static int setup(void **state)
@@ -67,15 +64,9 @@ static int setup(void **state)
 	uint64_t *k;
 
 	(void)state;
-	host_phys_size = (uint64_t)NFRAMES * P;
-	host_phys = aligned_alloc(P, host_phys_size);
-	fmem = malloc(NFRAMES * sizeof(*fmem));
-	if (!host_phys || !fmem)
-		return -1;
-	memset(host_phys, 0xa5, host_phys_size);
-	frame_table_init(&frames, fmem, NFRAMES);
 	/* frame 0 and the kernel's PML4 (frame 1) stay RESERVED, as on the machine */
-	frame_table_set(&frames, 2 * P, (uint64_t)NFRAMES * P, CAIRN_FRAME_UNTYPED);
+	if (sim_setup(&frames, 0xa5, 2))
+		return -1;
 	next_frame = 2;
 	kernel_pml4_phys = KPML4_PA;
 	k = p2v(KPML4_PA);
@@ -91,13 +82,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	free(host_phys);
-	free(fmem);
-	host_phys = NULL;
-	host_phys_size = 0;
-	fmem = NULL;
-	memset(&frames, 0, sizeof(frames));
-	return 0;
+	return sim_teardown(&frames);
 }
 
 static uint64_t take_frame(uint8_t type)
@@ -170,7 +155,7 @@ static void expect_table_entry(uint64_t e, const uint64_t *child)
 /* Everything an operation could change: memory, frame table, TLB flushes. */
 struct snap {
 	uint8_t *mem;
-	struct frame f[NFRAMES];
+	struct frame f[SIM_FRAMES];
 	uint64_t count[4];
 	unsigned nflush;
 };
