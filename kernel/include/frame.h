@@ -14,8 +14,8 @@
  *
  * An object's owning capabilities (those of its own type: CAPTBL, PGTBL, COMP, THREAD)
  * are counted apart as well: the last one cannot be removed, only deactivated, and
- * that only when nothing else refers to the object. So no object is ever left
- * unreachable and undeletable.
+ * that only when nothing else refers to the object. (A cycle of table capabilities
+ * can still make objects unreachable: docs/syscalls.md, "Islands".)
  *
  * The table itself is the kernel's own memory, taken at boot: 12 bytes per frame.
  */
