@@ -48,8 +48,9 @@ LIB_OBJ    := $(patsubst %,$(BUILD)/user/%.o,$(LIB_SRC))
 
 COMPONENTS := $(notdir $(wildcard components/*))
 TEST_PROGS := $(basename $(notdir $(wildcard tests/qemu/progs/*.c)))
+TEST_DIRS  := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/qemu/progs/*/*.c))))
 BENCH_PROGS:= $(basename $(notdir $(wildcard bench/progs/*.c)))
-USER_ELFS  := $(patsubst %,$(BUILD)/user/%.elf,$(COMPONENTS) $(TEST_PROGS) $(BENCH_PROGS))
+USER_ELFS  := $(patsubst %,$(BUILD)/user/%.elf,$(COMPONENTS) $(TEST_PROGS) $(sort $(TEST_DIRS)) $(BENCH_PROGS))
 
 HOST_TESTS := $(basename $(notdir $(wildcard tests/host/test_*.c)))
 HOST_BINS  := $(patsubst %,$(BUILD)/host/%,$(HOST_TESTS))
@@ -109,8 +110,9 @@ $(BUILD)/libcairn.a: $(LIB_OBJ)
 	$(call say,AR,$@)
 	$(Q)ar rcs $@ $^
 
-# One rule per program: a component is every .c in components/<name>/, a test or
-# benchmark program is one file tests/qemu/progs/<name>.c or bench/progs/<name>.c.
+# One rule per program: a component is every .c in components/<name>/, a test program
+# one file tests/qemu/progs/<name>.c or every .c in tests/qemu/progs/<name>/, a
+# benchmark one file bench/progs/<name>.c.
 define user_program
 $(BUILD)/user/$(1).elf: $(patsubst %,$(BUILD)/user/%.o,$(2)) $(BUILD)/libcairn.a lib/libcairn/user.ld
 	$$(call say,LD,$$@)
@@ -118,6 +120,7 @@ $(BUILD)/user/$(1).elf: $(patsubst %,$(BUILD)/user/%.o,$(2)) $(BUILD)/libcairn.a
 endef
 $(foreach c,$(COMPONENTS),$(eval $(call user_program,$(c),$(wildcard components/$(c)/*.c))))
 $(foreach t,$(TEST_PROGS),$(eval $(call user_program,$(t),tests/qemu/progs/$(t).c)))
+$(foreach t,$(sort $(TEST_DIRS)),$(eval $(call user_program,$(t),$(wildcard tests/qemu/progs/$(t)/*.c))))
 $(foreach b,$(BENCH_PROGS),$(eval $(call user_program,$(b),bench/progs/$(b).c)))
 
 # --- host unit tests --------------------------------------------------------------
