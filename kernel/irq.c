@@ -3,16 +3,16 @@
  * when the interrupt arrives the receiving thread is activated and runs at once (an
  * interrupt preempts whatever ran). Line 0 is the core's timer, which fires at the
  * deadline a dispatch asked for and also queues a TIMEOUT event naming the preempted
- * thread for the bound (scheduler) thread;
- * device lines need the I/O APIC, which the kernel does
- * not drive yet (CAIRN_ENOTSUP).
+ * thread for the bound (scheduler) thread. Lines 1..15 are the ISA interrupts, routed
+ * by the I/O APIC only while bound; the driver thread acknowledges its device itself
+ * (through an IOPORT capability) before it waits again.
  */
 #include "arch.h"
 #include "ktest.h"
 #include "syscall.h"
 
-#define IRQ_LINES 16
-#define IRQ_TIMER 0
+#define IRQ_LINES CAIRN_IRQ_LINES
+#define IRQ_TIMER CAIRN_IRQ_TIMER
 
 static struct thread *line[IRQ_LINES];
 
@@ -26,11 +26,13 @@ long irq_invoke(struct call *c, struct cap *cap, unsigned op)
 		return CAIRN_ENOSYS;
 	if (n >= IRQ_LINES)
 		return CAIRN_ERANGE;
-	if (n != IRQ_TIMER)
-		return CAIRN_ENOTSUP;
+	if (n == 2)
+		return CAIRN_ENOTSUP;	/* the PICs' cascade: never raised */
 	if (op == CAIRN_OP_IRQ_UNBIND) {
 		if (!line[n])
 			return CAIRN_ENOENT;
+		if (n != IRQ_TIMER)
+			arch_irq_route(n, false);
 		obj_unref(line[n]);
 		line[n] = NULL;
 		return 0;
@@ -42,7 +44,14 @@ long irq_invoke(struct call *c, struct cap *cap, unsigned op)
 		return CAIRN_EBUSY;
 	line[n] = asnd->obj;
 	obj_ref(line[n]);
+	if (n != IRQ_TIMER)
+		arch_irq_route(n, true);
 	return 0;
+}
+
+struct regs *kernel_irq(unsigned n, struct regs *cur)
+{
+	return n < IRQ_LINES && line[n] ? thread_interrupt(line[n], cur) : cur;
 }
 
 /* The timer fired; cur is the interrupted thread's registers (NULL: idle). */

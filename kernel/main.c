@@ -93,6 +93,7 @@ noreturn void kmain(uint32_t magic, uint32_t info)
 	arch_vm_init(top, kmem_alloc_frame);
 	boot_frames_init(&kmem_free, top);
 	arch_timer_init();
+	arch_ioapic_init();
 	banner();
 	ktest_run(cmdline, &boot);
 	boot_start();

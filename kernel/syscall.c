@@ -30,6 +30,7 @@ static long invoke(struct call *c, struct cap *cap, unsigned op)
 	case CAIRN_CAP_ASND:   return asnd_invoke(c, cap, op);
 	case CAIRN_CAP_SINV:   return sinv_invoke(c, cap, op);
 	case CAIRN_CAP_IRQ:    return irq_invoke(c, cap, op);
+	case CAIRN_CAP_IOPORT: return ioport_invoke(c, cap, op);
 	default:               return CAIRN_EBADF;
 	}
 }

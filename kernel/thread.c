@@ -235,7 +235,7 @@ long rcv_invoke(struct call *c, struct cap *cap, unsigned op)
 		return n;
 	}
 	c->next = thread_block(t);
-	return 0;
+	return (long)t->regs.rax;	/* set by the waker if it ran while the core idled */
 }
 
 long activate_asnd(struct call *c, struct cap *slot)

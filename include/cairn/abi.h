@@ -62,7 +62,8 @@ enum cairn_error {
 	X(RCV,     6, "a thread's receive endpoint") \
 	X(ASND,    7, "an asynchronous send to a receive endpoint") \
 	X(SINV,    8, "a synchronous invocation gate into a component") \
-	X(IRQ,     9, "the interrupt lines")
+	X(IRQ,     9, "the interrupt lines") \
+	X(IOPORT, 10, "a range of I/O ports")
 
 enum cairn_cap_type {
 #define CAIRN_X_CAP(name, n, text) CAIRN_CAP_##name = (n),
@@ -109,7 +110,9 @@ enum cairn_cap_type {
 	X(ASND_SEND,       0x0700, ASND,   "a0 = flags (CAIRN_SEND_YIELD)", "0") \
 	X(SINV_CALL,       0x0800, SINV,   "a1..a4 = arguments", "the callee's two results (rax, rdx)") \
 	X(IRQ_BIND,        0x0900, IRQ,    "a0 = line, a1 = asynchronous send", "0") \
-	X(IRQ_UNBIND,      0x0901, IRQ,    "a0 = line", "0")
+	X(IRQ_UNBIND,      0x0901, IRQ,    "a0 = line", "0") \
+	X(IOPORT_IN,       0x0a00, IOPORT, "a0 = port, a1 = width (1, 2, 4)", "the value read") \
+	X(IOPORT_OUT,      0x0a01, IOPORT, "a0 = port, a1 = width (1, 2, 4), a2 = value", "0")
 
 enum cairn_op {
 #define CAIRN_X_OP(name, code, type, args, result) CAIRN_OP_##name = (code),
@@ -178,6 +181,10 @@ enum cairn_op {
 /* Keeper results (RETURN a0 from a keeper invocation). */
 #define CAIRN_FAULT_RESUME 0	/* resume the thread with its (possibly changed) registers */
 #define CAIRN_FAULT_STOP   1	/* stop the thread */
+
+/* Interrupt lines (IRQ_BIND): 0 is the core's timer, 1..15 the ISA interrupts. */
+#define CAIRN_IRQ_TIMER 0
+#define CAIRN_IRQ_LINES 16
 
 /* Limits. */
 #define CAIRN_DEBUG_WRITE_MAX 4096	/* longest DEBUG_WRITE */

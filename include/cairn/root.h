@@ -24,7 +24,9 @@
 #define CAIRN_SLOT_MEMORY  5	/* the first component only: all memory */
 #define CAIRN_SLOT_IRQ     6	/* the first component only: the interrupt lines */
 #define CAIRN_SLOT_LEAF0   7	/* the leaf node holding slots 0..127 */
-#define CAIRN_SLOT_FREE    8	/* the first slot free for the component's own use */
+#define CAIRN_SLOT_IOPORT  8	/* the first component, if its module line says "ioport":
+				   every I/O port but the kernel's own */
+#define CAIRN_SLOT_FREE    9	/* the first slot free for the component's own use */
 
 struct cairn_module {
 	char name[32];

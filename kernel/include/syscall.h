@@ -35,6 +35,7 @@ long rcv_invoke(struct call *c, struct cap *cap, unsigned op);
 long asnd_invoke(struct call *c, struct cap *cap, unsigned op);
 long sinv_invoke(struct call *c, struct cap *cap, unsigned op);
 long irq_invoke(struct call *c, struct cap *cap, unsigned op);
+long ioport_invoke(struct call *c, struct cap *cap, unsigned op);
 long null_invoke(struct call *c, unsigned op);
 
 /* Activations, called by captbl_invoke with the destination slot already checked. */

@@ -1,7 +1,7 @@
 /*
  * apic.c: the local APIC in xAPIC mode, through its MMIO page in the direct map (QEMU's
  * TCG has neither x2APIC nor the TSC-deadline timer). The legacy 8259 PICs are remapped
- * above the exceptions and masked, so every interrupt comes through the local APIC.
+ * to vectors 0xe0..0xef and masked, so every interrupt comes through the APICs.
  * The timer runs in one-shot mode with divide-by-1; its rate is measured against the
  * PIT once at boot.
  */
@@ -37,7 +37,7 @@ static void pic_disable(void)
 {
 	static const uint8_t init[][2] = {
 		{ 0x20, 0x11 }, { 0xa0, 0x11 },	/* ICW1: init, ICW4 follows */
-		{ 0x21, 0x20 }, { 0xa1, 0x28 },	/* ICW2: vectors 0x20.., 0x28.. */
+		{ 0x21, 0xe0 }, { 0xa1, 0xe8 },	/* ICW2: vectors 0xe0..0xef, out of the way */
 		{ 0x21, 0x04 }, { 0xa1, 0x02 },	/* ICW3: cascade on IRQ2 */
 		{ 0x21, 0x01 }, { 0xa1, 0x01 },	/* ICW4: 8086 mode */
 		{ 0x21, 0xff }, { 0xa1, 0xff },	/* mask everything */

@@ -159,6 +159,34 @@ void arch_fpu_save(uint8_t *buf)
 	__asm__ volatile("fxsave64 %0" : "=m"(*(uint8_t (*)[FPU_SIZE])buf));
 }
 
+uint32_t arch_port_in(uint16_t port, unsigned width)
+{
+	uint32_t v;
+
+	if (width == 1) {
+		uint8_t b;
+		__asm__ volatile("inb %1, %0" : "=a"(b) : "Nd"(port));
+		v = b;
+	} else if (width == 2) {
+		uint16_t w;
+		__asm__ volatile("inw %1, %0" : "=a"(w) : "Nd"(port));
+		v = w;
+	} else {
+		__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	}
+	return v;
+}
+
+void arch_port_out(uint16_t port, unsigned width, uint32_t value)
+{
+	if (width == 1)
+		outb(port, (uint8_t)value);
+	else if (width == 2)
+		outw(port, (uint16_t)value);
+	else
+		outl(port, value);
+}
+
 void arch_qemu_exit(unsigned code)
 {
 	outl(0xf4, code);

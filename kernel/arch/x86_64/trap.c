@@ -39,11 +39,13 @@ void arch_report_fault(const char *who, const struct regs *r)
 /* An interrupt; cur is the interrupted thread (NULL when the core idled). */
 static struct regs *interrupt(uint64_t vector, struct regs *cur)
 {
-	if (vector == SPURIOUS_VECTOR)
-		return cur;	/* no EOI for a spurious interrupt */
+	if (vector == SPURIOUS_VECTOR || vector >= 0xe0)
+		return cur;	/* spurious (APIC or masked PIC): no EOI */
 	apic_eoi();
 	if (vector == TIMER_VECTOR)
 		return kernel_timer_interrupt(cur);
+	if (vector > IRQ_VECTOR_BASE && vector < IRQ_VECTOR_BASE + 16)
+		return kernel_irq((unsigned)(vector - IRQ_VECTOR_BASE), cur);
 	return cur;
 }
 

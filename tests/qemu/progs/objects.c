@@ -449,7 +449,7 @@ static void test_threads(void)
 	cairn_captbl_act_asnd(CT, mysnd, my_rcv);
 	long b0 = cairn_irq_bind(irq, 0, mysnd);
 	long b1 = cairn_irq_bind(irq, 0, mysnd);
-	long b2 = cairn_irq_bind(irq, 3, mysnd);
+	long b2 = cairn_irq_bind(irq, 2, mysnd);		/* the cascade */
 	long b3 = cairn_irq_bind(irq, 99, mysnd);
 	long st;
 	unsigned sp = thread(spinner, &st);

@@ -4,6 +4,7 @@
  * back unchanged, and the kernel still serves the next call.
  */
 #include <cairn/cairn.h>
+#include <cairn/root.h>
 
 struct regset {
 	uint64_t rbx, rdx, rsi, rdi, rbp, r8, r9, r10, r12, r13, r14, r15, rsp;
@@ -89,5 +90,7 @@ int main(const void *root)
 	cairn_check("sys.9", "write_wraps_user_top", r == CAIRN_EFAULT, "returned %ld", r);
 	r = cairn_debug_write(buf, sizeof(buf) - 1);
 	cairn_check("sys.10", "write_still_works", r == (long)sizeof(buf) - 1, "returned %ld", r);
+	r = cairn_ioport_in(CAIRN_SLOT_IOPORT, 0x70, 1);
+	cairn_check("sys.11", "no_ports_unless_granted", r == CAIRN_ENOENT, "returned %ld", r);
 	return 0;
 }

@@ -57,6 +57,15 @@ void arch_timer_deadline(uint64_t tsc);
 void arch_pit_wait(uint16_t n);
 #define PIT_HZ 1193182
 
+/* cpu.c: port input and output of width 1, 2 or 4 bytes. */
+uint32_t arch_port_in(uint16_t port, unsigned width);
+void arch_port_out(uint16_t port, unsigned width, uint32_t value);
+
+/* ioapic.c: the I/O APIC, which routes ISA interrupt n to vector IRQ_VECTOR_BASE + n. */
+#define IRQ_VECTOR_BASE 0x20
+void arch_ioapic_init(void);
+void arch_irq_route(unsigned line, bool on);
+
 /* vm.c: the kernel half of the page tables; switching address spaces. */
 typedef uint64_t (*frame_alloc_fn)(void);	/* a zeroed frame, 0 when none */
 void arch_vm_init(uint64_t max_phys, frame_alloc_fn alloc);
@@ -72,6 +81,7 @@ bool arch_vm_user_readable(uint64_t root_phys, uint64_t va, uint64_t len);
 /* Called by the architecture's trap code (trap.c); implemented by generic code. */
 struct regs *kernel_user_fault(struct regs *r);		/* a CPU exception in user mode */
 struct regs *kernel_timer_interrupt(struct regs *cur);	/* cur NULL: the core idled */
+struct regs *kernel_irq(unsigned line, struct regs *cur);	/* a device line, 1..15 */
 struct regs *syscall_dispatch(uint64_t call, struct regs *r);
 struct regs *switch_prepare(struct regs *next);	/* before resuming another thread */
 

@@ -1,0 +1,45 @@
+/*
+ * ioapic.c: the I/O APIC at its standard address, through the direct map. ISA
+ * interrupt n arrives on its pin n (QEMU and most PCs; the MADT's overrides are read
+ * with the multicore work) and is sent, edge-triggered, to this core as vector
+ * IRQ_VECTOR_BASE + n. Every pin stays masked until a line is bound.
+ */
+#include "arch.h"
+
+#define IOAPIC_BASE   0xfec00000ULL
+#define IOAPIC_VER    0x01
+#define IOAPIC_REDIR  0x10
+#define REDIR_MASKED  (1u << 16)
+
+static volatile uint32_t *ioapic;
+static unsigned pins;
+
+static uint32_t ioapic_read(unsigned reg)
+{
+	ioapic[0] = reg;
+	return ioapic[4];
+}
+
+static void ioapic_write(unsigned reg, uint32_t v)
+{
+	ioapic[0] = reg;
+	ioapic[4] = v;
+}
+
+void arch_ioapic_init(void)
+{
+	ioapic = p2v(IOAPIC_BASE);
+	pins = ((ioapic_read(IOAPIC_VER) >> 16) & 0xff) + 1;
+	for (unsigned i = 0; i < pins; i++) {
+		ioapic_write(IOAPIC_REDIR + 2 * i, REDIR_MASKED);
+		ioapic_write(IOAPIC_REDIR + 2 * i + 1, 0);
+	}
+}
+
+void arch_irq_route(unsigned line, bool on)
+{
+	if (line >= pins)
+		return;
+	ioapic_write(IOAPIC_REDIR + 2 * line + 1, 0);	/* destination: local APIC 0 */
+	ioapic_write(IOAPIC_REDIR + 2 * line, (IRQ_VECTOR_BASE + line) | (on ? 0 : REDIR_MASKED));
+}

@@ -1,0 +1,41 @@
+/*
+ * ioport.c: I/O port capabilities, for user-level drivers. An IOPORT capability names
+ * the ports [a, b); each access is a system call (as in seL4), so no I/O bitmap
+ * follows threads around. The ports the kernel drives itself are refused to everyone:
+ * the PICs, the PIT and port B (timer calibration), COM1 (the console) and QEMU's exit
+ * port (a user must not end the machine with a status of its choosing).
+ */
+#include "arch.h"
+#include "syscall.h"
+
+static const struct { uint16_t lo, hi; } kernel_ports[] = {
+	{ 0x20, 0x21 }, { 0xa0, 0xa1 }, { 0x40, 0x43 }, { 0x61, 0x61 },
+	{ 0x3f8, 0x3ff }, { 0xf4, 0xf7 },
+};
+
+static long check(struct cap *cap, uint64_t port, uint64_t width)
+{
+	if (width != 1 && width != 2 && width != 4)
+		return CAIRN_EINVAL;
+	if (port < cap->a || port + width > cap->b)
+		return CAIRN_ERANGE;
+	for (unsigned i = 0; i < ARRAY_SIZE(kernel_ports); i++)
+		if (port <= kernel_ports[i].hi && port + width - 1 >= kernel_ports[i].lo)
+			return CAIRN_EACCES;
+	return 0;
+}
+
+long ioport_invoke(struct call *c, struct cap *cap, unsigned op)
+{
+	uint64_t port = A0(c), width = A1(c);
+
+	if (op != CAIRN_OP_IOPORT_IN && op != CAIRN_OP_IOPORT_OUT)
+		return CAIRN_ENOSYS;
+	long err = check(cap, port, width);
+	if (err)
+		return err;
+	if (op == CAIRN_OP_IOPORT_IN)
+		return (long)arch_port_in((uint16_t)port, (unsigned)width);
+	arch_port_out((uint16_t)port, (unsigned)width, (uint32_t)A2(c));
+	return 0;
+}
