@@ -1,0 +1,255 @@
+/*
+ * episodes.c: the gates this program makes (echo, deep), the helper thread, and the
+ * controlled episodes run in the middle of the hostile traffic: dispatch, block, wake,
+ * send-yield, a faulting helper stopped by a keeper gate, and 16-deep and confined gates.
+ */
+#include "hostile.h"
+
+/* ---- gates, the helper thread, and the threads that must never run ---- */
+
+/* Entries into echo() from main, into deep(), and into echo() from a faulting helper. */
+volatile uint64_t echo_calls, deep_calls, keeper_calls;
+
+volatile uint64_t stray_runs;
+
+/* The argument of threads made but never dispatched: running it is a kernel bug. */
+void stray(cairn_word tid)
+{
+	(void)tid;
+	stray_runs++;
+}
+
+volatile cairn_word main_tid;
+
+/* Every gate the random traffic makes enters here: it returns its first two arguments. */
+static struct cairn_ret2 echo(cairn_word a, cairn_word b, cairn_word c, cairn_word d, cairn_word badge,
+			      cairn_word tid)
+{
+	(void)c, (void)d, (void)badge;
+	if (!main_tid)
+		main_tid = tid;		/* the first call comes from main, in setup */
+	if (tid != main_tid) {		/* only a helper's fault brings another thread here */
+		keeper_calls++;
+		return (struct cairn_ret2){ CAIRN_FAULT_STOP, 0 };
+	}
+	echo_calls++;
+	return (struct cairn_ret2){ (long)a, b };
+}
+CAIRN_GATE(echo_entry, echo)
+
+static volatile unsigned deep_slot;
+
+/* Calls itself through deep_slot until the kernel refuses: returns the deepest level. */
+static struct cairn_ret2 deep(cairn_word level, cairn_word b, cairn_word c, cairn_word d, cairn_word badge,
+			      cairn_word tid)
+{
+	(void)b, (void)c, (void)d, (void)badge;
+	deep_calls++;
+	struct cairn_ret2 r = cairn_sinv_call(deep_slot, level + 1, 0, 0, 0);
+	if (r.r0 == CAIRN_EDEPTH)
+		return (struct cairn_ret2){ (long)level, tid };
+	return r;
+}
+CAIRN_GATE(deep_entry, deep)
+
+static volatile long h_stage, h_waited;
+static volatile unsigned h_rcv;
+static volatile int h_fault;
+
+/* The helper of a dispatch episode: block, come back, go on, end (or fault). */
+static void helper(cairn_word tid)
+{
+	(void)tid;
+	h_stage = 1;
+	h_waited = cairn_rcv_wait(h_rcv);	/* nothing pending: blocks */
+	h_stage = 2;
+	cairn_thread_dispatch(ME, 0);
+	h_waited += cairn_rcv_wait(h_rcv);	/* a send is pending: returns at once */
+	h_stage = 3;
+	if (h_fault)
+		*(volatile long *)FAULT_VA = 1;	/* the keeper stops us here */
+}
+
+/* ---- controlled episodes ---- */
+
+unsigned episodes;
+static unsigned faulters;
+uint64_t episode_fail_at = ~0UL;
+const char *episode_what;
+static int episodes_off;
+
+static void episode_fail(const char *what, long a, long b)
+{
+	if (episode_fail_at == ~0UL) {
+		episode_fail_at = ncalls;
+		episode_what = what;
+	}
+	cairn_printf("\nhostile: episode %u FAIL near call #%lu: %s (%ld, %ld)\n", episodes, ncalls, what, a, b);
+	episodes_off = 1;	/* a helper may be left somewhere: no more episodes */
+}
+
+/* An empty kernel frame: one the episodes keep for themselves, or any. */
+uint64_t free_kframe(int reserved)
+{
+	for (unsigned o = O_FIRST; o < nobj; o++)
+		if (ob[o].type == CAIRN_FRAME_KERNEL && ob[o].kind == K_NONE && ob[o].reserved == reserved)
+			return ob[o].pa;
+	return 0;
+}
+
+/* The episodes' own slots, which must be empty. */
+static int episode_slots(unsigned *s, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		s[i] = EP_SLOT + i;
+		if (mcap(s[i]))
+			return 0;
+	}
+	return 1;
+}
+
+static unsigned my_rcv(void)
+{
+	for (unsigned idx = 1; idx < 2 * LEAF_SLOTS; idx++) {
+		struct mcap *m = mcap(idx);
+		if (m && m->type == CAIRN_CAP_RCV && m->obj == O_T0)
+			return idx;
+	}
+	return 0;
+}
+
+static void drain_events(unsigned rcv)
+{
+	for (int i = 0; rcv && i < 80; i++)
+		if (call('e', rcv, CAIRN_OP_RCV_EVENT, 0, 0, 0, 0, 0, 0) <= 0)
+			return;
+}
+
+static int expect_event(unsigned rcv, long tid, unsigned kind)
+{
+	struct call c = { .src = 'e', .cap = rcv, .op = CAIRN_OP_RCV_EVENT };
+
+	if (!rcv)
+		return 1;
+	run(&c);
+	return c.ret == tid && c.rdx == kind;
+}
+
+/* A gate into a component using our own tables; slots s[0] (comp), s[1] (gate). */
+long make_gate(char src, const unsigned *s, uint64_t entry, unsigned flags, int reserved)
+{
+	uint64_t f = free_kframe(reserved);
+	long r = f ? call(src, CT, CAIRN_OP_CAPTBL_ACT_COMP, s[0], MEM, f, CT, PT, (uint64_t)_start) : -100;
+
+	return r ? r : call(src, CT, CAIRN_OP_CAPTBL_ACT_SINV, s[1], s[0], entry, 0x600d, flags, 0);
+}
+
+/* The helper (s[0]), its endpoint (s[1]) and a send to it (s[2]); the thread id. */
+static long helper_make(const unsigned *s, unsigned rcv, int fault)
+{
+	uint64_t f = free_kframe(1);
+
+	if (!f)
+		return 0;
+	h_stage = h_waited = 0;
+	h_fault = fault;
+	h_rcv = s[1];
+	long tid = call('e', CT, CAIRN_OP_CAPTBL_ACT_THREAD, s[0], MEM, f, COMP0, (uint64_t)helper, 0);
+	long r1 = call('e', CT, CAIRN_OP_CAPTBL_ACT_RCV, s[1], s[0], rcv, 0, 0, 0);
+	long r2 = call('e', CT, CAIRN_OP_CAPTBL_ACT_ASND, s[2], s[1], 0, 0, 0, 0);
+	return r1 || r2 ? 0 : tid;
+}
+
+/* Runs the helper through its life; returns what went wrong, or NULL. */
+static const char *helper_drive(const unsigned *s, unsigned rcv, long tid)
+{
+	long d1 = call('e', s[0], CAIRN_OP_THREAD_DISPATCH, 0, 0, 0, 0, 0, 0);	/* it blocks */
+	if (d1 || h_stage != 1 || !expect_event(rcv, tid, CAIRN_EVENT_BLOCK))
+		return "dispatch to a thread that blocks";
+	long d2 = call('e', s[0], CAIRN_OP_THREAD_DISPATCH, 0, 0, 0, 0, 0, 0);
+	long w1 = call('e', s[2], CAIRN_OP_ASND_SEND, 0, 0, 0, 0, 0, 0);
+	if (d2 != CAIRN_EAGAIN || w1 || !expect_event(rcv, tid, CAIRN_EVENT_WAKE))
+		return "dispatch to a blocked thread, then a send that wakes it";
+	long w2 = call('e', s[2], CAIRN_OP_ASND_SEND, CAIRN_SEND_YIELD, 0, 0, 0, 0, 0);	/* runs it */
+	if (w2 || h_stage != 2 || h_waited != 1)
+		return "a send with yield";
+	long d3 = call('e', s[0], CAIRN_OP_THREAD_DISPATCH, 0, 0, 0, 0, 0, 0);	/* it ends */
+	long d4 = call('e', s[0], CAIRN_OP_THREAD_DISPATCH, 0, 0, 0, 0, 0, 0);
+	if (d3 || d4 != CAIRN_EINVAL || h_stage != 3 || h_waited != 2 || !expect_event(rcv, tid, CAIRN_EVENT_STOP))
+		return "the helper's end";
+	return NULL;
+}
+
+/*
+ * A helper thread in our component: dispatch (it blocks), dispatch again (EAGAIN), wake
+ * it, send with yield (it runs and dispatches back), dispatch (it ends, or faults and
+ * our keeper gate stops it), with the events our endpoint gets; then destroy it all.
+ */
+static void episode_dispatch(int fault)
+{
+	unsigned s[5], rcv = my_rcv();
+	const char *what;
+
+	if (!episode_slots(s, 5))
+		return episode_fail("the episodes' slots are taken", 0, 0);
+	drain_events(rcv);
+	if (fault && make_gate('e', s + 3, (uint64_t)echo_entry, 0, 1) != 0)
+		return episode_fail("no gate for the keeper", 0, 0);
+	if (fault && call('e', COMP0, CAIRN_OP_COMP_KEEPER, s[4], 0, 0, 0, 0, 0) != 0)
+		return episode_fail("keeper not set", 0, 0);
+	uint64_t k0 = keeper_calls;
+	long tid = helper_make(s, rcv, fault);
+	if (tid <= 0)
+		return episode_fail("helper not made", tid, 0);
+	if ((what = helper_drive(s, rcv, tid)))
+		return episode_fail(what, h_stage, h_waited);
+	if (fault && keeper_calls != k0 + 1)
+		return episode_fail("the keeper was not called", (long)(keeper_calls - k0), 0);
+	if (fault)
+		call('e', COMP0, CAIRN_OP_COMP_KEEPER, 0, 0, 0, 0, 0, 0);
+	for (int i = fault ? 4 : 2; i >= 0; i--)
+		if (call('e', CT, CAIRN_OP_CAPTBL_DEACT, s[i], 0, 0, 0, 0, 0))
+			return episode_fail("helper not deactivated", i, 0);
+}
+
+/* A gate that calls itself to the depth limit, and a confined gate. */
+static void episode_gates(void)
+{
+	unsigned s[3];
+
+	if (!episode_slots(s, 3))
+		return episode_fail("the episodes' slots are taken", 0, 0);
+	if (make_gate('e', s, (uint64_t)deep_entry, 0, 1))
+		return episode_fail("no gate", 0, 0);
+	deep_slot = s[1];
+	long depth = call('e', s[1], CAIRN_OP_SINV_CALL, 0, 1, 0, 0, 0, 0);
+	if (depth != CAIRN_INV_DEPTH)
+		return episode_fail("a gate calling itself does not stop at the depth limit", depth, 0);
+	long r = call('e', CT, CAIRN_OP_CAPTBL_ACT_SINV, s[2], s[0], (uint64_t)echo_entry, 7, CAIRN_SINV_CONFINED, 0);
+	uint64_t e0 = echo_calls;
+	long x = call('e', s[2], CAIRN_OP_SINV_CALL, 0, 0x1234, 0x5678, 0, 0, 0);
+	if (r || x != 0x1234 || echo_calls != e0 + 1)
+		return episode_fail("a confined gate", r, x);
+	for (int i = 2; i >= 0; i--)
+		if (call('e', CT, CAIRN_OP_CAPTBL_DEACT, s[i], 0, 0, 0, 0, 0))
+			return episode_fail("gate not deactivated", i, 0);
+}
+
+void episode(void)
+{
+	if (episodes_off || stop_random)
+		return;
+	episodes++;
+	switch (episodes % 3) {
+	case 0:
+		episode_gates();
+		break;
+	case 1:
+		episode_dispatch(0);
+		break;
+	default:
+		episode_dispatch(faulters < MAX_FAULTERS);
+		faulters++;
+		break;
+	}
+}

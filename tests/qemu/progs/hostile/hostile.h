@@ -1,0 +1,267 @@
+/*
+ * hostile.h: what the files of the hostile test program share: its settings, the
+ * model's types and the state each file keeps. What the program tests and how:
+ *
+ * hostile is a hostile component. It makes HOSTILE_CALLS system calls with random
+ * operations, random capability indices and random arguments, mixed with well-formed
+ * calls that build real objects (tables, page tables, components, threads, endpoints,
+ * gates) so that the kernel is driven into deep states, and checks that:
+ *
+ *   hostile.1 random_calls             every call returns a result (>= 0) or one of the
+ *                                      defined errors (-1..-14); no register but the
+ *                                      documented results changes; whenever this
+ *                                      program's model of its tables implies the answer
+ *                                      (empty slot, wrong type, a lookup, ...), the
+ *                                      kernel gives exactly that answer; and no thread
+ *                                      it never dispatched ever runs
+ *   hostile.2 invariant_after          KCHECK finds nothing wrong after the calls
+ *   hostile.3 memory_returned          after tearing down everything it made, the frame
+ *                                      counts (untyped, kernel, user) are back to their
+ *                                      start values, less the frames it knowingly kept
+ *                                      (objects nothing can name any more: see below)
+ *   hostile.4 invariant_after_teardown KCHECK still finds nothing wrong
+ *   hostile.5 dispatch_and_gates       the controlled episodes (dispatch, block, wake,
+ *                                      send-yield, keeper, 16-deep and confined gates)
+ *                                      behaved, in the middle of the hostile traffic
+ *
+ * It must be the first boot module (it needs CAIRN_SLOT_MEMORY and CAIRN_SLOT_IRQ) and
+ * the kernel must be booted with "ktest" (KCHECK answers ENOSYS otherwise):
+ *
+ *   qemu-system-x86_64 -accel tcg -m 256 -display none -serial stdio -no-reboot \
+ *       -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel build/cairn32.elf \
+ *       -initrd "build/user/hostile.elf,build/user/afterfaults.elf" -append "ktest"
+ *
+ * Reproducible: all randomness comes from one xorshift64* generator seeded with
+ * HOSTILE_SEED, and the kernel is deterministic here (no timer is ever armed), so a
+ * run repeats call for call. On a failure the program prints the failing call's index
+ * and the last calls before it; rebuild with -DHOSTILE_TRACE_FROM=<index> to print
+ * every call from there on, and with -DHOSTILE_KCHECK_EVERY=1 to find the first call
+ * after which the invariant check fails. Seed and length are compile-time settings (a
+ * boot module's command line does not reach user programs). For the full million calls
+ * (about 7 s under TCG; the default 200000 take about 1.2 s):
+ *
+ *   rm -rf build/user/tests/qemu/progs/hostile
+ *   make user CC="gcc -DHOSTILE_CALLS=1000000"       (or -DHOSTILE_SEED=0x..., ...)
+ *
+ * (UCFLAGS+=... on make's command line would replace the flags, not add to them), or
+ * change the #define below.
+ *
+ * What is never sent, and why (each would end or stall the test, not test the kernel):
+ *   - DEBUG_STOP on the null capability: it stops this thread.
+ *   - THREAD_DISPATCH, and ASND_SEND with CAIRN_SEND_YIELD: another thread would run,
+ *     possibly at an arbitrary entry with arbitrary arguments. Dispatch is exercised in
+ *     controlled episodes instead, with a helper thread running a function of this
+ *     program that dispatches back to CAIRN_SLOT_THREAD.
+ *   - RCV_WAIT on this thread's own endpoint: nothing would ever wake it (no timer).
+ *   - IRQ_BIND of line 0 (the timer): preemption would make runs unrepeatable.
+ *   - CAPTBL_REMOVE / CAPTBL_DEACT of slots 1..7 (of any table): the fixed capabilities
+ *     are used as arguments, never removed. Nor do random calls write or remove slots
+ *     120..127 or name two kernel frames of the pool: the episodes' own, so that every
+ *     episode can run whatever state the random traffic left.
+ *   - page-table changes (cons, decons, map, unmap) on this program's own page-table
+ *     root outside the scratch range [SCRATCH_LO, SCRATCH_HI): it must not unmap its
+ *     own code, data or stack. Roots it made take any address.
+ *   - a receive endpoint for this thread with a scheduler (ACT_RCV of CAIRN_SLOT_THREAD
+ *     with a parent): the scheduler would run when this program stops.
+ *   - invocation gates with entries that are not gates of this program, or into
+ *     components whose page table is not this program's: SINV_CALL on them would fault
+ *     this thread. Every gate it makes enters echo() (or deep() in an episode) in a
+ *     component using its own page-table root; random SINV_CALLs on random indices are
+ *     fine and frequent.
+ *   - DEBUG_WRITE of 65..4096 bytes (console noise; longer ones must fail), or from
+ *     memory of its own (image, modules, stack, mapped scratch pages): such writes are
+ *     cut to a few dots. Writes that reach an unmapped scratch page, an unmapped or a
+ *     kernel address go through as they are and must fail; a write returns its length
+ *     or an error.
+ * Threads it makes but never dispatches get stray() as their argument: if one ever ran,
+ * it would count itself and stop, and hostile.1 fails.
+ *
+ * The model: to decide those exclusions (which index names its own page table, which
+ * component a gate would enter) and to tear everything down afterwards, the program
+ * keeps a model of every capability table, page-table node, component and thread it
+ * can reach, updated from the arguments of every call that succeeds. Every few
+ * thousand calls the model is compared with the kernel through side-effect-free probes;
+ * a disagreement is a failure and ends the random part (decisions would be unsafe).
+ *
+ * What may legitimately stay: the last owning capability of an object cannot be removed,
+ * only deactivated, so every object stays nameable from somewhere; but "somewhere" may
+ * be a table no capability this program can reach names any more (say a root whose
+ * only capability was copied into one of its own leaves, then removed from ours). Such
+ * an object can be neither deactivated nor retyped, nor can what it refers to. The
+ * teardown computes that set from the model, and hostile.3 requires that exactly those
+ * frames stay and every other one comes back, with the kernel's frame counts (untyped,
+ * kernel, user) equal to the start values adjusted by the frames kept. Setup plants
+ * one such island on purpose (plant_island()), so this accounting is exercised by
+ * every run, not only when the random traffic happens to cut a table off.
+ *
+ * The files: main.c (setup, the random phase, the checks), run.c (the one path every
+ * call takes: issue, predict, check, apply), model.c (the model and its probes),
+ * random.c (the generator, arguments, exclusions, random and well-formed calls),
+ * episodes.c (gates, the helper thread, the controlled episodes), teardown.c
+ * (destroying everything, and what may stay).
+ */
+#ifndef HOSTILE_H
+#define HOSTILE_H
+
+#include <cairn/cairn.h>
+#include <cairn/gate.h>
+#include <cairn/root.h>
+
+/* ---- configuration ---- */
+
+#ifndef HOSTILE_CALLS
+#define HOSTILE_CALLS 200000UL		/* random and well-formed calls (episodes come on top) */
+#endif
+#ifndef HOSTILE_SEED
+#define HOSTILE_SEED 0x5eed0fca1a5ULL
+#endif
+#ifndef HOSTILE_TRACE_FROM
+#define HOSTILE_TRACE_FROM (~0UL)	/* print every call from this index on */
+#endif
+
+#define EPISODE_EVERY   2500		/* calls between controlled episodes */
+#define PROGRESS_EVERY  20000		/* calls between progress lines (to place a hang) */
+#define VALIDATE_EVERY  4096		/* calls between checks of the model against the kernel */
+#ifndef HOSTILE_KCHECK_EVERY
+#define HOSTILE_KCHECK_EVERY 2048	/* calls between invariant checks (1: after every call) */
+#endif
+#define MAX_FAULTERS    6		/* fault episodes (each leaks one stack of the pool) */
+#define EP_SLOT         120		/* slots 120..127: the episodes' own (see safe()) */
+
+#define CT    CAIRN_SLOT_CAPTBL
+#define PT    CAIRN_SLOT_PGTBL
+#define COMP0 CAIRN_SLOT_COMP
+#define ME    CAIRN_SLOT_THREAD
+#define MEM   CAIRN_SLOT_MEMORY
+#define IRQ   CAIRN_SLOT_IRQ
+
+#define PAGE        4096UL
+#define POOL_START  (32UL << 20)	/* where the pool's frames are looked for */
+#define POOL_KERNEL 64
+#define POOL_USER   64
+#define SCRATCH_LO  0x200000000UL	/* our own page table may change only here */
+#define SCRATCH_HI  0x280000000UL
+#define FAULT_VA    0x300000000UL	/* never mapped: a helper faults here */
+#define KERNEL_VA   0xffffffff80100000UL
+#define USER_TOP_VA 0x7ffffffff000UL
+
+#define LEAF_SLOTS CAIRN_CAPTBL_LEAF_SLOTS
+#define ROOT_SLOTS CAIRN_CAPTBL_ROOT_SLOTS
+#define ANY        0x7fffffffL		/* predict(): no particular result implied */
+
+extern char _start[];
+
+/* ---- the model: what this program believes the kernel holds (model.c) ---- */
+
+enum kind { K_NONE, K_ROOT, K_LEAF, K_PT, K_COMP, K_THREAD };
+
+#define MAX_OBJ 256
+enum { O_R0 = 1, O_L0, O_P0, O_C0, O_T0, O_FIRST };	/* the boot objects; then frames */
+
+struct mcap {
+	uint8_t type, flags;	/* as in the kernel's slot: type; level or gate flags */
+	uint16_t obj;		/* the object named (0 for memory and irq) */
+};
+
+/* One per frame this program tracks (and the five boot objects): the object id. */
+struct obj {
+	uint64_t pa;		/* the frame; 0 for boot objects (not ours to return) */
+	uint8_t orig, type;	/* frame type at the start, and now */
+	uint8_t kind, level;	/* the object in a KERNEL frame, and its table level */
+	uint8_t hooked;		/* leaf or page-table node hooked under a root */
+	uint8_t has_rcv;	/* thread: its receive endpoint exists */
+	uint8_t reserved;	/* a frame kept for the episodes: random calls never name it */
+	uint16_t parent, pos;	/* hooked: the root (and, for a leaf, its position) */
+	uint64_t va;		/* hooked page-table node: va aligned to its reach */
+	uint16_t ct, pt, keeper;	/* component: its tables and its keeper's component */
+	uint16_t home, sched;		/* thread: its component and scheduler thread */
+};
+
+struct mapping {
+	uint16_t root;
+	uint8_t rights;
+	uint64_t va, pa;
+};
+
+#define MAX_MAPS 4096
+
+/* One call, as issued and as it came back (run.c). */
+struct call {
+	uint64_t n;		/* index in the run */
+	char src;		/* r random, w well-formed, e episode, s setup, t teardown */
+	uint8_t gated;		/* an invocation that entered one of our gates */
+	uint16_t changed;	/* registers that came back changed (bit i: regs_io index i) */
+	unsigned cap;
+	uint32_t op;
+	uint64_t a[6];
+	long ret;
+	uint64_t rdx;
+};
+
+/* main.c */
+extern const struct cairn_root *R;	/* what the kernel gave this first boot module */
+extern uint64_t island;			/* the frame of the root setup cut off on purpose */
+
+/* random.c: every random decision draws from rnd(), in a fixed order (reproducibility) */
+uint64_t rnd(void);
+uint64_t below(uint64_t n);		/* 0..n-1 (0 if n is 0) */
+int chance(unsigned percent);
+uint64_t pick_frame(int type, int empty);
+int safe(struct call *c);		/* makes a drawn call safe, or says to drop it (0) */
+void random_call(struct call *c);
+void well_formed(struct call *c);
+extern long own_code_lookup;		/* PGTBL_LOOKUP of our code page in our own root */
+
+/* model.c: objects are indices into ob[]; leaf_slot[o] and root_leaf[o] are their contents */
+extern struct obj ob[MAX_OBJ];
+extern unsigned nobj;
+extern struct mcap leaf_slot[MAX_OBJ][LEAF_SLOTS];
+extern uint16_t root_leaf[MAX_OBJ][ROOT_SLOTS];
+extern uint16_t r0_pos[ROOT_SLOTS];
+extern unsigned n_r0_pos;
+extern struct mapping maps[MAX_MAPS];
+extern unsigned nmaps;
+extern uint64_t nprobes;
+uint64_t reach(unsigned level);		/* bytes a page-table node of this level covers */
+int owning(unsigned type);
+unsigned owning_type(unsigned kind);
+struct mcap *mcap(uint64_t idx);	/* a non-empty slot of our own table, or NULL */
+struct mcap *mcap_of(uint64_t idx, unsigned type);
+unsigned obj_at(uint64_t pa);
+int find_map(unsigned root, uint64_t va);
+unsigned root_cap_slot(unsigned root);
+void model_init(void);
+void apply(const struct call *c);	/* the model after a call that succeeded */
+void validate(int full);		/* probes: a disagreement stops the random calls */
+
+/* run.c: every call of the program goes through run() (call() builds one) */
+extern uint64_t ncalls;
+extern uint64_t nsrc[5], nret[16];
+extern uint64_t nfail, fail_at, kcheck_bad_at;
+extern const char *fail_what;
+extern int stop_random;			/* the model is wrong: random calls would be unsafe */
+extern uint64_t exec_always;		/* CAIRN_MAP_EXEC if the CPU has no NX */
+void fail(const struct call *c, const char *what);
+void diverge(const struct call *c, const char *what);
+long run(struct call *c);
+long call(char src, unsigned cap, uint32_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+	  uint64_t a4, uint64_t a5);
+
+/* episodes.c */
+extern char echo_entry[];		/* the gate every random SINV reaches: returns (a1, a2) */
+extern volatile uint64_t echo_calls, deep_calls, keeper_calls, stray_runs;
+extern volatile cairn_word main_tid;
+extern unsigned episodes;
+extern uint64_t episode_fail_at;
+extern const char *episode_what;
+void stray(cairn_word tid);		/* the argument of threads never dispatched */
+uint64_t free_kframe(int reserved);
+long make_gate(char src, const unsigned *s, uint64_t entry, unsigned flags, int reserved);
+void episode(void);
+
+/* teardown.c */
+extern unsigned kept, kept_unreachable, surprises;
+void teardown(void);
+void explain_kept(void);		/* counts the frames kept; surprises: not as the model says */
+
+#endif

@@ -1,0 +1,175 @@
+/*
+ * main.c: the hostile test program's run: setup (a pool of frames, a few objects, an
+ * island), the random phase with its episodes and checks, the teardown, and the TEST
+ * lines. hostile.h says what is tested, what is never sent, and how to reproduce a run.
+ */
+#include "hostile.h"
+
+const struct cairn_root *R;
+static uint64_t nrandom;
+
+/* ---- setup ---- */
+
+static long start_count[3];
+
+static long count_frames(char src, unsigned type)
+{
+	return call(src, MEM, CAIRN_OP_MEM_COUNT, type, 0, 0, 0, 0, 0);
+}
+
+static int fill_pool(void)
+{
+	unsigned nk = 0, nu = 0;
+
+	for (uint64_t pa = POOL_START; pa < R->mem_end && (nk < POOL_KERNEL || nu < POOL_USER); pa += PAGE) {
+		unsigned type = nk < POOL_KERNEL ? CAIRN_FRAME_KERNEL : CAIRN_FRAME_USER;
+		if (call('s', MEM, CAIRN_OP_MEM_RETYPE, pa, type, 0, 0, 0, 0) == 0)
+			type == CAIRN_FRAME_KERNEL ? nk++ : nu++;
+	}
+	return nk == POOL_KERNEL && nu == POOL_USER;
+}
+
+/*
+ * An island: a root whose only capability is copied into its own leaf, then removed
+ * from our table. If the kernel allows it (it does today), nothing can reach the root
+ * again; the teardown must then account for exactly it and what it holds.
+ */
+uint64_t island;	/* the planted root's frame */
+
+static void plant_island(void)
+{
+	island = free_kframe(0);
+	long r = call('s', CT, CAIRN_OP_CAPTBL_ACT_CAPTBL, 14, MEM, island, 0, 0, 0);
+	r |= call('s', CT, CAIRN_OP_CAPTBL_ACT_CAPTBL, 15, MEM, free_kframe(0), 1, 0, 0);
+	r |= call('s', 14, CAIRN_OP_CAPTBL_CONS, 0, 15, 0, 0, 0, 0);
+	if (r == 0 && call('s', 14, CAIRN_OP_CAPTBL_COPY, 1, CT, 14, 0, 0, 0) == 0)
+		call('s', CT, CAIRN_OP_CAPTBL_REMOVE, 14, 0, 0, 0, 0, 0);
+}
+
+static int setup(void)
+{
+	for (unsigned t = 0; t < 3; t++)
+		start_count[t] = count_frames('s', t);
+	own_code_lookup = cairn_pgtbl_lookup(PT, (cairn_word)_start);
+	long r = !fill_pool();
+	for (unsigned o = O_FIRST, n = 0; o < nobj && n < 2; o++)	/* the episodes' two frames */
+		if (ob[o].type == CAIRN_FRAME_KERNEL)
+			ob[o].reserved = 1, n++;
+	/* a leaf at position 1 (slots 128..255), our endpoint, a gate, a scratch page */
+	r |= call('s', CT, CAIRN_OP_CAPTBL_ACT_CAPTBL, 8, MEM, free_kframe(0), 1, 0, 0);
+	r |= call('s', CT, CAIRN_OP_CAPTBL_CONS, 1, 8, 0, 0, 0, 0);
+	r |= call('s', CT, CAIRN_OP_CAPTBL_ACT_RCV, 9, ME, 0, 0, 0, 0);
+	r |= make_gate('s', (const unsigned[]){ 10, 11 }, (uint64_t)echo_entry, 0, 0);
+	uint64_t e0 = echo_calls;
+	long x = call('s', 11, CAIRN_OP_SINV_CALL, 0, 0x1111, 0x2222, 0, 0, 0);
+	r |= call('s', CT, CAIRN_OP_CAPTBL_ACT_PGTBL, 12, MEM, free_kframe(0), 2, 0, 0);
+	r |= call('s', PT, CAIRN_OP_PGTBL_CONS, SCRATCH_LO, 12, 0, 0, 0, 0);
+	r |= call('s', CT, CAIRN_OP_CAPTBL_ACT_PGTBL, 13, MEM, free_kframe(0), 1, 0, 0);
+	r |= call('s', PT, CAIRN_OP_PGTBL_CONS, SCRATCH_LO, 13, 0, 0, 0, 0);
+	r |= call('s', PT, CAIRN_OP_PGTBL_MAP, SCRATCH_LO, MEM, pick_frame(CAIRN_FRAME_USER, 0), CAIRN_MAP_WRITE, 0, 0);
+	if (r == 0) {
+		*(volatile uint64_t *)SCRATCH_LO = 0x5eed;
+		r = *(volatile uint64_t *)SCRATCH_LO != 0x5eed;
+		exec_always = (uint64_t)cairn_pgtbl_lookup(PT, SCRATCH_LO) & CAIRN_MAP_EXEC;
+	}
+	plant_island();
+	if (r || x != 0x1111 || echo_calls != e0 + 1 || !main_tid || own_code_lookup < 0 || nfail) {
+		cairn_printf("hostile: setup failed (%ld, echo %ld, lookup %ld)\n", r, x, own_code_lookup);
+		return 0;
+	}
+	return 1;
+}
+
+/* ---- main ---- */
+
+static void summary(void)
+{
+	static const char *names[16] = { "ok", "EIO", "EBADF", "ENOMEM", "EACCES", "EFAULT", "EINVAL", "ERANGE",
+					 "ENOBUFS", "ENOTSUP", "EAGAIN", "ENOSYS", "EBUSY", "ENOENT", "EDEPTH",
+					 "other" };
+
+	cairn_printf("hostile: %lu calls (random %lu, well-formed %lu, in episodes %lu, setup %lu, teardown %lu), "
+		     "%lu probes, %u episodes, %lu keeper calls:", ncalls, nsrc[0], nsrc[1], nsrc[2], nsrc[3], nsrc[4],
+		     nprobes, episodes, keeper_calls);
+	for (unsigned i = 0; i < 16; i++)
+		cairn_printf(" %s %lu", names[i], nret[i]);
+	cairn_printf("\n");
+}
+
+static void random_phase(void)
+{
+	while (nrandom < HOSTILE_CALLS && !stop_random) {
+		struct call c = { 0 };
+		if (chance(50)) {
+			c.src = 'r';
+			random_call(&c);
+		} else {
+			c.src = 'w';
+			well_formed(&c);
+		}
+		if (!safe(&c))
+			continue;
+		run(&c);
+		nrandom++;
+		if (nrandom % EPISODE_EVERY == 0)
+			episode();
+		if (nrandom % VALIDATE_EVERY == 0)
+			validate(nrandom % (8 * VALIDATE_EVERY) == 0);
+		if (nrandom % HOSTILE_KCHECK_EVERY == 0)
+			call('e', CAIRN_CAP_NULL, CAIRN_OP_KCHECK, 0, 0, 0, 0, 0, 0);
+		if (nrandom % PROGRESS_EVERY == 0)
+			cairn_printf("\nhostile: %lu calls, %u objects modelled, %u mappings\n", nrandom, nobj, nmaps);
+	}
+}
+
+int main(const void *root)
+{
+	R = root;
+	cairn_printf("hostile: seed 0x%lx calls %lu\n", (unsigned long)HOSTILE_SEED, (unsigned long)HOSTILE_CALLS);
+	if (R->magic != CAIRN_ROOT_MAGIC || R->mem_end == 0) {
+		cairn_check("hostile.1", "random_calls", 0, "run this as the first boot module");
+		return 1;
+	}
+	model_init();
+	if (!setup()) {
+		cairn_check("hostile.1", "random_calls", 0, "setup failed (see above)");
+		return 1;
+	}
+	random_phase();
+	if (!stop_random)
+		validate(1);
+	uint64_t random_fails = nfail, first_fail = fail_at;
+	const char *first_what = fail_what;
+	long k1 = cairn_kcheck();
+
+	teardown();
+	explain_kept();
+	long expect[3], now[3];
+	for (unsigned t = 0; t < 3; t++) {
+		expect[t] = start_count[t];
+		for (unsigned o = O_FIRST; o < nobj; o++)
+			expect[t] += (ob[o].type == t) - (ob[o].orig == t);
+		now[t] = count_frames('t', t);
+	}
+	long k2 = cairn_kcheck();
+	summary();
+
+	cairn_check("hostile.1", "random_calls", random_fails == 0 && nrandom == HOSTILE_CALLS && !stray_runs,
+		    "%lu failures, the first at call #%lu: %s (seed 0x%lx); %lu of %lu calls made; "
+		    "%lu runs of threads never dispatched", random_fails, first_fail, first_what ? first_what : "-",
+		    (unsigned long)HOSTILE_SEED, nrandom, (unsigned long)HOSTILE_CALLS, stray_runs);
+	cairn_check("hostile.2", "invariant_after", k1 == 0 && kcheck_bad_at == ~0UL,
+		    "kcheck found %ld problems (the first failing kcheck: call #%lu)", k1, kcheck_bad_at);
+	int same = now[0] == expect[0] && now[1] == expect[1] && now[2] == expect[2];
+	cairn_check("hostile.3", "memory_returned", same && !surprises && nfail == random_fails,
+		    "untyped %ld kernel %ld user %ld, want %ld %ld %ld (start %ld %ld %ld less %u frames kept, "
+		    "%u unreachable); %u frames not as reachability implies; %lu failed calls in teardown",
+		    now[0], now[1], now[2], expect[0], expect[1], expect[2], start_count[0], start_count[1],
+		    start_count[2], kept, kept_unreachable, surprises, nfail - random_fails);
+	cairn_check("hostile.4", "invariant_after_teardown", k2 == 0, "kcheck found %ld problems", k2);
+	cairn_check("hostile.5", "dispatch_and_gates",
+		    episode_fail_at == ~0UL && episodes == HOSTILE_CALLS / EPISODE_EVERY,
+		    "%u of %lu episodes, failed near call #%lu: %s", episodes,
+		    (unsigned long)(HOSTILE_CALLS / EPISODE_EVERY), episode_fail_at, episode_what ? episode_what : "-");
+	return 0;
+}

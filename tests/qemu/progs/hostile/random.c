@@ -1,0 +1,568 @@
+/*
+ * random.c: where the hostile traffic comes from: the xorshift64* generator, the
+ * arguments it draws, the exclusions that make a drawn call safe (or drop it; the
+ * header of hostile.h says which and why), and the random and well-formed calls.
+ */
+#include "hostile.h"
+
+/* ---- the random generator: xorshift64* ---- */
+
+static uint64_t rng = HOSTILE_SEED;
+
+uint64_t rnd(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return rng * 0x2545f4914f6cdd1dULL;
+}
+
+uint64_t below(uint64_t n)
+{
+	return n ? rnd() % n : 0;
+}
+
+int chance(unsigned percent)
+{
+	return below(100) < percent;
+}
+
+/* ---- choosing arguments ---- */
+
+/* A random non-empty slot of our table with this type (flags too, if flags >= 0), or 0. */
+static unsigned pick_cap(unsigned type, int flags)
+{
+	unsigned p0 = (unsigned)below(n_r0_pos), s0 = (unsigned)below(LEAF_SLOTS);
+
+	for (unsigned i = 0; i < n_r0_pos; i++) {
+		unsigned pos = r0_pos[(p0 + i) % n_r0_pos];
+		const struct mcap *l = leaf_slot[root_leaf[O_R0][pos]];
+		for (unsigned j = 0; j < LEAF_SLOTS; j++) {
+			unsigned s = (s0 + j) % LEAF_SLOTS;
+			if (l[s].type == type && (flags < 0 || l[s].flags == flags))
+				return pos * LEAF_SLOTS + s;
+		}
+	}
+	return 0;
+}
+
+static unsigned pick_any_cap(void)
+{
+	for (int tries = 0; tries < 16; tries++) {
+		unsigned idx = r0_pos[below(n_r0_pos)] * LEAF_SLOTS + (unsigned)below(LEAF_SLOTS);
+		if (mcap(idx))
+			return idx;
+	}
+	return (unsigned)below(301);
+}
+
+/* A slot of root (an object) that is empty (want_free) or not, or a random index. */
+static uint64_t pick_slot_in(unsigned root, int want_free)
+{
+	unsigned p0 = (unsigned)below(ROOT_SLOTS), s0 = (unsigned)below(LEAF_SLOTS);
+
+	if (root == O_R0 && root_leaf[O_R0][1] && chance(70))
+		p0 = 1;		/* prefer the leaf at position 1: slots 128..255 */
+	for (unsigned i = 0; i < ROOT_SLOTS; i++) {
+		unsigned pos = (p0 + i) % ROOT_SLOTS, leaf = root_leaf[root][pos];
+		if (!leaf)
+			continue;
+		for (unsigned j = 0; j < LEAF_SLOTS; j++) {
+			unsigned s = (s0 + j) % LEAF_SLOTS;
+			uint64_t idx = pos * LEAF_SLOTS + s;
+			if (idx >= 8 && (leaf_slot[leaf][s].type == 0) == want_free)
+				return idx;
+		}
+	}
+	return below(301);
+}
+
+static uint64_t near_frame(void);
+
+/* A random tracked frame (not an episode's) satisfying the test, or a frame nearby. */
+uint64_t pick_frame(int type, int empty)
+{
+	unsigned n = nobj - O_FIRST, o0 = (unsigned)below(n);
+
+	for (unsigned i = 0; i < n; i++) {
+		struct obj *o = &ob[O_FIRST + (o0 + i) % n];
+		if ((type < 0 || o->type == type) && (!empty || o->kind == K_NONE) && !o->reserved)
+			return o->pa;
+	}
+	return near_frame();
+}
+
+static uint64_t near_frame(void)
+{
+	uint64_t f;
+
+	switch (below(4)) {
+	case 0:  f = below(4) * PAGE + (chance(50) ? 0x9e000 : 0); break;	/* low memory */
+	case 1:  f = 0x100000 + below(64) * PAGE; break;			/* the kernel image and after */
+	case 2:  f = R->mem_end - PAGE * 4 + below(6) * PAGE; break;		/* the top of memory */
+	default: f = POOL_START - (1 + below(4)) * PAGE; break;
+	}
+	return chance(10) ? f + 8 : f;
+}
+
+static uint64_t scratch_va(void)
+{
+	uint64_t va;
+
+	switch (below(4)) {
+	case 0:  va = SCRATCH_LO + below(64) * PAGE; break;
+	case 1:  va = SCRATCH_LO + (1UL << 30) + below(16) * PAGE; break;
+	case 2:  va = SCRATCH_LO + below(4) * (2UL << 20) + below(4) * PAGE; break;
+	default: va = SCRATCH_LO + (below(SCRATCH_HI - SCRATCH_LO) & ~(PAGE - 1)); break;
+	}
+	return chance(5) ? va + below(PAGE) : va;
+}
+
+static uint64_t user_va(void)
+{
+	switch (below(8)) {
+	case 0:  return USER_TOP_VA - below(4) * PAGE;
+	case 1:  return USER_TOP_VA + below(2) * PAGE;
+	case 2:  return 0x800000000000UL;
+	case 3:  return below(4) * PAGE;
+	case 4:  return 0x400000 + below(16) * PAGE;
+	case 5:  return (rnd() & 0x7fffffff000UL);
+	case 6:  return (rnd() & 0x7ffffffff000UL);
+	default: return scratch_va();
+	}
+}
+
+static uint64_t edge_value(void)
+{
+	static const uint64_t v[] = { 0, 1, 2, 3, 4, 7, 8, 15, 16, 255, 256, 511, 512, 4095, 4096, 65535,
+				      65536, 0x7fffffff, 0x80000000, 0xffffffff, 0x100000000UL,
+				      0x7fffffffffffffffUL, 0x8000000000000000UL, ~0UL, ~0UL - 1 };
+	return v[below(sizeof(v) / sizeof(v[0]))];
+}
+
+static uint64_t rand_arg(void)
+{
+	switch (below(13)) {
+	case 0:  return below(8);
+	case 1:  return below(301);
+	case 2:  return 128 + below(128);
+	case 3:
+	case 4:  return pick_frame(-1, 0);
+	case 5:  return near_frame();
+	case 6:  return rnd();
+	case 7:  return KERNEL_VA + below(64) * 8;
+	case 8:  return scratch_va();
+	case 9:  return user_va();
+	case 10: return pick_any_cap();
+	case 11: return chance(50) ? (uint64_t)_start : (uint64_t)echo_entry;
+	default: return edge_value();
+	}
+}
+
+static unsigned rand_cap(void)
+{
+	switch (below(8)) {
+	case 0:  return (unsigned)rnd();
+	case 1:
+	case 2:  return (unsigned)below(301);
+	case 3:  return 1 + (unsigned)below(7);
+	default: return pick_any_cap();
+	}
+}
+
+/* ---- the exclusions (see hostile.h): make a drawn call safe, or drop it ---- */
+
+long own_code_lookup;	/* PGTBL_LOOKUP of our code page in our own root */
+
+static int is_own_pgtbl(unsigned cap)
+{
+	struct mcap *m = mcap(cap);
+
+	if (m && m->type == CAIRN_CAP_PGTBL && m->obj == O_P0)
+		return 1;
+	/* belt and braces: whatever maps our code page as we do is treated as ours */
+	return cairn_pgtbl_lookup(cap, (cairn_word)_start) == own_code_lookup;
+}
+
+static int is_own_rcv(unsigned cap)
+{
+	struct mcap *m = mcap(cap);
+
+	if (m && m->type == CAIRN_CAP_RCV && m->obj == O_T0)
+		return 1;
+	/* an event read succeeds only on our own endpoint (side effect: one event less) */
+	return cairn_rcv_event(cap).r0 >= 0;
+}
+
+/* True if every page of [p, p + len) is mapped in our scratch range (the model knows). */
+static int scratch_mapped(uint64_t p, uint64_t len)
+{
+	for (uint64_t va = p & ~(PAGE - 1); va < p + len; va += PAGE)
+		if (find_map(O_P0, va) < 0)
+			return 0;
+	return 1;
+}
+
+static void tame_write(struct call *c)
+{
+	static const char dots[] = "........";
+	uint64_t p = c->a[0];
+
+	if (c->a[1] > 64 && c->a[1] <= CAIRN_DEBUG_WRITE_MAX)
+		c->a[1] &= 7;
+	if (p >= SCRATCH_LO && p < SCRATCH_HI) {
+		c->a[1] &= 15;		/* kept only if a page is unmapped: it must fail */
+		if (!scratch_mapped(p, c->a[1]))
+			return;
+	}
+	if ((p >= PAGE && p < SCRATCH_HI) || (p >= USER_TOP_VA - (1UL << 30) && p < USER_TOP_VA)) {
+		c->a[0] = (uint64_t)dots;	/* our image, modules, stack: dots, not our data */
+		c->a[1] &= 7;
+	}
+}
+
+/* Slots 1..7 (fixed) and the episodes' slots are never removed or written over. */
+static void protect_slot(struct call *c)
+{
+	if ((c->a[0] >= 1 && c->a[0] <= 7) || (c->a[0] >= EP_SLOT && c->a[0] < LEAF_SLOTS))
+		c->a[0] += 8 + below(300);
+}
+
+int safe(struct call *c)
+{
+	struct mcap *m;
+
+	switch (c->op) {
+	case CAIRN_OP_DEBUG_STOP:
+		return c->cap != CAIRN_CAP_NULL;
+	case CAIRN_OP_DEBUG_WRITE:
+		if (c->cap == CAIRN_CAP_NULL)
+			tame_write(c);
+		return 1;
+	case CAIRN_OP_THREAD_DISPATCH:
+		return 0;
+	case CAIRN_OP_RCV_WAIT:
+		return !is_own_rcv(c->cap);
+	case CAIRN_OP_ASND_SEND:
+		if (!(c->a[0] & ~(uint64_t)CAIRN_SEND_YIELD))
+			c->a[0] = 0;
+		return 1;
+	case CAIRN_OP_IRQ_BIND:
+		if (c->a[0] == 0)
+			c->a[0] = 1 + below(40);
+		return 1;
+	case CAIRN_OP_CAPTBL_COPY:
+	case CAIRN_OP_CAPTBL_REMOVE:
+	case CAIRN_OP_CAPTBL_DEACT:
+	case CAIRN_OP_CAPTBL_ACT_CAPTBL:
+	case CAIRN_OP_CAPTBL_ACT_PGTBL:
+	case CAIRN_OP_CAPTBL_ACT_COMP:
+	case CAIRN_OP_CAPTBL_ACT_THREAD:
+	case CAIRN_OP_CAPTBL_ACT_ASND:
+		protect_slot(c);
+		return 1;
+	case CAIRN_OP_CAPTBL_ACT_RCV:
+		protect_slot(c);
+		if (c->a[1] == ME || ((m = mcap_of(c->a[1], CAIRN_CAP_THREAD)) && m->obj == O_T0))
+			c->a[2] = 0;
+		return 1;
+	case CAIRN_OP_CAPTBL_ACT_SINV:
+		protect_slot(c);
+		m = mcap_of(c->a[1], CAIRN_CAP_COMP);
+		c->a[2] = m && ob[m->obj].pt == O_P0 ? (uint64_t)echo_entry : KERNEL_VA;
+		return 1;
+	case CAIRN_OP_MEM_RETYPE:	/* the model has room for so many frames */
+		return obj_at(c->a[0]) || nobj < MAX_OBJ;
+	case CAIRN_OP_PGTBL_MAP:
+		if (nmaps == MAX_MAPS)
+			return 0;	/* the model has room for so many mappings */
+		/* fall through */
+	case CAIRN_OP_PGTBL_CONS:
+	case CAIRN_OP_PGTBL_DECONS:
+	case CAIRN_OP_PGTBL_UNMAP:
+		if ((c->a[0] < SCRATCH_LO || c->a[0] >= SCRATCH_HI) && c->cap != CAIRN_CAP_NULL &&
+		    is_own_pgtbl(c->cap))
+			c->a[0] = scratch_va();
+		return 1;
+	default:
+		return 1;
+	}
+}
+
+/* ---- random calls ---- */
+
+static const uint32_t op_codes[] = {
+#define X_OP(name, code, type, args, result) code,
+	CAIRN_OPS(X_OP)
+#undef X_OP
+};
+#define NOPS (sizeof(op_codes) / sizeof(op_codes[0]))
+
+void random_call(struct call *c)
+{
+	switch (below(16)) {
+	case 0:  c->op = (uint32_t)rnd(); break;		/* high operation bits */
+	case 1:
+	case 2:  c->op = (uint32_t)below(0x10000); break;
+	default: c->op = op_codes[below(NOPS)]; break;
+	}
+	c->cap = rand_cap();
+	for (unsigned i = 0; i < 6; i++)
+		c->a[i] = rand_arg();
+}
+
+/* ---- well-formed calls: valid-looking operations on what the model holds ---- */
+
+static unsigned pick_root_cap(void)
+{
+	unsigned r = chance(75) ? 0 : pick_cap(CAIRN_CAP_CAPTBL, 0);
+	return r ? r : CT;
+}
+
+static unsigned root_of(unsigned cap)
+{
+	struct mcap *m = mcap(cap);
+	return m && m->type == CAIRN_CAP_CAPTBL && !m->flags ? m->obj : O_R0;
+}
+
+static uint64_t pick_entry(void)
+{
+	switch (below(4)) {
+	case 0:  return (uint64_t)echo_entry;
+	case 1:  return rand_arg();
+	default: return (uint64_t)_start;
+	}
+}
+
+static void wf_activate(struct call *c)
+{
+	c->cap = pick_root_cap();
+	c->a[0] = pick_slot_in(root_of(c->cap), 1);
+	c->a[1] = chance(95) ? MEM : rand_arg();
+	c->a[2] = chance(90) ? pick_frame(CAIRN_FRAME_KERNEL, 1) : rand_arg();
+	switch (below(10)) {
+	case 0:
+		c->op = CAIRN_OP_CAPTBL_ACT_CAPTBL;
+		c->a[3] = chance(95) ? below(2) : rand_arg();
+		break;
+	case 1:
+	case 2:
+		c->op = CAIRN_OP_CAPTBL_ACT_PGTBL;
+		c->a[3] = chance(95) ? 1 + below(4) : rand_arg();
+		break;
+	case 3:
+		c->op = CAIRN_OP_CAPTBL_ACT_COMP;
+		c->a[3] = chance(30) ? CT : pick_cap(CAIRN_CAP_CAPTBL, 0);
+		c->a[4] = chance(50) ? PT : pick_cap(CAIRN_CAP_PGTBL, 4);
+		c->a[5] = pick_entry();
+		break;
+	case 4:
+	case 5:
+		c->op = CAIRN_OP_CAPTBL_ACT_THREAD;
+		c->a[3] = pick_cap(CAIRN_CAP_COMP, -1);
+		c->a[4] = chance(70) ? (uint64_t)stray : rand_arg();
+		break;
+	case 6:
+		c->op = CAIRN_OP_CAPTBL_ACT_RCV;
+		c->a[1] = pick_cap(CAIRN_CAP_THREAD, -1);
+		c->a[2] = chance(50) ? 0 : pick_cap(CAIRN_CAP_RCV, -1);
+		break;
+	case 7:
+		c->op = CAIRN_OP_CAPTBL_ACT_ASND;
+		c->a[1] = pick_cap(CAIRN_CAP_RCV, -1);
+		break;
+	default:
+		c->op = CAIRN_OP_CAPTBL_ACT_SINV;
+		c->a[1] = pick_cap(CAIRN_CAP_COMP, -1);
+		c->a[3] = rnd();
+		c->a[4] = chance(80) ? below(2) : rand_arg();
+		break;
+	}
+}
+
+/* True if root (an object) has a leaf hooked: slots that can hold capabilities. */
+static int has_leaf(unsigned root)
+{
+	for (unsigned p = 0; p < ROOT_SLOTS; p++)
+		if (root_leaf[root][p])
+			return 1;
+	return 0;
+}
+
+static void wf_copy_remove(struct call *c)
+{
+	c->cap = pick_root_cap();
+	unsigned root = root_of(c->cap), x = pick_cap(CAIRN_CAP_CAPTBL, 0);
+
+	if (x && root_of(x) != O_R0 && has_leaf(root_of(x)) && chance(10)) {
+		/* a table holding its own capability: once ours go, nothing can reach it */
+		c->cap = x;
+		c->op = CAIRN_OP_CAPTBL_COPY;
+		c->a[0] = pick_slot_in(root_of(x), 1);
+		c->a[1] = CT;
+		c->a[2] = x;
+		return;
+	}
+	switch (below(4)) {
+	case 0:
+	case 1:
+		c->op = CAIRN_OP_CAPTBL_COPY;
+		c->a[0] = pick_slot_in(root, 1);
+		c->a[1] = pick_root_cap();
+		c->a[2] = pick_slot_in(root_of((unsigned)c->a[1]), 0);
+		break;
+	case 2:
+		c->op = CAIRN_OP_CAPTBL_REMOVE;
+		c->a[0] = pick_slot_in(root, 0);
+		break;
+	default:
+		c->op = CAIRN_OP_CAPTBL_DEACT;
+		c->a[0] = pick_slot_in(root, 0);
+		break;
+	}
+}
+
+static void wf_cons(struct call *c)
+{
+	c->cap = pick_root_cap();
+	if (!root_leaf[O_R0][1]) {		/* keep a leaf at position 1 most of the time */
+		c->cap = CT;
+		c->op = CAIRN_OP_CAPTBL_CONS;
+		c->a[0] = 1;
+		c->a[1] = pick_cap(CAIRN_CAP_CAPTBL, 1);
+		return;
+	}
+	if (chance(50)) {
+		c->op = CAIRN_OP_CAPTBL_CONS;
+		c->a[0] = chance(80) ? below(8) : below(600);
+		c->a[1] = chance(90) ? pick_cap(CAIRN_CAP_CAPTBL, 1) : rand_arg();
+	} else {
+		c->op = CAIRN_OP_CAPTBL_DECONS;
+		c->a[0] = chance(80) ? below(8) : below(600);
+	}
+}
+
+/* A va under root where a node of this level could be hooked (its parent exists). */
+static uint64_t va_for_level(unsigned root, unsigned level)
+{
+	unsigned o0 = (unsigned)below(nobj);
+
+	if (level < 3 && chance(80))
+		for (unsigned i = 0; i < nobj; i++) {
+			struct obj *o = &ob[(o0 + i) % nobj];
+			if (o->kind == K_PT && o->hooked && o->parent == root && o->level == level + 1)
+				return o->va + below(reach(level + 1) / PAGE) * PAGE;
+		}
+	return user_va();
+}
+
+static void wf_pgtbl(struct call *c)
+{
+	unsigned own = chance(40);
+	c->cap = own ? PT : pick_cap(CAIRN_CAP_PGTBL, 4);
+	if (!c->cap)
+		c->cap = PT;
+	unsigned root = mcap(c->cap) ? mcap(c->cap)->obj : O_P0;
+	int m;
+
+	switch (nmaps > 512 && chance(30) ? 4 : below(6)) {
+	case 0:
+	case 1: {
+		unsigned child = pick_cap(CAIRN_CAP_PGTBL, (int)(1 + below(3)));
+		unsigned level = child && mcap(child) ? mcap(child)->flags : 1;
+		c->op = CAIRN_OP_PGTBL_CONS;
+		c->a[0] = va_for_level(root, level);
+		c->a[1] = child ? child : rand_arg();
+		break;
+	}
+	case 2:
+	case 3:
+		c->op = CAIRN_OP_PGTBL_MAP;
+		c->a[0] = chance(90) ? va_for_level(root, 0) : user_va();
+		c->a[1] = chance(95) ? MEM : rand_arg();
+		c->a[2] = chance(90) ? pick_frame(CAIRN_FRAME_USER, 0) : rand_arg();
+		c->a[3] = chance(95) ? below(4) : rand_arg();
+		break;
+	case 4:
+		c->op = CAIRN_OP_PGTBL_UNMAP;
+		m = nmaps && chance(70) ? (int)below(nmaps) : -1;
+		c->a[0] = m >= 0 && maps[m].root == root ? maps[m].va : va_for_level(root, 0);
+		break;
+	default:
+		c->op = chance(50) ? CAIRN_OP_PGTBL_LOOKUP : CAIRN_OP_PGTBL_DECONS;
+		c->a[1] = 1 + below(3);
+		c->a[0] = va_for_level(root, (unsigned)c->a[1]);
+		if (chance(10))
+			c->a[1] = rand_arg();
+		break;
+	}
+}
+
+static void wf_memory(struct call *c)
+{
+	c->cap = chance(95) ? MEM : pick_cap(CAIRN_CAP_MEMORY, -1);
+	if (chance(3)) {
+		c->op = CAIRN_OP_MEM_COUNT;		/* walks all memory: kept rare */
+		c->a[0] = chance(90) ? below(4) : rand_arg();
+		return;
+	}
+	c->op = CAIRN_OP_MEM_RETYPE;
+	c->a[0] = chance(90) ? pick_frame(-1, 0) : near_frame();
+	c->a[1] = chance(95) ? below(3) : rand_arg();
+}
+
+static void wf_threads(struct call *c)
+{
+	switch (below(6)) {
+	case 0:
+		c->op = CAIRN_OP_COMP_KEEPER;
+		c->cap = pick_cap(CAIRN_CAP_COMP, -1);
+		c->a[0] = chance(40) ? 0 : pick_cap(CAIRN_CAP_SINV, -1);
+		break;
+	case 1:
+	case 2:
+		c->op = CAIRN_OP_SINV_CALL;
+		c->cap = pick_cap(CAIRN_CAP_SINV, -1);
+		for (unsigned i = 0; i < 6; i++)
+			c->a[i] = rand_arg();
+		break;
+	case 3:
+		c->op = CAIRN_OP_ASND_SEND;
+		c->cap = pick_cap(CAIRN_CAP_ASND, -1);
+		c->a[0] = chance(80) ? 0 : rand_arg();
+		break;
+	case 4:
+		c->op = chance(50) ? CAIRN_OP_RCV_EVENT : CAIRN_OP_RCV_WAIT;
+		c->cap = pick_cap(CAIRN_CAP_RCV, -1);
+		break;
+	default:
+		c->op = CAIRN_OP_THREAD_TLS;
+		c->cap = pick_cap(CAIRN_CAP_THREAD, -1);
+		c->a[0] = user_va();
+		break;
+	}
+}
+
+static void wf_misc(struct call *c)
+{
+	static const uint32_t null_ops[] = { CAIRN_OP_NULL, CAIRN_OP_DEBUG_WRITE, CAIRN_OP_RETURN,
+					     CAIRN_OP_FAULT_REG, CAIRN_OP_IRQ_BIND, CAIRN_OP_IRQ_UNBIND };
+	c->op = null_ops[below(6)];
+	c->cap = c->op >= CAIRN_OP_IRQ_BIND ? (chance(90) ? IRQ : rand_cap()) : CAIRN_CAP_NULL;
+	c->a[0] = c->cap == IRQ ? below(20) : rand_arg();
+	c->a[1] = c->op == CAIRN_OP_IRQ_BIND ? pick_cap(CAIRN_CAP_ASND, -1) : below(16);
+	c->a[2] = rand_arg();
+}
+
+void well_formed(struct call *c)
+{
+	switch (below(16)) {
+	case 0: case 1: case 2: case 3: wf_activate(c); break;
+	case 4: case 5: case 6:         wf_copy_remove(c); break;
+	case 7:                         wf_cons(c); break;
+	case 8: case 9: case 10:        wf_pgtbl(c); break;
+	case 11: case 12:               wf_memory(c); break;
+	case 13: case 14:               wf_threads(c); break;
+	default:                        wf_misc(c); break;
+	}
+}

@@ -1,0 +1,291 @@
+/*
+ * run.c: the one path every call takes: issued with every register set, its result
+ * checked against the defined errors and against what the model implies, recorded for
+ * the failure report, and applied to the model when it succeeds.
+ */
+#include "hostile.h"
+
+/* Registers in and out of hostile_raw: rax rdi rsi rdx r10 r8 r9 rbx rbp r12-r15 rsp. */
+struct regs_io {
+	uint64_t in[14], out[14];
+};
+
+/*
+ * Issues one syscall with every register set from io->in (callee-saved ones too, to
+ * patterns), and stores every register afterwards in io->out. It saves and restores
+ * the callee-saved registers itself, so even a confined gate's return, which clears
+ * them, cannot disturb the C code around it.
+ */
+void hostile_raw(struct regs_io *io);
+__asm__(".text\n.globl hostile_raw\nhostile_raw:\n"
+	"\tpush %rbx\n\tpush %rbp\n\tpush %r12\n\tpush %r13\n\tpush %r14\n\tpush %r15\n"
+	"\tpush %rdi\n"
+	"\tmov %rsp, 104(%rdi)\n"
+	"\tmov 56(%rdi), %rbx\n\tmov 64(%rdi), %rbp\n\tmov 72(%rdi), %r12\n"
+	"\tmov 80(%rdi), %r13\n\tmov 88(%rdi), %r14\n\tmov 96(%rdi), %r15\n"
+	"\tmov 0(%rdi), %rax\n\tmov 16(%rdi), %rsi\n\tmov 24(%rdi), %rdx\n"
+	"\tmov 32(%rdi), %r10\n\tmov 40(%rdi), %r8\n\tmov 48(%rdi), %r9\n"
+	"\tmov 8(%rdi), %rdi\n"
+	"\tsyscall\n"
+	"\tmov %rsp, %rcx\n"
+	"\tmov (%rsp), %r11\n"
+	"\tmov %rax, 112(%r11)\n\tmov %rdi, 120(%r11)\n\tmov %rsi, 128(%r11)\n"
+	"\tmov %rdx, 136(%r11)\n\tmov %r10, 144(%r11)\n\tmov %r8, 152(%r11)\n"
+	"\tmov %r9, 160(%r11)\n\tmov %rbx, 168(%r11)\n\tmov %rbp, 176(%r11)\n"
+	"\tmov %r12, 184(%r11)\n\tmov %r13, 192(%r11)\n\tmov %r14, 200(%r11)\n"
+	"\tmov %r15, 208(%r11)\n\tmov %rcx, 216(%r11)\n"
+	"\tpop %rdi\n"
+	"\tpop %r15\n\tpop %r14\n\tpop %r13\n\tpop %r12\n\tpop %rbp\n\tpop %rbx\n"
+	"\tret\n");
+
+uint64_t ncalls;
+uint64_t nsrc[5];		/* r w e s t */
+uint64_t nret[16];		/* [0] results, [n] error -n, [15] anything else */
+uint64_t nfail, fail_at = ~0UL, kcheck_bad_at = ~0UL;
+static uint64_t kcheck_good_at;
+const char *fail_what;
+int stop_random;		/* the model is wrong: random calls would be unsafe */
+
+#define RING 12
+static struct call ring[RING];
+
+static void print_call(const char *tag, const struct call *c, int done)
+{
+	cairn_printf("hostile: %s #%lu %c cap %u op 0x%x a %lx %lx %lx %lx %lx %lx", tag, c->n, c->src, c->cap,
+		     c->op, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
+	if (done)
+		cairn_printf(" -> %ld rdx %lx", c->ret, c->rdx);
+	cairn_printf("\n");
+}
+
+void fail(const struct call *c, const char *what)
+{
+	if (nfail++ == 0) {
+		fail_at = c->n;
+		fail_what = what;
+	}
+	if (nfail > 6)
+		return;
+	cairn_printf("\nhostile: FAIL at call #%lu (seed 0x%lx): %s\n", c->n, (unsigned long)HOSTILE_SEED, what);
+	for (uint64_t i = c->n >= RING ? c->n - RING + 1 : 0; i <= c->n; i++)
+		if (ring[i % RING].n == i)
+			print_call(i == c->n ? "failed" : "before", &ring[i % RING], 1);
+}
+
+/* The model and the kernel disagree: random calls stop, since their safety rests on it. */
+void diverge(const struct call *c, const char *what)
+{
+	stop_random = 1;
+	fail(c, what);
+}
+
+static int valid_ret(long r)
+{
+	return r >= 0 || (r >= -14 && r <= -1);
+}
+
+/* True if the operation legitimately returns something in rdx when it succeeds. */
+static int returns_rdx(const struct call *c)
+{
+	return c->ret >= 0 && (c->op == CAIRN_OP_RCV_EVENT || c->op == CAIRN_OP_FAULT_REG);
+}
+
+static void issue(struct call *c)
+{
+	struct regs_io io;
+	uint64_t pat = (c->n + 1) * 0x9e3779b97f4a7c15ULL;
+	uint64_t e0 = echo_calls, d0 = deep_calls;
+
+	io.in[0] = CAIRN_CALL(c->cap, c->op);
+	for (unsigned i = 0; i < 6; i++)
+		io.in[1 + i] = c->a[i];
+	for (unsigned i = 7; i < 13; i++)
+		io.in[i] = pat ^ ((uint64_t)i << 56);
+	hostile_raw(&io);
+	c->ret = (long)io.out[0];
+	c->rdx = io.out[3];
+	c->gated = echo_calls != e0 || deep_calls != d0;
+	c->changed = 0;
+	if (c->gated)	/* the gate's code ran: registers are whatever it left */
+		return;
+	for (unsigned i = 1; i < 14; i++)
+		if (io.out[i] != io.in[i] && !(i == 3 && returns_rdx(c)))
+			c->changed |= (uint16_t)(1u << i);
+}
+
+static void check_registers(const struct call *c)
+{
+	static const char *names[14] = { "rax", "rdi", "rsi", "rdx", "r10", "r8", "r9", "rbx", "rbp",
+					 "r12", "r13", "r14", "r15", "rsp" };
+
+	if (!c->changed)
+		return;
+	cairn_printf("hostile: call #%lu changed:", c->n);
+	for (unsigned i = 1; i < 14; i++)
+		if (c->changed & (1u << i))
+			cairn_printf(" %s", names[i]);
+	cairn_printf("\n");
+	fail(c, "a register other than the results changed");
+}
+
+/* What the model implies this call must return, or ANY. */
+static long predict_null(const struct call *c)
+{
+	if (c->op >> 16)
+		return CAIRN_ENOSYS;
+	switch (c->op) {
+	case CAIRN_OP_NULL:        return 0;
+	case CAIRN_OP_DEBUG_WRITE:
+		if (c->a[1] > CAIRN_DEBUG_WRITE_MAX)
+			return CAIRN_EINVAL;
+		if (c->a[0] >= SCRATCH_LO && c->a[0] < SCRATCH_HI && c->src != 'e')
+			return c->a[1] ? CAIRN_EFAULT : 0;	/* tame_write() kept it: a page is unmapped */
+		return ANY;
+	case CAIRN_OP_RETURN:
+	case CAIRN_OP_FAULT_REG:   return CAIRN_EINVAL;	/* nothing to return from here */
+	case CAIRN_OP_KCHECK:      return 0;
+	case CAIRN_OP_DEBUG_STOP:  return ANY;
+	default:                   return CAIRN_ENOSYS;
+	}
+}
+
+uint64_t exec_always;	/* CAIRN_MAP_EXEC if the CPU has no NX: every page executes */
+
+static long predict_lookup(const struct call *c, unsigned root)
+{
+	uint64_t va = c->a[0] & ~(PAGE - 1);
+
+	if (c->a[0] >= USER_TOP_VA)
+		return CAIRN_EFAULT;
+	if (root == O_P0 && (va < SCRATCH_LO || va >= SCRATCH_HI))
+		return ANY;	/* the boot-made part of our own space is not modelled */
+	int m = find_map(root, va);
+	if (m < 0)
+		return CAIRN_ENOENT;
+	return (long)(maps[m].pa | (maps[m].rights & (CAIRN_MAP_WRITE | CAIRN_MAP_EXEC)) | exec_always);
+}
+
+static long predict_typed(const struct call *c, const struct mcap *m)
+{
+	uint32_t op = c->op;
+
+	switch (m->type) {
+	case CAIRN_CAP_CAPTBL:
+		return m->flags ? CAIRN_EINVAL : ANY;
+	case CAIRN_CAP_PGTBL:
+		if (m->flags != 4)
+			return CAIRN_EINVAL;
+		if (op == CAIRN_OP_PGTBL_LOOKUP)
+			return predict_lookup(c, m->obj);
+		if (op == CAIRN_OP_PGTBL_DECONS && (c->a[1] < 1 || c->a[1] > 3))
+			return CAIRN_EINVAL;
+		return op <= CAIRN_OP_PGTBL_LOOKUP ? ANY : CAIRN_ENOSYS;
+	case CAIRN_CAP_MEMORY:
+		if (op == CAIRN_OP_MEM_COUNT)
+			return c->a[0] > CAIRN_FRAME_RESERVED ? CAIRN_EINVAL : ANY;
+		return op == CAIRN_OP_MEM_RETYPE ? ANY : CAIRN_ENOSYS;
+	case CAIRN_CAP_COMP:
+		if (op != CAIRN_OP_COMP_KEEPER)
+			return CAIRN_ENOSYS;
+		return c->a[0] ? ANY : 0;
+	case CAIRN_CAP_THREAD:
+		if (op == CAIRN_OP_THREAD_TLS)
+			return c->a[0] >= USER_TOP_VA ? CAIRN_EFAULT : 0;
+		return op == CAIRN_OP_THREAD_DISPATCH ? ANY : CAIRN_ENOSYS;
+	case CAIRN_CAP_RCV:
+		if (op != CAIRN_OP_RCV_WAIT && op != CAIRN_OP_RCV_EVENT)
+			return CAIRN_ENOSYS;
+		return m->obj == O_T0 ? ANY : CAIRN_EACCES;
+	case CAIRN_CAP_ASND:
+		if (op != CAIRN_OP_ASND_SEND)
+			return CAIRN_ENOSYS;
+		return c->a[0] & ~(uint64_t)CAIRN_SEND_YIELD ? CAIRN_EINVAL : 0;
+	case CAIRN_CAP_SINV:
+		return op == CAIRN_OP_SINV_CALL ? ANY : CAIRN_ENOSYS;
+	case CAIRN_CAP_IRQ:
+		if (op != CAIRN_OP_IRQ_BIND && op != CAIRN_OP_IRQ_UNBIND)
+			return CAIRN_ENOSYS;
+		if (c->a[0] >= 16)
+			return CAIRN_ERANGE;
+		if (c->a[0] != 0)
+			return CAIRN_ENOTSUP;
+		return op == CAIRN_OP_IRQ_UNBIND ? CAIRN_ENOENT : ANY;	/* line 0 is never bound */
+	default:
+		return ANY;
+	}
+}
+
+static long predict(const struct call *c)
+{
+	if (c->cap == CAIRN_CAP_NULL)
+		return predict_null(c);
+	if (c->cap >= CAIRN_CAPTBL_MAX)
+		return CAIRN_ERANGE;
+	struct mcap *m = mcap(c->cap);
+	if (!m)
+		return CAIRN_ENOENT;
+	if ((c->op >> 16) || CAIRN_OP_TYPE(c->op) != m->type)
+		return CAIRN_EBADF;
+	return predict_typed(c, m);
+}
+
+/* ---- running a call ---- */
+
+static void count(const struct call *c)
+{
+	static const char src_names[5] = { 'r', 'w', 'e', 's', 't' };
+
+	for (unsigned i = 0; i < 5; i++)
+		nsrc[i] += c->src == src_names[i];
+	if (c->gated || c->ret >= 0)
+		nret[0]++;
+	else
+		nret[c->ret >= -14 ? -c->ret : 15]++;
+}
+
+long run(struct call *c)
+{
+	c->n = ncalls++;
+	long want = predict(c);
+
+	if (c->n >= HOSTILE_TRACE_FROM)
+		print_call("call", c, 0);	/* before: the kernel may not come back */
+	issue(c);
+	ring[c->n % RING] = *c;
+	count(c);
+	if (c->n >= HOSTILE_TRACE_FROM)
+		print_call("done", c, 1);
+	check_registers(c);
+	if (c->gated) {
+		/* every gate the random traffic can reach enters echo(): results are (a1, a2) */
+		if (c->op == CAIRN_OP_SINV_CALL && c->src != 'e' && (c->ret != (long)c->a[1] || c->rdx != c->a[2]))
+			fail(c, "a gate's two results did not come back");
+		return c->ret;
+	}
+	if (!valid_ret(c->ret))
+		fail(c, "a return outside the defined errors");
+	else if (c->op == CAIRN_OP_KCHECK && c->cap == CAIRN_CAP_NULL && c->ret != 0) {
+		if (kcheck_bad_at == ~0UL)
+			kcheck_bad_at = c->n;
+		cairn_printf("hostile: kcheck failed at call #%lu; the last one that passed: call #%lu\n", c->n,
+			     kcheck_good_at);
+		fail(c, "the invariant check found problems");
+	} else if (c->op == CAIRN_OP_KCHECK && c->cap == CAIRN_CAP_NULL && kcheck_bad_at == ~0UL)
+		kcheck_good_at = c->n;
+	else if (c->op == CAIRN_OP_DEBUG_WRITE && !c->cap && c->ret >= 0 && (uint64_t)c->ret != c->a[1])
+		fail(c, "a console write returned neither its length nor an error");
+	else if (want != ANY && c->ret != want) {
+		cairn_printf("hostile: call #%lu returned %ld, the model implies %ld\n", c->n, c->ret, want);
+		fail(c, "not the result the model of the table implies");
+	}
+	if (c->ret >= 0)
+		apply(c);
+	return c->ret;
+}
+
+long call(char src, unsigned cap, uint32_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+		 uint64_t a4, uint64_t a5)
+{
+	struct call c = { .src = src, .cap = cap, .op = op, .a = { a0, a1, a2, a3, a4, a5 } };
+	return run(&c);
+}
