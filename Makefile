@@ -5,6 +5,7 @@
 #   make iso      a GRUB ISO (BIOS + UEFI) of the default system
 #   make debug    the default system halted under QEMU's gdb stub, with gdb attached
 #   make bench    the benchmarks, in guest instructions (BENCH_SAVE=1 keeps the results)
+#   make graph    a picture of the system: build/$(SYSTEM).svg
 #   make setup    install what the build needs (Debian 12; tools/setup.sh)
 #
 # Everything is built in build/. Warnings are errors everywhere.
@@ -66,7 +67,7 @@ Q := @
 say = @echo "  $(1)	$(2)"
 endif
 
-.PHONY: all kernel user host-tests run test iso debug setup clean check-abi bench
+.PHONY: all kernel user host-tests run test iso debug setup clean check-abi bench graph
 all: kernel user host-tests
 
 kernel: $(BUILD)/cairn.elf $(BUILD)/cairn32.elf
@@ -149,8 +150,13 @@ debug: setup kernel user
 
 iso: setup $(BUILD)/cairn.iso
 
-$(BUILD)/cairn.iso: $(BUILD)/cairn.elf $(USER_ELFS) $(SYSTEM_FILE) tools/qemu.py
+$(BUILD)/cairn.iso: $(BUILD)/cairn.elf $(USER_ELFS) $(SYSTEM_FILE) tools/qemu.py tools/system.py
 	$(PYTHON) tools/qemu.py iso $(SYSTEM_FILE) $@
+
+# The system graph: build/<system>.svg (Graphviz).
+graph: setup
+	$(PYTHON) tools/system.py graph $(SYSTEM_FILE) $(BUILD)/$(SYSTEM)
+	@echo "  GRAPH	$(BUILD)/$(SYSTEM).svg"
 
 check-abi:
 	$(PYTHON) tools/check_abi.py

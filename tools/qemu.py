@@ -5,8 +5,9 @@
     qemu.py debug systems/<name>.toml          boot it halted, with gdb attached
     qemu.py iso   systems/<name>.toml OUT.iso  a GRUB ISO (BIOS + UEFI) of it
 
-A system file lists its programs as [[component]] tables, each with a name; the
-program is build/user/<name>.elf. tools/test.py uses the functions here to boot the
+The description is checked by tools/system.py (docs/systems.md); each component's
+program is build/user/<image>.elf, started in init order (servers before clients).
+tools/test.py uses the functions here to boot the
 test systems the same way.
 """
 import os
@@ -14,7 +15,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import tomllib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import system  # noqa: E402
 
 BUILD = "build"
 KERNEL64 = os.path.join(BUILD, "cairn.elf")
@@ -25,33 +28,19 @@ EXIT_DONE = 0x10 * 2 + 1   # QEMU's status when the kernel writes 0x10 (console.
 EXIT_PANIC = 0x11 * 2 + 1
 
 
-class SystemError_(Exception):
-    """A bad system description: the message names the file and line."""
-
-
 def load_system(path):
-    """Reads a system description; returns (name, [module argument strings])."""
+    """Checks a system description (tools/system.py); returns (name, [program names])
+    in init order, or exits with its errors, one per line."""
     try:
-        with open(path, "rb") as f:
-            desc = tomllib.load(f)
-    except FileNotFoundError:
-        raise SystemError_(f"{path}: no such system description")
-    except tomllib.TOMLDecodeError as e:
-        raise SystemError_(f"{path}: {e}")
-    comps = desc.get("component", [])
-    if not isinstance(comps, list) or not comps:
-        raise SystemError_(f"{path}: no [[component]] tables: a system needs at least one")
-    modules = []
-    for i, comp in enumerate(comps):
-        name = comp.get("name")
-        if not isinstance(name, str) or not name:
-            raise SystemError_(f"{path}: component #{i + 1} has no name")
-        elf = os.path.join(BUILD, "user", name + ".elf")
+        data, order = system.load(path)
+    except system.DescError as e:
+        sys.exit(str(e))
+    image = {c["name"]: c.get("image", c["name"]) for c in data["component"]}
+    for name in order:
+        elf = os.path.join(BUILD, "user", image[name] + ".elf")
         if not os.path.exists(elf):
-            raise SystemError_(f"{path}: component '{name}': no program {elf} "
-                               f"(components/{name}/ does not exist or was not built)")
-        modules.append(name)
-    return desc.get("system", {}).get("name", os.path.basename(path)), modules
+            sys.exit(f"{path}: component '{name}': {elf} is not built (make user)")
+    return data["system"]["name"], [image[n] for n in order]
 
 
 def qemu_command(modules, cmdline="", memory=128, icount=False, extra=()):
@@ -114,10 +103,7 @@ def iso_command(iso, firmware="bios", memory=256):
 def main(argv):
     if len(argv) < 3 or argv[1] not in ("run", "debug", "iso"):
         sys.exit(__doc__)
-    try:
-        name, modules = load_system(argv[2])
-    except SystemError_ as e:
-        sys.exit(f"error: {e}")
+    name, modules = load_system(argv[2])
     if argv[1] == "iso":
         make_iso(modules, argv[3])
         return

@@ -21,6 +21,7 @@ import tomllib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qemu  # noqa: E402
+import system  # noqa: E402
 
 EXIT_CODES = {"done": qemu.EXIT_DONE, "panic": qemu.EXIT_PANIC}
 TEST_LINE = re.compile(r"^TEST (\S+) (\S+) (PASS|FAIL)(?: (.*))?$")
@@ -58,6 +59,22 @@ def run_host_test(binary):
         missing = (plan or 1) - seen
         for i in range(max(missing, 1)):
             res.add(False, f"missing_result_{i + 1}", "the test binary crashed or stopped early")
+    return res
+
+
+def run_description_tests():
+    """tests/systems/*.toml: each starts with "# expect: <first error>" or "# expect: ok"."""
+    res = Result("system_descriptions")
+    for path in sorted(glob.glob("tests/systems/*.toml")):
+        with open(path) as f:
+            want = f.readline().strip().removeprefix("# expect: ")
+        try:
+            system.load(path)
+            got = "ok"
+        except system.DescError as e:
+            got = str(e).splitlines()[0]
+        res.log += f"{path}: {got}\n"
+        res.add(got == want, os.path.basename(path)[:-5], f"want {want!r}, got {got!r}")
     return res
 
 
@@ -133,6 +150,8 @@ def main():
              if args.k in os.path.basename(b)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.j) as pool:
         futures = [pool.submit(run_host_test, b) for b in hosts]
+        if "system_descriptions".find(args.k) >= 0:
+            futures.append(pool.submit(run_description_tests))
         futures += [pool.submit(run_qemu_test, t) for t in qtests]
         results = [f.result() for f in futures]
     passed, failed = report(results)

@@ -1,0 +1,393 @@
+#!/usr/bin/env python3
+"""system.py: reads, checks and draws a Cairn system description (docs/systems.md).
+
+    system.py check systems/<name>.toml         validate; errors one per line
+    system.py graph systems/<name>.toml OUT     the system graph: OUT.dot, and OUT.svg
+                                                if Graphviz's dot is installed
+
+Values come from Python's own TOML parser (tomllib). It reports no positions, so
+locate() scans the file's lines for table headers and keys only to say *where* a
+value is; it never interprets a value. Every error is one line:
+
+    <file>:<line>: <kind> '<name>': <what is wrong>
+
+and validation finishes before anything is generated.
+"""
+import os
+import re
+import subprocess
+import sys
+import tomllib
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
+SIZE = re.compile(r"^(\d+)\s*([KMG]?)$")
+LINES = 16                              # interrupt lines: 0 is the timer, 2 the cascade
+SEGMENT_WINDOW = (0x10000000, 0x40000000)  # where segments may be placed
+PAGE = 4096
+
+COMPONENT_KEYS = {"name", "image", "priority", "stack", "heap", "threads", "exports",
+                  "imports", "segments", "irq", "after"}
+PORT_KEYS = {"name", "from", "to", "slot_size", "slots", "mode"}
+SEGMENT_KEYS = {"name", "image", "base", "size"}
+SUBSYSTEM_KEYS = {"name", "parent", "file", "memory", "grants"}
+SYSTEM_KEYS = {"name", "description", "memory", "cores"}
+
+
+class DescError(Exception):
+    pass
+
+
+class Locator:
+    """Line numbers of tables and keys, from the raw text (no values parsed here)."""
+
+    HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.-]+)\s*\]\]?")
+    KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
+
+    def __init__(self, text):
+        self.tables, self.keys = {}, {}
+        table, seen = None, {}
+        for n, line in enumerate(text.splitlines(), 1):
+            m = self.HEADER.match(line)
+            if m:
+                name = m.group(2)
+                index = seen.get(name, -1) + 1 if m.group(1) == "[[" else 0
+                seen[name] = index
+                table = (name, index)
+                self.tables[table] = n
+                continue
+            m = self.KEY.match(line)
+            if m:
+                self.keys.setdefault((table, m.group(1)), n)
+
+    def line(self, kind, index, key=None):
+        t = (kind, index)
+        return self.keys.get((t, key)) or self.tables.get(t) or 1
+
+
+class Desc:
+    """A parsed description: the tables, and where each came from."""
+
+    def __init__(self, path):
+        self.path = path
+        try:
+            with open(path, "rb") as f:
+                raw = f.read()
+        except OSError as e:
+            raise DescError(f"{path}:1: cannot read the description: {e.strerror}")
+        try:
+            self.data = tomllib.loads(raw.decode())
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            m = re.search(r"line (\d+)", str(e))
+            raise DescError(f"{path}:{m.group(1) if m else 1}: not valid TOML: {e}")
+        self.loc = Locator(raw.decode())
+        self.errors = []
+
+    def tables(self, kind):
+        t = self.data.get(kind, [])
+        if not isinstance(t, list):
+            self.error(kind, 0, None, f"must be an array of tables: write [[{kind}]]")
+            return []
+        return t
+
+    def error(self, kind, index, key, msg, name=None):
+        where = f"{self.path}:{self.loc.line(kind, index, key)}"
+        who = f"{kind} '{name}'" if name else kind
+        self.errors.append(f"{where}: {who}: {msg}")
+
+
+def parse_size(v):
+    """An int, or a string like "64K", "16M", "1G"; None if neither."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v if v >= 0 else None
+    m = SIZE.match(v) if isinstance(v, str) else None
+    if not m:
+        return None
+    return int(m.group(1)) << {"": 0, "K": 10, "M": 20, "G": 30}[m.group(2)]
+
+
+def names(d, kind):
+    """Checks the names of one kind: present, well-formed, unique. -> {name: index}"""
+    seen = {}
+    for i, t in enumerate(d.tables(kind)):
+        n = t.get("name")
+        if not isinstance(n, str) or not NAME.match(n):
+            d.error(kind, i, "name", "needs a name: lowercase letters, digits and _, "
+                    "starting with a letter" if n is None else f"bad name {n!r}: lowercase "
+                    "letters, digits and _, starting with a letter")
+            continue
+        if n in seen:
+            first = d.loc.line(kind, seen[n], "name")
+            d.error(kind, i, "name", f"duplicate name (first at line {first})", n)
+            continue
+        seen[n] = i
+    return seen
+
+
+def check_keys(d, kind, i, t, allowed, name):
+    for k in t:
+        if k not in allowed:
+            d.error(kind, i, k, f"unknown field '{k}'", name)
+
+
+def string_list(d, kind, i, t, key, name):
+    v = t.get(key, [])
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        d.error(kind, i, key, f"'{key}' must be a list of names", name)
+        return []
+    return v
+
+
+def check_system(d):
+    s = d.data.get("system")
+    if not isinstance(s, dict):
+        d.errors.append(f"{d.path}:1: system: no [system] table (it needs at least a name)")
+        return 64 << 20
+    check_keys(d, "system", 0, s, SYSTEM_KEYS, None)
+    if not isinstance(s.get("name"), str) or not NAME.match(s.get("name", "")):
+        d.error("system", 0, "name", "needs a name: lowercase letters, digits and _")
+    mem = parse_size(s.get("memory", "64M"))
+    if mem is None or mem == 0:
+        d.error("system", 0, "memory", "memory must be a size like \"64M\"")
+        mem = 64 << 20
+    cores = s.get("cores", 1)
+    if not isinstance(cores, int) or isinstance(cores, bool) or not 1 <= cores <= 64:
+        d.error("system", 0, "cores", "cores must be an integer from 1 to 64")
+    return mem
+
+
+def interfaces_known():
+    d = os.path.join(ROOT, "interfaces")
+    return {f[:-5] for f in os.listdir(d) if f.endswith(".toml")} if os.path.isdir(d) else set()
+
+
+def check_component(d, i, c, segs, known_ifaces, irq_owner):
+    """Fields of one component; returns its memory need in bytes."""
+    n = c.get("name")
+    check_keys(d, "component", i, c, COMPONENT_KEYS, n)
+    image = c.get("image", n)
+    if not isinstance(image, str) or not os.path.isdir(os.path.join(ROOT, "components", image or "-")):
+        d.error("component", i, "image" if "image" in c else "name",
+                f"no program components/{image}/", n)
+    prio = c.get("priority", 128)
+    if not isinstance(prio, int) or isinstance(prio, bool) or not 0 <= prio <= 255:
+        d.error("component", i, "priority", "priority must be an integer from 0 to 255", n)
+    threads = c.get("threads", 1)
+    if not isinstance(threads, int) or isinstance(threads, bool) or not 1 <= threads <= 64:
+        d.error("component", i, "threads", "threads must be an integer from 1 to 64", n)
+        threads = 1
+    need = 0
+    for key, default in (("stack", "16K"), ("heap", "64K")):
+        v = parse_size(c.get(key, default))
+        if v is None:
+            d.error("component", i, key, f"{key} must be a size like \"16K\"", n)
+            v = 0
+        need += v * (threads if key == "stack" else 1)
+    for key in ("exports", "imports"):
+        for x in string_list(d, "component", i, c, key, n):
+            if x not in known_ifaces:
+                d.error("component", i, key, f"{key} unknown interface '{x}' (no interfaces/{x}.toml)", n)
+    for x in string_list(d, "component", i, c, "segments", n):
+        if x not in segs:
+            d.error("component", i, "segments", f"uses unknown segment '{x}'", n)
+    irqs = c.get("irq", [])
+    if not isinstance(irqs, list):
+        irqs = [irqs]
+    for line in irqs:
+        if not isinstance(line, int) or isinstance(line, bool) or not 1 <= line < LINES or line == 2:
+            d.error("component", i, "irq", f"irq {line!r}: lines are 1..15 but 2", n)
+        elif line in irq_owner:
+            d.error("component", i, "irq", f"irq {line} is claimed by '{irq_owner[line]}' too", n)
+        else:
+            irq_owner[line] = n
+    return need
+
+
+def check_imports(d, comps):
+    exporters = {}
+    for i, c in enumerate(d.tables("component")):
+        for x in c.get("exports", []) if isinstance(c.get("exports", []), list) else []:
+            if x in exporters:
+                d.error("component", i, "exports", f"exports '{x}', which '{exporters[x]}' "
+                        "exports too", c.get("name"))
+            exporters.setdefault(x, c.get("name"))
+    for i, c in enumerate(d.tables("component")):
+        for x in c.get("imports", []) if isinstance(c.get("imports", []), list) else []:
+            if x not in exporters and isinstance(x, str):
+                d.error("component", i, "imports", f"imports '{x}', which no component exports",
+                        c.get("name"))
+    return exporters
+
+
+def init_order(d, comps, exporters):
+    """Servers before their clients, and each 'after' before: a topological order."""
+    deps = {}
+    for i, c in enumerate(d.tables("component")):
+        n = c.get("name")
+        if n not in comps:
+            continue
+        after = [a for a in string_list(d, "component", i, c, "after", n)]
+        for a in after:
+            if a not in comps:
+                d.error("component", i, "after", f"after names unknown component '{a}'", n)
+        imports = c.get("imports", []) if isinstance(c.get("imports", []), list) else []
+        deps[n] = [exporters[x] for x in imports if x in exporters and exporters[x] != n]
+        deps[n] += [a for a in after if a in comps]
+    order, state = [], {}
+
+    def visit(n, path):
+        if state.get(n) == 2:
+            return True
+        if state.get(n) == 1:
+            cycle = path[path.index(n):] + [n]
+            d.error("component", comps[cycle[0]], "imports",
+                    "init-dependency cycle: " + " -> ".join(cycle), cycle[0])
+            return False
+        state[n] = 1
+        ok = all(visit(m, path + [n]) for m in deps.get(n, []))
+        state[n] = 2
+        order.append(n)
+        return ok
+
+    for n in comps:
+        if not visit(n, []):
+            break
+    return order
+
+
+def check_ports(d, comps):
+    for i, p in enumerate(d.tables("port")):
+        n = p.get("name")
+        check_keys(d, "port", i, p, PORT_KEYS, n)
+        ends = []
+        for key in ("from", "to"):
+            v = p.get(key)
+            if v not in comps:
+                d.error("port", i, key, f"'{key}' must name a component" + (f", not '{v}'" if v else ""), n)
+            ends.append(v)
+        if ends[0] is not None and ends[0] == ends[1]:
+            d.error("port", i, "to", f"both ends are '{ends[0]}': a port joins two components", n)
+        if p.get("mode", "async") not in ("async", "sync"):
+            d.error("port", i, "mode", f"mode must be \"async\" or \"sync\", not {p.get('mode')!r}", n)
+        for key, lo, hi in (("slot_size", 8, 4096), ("slots", 2, 65536)):
+            v = p.get(key)
+            if not isinstance(v, int) or isinstance(v, bool) or v < lo or v > hi or v & (v - 1):
+                d.error("port", i, key, f"{key} must be a power of two from {lo} to {hi}", n)
+
+
+def check_segments(d):
+    bases = {}
+    for i, s in enumerate(d.tables("segment")):
+        n = s.get("name")
+        check_keys(d, "segment", i, s, SEGMENT_KEYS, n)
+        base, size = s.get("base"), parse_size(s.get("size", "64K"))
+        if not isinstance(base, int) or base % PAGE or not SEGMENT_WINDOW[0] <= base < SEGMENT_WINDOW[1]:
+            d.error("segment", i, "base", f"base must be a page-aligned address in "
+                    f"[{SEGMENT_WINDOW[0]:#x}, {SEGMENT_WINDOW[1]:#x})", n)
+            continue
+        if not size:
+            d.error("segment", i, "size", "size must be a size like \"64K\"", n)
+            continue
+        for other, (b, e) in bases.items():
+            if base < e and b < base + size:
+                d.error("segment", i, "base", f"overlaps segment '{other}'", n)
+        bases[n] = (base, base + size)
+
+
+def check_subsystems(d, comps, exporters):
+    for i, s in enumerate(d.tables("subsystem")):
+        n = s.get("name")
+        check_keys(d, "subsystem", i, s, SUBSYSTEM_KEYS, n)
+        if s.get("parent") not in comps:
+            d.error("subsystem", i, "parent", f"parent must name a component, not {s.get('parent')!r}", n)
+        f = s.get("file")
+        if not isinstance(f, str) or not os.path.exists(os.path.join(ROOT, f)):
+            d.error("subsystem", i, "file", f"no description {f!r}", n)
+        if parse_size(s.get("memory")) in (None, 0):
+            d.error("subsystem", i, "memory", "memory must be a size like \"4M\"", n)
+        for g in string_list(d, "subsystem", i, s, "grants", n):
+            if g not in exporters:
+                d.error("subsystem", i, "grants", f"grants '{g}', which no component exports", n)
+
+
+def check(path):
+    """Validates a description; returns (data, errors, init order)."""
+    d = Desc(path)
+    for k in d.data:
+        if k not in ("system", "component", "port", "segment", "subsystem"):
+            d.errors.append(f"{path}:{d.loc.line(k, 0)}: unknown table [{k}]")
+    budget = check_system(d)
+    comps = names(d, "component")
+    if not comps and "component" not in d.data:
+        d.errors.append(f"{path}:1: component: no [[component]] tables: a system needs one")
+    segs = names(d, "segment")
+    names(d, "port")
+    names(d, "subsystem")
+    irq_owner, need = {}, 0
+    known = interfaces_known()
+    for i, c in enumerate(d.tables("component")):
+        need += check_component(d, i, c, segs, known, irq_owner)
+    exporters = check_imports(d, comps)
+    order = init_order(d, comps, exporters)
+    check_ports(d, comps)
+    check_segments(d)
+    check_subsystems(d, comps, exporters)
+    need += sum(parse_size(s.get("memory")) or 0 for s in d.tables("subsystem"))
+    if need > budget:
+        d.error("system", 0, "memory", f"memory over budget: the components need "
+                f"{need >> 10} KiB, memory is {budget >> 10} KiB")
+    return d.data, d.errors, order
+
+
+def load(path):
+    """The description, or DescError with every error (one per line)."""
+    try:
+        data, errors, order = check(path)
+    except DescError as e:
+        raise DescError(str(e))
+    if errors:
+        raise DescError("\n".join(errors))
+    return data, order
+
+
+def graph(data, order):
+    lines = [f'digraph "{data["system"]["name"]}" {{', "  rankdir=LR;",
+             '  node [shape=box, style="rounded", fontname="Helvetica"];']
+    exporters = {x: c["name"] for c in data.get("component", []) for x in c.get("exports", [])}
+    for c in data.get("component", []):
+        lines.append(f'  "{c["name"]}" [label="{c["name"]}\\nprio {c.get("priority", 128)}"];')
+        for x in c.get("imports", []):
+            lines.append(f'  "{c["name"]}" -> "{exporters[x]}" [label="{x}()"];')
+    for p in data.get("port", []):
+        lines.append(f'  "{p["from"]}" -> "{p["to"]}" [label="{p["name"]} ({p.get("mode", "async")})",'
+                     ' style=dashed];')
+    for s in data.get("subsystem", []):
+        lines.append(f'  "{s["name"]}" [shape=folder];')
+        lines.append(f'  "{s["parent"]}" -> "{s["name"]}" [label="boots", style=dotted];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv):
+    if len(argv) < 3 or argv[1] not in ("check", "graph"):
+        sys.exit(__doc__)
+    try:
+        data, order = load(argv[2])
+    except DescError as e:
+        sys.exit(str(e))
+    if argv[1] == "check":
+        print(f"{argv[2]}: ok; init order: {' '.join(order)}")
+        return
+    out = argv[3]
+    with open(out + ".dot", "w") as f:
+        f.write(graph(data, order))
+    try:
+        subprocess.run(["dot", "-Tsvg", "-o", out + ".svg", out + ".dot"], check=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        sys.exit(f"dot failed: {e}")
+
+
+if __name__ == "__main__":
+    main(sys.argv)
