@@ -125,11 +125,11 @@ $(foreach t,$(sort $(TEST_DIRS)),$(eval $(call user_program,$(t),$(wildcard test
 $(foreach b,$(BENCH_PROGS),$(eval $(call user_program,$(b),bench/progs/$(b).c)))
 
 # --- host unit tests --------------------------------------------------------------
-# tests/host/test_<m>.c tests kernel/<m>.c (or the architecture's <m>.c) plus the
+# tests/host/test_<m>.c tests kernel/<m>.c (or the architecture's or libcairn's <m>.c) plus the
 # sources HOST_DEPS_<m> names; tests/host/include/ stands in for the architecture.
 HOST_DEPS_captbl := kernel/frame.c
 HOST_DEPS_pgtbl  := kernel/frame.c
-host_src = $(firstword $(wildcard kernel/$(1).c kernel/arch/$(ARCH)/$(1).c)) $(HOST_DEPS_$(1))
+host_src = $(firstword $(wildcard kernel/$(1).c kernel/arch/$(ARCH)/$(1).c lib/libcairn/$(1).c)) $(HOST_DEPS_$(1))
 
 define host_test
 $(BUILD)/host/test_$(1): tests/host/test_$(1).c $(call host_src,$(1)) $(wildcard kernel/include/*.h tests/host/include/*.h)

@@ -213,6 +213,8 @@ long null_invoke(struct call *c, unsigned op)
 		return fault_reg(c);
 	case CAIRN_OP_KCHECK:
 		return kernel_test_mode ? kernel_check() : CAIRN_ENOSYS;
+	case CAIRN_OP_KCOUNT:
+		return kernel_test_mode ? (long)this_cpu()->syscalls : CAIRN_ENOSYS;
 	default:
 		return CAIRN_ENOSYS;
 	}

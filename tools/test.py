@@ -17,6 +17,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import tomllib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -75,6 +76,37 @@ def run_description_tests():
             got = str(e).splitlines()[0]
         res.log += f"{path}: {got}\n"
         res.add(got == want, os.path.basename(path)[:-5], f"want {want!r}, got {got!r}")
+    return res
+
+
+# spin models: (model, spin flags, must it pass?). A variant that must fail shows the
+# model can catch the bug it guards against.
+SPIN_RUNS = [
+    ("tests/spin/port.pml", [], True),
+    ("tests/spin/port.pml", ["-DNO_RECHECK"], False),
+]
+
+
+def run_spin_tests():
+    res = Result("spin")
+    for model, flags, should_pass in SPIN_RUNS:
+        name = os.path.basename(model)[:-4] + "".join(f.replace("-D", "_").lower() for f in flags)
+        with tempfile.TemporaryDirectory() as d:
+            steps = [["spin", *flags, "-a", os.path.abspath(model)],
+                     ["gcc", "-O2", "-o", "pan", "pan.c"], ["./pan", "-m100000"]]
+            out = ""
+            for cmd in steps:
+                p = subprocess.run(cmd, cwd=d, capture_output=True, text=True, timeout=300)
+                out += p.stdout + p.stderr
+                if cmd[0] != "./pan" and p.returncode:
+                    break
+        m = re.search(r"errors: (\d+)", out)
+        errors = int(m.group(1)) if m else -1
+        res.log += f"{name}:\n{out}\n"
+        if should_pass:
+            res.add(errors == 0, name, f"spin found {errors} errors (see the log)")
+        else:
+            res.add(errors > 0, name, "spin found no error in a variant that has one")
     return res
 
 
@@ -152,6 +184,8 @@ def main():
         futures = [pool.submit(run_host_test, b) for b in hosts]
         if "system_descriptions".find(args.k) >= 0:
             futures.append(pool.submit(run_description_tests))
+        if "spin".find(args.k) >= 0:
+            futures.append(pool.submit(run_spin_tests))
         futures += [pool.submit(run_qemu_test, t) for t in qtests]
         results = [f.result() for f in futures]
     passed, failed = report(results)

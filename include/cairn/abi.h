@@ -83,6 +83,7 @@ enum cairn_cap_type {
 	X(RETURN,          0x0003, NONE,   "a0, a1 = results", "returns to the caller of the gate") \
 	X(FAULT_REG,       0x0004, NONE,   "a0 = register (CAIRN_REG_*), a1 = write?, a2 = value", "0; the value in rdx") \
 	X(KCHECK,          0x0005, NONE,   "none", "inconsistencies found (0: none)") \
+	X(KCOUNT,          0x0006, NONE,   "none", "system calls this core has taken") \
 	X(CAPTBL_COPY,     0x0100, CAPTBL, "a0 = slot here, a1 = source table, a2 = source slot", "0") \
 	X(CAPTBL_REMOVE,   0x0101, CAPTBL, "a0 = slot here", "0") \
 	X(CAPTBL_CONS,     0x0102, CAPTBL, "a0 = root position, a1 = leaf table", "0") \

@@ -15,7 +15,7 @@ int cairn_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes s and a newline. */
 void cairn_puts(const char *s);
 /* Stops the calling thread with status; what crt0 calls when main returns. */
-__attribute__((noreturn)) void cairn_exit(long status);
+__attribute__((__noreturn__)) void cairn_exit(long status);
 /* Prints "TEST <id> <name> PASS" if ok, else "TEST <id> <name> FAIL <why>"; returns ok. */
 int cairn_check(const char *id, const char *name, int ok, const char *why, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -53,7 +53,7 @@ static inline long cairn_null(void)
 { return cairn_syscall2(CAIRN_CALL(CAIRN_N, CAIRN_OP_NULL), 0, 0); }
 static inline long cairn_debug_write(const char *s, unsigned long len)
 { return cairn_syscall2(CAIRN_CALL(CAIRN_N, CAIRN_OP_DEBUG_WRITE), (cairn_word)s, len); }
-static inline __attribute__((noreturn)) void cairn_debug_stop(long status)
+static inline __attribute__((__noreturn__)) void cairn_debug_stop(long status)
 {
 	cairn_syscall2(CAIRN_CALL(CAIRN_N, CAIRN_OP_DEBUG_STOP), (cairn_word)status, 0);
 	__builtin_unreachable();
@@ -71,6 +71,9 @@ static inline struct cairn_ret2 cairn_fault_reg(unsigned idx, int write, cairn_w
 { return cairn_call6(CAIRN_N, CAIRN_OP_FAULT_REG, idx, (cairn_word)write, value, 0, 0, 0); }
 static inline long cairn_kcheck(void)
 { return cairn_call(CAIRN_N, CAIRN_OP_KCHECK, 0, 0, 0, 0, 0, 0); }
+/* Test mode: how many system calls this core has taken, this one included. */
+static inline long cairn_kcount(void)
+{ return cairn_call(CAIRN_N, CAIRN_OP_KCOUNT, 0, 0, 0, 0, 0, 0); }
 
 /* ---- capability tables ---- */
 static inline long cairn_captbl_copy(unsigned ct, unsigned slot, unsigned src_ct, unsigned src_slot)

@@ -19,6 +19,7 @@
 #define CPU_USER_RSP   16
 #define CPU_CUR_REGS   24
 #define CPU_TSS_RSP0   92	/* tss.rsp[0]: offsetof(struct percpu, tss) + 4 */
+#define CPU_SYSCALLS   216
 
 #ifndef __ASSEMBLER__
 #include "types.h"
@@ -44,12 +45,14 @@ struct percpu {
 	unsigned id;
 	struct regs *wakeup;	/* set by an interrupt taken while the core idles */
 	uint64_t fs_base;	/* what the FS base MSR holds */
+	uint64_t syscalls;	/* system calls taken (tests count them: CAIRN_OP_KCOUNT) */
 };
 
 _Static_assert(__builtin_offsetof(struct percpu, kstack_top) == CPU_KSTACK_TOP, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == CPU_USER_RSP, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, cur_regs) == CPU_CUR_REGS, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, tss) + 4 == CPU_TSS_RSP0, "percpu");
+_Static_assert(__builtin_offsetof(struct percpu, syscalls) == CPU_SYSCALLS, "percpu");
 
 static inline struct percpu *this_cpu(void)
 {

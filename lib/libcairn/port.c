@@ -1,0 +1,117 @@
+/*
+ * port.c: port rings and their synchronous wait protocol (see cairn/port.h). The ring
+ * steps are pure and tested on the host (tests/host/test_port.c); the protocol is
+ * model-checked (tests/spin/port.pml); cairn_port_send/recv add the waiting.
+ *
+ * Ordering: a cursor is published only after the slot it covers is written (a
+ * release store), and a side reads the other's cursor before touching slots (an
+ * acquire load). The waiting flag and the cursor it guards are ordered with full
+ * fences: the sleeper stores its flag then loads the cursor, the waker stores the
+ * cursor then loads the flag, so at least one of them sees the other.
+ */
+#include <cairn/port.h>
+
+static void copy(void *dst, const void *src, uint32_t n)
+{
+	uint64_t *d = dst;
+	const uint64_t *s = src;
+
+	for (uint32_t i = 0; i < n / 8; i++)	/* slots are multiples of 8 bytes */
+		d[i] = s[i];
+}
+
+static char *slot(struct cairn_port_ring *r, uint32_t index)
+{
+	return (char *)r + sizeof(*r) + (uint64_t)(index & (r->slots - 1)) * r->slot_size;
+}
+
+unsigned long cairn_port_bytes(uint32_t slot_size, uint32_t slots)
+{
+	return sizeof(struct cairn_port_ring) + (unsigned long)slot_size * slots;
+}
+
+long cairn_port_init(struct cairn_port_ring *r, uint32_t slot_size, uint32_t slots)
+{
+	if (slot_size < 8 || slot_size > 4096 || (slot_size & (slot_size - 1)) ||
+	    slots < 2 || slots > 65536 || (slots & (slots - 1)))
+		return CAIRN_EINVAL;
+	*r = (struct cairn_port_ring){ .slot_size = slot_size, .slots = slots };
+	return 0;
+}
+
+long cairn_ring_put(struct cairn_port_ring *r, const void *msg)
+{
+	uint32_t head = r->head;
+	uint32_t tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+
+	if (head - tail == r->slots)
+		return CAIRN_EAGAIN;
+	copy(slot(r, head), msg, r->slot_size);
+	__atomic_store_n(&r->head, head + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+long cairn_ring_get(struct cairn_port_ring *r, void *msg)
+{
+	uint32_t tail = r->tail;
+	uint32_t head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+
+	if (head == tail)
+		return CAIRN_EAGAIN;
+	copy(msg, slot(r, tail), r->slot_size);
+	__atomic_store_n(&r->tail, tail + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* After moving our cursor: wake the other side if it said it waits. */
+static void wake(struct cairn_port *p, volatile uint32_t *flag)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (*flag) {
+		*flag = 0;
+		cairn_asnd_send(p->peer, 0);
+		p->sends++;
+	}
+}
+
+/* Waits until step() succeeds: flag, look again, then sleep. */
+static long wait_for(struct cairn_port *p, volatile uint32_t *flag,
+		     long (*step)(struct cairn_port_ring *, void *), void *msg)
+{
+	for (;;) {
+		long r = step(p->ring, msg);
+		if (r != CAIRN_EAGAIN || p->mode != CAIRN_PORT_SYNC)
+			return r;
+		*flag = 1;
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		r = step(p->ring, msg);
+		if (r != CAIRN_EAGAIN) {
+			*flag = 0;
+			return r;
+		}
+		cairn_rcv_wait(p->rcv);	/* a send before this wait is not lost */
+	}
+}
+
+static long put(struct cairn_port_ring *r, void *msg)
+{
+	return cairn_ring_put(r, msg);
+}
+
+long cairn_port_send(struct cairn_port *p, const void *msg)
+{
+	long r = wait_for(p, &p->ring->producer_waits, put, (void *)msg);
+
+	if (r == 0 && p->mode == CAIRN_PORT_SYNC)
+		wake(p, &p->ring->consumer_waits);
+	return r;
+}
+
+long cairn_port_recv(struct cairn_port *p, void *msg)
+{
+	long r = wait_for(p, &p->ring->consumer_waits, cairn_ring_get, msg);
+
+	if (r == 0 && p->mode == CAIRN_PORT_SYNC)
+		wake(p, &p->ring->producer_waits);
+	return r;
+}
