@@ -143,7 +143,8 @@ void ktest_run(const char *cmdline, const struct bootinfo *bi)
 	if (!cmdline_get(cmdline, "ktest", list, sizeof(list)))
 		return;
 	kernel_test_mode = true;
-	fastpath_off = cmdline_get(cmdline, "nofastpath", NULL, 0);
+	if (cmdline_get(cmdline, "nofastpath", NULL, 0))
+		syscall_handler = syscall_dispatch;
 	if (cmdline_list_has(list, "boot")) {
 		test_memory_total(cmdline, bi);
 		test_memory_map(bi);

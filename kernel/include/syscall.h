@@ -53,6 +53,8 @@ struct regs *sinv_fault(struct thread *t);
 /* check.c: the kernel invariant check (debug builds of tests); returns problems found. */
 long kernel_check(void);
 extern bool kernel_test_mode;
-extern bool fastpath_off;	/* fastpath.c: "nofastpath" on the command line */
+/* fastpath.c: the handler entry.S calls; syscall_dispatch under "nofastpath". */
+struct regs *fastpath(uint64_t call, struct regs *r);
+extern struct regs *(*syscall_handler)(uint64_t call, struct regs *r);
 
 #endif

@@ -123,7 +123,7 @@ syscall_entry:
 	mov %rax, %rdi			/* the call word */
 	mov %rsp, %rsi			/* struct regs * */
 	mov %gs:CPU_KSTACK_TOP, %rsp
-	call fastpath			/* -> struct regs * to resume (fastpath.c) */
+	call *syscall_handler(%rip)	/* fastpath, or syscall_dispatch: fastpath.c */
 	cmp %rax, %gs:CPU_CUR_REGS
 	jne switch_to
 	mov %rax, %rsp			/* same thread: its callee-saved registers are live */
