@@ -24,21 +24,23 @@
  *                                      send-yield, keeper, 16-deep and confined gates)
  *                                      behaved, in the middle of the hostile traffic
  *
- * It must be the first boot module (it needs CAIRN_SLOT_MEMORY and CAIRN_SLOT_IRQ) and
- * the kernel must be booted with "ktest" (KCHECK answers ENOSYS otherwise):
+ * It must be the first boot module (it needs CAIRN_SLOT_MEMORY and CAIRN_SLOT_IRQ),
+ * without "ioport" on its module line (so CAIRN_SLOT_IOPORT, slot 8, stays empty), and
+ * the kernel must be booted with "ktest" (KCHECK and KCOUNT answer ENOSYS otherwise):
  *
  *   qemu-system-x86_64 -accel tcg -m 256 -display none -serial stdio -no-reboot \
  *       -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel build/cairn32.elf \
  *       -initrd "build/user/hostile.elf,build/user/afterfaults.elf" -append "ktest"
  *
  * Reproducible: all randomness comes from one xorshift64* generator seeded with
- * HOSTILE_SEED, and the kernel is deterministic here (no timer is ever armed), so a
- * run repeats call for call. On a failure the program prints the failing call's index
- * and the last calls before it; rebuild with -DHOSTILE_TRACE_FROM=<index> to print
- * every call from there on, and with -DHOSTILE_KCHECK_EVERY=1 to find the first call
- * after which the invariant check fails. Seed and length are compile-time settings (a
- * boot module's command line does not reach user programs). For the full million calls
- * (about 7 s under TCG; the default 200000 take about 1.2 s):
+ * HOSTILE_SEED, and the kernel is deterministic here (no timer is ever armed, and no
+ * device raises the ISA lines it binds: QEMU's stay quiet, COM1's interrupts are off),
+ * so a run repeats call for call. On a failure the program prints the failing call's
+ * index and the last calls before it; rebuild with -DHOSTILE_TRACE_FROM=<index> to
+ * print every call from there on, and with -DHOSTILE_KCHECK_EVERY=1 to find the first
+ * call after which the invariant check fails. Seed and length are compile-time settings
+ * (a boot module's command line does not reach user programs). For the full million
+ * calls (about 5.5 s under TCG; the default 200000 take about 1.2 s):
  *
  *   rm -rf build/user/tests/qemu/progs/hostile
  *   make user CC="gcc -DHOSTILE_CALLS=1000000"       (or -DHOSTILE_SEED=0x..., ...)
@@ -52,10 +54,19 @@
  *     possibly at an arbitrary entry with arbitrary arguments. Dispatch is exercised in
  *     controlled episodes instead, with a helper thread running a function of this
  *     program that dispatches back to CAIRN_SLOT_THREAD.
- *   - RCV_WAIT on this thread's own endpoint: nothing would ever wake it (no timer).
- *   - IRQ_BIND of line 0 (the timer): preemption would make runs unrepeatable.
- *   - CAPTBL_REMOVE / CAPTBL_DEACT of slots 1..7 (of any table): the fixed capabilities
- *     are used as arguments, never removed. Nor do random calls write or remove slots
+ *   - RCV_WAIT on this thread's own endpoint: nothing would ever wake it (no timer,
+ *     no device interrupt).
+ *   - IRQ_BIND of line 0 (the timer): preemption would make runs unrepeatable. Lines
+ *     1..15 are bound and unbound freely (line 2, the cascade, must be ENOTSUP): the
+ *     model knows which thread each bound line references, so a bind to a bound line
+ *     must be EBUSY, an unbind of an unbound one ENOENT, and a deactivation of a bound
+ *     thread EBUSY; the teardown unbinds every line (and checks the rest are unbound).
+ *   - CAPTBL_REMOVE / CAPTBL_DEACT of, or any write to, slots 1..8 (of any table): the
+ *     fixed capabilities are used as arguments, never removed, and slot 8
+ *     (CAIRN_SLOT_IOPORT) stays empty: this program never holds an IOPORT capability,
+ *     so the IOPORT operations in the random stream must fail (EBADF on any other
+ *     capability, ENOENT on slot 8, which they often aim at with ports the kernel
+ *     refuses or that would end the machine). Nor do random calls write or remove slots
  *     120..127 or name two kernel frames of the pool: the episodes' own, so that every
  *     episode can run whatever state the random traffic left.
  *   - page-table changes (cons, decons, map, unmap) on this program's own page-table
@@ -73,15 +84,17 @@
  *     cut to a few dots. Writes that reach an unmapped scratch page, an unmapped or a
  *     kernel address go through as they are and must fail; a write returns its length
  *     or an error.
- * Threads it makes but never dispatches get stray() as their argument: if one ever ran,
- * it would count itself and stop, and hostile.1 fails.
+ * Threads it makes but never dispatches get stray() as their argument: if one ever ran
+ * (say, on an interrupt of a line bound to it), it would count itself and stop, and
+ * hostile.1 fails.
  *
  * The model: to decide those exclusions (which index names its own page table, which
  * component a gate would enter) and to tear everything down afterwards, the program
  * keeps a model of every capability table, page-table node, component and thread it
- * can reach, updated from the arguments of every call that succeeds. Every few
- * thousand calls the model is compared with the kernel through side-effect-free probes;
- * a disagreement is a failure and ends the random part (decisions would be unsafe).
+ * can reach, and of the interrupt lines it bound, updated from the arguments of every
+ * call that succeeds. Every few thousand calls the model is compared with the kernel
+ * through side-effect-free probes; a disagreement is a failure and ends the random
+ * part (decisions would be unsafe).
  *
  * What may legitimately stay: the last owning capability of an object cannot be removed,
  * only deactivated, so every object stays nameable from somewhere; but "somewhere" may
@@ -134,6 +147,7 @@
 #define ME    CAIRN_SLOT_THREAD
 #define MEM   CAIRN_SLOT_MEMORY
 #define IRQ   CAIRN_SLOT_IRQ
+#define FREE  CAIRN_SLOT_FREE	/* slots 1..FREE-1 are fixed (and slot 8, the IOPORT one, empty) */
 
 #define PAGE        4096UL
 #define POOL_START  (32UL << 20)	/* where the pool's frames are looked for */
@@ -219,6 +233,7 @@ extern struct mcap leaf_slot[MAX_OBJ][LEAF_SLOTS];
 extern uint16_t root_leaf[MAX_OBJ][ROOT_SLOTS];
 extern uint16_t r0_pos[ROOT_SLOTS];
 extern unsigned n_r0_pos;
+extern uint16_t line_thread[CAIRN_IRQ_LINES];	/* the thread each bound line references, or 0 */
 extern struct mapping maps[MAX_MAPS];
 extern unsigned nmaps;
 extern uint64_t nprobes;
@@ -227,6 +242,8 @@ int owning(unsigned type);
 unsigned owning_type(unsigned kind);
 struct mcap *mcap(uint64_t idx);	/* a non-empty slot of our own table, or NULL */
 struct mcap *mcap_of(uint64_t idx, unsigned type);
+struct mcap *mslot(unsigned root, uint64_t idx);	/* slot idx of any root (empty too), or NULL */
+int bound(unsigned thread);			/* a line is bound to this thread */
 unsigned obj_at(uint64_t pa);
 int find_map(unsigned root, uint64_t va);
 unsigned root_cap_slot(unsigned root);

@@ -39,11 +39,11 @@ uint64_t island;	/* the planted root's frame */
 static void plant_island(void)
 {
 	island = free_kframe(0);
-	long r = call('s', CT, CAIRN_OP_CAPTBL_ACT_CAPTBL, 14, MEM, island, 0, 0, 0);
-	r |= call('s', CT, CAIRN_OP_CAPTBL_ACT_CAPTBL, 15, MEM, free_kframe(0), 1, 0, 0);
-	r |= call('s', 14, CAIRN_OP_CAPTBL_CONS, 0, 15, 0, 0, 0, 0);
-	if (r == 0 && call('s', 14, CAIRN_OP_CAPTBL_COPY, 1, CT, 14, 0, 0, 0) == 0)
-		call('s', CT, CAIRN_OP_CAPTBL_REMOVE, 14, 0, 0, 0, 0, 0);
+	long r = call('s', CT, CAIRN_OP_CAPTBL_ACT_CAPTBL, FREE + 6, MEM, island, 0, 0, 0);
+	r |= call('s', CT, CAIRN_OP_CAPTBL_ACT_CAPTBL, FREE + 7, MEM, free_kframe(0), 1, 0, 0);
+	r |= call('s', FREE + 6, CAIRN_OP_CAPTBL_CONS, 0, FREE + 7, 0, 0, 0, 0);
+	if (r == 0 && call('s', FREE + 6, CAIRN_OP_CAPTBL_COPY, 1, CT, FREE + 6, 0, 0, 0) == 0)
+		call('s', CT, CAIRN_OP_CAPTBL_REMOVE, FREE + 6, 0, 0, 0, 0, 0);
 }
 
 static int setup(void)
@@ -55,17 +55,20 @@ static int setup(void)
 	for (unsigned o = O_FIRST, n = 0; o < nobj && n < 2; o++)	/* the episodes' two frames */
 		if (ob[o].type == CAIRN_FRAME_KERNEL)
 			ob[o].reserved = 1, n++;
-	/* a leaf at position 1 (slots 128..255), our endpoint, a gate, a scratch page */
-	r |= call('s', CT, CAIRN_OP_CAPTBL_ACT_CAPTBL, 8, MEM, free_kframe(0), 1, 0, 0);
-	r |= call('s', CT, CAIRN_OP_CAPTBL_CONS, 1, 8, 0, 0, 0, 0);
-	r |= call('s', CT, CAIRN_OP_CAPTBL_ACT_RCV, 9, ME, 0, 0, 0, 0);
-	r |= make_gate('s', (const unsigned[]){ 10, 11 }, (uint64_t)echo_entry, 0, 0);
+	/*
+	 * From the first free slot: a leaf at position 1 (slots 128..255), our endpoint, a
+	 * gate, a scratch page. Slot 8 (CAIRN_SLOT_IOPORT) stays empty: none was granted.
+	 */
+	r |= call('s', CT, CAIRN_OP_CAPTBL_ACT_CAPTBL, FREE, MEM, free_kframe(0), 1, 0, 0);
+	r |= call('s', CT, CAIRN_OP_CAPTBL_CONS, 1, FREE, 0, 0, 0, 0);
+	r |= call('s', CT, CAIRN_OP_CAPTBL_ACT_RCV, FREE + 1, ME, 0, 0, 0, 0);
+	r |= make_gate('s', (const unsigned[]){ FREE + 2, FREE + 3 }, (uint64_t)echo_entry, 0, 0);
 	uint64_t e0 = echo_calls;
-	long x = call('s', 11, CAIRN_OP_SINV_CALL, 0, 0x1111, 0x2222, 0, 0, 0);
-	r |= call('s', CT, CAIRN_OP_CAPTBL_ACT_PGTBL, 12, MEM, free_kframe(0), 2, 0, 0);
-	r |= call('s', PT, CAIRN_OP_PGTBL_CONS, SCRATCH_LO, 12, 0, 0, 0, 0);
-	r |= call('s', CT, CAIRN_OP_CAPTBL_ACT_PGTBL, 13, MEM, free_kframe(0), 1, 0, 0);
-	r |= call('s', PT, CAIRN_OP_PGTBL_CONS, SCRATCH_LO, 13, 0, 0, 0, 0);
+	long x = call('s', FREE + 3, CAIRN_OP_SINV_CALL, 0, 0x1111, 0x2222, 0, 0, 0);
+	r |= call('s', CT, CAIRN_OP_CAPTBL_ACT_PGTBL, FREE + 4, MEM, free_kframe(0), 2, 0, 0);
+	r |= call('s', PT, CAIRN_OP_PGTBL_CONS, SCRATCH_LO, FREE + 4, 0, 0, 0, 0);
+	r |= call('s', CT, CAIRN_OP_CAPTBL_ACT_PGTBL, FREE + 5, MEM, free_kframe(0), 1, 0, 0);
+	r |= call('s', PT, CAIRN_OP_PGTBL_CONS, SCRATCH_LO, FREE + 5, 0, 0, 0, 0);
 	r |= call('s', PT, CAIRN_OP_PGTBL_MAP, SCRATCH_LO, MEM, pick_frame(CAIRN_FRAME_USER, 0), CAIRN_MAP_WRITE, 0, 0);
 	if (r == 0) {
 		*(volatile uint64_t *)SCRATCH_LO = 0x5eed;

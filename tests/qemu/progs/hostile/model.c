@@ -1,7 +1,7 @@
 /*
  * model.c: the model of what this program holds in the kernel (its tables, page-table
- * nodes, mappings, components and threads), updated from every call that succeeds,
- * and the side-effect-free probes that compare it with the kernel.
+ * nodes, mappings, components, threads and bound interrupt lines), updated from every
+ * call that succeeds, and the side-effect-free probes that compare it with the kernel.
  */
 #include "hostile.h"
 
@@ -14,6 +14,7 @@ unsigned n_r0_pos;
 
 struct mapping maps[MAX_MAPS];
 unsigned nmaps;
+uint16_t line_thread[CAIRN_IRQ_LINES];		/* each bound line references its thread */
 
 uint64_t reach(unsigned level)
 {
@@ -38,7 +39,7 @@ unsigned owning_type(unsigned kind)
 }
 
 /* The slot idx of root, or NULL if out of range or its leaf is absent. */
-static struct mcap *mslot(unsigned root, uint64_t idx)
+struct mcap *mslot(unsigned root, uint64_t idx)
 {
 	if (!root || ob[root].kind != K_ROOT || idx >= CAIRN_CAPTBL_MAX)
 		return NULL;
@@ -57,6 +58,14 @@ struct mcap *mcap_of(uint64_t idx, unsigned type)
 {
 	struct mcap *m = mcap(idx);
 	return m && m->type == type ? m : NULL;
+}
+
+int bound(unsigned thread)
+{
+	for (unsigned n = 0; thread && n < CAIRN_IRQ_LINES; n++)
+		if (line_thread[n] == thread)
+			return 1;
+	return 0;
 }
 
 unsigned obj_at(uint64_t pa)
@@ -259,6 +268,8 @@ static void apply_captbl(const struct call *c, unsigned root)
 	case CAIRN_OP_CAPTBL_DEACT:
 		if (!dst || !dst->type)
 			return diverge(c, "a remove succeeded on a slot the model says is empty");
+		if (c->op == CAIRN_OP_CAPTBL_DEACT && dst->type == CAIRN_CAP_THREAD && bound(dst->obj))
+			diverge(c, "a thread an interrupt line references was deactivated");
 		if (c->op == CAIRN_OP_CAPTBL_DEACT && owning(dst->type))
 			destroy(dst->obj);
 		*dst = (struct mcap){ 0, 0, 0 };
@@ -339,6 +350,18 @@ static void apply_retype(const struct call *c)
 	ob[o].type = (uint8_t)c->a[1];
 }
 
+/* A line bound (to the thread of the send a1) or unbound. */
+static void apply_irq(const struct call *c)
+{
+	struct mcap *x = mcap_of(c->a[1], CAIRN_CAP_ASND);
+	int bind = c->op == CAIRN_OP_IRQ_BIND;
+
+	if ((!bind && c->op != CAIRN_OP_IRQ_UNBIND) || c->a[0] >= CAIRN_IRQ_LINES || c->a[0] == 2 ||
+	    (bind ? line_thread[c->a[0]] || !x : !line_thread[c->a[0]]))
+		return diverge(c, "an interrupt line operation succeeded that the model says must fail");
+	line_thread[c->a[0]] = bind ? x->obj : 0;
+}
+
 void apply(const struct call *c)
 {
 	struct mcap *x;
@@ -359,6 +382,8 @@ void apply(const struct call *c)
 	case CAIRN_CAP_COMP:
 		ob[x->obj].keeper = c->a[0] && mcap_of(c->a[0], CAIRN_CAP_SINV) ? mcap(c->a[0])->obj : 0;
 		return;
+	case CAIRN_CAP_IRQ:
+		return apply_irq(c);
 	default:
 		return;
 	}

@@ -70,7 +70,7 @@ static uint64_t pick_slot_in(unsigned root, int want_free)
 		for (unsigned j = 0; j < LEAF_SLOTS; j++) {
 			unsigned s = (s0 + j) % LEAF_SLOTS;
 			uint64_t idx = pos * LEAF_SLOTS + s;
-			if (idx >= 8 && (leaf_slot[leaf][s].type == 0) == want_free)
+			if (idx >= FREE && (leaf_slot[leaf][s].type == 0) == want_free)
 				return idx;
 		}
 	}
@@ -165,7 +165,7 @@ static unsigned rand_cap(void)
 	case 0:  return (unsigned)rnd();
 	case 1:
 	case 2:  return (unsigned)below(301);
-	case 3:  return 1 + (unsigned)below(7);
+	case 3:  return 1 + (unsigned)below(FREE - 1);	/* the fixed slots, and the empty slot 8 */
 	default: return pick_any_cap();
 	}
 }
@@ -221,10 +221,10 @@ static void tame_write(struct call *c)
 	}
 }
 
-/* Slots 1..7 (fixed) and the episodes' slots are never removed or written over. */
+/* Slots 1..8 (fixed, and the empty IOPORT slot) and the episodes' are never removed or written. */
 static void protect_slot(struct call *c)
 {
-	if ((c->a[0] >= 1 && c->a[0] <= 7) || (c->a[0] >= EP_SLOT && c->a[0] < LEAF_SLOTS))
+	if ((c->a[0] >= 1 && c->a[0] < FREE) || (c->a[0] >= EP_SLOT && c->a[0] < LEAF_SLOTS))
 		c->a[0] += 8 + below(300);
 }
 
@@ -298,6 +298,10 @@ static const uint32_t op_codes[] = {
 };
 #define NOPS (sizeof(op_codes) / sizeof(op_codes[0]))
 
+/* Ports the kernel refuses to everyone, and ports that would reset or end the machine. */
+static const uint16_t ports[] = { 0x20, 0x21, 0x40, 0x43, 0x61, 0x64, 0x70, 0x71, 0x92, 0xa0,
+				  0x3f8, 0x3fd, 0x3ff, 0xcf8, 0xcf9, 0xcfc, 0xf4, 0xf7, 0xfffe };
+
 void random_call(struct call *c)
 {
 	switch (below(16)) {
@@ -309,6 +313,13 @@ void random_call(struct call *c)
 	c->cap = rand_cap();
 	for (unsigned i = 0; i < 6; i++)
 		c->a[i] = rand_arg();
+	if (CAIRN_OP_TYPE(c->op) == CAIRN_CAP_IOPORT && !(c->op >> 16) && chance(50)) {
+		/* port access through the IOPORT slot, which is empty here: ENOENT */
+		c->cap = CAIRN_SLOT_IOPORT;
+		c->a[0] = chance(80) ? ports[below(sizeof(ports) / sizeof(ports[0]))] : c->a[0];
+		c->a[1] = chance(80) ? 1UL << below(3) : c->a[1];
+		c->a[2] = chance(50) ? 0xfe : c->a[2];	/* a reset, written to 0x64 or 0xcf9 */
+	}
 }
 
 /* ---- well-formed calls: valid-looking operations on what the model holds ---- */

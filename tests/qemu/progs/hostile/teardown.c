@@ -9,12 +9,12 @@
 
 static unsigned destroyed;
 
-/* A slot of leaf 0 (8..127) naming o with its owning type, or 0. */
+/* A slot of leaf 0 (FREE..127) naming o with its owning type, or 0. */
 static unsigned keep_slot(unsigned o)
 {
 	unsigned type = owning_type(ob[o].kind);
 
-	for (unsigned idx = 8; idx < LEAF_SLOTS; idx++) {
+	for (unsigned idx = FREE; idx < LEAF_SLOTS; idx++) {
 		struct mcap *m = &leaf_slot[O_L0][idx];
 		if (m->type == type && m->obj == o)
 			return idx;
@@ -24,7 +24,7 @@ static unsigned keep_slot(unsigned o)
 
 static unsigned free_leaf0_slot(void)
 {
-	for (unsigned idx = 8; idx < LEAF_SLOTS; idx++)
+	for (unsigned idx = FREE; idx < LEAF_SLOTS; idx++)
 		if (!leaf_slot[O_L0][idx].type)
 			return idx;
 	return 0;
@@ -71,6 +71,17 @@ static unsigned fetch(unsigned o)
 static int live(unsigned o)
 {
 	return ob[o].kind != K_NONE;
+}
+
+/*
+ * Unbinds every line, through our own IRQ capability (never removed): a bound line
+ * references its thread, which could not be deactivated. The model predicts each
+ * answer, so the lines it believes unbound are checked too (ENOENT; line 2 ENOTSUP).
+ */
+static void unbind_lines(void)
+{
+	for (unsigned n = 0; n < CAIRN_IRQ_LINES; n++)
+		call('t', IRQ, CAIRN_OP_IRQ_UNBIND, n, 0, 0, 0, 0, 0);
 }
 
 static void clear_keepers(void)
@@ -168,7 +179,7 @@ static int deactivate_kept(void)
 {
 	int progress = 0;
 
-	for (unsigned idx = 8; idx < LEAF_SLOTS; idx++) {
+	for (unsigned idx = FREE; idx < LEAF_SLOTS; idx++) {
 		struct mcap *m = &leaf_slot[O_L0][idx];
 		if (!m->type)
 			continue;
@@ -196,6 +207,7 @@ static void return_frames(void)
 
 void teardown(void)
 {
+	unbind_lines();
 	clear_keepers();
 	unmap_all();
 	decons_nodes();
