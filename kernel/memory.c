@@ -18,8 +18,8 @@ static long frame_in(struct cap *mem, uint64_t frame)
 	return 0;
 }
 
-/* Finds a frame for an object of kind obj: KERNEL, unused. Zeroes it and claims it. */
-long memory_take_frame(struct call *c, uint64_t mem_idx, uint64_t frame, uint8_t obj, void **out)
+/* The frame table entry of a frame the MEMORY capability mem_idx covers, with type. */
+static long frame_typed(struct call *c, uint64_t mem_idx, uint64_t frame, uint8_t type, struct frame **out)
 {
 	struct cap *mem;
 	long err = cap_of_type(c, mem_idx, CAIRN_CAP_MEMORY, &mem);
@@ -28,9 +28,18 @@ long memory_take_frame(struct call *c, uint64_t mem_idx, uint64_t frame, uint8_t
 		err = frame_in(mem, frame);
 	if (err)
 		return err;
-	struct frame *f = frame_get(&frames, frame);
-	if (f->type != CAIRN_FRAME_KERNEL)
-		return CAIRN_EACCES;
+	*out = frame_get(&frames, frame);
+	return (*out)->type == type ? 0 : CAIRN_EACCES;
+}
+
+/* Finds a frame for an object of kind obj: KERNEL, unused. Zeroes it and claims it. */
+long memory_take_frame(struct call *c, uint64_t mem_idx, uint64_t frame, uint8_t obj, void **out)
+{
+	struct frame *f;
+	long err = frame_typed(c, mem_idx, frame, CAIRN_FRAME_KERNEL, &f);
+
+	if (err)
+		return err;
 	if (f->refs || f->obj != OBJ_NONE)
 		return CAIRN_EBUSY;
 	memset(p2v(frame), 0, PAGE_SIZE);
@@ -40,17 +49,12 @@ long memory_take_frame(struct call *c, uint64_t mem_idx, uint64_t frame, uint8_t
 	return 0;
 }
 
-/* Checks a frame for mapping: in range, USER. */
+/* Checks a frame for mapping: covered by the capability, USER. */
 long memory_user_frame(struct call *c, uint64_t mem_idx, uint64_t frame)
 {
-	struct cap *mem;
-	long err = cap_of_type(c, mem_idx, CAIRN_CAP_MEMORY, &mem);
+	struct frame *f;
 
-	if (err == 0)
-		err = frame_in(mem, frame);
-	if (err)
-		return err;
-	return frame_get(&frames, frame)->type == CAIRN_FRAME_USER ? 0 : CAIRN_EACCES;
+	return frame_typed(c, mem_idx, frame, CAIRN_FRAME_USER, &f);
 }
 
 static long count(struct cap *mem, uint64_t type)
