@@ -96,11 +96,10 @@ static void confine(struct thread *t)
 	this_cpu()->cur_regs = NULL;	/* nothing live survives: entry.S loads all of r */
 }
 
-static long fault_return(struct call *c, struct inv_frame *f)
+static long fault_return(struct call *c)
 {
 	struct thread *t = c->self;
 
-	(void)f;
 	if (A0(c) == CAIRN_FAULT_RESUME) {
 		t->regs = t->fault_regs;
 		memcpy(t->fpu, t->fault_fpu, FPU_SIZE);
@@ -124,7 +123,7 @@ static long sinv_return(struct call *c)
 	uint64_t r0 = A0(c), r1 = A1(c);
 	struct inv_frame f = pop(t);
 	if (f.flags & INV_FAULT)
-		return fault_return(c, &f);
+		return fault_return(c);
 	r->rip = f.rip;
 	r->rsp = f.rsp;
 	r->rax = r0;

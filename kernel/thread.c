@@ -18,12 +18,6 @@
 
 static uint32_t next_tid = 1;
 
-struct thread *thread_current(void)
-{
-	struct regs *r = this_cpu()->cur_regs;
-	return r ? thread_of(r) : NULL;
-}
-
 void thread_init(struct thread *t, struct comp *c, uint64_t arg)
 {
 	memset(t, 0, sizeof(*t));

@@ -78,7 +78,6 @@ void thread_init(struct thread *t, struct comp *c, uint64_t arg);
 struct regs *thread_block(struct thread *t);
 void thread_event(struct thread *sched, struct thread *t, uint32_t kind);
 struct regs *thread_stop(struct thread *t, uint32_t kind);
-struct thread *thread_current(void);
 void thread_release(struct thread *t);
 struct regs *thread_idle(void);
 /* An interrupt bound to t arrived while cur ran (NULL: the core was idle). */

@@ -81,29 +81,19 @@ static void cons_ok(struct captbl_root *r, uint64_t pos, struct captbl_leaf *l)
 	assert_int_equal(captbl_cons(r, pos, l), 0);
 }
 
-/* A snapshot of everything an operation could change: memory and frame table. */
+/* A snapshot of everything an operation could change (simmem.h). */
 struct snap {
-	uint8_t *mem;
-	struct frame f[SIM_FRAMES];
-	uint64_t count[4];
+	struct sim_snap sim;
 };
 
 static void take(struct snap *s)
 {
-	s->mem = malloc(host_phys_size);
-	assert_non_null(s->mem);
-	memcpy(s->mem, host_phys, host_phys_size);
-	memcpy(s->f, fmem, sizeof(s->f));
-	memcpy(s->count, frames.count, sizeof(s->count));
+	sim_take(&s->sim, &frames);
 }
 
 static void same(struct snap *s)
 {
-	assert_memory_equal(fmem, s->f, sizeof(s->f));
-	assert_memory_equal(frames.count, s->count, sizeof(s->count));
-	assert_memory_equal(host_phys, s->mem, host_phys_size);
-	free(s->mem);
-	s->mem = NULL;
+	sim_same(&s->sim, &frames);
 }
 
 /* ---- captbl_lookup ---- */

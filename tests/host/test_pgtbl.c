@@ -154,30 +154,20 @@ static void expect_table_entry(uint64_t e, const uint64_t *child)
 
 /* Everything an operation could change: memory, frame table, TLB flushes. */
 struct snap {
-	uint8_t *mem;
-	struct frame f[SIM_FRAMES];
-	uint64_t count[4];
+	struct sim_snap sim;
 	unsigned nflush;
 };
 
 static void take(struct snap *s)
 {
-	s->mem = malloc(host_phys_size);
-	assert_non_null(s->mem);
-	memcpy(s->mem, host_phys, host_phys_size);
-	memcpy(s->f, fmem, sizeof(s->f));
-	memcpy(s->count, frames.count, sizeof(s->count));
+	sim_take(&s->sim, &frames);
 	s->nflush = nflush;
 }
 
 static void same(struct snap *s)
 {
-	assert_memory_equal(fmem, s->f, sizeof(s->f));
-	assert_memory_equal(frames.count, s->count, sizeof(s->count));
-	assert_memory_equal(host_phys, s->mem, host_phys_size);
+	sim_same(&s->sim, &frames);
 	assert_int_equal(nflush, s->nflush);
-	free(s->mem);
-	s->mem = NULL;
 }
 
 /* ---- pgtbl_init_root ---- */
@@ -209,8 +199,8 @@ static void pgtbl_init_root_touches_only_the_root(void **state)
 	take(&s);
 	pgtbl_init_root(root);
 	/* expected: the snapshot with the kernel's upper half copied into the root */
-	memcpy(s.mem + v2p(root) + USER_PML4_ENTRIES * 8,
-	       s.mem + KPML4_PA + USER_PML4_ENTRIES * 8, P / 2);
+	memcpy(s.sim.mem + v2p(root) + USER_PML4_ENTRIES * 8,
+	       s.sim.mem + KPML4_PA + USER_PML4_ENTRIES * 8, P / 2);
 	same(&s);
 }
 

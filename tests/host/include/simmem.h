@@ -5,6 +5,8 @@
  *
  * sim_setup makes SIM_FRAMES frames filled with the byte fill, a frame table for them
  * in ft (all RESERVED, then UNTYPED from frame first_free on); sim_teardown frees both.
+ * sim_take and sim_same snapshot everything an operation could change (memory, frame
+ * table, counts) and assert it is unchanged; they need cmocka.h included first.
  */
 #ifndef HOST_SIMMEM_H
 #define HOST_SIMMEM_H
@@ -20,7 +22,7 @@ uint8_t *host_phys;
 uint64_t host_phys_size;
 static struct frame *fmem;
 
-static int sim_setup(struct frame_table *ft, int fill, unsigned first_free)
+static inline int sim_setup(struct frame_table *ft, int fill, unsigned first_free)
 {
 	host_phys_size = (uint64_t)SIM_FRAMES * PAGE_SIZE;
 	host_phys = aligned_alloc(PAGE_SIZE, host_phys_size);
@@ -34,7 +36,7 @@ static int sim_setup(struct frame_table *ft, int fill, unsigned first_free)
 	return 0;
 }
 
-static int sim_teardown(struct frame_table *ft)
+static inline int sim_teardown(struct frame_table *ft)
 {
 	free(host_phys);
 	free(fmem);
@@ -43,6 +45,30 @@ static int sim_teardown(struct frame_table *ft)
 	fmem = NULL;
 	memset(ft, 0, sizeof(*ft));
 	return 0;
+}
+
+struct sim_snap {
+	uint8_t *mem;
+	struct frame f[SIM_FRAMES];
+	uint64_t count[4];
+};
+
+static inline void sim_take(struct sim_snap *s, const struct frame_table *ft)
+{
+	s->mem = malloc(host_phys_size);
+	assert_non_null(s->mem);
+	memcpy(s->mem, host_phys, host_phys_size);
+	memcpy(s->f, fmem, sizeof(s->f));
+	memcpy(s->count, ft->count, sizeof(s->count));
+}
+
+static inline void sim_same(struct sim_snap *s, const struct frame_table *ft)
+{
+	assert_memory_equal(fmem, s->f, sizeof(s->f));
+	assert_memory_equal(ft->count, s->count, sizeof(s->count));
+	assert_memory_equal(host_phys, s->mem, host_phys_size);
+	free(s->mem);
+	s->mem = NULL;
 }
 
 #endif
