@@ -33,7 +33,7 @@ KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segme
 # User programs: freestanding, static, linked at 4 MiB by lib/libcairn/user.ld.
 UCFLAGS  := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc -isystem $(GCCINC) \
 	    -fno-stack-protector -fno-pic -fno-pie -fno-asynchronous-unwind-tables \
-	    -Iinclude -Ikernel/include -MMD -MP
+	    -Iinclude -Ikernel/include -I$(BUILD)/gen -MMD -MP
 ULDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T lib/libcairn/user.ld
 
 # Host unit tests: the kernel's pure code under AddressSanitizer and UBSan.
@@ -46,12 +46,22 @@ KERNEL_OBJ := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRC))
 
 LIB_SRC    := $(wildcard lib/libcairn/*.c) $(wildcard lib/libcairn/*.S) kernel/fmt.c
 LIB_OBJ    := $(patsubst %,$(BUILD)/user/%.o,$(LIB_SRC))
+BOOT_SRC   := $(wildcard lib/libboot/*.c) kernel/elf.c
+BOOT_OBJ   := $(patsubst %,$(BUILD)/user/%.o,$(BOOT_SRC))
+
+# Interfaces: client stubs and server gates generated from interfaces/<name>.toml.
+IFACES     := $(basename $(notdir $(wildcard interfaces/*.toml)))
+IFACE_HDRS := $(patsubst %,$(BUILD)/gen/iface/%.h,$(IFACES))
+# Segments: objects here; tools/sysgen.py links each at the base its system gives it.
+SEG_OBJ    := $(patsubst %,$(BUILD)/user/%.o,$(wildcard segments/*/*.c))
 
 COMPONENTS := $(notdir $(wildcard components/*))
+TEST_COMPS := $(notdir $(wildcard tests/components/*))
+BENCH_COMPS:= $(notdir $(wildcard bench/components/*))
 TEST_PROGS := $(basename $(notdir $(wildcard tests/qemu/progs/*.c)))
 TEST_DIRS  := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/qemu/progs/*/*.c))))
 BENCH_PROGS:= $(basename $(notdir $(wildcard bench/progs/*.c)))
-USER_ELFS  := $(patsubst %,$(BUILD)/user/%.elf,$(COMPONENTS) $(TEST_PROGS) $(sort $(TEST_DIRS)) $(BENCH_PROGS))
+USER_ELFS  := $(patsubst %,$(BUILD)/user/%.elf,$(COMPONENTS) $(TEST_COMPS) $(BENCH_COMPS) $(TEST_PROGS) $(sort $(TEST_DIRS)) $(BENCH_PROGS))
 
 HOST_TESTS := $(basename $(notdir $(wildcard tests/host/test_*.c)))
 HOST_BINS  := $(patsubst %,$(BUILD)/host/%,$(HOST_TESTS))
@@ -67,11 +77,11 @@ Q := @
 say = @echo "  $(1)	$(2)"
 endif
 
-.PHONY: all kernel user host-tests run test iso debug setup clean check-abi bench graph
+.PHONY: all kernel user host-tests run test iso debug setup clean check-abi bench graph sys flags
 all: kernel user host-tests
 
 kernel: $(BUILD)/cairn.elf $(BUILD)/cairn32.elf
-user: $(USER_ELFS)
+user: $(IFACE_HDRS) $(USER_ELFS) $(SEG_OBJ)
 host-tests: $(HOST_BINS)
 
 # --- kernel ---------------------------------------------------------------------
@@ -96,7 +106,11 @@ $(BUILD)/cairn32.elf: $(BUILD)/cairn.elf
 	$(Q)$(OBJCOPY) -O elf32-i386 $< $@
 
 # --- user programs --------------------------------------------------------------
-$(BUILD)/user/%.c.o: %.c
+$(BUILD)/gen/iface/%.h: interfaces/%.toml tools/sysgen.py tools/system.py
+	$(call say,GEN,$@)
+	$(Q)$(PYTHON) tools/sysgen.py iface $< $@
+
+$(BUILD)/user/%.c.o: %.c | $(IFACE_HDRS)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(UCFLAGS) -c $< -o $@
@@ -111,15 +125,23 @@ $(BUILD)/libcairn.a: $(LIB_OBJ)
 	$(call say,AR,$@)
 	$(Q)ar rcs $@ $^
 
-# One rule per program: a component is every .c in components/<name>/, a test program
+$(BUILD)/libboot.a: $(BOOT_OBJ)
+	@rm -f $@
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
+
+# One rule per program: a component is every .c in components/<name>/ (or, for tests
+# and benchmarks, tests/components/<name>/ and bench/components/<name>/), a test program
 # one file tests/qemu/progs/<name>.c or every .c in tests/qemu/progs/<name>/, a
 # benchmark one file bench/progs/<name>.c.
 define user_program
-$(BUILD)/user/$(1).elf: $(patsubst %,$(BUILD)/user/%.o,$(2)) $(BUILD)/libcairn.a lib/libcairn/user.ld
+$(BUILD)/user/$(1).elf: $(patsubst %,$(BUILD)/user/%.o,$(2)) $(BUILD)/libboot.a $(BUILD)/libcairn.a lib/libcairn/user.ld
 	$$(call say,LD,$$@)
-	$(Q)$(LD) $(ULDFLAGS) -o $$@ $$(filter %.o,$$^) $(BUILD)/libcairn.a
+	$(Q)$(LD) $(ULDFLAGS) -o $$@ $$(filter %.o,$$^) $(BUILD)/libboot.a $(BUILD)/libcairn.a
 endef
 $(foreach c,$(COMPONENTS),$(eval $(call user_program,$(c),$(wildcard components/$(c)/*.c))))
+$(foreach c,$(TEST_COMPS),$(eval $(call user_program,$(c),$(wildcard tests/components/$(c)/*.c))))
+$(foreach c,$(BENCH_COMPS),$(eval $(call user_program,$(c),$(wildcard bench/components/$(c)/*.c))))
 $(foreach t,$(TEST_PROGS),$(eval $(call user_program,$(t),tests/qemu/progs/$(t).c)))
 $(foreach t,$(sort $(TEST_DIRS)),$(eval $(call user_program,$(t),$(wildcard tests/qemu/progs/$(t)/*.c))))
 $(foreach b,$(BENCH_PROGS),$(eval $(call user_program,$(b),bench/progs/$(b).c)))
@@ -139,18 +161,29 @@ $(BUILD)/host/test_$(1): tests/host/test_$(1).c $(call host_src,$(1)) $(wildcard
 endef
 $(foreach t,$(HOST_TESTS:test_%=%),$(eval $(call host_test,$(t))))
 
-# --- running ----------------------------------------------------------------------
+# --- systems ----------------------------------------------------------------------
+# tools/sysgen.py checks a description, generates its tables and links the images that
+# depend on it (the booter, subsystem parents, segments) into build/sys/<name>/.
 SYSTEM_FILE := systems/$(SYSTEM).toml
+export CC LD UCFLAGS ULDFLAGS
 
-run: setup kernel user
+# What tools/sysgen.py compiles and links with when it is run outside make.
+flags:
+	@echo "CC=$(CC)"; echo "LD=$(LD)"; echo "UCFLAGS=$(UCFLAGS)"; echo "ULDFLAGS=$(ULDFLAGS)"
+
+sys: kernel user
+	$(call say,SYSTEM,$(SYSTEM_FILE))
+	$(Q)$(PYTHON) tools/sysgen.py build $(SYSTEM_FILE)
+
+run: setup sys
 	$(PYTHON) tools/qemu.py run $(SYSTEM_FILE)
 
-debug: setup kernel user
+debug: setup sys
 	$(PYTHON) tools/qemu.py debug $(SYSTEM_FILE)
 
 iso: setup $(BUILD)/cairn.iso
 
-$(BUILD)/cairn.iso: $(BUILD)/cairn.elf $(USER_ELFS) $(SYSTEM_FILE) tools/qemu.py tools/system.py
+$(BUILD)/cairn.iso: sys tools/qemu.py
 	$(PYTHON) tools/qemu.py iso $(SYSTEM_FILE) $@
 
 # The system graph: build/<system>.svg (Graphviz).

@@ -132,11 +132,15 @@ static void load_image(uint64_t *root, const char *file, const struct elf_image 
 	}
 }
 
-static void fill_root(struct cairn_root *rt, struct comp *c, bool first)
+static void fill_root(struct cairn_root *rt, const struct program *p, struct comp *c, bool first)
 {
 	rt->magic = CAIRN_ROOT_MAGIC;
 	rt->comp_id = c->id;
+	cmdline_progname(p->name, rt->name, sizeof(rt->name));
 	rt->cores = 1;
+	rt->boot_tsc = boot_tsc;
+	rt->free_slot = CAIRN_SLOT_FREE;
+	rt->generation = 1;
 	rt->tsc_hz = arch_tsc_hz();
 	rt->timer_hz = arch_timer_hz();
 	rt->heap_va = HEAP_VA;
@@ -145,7 +149,7 @@ static void fill_root(struct cairn_root *rt, struct comp *c, bool first)
 		return;
 	rt->mem_end = frames.nframes << PAGE_SHIFT;
 	uint64_t va = MODULES_VA;
-	for (unsigned i = 1; i < nprogs && rt->nmodules < CAIRN_ROOT_MAX_MODULES; i++) {
+	for (unsigned i = 1; i < nprogs && rt->nmodules < CAIRN_ROOT_MODULES; i++) {
 		struct cairn_module *m = &rt->module[rt->nmodules++];
 		memcpy(m->name, progs[i].name, sizeof(m->name));
 		m->va = va + (progs[i].image & (PAGE_SIZE - 1));
@@ -202,7 +206,7 @@ static bool build(struct program *p, bool first)
 		boot_map(pml4, va, boot_frame(CAIRN_FRAME_USER), CAIRN_MAP_WRITE);
 	uint64_t root_page = boot_frame(CAIRN_FRAME_USER);
 	boot_map(pml4, CAIRN_ROOT_VA, root_page, 0);
-	fill_root(p2v(root_page), c, first);
+	fill_root(p2v(root_page), p, c, first);
 	t->regs.rsp = STACK_TOP;
 	p->main = t;
 	obj_ref(t);	/* while it is the running program's: boot_after looks at it */
@@ -214,6 +218,8 @@ static struct regs *next_program(void)
 {
 	for (; current < nprogs; current++) {
 		struct program *p = &progs[current];
+		if (cmdline_get(p->args, "image", NULL, 0))
+			continue;	/* for the first program to build from */
 		if (!build(p, current == 0)) {
 			kprintf("%s: cannot be started\n", p->name);
 			continue;

@@ -76,8 +76,11 @@ static void banner(void)
 	kprintf("modules: %u, command line: \"%s\"\n", boot.nmod, cmdline);
 }
 
+uint64_t boot_tsc;		/* the time stamp counter at kmain: "boot" in every Root */
+
 noreturn void kmain(uint32_t magic, uint32_t info)
 {
+	boot_tsc = arch_cycles();
 	arch_console_init();
 	if (bootinfo_parse(&boot, magic, info, boot_phys))
 		panic("no usable boot information (magic 0x%x)", magic);

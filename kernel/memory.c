@@ -1,6 +1,7 @@
 /*
  * memory.c: memory capabilities. A MEMORY capability is authority over the physical
- * frames in [a, b): to retype them, to put kernel objects in them and to map them.
+ * frames in [a, b): to retype them, to put kernel objects in them, to map them and to
+ * derive capabilities over parts of the range.
  * Types and reference counts live in the frame table (frame.h).
  */
 #include "frame.h"
@@ -72,6 +73,28 @@ static long count(struct cap *mem, uint64_t type)
 	return n;
 }
 
+/*
+ * MEM_DERIVE: puts in slot a0 of the caller's table a new MEMORY capability over
+ * [a1, a2), which must be page aligned, non-empty and inside mem's own range: authority
+ * can be narrowed, never widened. Decode, then invoke: every check comes before the one
+ * change. A MEMORY capability names no object, so the new one adds no reference (cap.h).
+ */
+static long derive(struct call *c, struct cap *mem)
+{
+	uint64_t base = A1(c), end = A2(c);
+	struct cap *dst;
+
+	if (((base | end) & (PAGE_SIZE - 1)) || base >= end)
+		return CAIRN_EINVAL;
+	if (base < mem->a || end > mem->b)
+		return CAIRN_ERANGE;
+	long err = captbl_get_free(c->ct, A0(c), &dst);
+	if (err)
+		return err;
+	cap_copy(dst, &(struct cap){ .type = CAIRN_CAP_MEMORY, .a = base, .b = end });
+	return 0;
+}
+
 long memory_invoke(struct call *c, struct cap *cap, unsigned op)
 {
 	switch (op) {
@@ -86,6 +109,8 @@ long memory_invoke(struct call *c, struct cap *cap, unsigned op)
 	}
 	case CAIRN_OP_MEM_COUNT:
 		return count(cap, A0(c));
+	case CAIRN_OP_MEM_DERIVE:
+		return derive(c, cap);
 	default:
 		return CAIRN_ENOSYS;
 	}

@@ -4,7 +4,8 @@ per metric, "BENCH <name> median=<n> min=<n> unit=instructions per=<what>", then
 table. Every run uses -icount shift=0,sleep=off and the CPU model below, so the figures
 are exact guest instruction counts that repeat from run to run.
 
-    bench.py [--save]     --save also writes bench/results/<date>-<commit>.txt
+    bench.py [--save] [-k NAME]   --save also writes bench/results/<date>-<commit>.txt;
+                                  -k runs only the benchmark systems whose name has NAME
 """
 import datetime
 import os
@@ -15,6 +16,7 @@ import tomllib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qemu  # noqa: E402
+import sysgen  # noqa: E402
 
 # Haswell without what TCG cannot emulate (TSX is absent from the noTSX model).
 CPU = "Haswell-noTSX,-pcid,-invpcid,-x2apic,-tsc-deadline"
@@ -22,6 +24,11 @@ LINE = re.compile(r"^BENCH (\S+) median=(\d+) min=(\d+) unit=(\S+) per=(\S+)$")
 
 
 def run(bench):
+    if "system" in bench:
+        try:
+            bench["modules"] = sysgen.build(bench["system"])
+        except Exception as e:  # a description or build error: report it as the failure
+            return None, f"{bench['name']}: {e}"
     cmd = qemu.qemu_command(bench["modules"], bench.get("cmdline", ""), icount=True,
                             extra=["-cpu", CPU, "-serial", "stdio"])
     try:
@@ -34,6 +41,11 @@ def run(bench):
     missing = [m for m in bench["metrics"] if m not in names]
     if p.returncode != qemu.EXIT_DONE or missing:
         return None, f"{bench['name']}: exit {p.returncode}, missing {missing}\n{out[-3000:]}"
+    values = {f[0]: f for f in found}
+    for name, parts in bench.get("sums", {}).items():   # a metric made of others
+        med = sum(int(values[x][1]) for x in parts)
+        mn = sum(int(values[x][2]) for x in parts)
+        found.append((name, str(med), str(mn), values[parts[0]][3], values[parts[0]][4]))
     return found, None
 
 
@@ -41,6 +53,9 @@ def main():
     save = "--save" in sys.argv[1:]
     with open("bench/benchmarks.toml", "rb") as f:
         benches = tomllib.load(f)["bench"]
+    if "-k" in sys.argv[1:]:
+        key = sys.argv[sys.argv.index("-k") + 1]
+        benches = [b for b in benches if key in b["name"]]
     rows, failed = [], False
     for b in benches:
         found, err = run(b)

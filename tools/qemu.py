@@ -5,10 +5,9 @@
     qemu.py debug systems/<name>.toml          boot it halted, with gdb attached
     qemu.py iso   systems/<name>.toml OUT.iso  a GRUB ISO (BIOS + UEFI) of it
 
-The description is checked by tools/system.py (docs/systems.md); each component's
-program is build/user/<image>.elf, started in init order (servers before clients).
-tools/test.py uses the functions here to boot the
-test systems the same way.
+The description is checked and built by tools/sysgen.py (docs/systems.md): the kernel
+starts the booter, which builds the system from the other modules. tools/test.py uses
+the functions here to boot the test systems the same way.
 """
 import os
 import shutil
@@ -18,6 +17,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import system  # noqa: E402
+import sysgen  # noqa: E402
 
 BUILD = "build"
 KERNEL64 = os.path.join(BUILD, "cairn.elf")
@@ -29,24 +29,26 @@ EXIT_PANIC = 0x11 * 2 + 1
 
 
 def load_system(path):
-    """Checks a system description (tools/system.py); returns (name, [program names])
-    in init order, or exits with its errors, one per line."""
+    """Checks and builds a system (tools/sysgen.py, under make); returns (name, [boot
+    module lines]): the booter first, then the images it builds the system from. Exits
+    with the description's errors, one per line."""
     try:
-        data, order = system.load(path)
-    except system.DescError as e:
+        modules = sysgen.build(path)
+        data, _ = system.load(path)
+    except (system.DescError, sysgen.GenError) as e:
         sys.exit(str(e))
-    image = {c["name"]: c.get("image", c["name"]) for c in data["component"]}
-    for name in order:
-        elf = os.path.join(BUILD, "user", image[name] + ".elf")
-        if not os.path.exists(elf):
-            sys.exit(f"{path}: component '{name}': {elf} is not built (make user)")
-    return data["system"]["name"], [image[n] for n in order]
+    return data["system"]["name"], modules
+
+
+def module_path(name):
+    """A module line's file: a path as given, or a program name (build/user/<name>.elf)."""
+    return name if "/" in name else os.path.join(BUILD, "user", name + ".elf")
 
 
 def qemu_command(modules, cmdline="", memory=128, icount=False, extra=()):
     """The QEMU command line that boots the kernel with -kernel (multiboot1).
 
-    modules are "name [key=value ...]" strings naming build/user/<name>.elf.
+    modules are "name [key=value ...]" strings: name is build/user/<name>.elf, or a path.
     """
     cmd = ["qemu-system-x86_64", "-accel", "tcg", "-m", str(memory), "-smp", "1",
            "-display", "none", "-no-reboot", *DEBUG_EXIT, "-kernel", KERNEL32]
@@ -56,7 +58,7 @@ def qemu_command(modules, cmdline="", memory=128, icount=False, extra=()):
         paths = []
         for m in modules:
             name, _, args = m.partition(" ")
-            path = os.path.join(BUILD, "user", name + ".elf")
+            path = module_path(name)
             paths.append(f"{path} {args}".strip())
         cmd += ["-initrd", ",".join(paths)]
     if cmdline:
@@ -71,8 +73,8 @@ def grub_cfg(modules, cmdline=""):
              'menuentry "Cairn" {',
              f"  multiboot2 /boot/cairn.elf {cmdline}".rstrip()]
     for m in modules:
-        name = m.partition(" ")[0]
-        lines.append(f"  module2 /boot/{name}.elf {m}")
+        base = os.path.basename(module_path(m.partition(" ")[0]))
+        lines.append(f"  module2 /boot/{base} /boot/{base} {m.partition(' ')[2]}".rstrip())
     lines += ["  boot", "}"]
     return "\n".join(lines) + "\n"
 
@@ -83,7 +85,7 @@ def make_iso(modules, out):
         os.makedirs(os.path.join(boot, "grub"))
         shutil.copy(KERNEL64, boot)
         for m in modules:
-            shutil.copy(os.path.join(BUILD, "user", m.partition(" ")[0] + ".elf"), boot)
+            shutil.copy(module_path(m.partition(" ")[0]), boot)
         with open(os.path.join(boot, "grub", "grub.cfg"), "w") as f:
             f.write(grub_cfg(modules))
         r = subprocess.run(["grub-mkrescue", "-o", out, root],

@@ -34,8 +34,20 @@ SUBSYSTEM_KEYS = {"name", "parent", "file", "memory", "grants"}
 SYSTEM_KEYS = {"name", "description", "memory", "cores"}
 
 
+IMAGE_DIRS = ("components", "tests/components", "bench/components")   # where a component's program may live
+
+
 class DescError(Exception):
     pass
+
+
+def image_dir(image):
+    """The source directory of a component program, or None."""
+    for d in IMAGE_DIRS:
+        path = os.path.join(d, image)
+        if isinstance(image, str) and image and os.path.isdir(os.path.join(ROOT, path)):
+            return path
+    return None
 
 
 class Locator:
@@ -168,7 +180,7 @@ def check_component(d, i, c, segs, known_ifaces, irq_owner):
     n = c.get("name")
     check_keys(d, "component", i, c, COMPONENT_KEYS, n)
     image = c.get("image", n)
-    if not isinstance(image, str) or not os.path.isdir(os.path.join(ROOT, "components", image or "-")):
+    if not isinstance(image, str) or not image_dir(image):
         d.error("component", i, "image" if "image" in c else "name",
                 f"no program components/{image}/", n)
     prio = c.get("priority", 128)
@@ -205,8 +217,8 @@ def check_component(d, i, c, segs, known_ifaces, irq_owner):
     return need
 
 
-def check_imports(d, comps):
-    exporters = {}
+def check_imports(d, comps, outside=()):
+    exporters = {x: "(granted)" for x in outside}
     for i, c in enumerate(d.tables("component")):
         for x in c.get("exports", []) if isinstance(c.get("exports", []), list) else []:
             if x in exporters:
@@ -233,7 +245,7 @@ def init_order(d, comps, exporters):
             if a not in comps:
                 d.error("component", i, "after", f"after names unknown component '{a}'", n)
         imports = c.get("imports", []) if isinstance(c.get("imports", []), list) else []
-        deps[n] = [exporters[x] for x in imports if x in exporters and exporters[x] != n]
+        deps[n] = [exporters[x] for x in imports if exporters.get(x) in comps and exporters[x] != n]
         deps[n] += [a for a in after if a in comps]
     order, state = [], {}
 
@@ -297,6 +309,7 @@ def check_segments(d):
 
 
 def check_subsystems(d, comps, exporters):
+    parents = {}
     for i, s in enumerate(d.tables("subsystem")):
         n = s.get("name")
         check_keys(d, "subsystem", i, s, SUBSYSTEM_KEYS, n)
@@ -307,13 +320,22 @@ def check_subsystems(d, comps, exporters):
             d.error("subsystem", i, "file", f"no description {f!r}", n)
         if parse_size(s.get("memory")) in (None, 0):
             d.error("subsystem", i, "memory", "memory must be a size like \"4M\"", n)
+        parent = next((c for c in d.tables("component") if c.get("name") == s.get("parent")), {})
         for g in string_list(d, "subsystem", i, s, "grants", n):
             if g not in exporters:
                 d.error("subsystem", i, "grants", f"grants '{g}', which no component exports", n)
+            elif parent and g not in parent.get("imports", []):
+                d.error("subsystem", i, "grants", f"grants '{g}', which its parent "
+                        f"'{s.get('parent')}' does not import", n)
+        if s.get("parent") in parents:
+            d.error("subsystem", i, "parent", f"'{s.get('parent')}' already boots subsystem "
+                    f"'{parents[s.get('parent')]}': one each", n)
+        parents.setdefault(s.get("parent"), n)
 
 
-def check(path):
-    """Validates a description; returns (data, errors, init order)."""
+def check(path, outside=()):
+    """Validates a description; returns (data, errors, init order). outside: the
+    interfaces a nested subsystem is granted (imported from its parent's system)."""
     d = Desc(path)
     for k in d.data:
         if k not in ("system", "component", "port", "segment", "subsystem"):
@@ -329,7 +351,7 @@ def check(path):
     known = interfaces_known()
     for i, c in enumerate(d.tables("component")):
         need += check_component(d, i, c, segs, known, irq_owner)
-    exporters = check_imports(d, comps)
+    exporters = check_imports(d, comps, outside)
     order = init_order(d, comps, exporters)
     check_ports(d, comps)
     check_segments(d)
@@ -341,10 +363,10 @@ def check(path):
     return d.data, d.errors, order
 
 
-def load(path):
+def load(path, outside=()):
     """The description, or DescError with every error (one per line)."""
     try:
-        data, errors, order = check(path)
+        data, errors, order = check(path, outside)
     except DescError as e:
         raise DescError(str(e))
     if errors:

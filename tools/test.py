@@ -23,6 +23,7 @@ import tomllib
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qemu  # noqa: E402
 import system  # noqa: E402
+import sysgen  # noqa: E402
 
 EXIT_CODES = {"done": qemu.EXIT_DONE, "panic": qemu.EXIT_PANIC}
 TEST_LINE = re.compile(r"^TEST (\S+) (\S+) (PASS|FAIL)(?: (.*))?$")
@@ -117,6 +118,23 @@ def qemu_command(t):
                              t.get("memory", 128), t.get("icount", False))
 
 
+def build_systems(tests):
+    """Builds the described systems the tests boot (tools/sysgen.py) and fills in their
+    modules; a system that does not build fails its test."""
+    failed = []
+    for t in tests:
+        if "system" not in t:
+            continue
+        try:
+            t["modules"] = sysgen.build(t["system"])
+        except (sysgen.GenError, system.DescError) as e:
+            res = Result(t["name"])
+            res.add(False, "build", str(e))
+            failed.append(res)
+            t["skip"] = True
+    return failed
+
+
 def run_qemu_test(t):
     res = Result(t["name"])
     cmd = qemu_command(t) + ["-serial", "stdio"]
@@ -152,6 +170,9 @@ def run_qemu_test(t):
     for i, pat in enumerate(t.get("output", [])):
         rx = re.compile(pat)
         res.add(any(rx.search(line) for line in lines), f"output.{i + 1}", f"no line matches {pat!r}")
+    for i, pat in enumerate(t.get("absent", [])):
+        rx = re.compile(pat)
+        res.add(not any(rx.search(line) for line in lines), f"absent.{i + 1}", f"a line matches {pat!r}")
     return res
 
 
@@ -186,8 +207,9 @@ def main():
             futures.append(pool.submit(run_description_tests))
         if "spin".find(args.k) >= 0:
             futures.append(pool.submit(run_spin_tests))
-        futures += [pool.submit(run_qemu_test, t) for t in qtests]
-        results = [f.result() for f in futures]
+        built = build_systems(qtests)
+        futures += [pool.submit(run_qemu_test, t) for t in qtests if not t.get("skip")]
+        results = built + [f.result() for f in futures]
     passed, failed = report(results)
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed or not passed else 0)

@@ -103,6 +103,7 @@ enum cairn_cap_type {
 	X(PGTBL_LOOKUP,    0x0204, PGTBL,  "a0 = virtual address", "frame | rights") \
 	X(MEM_RETYPE,      0x0300, MEMORY, "a0 = frame, a1 = new type", "0") \
 	X(MEM_COUNT,       0x0301, MEMORY, "a0 = frame type", "frames of that type in the range") \
+	X(MEM_DERIVE,      0x0302, MEMORY, "a0 = slot here, a1 = base, a2 = end", "0") \
 	X(COMP_KEEPER,     0x0400, COMP,   "a0 = invocation gate or 0", "0") \
 	X(THREAD_DISPATCH, 0x0500, THREAD, "a0 = deadline (timestamp counter) or 0", "0 when the caller runs again") \
 	X(THREAD_TLS,      0x0501, THREAD, "a0 = fs base", "0") \

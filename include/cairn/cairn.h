@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "root.h"
 #include "syscall.h"
 
 /* printf to the kernel console, formatted as the kernel's kprintf (at most 512 bytes). */
@@ -23,5 +24,19 @@ int cairn_check(const char *id, const char *name, int ok, const char *why, ...)
 void *memcpy(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
 size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+
+/*
+ * The red tape (cairn/root.h), by name: the first gate slot of an imported interface
+ * (CAIRN_CAP_NULL if the component does not import it: calls through it then fail).
+ * cairn_port_open (cairn/port.h) and cairn_segment (cairn/segment.h) find the rest.
+ */
+unsigned cairn_import(const char *iface);
+
+/* Booter-built components: gives the core to the scheduler; the caller stays runnable. */
+static inline long cairn_yield(void)
+{
+	return cairn_asnd_send(CAIRN_SLOT_SCHED, CAIRN_SEND_YIELD);
+}
 
 #endif

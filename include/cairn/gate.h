@@ -28,7 +28,41 @@ typedef struct cairn_ret2 (*cairn_gate_fn)(cairn_word a, cairn_word b, cairn_wor
 		"\tjmp cairn_gate_enter\n");                                   \
 	static cairn_gate_fn name##_keep __attribute__((used)) = handler;
 
+/*
+ * A gate for generated interface code (tools/sysgen.py): handler(root, a, b, c, d,
+ * badge) is called with the registers the kernel enters with, so the entry moves one.
+ */
+typedef struct cairn_ret2 (*cairn_iface_fn)(cairn_word root, cairn_word a, cairn_word b, cairn_word c,
+					    cairn_word d, cairn_word badge);
+
+#define CAIRN_IFACE_GATE(name, handler)                                        \
+	extern char name[];                                                    \
+	__asm__(".text\n.globl " #name "\n" #name ":\n"                         \
+		"\tlea " #handler "(%rip), %r11\n"                             \
+		"\tjmp cairn_iface_enter\n");                                  \
+	static cairn_iface_fn name##_keep __attribute__((used)) = handler;
+
 /* Invokes a gate; saves and restores the caller's callee-saved registers (entry.S). */
 struct cairn_ret2 cairn_sinv_call(unsigned gate, cairn_word a, cairn_word b, cairn_word c, cairn_word d);
+
+/*
+ * The same, inline: the callee may change every register but rsp, so all are named as
+ * clobbered and the compiler keeps live values wherever it likes (in a loop, it saves
+ * them once, outside). What generated interface stubs use.
+ */
+static inline struct cairn_ret2 cairn_sinv_inline(unsigned gate, cairn_word a, cairn_word b, cairn_word c,
+						  cairn_word d)
+{
+	register cairn_word r10 __asm__("r10") = c;
+	register cairn_word r8 __asm__("r8") = d;
+	register cairn_word rdx __asm__("rdx") = b;
+	long rax;
+
+	__asm__ volatile("syscall"
+			 : "=a"(rax), "+d"(rdx), "+r"(r10), "+r"(r8), "+S"(a)
+			 : "a"(CAIRN_CALL(gate, CAIRN_OP_SINV_CALL))
+			 : "rbx", "rcx", "rdi", "rbp", "r9", "r11", "r12", "r13", "r14", "r15", "memory");
+	return (struct cairn_ret2){ rax, rdx };
+}
 
 #endif

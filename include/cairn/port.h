@@ -44,6 +44,9 @@ struct cairn_port {
 long cairn_port_init(struct cairn_port_ring *r, uint32_t slot_size, uint32_t slots);
 unsigned long cairn_port_bytes(uint32_t slot_size, uint32_t slots);
 
+/* Opens this component's end of the port its description names; 0 or CAIRN_ENOENT. */
+long cairn_port_open(struct cairn_port *p, const char *name);
+
 /* Copies one slot in or out. Async: CAIRN_EAGAIN if full (empty). Sync: waits. */
 long cairn_port_send(struct cairn_port *p, const void *msg);
 long cairn_port_recv(struct cairn_port *p, void *msg);

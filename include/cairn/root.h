@@ -2,10 +2,12 @@
  * cairn/root.h: the Root structure, the first page of a component's red tape. Every
  * entry point gets its address in rdi (CAIRN_ROOT_VA: the page right after the
  * unmapped null page); it is mapped read-only, and it is the only way a component
- * learns its environment.
+ * learns its environment: who it is, which capability slots hold what, the interfaces
+ * it imports, its ports and segments, and the system's facts.
  *
- * Today the kernel writes it for the programs it starts from boot modules; the booter
- * will write it for the components it builds.
+ * Two writers fill it: the kernel, for the programs it starts from boot modules (the
+ * booter, and the test programs), and the booter (lib/libboot), for every component it
+ * builds from a system description (docs/systems.md).
  */
 #ifndef CAIRN_ROOT_H
 #define CAIRN_ROOT_H
@@ -13,38 +15,92 @@
 #include <stdint.h>
 
 #define CAIRN_ROOT_VA    0x1000UL
-#define CAIRN_ROOT_MAGIC 0x3130544f4f524e43ULL	/* "CNROOT01" */
-#define CAIRN_ROOT_MAX_MODULES 16
+#define CAIRN_ROOT_MAGIC 0x3230544f4f524e43ULL	/* "CNROOT02" */
 
-/* Fixed capability slots of a component started from a boot module. */
+/*
+ * Fixed capability slots. A program the kernel starts gets 1..7 (5, 6 and 8 only the
+ * first); a component the booter builds gets 4, 9 and 10, and 1, 2, 5, 7 only if it boots
+ * a subsystem. Everything else the booter grants (gates, port endpoints) is listed
+ * below with its slot; a component's own slots start at cairn_root.free_slot.
+ */
 #define CAIRN_SLOT_CAPTBL  1	/* its capability table (root node) */
 #define CAIRN_SLOT_PGTBL   2	/* its page table (root node) */
-#define CAIRN_SLOT_COMP    3	/* itself */
+#define CAIRN_SLOT_COMP    3	/* itself (kernel-started programs) */
 #define CAIRN_SLOT_THREAD  4	/* its first thread */
-#define CAIRN_SLOT_MEMORY  5	/* the first component only: all memory */
-#define CAIRN_SLOT_IRQ     6	/* the first component only: the interrupt lines */
+#define CAIRN_SLOT_MEMORY  5	/* memory it may build with: [mem_base, mem_end) */
+#define CAIRN_SLOT_IRQ     6	/* the first program only: the interrupt lines */
 #define CAIRN_SLOT_LEAF0   7	/* the leaf node holding slots 0..127 */
-#define CAIRN_SLOT_IOPORT  8	/* the first component, if its module line says "ioport":
+#define CAIRN_SLOT_IOPORT  8	/* the first program, if its module line says "ioport":
 				   every I/O port but the kernel's own */
-#define CAIRN_SLOT_FREE    9	/* the first slot free for the component's own use */
+#define CAIRN_SLOT_FREE    9	/* kernel-started programs: the first free slot */
+#define CAIRN_SLOT_RCV     9	/* booter-built components: the first thread's receive
+				   endpoint (its scheduler is whoever booted it) */
+#define CAIRN_SLOT_SCHED  10	/* booter-built components: an asynchronous send to
+				   their scheduler (cairn_yield sends it with YIELD) */
 
+#define CAIRN_ROOT_MODULES  16
+#define CAIRN_ROOT_IMPORTS  24
+#define CAIRN_ROOT_PORTS    12
+#define CAIRN_ROOT_SEGMENTS 8
+#define CAIRN_NAME_MAX      24	/* names in the red tape, with their NUL */
+
+/* A boot module (an image) mapped read-only into the component. */
 struct cairn_module {
 	char name[32];
-	uint64_t va;		/* mapped read-only here in the first component */
+	uint64_t va;
 	uint64_t size;
+};
+
+/* An imported interface: function i is the gate in slot `slot + i`. */
+struct cairn_import {
+	char name[CAIRN_NAME_MAX];
+	uint32_t slot;
+	uint32_t nfns;
+};
+
+#define CAIRN_PORT_PRODUCER 0
+#define CAIRN_PORT_CONSUMER 1
+
+/* One end of a port (cairn/port.h): the ring is mapped read-write at ring_va. */
+struct cairn_port_end {
+	char name[CAIRN_NAME_MAX];
+	uint64_t ring_va;
+	uint32_t slot_size, slots;
+	uint8_t mode;		/* CAIRN_PORT_ASYNC or _SYNC */
+	uint8_t end;		/* CAIRN_PORT_PRODUCER or _CONSUMER */
+	uint16_t reserved;
+	uint32_t rcv;		/* sync: this end's receive endpoint slot */
+	uint32_t peer;		/* sync: slot of an asynchronous send to the other end */
+	uint32_t pad;
+};
+
+/* A segment: code and shared data at `base`, its transfer vector at `base` too. */
+struct cairn_segment_map {
+	char name[CAIRN_NAME_MAX];
+	uint64_t base, size;
 };
 
 struct cairn_root {
 	uint64_t magic;
 	uint64_t comp_id;		/* the component's id, unique while it lives */
+	char name[CAIRN_NAME_MAX];	/* its name in the system description */
 	uint64_t cores;
 	uint64_t tsc_hz;		/* time stamp counter ticks per second */
 	uint64_t timer_hz;		/* local APIC timer ticks per second */
+	uint64_t boot_tsc;		/* the time stamp counter when the kernel started */
 	uint64_t mem_base, mem_end;	/* the range of CAIRN_SLOT_MEMORY, if granted */
-	uint64_t heap_va, heap_end;	/* free user address space the component may map */
-	uint32_t nmodules;
-	uint32_t reserved;
-	struct cairn_module module[CAIRN_ROOT_MAX_MODULES];
+	uint64_t heap_va, heap_end;	/* its heap (mapped), or free address space */
+	uint64_t stack_top;		/* booter-built: the first thread's stack (mapped) */
+	uint32_t free_slot;		/* the first slot the component may use itself */
+	uint32_t generation;		/* how many times it has been (re)started, from 1 */
+	uint32_t nmodules, nimports, nports, nsegments;
+	uint64_t build_tsc;		/* the time stamp counter when its booter started */
+	struct cairn_module module[CAIRN_ROOT_MODULES];
+	struct cairn_import import[CAIRN_ROOT_IMPORTS];
+	struct cairn_port_end port[CAIRN_ROOT_PORTS];
+	struct cairn_segment_map segment[CAIRN_ROOT_SEGMENTS];
 };
+
+_Static_assert(sizeof(struct cairn_root) <= 4096, "the Root is one page");
 
 #endif

@@ -121,6 +121,8 @@ static inline long cairn_mem_retype(unsigned mem, cairn_word frame, unsigned typ
 { return cairn_call(mem, CAIRN_OP_MEM_RETYPE, frame, type, 0, 0, 0, 0); }
 static inline long cairn_mem_count(unsigned mem, unsigned type)
 { return cairn_call(mem, CAIRN_OP_MEM_COUNT, type, 0, 0, 0, 0, 0); }
+static inline long cairn_mem_derive(unsigned mem, unsigned slot, cairn_word base, cairn_word end)
+{ return cairn_call(mem, CAIRN_OP_MEM_DERIVE, slot, base, end, 0, 0, 0); }
 
 /* ---- components, threads, endpoints, gates, interrupts ---- */
 static inline long cairn_comp_keeper(unsigned comp, unsigned gate)

@@ -6,8 +6,10 @@
  * capability slots CAIRN_SLOT_*. The first also gets all memory (a MEMORY capability
  * over every frame), the interrupt lines, and the other modules mapped read-only.
  *
- * This is the foundation's stand-in for the booter, which will build every component
- * of a system from its description using those first capabilities alone.
+ * A system described in systems/ boots as the booter (the first module) and images:
+ * modules whose command line says "image" are only mapped into the first program, never
+ * started. The booter then builds every component from them with those first
+ * capabilities alone (lib/libboot). Test programs are started one after the other.
  *
  * A module's command line is "<path> [key=value ...]". In tests, "expect=fault:<vector>"
  * or "expect=exit:<status>" with "id=<test id>" makes the kernel print a TEST line when
@@ -27,6 +29,8 @@ void boot_reserve(struct pmem *pm);
 void boot_frames_init(struct pmem *pm, uint64_t top);
 /* A zeroed frame retyped to type (CAIRN_FRAME_KERNEL or _USER), or 0 if none is left. */
 uint64_t boot_frame(uint8_t type);
+extern uint64_t boot_tsc;	/* the time stamp counter when kmain started */
+
 /* Starts the first program. */
 noreturn void boot_start(void);
 

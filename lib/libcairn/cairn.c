@@ -52,20 +52,28 @@ int cairn_check(const char *id, const char *name, int ok, const char *why, ...)
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
-	char *d = dst;
-	const char *s = src;
+	void *d = dst;
 
-	while (n--)
-		*d++ = *s++;
+	if (((uintptr_t)dst | (uintptr_t)src | n) % 8 == 0) {
+		size_t q = n / 8;
+		__asm__ volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(q) :: "memory");
+	} else {
+		__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) :: "memory");
+	}
 	return dst;
 }
 
 void *memset(void *dst, int c, size_t n)
 {
-	char *d = dst;
+	void *d = dst;
 
-	while (n--)
-		*d++ = (char)c;
+	if (((uintptr_t)dst | n) % 8 == 0) {
+		size_t q = n / 8;
+		uint64_t v = 0x0101010101010101ULL * (unsigned char)c;
+		__asm__ volatile("rep stosq" : "+D"(d), "+c"(q) : "a"(v) : "memory");
+	} else {
+		__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	}
 	return dst;
 }
 

@@ -2,10 +2,11 @@
  * entry.S: where the kernel enters a component, and the client side of invocations.
  *
  * _start: every new thread of the component begins here with rdi = Root, rsi = the
- * argument given when it was made, rax = its thread id. The first thread of a boot
- * program has a stack (rsp != 0) and runs main(root); any other thread starts with
- * rsp = 0, takes a stack from the component's pool and runs fn(tid), fn being its
- * argument. Returning from either stops the thread.
+ * argument given when it was made, rax = its thread id. The first thread runs
+ * main(root): a kernel-started program's has a stack (rsp != 0); a booter-built
+ * component's has rsp = 0 and argument 0, and takes the stack its Root names. Any
+ * other thread starts with rsp = 0, takes a stack from the component's pool and runs
+ * fn(tid), fn being its argument. Returning from either stops the thread.
  *
  * cairn_gate_enter: the common tail of every gate stub (CAIRN_GATE, cairn/gate.h), with
  * r11 = the handler. The kernel enters a gate with rdi = Root, rsi, rdx, r10, r8 = the
@@ -18,13 +19,14 @@
  * lock btr, so neither needs a stack nor can be confused by preemption.
  */
 #define STACK_SHIFT 13		/* 8 KiB stacks; runtime.c has the pool */
+#define ROOT_STACK_TOP 104	/* offsetof(struct cairn_root, stack_top); runtime.c checks */
 
 /* rax words of the calls made here: CAIRN_CALL(0, op); runtime.c checks them. */
 #define CALL_DEBUG_STOP 0x0000000200000000
 #define CALL_RETURN     0x0000000300000000
 #define CALL_SINV_CALL  0x0000080000000000
 
-/* rbx = a free stack's index, rsp = its top; clobbers rax. */
+/* rbx = a free stack's index, rsp = its top; clobbers rax and nothing else. */
 .macro TAKE_STACK
 1:	mov cairn_stack_map(%rip), %rax
 	not %rax
@@ -43,8 +45,11 @@
 _start:
 	xor %ebp, %ebp
 	test %rsp, %rsp
-	jz 2f
-	and $-16, %rsp
+	jnz 1f
+	test %rsi, %rsi
+	jnz 2f
+	mov ROOT_STACK_TOP(%rdi), %rsp	/* a booter-built component's first thread */
+1:	and $-16, %rsp
 	call main
 	mov %rax, %rdi
 	call cairn_exit
@@ -82,6 +87,27 @@ cairn_gate_enter:
 	movabs $CALL_RETURN, %rax
 	syscall
 	ud2				/* RETURN does not come back */
+
+/*
+ * cairn_iface_enter: the tail of generated interface gates (CAIRN_IFACE_GATE), with
+ * r11 = the handler, called as handler(root, a, b, c, d, badge): the registers the
+ * kernel enters with already are those arguments but for c (r10 -> rcx).
+ */
+	.globl cairn_iface_enter
+cairn_iface_enter:
+	TAKE_STACK
+	push %rbx
+	push %rbx			/* keep the stack 16-byte aligned */
+	mov %r10, %rcx			/* c */
+	call *%r11
+	pop %rbx
+	pop %rbx
+	lock btr %rbx, cairn_stack_map(%rip)
+	mov %rax, %rdi
+	mov %rdx, %rsi
+	movabs $CALL_RETURN, %rax
+	syscall
+	ud2
 
 cairn_stacks_exhausted:
 	ud2				/* a fault: the keeper or the kernel reports it */

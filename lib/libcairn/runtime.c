@@ -3,6 +3,8 @@
  * stacks (1 = taken); the bits above are set for good.
  */
 #include <cairn/gate.h>
+#include <cairn/root.h>
+#include <stddef.h>
 
 #define CAIRN_STACKS 32
 #define STACK_SIZE   8192
@@ -14,3 +16,4 @@ char cairn_stacks[CAIRN_STACKS][STACK_SIZE] __attribute__((aligned(16)));
 _Static_assert(CAIRN_CALL(0, CAIRN_OP_DEBUG_STOP) == 0x0000000200000000, "entry.S");
 _Static_assert(CAIRN_CALL(0, CAIRN_OP_RETURN) == 0x0000000300000000, "entry.S");
 _Static_assert(CAIRN_CALL(0, CAIRN_OP_SINV_CALL) == 0x0000080000000000, "entry.S");
+_Static_assert(offsetof(struct cairn_root, stack_top) == 104, "entry.S: ROOT_STACK_TOP");

@@ -46,10 +46,14 @@ int main(const void *root)
 	long r = cairn_captbl_act_rcv(CT, rcv, ME, 0);
 	r |= cairn_captbl_act_asnd(CT, snd, rcv);
 	long a = cmos_read(0x0a), b = cmos_read(0x0b);
-	cmos_write(0x0a, (a & 0xf0) | 0x06);		/* 1024 Hz */
-	cmos_write(0x0b, b | 0x40);			/* periodic interrupts on */
+	/*
+	 * Bound before the clock ticks: an edge that came while the line was masked would
+	 * be delivered at the bind (QEMU's I/O APIC keeps it) after its flag was cleared.
+	 */
 	cmos_read(0x0c);
 	long bind = cairn_irq_bind(IRQ, RTC_LINE, snd);
+	cmos_write(0x0a, (a & 0xf0) | 0x06);		/* 1024 Hz */
+	cmos_write(0x0b, b | 0x40);			/* periodic interrupts on */
 	long woken = 0, flagged = 0;
 	for (int i = 0; i < 5; i++) {
 		woken += cairn_rcv_wait(rcv) > 0;

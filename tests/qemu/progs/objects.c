@@ -338,6 +338,98 @@ static void test_invocation(void)
 	      "%ld %ld %ld %ld", e1, e2, e3, e4);
 }
 
+/* ---- derived memory: authority over part of a MEMORY capability's range ---- */
+
+#define D_SLOT 9	/* in a mirror's table: the derived capability, copied there */
+
+static volatile long derived_results[4];
+
+/* Runs in a mirror: uses the copy in D_SLOT of its table, and derives from it there. */
+static struct cairn_ret2 use_derived(cairn_word in, cairn_word out, cairn_word c, cairn_word d,
+				     cairn_word badge, cairn_word tid)
+{
+	(void)c, (void)d, (void)badge, (void)tid;
+	derived_results[0] = cairn_mem_retype(D_SLOT, in, U);
+	derived_results[1] = cairn_mem_retype(D_SLOT, out, U);
+	derived_results[2] = cairn_mem_derive(D_SLOT, D_SLOT + 1, in, in + 4096);
+	derived_results[3] = cairn_mem_count(D_SLOT + 1, U);
+	return (struct cairn_ret2){ 0, 0 };
+}
+CAIRN_GATE(use_derived_entry, use_derived)
+
+static void test_derive(void)
+{
+	uint64_t base = A.cursor, end = base + 8 * 4096, in = base + 4096, out = end;
+	unsigned d = slot(), d2 = slot(), e = slot(), obj = slot();
+	A.cursor = end;		/* the allocator leaves [base, end) to this test */
+
+	long r = cairn_mem_derive(MEM, d, base, end);
+	long n = cairn_mem_count(d, CAIRN_FRAME_UNTYPED);
+	long ri = cairn_mem_retype(d, in, U);
+	long below = cairn_mem_retype(d, base - 4096, U);
+	long above = cairn_mem_retype(d, out, U);
+	long nu = cairn_mem_count(d, U);
+	long back = cairn_mem_retype(d, in, CAIRN_FRAME_UNTYPED);
+	CHECK("mem.6", "derive_and_use", r == 0 && n == 8 && ri == 0 && below == CAIRN_ERANGE &&
+	      above == CAIRN_ERANGE && nu == 1 && back == 0, "derive %ld untyped %ld retype in %ld below %ld "
+	      "above %ld user %ld back %ld", r, n, ri, below, above, nu, back);
+
+	uint64_t kf = frame(K);		/* outside the derived range */
+	long k = cairn_mem_retype(d, in, K);
+	long a1 = cairn_captbl_act_captbl(CT, obj, d, in, 1);
+	long a2 = cairn_captbl_act_captbl(CT, e, d, kf, 1);
+	long dd = cairn_captbl_deact(CT, obj);
+	long kb = cairn_mem_retype(d, in, CAIRN_FRAME_UNTYPED);
+	long n1 = cairn_mem_derive(d, d2, in, in + 4096);
+	long n2 = cairn_mem_derive(d2, e, base, in + 4096);		/* wider than its own */
+	long n3 = cairn_mem_count(d2, CAIRN_FRAME_UNTYPED);
+	CHECK("mem.7", "derived_builds_objects_and_narrows", k == 0 && a1 == 0 && a2 == CAIRN_ERANGE && dd == 0 &&
+	      kb == 0 && n1 == 0 && n2 == CAIRN_ERANGE && n3 == 1, "retype %ld act in %ld act out %ld deact %ld "
+	      "back %ld derive %ld wider %ld count %ld", k, a1, a2, dd, kb, n1, n2, n3);
+	cairn_mem_retype(MEM, kf, CAIRN_FRAME_UNTYPED);
+
+	long e1 = cairn_mem_derive(MEM, e, base + 8, end);		/* unaligned */
+	long e2 = cairn_mem_derive(MEM, e, base, end + 12);
+	long e3 = cairn_mem_derive(MEM, e, base, base);			/* empty */
+	long e4 = cairn_mem_derive(MEM, e, end, base);			/* inverted */
+	long e5 = cairn_mem_derive(d, e, base - 4096, end);		/* outside */
+	long e6 = cairn_mem_derive(d, e, base, end + 4096);
+	long e7 = cairn_mem_derive(MEM, e, R->mem_end, R->mem_end + 4096);
+	CHECK("mem.8", "derive_bad_ranges", e1 == CAIRN_EINVAL && e2 == CAIRN_EINVAL && e3 == CAIRN_EINVAL &&
+	      e4 == CAIRN_EINVAL && e5 == CAIRN_ERANGE && e6 == CAIRN_ERANGE && e7 == CAIRN_ERANGE,
+	      "%ld %ld %ld %ld %ld %ld %ld", e1, e2, e3, e4, e5, e6, e7);
+
+	e1 = cairn_mem_derive(MEM, d, base, end);			/* occupied */
+	e2 = cairn_mem_derive(MEM, 0, base, end);			/* the null slot */
+	e3 = cairn_mem_derive(MEM, CAIRN_CAPTBL_MAX, base, end);	/* out of range */
+	e4 = cairn_mem_derive(MEM, 3 * 128, base, end);			/* absent leaf */
+	e5 = cairn_mem_derive(ME, e, base, end);			/* not memory */
+	e6 = cairn_mem_derive(CAIRN_CAP_NULL, e, base, end);
+	e7 = cairn_mem_count(e, U);					/* nothing was made */
+	CHECK("mem.9", "derive_bad_slot_or_cap", e1 == CAIRN_EBUSY && e2 == CAIRN_EINVAL && e3 == CAIRN_ERANGE &&
+	      e4 == CAIRN_ENOENT && e5 == CAIRN_EBADF && e6 == CAIRN_ENOSYS && e7 == CAIRN_ENOENT,
+	      "%ld %ld %ld %ld %ld %ld %ld", e1, e2, e3, e4, e5, e6, e7);
+
+	/* Copied into a mirror's table, it is the mirror's authority, and derives there. */
+	struct mirror m;
+	long mm = make_mirror(&m);
+	unsigned g = slot();
+	long cp = cairn_captbl_copy(m.ct, D_SLOT, CT, d);
+	cairn_captbl_act_sinv(CT, g, m.comp, (cairn_word)use_derived_entry, 0, 0);
+	long call = cairn_sinv_call(g, in, out, 0, 0).r0;
+	long there = cairn_captbl_copy(m.ct, D_SLOT + 1, CT, MEM);	/* its derived one is there */
+	long rm = cairn_captbl_remove(m.ct, D_SLOT);
+	long still = cairn_mem_retype(d, in, CAIRN_FRAME_UNTYPED);	/* the original stays */
+	long rd = cairn_captbl_remove(CT, d);
+	long gone = cairn_mem_count(d, U);
+	CHECK("mem.10", "derived_copied_to_another_table", !mm && cp == 0 && call == 0 && derived_results[0] == 0 &&
+	      derived_results[1] == CAIRN_ERANGE && derived_results[2] == 0 && derived_results[3] == 1 &&
+	      there == CAIRN_EBUSY && rm == 0 && still == 0 && rd == 0 && gone == CAIRN_ENOENT,
+	      "mirror %ld copy %ld call %ld; in it: %ld %ld %ld %ld; there %ld remove %ld %ld still %ld gone %ld",
+	      mm, cp, call, derived_results[0], derived_results[1], derived_results[2], derived_results[3],
+	      there, rm, rd, still, gone);
+}
+
 /* ---- threads, endpoints, dispatch ---- */
 
 static volatile long ran, spins;
@@ -613,6 +705,7 @@ int main(const void *root)
 	test_captbl();
 	test_pgtbl();
 	test_invocation();
+	test_derive();
 	test_threads();
 	test_keepers();
 	long k = cairn_kcheck();

@@ -50,6 +50,7 @@ void arch_qemu_exit(unsigned code);
 void arch_timer_init(void);
 uint64_t arch_timer_hz(void);
 uint64_t arch_tsc_hz(void);
+uint64_t arch_cycles(void);			/* the time stamp counter now */
 void arch_timer_oneshot(uint64_t ticks);	/* 0 stops the timer */
 /* Arms the timer for an absolute time stamp counter value (now, if it has passed). */
 void arch_timer_deadline(uint64_t tsc);

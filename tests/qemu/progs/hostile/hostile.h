@@ -91,8 +91,9 @@
  * The model: to decide those exclusions (which index names its own page table, which
  * component a gate would enter) and to tear everything down afterwards, the program
  * keeps a model of every capability table, page-table node, component and thread it
- * can reach, and of the interrupt lines it bound, updated from the arguments of every
- * call that succeeds. Every few thousand calls the model is compared with the kernel
+ * can reach, of the interrupt lines it bound and of the range of every memory
+ * capability it holds (MEM_DERIVE makes narrower ones), updated from the arguments of
+ * every call that succeeds. Every few thousand calls the model is compared with the kernel
  * through side-effect-free probes; a disagreement is a failure and ends the random
  * part (decisions would be unsafe).
  *
@@ -174,8 +175,15 @@ enum { O_R0 = 1, O_L0, O_P0, O_C0, O_T0, O_FIRST };	/* the boot objects; then fr
 
 struct mcap {
 	uint8_t type, flags;	/* as in the kernel's slot: type; level or gate flags */
-	uint16_t obj;		/* the object named (0 for memory and irq) */
+	uint16_t obj;		/* the object named; memory: its range, mrange[obj]; irq: 0 */
 };
+
+/* The range [base, end) of MEMORY capabilities: 0 is CAIRN_SLOT_MEMORY's, the rest derived. */
+struct mrange {
+	uint64_t base, end;
+};
+
+#define MAX_RANGES 512
 
 /* One per frame this program tracks (and the five boot objects): the object id. */
 struct obj {
@@ -236,6 +244,8 @@ extern unsigned n_r0_pos;
 extern uint16_t line_thread[CAIRN_IRQ_LINES];	/* the thread each bound line references, or 0 */
 extern struct mapping maps[MAX_MAPS];
 extern unsigned nmaps;
+extern struct mrange mrange[MAX_RANGES];
+extern unsigned nranges;
 extern uint64_t nprobes;
 uint64_t reach(unsigned level);		/* bytes a page-table node of this level covers */
 int owning(unsigned type);
@@ -246,6 +256,7 @@ struct mcap *mslot(unsigned root, uint64_t idx);	/* slot idx of any root (empty 
 int bound(unsigned thread);			/* a line is bound to this thread */
 unsigned obj_at(uint64_t pa);
 int find_map(unsigned root, uint64_t va);
+int find_range(uint64_t base, uint64_t end);	/* its index in mrange[], or -1 */
 unsigned root_cap_slot(unsigned root);
 void model_init(void);
 void apply(const struct call *c);	/* the model after a call that succeeded */

@@ -1,7 +1,8 @@
 /*
  * model.c: the model of what this program holds in the kernel (its tables, page-table
- * nodes, mappings, components, threads and bound interrupt lines), updated from every
- * call that succeeds, and the side-effect-free probes that compare it with the kernel.
+ * nodes, mappings, components, threads, bound interrupt lines and the ranges of its
+ * memory capabilities), updated from every call that succeeds, and the side-effect-free
+ * probes that compare it with the kernel.
  */
 #include "hostile.h"
 
@@ -15,6 +16,8 @@ unsigned n_r0_pos;
 struct mapping maps[MAX_MAPS];
 unsigned nmaps;
 uint16_t line_thread[CAIRN_IRQ_LINES];		/* each bound line references its thread */
+struct mrange mrange[MAX_RANGES];		/* named by memory capabilities' obj */
+unsigned nranges;
 
 uint64_t reach(unsigned level)
 {
@@ -110,6 +113,14 @@ int find_map(unsigned root, uint64_t va)
 	return -1;
 }
 
+int find_range(uint64_t base, uint64_t end)
+{
+	for (unsigned i = 0; i < nranges; i++)
+		if (mrange[i].base == base && mrange[i].end == end)
+			return (int)i;
+	return -1;
+}
+
 /* The hooked page-table node of this level whose reach covers va under root, or 0. */
 static unsigned find_node(unsigned root, uint64_t va, unsigned level)
 {
@@ -169,6 +180,8 @@ void model_init(void)
 	root_leaf[O_R0][0] = O_L0;
 	r0_hook(0, 1);
 	memcpy(leaf_slot[O_L0], fixed, sizeof(fixed));
+	mrange[0] = (struct mrange){ R->mem_base, R->mem_end };
+	nranges = 1;
 }
 
 /* ---- updating the model after a call that succeeded ---- */
@@ -350,6 +363,21 @@ static void apply_retype(const struct call *c)
 	ob[o].type = (uint8_t)c->a[1];
 }
 
+/* A new memory capability over [a1, a2) in slot a0 of our table (safe() left room for its range). */
+static void apply_derive(const struct call *c)
+{
+	struct mcap *dst = mslot(O_R0, c->a[0]);
+	int r = find_range(c->a[1], c->a[2]);
+
+	if (r < 0 && nranges < MAX_RANGES) {
+		r = (int)nranges++;
+		mrange[r] = (struct mrange){ c->a[1], c->a[2] };
+	}
+	if (!dst || dst->type || r < 0)
+		return diverge(c, "a derive succeeded that the model says must fail");
+	*dst = (struct mcap){ CAIRN_CAP_MEMORY, 0, (uint16_t)r };
+}
+
 /* A line bound (to the thread of the send a1) or unbound. */
 static void apply_irq(const struct call *c)
 {
@@ -378,6 +406,8 @@ void apply(const struct call *c)
 	case CAIRN_CAP_MEMORY:
 		if (c->op == CAIRN_OP_MEM_RETYPE)
 			apply_retype(c);
+		if (c->op == CAIRN_OP_MEM_DERIVE)
+			apply_derive(c);
 		return;
 	case CAIRN_CAP_COMP:
 		ob[x->obj].keeper = c->a[0] && mcap_of(c->a[0], CAIRN_CAP_SINV) ? mcap(c->a[0])->obj : 0;

@@ -79,17 +79,39 @@ static uint64_t pick_slot_in(unsigned root, int want_free)
 
 static uint64_t near_frame(void);
 
-/* A random tracked frame (not an episode's) satisfying the test, or a frame nearby. */
-uint64_t pick_frame(int type, int empty)
+/* A random tracked frame (not an episode's) in r satisfying the test: 1 and *pa, or 0. */
+static int tracked_frame(int type, int empty, const struct mrange *r, uint64_t *pa)
 {
 	unsigned n = nobj - O_FIRST, o0 = (unsigned)below(n);
 
 	for (unsigned i = 0; i < n; i++) {
 		struct obj *o = &ob[O_FIRST + (o0 + i) % n];
-		if ((type < 0 || o->type == type) && (!empty || o->kind == K_NONE) && !o->reserved)
-			return o->pa;
+		if ((type < 0 || o->type == type) && (!empty || o->kind == K_NONE) && !o->reserved &&
+		    o->pa >= r->base && o->pa < r->end) {
+			*pa = o->pa;
+			return 1;
+		}
 	}
-	return near_frame();
+	return 0;
+}
+
+/* A random tracked frame (not an episode's) satisfying the test, or a frame nearby. */
+uint64_t pick_frame(int type, int empty)
+{
+	uint64_t pa;
+
+	return tracked_frame(type, empty, &(struct mrange){ 0, ~0UL }, &pa) ? pa : near_frame();
+}
+
+/* As pick_frame, but mostly inside the range of mem, a derived memory capability. */
+static uint64_t pick_frame_for(uint64_t mem, int type, int empty)
+{
+	struct mcap *m = mem == MEM ? NULL : mcap_of(mem, CAIRN_CAP_MEMORY);
+	uint64_t pa;
+
+	if (m && chance(70) && tracked_frame(type, empty, &mrange[m->obj], &pa))
+		return pa;
+	return pick_frame(type, empty);
 }
 
 static uint64_t near_frame(void)
@@ -273,6 +295,9 @@ int safe(struct call *c)
 		return 1;
 	case CAIRN_OP_MEM_RETYPE:	/* the model has room for so many frames */
 		return obj_at(c->a[0]) || nobj < MAX_OBJ;
+	case CAIRN_OP_MEM_DERIVE:	/* and for so many ranges */
+		protect_slot(c);
+		return nranges < MAX_RANGES || find_range(c->a[1], c->a[2]) >= 0;
 	case CAIRN_OP_PGTBL_MAP:
 		if (nmaps == MAX_MAPS)
 			return 0;	/* the model has room for so many mappings */
@@ -336,6 +361,12 @@ static unsigned root_of(unsigned cap)
 	return m && m->type == CAIRN_CAP_CAPTBL && !m->flags ? m->obj : O_R0;
 }
 
+/* A memory capability for an argument: mostly CAIRN_SLOT_MEMORY, else any we hold. */
+static unsigned pick_mem(void)
+{
+	return chance(80) ? MEM : pick_cap(CAIRN_CAP_MEMORY, -1);
+}
+
 static uint64_t pick_entry(void)
 {
 	switch (below(4)) {
@@ -349,8 +380,8 @@ static void wf_activate(struct call *c)
 {
 	c->cap = pick_root_cap();
 	c->a[0] = pick_slot_in(root_of(c->cap), 1);
-	c->a[1] = chance(95) ? MEM : rand_arg();
-	c->a[2] = chance(90) ? pick_frame(CAIRN_FRAME_KERNEL, 1) : rand_arg();
+	c->a[1] = chance(95) ? pick_mem() : rand_arg();
+	c->a[2] = chance(90) ? pick_frame_for(c->a[1], CAIRN_FRAME_KERNEL, 1) : rand_arg();
 	switch (below(10)) {
 	case 0:
 		c->op = CAIRN_OP_CAPTBL_ACT_CAPTBL;
@@ -490,8 +521,8 @@ static void wf_pgtbl(struct call *c)
 	case 3:
 		c->op = CAIRN_OP_PGTBL_MAP;
 		c->a[0] = chance(90) ? va_for_level(root, 0) : user_va();
-		c->a[1] = chance(95) ? MEM : rand_arg();
-		c->a[2] = chance(90) ? pick_frame(CAIRN_FRAME_USER, 0) : rand_arg();
+		c->a[1] = chance(95) ? pick_mem() : rand_arg();
+		c->a[2] = chance(90) ? pick_frame_for(c->a[1], CAIRN_FRAME_USER, 0) : rand_arg();
 		c->a[3] = chance(95) ? below(4) : rand_arg();
 		break;
 	case 4:
@@ -509,16 +540,57 @@ static void wf_pgtbl(struct call *c)
 	}
 }
 
+/*
+ * A range to derive from the memory capability c->cap: all of its own, blocks of the
+ * pool (inside it or not), one tracked frame, a few pages at its base (empty, inverted
+ * or unaligned ones among them), or anything. Few distinct ranges: the model keeps each.
+ */
+static void derive_range(struct call *c)
+{
+	struct mcap *m = mcap_of(c->cap, CAIRN_CAP_MEMORY);
+	const struct mrange *r = &mrange[m ? m->obj : 0];
+	uint64_t block = 32 * PAGE, i = below(4);
+
+	switch (below(10)) {
+	case 0: case 1: case 2:
+		c->a[1] = r->base;
+		c->a[2] = r->end;
+		break;
+	case 3: case 4: case 5:
+		c->a[1] = POOL_START + i * block;
+		c->a[2] = POOL_START + (i + 1 + below(4 - i)) * block;
+		break;
+	case 6: case 7:
+		c->a[1] = pick_frame(-1, 0);
+		c->a[2] = c->a[1] + PAGE;
+		break;
+	case 8:
+		c->a[1] = r->base + below(3) * PAGE + (chance(20) ? 8 : 0);
+		c->a[2] = r->base + below(3) * PAGE;
+		break;
+	default:
+		c->a[1] = rand_arg();
+		c->a[2] = rand_arg();
+		break;
+	}
+}
+
 static void wf_memory(struct call *c)
 {
-	c->cap = chance(95) ? MEM : pick_cap(CAIRN_CAP_MEMORY, -1);
+	c->cap = pick_mem();
 	if (chance(3)) {
 		c->op = CAIRN_OP_MEM_COUNT;		/* walks all memory: kept rare */
 		c->a[0] = chance(90) ? below(4) : rand_arg();
 		return;
 	}
+	if (chance(20)) {
+		c->op = CAIRN_OP_MEM_DERIVE;
+		c->a[0] = chance(90) ? pick_slot_in(O_R0, 1) : rand_arg();
+		derive_range(c);
+		return;
+	}
 	c->op = CAIRN_OP_MEM_RETYPE;
-	c->a[0] = chance(90) ? pick_frame(-1, 0) : near_frame();
+	c->a[0] = chance(90) ? pick_frame_for(c->cap, -1, 0) : near_frame();
 	c->a[1] = chance(95) ? below(3) : rand_arg();
 }
 

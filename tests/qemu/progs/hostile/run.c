@@ -188,6 +188,29 @@ static long predict_irq(const struct call *c)
 	return line_thread[c->a[0]] ? CAIRN_EBUSY : 0;
 }
 
+/* MEM_RETYPE and MEM_DERIVE on the memory capability m: what its range implies, or ANY. */
+static long predict_memory(const struct call *c, const struct mcap *m)
+{
+	const struct mrange *r = &mrange[m->obj];
+	uint64_t base = c->a[1], end = c->a[2];
+	struct mcap *dst;
+
+	if (c->op == CAIRN_OP_MEM_RETYPE) {
+		if (c->a[0] & (PAGE - 1))
+			return CAIRN_EINVAL;
+		return c->a[0] < r->base || c->a[0] >= r->end ? CAIRN_ERANGE : ANY;
+	}
+	if (((base | end) & (PAGE - 1)) || base >= end)
+		return CAIRN_EINVAL;
+	if (base < r->base || end > r->end || c->a[0] >= CAIRN_CAPTBL_MAX)
+		return CAIRN_ERANGE;
+	if (c->a[0] == CAIRN_CAP_NULL)
+		return CAIRN_EINVAL;
+	if (!(dst = mslot(O_R0, c->a[0])))
+		return CAIRN_ENOENT;
+	return dst->type ? CAIRN_EBUSY : 0;
+}
+
 static long predict_typed(const struct call *c, const struct mcap *m)
 {
 	uint32_t op = c->op;
@@ -213,7 +236,9 @@ static long predict_typed(const struct call *c, const struct mcap *m)
 	case CAIRN_CAP_MEMORY:
 		if (op == CAIRN_OP_MEM_COUNT)
 			return c->a[0] > CAIRN_FRAME_RESERVED ? CAIRN_EINVAL : ANY;
-		return op == CAIRN_OP_MEM_RETYPE ? ANY : CAIRN_ENOSYS;
+		if (op == CAIRN_OP_MEM_RETYPE || op == CAIRN_OP_MEM_DERIVE)
+			return predict_memory(c, m);
+		return CAIRN_ENOSYS;
 	case CAIRN_CAP_COMP:
 		if (op != CAIRN_OP_COMP_KEEPER)
 			return CAIRN_ENOSYS;

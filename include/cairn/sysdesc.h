@@ -1,0 +1,69 @@
+/*
+ * cairn/sysdesc.h: a system description as the booter reads it. tools/sysgen.py turns
+ * systems/<name>.toml into a C file of these tables (build/sys/<name>/tables.c), which
+ * is linked into the booter, or, for a nested subsystem, into its parent component.
+ * The tables are already checked: names resolve, the init order is a topological order,
+ * budgets add up. The booter still checks what it builds and stops with an error if
+ * any kernel operation fails.
+ */
+#ifndef CAIRN_SYSDESC_H
+#define CAIRN_SYSDESC_H
+
+#include <stdint.h>
+
+#define CAIRN_SD_OUTSIDE 0xffff	/* an import served outside this (sub)system: granted */
+
+/* A client's import of one interface: a gate per function into the server. */
+struct cairn_sd_import {
+	const char *iface;
+	uint16_t server;		/* component index, or CAIRN_SD_OUTSIDE */
+	uint16_t nfns;
+	const uint64_t *entry;		/* the server's gate entry for each function */
+};
+
+struct cairn_sd_comp {
+	const char *name;
+	const char *image;		/* boot module name */
+	uint8_t priority;		/* 0..255, higher runs first */
+	uint8_t nimports, nsegments, nirqs;
+	uint32_t threads;
+	uint64_t stack, heap;		/* bytes */
+	const struct cairn_sd_import *import;
+	const uint16_t *segment;	/* indexes into cairn_sd_system.segment */
+	const uint8_t *irq;		/* interrupt lines, bound to its first thread */
+	int16_t subsystem;		/* index of the subsystem it boots, or -1 */
+};
+
+struct cairn_sd_port {
+	const char *name;
+	uint16_t from, to;		/* producer and consumer component indexes */
+	uint32_t slot_size, slots;
+	uint8_t mode;			/* CAIRN_PORT_ASYNC or _SYNC */
+};
+
+struct cairn_sd_segment {
+	const char *name;
+	const char *image;		/* boot module name */
+	uint64_t base, size;
+};
+
+/* A nested subsystem: its parent gets this much memory and these interfaces. */
+struct cairn_sd_subsystem {
+	const char *name;
+	uint64_t memory;
+	uint16_t ngrants, nimages;
+	const char *const *grant;	/* interfaces the parent passes on */
+	const char *const *image;	/* modules the child system needs */
+};
+
+struct cairn_sd_system {
+	const char *name;
+	uint16_t ncomps, nports, nsegments, nsubsystems;
+	const struct cairn_sd_comp *comp;
+	const uint16_t *init_order;	/* component indexes, servers first */
+	const struct cairn_sd_port *port;
+	const struct cairn_sd_segment *segment;
+	const struct cairn_sd_subsystem *subsystem;
+};
+
+#endif

@@ -1,0 +1,372 @@
+/*
+ * boot.c: builds a system from its tables (cairn/sysdesc.h) with kernel capability
+ * operations alone, in this order: segments (loaded into the booter and initialised),
+ * components (tables, address space, image, thread, stack, heap), ports, gates for the
+ * imports, interrupt bindings, red tape; then each component's initialisation in init
+ * order, then the scheduler (sched.c). Any failed operation stops the boot with a
+ * message naming what was being built.
+ */
+#include "libboot.h"
+#include <cairn/port.h>
+#include <cairn/segment.h>
+
+#define CT  CAIRN_SLOT_CAPTBL
+#define MEM CAIRN_SLOT_MEMORY
+#define PAGE 4096UL
+#define FIRST_GRANTED 16	/* slots below are the fixed ones (cairn/root.h) */
+#define LEAF_SLOTS 128
+
+struct bport {
+	uint64_t va[2];		/* ring address at the producer and the consumer */
+	unsigned peer[2];	/* sync: each end's send to the other */
+};
+
+static struct booter booter;
+static struct bport ports[CAIRN_ROOT_PORTS * 4];
+static uint32_t import_slot[BOOT_MAX_COMPS][CAIRN_ROOT_IMPORTS];
+
+static uint64_t cycles(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static long fail(long r, const char *what, const char *name)
+{
+	if (r < 0)
+		cairn_printf("booter: %s '%s' failed (error %ld)\n", what, name, r);
+	return r < 0 ? r : 0;
+}
+
+/*
+ * Keeps at least 16 free slots in the booter's table: when fewer are left, the last
+ * one takes a new leaf (128 more slots). Called before each step that uses slots.
+ */
+long boot_reserve_slots(struct booter *b)
+{
+	struct cairn_alloc *a = &b->a;
+
+	if (a->last_slot - a->next_slot >= 16)
+		return 0;
+	unsigned s = a->last_slot - 1;
+	uint64_t f = cairn_frame(a, CAIRN_FRAME_KERNEL);
+	long r = f ? cairn_captbl_act_captbl(CT, s, MEM, f, 1) : CAIRN_ENOMEM;
+	if (!r)
+		r = cairn_captbl_cons(CT, a->last_slot / LEAF_SLOTS, s);
+	if (!r)
+		a->next_slot = a->last_slot;
+	a->last_slot += LEAF_SLOTS;
+	return r;
+}
+
+/* A kernel object in a fresh KERNEL frame, in a fresh slot of the booter's table. */
+static unsigned object(struct booter *b, unsigned op, unsigned level, long *err)
+{
+	if ((*err = boot_reserve_slots(b)))
+		return 0;
+	unsigned s = cairn_slot(&b->a);
+	uint64_t f = cairn_frame(&b->a, CAIRN_FRAME_KERNEL);
+
+	if (!s || !f) {
+		*err = CAIRN_ENOMEM;
+		return 0;
+	}
+	*err = cairn_call(CT, op, s, MEM, f, level, 0, 0);
+	return s;
+}
+
+static long load_segments(struct booter *b)
+{
+	for (unsigned i = 0; i < b->sd->nsegments; i++) {
+		const struct cairn_sd_segment *s = &b->sd->segment[i];
+		uint64_t entry;
+		long r = boot_load(b, CAIRN_SLOT_PGTBL, &b->own_cache, s->image, s->base, s->base + s->size, &entry);
+		if (r)
+			return fail(r, "loading segment", s->name);
+		struct cairn_segment_tv *tv = (struct cairn_segment_tv *)s->base;
+		((void (*)(const struct cairn_root *, struct cairn_segment_tv *))entry)(b->rt, tv);
+		if (tv->magic != CAIRN_SEG_MAGIC)
+			return fail(CAIRN_EINVAL, "initialising segment", s->name);
+	}
+	return 0;
+}
+
+/* Tables, address space, image, first thread, stack and heap of component i. */
+static long build_comp(struct booter *b, unsigned i)
+{
+	struct bcomp *c = &b->c[i];
+	const struct cairn_sd_comp *sd = c->sd;
+	uint64_t entry;
+	long r;
+
+	c->ct = object(b, CAIRN_OP_CAPTBL_ACT_CAPTBL, 0, &r);
+	if (!r)
+		c->leaf = object(b, CAIRN_OP_CAPTBL_ACT_CAPTBL, 1, &r);
+	if (!r)
+		r = cairn_captbl_cons(c->ct, 0, c->leaf);
+	if (!r)
+		c->pt = object(b, CAIRN_OP_CAPTBL_ACT_PGTBL, 4, &r);
+	if (!r)
+		r = boot_reserve_slots(b);	/* comp, thread, rcv below */
+	if (!r)
+		r = boot_load(b, c->pt, &c->pt_cache, sd->image, IMAGE_LO, IMAGE_HI, &entry);
+	if (!r) {
+		c->comp = cairn_slot(&b->a);
+		r = cairn_captbl_act_comp(CT, c->comp, MEM, cairn_frame(&b->a, CAIRN_FRAME_KERNEL), c->ct, c->pt, entry);
+	}
+	if (!r) {
+		c->thread = cairn_slot(&b->a);
+		r = cairn_captbl_act_thread(CT, c->thread, MEM, cairn_frame(&b->a, CAIRN_FRAME_KERNEL), c->comp, 0);
+		c->tid = (uint64_t)r;
+		r = r < 0 ? r : 0;
+	}
+	if (!r) {
+		c->rcv = cairn_slot(&b->a);
+		r = cairn_captbl_act_rcv(CT, c->rcv, c->thread, b->rcv);
+	}
+	if (!r)
+		r = cairn_captbl_copy(c->ct, CAIRN_SLOT_THREAD, CT, c->thread);
+	if (!r)
+		r = cairn_captbl_copy(c->ct, CAIRN_SLOT_RCV, CT, c->rcv);
+	if (!r)
+		r = cairn_captbl_act_asnd(c->ct, CAIRN_SLOT_SCHED, b->rcv);
+	if (!r) {
+		c->root_frame = cairn_frame(&b->a, CAIRN_FRAME_USER);
+		r = boot_map(b, c->pt, &c->pt_cache, CAIRN_ROOT_VA, c->root_frame, 0);
+	}
+	if (!r)
+		r = boot_zero_map(b, c->pt, &c->pt_cache, STACK_TOP_VA - sd->stack, sd->stack, CAIRN_MAP_WRITE);
+	if (!r)
+		r = boot_zero_map(b, c->pt, &c->pt_cache, HEAP_VA, sd->heap, CAIRN_MAP_WRITE);
+	c->next_slot = FIRST_GRANTED;
+	c->port_va = PORTS_VA;
+	c->state = T_RUNNABLE;
+	return fail(r, "building component", sd->name);
+}
+
+/* A subsystem's parent: its own tables, a share of memory, the child's images. */
+static long grant_subsystem(struct booter *b, struct bcomp *c, const struct cairn_sd_subsystem *s)
+{
+	uint64_t base = (b->a.cursor + PAGE - 1) & ~(PAGE - 1), end = base + s->memory;
+	long r = boot_reserve_slots(b);
+	unsigned m = cairn_slot(&b->a);
+
+	if (!r)
+		r = end <= b->a.end ? cairn_mem_derive(MEM, m, base, end) : CAIRN_ENOMEM;
+
+	b->a.cursor = end;
+	c->mem_base = base;
+	c->mem_end = end;
+	if (!r)
+		r = cairn_captbl_copy(c->ct, CAIRN_SLOT_MEMORY, CT, m);
+	if (!r)
+		r = cairn_captbl_copy(c->ct, CAIRN_SLOT_CAPTBL, CT, c->ct);
+	if (!r)
+		r = cairn_captbl_copy(c->ct, CAIRN_SLOT_PGTBL, CT, c->pt);
+	if (!r)
+		r = cairn_captbl_copy(c->ct, CAIRN_SLOT_LEAF0, CT, c->leaf);
+	for (unsigned i = 0; !r && i < s->nimages; i++) {
+		const struct cairn_module *mod = boot_module(b, s->image[i]);
+		r = mod ? boot_share(b, c->pt, &c->pt_cache, mod->va & ~(PAGE - 1),
+				     mod->size + (mod->va & (PAGE - 1)), 0) : CAIRN_ENOENT;
+	}
+	return fail(r, "granting memory and images to subsystem", s->name);
+}
+
+static long build_port(struct booter *b, unsigned i)
+{
+	const struct cairn_sd_port *p = &b->sd->port[i];
+	struct bcomp *end[2] = { &b->c[p->from], &b->c[p->to] };
+	uint64_t bytes = (cairn_port_bytes(p->slot_size, p->slots) + PAGE - 1) & ~(PAGE - 1);
+	struct cairn_port_ring hdr;
+	long r = cairn_port_init(&hdr, p->slot_size, p->slots);
+
+	for (uint64_t off = 0; !r && off < bytes; off += PAGE) {
+		uint64_t f = cairn_frame(&b->a, CAIRN_FRAME_USER);
+		r = f ? 0 : CAIRN_ENOMEM;
+		if (!r && off == 0)
+			r = boot_fill(b, f, 0, &hdr, sizeof(hdr));
+		for (int e = 0; !r && e < 2; e++)
+			r = boot_map(b, end[e]->pt, &end[e]->pt_cache, end[e]->port_va + off, f, CAIRN_MAP_WRITE);
+	}
+	for (int e = 0; !r && e < 2; e++) {
+		ports[i].va[e] = end[e]->port_va;
+		end[e]->port_va += bytes + PAGE;	/* a guard page between rings */
+		if (p->mode == CAIRN_PORT_SYNC) {
+			ports[i].peer[e] = end[e]->next_slot++;
+			r = cairn_captbl_act_asnd(end[e]->ct, ports[i].peer[e], end[!e]->rcv);
+		}
+	}
+	return fail(r, "building port", p->name);
+}
+
+/* Gates for every function of every import of component i, at consecutive slots. */
+static long build_gates(struct booter *b, unsigned i)
+{
+	struct bcomp *c = &b->c[i];
+	long r = 0;
+
+	for (unsigned j = 0; !r && j < c->sd->nimports; j++) {
+		const struct cairn_sd_import *im = &c->sd->import[j];
+		import_slot[i][j] = c->next_slot;
+		for (unsigned f = 0; !r && f < im->nfns; f++) {
+			unsigned s = c->next_slot++;
+			if (im->server != CAIRN_SD_OUTSIDE) {
+				r = cairn_captbl_act_sinv(c->ct, s, b->c[im->server].comp, im->entry[f], i + 1, 0);
+				continue;
+			}
+			const struct cairn_import *g = 0;	/* granted: pass on the booter's own */
+			for (unsigned k = 0; k < b->rt->nimports; k++)
+				if (boot_streq(b->rt->import[k].name, im->iface))
+					g = &b->rt->import[k];
+			r = g && f < g->nfns ? cairn_captbl_copy(c->ct, s, CT, g->slot + f) : CAIRN_ENOENT;
+		}
+		if (r)
+			return fail(r, "making gates for import", im->iface);
+	}
+	return 0;
+}
+
+static long bind_irqs(struct booter *b, struct bcomp *c)
+{
+	for (unsigned j = 0; j < c->sd->nirqs; j++) {
+		long r = boot_reserve_slots(b);
+		unsigned s = cairn_slot(&b->a);
+		if (!r)
+			r = cairn_captbl_act_asnd(CT, s, c->rcv);
+		if (!r)
+			r = cairn_irq_bind(CAIRN_SLOT_IRQ, c->sd->irq[j], s);
+		if (r)
+			return fail(r, "binding an interrupt line to", c->sd->name);
+	}
+	return 0;
+}
+
+static void red_ports(struct booter *b, unsigned i, struct cairn_root *rt)
+{
+	for (unsigned p = 0; p < b->sd->nports && rt->nports < CAIRN_ROOT_PORTS; p++) {
+		const struct cairn_sd_port *sp = &b->sd->port[p];
+		int e = sp->from == i ? CAIRN_PORT_PRODUCER : sp->to == i ? CAIRN_PORT_CONSUMER : -1;
+		if (e < 0)
+			continue;
+		struct cairn_port_end *pe = &rt->port[rt->nports++];
+		*pe = (struct cairn_port_end){ .ring_va = ports[p].va[e], .slot_size = sp->slot_size,
+					       .slots = sp->slots, .mode = sp->mode, .end = (uint8_t)e,
+					       .rcv = CAIRN_SLOT_RCV, .peer = ports[p].peer[e] };
+		boot_copy_name(pe->name, sp->name, sizeof(pe->name));
+	}
+}
+
+/* Writes component i's red tape: who it is, its slots, imports, ports, segments. */
+static long write_red_tape(struct booter *b, unsigned i)
+{
+	struct bcomp *c = &b->c[i];
+	struct cairn_root *rt = &b->red;
+	const struct cairn_sd_comp *sd = c->sd;
+
+	memset(rt, 0, sizeof(*rt));
+	rt->magic = CAIRN_ROOT_MAGIC;
+	rt->comp_id = i + 1;
+	boot_copy_name(rt->name, sd->name, sizeof(rt->name));
+	rt->cores = b->rt->cores;
+	rt->tsc_hz = b->rt->tsc_hz;
+	rt->timer_hz = b->rt->timer_hz;
+	rt->boot_tsc = b->rt->boot_tsc;
+	rt->build_tsc = b->build_tsc;
+	rt->heap_va = HEAP_VA;
+	rt->heap_end = HEAP_VA + sd->heap;
+	rt->stack_top = STACK_TOP_VA;
+	rt->generation = 1;
+	for (unsigned j = 0; j < sd->nimports && j < CAIRN_ROOT_IMPORTS; j++) {
+		boot_copy_name(rt->import[j].name, sd->import[j].iface, CAIRN_NAME_MAX);
+		rt->import[j].slot = import_slot[i][j];
+		rt->import[j].nfns = sd->import[j].nfns;
+		rt->nimports++;
+	}
+	red_ports(b, i, rt);
+	for (unsigned j = 0; j < sd->nsegments && j < CAIRN_ROOT_SEGMENTS; j++) {
+		const struct cairn_sd_segment *s = &b->sd->segment[sd->segment[j]];
+		boot_copy_name(rt->segment[j].name, s->name, CAIRN_NAME_MAX);
+		rt->segment[j].base = s->base;
+		rt->segment[j].size = s->size;
+		rt->nsegments++;
+	}
+	if (sd->subsystem >= 0) {
+		const struct cairn_sd_subsystem *s = &b->sd->subsystem[sd->subsystem];
+		rt->mem_base = c->mem_base;
+		rt->mem_end = c->mem_end;
+		for (unsigned k = 0; k < s->nimages; k++) {
+			const struct cairn_module *m = boot_module(b, s->image[k]);
+			if (m && rt->nmodules < CAIRN_ROOT_MODULES)
+				rt->module[rt->nmodules++] = *m;
+		}
+	}
+	rt->free_slot = c->next_slot;
+	return boot_fill(b, c->root_frame, 0, rt, sizeof(*rt));
+}
+
+static long map_segments(struct booter *b, struct bcomp *c)
+{
+	for (unsigned j = 0; j < c->sd->nsegments; j++) {
+		const struct cairn_sd_segment *s = &b->sd->segment[c->sd->segment[j]];
+		long r = boot_share(b, c->pt, &c->pt_cache, s->base, s->size, 1);
+		if (r)
+			return fail(r, "mapping segment", s->name);
+	}
+	return 0;
+}
+
+static long build_all(struct booter *b)
+{
+	const struct cairn_sd_system *sd = b->sd;
+	long r = load_segments(b);
+
+	for (unsigned i = 0; !r && i < sd->ncomps; i++) {
+		b->c[i].sd = &sd->comp[i];
+		r = build_comp(b, i);
+		if (!r)
+			r = map_segments(b, &b->c[i]);
+		if (!r && sd->comp[i].subsystem >= 0)
+			r = grant_subsystem(b, &b->c[i], &sd->subsystem[sd->comp[i].subsystem]);
+	}
+	for (unsigned p = 0; !r && p < sd->nports; p++)
+		r = build_port(b, p);
+	for (unsigned i = 0; !r && i < sd->ncomps; i++)
+		r = build_gates(b, i);
+	for (unsigned i = 0; !r && i < sd->ncomps; i++)
+		r = bind_irqs(b, &b->c[i]);
+	for (unsigned i = 0; !r && i < sd->ncomps; i++)
+		r = write_red_tape(b, i);
+	return r;
+}
+
+long cairn_boot(const struct cairn_sd_system *sd, const struct cairn_root *rt)
+{
+	struct booter *b = &booter;
+	long r = 0;
+
+	if (sd->ncomps > BOOT_MAX_COMPS || sd->nports > sizeof(ports) / sizeof(ports[0]))
+		return fail(CAIRN_ERANGE, "booting (too many components or ports)", sd->name);
+	b->sd = sd;
+	b->rt = rt;
+	b->build_tsc = cycles();
+	b->a = (struct cairn_alloc){ .mem = MEM, .ct = CT, .cursor = rt->mem_base, .end = rt->mem_end,
+				     .next_slot = rt->free_slot, .last_slot = LEAF_SLOTS };
+	if (rt->stack_top) {		/* built by a booter: its endpoint is ready */
+		b->rcv = CAIRN_SLOT_RCV;
+	} else {
+		b->rcv = cairn_slot(&b->a);
+		r = cairn_captbl_act_rcv(CT, b->rcv, CAIRN_SLOT_THREAD, 0);
+	}
+	if (!r)
+		r = build_all(b);
+	if (r)
+		return r;
+	cairn_printf("booter: system '%s' built: %u components, %u ports, %u segments\n",
+		     sd->name, sd->ncomps, sd->nports, sd->nsegments);
+	for (unsigned k = 0; k < sd->ncomps; k++)
+		boot_run(b, &b->c[sd->init_order[k]]);
+	return boot_schedule(b);
+}

@@ -1,0 +1,66 @@
+/*
+ * libboot.h: the booter's internals. boot.c builds components from the tables,
+ * space.c fills address spaces (frames, mappings, images), sched.c runs the result.
+ * The booter is trusted: it stays small, and every kernel call it makes is checked.
+ */
+#ifndef LIBBOOT_H
+#define LIBBOOT_H
+
+#include <cairn/boot.h>
+#include <cairn/build.h>
+#include <cairn/cairn.h>
+
+#define BOOT_MAX_COMPS 32
+#define WINDOW_VA      0x0f000000UL	/* where the booter sees a frame it fills */
+#define PORTS_VA       0x200000000UL	/* port rings, in each component */
+#define HEAP_VA        0x100000000UL	/* heaps, in each component */
+#define STACK_TOP_VA   0x7fff00000000UL	/* first thread's stack, below a guard page */
+#define IMAGE_LO       0x400000UL
+#define IMAGE_HI       0x10000000UL
+
+enum { T_NEW, T_RUNNABLE, T_BLOCKED, T_STOPPED };
+
+struct bcomp {
+	const struct cairn_sd_comp *sd;
+	unsigned ct, leaf, pt, comp, thread, rcv;	/* slots in the booter's table */
+	unsigned next_slot;				/* the next free slot in its table */
+	uint64_t root_frame;
+	uint64_t port_va;				/* where its next port goes */
+	uint64_t tid;
+	uint64_t pt_cache;				/* a 2 MiB region with tables */
+	uint64_t mem_base, mem_end;			/* a subsystem parent's memory */
+	int state;
+};
+
+struct booter {
+	const struct cairn_sd_system *sd;
+	const struct cairn_root *rt;
+	struct cairn_alloc a;
+	unsigned rcv;				/* its own receive endpoint */
+	uint64_t own_cache;			/* as bcomp.pt_cache, for itself */
+	unsigned rr;				/* round-robin position */
+	uint64_t build_tsc;			/* when cairn_boot started */
+	struct bcomp c[BOOT_MAX_COMPS];
+	struct cairn_root red;			/* the Root being written */
+};
+
+/* boot.c: keeps at least 16 free slots in the booter's own table */
+long boot_reserve_slots(struct booter *b);
+
+/* space.c */
+long boot_map(struct booter *b, unsigned pt, uint64_t *cache, uint64_t va, uint64_t frame, unsigned rights);
+long boot_fill(struct booter *b, uint64_t frame, uint64_t off, const void *src, uint64_t len);
+long boot_zero_map(struct booter *b, unsigned pt, uint64_t *cache, uint64_t va, uint64_t len, unsigned rights);
+long boot_load(struct booter *b, unsigned pt, uint64_t *cache, const char *image,
+	       uint64_t lo, uint64_t hi, uint64_t *entry);
+const struct cairn_module *boot_module(const struct booter *b, const char *name);
+long boot_share(struct booter *b, unsigned pt, uint64_t *cache, uint64_t va, uint64_t len, int ro_first);
+
+/* sched.c */
+long boot_run(struct booter *b, struct bcomp *only);
+long boot_schedule(struct booter *b);
+
+int boot_streq(const char *a, const char *b);
+void boot_copy_name(char *dst, const char *src, unsigned size);
+
+#endif

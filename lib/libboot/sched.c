@@ -1,0 +1,89 @@
+/*
+ * sched.c: the booter's scheduler, until the scheduler component takes over (the RTOS
+ * work): fixed priorities, round robin among equals, each thread runs until it blocks,
+ * yields or stops (no time slices). The booter's thread is every component thread's
+ * scheduler: the kernel queues BLOCK, WAKE and STOP events for it and switches to it
+ * when the running thread blocks or stops.
+ */
+#include "libboot.h"
+
+static struct bcomp *by_tid(struct booter *b, uint64_t tid)
+{
+	for (unsigned i = 0; i < b->sd->ncomps; i++)
+		if (b->c[i].tid == tid)
+			return &b->c[i];
+	return 0;
+}
+
+/* Takes every queued event and updates the threads' states. */
+static void take_events(struct booter *b)
+{
+	for (;;) {
+		struct cairn_ret2 e = cairn_rcv_event(b->rcv);
+		if (e.r0 < 0 || e.r1 == CAIRN_EVENT_NONE)
+			return;
+		struct bcomp *c = by_tid(b, (uint64_t)e.r0);
+		if (!c || c->state == T_STOPPED)
+			continue;
+		if (e.r1 == CAIRN_EVENT_BLOCK)
+			c->state = T_BLOCKED;
+		else if (e.r1 == CAIRN_EVENT_STOP)
+			c->state = T_STOPPED;
+		else
+			c->state = T_RUNNABLE;
+	}
+}
+
+/* Runs c's thread until the booter's thread runs again. */
+long boot_run(struct booter *b, struct bcomp *c)
+{
+	long r = cairn_thread_dispatch(c->thread, 0);
+
+	if (r == CAIRN_EAGAIN)
+		c->state = T_BLOCKED;
+	take_events(b);
+	return r;
+}
+
+/* The highest priority runnable thread, starting after the last one picked. */
+static struct bcomp *pick(struct booter *b)
+{
+	struct bcomp *best = 0;
+	unsigned n = b->sd->ncomps;
+
+	for (unsigned k = 1; k <= n; k++) {
+		struct bcomp *c = &b->c[(b->rr + k) % n];
+		if (c->state == T_RUNNABLE && (!best || c->sd->priority > best->sd->priority))
+			best = c;
+	}
+	if (best)
+		b->rr = (unsigned)(best - b->c);
+	return best;
+}
+
+long boot_schedule(struct booter *b)
+{
+	unsigned irqs = 0;
+
+	for (unsigned i = 0; i < b->sd->ncomps; i++)
+		irqs += b->c[i].sd->nirqs;
+	for (;;) {
+		struct bcomp *c = pick(b);
+		if (c) {
+			boot_run(b, c);
+			continue;
+		}
+		unsigned blocked = 0;
+		for (unsigned i = 0; i < b->sd->ncomps; i++)
+			blocked += b->c[i].state == T_BLOCKED;
+		if (!blocked)
+			return 0;
+		if (!irqs) {
+			cairn_printf("booter: %u thread(s) blocked and nothing can wake them: "
+				     "system '%s' stops\n", blocked, b->sd->name);
+			return CAIRN_EAGAIN;
+		}
+		cairn_rcv_wait(b->rcv);		/* until an interrupt wakes one */
+		take_events(b);
+	}
+}

@@ -1,0 +1,142 @@
+/*
+ * space.c: filling address spaces with capability operations only. The booter sees
+ * a frame it fills through a one-page window in its own address space; everything it
+ * maps into a component it first retypes from its MEMORY capability.
+ */
+#include "libboot.h"
+#include "elf.h"
+
+#define PAGE 4096UL
+#define REGION(va) (((va) >> 21) + 1)	/* one level-1 table covers 2 MiB */
+
+long boot_map(struct booter *b, unsigned pt, uint64_t *cache, uint64_t va, uint64_t frame, unsigned rights)
+{
+	if (*cache != REGION(va)) {
+		long r = boot_reserve_slots(b);
+		if (!r)
+			r = cairn_pgtbl_path(&b->a, pt, va);
+		if (r)
+			return r;
+		*cache = REGION(va);
+	}
+	return cairn_pgtbl_map(pt, va, b->a.mem, frame, rights);
+}
+
+/* Copies len bytes (or zeroes if src is 0) into frame at off, through the window. */
+long boot_fill(struct booter *b, uint64_t frame, uint64_t off, const void *src, uint64_t len)
+{
+	long r = boot_map(b, CAIRN_SLOT_PGTBL, &b->own_cache, WINDOW_VA, frame, CAIRN_MAP_WRITE);
+
+	if (r)
+		return r;
+	if (src)
+		memcpy((char *)WINDOW_VA + off, src, len);
+	else
+		memset((char *)WINDOW_VA + off, 0, len);
+	return cairn_pgtbl_unmap(CAIRN_SLOT_PGTBL, WINDOW_VA);
+}
+
+long boot_zero_map(struct booter *b, unsigned pt, uint64_t *cache, uint64_t va, uint64_t len, unsigned rights)
+{
+	for (uint64_t p = va; p < va + len; p += PAGE) {
+		uint64_t f = cairn_frame(&b->a, CAIRN_FRAME_USER);	/* retyping zeroes it */
+		if (!f)
+			return CAIRN_ENOMEM;
+		long r = boot_map(b, pt, cache, p, f, rights);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+const struct cairn_module *boot_module(const struct booter *b, const char *name)
+{
+	for (unsigned i = 0; i < b->rt->nmodules; i++)
+		if (boot_streq(b->rt->module[i].name, name))
+			return &b->rt->module[i];
+	return 0;
+}
+
+static unsigned rights_of(const struct elf_segment *s)
+{
+	return ((s->flags & ELF_SEG_W) ? CAIRN_MAP_WRITE : 0) | ((s->flags & ELF_SEG_X) ? CAIRN_MAP_EXEC : 0);
+}
+
+/* One page of segment s at va: a fresh frame with the file's bytes in it. */
+static long load_page(struct booter *b, unsigned pt, uint64_t *cache, const char *file,
+		      const struct elf_segment *s, uint64_t va)
+{
+	uint64_t f = cairn_frame(&b->a, CAIRN_FRAME_USER);
+
+	if (!f)
+		return CAIRN_ENOMEM;
+	uint64_t lo = va > s->vaddr ? va : s->vaddr;
+	uint64_t hi = va + PAGE < s->vaddr + s->filesz ? va + PAGE : s->vaddr + s->filesz;
+	long r = lo < hi ? boot_fill(b, f, lo - va, file + s->offset + (lo - s->vaddr), hi - lo) : 0;
+	return r ? r : boot_map(b, pt, cache, va, f, rights_of(s));
+}
+
+/*
+ * Loads the module `image` into pt: a private copy of every loadable segment, which
+ * must lie in [lo, hi). Returns 0 and the entry point, or an error.
+ */
+long boot_load(struct booter *b, unsigned pt, uint64_t *cache, const char *image,
+	       uint64_t lo, uint64_t hi, uint64_t *entry)
+{
+	const struct cairn_module *m = boot_module(b, image);
+	struct elf_image img;
+
+	if (!m) {
+		cairn_printf("booter: no image '%s' in the boot image\n", image);
+		return CAIRN_ENOENT;
+	}
+	if (elf_check((const void *)m->va, m->size, lo, hi, &img) != ELF_OK) {
+		cairn_printf("booter: '%s' is not a loadable image for [%lx, %lx)\n", image, lo, hi);
+		return CAIRN_EINVAL;
+	}
+	for (unsigned i = 0; i < img.nseg; i++) {
+		const struct elf_segment *s = &img.seg[i];
+		for (uint64_t va = s->vaddr & ~(PAGE - 1); va < s->vaddr + s->memsz; va += PAGE) {
+			long r = load_page(b, pt, cache, (const char *)m->va, s, va);
+			if (r)
+				return r;
+		}
+	}
+	*entry = img.entry;
+	return 0;
+}
+
+/*
+ * Maps into pt every page the booter itself maps in [va, va + len), the same frames
+ * with the same rights, but read-only (and not executable) for the first if ro_first.
+ */
+long boot_share(struct booter *b, unsigned pt, uint64_t *cache, uint64_t va, uint64_t len, int ro_first)
+{
+	for (uint64_t p = va & ~(PAGE - 1); p < va + len; p += PAGE) {
+		long e = cairn_pgtbl_lookup(CAIRN_SLOT_PGTBL, p);
+		if (e < 0)
+			continue;
+		unsigned rights = (p == va && ro_first) ? 0 : (unsigned)e & 3;
+		long r = boot_map(b, pt, cache, p, (uint64_t)e & ~(PAGE - 1), rights);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int boot_streq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+void boot_copy_name(char *dst, const char *src, unsigned size)
+{
+	unsigned i = 0;
+
+	for (; src[i] && i + 1 < size; i++)
+		dst[i] = src[i];
+	for (; i < size; i++)
+		dst[i] = 0;
+}

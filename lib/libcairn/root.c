@@ -1,0 +1,46 @@
+/*
+ * root.c: what a component finds in its red tape (cairn/root.h): imported interfaces,
+ * ports and segments, looked up by the names the system description gives them.
+ */
+#include <cairn/cairn.h>
+#include <cairn/port.h>
+#include <cairn/root.h>
+#include <cairn/segment.h>
+
+#define ROOT ((const struct cairn_root *)CAIRN_ROOT_VA)
+
+int strcmp(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return (unsigned char)*a - (unsigned char)*b;
+}
+
+unsigned cairn_import(const char *iface)
+{
+	for (unsigned i = 0; i < ROOT->nimports && i < CAIRN_ROOT_IMPORTS; i++)
+		if (strcmp(ROOT->import[i].name, iface) == 0)
+			return ROOT->import[i].slot;
+	return CAIRN_CAP_NULL;
+}
+
+const struct cairn_segment_tv *cairn_segment(const char *name)
+{
+	for (unsigned i = 0; i < ROOT->nsegments && i < CAIRN_ROOT_SEGMENTS; i++)
+		if (strcmp(ROOT->segment[i].name, name) == 0)
+			return (const struct cairn_segment_tv *)ROOT->segment[i].base;
+	return 0;
+}
+
+long cairn_port_open(struct cairn_port *p, const char *name)
+{
+	for (unsigned i = 0; i < ROOT->nports && i < CAIRN_ROOT_PORTS; i++) {
+		const struct cairn_port_end *e = &ROOT->port[i];
+		if (strcmp(e->name, name) != 0)
+			continue;
+		*p = (struct cairn_port){ .ring = (struct cairn_port_ring *)e->ring_va, .mode = e->mode,
+					  .rcv = e->rcv, .peer = e->peer };
+		return 0;
+	}
+	return CAIRN_ENOENT;
+}
