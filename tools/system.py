@@ -385,8 +385,14 @@ def graph(data, order):
     for p in data.get("port", []):
         lines.append(f'  "{p["from"]}" -> "{p["to"]}" [label="{p["name"]} ({p.get("mode", "async")})",'
                      ' style=dashed];')
+    for s in data.get("segment", []):
+        lines.append(f'  "seg:{s["name"]}" [label="segment {s["name"]}\\n{s["base"]:#x}", shape=component];')
+    for c in data.get("component", []):
+        for x in c.get("segments", []):
+            lines.append(f'  "{c["name"]}" -> "seg:{x}" [style=dotted, arrowhead=none];')
     for s in data.get("subsystem", []):
-        lines.append(f'  "{s["name"]}" [shape=folder];')
+        lines.append(f'  "{s["name"]}" [label="subsystem {s["name"]}\\n{s.get("memory")}, '
+                     f'grants {", ".join(s.get("grants", [])) or "nothing"}", shape=folder];')
         lines.append(f'  "{s["parent"]}" -> "{s["name"]}" [label="boots", style=dotted];')
     lines.append("}")
     return "\n".join(lines) + "\n"
