@@ -49,6 +49,22 @@ def run(bench):
     return found, None
 
 
+def kernel_size():
+    """Static metrics: the kernel image's loaded bytes (text + data, from binutils'
+    size) and its non-blank source lines (C and assembly, comments included)."""
+    out = subprocess.run(["size", "-A", qemu.KERNEL64], capture_output=True, text=True).stdout
+    loaded = sum(int(f[1]) for f in (line.split() for line in out.splitlines())
+                 if len(f) >= 3 and f[0].startswith((".text", ".rodata", ".data")) and f[1].isdigit())
+    lines = 0
+    for root, _, files in os.walk("kernel"):
+        for name in files:
+            if name.endswith((".c", ".h", ".S")):
+                with open(os.path.join(root, name)) as f:
+                    lines += sum(1 for line in f if line.strip())
+    return [("kernel_image_bytes", str(loaded), str(loaded), "bytes", "image"),
+            ("kernel_source_lines", str(lines), str(lines), "lines", "kernel")]
+
+
 def main():
     save = "--save" in sys.argv[1:]
     with open("bench/benchmarks.toml", "rb") as f:
@@ -57,6 +73,10 @@ def main():
         key = sys.argv[sys.argv.index("-k") + 1]
         benches = [b for b in benches if key in b["name"]]
     rows, failed = [], False
+    for name, med, mn, unit, per in kernel_size():
+        line = f"BENCH {name} median={med} min={mn} unit={unit} per={per}"
+        print(line, flush=True)
+        rows.append((name, int(med), int(mn), per, line))
     for b in benches:
         found, err = run(b)
         if err:
