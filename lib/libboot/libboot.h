@@ -17,6 +17,7 @@
 #define STACK_TOP_VA   0x7fff00000000UL	/* first thread's stack, below a guard page */
 #define IMAGE_LO       0x400000UL
 #define IMAGE_HI       0x10000000UL
+#define BOOT_SLICES_PER_SECOND 500		/* a 2 ms time slice */
 
 enum { T_NEW, T_RUNNABLE, T_BLOCKED, T_STOPPED };
 
@@ -40,6 +41,8 @@ struct booter {
 	uint64_t own_cache;			/* as bcomp.pt_cache, for itself */
 	unsigned rr;				/* round-robin position */
 	uint64_t build_tsc;			/* when cairn_boot started */
+	uint64_t slice;				/* time slice in TSC ticks, 0: none */
+	uint64_t deadline;			/* when the current slice ends */
 	struct bcomp c[BOOT_MAX_COMPS];
 	struct cairn_root red;			/* the Root being written */
 };
@@ -57,6 +60,7 @@ const struct cairn_module *boot_module(const struct booter *b, const char *name)
 long boot_share(struct booter *b, unsigned pt, uint64_t *cache, uint64_t va, uint64_t len, int ro_first);
 
 /* sched.c */
+void boot_take_timer(struct booter *b);
 long boot_run(struct booter *b, struct bcomp *only);
 long boot_schedule(struct booter *b);
 

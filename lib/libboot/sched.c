@@ -1,9 +1,11 @@
 /*
  * sched.c: the booter's scheduler, until the scheduler component takes over (the RTOS
- * work): fixed priorities, round robin among equals, each thread runs until it blocks,
- * yields or stops (no time slices). The booter's thread is every component thread's
- * scheduler: the kernel queues BLOCK, WAKE and STOP events for it and switches to it
- * when the running thread blocks or stops.
+ * work): fixed priorities, round robin among equals. The booter's thread is every
+ * component thread's scheduler: the kernel queues BLOCK, WAKE and STOP events for it
+ * and switches to it when the running thread blocks or stops. The root booter also
+ * holds the timer (interrupt line 0): it dispatches with a deadline one time slice
+ * ahead, and the timer preempts a thread that runs longer (a TIMEOUT event). A nested
+ * booter has no timer: its threads run until they block, yield or stop.
  */
 #include "libboot.h"
 
@@ -34,10 +36,45 @@ static void take_events(struct booter *b)
 	}
 }
 
+static uint64_t cycles(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* Takes the timer if this booter holds the interrupt lines; sets the time slice. */
+void boot_take_timer(struct booter *b)
+{
+	unsigned s = cairn_slot(&b->a);
+
+	if (!s || cairn_captbl_act_asnd(CAIRN_SLOT_CAPTBL, s, b->rcv))
+		return;
+	if (cairn_irq_bind(CAIRN_SLOT_IRQ, CAIRN_IRQ_TIMER, s) == 0)
+		b->slice = b->rt->tsc_hz / BOOT_SLICES_PER_SECOND;
+}
+
+/*
+ * The deadline to dispatch with: a new slice, unless at least half of the current one
+ * is left (then 0 keeps the timer armed as it is, which saves reprogramming it when
+ * threads hand the core back and forth quickly).
+ */
+static uint64_t deadline(struct booter *b)
+{
+	if (!b->slice)
+		return 0;
+	uint64_t now = cycles();
+	if (b->deadline > now && b->deadline - now >= b->slice / 2)
+		return 0;
+	b->deadline = now + b->slice;
+	return b->deadline;
+}
+
 /* Runs c's thread until the booter's thread runs again. */
 long boot_run(struct booter *b, struct bcomp *c)
 {
-	long r = cairn_thread_dispatch(c->thread, 0);
+	long r = cairn_thread_dispatch(c->thread, deadline(b));
 
 	if (r == CAIRN_EAGAIN)
 		c->state = T_BLOCKED;
