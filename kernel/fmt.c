@@ -7,6 +7,7 @@
 struct spec {
 	bool left;		/* '-' */
 	bool zero;		/* '0' */
+	bool alt;		/* '#': 0x before a nonzero hexadecimal number */
 	int width;
 	int prec;		/* -1: none */
 	int len;		/* 'H' hh, 'h', 0 int, 'l' long/long long/size_t */
@@ -107,6 +108,8 @@ static void parse_spec(const char **p, struct spec *s, va_list *ap)
 			s->left = true;
 		else if (*f == '0')
 			s->zero = true;
+		else if (*f == '#')
+			s->alt = true;
 		else
 			break;
 	}
@@ -151,8 +154,12 @@ static void convert(struct out *o, const struct spec *s, const char *start, cons
 		break;
 	}
 	case 'u': number(o, s, arg_unsigned(s, ap), false, 10, false, ""); break;
-	case 'x': number(o, s, arg_unsigned(s, ap), false, 16, false, ""); break;
-	case 'X': number(o, s, arg_unsigned(s, ap), false, 16, true, ""); break;
+	case 'x':
+	case 'X': {
+		uint64_t v = arg_unsigned(s, ap);
+		number(o, s, v, false, 16, *conv == 'X', s->alt && v ? (*conv == 'X' ? "0X" : "0x") : "");
+		break;
+	}
 	case 'o': number(o, s, arg_unsigned(s, ap), false, 8, false, ""); break;
 	case 'p': number(o, s, (uintptr_t)va_arg(*ap, void *), false, 16, false, "0x"); break;
 	case 's': string(o, s, va_arg(*ap, const char *)); break;

@@ -182,7 +182,7 @@ def check_component(d, i, c, segs, known_ifaces, irq_owner):
     image = c.get("image", n)
     if not isinstance(image, str) or not image_dir(image):
         d.error("component", i, "image" if "image" in c else "name",
-                f"no program components/{image}/", n)
+                f"no program {image}/ in {', '.join(IMAGE_DIRS)}", n)
     prio = c.get("priority", 128)
     if not isinstance(prio, int) or isinstance(prio, bool) or not 0 <= prio <= 255:
         d.error("component", i, "priority", "priority must be an integer from 0 to 255", n)

@@ -364,10 +364,10 @@ long cairn_boot(const struct cairn_sd_system *sd, const struct cairn_root *rt)
 		r = build_all(b);
 	if (r)
 		return r;
-	boot_take_timer(b);
 	cairn_printf("booter: system '%s' built: %u components, %u ports, %u segments\n",
 		     sd->name, sd->ncomps, sd->nports, sd->nsegments);
-	for (unsigned k = 0; k < sd->ncomps; k++)
+	for (unsigned k = 0; k < sd->ncomps; k++)	/* no slices yet: init runs to its end */
 		boot_run(b, &b->c[sd->init_order[k]]);
+	boot_take_timer(b);
 	return boot_schedule(b);
 }

@@ -207,6 +207,8 @@ static void fmt_libc_unsigned(void **state)
 		RU("%X", 0xabcdef), RU("%o", 0), RU("%o", 8), RU("%o", UINT_MAX),
 		RU("[%08x]", 0xbeef), RU("[%-8x]", 0xbeef), RU("[%8X]", 0xbeef),
 		RU("[%012o]", 0777), RU("[%3u]", 123456), RU("[%010u]", UINT_MAX),
+		RU("%#x", 0), RU("%#x", 0xbeef), RU("%#X", 0xbeef), RU("[%#10x]", 0xbeef),
+		RU("[%-#10x]", 0xbeef), RU("[%#010x]", 0xbeef),
 	};
 	compare_table(rows, ARRAY_SIZE(rows));
 }

@@ -91,9 +91,22 @@ trap_common:
 	xor %ebp, %ebp
 	call trap_user			/* -> struct regs * to resume */
 	cmp %rax, %gs:CPU_CUR_REGS
-	jne switch_to
+	jne trap_switch
 	mov %rax, %rsp
 	jmp resume_iret
+
+/*
+ * trap_switch: rax = another thread's struct regs. PUSH_GPRS saved every register of
+ * the old thread (and the C code may have changed the saved copy, as keepers do), so
+ * only its FPU state is still live: unlike switch_to, store nothing else (rbp was
+ * zeroed above for the C code).
+ */
+trap_switch:
+	mov %gs:CPU_CUR_REGS, %rcx
+	test %rcx, %rcx
+	jz switch_load
+	fxsave64 REGS_FPU(%rcx)
+	jmp switch_load
 
 trap_from_kernel:			/* on the kernel stack: the kernel was idle or broken */
 	PUSH_GPRS
