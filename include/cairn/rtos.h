@@ -1,0 +1,204 @@
+/*
+ * cairn/rtos.h: the RTOS API for application programmers, as the "Sample RTOS API" of
+ * ../shared/seeds/002 gives it, made into valid C (each change is listed in
+ * docs/rtos.md). Calls return a negative error (the codes below, the same numbers as
+ * CAIRN_E* in cairn/abi.h) or, for the *_create and *_get_* calls that return a handle,
+ * 0 on error. Blocking happens only in the *_take/_lock calls of semaphores and
+ * mutexes, in blocking channel operations (CHAN_BLOCK), and in event_wait.
+ *
+ * STATUS: this header is the contract; the implementation (lib/librtos and the rtos
+ * component) is being built (issue 5). docs/rtos.md says which parts work.
+ */
+#ifndef CAIRN_RTOS_H
+#define CAIRN_RTOS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "abi.h"
+
+/* ---- error codes ---- */
+enum {
+	EIO     = CAIRN_EIO,	 /* -1  I/O error */
+	EBADF   = CAIRN_EBADF,	 /* -2  bad handle */
+	ENOMEM  = CAIRN_ENOMEM,	 /* -3  not enough memory */
+	EACCES  = CAIRN_EACCES,	 /* -4  permission denied */
+	EFAULT  = CAIRN_EFAULT,	 /* -5  bad address */
+	EINVAL  = CAIRN_EINVAL,	 /* -6  invalid argument */
+	ERANGE  = CAIRN_ERANGE,	 /* -7  result not representable */
+	ENOBUFS = CAIRN_ENOBUFS, /* -8  no buffer space available */
+	ENOTSUP = CAIRN_ENOTSUP, /* -9  not supported */
+	EAGAIN  = CAIRN_EAGAIN,	 /* -10 try again */
+};
+
+/* ---- processes ---- */
+typedef size_t proc_t;
+
+typedef enum {
+	SCHEDP_NOOP = 0,
+	SCHEDP_PRIO,		/* fixed priority */
+	SCHEDP_RPRIO,		/* priority relatively higher than the current thread */
+	SCHEDP_RLPRIO,		/* priority relatively lower (not numerically) than current */
+	SCHEDP_DEADLINE,	/* if != window */
+	SCHEDP_BUDGET,		/* execution time */
+	SCHEDP_WINDOW,		/* period */
+	SCHEDP_PROPORTION,	/* percent required */
+	SCHEDP_WEIGHT,		/* proportion compared to others */
+	SCHEDP_IDLE,		/* idle thread: internal use only */
+	SCHEDP_INIT,		/* initialisation threads: internal use only */
+	SCHEDP_IPI_HANDLER,	/* IPI handler thread: internal use only */
+	SCHEDP_TIMER,		/* timer thread: internal use only */
+	SCHEDP_CORE_ID,		/* create the thread on the target core */
+	SCHEDP_MAX
+} sched_param_type_t;
+
+typedef struct {
+	sched_param_type_t type;
+	uint16_t val;
+} sched_param_t;
+
+/* process and thread flags */
+#define THREAD_STACK_4K 1
+#define THREAD_STACK_1M 2
+#define THREAD_NO_JOIN  4
+
+/* From a program in the read-only file system built into the image; 0 on error. */
+proc_t process_create_fs(const char *elf_image_path, const sched_param_t *params, size_t num_params,
+			 const size_t *resources, size_t num_resources, size_t flags);
+/* From an ELF image in memory; 0 on error. */
+proc_t process_create(const void *elf_image, size_t elf_length, const char *name,
+		      const sched_param_t *params, size_t num_params, const size_t *resources,
+		      size_t num_resources, size_t flags);
+void process_exit(int status) __attribute__((__noreturn__));
+/* Its exit status; EBADF, EAGAIN (still running), EINVAL. */
+int process_get_exit_status(proc_t pid);
+
+/* ---- threads ---- */
+typedef size_t thread_t;
+
+/* 0 on error. */
+thread_t thread_create(void (*entry_point)(void), const sched_param_t *params, size_t num, size_t flags);
+/* Sets the calling thread's parameters; EINVAL, EACCES. */
+int thread_set_params(const sched_param_t *params, size_t num);
+/* EINVAL, EBADF. */
+int thread_kill(thread_t tid);
+void thread_exit(int status) __attribute__((__noreturn__));
+/* EBADF, EAGAIN (still running), EINVAL. */
+int thread_get_exit_status(thread_t tid);
+
+/* ---- channels ---- */
+typedef size_t chan_t;
+typedef size_t chan_s_t;
+typedef size_t chan_r_t;
+
+typedef enum {
+	CHAN_SPSC  = 1,
+	CHAN_MPMC  = 2,
+	CHAN_BLOCK = 4
+} chan_flags_t;
+
+struct channel_status {
+	size_t type_size;	/* bytes per message */
+	size_t queue_length;	/* messages it holds */
+	size_t queued;		/* messages in it now */
+	uint32_t senders;	/* open send ends */
+	uint32_t receivers;	/* open receive ends */
+};
+
+chan_t channel_create(size_t type_size, size_t queue_length, const char *ch_name, chan_flags_t flags);
+chan_r_t channel_get_recv(chan_t cid);
+chan_s_t channel_get_send(chan_t cid);
+chan_r_t channel_retrieve_recv(size_t type_size, size_t queue_length, const char *ch_name);
+chan_s_t channel_retrieve_send(size_t type_size, size_t queue_length, const char *ch_name);
+int channel_close(size_t end);			/* a send or receive end; EBADF */
+int channel_destroy(chan_t cid);		/* EBADF */
+/* Bytes sent or received; EBADF, EFAULT, EINVAL, ENOBUFS (full, not blocking). */
+int channel_send(chan_s_t scid, const void *data, size_t len, chan_flags_t flags);
+int channel_recv(chan_r_t rcid, void *buf, size_t len, chan_flags_t flags);
+int channel_get_status(size_t end, struct channel_status *status);	/* EBADF, EFAULT */
+
+/* ---- time and timers ---- */
+typedef size_t timer_t;
+
+struct time {
+	uint64_t sec;
+	uint32_t usec;
+};
+
+void time_current(struct time *result);
+void time_create(struct time *a, uint64_t sec, uint32_t usec);
+int time_add(struct time *a, const struct time *b);	/* a += b; ERANGE */
+int time_sub(struct time *a, const struct time *b);	/* a -= b; ERANGE */
+uint32_t timer_precision(void);				/* nanoseconds */
+timer_t timer_create(void);				/* 0 on error */
+int timer_start(timer_t tid, const struct time *time);	/* EBADF, EFAULT, EINVAL */
+/* First expiry at offset, then offset + period, offset + 2 period, ...; EBADF, EFAULT, EINVAL. */
+int timer_periodic(timer_t tid, const struct time *offset, const struct time *period);
+int timer_cancel(timer_t tid);				/* EBADF */
+int timer_free(timer_t tid);				/* EBADF */
+
+/* ---- synchronisation ---- */
+typedef size_t sem_t;
+
+#define MUTEX_RECURSIVE 0x0001
+
+sem_t semaphore_create(size_t init_value, size_t flags);	/* 0 on error */
+int semaphore_take(sem_t sid);				/* EBADF */
+int semaphore_try_take(sem_t sid);			/* EBADF, EAGAIN */
+int semaphore_give(sem_t sid);				/* EBADF */
+int semaphore_destroy(sem_t sid);			/* EBADF */
+
+typedef size_t mutex_t;
+
+mutex_t mutex_create(size_t flags);			/* 0 on error */
+int mutex_lock(mutex_t mid);				/* EBADF */
+int mutex_try_lock(mutex_t mid);			/* EBADF, EAGAIN */
+int mutex_unlock(mutex_t mid);				/* EBADF */
+int mutex_destroy(mutex_t mid);				/* EBADF */
+
+/* ---- memory ---- */
+void *mem_get_pages(void *at_addr, size_t length, size_t flags);	/* 0 on error */
+int mem_free_pages(void *at_addr, size_t length);			/* EINVAL */
+int mem_shared_create_named(void *at_addr, size_t length, const char *name, size_t flags);
+void *mem_shared_map_named(const char *name, size_t flags);		/* 0 on error */
+int mem_shared_destroy_named(const char *name);				/* EINVAL */
+size_t mem_shared_create_anon(void *at_addr, size_t length, size_t flags);	/* 0 on error */
+void *mem_shared_map_anon(size_t id, size_t flags);			/* 0 on error */
+int mem_shared_destroy_anon(size_t id);					/* EINVAL */
+
+/* ---- console ---- */
+void io_print(const char *msg);
+
+/* ---- events ---- */
+typedef enum {
+	EVT_NONE = 0,
+	EVT_ERROR = 1,
+	EVT_CHAN_READ = 2,
+	EVT_CHAN_WRITE = 3,
+	EVT_CHAN_CLOSE = 4,
+	EVT_TIMER = 5,
+	EVT_PROC_TERM = 6,
+	EVT_THREAD_TERM = 7,
+	EVT_SEM_TAKE = 8,
+	EVT_SEM_GIVE = 9,
+	EVT_SEM_DEST = 10,
+	EVT_MUTEX_LOCK = 11,
+	EVT_MUTEX_UNLOCK = 12,
+	EVT_MUTEX_DEST = 13,
+} event_type_t;
+
+struct event_info {
+	size_t event_src_id;
+	size_t event_type;	/* event_type_t */
+};
+
+typedef size_t event_t;	/* a handle to an event set */
+
+event_t event_create(uint32_t n_sources);			/* 0 on error */
+int event_add(event_t eid, size_t src, size_t flags);		/* EBADF, EINVAL, ENOMEM */
+int event_remove(event_t eid, size_t src, size_t flags);	/* EBADF, EINVAL */
+int event_delete(event_t eid);					/* EBADF */
+/* Ready events into events[0..num); how many. Blocks until one; EBADF, EFAULT, EINVAL. */
+int event_wait(event_t eid, struct event_info *events, size_t num);
+int event_check(event_t eid, struct event_info *events, size_t num);	/* never blocks */
+
+#endif
