@@ -6,6 +6,8 @@
  *   sinv_nested3         three nested calls through libcairn, per outermost call
  *   dispatch             one switch between two threads (half a ping-pong)
  *   asnd_wake            send to a blocked thread, which runs and blocks again
+ *   timer_to_thread      from a dispatch deadline to the user thread bound to the
+ *                        timer running (interrupt, kernel, switch, return to user)
  * It must be the first boot module (it builds with the memory capability). Every
  * measurement checks its result, so a broken path cannot report a fast number.
  */
@@ -106,7 +108,7 @@ static int bench_sinv(void)
 }
 
 static volatile long count;
-static unsigned peer_rcv;
+static unsigned peer_rcv, my_rcv;	/* my_rcv: this thread's endpoint, the others' scheduler */
 
 static void pong(cairn_word tid)
 {
@@ -126,7 +128,9 @@ static void waiter(cairn_word tid)
 
 static int bench_threads(void)
 {
-	unsigned t = cairn_slot(&A), w = cairn_slot(&A), my_rcv = cairn_slot(&A);
+	unsigned t = cairn_slot(&A), w = cairn_slot(&A);
+
+	my_rcv = cairn_slot(&A);
 	unsigned wsnd = cairn_slot(&A);
 	peer_rcv = cairn_slot(&A);
 	long r = cairn_captbl_act_thread(CT, t, MEM, cairn_frame(&A, CAIRN_FRAME_KERNEL), CAIRN_SLOT_COMP, (cairn_word)pong);
@@ -153,11 +157,62 @@ static int bench_threads(void)
 	return bad ? cairn_printf("bench: the threads did not alternate (%ld)\n", count), 1 : 0;
 }
 
+static volatile uint64_t woke_at;
+static unsigned tick_rcv;
+
+static void ticker(cairn_word tid)
+{
+	(void)tid;
+	for (;;) {
+		cairn_rcv_wait(tick_rcv);
+		woke_at = bench_rdtsc();
+		while (cairn_rcv_event(tick_rcv).r1 != CAIRN_EVENT_NONE)
+			;	/* the TIMEOUT naming the spinner: taken, or the wait would not block */
+	}
+}
+
+static void spinner(cairn_word tid)
+{
+	(void)tid;
+	for (;;)
+		;
+}
+
+/* The timer preempts a spinning thread at the deadline; the bound thread runs. */
+static int bench_timer(void)
+{
+	unsigned tk = cairn_slot(&A), sp = cairn_slot(&A), snd = cairn_slot(&A);
+
+	tick_rcv = cairn_slot(&A);
+	long r = cairn_captbl_act_thread(CT, tk, MEM, cairn_frame(&A, CAIRN_FRAME_KERNEL), CAIRN_SLOT_COMP, (cairn_word)ticker);
+	r = r < 0 ? r : cairn_captbl_act_thread(CT, sp, MEM, cairn_frame(&A, CAIRN_FRAME_KERNEL), CAIRN_SLOT_COMP, (cairn_word)spinner);
+	r = r < 0 ? r : cairn_captbl_act_rcv(CT, tick_rcv, tk, my_rcv);
+	r = r < 0 ? r : cairn_captbl_act_asnd(CT, snd, tick_rcv);
+	r = r < 0 ? r : cairn_irq_bind(CAIRN_SLOT_IRQ, CAIRN_IRQ_TIMER, snd);
+	if (r < 0)
+		return cairn_printf("bench: making the timer threads failed: %ld\n", r), 1;
+	cairn_thread_dispatch(tk, 0);		/* it blocks on its endpoint */
+	int bad = 0;
+	for (int i = -BENCH_WARMUP; i < BENCH_SAMPLES; i++) {
+		woke_at = 0;
+		uint64_t deadline = bench_rdtsc() + 20000;
+		cairn_thread_dispatch(sp, deadline);	/* back when the ticker blocks again */
+		bad |= woke_at < deadline;
+		if (i >= 0)
+			samples[i] = woke_at - deadline;
+	}
+	report("timer_to_thread", "interrupt", 1);
+	cairn_irq_unbind(CAIRN_SLOT_IRQ, CAIRN_IRQ_TIMER);
+	while (cairn_rcv_event(my_rcv).r0)
+		;
+	return bad ? cairn_printf("bench: the timer thread ran before its deadline\n"), 1 : 0;
+}
+
 int main(const void *root)
 {
 	const struct cairn_root *R = root;
 
 	A.end = R->mem_end;
 	overhead = bench_overhead();
-	return bench_sinv() | bench_threads();
+	return bench_sinv() | bench_threads() | bench_timer();
 }
