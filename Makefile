@@ -48,6 +48,8 @@ LIB_SRC    := $(wildcard lib/libcairn/*.c) $(wildcard lib/libcairn/*.S) kernel/f
 LIB_OBJ    := $(patsubst %,$(BUILD)/user/%.o,$(LIB_SRC))
 BOOT_SRC   := $(wildcard lib/libboot/*.c) kernel/elf.c
 BOOT_OBJ   := $(patsubst %,$(BUILD)/user/%.o,$(BOOT_SRC))
+RTOS_SRC   := $(wildcard lib/librtos/*.c)
+RTOS_OBJ   := $(patsubst %,$(BUILD)/user/%.o,$(RTOS_SRC))
 
 # Interfaces: client stubs and server gates generated from interfaces/<name>.toml.
 IFACES     := $(basename $(notdir $(wildcard interfaces/*.toml)))
@@ -130,14 +132,19 @@ $(BUILD)/libboot.a: $(BOOT_OBJ)
 	$(call say,AR,$@)
 	$(Q)ar rcs $@ $^
 
+$(BUILD)/librtos.a: $(RTOS_OBJ)
+	@rm -f $@
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
+
 # One rule per program: a component is every .c in components/<name>/ (or, for tests
 # and benchmarks, tests/components/<name>/ and bench/components/<name>/), a test program
 # one file tests/qemu/progs/<name>.c or every .c in tests/qemu/progs/<name>/, a
 # benchmark one file bench/progs/<name>.c.
 define user_program
-$(BUILD)/user/$(1).elf: $(patsubst %,$(BUILD)/user/%.o,$(2)) $(BUILD)/libboot.a $(BUILD)/libcairn.a lib/libcairn/user.ld
+$(BUILD)/user/$(1).elf: $(patsubst %,$(BUILD)/user/%.o,$(2)) $(BUILD)/librtos.a $(BUILD)/libboot.a $(BUILD)/libcairn.a lib/libcairn/user.ld
 	$$(call say,LD,$$@)
-	$(Q)$(LD) $(ULDFLAGS) -o $$@ $$(filter %.o,$$^) $(BUILD)/libboot.a $(BUILD)/libcairn.a
+	$(Q)$(LD) $(ULDFLAGS) -o $$@ $$(filter %.o,$$^) $(BUILD)/librtos.a $(BUILD)/libboot.a $(BUILD)/libcairn.a
 endef
 $(foreach c,$(COMPONENTS),$(eval $(call user_program,$(c),$(wildcard components/$(c)/*.c))))
 $(foreach c,$(TEST_COMPS),$(eval $(call user_program,$(c),$(wildcard tests/components/$(c)/*.c))))
@@ -151,7 +158,7 @@ $(foreach b,$(BENCH_PROGS),$(eval $(call user_program,$(b),bench/progs/$(b).c)))
 # sources HOST_DEPS_<m> names; tests/host/include/ stands in for the architecture.
 HOST_DEPS_captbl := kernel/frame.c
 HOST_DEPS_pgtbl  := kernel/frame.c
-host_src = $(firstword $(wildcard kernel/$(1).c kernel/arch/$(ARCH)/$(1).c lib/libcairn/$(1).c)) $(HOST_DEPS_$(1))
+host_src = $(firstword $(wildcard kernel/$(1).c kernel/arch/$(ARCH)/$(1).c lib/libcairn/$(1).c lib/librtos/$(1).c)) $(HOST_DEPS_$(1))
 
 define host_test
 $(BUILD)/host/test_$(1): tests/host/test_$(1).c $(call host_src,$(1)) $(wildcard kernel/include/*.h tests/host/include/*.h)

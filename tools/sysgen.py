@@ -174,12 +174,12 @@ def compile_c(src, obj):
 
 
 def link(out, objs, script=None, extra=()):
-    """Links a user image from objs, libboot and libcairn (with script, if given, in
+    """Links a user image from objs, librtos, libboot and libcairn (with script, if given, in
     place of the user program's linker script)."""
     fl = flags("ULDFLAGS")
     if script:
         fl = [f for i, f in enumerate(fl) if f != "-T" and (i == 0 or fl[i - 1] != "-T")] + ["-T", script]
-    run([*flags("LD"), *fl, *extra, "-o", out, *objs,
+    run([*flags("LD"), *fl, *extra, "-o", out, *objs, os.path.join(BUILD, "librtos.a"),
          os.path.join(BUILD, "libboot.a"), os.path.join(BUILD, "libcairn.a")])
 
 

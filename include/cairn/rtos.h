@@ -7,7 +7,8 @@
  * mutexes, in blocking channel operations (CHAN_BLOCK), and in event_wait.
  *
  * STATUS: this header is the contract; the implementation (lib/librtos and the rtos
- * component) is being built (issue 5). docs/rtos.md says which parts work.
+ * component) is being built (issue 5): today only time_current, time_create,
+ * time_add, time_sub and timer_precision. docs/rtos.md says which parts work.
  */
 #ifndef CAIRN_RTOS_H
 #define CAIRN_RTOS_H
