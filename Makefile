@@ -44,7 +44,7 @@ KERNEL_SRC := $(wildcard kernel/*.c) $(wildcard kernel/arch/$(ARCH)/*.c) \
 	      $(wildcard kernel/arch/$(ARCH)/*.S)
 KERNEL_OBJ := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRC))
 
-LIB_SRC    := $(wildcard lib/libcairn/*.c) $(wildcard lib/libcairn/*.S) kernel/fmt.c
+LIB_SRC    := $(wildcard lib/libcairn/*.c) $(wildcard lib/libcairn/*.S) kernel/fmt.c kernel/string.c
 LIB_OBJ    := $(patsubst %,$(BUILD)/user/%.o,$(LIB_SRC))
 BOOT_SRC   := $(wildcard lib/libboot/*.c) kernel/elf.c
 BOOT_OBJ   := $(patsubst %,$(BUILD)/user/%.o,$(BOOT_SRC))

@@ -13,6 +13,7 @@ that depend on the system are linked here: the booter (with the system's tables)
 component that boots a subsystem (with the child's tables), and each segment (at the
 base the description gives it). Every other image is build/user/<image>.elf as is.
 """
+import functools
 import os
 import re
 import shlex
@@ -128,6 +129,7 @@ def interface_header(path):
     return "\n".join(out)
 
 
+@functools.lru_cache(maxsize=None)
 def interface_functions(name):
     return [fn for fn, _, _ in load_interface(os.path.join(system.ROOT, "interfaces", name + ".toml"))[1]]
 
@@ -155,6 +157,7 @@ def run(cmd):
     return r.stdout
 
 
+@functools.lru_cache(maxsize=None)
 def symbols(elf):
     out = {}
     for line in run(["nm", "-P", elf]).splitlines():
@@ -198,10 +201,9 @@ def c_array(ctype, name, items):
 class Tables:
     """The C tables (cairn/sysdesc.h) of one system."""
 
-    def __init__(self, data, order, symbol, images, outside=()):
+    def __init__(self, data, order, symbol, images):
         self.data, self.order, self.symbol = data, order, symbol
         self.images = images          # component name -> (module name, ELF path)
-        self.outside = set(outside)
         self.sub_images = {}          # subsystem index -> the module names it needs
 
     def text(self, source):
@@ -322,7 +324,7 @@ def build_subsystem(sys_path, s, parent, data, outdir):
         if c.get("irq"):
             raise GenError(f"{child_path}:1: component '{c['name']}': a nested subsystem cannot "
                            "claim interrupt lines")
-    t = Tables(child, order, "cairn_subsystem", images, outside=s.get("grants", []))
+    t = Tables(child, order, "cairn_subsystem", images)  # granted imports: no exporter inside
     obj = build_tables(t, child_path, outdir, "sub_" + s["name"])
     image = parent.get("image", parent["name"])
     module = f"{image}+{s['name']}"

@@ -6,15 +6,8 @@
 #include <cairn/logprint.h>
 #include <cairn/port.h>
 #include <cairn/seg/time.h>
+#include "../sensor/sample.h"
 
-#define SAMPLES 32
-
-struct sample {
-	uint64_t seq;
-	uint64_t t_ns;
-	int64_t millicelsius;
-	uint64_t pad;
-};
 
 int main(const struct cairn_root *rt)
 {
@@ -27,7 +20,7 @@ int main(const struct cairn_root *rt)
 		return 1;
 	}
 	log_printf("filter: component %lu; waiting for samples\n", rt->comp_id);
-	for (uint64_t i = 0; i < SAMPLES; i++) {
+	for (uint64_t i = 0; i < SENSOR_SAMPLES; i++) {
 		struct sample s;
 		if (cairn_port_recv(&in, &s))
 			return 2;
@@ -39,6 +32,6 @@ int main(const struct cairn_root *rt)
 				   s.seq, sum / 4 / 1000, sum / 4 % 1000, time_now_ns() - s.t_ns);
 	}
 	log_printf("filter: %d samples, %lu out of order; the shared trace in segment 'time' "
-		   "holds %lu records\n", SAMPLES, out_of_order, time_trace_count());
+		   "holds %lu records\n", SENSOR_SAMPLES, out_of_order, time_trace_count());
 	return 0;
 }

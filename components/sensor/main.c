@@ -6,15 +6,8 @@
 #include <cairn/logprint.h>
 #include <cairn/port.h>
 #include <cairn/seg/time.h>
+#include "sample.h"
 
-#define SAMPLES 32
-
-struct sample {
-	uint64_t seq;
-	uint64_t t_ns;
-	int64_t millicelsius;
-	uint64_t pad;
-};
 
 int main(const struct cairn_root *rt)
 {
@@ -27,13 +20,13 @@ int main(const struct cairn_root *rt)
 	}
 	log_printf("sensor: component %lu; port 'samples' holds %u samples, so I block when it is full\n",
 		   rt->comp_id, rt->port[0].slots);
-	for (uint64_t i = 0; i < SAMPLES; i++) {
+	for (uint64_t i = 0; i < SENSOR_SAMPLES; i++) {
 		noise = noise * 1103515245 + 12345;
 		struct sample s = { i, time_now_ns(), 21000 + (int64_t)(i * 50) + (int64_t)(noise >> 22) % 400, 0 };
 		time_stamp(i);
 		if (cairn_port_send(&out, &s))
 			return 2;
 	}
-	log_printf("sensor: sent %d samples; woke the filter %lu times\n", SAMPLES, out.sends);
+	log_printf("sensor: sent %d samples; woke the filter %lu times\n", SENSOR_SAMPLES, out.sends);
 	return 0;
 }

@@ -9,12 +9,11 @@
 #define CAIRN_BENCH_H
 
 #include <stdint.h>
+#include "cairn.h"
 
 static inline uint64_t bench_rdtsc(void)
 {
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
-	return ((uint64_t)hi << 32) | lo;
+	return cairn_cycles();
 }
 
 #define BENCH_SAMPLES 201	/* odd: the median is one sample */

@@ -11,6 +11,15 @@
 #include "root.h"
 #include "syscall.h"
 
+/* The time stamp counter (instructions under QEMU's -icount shift=0, cycles on hardware). */
+static inline uint64_t cairn_cycles(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
 /* printf to the kernel console, formatted as the kernel's kprintf (at most 512 bytes). */
 int cairn_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes s and a newline. */

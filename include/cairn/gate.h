@@ -21,12 +21,15 @@
 typedef struct cairn_ret2 (*cairn_gate_fn)(cairn_word a, cairn_word b, cairn_word c, cairn_word d,
 					   cairn_word badge, cairn_word tid);
 
-#define CAIRN_GATE(name, handler)                                              \
+/* A gate entry `name`: r11 = handler, then the common tail `enter` (entry.S). */
+#define CAIRN_GATE_ENTRY(name, handler, enter, fn_type)                        \
 	extern char name[];                                                    \
 	__asm__(".text\n.globl " #name "\n" #name ":\n"                         \
 		"\tlea " #handler "(%rip), %r11\n"                             \
-		"\tjmp cairn_gate_enter\n");                                   \
-	static cairn_gate_fn name##_keep __attribute__((used)) = handler;
+		"\tjmp " #enter "\n");                                         \
+	static fn_type name##_keep __attribute__((used)) = handler;
+
+#define CAIRN_GATE(name, handler) CAIRN_GATE_ENTRY(name, handler, cairn_gate_enter, cairn_gate_fn)
 
 /*
  * A gate for generated interface code (tools/sysgen.py): handler(root, a, b, c, d,
@@ -35,12 +38,7 @@ typedef struct cairn_ret2 (*cairn_gate_fn)(cairn_word a, cairn_word b, cairn_wor
 typedef struct cairn_ret2 (*cairn_iface_fn)(cairn_word root, cairn_word a, cairn_word b, cairn_word c,
 					    cairn_word d, cairn_word badge);
 
-#define CAIRN_IFACE_GATE(name, handler)                                        \
-	extern char name[];                                                    \
-	__asm__(".text\n.globl " #name "\n" #name ":\n"                         \
-		"\tlea " #handler "(%rip), %r11\n"                             \
-		"\tjmp cairn_iface_enter\n");                                  \
-	static cairn_iface_fn name##_keep __attribute__((used)) = handler;
+#define CAIRN_IFACE_GATE(name, handler) CAIRN_GATE_ENTRY(name, handler, cairn_iface_enter, cairn_iface_fn)
 
 /* Invokes a gate; saves and restores the caller's callee-saved registers (entry.S). */
 struct cairn_ret2 cairn_sinv_call(unsigned gate, cairn_word a, cairn_word b, cairn_word c, cairn_word d);

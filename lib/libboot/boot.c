@@ -25,14 +25,6 @@ static struct booter booter;
 static struct bport ports[CAIRN_ROOT_PORTS * 4];
 static uint32_t import_slot[BOOT_MAX_COMPS][CAIRN_ROOT_IMPORTS];
 
-static uint64_t cycles(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
 static long fail(long r, const char *what, const char *name)
 {
 	if (r < 0)
@@ -219,7 +211,7 @@ static long build_gates(struct booter *b, unsigned i)
 			}
 			const struct cairn_import *g = 0;	/* granted: pass on the booter's own */
 			for (unsigned k = 0; k < b->rt->nimports; k++)
-				if (boot_streq(b->rt->import[k].name, im->iface))
+				if (strcmp(b->rt->import[k].name, im->iface) == 0)
 					g = &b->rt->import[k];
 			r = g && f < g->nfns ? cairn_captbl_copy(c->ct, s, CT, g->slot + f) : CAIRN_ENOENT;
 		}
@@ -351,7 +343,7 @@ long cairn_boot(const struct cairn_sd_system *sd, const struct cairn_root *rt)
 		return fail(CAIRN_ERANGE, "booting (too many components or ports)", sd->name);
 	b->sd = sd;
 	b->rt = rt;
-	b->build_tsc = cycles();
+	b->build_tsc = cairn_cycles();
 	b->a = (struct cairn_alloc){ .mem = MEM, .ct = CT, .cursor = rt->mem_base, .end = rt->mem_end,
 				     .next_slot = rt->free_slot, .last_slot = LEAF_SLOTS };
 	if (rt->stack_top) {		/* built by a booter: its endpoint is ready */

@@ -19,7 +19,7 @@
 #define IMAGE_HI       0x10000000UL
 #define BOOT_SLICES_PER_SECOND 500		/* a 2 ms time slice */
 
-enum { T_NEW, T_RUNNABLE, T_BLOCKED, T_STOPPED };
+enum { T_RUNNABLE = 1, T_BLOCKED, T_STOPPED };	/* a component thread, as its events say */
 
 struct bcomp {
 	const struct cairn_sd_comp *sd;
@@ -64,7 +64,6 @@ void boot_take_timer(struct booter *b);
 long boot_run(struct booter *b, struct bcomp *only);
 long boot_schedule(struct booter *b);
 
-int boot_streq(const char *a, const char *b);
 void boot_copy_name(char *dst, const char *src, unsigned size);
 
 #endif

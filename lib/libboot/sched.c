@@ -36,14 +36,6 @@ static void take_events(struct booter *b)
 	}
 }
 
-static uint64_t cycles(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
 /* Takes the timer if this booter holds the interrupt lines; sets the time slice. */
 void boot_take_timer(struct booter *b)
 {
@@ -64,7 +56,7 @@ static uint64_t deadline(struct booter *b)
 {
 	if (!b->slice)
 		return 0;
-	uint64_t now = cycles();
+	uint64_t now = cairn_cycles();
 	if (b->deadline > now && b->deadline - now >= b->slice / 2)
 		return 0;
 	b->deadline = now + b->slice;

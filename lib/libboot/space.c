@@ -52,7 +52,7 @@ long boot_zero_map(struct booter *b, unsigned pt, uint64_t *cache, uint64_t va, 
 const struct cairn_module *boot_module(const struct booter *b, const char *name)
 {
 	for (unsigned i = 0; i < b->rt->nmodules; i++)
-		if (boot_streq(b->rt->module[i].name, name))
+		if (strcmp(b->rt->module[i].name, name) == 0)
 			return &b->rt->module[i];
 	return 0;
 }
@@ -122,13 +122,6 @@ long boot_share(struct booter *b, unsigned pt, uint64_t *cache, uint64_t va, uin
 			return r;
 	}
 	return 0;
-}
-
-int boot_streq(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
 }
 
 void boot_copy_name(char *dst, const char *src, unsigned size)

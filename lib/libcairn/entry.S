@@ -40,6 +40,18 @@
 	add %rax, %rsp
 .endm
 
+/* After a gate's handler: give its stack (index in rbx) back, return rax, rdx. */
+.macro GATE_RETURN
+	pop %rbx
+	pop %rbx
+	lock btr %rbx, cairn_stack_map(%rip)	/* the stack is not touched again */
+	mov %rax, %rdi
+	mov %rdx, %rsi
+	movabs $CALL_RETURN, %rax
+	syscall
+	ud2				/* RETURN does not come back */
+.endm
+
 	.section .text.start, "ax"
 	.globl _start
 _start:
@@ -79,14 +91,7 @@ cairn_gate_enter:
 	mov %r9, %r8			/* badge */
 	mov %r12, %r9			/* tid */
 	call *%r13
-	pop %rbx
-	pop %rbx
-	lock btr %rbx, cairn_stack_map(%rip)	/* the stack is not touched again */
-	mov %rax, %rdi
-	mov %rdx, %rsi
-	movabs $CALL_RETURN, %rax
-	syscall
-	ud2				/* RETURN does not come back */
+	GATE_RETURN
 
 /*
  * cairn_iface_enter: the tail of generated interface gates (CAIRN_IFACE_GATE), with
@@ -100,14 +105,7 @@ cairn_iface_enter:
 	push %rbx			/* keep the stack 16-byte aligned */
 	mov %r10, %rcx			/* c */
 	call *%r11
-	pop %rbx
-	pop %rbx
-	lock btr %rbx, cairn_stack_map(%rip)
-	mov %rax, %rdi
-	mov %rdx, %rsi
-	movabs $CALL_RETURN, %rax
-	syscall
-	ud2
+	GATE_RETURN
 
 cairn_stacks_exhausted:
 	ud2				/* a fault: the keeper or the kernel reports it */

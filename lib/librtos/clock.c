@@ -2,23 +2,15 @@
  * clock.c: the RTOS API's clock (cairn/rtos.h): time since the kernel started, from
  * the time stamp counter and the frequency the red tape gives (no kernel entry).
  */
-#include <cairn/root.h>
+#include <cairn/cairn.h>
 #include <cairn/rtos.h>
 
 #define ROOT ((const struct cairn_root *)CAIRN_ROOT_VA)
 
-static uint64_t cycles(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
 void time_current(struct time *result)
 {
 	uint64_t hz = ROOT->tsc_hz ? ROOT->tsc_hz : 1;
-	uint64_t delta = cycles() - ROOT->boot_tsc;
+	uint64_t delta = cairn_cycles() - ROOT->boot_tsc;
 
 	result->sec = delta / hz;
 	result->usec = (uint32_t)((delta % hz) * 1000000 / hz);

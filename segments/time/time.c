@@ -3,6 +3,7 @@
  * ring) is shared by every component that maps the segment; its code runs in the
  * caller's thread and address space, on the caller's stack.
  */
+#include <cairn/cairn.h>
 #include <cairn/seg/time.h>
 
 #define TRACE_SLOTS 256
@@ -18,15 +19,12 @@ static struct record trace[TRACE_SLOTS];
 
 static uint64_t cycles(void)
 {
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
+	return cairn_cycles();
 }
 
 static uint64_t now_ns(void)
 {
-	return (uint64_t)(((unsigned __int128)(cycles() - boot_tsc) * ns_mult) >> 32);
+	return (uint64_t)(((unsigned __int128)(cairn_cycles() - boot_tsc) * ns_mult) >> 32);
 }
 
 static uint64_t stamp(uint64_t tag)
@@ -34,7 +32,7 @@ static uint64_t stamp(uint64_t tag)
 	uint64_t i = __atomic_fetch_add(&next, 1, __ATOMIC_RELAXED);
 
 	trace[i % TRACE_SLOTS] = (struct record){ 0, tag };
-	__atomic_store_n(&trace[i % TRACE_SLOTS].tsc, cycles(), __ATOMIC_RELEASE);
+	__atomic_store_n(&trace[i % TRACE_SLOTS].tsc, cairn_cycles(), __ATOMIC_RELEASE);
 	return i;
 }
 
@@ -62,7 +60,7 @@ void cairn_segment_init(const struct cairn_root *booter, struct cairn_segment_tv
 	ns_mult = booter->tsc_hz ? (1000000000ULL << 32) / booter->tsc_hz : 0;
 	inits++;
 	tv->inits = inits;
-	tv->init_tsc = cycles();
+	tv->init_tsc = cairn_cycles();
 	tv->entry[TIME_NOW_NS] = (void *)now_ns;
 	tv->entry[TIME_CYCLES] = (void *)cycles;
 	tv->entry[TIME_STAMP] = (void *)stamp;
