@@ -49,18 +49,10 @@ static uint64_t spin(uint64_t seed, uint64_t until)
 	return bad;
 }
 
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
 int main(const struct cairn_root *rt)
 {
 	uint64_t seed = 0x5eed0000UL + (rt->comp_id << 8);
-	uint64_t start = rdtsc();
+	uint64_t start = cairn_cycles();
 	uint64_t bad = spin(seed, start + rt->tsc_hz / 1000 * SPIN_MS);
 	char id[32] = "preempt.";
 

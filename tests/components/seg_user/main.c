@@ -17,14 +17,6 @@
 #define SCRIBBLE_AFTER  0x5c0002UL
 #define WRITES 8
 
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
 /* The index of the first trace record with this tag, or -1. */
 static long find(uint64_t tag)
 {
@@ -119,7 +111,7 @@ static void reader(void)
 
 int main(const struct cairn_root *rt)
 {
-	uint64_t t0 = rdtsc();		/* first thing: the segment's init must be earlier */
+	uint64_t t0 = cairn_cycles();		/* first thing: the segment's init must be earlier */
 	const struct cairn_segment_tv *tv = cairn_segment("time");
 	int is_writer = strcmp(rt->name, "writer") == 0;
 
