@@ -48,7 +48,7 @@ LIB_SRC    := $(wildcard lib/libcairn/*.c) $(wildcard lib/libcairn/*.S) kernel/f
 LIB_OBJ    := $(patsubst %,$(BUILD)/user/%.o,$(LIB_SRC))
 BOOT_SRC   := $(wildcard lib/libboot/*.c) kernel/elf.c
 BOOT_OBJ   := $(patsubst %,$(BUILD)/user/%.o,$(BOOT_SRC))
-RTOS_SRC   := $(wildcard lib/librtos/*.c)
+RTOS_SRC   := $(wildcard lib/librtos/*.c) $(wildcard lib/librtos/*.S)
 RTOS_OBJ   := $(patsubst %,$(BUILD)/user/%.o,$(RTOS_SRC))
 
 # Interfaces: client stubs and server gates generated from interfaces/<name>.toml.
@@ -63,7 +63,10 @@ BENCH_COMPS:= $(notdir $(wildcard bench/components/*))
 TEST_PROGS := $(basename $(notdir $(wildcard tests/qemu/progs/*.c)))
 TEST_DIRS  := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/qemu/progs/*/*.c))))
 BENCH_PROGS:= $(basename $(notdir $(wildcard bench/progs/*.c)))
-USER_ELFS  := $(patsubst %,$(BUILD)/user/%.elf,$(COMPONENTS) $(TEST_COMPS) $(BENCH_COMPS) $(TEST_PROGS) $(sort $(TEST_DIRS)) $(BENCH_PROGS))
+# RTOS programs (processes the rtos component runs): every .c in one directory.
+RTOS_PROG_DIRS := $(patsubst %/,%,$(dir $(wildcard examples/*/*.c tests/rtos/*/*.c bench/rtos/*/*.c)))
+RTOS_PROGS := $(sort $(notdir $(RTOS_PROG_DIRS)))
+USER_ELFS  := $(patsubst %,$(BUILD)/user/%.elf,$(COMPONENTS) $(TEST_COMPS) $(BENCH_COMPS) $(TEST_PROGS) $(sort $(TEST_DIRS)) $(BENCH_PROGS) $(RTOS_PROGS))
 
 HOST_TESTS := $(basename $(notdir $(wildcard tests/host/test_*.c)))
 HOST_BINS  := $(patsubst %,$(BUILD)/host/%,$(HOST_TESTS))
@@ -152,6 +155,14 @@ $(foreach c,$(BENCH_COMPS),$(eval $(call user_program,$(c),$(wildcard bench/comp
 $(foreach t,$(TEST_PROGS),$(eval $(call user_program,$(t),tests/qemu/progs/$(t).c)))
 $(foreach t,$(sort $(TEST_DIRS)),$(eval $(call user_program,$(t),$(wildcard tests/qemu/progs/$(t)/*.c))))
 $(foreach b,$(BENCH_PROGS),$(eval $(call user_program,$(b),bench/progs/$(b).c)))
+
+# An RTOS program starts at lib/librtos/entry.S's rtos_entry (cairn/rtos_abi.h).
+define rtos_program
+$(BUILD)/user/$(1).elf: $(patsubst %,$(BUILD)/user/%.o,$(2)) $(BUILD)/librtos.a $(BUILD)/libcairn.a lib/libcairn/user.ld
+	$$(call say,LD,$$@)
+	$(Q)$(LD) $(ULDFLAGS) -e rtos_entry -o $$@ $$(filter %.o,$$^) $(BUILD)/librtos.a $(BUILD)/libcairn.a
+endef
+$(foreach d,$(sort $(RTOS_PROG_DIRS)),$(eval $(call rtos_program,$(notdir $(d)),$(wildcard $(d)/*.c))))
 
 # --- host unit tests --------------------------------------------------------------
 # tests/host/test_<m>.c tests kernel/<m>.c (or the architecture's or libcairn's <m>.c) plus the

@@ -2,8 +2,8 @@
  * irq.c: interrupt lines. The IRQ capability binds a line to an asynchronous send:
  * when the interrupt arrives the receiving thread is activated and runs at once (an
  * interrupt preempts whatever ran). Line 0 is the core's timer, which fires at the
- * deadline a dispatch asked for and also queues a TIMEOUT event naming the preempted
- * thread for the bound (scheduler) thread. Lines 1..15 are the ISA interrupts, routed
+ * deadline a dispatch asked for. An interrupt that preempts a thread queues a TIMEOUT
+ * event naming it for its scheduler (and, for the timer, for the bound thread). Lines 1..15 are the ISA interrupts, routed
  * by the I/O APIC only while bound; the driver thread acknowledges its device itself
  * (through an IOPORT capability) before it waits again.
  */
@@ -49,23 +49,37 @@ long irq_invoke(struct call *c, struct cap *cap, unsigned op)
 	return 0;
 }
 
+/*
+ * Line n fired while cur ran (NULL: idle): its thread t runs now. The preempted
+ * thread's scheduler hears TIMEOUT naming it, and so, for the timer, does t: a user
+ * scheduler always learns which thread an interrupt took the core from, even when
+ * it is resumed later by its own scheduler.
+ */
+static struct regs *interrupt(unsigned n, struct regs *cur)
+{
+	struct thread *t = line[n];
+	struct regs *next = thread_interrupt(t, cur);
+
+	if (!cur || thread_of(cur) == t || next == cur)
+		return next;
+	struct thread *p = thread_of(cur);
+	if (n == IRQ_TIMER)
+		thread_event(t, p, CAIRN_EVENT_TIMEOUT);
+	if (p->sched && p->sched != t)
+		thread_event(p->sched, p, CAIRN_EVENT_TIMEOUT);
+	return next;
+}
+
 struct regs *kernel_irq(unsigned n, struct regs *cur)
 {
-	return n < IRQ_LINES && line[n] ? thread_interrupt(line[n], cur) : cur;
+	return n < IRQ_LINES && line[n] ? interrupt(n, cur) : cur;
 }
 
 /* The timer fired; cur is the interrupted thread's registers (NULL: idle). */
 struct regs *kernel_timer_interrupt(struct regs *cur)
 {
 	ktest_timer_tick();
-	struct thread *t = line[IRQ_TIMER];
-
-	if (!t)
-		return cur;
-	struct regs *next = thread_interrupt(t, cur);
-	if (cur && thread_of(cur) != t)
-		thread_event(t, thread_of(cur), CAIRN_EVENT_TIMEOUT);	/* who was preempted */
-	return next;
+	return line[IRQ_TIMER] ? interrupt(IRQ_TIMER, cur) : cur;
 }
 
 /* For the invariant check: the thread bound to line n, or NULL. */

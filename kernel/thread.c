@@ -151,12 +151,12 @@ static long dispatch(struct call *c, struct thread *t)
 {
 	uint64_t deadline = A0(c);
 
-	if (t == c->self)
-		return 0;
-	if (t->state != THREAD_RUNNABLE)
+	if (t != c->self && t->state != THREAD_RUNNABLE)
 		return t->state == THREAD_BLOCKED ? CAIRN_EAGAIN : CAIRN_EINVAL;
 	if (deadline)
 		arch_timer_deadline(deadline);
+	if (t == c->self)
+		return 0;	/* only arms the timer: how an idle scheduler sets its wake-up */
 	c->self->regs.rax = 0;
 	c->next = &t->regs;
 	return 0;

@@ -348,6 +348,10 @@ def build(sys_path):
     for c in data["component"]:
         images[c["name"]] = (c.get("image", c["name"]), user_elf(c.get("image", c["name"])))
     for k, s in enumerate(data.get("subsystem", [])):
+        if "programs" in s:        # the RTOS: its programs, mapped for it to load
+            sub_images[k] = s["programs"]
+            modules += [f"{user_elf(m)} image" for m in s["programs"]]
+            continue
         parent = next(c for c in data["component"] if c["name"] == s["parent"])
         module, path, child_images = build_subsystem(sys_path, s, parent, data, outdir)
         images[parent["name"]] = (module, path)

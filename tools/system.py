@@ -32,18 +32,20 @@ PORT_KEYS = {"name", "from", "to", "slot_size", "slots", "mode"}
 SEGMENT_KEYS = {"name", "image", "base", "size"}
 SUBSYSTEM_KEYS = {"name", "parent", "file", "memory", "grants"}
 SYSTEM_KEYS = {"name", "description", "memory", "cores"}
+RTOS_KEYS = {"memory", "programs", "priority"}
 
 
 IMAGE_DIRS = ("components", "tests/components", "bench/components")   # where a component's program may live
+PROGRAM_DIRS = ("examples", "tests/rtos", "bench/rtos")                # where an RTOS program may live
 
 
 class DescError(Exception):
     pass
 
 
-def image_dir(image):
-    """The source directory of a component program, or None."""
-    for d in IMAGE_DIRS:
+def image_dir(image, dirs=IMAGE_DIRS):
+    """The source directory of a component program (or RTOS program), or None."""
+    for d in dirs:
         path = os.path.join(d, image)
         if isinstance(image, str) and image and os.path.isdir(os.path.join(ROOT, path)):
             return path
@@ -333,16 +335,60 @@ def check_subsystems(d, comps, exporters):
         parents.setdefault(s.get("parent"), n)
 
 
+def check_rtos(d, comps):
+    """The [rtos] table: the RTOS component's memory for processes and its programs."""
+    r = d.data.get("rtos")
+    if r is None:
+        return 0
+    if not isinstance(r, dict):
+        d.errors.append(f"{d.path}:{d.loc.line('rtos', 0)}: rtos: write one [rtos] table")
+        return 0
+    check_keys(d, "rtos", 0, r, RTOS_KEYS, None)
+    if "rtos" in comps:
+        d.error("rtos", 0, None, "a component is named 'rtos' already: the [rtos] table adds it")
+    mem = parse_size(r.get("memory"))
+    if mem in (None, 0):
+        d.error("rtos", 0, "memory", "memory (for processes) must be a size like \"8M\"")
+        mem = 0
+    progs = string_list(d, "rtos", 0, r, "programs", None)
+    if not progs:
+        d.error("rtos", 0, "programs", "programs must name at least one program")
+    for p in progs:
+        if not image_dir(p, PROGRAM_DIRS):
+            d.error("rtos", 0, "programs", f"no program {p}/ in {', '.join(PROGRAM_DIRS)}")
+    if len(progs) > 15:
+        d.error("rtos", 0, "programs", "at most 15 programs")
+    prio = r.get("priority", 128)
+    if not isinstance(prio, int) or isinstance(prio, bool) or not 0 <= prio <= 255:
+        d.error("rtos", 0, "priority", "priority must be an integer from 0 to 255")
+    return mem + RTOS_COMPONENT_MEMORY
+
+
+RTOS_COMPONENT_MEMORY = (256 + 64 + 64 * 16) << 10   # its stack, heap and gate stacks
+
+
+def add_rtos(data):
+    """Turns [rtos] into what the booter builds: the rtos component (bound to the timer,
+    interrupt line 0) and a grant of memory and program images to it."""
+    r = data.get("rtos")
+    if not r:
+        return
+    data.setdefault("component", []).append({"name": "rtos", "image": "rtos", "priority": r.get("priority", 128),
+                              "irq": [0], "stack": "256K", "heap": "64K"})
+    data.setdefault("subsystem", []).append({"name": "rtos", "parent": "rtos", "memory": r["memory"],
+                                             "grants": [], "programs": r["programs"]})
+
+
 def check(path, outside=()):
     """Validates a description; returns (data, errors, init order). outside: the
     interfaces a nested subsystem is granted (imported from its parent's system)."""
     d = Desc(path)
     for k in d.data:
-        if k not in ("system", "component", "port", "segment", "subsystem"):
+        if k not in ("system", "component", "port", "segment", "subsystem", "rtos"):
             d.errors.append(f"{path}:{d.loc.line(k, 0)}: unknown table [{k}]")
     budget = check_system(d)
     comps = names(d, "component")
-    if not comps and "component" not in d.data:
+    if not comps and "component" not in d.data and "rtos" not in d.data:
         d.errors.append(f"{path}:1: component: no [[component]] tables: a system needs one")
     segs = names(d, "segment")
     names(d, "port")
@@ -357,6 +403,7 @@ def check(path, outside=()):
     check_segments(d)
     check_subsystems(d, comps, exporters)
     need += sum(parse_size(s.get("memory")) or 0 for s in d.tables("subsystem"))
+    need += check_rtos(d, comps)
     if need > budget:
         d.error("system", 0, "memory", f"memory over budget: the components need "
                 f"{need >> 10} KiB, memory is {budget >> 10} KiB")
@@ -371,6 +418,9 @@ def load(path, outside=()):
         raise DescError(str(e))
     if errors:
         raise DescError("\n".join(errors))
+    add_rtos(data)
+    if "rtos" in data:
+        order.append("rtos")
     return data, order
 
 
@@ -391,6 +441,10 @@ def graph(data, order):
         for x in c.get("segments", []):
             lines.append(f'  "{c["name"]}" -> "seg:{x}" [style=dotted, arrowhead=none];')
     for s in data.get("subsystem", []):
+        if "programs" in s:
+            lines.append(f'  "programs" [label="RTOS processes\\n{", ".join(s["programs"])}", shape=folder];')
+            lines.append(f'  "rtos" -> "programs" [label="runs", style=dotted];')
+            continue
         lines.append(f'  "{s["name"]}" [label="subsystem {s["name"]}\\n{s.get("memory")}, '
                      f'grants {", ".join(s.get("grants", [])) or "nothing"}", shape=folder];')
         lines.append(f'  "{s["parent"]}" -> "{s["name"]}" [label="boots", style=dotted];')

@@ -25,7 +25,8 @@
 
 extern char _start[], _end[];
 
-static struct cairn_alloc A = { MEM, CT, 32UL << 20, 0, CAIRN_SLOT_FREE, 128 };
+static struct cairn_alloc A = { .mem = MEM, .ct = CT, .cursor = 32UL << 20, .end = 0,
+				.next_slot = CAIRN_SLOT_FREE, .last_slot = 128 };
 static uint64_t samples[BENCH_SAMPLES];
 static uint64_t overhead;
 

@@ -152,7 +152,7 @@ enum cairn_op {
 #define CAIRN_EVENT_NONE    0
 #define CAIRN_EVENT_BLOCK   1	/* the thread blocked on its receive endpoint */
 #define CAIRN_EVENT_WAKE    2	/* the thread was activated */
-#define CAIRN_EVENT_TIMEOUT 3	/* the dispatch deadline passed */
+#define CAIRN_EVENT_TIMEOUT 3	/* an interrupt preempted the thread */
 #define CAIRN_EVENT_STOP    4	/* the thread faulted with no keeper, or stopped */
 
 /* Saved registers, as FAULT_REG numbers them. */

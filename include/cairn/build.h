@@ -19,12 +19,23 @@ struct cairn_alloc {
 	unsigned ct;		/* root of the table slots are handed out from */
 	uint64_t cursor, end;	/* where to look for untyped frames */
 	unsigned next_slot, last_slot;
+	/* Optional: frames and slots given back, reused first (storage the caller's). */
+	uint64_t *free_frame;
+	unsigned *free_slot;
+	unsigned nfree_frames, nfree_slots, free_cap;	/* free_cap: each array's length */
 };
 
 /* An untyped frame retyped to type (CAIRN_FRAME_KERNEL or _USER), or 0 if none is left. */
 uint64_t cairn_frame(struct cairn_alloc *a, unsigned type);
-/* The next free slot of a->ct (slots are never reused by this simple allocator). */
+/* The next free slot of a->ct, a given-back one first; 0 if none is left. */
 unsigned cairn_slot(struct cairn_alloc *a);
+/*
+ * Gives a frame back: retypes it to UNTYPED (it must hold nothing) and keeps it for
+ * the next cairn_frame. Returns 0 or the retype's error (the frame is then not kept).
+ */
+long cairn_frame_put(struct cairn_alloc *a, uint64_t frame);
+/* Gives an empty slot back for the next cairn_slot (with free storage, else dropped). */
+void cairn_slot_put(struct cairn_alloc *a, unsigned slot);
 /* Makes and hooks the missing level 3..1 tables for va under the root pt. */
 long cairn_pgtbl_path(struct cairn_alloc *a, unsigned pt, uint64_t va);
 

@@ -57,6 +57,11 @@ typedef struct {
 	uint16_t val;
 } sched_param_t;
 
+/* Priorities (SCHEDP_PRIO): 0 is the most urgent. */
+#define RTOS_PRIO_HIGHEST 0
+#define RTOS_PRIO_LOWEST  255
+#define RTOS_PRIO_DEFAULT 128
+
 /* process and thread flags */
 #define THREAD_STACK_4K 1
 #define THREAD_STACK_1M 2
@@ -85,6 +90,10 @@ int thread_kill(thread_t tid);
 void thread_exit(int status) __attribute__((__noreturn__));
 /* EBADF, EAGAIN (still running), EINVAL. */
 int thread_get_exit_status(thread_t tid);
+/* Cairn additions: gives the core to the next ready thread of the caller's priority
+ * (if any); the caller's own handle. */
+void thread_yield(void);
+thread_t thread_self(void);
 
 /* ---- channels ---- */
 typedef size_t chan_t;
@@ -136,6 +145,9 @@ int timer_start(timer_t tid, const struct time *time);	/* EBADF, EFAULT, EINVAL 
 int timer_periodic(timer_t tid, const struct time *offset, const struct time *period);
 int timer_cancel(timer_t tid);				/* EBADF */
 int timer_free(timer_t tid);				/* EBADF */
+/* Cairn addition: blocks until the timer fires (at once if it has); the expiries since
+ * the last wait; EBADF, EAGAIN (not started, so it would never fire). */
+int timer_wait(timer_t tid);
 
 /* ---- synchronisation ---- */
 typedef size_t sem_t;

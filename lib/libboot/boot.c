@@ -159,6 +159,8 @@ static long grant_subsystem(struct booter *b, struct bcomp *c, const struct cair
 		r = cairn_captbl_copy(c->ct, CAIRN_SLOT_PGTBL, CT, c->pt);
 	if (!r)
 		r = cairn_captbl_copy(c->ct, CAIRN_SLOT_LEAF0, CT, c->leaf);
+	if (!r)
+		r = cairn_captbl_copy(c->ct, CAIRN_SLOT_COMP, CT, c->comp);
 	for (unsigned i = 0; !r && i < s->nimages; i++) {
 		const struct cairn_module *mod = boot_module(b, s->image[i]);
 		r = mod ? boot_share(b, c->pt, &c->pt_cache, mod->va & ~(PAGE - 1),

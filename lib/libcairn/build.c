@@ -6,6 +6,11 @@
 
 uint64_t cairn_frame(struct cairn_alloc *a, unsigned type)
 {
+	while (a->nfree_frames) {
+		uint64_t f = a->free_frame[--a->nfree_frames];
+		if (cairn_mem_retype(a->mem, f, type) == 0)
+			return f;
+	}
 	for (; a->cursor < a->end; a->cursor += 4096)
 		if (cairn_mem_retype(a->mem, a->cursor, type) == 0) {
 			a->cursor += 4096;
@@ -16,7 +21,30 @@ uint64_t cairn_frame(struct cairn_alloc *a, unsigned type)
 
 unsigned cairn_slot(struct cairn_alloc *a)
 {
+	if (a->nfree_slots)
+		return a->free_slot[--a->nfree_slots];
 	return a->next_slot < a->last_slot ? a->next_slot++ : 0;
+}
+
+long cairn_frame_put(struct cairn_alloc *a, uint64_t frame)
+{
+	long r = cairn_mem_retype(a->mem, frame, CAIRN_FRAME_UNTYPED);
+
+	if (r)
+		return r;
+	if (a->nfree_frames < a->free_cap && a->free_frame)
+		a->free_frame[a->nfree_frames++] = frame;
+	else if (frame < a->cursor)
+		a->cursor = frame;	/* no room to keep it: scan from it again */
+	return 0;
+}
+
+void cairn_slot_put(struct cairn_alloc *a, unsigned slot)
+{
+	if (a->nfree_slots < a->free_cap && a->free_slot)
+		a->free_slot[a->nfree_slots++] = slot;
+	else if (slot + 1 == a->next_slot)
+		a->next_slot = slot;
 }
 
 long cairn_pgtbl_path(struct cairn_alloc *a, unsigned pt, uint64_t va)
@@ -29,9 +57,8 @@ long cairn_pgtbl_path(struct cairn_alloc *a, unsigned pt, uint64_t va)
 			r = cairn_pgtbl_cons(pt, va, s);
 		if (r == CAIRN_EBUSY) {		/* this level exists: give slot and frame back */
 			cairn_captbl_deact(a->ct, s);
-			cairn_mem_retype(a->mem, f, CAIRN_FRAME_UNTYPED);
-			a->next_slot = s;
-			a->cursor = f;
+			cairn_frame_put(a, f);
+			cairn_slot_put(a, s);
 			continue;
 		}
 		if (r)

@@ -29,7 +29,8 @@
 extern char _start[], _end[];
 
 static const struct cairn_root *R;
-static struct cairn_alloc A = { MEM, CT, 32UL << 20, 0, CAIRN_SLOT_FREE, 128 };
+static struct cairn_alloc A = { .mem = MEM, .ct = CT, .cursor = 32UL << 20, .end = 0,
+				.next_slot = CAIRN_SLOT_FREE, .last_slot = 128 };
 
 #define CHECK(id, name, cond, ...) cairn_check(id, name, (cond), __VA_ARGS__)
 

@@ -22,7 +22,8 @@
 
 extern char _start[], _end[];
 
-static struct cairn_alloc A = { MEM, CT, 32UL << 20, 0, CAIRN_SLOT_FREE, 128 };
+static struct cairn_alloc A = { .mem = MEM, .ct = CT, .cursor = 32UL << 20, .end = 0,
+				.next_slot = CAIRN_SLOT_FREE, .last_slot = 128 };
 static struct cairn_mirror B;
 static uint8_t ring_mem[4096] __attribute__((aligned(4096)));
 static struct cairn_port_ring *ring = (struct cairn_port_ring *)ring_mem;

@@ -1,0 +1,132 @@
+/*
+ * main.c: the rtos component's first thread, S. The booter bound the timer
+ * (interrupt line 0) to it and gave it memory and the programs (docs/rtos.md). It
+ * starts the first program as the first process, then serves as the idle thread and
+ * the timer thread: the timer runs it at once, naming the thread it preempted.
+ */
+#include "rtos.h"
+
+#define RETRY_TICKS 2000	/* how soon S looks again after sending a thread back */
+#define SLICES_PER_SECOND 500	/* 2 ms round-robin slices */
+
+const struct cairn_root *root;
+struct cairn_alloc mem;
+unsigned s_rcv = CAIRN_SLOT_RCV;
+
+static uint64_t free_frames[4096];
+static unsigned free_slots[4096];
+
+/* Takes S's events: which thread an interrupt preempted (0: none); marks stops. */
+static struct rthread *take_events(void)
+{
+	struct rthread *preempted = 0;
+
+	for (;;) {
+		struct cairn_ret2 e = cairn_rcv_event(s_rcv);
+		if (e.r0 <= 0 || e.r1 == CAIRN_EVENT_NONE)
+			return preempted;
+		struct rthread *t = thread_by_tid((uint32_t)e.r0);
+		if (!t)
+			continue;	/* not ours: a booter-run component the timer preempted */
+		if (e.r1 == CAIRN_EVENT_TIMEOUT)
+			preempted = t;
+		else if (e.r1 == CAIRN_EVENT_STOP)
+			t->stopped = 1;
+	}
+}
+
+/* Threads that stopped in the kernel (a fault in rtos code: never a process's). */
+static void end_stopped(void)
+{
+	for (unsigned i = 0; i < MAX_THREADS; i++) {
+		struct rthread *t = &threads[i];
+		if (t->state != T_FREE && t->state != T_DEAD && t->state != T_ZOMBIE && t->stopped) {
+			cairn_printf("rtos: thread %u of '%s' stopped in the kernel\n", t->tid, t->proc->name);
+			thread_end(t, CAIRN_EFAULT);
+		}
+	}
+}
+
+/*
+ * One pass of S with the lock free: put back the thread an interrupt preempted (to
+ * the back of its queue when its slice is over), fire due timers, reap the dead, and
+ * switch to the best thread, or idle until the next timer if there is none.
+ */
+static void schedule(struct rthread *preempted)
+{
+	sched_lock();
+	end_stopped();
+	struct rthread *cur = sched.current;
+	uint64_t now = cairn_cycles();
+	if (cur && cur->state == T_RUNNING)
+		rq_add(cur, !(preempted == cur && now >= sched.slice_end));
+	sched.current = 0;
+	timers_expire(now);
+	reap();
+	struct rthread *next = rq_take();
+	if (next) {
+		sched_switch(next);
+		return;
+	}
+	if (sched.timers) {
+		sched.armed = sched.timers->expiry;
+		cairn_thread_dispatch(CAIRN_SLOT_THREAD, sched.armed);	/* arms the timer */
+	}
+	sched_unlock();
+	cairn_rcv_wait(s_rcv);
+}
+
+static void run(void)
+{
+	for (;;) {
+		struct rthread *p = take_events();
+		if (p && p->state != T_DEAD && (sched.locked || p != sched.current)) {
+			/* p was inside a decision: let it finish, then look again */
+			sched.armed = cairn_cycles() + RETRY_TICKS;
+			if (cairn_thread_dispatch(p->slot, sched.armed) == 0)
+				continue;
+			p->stopped = 1;
+			sched.locked = 0;	/* it stopped inside: its decision is void */
+		}
+		schedule(p);
+	}
+}
+
+static long start_first(void)
+{
+	const struct cairn_module *m = &root->module[0];
+	long err;
+
+	if (!root->nmodules)
+		return CAIRN_ENOENT;
+	sched_lock();
+	struct rproc *p = proc_create(m->name, (const void *)m->va, m->size, 128, &err);
+	sched_unlock();
+	if (!p)
+		cairn_printf("rtos: cannot start '%s' (error %ld)\n", m->name, err);
+	return p ? 0 : err;
+}
+
+int main(const struct cairn_root *rt)
+{
+	root = rt;
+	mem = (struct cairn_alloc){ .mem = CAIRN_SLOT_MEMORY, .ct = CAIRN_SLOT_CAPTBL,
+				    .cursor = rt->mem_base, .end = rt->mem_end,
+				    .next_slot = rt->free_slot, .last_slot = CAIRN_CAPTBL_LEAF_SLOTS,
+				    .free_frame = free_frames, .free_slot = free_slots,
+				    .free_cap = sizeof(free_slots) / sizeof(free_slots[0]) };
+	sched.slice = rt->tsc_hz / SLICES_PER_SECOND;
+	cairn_printf("rtos: %lu KiB for processes, %u programs\n",
+		     (rt->mem_end - rt->mem_base) >> 10, rt->nmodules);
+	if (start_first())
+		return 1;
+	run();
+	return 0;
+}
+
+/*
+ * The gate-stack pool (lib/libcairn/entry.S) sized for this component: every RTOS
+ * thread may be waiting in here at once. These replace libcairn's 32.
+ */
+uint64_t cairn_stack_map;
+char cairn_stacks[64][8192] __attribute__((aligned(16)));

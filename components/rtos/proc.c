@@ -1,0 +1,519 @@
+/*
+ * proc.c: processes and threads. A process is a component this component builds
+ * from an ELF image: its own capability table (holding only gates into here), page
+ * table, image, Root page, and this component as its keeper (a fault ends the
+ * process). A thread is a kernel thread homed in it, with a stack and a TLS page in
+ * its own area (cairn/rtos_abi.h) and S as its scheduler.
+ *
+ * Every kernel object, page-table node and mapped frame is recorded, so that ending
+ * a thread or a process gives every frame and slot back (reap(), run by S).
+ */
+#include "rtos.h"
+#include "elf.h"
+
+#define CT  CAIRN_SLOT_CAPTBL
+#define WIN_VA     0x0e000000UL			/* rtos's own window region */
+#define TLS_WIN(i) (WIN_VA + (uint64_t)(i) * PAGE)	/* thread i's TLS page, here */
+#define FILL_WIN   (WIN_VA + 511 * PAGE)		/* a frame being filled */
+#define IMAGE_LO   0x400000UL
+#define IMAGE_HI   0x10000000UL
+
+struct rthread threads[MAX_THREADS];
+struct rproc procs[MAX_PROCS];
+static int window_ready;
+
+extern const uint64_t rtos_gate_entry[RTOS_NCALLS];
+extern char rtos_keeper_entry[];
+extern uint64_t cairn_stack_map;
+
+/* ---- kernel objects, recorded ---- */
+
+/* A kernel object of op's kind in a fresh slot here; 0 and *err on failure. */
+static unsigned object(unsigned op, unsigned level, uint64_t *frame, long *err)
+{
+	unsigned s = cairn_slot(&mem);
+	uint64_t f = s ? cairn_frame(&mem, CAIRN_FRAME_KERNEL) : 0;
+
+	if (!f) {
+		if (s)
+			cairn_slot_put(&mem, s);
+		*err = CAIRN_ENOMEM;
+		return 0;
+	}
+	*err = cairn_call(CT, op, s, CAIRN_SLOT_MEMORY, f, level, 0, 0);
+	if (*err) {
+		cairn_frame_put(&mem, f);
+		cairn_slot_put(&mem, s);
+		return 0;
+	}
+	*frame = f;
+	return s;
+}
+
+/* Destroys the object in slot s (made by object()) and gives slot and frame back. */
+static void unobject(unsigned s, uint64_t frame)
+{
+	long r = cairn_captbl_deact(CT, s);
+
+	if (r)
+		cairn_printf("rtos: deactivating slot %u: error %ld\n", s, r);
+	if (!r && frame && cairn_frame_put(&mem, frame))
+		cairn_printf("rtos: frame %lx not freed\n", frame);
+	cairn_slot_put(&mem, s);
+}
+
+/* ---- address spaces ---- */
+
+static struct node *node_find(struct rproc *p, uint64_t va, unsigned level)
+{
+	unsigned shift = 12 + 9 * level;
+
+	for (unsigned i = 0; i < p->nnodes; i++)
+		if (p->node[i].level == level && p->node[i].va >> shift == va >> shift)
+			return &p->node[i];
+	return 0;
+}
+
+/* The level 3..1 nodes covering va in p's page table, made if missing. */
+static long space_path(struct rproc *p, uint64_t va)
+{
+	for (unsigned level = 3; level >= 1; level--) {
+		if (node_find(p, va, level))
+			continue;
+		if (p->nnodes == PROC_NODES)
+			return CAIRN_ENOMEM;
+		struct node *n = &p->node[p->nnodes];
+		long err;
+		n->slot = object(CAIRN_OP_CAPTBL_ACT_PGTBL, level, &n->frame, &err);
+		if (!n->slot)
+			return err;
+		n->va = va;
+		n->level = level;
+		err = cairn_pgtbl_cons(p->pt, va, n->slot);
+		if (err) {
+			unobject(n->slot, n->frame);
+			return err;
+		}
+		p->nnodes++;
+	}
+	return 0;
+}
+
+/* Maps frame at va in p, recorded. */
+static long space_map(struct rproc *p, uint64_t va, uint64_t frame, unsigned rights)
+{
+	if (p->npages == PROC_PAGES)
+		return CAIRN_ENOMEM;
+	long r = space_path(p, va);
+	if (!r)
+		r = cairn_pgtbl_map(p->pt, va, CAIRN_SLOT_MEMORY, frame, rights);
+	if (!r)
+		p->page[p->npages++] = (struct page){ va, frame };
+	return r;
+}
+
+/* A fresh zeroed page at va in p. */
+static long space_zero(struct rproc *p, uint64_t va, unsigned rights, uint64_t *frame)
+{
+	uint64_t f = cairn_frame(&mem, CAIRN_FRAME_USER);
+
+	if (!f)
+		return CAIRN_ENOMEM;
+	long r = space_map(p, va, f, rights);
+	if (r)
+		cairn_frame_put(&mem, f);
+	else if (frame)
+		*frame = f;
+	return r;
+}
+
+/* Unmaps every recorded page of p in [lo, hi) and gives the frames back. */
+static void space_unmap(struct rproc *p, uint64_t lo, uint64_t hi)
+{
+	for (unsigned i = 0; i < p->npages;) {
+		struct page *pg = &p->page[i];
+		if (pg->va < lo || pg->va >= hi) {
+			i++;
+			continue;
+		}
+		long r = cairn_pgtbl_unmap(p->pt, pg->va);
+		if (!r)
+			r = cairn_frame_put(&mem, pg->frame);
+		if (r)
+			cairn_printf("rtos: unmapping %lx from '%s': error %ld\n", pg->va, p->name, r);
+		*pg = p->page[--p->npages];
+	}
+}
+
+/* Maps frame into this component's own window at va (its path made once). */
+static long window_map(uint64_t va, uint64_t frame)
+{
+	if (!window_ready) {
+		long r = cairn_pgtbl_path(&mem, CAIRN_SLOT_PGTBL, WIN_VA);
+		if (r)
+			return r;
+		window_ready = 1;
+	}
+	return cairn_pgtbl_map(CAIRN_SLOT_PGTBL, va, CAIRN_SLOT_MEMORY, frame, CAIRN_MAP_WRITE);
+}
+
+/* Copies len bytes of src (zeroes if 0) into frame at off. */
+static long fill(uint64_t frame, uint64_t off, const void *src, uint64_t len)
+{
+	long r = window_map(FILL_WIN, frame);
+
+	if (r)
+		return r;
+	if (src)
+		memcpy((char *)FILL_WIN + off, src, len);
+	else
+		memset((char *)FILL_WIN + off, 0, len);
+	return cairn_pgtbl_unmap(CAIRN_SLOT_PGTBL, FILL_WIN);
+}
+
+static unsigned rights_of(const struct elf_segment *s)
+{
+	return ((s->flags & ELF_SEG_W) ? CAIRN_MAP_WRITE : 0) | ((s->flags & ELF_SEG_X) ? CAIRN_MAP_EXEC : 0);
+}
+
+/* Loads a checked image into p: a private copy of each loadable page. */
+static long load(struct rproc *p, const char *file, const struct elf_image *img)
+{
+	for (unsigned i = 0; i < img->nseg; i++) {
+		const struct elf_segment *s = &img->seg[i];
+		for (uint64_t va = s->vaddr & ~(PAGE - 1); va < s->vaddr + s->memsz; va += PAGE) {
+			uint64_t f;
+			long r = space_zero(p, va, rights_of(s), &f);
+			uint64_t lo = va > s->vaddr ? va : s->vaddr;
+			uint64_t hi = va + PAGE < s->vaddr + s->filesz ? va + PAGE : s->vaddr + s->filesz;
+			if (!r && lo < hi)
+				r = fill(f, lo - va, file + s->offset + (lo - s->vaddr), hi - lo);
+			if (r)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* ---- threads ---- */
+
+/* tid -> thread: open addressing over 64 entries (MAX_THREADS < 64). */
+static uint8_t tmap[64];	/* thread index + 1; 0 empty */
+
+struct rthread *thread_by_tid(uint32_t tid)
+{
+	for (unsigned h = tid & 63, n = 0; n < 64 && tmap[h]; h = (h + 1) & 63, n++) {
+		struct rthread *t = &threads[tmap[h] - 1];
+		if (t->tid == tid && t->state != T_FREE && t->state != T_ZOMBIE)
+			return t;
+	}
+	return 0;
+}
+
+static void tmap_put(struct rthread *t)
+{
+	unsigned h = t->tid & 63;
+
+	while (tmap[h])
+		h = (h + 1) & 63;
+	tmap[h] = (uint8_t)(t - threads + 1);
+}
+
+/* Removes t and re-places the entries after it (no tombstones). */
+static void tmap_del(struct rthread *t)
+{
+	unsigned h = t->tid & 63;
+
+	while (tmap[h] != t - threads + 1)
+		h = (h + 1) & 63;
+	tmap[h] = 0;
+	for (h = (h + 1) & 63; tmap[h]; h = (h + 1) & 63) {
+		uint8_t e = tmap[h];
+		tmap[h] = 0;
+		tmap_put(&threads[e - 1]);
+	}
+}
+
+static struct rthread *thread_slot(void)
+{
+	for (unsigned i = 0; i < MAX_THREADS; i++)
+		if (threads[i].state == T_FREE)
+			return &threads[i];
+	return 0;
+}
+
+/*
+ * A new thread of p, ready to run entry (0: main) at priority prio with a stack of
+ * stack bytes. Locked. 0 and *err on failure, having undone what it did.
+ */
+struct rthread *thread_new(struct rproc *p, uint64_t entry, unsigned prio, uint64_t stack, long *err)
+{
+	struct rthread *t = thread_slot();
+	unsigned area = p->areas == ~0UL ? 64 : (unsigned)__builtin_ctzl(~p->areas);
+
+	if (!t || area == 64) {
+		*err = CAIRN_ENOMEM;
+		return 0;
+	}
+	unsigned ti = (unsigned)(t - threads);
+	uint64_t tls = RTOS_TLS_VA(area), tls_frame = 0, kframe = 0;
+	long r = space_zero(p, tls, CAIRN_MAP_WRITE, &tls_frame);
+	for (uint64_t va = tls - stack; !r && va < tls; va += PAGE)
+		r = space_zero(p, va, CAIRN_MAP_WRITE, 0);
+	if (!r)
+		r = window_map(TLS_WIN(ti), tls_frame);
+	if (r) {
+		space_unmap(p, RTOS_THREAD_AREA(area), RTOS_THREAD_AREA(area) + RTOS_AREA_SIZE);
+		*err = r;
+		return 0;
+	}
+	uint16_t gen = (uint16_t)(t->gen + 1);
+	memset(t, 0, sizeof(*t));
+	t->gen = gen ? gen : 1;
+	struct rtos_tls *w = (struct rtos_tls *)TLS_WIN(ti);
+	w->self = (struct rtos_tls *)tls;
+	w->entry = entry;
+	w->handle = ((uint64_t)t->gen << 8) | (ti + 1);
+	w->proc = (uint64_t)(p - procs) + 1;
+	w->prio = prio;
+	t->slot = cairn_slot(&mem);
+	t->rcv = cairn_slot(&mem);
+	kframe = cairn_frame(&mem, CAIRN_FRAME_KERNEL);
+	r = t->slot && t->rcv && kframe ? 0 : CAIRN_ENOMEM;
+	if (!r) {
+		r = cairn_captbl_act_thread(CT, t->slot, CAIRN_SLOT_MEMORY, kframe, p->comp, tls);
+		t->tid = (uint32_t)r;
+		r = r < 0 ? r : 0;
+	}
+	if (!r)
+		r = cairn_thread_tls(t->slot, tls);
+	if (!r)
+		r = cairn_captbl_act_rcv(CT, t->rcv, t->slot, s_rcv);
+	if (r) {
+		if (t->tid)
+			cairn_captbl_deact(CT, t->slot);
+		if (kframe)
+			cairn_frame_put(&mem, kframe);
+		cairn_slot_put(&mem, t->slot);
+		cairn_slot_put(&mem, t->rcv);
+		cairn_pgtbl_unmap(CAIRN_SLOT_PGTBL, TLS_WIN(ti));
+		space_unmap(p, RTOS_THREAD_AREA(area), RTOS_THREAD_AREA(area) + RTOS_AREA_SIZE);
+		t->state = T_FREE;
+		*err = r;
+		return 0;
+	}
+	t->kframe = kframe;
+	t->proc = p;
+	t->prio = (uint8_t)prio;
+	t->area = area;
+	t->pool = -1;
+	p->areas |= 1UL << area;
+	p->nthreads++;
+	tmap_put(t);
+	rq_add(t, 0);
+	return t;
+}
+
+/* Locked: t runs no more. Its resources go back when S reaps it. */
+void thread_end(struct rthread *t, long status)
+{
+	if (t->state == T_READY)
+		rq_remove(t);
+	else if (t->state == T_BLOCKED)
+		bp_unwait(t);
+	t->status = status;
+	t->state = T_DEAD;
+}
+
+/* Gives back what a dead thread held: kernel objects, gate stack, stack and TLS. */
+static void thread_free(struct rthread *t)
+{
+	struct rproc *p = t->proc;
+	unsigned ti = (unsigned)(t - threads);
+
+	tmap_del(t);
+	long r = cairn_captbl_remove(CT, t->rcv);
+	if (r)
+		cairn_printf("rtos: removing a receive endpoint: error %ld\n", r);
+	cairn_slot_put(&mem, t->rcv);
+	unobject(t->slot, t->kframe);
+	if (t->in_rtos && t->pool >= 0)
+		__atomic_and_fetch(&cairn_stack_map, ~(1UL << t->pool), __ATOMIC_RELEASE);
+	cairn_pgtbl_unmap(CAIRN_SLOT_PGTBL, TLS_WIN(ti));
+	space_unmap(p, RTOS_THREAD_AREA(t->area), RTOS_THREAD_AREA(t->area) + RTOS_AREA_SIZE);
+	p->areas &= ~(1UL << t->area);
+	p->nthreads--;
+	t->state = (t->nojoin || p->dying) ? T_FREE : T_ZOMBIE;
+}
+
+/* ---- processes ---- */
+
+static void proc_free(struct rproc *p)
+{
+	for (unsigned n = 0; n < RTOS_NCALLS; n++)
+		cairn_captbl_remove(p->ct, RTOS_GATE_BASE + n);
+	if (p->comp)
+		unobject(p->comp, p->comp_frame);
+	space_unmap(p, 0, ~0UL);
+	for (unsigned level = 1; level <= 3; level++)
+		for (unsigned i = 0; i < p->nnodes; i++) {
+			struct node *n = &p->node[i];
+			if (n->level != level)
+				continue;
+			long r = cairn_pgtbl_decons(p->pt, n->va, level);
+			if (r)
+				cairn_printf("rtos: unhooking a level-%u table of '%s': error %ld\n", level, p->name, r);
+			unobject(n->slot, n->frame);
+		}
+	p->nnodes = 0;
+	if (p->pt)
+		unobject(p->pt, p->pt_frame);
+	if (p->leaf) {
+		cairn_captbl_decons(p->ct, 0);
+		unobject(p->leaf, p->leaf_frame);
+	}
+	if (p->ct)
+		unobject(p->ct, p->ct_frame);
+	if (p->keeper) {
+		cairn_captbl_deact(CT, p->keeper);
+		cairn_slot_put(&mem, p->keeper);
+	}
+	p->used = 0;
+	p->dying = 0;
+}
+
+/* S, locked: frees dead threads and the processes that have none left. */
+void reap(void)
+{
+	for (unsigned i = 0; i < MAX_THREADS; i++)
+		if (threads[i].state == T_DEAD && &threads[i] != sched.current)
+			thread_free(&threads[i]);
+	for (unsigned i = 0; i < MAX_PROCS; i++)
+		if (procs[i].used && procs[i].dying && !procs[i].nthreads)
+			proc_free(&procs[i]);
+}
+
+/* Threads of p still alive (not ended). */
+unsigned proc_alive(struct rproc *p)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < MAX_THREADS; i++)
+		n += threads[i].proc == p && (threads[i].state == T_READY || threads[i].state == T_RUNNING ||
+					      threads[i].state == T_BLOCKED);
+	return n;
+}
+
+/* Locked: every thread of p ends; p goes when S has reaped them. */
+void proc_end(struct rproc *p, long status)
+{
+	if (p->dying)
+		return;
+	p->dying = 1;
+	p->status = status;
+	proc_objects_free(p);
+	for (unsigned i = 0; i < MAX_THREADS; i++)
+		if (threads[i].proc == p && threads[i].state != T_FREE && threads[i].state != T_DEAD &&
+		    threads[i].state != T_ZOMBIE)
+			thread_end(&threads[i], status);
+	for (unsigned i = 0; i < MAX_THREADS; i++)
+		if (threads[i].proc == p && threads[i].state == T_ZOMBIE)
+			threads[i].state = T_FREE;
+}
+
+static long write_root(struct rproc *p)
+{
+	static struct cairn_root rt;
+	uint64_t f;
+	long r = space_zero(p, CAIRN_ROOT_VA, 0, &f);
+
+	if (r)
+		return r;
+	memset(&rt, 0, sizeof(rt));
+	rt.magic = CAIRN_ROOT_MAGIC;
+	rt.comp_id = (uint64_t)(p - procs) + 1;
+	memcpy(rt.name, p->name, sizeof(rt.name));
+	rt.cores = root->cores;
+	rt.tsc_hz = root->tsc_hz;
+	rt.timer_hz = root->timer_hz;
+	rt.boot_tsc = root->boot_tsc;
+	rt.build_tsc = cairn_cycles();
+	rt.generation = 1;
+	memcpy(rt.import[0].name, "rtos", 5);
+	rt.import[0].slot = RTOS_GATE_BASE;
+	rt.import[0].nfns = RTOS_NCALLS;
+	rt.nimports = 1;
+	rt.free_slot = RTOS_GATE_BASE + RTOS_NCALLS;
+	return fill(f, 0, &rt, sizeof(rt));
+}
+
+/* Tables, gates, keeper, image and Root page of p; its first thread is made after. */
+static long proc_build(struct rproc *p, const void *elf, uint64_t len)
+{
+	struct elf_image img;
+	long r;
+
+	if (elf_check(elf, len, IMAGE_LO, IMAGE_HI, &img) != ELF_OK)
+		return CAIRN_EINVAL;
+	p->ct = object(CAIRN_OP_CAPTBL_ACT_CAPTBL, 0, &p->ct_frame, &r);
+	if (p->ct)
+		p->leaf = object(CAIRN_OP_CAPTBL_ACT_CAPTBL, 1, &p->leaf_frame, &r);
+	if (p->leaf)
+		r = cairn_captbl_cons(p->ct, 0, p->leaf);
+	if (!r)
+		p->pt = object(CAIRN_OP_CAPTBL_ACT_PGTBL, 4, &p->pt_frame, &r);
+	if (p->pt)
+		r = load(p, elf, &img);
+	if (!r)
+		r = write_root(p);
+	if (!r) {
+		p->comp = cairn_slot(&mem);
+		p->comp_frame = cairn_frame(&mem, CAIRN_FRAME_KERNEL);
+		r = p->comp && p->comp_frame ? cairn_captbl_act_comp(CT, p->comp, CAIRN_SLOT_MEMORY, p->comp_frame,
+								      p->ct, p->pt, img.entry) : CAIRN_ENOMEM;
+		if (r) {
+			if (p->comp_frame)
+				cairn_frame_put(&mem, p->comp_frame);
+			cairn_slot_put(&mem, p->comp);
+			p->comp = 0;
+		}
+	}
+	uint64_t badge = (uint64_t)(p - procs) + 1;
+	for (unsigned n = 0; !r && n < RTOS_NCALLS; n++)
+		r = cairn_captbl_act_sinv(p->ct, RTOS_GATE_BASE + n, CAIRN_SLOT_COMP, rtos_gate_entry[n], badge, 0);
+	if (!r) {
+		p->keeper = cairn_slot(&mem);
+		r = p->keeper ? cairn_captbl_act_sinv(CT, p->keeper, CAIRN_SLOT_COMP, (uint64_t)rtos_keeper_entry,
+						     badge, 0) : CAIRN_ENOMEM;
+	}
+	if (!r)
+		r = cairn_comp_keeper(p->comp, p->keeper);
+	return r;
+}
+
+/* Locked. A process running elf (len bytes) with its main thread at prio; 0 and *err. */
+struct rproc *proc_create(const char *name, const void *elf, uint64_t len, unsigned prio, long *err)
+{
+	struct rproc *p = 0;
+
+	for (unsigned i = 0; i < MAX_PROCS && !p; i++)
+		if (!procs[i].used)
+			p = &procs[i];
+	if (!p) {
+		*err = CAIRN_ENOMEM;
+		return 0;
+	}
+	uint16_t gen = (uint16_t)(p->gen + 1);
+	memset(p, 0, sizeof(*p));
+	p->gen = gen ? gen : 1;
+	p->used = 1;
+	unsigned i = 0;
+	for (; name[i] && i + 1 < sizeof(p->name); i++)
+		p->name[i] = name[i];
+	*err = proc_build(p, elf, len);
+	if (!*err && thread_new(p, 0, prio, RTOS_STACK_DEFAULT, err))
+		return p;
+	p->dying = 1;
+	proc_free(p);
+	return 0;
+}

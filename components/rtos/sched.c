@@ -1,0 +1,309 @@
+/*
+ * sched.c: fixed-priority preemptive scheduling with round robin among equals, block
+ * points and timers.
+ *
+ * The lock. Whoever decides (a thread inside a gate, or S) takes sched.locked, changes
+ * the state, sets sched.current to the thread it chose, releases the lock and only
+ * then switches (THREAD_DISPATCH). Two windows exist where the state and the core
+ * disagree: inside the lock, and between the release and the switch (the thread
+ * running is then not sched.current). The timer interrupt runs S at once and names
+ * the thread it preempted; S sees either window (locked, or preempted != current) and
+ * sends that thread back to finish, with the timer set to come back shortly
+ * (main.c). So a decision is never made twice and never goes stale, and the lock
+ * needs no atomic instruction on one core.
+ *
+ * Block points (Composite's block points with stored wake-ups): a wake that finds no
+ * waiter is kept as a token that the next block consumes, so a waker that runs
+ * between a waiter's decision to block and its block call is never lost. The
+ * process-side counters (lib/librtos/sync.c) call block and wake exactly once per
+ * waiter, which makes the pair a counting semaphore.
+ */
+#include "rtos.h"
+
+struct sched sched;
+
+void sched_lock(void)
+{
+	sched.locked = 1;
+	__asm__ volatile("" ::: "memory");
+}
+
+void sched_unlock(void)
+{
+	__asm__ volatile("" ::: "memory");
+	sched.locked = 0;
+}
+
+/* Ready queues: one circular list per priority, the head runs next. */
+void rq_add(struct rthread *t, int front)
+{
+	struct rthread **q = &sched.rq[t->prio];
+
+	t->state = T_READY;
+	if (!*q) {
+		t->next = t->prev = t;
+		*q = t;
+		sched.map[t->prio / 64] |= 1UL << (t->prio % 64);
+		return;
+	}
+	t->next = *q;
+	t->prev = (*q)->prev;
+	t->prev->next = t;
+	(*q)->prev = t;
+	if (front)
+		*q = t;
+}
+
+void rq_remove(struct rthread *t)
+{
+	struct rthread **q = &sched.rq[t->prio];
+
+	if (t->next == t) {
+		*q = 0;
+		sched.map[t->prio / 64] &= ~(1UL << (t->prio % 64));
+	} else {
+		t->prev->next = t->next;
+		t->next->prev = t->prev;
+		if (*q == t)
+			*q = t->next;
+	}
+	t->next = t->prev = 0;
+}
+
+/* The best ready thread, still queued; 0 if none. */
+static struct rthread *rq_best(void)
+{
+	for (unsigned w = 0; w < NPRIO / 64; w++)
+		if (sched.map[w])
+			return sched.rq[w * 64 + (unsigned)__builtin_ctzl(sched.map[w])];
+	return 0;
+}
+
+struct rthread *rq_take(void)
+{
+	struct rthread *t = rq_best();
+
+	if (t)
+		rq_remove(t);
+	return t;
+}
+
+void sched_make_ready(struct rthread *t)
+{
+	rq_add(t, 0);
+}
+
+/*
+ * The deadline to switch with: the end of the time slice or the next timer's expiry,
+ * whichever is first; 0 if the timer is already set for it (no reprogramming). A new
+ * slice starts when less than half of the current one is left.
+ */
+uint64_t sched_deadline(void)
+{
+	uint64_t now = cairn_cycles();
+
+	if (sched.slice_end < now + sched.slice / 2)
+		sched.slice_end = now + sched.slice;
+	uint64_t d = sched.slice_end;
+	if (sched.timers && sched.timers->expiry < d)
+		d = sched.timers->expiry;
+	if (d == sched.armed)
+		return 0;
+	sched.armed = d;
+	return d;
+}
+
+/*
+ * Makes next current and switches to it (0: to S), the lock released first. Returns
+ * when the caller is switched to again (at once if next is the caller). A thread that
+ * stopped in the kernel (its STOP event is still on its way to S) is passed over.
+ */
+void sched_switch(struct rthread *next)
+{
+	for (;;) {
+		sched.current = next;
+		if (next)
+			next->state = T_RUNNING;
+		uint64_t d = next ? sched_deadline() : 0;
+		sched_unlock();
+		long r = cairn_thread_dispatch(next ? next->slot : CAIRN_SLOT_THREAD, d);
+		if (r == 0)
+			return;
+		sched_lock();
+		next->stopped = 1;
+		next->state = T_DEAD;
+		sched.armed = 0;
+		next = rq_take();
+	}
+}
+
+/* The caller (current, not queued) gives the core to the best ready thread, or S. */
+void sched_reschedule(struct rthread *self)
+{
+	struct rthread *next = rq_take();
+
+	if (next == self) {
+		self->state = T_RUNNING;
+		sched_unlock();
+		return;
+	}
+	sched_switch(next);
+}
+
+long sched_yield(struct rthread *self)
+{
+	sched_lock();
+	struct rthread *best = rq_best();
+	if (!best || best->prio > self->prio) {
+		sched_unlock();
+		return 0;
+	}
+	rq_add(self, 0);
+	sched_reschedule(self);
+	return 0;
+}
+
+/* Wait queues: by priority, FIFO among equals. */
+static void wq_add(struct bp *bp, struct rthread *t)
+{
+	struct rthread **p = &bp->head;
+
+	while (*p && (*p)->prio <= t->prio)
+		p = &(*p)->next;
+	t->next = *p;
+	*p = t;
+	t->waiting = bp;
+}
+
+void bp_unwait(struct rthread *t)
+{
+	struct bp *bp = t->waiting;
+
+	if (!bp)
+		return;
+	for (struct rthread **p = &bp->head; *p; p = &(*p)->next)
+		if (*p == t) {
+			*p = t->next;
+			break;
+		}
+	t->next = 0;
+	t->waiting = 0;
+}
+
+long bp_block(struct rthread *self, struct bp *bp)
+{
+	sched_lock();
+	if (bp->tokens) {
+		bp->tokens--;
+		sched_unlock();
+		return 0;
+	}
+	self->state = T_BLOCKED;
+	self->woken = 0;
+	wq_add(bp, self);
+	sched_reschedule(self);
+	return self->woken;
+}
+
+/* Wakes the first waiter (or stores the wake-up); it preempts the caller if better. */
+long bp_wake(struct rthread *self, struct bp *bp)
+{
+	sched_lock();
+	struct rthread *w = bp->head;
+	if (!w) {
+		bp->tokens++;
+		sched_unlock();
+		return 0;
+	}
+	bp->head = w->next;
+	w->next = 0;
+	w->waiting = 0;
+	w->woken = 0;
+	if (w->prio < self->prio) {
+		rq_add(self, 1);
+		sched_switch(w);
+		return 0;
+	}
+	rq_add(w, 0);
+	sched_unlock();
+	return 0;
+}
+
+/* Every waiter returns result (the block point is going away). */
+void bp_wake_all(struct bp *bp, long result)
+{
+	while (bp->head) {
+		struct rthread *w = bp->head;
+		bp->head = w->next;
+		w->next = 0;
+		w->waiting = 0;
+		w->woken = result;
+		rq_add(w, 0);
+	}
+}
+
+/* Timers: a list of armed timers, soonest first. */
+void timer_disarm(struct rtimer *t)
+{
+	for (struct rtimer **p = &sched.timers; *p; p = &(*p)->next)
+		if (*p == t) {
+			*p = t->next;
+			break;
+		}
+	t->next = 0;
+	t->armed = 0;
+}
+
+void timer_arm(struct rtimer *t)
+{
+	struct rtimer **p = &sched.timers;
+
+	if (t->armed)
+		timer_disarm(t);
+	while (*p && (*p)->expiry <= t->expiry)
+		p = &(*p)->next;
+	t->next = *p;
+	*p = t;
+	t->armed = 1;
+	sched.armed = 0;	/* the next switch sets the timer again */
+}
+
+/* Fires every timer due by now: counts it, wakes its waiters, re-arms a periodic one. */
+void timers_expire(uint64_t now)
+{
+	while (sched.timers && sched.timers->expiry <= now) {
+		struct rtimer *t = sched.timers;
+		sched.timers = t->next;
+		t->next = 0;
+		t->armed = 0;
+		t->fired++;
+		bp_wake_all(t->bp, 0);
+		if (t->period) {
+			t->expiry += t->period;		/* from the deadline, not from now: no drift */
+			timer_arm(t);
+		}
+	}
+}
+
+/* Waits for t to fire (at once if it has); returns the expiries since the last wait. */
+long timer_wait(struct rthread *self, struct rtimer *t)
+{
+	sched_lock();
+	while (!t->fired) {
+		if (!t->armed) {
+			sched_unlock();
+			return CAIRN_EAGAIN;	/* nothing would ever wake the caller */
+		}
+		self->state = T_BLOCKED;
+		self->woken = 0;
+		wq_add(t->bp, self);
+		sched_reschedule(self);
+		if (self->woken)
+			return self->woken;
+		sched_lock();
+	}
+	long n = (long)t->fired;
+	t->fired = 0;
+	sched_unlock();
+	return n;
+}

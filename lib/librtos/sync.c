@@ -1,0 +1,202 @@
+/*
+ * sync.c: semaphores and mutexes (cairn/rtos.h). The state lives in the process: a
+ * counter changed with one atomic instruction, so an uncontended take and give never
+ * leave it. The rtos component holds one block point per object: a taker that
+ * drives the counter below zero blocks there once, and a giver that finds it below
+ * zero wakes once; a wake-up that arrives before its waiter blocks is kept (block
+ * points store wake-ups), so none is lost. Waiters wake by priority, FIFO among
+ * equals. A mutex is a semaphore of one with an owner and a recursion depth; it has
+ * no priority inheritance.
+ */
+#include "call.h"
+
+#define MAX_SYNC 256
+#define KIND_SEM   1
+#define KIND_MUTEX 2
+
+struct sync {
+	long count;		/* > 0 free units; < 0 minus the waiters */
+	uint64_t bp;		/* its block point in the rtos component */
+	uint64_t owner;		/* mutex: the owning thread's handle, 0 none */
+	uint32_t depth;		/* mutex: recursion */
+	uint16_t gen;
+	uint8_t kind;		/* 0: free slot */
+	uint8_t recursive;
+	uint8_t claimed;	/* being created or destroyed */
+};
+
+static struct sync objs[MAX_SYNC];
+
+static struct sync *lookup(size_t h, unsigned kind)
+{
+	long i = handle_index(h, MAX_SYNC);
+
+	if (i < 0)
+		return 0;
+	struct sync *o = &objs[i];
+	return o->kind == kind && o->gen == (uint16_t)(h >> 16) ? o : 0;
+}
+
+static size_t create(unsigned kind, long count, int recursive)
+{
+	for (unsigned i = 0; i < MAX_SYNC; i++) {
+		struct sync *o = &objs[i];
+		uint8_t zero = 0;
+		if (o->kind || !__atomic_compare_exchange_n(&o->claimed, &zero, 1, 0, __ATOMIC_ACQUIRE,
+							    __ATOMIC_RELAXED))
+			continue;
+		long bp = rtos_call1(RTOS_BP_CREATE, 0);
+		if (bp < 0) {
+			__atomic_store_n(&o->claimed, 0, __ATOMIC_RELEASE);
+			return 0;
+		}
+		o->count = count;
+		o->bp = (uint64_t)bp;
+		o->owner = 0;
+		o->depth = 0;
+		o->recursive = (uint8_t)recursive;
+		o->gen = (uint16_t)(o->gen + 1) ? (uint16_t)(o->gen + 1) : 1;
+		__atomic_store_n(&o->kind, (uint8_t)kind, __ATOMIC_RELEASE);
+		return ((size_t)o->gen << 16) | (i + 1);
+	}
+	return 0;
+}
+
+static int destroy(size_t h, unsigned kind)
+{
+	struct sync *o = lookup(h, kind);
+
+	if (!o)
+		return EBADF;
+	__atomic_store_n(&o->kind, 0, __ATOMIC_RELEASE);	/* the handle fails from now on */
+	rtos_call1(RTOS_BP_DESTROY, o->bp);			/* waiters return EBADF */
+	__atomic_store_n(&o->claimed, 0, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Takes a unit, blocking while none is free. */
+static int take(struct sync *o)
+{
+	if (__atomic_sub_fetch(&o->count, 1, __ATOMIC_ACQUIRE) >= 0)
+		return 0;
+	return (int)rtos_call1(RTOS_BLOCK, o->bp);
+}
+
+static int try_take(struct sync *o)
+{
+	long c = __atomic_load_n(&o->count, __ATOMIC_RELAXED);
+
+	while (c > 0)
+		if (__atomic_compare_exchange_n(&o->count, &c, c - 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return 0;
+	return EAGAIN;
+}
+
+static int give(struct sync *o)
+{
+	if (__atomic_add_fetch(&o->count, 1, __ATOMIC_RELEASE) > 0)
+		return 0;
+	return (int)rtos_call1(RTOS_WAKE, o->bp);
+}
+
+sem_t semaphore_create(size_t init_value, size_t flags)
+{
+	if (flags || init_value > (size_t)INT32_MAX)
+		return 0;
+	return create(KIND_SEM, (long)init_value, 0);
+}
+
+int semaphore_take(sem_t sid)
+{
+	struct sync *o = lookup(sid, KIND_SEM);
+
+	return o ? take(o) : EBADF;
+}
+
+int semaphore_try_take(sem_t sid)
+{
+	struct sync *o = lookup(sid, KIND_SEM);
+
+	return o ? try_take(o) : EBADF;
+}
+
+int semaphore_give(sem_t sid)
+{
+	struct sync *o = lookup(sid, KIND_SEM);
+
+	return o ? give(o) : EBADF;
+}
+
+int semaphore_destroy(sem_t sid)
+{
+	return destroy(sid, KIND_SEM);
+}
+
+mutex_t mutex_create(size_t flags)
+{
+	if (flags & ~(size_t)MUTEX_RECURSIVE)
+		return 0;
+	return create(KIND_MUTEX, 1, (flags & MUTEX_RECURSIVE) != 0);
+}
+
+/* The owner re-locking: deeper if recursive, else EINVAL (it would wait for itself). */
+static int relock(struct sync *o)
+{
+	if (!o->recursive)
+		return EINVAL;
+	o->depth++;
+	return 0;
+}
+
+int mutex_lock(mutex_t mid)
+{
+	struct sync *o = lookup(mid, KIND_MUTEX);
+	uint64_t me = rtos_self();
+
+	if (!o)
+		return EBADF;
+	if (o->owner == me)
+		return relock(o);
+	int r = take(o);
+	if (r)
+		return r;
+	o->owner = me;
+	o->depth = 1;
+	return 0;
+}
+
+int mutex_try_lock(mutex_t mid)
+{
+	struct sync *o = lookup(mid, KIND_MUTEX);
+	uint64_t me = rtos_self();
+
+	if (!o)
+		return EBADF;
+	if (o->owner == me)
+		return relock(o);
+	int r = try_take(o);
+	if (r)
+		return r;
+	o->owner = me;
+	o->depth = 1;
+	return 0;
+}
+
+int mutex_unlock(mutex_t mid)
+{
+	struct sync *o = lookup(mid, KIND_MUTEX);
+
+	if (!o)
+		return EBADF;
+	if (o->owner != rtos_self())
+		return EACCES;
+	if (--o->depth)
+		return 0;
+	o->owner = 0;
+	return give(o);
+}
+
+int mutex_destroy(mutex_t mid)
+{
+	return destroy(mid, KIND_MUTEX);
+}

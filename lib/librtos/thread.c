@@ -1,0 +1,130 @@
+/*
+ * thread.c: threads and processes of the RTOS API (cairn/rtos.h), through the rtos
+ * component (cairn/rtos_abi.h).
+ */
+#include "call.h"
+
+int main(void);
+
+/* Every thread of a process starts here (entry.S): main, or a thread's entry. */
+__attribute__((noreturn)) void rtos_thread_start(struct rtos_tls *tls)
+{
+	if (!tls->entry)
+		process_exit(main());
+	((void (*)(void))tls->entry)();
+	thread_exit(0);
+}
+
+/* The priority and stack the parameters ask for, or EINVAL/ENOTSUP. */
+static int params(const sched_param_t *p, size_t n, unsigned *prio, uint64_t *stack)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned v = p[i].val;
+		switch (p[i].type) {
+		case SCHEDP_NOOP:
+		case SCHEDP_CORE_ID:	/* one core: every id names it (issue 8 places threads) */
+			break;
+		case SCHEDP_PRIO:
+			if (v > RTOS_PRIO_LOWEST)
+				return EINVAL;
+			*prio = v;
+			break;
+		case SCHEDP_RPRIO:	/* v levels more urgent than the caller */
+			if (v > *prio)
+				return EINVAL;
+			*prio -= v;
+			break;
+		case SCHEDP_RLPRIO:	/* v levels less urgent */
+			if (*prio + v > RTOS_PRIO_LOWEST)
+				return EINVAL;
+			*prio += v;
+			break;
+		case SCHEDP_DEADLINE:
+		case SCHEDP_BUDGET:
+		case SCHEDP_WINDOW:
+		case SCHEDP_PROPORTION:
+		case SCHEDP_WEIGHT:
+			return ENOTSUP;
+		default:		/* the internal kinds and anything unknown */
+			return EINVAL;
+		}
+	}
+	(void)stack;
+	return 0;
+}
+
+static unsigned my_prio(void)
+{
+	return (unsigned)rtos_tls()->prio;
+}
+
+thread_t thread_create(void (*entry)(void), const sched_param_t *p, size_t n, size_t flags)
+{
+	unsigned prio = my_prio();
+	uint64_t stack = (flags & THREAD_STACK_1M) ? (1UL << 20) : (flags & THREAD_STACK_4K) ? 4096 : RTOS_STACK_DEFAULT;
+
+	if (!entry || (n && !p) || (flags & ~(size_t)(THREAD_STACK_4K | THREAD_STACK_1M | THREAD_NO_JOIN)) ||
+	    params(p, n, &prio, &stack))
+		return 0;
+	long h = rtos_call((enum rtos_call)RTOS_THREAD_CREATE, (cairn_word)entry, prio, stack,
+			   (flags & THREAD_NO_JOIN) != 0).r0;
+	return h > 0 ? (thread_t)h : 0;
+}
+
+int thread_set_params(const sched_param_t *p, size_t n)
+{
+	unsigned prio = my_prio();
+	uint64_t stack = 0;
+
+	if (n && !p)
+		return EFAULT;
+	int r = params(p, n, &prio, &stack);
+	if (r)
+		return r;
+	if (prio == my_prio())
+		return 0;
+	r = (int)rtos_call1(RTOS_THREAD_PRIO, prio);
+	if (!r)
+		rtos_tls()->prio = prio;
+	return r;
+}
+
+int thread_kill(thread_t tid)
+{
+	return (int)rtos_call1(RTOS_THREAD_KILL, tid);
+}
+
+void thread_exit(int status)
+{
+	rtos_call1(RTOS_THREAD_EXIT, (cairn_word)(long)status);
+	__builtin_unreachable();
+}
+
+int thread_get_exit_status(thread_t tid)
+{
+	return (int)rtos_call1(RTOS_THREAD_STATUS, tid);
+}
+
+void thread_yield(void)
+{
+	rtos_call1(RTOS_YIELD, 0);
+}
+
+thread_t thread_self(void)
+{
+	return rtos_self();
+}
+
+void process_exit(int status)
+{
+	rtos_call1(RTOS_PROCESS_EXIT, (cairn_word)(long)status);
+	__builtin_unreachable();
+}
+
+void io_print(const char *msg)
+{
+	size_t n = msg ? strlen(msg) : 0;
+
+	for (size_t at = 0; at < n; at += CAIRN_DEBUG_WRITE_MAX)
+		cairn_debug_write(msg + at, n - at < CAIRN_DEBUG_WRITE_MAX ? n - at : CAIRN_DEBUG_WRITE_MAX);
+}
