@@ -2,7 +2,8 @@
  * main.c: the rtos component's first thread, S. The booter bound the timer
  * (interrupt line 0) to it and gave it memory and the programs (docs/rtos.md). It
  * starts the first program as the first process, then serves as the idle thread and
- * the timer thread: the timer runs it at once, naming the thread it preempted.
+ * the timer thread: the timer runs it at once, naming the thread it preempted. When
+ * the last process has ended, the rtos component ends too.
  */
 #include "rtos.h"
 
@@ -52,6 +53,14 @@ static void end_stopped(void)
  * the back of its queue when its slice is over), fire due timers, reap the dead, and
  * switch to the best thread, or idle until the next timer if there is none.
  */
+static int any_process(void)
+{
+	for (unsigned i = 0; i < MAX_PROCS; i++)
+		if (procs[i].used)
+			return 1;
+	return 0;
+}
+
 static void schedule(struct rthread *preempted)
 {
 	sched_lock();
@@ -68,6 +77,10 @@ static void schedule(struct rthread *preempted)
 		sched_switch(next);
 		return;
 	}
+	if (!any_process()) {
+		sched_unlock();
+		return;
+	}
 	if (sched.timers) {
 		sched.armed = sched.timers->expiry;
 		cairn_thread_dispatch(CAIRN_SLOT_THREAD, sched.armed);	/* arms the timer */
@@ -76,9 +89,10 @@ static void schedule(struct rthread *preempted)
 	cairn_rcv_wait(s_rcv);
 }
 
+/* Schedules until the last process has ended and been reaped. */
 static void run(void)
 {
-	for (;;) {
+	while (any_process() || sched.current) {
 		struct rthread *p = take_events();
 		if (p && p->state != T_DEAD && (sched.locked || p != sched.current)) {
 			/* p was inside a decision: let it finish, then look again */
@@ -121,6 +135,7 @@ int main(const struct cairn_root *rt)
 	if (start_first())
 		return 1;
 	run();
+	cairn_printf("rtos: no process left: the RTOS stops\n");
 	return 0;
 }
 
