@@ -213,6 +213,7 @@ check-abi:
 	$(PYTHON) tools/check_abi.py
 
 test: setup all $(BUILD)/cairn.iso check-abi
+	$(PYTHON) -m unittest discover -s tests/tools -q
 	$(PYTHON) tools/test.py
 
 # Benchmarks: guest instructions under -icount (docs/performance.md). BENCH_SAVE=1
