@@ -417,6 +417,48 @@ static ret2 self(cairn_word a, cairn_word b, cairn_word c, cairn_word d, cairn_w
 	return (ret2){ (long)(((cairn_word)t->gen << 8) | (unsigned)(t - threads + 1)), badge };
 }
 
+static ret2 mem_get(cairn_word at, cairn_word len, cairn_word align, cairn_word d, cairn_word badge,
+		   cairn_word tid)
+{
+	struct rthread *t = enter(badge, tid);
+	uint64_t va = 0;
+
+	(void)d;
+	if (!t)
+		return r1(CAIRN_EBADF);
+	sched_lock();
+	long r = proc_mem_get(t->proc, at, len, align, &va);
+	sched_unlock();
+	return leave(t, r ? r : (long)va);
+}
+
+static ret2 mem_free(cairn_word at, cairn_word len, cairn_word c, cairn_word d, cairn_word badge,
+		     cairn_word tid)
+{
+	struct rthread *t = enter(badge, tid);
+
+	(void)c, (void)d;
+	if (!t)
+		return r1(CAIRN_EBADF);
+	sched_lock();
+	long r = proc_mem_free(t->proc, at, len);
+	sched_unlock();
+	return leave(t, r);
+}
+
+static ret2 stats(cairn_word what, cairn_word b, cairn_word c, cairn_word d, cairn_word badge, cairn_word tid)
+{
+	struct rthread *t = enter(badge, tid);
+
+	(void)b, (void)c, (void)d;
+	if (!t)
+		return r1(CAIRN_EBADF);
+	sched_lock();
+	long r = rtos_stat(t->proc, (unsigned)what);
+	sched_unlock();
+	return leave(t, r);
+}
+
 /*
  * The keeper of every process: a fault ends the faulting thread's process (only
  * it: nothing else is touched) and is reported on the console.
@@ -454,6 +496,9 @@ CAIRN_GATE(g_timer_cancel, timer_cancel)
 CAIRN_GATE(g_timer_free, timer_free)
 CAIRN_GATE(g_timer_wait, timer_wait_)
 CAIRN_GATE(g_self, self)
+CAIRN_GATE(g_mem_get, mem_get)
+CAIRN_GATE(g_mem_free, mem_free)
+CAIRN_GATE(g_stats, stats)
 CAIRN_GATE(rtos_keeper_entry, keeper)
 
 /* Gate entries in call order (cairn/rtos_abi.h). */
@@ -475,4 +520,7 @@ const uint64_t rtos_gate_entry[RTOS_NCALLS] = {
 	[RTOS_TIMER_FREE] = (uint64_t)g_timer_free,
 	[RTOS_TIMER_WAIT] = (uint64_t)g_timer_wait,
 	[RTOS_SELF] = (uint64_t)g_self,
+	[RTOS_MEM_GET] = (uint64_t)g_mem_get,
+	[RTOS_MEM_FREE] = (uint64_t)g_mem_free,
+	[RTOS_STATS] = (uint64_t)g_stats,
 };

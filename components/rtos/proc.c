@@ -28,10 +28,33 @@ extern uint64_t cairn_stack_map;
 
 /* ---- kernel objects, recorded ---- */
 
+/*
+ * A free slot of this component's table. When fewer than 16 never-used slots are left
+ * in the last leaf, that leaf's last slot takes a new leaf: 128 more.
+ */
+static unsigned slot(void)
+{
+	if (!mem.nfree_slots && mem.last_slot - mem.next_slot < 16) {
+		unsigned s = mem.last_slot - 1;
+		uint64_t f = cairn_frame(&mem, CAIRN_FRAME_KERNEL);
+		long r = f ? cairn_captbl_act_captbl(CT, s, CAIRN_SLOT_MEMORY, f, 1) : CAIRN_ENOMEM;
+		if (!r)
+			r = cairn_captbl_cons(CT, mem.last_slot / CAIRN_CAPTBL_LEAF_SLOTS, s);
+		if (r) {
+			if (f)
+				cairn_frame_put(&mem, f);
+		} else {
+			mem.next_slot = mem.last_slot;
+			mem.last_slot += CAIRN_CAPTBL_LEAF_SLOTS;
+		}
+	}
+	return cairn_slot(&mem);
+}
+
 /* A kernel object of op's kind in a fresh slot here; 0 and *err on failure. */
 static unsigned object(unsigned op, unsigned level, uint64_t *frame, long *err)
 {
-	unsigned s = cairn_slot(&mem);
+	unsigned s = slot();
 	uint64_t f = s ? cairn_frame(&mem, CAIRN_FRAME_KERNEL) : 0;
 
 	if (!f) {
@@ -276,8 +299,8 @@ struct rthread *thread_new(struct rproc *p, uint64_t entry, unsigned prio, uint6
 	w->handle = ((uint64_t)t->gen << 8) | (ti + 1);
 	w->proc = (uint64_t)(p - procs) + 1;
 	w->prio = prio;
-	t->slot = cairn_slot(&mem);
-	t->rcv = cairn_slot(&mem);
+	t->slot = slot();
+	t->rcv = slot();
 	kframe = cairn_frame(&mem, CAIRN_FRAME_KERNEL);
 	r = t->slot && t->rcv && kframe ? 0 : CAIRN_ENOMEM;
 	if (!r) {
@@ -467,7 +490,7 @@ static long proc_build(struct rproc *p, const void *elf, uint64_t len)
 	if (!r)
 		r = write_root(p);
 	if (!r) {
-		p->comp = cairn_slot(&mem);
+		p->comp = slot();
 		p->comp_frame = cairn_frame(&mem, CAIRN_FRAME_KERNEL);
 		r = p->comp && p->comp_frame ? cairn_captbl_act_comp(CT, p->comp, CAIRN_SLOT_MEMORY, p->comp_frame,
 								      p->ct, p->pt, img.entry) : CAIRN_ENOMEM;
@@ -482,7 +505,7 @@ static long proc_build(struct rproc *p, const void *elf, uint64_t len)
 	for (unsigned n = 0; !r && n < RTOS_NCALLS; n++)
 		r = cairn_captbl_act_sinv(p->ct, RTOS_GATE_BASE + n, CAIRN_SLOT_COMP, rtos_gate_entry[n], badge, 0);
 	if (!r) {
-		p->keeper = cairn_slot(&mem);
+		p->keeper = slot();
 		r = p->keeper ? cairn_captbl_act_sinv(CT, p->keeper, CAIRN_SLOT_COMP, (uint64_t)rtos_keeper_entry,
 						     badge, 0) : CAIRN_ENOMEM;
 	}
@@ -516,4 +539,79 @@ struct rproc *proc_create(const char *name, const void *elf, uint64_t len, unsig
 	p->dying = 1;
 	proc_free(p);
 	return 0;
+}
+
+/* ---- memory ---- */
+
+static int page_mapped(struct rproc *p, uint64_t lo, uint64_t hi)
+{
+	for (unsigned i = 0; i < p->npages; i++)
+		if (p->page[i].va >= lo && p->page[i].va < hi)
+			return 1;
+	return 0;
+}
+
+/*
+ * Zeroed pages for p: len bytes at `at` (0: where p's heap has room, aligned to
+ * align). EINVAL for a bad length, alignment or place (outside the heap region, or
+ * overlapping pages p has); ENOMEM when memory runs out (nothing stays mapped).
+ */
+long proc_mem_get(struct rproc *p, uint64_t at, uint64_t len, uint64_t align, uint64_t *va)
+{
+	if (!len || len % PAGE || len > RTOS_HEAP_END - RTOS_HEAP_BASE || align < PAGE || (align & (align - 1)) ||
+	    align > (1UL << 30))
+		return CAIRN_EINVAL;
+	if (!at) {
+		at = (p->heap_next ? p->heap_next : RTOS_HEAP_BASE) + align - 1;
+		at &= ~(align - 1);
+	}
+	if (at % PAGE || at < RTOS_HEAP_BASE || at > RTOS_HEAP_END - len || page_mapped(p, at, at + len))
+		return CAIRN_EINVAL;
+	for (uint64_t a = at; a < at + len; a += PAGE) {
+		long r = space_zero(p, a, CAIRN_MAP_WRITE, 0);
+		if (r) {
+			space_unmap(p, at, a);
+			return r;
+		}
+	}
+	if (at + len > p->heap_next)
+		p->heap_next = at + len;
+	*va = at;
+	return 0;
+}
+
+/* Unmaps p's pages in [at, at + len); EINVAL if misaligned, outside the heap or none. */
+long proc_mem_free(struct rproc *p, uint64_t at, uint64_t len)
+{
+	if (at % PAGE || len % PAGE || !len || at < RTOS_HEAP_BASE || at > RTOS_HEAP_END - len ||
+	    !page_mapped(p, at, at + len))
+		return CAIRN_EINVAL;
+	space_unmap(p, at, at + len);
+	return 0;
+}
+
+long rtos_stat(struct rproc *p, unsigned what)
+{
+	switch (what) {
+	case RTOS_STAT_UNTYPED:
+		return cairn_mem_count(CAIRN_SLOT_MEMORY, CAIRN_FRAME_UNTYPED);
+	case RTOS_STAT_SLOTS:
+		return (long)(mem.last_slot - mem.next_slot + mem.nfree_slots);
+	case RTOS_STAT_THREADS: {
+		long n = 0;
+		for (unsigned i = 0; i < MAX_THREADS; i++)
+			n += threads[i].state != T_FREE;
+		return n;
+	}
+	case RTOS_STAT_PROCS: {
+		long n = 0;
+		for (unsigned i = 0; i < MAX_PROCS; i++)
+			n += procs[i].used;
+		return n;
+	}
+	case RTOS_STAT_PAGES:
+		return p->npages;
+	default:
+		return CAIRN_EINVAL;
+	}
 }

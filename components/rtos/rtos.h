@@ -90,6 +90,7 @@ struct rproc {
 	uint64_t areas;			/* bitmap of thread areas in use */
 	long status;
 	unsigned npages, nnodes;
+	uint64_t heap_next;		/* where mem_get_pages looks next */
 	struct page page[PROC_PAGES];
 	struct node node[PROC_NODES];
 };
@@ -138,6 +139,9 @@ void reap(void);					/* locked, S only */
 struct rproc *proc_create(const char *name, const void *elf, uint64_t len, unsigned prio, long *err);
 void proc_end(struct rproc *p, long status);		/* locked */
 unsigned proc_alive(struct rproc *p);
+long proc_mem_get(struct rproc *p, uint64_t at, uint64_t len, uint64_t align, uint64_t *va);
+long proc_mem_free(struct rproc *p, uint64_t at, uint64_t len);
+long rtos_stat(struct rproc *p, unsigned what);
 
 /* gates.c */
 void proc_objects_free(struct rproc *p);		/* locked */

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "abi.h"
+#include "malloc.h"		/* malloc, free, calloc, realloc */
 
 /* ---- error codes ---- */
 enum {
@@ -177,6 +178,10 @@ int mem_shared_destroy_named(const char *name);				/* EINVAL */
 size_t mem_shared_create_anon(void *at_addr, size_t length, size_t flags);	/* 0 on error */
 void *mem_shared_map_anon(size_t id, size_t flags);			/* 0 on error */
 int mem_shared_destroy_anon(size_t id);					/* EINVAL */
+
+/* Cairn addition: the rtos component's counts (enum rtos_stat in cairn/rtos_abi.h), for
+ * tests that check nothing leaks. */
+long rtos_stats(unsigned what);
 
 /* ---- console ---- */
 void io_print(const char *msg);

@@ -37,7 +37,10 @@
 	X(TIMER_CANCEL, 13, "a = timer", "0") \
 	X(TIMER_FREE,   14, "a = timer", "0") \
 	X(TIMER_WAIT,   15, "a = timer", "expiries since the last wait (blocks until one)") \
-	X(SELF,         16, "none", "the caller's thread handle, process id in the second result")
+	X(SELF,         16, "none", "the caller's thread handle, process id in the second result") \
+	X(MEM_GET,      17, "a = address or 0 (any), b = bytes, c = alignment", "the address of zeroed pages") \
+	X(MEM_FREE,     18, "a = address, b = bytes", "0") \
+	X(STATS,        19, "a = what (enum rtos_stat)", "the count")
 
 enum rtos_call {
 #define RTOS_X_CALL(name, n, args, result) RTOS_##name = (n),
@@ -45,6 +48,19 @@ enum rtos_call {
 #undef RTOS_X_CALL
 	RTOS_NCALLS
 };
+
+/* What RTOS_STATS counts (for tests: leaks show as counts that do not come back). */
+enum rtos_stat {
+	RTOS_STAT_UNTYPED,	/* untyped frames left in the rtos component's memory */
+	RTOS_STAT_SLOTS,	/* capability slots free in its table */
+	RTOS_STAT_THREADS,	/* thread records in use */
+	RTOS_STAT_PROCS,	/* processes */
+	RTOS_STAT_PAGES,	/* pages mapped into the caller's process */
+};
+
+/* Where mem_get_pages puts pages it places itself. */
+#define RTOS_HEAP_BASE 0x100000000UL
+#define RTOS_HEAP_END  0x200000000UL
 
 /*
  * A process's address space (besides its image at 4 MiB and its Root page at 0x1000):

@@ -3,6 +3,7 @@
  * component (cairn/rtos_abi.h).
  */
 #include "call.h"
+#include <cairn/malloc.h>
 
 int main(void);
 
@@ -96,6 +97,7 @@ int thread_kill(thread_t tid)
 
 void thread_exit(int status)
 {
+	alloc_thread_exit(alloc_thread_cache());	/* its cached objects back to the pool */
 	rtos_call1(RTOS_THREAD_EXIT, (cairn_word)(long)status);
 	__builtin_unreachable();
 }
