@@ -123,7 +123,7 @@ static __attribute__((noreturn)) void end_self(struct rthread *t, long status)
 	thread_end(t, status);
 	if (!proc_alive(t->proc))
 		proc_end(t->proc, status);
-	sched_reschedule(t);
+	sched_switch(0);	/* to S, which reaps it at once */
 	for (;;)	/* never switched to again */
 		cairn_printf("rtos: a dead thread ran\n");
 }
@@ -307,7 +307,7 @@ static ret2 process_exit(cairn_word status, cairn_word b, cairn_word c, cairn_wo
 		return r1(CAIRN_EBADF);
 	sched_lock();
 	proc_end(t->proc, (long)status);
-	sched_reschedule(t);
+	sched_switch(0);
 	for (;;)
 		cairn_printf("rtos: a dead thread ran\n");
 }
@@ -459,6 +459,64 @@ static ret2 stats(cairn_word what, cairn_word b, cairn_word c, cairn_word d, cai
 	return leave(t, r);
 }
 
+/* Creates a process from the program a path names ("/bin/<program>", in the msg). */
+static ret2 proc_create_(cairn_word prio, cairn_word b, cairn_word c, cairn_word d, cairn_word badge,
+			 cairn_word tid)
+{
+	struct rthread *t = enter(badge, tid);
+	char path[CAIRN_NAME_MAX + 8];
+	long err;
+
+	(void)b, (void)c, (void)d;
+	if (!t)
+		return r1(CAIRN_EBADF);
+	if (prio >= NPRIO)
+		return leave(t, CAIRN_EINVAL);
+	const char *msg = thread_msg(t);
+	unsigned n = 0;
+	for (; n < sizeof(path) - 1 && msg[n]; n++)
+		path[n] = msg[n];
+	path[n] = 0;
+	if (msg[n] || n < 6 || path[0] != '/' || path[1] != 'b' || path[2] != 'i' || path[3] != 'n' || path[4] != '/')
+		return leave(t, CAIRN_EINVAL);
+	const struct cairn_module *m = 0;
+	for (unsigned i = 0; i < root->nmodules; i++)
+		if (!strcmp(root->module[i].name, path + 5))
+			m = &root->module[i];
+	if (!m)
+		return leave(t, CAIRN_EINVAL);
+	sched_lock();
+	struct rproc *p = proc_create(m->name, (const void *)m->va, m->size, (unsigned)prio, &err);
+	long r = p ? (long)(((cairn_word)p->gen << 8) | (unsigned)(p - procs + 1)) : err;
+	if (p && prio < t->prio) {
+		rq_add(t, 1);
+		sched_reschedule(t);
+	} else {
+		sched_unlock();
+	}
+	return leave(t, r);
+}
+
+static ret2 proc_status(cairn_word id, cairn_word b, cairn_word c, cairn_word d, cairn_word badge,
+			cairn_word tid)
+{
+	struct rthread *t = enter(badge, tid);
+	unsigned i = (unsigned)(id & 0xff);
+
+	(void)b, (void)c, (void)d;
+	if (!t)
+		return r1(CAIRN_EBADF);
+	if (i == 0 || i > MAX_PROCS || (id >> 8) != procs[i - 1].gen || procs[i - 1].reported)
+		return leave(t, CAIRN_EBADF);
+	struct rproc *p = &procs[i - 1];
+	if (p == t->proc)
+		return leave(t, CAIRN_EINVAL);
+	if (p->used)
+		return leave(t, CAIRN_EAGAIN);
+	p->reported = 1;
+	return leave(t, p->status);
+}
+
 /*
  * The keeper of every process: a fault ends the faulting thread's process (only
  * it: nothing else is touched) and is reported on the console.
@@ -474,7 +532,7 @@ static ret2 keeper(cairn_word vector, cairn_word error, cairn_word addr, cairn_w
 		     "it ends\n", t->proc->name, vector, error, addr, rip);
 	sched_lock();
 	proc_end(t->proc, CAIRN_EFAULT);
-	sched_reschedule(t);
+	sched_switch(0);
 	for (;;)
 		cairn_printf("rtos: a dead thread ran\n");
 }
@@ -499,6 +557,8 @@ CAIRN_GATE(g_self, self)
 CAIRN_GATE(g_mem_get, mem_get)
 CAIRN_GATE(g_mem_free, mem_free)
 CAIRN_GATE(g_stats, stats)
+CAIRN_GATE(g_proc_create, proc_create_)
+CAIRN_GATE(g_proc_status, proc_status)
 CAIRN_GATE(rtos_keeper_entry, keeper)
 
 /* Gate entries in call order (cairn/rtos_abi.h). */
@@ -523,4 +583,6 @@ const uint64_t rtos_gate_entry[RTOS_NCALLS] = {
 	[RTOS_MEM_GET] = (uint64_t)g_mem_get,
 	[RTOS_MEM_FREE] = (uint64_t)g_mem_free,
 	[RTOS_STATS] = (uint64_t)g_stats,
+	[RTOS_PROC_CREATE] = (uint64_t)g_proc_create,
+	[RTOS_PROC_STATUS] = (uint64_t)g_proc_status,
 };

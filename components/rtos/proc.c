@@ -530,6 +530,7 @@ struct rproc *proc_create(const char *name, const void *elf, uint64_t len, unsig
 	memset(p, 0, sizeof(*p));
 	p->gen = gen ? gen : 1;
 	p->used = 1;
+	p->reported = 0;
 	unsigned i = 0;
 	for (; name[i] && i + 1 < sizeof(p->name); i++)
 		p->name[i] = name[i];
@@ -539,6 +540,13 @@ struct rproc *proc_create(const char *name, const void *elf, uint64_t len, unsig
 	p->dying = 1;
 	proc_free(p);
 	return 0;
+}
+
+/* The message area of t's TLS page, as this component sees it (the process may change
+ * it at any time: read it once, check what was read). */
+const char *thread_msg(struct rthread *t)
+{
+	return ((const struct rtos_tls *)TLS_WIN(t - threads))->msg;
 }
 
 /* ---- memory ---- */

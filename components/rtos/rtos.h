@@ -80,7 +80,7 @@ struct node {				/* a page-table node made for a process */
 
 struct rproc {
 	uint16_t gen;
-	uint8_t used, dying;
+	uint8_t used, dying, reported;
 	char name[CAIRN_NAME_MAX];
 	unsigned ct, leaf, pt, comp, keeper;	/* slots here */
 	uint64_t ct_frame, leaf_frame, pt_frame, comp_frame;
@@ -142,6 +142,7 @@ unsigned proc_alive(struct rproc *p);
 long proc_mem_get(struct rproc *p, uint64_t at, uint64_t len, uint64_t align, uint64_t *va);
 long proc_mem_free(struct rproc *p, uint64_t at, uint64_t len);
 long rtos_stat(struct rproc *p, unsigned what);
+const char *thread_msg(struct rthread *t);
 
 /* gates.c */
 void proc_objects_free(struct rproc *p);		/* locked */

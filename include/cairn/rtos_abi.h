@@ -40,7 +40,9 @@
 	X(SELF,         16, "none", "the caller's thread handle, process id in the second result") \
 	X(MEM_GET,      17, "a = address or 0 (any), b = bytes, c = alignment", "the address of zeroed pages") \
 	X(MEM_FREE,     18, "a = address, b = bytes", "0") \
-	X(STATS,        19, "a = what (enum rtos_stat)", "the count")
+	X(STATS,        19, "a = what (enum rtos_stat)", "the count") \
+	X(PROC_CREATE,  20, "msg = path (\"/bin/<program>\"), a = priority", "process id") \
+	X(PROC_STATUS,  21, "a = process id", "exit status, EAGAIN running")
 
 enum rtos_call {
 #define RTOS_X_CALL(name, n, args, result) RTOS_##name = (n),

@@ -130,3 +130,31 @@ void io_print(const char *msg)
 	for (size_t at = 0; at < n; at += CAIRN_DEBUG_WRITE_MAX)
 		cairn_debug_write(msg + at, n - at < CAIRN_DEBUG_WRITE_MAX ? n - at : CAIRN_DEBUG_WRITE_MAX);
 }
+
+proc_t process_create_fs(const char *path, const sched_param_t *p, size_t n, const size_t *resources,
+			 size_t num_resources, size_t flags)
+{
+	unsigned prio = RTOS_PRIO_DEFAULT;
+	uint64_t stack = 0;
+	struct rtos_tls *tls = rtos_tls();
+	size_t len = path ? strlen(path) : 0;
+
+	(void)resources, (void)num_resources;
+	if (!len || len >= RTOS_MSG_BYTES || (n && !p) || flags || params(p, n, &prio, &stack))
+		return 0;
+	memcpy(tls->msg, path, len + 1);
+	long r = rtos_call1(RTOS_PROC_CREATE, prio);
+	return r > 0 ? (proc_t)r : 0;
+}
+
+proc_t process_create(const void *elf, size_t len, const char *name, const sched_param_t *p, size_t n,
+		      const size_t *resources, size_t num_resources, size_t flags)
+{
+	(void)elf, (void)len, (void)name, (void)p, (void)n, (void)resources, (void)num_resources, (void)flags;
+	return 0;	/* not yet: programs start from the boot image (process_create_fs) */
+}
+
+int process_get_exit_status(proc_t pid)
+{
+	return (int)rtos_call1(RTOS_PROC_STATUS, pid);
+}

@@ -1,0 +1,90 @@
+/*
+ * rtos_proc: processes. Creating one from the boot image by path, its exit status
+ * (EAGAIN while it runs, once only), bad paths, isolation (a process storing into
+ * another's memory faults and ends alone), and 1,000 create/exit cycles after which
+ * the rtos component's free memory, free slots, threads and processes are back to
+ * their starting counts.
+ */
+#include <cairn/cairn.h>
+#include <cairn/rtos.h>
+#include <cairn/rtos_abi.h>
+
+#define CYCLES 1000
+
+static timer_t nap;
+
+/* Waits for pid to end, napping 50 us at a time (so less urgent processes run). */
+static int wait_exit(proc_t pid)
+{
+	struct time t;
+	int s;
+
+	time_create(&t, 0, 50);
+	while ((s = process_get_exit_status(pid)) == EAGAIN) {
+		timer_start(nap, &t);
+		timer_wait(nap);
+	}
+	return s;
+}
+
+static void lifecycle(void)
+{
+	sched_param_t later = { SCHEDP_PRIO, 200 };	/* it runs only when this one waits */
+	proc_t pid = process_create_fs("/bin/rtos_child", &later, 1, 0, 0, 0);
+	int running = process_get_exit_status(pid);
+	int s = wait_exit(pid);
+	int again = process_get_exit_status(pid);
+	int self = process_get_exit_status(0);
+	cairn_check("rp.1", "create_status_once", pid && running == EAGAIN && s == 42 && again == EBADF &&
+		    self == EBADF, "pid %lu running %d status %d again %d zero %d", pid, running, s, again, self);
+
+	proc_t a = process_create_fs(0, 0, 0, 0, 0, 0);
+	proc_t b = process_create_fs("/bin/no_such_program", 0, 0, 0, 0, 0);
+	proc_t c = process_create_fs("rtos_child", 0, 0, 0, 0, 0);
+	sched_param_t bad = { SCHEDP_DEADLINE, 10 };
+	proc_t d = process_create_fs("/bin/rtos_child", &bad, 1, 0, 0, 0);
+	proc_t e = process_create_fs("/bin/rtos_child", 0, 0, 0, 0, 1);
+	cairn_check("rp.2", "create_errors", !a && !b && !c && !d && !e, "%lu %lu %lu %lu %lu", a, b, c, d, e);
+}
+
+static void isolation(void)
+{
+	volatile unsigned long *mine = mem_get_pages(0, 4096, 0);
+
+	if (!mine || (unsigned long)mine != RTOS_HEAP_BASE) {
+		cairn_check("rp.3", "isolation", 0, "my first page is at %p", (void *)mine);
+		return;
+	}
+	*mine = 0x600d;
+	proc_t pid = process_create_fs("/bin/rtos_intruder", 0, 0, 0, 0, 0);
+	int s = wait_exit(pid);
+	cairn_check("rp.3", "isolation", pid && s == EFAULT && *mine == 0x600d,
+		    "intruder status %d, my word %#lx", s, *mine);
+	mem_free_pages((void *)mine, 4096);
+}
+
+static void no_leaks(void)
+{
+	long u0 = rtos_stats(RTOS_STAT_UNTYPED), s0 = rtos_stats(RTOS_STAT_SLOTS);
+	long t0 = rtos_stats(RTOS_STAT_THREADS), p0 = rtos_stats(RTOS_STAT_PROCS);
+	int bad = 0;
+
+	for (int i = 0; i < CYCLES && !bad; i++) {
+		proc_t pid = process_create_fs("/bin/rtos_child", 0, 0, 0, 0, 0);
+		bad = !pid || wait_exit(pid) != 42;
+	}
+	long u1 = rtos_stats(RTOS_STAT_UNTYPED), s1 = rtos_stats(RTOS_STAT_SLOTS);
+	long t1 = rtos_stats(RTOS_STAT_THREADS), p1 = rtos_stats(RTOS_STAT_PROCS);
+	cairn_check("rp.4", "thousand_cycles_no_leak", !bad && u0 > 0 && u1 == u0 && s1 == s0 && t1 == t0 && p1 == p0,
+		    "bad %d untyped %ld->%ld slots %ld->%ld threads %ld->%ld procs %ld->%ld",
+		    bad, u0, u1, s0, s1, t0, t1, p0, p1);
+}
+
+int main(void)
+{
+	nap = timer_create();
+	lifecycle();
+	isolation();
+	no_leaks();
+	return 0;
+}
