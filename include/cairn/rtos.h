@@ -6,9 +6,10 @@
  * 0 on error. Blocking happens only in the *_take/_lock calls of semaphores and
  * mutexes, in blocking channel operations (CHAN_BLOCK), and in event_wait.
  *
- * STATUS: this header is the contract; the implementation (lib/librtos and the rtos
- * component) is being built (issue 5): today only time_current, time_create,
- * time_add, time_sub and timer_precision. docs/rtos.md says which parts work.
+ * STATUS: processes (from the boot image), threads, semaphores, mutexes, timers,
+ * pages, malloc and the console work (lib/librtos and components/rtos); channels,
+ * events, shared memory and process_create from memory do not yet. docs/rtos.md has
+ * every function's results and errors as built.
  */
 #ifndef CAIRN_RTOS_H
 #define CAIRN_RTOS_H
