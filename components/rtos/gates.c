@@ -354,7 +354,8 @@ static ret2 timer_set(cairn_word id, cairn_word expiry, cairn_word period, cairn
 	timer_arm(x);
 	if (expiry <= cairn_cycles())
 		timers_expire(cairn_cycles());
-	sched_unlock();
+	rq_add(t, 1);		/* a better waiter it woke runs now; else the caller */
+	sched_reschedule(t);	/* goes on, the hardware timer set for the new deadline */
 	return leave(t, 0);
 }
 
@@ -390,7 +391,8 @@ static ret2 timer_free(cairn_word id, cairn_word b, cairn_word c, cairn_word d, 
 	timer_disarm(x);
 	bp_free(x->bp, CAIRN_EBADF);
 	x->used = 0;
-	sched_unlock();
+	rq_add(t, 1);
+	sched_reschedule(t);
 	return leave(t, 0);
 }
 

@@ -55,6 +55,7 @@ struct bp {				/* a block point: a wait queue with stored wake-ups */
 	uint8_t used;
 	uint8_t proc;			/* owner process index */
 	uint32_t tokens;		/* wake-ups that found no waiter */
+	uint32_t ghosts;		/* waiters that ended while blocked */
 	struct rthread *head;		/* waiters, by priority, FIFO among equals */
 };
 

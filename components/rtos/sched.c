@@ -144,6 +144,9 @@ void sched_reschedule(struct rthread *self)
 
 	if (next == self) {
 		self->state = T_RUNNING;
+		uint64_t d = sched_deadline();
+		if (d)		/* the soonest deadline changed: set the timer for it */
+			cairn_thread_dispatch(self->slot, d);
 		sched_unlock();
 		return;
 	}
@@ -175,6 +178,7 @@ static void wq_add(struct bp *bp, struct rthread *t)
 	t->waiting = bp;
 }
 
+/* t, blocked on a block point, ends: its place is kept as a ghost (see bp_wake). */
 void bp_unwait(struct rthread *t)
 {
 	struct bp *bp = t->waiting;
@@ -186,6 +190,7 @@ void bp_unwait(struct rthread *t)
 			*p = t->next;
 			break;
 		}
+	bp->ghosts++;
 	t->next = 0;
 	t->waiting = 0;
 }
@@ -205,11 +210,20 @@ long bp_block(struct rthread *self, struct bp *bp)
 	return self->woken;
 }
 
-/* Wakes the first waiter (or stores the wake-up); it preempts the caller if better. */
+/*
+ * Wakes the first waiter (or stores the wake-up); it preempts the caller if better.
+ * Returns 1 instead when the wake-up was meant for a waiter that has ended (a ghost):
+ * the giver then adds its unit back to the counter (lib/librtos/sync.c).
+ */
 long bp_wake(struct rthread *self, struct bp *bp)
 {
 	sched_lock();
 	struct rthread *w = bp->head;
+	if (!w && bp->ghosts) {
+		bp->ghosts--;	/* meant for a waiter that ended: the giver counts it again */
+		sched_unlock();
+		return 1;
+	}
 	if (!w) {
 		bp->tokens++;
 		sched_unlock();

@@ -92,11 +92,20 @@ static int try_take(struct sync *o)
 	return EAGAIN;
 }
 
+/*
+ * Gives a unit; wakes a waiter if the counter says one waits. A waiter that ended
+ * while blocked still counts there: its wake-up comes back as 1, and the unit is
+ * given again (to a taker on its way to block, or to the counter).
+ */
 static int give(struct sync *o)
 {
-	if (__atomic_add_fetch(&o->count, 1, __ATOMIC_RELEASE) > 0)
-		return 0;
-	return (int)rtos_call1(RTOS_WAKE, o->bp);
+	for (;;) {
+		if (__atomic_add_fetch(&o->count, 1, __ATOMIC_RELEASE) > 0)
+			return 0;
+		int r = (int)rtos_call1(RTOS_WAKE, o->bp);
+		if (r != 1)
+			return r;
+	}
 }
 
 sem_t semaphore_create(size_t init_value, size_t flags)
