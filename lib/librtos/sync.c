@@ -97,15 +97,20 @@ static int try_take(struct sync *o)
  * while blocked still counts there: its wake-up comes back as 1, and the unit is
  * given again (to a taker on its way to block, or to the counter).
  */
-static int give(struct sync *o)
+static __attribute__((noinline)) int give_slow(struct sync *o)
 {
 	for (;;) {
-		if (__atomic_add_fetch(&o->count, 1, __ATOMIC_RELEASE) > 0)
-			return 0;
 		int r = (int)rtos_call1(RTOS_WAKE, o->bp);
-		if (r != 1)
-			return r;
+		if (r != 1 || __atomic_add_fetch(&o->count, 1, __ATOMIC_RELEASE) > 0)
+			return r == 1 ? 0 : r;
 	}
+}
+
+static inline int give(struct sync *o)
+{
+	if (__builtin_expect(__atomic_add_fetch(&o->count, 1, __ATOMIC_RELEASE) > 0, 1))
+		return 0;
+	return give_slow(o);
 }
 
 sem_t semaphore_create(size_t init_value, size_t flags)
