@@ -43,15 +43,39 @@ static inline ret2 leave(struct rthread *t, long r)
 	return r1(r);
 }
 
+/*
+ * RTOS_GATE(entry, fn): the gate entry `entry` for the call fn(t, a, b, c, d), t being
+ * the calling thread (CAIRN_EBADF if the caller is not one); fn's result is the
+ * call's (one word).
+ */
+#define RTOS_GATE(entry, fn)                                                          \
+	static ret2 fn##_gate(cairn_word a, cairn_word b, cairn_word c, cairn_word d,  \
+			      cairn_word badge, cairn_word tid)                        \
+	{                                                                             \
+		struct rthread *t = enter(badge, tid);                                \
+		if (!t)                                                               \
+			return r1(CAIRN_EBADF);                                       \
+		return leave(t, fn(t, a, b, c, d));                                   \
+	}                                                                             \
+	CAIRN_GATE(entry, fn##_gate)
+
+/* A handle (generation << bits) | (index + 1) into n objects: the index, or -1. */
+static long handle_index(cairn_word h, unsigned bits, unsigned n, const uint16_t *gen, size_t stride)
+{
+	cairn_word i = (h & ((1UL << bits) - 1)) - 1;
+
+	if (i >= n || (h >> bits) != *(const uint16_t *)((const char *)gen + i * stride))
+		return -1;
+	return (long)i;
+}
+
 /* The thread a handle names in t's process; 0 if none. */
 static struct rthread *thread_of(struct rthread *t, cairn_word h)
 {
-	unsigned i = (unsigned)(h & 0xff);
+	long i = handle_index(h, 8, MAX_THREADS, &threads[0].gen, sizeof(threads[0]));
+	struct rthread *x = i < 0 ? 0 : &threads[i];
 
-	if (i == 0 || i > MAX_THREADS || (h >> 8) != threads[i - 1].gen)
-		return 0;
-	struct rthread *x = &threads[i - 1];
-	return x->state != T_FREE && x->proc == t->proc ? x : 0;
+	return x && x->state != T_FREE && x->proc == t->proc ? x : 0;
 }
 
 static struct bp bps[MAX_BPS];
@@ -59,22 +83,18 @@ static struct rtimer timers[MAX_TIMERS];
 
 static struct bp *bp_of(struct rthread *t, cairn_word id)
 {
-	unsigned i = (unsigned)(id & 0xffff);
+	long i = handle_index(id, 16, MAX_BPS, &bps[0].gen, sizeof(bps[0]));
+	struct bp *bp = i < 0 ? 0 : &bps[i];
 
-	if (i == 0 || i > MAX_BPS || (id >> 16) != bps[i - 1].gen)
-		return 0;
-	struct bp *bp = &bps[i - 1];
-	return bp->used && bp->proc == t->proc - procs ? bp : 0;
+	return bp && bp->used && bp->proc == t->proc - procs ? bp : 0;
 }
 
 static struct rtimer *timer_of(struct rthread *t, cairn_word id)
 {
-	unsigned i = (unsigned)(id & 0xffff);
+	long i = handle_index(id, 16, MAX_TIMERS, &timers[0].gen, sizeof(timers[0]));
+	struct rtimer *x = i < 0 ? 0 : &timers[i];
 
-	if (i == 0 || i > MAX_TIMERS || (id >> 16) != timers[i - 1].gen)
-		return 0;
-	struct rtimer *x = &timers[i - 1];
-	return x->used && x->proc == t->proc - procs ? x : 0;
+	return x && x->used && x->proc == t->proc - procs ? x : 0;
 }
 
 /* Locked: a fresh block point of process p; 0 if none is left. */
@@ -117,406 +137,303 @@ void proc_objects_free(struct rproc *p)
 			bp_free(&bps[i], CAIRN_EBADF);
 }
 
+/* Locked, the caller ended: switches to S, which reaps it at once; never returns. */
+static __attribute__((noreturn)) void gone(void)
+{
+	sched_switch(0);
+	for (;;)	/* never switched to again */
+		cairn_printf("rtos: a dead thread ran\n");
+}
+
 /* Locked: t ends; so does its process if it was the last thread. Does not return. */
 static __attribute__((noreturn)) void end_self(struct rthread *t, long status)
 {
 	thread_end(t, status);
 	if (!proc_alive(t->proc))
 		proc_end(t->proc, status);
-	sched_switch(0);	/* to S, which reaps it at once */
-	for (;;)	/* never switched to again */
-		cairn_printf("rtos: a dead thread ran\n");
+	gone();
 }
 
 /* ---- the calls ---- */
 
-static ret2 yield(cairn_word a, cairn_word b, cairn_word c, cairn_word d, cairn_word badge, cairn_word tid)
+static long yield(struct rthread *t, cairn_word a, cairn_word b, cairn_word c, cairn_word d)
 {
-	struct rthread *t = enter(badge, tid);
-
 	(void)a, (void)b, (void)c, (void)d;
-	return t ? leave(t, sched_yield(t)) : r1(CAIRN_EBADF);
+	return sched_yield(t);
 }
 
-static ret2 thread_create(cairn_word entry, cairn_word prio, cairn_word stack, cairn_word nojoin,
-			  cairn_word badge, cairn_word tid)
+static long thread_create(struct rthread *t, cairn_word entry, cairn_word prio, cairn_word stack,
+			  cairn_word nojoin)
 {
-	struct rthread *t = enter(badge, tid);
 	long err;
 
-	if (!t)
-		return r1(CAIRN_EBADF);
 	if (entry < IMAGE_LO || entry >= IMAGE_HI)
-		return leave(t, CAIRN_EFAULT);
+		return CAIRN_EFAULT;
 	if (prio >= NPRIO || stack < PAGE || stack > RTOS_AREA_SIZE / 2 || stack % PAGE)
-		return leave(t, CAIRN_EINVAL);
+		return CAIRN_EINVAL;
 	sched_lock();
 	struct rthread *n = thread_new(t->proc, entry, (unsigned)prio, stack, &err);
 	if (!n) {
 		sched_unlock();
-		return leave(t, err);
+		return err;
 	}
 	n->nojoin = nojoin != 0;
-	cairn_word h = ((cairn_word)n->gen << 8) | (unsigned)(n - threads + 1);
-	if (n->prio < t->prio) {
-		rq_add(t, 1);
-		sched_reschedule(t);
-	} else {
-		sched_unlock();
-	}
-	return leave(t, (long)h);
+	sched_preempt(t);
+	return (long)(((cairn_word)n->gen << 8) | (unsigned)(n - threads + 1));
 }
 
-static ret2 thread_exit(cairn_word status, cairn_word b, cairn_word c, cairn_word d, cairn_word badge,
-			cairn_word tid)
+static long thread_exit(struct rthread *t, cairn_word status, cairn_word b, cairn_word c, cairn_word d)
 {
-	struct rthread *t = enter(badge, tid);
-
 	(void)b, (void)c, (void)d;
-	if (!t)
-		return r1(CAIRN_EBADF);
 	sched_lock();
 	end_self(t, (long)status);
 }
 
-static ret2 thread_kill(cairn_word h, cairn_word b, cairn_word c, cairn_word d, cairn_word badge, cairn_word tid)
+static long thread_kill(struct rthread *t, cairn_word h, cairn_word b, cairn_word c, cairn_word d)
 {
-	struct rthread *t = enter(badge, tid);
+	struct rthread *x = thread_of(t, h);
 
 	(void)b, (void)c, (void)d;
-	if (!t)
-		return r1(CAIRN_EBADF);
-	struct rthread *x = thread_of(t, h);
 	if (!x || x->state == T_DEAD || x->state == T_ZOMBIE)
-		return leave(t, CAIRN_EBADF);
+		return CAIRN_EBADF;
 	if (x == t)
-		return leave(t, CAIRN_EINVAL);
+		return CAIRN_EINVAL;
 	sched_lock();
 	thread_end(x, KILLED_STATUS);
 	sched_unlock();
-	return leave(t, 0);
+	return 0;
 }
 
-static ret2 thread_status(cairn_word h, cairn_word b, cairn_word c, cairn_word d, cairn_word badge,
-			  cairn_word tid)
+static long thread_status(struct rthread *t, cairn_word h, cairn_word b, cairn_word c, cairn_word d)
 {
-	struct rthread *t = enter(badge, tid);
+	struct rthread *x = thread_of(t, h);
 
 	(void)b, (void)c, (void)d;
-	if (!t)
-		return r1(CAIRN_EBADF);
-	struct rthread *x = thread_of(t, h);
 	if (!x || x->nojoin)
-		return leave(t, CAIRN_EBADF);
+		return CAIRN_EBADF;
 	if (x == t)
-		return leave(t, CAIRN_EINVAL);
+		return CAIRN_EINVAL;
 	if (x->state != T_DEAD && x->state != T_ZOMBIE)
-		return leave(t, CAIRN_EAGAIN);
-	long s = x->status;
+		return CAIRN_EAGAIN;
 	sched_lock();
 	if (x->state == T_ZOMBIE)
 		x->state = T_FREE;
 	else
 		x->nojoin = 1;		/* S frees it when it reaps it */
 	sched_unlock();
-	return leave(t, s);
+	return x->status;
 }
 
-static ret2 thread_prio(cairn_word prio, cairn_word b, cairn_word c, cairn_word d, cairn_word badge,
-			cairn_word tid)
+static long thread_prio(struct rthread *t, cairn_word prio, cairn_word b, cairn_word c, cairn_word d)
 {
-	struct rthread *t = enter(badge, tid);
-
 	(void)b, (void)c, (void)d;
-	if (!t)
-		return r1(CAIRN_EBADF);
 	if (prio >= NPRIO)
-		return leave(t, CAIRN_EINVAL);
+		return CAIRN_EINVAL;
 	sched_lock();
 	t->prio = (uint8_t)prio;
-	rq_add(t, 1);		/* ahead of its new equals; behind anything better */
-	sched_reschedule(t);
-	return leave(t, 0);
+	sched_preempt(t);	/* ahead of its new equals; behind anything better */
+	return 0;
 }
 
-static ret2 block(cairn_word id, cairn_word b, cairn_word c, cairn_word d, cairn_word badge, cairn_word tid)
+static long block(struct rthread *t, cairn_word id, cairn_word b, cairn_word c, cairn_word d)
 {
-	struct rthread *t = enter(badge, tid);
+	struct bp *bp = bp_of(t, id);
 
 	(void)b, (void)c, (void)d;
-	if (!t)
-		return r1(CAIRN_EBADF);
-	struct bp *bp = bp_of(t, id);
-	return leave(t, bp ? bp_block(t, bp) : CAIRN_EBADF);
+	return bp ? bp_block(t, bp) : CAIRN_EBADF;
 }
 
-static ret2 wake(cairn_word id, cairn_word b, cairn_word c, cairn_word d, cairn_word badge, cairn_word tid)
+static long wake(struct rthread *t, cairn_word id, cairn_word b, cairn_word c, cairn_word d)
 {
-	struct rthread *t = enter(badge, tid);
+	struct bp *bp = bp_of(t, id);
 
 	(void)b, (void)c, (void)d;
-	if (!t)
-		return r1(CAIRN_EBADF);
-	struct bp *bp = bp_of(t, id);
-	return leave(t, bp ? bp_wake(t, bp) : CAIRN_EBADF);
+	return bp ? bp_wake(t, bp) : CAIRN_EBADF;
 }
 
-static ret2 bp_create(cairn_word a, cairn_word b, cairn_word c, cairn_word d, cairn_word badge, cairn_word tid)
+static long bp_create(struct rthread *t, cairn_word a, cairn_word b, cairn_word c, cairn_word d)
 {
-	struct rthread *t = enter(badge, tid);
-
 	(void)a, (void)b, (void)c, (void)d;
-	if (!t)
-		return r1(CAIRN_EBADF);
 	sched_lock();
 	struct bp *bp = bp_new(t->proc);
 	sched_unlock();
-	return leave(t, bp ? (long)bp_id(bp) : CAIRN_ENOMEM);
+	return bp ? (long)bp_id(bp) : CAIRN_ENOMEM;
 }
 
-static ret2 bp_destroy(cairn_word id, cairn_word b, cairn_word c, cairn_word d, cairn_word badge,
-		       cairn_word tid)
+static long bp_destroy(struct rthread *t, cairn_word id, cairn_word b, cairn_word c, cairn_word d)
 {
-	struct rthread *t = enter(badge, tid);
-
-	(void)b, (void)c, (void)d;
-	if (!t)
-		return r1(CAIRN_EBADF);
 	struct bp *bp = bp_of(t, id);
-	if (!bp)
-		return leave(t, CAIRN_EBADF);
-	sched_lock();
-	int better = bp->head && bp->head->prio < t->prio;
-	bp_free(bp, CAIRN_EBADF);
-	if (better) {
-		rq_add(t, 1);
-		sched_reschedule(t);
-	} else {
-		sched_unlock();
-	}
-	return leave(t, 0);
-}
-
-static ret2 process_exit(cairn_word status, cairn_word b, cairn_word c, cairn_word d, cairn_word badge,
-			 cairn_word tid)
-{
-	struct rthread *t = enter(badge, tid);
 
 	(void)b, (void)c, (void)d;
-	if (!t)
-		return r1(CAIRN_EBADF);
+	if (!bp)
+		return CAIRN_EBADF;
+	sched_lock();
+	bp_free(bp, CAIRN_EBADF);
+	sched_preempt(t);	/* a better waiter it released runs now */
+	return 0;
+}
+
+static long process_exit(struct rthread *t, cairn_word status, cairn_word b, cairn_word c, cairn_word d)
+{
+	(void)b, (void)c, (void)d;
 	sched_lock();
 	proc_end(t->proc, (long)status);
-	sched_switch(0);
-	for (;;)
-		cairn_printf("rtos: a dead thread ran\n");
+	gone();
 }
 
-static ret2 timer_create(cairn_word a, cairn_word b, cairn_word c, cairn_word d, cairn_word badge,
-			 cairn_word tid)
+static long timer_create(struct rthread *t, cairn_word a, cairn_word b, cairn_word c, cairn_word d)
 {
-	struct rthread *t = enter(badge, tid);
+	struct rtimer *x = 0;
+	long r = CAIRN_ENOMEM;
 
 	(void)a, (void)b, (void)c, (void)d;
-	if (!t)
-		return r1(CAIRN_EBADF);
 	sched_lock();
-	struct rtimer *x = 0;
 	for (unsigned i = 0; i < MAX_TIMERS && !x; i++)
 		if (!timers[i].used)
 			x = &timers[i];
 	struct bp *bp = x ? bp_new(t->proc) : 0;
-	long r = CAIRN_ENOMEM;
 	if (bp) {
 		uint16_t gen = (uint16_t)(x->gen + 1);
 		*x = (struct rtimer){ .gen = gen ? gen : 1, .used = 1, .proc = (uint8_t)(t->proc - procs), .bp = bp };
 		r = (long)(((cairn_word)x->gen << 16) | (unsigned)(x - timers + 1));
 	}
 	sched_unlock();
-	return leave(t, r);
+	return r;
 }
 
-static ret2 timer_set(cairn_word id, cairn_word expiry, cairn_word period, cairn_word d, cairn_word badge,
-		      cairn_word tid)
+static long timer_set(struct rthread *t, cairn_word id, cairn_word expiry, cairn_word period, cairn_word d)
 {
-	struct rthread *t = enter(badge, tid);
+	struct rtimer *x = timer_of(t, id);
 
 	(void)d;
-	if (!t)
-		return r1(CAIRN_EBADF);
-	struct rtimer *x = timer_of(t, id);
 	if (!x)
-		return leave(t, CAIRN_EBADF);
+		return CAIRN_EBADF;
 	sched_lock();
 	x->expiry = expiry;
 	x->period = period;
 	x->fired = 0;
 	timer_arm(x);
-	if (expiry <= cairn_cycles())
-		timers_expire(cairn_cycles());
-	rq_add(t, 1);		/* a better waiter it woke runs now; else the caller */
-	sched_reschedule(t);	/* goes on, the hardware timer set for the new deadline */
-	return leave(t, 0);
+	timers_expire(cairn_cycles());
+	sched_preempt(t);	/* a better waiter it woke runs now; the timer is set anew */
+	return 0;
 }
 
-static ret2 timer_cancel(cairn_word id, cairn_word b, cairn_word c, cairn_word d, cairn_word badge,
-			 cairn_word tid)
+static long timer_cancel(struct rthread *t, cairn_word id, cairn_word b, cairn_word c, cairn_word d)
 {
-	struct rthread *t = enter(badge, tid);
+	struct rtimer *x = timer_of(t, id);
 
 	(void)b, (void)c, (void)d;
-	if (!t)
-		return r1(CAIRN_EBADF);
-	struct rtimer *x = timer_of(t, id);
 	if (!x)
-		return leave(t, CAIRN_EBADF);
+		return CAIRN_EBADF;
 	sched_lock();
 	timer_disarm(x);
 	sched_unlock();
-	return leave(t, 0);
+	return 0;
 }
 
-static ret2 timer_free(cairn_word id, cairn_word b, cairn_word c, cairn_word d, cairn_word badge,
-		       cairn_word tid)
+static long timer_free(struct rthread *t, cairn_word id, cairn_word b, cairn_word c, cairn_word d)
 {
-	struct rthread *t = enter(badge, tid);
+	struct rtimer *x = timer_of(t, id);
 
 	(void)b, (void)c, (void)d;
-	if (!t)
-		return r1(CAIRN_EBADF);
-	struct rtimer *x = timer_of(t, id);
 	if (!x)
-		return leave(t, CAIRN_EBADF);
+		return CAIRN_EBADF;
 	sched_lock();
 	timer_disarm(x);
 	bp_free(x->bp, CAIRN_EBADF);
 	x->used = 0;
-	rq_add(t, 1);
-	sched_reschedule(t);
-	return leave(t, 0);
+	sched_preempt(t);
+	return 0;
 }
 
-static ret2 timer_wait_(cairn_word id, cairn_word b, cairn_word c, cairn_word d, cairn_word badge,
-			cairn_word tid)
+static long timer_wait_(struct rthread *t, cairn_word id, cairn_word b, cairn_word c, cairn_word d)
 {
-	struct rthread *t = enter(badge, tid);
+	struct rtimer *x = timer_of(t, id);
 
 	(void)b, (void)c, (void)d;
-	if (!t)
-		return r1(CAIRN_EBADF);
-	struct rtimer *x = timer_of(t, id);
-	return leave(t, x ? timer_wait(t, x) : CAIRN_EBADF);
+	return x ? timer_wait(t, x) : CAIRN_EBADF;
 }
 
-static ret2 self(cairn_word a, cairn_word b, cairn_word c, cairn_word d, cairn_word badge, cairn_word tid)
+static long self(struct rthread *t, cairn_word a, cairn_word b, cairn_word c, cairn_word d)
 {
-	struct rthread *t = enter(badge, tid);
-
 	(void)a, (void)b, (void)c, (void)d;
-	if (!t)
-		return r1(CAIRN_EBADF);
-	t->in_rtos = 0;
-	return (ret2){ (long)(((cairn_word)t->gen << 8) | (unsigned)(t - threads + 1)), badge };
+	return (long)(((cairn_word)t->gen << 8) | (unsigned)(t - threads + 1));
 }
 
-static ret2 mem_get(cairn_word at, cairn_word len, cairn_word align, cairn_word d, cairn_word badge,
-		   cairn_word tid)
+static long mem_get(struct rthread *t, cairn_word at, cairn_word len, cairn_word align, cairn_word d)
 {
-	struct rthread *t = enter(badge, tid);
 	uint64_t va = 0;
 
 	(void)d;
-	if (!t)
-		return r1(CAIRN_EBADF);
 	sched_lock();
 	long r = proc_mem_get(t->proc, at, len, align, &va);
 	sched_unlock();
-	return leave(t, r ? r : (long)va);
+	return r ? r : (long)va;
 }
 
-static ret2 mem_free(cairn_word at, cairn_word len, cairn_word c, cairn_word d, cairn_word badge,
-		     cairn_word tid)
+static long mem_free(struct rthread *t, cairn_word at, cairn_word len, cairn_word c, cairn_word d)
 {
-	struct rthread *t = enter(badge, tid);
-
 	(void)c, (void)d;
-	if (!t)
-		return r1(CAIRN_EBADF);
 	sched_lock();
 	long r = proc_mem_free(t->proc, at, len);
 	sched_unlock();
-	return leave(t, r);
+	return r;
 }
 
-static ret2 stats(cairn_word what, cairn_word b, cairn_word c, cairn_word d, cairn_word badge, cairn_word tid)
+static long stats(struct rthread *t, cairn_word what, cairn_word b, cairn_word c, cairn_word d)
 {
-	struct rthread *t = enter(badge, tid);
-
 	(void)b, (void)c, (void)d;
-	if (!t)
-		return r1(CAIRN_EBADF);
 	sched_lock();
 	long r = rtos_stat(t->proc, (unsigned)what);
 	sched_unlock();
-	return leave(t, r);
+	return r;
 }
 
 /* Creates a process from the program a path names ("/bin/<program>", in the msg). */
-static ret2 proc_create_(cairn_word prio, cairn_word b, cairn_word c, cairn_word d, cairn_word badge,
-			 cairn_word tid)
+static long proc_create_(struct rthread *t, cairn_word prio, cairn_word b, cairn_word c, cairn_word d)
 {
-	struct rthread *t = enter(badge, tid);
 	char path[CAIRN_NAME_MAX + 8];
+	const char *msg = thread_msg(t);
+	unsigned n = 0;
 	long err;
 
 	(void)b, (void)c, (void)d;
-	if (!t)
-		return r1(CAIRN_EBADF);
 	if (prio >= NPRIO)
-		return leave(t, CAIRN_EINVAL);
-	const char *msg = thread_msg(t);
-	unsigned n = 0;
+		return CAIRN_EINVAL;
 	for (; n < sizeof(path) - 1 && msg[n]; n++)
 		path[n] = msg[n];
 	path[n] = 0;
-	if (msg[n] || n < 6 || path[0] != '/' || path[1] != 'b' || path[2] != 'i' || path[3] != 'n' || path[4] != '/')
-		return leave(t, CAIRN_EINVAL);
+	if (msg[n] || n < 6 || memcmp(path, "/bin/", 5))
+		return CAIRN_EINVAL;
 	const struct cairn_module *m = 0;
 	for (unsigned i = 0; i < root->nmodules; i++)
 		if (!strcmp(root->module[i].name, path + 5))
 			m = &root->module[i];
 	if (!m)
-		return leave(t, CAIRN_EINVAL);
+		return CAIRN_EINVAL;
 	sched_lock();
 	struct rproc *p = proc_create(m->name, (const void *)m->va, m->size, (unsigned)prio, &err);
-	long r = p ? (long)(((cairn_word)p->gen << 8) | (unsigned)(p - procs + 1)) : err;
-	if (p && prio < t->prio) {
-		rq_add(t, 1);
-		sched_reschedule(t);
-	} else {
+	if (!p) {
 		sched_unlock();
+		return err;
 	}
-	return leave(t, r);
+	sched_preempt(t);
+	return (long)(((cairn_word)p->gen << 8) | (unsigned)(p - procs + 1));
 }
 
-static ret2 proc_status(cairn_word id, cairn_word b, cairn_word c, cairn_word d, cairn_word badge,
-			cairn_word tid)
+static long proc_status(struct rthread *t, cairn_word id, cairn_word b, cairn_word c, cairn_word d)
 {
-	struct rthread *t = enter(badge, tid);
-	unsigned i = (unsigned)(id & 0xff);
+	long i = handle_index(id, 8, MAX_PROCS, &procs[0].gen, sizeof(procs[0]));
 
 	(void)b, (void)c, (void)d;
-	if (!t)
-		return r1(CAIRN_EBADF);
-	if (i == 0 || i > MAX_PROCS || (id >> 8) != procs[i - 1].gen || procs[i - 1].reported)
-		return leave(t, CAIRN_EBADF);
-	struct rproc *p = &procs[i - 1];
-	if (p == t->proc)
-		return leave(t, CAIRN_EINVAL);
-	if (p->used)
-		return leave(t, CAIRN_EAGAIN);
-	p->reported = 1;
-	return leave(t, p->status);
+	if (i < 0 || procs[i].reported)
+		return CAIRN_EBADF;
+	if (&procs[i] == t->proc)
+		return CAIRN_EINVAL;
+	if (procs[i].used)
+		return CAIRN_EAGAIN;
+	procs[i].reported = 1;
+	return procs[i].status;
 }
 
 /*
@@ -534,33 +451,31 @@ static ret2 keeper(cairn_word vector, cairn_word error, cairn_word addr, cairn_w
 		     "it ends\n", t->proc->name, vector, error, addr, rip);
 	sched_lock();
 	proc_end(t->proc, CAIRN_EFAULT);
-	sched_switch(0);
-	for (;;)
-		cairn_printf("rtos: a dead thread ran\n");
+	gone();
 }
 
-CAIRN_GATE(g_yield, yield)
-CAIRN_GATE(g_thread_create, thread_create)
-CAIRN_GATE(g_thread_exit, thread_exit)
-CAIRN_GATE(g_thread_kill, thread_kill)
-CAIRN_GATE(g_thread_status, thread_status)
-CAIRN_GATE(g_thread_prio, thread_prio)
-CAIRN_GATE(g_block, block)
-CAIRN_GATE(g_wake, wake)
-CAIRN_GATE(g_bp_create, bp_create)
-CAIRN_GATE(g_bp_destroy, bp_destroy)
-CAIRN_GATE(g_process_exit, process_exit)
-CAIRN_GATE(g_timer_create, timer_create)
-CAIRN_GATE(g_timer_set, timer_set)
-CAIRN_GATE(g_timer_cancel, timer_cancel)
-CAIRN_GATE(g_timer_free, timer_free)
-CAIRN_GATE(g_timer_wait, timer_wait_)
-CAIRN_GATE(g_self, self)
-CAIRN_GATE(g_mem_get, mem_get)
-CAIRN_GATE(g_mem_free, mem_free)
-CAIRN_GATE(g_stats, stats)
-CAIRN_GATE(g_proc_create, proc_create_)
-CAIRN_GATE(g_proc_status, proc_status)
+RTOS_GATE(g_yield, yield)
+RTOS_GATE(g_thread_create, thread_create)
+RTOS_GATE(g_thread_exit, thread_exit)
+RTOS_GATE(g_thread_kill, thread_kill)
+RTOS_GATE(g_thread_status, thread_status)
+RTOS_GATE(g_thread_prio, thread_prio)
+RTOS_GATE(g_block, block)
+RTOS_GATE(g_wake, wake)
+RTOS_GATE(g_bp_create, bp_create)
+RTOS_GATE(g_bp_destroy, bp_destroy)
+RTOS_GATE(g_process_exit, process_exit)
+RTOS_GATE(g_timer_create, timer_create)
+RTOS_GATE(g_timer_set, timer_set)
+RTOS_GATE(g_timer_cancel, timer_cancel)
+RTOS_GATE(g_timer_free, timer_free)
+RTOS_GATE(g_timer_wait, timer_wait_)
+RTOS_GATE(g_self, self)
+RTOS_GATE(g_mem_get, mem_get)
+RTOS_GATE(g_mem_free, mem_free)
+RTOS_GATE(g_stats, stats)
+RTOS_GATE(g_proc_create, proc_create_)
+RTOS_GATE(g_proc_status, proc_status)
 CAIRN_GATE(rtos_keeper_entry, keeper)
 
 /* Gate entries in call order (cairn/rtos_abi.h). */

@@ -28,26 +28,10 @@ extern uint64_t cairn_stack_map;
 
 /* ---- kernel objects, recorded ---- */
 
-/*
- * A free slot of this component's table. When fewer than 16 never-used slots are left
- * in the last leaf, that leaf's last slot takes a new leaf: 128 more.
- */
+/* A free slot of this component's table (0 if none): a new leaf when needed. */
 static unsigned slot(void)
 {
-	if (!mem.nfree_slots && mem.last_slot - mem.next_slot < 16) {
-		unsigned s = mem.last_slot - 1;
-		uint64_t f = cairn_frame(&mem, CAIRN_FRAME_KERNEL);
-		long r = f ? cairn_captbl_act_captbl(CT, s, CAIRN_SLOT_MEMORY, f, 1) : CAIRN_ENOMEM;
-		if (!r)
-			r = cairn_captbl_cons(CT, mem.last_slot / CAIRN_CAPTBL_LEAF_SLOTS, s);
-		if (r) {
-			if (f)
-				cairn_frame_put(&mem, f);
-		} else {
-			mem.next_slot = mem.last_slot;
-			mem.last_slot += CAIRN_CAPTBL_LEAF_SLOTS;
-		}
-	}
+	cairn_reserve_slots(&mem);
 	return cairn_slot(&mem);
 }
 

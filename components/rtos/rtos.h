@@ -120,6 +120,7 @@ void rq_remove(struct rthread *t);			/* locked */
 struct rthread *rq_take(void);				/* locked; 0 if none */
 void sched_switch(struct rthread *next);		/* locked; returns unlocked */
 void sched_reschedule(struct rthread *self);		/* locked; returns unlocked */
+void sched_preempt(struct rthread *self);		/* locked; returns unlocked */
 long sched_yield(struct rthread *self);
 long bp_block(struct rthread *self, struct bp *bp);
 long bp_wake(struct rthread *self, struct bp *bp);

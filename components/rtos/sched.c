@@ -153,6 +153,14 @@ void sched_reschedule(struct rthread *self)
 	sched_switch(next);
 }
 
+/* The caller goes to the front of its queue; the best ready thread runs (the caller
+ * itself unless something better was made ready). */
+void sched_preempt(struct rthread *self)
+{
+	rq_add(self, 1);
+	sched_reschedule(self);
+}
+
 long sched_yield(struct rthread *self)
 {
 	sched_lock();

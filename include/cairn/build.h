@@ -36,6 +36,11 @@ unsigned cairn_slot(struct cairn_alloc *a);
 long cairn_frame_put(struct cairn_alloc *a, uint64_t frame);
 /* Gives an empty slot back for the next cairn_slot (with free storage, else dropped). */
 void cairn_slot_put(struct cairn_alloc *a, unsigned slot);
+/*
+ * Keeps at least 16 never-used slots in a->ct (a root table whose leaves cover
+ * [0, last_slot)): when fewer are left, the last one takes a new leaf, 128 more slots.
+ */
+long cairn_reserve_slots(struct cairn_alloc *a);
 /* Makes and hooks the missing level 3..1 tables for va under the root pt. */
 long cairn_pgtbl_path(struct cairn_alloc *a, unsigned pt, uint64_t va);
 

@@ -34,6 +34,7 @@ void *memcpy(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
 size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
+int memcmp(const void *a, const void *b, size_t n);
 
 /*
  * The red tape (cairn/root.h), by name: the first gate slot of an imported interface

@@ -37,7 +37,7 @@
 	X(TIMER_CANCEL, 13, "a = timer", "0") \
 	X(TIMER_FREE,   14, "a = timer", "0") \
 	X(TIMER_WAIT,   15, "a = timer", "expiries since the last wait (blocks until one)") \
-	X(SELF,         16, "none", "the caller's thread handle, process id in the second result") \
+	X(SELF,         16, "none", "the caller's thread handle") \
 	X(MEM_GET,      17, "a = address or 0 (any), b = bytes, c = alignment", "the address of zeroed pages") \
 	X(MEM_FREE,     18, "a = address, b = bytes", "0") \
 	X(STATS,        19, "a = what (enum rtos_stat)", "the count") \

@@ -32,25 +32,9 @@ static long fail(long r, const char *what, const char *name)
 	return r < 0 ? r : 0;
 }
 
-/*
- * Keeps at least 16 free slots in the booter's table: when fewer are left, the last
- * one takes a new leaf (128 more slots). Called before each step that uses slots.
- */
 long boot_reserve_slots(struct booter *b)
 {
-	struct cairn_alloc *a = &b->a;
-
-	if (a->last_slot - a->next_slot >= 16)
-		return 0;
-	unsigned s = a->last_slot - 1;
-	uint64_t f = cairn_frame(a, CAIRN_FRAME_KERNEL);
-	long r = f ? cairn_captbl_act_captbl(CT, s, MEM, f, 1) : CAIRN_ENOMEM;
-	if (!r)
-		r = cairn_captbl_cons(CT, a->last_slot / LEAF_SLOTS, s);
-	if (!r)
-		a->next_slot = a->last_slot;
-	a->last_slot += LEAF_SLOTS;
-	return r;
+	return cairn_reserve_slots(&b->a);
 }
 
 /* A kernel object in a fresh KERNEL frame, in a fresh slot of the booter's table. */

@@ -47,7 +47,7 @@ struct booter {
 	struct cairn_root red;			/* the Root being written */
 };
 
-/* boot.c: keeps at least 16 free slots in the booter's own table */
+/* boot.c: keeps at least 16 free slots in the booter's own table (cairn_reserve_slots) */
 long boot_reserve_slots(struct booter *b);
 
 /* space.c */

@@ -26,6 +26,25 @@ unsigned cairn_slot(struct cairn_alloc *a)
 	return a->next_slot < a->last_slot ? a->next_slot++ : 0;
 }
 
+long cairn_reserve_slots(struct cairn_alloc *a)
+{
+	if (a->last_slot - a->next_slot >= 16)
+		return 0;
+	unsigned s = a->last_slot - 1;
+	uint64_t f = cairn_frame(a, CAIRN_FRAME_KERNEL);
+	long r = f ? cairn_captbl_act_captbl(a->ct, s, a->mem, f, 1) : CAIRN_ENOMEM;
+	if (!r)
+		r = cairn_captbl_cons(a->ct, a->last_slot / CAIRN_CAPTBL_LEAF_SLOTS, s);
+	if (r) {
+		if (f)
+			cairn_frame_put(a, f);
+		return r;
+	}
+	a->next_slot = a->last_slot;
+	a->last_slot += CAIRN_CAPTBL_LEAF_SLOTS;
+	return 0;
+}
+
 long cairn_frame_put(struct cairn_alloc *a, uint64_t frame)
 {
 	long r = cairn_mem_retype(a->mem, frame, CAIRN_FRAME_UNTYPED);

@@ -162,7 +162,8 @@ static int relock(struct sync *o)
 	return 0;
 }
 
-int mutex_lock(mutex_t mid)
+/* Locks m with acquire (take: waits; try_take: EAGAIN), or deeper for its owner. */
+static int lock(mutex_t mid, int (*acquire)(struct sync *))
 {
 	struct sync *o = lookup(mid, KIND_MUTEX);
 	uint64_t me = rtos_self();
@@ -171,7 +172,7 @@ int mutex_lock(mutex_t mid)
 		return EBADF;
 	if (o->owner == me)
 		return relock(o);
-	int r = take(o);
+	int r = acquire(o);
 	if (r)
 		return r;
 	o->owner = me;
@@ -179,21 +180,14 @@ int mutex_lock(mutex_t mid)
 	return 0;
 }
 
+int mutex_lock(mutex_t mid)
+{
+	return lock(mid, take);
+}
+
 int mutex_try_lock(mutex_t mid)
 {
-	struct sync *o = lookup(mid, KIND_MUTEX);
-	uint64_t me = rtos_self();
-
-	if (!o)
-		return EBADF;
-	if (o->owner == me)
-		return relock(o);
-	int r = try_take(o);
-	if (r)
-		return r;
-	o->owner = me;
-	o->depth = 1;
-	return 0;
+	return lock(mid, try_take);
 }
 
 int mutex_unlock(mutex_t mid)
