@@ -29,7 +29,7 @@
 	X(THREAD_PRIO,   5, "a = new priority of the caller", "0") \
 	X(BLOCK,         6, "a = block point", "0 woken, EBADF destroyed") \
 	X(WAKE,          7, "a = block point", "0") \
-	X(BP_CREATE,     8, "none", "block point id") \
+	X(BP_CREATE,     8, "a = 1: binary (at most one stored wake-up)", "block point id") \
 	X(BP_DESTROY,    9, "a = block point", "0; its waiters return EBADF") \
 	X(PROCESS_EXIT, 10, "a = status", "does not return") \
 	X(TIMER_CREATE, 11, "none", "timer id") \
@@ -42,13 +42,77 @@
 	X(MEM_FREE,     18, "a = address, b = bytes", "0") \
 	X(STATS,        19, "a = what (enum rtos_stat)", "the count") \
 	X(PROC_CREATE,  20, "msg = path (\"/bin/<program>\"), a = priority", "process id") \
-	X(PROC_STATUS,  21, "a = process id", "exit status, EAGAIN running")
+	X(PROC_STATUS,  21, "a = process id", "exit status, EAGAIN running") \
+	X(CHAN_CREATE,  22, "msg = name (\"\": none), a = type size, b = queue length, c = CHAN_SPSC/MPMC", "channel") \
+	X(CHAN_END,     23, "a = channel (its owner), or 0 and msg = name; b = RTOS_END_SEND/RECV; c = type size, d = queue length (by name)", "end; msg = struct rtos_chan_geom; second = where the ring is mapped") \
+	X(CHAN_CLOSE,   24, "a = end", "0") \
+	X(CHAN_DESTROY, 25, "a = channel", "0; blocked ends return EBADF") \
+	X(CHAN_BLOCK,   26, "a = end", "0 woken (look again), EBADF destroyed") \
+	X(CHAN_WAKE,    27, "a = end, b = RTOS_WAKE_THREADS | RTOS_WAKE_WATCHERS of the other side", "0") \
+	X(CHAN_STATUS,  28, "a = end", "open send ends | open receive ends << 16") \
+	X(SHM_CREATE,   29, "msg = name (\"\": anonymous), a = address of the caller's pages or 0 (fresh), b = bytes", "region") \
+	X(SHM_MAP,      30, "a = region, or 0 and msg = name", "the address it is mapped at") \
+	X(SHM_DESTROY,  31, "a = region, or 0 and msg = name", "0") \
+	X(WATCH,        32, "a = source (thread, process, timer, channel end), b = block point, c = 1 add, 0 remove", "0") \
+	X(POLL,         33, "a = n; msg = n sources (uint64_t)", "ready count; msg = n event types (uint64_t)")
 
 enum rtos_call {
 #define RTOS_X_CALL(name, n, args, result) RTOS_##name = (n),
 	RTOS_CALLS(RTOS_X_CALL)
 #undef RTOS_X_CALL
 	RTOS_NCALLS
+};
+
+/*
+ * Handles: every handle names its kind, so that one namespace (an event set's
+ * sources) can hold them all: kind << 32 | generation << 16 | (index + 1). Never 0.
+ */
+enum rtos_kind {
+	RTOS_K_THREAD = 1, RTOS_K_PROC, RTOS_K_TIMER, RTOS_K_BP, RTOS_K_CHAN, RTOS_K_SEND,
+	RTOS_K_RECV, RTOS_K_SHM, RTOS_K_SEM, RTOS_K_MUTEX, RTOS_K_EVENT,
+};
+#define RTOS_HANDLE(kind, gen, index) \
+	(((uint64_t)(kind) << 32) | ((uint64_t)(uint16_t)(gen) << 16) | ((uint64_t)(index) + 1))
+#define RTOS_HANDLE_KIND(h) ((unsigned)((uint64_t)(h) >> 32))
+#define RTOS_HANDLE_GEN(h)  ((uint16_t)((uint64_t)(h) >> 16))
+
+/* Channel ends (CHAN_END) and what a wake-up is for (CHAN_WAKE). */
+#define RTOS_END_SEND 1
+#define RTOS_END_RECV 2
+#define RTOS_WAKE_THREADS  1
+#define RTOS_WAKE_WATCHERS 2
+
+/*
+ * A channel's memory, mapped into every process holding an end of it: this header,
+ * then `slots` cells of (uint64_t sequence, message rounded up to 8 bytes). The cells
+ * are a bounded ring whose sequence numbers let several senders and receivers claim
+ * cells (MPMC) or a single pair simply follow the cursors (SPSC). The geometry is
+ * never read from here (a peer may scribble on shared memory): CHAN_END gives it.
+ */
+struct rtos_chan_hdr {
+	volatile uint32_t state;		/* RTOS_CHAN_*: written by the rtos component */
+	volatile uint32_t recv_waiters;		/* receivers blocked or about to block */
+	volatile uint32_t send_waiters;		/* senders likewise */
+	volatile uint32_t recv_watch;		/* event sets waiting to read */
+	volatile uint32_t send_watch;		/* event sets waiting to write */
+	uint32_t pad0[11];
+	volatile uint64_t head;			/* the next cell to fill (senders) */
+	uint64_t pad1[7];
+	volatile uint64_t tail;			/* the next cell to empty (receivers) */
+	uint64_t pad2[15];
+};						/* 256 bytes; cells follow */
+
+#define RTOS_CHAN_DESTROYED    1
+#define RTOS_CHAN_NO_SENDERS   2	/* every send end opened so far is closed */
+#define RTOS_CHAN_NO_RECEIVERS 4	/* likewise receive ends */
+
+/* What CHAN_END writes into the caller's msg. */
+struct rtos_chan_geom {
+	uint64_t type_size;		/* bytes per message */
+	uint64_t slots;			/* the queue length */
+	uint64_t stride;		/* bytes per cell: 8 + type_size rounded up to 8 */
+	uint64_t flags;			/* CHAN_SPSC or CHAN_MPMC */
+	uint64_t bytes;			/* the whole mapping */
 };
 
 /* What RTOS_STATS counts (for tests: leaks show as counts that do not come back). */
@@ -58,6 +122,8 @@ enum rtos_stat {
 	RTOS_STAT_THREADS,	/* thread records in use */
 	RTOS_STAT_PROCS,	/* processes */
 	RTOS_STAT_PAGES,	/* pages mapped into the caller's process */
+	RTOS_STAT_CHANS,	/* channels, channel ends and shared regions alive */
+	RTOS_STAT_WATCHES,	/* event-set watches registered */
 };
 
 /* Where mem_get_pages puts pages it places itself. */
