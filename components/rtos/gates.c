@@ -59,31 +59,32 @@ static inline ret2 leave(struct rthread *t, long r)
 	}                                                                             \
 	CAIRN_GATE(entry, fn##_gate)
 
-/* A handle (generation << bits) | (index + 1) into n objects: the index, or -1. */
-static long handle_index(cairn_word h, unsigned bits, unsigned n, const uint16_t *gen, size_t stride)
-{
-	cairn_word i = (h & ((1UL << bits) - 1)) - 1;
-
-	if (i >= n || (h >> bits) != *(const uint16_t *)((const char *)gen + i * stride))
-		return -1;
-	return (long)i;
-}
+/* The same for a call whose fn returns two words. */
+#define RTOS_GATE2(entry, fn)                                                         \
+	static ret2 fn##_gate(cairn_word a, cairn_word b, cairn_word c, cairn_word d,  \
+			      cairn_word badge, cairn_word tid)                        \
+	{                                                                             \
+		struct rthread *t = enter(badge, tid);                                \
+		if (!t)                                                               \
+			return r1(CAIRN_EBADF);                                       \
+		ret2 r = fn(t, a, b, c, d);                                           \
+		t->in_rtos = 0;                                                       \
+		return r;                                                             \
+	}                                                                             \
+	CAIRN_GATE(entry, fn##_gate)
 
 /* The thread a handle names in t's process; 0 if none. */
 static struct rthread *thread_of(struct rthread *t, cairn_word h)
 {
-	long i = handle_index(h, 8, MAX_THREADS, &threads[0].gen, sizeof(threads[0]));
+	long i = HANDLE_INDEX(h, RTOS_K_THREAD, threads);
 	struct rthread *x = i < 0 ? 0 : &threads[i];
 
 	return x && x->state != T_FREE && x->proc == t->proc ? x : 0;
 }
 
-static struct bp bps[MAX_BPS];
-static struct rtimer timers[MAX_TIMERS];
-
 static struct bp *bp_of(struct rthread *t, cairn_word id)
 {
-	long i = handle_index(id, 16, MAX_BPS, &bps[0].gen, sizeof(bps[0]));
+	long i = HANDLE_INDEX(id, RTOS_K_BP, bps);
 	struct bp *bp = i < 0 ? 0 : &bps[i];
 
 	return bp && bp->used && bp->proc == t->proc - procs ? bp : 0;
@@ -91,35 +92,10 @@ static struct bp *bp_of(struct rthread *t, cairn_word id)
 
 static struct rtimer *timer_of(struct rthread *t, cairn_word id)
 {
-	long i = handle_index(id, 16, MAX_TIMERS, &timers[0].gen, sizeof(timers[0]));
+	long i = HANDLE_INDEX(id, RTOS_K_TIMER, timers);
 	struct rtimer *x = i < 0 ? 0 : &timers[i];
 
 	return x && x->used && x->proc == t->proc - procs ? x : 0;
-}
-
-/* Locked: a fresh block point of process p; 0 if none is left. */
-static struct bp *bp_new(struct rproc *p)
-{
-	for (unsigned i = 0; i < MAX_BPS; i++)
-		if (!bps[i].used) {
-			struct bp *bp = &bps[i];
-			uint16_t gen = (uint16_t)(bp->gen + 1);
-			*bp = (struct bp){ .gen = gen ? gen : 1, .used = 1, .proc = (uint8_t)(p - procs) };
-			return bp;
-		}
-	return 0;
-}
-
-static cairn_word bp_id(struct bp *bp)
-{
-	return ((cairn_word)bp->gen << 16) | (unsigned)(bp - bps + 1);
-}
-
-/* Locked: frees a block point; its waiters return result. */
-static void bp_free(struct bp *bp, long result)
-{
-	bp_wake_all(bp, result);
-	bp->used = 0;
 }
 
 /* Locked: everything a dead process held here (block points, timers). */
@@ -135,6 +111,7 @@ void proc_objects_free(struct rproc *p)
 	for (unsigned i = 0; i < MAX_BPS; i++)
 		if (bps[i].used && bps[i].proc == pi)
 			bp_free(&bps[i], CAIRN_EBADF);
+	share_proc_end(p);
 }
 
 /* Locked, the caller ended: switches to S, which reaps it at once; never returns. */
@@ -179,7 +156,7 @@ static long thread_create(struct rthread *t, cairn_word entry, cairn_word prio, 
 	}
 	n->nojoin = nojoin != 0;
 	sched_preempt(t);
-	return (long)(((cairn_word)n->gen << 8) | (unsigned)(n - threads + 1));
+	return (long)RTOS_HANDLE(RTOS_K_THREAD, n->gen, n - threads);
 }
 
 static long thread_exit(struct rthread *t, cairn_word status, cairn_word b, cairn_word c, cairn_word d)
@@ -235,29 +212,39 @@ static long thread_prio(struct rthread *t, cairn_word prio, cairn_word b, cairn_
 	return 0;
 }
 
+/* Locked: fn(t, bp) on the block point id names, or EBADF. Returns unlocked. */
+static long on_bp(struct rthread *t, cairn_word id, long (*fn)(struct rthread *, struct bp *))
+{
+	sched_lock();
+	struct bp *bp = bp_of(t, id);
+	if (!bp) {
+		sched_unlock();
+		return CAIRN_EBADF;
+	}
+	return fn(t, bp);
+}
+
 static long block(struct rthread *t, cairn_word id, cairn_word b, cairn_word c, cairn_word d)
 {
-	struct bp *bp = bp_of(t, id);
-
 	(void)b, (void)c, (void)d;
-	return bp ? bp_block(t, bp) : CAIRN_EBADF;
+	return on_bp(t, id, bp_block);
 }
 
 static long wake(struct rthread *t, cairn_word id, cairn_word b, cairn_word c, cairn_word d)
 {
-	struct bp *bp = bp_of(t, id);
-
 	(void)b, (void)c, (void)d;
-	return bp ? bp_wake(t, bp) : CAIRN_EBADF;
+	return on_bp(t, id, bp_wake);
 }
 
-static long bp_create(struct rthread *t, cairn_word a, cairn_word b, cairn_word c, cairn_word d)
+static long bp_create(struct rthread *t, cairn_word binary, cairn_word b, cairn_word c, cairn_word d)
 {
-	(void)a, (void)b, (void)c, (void)d;
+	(void)b, (void)c, (void)d;
+	if (binary > 1)
+		return CAIRN_EINVAL;
 	sched_lock();
-	struct bp *bp = bp_new(t->proc);
+	struct bp *bp = bp_new((unsigned)(t->proc - procs), binary ? BP_BINARY : BP_COUNTING);
 	sched_unlock();
-	return bp ? (long)bp_id(bp) : CAIRN_ENOMEM;
+	return bp ? (long)RTOS_HANDLE(RTOS_K_BP, bp->gen, bp - bps) : CAIRN_ENOMEM;
 }
 
 static long bp_destroy(struct rthread *t, cairn_word id, cairn_word b, cairn_word c, cairn_word d)
@@ -291,11 +278,11 @@ static long timer_create(struct rthread *t, cairn_word a, cairn_word b, cairn_wo
 	for (unsigned i = 0; i < MAX_TIMERS && !x; i++)
 		if (!timers[i].used)
 			x = &timers[i];
-	struct bp *bp = x ? bp_new(t->proc) : 0;
+	struct bp *bp = x ? bp_new((unsigned)(t->proc - procs), BP_PLAIN) : 0;
 	if (bp) {
 		uint16_t gen = (uint16_t)(x->gen + 1);
 		*x = (struct rtimer){ .gen = gen ? gen : 1, .used = 1, .proc = (uint8_t)(t->proc - procs), .bp = bp };
-		r = (long)(((cairn_word)x->gen << 16) | (unsigned)(x - timers + 1));
+		r = (long)RTOS_HANDLE(RTOS_K_TIMER, x->gen, x - timers);
 	}
 	sched_unlock();
 	return r;
@@ -341,6 +328,7 @@ static long timer_free(struct rthread *t, cairn_word id, cairn_word b, cairn_wor
 	sched_lock();
 	timer_disarm(x);
 	bp_free(x->bp, CAIRN_EBADF);
+	watch_forget(id);
 	x->used = 0;
 	sched_preempt(t);
 	return 0;
@@ -357,7 +345,7 @@ static long timer_wait_(struct rthread *t, cairn_word id, cairn_word b, cairn_wo
 static long self(struct rthread *t, cairn_word a, cairn_word b, cairn_word c, cairn_word d)
 {
 	(void)a, (void)b, (void)c, (void)d;
-	return (long)(((cairn_word)t->gen << 8) | (unsigned)(t - threads + 1));
+	return (long)RTOS_HANDLE(RTOS_K_THREAD, t->gen, t - threads);
 }
 
 static long mem_get(struct rthread *t, cairn_word at, cairn_word len, cairn_word align, cairn_word d)
@@ -418,12 +406,12 @@ static long proc_create_(struct rthread *t, cairn_word prio, cairn_word b, cairn
 		return err;
 	}
 	sched_preempt(t);
-	return (long)(((cairn_word)p->gen << 8) | (unsigned)(p - procs + 1));
+	return (long)RTOS_HANDLE(RTOS_K_PROC, p->gen, p - procs);
 }
 
 static long proc_status(struct rthread *t, cairn_word id, cairn_word b, cairn_word c, cairn_word d)
 {
-	long i = handle_index(id, 8, MAX_PROCS, &procs[0].gen, sizeof(procs[0]));
+	long i = HANDLE_INDEX(id, RTOS_K_PROC, procs);
 
 	(void)b, (void)c, (void)d;
 	if (i < 0 || procs[i].reported)
@@ -436,9 +424,334 @@ static long proc_status(struct rthread *t, cairn_word id, cairn_word b, cairn_wo
 	return procs[i].status;
 }
 
+/* ---- shared memory and channels ---- */
+
+/*
+ * A name from t's msg into buf (RTOS_NAME_MAX bytes): its length, or -1 if it is
+ * too long. Read once: the process may change the msg meanwhile.
+ */
+static long msg_name(struct rthread *t, char *buf)
+{
+	const volatile char *msg = thread_msg(t);
+	unsigned n = 0;
+
+	for (; n < RTOS_NAME_MAX; n++)
+		if (!(buf[n] = msg[n]))
+			return n;
+	return -1;
+}
+
+static struct chan *chan_of(struct rthread *t, cairn_word h)
+{
+	long i = HANDLE_INDEX(h, RTOS_K_CHAN, chans);
+
+	return i >= 0 && chans[i].used && chans[i].owner == t->proc - procs ? &chans[i] : 0;
+}
+
+/* The open end of t's process a handle names (either kind); 0 if none. */
+static struct chend *end_of(struct rthread *t, cairn_word h)
+{
+	unsigned kind = RTOS_HANDLE_KIND(h) == RTOS_K_SEND ? RTOS_K_SEND : RTOS_K_RECV;
+	long i = HANDLE_INDEX(h, kind, ends);
+	struct chend *e = i < 0 ? 0 : &ends[i];
+
+	return e && e->used && e->proc == t->proc - procs &&
+	       e->dir == (kind == RTOS_K_SEND ? RTOS_END_SEND : RTOS_END_RECV) ? e : 0;
+}
+
+static struct shm *shm_of(cairn_word h)
+{
+	long i = HANDLE_INDEX(h, RTOS_K_SHM, shms);
+
+	return i >= 0 && shms[i].used && !shms[i].destroyed ? &shms[i] : 0;
+}
+
+static long chan_create_(struct rthread *t, cairn_word size, cairn_word len, cairn_word flags, cairn_word d)
+{
+	char name[RTOS_NAME_MAX];
+	long err, n = msg_name(t, name);
+
+	(void)d;
+	if (n < 0 || !size || size > 4096 || !len || len > 65536 || (flags != 1 && flags != 2) ||
+	    sizeof(struct rtos_chan_hdr) + (8 + ((size + 7) & ~7UL)) * len > SHM_PAGES * PAGE)
+		return CAIRN_EINVAL;
+	sched_lock();
+	struct chan *c = n && chan_named(name) ? 0 : chan_create(t->proc, name, (uint32_t)size, (uint32_t)len,
+								  flags == 2, &err);
+	sched_unlock();
+	if (!c)
+		return n && chan_named(name) ? CAIRN_EINVAL : err;
+	return (long)RTOS_HANDLE(RTOS_K_CHAN, c->gen, c - chans);
+}
+
+/* A new end of a channel: the caller's own by handle, or any by name and geometry. */
+static ret2 chan_end_(struct rthread *t, cairn_word h, cairn_word dir, cairn_word size, cairn_word len)
+{
+	char name[RTOS_NAME_MAX];
+	long err = CAIRN_EINVAL;
+
+	if (dir != RTOS_END_SEND && dir != RTOS_END_RECV)
+		return r1(CAIRN_EINVAL);
+	if (!h && msg_name(t, name) <= 0)
+		return r1(CAIRN_EINVAL);
+	sched_lock();
+	struct chan *c = h ? chan_of(t, h) : chan_named(name);
+	if (!c)
+		err = h ? CAIRN_EBADF : CAIRN_EINVAL;
+	else if (!h && (c->type_size != size || c->slots != len))
+		c = 0;
+	struct chend *e = c ? chan_open(t->proc, c, (unsigned)dir, &err) : 0;
+	if (e) {
+		struct rtos_chan_geom *g = (struct rtos_chan_geom *)thread_tls(t)->msg;
+		*g = (struct rtos_chan_geom){ c->type_size, c->slots, c->stride, c->mpmc ? 2 : 1, c->bytes };
+	}
+	sched_unlock();
+	return e ? (ret2){ (long)end_handle(e), e->va } : r1(err);
+}
+
+static long chan_close_(struct rthread *t, cairn_word h, cairn_word b, cairn_word c, cairn_word d)
+{
+	(void)b, (void)c, (void)d;
+	sched_lock();
+	struct chend *e = end_of(t, h);
+	if (!e) {
+		sched_unlock();
+		return CAIRN_EBADF;
+	}
+	chan_close(e);
+	sched_preempt(t);	/* a better waiter it released runs now */
+	return 0;
+}
+
+static long chan_destroy_(struct rthread *t, cairn_word h, cairn_word b, cairn_word c, cairn_word d)
+{
+	(void)b, (void)c, (void)d;
+	sched_lock();
+	struct chan *ch = chan_of(t, h);
+	if (!ch) {
+		sched_unlock();
+		return CAIRN_EBADF;
+	}
+	chan_destroy(ch);
+	sched_preempt(t);
+	return 0;
+}
+
+/* Locked: the live channel of the end h names, and its side (0 send, 1 receive). */
+static struct chan *chan_side(struct rthread *t, cairn_word h, unsigned *side)
+{
+	struct chend *e = end_of(t, h);
+	struct chan *c = e ? end_chan(e) : 0;
+
+	*side = e && e->dir == RTOS_END_RECV;
+	return c;
+}
+
+static long chan_block(struct rthread *t, cairn_word h, cairn_word b, cairn_word c, cairn_word d)
+{
+	unsigned side;
+
+	(void)b, (void)c, (void)d;
+	sched_lock();
+	struct chan *ch = chan_side(t, h, &side);
+	if (!ch) {
+		sched_unlock();
+		return CAIRN_EBADF;
+	}
+	return bp_block(t, ch->bp[side]);
+}
+
+/* Wakes the other side of h's channel: a waiting thread, the event sets watching. */
+static long chan_wake(struct rthread *t, cairn_word h, cairn_word what, cairn_word c, cairn_word d)
+{
+	unsigned side;
+
+	(void)c, (void)d;
+	sched_lock();
+	struct chan *ch = chan_side(t, h, &side);
+	if (!ch) {
+		sched_unlock();
+		return CAIRN_EBADF;
+	}
+	if (!(what & RTOS_WAKE_WATCHERS))
+		return bp_wake(t, ch->bp[side ^ 1]);
+	chan_notify(ch, side ^ 1);
+	if (what & RTOS_WAKE_THREADS)
+		bp_post(ch->bp[side ^ 1]);
+	sched_preempt(t);
+	return 0;
+}
+
+static long chan_status(struct rthread *t, cairn_word h, cairn_word b, cairn_word c, cairn_word d)
+{
+	unsigned side;
+
+	(void)b, (void)c, (void)d;
+	sched_lock();
+	struct chan *ch = chan_side(t, h, &side);
+	long r = ch ? (long)(ch->open[0] | ch->open[1] << 16) : CAIRN_EBADF;
+	sched_unlock();
+	return r;
+}
+
+/* A region of the caller's pages at `at`, or of fresh ones; named by the msg or not. */
+static long shm_create_(struct rthread *t, cairn_word at, cairn_word len, cairn_word c, cairn_word d)
+{
+	char name[RTOS_NAME_MAX];
+	long err, n = msg_name(t, name);
+
+	(void)c, (void)d;
+	if (n < 0 || !len || len % PAGE || len > SHM_PAGES * PAGE)
+		return CAIRN_EINVAL;
+	sched_lock();
+	struct shm *s = 0;
+	if (n && shm_named(name))
+		err = CAIRN_EINVAL;
+	else if (at)
+		s = shm_adopt(t->proc, name, at, (unsigned)(len / PAGE), &err);
+	else
+		s = shm_new((unsigned)(t->proc - procs), name, (unsigned)(len / PAGE), &err);
+	sched_unlock();
+	return s ? (long)RTOS_HANDLE(RTOS_K_SHM, s->gen, s - shms) : err;
+}
+
+/* The live region h names, or (h = 0) the msg's name; 0 if none. Locked. */
+static struct shm *region(struct rthread *t, cairn_word h)
+{
+	char name[RTOS_NAME_MAX];
+
+	if (h)
+		return shm_of(h);
+	return msg_name(t, name) > 0 ? shm_named(name) : 0;
+}
+
+static long shm_map_(struct rthread *t, cairn_word h, cairn_word b, cairn_word c, cairn_word d)
+{
+	uint64_t va = 0;
+	long r = CAIRN_EINVAL;
+
+	(void)b, (void)c, (void)d;
+	sched_lock();
+	struct shm *s = region(t, h);
+	if (s)
+		r = shm_map(t->proc, s, &va);
+	sched_unlock();
+	return r ? r : (long)va;
+}
+
+static long shm_destroy_(struct rthread *t, cairn_word h, cairn_word b, cairn_word c, cairn_word d)
+{
+	(void)b, (void)c, (void)d;
+	sched_lock();
+	struct shm *s = region(t, h);
+	long r = s && s->owner == t->proc - procs ? 0 : CAIRN_EINVAL;
+	if (!r)
+		shm_destroy(s);
+	sched_unlock();
+	return r;
+}
+
+/* ---- event sets' watches ---- */
+
+/* Locked: the watch key of a source t may watch (its handle); 0 if it names none. */
+static uint64_t source_key(struct rthread *t, cairn_word src)
+{
+	long i;
+
+	switch (RTOS_HANDLE_KIND(src)) {
+	case RTOS_K_THREAD:
+		return thread_of(t, src) ? src : 0;
+	case RTOS_K_PROC:
+		i = HANDLE_INDEX(src, RTOS_K_PROC, procs);
+		return i >= 0 && !procs[i].reported ? src : 0;
+	case RTOS_K_TIMER:
+		return timer_of(t, src) ? src : 0;
+	case RTOS_K_SEND:
+	case RTOS_K_RECV:
+		return end_of(t, src) ? src : 0;
+	default:
+		return 0;
+	}
+}
+
+static long watch(struct rthread *t, cairn_word src, cairn_word id, cairn_word add, cairn_word d)
+{
+	long r;
+
+	(void)d;
+	if (add > 1)
+		return CAIRN_EINVAL;
+	sched_lock();
+	struct bp *bp = bp_of(t, id);
+	uint64_t key = add ? source_key(t, src) : src;
+	if (!bp)
+		r = CAIRN_EBADF;
+	else if (!key)
+		r = CAIRN_EINVAL;
+	else
+		r = add ? watch_add(key, bp) : watch_remove(key, bp);
+	sched_unlock();
+	return r;
+}
+
+/* Locked: the event a source of this component (thread, process, timer) has ready. */
+static uint64_t source_event(struct rthread *t, cairn_word src)
+{
+	long i;
+
+	switch (RTOS_HANDLE_KIND(src)) {
+	case RTOS_K_THREAD: {
+		struct rthread *x = thread_of(t, src);
+		if (!x)
+			return EVT_ERROR;
+		return x->state == T_DEAD || x->state == T_ZOMBIE ? EVT_THREAD_TERM : EVT_NONE;
+	}
+	case RTOS_K_PROC:
+		i = HANDLE_INDEX(src, RTOS_K_PROC, procs);
+		if (i < 0 || procs[i].reported)
+			return EVT_ERROR;
+		return procs[i].used ? EVT_NONE : EVT_PROC_TERM;
+	case RTOS_K_TIMER: {
+		struct rtimer *x = timer_of(t, src);
+		if (!x)
+			return EVT_ERROR;
+		if (!x->fired)
+			return EVT_NONE;
+		x->fired = 0;		/* reported: consumed, as timer_wait would */
+		return EVT_TIMER;
+	}
+	default:
+		return EVT_ERROR;
+	}
+}
+
+/*
+ * The events of n sources listed in the msg, written back over them; how many. At
+ * most `limit` are reported (the rest read EVT_NONE, and their timers keep their
+ * expiries).
+ */
+static long poll(struct rthread *t, cairn_word n, cairn_word limit, cairn_word c, cairn_word d)
+{
+	volatile uint64_t *msg = (volatile uint64_t *)thread_tls(t)->msg;
+	long ready = 0;
+
+	(void)c, (void)d;
+	if (n > RTOS_MSG_BYTES / 8)
+		return CAIRN_EINVAL;
+	sched_lock();
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t e = (cairn_word)ready < limit ? source_event(t, msg[i]) : EVT_NONE;
+		ready += e != EVT_NONE;
+		msg[i] = e;
+	}
+	sched_unlock();
+	return ready;
+}
+
 /*
  * The keeper of every process: a fault ends the faulting thread's process (only
- * it: nothing else is touched) and is reported on the console.
+ * it: nothing else is touched) and is reported on the console - unless it is
+ * librtos's pointer probe (struct rtos_tls), which is resumed with EFAULT.
  */
 static ret2 keeper(cairn_word vector, cairn_word error, cairn_word addr, cairn_word rip, cairn_word badge,
 		   cairn_word tid)
@@ -447,6 +760,12 @@ static ret2 keeper(cairn_word vector, cairn_word error, cairn_word addr, cairn_w
 
 	if (!t)
 		return r1(CAIRN_FAULT_STOP);
+	volatile struct rtos_tls *w = thread_tls(t);
+	uint64_t rd = w->probe_read, wr = w->probe_write, fix = w->probe_fixup;
+	if ((vector == 14 || vector == 13) && rip && (rip == rd || rip == wr) && fix &&
+	    !cairn_fault_reg(CAIRN_REG_RAX, 1, (cairn_word)CAIRN_EFAULT).r0 &&
+	    !cairn_fault_reg(CAIRN_REG_RIP, 1, fix).r0)
+		return leave(t, CAIRN_FAULT_RESUME);
 	cairn_printf("rtos: process '%s' faulted (vector %lu, error %#lx, address %#lx, rip %#lx): "
 		     "it ends\n", t->proc->name, vector, error, addr, rip);
 	sched_lock();
@@ -476,6 +795,18 @@ RTOS_GATE(g_mem_free, mem_free)
 RTOS_GATE(g_stats, stats)
 RTOS_GATE(g_proc_create, proc_create_)
 RTOS_GATE(g_proc_status, proc_status)
+RTOS_GATE(g_chan_create, chan_create_)
+RTOS_GATE2(g_chan_end, chan_end_)
+RTOS_GATE(g_chan_close, chan_close_)
+RTOS_GATE(g_chan_destroy, chan_destroy_)
+RTOS_GATE(g_chan_block, chan_block)
+RTOS_GATE(g_chan_wake, chan_wake)
+RTOS_GATE(g_chan_status, chan_status)
+RTOS_GATE(g_shm_create, shm_create_)
+RTOS_GATE(g_shm_map, shm_map_)
+RTOS_GATE(g_shm_destroy, shm_destroy_)
+RTOS_GATE(g_watch, watch)
+RTOS_GATE(g_poll, poll)
 CAIRN_GATE(rtos_keeper_entry, keeper)
 
 /* Gate entries in call order (cairn/rtos_abi.h). */
@@ -502,4 +833,16 @@ const uint64_t rtos_gate_entry[RTOS_NCALLS] = {
 	[RTOS_STATS] = (uint64_t)g_stats,
 	[RTOS_PROC_CREATE] = (uint64_t)g_proc_create,
 	[RTOS_PROC_STATUS] = (uint64_t)g_proc_status,
+	[RTOS_CHAN_CREATE] = (uint64_t)g_chan_create,
+	[RTOS_CHAN_END] = (uint64_t)g_chan_end,
+	[RTOS_CHAN_CLOSE] = (uint64_t)g_chan_close,
+	[RTOS_CHAN_DESTROY] = (uint64_t)g_chan_destroy,
+	[RTOS_CHAN_BLOCK] = (uint64_t)g_chan_block,
+	[RTOS_CHAN_WAKE] = (uint64_t)g_chan_wake,
+	[RTOS_CHAN_STATUS] = (uint64_t)g_chan_status,
+	[RTOS_SHM_CREATE] = (uint64_t)g_shm_create,
+	[RTOS_SHM_MAP] = (uint64_t)g_shm_map,
+	[RTOS_SHM_DESTROY] = (uint64_t)g_shm_destroy,
+	[RTOS_WATCH] = (uint64_t)g_watch,
+	[RTOS_POLL] = (uint64_t)g_poll,
 };

@@ -12,9 +12,6 @@
 #include "elf.h"
 
 #define CT  CAIRN_SLOT_CAPTBL
-#define WIN_VA     0x0e000000UL			/* rtos's own window region */
-#define TLS_WIN(i) (WIN_VA + (uint64_t)(i) * PAGE)	/* thread i's TLS page, here */
-#define FILL_WIN   (WIN_VA + 511 * PAGE)		/* a frame being filled */
 #define IMAGE_LO   0x400000UL
 #define IMAGE_HI   0x10000000UL
 
@@ -106,8 +103,8 @@ static long space_path(struct rproc *p, uint64_t va)
 	return 0;
 }
 
-/* Maps frame at va in p, recorded. */
-static long space_map(struct rproc *p, uint64_t va, uint64_t frame, unsigned rights)
+/* Maps frame at va in p, recorded with tag (a shared region's index + 1, or 0). */
+static long space_map(struct rproc *p, uint64_t va, uint64_t frame, unsigned rights, unsigned tag)
 {
 	if (p->npages == PROC_PAGES)
 		return CAIRN_ENOMEM;
@@ -115,7 +112,7 @@ static long space_map(struct rproc *p, uint64_t va, uint64_t frame, unsigned rig
 	if (!r)
 		r = cairn_pgtbl_map(p->pt, va, CAIRN_SLOT_MEMORY, frame, rights);
 	if (!r)
-		p->page[p->npages++] = (struct page){ va, frame };
+		p->page[p->npages++] = (struct page){ va, frame | tag };
 	return r;
 }
 
@@ -126,7 +123,7 @@ static long space_zero(struct rproc *p, uint64_t va, unsigned rights, uint64_t *
 
 	if (!f)
 		return CAIRN_ENOMEM;
-	long r = space_map(p, va, f, rights);
+	long r = space_map(p, va, f, rights, 0);
 	if (r)
 		cairn_frame_put(&mem, f);
 	else if (frame)
@@ -134,8 +131,11 @@ static long space_zero(struct rproc *p, uint64_t va, unsigned rights, uint64_t *
 	return r;
 }
 
-/* Unmaps every recorded page of p in [lo, hi) and gives the frames back. */
-static void space_unmap(struct rproc *p, uint64_t lo, uint64_t hi)
+/*
+ * Unmaps every recorded page of p in [lo, hi) and gives its own frames back (a
+ * shared region's frames go back when the region has no mapping left).
+ */
+void space_unmap(struct rproc *p, uint64_t lo, uint64_t hi)
 {
 	for (unsigned i = 0; i < p->npages;) {
 		struct page *pg = &p->page[i];
@@ -143,8 +143,11 @@ static void space_unmap(struct rproc *p, uint64_t lo, uint64_t hi)
 			i++;
 			continue;
 		}
+		unsigned tag = (unsigned)(pg->frame & (PAGE - 1));
 		long r = cairn_pgtbl_unmap(p->pt, pg->va);
-		if (!r)
+		if (!r && tag)
+			shm_unmapped(tag - 1);
+		else if (!r)
 			r = cairn_frame_put(&mem, pg->frame);
 		if (r)
 			cairn_printf("rtos: unmapping %lx from '%s': error %ld\n", pg->va, p->name, r);
@@ -153,7 +156,7 @@ static void space_unmap(struct rproc *p, uint64_t lo, uint64_t hi)
 }
 
 /* Maps frame into this component's own window at va (its path made once). */
-static long window_map(uint64_t va, uint64_t frame)
+long window_map(uint64_t va, uint64_t frame)
 {
 	if (!window_ready) {
 		long r = cairn_pgtbl_path(&mem, CAIRN_SLOT_PGTBL, WIN_VA);
@@ -280,7 +283,7 @@ struct rthread *thread_new(struct rproc *p, uint64_t entry, unsigned prio, uint6
 	struct rtos_tls *w = (struct rtos_tls *)TLS_WIN(ti);
 	w->self = (struct rtos_tls *)tls;
 	w->entry = entry;
-	w->handle = ((uint64_t)t->gen << 8) | (ti + 1);
+	w->handle = RTOS_HANDLE(RTOS_K_THREAD, t->gen, ti);
 	w->proc = (uint64_t)(p - procs) + 1;
 	w->prio = prio;
 	t->slot = slot();
@@ -330,6 +333,7 @@ void thread_end(struct rthread *t, long status)
 		bp_unwait(t);
 	t->status = status;
 	t->state = T_DEAD;
+	watch_notify(RTOS_HANDLE(RTOS_K_THREAD, t->gen, t - threads));
 }
 
 /* Gives back what a dead thread held: kernel objects, gate stack, stack and TLS. */
@@ -387,6 +391,7 @@ static void proc_free(struct rproc *p)
 	}
 	p->used = 0;
 	p->dying = 0;
+	watch_notify(RTOS_HANDLE(RTOS_K_PROC, p->gen, p - procs));
 }
 
 /* S, locked: frees dead threads and the processes that have none left. */
@@ -530,7 +535,13 @@ struct rproc *proc_create(const char *name, const void *elf, uint64_t len, unsig
  * it at any time: read it once, check what was read). */
 const char *thread_msg(struct rthread *t)
 {
-	return ((const struct rtos_tls *)TLS_WIN(t - threads))->msg;
+	return thread_tls(t)->msg;
+}
+
+/* t's TLS page, as this component sees it (untrusted, like the msg). */
+struct rtos_tls *thread_tls(struct rthread *t)
+{
+	return (struct rtos_tls *)TLS_WIN(t - threads);
 }
 
 /* ---- memory ---- */
@@ -544,11 +555,11 @@ static int page_mapped(struct rproc *p, uint64_t lo, uint64_t hi)
 }
 
 /*
- * Zeroed pages for p: len bytes at `at` (0: where p's heap has room, aligned to
- * align). EINVAL for a bad length, alignment or place (outside the heap region, or
- * overlapping pages p has); ENOMEM when memory runs out (nothing stays mapped).
+ * Where len bytes (align-ed) go in p: at `at`, or (0) where p's heap has room.
+ * EINVAL for a bad length, alignment or place (outside the heap region, or
+ * overlapping pages p has).
  */
-long proc_mem_get(struct rproc *p, uint64_t at, uint64_t len, uint64_t align, uint64_t *va)
+static long place(struct rproc *p, uint64_t at, uint64_t len, uint64_t align, uint64_t *va)
 {
 	if (!len || len % PAGE || len > RTOS_HEAP_END - RTOS_HEAP_BASE || align < PAGE || (align & (align - 1)) ||
 	    align > (1UL << 30))
@@ -559,16 +570,69 @@ long proc_mem_get(struct rproc *p, uint64_t at, uint64_t len, uint64_t align, ui
 	}
 	if (at % PAGE || at < RTOS_HEAP_BASE || at > RTOS_HEAP_END - len || page_mapped(p, at, at + len))
 		return CAIRN_EINVAL;
-	for (uint64_t a = at; a < at + len; a += PAGE) {
-		long r = space_zero(p, a, CAIRN_MAP_WRITE, 0);
-		if (r) {
-			space_unmap(p, at, a);
-			return r;
-		}
-	}
 	if (at + len > p->heap_next)
 		p->heap_next = at + len;
 	*va = at;
+	return 0;
+}
+
+/*
+ * Zeroed pages for p: len bytes at `at` (0: where p's heap has room, aligned to
+ * align). EINVAL for a bad length, alignment or place (outside the heap region, or
+ * overlapping pages p has); ENOMEM when memory runs out (nothing stays mapped).
+ */
+long proc_mem_get(struct rproc *p, uint64_t at, uint64_t len, uint64_t align, uint64_t *va)
+{
+	long r = place(p, at, len, align, &at);
+
+	for (uint64_t a = at; !r && a < at + len; a += PAGE) {
+		r = space_zero(p, a, CAIRN_MAP_WRITE, 0);
+		if (r)
+			space_unmap(p, at, a);
+	}
+	if (!r)
+		*va = at;
+	return r;
+}
+
+/* Maps n frames of the shared region tag - 1 writable at a place p's heap has; *va. */
+long proc_map_frames(struct rproc *p, const uint64_t *frame, unsigned n, unsigned tag, uint64_t *va)
+{
+	uint64_t at;
+	long r = place(p, 0, n * PAGE, PAGE, &at);
+
+	for (unsigned i = 0; !r && i < n; i++) {
+		r = space_map(p, at + i * PAGE, frame[i], CAIRN_MAP_WRITE, tag);
+		if (r)
+			space_unmap(p, at, at + i * PAGE);
+	}
+	if (!r)
+		*va = at;
+	return r;
+}
+
+/*
+ * p's own private heap pages at [at, at + n pages) become the shared region tag - 1:
+ * their frames into frame[]. EINVAL (nothing changed) unless every page is p's own.
+ */
+long proc_adopt_pages(struct rproc *p, uint64_t at, unsigned n, unsigned tag, uint64_t *frame)
+{
+	unsigned idx[SHM_PAGES];
+
+	if (at % PAGE || n > SHM_PAGES || at < RTOS_HEAP_BASE || at > RTOS_HEAP_END - n * PAGE)
+		return CAIRN_EINVAL;
+	for (unsigned k = 0; k < n; k++) {
+		unsigned i = 0;
+		while (i < p->npages && p->page[i].va != at + k * PAGE)
+			i++;
+		if (i == p->npages || (p->page[i].frame & (PAGE - 1)))
+			return CAIRN_EINVAL;
+		idx[k] = i;
+	}
+	for (unsigned k = 0; k < n; k++) {
+		frame[k] = p->page[idx[k]].frame;
+		p->page[idx[k]].frame |= tag;
+	}
 	return 0;
 }
 
@@ -603,6 +667,18 @@ long rtos_stat(struct rproc *p, unsigned what)
 	}
 	case RTOS_STAT_PAGES:
 		return p->npages;
+	case RTOS_STAT_CHANS: {
+		long n = 0;
+		for (unsigned i = 0; i < MAX_CHANS; i++)
+			n += chans[i].used;
+		for (unsigned i = 0; i < MAX_ENDS; i++)
+			n += ends[i].used;
+		for (unsigned i = 0; i < MAX_SHM; i++)
+			n += shms[i].used;
+		return n;
+	}
+	case RTOS_STAT_WATCHES:
+		return watch_count();
 	default:
 		return CAIRN_EINVAL;
 	}

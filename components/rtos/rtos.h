@@ -5,6 +5,8 @@
  *   main.c   the scheduler thread S: start-up, timer interrupts, idling, reaping
  *   sched.c  the run queue, the scheduler lock, switching, block points, timers
  *   proc.c   processes and threads: address spaces, images, teardown
+ *   share.c  shared memory regions and channels (rings in regions, their ends)
+ *   watch.c  what event sets watch, and polling sources for them
  *   gates.c  the calls processes make (cairn/rtos_abi.h): decode, check, invoke
  *
  * One core. Scheduling decisions are made by whichever thread holds the scheduler
@@ -27,7 +29,19 @@
 #define NPRIO        256
 #define PROC_PAGES   1024	/* pages mapped into one process, at most */
 #define PROC_NODES   32		/* page-table nodes of one process, at most */
+#define MAX_SHM      96		/* shared regions, channel rings included */
+#define SHM_PAGES    64		/* 256 KiB per region at most */
+#define MAX_CHANS    64
+#define MAX_ENDS     128
+#define MAX_WATCH    256
 #define PAGE         4096UL
+#define NO_PROC      0xff		/* owner of objects that belong to no process */
+
+/* This component's window region: TLS pages of threads, channel headers, a fill page. */
+#define WIN_VA       0x0e000000UL
+#define TLS_WIN(i)   (WIN_VA + (uint64_t)(i) * PAGE)
+#define CHAN_WIN(i)  (WIN_VA + (64 + (uint64_t)(i)) * PAGE)
+#define FILL_WIN     (WIN_VA + 511 * PAGE)
 
 enum tstate { T_FREE = 0, T_READY, T_RUNNING, T_BLOCKED, T_DEAD, T_ZOMBIE };
 
@@ -50,10 +64,17 @@ struct rthread {
 	struct bp *waiting;		/* while blocked */
 };
 
+enum bp_mode {
+	BP_COUNTING,			/* every wake-up stored; ended waiters leave ghosts */
+	BP_PLAIN,			/* every wake-up stored; no ghosts */
+	BP_BINARY,			/* at most one wake-up stored; no ghosts */
+};
+
 struct bp {				/* a block point: a wait queue with stored wake-ups */
 	uint16_t gen;
 	uint8_t used;
 	uint8_t proc;			/* owner process index */
+	uint8_t mode;			/* enum bp_mode */
 	uint32_t tokens;		/* wake-ups that found no waiter */
 	uint32_t ghosts;		/* waiters that ended while blocked */
 	struct rthread *head;		/* waiters, by priority, FIFO among equals */
@@ -70,7 +91,8 @@ struct rtimer {
 };
 
 struct page {
-	uint64_t va, frame;
+	uint64_t va;
+	uint64_t frame;			/* low 12 bits: a shared region's index + 1, or 0 */
 };
 
 struct node {				/* a page-table node made for a process */
@@ -106,7 +128,60 @@ struct sched {
 	struct rtimer *timers;		/* armed, soonest first */
 };
 
+struct shm {				/* a shared memory region */
+	uint16_t gen;
+	uint8_t used, destroyed;
+	uint8_t owner;			/* creating process, or NO_PROC (a channel's ring) */
+	char name[RTOS_NAME_MAX];	/* "" anonymous */
+	unsigned npages;
+	unsigned maps;			/* pages of it mapped anywhere */
+	uint64_t frame[SHM_PAGES];
+};
+
+struct chan {
+	uint16_t gen;
+	uint8_t used, mpmc;
+	uint8_t owner;			/* creating process */
+	char name[RTOS_NAME_MAX];
+	uint32_t type_size, slots, stride;
+	uint64_t bytes;
+	struct shm *ring;
+	struct bp *bp[2];		/* [0] senders waiting for room, [1] receivers for data */
+	unsigned open[2];		/* open send ends, open receive ends */
+};
+
+struct chend {				/* one process's end of a channel */
+	uint16_t gen;
+	uint8_t used, dir;		/* RTOS_END_SEND or _RECV */
+	uint8_t proc;
+	uint8_t chan;
+	uint16_t chan_gen;		/* the channel it was opened on (it may be gone) */
+	uint64_t va, bytes;		/* where the ring is mapped in the process */
+};
+
 extern struct sched sched;
+extern struct bp bps[MAX_BPS];
+extern struct rtimer timers[MAX_TIMERS];
+extern struct shm shms[MAX_SHM];
+extern struct chan chans[MAX_CHANS];
+extern struct chend ends[MAX_ENDS];
+
+/*
+ * A handle (cairn/rtos_abi.h) of kind into n objects whose generations are at gen
+ * with stride bytes between them: the index, or -1 if it names none of them.
+ */
+static inline long handle_index(uint64_t h, unsigned kind, unsigned n, const uint16_t *gen, size_t stride)
+{
+	uint64_t i = (h & 0xffff) - 1;
+
+	if (RTOS_HANDLE_KIND(h) != kind || i >= n ||
+	    RTOS_HANDLE_GEN(h) != *(const uint16_t *)((const char *)gen + i * stride))
+		return -1;
+	return (long)i;
+}
+#define HANDLE_INDEX(h, kind, table) \
+	handle_index(h, kind, sizeof(table) / sizeof(table[0]), &table[0].gen, sizeof(table[0]))
+
 extern struct rthread threads[MAX_THREADS];
 extern struct rproc procs[MAX_PROCS];
 extern struct cairn_alloc mem;
@@ -122,8 +197,9 @@ void sched_switch(struct rthread *next);		/* locked; returns unlocked */
 void sched_reschedule(struct rthread *self);		/* locked; returns unlocked */
 void sched_preempt(struct rthread *self);		/* locked; returns unlocked */
 long sched_yield(struct rthread *self);
-long bp_block(struct rthread *self, struct bp *bp);
-long bp_wake(struct rthread *self, struct bp *bp);
+long bp_block(struct rthread *self, struct bp *bp);	/* locked; returns unlocked */
+long bp_wake(struct rthread *self, struct bp *bp);	/* locked; returns unlocked */
+struct rthread *bp_post(struct bp *bp);			/* locked */
 void bp_wake_all(struct bp *bp, long result);		/* locked */
 void bp_unwait(struct rthread *t);			/* locked */
 void timer_arm(struct rtimer *t);			/* locked */
@@ -132,6 +208,8 @@ void timers_expire(uint64_t now);			/* locked */
 long timer_wait(struct rthread *self, struct rtimer *t);
 uint64_t sched_deadline(void);				/* locked */
 void sched_make_ready(struct rthread *t);		/* locked */
+struct bp *bp_new(unsigned proc, unsigned mode);	/* locked; 0 if none left */
+void bp_free(struct bp *bp, long result);		/* locked; waiters return result */
 
 /* proc.c */
 struct rthread *thread_by_tid(uint32_t tid);
@@ -145,6 +223,36 @@ long proc_mem_get(struct rproc *p, uint64_t at, uint64_t len, uint64_t align, ui
 long proc_mem_free(struct rproc *p, uint64_t at, uint64_t len);
 long rtos_stat(struct rproc *p, unsigned what);
 const char *thread_msg(struct rthread *t);
+struct rtos_tls *thread_tls(struct rthread *t);
+long proc_map_frames(struct rproc *p, const uint64_t *frame, unsigned n, unsigned tag, uint64_t *va);
+long proc_adopt_pages(struct rproc *p, uint64_t at, unsigned n, unsigned tag, uint64_t *frame);
+void space_unmap(struct rproc *p, uint64_t lo, uint64_t hi);
+long window_map(uint64_t va, uint64_t frame);
+
+/* share.c: all locked */
+struct shm *shm_new(unsigned owner, const char *name, unsigned npages, long *err);
+struct shm *shm_adopt(struct rproc *p, const char *name, uint64_t at, unsigned npages, long *err);
+struct shm *shm_named(const char *name);
+long shm_map(struct rproc *p, struct shm *s, uint64_t *va);
+void shm_destroy(struct shm *s);
+void shm_unmapped(unsigned index);
+struct chan *chan_create(struct rproc *p, const char *name, uint32_t size, uint32_t len, unsigned mpmc, long *err);
+struct chan *chan_named(const char *name);
+struct chend *chan_open(struct rproc *p, struct chan *c, unsigned dir, long *err);
+void chan_close(struct chend *e);
+void chan_destroy(struct chan *c);
+struct chan *end_chan(struct chend *e);			/* its channel, 0 if destroyed */
+uint64_t end_handle(struct chend *e);
+void chan_notify(struct chan *c, unsigned side);
+void share_proc_end(struct rproc *p);
+
+/* watch.c: all locked */
+long watch_add(uint64_t key, struct bp *bp);
+long watch_remove(uint64_t key, struct bp *bp);
+void watch_notify(uint64_t key);
+void watch_drop(struct bp *bp);
+void watch_forget(uint64_t key);
+unsigned watch_count(void);
 
 /* gates.c */
 void proc_objects_free(struct rproc *p);		/* locked */

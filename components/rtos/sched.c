@@ -186,7 +186,7 @@ static void wq_add(struct bp *bp, struct rthread *t)
 	t->waiting = bp;
 }
 
-/* t, blocked on a block point, ends: its place is kept as a ghost (see bp_wake). */
+/* t, blocked on a block point, ends: a counting point keeps its place as a ghost. */
 void bp_unwait(struct rthread *t)
 {
 	struct bp *bp = t->waiting;
@@ -198,14 +198,15 @@ void bp_unwait(struct rthread *t)
 			*p = t->next;
 			break;
 		}
-	bp->ghosts++;
+	if (bp->mode == BP_COUNTING)
+		bp->ghosts++;
 	t->next = 0;
 	t->waiting = 0;
 }
 
+/* Locked: waits on bp unless a wake-up is stored; what the waker said. Unlocked after. */
 long bp_block(struct rthread *self, struct bp *bp)
 {
-	sched_lock();
 	if (bp->tokens) {
 		bp->tokens--;
 		sched_unlock();
@@ -218,35 +219,55 @@ long bp_block(struct rthread *self, struct bp *bp)
 	return self->woken;
 }
 
-/*
- * Wakes the first waiter (or stores the wake-up); it preempts the caller if better.
- * Returns 1 instead when the wake-up was meant for a waiter that has ended (a ghost):
- * the giver then adds its unit back to the counter (lib/librtos/sync.c).
- */
-long bp_wake(struct rthread *self, struct bp *bp)
+/* Locked: the first waiter, off the queue (not yet ready); else stores the wake-up. */
+static struct rthread *bp_first(struct bp *bp)
 {
-	sched_lock();
 	struct rthread *w = bp->head;
-	if (!w && bp->ghosts) {
-		bp->ghosts--;	/* meant for a waiter that ended: the giver counts it again */
-		sched_unlock();
-		return 1;
-	}
+
 	if (!w) {
-		bp->tokens++;
-		sched_unlock();
+		if (bp->mode != BP_BINARY || !bp->tokens)
+			bp->tokens++;	/* a binary point keeps at most one */
 		return 0;
 	}
 	bp->head = w->next;
 	w->next = 0;
 	w->waiting = 0;
 	w->woken = 0;
-	if (w->prio < self->prio) {
+	return w;
+}
+
+/* Locked: makes the first waiter ready and returns it, or stores the wake-up. */
+struct rthread *bp_post(struct bp *bp)
+{
+	struct rthread *w = bp_first(bp);
+
+	if (w)
+		rq_add(w, 0);
+	return w;
+}
+
+/*
+ * Locked (unlocked after): wakes the first waiter (or stores the wake-up); it
+ * preempts the caller if better.
+ * Returns 1 instead when the wake-up was meant for a waiter that has ended (a ghost
+ * of a counting point): the giver then adds its unit back to the counter
+ * (lib/librtos/sync.c).
+ */
+long bp_wake(struct rthread *self, struct bp *bp)
+{
+	if (!bp->head && bp->ghosts) {
+		bp->ghosts--;	/* meant for a waiter that ended: the giver counts it again */
+		sched_unlock();
+		return 1;
+	}
+	struct rthread *w = bp_first(bp);
+	if (w && w->prio < self->prio) {
 		rq_add(self, 1);
 		sched_switch(w);
 		return 0;
 	}
-	rq_add(w, 0);
+	if (w)
+		rq_add(w, 0);
 	sched_unlock();
 	return 0;
 }
@@ -262,6 +283,29 @@ void bp_wake_all(struct bp *bp, long result)
 		w->woken = result;
 		rq_add(w, 0);
 	}
+}
+
+/* Block points and timers, of every process. */
+struct bp bps[MAX_BPS];
+struct rtimer timers[MAX_TIMERS];
+
+struct bp *bp_new(unsigned proc, unsigned mode)
+{
+	for (unsigned i = 0; i < MAX_BPS; i++)
+		if (!bps[i].used) {
+			struct bp *bp = &bps[i];
+			uint16_t gen = (uint16_t)(bp->gen + 1);
+			*bp = (struct bp){ .gen = gen ? gen : 1, .used = 1, .proc = (uint8_t)proc, .mode = (uint8_t)mode };
+			return bp;
+		}
+	return 0;
+}
+
+void bp_free(struct bp *bp, long result)
+{
+	bp_wake_all(bp, result);
+	watch_drop(bp);
+	bp->used = 0;
 }
 
 /* Timers: a list of armed timers, soonest first. */
@@ -300,6 +344,7 @@ void timers_expire(uint64_t now)
 		t->armed = 0;
 		t->fired++;
 		bp_wake_all(t->bp, 0);
+		watch_notify(RTOS_HANDLE(RTOS_K_TIMER, t->gen, t - timers));
 		if (t->period) {
 			t->expiry += t->period;		/* from the deadline, not from now: no drift */
 			timer_arm(t);

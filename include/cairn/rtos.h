@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include "abi.h"
 #include "malloc.h"		/* malloc, free, calloc, realloc */
+#include "rtos_abi.h"	/* the event kinds */
 
 /* ---- error codes ---- */
 enum {
@@ -188,22 +189,7 @@ long rtos_stats(unsigned what);
 void io_print(const char *msg);
 
 /* ---- events ---- */
-typedef enum {
-	EVT_NONE = 0,
-	EVT_ERROR = 1,
-	EVT_CHAN_READ = 2,
-	EVT_CHAN_WRITE = 3,
-	EVT_CHAN_CLOSE = 4,
-	EVT_TIMER = 5,
-	EVT_PROC_TERM = 6,
-	EVT_THREAD_TERM = 7,
-	EVT_SEM_TAKE = 8,
-	EVT_SEM_GIVE = 9,
-	EVT_SEM_DEST = 10,
-	EVT_MUTEX_LOCK = 11,
-	EVT_MUTEX_UNLOCK = 12,
-	EVT_MUTEX_DEST = 13,
-} event_type_t;
+/* event_type_t, EVT_*: in cairn/rtos_abi.h (the rtos component reports them too) */
 
 struct event_info {
 	size_t event_src_id;

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #define RTOS_GATE_BASE 16
+#define RTOS_NAME_MAX  32	/* channel and shared-memory names, with their NUL */
 
 /* X(name, number, arguments, result) */
 #define RTOS_CALLS(X) \
@@ -54,7 +55,7 @@
 	X(SHM_MAP,      30, "a = region, or 0 and msg = name", "the address it is mapped at") \
 	X(SHM_DESTROY,  31, "a = region, or 0 and msg = name", "0") \
 	X(WATCH,        32, "a = source (thread, process, timer, channel end), b = block point, c = 1 add, 0 remove", "0") \
-	X(POLL,         33, "a = n; msg = n sources (uint64_t)", "ready count; msg = n event types (uint64_t)")
+	X(POLL,         33, "a = n, b = most to report; msg = n sources (uint64_t)", "ready count; msg = n event types (uint64_t)")
 
 enum rtos_call {
 #define RTOS_X_CALL(name, n, args, result) RTOS_##name = (n),
@@ -115,6 +116,24 @@ struct rtos_chan_geom {
 	uint64_t bytes;			/* the whole mapping */
 };
 
+/* The kinds of event an event set reports (cairn/rtos.h event_wait). */
+typedef enum {
+	EVT_NONE = 0,
+	EVT_ERROR = 1,
+	EVT_CHAN_READ = 2,
+	EVT_CHAN_WRITE = 3,
+	EVT_CHAN_CLOSE = 4,
+	EVT_TIMER = 5,
+	EVT_PROC_TERM = 6,
+	EVT_THREAD_TERM = 7,
+	EVT_SEM_TAKE = 8,
+	EVT_SEM_GIVE = 9,
+	EVT_SEM_DEST = 10,
+	EVT_MUTEX_LOCK = 11,
+	EVT_MUTEX_UNLOCK = 12,
+	EVT_MUTEX_DEST = 13,
+} event_type_t;
+
 /* What RTOS_STATS counts (for tests: leaks show as counts that do not come back). */
 enum rtos_stat {
 	RTOS_STAT_UNTYPED,	/* untyped frames left in the rtos component's memory */
@@ -154,6 +173,12 @@ struct rtos_tls {
 	uint64_t handle;		/* start: the thread's handle */
 	uint64_t proc;			/* start: the process id */
 	uint64_t prio;			/* its priority (librtos keeps it current) */
+	/*
+	 * librtos's pointer probe: a fault at probe_read or probe_write (the one
+	 * instruction that touches the probed byte) resumes at probe_fixup with rax =
+	 * CAIRN_EFAULT, instead of ending the process (components/rtos keeper).
+	 */
+	uint64_t probe_read, probe_write, probe_fixup;
 	char msg[RTOS_MSG_BYTES];	/* strings and structures passed to calls */
 	uint64_t local[64];		/* librtos's per-thread state */
 };

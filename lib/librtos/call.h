@@ -39,12 +39,28 @@ static inline uint64_t rtos_self(void)
 	return h;
 }
 
-/* A handle: (generation << 16) | (index + 1) into a table of n objects; -1 if malformed. */
-static inline long handle_index(size_t h, unsigned n)
+/* A handle of kind (cairn/rtos_abi.h) into a table of n objects: its index; -1 if malformed. */
+static inline long handle_index(size_t h, unsigned kind, unsigned n)
 {
 	size_t i = (h & 0xffff) - 1;
 
-	return i < n ? (long)i : -1;
+	return RTOS_HANDLE_KIND(h) == kind && i < n ? (long)i : -1;
 }
+
+/*
+ * 0 if the caller may read (write: and write) the len bytes at p; else EFAULT. Each
+ * page is touched once through rtos_probe (probe.S): a fault there comes back as
+ * EFAULT instead of ending the process.
+ */
+int rtos_check(const void *p, size_t len, int write);
+
+/* The ring of a channel end, as this process maps it (chan.c). */
+struct rtos_chan_hdr *chan_hdr(size_t end, unsigned kind);
+/* The event a channel end has ready (event.c polls it); EVT_ERROR if it is closed. */
+unsigned chan_event(size_t end, unsigned kind);
+/* Semaphores and mutexes (sync.c) for event sets: watch (bp != 0) or unwatch. */
+int sync_watch(size_t h, uint64_t bp, int on);
+unsigned sync_event(size_t h);
+void sync_waiting(size_t h, int delta);
 
 #endif

@@ -7,6 +7,23 @@
 #include <cairn/malloc.h>
 
 #define PAGE 4096UL
+#define USER_TOP 0x800000000000UL
+
+long rtos_probe(const void *p, int write);
+
+int rtos_check(const void *p, size_t len, int write)
+{
+	uint64_t a = (uint64_t)p;
+
+	if (a < PAGE || a >= USER_TOP || len > USER_TOP - a)
+		return EFAULT;
+	if (!len)
+		return 0;
+	for (uint64_t page = a & ~(PAGE - 1); page < a + len; page += PAGE)
+		if (rtos_probe((const void *)(page < a ? a : page), write))
+			return EFAULT;
+	return 0;
+}
 
 void *mem_get_pages(void *at_addr, size_t length, size_t flags)
 {
@@ -60,4 +77,70 @@ void *alloc_get_pages(size_t bytes, size_t align)
 void alloc_free_pages(void *p, size_t bytes)
 {
 	mem_free_pages(p, bytes);
+}
+
+/* ---- shared memory ---- */
+
+/* Copies a name into the msg: its length; -1 if NULL, empty or too long. */
+static int msg_name(const char *name)
+{
+	char *msg = rtos_tls()->msg;
+	unsigned n = 0;
+
+	if (!name)
+		return -1;
+	for (; name[n]; n++) {
+		if (n + 1 >= RTOS_NAME_MAX)
+			return -1;
+		msg[n] = name[n];
+	}
+	msg[n] = 0;
+	return n ? (int)n : -1;
+}
+
+int mem_shared_create_named(void *at_addr, size_t length, const char *name, size_t flags)
+{
+	if (flags || msg_name(name) < 0)
+		return EINVAL;
+	long r = rtos_call(RTOS_SHM_CREATE, (cairn_word)at_addr, length, 0, 0).r0;
+	return r > 0 ? 0 : (int)r;
+}
+
+void *mem_shared_map_named(const char *name, size_t flags)
+{
+	if (flags || msg_name(name) < 0)
+		return 0;
+	long r = rtos_call1(RTOS_SHM_MAP, 0);
+	return r > 0 ? (void *)r : 0;
+}
+
+int mem_shared_destroy_named(const char *name)
+{
+	if (msg_name(name) < 0)
+		return EINVAL;
+	return (int)rtos_call1(RTOS_SHM_DESTROY, 0);
+}
+
+size_t mem_shared_create_anon(void *at_addr, size_t length, size_t flags)
+{
+	if (flags)
+		return 0;
+	rtos_tls()->msg[0] = 0;
+	long r = rtos_call(RTOS_SHM_CREATE, (cairn_word)at_addr, length, 0, 0).r0;
+	return r > 0 ? (size_t)r : 0;
+}
+
+void *mem_shared_map_anon(size_t id, size_t flags)
+{
+	if (flags || !id)
+		return 0;
+	long r = rtos_call1(RTOS_SHM_MAP, id);
+	return r > 0 ? (void *)r : 0;
+}
+
+int mem_shared_destroy_anon(size_t id)
+{
+	if (!id)
+		return EINVAL;
+	return (int)rtos_call1(RTOS_SHM_DESTROY, id);
 }

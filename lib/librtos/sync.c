@@ -7,16 +7,23 @@
  * points store wake-ups), so none is lost. Waiters wake by priority, FIFO among
  * equals. A mutex is a semaphore of one with an owner and a recursion depth; it has
  * no priority inheritance.
+ *
+ * Event sets (event.c) watch an object by leaving their block point here: a give
+ * that finds one of them waiting (evwait, counted like channel waiters: both sides
+ * use full barriers) wakes it, and so does destroying the object.
  */
 #include "call.h"
 
 #define MAX_SYNC 256
-#define KIND_SEM   1
-#define KIND_MUTEX 2
+#define MAX_WATCH 4		/* event sets watching one object */
+#define KIND_SEM   RTOS_K_SEM
+#define KIND_MUTEX RTOS_K_MUTEX
 
 struct sync {
 	long count;		/* > 0 free units; < 0 minus the waiters */
 	uint64_t bp;		/* its block point in the rtos component */
+	volatile uint32_t evwait;	/* event sets waiting on it (event.c) */
+	uint64_t watch[MAX_WATCH];	/* their block points; 0 free */
 	uint64_t owner;		/* mutex: the owning thread's handle, 0 none */
 	uint32_t depth;		/* mutex: recursion */
 	uint16_t gen;
@@ -29,7 +36,7 @@ static struct sync objs[MAX_SYNC];
 
 static struct sync *lookup(size_t h, unsigned kind)
 {
-	long i = handle_index(h, MAX_SYNC);
+	long i = handle_index(h, kind, MAX_SYNC);
 
 	if (i < 0)
 		return 0;
@@ -55,11 +62,24 @@ static size_t create(unsigned kind, long count, int recursive)
 		o->owner = 0;
 		o->depth = 0;
 		o->recursive = (uint8_t)recursive;
+		o->evwait = 0;
+		for (unsigned w = 0; w < MAX_WATCH; w++)
+			o->watch[w] = 0;
 		o->gen = (uint16_t)(o->gen + 1) ? (uint16_t)(o->gen + 1) : 1;
 		__atomic_store_n(&o->kind, (uint8_t)kind, __ATOMIC_RELEASE);
-		return ((size_t)o->gen << 16) | (i + 1);
+		return RTOS_HANDLE(kind, o->gen, i);
 	}
 	return 0;
+}
+
+/* The event sets watching o look again. */
+static __attribute__((noinline)) void notify(struct sync *o)
+{
+	for (unsigned w = 0; w < MAX_WATCH; w++) {
+		uint64_t bp = o->watch[w];
+		if (bp)
+			rtos_call1(RTOS_WAKE, bp);
+	}
 }
 
 static int destroy(size_t h, unsigned kind)
@@ -68,7 +88,10 @@ static int destroy(size_t h, unsigned kind)
 
 	if (!o)
 		return EBADF;
-	__atomic_store_n(&o->kind, 0, __ATOMIC_RELEASE);	/* the handle fails from now on */
+	__atomic_store_n(&o->kind, 0, __ATOMIC_SEQ_CST);	/* the handle fails from now on */
+	notify(o);
+	for (unsigned w = 0; w < MAX_WATCH; w++)
+		o->watch[w] = 0;
 	rtos_call1(RTOS_BP_DESTROY, o->bp);			/* waiters return EBADF */
 	__atomic_store_n(&o->claimed, 0, __ATOMIC_RELEASE);
 	return 0;
@@ -108,7 +131,11 @@ static __attribute__((noinline)) int give_slow(struct sync *o)
 
 static inline int give(struct sync *o)
 {
-	if (__builtin_expect(__atomic_add_fetch(&o->count, 1, __ATOMIC_RELEASE) > 0, 1))
+	long c = __atomic_add_fetch(&o->count, 1, __ATOMIC_SEQ_CST);
+
+	if (__builtin_expect(o->evwait != 0, 0))
+		notify(o);
+	if (__builtin_expect(c > 0, 1))
 		return 0;
 	return give_slow(o);
 }
@@ -207,4 +234,61 @@ int mutex_unlock(mutex_t mid)
 int mutex_destroy(mutex_t mid)
 {
 	return destroy(mid, KIND_MUTEX);
+}
+
+/* ---- for event sets (event.c) ---- */
+
+static struct sync *any(size_t h)
+{
+	struct sync *o = lookup(h, KIND_SEM);
+
+	return o ? o : lookup(h, KIND_MUTEX);
+}
+
+/* Adds (on) or removes event set block point bp to h's watchers; 0, EINVAL, ENOMEM. */
+int sync_watch(size_t h, uint64_t bp, int on)
+{
+	struct sync *o = any(h);
+	uint64_t *free = 0;
+
+	if (!o)
+		return EINVAL;
+	for (unsigned w = 0; w < MAX_WATCH; w++) {
+		if (o->watch[w] == bp) {
+			if (on)
+				return EINVAL;
+			o->watch[w] = 0;
+			return 0;
+		}
+		if (!o->watch[w] && !free)
+			free = &o->watch[w];
+	}
+	if (!on)
+		return EINVAL;
+	if (!free)
+		return ENOMEM;
+	*free = bp;
+	return 0;
+}
+
+/* The event h has ready: a unit free (unlocked), or destroyed. */
+unsigned sync_event(size_t h)
+{
+	unsigned kind = RTOS_HANDLE_KIND(h);
+	struct sync *o = lookup(h, kind);
+
+	if (!o)
+		return kind == KIND_SEM ? EVT_SEM_DEST : EVT_MUTEX_DEST;
+	if (__atomic_load_n(&o->count, __ATOMIC_SEQ_CST) <= 0)
+		return EVT_NONE;
+	return kind == KIND_SEM ? EVT_SEM_TAKE : EVT_MUTEX_LOCK;
+}
+
+/* An event set starts (delta 1) or stops (-1) waiting on h. */
+void sync_waiting(size_t h, int delta)
+{
+	struct sync *o = any(h);
+
+	if (o)
+		__atomic_add_fetch(&o->evwait, (uint32_t)delta, __ATOMIC_SEQ_CST);
 }

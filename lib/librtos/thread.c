@@ -6,10 +6,14 @@
 #include <cairn/malloc.h>
 
 int main(void);
+extern char rtos_probe_read[], rtos_probe_write[], rtos_probe_fixup[];
 
 /* Every thread of a process starts here (entry.S): main, or a thread's entry. */
 __attribute__((noreturn)) void rtos_thread_start(struct rtos_tls *tls)
 {
+	tls->probe_read = (uint64_t)rtos_probe_read;
+	tls->probe_write = (uint64_t)rtos_probe_write;
+	tls->probe_fixup = (uint64_t)rtos_probe_fixup;
 	if (!tls->entry)
 		process_exit(main());
 	((void (*)(void))tls->entry)();
@@ -77,7 +81,7 @@ int thread_set_params(const sched_param_t *p, size_t n)
 	unsigned prio = my_prio();
 	uint64_t stack = 0;
 
-	if (n && !p)
+	if (n && rtos_check(p, n * sizeof(*p), 0))
 		return EFAULT;
 	int r = params(p, n, &prio, &stack);
 	if (r)

@@ -19,12 +19,6 @@ static int ticks(const struct time *t, uint64_t *out)
 	return 0;
 }
 
-/* Readable: a valid pointer into the process (a wild one faults the process). */
-static int readable(const void *p)
-{
-	return (uintptr_t)p >= 0x1000 && (uintptr_t)p < 0x800000000000UL;
-}
-
 timer_t timer_create(void)
 {
 	long r = rtos_call1(RTOS_TIMER_CREATE, 0);
@@ -36,7 +30,7 @@ static int set(timer_t tid, const struct time *offset, const struct time *period
 {
 	uint64_t o, p = 0;
 
-	if (!readable(offset) || (period && !readable(period)))
+	if (rtos_check(offset, sizeof(*offset), 0) || (period && rtos_check(period, sizeof(*period), 0)))
 		return EFAULT;
 	int r = ticks(offset, &o);
 	if (!r && period)

@@ -1,0 +1,355 @@
+/*
+ * chan.c: channels (cairn/rtos.h) as ports: a ring in memory shared by every process
+ * holding an end (struct rtos_chan_hdr, then cells), so a message never passes
+ * through the rtos component. Calls into it happen only to open and close ends, to
+ * block when the ring is full or empty, and to wake the other side when the header
+ * says someone waits there.
+ *
+ * The ring: cell i holds positions i, i + n, i + 2n, ... (n = the queue length). Its
+ * sequence word says what it holds, as 2 * (position - i) ("free for that position")
+ * or that + 1 ("holds that position's message"); memory the rtos component zeroed
+ * is every cell free for its first position. A sender claims position head, a
+ * receiver tail: SPSC ends just move the cursor (each side has one thread), MPMC
+ * ends claim with a compare-and-swap. A message is published by the release store
+ * of its sequence word, after its bytes.
+ *
+ * No lost wake-up: a thread that finds the ring full (empty) counts itself in
+ * send_waiters (recv_waiters), looks again, and only then blocks; the other side,
+ * after publishing, looks at the count. Both steps are full barriers, so at least
+ * one of them sees the other; a wake-up that comes before the block is stored by
+ * the block point. Event sets count themselves in send_watch/recv_watch likewise.
+ *
+ * The geometry comes from the rtos component, never from the shared header (a peer
+ * may scribble there: it can garble messages, not make this code write outside the
+ * ring).
+ */
+#include "call.h"
+
+#define MAX_ENDS 128		/* the rtos component's table: an end's index is its own */
+
+struct end {
+	uint64_t h;			/* its handle; 0: free */
+	struct rtos_chan_hdr *hdr;
+	char *cells;
+	uint32_t size, stride, slots;
+	uint8_t mpmc;
+};
+
+static struct end lends[MAX_ENDS];
+
+static struct end *end_of(size_t h, unsigned kind)
+{
+	long i = handle_index(h, kind, MAX_ENDS);
+
+	return i >= 0 && lends[i].h == h ? &lends[i] : 0;
+}
+
+struct rtos_chan_hdr *chan_hdr(size_t h, unsigned kind)
+{
+	struct end *e = end_of(h, kind);
+
+	return e ? e->hdr : 0;
+}
+
+/* ---- the ring ---- */
+
+static inline volatile uint64_t *cell(struct end *e, uint64_t pos, uint64_t *base)
+{
+	uint64_t i = pos % e->slots;
+
+	*base = 2 * (pos - i);
+	return (volatile uint64_t *)(e->cells + i * e->stride);
+}
+
+static inline void copy(void *dst, const void *src, uint32_t n)
+{
+	__builtin_memcpy(dst, src, n);
+}
+
+/* Puts one message; 0, or EAGAIN if the ring is full. */
+static int put(struct end *e, const void *msg)
+{
+	struct rtos_chan_hdr *r = e->hdr;
+	uint64_t pos = __atomic_load_n(&r->head, __ATOMIC_RELAXED), base;
+	volatile uint64_t *c;
+
+	for (;;) {
+		c = cell(e, pos, &base);
+		int64_t d = (int64_t)(__atomic_load_n(c, __ATOMIC_ACQUIRE) - base);
+		if (d < 0)
+			return EAGAIN;		/* still holds the message of a lap ago */
+		if (d == 0 && !e->mpmc) {
+			r->head = pos + 1;
+			break;
+		}
+		if (d == 0 && __atomic_compare_exchange_n(&r->head, &pos, pos + 1, 0, __ATOMIC_RELAXED,
+							  __ATOMIC_RELAXED))
+			break;
+		if (d > 0)
+			pos = __atomic_load_n(&r->head, __ATOMIC_RELAXED);	/* another sender took it */
+	}
+	copy((char *)c + 8, msg, e->size);
+	__atomic_store_n(c, base + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Takes one message; 0, or EAGAIN if the ring is empty. */
+static int get(struct end *e, void *msg)
+{
+	struct rtos_chan_hdr *r = e->hdr;
+	uint64_t pos = __atomic_load_n(&r->tail, __ATOMIC_RELAXED), base;
+	volatile uint64_t *c;
+
+	for (;;) {
+		c = cell(e, pos, &base);
+		int64_t d = (int64_t)(__atomic_load_n(c, __ATOMIC_ACQUIRE) - (base + 1));
+		if (d < 0)
+			return EAGAIN;		/* not yet filled */
+		if (d == 0 && !e->mpmc) {
+			r->tail = pos + 1;
+			break;
+		}
+		if (d == 0 && __atomic_compare_exchange_n(&r->tail, &pos, pos + 1, 0, __ATOMIC_RELAXED,
+							  __ATOMIC_RELAXED))
+			break;
+		if (d > 0)
+			pos = __atomic_load_n(&r->tail, __ATOMIC_RELAXED);
+	}
+	copy(msg, (char *)c + 8, e->size);
+	__atomic_store_n(c, base + 2 * (uint64_t)e->slots, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Whether the ring has a message (room) for the next receiver (sender). */
+static int can(struct end *e, int receive)
+{
+	uint64_t base;
+	uint64_t pos = receive ? e->hdr->tail : e->hdr->head;
+	uint64_t seq = *cell(e, pos, &base);
+
+	return seq == base + (uint64_t)receive;
+}
+
+/* ---- waiting ---- */
+
+/* After a put (get): wakes the other side if a thread or event set waits there. */
+static inline void notify(struct end *e, volatile uint32_t *waiters, volatile uint32_t *watch)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	unsigned what = (*waiters ? RTOS_WAKE_THREADS : 0) | (*watch ? RTOS_WAKE_WATCHERS : 0);
+	if (__builtin_expect(what, 0))
+		rtos_call(RTOS_CHAN_WAKE, e->h, what, 0, 0);
+}
+
+#define AGAIN 1		/* woken: look again */
+#define DONE  2		/* the second look succeeded */
+
+/*
+ * A step found the ring full (empty): EBADF (destroyed), `closed` if the other side
+ * is all closed, EAGAIN (not blocking); else counts itself in `waiters`, looks again
+ * (DONE if that succeeds) and blocks (AGAIN when woken).
+ */
+static int stuck(struct end *e, unsigned closed_bit, int closed, chan_flags_t flags, volatile uint32_t *waiters,
+		 int (*step)(struct end *, void *), void *msg)
+{
+	uint32_t st = e->hdr->state;
+
+	if (st & RTOS_CHAN_DESTROYED)
+		return EBADF;
+	if (st & closed_bit)
+		return closed;
+	if (!(flags & CHAN_BLOCK))
+		return EAGAIN;
+	__atomic_add_fetch(waiters, 1, __ATOMIC_SEQ_CST);
+	int r = DONE;
+	if (step(e, msg) == EAGAIN) {
+		st = e->hdr->state;
+		r = (st & RTOS_CHAN_DESTROYED) ? EBADF : (st & closed_bit) ? closed :
+		    (int)rtos_call1(RTOS_CHAN_BLOCK, e->h);
+		r = r == 0 ? AGAIN : r;
+	}
+	__atomic_sub_fetch(waiters, 1, __ATOMIC_SEQ_CST);
+	return r;
+}
+
+static int put_(struct end *e, void *msg)
+{
+	return put(e, msg);
+}
+
+int channel_send(chan_s_t scid, const void *data, size_t len, chan_flags_t flags)
+{
+	struct end *e = end_of(scid, RTOS_K_SEND);
+	int r;
+
+	if (!e)
+		return EBADF;
+	if (len != e->size || (flags & ~CHAN_BLOCK))
+		return EINVAL;
+	if (rtos_check(data, len, 0))
+		return EFAULT;
+	do {
+		if (e->hdr->state & RTOS_CHAN_DESTROYED)
+			return EBADF;
+		r = put(e, data) ? stuck(e, RTOS_CHAN_NO_RECEIVERS, ENOBUFS, flags, &e->hdr->send_waiters, put_,
+					 (void *)data) : DONE;
+	} while (r == AGAIN);
+	if (r != DONE)
+		return r == EAGAIN ? ENOBUFS : r;
+	notify(e, &e->hdr->recv_waiters, &e->hdr->recv_watch);
+	return (int)len;
+}
+
+int channel_recv(chan_r_t rcid, void *buf, size_t len, chan_flags_t flags)
+{
+	struct end *e = end_of(rcid, RTOS_K_RECV);
+	int r;
+
+	if (!e)
+		return EBADF;
+	if (len < e->size || (flags & ~CHAN_BLOCK))
+		return EINVAL;
+	if (rtos_check(buf, e->size, 1))
+		return EFAULT;
+	do {
+		if (e->hdr->state & RTOS_CHAN_DESTROYED)
+			return EBADF;
+		r = get(e, buf) ? stuck(e, RTOS_CHAN_NO_SENDERS, 0, flags, &e->hdr->recv_waiters, get, buf) : DONE;
+	} while (r == AGAIN);
+	if (r != DONE)
+		return r;	/* 0: the end of the stream */
+	notify(e, &e->hdr->send_waiters, &e->hdr->send_watch);
+	return (int)e->size;
+}
+
+/* ---- ends ---- */
+
+/* Copies a name (NULL: "") into the msg; -1 if it is too long. */
+static int put_name(const char *name)
+{
+	char *msg = rtos_tls()->msg;
+	unsigned n = 0;
+
+	if (name)
+		for (; name[n]; n++)
+			if (n + 1 >= RTOS_NAME_MAX)
+				return -1;
+	for (unsigned i = 0; i < n; i++)
+		msg[i] = name[i];
+	msg[n] = 0;
+	return (int)n;
+}
+
+chan_t channel_create(size_t type_size, size_t queue_length, const char *ch_name, chan_flags_t flags)
+{
+	if (put_name(ch_name) < 0)
+		return 0;
+	long r = rtos_call(RTOS_CHAN_CREATE, type_size, queue_length, flags, 0).r0;
+	return r > 0 ? (chan_t)r : 0;
+}
+
+/* Records the end CHAN_END returned (r0 handle, r1 where its ring is). */
+static size_t opened(struct cairn_ret2 r)
+{
+	if ((long)r.r0 <= 0)
+		return 0;
+	long i = handle_index(r.r0, RTOS_HANDLE_KIND(r.r0), MAX_ENDS);
+	const struct rtos_chan_geom *g = (const struct rtos_chan_geom *)rtos_tls()->msg;
+	struct end *e = &lends[i];
+	e->hdr = (struct rtos_chan_hdr *)r.r1;
+	e->cells = (char *)r.r1 + sizeof(struct rtos_chan_hdr);
+	e->size = (uint32_t)g->type_size;
+	e->stride = (uint32_t)g->stride;
+	e->slots = (uint32_t)g->slots;
+	e->mpmc = g->flags == CHAN_MPMC;
+	__atomic_store_n(&e->h, r.r0, __ATOMIC_RELEASE);
+	return r.r0;
+}
+
+chan_r_t channel_get_recv(chan_t cid)
+{
+	return cid ? opened(rtos_call(RTOS_CHAN_END, cid, RTOS_END_RECV, 0, 0)) : 0;
+}
+
+chan_s_t channel_get_send(chan_t cid)
+{
+	return cid ? opened(rtos_call(RTOS_CHAN_END, cid, RTOS_END_SEND, 0, 0)) : 0;
+}
+
+static size_t retrieve(size_t type_size, size_t queue_length, const char *name, unsigned dir)
+{
+	if (!name || put_name(name) <= 0)
+		return 0;
+	return opened(rtos_call(RTOS_CHAN_END, 0, dir, type_size, queue_length));
+}
+
+chan_r_t channel_retrieve_recv(size_t type_size, size_t queue_length, const char *ch_name)
+{
+	return retrieve(type_size, queue_length, ch_name, RTOS_END_RECV);
+}
+
+chan_s_t channel_retrieve_send(size_t type_size, size_t queue_length, const char *ch_name)
+{
+	return retrieve(type_size, queue_length, ch_name, RTOS_END_SEND);
+}
+
+/* The open end h names, of either kind; 0 if none. */
+static struct end *any_end(size_t h)
+{
+	struct end *e = end_of(h, RTOS_K_SEND);
+
+	return e ? e : end_of(h, RTOS_K_RECV);
+}
+
+int channel_close(size_t end)
+{
+	struct end *e = any_end(end);
+
+	if (!e)
+		return EBADF;
+	__atomic_store_n(&e->h, 0, __ATOMIC_RELEASE);
+	return (int)rtos_call1(RTOS_CHAN_CLOSE, end);
+}
+
+int channel_destroy(chan_t cid)
+{
+	return (int)rtos_call1(RTOS_CHAN_DESTROY, cid);
+}
+
+int channel_get_status(size_t end, struct channel_status *st)
+{
+	struct end *e = any_end(end);
+
+	if (!e)
+		return EBADF;
+	if (rtos_check(st, sizeof(*st), 1))
+		return EFAULT;
+	long open = rtos_call1(RTOS_CHAN_STATUS, end);
+	if (open < 0)
+		return (int)open;
+	uint64_t queued = e->hdr->head - e->hdr->tail;
+	st->type_size = e->size;
+	st->queue_length = e->slots;
+	st->queued = queued > e->slots ? e->slots : queued;
+	st->senders = (uint32_t)(open & 0xffff);
+	st->receivers = (uint32_t)(open >> 16);
+	return 0;
+}
+
+/* The event a channel end has ready, for event sets (event.c). */
+unsigned chan_event(size_t h, unsigned kind)
+{
+	struct end *e = end_of(h, kind);
+
+	if (!e)
+		return EVT_ERROR;
+	uint32_t st = e->hdr->state;
+	int receive = kind == RTOS_K_RECV;
+	if (st & RTOS_CHAN_DESTROYED)
+		return EVT_CHAN_CLOSE;
+	if (can(e, receive))
+		return receive ? EVT_CHAN_READ : EVT_CHAN_WRITE;
+	if (st & (receive ? RTOS_CHAN_NO_SENDERS : RTOS_CHAN_NO_RECEIVERS))
+		return EVT_CHAN_CLOSE;
+	return EVT_NONE;
+}
