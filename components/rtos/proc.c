@@ -286,6 +286,7 @@ struct rthread *thread_new(struct rproc *p, uint64_t entry, unsigned prio, uint6
 	w->handle = RTOS_HANDLE(RTOS_K_THREAD, t->gen, ti);
 	w->proc = (uint64_t)(p - procs) + 1;
 	w->prio = prio;
+	w->stack_lo = tls - stack;
 	t->slot = slot();
 	t->rcv = slot();
 	kframe = cairn_frame(&mem, CAIRN_FRAME_KERNEL);

@@ -179,6 +179,7 @@ struct rtos_tls {
 	 * CAIRN_EFAULT, instead of ending the process (components/rtos keeper).
 	 */
 	uint64_t probe_read, probe_write, probe_fixup;
+	uint64_t stack_lo;		/* start: the lowest byte of its stack */
 	char msg[RTOS_MSG_BYTES];	/* strings and structures passed to calls */
 	uint64_t local[64];		/* librtos's per-thread state */
 };
