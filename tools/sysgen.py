@@ -23,6 +23,7 @@ import tomllib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import system  # noqa: E402
+import romfs  # noqa: E402
 
 BUILD = "build"
 IDENT = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
@@ -335,6 +336,24 @@ def build_subsystem(sys_path, s, parent, data, outdir):
     return module, out, sorted({m for m, _ in images.values()})
 
 
+ROMFS_NAME = "rtos.romfs"       # the module components/rtos looks for
+
+
+def build_romfs(programs, outdir):
+    """The RTOS's read-only file system (cairn/romfs.h): /bin/<program> for each program,
+    and /etc/init naming the first, which the RTOS starts. Returns its path."""
+    files = [("/etc/init", f"/bin/{programs[0]}".encode())]
+    for p in programs:
+        with open(user_elf(p), "rb") as f:
+            files.append((f"/bin/{p}", f.read()))
+    out = os.path.join(outdir, ROMFS_NAME)
+    image = romfs.pack(files)
+    if not os.path.exists(out) or open(out, "rb").read() != image:
+        with open(out, "wb") as f:
+            f.write(image)
+    return out
+
+
 def build(sys_path):
     """Builds build/sys/<name>/ for a description; returns the module lines."""
     try:
@@ -348,9 +367,10 @@ def build(sys_path):
     for c in data["component"]:
         images[c["name"]] = (c.get("image", c["name"]), user_elf(c.get("image", c["name"])))
     for k, s in enumerate(data.get("subsystem", [])):
-        if "programs" in s:        # the RTOS: its programs, mapped for it to load
-            sub_images[k] = s["programs"]
-            modules += [f"{user_elf(m)} image" for m in s["programs"]]
+        if "programs" in s:        # the RTOS: a file system of its programs, mapped for it
+            path = build_romfs(s["programs"], outdir)
+            sub_images[k] = [os.path.basename(path)]
+            modules.append(f"{path} image")
             continue
         parent = next(c for c in data["component"] if c["name"] == s["parent"])
         module, path, child_images = build_subsystem(sys_path, s, parent, data, outdir)

@@ -377,30 +377,24 @@ static long stats(struct rthread *t, cairn_word what, cairn_word b, cairn_word c
 	return r;
 }
 
-/* Creates a process from the program a path names ("/bin/<program>", in the msg). */
+/* Creates a process from the program at a path of the file system (in the msg). */
 static long proc_create_(struct rthread *t, cairn_word prio, cairn_word b, cairn_word c, cairn_word d)
 {
-	char path[CAIRN_NAME_MAX + 8];
-	const char *msg = thread_msg(t);
+	char path[CAIRN_ROMFS_PATH_MAX];
+	const volatile char *msg = thread_msg(t);
 	unsigned n = 0;
 	long err;
 
 	(void)b, (void)c, (void)d;
 	if (prio >= NPRIO)
 		return CAIRN_EINVAL;
-	for (; n < sizeof(path) - 1 && msg[n]; n++)
-		path[n] = msg[n];
+	for (; n < sizeof(path) - 1 && (path[n] = msg[n]); n++)
+		;
+	if (n == sizeof(path) - 1)
+		return CAIRN_EINVAL;
 	path[n] = 0;
-	if (msg[n] || n < 6 || memcmp(path, "/bin/", 5))
-		return CAIRN_EINVAL;
-	const struct cairn_module *m = 0;
-	for (unsigned i = 0; i < root->nmodules; i++)
-		if (!strcmp(root->module[i].name, path + 5))
-			m = &root->module[i];
-	if (!m)
-		return CAIRN_EINVAL;
 	sched_lock();
-	struct rproc *p = proc_create(m->name, (const void *)m->va, m->size, (unsigned)prio, &err);
+	struct rproc *p = proc_start(path, (unsigned)prio, &err);
 	if (!p) {
 		sched_unlock();
 		return err;
@@ -651,6 +645,35 @@ static long shm_destroy_(struct rthread *t, cairn_word h, cairn_word b, cairn_wo
 	return r;
 }
 
+/* Creates a process from an ELF image the caller put in a region (b bytes of it). */
+static long proc_image(struct rthread *t, cairn_word id, cairn_word len, cairn_word prio, cairn_word d)
+{
+	char name[RTOS_NAME_MAX];
+	long err = CAIRN_EINVAL;
+	unsigned mapped = 0;
+
+	(void)d;
+	if (prio >= NPRIO || msg_name(t, name) <= 0)
+		return CAIRN_EINVAL;
+	sched_lock();
+	struct shm *s = shm_of(id);
+	struct rproc *p = 0;
+	if (s && s->owner == t->proc - procs && len && len <= s->npages * PAGE) {
+		for (err = 0; !err && mapped < s->npages; mapped++)
+			err = window_map(IMAGE_WIN + mapped * PAGE, s->frame[mapped]);
+		if (!err)
+			p = proc_create(name, (const void *)IMAGE_WIN, len, (unsigned)prio, &err);
+		while (mapped--)
+			cairn_pgtbl_unmap(CAIRN_SLOT_PGTBL, IMAGE_WIN + mapped * PAGE);
+	}
+	if (!p) {
+		sched_unlock();
+		return err;
+	}
+	sched_preempt(t);
+	return (long)RTOS_HANDLE(RTOS_K_PROC, p->gen, p - procs);
+}
+
 /* ---- event sets' watches ---- */
 
 /* Locked: the watch key of a source t may watch (its handle); 0 if it names none. */
@@ -807,6 +830,7 @@ RTOS_GATE(g_shm_map, shm_map_)
 RTOS_GATE(g_shm_destroy, shm_destroy_)
 RTOS_GATE(g_watch, watch)
 RTOS_GATE(g_poll, poll)
+RTOS_GATE(g_proc_image, proc_image)
 CAIRN_GATE(rtos_keeper_entry, keeper)
 
 /* Gate entries in call order (cairn/rtos_abi.h). */
@@ -845,4 +869,5 @@ const uint64_t rtos_gate_entry[RTOS_NCALLS] = {
 	[RTOS_SHM_DESTROY] = (uint64_t)g_shm_destroy,
 	[RTOS_WATCH] = (uint64_t)g_watch,
 	[RTOS_POLL] = (uint64_t)g_poll,
+	[RTOS_PROC_IMAGE] = (uint64_t)g_proc_image,
 };

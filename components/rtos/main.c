@@ -106,18 +106,41 @@ static void run(void)
 	}
 }
 
+/* The file system the build made of the programs (tools/sysgen.py build_romfs). */
+static const struct cairn_module *romfs;
+
+long rtos_file(const char *path, const void **data, uint64_t *len)
+{
+	if (!romfs)
+		return CAIRN_ENOENT;
+	return cairn_romfs_find((const void *)romfs->va, romfs->size, path, data, len);
+}
+
+/* Starts the program /etc/init names. */
 static long start_first(void)
 {
-	const struct cairn_module *m = &root->module[0];
+	char path[CAIRN_ROMFS_PATH_MAX];
+	const void *data;
+	uint64_t len;
 	long err;
 
-	if (!root->nmodules)
-		return CAIRN_ENOENT;
+	for (unsigned i = 0; i < root->nmodules; i++)
+		if (!strcmp(root->module[i].name, ROMFS_MODULE))
+			romfs = &root->module[i];
+	err = rtos_file("/etc/init", &data, &len);
+	if (!err && (len == 0 || len >= sizeof(path)))
+		err = CAIRN_EINVAL;
+	if (err) {
+		cairn_printf("rtos: no /etc/init in %s (error %ld)\n", ROMFS_MODULE, err);
+		return err;
+	}
+	memcpy(path, data, len);
+	path[len] = 0;
 	sched_lock();
-	struct rproc *p = proc_create(m->name, (const void *)m->va, m->size, 128, &err);
+	struct rproc *p = proc_start(path, 128, &err);
 	sched_unlock();
 	if (!p)
-		cairn_printf("rtos: cannot start '%s' (error %ld)\n", m->name, err);
+		cairn_printf("rtos: cannot start '%s' (error %ld)\n", path, err);
 	return p ? 0 : err;
 }
 
@@ -130,8 +153,7 @@ int main(const struct cairn_root *rt)
 				    .free_frame = free_frames, .free_slot = free_slots,
 				    .free_cap = sizeof(free_slots) / sizeof(free_slots[0]) };
 	sched.slice = rt->tsc_hz / SLICES_PER_SECOND;
-	cairn_printf("rtos: %lu KiB for processes, %u programs\n",
-		     (rt->mem_end - rt->mem_base) >> 10, rt->nmodules);
+	cairn_printf("rtos: %lu KiB for processes\n", (rt->mem_end - rt->mem_base) >> 10);
 	if (start_first())
 		return 1;
 	run();

@@ -286,6 +286,7 @@ struct rthread *thread_new(struct rproc *p, uint64_t entry, unsigned prio, uint6
 	w->handle = RTOS_HANDLE(RTOS_K_THREAD, t->gen, ti);
 	w->proc = (uint64_t)(p - procs) + 1;
 	w->prio = prio;
+	w->stack_lo = tls - stack;
 	t->slot = slot();
 	t->rcv = slot();
 	kframe = cairn_frame(&mem, CAIRN_FRAME_KERNEL);
@@ -531,6 +532,22 @@ struct rproc *proc_create(const char *name, const void *elf, uint64_t len, unsig
 	return 0;
 }
 
+/* Locked: a process running the program at path in the file system; 0 and *err. */
+struct rproc *proc_start(const char *path, unsigned prio, long *err)
+{
+	const void *elf;
+	uint64_t len;
+	const char *name = path;
+
+	*err = rtos_file(path, &elf, &len);
+	if (*err)
+		return 0;
+	for (const char *c = path; *c; c++)
+		if (*c == '/')
+			name = c + 1;
+	return proc_create(name, elf, len, prio, err);
+}
+
 /* The message area of t's TLS page, as this component sees it (the process may change
  * it at any time: read it once, check what was read). */
 const char *thread_msg(struct rthread *t)
@@ -546,18 +563,27 @@ struct rtos_tls *thread_tls(struct rthread *t)
 
 /* ---- memory ---- */
 
+/* The highest page p has in [lo, hi); 0 if none. */
+static uint64_t page_in(struct rproc *p, uint64_t lo, uint64_t hi)
+{
+	uint64_t top = 0;
+
+	for (unsigned i = 0; i < p->npages; i++)
+		if (p->page[i].va >= lo && p->page[i].va < hi && p->page[i].va >= top)
+			top = p->page[i].va + 1;
+	return top;
+}
+
 static int page_mapped(struct rproc *p, uint64_t lo, uint64_t hi)
 {
-	for (unsigned i = 0; i < p->npages; i++)
-		if (p->page[i].va >= lo && p->page[i].va < hi)
-			return 1;
-	return 0;
+	return page_in(p, lo, hi) != 0;
 }
 
 /*
- * Where len bytes (align-ed) go in p: at `at`, or (0) where p's heap has room.
- * EINVAL for a bad length, alignment or place (outside the heap region, or
- * overlapping pages p has).
+ * Where len bytes (align-ed) go in p: at `at`, or (0) the lowest place in p's heap
+ * with room (first fit: freed room is used again, so the page-table nodes p needs
+ * stay few). EINVAL for a bad length, alignment or place (outside the heap region,
+ * or overlapping pages p has); ENOMEM if the heap has no such room.
  */
 static long place(struct rproc *p, uint64_t at, uint64_t len, uint64_t align, uint64_t *va)
 {
@@ -565,13 +591,16 @@ static long place(struct rproc *p, uint64_t at, uint64_t len, uint64_t align, ui
 	    align > (1UL << 30))
 		return CAIRN_EINVAL;
 	if (!at) {
-		at = (p->heap_next ? p->heap_next : RTOS_HEAP_BASE) + align - 1;
-		at &= ~(align - 1);
+		uint64_t top;
+		at = RTOS_HEAP_BASE;		/* aligned to any align allowed */
+		while ((top = page_in(p, at, at + len)) != 0) {
+			at = (top - 1 + PAGE + align - 1) & ~(align - 1);
+			if (at > RTOS_HEAP_END - len)
+				return CAIRN_ENOMEM;
+		}
 	}
 	if (at % PAGE || at < RTOS_HEAP_BASE || at > RTOS_HEAP_END - len || page_mapped(p, at, at + len))
 		return CAIRN_EINVAL;
-	if (at + len > p->heap_next)
-		p->heap_next = at + len;
 	*va = at;
 	return 0;
 }

@@ -20,6 +20,7 @@
 
 #include <cairn/build.h>
 #include <cairn/cairn.h>
+#include <cairn/romfs.h>
 #include <cairn/rtos_abi.h>
 
 #define MAX_PROCS    16
@@ -41,6 +42,7 @@
 #define WIN_VA       0x0e000000UL
 #define TLS_WIN(i)   (WIN_VA + (uint64_t)(i) * PAGE)
 #define CHAN_WIN(i)  (WIN_VA + (64 + (uint64_t)(i)) * PAGE)
+#define IMAGE_WIN    (WIN_VA + 128 * PAGE)	/* SHM_PAGES pages: an image to load */
 #define FILL_WIN     (WIN_VA + 511 * PAGE)
 
 enum tstate { T_FREE = 0, T_READY, T_RUNNING, T_BLOCKED, T_DEAD, T_ZOMBIE };
@@ -113,7 +115,6 @@ struct rproc {
 	uint64_t areas;			/* bitmap of thread areas in use */
 	long status;
 	unsigned npages, nnodes;
-	uint64_t heap_next;		/* where mem_get_pages looks next */
 	struct page page[PROC_PAGES];
 	struct node node[PROC_NODES];
 };
@@ -217,6 +218,7 @@ struct rthread *thread_new(struct rproc *p, uint64_t entry, unsigned prio, uint6
 void thread_end(struct rthread *t, long status);	/* locked: it runs no more */
 void reap(void);					/* locked, S only */
 struct rproc *proc_create(const char *name, const void *elf, uint64_t len, unsigned prio, long *err);
+struct rproc *proc_start(const char *path, unsigned prio, long *err);	/* locked */
 void proc_end(struct rproc *p, long status);		/* locked */
 unsigned proc_alive(struct rproc *p);
 long proc_mem_get(struct rproc *p, uint64_t at, uint64_t len, uint64_t align, uint64_t *va);
@@ -259,5 +261,7 @@ void proc_objects_free(struct rproc *p);		/* locked */
 
 /* main.c */
 extern unsigned s_rcv;
+#define ROMFS_MODULE "rtos.romfs"
+long rtos_file(const char *path, const void **data, uint64_t *len);
 
 #endif

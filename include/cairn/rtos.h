@@ -6,10 +6,9 @@
  * 0 on error. Blocking happens only in the *_take/_lock calls of semaphores and
  * mutexes, in blocking channel operations (CHAN_BLOCK), and in event_wait.
  *
- * STATUS: processes (from the boot image), threads, semaphores, mutexes, timers,
- * pages, malloc and the console work (lib/librtos and components/rtos); channels,
- * events, shared memory and process_create from memory do not yet. docs/rtos.md has
- * every function's results and errors as built.
+ * STATUS: all of it works (lib/librtos and components/rtos) but earliest-deadline-
+ * first scheduling (SCHEDP_DEADLINE, _BUDGET, _WINDOW: ENOTSUP) and the `resources`
+ * arguments (ignored). docs/rtos.md has every function's results and errors as built.
  */
 #ifndef CAIRN_RTOS_H
 #define CAIRN_RTOS_H

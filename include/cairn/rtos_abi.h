@@ -19,6 +19,7 @@
 
 #define RTOS_GATE_BASE 16
 #define RTOS_NAME_MAX  32	/* channel and shared-memory names, with their NUL */
+#define RTOS_IMAGE_MAX (256 * 1024UL)	/* an ELF image given to process_create */
 
 /* X(name, number, arguments, result) */
 #define RTOS_CALLS(X) \
@@ -55,7 +56,8 @@
 	X(SHM_MAP,      30, "a = region, or 0 and msg = name", "the address it is mapped at") \
 	X(SHM_DESTROY,  31, "a = region, or 0 and msg = name", "0") \
 	X(WATCH,        32, "a = source (thread, process, timer, channel end), b = block point, c = 1 add, 0 remove", "0") \
-	X(POLL,         33, "a = n, b = most to report; msg = n sources (uint64_t)", "ready count; msg = n event types (uint64_t)")
+	X(POLL,         33, "a = n, b = most to report; msg = n sources (uint64_t)", "ready count; msg = n event types (uint64_t)") \
+	X(PROC_IMAGE,   34, "a = region holding an ELF image, b = its bytes, c = priority; msg = name", "process id")
 
 enum rtos_call {
 #define RTOS_X_CALL(name, n, args, result) RTOS_##name = (n),
@@ -179,6 +181,7 @@ struct rtos_tls {
 	 * CAIRN_EFAULT, instead of ending the process (components/rtos keeper).
 	 */
 	uint64_t probe_read, probe_write, probe_fixup;
+	uint64_t stack_lo;		/* start: the lowest byte of its stack */
 	char msg[RTOS_MSG_BYTES];	/* strings and structures passed to calls */
 	uint64_t local[64];		/* librtos's per-thread state */
 };

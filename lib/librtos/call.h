@@ -50,9 +50,35 @@ static inline long handle_index(size_t h, unsigned kind, unsigned n)
 /*
  * 0 if the caller may read (write: and write) the len bytes at p; else EFAULT. Each
  * page is touched once through rtos_probe (probe.S): a fault there comes back as
- * EFAULT instead of ending the process.
+ * EFAULT instead of ending the process. The common cases are quick: the caller's
+ * own stack needs no probe, a few bytes within one page one probe.
  */
-int rtos_check(const void *p, size_t len, int write);
+long rtos_probe(const void *p, int write);
+int rtos_check_pages(const void *p, size_t len, int write);
+
+/* rtos_probe called as what it is: it changes only rax, rcx and the flags (and it
+ * must not touch the caller's red zone). */
+static inline long probe(const void *p, int write)
+{
+	long r;
+
+	__asm__ volatile("lea -128(%%rsp), %%rsp\n\tcall rtos_probe\n\tlea 128(%%rsp), %%rsp"
+			 : "=a"(r) : "D"(p), "S"(write) : "rcx", "memory", "cc");
+	return r;
+}
+
+static inline int rtos_check(const void *p, size_t len, int write)
+{
+	uint64_t a = (uint64_t)p;
+	const struct rtos_tls *t = rtos_tls();
+
+	if (a >= t->stack_lo && len <= (uint64_t)t + 4096 - a)
+		return 0;	/* on the caller's own stack or TLS page: always there */
+	if (__builtin_expect(a - 4096 < 0x800000000000UL - 8192 && len && len <= 4096 &&
+			     ((a ^ (a + len - 1)) >> 12) == 0, 1))
+		return probe(p, write) ? EFAULT : 0;
+	return rtos_check_pages(p, len, write);
+}
 
 /* The ring of a channel end, as this process maps it (chan.c). */
 struct rtos_chan_hdr *chan_hdr(size_t end, unsigned kind);

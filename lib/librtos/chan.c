@@ -61,13 +61,22 @@ static inline volatile uint64_t *cell(struct end *e, uint64_t pos, uint64_t *bas
 	return (volatile uint64_t *)(e->cells + i * e->stride);
 }
 
+/* A message's bytes (words while they last: cells are 8-byte aligned). */
 static inline void copy(void *dst, const void *src, uint32_t n)
 {
+	uint64_t *d = dst;
+	const uint64_t *s = src;
+
+	if (__builtin_expect(n % 8 == 0 && n <= 64, 1)) {
+		for (uint32_t i = 0; i < n / 8; i++)
+			d[i] = s[i];
+		return;
+	}
 	__builtin_memcpy(dst, src, n);
 }
 
 /* Puts one message; 0, or EAGAIN if the ring is full. */
-static int put(struct end *e, const void *msg)
+static inline __attribute__((always_inline)) int put(struct end *e, const void *msg)
 {
 	struct rtos_chan_hdr *r = e->hdr;
 	uint64_t pos = __atomic_load_n(&r->head, __ATOMIC_RELAXED), base;
@@ -85,8 +94,12 @@ static int put(struct end *e, const void *msg)
 		if (d == 0 && __atomic_compare_exchange_n(&r->head, &pos, pos + 1, 0, __ATOMIC_RELAXED,
 							  __ATOMIC_RELAXED))
 			break;
-		if (d > 0)
-			pos = __atomic_load_n(&r->head, __ATOMIC_RELAXED);	/* another sender took it */
+		if (d > 0) {		/* another sender took it: the cursor has moved on */
+			uint64_t now = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
+			if (now == pos || !e->mpmc)
+				return EAGAIN;	/* it has not: a peer wrote nonsense */
+			pos = now;
+		}
 	}
 	copy((char *)c + 8, msg, e->size);
 	__atomic_store_n(c, base + 1, __ATOMIC_RELEASE);
@@ -94,7 +107,7 @@ static int put(struct end *e, const void *msg)
 }
 
 /* Takes one message; 0, or EAGAIN if the ring is empty. */
-static int get(struct end *e, void *msg)
+static inline __attribute__((always_inline)) int get(struct end *e, void *msg)
 {
 	struct rtos_chan_hdr *r = e->hdr;
 	uint64_t pos = __atomic_load_n(&r->tail, __ATOMIC_RELAXED), base;
@@ -112,8 +125,12 @@ static int get(struct end *e, void *msg)
 		if (d == 0 && __atomic_compare_exchange_n(&r->tail, &pos, pos + 1, 0, __ATOMIC_RELAXED,
 							  __ATOMIC_RELAXED))
 			break;
-		if (d > 0)
-			pos = __atomic_load_n(&r->tail, __ATOMIC_RELAXED);
+		if (d > 0) {
+			uint64_t now = __atomic_load_n(&r->tail, __ATOMIC_RELAXED);
+			if (now == pos || !e->mpmc)
+				return EAGAIN;
+			pos = now;
+		}
 	}
 	copy(msg, (char *)c + 8, e->size);
 	__atomic_store_n(c, base + 2 * (uint64_t)e->slots, __ATOMIC_RELEASE);
@@ -177,17 +194,16 @@ static int put_(struct end *e, void *msg)
 	return put(e, msg);
 }
 
-int channel_send(chan_s_t scid, const void *data, size_t len, chan_flags_t flags)
+static int get_(struct end *e, void *msg)
 {
-	struct end *e = end_of(scid, RTOS_K_SEND);
+	return get(e, msg);
+}
+
+/* A send that did not go through at once: waits for room if it may. */
+static __attribute__((noinline)) int send_slow(struct end *e, const void *data, chan_flags_t flags)
+{
 	int r;
 
-	if (!e)
-		return EBADF;
-	if (len != e->size || (flags & ~CHAN_BLOCK))
-		return EINVAL;
-	if (rtos_check(data, len, 0))
-		return EFAULT;
 	do {
 		if (e->hdr->state & RTOS_CHAN_DESTROYED)
 			return EBADF;
@@ -197,13 +213,45 @@ int channel_send(chan_s_t scid, const void *data, size_t len, chan_flags_t flags
 	if (r != DONE)
 		return r == EAGAIN ? ENOBUFS : r;
 	notify(e, &e->hdr->recv_waiters, &e->hdr->recv_watch);
-	return (int)len;
+	return (int)e->size;
+}
+
+int channel_send(chan_s_t scid, const void *data, size_t len, chan_flags_t flags)
+{
+	struct end *e = end_of(scid, RTOS_K_SEND);
+
+	if (!e)
+		return EBADF;
+	if (len != e->size || (flags & ~CHAN_BLOCK))
+		return EINVAL;
+	if (rtos_check(data, len, 0))
+		return EFAULT;
+	if (__builtin_expect(!(e->hdr->state & RTOS_CHAN_DESTROYED) && !put(e, data), 1)) {
+		notify(e, &e->hdr->recv_waiters, &e->hdr->recv_watch);
+		return (int)len;
+	}
+	return send_slow(e, data, flags);
+}
+
+/* A receive that did not go through at once: waits for a message if it may. */
+static __attribute__((noinline)) int recv_slow(struct end *e, void *buf, chan_flags_t flags)
+{
+	int r;
+
+	do {
+		if (e->hdr->state & RTOS_CHAN_DESTROYED)
+			return EBADF;
+		r = get(e, buf) ? stuck(e, RTOS_CHAN_NO_SENDERS, 0, flags, &e->hdr->recv_waiters, get_, buf) : DONE;
+	} while (r == AGAIN);
+	if (r != DONE)
+		return r;	/* 0: the end of the stream */
+	notify(e, &e->hdr->send_waiters, &e->hdr->send_watch);
+	return (int)e->size;
 }
 
 int channel_recv(chan_r_t rcid, void *buf, size_t len, chan_flags_t flags)
 {
 	struct end *e = end_of(rcid, RTOS_K_RECV);
-	int r;
 
 	if (!e)
 		return EBADF;
@@ -211,15 +259,11 @@ int channel_recv(chan_r_t rcid, void *buf, size_t len, chan_flags_t flags)
 		return EINVAL;
 	if (rtos_check(buf, e->size, 1))
 		return EFAULT;
-	do {
-		if (e->hdr->state & RTOS_CHAN_DESTROYED)
-			return EBADF;
-		r = get(e, buf) ? stuck(e, RTOS_CHAN_NO_SENDERS, 0, flags, &e->hdr->recv_waiters, get, buf) : DONE;
-	} while (r == AGAIN);
-	if (r != DONE)
-		return r;	/* 0: the end of the stream */
-	notify(e, &e->hdr->send_waiters, &e->hdr->send_watch);
-	return (int)e->size;
+	if (__builtin_expect(!(e->hdr->state & RTOS_CHAN_DESTROYED) && !get(e, buf), 1)) {
+		notify(e, &e->hdr->send_waiters, &e->hdr->send_watch);
+		return (int)e->size;
+	}
+	return recv_slow(e, buf, flags);
 }
 
 /* ---- ends ---- */

@@ -9,9 +9,7 @@
 #define PAGE 4096UL
 #define USER_TOP 0x800000000000UL
 
-long rtos_probe(const void *p, int write);
-
-int rtos_check(const void *p, size_t len, int write)
+int rtos_check_pages(const void *p, size_t len, int write)
 {
 	uint64_t a = (uint64_t)p;
 

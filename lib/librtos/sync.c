@@ -21,6 +21,7 @@
 
 struct sync {
 	long count;		/* > 0 free units; < 0 minus the waiters */
+	uint64_t h;		/* its handle while it lives; 0 */
 	uint64_t bp;		/* its block point in the rtos component */
 	volatile uint32_t evwait;	/* event sets waiting on it (event.c) */
 	uint64_t watch[MAX_WATCH];	/* their block points; 0 free */
@@ -34,14 +35,22 @@ struct sync {
 
 static struct sync objs[MAX_SYNC];
 
-static struct sync *lookup(size_t h, unsigned kind)
+/*
+ * Handles: a mutex's index field is its slot + MAX_SYNC, a semaphore's its slot, so
+ * the range check rejects the other kind; a live object keeps its own handle (kind
+ * and generation), so one compare does the rest.
+ */
+static inline unsigned base(unsigned kind)
 {
-	long i = handle_index(h, kind, MAX_SYNC);
+	return kind == KIND_MUTEX ? MAX_SYNC : 0;
+}
 
-	if (i < 0)
-		return 0;
-	struct sync *o = &objs[i];
-	return o->kind == kind && o->gen == (uint16_t)(h >> 16) ? o : 0;
+/* The live object of that kind h names; 0 if none. */
+static inline struct sync *lookup(size_t h, unsigned kind)
+{
+	size_t i = (h & 0xffff) - 1 - base(kind);
+
+	return i < MAX_SYNC && objs[i].h == h ? &objs[i] : 0;
 }
 
 static size_t create(unsigned kind, long count, int recursive)
@@ -66,8 +75,9 @@ static size_t create(unsigned kind, long count, int recursive)
 		for (unsigned w = 0; w < MAX_WATCH; w++)
 			o->watch[w] = 0;
 		o->gen = (uint16_t)(o->gen + 1) ? (uint16_t)(o->gen + 1) : 1;
-		__atomic_store_n(&o->kind, (uint8_t)kind, __ATOMIC_RELEASE);
-		return RTOS_HANDLE(kind, o->gen, i);
+		o->kind = (uint8_t)kind;
+		__atomic_store_n(&o->h, RTOS_HANDLE(kind, o->gen, i + base(kind)), __ATOMIC_RELEASE);
+		return o->h;
 	}
 	return 0;
 }
@@ -88,7 +98,8 @@ static int destroy(size_t h, unsigned kind)
 
 	if (!o)
 		return EBADF;
-	__atomic_store_n(&o->kind, 0, __ATOMIC_SEQ_CST);	/* the handle fails from now on */
+	__atomic_store_n(&o->h, 0, __ATOMIC_SEQ_CST);		/* the handle fails from now on */
+	o->kind = 0;
 	notify(o);
 	for (unsigned w = 0; w < MAX_WATCH; w++)
 		o->watch[w] = 0;
@@ -129,12 +140,19 @@ static __attribute__((noinline)) int give_slow(struct sync *o)
 	}
 }
 
+/* A give that found an event set waiting (c: the counter it left). */
+static __attribute__((noinline)) int give_watched(struct sync *o, long c)
+{
+	notify(o);
+	return c > 0 ? 0 : give_slow(o);
+}
+
 static inline int give(struct sync *o)
 {
 	long c = __atomic_add_fetch(&o->count, 1, __ATOMIC_SEQ_CST);
 
 	if (__builtin_expect(o->evwait != 0, 0))
-		notify(o);
+		return give_watched(o, c);
 	if (__builtin_expect(c > 0, 1))
 		return 0;
 	return give_slow(o);

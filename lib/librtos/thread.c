@@ -151,11 +151,32 @@ proc_t process_create_fs(const char *path, const sched_param_t *p, size_t n, con
 	return r > 0 ? (proc_t)r : 0;
 }
 
+/*
+ * The image goes to the rtos component in a region of fresh pages shared for the
+ * call (it copies what it loads); the pages go again after.
+ */
 proc_t process_create(const void *elf, size_t len, const char *name, const sched_param_t *p, size_t n,
 		      const size_t *resources, size_t num_resources, size_t flags)
 {
-	(void)elf, (void)len, (void)name, (void)p, (void)n, (void)resources, (void)num_resources, (void)flags;
-	return 0;	/* not yet: programs start from the boot image (process_create_fs) */
+	unsigned prio = RTOS_PRIO_DEFAULT;
+	uint64_t stack = 0;
+	size_t bytes = (len + 4095) & ~4095UL, nlen = name ? strlen(name) : 0;
+
+	(void)resources, (void)num_resources;
+	if (!len || len > RTOS_IMAGE_MAX || !nlen || nlen >= RTOS_NAME_MAX || (n && !p) || flags ||
+	    params(p, n, &prio, &stack) || rtos_check(elf, len, 0) || rtos_check(name, nlen + 1, 0))
+		return 0;
+	char *copy = mem_get_pages(0, bytes, 0);
+	size_t rid = copy ? (memcpy(copy, elf, len), mem_shared_create_anon(copy, bytes, 0)) : 0;
+	long r = 0;
+	if (rid) {
+		memcpy(rtos_tls()->msg, name, nlen + 1);
+		r = rtos_call(RTOS_PROC_IMAGE, rid, len, prio, 0).r0;
+		mem_shared_destroy_anon(rid);
+	}
+	if (copy)
+		mem_free_pages(copy, bytes);
+	return r > 0 ? (proc_t)r : 0;
 }
 
 int process_get_exit_status(proc_t pid)

@@ -1,7 +1,8 @@
 /*
  * bench_rtos: the RTOS API's paths in guest instructions (issue 5's figures):
  * uncontended semaphore and mutex pairs, 128-byte malloc+free, yield between two
- * threads, and a semaphore ping-pong between two threads. Each sample is a batch;
+ * threads, a semaphore ping-pong between two threads, and a 16-byte channel send +
+ * receive (SPSC and MPMC) and channel ping-pong between two threads. Each sample is a batch;
  * every result is checked (counts, strict alternation) so a broken path cannot
  * report a fast number.
  */
@@ -161,6 +162,80 @@ static void pingpong(void)
 	report("rtos_sem_pingpong", "round_trip", BATCH);
 }
 
+/* One thread sends a 16-byte message and receives it back: the data path alone. */
+static void chan_pair(chan_flags_t kind, const char *name)
+{
+	chan_t c = channel_create(16, 16, 0, kind);
+	chan_s_t s = channel_get_send(c);
+	chan_r_t r = channel_get_recv(c);
+	uint64_t out[2] = { 0, 0 }, in[2], next = 0;
+
+	for (int k = -BENCH_WARMUP; k < BENCH_SAMPLES; k++) {
+		uint64_t t0 = bench_rdtsc();
+		for (int i = 0; i < BATCH; i++) {
+			out[0]++;
+			channel_send(s, out, 16, 0);
+			channel_recv(r, in, 16, 0);
+		}
+		uint64_t t1 = bench_rdtsc();
+		next += BATCH;
+		if (in[0] != next)
+			fail("a channel message went astray");
+		if (k >= 0)
+			samples[k] = t1 - t0 - overhead;
+	}
+	if (channel_recv(r, in, 16, 0) != EAGAIN)
+		fail("the channel was not left empty");
+	channel_close(s);
+	channel_close(r);
+	channel_destroy(c);
+	report(name, "send_recv", BATCH);
+}
+
+static chan_s_t back_s;
+static chan_r_t there_r;
+
+static void echo(void)
+{
+	uint64_t m[2];
+
+	while (channel_recv(there_r, m, 16, CHAN_BLOCK) == 16) {
+		m[1] = m[0] + 1;
+		channel_send(back_s, m, 16, CHAN_BLOCK);
+	}
+}
+
+/* A message there and back between two threads, each blocking on its channel. */
+static void chan_pingpong(void)
+{
+	chan_t there = channel_create(16, 4, 0, CHAN_SPSC), back = channel_create(16, 4, 0, CHAN_SPSC);
+	chan_s_t s = channel_get_send(there);
+	chan_r_t r = channel_get_recv(back);
+	uint64_t m[2] = { 0, 0 };
+
+	there_r = channel_get_recv(there);
+	back_s = channel_get_send(back);
+	thread_t t = thread_create(echo, 0, 0, 0);
+	for (int k = -BENCH_WARMUP; k < BENCH_SAMPLES; k++) {
+		uint64_t t0 = bench_rdtsc();
+		for (int i = 0; i < BATCH; i++) {
+			uint64_t want = ++m[0] + 1;
+			channel_send(s, m, 16, CHAN_BLOCK);
+			channel_recv(r, m, 16, CHAN_BLOCK);
+			if (m[1] != want)
+				fail("the channel ping-pong lost a round");
+		}
+		uint64_t t1 = bench_rdtsc();
+		if (k >= 0)
+			samples[k] = t1 - t0 - overhead;
+	}
+	channel_close(s);		/* the echo thread sees the end of the stream */
+	thread_get_exit_status(t);
+	channel_destroy(there);
+	channel_destroy(back);
+	report("rtos_chan_pingpong", "round_trip", BATCH);
+}
+
 int main(void)
 {
 	overhead = bench_overhead();
@@ -170,5 +245,8 @@ int main(void)
 	alloc_free();
 	yield_bench();
 	pingpong();
+	chan_pair(CHAN_SPSC, "rtos_chan_spsc");
+	chan_pair(CHAN_MPMC, "rtos_chan_mpmc");
+	chan_pingpong();
 	return failed;
 }

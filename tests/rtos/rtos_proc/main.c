@@ -3,7 +3,8 @@
  * (EAGAIN while it runs, once only), bad paths, isolation (a process storing into
  * another's memory faults and ends alone), and 1,000 create/exit cycles after which
  * the rtos component's free memory, free slots, threads and processes are back to
- * their starting counts.
+ * their starting counts. And processes from an image in memory (process_create):
+ * success, each bad argument, and no leak over 100 cycles.
  */
 #include <cairn/cairn.h>
 #include <cairn/rtos.h>
@@ -80,11 +81,49 @@ static void no_leaks(void)
 		    bad, u0, u1, s0, s1, t0, t1, p0, p1);
 }
 
+extern const char child_image[], child_image_end[];
+
+static void from_memory(void)
+{
+	size_t len = (size_t)(child_image_end - child_image);
+	long u0 = rtos_stats(RTOS_STAT_UNTYPED), c0 = rtos_stats(RTOS_STAT_CHANS);
+	long pg0 = rtos_stats(RTOS_STAT_PAGES);
+	int bad = 0;
+
+	for (int i = 0; i < 100 && !bad; i++) {
+		proc_t pid = process_create(child_image, len, "child", 0, 0, 0, 0, 0);
+		bad = !pid || wait_exit(pid) != 42;
+	}
+	long u1 = rtos_stats(RTOS_STAT_UNTYPED), c1 = rtos_stats(RTOS_STAT_CHANS);
+	long pg1 = rtos_stats(RTOS_STAT_PAGES);
+	cairn_check("rp.5", "process_create_from_memory", !bad && u1 == u0 && c1 == c0 && pg1 == pg0,
+		    "bad %d untyped %ld->%ld regions %ld->%ld pages %ld->%ld", bad, u0, u1, c0, c1, pg0, pg1);
+
+	static const char junk[64] = "not an ELF image";
+	sched_param_t badp = { SCHEDP_PRIO, 300 };
+	proc_t e[8] = {
+		process_create(0, len, "child", 0, 0, 0, 0, 0),
+		process_create(child_image, 0, "child", 0, 0, 0, 0, 0),
+		process_create(child_image, len, 0, 0, 0, 0, 0, 0),
+		process_create(child_image, len, "", 0, 0, 0, 0, 0),
+		process_create(junk, sizeof(junk), "junk", 0, 0, 0, 0, 0),
+		process_create((void *)0x500000000000UL, len, "child", 0, 0, 0, 0, 0),
+		process_create(child_image, len, "child", &badp, 1, 0, 0, 0),
+		process_create(child_image, len, "child", 0, 0, 0, 0, 1),
+	};
+	int zero = 1;
+	for (int i = 0; i < 8; i++)
+		zero &= e[i] == 0;
+	cairn_check("rp.6", "process_create_errors", zero && rtos_stats(RTOS_STAT_UNTYPED) == u1,
+		    "%lu %lu %lu %lu %lu %lu %lu %lu", e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7]);
+}
+
 int main(void)
 {
 	nap = timer_create();
 	lifecycle();
 	isolation();
 	no_leaks();
+	from_memory();
 	return 0;
 }
