@@ -4,7 +4,8 @@
  * and preemption, streams through SPSC and MPMC rings, and, with the peer process
  * tests/rtos/rtos_chanpeer, the same across two processes. TEST ids rch.chan.<n>,
  * rch.shm.<n>, rch.evt.<n> and rch.x.<n> (tests/qemu/tests.toml lists them). The
- * process ends when main returns, which stops the RTOS.
+ * process ends when main returns, which stops the RTOS. The EFAULT checks run in
+ * second rtos_chan processes (run_faults).
  */
 #include "rch.h"
 #include <fmt.h>
@@ -118,13 +119,64 @@ int rch_join(thread_t t)
 	return rch_join_within(t, 1000000);
 }
 
+/*
+ * The EFAULT checks: each runs in a second rtos_chan process, told which by an item
+ * on RCH_FAULT_NAME, so that a fault ends only that process; it prints its TEST line
+ * and ends with 0 (pass) or 1. Any other end (a fault) is reported here.
+ */
+static const struct {
+	const char *id, *name;
+	int (*run)(void);
+} faults[] = {
+	{ "rch.chan.16", "bad_address_efault", rch_chan_faults },
+	{ "rch.evt.25", "bad_address_efault", rch_evt_faults },
+};
+
+static void run_faults(void)
+{
+	for (uint64_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+		chan_t c = channel_create(8, 1, RCH_FAULT_NAME, CHAN_SPSC);
+		chan_s_t s = c ? channel_get_send(c) : 0;
+		int sent = s ? channel_send(s, &i, 8, 0) : 0;
+		proc_t pid = sent == 8 ? process_create_fs("/bin/rtos_chan", 0, 0, 0, 0, 0) : 0;
+		int st = EAGAIN;
+		for (int n = 0; pid && n < 10000 && st == EAGAIN; n++) {
+			rch_sleep(100);
+			st = process_get_exit_status(pid);
+		}
+		if (st != 0 && st != 1)
+			rch_check(faults[i].id, faults[i].name, 0,
+				  "its process (%lu, channel %lu, send %d) ended with %d%s", pid, c, sent, st,
+				  st == EFAULT ? ": it faulted" : "");
+		if (s)
+			channel_close(s);
+		if (c)
+			channel_destroy(c);
+	}
+}
+
+/* In a second rtos_chan: the EFAULT check the first one asked for. */
+static int fault_child(chan_r_t job)
+{
+	uint64_t i = ~0UL;
+	int r = channel_recv(job, &i, 8, 0);
+
+	channel_close(job);
+	if (r != 8 || i >= sizeof(faults) / sizeof(faults[0]))
+		return 2;
+	return !faults[i].run();
+}
+
 int main(void)
 {
+	chan_r_t job = channel_retrieve_recv(8, 1, RCH_FAULT_NAME);
+
+	if (job)
+		return fault_child(job);
 	rch_chan();
 	rch_shm();
 	rch_evt();
 	rch_cross();
-	rch_chan_faults();
-	rch_evt_faults();
+	run_faults();
 	return 0;
 }

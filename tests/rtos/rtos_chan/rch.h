@@ -16,6 +16,7 @@
 #define RCH_HUNG (-1000)		/* rch_join's result for a thread that did not end */
 #define RCH_KERNEL_PTR   ((void *)0xffff800000000000UL)
 #define RCH_UNMAPPED_PTR ((void *)0x500000000000UL)
+#define RCH_HIGH_PTR     ((void *)0x7ff000000000UL)	/* unmapped, above every thread's area */
 #define RCH_BAD_GEN ((0x7777UL << 16) | 1)	/* a generation no object has */
 
 /* Prints "TEST id name PASS|FAIL detail". Returns ok. */
@@ -59,8 +60,11 @@ void rch_chan(void);
 void rch_shm(void);
 void rch_evt(void);
 void rch_cross(void);
-/* The EFAULT checks run last: a library that touches a bad pointer itself ends the process. */
-void rch_chan_faults(void);
-void rch_evt_faults(void);
+/*
+ * The EFAULT checks, each in a process of its own (rch.c): a library that touches a
+ * bad pointer itself ends its process. 1 if the check passed.
+ */
+int rch_chan_faults(void);
+int rch_evt_faults(void);
 
 #endif

@@ -28,6 +28,7 @@
 #define RCH_LAST_NAME   "rch.last"	/* the peer's channel, 8-byte items, len 4 */
 #define RCH_PSHM_NAME   "rch.pshm"	/* the peer's named region, one page */
 #define RCH_EVX_NAME    "rch.evx"	/* peer -> rtos_chan, 8-byte items, len 4 */
+#define RCH_FAULT_NAME  "rch.fault"	/* to a second rtos_chan: which EFAULT check to run */
 
 #define RCH_PEER_ALONE   33		/* exit status: no "rch.cmd" to serve */
 #define RCH_PEER_NO_REP  34		/* "rch.rep" could not be retrieved */
