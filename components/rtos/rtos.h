@@ -61,6 +61,7 @@ struct rthread {
 	unsigned slot, rcv;		/* its THREAD and RCV capabilities here */
 	unsigned area;			/* its stack and TLS area in the process */
 	uint64_t kframe;		/* the thread object's frame */
+	uint64_t slice_left;		/* preempted: what is left of its slice */
 	long woken;			/* what a blocked call returns */
 	long status;			/* exit status */
 	struct bp *waiting;		/* while blocked */

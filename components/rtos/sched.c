@@ -34,11 +34,22 @@ void sched_unlock(void)
 	sched.locked = 0;
 }
 
-/* Ready queues: one circular list per priority, the head runs next. */
+/*
+ * Ready queues: one circular list per priority, the head runs next. A thread put at
+ * the front was preempted (it is the one running): it keeps the rest of its slice
+ * for when it runs again, so round robin among equals holds however often a more
+ * urgent thread interrupts one of them. Any other gets a whole slice when it runs.
+ */
 void rq_add(struct rthread *t, int front)
 {
 	struct rthread **q = &sched.rq[t->prio];
 
+	if (front) {
+		uint64_t now = cairn_cycles();
+		t->slice_left = sched.slice_end > now ? sched.slice_end - now : 1;
+	} else {
+		t->slice_left = 0;
+	}
 	t->state = T_READY;
 	if (!*q) {
 		t->next = t->prev = t;
@@ -94,16 +105,27 @@ void sched_make_ready(struct rthread *t)
 }
 
 /*
- * The deadline to switch with: the end of the time slice or the next timer's expiry,
- * whichever is first; 0 if the timer is already set for it (no reprogramming). A new
- * slice starts when less than half of the current one is left.
+ * t, not running until now, runs: the rest of its slice, or a whole one. A whole one
+ * may be the end already set, if that is between half and a whole slice away: the
+ * timer then needs no reprogramming (which costs more than the switch).
  */
-uint64_t sched_deadline(void)
+static void slice_start(struct rthread *t)
 {
 	uint64_t now = cairn_cycles();
 
-	if (sched.slice_end < now + sched.slice / 2)
+	if (t->slice_left)
+		sched.slice_end = now + t->slice_left;
+	else if (sched.slice_end < now + sched.slice / 2 || sched.slice_end > now + sched.slice)
 		sched.slice_end = now + sched.slice;
+	t->slice_left = 0;
+}
+
+/*
+ * The deadline to switch with: the end of the time slice or the next timer's expiry,
+ * whichever is first; 0 if the timer is already set for it (no reprogramming).
+ */
+uint64_t sched_deadline(void)
+{
 	uint64_t d = sched.slice_end;
 	if (sched.timers && sched.timers->expiry < d)
 		d = sched.timers->expiry;
@@ -122,6 +144,8 @@ void sched_switch(struct rthread *next)
 {
 	for (;;) {
 		sched.current = next;
+		if (next && next->state != T_RUNNING)
+			slice_start(next);
 		if (next)
 			next->state = T_RUNNING;
 		uint64_t d = next ? sched_deadline() : 0;
@@ -143,6 +167,7 @@ void sched_reschedule(struct rthread *self)
 	struct rthread *next = rq_take();
 
 	if (next == self) {
+		slice_start(self);
 		self->state = T_RUNNING;
 		uint64_t d = sched_deadline();
 		if (d)		/* the soonest deadline changed: set the timer for it */

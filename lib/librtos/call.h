@@ -72,7 +72,7 @@ static inline int rtos_check(const void *p, size_t len, int write)
 	uint64_t a = (uint64_t)p;
 	const struct rtos_tls *t = rtos_tls();
 
-	if (a >= t->stack_lo && len <= (uint64_t)t + 4096 - a)
+	if (a >= t->stack_lo && a < (uint64_t)t + 4096 && len <= (uint64_t)t + 4096 - a)
 		return 0;	/* on the caller's own stack or TLS page: always there */
 	if (__builtin_expect(a - 4096 < 0x800000000000UL - 8192 && len && len <= 4096 &&
 			     ((a ^ (a + len - 1)) >> 12) == 0, 1))

@@ -94,8 +94,12 @@ static inline __attribute__((always_inline)) int put(struct end *e, const void *
 		if (d == 0 && __atomic_compare_exchange_n(&r->head, &pos, pos + 1, 0, __ATOMIC_RELAXED,
 							  __ATOMIC_RELAXED))
 			break;
-		if (d > 0)
-			pos = __atomic_load_n(&r->head, __ATOMIC_RELAXED);	/* another sender took it */
+		if (d > 0) {		/* another sender took it: the cursor has moved on */
+			uint64_t now = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
+			if (now == pos || !e->mpmc)
+				return EAGAIN;	/* it has not: a peer wrote nonsense */
+			pos = now;
+		}
 	}
 	copy((char *)c + 8, msg, e->size);
 	__atomic_store_n(c, base + 1, __ATOMIC_RELEASE);
@@ -121,8 +125,12 @@ static inline __attribute__((always_inline)) int get(struct end *e, void *msg)
 		if (d == 0 && __atomic_compare_exchange_n(&r->tail, &pos, pos + 1, 0, __ATOMIC_RELAXED,
 							  __ATOMIC_RELAXED))
 			break;
-		if (d > 0)
-			pos = __atomic_load_n(&r->tail, __ATOMIC_RELAXED);
+		if (d > 0) {
+			uint64_t now = __atomic_load_n(&r->tail, __ATOMIC_RELAXED);
+			if (now == pos || !e->mpmc)
+				return EAGAIN;
+			pos = now;
+		}
 	}
 	copy(msg, (char *)c + 8, e->size);
 	__atomic_store_n(c, base + 2 * (uint64_t)e->slots, __ATOMIC_RELEASE);

@@ -5,8 +5,8 @@
  * drives the counter below zero blocks there once, and a giver that finds it below
  * zero wakes once; a wake-up that arrives before its waiter blocks is kept (block
  * points store wake-ups), so none is lost. Waiters wake by priority, FIFO among
- * equals. A mutex is a semaphore of one with an owner and a recursion depth; it has
- * no priority inheritance.
+ * equals. A mutex is a lock word (see mutex_create) with an owner and a recursion
+ * depth; it has no priority inheritance.
  *
  * Event sets (event.c) watch an object by leaving their block point here: a give
  * that finds one of them waiting (evwait, counted like channel waiters: both sides
@@ -15,23 +15,25 @@
 #include "call.h"
 
 #define MAX_SYNC 256
-#define MAX_WATCH 4		/* event sets watching one object */
+#define MAX_WATCH 2		/* event sets watching one object */
 #define KIND_SEM   RTOS_K_SEM
 #define KIND_MUTEX RTOS_K_MUTEX
 
-struct sync {
-	long count;		/* > 0 free units; < 0 minus the waiters */
+struct sync {			/* 64 bytes: a table index is a shift */
+	long count;		/* semaphore: > 0 free units, < 0 minus the waiters; mutex: lock word */
 	uint64_t h;		/* its handle while it lives; 0 */
-	uint64_t bp;		/* its block point in the rtos component */
-	volatile uint32_t evwait;	/* event sets waiting on it (event.c) */
-	uint64_t watch[MAX_WATCH];	/* their block points; 0 free */
 	uint64_t owner;		/* mutex: the owning thread's handle, 0 none */
 	uint32_t depth;		/* mutex: recursion */
+	volatile uint32_t evwait;	/* event sets waiting on it (event.c) */
+	uint64_t bp;		/* its block point in the rtos component */
+	uint64_t watch[MAX_WATCH];	/* their block points; 0 free */
 	uint16_t gen;
 	uint8_t kind;		/* 0: free slot */
 	uint8_t recursive;
 	uint8_t claimed;	/* being created or destroyed */
-};
+} __attribute__((aligned(64)));
+
+_Static_assert(sizeof(struct sync) == 64, "a sync object is 64 bytes");
 
 static struct sync objs[MAX_SYNC];
 
@@ -191,33 +193,56 @@ int semaphore_destroy(sem_t sid)
 	return destroy(sid, KIND_SEM);
 }
 
+/*
+ * A mutex's counter is a lock word: FREE, HELD, or HELD with (perhaps) waiters. The
+ * uncontended lock is one compare-and-swap FREE -> HELD and the unlock one exchange
+ * back; only a locker that finds it held marks it WAITERS and blocks, and only an
+ * unlocker that finds WAITERS wakes one (which marks it WAITERS again when it takes
+ * it, so the next unlock wakes the next). A wake-up meant for a waiter that has ended
+ * (1 from WAKE) is sent again; one that finds nobody is stored and costs a woken
+ * locker one more look.
+ */
+#define FREE    0
+#define HELD    1
+#define WAITERS 2
+
 mutex_t mutex_create(size_t flags)
 {
 	if (flags & ~(size_t)MUTEX_RECURSIVE)
 		return 0;
-	return create(KIND_MUTEX, 1, (flags & MUTEX_RECURSIVE) != 0);
+	return create(KIND_MUTEX, FREE, (flags & MUTEX_RECURSIVE) != 0);
 }
 
-/* The owner re-locking: deeper if recursive, else EINVAL (it would wait for itself). */
-static int relock(struct sync *o)
+static int acquire_try(struct sync *o)
 {
-	if (!o->recursive)
-		return EINVAL;
-	o->depth++;
+	long free = FREE;
+
+	return __atomic_compare_exchange_n(&o->count, &free, HELD, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED) ? 0 : EAGAIN;
+}
+
+static __attribute__((noinline)) int acquire_wait(struct sync *o)
+{
+	while (__atomic_exchange_n(&o->count, WAITERS, __ATOMIC_ACQUIRE) != FREE) {
+		int r = (int)rtos_call1(RTOS_BLOCK, o->bp);
+		if (r)
+			return r;	/* destroyed */
+	}
 	return 0;
 }
 
-/* Locks m with acquire (take: waits; try_take: EAGAIN), or deeper for its owner. */
-static int lock(mutex_t mid, int (*acquire)(struct sync *))
+/*
+ * The lock word was not FREE: the owner locks deeper (if recursive; else EINVAL: it
+ * would wait for itself), anyone else waits (wait) or gets EAGAIN.
+ */
+static __attribute__((noinline)) int lock_slow(struct sync *o, uint64_t me, int wait)
 {
-	struct sync *o = lookup(mid, KIND_MUTEX);
-	uint64_t me = rtos_self();
-
-	if (!o)
-		return EBADF;
-	if (o->owner == me)
-		return relock(o);
-	int r = acquire(o);
+	if (o->owner == me) {
+		if (!o->recursive)
+			return EINVAL;
+		o->depth++;
+		return 0;
+	}
+	int r = wait ? acquire_wait(o) : acquire_try(o);
 	if (r)
 		return r;
 	o->owner = me;
@@ -225,14 +250,39 @@ static int lock(mutex_t mid, int (*acquire)(struct sync *))
 	return 0;
 }
 
+static inline int lock(mutex_t mid, int wait)
+{
+	struct sync *o = lookup(mid, KIND_MUTEX);
+	uint64_t me = rtos_self();
+
+	if (!o)
+		return EBADF;
+	if (__builtin_expect(acquire_try(o) == 0, 1)) {
+		o->owner = me;
+		o->depth = 1;
+		return 0;
+	}
+	return lock_slow(o, me, wait);
+}
+
 int mutex_lock(mutex_t mid)
 {
-	return lock(mid, take);
+	return lock(mid, 1);
 }
 
 int mutex_try_lock(mutex_t mid)
 {
-	return lock(mid, try_take);
+	return lock(mid, 0);
+}
+
+static __attribute__((noinline)) int release_slow(struct sync *o, long was)
+{
+	if (o->evwait)
+		notify(o);
+	if (was == WAITERS)
+		while (rtos_call1(RTOS_WAKE, o->bp) == 1)
+			;	/* a waiter that ended: wake the next */
+	return 0;
 }
 
 int mutex_unlock(mutex_t mid)
@@ -246,7 +296,10 @@ int mutex_unlock(mutex_t mid)
 	if (--o->depth)
 		return 0;
 	o->owner = 0;
-	return give(o);
+	long was = __atomic_exchange_n(&o->count, FREE, __ATOMIC_SEQ_CST);
+	if (__builtin_expect(was != HELD || o->evwait, 0))
+		return release_slow(o, was);
+	return 0;
 }
 
 int mutex_destroy(mutex_t mid)
@@ -297,9 +350,10 @@ unsigned sync_event(size_t h)
 
 	if (!o)
 		return kind == KIND_SEM ? EVT_SEM_DEST : EVT_MUTEX_DEST;
-	if (__atomic_load_n(&o->count, __ATOMIC_SEQ_CST) <= 0)
-		return EVT_NONE;
-	return kind == KIND_SEM ? EVT_SEM_TAKE : EVT_MUTEX_LOCK;
+	long c = __atomic_load_n(&o->count, __ATOMIC_SEQ_CST);
+	if (kind == KIND_SEM)
+		return c > 0 ? EVT_SEM_TAKE : EVT_NONE;
+	return c == FREE ? EVT_MUTEX_LOCK : EVT_NONE;
 }
 
 /* An event set starts (delta 1) or stops (-1) waiting on h. */

@@ -101,6 +101,45 @@ static void test_round_robin(void)
 	semaphore_destroy(done);
 }
 
+/*
+ * ---- rc.sch.6: they still share it when a more urgent thread keeps interrupting
+ * one of them (every 100 us, far inside a slice): a preempted thread resumes the
+ * rest of its slice instead of starting a new one ----
+ */
+
+static void interrupter(void)
+{
+	timer_t t = timer_create();
+	struct time period;
+
+	time_create(&period, 0, 100);
+	timer_periodic(t, &period, &period);
+	while (cairn_cycles() < rr_end)
+		timer_wait(t);
+	timer_free(t);
+}
+
+static void test_round_robin_interrupted(void)
+{
+	done = semaphore_create(0, 0);
+	rr_last = -1;
+	rr_count[0] = rr_count[1] = 0;
+	rr_turns[0] = rr_turns[1] = 0;
+	rr_end = cairn_cycles() + rc_ticks(RR_US);
+	thread_t i = rc_spawn(interrupter, -1);
+	thread_t a = thread_create(rr_a, 0, 0, 0), b = thread_create(rr_b, 0, 0, 0);
+	semaphore_take(done);
+	semaphore_take(done);
+	rc_join(a);
+	rc_join(b);
+	rc_join(i);
+	uint64_t total = rr_count[0] + rr_count[1];
+	rc_check("rc.sch.6", "round_robin_while_interrupted", rr_turns[0] >= 3 && rr_turns[1] >= 3 &&
+		 rr_count[0] * 4 > total && rr_count[1] * 4 > total, "in %d us: turns %u and %u, loops %lu and %lu",
+		 RR_US, rr_turns[0], rr_turns[1], rr_count[0], rr_count[1]);
+	semaphore_destroy(done);
+}
+
 /* ---- rc.sch.3-5: a timer's expiry preempts a less urgent spinning thread ---- */
 
 static timer_t tm;
@@ -205,6 +244,7 @@ void rc_sched(void)
 {
 	test_yield();
 	test_round_robin();
+	test_round_robin_interrupted();
 	test_timer_own();
 	test_timer_rearmed();
 }
