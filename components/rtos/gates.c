@@ -314,7 +314,8 @@ static long timer_cancel(struct rthread *t, cairn_word id, cairn_word b, cairn_w
 		return CAIRN_EBADF;
 	sched_lock();
 	timer_disarm(x);
-	sched_unlock();
+	bp_wake_all(x->bp, CAIRN_EAGAIN);	/* it would never fire for them now */
+	sched_preempt(t);
 	return 0;
 }
 

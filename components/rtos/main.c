@@ -32,13 +32,16 @@ static struct rthread *take_events(void)
 		if (e.r1 == CAIRN_EVENT_TIMEOUT)
 			preempted = t;
 		else if (e.r1 == CAIRN_EVENT_STOP)
-			t->stopped = 1;
+			t->stopped = sched.stops = 1;
 	}
 }
 
 /* Threads that stopped in the kernel (a fault in rtos code: never a process's). */
 static void end_stopped(void)
 {
+	if (!sched.stops)
+		return;
+	sched.stops = 0;
 	for (unsigned i = 0; i < MAX_THREADS; i++) {
 		struct rthread *t = &threads[i];
 		if (t->state != T_FREE && t->state != T_DEAD && t->state != T_ZOMBIE && t->stopped) {

@@ -334,6 +334,7 @@ void thread_end(struct rthread *t, long status)
 		bp_unwait(t);
 	t->status = status;
 	t->state = T_DEAD;
+	sched.deaths = 1;
 	watch_notify(RTOS_HANDLE(RTOS_K_THREAD, t->gen, t - threads));
 }
 
@@ -395,12 +396,21 @@ static void proc_free(struct rproc *p)
 	watch_notify(RTOS_HANDLE(RTOS_K_PROC, p->gen, p - procs));
 }
 
-/* S, locked: frees dead threads and the processes that have none left. */
+/* S, locked: frees dead threads and the processes that have none left (only after
+ * something ended: a timer interrupt costs no scan). */
 void reap(void)
 {
-	for (unsigned i = 0; i < MAX_THREADS; i++)
-		if (threads[i].state == T_DEAD && &threads[i] != sched.current)
+	if (!sched.deaths)
+		return;
+	sched.deaths = 0;
+	for (unsigned i = 0; i < MAX_THREADS; i++) {
+		if (threads[i].state != T_DEAD)
+			continue;
+		if (&threads[i] == sched.current)
+			sched.deaths = 1;	/* still on its way out: next time */
+		else
 			thread_free(&threads[i]);
+	}
 	for (unsigned i = 0; i < MAX_PROCS; i++)
 		if (procs[i].used && procs[i].dying && !procs[i].nthreads)
 			proc_free(&procs[i]);
@@ -423,6 +433,7 @@ void proc_end(struct rproc *p, long status)
 	if (p->dying)
 		return;
 	p->dying = 1;
+	sched.deaths = 1;
 	p->status = status;
 	proc_objects_free(p);
 	for (unsigned i = 0; i < MAX_THREADS; i++)

@@ -128,6 +128,8 @@ struct sched {
 	uint64_t slice, slice_end;	/* round robin among equals */
 	uint64_t armed;			/* the deadline the timer is set for, 0: none */
 	struct rtimer *timers;		/* armed, soonest first */
+	uint8_t stops;			/* a thread stopped in the kernel: S ends it */
+	uint8_t deaths;			/* a thread ended: S reaps */
 };
 
 struct shm {				/* a shared memory region */

@@ -156,6 +156,7 @@ void sched_switch(struct rthread *next)
 		sched_lock();
 		next->stopped = 1;
 		next->state = T_DEAD;
+		sched.deaths = 1;
 		sched.armed = 0;
 		next = rq_take();
 	}

@@ -217,12 +217,31 @@ static void test_no_drift(void)
 		 n, waits, rc_ns(took), n, PERIOD_US, rc_ns(want));
 }
 
+/* rc.tmr.16: a waiter of a cancelled timer returns EAGAIN (it would never fire). */
+static void test_cancel_wakes(void)
+{
+	shared = timer_create();
+	struct time rel = us_time(900000);
+	timer_start(shared, &rel);
+	waited = 1;
+	thread_t w = rc_spawn(long_waiter, -1);	/* runs and blocks in timer_wait */
+	int c = timer_cancel(shared);
+	uint64_t t0 = cairn_cycles();
+	int status = rc_join(w);
+	uint64_t took = cairn_cycles() - t0;
+	rc_check("rc.tmr.16", "cancel_wakes_waiter_eagain", c == 0 && waited == EAGAIN && status == 0 &&
+		 took < rc_ticks(100000), "cancel %d; the waiter got %ld (want %d) within %lu ns", c, waited, EAGAIN,
+		 rc_ns(took));
+	timer_free(shared);
+}
+
 void rc_timers(void)
 {
 	test_one_shot();
 	test_args();
 	test_periodic_count();
 	test_cancel();
+	test_cancel_wakes();
 	test_free();
 	test_clock();
 	test_accuracy();
