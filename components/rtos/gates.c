@@ -471,12 +471,13 @@ static long chan_create_(struct rthread *t, cairn_word size, cairn_word len, cai
 	    sizeof(struct rtos_chan_hdr) + (8 + ((size + 7) & ~7UL)) * len > SHM_PAGES * PAGE)
 		return CAIRN_EINVAL;
 	sched_lock();
-	struct chan *c = n && chan_named(name) ? 0 : chan_create(t->proc, name, (uint32_t)size, (uint32_t)len,
-								  flags == 2, &err);
+	struct chan *c = 0;
+	if (n && chan_named(name))
+		err = CAIRN_EINVAL;		/* the name is taken */
+	else
+		c = chan_create(t->proc, name, (uint32_t)size, (uint32_t)len, flags == 2, &err);
 	sched_unlock();
-	if (!c)
-		return n && chan_named(name) ? CAIRN_EINVAL : err;
-	return (long)RTOS_HANDLE(RTOS_K_CHAN, c->gen, c - chans);
+	return c ? (long)RTOS_HANDLE(RTOS_K_CHAN, c->gen, c - chans) : err;
 }
 
 /* A new end of a channel: the caller's own by handle, or any by name and geometry. */

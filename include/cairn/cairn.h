@@ -29,6 +29,9 @@ __attribute__((__noreturn__)) void cairn_exit(long status);
 /* Prints "TEST <id> <name> PASS" if ok, else "TEST <id> <name> FAIL <why>"; returns ok. */
 int cairn_check(const char *id, const char *name, int ok, const char *why, ...)
 	__attribute__((format(printf, 4, 5)));
+/* The same, with the detail on a PASS too (for checks that carry measurements). */
+int cairn_report(const char *id, const char *name, int ok, const char *detail, ...)
+	__attribute__((format(printf, 4, 5)));
 
 void *memcpy(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);

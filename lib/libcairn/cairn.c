@@ -35,18 +35,33 @@ void cairn_exit(long status)
 	cairn_debug_stop(status);
 }
 
+/* The TEST line of a check; the detail printed on a failure, or always. */
+static int test_line(const char *id, const char *name, int ok, int always, const char *fmt, va_list ap)
+{
+	char buf[256] = "";
+
+	if (!ok || always)
+		fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+	cairn_printf("TEST %s %s %s%s%s\n", id, name, ok ? "PASS" : "FAIL", buf[0] ? " " : "", buf);
+	return ok;
+}
+
 int cairn_check(const char *id, const char *name, int ok, const char *why, ...)
 {
-	char buf[256];
 	va_list ap;
 
-	if (ok) {
-		cairn_printf("TEST %s %s PASS\n", id, name);
-		return 1;
-	}
 	va_start(ap, why);
-	fmt_vsnprintf(buf, sizeof(buf), why, ap);
+	ok = test_line(id, name, ok, 0, why, ap);
 	va_end(ap);
-	cairn_printf("TEST %s %s FAIL %s\n", id, name, buf);
-	return 0;
+	return ok;
+}
+
+int cairn_report(const char *id, const char *name, int ok, const char *detail, ...)
+{
+	va_list ap;
+
+	va_start(ap, detail);
+	ok = test_line(id, name, ok, 1, detail, ap);
+	va_end(ap);
+	return ok;
 }

@@ -80,6 +80,12 @@ static inline int rtos_check(const void *p, size_t len, int write)
 	return rtos_check_pages(p, len, write);
 }
 
+/*
+ * Copies a channel or region name (NULL: "") into the calling thread's msg for the
+ * next call: its length, or -1 if it has RTOS_NAME_MAX bytes or more.
+ */
+int rtos_msg_name(const char *name);
+
 /* The ring of a channel end, as this process maps it (chan.c). */
 struct rtos_chan_hdr *chan_hdr(size_t end, unsigned kind);
 /* The event a channel end has ready (event.c polls it); EVT_ERROR if it is closed. */

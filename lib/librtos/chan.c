@@ -75,32 +75,47 @@ static inline void copy(void *dst, const void *src, uint32_t n)
 	__builtin_memcpy(dst, src, n);
 }
 
-/* Puts one message; 0, or EAGAIN if the ring is full. */
-static inline __attribute__((always_inline)) int put(struct end *e, const void *msg)
+/*
+ * Claims the next cell at *cursor (head for a sender, tail for a receiver) whose
+ * sequence word reads base + want (want 0: free for that position; 1: full from it);
+ * the cell, with *base, or 0 if the ring is full (empty). A cell behind that (d < 0)
+ * still holds or awaits the previous lap's message; ahead of it, another end took
+ * the position, so the cursor has moved on - unless a peer wrote nonsense.
+ */
+static inline __attribute__((always_inline)) volatile uint64_t *claim(struct end *e, volatile uint64_t *cursor,
+								       uint64_t want, uint64_t *base)
 {
-	struct rtos_chan_hdr *r = e->hdr;
-	uint64_t pos = __atomic_load_n(&r->head, __ATOMIC_RELAXED), base;
-	volatile uint64_t *c;
+	uint64_t pos = __atomic_load_n(cursor, __ATOMIC_RELAXED);
 
 	for (;;) {
-		c = cell(e, pos, &base);
-		int64_t d = (int64_t)(__atomic_load_n(c, __ATOMIC_ACQUIRE) - base);
+		volatile uint64_t *c = cell(e, pos, base);
+		int64_t d = (int64_t)(__atomic_load_n(c, __ATOMIC_ACQUIRE) - (*base + want));
 		if (d < 0)
-			return EAGAIN;		/* still holds the message of a lap ago */
+			return 0;
 		if (d == 0 && !e->mpmc) {
-			r->head = pos + 1;
-			break;
+			*cursor = pos + 1;	/* SPSC: the only one moving it */
+			return c;
 		}
-		if (d == 0 && __atomic_compare_exchange_n(&r->head, &pos, pos + 1, 0, __ATOMIC_RELAXED,
+		if (d == 0 && __atomic_compare_exchange_n(cursor, &pos, pos + 1, 0, __ATOMIC_RELAXED,
 							  __ATOMIC_RELAXED))
-			break;
-		if (d > 0) {		/* another sender took it: the cursor has moved on */
-			uint64_t now = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
+			return c;
+		if (d > 0) {
+			uint64_t now = __atomic_load_n(cursor, __ATOMIC_RELAXED);
 			if (now == pos || !e->mpmc)
-				return EAGAIN;	/* it has not: a peer wrote nonsense */
+				return 0;
 			pos = now;
 		}
 	}
+}
+
+/* Puts one message; 0, or EAGAIN if the ring is full. */
+static inline __attribute__((always_inline)) int put(struct end *e, const void *msg)
+{
+	uint64_t base;
+	volatile uint64_t *c = claim(e, &e->hdr->head, 0, &base);
+
+	if (!c)
+		return EAGAIN;
 	copy((char *)c + 8, msg, e->size);
 	__atomic_store_n(c, base + 1, __ATOMIC_RELEASE);
 	return 0;
@@ -109,29 +124,11 @@ static inline __attribute__((always_inline)) int put(struct end *e, const void *
 /* Takes one message; 0, or EAGAIN if the ring is empty. */
 static inline __attribute__((always_inline)) int get(struct end *e, void *msg)
 {
-	struct rtos_chan_hdr *r = e->hdr;
-	uint64_t pos = __atomic_load_n(&r->tail, __ATOMIC_RELAXED), base;
-	volatile uint64_t *c;
+	uint64_t base;
+	volatile uint64_t *c = claim(e, &e->hdr->tail, 1, &base);
 
-	for (;;) {
-		c = cell(e, pos, &base);
-		int64_t d = (int64_t)(__atomic_load_n(c, __ATOMIC_ACQUIRE) - (base + 1));
-		if (d < 0)
-			return EAGAIN;		/* not yet filled */
-		if (d == 0 && !e->mpmc) {
-			r->tail = pos + 1;
-			break;
-		}
-		if (d == 0 && __atomic_compare_exchange_n(&r->tail, &pos, pos + 1, 0, __ATOMIC_RELAXED,
-							  __ATOMIC_RELAXED))
-			break;
-		if (d > 0) {
-			uint64_t now = __atomic_load_n(&r->tail, __ATOMIC_RELAXED);
-			if (now == pos || !e->mpmc)
-				return EAGAIN;
-			pos = now;
-		}
-	}
+	if (!c)
+		return EAGAIN;
 	copy(msg, (char *)c + 8, e->size);
 	__atomic_store_n(c, base + 2 * (uint64_t)e->slots, __ATOMIC_RELEASE);
 	return 0;
@@ -268,25 +265,9 @@ int channel_recv(chan_r_t rcid, void *buf, size_t len, chan_flags_t flags)
 
 /* ---- ends ---- */
 
-/* Copies a name (NULL: "") into the msg; -1 if it is too long. */
-static int put_name(const char *name)
-{
-	char *msg = rtos_tls()->msg;
-	unsigned n = 0;
-
-	if (name)
-		for (; name[n]; n++)
-			if (n + 1 >= RTOS_NAME_MAX)
-				return -1;
-	for (unsigned i = 0; i < n; i++)
-		msg[i] = name[i];
-	msg[n] = 0;
-	return (int)n;
-}
-
 chan_t channel_create(size_t type_size, size_t queue_length, const char *ch_name, chan_flags_t flags)
 {
-	if (put_name(ch_name) < 0)
+	if (rtos_msg_name(ch_name) < 0)
 		return 0;
 	long r = rtos_call(RTOS_CHAN_CREATE, type_size, queue_length, flags, 0).r0;
 	return r > 0 ? (chan_t)r : 0;
@@ -322,7 +303,7 @@ chan_s_t channel_get_send(chan_t cid)
 
 static size_t retrieve(size_t type_size, size_t queue_length, const char *name, unsigned dir)
 {
-	if (!name || put_name(name) <= 0)
+	if (rtos_msg_name(name) <= 0)
 		return 0;
 	return opened(rtos_call(RTOS_CHAN_END, 0, dir, type_size, queue_length));
 }

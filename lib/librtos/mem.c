@@ -79,26 +79,23 @@ void alloc_free_pages(void *p, size_t bytes)
 
 /* ---- shared memory ---- */
 
-/* Copies a name into the msg: its length; -1 if NULL, empty or too long. */
-static int msg_name(const char *name)
+int rtos_msg_name(const char *name)
 {
 	char *msg = rtos_tls()->msg;
 	unsigned n = 0;
 
-	if (!name)
-		return -1;
-	for (; name[n]; n++) {
+	for (; name && name[n]; n++) {
 		if (n + 1 >= RTOS_NAME_MAX)
 			return -1;
 		msg[n] = name[n];
 	}
 	msg[n] = 0;
-	return n ? (int)n : -1;
+	return (int)n;
 }
 
 int mem_shared_create_named(void *at_addr, size_t length, const char *name, size_t flags)
 {
-	if (flags || msg_name(name) < 0)
+	if (flags || rtos_msg_name(name) <= 0)
 		return EINVAL;
 	long r = rtos_call(RTOS_SHM_CREATE, (cairn_word)at_addr, length, 0, 0).r0;
 	return r > 0 ? 0 : (int)r;
@@ -106,7 +103,7 @@ int mem_shared_create_named(void *at_addr, size_t length, const char *name, size
 
 void *mem_shared_map_named(const char *name, size_t flags)
 {
-	if (flags || msg_name(name) < 0)
+	if (flags || rtos_msg_name(name) <= 0)
 		return 0;
 	long r = rtos_call1(RTOS_SHM_MAP, 0);
 	return r > 0 ? (void *)r : 0;
@@ -114,7 +111,7 @@ void *mem_shared_map_named(const char *name, size_t flags)
 
 int mem_shared_destroy_named(const char *name)
 {
-	if (msg_name(name) < 0)
+	if (rtos_msg_name(name) <= 0)
 		return EINVAL;
 	return (int)rtos_call1(RTOS_SHM_DESTROY, 0);
 }

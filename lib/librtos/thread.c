@@ -164,13 +164,13 @@ proc_t process_create(const void *elf, size_t len, const char *name, const sched
 
 	(void)resources, (void)num_resources;
 	if (!len || len > RTOS_IMAGE_MAX || !nlen || nlen >= RTOS_NAME_MAX || (n && !p) || flags ||
-	    params(p, n, &prio, &stack) || rtos_check(elf, len, 0) || rtos_check(name, nlen + 1, 0))
+	    params(p, n, &prio, &stack) || rtos_check(elf, len, 0))
 		return 0;
 	char *copy = mem_get_pages(0, bytes, 0);
 	size_t rid = copy ? (memcpy(copy, elf, len), mem_shared_create_anon(copy, bytes, 0)) : 0;
 	long r = 0;
 	if (rid) {
-		memcpy(rtos_tls()->msg, name, nlen + 1);
+		rtos_msg_name(name);		/* checked above */
 		r = rtos_call(RTOS_PROC_IMAGE, rid, len, prio, 0).r0;
 		mem_shared_destroy_anon(rid);
 	}

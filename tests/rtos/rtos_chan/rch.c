@@ -13,18 +13,6 @@
 #define ROOT ((const struct cairn_root *)CAIRN_ROOT_VA)
 #define JOIN_POLL_US 100
 
-int rch_check(const char *id, const char *name, int ok, const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	cairn_printf("TEST %s %s %s%s%s\n", id, name, ok ? "PASS" : "FAIL", buf[0] ? " " : "", buf);
-	return ok;
-}
-
 int rch_eq(const char *id, const char *name, long got, long want)
 {
 	return rch_check(id, name, got == want, "got %ld, want %ld", got, want);

@@ -6,24 +6,11 @@
  * with its last thread, which stops the RTOS.
  */
 #include "rc.h"
-#include <fmt.h>
 
 #define ROOT ((const struct cairn_root *)CAIRN_ROOT_VA)
 #define JOIN_POLL_US 100
 #define JOIN_POLLS   10000		/* a second */
 #define MAIN_STATUS  5
-
-int rc_check(const char *id, const char *name, int ok, const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	cairn_printf("TEST %s %s %s%s%s\n", id, name, ok ? "PASS" : "FAIL", buf[0] ? " " : "", buf);
-	return ok;
-}
 
 int rc_eq(const char *id, const char *name, long got, long want)
 {
