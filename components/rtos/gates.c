@@ -139,17 +139,17 @@ static long yield(struct rthread *t, cairn_word a, cairn_word b, cairn_word c, c
 	return sched_yield(t);
 }
 
-static long thread_create(struct rthread *t, cairn_word entry, cairn_word prio, cairn_word stack,
+static long thread_create(struct rthread *t, cairn_word entry, cairn_word sw, cairn_word stack,
 			  cairn_word nojoin)
 {
 	long err;
 
 	if (entry < IMAGE_LO || entry >= IMAGE_HI)
 		return CAIRN_EFAULT;
-	if (prio >= NPRIO || stack < PAGE || stack > RTOS_AREA_SIZE / 2 || stack % PAGE)
+	if (stack < PAGE || stack > RTOS_AREA_SIZE / 2 || stack % PAGE)
 		return CAIRN_EINVAL;
 	sched_lock();
-	struct rthread *n = thread_new(t->proc, entry, (unsigned)prio, stack, &err);
+	struct rthread *n = (err = sched_check(0, sw)) ? 0 : thread_new(t->proc, entry, sw, stack, &err);
 	if (!n) {
 		sched_unlock();
 		return err;
@@ -201,13 +201,16 @@ static long thread_status(struct rthread *t, cairn_word h, cairn_word b, cairn_w
 	return x->status;
 }
 
-static long thread_prio(struct rthread *t, cairn_word prio, cairn_word b, cairn_word c, cairn_word d)
+static long thread_sched(struct rthread *t, cairn_word sw, cairn_word b, cairn_word c, cairn_word d)
 {
 	(void)b, (void)c, (void)d;
-	if (prio >= NPRIO)
-		return CAIRN_EINVAL;
 	sched_lock();
-	t->prio = (uint8_t)prio;
+	long err = sched_check(t, sw);
+	if (err) {
+		sched_unlock();
+		return err;
+	}
+	sched_apply(t, sw);
 	sched_preempt(t);	/* ahead of its new equals; behind anything better */
 	return 0;
 }
@@ -379,23 +382,21 @@ static long stats(struct rthread *t, cairn_word what, cairn_word b, cairn_word c
 }
 
 /* Creates a process from the program at a path of the file system (in the msg). */
-static long proc_create_(struct rthread *t, cairn_word prio, cairn_word b, cairn_word c, cairn_word d)
+static long proc_create_(struct rthread *t, cairn_word sw, cairn_word lim, cairn_word c, cairn_word d)
 {
 	char path[CAIRN_ROMFS_PATH_MAX];
 	const volatile char *msg = thread_msg(t);
 	unsigned n = 0;
 	long err;
 
-	(void)b, (void)c, (void)d;
-	if (prio >= NPRIO)
-		return CAIRN_EINVAL;
+	(void)c, (void)d;
 	for (; n < sizeof(path) - 1 && (path[n] = msg[n]); n++)
 		;
 	if (n == sizeof(path) - 1)
 		return CAIRN_EINVAL;
 	path[n] = 0;
 	sched_lock();
-	struct rproc *p = proc_start(path, (unsigned)prio, &err);
+	struct rproc *p = (err = sched_check(0, sw)) ? 0 : proc_start(path, sw, lim, &err);
 	if (!p) {
 		sched_unlock();
 		return err;
@@ -648,23 +649,24 @@ static long shm_destroy_(struct rthread *t, cairn_word h, cairn_word b, cairn_wo
 }
 
 /* Creates a process from an ELF image the caller put in a region (b bytes of it). */
-static long proc_image(struct rthread *t, cairn_word id, cairn_word len, cairn_word prio, cairn_word d)
+static long proc_image(struct rthread *t, cairn_word id, cairn_word len, cairn_word sw, cairn_word lim)
 {
 	char name[RTOS_NAME_MAX];
-	long err = CAIRN_EINVAL;
 	unsigned mapped = 0;
 
-	(void)d;
-	if (prio >= NPRIO || msg_name(t, name) <= 0)
+	if (msg_name(t, name) <= 0)
 		return CAIRN_EINVAL;
 	sched_lock();
 	struct shm *s = shm_of(id);
 	struct rproc *p = 0;
-	if (s && s->owner == t->proc - procs && len && len <= s->npages * PAGE) {
-		for (err = 0; !err && mapped < s->npages; mapped++)
+	long err = sched_check(0, sw);
+	if (!err && !(s && s->owner == t->proc - procs && len && len <= s->npages * PAGE))
+		err = CAIRN_EINVAL;
+	if (!err) {
+		for (; !err && mapped < s->npages; mapped++)
 			err = window_map(IMAGE_WIN + mapped * PAGE, s->frame[mapped]);
 		if (!err)
-			p = proc_create(name, (const void *)IMAGE_WIN, len, (unsigned)prio, &err);
+			p = proc_create(name, (const void *)IMAGE_WIN, len, sw, lim, &err);
 		while (mapped--)
 			cairn_pgtbl_unmap(CAIRN_SLOT_PGTBL, IMAGE_WIN + mapped * PAGE);
 	}
@@ -803,7 +805,7 @@ RTOS_GATE(g_thread_create, thread_create)
 RTOS_GATE(g_thread_exit, thread_exit)
 RTOS_GATE(g_thread_kill, thread_kill)
 RTOS_GATE(g_thread_status, thread_status)
-RTOS_GATE(g_thread_prio, thread_prio)
+RTOS_GATE(g_thread_sched, thread_sched)
 RTOS_GATE(g_block, block)
 RTOS_GATE(g_wake, wake)
 RTOS_GATE(g_bp_create, bp_create)
@@ -842,7 +844,7 @@ const uint64_t rtos_gate_entry[RTOS_NCALLS] = {
 	[RTOS_THREAD_EXIT] = (uint64_t)g_thread_exit,
 	[RTOS_THREAD_KILL] = (uint64_t)g_thread_kill,
 	[RTOS_THREAD_STATUS] = (uint64_t)g_thread_status,
-	[RTOS_THREAD_PRIO] = (uint64_t)g_thread_prio,
+	[RTOS_THREAD_SCHED] = (uint64_t)g_thread_sched,
 	[RTOS_BLOCK] = (uint64_t)g_block,
 	[RTOS_WAKE] = (uint64_t)g_wake,
 	[RTOS_BP_CREATE] = (uint64_t)g_bp_create,

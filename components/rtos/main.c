@@ -74,6 +74,7 @@ static void schedule(struct rthread *preempted)
 		rq_add(cur, !(preempted == cur && now >= sched.slice_end));
 	sched.current = 0;
 	timers_expire(now);
+	edf_release(now);
 	reap();
 	struct rthread *next = rq_take();
 	if (next) {
@@ -84,8 +85,8 @@ static void schedule(struct rthread *preempted)
 		sched_unlock();
 		return;
 	}
-	if (sched.timers) {
-		sched.armed = sched.timers->expiry;
+	if (sched_next_event()) {
+		sched.armed = sched_next_event();
 		cairn_thread_dispatch(CAIRN_SLOT_THREAD, sched.armed);	/* arms the timer */
 	}
 	sched_unlock();
@@ -140,7 +141,7 @@ static long start_first(void)
 	memcpy(path, data, len);
 	path[len] = 0;
 	sched_lock();
-	struct rproc *p = proc_start(path, 128, &err);
+	struct rproc *p = proc_start(path, 128, 0, &err);
 	sched_unlock();
 	if (!p)
 		cairn_printf("rtos: cannot start '%s' (error %ld)\n", path, err);

@@ -106,7 +106,7 @@ static long space_path(struct rproc *p, uint64_t va)
 /* Maps frame at va in p, recorded with tag (a shared region's index + 1, or 0). */
 static long space_map(struct rproc *p, uint64_t va, uint64_t frame, unsigned rights, unsigned tag)
 {
-	if (p->npages == PROC_PAGES)
+	if (p->npages == PROC_PAGES || (p->max_pages && p->npages >= p->max_pages))
 		return CAIRN_ENOMEM;
 	long r = space_path(p, va);
 	if (!r)
@@ -256,12 +256,12 @@ static struct rthread *thread_slot(void)
  * A new thread of p, ready to run entry (0: main) at priority prio with a stack of
  * stack bytes. Locked. 0 and *err on failure, having undone what it did.
  */
-struct rthread *thread_new(struct rproc *p, uint64_t entry, unsigned prio, uint64_t stack, long *err)
+struct rthread *thread_new(struct rproc *p, uint64_t entry, uint64_t sched_word, uint64_t stack, long *err)
 {
 	struct rthread *t = thread_slot();
 	unsigned area = p->areas == ~0UL ? 64 : (unsigned)__builtin_ctzl(~p->areas);
 
-	if (!t || area == 64) {
+	if (!t || area == 64 || (p->max_threads && proc_alive(p) >= p->max_threads)) {
 		*err = CAIRN_ENOMEM;
 		return 0;
 	}
@@ -285,7 +285,7 @@ struct rthread *thread_new(struct rproc *p, uint64_t entry, unsigned prio, uint6
 	w->entry = entry;
 	w->handle = RTOS_HANDLE(RTOS_K_THREAD, t->gen, ti);
 	w->proc = (uint64_t)(p - procs) + 1;
-	w->prio = prio;
+	w->sched = sched_word;
 	w->stack_lo = tls - stack;
 	t->slot = slot();
 	t->rcv = slot();
@@ -315,7 +315,7 @@ struct rthread *thread_new(struct rproc *p, uint64_t entry, unsigned prio, uint6
 	}
 	t->kframe = kframe;
 	t->proc = p;
-	t->prio = (uint8_t)prio;
+	sched_apply(t, sched_word);
 	t->area = area;
 	t->pool = -1;
 	p->areas |= 1UL << area;
@@ -332,6 +332,8 @@ void thread_end(struct rthread *t, long status)
 		rq_remove(t);
 	else if (t->state == T_BLOCKED)
 		bp_unwait(t);
+	else if (t->state == T_THROTTLED)
+		edf_unthrottle(t);
 	t->status = status;
 	t->state = T_DEAD;
 	sched.deaths = 1;
@@ -422,8 +424,7 @@ unsigned proc_alive(struct rproc *p)
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < MAX_THREADS; i++)
-		n += threads[i].proc == p && (threads[i].state == T_READY || threads[i].state == T_RUNNING ||
-					      threads[i].state == T_BLOCKED);
+		n += threads[i].proc == p && thread_alive(&threads[i]);
 	return n;
 }
 
@@ -516,7 +517,8 @@ static long proc_build(struct rproc *p, const void *elf, uint64_t len)
 }
 
 /* Locked. A process running elf (len bytes) with its main thread at prio; 0 and *err. */
-struct rproc *proc_create(const char *name, const void *elf, uint64_t len, unsigned prio, long *err)
+struct rproc *proc_create(const char *name, const void *elf, uint64_t len, uint64_t sched_word, uint64_t limits,
+			  long *err)
 {
 	struct rproc *p = 0;
 
@@ -532,11 +534,13 @@ struct rproc *proc_create(const char *name, const void *elf, uint64_t len, unsig
 	p->gen = gen ? gen : 1;
 	p->used = 1;
 	p->reported = 0;
+	p->max_pages = RTOS_LIMIT_PAGES(limits);
+	p->max_threads = RTOS_LIMIT_THREADS(limits);
 	unsigned i = 0;
 	for (; name[i] && i + 1 < sizeof(p->name); i++)
 		p->name[i] = name[i];
 	*err = proc_build(p, elf, len);
-	if (!*err && thread_new(p, 0, prio, RTOS_STACK_DEFAULT, err))
+	if (!*err && thread_new(p, 0, sched_word, RTOS_STACK_DEFAULT, err))
 		return p;
 	p->dying = 1;
 	proc_free(p);
@@ -544,7 +548,7 @@ struct rproc *proc_create(const char *name, const void *elf, uint64_t len, unsig
 }
 
 /* Locked: a process running the program at path in the file system; 0 and *err. */
-struct rproc *proc_start(const char *path, unsigned prio, long *err)
+struct rproc *proc_start(const char *path, uint64_t sched_word, uint64_t limits, long *err)
 {
 	const void *elf;
 	uint64_t len;
@@ -556,7 +560,7 @@ struct rproc *proc_start(const char *path, unsigned prio, long *err)
 	for (const char *c = path; *c; c++)
 		if (*c == '/')
 			name = c + 1;
-	return proc_create(name, elf, len, prio, err);
+	return proc_create(name, elf, len, sched_word, limits, err);
 }
 
 /* The message area of t's TLS page, as this component sees it (the process may change

@@ -45,7 +45,11 @@
 #define IMAGE_WIN    (WIN_VA + 128 * PAGE)	/* SHM_PAGES pages: an image to load */
 #define FILL_WIN     (WIN_VA + 511 * PAGE)
 
-enum tstate { T_FREE = 0, T_READY, T_RUNNING, T_BLOCKED, T_DEAD, T_ZOMBIE };
+enum tstate {
+	T_FREE = 0, T_READY, T_RUNNING, T_BLOCKED,
+	T_THROTTLED,			/* EDF, its budget spent: waits for its next period */
+	T_DEAD, T_ZOMBIE,
+};
 
 struct bp;
 
@@ -62,10 +66,27 @@ struct rthread {
 	unsigned area;			/* its stack and TLS area in the process */
 	uint64_t kframe;		/* the thread object's frame */
 	uint64_t slice_left;		/* preempted: what is left of its slice */
+	/*
+	 * Earliest deadline first (edf set): within one period [release, release +
+	 * window) it runs at most budget, ahead of the fixed-priority threads of its
+	 * level and of the EDF threads with a later deadline. TSC ticks.
+	 */
+	uint8_t edf;
+	uint64_t budget, window, reldl;	/* its parameters */
+	uint64_t release, deadline;	/* the current period and its absolute deadline */
+	uint64_t budget_left;		/* in this period */
+	uint64_t run_start;		/* running since, 0 if not running (or fixed) */
+	uint64_t sched_word;		/* as asked for (RTOS_SCHED) */
 	long woken;			/* what a blocked call returns */
 	long status;			/* exit status */
 	struct bp *waiting;		/* while blocked */
 };
+
+/* Not ended: running, ready, blocked or throttled. */
+static inline int thread_alive(const struct rthread *t)
+{
+	return t->state == T_READY || t->state == T_RUNNING || t->state == T_BLOCKED || t->state == T_THROTTLED;
+}
 
 enum bp_mode {
 	BP_COUNTING,			/* every wake-up stored; ended waiters leave ghosts */
@@ -113,6 +134,7 @@ struct rproc {
 	uint64_t root_frame;
 	uint64_t entry;
 	unsigned nthreads;		/* alive */
+	unsigned max_pages, max_threads;	/* its limits (resources; 0: none) */
 	uint64_t areas;			/* bitmap of thread areas in use */
 	long status;
 	unsigned npages, nnodes;
@@ -128,6 +150,7 @@ struct sched {
 	uint64_t slice, slice_end;	/* round robin among equals */
 	uint64_t armed;			/* the deadline the timer is set for, 0: none */
 	struct rtimer *timers;		/* armed, soonest first */
+	struct rthread *throttled;	/* EDF threads out of budget, soonest release first */
 	uint8_t stops;			/* a thread stopped in the kernel: S ends it */
 	uint8_t deaths;			/* a thread ended: S reaps */
 };
@@ -211,17 +234,23 @@ void timer_disarm(struct rtimer *t);			/* locked */
 void timers_expire(uint64_t now);			/* locked */
 long timer_wait(struct rthread *self, struct rtimer *t);
 uint64_t sched_deadline(void);				/* locked */
+uint64_t sched_next_event(void);			/* locked; 0 if none */
+void edf_release(uint64_t now);				/* locked */
+void edf_unthrottle(struct rthread *t);			/* locked */
+long sched_check(struct rthread *t, uint64_t word);	/* locked */
+void sched_apply(struct rthread *t, uint64_t word);	/* locked */
 void sched_make_ready(struct rthread *t);		/* locked */
 struct bp *bp_new(unsigned proc, unsigned mode);	/* locked; 0 if none left */
 void bp_free(struct bp *bp, long result);		/* locked; waiters return result */
 
 /* proc.c */
 struct rthread *thread_by_tid(uint32_t tid);
-struct rthread *thread_new(struct rproc *p, uint64_t entry, unsigned prio, uint64_t stack, long *err);
+struct rthread *thread_new(struct rproc *p, uint64_t entry, uint64_t sched_word, uint64_t stack, long *err);
 void thread_end(struct rthread *t, long status);	/* locked: it runs no more */
 void reap(void);					/* locked, S only */
-struct rproc *proc_create(const char *name, const void *elf, uint64_t len, unsigned prio, long *err);
-struct rproc *proc_start(const char *path, unsigned prio, long *err);	/* locked */
+struct rproc *proc_create(const char *name, const void *elf, uint64_t len, uint64_t sched_word, uint64_t limits,
+			  long *err);
+struct rproc *proc_start(const char *path, uint64_t sched_word, uint64_t limits, long *err);	/* locked */
 void proc_end(struct rproc *p, long status);		/* locked */
 unsigned proc_alive(struct rproc *p);
 long proc_mem_get(struct rproc *p, uint64_t at, uint64_t len, uint64_t align, uint64_t *va);

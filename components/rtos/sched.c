@@ -1,6 +1,7 @@
 /*
- * sched.c: fixed-priority preemptive scheduling with round robin among equals, block
- * points and timers.
+ * sched.c: fixed-priority preemptive scheduling with round robin among equals,
+ * earliest deadline first with budgets within a priority level, block points and
+ * timers.
  *
  * The lock. Whoever decides (a thread inside a gate, or S) takes sched.locked, changes
  * the state, sets sched.current to the thread it chose, releases the lock and only
@@ -35,20 +36,147 @@ void sched_unlock(void)
 }
 
 /*
- * Ready queues: one circular list per priority, the head runs next. A thread put at
- * the front was preempted (it is the one running): it keeps the rest of its slice
- * for when it runs again, so round robin among equals holds however often a more
- * urgent thread interrupts one of them. Any other gets a whole slice when it runs.
+ * Earliest deadline first. An EDF thread has a budget per window (period): within
+ * one period it runs at most its budget, and is then throttled until the next
+ * period begins. A thread that wakes after its period has ended starts a new one (on
+ * the grid of its periods, or from now if it slept through a whole one), so over any
+ * period it never gets more than its budget: the bandwidth budget/window is all an
+ * EDF thread can take from the threads below it.
  */
+#define EDF_SLACK 2000		/* a budget this close to spent is spent (timer rounding) */
+
+/* The time t has run since it last started comes off its budget. */
+static void edf_charge(struct rthread *t, uint64_t now)
+{
+	if (!t->run_start)
+		return;
+	uint64_t used = now - t->run_start;
+	t->budget_left = used + EDF_SLACK >= t->budget_left ? 0 : t->budget_left - used;
+	t->run_start = 0;
+}
+
+/* t's next period: the one after the current, or from now if that is over already. */
+static uint64_t edf_next_release(const struct rthread *t, uint64_t now)
+{
+	uint64_t r = t->release + t->window;
+	return r + t->window <= now ? now : r;
+}
+
+static void edf_period(struct rthread *t, uint64_t release)
+{
+	t->release = release;
+	t->deadline = release + t->reldl;
+	t->budget_left = t->budget;
+}
+
+/* t waits for its next period, in release order. */
+static void edf_throttle(struct rthread *t, uint64_t release)
+{
+	struct rthread **p = &sched.throttled;
+
+	t->state = T_THROTTLED;
+	t->release = release;		/* the period it waits for */
+	while (*p && (*p)->release <= release)
+		p = &(*p)->next;
+	t->next = *p;
+	t->prev = 0;
+	*p = t;
+	sched.armed = 0;		/* the next switch sets the timer again */
+}
+
+/* Locked: throttled threads whose period has begun are ready again. */
+void edf_release(uint64_t now)
+{
+	while (sched.throttled && sched.throttled->release <= now) {
+		struct rthread *t = sched.throttled;
+		sched.throttled = t->next;
+		t->next = 0;
+		edf_period(t, t->release);
+		rq_add(t, 0);
+	}
+}
+
+/* Locked: t leaves the throttled list (it ends). */
+void edf_unthrottle(struct rthread *t)
+{
+	for (struct rthread **p = &sched.throttled; *p; p = &(*p)->next)
+		if (*p == t) {
+			*p = t->next;
+			break;
+		}
+	t->next = 0;
+}
+
+/*
+ * An EDF thread about to be queued: charge it if it was running, start a new period
+ * if its own has ended. Returns 0 if it is throttled instead (out of budget).
+ */
+static int edf_may_run(struct rthread *t, uint64_t now)
+{
+	if (t->state == T_RUNNING)
+		edf_charge(t, now);
+	else if (now >= t->release + t->window)
+		edf_period(t, edf_next_release(t, now));
+	if (t->budget_left)
+		return 1;
+	uint64_t r = edf_next_release(t, now);
+	if (r <= now) {
+		edf_period(t, r);
+		return 1;
+	}
+	edf_throttle(t, r);
+	return 0;
+}
+
+/*
+ * Whether a should run before b: a more urgent level, or the same level with a an
+ * EDF thread and b a fixed one or an EDF thread with a later deadline.
+ */
+static inline int sched_before(const struct rthread *a, const struct rthread *b)
+{
+	if (a->prio != b->prio)
+		return a->prio < b->prio;
+	return a->edf && (!b->edf || a->deadline < b->deadline);
+}
+
+/*
+ * Ready queues: one circular list per priority, the head runs next: the level's EDF
+ * threads first, by deadline, then its fixed-priority threads in round robin. A
+ * thread put at the front was preempted (it is the one running): it goes ahead of its
+ * equals and, if fixed, keeps the rest of its slice for when it runs again, so round
+ * robin among equals holds however often a more urgent thread interrupts one of them.
+ * Any other gets a whole slice when it runs.
+ */
+
+/* Where t goes in the queue headed by h: before the node returned; *head if first. */
+static inline struct rthread *rq_place(struct rthread *h, const struct rthread *t, int front, int *head)
+{
+	struct rthread *x = h;
+
+	*head = 0;
+	if (!t->edf && !front)
+		return h;		/* the tail */
+	do {
+		if (!x->edf || (t->edf && (front ? x->deadline >= t->deadline : x->deadline > t->deadline))) {
+			*head = x == h;
+			return x;
+		}
+		x = x->next;
+	} while (x != h);
+	return h;			/* after every EDF thread: the tail */
+}
+
 void rq_add(struct rthread *t, int front)
 {
 	struct rthread **q = &sched.rq[t->prio];
 
-	if (front) {
+	t->slice_left = 0;
+	if (__builtin_expect(t->edf, 0)) {
+		if (!edf_may_run(t, cairn_cycles()))
+			return;
+	} else if (front) {
 		uint64_t now = cairn_cycles();
 		t->slice_left = sched.slice_end > now ? sched.slice_end - now : 1;
-	} else {
-		t->slice_left = 0;
 	}
 	t->state = T_READY;
 	if (!*q) {
@@ -57,11 +185,13 @@ void rq_add(struct rthread *t, int front)
 		sched.map[t->prio / 64] |= 1UL << (t->prio % 64);
 		return;
 	}
-	t->next = *q;
-	t->prev = (*q)->prev;
+	int head;
+	struct rthread *at = rq_place(*q, t, front, &head);
+	t->next = at;
+	t->prev = at->prev;
 	t->prev->next = t;
-	(*q)->prev = t;
-	if (front)
+	at->prev = t;
+	if (head)
 		*q = t;
 }
 
@@ -113,6 +243,11 @@ static void slice_start(struct rthread *t)
 {
 	uint64_t now = cairn_cycles();
 
+	if (t->edf) {			/* it runs until its budget is spent */
+		t->run_start = now;
+		sched.slice_end = now + t->budget_left;
+		return;
+	}
 	if (t->slice_left)
 		sched.slice_end = now + t->slice_left;
 	else if (sched.slice_end < now + sched.slice / 2 || sched.slice_end > now + sched.slice)
@@ -120,15 +255,25 @@ static void slice_start(struct rthread *t)
 	t->slice_left = 0;
 }
 
+/* The next timer expiry or period release, 0 if none. */
+uint64_t sched_next_event(void)
+{
+	uint64_t d = sched.timers ? sched.timers->expiry : 0;
+	if (sched.throttled && (!d || sched.throttled->release < d))
+		d = sched.throttled->release;
+	return d;
+}
+
 /*
- * The deadline to switch with: the end of the time slice or the next timer's expiry,
- * whichever is first; 0 if the timer is already set for it (no reprogramming).
+ * The deadline to switch with: the end of the time slice (or budget), the next
+ * timer's expiry or period release, whichever is first; 0 if the timer is already
+ * set for it (no reprogramming).
  */
 uint64_t sched_deadline(void)
 {
-	uint64_t d = sched.slice_end;
-	if (sched.timers && sched.timers->expiry < d)
-		d = sched.timers->expiry;
+	uint64_t d = sched.slice_end, e = sched_next_event();
+	if (e && e < d)
+		d = e;
 	if (d == sched.armed)
 		return 0;
 	sched.armed = d;
@@ -142,6 +287,10 @@ uint64_t sched_deadline(void)
  */
 void sched_switch(struct rthread *next)
 {
+	struct rthread *prev = sched.current;
+
+	if (prev && prev->run_start && prev != next)	/* an EDF thread blocked or ended */
+		edf_charge(prev, cairn_cycles());
 	for (;;) {
 		sched.current = next;
 		if (next && next->state != T_RUNNING)
@@ -187,11 +336,23 @@ void sched_preempt(struct rthread *self)
 	sched_reschedule(self);
 }
 
+/*
+ * A fixed-priority thread goes behind its equals. An EDF thread is done for this
+ * period: it waits for the next one.
+ */
 long sched_yield(struct rthread *self)
 {
 	sched_lock();
+	if (self->edf) {
+		edf_charge(self, cairn_cycles());
+		self->budget_left = 0;
+		self->state = T_READY;	/* charged: rq_add throttles it */
+		rq_add(self, 0);
+		sched_reschedule(self);
+		return 0;
+	}
 	struct rthread *best = rq_best();
-	if (!best || best->prio > self->prio) {
+	if (!best || best->prio > self->prio) {	/* (an EDF one of its level would run already) */
 		sched_unlock();
 		return 0;
 	}
@@ -200,12 +361,66 @@ long sched_yield(struct rthread *self)
 	return 0;
 }
 
-/* Wait queues: by priority, FIFO among equals. */
+/* TSC ticks in us microseconds. */
+static uint64_t us_ticks(unsigned us)
+{
+	return (uint64_t)us * root->tsc_hz / 1000000;
+}
+
+/*
+ * Locked: whether t (0: a thread not made yet) may take the scheduling word w
+ * (RTOS_SCHED): EINVAL if w names no valid policy, or if the EDF threads of its
+ * level would then ask for more than the whole processor (their budget/deadline
+ * summed over 1).
+ */
+long sched_check(struct rthread *t, uint64_t w)
+{
+	unsigned prio = RTOS_SCHED_PRIO(w), budget = RTOS_SCHED_BUDGET(w);
+	unsigned window = RTOS_SCHED_WINDOW(w), deadline = RTOS_SCHED_DEADLINE(w);
+
+	if (prio >= NPRIO)
+		return CAIRN_EINVAL;
+	if (!budget && !window && !deadline)
+		return 0;
+	if (!budget || budget > deadline || deadline > window)
+		return CAIRN_EINVAL;
+	uint64_t load = ((uint64_t)budget << 20) / deadline;
+	for (unsigned i = 0; i < MAX_THREADS; i++) {
+		const struct rthread *x = &threads[i];
+		if (x != t && x->edf && x->prio == prio && thread_alive(x))
+			load += ((uint64_t)RTOS_SCHED_BUDGET(x->sched_word) << 20) / RTOS_SCHED_DEADLINE(x->sched_word);
+	}
+	return load > 1UL << 20 ? CAIRN_EINVAL : 0;
+}
+
+/*
+ * Locked: t (running, or not yet queued) takes the scheduling word sched_check
+ * allowed. An EDF thread starts a period now, with its whole budget.
+ */
+void sched_apply(struct rthread *t, uint64_t w)
+{
+	uint64_t now = cairn_cycles();
+
+	t->sched_word = w;
+	t->prio = (uint8_t)RTOS_SCHED_PRIO(w);
+	t->edf = RTOS_SCHED_BUDGET(w) != 0;
+	t->run_start = 0;
+	if (!t->edf)
+		return;
+	t->budget = us_ticks(RTOS_SCHED_BUDGET(w));
+	t->window = us_ticks(RTOS_SCHED_WINDOW(w));
+	t->reldl = us_ticks(RTOS_SCHED_DEADLINE(w));
+	edf_period(t, now);
+	if (t->state == T_RUNNING)
+		t->run_start = now;
+}
+
+/* Wait queues: in the order the ready queues would run them, FIFO among equals. */
 static void wq_add(struct bp *bp, struct rthread *t)
 {
 	struct rthread **p = &bp->head;
 
-	while (*p && (*p)->prio <= t->prio)
+	while (*p && !sched_before(t, *p))
 		p = &(*p)->next;
 	t->next = *p;
 	*p = t;
@@ -287,7 +502,7 @@ long bp_wake(struct rthread *self, struct bp *bp)
 		return 1;
 	}
 	struct rthread *w = bp_first(bp);
-	if (w && w->prio < self->prio) {
+	if (w && sched_before(w, self)) {
 		rq_add(self, 1);
 		sched_switch(w);
 		return 0;

@@ -6,9 +6,8 @@
  * 0 on error. Blocking happens only in the *_take/_lock calls of semaphores and
  * mutexes, in blocking channel operations (CHAN_BLOCK), and in event_wait.
  *
- * STATUS: all of it works (lib/librtos and components/rtos) but earliest-deadline-
- * first scheduling (SCHEDP_DEADLINE, _BUDGET, _WINDOW: ENOTSUP) and the `resources`
- * arguments (ignored). docs/rtos.md has every function's results and errors as built.
+ * STATUS: all of it works (lib/librtos and components/rtos); SCHEDP_PROPORTION and
+ * _WEIGHT return ENOTSUP. docs/rtos.md has every function's results and errors.
  */
 #ifndef CAIRN_RTOS_H
 #define CAIRN_RTOS_H
@@ -41,7 +40,7 @@ typedef enum {
 	SCHEDP_PRIO,		/* fixed priority */
 	SCHEDP_RPRIO,		/* priority relatively higher than the current thread */
 	SCHEDP_RLPRIO,		/* priority relatively lower (not numerically) than current */
-	SCHEDP_DEADLINE,	/* if != window */
+	SCHEDP_DEADLINE,	/* if != window; these three in microseconds (docs/rtos.md) */
 	SCHEDP_BUDGET,		/* execution time */
 	SCHEDP_WINDOW,		/* period */
 	SCHEDP_PROPORTION,	/* percent required */
@@ -68,6 +67,15 @@ typedef struct {
 #define THREAD_STACK_4K 1
 #define THREAD_STACK_1M 2
 #define THREAD_NO_JOIN  4
+
+/*
+ * process_create*'s resources (Cairn's reading of the seed's unspecified array):
+ * resources[RTOS_RES_PAGES] is the most pages of memory the process may have mapped
+ * at once (image, stacks, heap, the shared memory it maps), resources[RTOS_RES_THREADS]
+ * the most threads it may have alive. A 0 or missing entry: no limit beyond the
+ * RTOS's own. A call that would go past one fails with ENOMEM (thread_create: 0).
+ */
+enum { RTOS_RES_PAGES, RTOS_RES_THREADS, RTOS_RES_COUNT };
 
 /* From a program in the read-only file system built into the image; 0 on error. */
 proc_t process_create_fs(const char *elf_image_path, const sched_param_t *params, size_t num_params,

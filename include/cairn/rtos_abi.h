@@ -24,11 +24,11 @@
 /* X(name, number, arguments, result) */
 #define RTOS_CALLS(X) \
 	X(YIELD,         0, "none", "0") \
-	X(THREAD_CREATE, 1, "a = entry, b = priority (0 highest), c = stack bytes", "handle") \
+	X(THREAD_CREATE, 1, "a = entry, b = scheduling word (RTOS_SCHED), c = stack bytes", "handle") \
 	X(THREAD_EXIT,   2, "a = status", "does not return") \
 	X(THREAD_KILL,   3, "a = handle", "0") \
 	X(THREAD_STATUS, 4, "a = handle", "exit status (the handle is then free), EAGAIN running") \
-	X(THREAD_PRIO,   5, "a = new priority of the caller", "0") \
+	X(THREAD_SCHED,  5, "a = the caller's new scheduling word (RTOS_SCHED)", "0") \
 	X(BLOCK,         6, "a = block point", "0 woken, EBADF destroyed") \
 	X(WAKE,          7, "a = block point", "0") \
 	X(BP_CREATE,     8, "a = 1: binary (at most one stored wake-up)", "block point id") \
@@ -43,7 +43,7 @@
 	X(MEM_GET,      17, "a = address or 0 (any), b = bytes, c = alignment", "the address of zeroed pages") \
 	X(MEM_FREE,     18, "a = address, b = bytes", "0") \
 	X(STATS,        19, "a = what (enum rtos_stat)", "the count") \
-	X(PROC_CREATE,  20, "msg = path (\"/bin/<program>\"), a = priority", "process id") \
+	X(PROC_CREATE,  20, "msg = path (\"/bin/<program>\"), a = scheduling word of its main thread, b = limits (RTOS_LIMITS)", "process id") \
 	X(PROC_STATUS,  21, "a = process id", "exit status, EAGAIN running") \
 	X(CHAN_CREATE,  22, "msg = name (\"\": none), a = type size, b = queue length, c = CHAN_SPSC/MPMC", "channel") \
 	X(CHAN_END,     23, "a = channel (its owner), or 0 and msg = name; b = RTOS_END_SEND/RECV; c = type size, d = queue length (by name)", "end; msg = struct rtos_chan_geom; second = where the ring is mapped") \
@@ -57,7 +57,24 @@
 	X(SHM_DESTROY,  31, "a = region, or 0 and msg = name", "0") \
 	X(WATCH,        32, "a = source (thread, process, timer, channel end), b = block point, c = 1 add, 0 remove", "0") \
 	X(POLL,         33, "a = n, b = most to report; msg = n sources (uint64_t)", "ready count; msg = n event types (uint64_t)") \
-	X(PROC_IMAGE,   34, "a = region holding an ELF image, b = its bytes, c = priority; msg = name", "process id")
+	X(PROC_IMAGE,   34, "a = region holding an ELF image, b = its bytes, c = scheduling word of its main thread, d = limits (RTOS_LIMITS); msg = name", "process id")
+
+/*
+ * A thread's scheduling parameters in one word: its priority (0 most urgent) and,
+ * for earliest-deadline-first, its budget, window (period) and relative deadline in
+ * microseconds, all three 0 for a fixed-priority thread.
+ */
+#define RTOS_SCHED(prio, budget, window, deadline) \
+	((uint64_t)(prio) | (uint64_t)(budget) << 16 | (uint64_t)(window) << 32 | (uint64_t)(deadline) << 48)
+#define RTOS_SCHED_PRIO(w)     ((unsigned)((w) & 0xffff))
+#define RTOS_SCHED_BUDGET(w)   ((unsigned)((w) >> 16 & 0xffff))
+#define RTOS_SCHED_WINDOW(w)   ((unsigned)((w) >> 32 & 0xffff))
+#define RTOS_SCHED_DEADLINE(w) ((unsigned)((w) >> 48 & 0xffff))
+
+/* A process's limits in one word: pages mapped and threads alive at most (0: none). */
+#define RTOS_LIMITS(pages, threads) ((uint64_t)(uint32_t)(pages) | (uint64_t)(uint32_t)(threads) << 32)
+#define RTOS_LIMIT_PAGES(w)   ((uint32_t)(w))
+#define RTOS_LIMIT_THREADS(w) ((uint32_t)((w) >> 32))
 
 enum rtos_call {
 #define RTOS_X_CALL(name, n, args, result) RTOS_##name = (n),
@@ -174,7 +191,7 @@ struct rtos_tls {
 	uint64_t entry;			/* start: the function, 0 for the process's main */
 	uint64_t handle;		/* start: the thread's handle */
 	uint64_t proc;			/* start: the process id */
-	uint64_t prio;			/* its priority (librtos keeps it current) */
+	uint64_t sched;			/* its scheduling word, RTOS_SCHED (librtos keeps it current) */
 	/*
 	 * librtos's pointer probe: a fault at probe_read or probe_write (the one
 	 * instruction that touches the probed byte) resumes at probe_fixup with rax =

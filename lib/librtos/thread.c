@@ -20,9 +20,17 @@ __attribute__((noreturn)) void rtos_thread_start(struct rtos_tls *tls)
 	thread_exit(0);
 }
 
-/* The priority and stack the parameters ask for, or EINVAL/ENOTSUP. */
-static int params(const sched_param_t *p, size_t n, unsigned *prio, uint64_t *stack)
+/*
+ * The scheduling word (RTOS_SCHED) the parameters ask for, starting from *w (the
+ * caller's priority): EINVAL or ENOTSUP if they ask for nothing valid. A budget or
+ * window makes an earliest-deadline-first thread (both needed, with budget <=
+ * deadline <= window; the deadline defaults to the window); without them the thread
+ * is fixed-priority.
+ */
+static int params(const sched_param_t *p, size_t n, uint64_t *w)
 {
+	unsigned prio = RTOS_SCHED_PRIO(*w), budget = 0, window = 0, deadline = 0;
+
 	for (size_t i = 0; i < n; i++) {
 		unsigned v = p[i].val;
 		switch (p[i].type) {
@@ -32,21 +40,27 @@ static int params(const sched_param_t *p, size_t n, unsigned *prio, uint64_t *st
 		case SCHEDP_PRIO:
 			if (v > RTOS_PRIO_LOWEST)
 				return EINVAL;
-			*prio = v;
+			prio = v;
 			break;
 		case SCHEDP_RPRIO:	/* v levels more urgent than the caller */
-			if (v > *prio)
+			if (v > prio)
 				return EINVAL;
-			*prio -= v;
+			prio -= v;
 			break;
 		case SCHEDP_RLPRIO:	/* v levels less urgent */
-			if (*prio + v > RTOS_PRIO_LOWEST)
+			if (prio + v > RTOS_PRIO_LOWEST)
 				return EINVAL;
-			*prio += v;
+			prio += v;
 			break;
 		case SCHEDP_DEADLINE:
+			deadline = v;
+			break;
 		case SCHEDP_BUDGET:
+			budget = v;
+			break;
 		case SCHEDP_WINDOW:
+			window = v;
+			break;
 		case SCHEDP_PROPORTION:
 		case SCHEDP_WEIGHT:
 			return ENOTSUP;
@@ -54,43 +68,50 @@ static int params(const sched_param_t *p, size_t n, unsigned *prio, uint64_t *st
 			return EINVAL;
 		}
 	}
-	(void)stack;
+	if (budget || window || deadline) {
+		if (!deadline)
+			deadline = window;
+		if (!budget || !window || budget > deadline || deadline > window)
+			return EINVAL;
+	}
+	*w = RTOS_SCHED(prio, budget, window, deadline);
 	return 0;
 }
 
-static unsigned my_prio(void)
+/* The caller's scheduling word with only its priority (what new threads start from). */
+static uint64_t my_prio(void)
 {
-	return (unsigned)rtos_tls()->prio;
+	return RTOS_SCHED_PRIO(rtos_tls()->sched);
 }
 
 thread_t thread_create(void (*entry)(void), const sched_param_t *p, size_t n, size_t flags)
 {
-	unsigned prio = my_prio();
+	uint64_t w = my_prio();
 	uint64_t stack = (flags & THREAD_STACK_1M) ? (1UL << 20) : (flags & THREAD_STACK_4K) ? 4096 : RTOS_STACK_DEFAULT;
 
 	if (!entry || (n && !p) || (flags & ~(size_t)(THREAD_STACK_4K | THREAD_STACK_1M | THREAD_NO_JOIN)) ||
-	    params(p, n, &prio, &stack))
+	    params(p, n, &w))
 		return 0;
-	long h = rtos_call((enum rtos_call)RTOS_THREAD_CREATE, (cairn_word)entry, prio, stack,
+	long h = rtos_call((enum rtos_call)RTOS_THREAD_CREATE, (cairn_word)entry, w, stack,
 			   (flags & THREAD_NO_JOIN) != 0).r0;
 	return h > 0 ? (thread_t)h : 0;
 }
 
+/* The parameters state the caller's whole policy: without a budget it is fixed-priority. */
 int thread_set_params(const sched_param_t *p, size_t n)
 {
-	unsigned prio = my_prio();
-	uint64_t stack = 0;
+	uint64_t w = my_prio();
 
 	if (n && rtos_check(p, n * sizeof(*p), 0))
 		return EFAULT;
-	int r = params(p, n, &prio, &stack);
+	int r = params(p, n, &w);
 	if (r)
 		return r;
-	if (prio == my_prio())
+	if (w == rtos_tls()->sched)
 		return 0;
-	r = (int)rtos_call1(RTOS_THREAD_PRIO, prio);
+	r = (int)rtos_call1(RTOS_THREAD_SCHED, w);
 	if (!r)
-		rtos_tls()->prio = prio;
+		rtos_tls()->sched = w;
 	return r;
 }
 
@@ -135,19 +156,30 @@ void io_print(const char *msg)
 		cairn_debug_write(msg + at, n - at < CAIRN_DEBUG_WRITE_MAX ? n - at : CAIRN_DEBUG_WRITE_MAX);
 }
 
+/* The limits word (RTOS_LIMITS) of a resources array; -1 if it is not valid. */
+static int64_t limits(const size_t *res, size_t n)
+{
+	size_t v[RTOS_RES_COUNT] = { 0 };
+
+	if (n > RTOS_RES_COUNT || (n && (!res || rtos_check(res, n * sizeof(*res), 0))))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		v[i] = res[i] > UINT32_MAX ? UINT32_MAX : res[i];
+	return (int64_t)RTOS_LIMITS(v[RTOS_RES_PAGES], v[RTOS_RES_THREADS]);
+}
+
 proc_t process_create_fs(const char *path, const sched_param_t *p, size_t n, const size_t *resources,
 			 size_t num_resources, size_t flags)
 {
-	unsigned prio = RTOS_PRIO_DEFAULT;
-	uint64_t stack = 0;
+	uint64_t w = RTOS_PRIO_DEFAULT;
 	struct rtos_tls *tls = rtos_tls();
 	size_t len = path ? strlen(path) : 0;
+	int64_t lim = limits(resources, num_resources);
 
-	(void)resources, (void)num_resources;
-	if (!len || len >= RTOS_MSG_BYTES || (n && !p) || flags || params(p, n, &prio, &stack))
+	if (!len || len >= RTOS_MSG_BYTES || (n && !p) || flags || params(p, n, &w) || lim < 0)
 		return 0;
 	memcpy(tls->msg, path, len + 1);
-	long r = rtos_call1(RTOS_PROC_CREATE, prio);
+	long r = rtos_call(RTOS_PROC_CREATE, w, (cairn_word)lim, 0, 0).r0;
 	return r > 0 ? (proc_t)r : 0;
 }
 
@@ -158,20 +190,19 @@ proc_t process_create_fs(const char *path, const sched_param_t *p, size_t n, con
 proc_t process_create(const void *elf, size_t len, const char *name, const sched_param_t *p, size_t n,
 		      const size_t *resources, size_t num_resources, size_t flags)
 {
-	unsigned prio = RTOS_PRIO_DEFAULT;
-	uint64_t stack = 0;
+	uint64_t w = RTOS_PRIO_DEFAULT;
 	size_t bytes = (len + 4095) & ~4095UL, nlen = name ? strlen(name) : 0;
+	int64_t lim = limits(resources, num_resources);
 
-	(void)resources, (void)num_resources;
 	if (!len || len > RTOS_IMAGE_MAX || !nlen || nlen >= RTOS_NAME_MAX || (n && !p) || flags ||
-	    params(p, n, &prio, &stack) || rtos_check(elf, len, 0))
+	    params(p, n, &w) || lim < 0 || rtos_check(elf, len, 0))
 		return 0;
 	char *copy = mem_get_pages(0, bytes, 0);
 	size_t rid = copy ? (memcpy(copy, elf, len), mem_shared_create_anon(copy, bytes, 0)) : 0;
 	long r = 0;
 	if (rid) {
 		rtos_msg_name(name);		/* checked above */
-		r = rtos_call(RTOS_PROC_IMAGE, rid, len, prio, 0).r0;
+		r = rtos_call(RTOS_PROC_IMAGE, rid, len, w, (cairn_word)lim).r0;
 		mem_shared_destroy_anon(rid);
 	}
 	if (copy)

@@ -92,6 +92,7 @@ int main(void)
 	rc_sync();
 	rc_timers();
 	rc_sched();
+	rc_edf();
 	if (!thread_create(last, 0, 0, THREAD_NO_JOIN))
 		rc_check("rc.thr.33", "process_outlives_main_thread", 0, "cannot create the last thread");
 	thread_exit(MAIN_STATUS);	/* last runs, ends, and with it the process */

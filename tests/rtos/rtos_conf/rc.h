@@ -1,7 +1,7 @@
 /*
  * rc.h: the RTOS conformance program (tests/rtos/rtos_conf) shares these: TEST lines,
  * time in time stamp counter ticks, and starting and joining the threads the tests
- * run. Every area (threads.c, sync.c, timers.c, sched.c) starts and ends with the
+ * run. Every area (threads.c, sync.c, timers.c, sched.c, edf.c) starts and ends with the
  * main thread at RTOS_PRIO_DEFAULT, alone: each test joins or kills what it started.
  */
 #ifndef RC_H
@@ -44,5 +44,6 @@ void rc_threads(void);
 void rc_sync(void);
 void rc_timers(void);
 void rc_sched(void);
+void rc_edf(void);
 
 #endif

@@ -254,8 +254,7 @@ static void test_rel_prio(void)
 		 point_name[over], limit, EINVAL);
 }
 
-static const sched_param_type_t unsupported[] = { SCHEDP_DEADLINE, SCHEDP_BUDGET, SCHEDP_WINDOW,
-						  SCHEDP_PROPORTION, SCHEDP_WEIGHT };
+static const sched_param_type_t unsupported[] = { SCHEDP_PROPORTION, SCHEDP_WEIGHT };
 static const sched_param_type_t invalid[] = { SCHEDP_IDLE, SCHEDP_INIT, SCHEDP_IPI_HANDLER, SCHEDP_TIMER,
 					      SCHEDP_MAX, (sched_param_type_t)99 };
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -4,7 +4,8 @@
  * another's memory faults and ends alone), and 1,000 create/exit cycles after which
  * the rtos component's free memory, free slots, threads and processes are back to
  * their starting counts. And processes from an image in memory (process_create):
- * success, each bad argument, and no leak over 100 cycles.
+ * success, each bad argument, and no leak over 100 cycles. And limits (resources):
+ * a process cannot map more pages or have more threads alive than it was given.
  */
 #include <cairn/cairn.h>
 #include <cairn/rtos.h>
@@ -118,6 +119,30 @@ static void from_memory(void)
 		    "%lu %lu %lu %lu %lu %lu %lu %lu", e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7]);
 }
 
+/* rp.7: resources[RTOS_RES_PAGES] and [RTOS_RES_THREADS] bound a process. */
+static void limits(void)
+{
+	size_t res[] = { 40, 3 };
+	long u0 = rtos_stats(RTOS_STAT_UNTYPED);
+	int limited = wait_exit(process_create_fs("/bin/rtos_limited", 0, 0, res, 2, 0));
+	size_t pages_only[] = { 60 };
+	int paged = wait_exit(process_create_fs("/bin/rtos_limited", 0, 0, pages_only, 1, 0));
+	size_t none[] = { 0, 0 };
+	int free_run = wait_exit(process_create_fs("/bin/rtos_limited", 0, 0, none, 2, 0));
+	size_t three[] = { 1, 2, 3 };
+	proc_t too_many = process_create_fs("/bin/rtos_limited", 0, 0, three, 3, 0);
+	proc_t null_res = process_create_fs("/bin/rtos_limited", 0, 0, 0, 1, 0);
+	size_t tiny[] = { 2 };		/* less than its image */
+	proc_t cannot = process_create_fs("/bin/rtos_limited", 0, 0, tiny, 1, 0);
+	cairn_check("rp.7", "process_limits", limited == (40 << 8 | 3) && paged >> 8 == 60 &&
+		    (free_run & 0xff) == 16 && free_run >> 8 > 60 && !too_many && !null_res && !cannot &&
+		    rtos_stats(RTOS_STAT_UNTYPED) == u0,
+		    "pages 40 threads 3: %d pages %d threads; pages 60: %d pages %d threads; none: %d pages %d threads; "
+		    "3 entries %lu, NULL %lu, 2 pages %lu; untyped %ld -> %ld",
+		    limited >> 8, limited & 0xff, paged >> 8, paged & 0xff, free_run >> 8, free_run & 0xff, too_many,
+		    null_res, cannot, u0, rtos_stats(RTOS_STAT_UNTYPED));
+}
+
 int main(void)
 {
 	nap = timer_create();
@@ -125,5 +150,6 @@ int main(void)
 	isolation();
 	no_leaks();
 	from_memory();
+	limits();
 	return 0;
 }
