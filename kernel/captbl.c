@@ -45,6 +45,16 @@ int captbl_get(struct captbl_root *t, uint64_t idx, struct cap **out)
 	return 0;
 }
 
+int captbl_get_fwd(struct captbl_root *t, uint64_t idx, struct cap **out)
+{
+	int err = captbl_get(t, idx, out);
+
+	if (err || likely((*out)->type != CAIRN_CAP_FWD))
+		return err;
+	*out = fwd_target(*out);
+	return *out ? 0 : CAIRN_ENOENT;
+}
+
 int captbl_get_free(struct captbl_root *t, uint64_t idx, struct cap **out)
 {
 	if (idx >= CAIRN_CAPTBL_MAX)

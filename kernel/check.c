@@ -54,6 +54,8 @@ static bool kind_ok(const struct cap *c, uint8_t obj)
 	case CAIRN_CAP_THREAD:
 	case CAIRN_CAP_RCV:
 	case CAIRN_CAP_ASND:   return obj == OBJ_THREAD;
+	case CAIRN_CAP_INDIR:
+	case CAIRN_CAP_FWD:    return obj == OBJ_INDIR;
 	default:               return false;
 	}
 }
@@ -138,6 +140,13 @@ static void check_object(uint64_t pa, struct frame *f)
 		break;
 	}
 	case OBJ_THREAD: check_thread(o); break;
+	case OBJ_INDIR: {
+		struct indir *x = o;
+		check_cap(&x->target);
+		if (f->used != (x->target.type != CAIRN_CAP_NONE))
+			problem("an indirection's used count is wrong", pa);
+		break;
+	}
 	case OBJ_NONE:
 		if (f->type == CAIRN_FRAME_KERNEL && f->refs)
 			problem("references to a frame without an object", pa);

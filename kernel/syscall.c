@@ -11,7 +11,7 @@
 
 int cap_of_type(struct call *c, uint64_t idx, uint8_t type, struct cap **out)
 {
-	int err = captbl_get(c->ct, idx, out);
+	int err = captbl_get_fwd(c->ct, idx, out);
 
 	if (err)
 		return err;
@@ -31,6 +31,7 @@ static long invoke(struct call *c, struct cap *cap, unsigned op)
 	case CAIRN_CAP_SINV:   return sinv_invoke(c, cap, op);
 	case CAIRN_CAP_IRQ:    return irq_invoke(c, cap, op);
 	case CAIRN_CAP_IOPORT: return ioport_invoke(c, cap, op);
+	case CAIRN_CAP_INDIR:  return indir_invoke(c, cap, op);
 	default:               return CAIRN_EBADF;
 	}
 }
@@ -64,7 +65,7 @@ struct regs *syscall_dispatch(uint64_t call, struct regs *r)
 		ret = (op >> 16) ? CAIRN_ENOSYS : null_invoke(&c, op);
 	} else {
 		struct cap *cap;
-		ret = captbl_get(c.ct, idx, &cap);
+		ret = captbl_get_fwd(c.ct, idx, &cap);
 		if (ret == 0)
 			ret = (op >> 16) || CAIRN_OP_TYPE(op) != cap->type ? CAIRN_EBADF : invoke(&c, cap, op);
 	}

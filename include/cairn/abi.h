@@ -63,7 +63,9 @@ enum cairn_error {
 	X(ASND,    7, "an asynchronous send to a receive endpoint") \
 	X(SINV,    8, "a synchronous invocation gate into a component") \
 	X(IRQ,     9, "the interrupt lines") \
-	X(IOPORT, 10, "a range of I/O ports")
+	X(IOPORT, 10, "a range of I/O ports") \
+	X(INDIR,  11, "an indirection: control of a capability handed out through it") \
+	X(FWD,    12, "a forwarder: acts as the capability its indirection holds, until rescinded")
 
 enum cairn_cap_type {
 #define CAIRN_X_CAP(name, n, text) CAIRN_CAP_##name = (n),
@@ -96,6 +98,7 @@ enum cairn_cap_type {
 	X(CAPTBL_ACT_RCV,    0x0114, CAPTBL, "a0 = slot, a1 = thread, a2 = parent rcv or 0", "0") \
 	X(CAPTBL_ACT_ASND,   0x0115, CAPTBL, "a0 = slot, a1 = rcv", "0") \
 	X(CAPTBL_ACT_SINV,   0x0116, CAPTBL, "a0 = slot, a1 = component, a2 = entry, a3 = badge, a4 = flags", "0") \
+	X(CAPTBL_ACT_INDIR,  0x0117, CAPTBL, "a0 = slot, a1 = memory, a2 = frame", "0") \
 	X(PGTBL_CONS,      0x0200, PGTBL,  "a0 = virtual address, a1 = child table", "0") \
 	X(PGTBL_DECONS,    0x0201, PGTBL,  "a0 = virtual address, a1 = child level", "0") \
 	X(PGTBL_MAP,       0x0202, PGTBL,  "a0 = virtual address, a1 = memory, a2 = frame, a3 = rights", "0") \
@@ -114,7 +117,10 @@ enum cairn_cap_type {
 	X(IRQ_BIND,        0x0900, IRQ,    "a0 = line, a1 = asynchronous send", "0") \
 	X(IRQ_UNBIND,      0x0901, IRQ,    "a0 = line", "0") \
 	X(IOPORT_IN,       0x0a00, IOPORT, "a0 = port, a1 = width (1, 2, 4)", "the value read") \
-	X(IOPORT_OUT,      0x0a01, IOPORT, "a0 = port, a1 = width (1, 2, 4), a2 = value", "0")
+	X(IOPORT_OUT,      0x0a01, IOPORT, "a0 = port, a1 = width (1, 2, 4), a2 = value", "0") \
+	X(INDIR_SET,       0x0b00, INDIR,  "a0 = source table, a1 = source slot", "0") \
+	X(INDIR_MINT,      0x0b01, INDIR,  "a0 = slot here", "0") \
+	X(INDIR_RESCIND,   0x0b02, INDIR,  "none", "0")
 
 enum cairn_op {
 #define CAIRN_X_OP(name, code, type, args, result) CAIRN_OP_##name = (code),

@@ -103,6 +103,8 @@ static inline long cairn_captbl_act_asnd(unsigned ct, unsigned slot, unsigned rc
 static inline long cairn_captbl_act_sinv(unsigned ct, unsigned slot, unsigned comp, cairn_word entry,
 					 cairn_word badge, unsigned flags)
 { return cairn_call(ct, CAIRN_OP_CAPTBL_ACT_SINV, slot, comp, entry, badge, flags, 0); }
+static inline long cairn_captbl_act_indir(unsigned ct, unsigned slot, unsigned mem, cairn_word frame)
+{ return cairn_call(ct, CAIRN_OP_CAPTBL_ACT_INDIR, slot, mem, frame, 0, 0, 0); }
 
 /* ---- page tables (operations on a root) ---- */
 static inline long cairn_pgtbl_cons(unsigned pt, cairn_word va, unsigned child)
@@ -146,5 +148,13 @@ static inline long cairn_ioport_in(unsigned io, unsigned port, unsigned width)
 { return cairn_call(io, CAIRN_OP_IOPORT_IN, port, width, 0, 0, 0, 0); }
 static inline long cairn_ioport_out(unsigned io, unsigned port, unsigned width, cairn_word value)
 { return cairn_call(io, CAIRN_OP_IOPORT_OUT, port, width, value, 0, 0, 0); }
+
+/* ---- indirections (rescindable forwarders) ---- */
+static inline long cairn_indir_set(unsigned ind, unsigned src_ct, unsigned src_slot)
+{ return cairn_call(ind, CAIRN_OP_INDIR_SET, src_ct, src_slot, 0, 0, 0, 0); }
+static inline long cairn_indir_mint(unsigned ind, unsigned slot)
+{ return cairn_call(ind, CAIRN_OP_INDIR_MINT, slot, 0, 0, 0, 0, 0); }
+static inline long cairn_indir_rescind(unsigned ind)
+{ return cairn_call(ind, CAIRN_OP_INDIR_RESCIND, 0, 0, 0, 0, 0, 0); }
 
 #endif

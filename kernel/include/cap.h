@@ -59,6 +59,8 @@ static inline struct cap *captbl_lookup(struct captbl_root *t, uint64_t idx)
  * absent leaf or an empty slot, else 0 with *out set.
  */
 int captbl_get(struct captbl_root *t, uint64_t idx, struct cap **out);
+/* As captbl_get, but a forwarder gives its target (CAIRN_ENOENT once rescinded). */
+int captbl_get_fwd(struct captbl_root *t, uint64_t idx, struct cap **out);
 /* As captbl_get, but the slot must be empty and not slot 0: CAIRN_EBUSY if it is used. */
 int captbl_get_free(struct captbl_root *t, uint64_t idx, struct cap **out);
 
@@ -66,7 +68,29 @@ int captbl_get_free(struct captbl_root *t, uint64_t idx, struct cap **out);
 static inline bool cap_owns(const struct cap *c)
 {
 	return c->type == CAIRN_CAP_CAPTBL || c->type == CAIRN_CAP_PGTBL ||
-	       c->type == CAIRN_CAP_COMP || c->type == CAIRN_CAP_THREAD;
+	       c->type == CAIRN_CAP_COMP || c->type == CAIRN_CAP_THREAD || c->type == CAIRN_CAP_INDIR;
+}
+
+/*
+ * An indirection (Keykos's rescindable forwarder): a capability, its target, handed
+ * out as forwarders (FWD capabilities: obj = the indirection, a = its generation when
+ * minted). A forwarder acts as the target wherever a capability is named, invoked or
+ * passed, as long as the indirection holds a target at the forwarder's generation.
+ * Rescinding empties the target and moves the generation on: every forwarder ever
+ * minted, and every copy of one, is void at once, in constant work, without finding
+ * them. The indirection's frame stays referenced by the void forwarders until they are
+ * removed (no slot points at freed memory); it can take a new target meanwhile.
+ */
+struct indir {
+	struct cap target;	/* NONE: empty (fresh or rescinded) */
+	uint64_t gen;
+};
+
+/* What a forwarder acts as: its indirection's target, or NULL if rescinded. */
+static inline struct cap *fwd_target(const struct cap *fwd)
+{
+	struct indir *x = fwd->obj;
+	return likely(x->gen == fwd->a && x->target.type != CAIRN_CAP_NONE) ? &x->target : NULL;
 }
 
 /* The owning capabilities of an object. */

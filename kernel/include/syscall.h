@@ -23,7 +23,7 @@ struct call {
 #define A4(c) ((c)->r->r8)
 #define A5(c) ((c)->r->r9)
 
-/* Looks up a capability of the given type in the caller's table. */
+/* Looks up a capability of the given type in the caller's table (a forwarder: its target). */
 int cap_of_type(struct call *c, uint64_t idx, uint8_t type, struct cap **out);
 
 long captbl_invoke(struct call *c, struct cap *cap, unsigned op);
@@ -36,6 +36,7 @@ long asnd_invoke(struct call *c, struct cap *cap, unsigned op);
 long sinv_invoke(struct call *c, struct cap *cap, unsigned op);
 long irq_invoke(struct call *c, struct cap *cap, unsigned op);
 long ioport_invoke(struct call *c, struct cap *cap, unsigned op);
+long indir_invoke(struct call *c, struct cap *cap, unsigned op);
 long null_invoke(struct call *c, unsigned op);
 
 /* Activations, called by captbl_invoke with the destination slot already checked. */
@@ -44,6 +45,7 @@ long activate_comp(struct call *c, struct cap *slot);
 long activate_thread(struct call *c, struct cap *slot);
 long activate_rcv(struct call *c, struct cap *slot);
 long activate_asnd(struct call *c, struct cap *slot);
+long activate_indir(struct call *c, struct cap *slot);
 long activate_sinv(struct call *c, struct cap *slot);
 long deactivate(struct call *c, struct cap *slot);
 

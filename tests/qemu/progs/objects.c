@@ -1,7 +1,7 @@
 /*
  * objects: the kernel object model, operation by operation: every success and every
  * documented error of typed memory, capability tables, page tables, components,
- * threads, endpoints, invocation gates and keepers. It must be the first boot module
+ * threads, endpoints, invocation gates, keepers and indirections. It must be the first boot module
  * (it needs the memory and interrupt capabilities) and the kernel must run with
  * "ktest" (for the invariant check). tests.toml boots it twice: with the fast path and
  * with "nofastpath", so both paths are shown to give the same results.
@@ -694,6 +694,134 @@ static void test_keepers(void)
 	      "event %ld/%lu ran %ld", ev.r0, ev.r1, ran);
 }
 
+/* ---- indirections: forwarders and rescinding ---- */
+
+#define IND_POS    7			/* root position of the leaf for forwarder copies */
+#define IND_SLOT0  (IND_POS * 128)
+#define IND_COPIES 100
+#define IND_SPARE(i) (IND_SLOT0 + IND_COPIES + (i))	/* more slots of that leaf */
+
+/* Instructions of one INDIR_RESCIND after setting ind's target to MEM again (min of 5). */
+static uint64_t rescind_cost(unsigned ind)
+{
+	uint64_t best = ~0UL;
+
+	for (int i = 0; i < 5; i++) {
+		cairn_indir_set(ind, CT, MEM);
+		uint64_t t0 = cairn_cycles();
+		long r = cairn_indir_rescind(ind);
+		uint64_t d = cairn_cycles() - t0;
+		if (r == 0 && d < best)
+			best = d;
+	}
+	return best;
+}
+
+/* Copies fwd into n slots from IND_SLOT0, each a copy of the one before (copies of copies). */
+static long spread(unsigned fwd, unsigned n)
+{
+	long r = cairn_captbl_copy(CT, IND_SLOT0, CT, fwd);
+
+	for (unsigned i = 1; i < n && !r; i++)
+		r = cairn_captbl_copy(CT, IND_SLOT0 + i, CT, IND_SLOT0 + i - 1);
+	return r;
+}
+
+static void unspread(unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		cairn_captbl_remove(CT, IND_SLOT0 + i);
+}
+
+static void test_indirection(void)
+{
+	unsigned ind = slot(), fwd = slot(), leaf = slot(), node = slot();
+	uint64_t ind_frame = frame(K);
+
+	if (!node) {
+		CHECK("ind.1", "forwarder_acts_as_target", 0, "out of slots in the first leaf");
+		return;
+	}
+	long untyped = cairn_mem_count(MEM, CAIRN_FRAME_UNTYPED);
+	long act = cairn_captbl_act_indir(CT, ind, MEM, ind_frame);
+	long set = cairn_indir_set(ind, CT, MEM);
+	long mint = cairn_indir_mint(ind, fwd);
+	long through = cairn_mem_count(fwd, CAIRN_FRAME_UNTYPED);		/* invoked */
+	long as_arg = cairn_captbl_act_captbl(CT, node, fwd, frame(K), 1);	/* an argument */
+	long wrong = cairn_captbl_copy(fwd, 200, CT, MEM);			/* not a table */
+	cairn_captbl_act_captbl(CT, leaf, MEM, frame(K), 1);
+	long cons = cairn_captbl_cons(CT, IND_POS, leaf);
+	long copies = spread(fwd, IND_COPIES);
+	long last = cairn_mem_count(IND_SLOT0 + IND_COPIES - 1, CAIRN_FRAME_UNTYPED);
+	CHECK("ind.1", "forwarder_acts_as_target", !act && !set && !mint && through == untyped && !as_arg &&
+	      wrong == CAIRN_EBADF && !cons && !copies && last == through - 2,
+	      "act %ld set %ld mint %ld count %ld (want %ld), as memory argument %ld, captbl op %ld, "
+	      "copies %ld, copy of copy %ld", act, set, mint, through, untyped, as_arg, wrong, copies, last);
+
+	long rescind = cairn_indir_rescind(ind);
+	unsigned live = 0;
+	for (unsigned i = 0; i < IND_COPIES; i++)
+		live += cairn_mem_count(IND_SLOT0 + i, CAIRN_FRAME_UNTYPED) != CAIRN_ENOENT;
+	long orig = cairn_mem_count(fwd, CAIRN_FRAME_UNTYPED);
+	long arg = cairn_captbl_act_captbl(CT, IND_SPARE(0), fwd, frame(K), 1);
+	long again = cairn_indir_rescind(ind), mint2 = cairn_indir_mint(ind, IND_SPARE(1));
+	long reset = cairn_indir_set(ind, CT, MEM);
+	unsigned fresh = IND_SPARE(2);
+	long mint3 = cairn_indir_mint(ind, fresh);
+	long works = cairn_mem_count(fresh, CAIRN_FRAME_UNTYPED), stale = cairn_mem_count(fwd, CAIRN_FRAME_UNTYPED);
+	long direct = cairn_mem_count(MEM, CAIRN_FRAME_UNTYPED);
+	CHECK("ind.2", "rescind_voids_every_copy", !rescind && !live && orig == CAIRN_ENOENT && arg == CAIRN_ENOENT &&
+	      again == CAIRN_ENOENT && mint2 == CAIRN_ENOENT && !reset && !mint3 && works > 0 &&
+	      stale == CAIRN_ENOENT && direct == works,
+	      "rescind %ld, %u of %d copies still work, original %ld, as argument %ld; rescind again %ld, mint %ld; "
+	      "new target %ld, new forwarder %ld works %ld, old %ld, the memory itself %ld", rescind, live,
+	      IND_COPIES, orig, arg, again, mint2, reset, mint3, works, stale, direct);
+	cairn_indir_rescind(ind);
+	cairn_captbl_remove(CT, fresh);
+
+	/* Constant work: the same instructions with one holder as with a hundred. */
+	unspread(IND_COPIES);
+	cairn_captbl_remove(CT, fwd);
+	cairn_indir_set(ind, CT, MEM);
+	cairn_indir_mint(ind, fwd);
+	uint64_t one = rescind_cost(ind);
+	cairn_indir_set(ind, CT, MEM);
+	cairn_indir_mint(ind, fwd + 0);
+	spread(fwd, IND_COPIES);
+	uint64_t hundred = rescind_cost(ind);
+	CHECK("ind.3", "rescind_constant_work", one == hundred && one < 200,
+	      "INDIR_RESCIND: %lu instructions with 1 forwarder, %lu with %d copies", one, hundred, IND_COPIES + 1);
+
+	unsigned spare = IND_SPARE(3);
+	long e1 = cairn_captbl_act_indir(CT, ind, MEM, frame(K));		/* slot in use */
+	long e2 = cairn_captbl_act_indir(CT, spare, MEM, frame(U));		/* user frame */
+	long e3 = cairn_indir_set(ind, MEM, MEM);				/* source not a table */
+	long e4 = cairn_indir_set(ind, leaf, 1);				/* a leaf */
+	long e5 = cairn_indir_set(ind, CT, IND_SPARE(4));			/* empty source */
+	long e6 = cairn_indir_set(ind, CT, fwd);				/* a forwarder */
+	long e7 = cairn_indir_set(ind, CT, ind);				/* an indirection */
+	cairn_indir_set(ind, CT, MEM);
+	long e8 = cairn_indir_set(ind, CT, ME);					/* has a target */
+	long e9 = cairn_indir_mint(ind, fwd);					/* occupied */
+	long e10 = cairn_indir_mint(ind, 0);
+	long e11 = cairn_call(ind, 0x0bff, 0, 0, 0, 0, 0, 0);
+	long e12 = cairn_captbl_deact(CT, ind);					/* has a target */
+	cairn_indir_rescind(ind);
+	long e13 = cairn_captbl_deact(CT, ind);					/* forwarders left */
+	long e14 = cairn_captbl_remove(CT, ind);				/* its last owner */
+	unspread(IND_COPIES);
+	long rm = cairn_captbl_remove(CT, fwd);
+	long deact = cairn_captbl_deact(CT, ind);
+	long retype = cairn_mem_retype(MEM, ind_frame, CAIRN_FRAME_UNTYPED);
+	CHECK("ind.4", "indirection_errors", e1 == CAIRN_EBUSY && e2 == CAIRN_EACCES && e3 == CAIRN_EBADF &&
+	      e4 == CAIRN_EINVAL && e5 == CAIRN_ENOENT && e6 == CAIRN_EINVAL && e7 == CAIRN_EINVAL &&
+	      e8 == CAIRN_EBUSY && e9 == CAIRN_EBUSY && e10 == CAIRN_EINVAL && e11 == CAIRN_ENOSYS &&
+	      e12 == CAIRN_EBUSY && e13 == CAIRN_EBUSY && e14 == CAIRN_EBUSY && !rm && !deact && !retype,
+	      "%ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld; remove forwarder %ld, deactivate %ld, retype %ld",
+	      e1, e2, e3, e4, e5, e6, e7, e8, e9, e10, e11, e12, e13, e14, rm, deact, retype);
+	cairn_captbl_decons(CT, IND_POS);
+}
+
 int main(const void *root)
 {
 	R = root;
@@ -709,6 +837,7 @@ int main(const void *root)
 	test_derive();
 	test_threads();
 	test_keepers();
+	test_indirection();
 	long k = cairn_kcheck();
 	CHECK("obj.1", "kernel_invariants_hold", k == 0, "kcheck found %ld problems", k);
 	return 0;
