@@ -1,0 +1,351 @@
+/*
+ * capmgr.c: the delegation tree (cairn/capmgr.h). Each copy the manager makes, of a
+ * capability or of a page mapping, is a node: where it is (holder, slot or address),
+ * the node it was copied from, the copies made from it. A node for an original (a
+ * capability the holder had anyway, a page the manager allocated) is made the first
+ * time it is delegated. Revoking walks the subtree below a node, children before
+ * parents, and undoes each copy with one kernel operation (CAPTBL_REMOVE or
+ * PGTBL_UNMAP): work proportional to the copies removed.
+ */
+#include <cairn/capmgr.h>
+#include <cairn/cairn.h>
+
+#define NONE (-1)
+
+void capmgr_init(struct capmgr *m, struct cairn_alloc *alloc)
+{
+	*m = (struct capmgr){ .alloc = alloc };
+	for (unsigned i = 0; i < CAPMGR_NODES; i++)
+		m->node[i].parent = m->node[i].child = m->node[i].sibling = NONE;
+}
+
+long capmgr_holder(struct capmgr *m, unsigned ct, unsigned pt, unsigned budget_pages)
+{
+	if (m->nholders == CAPMGR_HOLDERS)
+		return CAIRN_ENOMEM;
+	if (budget_pages > CAPMGR_PAGES)
+		return CAIRN_EINVAL;
+	m->holder[m->nholders] = (struct capmgr_holder){ .ct = ct, .pt = pt, .budget = budget_pages };
+	return m->nholders++;
+}
+
+static struct capmgr_holder *holder(struct capmgr *m, unsigned h)
+{
+	return h < m->nholders && m->holder[h].ct ? &m->holder[h] : 0;
+}
+
+/* ---- bitmaps of a holder's delegated slots and pages ---- */
+
+static long bit_take(uint64_t *map, unsigned n)
+{
+	for (unsigned w = 0; w < n / 64; w++)
+		if (~map[w]) {
+			unsigned b = (unsigned)__builtin_ctzl(~map[w]);
+			map[w] |= 1UL << b;
+			return w * 64 + b;
+		}
+	return -1;
+}
+
+static void bit_put(uint64_t *map, unsigned i)
+{
+	map[i / 64] &= ~(1UL << (i % 64));
+}
+
+/* ---- nodes ---- */
+
+static long node_find(struct capmgr *m, unsigned kind, unsigned h, uint64_t where)
+{
+	for (unsigned i = 0; i < CAPMGR_NODES; i++)
+		if (m->node[i].kind == kind && m->node[i].holder == h && m->node[i].where == where)
+			return i;
+	return NONE;
+}
+
+static long node_new(struct capmgr *m, unsigned kind, unsigned h, uint64_t where, uint64_t frame, long parent)
+{
+	for (unsigned i = 0; i < CAPMGR_NODES; i++) {
+		struct capmgr_node *n = &m->node[i];
+		if (n->kind)
+			continue;
+		*n = (struct capmgr_node){ .kind = (uint8_t)kind, .holder = (uint16_t)h, .where = where,
+					   .frame = frame, .parent = (int32_t)parent, .child = NONE,
+					   .sibling = NONE };
+		if (parent != NONE) {
+			n->sibling = m->node[parent].child;
+			m->node[parent].child = (int32_t)i;
+		}
+		m->nodes++;
+		return i;
+	}
+	return NONE;
+}
+
+/* The node for an original or a copy, made for an original if there is none. */
+static long node_get(struct capmgr *m, unsigned kind, unsigned h, uint64_t where, uint64_t frame)
+{
+	long i = node_find(m, kind, h, where);
+	return i != NONE ? i : node_new(m, kind, h, where, frame, NONE);
+}
+
+/* An original's record that no copy hangs from any more (an allocated page's stays). */
+static int idle_record(const struct capmgr_node *n)
+{
+	return n->kind && n->parent == NONE && n->child == NONE && !n->allocated;
+}
+
+/*
+ * Unlinks node i from its parent's children and frees it (its own children are gone);
+ * a parent left an idle record goes too.
+ */
+static void node_free(struct capmgr *m, long i)
+{
+	struct capmgr_node *n = &m->node[i];
+	long parent = n->parent;
+
+	if (parent != NONE) {
+		int32_t *p = &m->node[parent].child;
+		while (*p != i)
+			p = &m->node[*p].sibling;
+		*p = n->sibling;
+	}
+	*n = (struct capmgr_node){ .parent = NONE, .child = NONE, .sibling = NONE };
+	m->nodes--;
+	if (parent != NONE && idle_record(&m->node[parent]))
+		node_free(m, parent);
+}
+
+/* Undoes the copy at node i in its holder and gives back what held it. */
+static void undo(struct capmgr *m, long i)
+{
+	struct capmgr_node *n = &m->node[i];
+	struct capmgr_holder *h = &m->holder[n->holder];
+
+	if (n->kind == CAPMGR_CAP) {
+		cairn_captbl_remove(h->ct, (unsigned)n->where);
+		bit_put(h->slot_used, (unsigned)(n->where - CAPMGR_SLOT0));
+		return;
+	}
+	cairn_pgtbl_unmap(h->pt, n->where);
+	bit_put(h->page_used, (unsigned)((n->where - CAPMGR_VA) / 4096));
+	if (n->allocated) {
+		cairn_frame_put(m->alloc, n->frame);
+		h->pages--;
+	}
+}
+
+/* Removes every copy below node i (not i, unless an idle record then): how many. */
+static long prune(struct capmgr *m, long i)
+{
+	long n = 0;
+
+	while (m->node[i].kind && m->node[i].child != NONE) {
+		long c = m->node[i].child;
+		n += prune(m, c) + 1;
+		undo(m, c);
+		node_free(m, c);
+	}
+	return n;
+}
+
+/* Node i goes, with its subtree; an original's node is only a record (nothing to undo). */
+static void drop(struct capmgr *m, long i)
+{
+	prune(m, i);
+	if (!m->node[i].kind)
+		return;		/* an original's record: gone with its last copy */
+	if (m->node[i].parent != NONE || m->node[i].allocated)
+		undo(m, i);
+	node_free(m, i);
+}
+
+/* ---- capabilities ---- */
+
+/* Hooks h's delegated leaf the first time: 0 or an error. */
+static long holder_leaf(struct capmgr *m, struct capmgr_holder *h)
+{
+	if (h->leaf)
+		return 0;
+	uint64_t f = cairn_frame(m->alloc, CAIRN_FRAME_KERNEL);
+	unsigned s = cairn_slot(m->alloc);
+	long r = f && s ? cairn_captbl_act_captbl(m->alloc->ct, s, m->alloc->mem, f, 1) : CAIRN_ENOMEM;
+	if (!r)
+		r = cairn_captbl_cons(h->ct, CAPMGR_POS, s);
+	if (!r) {
+		h->leaf = s;
+		h->leaf_frame = f;
+		return 0;
+	}
+	if (s) {
+		cairn_captbl_deact(m->alloc->ct, s);
+		cairn_slot_put(m->alloc, s);
+	}
+	if (f)
+		cairn_frame_put(m->alloc, f);
+	return r;
+}
+
+long capmgr_delegate(struct capmgr *m, unsigned from, uint64_t slot, unsigned to)
+{
+	struct capmgr_holder *src = holder(m, from), *dst = holder(m, to);
+
+	if (!src || !dst || from == to)
+		return CAIRN_EINVAL;
+	long r = holder_leaf(m, dst);
+	if (r)
+		return r;
+	long parent = node_get(m, CAPMGR_CAP, from, slot, 0);
+	long bit = bit_take(dst->slot_used, CAPMGR_SLOTS);
+	uint64_t at = CAPMGR_SLOT0 + (uint64_t)bit;
+	r = parent == NONE || bit < 0 ? CAIRN_ENOMEM : cairn_captbl_copy(dst->ct, (unsigned)at, src->ct, (unsigned)slot);
+	long child = r ? NONE : node_new(m, CAPMGR_CAP, to, at, 0, parent);
+	if (!r && child == NONE) {
+		cairn_captbl_remove(dst->ct, (unsigned)at);
+		r = CAIRN_ENOMEM;
+	}
+	if (r) {
+		if (bit >= 0)
+			bit_put(dst->slot_used, (unsigned)bit);
+		if (parent != NONE && idle_record(&m->node[parent]))
+			node_free(m, parent);	/* a record made for this call only */
+		return r;
+	}
+	return (long)at;
+}
+
+long capmgr_revoke(struct capmgr *m, unsigned h, uint64_t slot)
+{
+	long i = holder(m, h) ? node_find(m, CAPMGR_CAP, h, slot) : NONE;
+
+	if (i == NONE)
+		return CAIRN_ENOENT;
+	return prune(m, i);	/* an original's record goes with its last copy */
+}
+
+/* ---- memory ---- */
+
+/* Maps frame at a free delegated address of h: the address, or an error. */
+static long map_page(struct capmgr *m, struct capmgr_holder *h, uint64_t frame)
+{
+	long bit = bit_take(h->page_used, CAPMGR_PAGES);
+	if (bit < 0)
+		return CAIRN_ENOMEM;
+	uint64_t va = CAPMGR_VA + (uint64_t)bit * 4096;
+	long r = cairn_pgtbl_path(m->alloc, h->pt, va);
+	if (!r)
+		r = cairn_pgtbl_map(h->pt, va, m->alloc->mem, frame, CAIRN_MAP_WRITE);
+	if (r) {
+		bit_put(h->page_used, (unsigned)bit);
+		return r;
+	}
+	return (long)va;
+}
+
+/* The first of n free pages in a row of h's delegated range, taken; -1 if none. */
+static long run_take(struct capmgr_holder *h, unsigned n)
+{
+	for (unsigned start = 0, len = 0, i = 0; i < CAPMGR_PAGES; i++) {
+		if (h->page_used[i / 64] & (1UL << (i % 64))) {
+			start = i + 1;
+			len = 0;
+		} else if (++len == n) {
+			for (unsigned j = start; j <= i; j++)
+				h->page_used[j / 64] |= 1UL << (j % 64);
+			return start;
+		}
+	}
+	return -1;
+}
+
+long capmgr_mem_alloc(struct capmgr *m, unsigned hi, unsigned npages)
+{
+	struct capmgr_holder *h = holder(m, hi);
+
+	if (!h || !npages)
+		return CAIRN_EINVAL;
+	if (h->pages + npages > h->budget)
+		return CAIRN_ENOMEM;
+	long first = run_take(h, npages);
+	if (first < 0)
+		return CAIRN_ENOMEM;
+	uint64_t base = CAPMGR_VA + (uint64_t)first * 4096;
+	for (unsigned k = 0; k < npages; k++) {
+		uint64_t va = base + k * 4096UL, f = cairn_frame(m->alloc, CAIRN_FRAME_USER);
+		long r = f ? cairn_pgtbl_path(m->alloc, h->pt, va) : CAIRN_ENOMEM;
+		if (!r)
+			r = cairn_pgtbl_map(h->pt, va, m->alloc->mem, f, CAIRN_MAP_WRITE);
+		long i = r ? NONE : node_new(m, CAPMGR_PAGE, hi, va, f, NONE);
+		if (!r && i == NONE) {
+			cairn_pgtbl_unmap(h->pt, va);
+			r = CAIRN_ENOMEM;
+		}
+		if (r) {
+			if (f)
+				cairn_frame_put(m->alloc, f);
+			for (unsigned j = k; j < npages; j++)
+				bit_put(h->page_used, (unsigned)(first + j));
+			for (unsigned j = 0; j < k; j++)	/* the pages of this call so far */
+				capmgr_mem_free(m, hi, base + j * 4096UL);
+			return r;
+		}
+		m->node[i].allocated = 1;
+		h->pages++;
+	}
+	return (long)base;
+}
+
+long capmgr_mem_free(struct capmgr *m, unsigned h, uint64_t va)
+{
+	long i = holder(m, h) ? node_find(m, CAPMGR_PAGE, h, va) : NONE;
+
+	if (i == NONE || !m->node[i].allocated)
+		return CAIRN_ENOENT;
+	drop(m, i);
+	return 0;
+}
+
+long capmgr_mem_share(struct capmgr *m, unsigned from, uint64_t va, unsigned to)
+{
+	struct capmgr_holder *dst = holder(m, to);
+	long parent = holder(m, from) ? node_find(m, CAPMGR_PAGE, from, va) : NONE;
+
+	if (!dst || from == to)
+		return CAIRN_EINVAL;
+	if (parent == NONE)
+		return CAIRN_ENOENT;	/* only pages the manager gave out can be shared */
+	uint64_t frame = m->node[parent].frame;
+	long at = map_page(m, dst, frame);
+	if (at < 0)
+		return at;
+	if (node_new(m, CAPMGR_PAGE, to, (uint64_t)at, frame, parent) == NONE) {
+		cairn_pgtbl_unmap(dst->pt, (uint64_t)at);
+		bit_put(dst->page_used, (unsigned)(((uint64_t)at - CAPMGR_VA) / 4096));
+		return CAIRN_ENOMEM;
+	}
+	return at;
+}
+
+long capmgr_mem_revoke(struct capmgr *m, unsigned from, uint64_t va)
+{
+	long i = holder(m, from) ? node_find(m, CAPMGR_PAGE, from, va) : NONE;
+
+	return i == NONE ? CAIRN_ENOENT : prune(m, i);
+}
+
+void capmgr_release(struct capmgr *m, unsigned hi)
+{
+	struct capmgr_holder *h = holder(m, hi);
+
+	if (!h)
+		return;
+	for (unsigned i = 0; i < CAPMGR_NODES; i++)
+		if (m->node[i].kind && m->node[i].holder == hi)
+			drop(m, i);
+	if (h->leaf) {
+		cairn_captbl_decons(h->ct, CAPMGR_POS);
+		cairn_captbl_deact(m->alloc->ct, h->leaf);
+		cairn_slot_put(m->alloc, h->leaf);
+		cairn_frame_put(m->alloc, h->leaf_frame);
+	}
+	h->ct = 0;
+}
