@@ -234,8 +234,23 @@ void timer_disarm(struct rtimer *t);			/* locked */
 void timers_expire(uint64_t now);			/* locked */
 long timer_wait(struct rthread *self, struct rtimer *t);
 uint64_t sched_deadline(void);				/* locked */
-uint64_t sched_next_event(void);			/* locked; 0 if none */
-void edf_release(uint64_t now);				/* locked */
+void edf_release_due(uint64_t now);			/* locked */
+
+/* Locked: the next timer expiry or period release, 0 if none. */
+static inline uint64_t sched_next_event(void)
+{
+	uint64_t d = sched.timers ? sched.timers->expiry : 0;
+	if (sched.throttled && (!d || sched.throttled->release < d))
+		d = sched.throttled->release;
+	return d;
+}
+
+/* Locked: throttled threads whose period has begun are ready again. */
+static inline void edf_release(uint64_t now)
+{
+	if (__builtin_expect(sched.throttled != 0, 0))
+		edf_release_due(now);
+}
 void edf_unthrottle(struct rthread *t);			/* locked */
 long sched_check(struct rthread *t, uint64_t word);	/* locked */
 void sched_apply(struct rthread *t, uint64_t word);	/* locked */

@@ -85,7 +85,7 @@ static void edf_throttle(struct rthread *t, uint64_t release)
 }
 
 /* Locked: throttled threads whose period has begun are ready again. */
-void edf_release(uint64_t now)
+void edf_release_due(uint64_t now)
 {
 	while (sched.throttled && sched.throttled->release <= now) {
 		struct rthread *t = sched.throttled;
@@ -255,15 +255,6 @@ static void slice_start(struct rthread *t)
 	t->slice_left = 0;
 }
 
-/* The next timer expiry or period release, 0 if none. */
-uint64_t sched_next_event(void)
-{
-	uint64_t d = sched.timers ? sched.timers->expiry : 0;
-	if (sched.throttled && (!d || sched.throttled->release < d))
-		d = sched.throttled->release;
-	return d;
-}
-
 /*
  * The deadline to switch with: the end of the time slice (or budget), the next
  * timer's expiry or period release, whichever is first; 0 if the timer is already
@@ -271,9 +262,11 @@ uint64_t sched_next_event(void)
  */
 uint64_t sched_deadline(void)
 {
-	uint64_t d = sched.slice_end, e = sched_next_event();
-	if (e && e < d)
-		d = e;
+	uint64_t d = sched.slice_end;
+	if (sched.timers && sched.timers->expiry < d)
+		d = sched.timers->expiry;
+	if (__builtin_expect(sched.throttled != 0, 0) && sched.throttled->release < d)
+		d = sched.throttled->release;
 	if (d == sched.armed)
 		return 0;
 	sched.armed = d;
