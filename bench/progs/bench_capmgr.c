@@ -41,13 +41,6 @@ static void fail(const char *what, long r)
 	failed = 1;
 }
 
-static void report(const char *name, const char *per, unsigned div)
-{
-	for (unsigned i = 0; i < BENCH_SAMPLES; i++)
-		samples[i] /= div;
-	bench_report(name, bench_summarize(samples, BENCH_SAMPLES), per);
-}
-
 /* Times one evaluation of expr into samples[i] (after the warm-up), keeping its value in r. */
 #define TIMED(i, r, expr)                                               \
 	do {                                                            \
@@ -69,7 +62,7 @@ static void bench_delegate(void)
 			fail("revoke after delegate", r);
 	}
 	if (!failed)
-		report("capmgr_delegate", "delegate", 1);
+		bench_report_ops("capmgr_delegate", "delegate", samples, BENCH_SAMPLES, 1);
 }
 
 /* h0 -> h1, h2; each of those -> two more; each of those -> two more: 14 copies. */
@@ -103,7 +96,7 @@ static void bench_revoke(void)
 			fail("revoke of the tree", r);
 	}
 	if (!failed)
-		report("capmgr_revoke_per_node", "copy_removed", 14);
+		bench_report_ops("capmgr_revoke_per_node", "copy_removed", samples, BENCH_SAMPLES, 14);
 }
 
 static void bench_rescind(void)
@@ -133,7 +126,7 @@ static void bench_rescind(void)
 	if (r)
 		fail("setting up the indirection", r);
 	if (!failed)
-		report("indir_rescind", "rescind", 1);
+		bench_report_ops("indir_rescind", "rescind", samples, BENCH_SAMPLES, 1);
 }
 
 int main(const struct cairn_root *root)

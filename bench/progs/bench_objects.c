@@ -64,13 +64,6 @@ static struct cairn_ret2 nest(cairn_word level, cairn_word b, cairn_word c, cair
 }
 CAIRN_GATE(nest_entry, nest)
 
-static void report(const char *name, const char *per, unsigned div)
-{
-	for (unsigned i = 0; i < BENCH_SAMPLES; i++)
-		samples[i] /= div;
-	bench_report(name, bench_summarize(samples, BENCH_SAMPLES), per);
-}
-
 #define MEASURE(i, body)                                                  \
 	for (int i = -BENCH_WARMUP; i < BENCH_SAMPLES; i++) {             \
 		uint64_t t0_ = bench_rdtsc();                             \
@@ -100,11 +93,11 @@ static int bench_sinv(void)
 
 	long bad = 0;
 	MEASURE(i, bad |= raw_call(raw) != 7);
-	report("sinv_roundtrip_raw", "call", 1);
+	bench_report_ops("sinv_roundtrip_raw", "call", samples, BENCH_SAMPLES, 1);
 	MEASURE(i, bad |= cairn_sinv_call(lib, 1, 2, 3, 4).r0 != 10);
-	report("sinv_roundtrip", "call", 1);
+	bench_report_ops("sinv_roundtrip", "call", samples, BENCH_SAMPLES, 1);
 	MEASURE(i, bad |= cairn_sinv_call(nst, 1, 0, 0, 0).r0 != 3);
-	report("sinv_nested3", "call", 1);
+	bench_report_ops("sinv_nested3", "call", samples, BENCH_SAMPLES, 1);
 	return bad ? cairn_printf("bench: an invocation returned a wrong result\n"), 1 : 0;
 }
 
@@ -144,14 +137,14 @@ static int bench_threads(void)
 
 	count = 0;
 	MEASURE(i, cairn_thread_dispatch(t, 0));
-	report("dispatch", "switch", 2);
+	bench_report_ops("dispatch", "switch", samples, BENCH_SAMPLES, 2);
 	long want = BENCH_WARMUP + BENCH_SAMPLES;
 	int bad = count != want;
 
 	cairn_thread_dispatch(w, 0);		/* it blocks; we hear BLOCK */
 	count = 0;
 	MEASURE(i, cairn_asnd_send(wsnd, CAIRN_SEND_YIELD));
-	report("asnd_wake", "send+wake+block", 1);
+	bench_report_ops("asnd_wake", "send+wake+block", samples, BENCH_SAMPLES, 1);
 	bad |= count != want;
 	while (cairn_rcv_event(my_rcv).r0)
 		;
@@ -202,7 +195,7 @@ static int bench_timer(void)
 		if (i >= 0)
 			samples[i] = woke_at - deadline;
 	}
-	report("timer_to_thread", "interrupt", 1);
+	bench_report_ops("timer_to_thread", "interrupt", samples, BENCH_SAMPLES, 1);
 	cairn_irq_unbind(CAIRN_SLOT_IRQ, CAIRN_IRQ_TIMER);
 	while (cairn_rcv_event(my_rcv).r0)
 		;

@@ -113,17 +113,12 @@ void edf_unthrottle(struct rthread *t)
  */
 static int edf_may_run(struct rthread *t, uint64_t now)
 {
-	if (t->state == T_RUNNING)
-		edf_charge(t, now);
-	else if (now >= t->release + t->window)
-		edf_period(t, edf_next_release(t, now));
+	edf_charge(t, now);		/* nothing unless it was running */
+	uint64_t r = edf_next_release(t, now);
+	if (r <= now)
+		edf_period(t, r);
 	if (t->budget_left)
 		return 1;
-	uint64_t r = edf_next_release(t, now);
-	if (r <= now) {
-		edf_period(t, r);
-		return 1;
-	}
 	edf_throttle(t, r);
 	return 0;
 }
@@ -338,8 +333,7 @@ long sched_yield(struct rthread *self)
 	sched_lock();
 	if (self->edf) {
 		edf_charge(self, cairn_cycles());
-		self->budget_left = 0;
-		self->state = T_READY;	/* charged: rq_add throttles it */
+		self->budget_left = 0;	/* rq_add throttles it, or starts its next period */
 		rq_add(self, 0);
 		sched_reschedule(self);
 		return 0;

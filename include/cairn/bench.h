@@ -28,6 +28,11 @@ struct bench_result {
 struct bench_result bench_summarize(uint64_t *samples, unsigned n);
 /* Prints "BENCH <name> median=<n> min=<n> unit=instructions per=<per>". */
 void bench_report(const char *name, struct bench_result r, const char *per);
+/*
+ * Summarises n samples of ops operations each (sorting them) and prints the figures
+ * per operation with bench_report.
+ */
+void bench_report_ops(const char *name, const char *per, uint64_t *samples, unsigned n, unsigned ops);
 /* The counter's own cost: the delta of two back-to-back reads. */
 uint64_t bench_overhead(void);
 

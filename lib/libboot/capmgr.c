@@ -52,6 +52,31 @@ static void bit_put(uint64_t *map, unsigned i)
 	map[i / 64] &= ~(1UL << (i % 64));
 }
 
+/* Page i of h's delegated range, and back. */
+static uint64_t page_va(unsigned i)
+{
+	return CAPMGR_VA + (uint64_t)i * 4096;
+}
+
+static unsigned page_index(uint64_t va)
+{
+	return (unsigned)((va - CAPMGR_VA) / 4096);
+}
+
+/* Maps frame writable at va (its page taken in page_used) in h: 0 or an error. */
+static long map_at(struct capmgr *m, struct capmgr_holder *h, uint64_t va, uint64_t frame)
+{
+	long r = cairn_pgtbl_path(m->alloc, h->pt, va);
+	return r ? r : cairn_pgtbl_map(h->pt, va, m->alloc->mem, frame, CAIRN_MAP_WRITE);
+}
+
+/* Unmaps va in h and frees its page of the range. */
+static void unmap_at(struct capmgr_holder *h, uint64_t va)
+{
+	cairn_pgtbl_unmap(h->pt, va);
+	bit_put(h->page_used, page_index(va));
+}
+
 /* ---- nodes ---- */
 
 static long node_find(struct capmgr *m, unsigned kind, unsigned h, uint64_t where)
@@ -126,8 +151,7 @@ static void undo(struct capmgr *m, long i)
 		bit_put(h->slot_used, (unsigned)(n->where - CAPMGR_SLOT0));
 		return;
 	}
-	cairn_pgtbl_unmap(h->pt, n->where);
-	bit_put(h->page_used, (unsigned)((n->where - CAPMGR_VA) / 4096));
+	unmap_at(h, n->where);
 	if (n->allocated) {
 		cairn_frame_put(m->alloc, n->frame);
 		h->pages--;
@@ -230,15 +254,12 @@ static long map_page(struct capmgr *m, struct capmgr_holder *h, uint64_t frame)
 	long bit = bit_take(h->page_used, CAPMGR_PAGES);
 	if (bit < 0)
 		return CAIRN_ENOMEM;
-	uint64_t va = CAPMGR_VA + (uint64_t)bit * 4096;
-	long r = cairn_pgtbl_path(m->alloc, h->pt, va);
-	if (!r)
-		r = cairn_pgtbl_map(h->pt, va, m->alloc->mem, frame, CAIRN_MAP_WRITE);
+	long r = map_at(m, h, page_va((unsigned)bit), frame);
 	if (r) {
 		bit_put(h->page_used, (unsigned)bit);
 		return r;
 	}
-	return (long)va;
+	return (long)page_va((unsigned)bit);
 }
 
 /* The first of n free pages in a row of h's delegated range, taken; -1 if none. */
@@ -268,12 +289,9 @@ long capmgr_mem_alloc(struct capmgr *m, unsigned hi, unsigned npages)
 	long first = run_take(h, npages);
 	if (first < 0)
 		return CAIRN_ENOMEM;
-	uint64_t base = CAPMGR_VA + (uint64_t)first * 4096;
 	for (unsigned k = 0; k < npages; k++) {
-		uint64_t va = base + k * 4096UL, f = cairn_frame(m->alloc, CAIRN_FRAME_USER);
-		long r = f ? cairn_pgtbl_path(m->alloc, h->pt, va) : CAIRN_ENOMEM;
-		if (!r)
-			r = cairn_pgtbl_map(h->pt, va, m->alloc->mem, f, CAIRN_MAP_WRITE);
+		uint64_t va = page_va((unsigned)first + k), f = cairn_frame(m->alloc, CAIRN_FRAME_USER);
+		long r = f ? map_at(m, h, va, f) : CAIRN_ENOMEM;
 		long i = r ? NONE : node_new(m, CAPMGR_PAGE, hi, va, f, NONE);
 		if (!r && i == NONE) {
 			cairn_pgtbl_unmap(h->pt, va);
@@ -283,15 +301,15 @@ long capmgr_mem_alloc(struct capmgr *m, unsigned hi, unsigned npages)
 			if (f)
 				cairn_frame_put(m->alloc, f);
 			for (unsigned j = k; j < npages; j++)
-				bit_put(h->page_used, (unsigned)(first + j));
+				bit_put(h->page_used, (unsigned)first + j);
 			for (unsigned j = 0; j < k; j++)	/* the pages of this call so far */
-				capmgr_mem_free(m, hi, base + j * 4096UL);
+				capmgr_mem_free(m, hi, page_va((unsigned)first + j));
 			return r;
 		}
 		m->node[i].allocated = 1;
 		h->pages++;
 	}
-	return (long)base;
+	return (long)page_va((unsigned)first);
 }
 
 long capmgr_mem_free(struct capmgr *m, unsigned h, uint64_t va)
@@ -318,8 +336,7 @@ long capmgr_mem_share(struct capmgr *m, unsigned from, uint64_t va, unsigned to)
 	if (at < 0)
 		return at;
 	if (node_new(m, CAPMGR_PAGE, to, (uint64_t)at, frame, parent) == NONE) {
-		cairn_pgtbl_unmap(dst->pt, (uint64_t)at);
-		bit_put(dst->page_used, (unsigned)(((uint64_t)at - CAPMGR_VA) / 4096));
+		unmap_at(dst, (uint64_t)at);
 		return CAIRN_ENOMEM;
 	}
 	return at;

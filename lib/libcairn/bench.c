@@ -27,6 +27,15 @@ void bench_report(const char *name, struct bench_result r, const char *per)
 		     (unsigned long)r.median, (unsigned long)r.min, per);
 }
 
+void bench_report_ops(const char *name, const char *per, uint64_t *samples, unsigned n, unsigned ops)
+{
+	struct bench_result r = bench_summarize(samples, n);
+
+	r.median /= ops;
+	r.min /= ops;
+	bench_report(name, r, per);
+}
+
 uint64_t bench_overhead(void)
 {
 	uint64_t best = ~0ULL;

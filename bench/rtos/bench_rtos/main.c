@@ -25,12 +25,8 @@ static void fail(const char *what)
 
 static void report(const char *name, const char *per, unsigned per_sample)
 {
-	struct bench_result r = bench_summarize(samples, BENCH_SAMPLES);
-
-	r.median /= per_sample;
-	r.min /= per_sample;
 	if (!failed)
-		bench_report(name, r, per);
+		bench_report_ops(name, per, samples, BENCH_SAMPLES, per_sample);
 }
 
 static void sem_pair(void)

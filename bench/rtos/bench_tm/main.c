@@ -42,12 +42,8 @@ static void fail(const char *what)
 /* Reports the samples per operation (ops per sample), unless the test failed a check. */
 static void report(const char *name, const char *per, unsigned ops)
 {
-	struct bench_result r = bench_summarize(samples, BENCH_SAMPLES);
-
-	r.median /= ops;
-	r.min /= ops;
 	if (!failed)
-		bench_report(name, r, per);
+		bench_report_ops(name, per, samples, BENCH_SAMPLES, ops);
 	failed = 0;
 }
 

@@ -13,22 +13,29 @@
 #define COUNT(a)     (sizeof(a) / sizeof((a)[0]))
 #define RUN_GAP_US   20		/* a gap in a spinner's clock this long: it did not run */
 
-/* thread_create with priority prio and, if budget, EDF parameters (microseconds). */
-static thread_t edf_spawn(void (*fn)(void), unsigned prio, unsigned budget, unsigned window, unsigned deadline)
+/* Parameters for priority prio and, if budget, EDF (microseconds): how many are used. */
+static size_t edf_params(sched_param_t p[4], unsigned prio, unsigned budget, unsigned window, unsigned deadline)
 {
-	sched_param_t p[] = { { SCHEDP_PRIO, (uint16_t)prio }, { SCHEDP_BUDGET, (uint16_t)budget },
-			      { SCHEDP_WINDOW, (uint16_t)window }, { SCHEDP_DEADLINE, (uint16_t)deadline } };
-
-	return thread_create(fn, p, budget ? COUNT(p) : 1, 0);
+	p[0] = (sched_param_t){ SCHEDP_PRIO, (uint16_t)prio };
+	p[1] = (sched_param_t){ SCHEDP_BUDGET, (uint16_t)budget };
+	p[2] = (sched_param_t){ SCHEDP_WINDOW, (uint16_t)window };
+	p[3] = (sched_param_t){ SCHEDP_DEADLINE, (uint16_t)deadline };
+	return budget ? 4 : 1;
 }
 
-/* thread_set_params on the caller: priority prio and, if budget, EDF parameters. */
+static thread_t edf_spawn(void (*fn)(void), unsigned prio, unsigned budget, unsigned window, unsigned deadline)
+{
+	sched_param_t p[4];
+
+	return thread_create(fn, p, edf_params(p, prio, budget, window, deadline), 0);
+}
+
+/* thread_set_params on the caller. */
 static int edf_set(unsigned prio, unsigned budget, unsigned window, unsigned deadline)
 {
-	sched_param_t p[] = { { SCHEDP_PRIO, (uint16_t)prio }, { SCHEDP_BUDGET, (uint16_t)budget },
-			      { SCHEDP_WINDOW, (uint16_t)window }, { SCHEDP_DEADLINE, (uint16_t)deadline } };
+	sched_param_t p[4];
 
-	return thread_set_params(p, budget ? COUNT(p) : 1);
+	return thread_set_params(p, edf_params(p, prio, budget, window, deadline));
 }
 
 static void nothing(void)
