@@ -1,6 +1,7 @@
 /*
  * comp.c: components: a capability table, a page table and the address where new
- * threads start, plus the keeper that faults in it go to.
+ * threads start, plus the keeper that faults in it go to, and its generation (obj.h:
+ * what a restart changes).
  */
 #include "frame.h"
 #include "memlayout.h"
@@ -16,6 +17,7 @@ void comp_init(struct comp *c, struct captbl_root *ct, uint64_t *pt, uint64_t en
 	c->pgtbl = pt;
 	c->pgtbl_phys = v2p(pt);
 	c->entry = entry;
+	c->refs = &frame_get(&frames, v2p(c))->refs;
 	c->id = next_comp_id++;
 	obj_ref(ct);
 	obj_ref(pt);
@@ -50,11 +52,30 @@ long activate_comp(struct call *c, struct cap *slot)
 	return 0;
 }
 
+/*
+ * COMP_RESTART: the next generation, down until COMP_READY. Threads inside and gates
+ * to it become stale (sinv.c); the caller too, if it runs in the component.
+ */
+static long restart(struct call *c, struct comp *comp)
+{
+	comp->gen++;
+	comp->down = 1;
+	if (c->self->comp == comp)
+		return sinv_stale_self(c);
+	return comp->gen;
+}
+
 long comp_invoke(struct call *c, struct cap *cap, unsigned op)
 {
 	struct comp *comp = cap->obj;
 	struct cap *gate = NULL;
 
+	if (op == CAIRN_OP_COMP_RESTART)
+		return restart(c, comp);
+	if (op == CAIRN_OP_COMP_READY) {
+		comp->down = 0;
+		return comp->gen;
+	}
 	if (op != CAIRN_OP_COMP_KEEPER)
 		return CAIRN_ENOSYS;
 	if (A0(c)) {

@@ -1,8 +1,9 @@
 /*
  * fastpath.c: the common system calls, straight through: the null call, invocation
  * (SINV_CALL), return (RETURN) and dispatch (THREAD_DISPATCH without a deadline). Each
- * precondition is an unlikely() check; anything unusual falls back to the general
- * path (syscall_dispatch), which handles every case and gives the same results. The
+ * precondition is an unlikely() check (a stale gate or a return into a restarted
+ * component among them: sinv.c); anything unusual falls back to the general path
+ * (syscall_dispatch), which handles every case and gives the same results. The
  * kernel command line "nofastpath" turns this file off (syscall_handler), so tests
  * can compare.
  */
@@ -15,38 +16,43 @@
 /* What entry.S calls for every system call: "nofastpath" points it at the general path. */
 struct regs *(*syscall_handler)(uint64_t call, struct regs *r) = fastpath;
 
-static inline void ref(void *obj, int d)
-{
-	frames.f[dm2p(obj) >> PAGE_SHIFT].refs += d;
-}
 
+/* The address-space switch comes last: its asm clobbers memory. */
 static struct regs *fast_call(struct thread *t, struct regs *r, struct cap *gate)
 {
 	struct comp *target = gate->obj;
-	struct inv_frame *f = &t->inv[t->depth++];
+	unsigned d = t->depth;
+	struct inv_frame *f = &t->inv[d];
 
-	*f = (struct inv_frame){ t->comp, r->rip, r->rsp, gate->flags & CAIRN_SINV_CONFINED };
-	ref(target, 1);
+	f->comp = t->comp;
+	f->rip = r->rip;
+	f->rsp = r->rsp;
+	f->flags = gate->flags & CAIRN_SINV_CONFINED;
+	t->depth = d + 1;
+	t->gen[d + 1] = gate->gen;	/* the target's: checked by the caller */
+	(*target->refs)++;		/* obj_ref, without finding the frame */
 	t->comp = target;
-	arch_vm_switch(target->pgtbl_phys);
 	r->rip = gate->a;
+	r->r9 = gate->b;
 	r->rsp = 0;
 	r->rdi = CAIRN_ROOT_VA;
-	r->r9 = gate->b;
 	r->rax = t->id;
+	arch_vm_switch(target->pgtbl_phys);
 	return r;
 }
 
 static struct regs *fast_return(struct thread *t, struct regs *r, struct inv_frame *f)
 {
+	struct comp *caller = f->comp;
+
 	t->depth--;
-	ref(t->comp, -1);
-	t->comp = f->comp;
-	arch_vm_switch(f->comp->pgtbl_phys);
+	(*t->comp->refs)--;
+	t->comp = caller;
 	r->rip = f->rip;
 	r->rsp = f->rsp;
 	r->rax = r->rdi;
 	r->rdx = r->rsi;
+	arch_vm_switch(caller->pgtbl_phys);
 	return r;
 }
 
@@ -63,7 +69,7 @@ struct regs *fastpath(uint64_t call, struct regs *r)
 		}
 		if (likely(op == CAIRN_OP_RETURN && t->depth)) {
 			struct inv_frame *f = &t->inv[t->depth - 1];
-			if (likely(!f->flags))
+			if (likely(!f->flags && t->gen[t->depth - 1] == f->comp->gen))
 				return fast_return(t, r, f);
 		}
 		return syscall_dispatch(call, r);
@@ -71,7 +77,8 @@ struct regs *fastpath(uint64_t call, struct regs *r)
 	struct cap *c = captbl_lookup(t->comp->captbl, idx);
 	if (unlikely(!c))
 		return syscall_dispatch(call, r);
-	if (likely(c->type == CAIRN_CAP_SINV && op == CAIRN_OP_SINV_CALL && t->depth < CAIRN_INV_DEPTH))
+	if (likely(c->type == CAIRN_CAP_SINV && op == CAIRN_OP_SINV_CALL && t->depth < CAIRN_INV_DEPTH &&
+		   c->gen == ((struct comp *)c->obj)->gen))
 		return fast_call(t, r, c);
 	if (likely(c->type == CAIRN_CAP_THREAD && op == CAIRN_OP_THREAD_DISPATCH && r->rdi == 0)) {
 		struct thread *next = c->obj;

@@ -16,6 +16,16 @@
  * (cr2), r8 = rip, r9 = the keeper gate's badge; FAULT_REG reads and writes the saved
  * registers, and RETURN with CAIRN_FAULT_RESUME resumes them (CAIRN_FAULT_STOP stops
  * the thread). Without a keeper the fault is reported and the thread stopped.
+ *
+ * Restart (Composite's micro-reboot, seL4 has none): COMP_RESTART moves a component to
+ * its next generation. Every frame records the generation of the component it entered,
+ * and every gate the generation it calls. A call through an older gate returns
+ * CAIRN_ESTALE (SINV_RENEW brings the gate up to date); a thread that would go on
+ * running in the component at an older generation (when it is switched to, or when an
+ * invocation returns into it) is unwound instead: each invocation of the restarted
+ * component returns CAIRN_ESTALE to its caller, with every other register cleared as a
+ * confined gate's are. A thread whose home component restarted stops. The checks are
+ * lazy, so a restart costs the same however many threads were inside.
  */
 #include "arch.h"
 #include "console.h"
@@ -36,8 +46,9 @@ long activate_sinv(struct call *c, struct cap *slot)
 		return CAIRN_EFAULT;
 	if (A4(c) & ~(uint64_t)CAIRN_SINV_CONFINED)
 		return CAIRN_EINVAL;
-	cap_copy(slot, &(struct cap){ .type = CAIRN_CAP_SINV, .flags = (uint8_t)A4(c),
-				      .obj = comp->obj, .a = A2(c), .b = A3(c) });
+	struct comp *target = comp->obj;
+	cap_copy(slot, &(struct cap){ .type = CAIRN_CAP_SINV, .flags = (uint8_t)A4(c), .gen = target->gen,
+				      .obj = target, .a = A2(c), .b = A3(c) });
 	return 0;
 }
 
@@ -47,6 +58,7 @@ static bool push(struct thread *t, struct comp *comp, uint64_t flags)
 	if (t->depth == CAIRN_INV_DEPTH)
 		return false;
 	t->inv[t->depth++] = (struct inv_frame){ t->comp, t->regs.rip, t->regs.rsp, flags };
+	t->gen[t->depth] = comp->gen;
 	t->comp = comp;		/* the frame keeps the old component's reference */
 	obj_ref(comp);
 	arch_vm_switch(comp->pgtbl_phys);
@@ -63,14 +75,30 @@ static struct inv_frame pop(struct thread *t)
 	return f;
 }
 
+/* SINV_RENEW: the gate (this slot) calls the component's current generation. */
+static long renew(struct cap *gate)
+{
+	struct comp *comp = gate->obj;
+
+	if (comp->down)
+		return CAIRN_EAGAIN;	/* restarting: not ready for calls yet */
+	gate->gen = comp->gen;
+	return comp->gen;
+}
+
 long sinv_invoke(struct call *c, struct cap *cap, unsigned op)
 {
 	struct thread *t = c->self;
 	struct regs *r = c->r;
+	struct comp *target = cap->obj;
 
+	if (op == CAIRN_OP_SINV_RENEW)
+		return renew(cap);
 	if (op != CAIRN_OP_SINV_CALL)
 		return CAIRN_ENOSYS;
-	if (!push(t, cap->obj, cap->flags & INV_CONFINED))
+	if (cap->gen != target->gen)
+		return CAIRN_ESTALE;
+	if (!push(t, target, cap->flags & INV_CONFINED))
 		return CAIRN_EDEPTH;
 	r->rip = cap->a;
 	r->rsp = 0;
@@ -79,11 +107,14 @@ long sinv_invoke(struct call *c, struct cap *cap, unsigned op)
 	return t->id;		/* rax */
 }
 
-/* Clears everything a confined callee could leave behind; entry.S reloads it all. */
-static void confine(struct thread *t)
+/*
+ * Sets the saved registers to a return from a system call at rip, rsp with results
+ * rax, rdx and nothing else of the callee's: every other register, flags and FPU/SSE
+ * state reset. For a thread that is running, the caller must also clear cur_regs.
+ */
+static void clear_regs(struct thread *t, uint64_t rip, uint64_t rsp, uint64_t rax, uint64_t rdx)
 {
 	struct regs *r = &t->regs;
-	uint64_t rip = r->rip, rsp = r->rsp, rax = r->rax, rdx = r->rdx;
 
 	memset(r, 0, sizeof(*r));
 	r->rip = rip;
@@ -93,7 +124,56 @@ static void confine(struct thread *t)
 	r->vector = VECTOR_SYSCALL;
 	arch_regs_clean(r);	/* user segments, flags reset: nothing of the callee's */
 	arch_fpu_init(t->fpu);
+}
+
+/* Clears everything a confined callee could leave behind; entry.S reloads it all. */
+static void confine(struct thread *t)
+{
+	struct regs *r = &t->regs;
+
+	clear_regs(t, r->rip, r->rsp, r->rax, r->rdx);
 	this_cpu()->cur_regs = NULL;	/* nothing live survives: entry.S loads all of r */
+}
+
+/*
+ * Pops invocations until the thread is in a component at the generation it entered:
+ * a popped gate call returns CAIRN_ESTALE to its caller, a popped keeper invocation
+ * gives back the registers of the fault (the faulting component handles it again).
+ * False if the thread's home component restarted (nothing is left to return to).
+ */
+static bool unwind(struct thread *t)
+{
+	while (thread_stale(t)) {
+		if (t->depth == 0)
+			return false;
+		struct inv_frame f = pop(t);
+		if (f.flags & INV_FAULT) {
+			t->regs = t->fault_regs;
+			memcpy(t->fpu, t->fault_fpu, FPU_SIZE);
+		} else {
+			clear_regs(t, f.rip, f.rsp, (uint64_t)CAIRN_ESTALE, 0);
+		}
+	}
+	return true;
+}
+
+struct regs *sinv_unwind_stale(struct thread *t)
+{
+	return unwind(t) ? &t->regs : thread_stop(t, CAIRN_EVENT_STOP);
+}
+
+/* The calling thread is stale (its component restarted under it): unwind it now. */
+long sinv_stale_self(struct call *c)
+{
+	struct thread *t = c->self;
+
+	if (!unwind(t)) {
+		c->next = thread_stop(t, CAIRN_EVENT_STOP);
+		return 0;
+	}
+	this_cpu()->cur_regs = NULL;	/* entry.S loads all of the new registers */
+	c->next = &t->regs;
+	return (long)t->regs.rax;
 }
 
 static long fault_return(struct call *c)
@@ -122,6 +202,8 @@ static long sinv_return(struct call *c)
 		return CAIRN_EINVAL;
 	uint64_t r0 = A0(c), r1 = A1(c);
 	struct inv_frame f = pop(t);
+	if (thread_stale(t))
+		return sinv_stale_self(c);	/* back into a component that restarted */
 	if (f.flags & INV_FAULT)
 		return fault_return(c);
 	r->rip = f.rip;

@@ -36,21 +36,42 @@ static long invoke(struct call *c, struct cap *cap, unsigned op)
 	}
 }
 
+static struct regs *switch_stale(struct regs *next);
+
+/* The thread's TLS base differs from the core's: load it. */
+static __attribute__((noinline)) struct regs *switch_tls(struct regs *next)
+{
+	struct thread *t = thread_of(next);
+
+	this_cpu()->fs_base = t->fs_base;
+	arch_set_fs_base(t->fs_base);
+	return next;
+}
+
 /*
  * Makes `next` ready to run on this core: its address space and TLS. entry.S does the
- * register switch when the returned regs differ from the current ones.
+ * register switch when the returned regs differ from the current ones. The unusual
+ * cases are tail calls, so the common one needs no stack frame.
  */
 struct regs *switch_prepare(struct regs *next)
 {
 	struct thread *t = thread_of(next);
-	struct percpu *cpu = this_cpu();
 
+	if (thread_stale(t))
+		return switch_stale(next);
 	arch_vm_switch(t->comp->pgtbl_phys);
-	if (unlikely(cpu->fs_base != t->fs_base)) {
-		cpu->fs_base = t->fs_base;
-		arch_set_fs_base(t->fs_base);
-	}
+	if (unlikely(this_cpu()->fs_base != t->fs_base))
+		return switch_tls(next);
 	return next;
+}
+
+/*
+ * The thread's component restarted since it entered it: unwind it (sinv.c), or, if
+ * it stopped, prepare what runs instead.
+ */
+static __attribute__((noinline)) struct regs *switch_stale(struct regs *next)
+{
+	return switch_prepare(sinv_unwind_stale(thread_of(next)));
 }
 
 struct regs *syscall_dispatch(uint64_t call, struct regs *r)

@@ -23,6 +23,7 @@ void thread_init(struct thread *t, struct comp *c, uint64_t arg)
 	memset(t, 0, sizeof(*t));
 	t->id = next_tid++;
 	t->comp = t->home = c;
+	t->gen[0] = c->gen;
 	t->state = THREAD_RUNNABLE;
 	arch_regs_init(&t->regs, c->entry, 0, CAIRN_ROOT_VA);
 	t->regs.rsi = arg;
@@ -162,6 +163,35 @@ static long dispatch(struct call *c, struct thread *t)
 	return 0;
 }
 
+/*
+ * THREAD_RESTART: t starts afresh at its home component's entry, as a new thread
+ * would (with rsi = arg), runnable: out of every invocation it was in, its TLS base
+ * and pending activations cleared, at the home's current generation. Its identity,
+ * endpoint and scheduler stay; the scheduler is not told (the caller is it, or acts
+ * for it).
+ */
+static long restart(struct call *c, struct thread *t)
+{
+	if (t == c->self)
+		return CAIRN_EBUSY;
+	obj_unref(t->comp);
+	for (unsigned i = 0; i < t->depth; i++)
+		obj_unref(t->inv[i].comp);
+	t->depth = 0;
+	t->comp = t->home;
+	obj_ref(t->comp);
+	t->gen[0] = t->home->gen;
+	arch_regs_init(&t->regs, t->home->entry, 0, CAIRN_ROOT_VA);
+	t->regs.rsi = A0(c);
+	t->regs.rax = t->id;
+	arch_fpu_init(t->fpu);
+	t->fs_base = 0;
+	t->pending = 0;
+	t->ev_head = t->ev_count = 0;
+	t->state = THREAD_RUNNABLE;
+	return 0;
+}
+
 long thread_invoke(struct call *c, struct cap *cap, unsigned op)
 {
 	struct thread *t = cap->obj;
@@ -169,6 +199,8 @@ long thread_invoke(struct call *c, struct cap *cap, unsigned op)
 	switch (op) {
 	case CAIRN_OP_THREAD_DISPATCH:
 		return dispatch(c, t);
+	case CAIRN_OP_THREAD_RESTART:
+		return restart(c, t);
 	case CAIRN_OP_THREAD_TLS:
 		if (A0(c) >= USER_TOP)
 			return CAIRN_EFAULT;

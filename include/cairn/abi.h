@@ -38,7 +38,8 @@
 	X(ENOSYS, 11, "no such operation") \
 	X(EBUSY,  12, "in use: slot occupied, object or frame still referenced") \
 	X(ENOENT, 13, "nothing there: empty slot, missing table node or mapping") \
-	X(EDEPTH, 14, "invocation depth exceeded")
+	X(EDEPTH, 14, "invocation depth exceeded") \
+	X(ESTALE, 15, "stale: the component restarted since the gate or the thread entered it")
 
 enum cairn_error {
 #define CAIRN_X_ERROR(name, n, text) CAIRN_##name = -(n),
@@ -108,12 +109,16 @@ enum cairn_cap_type {
 	X(MEM_COUNT,       0x0301, MEMORY, "a0 = frame type", "frames of that type in the range") \
 	X(MEM_DERIVE,      0x0302, MEMORY, "a0 = slot here, a1 = base, a2 = end", "0") \
 	X(COMP_KEEPER,     0x0400, COMP,   "a0 = invocation gate or 0", "0") \
+	X(COMP_RESTART,    0x0401, COMP,   "none", "the new generation") \
+	X(COMP_READY,      0x0402, COMP,   "none", "the generation") \
 	X(THREAD_DISPATCH, 0x0500, THREAD, "a0 = deadline (timestamp counter) or 0", "0 when the caller runs again") \
 	X(THREAD_TLS,      0x0501, THREAD, "a0 = fs base", "0") \
+	X(THREAD_RESTART,  0x0502, THREAD, "a0 = argument (rsi at entry)", "0") \
 	X(RCV_WAIT,        0x0600, RCV,    "none", "activations consumed") \
 	X(RCV_EVENT,       0x0601, RCV,    "none", "thread id, event kind in rdx") \
 	X(ASND_SEND,       0x0700, ASND,   "a0 = flags (CAIRN_SEND_YIELD)", "0") \
 	X(SINV_CALL,       0x0800, SINV,   "a1..a4 = arguments", "the callee's two results (rax, rdx)") \
+	X(SINV_RENEW,      0x0801, SINV,   "none", "the component's generation") \
 	X(IRQ_BIND,        0x0900, IRQ,    "a0 = line, a1 = asynchronous send", "0") \
 	X(IRQ_UNBIND,      0x0901, IRQ,    "a0 = line", "0") \
 	X(IOPORT_IN,       0x0a00, IOPORT, "a0 = port, a1 = width (1, 2, 4)", "the value read") \

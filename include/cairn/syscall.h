@@ -129,6 +129,14 @@ static inline long cairn_mem_derive(unsigned mem, unsigned slot, cairn_word base
 /* ---- components, threads, endpoints, gates, interrupts ---- */
 static inline long cairn_comp_keeper(unsigned comp, unsigned gate)
 { return cairn_call(comp, CAIRN_OP_COMP_KEEPER, gate, 0, 0, 0, 0, 0); }
+static inline long cairn_comp_restart(unsigned comp)
+{ return cairn_call(comp, CAIRN_OP_COMP_RESTART, 0, 0, 0, 0, 0, 0); }
+static inline long cairn_comp_ready(unsigned comp)
+{ return cairn_call(comp, CAIRN_OP_COMP_READY, 0, 0, 0, 0, 0, 0); }
+static inline long cairn_thread_restart(unsigned thread, cairn_word arg)
+{ return cairn_call(thread, CAIRN_OP_THREAD_RESTART, arg, 0, 0, 0, 0, 0); }
+static inline long cairn_sinv_renew(unsigned gate)
+{ return cairn_call(gate, CAIRN_OP_SINV_RENEW, 0, 0, 0, 0, 0, 0); }
 static inline long cairn_thread_dispatch(unsigned thread, cairn_word deadline)
 { return cairn_call(thread, CAIRN_OP_THREAD_DISPATCH, deadline, 0, 0, 0, 0, 0); }
 static inline long cairn_thread_tls(unsigned thread, cairn_word fs_base)

@@ -27,7 +27,7 @@ struct cap {
 	uint8_t type;		/* enum cairn_cap_type */
 	uint8_t flags;		/* table nodes: level; gates: CAIRN_SINV_* */
 	uint16_t reserved0;
-	uint32_t reserved1;
+	uint32_t gen;		/* gates: the component generation they call (obj.h) */
 	void *obj;		/* the object referenced, or NULL */
 	uint64_t a, b;		/* type-specific words (docs/objects.md) */
 };

@@ -18,8 +18,17 @@ struct comp {
 	uint64_t *pgtbl;		/* root node, direct-map address */
 	uint64_t pgtbl_phys;
 	uint64_t entry;			/* where new threads start */
+	uint32_t *refs;			/* its frame's reference count (frame.h), for the fast path */
 	struct cap keeper;		/* a SINV copy, or empty: where faults go */
 	uint32_t id;
+	/*
+	 * Its generation: COMP_RESTART moves it on. A thread that entered the component
+	 * at an older one, and a gate minted (or renewed) at an older one, get
+	 * CAIRN_ESTALE instead of running in it (sinv.c). While down (between RESTART
+	 * and READY) no gate can be renewed.
+	 */
+	uint32_t gen;
+	uint8_t down;
 };
 
 enum thread_state {
@@ -54,6 +63,8 @@ struct thread {
 	struct comp *home;		/* where it was created */
 	struct inv_frame inv[CAIRN_INV_DEPTH];
 	unsigned depth;			/* frames in inv[] */
+	/* gen[d]: the generation of the component entered at depth d (0: the home's) */
+	uint32_t gen[CAIRN_INV_DEPTH + 1];
 	uint32_t id;
 	uint8_t state;			/* enum thread_state */
 	uint8_t has_rcv;
@@ -97,5 +108,17 @@ struct regs *switch_prepare(struct regs *next);
 /* comp.c */
 void comp_init(struct comp *c, struct captbl_root *ct, uint64_t *pt, uint64_t entry);
 void comp_release(struct comp *c);
+
+/* sinv.c: a thread whose component restarted since it entered it (t->gen is behind). */
+static inline bool thread_stale(const struct thread *t)
+{
+	return unlikely(t->gen[t->depth] != t->comp->gen);
+}
+/*
+ * Unwinds a stale thread that is not running: out of every invocation of a
+ * restarted component, to a caller that gets CAIRN_ESTALE. Returns the thread's
+ * registers, or, if its home component restarted, stops it and returns what runs next.
+ */
+struct regs *sinv_unwind_stale(struct thread *t);
 
 #endif

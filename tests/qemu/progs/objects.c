@@ -1,7 +1,7 @@
 /*
  * objects: the kernel object model, operation by operation: every success and every
  * documented error of typed memory, capability tables, page tables, components,
- * threads, endpoints, invocation gates, keepers and indirections. It must be the first boot module
+ * threads, endpoints, invocation gates, keepers, restarts and indirections. It must be the first boot module
  * (it needs the memory and interrupt capabilities) and the kernel must run with
  * "ktest" (for the invariant check). tests.toml boots it twice: with the fast path and
  * with "nofastpath", so both paths are shown to give the same results.
@@ -39,9 +39,10 @@ static uint64_t frame(unsigned type)
 	return cairn_frame(&A, type);
 }
 
+/* A fresh slot; past the first leaf, more leaves (at root positions 1, 2, ...). */
 static unsigned slot(void)
 {
-	return cairn_slot(&A);
+	return cairn_reserve_slots(&A) ? 0 : cairn_slot(&A);
 }
 
 /* ---- typed memory ---- */
@@ -694,6 +695,200 @@ static void test_keepers(void)
 	      "event %ld/%lu ran %ld", ev.r0, ev.r1, ran);
 }
 
+/* ---- restart: generations, stale gates, stale threads ---- */
+
+#define R_MAIN 10	/* in a mirror's table: our first thread */
+#define R_COMP 11	/* in the keeper mirror's table: the component it restarts */
+
+static volatile long r_stage, r_after, r_result;
+static unsigned r_gate;
+
+/* Parks the calling thread inside this gate: back to main, then returns 7. */
+static struct cairn_ret2 parker(cairn_word a, cairn_word b, cairn_word c, cairn_word d, cairn_word badge, cairn_word tid)
+{
+	(void)a, (void)b, (void)c, (void)d, (void)badge, (void)tid;
+	r_stage++;
+	cairn_thread_dispatch(R_MAIN, 0);
+	r_after++;
+	return (struct cairn_ret2){ 7, 0 };
+}
+CAIRN_GATE(parker_entry, parker)
+
+/* Calls on through GATE_SLOT; what it does after the call shows in r_after (+10). */
+static struct cairn_ret2 relay(cairn_word a, cairn_word b, cairn_word c, cairn_word d, cairn_word badge, cairn_word tid)
+{
+	(void)a, (void)b, (void)c, (void)d, (void)badge, (void)tid;
+	struct cairn_ret2 r = cairn_sinv_call(GATE_SLOT, 0, 0, 0, 0);
+	r_after += 10;
+	return (struct cairn_ret2){ r.r0 + 1, 0 };
+}
+CAIRN_GATE(relay_entry, relay)
+
+/* A client thread (home: us): calls r_gate, reports, hands the core back; repeats. */
+static void r_client(cairn_word tid)
+{
+	(void)tid;
+	for (;;) {
+		r_result = cairn_sinv_call(r_gate, 0, 0, 0, 0).r0;
+		cairn_thread_dispatch(ME, 0);
+	}
+}
+
+/* A thread homed in a mirror: counts its starts and runs, hands the core back. */
+static void r_homed(cairn_word tid)
+{
+	(void)tid;
+	r_stage += 100;
+	for (;;) {
+		r_stage++;
+		cairn_thread_dispatch(R_MAIN, 0);
+	}
+}
+
+/* Keeper: restarts the faulting component (badge 5: then resumes; 6: then stops). */
+static struct cairn_ret2 restarter(cairn_word vector, cairn_word error, cairn_word addr, cairn_word rip,
+				   cairn_word badge, cairn_word tid)
+{
+	(void)vector, (void)error, (void)addr, (void)rip, (void)tid;
+	keeper_calls++;
+	r_stage = cairn_comp_restart(R_COMP);
+	cairn_comp_ready(R_COMP);
+	return (struct cairn_ret2){ badge == 5 ? CAIRN_FAULT_RESUME : CAIRN_FAULT_STOP, 0 };
+}
+CAIRN_GATE(restarter_entry, restarter)
+
+static void test_restart_gates(void)
+{
+	struct mirror m;
+	make_mirror(&m);
+	unsigned g = slot(), copy = slot(), down = slot();
+	cairn_captbl_act_sinv(CT, g, m.comp, (cairn_word)add_entry, 1000, 0);
+	cairn_captbl_copy(CT, copy, CT, g);
+	long before = cairn_sinv_call(g, 1, 2, 3, 4).r0;
+	long gen = cairn_comp_restart(m.comp);
+	long stale = cairn_sinv_call(g, 1, 2, 3, 4).r0;
+	long early = cairn_sinv_renew(g);
+	cairn_captbl_act_sinv(CT, down, m.comp, (cairn_word)add_entry, 1000, 0);
+	long minted = cairn_sinv_call(down, 1, 2, 3, 4).r0;	/* the supervisor's own gate */
+	long ready = cairn_comp_ready(m.comp);
+	long renew = cairn_sinv_renew(g);
+	long after = cairn_sinv_call(g, 1, 2, 3, 4).r0;
+	long other = cairn_sinv_call(copy, 1, 2, 3, 4).r0;	/* not renewed */
+	CHECK("rst.1", "stale_gate_until_renewed", before == 1010 && gen == 1 && stale == CAIRN_ESTALE &&
+	      early == CAIRN_EAGAIN && minted == 1010 && ready == 1 && renew == 1 && after == 1010 &&
+	      other == CAIRN_ESTALE, "before %ld, restart %ld, call %ld, renew while down %ld, gate minted while "
+	      "down %ld, ready %ld, renew %ld, call %ld, unrenewed copy %ld", before, gen, stale, early, minted,
+	      ready, renew, after, other);
+
+	long again = cairn_comp_restart(m.comp), ready2 = cairn_comp_ready(m.comp);
+	long e1 = cairn_sinv_renew(MEM), e2 = cairn_comp_restart(MEM), e3 = cairn_comp_ready(g);
+	long e4 = cairn_call(m.comp, 0x04ff, 0, 0, 0, 0, 0, 0), e5 = cairn_call(g, 0x08ff, 0, 0, 0, 0, 0, 0);
+	long e6 = cairn_thread_restart(ME, 0), e7 = cairn_thread_restart(MEM, 0);
+	long still = cairn_sinv_call(g, 1, 2, 3, 4).r0, renew2 = cairn_sinv_renew(g);
+	CHECK("rst.2", "restart_errors", again == 2 && ready2 == 2 && e1 == CAIRN_EBADF && e2 == CAIRN_EBADF &&
+	      e3 == CAIRN_EBADF && e4 == CAIRN_ENOSYS && e5 == CAIRN_ENOSYS && e6 == CAIRN_EBUSY &&
+	      e7 == CAIRN_EBADF && still == CAIRN_ESTALE && renew2 == 2,
+	      "restart %ld ready %ld; %ld %ld %ld %ld %ld %ld %ld; call %ld renew %ld", again, ready2, e1, e2, e3,
+	      e4, e5, e6, e7, still, renew2);
+}
+
+static void test_restart_threads(void)
+{
+	struct mirror b, c;
+	make_mirror(&b);
+	make_mirror(&c);
+	cairn_captbl_copy(b.ct, R_MAIN, CT, ME);
+	cairn_captbl_copy(c.ct, R_MAIN, CT, ME);
+
+	/* A thread parked inside b when b restarts: its call returns ESTALE. */
+	r_gate = slot();
+	cairn_captbl_act_sinv(CT, r_gate, b.comp, (cairn_word)parker_entry, 0, 0);
+	long tid;
+	unsigned t = thread(r_client, &tid);
+	r_stage = r_after = r_result = 0;
+	cairn_thread_dispatch(t, 0);
+	long parked = r_stage;
+	cairn_comp_restart(b.comp);
+	cairn_comp_ready(b.comp);
+	cairn_thread_dispatch(t, 0);
+	CHECK("rst.3", "thread_inside_restarted_component_gets_estale", parked == 1 && r_result == CAIRN_ESTALE &&
+	      r_after == 0, "parked %ld, call returned %ld, code after the park ran %ld times", parked, r_result,
+	      r_after);
+
+	/* us -> b (relay) -> c (parker); b restarts: c goes on, the return into b is unwound. */
+	unsigned gc = slot();
+	cairn_captbl_act_sinv(CT, gc, c.comp, (cairn_word)parker_entry, 0, 0);
+	cairn_captbl_copy(b.ct, GATE_SLOT, CT, gc);
+	r_gate = slot();
+	cairn_captbl_act_sinv(CT, r_gate, b.comp, (cairn_word)relay_entry, 0, 0);
+	r_stage = r_after = r_result = 0;
+	cairn_thread_dispatch(t, 0);	/* t returns from its dispatch, calls again, parks in c */
+	parked = r_stage;
+	cairn_comp_restart(b.comp);
+	cairn_comp_ready(b.comp);
+	cairn_thread_dispatch(t, 0);
+	CHECK("rst.4", "return_into_restarted_component_gets_estale", parked == 1 && r_result == CAIRN_ESTALE &&
+	      r_after == 1, "parked %ld, call returned %ld, after-code ran %ld (c: 1, b: 10)", parked, r_result,
+	      r_after);
+
+	/* A thread homed in c: stops when c restarts; THREAD_RESTART starts it afresh. */
+	long htid = 0;
+	unsigned h = slot(), hrcv = slot();
+	htid = cairn_captbl_act_thread(CT, h, MEM, frame(K), c.comp, (cairn_word)r_homed);
+	cairn_captbl_act_rcv(CT, hrcv, h, my_rcv);
+	r_stage = 0;
+	cairn_thread_dispatch(h, 0);
+	long ran1 = r_stage;
+	cairn_comp_restart(c.comp);
+	cairn_comp_ready(c.comp);
+	long d = cairn_thread_dispatch(h, 0);
+	struct cairn_ret2 ev = cairn_rcv_event(my_rcv);
+	long d2 = cairn_thread_dispatch(h, 0);
+	long rs = cairn_thread_restart(h, (cairn_word)r_homed);
+	long d3 = cairn_thread_dispatch(h, 0);
+	CHECK("rst.5", "thread_of_restarted_home_stops_until_restarted", htid > 0 && ran1 == 101 && d == 0 &&
+	      ev.r0 == htid && ev.r1 == CAIRN_EVENT_STOP && d2 == CAIRN_EINVAL && rs == 0 && d3 == 0 &&
+	      r_stage == 202, "first run %ld, dispatch %ld, event %ld/%lu, again %ld, restart %ld, dispatch %ld, "
+	      "runs %ld (want 202)", ran1, d, ev.r0, ev.r1, d2, rs, d3, r_stage);
+
+	/* THREAD_RESTART of a thread parked inside a gate: its frames are dropped. */
+	r_gate = gc;
+	cairn_sinv_renew(gc);		/* c restarted above */
+	cairn_thread_dispatch(t, 0);	/* parks in c */
+	long p2 = r_stage;
+	long rt = cairn_thread_restart(t, (cairn_word)pingpong);
+	ran = 0;
+	cairn_thread_dispatch(t, 0);
+	CHECK("rst.6", "thread_restart_leaves_its_invocations", p2 == 203 && rt == 0 && ran == 1,
+	      "parked %ld, restart %ld, fresh runs %ld", p2, rt, ran);
+}
+
+static void test_restart_keeper(void)
+{
+	struct mirror f, k;
+	make_mirror(&f);
+	make_mirror(&k);
+	unsigned kg = slot(), tg = slot();
+	cairn_captbl_copy(k.ct, R_COMP, CT, f.comp);
+	cairn_captbl_act_sinv(CT, kg, k.comp, (cairn_word)restarter_entry, 5, 0);
+	cairn_comp_keeper(f.comp, kg);
+	cairn_captbl_act_sinv(CT, tg, f.comp, (cairn_word)toucher_entry, 0, 0);
+	keeper_calls = 0;
+	long x = cairn_sinv_call(tg, 0, 0, 0, 0).r0;
+	long gen = r_stage, stale = cairn_sinv_call(tg, 0, 0, 0, 0).r0;
+	unsigned kg2 = slot();
+	cairn_captbl_act_sinv(CT, kg2, k.comp, (cairn_word)restarter_entry, 6, 0);
+	cairn_comp_keeper(f.comp, kg2);
+	cairn_sinv_renew(tg);
+	long y = cairn_sinv_call(tg, 0, 0, 0, 0).r0;	/* the keeper restarts, then says STOP */
+	long after = cairn_null();
+	CHECK("rst.7", "keeper_restart_returns_estale_to_the_caller", x == CAIRN_ESTALE && keeper_calls == 2 &&
+	      gen == 1 && stale == CAIRN_ESTALE && y == CAIRN_ESTALE && r_stage == 2 && after == 0,
+	      "call %ld, keeper calls %ld, generation %ld, next call %ld; with STOP %ld (generation %ld)", x,
+	      keeper_calls, gen, stale, y, r_stage);
+	cairn_comp_keeper(f.comp, 0);
+}
+
 /* ---- indirections: forwarders and rescinding ---- */
 
 #define IND_POS    7			/* root position of the leaf for forwarder copies */
@@ -837,6 +1032,9 @@ int main(const void *root)
 	test_derive();
 	test_threads();
 	test_keepers();
+	test_restart_gates();
+	test_restart_threads();
+	test_restart_keeper();
 	test_indirection();
 	long k = cairn_kcheck();
 	CHECK("obj.1", "kernel_invariants_hold", k == 0, "kcheck found %ld problems", k);

@@ -410,7 +410,8 @@ void apply(const struct call *c)
 			apply_derive(c);
 		return;
 	case CAIRN_CAP_COMP:
-		ob[x->obj].keeper = c->a[0] && mcap_of(c->a[0], CAIRN_CAP_SINV) ? mcap(c->a[0])->obj : 0;
+		if (c->op == CAIRN_OP_COMP_KEEPER)
+			ob[x->obj].keeper = c->a[0] && mcap_of(c->a[0], CAIRN_CAP_SINV) ? mcap(c->a[0])->obj : 0;
 		return;
 	case CAIRN_CAP_IRQ:
 		return apply_irq(c);

@@ -335,8 +335,8 @@ void random_call(struct call *c)
 	case 2:  c->op = (uint32_t)below(0x10000); break;
 	default: c->op = op_codes[below(NOPS)]; break;
 	}
-	if (c->op == CAIRN_OP_CAPTBL_ACT_INDIR)
-		c->op = CAIRN_OP_CAPTBL_ACT_ASND;	/* indirections are not modelled (objects.c tests them) */
+	if (c->op == CAIRN_OP_CAPTBL_ACT_INDIR || c->op == CAIRN_OP_COMP_RESTART || c->op == CAIRN_OP_THREAD_RESTART)
+		c->op = CAIRN_OP_CAPTBL_ACT_ASND;	/* not modelled: indirections, restarts (objects.c tests them) */
 	c->cap = rand_cap();
 	for (unsigned i = 0; i < 6; i++)
 		c->a[i] = rand_arg();

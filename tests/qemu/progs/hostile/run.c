@@ -240,6 +240,8 @@ static long predict_typed(const struct call *c, const struct mcap *m)
 			return predict_memory(c, m);
 		return CAIRN_ENOSYS;
 	case CAIRN_CAP_COMP:
+		if (op == CAIRN_OP_COMP_READY)
+			return 0;	/* the generation: nothing here restarts (random.c) */
 		if (op != CAIRN_OP_COMP_KEEPER)
 			return CAIRN_ENOSYS;
 		return c->a[0] ? ANY : 0;
@@ -256,6 +258,8 @@ static long predict_typed(const struct call *c, const struct mcap *m)
 			return CAIRN_ENOSYS;
 		return c->a[0] & ~(uint64_t)CAIRN_SEND_YIELD ? CAIRN_EINVAL : 0;
 	case CAIRN_CAP_SINV:
+		if (op == CAIRN_OP_SINV_RENEW)
+			return 0;	/* the generation, as COMP_READY's */
 		return op == CAIRN_OP_SINV_CALL ? ANY : CAIRN_ENOSYS;
 	case CAIRN_CAP_IRQ:
 		return predict_irq(c);
