@@ -103,6 +103,8 @@ def interface_header(path):
                 f"\tunsigned g = {name}__gate();", "",
                 "\tif (__builtin_expect(!g, 0))", "\t\treturn CAIRN_ENOENT;",
                 f"\tstruct cairn_ret2 r = cairn_sinv_inline(g + {i}, {', '.join(regs)});"]
+        out += ["\tif (__builtin_expect(r.r0 == CAIRN_ESTALE, 0))",
+                f"\t\tcairn_renew_gates(g, {up}_FUNCTIONS);\t/* the server restarted */"]
         if len(results) == 2:
             out.append(f"\t*{results[1]} = r.r1;")
         out += ["\treturn r.r0;", "}", ""]
@@ -252,7 +254,8 @@ class Tables:
                         f".threads = {c.get('threads', 1)}, "
                         f".stack = {page_up(system.parse_size(c.get('stack', '16K')))}, "
                         f".heap = {page_up(system.parse_size(c.get('heap', '64K')))}, "
-                        f".import = {imp}, .segment = {sg}, .irq = {iq}, .subsystem = {sub} }},")
+                        f".import = {imp}, .segment = {sg}, .irq = {iq}, .subsystem = {sub}, "
+                        f".restart = {1 if c.get('restart') is True else 0} }},")
         lines += ["", "static const struct cairn_sd_comp comps[] = {", *rows, "};"]
         lines.append(f"static const uint16_t order[] = {{ {', '.join(str(index[n]) for n in self.order)} }};")
         ports = [f"\t{{ {c_str(p['name'])}, {index[p['from']]}, {index[p['to']]}, {p['slot_size']}, "

@@ -27,7 +27,7 @@ SEGMENT_WINDOW = (0x10000000, 0x40000000)  # where segments may be placed
 PAGE = 4096
 
 COMPONENT_KEYS = {"name", "image", "priority", "stack", "heap", "threads", "exports",
-                  "imports", "segments", "irq", "after"}
+                  "imports", "segments", "irq", "after", "restart"}
 PORT_KEYS = {"name", "from", "to", "slot_size", "slots", "mode"}
 SEGMENT_KEYS = {"name", "image", "base", "size"}
 SUBSYSTEM_KEYS = {"name", "parent", "file", "memory", "grants"}
@@ -206,6 +206,8 @@ def check_component(d, i, c, segs, known_ifaces, irq_owner):
     for x in string_list(d, "component", i, c, "segments", n):
         if x not in segs:
             d.error("component", i, "segments", f"uses unknown segment '{x}'", n)
+    if not isinstance(c.get("restart", False), bool):
+        d.error("component", i, "restart", "restart must be true or false", n)
     irqs = c.get("irq", [])
     if not isinstance(irqs, list):
         irqs = [irqs]
@@ -329,6 +331,9 @@ def check_subsystems(d, comps, exporters):
             elif parent and g not in parent.get("imports", []):
                 d.error("subsystem", i, "grants", f"grants '{g}', which its parent "
                         f"'{s.get('parent')}' does not import", n)
+        if parent.get("restart") is True:
+            d.error("subsystem", i, "parent", f"'{s.get('parent')}' has restart = true: a subsystem "
+                    "parent cannot be restarted (its subsystem would be lost)", n)
         if s.get("parent") in parents:
             d.error("subsystem", i, "parent", f"'{s.get('parent')}' already boots subsystem "
                     f"'{parents[s.get('parent')]}': one each", n)

@@ -40,6 +40,14 @@ typedef struct cairn_ret2 (*cairn_iface_fn)(cairn_word root, cairn_word a, cairn
 
 #define CAIRN_IFACE_GATE(name, handler) CAIRN_GATE_ENTRY(name, handler, cairn_iface_enter, cairn_iface_fn)
 
+/*
+ * After a call returned CAIRN_ESTALE (the server restarted: docs/syscalls.md,
+ * Restart): renews the n gates from slot first, so the next calls reach the new
+ * generation. A gate whose server is still restarting stays stale (its calls return
+ * CAIRN_ESTALE again, and renew again). Generated client stubs call it.
+ */
+void cairn_renew_gates(unsigned first, unsigned n);
+
 /* Invokes a gate; saves and restores the caller's callee-saved registers (entry.S). */
 struct cairn_ret2 cairn_sinv_call(unsigned gate, cairn_word a, cairn_word b, cairn_word c, cairn_word d);
 

@@ -32,6 +32,7 @@ struct cairn_sd_comp {
 	const uint16_t *segment;	/* indexes into cairn_sd_system.segment */
 	const uint8_t *irq;		/* interrupt lines, bound to its first thread */
 	int16_t subsystem;		/* index of the subsystem it boots, or -1 */
+	uint8_t restart;		/* supervised: restarted when it faults (libboot) */
 };
 
 struct cairn_sd_port {

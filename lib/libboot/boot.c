@@ -3,7 +3,8 @@
  * operations alone, in this order: segments (loaded into the booter and initialised),
  * components (tables, address space, image, thread, stack, heap), ports, gates for the
  * imports, interrupt bindings, red tape; then each component's initialisation in init
- * order, then the scheduler (sched.c). Any failed operation stops the boot with a
+ * order, the keepers of restartable components (restart.c), then the scheduler
+ * (sched.c). Any failed operation stops the boot with a
  * message naming what was being built.
  */
 #include "libboot.h"
@@ -119,6 +120,7 @@ static long build_comp(struct booter *b, unsigned i)
 	c->next_slot = FIRST_GRANTED;
 	c->port_va = PORTS_VA;
 	c->state = T_RUNNABLE;
+	c->generation = 1;
 	return fail(r, "building component", sd->name);
 }
 
@@ -238,7 +240,7 @@ static void red_ports(struct booter *b, unsigned i, struct cairn_root *rt)
 }
 
 /* Writes component i's red tape: who it is, its slots, imports, ports, segments. */
-static long write_red_tape(struct booter *b, unsigned i)
+long boot_red_tape(struct booter *b, unsigned i)
 {
 	struct bcomp *c = &b->c[i];
 	struct cairn_root *rt = &b->red;
@@ -256,7 +258,7 @@ static long write_red_tape(struct booter *b, unsigned i)
 	rt->heap_va = HEAP_VA;
 	rt->heap_end = HEAP_VA + sd->heap;
 	rt->stack_top = STACK_TOP_VA;
-	rt->generation = 1;
+	rt->generation = c->generation;
 	for (unsigned j = 0; j < sd->nimports && j < CAIRN_ROOT_IMPORTS; j++) {
 		boot_copy_name(rt->import[j].name, sd->import[j].iface, CAIRN_NAME_MAX);
 		rt->import[j].slot = import_slot[i][j];
@@ -316,7 +318,7 @@ static long build_all(struct booter *b)
 	for (unsigned i = 0; !r && i < sd->ncomps; i++)
 		r = bind_irqs(b, &b->c[i]);
 	for (unsigned i = 0; !r && i < sd->ncomps; i++)
-		r = write_red_tape(b, i);
+		r = boot_red_tape(b, i);
 	return r;
 }
 
@@ -346,6 +348,9 @@ long cairn_boot(const struct cairn_sd_system *sd, const struct cairn_root *rt)
 		     sd->name, sd->ncomps, sd->nports, sd->nsegments);
 	for (unsigned k = 0; k < sd->ncomps; k++)	/* no slices yet: init runs to its end */
 		boot_run(b, &b->c[sd->init_order[k]]);
+	r = boot_supervise(b);		/* after init: a crash in it stops the boot's component */
+	if (r)
+		return r;
 	boot_take_timer(b);
 	return boot_schedule(b);
 }

@@ -31,6 +31,10 @@ struct bcomp {
 	uint64_t pt_cache;				/* a 2 MiB region with tables */
 	uint64_t mem_base, mem_end;			/* a subsystem parent's memory */
 	int state;
+	uint32_t generation;				/* in its red tape: 1, then one per restart */
+	uint32_t crashed;				/* set by the keeper (restart.c), atomically */
+	uint32_t restarting;				/* its restart is running its initialisation */
+	uint64_t fault_rip, fault_vector;		/* the last crash, for the report */
 };
 
 struct booter {
@@ -38,6 +42,7 @@ struct booter {
 	const struct cairn_root *rt;
 	struct cairn_alloc a;
 	unsigned rcv;				/* its own receive endpoint */
+	unsigned wake;				/* a send to rcv: keepers wake the booter */
 	uint64_t own_cache;			/* as bcomp.pt_cache, for itself */
 	unsigned rr;				/* round-robin position */
 	uint64_t build_tsc;			/* when cairn_boot started */
@@ -50,6 +55,13 @@ struct booter {
 /* boot.c: keeps at least 16 free slots in the booter's own table (cairn_reserve_slots) */
 long boot_reserve_slots(struct booter *b);
 
+/* boot.c: writes component i's red tape (again, after a restart) */
+long boot_red_tape(struct booter *b, unsigned i);
+
+/* restart.c: the supervisor of components described with `restart = true` */
+long boot_supervise(struct booter *b);
+void boot_restart_crashed(struct booter *b);
+
 /* space.c */
 long boot_map(struct booter *b, unsigned pt, uint64_t *cache, uint64_t va, uint64_t frame, unsigned rights);
 long boot_fill(struct booter *b, uint64_t frame, uint64_t off, const void *src, uint64_t len);
@@ -57,6 +69,8 @@ long boot_zero_map(struct booter *b, unsigned pt, uint64_t *cache, uint64_t va, 
 long boot_load(struct booter *b, unsigned pt, uint64_t *cache, const char *image,
 	       uint64_t lo, uint64_t hi, uint64_t *entry);
 const struct cairn_module *boot_module(const struct booter *b, const char *name);
+long boot_reload(struct booter *b, unsigned pt, const char *image);
+long boot_zero(struct booter *b, unsigned pt, uint64_t va, uint64_t len);
 long boot_share(struct booter *b, unsigned pt, uint64_t *cache, uint64_t va, uint64_t len, int ro_first);
 
 /* sched.c */

@@ -97,6 +97,7 @@ long boot_schedule(struct booter *b)
 	for (unsigned i = 0; i < b->sd->ncomps; i++)
 		irqs += b->c[i].sd->nirqs;
 	for (;;) {
+		boot_restart_crashed(b);
 		struct bcomp *c = pick(b);
 		if (c) {
 			boot_run(b, c);

@@ -62,18 +62,30 @@ static unsigned rights_of(const struct elf_segment *s)
 	return ((s->flags & ELF_SEG_W) ? CAIRN_MAP_WRITE : 0) | ((s->flags & ELF_SEG_X) ? CAIRN_MAP_EXEC : 0);
 }
 
-/* One page of segment s at va: a fresh frame with the file's bytes in it. */
-static long load_page(struct booter *b, unsigned pt, uint64_t *cache, const char *file,
-		      const struct elf_segment *s, uint64_t va)
+/* Fills frame f with the page of segment s at va: the file's bytes, zeroes around them. */
+static long fill_page(struct booter *b, uint64_t f, const char *file, const struct elf_segment *s, uint64_t va)
 {
-	uint64_t f = cairn_frame(&b->a, CAIRN_FRAME_USER);
-
-	if (!f)
-		return CAIRN_ENOMEM;
 	uint64_t lo = va > s->vaddr ? va : s->vaddr;
 	uint64_t hi = va + PAGE < s->vaddr + s->filesz ? va + PAGE : s->vaddr + s->filesz;
-	long r = lo < hi ? boot_fill(b, f, lo - va, file + s->offset + (lo - s->vaddr), hi - lo) : 0;
-	return r ? r : boot_map(b, pt, cache, va, f, rights_of(s));
+	return lo < hi ? boot_fill(b, f, lo - va, file + s->offset + (lo - s->vaddr), hi - lo) : 0;
+}
+
+/* The module `image` as a checked ELF image in [lo, hi), or an error. */
+static long image_of(struct booter *b, const char *image, uint64_t lo, uint64_t hi,
+		     struct elf_image *img, const char **file)
+{
+	const struct cairn_module *m = boot_module(b, image);
+
+	if (!m) {
+		cairn_printf("booter: no image '%s' in the boot image\n", image);
+		return CAIRN_ENOENT;
+	}
+	if (elf_check((const void *)m->va, m->size, lo, hi, img) != ELF_OK) {
+		cairn_printf("booter: '%s' is not a loadable image for [%lx, %lx)\n", image, lo, hi);
+		return CAIRN_EINVAL;
+	}
+	*file = (const char *)m->va;
+	return 0;
 }
 
 /*
@@ -83,26 +95,65 @@ static long load_page(struct booter *b, unsigned pt, uint64_t *cache, const char
 long boot_load(struct booter *b, unsigned pt, uint64_t *cache, const char *image,
 	       uint64_t lo, uint64_t hi, uint64_t *entry)
 {
-	const struct cairn_module *m = boot_module(b, image);
 	struct elf_image img;
+	const char *file;
+	long r = image_of(b, image, lo, hi, &img, &file);
 
-	if (!m) {
-		cairn_printf("booter: no image '%s' in the boot image\n", image);
-		return CAIRN_ENOENT;
-	}
-	if (elf_check((const void *)m->va, m->size, lo, hi, &img) != ELF_OK) {
-		cairn_printf("booter: '%s' is not a loadable image for [%lx, %lx)\n", image, lo, hi);
-		return CAIRN_EINVAL;
-	}
-	for (unsigned i = 0; i < img.nseg; i++) {
+	for (unsigned i = 0; !r && i < img.nseg; i++) {
 		const struct elf_segment *s = &img.seg[i];
-		for (uint64_t va = s->vaddr & ~(PAGE - 1); va < s->vaddr + s->memsz; va += PAGE) {
-			long r = load_page(b, pt, cache, (const char *)m->va, s, va);
-			if (r)
-				return r;
+		for (uint64_t va = s->vaddr & ~(PAGE - 1); !r && va < s->vaddr + s->memsz; va += PAGE) {
+			uint64_t f = cairn_frame(&b->a, CAIRN_FRAME_USER);	/* retyping zeroes it */
+			r = f ? fill_page(b, f, file, s, va) : CAIRN_ENOMEM;
+			if (!r)
+				r = boot_map(b, pt, cache, va, f, rights_of(s));
 		}
 	}
-	*entry = img.entry;
+	if (!r)
+		*entry = img.entry;
+	return r;
+}
+
+/* The frame pt maps at va, or 0. */
+static uint64_t frame_at(unsigned pt, uint64_t va)
+{
+	long e = cairn_pgtbl_lookup(pt, va);
+	return e < 0 ? 0 : (uint64_t)e & ~(PAGE - 1);
+}
+
+/*
+ * Gives the writable segments of `image`, loaded into pt by boot_load, their first
+ * contents again, in the same frames (a restart: the read-only ones cannot have
+ * changed).
+ */
+long boot_reload(struct booter *b, unsigned pt, const char *image)
+{
+	struct elf_image img;
+	const char *file;
+	long r = image_of(b, image, IMAGE_LO, IMAGE_HI, &img, &file);
+
+	for (unsigned i = 0; !r && i < img.nseg; i++) {
+		const struct elf_segment *s = &img.seg[i];
+		if (!(s->flags & ELF_SEG_W))
+			continue;
+		for (uint64_t va = s->vaddr & ~(PAGE - 1); !r && va < s->vaddr + s->memsz; va += PAGE) {
+			uint64_t f = frame_at(pt, va);
+			r = f ? boot_fill(b, f, 0, 0, PAGE) : CAIRN_ENOENT;
+			if (!r)
+				r = fill_page(b, f, file, s, va);
+		}
+	}
+	return r;
+}
+
+/* Zeroes the frames pt maps in [va, va + len). */
+long boot_zero(struct booter *b, unsigned pt, uint64_t va, uint64_t len)
+{
+	for (uint64_t p = va; p < va + len; p += PAGE) {
+		uint64_t f = frame_at(pt, p);
+		long r = f ? boot_fill(b, f, 0, 0, PAGE) : CAIRN_ENOENT;
+		if (r)
+			return r;
+	}
 	return 0;
 }
 

@@ -3,6 +3,7 @@
  * ports and segments, looked up by the names the system description gives them.
  */
 #include <cairn/cairn.h>
+#include <cairn/gate.h>
 #include <cairn/port.h>
 #include <cairn/root.h>
 #include <cairn/segment.h>
@@ -22,6 +23,12 @@ unsigned cairn_import(const char *iface)
 		if (strcmp(ROOT->import[i].name, iface) == 0)
 			return ROOT->import[i].slot;
 	return CAIRN_CAP_NULL;
+}
+
+void cairn_renew_gates(unsigned first, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		cairn_sinv_renew(first + i);
 }
 
 const struct cairn_segment_tv *cairn_segment(const char *name)
