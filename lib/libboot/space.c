@@ -70,6 +70,26 @@ static long fill_page(struct booter *b, uint64_t f, const char *file, const stru
 	return lo < hi ? boot_fill(b, f, lo - va, file + s->offset + (lo - s->vaddr), hi - lo) : 0;
 }
 
+/* As fill_page, for a used frame: everything around the file's bytes zeroed too. */
+static long refill_page(struct booter *b, uint64_t f, const char *file, const struct elf_segment *s, uint64_t va)
+{
+	uint64_t lo = va > s->vaddr ? va : s->vaddr;
+	uint64_t hi = va + PAGE < s->vaddr + s->filesz ? va + PAGE : s->vaddr + s->filesz;
+	long r = boot_map(b, CAIRN_SLOT_PGTBL, &b->own_cache, WINDOW_VA, f, CAIRN_MAP_WRITE);
+	char *w = (char *)WINDOW_VA;
+
+	if (r)
+		return r;
+	if (lo < hi) {
+		memset(w, 0, lo - va);
+		memcpy(w + (lo - va), file + s->offset + (lo - s->vaddr), hi - lo);
+		memset(w + (hi - va), 0, va + PAGE - hi);
+	} else {
+		memset(w, 0, PAGE);
+	}
+	return cairn_pgtbl_unmap(CAIRN_SLOT_PGTBL, WINDOW_VA);
+}
+
 /* The module `image` as a checked ELF image in [lo, hi), or an error. */
 static long image_of(struct booter *b, const char *image, uint64_t lo, uint64_t hi,
 		     struct elf_image *img, const char **file)
@@ -137,9 +157,7 @@ long boot_reload(struct booter *b, unsigned pt, const char *image)
 			continue;
 		for (uint64_t va = s->vaddr & ~(PAGE - 1); !r && va < s->vaddr + s->memsz; va += PAGE) {
 			uint64_t f = frame_at(pt, va);
-			r = f ? boot_fill(b, f, 0, 0, PAGE) : CAIRN_ENOENT;
-			if (!r)
-				r = fill_page(b, f, file, s, va);
+			r = f ? refill_page(b, f, file, s, va) : CAIRN_ENOENT;
 		}
 	}
 	return r;
