@@ -52,7 +52,8 @@ void cairn_renew_gates(unsigned first, unsigned n);
 struct cairn_ret2 cairn_sinv_call(unsigned gate, cairn_word a, cairn_word b, cairn_word c, cairn_word d);
 
 /*
- * The same, inline: the callee may change every register but rsp, so all are named as
+ * The same, inline: the callee may change every register but rsp (SSE registers
+ * included: an ordinary gate leaves them as the callee did), so all are named as
  * clobbered and the compiler keeps live values wherever it likes (in a loop, it saves
  * them once, outside). What generated interface stubs use.
  */
@@ -67,7 +68,9 @@ static inline struct cairn_ret2 cairn_sinv_inline(unsigned gate, cairn_word a, c
 	__asm__ volatile("syscall"
 			 : "=a"(rax), "+d"(rdx), "+r"(r10), "+r"(r8), "+S"(a)
 			 : "a"(CAIRN_CALL(gate, CAIRN_OP_SINV_CALL))
-			 : "rbx", "rcx", "rdi", "rbp", "r9", "r11", "r12", "r13", "r14", "r15", "memory");
+			 : "rbx", "rcx", "rdi", "rbp", "r9", "r11", "r12", "r13", "r14", "r15",
+			   "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
+			   "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "memory");
 	return (struct cairn_ret2){ rax, rdx };
 }
 
