@@ -52,8 +52,8 @@ def qemu_command(modules, cmdline="", memory=128, icount=False, extra=()):
     """
     cmd = ["qemu-system-x86_64", "-accel", "tcg", "-m", str(memory), "-smp", "1",
            "-display", "none", "-no-reboot", *DEBUG_EXIT, "-kernel", KERNEL32]
-    if icount:
-        cmd += ["-icount", "shift=0,sleep=off"]
+    if icount:   # the RTC on the virtual clock too: its periodic interrupts repeat exactly
+        cmd += ["-icount", "shift=0,sleep=off", "-rtc", "clock=vm"]
     if modules:
         paths = []
         for m in modules:

@@ -19,6 +19,10 @@
  * stubs do it when a call returns CAIRN_ESTALE) and call again.
  *
  * The work in the keeper is constant; the rest is the booter's, at its priority.
+ *
+ * Known limit: if a component restarts while its own first thread is inside another
+ * component's keeper invocation (this one's included), THREAD_RESTART drops that
+ * invocation and the keeper's gate stack stays marked taken in its pool.
  */
 #include "libboot.h"
 #include <cairn/gate.h>
