@@ -33,13 +33,20 @@ void thread_init(struct thread *t, struct comp *c, uint64_t arg)
 	obj_ref(c);	/* as the component it runs in */
 }
 
+/* Drops the references of where the thread runs: its component and every frame's. */
+static void leave_invocations(struct thread *t)
+{
+	obj_unref(t->comp);
+	for (unsigned i = 0; i < t->depth; i++)
+		obj_unref(t->inv[i].comp);
+	t->depth = 0;
+}
+
 /* Drops the references a thread holds; before its frame is freed. */
 void thread_release(struct thread *t)
 {
 	obj_unref(t->home);
-	obj_unref(t->comp);
-	for (unsigned i = 0; i < t->depth; i++)
-		obj_unref(t->inv[i].comp);
+	leave_invocations(t);
 	obj_unref(t->sched);
 }
 
@@ -174,10 +181,7 @@ static long restart(struct call *c, struct thread *t)
 {
 	if (t == c->self)
 		return CAIRN_EBUSY;
-	obj_unref(t->comp);
-	for (unsigned i = 0; i < t->depth; i++)
-		obj_unref(t->inv[i].comp);
-	t->depth = 0;
+	leave_invocations(t);
 	t->comp = t->home;
 	obj_ref(t->comp);
 	t->gen[0] = t->home->gen;

@@ -33,7 +33,8 @@ struct bcomp {
 	int state;
 	uint32_t generation;				/* in its red tape: 1, then one per restart */
 	uint32_t crashed;				/* set by the keeper (restart.c), atomically */
-	uint32_t restarting;				/* its restart is running its initialisation */
+	uint32_t restarting;				/* restart.c: 1 while its restart runs its init,
+							   2 if it crashed there */
 	uint64_t fault_rip, fault_vector;		/* the last crash, for the report */
 };
 

@@ -62,19 +62,28 @@ static unsigned rights_of(const struct elf_segment *s)
 	return ((s->flags & ELF_SEG_W) ? CAIRN_MAP_WRITE : 0) | ((s->flags & ELF_SEG_X) ? CAIRN_MAP_EXEC : 0);
 }
 
-/* Fills frame f with the page of segment s at va: the file's bytes, zeroes around them. */
+/* The part [lo, hi) of the page at va that segment s has bytes of in the file (lo >= hi: none). */
+static void file_span(const struct elf_segment *s, uint64_t va, uint64_t *lo, uint64_t *hi)
+{
+	*lo = va > s->vaddr ? va : s->vaddr;
+	*hi = va + PAGE < s->vaddr + s->filesz ? va + PAGE : s->vaddr + s->filesz;
+}
+
+/* Fills a fresh (zeroed) frame f with the page of segment s at va: the file's bytes. */
 static long fill_page(struct booter *b, uint64_t f, const char *file, const struct elf_segment *s, uint64_t va)
 {
-	uint64_t lo = va > s->vaddr ? va : s->vaddr;
-	uint64_t hi = va + PAGE < s->vaddr + s->filesz ? va + PAGE : s->vaddr + s->filesz;
+	uint64_t lo, hi;
+
+	file_span(s, va, &lo, &hi);
 	return lo < hi ? boot_fill(b, f, lo - va, file + s->offset + (lo - s->vaddr), hi - lo) : 0;
 }
 
-/* As fill_page, for a used frame: everything around the file's bytes zeroed too. */
+/* As fill_page, for a used frame (a restart): everything around the file's bytes zeroed too. */
 static long refill_page(struct booter *b, uint64_t f, const char *file, const struct elf_segment *s, uint64_t va)
 {
-	uint64_t lo = va > s->vaddr ? va : s->vaddr;
-	uint64_t hi = va + PAGE < s->vaddr + s->filesz ? va + PAGE : s->vaddr + s->filesz;
+	uint64_t lo, hi;
+
+	file_span(s, va, &lo, &hi);
 	long r = boot_map(b, CAIRN_SLOT_PGTBL, &b->own_cache, WINDOW_VA, f, CAIRN_MAP_WRITE);
 	char *w = (char *)WINDOW_VA;
 
