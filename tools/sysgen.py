@@ -237,6 +237,8 @@ class Tables:
                     name, decl = c_array("uint64_t", f"e_{i}_{x}", entries)
                     lines += decl
                     imports.append(f"{{ {c_str(x)}, {index[exporters[x]]}, {len(fns)}, {name} }}")
+                elif x in system.BOOTER_IFACES:
+                    imports.append(f"{{ {c_str(x)}, CAIRN_SD_BOOTER, {len(fns)}, 0 }}")
                 else:
                     imports.append(f"{{ {c_str(x)}, CAIRN_SD_OUTSIDE, {len(fns)}, 0 }}")
             imp, decl = c_array("struct cairn_sd_import", f"i_{i}", imports)
@@ -255,7 +257,8 @@ class Tables:
                         f".stack = {page_up(system.parse_size(c.get('stack', '16K')))}, "
                         f".heap = {page_up(system.parse_size(c.get('heap', '64K')))}, "
                         f".import = {imp}, .segment = {sg}, .irq = {iq}, .subsystem = {sub}, "
-                        f".restart = {1 if c.get('restart') is True else 0} }},")
+                        f".restart = {1 if c.get('restart') is True else 0}, "
+                        f".budget = {system.parse_size(c.get('budget', 0)) // 4096} }},")
         lines += ["", "static const struct cairn_sd_comp comps[] = {", *rows, "};"]
         lines.append(f"static const uint16_t order[] = {{ {', '.join(str(index[n]) for n in self.order)} }};")
         ports = [f"\t{{ {c_str(p['name'])}, {index[p['from']]}, {index[p['to']]}, {p['slot_size']}, "

@@ -27,7 +27,9 @@ SEGMENT_WINDOW = (0x10000000, 0x40000000)  # where segments may be placed
 PAGE = 4096
 
 COMPONENT_KEYS = {"name", "image", "priority", "stack", "heap", "threads", "exports",
-                  "imports", "segments", "irq", "after", "restart"}
+                  "imports", "segments", "irq", "after", "restart", "budget"}
+BOOTER_IFACES = ("manager",)      # served by the booter itself (lib/libboot/manager.c)
+BUDGET_MAX = 2 << 20              # pages the manager may allocate for one component
 PORT_KEYS = {"name", "from", "to", "slot_size", "slots", "mode"}
 SEGMENT_KEYS = {"name", "image", "base", "size"}
 SUBSYSTEM_KEYS = {"name", "parent", "file", "memory", "grants"}
@@ -208,6 +210,15 @@ def check_component(d, i, c, segs, known_ifaces, irq_owner):
             d.error("component", i, "segments", f"uses unknown segment '{x}'", n)
     if not isinstance(c.get("restart", False), bool):
         d.error("component", i, "restart", "restart must be true or false", n)
+    budget = parse_size(c.get("budget", 0))
+    if budget is None or budget > BUDGET_MAX:
+        d.error("component", i, "budget", f"budget must be a size up to \"{BUDGET_MAX >> 20}M\" "
+                "(the pages the manager may allocate for it)", n)
+    elif budget and "manager" not in (c.get("imports") if isinstance(c.get("imports"), list) else []):
+        d.error("component", i, "budget", "has a budget but does not import 'manager' (nothing "
+                "could allocate it)", n)
+    else:
+        need += budget
     irqs = c.get("irq", [])
     if not isinstance(irqs, list):
         irqs = [irqs]
@@ -223,9 +234,13 @@ def check_component(d, i, c, segs, known_ifaces, irq_owner):
 
 def check_imports(d, comps, outside=()):
     exporters = {x: "(granted)" for x in outside}
+    exporters.update({x: "(booter)" for x in BOOTER_IFACES})
     for i, c in enumerate(d.tables("component")):
         for x in c.get("exports", []) if isinstance(c.get("exports", []), list) else []:
-            if x in exporters:
+            if x in BOOTER_IFACES:
+                d.error("component", i, "exports", f"exports '{x}', which the booter serves",
+                        c.get("name"))
+            elif x in exporters:
                 d.error("component", i, "exports", f"exports '{x}', which '{exporters[x]}' "
                         "exports too", c.get("name"))
             exporters.setdefault(x, c.get("name"))
@@ -436,7 +451,8 @@ def graph(data, order):
     for c in data.get("component", []):
         lines.append(f'  "{c["name"]}" [label="{c["name"]}\\nprio {c.get("priority", 128)}"];')
         for x in c.get("imports", []):
-            lines.append(f'  "{c["name"]}" -> "{exporters[x]}" [label="{x}()"];')
+            server = exporters.get(x, "booter" if x in BOOTER_IFACES else "(granted)")
+            lines.append(f'  "{c["name"]}" -> "{server}" [label="{x}()"];')
     for p in data.get("port", []):
         lines.append(f'  "{p["from"]}" -> "{p["to"]}" [label="{p["name"]} ({p.get("mode", "async")})",'
                      ' style=dashed];')

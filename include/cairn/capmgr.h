@@ -84,5 +84,10 @@ long capmgr_mem_revoke(struct capmgr *m, unsigned from, uint64_t va);
  * used again.
  */
 void capmgr_release(struct capmgr *m, unsigned holder);
+/*
+ * The same, but holder stays registered with its tables and budget, as new: what a
+ * restart of the component needs (lib/libboot/restart.c).
+ */
+void capmgr_reset(struct capmgr *m, unsigned holder);
 
 #endif

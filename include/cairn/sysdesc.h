@@ -12,11 +12,12 @@
 #include <stdint.h>
 
 #define CAIRN_SD_OUTSIDE 0xffff	/* an import served outside this (sub)system: granted */
+#define CAIRN_SD_BOOTER  0xfffe	/* an import the booter serves itself ("manager") */
 
 /* A client's import of one interface: a gate per function into the server. */
 struct cairn_sd_import {
 	const char *iface;
-	uint16_t server;		/* component index, or CAIRN_SD_OUTSIDE */
+	uint16_t server;		/* component index, CAIRN_SD_OUTSIDE or CAIRN_SD_BOOTER */
 	uint16_t nfns;
 	const uint64_t *entry;		/* the server's gate entry for each function */
 };
@@ -33,6 +34,7 @@ struct cairn_sd_comp {
 	const uint8_t *irq;		/* interrupt lines, bound to its first thread */
 	int16_t subsystem;		/* index of the subsystem it boots, or -1 */
 	uint8_t restart;		/* supervised: restarted when it faults (libboot) */
+	uint16_t budget;		/* pages the manager may allocate for it (libboot) */
 };
 
 struct cairn_sd_port {

@@ -193,6 +193,10 @@ static long build_gates(struct booter *b, unsigned i)
 		import_slot[i][j] = c->next_slot;
 		for (unsigned f = 0; !r && f < im->nfns; f++) {
 			unsigned s = c->next_slot++;
+			if (im->server == CAIRN_SD_BOOTER) {
+				r = boot_manager_gate(b, i, s, f);
+				continue;
+			}
 			if (im->server != CAIRN_SD_OUTSIDE) {
 				r = cairn_captbl_act_sinv(c->ct, s, b->c[im->server].comp, im->entry[f], i + 1, 0);
 				continue;
@@ -311,6 +315,8 @@ static long build_all(struct booter *b)
 		if (!r && sd->comp[i].subsystem >= 0)
 			r = grant_subsystem(b, &b->c[i], &sd->subsystem[sd->comp[i].subsystem]);
 	}
+	if (!r)
+		r = boot_manage(b);
 	for (unsigned p = 0; !r && p < sd->nports; p++)
 		r = build_port(b, p);
 	for (unsigned i = 0; !r && i < sd->ncomps; i++)
@@ -340,6 +346,9 @@ long cairn_boot(const struct cairn_sd_system *sd, const struct cairn_root *rt)
 		b->rcv = cairn_slot(&b->a);
 		r = cairn_captbl_act_rcv(CT, b->rcv, CAIRN_SLOT_THREAD, 0);
 	}
+	b->wake = cairn_slot(&b->a);	/* keepers and manager calls wake the booter */
+	if (!r)
+		r = b->wake ? cairn_captbl_act_asnd(CT, b->wake, b->rcv) : CAIRN_ENOMEM;
 	if (!r)
 		r = build_all(b);
 	if (r)

@@ -349,12 +349,9 @@ long capmgr_mem_revoke(struct capmgr *m, unsigned from, uint64_t va)
 	return i == NONE ? CAIRN_ENOENT : prune(m, i);
 }
 
-void capmgr_release(struct capmgr *m, unsigned hi)
+/* Revokes everything delegated from and to holder hi, frees its pages and its leaf. */
+static void clear(struct capmgr *m, unsigned hi, struct capmgr_holder *h)
 {
-	struct capmgr_holder *h = holder(m, hi);
-
-	if (!h)
-		return;
 	for (unsigned i = 0; i < CAPMGR_NODES; i++)
 		if (m->node[i].kind && m->node[i].holder == hi)
 			drop(m, i);
@@ -363,6 +360,24 @@ void capmgr_release(struct capmgr *m, unsigned hi)
 		cairn_captbl_deact(m->alloc->ct, h->leaf);
 		cairn_slot_put(m->alloc, h->leaf);
 		cairn_frame_put(m->alloc, h->leaf_frame);
+		h->leaf = 0;
 	}
+}
+
+void capmgr_release(struct capmgr *m, unsigned hi)
+{
+	struct capmgr_holder *h = holder(m, hi);
+
+	if (!h)
+		return;
+	clear(m, hi, h);
 	h->ct = 0;
+}
+
+void capmgr_reset(struct capmgr *m, unsigned hi)
+{
+	struct capmgr_holder *h = holder(m, hi);
+
+	if (h)
+		clear(m, hi, h);
 }

@@ -74,6 +74,12 @@ long boot_reload(struct booter *b, unsigned pt, const char *image);
 long boot_zero(struct booter *b, unsigned pt, uint64_t va, uint64_t len);
 long boot_share(struct booter *b, unsigned pt, uint64_t *cache, uint64_t va, uint64_t len, int ro_first);
 
+/* manager.c: the manager the booter serves (interfaces/manager.toml) */
+long boot_manage(struct booter *b);
+long boot_manager_gate(struct booter *b, unsigned client, unsigned slot, unsigned fn);
+int boot_manager_serve(struct booter *b, uint64_t tid);
+void boot_manager_reset(struct booter *b, unsigned i);
+
 /* sched.c */
 void boot_take_timer(struct booter *b);
 long boot_run(struct booter *b, struct bcomp *only);

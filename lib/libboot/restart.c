@@ -72,12 +72,7 @@ long boot_supervise(struct booter *b)
 	for (unsigned i = 0; !r && i < b->sd->ncomps; i++) {
 		if (!b->sd->comp[i].restart)
 			continue;
-		if (!b->wake) {
-			r = boot_reserve_slots(b);
-			b->wake = cairn_slot(&b->a);
-			if (!r)
-				r = cairn_captbl_act_asnd(CAIRN_SLOT_CAPTBL, b->wake, b->rcv);
-		}
+		r = boot_reserve_slots(b);
 		unsigned gate = cairn_slot(&b->a);
 		if (!r)
 			r = cairn_captbl_act_sinv(CAIRN_SLOT_CAPTBL, gate, CAIRN_SLOT_COMP,
@@ -106,6 +101,8 @@ static long restart(struct booter *b, unsigned i)
 		r = boot_red_tape(b, i);
 	if (!r)
 		r = cairn_thread_restart(c->thread, 0);
+	if (!r)
+		boot_manager_reset(b, i);
 	if (r) {
 		cairn_printf("booter: restarting '%s' failed (error %ld): it stays down\n", sd->name, r);
 		return r;

@@ -63,14 +63,20 @@ static uint64_t deadline(struct booter *b)
 	return b->deadline;
 }
 
-/* Runs c's thread until the booter's thread runs again. */
+/*
+ * Runs c's thread until the booter's thread runs again for anything but a manager
+ * call of c's thread (those are served here and c goes on at once).
+ */
 long boot_run(struct booter *b, struct bcomp *c)
 {
-	long r = cairn_thread_dispatch(c->thread, deadline(b));
+	long r;
 
-	if (r == CAIRN_EAGAIN)
-		c->state = T_BLOCKED;
-	take_events(b);
+	do {
+		r = cairn_thread_dispatch(c->thread, deadline(b));
+		if (r == CAIRN_EAGAIN)
+			c->state = T_BLOCKED;
+		take_events(b);
+	} while (boot_manager_serve(b, c->tid) && c->state == T_RUNNABLE);
 	return r;
 }
 

@@ -1,0 +1,173 @@
+/*
+ * manager.c: the booter serves the capability and memory manager
+ * (interfaces/manager.toml; docs/capmgr.md) to the components that import it, over
+ * the delegation tree of capmgr.c. Every component of the system is a holder (its
+ * number is its index), so capabilities and pages can go to any of them; only the
+ * importers can ask.
+ *
+ * A call enters the booter on the client's thread through one gate entry; the badge
+ * says who calls and which function (client index + 1, function << 16). The work is
+ * done by the booter's own thread, the only one that touches the booter's tables,
+ * allocator and window: the gate posts the call in the client's request slot and
+ * yields to the booter until it is done. The booter serves posted calls each time a
+ * dispatch ends (boot_run), before anything else, so calls are serialised with each
+ * other and with restarts, and a component's initialisation can use the manager.
+ */
+#include "libboot.h"
+#include <cairn/capmgr.h>
+#include <cairn/gate.h>
+#include <iface/manager.h>
+
+enum { FREE, CLAIMED, POSTED, DONE };	/* a request slot's states */
+
+struct request {
+	uint32_t state;
+	unsigned fn;
+	cairn_word a, b, tid;
+	struct cairn_ret2 ret;
+};
+
+static struct booter *server;
+static struct capmgr mgr;
+static struct request req[BOOT_MAX_COMPS];
+
+/* ---- the client's side: on its thread, in the booter ---- */
+
+static void yield_to_booter(void)
+{
+	cairn_asnd_send(server->wake, CAIRN_SEND_YIELD);
+}
+
+static struct cairn_ret2 gate(cairn_word a, cairn_word b, cairn_word c, cairn_word d, cairn_word badge,
+			      cairn_word tid)
+{
+	unsigned i = (unsigned)(badge & 0xffff) - 1;
+	struct request *q = &req[i];
+	uint32_t free = FREE;
+
+	(void)c, (void)d;
+	if (!server || i >= server->sd->ncomps)
+		return (struct cairn_ret2){ CAIRN_EINVAL, 0 };	/* not a badge we made */
+	while (!__atomic_compare_exchange_n(&q->state, &free, CLAIMED, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+		free = FREE;	/* another thread of this client is in a call */
+		yield_to_booter();
+	}
+	*q = (struct request){ .state = CLAIMED, .fn = (unsigned)(badge >> 16), .a = a, .b = b, .tid = tid };
+	__atomic_store_n(&q->state, POSTED, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&q->state, __ATOMIC_ACQUIRE) != DONE)
+		yield_to_booter();
+	struct cairn_ret2 r = q->ret;
+	__atomic_store_n(&q->state, FREE, __ATOMIC_RELEASE);
+	return r;
+}
+CAIRN_GATE(boot_manager_entry, gate)
+
+/* ---- the booter's side: decode, then invoke capmgr ---- */
+
+/* Component number `to` (1-based, as badges and red tape name them) as a holder. */
+static long holder_of(cairn_word to)
+{
+	return to >= 1 && to <= server->sd->ncomps ? (long)to - 1 : CAIRN_EINVAL;
+}
+
+static long do_delegate(unsigned h, cairn_word slot, cairn_word to, cairn_word *r1)
+{
+	long t = holder_of(to);
+
+	(void)r1;
+	if (slot > UINT32_MAX)
+		return CAIRN_ERANGE;
+	return t < 0 ? t : capmgr_delegate(&mgr, h, slot, (unsigned)t);
+}
+
+static long do_revoke(unsigned h, cairn_word slot, cairn_word unused, cairn_word *r1)
+{
+	(void)unused, (void)r1;
+	return capmgr_revoke(&mgr, h, slot);
+}
+
+static long do_alloc(unsigned h, cairn_word pages, cairn_word unused, cairn_word *r1)
+{
+	(void)unused, (void)r1;
+	return pages > CAPMGR_PAGES ? CAIRN_ENOMEM : capmgr_mem_alloc(&mgr, h, (unsigned)pages);
+}
+
+static long do_free(unsigned h, cairn_word va, cairn_word unused, cairn_word *r1)
+{
+	(void)unused, (void)r1;
+	return capmgr_mem_free(&mgr, h, va);
+}
+
+static long do_share(unsigned h, cairn_word va, cairn_word to, cairn_word *r1)
+{
+	long t = holder_of(to);
+
+	(void)r1;
+	return t < 0 ? t : capmgr_mem_share(&mgr, h, va, (unsigned)t);
+}
+
+static long do_unshare(unsigned h, cairn_word va, cairn_word unused, cairn_word *r1)
+{
+	(void)unused, (void)r1;
+	return capmgr_mem_revoke(&mgr, h, va);
+}
+
+static long do_status(unsigned h, cairn_word unused0, cairn_word unused1, cairn_word *r1)
+{
+	(void)unused0, (void)unused1;
+	*r1 = mgr.holder[h].budget;
+	return mgr.holder[h].pages;
+}
+
+typedef long (*serve_fn)(unsigned h, cairn_word a, cairn_word b, cairn_word *r1);
+
+static const serve_fn serve[MANAGER_FUNCTIONS] = {
+	[MANAGER_DELEGATE] = do_delegate, [MANAGER_REVOKE] = do_revoke,
+	[MANAGER_ALLOC] = do_alloc,	  [MANAGER_FREE] = do_free,
+	[MANAGER_SHARE] = do_share,	  [MANAGER_UNSHARE] = do_unshare,
+	[MANAGER_STATUS] = do_status,
+};
+
+int boot_manager_serve(struct booter *b, uint64_t tid)
+{
+	int theirs = 0;
+
+	for (unsigned i = 0; server && i < b->sd->ncomps; i++) {
+		struct request *q = &req[i];
+		if (__atomic_load_n(&q->state, __ATOMIC_ACQUIRE) != POSTED)
+			continue;
+		cairn_word r1 = 0;
+		long r0 = boot_reserve_slots(b);
+		if (!r0)
+			r0 = q->fn < MANAGER_FUNCTIONS ? serve[q->fn](i, q->a, q->b, &r1) : CAIRN_ENOSYS;
+		q->ret = (struct cairn_ret2){ r0, r1 };
+		theirs |= q->tid == tid;
+		__atomic_store_n(&q->state, DONE, __ATOMIC_RELEASE);
+	}
+	return theirs;
+}
+
+long boot_manage(struct booter *b)
+{
+	server = b;
+	capmgr_init(&mgr, &b->a);
+	for (unsigned i = 0; i < b->sd->ncomps; i++) {
+		long r = capmgr_holder(&mgr, b->c[i].ct, b->c[i].pt, b->c[i].sd->budget);
+		if (r != (long)i)
+			return r < 0 ? r : CAIRN_EINVAL;
+	}
+	return 0;
+}
+
+long boot_manager_gate(struct booter *b, unsigned client, unsigned slot, unsigned fn)
+{
+	return cairn_captbl_act_sinv(b->c[client].ct, slot, CAIRN_SLOT_COMP, (cairn_word)boot_manager_entry,
+				     (cairn_word)fn << 16 | (client + 1), 0);
+}
+
+void boot_manager_reset(struct booter *b, unsigned i)
+{
+	capmgr_reset(&mgr, i);
+	if (req[i].tid == b->c[i].tid)
+		__atomic_store_n(&req[i].state, FREE, __ATOMIC_RELEASE);
+}
