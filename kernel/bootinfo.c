@@ -28,7 +28,10 @@ struct mb1_mmap {
 } packed;
 
 /* Multiboot2 (Multiboot2 Specification 1.0, section 3.6). */
-enum { MB2_END = 0, MB2_CMDLINE = 1, MB2_LOADER = 2, MB2_MODULE = 3, MB2_MMAP = 6 };
+enum { MB2_END = 0, MB2_CMDLINE = 1, MB2_LOADER = 2, MB2_MODULE = 3, MB2_MMAP = 6,
+       MB2_ACPI_OLD = 14, MB2_ACPI_NEW = 15 };
+#define RSDP_V1_LEN 20		/* an RSDP copy shorter than this is ignored */
+#define RSDP_V2_LEN 36
 
 struct mb2_tag {
 	uint32_t type, size;
@@ -125,6 +128,14 @@ static void parse_mb2_tag(struct bootinfo *bi, const struct mb2_tag *tag)
 		add_module(bi, m->start, m->end, terminated ? m->string : "");
 		break;
 	}
+	case MB2_ACPI_OLD:	/* the new one wins, whatever the order */
+		if (blen >= RSDP_V1_LEN && !bi->rsdp)
+			bi->rsdp = body;
+		break;
+	case MB2_ACPI_NEW:
+		if (blen >= RSDP_V2_LEN)
+			bi->rsdp = body;
+		break;
 	case MB2_MMAP: {
 		const struct mb2_mmap *mm = (const void *)tag;
 		if (tag->size < sizeof(*mm) || mm->entry_size < sizeof(struct mb2_mmap_entry))

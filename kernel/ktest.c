@@ -7,6 +7,7 @@
 #include "cmdline.h"
 #include "console.h"
 #include "cpu.h"
+#include "percpu.h"
 #include "boot.h"
 #include "frame.h"
 #include "fmt.h"
@@ -136,6 +137,35 @@ static void test_timer(void)
 	result("timer.2", "rate", n * 100 >= RATE_EXPECTED * 98 && n * 100 <= RATE_EXPECTED * 102, why);
 }
 
+/*
+ * Every core QEMU was given ("cores=<n>") is in the MADT and checked in; each one set
+ * up its own per-core state (GS base to its own percpu, its own stacks) and read its
+ * own local APIC, whose ID is the one the MADT gave it.
+ */
+static void test_cores(const char *cmdline)
+{
+	uint64_t want = 0;
+	unsigned n = arch_cores_online(), bad = CAIRN_MAX_CORES;
+	char why[96];
+
+	if (!cmdline_get_u64(cmdline, "cores", &want))
+		want = 0;
+	fmt_snprintf(why, sizeof(why), "%u online, %u in the MADT, QEMU has %lu", n, arch_cores_listed(), want);
+	result("smp.1", "every_core_checks_in", n == want && arch_cores_listed() == want, why);
+	for (unsigned k = 0; k < n && bad == CAIRN_MAX_CORES; k++) {
+		const struct percpu *c = &cpus[k];
+		bool alone = true;
+		for (unsigned j = 0; j < k; j++)
+			alone = alone && cpus[j].apic_id != c->apic_id && cpus[j].kstack_top != c->kstack_top;
+		if (c->self != c || c->id != k || c->apic_id != arch_core_expected_apic_id(k) || !alone)
+			bad = k;
+	}
+	fmt_snprintf(why, sizeof(why), "core %u: self %p, id %u, APIC ID %u (MADT %u)", bad,
+		     bad < n ? (void *)cpus[bad].self : NULL, bad < n ? cpus[bad].id : 0,
+		     bad < n ? cpus[bad].apic_id : 0, arch_core_expected_apic_id(bad));
+	result("smp.2", "each_core_has_its_own_state", bad == CAIRN_MAX_CORES, why);
+}
+
 void ktest_run(const char *cmdline, const struct bootinfo *bi)
 {
 	char list[64];
@@ -153,6 +183,8 @@ void ktest_run(const char *cmdline, const struct bootinfo *bi)
 	}
 	if (cmdline_list_has(list, "timer"))
 		test_timer();
+	if (cmdline_list_has(list, "smp"))
+		test_cores(cmdline);
 	if (cmdline_list_has(list, "kfault")) {
 		kprintf("ktest: executing ud2 in the kernel\n");
 		__asm__ volatile("ud2");

@@ -3,6 +3,7 @@
  * tables of boot.S: it reads what the boot loader found, takes stock of memory, sets
  * up the CPU and the timer, prints the banner and starts the programs it was given.
  */
+#include "acpi.h"
 #include "arch.h"
 #include "bootinfo.h"
 #include "cmdline.h"
@@ -16,6 +17,8 @@
 
 static struct pmem kmem_free;	/* free memory until the frame table takes over */
 static struct bootinfo boot;
+static struct acpi_info acpi;
+static int acpi_status;
 static char cmdline[256], loader[64];
 
 /* A zeroed frame for the kernel's own tables at boot, or 0. */
@@ -26,6 +29,17 @@ static uint64_t kmem_alloc_frame(void)
 	if (f == PMEM_NONE)
 		return 0;
 	memset(p2v(f), 0, PAGE_SIZE);
+	return f;
+}
+
+/* n physically contiguous zeroed frames for the kernel at boot: the first, or 0. */
+static uint64_t kmem_alloc_contig(uint64_t n)
+{
+	uint64_t f = pmem_alloc_contig(&kmem_free, n);
+
+	if (f == PMEM_NONE)
+		return 0;
+	memset(p2v(f), 0, n * PAGE_SIZE);
 	return f;
 }
 
@@ -73,6 +87,10 @@ static void banner(void)
 			boot.mmap[i].type == BOOT_MEM_USABLE ? "usable" : "reserved");
 	kprintf("timer: local APIC one-shot at %lu.%03lu MHz (calibrated against the PIT)\n",
 		hz / 1000000, hz / 1000 % 1000);
+	if (acpi_status)
+		kprintf("cores: 1 online (no usable ACPI MADT: error %d)\n", acpi_status);
+	else
+		kprintf("cores: %u online of %u in the MADT\n", arch_cores_online(), arch_cores_listed());
 	kprintf("modules: %u, command line: \"%s\"\n", boot.nmod, cmdline);
 }
 
@@ -94,8 +112,11 @@ noreturn void kmain(uint32_t magic, uint32_t info)
 	uint64_t top = memory_init();
 	arch_cpu_init();
 	arch_vm_init(top, kmem_alloc_frame);
+	acpi_status = acpi_parse(&acpi, boot.rsdp, boot_phys);
+	arch_smp_prepare(acpi_status ? NULL : &acpi, &boot, kmem_alloc_contig);
 	boot_frames_init(&kmem_free, top);
 	arch_timer_init();
+	arch_smp_start();
 	arch_ioapic_init();
 	banner();
 	ktest_run(cmdline, &boot);

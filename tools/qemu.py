@@ -45,12 +45,14 @@ def module_path(name):
     return name if "/" in name else os.path.join(BUILD, "user", name + ".elf")
 
 
-def qemu_command(modules, cmdline="", memory=128, icount=False, extra=()):
+def qemu_command(modules, cmdline="", memory=128, icount=False, extra=(), smp=1):
     """The QEMU command line that boots the kernel with -kernel (multiboot1).
 
     modules are "name [key=value ...]" strings: name is build/user/<name>.elf, or a path.
+    smp > 1: that many cores, each on a host thread of its own (-icount allows only one).
     """
-    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-m", str(memory), "-smp", "1",
+    accel = "tcg,thread=multi" if smp > 1 else "tcg"
+    cmd = ["qemu-system-x86_64", "-accel", accel, "-m", str(memory), "-smp", str(smp),
            "-display", "none", "-no-reboot", *DEBUG_EXIT, "-kernel", KERNEL32]
     if icount:   # the RTC on the virtual clock too: its periodic interrupts repeat exactly
         cmd += ["-icount", "shift=0,sleep=off", "-rtc", "clock=vm"]

@@ -115,7 +115,7 @@ def qemu_command(t):
     if "iso" in t:
         return qemu.iso_command(os.path.join(qemu.BUILD, "cairn.iso"), t["iso"])
     return qemu.qemu_command(t.get("modules", []), t.get("cmdline", ""),
-                             t.get("memory", 128), t.get("icount", False))
+                             t.get("memory", 128), t.get("icount", False), smp=t.get("smp", 1))
 
 
 def build_systems(tests):

@@ -3,6 +3,7 @@
  * boot command line says "ktest=<list>", list being comma-separated names:
  *   boot   memory map, frame allocator, direct map ("mem=<MiB>": what QEMU was given)
  *   timer  the calibrated APIC timer rate against the PIT
+ *   smp    every core checked in with its own state ("cores=<n>": what QEMU was given)
  *   kfault a CPU exception inside the kernel, which must be reported and halt
  * Each check prints "TEST <id> <name> PASS" or "... FAIL <why>".
  */

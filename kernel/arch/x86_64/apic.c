@@ -9,9 +9,13 @@
 #include "cpu.h"
 #include "console.h"
 
+#define APIC_ID         0x020
 #define APIC_TPR        0x080
 #define APIC_EOI        0x0b0
 #define APIC_SVR        0x0f0
+#define APIC_ICR_LOW    0x300
+#define APIC_ICR_HIGH   0x310
+#define ICR_PENDING     (1u << 12)
 #define APIC_LVT_TIMER  0x320
 #define APIC_TIMER_INIT 0x380
 #define APIC_TIMER_CUR  0x390
@@ -60,15 +64,35 @@ static void calibrate(void)
 	tsc_hz = (t1 - t0) * PIT_HZ / CALIBRATE_PIT_TICKS;
 }
 
-void arch_timer_init(void)
+/* Enables this core's local APIC: every core does it for itself. */
+void apic_init_core(void)
 {
-	pic_disable();
 	uint64_t base = rdmsr(MSR_APIC_BASE);
+
 	wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
-	apic = p2v(base & ~0xfffULL);
+	apic = p2v(base & ~0xfffULL);	/* the same address on every core */
 	apic_write(APIC_TPR, 0);
 	apic_write(APIC_SVR, APIC_ENABLE | SPURIOUS_VECTOR);
 	apic_write(APIC_TIMER_DIV, 0xb);	/* divide by 1 */
+}
+
+uint32_t apic_id(void)
+{
+	return apic_read(APIC_ID) >> 24;
+}
+
+void apic_ipi(uint32_t dest, uint32_t icr)
+{
+	apic_write(APIC_ICR_HIGH, dest << 24);
+	apic_write(APIC_ICR_LOW, icr);
+	while (apic_read(APIC_ICR_LOW) & ICR_PENDING)
+		cpu_relax();
+}
+
+void arch_timer_init(void)
+{
+	pic_disable();
+	apic_init_core();
 	calibrate();
 }
 

@@ -27,9 +27,9 @@ struct desc_ptr {
 extern const uint64_t trap_vectors[256];
 extern char syscall_entry[], boot_stack_top[];
 
-static struct percpu cpu0;
+struct percpu cpus[CAIRN_MAX_CORES];
 static struct idt_gate idt[256];
-static uint8_t ist_stacks[2][4096] __attribute__((aligned(16)));
+static uint8_t ist_stacks[2][4096] __attribute__((aligned(16)));	/* the boot core's */
 
 static void gdt_init(struct percpu *c)
 {
@@ -44,8 +44,8 @@ static void gdt_init(struct percpu *c)
 	c->gdt[5] = (limit & 0xffff) | ((tss & 0xffffff) << 16) | (0x89ULL << 40) |
 		    ((limit >> 16) << 48) | (((tss >> 24) & 0xff) << 56);
 	c->gdt[6] = tss >> 32;
-	c->tss.ist[IST_NMI - 1] = (uint64_t)ist_stacks[0] + sizeof(ist_stacks[0]);
-	c->tss.ist[IST_DF - 1] = (uint64_t)ist_stacks[1] + sizeof(ist_stacks[1]);
+	c->tss.ist[IST_NMI - 1] = c->ist[0];
+	c->tss.ist[IST_DF - 1] = c->ist[1];
 	c->tss.iomap_base = sizeof(c->tss);	/* no I/O bitmap: user mode gets no ports */
 
 	struct desc_ptr p = { sizeof(c->gdt) - 1, (uint64_t)c->gdt };
@@ -57,6 +57,12 @@ static void gdt_init(struct percpu *c)
 		:: "m"(p), "r"(KERNEL_DS), "i"(KERNEL_CS), "r"(TSS_SEL) : "rax", "memory");
 }
 
+static void idt_load(void)
+{
+	struct desc_ptr p = { sizeof(idt) - 1, (uint64_t)idt };
+	__asm__ volatile("lidt %0" :: "m"(p));
+}
+
 static void idt_init(void)
 {
 	for (unsigned v = 0; v < 256; v++) {
@@ -65,8 +71,7 @@ static void idt_init(void)
 		idt[v] = (struct idt_gate){ a & 0xffff, KERNEL_CS, ist, GATE_INTERRUPT,
 					    (a >> 16) & 0xffff, a >> 32, 0 };
 	}
-	struct desc_ptr p = { sizeof(idt) - 1, (uint64_t)idt };
-	__asm__ volatile("lidt %0" :: "m"(p));
+	idt_load();
 }
 
 static void syscall_init(void)
@@ -91,19 +96,33 @@ static void fpu_init(void)
 	__asm__ volatile("fninit");
 }
 
-void arch_cpu_init(void)
+/* The state every core sets up for itself: c's kstack_top and ist[] are filled in. */
+static void core_init(struct percpu *c, unsigned id)
 {
-	struct percpu *c = &cpu0;
-
 	c->self = c;
-	c->id = 0;
-	c->kstack_top = (uint64_t)boot_stack_top;
+	c->id = id;
 	gdt_init(c);
-	idt_init();
 	wrmsr(MSR_GS_BASE, (uint64_t)c);
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
 	syscall_init();
 	fpu_init();
+}
+
+void arch_cpu_init(void)
+{
+	struct percpu *c = &cpus[0];
+
+	c->kstack_top = (uint64_t)boot_stack_top;
+	c->ist[0] = (uint64_t)ist_stacks[0] + sizeof(ist_stacks[0]);
+	c->ist[1] = (uint64_t)ist_stacks[1] + sizeof(ist_stacks[1]);
+	core_init(c, 0);
+	idt_init();
+}
+
+void arch_cpu_init_ap(struct percpu *c, unsigned id)
+{
+	core_init(c, id);
+	idt_load();
 }
 
 void arch_regs_clean(struct regs *r)

@@ -23,6 +23,8 @@ void arch_console_putc(char c);
 
 /* cpu.c: descriptor tables, system call MSRs, per-core state, user registers. */
 void arch_cpu_init(void);
+struct percpu;
+void arch_cpu_init_ap(struct percpu *c, unsigned id);	/* on the core itself */
 /* Fills r so that resuming it starts user code at rip with stack rsp and rdi = arg. */
 void arch_regs_init(struct regs *r, uint64_t rip, uint64_t rsp, uint64_t arg);
 /* Resets r's segments and flags to a fresh user thread's. */
@@ -90,6 +92,22 @@ struct regs *switch_prepare(struct regs *next);	/* before resuming another threa
 void arch_report_fault(const char *who, const struct regs *r);
 /* apic.c: acknowledges the interrupt being handled. */
 void apic_eoi(void);
+void apic_init_core(void);
+uint32_t apic_id(void);
+/* Sends an IPI (ICR low word: vector, delivery mode, level, trigger) to APIC ID dest. */
+void apic_ipi(uint32_t dest, uint32_t icr);
+
+/* smp.c: the other cores (docs/multicore.md). */
+struct bootinfo;
+struct acpi_info;
+/* Takes the MADT's cores and sets aside each one's stacks (before the frame table). */
+void arch_smp_prepare(const struct acpi_info *ai, const struct bootinfo *bi,
+		      uint64_t (*alloc_contig)(uint64_t n));
+/* Starts every core arch_smp_prepare found; returns how many run, this one included. */
+unsigned arch_smp_start(void);
+unsigned arch_cores_listed(void);	/* enabled processors in the MADT (1 without one) */
+unsigned arch_cores_online(void);
+uint32_t arch_core_expected_apic_id(unsigned k);	/* the MADT's ID for core k */
 #define TIMER_VECTOR    32
 #define SPURIOUS_VECTOR 0xff
 

@@ -46,7 +46,13 @@ struct percpu {
 	struct regs *wakeup;	/* set by an interrupt taken while the core idles */
 	uint64_t fs_base;	/* what the FS base MSR holds */
 	uint64_t syscalls;	/* system calls taken (tests count them: CAIRN_OP_KCOUNT) */
+	uint32_t apic_id;	/* its local APIC's ID (smp.c) */
+	uint64_t ist[2];	/* tops of the NMI and double-fault stacks */
 };
+
+#define CAIRN_MAX_CORES 64	/* cores beyond these are reported and left off */
+
+extern struct percpu cpus[CAIRN_MAX_CORES];	/* cpus[0] is the boot core */
 
 _Static_assert(__builtin_offsetof(struct percpu, kstack_top) == CPU_KSTACK_TOP, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == CPU_USER_RSP, "percpu");

@@ -1,0 +1,164 @@
+/*
+ * acpi.c: the processors of the MADT (contract in acpi.h). The path is RSDP -> RSDT
+ * (32-bit entries, revision 0) or XSDT (64-bit entries, revision 2 and later) -> the
+ * table signed "APIC". Every read goes through p2v with its length.
+ */
+#include "acpi.h"
+#include "string.h"
+
+struct rsdp {
+	char signature[8];		/* "RSD PTR " */
+	uint8_t checksum;		/* the first 20 bytes sum to 0 */
+	char oem[6];
+	uint8_t revision;
+	uint32_t rsdt;
+	uint32_t length;		/* revision 2+: the whole structure, summing to 0 */
+	uint64_t xsdt;
+	uint8_t xchecksum, reserved[3];
+} packed;
+
+struct sdt {				/* every system description table's header */
+	char signature[4];
+	uint32_t length;		/* with the header */
+	uint8_t revision, checksum;
+	char oem[6], oem_table[8];
+	uint32_t oem_revision, creator, creator_revision;
+} packed;
+
+struct madt {
+	struct sdt h;
+	uint32_t lapic;
+	uint32_t flags;
+} packed;
+
+enum { MADT_LAPIC = 0, MADT_IOAPIC = 1, MADT_LAPIC_OVERRIDE = 5, MADT_X2APIC = 9 };
+#define MADT_ENABLED 1u			/* a processor's flags: usable now */
+#define XAPIC_MAX_ID 255		/* 0xff is the broadcast ID */
+#define RSDP_V1_LEN 20
+#define MAX_TABLE (1u << 20)		/* larger tables are taken as broken */
+
+static uint8_t sum(const void *p, uint32_t len)
+{
+	const uint8_t *b = p;
+	uint8_t s = 0;
+
+	while (len--)
+		s += *b++;
+	return s;
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static uint64_t rd64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static const struct rsdp *valid_rsdp(const struct rsdp *r, boot_p2v p2v, uint64_t phys)
+{
+	if (!r || memcmp(r->signature, "RSD PTR ", 8) || sum(r, RSDP_V1_LEN))
+		return NULL;
+	if (r->revision < 2)
+		return r;
+	if (r->length < sizeof(*r) || r->length > 4096)
+		return NULL;
+	if (phys && !(r = p2v(phys, r->length)))
+		return NULL;
+	return sum(r, r->length) ? NULL : r;
+}
+
+/* The RSDP in [phys, phys + len), on a 16-byte boundary. */
+static const struct rsdp *scan(uint64_t phys, uint64_t len, boot_p2v p2v)
+{
+	for (uint64_t a = phys; a + RSDP_V1_LEN <= phys + len; a += 16) {
+		const struct rsdp *r = valid_rsdp(p2v(a, RSDP_V1_LEN), p2v, a);
+		if (r)
+			return r;
+	}
+	return NULL;
+}
+
+static const struct rsdp *find_rsdp(const void *given, boot_p2v p2v)
+{
+	if (given)
+		return valid_rsdp(given, p2v, 0);
+	const uint8_t *bda = p2v(0x40e, 2);
+	uint64_t ebda = bda ? (uint64_t)(bda[0] | bda[1] << 8) << 4 : 0;
+	const struct rsdp *r = ebda >= 0x400 && ebda < 0xa0000 ? scan(ebda, 1024, p2v) : NULL;
+	return r ? r : scan(0xe0000, 0x20000, p2v);
+}
+
+/* The table at phys, whole and summing to 0, or NULL. */
+static const struct sdt *table(uint64_t phys, boot_p2v p2v)
+{
+	const struct sdt *h = phys ? p2v(phys, sizeof(*h)) : NULL;
+
+	if (!h || h->length < sizeof(*h) || h->length > MAX_TABLE)
+		return NULL;
+	h = p2v(phys, h->length);
+	return h && !sum(h, h->length) ? h : NULL;
+}
+
+static void add_cpu(struct acpi_info *ai, uint32_t id, uint32_t flags)
+{
+	if (!(flags & MADT_ENABLED))
+		return;
+	if (ai->ncpus == ACPI_MAX_CPUS || id >= XAPIC_MAX_ID) {
+		ai->cpus_dropped++;
+		return;
+	}
+	for (unsigned i = 0; i < ai->ncpus; i++)
+		if (ai->apic_id[i] == id)
+			return;	/* listed as xAPIC and as x2APIC: once */
+	ai->apic_id[ai->ncpus++] = id;
+}
+
+static void read_madt(struct acpi_info *ai, const struct madt *m)
+{
+	const uint8_t *p = (const uint8_t *)(m + 1), *end = (const uint8_t *)m + m->h.length;
+
+	ai->lapic_base = m->lapic;
+	while (p + 2 <= end && p[1] >= 2 && p + p[1] <= end) {
+		if (p[0] == MADT_LAPIC && p[1] >= 8)
+			add_cpu(ai, p[3], rd32(p + 4));
+		else if (p[0] == MADT_X2APIC && p[1] >= 16)
+			add_cpu(ai, rd32(p + 4), rd32(p + 8));
+		else if (p[0] == MADT_IOAPIC && p[1] >= 12 && !ai->ioapic_base) {
+			ai->ioapic_base = rd32(p + 4);
+			ai->ioapic_gsi_base = rd32(p + 8);
+		} else if (p[0] == MADT_LAPIC_OVERRIDE && p[1] >= 12)
+			ai->lapic_base = rd64(p + 4);
+		p += p[1];
+	}
+}
+
+int acpi_parse(struct acpi_info *ai, const void *given, boot_p2v p2v)
+{
+	const struct rsdp *r = find_rsdp(given, p2v);
+
+	*ai = (struct acpi_info){ 0 };
+	if (!r)
+		return ACPI_NO_RSDP;
+	int wide = r->revision >= 2 && r->xsdt;
+	const struct sdt *root = table(wide ? r->xsdt : r->rsdt, p2v);
+	if (!root || memcmp(root->signature, wide ? "XSDT" : "RSDT", 4))
+		return ACPI_BAD_TABLE;
+	unsigned step = wide ? 8 : 4;
+	const uint8_t *e = (const uint8_t *)(root + 1);
+	for (uint32_t n = (root->length - sizeof(*root)) / step; n--; e += step) {
+		const struct sdt *t = table(wide ? rd64(e) : rd32(e), p2v);
+		if (t && !memcmp(t->signature, "APIC", 4) && t->length >= sizeof(struct madt)) {
+			ai->revision = r->revision;
+			read_madt(ai, (const struct madt *)t);
+			return ACPI_OK;
+		}
+	}
+	return ACPI_NO_MADT;
+}
