@@ -35,6 +35,7 @@ enum { MADT_LAPIC = 0, MADT_IOAPIC = 1, MADT_LAPIC_OVERRIDE = 5, MADT_X2APIC = 9
 #define MADT_ENABLED 1u			/* a processor's flags: usable now */
 #define XAPIC_MAX_ID 255		/* 0xff is the broadcast ID */
 #define RSDP_V1_LEN 20
+#define RSDP_MAX 4096			/* a longer RSDP is taken as broken */
 #define MAX_TABLE (1u << 20)		/* larger tables are taken as broken */
 
 static uint8_t sum(const void *p, uint32_t len)
@@ -61,38 +62,52 @@ static uint64_t rd64(const uint8_t *p)
 	return v;
 }
 
-static const struct rsdp *valid_rsdp(const struct rsdp *r, boot_p2v p2v, uint64_t phys)
+/*
+ * r, if it is a valid RSDP: the first 20 bytes sum to 0; from revision 2 on, so does
+ * the whole structure, which must lie within avail bytes (those p2v gave, or the
+ * loader's copy). A revision 2 RSDP in fewer bytes is taken as revision 0 (a loader's
+ * old-style copy of a newer one).
+ */
+static bool valid_rsdp(const struct rsdp *r, uint64_t avail, bool *wide)
 {
-	if (!r || memcmp(r->signature, "RSD PTR ", 8) || sum(r, RSDP_V1_LEN))
-		return NULL;
-	if (r->revision < 2)
-		return r;
-	if (r->length < sizeof(*r) || r->length > 4096)
-		return NULL;
-	if (phys && !(r = p2v(phys, r->length)))
-		return NULL;
-	return sum(r, r->length) ? NULL : r;
+	if (!r || avail < RSDP_V1_LEN || memcmp(r->signature, "RSD PTR ", 8) || sum(r, RSDP_V1_LEN))
+		return false;
+	*wide = false;
+	if (r->revision < 2 || avail < sizeof(*r))
+		return true;
+	if (r->length < sizeof(*r) || r->length > avail || sum(r, r->length))
+		return false;
+	*wide = r->xsdt != 0;
+	return true;
 }
 
 /* The RSDP in [phys, phys + len), on a 16-byte boundary. */
-static const struct rsdp *scan(uint64_t phys, uint64_t len, boot_p2v p2v)
+static const struct rsdp *scan(uint64_t phys, uint64_t len, boot_p2v p2v, bool *wide)
 {
 	for (uint64_t a = phys; a + RSDP_V1_LEN <= phys + len; a += 16) {
-		const struct rsdp *r = valid_rsdp(p2v(a, RSDP_V1_LEN), p2v, a);
-		if (r)
+		const struct rsdp *r = p2v(a, sizeof(*r));
+		uint64_t avail = sizeof(*r);
+		if (!r) {
+			r = p2v(a, RSDP_V1_LEN);
+			avail = RSDP_V1_LEN;
+		}
+		if (r && r->revision >= 2 && avail == sizeof(*r) && r->length > avail &&
+		    r->length <= RSDP_MAX && (r = p2v(a, r->length)))
+			avail = r->length;
+		if (valid_rsdp(r, avail, wide))
 			return r;
 	}
 	return NULL;
 }
 
-static const struct rsdp *find_rsdp(const void *given, boot_p2v p2v)
+static const struct rsdp *find_rsdp(const void *given, uint64_t given_len, boot_p2v p2v, bool *wide)
 {
 	if (given)
-		return valid_rsdp(given, p2v, 0);
+		return valid_rsdp(given, given_len, wide) ? given : NULL;
 	const uint8_t *bda = p2v(0x40e, 2);
 	uint64_t ebda = bda ? (uint64_t)(bda[0] | bda[1] << 8) << 4 : 0;
-	const struct rsdp *r = ebda >= 0x400 && ebda < 0xa0000 ? scan(ebda, 1024, p2v) : NULL;
-	return r ? r : scan(0xe0000, 0x20000, p2v);
+	const struct rsdp *r = ebda >= 0x400 && ebda < 0xa0000 ? scan(ebda, 1024, p2v, wide) : NULL;
+	return r ? r : scan(0xe0000, 0x20000, p2v, wide);
 }
 
 /* The table at phys, whole and summing to 0, or NULL. */
@@ -110,14 +125,13 @@ static void add_cpu(struct acpi_info *ai, uint32_t id, uint32_t flags)
 {
 	if (!(flags & MADT_ENABLED))
 		return;
-	if (ai->ncpus == ACPI_MAX_CPUS || id >= XAPIC_MAX_ID) {
-		ai->cpus_dropped++;
-		return;
-	}
 	for (unsigned i = 0; i < ai->ncpus; i++)
 		if (ai->apic_id[i] == id)
 			return;	/* listed as xAPIC and as x2APIC: once */
-	ai->apic_id[ai->ncpus++] = id;
+	if (ai->ncpus == ACPI_MAX_CPUS || id >= XAPIC_MAX_ID)
+		ai->cpus_dropped++;
+	else
+		ai->apic_id[ai->ncpus++] = id;
 }
 
 static void read_madt(struct acpi_info *ai, const struct madt *m)
@@ -139,14 +153,14 @@ static void read_madt(struct acpi_info *ai, const struct madt *m)
 	}
 }
 
-int acpi_parse(struct acpi_info *ai, const void *given, boot_p2v p2v)
+int acpi_parse(struct acpi_info *ai, const void *given, uint64_t given_len, boot_p2v p2v)
 {
-	const struct rsdp *r = find_rsdp(given, p2v);
+	bool wide = false;
+	const struct rsdp *r = find_rsdp(given, given_len, p2v, &wide);
 
 	*ai = (struct acpi_info){ 0 };
 	if (!r)
 		return ACPI_NO_RSDP;
-	int wide = r->revision >= 2 && r->xsdt;
 	const struct sdt *root = table(wide ? r->xsdt : r->rsdt, p2v);
 	if (!root || memcmp(root->signature, wide ? "XSDT" : "RSDT", 4))
 		return ACPI_BAD_TABLE;

@@ -129,12 +129,16 @@ static void parse_mb2_tag(struct bootinfo *bi, const struct mb2_tag *tag)
 		break;
 	}
 	case MB2_ACPI_OLD:	/* the new one wins, whatever the order */
-		if (blen >= RSDP_V1_LEN && !bi->rsdp)
+		if (blen >= RSDP_V1_LEN && !bi->rsdp) {
 			bi->rsdp = body;
+			bi->rsdp_len = blen;
+		}
 		break;
 	case MB2_ACPI_NEW:
-		if (blen >= RSDP_V2_LEN)
+		if (blen >= RSDP_V2_LEN) {
 			bi->rsdp = body;
+			bi->rsdp_len = blen;
+		}
 		break;
 	case MB2_MMAP: {
 		const struct mb2_mmap *mm = (const void *)tag;

@@ -112,7 +112,7 @@ noreturn void kmain(uint32_t magic, uint32_t info)
 	uint64_t top = memory_init();
 	arch_cpu_init();
 	arch_vm_init(top, kmem_alloc_frame);
-	acpi_status = acpi_parse(&acpi, boot.rsdp, boot_phys);
+	acpi_status = acpi_parse(&acpi, boot.rsdp, boot.rsdp_len, boot_phys);
 	arch_smp_prepare(acpi_status ? NULL : &acpi, &boot, kmem_alloc_contig);
 	boot_frames_init(&kmem_free, top);
 	arch_timer_init();

@@ -14,7 +14,7 @@
 #define ACPI_MAX_CPUS 64
 
 struct acpi_info {
-	unsigned revision;		/* the RSDP's: 0 (RSDT) or 2+ (XSDT) */
+	unsigned revision;		/* the RSDP's (the XSDT is read from 2 on, given one) */
 	uint64_t lapic_base;		/* local APICs' physical address (MADT, or its override) */
 	unsigned ncpus;			/* enabled processors, in MADT order (the boot core first
 					   on PCs; not promised) */
@@ -33,11 +33,12 @@ enum {
 };
 
 /*
- * Reads the MADT. rsdp: the RSDP the boot loader copied (multiboot2 ACPI tags), or
+ * Reads the MADT. rsdp: the RSDP the boot loader copied (multiboot2 ACPI tags) and
+ * its length (a revision 2 RSDP in fewer than 36 bytes is read as revision 0), or
  * NULL to search for it in the first KiB of the EBDA and in 0xe0000..0xfffff (ACPI
  * 6.5, 5.2.5.1). Returns ACPI_OK and fills ai, or one of the errors above (ai then
  * says nothing).
  */
-int acpi_parse(struct acpi_info *ai, const void *rsdp, boot_p2v p2v);
+int acpi_parse(struct acpi_info *ai, const void *rsdp, uint64_t rsdp_len, boot_p2v p2v);
 
 #endif

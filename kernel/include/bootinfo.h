@@ -38,6 +38,7 @@ struct bootinfo {
 	struct boot_module mod[BOOT_MAX_MODULES];
 	uint64_t info_start, info_end;	/* physical extent of the information structure */
 	const void *rsdp;		/* multiboot2's copy of the ACPI RSDP, or NULL (acpi.h) */
+	uint32_t rsdp_len;		/* its bytes */
 };
 
 typedef const void *(*boot_p2v)(uint64_t phys, uint64_t len);

@@ -681,6 +681,55 @@ static void bootinfo_mb2_unknown_tags_skipped(void **state)
 	assert_int_equal(bi->nmod, 0);
 }
 
+/* The RSDP copies of the ACPI tags (14 old, 15 new): the new one wins in either order. */
+static void bootinfo_mb2_acpi_tags(void **state)
+{
+	struct bootinfo *bi = *state;
+	uint64_t old_tag, new_tag;
+
+	mb2_begin();
+	tag_mmap(24, std_mmap, ARRAY_SIZE(std_mmap));
+	mb2_finish();
+	assert_int_equal(parse(bi, MB2_BOOT_MAGIC, MB2_INFO), 0);
+	assert_null(bi->rsdp);
+
+	mb2_begin();
+	old_tag = mb2_pos;
+	tag_raw(14, 8 + 20);
+	tag_mmap(24, std_mmap, ARRAY_SIZE(std_mmap));
+	mb2_finish();
+	assert_int_equal(parse(bi, MB2_BOOT_MAGIC, MB2_INFO), 0);
+	assert_ptr_equal(bi->rsdp, mem + old_tag + 8);
+
+	mb2_begin();
+	old_tag = mb2_pos;
+	tag_raw(14, 8 + 20);
+	new_tag = mb2_pos;
+	tag_raw(15, 8 + 36);
+	tag_mmap(24, std_mmap, ARRAY_SIZE(std_mmap));
+	mb2_finish();
+	assert_int_equal(parse(bi, MB2_BOOT_MAGIC, MB2_INFO), 0);
+	assert_ptr_equal(bi->rsdp, mem + new_tag + 8);
+
+	mb2_begin();
+	new_tag = mb2_pos;
+	tag_raw(15, 8 + 36);
+	tag_raw(14, 8 + 20);
+	tag_mmap(24, std_mmap, ARRAY_SIZE(std_mmap));
+	mb2_finish();
+	assert_int_equal(parse(bi, MB2_BOOT_MAGIC, MB2_INFO), 0);
+	assert_ptr_equal(bi->rsdp, mem + new_tag + 8);
+
+	mb2_begin();			/* too short to hold an RSDP: ignored */
+	tag_raw(14, 8 + 19);
+	tag_raw(15, 8 + 35);
+	tag_mmap(24, std_mmap, ARRAY_SIZE(std_mmap));
+	mb2_finish();
+	assert_int_equal(parse(bi, MB2_BOOT_MAGIC, MB2_INFO), 0);
+	assert_null(bi->rsdp);
+	expect_std_mmap(bi);
+}
+
 static void bootinfo_mb2_stops_at_end_tag(void **state)
 {
 	/* Bytes after the end tag are not tags. */
@@ -852,6 +901,7 @@ int main(void)
 		BI_TEST(bootinfo_mb2_module_without_string),
 		BI_TEST(bootinfo_mb2_no_cmdline_no_loader),
 		BI_TEST(bootinfo_mb2_unknown_tags_skipped),
+		BI_TEST(bootinfo_mb2_acpi_tags),
 		BI_TEST(bootinfo_mb2_stops_at_end_tag),
 		BI_TEST(bootinfo_mb2_no_mmap),
 		BI_TEST(bootinfo_mb2_info_refused),
