@@ -258,7 +258,7 @@ class Tables:
                         f".heap = {page_up(system.parse_size(c.get('heap', '64K')))}, "
                         f".import = {imp}, .segment = {sg}, .irq = {iq}, .subsystem = {sub}, "
                         f".restart = {1 if c.get('restart') is True else 0}, "
-                        f".budget = {system.parse_size(c.get('budget', 0)) // 4096} }},")
+                        f".budget = {page_up(system.parse_size(c.get('budget', 0))) // 4096} }},")
         lines += ["", "static const struct cairn_sd_comp comps[] = {", *rows, "};"]
         lines.append(f"static const uint16_t order[] = {{ {', '.join(str(index[n]) for n in self.order)} }};")
         ports = [f"\t{{ {c_str(p['name'])}, {index[p['from']]}, {index[p['to']]}, {p['slot_size']}, "

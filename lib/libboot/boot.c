@@ -315,8 +315,8 @@ static long build_all(struct booter *b)
 		if (!r && sd->comp[i].subsystem >= 0)
 			r = grant_subsystem(b, &b->c[i], &sd->subsystem[sd->comp[i].subsystem]);
 	}
-	if (!r)
-		r = boot_manage(b);
+	if (!r && (r = boot_manage(b)))
+		fail(r, "registering the components with the manager", sd->name);
 	for (unsigned p = 0; !r && p < sd->nports; p++)
 		r = build_port(b, p);
 	for (unsigned i = 0; !r && i < sd->ncomps; i++)

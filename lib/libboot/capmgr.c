@@ -158,16 +158,27 @@ static void undo(struct capmgr *m, long i)
 	}
 }
 
-/* Removes every copy below node i (not i, unless an idle record then): how many. */
+/*
+ * Removes every copy below node i (not i, unless an idle record then): how many.
+ * Children before parents, without recursion (a chain of shares can be hundreds
+ * deep): go down to a leaf, remove it, go back to its parent, repeat.
+ */
 static long prune(struct capmgr *m, long i)
 {
-	long n = 0;
+	long n = 0, at = i;
 
-	while (m->node[i].kind && m->node[i].child != NONE) {
-		long c = m->node[i].child;
-		n += prune(m, c) + 1;
-		undo(m, c);
-		node_free(m, c);
+	while (m->node[i].kind) {
+		if (m->node[at].child != NONE) {
+			at = m->node[at].child;
+			continue;
+		}
+		if (at == i)
+			break;
+		long parent = m->node[at].parent;
+		undo(m, at);
+		node_free(m, at);	/* may free i, an idle record: the loop ends */
+		n++;
+		at = parent;
 	}
 	return n;
 }

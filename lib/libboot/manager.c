@@ -8,28 +8,32 @@
  * A call enters the booter on the client's thread through one gate entry; the badge
  * says who calls and which function (client index + 1, function << 16). The work is
  * done by the booter's own thread, the only one that touches the booter's tables,
- * allocator and window: the gate posts the call in the client's request slot and
- * yields to the booter until it is done. The booter serves posted calls each time a
- * dispatch ends (boot_run), before anything else, so calls are serialised with each
- * other and with restarts, and a component's initialisation can use the manager.
+ * allocator and window: the gate posts the call in a request record of the calling
+ * thread and yields to the booter until it is done. The booter serves posted calls
+ * each time a dispatch ends (boot_run), before anything else, so calls are
+ * serialised with each other and with restarts, and a component's initialisation can
+ * use the manager.
  */
 #include "libboot.h"
 #include <cairn/capmgr.h>
 #include <cairn/gate.h>
 #include <iface/manager.h>
 
-enum { FREE, CLAIMED, POSTED, DONE };	/* a request slot's states */
+enum { REQ_FREE, REQ_CLAIMED, REQ_POSTED, REQ_DONE };	/* a request record's states */
+
+#define REQUESTS 64	/* at least the booter's gate stacks: one per caller inside */
 
 struct request {
 	uint32_t state;
-	unsigned fn;
-	cairn_word a, b, tid;
+	uint32_t owner;		/* the calling thread: one call at a time each */
+	unsigned client, fn;
+	cairn_word a, b;
 	struct cairn_ret2 ret;
 };
 
 static struct booter *server;
 static struct capmgr mgr;
-static struct request req[BOOT_MAX_COMPS];
+static struct request req[REQUESTS];
 
 /* ---- the client's side: on its thread, in the booter ---- */
 
@@ -38,26 +42,51 @@ static void yield_to_booter(void)
 	cairn_asnd_send(server->wake, CAIRN_SEND_YIELD);
 }
 
+/*
+ * A record for thread tid. A record tid still owns is from a call it never finished
+ * (its thread was restarted out of the booter): a thread makes one call at a time, so
+ * that one is taken again. Records are per thread, so callers never wait for each
+ * other (a high-priority caller cannot spin on a record a preempted one holds).
+ */
+static struct request *claim(uint32_t tid)
+{
+	for (;;) {
+		for (unsigned k = 0; k < REQUESTS; k++)
+			if (__atomic_load_n(&req[k].owner, __ATOMIC_ACQUIRE) == tid) {
+				__atomic_store_n(&req[k].state, REQ_CLAIMED, __ATOMIC_RELEASE);
+				return &req[k];
+			}
+		for (unsigned k = 0; k < REQUESTS; k++) {
+			uint32_t free = 0;
+			if (__atomic_compare_exchange_n(&req[k].owner, &free, tid, 0, __ATOMIC_ACQ_REL,
+							__ATOMIC_RELAXED)) {
+				__atomic_store_n(&req[k].state, REQ_CLAIMED, __ATOMIC_RELEASE);
+				return &req[k];
+			}
+		}
+		yield_to_booter();	/* more callers inside than gate stacks: cannot happen */
+	}
+}
+
 static struct cairn_ret2 gate(cairn_word a, cairn_word b, cairn_word c, cairn_word d, cairn_word badge,
 			      cairn_word tid)
 {
-	unsigned i = (unsigned)(badge & 0xffff) - 1;
-	struct request *q = &req[i];
-	uint32_t free = FREE;
+	unsigned client = (unsigned)(badge & 0xffff) - 1;
 
 	(void)c, (void)d;
-	if (!server || i >= server->sd->ncomps)
+	if (!server || client >= server->sd->ncomps || !tid || tid > UINT32_MAX)
 		return (struct cairn_ret2){ CAIRN_EINVAL, 0 };	/* not a badge we made */
-	while (!__atomic_compare_exchange_n(&q->state, &free, CLAIMED, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
-		free = FREE;	/* another thread of this client is in a call */
-		yield_to_booter();
-	}
-	*q = (struct request){ .state = CLAIMED, .fn = (unsigned)(badge >> 16), .a = a, .b = b, .tid = tid };
-	__atomic_store_n(&q->state, POSTED, __ATOMIC_RELEASE);
-	while (__atomic_load_n(&q->state, __ATOMIC_ACQUIRE) != DONE)
+	struct request *q = claim((uint32_t)tid);
+	q->client = client;
+	q->fn = (unsigned)(badge >> 16);
+	q->a = a;
+	q->b = b;
+	__atomic_store_n(&q->state, REQ_POSTED, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&q->state, __ATOMIC_ACQUIRE) != REQ_DONE)
 		yield_to_booter();
 	struct cairn_ret2 r = q->ret;
-	__atomic_store_n(&q->state, FREE, __ATOMIC_RELEASE);
+	__atomic_store_n(&q->state, REQ_FREE, __ATOMIC_RELAXED);
+	__atomic_store_n(&q->owner, 0, __ATOMIC_RELEASE);
 	return r;
 }
 CAIRN_GATE(boot_manager_entry, gate)
@@ -132,17 +161,17 @@ int boot_manager_serve(struct booter *b, uint64_t tid)
 {
 	int theirs = 0;
 
-	for (unsigned i = 0; server && i < b->sd->ncomps; i++) {
-		struct request *q = &req[i];
-		if (__atomic_load_n(&q->state, __ATOMIC_ACQUIRE) != POSTED)
+	for (unsigned k = 0; server && k < REQUESTS; k++) {
+		struct request *q = &req[k];
+		if (__atomic_load_n(&q->state, __ATOMIC_ACQUIRE) != REQ_POSTED)
 			continue;
 		cairn_word r1 = 0;
 		long r0 = boot_reserve_slots(b);
 		if (!r0)
-			r0 = q->fn < MANAGER_FUNCTIONS ? serve[q->fn](i, q->a, q->b, &r1) : CAIRN_ENOSYS;
+			r0 = q->fn < MANAGER_FUNCTIONS ? serve[q->fn](q->client, q->a, q->b, &r1) : CAIRN_ENOSYS;
 		q->ret = (struct cairn_ret2){ r0, r1 };
-		theirs |= q->tid == tid;
-		__atomic_store_n(&q->state, DONE, __ATOMIC_RELEASE);
+		theirs |= q->owner == tid;
+		__atomic_store_n(&q->state, REQ_DONE, __ATOMIC_RELEASE);
 	}
 	return theirs;
 }
@@ -167,7 +196,7 @@ long boot_manager_gate(struct booter *b, unsigned client, unsigned slot, unsigne
 
 void boot_manager_reset(struct booter *b, unsigned i)
 {
-	capmgr_reset(&mgr, i);
-	if (req[i].tid == b->c[i].tid)
-		__atomic_store_n(&req[i].state, FREE, __ATOMIC_RELEASE);
+	(void)b;
+	if (server)
+		capmgr_reset(&mgr, i);
 }

@@ -21,8 +21,9 @@
  * The work in the keeper is constant; the rest is the booter's, at its priority.
  *
  * Known limit: if a component restarts while its own first thread is inside another
- * component's keeper invocation (this one's included), THREAD_RESTART drops that
- * invocation and the keeper's gate stack stays marked taken in its pool.
+ * component's keeper invocation or a manager call (the booter's included),
+ * THREAD_RESTART drops that invocation and its gate stack stays marked taken in the
+ * pool. The manager's request record is taken again on the thread's next call.
  */
 #include "libboot.h"
 #include <cairn/gate.h>
@@ -90,6 +91,8 @@ static long restart(struct booter *b, unsigned i)
 {
 	struct bcomp *c = &b->c[i];
 	const struct cairn_sd_comp *sd = c->sd;
+
+	boot_manager_reset(b, i);	/* what the manager gave it or took from it goes */
 	long r = boot_reload(b, c->pt, sd->image);
 
 	if (!r)
@@ -101,8 +104,6 @@ static long restart(struct booter *b, unsigned i)
 		r = boot_red_tape(b, i);
 	if (!r)
 		r = cairn_thread_restart(c->thread, 0);
-	if (!r)
-		boot_manager_reset(b, i);
 	if (r) {
 		cairn_printf("booter: restarting '%s' failed (error %ld): it stays down\n", sd->name, r);
 		return r;
@@ -111,6 +112,7 @@ static long restart(struct booter *b, unsigned i)
 	__atomic_store_n(&c->restarting, 1, __ATOMIC_RELEASE);
 	boot_run(b, c);
 	if (__atomic_exchange_n(&c->restarting, 0, __ATOMIC_ACQ_REL) == 2) {
+		boot_manager_reset(b, i);
 		cairn_printf("booter: '%s' crashed in its initialisation: it stays down\n", sd->name);
 		return CAIRN_EIO;
 	}

@@ -65,19 +65,22 @@ static uint64_t deadline(struct booter *b)
 
 /*
  * Runs c's thread until the booter's thread runs again for anything but a manager
- * call of c's thread (those are served here and c goes on at once).
+ * call of c's thread; those are served here and c goes on in the same time slice
+ * (while it lasts: then it goes through pick() like any other).
  */
 long boot_run(struct booter *b, struct bcomp *c)
 {
-	long r;
+	long r = cairn_thread_dispatch(c->thread, deadline(b));
 
-	do {
-		r = cairn_thread_dispatch(c->thread, deadline(b));
+	for (;;) {
 		if (r == CAIRN_EAGAIN)
 			c->state = T_BLOCKED;
 		take_events(b);
-	} while (boot_manager_serve(b, c->tid) && c->state == T_RUNNABLE);
-	return r;
+		if (!boot_manager_serve(b, c->tid) || c->state != T_RUNNABLE ||
+		    (b->slice && cairn_cycles() >= b->deadline))
+			return r;
+		r = cairn_thread_dispatch(c->thread, 0);	/* the slice's timer stays armed */
+	}
 }
 
 /* The highest priority runnable thread, starting after the last one picked. */

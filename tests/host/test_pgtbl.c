@@ -28,12 +28,6 @@
 #define P        PAGE_SIZE
 #define HOOKED   0x8000
 
-#define PTE_P    0x001ULL
-#define PTE_W    0x002ULL
-#define PTE_U    0x004ULL
-#define PTE_NX   (1ULL << 63)
-#define PTE_ADDR 0x000ffffffffff000ULL
-
 #define KPML4_PA      P				/* frame 1 */
 #define KENTRY(i)     (0x00000cafe0000003ULL | ((uint64_t)(i) << 12))
 #define KLOW(i)       (0x00000bad00000001ULL | ((uint64_t)(i) << 12))

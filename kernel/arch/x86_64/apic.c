@@ -16,6 +16,10 @@
 #define APIC_ICR_LOW    0x300
 #define APIC_ICR_HIGH   0x310
 #define ICR_PENDING     (1u << 12)
+#define ICR_INIT        0x00000500u	/* delivery modes */
+#define ICR_STARTUP     0x00000600u
+#define ICR_ASSERT      (1u << 14)	/* level: 1 for everything but INIT de-assert */
+#define ICR_LEVEL       (1u << 15)	/* trigger mode */
 #define APIC_LVT_TIMER  0x320
 #define APIC_TIMER_INIT 0x380
 #define APIC_TIMER_CUR  0x390
@@ -81,12 +85,25 @@ uint32_t apic_id(void)
 	return apic_read(APIC_ID) >> 24;
 }
 
-void apic_ipi(uint32_t dest, uint32_t icr)
+static void apic_ipi(uint32_t dest, uint32_t icr)
 {
 	apic_write(APIC_ICR_HIGH, dest << 24);
 	apic_write(APIC_ICR_LOW, icr);
 	while (apic_read(APIC_ICR_LOW) & ICR_PENDING)
 		cpu_relax();
+}
+
+/* INIT (assert, then de-assert: older APICs need it, newer ignore it) to dest. */
+void apic_send_init(uint32_t dest)
+{
+	apic_ipi(dest, ICR_INIT | ICR_ASSERT | ICR_LEVEL);
+	apic_ipi(dest, ICR_INIT | ICR_LEVEL);
+}
+
+/* STARTUP: dest starts in real mode at page (below 1 MiB), cs = page >> 4, ip = 0. */
+void apic_send_startup(uint32_t dest, uint64_t page)
+{
+	apic_ipi(dest, ICR_STARTUP | ICR_ASSERT | (uint32_t)(page >> 12));
 }
 
 void arch_timer_init(void)

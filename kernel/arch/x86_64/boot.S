@@ -13,9 +13,6 @@
 #define MB2_MAGIC  0xE85250D6
 #define MB2_LENGTH (mb2_end - mb2_header)
 
-#define PTE_P  0x1
-#define PTE_W  0x2
-#define PTE_PS 0x80
 
 	.section .multiboot, "a"
 	.align 4

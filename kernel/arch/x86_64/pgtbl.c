@@ -7,11 +7,6 @@
 #include "memlayout.h"
 #include <cairn/abi.h>
 
-#define PTE_P    0x001ULL
-#define PTE_W    0x002ULL
-#define PTE_U    0x004ULL
-#define PTE_NX   (1ULL << 63)
-#define PTE_ADDR 0x000ffffffffff000ULL
 #define HOOKED   0x8000		/* frame.used: the node is hooked under a parent */
 
 extern uint64_t pgtbl_nx;		/* PTE_NX when the CPU has NX (vm.c) */

@@ -14,10 +14,6 @@
 #include "percpu.h"
 #include "string.h"
 
-#define ICR_INIT          0x00000500u
-#define ICR_STARTUP       0x00000600u
-#define ICR_ASSERT        (1u << 14)
-#define ICR_LEVEL         (1u << 15)
 #define PIT_10MS          11932
 #define PIT_1MS           1193
 #define PIT_200US         239
@@ -27,12 +23,10 @@
 #define CORE_PAGES        (STACK_PAGES + 2)	/* kernel stack, NMI stack, double-fault stack */
 #define TRAMP_PAGES       4			/* code, PML4, PDPT, PD */
 #define LOW_TOP           0x9f000		/* below the EBDA */
-#define PTE_P  0x1
-#define PTE_W  0x2
-#define PTE_PS 0x80
 
 extern char ap_trampoline[], ap_trampoline_end[];
-extern char tr_gdt_base[], tr_pm_off[], tr_lm_off[], tr_cr3[], tr_efer[], tr_stack[], tr_arg[], tr_entry[];
+extern char tr_gdt_base[], tr_pm_off[], tr_lm_off[], tr_cr0[], tr_cr3[], tr_efer[], tr_stack[], tr_arg[];
+extern char tr_entry[];
 extern const uint64_t ap_trampoline_offsets[3];	/* of the GDT, the 32-bit and the 64-bit code */
 extern uint64_t kernel_pml4_phys;
 
@@ -148,10 +142,11 @@ static void write_trampoline(void)
 	memcpy(pml4 + 256, kernel + 256, 256 * sizeof(uint64_t));
 	pml4[0] = (tramp + 2 * PAGE_SIZE) | PTE_P | PTE_W;
 	pdpt[0] = (tramp + 3 * PAGE_SIZE) | PTE_P | PTE_W;
-	pd[0] = PTE_PS | PTE_P | PTE_W;
+	pd[0] = PTE_PS | PTE_P | PTE_W;	/* 2 MiB at 0 */
 	patch32(tr_gdt_base, tramp + ap_trampoline_offsets[0]);
 	patch32(tr_pm_off, tramp + ap_trampoline_offsets[1]);
 	patch32(tr_lm_off, tramp + ap_trampoline_offsets[2]);
+	patch32(tr_cr0, read_cr0());
 	patch32(tr_cr3, tramp + PAGE_SIZE);
 	patch32(tr_efer, (1u << 8) | (rdmsr(MSR_EFER) & EFER_NXE));	/* LME */
 	patch64(tr_entry, (uint64_t)ap_main);
@@ -167,11 +162,10 @@ static bool start_core(unsigned k)
 	patch64(tr_stack, c->kstack_top - 8);	/* as if called: rsp + 8 16-byte aligned */
 	patch64(tr_arg, (uint64_t)c);
 	__atomic_store_n(&checked_in, 0, __ATOMIC_RELEASE);
-	apic_ipi(id, ICR_INIT | ICR_ASSERT | ICR_LEVEL);
-	apic_ipi(id, ICR_INIT | ICR_LEVEL);	/* de-assert: older APICs need it, newer ignore it */
+	apic_send_init(id);
 	arch_pit_wait(PIT_10MS);
 	for (unsigned sipi = 0; sipi < 2 && !checked_in; sipi++) {
-		apic_ipi(id, ICR_STARTUP | (uint32_t)(tramp >> 12));
+		apic_send_startup(id, tramp);
 		arch_pit_wait(PIT_200US);
 	}
 	for (unsigned ms = 0; ms < CHECK_IN_MS && !checked_in; ms++)

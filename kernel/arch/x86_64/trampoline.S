@@ -13,7 +13,7 @@
 	.section .rodata
 	.balign 16
 	.globl ap_trampoline, ap_trampoline_end
-	.globl tr_gdt_base, tr_pm_off, tr_lm_off, tr_cr3, tr_efer, tr_stack, tr_arg, tr_entry
+	.globl tr_gdt_base, tr_pm_off, tr_lm_off, tr_cr0, tr_cr3, tr_efer, tr_stack, tr_arg, tr_entry
 
 	.code16
 ap_trampoline:
@@ -24,8 +24,8 @@ ap_trampoline:
 	movzwl %ax, %ebx
 	shl $4, %ebx			/* the page's linear address */
 	lgdtl OFF(tr_gdt_ptr)
-	mov %cr0, %eax
-	or $1, %eax			/* PE */
+	movl OFF(tr_cr0), %eax		/* the boot core's CR0 (caching on), without PG */
+	and $0x7fffffff, %eax
 	mov %eax, %cr0
 	ljmpl *OFF(tr_pm_far)
 
@@ -44,8 +44,7 @@ tr_pm32:
 	rdmsr
 	or OFF(tr_efer)(%ebx), %eax
 	wrmsr
-	mov %cr0, %eax
-	or $0x80010001, %eax		/* PG | WP | PE */
+	mov OFF(tr_cr0)(%ebx), %eax	/* now with PG */
 	mov %eax, %cr0
 	ljmp *OFF(tr_lm_far)(%ebx)
 
@@ -84,6 +83,8 @@ tr_lm_off:
 	.long 0				/* page + OFF(tr_lm64) */
 	.word 0x18
 	.balign 8
+tr_cr0:
+	.long 0, 0			/* the boot core's CR0: PE, PG, WP, cache control as it has them */
 tr_cr3:
 	.long 0, 0			/* the trampoline's page tables */
 tr_efer:

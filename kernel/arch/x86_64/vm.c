@@ -8,12 +8,6 @@
 #include "cpu.h"
 #include "pgtbl.h"
 
-#define PTE_P    0x001ULL
-#define PTE_W    0x002ULL
-#define PTE_U    0x004ULL
-#define PTE_PS   0x080ULL
-#define PTE_NX   (1ULL << 63)
-#define PTE_ADDR 0x000ffffffffff000ULL
 
 #define LARGE_PAGE (2ULL << 20)
 

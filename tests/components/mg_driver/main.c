@@ -12,6 +12,8 @@
  *   mg.3 a page shared down a chain reaches every holder (same frame); unshared, a
  *        touch faults in each (the peer restarts: the call returns CAIRN_ESTALE)
  *   mg.4 a restarted component's pages and delegations are taken back: fresh budget
+ *   mg.5 a chain of 450 shares (driver -> a -> driver -> ...) goes in one unshare
+ *        (deeper than the booter's stack could recurse)
  */
 #include <iface/manager.h>
 #include <iface/mgpeer_a.h>
@@ -150,6 +152,26 @@ static void restarted(void)
 		    "pages %ld, alloc %#lx", v, over, n, mine, seen, crash, after, v2);
 }
 
+#define CHAIN 450
+
+static void chain(long v)
+{
+	long at = v, made = 0, e = 0;
+
+	for (long k = 0; k < CHAIN && e >= 0; k++, made++) {
+		e = k % 2 ? mgpeer_a_share((cairn_word)at, (cairn_word)me)	/* a's, to us */
+			  : manager_share((cairn_word)at, (cairn_word)a);	/* ours, to a */
+		at = e;
+	}
+	long seen = at > 0 ? *(volatile long *)at : -1;	/* the last link is ours */
+	long n = manager_unshare((cairn_word)v), again = manager_unshare((cairn_word)v);
+	cairn_check("mg.5", "a_deep_chain_of_shares_goes_in_one_unshare",
+		    made == CHAIN && e > 0 && seen == 77 && n == CHAIN && again == 0 && mgpeer_a_id() == a &&
+		    *(volatile long *)v == 77,
+		    "made %ld links (last %ld), the last reads %ld; unshare took %ld then %ld", made, e, seen, n,
+		    again);
+}
+
 int main(const struct cairn_root *rt)
 {
 	cairn_yield();	/* the end of our initialisation: supervision starts once all have ended */
@@ -160,5 +182,6 @@ int main(const struct cairn_root *rt)
 	tree(rt);
 	pages(0x500000000L + 2 * (long)PAGE);	/* the last page mg.1 left us */
 	restarted();
+	chain(0x500000000L + 2 * (long)PAGE);
 	return 0;
 }

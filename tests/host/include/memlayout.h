@@ -9,7 +9,7 @@
  * p2v and v2p translate between that buffer and physical addresses, as the direct map
  * does on the machine. p2v traps on an address outside the simulated memory, so a
  * walk through a bad entry fails the test instead of touching host memory at random.
- * The user-space constants are the real header's.
+ * The user-space constants and page-table entry bits are the real header's.
  */
 #ifndef ARCH_MEMLAYOUT_H
 #define ARCH_MEMLAYOUT_H
@@ -17,9 +17,16 @@
 #define USER_BASE          0x1000
 #define USER_TOP           0x00007ffffffff000
 #define USER_PML4_ENTRIES  256		/* PML4 slots 0..255 are per address space */
+#define PTE_P    0x001
+#define PTE_W    0x002
+#define PTE_U    0x004
+#define PTE_PS   0x080
+#define PTE_ADDR 0x000ffffffffff000
 
 #ifndef __ASSEMBLER__
 #include "types.h"
+
+#define PTE_NX   (1ULL << 63)
 
 extern uint8_t *host_phys;
 extern uint64_t host_phys_size;

@@ -94,8 +94,8 @@ void arch_report_fault(const char *who, const struct regs *r);
 void apic_eoi(void);
 void apic_init_core(void);
 uint32_t apic_id(void);
-/* Sends an IPI (ICR low word: vector, delivery mode, level, trigger) to APIC ID dest. */
-void apic_ipi(uint32_t dest, uint32_t icr);
+void apic_send_init(uint32_t dest);			/* to APIC ID dest */
+void apic_send_startup(uint32_t dest, uint64_t page);
 
 /* smp.c: the other cores (docs/multicore.md). */
 struct bootinfo;

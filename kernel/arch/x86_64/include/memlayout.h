@@ -38,8 +38,17 @@
 
 #define KERNEL_STACK_SIZE  16384
 
+/* Page-table entry bits (4-level paging); PTE_NX is C only (below). */
+#define PTE_P    0x001
+#define PTE_W    0x002
+#define PTE_U    0x004
+#define PTE_PS   0x080		/* a 2 MiB page, in a page directory */
+#define PTE_ADDR 0x000ffffffffff000
+
 #ifndef __ASSEMBLER__
 #include "types.h"
+
+#define PTE_NX   (1ULL << 63)
 
 /* Physical address -> its alias in the direct map. */
 static inline void *p2v(uint64_t pa)
