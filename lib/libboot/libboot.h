@@ -78,6 +78,7 @@ long boot_share(struct booter *b, unsigned pt, uint64_t *cache, uint64_t va, uin
 long boot_manage(struct booter *b);
 long boot_manager_gate(struct booter *b, unsigned client, unsigned slot, unsigned fn);
 int boot_manager_serve(struct booter *b, uint64_t tid);
+extern uint32_t boot_manager_posted;	/* non-zero: boot_manager_serve has work */
 void boot_manager_reset(struct booter *b, unsigned i);
 
 /* sched.c */

@@ -34,6 +34,7 @@ struct request {
 static struct booter *server;
 static struct capmgr mgr;
 static struct request req[REQUESTS];
+uint32_t boot_manager_posted;	/* requests posted and not yet served (libboot.h) */
 
 /* ---- the client's side: on its thread, in the booter ---- */
 
@@ -53,7 +54,8 @@ static struct request *claim(uint32_t tid)
 	for (;;) {
 		for (unsigned k = 0; k < REQUESTS; k++)
 			if (__atomic_load_n(&req[k].owner, __ATOMIC_ACQUIRE) == tid) {
-				__atomic_store_n(&req[k].state, REQ_CLAIMED, __ATOMIC_RELEASE);
+				if (__atomic_exchange_n(&req[k].state, REQ_CLAIMED, __ATOMIC_ACQ_REL) == REQ_POSTED)
+					__atomic_sub_fetch(&boot_manager_posted, 1, __ATOMIC_RELEASE);	/* never served */
 				return &req[k];
 			}
 		for (unsigned k = 0; k < REQUESTS; k++) {
@@ -82,6 +84,7 @@ static struct cairn_ret2 gate(cairn_word a, cairn_word b, cairn_word c, cairn_wo
 	q->a = a;
 	q->b = b;
 	__atomic_store_n(&q->state, REQ_POSTED, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&boot_manager_posted, 1, __ATOMIC_RELEASE);
 	while (__atomic_load_n(&q->state, __ATOMIC_ACQUIRE) != REQ_DONE)
 		yield_to_booter();
 	struct cairn_ret2 r = q->ret;
@@ -163,8 +166,11 @@ int boot_manager_serve(struct booter *b, uint64_t tid)
 
 	for (unsigned k = 0; server && k < REQUESTS; k++) {
 		struct request *q = &req[k];
-		if (__atomic_load_n(&q->state, __ATOMIC_ACQUIRE) != REQ_POSTED)
+		uint32_t was = REQ_POSTED;
+		if (!__atomic_compare_exchange_n(&q->state, &was, REQ_CLAIMED, 0, __ATOMIC_ACQ_REL,
+						 __ATOMIC_RELAXED))
 			continue;
+		__atomic_sub_fetch(&boot_manager_posted, 1, __ATOMIC_RELEASE);
 		cairn_word r1 = 0;
 		long r0 = boot_reserve_slots(b);
 		if (!r0)

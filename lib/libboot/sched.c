@@ -76,7 +76,8 @@ long boot_run(struct booter *b, struct bcomp *c)
 		if (r == CAIRN_EAGAIN)
 			c->state = T_BLOCKED;
 		take_events(b);
-		if (!boot_manager_serve(b, c->tid) || c->state != T_RUNNABLE ||
+		if (!__atomic_load_n(&boot_manager_posted, __ATOMIC_ACQUIRE) ||
+		    !boot_manager_serve(b, c->tid) || c->state != T_RUNNABLE ||
 		    (b->slice && cairn_cycles() >= b->deadline))
 			return r;
 		r = cairn_thread_dispatch(c->thread, 0);	/* the slice's timer stays armed */
