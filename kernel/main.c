@@ -21,17 +21,6 @@ static struct acpi_info acpi;
 static int acpi_status;
 static char cmdline[256], loader[64];
 
-/* A zeroed frame for the kernel's own tables at boot, or 0. */
-static uint64_t kmem_alloc_frame(void)
-{
-	uint64_t f = pmem_alloc(&kmem_free);
-
-	if (f == PMEM_NONE)
-		return 0;
-	memset(p2v(f), 0, PAGE_SIZE);
-	return f;
-}
-
 /* n physically contiguous zeroed frames for the kernel at boot: the first, or 0. */
 static uint64_t kmem_alloc_contig(uint64_t n)
 {
@@ -41,6 +30,12 @@ static uint64_t kmem_alloc_contig(uint64_t n)
 		return 0;
 	memset(p2v(f), 0, n * PAGE_SIZE);
 	return f;
+}
+
+/* A zeroed frame for the kernel's own tables at boot, or 0. */
+static uint64_t kmem_alloc_frame(void)
+{
+	return kmem_alloc_contig(1);
 }
 
 /* Boot information lies below 4 GiB: boot.S maps that much. */
@@ -117,7 +112,7 @@ noreturn void kmain(uint32_t magic, uint32_t info)
 	boot_frames_init(&kmem_free, top);
 	arch_timer_init();
 	arch_smp_start();
-	arch_ioapic_init();
+	arch_ioapic_init(acpi_status || acpi.ioapic_gsi_base ? 0 : acpi.ioapic_base);
 	banner();
 	ktest_run(cmdline, &boot);
 	boot_start();

@@ -28,7 +28,8 @@ PAGE = 4096
 
 COMPONENT_KEYS = {"name", "image", "priority", "stack", "heap", "threads", "exports",
                   "imports", "segments", "irq", "after", "restart", "budget"}
-BOOTER_IFACES = ("manager",)      # served by the booter itself (lib/libboot/manager.c)
+MANAGER = "manager"               # the capability manager the booter serves (lib/libboot/manager.c)
+BOOTER_IFACES = (MANAGER,)        # interfaces the booter serves itself
 BUDGET_MAX = 2 << 20              # pages the manager may allocate for one component
 PORT_KEYS = {"name", "from", "to", "slot_size", "slots", "mode"}
 SEGMENT_KEYS = {"name", "image", "base", "size"}
@@ -214,8 +215,8 @@ def check_component(d, i, c, segs, known_ifaces, irq_owner):
     if budget is None or budget > BUDGET_MAX:
         d.error("component", i, "budget", f"budget must be a size up to \"{BUDGET_MAX >> 20}M\" "
                 "(the pages the manager may allocate for it)", n)
-    elif budget and "manager" not in (c.get("imports") if isinstance(c.get("imports"), list) else []):
-        d.error("component", i, "budget", "has a budget but does not import 'manager' (nothing "
+    elif budget and MANAGER not in (c.get("imports") if isinstance(c.get("imports"), list) else []):
+        d.error("component", i, "budget", f"has a budget but does not import '{MANAGER}' (nothing "
                 "could allocate it)", n)
     else:
         need += budget

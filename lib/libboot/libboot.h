@@ -79,7 +79,7 @@ long boot_manage(struct booter *b);
 long boot_manager_gate(struct booter *b, unsigned client, unsigned slot, unsigned fn);
 int boot_manager_serve(struct booter *b, uint64_t tid);
 extern uint32_t boot_manager_posted;	/* non-zero: boot_manager_serve has work */
-void boot_manager_reset(struct booter *b, unsigned i);
+void boot_manager_reset(unsigned i);
 
 /* sched.c */
 void boot_take_timer(struct booter *b);

@@ -96,75 +96,43 @@ CAIRN_GATE(boot_manager_entry, gate)
 
 /* ---- the booter's side: decode, then invoke capmgr ---- */
 
-/* Component number `to` (1-based, as badges and red tape name them) as a holder. */
-static long holder_of(cairn_word to)
+/*
+ * Decodes one call of holder h (a client's index) and invokes capmgr; r1 is the
+ * second result. `to` names a component by its number (1-based, as badges and red
+ * tape do).
+ */
+static long invoke(unsigned h, unsigned fn, cairn_word a, cairn_word to, cairn_word *r1)
 {
-	return to >= 1 && to <= server->sd->ncomps ? (long)to - 1 : CAIRN_EINVAL;
+	long t = to >= 1 && to <= server->sd->ncomps ? (long)to - 1 : CAIRN_EINVAL;
+
+	switch (fn) {
+	case MANAGER_DELEGATE:
+		if (a > UINT32_MAX)
+			return CAIRN_ERANGE;
+		return t < 0 ? t : capmgr_delegate(&mgr, h, a, (unsigned)t);
+	case MANAGER_REVOKE:
+		return capmgr_revoke(&mgr, h, a);
+	case MANAGER_ALLOC:
+		return a > CAPMGR_PAGES ? CAIRN_ENOMEM : capmgr_mem_alloc(&mgr, h, (unsigned)a);
+	case MANAGER_FREE:
+		return capmgr_mem_free(&mgr, h, a);
+	case MANAGER_SHARE:
+		return t < 0 ? t : capmgr_mem_share(&mgr, h, a, (unsigned)t);
+	case MANAGER_UNSHARE:
+		return capmgr_mem_revoke(&mgr, h, a);
+	case MANAGER_STATUS:
+		*r1 = mgr.holder[h].budget;
+		return mgr.holder[h].pages;
+	default:
+		return CAIRN_ENOSYS;
+	}
 }
-
-static long do_delegate(unsigned h, cairn_word slot, cairn_word to, cairn_word *r1)
-{
-	long t = holder_of(to);
-
-	(void)r1;
-	if (slot > UINT32_MAX)
-		return CAIRN_ERANGE;
-	return t < 0 ? t : capmgr_delegate(&mgr, h, slot, (unsigned)t);
-}
-
-static long do_revoke(unsigned h, cairn_word slot, cairn_word unused, cairn_word *r1)
-{
-	(void)unused, (void)r1;
-	return capmgr_revoke(&mgr, h, slot);
-}
-
-static long do_alloc(unsigned h, cairn_word pages, cairn_word unused, cairn_word *r1)
-{
-	(void)unused, (void)r1;
-	return pages > CAPMGR_PAGES ? CAIRN_ENOMEM : capmgr_mem_alloc(&mgr, h, (unsigned)pages);
-}
-
-static long do_free(unsigned h, cairn_word va, cairn_word unused, cairn_word *r1)
-{
-	(void)unused, (void)r1;
-	return capmgr_mem_free(&mgr, h, va);
-}
-
-static long do_share(unsigned h, cairn_word va, cairn_word to, cairn_word *r1)
-{
-	long t = holder_of(to);
-
-	(void)r1;
-	return t < 0 ? t : capmgr_mem_share(&mgr, h, va, (unsigned)t);
-}
-
-static long do_unshare(unsigned h, cairn_word va, cairn_word unused, cairn_word *r1)
-{
-	(void)unused, (void)r1;
-	return capmgr_mem_revoke(&mgr, h, va);
-}
-
-static long do_status(unsigned h, cairn_word unused0, cairn_word unused1, cairn_word *r1)
-{
-	(void)unused0, (void)unused1;
-	*r1 = mgr.holder[h].budget;
-	return mgr.holder[h].pages;
-}
-
-typedef long (*serve_fn)(unsigned h, cairn_word a, cairn_word b, cairn_word *r1);
-
-static const serve_fn serve[MANAGER_FUNCTIONS] = {
-	[MANAGER_DELEGATE] = do_delegate, [MANAGER_REVOKE] = do_revoke,
-	[MANAGER_ALLOC] = do_alloc,	  [MANAGER_FREE] = do_free,
-	[MANAGER_SHARE] = do_share,	  [MANAGER_UNSHARE] = do_unshare,
-	[MANAGER_STATUS] = do_status,
-};
 
 int boot_manager_serve(struct booter *b, uint64_t tid)
 {
 	int theirs = 0;
 
-	for (unsigned k = 0; server && k < REQUESTS; k++) {
+	for (unsigned k = 0; k < REQUESTS; k++) {
 		struct request *q = &req[k];
 		uint32_t was = REQ_POSTED;
 		if (!__atomic_compare_exchange_n(&q->state, &was, REQ_CLAIMED, 0, __ATOMIC_ACQ_REL,
@@ -174,7 +142,7 @@ int boot_manager_serve(struct booter *b, uint64_t tid)
 		cairn_word r1 = 0;
 		long r0 = boot_reserve_slots(b);
 		if (!r0)
-			r0 = q->fn < MANAGER_FUNCTIONS ? serve[q->fn](q->client, q->a, q->b, &r1) : CAIRN_ENOSYS;
+			r0 = invoke(q->client, q->fn, q->a, q->b, &r1);
 		q->ret = (struct cairn_ret2){ r0, r1 };
 		theirs |= q->owner == tid;
 		__atomic_store_n(&q->state, REQ_DONE, __ATOMIC_RELEASE);
@@ -200,9 +168,7 @@ long boot_manager_gate(struct booter *b, unsigned client, unsigned slot, unsigne
 				     (cairn_word)fn << 16 | (client + 1), 0);
 }
 
-void boot_manager_reset(struct booter *b, unsigned i)
+void boot_manager_reset(unsigned i)
 {
-	(void)b;
-	if (server)
-		capmgr_reset(&mgr, i);
+	capmgr_reset(&mgr, i);	/* nothing before boot_manage: no holders yet */
 }

@@ -92,7 +92,7 @@ static long restart(struct booter *b, unsigned i)
 	struct bcomp *c = &b->c[i];
 	const struct cairn_sd_comp *sd = c->sd;
 
-	boot_manager_reset(b, i);	/* what the manager gave it or took from it goes */
+	boot_manager_reset(i);	/* what the manager gave it or took from it goes */
 	long r = boot_reload(b, c->pt, sd->image);
 
 	if (!r)
@@ -112,7 +112,7 @@ static long restart(struct booter *b, unsigned i)
 	__atomic_store_n(&c->restarting, 1, __ATOMIC_RELEASE);
 	boot_run(b, c);
 	if (__atomic_exchange_n(&c->restarting, 0, __ATOMIC_ACQ_REL) == 2) {
-		boot_manager_reset(b, i);
+		boot_manager_reset(i);
 		cairn_printf("booter: '%s' crashed in its initialisation: it stays down\n", sd->name);
 		return CAIRN_EIO;
 	}

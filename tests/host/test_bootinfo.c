@@ -681,53 +681,46 @@ static void bootinfo_mb2_unknown_tags_skipped(void **state)
 	assert_int_equal(bi->nmod, 0);
 }
 
+/*
+ * Builds a structure with n ACPI tags ({type, payload bytes}) and a memory map, and
+ * parses it: where tag k's payload is in mem[] goes to at[k].
+ */
+static void parse_acpi_tags(struct bootinfo *bi, const uint32_t tags[][2], unsigned n, uint64_t *at)
+{
+	mb2_begin();
+	for (unsigned k = 0; k < n; k++) {
+		at[k] = mb2_pos + 8;
+		tag_raw(tags[k][0], 8 + tags[k][1]);
+	}
+	tag_mmap(24, std_mmap, ARRAY_SIZE(std_mmap));
+	mb2_finish();
+	assert_int_equal(parse(bi, MB2_BOOT_MAGIC, MB2_INFO), 0);
+	expect_std_mmap(bi);
+}
+
 /* The RSDP copies of the ACPI tags (14 old, 15 new): the new one wins in either order. */
 static void bootinfo_mb2_acpi_tags(void **state)
 {
 	struct bootinfo *bi = *state;
-	uint64_t old_tag, new_tag;
+	uint64_t at[2];
 
-	mb2_begin();
-	tag_mmap(24, std_mmap, ARRAY_SIZE(std_mmap));
-	mb2_finish();
-	assert_int_equal(parse(bi, MB2_BOOT_MAGIC, MB2_INFO), 0);
+	parse_acpi_tags(bi, NULL, 0, at);
 	assert_null(bi->rsdp);
 
-	mb2_begin();
-	old_tag = mb2_pos;
-	tag_raw(14, 8 + 20);
-	tag_mmap(24, std_mmap, ARRAY_SIZE(std_mmap));
-	mb2_finish();
-	assert_int_equal(parse(bi, MB2_BOOT_MAGIC, MB2_INFO), 0);
-	assert_ptr_equal(bi->rsdp, mem + old_tag + 8);
+	parse_acpi_tags(bi, (const uint32_t[][2]){ { 14, 20 } }, 1, at);
+	assert_ptr_equal(bi->rsdp, mem + at[0]);
+	assert_int_equal(bi->rsdp_len, 20);
 
-	mb2_begin();
-	old_tag = mb2_pos;
-	tag_raw(14, 8 + 20);
-	new_tag = mb2_pos;
-	tag_raw(15, 8 + 36);
-	tag_mmap(24, std_mmap, ARRAY_SIZE(std_mmap));
-	mb2_finish();
-	assert_int_equal(parse(bi, MB2_BOOT_MAGIC, MB2_INFO), 0);
-	assert_ptr_equal(bi->rsdp, mem + new_tag + 8);
+	parse_acpi_tags(bi, (const uint32_t[][2]){ { 14, 20 }, { 15, 36 } }, 2, at);
+	assert_ptr_equal(bi->rsdp, mem + at[1]);
+	assert_int_equal(bi->rsdp_len, 36);
 
-	mb2_begin();
-	new_tag = mb2_pos;
-	tag_raw(15, 8 + 36);
-	tag_raw(14, 8 + 20);
-	tag_mmap(24, std_mmap, ARRAY_SIZE(std_mmap));
-	mb2_finish();
-	assert_int_equal(parse(bi, MB2_BOOT_MAGIC, MB2_INFO), 0);
-	assert_ptr_equal(bi->rsdp, mem + new_tag + 8);
+	parse_acpi_tags(bi, (const uint32_t[][2]){ { 15, 36 }, { 14, 20 } }, 2, at);
+	assert_ptr_equal(bi->rsdp, mem + at[0]);
 
-	mb2_begin();			/* too short to hold an RSDP: ignored */
-	tag_raw(14, 8 + 19);
-	tag_raw(15, 8 + 35);
-	tag_mmap(24, std_mmap, ARRAY_SIZE(std_mmap));
-	mb2_finish();
-	assert_int_equal(parse(bi, MB2_BOOT_MAGIC, MB2_INFO), 0);
+	/* too short to hold an RSDP: ignored */
+	parse_acpi_tags(bi, (const uint32_t[][2]){ { 14, 19 }, { 15, 35 } }, 2, at);
 	assert_null(bi->rsdp);
-	expect_std_mmap(bi);
 }
 
 static void bootinfo_mb2_stops_at_end_tag(void **state)

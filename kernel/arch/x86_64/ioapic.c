@@ -1,8 +1,9 @@
 /*
- * ioapic.c: the I/O APIC at its standard address, through the direct map. ISA
- * interrupt n arrives on its pin n (QEMU and most PCs; the MADT's overrides are read
- * with the multicore work) and is sent, edge-triggered, to this core as vector
- * IRQ_VECTOR_BASE + n. Every pin stays masked until a line is bound.
+ * ioapic.c: the I/O APIC that takes the ISA interrupts (the MADT's first, or the
+ * standard address), through the direct map. ISA interrupt n arrives on its pin n
+ * (QEMU and most PCs; the MADT's source overrides are not read yet) and is sent,
+ * edge-triggered, to this core as vector IRQ_VECTOR_BASE + n. Every pin stays masked
+ * until a line is bound.
  */
 #include "arch.h"
 
@@ -26,9 +27,11 @@ static void ioapic_write(unsigned reg, uint32_t v)
 	ioapic[4] = v;
 }
 
-void arch_ioapic_init(void)
+void arch_ioapic_init(uint64_t base)
 {
-	ioapic = p2v(IOAPIC_BASE);
+	if (!base || base >= BOOT_DIRECT_MAP)
+		base = IOAPIC_BASE;	/* none named, or beyond what the direct map covers */
+	ioapic = p2v(base);
 	pins = ((ioapic_read(IOAPIC_VER) >> 16) & 0xff) + 1;
 	for (unsigned i = 0; i < pins; i++) {
 		ioapic_write(IOAPIC_REDIR + 2 * i, REDIR_MASKED);

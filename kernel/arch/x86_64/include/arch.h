@@ -66,7 +66,7 @@ void arch_port_out(uint16_t port, unsigned width, uint32_t value);
 
 /* ioapic.c: the I/O APIC, which routes ISA interrupt n to vector IRQ_VECTOR_BASE + n. */
 #define IRQ_VECTOR_BASE 0x20
-void arch_ioapic_init(void);
+void arch_ioapic_init(uint64_t base);	/* the MADT's for ISA lines; 0: the standard one */
 void arch_irq_route(unsigned line, bool on);
 
 /* vm.c: the kernel half of the page tables; switching address spaces. */
