@@ -8,6 +8,7 @@
 #include "cap.h"
 #include "cmdline.h"
 #include "console.h"
+#include "core.h"
 #include "elf.h"
 #include "fmt.h"
 #include "frame.h"
@@ -137,7 +138,7 @@ static void fill_root(struct cairn_root *rt, const struct program *p, struct com
 	rt->magic = CAIRN_ROOT_MAGIC;
 	rt->comp_id = c->id;
 	cmdline_progname(p->name, rt->name, sizeof(rt->name));
-	rt->cores = 1;	/* that threads run on: the boot core until docs/multicore.md's rest */
+	rt->cores = kernel_cores;	/* that threads run on (core.h) */
 	rt->boot_tsc = boot_tsc;
 	rt->free_slot = CAIRN_SLOT_FREE;
 	rt->generation = 1;

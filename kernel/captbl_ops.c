@@ -4,6 +4,7 @@
  * logic they stand on is captbl.c; each object's own activation is in its type's file.
  */
 #include "cap.h"
+#include "core.h"
 #include "frame.h"
 #include "memlayout.h"
 #include "obj.h"
@@ -41,13 +42,15 @@ long deactivate(struct call *c, struct cap *slot)
 	struct frame *f = frame_get(&frames, v2p(slot->obj));
 	if (f->refs != 1 || f->used)
 		return CAIRN_EBUSY;
-	if (slot->type == CAIRN_CAP_THREAD && slot->obj == c->self)
+	if (slot->type == CAIRN_CAP_THREAD && (slot->obj == c->self || core_running_elsewhere(slot->obj)))
 		return CAIRN_EBUSY;
 	void *obj = slot->obj;
 	if (slot->type == CAIRN_CAP_COMP)
 		comp_release(obj);
-	if (slot->type == CAIRN_CAP_THREAD)
+	if (slot->type == CAIRN_CAP_THREAD) {
 		thread_release(obj);
+		core_forget(obj);
+	}
 	cap_clear(slot);
 	f->obj = OBJ_NONE;
 	return 0;

@@ -13,9 +13,11 @@
  * It walks all memory: O(frames), which is why it exists only in test mode.
  */
 #include "console.h"
+#include "core.h"
 #include "frame.h"
 #include "memlayout.h"
 #include "obj.h"
+#include "percpu.h"
 #include "pgtbl.h"
 #include "syscall.h"
 
@@ -116,8 +118,10 @@ static void check_pgtbl(uint64_t pa, const uint64_t *t, const struct frame *f)
 		problem("a page table's used count is wrong", pa);
 }
 
-static void check_thread(const struct thread *t)
+static void check_thread(uint64_t pa, const struct thread *t)
 {
+	if (t->core >= kernel_cores)
+		problem("a thread on a core that does not run", pa);
 	count(t->home);
 	count(t->comp);
 	for (unsigned i = 0; i < t->depth; i++)
@@ -139,7 +143,7 @@ static void check_object(uint64_t pa, struct frame *f)
 		check_cap(&c->keeper);
 		break;
 	}
-	case OBJ_THREAD: check_thread(o); break;
+	case OBJ_THREAD: check_thread(pa, o); break;
 	case OBJ_INDIR: {
 		struct indir *x = o;
 		check_cap(&x->target);
@@ -167,7 +171,7 @@ long kernel_check(void)
 		counted[i] = 0;
 		owners[i] = 0;
 	}
-	for (unsigned l = 0; l < 16; l++)
+	for (unsigned l = 0; l < 16 + CAIRN_MAX_CORES; l++)	/* ISA lines, each core's timer */
 		count(irq_line_thread(l));
 	count(boot_main());
 	for (uint64_t i = 0; i < n; i++) {

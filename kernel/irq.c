@@ -2,19 +2,29 @@
  * irq.c: interrupt lines. The IRQ capability binds a line to an asynchronous send:
  * when the interrupt arrives the receiving thread is activated and runs at once (an
  * interrupt preempts whatever ran). Line 0 is the core's timer, which fires at the
- * deadline a dispatch asked for. An interrupt that preempts a thread queues a TIMEOUT
+ * deadline a dispatch asked for: each core has its own, bound and unbound by a thread
+ * running there. An interrupt that preempts a thread queues a TIMEOUT
  * event naming it for its scheduler (and, for the timer, for the bound thread). Lines 1..15 are the ISA interrupts, routed
  * by the I/O APIC only while bound; the driver thread acknowledges its device itself
- * (through an IOPORT capability) before it waits again.
+ * (through an IOPORT capability) before it waits again. A line is routed to the
+ * core of the thread it is bound to.
  */
 #include "arch.h"
+#include "core.h"
 #include "ktest.h"
 #include "syscall.h"
 
 #define IRQ_LINES CAIRN_IRQ_LINES
 #define IRQ_TIMER CAIRN_IRQ_TIMER
 
-static struct thread *line[IRQ_LINES];
+static struct thread *line[IRQ_LINES];		/* line[IRQ_TIMER] unused: timer[] */
+static struct thread *timer[CAIRN_MAX_CORES];	/* each core's timer */
+
+/* Where line n's thread is kept: the timer's is this core's. */
+static struct thread **bound(unsigned n)
+{
+	return n == IRQ_TIMER ? &timer[this_core()] : &line[n];
+}
 
 long irq_invoke(struct call *c, struct cap *cap, unsigned op)
 {
@@ -28,24 +38,25 @@ long irq_invoke(struct call *c, struct cap *cap, unsigned op)
 		return CAIRN_ERANGE;
 	if (n == 2)
 		return CAIRN_ENOTSUP;	/* the PICs' cascade: never raised */
+	struct thread **b = bound((unsigned)n);
 	if (op == CAIRN_OP_IRQ_UNBIND) {
-		if (!line[n])
+		if (!*b)
 			return CAIRN_ENOENT;
 		if (n != IRQ_TIMER)
-			arch_irq_route(n, false);
-		obj_unref(line[n]);
-		line[n] = NULL;
+			arch_irq_route((unsigned)n, false, 0);
+		obj_unref(*b);
+		*b = NULL;
 		return 0;
 	}
 	long err = cap_of_type(c, A1(c), CAIRN_CAP_ASND, &asnd);
 	if (err)
 		return err;
-	if (line[n])
+	if (*b)
 		return CAIRN_EBUSY;
-	line[n] = asnd->obj;
-	obj_ref(line[n]);
+	*b = asnd->obj;
+	obj_ref(*b);
 	if (n != IRQ_TIMER)
-		arch_irq_route(n, true);
+		arch_irq_route((unsigned)n, true, cpus[(*b)->core].apic_id);
 	return 0;
 }
 
@@ -57,7 +68,7 @@ long irq_invoke(struct call *c, struct cap *cap, unsigned op)
  */
 static struct regs *interrupt(unsigned n, struct regs *cur)
 {
-	struct thread *t = line[n];
+	struct thread *t = *bound(n);
 	struct regs *next = thread_interrupt(t, cur);
 
 	if (!cur || thread_of(cur) == t || next == cur)
@@ -79,11 +90,13 @@ struct regs *kernel_irq(unsigned n, struct regs *cur)
 struct regs *kernel_timer_interrupt(struct regs *cur)
 {
 	ktest_timer_tick();
-	return line[IRQ_TIMER] ? interrupt(IRQ_TIMER, cur) : cur;
+	return *bound(IRQ_TIMER) ? interrupt(IRQ_TIMER, cur) : cur;
 }
 
-/* For the invariant check: the thread bound to line n, or NULL. */
-struct thread *irq_line_thread(unsigned n)
+/* For the invariant check: the i-th reference the lines hold (IRQ_REFS), or NULL. */
+struct thread *irq_line_thread(unsigned i)
 {
-	return n < IRQ_LINES ? line[n] : NULL;
+	if (i < IRQ_LINES)
+		return line[i];
+	return i - IRQ_LINES < CAIRN_MAX_CORES ? timer[i - IRQ_LINES] : NULL;
 }

@@ -8,6 +8,7 @@
 #include "bootinfo.h"
 #include "cmdline.h"
 #include "console.h"
+#include "core.h"
 #include "frame.h"
 #include "ktest.h"
 #include "boot.h"
@@ -115,5 +116,6 @@ noreturn void kmain(uint32_t magic, uint32_t info)
 	arch_ioapic_init(acpi_status || acpi.ioapic_gsi_base ? 0 : acpi.ioapic_base);
 	banner();
 	ktest_run(cmdline, &boot);
+	core_start(arch_cores_online());
 	boot_start();
 }

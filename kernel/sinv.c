@@ -296,6 +296,8 @@ long null_invoke(struct call *c, unsigned op)
 		return kernel_test_mode ? kernel_check() : CAIRN_ENOSYS;
 	case CAIRN_OP_KCOUNT:
 		return kernel_test_mode ? (long)this_cpu()->syscalls : CAIRN_ENOSYS;
+	case CAIRN_OP_CORE:
+		return c->self->core;
 	default:
 		return CAIRN_ENOSYS;
 	}

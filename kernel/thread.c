@@ -8,8 +8,13 @@
  * given when the endpoint was made) is then told BLOCK and runs; an asynchronous send
  * makes it runnable again and tells its scheduler WAKE. Without a scheduler, a blocked
  * thread leaves the core idle until an interrupt wakes something.
+ *
+ * A thread belongs to a core (t->core: its creator's, or THREAD_CORE's) and runs
+ * only there. What makes a thread of another core runnable kicks that core
+ * (core.c), which runs it, or the scheduler that was told, at once.
  */
 #include "arch.h"
+#include "core.h"
 #include "frame.h"
 #include "percpu.h"
 #include "string.h"
@@ -25,6 +30,7 @@ void thread_init(struct thread *t, struct comp *c, uint64_t arg)
 	t->comp = t->home = c;
 	t->gen[0] = c->gen;
 	t->state = THREAD_RUNNABLE;
+	t->core = (uint8_t)this_core();
 	arch_regs_init(&t->regs, c->entry, 0, CAIRN_ROOT_VA);
 	t->regs.rsi = arg;
 	t->regs.rax = t->id;
@@ -54,7 +60,9 @@ void thread_release(struct thread *t)
  * Queues an event for a scheduler thread and makes it runnable if it waits; a
  * scheduler woken so is in turn reported WAKE to its own scheduler, up the hierarchy
  * (parents form no cycle: a thread gets its parent when its endpoint is made, and
- * the parent must already have one, so the chain follows creation order).
+ * the parent must already have one, so the chain follows creation order). A
+ * scheduler of another core that must decide now (woken, at the top of its core's
+ * part of the chain, or told while runnable) is kicked.
  */
 void thread_event(struct thread *sched, struct thread *t, uint32_t kind)
 {
@@ -64,53 +72,78 @@ void thread_event(struct thread *sched, struct thread *t, uint32_t kind)
 			sched->ev[tail] = (struct sched_event){ t->id, kind };
 			sched->ev_count++;
 		}
-		if (sched->state != THREAD_BLOCKED)
+		bool remote = unlikely(sched->core != this_core());
+		if (sched->state != THREAD_BLOCKED) {
+			if (remote && sched->state == THREAD_RUNNABLE)
+				core_kick(sched);
 			return;
+		}
 		sched->state = THREAD_RUNNABLE;
 		sched->regs.rax = sched->pending;
 		sched->pending = 0;
+		if (remote && (!sched->sched || sched->sched->core != sched->core))
+			core_kick(sched);
 		t = sched;
 		sched = sched->sched;
 		kind = CAIRN_EVENT_WAKE;
 	}
 }
 
-/* Activates t (an asynchronous send or an interrupt); true if it was blocked. */
-static bool thread_activate(struct thread *t)
+/*
+ * Activates t (an asynchronous send or an interrupt). Its scheduler hears WAKE if it
+ * was blocked. A thread of another core is kicked there unless a scheduler of its own
+ * core decides for it: so a send also starts a new thread on an idle core.
+ */
+static void thread_activate(struct thread *t)
 {
 	t->pending++;
-	if (t->state != THREAD_BLOCKED)
-		return false;
-	t->state = THREAD_RUNNABLE;
-	t->regs.rax = t->pending;
-	t->pending = 0;
-	if (t->sched)
-		thread_event(t->sched, t, CAIRN_EVENT_WAKE);
-	return true;
+	if (t->state == THREAD_BLOCKED) {
+		t->state = THREAD_RUNNABLE;
+		t->regs.rax = t->pending;
+		t->pending = 0;
+		if (t->sched)
+			thread_event(t->sched, t, CAIRN_EVENT_WAKE);
+	}
+	if (t->state == THREAD_RUNNABLE && unlikely(t->core != this_core()) &&
+	    (!t->sched || t->sched->core != t->core))
+		core_kick(t);
 }
 
 /*
- * Waits, with the core idle, until an interrupt names a thread to run. The current
- * thread stays current meanwhile: its callee-saved registers are still live and
- * entry.S stores them only if another thread is chosen.
+ * Waits, with the core idle and the big kernel lock given up, until an interrupt or a
+ * kick names a thread of this core to run. The current thread stays current
+ * meanwhile: its callee-saved registers are still live and entry.S stores them only
+ * if another thread is chosen.
  */
 struct regs *thread_idle(void)
 {
 	struct percpu *cpu = this_cpu();
 
-	while (!cpu->wakeup)
-		arch_wait_for_interrupt();
-	struct regs *r = cpu->wakeup;
-	cpu->wakeup = NULL;
-	return r;
+	for (;;) {
+		cpu->idle = 1;
+		big_unlock();
+		while (!cpu->wakeup)
+			arch_wait_for_interrupt();
+		big_lock();
+		cpu->idle = 0;
+		struct regs *r = cpu->wakeup;	/* NULL if it went away meanwhile (core_forget) */
+		cpu->wakeup = NULL;
+		if (!r || thread_of(r)->state != THREAD_RUNNABLE || thread_of(r)->core != cpu->id)
+			continue;
+		/* Detached meanwhile (core_detach): its callers may take r for the current thread. */
+		return cpu->cur_regs ? r : switch_prepare(r);
+	}
 }
 
-/* The thread to run when t can no longer run: its scheduler, or the boot sequence. */
+/*
+ * The thread to run when t can no longer run: its scheduler, or on the boot core the
+ * boot sequence; else the core idles.
+ */
 static struct regs *after(struct thread *t)
 {
-	if (t->sched && t->sched->state == THREAD_RUNNABLE)
+	if (t->sched && t->sched->state == THREAD_RUNNABLE && t->sched->core == t->core)
 		return &t->sched->regs;
-	return boot_after(t);
+	return t->core == 0 ? boot_after(t) : thread_idle();
 }
 
 struct regs *thread_block(struct thread *t)
@@ -135,6 +168,10 @@ struct regs *thread_interrupt(struct thread *t, struct regs *cur)
 	thread_activate(t);
 	if (t->state != THREAD_RUNNABLE)
 		return cur;
+	if (unlikely(t->core != this_core())) {
+		core_kick(t);	/* the line was routed here before t moved */
+		return cur;
+	}
 	if (!cur)
 		this_cpu()->wakeup = &t->regs;
 	return &t->regs;	/* interrupts preempt: the bound thread runs now */
@@ -159,6 +196,8 @@ static long dispatch(struct call *c, struct thread *t)
 {
 	uint64_t deadline = A0(c);
 
+	if (t->core != c->self->core)
+		return CAIRN_EXDEV;
 	if (t != c->self && t->state != THREAD_RUNNABLE)
 		return t->state == THREAD_BLOCKED ? CAIRN_EAGAIN : CAIRN_EINVAL;
 	if (deadline)
@@ -179,8 +218,9 @@ static long dispatch(struct call *c, struct thread *t)
  */
 static long restart(struct call *c, struct thread *t)
 {
-	if (t == c->self)
+	if (t == c->self || core_running_elsewhere(t))
 		return CAIRN_EBUSY;
+	core_detach(t);
 	leave_invocations(t);
 	t->comp = t->home;
 	obj_ref(t->comp);
@@ -196,6 +236,23 @@ static long restart(struct call *c, struct thread *t)
 	return 0;
 }
 
+/*
+ * THREAD_CORE: t belongs to core a0 from now on. Not while it runs (on this core:
+ * the caller; or on another). A thread that waits stays blocked, on its new core; a
+ * runnable one is dispatched there by a scheduler of that core (or kicked there by a
+ * send, if it has none).
+ */
+static long place(struct call *c, struct thread *t)
+{
+	if (A0(c) >= kernel_cores)
+		return CAIRN_ERANGE;
+	if (t == c->self || core_running_elsewhere(t))
+		return CAIRN_EBUSY;
+	core_forget(t);
+	t->core = (uint8_t)A0(c);
+	return 0;
+}
+
 long thread_invoke(struct call *c, struct cap *cap, unsigned op)
 {
 	struct thread *t = cap->obj;
@@ -205,9 +262,14 @@ long thread_invoke(struct call *c, struct cap *cap, unsigned op)
 		return dispatch(c, t);
 	case CAIRN_OP_THREAD_RESTART:
 		return restart(c, t);
+	case CAIRN_OP_THREAD_CORE:
+		return place(c, t);
 	case CAIRN_OP_THREAD_TLS:
 		if (A0(c) >= USER_TOP)
 			return CAIRN_EFAULT;
+		if (core_running_elsewhere(t))
+			return CAIRN_EBUSY;
+		core_detach(t);	/* an idle core loads the new base with the thread */
 		t->fs_base = A0(c);
 		if (t == c->self) {
 			this_cpu()->fs_base = t->fs_base;
@@ -288,7 +350,8 @@ long asnd_invoke(struct call *c, struct cap *cap, unsigned op)
 	if (A0(c) & ~(uint64_t)CAIRN_SEND_YIELD)
 		return CAIRN_EINVAL;
 	thread_activate(t);
-	if ((A0(c) & CAIRN_SEND_YIELD) && t != c->self && t->state == THREAD_RUNNABLE) {
+	if ((A0(c) & CAIRN_SEND_YIELD) && t != c->self && t->state == THREAD_RUNNABLE &&
+	    t->core == c->self->core) {
 		c->self->regs.rax = 0;
 		c->next = &t->regs;
 	}

@@ -39,7 +39,8 @@
 	X(EBUSY,  12, "in use: slot occupied, object or frame still referenced") \
 	X(ENOENT, 13, "nothing there: empty slot, missing table node or mapping") \
 	X(EDEPTH, 14, "invocation depth exceeded") \
-	X(ESTALE, 15, "stale: the component restarted since the gate or the thread entered it")
+	X(ESTALE, 15, "stale: the component restarted since the gate or the thread entered it") \
+	X(EXDEV,  16, "the thread belongs to another core")
 
 enum cairn_error {
 #define CAIRN_X_ERROR(name, n, text) CAIRN_##name = -(n),
@@ -87,6 +88,7 @@ enum cairn_cap_type {
 	X(FAULT_REG,       0x0004, NONE,   "a0 = register (CAIRN_REG_*), a1 = write?, a2 = value", "0; the value in rdx") \
 	X(KCHECK,          0x0005, NONE,   "none", "inconsistencies found (0: none)") \
 	X(KCOUNT,          0x0006, NONE,   "none", "system calls this core has taken") \
+	X(CORE,            0x0007, NONE,   "none", "the number of the core the caller runs on") \
 	X(CAPTBL_COPY,     0x0100, CAPTBL, "a0 = slot here, a1 = source table, a2 = source slot", "0") \
 	X(CAPTBL_REMOVE,   0x0101, CAPTBL, "a0 = slot here", "0") \
 	X(CAPTBL_CONS,     0x0102, CAPTBL, "a0 = root position, a1 = leaf table", "0") \
@@ -114,6 +116,7 @@ enum cairn_cap_type {
 	X(THREAD_DISPATCH, 0x0500, THREAD, "a0 = deadline (timestamp counter) or 0", "0 when the caller runs again") \
 	X(THREAD_TLS,      0x0501, THREAD, "a0 = fs base", "0") \
 	X(THREAD_RESTART,  0x0502, THREAD, "a0 = argument (rsi at entry)", "0") \
+	X(THREAD_CORE,     0x0503, THREAD, "a0 = core", "0") \
 	X(RCV_WAIT,        0x0600, RCV,    "none", "activations consumed") \
 	X(RCV_EVENT,       0x0601, RCV,    "none", "thread id, event kind in rdx") \
 	X(ASND_SEND,       0x0700, ASND,   "a0 = flags (CAIRN_SEND_YIELD)", "0") \

@@ -74,6 +74,9 @@ static inline long cairn_kcheck(void)
 /* Test mode: how many system calls this core has taken, this one included. */
 static inline long cairn_kcount(void)
 { return cairn_call(CAIRN_N, CAIRN_OP_KCOUNT, 0, 0, 0, 0, 0, 0); }
+/* The core the calling thread runs on (0: the boot core). */
+static inline long cairn_core(void)
+{ return cairn_call(CAIRN_N, CAIRN_OP_CORE, 0, 0, 0, 0, 0, 0); }
 
 /* ---- capability tables ---- */
 static inline long cairn_captbl_copy(unsigned ct, unsigned slot, unsigned src_ct, unsigned src_slot)
@@ -139,6 +142,8 @@ static inline long cairn_sinv_renew(unsigned gate)
 { return cairn_call(gate, CAIRN_OP_SINV_RENEW, 0, 0, 0, 0, 0, 0); }
 static inline long cairn_thread_dispatch(unsigned thread, cairn_word deadline)
 { return cairn_call(thread, CAIRN_OP_THREAD_DISPATCH, deadline, 0, 0, 0, 0, 0); }
+static inline long cairn_thread_core(unsigned thread, unsigned core)
+{ return cairn_call(thread, CAIRN_OP_THREAD_CORE, core, 0, 0, 0, 0, 0); }
 static inline long cairn_thread_tls(unsigned thread, cairn_word fs_base)
 { return cairn_call(thread, CAIRN_OP_THREAD_TLS, fs_base, 0, 0, 0, 0, 0); }
 static inline long cairn_rcv_wait(unsigned rcv)

@@ -106,6 +106,11 @@ void apic_send_startup(uint32_t dest, uint64_t page)
 	apic_ipi(dest, ICR_STARTUP | ICR_ASSERT | (uint32_t)(page >> 12));
 }
 
+void apic_send_ipi(uint32_t dest, uint8_t vector)
+{
+	apic_ipi(dest, ICR_ASSERT | vector);	/* fixed delivery, edge */
+}
+
 void arch_timer_init(void)
 {
 	pic_disable();

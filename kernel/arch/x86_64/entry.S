@@ -11,6 +11,10 @@
  *   invariant: a thread's struct regs is complete whenever the thread is not the one
  *   running on a core.
  *
+ * With more than one core the C code runs under the big kernel lock (core.c): every
+ * way back to user mode releases it with its last instruction before swapgs, when
+ * nothing of the kernel's is read any more.
+ *
  * The C handlers return the struct regs of the thread to resume: the same one (the
  * common case, resumed by the shortest path) or another (switch_to). The core's kernel
  * stack holds nothing between entries: the kernel never blocks on it, so returning to
@@ -150,6 +154,7 @@ syscall_entry:
 	mov REGS_RIP(%rsp), %rcx
 	mov REGS_RFLAGS(%rsp), %r11
 	mov REGS_RSP(%rsp), %rsp
+	incl big_owner(%rip)		/* the big kernel lock (core.c) */
 	swapgs
 	sysretq
 
@@ -181,12 +186,14 @@ switch_load:
 	mov REGS_RIP - REGS_VECTOR(%rsp), %rcx
 	mov REGS_RFLAGS - REGS_VECTOR(%rsp), %r11
 	mov REGS_RSP - REGS_VECTOR(%rsp), %rsp
+	incl big_owner(%rip)
 	swapgs
 	sysretq
 
 resume_iret:				/* rsp = a complete struct regs */
 	POP_GPRS
 	add $16, %rsp
+	incl big_owner(%rip)
 	swapgs
 	iretq
 

@@ -39,10 +39,10 @@ void arch_ioapic_init(uint64_t base)
 	}
 }
 
-void arch_irq_route(unsigned line, bool on)
+void arch_irq_route(unsigned line, bool on, uint32_t apic_id)
 {
 	if (line >= pins)
 		return;
-	ioapic_write(IOAPIC_REDIR + 2 * line + 1, 0);	/* destination: local APIC 0 */
+	ioapic_write(IOAPIC_REDIR + 2 * line + 1, apic_id << 24);	/* physical destination */
 	ioapic_write(IOAPIC_REDIR + 2 * line, (IRQ_VECTOR_BASE + line) | (on ? 0 : REDIR_MASKED));
 }

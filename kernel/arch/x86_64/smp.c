@@ -113,7 +113,11 @@ static noreturn void ap_main(struct percpu *c)
 	arch_cpu_init_ap(c, c->id);
 	apic_init_core();
 	c->apic_id = apic_id();
-	__atomic_store_n(&checked_in, this_cpu() == c ? 1 : 2, __ATOMIC_RELEASE);
+	c->cr3 = kernel_pml4_phys;
+	bool mine = this_cpu() == c;
+	__atomic_store_n(&checked_in, mine ? 1 : 2, __ATOMIC_RELEASE);
+	if (mine)
+		kernel_ap_main();
 	for (;;) {
 		irq_disable();
 		halt();

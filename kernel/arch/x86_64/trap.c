@@ -6,6 +6,7 @@
  */
 #include "arch.h"
 #include "console.h"
+#include "core.h"
 #include "cpu.h"
 
 static const char *const exception_names[32] = {
@@ -44,6 +45,12 @@ static struct regs *interrupt(uint64_t vector, struct regs *cur)
 	apic_eoi();
 	if (vector == TIMER_VECTOR)
 		return kernel_timer_interrupt(cur);
+	if (vector == KICK_VECTOR)
+		return core_kicked(cur);
+	if (vector == TLB_VECTOR) {
+		core_tlb_answer();	/* usually answered already, waiting for the lock */
+		return cur;
+	}
 	if (vector > IRQ_VECTOR_BASE && vector < IRQ_VECTOR_BASE + 16)
 		return kernel_irq((unsigned)(vector - IRQ_VECTOR_BASE), cur);
 	return cur;
@@ -51,6 +58,7 @@ static struct regs *interrupt(uint64_t vector, struct regs *cur)
 
 struct regs *trap_user(struct regs *r)
 {
+	big_lock();	/* released on the way back to user mode (entry.S) */
 	struct regs *next = r->vector < 32 ? kernel_user_fault(r) : interrupt(r->vector, r);
 
 	return next == r ? r : switch_prepare(next);
@@ -62,5 +70,7 @@ void trap_kernel(struct regs *r)
 		arch_report_fault("kernel", r);
 		panic("CPU exception in the kernel");
 	}
+	big_lock();	/* the core idled without it (thread_idle) */
 	interrupt(r->vector, NULL);
+	big_unlock();
 }

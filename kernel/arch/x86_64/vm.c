@@ -5,6 +5,7 @@
  * mappings are 4 KiB pages with the U bit; kernel memory never has it.
  */
 #include "arch.h"
+#include "core.h"
 #include "cpu.h"
 #include "pgtbl.h"
 
@@ -55,6 +56,7 @@ void arch_tlb_flush(uint64_t *root, uint64_t va)
 	(void)va;	/* a whole flush also drops cached upper levels of va */
 	if (read_cr3() == v2p(root))
 		write_cr3(v2p(root));
+	core_shootdown(v2p(root));
 }
 
 bool arch_vm_user_readable(uint64_t root_phys, uint64_t va, uint64_t len)

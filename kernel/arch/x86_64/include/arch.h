@@ -10,6 +10,7 @@
 #include "regs.h"
 #include "memlayout.h"
 #include "cpu.h"
+#include "percpu.h"
 
 /* Lets interrupts in while the core waits for one; returns with them off. */
 static inline void arch_wait_for_interrupt(void)
@@ -67,16 +68,25 @@ void arch_port_out(uint16_t port, unsigned width, uint32_t value);
 /* ioapic.c: the I/O APIC, which routes ISA interrupt n to vector IRQ_VECTOR_BASE + n. */
 #define IRQ_VECTOR_BASE 0x20
 void arch_ioapic_init(uint64_t base);	/* the MADT's for ISA lines; 0: the standard one */
-void arch_irq_route(unsigned line, bool on);
+void arch_irq_route(unsigned line, bool on, uint32_t apic_id);	/* to that local APIC */
 
 /* vm.c: the kernel half of the page tables; switching address spaces. */
 typedef uint64_t (*frame_alloc_fn)(void);	/* a zeroed frame, 0 when none */
 void arch_vm_init(uint64_t max_phys, frame_alloc_fn alloc);
-/* Switches to the address space of root_phys unless it is current (inline: hot path). */
+/*
+ * Switches to the address space of root_phys unless it is current (inline: hot path).
+ * The core's percpu.cr3 says which root it has loaded, for TLB shootdown (core.c):
+ * without PCIDs a core caches translations of that root only.
+ */
 static inline void arch_vm_switch(uint64_t root_phys)
 {
-	if (read_cr3() != root_phys)
+	uint64_t cur;
+
+	__asm__ volatile("mov %%gs:%c1, %0" : "=r"(cur) : "i"(CPU_CR3));
+	if (cur != root_phys) {
+		__asm__ volatile("mov %0, %%gs:%c1" :: "r"(root_phys), "i"(CPU_CR3) : "memory");
 		write_cr3(root_phys);
+	}
 }
 /* True if [va, va + len) is inside user space and mapped user-readable. */
 bool arch_vm_user_readable(uint64_t root_phys, uint64_t va, uint64_t len);
@@ -96,6 +106,7 @@ void apic_init_core(void);
 uint32_t apic_id(void);
 void apic_send_init(uint32_t dest);			/* to APIC ID dest */
 void apic_send_startup(uint32_t dest, uint64_t page);
+void apic_send_ipi(uint32_t dest, uint8_t vector);	/* a fixed interrupt to APIC ID dest */
 
 /* smp.c: the other cores (docs/multicore.md). */
 struct bootinfo;
@@ -108,7 +119,12 @@ unsigned arch_smp_start(void);
 unsigned arch_cores_listed(void);	/* enabled processors in the MADT (1 without one) */
 unsigned arch_cores_online(void);
 uint32_t arch_core_expected_apic_id(unsigned k);	/* the MADT's ID for core k */
+/* An application processor that checked in: runs the kernel's idle loop (core.c). */
+noreturn void kernel_ap_main(void);
+
 #define TIMER_VECTOR    32
+#define KICK_VECTOR     0x40	/* another core made a thread of this one runnable */
+#define TLB_VECTOR      0x41	/* another core removed a mapping this one may cache */
 #define SPURIOUS_VECTOR 0xff
 
 #endif

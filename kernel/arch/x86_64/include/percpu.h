@@ -20,10 +20,13 @@
 #define CPU_CUR_REGS   24
 #define CPU_TSS_RSP0   92	/* tss.rsp[0]: offsetof(struct percpu, tss) + 4 */
 #define CPU_SYSCALLS   216
+#define CPU_CR3        248
 
 #ifndef __ASSEMBLER__
 #include "types.h"
 #include "regs.h"
+
+struct thread;
 
 struct tss {
 	uint32_t reserved0;
@@ -48,6 +51,10 @@ struct percpu {
 	uint64_t syscalls;	/* system calls taken (tests count them: CAIRN_OP_KCOUNT) */
 	uint32_t apic_id;	/* its local APIC's ID (smp.c) */
 	uint64_t ist[2];	/* tops of the NMI and double-fault stacks */
+	uint64_t cr3;		/* the page-table root loaded: TLB shootdown reads it (core.c) */
+	struct thread *kick;	/* a thread another core made runnable here (core.c) */
+	uint32_t tlb_req;	/* set by another core: flush the TLB and clear it (core.c) */
+	uint8_t idle;		/* in thread_idle: its current thread does not run */
 };
 
 #define CAIRN_MAX_CORES 64	/* cores beyond these are reported and left off */
@@ -59,6 +66,7 @@ _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == CPU_USER_RSP, "per
 _Static_assert(__builtin_offsetof(struct percpu, cur_regs) == CPU_CUR_REGS, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, tss) + 4 == CPU_TSS_RSP0, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, syscalls) == CPU_SYSCALLS, "percpu");
+_Static_assert(__builtin_offsetof(struct percpu, cr3) == CPU_CR3, "percpu");
 
 static inline struct percpu *this_cpu(void)
 {

@@ -145,6 +145,7 @@ static long predict_null(const struct call *c)
 	case CAIRN_OP_FAULT_REG:   return CAIRN_EINVAL;	/* nothing to return from here */
 	case CAIRN_OP_KCHECK:      return 0;
 	case CAIRN_OP_KCOUNT:      return ANY;	/* a count: see kcount_ok() */
+	case CAIRN_OP_CORE:        return 0;	/* tests.toml runs it on one core */
 	case CAIRN_OP_DEBUG_STOP:  return ANY;
 	default:                   return CAIRN_ENOSYS;
 	}
@@ -248,6 +249,8 @@ static long predict_typed(const struct call *c, const struct mcap *m)
 	case CAIRN_CAP_THREAD:
 		if (op == CAIRN_OP_THREAD_TLS)
 			return c->a[0] >= USER_TOP_VA ? CAIRN_EFAULT : 0;
+		if (op == CAIRN_OP_THREAD_CORE)	/* one core: only core 0, not for ourselves */
+			return c->a[0] >= 1 ? CAIRN_ERANGE : m->obj == O_T0 ? CAIRN_EBUSY : 0;
 		return op == CAIRN_OP_THREAD_DISPATCH ? ANY : CAIRN_ENOSYS;
 	case CAIRN_CAP_RCV:
 		if (op != CAIRN_OP_RCV_WAIT && op != CAIRN_OP_RCV_EVENT)
