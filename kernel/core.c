@@ -23,11 +23,6 @@ static uint32_t go;			/* set when the other cores may run threads */
 extern struct regs *(*syscall_handler)(uint64_t call, struct regs *r);
 static struct regs *(*handler_unlocked)(uint64_t call, struct regs *r);
 
-unsigned this_core(void)
-{
-	return this_cpu()->id;
-}
-
 /* Waits for the lock, answering TLB shootdowns: the holder may be waiting for us. */
 void big_lock_slow(void)
 {

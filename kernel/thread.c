@@ -72,16 +72,15 @@ void thread_event(struct thread *sched, struct thread *t, uint32_t kind)
 			sched->ev[tail] = (struct sched_event){ t->id, kind };
 			sched->ev_count++;
 		}
-		bool remote = unlikely(sched->core != this_core());
 		if (sched->state != THREAD_BLOCKED) {
-			if (remote && sched->state == THREAD_RUNNABLE)
+			if (unlikely(sched->core != this_core()) && sched->state == THREAD_RUNNABLE)
 				core_kick(sched);
 			return;
 		}
 		sched->state = THREAD_RUNNABLE;
 		sched->regs.rax = sched->pending;
 		sched->pending = 0;
-		if (remote && (!sched->sched || sched->sched->core != sched->core))
+		if (unlikely(sched->core != this_core()) && (!sched->sched || sched->sched->core != sched->core))
 			core_kick(sched);
 		t = sched;
 		sched = sched->sched;

@@ -30,14 +30,14 @@ EXIT_PANIC = 0x11 * 2 + 1
 
 def load_system(path):
     """Checks and builds a system (tools/sysgen.py, under make); returns (name, [boot
-    module lines]): the booter first, then the images it builds the system from. Exits
-    with the description's errors, one per line."""
+    module lines], cores): the booter first, then the images it builds the system from.
+    Exits with the description's errors, one per line."""
     try:
         modules = sysgen.build(path)
         data, _ = system.load(path)
     except (system.DescError, sysgen.GenError) as e:
         sys.exit(str(e))
-    return data["system"]["name"], modules
+    return data["system"]["name"], modules, system.system_cores(data)
 
 
 def module_path(name):
@@ -107,11 +107,11 @@ def iso_command(iso, firmware="bios", memory=256):
 def main(argv):
     if len(argv) < 3 or argv[1] not in ("run", "debug", "iso"):
         sys.exit(__doc__)
-    name, modules = load_system(argv[2])
+    name, modules, cores = load_system(argv[2])
     if argv[1] == "iso":
         make_iso(modules, argv[3])
         return
-    cmd = qemu_command(modules) + ["-serial", "mon:stdio"]
+    cmd = qemu_command(modules, smp=cores) + ["-serial", "mon:stdio"]
     if argv[1] == "run":
         print(f"booting system '{name}' (leave QEMU with Ctrl-A then X)", flush=True)
         code = subprocess.call(cmd)

@@ -257,7 +257,7 @@ class Tables:
                         f".stack = {page_up(system.parse_size(c.get('stack', '16K')))}, "
                         f".heap = {page_up(system.parse_size(c.get('heap', '64K')))}, "
                         f".import = {imp}, .segment = {sg}, .irq = {iq}, .subsystem = {sub}, "
-                        f".restart = {1 if c.get('restart') is True else 0}, "
+                        f".restart = {1 if c.get('restart') is True else 0}, .core = {c.get('core', 0)}, "
                         f".budget = {page_up(system.parse_size(c.get('budget', 0))) // 4096} }},")
         lines += ["", "static const struct cairn_sd_comp comps[] = {", *rows, "};"]
         lines.append(f"static const uint16_t order[] = {{ {', '.join(str(index[n]) for n in self.order)} }};")
@@ -281,7 +281,8 @@ class Tables:
         if sub_rows:
             lines += ["static const struct cairn_sd_subsystem subs[] = {", *sub_rows, "};"]
         lines += ["", f"const struct cairn_sd_system {self.symbol} = {{",
-                  f"\t.name = {c_str(d['system']['name'])}, .ncomps = {len(comps)}, "
+                  f"\t.name = {c_str(d['system']['name'])}, .cores = {system.system_cores(d)}, "
+                  f".ncomps = {len(comps)}, "
                   f".nports = {len(ports)}, .nsegments = {len(segs)}, .nsubsystems = {len(subs)},",
                   f"\t.comp = comps, .init_order = order, .port = {'ports' if ports else '0'}, "
                   f".segment = {'segs' if seg_rows else '0'}, .subsystem = {'subs' if sub_rows else '0'},",

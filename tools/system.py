@@ -27,7 +27,7 @@ SEGMENT_WINDOW = (0x10000000, 0x40000000)  # where segments may be placed
 PAGE = 4096
 
 COMPONENT_KEYS = {"name", "image", "priority", "stack", "heap", "threads", "exports",
-                  "imports", "segments", "irq", "after", "restart", "budget"}
+                  "imports", "segments", "irq", "after", "restart", "budget", "core"}
 MANAGER = "manager"               # the capability manager the booter serves (lib/libboot/manager.c)
 BOOTER_IFACES = (MANAGER,)        # interfaces the booter serves itself
 BUDGET_MAX = 2 << 20              # pages the manager may allocate for one component
@@ -180,6 +180,13 @@ def interfaces_known():
     return {f[:-5] for f in os.listdir(d) if f.endswith(".toml")} if os.path.isdir(d) else set()
 
 
+def system_cores(data):
+    """A description's cores (1 when absent or wrong: check_system reports that)."""
+    s = data.get("system")
+    cores = s.get("cores", 1) if isinstance(s, dict) else 1
+    return cores if isinstance(cores, int) and not isinstance(cores, bool) and 1 <= cores <= 64 else 1
+
+
 def check_component(d, i, c, segs, known_ifaces, irq_owner):
     """Fields of one component; returns its memory need in bytes."""
     n = c.get("name")
@@ -211,6 +218,10 @@ def check_component(d, i, c, segs, known_ifaces, irq_owner):
             d.error("component", i, "segments", f"uses unknown segment '{x}'", n)
     if not isinstance(c.get("restart", False), bool):
         d.error("component", i, "restart", "restart must be true or false", n)
+    core, cores = c.get("core", 0), system_cores(d.data)
+    if not isinstance(core, int) or isinstance(core, bool) or not 0 <= core < cores:
+        d.error("component", i, "core", f"core must be an integer from 0 to {cores - 1} "
+                f"(the system has cores = {cores})", n)
     budget = parse_size(c.get("budget", 0))
     if budget is None or budget > BUDGET_MAX:
         d.error("component", i, "budget", f"budget must be a size up to \"{BUDGET_MAX >> 20}M\" "

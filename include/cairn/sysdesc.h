@@ -35,6 +35,7 @@ struct cairn_sd_comp {
 	int16_t subsystem;		/* index of the subsystem it boots, or -1 */
 	uint8_t restart;		/* supervised: restarted when it faults (libboot) */
 	uint16_t budget;		/* pages the manager may allocate for it (libboot) */
+	uint8_t core;			/* where its threads run (0: the boot core) */
 };
 
 struct cairn_sd_port {
@@ -61,6 +62,7 @@ struct cairn_sd_subsystem {
 
 struct cairn_sd_system {
 	const char *name;
+	uint16_t cores;			/* cores it runs on: 0 .. cores - 1 */
 	uint16_t ncomps, nports, nsegments, nsubsystems;
 	const struct cairn_sd_comp *comp;
 	const uint16_t *init_order;	/* component indexes, servers first */

@@ -12,6 +12,7 @@
 #ifndef KERNEL_CORE_H
 #define KERNEL_CORE_H
 
+#include "percpu.h"
 #include "types.h"
 
 struct thread;
@@ -35,9 +36,6 @@ static inline void big_unlock(void)
 	if (kernel_cores > 1)
 		big_unlock_slow();
 }
-
-/* The number of the core running this (cpus[]). */
-unsigned this_core(void);
 
 /* Called once the other cores run: from now on, entries take the lock. */
 void core_start(unsigned online);

@@ -23,6 +23,7 @@ struct bport {
 };
 
 static struct booter booter;
+struct booter *boot_booter = &booter;
 static struct bport ports[CAIRN_ROOT_PORTS * 4];
 static uint32_t import_slot[BOOT_MAX_COMPS][CAIRN_ROOT_IMPORTS];
 
@@ -99,16 +100,18 @@ static long build_comp(struct booter *b, unsigned i)
 		c->tid = (uint64_t)r;
 		r = r < 0 ? r : 0;
 	}
+	if (!r && sd->core)
+		r = cairn_thread_core(c->thread, sd->core);
 	if (!r) {
 		c->rcv = cairn_slot(&b->a);
-		r = cairn_captbl_act_rcv(CT, c->rcv, c->thread, b->rcv);
+		r = cairn_captbl_act_rcv(CT, c->rcv, c->thread, b->core[sd->core].rcv);
 	}
 	if (!r)
 		r = cairn_captbl_copy(c->ct, CAIRN_SLOT_THREAD, CT, c->thread);
 	if (!r)
 		r = cairn_captbl_copy(c->ct, CAIRN_SLOT_RCV, CT, c->rcv);
 	if (!r)
-		r = cairn_captbl_act_asnd(c->ct, CAIRN_SLOT_SCHED, b->rcv);
+		r = cairn_captbl_act_asnd(c->ct, CAIRN_SLOT_SCHED, b->core[sd->core].rcv);
 	if (!r) {
 		c->root_frame = cairn_frame(&b->a, CAIRN_FRAME_USER);
 		r = boot_map(b, c->pt, &c->pt_cache, CAIRN_ROOT_VA, c->root_frame, 0);
@@ -350,16 +353,18 @@ long cairn_boot(const struct cairn_sd_system *sd, const struct cairn_root *rt)
 	if (!r)
 		r = b->wake ? cairn_captbl_act_asnd(CT, b->wake, b->rcv) : CAIRN_ENOMEM;
 	if (!r)
+		r = boot_start_cores(b);
+	if (!r)
 		r = build_all(b);
 	if (r)
 		return r;
 	cairn_printf("booter: system '%s' built: %u components, %u ports, %u segments\n",
 		     sd->name, sd->ncomps, sd->nports, sd->nsegments);
 	for (unsigned k = 0; k < sd->ncomps; k++)	/* no slices yet: init runs to its end */
-		boot_run(b, &b->c[sd->init_order[k]]);
+		boot_init(b, &b->c[sd->init_order[k]]);
 	r = boot_supervise(b);		/* after init: a crash in it stops the boot's component */
 	if (r)
 		return r;
-	boot_take_timer(b);
+	boot_take_timer(b, &b->core[0]);
 	return boot_schedule(b);
 }

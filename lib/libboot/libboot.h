@@ -38,17 +38,35 @@ struct bcomp {
 	uint64_t fault_rip, fault_vector;		/* the last crash, for the report */
 };
 
+/*
+ * The booter's scheduler on one core (sched.c): on the boot core the booter's own
+ * thread, on each other core a system uses a thread of its own, which schedules the
+ * components placed there (`core = k`) and runs their initialisation for the boot
+ * core's thread (init). Everything else (building, restarts, the manager) stays on
+ * the boot core's thread.
+ */
+struct bcore {
+	unsigned thread, rcv, wake;		/* its thread, endpoint, a send to it */
+	unsigned rr;				/* round-robin position */
+	uint64_t slice;				/* time slice in TSC ticks, 0: none */
+	uint64_t deadline;			/* when the current slice ends */
+	struct bcomp *init;			/* a component to run until it blocks, or 0 */
+	uint32_t ready;				/* set by its thread once it runs */
+	uint8_t timer;				/* it has tried to take its core's timer */
+};
+
+#define BOOT_MAX_CORES 64
+
 struct booter {
 	const struct cairn_sd_system *sd;
 	const struct cairn_root *rt;
 	struct cairn_alloc a;
-	unsigned rcv;				/* its own receive endpoint */
+	unsigned rcv;				/* its own receive endpoint (core[0].rcv) */
 	unsigned wake;				/* a send to rcv: keepers wake the booter */
 	uint64_t own_cache;			/* as bcomp.pt_cache, for itself */
-	unsigned rr;				/* round-robin position */
 	uint64_t build_tsc;			/* when cairn_boot started */
-	uint64_t slice;				/* time slice in TSC ticks, 0: none */
-	uint64_t deadline;			/* when the current slice ends */
+	struct bcore core[BOOT_MAX_CORES];	/* core[0]: the booter's own thread */
+	uint32_t running;			/* built and initialised: the cores schedule */
 	struct bcomp c[BOOT_MAX_COMPS];
 	struct cairn_root red;			/* the Root being written */
 };
@@ -81,9 +99,13 @@ int boot_manager_serve(struct booter *b, uint64_t tid);
 extern uint32_t boot_manager_posted;	/* non-zero: boot_manager_serve has work */
 void boot_manager_reset(unsigned i);
 
+extern struct booter *boot_booter;	/* boot.c: the one being run */
+
 /* sched.c */
-void boot_take_timer(struct booter *b);
-long boot_run(struct booter *b, struct bcomp *only);
+long boot_start_cores(struct booter *b);
+void boot_take_timer(struct booter *b, struct bcore *k);
+long boot_run(struct booter *b, struct bcomp *c);
+long boot_init(struct booter *b, struct bcomp *c);	/* runs c until it blocks, on its core */
 long boot_schedule(struct booter *b);
 
 void boot_copy_name(char *dst, const char *src, unsigned size);

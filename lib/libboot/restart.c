@@ -110,7 +110,7 @@ static long restart(struct booter *b, unsigned i)
 	}
 	c->state = T_RUNNABLE;
 	__atomic_store_n(&c->restarting, 1, __ATOMIC_RELEASE);
-	boot_run(b, c);
+	boot_init(b, c);
 	if (__atomic_exchange_n(&c->restarting, 0, __ATOMIC_ACQ_REL) == 2) {
 		boot_manager_reset(i);
 		cairn_printf("booter: '%s' crashed in its initialisation: it stays down\n", sd->name);

@@ -1,11 +1,19 @@
 /*
  * sched.c: the booter's scheduler, until the scheduler component takes over (the RTOS
- * work): fixed priorities, round robin among equals. The booter's thread is every
- * component thread's scheduler: the kernel queues BLOCK, WAKE and STOP events for it
- * and switches to it when the running thread blocks or stops. The root booter also
- * holds the timer (interrupt line 0): it dispatches with a deadline one time slice
- * ahead, and the timer preempts a thread that runs longer (a TIMEOUT event). A nested
- * booter has no timer: its threads run until they block, yield or stop.
+ * work): fixed priorities, round robin among equals. On each core a system uses, one
+ * booter thread (struct bcore) schedules the components placed there: the booter's
+ * own thread on the boot core, a thread of its own on each other core (started by
+ * boot_start_cores). It is those components' threads' scheduler: the kernel queues
+ * BLOCK, WAKE and STOP events for it and switches to it when the running thread blocks
+ * or stops. A root booter holds each core's timer (interrupt line 0, one per core): it
+ * dispatches with a deadline one time slice ahead, and the timer preempts a thread that
+ * runs longer (a TIMEOUT event). A nested booter has no timer: its threads run until
+ * they block, yield or stop.
+ *
+ * Only the boot core's thread builds, restarts and serves the manager; it asks another
+ * core's thread to run a component's initialisation there (boot_init), since a
+ * thread runs on its own core only. The threads share nothing else: each touches only
+ * its own struct bcore and its own components' states.
  */
 #include "libboot.h"
 
@@ -17,11 +25,20 @@ static struct bcomp *by_tid(struct booter *b, uint64_t tid)
 	return 0;
 }
 
-/* Takes every queued event and updates the threads' states. */
-static void take_events(struct booter *b)
+static struct bcore *core_of(struct booter *b, const struct bcomp *c)
+{
+	return &b->core[c->sd->core];
+}
+
+/*
+ * Takes every event queued for core k's thread and updates the threads' states. A
+ * component of another core that stops is reported to the boot core's thread, which
+ * ends the system when all have stopped.
+ */
+static void take_events(struct booter *b, struct bcore *k)
 {
 	for (;;) {
-		struct cairn_ret2 e = cairn_rcv_event(b->rcv);
+		struct cairn_ret2 e = cairn_rcv_event(k->rcv);
 		if (e.r0 < 0 || e.r1 == CAIRN_EVENT_NONE)
 			return;
 		struct bcomp *c = by_tid(b, (uint64_t)e.r0);
@@ -33,18 +50,19 @@ static void take_events(struct booter *b)
 			c->state = T_STOPPED;
 		else
 			c->state = T_RUNNABLE;
+		if (c->state == T_STOPPED && k != &b->core[0])
+			cairn_asnd_send(b->wake, 0);
 	}
 }
 
-/* Takes the timer if this booter holds the interrupt lines; sets the time slice. */
-void boot_take_timer(struct booter *b)
+/*
+ * Takes this core's timer if this booter holds the interrupt lines; sets the time
+ * slice. Called on core k's own thread: line 0 is the calling core's timer.
+ */
+void boot_take_timer(struct booter *b, struct bcore *k)
 {
-	unsigned s = cairn_slot(&b->a);
-
-	if (!s || cairn_captbl_act_asnd(CAIRN_SLOT_CAPTBL, s, b->rcv))
-		return;
-	if (cairn_irq_bind(CAIRN_SLOT_IRQ, CAIRN_IRQ_TIMER, s) == 0)
-		b->slice = b->rt->tsc_hz / BOOT_SLICES_PER_SECOND;
+	if (cairn_irq_bind(CAIRN_SLOT_IRQ, CAIRN_IRQ_TIMER, k->wake) == 0)
+		k->slice = b->rt->tsc_hz / BOOT_SLICES_PER_SECOND;
 }
 
 /*
@@ -52,78 +70,198 @@ void boot_take_timer(struct booter *b)
  * is left (then 0 keeps the timer armed as it is, which saves reprogramming it when
  * threads hand the core back and forth quickly).
  */
-static uint64_t deadline(struct booter *b)
+static uint64_t deadline(struct bcore *k)
 {
-	if (!b->slice)
+	if (!k->slice)
 		return 0;
 	uint64_t now = cairn_cycles();
-	if (b->deadline > now && b->deadline - now >= b->slice / 2)
+	if (k->deadline > now && k->deadline - now >= k->slice / 2)
 		return 0;
-	b->deadline = now + b->slice;
-	return b->deadline;
+	k->deadline = now + k->slice;
+	return k->deadline;
 }
 
 /*
- * Runs c's thread until the booter's thread runs again for anything but a manager
- * call of c's thread; those are served here and c goes on in the same time slice
- * (while it lasts: then it goes through pick() like any other).
+ * Runs c's thread, on its core's booter thread, until that thread runs again for
+ * anything but a manager call of c's thread; those are served here (on the boot core)
+ * and c goes on in the same time slice (while it lasts: then it goes through pick()
+ * like any other).
  */
 long boot_run(struct booter *b, struct bcomp *c)
 {
-	long r = cairn_thread_dispatch(c->thread, deadline(b));
+	struct bcore *k = core_of(b, c);
+	long r = cairn_thread_dispatch(c->thread, deadline(k));
 
 	for (;;) {
 		if (r == CAIRN_EAGAIN)
 			c->state = T_BLOCKED;
-		take_events(b);
-		if (!__atomic_load_n(&boot_manager_posted, __ATOMIC_ACQUIRE) ||
+		take_events(b, k);
+		if (k != &b->core[0] || !__atomic_load_n(&boot_manager_posted, __ATOMIC_ACQUIRE) ||
 		    !boot_manager_serve(b, c->tid) || c->state != T_RUNNABLE ||
-		    (b->slice && cairn_cycles() >= b->deadline))
+		    (k->slice && cairn_cycles() >= k->deadline))
 			return r;
 		r = cairn_thread_dispatch(c->thread, 0);	/* the slice's timer stays armed */
 	}
 }
 
-/* The highest priority runnable thread, starting after the last one picked. */
-static struct bcomp *pick(struct booter *b)
+/* The highest priority runnable thread of core k, starting after the last one picked. */
+static struct bcomp *pick(struct booter *b, struct bcore *k)
 {
 	struct bcomp *best = 0;
 	unsigned n = b->sd->ncomps;
 
-	for (unsigned k = 1; k <= n; k++) {
-		struct bcomp *c = &b->c[(b->rr + k) % n];
-		if (c->state == T_RUNNABLE && (!best || c->sd->priority > best->sd->priority))
+	for (unsigned j = 1; j <= n; j++) {
+		struct bcomp *c = &b->c[(k->rr + j) % n];
+		if (core_of(b, c) == k && c->state == T_RUNNABLE &&
+		    (!best || c->sd->priority > best->sd->priority))
 			best = c;
 	}
 	if (best)
-		b->rr = (unsigned)(best - b->c);
+		k->rr = (unsigned)(best - b->c);
 	return best;
+}
+
+/* Core k's booter thread (not the boot core's): its initialisation runs, then its components. */
+static void core_main(cairn_word tid)
+{
+	struct booter *b = boot_booter;
+	struct bcore *k = &b->core[cairn_core()];
+
+	(void)tid;
+	__atomic_store_n(&k->ready, 1, __ATOMIC_RELEASE);
+	cairn_asnd_send(b->wake, 0);
+	for (;;) {
+		struct bcomp *c = __atomic_load_n(&k->init, __ATOMIC_ACQUIRE);
+		if (c) {
+			boot_run(b, c);		/* no time slice yet: runs to its first block */
+			__atomic_store_n(&k->init, 0, __ATOMIC_RELEASE);
+			cairn_asnd_send(b->wake, 0);
+			continue;
+		}
+		if (!__atomic_load_n(&b->running, __ATOMIC_ACQUIRE)) {
+			cairn_rcv_wait(k->rcv);	/* the system is still being built */
+			continue;
+		}
+		if (!k->timer) {
+			k->timer = 1;
+			boot_take_timer(b, k);
+		}
+		c = pick(b, k);
+		if (c) {
+			boot_run(b, c);
+			continue;
+		}
+		cairn_rcv_wait(k->rcv);
+		take_events(b, k);
+	}
+}
+
+/*
+ * Starts a booter thread on each other core a component is placed on (before the
+ * components are built: their threads' scheduler must exist). Each is a thread of
+ * the booter's own component, placed on its core and started by a send.
+ */
+long boot_start_cores(struct booter *b)
+{
+	long r = 0;
+
+	b->core[0].rcv = b->rcv;
+	b->core[0].wake = b->wake;
+	if (b->sd->cores > b->rt->cores) {
+		cairn_printf("booter: system '%s' needs %u cores, the machine runs %lu\n", b->sd->name,
+			     b->sd->cores, (unsigned long)b->rt->cores);
+		return CAIRN_ERANGE;
+	}
+	for (unsigned i = 0; !r && i < b->sd->ncomps; i++) {
+		struct bcore *k = &b->core[b->sd->comp[i].core];
+		if (k == &b->core[0] || k->thread)
+			continue;
+		r = boot_reserve_slots(b);
+		k->thread = cairn_slot(&b->a);
+		k->rcv = cairn_slot(&b->a);
+		k->wake = cairn_slot(&b->a);
+		if (!r) {
+			r = cairn_captbl_act_thread(CAIRN_SLOT_CAPTBL, k->thread, CAIRN_SLOT_MEMORY,
+						    cairn_frame(&b->a, CAIRN_FRAME_KERNEL), CAIRN_SLOT_COMP,
+						    (cairn_word)core_main);
+			r = r < 0 ? r : 0;
+		}
+		if (!r)
+			r = cairn_thread_core(k->thread, (unsigned)(k - b->core));
+		if (!r)
+			r = cairn_captbl_act_rcv(CAIRN_SLOT_CAPTBL, k->rcv, k->thread, 0);
+		if (!r)
+			r = cairn_captbl_act_asnd(CAIRN_SLOT_CAPTBL, k->wake, k->rcv);
+		if (!r)
+			r = cairn_asnd_send(k->wake, 0);
+		while (!r && !__atomic_load_n(&k->ready, __ATOMIC_ACQUIRE))
+			cairn_rcv_wait(b->rcv);
+	}
+	if (r)
+		cairn_printf("booter: starting the scheduler of another core failed (error %ld)\n", r);
+	return r;
+}
+
+/* Runs c until it first blocks or stops: here, or by the booter thread of its core. */
+long boot_init(struct booter *b, struct bcomp *c)
+{
+	struct bcore *k = core_of(b, c);
+
+	if (k == &b->core[0])
+		return boot_run(b, c);
+	__atomic_store_n(&k->init, c, __ATOMIC_RELEASE);
+	cairn_asnd_send(k->wake, 0);
+	while (__atomic_load_n(&k->init, __ATOMIC_ACQUIRE)) {
+		cairn_rcv_wait(b->rcv);
+		if (__atomic_load_n(&boot_manager_posted, __ATOMIC_ACQUIRE))
+			boot_manager_serve(b, 0);	/* c may call the manager in its init */
+	}
+	return 0;
+}
+
+/* Components of other cores that have not stopped: the system goes on while they run. */
+static unsigned running_elsewhere(struct booter *b)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < b->sd->ncomps; i++)
+		n += core_of(b, &b->c[i]) != &b->core[0] &&
+		     __atomic_load_n(&b->c[i].state, __ATOMIC_RELAXED) != T_STOPPED;
+	return n;
 }
 
 long boot_schedule(struct booter *b)
 {
+	struct bcore *k = &b->core[0];
 	unsigned irqs = 0;
+
+	__atomic_store_n(&b->running, 1, __ATOMIC_RELEASE);
+	for (unsigned j = 1; j < b->sd->cores; j++)
+		if (b->core[j].thread)
+			cairn_asnd_send(b->core[j].wake, 0);
 
 	for (unsigned i = 0; i < b->sd->ncomps; i++)
 		irqs += b->c[i].sd->nirqs;
 	for (;;) {
 		boot_restart_crashed(b);
-		struct bcomp *c = pick(b);
+		if (__atomic_load_n(&boot_manager_posted, __ATOMIC_ACQUIRE))
+			boot_manager_serve(b, 0);	/* calls from other cores' components */
+		struct bcomp *c = pick(b, k);
 		if (c) {
 			boot_run(b, c);
 			continue;
 		}
-		unsigned blocked = 0;
+		unsigned blocked = 0, elsewhere = running_elsewhere(b);
 		for (unsigned i = 0; i < b->sd->ncomps; i++)
-			blocked += b->c[i].state == T_BLOCKED;
-		if (!blocked)
+			blocked += core_of(b, &b->c[i]) == k && b->c[i].state == T_BLOCKED;
+		if (!blocked && !elsewhere)
 			return 0;
-		if (!irqs) {
+		if (!irqs && !elsewhere) {
 			cairn_printf("booter: %u thread(s) blocked and nothing can wake them: "
 				     "system '%s' stops\n", blocked, b->sd->name);
 			return CAIRN_EAGAIN;
 		}
-		cairn_rcv_wait(b->rcv);		/* until an interrupt wakes one */
-		take_events(b);
+		cairn_rcv_wait(b->rcv);		/* until an interrupt or another core wakes it */
+		take_events(b, k);
 	}
 }

@@ -26,7 +26,8 @@ static void producer(struct cairn_port *p)
 
 	while (sent < MESSAGES && cairn_port_send(p, &(struct msg){ sent, check_word(sent), { 0, 0 } }) == 0)
 		sent++;
-	cairn_printf("port_sync: producer sent %lu messages, woke the consumer %lu times\n", sent, p->sends);
+	cairn_printf("port_sync: producer sent %lu messages, woke the consumer %lu times (core %ld)\n", sent,
+		     p->sends, cairn_core());
 	cairn_check("ports.1", "producer_sent_all_and_woke", sent == MESSAGES && p->sends > 0,
 		    "sent %lu of %lu; woke the consumer %lu times", sent, MESSAGES, p->sends);
 }
@@ -40,8 +41,8 @@ static void consumer(struct cairn_port *p)
 		bad += m.seq != got || m.check != check_word(got);
 		got++;
 	}
-	cairn_printf("port_sync: consumer got %lu messages, %lu wrong, woke the producer %lu times\n",
-		     got, bad, p->sends);
+	cairn_printf("port_sync: consumer got %lu messages, %lu wrong, woke the producer %lu times (core %ld)\n",
+		     got, bad, p->sends, cairn_core());
 	cairn_check("ports.2", "consumer_got_all_in_order_and_woke", got == MESSAGES && bad == 0 && p->sends > 0,
 		    "received %lu of %lu, %lu wrong; woke the producer %lu times", got, MESSAGES, bad, p->sends);
 	cairn_check("ports.3", "nothing_lost", p->ring->head == MESSAGES && p->ring->tail == MESSAGES,

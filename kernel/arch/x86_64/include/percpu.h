@@ -19,6 +19,7 @@
 #define CPU_USER_RSP   16
 #define CPU_CUR_REGS   24
 #define CPU_TSS_RSP0   92	/* tss.rsp[0]: offsetof(struct percpu, tss) + 4 */
+#define CPU_ID         192
 #define CPU_SYSCALLS   216
 #define CPU_CR3        248
 
@@ -67,12 +68,21 @@ _Static_assert(__builtin_offsetof(struct percpu, cur_regs) == CPU_CUR_REGS, "per
 _Static_assert(__builtin_offsetof(struct percpu, tss) + 4 == CPU_TSS_RSP0, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, syscalls) == CPU_SYSCALLS, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, cr3) == CPU_CR3, "percpu");
+_Static_assert(__builtin_offsetof(struct percpu, id) == CPU_ID, "percpu");
 
 static inline struct percpu *this_cpu(void)
 {
 	struct percpu *c;
 	__asm__ volatile("mov %%gs:0, %0" : "=r"(c));
 	return c;
+}
+
+/* The number of the core running this (cpus[]): one load. */
+static inline unsigned this_core(void)
+{
+	unsigned id;
+	__asm__("movl %%gs:%c1, %0" : "=r"(id) : "i"(CPU_ID));
+	return id;
 }
 #endif
 
