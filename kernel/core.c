@@ -13,6 +13,7 @@
 #include "core.h"
 #include "obj.h"
 #include "percpu.h"
+#include "syscall.h"
 
 unsigned kernel_cores = 1;
 
@@ -20,7 +21,6 @@ static uint32_t big_next;		/* the next ticket */
 uint32_t big_owner;			/* the ticket being served: entry.S releases */
 static uint32_t go;			/* set when the other cores may run threads */
 
-extern struct regs *(*syscall_handler)(uint64_t call, struct regs *r);
 static struct regs *(*handler_unlocked)(uint64_t call, struct regs *r);
 
 /* Waits for the lock, answering TLB shootdowns: the holder may be waiting for us. */

@@ -30,24 +30,6 @@ static struct cairn_alloc A = { .mem = MEM, .ct = CT, .cursor = 32UL << 20, .end
 static uint64_t samples[BENCH_SAMPLES];
 static uint64_t overhead;
 
-/* A gate entry that returns at once: the server side of a raw round trip. */
-__asm__(".text\n.globl raw_entry\nraw_entry:\n"
-	"\tmov $7, %edi\n"
-	"\tmovabs $0x0000000300000000, %rax\n\tsyscall\n\tud2\n");
-extern char raw_entry[];
-
-static long raw_call(unsigned gate)
-{
-	long rax;
-	__asm__ volatile("push %%rbx\n push %%rbp\n push %%r12\n push %%r13\n push %%r14\n push %%r15\n"
-			 "syscall\n"
-			 "pop %%r15\n pop %%r14\n pop %%r13\n pop %%r12\n pop %%rbp\n pop %%rbx\n"
-			 : "=a"(rax)
-			 : "a"(CAIRN_CALL(gate, CAIRN_OP_SINV_CALL))
-			 : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
-	return rax;
-}
-
 static struct cairn_ret2 sum(cairn_word a, cairn_word b, cairn_word c, cairn_word d, cairn_word badge, cairn_word tid)
 {
 	(void)badge;
@@ -80,7 +62,7 @@ static int bench_sinv(void)
 	r |= cairn_mirror(&A, &c, PT, 0x400000, (uint64_t)_end, (uint64_t)_start);
 	r |= cairn_mirror(&A, &d, PT, 0x400000, (uint64_t)_end, (uint64_t)_start);
 	unsigned raw = cairn_slot(&A), lib = cairn_slot(&A), nst = cairn_slot(&A), tmp = cairn_slot(&A);
-	r |= cairn_captbl_act_sinv(CT, raw, b.comp, (cairn_word)raw_entry, 0, 0);
+	r |= cairn_captbl_act_sinv(CT, raw, b.comp, (cairn_word)bench_raw_entry, 0, 0);
 	r |= cairn_captbl_act_sinv(CT, lib, b.comp, (cairn_word)sum_entry, 0, 0);
 	r |= cairn_captbl_act_sinv(CT, nst, b.comp, (cairn_word)nest_entry, 0, 0);
 	r |= cairn_captbl_act_sinv(CT, tmp, c.comp, (cairn_word)nest_entry, 0, 0);
@@ -92,7 +74,7 @@ static int bench_sinv(void)
 		return cairn_printf("bench: building the components failed: %ld\n", r), 1;
 
 	long bad = 0;
-	MEASURE(i, bad |= raw_call(raw) != 7);
+	MEASURE(i, bad |= bench_raw_call(raw) != BENCH_RAW_RESULT);
 	bench_report_ops("sinv_roundtrip_raw", "call", samples, BENCH_SAMPLES, 1);
 	MEASURE(i, bad |= cairn_sinv_call(lib, 1, 2, 3, 4).r0 != 10);
 	bench_report_ops("sinv_roundtrip", "call", samples, BENCH_SAMPLES, 1);

@@ -37,30 +37,6 @@ static struct cairn_alloc A = { .mem = MEM, .ct = CT, .cursor = 32UL << 20, .end
 static uint64_t samples[SAMPLES];
 static unsigned my_rcv, my_snd;
 
-/* A gate entry that returns at once (no stack needed). */
-__asm__(".text\n.globl smp_raw_entry\nsmp_raw_entry:\n"
-	"\tmov $7, %edi\n"
-	"\tmovabs $0x0000000300000000, %rax\n\tsyscall\n\tud2\n");
-extern char smp_raw_entry[];
-
-static long raw_call(unsigned gate)
-{
-	long rax;
-	__asm__ volatile("push %%rbx\n push %%rbp\n push %%r12\n push %%r13\n push %%r14\n push %%r15\n"
-			 "syscall\n"
-			 "pop %%r15\n pop %%r14\n pop %%r13\n pop %%r12\n pop %%rbp\n pop %%rbx\n"
-			 : "=a"(rax)
-			 : "a"(CAIRN_CALL(gate, CAIRN_OP_SINV_CALL))
-			 : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
-	return rax;
-}
-
-static void report(const char *name, struct bench_result r, const char *unit, const char *per)
-{
-	cairn_printf("BENCH %s median=%lu min=%lu unit=%s per=%s\n", name,
-		     (unsigned long)r.median, (unsigned long)r.min, unit, per);
-}
-
 static unsigned slot(void)
 {
 	return cairn_reserve_slots(&A) ? 0 : cairn_slot(&A);
@@ -127,7 +103,7 @@ static long calls(void)
 {
 	long bad = 0;
 	for (unsigned i = 0; i < CALLS; i++)
-		bad += raw_call(gate) != 7;
+		bad += bench_raw_call(gate) != BENCH_RAW_RESULT;
 	return bad;
 }
 
@@ -155,7 +131,7 @@ int main(const void *root)
 	gate = slot();
 	long r = cairn_captbl_act_rcv(CT, my_rcv, ME, 0) | cairn_captbl_act_asnd(CT, my_snd, my_rcv);
 	r |= cairn_mirror(&A, &b, PT, 0x400000, (uint64_t)_end, (uint64_t)_start);
-	r |= cairn_captbl_act_sinv(CT, gate, b.comp, (cairn_word)smp_raw_entry, 0, 0);
+	r |= cairn_captbl_act_sinv(CT, gate, b.comp, (cairn_word)bench_raw_entry, 0, 0);
 	if (R->cores < 2 || r) {
 		cairn_printf("bench_smp: needs two cores (has %lu), setup %ld\n", (unsigned long)R->cores, r);
 		return 1;
@@ -169,10 +145,10 @@ int main(const void *root)
 	int ok = round_trips(0, &local) && round_trips(1, &cross);
 	if (!ok || !local.median)
 		return 1;
-	report("smp_asnd_rtt_local", local, "cycles", "round_trip");
-	report("smp_asnd_rtt_cross", cross, "cycles", "round_trip");
+	bench_report_unit("smp_asnd_rtt_local", local, "cycles", "round_trip");
+	bench_report_unit("smp_asnd_rtt_cross", cross, "cycles", "round_trip");
 	struct bench_result ratio = { cross.median * 1000 / local.median, cross.min * 1000 / local.min };
-	report("smp_asnd_cross_vs_local_permille", ratio, "permille", "ratio");
+	bench_report_unit("smp_asnd_cross_vs_local_permille", ratio, "permille", "ratio");
 
 	uint64_t one[CALL_SAMPLES], two[CALL_SAMPLES];
 	long bad = 0;
@@ -191,9 +167,9 @@ int main(const void *root)
 	if (bad || call_bad)
 		return 1;
 	struct bench_result c1 = bench_summarize(one, CALL_SAMPLES), c2 = bench_summarize(two, CALL_SAMPLES);
-	report("smp_sinv_1core", c1, "cycles", "call");
-	report("smp_sinv_2cores", c2, "cycles", "call");
+	bench_report_unit("smp_sinv_1core", c1, "cycles", "call");
+	bench_report_unit("smp_sinv_2cores", c2, "cycles", "call");
 	struct bench_result tput = { c1.median * 1000 / c2.median, c1.min * 1000 / c2.min };
-	report("smp_sinv_throughput_permille", tput, "permille", "ratio");
+	bench_report_unit("smp_sinv_throughput_permille", tput, "permille", "ratio");
 	return 0;
 }
