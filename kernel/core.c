@@ -104,8 +104,10 @@ void core_kick(struct thread *t)
 }
 
 /*
- * The kicked thread runs now, as a thread bound to an interrupt would: the one it
- * preempts is reported to its scheduler (TIMEOUT). A kick that is stale by now (the
+ * The kicked thread runs now, as a thread bound to the timer would: the one it
+ * preempts is reported to its scheduler (TIMEOUT), also when that scheduler is the
+ * kicked thread (so a scheduler kicked by another core learns which of its threads
+ * it took the core from, as it does from its timer). A kick that is stale by now (the
  * thread ran, blocked again, moved or went away) changes nothing.
  */
 struct regs *core_kicked(struct regs *cur)
@@ -121,7 +123,7 @@ struct regs *core_kicked(struct regs *cur)
 		return &t->regs;
 	}
 	struct thread *p = thread_of(cur);
-	if (p->sched && p->sched != t)
+	if (p->sched)
 		thread_event(p->sched, p, CAIRN_EVENT_TIMEOUT);
 	return &t->regs;
 }

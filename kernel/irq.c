@@ -7,9 +7,12 @@
  * event naming it for its scheduler (and, for the timer, for the bound thread). Lines 1..15 are the ISA interrupts, routed
  * by the I/O APIC only while bound; the driver thread acknowledges its device itself
  * (through an IOPORT capability) before it waits again. A line is routed to the
- * core of the thread it is bound to.
+ * core of the thread it is bound to. An IRQ capability covers a set of lines (a mask:
+ * the first program's covers all); IRQ_NARROW makes a copy that covers fewer, so a
+ * scheduler can be given its cores' timers and nothing else.
  */
 #include "arch.h"
+#include "cap.h"
 #include "core.h"
 #include "ktest.h"
 #include "syscall.h"
@@ -26,18 +29,36 @@ static struct thread **bound(unsigned n)
 	return n == IRQ_TIMER ? &timer[this_core()] : &line[n];
 }
 
+/* a0 = slot here, a1 = lines: a copy of cap that binds only those of its lines. */
+static long narrow(struct call *c, struct cap *cap)
+{
+	struct cap *dst;
+	uint64_t lines = A1(c);
+	long err = captbl_get_free(c->ct, A0(c), &dst);
+
+	if (err)
+		return err;
+	if (!lines || (lines & ~cap->a))
+		return CAIRN_EINVAL;
+	cap_copy(dst, &(struct cap){ .type = CAIRN_CAP_IRQ, .a = lines });
+	return 0;
+}
+
 long irq_invoke(struct call *c, struct cap *cap, unsigned op)
 {
 	struct cap *asnd;
 	uint64_t n = A0(c);
 
-	(void)cap;
+	if (op == CAIRN_OP_IRQ_NARROW)
+		return narrow(c, cap);
 	if (op != CAIRN_OP_IRQ_BIND && op != CAIRN_OP_IRQ_UNBIND)
 		return CAIRN_ENOSYS;
 	if (n >= IRQ_LINES)
 		return CAIRN_ERANGE;
 	if (n == 2)
 		return CAIRN_ENOTSUP;	/* the PICs' cascade: never raised */
+	if (!(cap->a >> n & 1))
+		return CAIRN_EACCES;	/* not one of this capability's lines */
 	struct thread **b = bound((unsigned)n);
 	if (op == CAIRN_OP_IRQ_UNBIND) {
 		if (!*b)

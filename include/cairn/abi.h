@@ -124,6 +124,7 @@ enum cairn_cap_type {
 	X(SINV_RENEW,      0x0801, SINV,   "none", "the component's generation") \
 	X(IRQ_BIND,        0x0900, IRQ,    "a0 = line, a1 = asynchronous send", "0") \
 	X(IRQ_UNBIND,      0x0901, IRQ,    "a0 = line", "0") \
+	X(IRQ_NARROW,      0x0902, IRQ,    "a0 = slot here, a1 = mask of lines", "0") \
 	X(IOPORT_IN,       0x0a00, IOPORT, "a0 = port, a1 = width (1, 2, 4)", "the value read") \
 	X(IOPORT_OUT,      0x0a01, IOPORT, "a0 = port, a1 = width (1, 2, 4), a2 = value", "0") \
 	X(INDIR_SET,       0x0b00, INDIR,  "a0 = source table, a1 = source slot", "0") \
@@ -201,6 +202,7 @@ enum cairn_op {
 /* Interrupt lines (IRQ_BIND): 0 is the core's timer, 1..15 the ISA interrupts. */
 #define CAIRN_IRQ_TIMER 0
 #define CAIRN_IRQ_LINES 16
+#define CAIRN_IRQ_ALL   ((1u << CAIRN_IRQ_LINES) - 1)	/* an IRQ capability's mask of every line */
 
 /* Limits. */
 #define CAIRN_DEBUG_WRITE_MAX 4096	/* longest DEBUG_WRITE */

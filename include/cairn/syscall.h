@@ -157,6 +157,8 @@ static inline long cairn_irq_bind(unsigned irq, unsigned line, unsigned asnd)
 { return cairn_call(irq, CAIRN_OP_IRQ_BIND, line, asnd, 0, 0, 0, 0); }
 static inline long cairn_irq_unbind(unsigned irq, unsigned line)
 { return cairn_call(irq, CAIRN_OP_IRQ_UNBIND, line, 0, 0, 0, 0, 0); }
+static inline long cairn_irq_narrow(unsigned irq, unsigned slot, unsigned lines)
+{ return cairn_call(irq, CAIRN_OP_IRQ_NARROW, slot, lines, 0, 0, 0, 0); }
 static inline long cairn_ioport_in(unsigned io, unsigned port, unsigned width)
 { return cairn_call(io, CAIRN_OP_IOPORT_IN, port, width, 0, 0, 0, 0); }
 static inline long cairn_ioport_out(unsigned io, unsigned port, unsigned width, cairn_word value)

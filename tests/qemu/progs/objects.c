@@ -560,6 +560,26 @@ static void test_threads(void)
 	      "bind %ld %ld %ld %ld spins %ld pend %ld event %ld/%lu unbind %ld %ld",
 	      b0, b1, b2, b3, spins, pend, to.r0, to.r1, u0, u1);
 
+	/* A narrowed IRQ capability binds its own lines only, and narrows no wider. */
+	unsigned tmr = slot(), tmr2 = slot(), tmr3 = slot();
+	long n0 = cairn_irq_narrow(irq, tmr, 1u << CAIRN_IRQ_TIMER);
+	long n1 = cairn_irq_narrow(irq, tmr, 1u << CAIRN_IRQ_TIMER);		/* occupied */
+	long n2 = cairn_irq_narrow(tmr, tmr2, 1u << 4);				/* wider */
+	long n3 = cairn_irq_narrow(irq, tmr2, 0);
+	long n4 = cairn_irq_narrow(tmr, 0, 1);
+	long n5 = cairn_irq_narrow(tmr, tmr3, 1);				/* as wide */
+	long nb4 = cairn_irq_bind(tmr, 4, mysnd), nu4 = cairn_irq_unbind(tmr, 4);
+	long nb0 = cairn_irq_bind(tmr3, 0, mysnd), nb0b = cairn_irq_bind(irq, 0, mysnd);
+	long nu0 = cairn_irq_unbind(tmr3, 0), nu0b = cairn_irq_unbind(irq, 0);
+	long nx = cairn_irq_narrow(mysnd, tmr2, 1);				/* not an IRQ: EBADF */
+	CHECK("thd.6b", "irq_narrow", n0 == 0 && n1 == CAIRN_EBUSY && n2 == CAIRN_EINVAL && n3 == CAIRN_EINVAL &&
+	      n4 == CAIRN_EINVAL && n5 == 0 && nb4 == CAIRN_EACCES && nu4 == CAIRN_EACCES && nb0 == 0 &&
+	      nb0b == CAIRN_EBUSY && nu0 == 0 && nu0b == CAIRN_ENOENT && nx == CAIRN_EBADF,
+	      "narrow %ld %ld %ld %ld %ld %ld bind %ld %ld %ld %ld unbind %ld %ld other %ld",
+	      n0, n1, n2, n3, n4, n5, nb4, nu4, nb0, nb0b, nu0, nu0b, nx);
+	cairn_captbl_remove(CT, tmr);
+	cairn_captbl_remove(CT, tmr3);
+
 	static volatile uint64_t tls_word = 0xfeedface;
 	long tl = cairn_thread_tls(ME, (cairn_word)&tls_word);
 	uint64_t v;

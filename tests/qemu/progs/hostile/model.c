@@ -165,7 +165,7 @@ void model_init(void)
 	static const struct mcap fixed[8] = {
 		[CT] = { CAIRN_CAP_CAPTBL, 0, O_R0 }, [PT] = { CAIRN_CAP_PGTBL, 4, O_P0 },
 		[COMP0] = { CAIRN_CAP_COMP, 0, O_C0 }, [ME] = { CAIRN_CAP_THREAD, 0, O_T0 },
-		[MEM] = { CAIRN_CAP_MEMORY, 0, 0 }, [IRQ] = { CAIRN_CAP_IRQ, 0, 0 },
+		[MEM] = { CAIRN_CAP_MEMORY, 0, 0 }, [IRQ] = { CAIRN_CAP_IRQ, 0, CAIRN_IRQ_ALL },
 		[CAIRN_SLOT_LEAF0] = { CAIRN_CAP_CAPTBL, 1, O_L0 },
 	};
 
@@ -378,14 +378,24 @@ static void apply_derive(const struct call *c)
 	*dst = (struct mcap){ CAIRN_CAP_MEMORY, 0, (uint16_t)r };
 }
 
-/* A line bound (to the thread of the send a1) or unbound. */
-static void apply_irq(const struct call *c)
+/*
+ * A line bound (to the thread of the send a1) or unbound; or a narrowed copy of irq
+ * (its lines in obj) in slot a0 of our table.
+ */
+static void apply_irq(const struct call *c, const struct mcap *irq)
 {
 	struct mcap *x = mcap_of(c->a[1], CAIRN_CAP_ASND);
 	int bind = c->op == CAIRN_OP_IRQ_BIND;
 
+	if (c->op == CAIRN_OP_IRQ_NARROW) {
+		struct mcap *dst = mslot(O_R0, c->a[0]);
+		if (!dst || dst->type || !c->a[1] || (c->a[1] & ~(uint64_t)irq->obj))
+			return diverge(c, "a narrowing succeeded that the model says must fail");
+		*dst = (struct mcap){ CAIRN_CAP_IRQ, 0, (uint16_t)c->a[1] };
+		return;
+	}
 	if ((!bind && c->op != CAIRN_OP_IRQ_UNBIND) || c->a[0] >= CAIRN_IRQ_LINES || c->a[0] == 2 ||
-	    (bind ? line_thread[c->a[0]] || !x : !line_thread[c->a[0]]))
+	    !(irq->obj >> c->a[0] & 1) || (bind ? line_thread[c->a[0]] || !x : !line_thread[c->a[0]]))
 		return diverge(c, "an interrupt line operation succeeded that the model says must fail");
 	line_thread[c->a[0]] = bind ? x->obj : 0;
 }
@@ -414,7 +424,7 @@ void apply(const struct call *c)
 			ob[x->obj].keeper = c->a[0] && mcap_of(c->a[0], CAIRN_CAP_SINV) ? mcap(c->a[0])->obj : 0;
 		return;
 	case CAIRN_CAP_IRQ:
-		return apply_irq(c);
+		return apply_irq(c, x);
 	default:
 		return;
 	}

@@ -273,6 +273,9 @@ int safe(struct call *c)
 		if (c->a[0] == 0)
 			c->a[0] = 1 + below(40);
 		return 1;
+	case CAIRN_OP_IRQ_NARROW:
+		protect_slot(c);
+		return 1;
 	case CAIRN_OP_CAPTBL_COPY:
 	case CAIRN_OP_CAPTBL_REMOVE:
 	case CAIRN_OP_CAPTBL_DEACT:
@@ -631,11 +634,18 @@ static void wf_threads(struct call *c)
 static void wf_misc(struct call *c)
 {
 	static const uint32_t null_ops[] = { CAIRN_OP_NULL, CAIRN_OP_DEBUG_WRITE, CAIRN_OP_RETURN,
-					     CAIRN_OP_FAULT_REG, CAIRN_OP_IRQ_BIND, CAIRN_OP_IRQ_UNBIND };
-	c->op = null_ops[below(6)];
+					     CAIRN_OP_FAULT_REG, CAIRN_OP_IRQ_BIND, CAIRN_OP_IRQ_UNBIND,
+					     CAIRN_OP_IRQ_NARROW };
+	c->op = null_ops[below(7)];
 	c->cap = c->op >= CAIRN_OP_IRQ_BIND ? (chance(90) ? IRQ : rand_cap()) : CAIRN_CAP_NULL;
+	if (c->op == CAIRN_OP_IRQ_NARROW && chance(50))
+		c->cap = pick_cap(CAIRN_CAP_IRQ, -1);		/* a narrowed one, perhaps */
 	c->a[0] = c->cap == IRQ ? below(20) : rand_arg();
 	c->a[1] = c->op == CAIRN_OP_IRQ_BIND ? pick_cap(CAIRN_CAP_ASND, -1) : below(16);
+	if (c->op == CAIRN_OP_IRQ_NARROW) {
+		c->a[0] = chance(90) ? pick_slot_in(O_R0, 1) : rand_arg();
+		c->a[1] = chance(80) ? 1u << below(CAIRN_IRQ_LINES) : rand_arg() & 0x1ffff;
+	}
 	c->a[2] = rand_arg();
 }
 

@@ -167,17 +167,24 @@ static long predict_lookup(const struct call *c, unsigned root)
 	return (long)(maps[m].pa | (maps[m].rights & (CAIRN_MAP_WRITE | CAIRN_MAP_EXEC)) | exec_always);
 }
 
-/* An interrupt line operation: its line, then (bind) the send it names, then the line's state. */
-static long predict_irq(const struct call *c)
+/*
+ * An interrupt line operation on irq: its line, then (bind) the send it names, then
+ * the line's state. A narrowing's destination is left to the table model (ANY).
+ */
+static long predict_irq(const struct call *c, const struct mcap *irq)
 {
 	struct mcap *x;
 
+	if (c->op == CAIRN_OP_IRQ_NARROW)
+		return ANY;
 	if (c->op != CAIRN_OP_IRQ_BIND && c->op != CAIRN_OP_IRQ_UNBIND)
 		return CAIRN_ENOSYS;
 	if (c->a[0] >= CAIRN_IRQ_LINES)
 		return CAIRN_ERANGE;
 	if (c->a[0] == 2)
 		return CAIRN_ENOTSUP;	/* the cascade */
+	if (!(irq->obj >> c->a[0] & 1))
+		return CAIRN_EACCES;	/* not one of its lines */
 	if (c->op == CAIRN_OP_IRQ_UNBIND)
 		return line_thread[c->a[0]] ? 0 : CAIRN_ENOENT;
 	if (c->a[1] >= CAIRN_CAPTBL_MAX)
@@ -265,7 +272,7 @@ static long predict_typed(const struct call *c, const struct mcap *m)
 			return 0;	/* the generation, as COMP_READY's */
 		return op == CAIRN_OP_SINV_CALL ? ANY : CAIRN_ENOSYS;
 	case CAIRN_CAP_IRQ:
-		return predict_irq(c);
+		return predict_irq(c, m);
 	default:
 		return ANY;	/* never held: no IOPORT capability ever reaches our tables */
 	}
