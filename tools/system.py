@@ -393,6 +393,12 @@ def check_rtos(d, comps):
     prio = r.get("priority", 128)
     if not isinstance(prio, int) or isinstance(prio, bool) or not 0 <= prio <= 255:
         d.error("rtos", 0, "priority", "priority must be an integer from 0 to 255")
+    comps_list = d.data.get("component", [])
+    for i, c in enumerate(comps_list if isinstance(comps_list, list) else []):
+        core = c.get("core", 0) if isinstance(c, dict) else 0
+        if isinstance(core, int) and not isinstance(core, bool) and core > 0:
+            d.error("component", i, "core", f"core {core} runs the RTOS's scheduler (it schedules every "
+                    "core of the system): with an [rtos] table, components stay on core 0", c.get("name"))
     return mem + RTOS_COMPONENT_MEMORY
 
 

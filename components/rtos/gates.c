@@ -114,10 +114,10 @@ void proc_objects_free(struct rproc *p)
 	share_proc_end(p);
 }
 
-/* Locked, the caller ended: switches to S, which reaps it at once; never returns. */
-static __attribute__((noreturn)) void gone(void)
+/* Locked, the caller t ended: switches to its core's S, which reaps it at once; never returns. */
+static __attribute__((noreturn)) void gone(struct rthread *t)
 {
-	sched_switch(0);
+	sched_switch(t->core, 0);
 	for (;;)	/* never switched to again */
 		cairn_printf("rtos: a dead thread ran\n");
 }
@@ -128,7 +128,7 @@ static __attribute__((noreturn)) void end_self(struct rthread *t, long status)
 	thread_end(t, status);
 	if (!proc_alive(t->proc))
 		proc_end(t->proc, status);
-	gone();
+	gone(t);
 }
 
 /* ---- the calls ---- */
@@ -148,8 +148,11 @@ static long thread_create(struct rthread *t, cairn_word entry, cairn_word sw, ca
 		return CAIRN_EFAULT;
 	if (stack < PAGE || stack > RTOS_AREA_SIZE / 2 || stack % PAGE)
 		return CAIRN_EINVAL;
-	sched_lock();
-	struct rthread *n = (err = sched_check(0, sw)) ? 0 : thread_new(t->proc, entry, sw, stack, &err);
+	unsigned core;
+	if ((err = sched_place(t, &sw, &core)))
+		return err;
+	sched_lock(t->core);
+	struct rthread *n = (err = sched_check(0, sw, core)) ? 0 : thread_new(t->proc, entry, sw, stack, core, &err);
 	if (!n) {
 		sched_unlock();
 		return err;
@@ -162,7 +165,7 @@ static long thread_create(struct rthread *t, cairn_word entry, cairn_word sw, ca
 static long thread_exit(struct rthread *t, cairn_word status, cairn_word b, cairn_word c, cairn_word d)
 {
 	(void)b, (void)c, (void)d;
-	sched_lock();
+	sched_lock(t->core);
 	end_self(t, (long)status);
 }
 
@@ -175,7 +178,7 @@ static long thread_kill(struct rthread *t, cairn_word h, cairn_word b, cairn_wor
 		return CAIRN_EBADF;
 	if (x == t)
 		return CAIRN_EINVAL;
-	sched_lock();
+	sched_lock(t->core);
 	thread_end(x, KILLED_STATUS);
 	sched_unlock();
 	return 0;
@@ -192,7 +195,7 @@ static long thread_status(struct rthread *t, cairn_word h, cairn_word b, cairn_w
 		return CAIRN_EINVAL;
 	if (x->state != T_DEAD && x->state != T_ZOMBIE)
 		return CAIRN_EAGAIN;
-	sched_lock();
+	sched_lock(t->core);
 	if (x->state == T_ZOMBIE)
 		x->state = T_FREE;
 	else
@@ -203,9 +206,16 @@ static long thread_status(struct rthread *t, cairn_word h, cairn_word b, cairn_w
 
 static long thread_sched(struct rthread *t, cairn_word sw, cairn_word b, cairn_word c, cairn_word d)
 {
+	unsigned core;
+	long err = sched_place(t, &sw, &core);
+
 	(void)b, (void)c, (void)d;
-	sched_lock();
-	long err = sched_check(t, sw);
+	if (err)
+		return err;
+	if (core != t->core)
+		return CAIRN_ENOTSUP;	/* threads do not migrate */
+	sched_lock(t->core);
+	err = sched_check(t, sw, core);
 	if (err) {
 		sched_unlock();
 		return err;
@@ -218,7 +228,7 @@ static long thread_sched(struct rthread *t, cairn_word sw, cairn_word b, cairn_w
 /* Locked: fn(t, bp) on the block point id names, or EBADF. Returns unlocked. */
 static long on_bp(struct rthread *t, cairn_word id, long (*fn)(struct rthread *, struct bp *))
 {
-	sched_lock();
+	sched_lock(t->core);
 	struct bp *bp = bp_of(t, id);
 	if (!bp) {
 		sched_unlock();
@@ -244,7 +254,7 @@ static long bp_create(struct rthread *t, cairn_word binary, cairn_word b, cairn_
 	(void)b, (void)c, (void)d;
 	if (binary > 1)
 		return CAIRN_EINVAL;
-	sched_lock();
+	sched_lock(t->core);
 	struct bp *bp = bp_new((unsigned)(t->proc - procs), binary ? BP_BINARY : BP_COUNTING);
 	sched_unlock();
 	return bp ? (long)RTOS_HANDLE(RTOS_K_BP, bp->gen, bp - bps) : CAIRN_ENOMEM;
@@ -257,7 +267,7 @@ static long bp_destroy(struct rthread *t, cairn_word id, cairn_word b, cairn_wor
 	(void)b, (void)c, (void)d;
 	if (!bp)
 		return CAIRN_EBADF;
-	sched_lock();
+	sched_lock(t->core);
 	bp_free(bp, CAIRN_EBADF);
 	sched_preempt(t);	/* a better waiter it released runs now */
 	return 0;
@@ -266,9 +276,9 @@ static long bp_destroy(struct rthread *t, cairn_word id, cairn_word b, cairn_wor
 static long process_exit(struct rthread *t, cairn_word status, cairn_word b, cairn_word c, cairn_word d)
 {
 	(void)b, (void)c, (void)d;
-	sched_lock();
+	sched_lock(t->core);
 	proc_end(t->proc, (long)status);
-	gone();
+	gone(t);
 }
 
 static long timer_create(struct rthread *t, cairn_word a, cairn_word b, cairn_word c, cairn_word d)
@@ -277,7 +287,7 @@ static long timer_create(struct rthread *t, cairn_word a, cairn_word b, cairn_wo
 	long r = CAIRN_ENOMEM;
 
 	(void)a, (void)b, (void)c, (void)d;
-	sched_lock();
+	sched_lock(t->core);
 	for (unsigned i = 0; i < MAX_TIMERS && !x; i++)
 		if (!timers[i].used)
 			x = &timers[i];
@@ -298,12 +308,12 @@ static long timer_set(struct rthread *t, cairn_word id, cairn_word expiry, cairn
 	(void)d;
 	if (!x)
 		return CAIRN_EBADF;
-	sched_lock();
+	sched_lock(t->core);
 	x->expiry = expiry;
 	x->period = period;
 	x->fired = 0;
 	timer_arm(x);
-	timers_expire(cairn_cycles());
+	timers_expire(t->core, cairn_cycles());
 	sched_preempt(t);	/* a better waiter it woke runs now; the timer is set anew */
 	return 0;
 }
@@ -315,7 +325,7 @@ static long timer_cancel(struct rthread *t, cairn_word id, cairn_word b, cairn_w
 	(void)b, (void)c, (void)d;
 	if (!x)
 		return CAIRN_EBADF;
-	sched_lock();
+	sched_lock(t->core);
 	timer_disarm(x);
 	bp_wake_all(x->bp, CAIRN_EAGAIN);	/* it would never fire for them now */
 	sched_preempt(t);
@@ -329,7 +339,7 @@ static long timer_free(struct rthread *t, cairn_word id, cairn_word b, cairn_wor
 	(void)b, (void)c, (void)d;
 	if (!x)
 		return CAIRN_EBADF;
-	sched_lock();
+	sched_lock(t->core);
 	timer_disarm(x);
 	bp_free(x->bp, CAIRN_EBADF);
 	watch_forget(id);
@@ -357,7 +367,7 @@ static long mem_get(struct rthread *t, cairn_word at, cairn_word len, cairn_word
 	uint64_t va = 0;
 
 	(void)d;
-	sched_lock();
+	sched_lock(t->core);
 	long r = proc_mem_get(t->proc, at, len, align, &va);
 	sched_unlock();
 	return r ? r : (long)va;
@@ -366,7 +376,7 @@ static long mem_get(struct rthread *t, cairn_word at, cairn_word len, cairn_word
 static long mem_free(struct rthread *t, cairn_word at, cairn_word len, cairn_word c, cairn_word d)
 {
 	(void)c, (void)d;
-	sched_lock();
+	sched_lock(t->core);
 	long r = proc_mem_free(t->proc, at, len);
 	sched_unlock();
 	return r;
@@ -375,7 +385,7 @@ static long mem_free(struct rthread *t, cairn_word at, cairn_word len, cairn_wor
 static long stats(struct rthread *t, cairn_word what, cairn_word b, cairn_word c, cairn_word d)
 {
 	(void)b, (void)c, (void)d;
-	sched_lock();
+	sched_lock(t->core);
 	long r = rtos_stat(t->proc, (unsigned)what);
 	sched_unlock();
 	return r;
@@ -395,8 +405,11 @@ static long proc_create_(struct rthread *t, cairn_word sw, cairn_word lim, cairn
 	if (n == sizeof(path) - 1)
 		return CAIRN_EINVAL;
 	path[n] = 0;
-	sched_lock();
-	struct rproc *p = (err = sched_check(0, sw)) ? 0 : proc_start(path, sw, lim, &err);
+	unsigned core;
+	if ((err = sched_place(t, &sw, &core)))
+		return err;
+	sched_lock(t->core);
+	struct rproc *p = (err = sched_check(0, sw, core)) ? 0 : proc_start(path, sw, core, lim, &err);
 	if (!p) {
 		sched_unlock();
 		return err;
@@ -471,7 +484,7 @@ static long chan_create_(struct rthread *t, cairn_word size, cairn_word len, cai
 	if (n < 0 || !size || size > 4096 || !len || len > 65536 || (flags != 1 && flags != 2) ||
 	    sizeof(struct rtos_chan_hdr) + (8 + ((size + 7) & ~7UL)) * len > SHM_PAGES * PAGE)
 		return CAIRN_EINVAL;
-	sched_lock();
+	sched_lock(t->core);
 	struct chan *c = 0;
 	if (n && chan_named(name))
 		err = CAIRN_EINVAL;		/* the name is taken */
@@ -491,7 +504,7 @@ static ret2 chan_end_(struct rthread *t, cairn_word h, cairn_word dir, cairn_wor
 		return r1(CAIRN_EINVAL);
 	if (!h && msg_name(t, name) <= 0)
 		return r1(CAIRN_EINVAL);
-	sched_lock();
+	sched_lock(t->core);
 	struct chan *c = h ? chan_of(t, h) : chan_named(name);
 	if (!c)
 		err = h ? CAIRN_EBADF : CAIRN_EINVAL;
@@ -509,7 +522,7 @@ static ret2 chan_end_(struct rthread *t, cairn_word h, cairn_word dir, cairn_wor
 static long chan_close_(struct rthread *t, cairn_word h, cairn_word b, cairn_word c, cairn_word d)
 {
 	(void)b, (void)c, (void)d;
-	sched_lock();
+	sched_lock(t->core);
 	struct chend *e = end_of(t, h);
 	if (!e) {
 		sched_unlock();
@@ -523,7 +536,7 @@ static long chan_close_(struct rthread *t, cairn_word h, cairn_word b, cairn_wor
 static long chan_destroy_(struct rthread *t, cairn_word h, cairn_word b, cairn_word c, cairn_word d)
 {
 	(void)b, (void)c, (void)d;
-	sched_lock();
+	sched_lock(t->core);
 	struct chan *ch = chan_of(t, h);
 	if (!ch) {
 		sched_unlock();
@@ -549,7 +562,7 @@ static long chan_block(struct rthread *t, cairn_word h, cairn_word b, cairn_word
 	unsigned side;
 
 	(void)b, (void)c, (void)d;
-	sched_lock();
+	sched_lock(t->core);
 	struct chan *ch = chan_side(t, h, &side);
 	if (!ch) {
 		sched_unlock();
@@ -564,7 +577,7 @@ static long chan_wake(struct rthread *t, cairn_word h, cairn_word what, cairn_wo
 	unsigned side;
 
 	(void)c, (void)d;
-	sched_lock();
+	sched_lock(t->core);
 	struct chan *ch = chan_side(t, h, &side);
 	if (!ch) {
 		sched_unlock();
@@ -584,7 +597,7 @@ static long chan_status(struct rthread *t, cairn_word h, cairn_word b, cairn_wor
 	unsigned side;
 
 	(void)b, (void)c, (void)d;
-	sched_lock();
+	sched_lock(t->core);
 	struct chan *ch = chan_side(t, h, &side);
 	long r = ch ? (long)(ch->open[0] | ch->open[1] << 16) : CAIRN_EBADF;
 	sched_unlock();
@@ -600,7 +613,7 @@ static long shm_create_(struct rthread *t, cairn_word at, cairn_word len, cairn_
 	(void)c, (void)d;
 	if (n < 0 || !len || len % PAGE || len > SHM_PAGES * PAGE)
 		return CAIRN_EINVAL;
-	sched_lock();
+	sched_lock(t->core);
 	struct shm *s = 0;
 	if (n && shm_named(name))
 		err = CAIRN_EINVAL;
@@ -628,7 +641,7 @@ static long shm_map_(struct rthread *t, cairn_word h, cairn_word b, cairn_word c
 	long r = CAIRN_EINVAL;
 
 	(void)b, (void)c, (void)d;
-	sched_lock();
+	sched_lock(t->core);
 	struct shm *s = region(t, h);
 	if (s)
 		r = shm_map(t->proc, s, &va);
@@ -639,7 +652,7 @@ static long shm_map_(struct rthread *t, cairn_word h, cairn_word b, cairn_word c
 static long shm_destroy_(struct rthread *t, cairn_word h, cairn_word b, cairn_word c, cairn_word d)
 {
 	(void)b, (void)c, (void)d;
-	sched_lock();
+	sched_lock(t->core);
 	struct shm *s = region(t, h);
 	long r = s && s->owner == t->proc - procs ? 0 : CAIRN_EINVAL;
 	if (!r)
@@ -656,17 +669,21 @@ static long proc_image(struct rthread *t, cairn_word id, cairn_word len, cairn_w
 
 	if (msg_name(t, name) <= 0)
 		return CAIRN_EINVAL;
-	sched_lock();
+	unsigned core;
+	long err = sched_place(t, &sw, &core);
+	if (err)
+		return err;
+	sched_lock(t->core);
 	struct shm *s = shm_of(id);
 	struct rproc *p = 0;
-	long err = sched_check(0, sw);
+	err = sched_check(0, sw, core);
 	if (!err && !(s && s->owner == t->proc - procs && len && len <= s->npages * PAGE))
 		err = CAIRN_EINVAL;
 	if (!err) {
 		for (; !err && mapped < s->npages; mapped++)
 			err = window_map(IMAGE_WIN + mapped * PAGE, s->frame[mapped]);
 		if (!err)
-			p = proc_create(name, (const void *)IMAGE_WIN, len, sw, lim, &err);
+			p = proc_create(name, (const void *)IMAGE_WIN, len, sw, core, lim, &err);
 		while (mapped--)
 			cairn_pgtbl_unmap(CAIRN_SLOT_PGTBL, IMAGE_WIN + mapped * PAGE);
 	}
@@ -708,7 +725,7 @@ static long watch(struct rthread *t, cairn_word src, cairn_word id, cairn_word a
 	(void)d;
 	if (add > 1)
 		return CAIRN_EINVAL;
-	sched_lock();
+	sched_lock(t->core);
 	struct bp *bp = bp_of(t, id);
 	uint64_t key = add ? source_key(t, src) : src;
 	if (!bp)
@@ -765,7 +782,7 @@ static long poll(struct rthread *t, cairn_word n, cairn_word limit, cairn_word c
 	(void)c, (void)d;
 	if (n > RTOS_MSG_BYTES / 8)
 		return CAIRN_EINVAL;
-	sched_lock();
+	sched_lock(t->core);
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t e = (cairn_word)ready < limit ? source_event(t, msg[i]) : EVT_NONE;
 		ready += e != EVT_NONE;
@@ -795,9 +812,9 @@ static ret2 keeper(cairn_word vector, cairn_word error, cairn_word addr, cairn_w
 		return leave(t, CAIRN_FAULT_RESUME);
 	cairn_printf("rtos: process '%s' faulted (vector %lu, error %#lx, address %#lx, rip %#lx): "
 		     "it ends\n", t->proc->name, vector, error, addr, rip);
-	sched_lock();
+	sched_lock(t->core);
 	proc_end(t->proc, CAIRN_EFAULT);
-	gone();
+	gone(t);
 }
 
 RTOS_GATE(g_yield, yield)

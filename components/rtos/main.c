@@ -1,9 +1,12 @@
 /*
- * main.c: the rtos component's first thread, S. The booter bound the timer
- * (interrupt line 0) to it and gave it memory and the programs (docs/rtos.md). It
- * starts the first program as the first process, then serves as the idle thread and
- * the timer thread: the timer runs it at once, naming the thread it preempted. When
- * the last process has ended, the rtos component ends too.
+ * main.c: the rtos component's scheduler threads. The first, S_0, is the thread the
+ * booter built: it bound core 0's timer (interrupt line 0) to it and gave it memory
+ * and the programs (docs/rtos.md). On a system of several cores S_0 starts an S_k on
+ * each other core, which binds that core's timer with the IRQ capability for line 0
+ * the booter granted. Then S_0 starts the first program as the first process. Each
+ * S_k serves as its core's idle thread and timer thread: the timer, or a kick from
+ * another core, runs it at once, naming the thread it preempted. When the last
+ * process has ended, S_0 returns and the rtos component ends with it.
  */
 #include "rtos.h"
 
@@ -12,18 +15,17 @@
 
 const struct cairn_root *root;
 struct cairn_alloc mem;
-unsigned s_rcv = CAIRN_SLOT_RCV;
 
 static uint64_t free_frames[4096];
 static unsigned free_slots[4096];
 
-/* Takes S's events: which thread an interrupt preempted (0: none); marks stops. */
-static struct rthread *take_events(void)
+/* Takes the events of core's S: which thread an interrupt or kick preempted (0: none); marks stops. */
+static struct rthread *take_events(struct rcore *k)
 {
 	struct rthread *preempted = 0;
 
 	for (;;) {
-		struct cairn_ret2 e = cairn_rcv_event(s_rcv);
+		struct cairn_ret2 e = cairn_rcv_event(k->rcv);
 		if (e.r0 <= 0 || e.r1 == CAIRN_EVENT_NONE)
 			return preempted;
 		struct rthread *t = thread_by_tid((uint32_t)e.r0);
@@ -36,7 +38,7 @@ static struct rthread *take_events(void)
 	}
 }
 
-/* Threads that stopped in the kernel (a fault in rtos code: never a process's). */
+/* Locked: threads that stopped in the kernel (a fault in rtos code: never a process's). */
 static void end_stopped(void)
 {
 	if (!sched.stops)
@@ -51,11 +53,6 @@ static void end_stopped(void)
 	}
 }
 
-/*
- * One pass of S with the lock free: put back the thread an interrupt preempted (to
- * the back of its queue when its slice is over), fire due timers, reap the dead, and
- * switch to the best thread, or idle until the next timer if there is none.
- */
 static int any_process(void)
 {
 	for (unsigned i = 0; i < MAX_PROCS; i++)
@@ -64,50 +61,122 @@ static int any_process(void)
 	return 0;
 }
 
-static void schedule(struct rthread *preempted)
+/*
+ * One pass of core c's S with the lock free: put back the thread an interrupt
+ * preempted (to the back of its queue when its slice is over), fire due timers, reap
+ * the dead, and switch to the best thread, or idle until the next timer if there is
+ * none. Returns at once when S_0 finds no process left.
+ */
+static void schedule(unsigned c, struct rthread *preempted)
 {
-	sched_lock();
+	struct rcore *k = &sched.core[c];
+
+	sched_lock(c);
 	end_stopped();
-	struct rthread *cur = sched.current;
+	struct rthread *cur = k->current;
 	uint64_t now = cairn_cycles();
 	if (cur && cur->state == T_RUNNING)
-		rq_add(cur, !(preempted == cur && now >= sched.slice_end));
-	sched.current = 0;
-	timers_expire(now);
-	edf_release(now);
-	reap();
-	struct rthread *next = rq_take();
+		rq_add(cur, !(preempted == cur && now >= k->slice_end));
+	k->current = 0;
+	timers_expire(c, now);
+	edf_release(c, now);
+	reap(c);
+	struct rthread *next = rq_take(c);
 	if (next) {
-		sched_switch(next);
+		sched_switch(c, next);
 		return;
 	}
-	if (!any_process()) {
+	if (c == 0 && !any_process()) {
 		sched_unlock();
 		return;
 	}
-	if (sched_next_event()) {
-		sched.armed = sched_next_event();
-		cairn_thread_dispatch(CAIRN_SLOT_THREAD, sched.armed);	/* arms the timer */
+	if (sched_next_event(c)) {
+		k->armed = sched_next_event(c);
+		cairn_thread_dispatch(k->self, k->armed);	/* arms the timer */
 	}
 	sched_unlock();
-	cairn_rcv_wait(s_rcv);
+	cairn_rcv_wait(k->rcv);
 }
 
-/* Schedules until the last process has ended and been reaped. */
-static void run(void)
+/* Core c's S schedules; S_0 until the last process has ended and been reaped. */
+static void run(unsigned c)
 {
-	while (any_process() || sched.current) {
-		struct rthread *p = take_events();
-		if (p && p->state != T_DEAD && (sched.locked || p != sched.current)) {
+	struct rcore *k = &sched.core[c];
+
+	while (c != 0 || any_process() || k->current) {
+		struct rthread *p = take_events(k);
+		int holds = __atomic_load_n(&sched.lock, __ATOMIC_RELAXED) == c + 1;
+		if (p && (holds || (p->state != T_DEAD && p != k->current))) {
 			/* p was inside a decision: let it finish, then look again */
-			sched.armed = cairn_cycles() + RETRY_TICKS;
-			if (cairn_thread_dispatch(p->slot, sched.armed) == 0)
+			k->armed = cairn_cycles() + RETRY_TICKS;
+			if (cairn_thread_dispatch(p->slot, k->armed) == 0)
 				continue;
 			p->stopped = 1;
-			sched.locked = 0;	/* it stopped inside: its decision is void */
+			uint32_t mine = c + 1;	/* it stopped inside: its decision is void */
+			__atomic_compare_exchange_n(&sched.lock, &mine, 0, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 		}
-		schedule(p);
+		schedule(c, p);
 	}
+}
+
+/* S_k, k > 0, on its own core: binds that core's timer, then schedules there for good. */
+static void core_main(cairn_word tid)
+{
+	unsigned c = (unsigned)cairn_core();
+	struct rcore *k = &sched.core[c];
+	long r = cairn_irq_bind(CAIRN_SLOT_IRQ, CAIRN_IRQ_TIMER, k->wake);
+
+	(void)tid;
+	if (r)
+		cairn_printf("rtos: core %u: binding its timer: error %ld\n", c, r);
+	__atomic_store_n(&k->ready, 1, __ATOMIC_RELEASE);
+	run(c);
+}
+
+/*
+ * S_0's receive endpoint and a send to it; an S_k on every other core of the system
+ * (root->cores), placed there, its scheduler none (the kernel runs it at its timer and
+ * at kicks), started by a send. Waits until each has its timer.
+ */
+static long start_cores(void)
+{
+	long r = 0;
+
+	sched.ncores = root->cores < MAX_CORES ? (unsigned)root->cores : MAX_CORES;
+	sched.core[0].self = CAIRN_SLOT_THREAD;
+	sched.core[0].rcv = CAIRN_SLOT_RCV;
+	cairn_reserve_slots(&mem);
+	sched.core[0].wake = cairn_slot(&mem);
+	r = cairn_captbl_act_asnd(CAIRN_SLOT_CAPTBL, sched.core[0].wake, CAIRN_SLOT_RCV);
+	for (unsigned c = 1; !r && c < sched.ncores; c++) {
+		struct rcore *k = &sched.core[c];
+		cairn_reserve_slots(&mem);
+		k->self = cairn_slot(&mem);
+		k->rcv = cairn_slot(&mem);
+		k->wake = cairn_slot(&mem);
+		uint64_t f = cairn_frame(&mem, CAIRN_FRAME_KERNEL);
+		r = k->self && k->rcv && k->wake && f ? 0 : CAIRN_ENOMEM;
+		if (!r)
+			r = cairn_captbl_act_thread(CAIRN_SLOT_CAPTBL, k->self, CAIRN_SLOT_MEMORY, f, CAIRN_SLOT_COMP,
+						    (cairn_word)core_main);
+		if (r > 0)
+			r = 0;
+		if (!r)
+			r = cairn_thread_core(k->self, c);
+		if (!r)
+			r = cairn_captbl_act_rcv(CAIRN_SLOT_CAPTBL, k->rcv, k->self, 0);
+		if (!r)
+			r = cairn_captbl_act_asnd(CAIRN_SLOT_CAPTBL, k->wake, k->rcv);
+		if (!r)
+			r = cairn_asnd_send(k->wake, 0);
+		while (!r && !__atomic_load_n(&k->ready, __ATOMIC_ACQUIRE))
+			__builtin_ia32_pause();
+	}
+	if (r)
+		cairn_printf("rtos: starting the schedulers of %u cores: error %ld\n", sched.ncores, r);
+	else if (sched.ncores > 1)
+		cairn_printf("rtos: a scheduler on each of %u cores\n", sched.ncores);
+	return r;
 }
 
 /* The file system the build made of the programs (tools/sysgen.py build_romfs). */
@@ -140,8 +209,8 @@ static long start_first(void)
 	}
 	memcpy(path, data, len);
 	path[len] = 0;
-	sched_lock();
-	struct rproc *p = proc_start(path, 128, 0, &err);
+	sched_lock(0);
+	struct rproc *p = proc_start(path, 128, 0, 0, &err);
 	sched_unlock();
 	if (!p)
 		cairn_printf("rtos: cannot start '%s' (error %ld)\n", path, err);
@@ -158,9 +227,9 @@ int main(const struct cairn_root *rt)
 				    .free_cap = sizeof(free_slots) / sizeof(free_slots[0]) };
 	sched.slice = rt->tsc_hz / SLICES_PER_SECOND;
 	cairn_printf("rtos: %lu KiB for processes\n", (rt->mem_end - rt->mem_base) >> 10);
-	if (start_first())
+	if (start_cores() || start_first())
 		return 1;
-	run();
+	run(0);
 	cairn_printf("rtos: no process left: the RTOS stops\n");
 	return 0;
 }

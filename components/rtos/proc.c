@@ -253,10 +253,12 @@ static struct rthread *thread_slot(void)
 }
 
 /*
- * A new thread of p, ready to run entry (0: main) at priority prio with a stack of
- * stack bytes. Locked. 0 and *err on failure, having undone what it did.
+ * A new thread of p on core, ready to run entry (0: main) with the scheduling word
+ * sched_word (no core in it) and a stack of stack bytes; S of that core is its
+ * scheduler. Locked. 0 and *err on failure, having undone what it did.
  */
-struct rthread *thread_new(struct rproc *p, uint64_t entry, uint64_t sched_word, uint64_t stack, long *err)
+struct rthread *thread_new(struct rproc *p, uint64_t entry, uint64_t sched_word, uint64_t stack, unsigned core,
+			   long *err)
 {
 	struct rthread *t = thread_slot();
 	unsigned area = p->areas == ~0UL ? 64 : (unsigned)__builtin_ctzl(~p->areas);
@@ -296,10 +298,12 @@ struct rthread *thread_new(struct rproc *p, uint64_t entry, uint64_t sched_word,
 		t->tid = (uint32_t)r;
 		r = r < 0 ? r : 0;
 	}
+	if (!r && core)
+		r = cairn_thread_core(t->slot, core);
 	if (!r)
 		r = cairn_thread_tls(t->slot, tls);
 	if (!r)
-		r = cairn_captbl_act_rcv(CT, t->rcv, t->slot, s_rcv);
+		r = cairn_captbl_act_rcv(CT, t->rcv, t->slot, sched.core[core].rcv);
 	if (r) {
 		if (t->tid)
 			cairn_captbl_deact(CT, t->slot);
@@ -315,6 +319,7 @@ struct rthread *thread_new(struct rproc *p, uint64_t entry, uint64_t sched_word,
 	}
 	t->kframe = kframe;
 	t->proc = p;
+	t->core = (uint8_t)core;
 	sched_apply(t, sched_word);
 	t->area = area;
 	t->pool = -1;
@@ -325,7 +330,10 @@ struct rthread *thread_new(struct rproc *p, uint64_t entry, uint64_t sched_word,
 	return t;
 }
 
-/* Locked: t runs no more. Its resources go back when S reaps it. */
+/*
+ * Locked: t runs no more. Its resources go back when the S of its core reaps it;
+ * that S is kicked, which also takes the core from t if it runs there now.
+ */
 void thread_end(struct rthread *t, long status)
 {
 	if (t->state == T_READY)
@@ -336,7 +344,8 @@ void thread_end(struct rthread *t, long status)
 		edf_unthrottle(t);
 	t->status = status;
 	t->state = T_DEAD;
-	sched.deaths = 1;
+	sched.deaths |= 1u << t->core;
+	sched_poke(t->core);
 	watch_notify(RTOS_HANDLE(RTOS_K_THREAD, t->gen, t - threads));
 }
 
@@ -398,18 +407,21 @@ static void proc_free(struct rproc *p)
 	watch_notify(RTOS_HANDLE(RTOS_K_PROC, p->gen, p - procs));
 }
 
-/* S, locked: frees dead threads and the processes that have none left (only after
- * something ended: a timer interrupt costs no scan). */
-void reap(void)
+/*
+ * The S of core, locked: frees the dead threads of core and the processes that have
+ * none left (only after something ended: a timer interrupt costs no scan). No thread
+ * of core runs meanwhile (its S does), so none of them is in the kernel.
+ */
+void reap(unsigned core)
 {
-	if (!sched.deaths)
+	if (!(sched.deaths >> core & 1))
 		return;
-	sched.deaths = 0;
+	sched.deaths &= ~(1u << core);
 	for (unsigned i = 0; i < MAX_THREADS; i++) {
-		if (threads[i].state != T_DEAD)
+		if (threads[i].state != T_DEAD || threads[i].core != core)
 			continue;
-		if (&threads[i] == sched.current)
-			sched.deaths = 1;	/* still on its way out: next time */
+		if (&threads[i] == sched.core[core].current)
+			sched.deaths |= 1u << core;	/* still on its way out: next time */
 		else
 			thread_free(&threads[i]);
 	}
@@ -434,7 +446,7 @@ void proc_end(struct rproc *p, long status)
 	if (p->dying)
 		return;
 	p->dying = 1;
-	sched.deaths = 1;
+	sched.deaths |= 1u << sched_holder();	/* (if no thread of it is left to end) */
 	p->status = status;
 	proc_objects_free(p);
 	for (unsigned i = 0; i < MAX_THREADS; i++)
@@ -516,9 +528,9 @@ static long proc_build(struct rproc *p, const void *elf, uint64_t len)
 	return r;
 }
 
-/* Locked. A process running elf (len bytes) with its main thread at prio; 0 and *err. */
-struct rproc *proc_create(const char *name, const void *elf, uint64_t len, uint64_t sched_word, uint64_t limits,
-			  long *err)
+/* Locked. A process running elf (len bytes) with its main thread as sched_word says on core; 0 and *err. */
+struct rproc *proc_create(const char *name, const void *elf, uint64_t len, uint64_t sched_word, unsigned core,
+			  uint64_t limits, long *err)
 {
 	struct rproc *p = 0;
 
@@ -540,7 +552,7 @@ struct rproc *proc_create(const char *name, const void *elf, uint64_t len, uint6
 	for (; name[i] && i + 1 < sizeof(p->name); i++)
 		p->name[i] = name[i];
 	*err = proc_build(p, elf, len);
-	if (!*err && thread_new(p, 0, sched_word, RTOS_STACK_DEFAULT, err))
+	if (!*err && thread_new(p, 0, sched_word, RTOS_STACK_DEFAULT, core, err))
 		return p;
 	p->dying = 1;
 	proc_free(p);
@@ -548,7 +560,7 @@ struct rproc *proc_create(const char *name, const void *elf, uint64_t len, uint6
 }
 
 /* Locked: a process running the program at path in the file system; 0 and *err. */
-struct rproc *proc_start(const char *path, uint64_t sched_word, uint64_t limits, long *err)
+struct rproc *proc_start(const char *path, uint64_t sched_word, unsigned core, uint64_t limits, long *err)
 {
 	const void *elf;
 	uint64_t len;
@@ -560,7 +572,7 @@ struct rproc *proc_start(const char *path, uint64_t sched_word, uint64_t limits,
 	for (const char *c = path; *c; c++)
 		if (*c == '/')
 			name = c + 1;
-	return proc_create(name, elf, len, sched_word, limits, err);
+	return proc_create(name, elf, len, sched_word, core, limits, err);
 }
 
 /* The message area of t's TLS page, as this component sees it (the process may change

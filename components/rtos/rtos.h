@@ -9,11 +9,15 @@
  *   watch.c  what event sets watch, and polling sources for them
  *   gates.c  the calls processes make (cairn/rtos_abi.h): decode, check, invoke
  *
- * One core. Scheduling decisions are made by whichever thread holds the scheduler
- * lock (a process thread inside a gate, or S) and it switches to the chosen thread
- * itself. The lock is only ever held by the running thread; when the timer preempts a
- * thread that holds it, or one that has decided on a switch but not yet made it, S
- * sends it back to finish (see sched.c).
+ * One scheduler thread per core the system has (S_k; S_0 is the first thread), each
+ * bound to its core's timer, with its core's run queues (struct rcore). Scheduling
+ * decisions are made by whichever thread holds the one scheduler lock (a process
+ * thread inside a gate, or an S) and it switches to the chosen thread of its own core
+ * itself; a thread it makes ready on another core, if more urgent than what runs
+ * there, is told to that core's S by an asynchronous send (a kick), after the lock
+ * is released. The lock is only ever held by a running thread; when the timer or a
+ * kick preempts a thread that holds it, or one that has decided on a switch but not
+ * yet made it, the S of its core sends it back to finish (see sched.c).
  */
 #ifndef RTOS_INTERNAL_H
 #define RTOS_INTERNAL_H
@@ -23,6 +27,7 @@
 #include <cairn/romfs.h>
 #include <cairn/rtos_abi.h>
 
+#define MAX_CORES    8		/* cores the rtos schedules, at most */
 #define MAX_PROCS    16
 #define MAX_THREADS  40		/* each may hold a gate stack while it waits in here */
 #define MAX_BPS      256
@@ -61,6 +66,7 @@ struct rthread {
 	uint8_t prio;			/* 0 highest */
 	uint8_t state;			/* enum tstate */
 	uint8_t nojoin, in_rtos, stopped;
+	uint8_t core;			/* the core it runs on, for its life */
 	int8_t pool;			/* gate stack held while in_rtos, -1 none */
 	unsigned slot, rcv;		/* its THREAD and RCV capabilities here */
 	unsigned area;			/* its stack and TLS area in the process */
@@ -108,6 +114,7 @@ struct rtimer {
 	uint16_t gen;
 	uint8_t used, armed;
 	uint8_t proc;
+	uint8_t core;			/* armed: whose list it is on (the arming thread's core) */
 	uint64_t expiry, period;	/* TSC */
 	uint64_t fired;			/* expiries not yet waited for */
 	struct rtimer *next;		/* the armed list, by expiry */
@@ -142,17 +149,26 @@ struct rproc {
 	struct node node[PROC_NODES];
 };
 
-struct sched {
-	volatile int locked;		/* a scheduling decision is being made */
+struct rcore {				/* one core's scheduling; its S decides when nobody else does */
 	struct rthread *current;	/* the thread running or being switched to; 0: S */
 	uint64_t map[NPRIO / 64];	/* priorities with ready threads */
 	struct rthread *rq[NPRIO];	/* ready threads: circular lists, head = next */
-	uint64_t slice, slice_end;	/* round robin among equals */
+	uint64_t slice_end;		/* round robin among equals */
 	uint64_t armed;			/* the deadline the timer is set for, 0: none */
-	struct rtimer *timers;		/* armed, soonest first */
+	struct rtimer *timers;		/* armed here, soonest first */
 	struct rthread *throttled;	/* EDF threads out of budget, soonest release first */
+	unsigned self, rcv, wake;	/* S's thread, its receive endpoint, a send to it (slots) */
+	volatile uint8_t ready;		/* S has its timer and runs */
+};
+
+struct sched {
+	volatile uint32_t lock;		/* 0 free, else the holder's core + 1 */
+	uint32_t kicks;			/* cores whose S must look again: sent at unlock */
+	uint32_t deaths;		/* cores with a thread that ended: their S reaps */
+	unsigned ncores;
+	uint64_t slice;			/* round-robin time slice */
 	uint8_t stops;			/* a thread stopped in the kernel: S ends it */
-	uint8_t deaths;			/* a thread ended: S reaps */
+	struct rcore core[MAX_CORES];
 };
 
 struct shm {				/* a shared memory region */
@@ -215,44 +231,53 @@ extern struct cairn_alloc mem;
 extern const struct cairn_root *root;
 
 /* sched.c: all but sched_lock take and leave the lock as they say */
-void sched_lock(void);
-void sched_unlock(void);
-void rq_add(struct rthread *t, int front);		/* locked */
+void sched_lock(unsigned core);				/* for a thread of core */
+void sched_unlock(void);				/* then kicks the cores told */
+void rq_add(struct rthread *t, int front);		/* locked; its core's queue */
 void rq_remove(struct rthread *t);			/* locked */
-struct rthread *rq_take(void);				/* locked; 0 if none */
-void sched_switch(struct rthread *next);		/* locked; returns unlocked */
+struct rthread *rq_take(unsigned core);			/* locked; 0 if none */
+void sched_switch(unsigned core, struct rthread *next);	/* locked; returns unlocked */
 void sched_reschedule(struct rthread *self);		/* locked; returns unlocked */
 void sched_preempt(struct rthread *self);		/* locked; returns unlocked */
+void sched_poke(unsigned core);				/* locked: core's S looks again */
 long sched_yield(struct rthread *self);
 long bp_block(struct rthread *self, struct bp *bp);	/* locked; returns unlocked */
 long bp_wake(struct rthread *self, struct bp *bp);	/* locked; returns unlocked */
 struct rthread *bp_post(struct bp *bp);			/* locked */
 void bp_wake_all(struct bp *bp, long result);		/* locked */
 void bp_unwait(struct rthread *t);			/* locked */
-void timer_arm(struct rtimer *t);			/* locked */
+void timer_arm(struct rtimer *t);			/* locked: on the holder's core */
 void timer_disarm(struct rtimer *t);			/* locked */
-void timers_expire(uint64_t now);			/* locked */
+void timers_expire(unsigned core, uint64_t now);	/* locked */
 long timer_wait(struct rthread *self, struct rtimer *t);
-uint64_t sched_deadline(void);				/* locked */
-void edf_release_due(uint64_t now);			/* locked */
+uint64_t sched_deadline(unsigned core);			/* locked */
+void edf_release_due(unsigned core, uint64_t now);	/* locked */
 
-/* Locked: the next timer expiry or period release, 0 if none. */
-static inline uint64_t sched_next_event(void)
+/* Locked: the core of the thread holding the lock. */
+static inline unsigned sched_holder(void)
 {
-	uint64_t d = sched.timers ? sched.timers->expiry : 0;
-	if (sched.throttled && (!d || sched.throttled->release < d))
-		d = sched.throttled->release;
+	return sched.lock - 1;
+}
+
+/* Locked: core's next timer expiry or period release, 0 if none. */
+static inline uint64_t sched_next_event(unsigned core)
+{
+	const struct rcore *k = &sched.core[core];
+	uint64_t d = k->timers ? k->timers->expiry : 0;
+	if (k->throttled && (!d || k->throttled->release < d))
+		d = k->throttled->release;
 	return d;
 }
 
-/* Locked: throttled threads whose period has begun are ready again. */
-static inline void edf_release(uint64_t now)
+/* Locked: core's throttled threads whose period has begun are ready again. */
+static inline void edf_release(unsigned core, uint64_t now)
 {
-	if (__builtin_expect(sched.throttled != 0, 0))
-		edf_release_due(now);
+	if (__builtin_expect(sched.core[core].throttled != 0, 0))
+		edf_release_due(core, now);
 }
 void edf_unthrottle(struct rthread *t);			/* locked */
-long sched_check(struct rthread *t, uint64_t word);	/* locked */
+long sched_place(const struct rthread *caller, uint64_t *word, unsigned *core);
+long sched_check(struct rthread *t, uint64_t word, unsigned core);	/* locked */
 void sched_apply(struct rthread *t, uint64_t word);	/* locked */
 void sched_make_ready(struct rthread *t);		/* locked */
 struct bp *bp_new(unsigned proc, unsigned mode);	/* locked; 0 if none left */
@@ -260,12 +285,14 @@ void bp_free(struct bp *bp, long result);		/* locked; waiters return result */
 
 /* proc.c */
 struct rthread *thread_by_tid(uint32_t tid);
-struct rthread *thread_new(struct rproc *p, uint64_t entry, uint64_t sched_word, uint64_t stack, long *err);
+struct rthread *thread_new(struct rproc *p, uint64_t entry, uint64_t sched_word, uint64_t stack, unsigned core,
+			   long *err);
 void thread_end(struct rthread *t, long status);	/* locked: it runs no more */
-void reap(void);					/* locked, S only */
-struct rproc *proc_create(const char *name, const void *elf, uint64_t len, uint64_t sched_word, uint64_t limits,
-			  long *err);
-struct rproc *proc_start(const char *path, uint64_t sched_word, uint64_t limits, long *err);	/* locked */
+void reap(unsigned core);				/* locked, that core's S only */
+struct rproc *proc_create(const char *name, const void *elf, uint64_t len, uint64_t sched_word, unsigned core,
+			  uint64_t limits, long *err);
+struct rproc *proc_start(const char *path, uint64_t sched_word, unsigned core, uint64_t limits,
+			 long *err);	/* locked */
 void proc_end(struct rproc *p, long status);		/* locked */
 unsigned proc_alive(struct rproc *p);
 long proc_mem_get(struct rproc *p, uint64_t at, uint64_t len, uint64_t align, uint64_t *va);
@@ -307,7 +334,6 @@ unsigned watch_count(void);
 void proc_objects_free(struct rproc *p);		/* locked */
 
 /* main.c */
-extern unsigned s_rcv;
 #define ROMFS_MODULE "rtos.romfs"
 long rtos_file(const char *path, const void **data, uint64_t *len);
 

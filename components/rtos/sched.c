@@ -1,17 +1,25 @@
 /*
  * sched.c: fixed-priority preemptive scheduling with round robin among equals,
  * earliest deadline first with budgets within a priority level, block points and
- * timers.
+ * timers; one set of run queues per core (struct rcore), one lock for all.
  *
- * The lock. Whoever decides (a thread inside a gate, or S) takes sched.locked, changes
- * the state, sets sched.current to the thread it chose, releases the lock and only
- * then switches (THREAD_DISPATCH). Two windows exist where the state and the core
- * disagree: inside the lock, and between the release and the switch (the thread
- * running is then not sched.current). The timer interrupt runs S at once and names
- * the thread it preempted; S sees either window (locked, or preempted != current) and
- * sends that thread back to finish, with the timer set to come back shortly
- * (main.c). So a decision is never made twice and never goes stale, and the lock
- * needs no atomic instruction on one core.
+ * The lock. Whoever decides (a thread inside a gate, or an S) takes sched.lock,
+ * changes the state, sets its core's current to the thread it chose, releases the
+ * lock and only then switches (THREAD_DISPATCH: to a thread of its own core). Two
+ * windows exist where the state and the core disagree: inside the lock, and between
+ * the release and the switch (the thread running is then not its core's current).
+ * The timer interrupt, or a kick, runs that core's S at once and names the thread it
+ * preempted; S sees either window (the lock held by its core, or preempted !=
+ * current) and sends that thread back to finish, with the timer set to come back
+ * shortly (main.c). So a decision is never made twice and never goes stale, and a
+ * thread that spins for the lock held by another core waits for a thread that is
+ * running, or soon will be again.
+ *
+ * Across cores. A thread made ready on another core than the holder's, more urgent
+ * than what that core runs (or with nothing running there), marks that core; the
+ * unlock sends an asynchronous send to its S, which the kernel runs at once there
+ * (an IPI), preempting its thread as the timer would. Timers are armed on the arming
+ * thread's core and fired by its S; a waiter of another core is made ready there.
  *
  * Block points (Composite's block points with stored wake-ups): a wake that finds no
  * waiter is kept as a token that the next block consumes, so a waker that runs
@@ -23,16 +31,35 @@
 
 struct sched sched;
 
-void sched_lock(void)
+void sched_lock(unsigned core)
 {
-	sched.locked = 1;
-	__asm__ volatile("" ::: "memory");
+	uint32_t free = 0;
+
+	while (!__atomic_compare_exchange_n(&sched.lock, &free, core + 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+		while (__atomic_load_n(&sched.lock, __ATOMIC_RELAXED))
+			__builtin_ia32_pause();
+		free = 0;
+	}
 }
 
 void sched_unlock(void)
 {
-	__asm__ volatile("" ::: "memory");
-	sched.locked = 0;
+	uint32_t kicks = sched.kicks;
+
+	sched.kicks = 0;
+	__atomic_store_n(&sched.lock, 0, __ATOMIC_RELEASE);
+	while (__builtin_expect(kicks != 0, 0)) {
+		unsigned k = (unsigned)__builtin_ctz(kicks);
+		kicks &= kicks - 1;
+		cairn_asnd_send(sched.core[k].wake, 0);
+	}
+}
+
+/* Locked: core's S looks at its queues again soon (at once if another core's). */
+void sched_poke(unsigned core)
+{
+	if (core != sched_holder())
+		sched.kicks |= 1u << core;
 }
 
 /*
@@ -72,7 +99,8 @@ static void edf_period(struct rthread *t, uint64_t release)
 /* t waits for its next period, in release order. */
 static void edf_throttle(struct rthread *t, uint64_t release)
 {
-	struct rthread **p = &sched.throttled;
+	struct rcore *k = &sched.core[t->core];
+	struct rthread **p = &k->throttled;
 
 	t->state = T_THROTTLED;
 	t->release = release;		/* the period it waits for */
@@ -81,15 +109,18 @@ static void edf_throttle(struct rthread *t, uint64_t release)
 	t->next = *p;
 	t->prev = 0;
 	*p = t;
-	sched.armed = 0;		/* the next switch sets the timer again */
+	k->armed = 0;			/* the next switch sets the timer again */
+	sched_poke(t->core);		/* (an idle core's S sets it now) */
 }
 
-/* Locked: throttled threads whose period has begun are ready again. */
-void edf_release_due(uint64_t now)
+/* Locked: core's throttled threads whose period has begun are ready again. */
+void edf_release_due(unsigned core, uint64_t now)
 {
-	while (sched.throttled && sched.throttled->release <= now) {
-		struct rthread *t = sched.throttled;
-		sched.throttled = t->next;
+	struct rcore *k = &sched.core[core];
+
+	while (k->throttled && k->throttled->release <= now) {
+		struct rthread *t = k->throttled;
+		k->throttled = t->next;
 		t->next = 0;
 		edf_period(t, t->release);
 		rq_add(t, 0);
@@ -99,7 +130,7 @@ void edf_release_due(uint64_t now)
 /* Locked: t leaves the throttled list (it ends). */
 void edf_unthrottle(struct rthread *t)
 {
-	for (struct rthread **p = &sched.throttled; *p; p = &(*p)->next)
+	for (struct rthread **p = &sched.core[t->core].throttled; *p; p = &(*p)->next)
 		if (*p == t) {
 			*p = t->next;
 			break;
@@ -163,7 +194,8 @@ static inline struct rthread *rq_place(struct rthread *h, const struct rthread *
 
 void rq_add(struct rthread *t, int front)
 {
-	struct rthread **q = &sched.rq[t->prio];
+	struct rcore *k = &sched.core[t->core];
+	struct rthread **q = &k->rq[t->prio];
 
 	t->slice_left = 0;
 	if (__builtin_expect(t->edf, 0)) {
@@ -171,13 +203,15 @@ void rq_add(struct rthread *t, int front)
 			return;
 	} else if (front) {
 		uint64_t now = cairn_cycles();
-		t->slice_left = sched.slice_end > now ? sched.slice_end - now : 1;
+		t->slice_left = k->slice_end > now ? k->slice_end - now : 1;
 	}
 	t->state = T_READY;
+	if (__builtin_expect(t->core != sched_holder(), 0) && (!k->current || sched_before(t, k->current)))
+		sched_poke(t->core);	/* it should run there now */
 	if (!*q) {
 		t->next = t->prev = t;
 		*q = t;
-		sched.map[t->prio / 64] |= 1UL << (t->prio % 64);
+		k->map[t->prio / 64] |= 1UL << (t->prio % 64);
 		return;
 	}
 	int head;
@@ -192,11 +226,12 @@ void rq_add(struct rthread *t, int front)
 
 void rq_remove(struct rthread *t)
 {
-	struct rthread **q = &sched.rq[t->prio];
+	struct rcore *k = &sched.core[t->core];
+	struct rthread **q = &k->rq[t->prio];
 
 	if (t->next == t) {
 		*q = 0;
-		sched.map[t->prio / 64] &= ~(1UL << (t->prio % 64));
+		k->map[t->prio / 64] &= ~(1UL << (t->prio % 64));
 	} else {
 		t->prev->next = t->next;
 		t->next->prev = t->prev;
@@ -206,18 +241,20 @@ void rq_remove(struct rthread *t)
 	t->next = t->prev = 0;
 }
 
-/* The best ready thread, still queued; 0 if none. */
-static struct rthread *rq_best(void)
+/* core's best ready thread, still queued; 0 if none. */
+static struct rthread *rq_best(unsigned core)
 {
+	const struct rcore *k = &sched.core[core];
+
 	for (unsigned w = 0; w < NPRIO / 64; w++)
-		if (sched.map[w])
-			return sched.rq[w * 64 + (unsigned)__builtin_ctzl(sched.map[w])];
+		if (k->map[w])
+			return k->rq[w * 64 + (unsigned)__builtin_ctzl(k->map[w])];
 	return 0;
 }
 
-struct rthread *rq_take(void)
+struct rthread *rq_take(unsigned core)
 {
-	struct rthread *t = rq_best();
+	struct rthread *t = rq_best(core);
 
 	if (t)
 		rq_remove(t);
@@ -236,84 +273,89 @@ void sched_make_ready(struct rthread *t)
  */
 static void slice_start(struct rthread *t)
 {
+	struct rcore *k = &sched.core[t->core];
 	uint64_t now = cairn_cycles();
 
 	if (t->edf) {			/* it runs until its budget is spent */
 		t->run_start = now;
-		sched.slice_end = now + t->budget_left;
+		k->slice_end = now + t->budget_left;
 		return;
 	}
 	if (t->slice_left)
-		sched.slice_end = now + t->slice_left;
-	else if (sched.slice_end < now + sched.slice / 2 || sched.slice_end > now + sched.slice)
-		sched.slice_end = now + sched.slice;
+		k->slice_end = now + t->slice_left;
+	else if (k->slice_end < now + sched.slice / 2 || k->slice_end > now + sched.slice)
+		k->slice_end = now + sched.slice;
 	t->slice_left = 0;
 }
 
 /*
- * The deadline to switch with: the end of the time slice (or budget), the next
+ * core's deadline to switch with: the end of the time slice (or budget), the next
  * timer's expiry or period release, whichever is first; 0 if the timer is already
  * set for it (no reprogramming).
  */
-uint64_t sched_deadline(void)
+uint64_t sched_deadline(unsigned core)
 {
-	uint64_t d = sched.slice_end;
-	if (sched.timers && sched.timers->expiry < d)
-		d = sched.timers->expiry;
-	if (__builtin_expect(sched.throttled != 0, 0) && sched.throttled->release < d)
-		d = sched.throttled->release;
-	if (d == sched.armed)
+	struct rcore *k = &sched.core[core];
+	uint64_t d = k->slice_end;
+
+	if (k->timers && k->timers->expiry < d)
+		d = k->timers->expiry;
+	if (__builtin_expect(k->throttled != 0, 0) && k->throttled->release < d)
+		d = k->throttled->release;
+	if (d == k->armed)
 		return 0;
-	sched.armed = d;
+	k->armed = d;
 	return d;
 }
 
 /*
- * Makes next current and switches to it (0: to S), the lock released first. Returns
- * when the caller is switched to again (at once if next is the caller). A thread that
- * stopped in the kernel (its STOP event is still on its way to S) is passed over.
+ * Makes next (a thread of core, 0: its S) current and switches to it, the lock
+ * released first. Returns when the caller is switched to again (at once if next is
+ * the caller). A thread that stopped in the kernel (its STOP event is still on its
+ * way to S) is passed over.
  */
-void sched_switch(struct rthread *next)
+void sched_switch(unsigned core, struct rthread *next)
 {
-	struct rthread *prev = sched.current;
+	struct rcore *k = &sched.core[core];
+	struct rthread *prev = k->current;
 
 	if (prev && prev->run_start && prev != next)	/* an EDF thread blocked or ended */
 		edf_charge(prev, cairn_cycles());
 	for (;;) {
-		sched.current = next;
+		k->current = next;
 		if (next && next->state != T_RUNNING)
 			slice_start(next);
 		if (next)
 			next->state = T_RUNNING;
-		uint64_t d = next ? sched_deadline() : 0;
+		uint64_t d = next ? sched_deadline(core) : 0;
 		sched_unlock();
-		long r = cairn_thread_dispatch(next ? next->slot : CAIRN_SLOT_THREAD, d);
+		long r = cairn_thread_dispatch(next ? next->slot : k->self, d);
 		if (r == 0)
 			return;
-		sched_lock();
+		sched_lock(core);
 		next->stopped = 1;
 		next->state = T_DEAD;
-		sched.deaths = 1;
-		sched.armed = 0;
-		next = rq_take();
+		sched.deaths |= 1u << core;
+		k->armed = 0;
+		next = rq_take(core);
 	}
 }
 
-/* The caller (current, not queued) gives the core to the best ready thread, or S. */
+/* The caller (current, not queued) gives its core to the best ready thread there, or S. */
 void sched_reschedule(struct rthread *self)
 {
-	struct rthread *next = rq_take();
+	struct rthread *next = rq_take(self->core);
 
 	if (next == self) {
 		slice_start(self);
 		self->state = T_RUNNING;
-		uint64_t d = sched_deadline();
+		uint64_t d = sched_deadline(self->core);
 		if (d)		/* the soonest deadline changed: set the timer for it */
 			cairn_thread_dispatch(self->slot, d);
 		sched_unlock();
 		return;
 	}
-	sched_switch(next);
+	sched_switch(self->core, next);
 }
 
 /* The caller goes to the front of its queue; the best ready thread runs (the caller
@@ -330,7 +372,7 @@ void sched_preempt(struct rthread *self)
  */
 long sched_yield(struct rthread *self)
 {
-	sched_lock();
+	sched_lock(self->core);
 	if (self->edf) {
 		edf_charge(self, cairn_cycles());
 		self->budget_left = 0;	/* rq_add throttles it, or starts its next period */
@@ -338,7 +380,7 @@ long sched_yield(struct rthread *self)
 		sched_reschedule(self);
 		return 0;
 	}
-	struct rthread *best = rq_best();
+	struct rthread *best = rq_best(self->core);
 	if (!best || best->prio > self->prio) {	/* (an EDF one of its level would run already) */
 		sched_unlock();
 		return 0;
@@ -355,17 +397,33 @@ static uint64_t us_ticks(unsigned us)
 }
 
 /*
- * Locked: whether t (0: a thread not made yet) may take the scheduling word w
- * (RTOS_SCHED): EINVAL if w names no valid policy, or if the EDF threads of its
- * level would then ask for more than the whole processor (their budget/deadline
- * summed over 1).
+ * Where a thread with the scheduling word *word goes: the core it names, else the
+ * caller's (0 for S_0's first process). The core is taken out of *word. EINVAL if it
+ * names a core the rtos does not schedule.
  */
-long sched_check(struct rthread *t, uint64_t w)
+long sched_place(const struct rthread *caller, uint64_t *word, unsigned *core)
+{
+	unsigned c = RTOS_SCHED_CORE(*word);
+
+	*word = RTOS_SCHED_NO_CORE(*word);
+	if (c > sched.ncores)
+		return CAIRN_EINVAL;
+	*core = c ? c - 1 : caller ? caller->core : 0;
+	return 0;
+}
+
+/*
+ * Locked: whether t (0: a thread not made yet) may take the scheduling word w
+ * (RTOS_SCHED, without a core) on core: EINVAL if w names no valid policy, or if the
+ * EDF threads of its level on that core would then ask for more than the whole
+ * processor (their budget/deadline summed over 1).
+ */
+long sched_check(struct rthread *t, uint64_t w, unsigned core)
 {
 	unsigned prio = RTOS_SCHED_PRIO(w), budget = RTOS_SCHED_BUDGET(w);
 	unsigned window = RTOS_SCHED_WINDOW(w), deadline = RTOS_SCHED_DEADLINE(w);
 
-	if (prio >= NPRIO)
+	if (prio >= NPRIO || RTOS_SCHED_CORE(w))
 		return CAIRN_EINVAL;
 	if (!budget && !window && !deadline)
 		return 0;
@@ -374,7 +432,7 @@ long sched_check(struct rthread *t, uint64_t w)
 	uint64_t load = ((uint64_t)budget << 20) / deadline;
 	for (unsigned i = 0; i < MAX_THREADS; i++) {
 		const struct rthread *x = &threads[i];
-		if (x != t && x->edf && x->prio == prio && thread_alive(x))
+		if (x != t && x->edf && x->prio == prio && x->core == core && thread_alive(x))
 			load += ((uint64_t)RTOS_SCHED_BUDGET(x->sched_word) << 20) / RTOS_SCHED_DEADLINE(x->sched_word);
 	}
 	return load > 1UL << 20 ? CAIRN_EINVAL : 0;
@@ -489,13 +547,13 @@ long bp_wake(struct rthread *self, struct bp *bp)
 		return 1;
 	}
 	struct rthread *w = bp_first(bp);
-	if (w && sched_before(w, self)) {
+	if (w && w->core == self->core && sched_before(w, self)) {
 		rq_add(self, 1);
-		sched_switch(w);
+		sched_switch(self->core, w);
 		return 0;
 	}
 	if (w)
-		rq_add(w, 0);
+		rq_add(w, 0);	/* (another core's S is kicked if w should run there now) */
 	sched_unlock();
 	return 0;
 }
@@ -536,10 +594,10 @@ void bp_free(struct bp *bp, long result)
 	bp->used = 0;
 }
 
-/* Timers: a list of armed timers, soonest first. */
+/* Timers: on each core a list of the timers armed there, soonest first. */
 void timer_disarm(struct rtimer *t)
 {
-	for (struct rtimer **p = &sched.timers; *p; p = &(*p)->next)
+	for (struct rtimer **p = &sched.core[t->core].timers; *p; p = &(*p)->next)
 		if (*p == t) {
 			*p = t->next;
 			break;
@@ -550,24 +608,30 @@ void timer_disarm(struct rtimer *t)
 
 void timer_arm(struct rtimer *t)
 {
-	struct rtimer **p = &sched.timers;
+	struct rcore *k;
+	struct rtimer **p;
 
 	if (t->armed)
 		timer_disarm(t);
+	t->core = (uint8_t)sched_holder();
+	k = &sched.core[t->core];
+	p = &k->timers;
 	while (*p && (*p)->expiry <= t->expiry)
 		p = &(*p)->next;
 	t->next = *p;
 	*p = t;
 	t->armed = 1;
-	sched.armed = 0;	/* the next switch sets the timer again */
+	k->armed = 0;	/* the next switch sets the timer again */
 }
 
-/* Fires every timer due by now: counts it, wakes its waiters, re-arms a periodic one. */
-void timers_expire(uint64_t now)
+/* Fires every timer of core due by now: counts it, wakes its waiters, re-arms a periodic one. */
+void timers_expire(unsigned core, uint64_t now)
 {
-	while (sched.timers && sched.timers->expiry <= now) {
-		struct rtimer *t = sched.timers;
-		sched.timers = t->next;
+	struct rcore *k = &sched.core[core];
+
+	while (k->timers && k->timers->expiry <= now) {
+		struct rtimer *t = k->timers;
+		k->timers = t->next;
 		t->next = 0;
 		t->armed = 0;
 		t->fired++;
@@ -583,7 +647,7 @@ void timers_expire(uint64_t now)
 /* Waits for t to fire (at once if it has); returns the expiries since the last wait. */
 long timer_wait(struct rthread *self, struct rtimer *t)
 {
-	sched_lock();
+	sched_lock(self->core);
 	while (!t->fired) {
 		if (!t->armed) {
 			sched_unlock();
@@ -595,7 +659,7 @@ long timer_wait(struct rthread *self, struct rtimer *t)
 		sched_reschedule(self);
 		if (self->woken)
 			return self->woken;
-		sched_lock();
+		sched_lock(self->core);
 	}
 	long n = (long)t->fired;
 	t->fired = 0;

@@ -28,7 +28,9 @@
 #define CAIRN_SLOT_COMP    3	/* itself (kernel-started programs) */
 #define CAIRN_SLOT_THREAD  4	/* its first thread */
 #define CAIRN_SLOT_MEMORY  5	/* memory it may build with: [mem_base, mem_end) */
-#define CAIRN_SLOT_IRQ     6	/* the first program only: the interrupt lines */
+#define CAIRN_SLOT_IRQ     6	/* the first program: the interrupt lines; a booter-built
+				   component taking the timer on a system of several
+				   cores (the RTOS): line 0 only */
 #define CAIRN_SLOT_LEAF0   7	/* the leaf node holding slots 0..127 */
 #define CAIRN_SLOT_IOPORT  8	/* the first program, if its module line says "ioport":
 				   every I/O port but the kernel's own */
@@ -84,7 +86,8 @@ struct cairn_root {
 	uint64_t magic;
 	uint64_t comp_id;		/* the component's id, unique while it lives */
 	char name[CAIRN_NAME_MAX];	/* its name in the system description */
-	uint64_t cores;
+	uint64_t cores;			/* cores it may run on: the machine's (kernel-started), the
+				   system's (booter-built: its description's cores = N) */
 	uint64_t tsc_hz;		/* time stamp counter ticks per second */
 	uint64_t timer_hz;		/* local APIC timer ticks per second */
 	uint64_t boot_tsc;		/* the time stamp counter when the kernel started */

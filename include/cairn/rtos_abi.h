@@ -60,13 +60,18 @@
 	X(PROC_IMAGE,   34, "a = region holding an ELF image, b = its bytes, c = scheduling word of its main thread, d = limits (RTOS_LIMITS); msg = name", "process id")
 
 /*
- * A thread's scheduling parameters in one word: its priority (0 most urgent) and,
- * for earliest-deadline-first, its budget, window (period) and relative deadline in
- * microseconds, all three 0 for a fixed-priority thread.
+ * A thread's scheduling parameters in one word: its priority (0 most urgent, 8 bits),
+ * the core it runs on (8 bits: core + 1; 0 is the creator's core), and, for
+ * earliest-deadline-first, its budget, window (period) and relative deadline in
+ * microseconds, all three 0 for a fixed-priority thread. The core is a placement,
+ * not a parameter the thread keeps: the rtos strips it (threads do not migrate).
  */
 #define RTOS_SCHED(prio, budget, window, deadline) \
 	((uint64_t)(prio) | (uint64_t)(budget) << 16 | (uint64_t)(window) << 32 | (uint64_t)(deadline) << 48)
-#define RTOS_SCHED_PRIO(w)     ((unsigned)((w) & 0xffff))
+#define RTOS_SCHED_ON(w, core) ((w) | (uint64_t)((core) + 1) << 8)	/* w placed on core */
+#define RTOS_SCHED_PRIO(w)     ((unsigned)((w) & 0xff))
+#define RTOS_SCHED_CORE(w)     ((unsigned)((w) >> 8 & 0xff))	/* core + 1, 0: none named */
+#define RTOS_SCHED_NO_CORE(w)  ((w) & ~(uint64_t)0xff00)
 #define RTOS_SCHED_BUDGET(w)   ((unsigned)((w) >> 16 & 0xffff))
 #define RTOS_SCHED_WINDOW(w)   ((unsigned)((w) >> 32 & 0xffff))
 #define RTOS_SCHED_DEADLINE(w) ((unsigned)((w) >> 48 & 0xffff))

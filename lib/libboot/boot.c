@@ -216,6 +216,27 @@ static long build_gates(struct booter *b, unsigned i)
 	return 0;
 }
 
+/*
+ * A component that takes the timer (line 0) on a system of several cores schedules
+ * them all (the RTOS): it gets an IRQ capability for line 0 alone in CAIRN_SLOT_IRQ,
+ * so that its thread on each other core binds that core's timer.
+ */
+static long grant_timers(struct booter *b, struct bcomp *c)
+{
+	long r = boot_reserve_slots(b);
+	unsigned s = cairn_slot(&b->a);
+
+	if (!r)
+		r = cairn_irq_narrow(CAIRN_SLOT_IRQ, s, 1u << CAIRN_IRQ_TIMER);
+	if (!r)
+		r = cairn_captbl_copy(c->ct, CAIRN_SLOT_IRQ, CT, s);
+	if (!r)
+		r = cairn_captbl_remove(CT, s);
+	if (!r)
+		cairn_slot_put(&b->a, s);
+	return r;
+}
+
 static long bind_irqs(struct booter *b, struct bcomp *c)
 {
 	for (unsigned j = 0; j < c->sd->nirqs; j++) {
@@ -225,6 +246,8 @@ static long bind_irqs(struct booter *b, struct bcomp *c)
 			r = cairn_captbl_act_asnd(CT, s, c->rcv);
 		if (!r)
 			r = cairn_irq_bind(CAIRN_SLOT_IRQ, c->sd->irq[j], s);
+		if (!r && c->sd->irq[j] == CAIRN_IRQ_TIMER && b->sd->cores > 1)
+			r = grant_timers(b, c);
 		if (r)
 			return fail(r, "binding an interrupt line to", c->sd->name);
 	}
@@ -257,7 +280,7 @@ long boot_red_tape(struct booter *b, unsigned i)
 	rt->magic = CAIRN_ROOT_MAGIC;
 	rt->comp_id = i + 1;
 	boot_copy_name(rt->name, sd->name, sizeof(rt->name));
-	rt->cores = b->rt->cores;
+	rt->cores = b->sd->cores;	/* the system's (checked against the machine's) */
 	rt->tsc_hz = b->rt->tsc_hz;
 	rt->timer_hz = b->rt->timer_hz;
 	rt->boot_tsc = b->rt->boot_tsc;

@@ -29,13 +29,17 @@ __attribute__((noreturn)) void rtos_thread_start(struct rtos_tls *tls)
  */
 static int params(const sched_param_t *p, size_t n, uint64_t *w)
 {
-	unsigned prio = RTOS_SCHED_PRIO(*w), budget = 0, window = 0, deadline = 0;
+	unsigned prio = RTOS_SCHED_PRIO(*w), budget = 0, window = 0, deadline = 0, core = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned v = p[i].val;
 		switch (p[i].type) {
 		case SCHEDP_NOOP:
-		case SCHEDP_CORE_ID:	/* one core: every id names it (issue 8 places threads) */
+			break;
+		case SCHEDP_CORE_ID:	/* the rtos checks it against the cores it runs */
+			if (v >= ((const struct cairn_root *)CAIRN_ROOT_VA)->cores)
+				return EINVAL;
+			core = v + 1;
 			break;
 		case SCHEDP_PRIO:
 			if (v > RTOS_PRIO_LOWEST)
@@ -75,6 +79,8 @@ static int params(const sched_param_t *p, size_t n, uint64_t *w)
 			return EINVAL;
 	}
 	*w = RTOS_SCHED(prio, budget, window, deadline);
+	if (core)
+		*w = RTOS_SCHED_ON(*w, core - 1);
 	return 0;
 }
 
@@ -111,7 +117,7 @@ int thread_set_params(const sched_param_t *p, size_t n)
 		return 0;
 	r = (int)rtos_call1(RTOS_THREAD_SCHED, w);
 	if (!r)
-		rtos_tls()->sched = w;
+		rtos_tls()->sched = RTOS_SCHED_NO_CORE(w);
 	return r;
 }
 
