@@ -49,7 +49,7 @@ typedef enum {
 	SCHEDP_INIT,		/* initialisation threads: internal use only */
 	SCHEDP_IPI_HANDLER,	/* IPI handler thread: internal use only */
 	SCHEDP_TIMER,		/* timer thread: internal use only */
-	SCHEDP_CORE_ID,		/* create the thread on the target core */
+	SCHEDP_CORE_ID,		/* create the thread on the target core (docs/rtos.md) */
 	SCHEDP_MAX
 } sched_param_type_t;
 
