@@ -107,7 +107,10 @@ void core_kick(struct thread *t)
  * The kicked thread runs now, as a thread bound to the timer would: the one it
  * preempts is reported to its scheduler (TIMEOUT), also when that scheduler is the
  * kicked thread (so a scheduler kicked by another core learns which of its threads
- * it took the core from, as it does from its timer). A kick that is stale by now (the
+ * it took the core from, as it does from its timer). A kick that finds its thread
+ * running already is kept on the thread: its next THREAD_DISPATCH does not switch
+ * (thread.c), so a scheduler that decided before the kick looks again at what the
+ * sender made ready instead of giving the core away. A kick that is stale by now (the
  * thread ran, blocked again, moved or went away) changes nothing.
  */
 struct regs *core_kicked(struct regs *cur)
@@ -116,8 +119,12 @@ struct regs *core_kicked(struct regs *cur)
 	struct thread *t = cpu->kick;
 
 	cpu->kick = NULL;
-	if (!t || t->core != cpu->id || t->state != THREAD_RUNNABLE || (cur && thread_of(cur) == t))
+	if (!t || t->core != cpu->id || t->state != THREAD_RUNNABLE)
 		return cur;
+	if (cur && thread_of(cur) == t) {
+		t->kicked = 1;	/* it runs already: it must not give the core away unawares */
+		return cur;
+	}
 	if (!cur) {
 		cpu->wakeup = &t->regs;
 		return &t->regs;

@@ -203,6 +203,10 @@ static long dispatch(struct call *c, struct thread *t)
 		arch_timer_deadline(deadline);
 	if (t == c->self)
 		return 0;	/* only arms the timer: how an idle scheduler sets its wake-up */
+	if (unlikely(c->self->kicked)) {
+		c->self->kicked = 0;	/* sent to from another core since it decided: it stays */
+		return 0;
+	}
 	c->self->regs.rax = 0;
 	c->next = &t->regs;
 	return 0;
@@ -230,6 +234,7 @@ static long restart(struct call *c, struct thread *t)
 	arch_fpu_init(t->fpu);
 	t->fs_base = 0;
 	t->pending = 0;
+	t->kicked = 0;
 	t->ev_head = t->ev_count = 0;
 	t->state = THREAD_RUNNABLE;
 	return 0;
@@ -320,6 +325,7 @@ long rcv_invoke(struct call *c, struct cap *cap, unsigned op)
 		c->r->rdx = e.kind;
 		return e.tid;
 	}
+	t->kicked = 0;		/* it looks at its sends and events now */
 	if (t->pending || t->ev_count) {
 		uint32_t n = t->pending;
 		t->pending = 0;

@@ -69,6 +69,7 @@ struct thread {
 	uint8_t state;			/* enum thread_state */
 	uint8_t has_rcv;
 	uint8_t core;			/* the core it runs on (core.h) */
+	uint8_t kicked;			/* kicked while it ran: its next dispatch stays (core.c) */
 	uint32_t pending;		/* activations not yet consumed by RCV_WAIT */
 	struct thread *sched;		/* the scheduler told about block and wake */
 	uint64_t fs_base;

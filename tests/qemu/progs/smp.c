@@ -18,6 +18,9 @@
  *         every hand-over of the kernel lock or a shootdown waits for the host's
  *         scheduler (34 s for 2,000 operations on four, against 1.3 s for 10^5 on two).
  *   mc.7  a page unmapped on core 0 faults on core 1, which had it in its TLB
+ *   mc.8  a send that finds its thread running on another core (a scheduler that has
+ *         decided) makes that thread's next dispatch stay, on the fast and the
+ *         general path; waiting first forgets it
  */
 #include <cairn/build.h>
 #include <cairn/cairn.h>
@@ -372,6 +375,66 @@ static void test_unmap_fault(void)
 	      !fault_survived, "setup %ld unmap %ld event %ld survived %ld", r, un, kind, fault_survived);
 }
 
+/* ---- mc.8: a kick that finds its thread running ---- */
+
+static struct remote kk, xx;
+static volatile long kick_ready, kick_round, round_done, x_ran, stay[3], stayed[3], ran[3];
+
+/* Runs on core 1 when dispatched there: says so and gives the core back. */
+static void x_thread(cairn_word tid)
+{
+	(void)tid;
+	for (;;) {
+		x_ran = 1;
+		cairn_thread_dispatch(kk.thr, 0);
+	}
+}
+
+/* Core 1's "scheduler": is sent to while it runs, then dispatches x. */
+static void kicked_thread(cairn_word tid)
+{
+	(void)tid;
+	cairn_rcv_wait(kk.rcv);		/* the send that started it */
+	kick_ready = 1;
+	for (long r = 0; r < 3; r++) {
+		while (kick_round != r + 1)
+			;
+		for (uint64_t end = cairn_cycles() + R->tsc_hz / 100; cairn_cycles() < end;)
+			;		/* 10 ms: the kick has landed */
+		if (r == 2)
+			cairn_rcv_wait(kk.rcv);	/* returns at once: the sends are pending */
+		x_ran = 0;
+		stay[r] = cairn_thread_dispatch(xx.thr, r == 1 ? cairn_cycles() + R->tsc_hz : 0);
+		stayed[r] = !x_ran;
+		if (stayed[r])
+			cairn_thread_dispatch(xx.thr, 0);
+		ran[r] = x_ran;
+		round_done = r + 1;
+	}
+	cairn_asnd_send(my_snd, 0);
+	for (;;)
+		cairn_rcv_wait(kk.rcv);
+}
+
+static void test_kicked_dispatch(void)
+{
+	long r = remote(&kk, 1, kicked_thread, 0) | remote(&xx, 1, x_thread, 0);
+	long sends = r ? r : cairn_asnd_send(kk.snd, 0);
+
+	while (!r && !sends && !kick_ready)
+		;
+	for (long n = 1; n <= 3 && !r && !sends; n++) {
+		sends |= cairn_asnd_send(kk.snd, 0);
+		kick_round = n;
+		while (round_done < n)
+			;
+	}
+	CHECK("mc.8", "kicked_thread_dispatch_stays", !r && !sends && !stay[0] && !stay[1] && !stay[2] &&
+	      stayed[0] && stayed[1] && !stayed[2] && ran[0] && ran[1] && ran[2],
+	      "setup %ld sends %ld; fast path: stayed %ld then ran %ld; general: %ld, %ld; after a wait: %ld, %ld",
+	      r, sends, stayed[0], ran[0], stayed[1], ran[1], stayed[2], ran[2]);
+}
+
 int main(const void *root)
 {
 	R = root;
@@ -390,5 +453,6 @@ int main(const void *root)
 	test_timers();
 	test_stress();
 	test_unmap_fault();
+	test_kicked_dispatch();
 	return 0;
 }
