@@ -117,7 +117,7 @@ void proc_objects_free(struct rproc *p)
 /* Locked, the caller t ended: switches to its core's S, which reaps it at once; never returns. */
 static __attribute__((noreturn)) void gone(struct rthread *t)
 {
-	sched_switch(t->core, 0);
+	sched_switch(t->rc, 0);
 	for (;;)	/* never switched to again */
 		cairn_printf("rtos: a dead thread ran\n");
 }

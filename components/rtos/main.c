@@ -81,9 +81,9 @@ static void schedule(unsigned c, struct rthread *preempted)
 	timers_expire(c, now);
 	edf_release(c, now);
 	reap(c);
-	struct rthread *next = rq_take(c);
+	struct rthread *next = rq_take(k);
 	if (next) {
-		sched_switch(c, next);
+		sched_switch(k, next);
 		return;
 	}
 	if (c == 0 && !any_process()) {

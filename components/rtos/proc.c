@@ -320,6 +320,7 @@ struct rthread *thread_new(struct rproc *p, uint64_t entry, uint64_t sched_word,
 	t->kframe = kframe;
 	t->proc = p;
 	t->core = (uint8_t)core;
+	t->rc = &sched.core[core];
 	sched_apply(t, sched_word);
 	t->area = area;
 	t->pool = -1;

@@ -57,6 +57,7 @@ enum tstate {
 };
 
 struct bp;
+struct rcore;
 
 struct rthread {
 	struct rthread *next, *prev;	/* in the run queue or a wait queue */
@@ -67,6 +68,7 @@ struct rthread {
 	uint8_t state;			/* enum tstate */
 	uint8_t nojoin, in_rtos, stopped;
 	uint8_t core;			/* the core it runs on, for its life */
+	struct rcore *rc;		/* that core's scheduling: &sched.core[core] */
 	int8_t pool;			/* gate stack held while in_rtos, -1 none */
 	unsigned slot, rcv;		/* its THREAD and RCV capabilities here */
 	unsigned area;			/* its stack and TLS area in the process */
@@ -235,8 +237,8 @@ void sched_lock(unsigned core);				/* for a thread of core */
 void sched_unlock(void);				/* then kicks the cores told */
 void rq_add(struct rthread *t, int front);		/* locked; its core's queue */
 void rq_remove(struct rthread *t);			/* locked */
-struct rthread *rq_take(unsigned core);			/* locked; 0 if none */
-void sched_switch(unsigned core, struct rthread *next);	/* locked; returns unlocked */
+struct rthread *rq_take(struct rcore *k);		/* locked; 0 if none */
+void sched_switch(struct rcore *k, struct rthread *next);	/* locked; returns unlocked */
 void sched_reschedule(struct rthread *self);		/* locked; returns unlocked */
 void sched_preempt(struct rthread *self);		/* locked; returns unlocked */
 void sched_poke(unsigned core);				/* locked: core's S looks again */
@@ -250,7 +252,7 @@ void timer_arm(struct rtimer *t);			/* locked: on the holder's core */
 void timer_disarm(struct rtimer *t);			/* locked */
 void timers_expire(unsigned core, uint64_t now);	/* locked */
 long timer_wait(struct rthread *self, struct rtimer *t);
-uint64_t sched_deadline(unsigned core);			/* locked */
+uint64_t sched_deadline(struct rcore *k);		/* locked */
 void edf_release_due(unsigned core, uint64_t now);	/* locked */
 
 /* Locked: the core of the thread holding the lock. */

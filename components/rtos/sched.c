@@ -99,7 +99,7 @@ static void edf_period(struct rthread *t, uint64_t release)
 /* t waits for its next period, in release order. */
 static void edf_throttle(struct rthread *t, uint64_t release)
 {
-	struct rcore *k = &sched.core[t->core];
+	struct rcore *k = t->rc;
 	struct rthread **p = &k->throttled;
 
 	t->state = T_THROTTLED;
@@ -130,7 +130,7 @@ void edf_release_due(unsigned core, uint64_t now)
 /* Locked: t leaves the throttled list (it ends). */
 void edf_unthrottle(struct rthread *t)
 {
-	for (struct rthread **p = &sched.core[t->core].throttled; *p; p = &(*p)->next)
+	for (struct rthread **p = &t->rc->throttled; *p; p = &(*p)->next)
 		if (*p == t) {
 			*p = t->next;
 			break;
@@ -194,7 +194,7 @@ static inline struct rthread *rq_place(struct rthread *h, const struct rthread *
 
 void rq_add(struct rthread *t, int front)
 {
-	struct rcore *k = &sched.core[t->core];
+	struct rcore *k = t->rc;
 	struct rthread **q = &k->rq[t->prio];
 
 	t->slice_left = 0;
@@ -226,7 +226,7 @@ void rq_add(struct rthread *t, int front)
 
 void rq_remove(struct rthread *t)
 {
-	struct rcore *k = &sched.core[t->core];
+	struct rcore *k = t->rc;
 	struct rthread **q = &k->rq[t->prio];
 
 	if (t->next == t) {
@@ -241,20 +241,18 @@ void rq_remove(struct rthread *t)
 	t->next = t->prev = 0;
 }
 
-/* core's best ready thread, still queued; 0 if none. */
-static struct rthread *rq_best(unsigned core)
+/* k's best ready thread, still queued; 0 if none. */
+static struct rthread *rq_best(const struct rcore *k)
 {
-	const struct rcore *k = &sched.core[core];
-
 	for (unsigned w = 0; w < NPRIO / 64; w++)
 		if (k->map[w])
 			return k->rq[w * 64 + (unsigned)__builtin_ctzl(k->map[w])];
 	return 0;
 }
 
-struct rthread *rq_take(unsigned core)
+struct rthread *rq_take(struct rcore *k)
 {
-	struct rthread *t = rq_best(core);
+	struct rthread *t = rq_best(k);
 
 	if (t)
 		rq_remove(t);
@@ -273,7 +271,7 @@ void sched_make_ready(struct rthread *t)
  */
 static void slice_start(struct rthread *t)
 {
-	struct rcore *k = &sched.core[t->core];
+	struct rcore *k = t->rc;
 	uint64_t now = cairn_cycles();
 
 	if (t->edf) {			/* it runs until its budget is spent */
@@ -289,13 +287,12 @@ static void slice_start(struct rthread *t)
 }
 
 /*
- * core's deadline to switch with: the end of the time slice (or budget), the next
+ * k's deadline to switch with: the end of the time slice (or budget), the next
  * timer's expiry or period release, whichever is first; 0 if the timer is already
  * set for it (no reprogramming).
  */
-uint64_t sched_deadline(unsigned core)
+uint64_t sched_deadline(struct rcore *k)
 {
-	struct rcore *k = &sched.core[core];
 	uint64_t d = k->slice_end;
 
 	if (k->timers && k->timers->expiry < d)
@@ -309,14 +306,13 @@ uint64_t sched_deadline(unsigned core)
 }
 
 /*
- * Makes next (a thread of core, 0: its S) current and switches to it, the lock
+ * Makes next (a thread of k's core, 0: its S) current and switches to it, the lock
  * released first. Returns when the caller is switched to again (at once if next is
  * the caller). A thread that stopped in the kernel (its STOP event is still on its
  * way to S) is passed over.
  */
-void sched_switch(unsigned core, struct rthread *next)
+void sched_switch(struct rcore *k, struct rthread *next)
 {
-	struct rcore *k = &sched.core[core];
 	struct rthread *prev = k->current;
 
 	if (prev && prev->run_start && prev != next)	/* an EDF thread blocked or ended */
@@ -327,35 +323,36 @@ void sched_switch(unsigned core, struct rthread *next)
 			slice_start(next);
 		if (next)
 			next->state = T_RUNNING;
-		uint64_t d = next ? sched_deadline(core) : 0;
+		uint64_t d = next ? sched_deadline(k) : 0;
 		sched_unlock();
 		long r = cairn_thread_dispatch(next ? next->slot : k->self, d);
 		if (r == 0)
 			return;
+		unsigned core = (unsigned)(k - sched.core);
 		sched_lock(core);
 		next->stopped = 1;
 		next->state = T_DEAD;
 		sched.deaths |= 1u << core;
 		k->armed = 0;
-		next = rq_take(core);
+		next = rq_take(k);
 	}
 }
 
 /* The caller (current, not queued) gives its core to the best ready thread there, or S. */
 void sched_reschedule(struct rthread *self)
 {
-	struct rthread *next = rq_take(self->core);
+	struct rthread *next = rq_take(self->rc);
 
 	if (next == self) {
 		slice_start(self);
 		self->state = T_RUNNING;
-		uint64_t d = sched_deadline(self->core);
+		uint64_t d = sched_deadline(self->rc);
 		if (d)		/* the soonest deadline changed: set the timer for it */
 			cairn_thread_dispatch(self->slot, d);
 		sched_unlock();
 		return;
 	}
-	sched_switch(self->core, next);
+	sched_switch(self->rc, next);
 }
 
 /* The caller goes to the front of its queue; the best ready thread runs (the caller
@@ -380,7 +377,7 @@ long sched_yield(struct rthread *self)
 		sched_reschedule(self);
 		return 0;
 	}
-	struct rthread *best = rq_best(self->core);
+	struct rthread *best = rq_best(self->rc);
 	if (!best || best->prio > self->prio) {	/* (an EDF one of its level would run already) */
 		sched_unlock();
 		return 0;
@@ -549,7 +546,7 @@ long bp_wake(struct rthread *self, struct bp *bp)
 	struct rthread *w = bp_first(bp);
 	if (w && w->core == self->core && sched_before(w, self)) {
 		rq_add(self, 1);
-		sched_switch(self->core, w);
+		sched_switch(self->rc, w);
 		return 0;
 	}
 	if (w)
