@@ -207,7 +207,7 @@ void rq_add(struct rthread *t, int front)
 	}
 	t->state = T_READY;
 	if (__builtin_expect(t->core != sched_holder(), 0) && (!k->current || sched_before(t, k->current)))
-		sched_poke(t->core);	/* it should run there now */
+		sched.kicks |= 1u << t->core;	/* it should run there now (sched_poke) */
 	if (!*q) {
 		t->next = t->prev = t;
 		*q = t;
@@ -411,16 +411,16 @@ long sched_place(const struct rthread *caller, uint64_t *word, unsigned *core)
 
 /*
  * Locked: whether t (0: a thread not made yet) may take the scheduling word w
- * (RTOS_SCHED, without a core) on core: EINVAL if w names no valid policy, or if the
- * EDF threads of its level on that core would then ask for more than the whole
- * processor (their budget/deadline summed over 1).
+ * (RTOS_SCHED, its core taken out by sched_place) on core: EINVAL if w names no
+ * valid policy, or if the EDF threads of its level on that core would then ask for
+ * more than the whole processor (their budget/deadline summed over 1).
  */
 long sched_check(struct rthread *t, uint64_t w, unsigned core)
 {
 	unsigned prio = RTOS_SCHED_PRIO(w), budget = RTOS_SCHED_BUDGET(w);
 	unsigned window = RTOS_SCHED_WINDOW(w), deadline = RTOS_SCHED_DEADLINE(w);
 
-	if (prio >= NPRIO || RTOS_SCHED_CORE(w))
+	if (prio >= NPRIO)
 		return CAIRN_EINVAL;
 	if (!budget && !window && !deadline)
 		return 0;
