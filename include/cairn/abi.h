@@ -40,7 +40,8 @@
 	X(ENOENT, 13, "nothing there: empty slot, missing table node or mapping") \
 	X(EDEPTH, 14, "invocation depth exceeded") \
 	X(ESTALE, 15, "stale: the component restarted since the gate or the thread entered it") \
-	X(EXDEV,  16, "the thread belongs to another core")
+	X(EXDEV,  16, "the thread belongs to another core") \
+	X(EOVERFLOW, 17, "a count would pass its limit: refused, nothing changed")
 
 enum cairn_error {
 #define CAIRN_X_ERROR(name, n, text) CAIRN_##name = -(n),
