@@ -261,9 +261,10 @@ struct regs *boot_after(struct thread *t)
 				  fault ? main->regs.vector : main->regs.rdi);
 		obj_unref(main);
 		current++;
+		core_ready_drop();	/* what the program left on the list is no longer run */
 		return next_program();
 	}
-	return thread_idle();
+	return NULL;
 }
 
 struct thread *boot_main(void)

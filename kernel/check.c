@@ -9,9 +9,11 @@
  *     hooked table nodes, mappings, components' tables, threads' components and
  *     schedulers, interrupt bindings, the running boot program's first thread;
  *   - every table node's count of used entries matches its contents;
- *   - the per-type frame counts match the table.
+ *   - the per-type frame counts match the table;
+ *   - what each core still uses outside the kernel is live (check_cores).
  * It walks all memory: O(frames), which is why it exists only in test mode.
  */
+#include "arch.h"
 #include "console.h"
 #include "core.h"
 #include "frame.h"
@@ -159,6 +161,52 @@ static void check_object(uint64_t pa, struct frame *f)
 	}
 }
 
+/* An object of kind obj lives at pa: a KERNEL frame that holds it and is referenced. */
+static bool live(uint64_t pa, uint8_t obj)
+{
+	const struct frame *f = frame_get(&frames, pa);
+
+	return f && f->type == CAIRN_FRAME_KERNEL && f->obj == obj && f->refs;
+}
+
+/*
+ * What each core still uses outside the kernel (DESIGN.md §10), none of which holds
+ * a reference: the thread it runs and the page-table root it has loaded must be live,
+ * and an idle core (no current thread) must hold neither a thread nor a user's root;
+ * its ready list holds live threads of its own, each once, and nothing else is
+ * marked as on a list. There is no pending result to check: no call idles half-way
+ * (syscall.c).
+ */
+static void check_cores(void)
+{
+	uint64_t listed = 0, marked = 0;
+
+	for (unsigned k = 0; k < kernel_cores; k++) {
+		const struct percpu *c = &cpus[k];
+		const struct thread *cur = c->cur_regs ? thread_of(c->cur_regs) : NULL;
+		if (cur && (!live(v2p(cur), OBJ_THREAD) || cur->core != k))
+			problem("a core runs a thread that is gone or not its own", v2p(cur));
+		else if (cur && c->cr3 != cur->comp->pgtbl_phys)
+			problem("a core's address space is not its thread's", c->cr3);
+		if (!cur && c->cr3 != kernel_pml4_phys)
+			problem("an idle core keeps a user's page tables", c->cr3);
+		if (c->cr3 != kernel_pml4_phys && !live(c->cr3, OBJ_PGTBL4))
+			problem("a core has page tables loaded that are gone", c->cr3);
+		for (const struct thread *t = c->ready_head; t; t = t->ready_next) {
+			if (!live(v2p(t), OBJ_THREAD) || t->core != k || !t->ready || listed > frames.nframes) {
+				problem("a ready list holds what it should not", v2p(t));
+				break;
+			}
+			listed++;
+		}
+	}
+	for (uint64_t i = 0; i < frames.nframes; i++)
+		if (frames.f[i].type == CAIRN_FRAME_KERNEL && frames.f[i].obj == OBJ_THREAD)
+			marked += ((const struct thread *)p2v(i << PAGE_SHIFT))->ready != 0;
+	if (marked != listed)
+		problem("threads marked ready and threads on ready lists differ", marked);
+}
+
 long kernel_check(void)
 {
 	uint64_t n = frames.nframes;
@@ -174,6 +222,7 @@ long kernel_check(void)
 	for (unsigned l = 0; l < 16 + CAIRN_MAX_CORES; l++)	/* ISA lines, each core's timer */
 		count(irq_line_thread(l));
 	count(boot_main());
+	check_cores();
 	for (uint64_t i = 0; i < n; i++) {
 		struct frame *f = &frames.f[i];
 		types[f->type & 3]++;

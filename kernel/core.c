@@ -3,7 +3,7 @@
  * lock, kicks that bring a thread to its core's notice, and TLB shootdown.
  *
  * The lock is a ticket lock, so that a core that leaves the kernel and comes straight
- * back cannot starve the others. It is released on the way to user mode by entry.S,
+ * back cannot starve the others; under a hypervisor, test-and-set (big_lock_unfair). It is released on the way to user mode by entry.S,
  * which adds one to `big_owner` after its last load from kernel memory: every path to
  * user mode (the system call return, the switch to another thread, the interrupt
  * return, arch_enter_user) holds it there when more than one core runs. With one
@@ -20,12 +20,40 @@ unsigned kernel_cores = 1;
 static uint32_t big_next;		/* the next ticket */
 uint32_t big_owner;			/* the ticket being served: entry.S releases */
 static uint32_t go;			/* set when the other cores may run threads */
+static bool big_unfair;			/* taken test-and-set (under a hypervisor) */
 
 static struct regs *(*handler_unlocked)(uint64_t call, struct regs *r);
+
+/*
+ * Under a hypervisor a core is a host thread that the host may deschedule at any
+ * moment. A ticket lock then hands the lock to the next ticket's core even while that
+ * core does not run (lock-waiter preemption), so every hand-over waits for the host's
+ * scheduler: on a loaded host a contended kernel slowed down about 500 times
+ * (smp_threads_2's stress, issue 19: 270 hand-overs a second instead of 150,000).
+ * So a guest takes the lock as Linux does without paravirtual spinlocks
+ * (virt_spin_lock): test-and-set, drawing a ticket only when the lock is free, so a
+ * core that runs takes it. The release, entry.S's increment of big_owner, is the same.
+ */
+static void big_lock_unfair(void)
+{
+	for (;;) {
+		uint32_t owner = __atomic_load_n(&big_owner, __ATOMIC_ACQUIRE), next = owner;
+		if (__atomic_load_n(&big_next, __ATOMIC_RELAXED) == owner &&
+		    __atomic_compare_exchange_n(&big_next, &next, owner + 1, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return;
+		core_tlb_answer();
+		cpu_relax();
+	}
+}
 
 /* Waits for the lock, answering TLB shootdowns: the holder may be waiting for us. */
 void big_lock_slow(void)
 {
+	if (big_unfair) {
+		big_lock_unfair();
+		return;
+	}
 	uint32_t ticket = __atomic_fetch_add(&big_next, 1, __ATOMIC_RELAXED);
 
 	while (__atomic_load_n(&big_owner, __ATOMIC_ACQUIRE) != ticket) {
@@ -55,6 +83,7 @@ void core_start(unsigned online)
 	if (online < 2)
 		return;
 	kernel_cores = online;
+	big_unfair = arch_under_hypervisor();
 	handler_unlocked = syscall_handler;
 	syscall_handler = syscall_locked;
 	big_lock_slow();
@@ -67,8 +96,7 @@ noreturn void kernel_ap_main(void)
 	while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE))
 		cpu_relax();
 	big_lock_slow();
-	struct regs *r = switch_prepare(thread_idle());
-	arch_enter_user(r);
+	arch_enter_user(thread_idle());
 }
 
 bool core_running_elsewhere(const struct thread *t)
@@ -76,74 +104,137 @@ bool core_running_elsewhere(const struct thread *t)
 	unsigned me = this_core();
 
 	for (unsigned k = 0; k < kernel_cores; k++)
-		if (k != me && cpus[k].cur_regs == &t->regs && !cpus[k].idle)
+		if (k != me && cpus[k].cur_regs == &t->regs)
 			return true;
 	return false;
 }
 
-/*
- * An idle core keeps the thread it ran last as its current thread, with the
- * callee-saved registers live in the core (entry.S). Before that thread is changed
- * from here, the core lets go of it: those registers are dropped (the change makes
- * them moot) and the core loads all of the thread, and its address space, if it
- * runs it next (thread_idle).
- */
-void core_detach(const struct thread *t)
+void core_ready(struct thread *t, unsigned why)
 {
-	for (unsigned k = 0; k < kernel_cores; k++)
-		if (k != this_core() && cpus[k].cur_regs == &t->regs)
-			cpus[k].cur_regs = NULL;
+	struct percpu *c = &cpus[t->core];
+
+	if (t->ready) {
+		if (why == READY_KICK)
+			t->ready = READY_KICK;
+		return;
+	}
+	t->ready = (uint8_t)why;
+	t->ready_next = NULL;
+	if (c->ready_tail)
+		c->ready_tail->ready_next = t;
+	else
+		c->ready_head = t;
+	c->ready_tail = t;
+}
+
+/* Takes the first thread off this core's list; NULL if it is empty. */
+static struct thread *ready_pop(struct percpu *c)
+{
+	struct thread *t = c->ready_head;
+
+	if (t) {
+		c->ready_head = t->ready_next;
+		if (!c->ready_head)
+			c->ready_tail = NULL;
+		t->ready_next = NULL;
+	}
+	return t;
+}
+
+/*
+ * Whether t, taken off the list for `why`, should run here now: it is runnable, still
+ * this core's, and, if it was only preempted, no scheduler of this core has taken
+ * charge of it since.
+ */
+static bool ready_runs(const struct thread *t, unsigned why)
+{
+	if (t->state != THREAD_RUNNABLE || t->core != this_core())
+		return false;
+	return why == READY_KICK || !t->sched || t->sched->core != t->core;
+}
+
+struct thread *core_ready_take(unsigned *why)
+{
+	struct percpu *c = this_cpu();
+	struct thread *t;
+
+	while ((t = ready_pop(c))) {
+		*why = t->ready;
+		t->ready = READY_NOT;
+		if (ready_runs(t, *why))
+			return t;
+	}
+	return NULL;
+}
+
+void core_ready_drop(void)
+{
+	struct thread *t;
+
+	while ((t = ready_pop(this_cpu())))
+		t->ready = READY_NOT;
+}
+
+void core_forget(struct thread *t)
+{
+	struct percpu *c = &cpus[t->core];
+
+	if (!t->ready)
+		return;
+	struct thread **p = &c->ready_head, *prev = NULL;
+	while (*p != t) {
+		prev = *p;
+		p = &(*p)->ready_next;
+	}
+	*p = t->ready_next;
+	if (c->ready_tail == t)
+		c->ready_tail = prev;
+	t->ready_next = NULL;
+	t->ready = READY_NOT;
 }
 
 void core_kick(struct thread *t)
 {
-	struct percpu *c = &cpus[t->core];
+	core_ready(t, READY_KICK);
+	apic_send_ipi(cpus[t->core].apic_id, KICK_VECTOR);
+}
 
-	c->kick = t;
-	apic_send_ipi(c->apic_id, KICK_VECTOR);
+void core_preempted(struct thread *cur)
+{
+	if (cur->sched)
+		thread_event(cur->sched, cur, CAIRN_EVENT_TIMEOUT);
+	else
+		core_ready(cur, READY_PREEMPTED);
 }
 
 /*
  * The kicked thread runs now, as a thread bound to the timer would: the one it
  * preempts is reported to its scheduler (TIMEOUT), also when that scheduler is the
  * kicked thread (so a scheduler kicked by another core learns which of its threads
- * it took the core from, as it does from its timer). A kick that finds its thread
- * running already is kept on the thread: its next THREAD_DISPATCH does not switch
- * (thread.c), so a scheduler that decided before the kick looks again at what the
- * sender made ready instead of giving the core away. A kick that is stale by now (the
- * thread ran, blocked again, moved or went away) changes nothing.
+ * it took the core from, as it does from its timer), or, with no scheduler, waits on
+ * the ready list. A kick that finds its thread running already is kept on the
+ * thread: its next THREAD_DISPATCH does not switch (thread.c), so a scheduler that
+ * decided before the kick looks again at what the sender made ready instead of giving
+ * its core away. Kicks that are stale by now (the thread ran, blocked again, moved or
+ * went away) are dropped. An idle core takes its list in thread_idle.
  */
 struct regs *core_kicked(struct regs *cur)
 {
-	struct percpu *cpu = this_cpu();
-	struct thread *t = cpu->kick;
-
-	cpu->kick = NULL;
-	if (!t || t->core != cpu->id || t->state != THREAD_RUNNABLE)
-		return cur;
-	if (cur && thread_of(cur) == t) {
-		t->kicked = 1;	/* it runs already: it must not give the core away unawares */
-		return cur;
-	}
-	if (!cur) {
-		cpu->wakeup = &t->regs;
-		return &t->regs;
-	}
+	if (!cur)
+		return NULL;
 	struct thread *p = thread_of(cur);
-	if (p->sched)
-		thread_event(p->sched, p, CAIRN_EVENT_TIMEOUT);
-	return &t->regs;
-}
+	unsigned why;
+	struct thread *t = core_ready_take(&why);
 
-void core_forget(const struct thread *t)
-{
-	core_detach(t);
-	for (unsigned k = 0; k < kernel_cores; k++) {
-		if (cpus[k].kick == t)
-			cpus[k].kick = NULL;
-		if (cpus[k].wakeup == &t->regs)
-			cpus[k].wakeup = NULL;
+	if (!t)
+		return cur;
+	if (t == p) {
+		if (why == READY_KICK)
+			t->kicked = 1;	/* it runs already: it must not give the core away unawares */
+		return cur;
 	}
+	core_preempted(p);
+	return &t->regs;
 }
 
 void core_tlb_answer(void)

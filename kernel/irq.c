@@ -85,7 +85,8 @@ long irq_invoke(struct call *c, struct cap *cap, unsigned op)
  * Line n fired while cur ran (NULL: idle): its thread t runs now. The preempted
  * thread's scheduler hears TIMEOUT naming it, and so, for the timer, does t: a user
  * scheduler always learns which thread an interrupt took the core from, even when
- * it is resumed later by its own scheduler.
+ * it is resumed later by its own scheduler. A preempted thread with no scheduler
+ * waits on the core's ready list (core_preempted).
  */
 static struct regs *interrupt(unsigned n, struct regs *cur)
 {
@@ -97,8 +98,8 @@ static struct regs *interrupt(unsigned n, struct regs *cur)
 	struct thread *p = thread_of(cur);
 	if (n == IRQ_TIMER)
 		thread_event(t, p, CAIRN_EVENT_TIMEOUT);
-	if (p->sched && p->sched != t)
-		thread_event(p->sched, p, CAIRN_EVENT_TIMEOUT);
+	if (p->sched != t)
+		core_preempted(p);
 	return next;
 }
 

@@ -1,7 +1,9 @@
 /*
  * syscall.c: the system call dispatcher. It finds the capability, checks that the
  * operation belongs to its type, and hands over to that type's handler (one file per
- * type). The register convention is in cairn/abi.h; the fast path for invocation and
+ * type). A call finishes with everything it writes to its thread written: it returns
+ * the registers to resume, or NULL when nothing is to run on this core, and entry.S
+ * then stores the thread and idles (thread_idle). No call idles half-way. The register convention is in cairn/abi.h; the fast path for invocation and
  * return (fastpath.c) runs before this and falls back to it.
  */
 #include "arch.h"
@@ -51,7 +53,8 @@ static __attribute__((noinline)) struct regs *switch_tls(struct regs *next)
 /*
  * Makes `next` ready to run on this core: its address space and TLS. entry.S does the
  * register switch when the returned regs differ from the current ones. The unusual
- * cases are tail calls, so the common one needs no stack frame.
+ * cases are tail calls, so the common one needs no stack frame. NULL if next cannot
+ * run after all and nothing else is to run (a stale thread stopped): the core idles.
  */
 struct regs *switch_prepare(struct regs *next)
 {
@@ -71,7 +74,9 @@ struct regs *switch_prepare(struct regs *next)
  */
 static __attribute__((noinline)) struct regs *switch_stale(struct regs *next)
 {
-	return switch_prepare(sinv_unwind_stale(thread_of(next)));
+	struct regs *r = sinv_unwind_stale(thread_of(next));
+
+	return r ? switch_prepare(r) : NULL;
 }
 
 struct regs *syscall_dispatch(uint64_t call, struct regs *r)
@@ -96,5 +101,5 @@ struct regs *syscall_dispatch(uint64_t call, struct regs *r)
 	}
 	if (self->state != THREAD_STOPPED)
 		r->rax = (uint64_t)ret;	/* what the caller sees when it runs again */
-	return switch_prepare(c.next);
+	return c.next ? switch_prepare(c.next) : NULL;
 }

@@ -57,7 +57,8 @@ void thread_release(struct thread *t)
 }
 
 /*
- * Queues an event for a scheduler thread and makes it runnable if it waits; a
+ * Queues an event for a scheduler thread and makes it runnable if it waits (if its
+ * queue is full, the event is counted as lost: the scheduler hears OVERFLOW); a
  * scheduler woken so is in turn reported WAKE to its own scheduler, up the hierarchy
  * (parents form no cycle: a thread gets its parent when its endpoint is made, and
  * the parent must already have one, so the chain follows creation order). A
@@ -71,6 +72,8 @@ void thread_event(struct thread *sched, struct thread *t, uint32_t kind)
 			unsigned tail = (sched->ev_head + sched->ev_count) % THREAD_EVENTS;
 			sched->ev[tail] = (struct sched_event){ t->id, kind };
 			sched->ev_count++;
+		} else if (sched->ev_lost < UINT32_MAX) {
+			sched->ev_lost++;	/* reported as OVERFLOW after the queue (rcv_invoke) */
 		}
 		if (sched->state != THREAD_BLOCKED) {
 			if (unlikely(sched->core != this_core()) && sched->state == THREAD_RUNNABLE)
@@ -95,7 +98,8 @@ void thread_event(struct thread *sched, struct thread *t, uint32_t kind)
  */
 static void thread_activate(struct thread *t)
 {
-	t->pending++;
+	if (t->pending < UINT32_MAX)
+		t->pending++;	/* saturates: RCV_WAIT reports at most 2^32 - 1 */
 	if (t->state == THREAD_BLOCKED) {
 		t->state = THREAD_RUNNABLE;
 		t->regs.rax = t->pending;
@@ -109,40 +113,41 @@ static void thread_activate(struct thread *t)
 }
 
 /*
- * Waits, with the core idle and the big kernel lock given up, until an interrupt or a
- * kick names a thread of this core to run. The current thread stays current
- * meanwhile: its callee-saved registers are still live and entry.S stores them only
- * if another thread is chosen.
+ * What a core runs when nothing else will (entry.S calls it when a handler returns
+ * NULL, and a core starts here): the first thread of its ready list that can run, or
+ * else it waits, with the big kernel lock given up, until an interrupt or a kick puts
+ * one there. The core holds nothing meanwhile: entry.S stored and let go of its last
+ * thread (cur_regs is NULL), and it loads the kernel's own page tables, so the
+ * thread, its component and its tables may all go while it waits (DESIGN.md §10).
+ * Returns the registers of the thread to run, made ready (switch_prepare).
  */
 struct regs *thread_idle(void)
 {
 	struct percpu *cpu = this_cpu();
 
+	arch_vm_switch_kernel();
 	for (;;) {
-		cpu->idle = 1;
+		unsigned why;
+		struct thread *t = core_ready_take(&why);
+		struct regs *r = t ? switch_prepare(&t->regs) : NULL;
+		if (r)
+			return r;
 		big_unlock();
-		while (!cpu->wakeup)
+		while (!__atomic_load_n(&cpu->ready_head, __ATOMIC_RELAXED))
 			arch_wait_for_interrupt();
 		big_lock();
-		cpu->idle = 0;
-		struct regs *r = cpu->wakeup;	/* NULL if it went away meanwhile (core_forget) */
-		cpu->wakeup = NULL;
-		if (!r || thread_of(r)->state != THREAD_RUNNABLE || thread_of(r)->core != cpu->id)
-			continue;
-		/* Detached meanwhile (core_detach): its callers may take r for the current thread. */
-		return cpu->cur_regs ? r : switch_prepare(r);
 	}
 }
 
 /*
  * The thread to run when t can no longer run: its scheduler, or on the boot core the
- * boot sequence; else the core idles.
+ * boot sequence; NULL if nothing: the core idles (thread_idle).
  */
 static struct regs *after(struct thread *t)
 {
 	if (t->sched && t->sched->state == THREAD_RUNNABLE && t->sched->core == t->core)
 		return &t->sched->regs;
-	return t->core == 0 ? boot_after(t) : thread_idle();
+	return t->core == 0 ? boot_after(t) : NULL;
 }
 
 struct regs *thread_block(struct thread *t)
@@ -161,7 +166,10 @@ struct regs *thread_stop(struct thread *t, uint32_t kind)
 	return after(t);
 }
 
-/* The kernel's own idle-time wake-ups: an interrupt made t runnable. */
+/*
+ * An interrupt bound to t arrived while cur ran: t runs now (interrupts preempt). If
+ * the core idled (cur NULL), t goes on its ready list for thread_idle to take.
+ */
 struct regs *thread_interrupt(struct thread *t, struct regs *cur)
 {
 	thread_activate(t);
@@ -172,8 +180,8 @@ struct regs *thread_interrupt(struct thread *t, struct regs *cur)
 		return cur;
 	}
 	if (!cur)
-		this_cpu()->wakeup = &t->regs;
-	return &t->regs;	/* interrupts preempt: the bound thread runs now */
+		core_ready(t, READY_KICK);
+	return cur ? &t->regs : NULL;
 }
 
 long activate_thread(struct call *c, struct cap *slot)
@@ -182,6 +190,8 @@ long activate_thread(struct call *c, struct cap *slot)
 	struct thread *t;
 	long err = cap_of_type(c, A3(c), CAIRN_CAP_COMP, &comp);
 
+	if (err == 0 && next_tid == UINT32_MAX)
+		err = CAIRN_EOVERFLOW;	/* thread ids are never reused */
 	if (err == 0)
 		err = memory_take_frame(c, A1(c), A2(c), OBJ_THREAD, (void **)&t);
 	if (err)
@@ -223,7 +233,6 @@ static long restart(struct call *c, struct thread *t)
 {
 	if (t == c->self || core_running_elsewhere(t))
 		return CAIRN_EBUSY;
-	core_detach(t);
 	leave_invocations(t);
 	t->comp = t->home;
 	obj_ref(t->comp);
@@ -236,6 +245,7 @@ static long restart(struct call *c, struct thread *t)
 	t->pending = 0;
 	t->kicked = 0;
 	t->ev_head = t->ev_count = 0;
+	t->ev_lost = 0;
 	t->state = THREAD_RUNNABLE;
 	return 0;
 }
@@ -273,7 +283,6 @@ long thread_invoke(struct call *c, struct cap *cap, unsigned op)
 			return CAIRN_EFAULT;
 		if (core_running_elsewhere(t))
 			return CAIRN_EBUSY;
-		core_detach(t);	/* an idle core loads the new base with the thread */
 		t->fs_base = A0(c);
 		if (t == c->self) {
 			this_cpu()->fs_base = t->fs_base;
@@ -306,6 +315,20 @@ long activate_rcv(struct call *c, struct cap *slot)
 	return 0;
 }
 
+/*
+ * RCV_EVENT with the queue empty: OVERFLOW and how many events were lost since the
+ * last OVERFLOW, if any were (the scheduler must then look at each of its threads
+ * again: DESIGN.md's schedulers do so by dispatching them); else NONE.
+ */
+static long events_lost(struct call *c, struct thread *t)
+{
+	uint32_t n = t->ev_lost;
+
+	t->ev_lost = 0;
+	c->r->rdx = n ? CAIRN_EVENT_OVERFLOW : CAIRN_EVENT_NONE;
+	return n;
+}
+
 long rcv_invoke(struct call *c, struct cap *cap, unsigned op)
 {
 	struct thread *t = cap->obj;
@@ -315,10 +338,8 @@ long rcv_invoke(struct call *c, struct cap *cap, unsigned op)
 	if (t != c->self)
 		return CAIRN_EACCES;	/* only its own thread receives on an endpoint */
 	if (op == CAIRN_OP_RCV_EVENT) {
-		if (!t->ev_count) {
-			c->r->rdx = CAIRN_EVENT_NONE;
-			return 0;
-		}
+		if (!t->ev_count)
+			return events_lost(c, t);
 		struct sched_event e = t->ev[t->ev_head];
 		t->ev_head = (t->ev_head + 1) % THREAD_EVENTS;
 		t->ev_count--;
@@ -326,13 +347,13 @@ long rcv_invoke(struct call *c, struct cap *cap, unsigned op)
 		return e.tid;
 	}
 	t->kicked = 0;		/* it looks at its sends and events now */
-	if (t->pending || t->ev_count) {
+	if (t->pending || t->ev_count || t->ev_lost) {
 		uint32_t n = t->pending;
 		t->pending = 0;
 		return n;
 	}
 	c->next = thread_block(t);
-	return (long)t->regs.rax;	/* set by the waker if it ran while the core idled */
+	return (long)t->regs.rax;	/* unchanged: the waker sets it (thread_activate) */
 }
 
 long activate_asnd(struct call *c, struct cap *slot)

@@ -170,6 +170,7 @@ enum cairn_op {
 #define CAIRN_EVENT_WAKE    2	/* the thread was activated */
 #define CAIRN_EVENT_TIMEOUT 3	/* an interrupt preempted the thread */
 #define CAIRN_EVENT_STOP    4	/* the thread faulted with no keeper, or stopped */
+#define CAIRN_EVENT_OVERFLOW 5	/* events were lost (rax: how many): look at every thread again */
 
 /* Saved registers, as FAULT_REG numbers them. */
 #define CAIRN_REG_R15 0

@@ -5,7 +5,10 @@
  * it and every return to user mode releases it (entry.S, the one instruction after the
  * last load from kernel memory), and a core gives it up while it idles. With one core
  * nothing takes it. Threads belong to a core (thread.core); a thread made runnable by
- * another core is brought to its core's notice by a kick (an IPI). A mapping removed
+ * another core is brought to its core's notice by a kick (an IPI). A core keeps
+ * nothing of a thread's or an address space's after it leaves the kernel to idle: its
+ * current thread is stored and let go (entry.S), and it loads the kernel's own page
+ * tables (thread_idle), so nothing it holds can be destroyed under it (DESIGN.md §10). A mapping removed
  * while another core has the same page-table root loaded is shot down there before
  * the operation returns; a core waiting for the lock answers shootdowns meanwhile.
  */
@@ -40,11 +43,27 @@ static inline void big_unlock(void)
 /* Called once the other cores run: from now on, entries take the lock. */
 void core_start(unsigned online);
 
-/* True if t runs on another core now (is current there, and that core is not idle). */
+/* True if t runs on another core now (is that core's current thread). */
 bool core_running_elsewhere(const struct thread *t);
 
-/* An idle core whose current thread is t lets go of it (t is about to change). */
-void core_detach(const struct thread *t);
+/*
+ * The ready list of a core: the threads the kernel itself must run there, because
+ * no scheduler of that core decides for them. Why a thread is on it (thread.ready):
+ */
+enum {
+	READY_NOT,		/* not on the list */
+	READY_KICK,		/* made runnable from another core, or by an interrupt while idle */
+	READY_PREEMPTED,	/* taken off the core by one of those, with no scheduler to tell */
+};
+
+/* Puts t on its core's ready list (once; a kick outranks a preemption). */
+void core_ready(struct thread *t, unsigned why);
+
+/* The next thread of this core's ready list that can run here (and why), or NULL. */
+struct thread *core_ready_take(unsigned *why);
+
+/* Empties this core's ready list: its threads are no longer run unless kicked again. */
+void core_ready_drop(void);
 
 /* Tells t's core (not this one) that t is runnable: it runs t at once, preempting. */
 void core_kick(struct thread *t);
@@ -52,8 +71,15 @@ void core_kick(struct thread *t);
 /* The kick interrupt: what this core runs now (cur NULL: it idled). */
 struct regs *core_kicked(struct regs *cur);
 
-/* t is going away or moving: no other core may still look at it. */
-void core_forget(const struct thread *t);
+/*
+ * cur is taken off this core by an interrupt or a kick: its scheduler hears TIMEOUT,
+ * or, with none, it goes on the ready list, so that it runs again when the core is
+ * free (no thread is forgotten).
+ */
+void core_preempted(struct thread *cur);
+
+/* t is going away or moving to another core: off its core's ready list. */
+void core_forget(struct thread *t);
 
 /* Flushes the TLB of every other core that has root_phys loaded; waits for all. */
 void core_shootdown(uint64_t root_phys);

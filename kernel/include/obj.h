@@ -70,10 +70,13 @@ struct thread {
 	uint8_t has_rcv;
 	uint8_t core;			/* the core it runs on (core.h) */
 	uint8_t kicked;			/* kicked while it ran: its next dispatch stays (core.c) */
+	uint8_t ready;			/* on its core's ready list, and why: READY_* (core.h) */
+	struct thread *ready_next;	/* the next thread on that list */
 	uint32_t pending;		/* activations not yet consumed by RCV_WAIT */
 	struct thread *sched;		/* the scheduler told about block and wake */
 	uint64_t fs_base;
 	unsigned ev_head, ev_count;	/* events queued for this (scheduler) thread */
+	uint32_t ev_lost;		/* events that found the queue full (saturates) */
 	struct sched_event ev[THREAD_EVENTS];
 };
 
@@ -92,12 +95,13 @@ struct regs *thread_block(struct thread *t);
 void thread_event(struct thread *sched, struct thread *t, uint32_t kind);
 struct regs *thread_stop(struct thread *t, uint32_t kind);
 void thread_release(struct thread *t);
+/* Runs what this core's ready list holds, or waits for it (entry.S, core start). */
 struct regs *thread_idle(void);
 /* An interrupt bound to t arrived while cur ran (NULL: the core was idle). */
 struct regs *thread_interrupt(struct thread *t, struct regs *cur);
 
 /* boot.c: the components started from boot modules. */
-/* What runs after t can no longer run and has no scheduler to go to. */
+/* What runs after t can no longer run and has no scheduler to go to; NULL: idle. */
 struct regs *boot_after(struct thread *t);
 /* The running boot program's first thread (it holds a reference), or NULL. */
 struct thread *boot_main(void);

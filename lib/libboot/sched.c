@@ -35,23 +35,39 @@ static struct bcore *core_of(struct booter *b, const struct bcomp *c)
  * component of another core that stops is reported to the boot core's thread, which
  * ends the system when all have stopped.
  */
+static void set_state(struct booter *b, struct bcore *k, struct bcomp *c, unsigned state)
+{
+	if (!c || c->state == T_STOPPED)
+		return;
+	c->state = state;
+	if (state == T_STOPPED && k != &b->core[0])
+		cairn_asnd_send(b->wake, 0);
+}
+
+/*
+ * Events were lost (OVERFLOW): every thread of core k that has not stopped is taken
+ * for runnable; dispatching one tells what it is (boot_run).
+ */
+static void events_lost(struct booter *b, struct bcore *k)
+{
+	for (unsigned i = 0; i < b->sd->ncomps; i++)
+		if (core_of(b, &b->c[i]) == k && b->c[i].state != T_STOPPED)
+			b->c[i].state = T_RUNNABLE;
+}
+
 static void take_events(struct booter *b, struct bcore *k)
 {
 	for (;;) {
 		struct cairn_ret2 e = cairn_rcv_event(k->rcv);
 		if (e.r0 < 0 || e.r1 == CAIRN_EVENT_NONE)
 			return;
-		struct bcomp *c = by_tid(b, (uint64_t)e.r0);
-		if (!c || c->state == T_STOPPED)
+		if (e.r1 == CAIRN_EVENT_OVERFLOW) {
+			events_lost(b, k);
 			continue;
-		if (e.r1 == CAIRN_EVENT_BLOCK)
-			c->state = T_BLOCKED;
-		else if (e.r1 == CAIRN_EVENT_STOP)
-			c->state = T_STOPPED;
-		else
-			c->state = T_RUNNABLE;
-		if (c->state == T_STOPPED && k != &b->core[0])
-			cairn_asnd_send(b->wake, 0);
+		}
+		unsigned state = e.r1 == CAIRN_EVENT_BLOCK ? T_BLOCKED :
+				 e.r1 == CAIRN_EVENT_STOP ? T_STOPPED : T_RUNNABLE;
+		set_state(b, k, by_tid(b, (uint64_t)e.r0), state);
 	}
 }
 
@@ -95,6 +111,8 @@ long boot_run(struct booter *b, struct bcomp *c)
 	for (;;) {
 		if (r == CAIRN_EAGAIN)
 			c->state = T_BLOCKED;
+		else if (r == CAIRN_EINVAL)
+			set_state(b, k, c, T_STOPPED);	/* its STOP was among lost events */
 		take_events(b, k);
 		if (k != &b->core[0] || !__atomic_load_n(&boot_manager_posted, __ATOMIC_ACQUIRE) ||
 		    !boot_manager_serve(b, c->tid) || c->state != T_RUNNABLE ||

@@ -218,3 +218,11 @@ noreturn void arch_halt(void)
 		halt();
 	}
 }
+
+bool arch_under_hypervisor(void)
+{
+	uint32_t r[4];
+
+	cpuid(1, 0, r);
+	return r[2] >> 31;
+}

@@ -9,7 +9,7 @@
  * stored into the thread only when the kernel switches away from it (switch_to). So:
  *
  *   invariant: a thread's struct regs is complete whenever the thread is not the one
- *   running on a core.
+ *   running on a core. An idling core runs no thread (cur_regs NULL).
  *
  * With more than one core the C code runs under the big kernel lock (core.c): every
  * way back to user mode releases it with its last instruction before swapgs, when
@@ -159,9 +159,10 @@ syscall_entry:
 	sysretq
 
 /*
- * switch_to: rax = the struct regs of another thread. The registers the C code kept
- * (callee-saved) still hold the old thread's values: store them, then make the new
- * thread current and restore all of it. The old thread may be gone (cur_regs NULL).
+ * switch_to: rax = the struct regs of another thread, or NULL: none, the core idles.
+ * The registers the C code kept (callee-saved) still hold the old thread's values:
+ * store them, then make the new thread current and restore all of it. The old thread
+ * may be gone (cur_regs NULL).
  */
 switch_to:
 	mov %gs:CPU_CUR_REGS, %rcx
@@ -175,6 +176,8 @@ switch_to:
 	mov %r15, REGS_R15(%rcx)
 	fxsave64 REGS_FPU(%rcx)
 switch_load:
+	test %rax, %rax
+	jz idle
 	mov %rax, %gs:CPU_CUR_REGS
 	lea REGS_SIZE(%rax), %rcx
 	mov %rcx, %gs:CPU_TSS_RSP0
@@ -189,6 +192,17 @@ switch_load:
 	incl big_owner(%rip)
 	swapgs
 	sysretq
+
+/*
+ * idle: nothing is to run. The last thread is stored (above) and let go: the core
+ * holds no thread while it idles, so the thread may change or go meanwhile.
+ * thread_idle returns the prepared registers of the next thread to run.
+ */
+idle:
+	movq $0, %gs:CPU_CUR_REGS
+	mov %gs:CPU_KSTACK_TOP, %rsp
+	call thread_idle
+	jmp switch_load
 
 resume_iret:				/* rsp = a complete struct regs */
 	POP_GPRS

@@ -28,7 +28,7 @@ extern char ap_trampoline[], ap_trampoline_end[];
 extern char tr_gdt_base[], tr_pm_off[], tr_lm_off[], tr_cr0[], tr_cr3[], tr_efer[], tr_stack[], tr_arg[];
 extern char tr_entry[];
 extern const uint64_t ap_trampoline_offsets[3];	/* of the GDT, the 32-bit and the 64-bit code */
-extern uint64_t kernel_pml4_phys;
+
 
 static unsigned listed = 1, prepared = 1, online = 1;
 static uint32_t expect_id[CAIRN_MAX_CORES];	/* the MADT's APIC ID for each core we prepared */

@@ -61,7 +61,7 @@ struct regs *trap_user(struct regs *r)
 	big_lock();	/* released on the way back to user mode (entry.S) */
 	struct regs *next = r->vector < 32 ? kernel_user_fault(r) : interrupt(r->vector, r);
 
-	return next == r ? r : switch_prepare(next);
+	return next == r || !next ? next : switch_prepare(next);
 }
 
 void trap_kernel(struct regs *r)
@@ -71,6 +71,6 @@ void trap_kernel(struct regs *r)
 		panic("CPU exception in the kernel");
 	}
 	big_lock();	/* the core idled without it (thread_idle) */
-	interrupt(r->vector, NULL);
+	interrupt(r->vector, NULL);	/* what is to run goes on the ready list */
 	big_unlock();
 }

@@ -24,6 +24,8 @@ void arch_console_putc(char c);
 
 /* cpu.c: descriptor tables, system call MSRs, per-core state, user registers. */
 void arch_cpu_init(void);
+/* True under a hypervisor (CPUID's hypervisor bit): cores may be descheduled at will. */
+bool arch_under_hypervisor(void);
 struct percpu;
 void arch_cpu_init_ap(struct percpu *c, unsigned id);	/* on the core itself */
 /* Fills r so that resuming it starts user code at rip with stack rsp and rdi = arg. */
@@ -88,6 +90,14 @@ static inline void arch_vm_switch(uint64_t root_phys)
 		write_cr3(root_phys);
 	}
 }
+/* The kernel's own page tables (the kernel half only): what an idle core loads. */
+extern uint64_t kernel_pml4_phys;
+
+static inline void arch_vm_switch_kernel(void)
+{
+	arch_vm_switch(kernel_pml4_phys);
+}
+
 /* True if [va, va + len) is inside user space and mapped user-readable. */
 bool arch_vm_user_readable(uint64_t root_phys, uint64_t va, uint64_t len);
 

@@ -20,8 +20,8 @@
 #define CPU_CUR_REGS   24
 #define CPU_TSS_RSP0   92	/* tss.rsp[0]: offsetof(struct percpu, tss) + 4 */
 #define CPU_ID         192
-#define CPU_SYSCALLS   216
-#define CPU_CR3        248
+#define CPU_SYSCALLS   208
+#define CPU_CR3        240
 
 #ifndef __ASSEMBLER__
 #include "types.h"
@@ -43,19 +43,18 @@ struct percpu {
 	struct percpu *self;
 	uint64_t kstack_top;	/* the core's kernel stack: every entry starts afresh here */
 	uint64_t user_rsp;	/* scratch for syscall entry */
-	struct regs *cur_regs;	/* the current thread's registers; tss.rsp[0] = their end */
+	struct regs *cur_regs;	/* the running thread's registers (NULL while the core idles) */
 	uint64_t gdt[7];	/* null, kcode, kdata, udata, ucode, tss (2 slots) */
 	struct tss tss;
 	unsigned id;
-	struct regs *wakeup;	/* set by an interrupt taken while the core idles */
 	uint64_t fs_base;	/* what the FS base MSR holds */
 	uint64_t syscalls;	/* system calls taken (tests count them: CAIRN_OP_KCOUNT) */
 	uint32_t apic_id;	/* its local APIC's ID (smp.c) */
 	uint64_t ist[2];	/* tops of the NMI and double-fault stacks */
 	uint64_t cr3;		/* the page-table root loaded: TLB shootdown reads it (core.c) */
-	struct thread *kick;	/* a thread another core made runnable here (core.c) */
+	struct thread *ready_head;	/* the core's ready list (core.c) */
+	struct thread *ready_tail;
 	uint32_t tlb_req;	/* set by another core: flush the TLB and clear it (core.c) */
-	uint8_t idle;		/* in thread_idle: its current thread does not run */
 };
 
 #define CAIRN_MAX_CORES 64	/* cores beyond these are reported and left off */
