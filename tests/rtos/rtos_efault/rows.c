@@ -21,7 +21,8 @@
  * process_get_exit_status, channel_get_send/_recv, channel_close, channel_destroy,
  * timer_create, timer_cancel, timer_free, timer_wait, timer_precision,
  * mem_shared_map_anon, mem_shared_destroy_anon, rtos_stats and event_create, _add,
- * _remove, _delete.
+ * _remove, _delete. Nor are malloc, free, calloc and realloc (cairn/malloc.h): as in C,
+ * free and realloc of a pointer malloc did not return is undefined.
  */
 #include "ref.h"
 
