@@ -163,8 +163,9 @@ $(BUILD)/user/$(1).elf: $(patsubst %,$(BUILD)/user/%.o,$(2)) $(BUILD)/librtos.a 
 	$(Q)$(LD) $(ULDFLAGS) -e rtos_entry -o $$@ $$(filter %.o,$$^) $(BUILD)/librtos.a $(BUILD)/libcairn.a
 endef
 $(foreach d,$(sort $(RTOS_PROG_DIRS)),$(eval $(call rtos_program,$(notdir $(d)),$(wildcard $(d)/*.c))))
-# rtos_proc carries rtos_child's image (for process_create from memory).
+# rtos_proc and rtos_efault carry rtos_child's image (for process_create from memory).
 $(BUILD)/user/tests/rtos/rtos_proc/image.c.o: $(BUILD)/user/rtos_child.elf
+$(BUILD)/user/tests/rtos/rtos_efault/image.c.o: $(BUILD)/user/rtos_child.elf
 
 # --- host unit tests --------------------------------------------------------------
 # tests/host/test_<m>.c tests kernel/<m>.c (or the architecture's or libcairn's <m>.c) plus the

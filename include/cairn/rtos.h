@@ -3,8 +3,13 @@
  * ../shared/seeds/002 gives it, made into valid C (each change is listed in
  * docs/rtos.md). Calls return a negative error (the codes below, the same numbers as
  * CAIRN_E* in cairn/abi.h) or, for the *_create and *_get_* calls that return a handle,
- * 0 on error. Blocking happens only in the *_take/_lock calls of semaphores and
- * mutexes, in blocking channel operations (CHAN_BLOCK), and in event_wait.
+ * 0 on error. Every pointer argument is checked before anything changes: one the call
+ * may not read (or, where it writes, write) all of - NULL, in the kernel half, not
+ * canonical, unmapped, running into an unmapped page, a string with no NUL before one,
+ * a count whose size wraps - is EFAULT, 0 from the calls that return 0 on error, and
+ * does nothing in those that return nothing. Blocking happens only in the *_take/_lock
+ * calls of semaphores and mutexes, in blocking channel operations (CHAN_BLOCK), and in
+ * event_wait.
  *
  * STATUS: all of it works (lib/librtos and components/rtos); SCHEDP_PROPORTION and
  * _WEIGHT return ENOTSUP. docs/rtos.md has every function's results and errors.
@@ -77,10 +82,11 @@ typedef struct {
  */
 enum { RTOS_RES_PAGES, RTOS_RES_THREADS, RTOS_RES_COUNT };
 
-/* From a program in the read-only file system built into the image; 0 on error. */
+/* From a program in the read-only file system built into the image; 0 on error (a bad
+ * pointer included). */
 proc_t process_create_fs(const char *elf_image_path, const sched_param_t *params, size_t num_params,
 			 const size_t *resources, size_t num_resources, size_t flags);
-/* From an ELF image in memory; 0 on error. */
+/* From an ELF image in memory; 0 on error (a bad pointer included). */
 proc_t process_create(const void *elf_image, size_t elf_length, const char *name,
 		      const sched_param_t *params, size_t num_params, const size_t *resources,
 		      size_t num_resources, size_t flags);
@@ -91,9 +97,9 @@ int process_get_exit_status(proc_t pid);
 /* ---- threads ---- */
 typedef size_t thread_t;
 
-/* 0 on error. */
+/* 0 on error (a bad pointer, or an entry outside the program's image, included). */
 thread_t thread_create(void (*entry_point)(void), const sched_param_t *params, size_t num, size_t flags);
-/* Sets the calling thread's parameters; EINVAL, EACCES. */
+/* Sets the calling thread's parameters; EFAULT, EINVAL, ENOTSUP, EACCES. */
 int thread_set_params(const sched_param_t *params, size_t num);
 /* EINVAL, EBADF. */
 int thread_kill(thread_t tid);
@@ -124,6 +130,7 @@ struct channel_status {
 	uint32_t receivers;	/* open receive ends */
 };
 
+/* These five: 0 on error. ch_name may be NULL for channel_create (no name). */
 chan_t channel_create(size_t type_size, size_t queue_length, const char *ch_name, chan_flags_t flags);
 chan_r_t channel_get_recv(chan_t cid);
 chan_s_t channel_get_send(chan_t cid);
@@ -131,8 +138,10 @@ chan_r_t channel_retrieve_recv(size_t type_size, size_t queue_length, const char
 chan_s_t channel_retrieve_send(size_t type_size, size_t queue_length, const char *ch_name);
 int channel_close(size_t end);			/* a send or receive end; EBADF */
 int channel_destroy(chan_t cid);		/* EBADF */
-/* Bytes sent or received; EBADF, EFAULT, EINVAL, ENOBUFS (full, not blocking). */
+/* Bytes sent; EBADF, EFAULT, EINVAL, ENOBUFS (full: not blocking, or no receive end). */
 int channel_send(chan_s_t scid, const void *data, size_t len, chan_flags_t flags);
+/* Bytes received, 0 at the end of the stream; EBADF, EFAULT, EINVAL, EAGAIN (empty and
+ * not blocking). */
 int channel_recv(chan_r_t rcid, void *buf, size_t len, chan_flags_t flags);
 int channel_get_status(size_t end, struct channel_status *status);	/* EBADF, EFAULT */
 
@@ -144,10 +153,11 @@ struct time {
 	uint32_t usec;
 };
 
+/* These two write nothing through a pointer they may not write. */
 void time_current(struct time *result);
 void time_create(struct time *a, uint64_t sec, uint32_t usec);
-int time_add(struct time *a, const struct time *b);	/* a += b; ERANGE */
-int time_sub(struct time *a, const struct time *b);	/* a -= b; ERANGE */
+int time_add(struct time *a, const struct time *b);	/* a += b; ERANGE, EFAULT */
+int time_sub(struct time *a, const struct time *b);	/* a -= b; ERANGE, EFAULT */
 uint32_t timer_precision(void);				/* nanoseconds */
 timer_t timer_create(void);				/* 0 on error */
 int timer_start(timer_t tid, const struct time *time);	/* EBADF, EFAULT, EINVAL */
@@ -173,17 +183,24 @@ int semaphore_destroy(sem_t sid);			/* EBADF */
 typedef size_t mutex_t;
 
 mutex_t mutex_create(size_t flags);			/* 0 on error */
-int mutex_lock(mutex_t mid);				/* EBADF */
-int mutex_try_lock(mutex_t mid);			/* EBADF, EAGAIN */
-int mutex_unlock(mutex_t mid);				/* EBADF */
+/* EINVAL from these two: the owner locks a mutex that is not MUTEX_RECURSIVE again. */
+int mutex_lock(mutex_t mid);				/* EBADF, EINVAL */
+int mutex_try_lock(mutex_t mid);			/* EBADF, EAGAIN, EINVAL */
+int mutex_unlock(mutex_t mid);				/* EBADF, EACCES (not the owner) */
 int mutex_destroy(mutex_t mid);				/* EBADF */
 
 /* ---- memory ---- */
+/*
+ * at_addr names a place in the caller's heap (NULL: any place, or for the shared
+ * creators fresh pages); nothing is read or written there, and a bad place is the
+ * call's EINVAL (or 0), as the seed gives it.
+ */
 void *mem_get_pages(void *at_addr, size_t length, size_t flags);	/* 0 on error */
 int mem_free_pages(void *at_addr, size_t length);			/* EINVAL */
+/* EINVAL, EFAULT (name), ENOMEM */
 int mem_shared_create_named(void *at_addr, size_t length, const char *name, size_t flags);
 void *mem_shared_map_named(const char *name, size_t flags);		/* 0 on error */
-int mem_shared_destroy_named(const char *name);				/* EINVAL */
+int mem_shared_destroy_named(const char *name);				/* EINVAL, EFAULT */
 size_t mem_shared_create_anon(void *at_addr, size_t length, size_t flags);	/* 0 on error */
 void *mem_shared_map_anon(size_t id, size_t flags);			/* 0 on error */
 int mem_shared_destroy_anon(size_t id);					/* EINVAL */
@@ -193,6 +210,7 @@ int mem_shared_destroy_anon(size_t id);					/* EINVAL */
 long rtos_stats(unsigned what);
 
 /* ---- console ---- */
+/* Prints nothing of a string it may not read all of, up to its NUL. */
 void io_print(const char *msg);
 
 /* ---- events ---- */
@@ -211,6 +229,7 @@ int event_remove(event_t eid, size_t src, size_t flags);	/* EBADF, EINVAL */
 int event_delete(event_t eid);					/* EBADF */
 /* Ready events into events[0..num); how many. Blocks until one; EBADF, EFAULT, EINVAL. */
 int event_wait(event_t eid, struct event_info *events, size_t num);
-int event_check(event_t eid, struct event_info *events, size_t num);	/* never blocks */
+/* The same without blocking (0 if none is ready); EBADF, EFAULT, EINVAL. */
+int event_check(event_t eid, struct event_info *events, size_t num);
 
 #endif

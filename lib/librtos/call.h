@@ -10,6 +10,7 @@
 #include <cairn/rtos.h>
 #include <cairn/rtos_abi.h>
 #include <stddef.h>
+#include "check.h"
 
 static inline struct cairn_ret2 rtos_call(enum rtos_call n, cairn_word a, cairn_word b, cairn_word c, cairn_word d)
 {
@@ -48,13 +49,10 @@ static inline long handle_index(size_t h, unsigned kind, unsigned n)
 }
 
 /*
- * 0 if the caller may read (write: and write) the len bytes at p; else EFAULT. Each
- * page is touched once through rtos_probe (probe.S): a fault there comes back as
- * EFAULT instead of ending the process. The common cases are quick: the caller's
- * own stack needs no probe, a few bytes within one page one probe.
+ * 0 if the caller may read (write: and write) the len bytes at p; else EFAULT
+ * (check.h's rtos_check_pages). The common cases are quick: the caller's own stack
+ * needs no probe, a few bytes within one page one probe.
  */
-long rtos_probe(const void *p, int write);
-int rtos_check_pages(const void *p, size_t len, int write);
 
 /* rtos_probe called as what it is: it changes only rax, rcx and the flags (and it
  * must not touch the caller's red zone). */
@@ -74,15 +72,16 @@ static inline int rtos_check(const void *p, size_t len, int write)
 
 	if (a >= t->stack_lo && a < (uint64_t)t + 4096 && len <= (uint64_t)t + 4096 - a)
 		return 0;	/* on the caller's own stack or TLS page: always there */
-	if (__builtin_expect(a - 4096 < 0x800000000000UL - 8192 && len && len <= 4096 &&
-			     ((a ^ (a + len - 1)) >> 12) == 0, 1))
+	if (__builtin_expect(a - RTOS_USER_LO < RTOS_USER_TOP - 2 * RTOS_CHECK_PAGE && len &&
+			     len <= RTOS_CHECK_PAGE && ((a ^ (a + len - 1)) >> 12) == 0, 1))
 		return probe(p, write) ? EFAULT : 0;
 	return rtos_check_pages(p, len, write);
 }
 
 /*
- * Copies a channel or region name (NULL: "") into the calling thread's msg for the
- * next call: its length, or -1 if it has RTOS_NAME_MAX bytes or more.
+ * Copies a channel or region name into the calling thread's msg for the next call
+ * (check.c): its length; EFAULT (NULL or unreadable), EINVAL (RTOS_NAME_MAX bytes or
+ * more).
  */
 int rtos_msg_name(const char *name);
 

@@ -267,7 +267,7 @@ int channel_recv(chan_r_t rcid, void *buf, size_t len, chan_flags_t flags)
 
 chan_t channel_create(size_t type_size, size_t queue_length, const char *ch_name, chan_flags_t flags)
 {
-	if (rtos_msg_name(ch_name) < 0)
+	if (rtos_msg_name(ch_name ? ch_name : "") < 0)
 		return 0;
 	long r = rtos_call(RTOS_CHAN_CREATE, type_size, queue_length, flags, 0).r0;
 	return r > 0 ? (chan_t)r : 0;

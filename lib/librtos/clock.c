@@ -4,6 +4,7 @@
  */
 #include <cairn/cairn.h>
 #include <cairn/rtos.h>
+#include "check.h"
 
 #define ROOT ((const struct cairn_root *)CAIRN_ROOT_VA)
 
@@ -12,6 +13,8 @@ void time_current(struct time *result)
 	uint64_t hz = ROOT->tsc_hz ? ROOT->tsc_hz : 1;
 	uint64_t delta = cairn_cycles() - ROOT->boot_tsc;
 
+	if (rtos_check_pages(result, sizeof(*result), 1))
+		return;		/* a pointer it may not write: nothing written */
 	result->sec = delta / hz;
 	result->usec = (uint32_t)((delta % hz) * 1000000 / hz);
 }

@@ -7,21 +7,6 @@
 #include <cairn/malloc.h>
 
 #define PAGE 4096UL
-#define USER_TOP 0x800000000000UL
-
-int rtos_check_pages(const void *p, size_t len, int write)
-{
-	uint64_t a = (uint64_t)p;
-
-	if (a < PAGE || a >= USER_TOP || len > USER_TOP - a)
-		return EFAULT;
-	if (!len)
-		return 0;
-	for (uint64_t page = a & ~(PAGE - 1); page < a + len; page += PAGE)
-		if (rtos_probe((const void *)(page < a ? a : page), write))
-			return EFAULT;
-	return 0;
-}
 
 void *mem_get_pages(void *at_addr, size_t length, size_t flags)
 {
@@ -79,31 +64,27 @@ void alloc_free_pages(void *p, size_t bytes)
 
 /* ---- shared memory ---- */
 
-int rtos_msg_name(const char *name)
+/* A name for the next call in the msg: 0, EFAULT, EINVAL (empty or too long). */
+static int named(const char *name)
 {
-	char *msg = rtos_tls()->msg;
-	unsigned n = 0;
+	int n = rtos_msg_name(name);
 
-	for (; name && name[n]; n++) {
-		if (n + 1 >= RTOS_NAME_MAX)
-			return -1;
-		msg[n] = name[n];
-	}
-	msg[n] = 0;
-	return (int)n;
+	return n > 0 ? 0 : n ? n : EINVAL;
 }
 
 int mem_shared_create_named(void *at_addr, size_t length, const char *name, size_t flags)
 {
-	if (flags || rtos_msg_name(name) <= 0)
-		return EINVAL;
+	int e = flags ? EINVAL : named(name);
+
+	if (e)
+		return e;
 	long r = rtos_call(RTOS_SHM_CREATE, (cairn_word)at_addr, length, 0, 0).r0;
 	return r > 0 ? 0 : (int)r;
 }
 
 void *mem_shared_map_named(const char *name, size_t flags)
 {
-	if (flags || rtos_msg_name(name) <= 0)
+	if (flags || named(name))
 		return 0;
 	long r = rtos_call1(RTOS_SHM_MAP, 0);
 	return r > 0 ? (void *)r : 0;
@@ -111,8 +92,10 @@ void *mem_shared_map_named(const char *name, size_t flags)
 
 int mem_shared_destroy_named(const char *name)
 {
-	if (rtos_msg_name(name) <= 0)
-		return EINVAL;
+	int e = named(name);
+
+	if (e)
+		return e;
 	return (int)rtos_call1(RTOS_SHM_DESTROY, 0);
 }
 

@@ -14,6 +14,7 @@ __attribute__((noreturn)) void rtos_thread_start(struct rtos_tls *tls)
 	tls->probe_read = (uint64_t)rtos_probe_read;
 	tls->probe_write = (uint64_t)rtos_probe_write;
 	tls->probe_fixup = (uint64_t)rtos_probe_fixup;
+	rtos_probing = 1;
 	if (!tls->entry)
 		process_exit(main());
 	((void (*)(void))tls->entry)();
@@ -95,8 +96,8 @@ thread_t thread_create(void (*entry)(void), const sched_param_t *p, size_t n, si
 	uint64_t w = my_prio();
 	uint64_t stack = (flags & THREAD_STACK_1M) ? (1UL << 20) : (flags & THREAD_STACK_4K) ? 4096 : RTOS_STACK_DEFAULT;
 
-	if (!entry || (n && !p) || (flags & ~(size_t)(THREAD_STACK_4K | THREAD_STACK_1M | THREAD_NO_JOIN)) ||
-	    params(p, n, &w))
+	if (!entry || rtos_check_array(p, n, sizeof(*p), 0) ||
+	    (flags & ~(size_t)(THREAD_STACK_4K | THREAD_STACK_1M | THREAD_NO_JOIN)) || params(p, n, &w))
 		return 0;
 	long h = rtos_call((enum rtos_call)RTOS_THREAD_CREATE, (cairn_word)entry, w, stack,
 			   (flags & THREAD_NO_JOIN) != 0).r0;
@@ -108,7 +109,7 @@ int thread_set_params(const sched_param_t *p, size_t n)
 {
 	uint64_t w = my_prio();
 
-	if (n && rtos_check(p, n * sizeof(*p), 0))
+	if (rtos_check_array(p, n, sizeof(*p), 0))
 		return EFAULT;
 	int r = params(p, n, &w);
 	if (r)
@@ -154,9 +155,11 @@ void process_exit(int status)
 	__builtin_unreachable();
 }
 
+/* The whole string is checked before any of it is written: a bad one prints nothing. */
 void io_print(const char *msg)
 {
-	size_t n = msg ? strlen(msg) : 0;
+	long len = msg ? rtos_str_len(msg) : 0;
+	size_t n = len > 0 ? (size_t)len : 0;
 
 	for (size_t at = 0; at < n; at += CAIRN_DEBUG_WRITE_MAX)
 		cairn_debug_write(msg + at, n - at < CAIRN_DEBUG_WRITE_MAX ? n - at : CAIRN_DEBUG_WRITE_MAX);
@@ -167,7 +170,7 @@ static int64_t limits(const size_t *res, size_t n)
 {
 	size_t v[RTOS_RES_COUNT] = { 0 };
 
-	if (n > RTOS_RES_COUNT || (n && (!res || rtos_check(res, n * sizeof(*res), 0))))
+	if (n > RTOS_RES_COUNT || rtos_check_array(res, n, sizeof(*res), 0))
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		v[i] = res[i] > UINT32_MAX ? UINT32_MAX : res[i];
@@ -178,13 +181,11 @@ proc_t process_create_fs(const char *path, const sched_param_t *p, size_t n, con
 			 size_t num_resources, size_t flags)
 {
 	uint64_t w = RTOS_PRIO_DEFAULT;
-	struct rtos_tls *tls = rtos_tls();
-	size_t len = path ? strlen(path) : 0;
+	long len = rtos_str_copy(rtos_tls()->msg, path, RTOS_MSG_BYTES);	/* the call's path */
 	int64_t lim = limits(resources, num_resources);
 
-	if (!len || len >= RTOS_MSG_BYTES || (n && !p) || flags || params(p, n, &w) || lim < 0)
+	if (len <= 0 || rtos_check_array(p, n, sizeof(*p), 0) || flags || params(p, n, &w) || lim < 0)
 		return 0;
-	memcpy(tls->msg, path, len + 1);
 	long r = rtos_call(RTOS_PROC_CREATE, w, (cairn_word)lim, 0, 0).r0;
 	return r > 0 ? (proc_t)r : 0;
 }
@@ -197,17 +198,19 @@ proc_t process_create(const void *elf, size_t len, const char *name, const sched
 		      const size_t *resources, size_t num_resources, size_t flags)
 {
 	uint64_t w = RTOS_PRIO_DEFAULT;
-	size_t bytes = (len + 4095) & ~4095UL, nlen = name ? strlen(name) : 0;
+	size_t bytes = (len + 4095) & ~4095UL;
+	char nm[RTOS_NAME_MAX];
+	long nlen = rtos_str_copy(nm, name, sizeof(nm));
 	int64_t lim = limits(resources, num_resources);
 
-	if (!len || len > RTOS_IMAGE_MAX || !nlen || nlen >= RTOS_NAME_MAX || (n && !p) || flags ||
+	if (!len || len > RTOS_IMAGE_MAX || nlen <= 0 || rtos_check_array(p, n, sizeof(*p), 0) || flags ||
 	    params(p, n, &w) || lim < 0 || rtos_check(elf, len, 0))
 		return 0;
 	char *copy = mem_get_pages(0, bytes, 0);
 	size_t rid = copy ? (memcpy(copy, elf, len), mem_shared_create_anon(copy, bytes, 0)) : 0;
 	long r = 0;
 	if (rid) {
-		rtos_msg_name(name);		/* checked above */
+		memcpy(rtos_tls()->msg, nm, (size_t)nlen + 1);	/* the call's name */
 		r = rtos_call(RTOS_PROC_IMAGE, rid, len, w, (cairn_word)lim).r0;
 		mem_shared_destroy_anon(rid);
 	}

@@ -1,6 +1,8 @@
 /*
  * test_time.c: the RTOS API's time arithmetic (lib/librtos/time.c): normalising,
- * carries and borrows, and ERANGE at both ends leaving the destination unchanged.
+ * carries and borrows, ERANGE at both ends leaving the destination unchanged, and
+ * EFAULT (nothing written) for a pointer librtos's check refuses: a stand-in for
+ * that check (lib/librtos/check.h) refuses NULL and one object, `refused`.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +11,15 @@
 #include <cmocka.h>
 
 #include <cairn/rtos.h>
+#include "../../lib/librtos/check.h"
+
+static struct time refused = { 7, 8 };
+
+int rtos_check_pages(const void *p, size_t len, int write)
+{
+	(void)write;
+	return !p || (p < (const void *)(&refused + 1) && (const char *)p + len > (const char *)&refused) ? EFAULT : 0;
+}
 
 static void check(const struct time *t, uint64_t sec, uint32_t usec)
 {
@@ -83,6 +94,25 @@ static void sub_negative_is_erange(void **state)
 	check(&c, 0, 5);
 }
 
+static void bad_pointer_is_efault(void **state)
+{
+	(void)state;
+	struct time a = { 1, 0 }, b = { 2, 0 };
+
+	assert_int_equal(time_add(&refused, &b), EFAULT);
+	assert_int_equal(time_add(&a, &refused), EFAULT);
+	assert_int_equal(time_add(0, &b), EFAULT);
+	assert_int_equal(time_add(&a, 0), EFAULT);
+	assert_int_equal(time_sub(&refused, &a), EFAULT);
+	assert_int_equal(time_sub(&b, &refused), EFAULT);
+	assert_int_equal(time_sub(&b, 0), EFAULT);
+	check(&a, 1, 0);
+	check(&b, 2, 0);
+	time_create(&refused, 1, 2);
+	time_create(0, 1, 2);
+	check(&refused, 7, 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -91,6 +121,7 @@ int main(void)
 		cmocka_unit_test(add_overflow_is_erange),
 		cmocka_unit_test(sub_borrows),
 		cmocka_unit_test(sub_negative_is_erange),
+		cmocka_unit_test(bad_pointer_is_efault),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
