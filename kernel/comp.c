@@ -80,6 +80,8 @@ long comp_invoke(struct call *c, struct cap *cap, unsigned op)
 		return CAIRN_ENOSYS;
 	if (A0(c)) {
 		long err = cap_of_type(c, A0(c), CAIRN_CAP_SINV, &gate);
+		if (err == 0)
+			err = cap_copy_check(gate);
 		if (err)
 			return err;
 	}

@@ -50,6 +50,8 @@ long activate_sinv(struct call *c, struct cap *slot)
 	if (A4(c) & ~(uint64_t)CAIRN_SINV_CONFINED)
 		return CAIRN_EINVAL;
 	struct comp *target = comp->obj;
+	if (obj_ref_check(target))
+		return CAIRN_EOVERFLOW;
 	cap_copy(slot, &(struct cap){ .type = CAIRN_CAP_SINV, .flags = (uint8_t)A4(c), .gen = target->gen,
 				      .obj = target, .a = A2(c), .b = A3(c) });
 	return 0;
@@ -286,7 +288,7 @@ struct regs *sinv_fault(struct thread *t)
 		arch_report_fault(boot_name(t), &t->regs);
 		return thread_stop(t, CAIRN_EVENT_STOP);
 	}
-	struct fault_rec *f = &t->fault[keepers_below(t, t->depth)];
+	struct fault_rec *f = fault_rec(t, t->depth);	/* the keeper invocation's, to be */
 	f->regs = t->regs;
 	arch_fpu_save(f->fpu);
 	struct cap gate = t->comp->keeper;
