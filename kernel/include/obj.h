@@ -25,11 +25,15 @@ struct comp {
 	 * Its generation: COMP_RESTART moves it on. A thread that entered the component
 	 * at an older one, and a gate minted (or renewed) at an older one, get
 	 * CAIRN_ESTALE instead of running in it (sinv.c). While down (between RESTART
-	 * and READY) no gate can be renewed.
+	 * and READY) no gate can be renewed. It never wraps: at COMP_GEN_MAX,
+	 * COMP_RESTART is refused (comp.c), so an old generation never matches again.
 	 */
 	uint32_t gen;
 	uint8_t down;
 };
+
+#define COMP_GEN_MAX UINT32_MAX		/* the last generation (gates and thread.gen[] are as wide) */
+_Static_assert(sizeof(((struct comp *)0)->gen) == sizeof(((struct cap *)0)->gen), "a gate holds a generation");
 
 enum thread_state {
 	THREAD_RUNNABLE,	/* may be dispatched */
