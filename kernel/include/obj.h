@@ -57,8 +57,9 @@ struct inv_frame {
  * them back. One per keeper invocation a thread is in, so keepers may nest (a keeper
  * calls a gate whose component faults into another keeper): the n-th keeper invocation
  * of the invocation stack, counted from the bottom, owns fault[n] (sinv.c). A record
- * is 688 bytes, so a thread has room for CAIRN_KEEPER_DEPTH of them, not one per
- * invocation; a fault past them stops the thread (docs/syscalls.md, "Faults").
+ * is REGS_SIZE + FPU_SIZE (688) bytes, so a thread's frame has room for
+ * CAIRN_KEEPER_DEPTH of them, not one per invocation; a fault past them stops the
+ * thread (docs/syscalls.md, "Faults").
  */
 struct fault_rec {
 	struct regs regs;
