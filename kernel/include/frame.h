@@ -21,11 +21,12 @@
  * named. So refs stays at most FRAME_REFS_MAX and caps at most FRAME_CAPS_MAX: every
  * operation that adds a capability to an existing object, a mapping or a hook checks
  * first (cap_copy_check and obj_ref_check in cap.h, pgtbl.c) and is refused with
- * CAIRN_EOVERFLOW at the limit, nothing changed. The references the kernel adds
- * without such a check are each held by an object that costs its maker a frame (a
- * thread's components, invocation frames and scheduler, a component's tables, an
- * interrupt binding): they are bounded by memory, and the room FRAME_REFS_MAX leaves
- * below 2^32 holds them all (captbl_ops.c asserts it).
+ * CAIRN_EOVERFLOW at the limit, nothing changed (CAPTBL_ACT_ASND and CAPTBL_ACT_RCV,
+ * in thread.c, do not check yet). The references the kernel adds without such a
+ * check are each held by an object that costs its maker a frame (a thread's
+ * components, invocation frames and scheduler, a component's tables, an interrupt
+ * binding): they are bounded by memory, and the room FRAME_REFS_MAX leaves below
+ * 2^32 holds them all (captbl_ops.c asserts it).
  *
  * The table itself is the kernel's own memory, taken at boot: 12 bytes per frame.
  */
