@@ -172,6 +172,7 @@ $(BUILD)/user/tests/rtos/rtos_efault/image.c.o: $(BUILD)/user/rtos_child.elf
 # sources HOST_DEPS_<m> names; tests/host/include/ stands in for the architecture.
 HOST_DEPS_captbl := kernel/frame.c
 HOST_DEPS_pgtbl  := kernel/frame.c
+HOST_DEPS_comp   := kernel/frame.c kernel/captbl.c
 host_src = $(firstword $(wildcard kernel/$(1).c kernel/arch/$(ARCH)/$(1).c lib/libcairn/$(1).c lib/librtos/$(1).c)) $(HOST_DEPS_$(1))
 
 define host_test

@@ -34,6 +34,18 @@ uint16_t obj_caps(const void *obj)
 	return obj_frame(obj)->caps;
 }
 
+int obj_ref_check(const void *obj)
+{
+	return obj && obj_frame(obj)->refs >= FRAME_REFS_MAX ? CAIRN_EOVERFLOW : 0;
+}
+
+int cap_copy_check(const struct cap *src)
+{
+	if (src->obj && cap_owns(src) && obj_frame(src->obj)->caps >= FRAME_CAPS_MAX)
+		return CAIRN_EOVERFLOW;
+	return obj_ref_check(src->obj);
+}
+
 int captbl_get(struct captbl_root *t, uint64_t idx, struct cap **out)
 {
 	if (idx >= CAIRN_CAPTBL_MAX)
@@ -79,6 +91,8 @@ int captbl_cons(struct captbl_root *root, uint64_t pos, struct captbl_leaf *leaf
 	struct frame *lf = obj_frame(leaf);
 	if (lf->used & 0x8000)		/* already hooked somewhere */
 		return CAIRN_EBUSY;
+	if (obj_ref_check(leaf))
+		return CAIRN_EOVERFLOW;
 	root->leaf[pos] = leaf;
 	lf->used |= 0x8000;
 	lf->refs++;

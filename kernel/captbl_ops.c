@@ -14,6 +14,17 @@
 
 long activate_pgtbl(struct call *c, struct cap *slot);
 
+/*
+ * The references added without an EOVERFLOW check (frame.h) fit above FRAME_REFS_MAX:
+ * each is held by an object that fills a frame, at most FRAME_OBJ_REFS by one (a
+ * thread's: its home, its component, one per invocation frame, its scheduler), plus
+ * the interrupt bindings and the boot program's thread, and no more frames exist than
+ * the direct map covers.
+ */
+#define FRAME_OBJ_REFS (CAIRN_INV_DEPTH + 3)
+_Static_assert((uint64_t)FRAME_REFS_MAX + (DIRECT_MAP_MAX >> PAGE_SHIFT) * FRAME_OBJ_REFS +
+	       CAIRN_IRQ_LINES + CAIRN_MAX_CORES + 1 <= UINT32_MAX, "frame.refs cannot wrap");
+
 static long activate_captbl(struct call *c, struct cap *slot)
 {
 	uint64_t level = A3(c);
@@ -67,6 +78,8 @@ static long copy(struct call *c, struct captbl_root *dst_t)
 		err = captbl_get((struct captbl_root *)src_t->obj, A2(c), &src);
 	if (err == 0)
 		err = captbl_get_free(dst_t, A0(c), &dst);
+	if (err == 0)
+		err = cap_copy_check(src);
 	if (err)
 		return err;
 	cap_copy(dst, src);

@@ -54,10 +54,14 @@ long activate_comp(struct call *c, struct cap *slot)
 
 /*
  * COMP_RESTART: the next generation, down until COMP_READY. Threads inside and gates
- * to it become stale (sinv.c); the caller too, if it runs in the component.
+ * to it become stale (sinv.c); the caller too, if it runs in the component. Past
+ * COMP_GEN_MAX there is no next generation: a wrap would make every gate and thread
+ * of generation 0 current again, so the restart is refused, nothing changed.
  */
 static long restart(struct call *c, struct comp *comp)
 {
+	if (comp->gen == COMP_GEN_MAX)
+		return CAIRN_EOVERFLOW;
 	comp->gen++;
 	comp->down = 1;
 	if (c->self->comp == comp)
@@ -80,6 +84,8 @@ long comp_invoke(struct call *c, struct cap *cap, unsigned op)
 		return CAIRN_ENOSYS;
 	if (A0(c)) {
 		long err = cap_of_type(c, A0(c), CAIRN_CAP_SINV, &gate);
+		if (err == 0)
+			err = cap_copy_check(gate);
 		if (err)
 			return err;
 	}

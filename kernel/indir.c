@@ -36,6 +36,8 @@ static long set(struct call *c, struct indir *x)
 		err = CAIRN_EINVAL;
 	if (err == 0 && x->target.type != CAIRN_CAP_NONE)
 		err = CAIRN_EBUSY;
+	if (err == 0)
+		err = cap_copy_check(src);
 	if (err)
 		return err;
 	cap_copy(&x->target, src);
@@ -50,6 +52,8 @@ static long mint(struct call *c, struct cap *cap, struct indir *x)
 
 	if (err == 0 && x->target.type == CAIRN_CAP_NONE)
 		err = CAIRN_ENOENT;
+	if (err == 0)
+		err = obj_ref_check(x);
 	if (err)
 		return err;
 	cap_copy(dst, &(struct cap){ .type = CAIRN_CAP_FWD, .obj = cap->obj, .a = x->gen });

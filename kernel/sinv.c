@@ -15,7 +15,10 @@
  * thread enters the keeper with rsi = vector, rdx = error code, r10 = fault address
  * (cr2), r8 = rip, r9 = the keeper gate's badge; FAULT_REG reads and writes the saved
  * registers, and RETURN with CAIRN_FAULT_RESUME resumes them (CAIRN_FAULT_STOP stops
- * the thread). Without a keeper the fault is reported and the thread stopped.
+ * the thread). Without a keeper the fault is reported and the thread stopped. Keepers
+ * nest: a keeper may call a gate whose component faults into a keeper in turn, up to
+ * CAIRN_KEEPER_DEPTH keeper invocations per thread, each with its own fault record
+ * (obj.h); FAULT_REG, RETURN and unwinding each use the record of their own level.
  *
  * Restart (Composite's micro-reboot, seL4 has none): COMP_RESTART moves a component to
  * its next generation. Every frame records the generation of the component it entered,
@@ -47,6 +50,8 @@ long activate_sinv(struct call *c, struct cap *slot)
 	if (A4(c) & ~(uint64_t)CAIRN_SINV_CONFINED)
 		return CAIRN_EINVAL;
 	struct comp *target = comp->obj;
+	if (obj_ref_check(target))
+		return CAIRN_EOVERFLOW;
 	cap_copy(slot, &(struct cap){ .type = CAIRN_CAP_SINV, .flags = (uint8_t)A4(c), .gen = target->gen,
 				      .obj = target, .a = A2(c), .b = A3(c) });
 	return 0;
@@ -135,10 +140,35 @@ static void confine(struct thread *t)
 	this_cpu()->cur_regs = NULL;	/* nothing live survives: entry.S loads all of r */
 }
 
+/* The keeper invocations among the thread's frames below frame d. */
+static unsigned keepers_below(const struct thread *t, unsigned d)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < d; i++)
+		n += (t->inv[i].flags & INV_FAULT) != 0;
+	return n;
+}
+
+/* The fault record of the keeper invocation in frame d: each keeper level has its own. */
+static struct fault_rec *fault_rec(struct thread *t, unsigned d)
+{
+	return &t->fault[keepers_below(t, d)];
+}
+
+/* Gives the thread back the registers and FPU/SSE state of the fault frame d handled. */
+static void fault_restore(struct thread *t, unsigned d)
+{
+	struct fault_rec *f = fault_rec(t, d);
+
+	t->regs = f->regs;
+	memcpy(t->fpu, f->fpu, FPU_SIZE);
+}
+
 /*
  * Pops invocations until the thread is in a component at the generation it entered:
  * a popped gate call returns CAIRN_ESTALE to its caller, a popped keeper invocation
- * gives back the registers of the fault (the faulting component handles it again).
+ * gives back the registers of its own fault (the faulting component handles it again).
  * False if the thread's home component restarted (nothing is left to return to).
  */
 static bool unwind(struct thread *t)
@@ -148,8 +178,7 @@ static bool unwind(struct thread *t)
 			return false;
 		struct inv_frame f = pop(t);
 		if (f.flags & INV_FAULT) {
-			t->regs = t->fault_regs;
-			memcpy(t->fpu, t->fault_fpu, FPU_SIZE);
+			fault_restore(t, t->depth);	/* the frame just popped */
 		} else {
 			clear_regs(t, f.rip, f.rsp, (uint64_t)CAIRN_ESTALE, 0);
 		}
@@ -176,13 +205,13 @@ long sinv_stale_self(struct call *c)
 	return (long)t->regs.rax;
 }
 
+/* RETURN from the keeper invocation just popped (it was frame t->depth). */
 static long fault_return(struct call *c)
 {
 	struct thread *t = c->self;
 
 	if (A0(c) == CAIRN_FAULT_RESUME) {
-		t->regs = t->fault_regs;
-		memcpy(t->fpu, t->fault_fpu, FPU_SIZE);
+		fault_restore(t, t->depth);
 		this_cpu()->cur_regs = NULL;	/* resume exactly the saved registers */
 		c->next = &t->regs;
 		return (long)t->regs.rax;
@@ -225,10 +254,11 @@ static long fault_reg(struct call *c)
 		return CAIRN_EINVAL;	/* only inside a keeper invocation */
 	if (idx >= sizeof(struct regs) / 8)
 		return CAIRN_ERANGE;
-	uint64_t *reg = (uint64_t *)&t->fault_regs + idx;
+	struct regs *saved = &fault_rec(t, t->depth - 1)->regs;	/* this keeper's fault */
+	uint64_t *reg = (uint64_t *)saved + idx;
 	if (A1(c)) {
 		uint64_t value = A2(c);
-		long err = arch_regs_check_write(&t->fault_regs, reg, &value);
+		long err = arch_regs_check_write(saved, reg, &value);
 		if (err)
 			return err;
 		*reg = value;
@@ -237,24 +267,32 @@ static long fault_reg(struct call *c)
 	return 0;
 }
 
+/*
+ * Whether a fault of t can go to its component's keeper: there is one, the fault is
+ * not the keeper's own (the innermost invocation is not a keeper invocation), and a
+ * fault record and an invocation frame are free. Otherwise the thread stops, as seL4
+ * suspends a thread whose fault cannot be delivered.
+ */
+static bool keeper_takes(const struct thread *t)
+{
+	unsigned d = t->depth;
+
+	return t->comp->keeper.obj && !(d && (t->inv[d - 1].flags & INV_FAULT)) &&
+	       keepers_below(t, d) < CAIRN_KEEPER_DEPTH && d < CAIRN_INV_DEPTH;
+}
+
 /* A CPU exception in user mode: to the keeper, or stop and report. */
 struct regs *sinv_fault(struct thread *t)
 {
-	struct comp *keeper = t->comp->keeper.obj;
-
-	bool in_keeper = t->depth && (t->inv[t->depth - 1].flags & INV_FAULT);
-
-	if (!keeper || in_keeper) {
+	if (!keeper_takes(t)) {
 		arch_report_fault(boot_name(t), &t->regs);
 		return thread_stop(t, CAIRN_EVENT_STOP);
 	}
-	t->fault_regs = t->regs;
-	arch_fpu_save(t->fault_fpu);
+	struct fault_rec *f = fault_rec(t, t->depth);	/* the keeper invocation's, to be */
+	f->regs = t->regs;
+	arch_fpu_save(f->fpu);
 	struct cap gate = t->comp->keeper;
-	if (!push(t, keeper, INV_FAULT)) {
-		arch_report_fault(boot_name(t), &t->regs);
-		return thread_stop(t, CAIRN_EVENT_STOP);
-	}
+	push(t, gate.obj, INV_FAULT);	/* a frame is free: keeper_takes */
 	struct regs *r = &t->regs;
 	uint64_t vector = r->vector, error = r->error, rip = r->rip;
 	arch_regs_init(r, gate.a, 0, CAIRN_ROOT_VA);

@@ -306,6 +306,11 @@ long activate_rcv(struct call *c, struct cap *slot)
 	struct thread *t = tc->obj;
 	if (t->has_rcv)
 		return CAIRN_EBUSY;
+	err = obj_ref_check(t);
+	if (err == 0 && parent)
+		err = obj_ref_check(parent->obj);
+	if (err)
+		return err;
 	t->has_rcv = 1;
 	if (parent) {
 		t->sched = parent->obj;
@@ -361,6 +366,8 @@ long activate_asnd(struct call *c, struct cap *slot)
 	struct cap *rcv;
 	long err = cap_of_type(c, A1(c), CAIRN_CAP_RCV, &rcv);
 
+	if (err == 0)
+		err = obj_ref_check(rcv->obj);
 	if (err)
 		return err;
 	cap_copy(slot, &(struct cap){ .type = CAIRN_CAP_ASND, .obj = rcv->obj });

@@ -212,5 +212,6 @@ enum cairn_op {
 #define CAIRN_CAPTBL_ROOT_SLOTS 512	/* leaves per root node */
 #define CAIRN_CAPTBL_MAX (CAIRN_CAPTBL_LEAF_SLOTS * CAIRN_CAPTBL_ROOT_SLOTS)
 #define CAIRN_INV_DEPTH 16		/* nested invocations a thread may make */
+#define CAIRN_KEEPER_DEPTH 2		/* of which keeper invocations (a fault past them stops the thread) */
 
 #endif

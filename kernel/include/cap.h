@@ -101,14 +101,29 @@ void obj_ref(void *obj);
 void obj_unref(void *obj);
 uint32_t obj_refs(const void *obj);
 
-/* Hooks leaf (a fresh, unhooked leaf node) under root at pos. */
+/*
+ * Decode steps for what adds a reference (limits in frame.h): 0 if obj (NULL: none)
+ * may gain one more reference, and src be copied once more (its object one more
+ * reference and, for an owning capability, one more owner); else CAIRN_EOVERFLOW.
+ */
+int obj_ref_check(const void *obj);
+int cap_copy_check(const struct cap *src);
+
+/*
+ * Hooks leaf (a fresh, unhooked leaf node) under root at pos: CAIRN_ERANGE past the
+ * root, CAIRN_EBUSY position used or leaf hooked already, CAIRN_EOVERFLOW the leaf has
+ * FRAME_REFS_MAX references.
+ */
 int captbl_cons(struct captbl_root *root, uint64_t pos, struct captbl_leaf *leaf);
 /*
  * Unhooks the leaf at pos; it must hold no capabilities. A leaf that no capability
  * names is destroyed with it (its frame is free for MEM_RETYPE).
  */
 int captbl_decons(struct captbl_root *root, uint64_t pos);
-/* Copies the capability in src to the empty slot dst; the object gains a reference. */
+/*
+ * Copies the capability in src to the empty slot dst; the object gains a reference
+ * (the caller checked cap_copy_check, or src is a new object's first capability).
+ */
 void cap_copy(struct cap *dst, const struct cap *src);
 /* Empties the slot: the object loses this reference. */
 void cap_clear(struct cap *c);

@@ -17,6 +17,17 @@
  * that only when nothing else refers to the object. (A cycle of table capabilities
  * can still make objects unreachable: docs/syscalls.md, "Islands".)
  *
+ * Neither count may wrap: a count that wrapped to 0 would destroy an object still
+ * named. So refs stays at most FRAME_REFS_MAX and caps at most FRAME_CAPS_MAX: every
+ * operation that adds a capability to an existing object, a mapping or a hook checks
+ * first (cap_copy_check and obj_ref_check in cap.h, pgtbl.c) and is refused with
+ * CAIRN_EOVERFLOW at the limit, nothing changed (CAPTBL_ACT_ASND and CAPTBL_ACT_RCV
+ * too, in thread.c). The references the kernel adds without such a
+ * check are each held by an object that costs its maker a frame (a thread's
+ * components, invocation frames and scheduler, a component's tables, an interrupt
+ * binding): they are bounded by memory, and the room FRAME_REFS_MAX leaves below
+ * 2^32 holds them all (captbl_ops.c asserts it).
+ *
  * The table itself is the kernel's own memory, taken at boot: 12 bytes per frame.
  */
 #ifndef KERNEL_FRAME_H
@@ -34,13 +45,16 @@ enum frame_obj {
 };
 
 struct frame {
-	uint32_t refs;		/* every reference (see above) */
-	uint16_t caps;		/* of which: owning capabilities (cap_owns in cap.h) */
+	uint32_t refs;		/* every reference (see above), at most FRAME_REFS_MAX */
+	uint16_t caps;		/* of which: owning capabilities (cap_owns in cap.h), at most FRAME_CAPS_MAX */
 	uint8_t type;		/* CAIRN_FRAME_* */
 	uint8_t obj;		/* enum frame_obj, for KERNEL frames */
 	uint16_t used;		/* table nodes: entries in use */
 	uint16_t reserved;
 };
+
+#define FRAME_REFS_MAX (1u << 31)	/* references to one frame: capabilities, mappings, hooks */
+#define FRAME_CAPS_MAX 0xffffu		/* owning capabilities of one object: all that caps holds */
 
 struct frame_table {
 	struct frame *f;

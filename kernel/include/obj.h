@@ -25,11 +25,15 @@ struct comp {
 	 * Its generation: COMP_RESTART moves it on. A thread that entered the component
 	 * at an older one, and a gate minted (or renewed) at an older one, get
 	 * CAIRN_ESTALE instead of running in it (sinv.c). While down (between RESTART
-	 * and READY) no gate can be renewed.
+	 * and READY) no gate can be renewed. It never wraps: at COMP_GEN_MAX,
+	 * COMP_RESTART is refused (comp.c), so an old generation never matches again.
 	 */
 	uint32_t gen;
 	uint8_t down;
 };
+
+#define COMP_GEN_MAX UINT32_MAX		/* the last generation (gates and thread.gen[] are as wide) */
+_Static_assert(sizeof(((struct comp *)0)->gen) == sizeof(((struct cap *)0)->gen), "a gate holds a generation");
 
 enum thread_state {
 	THREAD_RUNNABLE,	/* may be dispatched */
@@ -47,6 +51,21 @@ struct inv_frame {
 #define INV_CONFINED CAIRN_SINV_CONFINED	/* clear the registers on return */
 #define INV_FAULT    0x100			/* a keeper invocation: RETURN resumes or stops */
 
+/*
+ * The registers and FPU/SSE state of a fault, kept for its keeper: FAULT_REG reads and
+ * writes them, RETURN with CAIRN_FAULT_RESUME (or unwinding a restarted keeper) puts
+ * them back. One per keeper invocation a thread is in, so keepers may nest (a keeper
+ * calls a gate whose component faults into another keeper): the n-th keeper invocation
+ * of the invocation stack, counted from the bottom, owns fault[n] (sinv.c). A record
+ * is REGS_SIZE + FPU_SIZE (688) bytes, so a thread's frame has room for
+ * CAIRN_KEEPER_DEPTH of them, not one per invocation; a fault past them stops the
+ * thread (docs/syscalls.md, "Faults").
+ */
+struct fault_rec {
+	struct regs regs;
+	uint8_t fpu[FPU_SIZE] __attribute__((aligned(16)));
+};
+
 #define THREAD_EVENTS 64
 
 struct sched_event {
@@ -57,8 +76,7 @@ struct sched_event {
 struct thread {
 	struct regs regs;		/* first: entry.S saves into it (regs.h) */
 	uint8_t fpu[FPU_SIZE] __attribute__((aligned(16)));
-	struct regs fault_regs;		/* the registers at the fault, for the keeper */
-	uint8_t fault_fpu[FPU_SIZE] __attribute__((aligned(16)));
+	struct fault_rec fault[CAIRN_KEEPER_DEPTH];	/* one per keeper invocation it is in */
 	struct comp *comp;		/* the component it executes in now */
 	struct comp *home;		/* where it was created */
 	struct inv_frame inv[CAIRN_INV_DEPTH];

@@ -24,7 +24,8 @@ void pgtbl_init_root(uint64_t *root);
 /*
  * Hooks child, a fresh node of level child_level (1..3), into the table under root at
  * va. Errors: CAIRN_EFAULT va outside user space; CAIRN_ENOENT a level above is
- * missing; CAIRN_EBUSY the entry is in use or child is hooked elsewhere.
+ * missing; CAIRN_EBUSY the entry is in use or child is hooked elsewhere;
+ * CAIRN_EOVERFLOW child has FRAME_REFS_MAX references (frame.h).
  */
 int pgtbl_cons(uint64_t *root, uint64_t va, uint64_t *child, int child_level);
 /*
@@ -34,7 +35,8 @@ int pgtbl_cons(uint64_t *root, uint64_t va, uint64_t *child, int child_level);
 int pgtbl_decons(uint64_t *root, uint64_t va, int child_level);
 /*
  * Maps the frame pa (whose type the caller has checked) at va with rights
- * (CAIRN_MAP_*). CAIRN_ENOENT no level-1 table there; CAIRN_EBUSY already mapped.
+ * (CAIRN_MAP_*). CAIRN_ENOENT no level-1 table there; CAIRN_EBUSY already mapped;
+ * CAIRN_EOVERFLOW pa has FRAME_REFS_MAX references (mappings) already.
  */
 int pgtbl_map(uint64_t *root, uint64_t va, uint64_t pa, unsigned rights);
 /* Removes the mapping at va; CAIRN_ENOENT if there is none. */

@@ -668,6 +668,54 @@ static void captbl_decons_destroys_unnamed_leaf(void **state)
 	assert_int_equal(FR(unnamed)->refs, 0);
 }
 
+/*
+ * The counts stop at their limits (frame.h): cap_copy_check refuses a copy that would
+ * take its object past FRAME_REFS_MAX references or, for an owning capability,
+ * FRAME_CAPS_MAX owners; captbl_cons refuses a hook past FRAME_REFS_MAX. A refused
+ * hook changes nothing.
+ */
+static void captbl_cap_copy_check_limits(void **state)
+{
+	void *thread = kobj(OBJ_THREAD), *comp = kobj(OBJ_COMP);
+	struct cap owner = mkcap(thread), gate = { .type = CAIRN_CAP_SINV, .obj = comp }, none = mkcap(NULL);
+
+	(void)state;
+	assert_int_equal(cap_copy_check(&owner), 0);
+	assert_int_equal(cap_copy_check(&none), 0);
+	assert_int_equal(obj_ref_check(NULL), 0);
+	FR(thread)->caps = FRAME_CAPS_MAX - 1;
+	assert_int_equal(cap_copy_check(&owner), 0);
+	FR(thread)->caps = FRAME_CAPS_MAX;
+	assert_int_equal(cap_copy_check(&owner), CAIRN_EOVERFLOW);
+	FR(comp)->caps = FRAME_CAPS_MAX;	/* a gate is no owner: only its references count */
+	FR(comp)->refs = FRAME_REFS_MAX - 1;
+	assert_int_equal(cap_copy_check(&gate), 0);
+	assert_int_equal(obj_ref_check(comp), 0);
+	FR(comp)->refs = FRAME_REFS_MAX;
+	assert_int_equal(cap_copy_check(&gate), CAIRN_EOVERFLOW);
+	assert_int_equal(obj_ref_check(comp), CAIRN_EOVERFLOW);
+	FR(thread)->caps = 1;
+	FR(thread)->refs = FRAME_REFS_MAX;
+	assert_int_equal(cap_copy_check(&owner), CAIRN_EOVERFLOW);
+}
+
+static void captbl_cons_refs_limit_eoverflow(void **state)
+{
+	struct captbl_root *r = new_root();
+	struct captbl_leaf *l = new_leaf();
+	struct snap s;
+
+	(void)state;
+	FR(l)->refs = FRAME_REFS_MAX;
+	FR(l)->caps = 1;
+	take(&s);
+	assert_int_equal(captbl_cons(r, 4, l), CAIRN_EOVERFLOW);
+	same(&s);
+	FR(l)->refs = FRAME_REFS_MAX - 1;
+	cons_ok(r, 4, l);
+	assert_int_equal(FR(l)->refs, FRAME_REFS_MAX);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -706,6 +754,8 @@ int main(void)
 		T(captbl_leaf_fill_and_empty),
 		T(captbl_lifecycle_restores_counts),
 		T(captbl_decons_destroys_unnamed_leaf),
+		T(captbl_cap_copy_check_limits),
+		T(captbl_cons_refs_limit_eoverflow),
 	};
 
 	return cmocka_run_group_tests_name("captbl", tests, NULL, NULL);

@@ -527,6 +527,42 @@ static void pgtbl_map_frame_twice(void **state)
 	assert_int_equal(pgtbl_lookup(root, 0x2000), (int64_t)(pa | CAIRN_MAP_WRITE));
 }
 
+/*
+ * A frame's reference count stops at FRAME_REFS_MAX (frame.h): a mapping or a hook
+ * past it is refused with CAIRN_EOVERFLOW and changes nothing; one below it works.
+ */
+static void pgtbl_map_refs_limit_eoverflow(void **state)
+{
+	uint64_t *root = node(4), va = 0x7000, pa = user_frame();
+	struct snap s;
+
+	(void)state;
+	path(root, va);
+	FP(pa)->refs = FRAME_REFS_MAX;	/* as if mapped that many times elsewhere */
+	take(&s);
+	assert_int_equal(pgtbl_map(root, va, pa, CAIRN_MAP_WRITE), CAIRN_EOVERFLOW);
+	same(&s);
+	assert_int_equal(pgtbl_lookup(root, va), CAIRN_ENOENT);
+	FP(pa)->refs = FRAME_REFS_MAX - 1;
+	assert_int_equal(pgtbl_map(root, va, pa, CAIRN_MAP_WRITE), 0);
+	assert_int_equal(FP(pa)->refs, FRAME_REFS_MAX);
+}
+
+static void pgtbl_cons_refs_limit_eoverflow(void **state)
+{
+	uint64_t *root = node(4), *l3 = node(3), va = 5 * L2_SPAN;
+	struct snap s;
+
+	(void)state;
+	FR(l3)->refs = FRAME_REFS_MAX;	/* as if named by that many capabilities */
+	take(&s);
+	assert_int_equal(pgtbl_cons(root, va, l3, 3), CAIRN_EOVERFLOW);
+	same(&s);
+	FR(l3)->refs = FRAME_REFS_MAX - 1;
+	cons_ok(root, va, l3, 3);
+	assert_int_equal(FR(l3)->refs, FRAME_REFS_MAX);
+}
+
 /* ---- pgtbl_unmap ---- */
 
 static void pgtbl_unmap_removes(void **state)
@@ -844,6 +880,8 @@ int main(void)
 		T(pgtbl_map_no_level1_enoent),
 		T(pgtbl_map_mapped_ebusy),
 		T(pgtbl_map_frame_twice),
+		T(pgtbl_map_refs_limit_eoverflow),
+		T(pgtbl_cons_refs_limit_eoverflow),
 		T(pgtbl_unmap_removes),
 		T(pgtbl_unmap_none_enoent),
 		T(pgtbl_unmap_bad_va_efault),

@@ -60,6 +60,8 @@ int pgtbl_cons(uint64_t *root, uint64_t va, uint64_t *child, int child_level)
 	struct frame *cf = frame_get(&frames, v2p(child));
 	if (*e & PTE_P || cf->used & HOOKED)
 		return CAIRN_EBUSY;
+	if (cf->refs >= FRAME_REFS_MAX)
+		return CAIRN_EOVERFLOW;
 	*e = v2p(child) | PTE_P | PTE_W | PTE_U;	/* rights are set at the leaves */
 	cf->used |= HOOKED;
 	cf->refs++;
@@ -94,8 +96,10 @@ int pgtbl_map(uint64_t *root, uint64_t va, uint64_t pa, unsigned rights)
 	uint64_t *e = entry_at(root, va, 1);
 	if (!e)
 		return CAIRN_ENOENT;
-	if (*e & PTE_P || frame_get(&frames, pa)->refs == UINT32_MAX)
+	if (*e & PTE_P)
 		return CAIRN_EBUSY;
+	if (frame_get(&frames, pa)->refs >= FRAME_REFS_MAX)
+		return CAIRN_EOVERFLOW;
 	*e = pa | PTE_P | PTE_U | ((rights & CAIRN_MAP_WRITE) ? PTE_W : 0) |
 	     ((rights & CAIRN_MAP_EXEC) ? 0 : pgtbl_nx);
 	frame_get(&frames, pa)->refs++;
