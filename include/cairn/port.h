@@ -44,7 +44,7 @@ struct cairn_port_ring {
 /* One end of a port, as a component sees it: its own memory, never the peer's. */
 struct cairn_port {
 	struct cairn_port_ring *ring;
-	uint32_t slot_size;		/* bytes per slot: a power of two, 8..4096 */
+	uint32_t words;			/* 8-byte words per slot: a power of two, 1..512 */
 	uint32_t mask;			/* slots - 1 (slots a power of two, 2..65536) */
 	uint32_t head, tail;		/* the producer's (consumer's) cursor, as this end moves it */
 	unsigned mode;			/* CAIRN_PORT_ASYNC or _SYNC */

@@ -16,19 +16,22 @@
  */
 #include <cairn/port.h>
 
-static void copy(void *dst, const void *src, uint32_t n)
+/* One slot: `words` (at least 1: the geometry says so) 8-byte words. */
+static void copy(void *dst, const void *src, uint32_t words)
 {
 	uint64_t *d = dst;
 	const uint64_t *s = src;
+	uint32_t i = 0;
 
-	for (uint32_t i = 0; i < n / 8; i++)	/* slots are multiples of 8 bytes */
+	do
 		d[i] = s[i];
+	while (++i < words);
 }
 
-/* Slot `index` (a free-running cursor) of p's ring, by p's own geometry. */
-static char *slot(const struct cairn_port *p, uint32_t index)
+/* Slot `index` (a free-running cursor) of ring r, by this end's geometry. */
+static uint64_t *slot(struct cairn_port_ring *r, uint32_t mask, uint32_t words, uint32_t index)
 {
-	return (char *)(p->ring + 1) + (uint64_t)(index & p->mask) * p->slot_size;
+	return (uint64_t *)(r + 1) + (uint64_t)(index & mask) * words;
 }
 
 static int geometry_ok(uint32_t slot_size, uint32_t slots)
@@ -54,37 +57,43 @@ long cairn_port_attach(struct cairn_port *p, struct cairn_port_ring *r, uint32_t
 {
 	if (!geometry_ok(slot_size, slots))
 		return CAIRN_EINVAL;
-	*p = (struct cairn_port){ .ring = r, .slot_size = slot_size, .mask = slots - 1,
+	*p = (struct cairn_port){ .ring = r, .words = slot_size / 8, .mask = slots - 1,
 				  .head = __atomic_load_n(&r->head, __ATOMIC_RELAXED),
 				  .tail = __atomic_load_n(&r->tail, __ATOMIC_RELAXED), .mode = CAIRN_PORT_ASYNC };
 	return 0;
 }
 
-/* Full: the peer's tail says slots messages are queued; more than that: EIO. */
+/*
+ * Full: the peer's tail says slots messages are queued; more than that: EIO. (The
+ * port's fields are read into locals first: the acquire load would make the compiler
+ * read them again after it.)
+ */
 long cairn_ring_put(struct cairn_port *p, const void *msg)
 {
-	uint32_t head = p->head;
-	uint32_t queued = head - __atomic_load_n(&p->ring->tail, __ATOMIC_ACQUIRE);
+	struct cairn_port_ring *r = p->ring;
+	uint32_t head = p->head, mask = p->mask, words = p->words;
+	uint32_t queued = head - __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
 
-	if (__builtin_expect(queued > p->mask, 0))
-		return queued == p->mask + 1 ? CAIRN_EAGAIN : CAIRN_EIO;
-	copy(slot(p, head), msg, p->slot_size);
+	if (__builtin_expect(queued > mask, 0))
+		return queued == mask + 1 ? CAIRN_EAGAIN : CAIRN_EIO;
+	copy(slot(r, mask, words, head), msg, words);
 	p->head = head + 1;
-	__atomic_store_n(&p->ring->head, head + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&r->head, head + 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
 /* Empty: the peer's head says none is queued; more than slots: EIO. */
 long cairn_ring_get(struct cairn_port *p, void *msg)
 {
-	uint32_t tail = p->tail;
-	uint32_t queued = __atomic_load_n(&p->ring->head, __ATOMIC_ACQUIRE) - tail;
+	struct cairn_port_ring *r = p->ring;
+	uint32_t tail = p->tail, mask = p->mask, words = p->words;
+	uint32_t queued = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE) - tail;
 
-	if (__builtin_expect(queued - 1 > p->mask, 0))	/* 0 wraps to above any mask */
+	if (__builtin_expect(queued - 1 > mask, 0))	/* 0 wraps to above any mask */
 		return queued ? CAIRN_EIO : CAIRN_EAGAIN;
-	copy(msg, slot(p, tail), p->slot_size);
+	copy(msg, slot(r, mask, words, tail), words);
 	p->tail = tail + 1;
-	__atomic_store_n(&p->ring->tail, tail + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&r->tail, tail + 1, __ATOMIC_RELEASE);
 	return 0;
 }
 

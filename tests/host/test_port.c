@@ -104,7 +104,7 @@ static void port_attach_checks_geometry(void **state)
 	}
 	assert_int_equal(cairn_port_attach(&p, &r, 4096, 65536), 0);
 	assert_ptr_equal(p.ring, &r);
-	assert_int_equal(p.slot_size, 4096);
+	assert_int_equal(p.words, 512);
 	assert_int_equal(p.mask, 65535);
 	assert_int_equal(p.head, 12);		/* the cursors start where the ring's stand */
 	assert_int_equal(p.tail, 9);
