@@ -80,21 +80,26 @@ def run_description_tests():
     return res
 
 
-# spin models: (model, spin flags, must it pass?). A variant that must fail shows the
-# model can catch the bug it guards against.
+# spin models: (model, spin flags, must it pass?[, "np": look for non-progress cycles]).
+# A variant that must fail shows the model can catch the bug it guards against.
 SPIN_RUNS = [
     ("tests/spin/port.pml", [], True),
     ("tests/spin/port.pml", ["-DNO_RECHECK"], False),
+    ("tests/spin/port.pml", ["-DHOSTILE"], True),
+    ("tests/spin/port.pml", ["-DHOSTILE"], True, "np"),
+    ("tests/spin/port.pml", ["-DHOSTILE", "-DRETRY_EIO"], False, "np"),
 ]
 
 
 def run_spin_tests():
     res = Result("spin")
-    for model, flags, should_pass in SPIN_RUNS:
-        name = os.path.basename(model)[:-4] + "".join(f.replace("-D", "_").lower() for f in flags)
+    for model, flags, should_pass, *np in SPIN_RUNS:
+        name = os.path.basename(model)[:-4] + "".join(f.replace("-D", "_").lower() for f in flags) + \
+            "".join("_" + x for x in np)
         with tempfile.TemporaryDirectory() as d:
             steps = [["spin", *flags, "-a", os.path.abspath(model)],
-                     ["gcc", "-O2", "-o", "pan", "pan.c"], ["./pan", "-m100000"]]
+                     ["gcc", "-O2", *(["-DNP"] if np else []), "-o", "pan", "pan.c"],
+                     ["./pan", "-m100000", *(["-l"] if np else [])]]
             out = ""
             for cmd in steps:
                 p = subprocess.run(cmd, cwd=d, capture_output=True, text=True, timeout=300)

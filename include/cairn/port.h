@@ -10,6 +10,16 @@
  * side, after moving its cursor, clears the flag and sends to it. An activation that
  * arrives before the wait is counted by the kernel, so no wake-up is lost (the
  * protocol is model-checked: tests/spin/port.pml).
+ *
+ * The peer is not trusted. Everything in the shared ring may hold anything at any
+ * time, so an end decides where it copies only from what it owns: the geometry (from
+ * its read-only red tape, or given to cairn_port_attach) and its own cursor (kept in
+ * struct cairn_port; the ring's copy is only published). The other side's cursor is
+ * read once per step and bounded: a peer that moves it where the protocol never puts
+ * it (more than `slots` messages queued) gets CAIRN_EIO from this end instead of a
+ * message or room, and the port works again once the cursors make sense. The waiting
+ * flags are hints: a peer that sets them costs this end needless wake-ups, one that
+ * clears them leaves this end waiting for it, as a peer that never sends would.
  */
 #ifndef CAIRN_PORT_H
 #define CAIRN_PORT_H
@@ -19,10 +29,10 @@
 
 /* The shared page(s): this header, then `slots` slots of `slot_size` bytes. */
 struct cairn_port_ring {
-	uint32_t slot_size;		/* a power of two, 8..4096 */
-	uint32_t slots;			/* a power of two */
-	volatile uint32_t head;		/* written by the producer only */
-	volatile uint32_t tail;		/* written by the consumer only */
+	uint32_t slot_size;		/* a power of two, 8..4096: for a reader's information */
+	uint32_t slots;			/* a power of two, 2..65536: likewise; neither end uses them */
+	volatile uint32_t head;		/* published by the producer */
+	volatile uint32_t tail;		/* published by the consumer */
 	volatile uint32_t producer_waits;
 	volatile uint32_t consumer_waits;
 	uint32_t reserved[10];		/* slots start 64 bytes in */
@@ -31,9 +41,12 @@ struct cairn_port_ring {
 #define CAIRN_PORT_ASYNC 0
 #define CAIRN_PORT_SYNC  1
 
-/* One end of a port, as a component sees it. */
+/* One end of a port, as a component sees it: its own memory, never the peer's. */
 struct cairn_port {
 	struct cairn_port_ring *ring;
+	uint32_t words;			/* 8-byte words per slot: a power of two, 1..512 */
+	uint32_t mask;			/* slots - 1 (slots a power of two, 2..65536) */
+	uint32_t head, tail;		/* the producer's (consumer's) cursor, as this end moves it */
 	unsigned mode;			/* CAIRN_PORT_ASYNC or _SYNC */
 	unsigned rcv;			/* sync: this side's receive endpoint */
 	unsigned peer;			/* sync: an asynchronous send to the other side */
@@ -44,15 +57,30 @@ struct cairn_port {
 long cairn_port_init(struct cairn_port_ring *r, uint32_t slot_size, uint32_t slots);
 unsigned long cairn_port_bytes(uint32_t slot_size, uint32_t slots);
 
-/* Opens this component's end of the port its description names; 0 or CAIRN_ENOENT. */
+/*
+ * Makes p an asynchronous end of the ring r of that geometry (r must span
+ * cairn_port_bytes(slot_size, slots)); its cursors start where r's stand now (read
+ * once). 0, or CAIRN_EINVAL for a geometry cairn_port_init refuses (p unchanged).
+ */
+long cairn_port_attach(struct cairn_port *p, struct cairn_port_ring *r, uint32_t slot_size, uint32_t slots);
+
+/*
+ * Opens this component's end of the port its description names, with the geometry,
+ * mode and capability slots of its red tape; 0, CAIRN_ENOENT (no such port) or
+ * CAIRN_EINVAL (a red tape entry with a geometry the booter never writes).
+ */
 long cairn_port_open(struct cairn_port *p, const char *name);
 
-/* Copies one slot in or out. Async: CAIRN_EAGAIN if full (empty). Sync: waits. */
+/*
+ * Copies one slot in or out. Async: CAIRN_EAGAIN if full (empty). Sync: waits.
+ * CAIRN_EIO: the peer broke the protocol (its cursor says more than `slots` messages
+ * are queued); nothing copied, nothing moved.
+ */
 long cairn_port_send(struct cairn_port *p, const void *msg);
 long cairn_port_recv(struct cairn_port *p, void *msg);
 
-/* The pure ring steps (no waiting): 0, or CAIRN_EAGAIN when full / empty. */
-long cairn_ring_put(struct cairn_port_ring *r, const void *msg);
-long cairn_ring_get(struct cairn_port_ring *r, void *msg);
+/* The pure ring steps (no waiting): 0, CAIRN_EAGAIN when full / empty, or CAIRN_EIO. */
+long cairn_ring_put(struct cairn_port *p, const void *msg);
+long cairn_ring_get(struct cairn_port *p, void *msg);
 
 #endif

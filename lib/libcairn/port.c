@@ -8,21 +8,36 @@
  * acquire load). The waiting flag and the cursor it guards are ordered with full
  * fences: the sleeper stores its flag then loads the cursor, the waker stores the
  * cursor then loads the flag, so at least one of them sees the other.
+ *
+ * The peer may write anything into the ring at any time (cairn/port.h). A step reads
+ * the peer's cursor once, into a local, and bounds it with one compare before using
+ * it; a slot's place comes from this end's own cursor and geometry (a mask and a
+ * multiply), so no value in shared memory can move a copy outside the ring.
  */
 #include <cairn/port.h>
 
-static void copy(void *dst, const void *src, uint32_t n)
+/* One slot: `words` (at least 1: the geometry says so) 8-byte words. */
+static void copy(void *dst, const void *src, uint32_t words)
 {
 	uint64_t *d = dst;
 	const uint64_t *s = src;
+	uint32_t i = 0;
 
-	for (uint32_t i = 0; i < n / 8; i++)	/* slots are multiples of 8 bytes */
+	do
 		d[i] = s[i];
+	while (++i < words);
 }
 
-static char *slot(struct cairn_port_ring *r, uint32_t index)
+/* Slot `index` (a free-running cursor) of ring r, by this end's geometry. */
+static uint64_t *slot(struct cairn_port_ring *r, uint32_t mask, uint32_t words, uint32_t index)
 {
-	return (char *)r + sizeof(*r) + (uint64_t)(index & (r->slots - 1)) * r->slot_size;
+	return (uint64_t *)(r + 1) + (uint64_t)(index & mask) * words;
+}
+
+static int geometry_ok(uint32_t slot_size, uint32_t slots)
+{
+	return slot_size >= 8 && slot_size <= 4096 && !(slot_size & (slot_size - 1)) && slots >= 2 &&
+	       slots <= 65536 && !(slots & (slots - 1));
 }
 
 unsigned long cairn_port_bytes(uint32_t slot_size, uint32_t slots)
@@ -32,33 +47,52 @@ unsigned long cairn_port_bytes(uint32_t slot_size, uint32_t slots)
 
 long cairn_port_init(struct cairn_port_ring *r, uint32_t slot_size, uint32_t slots)
 {
-	if (slot_size < 8 || slot_size > 4096 || (slot_size & (slot_size - 1)) ||
-	    slots < 2 || slots > 65536 || (slots & (slots - 1)))
+	if (!geometry_ok(slot_size, slots))
 		return CAIRN_EINVAL;
 	*r = (struct cairn_port_ring){ .slot_size = slot_size, .slots = slots };
 	return 0;
 }
 
-long cairn_ring_put(struct cairn_port_ring *r, const void *msg)
+long cairn_port_attach(struct cairn_port *p, struct cairn_port_ring *r, uint32_t slot_size, uint32_t slots)
 {
-	uint32_t head = r->head;
-	uint32_t tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+	if (!geometry_ok(slot_size, slots))
+		return CAIRN_EINVAL;
+	*p = (struct cairn_port){ .ring = r, .words = slot_size / 8, .mask = slots - 1,
+				  .head = __atomic_load_n(&r->head, __ATOMIC_RELAXED),
+				  .tail = __atomic_load_n(&r->tail, __ATOMIC_RELAXED), .mode = CAIRN_PORT_ASYNC };
+	return 0;
+}
 
-	if (head - tail == r->slots)
-		return CAIRN_EAGAIN;
-	copy(slot(r, head), msg, r->slot_size);
+/*
+ * Full: the peer's tail says slots messages are queued; more than that: EIO. (The
+ * port's fields are read into locals first: the acquire load would make the compiler
+ * read them again after it.)
+ */
+long cairn_ring_put(struct cairn_port *p, const void *msg)
+{
+	struct cairn_port_ring *r = p->ring;
+	uint32_t head = p->head, mask = p->mask, words = p->words;
+	uint32_t queued = head - __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+
+	if (__builtin_expect(queued > mask, 0))
+		return queued == mask + 1 ? CAIRN_EAGAIN : CAIRN_EIO;
+	copy(slot(r, mask, words, head), msg, words);
+	p->head = head + 1;
 	__atomic_store_n(&r->head, head + 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
-long cairn_ring_get(struct cairn_port_ring *r, void *msg)
+/* Empty: the peer's head says none is queued; more than slots: EIO. */
+long cairn_ring_get(struct cairn_port *p, void *msg)
 {
-	uint32_t tail = r->tail;
-	uint32_t head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+	struct cairn_port_ring *r = p->ring;
+	uint32_t tail = p->tail, mask = p->mask, words = p->words;
+	uint32_t queued = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE) - tail;
 
-	if (head == tail)
-		return CAIRN_EAGAIN;
-	copy(msg, slot(r, tail), r->slot_size);
+	if (__builtin_expect(queued - 1 > mask, 0))	/* 0 wraps to above any mask */
+		return queued ? CAIRN_EIO : CAIRN_EAGAIN;
+	copy(msg, slot(r, mask, words, tail), words);
+	p->tail = tail + 1;
 	__atomic_store_n(&r->tail, tail + 1, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -74,17 +108,17 @@ static void wake(struct cairn_port *p, volatile uint32_t *flag)
 	}
 }
 
-/* Waits until step() succeeds: flag, look again, then sleep. */
-static long wait_for(struct cairn_port *p, volatile uint32_t *flag,
-		     long (*step)(struct cairn_port_ring *, void *), void *msg)
+/* Waits until step() succeeds (or fails other than EAGAIN): flag, look again, then sleep. */
+static long wait_for(struct cairn_port *p, volatile uint32_t *flag, long (*step)(struct cairn_port *, void *),
+		     void *msg)
 {
 	for (;;) {
-		long r = step(p->ring, msg);
+		long r = step(p, msg);
 		if (r != CAIRN_EAGAIN || p->mode != CAIRN_PORT_SYNC)
 			return r;
 		*flag = 1;
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		r = step(p->ring, msg);
+		r = step(p, msg);
 		if (r != CAIRN_EAGAIN) {
 			*flag = 0;
 			return r;
@@ -93,9 +127,9 @@ static long wait_for(struct cairn_port *p, volatile uint32_t *flag,
 	}
 }
 
-static long put(struct cairn_port_ring *r, void *msg)
+static long put(struct cairn_port *p, void *msg)
 {
-	return cairn_ring_put(r, msg);
+	return cairn_ring_put(p, msg);
 }
 
 long cairn_port_send(struct cairn_port *p, const void *msg)

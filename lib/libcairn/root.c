@@ -45,9 +45,13 @@ long cairn_port_open(struct cairn_port *p, const char *name)
 		const struct cairn_port_end *e = &ROOT->port[i];
 		if (strcmp(e->name, name) != 0)
 			continue;
-		*p = (struct cairn_port){ .ring = (struct cairn_port_ring *)e->ring_va, .mode = e->mode,
-					  .rcv = e->rcv, .peer = e->peer };
-		return 0;
+		long r = cairn_port_attach(p, (struct cairn_port_ring *)e->ring_va, e->slot_size, e->slots);
+		if (!r) {
+			p->mode = e->mode;
+			p->rcv = e->rcv;
+			p->peer = e->peer;
+		}
+		return r;
 	}
 	return CAIRN_ENOENT;
 }

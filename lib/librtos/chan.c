@@ -19,13 +19,18 @@
  * one of them sees the other; a wake-up that comes before the block is stored by
  * the block point. Event sets count themselves in send_watch/recv_watch likewise.
  *
- * The geometry comes from the rtos component, never from the shared header (a peer
- * may scribble there: it can garble messages, not make this code write outside the
- * ring).
+ * The peer is not trusted: every word of the ring may hold anything at any time.
+ * The geometry comes from the rtos component, never from the shared header, and a
+ * cell is found from a cursor by the modulo, so a peer can garble messages and make
+ * the ring look full, empty or closed, but not make this code read or write outside
+ * the ring. Each shared word is read once per decision. A claim gives up after
+ * CLAIM_TRIES cursor moves in a row (the ring then looks full or empty), so a peer
+ * that keeps moving a cursor cannot keep an MPMC end looping.
  */
 #include "call.h"
 
 #define MAX_ENDS 128		/* the rtos component's table: an end's index is its own */
+#define CLAIM_TRIES 1024	/* cursor moves one claim waits out: far more than cores */
 
 struct end {
 	uint64_t h;			/* its handle; 0: free */
@@ -80,14 +85,16 @@ static inline void copy(void *dst, const void *src, uint32_t n)
  * sequence word reads base + want (want 0: free for that position; 1: full from it);
  * the cell, with *base, or 0 if the ring is full (empty). A cell behind that (d < 0)
  * still holds or awaits the previous lap's message; ahead of it, another end took
- * the position, so the cursor has moved on - unless a peer wrote nonsense.
+ * the position, so the cursor has moved on - unless a peer wrote nonsense. Each
+ * retry follows a move of the cursor by another end (or a peer); after CLAIM_TRIES
+ * of them: 0.
  */
 static inline __attribute__((always_inline)) volatile uint64_t *claim(struct end *e, volatile uint64_t *cursor,
 								       uint64_t want, uint64_t *base)
 {
 	uint64_t pos = __atomic_load_n(cursor, __ATOMIC_RELAXED);
 
-	for (;;) {
+	for (unsigned tries = 0; tries < CLAIM_TRIES; tries++) {
 		volatile uint64_t *c = cell(e, pos, base);
 		int64_t d = (int64_t)(__atomic_load_n(c, __ATOMIC_ACQUIRE) - (*base + want));
 		if (d < 0)
@@ -106,6 +113,7 @@ static inline __attribute__((always_inline)) volatile uint64_t *claim(struct end
 			pos = now;
 		}
 	}
+	return 0;
 }
 
 /* Puts one message; 0, or EAGAIN if the ring is full. */

@@ -39,9 +39,10 @@ static unsigned consumer_thread_b;	/* in B's table: the main thread, to switch b
 
 static void async_producer(cairn_word tid)
 {
-	struct cairn_port p = { ring, CAIRN_PORT_ASYNC, 0, 0, 0 };
+	struct cairn_port p;
 
 	(void)tid;
+	cairn_port_attach(&p, ring, sizeof(struct msg), SLOTS);
 	while (async_sent < ASYNC_MSGS) {
 		long before = cairn_kcount();
 		while (async_sent < ASYNC_MSGS) {
@@ -59,9 +60,10 @@ static void async_producer(cairn_word tid)
 
 static void test_async(unsigned producer)
 {
-	struct cairn_port c = { ring, CAIRN_PORT_ASYNC, 0, 0, 0 };
+	struct cairn_port c;
 	long got = 0, bad = 0, calls = 0;
 
+	cairn_port_attach(&c, ring, sizeof(struct msg), SLOTS);
 	while (got < ASYNC_MSGS) {
 		long before = cairn_kcount();
 		struct msg m;
@@ -151,8 +153,11 @@ static void test_sync(void)
 	r |= cairn_captbl_copy(B.ct, rcv[1], CT, rcv[1]);
 	r |= cairn_captbl_copy(B.ct, snd[0], CT, snd[0]);
 	cairn_port_init(ring, sizeof(struct msg), SLOTS);
-	sync_cons = (struct cairn_port){ ring, CAIRN_PORT_SYNC, rcv[0], snd[1], 0 };
-	sync_prod = (struct cairn_port){ ring, CAIRN_PORT_SYNC, rcv[1], snd[0], 0 };
+	r |= cairn_port_attach(&sync_cons, ring, sizeof(struct msg), SLOTS);
+	r |= cairn_port_attach(&sync_prod, ring, sizeof(struct msg), SLOTS);
+	sync_cons.mode = sync_prod.mode = CAIRN_PORT_SYNC;
+	sync_cons.rcv = rcv[0], sync_cons.peer = snd[1];
+	sync_prod.rcv = rcv[1], sync_prod.peer = snd[0];
 	long stopped = schedule(sched, t, tid, &blocks, &wakes);
 	cairn_check("port.3", "sync_in_order", r == 0 && stopped == 2 && sync_got == SYNC_MSGS && sync_bad == 0,
 		    "setup %ld stopped %ld got %ld bad %ld", r, stopped, sync_got, sync_bad);
