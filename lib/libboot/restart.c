@@ -53,7 +53,7 @@ static struct cairn_ret2 keeper(cairn_word vector, cairn_word error, cairn_word 
 	c->fault_vector = vector;
 	c->fault_rip = rip;
 	long r = cairn_comp_restart(c->comp);
-	if (r) {	/* CAIRN_EOVERFLOW: its generations are used up; resuming would fault again */
+	if (r < 0) {	/* CAIRN_EOVERFLOW: its generations are used up; resuming would fault again */
 		cairn_printf("booter: '%s' cannot restart (error %ld): it stays down\n", c->sd->name, r);
 		return (struct cairn_ret2){ CAIRN_FAULT_STOP, 0 };
 	}
