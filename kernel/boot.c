@@ -178,7 +178,8 @@ static void grant(struct comp *c, struct thread *t, struct captbl_leaf *leaf, bo
 						    .b = frames.nframes << PAGE_SHIFT });
 	put_cap(ct, CAIRN_SLOT_IRQ, (struct cap){ .type = CAIRN_CAP_IRQ, .a = CAIRN_IRQ_ALL });
 	if (cmdline_get(progs[0].args, "ioport", NULL, 0))
-		put_cap(ct, CAIRN_SLOT_IOPORT, (struct cap){ .type = CAIRN_CAP_IOPORT, .a = 0, .b = 0x10000 });
+		put_cap(ct, CAIRN_SLOT_IOPORT, (struct cap){ .type = CAIRN_CAP_IOPORT, .a = 0,
+							    .b = CAIRN_IOPORT_END });
 }
 
 /* Builds program p's component and first thread; false if its image is bad. */
