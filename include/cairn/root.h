@@ -20,8 +20,9 @@
 /*
  * Fixed capability slots. A program the kernel starts gets 1..7 (5, 6 and 8 only the
  * first); a component the booter builds gets 4, 9 and 10, and 1, 2, 3, 5, 7 only if it
- * boots a subsystem or is the RTOS. Everything else the booter grants (gates, port endpoints,
- * I/O ports) is listed below with its slot; a component's own slots start at cairn_root.free_slot.
+ * boots a subsystem or is the RTOS. Everything else the booter grants (gates, port
+ * endpoints, I/O ports) is listed below with its slot; a component's own slots start
+ * at cairn_root.free_slot.
  */
 #define CAIRN_SLOT_CAPTBL  1	/* its capability table (root node) */
 #define CAIRN_SLOT_PGTBL   2	/* its page table (root node) */

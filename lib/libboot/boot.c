@@ -2,10 +2,10 @@
  * boot.c: builds a system from its tables (cairn/sysdesc.h) with kernel capability
  * operations alone, in this order: segments (loaded into the booter and initialised),
  * components (tables, address space, image, thread, stack, heap), ports, gates for the
- * imports, I/O ports, interrupt bindings, red tape; then each component's initialisation in init
- * order, the keepers of restartable components (restart.c), then the scheduler
- * (sched.c). Any failed operation stops the boot with a
- * message naming what was being built.
+ * imports, I/O ports, interrupt bindings, red tape; then each component's
+ * initialisation in init order, the keepers of restartable components (restart.c),
+ * then the scheduler (sched.c). Any failed operation stops the boot with a message
+ * naming what was being built.
  */
 #include "libboot.h"
 #include <cairn/port.h>
@@ -247,7 +247,7 @@ static long grant_timers(struct booter *b, struct bcomp *c)
 static long grant_ioports(struct booter *b, unsigned i)
 {
 	struct bcomp *c = &b->c[i];
-	long r = c->sd->nioports > CAIRN_ROOT_IOPORTS ? CAIRN_ERANGE : 0;	/* its red tape lists them all */
+	long r = c->sd->nioports > CAIRN_ROOT_IOPORTS ? CAIRN_ERANGE : 0;	/* the red tape lists all */
 
 	ioport_slot[i] = c->next_slot;
 	for (unsigned j = 0; !r && j < c->sd->nioports; j++) {
