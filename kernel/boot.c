@@ -1,7 +1,9 @@
 /*
  * boot.c: the components started from boot modules (see boot.h). Everything here is
  * built from frames of the frame table and accounted as capability operations would
- * account it, so the kernel invariant check holds from the first instruction on.
+ * account it, so the kernel invariant check holds from the first instruction on. The
+ * frames a program needs are counted before any is taken: a module that does not fit
+ * in what is free is refused whole, like a bad image, and the next one starts.
  */
 #include "boot.h"
 #include "arch.h"
@@ -85,12 +87,20 @@ uint64_t boot_frame(uint8_t type)
 	return 0;
 }
 
-static void *boot_object(uint8_t obj)
+/* A frame for build(), which counted its frames first (need_frames): one is always left. */
+static uint64_t take_frame(uint8_t type)
 {
-	uint64_t pa = boot_frame(CAIRN_FRAME_KERNEL);
+	uint64_t pa = boot_frame(type);
 
 	if (!pa)
-		panic("out of memory building the boot components");
+		panic("boot: out of frames after need_frames counted enough");
+	return pa;
+}
+
+static void *boot_object(uint8_t obj)
+{
+	uint64_t pa = take_frame(CAIRN_FRAME_KERNEL);
+
 	frame_get(&frames, pa)->obj = obj;
 	return p2v(pa);
 }
@@ -121,9 +131,7 @@ static void load_image(uint64_t *root, const char *file, const struct elf_image 
 	for (unsigned i = 0; i < img->nseg; i++) {
 		const struct elf_segment *s = &img->seg[i];
 		for (uint64_t va = PAGE_DOWN(s->vaddr); va < s->vaddr + s->memsz; va += PAGE_SIZE) {
-			uint64_t frame = boot_frame(CAIRN_FRAME_USER);
-			if (!frame)
-				panic("out of memory loading a boot module");
+			uint64_t frame = take_frame(CAIRN_FRAME_USER);
 			boot_map(root, va, frame, seg_rights(s));
 			uint64_t lo = va > s->vaddr ? va : s->vaddr;
 			uint64_t hi = va + PAGE_SIZE < s->vaddr + s->filesz ? va + PAGE_SIZE : s->vaddr + s->filesz;
@@ -131,6 +139,12 @@ static void load_image(uint64_t *root, const char *file, const struct elf_image 
 				memcpy((char *)p2v(frame) + (lo - va), file + s->offset + (lo - s->vaddr), hi - lo);
 		}
 	}
+}
+
+/* The first program sees modules 1 .. mapped_modules() - 1, from MODULES_VA up. */
+static unsigned mapped_modules(void)
+{
+	return nprogs < CAIRN_ROOT_MODULES + 1 ? nprogs : CAIRN_ROOT_MODULES + 1;
 }
 
 static void fill_root(struct cairn_root *rt, const struct program *p, struct comp *c, bool first)
@@ -150,7 +164,7 @@ static void fill_root(struct cairn_root *rt, const struct program *p, struct com
 		return;
 	rt->mem_end = frames.nframes << PAGE_SHIFT;
 	uint64_t va = MODULES_VA;
-	for (unsigned i = 1; i < nprogs && rt->nmodules < CAIRN_ROOT_MODULES; i++) {
+	for (unsigned i = 1; i < mapped_modules(); i++) {
 		struct cairn_module *m = &rt->module[rt->nmodules++];
 		memcpy(m->name, progs[i].name, sizeof(m->name));
 		m->va = va + (progs[i].image & (PAGE_SIZE - 1));
@@ -178,10 +192,90 @@ static void grant(struct comp *c, struct thread *t, struct captbl_leaf *leaf, bo
 						    .b = frames.nframes << PAGE_SHIFT });
 	put_cap(ct, CAIRN_SLOT_IRQ, (struct cap){ .type = CAIRN_CAP_IRQ, .a = CAIRN_IRQ_ALL });
 	if (cmdline_get(progs[0].args, "ioport", NULL, 0))
-		put_cap(ct, CAIRN_SLOT_IOPORT, (struct cap){ .type = CAIRN_CAP_IOPORT, .a = 0, .b = 0x10000 });
+		put_cap(ct, CAIRN_SLOT_IOPORT, (struct cap){ .type = CAIRN_CAP_IOPORT, .a = 0,
+							    .b = CAIRN_IOPORT_END });
 }
 
-/* Builds program p's component and first thread; false if its image is bad. */
+/*
+ * Counting the frames build() will take, before it takes any (decode, then invoke).
+ * need_page is told every page build() maps, in increasing address order: the Root
+ * page, the image's segments (sorted and apart: elf_check), the modules (first
+ * program only, from MODULES_VA = IMAGE_TOP), the stack. A fresh root's user half is
+ * empty, so a page needs a new level-n node (n = 1..3) exactly when its address
+ * differs from the previous page's above the 2^(12 + 9n) bytes one such node spans.
+ * If build() maps anything else, count it here too: build() checks the two agree.
+ */
+struct need {
+	uint64_t frames;
+	uint64_t prev;		/* the last page counted */
+	bool any;
+};
+
+static void need_page(struct need *n, uint64_t va, bool fresh)
+{
+	for (unsigned level = 1; level <= 3; level++) {
+		unsigned shift = PAGE_SHIFT + 9 * level;
+		n->frames += !n->any || n->prev >> shift != va >> shift;
+	}
+	n->frames += fresh;	/* a frame of its own, not a module's */
+	n->prev = va;
+	n->any = true;
+}
+
+static void need_range(struct need *n, uint64_t va, uint64_t end, bool fresh)
+{
+	for (va = PAGE_DOWN(va); va < end; va += PAGE_SIZE)
+		need_page(n, va, fresh);
+}
+
+static uint64_t need_frames(const struct elf_image *img, bool first)
+{
+	struct need n = { .frames = 5 };	/* table root and leaf, page-table root, component, thread */
+	uint64_t va = MODULES_VA;
+
+	need_page(&n, CAIRN_ROOT_VA, true);
+	for (unsigned i = 0; i < img->nseg; i++)
+		need_range(&n, img->seg[i].vaddr, img->seg[i].vaddr + img->seg[i].memsz, true);
+	for (unsigned i = 1; first && i < mapped_modules(); i++) {
+		uint64_t pages = (PAGE_UP(progs[i].image + progs[i].image_len) - PAGE_DOWN(progs[i].image)) >> PAGE_SHIFT;
+		need_range(&n, va, va + (pages << PAGE_SHIFT), false);
+		va += pages << PAGE_SHIFT;
+	}
+	need_range(&n, STACK_TOP - STACK_PAGES * PAGE_SIZE, STACK_TOP, true);
+	return n.frames;
+}
+
+/* Builds program p's component and first thread from the frames need_frames counted. */
+static void construct(struct program *p, bool first, const struct elf_image *img)
+{
+	struct captbl_root *ct = boot_object(OBJ_CAPTBL_ROOT);
+	struct captbl_leaf *leaf = boot_object(OBJ_CAPTBL_LEAF);
+	uint64_t *pml4 = boot_object(OBJ_PGTBL4);
+	struct comp *c = boot_object(OBJ_COMP);
+	struct thread *t = boot_object(OBJ_THREAD);
+
+	captbl_cons(ct, 0, leaf);
+	pgtbl_init_root(pml4);
+	comp_init(c, ct, pml4, img->entry);
+	thread_init(t, c, 0);
+	grant(c, t, leaf, first);
+	load_image(pml4, p2v(p->image), img);
+	for (uint64_t va = STACK_TOP - STACK_PAGES * PAGE_SIZE; va < STACK_TOP; va += PAGE_SIZE)
+		boot_map(pml4, va, take_frame(CAIRN_FRAME_USER), CAIRN_MAP_WRITE);
+	uint64_t root_page = take_frame(CAIRN_FRAME_USER);
+	boot_map(pml4, CAIRN_ROOT_VA, root_page, 0);
+	fill_root(p2v(root_page), p, c, first);
+	t->regs.rsp = STACK_TOP;
+	p->main = t;
+	obj_ref(t);	/* while it is the running program's: boot_after looks at it */
+}
+
+/*
+ * Builds program p's component and first thread, or says why not and changes nothing:
+ * a bad image, or fewer free frames than it needs (the first program may have taken
+ * them all). Frames come from anywhere in memory, also frames given back below those
+ * of earlier programs.
+ */
 static bool build(struct program *p, bool first)
 {
 	struct elf_image img;
@@ -191,26 +285,16 @@ static bool build(struct program *p, bool first)
 		kprintf("%s: not a loadable image (elf error %d)\n", p->name, err);
 		return false;
 	}
-	struct captbl_root *ct = boot_object(OBJ_CAPTBL_ROOT);
-	struct captbl_leaf *leaf = boot_object(OBJ_CAPTBL_LEAF);
-	uint64_t *pml4 = boot_object(OBJ_PGTBL4);
-	struct comp *c = boot_object(OBJ_COMP);
-	struct thread *t = boot_object(OBJ_THREAD);
-
-	captbl_cons(ct, 0, leaf);
-	pgtbl_init_root(pml4);
-	comp_init(c, ct, pml4, img.entry);
-	thread_init(t, c, 0);
-	grant(c, t, leaf, first);
-	load_image(pml4, p2v(p->image), &img);
-	for (uint64_t va = STACK_TOP - STACK_PAGES * PAGE_SIZE; va < STACK_TOP; va += PAGE_SIZE)
-		boot_map(pml4, va, boot_frame(CAIRN_FRAME_USER), CAIRN_MAP_WRITE);
-	uint64_t root_page = boot_frame(CAIRN_FRAME_USER);
-	boot_map(pml4, CAIRN_ROOT_VA, root_page, 0);
-	fill_root(p2v(root_page), p, c, first);
-	t->regs.rsp = STACK_TOP;
-	p->main = t;
-	obj_ref(t);	/* while it is the running program's: boot_after looks at it */
+	uint64_t need = need_frames(&img, first), avail = frames.count[CAIRN_FRAME_UNTYPED];
+	if (need > avail) {
+		kprintf("%s: not enough memory (needs %lu frames, %lu free)\n", p->name, need, avail);
+		return false;
+	}
+	cursor = 0;
+	construct(p, first, &img);
+	if (avail - frames.count[CAIRN_FRAME_UNTYPED] != need)
+		panic("boot: %s took %lu frames, need_frames counted %lu", p->name,
+		      avail - frames.count[CAIRN_FRAME_UNTYPED], need);
 	return true;
 }
 

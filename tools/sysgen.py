@@ -249,6 +249,9 @@ class Tables:
             irqs = irqs if isinstance(irqs, list) else [irqs]
             iq, decl = c_array("uint8_t", f"q_{i}", [str(q) for q in irqs])
             lines += decl
+            io, decl = c_array("struct cairn_sd_ioport", f"io_{i}",
+                               [f"{{ {a:#x}, {b + 1:#x} }}" for a, b in system.ioport_ranges(c)])
+            lines += decl
             sub = next((k for k, s in enumerate(subs) if s["parent"] == c["name"]), -1)
             rows.append(f"\t{{ .name = {c_str(c['name'])}, .image = {c_str(self.images[c['name']][0])}, "
                         f".priority = {c.get('priority', 128)}, .nimports = {len(imports)}, "
@@ -258,7 +261,8 @@ class Tables:
                         f".heap = {page_up(system.parse_size(c.get('heap', '64K')))}, "
                         f".import = {imp}, .segment = {sg}, .irq = {iq}, .subsystem = {sub}, "
                         f".restart = {1 if c.get('restart') is True else 0}, .core = {c.get('core', 0)}, "
-                        f".budget = {page_up(system.parse_size(c.get('budget', 0))) // 4096} }},")
+                        f".budget = {page_up(system.parse_size(c.get('budget', 0))) // 4096}, "
+                        f".nioports = {len(system.ioport_ranges(c))}, .ioport = {io} }},")
         lines += ["", "static const struct cairn_sd_comp comps[] = {", *rows, "};"]
         lines.append(f"static const uint16_t order[] = {{ {', '.join(str(index[n]) for n in self.order)} }};")
         ports = [f"\t{{ {c_str(p['name'])}, {index[p['from']]}, {index[p['to']]}, {p['slot_size']}, "
@@ -332,6 +336,9 @@ def build_subsystem(sys_path, s, parent, data, outdir):
         if c.get("irq"):
             raise GenError(f"{child_path}:1: component '{c['name']}': a nested subsystem cannot "
                            "claim interrupt lines")
+        if c.get("ioports"):
+            raise GenError(f"{child_path}:1: component '{c['name']}': a nested subsystem cannot "
+                           "be granted I/O ports")
     t = Tables(child, order, "cairn_subsystem", images)  # granted imports: no exporter inside
     obj = build_tables(t, child_path, outdir, "sub_" + s["name"])
     image = parent.get("image", parent["name"])
@@ -359,6 +366,12 @@ def build_romfs(programs, outdir):
         with open(out, "wb") as f:
             f.write(image)
     return out
+
+
+def booter_module(path, data):
+    """The booter's module line. It asks the kernel for every I/O port ("ioport") only
+    when the description grants some component ports: it narrows the range for each."""
+    return path + (" ioport" if any(c.get("ioports") for c in data["component"]) else "")
 
 
 def build(sys_path):
@@ -401,7 +414,7 @@ def build(sys_path):
     booter = os.path.join(outdir, "booter.elf")
     link(booter, objects("components/booter") + [obj])
     modules += [f"{path} image" for module, path in sorted(set(images.values()))]
-    lines = [booter] + sorted(set(modules), key=modules.index)
+    lines = [booter_module(booter, data)] + sorted(set(modules), key=modules.index)
     write_if_changed(os.path.join(outdir, "modules.txt"), "\n".join(lines) + "\n")
     return lines
 

@@ -27,7 +27,7 @@ SEGMENT_WINDOW = (0x10000000, 0x40000000)  # where segments may be placed
 PAGE = 4096
 
 COMPONENT_KEYS = {"name", "image", "priority", "stack", "heap", "threads", "exports",
-                  "imports", "segments", "irq", "after", "restart", "budget", "core"}
+                  "imports", "segments", "irq", "after", "restart", "budget", "core", "ioports"}
 MANAGER = "manager"               # the capability manager the booter serves (lib/libboot/manager.c)
 BOOTER_IFACES = (MANAGER,)        # interfaces the booter serves itself
 BUDGET_MAX = 2 << 20              # pages the manager may allocate for one component
@@ -244,6 +244,55 @@ def check_component(d, i, c, segs, known_ifaces, irq_owner):
     return need
 
 
+def c_define(header, name):
+    """A number #defined in include/cairn/<header>: a limit C defines, read, not repeated."""
+    with open(os.path.join(ROOT, "include", "cairn", header)) as f:
+        m = re.search(rf"^#define {name}\s+(0x[0-9a-fA-F]+|\d+)\b", f.read(), re.M)
+    return int(m.group(1), 0)
+
+
+IOPORT_END = c_define("abi.h", "CAIRN_IOPORT_END")          # ports are 0 .. IOPORT_END - 1
+IOPORTS_MAX = c_define("root.h", "CAIRN_ROOT_IOPORTS")      # ranges one component may hold
+
+
+def ioport_ranges(c):
+    """A component's `ioports` as [(first, last)] (inclusive), [] if it has none."""
+    return [(e, e) if isinstance(e, int) else tuple(e) for e in c.get("ioports", [])]
+
+
+def port_text(e):
+    """An `ioports` entry as written, numbers in hex."""
+    if isinstance(e, list):
+        return "[" + ", ".join(port_text(x) for x in e) + "]"
+    return hex(e) if isinstance(e, int) and not isinstance(e, bool) else repr(e)
+
+
+def check_ioports(d):
+    """`ioports`: the I/O ports a component drives, each a port or a [first, last] range;
+    every port claimed by one range of one component (the booter grants exactly these)."""
+    claimed = []
+    for i, c in enumerate(d.tables("component")):
+        n, v = c.get("name"), c.get("ioports", [])
+        if not isinstance(v, list):
+            d.error("component", i, "ioports", "ioports must be a list of ports and [first, last] ranges", n)
+            continue
+        if len(v) > IOPORTS_MAX:
+            d.error("component", i, "ioports", f"at most {IOPORTS_MAX} ioports ranges, not {len(v)}", n)
+        for e in v:
+            r = e if isinstance(e, list) else [e, e]
+            if len(r) != 2 or not all(isinstance(x, int) and not isinstance(x, bool) for x in r) \
+                    or not 0 <= r[0] <= r[1] < IOPORT_END:
+                d.error("component", i, "ioports", f"ioports {port_text(e)}: a port or a [first, last] range, "
+                        f"0 <= first <= last <= {IOPORT_END - 1:#x}", n)
+                continue
+            other = next((o for o in claimed if r[0] <= o[1] and o[0] <= r[1]), None)
+            if other:
+                who = "named twice" if other[2] == n else f"claimed by '{other[2]}' too"
+                d.error("component", i, "ioports", f"port {max(r[0], other[0]):#x} is {who}", n)
+                continue
+            claimed.append((r[0], r[1], n))
+
+
 def check_imports(d, comps, outside=()):
     exporters = {x: "(granted)" for x in outside}
     exporters.update({x: "(booter)" for x in BOOTER_IFACES})
@@ -435,6 +484,7 @@ def check(path, outside=()):
     known = interfaces_known()
     for i, c in enumerate(d.tables("component")):
         need += check_component(d, i, c, segs, known, irq_owner)
+    check_ioports(d)
     exporters = check_imports(d, comps, outside)
     order = init_order(d, comps, exporters)
     check_ports(d, comps)

@@ -128,6 +128,7 @@ enum cairn_cap_type {
 	X(IRQ_NARROW,      0x0902, IRQ,    "a0 = slot here, a1 = mask of lines", "0") \
 	X(IOPORT_IN,       0x0a00, IOPORT, "a0 = port, a1 = width (1, 2, 4)", "the value read") \
 	X(IOPORT_OUT,      0x0a01, IOPORT, "a0 = port, a1 = width (1, 2, 4), a2 = value", "0") \
+	X(IOPORT_NARROW,   0x0a02, IOPORT, "a0 = slot here, a1 = first port, a2 = end", "0") \
 	X(INDIR_SET,       0x0b00, INDIR,  "a0 = source table, a1 = source slot", "0") \
 	X(INDIR_MINT,      0x0b01, INDIR,  "a0 = slot here", "0") \
 	X(INDIR_RESCIND,   0x0b02, INDIR,  "none", "0")
@@ -205,6 +206,9 @@ enum cairn_op {
 #define CAIRN_IRQ_TIMER 0
 #define CAIRN_IRQ_LINES 16
 #define CAIRN_IRQ_ALL   ((1u << CAIRN_IRQ_LINES) - 1)	/* an IRQ capability's mask of every line */
+
+/* I/O ports (IOPORT_*): 0 .. CAIRN_IOPORT_END - 1; an IOPORT capability covers [a, b). */
+#define CAIRN_IOPORT_END 0x10000
 
 /* Limits. */
 #define CAIRN_DEBUG_WRITE_MAX 4096	/* longest DEBUG_WRITE */

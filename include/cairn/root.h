@@ -20,8 +20,9 @@
 /*
  * Fixed capability slots. A program the kernel starts gets 1..7 (5, 6 and 8 only the
  * first); a component the booter builds gets 4, 9 and 10, and 1, 2, 3, 5, 7 only if it
- * boots a subsystem or is the RTOS. Everything else the booter grants (gates, port endpoints) is listed
- * below with its slot; a component's own slots start at cairn_root.free_slot.
+ * boots a subsystem or is the RTOS. Everything else the booter grants (gates, port
+ * endpoints, I/O ports) is listed below with its slot; a component's own slots start
+ * at cairn_root.free_slot.
  */
 #define CAIRN_SLOT_CAPTBL  1	/* its capability table (root node) */
 #define CAIRN_SLOT_PGTBL   2	/* its page table (root node) */
@@ -33,7 +34,8 @@
 				   cores (the RTOS): line 0 only */
 #define CAIRN_SLOT_LEAF0   7	/* the leaf node holding slots 0..127 */
 #define CAIRN_SLOT_IOPORT  8	/* the first program, if its module line says "ioport":
-				   every I/O port but the kernel's own */
+				   every I/O port but the kernel's own (a booter-built
+				   component finds its ports in cairn_root.ioport) */
 #define CAIRN_SLOT_FREE    9	/* kernel-started programs: the first free slot */
 #define CAIRN_SLOT_RCV     9	/* booter-built components: the first thread's receive
 				   endpoint (its scheduler is whoever booted it) */
@@ -44,6 +46,7 @@
 #define CAIRN_ROOT_IMPORTS  24
 #define CAIRN_ROOT_PORTS    12
 #define CAIRN_ROOT_SEGMENTS 8
+#define CAIRN_ROOT_IOPORTS  8	/* I/O-port ranges a description may grant one component */
 #define CAIRN_NAME_MAX      24	/* names in the red tape, with their NUL */
 
 /* A boot module (an image) mapped read-only into the component. */
@@ -76,6 +79,13 @@ struct cairn_port_end {
 	uint32_t pad;
 };
 
+/* I/O ports a description grants: an IOPORT capability over [first, end) in `slot`. */
+struct cairn_ioport_range {
+	uint32_t first, end;
+	uint32_t slot;
+	uint32_t reserved;
+};
+
 /* A segment: code and shared data at `base`, its transfer vector at `base` too. */
 struct cairn_segment_map {
 	char name[CAIRN_NAME_MAX];
@@ -102,6 +112,8 @@ struct cairn_root {
 	struct cairn_import import[CAIRN_ROOT_IMPORTS];
 	struct cairn_port_end port[CAIRN_ROOT_PORTS];
 	struct cairn_segment_map segment[CAIRN_ROOT_SEGMENTS];
+	uint32_t nioports, reserved;
+	struct cairn_ioport_range ioport[CAIRN_ROOT_IOPORTS];	/* booter-built: as described */
 };
 
 _Static_assert(sizeof(struct cairn_root) <= 4096, "the Root is one page");

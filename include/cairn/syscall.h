@@ -163,6 +163,8 @@ static inline long cairn_ioport_in(unsigned io, unsigned port, unsigned width)
 { return cairn_call(io, CAIRN_OP_IOPORT_IN, port, width, 0, 0, 0, 0); }
 static inline long cairn_ioport_out(unsigned io, unsigned port, unsigned width, cairn_word value)
 { return cairn_call(io, CAIRN_OP_IOPORT_OUT, port, width, value, 0, 0, 0); }
+static inline long cairn_ioport_narrow(unsigned io, unsigned slot, unsigned first, unsigned end)
+{ return cairn_call(io, CAIRN_OP_IOPORT_NARROW, slot, first, end, 0, 0, 0); }
 
 /* ---- indirections (rescindable forwarders) ---- */
 static inline long cairn_indir_set(unsigned ind, unsigned src_ct, unsigned src_slot)

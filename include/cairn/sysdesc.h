@@ -22,6 +22,11 @@ struct cairn_sd_import {
 	const uint64_t *entry;		/* the server's gate entry for each function */
 };
 
+/* I/O ports granted to a component: [first, end). */
+struct cairn_sd_ioport {
+	uint32_t first, end;
+};
+
 struct cairn_sd_comp {
 	const char *name;
 	const char *image;		/* boot module name */
@@ -36,6 +41,8 @@ struct cairn_sd_comp {
 	uint8_t restart;		/* supervised: restarted when it faults (libboot) */
 	uint16_t budget;		/* pages the manager may allocate for it (libboot) */
 	uint8_t core;			/* where its threads run (0: the boot core) */
+	uint8_t nioports;		/* at most CAIRN_ROOT_IOPORTS */
+	const struct cairn_sd_ioport *ioport;	/* each narrowed into a slot of its own */
 };
 
 struct cairn_sd_port {

@@ -2,10 +2,10 @@
  * boot.c: builds a system from its tables (cairn/sysdesc.h) with kernel capability
  * operations alone, in this order: segments (loaded into the booter and initialised),
  * components (tables, address space, image, thread, stack, heap), ports, gates for the
- * imports, interrupt bindings, red tape; then each component's initialisation in init
- * order, the keepers of restartable components (restart.c), then the scheduler
- * (sched.c). Any failed operation stops the boot with a
- * message naming what was being built.
+ * imports, I/O ports, interrupt bindings, red tape; then each component's
+ * initialisation in init order, the keepers of restartable components (restart.c),
+ * then the scheduler (sched.c). Any failed operation stops the boot with a message
+ * naming what was being built.
  */
 #include "libboot.h"
 #include <cairn/port.h>
@@ -26,6 +26,7 @@ static struct booter booter;
 struct booter *boot_booter = &booter;
 static struct bport ports[CAIRN_ROOT_PORTS * 4];
 static uint32_t import_slot[BOOT_MAX_COMPS][CAIRN_ROOT_IMPORTS];
+static uint32_t ioport_slot[BOOT_MAX_COMPS];	/* the first of its I/O-port ranges' slots */
 
 static long fail(long r, const char *what, const char *name)
 {
@@ -237,6 +238,35 @@ static long grant_timers(struct booter *b, struct bcomp *c)
 	return r;
 }
 
+/*
+ * Component i's I/O ports: each range its description names, exactly, narrowed from
+ * the booter's whole range (CAIRN_SLOT_IOPORT, which the kernel gave it only because
+ * the description grants ports) into consecutive slots of its table. A slot of the
+ * booter's own holds each narrowed copy only for the moment of the copy.
+ */
+static long grant_ioports(struct booter *b, unsigned i)
+{
+	struct bcomp *c = &b->c[i];
+	long r = c->sd->nioports > CAIRN_ROOT_IOPORTS ? CAIRN_ERANGE : 0;	/* the red tape lists all */
+
+	ioport_slot[i] = c->next_slot;
+	for (unsigned j = 0; !r && j < c->sd->nioports; j++) {
+		const struct cairn_sd_ioport *io = &c->sd->ioport[j];
+		unsigned s = 0;
+		if (!(r = boot_reserve_slots(b)))
+			s = cairn_slot(&b->a);
+		if (!r)
+			r = cairn_ioport_narrow(CAIRN_SLOT_IOPORT, s, io->first, io->end);
+		if (!r)
+			r = cairn_captbl_copy(c->ct, c->next_slot++, CT, s);
+		if (!r)
+			r = cairn_captbl_remove(CT, s);
+		if (!r)
+			cairn_slot_put(&b->a, s);
+	}
+	return fail(r, "granting I/O ports to", c->sd->name);
+}
+
 static long bind_irqs(struct booter *b, struct bcomp *c)
 {
 	for (unsigned j = 0; j < c->sd->nirqs; j++) {
@@ -296,6 +326,12 @@ long boot_red_tape(struct booter *b, unsigned i)
 		rt->nimports++;
 	}
 	red_ports(b, i, rt);
+	for (unsigned j = 0; j < sd->nioports && j < CAIRN_ROOT_IOPORTS; j++) {
+		rt->ioport[j] = (struct cairn_ioport_range){ .first = sd->ioport[j].first,
+							     .end = sd->ioport[j].end,
+							     .slot = ioport_slot[i] + j };
+		rt->nioports++;
+	}
 	for (unsigned j = 0; j < sd->nsegments && j < CAIRN_ROOT_SEGMENTS; j++) {
 		const struct cairn_sd_segment *s = &b->sd->segment[sd->segment[j]];
 		boot_copy_name(rt->segment[j].name, s->name, CAIRN_NAME_MAX);
@@ -347,6 +383,8 @@ static long build_all(struct booter *b)
 		r = build_port(b, p);
 	for (unsigned i = 0; !r && i < sd->ncomps; i++)
 		r = build_gates(b, i);
+	for (unsigned i = 0; !r && i < sd->ncomps; i++)
+		r = grant_ioports(b, i);
 	for (unsigned i = 0; !r && i < sd->ncomps; i++)
 		r = bind_irqs(b, &b->c[i]);
 	for (unsigned i = 0; !r && i < sd->ncomps; i++)
