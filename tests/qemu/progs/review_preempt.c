@@ -104,11 +104,11 @@ static void test_local_scheduler(void)
 		r = cairn_asnd_send(s.snd, 0);	/* S starts on core 1 and dispatches P */
 	if (r == 0 && !await(&p_count, 1))
 		r = -100;
+	long before = s_runs;	/* 1: S dispatched P, which spins */
 	if (r == 0)
 		r = cairn_asnd_send(t.snd, 0);	/* T preempts P (S hears TIMEOUT), runs, waits */
 	if (r == 0 && !await(&t_runs, 2))
 		r = -101;
-	long before = s_runs;
 	int s_ran = r == 0 && await(&s_runs, before + 1);
 	CHECK("rv.c2", "scheduler_of_preempted_thread_runs", r == 0 && s_ran,
 	      "setup %ld, S ran again %d (S %ld, P %ld, T %ld)", r, s_ran, s_runs, p_count, t_runs);
