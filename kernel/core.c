@@ -201,10 +201,18 @@ void core_kick(struct thread *t)
 
 void core_preempted(struct thread *cur)
 {
-	if (cur->sched)
-		thread_event(cur->sched, cur, CAIRN_EVENT_TIMEOUT);
-	else
-		core_ready(cur, READY_PREEMPTED);
+	struct thread *s = cur->sched;
+
+	if (s)
+		thread_event(s, cur, CAIRN_EVENT_TIMEOUT);
+	if (!s || s->core != cur->core) {
+		core_ready(cur, READY_PREEMPTED);	/* no scheduler here can dispatch it */
+		return;
+	}
+	while (s->sched && s->sched->core == s->core)
+		s = s->sched;
+	if (s->state == THREAD_RUNNABLE)
+		core_ready(s, READY_PREEMPTED);	/* this core's top scheduler decides next */
 }
 
 /*
@@ -222,15 +230,16 @@ struct regs *core_kicked(struct regs *cur)
 {
 	if (!cur)
 		return NULL;
-	struct thread *p = thread_of(cur);
-	unsigned why;
-	struct thread *t = core_ready_take(&why);
+	struct thread *p = thread_of(cur), *t;
 
+	for (t = this_cpu()->ready_head; t; t = t->ready_next)
+		if (t->ready == READY_KICK && (t == p || ready_runs(t, READY_KICK)))
+			break;	/* the first kick that can run: merely preempted ones wait */
 	if (!t)
 		return cur;
+	core_forget(t);
 	if (t == p) {
-		if (why == READY_KICK)
-			t->kicked = 1;	/* it runs already: it must not give the core away unawares */
+		t->kicked = 1;	/* it runs already: it must not give the core away unawares */
 		return cur;
 	}
 	core_preempted(p);

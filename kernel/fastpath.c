@@ -82,7 +82,8 @@ struct regs *fastpath(uint64_t call, struct regs *r)
 		return fast_call(t, r, c);
 	if (likely(c->type == CAIRN_CAP_THREAD && op == CAIRN_OP_THREAD_DISPATCH && r->rdi == 0)) {
 		struct thread *next = c->obj;
-		if (likely(next != t && next->state == THREAD_RUNNABLE && next->core == t->core && !t->kicked)) {
+		if (likely(next != t && next->state == THREAD_RUNNABLE && next->core == t->core && !t->kicked &&
+			   !thread_stale(next))) {
 			r->rax = 0;
 			return switch_prepare(&next->regs);
 		}

@@ -171,7 +171,7 @@ static void fault_restore(struct thread *t, unsigned d)
  * gives back the registers of its own fault (the faulting component handles it again).
  * False if the thread's home component restarted (nothing is left to return to).
  */
-static bool unwind(struct thread *t)
+bool sinv_unwind(struct thread *t)
 {
 	while (thread_stale(t)) {
 		if (t->depth == 0)
@@ -188,7 +188,7 @@ static bool unwind(struct thread *t)
 
 struct regs *sinv_unwind_stale(struct thread *t)
 {
-	return unwind(t) ? &t->regs : thread_stop(t, CAIRN_EVENT_STOP);
+	return sinv_unwind(t) ? &t->regs : thread_stop(t, CAIRN_EVENT_STOP);
 }
 
 /* The calling thread is stale (its component restarted under it): unwind it now. */
@@ -196,7 +196,7 @@ long sinv_stale_self(struct call *c)
 {
 	struct thread *t = c->self;
 
-	if (!unwind(t)) {
+	if (!sinv_unwind(t)) {
 		c->next = thread_stop(t, CAIRN_EVENT_STOP);
 		return 0;
 	}

@@ -125,13 +125,13 @@ struct regs *thread_idle(void)
 {
 	struct percpu *cpu = this_cpu();
 
-	arch_vm_switch_kernel();
 	for (;;) {
 		unsigned why;
 		struct thread *t = core_ready_take(&why);
 		struct regs *r = t ? switch_prepare(&t->regs) : NULL;
 		if (r)
 			return r;
+		arch_vm_switch_kernel();	/* also after unwinding a stale thread loaded its roots */
 		big_unlock();
 		while (!__atomic_load_n(&cpu->ready_head, __ATOMIC_RELAXED))
 			arch_wait_for_interrupt();
@@ -158,12 +158,33 @@ struct regs *thread_block(struct thread *t)
 	return after(t);
 }
 
-struct regs *thread_stop(struct thread *t, uint32_t kind)
+/* t stops where it is: its scheduler hears kind. */
+static void stopped(struct thread *t, uint32_t kind)
 {
 	t->state = THREAD_STOPPED;
 	if (t->sched)
 		thread_event(t->sched, t, kind);
+}
+
+struct regs *thread_stop(struct thread *t, uint32_t kind)
+{
+	stopped(t, kind);
 	return after(t);
+}
+
+/*
+ * The caller (self) is about to switch to t, which is not running: if t's component
+ * restarted since it entered it, t is unwound first (sinv.c). False if that stopped
+ * it (its home restarted): its scheduler hears STOP and the caller goes on, in its
+ * own address space (unwinding loads the roots it pops).
+ */
+static bool unwound_or_stopped(struct thread *self, struct thread *t)
+{
+	if (!thread_stale(t) || sinv_unwind(t))
+		return true;
+	arch_vm_switch(self->comp->pgtbl_phys);
+	stopped(t, CAIRN_EVENT_STOP);
+	return false;
 }
 
 /*
@@ -217,6 +238,8 @@ static long dispatch(struct call *c, struct thread *t)
 		c->self->kicked = 0;	/* sent to from another core since it decided: it stays */
 		return 0;
 	}
+	if (!unwound_or_stopped(c->self, t))
+		return 0;	/* it stopped (its scheduler hears STOP): the caller goes on */
 	c->self->regs.rax = 0;
 	c->next = &t->regs;
 	return 0;
@@ -262,6 +285,8 @@ static long place(struct call *c, struct thread *t)
 		return CAIRN_ERANGE;
 	if (t == c->self || core_running_elsewhere(t))
 		return CAIRN_EBUSY;
+	if (t == boot_main() && A0(c) != 0)
+		return CAIRN_ENOTSUP;	/* the boot sequence runs it on the boot core */
 	core_forget(t);
 	t->core = (uint8_t)A0(c);
 	return 0;
@@ -384,7 +409,7 @@ long asnd_invoke(struct call *c, struct cap *cap, unsigned op)
 		return CAIRN_EINVAL;
 	thread_activate(t);
 	if ((A0(c) & CAIRN_SEND_YIELD) && t != c->self && t->state == THREAD_RUNNABLE &&
-	    t->core == c->self->core) {
+	    t->core == c->self->core && unwound_or_stopped(c->self, t)) {
 		c->self->regs.rax = 0;
 		c->next = &t->regs;
 	}

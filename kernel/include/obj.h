@@ -144,5 +144,12 @@ static inline bool thread_stale(const struct thread *t)
  * registers, or, if its home component restarted, stops it and returns what runs next.
  */
 struct regs *sinv_unwind_stale(struct thread *t);
+/*
+ * Pops t's invocations until it is in a component at the generation it entered (each
+ * popped gate call returns CAIRN_ESTALE, a popped keeper invocation gives back the
+ * fault). False if its home restarted. Loads the roots it pops into: the caller
+ * switches address spaces after it.
+ */
+bool sinv_unwind(struct thread *t);
 
 #endif
