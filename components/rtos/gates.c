@@ -295,17 +295,18 @@ static long bp_create(struct rthread *t, cairn_word binary, cairn_word b, cairn_
 	return bp ? (long)RTOS_HANDLE(RTOS_K_BP, bp->gen, bp - bps) : CAIRN_ENOMEM;
 }
 
-static long bp_destroy_(struct rthread *t, struct bp *bp)
-{
-	bp_free(bp, CAIRN_EBADF);
-	sched_preempt(t);	/* a better waiter it released runs now */
-	return 0;
-}
-
 static long bp_destroy(struct rthread *t, cairn_word id, cairn_word b, cairn_word c, cairn_word d)
 {
 	(void)b, (void)c, (void)d;
-	return on_bp(t, id, bp_destroy_);
+	sched_lock(t->core);
+	struct bp *bp = bp_of(t, id);
+	if (!bp) {
+		sched_unlock();
+		return CAIRN_EBADF;
+	}
+	bp_free(bp, CAIRN_EBADF);
+	sched_preempt(t);	/* a better waiter it released runs now */
+	return 0;
 }
 
 static long process_exit(struct rthread *t, cairn_word status, cairn_word b, cairn_word c, cairn_word d)

@@ -208,28 +208,25 @@ static long load(struct rproc *p, const char *file, const struct elf_image *img)
 /* ---- threads ---- */
 
 /*
- * tid -> thread: open addressing over 64 entries (MAX_THREADS < 64), each a thread's
- * index + 1, 0 never used, TMAP_GONE a thread that was freed. Changed locked (by
- * thread_new and reap), read without the lock: by enter() (gates.c) for the calling
- * thread and by an S for the thread an event names. Entries never move (a freed one
- * leaves TMAP_GONE, which a new one may take), so a lookup that races a change still
- * finds every thread that was there before and after it; and a thread found is the
- * one with that tid (kernel thread ids are not reused), whose record stays while it
- * runs (only the S of its core frees it, and not while it is current).
+ * tid -> thread: open addressing over 64 entries (MAX_THREADS < 64), each a thread, 0
+ * never used, &tmap_gone a thread that was freed. Changed locked (by thread_new and
+ * reap), read without the lock: by enter() (gates.c) for the calling thread and by an
+ * S for the thread an event names. Entries never move (a freed one leaves &tmap_gone,
+ * which a new one may take), so a lookup that races a change still finds every
+ * thread that was there before and after it; and a thread found is the one with that
+ * tid (kernel thread ids are not reused), whose record stays while it runs (only the
+ * S of its core frees it, and not while it is current).
  */
-#define TMAP_GONE 0xff
-static uint8_t tmap[64];
-_Static_assert(MAX_THREADS < 64, "a free tmap entry is always left");
+static struct rthread *tmap[64];
+static struct rthread tmap_gone;	/* tid 0, which no thread has; T_FREE */
+_Static_assert(MAX_THREADS < 64, "a never-used tmap entry is always left");
 
 struct rthread *thread_by_tid(uint32_t tid)
 {
 	for (unsigned h = tid & 63, n = 0; n < 64; h = (h + 1) & 63, n++) {
-		uint8_t e = __atomic_load_n(&tmap[h], __ATOMIC_ACQUIRE);
-		if (!e)
+		struct rthread *t = __atomic_load_n(&tmap[h], __ATOMIC_ACQUIRE);
+		if (!t)
 			break;
-		if (e == TMAP_GONE)
-			continue;
-		struct rthread *t = &threads[e - 1];
 		if (t->tid == tid && t->state != T_FREE && t->state != T_ZOMBIE)
 			return t;
 	}
@@ -241,9 +238,9 @@ static void tmap_put(struct rthread *t)
 {
 	unsigned h = t->tid & 63;
 
-	while (tmap[h] && tmap[h] != TMAP_GONE)
+	while (tmap[h] && tmap[h] != &tmap_gone)
 		h = (h + 1) & 63;
-	__atomic_store_n(&tmap[h], (uint8_t)(t - threads + 1), __ATOMIC_RELEASE);
+	__atomic_store_n(&tmap[h], t, __ATOMIC_RELEASE);
 }
 
 /* Locked: t is found no more. */
@@ -251,9 +248,9 @@ static void tmap_del(struct rthread *t)
 {
 	unsigned h = t->tid & 63;
 
-	while (tmap[h] != t - threads + 1)
+	while (tmap[h] != t)
 		h = (h + 1) & 63;
-	__atomic_store_n(&tmap[h], TMAP_GONE, __ATOMIC_RELEASE);
+	__atomic_store_n(&tmap[h], &tmap_gone, __ATOMIC_RELEASE);
 }
 
 static struct rthread *thread_slot(void)
