@@ -90,7 +90,7 @@ proc_t process_create(const void *elf_image, size_t elf_length, const char *name
 		      const sched_param_t *params, size_t num_params, const size_t *resources,
 		      size_t num_resources, size_t flags);
 void process_exit(int status) __attribute__((__noreturn__));
-/* Its exit status; EBADF, EAGAIN (still running), EINVAL. */
+/* The exit status of a process the caller created; EBADF, EAGAIN (still running), EINVAL. */
 int process_get_exit_status(proc_t pid);
 
 /* ---- threads ---- */
