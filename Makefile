@@ -166,6 +166,8 @@ $(foreach d,$(sort $(RTOS_PROG_DIRS)),$(eval $(call rtos_program,$(notdir $(d)),
 # rtos_proc and rtos_efault carry rtos_child's image (for process_create from memory).
 $(BUILD)/user/tests/rtos/rtos_proc/image.c.o: $(BUILD)/user/rtos_child.elf
 $(BUILD)/user/tests/rtos/rtos_efault/image.c.o: $(BUILD)/user/rtos_child.elf
+# rtos_ceilsuite carries rtos_ceilchild's.
+$(BUILD)/user/tests/rtos/rtos_ceilsuite/image.c.o: $(BUILD)/user/rtos_ceilchild.elf
 
 # --- host unit tests --------------------------------------------------------------
 # tests/host/test_<m>.c tests kernel/<m>.c (or the architecture's or libcairn's <m>.c) plus the

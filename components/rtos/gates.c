@@ -3,6 +3,12 @@
  * its arguments (the badge names the process, the kernel's thread id the thread;
  * nothing else is trusted), then invokes sched.c or proc.c. A thread of another
  * process, or a handle that names nothing alive, gets CAIRN_EBADF.
+ *
+ * A handle is looked up, checked (its generation, and that the calling process owns
+ * what it names) and used under one hold of sched.lock (rtos.h, HANDLE_INDEX): the
+ * *_of lookups below are called locked, and no object they return is touched after
+ * the lock is released. A gate preempted between a lookup and its lock would find
+ * the slot freed and reused by another process (tests/rtos/rtos_race).
  */
 #include "rtos.h"
 #include <cairn/gate.h>
@@ -73,7 +79,7 @@ static inline ret2 leave(struct rthread *t, long r)
 	}                                                                             \
 	CAIRN_GATE(entry, fn##_gate)
 
-/* The thread a handle names in t's process; 0 if none. */
+/* Locked: the thread a handle names in t's process; 0 if none. */
 static struct rthread *thread_of(struct rthread *t, cairn_word h)
 {
 	long i = HANDLE_INDEX(h, RTOS_K_THREAD, threads);
@@ -82,6 +88,7 @@ static struct rthread *thread_of(struct rthread *t, cairn_word h)
 	return x && x->state != T_FREE && x->proc == t->proc ? x : 0;
 }
 
+/* Locked: the block point of t's process id names; 0 if none. */
 static struct bp *bp_of(struct rthread *t, cairn_word id)
 {
 	long i = HANDLE_INDEX(id, RTOS_K_BP, bps);
@@ -90,6 +97,7 @@ static struct bp *bp_of(struct rthread *t, cairn_word id)
 	return bp && bp->used && bp->proc == t->proc - procs ? bp : 0;
 }
 
+/* Locked: the timer of t's process id names; 0 if none. */
 static struct rtimer *timer_of(struct rthread *t, cairn_word id)
 {
 	long i = HANDLE_INDEX(id, RTOS_K_TIMER, timers);
@@ -98,16 +106,41 @@ static struct rtimer *timer_of(struct rthread *t, cairn_word id)
 	return x && x->used && x->proc == t->proc - procs ? x : 0;
 }
 
+/* A process's handle (its creator's: RTOS_K_PROC). */
+static uint64_t proc_handle(const struct rproc *p)
+{
+	return RTOS_HANDLE(RTOS_K_PROC, p->gen, p - procs);
+}
+
+/*
+ * Locked: the process id names that t's process created, running or ended, while its
+ * exit status is still to be taken; 0 if none.
+ */
+static struct rproc *proc_of(struct rthread *t, cairn_word id)
+{
+	long i = HANDLE_INDEX(id, RTOS_K_PROC, procs);
+	struct rproc *p = i < 0 ? 0 : &procs[i];
+
+	return p && !p->reported && p->parent == proc_handle(t->proc) ? p : 0;
+}
+
+/* Locked: t, a timer of a process, goes; its waiters return EBADF. */
+static void timer_drop(struct rtimer *t)
+{
+	timer_disarm(t);
+	bp_free(t->bp, CAIRN_EBADF);
+	watch_forget(RTOS_HANDLE(RTOS_K_TIMER, t->gen, t - timers));
+	t->used = 0;
+}
+
 /* Locked: everything a dead process held here (block points, timers). */
 void proc_objects_free(struct rproc *p)
 {
 	unsigned pi = (unsigned)(p - procs);
 
 	for (unsigned i = 0; i < MAX_TIMERS; i++)
-		if (timers[i].used && timers[i].proc == pi) {
-			timer_disarm(&timers[i]);
-			timers[i].used = 0;
-		}
+		if (timers[i].used && timers[i].proc == pi)
+			timer_drop(&timers[i]);
 	for (unsigned i = 0; i < MAX_BPS; i++)
 		if (bps[i].used && bps[i].proc == pi)
 			bp_free(&bps[i], CAIRN_EBADF);
@@ -152,7 +185,8 @@ static long thread_create(struct rthread *t, cairn_word entry, cairn_word sw, ca
 	if ((err = sched_place(t, &sw, &core)))
 		return err;
 	sched_lock(t->core);
-	struct rthread *n = (err = sched_check(0, sw, core)) ? 0 : thread_new(t->proc, entry, sw, stack, core, &err);
+	struct rthread *n = (err = sched_check(0, sw, core, t->proc->ceiling)) ? 0 :
+			    thread_new(t->proc, entry, sw, stack, core, &err);
 	if (!n) {
 		sched_unlock();
 		return err;
@@ -171,37 +205,38 @@ static long thread_exit(struct rthread *t, cairn_word status, cairn_word b, cair
 
 static long thread_kill(struct rthread *t, cairn_word h, cairn_word b, cairn_word c, cairn_word d)
 {
-	struct rthread *x = thread_of(t, h);
-
 	(void)b, (void)c, (void)d;
-	if (!x || x->state == T_DEAD || x->state == T_ZOMBIE)
-		return CAIRN_EBADF;
-	if (x == t)
-		return CAIRN_EINVAL;
 	sched_lock(t->core);
-	thread_end(x, KILLED_STATUS);
+	struct rthread *x = thread_of(t, h);
+	long r = !x || !thread_alive(x) ? CAIRN_EBADF : x == t ? CAIRN_EINVAL : 0;
+	if (!r)
+		thread_end(x, KILLED_STATUS);
 	sched_unlock();
-	return 0;
+	return r;
 }
 
-static long thread_status(struct rthread *t, cairn_word h, cairn_word b, cairn_word c, cairn_word d)
+/* Locked: the exit status of t's ended, joinable thread x, taken (x's handle is then free). */
+static long thread_join(struct rthread *x)
 {
-	struct rthread *x = thread_of(t, h);
+	long status = x->status;
 
-	(void)b, (void)c, (void)d;
-	if (!x || x->nojoin)
-		return CAIRN_EBADF;
-	if (x == t)
-		return CAIRN_EINVAL;
-	if (x->state != T_DEAD && x->state != T_ZOMBIE)
-		return CAIRN_EAGAIN;
-	sched_lock(t->core);
 	if (x->state == T_ZOMBIE)
 		x->state = T_FREE;
 	else
 		x->nojoin = 1;		/* S frees it when it reaps it */
+	return status;
+}
+
+static long thread_status(struct rthread *t, cairn_word h, cairn_word b, cairn_word c, cairn_word d)
+{
+	(void)b, (void)c, (void)d;
+	sched_lock(t->core);
+	struct rthread *x = thread_of(t, h);
+	long r = !x || x->nojoin ? CAIRN_EBADF : x == t ? CAIRN_EINVAL : thread_alive(x) ? CAIRN_EAGAIN : 0;
+	if (!r)
+		r = thread_join(x);
 	sched_unlock();
-	return x->status;
+	return r;
 }
 
 static long thread_sched(struct rthread *t, cairn_word sw, cairn_word b, cairn_word c, cairn_word d)
@@ -215,7 +250,7 @@ static long thread_sched(struct rthread *t, cairn_word sw, cairn_word b, cairn_w
 	if (core != t->core)
 		return CAIRN_ENOTSUP;	/* threads do not migrate */
 	sched_lock(t->core);
-	err = sched_check(t, sw, core);
+	err = sched_check(t, sw, core, t->proc->ceiling);
 	if (err) {
 		sched_unlock();
 		return err;
@@ -262,12 +297,13 @@ static long bp_create(struct rthread *t, cairn_word binary, cairn_word b, cairn_
 
 static long bp_destroy(struct rthread *t, cairn_word id, cairn_word b, cairn_word c, cairn_word d)
 {
-	struct bp *bp = bp_of(t, id);
-
 	(void)b, (void)c, (void)d;
-	if (!bp)
-		return CAIRN_EBADF;
 	sched_lock(t->core);
+	struct bp *bp = bp_of(t, id);
+	if (!bp) {
+		sched_unlock();
+		return CAIRN_EBADF;
+	}
 	bp_free(bp, CAIRN_EBADF);
 	sched_preempt(t);	/* a better waiter it released runs now */
 	return 0;
@@ -291,7 +327,7 @@ static long timer_create(struct rthread *t, cairn_word a, cairn_word b, cairn_wo
 	for (unsigned i = 0; i < MAX_TIMERS && !x; i++)
 		if (!timers[i].used)
 			x = &timers[i];
-	struct bp *bp = x ? bp_new((unsigned)(t->proc - procs), BP_PLAIN) : 0;
+	struct bp *bp = x ? bp_new(NO_PROC, BP_PLAIN) : 0;	/* the timer's: no handle names it */
 	if (bp) {
 		uint16_t gen = (uint16_t)(x->gen + 1);
 		*x = (struct rtimer){ .gen = gen ? gen : 1, .used = 1, .proc = (uint8_t)(t->proc - procs), .bp = bp };
@@ -301,14 +337,25 @@ static long timer_create(struct rthread *t, cairn_word a, cairn_word b, cairn_wo
 	return r;
 }
 
+/* Locked: the timer of t's process id names; else EBADF and unlocked (0). */
+static struct rtimer *timer_locked(struct rthread *t, cairn_word id)
+{
+	struct rtimer *x;
+
+	sched_lock(t->core);
+	x = timer_of(t, id);
+	if (!x)
+		sched_unlock();
+	return x;
+}
+
 static long timer_set(struct rthread *t, cairn_word id, cairn_word expiry, cairn_word period, cairn_word d)
 {
-	struct rtimer *x = timer_of(t, id);
+	struct rtimer *x = timer_locked(t, id);
 
 	(void)d;
 	if (!x)
 		return CAIRN_EBADF;
-	sched_lock(t->core);
 	x->expiry = expiry;
 	x->period = period;
 	x->fired = 0;
@@ -320,12 +367,11 @@ static long timer_set(struct rthread *t, cairn_word id, cairn_word expiry, cairn
 
 static long timer_cancel(struct rthread *t, cairn_word id, cairn_word b, cairn_word c, cairn_word d)
 {
-	struct rtimer *x = timer_of(t, id);
+	struct rtimer *x = timer_locked(t, id);
 
 	(void)b, (void)c, (void)d;
 	if (!x)
 		return CAIRN_EBADF;
-	sched_lock(t->core);
 	timer_disarm(x);
 	bp_wake_all(x->bp, CAIRN_EAGAIN);	/* it would never fire for them now */
 	sched_preempt(t);
@@ -334,26 +380,30 @@ static long timer_cancel(struct rthread *t, cairn_word id, cairn_word b, cairn_w
 
 static long timer_free(struct rthread *t, cairn_word id, cairn_word b, cairn_word c, cairn_word d)
 {
-	struct rtimer *x = timer_of(t, id);
+	struct rtimer *x = timer_locked(t, id);
 
 	(void)b, (void)c, (void)d;
 	if (!x)
 		return CAIRN_EBADF;
-	sched_lock(t->core);
-	timer_disarm(x);
-	bp_free(x->bp, CAIRN_EBADF);
-	watch_forget(id);
-	x->used = 0;
+	timer_drop(x);
 	sched_preempt(t);
 	return 0;
 }
 
+/*
+ * Each round looks the timer up again: while the caller waits, the timer may be
+ * freed and its slot taken by another process's.
+ */
 static long timer_wait_(struct rthread *t, cairn_word id, cairn_word b, cairn_word c, cairn_word d)
 {
-	struct rtimer *x = timer_of(t, id);
+	long r = 0;
 
 	(void)b, (void)c, (void)d;
-	return x ? timer_wait(t, x) : CAIRN_EBADF;
+	while (r == 0) {
+		struct rtimer *x = timer_locked(t, id);
+		r = x ? timer_wait(t, x) : CAIRN_EBADF;
+	}
+	return r;
 }
 
 static long self(struct rthread *t, cairn_word a, cairn_word b, cairn_word c, cairn_word d)
@@ -391,6 +441,34 @@ static long stats(struct rthread *t, cairn_word what, cairn_word b, cairn_word c
 	return r;
 }
 
+/*
+ * Locked: whether t's process may create a process with the limits *lim (its
+ * ceiling made explicit there: 0 is the creator's) whose main thread has the
+ * scheduling word sw on core. EINVAL for a malformed word; EACCES for a ceiling more
+ * urgent than the creator's, or a main thread more urgent than the new ceiling.
+ */
+static long child_check(struct rthread *t, uint64_t *lim, uint64_t sw, unsigned core)
+{
+	unsigned own = t->proc->ceiling, c = RTOS_LIMIT_CEILING(*lim);
+
+	if (!RTOS_LIMITS_VALID(*lim))
+		return CAIRN_EINVAL;
+	if (!c)
+		c = own;
+	if (c < own)
+		return CAIRN_EACCES;
+	*lim = RTOS_LIMITS(RTOS_LIMIT_PAGES(*lim), RTOS_LIMIT_THREADS(*lim), c);
+	return sched_check(0, sw, core, c);
+}
+
+/* Locked: p, just made by t's process, is its child; the caller runs on (unlocked). */
+static long child_made(struct rthread *t, struct rproc *p)
+{
+	p->parent = proc_handle(t->proc);
+	sched_preempt(t);
+	return (long)proc_handle(p);
+}
+
 /* Creates a process from the program at a path of the file system (in the msg). */
 static long proc_create_(struct rthread *t, cairn_word sw, cairn_word lim, cairn_word c, cairn_word d)
 {
@@ -409,28 +487,31 @@ static long proc_create_(struct rthread *t, cairn_word sw, cairn_word lim, cairn
 	if ((err = sched_place(t, &sw, &core)))
 		return err;
 	sched_lock(t->core);
-	struct rproc *p = (err = sched_check(0, sw, core)) ? 0 : proc_start(path, sw, core, lim, &err);
+	struct rproc *p = (err = child_check(t, &lim, sw, core)) ? 0 : proc_start(path, sw, core, lim, &err);
 	if (!p) {
 		sched_unlock();
 		return err;
 	}
-	sched_preempt(t);
-	return (long)RTOS_HANDLE(RTOS_K_PROC, p->gen, p - procs);
+	return child_made(t, p);
 }
 
 static long proc_status(struct rthread *t, cairn_word id, cairn_word b, cairn_word c, cairn_word d)
 {
-	long i = HANDLE_INDEX(id, RTOS_K_PROC, procs);
+	long r;
 
 	(void)b, (void)c, (void)d;
-	if (i < 0 || procs[i].reported)
-		return CAIRN_EBADF;
-	if (&procs[i] == t->proc)
-		return CAIRN_EINVAL;
-	if (procs[i].used)
-		return CAIRN_EAGAIN;
-	procs[i].reported = 1;
-	return procs[i].status;
+	sched_lock(t->core);
+	struct rproc *p = proc_of(t, id);
+	if (!p)		/* (the caller's own handle: its creator's, never its own) */
+		r = id == proc_handle(t->proc) ? CAIRN_EINVAL : CAIRN_EBADF;
+	else if (p->used)
+		r = CAIRN_EAGAIN;
+	else {
+		p->reported = 1;
+		r = p->status;
+	}
+	sched_unlock();
+	return r;
 }
 
 /* ---- shared memory and channels ---- */
@@ -676,7 +757,7 @@ static long proc_image(struct rthread *t, cairn_word id, cairn_word len, cairn_w
 	sched_lock(t->core);
 	struct shm *s = shm_of(id);
 	struct rproc *p = 0;
-	err = sched_check(0, sw, core);
+	err = child_check(t, &lim, sw, core);
 	if (!err && !(s && s->owner == t->proc - procs && len && len <= s->npages * PAGE))
 		err = CAIRN_EINVAL;
 	if (!err) {
@@ -691,8 +772,7 @@ static long proc_image(struct rthread *t, cairn_word id, cairn_word len, cairn_w
 		sched_unlock();
 		return err;
 	}
-	sched_preempt(t);
-	return (long)RTOS_HANDLE(RTOS_K_PROC, p->gen, p - procs);
+	return child_made(t, p);
 }
 
 /* ---- event sets' watches ---- */
@@ -700,14 +780,11 @@ static long proc_image(struct rthread *t, cairn_word id, cairn_word len, cairn_w
 /* Locked: the watch key of a source t may watch (its handle); 0 if it names none. */
 static uint64_t source_key(struct rthread *t, cairn_word src)
 {
-	long i;
-
 	switch (RTOS_HANDLE_KIND(src)) {
 	case RTOS_K_THREAD:
 		return thread_of(t, src) ? src : 0;
 	case RTOS_K_PROC:
-		i = HANDLE_INDEX(src, RTOS_K_PROC, procs);
-		return i >= 0 && !procs[i].reported ? src : 0;
+		return proc_of(t, src) ? src : 0;
 	case RTOS_K_TIMER:
 		return timer_of(t, src) ? src : 0;
 	case RTOS_K_SEND:
@@ -741,8 +818,6 @@ static long watch(struct rthread *t, cairn_word src, cairn_word id, cairn_word a
 /* Locked: the event a source of this component (thread, process, timer) has ready. */
 static uint64_t source_event(struct rthread *t, cairn_word src)
 {
-	long i;
-
 	switch (RTOS_HANDLE_KIND(src)) {
 	case RTOS_K_THREAD: {
 		struct rthread *x = thread_of(t, src);
@@ -750,11 +825,12 @@ static uint64_t source_event(struct rthread *t, cairn_word src)
 			return EVT_ERROR;
 		return x->state == T_DEAD || x->state == T_ZOMBIE ? EVT_THREAD_TERM : EVT_NONE;
 	}
-	case RTOS_K_PROC:
-		i = HANDLE_INDEX(src, RTOS_K_PROC, procs);
-		if (i < 0 || procs[i].reported)
+	case RTOS_K_PROC: {
+		struct rproc *p = proc_of(t, src);
+		if (!p)
 			return EVT_ERROR;
-		return procs[i].used ? EVT_NONE : EVT_PROC_TERM;
+		return p->used ? EVT_NONE : EVT_PROC_TERM;
+	}
 	case RTOS_K_TIMER: {
 		struct rtimer *x = timer_of(t, src);
 		if (!x)

@@ -207,41 +207,50 @@ static long load(struct rproc *p, const char *file, const struct elf_image *img)
 
 /* ---- threads ---- */
 
-/* tid -> thread: open addressing over 64 entries (MAX_THREADS < 64). */
-static uint8_t tmap[64];	/* thread index + 1; 0 empty */
+/*
+ * tid -> thread: open addressing over 64 entries (MAX_THREADS < 64), each a thread, 0
+ * never used, &tmap_gone a thread that was freed. Changed locked (by thread_new and
+ * reap), read without the lock: by enter() (gates.c) for the calling thread and by an
+ * S for the thread an event names. Entries never move (a freed one leaves &tmap_gone,
+ * which a new one may take), so a lookup that races a change still finds every
+ * thread that was there before and after it; and a thread found is the one with that
+ * tid (kernel thread ids are not reused), whose record stays while it runs (only the
+ * S of its core frees it, and not while it is current).
+ */
+static struct rthread *tmap[64];
+static struct rthread tmap_gone;	/* tid 0, which no thread has; T_FREE */
+_Static_assert(MAX_THREADS < 64, "a never-used tmap entry is always left");
 
 struct rthread *thread_by_tid(uint32_t tid)
 {
-	for (unsigned h = tid & 63, n = 0; n < 64 && tmap[h]; h = (h + 1) & 63, n++) {
-		struct rthread *t = &threads[tmap[h] - 1];
+	for (unsigned h = tid & 63, n = 0; n < 64; h = (h + 1) & 63, n++) {
+		struct rthread *t = __atomic_load_n(&tmap[h], __ATOMIC_ACQUIRE);
+		if (!t)
+			break;
 		if (t->tid == tid && t->state != T_FREE && t->state != T_ZOMBIE)
 			return t;
 	}
 	return 0;
 }
 
+/* Locked: t (set up) is found by its tid from now on. */
 static void tmap_put(struct rthread *t)
 {
 	unsigned h = t->tid & 63;
 
-	while (tmap[h])
+	while (tmap[h] && tmap[h] != &tmap_gone)
 		h = (h + 1) & 63;
-	tmap[h] = (uint8_t)(t - threads + 1);
+	__atomic_store_n(&tmap[h], t, __ATOMIC_RELEASE);
 }
 
-/* Removes t and re-places the entries after it (no tombstones). */
+/* Locked: t is found no more. */
 static void tmap_del(struct rthread *t)
 {
 	unsigned h = t->tid & 63;
 
-	while (tmap[h] != t - threads + 1)
+	while (tmap[h] != t)
 		h = (h + 1) & 63;
-	tmap[h] = 0;
-	for (h = (h + 1) & 63; tmap[h]; h = (h + 1) & 63) {
-		uint8_t e = tmap[h];
-		tmap[h] = 0;
-		tmap_put(&threads[e - 1]);
-	}
+	__atomic_store_n(&tmap[h], &tmap_gone, __ATOMIC_RELEASE);
 }
 
 static struct rthread *thread_slot(void)
@@ -288,6 +297,7 @@ struct rthread *thread_new(struct rproc *p, uint64_t entry, uint64_t sched_word,
 	w->handle = RTOS_HANDLE(RTOS_K_THREAD, t->gen, ti);
 	w->proc = (uint64_t)(p - procs) + 1;
 	w->sched = sched_word;
+	w->ceiling = p->ceiling;
 	w->stack_lo = tls - stack;
 	t->slot = slot();
 	t->rcv = slot();
@@ -529,7 +539,11 @@ static long proc_build(struct rproc *p, const void *elf, uint64_t len)
 	return r;
 }
 
-/* Locked. A process running elf (len bytes) with its main thread as sched_word says on core; 0 and *err. */
+/*
+ * Locked. A process running elf (len bytes) with its main thread as sched_word says
+ * on core, within limits (RTOS_LIMITS, its ceiling stated: sched_check has passed the
+ * main thread's priority against it); 0 and *err.
+ */
 struct rproc *proc_create(const char *name, const void *elf, uint64_t len, uint64_t sched_word, unsigned core,
 			  uint64_t limits, long *err)
 {
@@ -549,6 +563,7 @@ struct rproc *proc_create(const char *name, const void *elf, uint64_t len, uint6
 	p->reported = 0;
 	p->max_pages = RTOS_LIMIT_PAGES(limits);
 	p->max_threads = RTOS_LIMIT_THREADS(limits);
+	p->ceiling = RTOS_LIMIT_CEILING(limits);
 	unsigned i = 0;
 	for (; name[i] && i + 1 < sizeof(p->name); i++)
 		p->name[i] = name[i];

@@ -137,6 +137,8 @@ struct node {				/* a page-table node made for a process */
 struct rproc {
 	uint16_t gen;
 	uint8_t used, dying, reported;
+	uint8_t ceiling;		/* the most urgent priority its threads may have */
+	uint64_t parent;		/* its creator's handle (RTOS_K_PROC), 0: none */
 	char name[CAIRN_NAME_MAX];
 	unsigned ct, leaf, pt, comp, keeper;	/* slots here */
 	uint64_t ct_frame, leaf_frame, pt_frame, comp_frame;
@@ -214,6 +216,12 @@ extern struct chend ends[MAX_ENDS];
 /*
  * A handle (cairn/rtos_abi.h) of kind into n objects whose generations are at gen
  * with stride bytes between them: the index, or -1 if it names none of them.
+ *
+ * Locked, as everything a handle leads to: a handle is looked up, checked (its
+ * generation, the object in use, owned by the calling process) and the object used
+ * under one hold of sched.lock. Once the lock is released the slot may be freed and
+ * taken by another process's object, whatever was checked before (sched.c: only a
+ * running thread holds the lock, but any thread can be preempted before it takes it).
  */
 static inline long handle_index(uint64_t h, unsigned kind, unsigned n, const uint16_t *gen, size_t stride)
 {
@@ -251,7 +259,7 @@ void bp_unwait(struct rthread *t);			/* locked */
 void timer_arm(struct rtimer *t);			/* locked: on the holder's core */
 void timer_disarm(struct rtimer *t);			/* locked */
 void timers_expire(unsigned core, uint64_t now);	/* locked */
-long timer_wait(struct rthread *self, struct rtimer *t);
+long timer_wait(struct rthread *self, struct rtimer *t);	/* locked; returns unlocked */
 uint64_t sched_deadline(struct rcore *k);		/* locked */
 void edf_release_due(unsigned core, uint64_t now);	/* locked */
 
@@ -279,14 +287,14 @@ static inline void edf_release(unsigned core, uint64_t now)
 }
 void edf_unthrottle(struct rthread *t);			/* locked */
 long sched_place(const struct rthread *caller, uint64_t *word, unsigned *core);
-long sched_check(struct rthread *t, uint64_t word, unsigned core);	/* locked */
+long sched_check(struct rthread *t, uint64_t word, unsigned core, unsigned ceiling);	/* locked */
 void sched_apply(struct rthread *t, uint64_t word);	/* locked */
 void sched_make_ready(struct rthread *t);		/* locked */
 struct bp *bp_new(unsigned proc, unsigned mode);	/* locked; 0 if none left */
 void bp_free(struct bp *bp, long result);		/* locked; waiters return result */
 
 /* proc.c */
-struct rthread *thread_by_tid(uint32_t tid);
+struct rthread *thread_by_tid(uint32_t tid);	/* without the lock: see proc.c */
 struct rthread *thread_new(struct rproc *p, uint64_t entry, uint64_t sched_word, uint64_t stack, unsigned core,
 			   long *err);
 void thread_end(struct rthread *t, long status);	/* locked: it runs no more */

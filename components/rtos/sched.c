@@ -13,7 +13,8 @@
  * current) and sends that thread back to finish, with the timer set to come back
  * shortly (main.c). So a decision is never made twice and never goes stale, and a
  * thread that spins for the lock held by another core waits for a thread that is
- * running, or soon will be again.
+ * running, or soon will be again. The lock guards every object a handle names too:
+ * a gate looks the handle up and uses the object within one hold (rtos.h).
  *
  * Across cores. A thread made ready on another core than the holder's, more urgent
  * than what that core runs (or with nothing running there), marks that core; the
@@ -410,18 +411,22 @@ long sched_place(const struct rthread *caller, uint64_t *word, unsigned *core)
 }
 
 /*
- * Locked: whether t (0: a thread not made yet) may take the scheduling word w
- * (RTOS_SCHED, its core taken out by sched_place) on core: EINVAL if w names no
- * valid policy, or if the EDF threads of its level on that core would then ask for
- * more than the whole processor (their budget/deadline summed over 1).
+ * Locked: whether t (0: a thread not made yet) of a process whose priority ceiling
+ * is ceiling may take the scheduling word w (RTOS_SCHED, its core taken out by
+ * sched_place) on core: EACCES if its priority is more urgent than the ceiling;
+ * EINVAL if w names no valid policy, or if the EDF threads of its level on that core
+ * would then ask for more than the whole processor (their budget/deadline summed
+ * over 1).
  */
-long sched_check(struct rthread *t, uint64_t w, unsigned core)
+long sched_check(struct rthread *t, uint64_t w, unsigned core, unsigned ceiling)
 {
 	unsigned prio = RTOS_SCHED_PRIO(w), budget = RTOS_SCHED_BUDGET(w);
 	unsigned window = RTOS_SCHED_WINDOW(w), deadline = RTOS_SCHED_DEADLINE(w);
 
 	if (prio >= NPRIO)
 		return CAIRN_EINVAL;
+	if (prio < ceiling)
+		return CAIRN_EACCES;
 	if (!budget && !window && !deadline)
 		return 0;
 	if (!budget || budget > deadline || deadline > window)
@@ -641,25 +646,24 @@ void timers_expire(unsigned core, uint64_t now)
 	}
 }
 
-/* Waits for t to fire (at once if it has); returns the expiries since the last wait. */
+/*
+ * Locked (unlocked after): if t has fired, the expiries since the last wait, taken;
+ * EAGAIN if it is not started (nothing would wake the caller); else the caller waits
+ * until it fires (0: the caller looks it up again and takes them, gates.c), is
+ * cancelled (EAGAIN) or freed (EBADF).
+ */
 long timer_wait(struct rthread *self, struct rtimer *t)
 {
-	sched_lock(self->core);
-	while (!t->fired) {
-		if (!t->armed) {
-			sched_unlock();
-			return CAIRN_EAGAIN;	/* nothing would ever wake the caller */
-		}
-		self->state = T_BLOCKED;
-		self->woken = 0;
-		wq_add(t->bp, self);
-		sched_reschedule(self);
-		if (self->woken)
-			return self->woken;
-		sched_lock(self->core);
-	}
 	long n = (long)t->fired;
-	t->fired = 0;
-	sched_unlock();
-	return n;
+
+	if (n || !t->armed) {
+		t->fired = 0;
+		sched_unlock();
+		return n ? n : CAIRN_EAGAIN;
+	}
+	self->state = T_BLOCKED;
+	self->woken = 0;
+	wq_add(t->bp, self);
+	sched_reschedule(self);
+	return self->woken;
 }

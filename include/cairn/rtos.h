@@ -50,10 +50,10 @@ typedef enum {
 	SCHEDP_WINDOW,		/* period */
 	SCHEDP_PROPORTION,	/* percent required */
 	SCHEDP_WEIGHT,		/* proportion compared to others */
-	SCHEDP_IDLE,		/* idle thread: internal use only */
-	SCHEDP_INIT,		/* initialisation threads: internal use only */
-	SCHEDP_IPI_HANDLER,	/* IPI handler thread: internal use only */
-	SCHEDP_TIMER,		/* timer thread: internal use only */
+	SCHEDP_IDLE,		/* idle thread: internal use only (EACCES) */
+	SCHEDP_INIT,		/* initialisation threads: internal use only (EACCES) */
+	SCHEDP_IPI_HANDLER,	/* IPI handler thread: internal use only (EACCES) */
+	SCHEDP_TIMER,		/* timer thread: internal use only (EACCES) */
 	SCHEDP_CORE_ID,		/* create the thread on the target core (docs/rtos.md) */
 	SCHEDP_MAX
 } sched_param_type_t;
@@ -79,8 +79,13 @@ typedef struct {
  * at once (image, stacks, heap, the shared memory it maps), resources[RTOS_RES_THREADS]
  * the most threads it may have alive. A 0 or missing entry: no limit beyond the
  * RTOS's own. A call that would go past one fails with ENOMEM (thread_create: 0).
+ * resources[RTOS_RES_CEILING] is its priority ceiling: the most urgent priority
+ * (0..255) its threads may have; 0 or missing: its creator's. A ceiling more urgent
+ * than the creator's own, or a priority more urgent than the process's ceiling
+ * (thread_create, thread_set_params, process_create* for the main thread), is
+ * refused with EACCES (the creating calls return 0). The first process's is 0.
  */
-enum { RTOS_RES_PAGES, RTOS_RES_THREADS, RTOS_RES_COUNT };
+enum { RTOS_RES_PAGES, RTOS_RES_THREADS, RTOS_RES_CEILING, RTOS_RES_COUNT };
 
 /* From a program in the read-only file system built into the image; 0 on error (a bad
  * pointer included). */
@@ -91,15 +96,17 @@ proc_t process_create(const void *elf_image, size_t elf_length, const char *name
 		      const sched_param_t *params, size_t num_params, const size_t *resources,
 		      size_t num_resources, size_t flags);
 void process_exit(int status) __attribute__((__noreturn__));
-/* Its exit status; EBADF, EAGAIN (still running), EINVAL. */
+/* The exit status of a process the caller created; EBADF, EAGAIN (still running), EINVAL. */
 int process_get_exit_status(proc_t pid);
 
 /* ---- threads ---- */
 typedef size_t thread_t;
 
-/* 0 on error (a bad pointer, or an entry outside the program's image, included). */
+/* 0 on error (a bad pointer, an entry outside the program's image, or a priority more
+ * urgent than the process's ceiling included). */
 thread_t thread_create(void (*entry_point)(void), const sched_param_t *params, size_t num, size_t flags);
-/* Sets the calling thread's parameters; EFAULT, EINVAL, ENOTSUP, EACCES. */
+/* Sets the calling thread's parameters; EFAULT, EINVAL, EACCES (more urgent than the
+ * process's ceiling, or an internal kind), ENOTSUP. */
 int thread_set_params(const sched_param_t *params, size_t num);
 /* EINVAL, EBADF. */
 int thread_kill(thread_t tid);

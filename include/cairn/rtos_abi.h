@@ -44,7 +44,7 @@
 	X(MEM_FREE,     18, "a = address, b = bytes", "0") \
 	X(STATS,        19, "a = what (enum rtos_stat)", "the count") \
 	X(PROC_CREATE,  20, "msg = path (\"/bin/<program>\"), a = scheduling word of its main thread, b = limits (RTOS_LIMITS)", "process id") \
-	X(PROC_STATUS,  21, "a = process id", "exit status, EAGAIN running") \
+	X(PROC_STATUS,  21, "a = process id (one the caller created)", "exit status, EAGAIN running") \
 	X(CHAN_CREATE,  22, "msg = name (\"\": none), a = type size, b = queue length, c = CHAN_SPSC/MPMC", "channel") \
 	X(CHAN_END,     23, "a = channel (its owner), or 0 and msg = name; b = RTOS_END_SEND/RECV; c = type size, d = queue length (by name)", "end; msg = struct rtos_chan_geom; second = where the ring is mapped") \
 	X(CHAN_CLOSE,   24, "a = end", "0") \
@@ -76,10 +76,17 @@
 #define RTOS_SCHED_WINDOW(w)   ((unsigned)((w) >> 32 & 0xffff))
 #define RTOS_SCHED_DEADLINE(w) ((unsigned)((w) >> 48 & 0xffff))
 
-/* A process's limits in one word: pages mapped and threads alive at most (0: none). */
-#define RTOS_LIMITS(pages, threads) ((uint64_t)(uint32_t)(pages) | (uint64_t)(uint32_t)(threads) << 32)
+/*
+ * A process's limits in one word: pages mapped and threads alive at most (0: none),
+ * and its priority ceiling, the most urgent priority its threads may have (0: its
+ * creator's; never more urgent than the creator's: EACCES). The top 8 bits are 0.
+ */
+#define RTOS_LIMITS(pages, threads, ceiling) \
+	((uint64_t)(uint32_t)(pages) | (uint64_t)(uint16_t)(threads) << 32 | (uint64_t)(uint8_t)(ceiling) << 48)
 #define RTOS_LIMIT_PAGES(w)   ((uint32_t)(w))
-#define RTOS_LIMIT_THREADS(w) ((uint32_t)((w) >> 32))
+#define RTOS_LIMIT_THREADS(w) ((uint16_t)((w) >> 32))
+#define RTOS_LIMIT_CEILING(w) ((uint8_t)((w) >> 48))
+#define RTOS_LIMITS_VALID(w)  ((uint64_t)(w) >> 56 == 0)
 
 enum rtos_call {
 #define RTOS_X_CALL(name, n, args, result) RTOS_##name = (n),
@@ -197,6 +204,7 @@ struct rtos_tls {
 	uint64_t handle;		/* start: the thread's handle */
 	uint64_t proc;			/* start: the process id */
 	uint64_t sched;			/* its scheduling word, RTOS_SCHED (librtos keeps it current) */
+	uint64_t ceiling;		/* start: its process's priority ceiling (RTOS_LIMITS) */
 	/*
 	 * librtos's pointer probe: a fault at probe_read or probe_write (the one
 	 * instruction that touches the probed byte) resumes at probe_fixup with rax =

@@ -23,10 +23,11 @@ __attribute__((noreturn)) void rtos_thread_start(struct rtos_tls *tls)
 
 /*
  * The scheduling word (RTOS_SCHED) the parameters ask for, starting from *w (the
- * caller's priority): EINVAL or ENOTSUP if they ask for nothing valid. A budget or
- * window makes an earliest-deadline-first thread (both needed, with budget <=
- * deadline <= window; the deadline defaults to the window); without them the thread
- * is fixed-priority.
+ * caller's priority): EINVAL or ENOTSUP if they ask for nothing valid, EACCES for a
+ * kind for internal use only. A budget or window makes an earliest-deadline-first
+ * thread (both needed, with budget <= deadline <= window; the deadline defaults to
+ * the window); without them the thread is fixed-priority. (The process's priority
+ * ceiling is the rtos component's to check.)
  */
 static int params(const sched_param_t *p, size_t n, uint64_t *w)
 {
@@ -69,7 +70,12 @@ static int params(const sched_param_t *p, size_t n, uint64_t *w)
 		case SCHEDP_PROPORTION:
 		case SCHEDP_WEIGHT:
 			return ENOTSUP;
-		default:		/* the internal kinds and anything unknown */
+		case SCHEDP_IDLE:
+		case SCHEDP_INIT:
+		case SCHEDP_IPI_HANDLER:
+		case SCHEDP_TIMER:
+			return EACCES;
+		default:
 			return EINVAL;
 		}
 	}
@@ -165,24 +171,38 @@ void io_print(const char *msg)
 		cairn_debug_write(msg + at, n - at < CAIRN_DEBUG_WRITE_MAX ? n - at : CAIRN_DEBUG_WRITE_MAX);
 }
 
-/* The limits word (RTOS_LIMITS) of a resources array; -1 if it is not valid. */
+/*
+ * The limits word (RTOS_LIMITS) of a resources array; -1 if it is not valid. A count
+ * past what the word holds is no limit the RTOS could reach: it is held at the most.
+ */
 static int64_t limits(const size_t *res, size_t n)
 {
+	static const size_t most[RTOS_RES_COUNT] = { UINT32_MAX, UINT16_MAX, SIZE_MAX };
 	size_t v[RTOS_RES_COUNT] = { 0 };
 
 	if (n > RTOS_RES_COUNT || rtos_check_array(res, n, sizeof(*res), 0))
 		return -1;
 	for (size_t i = 0; i < n; i++)
-		v[i] = res[i] > UINT32_MAX ? UINT32_MAX : res[i];
-	return (int64_t)RTOS_LIMITS(v[RTOS_RES_PAGES], v[RTOS_RES_THREADS]);
+		v[i] = res[i] > most[i] ? most[i] : res[i];
+	if (v[RTOS_RES_CEILING] > RTOS_PRIO_LOWEST)
+		return -1;
+	return (int64_t)RTOS_LIMITS(v[RTOS_RES_PAGES], v[RTOS_RES_THREADS], v[RTOS_RES_CEILING]);
+}
+
+/* A new process's main thread with limits lim starts at 128, or its ceiling if less urgent. */
+static uint64_t main_prio(int64_t lim)
+{
+	unsigned c = RTOS_LIMIT_CEILING(lim) ? RTOS_LIMIT_CEILING(lim) : (unsigned)rtos_tls()->ceiling;
+
+	return c > RTOS_PRIO_DEFAULT ? c : RTOS_PRIO_DEFAULT;
 }
 
 proc_t process_create_fs(const char *path, const sched_param_t *p, size_t n, const size_t *resources,
 			 size_t num_resources, size_t flags)
 {
-	uint64_t w = RTOS_PRIO_DEFAULT;
 	long len = rtos_str_copy(rtos_tls()->msg, path, RTOS_MSG_BYTES);	/* the call's path */
 	int64_t lim = limits(resources, num_resources);
+	uint64_t w = main_prio(lim);
 
 	if (len <= 0 || rtos_check_array(p, n, sizeof(*p), 0) || flags || params(p, n, &w) || lim < 0)
 		return 0;
@@ -197,11 +217,11 @@ proc_t process_create_fs(const char *path, const sched_param_t *p, size_t n, con
 proc_t process_create(const void *elf, size_t len, const char *name, const sched_param_t *p, size_t n,
 		      const size_t *resources, size_t num_resources, size_t flags)
 {
-	uint64_t w = RTOS_PRIO_DEFAULT;
 	size_t bytes = (len + 4095) & ~4095UL;
 	char nm[RTOS_NAME_MAX];
 	long nlen = rtos_str_copy(nm, name, sizeof(nm));
 	int64_t lim = limits(resources, num_resources);
+	uint64_t w = main_prio(lim);
 
 	if (!len || len > RTOS_IMAGE_MAX || nlen <= 0 || rtos_check_array(p, n, sizeof(*p), 0) || flags ||
 	    params(p, n, &w) || lim < 0 || rtos_check(elf, len, 0))
