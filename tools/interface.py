@@ -102,8 +102,8 @@ def check_function(c, i, f, first):
         return None
     first[fn] = i
     if fn == "functions" or fn.endswith(FUNCTION_SUFFIXES) or "__" in fn:
-        c.error("function", i, "name", "reserved: the generated code has names ending in _functions, "
-                "_serve and _handler, and names with __", fn)
+        c.error("function", i, "name", "reserved: the generated code has <NAME>_FUNCTIONS, and names "
+                "ending in _serve or _handler or holding __ would collide with its own", fn)
     args, results = check_words(c, i, f, fn)
     return fn, args, results
 

@@ -211,8 +211,9 @@ def check_component(d, i, c, segs, known_ifaces, irq_owner):
         d.error("component", i, "priority", "priority must be an integer from 0 to 255", n)
     threads = c.get("threads", 1)
     if not isinstance(threads, int) or isinstance(threads, bool) or not 1 <= threads <= limits.THREADS:
-        d.error("component", i, "threads", f"threads must be an integer from 1 to {limits.THREADS} "
-                "(CAIRN_SD_THREADS: the booter builds its first thread, it makes any others)", n)
+        most = "1" if limits.THREADS == 1 else f"an integer from 1 to {limits.THREADS}"
+        d.error("component", i, "threads", f"threads must be {most} (CAIRN_SD_THREADS: the booter "
+                "builds a component's first thread, the component makes any others)", n)
         threads = 1
     need = 0
     for key, default in (("stack", "16K"), ("heap", "64K")):
@@ -539,7 +540,7 @@ def check_modules(d, children):
     image (a subsystem parent's linked with its child's tables), each child's images, each
     segment, the RTOS's file system. tools/sysgen.py build makes the same list. Each
     name must fit the red tape too."""
-    parents = {s.get("parent"): s.get("name") for s in d.tables("subsystem")}
+    parents = {s.get("parent"): (k, s.get("name")) for k, s in enumerate(d.tables("subsystem"))}
     seen = set()
 
     def add(module, kind, i, key, name):
@@ -556,8 +557,11 @@ def check_modules(d, children):
     for i, c in enumerate(d.tables("component")):
         n = c.get("name")
         image = c.get("image", n)
-        add(f"{image}+{parents[n]}" if n in parents else image, "component", i,
-            "image" if "image" in c else "name", n)
+        if n in parents:        # the parent's image with its child's tables, named for both
+            k, sub = parents[n]
+            add(f"{image}+{sub}", "subsystem", k, "name", sub)
+        else:
+            add(image, "component", i, "image" if "image" in c else "name", n)
     for i, s in enumerate(d.tables("subsystem")):
         for m in children.get(i, []):
             add(m, "subsystem", i, "file", s.get("name"))
