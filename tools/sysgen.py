@@ -33,7 +33,7 @@ class GenError(Exception):
     pass
 
 
-# ---- interfaces ----------------------------------------------------------------
+# ---- interfaces -------------------------------------------------------------------
 
 def interface_header(path):
     """The C header of an interface (tools/interface.py checks the declaration)."""
@@ -295,7 +295,7 @@ def build_subsystem(sys_path, s, parent, data, outdir):
     t = Tables(child, order, "cairn_subsystem", images)  # granted imports: no exporter inside
     obj = build_tables(t, child_path, outdir, "sub_" + s["name"])
     image = parent.get("image", parent["name"])
-    module = f"{image}+{s['name']}"         # its length is checked (system.check_subsystems)
+    module = f"{image}+{s['name']}"         # its length is checked (system.check_modules)
     out = os.path.join(outdir, module + ".elf")
     link(out, objects(system.image_dir(image)) + [obj])
     return module, out, sorted({m for m, _ in images.values()})

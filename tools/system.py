@@ -174,9 +174,9 @@ def check_system(d):
 def interface_path(name):
     """Where interface name is declared (interfaces/, or tests/qemu/interfaces/ for tests), or None."""
     for d in IFACE_DIRS:
-        path = os.path.join(d, name + ".toml")
-        if os.path.isfile(os.path.join(ROOT, path)):
-            return path
+        path = os.path.join(ROOT, d, name + ".toml")
+        if os.path.isfile(path):
+            return os.path.relpath(path)
     return None
 
 
@@ -455,7 +455,8 @@ def check_child(d, i, s, depth):
     they are boot modules of the root booter too (check_modules counts them there)."""
     n, grants = s.get("name"), s.get("grants", [])
     try:
-        child = check_desc(s["file"], grants if isinstance(grants, list) else [], depth + 1)
+        child = check_desc(os.path.relpath(os.path.join(ROOT, s["file"])),
+                           grants if isinstance(grants, list) else [], depth + 1)
     except DescError as e:
         d.errors += str(e).splitlines()
         return []
