@@ -2,9 +2,10 @@
 
 Each limit is defined once, in a C header the booter and the components compile with
 (include/cairn/sysdesc.h for a system's, cairn/root.h for the red tape's, and the few
-the ABI, the manager and the romfs fix); this module reads those #defines, so that
-tools/system.py and tools/interface.py refuse a description past a limit the C code
-would otherwise meet at run time. docs/systems.md, "Limits", lists them.
+the ABI, the manager, the romfs and the kernel's table of boot modules fix); this
+module reads those #defines, so that tools/system.py and tools/interface.py refuse a
+description past a limit the C code would otherwise meet at run time. docs/systems.md,
+"Limits", lists them.
 
 A #define is read if its value is an integer expression of numbers (with U and L
 suffixes), operators and names read before it; anything else is skipped. A name the
@@ -15,7 +16,7 @@ import re
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HEADERS = ("include/cairn/abi.h", "include/cairn/root.h", "include/cairn/sysdesc.h",
-           "include/cairn/capmgr.h", "include/cairn/romfs.h")
+           "include/cairn/capmgr.h", "include/cairn/romfs.h", "kernel/include/bootinfo.h")
 
 DEFINE = re.compile(r"^\s*#\s*define\s+([A-Za-z_]\w*)\s+(.*?)\s*(?:/\*.*)?$")
 TOKEN = re.compile(r"\s*(?:(0[xX][0-9a-fA-F]+|\d+)[uUlL]*|([A-Za-z_]\w*)|(<<|>>|[-+*/%()|&~^]))")
@@ -78,7 +79,9 @@ SEGMENT_WINDOW = (get("CAIRN_SD_SEGMENT_LO"), get("CAIRN_SD_SEGMENT_HI"))
 IMPORTS = get("CAIRN_ROOT_IMPORTS")
 COMP_PORTS = get("CAIRN_ROOT_PORTS")            # port ends of one component
 SEGMENTS = get("CAIRN_ROOT_SEGMENTS")           # segments mapped into one component
-MODULES = get("CAIRN_ROOT_MODULES")             # boot modules a booter is given
+# Boot modules the root booter is given: its red tape's list, and the kernel's table of
+# them (kernel/include/bootinfo.h), which holds the booter too. Both drop the rest.
+MODULES = min(get("CAIRN_ROOT_MODULES"), get("BOOT_MAX_MODULES") - 1)
 NAME_LEN = get("CAIRN_NAME_MAX") - 1            # characters of a name in the red tape
 MODULE_NAME_LEN = get("CAIRN_MODULE_NAME_MAX") - 1
 # An interface (cairn/sysdesc.h: the registers of a gate call)

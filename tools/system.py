@@ -553,7 +553,8 @@ def check_modules(d, children):
                     f"most {limits.MODULE_NAME_LEN} (CAIRN_MODULE_NAME_MAX)", name)
         if len(seen) == limits.MODULES + 1:
             d.error(kind, i, key, f"needs the {ordinal(len(seen))} boot module ('{module}'): a booter "
-                    f"is given at most {limits.MODULES} (the red tape's CAIRN_ROOT_MODULES)", name)
+                    f"is given at most {limits.MODULES} (the kernel's BOOT_MAX_MODULES, the booter "
+                    "included; its red tape's CAIRN_ROOT_MODULES)", name)
 
     for i, c in enumerate(d.tables("component")):
         n = c.get("name")
