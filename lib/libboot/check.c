@@ -12,6 +12,10 @@
 _Static_assert(CAPMGR_HOLDERS >= CAIRN_SD_COMPS, "the manager holds every component");
 _Static_assert(HEAP_VA + CAIRN_SD_HEAP_MAX <= PORTS_VA, "a heap ends below the port rings");
 _Static_assert(IMAGE_HI <= CAIRN_SD_SEGMENT_LO, "segments lie above the images");
+/* A component's rings: each at most 65536 slots of 4096 bytes and a header
+   (cairn_port_init), then a guard page. */
+_Static_assert(PORTS_VA + CAIRN_ROOT_PORTS * ((1UL << 28) + 2 * 4096) <= CAPMGR_VA,
+	       "the rings end below the manager's pages");
 
 /* Says which count of which table is past its limit ("component 'x' has 25 imports"). */
 static long over(const struct cairn_sd_system *sd, const char *kind, const char *name, uint64_t n,
