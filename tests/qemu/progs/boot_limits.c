@@ -10,11 +10,11 @@
  *   bl.2 49 ports             bl.8  a 24-character name        bl.14 a heap past its window
  *   bl.3 65 cores             bl.9  ... of a port              bl.15 17 images for a subsystem
  *   bl.4 25 imports           bl.10 ... of a segment           bl.16 a segment past the window
- *   bl.5 9 segments           bl.11 ... of an interface
+ *   bl.5 9 segments           bl.11 ... of an interface        bl.17 interrupt line 16
  *   bl.6 13 port ends         bl.12 2 threads
  *
- *   bl.17 after all of them nothing was built: the booter's first slot is still empty
- *   bl.18 a table at every limit at once passes the check (building then fails on its
+ *   bl.18 after all of them nothing was built: the booter's first slot is still empty
+ *   bl.19 a table at every limit at once passes the check (building then fails on its
  *         missing image, CAIRN_ENOENT)
  * Run as the first boot module.
  */
@@ -22,7 +22,7 @@
 #include <cairn/cairn.h>
 #include <cairn/port.h>
 
-#define CASES 16
+#define CASES 17
 #define N24 "name_of_24_characters_xx"	/* CAIRN_NAME_MAX characters: one too many */
 #define N23 "name_of_23_characters_x"
 
@@ -34,6 +34,7 @@ static uint16_t seg_index[CAIRN_ROOT_SEGMENTS + 1];
 static uint16_t order[CAIRN_SD_COMPS + 1];
 static const char *images[CAIRN_ROOT_MODULES + 1];
 static struct cairn_sd_subsystem sub = { .name = "sub", .memory = 4096, .image = images };
+static uint8_t irqs[1] = { 1 };
 static struct cairn_sd_system sys;
 static char names[CASES + 2][8];
 
@@ -45,7 +46,7 @@ static void valid(unsigned n)
 	for (unsigned i = 0; i <= CAIRN_SD_COMPS; i++) {
 		comps[i] = (struct cairn_sd_comp){ .name = "a", .image = "nosuch", .priority = 1,
 						   .threads = 1, .stack = 4096, .heap = 4096, .import = imports,
-						   .segment = seg_index, .subsystem = -1 };
+						   .segment = seg_index, .irq = irqs, .subsystem = -1 };
 		order[i] = 0;
 	}
 	for (unsigned j = 0; j <= CAIRN_ROOT_IMPORTS; j++)
@@ -59,6 +60,7 @@ static void valid(unsigned n)
 	}
 	for (unsigned m = 0; m <= CAIRN_ROOT_MODULES; m++)
 		images[m] = "nosuch";
+	irqs[0] = 1;
 	sys = (struct cairn_sd_system){ .name = names[n], .cores = 1, .ncomps = 1, .comp = comps,
 					.init_order = order, .port = ports, .segment = segs, .subsystem = &sub };
 }
@@ -80,6 +82,8 @@ static void at_limits(void)
 		ports[p].mode = CAIRN_PORT_SYNC;
 	ports[0].name = N23;
 	comps[0].heap = CAIRN_SD_HEAP_MAX;
+	comps[0].nirqs = 1;
+	irqs[0] = CAIRN_IRQ_LINES - 1;
 }
 
 /* Case n (1..CASES): a valid table with one count past its limit. */
@@ -106,13 +110,14 @@ static void past_limit(unsigned n)
 	case 14: comps[0].heap = CAIRN_SD_HEAP_MAX + 4096; break;
 	case 15: comps[0].subsystem = 0; sys.nsubsystems = 1; sub.nimages = CAIRN_ROOT_MODULES + 1; break;
 	case 16: sys.nsegments = 1; segs[0].base = CAIRN_SD_SEGMENT_HI - 4096; segs[0].size = 8192; break;
+	case 17: comps[0].nirqs = 1; irqs[0] = CAIRN_IRQ_LINES; break;
 	}
 }
 
 static const char *const case_names[CASES + 1] = {
 	"", "components_33", "ports_49", "cores_65", "imports_25", "segments_9", "port_ends_13",
 	"gates_113", "comp_name_24", "port_name_24", "segment_name_24", "iface_name_24", "threads_2",
-	"core_past_cores", "heap_past_window", "subsystem_images_17", "segment_past_window",
+	"core_past_cores", "heap_past_window", "subsystem_images_17", "segment_past_window", "irq_line_16",
 };
 
 int main(const struct cairn_root *rt)
@@ -127,12 +132,12 @@ int main(const struct cairn_root *rt)
 			    r, CAIRN_EOVERFLOW);
 	}
 	long slot = cairn_syscall2(CAIRN_CALL(rt->free_slot, CAIRN_OP_NULL), 0, 0);	/* ENOENT: empty */
-	cairn_check("bl.17", "nothing_built", slot == CAIRN_ENOENT,
+	cairn_check("bl.18", "nothing_built", slot == CAIRN_ENOENT,
 		    "slot %u, the booter's first, answers %ld: something was built there", rt->free_slot, slot);
 	valid(CASES + 1);
 	at_limits();
 	long r = cairn_boot(&sys, rt);
-	cairn_check("bl.18", "at_limits_pass", r == CAIRN_ENOENT,
+	cairn_check("bl.19", "at_limits_pass", r == CAIRN_ENOENT,
 		    "cairn_boot returned %ld, want CAIRN_ENOENT (%d) from loading image 'nosuch'", r, CAIRN_ENOENT);
 	return 0;
 }
