@@ -19,16 +19,17 @@ import tomlfile
 IDENT = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 INTERFACE_KEYS = {"name"}
 FUNCTION_KEYS = {"name", "args", "results"}
-# Names the generated C gives a meaning already (sysgen.interface_header): a stub's
-# locals, the server's badge argument, and C's keywords. Names with "__" or starting
-# with "cairn_" are the generated code's and the runtime's too.
+# Names the generated C gives a meaning already (sysgen.header_text): a stub's locals,
+# the server's badge argument, and C's keywords and stdbool's. Names with "__", starting
+# with "cairn_" or ending in "_t" are the generated code's, the runtime's and the C
+# library's types' too.
 RESERVED = {
     "client": "the server's badge argument",
     "g": "a local of the client stub", "r": "a local of the client stub",
 }
 C_KEYWORDS = set("""auto break case char const continue default do double else enum extern
     float for goto if inline int long register restrict return short signed sizeof static
-    struct switch typedef union unsigned void volatile while asm typeof""".split())
+    struct switch typedef union unsigned void volatile while asm typeof bool true false""".split())
 # A function name whose generated names would collide with another's: NAME_FUNCTIONS
 # is the count macro, <fn>_serve and <fn>_handler are the server's.
 FUNCTION_SUFFIXES = ("_serve", "_handler")
@@ -53,7 +54,7 @@ def check_word(key, w):
         return f"{key}: bad name {w!r}: lowercase letters, digits and _, starting with a letter"
     if w in RESERVED:
         return f"{key}: '{w}' is reserved ({RESERVED[w]})"
-    if w in C_KEYWORDS or "__" in w or w.startswith("cairn_"):
+    if w in C_KEYWORDS or "__" in w or w.startswith("cairn_") or w.endswith("_t"):
         return f"{key}: '{w}' is reserved (a C keyword, or a name of the generated code)"
     return None
 
