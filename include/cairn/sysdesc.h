@@ -30,9 +30,9 @@
 #define CAIRN_SD_FIRST_SLOT  16	/* a component's first granted slot: the gates of its
 				   imports, then the sends of its sync ports, to leaf 0's end */
 #define CAIRN_SD_GRANTED_SLOTS (CAIRN_CAPTBL_LEAF_SLOTS - CAIRN_SD_FIRST_SLOT)
-#define CAIRN_SD_HEAP_MAX    0x100000000	/* bytes of a heap (libboot: up to the port rings) */
-#define CAIRN_SD_SEGMENT_LO  0x10000000	/* segments lie in [LO, HI), above the images */
-#define CAIRN_SD_SEGMENT_HI  0x40000000
+#define CAIRN_SD_HEAP_MAX    0x100000000UL	/* bytes of a heap (libboot: up to the port rings) */
+#define CAIRN_SD_SEGMENT_LO  0x10000000UL	/* segments lie in [LO, HI), above the images */
+#define CAIRN_SD_SEGMENT_HI  0x40000000UL
 
 /* An interface (tools/sysgen.py iface): a gate call passes four words, returns two. */
 #define CAIRN_SD_IFACE_FUNCTIONS 32
