@@ -51,8 +51,10 @@ BOOT_OBJ   := $(patsubst %,$(BUILD)/user/%.o,$(BOOT_SRC))
 RTOS_SRC   := $(wildcard lib/librtos/*.c) $(wildcard lib/librtos/*.S)
 RTOS_OBJ   := $(patsubst %,$(BUILD)/user/%.o,$(RTOS_SRC))
 
-# Interfaces: client stubs and server gates generated from interfaces/<name>.toml.
-IFACES     := $(basename $(notdir $(wildcard interfaces/*.toml)))
+# Interfaces: client stubs and server gates generated from interfaces/<name>.toml (and
+# tests/qemu/interfaces/<name>.toml, interfaces only test systems use).
+IFACES     := $(basename $(notdir $(wildcard interfaces/*.toml tests/qemu/interfaces/*.toml)))
+IFACE_TOOLS := tools/sysgen.py tools/system.py tools/interface.py tools/limits.py tools/tomlfile.py
 IFACE_HDRS := $(patsubst %,$(BUILD)/gen/iface/%.h,$(IFACES))
 # Segments: objects here; tools/sysgen.py links each at the base its system gives it.
 SEG_OBJ    := $(patsubst %,$(BUILD)/user/%.o,$(wildcard segments/*/*.c))
@@ -111,7 +113,11 @@ $(BUILD)/cairn32.elf: $(BUILD)/cairn.elf
 	$(Q)$(OBJCOPY) -O elf32-i386 $< $@
 
 # --- user programs --------------------------------------------------------------
-$(BUILD)/gen/iface/%.h: interfaces/%.toml tools/sysgen.py tools/system.py
+$(BUILD)/gen/iface/%.h: interfaces/%.toml $(IFACE_TOOLS)
+	$(call say,GEN,$@)
+	$(Q)$(PYTHON) tools/sysgen.py iface $< $@
+
+$(BUILD)/gen/iface/%.h: tests/qemu/interfaces/%.toml $(IFACE_TOOLS)
 	$(call say,GEN,$@)
 	$(Q)$(PYTHON) tools/sysgen.py iface $< $@
 

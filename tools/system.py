@@ -5,32 +5,40 @@
     system.py graph systems/<name>.toml OUT     the system graph: OUT.dot, and OUT.svg
                                                 if Graphviz's dot is installed
 
-Values come from Python's own TOML parser (tomllib). It reports no positions, so
-locate() scans the file's lines for table headers and keys only to say *where* a
-value is; it never interprets a value. Every error is one line:
+Values come from Python's own TOML parser (tomllib); tools/tomlfile.py finds the
+line of each table and key. Every error is one line:
 
     <file>:<line>: <kind> '<name>': <what is wrong>
 
-and validation finishes before anything is generated.
+and validation finishes before anything is generated. The limits (how many imports,
+ports, components, ..., how long a name) are the C headers' (tools/limits.py), so a
+description the checker accepts is one the booter builds whole. A subsystem's own
+description is checked with its parent's.
 """
+import functools
 import os
 import re
 import subprocess
 import sys
-import tomllib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import interface  # noqa: E402
+import limits  # noqa: E402
+import tomlfile  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 SIZE = re.compile(r"^(\d+)\s*([KMG]?)$")
-LINES = 16                              # interrupt lines: 0 is the timer, 2 the cascade
-SEGMENT_WINDOW = (0x10000000, 0x40000000)  # where segments may be placed
 PAGE = 4096
+TAPE_NAMES = ("component", "port", "segment")   # names a red tape holds (CAIRN_NAME_MAX)
+Locator = tomlfile.Locator
+ordinal = tomlfile.ordinal
 
 COMPONENT_KEYS = {"name", "image", "priority", "stack", "heap", "threads", "exports",
                   "imports", "segments", "irq", "after", "restart", "budget", "core", "ioports"}
 MANAGER = "manager"               # the capability manager the booter serves (lib/libboot/manager.c)
 BOOTER_IFACES = (MANAGER,)        # interfaces the booter serves itself
-BUDGET_MAX = 2 << 20              # pages the manager may allocate for one component
+BUDGET_MAX = limits.BUDGET_MAX    # bytes the manager may allocate for one component
 PORT_KEYS = {"name", "from", "to", "slot_size", "slots", "mode"}
 SEGMENT_KEYS = {"name", "image", "base", "size"}
 SUBSYSTEM_KEYS = {"name", "parent", "file", "memory", "grants"}
@@ -40,6 +48,8 @@ RTOS_KEYS = {"memory", "programs", "priority"}
 
 IMAGE_DIRS = ("components", "tests/components", "bench/components")   # where a component's program may live
 PROGRAM_DIRS = ("examples", "tests/rtos", "bench/rtos")                # where an RTOS program may live
+IFACE_DIRS = ("interfaces", "tests/qemu/interfaces")                   # where an interface may be declared
+ROMFS_MODULE = "rtos.romfs"                                            # the RTOS's file system (sysgen.py)
 
 
 class DescError(Exception):
@@ -55,49 +65,15 @@ def image_dir(image, dirs=IMAGE_DIRS):
     return None
 
 
-class Locator:
-    """Line numbers of tables and keys, from the raw text (no values parsed here)."""
-
-    HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.-]+)\s*\]\]?")
-    KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
-
-    def __init__(self, text):
-        self.tables, self.keys = {}, {}
-        table, seen = None, {}
-        for n, line in enumerate(text.splitlines(), 1):
-            m = self.HEADER.match(line)
-            if m:
-                name = m.group(2)
-                index = seen.get(name, -1) + 1 if m.group(1) == "[[" else 0
-                seen[name] = index
-                table = (name, index)
-                self.tables[table] = n
-                continue
-            m = self.KEY.match(line)
-            if m:
-                self.keys.setdefault((table, m.group(1)), n)
-
-    def line(self, kind, index, key=None):
-        t = (kind, index)
-        return self.keys.get((t, key)) or self.tables.get(t) or 1
-
-
 class Desc:
     """A parsed description: the tables, and where each came from."""
 
     def __init__(self, path):
         self.path = path
         try:
-            with open(path, "rb") as f:
-                raw = f.read()
-        except OSError as e:
-            raise DescError(f"{path}:1: cannot read the description: {e.strerror}")
-        try:
-            self.data = tomllib.loads(raw.decode())
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-            m = re.search(r"line (\d+)", str(e))
-            raise DescError(f"{path}:{m.group(1) if m else 1}: not valid TOML: {e}")
-        self.loc = Locator(raw.decode())
+            self.data, self.loc = tomlfile.load(path, "description")
+        except ValueError as e:
+            raise DescError(str(e))
         self.errors = []
 
     def tables(self, kind):
@@ -139,6 +115,9 @@ def names(d, kind):
             first = d.loc.line(kind, seen[n], "name")
             d.error(kind, i, "name", f"duplicate name (first at line {first})", n)
             continue
+        if kind in TAPE_NAMES and len(n) > limits.NAME_LEN:
+            d.error(kind, i, "name", f"name is {len(n)} characters, at most {limits.NAME_LEN} "
+                    "(the red tape's CAIRN_NAME_MAX)", n)
         seen[n] = i
     return seen
 
@@ -150,11 +129,28 @@ def check_keys(d, kind, i, t, allowed, name):
 
 
 def string_list(d, kind, i, t, key, name):
+    """The list of names t[key] (each once), or [] after an error."""
     v = t.get(key, [])
     if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
         d.error(kind, i, key, f"'{key}' must be a list of names", name)
         return []
+    twice = next((x for k, x in enumerate(v) if x in v[:k]), None)
+    if twice is not None:
+        d.error(kind, i, key, f"'{key}' names '{twice}' twice", name)
+        return []
     return v
+
+
+def page_up(n):
+    return (n + PAGE - 1) & ~(PAGE - 1)
+
+
+def size_text(n):
+    """A size as a description writes it: "4G", "2M", "64K", or bytes."""
+    for shift, unit in ((30, "G"), (20, "M"), (10, "K")):
+        if n and n % (1 << shift) == 0:
+            return f"{n >> shift}{unit}"
+    return str(n)
 
 
 def check_system(d):
@@ -170,21 +166,36 @@ def check_system(d):
         d.error("system", 0, "memory", "memory must be a size like \"64M\"")
         mem = 64 << 20
     cores = s.get("cores", 1)
-    if not isinstance(cores, int) or isinstance(cores, bool) or not 1 <= cores <= 64:
-        d.error("system", 0, "cores", "cores must be an integer from 1 to 64")
+    if not isinstance(cores, int) or isinstance(cores, bool) or not 1 <= cores <= limits.CORES:
+        d.error("system", 0, "cores", f"cores must be an integer from 1 to {limits.CORES} (CAIRN_SD_CORES)")
     return mem
 
 
+def interface_path(name):
+    """Where interface name is declared (interfaces/, or tests/qemu/interfaces/ for tests), or None."""
+    for d in IFACE_DIRS:
+        path = os.path.join(ROOT, d, name + ".toml")
+        if os.path.isfile(path):
+            return os.path.relpath(path)
+    return None
+
+
 def interfaces_known():
-    d = os.path.join(ROOT, "interfaces")
-    return {f[:-5] for f in os.listdir(d) if f.endswith(".toml")} if os.path.isdir(d) else set()
+    return {f[:-5] for d in IFACE_DIRS if os.path.isdir(os.path.join(ROOT, d))
+            for f in os.listdir(os.path.join(ROOT, d)) if f.endswith(".toml")}
+
+
+@functools.lru_cache(maxsize=None)
+def interface_of(name):
+    """(name, functions) of a declared interface (tools/interface.py), or IfaceError."""
+    return interface.load(interface_path(name))
 
 
 def system_cores(data):
     """A description's cores (1 when absent or wrong: check_system reports that)."""
     s = data.get("system")
     cores = s.get("cores", 1) if isinstance(s, dict) else 1
-    return cores if isinstance(cores, int) and not isinstance(cores, bool) and 1 <= cores <= 64 else 1
+    return cores if isinstance(cores, int) and not isinstance(cores, bool) and 1 <= cores <= limits.CORES else 1
 
 
 def check_component(d, i, c, segs, known_ifaces, irq_owner):
@@ -199,8 +210,10 @@ def check_component(d, i, c, segs, known_ifaces, irq_owner):
     if not isinstance(prio, int) or isinstance(prio, bool) or not 0 <= prio <= 255:
         d.error("component", i, "priority", "priority must be an integer from 0 to 255", n)
     threads = c.get("threads", 1)
-    if not isinstance(threads, int) or isinstance(threads, bool) or not 1 <= threads <= 64:
-        d.error("component", i, "threads", "threads must be an integer from 1 to 64", n)
+    if not isinstance(threads, int) or isinstance(threads, bool) or not 1 <= threads <= limits.THREADS:
+        most = "1" if limits.THREADS == 1 else f"an integer from 1 to {limits.THREADS}"
+        d.error("component", i, "threads", f"threads must be {most} (CAIRN_SD_THREADS: the booter "
+                "builds a component's first thread, the component makes any others)", n)
         threads = 1
     need = 0
     for key, default in (("stack", "16K"), ("heap", "64K")):
@@ -208,11 +221,15 @@ def check_component(d, i, c, segs, known_ifaces, irq_owner):
         if v is None:
             d.error("component", i, key, f"{key} must be a size like \"16K\"", n)
             v = 0
+        elif key == "heap" and v > limits.HEAP_MAX:
+            d.error("component", i, key, f"heap must be a size up to \"{size_text(limits.HEAP_MAX)}\" "
+                    "(CAIRN_SD_HEAP_MAX: the heap lies below the port rings)", n)
         need += v * (threads if key == "stack" else 1)
     for key in ("exports", "imports"):
         for x in string_list(d, "component", i, c, key, n):
             if x not in known_ifaces:
                 d.error("component", i, key, f"{key} unknown interface '{x}' (no interfaces/{x}.toml)", n)
+    check_counts(d, i, c, n)
     for x in string_list(d, "component", i, c, "segments", n):
         if x not in segs:
             d.error("component", i, "segments", f"uses unknown segment '{x}'", n)
@@ -235,8 +252,8 @@ def check_component(d, i, c, segs, known_ifaces, irq_owner):
     if not isinstance(irqs, list):
         irqs = [irqs]
     for line in irqs:
-        if not isinstance(line, int) or isinstance(line, bool) or not 1 <= line < LINES or line == 2:
-            d.error("component", i, "irq", f"irq {line!r}: lines are 1..15 but 2", n)
+        if not isinstance(line, int) or isinstance(line, bool) or not 1 <= line < limits.IRQ_LINES or line == 2:
+            d.error("component", i, "irq", f"irq {line!r}: lines are 1..{limits.IRQ_LINES - 1} but 2", n)
         elif line in irq_owner:
             d.error("component", i, "irq", f"irq {line} is claimed by '{irq_owner[line]}' too", n)
         else:
@@ -244,15 +261,8 @@ def check_component(d, i, c, segs, known_ifaces, irq_owner):
     return need
 
 
-def c_define(header, name):
-    """A number #defined in include/cairn/<header>: a limit C defines, read, not repeated."""
-    with open(os.path.join(ROOT, "include", "cairn", header)) as f:
-        m = re.search(rf"^#define {name}\s+(0x[0-9a-fA-F]+|\d+)\b", f.read(), re.M)
-    return int(m.group(1), 0)
-
-
-IOPORT_END = c_define("abi.h", "CAIRN_IOPORT_END")          # ports are 0 .. IOPORT_END - 1
-IOPORTS_MAX = c_define("root.h", "CAIRN_ROOT_IOPORTS")      # ranges one component may hold
+IOPORT_END = limits.get("CAIRN_IOPORT_END")          # ports are 0 .. IOPORT_END - 1
+IOPORTS_MAX = limits.get("CAIRN_ROOT_IOPORTS")      # ranges one component may hold
 
 
 def ioport_ranges(c):
@@ -291,6 +301,48 @@ def check_ioports(d):
                 d.error("component", i, "ioports", f"port {max(r[0], other[0]):#x} is {who}", n)
                 continue
             claimed.append((r[0], r[1], n))
+
+def check_counts(d, i, c, n):
+    """What component i's red tape lists: its imports and segments, each up to its limit."""
+    for key, most, macro in (("imports", limits.IMPORTS, "CAIRN_ROOT_IMPORTS"),
+                             ("segments", limits.SEGMENTS, "CAIRN_ROOT_SEGMENTS")):
+        v = c.get(key, [])
+        if isinstance(v, list) and len(v) > most:
+            d.error("component", i, key, f"{len(v)} {key}, at most {most} (the red tape's {macro})", n)
+
+
+def check_slots(d):
+    """Each component's granted slots (from CAIRN_SD_FIRST_SLOT to its table's first leaf's
+    end): a gate per function of each import, then a send per end of a sync port."""
+    sends = {}
+    for p in d.tables("port"):
+        if p.get("mode") == "sync":
+            for key in ("from", "to"):
+                sends[p.get(key)] = sends.get(p.get(key), 0) + 1
+    for i, c in enumerate(d.tables("component")):
+        imports = c.get("imports", [])
+        gates = sum(interface_functions(d, x) for x in imports if isinstance(x, str)) \
+            if isinstance(imports, list) else 0
+        need = gates + sends.get(c.get("name"), 0)
+        if need > limits.GRANTED_SLOTS:
+            first = limits.FIRST_SLOT
+            d.error("component", i, "imports", f"needs {need} slots for the gates of its imports and "
+                    f"the sends of its sync ports, at most {limits.GRANTED_SLOTS} (slots {first}.."
+                    f"{first + limits.GRANTED_SLOTS - 1}: CAIRN_SD_GRANTED_SLOTS)", c.get("name"))
+
+
+def interface_functions(d, x):
+    """The number of functions of an imported interface x; 0 if it is not declared (an
+    error already), or, with the declaration's own errors, if it is wrong."""
+    if interface_path(x) is None:
+        return 0
+    try:
+        return len(interface_of(x)[1])
+    except interface.IfaceError as e:
+        for line in str(e).splitlines():
+            if line not in d.errors:
+                d.errors.append(line)
+        return 0
 
 
 def check_imports(d, comps, outside=()):
@@ -350,14 +402,23 @@ def init_order(d, comps, exporters):
 
 
 def check_ports(d, comps):
+    per_comp = {}       # port ends of each component
     for i, p in enumerate(d.tables("port")):
         n = p.get("name")
         check_keys(d, "port", i, p, PORT_KEYS, n)
+        if i == limits.PORTS:
+            d.error("port", i, "name", f"the {ordinal(i + 1)} port: a system has at most {limits.PORTS} "
+                    "(CAIRN_SD_PORTS)", n)
         ends = []
         for key in ("from", "to"):
             v = p.get(key)
             if v not in comps:
                 d.error("port", i, key, f"'{key}' must name a component" + (f", not '{v}'" if v else ""), n)
+            else:
+                per_comp[v] = per_comp.get(v, 0) + 1
+                if per_comp[v] == limits.COMP_PORTS + 1:
+                    d.error("port", i, key, f"'{v}' has {per_comp[v]} port ends, at most "
+                            f"{limits.COMP_PORTS} (the red tape's CAIRN_ROOT_PORTS)", n)
             ends.append(v)
         if ends[0] is not None and ends[0] == ends[1]:
             d.error("port", i, "to", f"both ends are '{ends[0]}': a port joins two components", n)
@@ -371,16 +432,20 @@ def check_ports(d, comps):
 
 def check_segments(d):
     bases = {}
+    lo, hi = limits.SEGMENT_WINDOW
     for i, s in enumerate(d.tables("segment")):
         n = s.get("name")
         check_keys(d, "segment", i, s, SEGMENT_KEYS, n)
         base, size = s.get("base"), parse_size(s.get("size", "64K"))
-        if not isinstance(base, int) or base % PAGE or not SEGMENT_WINDOW[0] <= base < SEGMENT_WINDOW[1]:
-            d.error("segment", i, "base", f"base must be a page-aligned address in "
-                    f"[{SEGMENT_WINDOW[0]:#x}, {SEGMENT_WINDOW[1]:#x})", n)
+        if not isinstance(base, int) or isinstance(base, bool) or base % PAGE or not lo <= base < hi:
+            d.error("segment", i, "base", f"base must be a page-aligned address in [{lo:#x}, {hi:#x})", n)
             continue
         if not size:
             d.error("segment", i, "size", "size must be a size like \"64K\"", n)
+            continue
+        if base + page_up(size) > hi:
+            d.error("segment", i, "size", f"ends at {base + page_up(size):#x}, past the end of the segments' "
+                    f"window [{lo:#x}, {hi:#x}) (CAIRN_SD_SEGMENT_HI)", n)
             continue
         for other, (b, e) in bases.items():
             if base < e and b < base + size:
@@ -388,16 +453,24 @@ def check_segments(d):
         bases[n] = (base, base + size)
 
 
-def check_subsystems(d, comps, exporters):
-    parents = {}
+def check_subsystems(d, comps, exporters, depth):
+    """The [[subsystem]] tables, then each child description (checked here, one level
+    deeper). Returns {index: the images its child needs}."""
+    parents, files = {}, []
     for i, s in enumerate(d.tables("subsystem")):
         n = s.get("name")
         check_keys(d, "subsystem", i, s, SUBSYSTEM_KEYS, n)
+        if depth >= limits.DEPTH:
+            d.error("subsystem", i, "name", f"a subsystem {depth + 1} levels deep: subsystems nest "
+                    f"at most {limits.DEPTH} (CAIRN_SD_DEPTH)", n)
+            continue
         if s.get("parent") not in comps:
             d.error("subsystem", i, "parent", f"parent must name a component, not {s.get('parent')!r}", n)
         f = s.get("file")
         if not isinstance(f, str) or not os.path.exists(os.path.join(ROOT, f)):
             d.error("subsystem", i, "file", f"no description {f!r}", n)
+        else:
+            files.append((i, s))
         if parse_size(s.get("memory")) in (None, 0):
             d.error("subsystem", i, "memory", "memory must be a size like \"4M\"", n)
         parent = next((c for c in d.tables("component") if c.get("name") == s.get("parent")), {})
@@ -414,6 +487,28 @@ def check_subsystems(d, comps, exporters):
             d.error("subsystem", i, "parent", f"'{s.get('parent')}' already boots subsystem "
                     f"'{parents[s.get('parent')]}': one each", n)
         parents.setdefault(s.get("parent"), n)
+    return {i: check_child(d, i, s, depth) for i, s in files}
+
+
+def check_child(d, i, s, depth):
+    """Subsystem i's own description, checked with the interfaces it is granted; its
+    errors join d's. Returns the images it needs: its parent's red tape lists them, and
+    they are boot modules of the root booter too (check_modules counts them there)."""
+    n, grants = s.get("name"), s.get("grants", [])
+    try:
+        child = check_desc(os.path.relpath(os.path.join(ROOT, s["file"])),
+                           grants if isinstance(grants, list) else [], depth + 1)
+    except DescError as e:
+        d.errors += str(e).splitlines()
+        return []
+    d.errors += child.errors
+    images = sorted({c.get("image", c.get("name")) for c in child.tables("component")
+                     if isinstance(c.get("image", c.get("name")), str)})
+    memory = parse_size(s.get("memory"))
+    if memory and child.need > memory:
+        d.error("subsystem", i, "memory", f"its components need {child.need >> 10} KiB, memory is "
+                f"{memory >> 10} KiB", n)
+    return images
 
 
 def check_rtos(d, comps):
@@ -437,8 +532,10 @@ def check_rtos(d, comps):
     for p in progs:
         if not image_dir(p, PROGRAM_DIRS):
             d.error("rtos", 0, "programs", f"no program {p}/ in {', '.join(PROGRAM_DIRS)}")
-    if len(progs) > 15:
-        d.error("rtos", 0, "programs", "at most 15 programs")
+        elif len(f"/bin/{p}") > limits.ROMFS_PATH_LEN:
+            d.error("rtos", 0, "programs", f"program {p}: its path /bin/{p} is {len(p) + 5} characters, "
+                    f"at most {limits.ROMFS_PATH_LEN} (CAIRN_ROMFS_PATH_MAX)")
+    check_rtos_limits(d)
     prio = r.get("priority", 128)
     if not isinstance(prio, int) or isinstance(prio, bool) or not 0 <= prio <= 255:
         d.error("rtos", 0, "priority", "priority must be an integer from 0 to 255")
@@ -454,6 +551,70 @@ def check_rtos(d, comps):
 RTOS_COMPONENT_MEMORY = (256 + 64 + 64 * 16) << 10   # its stack, heap and gate stacks
 
 
+def check_rtos_limits(d):
+    """The rtos component is one more component, and schedules every core."""
+    n = len(d.tables("component"))
+    if n >= limits.COMPS:
+        d.error("rtos", 0, None, f"the rtos component would be the {ordinal(n + 1)}: a system has "
+                f"at most {limits.COMPS} components (CAIRN_SD_COMPS)")
+    cores = system_cores(d.data)
+    if cores > limits.RTOS_CORES:
+        d.error("rtos", 0, None, f"the system has cores = {cores}: the RTOS schedules at most "
+                f"{limits.RTOS_CORES} (CAIRN_SD_RTOS_CORES)")
+
+
+def check_components(d):
+    """How many components: the booter builds at most CAIRN_SD_COMPS."""
+    for i, c in enumerate(d.tables("component")):
+        if i == limits.COMPS:
+            d.error("component", i, "name", f"the {ordinal(i + 1)} component: a system has at most "
+                    f"{limits.COMPS} (CAIRN_SD_COMPS)", c.get("name") if isinstance(c, dict) else None)
+
+
+def segment_module(s):
+    """A segment's boot module: named after the segment, since each is linked at its own
+    base (two segments of one image are two modules)."""
+    return f"seg.{s.get('name')}"
+
+
+def check_modules(d, children):
+    """The boot modules the kernel gives the root booter, in its red tape: each component's
+    image (a subsystem parent's linked with its child's tables), each child's images, each
+    segment, the RTOS's file system. tools/sysgen.py build makes the same list. Each
+    name must fit the red tape too."""
+    parents = {s.get("parent"): (k, s.get("name")) for k, s in enumerate(d.tables("subsystem"))}
+    seen = set()
+
+    def add(module, kind, i, key, name):
+        if not isinstance(module, str) or module in seen:
+            return
+        seen.add(module)
+        if len(module) > limits.MODULE_NAME_LEN:
+            d.error(kind, i, key, f"boot module '{module}': its name is {len(module)} characters, at "
+                    f"most {limits.MODULE_NAME_LEN} (CAIRN_MODULE_NAME_MAX)", name)
+        if len(seen) == limits.MODULES + 1:
+            d.error(kind, i, key, f"needs the {ordinal(len(seen))} boot module ('{module}'): a booter "
+                    f"is given at most {limits.MODULES} (the kernel's BOOT_MAX_MODULES, the booter "
+                    "included; its red tape's CAIRN_ROOT_MODULES)", name)
+
+    for i, c in enumerate(d.tables("component")):
+        n = c.get("name")
+        image = c.get("image", n)
+        if n in parents:        # the parent's image with its child's tables, named for both
+            k, sub = parents[n]
+            add(f"{image}+{sub}", "subsystem", k, "name", sub)
+        else:
+            add(image, "component", i, "image" if "image" in c else "name", n)
+    for i, s in enumerate(d.tables("subsystem")):
+        for m in children.get(i, []):
+            add(m, "subsystem", i, "file", s.get("name"))
+    for i, s in enumerate(d.tables("segment")):
+        add(segment_module(s), "segment", i, "name", s.get("name"))
+    if isinstance(d.data.get("rtos"), dict):
+        add("rtos", "rtos", 0, None, None)
+        add(ROMFS_MODULE, "rtos", 0, "programs", None)
+
+
 def add_rtos(data):
     """Turns [rtos] into what the booter builds: the rtos component (bound to the timer,
     interrupt line 0) and a grant of memory and program images to it."""
@@ -466,9 +627,25 @@ def add_rtos(data):
                                              "grants": [], "programs": r["programs"]})
 
 
-def check(path, outside=()):
-    """Validates a description; returns (data, errors, init order). outside: the
-    interfaces a nested subsystem is granted (imported from its parent's system)."""
+def check_nested(d):
+    """What a nested subsystem cannot have: segments, interrupt lines, I/O ports, the RTOS (a
+    subsystem itself; deeper subsystems are check_subsystems')."""
+    for i, s in enumerate(d.tables("segment")):
+        d.error("segment", i, "name", "a nested subsystem cannot have segments", s.get("name"))
+    for i, c in enumerate(d.tables("component")):
+        if c.get("irq"):
+            d.error("component", i, "irq", "a nested subsystem cannot claim interrupt lines", c.get("name"))
+        if c.get("ioports"):
+            d.error("component", i, "ioports", "a nested subsystem cannot be granted I/O ports", c.get("name"))
+    if "rtos" in d.data:
+        d.error("rtos", 0, None, f"the RTOS is a subsystem: 2 levels deep here, subsystems nest at "
+                f"most {limits.DEPTH} (CAIRN_SD_DEPTH)")
+
+
+def check_desc(path, outside=(), depth=0):
+    """Validates a description: its Desc, with .errors, .order (the init order) and .need
+    (bytes its components need). outside: the interfaces a nested subsystem is granted
+    (imported from its parent's system); depth: how deep a subsystem it is (0: none)."""
     d = Desc(path)
     for k in d.data:
         if k not in ("system", "component", "port", "segment", "subsystem", "rtos"):
@@ -477,33 +654,43 @@ def check(path, outside=()):
     comps = names(d, "component")
     if not comps and "component" not in d.data and "rtos" not in d.data:
         d.errors.append(f"{path}:1: component: no [[component]] tables: a system needs one")
+    check_components(d)
     segs = names(d, "segment")
     names(d, "port")
     names(d, "subsystem")
+    if depth:
+        check_nested(d)
     irq_owner, need = {}, 0
     known = interfaces_known()
     for i, c in enumerate(d.tables("component")):
         need += check_component(d, i, c, segs, known, irq_owner)
     check_ioports(d)
     exporters = check_imports(d, comps, outside)
-    order = init_order(d, comps, exporters)
+    d.order = init_order(d, comps, exporters)
     check_ports(d, comps)
+    check_slots(d)
     check_segments(d)
-    check_subsystems(d, comps, exporters)
+    children = check_subsystems(d, comps, exporters, depth)
+    if not depth:
+        check_modules(d, children)
     need += sum(parse_size(s.get("memory")) or 0 for s in d.tables("subsystem"))
     need += check_rtos(d, comps)
     if need > budget:
         d.error("system", 0, "memory", f"memory over budget: the components need "
                 f"{need >> 10} KiB, memory is {budget >> 10} KiB")
-    return d.data, d.errors, order
+    d.need = need
+    return d
 
 
-def load(path, outside=()):
+def check(path, outside=(), depth=0):
+    """Validates a description; returns (data, errors, init order) (check_desc)."""
+    d = check_desc(path, outside, depth)
+    return d.data, d.errors, d.order
+
+
+def load(path, outside=(), depth=0):
     """The description, or DescError with every error (one per line)."""
-    try:
-        data, errors, order = check(path, outside)
-    except DescError as e:
-        raise DescError(str(e))
+    data, errors, order = check(path, outside, depth)
     if errors:
         raise DescError("\n".join(errors))
     add_rtos(data)

@@ -7,6 +7,9 @@
   QEMU tests       tests/qemu/tests.toml (its header explains the fields): one check
                    per expected TEST id and per output pattern, plus one for how QEMU
                    ended (a hang, a triple fault or the wrong exit fails it)
+  descriptions     tests/systems/*.toml and tests/interfaces/*.toml: one check per file,
+                   its first error (or ok) as its first line says; "ok (builds)" ones
+                   are built with tools/sysgen.py too
 
     test.py [-k SUBSTRING] [-j JOBS]    run only tests whose name contains SUBSTRING
 """
@@ -21,6 +24,7 @@ import tempfile
 import tomllib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import interface  # noqa: E402
 import qemu  # noqa: E402
 import system  # noqa: E402
 import sysgen  # noqa: E402
@@ -64,20 +68,39 @@ def run_host_test(binary):
     return res
 
 
-def run_description_tests():
-    """tests/systems/*.toml: each starts with "# expect: <first error>" or "# expect: ok"."""
-    res = Result("system_descriptions")
-    for path in sorted(glob.glob("tests/systems/*.toml")):
+def run_expect_tests(suite, pattern, check):
+    """Files that each start with "# expect: <first error>", "# expect: ok" or "# expect:
+    ok (builds)"; check(path, build) raises an error or returns "ok"."""
+    res = Result(suite)
+    for path in sorted(glob.glob(pattern)):
         with open(path) as f:
             want = f.readline().strip().removeprefix("# expect: ")
         try:
-            system.load(path)
-            got = "ok"
-        except system.DescError as e:
+            got = check(path, want == "ok (builds)")
+        except (system.DescError, interface.IfaceError, sysgen.GenError) as e:
             got = str(e).splitlines()[0]
         res.log += f"{path}: {got}\n"
         res.add(got == want, os.path.basename(path)[:-5], f"want {want!r}, got {got!r}")
     return res
+
+
+def check_system(path, build):
+    system.load(path)
+    if build:
+        sysgen.build(path)      # tools/sysgen.py and the booter's tables take it whole
+        return "ok (builds)"
+    return "ok"
+
+
+def run_description_tests():
+    """tests/systems/*.toml: system descriptions; "ok (builds)" ones are built too."""
+    return run_expect_tests("system_descriptions", "tests/systems/*.toml", check_system)
+
+
+def run_interface_tests():
+    """tests/interfaces/*.toml: interface declarations (tools/interface.py)."""
+    return run_expect_tests("interface_descriptions", "tests/interfaces/*.toml",
+                            lambda path, build: interface.load(path) and "ok")
 
 
 # spin models: (model, spin flags, must it pass?[, "np": look for non-progress cycles]).
@@ -210,6 +233,8 @@ def main():
         futures = [pool.submit(run_host_test, b) for b in hosts]
         if "system_descriptions".find(args.k) >= 0:
             futures.append(pool.submit(run_description_tests))
+        if "interface_descriptions".find(args.k) >= 0:
+            futures.append(pool.submit(run_interface_tests))
         if "spin".find(args.k) >= 0:
             futures.append(pool.submit(run_spin_tests))
         built = build_systems(qtests)

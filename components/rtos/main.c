@@ -136,13 +136,19 @@ static void core_main(cairn_word tid)
 /*
  * S_0's receive endpoint and a send to it; an S_k on every other core of the system
  * (root->cores), placed there, its scheduler none (the kernel runs it at its timer and
- * at kicks), started by a send. Waits until each has its timer.
+ * at kicks), started by a send. Waits until each has its timer. More cores than
+ * MAX_CORES: CAIRN_EOVERFLOW, and the RTOS does not start.
  */
 static long start_cores(void)
 {
 	long r = 0;
 
-	sched.ncores = root->cores < MAX_CORES ? (unsigned)root->cores : MAX_CORES;
+	if (root->cores > MAX_CORES) {	/* tools/system.py refuses such a description */
+		cairn_printf("rtos: the system has %lu cores, the RTOS schedules at most %u: it stops\n",
+			     (unsigned long)root->cores, MAX_CORES);
+		return CAIRN_EOVERFLOW;
+	}
+	sched.ncores = (unsigned)root->cores;
 	sched.core[0].self = CAIRN_SLOT_THREAD;
 	sched.core[0].rcv = CAIRN_SLOT_RCV;
 	cairn_reserve_slots(&mem);

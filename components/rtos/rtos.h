@@ -26,8 +26,9 @@
 #include <cairn/cairn.h>
 #include <cairn/romfs.h>
 #include <cairn/rtos_abi.h>
+#include <cairn/sysdesc.h>
 
-#define MAX_CORES    8		/* cores the rtos schedules, at most */
+#define MAX_CORES    CAIRN_SD_RTOS_CORES	/* cores the rtos schedules, at most */
 #define MAX_PROCS    16
 #define MAX_THREADS  40		/* each may hold a gate stack while it waits in here */
 #define MAX_BPS      256

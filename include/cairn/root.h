@@ -42,16 +42,18 @@
 #define CAIRN_SLOT_SCHED  10	/* booter-built components: an asynchronous send to
 				   their scheduler (cairn_yield sends it with YIELD) */
 
-#define CAIRN_ROOT_MODULES  16
-#define CAIRN_ROOT_IMPORTS  24
-#define CAIRN_ROOT_PORTS    12
-#define CAIRN_ROOT_SEGMENTS 8
+/* What one red tape holds: limits of a description too (cairn/sysdesc.h, tools/limits.py). */
+#define CAIRN_ROOT_MODULES  16	/* boot modules: a booter's images, a subsystem's */
+#define CAIRN_ROOT_IMPORTS  24	/* interfaces a component imports */
+#define CAIRN_ROOT_PORTS    12	/* port ends of a component */
+#define CAIRN_ROOT_SEGMENTS 8	/* segments mapped into a component */
 #define CAIRN_ROOT_IOPORTS  8	/* I/O-port ranges a description may grant one component */
 #define CAIRN_NAME_MAX      24	/* names in the red tape, with their NUL */
+#define CAIRN_MODULE_NAME_MAX 32	/* a boot module's name, with its NUL */
 
 /* A boot module (an image) mapped read-only into the component. */
 struct cairn_module {
-	char name[32];
+	char name[CAIRN_MODULE_NAME_MAX];
 	uint64_t va;
 	uint64_t size;
 };

@@ -10,6 +10,34 @@
 #define CAIRN_SYSDESC_H
 
 #include <stdint.h>
+#include "abi.h"
+
+/*
+ * The limits of a description, each defined once: here, and in cairn/root.h for the
+ * red tape (CAIRN_ROOT_IMPORTS, _PORTS, _SEGMENTS, _MODULES, CAIRN_NAME_MAX,
+ * CAIRN_MODULE_NAME_MAX). The booter's arrays are sized by them and it refuses tables
+ * past any of them before it builds anything (CAIRN_EOVERFLOW); tools/limits.py reads
+ * them from these headers, so that tools/system.py refuses a description past any of
+ * them with a line error (docs/systems.md, "Limits"). Keep each an integer expression
+ * of numbers and names defined before it: the tools evaluate it.
+ */
+#define CAIRN_SD_COMPS       32	/* components of a system, the rtos component included */
+#define CAIRN_SD_PORTS       48	/* ports of a system */
+#define CAIRN_SD_CORES       64	/* cores of a system (the kernel runs at most 64) */
+#define CAIRN_SD_RTOS_CORES  8	/* cores the rtos component schedules (components/rtos) */
+#define CAIRN_SD_THREADS     1	/* threads the booter builds for a component: its first */
+#define CAIRN_SD_DEPTH       1	/* levels of nested subsystems below a system */
+#define CAIRN_SD_FIRST_SLOT  16	/* a component's first granted slot: the gates of its
+				   imports, then the sends of its sync ports, to leaf 0's end */
+#define CAIRN_SD_GRANTED_SLOTS (CAIRN_CAPTBL_LEAF_SLOTS - CAIRN_SD_FIRST_SLOT)
+#define CAIRN_SD_HEAP_MAX    0x100000000UL	/* bytes of a heap (libboot: up to the port rings) */
+#define CAIRN_SD_SEGMENT_LO  0x10000000UL	/* segments lie in [LO, HI), above the images */
+#define CAIRN_SD_SEGMENT_HI  0x40000000UL
+
+/* An interface (tools/sysgen.py iface): a gate call passes four words, returns two. */
+#define CAIRN_SD_IFACE_FUNCTIONS 32
+#define CAIRN_SD_IFACE_ARGS      4
+#define CAIRN_SD_IFACE_RESULTS   2
 
 #define CAIRN_SD_OUTSIDE 0xffff	/* an import served outside this (sub)system: granted */
 #define CAIRN_SD_BOOTER  0xfffe	/* an import the booter serves itself ("manager") */

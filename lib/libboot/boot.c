@@ -4,8 +4,9 @@
  * components (tables, address space, image, thread, stack, heap), ports, gates for the
  * imports, I/O ports, interrupt bindings, red tape; then each component's
  * initialisation in init order, the keepers of restartable components (restart.c),
- * then the scheduler (sched.c). Any failed operation stops the boot with a message
- * naming what was being built.
+ * then the scheduler (sched.c). First, the tables are checked against every limit
+ * (check.c). Any failed operation stops the boot with a message naming what was being
+ * built.
  */
 #include "libboot.h"
 #include <cairn/port.h>
@@ -14,8 +15,6 @@
 #define CT  CAIRN_SLOT_CAPTBL
 #define MEM CAIRN_SLOT_MEMORY
 #define PAGE 4096UL
-#define FIRST_GRANTED 16	/* slots below are the fixed ones (cairn/root.h) */
-#define LEAF_SLOTS 128
 
 struct bport {
 	uint64_t va[2];		/* ring address at the producer and the consumer */
@@ -24,9 +23,9 @@ struct bport {
 
 static struct booter booter;
 struct booter *boot_booter = &booter;
-static struct bport ports[CAIRN_ROOT_PORTS * 4];
-static uint32_t import_slot[BOOT_MAX_COMPS][CAIRN_ROOT_IMPORTS];
-static uint32_t ioport_slot[BOOT_MAX_COMPS];	/* the first of its I/O-port ranges' slots */
+static struct bport ports[CAIRN_SD_PORTS];
+static uint32_t import_slot[CAIRN_SD_COMPS][CAIRN_ROOT_IMPORTS];
+static uint32_t ioport_slot[CAIRN_SD_COMPS];	/* the first of its I/O-port ranges' slots */
 
 static long fail(long r, const char *what, const char *name)
 {
@@ -121,7 +120,7 @@ static long build_comp(struct booter *b, unsigned i)
 		r = boot_zero_map(b, c->pt, &c->pt_cache, STACK_TOP_VA - sd->stack, sd->stack, CAIRN_MAP_WRITE);
 	if (!r)
 		r = boot_zero_map(b, c->pt, &c->pt_cache, HEAP_VA, sd->heap, CAIRN_MAP_WRITE);
-	c->next_slot = FIRST_GRANTED;
+	c->next_slot = CAIRN_SD_FIRST_SLOT;
 	c->port_va = PORTS_VA;
 	c->state = T_RUNNABLE;
 	c->generation = 1;
@@ -286,7 +285,7 @@ static long bind_irqs(struct booter *b, struct bcomp *c)
 
 static void red_ports(struct booter *b, unsigned i, struct cairn_root *rt)
 {
-	for (unsigned p = 0; p < b->sd->nports && rt->nports < CAIRN_ROOT_PORTS; p++) {
+	for (unsigned p = 0; p < b->sd->nports; p++) {	/* at most CAIRN_ROOT_PORTS ends (boot_check) */
 		const struct cairn_sd_port *sp = &b->sd->port[p];
 		int e = sp->from == i ? CAIRN_PORT_PRODUCER : sp->to == i ? CAIRN_PORT_CONSUMER : -1;
 		if (e < 0)
@@ -299,7 +298,10 @@ static void red_ports(struct booter *b, unsigned i, struct cairn_root *rt)
 	}
 }
 
-/* Writes component i's red tape: who it is, its slots, imports, ports, segments. */
+/*
+ * Writes component i's red tape: who it is, its slots, imports, ports, segments. Each
+ * count and name fits it (boot_check): nothing is left out or cut short.
+ */
 long boot_red_tape(struct booter *b, unsigned i)
 {
 	struct bcomp *c = &b->c[i];
@@ -319,20 +321,20 @@ long boot_red_tape(struct booter *b, unsigned i)
 	rt->heap_end = HEAP_VA + sd->heap;
 	rt->stack_top = STACK_TOP_VA;
 	rt->generation = c->generation;
-	for (unsigned j = 0; j < sd->nimports && j < CAIRN_ROOT_IMPORTS; j++) {
+	for (unsigned j = 0; j < sd->nimports; j++) {
 		boot_copy_name(rt->import[j].name, sd->import[j].iface, CAIRN_NAME_MAX);
 		rt->import[j].slot = import_slot[i][j];
 		rt->import[j].nfns = sd->import[j].nfns;
 		rt->nimports++;
 	}
 	red_ports(b, i, rt);
-	for (unsigned j = 0; j < sd->nioports && j < CAIRN_ROOT_IOPORTS; j++) {
+	for (unsigned j = 0; j < sd->nioports; j++) {
 		rt->ioport[j] = (struct cairn_ioport_range){ .first = sd->ioport[j].first,
 							     .end = sd->ioport[j].end,
 							     .slot = ioport_slot[i] + j };
 		rt->nioports++;
 	}
-	for (unsigned j = 0; j < sd->nsegments && j < CAIRN_ROOT_SEGMENTS; j++) {
+	for (unsigned j = 0; j < sd->nsegments; j++) {
 		const struct cairn_sd_segment *s = &b->sd->segment[sd->segment[j]];
 		boot_copy_name(rt->segment[j].name, s->name, CAIRN_NAME_MAX);
 		rt->segment[j].base = s->base;
@@ -345,7 +347,7 @@ long boot_red_tape(struct booter *b, unsigned i)
 		rt->mem_end = c->mem_end;
 		for (unsigned k = 0; k < s->nimages; k++) {
 			const struct cairn_module *m = boot_module(b, s->image[k]);
-			if (m && rt->nmodules < CAIRN_ROOT_MODULES)
+			if (m)		/* else grant_subsystem failed the boot */
 				rt->module[rt->nmodules++] = *m;
 		}
 	}
@@ -397,13 +399,13 @@ long cairn_boot(const struct cairn_sd_system *sd, const struct cairn_root *rt)
 	struct booter *b = &booter;
 	long r = 0;
 
-	if (sd->ncomps > BOOT_MAX_COMPS || sd->nports > sizeof(ports) / sizeof(ports[0]))
-		return fail(CAIRN_ERANGE, "booting (too many components or ports)", sd->name);
+	if ((r = boot_check(sd)))
+		return r;
 	b->sd = sd;
 	b->rt = rt;
 	b->build_tsc = cairn_cycles();
 	b->a = (struct cairn_alloc){ .mem = MEM, .ct = CT, .cursor = rt->mem_base, .end = rt->mem_end,
-				     .next_slot = rt->free_slot, .last_slot = LEAF_SLOTS };
+				     .next_slot = rt->free_slot, .last_slot = CAIRN_CAPTBL_LEAF_SLOTS };
 	if (rt->stack_top) {		/* built by a booter: its endpoint is ready */
 		b->rcv = CAIRN_SLOT_RCV;
 	} else {

@@ -1,6 +1,7 @@
 /*
- * libboot.h: the booter's internals. boot.c builds components from the tables,
- * space.c fills address spaces (frames, mappings, images), sched.c runs the result.
+ * libboot.h: the booter's internals. check.c holds the tables to the limits of a
+ * description (cairn/sysdesc.h), boot.c builds components from them, space.c fills
+ * address spaces (frames, mappings, images), sched.c runs the result.
  * The booter is trusted: it stays small, and every kernel call it makes is checked.
  */
 #ifndef LIBBOOT_H
@@ -10,7 +11,6 @@
 #include <cairn/build.h>
 #include <cairn/cairn.h>
 
-#define BOOT_MAX_COMPS 32
 #define WINDOW_VA      0x0f000000UL	/* where the booter sees a frame it fills */
 #define PORTS_VA       0x200000000UL	/* port rings, in each component */
 #define HEAP_VA        0x100000000UL	/* heaps, in each component */
@@ -55,8 +55,6 @@ struct bcore {
 	uint8_t timer;				/* it has tried to take its core's timer */
 };
 
-#define BOOT_MAX_CORES 64
-
 struct booter {
 	const struct cairn_sd_system *sd;
 	const struct cairn_root *rt;
@@ -65,11 +63,15 @@ struct booter {
 	unsigned wake;				/* a send to rcv: keepers wake the booter */
 	uint64_t own_cache;			/* as bcomp.pt_cache, for itself */
 	uint64_t build_tsc;			/* when cairn_boot started */
-	struct bcore core[BOOT_MAX_CORES];	/* core[0]: the booter's own thread */
+	struct bcore core[CAIRN_SD_CORES];	/* core[0]: the booter's own thread */
 	uint32_t running;			/* built and initialised: the cores schedule */
-	struct bcomp c[BOOT_MAX_COMPS];
+	struct bcomp c[CAIRN_SD_COMPS];
 	struct cairn_root red;			/* the Root being written */
 };
+
+/* check.c: the tables against every limit (cairn/sysdesc.h), before anything is built:
+   0, or CAIRN_EOVERFLOW after a line naming the count past its limit */
+long boot_check(const struct cairn_sd_system *sd);
 
 /* boot.c: keeps at least 16 free slots in the booter's own table (cairn_reserve_slots) */
 long boot_reserve_slots(struct booter *b);

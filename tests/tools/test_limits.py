@@ -1,0 +1,122 @@
+"""test_limits.py: tools/limits.py, tools/interface.py and the limits in tools/system.py.
+
+The limits the tools read from the C headers are the values the C code compiles with
+(cross-checked by compiling the headers, when a C compiler is present); the reading of
+a #define; the generated header of an interface at every limit compiles, as client and
+as server; each name interface.py reserves would break the generated C if it were let
+through; a check of system.py that no directory of the tree can reach (a program path
+too long for the romfs). tests/systems/ and tests/interfaces/ hold the description
+cases (tools/test.py runs them).
+
+Run from the repository's root: python3 -m unittest discover -s tests/tools
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+from unittest import mock
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import interface  # noqa: E402
+import limits  # noqa: E402
+import sysgen  # noqa: E402
+import system  # noqa: E402
+
+CC = shutil.which("gcc") or shutil.which("cc")
+# The C flags of a user program, enough to compile a header on the host.
+CFLAGS = ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-ffreestanding", "-fsyntax-only",
+          "-I" + os.path.join(ROOT, "include")]
+
+
+def compile_c(text, *flags):
+    """(ok, compiler output) of compiling text as a C file."""
+    with tempfile.TemporaryDirectory() as d:
+        src = os.path.join(d, "t.c")
+        with open(src, "w") as f:
+            f.write(text)
+        p = subprocess.run([CC, *CFLAGS, "-I" + d, *flags, src], capture_output=True, text=True)
+        return p.returncode == 0, p.stderr
+
+
+class Evaluate(unittest.TestCase):
+    def test_numbers_suffixes_operators_names(self):
+        known = {"A": 16}
+        self.assertEqual(limits.evaluate("0x10000000UL", known), 0x10000000)
+        self.assertEqual(limits.evaluate("(A - 4) * 2", known), 24)
+        self.assertEqual(limits.evaluate("((1u << A) - 1)", known), 0xffff)
+        self.assertEqual(limits.evaluate("A / 3", known), 5)
+
+    def test_what_is_not_an_integer_expression_is_skipped(self):
+        for expr in ('"CNROMFS1"', "(uint64_t)4", "B + 1", "1 +", "sizeof(int)", "1 / 0"):
+            self.assertIsNone(limits.evaluate(expr, {"A": 1}), expr)
+
+    def test_read_takes_comments_off_and_uses_earlier_names(self):
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "h.h"), "w") as f:
+                f.write("#define X 4\t/* four */\n#define Y (X * 2)\n#define S \"s\"\n#  define Z Y\n")
+            self.assertEqual(limits.read(("h.h",), d), {"X": 4, "Y": 8, "Z": 8})
+
+    @unittest.skipUnless(CC, "no C compiler")
+    def test_every_limit_is_what_c_compiles_with(self):
+        names = [n for n in limits.C if n.startswith(("CAIRN_SD_", "CAIRN_ROOT_", "CAIRN_NAME_MAX",
+                                                      "CAIRN_MODULE_NAME_MAX", "CAPMGR_PAGES",
+                                                      "CAIRN_IRQ_LINES", "CAIRN_ROMFS_PATH_MAX"))
+                 and not n.startswith(("CAIRN_ROOT_H", "CAIRN_ROOT_VA", "CAIRN_ROOT_MAGIC"))]
+        self.assertGreaterEqual(len(names), 20)
+        asserts = "".join(f"_Static_assert(({n}) == {limits.C[n]}ULL, \"{n}\");\n" for n in names)
+        ok, err = compile_c("#include <cairn/sysdesc.h>\n#include <cairn/root.h>\n"
+                            "#include <cairn/capmgr.h>\n#include <cairn/romfs.h>\n" + asserts)
+        self.assertTrue(ok, err)
+
+
+class InterfaceHeader(unittest.TestCase):
+    AT_LIMITS = os.path.join(ROOT, "tests", "interfaces", "ok_at_limits_23_chars_x.toml")
+
+    def header(self, name, fns):
+        return sysgen.header_text("t.toml", name, fns)
+
+    @unittest.skipUnless(CC, "no C compiler")
+    def test_an_interface_at_every_limit_compiles_as_client_and_server(self):
+        name, fns = interface.load(self.AT_LIMITS)
+        self.assertEqual((len(fns), len(fns[0][1]), len(fns[0][2])),
+                         (limits.IFACE_FUNCTIONS, limits.IFACE_ARGS, limits.IFACE_RESULTS))
+        text = sysgen.interface_header(self.AT_LIMITS)
+        for serve in ("", f"#define CAIRN_SERVE_{name.upper()}\n"):
+            ok, err = compile_c(serve + text)
+            self.assertTrue(ok, err)
+
+    @unittest.skipUnless(CC, "no C compiler")
+    def test_each_reserved_name_would_break_the_generated_c(self):
+        for word in [*interface.RESERVED, "int", "cairn_word"]:
+            broken = any(not compile_c(serve + self.header("t", fns))[0]
+                         for fns in ([("f", [word, "x"], [])], [("f", [], ["r0", word])])
+                         for serve in ("", "#define CAIRN_SERVE_T\n"))
+            self.assertTrue(broken, f"an argument or result named {word!r} compiles: why reserve it?")
+
+    @unittest.skipUnless(CC, "no C compiler")
+    def test_reserved_function_names_would_collide(self):
+        for fns in ([("functions", [], [])], [("get", [], []), ("get_serve", [], [])]):
+            ok, _ = compile_c("#define CAIRN_SERVE_T\n" + self.header("t", fns))
+            self.assertFalse(ok, fns)
+
+
+class SystemLimits(unittest.TestCase):
+    def test_a_program_path_past_the_romfs_limit(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "x.toml")
+            with open(path, "w") as f:
+                f.write('[system]\nname = "x"\nmemory = "16M"\n[rtos]\nmemory = "4M"\n'
+                        'programs = ["prodcons"]\n')
+            system.load(path)       # /bin/prodcons: 13 characters
+            with mock.patch.object(limits, "ROMFS_PATH_LEN", 12):
+                with self.assertRaises(system.DescError) as e:
+                    system.load(path)
+            self.assertEqual(str(e.exception), f"{path}:6: rtos: program prodcons: its path /bin/prodcons "
+                             "is 13 characters, at most 12 (CAIRN_ROMFS_PATH_MAX)")
+
+
+if __name__ == "__main__":
+    unittest.main()
