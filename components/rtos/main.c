@@ -28,6 +28,17 @@ static struct rthread *take_events(struct rcore *k)
 		struct cairn_ret2 e = cairn_rcv_event(k->rcv);
 		if (e.r0 <= 0 || e.r1 == CAIRN_EVENT_NONE)
 			return preempted;
+		if (e.r1 == CAIRN_EVENT_OVERFLOW) {
+			/*
+			 * Events were lost. Only the thread S last ran here can have been
+			 * preempted; take it for preempted (run() sends it back if it holds
+			 * the lock). A lost STOP shows when a stopped thread is dispatched
+			 * (sched_switch ends it).
+			 */
+			if (k->current)
+				preempted = k->current;
+			continue;
+		}
 		struct rthread *t = thread_by_tid((uint32_t)e.r0);
 		if (!t)
 			continue;	/* not ours: a booter-run component the timer preempted */

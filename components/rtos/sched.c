@@ -513,8 +513,8 @@ static struct rthread *bp_first(struct bp *bp)
 	struct rthread *w = bp->head;
 
 	if (!w) {
-		if (bp->mode != BP_BINARY || !bp->tokens)
-			bp->tokens++;	/* a binary point keeps at most one */
+		if (bp->mode == BP_BINARY ? !bp->tokens : bp->tokens < UINT32_MAX)
+			bp->tokens++;	/* a binary point keeps at most one; none wraps */
 		return 0;
 	}
 	bp->head = w->next;
