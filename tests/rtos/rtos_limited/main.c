@@ -24,7 +24,8 @@ int main(void)
 	unsigned n = 0, threads = 1;
 
 	hold = semaphore_create(0, 0);
-	while (threads < MOST_THREADS && thread_create(waiter, 0, 0, THREAD_NO_JOIN))
+	/* 4 KiB stacks: a page limit leaves pages to map after 16 threads, as the image grows */
+	while (threads < MOST_THREADS && thread_create(waiter, 0, 0, THREAD_NO_JOIN | THREAD_STACK_4K))
 		threads++;
 	while (n < MOST_PAGES && (page[n] = mem_get_pages(0, 4096, 0)))
 		n++;
