@@ -164,6 +164,22 @@
 #define ROOT_SLOTS CAIRN_CAPTBL_ROOT_SLOTS
 #define ANY        0x7fffffffL		/* predict(): no particular result implied */
 
+/*
+ * The stage's (stage.h) leaves in our table, at positions STAGE_POS..TRAP_POS: random
+ * calls never name a slot there nor hook or unhook a leaf there, and the model's probes
+ * leave them alone.
+ */
+#define STAGE_POS    100
+#define STAGE_LEAVES 4
+#define TRAP_POS     (STAGE_POS + STAGE_LEAVES)
+#define HIDDEN_LO    (STAGE_POS * LEAF_SLOTS)
+#define HIDDEN_HI    ((TRAP_POS + 1) * LEAF_SLOTS)
+#define HIDDEN(idx)  ((idx) >= HIDDEN_LO && (idx) < HIDDEN_HI)
+
+/* The run's settings: the args module's (main.c), or the defaults above. */
+extern uint64_t hostile_seed, hostile_calls;
+extern unsigned hostile_cores;		/* cores the kernel runs threads on (the Root page's) */
+
 extern char _start[];
 
 /* ---- the model: what this program believes the kernel holds (model.c) ---- */
@@ -193,6 +209,7 @@ struct obj {
 	uint8_t hooked;		/* leaf or page-table node hooked under a root */
 	uint8_t has_rcv;	/* thread: its receive endpoint exists */
 	uint8_t reserved;	/* a frame kept for the episodes: random calls never name it */
+	uint8_t core;		/* thread: the core it belongs to (THREAD_CORE) */
 	uint16_t parent, pos;	/* hooked: the root (and, for a leaf, its position) */
 	uint64_t va;		/* hooked page-table node: va aligned to its reach */
 	uint16_t ct, pt, keeper;	/* component: its tables and its keeper's component */
@@ -225,6 +242,7 @@ extern const struct cairn_root *R;	/* what the kernel gave this first boot modul
 extern uint64_t island;			/* the frame of the root setup cut off on purpose */
 
 /* random.c: every random decision draws from rnd(), in a fixed order (reproducibility) */
+void rnd_seed(uint64_t seed);
 uint64_t rnd(void);
 uint64_t below(uint64_t n);		/* 0..n-1 (0 if n is 0) */
 int chance(unsigned percent);
