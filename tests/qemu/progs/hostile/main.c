@@ -34,15 +34,18 @@ static uint64_t parse_number(const char **p, const char *end)
 }
 
 /*
- * The settings module: a boot module named hostile.args (loaded with "image", so the
+ * The settings module: a boot module whose name ends in .args (loaded with "image", so the
  * kernel starts no program from it; the first module sees every module mapped), whose
- * text is "key=value" words: seed=<n> calls=<n> stage=0|1. Absent: the defaults.
+ * text is "key=value" words: seed=<n> calls=<n> stage=0|1 scenes=<mask> (the stage's scenes
+ * to play, bit i: scene i of stage_scenes.c, to narrow down a failure). Absent: the
+ * defaults (every scene).
  */
 static void read_args(void)
 {
 	for (unsigned i = 0; i < R->nmodules && i < CAIRN_ROOT_MODULES; i++) {
 		const struct cairn_module *m = &R->module[i];
-		if (strcmp(m->name, "hostile.args") != 0)
+		size_t n = strlen(m->name);
+		if (n < 5 || strcmp(m->name + n - 5, ".args") != 0)
 			continue;
 		const char *p = (const char *)m->va, *end = p + (m->size < 4096 ? m->size : 4096);
 		while (p < end) {
@@ -52,6 +55,8 @@ static void read_args(void)
 				p += 6, hostile_calls = parse_number(&p, end);
 			else if (end - p > 6 && !memcmp(p, "stage=", 6))
 				p += 6, stage_wanted = parse_number(&p, end) != 0;
+			else if (end - p > 7 && !memcmp(p, "scenes=", 7))
+				p += 7, stage_scene_mask = parse_number(&p, end);
 			else
 				p++;
 		}

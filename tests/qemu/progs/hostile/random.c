@@ -248,10 +248,14 @@ static void tame_write(struct call *c)
 	}
 }
 
-/* Slots 1..8 (fixed, and the empty IOPORT slot) and the episodes' are never removed or written. */
+/*
+ * Slots 1..8 (fixed, and the empty IOPORT slot) and the episodes' are never removed or
+ * written: a destination there moves up until it is out of both (a single move from
+ * 1..8 could land in the episodes' slots).
+ */
 static void protect_slot(struct call *c)
 {
-	if ((c->a[0] >= 1 && c->a[0] < FREE) || (c->a[0] >= EP_SLOT && c->a[0] < LEAF_SLOTS))
+	while ((c->a[0] >= 1 && c->a[0] < FREE) || (c->a[0] >= EP_SLOT && c->a[0] < LEAF_SLOTS))
 		c->a[0] += 8 + below(300);
 }
 

@@ -112,6 +112,7 @@ struct crew {
 	/* main writes, then bumps job */
 	uint64_t seed, ncalls;		/* the job: its random stream and length */
 	uint64_t tls_tag;		/* nonzero: fs:0 must read this after a wait */
+	int stop;			/* stop (DEBUG_STOP) after the job instead of waiting */
 	unsigned core;			/* the core it must find itself on */
 	volatile uint64_t job;
 	/* the thread writes */
@@ -142,6 +143,7 @@ extern struct crew crew[NCREW];
 extern struct world W;
 extern char stage_stacks[NCREW][1UL << STACK_SHIFT];
 extern int stage_on;
+extern uint64_t stage_scene_mask;	/* the scenes to play (bit i: scene i); main.c's args */
 extern unsigned stage_cores;	/* cores the kernel runs threads on */
 
 /*

@@ -548,7 +548,10 @@ static void worker_main(unsigned k)
 		__atomic_store_n(&crew[k].started, job, __ATOMIC_RELEASE);
 		run_job(w);
 		seen = job;
+		int stop = crew[k].stop;
 		__atomic_store_n(&crew[k].done, job, __ATOMIC_RELEASE);
+		if (stop)
+			cairn_debug_stop(0);	/* its core idles inside this call */
 	}
 }
 
