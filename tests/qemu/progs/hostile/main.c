@@ -37,8 +37,8 @@ static uint64_t parse_number(const char **p, const char *end)
  * The settings module: a boot module whose name ends in .args (loaded with "image", so the
  * kernel starts no program from it; the first module sees every module mapped), whose
  * text is "key=value" words: seed=<n> calls=<n> stage=0|1 scenes=<mask> (the stage's scenes
- * to play, bit i: scene i of stage_scenes.c, to narrow down a failure). Absent: the
- * defaults (every scene).
+ * to play, bit i: scene i of stage_scenes.c, to narrow down a failure), and comments from
+ * '#' to the end of a line. Absent: the defaults (every scene).
  */
 static void read_args(void)
 {
@@ -49,7 +49,10 @@ static void read_args(void)
 			continue;
 		const char *p = (const char *)m->va, *end = p + (m->size < 4096 ? m->size : 4096);
 		while (p < end) {
-			if (end - p > 5 && !memcmp(p, "seed=", 5))
+			if (*p == '#')		/* a comment, to the end of its line */
+				while (p < end && *p != '\n')
+					p++;
+			else if (end - p > 5 && !memcmp(p, "seed=", 5))
 				p += 5, hostile_seed = parse_number(&p, end);
 			else if (end - p > 6 && !memcmp(p, "calls=", 6))
 				p += 6, hostile_calls = parse_number(&p, end);
