@@ -632,10 +632,11 @@ void stage_teardown(void)
 	hdestroy(ind_a, ind_frame[0]);
 	hdestroy(ind_p, ind_frame[1]);
 	for (unsigned i = 0; i < NSPACES; i++) {
-		unsigned g = g_hidden[i];
-		if (g)
-			mcall(0, CT, CAIRN_OP_CAPTBL_DEACT, g, 0, 0, 0, 0, 0), hslot_put(g);
-		g_hidden[i] = 0;
+		if (g_hidden[i]) {
+			mcall(0, CT, CAIRN_OP_CAPTBL_DEACT, g_hidden[i], 0, 0, 0, 0, 0);
+			hslot_put(g_hidden[i]);
+			g_hidden[i] = 0;
+		}
 	}
 	mcall(0, CT, CAIRN_OP_CAPTBL_DEACT, g_conf, 0, 0, 0, 0, 0);
 	for (unsigned i = 0; i < 2; i++)
