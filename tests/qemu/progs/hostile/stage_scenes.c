@@ -533,6 +533,19 @@ static void scene_destroy_space(void)
 	kcheck("KCHECK after an address space was destroyed and rebuilt");
 }
 
+/* Worker k (idle) placed on core `to`; its next job checks it runs there. */
+static void place(unsigned k, unsigned to)
+{
+	mcall_busy(st[k].thr, CAIRN_OP_THREAD_CORE, to, 0);
+	st[k].core = crew[k].core = to;
+}
+
+/*
+ * A new TLS base for the thread core 1 idles in (inside its wait), then THREAD_CORE:
+ * to core 1 again, or (every other time) to core 0 for one job and back. Its next wait
+ * returns with every register and the new base (its job checks). A worker does not
+ * stay on core 0: a send from core 1 to it would preempt V there in a scene.
+ */
 static void scene_tls_core(void)
 {
 	unsigned k = (unsigned)sbelow(NWORK);
@@ -542,15 +555,15 @@ static void scene_tls_core(void)
 	tls_cell[k] = 0x715000000UL + srnd() % 0x1000000;
 	mcall_busy(st[k].thr, CAIRN_OP_THREAD_TLS, (uint64_t)&tls_cell[k], 0);
 	crew[k].tls_tag = tls_cell[k];
-	if (stage_cores > 1) {
-		unsigned to = st[k].core && sbelow(3) == 0 ? 0 : 1;	/* stay (often), or come to core 0 */
-		if (st[k].core == 0)
-			to = 1;
-		mcall_busy(st[k].thr, CAIRN_OP_THREAD_CORE, to, 0);
-		st[k].core = crew[k].core = to;
-	}
+	if (stage_cores > 1)
+		place(k, scene_runs[SC_TLS_CORE] & 1 ? 1 : 0);
 	give_job(k);
 	wait_idle(k);
+	if (st[k].core != 1 && stage_cores > 1) {
+		place(k, 1);
+		give_job(k);
+		wait_idle(k);
+	}
 }
 
 static void scene_back_to_back(void)
