@@ -59,8 +59,12 @@ def line(res):
     bad = [c for c in res.checks if not c[0]]
     figures = ("%9s calls (random %s, stage %s), %6.1f s, kcheck %s/%s" %
                (m.group(3), m.group(4), m.group(5), res.wall, m.group(7), m.group(8))
-               if m else "no total line, host %6.1f s" % res.wall)
-    verdict = "PASS" if not bad else "FAIL " + ", ".join(name.split()[0] for _, name, _ in bad)
+               if m else "no total line, %6.1f s" % res.wall)
+    ended = next((why for ok, name, why in res.checks if name.startswith("exit_") and not ok), None)
+    if ended and all(why == "no TEST line" for ok, name, why in bad if not name.startswith(("exit_", "output"))):
+        verdict = "FAIL: no TEST line, " + ended   # a hang, a triple fault (status 0) or a panic
+    else:
+        verdict = "PASS" if not bad else "FAIL " + ", ".join(name.split()[0] for _, name, _ in bad)
     return "seed 0x%-12x cores %d: %s: %s" % (res.seed, res.cores, figures, verdict)
 
 
