@@ -4,7 +4,7 @@ random calls per run, on several seeds, on one and on two cores, with its stage 
 components, threads, gates and keepers it builds, whose own calls come on top). Each
 run boots the kernel with "ktest" and the modules hostile, a settings module
 build/soak/<cores>c-<seed>/hostile.args ("seed=... calls=...", loaded as an image) and
-afterfaults, exactly as tests/qemu/tests.toml's hostile tests do, and is judged by
+afterfaults (the console goes to console.log beside it), exactly as tests/qemu/tests.toml's hostile tests do, and is judged by
 tools/test.py's rules: every TEST line of the suite PASS, QEMU ended through
 isa-debug-exit.
 
@@ -50,6 +50,8 @@ def run(seed, cores, calls, scenes):
     start = time.time()
     res = test.run_qemu_test(t)
     res.wall = time.time() - start
+    with open(os.path.join(d, "console.log"), "w") as f:
+        f.write(res.log)
     res.seed, res.cores = seed, cores
     return res
 
