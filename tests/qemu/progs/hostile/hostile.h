@@ -222,7 +222,7 @@ enum { O_R0 = 1, O_L0, O_P0, O_C0, O_T0, O_FIRST };	/* the boot objects; then fr
 
 struct mcap {
 	uint8_t type, flags;	/* as in the kernel's slot: type; level or gate flags */
-	uint16_t obj;		/* the object named; memory: its range, mrange[obj]; irq: 0 */
+	uint16_t obj;		/* the object named; memory: its range, mrange[obj]; irq: its lines */
 };
 
 /* The range [base, end) of MEMORY capabilities: 0 is CAIRN_SLOT_MEMORY's, the rest derived. */
@@ -298,6 +298,7 @@ extern unsigned nranges;
 extern uint64_t nprobes;
 uint64_t reach(unsigned level);		/* bytes a page-table node of this level covers */
 int owning(unsigned type);
+int names_object(unsigned type);
 unsigned owning_type(unsigned kind);
 struct mcap *mcap(uint64_t idx);	/* a non-empty slot of our own table, or NULL */
 struct mcap *mcap_of(uint64_t idx, unsigned type);

@@ -30,6 +30,12 @@ int owning(unsigned type)
 	       type == CAIRN_CAP_THREAD;
 }
 
+/* True if a capability of this type names an object of ob[] (memory: a range; irq: lines). */
+int names_object(unsigned type)
+{
+	return owning(type) || type == CAIRN_CAP_RCV || type == CAIRN_CAP_ASND || type == CAIRN_CAP_SINV;
+}
+
 unsigned owning_type(unsigned kind)
 {
 	switch (kind) {

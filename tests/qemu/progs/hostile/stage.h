@@ -165,7 +165,7 @@ long stage_wait(unsigned rcv, uint64_t pattern, uint64_t *diff);
 uint64_t space_id(void);			/* the identity of the space the caller runs in */
 int keeper_records_nest(void);			/* kernel contract: see stage_serve.c */
 long predict_a(unsigned holder, unsigned slot, unsigned target, uint64_t x, uint64_t *r1, int fwd);
-long predict_b(unsigned holder, unsigned n, uint64_t x, int bottom_p, uint64_t *r1);
+long predict_b(unsigned holder, unsigned n, uint64_t x, int bottom_p, uint64_t *r1, int fresh);
 long predict_renew(unsigned target);
 extern char stage_fault_site[];
 

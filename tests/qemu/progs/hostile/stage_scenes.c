@@ -271,14 +271,14 @@ static void v_call(unsigned slot, unsigned target, int fwd)
  */
 static struct cairn_ret2 v_call_b(unsigned n, uint64_t x, unsigned mode, long *want_out, int *acked)
 {
-	uint64_t r1;
-	long want = predict_b(SP_V, n, x, mode != 0, &r1);
+	uint64_t r1, ok1;
+	long want = predict_b(SP_V, n, x, mode != 0, &r1, 0), ok = predict_b(SP_V, n, x, mode != 0, &ok1, 1);
 	struct cairn_ret2 r = v_cmd(0, S_GB, n, x, mode, acked);
 
 	*want_out = want;
-	if (*acked && W.live && want == CAIRN_ESTALE && r.r0 >= 0)
-		return r;	/* a worker renewed B's copy first */
-	if (*acked && !(W.live && r.r0 == CAIRN_ESTALE && want >= 0))
+	if (*acked && W.live && ((r.r0 == ok && r.r1 == ok1) || (r.r0 == CAIRN_ESTALE && (r.r1 == n || !r.r1))))
+		return r;	/* a worker renewed (or met stale) B's copies first */
+	if (*acked)
 		v_check("V's nested call through B", *acked, r, want, r1);
 	if (*acked && r.r0 == CAIRN_ESTALE && r.r1 == n)
 		v_renew(S_GB, SP_B, -1);

@@ -177,11 +177,12 @@ long predict_a(unsigned holder, unsigned slot, unsigned target, uint64_t x, uint
 
 /*
  * A call through (holder, S_GB) into B with n levels of B's own gate below, then A
- * (or P, bottom_p: B's modes 1 and 2): x + n + 2 (P: + 4) and the bottom's identity. The first stale gate on the way
- * ends it with ESTALE (B renews its copy and passes the error up, rdx 0); past the
- * depth limit, EDEPTH.
+ * (or P, bottom_p: B's modes 1 and 2): x + n + 2 (P: + 4) and the bottom's identity.
+ * The first stale gate on the way ends it with ESTALE (B renews its copy and passes
+ * the error up, rdx 0); past the depth limit, EDEPTH. fresh: as if B's own copies
+ * were up to date (what another thread's renewal of them meanwhile makes it).
  */
-long predict_b(unsigned holder, unsigned n, uint64_t x, int bottom_p, uint64_t *r1)
+long predict_b(unsigned holder, unsigned n, uint64_t x, int bottom_p, uint64_t *r1, int fresh)
 {
 	unsigned bottom = bottom_p ? SP_P : SP_A, gslot = bottom_p ? S_GP : S_GA;
 
@@ -191,12 +192,12 @@ long predict_b(unsigned holder, unsigned n, uint64_t x, int bottom_p, uint64_t *
 	*r1 = 0;
 	unsigned depth = 1;	/* each call checks its gate's generation first, then the depth */
 	for (unsigned level = n; level; level--, depth++) {
-		if (W.ggen[SP_B][S_GB] != W.cgen[SP_B])
+		if (!fresh && W.ggen[SP_B][S_GB] != W.cgen[SP_B])
 			return CAIRN_ESTALE;
 		if (depth == CAIRN_INV_DEPTH)
 			return CAIRN_EDEPTH;
 	}
-	if (W.ggen[SP_B][gslot] != W.cgen[bottom])
+	if (!fresh && W.ggen[SP_B][gslot] != W.cgen[bottom])
 		return CAIRN_ESTALE;
 	if (depth == CAIRN_INV_DEPTH)
 		return CAIRN_EDEPTH;
