@@ -276,11 +276,12 @@ static struct cairn_ret2 v_call_b(unsigned n, uint64_t x, unsigned mode, long *w
 	struct cairn_ret2 r = v_cmd(0, S_GB, n, x, mode, acked);
 
 	*want_out = want;
-	if (*acked && W.live && ((r.r0 == ok && r.r1 == ok1) || (r.r0 == CAIRN_ESTALE && (r.r1 == n || !r.r1))))
-		return r;	/* a worker renewed (or met stale) B's copies first */
-	if (*acked)
+	if (!*acked)
+		return r;	/* parked */
+	int other = W.live && ((r.r0 == ok && r.r1 == ok1) || (r.r0 == CAIRN_ESTALE && (r.r1 == n || !r.r1)));
+	if (!other)	/* else a worker renewed (or met stale) B's copies first */
 		v_check("V's nested call through B", *acked, r, want, r1);
-	if (*acked && r.r0 == CAIRN_ESTALE && r.r1 == n)
+	if (r.r0 == CAIRN_ESTALE && r.r1 == n)
 		v_renew(S_GB, SP_B, -1);
 	return r;
 }
