@@ -2,6 +2,8 @@
 #
 #   make run      boot the default system (systems/default.toml) in QEMU
 #   make test     host unit tests, QEMU integration tests, ISO smoke tests
+#   make soak     the hostile suite at 10^6 calls, several seeds, 1 and 2 cores (docs/testing.md);
+#                 SEED=<n> reruns one seed, CORES=1 or 2 one core count
 #   make iso      a GRUB ISO (BIOS + UEFI) of the default system
 #   make debug    the default system halted under QEMU's gdb stub, with gdb attached
 #   make bench    the benchmarks, in guest instructions (BENCH_SAVE=1 keeps the results)
@@ -11,6 +13,8 @@
 # Everything is built in build/. Warnings are errors everywhere.
 
 SYSTEM   ?= default
+SEED     ?=
+CORES    ?=
 BUILD    := build
 ARCH     := x86_64
 CC       := gcc
@@ -84,7 +88,7 @@ Q := @
 say = @echo "  $(1)	$(2)"
 endif
 
-.PHONY: all kernel user host-tests run test iso debug setup clean check-abi bench graph sys flags
+.PHONY: all kernel user host-tests run test soak iso debug setup clean check-abi bench graph sys flags
 all: kernel user host-tests
 
 kernel: $(BUILD)/cairn.elf $(BUILD)/cairn32.elf
@@ -227,6 +231,10 @@ check-abi:
 test: setup all $(BUILD)/cairn.iso check-abi
 	$(PYTHON) -m unittest discover -s tests/tools -q
 	$(PYTHON) tools/test.py
+
+# The soak: tools/soak.py runs the hostile suite long (docs/testing.md).
+soak: setup kernel user
+	$(PYTHON) tools/soak.py $(if $(SEED),--seed $(SEED)) $(if $(CORES),--cores $(CORES))
 
 # Benchmarks: guest instructions under -icount (docs/performance.md). BENCH_SAVE=1
 # also writes the results to bench/results/.

@@ -2,13 +2,15 @@
  * hostile.h: what the files of the hostile test program share: its settings, the
  * model's types and the state each file keeps. What the program tests and how:
  *
- * hostile is a hostile component. It makes HOSTILE_CALLS system calls with random
+ * hostile is a hostile component. It makes `calls` system calls with random
  * operations, random capability indices and random arguments, mixed with well-formed
  * calls that build real objects (tables, page tables, components, threads, endpoints,
- * gates) so that the kernel is driven into deep states, and checks that:
+ * gates) so that the kernel is driven into deep states; and beside them it plays its
+ * stage (stage.h), whose threads, gates and keepers run and make calls of their own.
+ * It checks that:
  *
  *   hostile.1 random_calls             every call returns a result (>= 0) or one of the
- *                                      defined errors (-1..-14); no register but the
+ *                                      defined errors (CAIRN_ERRORS); no register but the
  *                                      documented results changes; whenever this
  *                                      program's model of its tables implies the answer
  *                                      (empty slot, wrong type, a lookup, ...), the
@@ -23,6 +25,21 @@
  *   hostile.5 dispatch_and_gates       the controlled episodes (dispatch, block, wake,
  *                                      send-yield, keeper, 16-deep and confined gates)
  *                                      behaved, in the middle of the hostile traffic
+ *   hostile.6 stage_threads_calls      every call the stage's threads, gates and keepers
+ *                                      made returned what their models predict
+ *   hostile.7 stage_scenes             main's scenes (restarts with a thread inside,
+ *                                      rescinds in use, keepers that stop, churn of an
+ *                                      idle core's thread and space) behaved, each ran
+ *   hostile.8 stage_returned           the stage torn down: every frame of its pool
+ *                                      untyped again, KCHECK clean (and during it)
+ *   hostile.9 nested_keepers_keep_records  a keeper whose call faults into another
+ *                                      keeper finds its own fault record unchanged
+ *                                      (issue 19 finding 6)
+ *   hostile.10 idle_core_lifetime      what a core that idles keeps of its last thread
+ *                                      hurts nothing: a reused frame stays intact
+ *                                      (finding 1), registers and TLS survive changes
+ *                                      (3), back-to-back sends run both threads (4);
+ *                                      finding 2 shows as a triple fault (no TEST lines)
  *
  * It must be the first boot module (it needs CAIRN_SLOT_MEMORY and CAIRN_SLOT_IRQ),
  * without "ioport" on its module line (so CAIRN_SLOT_IOPORT, slot 8, stays empty), and
@@ -32,21 +49,29 @@
  *       -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel build/cairn32.elf \
  *       -initrd "build/user/hostile.elf,build/user/afterfaults.elf" -append "ktest"
  *
- * Reproducible: all randomness comes from one xorshift64* generator seeded with
- * HOSTILE_SEED, and the kernel is deterministic here (no timer is ever armed, and no
- * device raises the ISA lines it binds: QEMU's stay quiet, COM1's interrupts are off),
- * so a run repeats call for call. On a failure the program prints the failing call's
- * index and the last calls before it; rebuild with -DHOSTILE_TRACE_FROM=<index> to
- * print every call from there on, and with -DHOSTILE_KCHECK_EVERY=1 to find the first
- * call after which the invariant check fails. Seed and length are compile-time settings
- * (a boot module's command line does not reach user programs). For the full million
- * calls (about 5.5 s under TCG; the default 200000 take about 1.2 s):
+ * Settings: a boot module whose name ends in .args, loaded with "image" (the kernel
+ * maps every module into the first one's space but starts none so marked), holds
+ * "seed=<n> calls=<n>" (also stage=0|1, scenes=<mask>: main.c, read_args); without one
+ * the defaults below apply. A boot module's own command line does not reach user
+ * programs, hence a module. make soak writes one per run (tools/soak.py):
+ *
+ *   echo "seed=0x1 calls=1000000" > build/soak/x.args
+ *   ... -initrd "build/user/hostile.elf,build/soak/x.args image,build/user/afterfaults.elf"
+ *
+ * Reproducible: all randomness comes from xorshift64* generators seeded from the seed
+ * (the random traffic's, the stage's scenes', each worker job's), and on one core the
+ * kernel is deterministic here (no timer is ever armed, and no device raises the ISA
+ * lines it binds: QEMU's stay quiet, COM1's interrupts are off), so a run repeats call
+ * for call; on two cores the same calls are made, but the interleaving of the cores
+ * differs. On a failure the program prints the failing call's index and the last calls
+ * before it; rebuild with -DHOSTILE_TRACE_FROM=<index> to print every call from there
+ * on, with -DHOSTILE_KCHECK_EVERY=1 to find the first call after which the invariant
+ * check fails, with -DSTAGE_DEBUG to print each stage tick:
  *
  *   rm -rf build/user/tests/qemu/progs/hostile
- *   make user CC="gcc -DHOSTILE_CALLS=1000000"       (or -DHOSTILE_SEED=0x..., ...)
+ *   make user CC="gcc -DHOSTILE_TRACE_FROM=12345"
  *
- * (UCFLAGS+=... on make's command line would replace the flags, not add to them), or
- * change the #define below.
+ * (UCFLAGS+=... on make's command line would replace the flags, not add to them).
  *
  * What is never sent, and why (each would end or stall the test, not test the kernel):
  *   - DEBUG_STOP on the null capability: it stops this thread.
@@ -61,6 +86,11 @@
  *     model knows which thread each bound line references, so a bind to a bound line
  *     must be EBUSY, an unbind of an unbound one ENOENT, and a deactivation of a bound
  *     thread EBUSY; the teardown unbinds every line (and checks the rest are unbound).
+ *   - any call naming a slot of the stage's leaves (positions STAGE_POS..TRAP_POS of our
+ *     table), or hooking or unhooking a leaf there: the stage's objects are its own, and
+ *     its threads may be using them (on another core) at that moment.
+ *   - ASND_SEND to a thread THREAD_CORE moved to another core: with no scheduler there,
+ *     the send would start it.
  *   - CAPTBL_REMOVE / CAPTBL_DEACT of, or any write to, slots 1..8 (of any table): the
  *     fixed capabilities are used as arguments, never removed, and slot 8
  *     (CAIRN_SLOT_IOPORT) stays empty: this program never holds an IOPORT capability,
@@ -108,11 +138,12 @@
  * one such island on purpose (plant_island()), so this accounting is exercised by
  * every run, not only when the random traffic happens to cut a table off.
  *
- * The files: main.c (setup, the random phase, the checks), run.c (the one path every
- * call takes: issue, predict, check, apply), model.c (the model and its probes),
- * random.c (the generator, arguments, exclusions, random and well-formed calls),
- * episodes.c (gates, the helper thread, the controlled episodes), teardown.c
- * (destroying everything, and what may stay).
+ * The files: main.c (settings, setup, the random phase, the checks), run.c (the one
+ * path every call takes: issue, predict, check, apply), model.c (the model and its
+ * probes), random.c (the generator, arguments, exclusions, random and well-formed
+ * calls), episodes.c (gates, the helper thread, the controlled episodes), teardown.c
+ * (destroying everything, and what may stay); the stage: stage.h, stage_build.c,
+ * stage_serve.c, stage_crew.c, stage_scenes.c.
  */
 #ifndef HOSTILE_H
 #define HOSTILE_H
@@ -124,10 +155,10 @@
 /* ---- configuration ---- */
 
 #ifndef HOSTILE_CALLS
-#define HOSTILE_CALLS 200000UL		/* random and well-formed calls (episodes come on top) */
+#define HOSTILE_CALLS 200000UL		/* default: random and well-formed calls (episodes come on top) */
 #endif
 #ifndef HOSTILE_SEED
-#define HOSTILE_SEED 0x5eed0fca1a5ULL
+#define HOSTILE_SEED 0x5eed0fca1a5ULL	/* default seed */
 #endif
 #ifndef HOSTILE_TRACE_FROM
 #define HOSTILE_TRACE_FROM (~0UL)	/* print every call from this index on */
@@ -164,6 +195,22 @@
 #define ROOT_SLOTS CAIRN_CAPTBL_ROOT_SLOTS
 #define ANY        0x7fffffffL		/* predict(): no particular result implied */
 
+/*
+ * The stage's (stage.h) leaves in our table, at positions STAGE_POS..TRAP_POS: random
+ * calls never name a slot there nor hook or unhook a leaf there, and the model's probes
+ * leave them alone.
+ */
+#define STAGE_POS    100
+#define STAGE_LEAVES 4
+#define TRAP_POS     (STAGE_POS + STAGE_LEAVES)
+#define HIDDEN_LO    (STAGE_POS * LEAF_SLOTS)
+#define HIDDEN_HI    ((TRAP_POS + 1) * LEAF_SLOTS)
+#define HIDDEN(idx)  ((idx) >= HIDDEN_LO && (idx) < HIDDEN_HI)
+
+/* The run's settings: the args module's (main.c), or the defaults above. */
+extern uint64_t hostile_seed, hostile_calls;
+extern unsigned hostile_cores;		/* cores the kernel runs threads on (the Root page's) */
+
 extern char _start[];
 
 /* ---- the model: what this program believes the kernel holds (model.c) ---- */
@@ -175,7 +222,7 @@ enum { O_R0 = 1, O_L0, O_P0, O_C0, O_T0, O_FIRST };	/* the boot objects; then fr
 
 struct mcap {
 	uint8_t type, flags;	/* as in the kernel's slot: type; level or gate flags */
-	uint16_t obj;		/* the object named; memory: its range, mrange[obj]; irq: 0 */
+	uint16_t obj;		/* the object named; memory: its range, mrange[obj]; irq: its lines */
 };
 
 /* The range [base, end) of MEMORY capabilities: 0 is CAIRN_SLOT_MEMORY's, the rest derived. */
@@ -193,6 +240,7 @@ struct obj {
 	uint8_t hooked;		/* leaf or page-table node hooked under a root */
 	uint8_t has_rcv;	/* thread: its receive endpoint exists */
 	uint8_t reserved;	/* a frame kept for the episodes: random calls never name it */
+	uint8_t core;		/* thread: the core it belongs to (THREAD_CORE) */
 	uint16_t parent, pos;	/* hooked: the root (and, for a leaf, its position) */
 	uint64_t va;		/* hooked page-table node: va aligned to its reach */
 	uint16_t ct, pt, keeper;	/* component: its tables and its keeper's component */
@@ -225,6 +273,7 @@ extern const struct cairn_root *R;	/* what the kernel gave this first boot modul
 extern uint64_t island;			/* the frame of the root setup cut off on purpose */
 
 /* random.c: every random decision draws from rnd(), in a fixed order (reproducibility) */
+void rnd_seed(uint64_t seed);
 uint64_t rnd(void);
 uint64_t below(uint64_t n);		/* 0..n-1 (0 if n is 0) */
 int chance(unsigned percent);
@@ -249,6 +298,7 @@ extern unsigned nranges;
 extern uint64_t nprobes;
 uint64_t reach(unsigned level);		/* bytes a page-table node of this level covers */
 int owning(unsigned type);
+int names_object(unsigned type);
 unsigned owning_type(unsigned kind);
 struct mcap *mcap(uint64_t idx);	/* a non-empty slot of our own table, or NULL */
 struct mcap *mcap_of(uint64_t idx, unsigned type);

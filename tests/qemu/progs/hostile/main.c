@@ -3,10 +3,70 @@
  * island), the random phase with its episodes and checks, the teardown, and the TEST
  * lines. hostile.h says what is tested, what is never sent, and how to reproduce a run.
  */
-#include "hostile.h"
+#include "stage.h"
 
 const struct cairn_root *R;
 static uint64_t nrandom;
+
+/* ---- the run's settings ---- */
+
+uint64_t hostile_seed = HOSTILE_SEED, hostile_calls = HOSTILE_CALLS;
+unsigned hostile_cores = 1;
+static int stage_wanted = 1;
+
+/* A number: decimal, or hexadecimal after 0x; *p moves past it. */
+static uint64_t parse_number(const char **p, const char *end)
+{
+	unsigned base = 10;
+	uint64_t v = 0;
+
+	if (end - *p > 2 && (*p)[0] == '0' && ((*p)[1] == 'x' || (*p)[1] == 'X'))
+		base = 16, *p += 2;
+	for (; *p < end; (*p)++) {
+		char ch = **p;
+		unsigned d = ch >= '0' && ch <= '9' ? (unsigned)(ch - '0') : ch >= 'a' && ch <= 'f' ?
+			     (unsigned)(ch - 'a' + 10) : ch >= 'A' && ch <= 'F' ? (unsigned)(ch - 'A' + 10) : 99;
+		if (d >= base)
+			break;
+		v = v * base + d;
+	}
+	return v;
+}
+
+/*
+ * The settings module: a boot module whose name ends in .args (loaded with "image", so the
+ * kernel starts no program from it; the first module sees every module mapped), whose
+ * text is "key=value" words: seed=<n> calls=<n> stage=0|1 scenes=<mask> (the stage's scenes
+ * to play, bit i: scene i of stage_scenes.c, to narrow down a failure), and comments from
+ * '#' to the end of a line. Absent: the defaults (every scene).
+ */
+static void read_args(void)
+{
+	for (unsigned i = 0; i < R->nmodules && i < CAIRN_ROOT_MODULES; i++) {
+		const struct cairn_module *m = &R->module[i];
+		size_t n = strlen(m->name);
+		if (n < 5 || strcmp(m->name + n - 5, ".args") != 0)
+			continue;
+		const char *p = (const char *)m->va, *end = p + (m->size < 4096 ? m->size : 4096);
+		while (p < end) {
+			if (*p == '#')		/* a comment, to the end of its line */
+				while (p < end && *p != '\n')
+					p++;
+			else if (end - p > 5 && !memcmp(p, "seed=", 5))
+				p += 5, hostile_seed = parse_number(&p, end);
+			else if (end - p > 6 && !memcmp(p, "calls=", 6))
+				p += 6, hostile_calls = parse_number(&p, end);
+			else if (end - p > 6 && !memcmp(p, "stage=", 6))
+				p += 6, stage_wanted = parse_number(&p, end) != 0;
+			else if (end - p > 7 && !memcmp(p, "scenes=", 7))
+				p += 7, stage_scene_mask = parse_number(&p, end);
+			else
+				p++;
+		}
+	}
+	if (!hostile_seed)
+		hostile_seed = HOSTILE_SEED;
+}
 
 /* ---- setup ---- */
 
@@ -101,7 +161,7 @@ static void summary(void)
 
 static void random_phase(void)
 {
-	while (nrandom < HOSTILE_CALLS && !stop_random) {
+	while (nrandom < hostile_calls && !stop_random) {
 		struct call c = { 0 };
 		if (chance(50)) {
 			c.src = 'r';
@@ -114,8 +174,10 @@ static void random_phase(void)
 			continue;
 		run(&c);
 		nrandom++;
-		if (nrandom % EPISODE_EVERY == 0)
+		if (nrandom % EPISODE_EVERY == 0) {
 			episode();
+			stage_tick();
+		}
 		if (nrandom % VALIDATE_EVERY == 0)
 			validate(nrandom % (8 * VALIDATE_EVERY) == 0);
 		if (nrandom % HOSTILE_KCHECK_EVERY == 0)
@@ -128,17 +190,25 @@ static void random_phase(void)
 int main(const void *root)
 {
 	R = root;
-	cairn_printf("hostile: seed 0x%lx calls %lu\n", (unsigned long)HOSTILE_SEED, (unsigned long)HOSTILE_CALLS);
 	if (R->magic != CAIRN_ROOT_MAGIC || R->mem_end == 0) {
 		cairn_check("hostile.1", "random_calls", 0, "run this as the first boot module");
 		return 1;
 	}
+	read_args();
+	rnd_seed(hostile_seed);
+	hostile_cores = (unsigned)R->cores;
+	cairn_printf("hostile: seed 0x%lx calls %lu\n", (unsigned long)hostile_seed, (unsigned long)hostile_calls);
+	cairn_printf("hostile: %u cores, stage %s\n", hostile_cores, stage_wanted ? "on" : "off");
+	uint64_t t0 = cairn_cycles();
 	model_init();
 	if (!setup()) {
 		cairn_check("hostile.1", "random_calls", 0, "setup failed (see above)");
 		return 1;
 	}
+	if (stage_wanted)
+		stage_setup();
 	random_phase();
+	stage_finish();
 	if (!stop_random)
 		validate(1);
 	uint64_t random_fails = nfail, first_fail = fail_at;
@@ -156,11 +226,16 @@ int main(const void *root)
 	}
 	long k2 = cairn_kcheck();
 	summary();
+	stage_summary();
+	uint64_t ms = (cairn_cycles() - t0) / (R->tsc_hz / 1000 ? R->tsc_hz / 1000 : 1);
+	cairn_printf("hostile: seed 0x%lx cores %u: %lu calls in all (random traffic %lu, stage %lu) in %lu ms, "
+		     "kcheck %ld after the calls, %ld after the teardown\n", (unsigned long)hostile_seed, hostile_cores,
+		     ncalls + stage_calls(), ncalls, stage_calls(), ms, k1, k2);
 
-	cairn_check("hostile.1", "random_calls", random_fails == 0 && nrandom == HOSTILE_CALLS && !stray_runs,
+	cairn_check("hostile.1", "random_calls", random_fails == 0 && nrandom == hostile_calls && !stray_runs,
 		    "%lu failures, the first at call #%lu: %s (seed 0x%lx); %lu of %lu calls made; "
 		    "%lu runs of threads never dispatched", random_fails, first_fail, first_what ? first_what : "-",
-		    (unsigned long)HOSTILE_SEED, nrandom, (unsigned long)HOSTILE_CALLS, stray_runs);
+		    (unsigned long)hostile_seed, nrandom, (unsigned long)hostile_calls, stray_runs);
 	cairn_check("hostile.2", "invariant_after", k1 == 0 && kcheck_bad_at == ~0UL,
 		    "kcheck found %ld problems (the first failing kcheck: call #%lu)", k1, kcheck_bad_at);
 	int same = now[0] == expect[0] && now[1] == expect[1] && now[2] == expect[2];
@@ -171,8 +246,10 @@ int main(const void *root)
 		    start_count[2], kept, kept_unreachable, surprises, nfail - random_fails);
 	cairn_check("hostile.4", "invariant_after_teardown", k2 == 0, "kcheck found %ld problems", k2);
 	cairn_check("hostile.5", "dispatch_and_gates",
-		    episode_fail_at == ~0UL && episodes == HOSTILE_CALLS / EPISODE_EVERY,
+		    episode_fail_at == ~0UL && episodes == hostile_calls / EPISODE_EVERY,
 		    "%u of %lu episodes, failed near call #%lu: %s", episodes,
-		    (unsigned long)(HOSTILE_CALLS / EPISODE_EVERY), episode_fail_at, episode_what ? episode_what : "-");
+		    (unsigned long)(hostile_calls / EPISODE_EVERY), episode_fail_at, episode_what ? episode_what : "-");
+	if (stage_wanted)
+		stage_checks();
 	return 0;
 }

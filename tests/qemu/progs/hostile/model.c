@@ -30,6 +30,12 @@ int owning(unsigned type)
 	       type == CAIRN_CAP_THREAD;
 }
 
+/* True if a capability of this type names an object of ob[] (memory: a range; irq: lines). */
+int names_object(unsigned type)
+{
+	return owning(type) || type == CAIRN_CAP_RCV || type == CAIRN_CAP_ASND || type == CAIRN_CAP_SINV;
+}
+
 unsigned owning_type(unsigned kind)
 {
 	switch (kind) {
@@ -209,6 +215,7 @@ static unsigned new_object(const struct call *c, unsigned kind, unsigned level)
 	ob[o].level = (uint8_t)level;
 	ob[o].hooked = ob[o].has_rcv = 0;
 	ob[o].keeper = ob[o].sched = 0;
+	ob[o].core = 0;		/* a new thread is on its creator's core */
 	return o;
 }
 
@@ -425,6 +432,10 @@ void apply(const struct call *c)
 		return;
 	case CAIRN_CAP_IRQ:
 		return apply_irq(c, x);
+	case CAIRN_CAP_THREAD:
+		if (c->op == CAIRN_OP_THREAD_CORE)
+			ob[x->obj].core = (uint8_t)c->a[0];
+		return;
 	default:
 		return;
 	}
@@ -491,7 +502,7 @@ void validate(int full)
 	}
 	for (int k = 0; k < 4 && !stop_random; k++) {
 		uint64_t idx = below(CAIRN_CAPTBL_MAX);
-		if (!root_leaf[O_R0][idx / LEAF_SLOTS] && idx)
+		if (!root_leaf[O_R0][idx / LEAF_SLOTS] && idx && !HIDDEN(idx))
 			probe_own(idx, &(struct mcap){ 0, 0, 0 });
 	}
 	if (!full)

@@ -9,6 +9,11 @@
 
 static uint64_t rng = HOSTILE_SEED;
 
+void rnd_seed(uint64_t seed)
+{
+	rng = seed ? seed : HOSTILE_SEED;	/* xorshift never leaves 0 */
+}
+
 uint64_t rnd(void)
 {
 	rng ^= rng >> 12;
@@ -243,17 +248,36 @@ static void tame_write(struct call *c)
 	}
 }
 
-/* Slots 1..8 (fixed, and the empty IOPORT slot) and the episodes' are never removed or written. */
+/*
+ * Slots 1..8 (fixed, and the empty IOPORT slot) and the episodes' are never removed or
+ * written: a destination there moves up until it is out of both (a single move from
+ * 1..8 could land in the episodes' slots).
+ */
 static void protect_slot(struct call *c)
 {
-	if ((c->a[0] >= 1 && c->a[0] < FREE) || (c->a[0] >= EP_SLOT && c->a[0] < LEAF_SLOTS))
+	while ((c->a[0] >= 1 && c->a[0] < FREE) || (c->a[0] >= EP_SLOT && c->a[0] < LEAF_SLOTS))
 		c->a[0] += 8 + below(300);
+}
+
+/* A call that names the stage's leaves, or hooks or unhooks a leaf at their positions. */
+static int names_stage(const struct call *c)
+{
+	int hidden = HIDDEN(c->cap);
+
+	for (unsigned i = 0; i < 6; i++)
+		hidden |= HIDDEN(c->a[i]);
+	if ((c->op == CAIRN_OP_CAPTBL_CONS || c->op == CAIRN_OP_CAPTBL_DECONS) && c->a[0] >= STAGE_POS &&
+	    c->a[0] <= TRAP_POS)
+		hidden = 1;
+	return hidden;
 }
 
 int safe(struct call *c)
 {
 	struct mcap *m;
 
+	if (names_stage(c))
+		return 0;
 	switch (c->op) {
 	case CAIRN_OP_DEBUG_STOP:
 		return c->cap != CAIRN_CAP_NULL;
@@ -268,7 +292,8 @@ int safe(struct call *c)
 	case CAIRN_OP_ASND_SEND:
 		if (!(c->a[0] & ~(uint64_t)CAIRN_SEND_YIELD))
 			c->a[0] = 0;
-		return 1;
+		/* a send to a thread of another core, with no scheduler there, would start it */
+		return !((m = mcap_of(c->cap, CAIRN_CAP_ASND)) && ob[m->obj].core != 0);
 	case CAIRN_OP_IRQ_BIND:
 		if (c->a[0] == 0)
 			c->a[0] = 1 + below(40);

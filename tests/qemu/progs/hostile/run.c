@@ -66,7 +66,7 @@ void fail(const struct call *c, const char *what)
 	}
 	if (nfail > 6)
 		return;
-	cairn_printf("\nhostile: FAIL at call #%lu (seed 0x%lx): %s\n", c->n, (unsigned long)HOSTILE_SEED, what);
+	cairn_printf("\nhostile: FAIL at call #%lu (seed 0x%lx): %s\n", c->n, (unsigned long)hostile_seed, what);
 	for (uint64_t i = c->n >= RING ? c->n - RING + 1 : 0; i <= c->n; i++)
 		if (ring[i % RING].n == i)
 			print_call(i == c->n ? "failed" : "before", &ring[i % RING], 1);
@@ -79,9 +79,13 @@ void diverge(const struct call *c, const char *what)
 	fail(c, what);
 }
 
+#define COUNT_ERROR(name, n, text) + 1
+enum { NERRORS = 0 CAIRN_ERRORS(COUNT_ERROR) };
+#undef COUNT_ERROR
+
 static int valid_ret(long r)
 {
-	return r >= 0 || (r >= -14 && r <= -1);
+	return r >= -NERRORS;
 }
 
 /* True if the operation legitimately returns something in rdx when it succeeds. */
@@ -145,7 +149,7 @@ static long predict_null(const struct call *c)
 	case CAIRN_OP_FAULT_REG:   return CAIRN_EINVAL;	/* nothing to return from here */
 	case CAIRN_OP_KCHECK:      return 0;
 	case CAIRN_OP_KCOUNT:      return ANY;	/* a count: see kcount_ok() */
-	case CAIRN_OP_CORE:        return 0;	/* tests.toml runs it on one core */
+	case CAIRN_OP_CORE:        return 0;	/* this thread stays on core 0 */
 	case CAIRN_OP_DEBUG_STOP:  return ANY;
 	default:                   return CAIRN_ENOSYS;
 	}
@@ -256,8 +260,8 @@ static long predict_typed(const struct call *c, const struct mcap *m)
 	case CAIRN_CAP_THREAD:
 		if (op == CAIRN_OP_THREAD_TLS)
 			return c->a[0] >= USER_TOP_VA ? CAIRN_EFAULT : 0;
-		if (op == CAIRN_OP_THREAD_CORE)	/* one core: only core 0, not for ourselves */
-			return c->a[0] >= 1 ? CAIRN_ERANGE : m->obj == O_T0 ? CAIRN_EBUSY : 0;
+		if (op == CAIRN_OP_THREAD_CORE)	/* a running core, not for ourselves */
+			return c->a[0] >= hostile_cores ? CAIRN_ERANGE : m->obj == O_T0 ? CAIRN_EBUSY : 0;
 		return op == CAIRN_OP_THREAD_DISPATCH ? ANY : CAIRN_ENOSYS;
 	case CAIRN_CAP_RCV:
 		if (op != CAIRN_OP_RCV_WAIT && op != CAIRN_OP_RCV_EVENT)

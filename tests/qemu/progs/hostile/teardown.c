@@ -277,10 +277,9 @@ static int pin_refs(unsigned o)
 			changed |= pin(root_leaf[o][p]);
 		break;
 	case K_LEAF:		/* out of sight, its capabilities cannot be removed */
-		for (unsigned s = 0; !visible[o] && s < LEAF_SLOTS; s++) {
-			unsigned type = leaf_slot[o][s].type;	/* memory's obj is a range */
-			changed |= type && type != CAIRN_CAP_MEMORY ? pin(leaf_slot[o][s].obj) : 0;
-		}
+		for (unsigned s = 0; !visible[o] && s < LEAF_SLOTS; s++)
+			if (names_object(leaf_slot[o][s].type))
+				changed |= pin(leaf_slot[o][s].obj);
 		break;
 	case K_PT:		/* a root's nodes cannot be unhooked */
 		for (unsigned n = O_FIRST; x->level == 4 && n < nobj; n++)
