@@ -243,6 +243,12 @@ static struct cairn_ret2 serve_a(unsigned k, uint64_t x)
 	uint64_t *n = &crew[k].gate_calls;
 	unsigned s = S_SCR + k;
 
+	/*
+	 * On two cores A can restart while k is between its copy and its remove (the call
+	 * unwinds with ESTALE): the slot stays filled, as a restart keeps A's table. Empty
+	 * it first (seed 0xc0ffee, 2 cores: the copy below got EBUSY).
+	 */
+	gcall(k, n, ANY, S_CT, CAIRN_OP_CAPTBL_REMOVE, s, 0, 0);
 	gcall(k, n, 0, S_CT, CAIRN_OP_CAPTBL_COPY, s, S_CT, S_LEAF);
 	gcall(k, n, CAIRN_EBUSY, S_CT, CAIRN_OP_CAPTBL_COPY, s, S_CT, S_LEAF);
 	gcall(k, n, 0, S_CT, CAIRN_OP_CAPTBL_REMOVE, s, 0, 0);
