@@ -1,7 +1,7 @@
 /*
- * review_common.h: helpers shared by the review_* programs (the review of ae7b652,
- * "an idle core holds nothing"): threads placed on core 1, waiting on flags with a
- * bound in guest time. As in smp_life.c.
+ * review_common.h: helpers shared by smp_life and the review_* programs (issue 19:
+ * what an idle core keeps): threads placed on a core, waiting on flags with a bound
+ * in guest time.
  */
 #ifndef REVIEW_COMMON_H
 #define REVIEW_COMMON_H

@@ -20,72 +20,21 @@
  *           twenty times over (the first of a round spins so the second preempts
  *           it): every thread runs every round
  */
-#include <cairn/build.h>
-#include <cairn/cairn.h>
-#include <cairn/root.h>
-
-#define MEM  CAIRN_SLOT_MEMORY
-#define CT   CAIRN_SLOT_CAPTBL
-#define PT   CAIRN_SLOT_PGTBL
-#define ME   CAIRN_SLOT_THREAD
-#define COMP CAIRN_SLOT_COMP
-#define K    CAIRN_FRAME_KERNEL
-#define U    CAIRN_FRAME_USER
+#include "review_common.h"	/* threads on core 1, bounded waits (shared with review_*) */
 
 #define LEAF_POS   6		/* a root position this program does not use otherwise */
 #define GARBAGE_VA 0x300000000UL
 #define ROUNDS     20
 
-#define CHECK(id, name, cond, ...) cairn_check(id, name, (cond), __VA_ARGS__)
-
-extern char _start[], _end[];
-
-static const struct cairn_root *R;
-static struct cairn_alloc A = { .mem = MEM, .ct = CT, .cursor = 32UL << 20, .end = 0,
-				.next_slot = CAIRN_SLOT_FREE, .last_slot = 128 };
-
-/* A thread on core 1, with no scheduler, started by a send. */
-struct remote {
-	unsigned thr, rcv, snd;
-	uint64_t frame;
-};
-
-static unsigned slot(void)
-{
-	return cairn_reserve_slots(&A) ? 0 : cairn_slot(&A);
-}
-
+/* A thread of comp on core 1, with no scheduler, started by a send. */
 static long remote_in(struct remote *w, unsigned comp, void (*fn)(cairn_word))
 {
-	w->thr = slot();
-	w->rcv = slot();
-	w->snd = slot();
-	w->frame = cairn_frame(&A, K);
-	long r = cairn_captbl_act_thread(CT, w->thr, MEM, w->frame, comp, (cairn_word)fn);
-	if (r < 0)
-		return r;
-	r = cairn_thread_core(w->thr, 1);
-	if (r == 0)
-		r = cairn_captbl_act_rcv(CT, w->rcv, w->thr, 0);
-	if (r == 0)
-		r = cairn_captbl_act_asnd(CT, w->snd, w->rcv);
-	return r;
+	return make_thread(w, comp, fn, 1, 0);
 }
 
 static long remote(struct remote *w, void (*fn)(cairn_word))
 {
-	return remote_in(w, COMP, fn);
-}
-
-/* Until the flag is set or two seconds of guest time pass; true if it was set. */
-static int await(volatile long *flag, long value)
-{
-	uint64_t end = cairn_cycles() + 2 * R->tsc_hz;
-
-	while (__atomic_load_n(flag, __ATOMIC_ACQUIRE) < value)
-		if (cairn_cycles() > end)
-			return 0;
-	return 1;
+	return make_thread(w, COMP, fn, 1, 0);
 }
 
 /* Destroys a stopped thread once its core has let go of it: its last capability. */
