@@ -1,9 +1,9 @@
 /*
- * boot.c: the components started from boot modules (see boot.h). Everything here is
- * built from frames of the frame table and accounted as capability operations would
- * account it, so the kernel invariant check holds from the first instruction on. The
- * frames a program needs are counted before any is taken: a module that does not fit
- * in what is free is refused whole, like a bad image, and the next one starts.
+ * boot.c: the first program, started from boot module 0 (see boot.h). Everything here
+ * is built from frames of the frame table and accounted as capability operations
+ * would account it, so the kernel invariant check holds from the first instruction
+ * on. The frames it needs are counted before any is taken: a module that does not fit
+ * in what is free is refused whole, like a bad image, and the system ends.
  */
 #include "boot.h"
 #include "arch.h"
@@ -27,14 +27,14 @@
 #define HEAP_VA      0x100000000ULL		/* free address space for the component */
 
 struct program {
-	char name[32];
-	char args[160];
+	char name[CAIRN_MODULE_NAME_MAX];
+	char args[CAIRN_MODULE_ARGS_MAX];
 	uint64_t image, image_len;	/* the module, physical */
-	struct thread *main;
 };
 
 static struct program progs[BOOT_MAX_MODULES];
-static unsigned nprogs, current;
+static unsigned nprogs;
+static struct thread *first;	/* module 0's first thread, referenced */
 static uint64_t cursor;		/* boot_frame looks for UNTYPED frames from here */
 
 void boot_register(const struct bootinfo *bi)
@@ -44,6 +44,8 @@ void boot_register(const struct bootinfo *bi)
 		const char *cl = bi->mod[i].cmdline;
 		cmdline_progname(cl, p->name, sizeof(p->name));
 		while (*cl && *cl != ' ')
+			cl++;
+		while (*cl == ' ')
 			cl++;
 		size_t n = strlen(cl);
 		memcpy(p->args, cl, n < sizeof(p->args) ? n : sizeof(p->args) - 1);
@@ -147,7 +149,7 @@ static unsigned mapped_modules(void)
 	return nprogs < CAIRN_ROOT_MODULES + 1 ? nprogs : CAIRN_ROOT_MODULES + 1;
 }
 
-static void fill_root(struct cairn_root *rt, const struct program *p, struct comp *c, bool first)
+static void fill_root(struct cairn_root *rt, const struct program *p, struct comp *c)
 {
 	rt->magic = CAIRN_ROOT_MAGIC;
 	rt->comp_id = c->id;
@@ -160,13 +162,13 @@ static void fill_root(struct cairn_root *rt, const struct program *p, struct com
 	rt->timer_hz = arch_timer_hz();
 	rt->heap_va = HEAP_VA;
 	rt->heap_end = HEAP_VA + (64ULL << 30);
-	if (!first)
-		return;
+	memcpy(rt->args, p->args, sizeof(rt->args));
 	rt->mem_end = frames.nframes << PAGE_SHIFT;
 	uint64_t va = MODULES_VA;
 	for (unsigned i = 1; i < mapped_modules(); i++) {
 		struct cairn_module *m = &rt->module[rt->nmodules++];
 		memcpy(m->name, progs[i].name, sizeof(m->name));
+		memcpy(m->args, progs[i].args, sizeof(m->args));
 		m->va = va + (progs[i].image & (PAGE_SIZE - 1));
 		m->size = progs[i].image_len;
 		for (uint64_t pa = PAGE_DOWN(progs[i].image); pa < progs[i].image + progs[i].image_len; pa += PAGE_SIZE) {
@@ -177,7 +179,7 @@ static void fill_root(struct cairn_root *rt, const struct program *p, struct com
 }
 
 /* The fixed capability slots (cairn/root.h). */
-static void grant(struct comp *c, struct thread *t, struct captbl_leaf *leaf, bool first)
+static void grant(struct comp *c, struct thread *t, struct captbl_leaf *leaf)
 {
 	struct captbl_root *ct = c->captbl;
 
@@ -186,8 +188,6 @@ static void grant(struct comp *c, struct thread *t, struct captbl_leaf *leaf, bo
 	put_cap(ct, CAIRN_SLOT_COMP, (struct cap){ .type = CAIRN_CAP_COMP, .obj = c });
 	put_cap(ct, CAIRN_SLOT_THREAD, (struct cap){ .type = CAIRN_CAP_THREAD, .obj = t });
 	put_cap(ct, CAIRN_SLOT_LEAF0, (struct cap){ .type = CAIRN_CAP_CAPTBL, .flags = 1, .obj = leaf });
-	if (!first)
-		return;
 	put_cap(ct, CAIRN_SLOT_MEMORY, (struct cap){ .type = CAIRN_CAP_MEMORY, .a = 0,
 						    .b = frames.nframes << PAGE_SHIFT });
 	put_cap(ct, CAIRN_SLOT_IRQ, (struct cap){ .type = CAIRN_CAP_IRQ, .a = CAIRN_IRQ_ALL });
@@ -199,8 +199,8 @@ static void grant(struct comp *c, struct thread *t, struct captbl_leaf *leaf, bo
 /*
  * Counting the frames build() will take, before it takes any (decode, then invoke).
  * need_page is told every page build() maps, in increasing address order: the Root
- * page, the image's segments (sorted and apart: elf_check), the modules (first
- * program only, from MODULES_VA = IMAGE_TOP), the stack. A fresh root's user half is
+ * page, the image's segments (sorted and apart: elf_check), the other modules (from
+ * MODULES_VA = IMAGE_TOP), the stack. A fresh root's user half is
  * empty, so a page needs a new level-n node (n = 1..3) exactly when its address
  * differs from the previous page's above the 2^(12 + 9n) bytes one such node spans.
  * If build() maps anything else, count it here too: build() checks the two agree.
@@ -228,7 +228,7 @@ static void need_range(struct need *n, uint64_t va, uint64_t end, bool fresh)
 		need_page(n, va, fresh);
 }
 
-static uint64_t need_frames(const struct elf_image *img, bool first)
+static uint64_t need_frames(const struct elf_image *img)
 {
 	struct need n = { .frames = 5 };	/* table root and leaf, page-table root, component, thread */
 	uint64_t va = MODULES_VA;
@@ -236,7 +236,7 @@ static uint64_t need_frames(const struct elf_image *img, bool first)
 	need_page(&n, CAIRN_ROOT_VA, true);
 	for (unsigned i = 0; i < img->nseg; i++)
 		need_range(&n, img->seg[i].vaddr, img->seg[i].vaddr + img->seg[i].memsz, true);
-	for (unsigned i = 1; first && i < mapped_modules(); i++) {
+	for (unsigned i = 1; i < mapped_modules(); i++) {
 		uint64_t pages = (PAGE_UP(progs[i].image + progs[i].image_len) - PAGE_DOWN(progs[i].image)) >> PAGE_SHIFT;
 		need_range(&n, va, va + (pages << PAGE_SHIFT), false);
 		va += pages << PAGE_SHIFT;
@@ -246,7 +246,7 @@ static uint64_t need_frames(const struct elf_image *img, bool first)
 }
 
 /* Builds program p's component and first thread from the frames need_frames counted. */
-static void construct(struct program *p, bool first, const struct elf_image *img)
+static void construct(struct program *p, const struct elf_image *img)
 {
 	struct captbl_root *ct = boot_object(OBJ_CAPTBL_ROOT);
 	struct captbl_leaf *leaf = boot_object(OBJ_CAPTBL_LEAF);
@@ -258,25 +258,23 @@ static void construct(struct program *p, bool first, const struct elf_image *img
 	pgtbl_init_root(pml4);
 	comp_init(c, ct, pml4, img->entry);
 	thread_init(t, c, 0);
-	grant(c, t, leaf, first);
+	grant(c, t, leaf);
 	load_image(pml4, p2v(p->image), img);
 	for (uint64_t va = STACK_TOP - STACK_PAGES * PAGE_SIZE; va < STACK_TOP; va += PAGE_SIZE)
 		boot_map(pml4, va, take_frame(CAIRN_FRAME_USER), CAIRN_MAP_WRITE);
 	uint64_t root_page = take_frame(CAIRN_FRAME_USER);
 	boot_map(pml4, CAIRN_ROOT_VA, root_page, 0);
-	fill_root(p2v(root_page), p, c, first);
+	fill_root(p2v(root_page), p, c);
 	t->regs.rsp = STACK_TOP;
-	p->main = t;
-	obj_ref(t);	/* while it is the running program's: boot_after looks at it */
+	first = t;
+	obj_ref(t);	/* for good: first_after looks at it */
 }
 
 /*
  * Builds program p's component and first thread, or says why not and changes nothing:
- * a bad image, or fewer free frames than it needs (the first program may have taken
- * them all). Frames come from anywhere in memory, also frames given back below those
- * of earlier programs.
+ * a bad image, or fewer free frames than it needs.
  */
-static bool build(struct program *p, bool first)
+static bool build(struct program *p)
 {
 	struct elf_image img;
 	int err = elf_check(p2v(p->image), p->image_len, IMAGE_BASE, IMAGE_TOP, &img);
@@ -285,92 +283,64 @@ static bool build(struct program *p, bool first)
 		kprintf("%s: not a loadable image (elf error %d)\n", p->name, err);
 		return false;
 	}
-	uint64_t need = need_frames(&img, first), avail = frames.count[CAIRN_FRAME_UNTYPED];
+	uint64_t need = need_frames(&img), avail = frames.count[CAIRN_FRAME_UNTYPED];
 	if (need > avail) {
 		kprintf("%s: not enough memory (needs %lu frames, %lu free)\n", p->name, need, avail);
 		return false;
 	}
 	cursor = 0;
-	construct(p, first, &img);
+	construct(p, &img);
 	if (avail - frames.count[CAIRN_FRAME_UNTYPED] != need)
 		panic("boot: %s took %lu frames, need_frames counted %lu", p->name,
 		      avail - frames.count[CAIRN_FRAME_UNTYPED], need);
 	return true;
 }
 
-/* Runs the programs from `current` on; when none is left, ends the system. */
-static struct regs *next_program(void)
+/* The first program's first thread stopped: the system ends. */
+static noreturn void end(void)
 {
-	for (; current < nprogs; current++) {
-		struct program *p = &progs[current];
-		if (cmdline_get(p->args, "image", NULL, 0))
-			continue;	/* for the first program to build from */
-		if (!build(p, current == 0)) {
-			kprintf("%s: cannot be started\n", p->name);
-			continue;
-		}
-		kprintf("%s: started\n", p->name);
-		return &p->main->regs;
-	}
-	kprintf("cairn: all programs have stopped\n");
+	kprintf("cairn: the first program has stopped\n");
 	arch_qemu_exit(EXIT_DONE);
 	arch_halt();
 }
 
-/* In tests, compares how the program's first thread stopped with its expect=. */
-static void check_expectation(const struct program *p, const char *how, uint64_t code)
+/* thread_boot_after: the boot core runs the first thread while it can (thread.c after()). */
+static struct regs *first_after(struct thread *t)
 {
-	char want[32], id[16], got[32];
-
-	if (!cmdline_get(p->args, "expect", want, sizeof(want)))
-		return;
-	if (!cmdline_get(p->args, "id", id, sizeof(id)))
-		memcpy(id, "?", 2);
-	fmt_snprintf(got, sizeof(got), "%s:%lu", how, code);
-	if (strncmp(want, got, sizeof(got)) == 0)
-		kprintf("TEST %s %s PASS\n", id, p->name);
-	else
-		kprintf("TEST %s %s FAIL expected %s, got %s\n", id, p->name, want, got);
-}
-
-struct regs *boot_after(struct thread *t)
-{
-	struct thread *main = current < nprogs ? progs[current].main : NULL;
-
-	if (main && main != t && main->state == THREAD_RUNNABLE)
-		return &main->regs;
-	if (main && main->state == THREAD_STOPPED) {
-		bool fault = main->regs.vector < 32;
-		check_expectation(&progs[current], fault ? "fault" : "exit",
-				  fault ? main->regs.vector : main->regs.rdi);
-		obj_unref(main);
-		current++;
-		core_ready_drop();	/* what the program left on the list is no longer run */
-		return next_program();
-	}
+	if (first != t && first->state == THREAD_RUNNABLE)
+		return &first->regs;
+	if (first->state == THREAD_STOPPED)
+		end();
 	return NULL;
 }
 
 struct thread *boot_main(void)
 {
-	return current < nprogs ? progs[current].main : NULL;
+	return first;
 }
 
 const char *boot_name(struct thread *t)
 {
 	static char buf[24];
 
-	for (unsigned i = 0; i < nprogs; i++)
-		if (progs[i].main == t)
-			return progs[i].name;
+	if (t == first)
+		return progs[0].name;
 	fmt_snprintf(buf, sizeof(buf), "thread %u", t->id);
 	return buf;
 }
 
 noreturn void boot_start(void)
 {
-	struct regs *r = next_program();
-
-	switch_prepare(r);
-	arch_enter_user(r);
+	if (!nprogs) {
+		kprintf("cairn: no boot module to start\n");
+		end();
+	}
+	if (!build(&progs[0])) {
+		kprintf("%s: cannot be started\n", progs[0].name);
+		end();
+	}
+	kprintf("%s: started\n", progs[0].name);
+	thread_boot_after = first_after;
+	switch_prepare(&first->regs);
+	arch_enter_user(&first->regs);
 }

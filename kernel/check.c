@@ -7,10 +7,11 @@
  *   - every frame's reference count equals the references found (and its count of
  *     owning capabilities the owning capabilities found): capabilities,
  *     hooked table nodes, mappings, components' tables, threads' components and
- *     schedulers, interrupt bindings, the running boot program's first thread;
+ *     schedulers, interrupt bindings, the first program's first thread;
  *   - every table node's count of used entries matches its contents;
  *   - the per-type frame counts match the table;
- *   - what each core still uses outside the kernel is live (check_cores).
+ *   - what each core still uses outside the kernel is live, and each core's own state
+ *     (per-core area, APIC ID against the MADT, kernel stack) is its own (check_cores).
  * It walks all memory: O(frames), which is why it exists only in test mode.
  */
 #include "arch.h"
@@ -177,12 +178,30 @@ static bool live(uint64_t pa, uint8_t obj)
  * marked as on a list. There is no pending result to check: no call idles half-way
  * (syscall.c).
  */
+/*
+ * Core k's own state: its per-core area points at itself with its number, its local
+ * APIC's ID is the one the MADT gave it, and no earlier core shares its APIC or stack.
+ */
+static void check_core_state(unsigned k)
+{
+	const struct percpu *c = &cpus[k];
+
+	if (c->self != c || c->id != k || c->apic_id != arch_core_expected_apic_id(k))
+		problem("a core's own state is not its own (self, id or APIC ID)", k);
+	for (unsigned j = 0; j < k; j++)
+		if (cpus[j].apic_id == c->apic_id || cpus[j].kstack_top == c->kstack_top)
+			problem("two cores share an APIC ID or a kernel stack", k);
+}
+
 static void check_cores(void)
 {
 	uint64_t listed = 0, marked = 0;
 
+	if (kernel_cores != arch_cores_online())
+		problem("the cores that run threads are not the cores online", kernel_cores);
 	for (unsigned k = 0; k < kernel_cores; k++) {
 		const struct percpu *c = &cpus[k];
+		check_core_state(k);
 		const struct thread *cur = c->cur_regs ? thread_of(c->cur_regs) : NULL;
 		if (cur && (!live(v2p(cur), OBJ_THREAD) || cur->core != k))
 			problem("a core runs a thread that is gone or not its own", v2p(cur));

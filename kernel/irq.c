@@ -14,7 +14,6 @@
 #include "arch.h"
 #include "cap.h"
 #include "core.h"
-#include "ktest.h"
 #include "syscall.h"
 
 #define IRQ_LINES CAIRN_IRQ_LINES
@@ -111,7 +110,6 @@ struct regs *kernel_irq(unsigned n, struct regs *cur)
 /* The timer fired; cur is the interrupted thread's registers (NULL: idle). */
 struct regs *kernel_timer_interrupt(struct regs *cur)
 {
-	ktest_timer_tick();
 	return *bound(IRQ_TIMER) ? interrupt(IRQ_TIMER, cur) : cur;
 }
 

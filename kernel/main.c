@@ -10,9 +10,9 @@
 #include "console.h"
 #include "core.h"
 #include "frame.h"
-#include "ktest.h"
 #include "boot.h"
 #include "string.h"
+#include "syscall.h"
 
 #define CAIRN_VERSION "0.1"
 
@@ -92,6 +92,23 @@ static void banner(void)
 
 uint64_t boot_tsc;		/* the time stamp counter at kmain: "boot" in every Root */
 
+/*
+ * The boot flags (docs/testing.md): "ktest" turns on test mode (KCHECK, KCOUNT),
+ * "nofastpath" with it sends every call through syscall_dispatch, and "kfault" makes
+ * the kernel take a CPU exception of its own on purpose (the test that one is reported
+ * and halts the machine).
+ */
+static void boot_flags(void)
+{
+	kernel_test_mode = cmdline_get(cmdline, "ktest", NULL, 0);
+	if (kernel_test_mode && cmdline_get(cmdline, "nofastpath", NULL, 0))
+		syscall_handler = syscall_dispatch;
+	if (cmdline_get(cmdline, "kfault", NULL, 0)) {
+		kprintf("kfault: trapping in the kernel\n");
+		__builtin_trap();
+	}
+}
+
 noreturn void kmain(uint32_t magic, uint32_t info)
 {
 	boot_tsc = arch_cycles();
@@ -115,7 +132,7 @@ noreturn void kmain(uint32_t magic, uint32_t info)
 	arch_smp_start();
 	arch_ioapic_init(acpi_status || acpi.ioapic_gsi_base ? 0 : acpi.ioapic_base);
 	banner();
-	ktest_run(cmdline, &boot);
+	boot_flags();
 	core_start(arch_cores_online());
 	boot_start();
 }

@@ -244,17 +244,16 @@ static long sinv_return(struct call *c)
 	return (long)r0;
 }
 
-/* FAULT_REG: the keeper reads or writes the faulting registers (regs.h order). */
-static long fault_reg(struct call *c)
+/*
+ * Reads (a1 = 0) or writes register a0 (regs.h order) of saved, for FAULT_REG and
+ * THREAD_REG: the value, after the write, in rdx.
+ */
+static long reg_access(struct call *c, struct regs *saved)
 {
-	struct thread *t = c->self;
 	uint64_t idx = A0(c);
 
-	if (t->depth == 0 || !(t->inv[t->depth - 1].flags & INV_FAULT))
-		return CAIRN_EINVAL;	/* only inside a keeper invocation */
 	if (idx >= sizeof(struct regs) / 8)
 		return CAIRN_ERANGE;
-	struct regs *saved = &fault_rec(t, t->depth - 1)->regs;	/* this keeper's fault */
 	uint64_t *reg = (uint64_t *)saved + idx;
 	if (A1(c)) {
 		uint64_t value = A2(c);
@@ -265,6 +264,28 @@ static long fault_reg(struct call *c)
 	}
 	c->r->rdx = *reg;
 	return 0;
+}
+
+/* FAULT_REG: the keeper reads or writes the faulting registers. */
+static long fault_reg(struct call *c)
+{
+	struct thread *t = c->self;
+
+	if (t->depth == 0 || !(t->inv[t->depth - 1].flags & INV_FAULT))
+		return CAIRN_EINVAL;	/* only inside a keeper invocation */
+	return reg_access(c, &fault_rec(t, t->depth - 1)->regs);	/* this keeper's fault */
+}
+
+/*
+ * THREAD_REG: reads or writes the saved registers of t, which must be stopped (so
+ * they are its last ones: the fault's, or DEBUG_STOP's with the status in rdi). A
+ * stopped thread runs again only from THREAD_RESTART, which sets them afresh.
+ */
+long thread_reg(struct call *c, struct thread *t)
+{
+	if (t->state != THREAD_STOPPED)
+		return CAIRN_EBUSY;
+	return reg_access(c, &t->regs);
 }
 
 /*

@@ -139,15 +139,17 @@ struct regs *thread_idle(void)
 	}
 }
 
+struct regs *(*thread_boot_after)(struct thread *t);
+
 /*
- * The thread to run when t can no longer run: its scheduler, or on the boot core the
- * boot sequence; NULL if nothing: the core idles (thread_idle).
+ * The thread to run when t can no longer run: its scheduler, or on the boot core what
+ * boot.c set; NULL if nothing: the core idles (thread_idle).
  */
 static struct regs *after(struct thread *t)
 {
 	if (t->sched && t->sched->state == THREAD_RUNNABLE && t->sched->core == t->core)
 		return &t->sched->regs;
-	return t->core == 0 ? boot_after(t) : NULL;
+	return t->core == 0 && thread_boot_after ? thread_boot_after(t) : NULL;
 }
 
 struct regs *thread_block(struct thread *t)
@@ -303,6 +305,8 @@ long thread_invoke(struct call *c, struct cap *cap, unsigned op)
 		return restart(c, t);
 	case CAIRN_OP_THREAD_CORE:
 		return place(c, t);
+	case CAIRN_OP_THREAD_REG:
+		return thread_reg(c, t);
 	case CAIRN_OP_THREAD_TLS:
 		if (A0(c) >= USER_TOP)
 			return CAIRN_EFAULT;

@@ -6,7 +6,9 @@
                    a crash or a short plan fails the missing cases
   QEMU tests       tests/qemu/tests.toml (its header explains the fields): one check
                    per expected TEST id and per output pattern, plus one for how QEMU
-                   ended (a hang, a triple fault or the wrong exit fails it)
+                   ended (a hang, a triple fault or the wrong exit fails it); a test
+                   of several programs, or with expect=, boots the test runner first
+                   (boot_modules)
   descriptions     tests/systems/*.toml and tests/interfaces/*.toml: one check per file,
                    its first error (or ok) as its first line says; "ok (builds)" ones
                    are built with tools/sysgen.py too
@@ -139,10 +141,21 @@ def run_spin_tests():
     return res
 
 
+def boot_modules(t):
+    """The boot modules of a test: its programs, after the test runner
+    (tests/qemu/progs/runner.c) when it lists several or expects how one ends
+    (expect=); the runner holds the I/O ports if one of them may ("ioport")."""
+    mods = t.get("modules", [])
+    if "system" in t or not (len(mods) > 1 or any("expect=" in m for m in mods)):
+        return mods
+    ioport = any("ioport" in m.split()[1:] for m in mods)
+    return ["runner ioport" if ioport else "runner"] + mods
+
+
 def qemu_command(t):
     if "iso" in t:
         return qemu.iso_command(os.path.join(qemu.BUILD, "cairn.iso"), t["iso"])
-    return qemu.qemu_command(t.get("modules", []), t.get("cmdline", ""),
+    return qemu.qemu_command(boot_modules(t), t.get("cmdline", ""),
                              t.get("memory", 128), t.get("icount", False), smp=t.get("smp", 1))
 
 

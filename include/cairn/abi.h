@@ -118,6 +118,7 @@ enum cairn_cap_type {
 	X(THREAD_TLS,      0x0501, THREAD, "a0 = fs base", "0") \
 	X(THREAD_RESTART,  0x0502, THREAD, "a0 = argument (rsi at entry)", "0") \
 	X(THREAD_CORE,     0x0503, THREAD, "a0 = core", "0") \
+	X(THREAD_REG,      0x0504, THREAD, "a0 = register (CAIRN_REG_*), a1 = write?, a2 = value", "0; the value in rdx") \
 	X(RCV_WAIT,        0x0600, RCV,    "none", "activations consumed") \
 	X(RCV_EVENT,       0x0601, RCV,    "none", "thread id, event kind in rdx") \
 	X(ASND_SEND,       0x0700, ASND,   "a0 = flags (CAIRN_SEND_YIELD)", "0") \
@@ -173,7 +174,7 @@ enum cairn_op {
 #define CAIRN_EVENT_STOP    4	/* the thread faulted with no keeper, or stopped */
 #define CAIRN_EVENT_OVERFLOW 5	/* events were lost (rax: how many): look at every thread again */
 
-/* Saved registers, as FAULT_REG numbers them. */
+/* Saved registers, as FAULT_REG and THREAD_REG number them. */
 #define CAIRN_REG_R15 0
 #define CAIRN_REG_R14 1
 #define CAIRN_REG_R13 2

@@ -5,9 +5,11 @@
  * learns its environment: who it is, which capability slots hold what, the interfaces
  * it imports, its ports and segments, and the system's facts.
  *
- * Two writers fill it: the kernel, for the programs it starts from boot modules (the
- * booter, and the test programs), and the booter (lib/libboot), for every component it
- * builds from a system description (docs/systems.md).
+ * Three writers fill it: the kernel, for the first program it starts from boot module 0
+ * (the booter, a test program or the test runner), the test runner
+ * (tests/qemu/progs/runner.c), for the test programs it starts from the other modules
+ * as the kernel would, and the booter (lib/libboot), for every component it builds
+ * from a system description (docs/systems.md).
  */
 #ifndef CAIRN_ROOT_H
 #define CAIRN_ROOT_H
@@ -18,9 +20,9 @@
 #define CAIRN_ROOT_MAGIC 0x3230544f4f524e43ULL	/* "CNROOT02" */
 
 /*
- * Fixed capability slots. A program the kernel starts gets 1..7 (5, 6 and 8 only the
- * first); a component the booter builds gets 4, 9 and 10, and 1, 2, 3, 5, 7 only if it
- * boots a subsystem or is the RTOS. Everything else the booter grants (gates, port
+ * Fixed capability slots. The first program (and each program the test runner starts)
+ * gets 1..7, and 8 if its module line says "ioport"; a component the booter builds
+ * gets 4, 9 and 10, and 1, 2, 3, 5, 7 only if it boots a subsystem or is the RTOS. Everything else the booter grants (gates, port
  * endpoints, I/O ports) is listed below with its slot; a component's own slots start
  * at cairn_root.free_slot.
  */
@@ -50,12 +52,18 @@
 #define CAIRN_ROOT_IOPORTS  8	/* I/O-port ranges a description may grant one component */
 #define CAIRN_NAME_MAX      24	/* names in the red tape, with their NUL */
 #define CAIRN_MODULE_NAME_MAX 32	/* a boot module's name, with its NUL */
+#define CAIRN_MODULE_ARGS_MAX 64	/* its arguments, with their NUL */
 
-/* A boot module (an image) mapped read-only into the component. */
+/*
+ * A boot module (an image) mapped read-only into the component, with the words after
+ * its path on its module line ("key=value ..."; truncated to CAIRN_MODULE_ARGS_MAX - 1
+ * characters): how a test runner learns what to expect of a program (docs/testing.md).
+ */
 struct cairn_module {
 	char name[CAIRN_MODULE_NAME_MAX];
 	uint64_t va;
 	uint64_t size;
+	char args[CAIRN_MODULE_ARGS_MAX];
 };
 
 /* An imported interface: function i is the gate in slot `slot + i`. */
@@ -116,6 +124,7 @@ struct cairn_root {
 	struct cairn_segment_map segment[CAIRN_ROOT_SEGMENTS];
 	uint32_t nioports, reserved;
 	struct cairn_ioport_range ioport[CAIRN_ROOT_IOPORTS];	/* booter-built: as described */
+	char args[CAIRN_MODULE_ARGS_MAX];	/* started from a boot module: its arguments */
 };
 
 _Static_assert(sizeof(struct cairn_root) <= 4096, "the Root is one page");

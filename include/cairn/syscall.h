@@ -144,6 +144,9 @@ static inline long cairn_thread_dispatch(unsigned thread, cairn_word deadline)
 { return cairn_call(thread, CAIRN_OP_THREAD_DISPATCH, deadline, 0, 0, 0, 0, 0); }
 static inline long cairn_thread_core(unsigned thread, unsigned core)
 { return cairn_call(thread, CAIRN_OP_THREAD_CORE, core, 0, 0, 0, 0, 0); }
+/* A stopped thread's saved register idx, read (write = 0) or written: .r0 status, .r1 value. */
+static inline struct cairn_ret2 cairn_thread_reg(unsigned thread, unsigned idx, int write, cairn_word value)
+{ return cairn_call6(thread, CAIRN_OP_THREAD_REG, idx, (cairn_word)write, value, 0, 0, 0); }
 static inline long cairn_thread_tls(unsigned thread, cairn_word fs_base)
 { return cairn_call(thread, CAIRN_OP_THREAD_TLS, fs_base, 0, 0, 0, 0, 0); }
 static inline long cairn_rcv_wait(unsigned rcv)

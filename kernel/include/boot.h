@@ -1,19 +1,17 @@
 /*
- * boot.h: the components the kernel itself starts, one per boot module, run one after
- * the other. Each gets a capability table and a page table built from kernel-typed
- * frames exactly as capability operations would build them, its image and a stack
- * mapped from user-typed frames, a read-only Root page (cairn/root.h) and the fixed
- * capability slots CAIRN_SLOT_*. The first also gets all memory (a MEMORY capability
- * over every frame), the interrupt lines, and the other modules mapped read-only.
+ * boot.h: the one component the kernel itself starts, the first program, from boot
+ * module 0. It gets a capability table and a page table built from kernel-typed frames
+ * exactly as capability operations would build them, its image and a stack mapped
+ * from user-typed frames, a read-only Root page (cairn/root.h) and the fixed
+ * capability slots CAIRN_SLOT_*: all memory (a MEMORY capability over every frame),
+ * the interrupt lines, the I/O ports if its arguments say "ioport", and the other
+ * modules mapped read-only, each listed in its Root with its name and arguments.
  *
- * A system described in systems/ boots as the booter (the first module) and images:
- * modules whose command line says "image" are only mapped into the first program, never
- * started. The booter then builds every component from them with those first
- * capabilities alone (lib/libboot). Test programs are started one after the other.
- *
- * A module's command line is "<path> [key=value ...]". In tests, "expect=fault:<vector>"
- * or "expect=exit:<status>" with "id=<test id>" makes the kernel print a TEST line when
- * the first thread stops.
+ * The first program builds everything else with those capabilities alone: the booter
+ * (lib/libboot) a system described in systems/, the test runner
+ * (tests/qemu/progs/runner.c) the test programs of the other modules, one after the
+ * other. When its first thread stops, the system ends. A module's command line is
+ * "<path> [key=value ...]".
  */
 #ifndef KERNEL_BOOT_H
 #define KERNEL_BOOT_H

@@ -118,12 +118,16 @@ struct regs *thread_idle(void);
 /* An interrupt bound to t arrived while cur ran (NULL: the core was idle). */
 struct regs *thread_interrupt(struct thread *t, struct regs *cur);
 
-/* boot.c: the components started from boot modules. */
-/* What runs after t can no longer run and has no scheduler to go to; NULL: idle. */
-struct regs *boot_after(struct thread *t);
-/* The running boot program's first thread (it holds a reference), or NULL. */
+/*
+ * What the boot core runs after t can no longer run and has no scheduler to go to
+ * (NULL: idle); set by boot.c once the first program exists.
+ */
+extern struct regs *(*thread_boot_after)(struct thread *t);
+
+/* boot.c: the first program. */
+/* Its first thread (boot.c holds a reference), or NULL before it exists. */
 struct thread *boot_main(void);
-/* A name for reports: the boot program's, or "thread <id>". */
+/* A name for reports: the first program's, or "thread <id>". */
 const char *boot_name(struct thread *t);
 
 /* syscall.c: makes next ready to run on this core (address space, TLS). */

@@ -51,6 +51,8 @@ long deactivate(struct call *c, struct cap *slot);
 
 /* sinv.c: a CPU exception in user mode; returns the thread to resume. */
 struct regs *sinv_fault(struct thread *t);
+/* sinv.c: THREAD_REG on t. */
+long thread_reg(struct call *c, struct thread *t);
 /* sinv.c: unwinds the calling thread, whose component restarted under it (obj.h). */
 long sinv_stale_self(struct call *c);
 
