@@ -35,7 +35,7 @@ struct program {
 static struct program progs[BOOT_MAX_MODULES];
 static unsigned nprogs;
 static struct thread *first;	/* module 0's first thread, referenced */
-static uint64_t cursor;		/* boot_frame looks for UNTYPED frames from here */
+static uint64_t cursor;		/* take_frame looks for UNTYPED frames from here */
 
 void boot_register(const struct bootinfo *bi)
 {
@@ -77,26 +77,15 @@ void boot_frames_init(struct pmem *pm, uint64_t top)
 				PAGE_UP(progs[i].image + progs[i].image_len), CAIRN_FRAME_USER);
 }
 
-uint64_t boot_frame(uint8_t type)
-{
-	for (; cursor < frames.nframes; cursor++) {
-		if (frames.f[cursor].type == CAIRN_FRAME_UNTYPED) {
-			uint64_t pa = cursor++ << PAGE_SHIFT;
-			frame_retype(&frames, pa, type);
-			return pa;
-		}
-	}
-	return 0;
-}
-
 /* A frame for build(), which counted its frames first (need_frames): one is always left. */
 static uint64_t take_frame(uint8_t type)
 {
-	uint64_t pa = boot_frame(type);
-
-	if (!pa)
-		panic("boot: out of frames after need_frames counted enough");
-	return pa;
+	for (; cursor < frames.nframes; cursor++)
+		if (frames.f[cursor].type == CAIRN_FRAME_UNTYPED) {
+			frame_retype(&frames, cursor << PAGE_SHIFT, type);
+			return cursor++ << PAGE_SHIFT;
+		}
+	panic("boot: out of frames after need_frames counted enough");
 }
 
 static void *boot_object(uint8_t obj)
@@ -288,7 +277,6 @@ static bool build(struct program *p)
 		kprintf("%s: not enough memory (needs %lu frames, %lu free)\n", p->name, need, avail);
 		return false;
 	}
-	cursor = 0;
 	construct(p, &img);
 	if (avail - frames.count[CAIRN_FRAME_UNTYPED] != need)
 		panic("boot: %s took %lu frames, need_frames counted %lu", p->name,
@@ -331,12 +319,8 @@ const char *boot_name(struct thread *t)
 
 noreturn void boot_start(void)
 {
-	if (!nprogs) {
-		kprintf("cairn: no boot module to start\n");
-		end();
-	}
-	if (!build(&progs[0])) {
-		kprintf("%s: cannot be started\n", progs[0].name);
+	if (!nprogs || !build(&progs[0])) {
+		kprintf("%s: cannot be started\n", nprogs ? progs[0].name : "boot module 0");
 		end();
 	}
 	kprintf("%s: started\n", progs[0].name);

@@ -58,26 +58,6 @@ bool cmdline_get(const char *cmdline, const char *key, char *val, size_t size)
 	return true;
 }
 
-bool cmdline_get_u64(const char *cmdline, const char *key, uint64_t *out)
-{
-	const char *p;
-	size_t n;
-	uint64_t v = 0;
-
-	if (!find(cmdline, key, &p, &n) || n == 0)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return false;
-		uint64_t digit = (uint64_t)(p[i] - '0');
-		if (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && digit > UINT64_MAX % 10))
-			return false;
-		v = v * 10 + digit;
-	}
-	*out = v;
-	return true;
-}
-
 void cmdline_progname(const char *cmdline, char *name, size_t size)
 {
 	size_t n = word_len(cmdline), start = 0;
@@ -89,26 +69,4 @@ void cmdline_progname(const char *cmdline, char *name, size_t size)
 	    cmdline[n - 2] == 'l' && cmdline[n - 1] == 'f')
 		n -= 4;
 	copy_out(name, size, cmdline + start, n - start);
-}
-
-bool cmdline_list_has(const char *list, const char *word)
-{
-	size_t wlen = 0;
-
-	while (word[wlen])
-		wlen++;
-	for (const char *p = list; *p;) {
-		size_t n = 0;
-		while (p[n] && p[n] != ',')
-			n++;
-		bool match = n == wlen;
-		for (size_t i = 0; match && i < n; i++)
-			match = p[i] == word[i];
-		if (match)
-			return true;
-		p += n;
-		if (*p == ',')
-			p++;
-	}
-	return false;
 }

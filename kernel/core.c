@@ -167,14 +167,6 @@ struct thread *core_ready_take(unsigned *why)
 	return NULL;
 }
 
-void core_ready_drop(void)
-{
-	struct thread *t;
-
-	while ((t = ready_pop(this_cpu())))
-		t->ready = READY_NOT;
-}
-
 void core_forget(struct thread *t)
 {
 	struct percpu *c = &cpus[t->core];

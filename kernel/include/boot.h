@@ -25,8 +25,6 @@ void boot_register(const struct bootinfo *bi);
 void boot_reserve(struct pmem *pm);
 /* Builds the frame table from the free memory left in pm; boot frames come from it. */
 void boot_frames_init(struct pmem *pm, uint64_t top);
-/* A zeroed frame retyped to type (CAIRN_FRAME_KERNEL or _USER), or 0 if none is left. */
-uint64_t boot_frame(uint8_t type);
 extern uint64_t boot_tsc;	/* the time stamp counter when kmain started */
 
 /* Starts the first program. */

@@ -14,17 +14,11 @@
  */
 bool cmdline_get(const char *cmdline, const char *key, char *val, size_t size);
 
-/* As cmdline_get, then reads the value as an unsigned decimal; false if absent or not a number. */
-bool cmdline_get_u64(const char *cmdline, const char *key, uint64_t *out);
-
 /*
  * The program name of a module command line: the last path component of its first
  * word, without a trailing ".elf" ("build/user/hello.elf x=1" -> "hello"). Truncated
  * to size - 1 characters; "" for an empty command line.
  */
 void cmdline_progname(const char *cmdline, char *name, size_t size);
-
-/* True if word (delimited by ',' or the end) occurs in the comma-separated list. */
-bool cmdline_list_has(const char *list, const char *word);
 
 #endif

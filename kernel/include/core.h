@@ -62,9 +62,6 @@ void core_ready(struct thread *t, unsigned why);
 /* The next thread of this core's ready list that can run here (and why), or NULL. */
 struct thread *core_ready_take(unsigned *why);
 
-/* Empties this core's ready list: its threads are no longer run unless kicked again. */
-void core_ready_drop(void);
-
 /* Tells t's core (not this one) that t is runnable: it runs t at once, preempting. */
 void core_kick(struct thread *t);
 

@@ -50,31 +50,6 @@ static void expect_absent(const char *cl, const char *key)
 	assert_false(cmdline_get(cl, key, NULL, 0));
 }
 
-/* cmdline_get_u64: succeeds with this value. */
-static void expect_u64(const char *cl, const char *key, uint64_t want)
-{
-	uint64_t v = 0xdeadbeefcafef00dULL;
-	bool ok = cmdline_get_u64(cl, key, &v);
-
-	if (!ok)
-		print_error("cmdline \"%s\": key \"%s\" rejected\n", cl, key);
-	assert_true(ok);
-	assert_int_equal(v, want);
-}
-
-/* cmdline_get_u64: fails and leaves *out untouched. */
-static void expect_u64_fail(const char *cl, const char *key)
-{
-	uint64_t v = 0xdeadbeefcafef00dULL;
-	bool ok = cmdline_get_u64(cl, key, &v);
-
-	if (ok)
-		print_error("cmdline \"%s\": key \"%s\" accepted as %llu\n", cl, key,
-			    (unsigned long long)v);
-	assert_false(ok);
-	assert_int_equal(v, 0xdeadbeefcafef00dULL);
-}
-
 /* cmdline_progname with a large buffer. */
 static void expect_progname(const char *cl, const char *want)
 {
@@ -242,99 +217,6 @@ static void cmdline_get_null_val(void **state)
 	assert_false(cmdline_get("a=1 b", "c", NULL, 16));
 }
 
-/* ---- cmdline_get_u64 ---- */
-
-static void cmdline_get_u64_decimal(void **state)
-{
-	(void)state;
-	expect_u64("mem=128", "mem", 128);
-	expect_u64("a=1 mem=4096 b=2", "mem", 4096);
-	expect_u64("mem=007", "mem", 7);
-}
-
-static void cmdline_get_u64_zero(void **state)
-{
-	(void)state;
-	expect_u64("mem=0", "mem", 0);
-}
-
-static void cmdline_get_u64_max(void **state)
-{
-	(void)state;
-	expect_u64("mem=18446744073709551615", "mem", UINT64_MAX);
-}
-
-static void cmdline_get_u64_near_max(void **state)
-{
-	(void)state;
-	expect_u64("mem=18446744073709551609", "mem", 18446744073709551609ULL);
-	expect_u64("mem=18446744073709551610", "mem", 18446744073709551610ULL);
-	expect_u64("mem=18446744073709551614", "mem", 18446744073709551614ULL);
-}
-
-static void cmdline_get_u64_overflow(void **state)
-{
-	(void)state;
-	expect_u64_fail("mem=18446744073709551616", "mem");
-	expect_u64_fail("mem=18446744073709551620", "mem");
-	expect_u64_fail("mem=99999999999999999999", "mem");
-	expect_u64_fail("mem=184467440737095516150", "mem");
-	expect_u64_fail("mem=1000000000000000000000000000000", "mem");
-}
-
-static void cmdline_get_u64_long_leading_zeros(void **state)
-{
-	(void)state;
-	/* 30 zeros then 1: the value is 1 however long the text. */
-	expect_u64("mem=0000000000000000000000000000001", "mem", 1);
-}
-
-static void cmdline_get_u64_long_non_digit(void **state)
-{
-	(void)state;
-	/* 23 zeros then 'x': not a number. */
-	expect_u64_fail("mem=00000000000000000000000x", "mem");
-}
-
-static void cmdline_get_u64_non_digits(void **state)
-{
-	(void)state;
-	expect_u64_fail("mem=abc", "mem");
-	expect_u64_fail("mem=12a", "mem");
-	expect_u64_fail("mem=a12", "mem");
-	expect_u64_fail("mem=-1", "mem");
-	expect_u64_fail("mem=+1", "mem");
-	expect_u64_fail("mem=0x10", "mem");
-	expect_u64_fail("mem=1.5", "mem");
-}
-
-static void cmdline_get_u64_empty_value(void **state)
-{
-	(void)state;
-	expect_u64_fail("mem=", "mem");
-	expect_u64_fail("mem= x=1", "mem");
-}
-
-static void cmdline_get_u64_bare_key(void **state)
-{
-	(void)state;
-	expect_u64_fail("mem", "mem");
-}
-
-static void cmdline_get_u64_absent(void **state)
-{
-	(void)state;
-	expect_u64_fail("", "mem");
-	expect_u64_fail("memory=5", "mem");
-}
-
-static void cmdline_get_u64_first_occurrence(void **state)
-{
-	(void)state;
-	expect_u64("mem=1 mem=2", "mem", 1);
-	expect_u64_fail("mem=x mem=2", "mem");
-}
-
 /* ---- cmdline_progname ---- */
 
 static void cmdline_progname_path(void **state)
@@ -430,52 +312,6 @@ static void cmdline_progname_empty(void **state)
 	expect_progname("", "");
 }
 
-/* ---- cmdline_list_has ---- */
-
-static void cmdline_list_has_single(void **state)
-{
-	(void)state;
-	assert_true(cmdline_list_has("boot", "boot"));
-	assert_false(cmdline_list_has("boot", "timer"));
-}
-
-static void cmdline_list_has_positions(void **state)
-{
-	(void)state;
-	assert_true(cmdline_list_has("boot,timer,kfault", "boot"));
-	assert_true(cmdline_list_has("boot,timer,kfault", "timer"));
-	assert_true(cmdline_list_has("boot,timer,kfault", "kfault"));
-	assert_false(cmdline_list_has("boot,timer,kfault", "mem"));
-}
-
-static void cmdline_list_has_prefix_no_match(void **state)
-{
-	(void)state;
-	assert_false(cmdline_list_has("bootx", "boot"));
-	assert_false(cmdline_list_has("boot", "bootx"));
-	assert_false(cmdline_list_has("xboot", "boot"));
-	assert_false(cmdline_list_has("timer,bootx", "boot"));
-	assert_false(cmdline_list_has("bootx,timer", "boot"));
-	assert_false(cmdline_list_has("boo,timer", "boot"));
-	assert_true(cmdline_list_has("bootx,boot", "boot"));
-}
-
-static void cmdline_list_has_empty_list(void **state)
-{
-	(void)state;
-	assert_false(cmdline_list_has("", "boot"));
-}
-
-static void cmdline_list_has_empty_items(void **state)
-{
-	(void)state;
-	assert_true(cmdline_list_has(",,boot", "boot"));
-	assert_true(cmdline_list_has("boot,,", "boot"));
-	assert_true(cmdline_list_has("a,,boot,,b", "boot"));
-	assert_false(cmdline_list_has(",,", "boot"));
-	assert_false(cmdline_list_has(",,bootx,", "boot"));
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -497,18 +333,6 @@ int main(void)
 		cmocka_unit_test(cmdline_get_size_one),
 		cmocka_unit_test(cmdline_get_size_zero),
 		cmocka_unit_test(cmdline_get_null_val),
-		cmocka_unit_test(cmdline_get_u64_decimal),
-		cmocka_unit_test(cmdline_get_u64_zero),
-		cmocka_unit_test(cmdline_get_u64_max),
-		cmocka_unit_test(cmdline_get_u64_near_max),
-		cmocka_unit_test(cmdline_get_u64_overflow),
-		cmocka_unit_test(cmdline_get_u64_long_leading_zeros),
-		cmocka_unit_test(cmdline_get_u64_long_non_digit),
-		cmocka_unit_test(cmdline_get_u64_non_digits),
-		cmocka_unit_test(cmdline_get_u64_empty_value),
-		cmocka_unit_test(cmdline_get_u64_bare_key),
-		cmocka_unit_test(cmdline_get_u64_absent),
-		cmocka_unit_test(cmdline_get_u64_first_occurrence),
 		cmocka_unit_test(cmdline_progname_path),
 		cmocka_unit_test(cmdline_progname_no_slash),
 		cmocka_unit_test(cmdline_progname_elf_only_at_end),
@@ -519,11 +343,6 @@ int main(void)
 		cmocka_unit_test(cmdline_progname_size_one),
 		cmocka_unit_test(cmdline_progname_size_zero),
 		cmocka_unit_test(cmdline_progname_empty),
-		cmocka_unit_test(cmdline_list_has_single),
-		cmocka_unit_test(cmdline_list_has_positions),
-		cmocka_unit_test(cmdline_list_has_prefix_no_match),
-		cmocka_unit_test(cmdline_list_has_empty_list),
-		cmocka_unit_test(cmdline_list_has_empty_items),
 	};
 
 	return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);

@@ -1,8 +1,8 @@
 /*
- * exhaust: takes every free frame, then gives some back, so that the kernel runs out
- * of memory building the next boot modules. Boot it first (it needs CAIRN_SLOT_MEMORY),
+ * exhaust: takes every free frame, then gives some back, so that the test runner runs
+ * out of memory building the next programs. Run it first (it needs CAIRN_SLOT_MEMORY),
  * with itself again after it and a small program after that (tests.toml, boot_oom):
- * the kernel must refuse the second copy and keep nothing of it, and start the small
+ * the runner must refuse the second copy and build nothing of it, and start the small
  * one. What it gives back is its own image's pages less half its BALLAST: less than a
  * copy of itself needs, more than a program without the ballast needs (the rest of
  * what a program takes, stack, Root page, objects and tables, is a few dozen frames).

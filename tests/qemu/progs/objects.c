@@ -1,7 +1,8 @@
 /*
  * objects: the kernel object model, operation by operation: every success and every
  * documented error of typed memory, capability tables, page tables, components,
- * threads, endpoints, invocation gates, keepers, restarts and indirections. It must be the first boot module
+ * threads (THREAD_REG on a stopped one among them), endpoints, invocation gates,
+ * keepers, restarts and indirections. It must be the first boot module
  * (it needs the memory and interrupt capabilities) and the kernel must run with
  * "ktest" (for the invariant check). tests.toml boots it twice: with the fast path and
  * with "nofastpath", so both paths are shown to give the same results.
@@ -505,6 +506,25 @@ static void test_threads(void)
 	CHECK("thd.2", "dispatch_states", self == 0 && stopped == CAIRN_EINVAL && deact_self == CAIRN_EBUSY &&
 	      ran == CAIRN_EBUSY, "self %ld stopped %ld deact_self %ld deact_main %ld", self, stopped, deact_self, ran);
 
+	/* THREAD_REG: the registers of the stopped quitter (DEBUG_STOP with status 0), and each error. */
+	struct cairn_ret2 vec = cairn_thread_reg(q, CAIRN_REG_VECTOR, 0, 0);
+	struct cairn_ret2 status = cairn_thread_reg(q, CAIRN_REG_RDI, 0, 0);
+	struct cairn_ret2 set = cairn_thread_reg(q, CAIRN_REG_RAX, 1, 0x1234);
+	struct cairn_ret2 get = cairn_thread_reg(q, CAIRN_REG_RAX, 0, 0);
+	long busy = cairn_thread_reg(t, CAIRN_REG_RAX, 0, 0).r0;		/* runnable */
+	long busy_self = cairn_thread_reg(ME, CAIRN_REG_RAX, 0, 0).r0;		/* running */
+	long range = cairn_thread_reg(q, CAIRN_REG_COUNT, 0, 0).r0;
+	long rip = cairn_thread_reg(q, CAIRN_REG_RIP, 1, 0xffff800000000000UL).r0;
+	long cs = cairn_thread_reg(q, CAIRN_REG_CS, 1, 0x08).r0;
+	long type = cairn_thread_reg(MEM, CAIRN_REG_RAX, 0, 0).r0;
+	long empty = cairn_thread_reg(slot(), CAIRN_REG_RAX, 0, 0).r0;
+	CHECK("thd.10", "thread_reg", vec.r0 == 0 && vec.r1 >= 32 && status.r0 == 0 && status.r1 == 0 &&
+	      set.r0 == 0 && set.r1 == 0x1234 && get.r1 == 0x1234 && busy == CAIRN_EBUSY &&
+	      busy_self == CAIRN_EBUSY && range == CAIRN_ERANGE && rip == CAIRN_EFAULT && cs == CAIRN_EACCES &&
+	      type == CAIRN_EBADF && empty == CAIRN_ENOENT, "vector %ld/%lu rdi %ld/%lu set %ld/%lx get %lx "
+	      "busy %ld %ld range %ld rip %ld cs %ld type %ld empty %ld", vec.r0, vec.r1, status.r0, status.r1,
+	      set.r0, set.r1, get.r1, busy, busy_self, range, rip, cs, type, empty);
+
 	my_rcv = slot();
 	long r1 = cairn_captbl_act_rcv(CT, my_rcv, ME, 0);
 	long wt;
@@ -711,8 +731,10 @@ static void test_keepers(void)
 	cairn_captbl_act_rcv(CT, srcv2, s2, my_rcv);
 	cairn_thread_dispatch(s2, 0);
 	ev = cairn_rcv_event(my_rcv);
-	CHECK("kpr.4", "no_keeper_stops_thread", ev.r0 == st && ev.r1 == CAIRN_EVENT_STOP && ran == 0,
-	      "event %ld/%lu ran %ld", ev.r0, ev.r1, ran);
+	struct cairn_ret2 vec = cairn_thread_reg(s2, CAIRN_REG_VECTOR, 0, 0);
+	CHECK("kpr.4", "no_keeper_stops_thread", ev.r0 == st && ev.r1 == CAIRN_EVENT_STOP && ran == 0 &&
+	      vec.r0 == 0 && vec.r1 == 14, "event %ld/%lu ran %ld; THREAD_REG vector %ld/%lu", ev.r0, ev.r1,
+	      ran, vec.r0, vec.r1);
 }
 
 /* ---- restart: generations, stale gates, stale threads ---- */

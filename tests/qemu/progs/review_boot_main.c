@@ -3,10 +3,10 @@
  * of ae7b652, finding F).
  *
  * THREAD_CORE may move any thread that does not run, the boot program's first thread
- * too. boot_after (reached through after() on core 0 whenever a core-0 thread blocks or
- * stops with no scheduler there) returns that thread if it is runnable, without
- * looking at its core: core 0 runs a thread of core 1, which core 1 may run at the
- * same time (a send kicks it there).
+ * too. The boot core's fallback (kernel/boot.c, reached through after() on core 0
+ * whenever a core-0 thread blocks or stops with no scheduler there) returned that
+ * thread if it was runnable, without looking at its core: core 0 ran a thread of core
+ * 1, which core 1 could run at the same time (a send kicks it there).
  *
  *   rv.f1  main dispatches M (core 0, no scheduler), M moves main to core 1 and stops:
  *          main is not run on core 0 (KCHECK: no core runs a thread not its own)

@@ -214,15 +214,19 @@ static int fits(const struct cairn_module *m)
 	return 1;
 }
 
-/* Runs the first thread while it can run, until it stops (see the top of the file). */
+/*
+ * Runs the first thread while it can run, until it stops (see the top of the file).
+ * While it waits (EAGAIN), or runs on another core (EXDEV: it moved itself), we spin:
+ * an interrupt or a send that wakes it runs it at once.
+ */
 static void run(const struct child *c)
 {
 	for (;;) {
 		long r = cairn_thread_dispatch(c->thread, 0);
-		if (r == CAIRN_EINVAL)
+		if (r == CAIRN_EINVAL || (r && cairn_thread_reg(c->thread, CAIRN_REG_VECTOR, 0, 0).r0 == 0))
 			return;		/* stopped */
-		if (r == CAIRN_EAGAIN)
-			__asm__ volatile("pause");	/* it waits: for an interrupt, or another core */
+		if (r)
+			__asm__ volatile("pause");
 	}
 }
 

@@ -41,7 +41,8 @@
  *                                      (3), back-to-back sends run both threads (4);
  *                                      finding 2 shows as a triple fault (no TEST lines)
  *
- * It must be the first boot module (it needs CAIRN_SLOT_MEMORY and CAIRN_SLOT_IRQ),
+ * It must be the first program, or one the test runner starts (it needs CAIRN_SLOT_MEMORY
+ * and CAIRN_SLOT_IRQ),
  * without "ioport" on its module line (so CAIRN_SLOT_IOPORT, slot 8, stays empty), and
  * the kernel must be booted with "ktest" (KCHECK and KCOUNT answer ENOSYS otherwise):
  *
@@ -269,7 +270,7 @@ struct call {
 };
 
 /* main.c */
-extern const struct cairn_root *R;	/* what the kernel gave this first boot module */
+extern const struct cairn_root *R;	/* what the kernel or the test runner gave us */
 extern uint64_t island;			/* the frame of the root setup cut off on purpose */
 
 /* random.c: every random decision draws from rnd(), in a fixed order (reproducibility) */

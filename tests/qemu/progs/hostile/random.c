@@ -626,7 +626,7 @@ static void wf_memory(struct call *c)
 
 static void wf_threads(struct call *c)
 {
-	switch (below(6)) {
+	switch (below(7)) {
 	case 0:
 		c->op = CAIRN_OP_COMP_KEEPER;
 		c->cap = pick_cap(CAIRN_CAP_COMP, -1);
@@ -647,6 +647,13 @@ static void wf_threads(struct call *c)
 	case 4:
 		c->op = chance(50) ? CAIRN_OP_RCV_EVENT : CAIRN_OP_RCV_WAIT;
 		c->cap = pick_cap(CAIRN_CAP_RCV, -1);
+		break;
+	case 5:
+		c->op = CAIRN_OP_THREAD_REG;	/* a stopped thread's registers; ours is EBUSY */
+		c->cap = pick_cap(CAIRN_CAP_THREAD, -1);
+		c->a[0] = below(CAIRN_REG_COUNT + 2);
+		c->a[1] = chance(30);
+		c->a[2] = chance(50) ? user_va() : rand_arg();
 		break;
 	default:
 		c->op = CAIRN_OP_THREAD_TLS;

@@ -262,6 +262,8 @@ static long predict_typed(const struct call *c, const struct mcap *m)
 			return c->a[0] >= USER_TOP_VA ? CAIRN_EFAULT : 0;
 		if (op == CAIRN_OP_THREAD_CORE)	/* a running core, not for ourselves */
 			return c->a[0] >= hostile_cores ? CAIRN_ERANGE : m->obj == O_T0 ? CAIRN_EBUSY : 0;
+		if (op == CAIRN_OP_THREAD_REG)	/* ours runs; whether another is stopped is not modelled */
+			return m->obj == O_T0 ? CAIRN_EBUSY : ANY;
 		return op == CAIRN_OP_THREAD_DISPATCH ? ANY : CAIRN_ENOSYS;
 	case CAIRN_CAP_RCV:
 		if (op != CAIRN_OP_RCV_WAIT && op != CAIRN_OP_RCV_EVENT)
