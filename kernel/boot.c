@@ -284,10 +284,10 @@ static bool build(struct program *p)
 	return true;
 }
 
-/* The first program's first thread stopped: the system ends. */
-static noreturn void end(void)
+/* The system ends, saying why. */
+static noreturn void end(const char *why)
 {
-	kprintf("cairn: the first program has stopped\n");
+	kprintf("%s\n", why);
 	arch_qemu_exit(EXIT_DONE);
 	arch_halt();
 }
@@ -298,7 +298,7 @@ static struct regs *first_after(struct thread *t)
 	if (first != t && first->state == THREAD_RUNNABLE)
 		return &first->regs;
 	if (first->state == THREAD_STOPPED)
-		end();
+		end("cairn: the first program has stopped");
 	return NULL;
 }
 
@@ -319,10 +319,8 @@ const char *boot_name(struct thread *t)
 
 noreturn void boot_start(void)
 {
-	if (!nprogs || !build(&progs[0])) {
-		kprintf("%s: cannot be started\n", nprogs ? progs[0].name : "boot module 0");
-		end();
-	}
+	if (!nprogs || !build(&progs[0]))
+		end("cairn: no first program to start");
 	kprintf("%s: started\n", progs[0].name);
 	thread_boot_after = first_after;
 	switch_prepare(&first->regs);
