@@ -79,12 +79,13 @@ static uint64_t regions(uint64_t va, uint64_t end, uint64_t *last)
 
 /*
  * At most the frames build() takes for m: five objects, the image, stack and Root
- * pages, three tables for every 2 MiB region it maps into, a leaf for our table and
- * the tables of our window (boot_fill).
+ * pages, three tables for every 2 MiB region it maps into, the leaves of our table
+ * for a slot per object and table (cairn_reserve_slots keeps 16 free, so a leaf of
+ * 128 gives at least 112) and the tables of our window (boot_fill).
  */
 static uint64_t need_frames(const struct elf_image *img)
 {
-	uint64_t last = 0, n = 5 + STACK_PAGES + 1 + 1 + 3;	/* + our window's tables */
+	uint64_t last = 0, n = 5 + STACK_PAGES + 1 + 3;
 	uint64_t r = regions(CAIRN_ROOT_VA, CAIRN_ROOT_VA + PAGE, &last);
 
 	for (unsigned i = 0; i < img->nseg; i++) {
@@ -96,7 +97,7 @@ static uint64_t need_frames(const struct elf_image *img)
 		if (is_image(&B.rt->module[i]))
 			r += regions(B.rt->module[i].va, B.rt->module[i].va + B.rt->module[i].size, &last);
 	r += regions(STACK_TOP_VA - STACK_PAGES * PAGE, STACK_TOP_VA, &last);
-	return n + 3 * r;
+	return n + 3 * r + (5 + 3 * r) / 112 + 1;
 }
 
 /* A program's Root page, as the kernel fills the first program's. */
