@@ -13,12 +13,6 @@
 #define RETRY_TICKS 2000	/* how soon S looks again after sending a thread back */
 #define SLICES_PER_SECOND 500	/* 2 ms round-robin slices */
 
-const struct cairn_root *root;
-struct cairn_alloc mem;
-
-static uint64_t free_frames[4096];
-static unsigned free_slots[4096];
-
 /* Takes the events of core's S: which thread an interrupt or kick preempted (0: none); marks stops. */
 static struct rthread *take_events(struct rcore *k)
 {
@@ -196,16 +190,6 @@ static long start_cores(void)
 	return r;
 }
 
-/* The file system the build made of the programs (tools/sysgen.py build_romfs). */
-static const struct cairn_module *romfs;
-
-long rtos_file(const char *path, const void **data, uint64_t *len)
-{
-	if (!romfs)
-		return CAIRN_ENOENT;
-	return cairn_romfs_find((const void *)romfs->va, romfs->size, path, data, len);
-}
-
 /* Starts the program /etc/init names. */
 static long start_first(void)
 {
@@ -214,9 +198,6 @@ static long start_first(void)
 	uint64_t len;
 	long err;
 
-	for (unsigned i = 0; i < root->nmodules; i++)
-		if (!strcmp(root->module[i].name, ROMFS_MODULE))
-			romfs = &root->module[i];
 	err = rtos_file("/etc/init", &data, &len);
 	if (!err && (len == 0 || len >= sizeof(path)))
 		err = CAIRN_EINVAL;
@@ -236,12 +217,8 @@ static long start_first(void)
 
 int main(const struct cairn_root *rt)
 {
-	root = rt;
-	mem = (struct cairn_alloc){ .mem = CAIRN_SLOT_MEMORY, .ct = CAIRN_SLOT_CAPTBL,
-				    .cursor = rt->mem_base, .end = rt->mem_end,
-				    .next_slot = rt->free_slot, .last_slot = CAIRN_CAPTBL_LEAF_SLOTS,
-				    .free_frame = free_frames, .free_slot = free_slots,
-				    .free_cap = sizeof(free_slots) / sizeof(free_slots[0]) };
+	state_init(rt);
+	gates_init();
 	sched.slice = rt->tsc_hz / SLICES_PER_SECOND;
 	cairn_printf("rtos: %lu KiB for processes\n", (rt->mem_end - rt->mem_base) >> 10);
 	if (start_cores() || start_first())

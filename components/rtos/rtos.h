@@ -1,13 +1,23 @@
 /*
  * rtos.h: the rtos component's internals. The component is the RTOS's scheduler and
- * process manager (docs/rtos.md):
+ * process manager (docs/rtos.md). Its files are layers, each calling only the ones
+ * below it (tests/tools/test_rtos_layers.py checks that no file calls back up):
  *
- *   main.c   the scheduler thread S: start-up, timer interrupts, idling, reaping
- *   sched.c  the run queue, the scheduler lock, switching, block points, timers
- *   proc.c   processes and threads: address spaces, images, teardown
- *   share.c  shared memory regions and channels (rings in regions, their ends)
- *   watch.c  what event sets watch, and polling sources for them
- *   gates.c  the calls processes make (cairn/rtos_abi.h): decode, check, invoke
+ *   main.c     the scheduler threads S: start-up, timer interrupts, idling, reaping
+ *   gates.c    the table of the gate entries, made from RTOS_CALLS; the keeper
+ *   gates_*.c  the calls (cairn/rtos_abi.h) by family, and their entries (gates.h)
+ *   handle.h   who calls, what a handle names (looked up under the lock): inline
+ *   life.c     processes' lives: created with a main thread, ended, reaped
+ *   share.c    shared memory regions and channels (rings in regions, their ends)
+ *   thread.c   threads: made, ended, freed; found by kernel thread id
+ *   proc.c     a process made and unmade: image, Root page, tables, gates, keeper
+ *   space.c    kernel objects recorded; processes' address spaces and heap pages
+ *   timer.c    timers: armed per core, fired by its S
+ *   watch.c    what event sets watch, and their notification
+ *   bp.c       block points: wait queues with stored wake-ups (bp.h: inline parts)
+ *   policy.c   a thread's scheduling word: admission (EDF bandwidth), taking it
+ *   sched.c    the scheduler lock, run queues with EDF budgets, switching
+ *   state.c    the state: Root page, memory, the file system, every table
  *
  * One scheduler thread per core the system has (S_k; S_0 is the first thread), each
  * bound to its core's timer, with its core's run queues (struct rcore). Scheduling
@@ -27,6 +37,7 @@
 #include <cairn/romfs.h>
 #include <cairn/rtos_abi.h>
 #include <cairn/sysdesc.h>
+#include "cpu.h"
 
 #define MAX_CORES    CAIRN_SD_RTOS_CORES	/* cores the rtos schedules, at most */
 #define MAX_PROCS    16
@@ -207,39 +218,53 @@ struct chend {				/* one process's end of a channel */
 	uint64_t va, bytes;		/* where the ring is mapped in the process */
 };
 
+/* state.c: the tables, and what the component was given */
 extern struct sched sched;
+extern struct rthread threads[MAX_THREADS];
+extern struct rproc procs[MAX_PROCS];
 extern struct bp bps[MAX_BPS];
 extern struct rtimer timers[MAX_TIMERS];
 extern struct shm shms[MAX_SHM];
 extern struct chan chans[MAX_CHANS];
 extern struct chend ends[MAX_ENDS];
-
-/*
- * A handle (cairn/rtos_abi.h) of kind into n objects whose generations are at gen
- * with stride bytes between them: the index, or -1 if it names none of them.
- *
- * Locked, as everything a handle leads to: a handle is looked up, checked (its
- * generation, the object in use, owned by the calling process) and the object used
- * under one hold of sched.lock. Once the lock is released the slot may be freed and
- * taken by another process's object, whatever was checked before (sched.c: only a
- * running thread holds the lock, but any thread can be preempted before it takes it).
- */
-static inline long handle_index(uint64_t h, unsigned kind, unsigned n, const uint16_t *gen, size_t stride)
-{
-	uint64_t i = (h & 0xffff) - 1;
-
-	if (RTOS_HANDLE_KIND(h) != kind || i >= n ||
-	    RTOS_HANDLE_GEN(h) != *(const uint16_t *)((const char *)gen + i * stride))
-		return -1;
-	return (long)i;
-}
-#define HANDLE_INDEX(h, kind, table) \
-	handle_index(h, kind, sizeof(table) / sizeof(table[0]), &table[0].gen, sizeof(table[0]))
-
-extern struct rthread threads[MAX_THREADS];
-extern struct rproc procs[MAX_PROCS];
 extern struct cairn_alloc mem;
 extern const struct cairn_root *root;
+#define ROMFS_MODULE "rtos.romfs"
+void state_init(const struct cairn_root *rt);		/* first: root, mem, the file system */
+long rtos_file(const char *path, const void **data, uint64_t *len);
+
+/*
+ * The gate-stack pool (lib/libcairn/entry.S): main.c sizes it for this component
+ * (every RTOS thread may be waiting in here at once); a thread inside holds one.
+ */
+#define GATE_STACK 8192		/* bytes per gate stack */
+extern char cairn_stacks[][GATE_STACK];
+extern uint64_t cairn_stack_map;
+
+/* Locked: the core of the thread holding the lock. */
+static inline unsigned sched_holder(void)
+{
+	return sched.lock - 1;
+}
+
+/* Locked: core's S looks at its queues again soon (at once if another core's). */
+static inline void sched_poke(unsigned core)
+{
+	if (core != sched_holder())
+		sched.kicks |= 1u << core;
+}
+
+/*
+ * Whether a should run before b: a more urgent level, or the same level with a an
+ * EDF thread and b a fixed one or an EDF thread with a later deadline.
+ */
+static inline int sched_before(const struct rthread *a, const struct rthread *b)
+{
+	if (a->prio != b->prio)
+		return a->prio < b->prio;
+	return a->edf && (!b->edf || a->deadline < b->deadline);
+}
+
 
 /* sched.c: all but sched_lock take and leave the lock as they say */
 void sched_lock(unsigned core);				/* for a thread of core */
@@ -247,28 +272,17 @@ void sched_unlock(void);				/* then kicks the cores told */
 void rq_add(struct rthread *t, int front);		/* locked; its core's queue */
 void rq_remove(struct rthread *t);			/* locked */
 struct rthread *rq_take(struct rcore *k);		/* locked; 0 if none */
+void sched_make_ready(struct rthread *t);		/* locked */
 void sched_switch(struct rcore *k, struct rthread *next);	/* locked; returns unlocked */
 void sched_reschedule(struct rthread *self);		/* locked; returns unlocked */
 void sched_preempt(struct rthread *self);		/* locked; returns unlocked */
-void sched_poke(unsigned core);				/* locked: core's S looks again */
+__attribute__((noreturn)) void sched_gone(struct rthread *t);	/* locked, t ended */
 long sched_yield(struct rthread *self);
-long bp_block(struct rthread *self, struct bp *bp);	/* locked; returns unlocked */
-long bp_wake(struct rthread *self, struct bp *bp);	/* locked; returns unlocked */
-struct rthread *bp_post(struct bp *bp);			/* locked */
-void bp_wake_all(struct bp *bp, long result);		/* locked */
-void bp_unwait(struct rthread *t);			/* locked */
-void timer_arm(struct rtimer *t);			/* locked: on the holder's core */
-void timer_disarm(struct rtimer *t);			/* locked */
-void timers_expire(unsigned core, uint64_t now);	/* locked */
-long timer_wait(struct rthread *self, struct rtimer *t);	/* locked; returns unlocked */
 uint64_t sched_deadline(struct rcore *k);		/* locked */
+long sched_place(const struct rthread *caller, uint64_t *word, unsigned *core);
 void edf_release_due(unsigned core, uint64_t now);	/* locked */
-
-/* Locked: the core of the thread holding the lock. */
-static inline unsigned sched_holder(void)
-{
-	return sched.lock - 1;
-}
+void edf_period(struct rthread *t, uint64_t release);	/* locked: a period begins at release */
+void edf_unthrottle(struct rthread *t);			/* locked */
 
 /* Locked: core's next timer expiry or period release, 0 if none. */
 static inline uint64_t sched_next_event(unsigned core)
@@ -283,38 +297,66 @@ static inline uint64_t sched_next_event(unsigned core)
 /* Locked: core's throttled threads whose period has begun are ready again. */
 static inline void edf_release(unsigned core, uint64_t now)
 {
-	if (__builtin_expect(sched.core[core].throttled != 0, 0))
+	if (unlikely(sched.core[core].throttled != 0))
 		edf_release_due(core, now);
 }
-void edf_unthrottle(struct rthread *t);			/* locked */
-long sched_place(const struct rthread *caller, uint64_t *word, unsigned *core);
-long sched_check(struct rthread *t, uint64_t word, unsigned core, unsigned ceiling);	/* locked */
-void sched_apply(struct rthread *t, uint64_t word);	/* locked */
-void sched_make_ready(struct rthread *t);		/* locked */
-struct bp *bp_new(unsigned proc, unsigned mode);	/* locked; 0 if none left */
-void bp_free(struct bp *bp, long result);		/* locked; waiters return result */
 
-/* proc.c */
-struct rthread *thread_by_tid(uint32_t tid);	/* without the lock: see proc.c */
-struct rthread *thread_new(struct rproc *p, uint64_t entry, uint64_t sched_word, uint64_t stack, unsigned core,
-			   long *err);
-void thread_end(struct rthread *t, long status);	/* locked: it runs no more */
-void reap(unsigned core);				/* locked, that core's S only */
-struct rproc *proc_create(const char *name, const void *elf, uint64_t len, uint64_t sched_word, unsigned core,
-			  uint64_t limits, long *err);
-struct rproc *proc_start(const char *path, uint64_t sched_word, unsigned core, uint64_t limits,
-			 long *err);	/* locked */
-void proc_end(struct rproc *p, long status);		/* locked */
-unsigned proc_alive(struct rproc *p);
+/* policy.c: all locked */
+long sched_check(struct rthread *t, uint64_t word, unsigned core, unsigned ceiling);
+void sched_apply(struct rthread *t, uint64_t word);
+
+/* bp.c: all locked (bp.h: bp_wait, bp_wake_all) */
+struct bp *bp_new(unsigned proc, unsigned mode);	/* 0 if none left */
+void bp_free(struct bp *bp, long result);		/* waiters return result */
+long bp_block(struct rthread *self, struct bp *bp);	/* returns unlocked */
+long bp_wake(struct rthread *self, struct bp *bp);	/* returns unlocked */
+struct rthread *bp_post(struct bp *bp);
+void bp_unwait(struct rthread *t);
+
+/* watch.c: all locked */
+long watch_add(uint64_t key, struct bp *bp);
+long watch_remove(uint64_t key, struct bp *bp);
+void watch_notify(uint64_t key);
+void watch_drop(struct bp *bp);
+void watch_forget(uint64_t key);
+void watch_bp_free(struct bp *bp, long result);		/* bp_free for a bp that may watch */
+unsigned watch_count(void);
+
+/* timer.c: all locked */
+struct rtimer *timer_new(unsigned proc);		/* 0 if none left */
+void timer_drop(struct rtimer *t);
+void timer_arm(struct rtimer *t);			/* on the holder's core */
+void timer_disarm(struct rtimer *t);
+void timers_expire(unsigned core, uint64_t now);
+long timer_wait(struct rthread *self, struct rtimer *t);	/* returns unlocked */
+
+/* space.c: all locked */
+unsigned kobj_slot(void);
+unsigned kobj_make(unsigned op, unsigned level, uint64_t *frame, long *err);
+void kobj_unmake(unsigned slot, uint64_t frame);
+void shm_release(struct shm *s);
+long space_zero(struct rproc *p, uint64_t va, unsigned rights, uint64_t *frame);
+void space_unmap(struct rproc *p, uint64_t lo, uint64_t hi);
 long proc_mem_get(struct rproc *p, uint64_t at, uint64_t len, uint64_t align, uint64_t *va);
 long proc_mem_free(struct rproc *p, uint64_t at, uint64_t len);
-long rtos_stat(struct rproc *p, unsigned what);
-const char *thread_msg(struct rthread *t);
-struct rtos_tls *thread_tls(struct rthread *t);
 long proc_map_frames(struct rproc *p, const uint64_t *frame, unsigned n, unsigned tag, uint64_t *va);
 long proc_adopt_pages(struct rproc *p, uint64_t at, unsigned n, unsigned tag, uint64_t *frame);
-void space_unmap(struct rproc *p, uint64_t lo, uint64_t hi);
+
+/* proc.c: all locked but proc_gates */
+void proc_gates(const uint64_t *entry, uint64_t keeper);	/* once, before the first process */
 long window_map(uint64_t va, uint64_t frame);
+struct rproc *proc_new(const char *name, const void *elf, uint64_t len, uint64_t limits, long *err);
+void proc_free(struct rproc *p);
+
+/* thread.c */
+struct rthread *thread_by_tid(uint32_t tid);	/* without the lock: see thread.c */
+struct rthread *thread_new(struct rproc *p, uint64_t entry, uint64_t sched_word, uint64_t stack, unsigned core,
+			   long *err);		/* locked */
+void thread_end(struct rthread *t, long status);	/* locked: it runs no more */
+void thread_free(struct rthread *t);			/* locked, its core's S only */
+unsigned proc_alive(struct rproc *p);
+const char *thread_msg(struct rthread *t);
+struct rtos_tls *thread_tls(struct rthread *t);
 
 /* share.c: all locked */
 struct shm *shm_new(unsigned owner, const char *name, unsigned npages, long *err);
@@ -322,7 +364,6 @@ struct shm *shm_adopt(struct rproc *p, const char *name, uint64_t at, unsigned n
 struct shm *shm_named(const char *name);
 long shm_map(struct rproc *p, struct shm *s, uint64_t *va);
 void shm_destroy(struct shm *s);
-void shm_unmapped(unsigned index);
 struct chan *chan_create(struct rproc *p, const char *name, uint32_t size, uint32_t len, unsigned mpmc, long *err);
 struct chan *chan_named(const char *name);
 struct chend *chan_open(struct rproc *p, struct chan *c, unsigned dir, long *err);
@@ -333,19 +374,15 @@ uint64_t end_handle(struct chend *e);
 void chan_notify(struct chan *c, unsigned side);
 void share_proc_end(struct rproc *p);
 
-/* watch.c: all locked */
-long watch_add(uint64_t key, struct bp *bp);
-long watch_remove(uint64_t key, struct bp *bp);
-void watch_notify(uint64_t key);
-void watch_drop(struct bp *bp);
-void watch_forget(uint64_t key);
-unsigned watch_count(void);
-
 /* gates.c */
-void proc_objects_free(struct rproc *p);		/* locked */
+void gates_init(void);		/* before the first process: what its gates lead to */
 
-/* main.c */
-#define ROMFS_MODULE "rtos.romfs"
-long rtos_file(const char *path, const void **data, uint64_t *len);
+/* life.c */
+struct rproc *proc_create(const char *name, const void *elf, uint64_t len, uint64_t sched_word, unsigned core,
+			  uint64_t limits, long *err);	/* locked */
+struct rproc *proc_start(const char *path, uint64_t sched_word, unsigned core, uint64_t limits,
+			 long *err);	/* locked */
+void proc_end(struct rproc *p, long status);		/* locked */
+void reap(unsigned core);				/* locked, that core's S only */
 
 #endif

@@ -1,7 +1,9 @@
 /*
- * sched.c: fixed-priority preemptive scheduling with round robin among equals,
- * earliest deadline first with budgets within a priority level, block points and
- * timers; one set of run queues per core (struct rcore), one lock for all.
+ * sched.c: fixed-priority preemptive scheduling with round robin among equals, and
+ * earliest deadline first (edf.c) within a priority level; one set of run queues per
+ * core (struct rcore), one lock for all, and the switch. Above the state only; the
+ * scheduling policy a thread takes (policy.c), block points (bp.c) and timers
+ * (timer.c) build on it.
  *
  * The lock. Whoever decides (a thread inside a gate, or an S) takes sched.lock,
  * changes the state, sets its core's current to the thread it chose, releases the
@@ -14,23 +16,16 @@
  * shortly (main.c). So a decision is never made twice and never goes stale, and a
  * thread that spins for the lock held by another core waits for a thread that is
  * running, or soon will be again. The lock guards every object a handle names too:
- * a gate looks the handle up and uses the object within one hold (rtos.h).
+ * a gate looks the handle up and uses the object within one hold (handle.h).
  *
  * Across cores. A thread made ready on another core than the holder's, more urgent
  * than what that core runs (or with nothing running there), marks that core; the
  * unlock sends an asynchronous send to its S, which the kernel runs at once there
  * (an IPI), preempting its thread as the timer would. Timers are armed on the arming
  * thread's core and fired by its S; a waiter of another core is made ready there.
- *
- * Block points (Composite's block points with stored wake-ups): a wake that finds no
- * waiter is kept as a token that the next block consumes, so a waker that runs
- * between a waiter's decision to block and its block call is never lost. The
- * process-side counters (lib/librtos/sync.c) call block and wake exactly once per
- * waiter, which makes the pair a counting semaphore.
+
  */
 #include "rtos.h"
-
-struct sched sched;
 
 void sched_lock(unsigned core)
 {
@@ -38,7 +33,7 @@ void sched_lock(unsigned core)
 
 	while (!__atomic_compare_exchange_n(&sched.lock, &free, core + 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
 		while (__atomic_load_n(&sched.lock, __ATOMIC_RELAXED))
-			__builtin_ia32_pause();
+			cpu_relax();
 		free = 0;
 	}
 }
@@ -49,18 +44,11 @@ void sched_unlock(void)
 
 	sched.kicks = 0;
 	__atomic_store_n(&sched.lock, 0, __ATOMIC_RELEASE);
-	while (__builtin_expect(kicks != 0, 0)) {
+	while (unlikely(kicks != 0)) {
 		unsigned k = (unsigned)__builtin_ctz(kicks);
 		kicks &= kicks - 1;
 		cairn_asnd_send(sched.core[k].wake, 0);
 	}
-}
-
-/* Locked: core's S looks at its queues again soon (at once if another core's). */
-void sched_poke(unsigned core)
-{
-	if (core != sched_holder())
-		sched.kicks |= 1u << core;
 }
 
 /*
@@ -69,7 +57,7 @@ void sched_poke(unsigned core)
  * period begins. A thread that wakes after its period has ended starts a new one (on
  * the grid of its periods, or from now if it slept through a whole one), so over any
  * period it never gets more than its budget: the bandwidth budget/window is all an
- * EDF thread can take from the threads below it.
+ * EDF thread can take from the threads below it. (Admission: policy.c.)
  */
 #define EDF_SLACK 2000		/* a budget this close to spent is spent (timer rounding) */
 
@@ -90,7 +78,8 @@ static uint64_t edf_next_release(const struct rthread *t, uint64_t now)
 	return r + t->window <= now ? now : r;
 }
 
-static void edf_period(struct rthread *t, uint64_t release)
+/* t's period begins at release, with its whole budget. */
+void edf_period(struct rthread *t, uint64_t release)
 {
 	t->release = release;
 	t->deadline = release + t->reldl;
@@ -112,20 +101,6 @@ static void edf_throttle(struct rthread *t, uint64_t release)
 	*p = t;
 	k->armed = 0;			/* the next switch sets the timer again */
 	sched_poke(t->core);		/* (an idle core's S sets it now) */
-}
-
-/* Locked: core's throttled threads whose period has begun are ready again. */
-void edf_release_due(unsigned core, uint64_t now)
-{
-	struct rcore *k = &sched.core[core];
-
-	while (k->throttled && k->throttled->release <= now) {
-		struct rthread *t = k->throttled;
-		k->throttled = t->next;
-		t->next = 0;
-		edf_period(t, t->release);
-		rq_add(t, 0);
-	}
 }
 
 /* Locked: t leaves the throttled list (it ends). */
@@ -153,17 +128,6 @@ static int edf_may_run(struct rthread *t, uint64_t now)
 		return 1;
 	edf_throttle(t, r);
 	return 0;
-}
-
-/*
- * Whether a should run before b: a more urgent level, or the same level with a an
- * EDF thread and b a fixed one or an EDF thread with a later deadline.
- */
-static inline int sched_before(const struct rthread *a, const struct rthread *b)
-{
-	if (a->prio != b->prio)
-		return a->prio < b->prio;
-	return a->edf && (!b->edf || a->deadline < b->deadline);
 }
 
 /*
@@ -199,7 +163,7 @@ void rq_add(struct rthread *t, int front)
 	struct rthread **q = &k->rq[t->prio];
 
 	t->slice_left = 0;
-	if (__builtin_expect(t->edf, 0)) {
+	if (unlikely(t->edf)) {
 		if (!edf_may_run(t, cairn_cycles()))
 			return;
 	} else if (front) {
@@ -207,7 +171,7 @@ void rq_add(struct rthread *t, int front)
 		t->slice_left = k->slice_end > now ? k->slice_end - now : 1;
 	}
 	t->state = T_READY;
-	if (__builtin_expect(t->core != sched_holder(), 0) && (!k->current || sched_before(t, k->current)))
+	if (unlikely(t->core != sched_holder()) && (!k->current || sched_before(t, k->current)))
 		sched.kicks |= 1u << t->core;	/* it should run there now (sched_poke) */
 	if (!*q) {
 		t->next = t->prev = t;
@@ -265,6 +229,20 @@ void sched_make_ready(struct rthread *t)
 	rq_add(t, 0);
 }
 
+/* Locked: core's throttled threads whose period has begun are ready again (edf.c). */
+void edf_release_due(unsigned core, uint64_t now)
+{
+	struct rcore *k = &sched.core[core];
+
+	while (k->throttled && k->throttled->release <= now) {
+		struct rthread *t = k->throttled;
+		k->throttled = t->next;
+		t->next = 0;
+		edf_period(t, t->release);
+		rq_add(t, 0);
+	}
+}
+
 /*
  * t, not running until now, runs: the rest of its slice, or a whole one. A whole one
  * may be the end already set, if that is between half and a whole slice away: the
@@ -298,7 +276,7 @@ uint64_t sched_deadline(struct rcore *k)
 
 	if (k->timers && k->timers->expiry < d)
 		d = k->timers->expiry;
-	if (__builtin_expect(k->throttled != 0, 0) && k->throttled->release < d)
+	if (unlikely(k->throttled != 0) && k->throttled->release < d)
 		d = k->throttled->release;
 	if (d == k->armed)
 		return 0;
@@ -356,6 +334,14 @@ void sched_reschedule(struct rthread *self)
 	sched_switch(self->rc, next);
 }
 
+/* The caller t, ended, gives its core to its S, which reaps it at once; never returns. */
+void sched_gone(struct rthread *t)
+{
+	sched_switch(t->rc, 0);
+	for (;;)	/* never switched to again */
+		cairn_printf("rtos: a dead thread ran\n");
+}
+
 /* The caller goes to the front of its queue; the best ready thread runs (the caller
  * itself unless something better was made ready). */
 void sched_preempt(struct rthread *self)
@@ -388,12 +374,6 @@ long sched_yield(struct rthread *self)
 	return 0;
 }
 
-/* TSC ticks in us microseconds. */
-static uint64_t us_ticks(unsigned us)
-{
-	return (uint64_t)us * root->tsc_hz / 1000000;
-}
-
 /*
  * Where a thread with the scheduling word *word goes: the core it names, else the
  * caller's (0 for S_0's first process). The core is taken out of *word. EINVAL if it
@@ -410,260 +390,3 @@ long sched_place(const struct rthread *caller, uint64_t *word, unsigned *core)
 	return 0;
 }
 
-/*
- * Locked: whether t (0: a thread not made yet) of a process whose priority ceiling
- * is ceiling may take the scheduling word w (RTOS_SCHED, its core taken out by
- * sched_place) on core: EACCES if its priority is more urgent than the ceiling;
- * EINVAL if w names no valid policy, or if the EDF threads of its level on that core
- * would then ask for more than the whole processor (their budget/deadline summed
- * over 1).
- */
-long sched_check(struct rthread *t, uint64_t w, unsigned core, unsigned ceiling)
-{
-	unsigned prio = RTOS_SCHED_PRIO(w), budget = RTOS_SCHED_BUDGET(w);
-	unsigned window = RTOS_SCHED_WINDOW(w), deadline = RTOS_SCHED_DEADLINE(w);
-
-	if (prio >= NPRIO)
-		return CAIRN_EINVAL;
-	if (prio < ceiling)
-		return CAIRN_EACCES;
-	if (!budget && !window && !deadline)
-		return 0;
-	if (!budget || budget > deadline || deadline > window)
-		return CAIRN_EINVAL;
-	uint64_t load = ((uint64_t)budget << 20) / deadline;
-	for (unsigned i = 0; i < MAX_THREADS; i++) {
-		const struct rthread *x = &threads[i];
-		if (x != t && x->edf && x->prio == prio && x->core == core && thread_alive(x))
-			load += ((uint64_t)RTOS_SCHED_BUDGET(x->sched_word) << 20) / RTOS_SCHED_DEADLINE(x->sched_word);
-	}
-	return load > 1UL << 20 ? CAIRN_EINVAL : 0;
-}
-
-/*
- * Locked: t (running, or not yet queued) takes the scheduling word sched_check
- * allowed. An EDF thread starts a period now, with its whole budget.
- */
-void sched_apply(struct rthread *t, uint64_t w)
-{
-	uint64_t now = cairn_cycles();
-
-	t->sched_word = w;
-	t->prio = (uint8_t)RTOS_SCHED_PRIO(w);
-	t->edf = RTOS_SCHED_BUDGET(w) != 0;
-	t->run_start = 0;
-	if (!t->edf)
-		return;
-	t->budget = us_ticks(RTOS_SCHED_BUDGET(w));
-	t->window = us_ticks(RTOS_SCHED_WINDOW(w));
-	t->reldl = us_ticks(RTOS_SCHED_DEADLINE(w));
-	edf_period(t, now);
-	if (t->state == T_RUNNING)
-		t->run_start = now;
-}
-
-/* Wait queues: in the order the ready queues would run them, FIFO among equals. */
-static void wq_add(struct bp *bp, struct rthread *t)
-{
-	struct rthread **p = &bp->head;
-
-	while (*p && !sched_before(t, *p))
-		p = &(*p)->next;
-	t->next = *p;
-	*p = t;
-	t->waiting = bp;
-}
-
-/* t, blocked on a block point, ends: a counting point keeps its place as a ghost. */
-void bp_unwait(struct rthread *t)
-{
-	struct bp *bp = t->waiting;
-
-	if (!bp)
-		return;
-	for (struct rthread **p = &bp->head; *p; p = &(*p)->next)
-		if (*p == t) {
-			*p = t->next;
-			break;
-		}
-	if (bp->mode == BP_COUNTING)
-		bp->ghosts++;
-	t->next = 0;
-	t->waiting = 0;
-}
-
-/* Locked: waits on bp unless a wake-up is stored; what the waker said. Unlocked after. */
-long bp_block(struct rthread *self, struct bp *bp)
-{
-	if (bp->tokens) {
-		bp->tokens--;
-		sched_unlock();
-		return 0;
-	}
-	self->state = T_BLOCKED;
-	self->woken = 0;
-	wq_add(bp, self);
-	sched_reschedule(self);
-	return self->woken;
-}
-
-/* Locked: the first waiter, off the queue (not yet ready); else stores the wake-up. */
-static struct rthread *bp_first(struct bp *bp)
-{
-	struct rthread *w = bp->head;
-
-	if (!w) {
-		if (bp->mode == BP_BINARY ? !bp->tokens : bp->tokens < UINT32_MAX)
-			bp->tokens++;	/* a binary point keeps at most one; none wraps */
-		return 0;
-	}
-	bp->head = w->next;
-	w->next = 0;
-	w->waiting = 0;
-	w->woken = 0;
-	return w;
-}
-
-/* Locked: makes the first waiter ready and returns it, or stores the wake-up. */
-struct rthread *bp_post(struct bp *bp)
-{
-	struct rthread *w = bp_first(bp);
-
-	if (w)
-		rq_add(w, 0);
-	return w;
-}
-
-/*
- * Locked (unlocked after): wakes the first waiter (or stores the wake-up); it
- * preempts the caller if better.
- * Returns 1 instead when the wake-up was meant for a waiter that has ended (a ghost
- * of a counting point): the giver then adds its unit back to the counter
- * (lib/librtos/sync.c).
- */
-long bp_wake(struct rthread *self, struct bp *bp)
-{
-	if (!bp->head && bp->ghosts) {
-		bp->ghosts--;	/* meant for a waiter that ended: the giver counts it again */
-		sched_unlock();
-		return 1;
-	}
-	struct rthread *w = bp_first(bp);
-	if (w && w->core == self->core && sched_before(w, self)) {
-		rq_add(self, 1);
-		sched_switch(self->rc, w);
-		return 0;
-	}
-	if (w)
-		rq_add(w, 0);	/* (another core's S is kicked if w should run there now) */
-	sched_unlock();
-	return 0;
-}
-
-/* Every waiter returns result (the block point is going away). */
-void bp_wake_all(struct bp *bp, long result)
-{
-	while (bp->head) {
-		struct rthread *w = bp->head;
-		bp->head = w->next;
-		w->next = 0;
-		w->waiting = 0;
-		w->woken = result;
-		rq_add(w, 0);
-	}
-}
-
-/* Block points and timers, of every process. */
-struct bp bps[MAX_BPS];
-struct rtimer timers[MAX_TIMERS];
-
-struct bp *bp_new(unsigned proc, unsigned mode)
-{
-	for (unsigned i = 0; i < MAX_BPS; i++)
-		if (!bps[i].used) {
-			struct bp *bp = &bps[i];
-			uint16_t gen = (uint16_t)(bp->gen + 1);
-			*bp = (struct bp){ .gen = gen ? gen : 1, .used = 1, .proc = (uint8_t)proc, .mode = (uint8_t)mode };
-			return bp;
-		}
-	return 0;
-}
-
-void bp_free(struct bp *bp, long result)
-{
-	bp_wake_all(bp, result);
-	watch_drop(bp);
-	bp->used = 0;
-}
-
-/* Timers: on each core a list of the timers armed there, soonest first. */
-void timer_disarm(struct rtimer *t)
-{
-	for (struct rtimer **p = &sched.core[t->core].timers; *p; p = &(*p)->next)
-		if (*p == t) {
-			*p = t->next;
-			break;
-		}
-	t->next = 0;
-	t->armed = 0;
-}
-
-void timer_arm(struct rtimer *t)
-{
-	struct rcore *k;
-	struct rtimer **p;
-
-	if (t->armed)
-		timer_disarm(t);
-	t->core = (uint8_t)sched_holder();
-	k = &sched.core[t->core];
-	p = &k->timers;
-	while (*p && (*p)->expiry <= t->expiry)
-		p = &(*p)->next;
-	t->next = *p;
-	*p = t;
-	t->armed = 1;
-	k->armed = 0;	/* the next switch sets the timer again */
-}
-
-/* Fires every timer of core due by now: counts it, wakes its waiters, re-arms a periodic one. */
-void timers_expire(unsigned core, uint64_t now)
-{
-	struct rcore *k = &sched.core[core];
-
-	while (k->timers && k->timers->expiry <= now) {
-		struct rtimer *t = k->timers;
-		k->timers = t->next;
-		t->next = 0;
-		t->armed = 0;
-		t->fired++;
-		bp_wake_all(t->bp, 0);
-		watch_notify(RTOS_HANDLE(RTOS_K_TIMER, t->gen, t - timers));
-		if (t->period) {
-			t->expiry += t->period;		/* from the deadline, not from now: no drift */
-			timer_arm(t);
-		}
-	}
-}
-
-/*
- * Locked (unlocked after): if t has fired, the expiries since the last wait, taken;
- * EAGAIN if it is not started (nothing would wake the caller); else the caller waits
- * until it fires (0: the caller looks it up again and takes them, gates.c), is
- * cancelled (EAGAIN) or freed (EBADF).
- */
-long timer_wait(struct rthread *self, struct rtimer *t)
-{
-	long n = (long)t->fired;
-
-	if (n || !t->armed) {
-		t->fired = 0;
-		sched_unlock();
-		return n ? n : CAIRN_EAGAIN;
-	}
-	self->state = T_BLOCKED;
-	self->woken = 0;
-	wq_add(t->bp, self);
-	sched_reschedule(self);
-	return self->woken;
-}

@@ -16,13 +16,10 @@
  * maps each channel's header page too, to publish its state (destroyed, no senders,
  * no receivers).
  *
- * Every function here is called with the scheduler lock held.
+ * Above the address spaces (space.c), block points and watches. Every function here
+ * is called with the scheduler lock held.
  */
-#include "rtos.h"
-
-struct shm shms[MAX_SHM];
-struct chan chans[MAX_CHANS];
-struct chend ends[MAX_ENDS];
+#include "bp.h"
 
 /* ---- regions ---- */
 
@@ -50,14 +47,6 @@ static struct shm *shm_slot(unsigned owner, const char *name, unsigned npages)
 			return s;
 		}
 	return 0;
-}
-
-static void shm_release(struct shm *s)
-{
-	for (unsigned i = 0; i < s->npages; i++)
-		if (cairn_frame_put(&mem, s->frame[i]))
-			cairn_printf("rtos: a shared frame %lx not freed\n", s->frame[i]);
-	s->used = 0;
 }
 
 /* A region of npages fresh zeroed frames (name "" or 0: anonymous); 0 and *err. */
@@ -121,15 +110,6 @@ void shm_destroy(struct shm *s)
 	s->destroyed = 1;
 	s->name[0] = 0;
 	if (!s->maps)
-		shm_release(s);
-}
-
-/* A page of region index was unmapped. */
-void shm_unmapped(unsigned index)
-{
-	struct shm *s = &shms[index];
-
-	if (--s->maps == 0 && s->destroyed)
 		shm_release(s);
 }
 

@@ -7,7 +7,8 @@
  * mutexes) wake the set from there. A wake-up is stored when nobody sleeps yet, so a
  * change between a set's last look and its sleep is not lost.
  *
- * A watch's key is the source's handle (cairn/rtos_abi.h). All functions are called
+ * A watch's key is the source's handle (cairn/rtos_abi.h). Above bp.c (it posts the
+ * sets' block points); below every source that notifies. All functions are called
  * locked.
  */
 #include "rtos.h"
@@ -66,6 +67,13 @@ void watch_drop(struct bp *bp)
 			watches[i] = watches[--nwatch];
 		else
 			i++;
+}
+
+/* A block point that may watch (a process's) goes: its watches first (bp_free). */
+void watch_bp_free(struct bp *bp, long result)
+{
+	watch_drop(bp);
+	bp_free(bp, result);
 }
 
 /* The source key is gone: nothing watches it any more. */

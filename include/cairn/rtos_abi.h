@@ -21,43 +21,50 @@
 #define RTOS_NAME_MAX  32	/* channel and shared-memory names, with their NUL */
 #define RTOS_IMAGE_MAX (256 * 1024UL)	/* an ELF image given to process_create */
 
-/* X(name, number, arguments, result) */
+/*
+ * X(name, number, handler, words, family, arguments, result): the calls, listed once.
+ * lib/librtos calls them by RTOS_<name>. The rtos component's handler of a call is
+ * gate_<handler>, in components/rtos/gates_<family>.c (threads; processes and their
+ * memory; block points and timers; channels and shared memory; event sets); its
+ * result is `words` long (1, or 2: r0 and a second word). The component's gate
+ * entries, their table and the handlers' prototypes are made from this list.
+ */
 #define RTOS_CALLS(X) \
-	X(YIELD,         0, "none", "0") \
-	X(THREAD_CREATE, 1, "a = entry, b = scheduling word (RTOS_SCHED), c = stack bytes", "handle") \
-	X(THREAD_EXIT,   2, "a = status", "does not return") \
-	X(THREAD_KILL,   3, "a = handle", "0") \
-	X(THREAD_STATUS, 4, "a = handle", "exit status (the handle is then free), EAGAIN running") \
-	X(THREAD_SCHED,  5, "a = the caller's new scheduling word (RTOS_SCHED)", "0") \
-	X(BLOCK,         6, "a = block point", "0 woken, EBADF destroyed") \
-	X(WAKE,          7, "a = block point", "0") \
-	X(BP_CREATE,     8, "a = 1: binary (at most one stored wake-up)", "block point id") \
-	X(BP_DESTROY,    9, "a = block point", "0; its waiters return EBADF") \
-	X(PROCESS_EXIT, 10, "a = status", "does not return") \
-	X(TIMER_CREATE, 11, "none", "timer id") \
-	X(TIMER_SET,    12, "a = timer, b = first expiry (TSC), c = period (TSC ticks) or 0", "0") \
-	X(TIMER_CANCEL, 13, "a = timer", "0") \
-	X(TIMER_FREE,   14, "a = timer", "0") \
-	X(TIMER_WAIT,   15, "a = timer", "expiries since the last wait (blocks until one)") \
-	X(SELF,         16, "none", "the caller's thread handle") \
-	X(MEM_GET,      17, "a = address or 0 (any), b = bytes, c = alignment", "the address of zeroed pages") \
-	X(MEM_FREE,     18, "a = address, b = bytes", "0") \
-	X(STATS,        19, "a = what (enum rtos_stat)", "the count") \
-	X(PROC_CREATE,  20, "msg = path (\"/bin/<program>\"), a = scheduling word of its main thread, b = limits (RTOS_LIMITS)", "process id") \
-	X(PROC_STATUS,  21, "a = process id (one the caller created)", "exit status, EAGAIN running") \
-	X(CHAN_CREATE,  22, "msg = name (\"\": none), a = type size, b = queue length, c = CHAN_SPSC/MPMC", "channel") \
-	X(CHAN_END,     23, "a = channel (its owner), or 0 and msg = name; b = RTOS_END_SEND/RECV; c = type size, d = queue length (by name)", "end; msg = struct rtos_chan_geom; second = where the ring is mapped") \
-	X(CHAN_CLOSE,   24, "a = end", "0") \
-	X(CHAN_DESTROY, 25, "a = channel", "0; blocked ends return EBADF") \
-	X(CHAN_BLOCK,   26, "a = end", "0 woken (look again), EBADF destroyed") \
-	X(CHAN_WAKE,    27, "a = end, b = RTOS_WAKE_THREADS | RTOS_WAKE_WATCHERS of the other side", "0") \
-	X(CHAN_STATUS,  28, "a = end", "open send ends | open receive ends << 16") \
-	X(SHM_CREATE,   29, "msg = name (\"\": anonymous), a = address of the caller's pages or 0 (fresh), b = bytes", "region") \
-	X(SHM_MAP,      30, "a = region, or 0 and msg = name", "the address it is mapped at") \
-	X(SHM_DESTROY,  31, "a = region, or 0 and msg = name", "0") \
-	X(WATCH,        32, "a = source (thread, process, timer, channel end), b = block point, c = 1 add, 0 remove", "0") \
-	X(POLL,         33, "a = n, b = most to report; msg = n sources (uint64_t)", "ready count; msg = n event types (uint64_t)") \
-	X(PROC_IMAGE,   34, "a = region holding an ELF image, b = its bytes, c = scheduling word of its main thread, d = limits (RTOS_LIMITS); msg = name", "process id")
+	X(YIELD,         0, yield,         1, thread, "none", "0") \
+	X(THREAD_CREATE, 1, thread_create, 1, thread, "a = entry, b = scheduling word (RTOS_SCHED), c = stack bytes, d = 1: not joinable", "handle") \
+	X(THREAD_EXIT,   2, thread_exit,   1, thread, "a = status", "does not return") \
+	X(THREAD_KILL,   3, thread_kill,   1, thread, "a = handle", "0") \
+	X(THREAD_STATUS, 4, thread_status, 1, thread, "a = handle", "exit status (the handle is then free), EAGAIN running") \
+	X(THREAD_SCHED,  5, thread_sched,  1, thread, "a = the caller's new scheduling word (RTOS_SCHED)", "0") \
+	X(BLOCK,         6, block,         1, sync,   "a = block point", "0 woken, EBADF destroyed") \
+	X(WAKE,          7, wake,          1, sync,   "a = block point", "0") \
+	X(BP_CREATE,     8, bp_create,     1, sync,   "a = 1: binary (at most one stored wake-up)", "block point id") \
+	X(BP_DESTROY,    9, bp_destroy,    1, sync,   "a = block point", "0; its waiters return EBADF") \
+	X(PROCESS_EXIT, 10, process_exit,  1, proc,   "a = status", "does not return") \
+	X(TIMER_CREATE, 11, timer_create,  1, sync,   "none", "timer id") \
+	X(TIMER_SET,    12, timer_set,     1, sync,   "a = timer, b = first expiry (TSC), c = period (TSC ticks) or 0", "0") \
+	X(TIMER_CANCEL, 13, timer_cancel,  1, sync,   "a = timer", "0") \
+	X(TIMER_FREE,   14, timer_free,    1, sync,   "a = timer", "0") \
+	X(TIMER_WAIT,   15, timer_wait,    1, sync,   "a = timer", "expiries since the last wait (blocks until one)") \
+	X(SELF,         16, self,          1, thread, "none", "the caller's thread handle") \
+	X(MEM_GET,      17, mem_get,       1, proc,   "a = address or 0 (any), b = bytes, c = alignment", "the address of zeroed pages") \
+	X(MEM_FREE,     18, mem_free,      1, proc,   "a = address, b = bytes", "0") \
+	X(STATS,        19, stats,         1, proc,   "a = what (enum rtos_stat)", "the count") \
+	X(PROC_CREATE,  20, proc_create,   1, proc,   "msg = path (\"/bin/<program>\"), a = scheduling word of its main thread, b = limits (RTOS_LIMITS)", "process id") \
+	X(PROC_STATUS,  21, proc_status,   1, proc,   "a = process id (one the caller created)", "exit status, EAGAIN running") \
+	X(CHAN_CREATE,  22, chan_create,   1, chan,   "msg = name (\"\": none), a = type size, b = queue length, c = CHAN_SPSC/MPMC", "channel") \
+	X(CHAN_END,     23, chan_end,      2, chan,   "a = channel (its owner), or 0 and msg = name; b = RTOS_END_SEND/RECV; c = type size, d = queue length (by name)", "end; msg = struct rtos_chan_geom; second = where the ring is mapped") \
+	X(CHAN_CLOSE,   24, chan_close,    1, chan,   "a = end", "0") \
+	X(CHAN_DESTROY, 25, chan_destroy,  1, chan,   "a = channel", "0; blocked ends return EBADF") \
+	X(CHAN_BLOCK,   26, chan_block,    1, chan,   "a = end", "0 woken (look again), EBADF destroyed") \
+	X(CHAN_WAKE,    27, chan_wake,     1, chan,   "a = end, b = RTOS_WAKE_THREADS | RTOS_WAKE_WATCHERS of the other side", "0") \
+	X(CHAN_STATUS,  28, chan_status,   1, chan,   "a = end", "open send ends | open receive ends << 16") \
+	X(SHM_CREATE,   29, shm_create,    1, chan,   "msg = name (\"\": anonymous), a = address of the caller's pages or 0 (fresh), b = bytes", "region") \
+	X(SHM_MAP,      30, shm_map,       1, chan,   "a = region, or 0 and msg = name", "the address it is mapped at") \
+	X(SHM_DESTROY,  31, shm_destroy,   1, chan,   "a = region, or 0 and msg = name", "0") \
+	X(WATCH,        32, watch,         1, event,  "a = source (thread, process, timer, channel end), b = block point, c = 1 add, 0 remove", "0") \
+	X(POLL,         33, poll,          1, event,  "a = n, b = most to report; msg = n sources (uint64_t)", "ready count; msg = n event types (uint64_t)") \
+	X(PROC_IMAGE,   34, proc_image,    1, proc,   "a = region holding an ELF image, b = its bytes, c = scheduling word of its main thread, d = limits (RTOS_LIMITS); msg = name", "process id")
 
 /*
  * A thread's scheduling parameters in one word: its priority (0 most urgent, 8 bits),
@@ -89,7 +96,7 @@
 #define RTOS_LIMITS_VALID(w)  ((uint64_t)(w) >> 56 == 0)
 
 enum rtos_call {
-#define RTOS_X_CALL(name, n, args, result) RTOS_##name = (n),
+#define RTOS_X_CALL(name, n, handler, words, family, args, result) RTOS_##name = (n),
 	RTOS_CALLS(RTOS_X_CALL)
 #undef RTOS_X_CALL
 	RTOS_NCALLS
@@ -107,6 +114,15 @@ enum rtos_kind {
 	(((uint64_t)(kind) << 32) | ((uint64_t)(uint16_t)(gen) << 16) | ((uint64_t)(index) + 1))
 #define RTOS_HANDLE_KIND(h) ((unsigned)((uint64_t)(h) >> 32))
 #define RTOS_HANDLE_GEN(h)  ((uint16_t)((uint64_t)(h) >> 16))
+
+/*
+ * CHAN_CREATE: its kind (c; cairn/rtos.h's CHAN_SPSC and CHAN_MPMC are these), and the
+ * largest message and queue length (the ring, besides, fits in a shared region).
+ */
+#define RTOS_CHAN_SPSC      1
+#define RTOS_CHAN_MPMC      2
+#define RTOS_CHAN_MSG_MAX   4096
+#define RTOS_CHAN_SLOTS_MAX 65536
 
 /* Channel ends (CHAN_END) and what a wake-up is for (CHAN_WAKE). */
 #define RTOS_END_SEND 1
@@ -143,7 +159,7 @@ struct rtos_chan_geom {
 	uint64_t type_size;		/* bytes per message */
 	uint64_t slots;			/* the queue length */
 	uint64_t stride;		/* bytes per cell: 8 + type_size rounded up to 8 */
-	uint64_t flags;			/* CHAN_SPSC or CHAN_MPMC */
+	uint64_t flags;			/* RTOS_CHAN_SPSC or RTOS_CHAN_MPMC */
 	uint64_t bytes;			/* the whole mapping */
 };
 

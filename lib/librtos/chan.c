@@ -29,6 +29,9 @@
  */
 #include "call.h"
 
+/* The kinds CHAN_CREATE takes are the API's flags (cairn/rtos_abi.h). */
+_Static_assert(CHAN_SPSC == RTOS_CHAN_SPSC && CHAN_MPMC == RTOS_CHAN_MPMC, "channel kinds");
+
 #define MAX_ENDS 128		/* the rtos component's table: an end's index is its own */
 #define CLAIM_TRIES 1024	/* cursor moves one claim waits out: far more than cores */
 

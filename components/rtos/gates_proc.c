@@ -1,0 +1,214 @@
+/*
+ * gates_proc.c: the calls on processes and a process's memory, and the keeper's
+ * decision on a fault (gates.h): each decodes its arguments, checks them, and only
+ * then changes anything; a handle is looked up and used under one hold of the lock
+ * (handle.h).
+ */
+#define RTOS_IF_proc(m, ...) m(__VA_ARGS__)	/* this file serves the process calls */
+#include "gates.h"
+
+static long gate_process_exit(struct rthread *t, const struct rtos_args *a)
+{
+	long status = (long)a->a;
+
+	sched_lock(t->core);
+	proc_end(t->proc, status);
+	sched_gone(t);
+}
+
+/*
+ * Locked: whether t's process may create a process with the limits *lim (its
+ * ceiling made explicit there: 0 is the creator's) whose main thread has the
+ * scheduling word sw on core. EINVAL for a malformed word; EACCES for a ceiling more
+ * urgent than the creator's, or a main thread more urgent than the new ceiling.
+ */
+static long child_check(struct rthread *t, uint64_t *lim, uint64_t sw, unsigned core)
+{
+	unsigned own = t->proc->ceiling, c = RTOS_LIMIT_CEILING(*lim);
+
+	if (!RTOS_LIMITS_VALID(*lim))
+		return CAIRN_EINVAL;
+	if (!c)
+		c = own;
+	if (c < own)
+		return CAIRN_EACCES;
+	*lim = RTOS_LIMITS(RTOS_LIMIT_PAGES(*lim), RTOS_LIMIT_THREADS(*lim), c);
+	return sched_check(0, sw, core, c);
+}
+
+/* Locked: p, just made by t's process, is its child; the caller runs on (unlocked). */
+static long child_made(struct rthread *t, struct rproc *p)
+{
+	p->parent = proc_handle(t->proc);
+	sched_preempt(t);
+	return (long)proc_handle(p);
+}
+
+/* Creates a process from the program at a path of the file system (in the msg). */
+static long gate_proc_create(struct rthread *t, const struct rtos_args *a)
+{
+	uint64_t sw = a->a, lim = a->b;
+	char path[CAIRN_ROMFS_PATH_MAX];
+	const volatile char *msg = thread_msg(t);
+	unsigned n = 0, core;
+	long err;
+
+	for (; n < sizeof(path) - 1 && (path[n] = msg[n]); n++)
+		;
+	if (n == sizeof(path) - 1)
+		return CAIRN_EINVAL;
+	path[n] = 0;
+	if ((err = sched_place(t, &sw, &core)))
+		return err;
+	sched_lock(t->core);
+	struct rproc *p = (err = child_check(t, &lim, sw, core)) ? 0 : proc_start(path, sw, core, lim, &err);
+	if (!p) {
+		sched_unlock();
+		return err;
+	}
+	return child_made(t, p);
+}
+
+static long gate_proc_status(struct rthread *t, const struct rtos_args *a)
+{
+	uint64_t id = a->a;
+	long r;
+
+	sched_lock(t->core);
+	struct rproc *p = proc_of(t, id);
+	if (!p)		/* (the caller's own handle: its creator's, never its own) */
+		r = id == proc_handle(t->proc) ? CAIRN_EINVAL : CAIRN_EBADF;
+	else if (p->used)
+		r = CAIRN_EAGAIN;
+	else {
+		p->reported = 1;
+		r = p->status;
+	}
+	sched_unlock();
+	return r;
+}
+
+/* Creates a process from an ELF image the caller put in a region (b bytes of it). */
+static long gate_proc_image(struct rthread *t, const struct rtos_args *a)
+{
+	uint64_t id = a->a, len = a->b, sw = a->c, lim = a->d;
+	char name[RTOS_NAME_MAX];
+	unsigned mapped = 0, core;
+
+	if (msg_name(t, name) <= 0)
+		return CAIRN_EINVAL;
+	long err = sched_place(t, &sw, &core);
+	if (err)
+		return err;
+	sched_lock(t->core);
+	struct shm *s = shm_of(t, id);
+	struct rproc *p = 0;
+	err = child_check(t, &lim, sw, core);
+	if (!err && !(s && s->owner == t->proc - procs && len && len <= s->npages * PAGE))
+		err = CAIRN_EINVAL;
+	if (!err) {
+		for (; !err && mapped < s->npages; mapped++)
+			err = window_map(IMAGE_WIN + mapped * PAGE, s->frame[mapped]);
+		if (!err)
+			p = proc_create(name, (const void *)IMAGE_WIN, len, sw, core, lim, &err);
+		while (mapped--)
+			cairn_pgtbl_unmap(CAIRN_SLOT_PGTBL, IMAGE_WIN + mapped * PAGE);
+	}
+	if (!p) {
+		sched_unlock();
+		return err;
+	}
+	return child_made(t, p);
+}
+
+/*
+ * The keeper's decision on a fault of t: librtos's pointer probe (struct rtos_tls)
+ * resumes with EFAULT; any other fault ends t's process (only it: nothing else is
+ * touched) and is reported on the console.
+ */
+long gate_fault(struct rthread *t, cairn_word vector, cairn_word error, cairn_word addr, cairn_word rip)
+{
+	volatile struct rtos_tls *w = thread_tls(t);
+	uint64_t rd = w->probe_read, wr = w->probe_write, fix = w->probe_fixup;
+
+	if ((vector == CPU_FAULT_PF || vector == CPU_FAULT_GP) && rip && (rip == rd || rip == wr) && fix &&
+	    !cairn_fault_reg(CAIRN_REG_RAX, 1, (cairn_word)CAIRN_EFAULT).r0 &&
+	    !cairn_fault_reg(CAIRN_REG_RIP, 1, fix).r0)
+		return CAIRN_FAULT_RESUME;
+	cairn_printf("rtos: process '%s' faulted (vector %lu, error %#lx, address %#lx, rip %#lx): "
+		     "it ends\n", t->proc->name, vector, error, addr, rip);
+	sched_lock(t->core);
+	proc_end(t->proc, CAIRN_EFAULT);
+	sched_gone(t);
+}
+
+/* ---- memory ---- */
+
+static long gate_mem_get(struct rthread *t, const struct rtos_args *a)
+{
+	uint64_t at = a->a, len = a->b, align = a->c, va = 0;
+
+	sched_lock(t->core);
+	long r = proc_mem_get(t->proc, at, len, align, &va);
+	sched_unlock();
+	return r ? r : (long)va;
+}
+
+static long gate_mem_free(struct rthread *t, const struct rtos_args *a)
+{
+	uint64_t at = a->a, len = a->b;
+
+	sched_lock(t->core);
+	long r = proc_mem_free(t->proc, at, len);
+	sched_unlock();
+	return r;
+}
+
+/* Locked: the count `what` (enum rtos_stat) names, for p. */
+static long stat_count(struct rproc *p, unsigned what)
+{
+	switch (what) {
+	case RTOS_STAT_UNTYPED:
+		return cairn_mem_count(CAIRN_SLOT_MEMORY, CAIRN_FRAME_UNTYPED);
+	case RTOS_STAT_SLOTS:
+		return (long)(mem.last_slot - mem.next_slot + mem.nfree_slots);
+	case RTOS_STAT_THREADS: {
+		long n = 0;
+		for (unsigned i = 0; i < MAX_THREADS; i++)
+			n += threads[i].state != T_FREE;
+		return n;
+	}
+	case RTOS_STAT_PROCS: {
+		long n = 0;
+		for (unsigned i = 0; i < MAX_PROCS; i++)
+			n += procs[i].used;
+		return n;
+	}
+	case RTOS_STAT_PAGES:
+		return p->npages;
+	case RTOS_STAT_CHANS: {
+		long n = 0;
+		for (unsigned i = 0; i < MAX_CHANS; i++)
+			n += chans[i].used;
+		for (unsigned i = 0; i < MAX_ENDS; i++)
+			n += ends[i].used;
+		for (unsigned i = 0; i < MAX_SHM; i++)
+			n += shms[i].used;
+		return n;
+	}
+	case RTOS_STAT_WATCHES:
+		return watch_count();
+	default:
+		return CAIRN_EINVAL;
+	}
+}
+
+static long gate_stats(struct rthread *t, const struct rtos_args *a)
+{
+	sched_lock(t->core);
+	long r = stat_count(t->proc, (unsigned)a->a);
+	sched_unlock();
+	return r;
+}
+
+RTOS_SERVE_FAMILY
