@@ -188,7 +188,7 @@ HOST_DEPS_comp   := kernel/frame.c kernel/captbl.c
 host_src = $(firstword $(wildcard kernel/$(1).c kernel/arch/$(ARCH)/$(1).c lib/libcairn/$(1).c lib/librtos/$(1).c)) $(HOST_DEPS_$(1))
 
 define host_test
-$(BUILD)/host/test_$(1): tests/host/test_$(1).c $(call host_src,$(1)) $(wildcard kernel/include/*.h tests/host/include/*.h)
+$(BUILD)/host/test_$(1): tests/host/test_$(1).c $(call host_src,$(1)) $(wildcard kernel/include/*.h tests/host/include/*.h kernel/arch/$(ARCH)/include/*.h)
 	@mkdir -p $$(dir $$@)
 	$$(call say,HOSTCC,$$@)
 	$(Q)$(CC) $(HCFLAGS) $$(filter %.c,$$^) -lcmocka -o $$@

@@ -254,7 +254,7 @@ static void construct(struct program *p, const struct elf_image *img)
 	uint64_t root_page = take_frame(CAIRN_FRAME_USER);
 	boot_map(pml4, CAIRN_ROOT_VA, root_page, 0);
 	fill_root(p2v(root_page), p, c);
-	t->regs.rsp = STACK_TOP;
+	regs_set_sp(&t->regs, STACK_TOP);
 	first = t;
 	obj_ref(t);	/* for good: first_after looks at it */
 }

@@ -178,21 +178,6 @@ static bool live(uint64_t pa, uint8_t obj)
  * marked as on a list. There is no pending result to check: no call idles half-way
  * (syscall.c).
  */
-/*
- * Core k's own state: its per-core area points at itself with its number, its local
- * APIC's ID is the one the MADT gave it, and no earlier core shares its APIC or stack.
- */
-static void check_core_state(unsigned k)
-{
-	const struct percpu *c = &cpus[k];
-
-	if (c->self != c || c->id != k || c->apic_id != arch_core_expected_apic_id(k))
-		problem("a core's own state is not its own (self, id or APIC ID)", k);
-	for (unsigned j = 0; j < k; j++)
-		if (cpus[j].apic_id == c->apic_id || cpus[j].kstack_top == c->kstack_top)
-			problem("two cores share an APIC ID or a kernel stack", k);
-}
-
 static void check_cores(void)
 {
 	uint64_t listed = 0, marked = 0;
@@ -201,16 +186,18 @@ static void check_cores(void)
 		problem("the cores that run threads are not the cores online", kernel_cores);
 	for (unsigned k = 0; k < kernel_cores; k++) {
 		const struct percpu *c = &cpus[k];
-		check_core_state(k);
+		if (!arch_core_state_ok(k))
+			problem("a core's own state is not its own (self, id, APIC ID or stack)", k);
 		const struct thread *cur = c->cur_regs ? thread_of(c->cur_regs) : NULL;
+		uint64_t root = arch_vm_loaded(k);
 		if (cur && (!live(v2p(cur), OBJ_THREAD) || cur->core != k))
 			problem("a core runs a thread that is gone or not its own", v2p(cur));
-		else if (cur && c->cr3 != cur->comp->pgtbl_phys)
-			problem("a core's address space is not its thread's", c->cr3);
-		if (!cur && c->cr3 != kernel_pml4_phys)
-			problem("an idle core keeps a user's page tables", c->cr3);
-		if (c->cr3 != kernel_pml4_phys && !live(c->cr3, OBJ_PGTBL4))
-			problem("a core has page tables loaded that are gone", c->cr3);
+		else if (cur && root != cur->comp->pgtbl_phys)
+			problem("a core's address space is not its thread's", root);
+		if (!cur && root != kernel_pml4_phys)
+			problem("an idle core keeps a user's page tables", root);
+		if (root != kernel_pml4_phys && !live(root, OBJ_PGTBL4))
+			problem("a core has page tables loaded that are gone", root);
 		for (const struct thread *t = c->ready_head; t; t = t->ready_next) {
 			if (!live(v2p(t), OBJ_THREAD) || t->core != k || !t->ready || listed > frames.nframes) {
 				problem("a ready list holds what it should not", v2p(t));

@@ -188,7 +188,7 @@ void core_forget(struct thread *t)
 void core_kick(struct thread *t)
 {
 	core_ready(t, READY_KICK);
-	apic_send_ipi(cpus[t->core].apic_id, KICK_VECTOR);
+	arch_send_ipi(t->core, KICK_VECTOR);
 }
 
 void core_preempted(struct thread *cur)
@@ -243,7 +243,7 @@ void core_tlb_answer(void)
 	struct percpu *cpu = this_cpu();
 
 	if (__atomic_load_n(&cpu->tlb_req, __ATOMIC_ACQUIRE)) {
-		write_cr3(read_cr3());
+		arch_tlb_flush_local();
 		__atomic_store_n(&cpu->tlb_req, 0, __ATOMIC_RELEASE);
 	}
 }
@@ -258,10 +258,10 @@ void core_shootdown(uint64_t root_phys)
 	unsigned me = this_core(), asked = 0;
 
 	for (unsigned k = 0; k < kernel_cores; k++) {
-		if (k == me || __atomic_load_n(&cpus[k].cr3, __ATOMIC_RELAXED) != root_phys)
+		if (k == me || arch_vm_loaded(k) != root_phys)
 			continue;
 		__atomic_store_n(&cpus[k].tlb_req, 1, __ATOMIC_RELEASE);
-		apic_send_ipi(cpus[k].apic_id, TLB_VECTOR);
+		arch_send_ipi(k, TLB_VECTOR);
 		asked++;
 	}
 	for (unsigned k = 0; asked && k < kernel_cores; k++)

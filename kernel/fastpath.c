@@ -25,18 +25,18 @@ static struct regs *fast_call(struct thread *t, struct regs *r, struct cap *gate
 	struct inv_frame *f = &t->inv[d];
 
 	f->comp = t->comp;
-	f->rip = r->rip;
-	f->rsp = r->rsp;
+	f->ip = regs_ip(r);
+	f->sp = regs_sp(r);
 	f->flags = gate->flags & CAIRN_SINV_CONFINED;
 	t->depth = d + 1;
 	t->gen[d + 1] = gate->gen;	/* the target's: checked by the caller */
 	(*target->refs)++;		/* obj_ref, without finding the frame */
 	t->comp = target;
-	r->rip = gate->a;
-	r->r9 = gate->b;
-	r->rsp = 0;
-	r->rdi = CAIRN_ROOT_VA;
-	r->rax = t->id;
+	regs_set_ip(r, gate->a);
+	regs_set_arg5(r, gate->b);
+	regs_set_sp(r, 0);
+	regs_set_arg0(r, CAIRN_ROOT_VA);
+	regs_set_result(r, t->id);
 	arch_vm_switch(target->pgtbl_phys);
 	return r;
 }
@@ -48,10 +48,10 @@ static struct regs *fast_return(struct thread *t, struct regs *r, struct inv_fra
 	t->depth--;
 	(*t->comp->refs)--;
 	t->comp = caller;
-	r->rip = f->rip;
-	r->rsp = f->rsp;
-	r->rax = r->rdi;
-	r->rdx = r->rsi;
+	regs_set_ip(r, f->ip);
+	regs_set_sp(r, f->sp);
+	regs_set_result(r, regs_arg0(r));
+	regs_set_result2(r, regs_arg1(r));
 	arch_vm_switch(caller->pgtbl_phys);
 	return r;
 }
@@ -64,7 +64,7 @@ struct regs *fastpath(uint64_t call, struct regs *r)
 
 	if (idx == CAIRN_CAP_NULL) {
 		if (likely(op == CAIRN_OP_NULL)) {
-			r->rax = 0;
+			regs_set_result(r, 0);
 			return r;
 		}
 		if (likely(op == CAIRN_OP_RETURN && t->depth)) {
@@ -80,11 +80,11 @@ struct regs *fastpath(uint64_t call, struct regs *r)
 	if (likely(c->type == CAIRN_CAP_SINV && op == CAIRN_OP_SINV_CALL && t->depth < CAIRN_INV_DEPTH &&
 		   c->gen == ((struct comp *)c->obj)->gen))
 		return fast_call(t, r, c);
-	if (likely(c->type == CAIRN_CAP_THREAD && op == CAIRN_OP_THREAD_DISPATCH && r->rdi == 0)) {
+	if (likely(c->type == CAIRN_CAP_THREAD && op == CAIRN_OP_THREAD_DISPATCH && regs_arg0(r) == 0)) {
 		struct thread *next = c->obj;
 		if (likely(next != t && next->state == THREAD_RUNNABLE && next->core == t->core && !t->kicked &&
 			   !thread_stale(next))) {
-			r->rax = 0;
+			regs_set_result(r, 0);
 			return switch_prepare(&next->regs);
 		}
 	}

@@ -54,8 +54,8 @@ long irq_invoke(struct call *c, struct cap *cap, unsigned op)
 		return CAIRN_ENOSYS;
 	if (n >= IRQ_LINES)
 		return CAIRN_ERANGE;
-	if (n == 2)
-		return CAIRN_ENOTSUP;	/* the PICs' cascade: never raised */
+	if (arch_irq_reserved((unsigned)n))
+		return CAIRN_ENOTSUP;	/* never raised (on PCs, the PICs' cascade) */
 	if (!(cap->a >> n & 1))
 		return CAIRN_EACCES;	/* not one of this capability's lines */
 	struct thread **b = bound((unsigned)n);
@@ -63,7 +63,7 @@ long irq_invoke(struct call *c, struct cap *cap, unsigned op)
 		if (!*b)
 			return CAIRN_ENOENT;
 		if (n != IRQ_TIMER)
-			arch_irq_route((unsigned)n, false, 0);
+			arch_irq_route((unsigned)n, false, 0);	/* masked: no core */
 		obj_unref(*b);
 		*b = NULL;
 		return 0;
@@ -76,7 +76,7 @@ long irq_invoke(struct call *c, struct cap *cap, unsigned op)
 	*b = asnd->obj;
 	obj_ref(*b);
 	if (n != IRQ_TIMER)
-		arch_irq_route((unsigned)n, true, cpus[(*b)->core].apic_id);
+		arch_irq_route((unsigned)n, true, (*b)->core);
 	return 0;
 }
 

@@ -2,20 +2,21 @@
  * sinv.c: synchronous invocation by thread migration, and keepers.
  *
  * SINV_CALL moves the calling thread into the gate's component: the kernel pushes
- * where it came from (component, rip, rsp) onto the thread's invocation stack, which
- * lives in the thread object where no component can reach it (the SPEEDOS system
- * stack), and starts it at the gate's entry with
- *     rdi = Root, rsi, rdx, r10, r8 = the four arguments (untouched), r9 = the gate's
- *     badge, rax = thread id, rsp = 0 (the server's runtime picks a stack).
- * RETURN pops the frame: the caller continues after its syscall with rax, rdx = the
- * two results. A confined gate's return clears every other register, FPU and SSE
- * state included (SPEEDOS without permit_enq).
+ * where it came from (component, instruction and stack pointer) onto the thread's
+ * invocation stack, which lives in the thread object where no component can reach it
+ * (the SPEEDOS system stack), and starts it at the gate's entry with
+ *     a0 = Root, a1..a4 = the four arguments (untouched), a5 = the gate's badge, the
+ *     thread id as the result, stack pointer 0 (the server's runtime picks a stack)
+ * (registers as regs.h names them: cairn/abi.h). RETURN pops the frame: the caller
+ * continues after its system call with the two results. A confined gate's return
+ * clears every other register, FPU and SSE state included (SPEEDOS without
+ * permit_enq).
  *
  * A CPU exception in a component with a keeper is an invocation too: the faulting
- * thread enters the keeper with rsi = vector, rdx = error code, r10 = fault address
- * (cr2), r8 = rip, r9 = the keeper gate's badge; FAULT_REG reads and writes the saved
- * registers, and RETURN with CAIRN_FAULT_RESUME resumes them (CAIRN_FAULT_STOP stops
- * the thread). Without a keeper the fault is reported and the thread stopped. Keepers
+ * thread enters the keeper with a1 = vector, a2 = error code, a3 = fault address,
+ * a4 = instruction pointer, a5 = the keeper gate's badge; FAULT_REG reads and writes
+ * the saved registers, and RETURN with CAIRN_FAULT_RESUME resumes them
+ * (CAIRN_FAULT_STOP stops the thread). Without a keeper the fault is reported and the thread stopped. Keepers
  * nest: a keeper may call a gate whose component faults into a keeper in turn, up to
  * CAIRN_KEEPER_DEPTH keeper invocations per thread, each with its own fault record
  * (obj.h); FAULT_REG, RETURN and unwinding each use the record of their own level.
@@ -62,7 +63,7 @@ static bool push(struct thread *t, struct comp *comp, uint64_t flags)
 {
 	if (t->depth == CAIRN_INV_DEPTH)
 		return false;
-	t->inv[t->depth++] = (struct inv_frame){ t->comp, t->regs.rip, t->regs.rsp, flags };
+	t->inv[t->depth++] = (struct inv_frame){ t->comp, regs_ip(&t->regs), regs_sp(&t->regs), flags };
 	t->gen[t->depth] = comp->gen;
 	t->comp = comp;		/* the frame keeps the old component's reference */
 	obj_ref(comp);
@@ -105,29 +106,21 @@ long sinv_invoke(struct call *c, struct cap *cap, unsigned op)
 		return CAIRN_ESTALE;
 	if (!push(t, target, cap->flags & INV_CONFINED))
 		return CAIRN_EDEPTH;
-	r->rip = cap->a;
-	r->rsp = 0;
-	r->rdi = CAIRN_ROOT_VA;
-	r->r9 = cap->b;
-	return t->id;		/* rax */
+	regs_set_ip(r, cap->a);
+	regs_set_sp(r, 0);
+	regs_set_arg0(r, CAIRN_ROOT_VA);
+	regs_set_arg5(r, cap->b);
+	return t->id;		/* the result: syscall_dispatch sets it */
 }
 
 /*
- * Sets the saved registers to a return from a system call at rip, rsp with results
- * rax, rdx and nothing else of the callee's: every other register, flags and FPU/SSE
- * state reset. For a thread that is running, the caller must also clear cur_regs.
+ * Sets the saved registers to a return from a system call at ip, sp with results r0,
+ * r1 and nothing else of the callee's: every other register, flags and FPU/SSE state
+ * reset. For a thread that is running, the caller must also clear cur_regs.
  */
-static void clear_regs(struct thread *t, uint64_t rip, uint64_t rsp, uint64_t rax, uint64_t rdx)
+static void clear_regs(struct thread *t, uint64_t ip, uint64_t sp, uint64_t r0, uint64_t r1)
 {
-	struct regs *r = &t->regs;
-
-	memset(r, 0, sizeof(*r));
-	r->rip = rip;
-	r->rsp = rsp;
-	r->rax = rax;
-	r->rdx = rdx;
-	r->vector = VECTOR_SYSCALL;
-	arch_regs_clean(r);	/* user segments, flags reset: nothing of the callee's */
+	arch_regs_syscall_return(&t->regs, ip, sp, r0, r1);
 	arch_fpu_init(t->fpu);
 }
 
@@ -136,7 +129,7 @@ static void confine(struct thread *t)
 {
 	struct regs *r = &t->regs;
 
-	clear_regs(t, r->rip, r->rsp, r->rax, r->rdx);
+	clear_regs(t, regs_ip(r), regs_sp(r), regs_result(r), regs_result2(r));
 	this_cpu()->cur_regs = NULL;	/* nothing live survives: entry.S loads all of r */
 }
 
@@ -180,7 +173,7 @@ bool sinv_unwind(struct thread *t)
 		if (f.flags & INV_FAULT) {
 			fault_restore(t, t->depth);	/* the frame just popped */
 		} else {
-			clear_regs(t, f.rip, f.rsp, (uint64_t)CAIRN_ESTALE, 0);
+			clear_regs(t, f.ip, f.sp, (uint64_t)CAIRN_ESTALE, 0);
 		}
 	}
 	return true;
@@ -202,7 +195,7 @@ long sinv_stale_self(struct call *c)
 	}
 	this_cpu()->cur_regs = NULL;	/* entry.S loads all of the new registers */
 	c->next = &t->regs;
-	return (long)t->regs.rax;
+	return (long)regs_result(&t->regs);
 }
 
 /* RETURN from the keeper invocation just popped (it was frame t->depth). */
@@ -214,7 +207,7 @@ static long fault_return(struct call *c)
 		fault_restore(t, t->depth);
 		this_cpu()->cur_regs = NULL;	/* resume exactly the saved registers */
 		c->next = &t->regs;
-		return (long)t->regs.rax;
+		return (long)regs_result(&t->regs);
 	}
 	c->next = thread_stop(t, CAIRN_EVENT_STOP);
 	return 0;
@@ -235,26 +228,27 @@ static long sinv_return(struct call *c)
 		return sinv_stale_self(c);	/* back into a component that restarted */
 	if (f.flags & INV_FAULT)
 		return fault_return(c);
-	r->rip = f.rip;
-	r->rsp = f.rsp;
-	r->rax = r0;
-	r->rdx = r1;
+	regs_set_ip(r, f.ip);
+	regs_set_sp(r, f.sp);
+	regs_set_result(r, r0);
+	regs_set_result2(r, r1);
 	if (f.flags & INV_CONFINED)
 		confine(t);	/* clears cur_regs: entry.S reloads all of this thread */
 	return (long)r0;
 }
 
 /*
- * Reads (a1 = 0) or writes register a0 (regs.h order) of saved, for FAULT_REG and
- * THREAD_REG: the value, after the write, in rdx.
+ * Reads (a1 = 0) or writes register a0 (a CAIRN_REG_* number) of saved, for FAULT_REG
+ * and THREAD_REG: the value, after the write, in rdx.
  */
 static long reg_access(struct call *c, struct regs *saved)
 {
 	uint64_t idx = A0(c);
 
-	if (idx >= sizeof(struct regs) / 8)
+	uint64_t *reg = arch_regs_slot(saved, idx);
+
+	if (!reg)
 		return CAIRN_ERANGE;
-	uint64_t *reg = (uint64_t *)saved + idx;
 	if (A1(c)) {
 		uint64_t value = A2(c);
 		long err = arch_regs_check_write(saved, reg, &value);
@@ -262,7 +256,7 @@ static long reg_access(struct call *c, struct regs *saved)
 			return err;
 		*reg = value;
 	}
-	c->r->rdx = *reg;
+	regs_set_result2(c->r, *reg);
 	return 0;
 }
 
@@ -315,14 +309,14 @@ struct regs *sinv_fault(struct thread *t)
 	struct cap gate = t->comp->keeper;
 	push(t, gate.obj, INV_FAULT);	/* a frame is free: keeper_takes */
 	struct regs *r = &t->regs;
-	uint64_t vector = r->vector, error = r->error, rip = r->rip;
+	uint64_t vector = regs_fault_vector(r), code = regs_fault_code(r), ip = regs_ip(r);
 	arch_regs_init(r, gate.a, 0, CAIRN_ROOT_VA);
-	r->rsi = vector;
-	r->rdx = error;
-	r->r10 = arch_fault_address();
-	r->r8 = rip;
-	r->r9 = gate.b;
-	r->rax = t->id;
+	regs_set_arg1(r, vector);
+	regs_set_arg2(r, code);
+	regs_set_arg3(r, arch_fault_address());
+	regs_set_arg4(r, ip);
+	regs_set_arg5(r, gate.b);
+	regs_set_result(r, t->id);
 	return r;
 }
 

@@ -8,7 +8,6 @@
  */
 #include "arch.h"
 #include "console.h"
-#include "percpu.h"
 #include "syscall.h"
 
 int cap_of_type(struct call *c, uint64_t idx, uint8_t type, struct cap **out)
@@ -43,10 +42,7 @@ static struct regs *switch_stale(struct regs *next);
 /* The thread's TLS base differs from the core's: load it. */
 static __attribute__((noinline)) struct regs *switch_tls(struct regs *next)
 {
-	struct thread *t = thread_of(next);
-
-	this_cpu()->fs_base = t->fs_base;
-	arch_set_fs_base(t->fs_base);
+	arch_tls_load(&thread_of(next)->arch);
 	return next;
 }
 
@@ -63,7 +59,7 @@ struct regs *switch_prepare(struct regs *next)
 	if (thread_stale(t))
 		return switch_stale(next);
 	arch_vm_switch(t->comp->pgtbl_phys);
-	if (unlikely(this_cpu()->fs_base != t->fs_base))
+	if (unlikely(!arch_tls_loaded(&t->arch)))
 		return switch_tls(next);
 	return next;
 }
@@ -96,10 +92,10 @@ struct regs *syscall_dispatch(uint64_t call, struct regs *r)
 			ret = (op >> 16) || CAIRN_OP_TYPE(op) != cap->type ? CAIRN_EBADF : invoke(&c, cap, op);
 	}
 	if (c.next == r) {
-		r->rax = (uint64_t)ret;
+		regs_set_result(r, (uint64_t)ret);
 		return r;
 	}
 	if (self->state != THREAD_STOPPED)
-		r->rax = (uint64_t)ret;	/* what the caller sees when it runs again */
+		regs_set_result(r, (uint64_t)ret);	/* what the caller sees when it runs again */
 	return c.next ? switch_prepare(c.next) : NULL;
 }

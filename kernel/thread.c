@@ -32,8 +32,8 @@ void thread_init(struct thread *t, struct comp *c, uint64_t arg)
 	t->state = THREAD_RUNNABLE;
 	t->core = (uint8_t)this_core();
 	arch_regs_init(&t->regs, c->entry, 0, CAIRN_ROOT_VA);
-	t->regs.rsi = arg;
-	t->regs.rax = t->id;
+	regs_set_arg1(&t->regs, arg);
+	regs_set_result(&t->regs, t->id);
 	arch_fpu_init(t->fpu);
 	obj_ref(c);	/* as home */
 	obj_ref(c);	/* as the component it runs in */
@@ -81,7 +81,7 @@ void thread_event(struct thread *sched, struct thread *t, uint32_t kind)
 			return;
 		}
 		sched->state = THREAD_RUNNABLE;
-		sched->regs.rax = sched->pending;
+		regs_set_result(&sched->regs, sched->pending);
 		sched->pending = 0;
 		if (unlikely(sched->core != this_core()) && (!sched->sched || sched->sched->core != sched->core))
 			core_kick(sched);
@@ -102,7 +102,7 @@ static void thread_activate(struct thread *t)
 		t->pending++;	/* saturates: RCV_WAIT reports at most 2^32 - 1 */
 	if (t->state == THREAD_BLOCKED) {
 		t->state = THREAD_RUNNABLE;
-		t->regs.rax = t->pending;
+		regs_set_result(&t->regs, t->pending);
 		t->pending = 0;
 		if (t->sched)
 			thread_event(t->sched, t, CAIRN_EVENT_WAKE);
@@ -242,14 +242,14 @@ static long dispatch(struct call *c, struct thread *t)
 	}
 	if (!unwound_or_stopped(c->self, t))
 		return 0;	/* it stopped (its scheduler hears STOP): the caller goes on */
-	c->self->regs.rax = 0;
+	regs_set_result(&c->self->regs, 0);
 	c->next = &t->regs;
 	return 0;
 }
 
 /*
  * THREAD_RESTART: t starts afresh at its home component's entry, as a new thread
- * would (with rsi = arg), runnable: out of every invocation it was in, its TLS base
+ * would (with a1 = arg), runnable: out of every invocation it was in, its TLS base
  * and pending activations cleared, at the home's current generation. Its identity,
  * endpoint and scheduler stay; the scheduler is not told (the caller is it, or acts
  * for it).
@@ -263,10 +263,10 @@ static long restart(struct call *c, struct thread *t)
 	obj_ref(t->comp);
 	t->gen[0] = t->home->gen;
 	arch_regs_init(&t->regs, t->home->entry, 0, CAIRN_ROOT_VA);
-	t->regs.rsi = A0(c);
-	t->regs.rax = t->id;
+	regs_set_arg1(&t->regs, A0(c));
+	regs_set_result(&t->regs, t->id);
 	arch_fpu_init(t->fpu);
-	t->fs_base = 0;
+	arch_tls_set(&t->arch, 0);
 	t->pending = 0;
 	t->kicked = 0;
 	t->ev_head = t->ev_count = 0;
@@ -312,11 +312,9 @@ long thread_invoke(struct call *c, struct cap *cap, unsigned op)
 			return CAIRN_EFAULT;
 		if (core_running_elsewhere(t))
 			return CAIRN_EBUSY;
-		t->fs_base = A0(c);
-		if (t == c->self) {
-			this_cpu()->fs_base = t->fs_base;
-			arch_set_fs_base(t->fs_base);
-		}
+		arch_tls_set(&t->arch, A0(c));
+		if (t == c->self)
+			arch_tls_load(&t->arch);
 		return 0;
 	default:
 		return CAIRN_ENOSYS;
@@ -359,7 +357,7 @@ static long events_lost(struct call *c, struct thread *t)
 	uint32_t n = t->ev_lost;
 
 	t->ev_lost = 0;
-	c->r->rdx = n ? CAIRN_EVENT_OVERFLOW : CAIRN_EVENT_NONE;
+	regs_set_result2(c->r, n ? CAIRN_EVENT_OVERFLOW : CAIRN_EVENT_NONE);
 	return n;
 }
 
@@ -377,7 +375,7 @@ long rcv_invoke(struct call *c, struct cap *cap, unsigned op)
 		struct sched_event e = t->ev[t->ev_head];
 		t->ev_head = (t->ev_head + 1) % THREAD_EVENTS;
 		t->ev_count--;
-		c->r->rdx = e.kind;
+		regs_set_result2(c->r, e.kind);
 		return e.tid;
 	}
 	t->kicked = 0;		/* it looks at its sends and events now */
@@ -387,7 +385,7 @@ long rcv_invoke(struct call *c, struct cap *cap, unsigned op)
 		return n;
 	}
 	c->next = thread_block(t);
-	return (long)t->regs.rax;	/* unchanged: the waker sets it (thread_activate) */
+	return (long)regs_result(&t->regs);	/* unchanged: the waker sets it (thread_activate) */
 }
 
 long activate_asnd(struct call *c, struct cap *slot)
@@ -414,7 +412,7 @@ long asnd_invoke(struct call *c, struct cap *cap, unsigned op)
 	thread_activate(t);
 	if ((A0(c) & CAIRN_SEND_YIELD) && t != c->self && t->state == THREAD_RUNNABLE &&
 	    t->core == c->self->core && unwound_or_stopped(c->self, t)) {
-		c->self->regs.rax = 0;
+		regs_set_result(&c->self->regs, 0);
 		c->next = &t->regs;
 	}
 	return 0;

@@ -58,7 +58,7 @@ enum cairn_error {
 #define CAIRN_CAP_TYPES(X) \
 	X(NONE,    0, "nothing: the null capability (slot 0) or an empty slot") \
 	X(CAPTBL,  1, "a capability-table node (level 0 root, level 1 leaf)") \
-	X(PGTBL,   2, "a page-table node (level 4 = PML4 down to level 1)") \
+	X(PGTBL,   2, "a page-table node (level 4 = the root, the top-level table, down to level 1)") \
 	X(MEMORY,  3, "authority over a range of physical frames") \
 	X(COMP,    4, "a component: capability table + page table + entry") \
 	X(THREAD,  5, "a thread") \

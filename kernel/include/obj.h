@@ -44,7 +44,7 @@ enum thread_state {
 /* One nested invocation: where the thread came from (the SPEEDOS system stack). */
 struct inv_frame {
 	struct comp *comp;
-	uint64_t rip, rsp;
+	uint64_t ip, sp;	/* where the caller resumes (regs_ip, regs_sp) */
 	uint64_t flags;		/* INV_CONFINED, INV_FAULT */
 };
 
@@ -92,7 +92,7 @@ struct thread {
 	struct thread *ready_next;	/* the next thread on that list */
 	uint32_t pending;		/* activations not yet consumed by RCV_WAIT */
 	struct thread *sched;		/* the scheduler told about block and wake */
-	uint64_t fs_base;
+	struct arch_thread arch;	/* the architecture's user state beside regs (regs.h) */
 	unsigned ev_head, ev_count;	/* events queued for this (scheduler) thread */
 	uint32_t ev_lost;		/* events that found the queue full (saturates) */
 	struct sched_event ev[THREAD_EVENTS];

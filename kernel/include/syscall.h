@@ -1,7 +1,8 @@
 /*
  * syscall.h: what the per-type operation handlers share. Each handler decodes its
  * arguments (every check, no change), then invokes (changes that cannot fail). It
- * returns the status for rax, and may set *next to resume another thread instead.
+ * returns the status (regs_set_result), and may set *next to resume another thread
+ * instead.
  */
 #ifndef KERNEL_SYSCALL_H
 #define KERNEL_SYSCALL_H
@@ -16,12 +17,13 @@ struct call {
 	struct regs *next;		/* the thread to resume: self unless changed */
 };
 
-#define A0(c) ((c)->r->rdi)
-#define A1(c) ((c)->r->rsi)
-#define A2(c) ((c)->r->rdx)
-#define A3(c) ((c)->r->r10)
-#define A4(c) ((c)->r->r8)
-#define A5(c) ((c)->r->r9)
+/* The call's arguments a0..a5 (regs.h says where the architecture passes them). */
+#define A0(c) regs_arg0((c)->r)
+#define A1(c) regs_arg1((c)->r)
+#define A2(c) regs_arg2((c)->r)
+#define A3(c) regs_arg3((c)->r)
+#define A4(c) regs_arg4((c)->r)
+#define A5(c) regs_arg5((c)->r)
 
 /* Looks up a capability of the given type in the caller's table (a forwarder: its target). */
 int cap_of_type(struct call *c, uint64_t idx, uint8_t type, struct cap **out);

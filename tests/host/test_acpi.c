@@ -1,6 +1,6 @@
 /*
- * test_acpi.c: host unit tests for kernel/acpi.c (RSDP -> RSDT/XSDT -> MADT) against
- * the contract in acpi.h.
+ * test_acpi.c: host unit tests for kernel/arch/x86_64/acpi.c (RSDP -> RSDT/XSDT ->
+ * MADT) against the contract in acpi.h.
  *
  * mem[] is a fake physical address space: the first MiB (BDA, EBDA, BIOS area) and
  * 64 KiB above it where the tables go; hi[] is one page at HIGH, above 4 GiB. The test

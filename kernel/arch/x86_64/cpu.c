@@ -141,6 +141,28 @@ void arch_regs_init(struct regs *r, uint64_t rip, uint64_t rsp, uint64_t arg)
 	arch_regs_clean(r);
 }
 
+void arch_regs_syscall_return(struct regs *r, uint64_t ip, uint64_t sp, uint64_t r0, uint64_t r1)
+{
+	arch_regs_init(r, ip, sp, 0);
+	r->rax = r0;
+	r->rdx = r1;
+	r->vector = VECTOR_SYSCALL;	/* sysret: rcx and r11 come back as a syscall leaves them */
+}
+
+/* FAULT_REG's numbers are the ABI's (cairn/abi.h), mapped here to the layout's slots. */
+_Static_assert(REGS_COUNT == CAIRN_REG_COUNT, "FAULT_REG numbers every saved register");
+
+uint64_t *arch_regs_slot(struct regs *r, uint64_t n)
+{
+	switch (n) {
+#define REGS_X_SLOT(name, field) case CAIRN_REG_##name: return &r->field;
+	REGS_EACH(REGS_X_SLOT)
+#undef REGS_X_SLOT
+	default:
+		return NULL;
+	}
+}
+
 /* Flags a user thread may set: the arithmetic ones, TF, DF. */
 #define RFLAGS_USER 0xdd5ULL
 

@@ -39,8 +39,10 @@ void arch_ioapic_init(uint64_t base)
 	}
 }
 
-void arch_irq_route(unsigned line, bool on, uint32_t apic_id)
+void arch_irq_route(unsigned line, bool on, unsigned core)
 {
+	uint32_t apic_id = on ? cpus[core].apic_id : 0;
+
 	if (line >= pins)
 		return;
 	ioapic_write(IOAPIC_REDIR + 2 * line + 1, apic_id << 24);	/* physical destination */

@@ -210,7 +210,14 @@ unsigned arch_cores_online(void)
 	return online;
 }
 
-uint32_t arch_core_expected_apic_id(unsigned k)
+bool arch_core_state_ok(unsigned k)
 {
-	return k < prepared ? expect_id[k] : 0;
+	const struct percpu *c = &cpus[k];
+
+	if (k >= prepared || c->self != c || c->id != k || c->apic_id != expect_id[k])
+		return false;
+	for (unsigned j = 0; j < k; j++)
+		if (cpus[j].apic_id == c->apic_id || cpus[j].kstack_top == c->kstack_top)
+			return false;
+	return true;
 }

@@ -59,14 +59,14 @@ static struct regs *interrupt(uint64_t vector, struct regs *cur)
 struct regs *trap_user(struct regs *r)
 {
 	big_lock();	/* released on the way back to user mode (entry.S) */
-	struct regs *next = r->vector < 32 ? kernel_user_fault(r) : interrupt(r->vector, r);
+	struct regs *next = regs_is_fault(r) ? kernel_user_fault(r) : interrupt(r->vector, r);
 
 	return next == r || !next ? next : switch_prepare(next);
 }
 
 void trap_kernel(struct regs *r)
 {
-	if (r->vector < 32) {
+	if (regs_is_fault(r)) {
 		arch_report_fault("kernel", r);
 		panic("CPU exception in the kernel");
 	}

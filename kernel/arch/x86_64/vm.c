@@ -48,7 +48,7 @@ void arch_vm_init(uint64_t max_phys, frame_alloc_fn alloc)
 		pgtbl_nx = PTE_NX;
 	pml4[0] = 0;	/* the identity map boot.S needed is gone */
 	extend_direct_map(pml4, max_phys, alloc);
-	write_cr3(read_cr3());
+	arch_tlb_flush_local();
 }
 
 void arch_tlb_flush(uint64_t *root, uint64_t va)

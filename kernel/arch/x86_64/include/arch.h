@@ -33,6 +33,14 @@ void arch_regs_init(struct regs *r, uint64_t rip, uint64_t rsp, uint64_t arg);
 /* Resets r's segments and flags to a fresh user thread's. */
 void arch_regs_clean(struct regs *r);
 /*
+ * Fills r as the return of a system call at ip with stack sp and results r0, r1
+ * (regs_result, regs_result2), every other register cleared: nothing of what ran
+ * before survives.
+ */
+void arch_regs_syscall_return(struct regs *r, uint64_t ip, uint64_t sp, uint64_t r0, uint64_t r1);
+/* The saved register FAULT_REG numbers n (CAIRN_REG_*) in r, or NULL if none is. */
+uint64_t *arch_regs_slot(struct regs *r, uint64_t n);
+/*
  * Checks a keeper's write of *value to the saved register *reg of r: CAIRN_EFAULT for
  * a rip or rsp outside user space, CAIRN_EACCES for segments, vector and error code.
  * For rflags, *value is changed so that only the flags a user thread may set survive.
@@ -43,6 +51,21 @@ uint64_t arch_fault_address(void);
 /* Starts the first thread of this core (entry.S); r must be complete. */
 noreturn void arch_enter_user(struct regs *r);
 void arch_set_fs_base(uint64_t base);
+
+/*
+ * A thread's TLS base (struct arch_thread, regs.h): set it; whether this core holds
+ * it; load it into this core. The core remembers what it holds, so a switch between
+ * threads with the same base, the common case, costs one compare.
+ */
+static inline void arch_tls_set(struct arch_thread *a, uint64_t base) { a->fs_base = base; }
+
+static inline bool arch_tls_loaded(const struct arch_thread *a) { return this_cpu()->fs_base == a->fs_base; }
+
+static inline void arch_tls_load(const struct arch_thread *a)
+{
+	this_cpu()->fs_base = a->fs_base;
+	arch_set_fs_base(a->fs_base);
+}
 /* A clean FPU/SSE image (fxsave format) in buf; and the live state saved into buf. */
 void arch_fpu_init(uint8_t *buf);
 void arch_fpu_save(uint8_t *buf);
@@ -70,7 +93,10 @@ void arch_port_out(uint16_t port, unsigned width, uint32_t value);
 /* ioapic.c: the I/O APIC, which routes ISA interrupt n to vector IRQ_VECTOR_BASE + n. */
 #define IRQ_VECTOR_BASE 0x20
 void arch_ioapic_init(uint64_t base);	/* the MADT's for ISA lines; 0: the standard one */
-void arch_irq_route(unsigned line, bool on, uint32_t apic_id);	/* to that local APIC */
+void arch_irq_route(unsigned line, bool on, unsigned core);	/* to that core (cpus[]) */
+
+/* True for a device line that is never raised: line 2, the PICs' cascade. */
+static inline bool arch_irq_reserved(unsigned line) { return line == 2; }
 
 /* vm.c: the kernel half of the page tables; switching address spaces. */
 typedef uint64_t (*frame_alloc_fn)(void);	/* a zeroed frame, 0 when none */
@@ -98,6 +124,12 @@ static inline void arch_vm_switch_kernel(void)
 	arch_vm_switch(kernel_pml4_phys);
 }
 
+/* The root core k has loaded (percpu.cr3), read while that core may be switching. */
+static inline uint64_t arch_vm_loaded(unsigned k) { return __atomic_load_n(&cpus[k].cr3, __ATOMIC_RELAXED); }
+
+/* Drops this core's cached translations (of the root it has loaded: no PCIDs). */
+static inline void arch_tlb_flush_local(void) { write_cr3(read_cr3()); }
+
 /* True if [va, va + len) is inside user space and mapped user-readable. */
 bool arch_vm_user_readable(uint64_t root_phys, uint64_t va, uint64_t len);
 
@@ -118,6 +150,9 @@ void apic_send_init(uint32_t dest);			/* to APIC ID dest */
 void apic_send_startup(uint32_t dest, uint64_t page);
 void apic_send_ipi(uint32_t dest, uint8_t vector);	/* a fixed interrupt to APIC ID dest */
 
+/* Interrupts core k (cpus[]) with vector: KICK_VECTOR or TLB_VECTOR below. */
+static inline void arch_send_ipi(unsigned k, uint8_t vector) { apic_send_ipi(cpus[k].apic_id, vector); }
+
 /* smp.c: the other cores (docs/multicore.md). */
 struct bootinfo;
 struct acpi_info;
@@ -128,7 +163,12 @@ void arch_smp_prepare(const struct acpi_info *ai, const struct bootinfo *bi,
 unsigned arch_smp_start(void);
 unsigned arch_cores_listed(void);	/* enabled processors in the MADT (1 without one) */
 unsigned arch_cores_online(void);
-uint32_t arch_core_expected_apic_id(unsigned k);	/* the MADT's ID for core k */
+/*
+ * Whether core k's own state is its own (for the invariant check): its per-core area
+ * points at itself with its number, its local APIC's ID is the one the MADT gave it,
+ * and no earlier core shares its APIC ID or kernel stack.
+ */
+bool arch_core_state_ok(unsigned k);
 /* An application processor that checked in: runs the kernel's idle loop (core.c). */
 noreturn void kernel_ap_main(void);
 

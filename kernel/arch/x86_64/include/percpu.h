@@ -51,7 +51,7 @@ struct percpu {
 	uint64_t syscalls;	/* system calls taken (tests count them: CAIRN_OP_KCOUNT) */
 	uint32_t apic_id;	/* its local APIC's ID (smp.c) */
 	uint64_t ist[2];	/* tops of the NMI and double-fault stacks */
-	uint64_t cr3;		/* the page-table root loaded: TLB shootdown reads it (core.c) */
+	uint64_t cr3;		/* the page-table root loaded: TLB shootdown reads it (arch_vm_loaded) */
 	struct thread *ready_head;	/* the core's ready list (core.c) */
 	struct thread *ready_tail;
 	uint32_t tlb_req;	/* set by another core: flush the TLB and clear it (core.c) */

@@ -4,6 +4,12 @@
  * the CPU's stack at the end of the current thread's struct regs, so the hardware and
  * entry.S save straight into the thread and a switch copies nothing.
  * If you change this layout, change the REGS_* offsets and entry.S with it.
+ *
+ * Generic kernel code never names a register: it reads and writes struct regs through
+ * the accessors below (system-call arguments and results, instruction and stack
+ * pointer, the fault), which the include path selects, as seL4's registerset.h and
+ * NOVA's arch headers do. They are static inline: the fast path pays nothing for them.
+ * Pure layout and C: host tests include this file (tests/host/include/regs.h).
  */
 #ifndef ARCH_REGS_H
 #define ARCH_REGS_H
@@ -53,18 +59,67 @@ struct regs {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
-_Static_assert(__builtin_offsetof(struct regs, rax) == REGS_RAX, "regs layout");
-_Static_assert(__builtin_offsetof(struct regs, rbx) == REGS_RBX, "regs layout");
-_Static_assert(__builtin_offsetof(struct regs, rdi) == REGS_RDI, "regs layout");
-_Static_assert(__builtin_offsetof(struct regs, r12) == REGS_R12, "regs layout");
-_Static_assert(__builtin_offsetof(struct regs, vector) == REGS_VECTOR, "regs layout");
-_Static_assert(__builtin_offsetof(struct regs, rip) == REGS_RIP, "regs layout");
-_Static_assert(__builtin_offsetof(struct regs, rsp) == REGS_RSP, "regs layout");
-_Static_assert(sizeof(struct regs) == REGS_SIZE, "regs layout");
-/* cairn/abi.h numbers the registers for FAULT_REG in this order. */
-_Static_assert(__builtin_offsetof(struct regs, rip) / 8 == 17, "CAIRN_REG_RIP");
-_Static_assert(__builtin_offsetof(struct regs, rflags) / 8 == 19, "CAIRN_REG_RFLAGS");
-_Static_assert(sizeof(struct regs) / 8 == 22, "CAIRN_REG_COUNT");
+/*
+ * Every saved register, X(NAME, field), in layout order: REGS_<NAME> is its offset
+ * (checked here for each), CAIRN_REG_<NAME> its FAULT_REG number (cairn/abi.h; cpu.c
+ * maps one to the other, so the ABI's numbering does not rest on this layout).
+ */
+#define REGS_EACH(X) \
+	X(R15, r15) X(R14, r14) X(R13, r13) X(R12, r12) X(R11, r11) X(R10, r10) \
+	X(R9, r9) X(R8, r8) X(RBP, rbp) X(RDI, rdi) X(RSI, rsi) X(RDX, rdx) \
+	X(RCX, rcx) X(RBX, rbx) X(RAX, rax) X(VECTOR, vector) X(ERROR, error) \
+	X(RIP, rip) X(CS, cs) X(RFLAGS, rflags) X(RSP, rsp) X(SS, ss)
+
+#define REGS_X_OFFSET(name, field) \
+	_Static_assert(__builtin_offsetof(struct regs, field) == REGS_##name, "regs layout: REGS_" #name);
+REGS_EACH(REGS_X_OFFSET)
+#undef REGS_X_OFFSET
+#define REGS_X_ONE(name, field) + 1
+enum { REGS_COUNT = 0 REGS_EACH(REGS_X_ONE) };	/* how many REGS_EACH lists */
+#undef REGS_X_ONE
+_Static_assert(REGS_COUNT * 8 == REGS_SIZE && sizeof(struct regs) == REGS_SIZE, "regs layout");
+
+/*
+ * The system-call convention (cairn/abi.h): arguments a0..a5 in rdi, rsi, rdx, r10,
+ * r8, r9; the status or first result in rax, the second result in rdx. A thread that
+ * starts at an entry (a new thread, a gate, a keeper) finds its arguments in a0..a5
+ * and its thread id where a call's result goes.
+ */
+#define REGS_X_ARG(n, field) \
+	static inline uint64_t regs_arg##n(const struct regs *r) { return r->field; } \
+	static inline void regs_set_arg##n(struct regs *r, uint64_t v) { r->field = v; }
+REGS_X_ARG(0, rdi)
+REGS_X_ARG(1, rsi)
+REGS_X_ARG(2, rdx)
+REGS_X_ARG(3, r10)
+REGS_X_ARG(4, r8)
+REGS_X_ARG(5, r9)
+#undef REGS_X_ARG
+
+static inline uint64_t regs_result(const struct regs *r) { return r->rax; }
+static inline void regs_set_result(struct regs *r, uint64_t v) { r->rax = v; }
+static inline uint64_t regs_result2(const struct regs *r) { return r->rdx; }
+static inline void regs_set_result2(struct regs *r, uint64_t v) { r->rdx = v; }
+
+/* Where the thread resumes, and its stack pointer. */
+static inline uint64_t regs_ip(const struct regs *r) { return r->rip; }
+static inline void regs_set_ip(struct regs *r, uint64_t v) { r->rip = v; }
+static inline uint64_t regs_sp(const struct regs *r) { return r->rsp; }
+static inline void regs_set_sp(struct regs *r, uint64_t v) { r->rsp = v; }
+
+/* Whether the thread stopped on a CPU exception; its vector and error code if so. */
+static inline bool regs_is_fault(const struct regs *r) { return r->vector < 32; }
+static inline uint64_t regs_fault_vector(const struct regs *r) { return r->vector; }
+static inline uint64_t regs_fault_code(const struct regs *r) { return r->error; }
+
+/*
+ * A thread's user state beside its registers, embedded in the generic struct thread
+ * (obj.h): its TLS base, which the FS base register holds while it runs (THREAD_TLS).
+ * arch.h's arch_tls_* read and write it.
+ */
+struct arch_thread {
+	uint64_t fs_base;
+};
 #endif
 
 #endif

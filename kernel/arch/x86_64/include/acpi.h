@@ -5,8 +5,8 @@
  * bootinfo.h), so host tests hand in fake tables. Every table's length and checksum is
  * checked before anything in it is used.
  */
-#ifndef KERNEL_ACPI_H
-#define KERNEL_ACPI_H
+#ifndef ARCH_ACPI_H
+#define ARCH_ACPI_H
 
 #include "bootinfo.h"
 #include "types.h"
