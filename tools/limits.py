@@ -8,23 +8,25 @@ description past a limit the C code would otherwise meet at run time. docs/syste
 "Limits", lists them.
 
 A #define is read if its value is an integer expression of numbers (with U and L
-suffixes), operators and names read before it; anything else is skipped. A name the
+suffixes, or in CAIRN_UL(), cairn/layout.h's), operators and names read before it;
+anything else is skipped. A name the
 tools need and cannot read is an error at import: the tools never guess a limit.
 """
 import os
 import re
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HEADERS = ("include/cairn/abi.h", "include/cairn/root.h", "include/cairn/sysdesc.h",
+HEADERS = ("include/cairn/layout.h", "include/cairn/abi.h", "include/cairn/root.h", "include/cairn/sysdesc.h",
            "include/cairn/capmgr.h", "include/cairn/romfs.h", "kernel/include/bootinfo.h")
 
 DEFINE = re.compile(r"^\s*#\s*define\s+([A-Za-z_]\w*)\s+(.*?)\s*(?:/\*.*)?$")
+SUFFIX = re.compile(r"\bCAIRN_UL\(([^()]*)\)")     # cairn/layout.h: n##UL in C
 TOKEN = re.compile(r"\s*(?:(0[xX][0-9a-fA-F]+|\d+)[uUlL]*|([A-Za-z_]\w*)|(<<|>>|[-+*/%()|&~^]))")
 
 
 def evaluate(expr, known):
     """The value of a C integer expression of numbers and known names, or None."""
-    out, pos = [], 0
+    out, pos, expr = [], 0, SUFFIX.sub(r"(\1)", expr)
     while pos < len(expr):
         m = TOKEN.match(expr, pos)
         if not m or m.end() == pos:

@@ -13,8 +13,8 @@
 #include "rtos.h"
 #include <cairn/gate.h>
 
-#define IMAGE_LO 0x400000UL
-#define IMAGE_HI 0x10000000UL
+#define IMAGE_LO CAIRN_IMAGE_BASE	/* cairn/layout.h */
+#define IMAGE_HI CAIRN_IMAGE_TOP
 #define KILLED_STATUS CAIRN_EIO		/* the exit status of a killed thread */
 
 extern char cairn_stacks[][8192];

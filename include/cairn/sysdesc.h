@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 #include "abi.h"
+#include "layout.h"
 
 /*
  * The limits of a description, each defined once: here, and in cairn/root.h for the
@@ -30,9 +31,9 @@
 #define CAIRN_SD_FIRST_SLOT  16	/* a component's first granted slot: the gates of its
 				   imports, then the sends of its sync ports, to leaf 0's end */
 #define CAIRN_SD_GRANTED_SLOTS (CAIRN_CAPTBL_LEAF_SLOTS - CAIRN_SD_FIRST_SLOT)
-#define CAIRN_SD_HEAP_MAX    0x100000000UL	/* bytes of a heap (libboot: up to the port rings) */
-#define CAIRN_SD_SEGMENT_LO  0x10000000UL	/* segments lie in [LO, HI), above the images */
-#define CAIRN_SD_SEGMENT_HI  0x40000000UL
+#define CAIRN_SD_HEAP_MAX    CAIRN_HEAP_MAX	/* bytes of a heap (cairn/layout.h: up to the port rings) */
+#define CAIRN_SD_SEGMENT_LO  CAIRN_SEGMENT_LO	/* segments lie in [LO, HI), above the images */
+#define CAIRN_SD_SEGMENT_HI  CAIRN_SEGMENT_HI
 
 /* An interface (tools/sysgen.py iface): a gate call passes four words, returns two. */
 #define CAIRN_SD_IFACE_FUNCTIONS 32

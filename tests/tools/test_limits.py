@@ -48,6 +48,7 @@ class Evaluate(unittest.TestCase):
         self.assertEqual(limits.evaluate("(A - 4) * 2", known), 24)
         self.assertEqual(limits.evaluate("((1u << A) - 1)", known), 0xffff)
         self.assertEqual(limits.evaluate("A / 3", known), 5)
+        self.assertEqual(limits.evaluate("CAIRN_UL(0x1000) + CAIRN_UL(A)", known), 0x1010)
 
     def test_what_is_not_an_integer_expression_is_skipped(self):
         for expr in ('"CNROMFS1"', "(uint64_t)4", "B + 1", "1 +", "sizeof(int)", "1 / 0"):
@@ -69,6 +70,16 @@ class Evaluate(unittest.TestCase):
         asserts = "".join(f"_Static_assert(({n}) == {limits.C[n]}ULL, \"{n}\");\n" for n in names)
         ok, err = compile_c("#include <cairn/sysdesc.h>\n#include <cairn/root.h>\n"
                             "#include <cairn/capmgr.h>\n#include <cairn/romfs.h>\n" + asserts)
+        self.assertTrue(ok, err)
+
+
+    @unittest.skipUnless(CC, "no C compiler")
+    def test_the_layout_is_what_c_compiles_with(self):
+        names = limits.read(("include/cairn/layout.h",))
+        self.assertGreaterEqual(len(names), 16)
+        self.assertLess(names["CAIRN_IMAGE_BASE"], names["CAIRN_IMAGE_TOP"])
+        asserts = "".join(f"_Static_assert(({n}) == {v}ULL, \"{n}\");\n" for n, v in names.items())
+        ok, err = compile_c("#include <cairn/layout.h>\n" + asserts)
         self.assertTrue(ok, err)
 
 
