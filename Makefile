@@ -42,7 +42,7 @@ ULDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T $(BUILD)/gen/use
 
 # Host unit tests: the kernel's pure code under AddressSanitizer and UBSan.
 HCFLAGS  := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \
-	    -Iinclude -Ikernel/include -Itests/host/include
+	    -Iinclude -Ikernel/include -Itests/host/include -I$(BUILD)/gen
 
 KERNEL_SRC := $(wildcard kernel/*.c) $(wildcard kernel/arch/$(ARCH)/*.c) \
 	      $(wildcard kernel/arch/$(ARCH)/*.S)
@@ -125,6 +125,13 @@ $(BUILD)/gen/iface/%.h: tests/qemu/interfaces/%.toml $(IFACE_TOOLS)
 	$(call say,GEN,$@)
 	$(Q)$(PYTHON) tools/sysgen.py iface $< $@
 
+# The system-call wrappers, generated from cairn/abi.h's CAIRN_OP_ARGS (cairn/syscall.h
+# includes them).
+WRAPPERS := $(BUILD)/gen/cairn/wrappers.h
+$(WRAPPERS): include/cairn/abi.h tools/abi.py
+	$(call say,GEN,$@)
+	$(Q)$(PYTHON) tools/abi.py wrappers $@
+
 # The user programs' linker script: lib/libcairn/user.ld through the C preprocessor, which
 # gives it the image's place (cairn/layout.h).
 $(BUILD)/gen/user.ld: lib/libcairn/user.ld include/cairn/layout.h
@@ -132,7 +139,7 @@ $(BUILD)/gen/user.ld: lib/libcairn/user.ld include/cairn/layout.h
 	$(call say,CPP,$@)
 	$(Q)$(CC) -E -P -undef -x assembler-with-cpp -D__ASSEMBLER__ -Iinclude $< -o $@
 
-$(BUILD)/user/%.c.o: %.c | $(IFACE_HDRS)
+$(BUILD)/user/%.c.o: %.c | $(IFACE_HDRS) $(WRAPPERS)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(UCFLAGS) -c $< -o $@
@@ -195,7 +202,7 @@ HOST_DEPS_comp   := kernel/frame.c kernel/captbl.c
 host_src = $(firstword $(wildcard kernel/$(1).c kernel/arch/$(ARCH)/$(1).c lib/libcairn/$(1).c lib/librtos/$(1).c)) $(HOST_DEPS_$(1))
 
 define host_test
-$(BUILD)/host/test_$(1): tests/host/test_$(1).c $(call host_src,$(1)) $(wildcard kernel/include/*.h tests/host/include/*.h)
+$(BUILD)/host/test_$(1): tests/host/test_$(1).c $(call host_src,$(1)) $(wildcard kernel/include/*.h tests/host/include/*.h) $(WRAPPERS)
 	@mkdir -p $$(dir $$@)
 	$$(call say,HOSTCC,$$@)
 	$(Q)$(CC) $(HCFLAGS) $$(filter %.c,$$^) -lcmocka -o $$@

@@ -20,6 +20,7 @@ from unittest import mock
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
+import abi  # noqa: E402
 import interface  # noqa: E402
 import limits  # noqa: E402
 import sysgen  # noqa: E402
@@ -32,8 +33,12 @@ CFLAGS = ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-ffreestanding", "-fsynt
 
 
 def compile_c(text, *flags):
-    """(ok, compiler output) of compiling text as a C file."""
+    """(ok, compiler output) of compiling text as a C file (with the generated wrappers
+    cairn/syscall.h includes, as make writes them into build/gen)."""
     with tempfile.TemporaryDirectory() as d:
+        os.makedirs(os.path.join(d, "cairn"))
+        with open(os.path.join(d, "cairn", "wrappers.h"), "w") as f:
+            f.write(abi.wrappers_text(abi.ops()))
         src = os.path.join(d, "t.c")
         with open(src, "w") as f:
             f.write(text)
