@@ -280,6 +280,7 @@ enum cairn_op {
 #define CAIRN_CAPTBL_LEAF_SLOTS 128	/* slots per leaf node */
 #define CAIRN_CAPTBL_ROOT_SLOTS 512	/* leaves per root node */
 #define CAIRN_CAPTBL_MAX (CAIRN_CAPTBL_LEAF_SLOTS * CAIRN_CAPTBL_ROOT_SLOTS)
+#define CAIRN_MAX_CORES 64		/* cores the kernel runs (0 .. 63); more are reported and left off */
 #define CAIRN_INV_DEPTH 16		/* nested invocations a thread may make */
 #define CAIRN_KEEPER_DEPTH 2		/* of which keeper invocations (a fault past them stops the thread) */
 

@@ -24,7 +24,7 @@
  */
 #define CAIRN_SD_COMPS       32	/* components of a system, the rtos component included */
 #define CAIRN_SD_PORTS       48	/* ports of a system */
-#define CAIRN_SD_CORES       64	/* cores of a system (the kernel runs at most 64) */
+#define CAIRN_SD_CORES       CAIRN_MAX_CORES	/* cores of a system: as many as the kernel runs */
 #define CAIRN_SD_RTOS_CORES  8	/* cores the rtos component schedules (components/rtos) */
 #define CAIRN_SD_THREADS     1	/* threads the booter builds for a component: its first */
 #define CAIRN_SD_DEPTH       1	/* levels of nested subsystems below a system */

@@ -88,6 +88,25 @@ class Evaluate(unittest.TestCase):
         self.assertTrue(ok, err)
 
 
+class DocTable(unittest.TestCase):
+    def test_the_manuals_limits_table_is_generated_from_the_headers(self):
+        with open(os.path.join(ROOT, "docs", "systems.md")) as f:
+            lines = f.read().split("\n")
+        want = limits.doc_table()
+        self.assertIn(want[0], lines, "docs/systems.md has no Limits table")
+        start = lines.index(want[0])
+        end = start
+        while end < len(lines) and lines[end].startswith("|"):
+            end += 1
+        self.assertEqual(lines[start:end], want, "docs/systems.md's Limits table and the headers disagree: "
+                         "python3 tools/limits.py prints the table to paste")
+
+    def test_a_changed_limit_changes_the_table(self):
+        with mock.patch.object(limits, "IMPORTS", limits.IMPORTS + 1):
+            self.assertIn(f"| imports of a component | {limits.IMPORTS} | `CAIRN_ROOT_IMPORTS` | its red tape |",
+                          limits.doc_table())
+
+
 class InterfaceHeader(unittest.TestCase):
     AT_LIMITS = os.path.join(ROOT, "tests", "interfaces", "ok_at_limits_23_chars_x.toml")
 
