@@ -69,12 +69,14 @@ class Evaluate(unittest.TestCase):
     def test_every_limit_is_what_c_compiles_with(self):
         names = [n for n in limits.C if n.startswith(("CAIRN_SD_", "CAIRN_ROOT_", "CAIRN_NAME_MAX",
                                                       "CAIRN_MODULE_NAME_MAX", "CAPMGR_PAGES",
-                                                      "CAIRN_IRQ_LINES", "CAIRN_ROMFS_PATH_MAX"))
+                                                      "CAIRN_IRQ_LINES", "CAIRN_ROMFS_PATH_MAX", "CAIRN_PORT_SLOT",
+                                                      "CAIRN_MAX_CORES"))
                  and not n.startswith(("CAIRN_ROOT_H", "CAIRN_ROOT_VA", "CAIRN_ROOT_MAGIC"))]
         self.assertGreaterEqual(len(names), 20)
         asserts = "".join(f"_Static_assert(({n}) == {limits.C[n]}ULL, \"{n}\");\n" for n in names)
         ok, err = compile_c("#include <cairn/sysdesc.h>\n#include <cairn/root.h>\n"
-                            "#include <cairn/capmgr.h>\n#include <cairn/romfs.h>\n" + asserts)
+                            "#include <cairn/capmgr.h>\n#include <cairn/romfs.h>\n#include <cairn/port.h>\n"
+                            + asserts)
         self.assertTrue(ok, err)
 
 
