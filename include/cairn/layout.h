@@ -37,7 +37,7 @@
  *                   | stack, growing down; a guard   |  booter-built: the first thread's
  *   0x7fff00000000  +--------------------------------+ CAIRN_STACK_TOP
  *                   | (unmapped)                     |
- *   0x7ffffffef000  +--------------------------------+ the first program's stack top
+ *   0x7ffffffef000  +--------------------------------+ a kernel-started program's stack top
  *                   | (unmapped: 16 pages)           |  (kernel/boot.c: USER_TOP - 64 KiB)
  *   0x7ffffffff000  +--------------------------------+ USER_TOP (the architecture's)
  *
