@@ -38,11 +38,11 @@ KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segme
 UCFLAGS  := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc -isystem $(GCCINC) \
 	    -fno-stack-protector -fno-pic -fno-pie -fno-asynchronous-unwind-tables \
 	    -Iinclude -Ikernel/include -I$(BUILD)/gen -MMD -MP
-ULDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T lib/libcairn/user.ld
+ULDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T $(BUILD)/gen/user.ld
 
 # Host unit tests: the kernel's pure code under AddressSanitizer and UBSan.
 HCFLAGS  := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \
-	    -Iinclude -Ikernel/include -Itests/host/include
+	    -Iinclude -Ikernel/include -Itests/host/include -I$(BUILD)/gen
 
 KERNEL_SRC := $(wildcard kernel/*.c) $(wildcard kernel/arch/$(ARCH)/*.c) \
 	      $(wildcard kernel/arch/$(ARCH)/*.S)
@@ -125,7 +125,21 @@ $(BUILD)/gen/iface/%.h: tests/qemu/interfaces/%.toml $(IFACE_TOOLS)
 	$(call say,GEN,$@)
 	$(Q)$(PYTHON) tools/sysgen.py iface $< $@
 
-$(BUILD)/user/%.c.o: %.c | $(IFACE_HDRS)
+# The system-call wrappers, generated from cairn/abi.h's CAIRN_OP_ARGS (cairn/syscall.h
+# includes them).
+WRAPPERS := $(BUILD)/gen/cairn/wrappers.h
+$(WRAPPERS): include/cairn/abi.h tools/abi.py
+	$(call say,GEN,$@)
+	$(Q)$(PYTHON) tools/abi.py wrappers $@
+
+# The user programs' linker script: lib/libcairn/user.ld through the C preprocessor, which
+# gives it the image's place (cairn/layout.h).
+$(BUILD)/gen/user.ld: lib/libcairn/user.ld include/cairn/layout.h
+	@mkdir -p $(dir $@)
+	$(call say,CPP,$@)
+	$(Q)$(CC) -E -P -undef -x assembler-with-cpp -D__ASSEMBLER__ -Iinclude $< -o $@
+
+$(BUILD)/user/%.c.o: %.c | $(IFACE_HDRS) $(WRAPPERS)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(UCFLAGS) -c $< -o $@
@@ -155,7 +169,7 @@ $(BUILD)/librtos.a: $(RTOS_OBJ)
 # one file tests/qemu/progs/<name>.c or every .c in tests/qemu/progs/<name>/, a
 # benchmark one file bench/progs/<name>.c.
 define user_program
-$(BUILD)/user/$(1).elf: $(patsubst %,$(BUILD)/user/%.o,$(2)) $(BUILD)/librtos.a $(BUILD)/libboot.a $(BUILD)/libcairn.a lib/libcairn/user.ld
+$(BUILD)/user/$(1).elf: $(patsubst %,$(BUILD)/user/%.o,$(2)) $(BUILD)/librtos.a $(BUILD)/libboot.a $(BUILD)/libcairn.a $(BUILD)/gen/user.ld
 	$$(call say,LD,$$@)
 	$(Q)$(LD) $(ULDFLAGS) -o $$@ $$(filter %.o,$$^) $(BUILD)/librtos.a $(BUILD)/libboot.a $(BUILD)/libcairn.a
 endef
@@ -168,7 +182,7 @@ $(foreach b,$(BENCH_PROGS),$(eval $(call user_program,$(b),bench/progs/$(b).c)))
 
 # An RTOS program starts at lib/librtos/entry.S's rtos_entry (cairn/rtos_abi.h).
 define rtos_program
-$(BUILD)/user/$(1).elf: $(patsubst %,$(BUILD)/user/%.o,$(2)) $(BUILD)/librtos.a $(BUILD)/libcairn.a lib/libcairn/user.ld
+$(BUILD)/user/$(1).elf: $(patsubst %,$(BUILD)/user/%.o,$(2)) $(BUILD)/librtos.a $(BUILD)/libcairn.a $(BUILD)/gen/user.ld
 	$$(call say,LD,$$@)
 	$(Q)$(LD) $(ULDFLAGS) -e rtos_entry -o $$@ $$(filter %.o,$$^) $(BUILD)/librtos.a $(BUILD)/libcairn.a
 endef
@@ -188,7 +202,7 @@ HOST_DEPS_comp   := kernel/frame.c kernel/captbl.c
 host_src = $(firstword $(wildcard kernel/$(1).c kernel/arch/$(ARCH)/$(1).c lib/libcairn/$(1).c lib/librtos/$(1).c)) $(HOST_DEPS_$(1))
 
 define host_test
-$(BUILD)/host/test_$(1): tests/host/test_$(1).c $(call host_src,$(1)) $(wildcard kernel/include/*.h tests/host/include/*.h kernel/arch/$(ARCH)/include/*.h)
+$(BUILD)/host/test_$(1): tests/host/test_$(1).c $(call host_src,$(1)) $(wildcard kernel/include/*.h tests/host/include/*.h kernel/arch/$(ARCH)/include/*.h) $(WRAPPERS)
 	@mkdir -p $$(dir $$@)
 	$$(call say,HOSTCC,$$@)
 	$(Q)$(CC) $(HCFLAGS) $$(filter %.c,$$^) -lcmocka -o $$@

@@ -21,10 +21,10 @@
 
 #define STACK_TOP    (USER_TOP - 16 * PAGE_SIZE)	/* a gap above catches overflows down */
 #define STACK_PAGES  4
-#define IMAGE_BASE   0x400000
-#define IMAGE_TOP    0x40000000
-#define MODULES_VA   0x40000000			/* where the first sees the other modules */
-#define HEAP_VA      0x100000000ULL		/* free address space for the component */
+#define IMAGE_BASE   CAIRN_IMAGE_BASE		/* cairn/layout.h */
+#define IMAGE_TOP    CAIRN_IMAGE_TOP
+#define MODULES_VA   CAIRN_MODULES_VA		/* where the first sees the other modules */
+#define HEAP_VA      CAIRN_HEAP_VA		/* free address space for the component */
 
 struct program {
 	char name[CAIRN_MODULE_NAME_MAX];

@@ -76,8 +76,12 @@ static void add_mmap(struct bootinfo *bi, uint64_t base, uint64_t len, uint32_t 
 
 static void add_module(struct bootinfo *bi, uint64_t start, uint64_t end, const char *cmdline)
 {
-	if (bi->nmod < BOOT_MAX_MODULES && start <= end)
+	if (start > end)
+		return;
+	if (bi->nmod < BOOT_MAX_MODULES)
 		bi->mod[bi->nmod++] = (struct boot_module){ start, end, cmdline };
+	else
+		bi->nmod_dropped++;	/* cannot wrap: multiboot counts modules in 32 bits */
 }
 
 static int parse_mb1(struct bootinfo *bi, uint64_t info, boot_p2v p2v)

@@ -88,6 +88,8 @@ static void banner(void)
 	else
 		kprintf("cores: %u online of %u in the MADT\n", arch_cores_online(), arch_cores_listed());
 	kprintf("modules: %u, command line: \"%s\"\n", boot.nmod, cmdline);
+	if (boot.nmod_dropped)
+		kprintf("modules: %u more left off (at most %u)\n", boot.nmod_dropped, BOOT_MAX_MODULES);
 }
 
 uint64_t boot_tsc;		/* the time stamp counter at kmain: "boot" in every Root */

@@ -424,7 +424,7 @@ def check_ports(d, comps):
             d.error("port", i, "to", f"both ends are '{ends[0]}': a port joins two components", n)
         if p.get("mode", "async") not in ("async", "sync"):
             d.error("port", i, "mode", f"mode must be \"async\" or \"sync\", not {p.get('mode')!r}", n)
-        for key, lo, hi in (("slot_size", 8, 4096), ("slots", 2, 65536)):
+        for key, (lo, hi) in (("slot_size", limits.PORT_SLOT_SIZE), ("slots", limits.PORT_SLOTS)):
             v = p.get(key)
             if not isinstance(v, int) or isinstance(v, bool) or v < lo or v > hi or v & (v - 1):
                 d.error("port", i, key, f"{key} must be a power of two from {lo} to {hi}", n)

@@ -136,7 +136,7 @@ int main(const struct cairn_root *root)
 	capmgr_init(&M, &A);
 	long r = 0;
 	for (unsigned i = 0; i < NH && !r; i++) {
-		r = cairn_mirror(&A, &h[i], PT, 0x400000, (uint64_t)_end, (uint64_t)_start);
+		r = cairn_mirror(&A, &h[i], PT, CAIRN_IMAGE_BASE, (uint64_t)_end, (uint64_t)_start);
 		if (!r)
 			r = capmgr_holder(&M, h[i].ct, h[i].pt, 0);
 		r = r < 0 ? r : 0;

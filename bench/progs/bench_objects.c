@@ -58,9 +58,9 @@ CAIRN_GATE(nest_entry, nest)
 static int bench_sinv(void)
 {
 	struct cairn_mirror b, c, d;
-	long r = cairn_mirror(&A, &b, PT, 0x400000, (uint64_t)_end, (uint64_t)_start);
-	r |= cairn_mirror(&A, &c, PT, 0x400000, (uint64_t)_end, (uint64_t)_start);
-	r |= cairn_mirror(&A, &d, PT, 0x400000, (uint64_t)_end, (uint64_t)_start);
+	long r = cairn_mirror(&A, &b, PT, CAIRN_IMAGE_BASE, (uint64_t)_end, (uint64_t)_start);
+	r |= cairn_mirror(&A, &c, PT, CAIRN_IMAGE_BASE, (uint64_t)_end, (uint64_t)_start);
+	r |= cairn_mirror(&A, &d, PT, CAIRN_IMAGE_BASE, (uint64_t)_end, (uint64_t)_start);
 	unsigned raw = cairn_slot(&A), lib = cairn_slot(&A), nst = cairn_slot(&A), tmp = cairn_slot(&A);
 	r |= cairn_captbl_act_sinv(CT, raw, b.comp, (cairn_word)bench_raw_entry, 0, 0);
 	r |= cairn_captbl_act_sinv(CT, lib, b.comp, (cairn_word)sum_entry, 0, 0);

@@ -130,7 +130,7 @@ int main(const void *root)
 	my_snd = slot();
 	gate = slot();
 	long r = cairn_captbl_act_rcv(CT, my_rcv, ME, 0) | cairn_captbl_act_asnd(CT, my_snd, my_rcv);
-	r |= cairn_mirror(&A, &b, PT, 0x400000, (uint64_t)_end, (uint64_t)_start);
+	r |= cairn_mirror(&A, &b, PT, CAIRN_IMAGE_BASE, (uint64_t)_end, (uint64_t)_start);
 	r |= cairn_captbl_act_sinv(CT, gate, b.comp, (cairn_word)bench_raw_entry, 0, 0);
 	if (R->cores < 2 || r) {
 		cairn_printf("bench_smp: needs two cores (has %lu), setup %ld\n", (unsigned long)R->cores, r);

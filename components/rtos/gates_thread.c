@@ -6,8 +6,8 @@
 #define RTOS_IF_thread(m, ...) m(__VA_ARGS__)	/* this file serves the thread calls */
 #include "gates.h"
 
-#define IMAGE_LO 0x400000UL
-#define IMAGE_HI 0x10000000UL
+#define IMAGE_LO CAIRN_IMAGE_BASE	/* cairn/layout.h */
+#define IMAGE_HI CAIRN_IMAGE_TOP
 #define KILLED_STATUS CAIRN_EIO		/* the exit status of a killed thread */
 
 /* Locked: t ends; so does its process if it was the last thread. Does not return. */

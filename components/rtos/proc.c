@@ -11,8 +11,8 @@
 #include "elf.h"
 
 #define CT  CAIRN_SLOT_CAPTBL
-#define IMAGE_LO   0x400000UL
-#define IMAGE_HI   0x10000000UL
+#define IMAGE_LO   CAIRN_IMAGE_BASE	/* cairn/layout.h */
+#define IMAGE_HI   CAIRN_IMAGE_TOP
 
 static int window_ready;
 

@@ -56,7 +56,7 @@
 #define NO_PROC      0xff		/* owner of objects that belong to no process */
 
 /* This component's window region: TLS pages of threads, channel headers, a fill page. */
-#define WIN_VA       0x0e000000UL
+#define WIN_VA       CAIRN_RTOS_WINDOW_VA	/* cairn/layout.h */
 #define TLS_WIN(i)   (WIN_VA + (uint64_t)(i) * PAGE)
 #define CHAN_WIN(i)  (WIN_VA + (64 + (uint64_t)(i)) * PAGE)
 #define IMAGE_WIN    (WIN_VA + 128 * PAGE)	/* SHM_PAGES pages: an image to load */

@@ -142,6 +142,72 @@ enum cairn_op {
 
 #define CAIRN_OP_TYPE(op) (((op) >> 8) & 0xff)
 
+/*
+ * The operations' wrappers, as data: X(name, form, parameters). tools/abi.py generates
+ * one inline cairn_<name>() per row into build/gen/cairn/wrappers.h (included by
+ * cairn/syscall.h); tools/check_abi.py checks each row against CAIRN_OPS and the
+ * manual's Arguments and Wrapper lines. An operation on a capability takes it first
+ * (its index in the caller's table); the other parameters are a0, a1, ... in order.
+ * form says how the call is made:
+ *   long   all six argument registers (0 past the parameters); returns rax
+ *   ret2   the same; returns struct cairn_ret2 (rax, rdx)
+ *   short  only rdi and rsi; returns rax (the null capability's cheapest calls)
+ *   stop   short, and does not return
+ *   stub   not generated: an out-of-line stub in lib/libcairn (cairn/gate.h)
+ */
+#define CAIRN_OP_ARGS(X) \
+	X(NULL,            short, void) \
+	X(DEBUG_WRITE,     short, const char *s, unsigned long len) \
+	X(DEBUG_STOP,      stop,  long status) \
+	X(RETURN,          long,  cairn_word r0, cairn_word r1) \
+	X(FAULT_REG,       ret2,  unsigned idx, int write, cairn_word value) \
+	X(KCHECK,          long,  void) \
+	X(KCOUNT,          long,  void) \
+	X(CORE,            long,  void) \
+	X(CAPTBL_COPY,     long,  unsigned ct, unsigned slot, unsigned src_ct, unsigned src_slot) \
+	X(CAPTBL_REMOVE,   long,  unsigned ct, unsigned slot) \
+	X(CAPTBL_CONS,     long,  unsigned ct, unsigned pos, unsigned leaf) \
+	X(CAPTBL_DECONS,   long,  unsigned ct, unsigned pos) \
+	X(CAPTBL_DEACT,    long,  unsigned ct, unsigned slot) \
+	X(CAPTBL_ACT_CAPTBL, long, unsigned ct, unsigned slot, unsigned mem, cairn_word frame, unsigned level) \
+	X(CAPTBL_ACT_PGTBL,  long, unsigned ct, unsigned slot, unsigned mem, cairn_word frame, unsigned level) \
+	X(CAPTBL_ACT_COMP,   long, unsigned ct, unsigned slot, unsigned mem, cairn_word frame, unsigned captbl, unsigned pgtbl, cairn_word entry) \
+	X(CAPTBL_ACT_THREAD, long, unsigned ct, unsigned slot, unsigned mem, cairn_word frame, unsigned comp, cairn_word arg) \
+	X(CAPTBL_ACT_RCV,    long, unsigned ct, unsigned slot, unsigned thread, unsigned parent) \
+	X(CAPTBL_ACT_ASND,   long, unsigned ct, unsigned slot, unsigned rcv) \
+	X(CAPTBL_ACT_SINV,   long, unsigned ct, unsigned slot, unsigned comp, cairn_word entry, cairn_word badge, unsigned flags) \
+	X(CAPTBL_ACT_INDIR,  long, unsigned ct, unsigned slot, unsigned mem, cairn_word frame) \
+	X(PGTBL_CONS,      long,  unsigned pt, cairn_word va, unsigned child) \
+	X(PGTBL_DECONS,    long,  unsigned pt, cairn_word va, unsigned level) \
+	X(PGTBL_MAP,       long,  unsigned pt, cairn_word va, unsigned mem, cairn_word frame, unsigned rights) \
+	X(PGTBL_UNMAP,     long,  unsigned pt, cairn_word va) \
+	X(PGTBL_LOOKUP,    long,  unsigned pt, cairn_word va) \
+	X(MEM_RETYPE,      long,  unsigned mem, cairn_word frame, unsigned type) \
+	X(MEM_COUNT,       long,  unsigned mem, unsigned type) \
+	X(MEM_DERIVE,      long,  unsigned mem, unsigned slot, cairn_word base, cairn_word end) \
+	X(COMP_KEEPER,     long,  unsigned comp, unsigned gate) \
+	X(COMP_RESTART,    long,  unsigned comp) \
+	X(COMP_READY,      long,  unsigned comp) \
+	X(THREAD_DISPATCH, long,  unsigned thread, cairn_word deadline) \
+	X(THREAD_TLS,      long,  unsigned thread, cairn_word fs_base) \
+	X(THREAD_RESTART,  long,  unsigned thread, cairn_word arg) \
+	X(THREAD_CORE,     long,  unsigned thread, unsigned core) \
+	X(THREAD_REG,      ret2,  unsigned thread, unsigned idx, int write, cairn_word value) \
+	X(RCV_WAIT,        long,  unsigned rcv) \
+	X(RCV_EVENT,       ret2,  unsigned rcv) \
+	X(ASND_SEND,       long,  unsigned asnd, unsigned flags) \
+	X(SINV_CALL,       stub,  unsigned gate, cairn_word a, cairn_word b, cairn_word c, cairn_word d) \
+	X(SINV_RENEW,      long,  unsigned gate) \
+	X(IRQ_BIND,        long,  unsigned irq, unsigned line, unsigned asnd) \
+	X(IRQ_UNBIND,      long,  unsigned irq, unsigned line) \
+	X(IRQ_NARROW,      long,  unsigned irq, unsigned slot, unsigned lines) \
+	X(IOPORT_IN,       long,  unsigned io, unsigned port, unsigned width) \
+	X(IOPORT_OUT,      long,  unsigned io, unsigned port, unsigned width, cairn_word value) \
+	X(IOPORT_NARROW,   long,  unsigned io, unsigned slot, unsigned first, unsigned end) \
+	X(INDIR_SET,       long,  unsigned ind, unsigned src_ct, unsigned src_slot) \
+	X(INDIR_MINT,      long,  unsigned ind, unsigned slot) \
+	X(INDIR_RESCIND,   long,  unsigned ind)
+
 /* The null capability: index 0 in every table; its operations need no capability. */
 #define CAIRN_CAP_NULL 0u
 
@@ -216,6 +282,7 @@ enum cairn_op {
 #define CAIRN_CAPTBL_LEAF_SLOTS 128	/* slots per leaf node */
 #define CAIRN_CAPTBL_ROOT_SLOTS 512	/* leaves per root node */
 #define CAIRN_CAPTBL_MAX (CAIRN_CAPTBL_LEAF_SLOTS * CAIRN_CAPTBL_ROOT_SLOTS)
+#define CAIRN_MAX_CORES 64		/* cores the kernel runs (0 .. 63); more are reported and left off */
 #define CAIRN_INV_DEPTH 16		/* nested invocations a thread may make */
 #define CAIRN_KEEPER_DEPTH 2		/* of which keeper invocations (a fault past them stops the thread) */
 

@@ -15,13 +15,14 @@
 
 #include <stdint.h>
 #include "build.h"
+#include "layout.h"
 
 #define CAPMGR_HOLDERS  32
 #define CAPMGR_NODES    512
 #define CAPMGR_POS      1			/* the root position of a holder's delegated leaf */
 #define CAPMGR_SLOT0    (CAPMGR_POS * 128)	/* its delegated slots: 128..255 */
 #define CAPMGR_SLOTS    128
-#define CAPMGR_VA       0x500000000UL		/* its delegated and allocated pages */
+#define CAPMGR_VA       CAIRN_CAPMGR_VA		/* its delegated and allocated pages */
 #define CAPMGR_PAGES    512			/* of them, at most */
 
 struct capmgr_holder {

@@ -65,12 +65,11 @@ static inline struct cairn_ret2 cairn_sinv_inline(unsigned gate, cairn_word a, c
 	register cairn_word rdx __asm__("rdx") = b;
 	long rax;
 
-	__asm__ volatile("syscall"
-			 : "=a"(rax), "+d"(rdx), "+r"(r10), "+r"(r8), "+S"(a)
-			 : "a"(CAIRN_CALL(gate, CAIRN_OP_SINV_CALL))
-			 : "rbx", "rcx", "rdi", "rbp", "r9", "r11", "r12", "r13", "r14", "r15",
-			   "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
-			   "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "memory");
+	CAIRN_SYSCALL_ASM(("=a"(rax), "+d"(rdx), "+r"(r10), "+r"(r8), "+S"(a)),
+			  ("a"(CAIRN_CALL(gate, CAIRN_OP_SINV_CALL))),
+			  "rbx", "rdi", "rbp", "r9", "r12", "r13", "r14", "r15",
+			  "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
+			  "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
 	return (struct cairn_ret2){ rax, rdx };
 }
 

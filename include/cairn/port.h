@@ -27,6 +27,15 @@
 #include <stdint.h>
 #include "syscall.h"
 
+/*
+ * A ring's geometry, each a power of two in these bounds (cairn_port_init checks them;
+ * tools/limits.py reads them for tools/system.py).
+ */
+#define CAIRN_PORT_SLOT_MIN  8		/* bytes of a slot */
+#define CAIRN_PORT_SLOT_MAX  4096
+#define CAIRN_PORT_SLOTS_MIN 2		/* slots of a ring */
+#define CAIRN_PORT_SLOTS_MAX 65536
+
 /* The shared page(s): this header, then `slots` slots of `slot_size` bytes. */
 struct cairn_port_ring {
 	uint32_t slot_size;		/* a power of two, 8..4096: for a reader's information */

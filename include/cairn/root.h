@@ -15,8 +15,8 @@
 #define CAIRN_ROOT_H
 
 #include <stdint.h>
+#include "layout.h"	/* CAIRN_ROOT_VA */
 
-#define CAIRN_ROOT_VA    0x1000UL
 #define CAIRN_ROOT_MAGIC 0x3230544f4f524e43ULL	/* "CNROOT02" */
 
 /*

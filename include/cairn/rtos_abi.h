@@ -16,6 +16,7 @@
 #define CAIRN_RTOS_ABI_H
 
 #include <stdint.h>
+#include "layout.h"
 
 #define RTOS_GATE_BASE 16
 #define RTOS_NAME_MAX  32	/* channel and shared-memory names, with their NUL */
@@ -193,15 +194,15 @@ enum rtos_stat {
 };
 
 /* Where mem_get_pages puts pages it places itself. */
-#define RTOS_HEAP_BASE 0x100000000UL
-#define RTOS_HEAP_END  0x200000000UL
+#define RTOS_HEAP_BASE CAIRN_HEAP_VA
+#define RTOS_HEAP_END  (CAIRN_HEAP_VA + CAIRN_HEAP_MAX)
 
 /*
- * A process's address space (besides its image at 4 MiB and its Root page at 0x1000):
+ * A process's address space (cairn/layout.h: besides its image and its Root page):
  * thread i's area is RTOS_THREAD_AREA(i): its stack grows down from the area's TLS
  * page, the area's last page; below the stack nothing is mapped (a guard).
  */
-#define RTOS_AREA_BASE   0x600000000000UL
+#define RTOS_AREA_BASE   CAIRN_RTOS_AREA_BASE
 #define RTOS_AREA_SIZE   0x200000UL		/* 2 MiB: stacks up to 1 MiB + guard */
 #define RTOS_THREAD_AREA(i) (RTOS_AREA_BASE + (uint64_t)(i) * RTOS_AREA_SIZE)
 #define RTOS_TLS_VA(i)   (RTOS_THREAD_AREA(i) + RTOS_AREA_SIZE - 4096)

@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 #include "abi.h"
+#include "layout.h"
 
 /*
  * The limits of a description, each defined once: here, and in cairn/root.h for the
@@ -23,16 +24,16 @@
  */
 #define CAIRN_SD_COMPS       32	/* components of a system, the rtos component included */
 #define CAIRN_SD_PORTS       48	/* ports of a system */
-#define CAIRN_SD_CORES       64	/* cores of a system (the kernel runs at most 64) */
+#define CAIRN_SD_CORES       CAIRN_MAX_CORES	/* cores of a system: as many as the kernel runs */
 #define CAIRN_SD_RTOS_CORES  8	/* cores the rtos component schedules (components/rtos) */
 #define CAIRN_SD_THREADS     1	/* threads the booter builds for a component: its first */
 #define CAIRN_SD_DEPTH       1	/* levels of nested subsystems below a system */
 #define CAIRN_SD_FIRST_SLOT  16	/* a component's first granted slot: the gates of its
 				   imports, then the sends of its sync ports, to leaf 0's end */
 #define CAIRN_SD_GRANTED_SLOTS (CAIRN_CAPTBL_LEAF_SLOTS - CAIRN_SD_FIRST_SLOT)
-#define CAIRN_SD_HEAP_MAX    0x100000000UL	/* bytes of a heap (libboot: up to the port rings) */
-#define CAIRN_SD_SEGMENT_LO  0x10000000UL	/* segments lie in [LO, HI), above the images */
-#define CAIRN_SD_SEGMENT_HI  0x40000000UL
+#define CAIRN_SD_HEAP_MAX    CAIRN_HEAP_MAX	/* bytes of a heap (cairn/layout.h: up to the port rings) */
+#define CAIRN_SD_SEGMENT_LO  CAIRN_SEGMENT_LO	/* segments lie in [LO, HI), above the images */
+#define CAIRN_SD_SEGMENT_HI  CAIRN_SEGMENT_HI
 
 /* An interface (tools/sysgen.py iface): a gate call passes four words, returns two. */
 #define CAIRN_SD_IFACE_FUNCTIONS 32

@@ -8,12 +8,15 @@
 #define KERNEL_BOOTINFO_H
 
 #include "types.h"
+#include <cairn/root.h>
 
 #define MB1_BOOT_MAGIC 0x2BADB002u
 #define MB2_BOOT_MAGIC 0x36d76289u
 
 #define BOOT_MAX_MMAP    64
-#define BOOT_MAX_MODULES 16
+#define BOOT_MAX_MODULES CAIRN_ROOT_MODULES	/* the first program and the modules its red tape
+						   lists; the loader's others are counted, left
+						   off, and the banner says so */
 #define BOOT_MEM_USABLE  1	/* memory map type of RAM free for use (both protocols) */
 
 struct boot_mmap {
@@ -36,6 +39,7 @@ struct bootinfo {
 	struct boot_mmap mmap[BOOT_MAX_MMAP];
 	unsigned nmod;
 	struct boot_module mod[BOOT_MAX_MODULES];
+	unsigned nmod_dropped;		/* modules past BOOT_MAX_MODULES, left off */
 	uint64_t info_start, info_end;	/* physical extent of the information structure */
 	const void *rsdp;		/* multiboot2's copy of the ACPI RSDP, or NULL (acpi.h) */
 	uint32_t rsdp_len;		/* its bytes */

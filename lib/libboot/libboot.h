@@ -11,12 +11,13 @@
 #include <cairn/build.h>
 #include <cairn/cairn.h>
 
-#define WINDOW_VA      0x0f000000UL	/* where the booter sees a frame it fills */
-#define PORTS_VA       0x200000000UL	/* port rings, in each component */
-#define HEAP_VA        0x100000000UL	/* heaps, in each component */
-#define STACK_TOP_VA   0x7fff00000000UL	/* first thread's stack, below a guard page */
-#define IMAGE_LO       0x400000UL
-#define IMAGE_HI       0x10000000UL
+/* The address space (cairn/layout.h). */
+#define WINDOW_VA      CAIRN_BOOT_WINDOW_VA	/* where the booter sees a frame it fills */
+#define PORTS_VA       CAIRN_PORTS_VA		/* port rings, in each component */
+#define HEAP_VA        CAIRN_HEAP_VA		/* heaps, in each component */
+#define STACK_TOP_VA   CAIRN_STACK_TOP		/* first thread's stack, below a guard page */
+#define IMAGE_LO       CAIRN_IMAGE_BASE
+#define IMAGE_HI       CAIRN_IMAGE_TOP
 #define BOOT_SLICES_PER_SECOND 500		/* a 2 ms time slice */
 
 enum { T_RUNNABLE = 1, T_BLOCKED, T_STOPPED };	/* a component thread, as its events say */

@@ -36,8 +36,9 @@ static uint64_t *slot(struct cairn_port_ring *r, uint32_t mask, uint32_t words, 
 
 static int geometry_ok(uint32_t slot_size, uint32_t slots)
 {
-	return slot_size >= 8 && slot_size <= 4096 && !(slot_size & (slot_size - 1)) && slots >= 2 &&
-	       slots <= 65536 && !(slots & (slots - 1));
+	return slot_size >= CAIRN_PORT_SLOT_MIN && slot_size <= CAIRN_PORT_SLOT_MAX &&
+	       !(slot_size & (slot_size - 1)) && slots >= CAIRN_PORT_SLOTS_MIN && slots <= CAIRN_PORT_SLOTS_MAX &&
+	       !(slots & (slots - 1));
 }
 
 unsigned long cairn_port_bytes(uint32_t slot_size, uint32_t slots)

@@ -425,6 +425,7 @@ static void bootinfo_mb1_too_many_modules(void **state)
 	mb1_set(MB1_MODS_COUNT, n);
 	assert_int_equal(parse(bi, MB1_BOOT_MAGIC, MB1_INFO), 0);
 	assert_int_equal(bi->nmod, BOOT_MAX_MODULES);
+	assert_int_equal(bi->nmod_dropped, 4);
 	for (unsigned i = 0; i < BOOT_MAX_MODULES; i++) {
 		assert_int_equal(bi->mod[i].start, 0x1000000 + 0x10000 * i);
 		assert_int_equal(bi->mod[i].end, 0x1000000 + 0x10000 * i + 0x100);
@@ -809,6 +810,7 @@ static void bootinfo_mb2_too_many_modules(void **state)
 	mb2_finish();
 	assert_int_equal(parse(bi, MB2_BOOT_MAGIC, MB2_INFO), 0);
 	assert_int_equal(bi->nmod, BOOT_MAX_MODULES);
+	assert_int_equal(bi->nmod_dropped, 4);
 	for (unsigned i = 0; i < BOOT_MAX_MODULES; i++) {
 		assert_int_equal(bi->mod[i].start, 0x1000000 + 0x10000 * i);
 		assert_int_equal(bi->mod[i].end, 0x1000000 + 0x10000 * i + 0x80);

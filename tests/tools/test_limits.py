@@ -20,6 +20,7 @@ from unittest import mock
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
+import abi  # noqa: E402
 import interface  # noqa: E402
 import limits  # noqa: E402
 import sysgen  # noqa: E402
@@ -32,8 +33,12 @@ CFLAGS = ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-ffreestanding", "-fsynt
 
 
 def compile_c(text, *flags):
-    """(ok, compiler output) of compiling text as a C file."""
+    """(ok, compiler output) of compiling text as a C file (with the generated wrappers
+    cairn/syscall.h includes, as make writes them into build/gen)."""
     with tempfile.TemporaryDirectory() as d:
+        os.makedirs(os.path.join(d, "cairn"))
+        with open(os.path.join(d, "cairn", "wrappers.h"), "w") as f:
+            f.write(abi.wrappers_text(abi.ops()))
         src = os.path.join(d, "t.c")
         with open(src, "w") as f:
             f.write(text)
@@ -48,6 +53,7 @@ class Evaluate(unittest.TestCase):
         self.assertEqual(limits.evaluate("(A - 4) * 2", known), 24)
         self.assertEqual(limits.evaluate("((1u << A) - 1)", known), 0xffff)
         self.assertEqual(limits.evaluate("A / 3", known), 5)
+        self.assertEqual(limits.evaluate("CAIRN_UL(0x1000) + CAIRN_UL(A)", known), 0x1010)
 
     def test_what_is_not_an_integer_expression_is_skipped(self):
         for expr in ('"CNROMFS1"', "(uint64_t)4", "B + 1", "1 +", "sizeof(int)", "1 / 0"):
@@ -63,13 +69,44 @@ class Evaluate(unittest.TestCase):
     def test_every_limit_is_what_c_compiles_with(self):
         names = [n for n in limits.C if n.startswith(("CAIRN_SD_", "CAIRN_ROOT_", "CAIRN_NAME_MAX",
                                                       "CAIRN_MODULE_NAME_MAX", "CAPMGR_PAGES",
-                                                      "CAIRN_IRQ_LINES", "CAIRN_ROMFS_PATH_MAX"))
+                                                      "CAIRN_IRQ_LINES", "CAIRN_ROMFS_PATH_MAX", "CAIRN_PORT_SLOT",
+                                                      "CAIRN_MAX_CORES"))
                  and not n.startswith(("CAIRN_ROOT_H", "CAIRN_ROOT_VA", "CAIRN_ROOT_MAGIC"))]
         self.assertGreaterEqual(len(names), 20)
         asserts = "".join(f"_Static_assert(({n}) == {limits.C[n]}ULL, \"{n}\");\n" for n in names)
         ok, err = compile_c("#include <cairn/sysdesc.h>\n#include <cairn/root.h>\n"
-                            "#include <cairn/capmgr.h>\n#include <cairn/romfs.h>\n" + asserts)
+                            "#include <cairn/capmgr.h>\n#include <cairn/romfs.h>\n#include <cairn/port.h>\n"
+                            + asserts)
         self.assertTrue(ok, err)
+
+
+    @unittest.skipUnless(CC, "no C compiler")
+    def test_the_layout_is_what_c_compiles_with(self):
+        names = limits.read(("include/cairn/layout.h",))
+        self.assertGreaterEqual(len(names), 16)
+        self.assertLess(names["CAIRN_IMAGE_BASE"], names["CAIRN_IMAGE_TOP"])
+        asserts = "".join(f"_Static_assert(({n}) == {v}ULL, \"{n}\");\n" for n, v in names.items())
+        ok, err = compile_c("#include <cairn/layout.h>\n" + asserts)
+        self.assertTrue(ok, err)
+
+
+class DocTable(unittest.TestCase):
+    def test_the_manuals_limits_table_is_generated_from_the_headers(self):
+        with open(os.path.join(ROOT, "docs", "systems.md")) as f:
+            lines = f.read().split("\n")
+        want = limits.doc_table()
+        self.assertIn(want[0], lines, "docs/systems.md has no Limits table")
+        start = lines.index(want[0])
+        end = start
+        while end < len(lines) and lines[end].startswith("|"):
+            end += 1
+        self.assertEqual(lines[start:end], want, "docs/systems.md's Limits table and the headers disagree: "
+                         "python3 tools/limits.py prints the table to paste")
+
+    def test_a_changed_limit_changes_the_table(self):
+        with mock.patch.object(limits, "IMPORTS", limits.IMPORTS + 1):
+            self.assertIn(f"| imports of a component | {limits.IMPORTS} | `CAIRN_ROOT_IMPORTS` | its red tape |",
+                          limits.doc_table())
 
 
 class InterfaceHeader(unittest.TestCase):

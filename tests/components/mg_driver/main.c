@@ -123,8 +123,8 @@ static void pages(long v)
 		    "shared at %#lx in a (reads %#lx), at %#lx in b (reads %#lx); we read %ld", va, pa, vb, pb,
 		    *(volatile long *)v);
 
-	long e_not = manager_share(0x400000, (cairn_word)a), e_self = manager_share((cairn_word)v, (cairn_word)me);
-	long e_far = manager_share((cairn_word)v, 99), e_none = manager_unshare(0x400000);
+	long e_not = manager_share(CAIRN_IMAGE_BASE, (cairn_word)a), e_self = manager_share((cairn_word)v, (cairn_word)me);
+	long e_far = manager_share((cairn_word)v, 99), e_none = manager_unshare(CAIRN_IMAGE_BASE);
 	cairn_check("mg.3.2", "share_errors", e_not == CAIRN_ENOENT && e_self == CAIRN_EINVAL &&
 		    e_far == CAIRN_EINVAL && e_none == CAIRN_ENOENT,
 		    "not ours %ld, self %ld, 99 %ld, unshare not ours %ld", e_not, e_self, e_far, e_none);

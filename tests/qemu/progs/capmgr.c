@@ -112,14 +112,14 @@ static long try_peek(unsigned i, uint64_t va, int write, uint64_t value)
 static long setup(void)
 {
 	unsigned kg = cairn_slot(&A);
-	long r = cairn_mirror(&A, &keeper_m, PT, 0x400000, (uint64_t)_end, (uint64_t)_start);
+	long r = cairn_mirror(&A, &keeper_m, PT, CAIRN_IMAGE_BASE, (uint64_t)_end, (uint64_t)_start);
 	if (!r)
-		r = cairn_mirror(&A, &server, PT, 0x400000, (uint64_t)_end, (uint64_t)_start);
+		r = cairn_mirror(&A, &server, PT, CAIRN_IMAGE_BASE, (uint64_t)_end, (uint64_t)_start);
 	if (!r)
 		r = cairn_captbl_act_sinv(CT, kg, keeper_m.comp, (cairn_word)keeper_entry, 0, 0);
 	capmgr_init(&M, &A);
 	for (unsigned i = 0; i < NH && !r; i++) {
-		r = cairn_mirror(&A, &h[i], PT, 0x400000, (uint64_t)_end, (uint64_t)_start);
+		r = cairn_mirror(&A, &h[i], PT, CAIRN_IMAGE_BASE, (uint64_t)_end, (uint64_t)_start);
 		if (!r)
 			r = cairn_comp_keeper(h[i].comp, kg);
 		use_gate[i] = cairn_slot(&A);
@@ -242,7 +242,7 @@ static void test_pages(void)
 static void test_release(void)
 {
 	struct cairn_mirror x;
-	long r = cairn_mirror(&A, &x, PT, 0x400000, (uint64_t)_end, (uint64_t)_start);
+	long r = cairn_mirror(&A, &x, PT, CAIRN_IMAGE_BASE, (uint64_t)_end, (uint64_t)_start);
 	long u0 = 0, s0 = 0, bad = r;
 	unsigned nodes = M.nodes;	/* the pages cm.6 left with h4 and h5 */
 

@@ -154,7 +154,7 @@ static unsigned gate(struct cairn_mirror *m, void *entry)
 static long kept_mirror(struct cairn_mirror *m, cairn_word badge, uint64_t va)
 {
 	unsigned kg = cairn_slot(&A);
-	long r = cairn_mirror(&A, m, PT, 0x400000, (uint64_t)_end, (uint64_t)_start);
+	long r = cairn_mirror(&A, m, PT, CAIRN_IMAGE_BASE, (uint64_t)_end, (uint64_t)_start);
 
 	if (!r)
 		r = cairn_pgtbl_path(&A, m->pt, va);

@@ -23,7 +23,7 @@
 #define ME   CAIRN_SLOT_THREAD
 #define K    CAIRN_FRAME_KERNEL
 #define PAGE 4096UL
-#define IMAGE_VA 0x400000UL
+#define IMAGE_VA CAIRN_IMAGE_BASE
 #define ROUNDS 1000
 #define BACK 9		/* in a built component's table: our thread, to hand the core back */
 

@@ -217,10 +217,10 @@ static unsigned gate(unsigned ct, unsigned slot, struct cairn_mirror *m, void *e
 /* A faulting mirror f with page tables for va, kept by the keeper mirror k (entry). */
 static long kept_pair(struct cairn_mirror *f, struct cairn_mirror *k, uint64_t va, void *entry)
 {
-	long err = cairn_mirror(&A, f, PT, 0x400000, (uint64_t)_end, (uint64_t)_start);
+	long err = cairn_mirror(&A, f, PT, CAIRN_IMAGE_BASE, (uint64_t)_end, (uint64_t)_start);
 
 	if (!err)
-		err = cairn_mirror(&A, k, PT, 0x400000, (uint64_t)_end, (uint64_t)_start);
+		err = cairn_mirror(&A, k, PT, CAIRN_IMAGE_BASE, (uint64_t)_end, (uint64_t)_start);
 	if (!err)
 		err = cairn_pgtbl_path(&A, f->pt, va);
 	if (!err)

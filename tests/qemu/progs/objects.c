@@ -212,7 +212,7 @@ static void test_pgtbl(void)
 
 static long make_mirror(struct mirror *m)
 {
-	long r = cairn_mirror(&A, m, PT, 0x400000, (uint64_t)_end, (uint64_t)_start);
+	long r = cairn_mirror(&A, m, PT, CAIRN_IMAGE_BASE, (uint64_t)_end, (uint64_t)_start);
 	return r ? r : cairn_pgtbl_path(&A, m->pt, FAULT_VA);
 }
 
@@ -335,8 +335,8 @@ static void test_invocation(void)
 
 	long e1 = cairn_call(CAIRN_CAP_NULL, CAIRN_OP_RETURN, 0, 0, 0, 0, 0, 0);	/* nothing to return from */
 	long e2 = cairn_captbl_act_sinv(CT, slot(), b.comp, 0x800000000000UL, 0, 0);
-	long e3 = cairn_captbl_act_sinv(CT, slot(), b.comp, 0x400000, 0, 4);
-	long e4 = cairn_captbl_act_sinv(CT, slot(), b.ct, 0x400000, 0, 0);
+	long e3 = cairn_captbl_act_sinv(CT, slot(), b.comp, CAIRN_IMAGE_BASE, 0, 4);
+	long e4 = cairn_captbl_act_sinv(CT, slot(), b.ct, CAIRN_IMAGE_BASE, 0, 0);
 	CHECK("inv.6", "gate_errors", e1 == CAIRN_EINVAL && e2 == CAIRN_EFAULT && e3 == CAIRN_EINVAL && e4 == CAIRN_EBADF,
 	      "%ld %ld %ld %ld", e1, e2, e3, e4);
 }
@@ -721,7 +721,7 @@ static void test_keepers(void)
 	ev = cairn_rcv_event(my_rcv);
 	CHECK("kpr.5", "fault_registers_are_checked", ev.r1 == CAIRN_EVENT_STOP && reg_results[0] == 0 &&
 	      reg_results[1] == 0x202 && reg_results[2] == CAIRN_EFAULT && reg_results[3] == CAIRN_EACCES &&
-	      reg_results[4] == CAIRN_ERANGE && reg_results[5] > 0x400000 && reg_results[5] < 0x500000,
+	      reg_results[4] == CAIRN_ERANGE && reg_results[5] > (long)CAIRN_IMAGE_BASE && reg_results[5] < (long)_end,
 	      "%ld %lx %ld %ld %ld %lx", reg_results[0], reg_results[1], reg_results[2], reg_results[3],
 	      reg_results[4], reg_results[5]);
 

@@ -172,7 +172,7 @@ int main(const void *root)
 	const struct cairn_root *R = root;
 
 	A.end = R->mem_end;
-	long r = cairn_mirror(&A, &B, PT, 0x400000, (uint64_t)_end, (uint64_t)_start);
+	long r = cairn_mirror(&A, &B, PT, CAIRN_IMAGE_BASE, (uint64_t)_end, (uint64_t)_start);
 	cairn_port_init(ring, sizeof(struct msg), SLOTS);
 	unsigned prod = cairn_slot(&A);
 	long tid = cairn_captbl_act_thread(CT, prod, MEM, cairn_frame(&A, CAIRN_FRAME_KERNEL), B.comp,

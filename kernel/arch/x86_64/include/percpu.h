@@ -57,7 +57,7 @@ struct percpu {
 	uint32_t tlb_req;	/* set by another core: flush the TLB and clear it (core.c) */
 };
 
-#define CAIRN_MAX_CORES 64	/* cores beyond these are reported and left off */
+#include <cairn/abi.h>	/* CAIRN_MAX_CORES: cores beyond these are reported and left off */
 
 extern struct percpu cpus[CAIRN_MAX_CORES];	/* cpus[0] is the boot core */
 

@@ -152,7 +152,7 @@ static uint64_t user_va(void)
 	case 1:  return USER_TOP_VA + below(2) * PAGE;
 	case 2:  return 0x800000000000UL;
 	case 3:  return below(4) * PAGE;
-	case 4:  return 0x400000 + below(16) * PAGE;
+	case 4:  return CAIRN_IMAGE_BASE + below(16) * PAGE;
 	case 5:  return (rnd() & 0x7fffffff000UL);
 	case 6:  return (rnd() & 0x7ffffffff000UL);
 	default: return scratch_va();

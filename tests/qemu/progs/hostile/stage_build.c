@@ -227,11 +227,11 @@ static int image_scan(void)
 {
 	uint64_t end = ((uint64_t)_end + PAGE - 1) & ~(PAGE - 1);
 
-	image_pages = (unsigned)((end - 0x400000) / PAGE);
+	image_pages = (unsigned)((end - CAIRN_IMAGE_BASE) / PAGE);
 	if (image_pages > 512 || end > 0x600000)
 		return 0;	/* one level-1 table must cover the image */
 	for (unsigned i = 0; i < image_pages; i++) {
-		long e = mcall_any(PT, CAIRN_OP_PGTBL_LOOKUP, 0x400000 + i * PAGE, 0, 0, 0, 0, 0);
+		long e = mcall_any(PT, CAIRN_OP_PGTBL_LOOKUP, CAIRN_IMAGE_BASE + i * PAGE, 0, 0, 0, 0, 0);
 		if (e < 0)
 			return 0;
 		image_entry[i] = (uint64_t)e;
@@ -288,10 +288,10 @@ int space_build(unsigned i)
 	node_add(s, 3, 0);
 	node_add(s, 2, 0);
 	node_add(s, 1, 0);
-	node_add(s, 1, 0x400000);
+	node_add(s, 1, CAIRN_IMAGE_BASE);
 	pmap(s, CAIRN_ROOT_VA, (uint64_t)root_entry);
 	for (unsigned p = 0; p < image_pages; p++)
-		pmap(s, 0x400000 + p * PAGE, image_entry[p]);
+		pmap(s, CAIRN_IMAGE_BASE + p * PAGE, image_entry[p]);
 	W.id_page[i] = idf = sframe(CAIRN_FRAME_USER);
 	window_map(0, idf);
 	*(volatile uint64_t *)STAGE_WIN = SPACE_ID(i);
@@ -324,7 +324,7 @@ void space_destroy(unsigned i)
 	mcall(0, s->pt, CAIRN_OP_PGTBL_UNMAP, CAIRN_ROOT_VA, 0, 0, 0, 0, 0);
 	mcall(0, s->pt, CAIRN_OP_PGTBL_UNMAP, STAGE_ID_VA, 0, 0, 0, 0, 0);
 	for (unsigned p = 0; p < image_pages; p++)
-		mcall(0, s->pt, CAIRN_OP_PGTBL_UNMAP, 0x400000 + p * PAGE, 0, 0, 0, 0, 0);
+		mcall(0, s->pt, CAIRN_OP_PGTBL_UNMAP, CAIRN_IMAGE_BASE + p * PAGE, 0, 0, 0, 0, 0);
 	sframe_put(W.id_page[i]);
 	for (unsigned n = s->nnodes; n-- > 0;) {
 		mcall(0, s->pt, CAIRN_OP_PGTBL_DECONS, s->nva[n], s->nlevel[n], 0, 0, 0, 0);
