@@ -10,8 +10,8 @@
 #include "percpu.h"
 #include "boot.h"
 #include "frame.h"
-#include "fmt.h"
-#include "string.h"
+#include <common/fmt.h>
+#include <common/string.h>
 #include "syscall.h"
 
 #define RATE_HZ        1000

@@ -12,7 +12,7 @@
 #include "frame.h"
 #include "ktest.h"
 #include "boot.h"
-#include "string.h"
+#include <common/string.h>
 
 #define CAIRN_VERSION "0.1"
 

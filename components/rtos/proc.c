@@ -9,7 +9,7 @@
  * a thread or a process gives every frame and slot back (reap(), run by S).
  */
 #include "rtos.h"
-#include "elf.h"
+#include <common/elf.h>
 
 #define CT  CAIRN_SLOT_CAPTBL
 #define IMAGE_LO   0x400000UL

@@ -4,7 +4,7 @@
  * maps into a component it first retypes from its MEMORY capability.
  */
 #include "libboot.h"
-#include "elf.h"
+#include <common/elf.h>
 
 #define PAGE 4096UL
 #define REGION(va) (((va) >> 21) + 1)	/* one level-1 table covers 2 MiB */
