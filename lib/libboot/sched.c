@@ -194,24 +194,11 @@ long boot_start_cores(struct booter *b)
 		struct bcore *k = &b->core[b->sd->comp[i].core];
 		if (k == &b->core[0] || k->thread)
 			continue;
-		r = boot_reserve_slots(b);
-		k->thread = cairn_slot(&b->a);
-		k->rcv = cairn_slot(&b->a);
-		k->wake = cairn_slot(&b->a);
-		if (!r) {
-			r = cairn_captbl_act_thread(CAIRN_SLOT_CAPTBL, k->thread, CAIRN_SLOT_MEMORY,
-						    cairn_frame(&b->a, CAIRN_FRAME_KERNEL), CAIRN_SLOT_COMP,
-						    (cairn_word)core_main);
-			r = r < 0 ? r : 0;
-		}
-		if (!r)
-			r = cairn_thread_core(k->thread, (unsigned)(k - b->core));
-		if (!r)
-			r = cairn_captbl_act_rcv(CAIRN_SLOT_CAPTBL, k->rcv, k->thread, 0);
-		if (!r)
-			r = cairn_captbl_act_asnd(CAIRN_SLOT_CAPTBL, k->wake, k->rcv);
-		if (!r)
-			r = cairn_asnd_send(k->wake, 0);
+		struct cairn_core_thread t;
+		r = cairn_core_thread(&b->a, (unsigned)(k - b->core), core_main, &t);
+		k->thread = t.thread;
+		k->rcv = t.rcv;
+		k->wake = t.wake;
 		while (!r && !__atomic_load_n(&k->ready, __ATOMIC_ACQUIRE))
 			cairn_rcv_wait(b->rcv);
 	}
