@@ -9,6 +9,7 @@
  * process has ended, S_0 returns and the rtos component ends with it.
  */
 #include "rtos.h"
+#include <cairn/gate.h>
 
 #define RETRY_TICKS 2000	/* how soon S looks again after sending a thread back */
 #define SLICES_PER_SECOND 500	/* 2 ms round-robin slices */
@@ -238,8 +239,7 @@ int main(const struct cairn_root *rt)
 }
 
 /*
- * The gate-stack pool (lib/libcairn/entry.S) sized for this component: every RTOS
- * thread may be waiting in here at once. These replace libcairn's 32.
+ * The gate-stack pool (cairn/gate.h) sized for this component: every RTOS thread
+ * may be waiting in here at once.
  */
-uint64_t cairn_stack_map;
-char cairn_stacks[64][8192] __attribute__((aligned(16)));
+CAIRN_GATE_STACKS(64);
