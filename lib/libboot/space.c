@@ -1,14 +1,19 @@
 /*
- * space.c: filling address spaces with capability operations only. The booter sees
- * a frame it fills through a one-page window in its own address space; everything it
- * maps into a component it first retypes from its MEMORY capability. Images are
- * loaded by libcairn's cairn_load_elf.
+ * space.c: filling address spaces with capability operations only, libboot's lowest
+ * layer (it calls only libcairn). The booter sees a frame it fills through a one-page
+ * window in its own address space; everything it maps into a component it first
+ * retypes from its MEMORY capability. Images are loaded by libcairn's cairn_load_elf.
  */
 #include "libboot.h"
 #include <common/elf.h>
 
 #define PAGE 4096UL
 #define REGION(va) (((va) >> 21) + 1)	/* one level-1 table covers 2 MiB */
+
+long boot_reserve_slots(struct booter *b)
+{
+	return cairn_reserve_slots(&b->a);
+}
 
 long boot_map(struct booter *b, unsigned pt, uint64_t *cache, uint64_t va, uint64_t frame, unsigned rights)
 {
