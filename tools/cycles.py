@@ -118,7 +118,8 @@ def main(argv):
     verbose = "-v" in argv
     dirs = [a.rstrip("/") for a in argv if a != "-v"]
     if not dirs:
-        print(__doc__.strip().splitlines()[-8], file=sys.stderr)
+        print("usage: cycles.py [-v] <dir>...  (after make all; see the header of tools/cycles.py)",
+              file=sys.stderr)
         return 2
     return max(report(d, verbose) for d in dirs)
 
