@@ -37,23 +37,48 @@ KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segme
 # User programs: freestanding, static, linked at 4 MiB by lib/libcairn/user.ld.
 UCFLAGS  := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc -isystem $(GCCINC) \
 	    -fno-stack-protector -fno-pic -fno-pie -fno-asynchronous-unwind-tables \
-	    -Iinclude -Ikernel/include -I$(BUILD)/gen -MMD -MP
+	    -Iinclude -I$(BUILD)/gen -MMD -MP
 ULDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T $(BUILD)/gen/user.ld
 
-# Host unit tests: the kernel's pure code under AddressSanitizer and UBSan.
+# Host unit tests: the kernel's and the libraries' pure code under AddressSanitizer and
+# UBSan. Only a test of kernel code sees the kernel's headers (HKFLAGS).
 HCFLAGS  := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \
-	    -Iinclude -Ikernel/include -Itests/host/include -I$(BUILD)/gen
+	    -Iinclude
+HKFLAGS  := -Ikernel/include -Itests/host/include
+
+# lib/libcommon: the code kernel and user programs share (fmt, string, elf; headers in
+# include/common/). One source, two objects, as Plan 9's libc: the kernel's built with
+# KCFLAGS, the user library's with UCFLAGS. No file of lib/ or components/ is built
+# from kernel/, and user code never sees kernel/include/. memops.h is the architecture's.
+COMMON_SRC := $(wildcard lib/libcommon/*.c)
+COMMON_INC := -Ilib/libcommon/arch/$(ARCH)
 
 KERNEL_SRC := $(wildcard kernel/*.c) $(wildcard kernel/arch/$(ARCH)/*.c) \
 	      $(wildcard kernel/arch/$(ARCH)/*.S)
-KERNEL_OBJ := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRC))
+KERNEL_OBJ := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRC)) $(patsubst %,$(BUILD)/kernel/%.o,$(COMMON_SRC))
 
-LIB_SRC    := $(wildcard lib/libcairn/*.c) $(wildcard lib/libcairn/*.S) kernel/fmt.c kernel/string.c
+COMMON_OBJ := $(patsubst %,$(BUILD)/user/%.o,$(COMMON_SRC))
+LIB_SRC    := $(wildcard lib/libcairn/*.c) $(wildcard lib/libcairn/*.S)
 LIB_OBJ    := $(patsubst %,$(BUILD)/user/%.o,$(LIB_SRC))
-BOOT_SRC   := $(wildcard lib/libboot/*.c) kernel/elf.c
+BOOT_SRC   := $(wildcard lib/libboot/*.c)
 BOOT_OBJ   := $(patsubst %,$(BUILD)/user/%.o,$(BOOT_SRC))
 RTOS_SRC   := $(wildcard lib/librtos/*.c) $(wildcard lib/librtos/*.S)
 RTOS_OBJ   := $(patsubst %,$(BUILD)/user/%.o,$(RTOS_SRC))
+
+# What a program links, in link order (tools/sysgen.py links with the same lists): every
+# program libcairn and libcommon (USER_LIBS); one that boots a system or keeps a
+# delegation tree (one of its sources includes <cairn/boot.h> or <cairn/capmgr.h>: the
+# booter, a subsystem's parent) libboot before them (BOOT_LIBS); an RTOS program, or a component that uses the RTOS API (<cairn/rtos.h>),
+# librtos before them (RTOS_LIBS).
+USER_LIBS  := $(BUILD)/libcairn.a $(BUILD)/libcommon.a
+BOOT_LIBS  := $(BUILD)/libboot.a $(USER_LIBS)
+RTOS_LIBS  := $(BUILD)/librtos.a $(USER_LIBS)
+PROG_SRC   := $(wildcard components/*/*.c tests/components/*/*.c bench/components/*/*.c \
+		tests/qemu/progs/*.c tests/qemu/progs/*/*.c bench/progs/*.c)
+BOOT_USERS := $(shell grep -l '<cairn/\(boot\|capmgr\)\.h>' $(PROG_SRC))
+RTOS_USERS := $(shell grep -l '<cairn/rtos\.h>' $(PROG_SRC))
+libs_of     = $(if $(filter $(RTOS_USERS),$(1)),$(BUILD)/librtos.a) \
+	      $(if $(filter $(BOOT_USERS),$(1)),$(BOOT_LIBS),$(USER_LIBS))
 
 # Interfaces: client stubs and server gates generated from interfaces/<name>.toml (and
 # tests/qemu/interfaces/<name>.toml, interfaces only test systems use).
@@ -101,6 +126,11 @@ $(BUILD)/kernel/%.c.o: kernel/%.c
 	$(call say,CC,$<)
 	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
 
+$(BUILD)/kernel/lib/libcommon/%.c.o: lib/libcommon/%.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(KCFLAGS) $(COMMON_INC) -c $< -o $@
+
 $(BUILD)/kernel/%.S.o: kernel/%.S
 	@mkdir -p $(dir $@)
 	$(call say,AS,$<)
@@ -144,10 +174,20 @@ $(BUILD)/user/%.c.o: %.c | $(IFACE_HDRS) $(WRAPPERS)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(UCFLAGS) -c $< -o $@
 
+$(BUILD)/user/lib/libcommon/%.c.o: lib/libcommon/%.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(UCFLAGS) $(COMMON_INC) -c $< -o $@
+
 $(BUILD)/user/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(UCFLAGS) -c $< -o $@
+
+$(BUILD)/libcommon.a: $(COMMON_OBJ)
+	@rm -f $@
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/libcairn.a: $(LIB_OBJ)
 	@rm -f $@
@@ -169,9 +209,9 @@ $(BUILD)/librtos.a: $(RTOS_OBJ)
 # one file tests/qemu/progs/<name>.c or every .c in tests/qemu/progs/<name>/, a
 # benchmark one file bench/progs/<name>.c.
 define user_program
-$(BUILD)/user/$(1).elf: $(patsubst %,$(BUILD)/user/%.o,$(2)) $(BUILD)/librtos.a $(BUILD)/libboot.a $(BUILD)/libcairn.a $(BUILD)/gen/user.ld
+$(BUILD)/user/$(1).elf: $(patsubst %,$(BUILD)/user/%.o,$(2)) $(call libs_of,$(2)) $(BUILD)/gen/user.ld
 	$$(call say,LD,$$@)
-	$(Q)$(LD) $(ULDFLAGS) -o $$@ $$(filter %.o,$$^) $(BUILD)/librtos.a $(BUILD)/libboot.a $(BUILD)/libcairn.a
+	$(Q)$(LD) $(ULDFLAGS) -o $$@ $$(filter %.o,$$^) $(call libs_of,$(2))
 endef
 $(foreach c,$(COMPONENTS),$(eval $(call user_program,$(c),$(wildcard components/$(c)/*.c))))
 $(foreach c,$(TEST_COMPS),$(eval $(call user_program,$(c),$(wildcard tests/components/$(c)/*.c))))
@@ -182,9 +222,9 @@ $(foreach b,$(BENCH_PROGS),$(eval $(call user_program,$(b),bench/progs/$(b).c)))
 
 # An RTOS program starts at lib/librtos/entry.S's rtos_entry (cairn/rtos_abi.h).
 define rtos_program
-$(BUILD)/user/$(1).elf: $(patsubst %,$(BUILD)/user/%.o,$(2)) $(BUILD)/librtos.a $(BUILD)/libcairn.a $(BUILD)/gen/user.ld
+$(BUILD)/host/test_$(1): tests/host/test_$(1).c $(call host_src,$(1)) $(wildcard kernel/include/*.h include/common/*.h tests/host/include/*.h kernel/arch/$(ARCH)/include/*.h) $(WRAPPERS)
 	$$(call say,LD,$$@)
-	$(Q)$(LD) $(ULDFLAGS) -e rtos_entry -o $$@ $$(filter %.o,$$^) $(BUILD)/librtos.a $(BUILD)/libcairn.a
+	$(Q)$(LD) $(ULDFLAGS) -e rtos_entry -o $$@ $$(filter %.o,$$^) $(RTOS_LIBS)
 endef
 $(foreach d,$(sort $(RTOS_PROG_DIRS)),$(eval $(call rtos_program,$(notdir $(d)),$(wildcard $(d)/*.c))))
 # rtos_proc and rtos_efault carry rtos_child's image (for process_create from memory).
@@ -194,18 +234,20 @@ $(BUILD)/user/tests/rtos/rtos_efault/image.c.o: $(BUILD)/user/rtos_child.elf
 $(BUILD)/user/tests/rtos/rtos_ceilsuite/image.c.o: $(BUILD)/user/rtos_ceilchild.elf
 
 # --- host unit tests --------------------------------------------------------------
-# tests/host/test_<m>.c tests kernel/<m>.c (or the architecture's or libcairn's <m>.c) plus the
-# sources HOST_DEPS_<m> names; tests/host/include/ stands in for the architecture.
+# tests/host/test_<m>.c tests kernel/<m>.c (or the architecture's, libcommon's, libcairn's or
+# librtos's <m>.c) plus the sources HOST_DEPS_<m> names; tests/host/include/ stands in for
+# the architecture.
 HOST_DEPS_captbl := kernel/frame.c
 HOST_DEPS_pgtbl  := kernel/frame.c
 HOST_DEPS_comp   := kernel/frame.c kernel/captbl.c
-host_src = $(firstword $(wildcard kernel/$(1).c kernel/arch/$(ARCH)/$(1).c lib/libcairn/$(1).c lib/librtos/$(1).c)) $(HOST_DEPS_$(1))
+host_src = $(firstword $(wildcard kernel/$(1).c kernel/arch/$(ARCH)/$(1).c lib/libcommon/$(1).c \
+	   lib/libcairn/$(1).c lib/librtos/$(1).c)) $(HOST_DEPS_$(1))
+host_flags = $(if $(filter kernel/%,$(call host_src,$(1))),$(HKFLAGS))
 
 define host_test
-$(BUILD)/host/test_$(1): tests/host/test_$(1).c $(call host_src,$(1)) $(wildcard kernel/include/*.h tests/host/include/*.h kernel/arch/$(ARCH)/include/*.h) $(WRAPPERS)
 	@mkdir -p $$(dir $$@)
 	$$(call say,HOSTCC,$$@)
-	$(Q)$(CC) $(HCFLAGS) $$(filter %.c,$$^) -lcmocka -o $$@
+	$(Q)$(CC) $(HCFLAGS) $(call host_flags,$(1)) $$(filter %.c,$$^) -lcmocka -o $$@
 endef
 $(foreach t,$(HOST_TESTS:test_%=%),$(eval $(call host_test,$(t))))
 
@@ -213,11 +255,12 @@ $(foreach t,$(HOST_TESTS:test_%=%),$(eval $(call host_test,$(t))))
 # tools/sysgen.py checks a description, generates its tables and links the images that
 # depend on it (the booter, subsystem parents, segments) into build/sys/<name>/.
 SYSTEM_FILE := systems/$(SYSTEM).toml
-export CC LD UCFLAGS ULDFLAGS
+export CC LD UCFLAGS ULDFLAGS USER_LIBS BOOT_LIBS
 
 # What tools/sysgen.py compiles and links with when it is run outside make.
 flags:
 	@echo "CC=$(CC)"; echo "LD=$(LD)"; echo "UCFLAGS=$(UCFLAGS)"; echo "ULDFLAGS=$(ULDFLAGS)"
+	@echo "USER_LIBS=$(USER_LIBS)"; echo "BOOT_LIBS=$(BOOT_LIBS)"
 
 sys: kernel user
 	$(call say,SYSTEM,$(SYSTEM_FILE))

@@ -11,12 +11,12 @@
 #include "cmdline.h"
 #include "console.h"
 #include "core.h"
-#include "elf.h"
-#include "fmt.h"
+#include <common/elf.h>
+#include <common/fmt.h>
 #include "frame.h"
 #include "obj.h"
 #include "pgtbl.h"
-#include "string.h"
+#include <common/string.h>
 #include <cairn/root.h>
 
 #define STACK_TOP    (USER_TOP - 16 * PAGE_SIZE)	/* a gap above catches overflows down */
@@ -111,11 +111,6 @@ static void put_cap(struct captbl_root *ct, unsigned slot, struct cap c)
 	cap_copy(captbl_lookup(ct, slot), &c);
 }
 
-static unsigned seg_rights(const struct elf_segment *s)
-{
-	return ((s->flags & ELF_SEG_W) ? CAIRN_MAP_WRITE : 0) | ((s->flags & ELF_SEG_X) ? CAIRN_MAP_EXEC : 0);
-}
-
 /* Copies the segments into fresh user frames; file bytes copied, the rest zero. */
 static void load_image(uint64_t *root, const char *file, const struct elf_image *img)
 {
@@ -123,7 +118,7 @@ static void load_image(uint64_t *root, const char *file, const struct elf_image 
 		const struct elf_segment *s = &img->seg[i];
 		for (uint64_t va = PAGE_DOWN(s->vaddr); va < s->vaddr + s->memsz; va += PAGE_SIZE) {
 			uint64_t frame = take_frame(CAIRN_FRAME_USER);
-			boot_map(root, va, frame, seg_rights(s));
+			boot_map(root, va, frame, elf_rights(s));
 			uint64_t lo = va > s->vaddr ? va : s->vaddr;
 			uint64_t hi = va + PAGE_SIZE < s->vaddr + s->filesz ? va + PAGE_SIZE : s->vaddr + s->filesz;
 			if (lo < hi)

@@ -9,7 +9,7 @@
 #include "memlayout.h"
 #include "obj.h"
 #include "pgtbl.h"
-#include "string.h"
+#include <common/string.h>
 #include "syscall.h"
 
 long activate_pgtbl(struct call *c, struct cap *slot);

@@ -5,7 +5,7 @@
  */
 #include "frame.h"
 #include "memlayout.h"
-#include "string.h"
+#include <common/string.h>
 #include "syscall.h"
 
 static uint32_t next_comp_id = 1;

@@ -3,7 +3,7 @@
  */
 #include "console.h"
 #include "arch.h"
-#include "fmt.h"
+#include <common/fmt.h>
 
 static void console_sink(void *ctx, char c)
 {

@@ -4,7 +4,7 @@
  */
 #include "frame.h"
 #include "memlayout.h"
-#include "string.h"
+#include <common/string.h>
 
 struct frame_table frames;
 

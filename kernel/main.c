@@ -11,7 +11,7 @@
 #include "core.h"
 #include "frame.h"
 #include "boot.h"
-#include "string.h"
+#include <common/string.h>
 #include "syscall.h"
 
 #define CAIRN_VERSION "0.1"

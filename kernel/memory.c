@@ -6,7 +6,7 @@
  */
 #include "frame.h"
 #include "memlayout.h"
-#include "string.h"
+#include <common/string.h>
 #include "syscall.h"
 
 /* Checks that frame is in the memory capability's range and page aligned. */

@@ -35,7 +35,7 @@
 #include "console.h"
 #include "frame.h"
 #include "percpu.h"
-#include "string.h"
+#include <common/string.h>
 #include "syscall.h"
 #include <cairn/root.h>
 

@@ -17,7 +17,7 @@
 #include "core.h"
 #include "frame.h"
 #include "percpu.h"
-#include "string.h"
+#include <common/string.h>
 #include "syscall.h"
 #include <cairn/root.h>
 

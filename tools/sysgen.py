@@ -146,14 +146,14 @@ def compile_c(src, obj):
     run([*flags("CC"), *flags("UCFLAGS"), "-c", src, "-o", obj])
 
 
-def link(out, objs, script=None, extra=()):
-    """Links a user image from objs, librtos, libboot and libcairn (with script, if given, in
-    place of the user program's linker script)."""
+def link(out, objs, script=None, extra=(), libs="BOOT_LIBS"):
+    """Links a user image from objs and the libraries make's list libs names (BOOT_LIBS:
+    the booter and subsystem parents; USER_LIBS: segments), with script, if given, in
+    place of the user program's linker script."""
     fl = flags("ULDFLAGS")
     if script:
         fl = [f for i, f in enumerate(fl) if f != "-T" and (i == 0 or fl[i - 1] != "-T")] + ["-T", script]
-    run([*flags("LD"), *fl, *extra, "-o", out, *objs, os.path.join(BUILD, "librtos.a"),
-         os.path.join(BUILD, "libboot.a"), os.path.join(BUILD, "libcairn.a")])
+    run([*flags("LD"), *fl, *extra, "-o", out, *objs, *flags(libs)])
 
 
 # ---- tables -----------------------------------------------------------------------
@@ -356,7 +356,7 @@ def build(sys_path):
         image = s.get("image", s["name"])
         out = os.path.join(outdir, system.segment_module(s) + ".elf")
         link(out, objects(os.path.join("segments", image)), script="lib/libcairn/segment.ld",
-             extra=["--defsym", f"CAIRN_SEG_BASE={s['base']:#x}"])
+             extra=["--defsym", f"CAIRN_SEG_BASE={s['base']:#x}"], libs="USER_LIBS")
         size = page_up(system.parse_size(s.get("size", "64K")))
         end = symbols(out).get("_end", 0)
         if end > s["base"] + size:

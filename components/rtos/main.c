@@ -9,6 +9,7 @@
  * process has ended, S_0 returns and the rtos component ends with it.
  */
 #include "rtos.h"
+#include <cairn/gate.h>
 
 #define RETRY_TICKS 2000	/* how soon S looks again after sending a thread back */
 #define SLICES_PER_SECOND 500	/* 2 ms round-robin slices */
@@ -141,8 +142,8 @@ static void core_main(cairn_word tid)
 /*
  * S_0's receive endpoint and a send to it; an S_k on every other core of the system
  * (root->cores), placed there, its scheduler none (the kernel runs it at its timer and
- * at kicks), started by a send. Waits until each has its timer. More cores than
- * MAX_CORES: CAIRN_EOVERFLOW, and the RTOS does not start.
+ * at kicks), started by a send (cairn_core_thread). Waits until each has its timer.
+ * More cores than MAX_CORES: CAIRN_EOVERFLOW, and the RTOS does not start.
  */
 static long start_cores(void)
 {
@@ -161,25 +162,11 @@ static long start_cores(void)
 	r = cairn_captbl_act_asnd(CAIRN_SLOT_CAPTBL, sched.core[0].wake, CAIRN_SLOT_RCV);
 	for (unsigned c = 1; !r && c < sched.ncores; c++) {
 		struct rcore *k = &sched.core[c];
-		cairn_reserve_slots(&mem);
-		k->self = cairn_slot(&mem);
-		k->rcv = cairn_slot(&mem);
-		k->wake = cairn_slot(&mem);
-		uint64_t f = cairn_frame(&mem, CAIRN_FRAME_KERNEL);
-		r = k->self && k->rcv && k->wake && f ? 0 : CAIRN_ENOMEM;
-		if (!r)
-			r = cairn_captbl_act_thread(CAIRN_SLOT_CAPTBL, k->self, CAIRN_SLOT_MEMORY, f, CAIRN_SLOT_COMP,
-						    (cairn_word)core_main);
-		if (r > 0)
-			r = 0;
-		if (!r)
-			r = cairn_thread_core(k->self, c);
-		if (!r)
-			r = cairn_captbl_act_rcv(CAIRN_SLOT_CAPTBL, k->rcv, k->self, 0);
-		if (!r)
-			r = cairn_captbl_act_asnd(CAIRN_SLOT_CAPTBL, k->wake, k->rcv);
-		if (!r)
-			r = cairn_asnd_send(k->wake, 0);
+		struct cairn_core_thread t;
+		r = cairn_core_thread(&mem, c, core_main, &t);
+		k->self = t.thread;
+		k->rcv = t.rcv;
+		k->wake = t.wake;
 		while (!r && !__atomic_load_n(&k->ready, __ATOMIC_ACQUIRE))
 			__builtin_ia32_pause();
 	}
@@ -229,8 +216,7 @@ int main(const struct cairn_root *rt)
 }
 
 /*
- * The gate-stack pool (lib/libcairn/entry.S) sized for this component: every RTOS
- * thread may be waiting in here at once. These replace libcairn's 32.
+ * The gate-stack pool (cairn/gate.h) sized for this component: every RTOS thread
+ * may be waiting in here at once.
  */
-uint64_t cairn_stack_map;
-char cairn_stacks[64][8192] __attribute__((aligned(16)));
+CAIRN_GATE_STACKS(64);

@@ -8,7 +8,7 @@
  * that ending a process gives every frame and slot back (proc_free, from reap()).
  */
 #include "rtos.h"
-#include "elf.h"
+#include <common/elf.h>
 
 #define CT  CAIRN_SLOT_CAPTBL
 #define IMAGE_LO   CAIRN_IMAGE_BASE	/* cairn/layout.h */
@@ -41,42 +41,33 @@ long window_map(uint64_t va, uint64_t frame)
 	return cairn_pgtbl_map(CAIRN_SLOT_PGTBL, va, CAIRN_SLOT_MEMORY, frame, CAIRN_MAP_WRITE);
 }
 
+/* The window frames are filled through (ctx unused). */
+static long fill_map(void *ctx, uint64_t frame)
+{
+	(void)ctx;
+	return window_map(FILL_WIN, frame);
+}
+
+static const struct cairn_window fill_win = { .va = FILL_WIN, .map = fill_map };
+
 /* Copies len bytes of src (zeroes if 0) into frame at off. */
 static long fill(uint64_t frame, uint64_t off, const void *src, uint64_t len)
 {
-	long r = window_map(FILL_WIN, frame);
-
-	if (r)
-		return r;
-	if (src)
-		memcpy((char *)FILL_WIN + off, src, len);
-	else
-		memset((char *)FILL_WIN + off, 0, len);
-	return cairn_pgtbl_unmap(CAIRN_SLOT_PGTBL, FILL_WIN);
+	return cairn_window_fill(&fill_win, frame, off, src, len);
 }
 
-static unsigned rights_of(const struct elf_segment *s)
+/* cairn_load_elf's page (ctx: the process): a fresh zeroed page at va, recorded. */
+static long load_page(void *ctx, uint64_t va, unsigned rights, uint64_t *frame)
 {
-	return ((s->flags & ELF_SEG_W) ? CAIRN_MAP_WRITE : 0) | ((s->flags & ELF_SEG_X) ? CAIRN_MAP_EXEC : 0);
+	return space_zero(ctx, va, rights, frame);
 }
 
-/* Loads a checked image into p: a private copy of each loadable page. */
+/* Loads a checked image into p: a private copy of each loadable page (cairn_load_elf). */
 static long load(struct rproc *p, const char *file, const struct elf_image *img)
 {
-	for (unsigned i = 0; i < img->nseg; i++) {
-		const struct elf_segment *s = &img->seg[i];
-		for (uint64_t va = s->vaddr & ~(PAGE - 1); va < s->vaddr + s->memsz; va += PAGE) {
-			uint64_t f;
-			long r = space_zero(p, va, rights_of(s), &f);
-			uint64_t lo = va > s->vaddr ? va : s->vaddr;
-			uint64_t hi = va + PAGE < s->vaddr + s->filesz ? va + PAGE : s->vaddr + s->filesz;
-			if (!r && lo < hi)
-				r = fill(f, lo - va, file + s->offset + (lo - s->vaddr), hi - lo);
-			if (r)
-				return r;
-		}
-	}
-	return 0;
+	const struct cairn_loader l = { .window = &fill_win, .page = load_page, .ctx = p };
+
+	return cairn_load_elf(&l, file, img);
 }
 
 /* ---- making a process ---- */

@@ -1,7 +1,8 @@
 /*
  * cairn/build.h: building with capabilities, for the component that holds memory
  * (the first component, later the booter and the memory manager): frames from
- * untyped memory, free slots, page-table paths, and "mirror" components.
+ * untyped memory, free slots, page-table paths, threads on other cores, loading ELF
+ * images, and "mirror" components.
  *
  * A mirror is a component with its own capability table and page-table root whose
  * pages are the caller's own frames (Root page and image): same code, shared memory,
@@ -43,6 +44,57 @@ void cairn_slot_put(struct cairn_alloc *a, unsigned slot);
 long cairn_reserve_slots(struct cairn_alloc *a);
 /* Makes and hooks the missing level 3..1 tables for va under the root pt. */
 long cairn_pgtbl_path(struct cairn_alloc *a, unsigned pt, uint64_t va);
+
+/* A thread of the calling component on a core of its own choosing (cairn_core_thread). */
+struct cairn_core_thread {
+	unsigned thread, rcv, wake;	/* slots: the thread, its receive endpoint, a send to it */
+};
+
+/*
+ * Makes t on core: a thread of the calling component (slots and a frame from a), its
+ * receive endpoint (no scheduler: the kernel runs it at its core's timer and at kicks)
+ * and a send to that; then starts it with that send. It runs entry(tid) on a stack of
+ * the component's gate-stack pool (lib/libcairn/entry.S). Returns 0, or the first
+ * error. The caller waits for it as it likes (a flag the thread sets, say): a thread
+ * runs on its own core only.
+ */
+long cairn_core_thread(struct cairn_alloc *a, unsigned core, void (*entry)(cairn_word tid),
+		       struct cairn_core_thread *t);
+
+/*
+ * Loading (lib/libcairn/load.c). A window is one page of the caller's own address
+ * space, left unmapped, through which it writes frames that are not mapped for it:
+ * map maps frame there, writable.
+ */
+struct cairn_window {
+	uint64_t va;
+	long (*map)(void *ctx, uint64_t frame);
+	void *ctx;
+};
+
+/* Copies len bytes of src (zeroes if src is 0) into frame at off, through w; unmaps w after. */
+long cairn_window_fill(const struct cairn_window *w, uint64_t frame, uint64_t off, const void *src,
+		       uint64_t len);
+
+/*
+ * How cairn_load_elf builds the address space it loads into: page gets a fresh (zeroed)
+ * frame and maps it at va there with rights (CAIRN_MAP_*): 0 and *frame, or an error.
+ */
+struct cairn_loader {
+	const struct cairn_window *window;	/* the file's bytes are copied through it */
+	long (*page)(void *ctx, uint64_t va, unsigned rights, uint64_t *frame);
+	void *ctx;
+};
+
+struct elf_image;
+
+/*
+ * Loads img (checked by elf_check, common/elf.h; file its bytes): every page of every
+ * loadable segment a fresh frame from l->page, the file's bytes copied in through
+ * l->window, the rest left zero. Returns 0, or the first error (the pages mapped
+ * until then stay).
+ */
+long cairn_load_elf(const struct cairn_loader *l, const char *file, const struct elf_image *img);
 
 struct cairn_mirror {
 	unsigned comp, ct, pt, leaf;

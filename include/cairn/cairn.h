@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "../common/string.h"
 #include "root.h"
 #include "syscall.h"
 
@@ -33,11 +34,8 @@ int cairn_check(const char *id, const char *name, int ok, const char *why, ...)
 int cairn_report(const char *id, const char *name, int ok, const char *detail, ...)
 	__attribute__((format(printf, 4, 5)));
 
-void *memcpy(void *dst, const void *src, size_t n);
-void *memset(void *dst, int c, size_t n);
-size_t strlen(const char *s);
+/* memcpy, memset, strlen, ... (libcommon); strcmp is libcairn's. */
 int strcmp(const char *a, const char *b);
-int memcmp(const void *a, const void *b, size_t n);
 
 /*
  * The red tape (cairn/root.h), by name: the first gate slot of an imported interface

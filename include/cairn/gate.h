@@ -41,6 +41,27 @@ typedef struct cairn_ret2 (*cairn_iface_fn)(cairn_word root, cairn_word a, cairn
 #define CAIRN_IFACE_GATE(name, handler) CAIRN_GATE_ENTRY(name, handler, cairn_iface_enter, cairn_iface_fn)
 
 /*
+ * The gate-stack pool (lib/libcairn/entry.S): gates, interface gates and threads made
+ * with a function to run take a stack from it, CAIRN_GATE_STACK_SIZE bytes each, and
+ * give it back when they return; with none free, the taker faults. libcairn's pool
+ * holds 32 (lib/libcairn/runtime.c). A component that needs more at once (at most 64)
+ * declares its own, once, at file scope:
+ *
+ *     CAIRN_GATE_STACKS(64);
+ *
+ * Bits 0..n-1 of cairn_stack_map are the stacks (1 = taken); the bits above are set
+ * for good.
+ */
+#define CAIRN_GATE_STACK_SIZE 8192	/* entry.S: STACK_SHIFT */
+#define CAIRN_GATE_STACKS(n)                                                            \
+	_Static_assert((n) >= 1 && (n) <= 64, "a gate-stack pool holds 1 to 64 stacks"); \
+	uint64_t cairn_stack_map = (n) == 64 ? 0 : ~0ULL << ((n) % 64);                  \
+	char cairn_stacks[n][CAIRN_GATE_STACK_SIZE] __attribute__((aligned(16)))
+
+extern uint64_t cairn_stack_map;
+extern char cairn_stacks[][CAIRN_GATE_STACK_SIZE];
+
+/*
  * After a call returned CAIRN_ESTALE (the server restarted: docs/syscalls.md,
  * Restart): renews the n gates from slot first, so the next calls reach the new
  * generation. A gate whose server is still restarting stays stale (its calls return

@@ -6,7 +6,7 @@
 #define CAIRN_LOGPRINT_H
 
 #include <iface/log.h>
-#include "fmt.h"
+#include "../common/fmt.h"
 
 /* Formats like cairn_printf (at most 256 bytes) and writes it to the log. */
 static inline __attribute__((format(printf, 1, 2))) long log_printf(const char *fmt, ...)

@@ -2,10 +2,8 @@
  * boot.c: builds a system from its tables (cairn/sysdesc.h) with kernel capability
  * operations alone, in this order: segments (loaded into the booter and initialised),
  * components (tables, address space, image, thread, stack, heap), ports, gates for the
- * imports, I/O ports, interrupt bindings, red tape; then each component's
- * initialisation in init order, the keepers of restartable components (restart.c),
- * then the scheduler (sched.c). First, the tables are checked against every limit
- * (check.c). Any failed operation stops the boot with a message naming what was being
+ * imports, I/O ports, interrupt bindings, red tape (boot_build; main.c runs the
+ * rest). Any failed operation stops the boot with a message naming what was being
  * built.
  */
 #include "libboot.h"
@@ -21,8 +19,6 @@ struct bport {
 	unsigned peer[2];	/* sync: each end's send to the other */
 };
 
-static struct booter booter;
-struct booter *boot_booter = &booter;
 static struct bport ports[CAIRN_SD_PORTS];
 static uint32_t import_slot[CAIRN_SD_COMPS][CAIRN_ROOT_IMPORTS];
 static uint32_t ioport_slot[CAIRN_SD_COMPS];	/* the first of its I/O-port ranges' slots */
@@ -32,11 +28,6 @@ static long fail(long r, const char *what, const char *name)
 	if (r < 0)
 		cairn_printf("booter: %s '%s' failed (error %ld)\n", what, name, r);
 	return r < 0 ? r : 0;
-}
-
-long boot_reserve_slots(struct booter *b)
-{
-	return cairn_reserve_slots(&b->a);
 }
 
 /* A kernel object in a fresh KERNEL frame, in a fresh slot of the booter's table. */
@@ -366,7 +357,7 @@ static long map_segments(struct booter *b, struct bcomp *c)
 	return 0;
 }
 
-static long build_all(struct booter *b)
+long boot_build(struct booter *b)
 {
 	const struct cairn_sd_system *sd = b->sd;
 	long r = load_segments(b);
@@ -392,42 +383,4 @@ static long build_all(struct booter *b)
 	for (unsigned i = 0; !r && i < sd->ncomps; i++)
 		r = boot_red_tape(b, i);
 	return r;
-}
-
-long cairn_boot(const struct cairn_sd_system *sd, const struct cairn_root *rt)
-{
-	struct booter *b = &booter;
-	long r = 0;
-
-	if ((r = boot_check(sd)))
-		return r;
-	b->sd = sd;
-	b->rt = rt;
-	b->build_tsc = cairn_cycles();
-	b->a = (struct cairn_alloc){ .mem = MEM, .ct = CT, .cursor = rt->mem_base, .end = rt->mem_end,
-				     .next_slot = rt->free_slot, .last_slot = CAIRN_CAPTBL_LEAF_SLOTS };
-	if (rt->stack_top) {		/* built by a booter: its endpoint is ready */
-		b->rcv = CAIRN_SLOT_RCV;
-	} else {
-		b->rcv = cairn_slot(&b->a);
-		r = cairn_captbl_act_rcv(CT, b->rcv, CAIRN_SLOT_THREAD, 0);
-	}
-	b->wake = cairn_slot(&b->a);	/* keepers and manager calls wake the booter */
-	if (!r)
-		r = b->wake ? cairn_captbl_act_asnd(CT, b->wake, b->rcv) : CAIRN_ENOMEM;
-	if (!r)
-		r = boot_start_cores(b);
-	if (!r)
-		r = build_all(b);
-	if (r)
-		return r;
-	cairn_printf("booter: system '%s' built: %u components, %u ports, %u segments\n",
-		     sd->name, sd->ncomps, sd->nports, sd->nsegments);
-	for (unsigned k = 0; k < sd->ncomps; k++)	/* no slices yet: init runs to its end */
-		boot_init(b, &b->c[sd->init_order[k]]);
-	r = boot_supervise(b);		/* after init: a crash in it stops the boot's component */
-	if (r)
-		return r;
-	boot_take_timer(b, &b->core[0]);
-	return boot_schedule(b);
 }

@@ -1,8 +1,19 @@
 /*
- * libboot.h: the booter's internals. check.c holds the tables to the limits of a
- * description (cairn/sysdesc.h), boot.c builds components from them, space.c fills
- * address spaces (frames, mappings, images), sched.c runs the result.
- * The booter is trusted: it stays small, and every kernel call it makes is checked.
+ * libboot.h: the booter's internals. The booter is trusted: it stays small, and every
+ * kernel call it makes is checked. Its files are layers; each calls only the files
+ * below it (tools/cycles.py lib/libboot checks that none calls back up):
+ *
+ *   main.c     cairn_boot: check, build, initialise, supervise, schedule    (top)
+ *   restart.c  the supervisor of `restart = true`: reloads, re-initialises
+ *   boot.c     builds the components, ports, gates and red tape from the tables
+ *   sched.c    the booter's scheduler, one thread per core it uses
+ *   manager.c  serves interfaces/manager.toml
+ *   capmgr.c   the delegation tree and its memory
+ *   check.c    the tables (cairn/sysdesc.h) against the limits of a description
+ *   space.c    address spaces: slots, frames, mappings, images      (bottom: libcairn only)
+ *
+ * Calls up go through a hook the upper file sets: the scheduler restarts what crashed
+ * through b->supervise (restart.c sets it).
  */
 #ifndef LIBBOOT_H
 #define LIBBOOT_H
@@ -66,6 +77,8 @@ struct booter {
 	uint64_t build_tsc;			/* when cairn_boot started */
 	struct bcore core[CAIRN_SD_CORES];	/* core[0]: the booter's own thread */
 	uint32_t running;			/* built and initialised: the cores schedule */
+	void (*supervise)(struct booter *b);	/* restart.c's: restarts what crashed; the boot
+						   core's scheduler calls it each pass (0: none) */
 	struct bcomp c[CAIRN_SD_COMPS];
 	struct cairn_root red;			/* the Root being written */
 };
@@ -74,17 +87,16 @@ struct booter {
    0, or CAIRN_EOVERFLOW after a line naming the count past its limit */
 long boot_check(const struct cairn_sd_system *sd);
 
-/* boot.c: keeps at least 16 free slots in the booter's own table (cairn_reserve_slots) */
-long boot_reserve_slots(struct booter *b);
-
+/* boot.c: builds what the tables describe; 0 or the first error (after a line naming it) */
+long boot_build(struct booter *b);
 /* boot.c: writes component i's red tape (again, after a restart) */
 long boot_red_tape(struct booter *b, unsigned i);
 
-/* restart.c: the supervisor of components described with `restart = true` */
+/* restart.c: the supervisor of components described with `restart = true` (sets b->supervise) */
 long boot_supervise(struct booter *b);
-void boot_restart_crashed(struct booter *b);
 
-/* space.c */
+/* space.c: keeps at least 16 free slots in the booter's own table (cairn_reserve_slots) */
+long boot_reserve_slots(struct booter *b);
 long boot_map(struct booter *b, unsigned pt, uint64_t *cache, uint64_t va, uint64_t frame, unsigned rights);
 long boot_fill(struct booter *b, uint64_t frame, uint64_t off, const void *src, uint64_t len);
 long boot_zero_map(struct booter *b, unsigned pt, uint64_t *cache, uint64_t va, uint64_t len, unsigned rights);
@@ -101,8 +113,6 @@ long boot_manager_gate(struct booter *b, unsigned client, unsigned slot, unsigne
 int boot_manager_serve(struct booter *b, uint64_t tid);
 extern uint32_t boot_manager_posted;	/* non-zero: boot_manager_serve has work */
 void boot_manager_reset(unsigned i);
-
-extern struct booter *boot_booter;	/* boot.c: the one being run */
 
 /* sched.c */
 long boot_start_cores(struct booter *b);

@@ -68,28 +68,6 @@ static struct cairn_ret2 keeper(cairn_word vector, cairn_word error, cairn_word 
 }
 CAIRN_GATE(boot_keeper_entry, keeper)
 
-/* Makes the booter the keeper of every component described with `restart`. */
-long boot_supervise(struct booter *b)
-{
-	long r = 0;
-
-	supervisor = b;
-	for (unsigned i = 0; !r && i < b->sd->ncomps; i++) {
-		if (!b->sd->comp[i].restart)
-			continue;
-		r = boot_reserve_slots(b);
-		unsigned gate = cairn_slot(&b->a);
-		if (!r)
-			r = cairn_captbl_act_sinv(CAIRN_SLOT_CAPTBL, gate, CAIRN_SLOT_COMP,
-						  (cairn_word)boot_keeper_entry, i + 1, 0);
-		if (!r)
-			r = cairn_comp_keeper(b->c[i].comp, gate);
-		if (r)
-			cairn_printf("booter: making the keeper of '%s' failed (error %ld)\n", b->sd->comp[i].name, r);
-	}
-	return r;
-}
-
 /* Fresh memory, red tape and first thread for component i; then its initialisation. */
 static long restart(struct booter *b, unsigned i)
 {
@@ -123,8 +101,8 @@ static long restart(struct booter *b, unsigned i)
 	return cairn_comp_ready(c->comp) < 0 ? CAIRN_EINVAL : 0;
 }
 
-/* Restarts every component a keeper marked crashed; the booter's thread calls it. */
-void boot_restart_crashed(struct booter *b)
+/* Restarts every component a keeper marked crashed (b->supervise: the booter's thread calls it). */
+static void restart_crashed(struct booter *b)
 {
 	for (unsigned i = 0; i < b->sd->ncomps; i++) {
 		struct bcomp *c = &b->c[i];
@@ -135,4 +113,27 @@ void boot_restart_crashed(struct booter *b)
 			     c->generation + 1);
 		restart(b, i);
 	}
+}
+
+/* Makes the booter the keeper of every component described with `restart`. */
+long boot_supervise(struct booter *b)
+{
+	long r = 0;
+
+	supervisor = b;
+	b->supervise = restart_crashed;
+	for (unsigned i = 0; !r && i < b->sd->ncomps; i++) {
+		if (!b->sd->comp[i].restart)
+			continue;
+		r = boot_reserve_slots(b);
+		unsigned gate = cairn_slot(&b->a);
+		if (!r)
+			r = cairn_captbl_act_sinv(CAIRN_SLOT_CAPTBL, gate, CAIRN_SLOT_COMP,
+						  (cairn_word)boot_keeper_entry, i + 1, 0);
+		if (!r)
+			r = cairn_comp_keeper(b->c[i].comp, gate);
+		if (r)
+			cairn_printf("booter: making the keeper of '%s' failed (error %ld)\n", b->sd->comp[i].name, r);
+	}
+	return r;
 }

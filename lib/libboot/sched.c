@@ -17,6 +17,8 @@
  */
 #include "libboot.h"
 
+static struct booter *cores_booter;	/* for core_main (a thread's only argument is its function) */
+
 static struct bcomp *by_tid(struct booter *b, uint64_t tid)
 {
 	for (unsigned i = 0; i < b->sd->ncomps; i++)
@@ -142,7 +144,7 @@ static struct bcomp *pick(struct booter *b, struct bcore *k)
 /* Core k's booter thread (not the boot core's): its initialisation runs, then its components. */
 static void core_main(cairn_word tid)
 {
-	struct booter *b = boot_booter;
+	struct booter *b = cores_booter;
 	struct bcore *k = &b->core[cairn_core()];
 
 	(void)tid;
@@ -183,6 +185,7 @@ long boot_start_cores(struct booter *b)
 {
 	long r = 0;
 
+	cores_booter = b;
 	b->core[0].rcv = b->rcv;
 	b->core[0].wake = b->wake;
 	if (b->sd->cores > b->rt->cores) {
@@ -194,24 +197,11 @@ long boot_start_cores(struct booter *b)
 		struct bcore *k = &b->core[b->sd->comp[i].core];
 		if (k == &b->core[0] || k->thread)
 			continue;
-		r = boot_reserve_slots(b);
-		k->thread = cairn_slot(&b->a);
-		k->rcv = cairn_slot(&b->a);
-		k->wake = cairn_slot(&b->a);
-		if (!r) {
-			r = cairn_captbl_act_thread(CAIRN_SLOT_CAPTBL, k->thread, CAIRN_SLOT_MEMORY,
-						    cairn_frame(&b->a, CAIRN_FRAME_KERNEL), CAIRN_SLOT_COMP,
-						    (cairn_word)core_main);
-			r = r < 0 ? r : 0;
-		}
-		if (!r)
-			r = cairn_thread_core(k->thread, (unsigned)(k - b->core));
-		if (!r)
-			r = cairn_captbl_act_rcv(CAIRN_SLOT_CAPTBL, k->rcv, k->thread, 0);
-		if (!r)
-			r = cairn_captbl_act_asnd(CAIRN_SLOT_CAPTBL, k->wake, k->rcv);
-		if (!r)
-			r = cairn_asnd_send(k->wake, 0);
+		struct cairn_core_thread t;
+		r = cairn_core_thread(&b->a, (unsigned)(k - b->core), core_main, &t);
+		k->thread = t.thread;
+		k->rcv = t.rcv;
+		k->wake = t.wake;
 		while (!r && !__atomic_load_n(&k->ready, __ATOMIC_ACQUIRE))
 			cairn_rcv_wait(b->rcv);
 	}
@@ -261,7 +251,8 @@ long boot_schedule(struct booter *b)
 	for (unsigned i = 0; i < b->sd->ncomps; i++)
 		irqs += b->c[i].sd->nirqs;
 	for (;;) {
-		boot_restart_crashed(b);
+		if (b->supervise)
+			b->supervise(b);	/* restart.c: restarts what crashed */
 		if (__atomic_load_n(&boot_manager_posted, __ATOMIC_ACQUIRE))
 			boot_manager_serve(b, 0);	/* calls from other cores' components */
 		struct bcomp *c = pick(b, k);

@@ -1,13 +1,19 @@
 /*
- * space.c: filling address spaces with capability operations only. The booter sees
- * a frame it fills through a one-page window in its own address space; everything it
- * maps into a component it first retypes from its MEMORY capability.
+ * space.c: filling address spaces with capability operations only, libboot's lowest
+ * layer (it calls only libcairn). The booter sees a frame it fills through a one-page
+ * window in its own address space; everything it maps into a component it first
+ * retypes from its MEMORY capability. Images are loaded by libcairn's cairn_load_elf.
  */
 #include "libboot.h"
-#include "elf.h"
+#include <common/elf.h>
 
 #define PAGE 4096UL
 #define REGION(va) (((va) >> 21) + 1)	/* one level-1 table covers 2 MiB */
+
+long boot_reserve_slots(struct booter *b)
+{
+	return cairn_reserve_slots(&b->a);
+}
 
 long boot_map(struct booter *b, unsigned pt, uint64_t *cache, uint64_t va, uint64_t frame, unsigned rights)
 {
@@ -22,18 +28,25 @@ long boot_map(struct booter *b, unsigned pt, uint64_t *cache, uint64_t va, uint6
 	return cairn_pgtbl_map(pt, va, b->a.mem, frame, rights);
 }
 
+/* Maps frame writable at WINDOW_VA, the booter's window (ctx: the booter). */
+static long window_map(void *ctx, uint64_t frame)
+{
+	struct booter *b = ctx;
+
+	return boot_map(b, CAIRN_SLOT_PGTBL, &b->own_cache, WINDOW_VA, frame, CAIRN_MAP_WRITE);
+}
+
+static struct cairn_window window_of(struct booter *b)
+{
+	return (struct cairn_window){ .va = WINDOW_VA, .map = window_map, .ctx = b };
+}
+
 /* Copies len bytes (or zeroes if src is 0) into frame at off, through the window. */
 long boot_fill(struct booter *b, uint64_t frame, uint64_t off, const void *src, uint64_t len)
 {
-	long r = boot_map(b, CAIRN_SLOT_PGTBL, &b->own_cache, WINDOW_VA, frame, CAIRN_MAP_WRITE);
+	struct cairn_window w = window_of(b);
 
-	if (r)
-		return r;
-	if (src)
-		memcpy((char *)WINDOW_VA + off, src, len);
-	else
-		memset((char *)WINDOW_VA + off, 0, len);
-	return cairn_pgtbl_unmap(CAIRN_SLOT_PGTBL, WINDOW_VA);
+	return cairn_window_fill(&w, frame, off, src, len);
 }
 
 long boot_zero_map(struct booter *b, unsigned pt, uint64_t *cache, uint64_t va, uint64_t len, unsigned rights)
@@ -57,34 +70,16 @@ const struct cairn_module *boot_module(const struct booter *b, const char *name)
 	return 0;
 }
 
-static unsigned rights_of(const struct elf_segment *s)
-{
-	return ((s->flags & ELF_SEG_W) ? CAIRN_MAP_WRITE : 0) | ((s->flags & ELF_SEG_X) ? CAIRN_MAP_EXEC : 0);
-}
-
-/* The part [lo, hi) of the page at va that segment s has bytes of in the file (lo >= hi: none). */
-static void file_span(const struct elf_segment *s, uint64_t va, uint64_t *lo, uint64_t *hi)
-{
-	*lo = va > s->vaddr ? va : s->vaddr;
-	*hi = va + PAGE < s->vaddr + s->filesz ? va + PAGE : s->vaddr + s->filesz;
-}
-
-/* Fills a fresh (zeroed) frame f with the page of segment s at va: the file's bytes. */
-static long fill_page(struct booter *b, uint64_t f, const char *file, const struct elf_segment *s, uint64_t va)
-{
-	uint64_t lo, hi;
-
-	file_span(s, va, &lo, &hi);
-	return lo < hi ? boot_fill(b, f, lo - va, file + s->offset + (lo - s->vaddr), hi - lo) : 0;
-}
-
-/* As fill_page, for a used frame (a restart): everything around the file's bytes zeroed too. */
+/*
+ * Gives a used frame f (a restart) the page of segment s at va again: the file's
+ * bytes, everything around them zeroed.
+ */
 static long refill_page(struct booter *b, uint64_t f, const char *file, const struct elf_segment *s, uint64_t va)
 {
 	uint64_t lo, hi;
 
-	file_span(s, va, &lo, &hi);
-	long r = boot_map(b, CAIRN_SLOT_PGTBL, &b->own_cache, WINDOW_VA, f, CAIRN_MAP_WRITE);
+	elf_file_span(s, va, &lo, &hi);
+	long r = window_map(b, f);
 	char *w = (char *)WINDOW_VA;
 
 	if (r)
@@ -117,6 +112,25 @@ static long image_of(struct booter *b, const char *image, uint64_t lo, uint64_t 
 	return 0;
 }
 
+/* The address space boot_load fills: pt, with cache (boot_map's). */
+struct target {
+	struct booter *b;
+	unsigned pt;
+	uint64_t *cache;
+};
+
+/* cairn_load_elf's page (ctx: a struct target): a fresh frame mapped at va there. */
+static long target_page(void *ctx, uint64_t va, unsigned rights, uint64_t *frame)
+{
+	struct target *t = ctx;
+	uint64_t f = cairn_frame(&t->b->a, CAIRN_FRAME_USER);	/* retyping zeroes it */
+
+	if (!f)
+		return CAIRN_ENOMEM;
+	*frame = f;
+	return boot_map(t->b, t->pt, t->cache, va, f, rights);
+}
+
 /*
  * Loads the module `image` into pt: a private copy of every loadable segment, which
  * must lie in [lo, hi). Returns 0 and the entry point, or an error.
@@ -128,15 +142,12 @@ long boot_load(struct booter *b, unsigned pt, uint64_t *cache, const char *image
 	const char *file;
 	long r = image_of(b, image, lo, hi, &img, &file);
 
-	for (unsigned i = 0; !r && i < img.nseg; i++) {
-		const struct elf_segment *s = &img.seg[i];
-		for (uint64_t va = s->vaddr & ~(PAGE - 1); !r && va < s->vaddr + s->memsz; va += PAGE) {
-			uint64_t f = cairn_frame(&b->a, CAIRN_FRAME_USER);	/* retyping zeroes it */
-			r = f ? fill_page(b, f, file, s, va) : CAIRN_ENOMEM;
-			if (!r)
-				r = boot_map(b, pt, cache, va, f, rights_of(s));
-		}
-	}
+	if (r)
+		return r;
+	struct cairn_window w = window_of(b);
+	struct target t = { .b = b, .pt = pt, .cache = cache };
+	struct cairn_loader l = { .window = &w, .page = target_page, .ctx = &t };
+	r = cairn_load_elf(&l, file, &img);
 	if (!r)
 		*entry = img.entry;
 	return r;

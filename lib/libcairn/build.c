@@ -86,6 +86,32 @@ long cairn_pgtbl_path(struct cairn_alloc *a, unsigned pt, uint64_t va)
 	return 0;
 }
 
+long cairn_core_thread(struct cairn_alloc *a, unsigned core, void (*entry)(cairn_word tid),
+		       struct cairn_core_thread *t)
+{
+	long r = cairn_reserve_slots(a);
+
+	t->thread = cairn_slot(a);
+	t->rcv = cairn_slot(a);
+	t->wake = cairn_slot(a);
+	uint64_t f = cairn_frame(a, CAIRN_FRAME_KERNEL);
+	if (!r && !(t->thread && t->rcv && t->wake && f))
+		r = CAIRN_ENOMEM;
+	if (!r)
+		r = cairn_captbl_act_thread(a->ct, t->thread, a->mem, f, CAIRN_SLOT_COMP, (cairn_word)entry);
+	if (r > 0)
+		r = 0;		/* the new thread's id */
+	if (!r)
+		r = cairn_thread_core(t->thread, core);
+	if (!r)
+		r = cairn_captbl_act_rcv(a->ct, t->rcv, t->thread, 0);
+	if (!r)
+		r = cairn_captbl_act_asnd(a->ct, t->wake, t->rcv);
+	if (!r)
+		r = cairn_asnd_send(t->wake, 0);
+	return r;
+}
+
 /* Maps at va in pt the frame own_pt maps there, with the same rights. */
 static long map_like(struct cairn_alloc *a, unsigned pt, unsigned own_pt, uint64_t va)
 {

@@ -1,10 +1,9 @@
 /*
- * cairn.c: libcairn's console output and checks (see cairn/cairn.h). The formatter and
- * memcpy, memset, strlen are the kernel's own fmt.c and string.c, which are pure and
- * linked in here too.
+ * cairn.c: libcairn's console output and checks (see cairn/cairn.h). The formatter is
+ * libcommon's (common/fmt.h), the one the kernel's console uses.
  */
 #include <cairn/cairn.h>
-#include "fmt.h"
+#include <common/fmt.h>
 
 static int vprint(const char *fmt, va_list ap)
 {

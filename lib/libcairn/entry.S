@@ -15,10 +15,10 @@
  * results to the caller. The callee-saved registers hold the caller's values on entry;
  * they are free for the server to use (cairn_sinv_call saved them).
  *
- * The pool: CAIRN_STACKS stacks and a bitmap, taken with lock bts and given back with
+ * The pool (cairn/gate.h): stacks and a bitmap, taken with lock bts and given back with
  * lock btr, so neither needs a stack nor can be confused by preemption.
  */
-#define STACK_SHIFT 13		/* 8 KiB stacks; runtime.c has the pool */
+#define STACK_SHIFT 13		/* 8 KiB stacks (CAIRN_GATE_STACK_SIZE; runtime.c checks) */
 #define ROOT_STACK_TOP 104	/* offsetof(struct cairn_root, stack_top); runtime.c checks */
 
 /* rax words of the calls made here: CAIRN_CALL(0, op); runtime.c checks them. */

@@ -1,16 +1,17 @@
 /*
- * runtime.c: the stack pool of entry.S. Bits 0..CAIRN_STACKS-1 of the map are the
- * stacks (1 = taken); the bits above are set for good.
+ * runtime.c: the gate-stack pool of entry.S (cairn/gate.h), libcairn's default of 32
+ * stacks. Its two symbols are weak: a component's CAIRN_GATE_STACKS(n) takes their
+ * place, whether or not this file is linked in.
  */
 #include <cairn/gate.h>
 #include <cairn/root.h>
 #include <stddef.h>
 
-#define CAIRN_STACKS 32
-#define STACK_SIZE   8192
+#pragma weak cairn_stack_map
+#pragma weak cairn_stacks
+CAIRN_GATE_STACKS(32);
 
-uint64_t cairn_stack_map = ~0ULL << CAIRN_STACKS;
-char cairn_stacks[CAIRN_STACKS][STACK_SIZE] __attribute__((aligned(16)));
+_Static_assert(CAIRN_GATE_STACK_SIZE == 1 << 13, "entry.S: STACK_SHIFT");
 
 /* The call words entry.S spells out as numbers. */
 _Static_assert(CAIRN_CALL(0, CAIRN_OP_DEBUG_STOP) == 0x0000000200000000, "entry.S");

@@ -1,9 +1,9 @@
 /*
- * test_elf.c: host unit tests for kernel/elf.c against the contract in elf.h.
+ * test_elf.c: host unit tests for lib/libcommon/elf.c against the contract in common/elf.h.
  *
  * Images are built by hand from a header and program headers, then checked from a
  * heap copy of exactly len bytes, so ASan reports any read past the end of the file.
- * The host's <elf.h> is not used: with -Ikernel/include, <elf.h> names the kernel's.
+ * The host's <elf.h> is not used: the formats are spelt out here.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "elf.h"
+#include <common/elf.h>
 
 struct ehdr64 {
 	unsigned char ident[16];

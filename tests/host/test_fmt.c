@@ -1,5 +1,5 @@
 /*
- * test_fmt.c: host unit tests for kernel/fmt.c against the contract in fmt.h.
+ * test_fmt.c: host unit tests for lib/libcommon/fmt.c against the contract in common/fmt.h.
  *
  * Where fmt.h promises C behaviour, results are compared with the host's snprintf
  * over tables of formats and values; %p, "(null)" and unknown conversions, which fmt.h
@@ -16,8 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fmt.h"
+#include <common/fmt.h>
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define BUFSZ 512
 
 /* Heap blocks of a test, freed by its teardown even when the test fails. */

@@ -4,7 +4,7 @@
  * table signed "APIC". Every read goes through p2v with its length.
  */
 #include "acpi.h"
-#include "string.h"
+#include <common/string.h>
 
 struct rsdp {
 	char signature[8];		/* "RSD PTR " */

@@ -12,7 +12,7 @@
 #include "acpi.h"
 #include "console.h"
 #include "percpu.h"
-#include "string.h"
+#include <common/string.h>
 
 #define PIT_10MS          11932
 #define PIT_1MS           1193

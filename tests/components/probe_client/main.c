@@ -8,7 +8,7 @@
  */
 #include <iface/log.h>
 #include <iface/probe.h>
-#include "fmt.h"
+#include <common/fmt.h>
 
 #define MARK 0x5a0000UL		/* what a client puts: MARK + its badge, */
 #define DONE 0x5d0000UL		/* then DONE + its badge */

@@ -24,7 +24,7 @@
 #include <cairn/cairn.h>
 #include <cairn/root.h>
 #include "../../../lib/libboot/libboot.h"
-#include "elf.h"
+#include <common/elf.h>
 
 #define MEM   CAIRN_SLOT_MEMORY
 #define CT    CAIRN_SLOT_CAPTBL

@@ -8,7 +8,7 @@
  * second rtos_chan processes (run_faults).
  */
 #include "rch.h"
-#include <fmt.h>
+#include <common/fmt.h>
 
 #define ROOT ((const struct cairn_root *)CAIRN_ROOT_VA)
 #define JOIN_POLL_US 100

@@ -13,7 +13,7 @@
  * that row: its TEST line is then printed here, FAIL. TEST ids: the rows' ids.
  */
 #include "ref.h"
-#include <fmt.h>
+#include <common/fmt.h>
 
 #define JOB        "ref.job"
 #define UNTERM     "ref-unterminated"	/* tests.toml: never printed */

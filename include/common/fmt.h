@@ -1,6 +1,7 @@
 /*
- * fmt.h: printf-style formatting into a caller-supplied sink. Pure code: the kernel
- * console and the host unit tests use the same implementation.
+ * common/fmt.h: printf-style formatting into a caller-supplied sink (lib/libcommon/fmt.c).
+ * Pure code: the kernel console, libcairn's cairn_printf and the host unit tests use
+ * the same implementation.
  *
  * Conversions: %d %i %u %x %X %o %c %s %p %%. Flags '-' (left-justify) and '0' (pad
  * with zeros). Width as a number or '*'. Precision ('.N' or '.*') for %s only: at most
@@ -8,10 +9,11 @@
  * "(null)". %p prints "0x" and the address in lowercase hex without leading zeros
  * ("0x0" for NULL). An unknown conversion is printed as-is, '%' included.
  */
-#ifndef KERNEL_FMT_H
-#define KERNEL_FMT_H
+#ifndef COMMON_FMT_H
+#define COMMON_FMT_H
 
-#include "types.h"
+#include <stdarg.h>
+#include <stddef.h>
 
 typedef void (*fmt_sink)(void *ctx, char c);
 

@@ -1,11 +1,12 @@
 /*
- * string.h: the few C string and memory functions the kernel uses. The compiler may
- * also emit calls to memcpy, memset and memmove on its own.
+ * common/string.h: the few C string and memory functions the kernel and user code use
+ * (lib/libcommon/string.c). The compiler may also emit calls to memcpy, memset and
+ * memmove on its own.
  */
-#ifndef KERNEL_STRING_H
-#define KERNEL_STRING_H
+#ifndef COMMON_STRING_H
+#define COMMON_STRING_H
 
-#include "types.h"
+#include <stddef.h>
 
 void *memcpy(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);

@@ -1,8 +1,8 @@
 /*
- * elf.c: checks an ELF64 executable (contract in elf.h). Decode only: nothing is
- * loaded here, so the loader that follows a successful check cannot fail on the image.
+ * elf.c: checks an ELF64 executable (contract in common/elf.h). Decode only: nothing
+ * is loaded here, so the loader that follows a successful check cannot fail on the image.
  */
-#include "elf.h"
+#include <common/elf.h>
 
 #define EI_NIDENT 16
 #define ET_EXEC 2
@@ -49,7 +49,7 @@ static int add_segment(struct elf_image *out, const struct elf64_phdr *ph)
 	if (out->nseg) {
 		const struct elf_segment *prev = &out->seg[out->nseg - 1];
 		/* Page numbers, not rounded addresses: rounding up could wrap. */
-		if ((prev->vaddr + prev->memsz - 1) >> PAGE_SHIFT >= ph->vaddr >> PAGE_SHIFT)
+		if ((prev->vaddr + prev->memsz - 1) >> ELF_PAGE_SHIFT >= ph->vaddr >> ELF_PAGE_SHIFT)
 			return ELF_EBADSEG;	/* unsorted, overlapping or sharing a page */
 	}
 	out->seg[out->nseg++] = (struct elf_segment){

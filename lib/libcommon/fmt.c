@@ -1,8 +1,10 @@
 /*
- * fmt.c: printf-style formatting (contract in fmt.h). Pure: no state, no output of its
- * own; the kernel console and the host tests both drive it through a sink.
+ * fmt.c: printf-style formatting (contract in common/fmt.h). Pure: no state, no output
+ * of its own; the kernel console, libcairn and the host tests drive it through a sink.
  */
-#include "fmt.h"
+#include <stdbool.h>
+#include <stdint.h>
+#include <common/fmt.h>
 
 struct spec {
 	bool left;		/* '-' */
