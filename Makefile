@@ -43,7 +43,7 @@ ULDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T $(BUILD)/gen/use
 # Host unit tests: the kernel's and the libraries' pure code under AddressSanitizer and
 # UBSan. Only a test of kernel code sees the kernel's headers (HKFLAGS).
 HCFLAGS  := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \
-	    -Iinclude
+	    -Iinclude -I$(BUILD)/gen
 HKFLAGS  := -Ikernel/include -Itests/host/include
 
 # lib/libcommon: the code kernel and user programs share (fmt, string, elf; headers in
@@ -67,15 +67,16 @@ RTOS_OBJ   := $(patsubst %,$(BUILD)/user/%.o,$(RTOS_SRC))
 
 # What a program links, in link order (tools/sysgen.py links with the same lists): every
 # program libcairn and libcommon (USER_LIBS); one that boots a system or keeps a
-# delegation tree (one of its sources includes <cairn/boot.h> or <cairn/capmgr.h>: the
-# booter, a subsystem's parent) libboot before them (BOOT_LIBS); an RTOS program, or a component that uses the RTOS API (<cairn/rtos.h>),
+# delegation tree (one of its sources includes <cairn/boot.h>, <cairn/capmgr.h> or, for
+# the test runner, libboot.h: the booter, a subsystem's parent) libboot before them
+# (BOOT_LIBS); an RTOS program, or a component that uses the RTOS API (<cairn/rtos.h>),
 # librtos before them (RTOS_LIBS).
 USER_LIBS  := $(BUILD)/libcairn.a $(BUILD)/libcommon.a
 BOOT_LIBS  := $(BUILD)/libboot.a $(USER_LIBS)
 RTOS_LIBS  := $(BUILD)/librtos.a $(USER_LIBS)
 PROG_SRC   := $(wildcard components/*/*.c tests/components/*/*.c bench/components/*/*.c \
 		tests/qemu/progs/*.c tests/qemu/progs/*/*.c bench/progs/*.c)
-BOOT_USERS := $(shell grep -l '<cairn/\(boot\|capmgr\)\.h>' $(PROG_SRC))
+BOOT_USERS := $(shell grep -l '<cairn/\(boot\|capmgr\)\.h>\|libboot/libboot\.h' $(PROG_SRC))
 RTOS_USERS := $(shell grep -l '<cairn/rtos\.h>' $(PROG_SRC))
 libs_of     = $(if $(filter $(RTOS_USERS),$(1)),$(BUILD)/librtos.a) \
 	      $(if $(filter $(BOOT_USERS),$(1)),$(BOOT_LIBS),$(USER_LIBS))
@@ -222,7 +223,7 @@ $(foreach b,$(BENCH_PROGS),$(eval $(call user_program,$(b),bench/progs/$(b).c)))
 
 # An RTOS program starts at lib/librtos/entry.S's rtos_entry (cairn/rtos_abi.h).
 define rtos_program
-$(BUILD)/host/test_$(1): tests/host/test_$(1).c $(call host_src,$(1)) $(wildcard kernel/include/*.h include/common/*.h tests/host/include/*.h kernel/arch/$(ARCH)/include/*.h) $(WRAPPERS)
+$(BUILD)/user/$(1).elf: $(patsubst %,$(BUILD)/user/%.o,$(2)) $(RTOS_LIBS) $(BUILD)/gen/user.ld
 	$$(call say,LD,$$@)
 	$(Q)$(LD) $(ULDFLAGS) -e rtos_entry -o $$@ $$(filter %.o,$$^) $(RTOS_LIBS)
 endef
@@ -245,6 +246,7 @@ host_src = $(firstword $(wildcard kernel/$(1).c kernel/arch/$(ARCH)/$(1).c lib/l
 host_flags = $(if $(filter kernel/%,$(call host_src,$(1))),$(HKFLAGS))
 
 define host_test
+$(BUILD)/host/test_$(1): tests/host/test_$(1).c $(call host_src,$(1)) $(wildcard kernel/include/*.h include/common/*.h tests/host/include/*.h kernel/arch/$(ARCH)/include/*.h) $(WRAPPERS)
 	@mkdir -p $$(dir $$@)
 	$$(call say,HOSTCC,$$@)
 	$(Q)$(CC) $(HCFLAGS) $(call host_flags,$(1)) $$(filter %.c,$$^) -lcmocka -o $$@

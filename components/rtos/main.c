@@ -214,9 +214,3 @@ int main(const struct cairn_root *rt)
 	cairn_printf("rtos: no process left: the RTOS stops\n");
 	return 0;
 }
-
-/*
- * The gate-stack pool (cairn/gate.h) sized for this component: every RTOS thread
- * may be waiting in here at once.
- */
-CAIRN_GATE_STACKS(64);

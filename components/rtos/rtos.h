@@ -1,7 +1,7 @@
 /*
  * rtos.h: the rtos component's internals. The component is the RTOS's scheduler and
  * process manager (docs/rtos.md). Its files are layers, each calling only the ones
- * below it (tests/tools/test_rtos_layers.py checks that no file calls back up):
+ * below it (tests/tools/test_layers.py checks that no file calls back up):
  *
  *   main.c     the scheduler threads S: start-up, timer interrupts, idling, reaping
  *   gates.c    the table of the gate entries, made from RTOS_CALLS; the keeper
@@ -34,6 +34,7 @@
 
 #include <cairn/build.h>
 #include <cairn/cairn.h>
+#include <cairn/gate.h>
 #include <cairn/romfs.h>
 #include <cairn/rtos_abi.h>
 #include <cairn/sysdesc.h>
@@ -234,12 +235,10 @@ void state_init(const struct cairn_root *rt);		/* first: root, mem, the file sys
 long rtos_file(const char *path, const void **data, uint64_t *len);
 
 /*
- * The gate-stack pool (lib/libcairn/entry.S): main.c sizes it for this component
- * (every RTOS thread may be waiting in here at once); a thread inside holds one.
+ * The gate-stack pool (cairn/gate.h): state.c sizes it for this component (every RTOS
+ * thread may be waiting in here at once); a thread inside holds one.
  */
-#define GATE_STACK 8192		/* bytes per gate stack */
-extern char cairn_stacks[][GATE_STACK];
-extern uint64_t cairn_stack_map;
+#define GATE_STACK CAIRN_GATE_STACK_SIZE
 
 /* Locked: the core of the thread holding the lock. */
 static inline unsigned sched_holder(void)

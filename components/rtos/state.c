@@ -12,6 +12,9 @@ struct cairn_alloc mem;
 static uint64_t free_frames[4096];
 static unsigned free_slots[4096];
 
+/* The gate-stack pool: one stack for every thread the component can have inside. */
+CAIRN_GATE_STACKS(64);
+
 struct sched sched;
 struct rthread threads[MAX_THREADS];
 struct rproc procs[MAX_PROCS];
