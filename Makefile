@@ -58,7 +58,7 @@ RTOS_OBJ   := $(patsubst %,$(BUILD)/user/%.o,$(RTOS_SRC))
 # Interfaces: client stubs and server gates generated from interfaces/<name>.toml (and
 # tests/qemu/interfaces/<name>.toml, interfaces only test systems use).
 IFACES     := $(basename $(notdir $(wildcard interfaces/*.toml tests/qemu/interfaces/*.toml)))
-IFACE_TOOLS := tools/sysgen.py tools/system.py tools/interface.py tools/limits.py tools/tomlfile.py
+IFACE_TOOLS := tools/sysgen.py tools/system.py tools/interface.py tools/limits.py tools/tomlfile.py tools/schema.py
 IFACE_HDRS := $(patsubst %,$(BUILD)/gen/iface/%.h,$(IFACES))
 # Segments: objects here; tools/sysgen.py links each at the base its system gives it.
 SEG_OBJ    := $(patsubst %,$(BUILD)/user/%.o,$(wildcard segments/*/*.c))
