@@ -6,7 +6,9 @@
 #                 SEED=<n> reruns one seed, CORES=1 or 2 one core count
 #   make iso      a GRUB ISO (BIOS + UEFI) of the default system
 #   make debug    the default system halted under QEMU's gdb stub, with gdb attached
-#   make bench    the benchmarks, in guest instructions (BENCH_SAVE=1 keeps the results)
+#   make bench    the benchmarks, in guest instructions (BENCH_SAVE=1 keeps the results
+#                 and rewrites the docs' figures from them)
+#   make docs     rewrite the docs' generated figures (tools/docgen.py; `make test` checks them)
 #   make graph    a picture of the system: build/$(SYSTEM).svg
 #   make setup    install what the build needs (Debian 12; tools/setup.sh)
 #
@@ -88,7 +90,7 @@ Q := @
 say = @echo "  $(1)	$(2)"
 endif
 
-.PHONY: all kernel user host-tests run test soak iso debug setup clean check-abi bench graph sys flags
+.PHONY: all kernel user host-tests run test soak iso debug setup clean check-abi bench graph sys flags docs
 all: kernel user host-tests
 
 kernel: $(BUILD)/cairn.elf $(BUILD)/cairn32.elf
@@ -237,9 +239,14 @@ soak: setup kernel user
 	$(PYTHON) tools/soak.py $(if $(SEED),--seed $(SEED)) $(if $(CORES),--cores $(CORES))
 
 # Benchmarks: guest instructions under -icount (docs/performance.md). BENCH_SAVE=1
-# also writes the results to bench/results/.
+# also writes the results to bench/results/ and rewrites the docs' figures.
 bench: setup kernel user
 	$(PYTHON) tools/bench.py $(if $(BENCH_SAVE),--save)
+
+# The docs' generated figures: from the latest saved results and `cloc kernel`
+# (tools/docgen.py). tools/test.py fails while one is stale.
+docs: setup
+	$(PYTHON) tools/docgen.py
 
 setup:
 	@sh tools/setup.sh
