@@ -224,7 +224,7 @@ $(BUILD)/cairn.iso: sys tools/qemu.py
 
 # The system graph: build/<system>.svg (Graphviz).
 graph: setup
-	$(PYTHON) tools/system.py graph $(SYSTEM_FILE) $(BUILD)/$(SYSTEM)
+	$(PYTHON) tools/sysgraph.py $(SYSTEM_FILE) $(BUILD)/$(SYSTEM)
 	@echo "  GRAPH	$(BUILD)/$(SYSTEM).svg"
 
 check-abi:

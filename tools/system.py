@@ -1,9 +1,7 @@
 #!/usr/bin/env python3
-"""system.py: reads, checks and draws a Cairn system description (docs/systems.md).
+"""system.py: reads and checks a Cairn system description (docs/systems.md).
 
     system.py check systems/<name>.toml         validate; errors one per line
-    system.py graph systems/<name>.toml OUT     the system graph: OUT.dot, and OUT.svg
-                                                if Graphviz's dot is installed
 
 Values come from Python's own TOML parser (tomllib); tools/tomlfile.py finds the
 line of each table and key. Every error is one line:
@@ -19,7 +17,6 @@ description is checked with its parent's.
 import functools
 import os
 import re
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -623,52 +620,14 @@ def load(path, outside=(), depth=0):
     return d.data, d.order
 
 
-def graph(data):
-    lines = [f'digraph "{data["system"]["name"]}" {{', "  rankdir=LR;",
-             '  node [shape=box, style="rounded", fontname="Helvetica"];']
-    exporters = {x: c["name"] for c in data.get("component", []) for x in c.get("exports", [])}
-    for c in data.get("component", []):
-        lines.append(f'  "{c["name"]}" [label="{c["name"]}\\nprio {schema.get("component", c, "priority")}"];')
-        for x in c.get("imports", []):
-            server = exporters.get(x, "booter" if x in BOOTER_IFACES else "(granted)")
-            lines.append(f'  "{c["name"]}" -> "{server}" [label="{x}()"];')
-    for p in data.get("port", []):
-        lines.append(f'  "{p["from"]}" -> "{p["to"]}" [label="{p["name"]} ({schema.get("port", p, "mode")})",'
-                     ' style=dashed];')
-    for s in data.get("segment", []):
-        lines.append(f'  "seg:{s["name"]}" [label="segment {s["name"]}\\n{s["base"]:#x}", shape=component];')
-    for c in data.get("component", []):
-        for x in c.get("segments", []):
-            lines.append(f'  "{c["name"]}" -> "seg:{x}" [style=dotted, arrowhead=none];')
-    for s in data.get("subsystem", []):
-        if "programs" in s:
-            lines.append(f'  "programs" [label="RTOS processes\\n{", ".join(s["programs"])}", shape=folder];')
-            lines.append(f'  "rtos" -> "programs" [label="runs", style=dotted];')
-            continue
-        lines.append(f'  "{s["name"]}" [label="subsystem {s["name"]}\\n{s.get("memory")}, '
-                     f'grants {", ".join(s.get("grants", [])) or "nothing"}", shape=folder];')
-        lines.append(f'  "{s["parent"]}" -> "{s["name"]}" [label="boots", style=dotted];')
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
 def main(argv):
-    if len(argv) < 3 or argv[1] not in ("check", "graph"):
+    if len(argv) != 3 or argv[1] != "check":
         sys.exit(__doc__)
     try:
         data, order = load(argv[2])
     except DescError as e:
         sys.exit(str(e))
-    if argv[1] == "check":
-        print(f"{argv[2]}: ok; init order: {' '.join(order)}")
-        return
-    out = argv[3]
-    with open(out + ".dot", "w") as f:
-        f.write(graph(data))
-    try:
-        subprocess.run(["dot", "-Tsvg", "-o", out + ".svg", out + ".dot"], check=True)
-    except (OSError, subprocess.CalledProcessError) as e:
-        sys.exit(f"dot failed: {e}")
+    print(f"{argv[2]}: ok; init order: {' '.join(order)}")
 
 
 if __name__ == "__main__":
