@@ -6,7 +6,9 @@
 #                 SEED=<n> reruns one seed, CORES=1 or 2 one core count
 #   make iso      a GRUB ISO (BIOS + UEFI) of the default system
 #   make debug    the default system halted under QEMU's gdb stub, with gdb attached
-#   make bench    the benchmarks, in guest instructions (BENCH_SAVE=1 keeps the results)
+#   make bench    the benchmarks, in guest instructions (BENCH_SAVE=1 keeps the results
+#                 and rewrites the docs' figures from them)
+#   make docs     rewrite the docs' generated figures (tools/docgen.py; `make test` checks them)
 #   make graph    a picture of the system: build/$(SYSTEM).svg
 #   make setup    install what the build needs (Debian 12; tools/setup.sh)
 #
@@ -84,7 +86,7 @@ libs_of     = $(if $(filter $(RTOS_USERS),$(1)),$(BUILD)/librtos.a) \
 # Interfaces: client stubs and server gates generated from interfaces/<name>.toml (and
 # tests/qemu/interfaces/<name>.toml, interfaces only test systems use).
 IFACES     := $(basename $(notdir $(wildcard interfaces/*.toml tests/qemu/interfaces/*.toml)))
-IFACE_TOOLS := tools/sysgen.py tools/system.py tools/interface.py tools/limits.py tools/tomlfile.py
+IFACE_TOOLS := tools/sysgen.py tools/system.py tools/interface.py tools/limits.py tools/tomlfile.py tools/schema.py
 IFACE_HDRS := $(patsubst %,$(BUILD)/gen/iface/%.h,$(IFACES))
 # Segments: objects here; tools/sysgen.py links each at the base its system gives it.
 SEG_OBJ    := $(patsubst %,$(BUILD)/user/%.o,$(wildcard segments/*/*.c))
@@ -114,7 +116,7 @@ Q := @
 say = @echo "  $(1)	$(2)"
 endif
 
-.PHONY: all kernel user host-tests run test soak iso debug setup clean check-abi bench graph sys flags
+.PHONY: all kernel user host-tests run test soak iso debug setup clean check-abi bench graph sys flags docs
 all: kernel user host-tests
 
 kernel: $(BUILD)/cairn.elf $(BUILD)/cairn32.elf
@@ -281,7 +283,7 @@ $(BUILD)/cairn.iso: sys tools/qemu.py
 
 # The system graph: build/<system>.svg (Graphviz).
 graph: setup
-	$(PYTHON) tools/system.py graph $(SYSTEM_FILE) $(BUILD)/$(SYSTEM)
+	$(PYTHON) tools/sysgraph.py $(SYSTEM_FILE) $(BUILD)/$(SYSTEM)
 	@echo "  GRAPH	$(BUILD)/$(SYSTEM).svg"
 
 check-abi:
@@ -296,9 +298,14 @@ soak: setup kernel user
 	$(PYTHON) tools/soak.py $(if $(SEED),--seed $(SEED)) $(if $(CORES),--cores $(CORES))
 
 # Benchmarks: guest instructions under -icount (docs/performance.md). BENCH_SAVE=1
-# also writes the results to bench/results/.
+# also writes the results to bench/results/ and rewrites the docs' figures.
 bench: setup kernel user
 	$(PYTHON) tools/bench.py $(if $(BENCH_SAVE),--save)
+
+# The docs' generated figures: from the latest saved results and `cloc kernel`
+# (tools/docgen.py). tools/test.py fails while one is stale.
+docs: setup
+	$(PYTHON) tools/docgen.py
 
 setup:
 	@sh tools/setup.sh

@@ -7,7 +7,9 @@ repeat from run to run. The multicore runs cannot use -icount (it runs one emula
 core): they report time stamp counter cycles (host time) and ratios measured within
 one run, listed apart.
 
-    bench.py [--save] [-k NAME]   --save also writes bench/results/<date>-<commit>.txt;
+    bench.py [--save] [-k NAME]   --save also writes bench/results/<date>-<commit>.txt
+                                  (its header says when: saved=) and rewrites the
+                                  docs' figures from it (tools/docgen.py);
                                   -k runs only the benchmark systems whose name has NAME
 """
 import datetime
@@ -18,6 +20,7 @@ import sys
 import tomllib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import docgen  # noqa: E402
 import qemu  # noqa: E402
 import sysgen  # noqa: E402
 
@@ -105,9 +108,11 @@ def main():
         dirty = "-dirty" if subprocess.run(["git", "diff", "--quiet", "HEAD"]).returncode else ""
         path = f"bench/results/{datetime.date.today()}-{commit}{dirty}.txt"
         with open(path, "w") as f:
-            f.write(f"# cpu={CPU} icount=shift=0,sleep=off\n")
+            saved = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            f.write(f"# cpu={CPU} icount=shift=0,sleep=off saved={saved}\n")
             f.write("".join(r[4] + "\n" for r in rows))
         print(f"\nsaved to {path}")
+        failed |= docgen.update() != 0
     sys.exit(1 if failed else 0)
 
 

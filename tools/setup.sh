@@ -23,6 +23,7 @@ mformat:mtools
 gdb:gdb
 dot:graphviz
 spin:spin
+cloc:cloc
 "
 
 missing=""

@@ -22,6 +22,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import interface  # noqa: E402
 import limits  # noqa: E402
+import schema  # noqa: E402
 import system  # noqa: E402
 import romfs  # noqa: E402
 
@@ -221,24 +222,24 @@ class Tables:
             lines += decl
             sub = next((k for k, s in enumerate(subs) if s["parent"] == c["name"]), -1)
             rows.append(f"\t{{ .name = {c_str(c['name'])}, .image = {c_str(self.images[c['name']][0])}, "
-                        f".priority = {c.get('priority', 128)}, .nimports = {len(imports)}, "
+                        f".priority = {schema.get('component', c, 'priority')}, .nimports = {len(imports)}, "
                         f".nsegments = {len(c.get('segments', []))}, .nirqs = {len(irqs)}, "
-                        f".threads = {c.get('threads', 1)}, "
-                        f".stack = {page_up(system.parse_size(c.get('stack', '16K')))}, "
-                        f".heap = {page_up(system.parse_size(c.get('heap', '64K')))}, "
+                        f".threads = {schema.get('component', c, 'threads')}, "
+                        f".stack = {page_up(schema.size_of('component', c, 'stack'))}, "
+                        f".heap = {page_up(schema.size_of('component', c, 'heap'))}, "
                         f".import = {imp}, .segment = {sg}, .irq = {iq}, .subsystem = {sub}, "
-                        f".restart = {1 if c.get('restart') is True else 0}, .core = {c.get('core', 0)}, "
-                        f".budget = {page_up(system.parse_size(c.get('budget', 0))) // 4096}, "
+                        f".restart = {1 if c.get('restart') is True else 0}, .core = {schema.get('component', c, 'core')}, "
+                        f".budget = {page_up(schema.size_of('component', c, 'budget')) // 4096}, "
                         f".nioports = {len(system.ioport_ranges(c))}, .ioport = {io} }},")
         lines += ["", "static const struct cairn_sd_comp comps[] = {", *rows, "};"]
         lines.append(f"static const uint16_t order[] = {{ {', '.join(str(index[n]) for n in self.order)} }};")
         ports = [f"\t{{ {c_str(p['name'])}, {index[p['from']]}, {index[p['to']]}, {p['slot_size']}, "
-                 f"{p['slots']}, {'CAIRN_PORT_SYNC' if p.get('mode', 'async') == 'sync' else 'CAIRN_PORT_ASYNC'} }},"
+                 f"{p['slots']}, {'CAIRN_PORT_SYNC' if schema.get('port', p, 'mode') == 'sync' else 'CAIRN_PORT_ASYNC'} }},"
                  for p in d.get("port", [])]
         if ports:
             lines += ["static const struct cairn_sd_port ports[] = {", *ports, "};"]
         seg_rows = [f"\t{{ {c_str(s['name'])}, {c_str(system.segment_module(s))}, {s['base']:#x}, "
-                    f"{page_up(system.parse_size(s.get('size', '64K')))} }}," for s in segs]
+                    f"{page_up(schema.size_of('segment', s, 'size'))} }}," for s in segs]
         if seg_rows:
             lines += ["static const struct cairn_sd_segment segs[] = {", *seg_rows, "};"]
         sub_rows = []
@@ -247,7 +248,7 @@ class Tables:
             lines += decl
             m, decl = c_array("char *const", f"m_{k}", [c_str(x) for x in self.sub_images[k]])
             lines += decl
-            sub_rows.append(f"\t{{ {c_str(s['name'])}, {page_up(system.parse_size(s['memory']))}, "
+            sub_rows.append(f"\t{{ {c_str(s['name'])}, {page_up(schema.size_of('subsystem', s, 'memory'))}, "
                             f"{len(s.get('grants', []))}, {len(self.sub_images[k])}, {g}, {m} }},")
         if sub_rows:
             lines += ["static const struct cairn_sd_subsystem subs[] = {", *sub_rows, "};"]
@@ -357,7 +358,7 @@ def build(sys_path):
         out = os.path.join(outdir, system.segment_module(s) + ".elf")
         link(out, objects(os.path.join("segments", image)), script="lib/libcairn/segment.ld",
              extra=["--defsym", f"CAIRN_SEG_BASE={s['base']:#x}"], libs="USER_LIBS")
-        size = page_up(system.parse_size(s.get("size", "64K")))
+        size = page_up(schema.size_of("segment", s, "size"))
         end = symbols(out).get("_end", 0)
         if end > s["base"] + size:
             raise GenError(f"{sys_path}: segment '{s['name']}': its image needs {end - s['base']} bytes, "

@@ -1,9 +1,7 @@
 #!/usr/bin/env python3
-"""system.py: reads, checks and draws a Cairn system description (docs/systems.md).
+"""system.py: reads and checks a Cairn system description (docs/systems.md).
 
     system.py check systems/<name>.toml         validate; errors one per line
-    system.py graph systems/<name>.toml OUT     the system graph: OUT.dot, and OUT.svg
-                                                if Graphviz's dot is installed
 
 Values come from Python's own TOML parser (tomllib); tools/tomlfile.py finds the
 line of each table and key. Every error is one line:
@@ -12,38 +10,30 @@ line of each table and key. Every error is one line:
 
 and validation finishes before anything is generated. The limits (how many imports,
 ports, components, ..., how long a name) are the C headers' (tools/limits.py), so a
-description the checker accepts is one the booter builds whole. A subsystem's own
+description the checker accepts is one the booter builds whole. Each table's fields,
+with their bounds, defaults and errors, are tools/schema.py's. A subsystem's own
 description is checked with its parent's.
 """
 import functools
 import os
 import re
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import interface  # noqa: E402
 import limits  # noqa: E402
+import schema  # noqa: E402
 import tomlfile  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
-SIZE = re.compile(r"^(\d+)\s*([KMG]?)$")
 PAGE = 4096
 TAPE_NAMES = ("component", "port", "segment")   # names a red tape holds (CAIRN_NAME_MAX)
 Locator = tomlfile.Locator
 ordinal = tomlfile.ordinal
 
-COMPONENT_KEYS = {"name", "image", "priority", "stack", "heap", "threads", "exports",
-                  "imports", "segments", "irq", "after", "restart", "budget", "core", "ioports"}
 MANAGER = "manager"               # the capability manager the booter serves (lib/libboot/manager.c)
 BOOTER_IFACES = (MANAGER,)        # interfaces the booter serves itself
-BUDGET_MAX = limits.BUDGET_MAX    # bytes the manager may allocate for one component
-PORT_KEYS = {"name", "from", "to", "slot_size", "slots", "mode"}
-SEGMENT_KEYS = {"name", "image", "base", "size"}
-SUBSYSTEM_KEYS = {"name", "parent", "file", "memory", "grants"}
-SYSTEM_KEYS = {"name", "description", "memory", "cores"}
-RTOS_KEYS = {"memory", "programs", "priority"}
 
 
 IMAGE_DIRS = ("components", "tests/components", "bench/components")   # where a component's program may live
@@ -89,18 +79,6 @@ class Desc:
         self.errors.append(f"{where}: {who}: {msg}")
 
 
-def parse_size(v):
-    """An int, or a string like "64K", "16M", "1G"; None if neither."""
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, int):
-        return v if v >= 0 else None
-    m = SIZE.match(v) if isinstance(v, str) else None
-    if not m:
-        return None
-    return int(m.group(1)) << {"": 0, "K": 10, "M": 20, "G": 30}[m.group(2)]
-
-
 def names(d, kind):
     """Checks the names of one kind: present, well-formed, unique. -> {name: index}"""
     seen = {}
@@ -122,12 +100,6 @@ def names(d, kind):
     return seen
 
 
-def check_keys(d, kind, i, t, allowed, name):
-    for k in t:
-        if k not in allowed:
-            d.error(kind, i, k, f"unknown field '{k}'", name)
-
-
 def string_list(d, kind, i, t, key, name):
     """The list of names t[key] (each once), or [] after an error."""
     v = t.get(key, [])
@@ -145,30 +117,17 @@ def page_up(n):
     return (n + PAGE - 1) & ~(PAGE - 1)
 
 
-def size_text(n):
-    """A size as a description writes it: "4G", "2M", "64K", or bytes."""
-    for shift, unit in ((30, "G"), (20, "M"), (10, "K")):
-        if n and n % (1 << shift) == 0:
-            return f"{n >> shift}{unit}"
-    return str(n)
-
-
 def check_system(d):
     s = d.data.get("system")
     if not isinstance(s, dict):
         d.errors.append(f"{d.path}:1: system: no [system] table (it needs at least a name)")
-        return 64 << 20
-    check_keys(d, "system", 0, s, SYSTEM_KEYS, None)
+        return schema.size_of("system", {}, "memory")
+    schema.check_keys(d, "system", 0, s, None)
     if not isinstance(s.get("name"), str) or not NAME.match(s.get("name", "")):
         d.error("system", 0, "name", "needs a name: lowercase letters, digits and _")
-    mem = parse_size(s.get("memory", "64M"))
-    if mem is None or mem == 0:
-        d.error("system", 0, "memory", "memory must be a size like \"64M\"")
-        mem = 64 << 20
-    cores = s.get("cores", 1)
-    if not isinstance(cores, int) or isinstance(cores, bool) or not 1 <= cores <= limits.CORES:
-        d.error("system", 0, "cores", f"cores must be an integer from 1 to {limits.CORES} (CAIRN_SD_CORES)")
-    return mem
+    mem = schema.check(d, "system", 0, s, "memory")
+    schema.check(d, "system", 0, s, "cores")
+    return mem or schema.size_of("system", {}, "memory")
 
 
 def interface_path(name):
@@ -194,37 +153,21 @@ def interface_of(name):
 def system_cores(data):
     """A description's cores (1 when absent or wrong: check_system reports that)."""
     s = data.get("system")
-    cores = s.get("cores", 1) if isinstance(s, dict) else 1
-    return cores if isinstance(cores, int) and not isinstance(cores, bool) and 1 <= cores <= limits.CORES else 1
+    return schema.value("system", s if isinstance(s, dict) else {}, "cores") or 1
 
 
 def check_component(d, i, c, segs, known_ifaces, irq_owner):
     """Fields of one component; returns its memory need in bytes."""
     n = c.get("name")
-    check_keys(d, "component", i, c, COMPONENT_KEYS, n)
+    schema.check_keys(d, "component", i, c, n)
     image = c.get("image", n)
     if not isinstance(image, str) or not image_dir(image):
         d.error("component", i, "image" if "image" in c else "name",
                 f"no program {image}/ in {', '.join(IMAGE_DIRS)}", n)
-    prio = c.get("priority", 128)
-    if not isinstance(prio, int) or isinstance(prio, bool) or not 0 <= prio <= 255:
-        d.error("component", i, "priority", "priority must be an integer from 0 to 255", n)
-    threads = c.get("threads", 1)
-    if not isinstance(threads, int) or isinstance(threads, bool) or not 1 <= threads <= limits.THREADS:
-        most = "1" if limits.THREADS == 1 else f"an integer from 1 to {limits.THREADS}"
-        d.error("component", i, "threads", f"threads must be {most} (CAIRN_SD_THREADS: the booter "
-                "builds a component's first thread, the component makes any others)", n)
-        threads = 1
-    need = 0
-    for key, default in (("stack", "16K"), ("heap", "64K")):
-        v = parse_size(c.get(key, default))
-        if v is None:
-            d.error("component", i, key, f"{key} must be a size like \"16K\"", n)
-            v = 0
-        elif key == "heap" and v > limits.HEAP_MAX:
-            d.error("component", i, key, f"heap must be a size up to \"{size_text(limits.HEAP_MAX)}\" "
-                    "(CAIRN_SD_HEAP_MAX: the heap lies below the port rings)", n)
-        need += v * (threads if key == "stack" else 1)
+    schema.check(d, "component", i, c, "priority", n)
+    threads = schema.check(d, "component", i, c, "threads", n) or 1
+    need = (schema.check(d, "component", i, c, "stack", n) or 0) * threads
+    need += schema.check(d, "component", i, c, "heap", n) or 0
     for key in ("exports", "imports"):
         for x in string_list(d, "component", i, c, key, n):
             if x not in known_ifaces:
@@ -233,26 +176,20 @@ def check_component(d, i, c, segs, known_ifaces, irq_owner):
     for x in string_list(d, "component", i, c, "segments", n):
         if x not in segs:
             d.error("component", i, "segments", f"uses unknown segment '{x}'", n)
-    if not isinstance(c.get("restart", False), bool):
-        d.error("component", i, "restart", "restart must be true or false", n)
-    core, cores = c.get("core", 0), system_cores(d.data)
-    if not isinstance(core, int) or isinstance(core, bool) or not 0 <= core < cores:
-        d.error("component", i, "core", f"core must be an integer from 0 to {cores - 1} "
-                f"(the system has cores = {cores})", n)
-    budget = parse_size(c.get("budget", 0))
-    if budget is None or budget > BUDGET_MAX:
-        d.error("component", i, "budget", f"budget must be a size up to \"{BUDGET_MAX >> 20}M\" "
-                "(the pages the manager may allocate for it)", n)
-    elif budget and MANAGER not in (c.get("imports") if isinstance(c.get("imports"), list) else []):
+    schema.check(d, "component", i, c, "restart", n)
+    cores = system_cores(d.data)
+    schema.check(d, "component", i, c, "core", n, hi=cores - 1, cores=cores)
+    budget = schema.check(d, "component", i, c, "budget", n)
+    if budget and MANAGER not in (c.get("imports") if isinstance(c.get("imports"), list) else []):
         d.error("component", i, "budget", f"has a budget but does not import '{MANAGER}' (nothing "
                 "could allocate it)", n)
-    else:
+    elif budget:
         need += budget
     irqs = c.get("irq", [])
     if not isinstance(irqs, list):
         irqs = [irqs]
     for line in irqs:
-        if not isinstance(line, int) or isinstance(line, bool) or not 1 <= line < limits.IRQ_LINES or line == 2:
+        if not schema.is_int(line, 1, limits.IRQ_LINES - 1) or line == 2:
             d.error("component", i, "irq", f"irq {line!r}: lines are 1..{limits.IRQ_LINES - 1} but 2", n)
         elif line in irq_owner:
             d.error("component", i, "irq", f"irq {line} is claimed by '{irq_owner[line]}' too", n)
@@ -274,7 +211,7 @@ def port_text(e):
     """An `ioports` entry as written, numbers in hex."""
     if isinstance(e, list):
         return "[" + ", ".join(port_text(x) for x in e) + "]"
-    return hex(e) if isinstance(e, int) and not isinstance(e, bool) else repr(e)
+    return hex(e) if schema.is_int(e) else repr(e)
 
 
 def check_ioports(d):
@@ -290,8 +227,7 @@ def check_ioports(d):
             d.error("component", i, "ioports", f"at most {IOPORTS_MAX} ioports ranges, not {len(v)}", n)
         for e in v:
             r = e if isinstance(e, list) else [e, e]
-            if len(r) != 2 or not all(isinstance(x, int) and not isinstance(x, bool) for x in r) \
-                    or not 0 <= r[0] <= r[1] < IOPORT_END:
+            if len(r) != 2 or not (schema.is_int(r[0], 0) and schema.is_int(r[1], r[0], IOPORT_END - 1)):
                 d.error("component", i, "ioports", f"ioports {port_text(e)}: a port or a [first, last] range, "
                         f"0 <= first <= last <= {IOPORT_END - 1:#x}", n)
                 continue
@@ -345,7 +281,7 @@ def interface_functions(d, x):
         return 0
 
 
-def check_imports(d, comps, outside=()):
+def check_imports(d, outside=()):
     exporters = {x: "(granted)" for x in outside}
     exporters.update({x: "(booter)" for x in BOOTER_IFACES})
     for i, c in enumerate(d.tables("component")):
@@ -405,7 +341,7 @@ def check_ports(d, comps):
     per_comp = {}       # port ends of each component
     for i, p in enumerate(d.tables("port")):
         n = p.get("name")
-        check_keys(d, "port", i, p, PORT_KEYS, n)
+        schema.check_keys(d, "port", i, p, n)
         if i == limits.PORTS:
             d.error("port", i, "name", f"the {ordinal(i + 1)} port: a system has at most {limits.PORTS} "
                     "(CAIRN_SD_PORTS)", n)
@@ -422,12 +358,8 @@ def check_ports(d, comps):
             ends.append(v)
         if ends[0] is not None and ends[0] == ends[1]:
             d.error("port", i, "to", f"both ends are '{ends[0]}': a port joins two components", n)
-        if p.get("mode", "async") not in ("async", "sync"):
-            d.error("port", i, "mode", f"mode must be \"async\" or \"sync\", not {p.get('mode')!r}", n)
-        for key, (lo, hi) in (("slot_size", limits.PORT_SLOT_SIZE), ("slots", limits.PORT_SLOTS)):
-            v = p.get(key)
-            if not isinstance(v, int) or isinstance(v, bool) or v < lo or v > hi or v & (v - 1):
-                d.error("port", i, key, f"{key} must be a power of two from {lo} to {hi}", n)
+        for key in ("mode", "slot_size", "slots"):
+            schema.check(d, "port", i, p, key, n)
 
 
 def check_segments(d):
@@ -435,13 +367,13 @@ def check_segments(d):
     lo, hi = limits.SEGMENT_WINDOW
     for i, s in enumerate(d.tables("segment")):
         n = s.get("name")
-        check_keys(d, "segment", i, s, SEGMENT_KEYS, n)
-        base, size = s.get("base"), parse_size(s.get("size", "64K"))
-        if not isinstance(base, int) or isinstance(base, bool) or base % PAGE or not lo <= base < hi:
+        schema.check_keys(d, "segment", i, s, n)
+        base = s.get("base")
+        if not schema.is_int(base, lo, hi - 1) or base % PAGE:
             d.error("segment", i, "base", f"base must be a page-aligned address in [{lo:#x}, {hi:#x})", n)
             continue
+        size = schema.check(d, "segment", i, s, "size", n)
         if not size:
-            d.error("segment", i, "size", "size must be a size like \"64K\"", n)
             continue
         if base + page_up(size) > hi:
             d.error("segment", i, "size", f"ends at {base + page_up(size):#x}, past the end of the segments' "
@@ -459,7 +391,7 @@ def check_subsystems(d, comps, exporters, depth):
     parents, files = {}, []
     for i, s in enumerate(d.tables("subsystem")):
         n = s.get("name")
-        check_keys(d, "subsystem", i, s, SUBSYSTEM_KEYS, n)
+        schema.check_keys(d, "subsystem", i, s, n)
         if depth >= limits.DEPTH:
             d.error("subsystem", i, "name", f"a subsystem {depth + 1} levels deep: subsystems nest "
                     f"at most {limits.DEPTH} (CAIRN_SD_DEPTH)", n)
@@ -471,8 +403,7 @@ def check_subsystems(d, comps, exporters, depth):
             d.error("subsystem", i, "file", f"no description {f!r}", n)
         else:
             files.append((i, s))
-        if parse_size(s.get("memory")) in (None, 0):
-            d.error("subsystem", i, "memory", "memory must be a size like \"4M\"", n)
+        schema.check(d, "subsystem", i, s, "memory", n)
         parent = next((c for c in d.tables("component") if c.get("name") == s.get("parent")), {})
         for g in string_list(d, "subsystem", i, s, "grants", n):
             if g not in exporters:
@@ -504,7 +435,7 @@ def check_child(d, i, s, depth):
     d.errors += child.errors
     images = sorted({c.get("image", c.get("name")) for c in child.tables("component")
                      if isinstance(c.get("image", c.get("name")), str)})
-    memory = parse_size(s.get("memory"))
+    memory = schema.parse_size(s.get("memory"))
     if memory and child.need > memory:
         d.error("subsystem", i, "memory", f"its components need {child.need >> 10} KiB, memory is "
                 f"{memory >> 10} KiB", n)
@@ -519,13 +450,10 @@ def check_rtos(d, comps):
     if not isinstance(r, dict):
         d.errors.append(f"{d.path}:{d.loc.line('rtos', 0)}: rtos: write one [rtos] table")
         return 0
-    check_keys(d, "rtos", 0, r, RTOS_KEYS, None)
+    schema.check_keys(d, "rtos", 0, r, None)
     if "rtos" in comps:
         d.error("rtos", 0, None, "a component is named 'rtos' already: the [rtos] table adds it")
-    mem = parse_size(r.get("memory"))
-    if mem in (None, 0):
-        d.error("rtos", 0, "memory", "memory (for processes) must be a size like \"8M\"")
-        mem = 0
+    mem = schema.check(d, "rtos", 0, r, "memory") or 0
     progs = string_list(d, "rtos", 0, r, "programs", None)
     if not progs:
         d.error("rtos", 0, "programs", "programs must name at least one program")
@@ -536,13 +464,11 @@ def check_rtos(d, comps):
             d.error("rtos", 0, "programs", f"program {p}: its path /bin/{p} is {len(p) + 5} characters, "
                     f"at most {limits.ROMFS_PATH_LEN} (CAIRN_ROMFS_PATH_MAX)")
     check_rtos_limits(d)
-    prio = r.get("priority", 128)
-    if not isinstance(prio, int) or isinstance(prio, bool) or not 0 <= prio <= 255:
-        d.error("rtos", 0, "priority", "priority must be an integer from 0 to 255")
+    schema.check(d, "rtos", 0, r, "priority")
     comps_list = d.data.get("component", [])
     for i, c in enumerate(comps_list if isinstance(comps_list, list) else []):
         core = c.get("core", 0) if isinstance(c, dict) else 0
-        if isinstance(core, int) and not isinstance(core, bool) and core > 0:
+        if schema.is_int(core, 1):
             d.error("component", i, "core", f"core {core} runs the RTOS's scheduler (it schedules every "
                     "core of the system): with an [rtos] table, components stay on core 0", c.get("name"))
     return mem + RTOS_COMPONENT_MEMORY
@@ -621,8 +547,9 @@ def add_rtos(data):
     r = data.get("rtos")
     if not r:
         return
-    data.setdefault("component", []).append({"name": "rtos", "image": "rtos", "priority": r.get("priority", 128),
-                              "irq": [0], "stack": "256K", "heap": "64K"})
+    prio = schema.get("rtos", r, "priority")
+    data.setdefault("component", []).append({"name": "rtos", "image": "rtos", "priority": prio,
+                                             "irq": [0], "stack": "256K", "heap": "64K"})
     data.setdefault("subsystem", []).append({"name": "rtos", "parent": "rtos", "memory": r["memory"],
                                              "grants": [], "programs": r["programs"]})
 
@@ -665,7 +592,7 @@ def check_desc(path, outside=(), depth=0):
     for i, c in enumerate(d.tables("component")):
         need += check_component(d, i, c, segs, known, irq_owner)
     check_ioports(d)
-    exporters = check_imports(d, comps, outside)
+    exporters = check_imports(d, outside)
     d.order = init_order(d, comps, exporters)
     check_ports(d, comps)
     check_slots(d)
@@ -673,7 +600,7 @@ def check_desc(path, outside=(), depth=0):
     children = check_subsystems(d, comps, exporters, depth)
     if not depth:
         check_modules(d, children)
-    need += sum(parse_size(s.get("memory")) or 0 for s in d.tables("subsystem"))
+    need += sum(schema.parse_size(s.get("memory")) or 0 for s in d.tables("subsystem"))
     need += check_rtos(d, comps)
     if need > budget:
         d.error("system", 0, "memory", f"memory over budget: the components need "
@@ -682,69 +609,25 @@ def check_desc(path, outside=(), depth=0):
     return d
 
 
-def check(path, outside=(), depth=0):
-    """Validates a description; returns (data, errors, init order) (check_desc)."""
-    d = check_desc(path, outside, depth)
-    return d.data, d.errors, d.order
-
-
 def load(path, outside=(), depth=0):
-    """The description, or DescError with every error (one per line)."""
-    data, errors, order = check(path, outside, depth)
-    if errors:
-        raise DescError("\n".join(errors))
-    add_rtos(data)
-    if "rtos" in data:
-        order.append("rtos")
-    return data, order
-
-
-def graph(data, order):
-    lines = [f'digraph "{data["system"]["name"]}" {{', "  rankdir=LR;",
-             '  node [shape=box, style="rounded", fontname="Helvetica"];']
-    exporters = {x: c["name"] for c in data.get("component", []) for x in c.get("exports", [])}
-    for c in data.get("component", []):
-        lines.append(f'  "{c["name"]}" [label="{c["name"]}\\nprio {c.get("priority", 128)}"];')
-        for x in c.get("imports", []):
-            server = exporters.get(x, "booter" if x in BOOTER_IFACES else "(granted)")
-            lines.append(f'  "{c["name"]}" -> "{server}" [label="{x}()"];')
-    for p in data.get("port", []):
-        lines.append(f'  "{p["from"]}" -> "{p["to"]}" [label="{p["name"]} ({p.get("mode", "async")})",'
-                     ' style=dashed];')
-    for s in data.get("segment", []):
-        lines.append(f'  "seg:{s["name"]}" [label="segment {s["name"]}\\n{s["base"]:#x}", shape=component];')
-    for c in data.get("component", []):
-        for x in c.get("segments", []):
-            lines.append(f'  "{c["name"]}" -> "seg:{x}" [style=dotted, arrowhead=none];')
-    for s in data.get("subsystem", []):
-        if "programs" in s:
-            lines.append(f'  "programs" [label="RTOS processes\\n{", ".join(s["programs"])}", shape=folder];')
-            lines.append(f'  "rtos" -> "programs" [label="runs", style=dotted];')
-            continue
-        lines.append(f'  "{s["name"]}" [label="subsystem {s["name"]}\\n{s.get("memory")}, '
-                     f'grants {", ".join(s.get("grants", [])) or "nothing"}", shape=folder];')
-        lines.append(f'  "{s["parent"]}" -> "{s["name"]}" [label="boots", style=dotted];')
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+    """(the description, its init order), or DescError with every error (one per line)."""
+    d = check_desc(path, outside, depth)
+    if d.errors:
+        raise DescError("\n".join(d.errors))
+    add_rtos(d.data)
+    if "rtos" in d.data:
+        d.order.append("rtos")
+    return d.data, d.order
 
 
 def main(argv):
-    if len(argv) < 3 or argv[1] not in ("check", "graph"):
+    if len(argv) != 3 or argv[1] != "check":
         sys.exit(__doc__)
     try:
         data, order = load(argv[2])
     except DescError as e:
         sys.exit(str(e))
-    if argv[1] == "check":
-        print(f"{argv[2]}: ok; init order: {' '.join(order)}")
-        return
-    out = argv[3]
-    with open(out + ".dot", "w") as f:
-        f.write(graph(data, order))
-    try:
-        subprocess.run(["dot", "-Tsvg", "-o", out + ".svg", out + ".dot"], check=True)
-    except (OSError, subprocess.CalledProcessError) as e:
-        sys.exit(f"dot failed: {e}")
+    print(f"{argv[2]}: ok; init order: {' '.join(order)}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@
   descriptions     tests/systems/*.toml and tests/interfaces/*.toml: one check per file,
                    its first error (or ok) as its first line says; "ok (builds)" ones
                    are built with tools/sysgen.py too
+  docs             each doc with generated figures is up to date (tools/docgen.py), and
+                   the kernel's code lines against their budget
 
     test.py [-k SUBSTRING] [-j JOBS]    run only tests whose name contains SUBSTRING
 """
@@ -26,6 +28,7 @@ import tempfile
 import tomllib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import docgen  # noqa: E402
 import interface  # noqa: E402
 import qemu  # noqa: E402
 import system  # noqa: E402
@@ -103,6 +106,23 @@ def run_interface_tests():
     """tests/interfaces/*.toml: interface declarations (tools/interface.py)."""
     return run_expect_tests("interface_descriptions", "tests/interfaces/*.toml",
                             lambda path, build: interface.load(path) and "ok")
+
+
+def run_docs_tests():
+    """The docs' generated figures against the saved results and `cloc kernel`, and the
+    kernel's code lines against their budget (a warning until it is enforced)."""
+    res = Result("docs")
+    try:
+        docs = docgen.regenerate()
+        ok, msg = docgen.budget()
+    except docgen.DocError as e:
+        res.add(False, "docgen", str(e))
+        return res
+    for doc, (old, new) in docs.items():
+        res.add(old == new, doc, docgen.STALE)
+    res.add(ok or not docgen.KERNEL_BUDGET_ENFORCED,
+            "kernel_budget" + ("" if ok else f" (warning: {msg})"), msg)
+    return res
 
 
 # spin models: (model, spin flags, must it pass?[, "np": look for non-progress cycles]).
@@ -248,6 +268,8 @@ def main():
             futures.append(pool.submit(run_description_tests))
         if "interface_descriptions".find(args.k) >= 0:
             futures.append(pool.submit(run_interface_tests))
+        if "docs".find(args.k) >= 0:
+            futures.append(pool.submit(run_docs_tests))
         if "spin".find(args.k) >= 0:
             futures.append(pool.submit(run_spin_tests))
         built = build_systems(qtests)

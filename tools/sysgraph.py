@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""sysgraph.py: draws a Cairn system description (`make graph`).
+
+    sysgraph.py systems/<name>.toml OUT     OUT.dot, and OUT.svg if Graphviz's dot is installed
+
+Components are boxes labelled with their priority, an import an edge to its exporter
+(the booter, or "(granted)" from a parent), ports dashed edges, segments and
+subsystems their own shapes.
+"""
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import schema  # noqa: E402
+import system  # noqa: E402
+
+
+def graph(data):
+    """The Graphviz text of a checked description (system.load's data)."""
+    lines = [f'digraph "{data["system"]["name"]}" {{', "  rankdir=LR;",
+             '  node [shape=box, style="rounded", fontname="Helvetica"];']
+    exporters = {x: c["name"] for c in data.get("component", []) for x in c.get("exports", [])}
+    for c in data.get("component", []):
+        lines.append(f'  "{c["name"]}" [label="{c["name"]}\\nprio {schema.get("component", c, "priority")}"];')
+        for x in c.get("imports", []):
+            server = exporters.get(x, "booter" if x in system.BOOTER_IFACES else "(granted)")
+            lines.append(f'  "{c["name"]}" -> "{server}" [label="{x}()"];')
+    for p in data.get("port", []):
+        lines.append(f'  "{p["from"]}" -> "{p["to"]}" [label="{p["name"]} ({schema.get("port", p, "mode")})",'
+                     ' style=dashed];')
+    for s in data.get("segment", []):
+        lines.append(f'  "seg:{s["name"]}" [label="segment {s["name"]}\\n{s["base"]:#x}", shape=component];')
+    for c in data.get("component", []):
+        for x in c.get("segments", []):
+            lines.append(f'  "{c["name"]}" -> "seg:{x}" [style=dotted, arrowhead=none];')
+    for s in data.get("subsystem", []):
+        if "programs" in s:
+            lines.append(f'  "programs" [label="RTOS processes\\n{", ".join(s["programs"])}", shape=folder];')
+            lines.append(f'  "rtos" -> "programs" [label="runs", style=dotted];')
+            continue
+        lines.append(f'  "{s["name"]}" [label="subsystem {s["name"]}\\n{s.get("memory")}, '
+                     f'grants {", ".join(s.get("grants", [])) or "nothing"}", shape=folder];')
+        lines.append(f'  "{s["parent"]}" -> "{s["name"]}" [label="boots", style=dotted];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv):
+    if len(argv) != 3:
+        sys.exit(__doc__)
+    try:
+        data, _ = system.load(argv[1])
+    except system.DescError as e:
+        sys.exit(str(e))
+    out = argv[2]
+    with open(out + ".dot", "w") as f:
+        f.write(graph(data))
+    try:
+        subprocess.run(["dot", "-Tsvg", "-o", out + ".svg", out + ".dot"], check=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        sys.exit(f"dot failed: {e}")
+
+
+if __name__ == "__main__":
+    main(sys.argv)
