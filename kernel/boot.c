@@ -145,7 +145,7 @@ static void fill_root(struct cairn_root *rt, const struct program *p, struct com
 	rt->tsc_hz = arch_tsc_hz();
 	rt->timer_hz = arch_timer_hz();
 	rt->heap_va = HEAP_VA;
-	rt->heap_end = HEAP_VA + (64ULL << 30);
+	rt->heap_end = HEAP_VA + CAIRN_BUILD_SPACE;
 	memcpy(rt->args, p->args, sizeof(rt->args));
 	rt->mem_end = frames.nframes << PAGE_SHIFT;
 	uint64_t va = MODULES_VA;
@@ -184,7 +184,7 @@ static void grant(struct comp *c, struct thread *t, struct captbl_leaf *leaf)
  * Counting the frames build() will take, before it takes any (decode, then invoke).
  * need_page is told every page build() maps, in increasing address order: the Root
  * page, the image's segments (sorted and apart: elf_check), the other modules (from
- * MODULES_VA = IMAGE_TOP), the stack. A fresh root's user half is
+ * MODULES_VA, above every image), the stack. A fresh root's user half is
  * empty, so a page needs a new level-n node (n = 1..3) exactly when its address
  * differs from the previous page's above the 2^(12 + 9n) bytes one such node spans.
  * If build() maps anything else, count it here too: build() checks the two agree.

@@ -12,8 +12,6 @@
 #include <common/string.h>
 #include "syscall.h"
 
-long activate_pgtbl(struct call *c, struct cap *slot);
-
 /*
  * The references added without an EOVERFLOW check (frame.h) fit above FRAME_REFS_MAX:
  * each is held by an object that fills a frame, at most FRAME_OBJ_REFS by one (a

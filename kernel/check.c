@@ -26,8 +26,6 @@
 
 bool kernel_test_mode;
 
-struct thread *irq_line_thread(unsigned n);
-
 static uint32_t *counted;	/* recomputed references, one per frame */
 static uint16_t *owners;	/* recomputed owning capabilities */
 static long problems;
@@ -225,7 +223,7 @@ long kernel_check(void)
 		counted[i] = 0;
 		owners[i] = 0;
 	}
-	for (unsigned l = 0; l < 16 + CAIRN_MAX_CORES; l++)	/* ISA lines, each core's timer */
+	for (unsigned l = 0; l < IRQ_REFS; l++)
 		count(irq_line_thread(l));
 	count(boot_main());
 	check_cores();

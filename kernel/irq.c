@@ -113,7 +113,6 @@ struct regs *kernel_timer_interrupt(struct regs *cur)
 	return *bound(IRQ_TIMER) ? interrupt(IRQ_TIMER, cur) : cur;
 }
 
-/* For the invariant check: the i-th reference the lines hold (IRQ_REFS), or NULL. */
 struct thread *irq_line_thread(unsigned i)
 {
 	if (i < IRQ_LINES)

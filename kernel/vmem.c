@@ -6,8 +6,6 @@
 #include "pgtbl.h"
 #include "syscall.h"
 
-long memory_user_frame(struct call *c, uint64_t mem_idx, uint64_t frame);
-
 long activate_pgtbl(struct call *c, struct cap *slot)
 {
 	uint64_t level = A3(c);

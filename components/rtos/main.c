@@ -168,7 +168,7 @@ static long start_cores(void)
 		k->rcv = t.rcv;
 		k->wake = t.wake;
 		while (!r && !__atomic_load_n(&k->ready, __ATOMIC_ACQUIRE))
-			__builtin_ia32_pause();
+			cpu_relax();
 	}
 	if (r)
 		cairn_printf("rtos: starting the schedulers of %u cores: error %ld\n", sched.ncores, r);

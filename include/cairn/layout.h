@@ -43,8 +43,8 @@
  *
  * Programs the kernel starts (the booter, the test programs) have the Root page, the
  * image, the boot modules (the first one only), a stack below USER_TOP and, as free
- * space to build in, 64 GiB from CAIRN_HEAP_VA (cairn_root.heap_va .. heap_end): no
- * segments, ports or manager pages.
+ * space to build in, CAIRN_BUILD_SPACE (64 GiB) from CAIRN_HEAP_VA (cairn_root.heap_va
+ * .. heap_end): no segments, ports or manager pages.
  *
  * One image top, CAIRN_IMAGE_TOP (224 MiB), for the kernel, the booter and the RTOS.
  * Until issue 20 the kernel took images up to 1 GiB, into what is the segments'
@@ -75,6 +75,7 @@
 #define CAIRN_MODULES_VA       CAIRN_UL(0x40000000)	/* the first program's boot modules */
 #define CAIRN_HEAP_VA          CAIRN_UL(0x100000000)	/* heaps */
 #define CAIRN_HEAP_MAX         CAIRN_UL(0x100000000)	/* a heap's bytes, at most: up to the rings */
+#define CAIRN_BUILD_SPACE      CAIRN_UL(0x1000000000)	/* a kernel-started program's free space */
 #define CAIRN_PORTS_VA         CAIRN_UL(0x200000000)	/* port rings */
 #define CAIRN_CAPMGR_VA        CAIRN_UL(0x500000000)	/* the manager's pages (cairn/capmgr.h) */
 #define CAIRN_RTOS_AREA_BASE   CAIRN_UL(0x600000000000)	/* RTOS thread areas (cairn/rtos_abi.h) */

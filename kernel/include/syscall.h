@@ -43,6 +43,9 @@ long null_invoke(struct call *c, unsigned op);
 
 /* Activations, called by captbl_invoke with the destination slot already checked. */
 long memory_take_frame(struct call *c, uint64_t mem_idx, uint64_t frame, uint8_t obj, void **out);
+/* memory.c: checks that frame is a USER frame mem_idx's MEMORY capability covers. */
+long memory_user_frame(struct call *c, uint64_t mem_idx, uint64_t frame);
+long activate_pgtbl(struct call *c, struct cap *slot);
 long activate_comp(struct call *c, struct cap *slot);
 long activate_thread(struct call *c, struct cap *slot);
 long activate_rcv(struct call *c, struct cap *slot);
@@ -50,6 +53,10 @@ long activate_asnd(struct call *c, struct cap *slot);
 long activate_indir(struct call *c, struct cap *slot);
 long activate_sinv(struct call *c, struct cap *slot);
 long deactivate(struct call *c, struct cap *slot);
+
+/* irq.c, for the invariant check: the i-th of the IRQ_REFS references the lines hold, or NULL. */
+#define IRQ_REFS (CAIRN_IRQ_LINES + CAIRN_MAX_CORES)	/* each line's thread, each core's timer's */
+struct thread *irq_line_thread(unsigned i);
 
 /* sinv.c: a CPU exception in user mode; returns the thread to resume. */
 struct regs *sinv_fault(struct thread *t);

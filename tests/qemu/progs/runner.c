@@ -31,7 +31,6 @@
 #define PAGE  4096UL
 #define STACK_PAGES 4
 #define REGION_SHIFT 21		/* a level-1 table maps 2 MiB */
-#define HEAP_SIZE (64UL << 30)	/* free address space above HEAP_VA, as the kernel says */
 
 static struct booter B;		/* libboot's state: our allocator, Root and window */
 
@@ -115,7 +114,7 @@ static void red_tape(struct cairn_root *rt, const struct cairn_module *m, unsign
 	rt->mem_base = B.rt->mem_base;
 	rt->mem_end = B.rt->mem_end;
 	rt->heap_va = HEAP_VA;
-	rt->heap_end = HEAP_VA + HEAP_SIZE;
+	rt->heap_end = HEAP_VA + CAIRN_BUILD_SPACE;
 	rt->stack_top = STACK_TOP_VA;
 	rt->free_slot = CAIRN_SLOT_FREE;
 	rt->generation = 1;
