@@ -1,7 +1,8 @@
 /*
  * episodes.c: the gates this program makes (echo, deep), the helper thread, and the
  * controlled episodes run in the middle of the hostile traffic: dispatch, block, wake,
- * send-yield, a faulting helper stopped by a keeper gate, and 16-deep and confined gates.
+ * send-yield, a faulting helper stopped by a keeper gate (then THREAD_REG on the stopped
+ * helper), and 16-deep and confined gates.
  */
 #include "hostile.h"
 
@@ -181,6 +182,38 @@ static const char *helper_drive(const unsigned *s, unsigned rcv, long tid)
 }
 
 /*
+ * THREAD_REG on the stopped helper: how it ended (it returned, DEBUG_STOP 0, or its
+ * keeper stopped it: the keeper's RETURN, rdi = CAIRN_FAULT_STOP), then writes FAULT_REG's
+ * checks refuse, mask or allow (run.c's thread_reg_ok checks each result too).
+ */
+static const char *helper_regs(unsigned thr, int fault)
+{
+	static const struct { uint64_t idx, write, value; long want; } tries[] = {
+		{ CAIRN_REG_RIP, 1, USER_TOP_VA, CAIRN_EFAULT },
+		{ CAIRN_REG_RSP, 1, KERNEL_VA, CAIRN_EFAULT },
+		{ CAIRN_REG_CS, 1, 0x08, CAIRN_EACCES },
+		{ CAIRN_REG_SS, 1, 0, CAIRN_EACCES },
+		{ CAIRN_REG_VECTOR, 1, 3, CAIRN_EACCES },
+		{ CAIRN_REG_ERROR, 1, 0, CAIRN_EACCES },
+		{ CAIRN_REG_COUNT, 0, 0, CAIRN_ERANGE },
+		{ 1UL << 40, 1, 0, CAIRN_ERANGE },
+		{ CAIRN_REG_RFLAGS, 1, ~0UL, 0 },
+		{ CAIRN_REG_RIP, 1, (uint64_t)_start, 0 },
+		{ CAIRN_REG_RAX, 1, ~0UL, 0 },
+	};
+	struct call v = { .src = 'e', .cap = thr, .op = CAIRN_OP_THREAD_REG, .a = { CAIRN_REG_VECTOR } };
+	struct call s = { .src = 'e', .cap = thr, .op = CAIRN_OP_THREAD_REG, .a = { CAIRN_REG_RDI } };
+
+	if (run(&v) || run(&s) || v.rdx < 32 || s.rdx != (fault ? CAIRN_FAULT_STOP : 0))
+		return "THREAD_REG: how the helper stopped";
+	for (unsigned i = 0; i < sizeof(tries) / sizeof(tries[0]); i++)
+		if (call('e', thr, CAIRN_OP_THREAD_REG, tries[i].idx, tries[i].write, tries[i].value, 0, 0, 0) !=
+		    tries[i].want)
+			return "THREAD_REG: a write's checks";
+	return NULL;
+}
+
+/*
  * A helper thread in our component: dispatch (it blocks), dispatch again (EAGAIN), wake
  * it, send with yield (it runs and dispatches back), dispatch (it ends, or faults and
  * our keeper gate stops it), with the events our endpoint gets; then destroy it all.
@@ -203,6 +236,8 @@ static void episode_dispatch(int fault)
 		return episode_fail("helper not made", tid, 0);
 	if ((what = helper_drive(s, rcv, tid)))
 		return episode_fail(what, h_stage, h_waited);
+	if ((what = helper_regs(s[0], fault)))
+		return episode_fail(what, fault, 0);
 	if (fault && keeper_calls != k0 + 1)
 		return episode_fail("the keeper was not called", (long)(keeper_calls - k0), 0);
 	if (fault)

@@ -91,7 +91,8 @@ static int valid_ret(long r)
 /* True if the operation legitimately returns something in rdx when it succeeds. */
 static int returns_rdx(const struct call *c)
 {
-	return c->ret >= 0 && (c->op == CAIRN_OP_RCV_EVENT || c->op == CAIRN_OP_FAULT_REG);
+	return c->ret >= 0 && (c->op == CAIRN_OP_RCV_EVENT || c->op == CAIRN_OP_FAULT_REG ||
+			       c->op == CAIRN_OP_THREAD_REG);
 }
 
 static void issue(struct call *c)
@@ -312,6 +313,35 @@ static int kcount_ok(const struct call *c)
 	return ok;
 }
 
+/*
+ * A THREAD_REG that succeeded (another thread, stopped: whether one is, is not
+ * modelled) did what FAULT_REG's checks allow, no more: a register that exists, a
+ * write of neither a segment, the vector nor the error code, rip and rsp below the top
+ * of user space, rflags with IF set and no IOPL, NT, VM or AC, any other value as
+ * written (kernel/arch/x86_64/cpu.c arch_regs_check_write).
+ */
+static int thread_reg_ok(const struct call *c)
+{
+	uint64_t idx = c->a[0], v = c->a[2];
+
+	if (c->op != CAIRN_OP_THREAD_REG || c->ret != 0)
+		return 1;
+	if (idx >= CAIRN_REG_COUNT)
+		return 0;
+	if (!c->a[1])
+		return 1;
+	switch (idx) {
+	case CAIRN_REG_CS: case CAIRN_REG_SS: case CAIRN_REG_VECTOR: case CAIRN_REG_ERROR:
+		return 0;
+	case CAIRN_REG_RIP: case CAIRN_REG_RSP:
+		return v < USER_TOP_VA && c->rdx == v;
+	case CAIRN_REG_RFLAGS:
+		return (c->rdx & 0x200) && !(c->rdx & 0x67000);
+	default:
+		return c->rdx == v;
+	}
+}
+
 static void count(const struct call *c)
 {
 	static const char src_names[5] = { 'r', 'w', 'e', 's', 't' };
@@ -357,6 +387,8 @@ long run(struct call *c)
 		fail(c, "a console write returned neither its length nor an error");
 	else if (c->op == CAIRN_OP_KCOUNT && !c->cap && !kcount_ok(c))
 		fail(c, "the system call count missed some of ours");
+	else if (!thread_reg_ok(c))
+		fail(c, "THREAD_REG read or wrote what FAULT_REG's checks refuse");
 	else if (want != ANY && c->ret != want) {
 		cairn_printf("hostile: call #%lu returned %ld, the model implies %ld\n", c->n, c->ret, want);
 		fail(c, "not the result the model of the table implies");
