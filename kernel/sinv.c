@@ -273,12 +273,16 @@ static long fault_reg(struct call *c)
 /*
  * THREAD_REG: reads or writes the saved registers of t, which must be stopped (so
  * they are its last ones: the fault's, or DEBUG_STOP's with the status in rdi). A
- * stopped thread runs again only from THREAD_RESTART, which sets them afresh.
+ * stopped thread runs again only from THREAD_RESTART, which sets them afresh. Not
+ * inside a confined gate: they are the callee's, which such a gate never lets out.
  */
 long thread_reg(struct call *c, struct thread *t)
 {
 	if (t->state != THREAD_STOPPED)
 		return CAIRN_EBUSY;
+	for (unsigned d = 0; d < t->depth; d++)
+		if (t->inv[d].flags & INV_CONFINED)
+			return CAIRN_EACCES;
 	return reg_access(c, &t->regs);
 }
 

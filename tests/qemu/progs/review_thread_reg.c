@@ -23,13 +23,17 @@
  *   rv.g5  W3 faults on core 1 and its keeper (a gate into our component) returns
  *          CAIRN_FAULT_STOP: what THREAD_REG shows then is the keeper's RETURN (a
  *          system call's vector, rdi = CAIRN_FAULT_STOP), as docs/syscalls.md says
+ *   rv.g6  W4 on core 1 calls a confined gate whose callee stops with a secret in rdi
+ *          (and rbx): THREAD_REG from core 0 refuses (EACCES), as a confined return
+ *          would clear them; through a gate that is not confined the same stop reads
+ *          (what kpr.4 relies on); after THREAD_RESTART it reads again
  */
 #include "review_common.h"
 
 #define ROUNDS 40
 #define MAGIC(n) (0x5a5a000000000000UL | (n))
 
-static struct remote w, w2, w3;
+static struct remote w, w2, w3, w4;
 static volatile long runs, fresh_runs, keeper_calls;
 
 static void returner(cairn_word tid)
@@ -72,6 +76,28 @@ static struct cairn_ret2 keeper(cairn_word vector, cairn_word error, cairn_word 
 	return (struct cairn_ret2){ CAIRN_FAULT_STOP, 0 };
 }
 CAIRN_GATE(keeper_entry, keeper)
+
+#define SECRET 0x5ec2e7UL
+
+/* The callee of rv.g6's gates: stops inside the invocation, a secret in rbx and rdi. */
+static struct cairn_ret2 secret_stop(cairn_word a, cairn_word b, cairn_word c, cairn_word d,
+				     cairn_word badge, cairn_word tid)
+{
+	(void)a, (void)b, (void)c, (void)d, (void)badge, (void)tid;
+	__asm__ volatile("movabs %0, %%rbx\n\tsyscall\n\tud2"
+			 : : "i"(SECRET), "a"(CAIRN_CALL(CAIRN_CAP_NULL, CAIRN_OP_DEBUG_STOP)), "D"(SECRET)
+			 : "memory");
+	__builtin_unreachable();
+}
+CAIRN_GATE(secret_entry, secret_stop)
+
+static volatile unsigned secret_gate;
+
+static void caller(cairn_word tid)
+{
+	(void)tid;
+	cairn_sinv_call(secret_gate, 0, 0, 0, 0);	/* does not come back */
+}
 
 static unsigned long reg(unsigned thr, unsigned idx)
 {
@@ -221,6 +247,38 @@ static void test_keeper_stop(long setup)
 	      "rdi %lu", setup, off, odd, keeper_calls, vec, rdi);
 }
 
+/* rv.g6: a thread stopped inside a confined gate, and inside an ordinary one. */
+static void test_confined(long setup)
+{
+	unsigned confined = slot(), open = slot();
+	long odd = 0;
+
+	if (setup == 0)
+		setup = cairn_captbl_act_sinv(CT, confined, COMP, (cairn_word)secret_entry, 0, CAIRN_SINV_CONFINED);
+	if (setup == 0)
+		setup = cairn_captbl_act_sinv(CT, open, COMP, (cairn_word)secret_entry, 0, 0);
+	secret_gate = confined;
+	if (setup == 0)
+		setup = cairn_asnd_send(w4.snd, 0);
+	uint64_t end = cairn_cycles() + 2 * R->tsc_hz;
+	struct cairn_ret2 in_confined = { CAIRN_EBUSY, 0 };
+	while (setup == 0 && in_confined.r0 == CAIRN_EBUSY && cairn_cycles() < end)
+		in_confined = cairn_thread_reg(w4.thr, CAIRN_REG_RDI, 0, 0);
+	struct cairn_ret2 rbx = cairn_thread_reg(w4.thr, CAIRN_REG_RBX, 0, 0);
+	long rw = cairn_thread_reg(w4.thr, CAIRN_REG_RAX, 1, 0).r0;
+
+	secret_gate = open;
+	long rs = setup ? setup : cairn_thread_restart(w4.thr, (cairn_word)caller);
+	if (rs == 0)
+		rs = cairn_asnd_send(w4.snd, 0);
+	unsigned long in_open = rs ? ~0UL : await_stopped(w4.thr, CAIRN_REG_RDI, &odd);
+	long k = cairn_kcheck();
+	CHECK("rv.g6", "confined_callee_registers_stay_in", setup == 0 && in_confined.r0 == CAIRN_EACCES &&
+	      rbx.r0 == CAIRN_EACCES && rw == CAIRN_EACCES && rs == 0 && in_open == SECRET && !odd && k == 0,
+	      "setup %ld; confined: rdi %ld/%lx rbx %ld/%lx write %ld; open: restart %ld rdi %lx odd %ld; "
+	      "kcheck %ld", setup, in_confined.r0, in_confined.r1, rbx.r0, rbx.r1, rw, rs, in_open, odd, k);
+}
+
 int main(const void *root)
 {
 	review_init(root);
@@ -233,5 +291,7 @@ int main(const void *root)
 	test_fault_writes(r2);
 	long r3 = make_thread(&w3, COMP, faulter, 1, 0);
 	test_keeper_stop(r3);
+	long r4 = make_thread(&w4, COMP, caller, 1, 0);
+	test_confined(r4);
 	return 0;
 }
