@@ -66,13 +66,16 @@ BOOT_SRC   := $(wildcard lib/libboot/*.c)
 BOOT_OBJ   := $(patsubst %,$(BUILD)/user/%.o,$(BOOT_SRC))
 RTOS_SRC   := $(wildcard lib/librtos/*.c) $(wildcard lib/librtos/*.S)
 RTOS_OBJ   := $(patsubst %,$(BUILD)/user/%.o,$(RTOS_SRC))
+PCI_SRC    := $(wildcard lib/libpci/*.c)
+PCI_OBJ    := $(patsubst %,$(BUILD)/user/%.o,$(PCI_SRC))
 
 # What a program links, in link order (tools/sysgen.py links with the same lists): every
 # program libcairn and libcommon (USER_LIBS); one that boots a system or keeps a
 # delegation tree (one of its sources includes <cairn/boot.h>, <cairn/capmgr.h> or, for
 # the test runner, libboot.h: the booter, a subsystem's parent) libboot before them
 # (BOOT_LIBS); an RTOS program, or a component that uses the RTOS API (<cairn/rtos.h>),
-# librtos before them (RTOS_LIBS).
+# librtos before them (RTOS_LIBS); a PCI user (<cairn/pci.h>: docs/devices.md) libpci
+# before all of them.
 USER_LIBS  := $(BUILD)/libcairn.a $(BUILD)/libcommon.a
 BOOT_LIBS  := $(BUILD)/libboot.a $(USER_LIBS)
 RTOS_LIBS  := $(BUILD)/librtos.a $(USER_LIBS)
@@ -80,7 +83,9 @@ PROG_SRC   := $(wildcard components/*/*.c tests/components/*/*.c bench/component
 		tests/qemu/progs/*.c tests/qemu/progs/*/*.c bench/progs/*.c)
 BOOT_USERS := $(shell grep -l '<cairn/\(boot\|capmgr\)\.h>\|libboot/libboot\.h' $(PROG_SRC))
 RTOS_USERS := $(shell grep -l '<cairn/rtos\.h>' $(PROG_SRC))
-libs_of     = $(if $(filter $(RTOS_USERS),$(1)),$(BUILD)/librtos.a) \
+PCI_USERS  := $(shell grep -l '<cairn/pci\.h>' $(PROG_SRC))
+libs_of     = $(if $(filter $(PCI_USERS),$(1)),$(BUILD)/libpci.a) \
+	      $(if $(filter $(RTOS_USERS),$(1)),$(BUILD)/librtos.a) \
 	      $(if $(filter $(BOOT_USERS),$(1)),$(BOOT_LIBS),$(USER_LIBS))
 
 # Interfaces: client stubs and server gates generated from interfaces/<name>.toml (and
@@ -207,6 +212,11 @@ $(BUILD)/librtos.a: $(RTOS_OBJ)
 	$(call say,AR,$@)
 	$(Q)ar rcs $@ $^
 
+$(BUILD)/libpci.a: $(PCI_OBJ)
+	@rm -f $@
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
+
 # One rule per program: a component is every .c in components/<name>/ (or, for tests
 # and benchmarks, tests/components/<name>/ and bench/components/<name>/), a test program
 # one file tests/qemu/progs/<name>.c or every .c in tests/qemu/progs/<name>/, a
@@ -238,13 +248,14 @@ $(BUILD)/user/tests/rtos/rtos_ceilsuite/image.c.o: $(BUILD)/user/rtos_ceilchild.
 
 # --- host unit tests --------------------------------------------------------------
 # tests/host/test_<m>.c tests kernel/<m>.c (or the architecture's, libcommon's, libcairn's or
-# librtos's <m>.c) plus the sources HOST_DEPS_<m> names; tests/host/include/ stands in for
+# librtos's or libpci's <m>.c) plus the sources HOST_DEPS_<m> names; tests/host/include/ stands in for
 # the architecture.
 HOST_DEPS_captbl := kernel/frame.c
 HOST_DEPS_pgtbl  := kernel/frame.c
 HOST_DEPS_comp   := kernel/frame.c kernel/captbl.c
+HOST_DEPS_pci    := lib/libpci/bar.c lib/libpci/cap.c include/cairn/pci.h
 host_src = $(firstword $(wildcard kernel/$(1).c kernel/arch/$(ARCH)/$(1).c lib/libcommon/$(1).c \
-	   lib/libcairn/$(1).c lib/librtos/$(1).c)) $(HOST_DEPS_$(1))
+	   lib/libcairn/$(1).c lib/librtos/$(1).c lib/libpci/$(1).c)) $(HOST_DEPS_$(1))
 host_flags = $(if $(filter kernel/%,$(call host_src,$(1))),$(HKFLAGS))
 
 define host_test

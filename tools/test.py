@@ -176,7 +176,8 @@ def qemu_command(t):
     if "iso" in t:
         return qemu.iso_command(os.path.join(qemu.BUILD, "cairn.iso"), t["iso"])
     return qemu.qemu_command(boot_modules(t), t.get("cmdline", ""),
-                             t.get("memory", 128), t.get("icount", False), smp=t.get("smp", 1))
+                             t.get("memory", 128), t.get("icount", False), t.get("qemu_args", []),
+                             smp=t.get("smp", 1))
 
 
 def build_systems(tests):
