@@ -627,8 +627,8 @@ static void two_threads(void **state)
 	pthread_join(t[1], NULL);
 	assert_int_equal(st.error, 0);
 	assert_int_equal(xport_count(&st.p.cons), 0);
-	print_message("two threads: %u descriptors; producer slept %lu, consumer %lu; sends %lu, %lu\n",
-		      ITEMS, st.sleeps[0], st.sleeps[1], st.sends[1], st.sends[0]);
+	print_message("# two threads: %u descriptors; the producer slept %lu times (woken by %lu sends), "
+		      "the consumer %lu (%lu)\n", ITEMS, st.sleeps[0], st.sends[1], st.sleeps[1], st.sends[0]);
 	sem_destroy(&st.cons_wake);
 	sem_destroy(&st.prod_wake);
 	free(st.p.r);
