@@ -9,6 +9,8 @@
  *     hooked table nodes, mappings, components' tables, threads' components and
  *     schedulers, interrupt bindings, the first program's first thread;
  *   - every table node's count of used entries matches its contents;
+ *   - a mapping marked as a device page's maps a device page (devmem.h) and counts no
+ *     reference; any other mapping maps a USER frame, so never a device page;
  *   - the per-type frame counts match the table;
  *   - what each core still uses outside the kernel is live, and each core's own state
  *     (per-core area, APIC ID against the MADT, kernel stack) is its own (check_cores).
@@ -17,6 +19,7 @@
 #include "arch.h"
 #include "console.h"
 #include "core.h"
+#include "devmem.h"
 #include "frame.h"
 #include "memlayout.h"
 #include "obj.h"
@@ -99,6 +102,13 @@ static void check_root(uint64_t pa, const struct captbl_root *r, const struct fr
 		problem("a root's used count is wrong", pa);
 }
 
+/* A device page's mapping: a page no RAM, no kernel page and no typed frame is. */
+static void check_device(uint64_t pa, const struct frame *f)
+{
+	if (!devmem_not_ram(&devmem, pa) || arch_device_page_kernel(pa) || (f && f->type != CAIRN_FRAME_RESERVED))
+		problem("a device mapping of a page that is not a device page", pa);
+}
+
 static void check_pgtbl(uint64_t pa, const uint64_t *t, const struct frame *f)
 {
 	unsigned used = 0, n = f->obj == OBJ_PGTBL4 ? USER_PML4_ENTRIES : 512;
@@ -110,6 +120,10 @@ static void check_pgtbl(uint64_t pa, const uint64_t *t, const struct frame *f)
 		uint64_t target = t[i] & 0x000ffffffffff000ULL;
 		struct frame *tf = frame_get(&frames, target);
 		bool leaf = f->obj == OBJ_PGTBL1;
+		if (leaf && arch_pte_device(t[i])) {
+			check_device(target, tf);
+			continue;
+		}
 		if (!tf || (leaf ? tf->type != CAIRN_FRAME_USER : tf->obj != f->obj + 1))
 			problem(leaf ? "a mapping of a non-user frame" : "a table entry to a non-table", target);
 		else

@@ -3,7 +3,15 @@
  * frames in [a, b): to retype them, to put kernel objects in them, to map them and to
  * derive capabilities over parts of the range.
  * Types and reference counts live in the frame table (frame.h).
+ *
+ * A DEVMEM capability is authority over the device pages in [a, b) (devmem.h): to map
+ * them (PGTBL_MAP, uncached) and to derive capabilities over parts of the range. It
+ * can do nothing else: no device page is ever retyped, since MEM_RETYPE takes only a
+ * MEMORY capability, and every device page the frame table describes is RESERVED
+ * there (not usable RAM), which frame_retype refuses either way.
  */
+#include "arch.h"
+#include "devmem.h"
 #include "frame.h"
 #include "memlayout.h"
 #include <common/string.h>
@@ -74,10 +82,31 @@ static long count(struct cap *mem, uint64_t type)
 }
 
 /*
- * MEM_DERIVE: puts in slot a0 of the caller's table a new MEMORY capability over
- * [a1, a2), which must be page aligned, non-empty and inside mem's own range: authority
- * can be narrowed, never widened. Decode, then invoke: every check comes before the one
- * change. A MEMORY capability names no object, so the new one adds no reference (cap.h).
+ * Checks a device page for mapping with rights (PGTBL_MAP through a DEVMEM capability):
+ * CAIRN_EINVAL unaligned, CAIRN_ERANGE outside dev's range, CAIRN_EACCES executable
+ * (device memory never is) or not a device page: RAM, beyond the physical limit, the
+ * kernel's own, or a frame the frame table has typed.
+ */
+long memory_device_page(struct cap *dev, uint64_t pa, uint64_t rights)
+{
+	const struct frame *f = frame_get(&frames, pa);
+
+	if (pa & (PAGE_SIZE - 1))
+		return CAIRN_EINVAL;
+	if (pa < dev->a || pa >= dev->b)
+		return CAIRN_ERANGE;
+	if (rights & CAIRN_MAP_EXEC || !devmem_not_ram(&devmem, pa) || arch_device_page_kernel(pa) ||
+	    (f && f->type != CAIRN_FRAME_RESERVED))
+		return CAIRN_EACCES;
+	return 0;
+}
+
+/*
+ * MEM_DERIVE and DEVMEM_DERIVE: put in slot a0 of the caller's table a new capability
+ * of mem's type over [a1, a2), which must be page aligned, non-empty and inside mem's
+ * own range: authority can be narrowed, never widened. Decode, then invoke: every check
+ * comes before the one change. Neither type names an object, so the new capability
+ * adds no reference (cap.h).
  */
 static long derive(struct call *c, struct cap *mem)
 {
@@ -91,7 +120,7 @@ static long derive(struct call *c, struct cap *mem)
 	long err = captbl_get_free(c->ct, A0(c), &dst);
 	if (err)
 		return err;
-	cap_copy(dst, &(struct cap){ .type = CAIRN_CAP_MEMORY, .a = base, .b = end });
+	cap_copy(dst, &(struct cap){ .type = mem->type, .a = base, .b = end });
 	return 0;
 }
 
@@ -114,4 +143,9 @@ long memory_invoke(struct call *c, struct cap *cap, unsigned op)
 	default:
 		return CAIRN_ENOSYS;
 	}
+}
+
+long devmem_invoke(struct call *c, struct cap *cap, unsigned op)
+{
+	return op == CAIRN_OP_DEVMEM_DERIVE ? derive(c, cap) : CAIRN_ENOSYS;
 }
