@@ -19,7 +19,6 @@
 #include "arch.h"
 #include "console.h"
 #include "core.h"
-#include "devmem.h"
 #include "frame.h"
 #include "memlayout.h"
 #include "obj.h"
@@ -102,13 +101,6 @@ static void check_root(uint64_t pa, const struct captbl_root *r, const struct fr
 		problem("a root's used count is wrong", pa);
 }
 
-/* A device page's mapping: a page no RAM, no kernel page and no typed frame is. */
-static void check_device(uint64_t pa, const struct frame *f)
-{
-	if (!devmem_not_ram(&devmem, pa) || arch_device_page_kernel(pa) || (f && f->type != CAIRN_FRAME_RESERVED))
-		problem("a device mapping of a page that is not a device page", pa);
-}
-
 static void check_pgtbl(uint64_t pa, const uint64_t *t, const struct frame *f)
 {
 	unsigned used = 0, n = f->obj == OBJ_PGTBL4 ? USER_PML4_ENTRIES : 512;
@@ -120,8 +112,9 @@ static void check_pgtbl(uint64_t pa, const uint64_t *t, const struct frame *f)
 		uint64_t target = t[i] & 0x000ffffffffff000ULL;
 		struct frame *tf = frame_get(&frames, target);
 		bool leaf = f->obj == OBJ_PGTBL1;
-		if (leaf && arch_pte_device(t[i])) {
-			check_device(target, tf);
+		if (leaf && arch_pte_device(t[i])) {	/* counts no reference */
+			if (!memory_is_device_page(target))
+				problem("a device mapping of a page that is not a device page", target);
 			continue;
 		}
 		if (!tf || (leaf ? tf->type != CAIRN_FRAME_USER : tf->obj != f->obj + 1))

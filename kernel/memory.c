@@ -58,12 +58,14 @@ long memory_take_frame(struct call *c, uint64_t mem_idx, uint64_t frame, uint8_t
 	return 0;
 }
 
-/* Checks a frame for mapping: covered by the capability, USER. */
-long memory_user_frame(struct call *c, uint64_t mem_idx, uint64_t frame)
+/* Checks a frame for mapping: covered by the MEMORY capability mem, USER. */
+long memory_user_frame(struct cap *mem, uint64_t frame)
 {
-	struct frame *f;
+	long err = frame_in(mem, frame);
 
-	return frame_typed(c, mem_idx, frame, CAIRN_FRAME_USER, &f);
+	if (err)
+		return err;
+	return frame_get(&frames, frame)->type == CAIRN_FRAME_USER ? 0 : CAIRN_EACCES;
 }
 
 static long count(struct cap *mem, uint64_t type)
@@ -81,6 +83,13 @@ static long count(struct cap *mem, uint64_t type)
 	return n;
 }
 
+bool memory_is_device_page(uint64_t pa)
+{
+	const struct frame *f = frame_get(&frames, pa);
+
+	return devmem_not_ram(&devmem, pa) && !arch_device_page_kernel(pa) && (!f || f->type == CAIRN_FRAME_RESERVED);
+}
+
 /*
  * Checks a device page for mapping with rights (PGTBL_MAP through a DEVMEM capability):
  * CAIRN_EINVAL unaligned, CAIRN_ERANGE outside dev's range, CAIRN_EACCES executable
@@ -89,16 +98,11 @@ static long count(struct cap *mem, uint64_t type)
  */
 long memory_device_page(struct cap *dev, uint64_t pa, uint64_t rights)
 {
-	const struct frame *f = frame_get(&frames, pa);
-
 	if (pa & (PAGE_SIZE - 1))
 		return CAIRN_EINVAL;
 	if (pa < dev->a || pa >= dev->b)
 		return CAIRN_ERANGE;
-	if (rights & CAIRN_MAP_EXEC || !devmem_not_ram(&devmem, pa) || arch_device_page_kernel(pa) ||
-	    (f && f->type != CAIRN_FRAME_RESERVED))
-		return CAIRN_EACCES;
-	return 0;
+	return rights & CAIRN_MAP_EXEC || !memory_is_device_page(pa) ? CAIRN_EACCES : 0;
 }
 
 /*

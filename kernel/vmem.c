@@ -34,12 +34,14 @@ static long map(struct call *c, uint64_t *root)
 
 	if (err)
 		return err;
-	if (auth->type == CAIRN_CAP_DEVMEM) {
-		err = memory_device_page(auth, A2(c), A3(c));
-		return err ? err : pgtbl_map_device(root, A0(c), A2(c), (unsigned)A3(c));
+	if (likely(auth->type == CAIRN_CAP_MEMORY)) {
+		err = memory_user_frame(auth, A2(c));
+		return err ? err : pgtbl_map(root, A0(c), A2(c), (unsigned)A3(c));
 	}
-	err = memory_user_frame(c, A1(c), A2(c));
-	return err ? err : pgtbl_map(root, A0(c), A2(c), (unsigned)A3(c));
+	if (auth->type != CAIRN_CAP_DEVMEM)
+		return CAIRN_EBADF;
+	err = memory_device_page(auth, A2(c), A3(c));
+	return err ? err : pgtbl_map_device(root, A0(c), A2(c), (unsigned)A3(c));
 }
 
 long pgtbl_invoke(struct call *c, struct cap *cap, unsigned op)

@@ -115,6 +115,8 @@
  *     cut to a few dots. Writes that reach an unmapped scratch page, an unmapped or a
  *     kernel address go through as they are and must fail; a write returns its length
  *     or an error.
+ *   - loads or stores to the device pages it maps through CAIRN_SLOT_DEVMEM (the HPET,
+ *     the VGA window): only the kernel's side of device memory is under test here.
  * Threads it makes but never dispatches get stray() as their argument: if one ever ran
  * (say, on an interrupt of a line bound to it), it would count itself and stop, and
  * hostile.1 fails.
