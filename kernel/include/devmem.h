@@ -16,6 +16,8 @@
  *
  * A memory map the kernel could not keep whole (more than BOOT_MAX_MMAP entries) may
  * have lost RAM ranges: then nothing is a device page (limit 0), never RAM by mistake.
+ * Reserved ranges count as device pages even where firmware keeps RAM behind them
+ * (the BIOS area, UEFI runtime memory): only the first program holds the whole range.
  *
  * Pure code (host tests: tests/host/test_devmem.c).
  */
