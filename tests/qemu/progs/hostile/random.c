@@ -570,7 +570,7 @@ static void wf_pgtbl(struct call *c)
 		c->a[1] = chance(95) ? pick_mem() : rand_arg();
 		c->a[2] = chance(90) ? pick_frame_for(c->a[1], CAIRN_FRAME_USER, 0) : rand_arg();
 		c->a[3] = chance(95) ? below(4) : rand_arg();
-		if (chance(10)) {	/* a device page, or what a DEVMEM capability refuses */
+		if (chance(20)) {	/* a device page, or what a DEVMEM capability refuses */
 			c->a[1] = pick_dev();
 			c->a[2] = pick_dev_page();
 		}
