@@ -11,6 +11,7 @@
 #include "cmdline.h"
 #include "console.h"
 #include "core.h"
+#include "devmem.h"
 #include <common/elf.h>
 #include <common/fmt.h>
 #include "frame.h"
@@ -175,6 +176,7 @@ static void grant(struct comp *c, struct thread *t, struct captbl_leaf *leaf)
 	put_cap(ct, CAIRN_SLOT_MEMORY, (struct cap){ .type = CAIRN_CAP_MEMORY, .a = 0,
 						    .b = frames.nframes << PAGE_SHIFT });
 	put_cap(ct, CAIRN_SLOT_IRQ, (struct cap){ .type = CAIRN_CAP_IRQ, .a = CAIRN_IRQ_ALL });
+	put_cap(ct, CAIRN_SLOT_DEVMEM, (struct cap){ .type = CAIRN_CAP_DEVMEM, .a = 0, .b = devmem.limit });
 	if (cmdline_get(progs[0].args, "ioport", NULL, 0))
 		put_cap(ct, CAIRN_SLOT_IOPORT, (struct cap){ .type = CAIRN_CAP_IOPORT, .a = 0,
 							    .b = CAIRN_IOPORT_END });

@@ -72,6 +72,8 @@ static void add_mmap(struct bootinfo *bi, uint64_t base, uint64_t len, uint32_t 
 {
 	if (bi->nmmap < BOOT_MAX_MMAP)
 		bi->mmap[bi->nmmap++] = (struct boot_mmap){ base, len, type };
+	else if (bi->nmmap_dropped < UINT32_MAX)
+		bi->nmmap_dropped++;
 }
 
 static void add_module(struct bootinfo *bi, uint64_t start, uint64_t end, const char *cmdline)

@@ -9,6 +9,8 @@
  *     hooked table nodes, mappings, components' tables, threads' components and
  *     schedulers, interrupt bindings, the first program's first thread;
  *   - every table node's count of used entries matches its contents;
+ *   - a mapping marked as a device page's maps a device page (devmem.h) and counts no
+ *     reference; any other mapping maps a USER frame, so never a device page;
  *   - the per-type frame counts match the table;
  *   - what each core still uses outside the kernel is live, and each core's own state
  *     (per-core area, APIC ID against the MADT, kernel stack) is its own (check_cores).
@@ -110,6 +112,11 @@ static void check_pgtbl(uint64_t pa, const uint64_t *t, const struct frame *f)
 		uint64_t target = t[i] & 0x000ffffffffff000ULL;
 		struct frame *tf = frame_get(&frames, target);
 		bool leaf = f->obj == OBJ_PGTBL1;
+		if (leaf && arch_pte_device(t[i])) {	/* counts no reference */
+			if (!memory_is_device_page(target))
+				problem("a device mapping of a page that is not a device page", target);
+			continue;
+		}
 		if (!tf || (leaf ? tf->type != CAIRN_FRAME_USER : tf->obj != f->obj + 1))
 			problem(leaf ? "a mapping of a non-user frame" : "a table entry to a non-table", target);
 		else

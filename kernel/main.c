@@ -9,6 +9,7 @@
 #include "cmdline.h"
 #include "console.h"
 #include "core.h"
+#include "devmem.h"
 #include "frame.h"
 #include "boot.h"
 #include <common/string.h>
@@ -125,6 +126,7 @@ noreturn void kmain(uint32_t magic, uint32_t info)
 	boot_register(&boot);
 
 	uint64_t top = memory_init();
+	devmem_init(&devmem, &boot, arch_phys_limit());
 	arch_cpu_init();
 	arch_vm_init(top, kmem_alloc_frame);
 	acpi_status = acpi_parse(&acpi, boot.rsdp, boot.rsdp_len, boot_phys);

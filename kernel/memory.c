@@ -3,7 +3,15 @@
  * frames in [a, b): to retype them, to put kernel objects in them, to map them and to
  * derive capabilities over parts of the range.
  * Types and reference counts live in the frame table (frame.h).
+ *
+ * A DEVMEM capability is authority over the device pages in [a, b) (devmem.h): to map
+ * them (PGTBL_MAP, uncached) and to derive capabilities over parts of the range. It
+ * can do nothing else: no device page is ever retyped, since MEM_RETYPE takes only a
+ * MEMORY capability, and every device page the frame table describes is RESERVED
+ * there (not usable RAM), which frame_retype refuses either way.
  */
+#include "arch.h"
+#include "devmem.h"
 #include "frame.h"
 #include "memlayout.h"
 #include <common/string.h>
@@ -50,12 +58,14 @@ long memory_take_frame(struct call *c, uint64_t mem_idx, uint64_t frame, uint8_t
 	return 0;
 }
 
-/* Checks a frame for mapping: covered by the capability, USER. */
-long memory_user_frame(struct call *c, uint64_t mem_idx, uint64_t frame)
+/* Checks a frame for mapping: covered by the MEMORY capability mem, USER. */
+long memory_user_frame(struct cap *mem, uint64_t frame)
 {
-	struct frame *f;
+	long err = frame_in(mem, frame);
 
-	return frame_typed(c, mem_idx, frame, CAIRN_FRAME_USER, &f);
+	if (err)
+		return err;
+	return frame_get(&frames, frame)->type == CAIRN_FRAME_USER ? 0 : CAIRN_EACCES;
 }
 
 static long count(struct cap *mem, uint64_t type)
@@ -73,11 +83,34 @@ static long count(struct cap *mem, uint64_t type)
 	return n;
 }
 
+bool memory_is_device_page(uint64_t pa)
+{
+	const struct frame *f = frame_get(&frames, pa);
+
+	return devmem_not_ram(&devmem, pa) && !arch_device_page_kernel(pa) && (!f || f->type == CAIRN_FRAME_RESERVED);
+}
+
 /*
- * MEM_DERIVE: puts in slot a0 of the caller's table a new MEMORY capability over
- * [a1, a2), which must be page aligned, non-empty and inside mem's own range: authority
- * can be narrowed, never widened. Decode, then invoke: every check comes before the one
- * change. A MEMORY capability names no object, so the new one adds no reference (cap.h).
+ * Checks a device page for mapping with rights (PGTBL_MAP through a DEVMEM capability):
+ * CAIRN_EINVAL unaligned, CAIRN_ERANGE outside dev's range, CAIRN_EACCES executable
+ * (device memory never is) or not a device page: RAM, beyond the physical limit, the
+ * kernel's own, or a frame the frame table has typed.
+ */
+long memory_device_page(struct cap *dev, uint64_t pa, uint64_t rights)
+{
+	if (pa & (PAGE_SIZE - 1))
+		return CAIRN_EINVAL;
+	if (pa < dev->a || pa >= dev->b)
+		return CAIRN_ERANGE;
+	return rights & CAIRN_MAP_EXEC || !memory_is_device_page(pa) ? CAIRN_EACCES : 0;
+}
+
+/*
+ * MEM_DERIVE and DEVMEM_DERIVE: put in slot a0 of the caller's table a new capability
+ * of mem's type over [a1, a2), which must be page aligned, non-empty and inside mem's
+ * own range: authority can be narrowed, never widened. Decode, then invoke: every check
+ * comes before the one change. Neither type names an object, so the new capability
+ * adds no reference (cap.h).
  */
 static long derive(struct call *c, struct cap *mem)
 {
@@ -91,7 +124,7 @@ static long derive(struct call *c, struct cap *mem)
 	long err = captbl_get_free(c->ct, A0(c), &dst);
 	if (err)
 		return err;
-	cap_copy(dst, &(struct cap){ .type = CAIRN_CAP_MEMORY, .a = base, .b = end });
+	cap_copy(dst, &(struct cap){ .type = mem->type, .a = base, .b = end });
 	return 0;
 }
 
@@ -114,4 +147,9 @@ long memory_invoke(struct call *c, struct cap *cap, unsigned op)
 	default:
 		return CAIRN_ENOSYS;
 	}
+}
+
+long devmem_invoke(struct call *c, struct cap *cap, unsigned op)
+{
+	return op == CAIRN_OP_DEVMEM_DERIVE ? derive(c, cap) : CAIRN_ENOSYS;
 }

@@ -33,6 +33,7 @@ static long invoke(struct call *c, struct cap *cap, unsigned op)
 	case CAIRN_CAP_IRQ:    return irq_invoke(c, cap, op);
 	case CAIRN_CAP_IOPORT: return ioport_invoke(c, cap, op);
 	case CAIRN_CAP_INDIR:  return indir_invoke(c, cap, op);
+	case CAIRN_CAP_DEVMEM: return devmem_invoke(c, cap, op);
 	default:               return CAIRN_EBADF;
 	}
 }

@@ -22,6 +22,28 @@ long activate_pgtbl(struct call *c, struct cap *slot)
 	return 0;
 }
 
+/*
+ * PGTBL_MAP: a1 names the authority, and its type says what is mapped: a MEMORY
+ * capability a USER frame (which gains a reference), a DEVMEM capability a device page
+ * (uncached, never executable, no reference). Any other type: CAIRN_EBADF.
+ */
+static long map(struct call *c, uint64_t *root)
+{
+	struct cap *auth;
+	long err = captbl_get_fwd(c->ct, A1(c), &auth);
+
+	if (err)
+		return err;
+	if (likely(auth->type == CAIRN_CAP_MEMORY)) {
+		err = memory_user_frame(auth, A2(c));
+		return err ? err : pgtbl_map(root, A0(c), A2(c), (unsigned)A3(c));
+	}
+	if (auth->type != CAIRN_CAP_DEVMEM)
+		return CAIRN_EBADF;
+	err = memory_device_page(auth, A2(c), A3(c));
+	return err ? err : pgtbl_map_device(root, A0(c), A2(c), (unsigned)A3(c));
+}
+
 long pgtbl_invoke(struct call *c, struct cap *cap, unsigned op)
 {
 	uint64_t *root = cap->obj;
@@ -45,8 +67,7 @@ long pgtbl_invoke(struct call *c, struct cap *cap, unsigned op)
 	case CAIRN_OP_PGTBL_MAP:
 		if (A3(c) & ~(uint64_t)(CAIRN_MAP_WRITE | CAIRN_MAP_EXEC))
 			return CAIRN_EINVAL;
-		err = memory_user_frame(c, A1(c), A2(c));
-		return err ? err : pgtbl_map(root, A0(c), A2(c), (unsigned)A3(c));
+		return map(c, root);
 	case CAIRN_OP_PGTBL_UNMAP:
 		return pgtbl_unmap(root, A0(c));
 	case CAIRN_OP_PGTBL_LOOKUP:

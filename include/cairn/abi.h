@@ -68,7 +68,8 @@ enum cairn_error {
 	X(IRQ,     9, "the interrupt lines") \
 	X(IOPORT, 10, "a range of I/O ports") \
 	X(INDIR,  11, "an indirection: control of a capability handed out through it") \
-	X(FWD,    12, "a forwarder: acts as the capability its indirection holds, until rescinded")
+	X(FWD,    12, "a forwarder: acts as the capability its indirection holds, until rescinded") \
+	X(DEVMEM, 13, "authority over the device pages of a physical range (not RAM, not the kernel's)")
 
 enum cairn_cap_type {
 #define CAIRN_X_CAP(name, n, text) CAIRN_CAP_##name = (n),
@@ -105,7 +106,7 @@ enum cairn_cap_type {
 	X(CAPTBL_ACT_INDIR,  0x0117, CAPTBL, "a0 = slot, a1 = memory, a2 = frame", "0") \
 	X(PGTBL_CONS,      0x0200, PGTBL,  "a0 = virtual address, a1 = child table", "0") \
 	X(PGTBL_DECONS,    0x0201, PGTBL,  "a0 = virtual address, a1 = child level", "0") \
-	X(PGTBL_MAP,       0x0202, PGTBL,  "a0 = virtual address, a1 = memory, a2 = frame, a3 = rights", "0") \
+	X(PGTBL_MAP,       0x0202, PGTBL,  "a0 = virtual address, a1 = memory or device memory, a2 = frame, a3 = rights", "0") \
 	X(PGTBL_UNMAP,     0x0203, PGTBL,  "a0 = virtual address", "0") \
 	X(PGTBL_LOOKUP,    0x0204, PGTBL,  "a0 = virtual address", "frame | rights") \
 	X(MEM_RETYPE,      0x0300, MEMORY, "a0 = frame, a1 = new type", "0") \
@@ -132,7 +133,8 @@ enum cairn_cap_type {
 	X(IOPORT_NARROW,   0x0a02, IOPORT, "a0 = slot here, a1 = first port, a2 = end", "0") \
 	X(INDIR_SET,       0x0b00, INDIR,  "a0 = source table, a1 = source slot", "0") \
 	X(INDIR_MINT,      0x0b01, INDIR,  "a0 = slot here", "0") \
-	X(INDIR_RESCIND,   0x0b02, INDIR,  "none", "0")
+	X(INDIR_RESCIND,   0x0b02, INDIR,  "none", "0") \
+	X(DEVMEM_DERIVE,   0x0d00, DEVMEM, "a0 = slot here, a1 = base, a2 = end", "0")
 
 enum cairn_op {
 #define CAIRN_X_OP(name, code, type, args, result) CAIRN_OP_##name = (code),
@@ -206,7 +208,8 @@ enum cairn_op {
 	X(IOPORT_NARROW,   long,  unsigned io, unsigned slot, unsigned first, unsigned end) \
 	X(INDIR_SET,       long,  unsigned ind, unsigned src_ct, unsigned src_slot) \
 	X(INDIR_MINT,      long,  unsigned ind, unsigned slot) \
-	X(INDIR_RESCIND,   long,  unsigned ind)
+	X(INDIR_RESCIND,   long,  unsigned ind) \
+	X(DEVMEM_DERIVE,   long,  unsigned dev, unsigned slot, cairn_word base, cairn_word end)
 
 /* The null capability: index 0 in every table; its operations need no capability. */
 #define CAIRN_CAP_NULL 0u
@@ -225,6 +228,8 @@ enum cairn_op {
 /* Page rights (PGTBL_MAP); readable is implied. */
 #define CAIRN_MAP_WRITE 1
 #define CAIRN_MAP_EXEC  2
+/* PGTBL_LOOKUP only: the page is a device page, mapped uncached (a DEVMEM capability). */
+#define CAIRN_MAP_DEVICE 4
 
 /* Gate flags (CAPTBL_ACT_SINV). */
 #define CAIRN_SINV_CONFINED 1	/* on return, every register but the results is cleared */

@@ -21,7 +21,7 @@
 
 /*
  * Fixed capability slots. The first program (and each program the test runner starts)
- * gets 1..7, and 8 if its module line says "ioport"; a component the booter builds
+ * gets 1..7 and 9, and 8 if its module line says "ioport"; a component the booter builds
  * gets 4, 9 and 10, and 1, 2, 3, 5, 7 only if it boots a subsystem or is the RTOS. Everything else the booter grants (gates, port
  * endpoints, I/O ports) is listed below with its slot; a component's own slots start
  * at cairn_root.free_slot.
@@ -38,7 +38,10 @@
 #define CAIRN_SLOT_IOPORT  8	/* the first program, if its module line says "ioport":
 				   every I/O port but the kernel's own (a booter-built
 				   component finds its ports in cairn_root.ioport) */
-#define CAIRN_SLOT_FREE    9	/* kernel-started programs: the first free slot */
+#define CAIRN_SLOT_DEVMEM  9	/* kernel-started programs: device memory, every device page
+				   below the physical limit (a DEVMEM capability over
+				   [0, limit): docs/syscalls.md, "Device memory") */
+#define CAIRN_SLOT_FREE   10	/* kernel-started programs: the first free slot */
 #define CAIRN_SLOT_RCV     9	/* booter-built components: the first thread's receive
 				   endpoint (its scheduler is whoever booted it) */
 #define CAIRN_SLOT_SCHED  10	/* booter-built components: an asynchronous send to

@@ -36,6 +36,7 @@ struct bootinfo {
 	const char *cmdline;		/* never NULL */
 	const char *loader;		/* boot loader name, never NULL */
 	unsigned nmmap;
+	unsigned nmmap_dropped;		/* entries past BOOT_MAX_MMAP, left off (devmem.h) */
 	struct boot_mmap mmap[BOOT_MAX_MMAP];
 	unsigned nmod;
 	struct boot_module mod[BOOT_MAX_MODULES];

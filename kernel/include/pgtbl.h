@@ -5,7 +5,8 @@
  * it holds a capability to; addresses are walked from that root.
  *
  * References (frame.h): a node hooked under a parent holds one reference from the
- * parent; a USER frame holds one reference per mapping. A node's "used" count is its
+ * parent; a USER frame holds one reference per mapping; a device page (devmem.h)
+ * holds none: its entry is marked as a device page's, and unmapping it counts nothing. A node's "used" count is its
  * entries in use, so a node with entries cannot be unhooked or destroyed.
  *
  * Only the user half (below USER_TOP) can be touched; the kernel half of every root is
@@ -39,9 +40,19 @@ int pgtbl_decons(uint64_t *root, uint64_t va, int child_level);
  * CAIRN_EOVERFLOW pa has FRAME_REFS_MAX references (mappings) already.
  */
 int pgtbl_map(uint64_t *root, uint64_t va, uint64_t pa, unsigned rights);
-/* Removes the mapping at va; CAIRN_ENOENT if there is none. */
+/*
+ * Maps the device page pa (which the caller has checked: devmem.h) at va, uncached,
+ * never executable, writable if rights has CAIRN_MAP_WRITE, and marked as a device
+ * page: it takes no frame reference (a device page has none to take). Errors as
+ * pgtbl_map but CAIRN_EOVERFLOW.
+ */
+int pgtbl_map_device(uint64_t *root, uint64_t va, uint64_t pa, unsigned rights);
+/* Removes the mapping at va (a frame's loses its reference); CAIRN_ENOENT if there is none. */
 int pgtbl_unmap(uint64_t *root, uint64_t va);
-/* The frame mapped at va and its rights (frame | CAIRN_MAP_*), or CAIRN_ENOENT. */
+/*
+ * The frame mapped at va and its rights (frame | CAIRN_MAP_*, CAIRN_MAP_DEVICE for a
+ * device page), or CAIRN_ENOENT.
+ */
 int64_t pgtbl_lookup(uint64_t *root, uint64_t va);
 
 /* True if the entry that holds a level child_level node for va exists and is used. */

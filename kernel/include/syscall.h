@@ -39,12 +39,20 @@ long sinv_invoke(struct call *c, struct cap *cap, unsigned op);
 long irq_invoke(struct call *c, struct cap *cap, unsigned op);
 long ioport_invoke(struct call *c, struct cap *cap, unsigned op);
 long indir_invoke(struct call *c, struct cap *cap, unsigned op);
+long devmem_invoke(struct call *c, struct cap *cap, unsigned op);
 long null_invoke(struct call *c, unsigned op);
 
 /* Activations, called by captbl_invoke with the destination slot already checked. */
 long memory_take_frame(struct call *c, uint64_t mem_idx, uint64_t frame, uint8_t obj, void **out);
-/* memory.c: checks that frame is a USER frame mem_idx's MEMORY capability covers. */
-long memory_user_frame(struct call *c, uint64_t mem_idx, uint64_t frame);
+/* memory.c: checks that frame is a USER frame the MEMORY capability mem covers. */
+long memory_user_frame(struct cap *mem, uint64_t frame);
+/*
+ * memory.c: the whole rule of devmem.h for the page at pa (page aligned): no RAM, not
+ * the kernel's, below the physical limit, RESERVED if the frame table describes it.
+ */
+bool memory_is_device_page(uint64_t pa);
+/* memory.c: checks that pa is a device page the DEVMEM capability dev covers, for rights. */
+long memory_device_page(struct cap *dev, uint64_t pa, uint64_t rights);
 long activate_pgtbl(struct call *c, struct cap *slot);
 long activate_comp(struct call *c, struct cap *slot);
 long activate_thread(struct call *c, struct cap *slot);

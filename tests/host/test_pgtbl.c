@@ -563,6 +563,73 @@ static void pgtbl_cons_refs_limit_eoverflow(void **state)
 	assert_int_equal(FR(l3)->refs, FRAME_REFS_MAX);
 }
 
+/* ---- pgtbl_map_device: device pages (devmem.h) ---- */
+
+#define DEVICE_PA 0xfed00000ULL		/* beyond the simulated memory: no frame-table entry */
+
+static void pgtbl_map_device_entry_and_lookup(void **state)
+{
+	uint64_t *root = node(4), va = 0x20000;
+	uint64_t *l1 = path(root, va);
+	struct snap s;
+
+	(void)state;
+	assert_null(FP(DEVICE_PA));
+	take(&s);
+	assert_int_equal(pgtbl_map_device(root, va, DEVICE_PA, CAIRN_MAP_WRITE), 0);
+	uint64_t e = l1[idx(va, 1)];
+	assert_int_equal(e & PTE_ADDR, DEVICE_PA);
+	assert_true((e & (PTE_P | PTE_U | PTE_W | PTE_PCD | PTE_PWT | PTE_DEV)) ==
+		    (PTE_P | PTE_U | PTE_W | PTE_PCD | PTE_PWT | PTE_DEV));
+	assert_true(e & PTE_NX);			/* never executable */
+	assert_int_equal(FR(l1)->used, HOOKED | 1);
+	assert_int_equal(pgtbl_lookup(root, va + 5),
+			 (int64_t)(DEVICE_PA | CAIRN_MAP_WRITE | CAIRN_MAP_DEVICE));
+	assert_int_equal(pgtbl_map_device(root, va + P, DEVICE_PA, 0), 0);	/* read-only, again */
+	assert_false(l1[idx(va + P, 1)] & PTE_W);
+	assert_int_equal(pgtbl_lookup(root, va + P), (int64_t)(DEVICE_PA | CAIRN_MAP_DEVICE));
+	assert_int_equal(pgtbl_unmap(root, va), 0);	/* counts no frame */
+	assert_int_equal(pgtbl_unmap(root, va + P), 0);
+	assert_int_equal(nflush - s.nflush, 2);
+	s.nflush = nflush;
+	same(&s);
+}
+
+static void pgtbl_map_device_takes_no_reference(void **state)
+{
+	uint64_t *root = node(4), va = 0x20000, pa = user_frame();
+	uint64_t *l1 = path(root, va);
+
+	(void)state;
+	/* A frame with an entry (the caller checks it is RESERVED on the machine): untouched. */
+	assert_int_equal(pgtbl_map_device(root, va, pa, 0), 0);
+	assert_int_equal(FP(pa)->refs, 0);
+	assert_int_equal(pgtbl_decons(root, va, 1), CAIRN_EBUSY);	/* the table maps a page */
+	assert_int_equal(pgtbl_unmap(root, va), 0);
+	assert_int_equal(FP(pa)->refs, 0);
+	assert_int_equal(pgtbl_decons(root, va, 1), 0);
+	assert_int_equal(FR(l1)->used, 0);
+}
+
+static void pgtbl_map_device_errors(void **state)
+{
+	uint64_t *root = node(4), va = 0x20000;
+	struct snap s;
+
+	(void)state;
+	take(&s);
+	assert_int_equal(pgtbl_map_device(root, va, DEVICE_PA, 0), CAIRN_ENOENT);	/* no tables */
+	same(&s);
+	path(root, va);
+	assert_int_equal(pgtbl_map_device(root, va, DEVICE_PA, 0), 0);
+	take(&s);
+	assert_int_equal(pgtbl_map_device(root, va, DEVICE_PA, 0), CAIRN_EBUSY);
+	assert_int_equal(pgtbl_map_device(root, va + 8, DEVICE_PA, 0), CAIRN_EFAULT);
+	assert_int_equal(pgtbl_map_device(root, 0, DEVICE_PA, 0), CAIRN_EFAULT);
+	assert_int_equal(pgtbl_map_device(root, USER_TOP, DEVICE_PA, 0), CAIRN_EFAULT);
+	same(&s);
+}
+
 /* ---- pgtbl_unmap ---- */
 
 static void pgtbl_unmap_removes(void **state)
@@ -882,6 +949,9 @@ int main(void)
 		T(pgtbl_map_frame_twice),
 		T(pgtbl_map_refs_limit_eoverflow),
 		T(pgtbl_cons_refs_limit_eoverflow),
+		T(pgtbl_map_device_entry_and_lookup),
+		T(pgtbl_map_device_takes_no_reference),
+		T(pgtbl_map_device_errors),
 		T(pgtbl_unmap_removes),
 		T(pgtbl_unmap_none_enoent),
 		T(pgtbl_unmap_bad_va_efault),

@@ -80,6 +80,11 @@ void apic_init_core(void)
 	apic_write(APIC_TIMER_DIV, 0xb);	/* divide by 1 */
 }
 
+uint64_t apic_page(void)
+{
+	return apic ? v2p((const void *)apic) : 0;
+}
+
 uint32_t apic_id(void)
 {
 	return apic_read(APIC_ID) >> 24;

@@ -248,3 +248,16 @@ bool arch_under_hypervisor(void)
 	cpuid(1, 0, r);
 	return r[2] >> 31;
 }
+
+uint64_t arch_phys_limit(void)
+{
+	uint32_t r[4];
+	unsigned bits = 36;	/* what a CPU without leaf 0x80000008 addresses */
+
+	cpuid(0x80000000, 0, r);
+	if (r[0] >= 0x80000008) {
+		cpuid(0x80000008, 0, r);
+		bits = r[0] & 0xff;
+	}
+	return 1ULL << (bits < 52 ? bits : 52);	/* 52: what a page-table entry holds */
+}

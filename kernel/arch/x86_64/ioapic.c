@@ -48,3 +48,8 @@ void arch_irq_route(unsigned line, bool on, unsigned core)
 	ioapic_write(IOAPIC_REDIR + 2 * line + 1, apic_id << 24);	/* physical destination */
 	ioapic_write(IOAPIC_REDIR + 2 * line, (IRQ_VECTOR_BASE + line) | (on ? 0 : REDIR_MASKED));
 }
+
+bool arch_device_page_kernel(uint64_t pa)
+{
+	return pa == apic_page() || (ioapic && pa == v2p((const void *)ioapic));
+}

@@ -89,7 +89,8 @@ int pgtbl_decons(uint64_t *root, uint64_t va, int child_level)
 	return 0;
 }
 
-int pgtbl_map(uint64_t *root, uint64_t va, uint64_t pa, unsigned rights)
+/* The empty level-1 entry for va, or CAIRN_EFAULT, CAIRN_ENOENT or CAIRN_EBUSY. */
+static int leaf_free(uint64_t *root, uint64_t va, uint64_t **out)
 {
 	if (va >= USER_TOP || va < USER_BASE || va & (PAGE_SIZE - 1))
 		return CAIRN_EFAULT;
@@ -98,11 +99,35 @@ int pgtbl_map(uint64_t *root, uint64_t va, uint64_t pa, unsigned rights)
 		return CAIRN_ENOENT;
 	if (*e & PTE_P)
 		return CAIRN_EBUSY;
+	*out = e;
+	return 0;
+}
+
+int pgtbl_map(uint64_t *root, uint64_t va, uint64_t pa, unsigned rights)
+{
+	uint64_t *e;
+	int err = leaf_free(root, va, &e);
+
+	if (err)
+		return err;
 	if (frame_get(&frames, pa)->refs >= FRAME_REFS_MAX)
 		return CAIRN_EOVERFLOW;
 	*e = pa | PTE_P | PTE_U | ((rights & CAIRN_MAP_WRITE) ? PTE_W : 0) |
 	     ((rights & CAIRN_MAP_EXEC) ? 0 : pgtbl_nx);
 	frame_get(&frames, pa)->refs++;
+	frame_of_table(e)->used++;
+	return 0;
+}
+
+int pgtbl_map_device(uint64_t *root, uint64_t va, uint64_t pa, unsigned rights)
+{
+	uint64_t *e;
+	int err = leaf_free(root, va, &e);
+
+	if (err)
+		return err;
+	*e = pa | PTE_P | PTE_U | PTE_PCD | PTE_PWT | PTE_DEV | pgtbl_nx |
+	     ((rights & CAIRN_MAP_WRITE) ? PTE_W : 0);
 	frame_of_table(e)->used++;
 	return 0;
 }
@@ -114,7 +139,8 @@ int pgtbl_unmap(uint64_t *root, uint64_t va)
 	uint64_t *e = entry_at(root, va, 1);
 	if (!e || !(*e & PTE_P))
 		return CAIRN_ENOENT;
-	frame_get(&frames, *e & PTE_ADDR)->refs--;
+	if (!(*e & PTE_DEV))
+		frame_get(&frames, *e & PTE_ADDR)->refs--;
 	*e = 0;
 	frame_of_table(e)->used--;
 	arch_tlb_flush(root, va);
@@ -129,5 +155,5 @@ int64_t pgtbl_lookup(uint64_t *root, uint64_t va)
 	if (!e || !(*e & PTE_P))
 		return CAIRN_ENOENT;
 	return (int64_t)((*e & PTE_ADDR) | ((*e & PTE_W) ? CAIRN_MAP_WRITE : 0) |
-			 ((*e & PTE_NX) ? 0 : CAIRN_MAP_EXEC));
+			 ((*e & PTE_NX) ? 0 : CAIRN_MAP_EXEC) | ((*e & PTE_DEV) ? CAIRN_MAP_DEVICE : 0));
 }

@@ -65,7 +65,7 @@ bool arch_vm_user_readable(uint64_t root_phys, uint64_t va, uint64_t len)
 		return false;
 	for (uint64_t p = PAGE_DOWN(va); len && p < va + len; p += PAGE_SIZE) {	/* nothing to read: no page */
 		int64_t e = pgtbl_lookup(p2v(root_phys), p);
-		if (e < 0)
+		if (e < 0 || e & CAIRN_MAP_DEVICE)
 			return false;
 	}
 	return true;

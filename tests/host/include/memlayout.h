@@ -20,7 +20,10 @@
 #define PTE_P    0x001
 #define PTE_W    0x002
 #define PTE_U    0x004
+#define PTE_PWT  0x008
+#define PTE_PCD  0x010
 #define PTE_PS   0x080
+#define PTE_DEV  0x200
 #define PTE_ADDR 0x000ffffffffff000
 
 #ifndef __ASSEMBLER__

@@ -188,7 +188,8 @@ static long build(struct child *c, const struct cairn_module *m, unsigned n, int
 	const unsigned give[][2] = { { CAIRN_SLOT_CAPTBL, c->ct }, { CAIRN_SLOT_PGTBL, c->pt },
 				     { CAIRN_SLOT_COMP, c->comp }, { CAIRN_SLOT_THREAD, c->thread },
 				     { CAIRN_SLOT_LEAF0, c->leaf }, { CAIRN_SLOT_MEMORY, MEM },
-				     { CAIRN_SLOT_IRQ, CAIRN_SLOT_IRQ }, { CAIRN_SLOT_IOPORT, CAIRN_SLOT_IOPORT } };
+				     { CAIRN_SLOT_IRQ, CAIRN_SLOT_IRQ }, { CAIRN_SLOT_DEVMEM, CAIRN_SLOT_DEVMEM },
+				     { CAIRN_SLOT_IOPORT, CAIRN_SLOT_IOPORT } };	/* IOPORT last: only if asked */
 	for (unsigned i = 0; !r && i < sizeof(give) / sizeof(give[0]) - !ioport; i++)
 		r = cairn_captbl_copy(c->ct, give[i][0], CT, give[i][1]);
 	return r;

@@ -95,6 +95,14 @@ void arch_port_out(uint16_t port, unsigned width, uint32_t value);
 void arch_ioapic_init(uint64_t base);	/* the MADT's for ISA lines; 0: the standard one */
 void arch_irq_route(unsigned line, bool on, unsigned core);	/* to that core (cpus[]) */
 
+/*
+ * ioapic.c: true for a device page the kernel drives itself (the local APIC's, the
+ * I/O APIC's): never a user's, whatever DEVMEM capability it holds (devmem.h).
+ */
+bool arch_device_page_kernel(uint64_t pa);
+/* cpu.c: one past the highest physical address the CPU can address (a power of two). */
+uint64_t arch_phys_limit(void);
+
 /* True for a device line that is never raised: line 2, the PICs' cascade. */
 static inline bool arch_irq_reserved(unsigned line) { return line == 2; }
 
@@ -130,7 +138,13 @@ static inline uint64_t arch_vm_loaded(unsigned k) { return __atomic_load_n(&cpus
 /* Drops this core's cached translations (of the root it has loaded: no PCIDs). */
 static inline void arch_tlb_flush_local(void) { write_cr3(read_cr3()); }
 
-/* True if [va, va + len) is inside user space and mapped user-readable. */
+/* True if a present leaf page-table entry maps a device page (pgtbl_map_device). */
+static inline bool arch_pte_device(uint64_t pte) { return pte & PTE_DEV; }
+
+/*
+ * True if [va, va + len) is inside user space and mapped user-readable, and no page of
+ * it is a device page (the kernel never reads device memory on a user's behalf).
+ */
 bool arch_vm_user_readable(uint64_t root_phys, uint64_t va, uint64_t len);
 
 /* Called by the architecture's trap code (trap.c); implemented by generic code. */
@@ -146,6 +160,7 @@ void arch_report_fault(const char *who, const struct regs *r);
 void apic_eoi(void);
 void apic_init_core(void);
 uint32_t apic_id(void);
+uint64_t apic_page(void);	/* the local APIC's physical page (0 before apic_init_core) */
 void apic_send_init(uint32_t dest);			/* to APIC ID dest */
 void apic_send_startup(uint32_t dest, uint64_t page);
 void apic_send_ipi(uint32_t dest, uint8_t vector);	/* a fixed interrupt to APIC ID dest */

@@ -42,7 +42,10 @@
 #define PTE_P    0x001
 #define PTE_W    0x002
 #define PTE_U    0x004
+#define PTE_PWT  0x008		/* with PTE_PCD and the default PAT: uncached (UC) */
+#define PTE_PCD  0x010
 #define PTE_PS   0x080		/* a 2 MiB page, in a page directory */
+#define PTE_DEV  0x200		/* software bit 9: a device page, which holds no frame reference */
 #define PTE_ADDR 0x000ffffffffff000
 
 #ifndef __ASSEMBLER__

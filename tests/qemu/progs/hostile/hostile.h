@@ -92,7 +92,7 @@
  *     its threads may be using them (on another core) at that moment.
  *   - ASND_SEND to a thread THREAD_CORE moved to another core: with no scheduler there,
  *     the send would start it.
- *   - CAPTBL_REMOVE / CAPTBL_DEACT of, or any write to, slots 1..8 (of any table): the
+ *   - CAPTBL_REMOVE / CAPTBL_DEACT of, or any write to, slots 1..9 (of any table): the
  *     fixed capabilities are used as arguments, never removed, and slot 8
  *     (CAIRN_SLOT_IOPORT) stays empty: this program never holds an IOPORT capability,
  *     so the IOPORT operations in the random stream must fail (EBADF on any other
@@ -115,6 +115,8 @@
  *     cut to a few dots. Writes that reach an unmapped scratch page, an unmapped or a
  *     kernel address go through as they are and must fail; a write returns its length
  *     or an error.
+ *   - loads or stores to the device pages it maps through CAIRN_SLOT_DEVMEM (the HPET,
+ *     the VGA window): only the kernel's side of device memory is under test here.
  * Threads it makes but never dispatches get stray() as their argument: if one ever ran
  * (say, on an interrupt of a line bound to it), it would count itself and stop, and
  * hostile.1 fails.
@@ -181,6 +183,7 @@
 #define MEM   CAIRN_SLOT_MEMORY
 #define IRQ   CAIRN_SLOT_IRQ
 #define FREE  CAIRN_SLOT_FREE	/* slots 1..FREE-1 are fixed (and slot 8, the IOPORT one, empty) */
+#define DEV   CAIRN_SLOT_DEVMEM	/* device memory: [0, devmem_limit()), mrange[1] */
 
 #define PAGE        4096UL
 #define POOL_START  (32UL << 20)	/* where the pool's frames are looked for */
@@ -223,10 +226,13 @@ enum { O_R0 = 1, O_L0, O_P0, O_C0, O_T0, O_FIRST };	/* the boot objects; then fr
 
 struct mcap {
 	uint8_t type, flags;	/* as in the kernel's slot: type; level or gate flags */
-	uint16_t obj;		/* the object named; memory: its range, mrange[obj]; irq: its lines */
+	uint16_t obj;		/* the object named; memory, devmem: its range, mrange[obj]; irq: its lines */
 };
 
-/* The range [base, end) of MEMORY capabilities: 0 is CAIRN_SLOT_MEMORY's, the rest derived. */
+/*
+ * The range [base, end) of MEMORY and DEVMEM capabilities: 0 is CAIRN_SLOT_MEMORY's, 1
+ * CAIRN_SLOT_DEVMEM's, the rest derived.
+ */
 struct mrange {
 	uint64_t base, end;
 };
@@ -250,7 +256,7 @@ struct obj {
 
 struct mapping {
 	uint16_t root;
-	uint8_t rights;
+	uint8_t rights;		/* CAIRN_MAP_*, with CAIRN_MAP_DEVICE for a device page */
 	uint64_t va, pa;
 };
 
@@ -297,6 +303,7 @@ extern unsigned nmaps;
 extern struct mrange mrange[MAX_RANGES];
 extern unsigned nranges;
 extern uint64_t nprobes;
+uint64_t devmem_limit(void);		/* CAIRN_SLOT_DEVMEM's end: the physical limit */
 uint64_t reach(unsigned level);		/* bytes a page-table node of this level covers */
 int owning(unsigned type);
 int names_object(unsigned type);

@@ -168,11 +168,12 @@ unsigned root_cap_slot(unsigned root)
 
 void model_init(void)
 {
-	static const struct mcap fixed[8] = {
+	static const struct mcap fixed[FREE] = {
 		[CT] = { CAIRN_CAP_CAPTBL, 0, O_R0 }, [PT] = { CAIRN_CAP_PGTBL, 4, O_P0 },
 		[COMP0] = { CAIRN_CAP_COMP, 0, O_C0 }, [ME] = { CAIRN_CAP_THREAD, 0, O_T0 },
 		[MEM] = { CAIRN_CAP_MEMORY, 0, 0 }, [IRQ] = { CAIRN_CAP_IRQ, 0, CAIRN_IRQ_ALL },
 		[CAIRN_SLOT_LEAF0] = { CAIRN_CAP_CAPTBL, 1, O_L0 },
+		[CAIRN_SLOT_DEVMEM] = { CAIRN_CAP_DEVMEM, 0, 1 },
 	};
 
 	nobj = O_FIRST;
@@ -187,7 +188,8 @@ void model_init(void)
 	r0_hook(0, 1);
 	memcpy(leaf_slot[O_L0], fixed, sizeof(fixed));
 	mrange[0] = (struct mrange){ R->mem_base, R->mem_end };
-	nranges = 1;
+	mrange[1] = (struct mrange){ 0, devmem_limit() };
+	nranges = 2;
 }
 
 /* ---- updating the model after a call that succeeded ---- */
@@ -345,7 +347,8 @@ static void apply_pgtbl(const struct call *c, unsigned root)
 	case CAIRN_OP_PGTBL_MAP:
 		if (nmaps == MAX_MAPS)
 			return diverge(c, "too many mappings to model");
-		maps[nmaps++] = (struct mapping){ (uint16_t)root, (uint8_t)c->a[3], c->a[0], c->a[2] };
+		maps[nmaps++] = (struct mapping){ (uint16_t)root, (uint8_t)(c->a[3] |
+			(mcap_of(c->a[1], CAIRN_CAP_DEVMEM) ? CAIRN_MAP_DEVICE : 0)), c->a[0], c->a[2] };
 		return;
 	case CAIRN_OP_PGTBL_UNMAP:
 		if ((m = find_map(root, c->a[0])) < 0)
@@ -370,8 +373,27 @@ static void apply_retype(const struct call *c)
 	ob[o].type = (uint8_t)c->a[1];
 }
 
-/* A new memory capability over [a1, a2) in slot a0 of our table (safe() left room for its range). */
-static void apply_derive(const struct call *c)
+/*
+ * The DEVMEM capability the kernel gives the first program covers [0, this): the
+ * physical address limit, as the kernel reads it (CPUID 0x80000008; 36 bits without it).
+ */
+uint64_t devmem_limit(void)
+{
+	unsigned a, b, c, d, bits = 36;
+
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x80000000u), "c"(0));
+	if (a >= 0x80000008u) {
+		__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x80000008u), "c"(0));
+		bits = a & 0xff;
+	}
+	return 1ULL << (bits < 52 ? bits : 52);
+}
+
+/*
+ * A new memory (MEM_DERIVE) or device-memory (DEVMEM_DERIVE) capability over [a1, a2)
+ * in slot a0 of our table (safe() left room for its range).
+ */
+static void apply_derive(const struct call *c, uint8_t type)
 {
 	struct mcap *dst = mslot(O_R0, c->a[0]);
 	int r = find_range(c->a[1], c->a[2]);
@@ -382,7 +404,7 @@ static void apply_derive(const struct call *c)
 	}
 	if (!dst || dst->type || r < 0)
 		return diverge(c, "a derive succeeded that the model says must fail");
-	*dst = (struct mcap){ CAIRN_CAP_MEMORY, 0, (uint16_t)r };
+	*dst = (struct mcap){ type, 0, (uint16_t)r };
 }
 
 /*
@@ -424,7 +446,11 @@ void apply(const struct call *c)
 		if (c->op == CAIRN_OP_MEM_RETYPE)
 			apply_retype(c);
 		if (c->op == CAIRN_OP_MEM_DERIVE)
-			apply_derive(c);
+			apply_derive(c, CAIRN_CAP_MEMORY);
+		return;
+	case CAIRN_CAP_DEVMEM:
+		if (c->op == CAIRN_OP_DEVMEM_DERIVE)
+			apply_derive(c, CAIRN_CAP_DEVMEM);
 		return;
 	case CAIRN_CAP_COMP:
 		if (c->op == CAIRN_OP_COMP_KEEPER)

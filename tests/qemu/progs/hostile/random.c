@@ -249,9 +249,9 @@ static void tame_write(struct call *c)
 }
 
 /*
- * Slots 1..8 (fixed, and the empty IOPORT slot) and the episodes' are never removed or
+ * Slots 1..FREE-1 (fixed, and the empty IOPORT slot) and the episodes' are never removed or
  * written: a destination there moves up until it is out of both (a single move from
- * 1..8 could land in the episodes' slots).
+ * 1..FREE-1 could land in the episodes' slots).
  */
 static void protect_slot(struct call *c)
 {
@@ -324,6 +324,7 @@ int safe(struct call *c)
 	case CAIRN_OP_MEM_RETYPE:	/* the model has room for so many frames */
 		return obj_at(c->a[0]) || nobj < MAX_OBJ;
 	case CAIRN_OP_MEM_DERIVE:	/* and for so many ranges */
+	case CAIRN_OP_DEVMEM_DERIVE:
 		protect_slot(c);
 		return nranges < MAX_RANGES || find_range(c->a[1], c->a[2]) >= 0;
 	case CAIRN_OP_PGTBL_MAP:
@@ -395,6 +396,21 @@ static unsigned root_of(unsigned cap)
 static unsigned pick_mem(void)
 {
 	return chance(80) ? MEM : pick_cap(CAIRN_CAP_MEMORY, -1);
+}
+
+/* Device pages, RAM and the kernel's APIC pages: what a DEVMEM capability maps or refuses. */
+static const uint64_t dev_pages[] = { 0xfed00000, 0xa0000, 0xb8000, 0xfee00000, 0xfec00000, 0x100000, 0 };
+
+static uint64_t pick_dev_page(void)
+{
+	return chance(90) ? dev_pages[below(sizeof(dev_pages) / sizeof(dev_pages[0]))] : rand_arg();
+}
+
+/* A device-memory capability: mostly CAIRN_SLOT_DEVMEM, else any we hold. */
+static unsigned pick_dev(void)
+{
+	unsigned d = chance(60) ? 0 : pick_cap(CAIRN_CAP_DEVMEM, -1);
+	return d ? d : DEV;
 }
 
 static uint64_t pick_entry(void)
@@ -554,6 +570,10 @@ static void wf_pgtbl(struct call *c)
 		c->a[1] = chance(95) ? pick_mem() : rand_arg();
 		c->a[2] = chance(90) ? pick_frame_for(c->a[1], CAIRN_FRAME_USER, 0) : rand_arg();
 		c->a[3] = chance(95) ? below(4) : rand_arg();
+		if (chance(20)) {	/* a device page, or what a DEVMEM capability refuses */
+			c->a[1] = pick_dev();
+			c->a[2] = pick_dev_page();
+		}
 		break;
 	case 4:
 		c->op = CAIRN_OP_PGTBL_UNMAP;
@@ -605,8 +625,35 @@ static void derive_range(struct call *c)
 	}
 }
 
+/* DEVMEM_DERIVE: all of its range, one page of dev_pages, a few pages, or anything. */
+static void wf_devmem(struct call *c)
+{
+	struct mcap *m = mcap_of(c->cap = pick_dev(), CAIRN_CAP_DEVMEM);
+	const struct mrange *r = &mrange[m ? m->obj : 1];
+
+	c->op = CAIRN_OP_DEVMEM_DERIVE;
+	c->a[0] = chance(90) ? pick_slot_in(O_R0, 1) : rand_arg();
+	switch (below(4)) {
+	case 0:
+		c->a[1] = r->base;
+		c->a[2] = r->end;
+		break;
+	case 1:
+	case 2:
+		c->a[1] = pick_dev_page() & ~(PAGE - 1);
+		c->a[2] = c->a[1] + PAGE * (chance(90) ? 1 : below(3)) + (chance(10) ? 8 : 0);
+		break;
+	default:
+		c->a[1] = rand_arg();
+		c->a[2] = rand_arg();
+		break;
+	}
+}
+
 static void wf_memory(struct call *c)
 {
+	if (chance(15))
+		return wf_devmem(c);
 	c->cap = pick_mem();
 	if (chance(3)) {
 		c->op = CAIRN_OP_MEM_COUNT;		/* walks all memory: kept rare */

@@ -169,7 +169,8 @@ static long predict_lookup(const struct call *c, unsigned root)
 	int m = find_map(root, va);
 	if (m < 0)
 		return CAIRN_ENOENT;
-	return (long)(maps[m].pa | (maps[m].rights & (CAIRN_MAP_WRITE | CAIRN_MAP_EXEC)) | exec_always);
+	return (long)(maps[m].pa | (maps[m].rights & (CAIRN_MAP_WRITE | CAIRN_MAP_EXEC | CAIRN_MAP_DEVICE)) |
+		      exec_always);
 }
 
 /*
@@ -201,7 +202,10 @@ static long predict_irq(const struct call *c, const struct mcap *irq)
 	return line_thread[c->a[0]] ? CAIRN_EBUSY : 0;
 }
 
-/* MEM_RETYPE and MEM_DERIVE on the memory capability m: what its range implies, or ANY. */
+/*
+ * MEM_RETYPE, MEM_DERIVE and DEVMEM_DERIVE on the memory or device-memory capability
+ * m: what its range implies, or ANY.
+ */
 static long predict_memory(const struct call *c, const struct mcap *m)
 {
 	const struct mrange *r = &mrange[m->obj];
@@ -280,6 +284,8 @@ static long predict_typed(const struct call *c, const struct mcap *m)
 		return op == CAIRN_OP_SINV_CALL ? ANY : CAIRN_ENOSYS;
 	case CAIRN_CAP_IRQ:
 		return predict_irq(c, m);
+	case CAIRN_CAP_DEVMEM:
+		return op == CAIRN_OP_DEVMEM_DERIVE ? predict_memory(c, m) : CAIRN_ENOSYS;
 	default:
 		return ANY;	/* never held: no IOPORT capability ever reaches our tables */
 	}
