@@ -10,7 +10,9 @@
  * hold the driver in one loop. Clients take bytes from the ring through gates that run
  * on their own threads (thread migration), so the ring has one producer (this thread)
  * and any number of consumers: the producer alone moves head, consumers claim bytes
- * by moving tail with a compare-and-swap.
+ * by moving tail with a compare-and-swap. A full ring leaves bytes in the UART (flow
+ * control: QEMU's UART then holds them back, a real one overruns and says so), and
+ * the read that makes room re-arms the interrupt.
  */
 #define CAIRN_SERVE_SERIAL
 #include <iface/serial.h>
@@ -44,7 +46,7 @@ static uint8_t ring[RING];
 static uint32_t head, tail;	/* free-running: head - tail bytes are held */
 static uint64_t received, dropped;
 static unsigned io, base;
-static int stopping;
+static int stopping, throttled;
 
 static long uart_in(unsigned reg)
 {
@@ -56,49 +58,59 @@ static void uart_out(unsigned reg, unsigned v)
 	cairn_ioport_out(io, base + reg, 1, v);
 }
 
-/* The producer's step: one byte into the ring, or counted as dropped if it is full. */
+static int full(void)
+{
+	return head - __atomic_load_n(&tail, __ATOMIC_SEQ_CST) >= RING;
+}
+
+/* The producer's step: one byte into the ring, which has room. */
 static void keep(uint8_t b)
 {
-	uint32_t h = head;
-
-	if (h - __atomic_load_n(&tail, __ATOMIC_ACQUIRE) >= RING) {
-		__atomic_fetch_add(&dropped, 1, __ATOMIC_RELAXED);
-		return;
-	}
-	ring[h % RING] = b;
-	__atomic_store_n(&head, h + 1, __ATOMIC_RELEASE);
+	ring[head % RING] = b;
+	__atomic_store_n(&head, head + 1, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&received, 1, __ATOMIC_RELAXED);
 }
 
-/* Takes what the UART holds, at most DRAIN_MAX bytes; returns how many it took. */
-static unsigned drain(void)
+/*
+ * Takes what the UART holds while the ring has room, at most DRAIN_MAX bytes; returns
+ * 1 if it left bytes there (the cap, or a full ring: then throttled is set).
+ */
+static int drain(void)
 {
-	unsigned n = 0;
-
-	for (; n < DRAIN_MAX; n++) {
+	for (unsigned n = 0; n < DRAIN_MAX; n++) {
 		long lsr = uart_in(LSR);
 		if (lsr < 0 || !(lsr & LSR_DR))
-			break;
+			return 0;
 		if (lsr & LSR_OE)
 			__atomic_fetch_add(&dropped, 1, __ATOMIC_RELAXED);
+		if (full()) {
+			/* seq_cst with the read's CAS and exchange: one of the two sees the other */
+			__atomic_store_n(&throttled, 1, __ATOMIC_SEQ_CST);
+			return !full();		/* a read made room meanwhile: re-armed here */
+		}
 		long b = uart_in(RBR);
 		if (b >= 0)
 			keep((uint8_t)b);
 	}
-	return n;
+	return 1;
 }
 
 /*
- * One wake's work. If the cap cut the drain short, the UART still asserts its line
- * and an edge-triggered controller would not interrupt again: turning the interrupt
- * off and on makes a new edge, so the rest comes with the next wake.
+ * While the UART holds bytes it asserts its line, and an edge-triggered controller
+ * does not interrupt again: turning the interrupt off and on makes a new edge, so the
+ * driver's thread wakes once more.
  */
+static void rearm(void)
+{
+	uart_out(IER, 0);
+	uart_out(IER, __atomic_load_n(&stopping, __ATOMIC_ACQUIRE) ? IER_RDA | IER_THRE : IER_RDA);
+}
+
+/* One wake's work: what the cap left comes with the next wake. */
 static void service(void)
 {
-	if (drain() == DRAIN_MAX) {
-		uart_out(IER, 0);
-		uart_out(IER, IER_RDA);
-	}
+	if (drain())
+		rearm();
 }
 
 /* 115200 8N1, FIFOs on, receive interrupts through OUT2; a byte already there is kept. */
@@ -136,7 +148,9 @@ long serial_read_serve(cairn_word max, cairn_word client, cairn_word *bytes)
 			n = (uint32_t)max;
 		for (uint32_t i = 0; i < n; i++)
 			w |= (cairn_word)ring[(t + i) % RING] << (8 * i);
-		if (!n || __atomic_compare_exchange_n(&tail, &t, t + n, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		if (!n || __atomic_compare_exchange_n(&tail, &t, t + n, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+			if (n && __atomic_exchange_n(&throttled, 0, __ATOMIC_SEQ_CST))
+				rearm();	/* room again: what waits in the UART comes */
 			*bytes = w;
 			return n;
 		}
