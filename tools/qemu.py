@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """qemu.py: boots Cairn systems under QEMU and builds the GRUB ISO.
 
-    qemu.py run   systems/<name>.toml          boot it, serial on the terminal
+    qemu.py run   systems/<name>.toml          boot it: COM1's output on the terminal,
+                                               and what is typed goes to COM2
     qemu.py debug systems/<name>.toml          boot it halted, with gdb attached
     qemu.py iso   systems/<name>.toml OUT.iso  a GRUB ISO (BIOS + UEFI) of it
 
@@ -26,6 +27,11 @@ OVMF = "/usr/share/ovmf/OVMF.fd"
 DEBUG_EXIT = ["-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
 EXIT_DONE = 0x10 * 2 + 1   # QEMU's status when the kernel writes 0x10 (console.h)
 EXIT_PANIC = 0x11 * 2 + 1
+# The terminal of `run`: one multiplexed stdio for COM1 (the kernel's console), COM2 (a
+# user-level driver's, docs/devices.md) and the monitor; the last attached, COM2, has
+# the keyboard; Ctrl-A c moves it on, Ctrl-A x quits.
+TERMINAL = ["-chardev", "stdio,mux=on,id=term", "-serial", "chardev:term", "-serial", "chardev:term",
+            "-mon", "chardev=term"]
 
 
 def load_system(path):
@@ -114,7 +120,7 @@ def main(argv):
     cmd = qemu_command(modules, smp=cores) + ["-serial", "mon:stdio"]
     if argv[1] == "run":
         print(f"booting system '{name}' (leave QEMU with Ctrl-A then X)", flush=True)
-        code = subprocess.call(cmd)
+        code = subprocess.call(cmd[:-2] + TERMINAL)
         if code == EXIT_DONE:
             print("QEMU: the system finished")
         elif code == EXIT_PANIC:

@@ -25,6 +25,8 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import tomllib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -197,12 +199,51 @@ def build_systems(tests):
     return failed
 
 
+def run_with_input(cmd, t, timeout):
+    """Runs QEMU with the test's input for COM2 (a second -serial, a pipe): written once
+    a line of the output matches input_after, so none arrives before the guest's driver
+    is ready. Returns a CompletedProcess; raises TimeoutExpired with the output so far."""
+    with tempfile.TemporaryDirectory() as d:
+        pipe = os.path.join(d, "com2")
+        for end in (".in", ".out"):
+            os.mkfifo(pipe + end)
+        # Both ends held read-write here: QEMU's opens do not block, its writes never fail.
+        fin, fout = (os.open(pipe + end, os.O_RDWR | os.O_NONBLOCK) for end in (".in", ".out"))
+        p = subprocess.Popen(cmd + ["-serial", f"pipe:{pipe}"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        out, after = [], re.compile(t.get("input_after", "^"))
+        feed = t["input"].encode()
+        reader = threading.Thread(target=lambda: [out.append(b) for b in p.stdout])
+        reader.start()
+        deadline = time.monotonic() + timeout
+        while feed and p.poll() is None and time.monotonic() < deadline:
+            if any(after.search(b.decode(errors="replace")) for b in list(out)):
+                os.set_blocking(fin, True)
+                os.write(fin, feed)
+                feed = b""
+            time.sleep(0.05)
+        try:
+            p.wait(max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            reader.join()
+            raise subprocess.TimeoutExpired(cmd, timeout, b"".join(out), p.stderr.read())
+        finally:
+            os.close(fin)
+            os.close(fout)
+        reader.join()
+        return subprocess.CompletedProcess(cmd, p.returncode, b"".join(out), p.stderr.read())
+
+
 def run_qemu_test(t):
     res = Result(t["name"])
     cmd = qemu_command(t) + ["-serial", "stdio"]
     timeout = t.get("timeout", 60)
     try:
-        p = subprocess.run(cmd, capture_output=True, timeout=timeout)
+        if "input" in t:
+            p = run_with_input(cmd, t, timeout)
+        else:
+            p = subprocess.run(cmd, capture_output=True, timeout=timeout)
         out, code = p.stdout.decode(errors="replace"), p.returncode
         ended = f"QEMU exit status {code}"
     except subprocess.TimeoutExpired as e:

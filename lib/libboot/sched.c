@@ -73,6 +73,12 @@ static void take_events(struct booter *b, struct bcore *k)
 	}
 }
 
+/* For restart.c: events queued before a restart (the stale thread's STOP) are old news. */
+void boot_take_events(struct booter *b, struct bcore *k)
+{
+	take_events(b, k);
+}
+
 /*
  * Takes this core's timer if this booter holds the interrupt lines; sets the time
  * slice. Called on core k's own thread: line 0 is the calling core's timer.
