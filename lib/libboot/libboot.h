@@ -118,7 +118,6 @@ void boot_manager_reset(unsigned i);
 long boot_start_cores(struct booter *b);
 void boot_take_timer(struct booter *b, struct bcore *k);
 long boot_run(struct booter *b, struct bcomp *c);
-void boot_take_events(struct booter *b, struct bcore *k);
 long boot_init(struct booter *b, struct bcomp *c);	/* runs c until it blocks, on its core */
 long boot_schedule(struct booter *b);
 

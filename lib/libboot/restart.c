@@ -90,14 +90,7 @@ static long restart(struct booter *b, unsigned i)
 		cairn_printf("booter: restarting '%s' failed (error %ld): it stays down\n", sd->name, r);
 		return r;
 	}
-	/*
-	 * Events about its thread from before THREAD_RESTART are stale: an interrupt that
-	 * woke it while the component was down stopped it (docs/syscalls.md, COMP_RESTART)
-	 * and queued a STOP, which, taken after the line below, would leave the restarted
-	 * thread marked stopped, never scheduled. Take them first (the boot core's: a
-	 * component on another core still has this race).
-	 */
-	boot_take_events(b, &b->core[0]);
+	/* A STOP its old thread queued while it was down is stale: sched.c drops it. */
 	c->state = T_RUNNABLE;
 	__atomic_store_n(&c->restarting, 1, __ATOMIC_RELEASE);
 	boot_init(b, c);

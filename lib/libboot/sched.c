@@ -57,6 +57,17 @@ static void events_lost(struct booter *b, struct bcore *k)
 			b->c[i].state = T_RUNNABLE;
 }
 
+/*
+ * Whether c's thread is stopped now. A STOP event can be stale: the thread of a
+ * component that was down could be woken and stop (docs/syscalls.md, COMP_RESTART),
+ * and the event be taken after restart.c restarted the thread; THREAD_REG refuses
+ * (EBUSY) exactly the threads that are not stopped, on any core.
+ */
+static int stopped_now(const struct bcomp *c)
+{
+	return cairn_thread_reg(c->thread, CAIRN_REG_RIP, 0, 0).r0 != CAIRN_EBUSY;
+}
+
 static void take_events(struct booter *b, struct bcore *k)
 {
 	for (;;) {
@@ -69,14 +80,11 @@ static void take_events(struct booter *b, struct bcore *k)
 		}
 		unsigned state = e.r1 == CAIRN_EVENT_BLOCK ? T_BLOCKED :
 				 e.r1 == CAIRN_EVENT_STOP ? T_STOPPED : T_RUNNABLE;
-		set_state(b, k, by_tid(b, (uint64_t)e.r0), state);
+		struct bcomp *c = by_tid(b, (uint64_t)e.r0);
+		if (c && state == T_STOPPED && !stopped_now(c))
+			continue;	/* stale: restarted since */
+		set_state(b, k, c, state);
 	}
-}
-
-/* For restart.c: events queued before a restart (the stale thread's STOP) are old news. */
-void boot_take_events(struct booter *b, struct bcore *k)
-{
-	take_events(b, k);
 }
 
 /*
