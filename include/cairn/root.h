@@ -23,7 +23,7 @@
  * Fixed capability slots. The first program (and each program the test runner starts)
  * gets 1..7 and 9, and 8 if its module line says "ioport"; a component the booter builds
  * gets 4, 9 and 10, and 1, 2, 3, 5, 7 only if it boots a subsystem or is the RTOS. Everything else the booter grants (gates, port
- * endpoints, I/O ports) is listed below with its slot; a component's own slots start
+ * endpoints, I/O ports, PCI devices' BARs and lines) is listed below with its slot; a component's own slots start
  * at cairn_root.free_slot.
  */
 #define CAIRN_SLOT_CAPTBL  1	/* its capability table (root node) */

@@ -6,7 +6,8 @@
  * before it took, and grants the driver, into consecutive slots of its table, a DEVMEM
  * capability narrowed to each memory BAR (DEVMEM_DERIVE from CAIRN_SLOT_DEVMEM), an
  * IOPORT capability narrowed to each I/O BAR, and an IRQ capability over its INTx line
- * if the firmware routed it to an ISA line (1..15 but 2). It maps each memory BAR into
+ * if the firmware routed it to an ISA line (1..15 but 2) that no component claims with
+ * `irq` (shared lines are a later step: the booter says so and grants none). It maps each memory BAR into
  * the driver, uncached and writable, at CAIRN_DEVICE_VA + its physical address
  * (cairn/layout.h): a component the booter builds holds no page-table capability, so
  * it cannot map the DEVMEM capability itself. A device no function matches
@@ -85,8 +86,8 @@ static long grant_bar(struct booter *b, struct bcomp *c, const struct pci_bar *b
 	long r;
 	unsigned s;
 
-	if (bar->kind != PCI_BAR_IO && bar->kind != PCI_BAR_MEM32 && bar->kind != PCI_BAR_MEM64)
-		return 0;
+	if ((bar->kind != PCI_BAR_IO && bar->kind != PCI_BAR_MEM32 && bar->kind != PCI_BAR_MEM64) || !bar->base)
+		return 0;	/* none, malformed, or not assigned by the firmware: listed NONE */
 	if (!(s = own_slot(b, &r)))
 		return r ? r : CAIRN_ENOMEM;
 	if (bar->kind == PCI_BAR_IO) {
@@ -112,14 +113,31 @@ static long grant_bar(struct booter *b, struct bcomp *c, const struct pci_bar *b
 	return r;
 }
 
-/* The INTx line of f, if the firmware routed it to an ISA line, as an IRQ capability. */
+/* The component that claims interrupt line `line` with `irq`, or 0. */
+static const struct cairn_sd_comp *claimed(const struct booter *b, unsigned line)
+{
+	for (unsigned i = 0; i < b->sd->ncomps; i++)
+		for (unsigned j = 0; j < b->sd->comp[i].nirqs; j++)
+			if (b->sd->comp[i].irq[j] == line)
+				return &b->sd->comp[i];
+	return 0;
+}
+
+/* The INTx line of f, if the firmware routed it to an ISA line that no component claims
+ * with `irq`, as an IRQ capability. */
 static long grant_irq(struct booter *b, struct bcomp *c, const struct pci_func *f, struct cairn_device *e)
 {
+	const struct cairn_sd_comp *owner;
 	long r;
 	unsigned s;
 
 	if (!f->irq_pin || f->irq_line < 1 || f->irq_line >= CAIRN_IRQ_LINES || f->irq_line == 2)
 		return 0;
+	if ((owner = claimed(b, f->irq_line))) {
+		cairn_printf("booter: component '%s': PCI %02x:%02x.%x's line %u is claimed by '%s': not granted\n",
+			     c->sd->name, PCI_BUS(f->bdf), PCI_DEV(f->bdf), PCI_FN(f->bdf), f->irq_line, owner->name);
+		return 0;
+	}
 	if (!(s = own_slot(b, &r)))
 		return r ? r : CAIRN_ENOMEM;
 	r = cairn_irq_narrow(CAIRN_SLOT_IRQ, s, 1u << f->irq_line);
