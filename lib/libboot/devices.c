@@ -7,12 +7,12 @@
  * capability narrowed to each memory BAR (DEVMEM_DERIVE from CAIRN_SLOT_DEVMEM), an
  * IOPORT capability narrowed to each I/O BAR, and an IRQ capability over its INTx line
  * if the firmware routed it to an ISA line (1..15 but 2) that no component claims with
- * `irq` (shared lines are a later step: the booter says so and grants none). It maps each memory BAR into
- * the driver, uncached and writable, at CAIRN_DEVICE_VA + its physical address
- * (cairn/layout.h): a component the booter builds holds no page-table capability, so
- * it cannot map the DEVMEM capability itself. A device no function matches
- * is reported on the console and left out: the component starts without it (its red
- * tape's entry says found = 0). The driver gets no configuration-space access.
+ * `irq` (shared lines are a later step: the booter says so and grants none). It maps
+ * each memory BAR into the driver, uncached and writable, at CAIRN_DEVICE_VA + its
+ * physical address (cairn/layout.h): a component the booter builds holds no page-table
+ * capability, so it cannot map the DEVMEM capability itself. A device no function
+ * matches is reported on the console and left out: the component starts without it (its
+ * red tape's entry says found = 0). The driver gets no configuration-space access.
  */
 #include "libboot.h"
 #include <cairn/build.h>
@@ -79,9 +79,10 @@ static long map_bar(struct booter *b, struct bcomp *c, unsigned s, uint64_t firs
 	return r;
 }
 
-/* BAR j of device f into red-tape entry e, with its capability granted to c. A memory
- * BAR's capability covers the pages it lies in, mapped (map_bar). */
-static long grant_bar(struct booter *b, struct bcomp *c, const struct pci_bar *bar, struct cairn_device_bar *e)
+/* A BAR (as libpci sized it) into red-tape entry e, with its capability granted to c.
+ * A memory BAR's capability covers the pages it lies in, mapped (map_bar). */
+static long grant_bar(struct booter *b, struct bcomp *c, const struct pci_bar *bar,
+		      struct cairn_device_bar *e)
 {
 	long r;
 	unsigned s;
