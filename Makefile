@@ -80,7 +80,7 @@ XPORT_OBJ  := $(patsubst %,$(BUILD)/user/%.o,$(XPORT_SRC))
 # before all of them; a transport user (<cairn/xport.h>: docs/devices.md) libxport
 # likewise.
 USER_LIBS  := $(BUILD)/libcairn.a $(BUILD)/libcommon.a
-BOOT_LIBS  := $(BUILD)/libboot.a $(USER_LIBS)
+BOOT_LIBS  := $(BUILD)/libboot.a $(BUILD)/libpci.a $(USER_LIBS)
 RTOS_LIBS  := $(BUILD)/librtos.a $(USER_LIBS)
 PROG_SRC   := $(wildcard components/*/*.c tests/components/*/*.c bench/components/*/*.c \
 		tests/qemu/progs/*.c tests/qemu/progs/*/*.c bench/progs/*.c)

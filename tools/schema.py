@@ -109,7 +109,7 @@ FIELDS = {
     },
     "component": {
         "name": None, "image": None, "exports": None, "imports": None, "segments": None,
-        "irq": None, "after": None, "ioports": None,
+        "irq": None, "after": None, "ioports": None, "devices": None,
         "priority": PRIORITY,
         "threads": Int(1, limits.THREADS, 1, "threads must be " + (
             "1" if limits.THREADS == 1 else "an integer from {lo} to {hi}") + " (CAIRN_SD_THREADS: "
@@ -123,6 +123,7 @@ FIELDS = {
         "budget": Size(0, f'budget must be a size up to "{size_text(limits.BUDGET_MAX)}" '
                        "(the pages the manager may allocate for it)", most=limits.BUDGET_MAX),
     },
+    "device": {"match": None, "at": None},     # an entry of a component's `devices` (system.py)
     "port": {
         "name": None, "from": None, "to": None,
         "mode": OneOf(("async", "sync"), "async", 'mode must be "async" or "sync", not {v!r}'),

@@ -5,7 +5,7 @@
 
 Components are boxes labelled with their priority, an import an edge to its exporter
 (the booter, or "(granted)" from a parent), ports dashed edges, segments and
-subsystems their own shapes.
+subsystems their own shapes, a PCI device a node joined to its driver.
 """
 import os
 import subprocess
@@ -29,6 +29,11 @@ def graph(data):
     for p in data.get("port", []):
         lines.append(f'  "{p["from"]}" -> "{p["to"]}" [label="{p["name"]} ({schema.get("port", p, "mode")})",'
                      ' style=dashed];')
+    for c in data.get("component", []):
+        for e in c.get("devices", []):
+            node = f'dev:{c["name"]}:{system.device_text(e)}'
+            lines.append(f'  "{node}" [label="PCI {system.device_text(e)}", shape=cds];')
+            lines.append(f'  "{c["name"]}" -> "{node}" [label="drives", style=bold, arrowhead=none];')
     for s in data.get("segment", []):
         lines.append(f'  "seg:{s["name"]}" [label="segment {s["name"]}\\n{s["base"]:#x}", shape=component];')
     for c in data.get("component", []):

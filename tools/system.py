@@ -238,6 +238,76 @@ def check_ioports(d):
                 continue
             claimed.append((r[0], r[1], n))
 
+
+DEVICES_MAX = limits.DEVICES      # PCI devices one component may be bound to
+VENDOR_DEVICE = re.compile(r"^([0-9a-f]{4}):([0-9a-f]{4})$")    # "1af4:1041"
+CLASS = re.compile(r"^([0-9a-f]{2}):([0-9a-f]{2})$")            # "02:00": class, subclass
+BUS_ADDRESS = re.compile(r"^([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$")   # "00:03.0"
+
+
+def device_match(e):
+    """A `devices` entry's match as ("id", vendor, device) or ("class", class, subclass);
+    None if it is wrong."""
+    m = isinstance(e.get("match"), str) and (VENDOR_DEVICE.match(e["match"]) or CLASS.match(e["match"]))
+    if not m:
+        return None
+    return ("id" if m.re is VENDOR_DEVICE else "class", int(m.group(1), 16), int(m.group(2), 16))
+
+
+def device_at(e):
+    """A `devices` entry's bus address as (bus, device, function); None if it has none,
+    False if it is wrong."""
+    if "at" not in e:
+        return None
+    m = isinstance(e["at"], str) and BUS_ADDRESS.match(e["at"])
+    if not m or int(m.group(2), 16) > 31:
+        return False
+    return tuple(int(x, 16) for x in m.groups())
+
+
+def device_text(e):
+    return e.get("match", "?") + (f" at {e['at']}" if "at" in e else "")
+
+
+def check_devices(d):
+    """`devices`: the PCI devices a component drives, each { match = "vvvv:dddd" or "cc:ss"
+    (class and subclass), at = "bb:dd.f" (optional) }. The booter binds each entry to the
+    first device that matches it and no entry before it took; two entries that could only
+    ever name one device (the same `at`, or the same match and neither an `at`) are an
+    error here, since a device is bound to one component."""
+    seen = []           # (match, at, component) of the entries so far
+    for i, c in enumerate(d.tables("component")):
+        n, v = c.get("name"), c.get("devices", [])
+        if not isinstance(v, list) or not all(isinstance(e, dict) for e in v):
+            d.error("component", i, "devices", 'devices must be a list of tables like { match = "1af4:1041" }', n)
+            continue
+        if len(v) > DEVICES_MAX:
+            d.error("component", i, "devices", f"{len(v)} devices, at most {DEVICES_MAX} (the red tape's "
+                    "CAIRN_ROOT_DEVICES)", n)
+        for e in v:
+            bad = next((k for k in e if k not in schema.FIELDS["device"]), None)
+            if bad:
+                d.error("component", i, "devices", f"device {device_text(e)}: unknown field '{bad}' "
+                        "(a device has match and at)", n)
+                continue
+            match, at = device_match(e), device_at(e)
+            if match is None:
+                d.error("component", i, "devices", f"device match {e.get('match')!r}: write \"vvvv:dddd\" "
+                        "(vendor:device) or \"cc:ss\" (class:subclass), in lowercase hex", n)
+                continue
+            if at is False:
+                d.error("component", i, "devices", f"device {e['match']}: at {e['at']!r}: write a bus "
+                        "address \"bb:dd.f\" in lowercase hex (device 00..1f, function 0..7)", n)
+                continue
+            other = next((o for o in seen if (at and o[1] == at) or (not at and not o[1] and o[0] == match)), None)
+            if other:
+                who = "named twice" if other[2] == n else f"bound to '{other[2]}' too"
+                d.error("component", i, "devices", f"device {device_text(e)} is {who}" +
+                        ("" if at else ": give each an `at`"), n)
+                continue
+            seen.append((match, at, n))
+
+
 def check_counts(d, i, c, n):
     """What component i's red tape lists: its imports and segments, each up to its limit."""
     for key, most, macro in (("imports", limits.IMPORTS, "CAIRN_ROOT_IMPORTS"),
@@ -564,6 +634,8 @@ def check_nested(d):
             d.error("component", i, "irq", "a nested subsystem cannot claim interrupt lines", c.get("name"))
         if c.get("ioports"):
             d.error("component", i, "ioports", "a nested subsystem cannot be granted I/O ports", c.get("name"))
+        if c.get("devices"):
+            d.error("component", i, "devices", "a nested subsystem cannot be bound to devices", c.get("name"))
     if "rtos" in d.data:
         d.error("rtos", 0, None, f"the RTOS is a subsystem: 2 levels deep here, subsystems nest at "
                 f"most {limits.DEPTH} (CAIRN_SD_DEPTH)")
@@ -592,6 +664,7 @@ def check_desc(path, outside=(), depth=0):
     for i, c in enumerate(d.tables("component")):
         need += check_component(d, i, c, segs, known, irq_owner)
     check_ioports(d)
+    check_devices(d)
     exporters = check_imports(d, outside)
     d.order = init_order(d, comps, exporters)
     check_ports(d, comps)

@@ -31,6 +31,10 @@
  *   0x000500000000  +--------------------------------+ CAIRN_CAPMGR_VA
  *                   | the manager's pages (2 MiB)    |  cairn/capmgr.h
  *                   +--------------------------------+
+ *   0x100000000000  +--------------------------------+ CAIRN_DEVICE_VA
+ *                   | device memory: a BAR at        |  a driver's (lib/libboot/devices.c):
+ *                   | DEVICE_VA + its physical addr  |  physical addresses below 64 TiB
+ *                   +--------------------------------+
  *   0x600000000000  +--------------------------------+ CAIRN_RTOS_AREA_BASE
  *                   | RTOS thread areas, 2 MiB each  |  RTOS processes (cairn/rtos_abi.h)
  *                   +--------------------------------+
@@ -78,6 +82,8 @@
 #define CAIRN_BUILD_SPACE      CAIRN_UL(0x1000000000)	/* a kernel-started program's free space */
 #define CAIRN_PORTS_VA         CAIRN_UL(0x200000000)	/* port rings */
 #define CAIRN_CAPMGR_VA        CAIRN_UL(0x500000000)	/* the manager's pages (cairn/capmgr.h) */
+#define CAIRN_DEVICE_VA        CAIRN_UL(0x100000000000)	/* a driver's BARs, at DEVICE_VA + physical */
+#define CAIRN_DEVICE_PHYS_MAX  CAIRN_UL(0x400000000000)	/* ... for physical addresses below this */
 #define CAIRN_RTOS_AREA_BASE   CAIRN_UL(0x600000000000)	/* RTOS thread areas (cairn/rtos_abi.h) */
 #define CAIRN_STACK_TOP        CAIRN_UL(0x7fff00000000)	/* a booter-built component's first stack */
 
@@ -90,6 +96,8 @@ _Static_assert(CAIRN_BOOT_WINDOW_VA + CAIRN_BOOT_WINDOW_SIZE <= CAIRN_SEGMENT_LO
 _Static_assert(CAIRN_SEGMENT_HI <= CAIRN_MODULES_VA, "the modules lie above the segments");
 _Static_assert(CAIRN_MODULES_VA < CAIRN_HEAP_VA, "the heap lies above the modules");
 _Static_assert(CAIRN_HEAP_VA + CAIRN_HEAP_MAX <= CAIRN_PORTS_VA, "a heap ends below the port rings");
+_Static_assert(CAIRN_CAPMGR_VA + 0x200000 <= CAIRN_DEVICE_VA &&
+	       CAIRN_DEVICE_VA + CAIRN_DEVICE_PHYS_MAX <= CAIRN_RTOS_AREA_BASE, "device memory has its window");
 _Static_assert(CAIRN_PORTS_VA < CAIRN_CAPMGR_VA && CAIRN_CAPMGR_VA < CAIRN_RTOS_AREA_BASE &&
 	       CAIRN_RTOS_AREA_BASE < CAIRN_STACK_TOP, "the upper regions are in order");
 #endif

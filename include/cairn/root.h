@@ -23,7 +23,7 @@
  * Fixed capability slots. The first program (and each program the test runner starts)
  * gets 1..7 and 9, and 8 if its module line says "ioport"; a component the booter builds
  * gets 4, 9 and 10, and 1, 2, 3, 5, 7 only if it boots a subsystem or is the RTOS. Everything else the booter grants (gates, port
- * endpoints, I/O ports) is listed below with its slot; a component's own slots start
+ * endpoints, I/O ports, PCI devices' BARs and lines) is listed below with its slot; a component's own slots start
  * at cairn_root.free_slot.
  */
 #define CAIRN_SLOT_CAPTBL  1	/* its capability table (root node) */
@@ -53,6 +53,8 @@
 #define CAIRN_ROOT_PORTS    12	/* port ends of a component */
 #define CAIRN_ROOT_SEGMENTS 8	/* segments mapped into a component */
 #define CAIRN_ROOT_IOPORTS  8	/* I/O-port ranges a description may grant one component */
+#define CAIRN_ROOT_DEVICES  1	/* PCI devices a description may bind to one component
+				   (each entry is 160 bytes: the page holds one) */
 #define CAIRN_NAME_MAX      24	/* names in the red tape, with their NUL */
 #define CAIRN_MODULE_NAME_MAX 32	/* a boot module's name, with its NUL */
 #define CAIRN_MODULE_ARGS_MAX 64	/* its arguments, with their NUL */
@@ -99,6 +101,39 @@ struct cairn_ioport_range {
 	uint32_t reserved;
 };
 
+/*
+ * A PCI device a description binds to the component (docs/devices.md, "Binding a
+ * device"), found by the booter at boot. bar[i] is BAR i: a memory BAR comes with a
+ * DEVMEM capability over exactly its pages [base, base + size) in `slot` (map it with
+ * PGTBL_MAP), an I/O BAR with an IOPORT capability over [base, base + size); a 64-bit
+ * BAR takes bar[i] and leaves bar[i + 1] NONE. irq_slot holds an IRQ capability over
+ * line irq_line alone when the device's INTx is routed to an ISA line (1..15), else 0.
+ * The driver gets no access to configuration space (yet).
+ */
+#define CAIRN_BAR_NONE 0	/* not implemented, or the upper half of a 64-bit BAR */
+#define CAIRN_BAR_MEM  1
+#define CAIRN_BAR_IO   2
+#define CAIRN_DEVICE_BARS 6
+
+struct cairn_device_bar {
+	uint64_t base, size;	/* physical address (or first port) and bytes (or ports) */
+	uint32_t slot;		/* its capability; 0 for NONE */
+	uint8_t kind;		/* CAIRN_BAR_* */
+	uint8_t prefetchable;
+	uint16_t reserved;
+};
+
+struct cairn_device {
+	uint8_t bus, dev, fn;	/* its bus address */
+	uint8_t found;		/* 0: the booter found no device that matches (the rest is 0) */
+	uint16_t vendor, device;
+	uint8_t class_code, subclass;
+	uint8_t irq_line;	/* its INTx line if irq_slot is granted, else 0 */
+	uint8_t reserved;
+	uint32_t irq_slot;
+	struct cairn_device_bar bar[CAIRN_DEVICE_BARS];
+};
+
 /* A segment: code and shared data at `base`, its transfer vector at `base` too. */
 struct cairn_segment_map {
 	char name[CAIRN_NAME_MAX];
@@ -125,11 +160,25 @@ struct cairn_root {
 	struct cairn_import import[CAIRN_ROOT_IMPORTS];
 	struct cairn_port_end port[CAIRN_ROOT_PORTS];
 	struct cairn_segment_map segment[CAIRN_ROOT_SEGMENTS];
-	uint32_t nioports, reserved;
+	uint32_t nioports, ndevices;	/* ndevices: entries of device[] (found or not) */
 	struct cairn_ioport_range ioport[CAIRN_ROOT_IOPORTS];	/* booter-built: as described */
 	char args[CAIRN_MODULE_ARGS_MAX];	/* started from a boot module: its arguments */
+	struct cairn_device device[CAIRN_ROOT_DEVICES];	/* booter-built: as described, in order */
 };
 
 _Static_assert(sizeof(struct cairn_root) <= 4096, "the Root is one page");
+
+/* lib/libcairn/root.c: the i-th device of the component's description (0 first), if
+ * the booter found it; 0 if it did not or there is no such entry. */
+const struct cairn_device *cairn_device(unsigned i);
+
+/* Where memory BAR `bar` of d is mapped in the driver (lib/libboot/devices.c); 0 if it
+ * is not a memory BAR. */
+static inline volatile void *cairn_device_bar(const struct cairn_device *d, unsigned bar)
+{
+	if (!d || bar >= CAIRN_DEVICE_BARS || d->bar[bar].kind != CAIRN_BAR_MEM)
+		return 0;
+	return (volatile void *)(CAIRN_DEVICE_VA + d->bar[bar].base);
+}
 
 #endif

@@ -56,6 +56,22 @@ struct cairn_sd_ioport {
 	uint32_t first, end;
 };
 
+/*
+ * A PCI device bound to a component (docs/devices.md, "Binding a device"): matched by
+ * vendor:device, or by class:subclass if by_class, and at bus address `at` (PCI_BDF) if
+ * it is not CAIRN_SD_ANYWHERE. The booter binds it to the first such device no entry
+ * before it took.
+ */
+#define CAIRN_SD_ANYWHERE 0xffffffffu
+
+struct cairn_sd_device {
+	uint16_t vendor, device;
+	uint8_t class_code, subclass;
+	uint8_t by_class;
+	uint32_t at;
+	const char *match;		/* as the description writes it, for messages */
+};
+
 struct cairn_sd_comp {
 	const char *name;
 	const char *image;		/* boot module name */
@@ -72,6 +88,8 @@ struct cairn_sd_comp {
 	uint8_t core;			/* where its threads run (0: the boot core) */
 	uint8_t nioports;		/* at most CAIRN_ROOT_IOPORTS */
 	const struct cairn_sd_ioport *ioport;	/* each narrowed into a slot of its own */
+	uint8_t ndevices;		/* at most CAIRN_ROOT_DEVICES */
+	const struct cairn_sd_device *device;
 };
 
 struct cairn_sd_port {

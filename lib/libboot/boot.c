@@ -2,7 +2,7 @@
  * boot.c: builds a system from its tables (cairn/sysdesc.h) with kernel capability
  * operations alone, in this order: segments (loaded into the booter and initialised),
  * components (tables, address space, image, thread, stack, heap), ports, gates for the
- * imports, I/O ports, interrupt bindings, red tape (boot_build; main.c runs the
+ * imports, I/O ports, PCI devices (devices.c), interrupt bindings, red tape (boot_build; main.c runs the
  * rest). Any failed operation stops the boot with a message naming what was being
  * built.
  */
@@ -325,6 +325,7 @@ long boot_red_tape(struct booter *b, unsigned i)
 							     .slot = ioport_slot[i] + j };
 		rt->nioports++;
 	}
+	boot_red_devices(b, i, rt);
 	for (unsigned j = 0; j < sd->nsegments; j++) {
 		const struct cairn_sd_segment *s = &b->sd->segment[sd->segment[j]];
 		boot_copy_name(rt->segment[j].name, s->name, CAIRN_NAME_MAX);
@@ -378,6 +379,8 @@ long boot_build(struct booter *b)
 		r = build_gates(b, i);
 	for (unsigned i = 0; !r && i < sd->ncomps; i++)
 		r = grant_ioports(b, i);
+	for (unsigned i = 0; !r && i < sd->ncomps; i++)
+		r = boot_devices(b, i);
 	for (unsigned i = 0; !r && i < sd->ncomps; i++)
 		r = bind_irqs(b, &b->c[i]);
 	for (unsigned i = 0; !r && i < sd->ncomps; i++)

@@ -92,6 +92,10 @@ long boot_build(struct booter *b);
 /* boot.c: writes component i's red tape (again, after a restart) */
 long boot_red_tape(struct booter *b, unsigned i);
 
+/* devices.c: component i's PCI devices, bound and granted; listed in its red tape. */
+long boot_devices(struct booter *b, unsigned i);
+void boot_red_devices(const struct booter *b, unsigned i, struct cairn_root *rt);
+
 /* restart.c: the supervisor of components described with `restart = true` (sets b->supervise) */
 long boot_supervise(struct booter *b);
 

@@ -1,6 +1,7 @@
 /*
  * root.c: what a component finds in its red tape (cairn/root.h): imported interfaces,
- * ports and segments, looked up by the names the system description gives them.
+ * ports and segments, looked up by the names the system description gives them, and
+ * PCI devices by their place in its `devices` list.
  */
 #include <cairn/cairn.h>
 #include <cairn/gate.h>
@@ -54,4 +55,11 @@ long cairn_port_open(struct cairn_port *p, const char *name)
 		return r;
 	}
 	return CAIRN_ENOENT;
+}
+
+const struct cairn_device *cairn_device(unsigned i)
+{
+	if (i >= ROOT->ndevices || i >= CAIRN_ROOT_DEVICES || !ROOT->device[i].found)
+		return 0;
+	return &ROOT->device[i];
 }
