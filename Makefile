@@ -73,8 +73,8 @@ XPORT_OBJ  := $(patsubst %,$(BUILD)/user/%.o,$(XPORT_SRC))
 
 # What a program links, in link order (tools/sysgen.py links with the same lists): every
 # program libcairn and libcommon (USER_LIBS); one that boots a system or keeps a
-# delegation tree (one of its sources includes <cairn/boot.h>, <cairn/capmgr.h> or, for
-# the test runner, libboot.h: the booter, a subsystem's parent) libboot before them
+# delegation tree (one of its sources includes <cairn/boot.h> or <cairn/capmgr.h>: the
+# booter, a subsystem's parent) libboot before them
 # (BOOT_LIBS); an RTOS program, or a component that uses the RTOS API (<cairn/rtos.h>),
 # librtos before them (RTOS_LIBS); a PCI user (<cairn/pci.h>: docs/devices.md) libpci
 # before all of them; a transport user (<cairn/xport.h>: docs/devices.md) libxport
@@ -84,7 +84,7 @@ BOOT_LIBS  := $(BUILD)/libboot.a $(BUILD)/libpci.a $(USER_LIBS)
 RTOS_LIBS  := $(BUILD)/librtos.a $(USER_LIBS)
 PROG_SRC   := $(wildcard components/*/*.c tests/components/*/*.c bench/components/*/*.c \
 		tests/qemu/progs/*.c tests/qemu/progs/*/*.c bench/progs/*.c)
-BOOT_USERS := $(shell grep -l '<cairn/\(boot\|capmgr\)\.h>\|libboot/libboot\.h' $(PROG_SRC))
+BOOT_USERS := $(shell grep -l '<cairn/\(boot\|capmgr\)\.h>' $(PROG_SRC))
 RTOS_USERS := $(shell grep -l '<cairn/rtos\.h>' $(PROG_SRC))
 PCI_USERS  := $(shell grep -l '<cairn/pci\.h>' $(PROG_SRC))
 XPORT_USERS:= $(shell grep -l '<cairn/xport\.h>' $(PROG_SRC))

@@ -1,8 +1,8 @@
 /*
  * cairn/build.h: building with capabilities, for the component that holds memory
  * (the first component, later the booter and the memory manager): frames from
- * untyped memory, free slots, page-table paths, threads on other cores, loading ELF
- * images, and "mirror" components.
+ * untyped memory, free slots, page-table paths, mappings, threads on other cores,
+ * loading ELF images, and "mirror" components.
  *
  * A mirror is a component with its own capability table and page-table root whose
  * pages are the caller's own frames (Root page and image): same code, shared memory,
@@ -44,6 +44,34 @@ void cairn_slot_put(struct cairn_alloc *a, unsigned slot);
 long cairn_reserve_slots(struct cairn_alloc *a);
 /* Makes and hooks the missing level 3..1 tables for va under the root pt. */
 long cairn_pgtbl_path(struct cairn_alloc *a, unsigned pt, uint64_t va);
+
+/*
+ * Mapping into a page table being built (lib/libcairn/map.c). cache is the table's own
+ * word, 0 at first: the last 2 MiB region for which its level 3..1 tables were made
+ * (they are made, and 16 free slots kept, when va leaves that region).
+ */
+/* Maps frame at va under the root pt with rights (CAIRN_MAP_*): 0 or an error. */
+long cairn_map(struct cairn_alloc *a, unsigned pt, uint64_t *cache, uint64_t va, uint64_t frame,
+	       unsigned rights);
+/* Maps a fresh (zeroed) frame at every page of [va, va + len): 0 or the first error. */
+long cairn_zero_map(struct cairn_alloc *a, unsigned pt, uint64_t *cache, uint64_t va, uint64_t len,
+		    unsigned rights);
+/*
+ * Maps under pt every page the caller itself maps in [va, va + len), the same frames
+ * with the same rights, but read-only (and not executable) for the first if ro_first.
+ */
+long cairn_share(struct cairn_alloc *a, unsigned pt, uint64_t *cache, uint64_t va, uint64_t len,
+		 int ro_first);
+
+/* A page table being built, for cairn_map_page: the root pt and its cache (as above). */
+struct cairn_space {
+	struct cairn_alloc *a;
+	unsigned pt;
+	uint64_t *cache;
+};
+
+/* A struct cairn_loader's page (ctx: a struct cairn_space): a fresh frame mapped at va. */
+long cairn_map_page(void *ctx, uint64_t va, unsigned rights, uint64_t *frame);
 
 /* A thread of the calling component on a core of its own choosing (cairn_core_thread). */
 struct cairn_core_thread {

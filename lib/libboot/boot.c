@@ -105,12 +105,12 @@ static long build_comp(struct booter *b, unsigned i)
 		r = cairn_captbl_act_asnd(c->ct, CAIRN_SLOT_SCHED, b->core[sd->core].rcv);
 	if (!r) {
 		c->root_frame = cairn_frame(&b->a, CAIRN_FRAME_USER);
-		r = boot_map(b, c->pt, &c->pt_cache, CAIRN_ROOT_VA, c->root_frame, 0);
+		r = cairn_map(&b->a, c->pt, &c->pt_cache, CAIRN_ROOT_VA, c->root_frame, 0);
 	}
 	if (!r)
-		r = boot_zero_map(b, c->pt, &c->pt_cache, STACK_TOP_VA - sd->stack, sd->stack, CAIRN_MAP_WRITE);
+		r = cairn_zero_map(&b->a, c->pt, &c->pt_cache, STACK_TOP_VA - sd->stack, sd->stack, CAIRN_MAP_WRITE);
 	if (!r)
-		r = boot_zero_map(b, c->pt, &c->pt_cache, HEAP_VA, sd->heap, CAIRN_MAP_WRITE);
+		r = cairn_zero_map(&b->a, c->pt, &c->pt_cache, HEAP_VA, sd->heap, CAIRN_MAP_WRITE);
 	c->next_slot = CAIRN_SD_FIRST_SLOT;
 	c->port_va = PORTS_VA;
 	c->state = T_RUNNABLE;
@@ -143,8 +143,8 @@ static long grant_subsystem(struct booter *b, struct bcomp *c, const struct cair
 		r = cairn_captbl_copy(c->ct, CAIRN_SLOT_COMP, CT, c->comp);
 	for (unsigned i = 0; !r && i < s->nimages; i++) {
 		const struct cairn_module *mod = boot_module(b, s->image[i]);
-		r = mod ? boot_share(b, c->pt, &c->pt_cache, mod->va & ~(PAGE - 1),
-				     mod->size + (mod->va & (PAGE - 1)), 0) : CAIRN_ENOENT;
+		r = mod ? cairn_share(&b->a, c->pt, &c->pt_cache, mod->va & ~(PAGE - 1),
+				      mod->size + (mod->va & (PAGE - 1)), 0) : CAIRN_ENOENT;
 	}
 	return fail(r, "granting memory and images to subsystem", s->name);
 }
@@ -163,7 +163,7 @@ static long build_port(struct booter *b, unsigned i)
 		if (!r && off == 0)
 			r = boot_fill(b, f, 0, &hdr, sizeof(hdr));
 		for (int e = 0; !r && e < 2; e++)
-			r = boot_map(b, end[e]->pt, &end[e]->pt_cache, end[e]->port_va + off, f, CAIRN_MAP_WRITE);
+			r = cairn_map(&b->a, end[e]->pt, &end[e]->pt_cache, end[e]->port_va + off, f, CAIRN_MAP_WRITE);
 	}
 	for (int e = 0; !r && e < 2; e++) {
 		ports[i].va[e] = end[e]->port_va;
@@ -351,7 +351,7 @@ static long map_segments(struct booter *b, struct bcomp *c)
 {
 	for (unsigned j = 0; j < c->sd->nsegments; j++) {
 		const struct cairn_sd_segment *s = &b->sd->segment[c->sd->segment[j]];
-		long r = boot_share(b, c->pt, &c->pt_cache, s->base, s->size, 1);
+		long r = cairn_share(&b->a, c->pt, &c->pt_cache, s->base, s->size, 1);
 		if (r)
 			return fail(r, "mapping segment", s->name);
 	}

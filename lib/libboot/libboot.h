@@ -101,15 +101,12 @@ long boot_supervise(struct booter *b);
 
 /* space.c: keeps at least 16 free slots in the booter's own table (cairn_reserve_slots) */
 long boot_reserve_slots(struct booter *b);
-long boot_map(struct booter *b, unsigned pt, uint64_t *cache, uint64_t va, uint64_t frame, unsigned rights);
 long boot_fill(struct booter *b, uint64_t frame, uint64_t off, const void *src, uint64_t len);
-long boot_zero_map(struct booter *b, unsigned pt, uint64_t *cache, uint64_t va, uint64_t len, unsigned rights);
 long boot_load(struct booter *b, unsigned pt, uint64_t *cache, const char *image,
 	       uint64_t lo, uint64_t hi, uint64_t *entry);
 const struct cairn_module *boot_module(const struct booter *b, const char *name);
 long boot_reload(struct booter *b, unsigned pt, const char *image);
 long boot_zero(struct booter *b, unsigned pt, uint64_t va, uint64_t len);
-long boot_share(struct booter *b, unsigned pt, uint64_t *cache, uint64_t va, uint64_t len, int ro_first);
 
 /* manager.c: the manager the booter serves (interfaces/manager.toml) */
 long boot_manage(struct booter *b);

@@ -2,30 +2,17 @@
  * space.c: filling address spaces with capability operations only, libboot's lowest
  * layer (it calls only libcairn). The booter sees a frame it fills through a one-page
  * window in its own address space; everything it maps into a component it first
- * retypes from its MEMORY capability. Images are loaded by libcairn's cairn_load_elf.
+ * retypes from its MEMORY capability. Images are loaded by libcairn's cairn_load_elf,
+ * pages mapped by its cairn_map, cairn_zero_map and cairn_share (lib/libcairn/map.c).
  */
 #include "libboot.h"
 #include <common/elf.h>
 
 #define PAGE 4096UL
-#define REGION(va) (((va) >> 21) + 1)	/* one level-1 table covers 2 MiB */
 
 long boot_reserve_slots(struct booter *b)
 {
 	return cairn_reserve_slots(&b->a);
-}
-
-long boot_map(struct booter *b, unsigned pt, uint64_t *cache, uint64_t va, uint64_t frame, unsigned rights)
-{
-	if (*cache != REGION(va)) {
-		long r = boot_reserve_slots(b);
-		if (!r)
-			r = cairn_pgtbl_path(&b->a, pt, va);
-		if (r)
-			return r;
-		*cache = REGION(va);
-	}
-	return cairn_pgtbl_map(pt, va, b->a.mem, frame, rights);
 }
 
 /* Maps frame writable at WINDOW_VA, the booter's window (ctx: the booter). */
@@ -33,7 +20,7 @@ static long window_map(void *ctx, uint64_t frame)
 {
 	struct booter *b = ctx;
 
-	return boot_map(b, CAIRN_SLOT_PGTBL, &b->own_cache, WINDOW_VA, frame, CAIRN_MAP_WRITE);
+	return cairn_map(&b->a, CAIRN_SLOT_PGTBL, &b->own_cache, WINDOW_VA, frame, CAIRN_MAP_WRITE);
 }
 
 static struct cairn_window window_of(struct booter *b)
@@ -47,19 +34,6 @@ long boot_fill(struct booter *b, uint64_t frame, uint64_t off, const void *src, 
 	struct cairn_window w = window_of(b);
 
 	return cairn_window_fill(&w, frame, off, src, len);
-}
-
-long boot_zero_map(struct booter *b, unsigned pt, uint64_t *cache, uint64_t va, uint64_t len, unsigned rights)
-{
-	for (uint64_t p = va; p < va + len; p += PAGE) {
-		uint64_t f = cairn_frame(&b->a, CAIRN_FRAME_USER);	/* retyping zeroes it */
-		if (!f)
-			return CAIRN_ENOMEM;
-		long r = boot_map(b, pt, cache, p, f, rights);
-		if (r)
-			return r;
-	}
-	return 0;
 }
 
 const struct cairn_module *boot_module(const struct booter *b, const char *name)
@@ -112,25 +86,6 @@ static long image_of(struct booter *b, const char *image, uint64_t lo, uint64_t 
 	return 0;
 }
 
-/* The address space boot_load fills: pt, with cache (boot_map's). */
-struct target {
-	struct booter *b;
-	unsigned pt;
-	uint64_t *cache;
-};
-
-/* cairn_load_elf's page (ctx: a struct target): a fresh frame mapped at va there. */
-static long target_page(void *ctx, uint64_t va, unsigned rights, uint64_t *frame)
-{
-	struct target *t = ctx;
-	uint64_t f = cairn_frame(&t->b->a, CAIRN_FRAME_USER);	/* retyping zeroes it */
-
-	if (!f)
-		return CAIRN_ENOMEM;
-	*frame = f;
-	return boot_map(t->b, t->pt, t->cache, va, f, rights);
-}
-
 /*
  * Loads the module `image` into pt: a private copy of every loadable segment, which
  * must lie in [lo, hi). Returns 0 and the entry point, or an error.
@@ -145,8 +100,8 @@ long boot_load(struct booter *b, unsigned pt, uint64_t *cache, const char *image
 	if (r)
 		return r;
 	struct cairn_window w = window_of(b);
-	struct target t = { .b = b, .pt = pt, .cache = cache };
-	struct cairn_loader l = { .window = &w, .page = target_page, .ctx = &t };
+	struct cairn_space t = { .a = &b->a, .pt = pt, .cache = cache };
+	struct cairn_loader l = { .window = &w, .page = cairn_map_page, .ctx = &t };
 	r = cairn_load_elf(&l, file, &img);
 	if (!r)
 		*entry = img.entry;
@@ -189,24 +144,6 @@ long boot_zero(struct booter *b, unsigned pt, uint64_t va, uint64_t len)
 	for (uint64_t p = va; p < va + len; p += PAGE) {
 		uint64_t f = frame_at(pt, p);
 		long r = f ? boot_fill(b, f, 0, 0, PAGE) : CAIRN_ENOENT;
-		if (r)
-			return r;
-	}
-	return 0;
-}
-
-/*
- * Maps into pt every page the booter itself maps in [va, va + len), the same frames
- * with the same rights, but read-only (and not executable) for the first if ro_first.
- */
-long boot_share(struct booter *b, unsigned pt, uint64_t *cache, uint64_t va, uint64_t len, int ro_first)
-{
-	for (uint64_t p = va & ~(PAGE - 1); p < va + len; p += PAGE) {
-		long e = cairn_pgtbl_lookup(CAIRN_SLOT_PGTBL, p);
-		if (e < 0)
-			continue;
-		unsigned rights = (p == va && ro_first) ? 0 : (unsigned)e & 3;
-		long r = boot_map(b, pt, cache, p, (uint64_t)e & ~(PAGE - 1), rights);
 		if (r)
 			return r;
 	}

@@ -2,11 +2,11 @@
  * runner: the test runner. tools/test.py boots it as the first program (boot module 0)
  * when a test lists several programs or expects how one ends (docs/testing.md). It
  * starts the other modules one after the other, each as its own component built with
- * capability operations as the kernel builds the first program: its image and a
- * stack, a read-only Root page (name, arguments, the machine's facts, the modules that
- * say "image" mapped as in ours), and the fixed slots of cairn/root.h: its tables,
- * itself, its first thread, a copy of our MEMORY and IRQ capabilities, and of IOPORT
- * if its arguments say "ioport".
+ * capability operations (libcairn's, cairn/build.h: the booter's too) as the kernel
+ * builds the first program: its image and a stack, a read-only Root page (name,
+ * arguments, the machine's facts, the modules that say "image" mapped as in ours), and
+ * the fixed slots of cairn/root.h: its tables, itself, its first thread, a copy of our
+ * MEMORY and IRQ capabilities, and of IOPORT if its arguments say "ioport".
  *
  * It runs each on the boot core as the kernel ran the first program: dispatched while
  * it can run (the kernel comes back to us, the first program's first thread, whenever
@@ -22,8 +22,8 @@
  */
 #include <cairn/build.h>
 #include <cairn/cairn.h>
+#include <cairn/layout.h>
 #include <cairn/root.h>
-#include "../../../lib/libboot/libboot.h"
 #include <common/elf.h>
 
 #define MEM   CAIRN_SLOT_MEMORY
@@ -31,8 +31,21 @@
 #define PAGE  4096UL
 #define STACK_PAGES 4
 #define REGION_SHIFT 21		/* a level-1 table maps 2 MiB */
+#define WINDOW_VA CAIRN_BOOT_WINDOW_VA	/* where we see a frame we fill (free in our layout) */
 
-static struct booter B;		/* libboot's state: our allocator, Root and window */
+static const struct cairn_root *RT;	/* ours */
+static struct cairn_alloc A;		/* our memory and slots */
+static uint64_t own_cache;		/* cairn_map's cache for our own table (the window) */
+static struct cairn_root red;		/* a program's Root page, being written */
+
+/* Maps frame writable at WINDOW_VA, our window. */
+static long window_map(void *ctx, uint64_t frame)
+{
+	(void)ctx;
+	return cairn_map(&A, CAIRN_SLOT_PGTBL, &own_cache, WINDOW_VA, frame, CAIRN_MAP_WRITE);
+}
+
+static const struct cairn_window window = { .va = WINDOW_VA, .map = window_map };
 
 /* The value of key in a module's arguments ("" for a bare key), or 0 if absent. */
 static const char *arg(const char *args, const char *key, char *val, unsigned size)
@@ -80,7 +93,7 @@ static uint64_t regions(uint64_t va, uint64_t end, uint64_t *last)
  * At most the frames build() takes for m: five objects, the image, stack and Root
  * pages, three tables for every 2 MiB region it maps into, the leaves of our table
  * for a slot per object and table (cairn_reserve_slots keeps 16 free, so a leaf of
- * 128 gives at least 112) and the tables of our window (boot_fill).
+ * 128 gives at least 112) and the tables of our window.
  */
 static uint64_t need_frames(const struct elf_image *img)
 {
@@ -92,10 +105,10 @@ static uint64_t need_frames(const struct elf_image *img)
 		n += ((s->vaddr + s->memsz + PAGE - 1) / PAGE) - s->vaddr / PAGE;
 		r += regions(s->vaddr, s->vaddr + s->memsz, &last);
 	}
-	for (unsigned i = 0; i < B.rt->nmodules; i++)
-		if (is_image(&B.rt->module[i]))
-			r += regions(B.rt->module[i].va, B.rt->module[i].va + B.rt->module[i].size, &last);
-	r += regions(STACK_TOP_VA - STACK_PAGES * PAGE, STACK_TOP_VA, &last);
+	for (unsigned i = 0; i < RT->nmodules; i++)
+		if (is_image(&RT->module[i]))
+			r += regions(RT->module[i].va, RT->module[i].va + RT->module[i].size, &last);
+	r += regions(CAIRN_STACK_TOP - STACK_PAGES * PAGE, CAIRN_STACK_TOP, &last);
 	return n + 3 * r + (5 + 3 * r) / 112 + 1;
 }
 
@@ -105,22 +118,23 @@ static void red_tape(struct cairn_root *rt, const struct cairn_module *m, unsign
 	memset(rt, 0, sizeof(*rt));
 	rt->magic = CAIRN_ROOT_MAGIC;
 	rt->comp_id = n;
-	boot_copy_name(rt->name, m->name, CAIRN_NAME_MAX);
+	unsigned len = (unsigned)strlen(m->name);
+	memcpy(rt->name, m->name, len < CAIRN_NAME_MAX ? len : CAIRN_NAME_MAX - 1);
 	memcpy(rt->args, m->args, sizeof(rt->args));
-	rt->cores = B.rt->cores;
-	rt->tsc_hz = B.rt->tsc_hz;
-	rt->timer_hz = B.rt->timer_hz;
-	rt->boot_tsc = B.rt->boot_tsc;
-	rt->mem_base = B.rt->mem_base;
-	rt->mem_end = B.rt->mem_end;
-	rt->heap_va = HEAP_VA;
-	rt->heap_end = HEAP_VA + CAIRN_BUILD_SPACE;
-	rt->stack_top = STACK_TOP_VA;
+	rt->cores = RT->cores;
+	rt->tsc_hz = RT->tsc_hz;
+	rt->timer_hz = RT->timer_hz;
+	rt->boot_tsc = RT->boot_tsc;
+	rt->mem_base = RT->mem_base;
+	rt->mem_end = RT->mem_end;
+	rt->heap_va = CAIRN_HEAP_VA;
+	rt->heap_end = CAIRN_HEAP_VA + CAIRN_BUILD_SPACE;
+	rt->stack_top = CAIRN_STACK_TOP;
 	rt->free_slot = CAIRN_SLOT_FREE;
 	rt->generation = 1;
-	for (unsigned i = 0; i < B.rt->nmodules; i++)
-		if (is_image(&B.rt->module[i]))
-			rt->module[rt->nmodules++] = B.rt->module[i];
+	for (unsigned i = 0; i < RT->nmodules; i++)
+		if (is_image(&RT->module[i]))
+			rt->module[rt->nmodules++] = RT->module[i];
 }
 
 struct child {
@@ -129,59 +143,62 @@ struct child {
 	long tid;
 };
 
-/* Its page table: image, stack, Root page and the image modules (as ours map them). */
-static long fill_space(struct child *c, const struct cairn_module *m, unsigned n, uint64_t *entry)
+/* Its page table: image (img, checked), stack, Root page and the image modules (as ours map). */
+static long fill_space(struct child *c, const struct cairn_module *m, const struct elf_image *img, unsigned n)
 {
-	long r = boot_load(&B, c->pt, &c->pt_cache, m->name, IMAGE_LO, IMAGE_HI, entry);
+	struct cairn_space space = { .a = &A, .pt = c->pt, .cache = &c->pt_cache };
+	struct cairn_loader l = { .window = &window, .page = cairn_map_page, .ctx = &space };
+	long r = cairn_load_elf(&l, (const char *)m->va, img);
 
 	if (!r)
-		r = boot_zero_map(&B, c->pt, &c->pt_cache, STACK_TOP_VA - STACK_PAGES * PAGE,
-				  STACK_PAGES * PAGE, CAIRN_MAP_WRITE);
-	for (unsigned i = 0; !r && i < B.rt->nmodules; i++) {
-		const struct cairn_module *im = &B.rt->module[i];
+		r = cairn_zero_map(&A, c->pt, &c->pt_cache, CAIRN_STACK_TOP - STACK_PAGES * PAGE,
+				   STACK_PAGES * PAGE, CAIRN_MAP_WRITE);
+	for (unsigned i = 0; !r && i < RT->nmodules; i++) {
+		const struct cairn_module *im = &RT->module[i];
 		if (is_image(im))
-			r = boot_share(&B, c->pt, &c->pt_cache, im->va & ~(PAGE - 1),
-				       im->size + (im->va & (PAGE - 1)), 0);
+			r = cairn_share(&A, c->pt, &c->pt_cache, im->va & ~(PAGE - 1),
+					im->size + (im->va & (PAGE - 1)), 0);
 	}
-	uint64_t root = r ? 0 : cairn_frame(&B.a, CAIRN_FRAME_USER);
+	uint64_t root = r ? 0 : cairn_frame(&A, CAIRN_FRAME_USER);
 	if (!r && !root)
 		r = CAIRN_ENOMEM;
-	red_tape(&B.red, m, n);
+	red_tape(&red, m, n);
 	if (!r)
-		r = boot_fill(&B, root, 0, &B.red, sizeof(B.red));
+		r = cairn_window_fill(&window, root, 0, &red, sizeof(red));
 	if (!r)
-		r = boot_map(&B, c->pt, &c->pt_cache, CAIRN_ROOT_VA, root, 0);
+		r = cairn_map(&A, c->pt, &c->pt_cache, CAIRN_ROOT_VA, root, 0);
 	return r;
 }
 
 /* A fresh slot of ours for a new object, also kept in *slot. */
 static unsigned object(unsigned *slot)
 {
-	*slot = cairn_slot(&B.a);
+	*slot = cairn_slot(&A);
 	return *slot;
 }
 
-/* Builds module m's component and first thread; 0 or the first error. */
-static long build(struct child *c, const struct cairn_module *m, unsigned n, int ioport)
+/* Builds module m's component (img: its checked image) and first thread; 0 or the first error. */
+static long build(struct child *c, const struct cairn_module *m, const struct elf_image *img, unsigned n,
+		  int ioport)
 {
-	uint64_t entry = 0;
-	long r = boot_reserve_slots(&B);
+	uint64_t entry = img->entry;
+	long r = cairn_reserve_slots(&A);
 
 	if (!r)
-		r = cairn_captbl_act_captbl(CT, object(&c->ct), MEM, cairn_frame(&B.a, CAIRN_FRAME_KERNEL), 0);
+		r = cairn_captbl_act_captbl(CT, object(&c->ct), MEM, cairn_frame(&A, CAIRN_FRAME_KERNEL), 0);
 	if (!r)
-		r = cairn_captbl_act_captbl(CT, object(&c->leaf), MEM, cairn_frame(&B.a, CAIRN_FRAME_KERNEL), 1);
+		r = cairn_captbl_act_captbl(CT, object(&c->leaf), MEM, cairn_frame(&A, CAIRN_FRAME_KERNEL), 1);
 	if (!r)
 		r = cairn_captbl_cons(c->ct, 0, c->leaf);
 	if (!r)
-		r = cairn_captbl_act_pgtbl(CT, object(&c->pt), MEM, cairn_frame(&B.a, CAIRN_FRAME_KERNEL), 4);
+		r = cairn_captbl_act_pgtbl(CT, object(&c->pt), MEM, cairn_frame(&A, CAIRN_FRAME_KERNEL), 4);
 	if (!r)
-		r = fill_space(c, m, n, &entry);
+		r = fill_space(c, m, img, n);
 	if (!r)
-		r = cairn_captbl_act_comp(CT, object(&c->comp), MEM, cairn_frame(&B.a, CAIRN_FRAME_KERNEL),
+		r = cairn_captbl_act_comp(CT, object(&c->comp), MEM, cairn_frame(&A, CAIRN_FRAME_KERNEL),
 					  c->ct, c->pt, entry);
 	if (!r) {
-		c->tid = cairn_captbl_act_thread(CT, object(&c->thread), MEM, cairn_frame(&B.a, CAIRN_FRAME_KERNEL),
+		c->tid = cairn_captbl_act_thread(CT, object(&c->thread), MEM, cairn_frame(&A, CAIRN_FRAME_KERNEL),
 						 c->comp, 0);
 		r = c->tid < 0 ? c->tid : 0;
 	}
@@ -195,17 +212,16 @@ static long build(struct child *c, const struct cairn_module *m, unsigned n, int
 	return r;
 }
 
-/* Whether module m can be built from what is free: says why not if it cannot. */
-static int fits(const struct cairn_module *m)
+/* Whether module m (its image checked into *img) can be built from what is free: says why not. */
+static int fits(const struct cairn_module *m, struct elf_image *img)
 {
-	struct elf_image img;
-	int err = elf_check((const void *)m->va, m->size, IMAGE_LO, IMAGE_HI, &img);
+	int err = elf_check((const void *)m->va, m->size, CAIRN_IMAGE_BASE, CAIRN_IMAGE_TOP, img);
 
 	if (err) {
 		cairn_printf("runner: %s: not a loadable image (elf error %d)\n", m->name, err);
 		return 0;
 	}
-	uint64_t need = need_frames(&img);
+	uint64_t need = need_frames(img);
 	long avail = cairn_mem_count(MEM, CAIRN_FRAME_UNTYPED);
 	if (avail < 0 || need > (uint64_t)avail) {
 		cairn_printf("runner: %s: not enough memory (needs %lu frames, %ld free)\n", m->name,
@@ -268,10 +284,11 @@ static void verdict(const struct child *c, const struct cairn_module *m)
 static void start(const struct cairn_module *m, unsigned n)
 {
 	struct child c = { 0 };
+	struct elf_image img;
 	char v[8];
 
-	B.a.cursor = 0;		/* frames given back below earlier programs' are used again */
-	if (!fits(m) || build(&c, m, n, arg(m->args, "ioport", v, sizeof(v)) != 0)) {
+	A.cursor = 0;		/* frames given back below earlier programs' are used again */
+	if (!fits(m, &img) || build(&c, m, &img, n, arg(m->args, "ioport", v, sizeof(v)) != 0)) {
 		cairn_printf("runner: %s: cannot be started\n", m->name);
 		return;
 	}
@@ -282,9 +299,9 @@ static void start(const struct cairn_module *m, unsigned n)
 
 int main(const struct cairn_root *rt)
 {
-	B.rt = rt;
-	B.a = (struct cairn_alloc){ .mem = MEM, .ct = CT, .end = rt->mem_end,
-				    .next_slot = CAIRN_SLOT_FREE, .last_slot = CAIRN_CAPTBL_LEAF_SLOTS };
+	RT = rt;
+	A = (struct cairn_alloc){ .mem = MEM, .ct = CT, .end = rt->mem_end,
+				  .next_slot = CAIRN_SLOT_FREE, .last_slot = CAIRN_CAPTBL_LEAF_SLOTS };
 	for (unsigned i = 0; i < rt->nmodules && i < CAIRN_ROOT_MODULES; i++)
 		if (!is_image(&rt->module[i]))
 			start(&rt->module[i], i + 1);
