@@ -50,9 +50,23 @@ long cairn_pgtbl_path(struct cairn_alloc *a, unsigned pt, uint64_t va);
  * word, 0 at first: the last 2 MiB region for which its level 3..1 tables were made
  * (they are made, and 16 free slots kept, when va leaves that region).
  */
-/* Maps frame at va under the root pt with rights (CAIRN_MAP_*): 0 or an error. */
-long cairn_map(struct cairn_alloc *a, unsigned pt, uint64_t *cache, uint64_t va, uint64_t frame,
-	       unsigned rights);
+#define CAIRN_MAP_REGION(va) (((va) >> 21) + 1)	/* a level-1 table's 2 MiB; 0: none */
+/* Makes the tables above va under pt, if va is not in *cache's region: 0 or an error. */
+long cairn_map_region(struct cairn_alloc *a, unsigned pt, uint64_t *cache, uint64_t va);
+/*
+ * Maps frame at va under the root pt with rights (CAIRN_MAP_*): 0 or an error. Inline:
+ * the booter maps page after page on every restart, mostly within a cached region.
+ */
+static inline long cairn_map(struct cairn_alloc *a, unsigned pt, uint64_t *cache, uint64_t va,
+			     uint64_t frame, unsigned rights)
+{
+	if (*cache != CAIRN_MAP_REGION(va)) {
+		long r = cairn_map_region(a, pt, cache, va);
+		if (r)
+			return r;
+	}
+	return cairn_pgtbl_map(pt, va, a->mem, frame, rights);
+}
 /* Maps a fresh (zeroed) frame at every page of [va, va + len): 0 or the first error. */
 long cairn_zero_map(struct cairn_alloc *a, unsigned pt, uint64_t *cache, uint64_t va, uint64_t len,
 		    unsigned rights);

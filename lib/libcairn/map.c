@@ -8,20 +8,15 @@
 #include <cairn/root.h>
 
 #define PAGE 4096UL
-#define REGION(va) (((va) >> 21) + 1)	/* one level-1 table covers 2 MiB; 0: none */
-
-long cairn_map(struct cairn_alloc *a, unsigned pt, uint64_t *cache, uint64_t va, uint64_t frame,
-	       unsigned rights)
+long cairn_map_region(struct cairn_alloc *a, unsigned pt, uint64_t *cache, uint64_t va)
 {
-	if (*cache != REGION(va)) {
-		long r = cairn_reserve_slots(a);
-		if (!r)
-			r = cairn_pgtbl_path(a, pt, va);
-		if (r)
-			return r;
-		*cache = REGION(va);
-	}
-	return cairn_pgtbl_map(pt, va, a->mem, frame, rights);
+	long r = cairn_reserve_slots(a);
+
+	if (!r)
+		r = cairn_pgtbl_path(a, pt, va);
+	if (!r)
+		*cache = CAIRN_MAP_REGION(va);
+	return r;
 }
 
 long cairn_map_page(void *ctx, uint64_t va, unsigned rights, uint64_t *frame)
