@@ -58,12 +58,10 @@ static ret2 gate_chan_end(struct rthread *t, const struct rtos_args *a)
 
 static long gate_chan_close(struct rthread *t, const struct rtos_args *a)
 {
-	sched_lock(t->core);
-	struct chend *e = end_of(t, a->a);
-	if (!e) {
-		sched_unlock();
+	struct chend *e = LOCKED(t, end_of(t, a->a));
+
+	if (!e)
 		return CAIRN_EBADF;
-	}
 	chan_close(e);
 	sched_preempt(t);	/* a better waiter it released runs now */
 	return 0;
@@ -71,12 +69,10 @@ static long gate_chan_close(struct rthread *t, const struct rtos_args *a)
 
 static long gate_chan_destroy(struct rthread *t, const struct rtos_args *a)
 {
-	sched_lock(t->core);
-	struct chan *ch = chan_of(t, a->a);
-	if (!ch) {
-		sched_unlock();
+	struct chan *ch = LOCKED(t, chan_of(t, a->a));
+
+	if (!ch)
 		return CAIRN_EBADF;
-	}
 	chan_destroy(ch);
 	sched_preempt(t);
 	return 0;

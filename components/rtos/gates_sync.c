@@ -12,13 +12,9 @@
 /* Locked: fn(t, bp) on the block point id names, or EBADF. Returns unlocked. */
 static long on_bp(struct rthread *t, uint64_t id, long (*fn)(struct rthread *, struct bp *))
 {
-	sched_lock(t->core);
-	struct bp *bp = bp_of(t, id);
-	if (!bp) {
-		sched_unlock();
-		return CAIRN_EBADF;
-	}
-	return fn(t, bp);
+	struct bp *bp = LOCKED(t, bp_of(t, id));
+
+	return bp ? fn(t, bp) : CAIRN_EBADF;
 }
 
 static long gate_block(struct rthread *t, const struct rtos_args *a)
@@ -45,12 +41,10 @@ static long gate_bp_create(struct rthread *t, const struct rtos_args *a)
 
 static long gate_bp_destroy(struct rthread *t, const struct rtos_args *a)
 {
-	sched_lock(t->core);
-	struct bp *bp = bp_of(t, a->a);
-	if (!bp) {
-		sched_unlock();
+	struct bp *bp = LOCKED(t, bp_of(t, a->a));
+
+	if (!bp)
 		return CAIRN_EBADF;
-	}
 	watch_bp_free(bp, CAIRN_EBADF);
 	sched_preempt(t);	/* a better waiter it released runs now */
 	return 0;
@@ -68,22 +62,10 @@ static long gate_timer_create(struct rthread *t, const struct rtos_args *a)
 	return r;
 }
 
-/* Locked: the timer of t's process id names; else EBADF and unlocked (0). */
-static inline struct rtimer *timer_locked(struct rthread *t, uint64_t id)
-{
-	struct rtimer *x;
-
-	sched_lock(t->core);
-	x = timer_of(t, id);
-	if (!x)
-		sched_unlock();
-	return x;
-}
-
 static long gate_timer_set(struct rthread *t, const struct rtos_args *a)
 {
 	uint64_t expiry = a->b, period = a->c;
-	struct rtimer *x = timer_locked(t, a->a);
+	struct rtimer *x = LOCKED(t, timer_of(t, a->a));
 
 	if (!x)
 		return CAIRN_EBADF;
@@ -98,7 +80,7 @@ static long gate_timer_set(struct rthread *t, const struct rtos_args *a)
 
 static long gate_timer_cancel(struct rthread *t, const struct rtos_args *a)
 {
-	struct rtimer *x = timer_locked(t, a->a);
+	struct rtimer *x = LOCKED(t, timer_of(t, a->a));
 
 	if (!x)
 		return CAIRN_EBADF;
@@ -110,7 +92,7 @@ static long gate_timer_cancel(struct rthread *t, const struct rtos_args *a)
 
 static long gate_timer_free(struct rthread *t, const struct rtos_args *a)
 {
-	struct rtimer *x = timer_locked(t, a->a);
+	struct rtimer *x = LOCKED(t, timer_of(t, a->a));
 
 	if (!x)
 		return CAIRN_EBADF;
@@ -128,7 +110,7 @@ static long gate_timer_wait(struct rthread *t, const struct rtos_args *a)
 	long r = 0;
 
 	while (r == 0) {
-		struct rtimer *x = timer_locked(t, a->a);
+		struct rtimer *x = LOCKED(t, timer_of(t, a->a));
 		r = x ? timer_wait(t, x) : CAIRN_EBADF;
 	}
 	return r;

@@ -44,6 +44,18 @@ static inline void held_by(const struct rthread *t)
 }
 
 /*
+ * Takes t's core's lock, then looks up (lookup: a *_of(t, ...) call below): the object
+ * it found, with the lock held; or 0, the lock released (the gate answers EBADF).
+ */
+#define LOCKED(t, lookup) __extension__({				\
+	sched_lock((t)->core);						\
+	__typeof__(lookup) found_ = (lookup);				\
+	if (!found_)							\
+		sched_unlock();						\
+	found_;								\
+})
+
+/*
  * A handle of kind into n objects whose generations are at gen with stride bytes
  * between them: the index, or -1 if it names none of them.
  */
