@@ -8,7 +8,7 @@
 #include "boot.h"
 #include "arch.h"
 #include "cap.h"
-#include "cmdline.h"
+#include <common/cmdline.h>
 #include "console.h"
 #include "core.h"
 #include "devmem.h"

@@ -6,7 +6,7 @@
 #include "acpi.h"
 #include "arch.h"
 #include "bootinfo.h"
-#include "cmdline.h"
+#include <common/cmdline.h>
 #include "console.h"
 #include "core.h"
 #include "devmem.h"

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmdline.h"
+#include <common/cmdline.h>
 
 #define BUFSZ 64
 #define SENTINEL 0x5a

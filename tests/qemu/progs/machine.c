@@ -23,6 +23,7 @@
 #include <cairn/build.h>
 #include <cairn/cairn.h>
 #include <cairn/root.h>
+#include <common/cmdline.h>
 
 #define MEM  CAIRN_SLOT_MEMORY
 #define CT   CAIRN_SLOT_CAPTBL
@@ -44,26 +45,13 @@ static unsigned my_rcv, my_snd;
 /* The decimal value of key=<n> in our arguments, or 0. */
 static uint64_t arg_u64(const char *key)
 {
-	unsigned k = (unsigned)strlen(key);
+	char v[24];
+	uint64_t n = 0;
 
-	for (const char *w = R->args; *w; w++)
-		if ((w == R->args || w[-1] == ' ') && !memcmp(w, key, k) && w[k] == '=') {
-			uint64_t v = 0;
-			for (w += k + 1; *w >= '0' && *w <= '9'; w++)
-				v = v * 10 + (uint64_t)(*w - '0');
-			return v;
-		}
-	return 0;
-}
-
-static int has_word(const char *word)
-{
-	unsigned k = (unsigned)strlen(word);
-
-	for (const char *w = R->args; *w; w++)
-		if ((w == R->args || w[-1] == ' ') && !memcmp(w, word, k) && (w[k] == ' ' || !w[k]))
-			return 1;
-	return 0;
+	if (cmdline_get(R->args, key, v, sizeof(v)))
+		for (const char *d = v; *d >= '0' && *d <= '9'; d++)
+			n = n * 10 + (uint64_t)(*d - '0');
+	return n;
 }
 
 static unsigned slot(void)
@@ -223,7 +211,7 @@ int main(const struct cairn_root *rt)
 		test_frames();
 		test_top();
 	}
-	if (has_word("timer"))
+	if (cmdline_get(R->args, "timer", NULL, 0))
 		test_timer();
 	if (cores)
 		test_cores(cores);

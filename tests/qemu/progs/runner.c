@@ -24,6 +24,7 @@
 #include <cairn/cairn.h>
 #include <cairn/layout.h>
 #include <cairn/root.h>
+#include <common/cmdline.h>
 #include <common/elf.h>
 
 #define MEM   CAIRN_SLOT_MEMORY
@@ -47,33 +48,9 @@ static long window_map(void *ctx, uint64_t frame)
 
 static const struct cairn_window window = { .va = WINDOW_VA, .map = window_map };
 
-/* The value of key in a module's arguments ("" for a bare key), or 0 if absent. */
-static const char *arg(const char *args, const char *key, char *val, unsigned size)
-{
-	unsigned klen = (unsigned)strlen(key);
-
-	for (const char *w = args; *w;) {
-		unsigned n = 0;
-		while (w[n] && w[n] != ' ')
-			n++;
-		if (n >= klen && !memcmp(w, key, klen) && (n == klen || w[klen] == '=')) {
-			unsigned v = n == klen ? n : klen + 1, len = n - v < size - 1 ? n - v : size - 1;
-			memcpy(val, w + v, len);
-			val[len] = 0;
-			return val;
-		}
-		w += n;
-		while (*w == ' ')
-			w++;
-	}
-	return 0;
-}
-
 static int is_image(const struct cairn_module *m)
 {
-	char v[8];
-
-	return arg(m->args, "image", v, sizeof(v)) != 0;
+	return cmdline_get(m->args, "image", NULL, 0);
 }
 
 /* Counts the 2 MiB regions [va, end) enters after `*last` (level 1-3 tables it may need). */
@@ -272,9 +249,9 @@ static void verdict(const struct child *c, const struct cairn_module *m)
 
 	if (v.r0 || s.r0)
 		cairn_printf("runner: %s: THREAD_REG failed (%ld, %ld)\n", m->name, v.r0, s.r0);
-	if (!arg(m->args, "expect", want, sizeof(want)))
+	if (!cmdline_get(m->args, "expect", want, sizeof(want)))
 		return;
-	if (!arg(m->args, "id", id, sizeof(id)))
+	if (!cmdline_get(m->args, "id", id, sizeof(id)))
 		memcpy(id, "?", 2);
 	cairn_check(id, m->name, matches(want, kind, value), "expected %s, got %s:%lu", want, kind,
 		    (unsigned long)value);
@@ -285,10 +262,9 @@ static void start(const struct cairn_module *m, unsigned n)
 {
 	struct child c = { 0 };
 	struct elf_image img;
-	char v[8];
 
 	A.cursor = 0;		/* frames given back below earlier programs' are used again */
-	if (!fits(m, &img) || build(&c, m, &img, n, arg(m->args, "ioport", v, sizeof(v)) != 0)) {
+	if (!fits(m, &img) || build(&c, m, &img, n, cmdline_get(m->args, "ioport", NULL, 0))) {
 		cairn_printf("runner: %s: cannot be started\n", m->name);
 		return;
 	}

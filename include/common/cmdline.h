@@ -1,11 +1,14 @@
 /*
- * cmdline.h: reading boot command lines: words separated by spaces, each "key=value"
- * or a bare "key". Pure code.
+ * common/cmdline.h: reading command lines (lib/libcommon/cmdline.c): words separated
+ * by spaces, each "key=value" or a bare "key". Pure code: the kernel reads its boot
+ * command line and module lines with it, user programs their module arguments
+ * (cairn_root.args, cairn_module.args).
  */
-#ifndef KERNEL_CMDLINE_H
-#define KERNEL_CMDLINE_H
+#ifndef COMMON_CMDLINE_H
+#define COMMON_CMDLINE_H
 
-#include "types.h"
+#include <stdbool.h>
+#include <stddef.h>
 
 /*
  * Finds the first word that is key or starts with "key=". Copies its value ("" for a

@@ -1,7 +1,7 @@
 /*
- * cmdline.c: boot command line parsing (contract in cmdline.h).
+ * cmdline.c: command-line parsing (contract in common/cmdline.h).
  */
-#include "cmdline.h"
+#include <common/cmdline.h>
 
 static size_t word_len(const char *s)
 {
