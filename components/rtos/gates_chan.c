@@ -92,12 +92,10 @@ static long gate_chan_block(struct rthread *t, const struct rtos_args *a)
 {
 	unsigned side;
 
-	sched_lock(t->core);
-	struct chan *ch = chan_side(t, a->a, &side);
-	if (!ch) {
-		sched_unlock();
+	struct chan *ch = LOCKED(t, chan_side(t, a->a, &side));
+
+	if (!ch)
 		return CAIRN_EBADF;
-	}
 	return bp_block(t, ch->bp[side]);
 }
 
@@ -107,12 +105,10 @@ static long gate_chan_wake(struct rthread *t, const struct rtos_args *a)
 	uint64_t what = a->b;
 	unsigned side;
 
-	sched_lock(t->core);
-	struct chan *ch = chan_side(t, a->a, &side);
-	if (!ch) {
-		sched_unlock();
+	struct chan *ch = LOCKED(t, chan_side(t, a->a, &side));
+
+	if (!ch)
 		return CAIRN_EBADF;
-	}
 	if (!(what & RTOS_WAKE_WATCHERS))
 		return bp_wake(t, ch->bp[side ^ 1]);
 	chan_notify(ch, side ^ 1);
