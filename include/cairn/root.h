@@ -134,6 +134,26 @@ struct cairn_device {
 	struct cairn_device_bar bar[CAIRN_DEVICE_BARS];
 };
 
+/*
+ * A data region ([[region]], docs/systems.md "Data regions"): `size` bytes mapped
+ * read-write at `va` (an unmapped guard page after it), shared with the other
+ * components the description names (at the same va in each), zeroed at boot. If flags
+ * has CAIRN_REGION_DMA, this component's devices may DMA into it and `dma` is the
+ * address a device must be told for its first byte (a buffer at offset o: dma + o;
+ * without an IOMMU the physical address, the region physically contiguous); else dma
+ * is 0 and no device may be pointed at it.
+ */
+#define CAIRN_REGION_DMA 1	/* flags: dma is the region's device address */
+#define CAIRN_IO_REGIONS 8	/* data regions one component shares (a limit of a description too) */
+
+struct cairn_region {
+	char name[CAIRN_NAME_MAX];
+	uint64_t va, size;
+	uint64_t dma;		/* the device address of its first byte, or 0 */
+	uint32_t flags;		/* CAIRN_REGION_DMA */
+	uint32_t reserved;
+};
+
 /* A segment: code and shared data at `base`, its transfer vector at `base` too. */
 struct cairn_segment_map {
 	char name[CAIRN_NAME_MAX];
@@ -171,6 +191,10 @@ _Static_assert(sizeof(struct cairn_root) <= 4096, "the Root is one page");
 /* lib/libcairn/root.c: the i-th device of the component's description (0 first), if
  * the booter found it; 0 if it did not or there is no such entry. */
 const struct cairn_device *cairn_device(unsigned i);
+
+/* lib/libcairn/root.c: the data region the description names `name` (shared with this
+ * component), or 0. */
+const struct cairn_region *cairn_region(const char *name);
 
 /* Where memory BAR `bar` of d is mapped in the driver (lib/libboot/devices.c); 0 if it
  * is not a memory BAR. */

@@ -2,7 +2,7 @@
  * boot.c: builds a system from its tables (cairn/sysdesc.h) with kernel capability
  * operations alone, in this order: segments (loaded into the booter and initialised),
  * components (tables, address space, image, thread, stack, heap), ports, gates for the
- * imports, I/O ports, PCI devices (devices.c), interrupt bindings, red tape (boot_build; main.c runs the
+ * imports, data regions (region.c), I/O ports, PCI devices (devices.c), interrupt bindings, red tape (boot_build; main.c runs the
  * rest). Any failed operation stops the boot with a message naming what was being
  * built.
  */
@@ -375,6 +375,8 @@ long boot_build(struct booter *b)
 		fail(r, "registering the components with the manager", sd->name);
 	for (unsigned p = 0; !r && p < sd->nports; p++)
 		r = build_port(b, p);
+	if (!r)
+		r = boot_regions(b);
 	for (unsigned i = 0; !r && i < sd->ncomps; i++)
 		r = build_gates(b, i);
 	for (unsigned i = 0; !r && i < sd->ncomps; i++)
