@@ -84,7 +84,7 @@ REGION_SPACE = get("CAIRN_SD_REGION_SPACE")     # every region and its guard pag
 IMPORTS = get("CAIRN_ROOT_IMPORTS")
 COMP_PORTS = get("CAIRN_ROOT_PORTS")            # port ends of one component
 SEGMENTS = get("CAIRN_ROOT_SEGMENTS")           # segments mapped into one component
-DEVICES = get("CAIRN_ROOT_DEVICES")             # PCI devices bound to one component
+DEVICES = get("CAIRN_IO_DEVICES")             # PCI devices bound to one component
 COMP_REGIONS = get("CAIRN_IO_REGIONS")          # data regions one component shares
 # Boot modules the root booter is given: its red tape's list, and the kernel's table of
 # them (kernel/include/bootinfo.h: CAIRN_ROOT_MODULES, the booter included). The kernel
@@ -129,8 +129,8 @@ def doc_table():
         ("imports of a component", IMPORTS, "`CAIRN_ROOT_IMPORTS`", "its red tape"),
         ("exports of a component", "none", "", "not in its red tape"),
         ("segments mapped into a component", SEGMENTS, "`CAIRN_ROOT_SEGMENTS`", "its red tape"),
-        ("PCI devices bound to a component", DEVICES, "`CAIRN_ROOT_DEVICES`",
-         "its red tape (a device's entry lists its six BARs)"),
+        ("PCI devices bound to a component", DEVICES, "`CAIRN_IO_DEVICES`",
+         "its I/O page (a device's entry lists its six BARs and a copy of its configuration space)"),
         ("data regions of a system", REGIONS, "`CAIRN_SD_REGIONS`", "the booter's table of regions"),
         ("data regions a component shares", COMP_REGIONS, "`CAIRN_IO_REGIONS`", "its red tape"),
         ("bytes of a data region", size_text(REGION_MAX), "`CAIRN_SD_REGION_MAX`",

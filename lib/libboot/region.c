@@ -83,6 +83,15 @@ long boot_regions(struct booter *b)
 	return r;
 }
 
+int boot_shares_region(const struct cairn_sd_system *sd, unsigned i)
+{
+	for (unsigned g = 0; g < sd->nregions; g++)
+		for (unsigned j = 0; j < sd->region[g].nshare; j++)
+			if (sd->region[g].share[j] == i)
+				return 1;
+	return 0;
+}
+
 unsigned boot_red_regions(const struct booter *b, unsigned i, struct cairn_region *out)
 {
 	unsigned n = 0;
