@@ -132,7 +132,7 @@ def doc_table():
         ("PCI devices bound to a component", DEVICES, "`CAIRN_IO_DEVICES`",
          "its I/O page (a device's entry lists its six BARs and a copy of its configuration space)"),
         ("data regions of a system", REGIONS, "`CAIRN_SD_REGIONS`", "the booter's table of regions"),
-        ("data regions a component shares", COMP_REGIONS, "`CAIRN_IO_REGIONS`", "its red tape"),
+        ("data regions a component shares", COMP_REGIONS, "`CAIRN_IO_REGIONS`", "its I/O page"),
         ("bytes of a data region", size_text(REGION_MAX), "`CAIRN_SD_REGION_MAX`",
          "bounds a region's frames and its share of the window"),
         ("bytes of every data region, a guard page after each", size_text(REGION_SPACE),
