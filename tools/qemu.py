@@ -42,7 +42,8 @@ COM2 = 0x2f8
 def grants_port(path, port):
     """True if a component of the description at path is granted the I/O port."""
     data, _ = system.load(path)
-    return any(first <= port <= last for c in data.get("component", []) for first, last in system.ioport_ranges(c))
+    return any(first <= port <= last for c in data.get("component", [])
+               for first, last in system.ioport_ranges(c))
 
 
 def load_system(path):
