@@ -157,8 +157,10 @@ static void read_madt(struct acpi_info *ai, const struct madt *m)
 /*
  * The DMAR (Intel VT-d specification, 8.1 and 8.3): a 48-byte header, then remapping
  * structures of (type, length) 16-bit each; a DRHD (type 0) has its flags at 4, its
- * segment at 6 and its register base at 8. The first DRHD is taken if it covers every
- * PCI device of segment 0 (INCLUDE_PCI_ALL, flags bit 0), else none.
+ * segment at 6 and its register base at 8. The first DRHD is taken if it is segment 0's,
+ * else none. Its scope is not read: QEMU's lists every PCI device by path rather than
+ * setting INCLUDE_PCI_ALL (flags bit 0); a machine with several units is not handled
+ * (docs/devices.md, "DMA and the IOMMU").
  */
 static void read_dmar(struct acpi_info *ai, const struct sdt *t)
 {
@@ -167,7 +169,7 @@ static void read_dmar(struct acpi_info *ai, const struct sdt *t)
 
 	for (; p + 16 <= end && (len = rd32(p) >> 16) >= 4 && p + len <= end; p += len)
 		if ((rd32(p) & 0xffff) == 0) {
-			ai->dmar_base = (rd32(p + 4) & 0xffff0001) == 1 ? rd64(p + 8) : 0;
+			ai->dmar_base = (rd32(p + 4) >> 16) == 0 ? rd64(p + 8) : 0;
 			return;
 		}
 }

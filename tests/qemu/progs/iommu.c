@@ -45,6 +45,7 @@
 #define EDU_DMA_CNT 0x90
 #define EDU_DMA_CMD 0x98		/* bit 0 start (clear when done), bit 1 device -> RAM */
 #define EDU_BUF     0x40000UL
+#define DMA_LEN     (PAGE - 1)		/* QEMU 7.2's edu refuses a range ending at its buffer's end */
 #define PCI_COMMAND_MASTER 0x4
 
 static const struct cairn_root *R;
@@ -64,9 +65,10 @@ static uint8_t *view(unsigned i) { return (uint8_t *)(BUF_VA + i * PAGE); }
 
 static void fill(uint8_t *p, uint8_t v) { for (unsigned i = 0; i < PAGE; i++) p[i] = v; }
 
+/* Whether the bytes one DMA moves are all v. */
 static int all(const uint8_t *p, uint8_t v)
 {
-	for (unsigned i = 0; i < PAGE; i++)
+	for (unsigned i = 0; i < DMA_LEN; i++)
 		if (p[i] != v)
 			return 0;
 	return 1;
@@ -74,7 +76,7 @@ static int all(const uint8_t *p, uint8_t v)
 
 static int none_is(const uint8_t *p, uint8_t v)
 {
-	for (unsigned i = 0; i < PAGE; i++)
+	for (unsigned i = 0; i < DMA_LEN; i++)
 		if (p[i] == v)
 			return 0;
 	return 1;
@@ -95,7 +97,7 @@ static int dma(uint64_t addr, int to_ram)
 {
 	edu[EDU_DMA_SRC / 8] = to_ram ? EDU_BUF : addr;
 	edu[EDU_DMA_DST / 8] = to_ram ? addr : EDU_BUF;
-	edu[EDU_DMA_CNT / 8] = PAGE;
+	edu[EDU_DMA_CNT / 8] = DMA_LEN;
 	edu[EDU_DMA_CMD / 8] = 1 | (to_ram ? 2 : 0);
 	for (uint64_t end = cairn_cycles() + 5 * R->tsc_hz; cairn_cycles() < end;)
 		if (!(edu[EDU_DMA_CMD / 8] & 1))

@@ -24,8 +24,8 @@ struct acpi_info {
 					   mode cannot address (>= 255) */
 	uint64_t ioapic_base;		/* the first I/O APIC, 0 if none */
 	uint32_t ioapic_gsi_base;
-	uint64_t dmar_base;		/* the DMAR's first DRHD's registers, if it covers every
-					   PCI device of segment 0 (INCLUDE_PCI_ALL); else 0 */
+	uint64_t dmar_base;		/* the DMAR's first DRHD's registers, if it is PCI
+					   segment 0's; else 0 */
 };
 
 enum {
