@@ -184,6 +184,10 @@
 #define IRQ   CAIRN_SLOT_IRQ
 #define FREE  CAIRN_SLOT_FREE	/* slots 1..FREE-1 are fixed (and slot 8, the IOPORT one, empty) */
 #define DEV   CAIRN_SLOT_DEVMEM	/* device memory: [0, devmem_limit()), mrange[1] */
+#define MMU   CAIRN_SLOT_IOMMU	/* requester ids [0, CAIRN_IOMMU_RIDS), mrange[2]; the
+				   hostile machine (pc) has no IOMMU: attach and detach
+				   end in CAIRN_ENOTSUP, I/O roots are not made here
+				   (tests/qemu/progs/iommu.c covers them) */
 
 #define PAGE        4096UL
 #define POOL_START  (32UL << 20)	/* where the pool's frames are looked for */

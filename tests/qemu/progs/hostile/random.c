@@ -301,11 +301,14 @@ int safe(struct call *c)
 	case CAIRN_OP_IRQ_NARROW:
 		protect_slot(c);
 		return 1;
+	case CAIRN_OP_CAPTBL_ACT_PGTBL:
+		if (c->a[3] == (4 | CAIRN_PGTBL_IO))
+			c->a[3] = 4;	/* I/O roots are not modelled (hostile.h, MMU) */
+		/* fall through */
 	case CAIRN_OP_CAPTBL_COPY:
 	case CAIRN_OP_CAPTBL_REMOVE:
 	case CAIRN_OP_CAPTBL_DEACT:
 	case CAIRN_OP_CAPTBL_ACT_CAPTBL:
-	case CAIRN_OP_CAPTBL_ACT_PGTBL:
 	case CAIRN_OP_CAPTBL_ACT_COMP:
 	case CAIRN_OP_CAPTBL_ACT_THREAD:
 	case CAIRN_OP_CAPTBL_ACT_ASND:
@@ -325,6 +328,7 @@ int safe(struct call *c)
 		return obj_at(c->a[0]) || nobj < MAX_OBJ;
 	case CAIRN_OP_MEM_DERIVE:	/* and for so many ranges */
 	case CAIRN_OP_DEVMEM_DERIVE:
+	case CAIRN_OP_IOMMU_NARROW:
 		protect_slot(c);
 		return nranges < MAX_RANGES || find_range(c->a[1], c->a[2]) >= 0;
 	case CAIRN_OP_PGTBL_MAP:
@@ -710,8 +714,26 @@ static void wf_threads(struct call *c)
 	}
 }
 
+/* IOMMU_*: through the first program's capability or a narrowed one; ids near its range. */
+static void wf_iommu(struct call *c)
+{
+	static const uint32_t ops[] = { CAIRN_OP_IOMMU_ATTACH, CAIRN_OP_IOMMU_DETACH, CAIRN_OP_IOMMU_NARROW };
+
+	c->op = ops[below(3)];
+	c->cap = chance(70) ? MMU : chance(80) ? pick_cap(CAIRN_CAP_IOMMU, -1) : rand_cap();
+	c->a[0] = chance(80) ? below(CAIRN_IOMMU_RIDS + 16) : rand_arg();
+	c->a[1] = chance(80) ? pick_cap(CAIRN_CAP_PGTBL, -1) : rand_cap();
+	if (c->op == CAIRN_OP_IOMMU_NARROW) {
+		c->a[0] = chance(90) ? pick_slot_in(O_R0, 1) : rand_arg();
+		c->a[1] = chance(90) ? below(CAIRN_IOMMU_RIDS + 2) : rand_arg();
+		c->a[2] = chance(90) ? c->a[1] + below(300) : rand_arg();
+	}
+}
+
 static void wf_misc(struct call *c)
 {
+	if (chance(20))
+		return wf_iommu(c);
 	static const uint32_t null_ops[] = { CAIRN_OP_NULL, CAIRN_OP_DEBUG_WRITE, CAIRN_OP_RETURN,
 					     CAIRN_OP_FAULT_REG, CAIRN_OP_IRQ_BIND, CAIRN_OP_IRQ_UNBIND,
 					     CAIRN_OP_IRQ_NARROW };
