@@ -234,7 +234,7 @@ static void apply_activate(const struct call *c, struct mcap *dst)
 			n = (struct mcap){ CAIRN_CAP_CAPTBL, (uint8_t)c->a[3], (uint16_t)o };
 		break;
 	case CAIRN_OP_CAPTBL_ACT_PGTBL:
-		if ((o = new_object(c, K_PT, (unsigned)c->a[3])))
+		if ((o = new_object(c, K_PT, c->a[3] == IO_ROOT ? 4 : (unsigned)c->a[3])))
 			n = (struct mcap){ CAIRN_CAP_PGTBL, (uint8_t)c->a[3], (uint16_t)o };
 		break;
 	case CAIRN_OP_CAPTBL_ACT_COMP:
@@ -496,7 +496,7 @@ static void probe_own(uint64_t idx, const struct mcap *m)
 		want = m->flags ? CAIRN_EINVAL : CAIRN_ENOSYS;
 	} else if (m->type == CAIRN_CAP_PGTBL) {
 		op = 0x02ff;
-		want = m->flags == 4 ? CAIRN_ENOSYS : CAIRN_EINVAL;
+		want = m->flags == 4 || m->flags == IO_ROOT ? CAIRN_ENOSYS : CAIRN_EINVAL;
 	} else if (m->type) {
 		op = ((uint32_t)m->type << 8) | 0xff;
 		want = CAIRN_ENOSYS;

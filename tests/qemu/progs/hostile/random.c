@@ -301,14 +301,11 @@ int safe(struct call *c)
 	case CAIRN_OP_IRQ_NARROW:
 		protect_slot(c);
 		return 1;
-	case CAIRN_OP_CAPTBL_ACT_PGTBL:
-		if (c->a[3] == (4 | CAIRN_PGTBL_IO))
-			c->a[3] = 4;	/* I/O roots are not modelled (hostile.h, MMU) */
-		/* fall through */
 	case CAIRN_OP_CAPTBL_COPY:
 	case CAIRN_OP_CAPTBL_REMOVE:
 	case CAIRN_OP_CAPTBL_DEACT:
 	case CAIRN_OP_CAPTBL_ACT_CAPTBL:
+	case CAIRN_OP_CAPTBL_ACT_PGTBL:
 	case CAIRN_OP_CAPTBL_ACT_COMP:
 	case CAIRN_OP_CAPTBL_ACT_THREAD:
 	case CAIRN_OP_CAPTBL_ACT_ASND:
@@ -440,12 +437,12 @@ static void wf_activate(struct call *c)
 	case 1:
 	case 2:
 		c->op = CAIRN_OP_CAPTBL_ACT_PGTBL;
-		c->a[3] = chance(95) ? 1 + below(4) : rand_arg();
+		c->a[3] = chance(95) ? (chance(10) ? IO_ROOT : 1 + below(4)) : rand_arg();
 		break;
 	case 3:
 		c->op = CAIRN_OP_CAPTBL_ACT_COMP;
 		c->a[3] = chance(30) ? CT : pick_cap(CAIRN_CAP_CAPTBL, 0);
-		c->a[4] = chance(50) ? PT : pick_cap(CAIRN_CAP_PGTBL, 4);
+		c->a[4] = chance(50) ? PT : pick_cap(CAIRN_CAP_PGTBL, chance(80) ? 4 : IO_ROOT);
 		c->a[5] = pick_entry();
 		break;
 	case 4:
@@ -551,7 +548,7 @@ static uint64_t va_for_level(unsigned root, unsigned level)
 static void wf_pgtbl(struct call *c)
 {
 	unsigned own = chance(40);
-	c->cap = own ? PT : pick_cap(CAIRN_CAP_PGTBL, 4);
+	c->cap = own ? PT : pick_cap(CAIRN_CAP_PGTBL, chance(70) ? 4 : IO_ROOT);
 	if (!c->cap)
 		c->cap = PT;
 	unsigned root = mcap(c->cap) ? mcap(c->cap)->obj : O_P0;
@@ -560,7 +557,7 @@ static void wf_pgtbl(struct call *c)
 	switch (nmaps > 512 && chance(30) ? 4 : below(6)) {
 	case 0:
 	case 1: {
-		unsigned child = pick_cap(CAIRN_CAP_PGTBL, (int)(1 + below(3)));
+		unsigned child = pick_cap(CAIRN_CAP_PGTBL, chance(95) ? (int)(1 + below(3)) : IO_ROOT);
 		unsigned level = child && mcap(child) ? mcap(child)->flags : 1;
 		c->op = CAIRN_OP_PGTBL_CONS;
 		c->a[0] = va_for_level(root, level);

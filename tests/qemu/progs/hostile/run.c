@@ -229,9 +229,8 @@ static long predict_memory(const struct call *c, const struct mcap *m)
 }
 
 /*
- * IOMMU_* on the IOMMU capability m (its requester ids mrange[m->obj]): every error up
- * to the last; the hostile machine has no IOMMU, and the model no I/O root (random.c),
- * so no attach or detach gets past its checks.
+ * IOMMU_* on the IOMMU capability m (its requester ids mrange[m->obj]): every error;
+ * the hostile machine has no IOMMU, so an attach of an I/O root ends in CAIRN_ENOTSUP.
  */
 static long predict_iommu(const struct call *c, const struct mcap *m)
 {
@@ -260,7 +259,9 @@ static long predict_iommu(const struct call *c, const struct mcap *m)
 		return CAIRN_ENOENT;
 	if (x->type != CAIRN_CAP_PGTBL)
 		return CAIRN_EBADF;
-	return in ? CAIRN_EINVAL : CAIRN_ERANGE;	/* a CPU root or a lower node */
+	if (!in)
+		return CAIRN_ERANGE;
+	return x->flags == IO_ROOT ? CAIRN_ENOTSUP : CAIRN_EINVAL;	/* else a CPU root or a lower node */
 }
 
 static long predict_typed(const struct call *c, const struct mcap *m)
@@ -278,7 +279,7 @@ static long predict_typed(const struct call *c, const struct mcap *m)
 			return CAIRN_EBUSY;
 		return ANY;
 	case CAIRN_CAP_PGTBL:
-		if (m->flags != 4)
+		if (m->flags != 4 && m->flags != IO_ROOT)
 			return CAIRN_EINVAL;
 		if (op == CAIRN_OP_PGTBL_LOOKUP)
 			return predict_lookup(c, m->obj);
