@@ -17,8 +17,9 @@
  *     reserves it);
  *   - every change to the context entries, and every removal from an I/O table
  *     (arch_iommu_flush), invalidates globally through the register interface: the
- *     context cache (CCMD) and the IOTLB (IOTLB register at ECAP.IRO), waiting until the
- *     unit says each is done. Global, because one I/O root may serve several devices
+ *     context cache (CCMD) and the IOTLB (IOTLB register at ECAP.IRO, asking it to drain
+ *     the DMA reads and writes it translated before), waiting until the unit says each
+ *     is done. Global, because one I/O root may serve several devices
  *     (domains), and removals are rare next to DMA;
  *   - faults (a blocked DMA) raise IOMMU_VECTOR on the boot core; arch_iommu_fault
  *     prints each fault record and clears it.
@@ -39,7 +40,8 @@ enum { CAP = 0x08, ECAP = 0x10, GCMD32 = 0x18, GSTS32 = 0x1c, RTADDR = 0x20, CCM
 #define GCMD_SRTP    (1u << 30)		/* set root table pointer */
 #define BUSY         (1ULL << 63)	/* CCMD.ICC, IOTLB.IVT: cleared when done; FRCD.F */
 #define GLOBAL_CC    (1ULL << 61)	/* CCMD: global invalidation */
-#define GLOBAL_IOTLB (1ULL << 60)	/* IOTLB: global invalidation */
+#define GLOBAL_IOTLB (1ULL << 60 | 3ULL << 48)	/* IOTLB: global, draining reads and writes
+						   in flight (ignored without CAP.DRD/DWD) */
 #define CAP_OK(cap)  ((cap) & (1 << 10) && ((cap) & 7) >= 4)	/* SAGAW 4-level; ND >= 12 bits */
 #define REG(off)     (*(volatile uint64_t *)(regs + (off)))
 #define REG32(off)   (*(volatile uint32_t *)(regs + (off)))
