@@ -4,7 +4,8 @@
  * with "ioport" on its line (PCI through the I/O-port mechanism), and the kernel must
  * run with "ktest" (KCHECK). Its arguments say which machine it is on:
  *
- *   vtd   q35 with intel-iommu (aw-bits=48) and QEMU's edu device at 00:06.0: edu's DMA
+ *   vtd   q35 with intel-iommu (aw-bits=48), QEMU's edu device at 00:06.0 and a second
+ *         one at 00:07.0 (its own domain over the same I/O root): edu's DMA
  *         engine copies between its 4 KiB buffer (device address 0x40000) and RAM
  *         through an I/O root the test builds: a granted frame is reached both ways; a
  *         canary frame's and a kernel frame's physical addresses, which the I/O root
@@ -55,6 +56,8 @@ static struct pci_cfg cfg;
 static struct pci_ports ports;
 static volatile uint64_t *edu;
 static unsigned bdf, io;		/* edu's requester id; the I/O root's slot */
+static unsigned bdf2;			/* the second edu's, 0 if none */
+static volatile uint64_t *edu2;
 static uint64_t granted, canary, spare;	/* frames: at BUF_VA, + PAGE, + 2 * PAGE */
 static unsigned narrowed;		/* an IOMMU capability over edu's id only */
 static int vtd;
@@ -92,8 +95,8 @@ static int has_word(const char *args, const char *word)
 	return 0;
 }
 
-/* One DMA of a page: to_ram (device buffer -> addr) or from addr; 0 done, -1 timed out. */
-static int dma(uint64_t addr, int to_ram)
+/* One DMA by the edu at d: to_ram (device buffer -> addr) or from addr; 0 done, -1 timed out. */
+static int dma_by(volatile uint64_t *edu, uint64_t addr, int to_ram)
 {
 	edu[EDU_DMA_SRC / 8] = to_ram ? EDU_BUF : addr;
 	edu[EDU_DMA_DST / 8] = to_ram ? addr : EDU_BUF;
@@ -105,6 +108,8 @@ static int dma(uint64_t addr, int to_ram)
 	return -1;
 }
 
+static int dma(uint64_t addr, int to_ram) { return dma_by(edu, addr, to_ram); }
+
 /* Finds edu, maps its registers, lets it master the bus; 0 or why not. */
 static const char *find_edu(void)
 {
@@ -113,19 +118,31 @@ static const char *find_edu(void)
 
 	pci_cfg_ports(&cfg, &ports, CAIRN_SLOT_IOPORT);
 	unsigned n = pci_enumerate(&cfg, funcs, 64);
+	unsigned found[2], k = 0;
+
 	for (unsigned i = 0; i < n && i < 64; i++)
-		if (funcs[i].vendor == EDU_VENDOR && funcs[i].device == EDU_DEVICE)
-			bdf = funcs[i].bdf + 1;
-	if (!bdf--)
+		if (funcs[i].vendor == EDU_VENDOR && funcs[i].device == EDU_DEVICE && k < 2)
+			found[k++] = funcs[i].bdf;
+	if (!k)
 		return "no edu device";
-	if (pci_bars(&cfg, bdf, bar) < 1 || bar[0].kind != PCI_BAR_MEM32)
-		return "no memory BAR0";
-	if (cairn_pgtbl_path(&A, PT, BAR_VA) || cairn_pgtbl_map(PT, BAR_VA, DEV, bar[0].base, CAIRN_MAP_WRITE))
-		return "BAR0 does not map";
-	pci_write16(&cfg, bdf, PCI_COMMAND, pci_read16(&cfg, bdf, PCI_COMMAND) | PCI_COMMAND_MEMORY |
-		    PCI_COMMAND_MASTER);
+	if (cairn_pgtbl_path(&A, PT, BAR_VA))
+		return "no table for BAR0";
+	for (unsigned i = 0; i < k; i++) {
+		uint64_t va = BAR_VA + i * PAGE;
+		if (pci_bars(&cfg, found[i], bar) < 1 || bar[0].kind != PCI_BAR_MEM32)
+			return "no memory BAR0";
+		if (cairn_pgtbl_map(PT, va, DEV, bar[0].base, CAIRN_MAP_WRITE))
+			return "BAR0 does not map";
+		pci_write16(&cfg, found[i], PCI_COMMAND, pci_read16(&cfg, found[i], PCI_COMMAND) |
+			    PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+		if ((*(volatile uint32_t *)va & 0xff) != 0xed)
+			return "BAR0 is not edu's";
+	}
+	bdf = found[0];
 	edu = (volatile uint64_t *)BAR_VA;
-	return (*(volatile uint32_t *)BAR_VA & 0xff) == 0xed ? NULL : "BAR0 is not edu's";
+	bdf2 = k > 1 ? found[1] : 0;
+	edu2 = k > 1 ? (volatile uint64_t *)(BAR_VA + PAGE) : NULL;
+	return NULL;
 }
 
 /* Three user frames we see at BUF_VA, and an I/O root with granted at IOVA. */
@@ -309,6 +326,18 @@ static void test_revoke(void)
 	k = cairn_kcheck();
 	CHECK("iommu.13", "detached_reaches_nothing", d == 0 && d2 == CAIRN_ENOENT && !t3 && all(view(0), 0x11) &&
 	      k == 0, "detach %ld %ld dma %d granted[0] %02x kcheck %ld", d, d2, t3, view(0)[0], k);
+
+	long a2 = bdf2 ? cairn_iommu_attach(MMU, bdf2, io) : -100;	/* the same root, its own domain */
+	fill(view(0), 0x77);
+	int t4 = edu2 ? dma_by(edu2, IOVA, 0) : -1;
+	fill(view(0), 0);
+	int t5 = edu2 ? dma_by(edu2, IOVA, 1) : -1;		/* 0x77 arrives */
+	int t6 = dma(IOVA, 1);					/* the first one stays detached */
+	long d3 = bdf2 ? cairn_iommu_detach(MMU, bdf2) : -100;
+	k = cairn_kcheck();
+	CHECK("iommu.15", "second_device_own_domain", a2 == 0 && !t4 && !t5 && !t6 && all(view(0), 0x77) &&
+	      d3 == 0 && k == 0, "attach %ld dma %d %d %d granted[0] %02x detach %ld kcheck %ld", a2, t4, t5, t6,
+	      view(0)[0], d3, k);
 
 	long x1 = cairn_pgtbl_unmap(io, IOVA);
 	long x2 = cairn_pgtbl_decons(io, IOVA, 1), x3 = cairn_pgtbl_decons(io, IOVA, 2);
