@@ -2,8 +2,9 @@
  * vtd.c: DMA remapping with Intel VT-d (Intel VT-d specification, rev. 4: 3 "DMA
  * remapping", 9 "translation structure formats", 10 "register descriptions"), the
  * arch half of iommu.c. The first remapping unit of ACPI's DMAR table (acpi.c), if it
- * covers every PCI device (INCLUDE_PCI_ALL, as QEMU's intel-iommu does), is set up at
- * boot and never turned off:
+ * is PCI segment 0's, is taken to translate every PCI device (as QEMU's one unit does;
+ * its device scope is not read), set up at boot and never turned off. Nothing the
+ * firmware left enabled is kept (GCMD is written with one command bit at a time):
  *
  *   - one root table and one context table per bus for buses 0 .. CAIRN_IOMMU_BUSES - 1,
  *     taken at boot (contiguous, so requester id rid's context entry is context[rid]);
