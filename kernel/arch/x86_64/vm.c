@@ -7,7 +7,6 @@
 #include "arch.h"
 #include "core.h"
 #include "cpu.h"
-#include "frame.h"
 #include "pgtbl.h"
 
 
@@ -55,8 +54,8 @@ void arch_vm_init(uint64_t max_phys, frame_alloc_fn alloc)
 void arch_tlb_flush(uint64_t *root, uint64_t va)
 {
 	(void)va;	/* a whole flush also drops cached upper levels of va */
-	if (frame_get(&frames, v2p(root))->obj == OBJ_PGTBL_IO)
-		arch_iommu_flush();	/* no core loads an I/O root: the rest does nothing */
+	if (!root[USER_PML4_ENTRIES])	/* no kernel half: an I/O root (pgtbl.h), which no core loads */
+		arch_iommu_flush();
 	if (read_cr3() == v2p(root))
 		write_cr3(v2p(root));
 	core_shootdown(v2p(root));
