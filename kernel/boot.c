@@ -177,6 +177,7 @@ static void grant(struct comp *c, struct thread *t, struct captbl_leaf *leaf)
 						    .b = frames.nframes << PAGE_SHIFT });
 	put_cap(ct, CAIRN_SLOT_IRQ, (struct cap){ .type = CAIRN_CAP_IRQ, .a = CAIRN_IRQ_ALL });
 	put_cap(ct, CAIRN_SLOT_DEVMEM, (struct cap){ .type = CAIRN_CAP_DEVMEM, .a = 0, .b = devmem.limit });
+	put_cap(ct, CAIRN_SLOT_IOMMU, (struct cap){ .type = CAIRN_CAP_IOMMU, .a = 0, .b = CAIRN_IOMMU_RIDS });
 	if (cmdline_get(progs[0].args, "ioport", NULL, 0))
 		put_cap(ct, CAIRN_SLOT_IOPORT, (struct cap){ .type = CAIRN_CAP_IOPORT, .a = 0,
 							    .b = CAIRN_IOPORT_END });

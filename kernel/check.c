@@ -12,6 +12,10 @@
  *   - a mapping marked as a device page's maps a device page (devmem.h) and counts no
  *     reference; any other mapping maps a USER frame, so never a device page;
  *   - the per-type frame counts match the table;
+ *   - every device attached to the IOMMU translates through a live I/O root, which the
+ *     attachment references (vtd.c); an I/O root's entries are checked as any table's,
+ *     all 512 (it has no kernel half), so a frame mapped for DMA is a referenced USER
+ *     frame, never retyped while mapped;
  *   - what each core still uses outside the kernel is live, and each core's own state
  *     (per-core area, APIC ID against the MADT, kernel stack) is its own (check_cores).
  * It walks all memory: O(frames), which is why it exists only in test mode.
@@ -53,7 +57,8 @@ static bool kind_ok(const struct cap *c, uint8_t obj)
 {
 	switch (c->type) {
 	case CAIRN_CAP_CAPTBL: return obj == (c->flags ? OBJ_CAPTBL_LEAF : OBJ_CAPTBL_ROOT);
-	case CAIRN_CAP_PGTBL:  return c->flags >= 1 && c->flags <= 4 && obj == PGTBL_OBJ(c->flags);
+	case CAIRN_CAP_PGTBL:  return c->flags == PGTBL_IO_ROOT ? obj == OBJ_PGTBL_IO :
+				      c->flags >= 1 && c->flags <= 4 && obj == PGTBL_OBJ(c->flags);
 	case CAIRN_CAP_COMP:
 	case CAIRN_CAP_SINV:   return obj == OBJ_COMP;
 	case CAIRN_CAP_THREAD:
@@ -117,7 +122,8 @@ static void check_pgtbl(uint64_t pa, const uint64_t *t, const struct frame *f)
 				problem("a device mapping of a page that is not a device page", target);
 			continue;
 		}
-		if (!tf || (leaf ? tf->type != CAIRN_FRAME_USER : tf->obj != f->obj + 1))
+		uint8_t below = f->obj == OBJ_PGTBL_IO ? OBJ_PGTBL3 : f->obj + 1;
+		if (!tf || (leaf ? tf->type != CAIRN_FRAME_USER : tf->obj != below))
 			problem(leaf ? "a mapping of a non-user frame" : "a table entry to a non-table", target);
 		else
 			counted[target >> PAGE_SHIFT]++;
@@ -232,6 +238,12 @@ long kernel_check(void)
 	}
 	for (unsigned l = 0; l < IRQ_REFS; l++)
 		count(irq_line_thread(l));
+	for (unsigned rid = 0; rid < CAIRN_IOMMU_RIDS; rid++) {
+		uint64_t *io = arch_iommu_root(rid);
+		if (io && !live(v2p(io), OBJ_PGTBL_IO))
+			problem("a device translates through what is not an I/O root", v2p(io));
+		count(io);
+	}
 	count(boot_main());
 	check_cores();
 	for (uint64_t i = 0; i < n; i++) {

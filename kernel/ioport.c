@@ -20,40 +20,16 @@ static const struct { uint16_t lo, hi; } kernel_ports[] = {
 	{ 0x20, 0x21 }, { 0xa0, 0xa1 }, { 0x40, 0x43 }, { 0x61, 0x61 }, { 0xf4, 0xf7 },
 };
 
-/*
- * True if [first, first + n) lies inside the capability's [a, b). No sum is formed:
- * first and n come from the caller, and first + n can wrap past 2^64 to a small
- * number. Since b <= CAIRN_IOPORT_END, a port that passes fits in 16 bits.
- */
-static bool inside(const struct cap *cap, uint64_t first, uint64_t n)
-{
-	return first >= cap->a && first <= cap->b && n <= cap->b - first;
-}
-
+/* Since b <= CAIRN_IOPORT_END, a port that passes cap_inside fits in 16 bits. */
 static long check(struct cap *cap, uint64_t port, uint64_t width)
 {
 	if (width != 1 && width != 2 && width != 4)
 		return CAIRN_EINVAL;
-	if (!inside(cap, port, width))
+	if (!cap_inside(cap, port, width))
 		return CAIRN_ERANGE;
 	for (unsigned i = 0; i < ARRAY_SIZE(kernel_ports); i++)
 		if (port <= kernel_ports[i].hi && port + width - 1 >= kernel_ports[i].lo)
 			return CAIRN_EACCES;
-	return 0;
-}
-
-/* a0 = slot here, a1 = first port, a2 = end: a copy of cap over [a1, a2) only. */
-static long narrow(struct call *c, struct cap *cap)
-{
-	struct cap *dst;
-	uint64_t first = A1(c), end = A2(c);
-	long err = captbl_get_free(c->ct, A0(c), &dst);
-
-	if (err)
-		return err;
-	if (first >= end || !inside(cap, first, end - first))
-		return CAIRN_EINVAL;
-	cap_copy(dst, &(struct cap){ .type = CAIRN_CAP_IOPORT, .a = first, .b = end });
 	return 0;
 }
 
@@ -62,7 +38,7 @@ long ioport_invoke(struct call *c, struct cap *cap, unsigned op)
 	uint64_t port = A0(c), width = A1(c);
 
 	if (op == CAIRN_OP_IOPORT_NARROW)
-		return narrow(c, cap);
+		return cap_narrow(c, cap);
 	if (op != CAIRN_OP_IOPORT_IN && op != CAIRN_OP_IOPORT_OUT)
 		return CAIRN_ENOSYS;
 	long err = check(cap, port, width);

@@ -131,6 +131,7 @@ noreturn void kmain(uint32_t magic, uint32_t info)
 	arch_vm_init(top, kmem_alloc_frame);
 	acpi_status = acpi_parse(&acpi, boot.rsdp, boot.rsdp_len, boot_phys);
 	arch_smp_prepare(acpi_status ? NULL : &acpi, &boot, kmem_alloc_contig);
+	arch_iommu_init(acpi_status ? 0 : acpi.dmar_base, kmem_alloc_contig);
 	boot_frames_init(&kmem_free, top);
 	arch_timer_init();
 	arch_smp_start();

@@ -19,6 +19,25 @@ int cap_of_type(struct call *c, uint64_t idx, uint8_t type, struct cap **out)
 	return (*out)->type == type ? 0 : CAIRN_EBADF;
 }
 
+bool cap_inside(const struct cap *cap, uint64_t first, uint64_t n)
+{
+	return first >= cap->a && first <= cap->b && n <= cap->b - first;
+}
+
+long cap_narrow(struct call *c, struct cap *cap)
+{
+	struct cap *dst;
+	uint64_t first = A1(c), end = A2(c);
+	long err = captbl_get_free(c->ct, A0(c), &dst);
+
+	if (err)
+		return err;
+	if (first >= end || !cap_inside(cap, first, end - first))
+		return CAIRN_EINVAL;
+	cap_copy(dst, &(struct cap){ .type = cap->type, .a = first, .b = end });
+	return 0;
+}
+
 static long invoke(struct call *c, struct cap *cap, unsigned op)
 {
 	switch (cap->type) {
@@ -34,6 +53,7 @@ static long invoke(struct call *c, struct cap *cap, unsigned op)
 	case CAIRN_CAP_IOPORT: return ioport_invoke(c, cap, op);
 	case CAIRN_CAP_INDIR:  return indir_invoke(c, cap, op);
 	case CAIRN_CAP_DEVMEM: return devmem_invoke(c, cap, op);
+	case CAIRN_CAP_IOMMU:  return iommu_invoke(c, cap, op);
 	default:               return CAIRN_EBADF;
 	}
 }

@@ -1,19 +1,22 @@
 /*
  * vmem.c: page-table capabilities: decoding the operations of pgtbl.h. Operations that
- * walk addresses are made on a root (level 4); other nodes are named only to be hooked.
+ * walk addresses are made on a root (level 4, a CPU root or an I/O root: pgtbl.h);
+ * other nodes are named only to be hooked.
  */
 #include "frame.h"
 #include "pgtbl.h"
 #include "syscall.h"
 
+/* a3 = level 1..4, or PGTBL_IO_ROOT: an I/O root, made empty (no kernel half). */
 long activate_pgtbl(struct call *c, struct cap *slot)
 {
 	uint64_t level = A3(c);
 	uint64_t *node;
 
-	if (level < 1 || level > PGTBL_LEVELS)
+	if ((level < 1 || level > PGTBL_LEVELS) && level != PGTBL_IO_ROOT)
 		return CAIRN_EINVAL;
-	long err = memory_take_frame(c, A1(c), A2(c), PGTBL_OBJ(level), (void **)&node);
+	long err = memory_take_frame(c, A1(c), A2(c), level == PGTBL_IO_ROOT ? OBJ_PGTBL_IO : PGTBL_OBJ(level),
+				     (void **)&node);
 	if (err)
 		return err;
 	if (level == PGTBL_LEVELS)
@@ -25,9 +28,10 @@ long activate_pgtbl(struct call *c, struct cap *slot)
 /*
  * PGTBL_MAP: a1 names the authority, and its type says what is mapped: a MEMORY
  * capability a USER frame (which gains a reference), a DEVMEM capability a device page
- * (uncached, never executable, no reference). Any other type: CAIRN_EBADF.
+ * (uncached, never executable, no reference). Any other type, and a DEVMEM capability
+ * on an I/O root (no device reaches another's pages by DMA): CAIRN_EBADF.
  */
-static long map(struct call *c, uint64_t *root)
+static long map(struct call *c, uint64_t *root, bool io)
 {
 	struct cap *auth;
 	long err = captbl_get_fwd(c->ct, A1(c), &auth);
@@ -38,7 +42,7 @@ static long map(struct call *c, uint64_t *root)
 		err = memory_user_frame(auth, A2(c));
 		return err ? err : pgtbl_map(root, A0(c), A2(c), (unsigned)A3(c));
 	}
-	if (auth->type != CAIRN_CAP_DEVMEM)
+	if (auth->type != CAIRN_CAP_DEVMEM || io)
 		return CAIRN_EBADF;
 	err = memory_device_page(auth, A2(c), A3(c));
 	return err ? err : pgtbl_map_device(root, A0(c), A2(c), (unsigned)A3(c));
@@ -50,7 +54,9 @@ long pgtbl_invoke(struct call *c, struct cap *cap, unsigned op)
 	struct cap *child;
 	long err;
 
-	if (cap->flags != PGTBL_LEVELS)
+	bool io = cap->flags == PGTBL_IO_ROOT;
+
+	if (cap->flags != PGTBL_LEVELS && !io)
 		return CAIRN_EINVAL;	/* addresses are walked from a root */
 	switch (op) {
 	case CAIRN_OP_PGTBL_CONS:
@@ -65,9 +71,9 @@ long pgtbl_invoke(struct call *c, struct cap *cap, unsigned op)
 			return CAIRN_EINVAL;
 		return pgtbl_decons(root, A0(c), (int)A1(c));
 	case CAIRN_OP_PGTBL_MAP:
-		if (A3(c) & ~(uint64_t)(CAIRN_MAP_WRITE | CAIRN_MAP_EXEC))
-			return CAIRN_EINVAL;
-		return map(c, root);
+		if (A3(c) & ~(uint64_t)(io ? CAIRN_MAP_WRITE : CAIRN_MAP_WRITE | CAIRN_MAP_EXEC))
+			return CAIRN_EINVAL;	/* a device executes nothing */
+		return map(c, root, io);
 	case CAIRN_OP_PGTBL_UNMAP:
 		return pgtbl_unmap(root, A0(c));
 	case CAIRN_OP_PGTBL_LOOKUP:

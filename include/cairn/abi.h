@@ -69,7 +69,8 @@ enum cairn_error {
 	X(IOPORT, 10, "a range of I/O ports") \
 	X(INDIR,  11, "an indirection: control of a capability handed out through it") \
 	X(FWD,    12, "a forwarder: acts as the capability its indirection holds, until rescinded") \
-	X(DEVMEM, 13, "authority over the device pages of a physical range (not RAM, not the kernel's)")
+	X(DEVMEM, 13, "authority over the device pages of a physical range (not RAM, not the kernel's)") \
+	X(IOMMU,  14, "DMA translation of a range of PCI requester ids (bus << 8 | device << 3 | function)")
 
 enum cairn_cap_type {
 #define CAIRN_X_CAP(name, n, text) CAIRN_CAP_##name = (n),
@@ -134,7 +135,10 @@ enum cairn_cap_type {
 	X(INDIR_SET,       0x0b00, INDIR,  "a0 = source table, a1 = source slot", "0") \
 	X(INDIR_MINT,      0x0b01, INDIR,  "a0 = slot here", "0") \
 	X(INDIR_RESCIND,   0x0b02, INDIR,  "none", "0") \
-	X(DEVMEM_DERIVE,   0x0d00, DEVMEM, "a0 = slot here, a1 = base, a2 = end", "0")
+	X(DEVMEM_DERIVE,   0x0d00, DEVMEM, "a0 = slot here, a1 = base, a2 = end", "0") \
+	X(IOMMU_ATTACH,    0x0e00, IOMMU,  "a0 = requester id, a1 = I/O root (PGTBL)", "0") \
+	X(IOMMU_DETACH,    0x0e01, IOMMU,  "a0 = requester id", "0") \
+	X(IOMMU_NARROW,    0x0e02, IOMMU,  "a0 = slot here, a1 = first requester id, a2 = end", "0")
 
 enum cairn_op {
 #define CAIRN_X_OP(name, code, type, args, result) CAIRN_OP_##name = (code),
@@ -209,7 +213,10 @@ enum cairn_op {
 	X(INDIR_SET,       long,  unsigned ind, unsigned src_ct, unsigned src_slot) \
 	X(INDIR_MINT,      long,  unsigned ind, unsigned slot) \
 	X(INDIR_RESCIND,   long,  unsigned ind) \
-	X(DEVMEM_DERIVE,   long,  unsigned dev, unsigned slot, cairn_word base, cairn_word end)
+	X(DEVMEM_DERIVE,   long,  unsigned dev, unsigned slot, cairn_word base, cairn_word end) \
+	X(IOMMU_ATTACH,    long,  unsigned iommu, unsigned rid, unsigned root) \
+	X(IOMMU_DETACH,    long,  unsigned iommu, unsigned rid) \
+	X(IOMMU_NARROW,    long,  unsigned iommu, unsigned slot, unsigned first, unsigned end)
 
 /* The null capability: index 0 in every table; its operations need no capability. */
 #define CAIRN_CAP_NULL 0u
@@ -224,6 +231,12 @@ enum cairn_op {
 #define CAIRN_FRAME_KERNEL   1	/* may hold one kernel object; never mapped */
 #define CAIRN_FRAME_USER     2	/* may be mapped; never a kernel object */
 #define CAIRN_FRAME_RESERVED 3	/* firmware, kernel image, holes: never retyped */
+
+/*
+ * CAPTBL_ACT_PGTBL's level 4 | CAIRN_PGTBL_IO: an I/O root, the top of a device's DMA
+ * translation (IOMMU_ATTACH), never a component's page table and with no kernel half.
+ */
+#define CAIRN_PGTBL_IO 0x10
 
 /* Page rights (PGTBL_MAP); readable is implied. */
 #define CAIRN_MAP_WRITE 1
@@ -282,6 +295,13 @@ enum cairn_op {
 /* I/O ports (IOPORT_*): 0 .. CAIRN_IOPORT_END - 1; an IOPORT capability covers [a, b). */
 #define CAIRN_IOPORT_END 0x10000
 #define CAIRN_CONSOLE_PORT 0x3f8	/* COM1: the kernel writes its console there (115200 8N1) */
+
+/*
+ * IOMMU (IOMMU_*): the kernel translates the requester ids of buses 0 .. BUSES - 1; the
+ * first program's IOMMU capability covers [0, CAIRN_IOMMU_RIDS).
+ */
+#define CAIRN_IOMMU_BUSES 8
+#define CAIRN_IOMMU_RIDS  (CAIRN_IOMMU_BUSES * 256)
 
 /* Limits. */
 #define CAIRN_DEBUG_WRITE_MAX 4096	/* longest DEBUG_WRITE */

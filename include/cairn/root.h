@@ -21,7 +21,7 @@
 
 /*
  * Fixed capability slots. The first program (and each program the test runner starts)
- * gets 1..7 and 9, and 8 if its module line says "ioport"; a component the booter builds
+ * gets 1..7, 9 and 10, and 8 if its module line says "ioport"; a component the booter builds
  * gets 4, 9 and 10, and 1, 2, 3, 5, 7 only if it boots a subsystem or is the RTOS. Everything else the booter grants (gates, port
  * endpoints, I/O ports, PCI devices' BARs and lines) is listed below with its slot; a component's own slots start
  * at cairn_root.free_slot.
@@ -41,7 +41,11 @@
 #define CAIRN_SLOT_DEVMEM  9	/* kernel-started programs: device memory, every device page
 				   below the physical limit (a DEVMEM capability over
 				   [0, limit): docs/syscalls.md, "Device memory") */
-#define CAIRN_SLOT_FREE   10	/* kernel-started programs: the first free slot */
+#define CAIRN_SLOT_IOMMU  10	/* kernel-started programs: DMA translation of every
+				   requester id the kernel translates, [0,
+				   CAIRN_IOMMU_RIDS) (IOMMU_ATTACH says CAIRN_ENOTSUP
+				   on a machine without an IOMMU the kernel drives) */
+#define CAIRN_SLOT_FREE   11	/* kernel-started programs: the first free slot */
 #define CAIRN_SLOT_RCV     9	/* booter-built components: the first thread's receive
 				   endpoint (its scheduler is whoever booted it) */
 #define CAIRN_SLOT_SCHED  10	/* booter-built components: an asynchronous send to

@@ -42,6 +42,7 @@ enum frame_obj {
 	OBJ_CAPTBL_ROOT, OBJ_CAPTBL_LEAF,
 	OBJ_PGTBL4, OBJ_PGTBL3, OBJ_PGTBL2, OBJ_PGTBL1,
 	OBJ_COMP, OBJ_THREAD, OBJ_INDIR,
+	OBJ_PGTBL_IO,		/* an I/O root (pgtbl.h): its children are OBJ_PGTBL3 */
 };
 
 struct frame {

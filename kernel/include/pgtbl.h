@@ -11,11 +11,23 @@
  *
  * Only the user half (below USER_TOP) can be touched; the kernel half of every root is
  * the kernel's own, copied in when the root is made.
+ *
+ * An I/O root (OBJ_PGTBL_IO, a capability of level PGTBL_LEVELS | CAIRN_PGTBL_IO) is
+ * the top of a device's DMA translation (iommu.c): the same tree of the same nodes,
+ * which VT-d's second-level tables read as they are (P is VT-d's read bit, W its write
+ * bit; U, bit 2, is VT-d's execute bit, which it ignores without SLEE, and so is NX,
+ * bit 63: docs/devices.md, "DMA and the IOMMU"). It has no kernel half, and only USER
+ * frames are mapped in it (vmem.c), so PTE_DEV is never written there. The nodes below
+ * a root take its kind when hooked: a node is hooked under one parent only, and only
+ * an empty node is unhooked, so no node is ever in both a CPU tree and an I/O tree.
+ * Removing anything from an I/O tree invalidates the IOMMU's caches
+ * (arch_tlb_flush calls arch_iommu_flush) instead of the CPUs' TLBs.
  */
 #ifndef KERNEL_PGTBL_H
 #define KERNEL_PGTBL_H
 
 #include "types.h"
+#include <cairn/abi.h>
 
 #define PGTBL_LEVELS 4
 
@@ -58,10 +70,16 @@ int64_t pgtbl_lookup(uint64_t *root, uint64_t va);
 /* True if the entry that holds a level child_level node for va exists and is used. */
 bool pgtbl_present(uint64_t *root, uint64_t va, int child_level);
 
+/* An I/O root capability's flags: its level and CAIRN_PGTBL_IO. */
+#define PGTBL_IO_ROOT (PGTBL_LEVELS | CAIRN_PGTBL_IO)	/* an I/O root capability's flags */
+
 /* Level of a node by its frame_obj kind, and back. */
 #define PGTBL_OBJ(level) (OBJ_PGTBL4 + 4 - (level))
 
-/* Called after a mapping or a hooked node was removed from root (TLB consistency). */
+/*
+ * Called after a mapping or a hooked node was removed from root (TLB consistency): the
+ * CPUs' TLBs for a CPU root, the IOMMU's caches for an I/O root.
+ */
 void arch_tlb_flush(uint64_t *root, uint64_t va);
 
 #endif

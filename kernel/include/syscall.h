@@ -27,6 +27,14 @@ struct call {
 
 /* Looks up a capability of the given type in the caller's table (a forwarder: its target). */
 int cap_of_type(struct call *c, uint64_t idx, uint8_t type, struct cap **out);
+/*
+ * For capabilities over a range [a, b) of numbers (IOPORT, IOMMU): whether [first,
+ * first + n) lies inside it (no sum is formed: first + n could wrap past 2^64); and
+ * the NARROW operation, a0 = slot here, a1 = first, a2 = end: a copy over [a1, a2)
+ * only (CAIRN_EINVAL if that is empty or not inside).
+ */
+bool cap_inside(const struct cap *cap, uint64_t first, uint64_t n);
+long cap_narrow(struct call *c, struct cap *cap);
 
 long captbl_invoke(struct call *c, struct cap *cap, unsigned op);
 long pgtbl_invoke(struct call *c, struct cap *cap, unsigned op);
@@ -40,6 +48,7 @@ long irq_invoke(struct call *c, struct cap *cap, unsigned op);
 long ioport_invoke(struct call *c, struct cap *cap, unsigned op);
 long indir_invoke(struct call *c, struct cap *cap, unsigned op);
 long devmem_invoke(struct call *c, struct cap *cap, unsigned op);
+long iommu_invoke(struct call *c, struct cap *cap, unsigned op);
 long null_invoke(struct call *c, unsigned op);
 
 /* Activations, called by captbl_invoke with the destination slot already checked. */

@@ -1,6 +1,6 @@
 /*
  * test_acpi.c: host unit tests for kernel/arch/x86_64/acpi.c (RSDP -> RSDT/XSDT ->
- * MADT) against the contract in acpi.h.
+ * MADT, and the DMAR's first remapping unit) against the contract in acpi.h.
  *
  * mem[] is a fake physical address space: the first MiB (BDA, EBDA, BIOS area) and
  * 64 KiB above it where the tables go; hi[] is one page at HIGH, above 4 GiB. The test
@@ -35,6 +35,7 @@
 #define FACP_AT	 0x100800u
 #define MADT_AT	 0x101000u
 #define MADT2_AT 0x102000u
+#define DMAR_AT	 0x103000u
 #define SCRATCH	 0x108000u	/* tables built here are then moved to the end of mem[] */
 
 #define LAPIC_A	 0xfee00000u
@@ -1211,12 +1212,154 @@ static void acpi_tight_rev2_search(void **state)
 	expect_std(ai, 2, LAPIC_A);
 }
 
+/* ---- DMAR (Intel VT-d specification, 8) ---- */
+
+#define VTD_A 0xfed90000u
+#define VTD_B 0xfed91000u
+
+/* A DMAR header: host address width 47 (48 bits), flags 0, 10 reserved bytes. */
+static void dmar_begin(uint64_t at)
+{
+	sdt_begin(at, "DMAR");
+	emit8(47);
+	emit8(0);
+	for (unsigned i = 0; i < 10; i++)
+		emit8(0);
+}
+
+/* A structure of type and length, its first 12 body bytes flags, segment and a base. */
+static void dmar_struct(uint16_t type, uint16_t len, uint8_t flags, uint16_t segment, uint64_t base)
+{
+	uint64_t end = t_pos + len;
+
+	emit32(type | (uint32_t)len << 16);
+	emit8(flags);
+	emit8(0);
+	put16(t_pos, segment);
+	t_pos += 2;
+	emit64(base);
+	while (t_pos < end)
+		emit8(0);
+}
+
+/* An RSDT listing the standard MADT and the DMAR being finished; rev-0 RSDP. */
+static void boot_dmar(void)
+{
+	sdt_end();
+	std_madt(MADT_AT, LAPIC_A);
+	other_table(FACP_AT, "FACP", 80);
+	RSDT(RSDT_AT, FACP_AT, DMAR_AT, MADT_AT);
+	put_rsdp(STD_RSDP, 0, RSDT_AT, 0);
+}
+
+static void acpi_dmar_first_unit(void **state)
+{
+	/* QEMU's: no INCLUDE_PCI_ALL, a device scope after the base; a second unit ignored */
+	struct acpi_info *ai = *state;
+
+	dmar_begin(DMAR_AT);
+	dmar_struct(0, 24, 0, 0, VTD_A);
+	dmar_struct(0, 16, 1, 0, VTD_B);
+	boot_dmar();
+	assert_int_equal(parse(ai), ACPI_OK);
+	assert_int_equal(ai->dmar_base, VTD_A);
+	expect_std(ai, 0, LAPIC_A);
+}
+
+static void acpi_dmar_other_structures_skipped(void **state)
+{
+	struct acpi_info *ai = *state;
+
+	dmar_begin(DMAR_AT);
+	dmar_struct(1, 24, 0, 0, 0x1000);	/* an RMRR */
+	dmar_struct(3, 20, 0, 0, 0x2000);	/* an RHSA */
+	dmar_struct(0, 16, 1, 0, VTD_B);
+	boot_dmar();
+	assert_int_equal(parse(ai), ACPI_OK);
+	assert_int_equal(ai->dmar_base, VTD_B);
+}
+
+static void acpi_dmar_other_segment_none(void **state)
+{
+	struct acpi_info *ai = *state;
+
+	dmar_begin(DMAR_AT);
+	dmar_struct(0, 16, 1, 1, VTD_A);
+	boot_dmar();
+	assert_int_equal(parse(ai), ACPI_OK);
+	assert_int_equal(ai->dmar_base, 0);
+}
+
+static void acpi_dmar_malformed_none(void **state)
+{
+	/* a unit past the table's end; a structure of length 0 (which would loop) before one */
+	struct acpi_info *ai = *state;
+
+	dmar_begin(DMAR_AT);
+	dmar_struct(0, 16, 1, 0, VTD_A);
+	put16(t_pos - 14, 17);			/* its length now runs 1 byte past the end */
+	boot_dmar();
+	assert_int_equal(parse(ai), ACPI_OK);
+	assert_int_equal(ai->dmar_base, 0);
+
+	dmar_begin(DMAR_AT);
+	dmar_struct(1, 16, 0, 0, 0);
+	put16(t_pos - 14, 0);
+	dmar_struct(0, 16, 1, 0, VTD_A);
+	boot_dmar();
+	assert_int_equal(parse(ai), ACPI_OK);
+	assert_int_equal(ai->dmar_base, 0);
+}
+
+static void acpi_dmar_bad_checksum_or_absent(void **state)
+{
+	struct acpi_info *ai = *state;
+
+	dmar_begin(DMAR_AT);
+	dmar_struct(0, 16, 1, 0, VTD_A);
+	boot_dmar();
+	break_sum(DMAR_AT);
+	assert_int_equal(parse(ai), ACPI_OK);
+	assert_int_equal(ai->dmar_base, 0);
+
+	std_madt(MADT_AT, LAPIC_A);
+	boot_rev0(MADT_AT);
+	assert_int_equal(parse(ai), ACPI_OK);
+	assert_int_equal(ai->dmar_base, 0);
+}
+
+static void acpi_dmar_at_the_end_of_memory(void **state)
+{
+	/* the DMAR ends at the end of mem[]: no read past it (ASan, p2v_tight) */
+	struct acpi_info *ai = *state;
+
+	dmar_begin(DMAR_AT);
+	dmar_struct(1, 24, 0, 0, 0x1000);
+	dmar_struct(0, 16, 1, 0, VTD_A);
+	sdt_end();
+	uint64_t at = move_to_end(DMAR_AT);
+	std_madt(MADT_AT, LAPIC_A);
+	other_table(FACP_AT, "FACP", 80);
+	RSDT(RSDT_AT, at, MADT_AT);
+	put_rsdp(STD_RSDP, 0, RSDT_AT, 0);
+	assert_int_equal(acpi_parse(ai, NULL, 0, p2v_tight), ACPI_OK);
+	assert_int_equal(ai->dmar_base, VTD_A);
+	assert_int_equal(parse(ai), ACPI_OK);
+	assert_int_equal(ai->dmar_base, VTD_A);
+}
+
 #define AI_TEST(f) cmocka_unit_test_setup_teardown(f, ai_setup, ai_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		AI_TEST(acpi_rsdp_in_ebda),
+		AI_TEST(acpi_dmar_first_unit),
+		AI_TEST(acpi_dmar_other_structures_skipped),
+		AI_TEST(acpi_dmar_other_segment_none),
+		AI_TEST(acpi_dmar_malformed_none),
+		AI_TEST(acpi_dmar_bad_checksum_or_absent),
+		AI_TEST(acpi_dmar_at_the_end_of_memory),
 		AI_TEST(acpi_rsdp_ebda_segment_from_bda),
 		AI_TEST(acpi_rsdp_ebda_past_first_kib_ignored),
 		AI_TEST(acpi_rsdp_ebda_searched_first),

@@ -1,7 +1,8 @@
 /*
- * acpi.c: the processors of the MADT (contract in acpi.h). The path is RSDP -> RSDT
- * (32-bit entries, revision 0) or XSDT (64-bit entries, revision 2 and later) -> the
- * table signed "APIC". Every read goes through p2v with its length.
+ * acpi.c: the processors of the MADT and the DMA remapping unit of the DMAR (contract
+ * in acpi.h). The path is RSDP -> RSDT (32-bit entries, revision 0) or XSDT (64-bit
+ * entries, revision 2 and later) -> the tables signed "APIC" and "DMAR". Every read
+ * goes through p2v with its length.
  */
 #include "acpi.h"
 #include <common/string.h>
@@ -153,6 +154,26 @@ static void read_madt(struct acpi_info *ai, const struct madt *m)
 	}
 }
 
+/*
+ * The DMAR (Intel VT-d specification, 8.1 and 8.3): a 48-byte header, then remapping
+ * structures of (type, length) 16-bit each; a DRHD (type 0) has its flags at 4, its
+ * segment at 6 and its register base at 8. The first DRHD is taken if it is segment 0's,
+ * else none. Its scope is not read: QEMU's lists every PCI device by path rather than
+ * setting INCLUDE_PCI_ALL (flags bit 0); a machine with several units is not handled
+ * (docs/devices.md, "DMA and the IOMMU").
+ */
+static void read_dmar(struct acpi_info *ai, const struct sdt *t)
+{
+	const uint8_t *p = (const uint8_t *)t + 48, *end = (const uint8_t *)t + t->length;
+	uint32_t len;
+
+	for (; p + 16 <= end && (len = rd32(p) >> 16) >= 4 && p + len <= end; p += len)
+		if ((rd32(p) & 0xffff) == 0) {
+			ai->dmar_base = (rd32(p + 4) >> 16) == 0 ? rd64(p + 8) : 0;
+			return;
+		}
+}
+
 int acpi_parse(struct acpi_info *ai, const void *given, uint64_t given_len, boot_p2v p2v)
 {
 	bool wide = false;
@@ -166,13 +187,16 @@ int acpi_parse(struct acpi_info *ai, const void *given, uint64_t given_len, boot
 		return ACPI_BAD_TABLE;
 	unsigned step = wide ? 8 : 4;
 	const uint8_t *e = (const uint8_t *)(root + 1);
+	int status = ACPI_NO_MADT;
 	for (uint32_t n = (root->length - sizeof(*root)) / step; n--; e += step) {
 		const struct sdt *t = table(wide ? rd64(e) : rd32(e), p2v);
-		if (t && !memcmp(t->signature, "APIC", 4) && t->length >= sizeof(struct madt)) {
+		if (t && !memcmp(t->signature, "DMAR", 4))
+			read_dmar(ai, t);
+		if (t && !memcmp(t->signature, "APIC", 4) && t->length >= sizeof(struct madt) && status) {
 			ai->revision = r->revision;
 			read_madt(ai, (const struct madt *)t);
-			return ACPI_OK;
+			status = ACPI_OK;
 		}
 	}
-	return ACPI_NO_MADT;
+	return status;
 }

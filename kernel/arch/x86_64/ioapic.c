@@ -51,5 +51,5 @@ void arch_irq_route(unsigned line, bool on, unsigned core)
 
 bool arch_device_page_kernel(uint64_t pa)
 {
-	return pa == apic_page() || (ioapic && pa == v2p((const void *)ioapic));
+	return pa == apic_page() || (ioapic && pa == v2p((const void *)ioapic)) || arch_iommu_regs(pa);
 }

@@ -51,6 +51,8 @@ static struct regs *interrupt(uint64_t vector, struct regs *cur)
 		core_tlb_answer();	/* usually answered already, waiting for the lock */
 		return cur;
 	}
+	if (vector == IOMMU_VECTOR)
+		arch_iommu_fault();
 	if (vector > IRQ_VECTOR_BASE && vector < IRQ_VECTOR_BASE + 16)
 		return kernel_irq((unsigned)(vector - IRQ_VECTOR_BASE), cur);
 	return cur;

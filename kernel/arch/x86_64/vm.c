@@ -54,6 +54,8 @@ void arch_vm_init(uint64_t max_phys, frame_alloc_fn alloc)
 void arch_tlb_flush(uint64_t *root, uint64_t va)
 {
 	(void)va;	/* a whole flush also drops cached upper levels of va */
+	if (!root[USER_PML4_ENTRIES])	/* no kernel half: an I/O root (pgtbl.h), which no core loads */
+		arch_iommu_flush();
 	if (read_cr3() == v2p(root))
 		write_cr3(v2p(root));
 	core_shootdown(v2p(root));

@@ -1,6 +1,7 @@
 /*
  * acpi.h: the little of ACPI the kernel reads at boot: the processors and I/O APICs
- * of the MADT (ACPI 6.5, sections 5.2.5 RSDP, 5.2.7 RSDT, 5.2.8 XSDT, 5.2.12 MADT).
+ * of the MADT (ACPI 6.5, sections 5.2.5 RSDP, 5.2.7 RSDT, 5.2.8 XSDT, 5.2.12 MADT) and
+ * the first DMA remapping unit of the DMAR (Intel VT-d specification, 8).
  * Pure code: physical addresses become pointers through the caller's p2v (as in
  * bootinfo.h), so host tests hand in fake tables. Every table's length and checksum is
  * checked before anything in it is used.
@@ -23,6 +24,8 @@ struct acpi_info {
 					   mode cannot address (>= 255) */
 	uint64_t ioapic_base;		/* the first I/O APIC, 0 if none */
 	uint32_t ioapic_gsi_base;
+	uint64_t dmar_base;		/* the DMAR's first DRHD's registers, if it is PCI
+					   segment 0's; else 0 */
 };
 
 enum {

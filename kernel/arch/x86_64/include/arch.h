@@ -97,9 +97,25 @@ void arch_irq_route(unsigned line, bool on, unsigned core);	/* to that core (cpu
 
 /*
  * ioapic.c: true for a device page the kernel drives itself (the local APIC's, the
- * I/O APIC's): never a user's, whatever DEVMEM capability it holds (devmem.h).
+ * I/O APIC's, the IOMMU's): never a user's, whatever DEVMEM capability it holds (devmem.h).
  */
 bool arch_device_page_kernel(uint64_t pa);
+/*
+ * vtd.c: DMA remapping by the IOMMU (Intel VT-d), for iommu.c. arch_iommu_init takes
+ * the first remapping unit's register base (acpi.c; 0: none) and its tables from
+ * alloc_contig at boot, and turns translation on: from then on a device DMAs only
+ * through the I/O root it is attached to. rid < CAIRN_IOMMU_RIDS everywhere.
+ */
+void arch_iommu_init(uint64_t regs, uint64_t (*alloc_contig)(uint64_t n));
+/* Attaches device rid to the I/O root: CAIRN_ENOTSUP no IOMMU, CAIRN_EBUSY attached already. */
+long arch_iommu_attach(unsigned rid, uint64_t *root);
+/* Detaches rid and gives back its root: CAIRN_ENOTSUP no IOMMU, CAIRN_ENOENT not attached. */
+long arch_iommu_detach(unsigned rid, uint64_t **root);
+uint64_t *arch_iommu_root(unsigned rid);	/* the root rid is attached to, or NULL */
+void arch_iommu_flush(void);		/* after a removal from any I/O table */
+void arch_iommu_fault(void);		/* IOMMU_VECTOR: reports and clears the faults */
+bool arch_iommu_regs(uint64_t pa);	/* true for the IOMMU's register page */
+
 /* cpu.c: one past the highest physical address the CPU can address (a power of two). */
 uint64_t arch_phys_limit(void);
 
@@ -190,6 +206,7 @@ noreturn void kernel_ap_main(void);
 #define TIMER_VECTOR    32
 #define KICK_VECTOR     0x40	/* another core made a thread of this one runnable */
 #define TLB_VECTOR      0x41	/* another core removed a mapping this one may cache */
+#define IOMMU_VECTOR    0x42	/* the IOMMU recorded a fault (vtd.c) */
 #define SPURIOUS_VECTOR 0xff
 
 #endif

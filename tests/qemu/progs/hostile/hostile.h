@@ -184,6 +184,12 @@
 #define IRQ   CAIRN_SLOT_IRQ
 #define FREE  CAIRN_SLOT_FREE	/* slots 1..FREE-1 are fixed (and slot 8, the IOPORT one, empty) */
 #define DEV   CAIRN_SLOT_DEVMEM	/* device memory: [0, devmem_limit()), mrange[1] */
+#define MMU   CAIRN_SLOT_IOMMU	/* requester ids [0, CAIRN_IOMMU_RIDS), mrange[2]; the
+				   hostile machine (pc) has no IOMMU: attach and detach
+				   end in CAIRN_ENOTSUP (tests/qemu/progs/iommu.c has
+				   DMA); I/O roots are built and mapped as roots are */
+#define IO_ROOT (4 | CAIRN_PGTBL_IO)	/* an I/O root's level (a PGTBL capability's flags);
+					   its object is a K_PT of level 4 */
 
 #define PAGE        4096UL
 #define POOL_START  (32UL << 20)	/* where the pool's frames are looked for */

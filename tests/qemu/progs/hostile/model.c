@@ -174,6 +174,7 @@ void model_init(void)
 		[MEM] = { CAIRN_CAP_MEMORY, 0, 0 }, [IRQ] = { CAIRN_CAP_IRQ, 0, CAIRN_IRQ_ALL },
 		[CAIRN_SLOT_LEAF0] = { CAIRN_CAP_CAPTBL, 1, O_L0 },
 		[CAIRN_SLOT_DEVMEM] = { CAIRN_CAP_DEVMEM, 0, 1 },
+		[MMU] = { CAIRN_CAP_IOMMU, 0, 2 },
 	};
 
 	nobj = O_FIRST;
@@ -189,7 +190,8 @@ void model_init(void)
 	memcpy(leaf_slot[O_L0], fixed, sizeof(fixed));
 	mrange[0] = (struct mrange){ R->mem_base, R->mem_end };
 	mrange[1] = (struct mrange){ 0, devmem_limit() };
-	nranges = 2;
+	mrange[2] = (struct mrange){ 0, CAIRN_IOMMU_RIDS };
+	nranges = 3;
 }
 
 /* ---- updating the model after a call that succeeded ---- */
@@ -232,7 +234,7 @@ static void apply_activate(const struct call *c, struct mcap *dst)
 			n = (struct mcap){ CAIRN_CAP_CAPTBL, (uint8_t)c->a[3], (uint16_t)o };
 		break;
 	case CAIRN_OP_CAPTBL_ACT_PGTBL:
-		if ((o = new_object(c, K_PT, (unsigned)c->a[3])))
+		if ((o = new_object(c, K_PT, c->a[3] == IO_ROOT ? 4 : (unsigned)c->a[3])))
 			n = (struct mcap){ CAIRN_CAP_PGTBL, (uint8_t)c->a[3], (uint16_t)o };
 		break;
 	case CAIRN_OP_CAPTBL_ACT_COMP:
@@ -390,8 +392,8 @@ uint64_t devmem_limit(void)
 }
 
 /*
- * A new memory (MEM_DERIVE) or device-memory (DEVMEM_DERIVE) capability over [a1, a2)
- * in slot a0 of our table (safe() left room for its range).
+ * A new memory (MEM_DERIVE), device-memory (DEVMEM_DERIVE) or IOMMU (IOMMU_NARROW)
+ * capability over [a1, a2) in slot a0 of our table (safe() left room for its range).
  */
 static void apply_derive(const struct call *c, uint8_t type)
 {
@@ -452,6 +454,10 @@ void apply(const struct call *c)
 		if (c->op == CAIRN_OP_DEVMEM_DERIVE)
 			apply_derive(c, CAIRN_CAP_DEVMEM);
 		return;
+	case CAIRN_CAP_IOMMU:
+		if (c->op != CAIRN_OP_IOMMU_NARROW)
+			return diverge(c, "an IOMMU attach or detach succeeded on a machine without one");
+		return apply_derive(c, CAIRN_CAP_IOMMU);
 	case CAIRN_CAP_COMP:
 		if (c->op == CAIRN_OP_COMP_KEEPER)
 			ob[x->obj].keeper = c->a[0] && mcap_of(c->a[0], CAIRN_CAP_SINV) ? mcap(c->a[0])->obj : 0;
@@ -490,7 +496,7 @@ static void probe_own(uint64_t idx, const struct mcap *m)
 		want = m->flags ? CAIRN_EINVAL : CAIRN_ENOSYS;
 	} else if (m->type == CAIRN_CAP_PGTBL) {
 		op = 0x02ff;
-		want = m->flags == 4 ? CAIRN_ENOSYS : CAIRN_EINVAL;
+		want = m->flags == 4 || m->flags == IO_ROOT ? CAIRN_ENOSYS : CAIRN_EINVAL;
 	} else if (m->type) {
 		op = ((uint32_t)m->type << 8) | 0xff;
 		want = CAIRN_ENOSYS;

@@ -325,6 +325,7 @@ int safe(struct call *c)
 		return obj_at(c->a[0]) || nobj < MAX_OBJ;
 	case CAIRN_OP_MEM_DERIVE:	/* and for so many ranges */
 	case CAIRN_OP_DEVMEM_DERIVE:
+	case CAIRN_OP_IOMMU_NARROW:
 		protect_slot(c);
 		return nranges < MAX_RANGES || find_range(c->a[1], c->a[2]) >= 0;
 	case CAIRN_OP_PGTBL_MAP:
@@ -439,12 +440,12 @@ static void wf_activate(struct call *c)
 	case 1:
 	case 2:
 		c->op = CAIRN_OP_CAPTBL_ACT_PGTBL;
-		c->a[3] = chance(95) ? 1 + below(4) : rand_arg();
+		c->a[3] = chance(95) ? (chance(10) ? IO_ROOT : 1 + below(4)) : rand_arg();
 		break;
 	case 3:
 		c->op = CAIRN_OP_CAPTBL_ACT_COMP;
 		c->a[3] = chance(30) ? CT : pick_cap(CAIRN_CAP_CAPTBL, 0);
-		c->a[4] = chance(50) ? PT : pick_cap(CAIRN_CAP_PGTBL, 4);
+		c->a[4] = chance(50) ? PT : pick_cap(CAIRN_CAP_PGTBL, chance(80) ? 4 : IO_ROOT);
 		c->a[5] = pick_entry();
 		break;
 	case 4:
@@ -550,7 +551,7 @@ static uint64_t va_for_level(unsigned root, unsigned level)
 static void wf_pgtbl(struct call *c)
 {
 	unsigned own = chance(40);
-	c->cap = own ? PT : pick_cap(CAIRN_CAP_PGTBL, 4);
+	c->cap = own ? PT : pick_cap(CAIRN_CAP_PGTBL, chance(70) ? 4 : IO_ROOT);
 	if (!c->cap)
 		c->cap = PT;
 	unsigned root = mcap(c->cap) ? mcap(c->cap)->obj : O_P0;
@@ -559,7 +560,7 @@ static void wf_pgtbl(struct call *c)
 	switch (nmaps > 512 && chance(30) ? 4 : below(6)) {
 	case 0:
 	case 1: {
-		unsigned child = pick_cap(CAIRN_CAP_PGTBL, (int)(1 + below(3)));
+		unsigned child = pick_cap(CAIRN_CAP_PGTBL, chance(95) ? (int)(1 + below(3)) : IO_ROOT);
 		unsigned level = child && mcap(child) ? mcap(child)->flags : 1;
 		c->op = CAIRN_OP_PGTBL_CONS;
 		c->a[0] = va_for_level(root, level);
@@ -713,8 +714,26 @@ static void wf_threads(struct call *c)
 	}
 }
 
+/* IOMMU_*: through the first program's capability or a narrowed one; ids near its range. */
+static void wf_iommu(struct call *c)
+{
+	static const uint32_t ops[] = { CAIRN_OP_IOMMU_ATTACH, CAIRN_OP_IOMMU_DETACH, CAIRN_OP_IOMMU_NARROW };
+
+	c->op = ops[below(3)];
+	c->cap = chance(70) ? MMU : chance(80) ? pick_cap(CAIRN_CAP_IOMMU, -1) : rand_cap();
+	c->a[0] = chance(80) ? below(CAIRN_IOMMU_RIDS + 16) : rand_arg();
+	c->a[1] = chance(80) ? pick_cap(CAIRN_CAP_PGTBL, -1) : rand_cap();
+	if (c->op == CAIRN_OP_IOMMU_NARROW) {
+		c->a[0] = chance(90) ? pick_slot_in(O_R0, 1) : rand_arg();
+		c->a[1] = chance(90) ? below(CAIRN_IOMMU_RIDS + 2) : rand_arg();
+		c->a[2] = chance(90) ? c->a[1] + below(300) : rand_arg();
+	}
+}
+
 static void wf_misc(struct call *c)
 {
+	if (chance(20))
+		return wf_iommu(c);
 	static const uint32_t null_ops[] = { CAIRN_OP_NULL, CAIRN_OP_DEBUG_WRITE, CAIRN_OP_RETURN,
 					     CAIRN_OP_FAULT_REG, CAIRN_OP_IRQ_BIND, CAIRN_OP_IRQ_UNBIND,
 					     CAIRN_OP_IRQ_NARROW };

@@ -228,6 +228,42 @@ static long predict_memory(const struct call *c, const struct mcap *m)
 	return dst->type ? CAIRN_EBUSY : 0;
 }
 
+/*
+ * IOMMU_* on the IOMMU capability m (its requester ids mrange[m->obj]): every error;
+ * the hostile machine has no IOMMU, so an attach of an I/O root ends in CAIRN_ENOTSUP.
+ */
+static long predict_iommu(const struct call *c, const struct mcap *m)
+{
+	const struct mrange *r = &mrange[m->obj];
+	int in = c->a[0] >= r->base && c->a[0] < r->end;
+	struct mcap *x;
+
+	if (c->op == CAIRN_OP_IOMMU_NARROW) {
+		if (c->a[0] >= CAIRN_CAPTBL_MAX)
+			return CAIRN_ERANGE;
+		if (c->a[0] == CAIRN_CAP_NULL)
+			return CAIRN_EINVAL;
+		if (!(x = mslot(O_R0, c->a[0])))
+			return CAIRN_ENOENT;
+		if (x->type)
+			return CAIRN_EBUSY;
+		return c->a[1] >= c->a[2] || c->a[1] < r->base || c->a[2] > r->end ? CAIRN_EINVAL : 0;
+	}
+	if (c->op == CAIRN_OP_IOMMU_DETACH)
+		return in ? CAIRN_ENOTSUP : CAIRN_ERANGE;
+	if (c->op != CAIRN_OP_IOMMU_ATTACH)
+		return CAIRN_ENOSYS;
+	if (c->a[1] >= CAIRN_CAPTBL_MAX)
+		return CAIRN_ERANGE;
+	if (!(x = mcap(c->a[1])))
+		return CAIRN_ENOENT;
+	if (x->type != CAIRN_CAP_PGTBL)
+		return CAIRN_EBADF;
+	if (!in)
+		return CAIRN_ERANGE;
+	return x->flags == IO_ROOT ? CAIRN_ENOTSUP : CAIRN_EINVAL;	/* else a CPU root or a lower node */
+}
+
 static long predict_typed(const struct call *c, const struct mcap *m)
 {
 	uint32_t op = c->op;
@@ -243,7 +279,7 @@ static long predict_typed(const struct call *c, const struct mcap *m)
 			return CAIRN_EBUSY;
 		return ANY;
 	case CAIRN_CAP_PGTBL:
-		if (m->flags != 4)
+		if (m->flags != 4 && m->flags != IO_ROOT)
 			return CAIRN_EINVAL;
 		if (op == CAIRN_OP_PGTBL_LOOKUP)
 			return predict_lookup(c, m->obj);
@@ -286,6 +322,8 @@ static long predict_typed(const struct call *c, const struct mcap *m)
 		return predict_irq(c, m);
 	case CAIRN_CAP_DEVMEM:
 		return op == CAIRN_OP_DEVMEM_DERIVE ? predict_memory(c, m) : CAIRN_ENOSYS;
+	case CAIRN_CAP_IOMMU:
+		return predict_iommu(c, m);
 	default:
 		return ANY;	/* never held: no IOPORT capability ever reaches our tables */
 	}
