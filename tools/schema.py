@@ -122,8 +122,9 @@ FIELDS = {
         "core": Int(0, None, 0, "core must be an integer from {lo} to {hi} (the system has cores = {cores})"),
         "budget": Size(0, f'budget must be a size up to "{size_text(limits.BUDGET_MAX)}" '
                        "(the pages the manager may allocate for it)", most=limits.BUDGET_MAX),
-        "dma": OneOf(("trusted", "none"), "none", 'dma must be "trusted" (its devices may write any '
-                     'memory: nothing confines their DMA without an IOMMU) or "none", not {v!r}'),
+        "dma": OneOf(("iommu", "trusted", "none"), "none", 'dma must be "iommu" (its devices DMA only '
+                     'where an IOMMU lets them), "trusted" (without an IOMMU they may write any memory) '
+                     'or "none", not {v!r}'),
     },
     "device": {"match": None, "at": None},     # an entry of a component's `devices` (system.py)
     "port": {

@@ -235,7 +235,8 @@ class Tables:
                         f".budget = {page_up(schema.size_of('component', c, 'budget')) // 4096}, "
                         f".nioports = {len(system.ioport_ranges(c))}, .ioport = {io}"
                         + (f", .ndevices = {len(c['devices'])}, .device = {dv}" if c.get("devices") else "")
-                        + (", .dma_trusted = 1" if schema.get("component", c, "dma") == "trusted" else "")
+                        + {"trusted": ", .dma = CAIRN_SD_DMA_TRUSTED", "iommu": ", .dma = CAIRN_SD_DMA_IOMMU"}.get(
+                            schema.get("component", c, "dma"), "")
                         + " },")
         lines += ["", "static const struct cairn_sd_comp comps[] = {", *rows, "};"]
         lines.append(f"static const uint16_t order[] = {{ {', '.join(str(index[n]) for n in self.order)} }};")

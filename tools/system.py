@@ -471,17 +471,17 @@ def check_regions(d, comps):
 
 
 def check_region_dma(d, i, r, n, share):
-    """A region's `dma`: one of its sharers, which the description trusts with DMA."""
+    """A region's `dma`: one of its sharers, whose devices may DMA (dma = "iommu" or "trusted")."""
     v = r["dma"]
     comp = next((c for c in d.tables("component") if isinstance(c, dict) and c.get("name") == v), None)
     if not isinstance(v, str) or comp is None:
         d.error("region", i, "dma", "dma must name a component" + (f", not {v!r}" if v is not None else ""), n)
     elif v not in share:
         d.error("region", i, "dma", f"dma names '{v}', which does not share it: dma must be one of 'share'", n)
-    elif comp.get("dma") != "trusted":
-        d.error("region", i, "dma", f"dma names '{v}', which is not dma = \"trusted\": with no IOMMU to "
-                "confine them, its devices could write any memory, so the description must trust it "
-                "(add dma = \"trusted\" to it)", n)
+    elif comp.get("dma") not in ("iommu", "trusted"):
+        d.error("region", i, "dma", f"dma names '{v}', whose devices may not DMA: give it dma = \"iommu\" "
+                "(confined by an IOMMU; no DMA on a machine without one) or dma = \"trusted\" (without an "
+                "IOMMU its devices could write any memory)", n)
 
 
 def check_segments(d):

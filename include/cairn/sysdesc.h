@@ -94,9 +94,7 @@ struct cairn_sd_comp {
 	const struct cairn_sd_ioport *ioport;	/* each narrowed into a slot of its own */
 	uint8_t ndevices;		/* at most CAIRN_IO_DEVICES */
 	const struct cairn_sd_device *device;
-	uint8_t dma_trusted;		/* dma = "trusted": its devices may master the bus
-					   (no IOMMU confines them); its dma regions' red-tape
-					   entries give their physical address */
+	uint8_t dma;			/* CAIRN_SD_DMA_*: what its devices may DMA into */
 };
 
 struct cairn_sd_port {
@@ -117,10 +115,19 @@ struct cairn_sd_segment {
  * multiple), zeroed, mapped read-write into each component of share[] at the same
  * address (the booter places the regions back to back from CAIRN_REGION_VA, each
  * followed by an unmapped guard page). dma: the component whose devices may DMA into
- * it (it is one of share[] and dma_trusted; the frames are then physically contiguous),
+ * it (it is one of share[], its dma not NONE; the frames are then physically contiguous),
  * or CAIRN_SD_NODMA.
  */
 #define CAIRN_SD_NODMA 0xffff
+
+/*
+ * A component's `dma` (docs/devices.md, "DMA"): with an IOMMU, the devices of a component
+ * other than NONE DMA through a domain holding its dma regions alone; without one,
+ * TRUSTED's devices DMA anywhere (told physical addresses) and IOMMU's not at all.
+ */
+#define CAIRN_SD_DMA_NONE    0	/* its devices never master the bus */
+#define CAIRN_SD_DMA_TRUSTED 1	/* with an IOMMU confined; without one trusted with all memory */
+#define CAIRN_SD_DMA_IOMMU   2	/* only confined by an IOMMU: no DMA on a machine without one */
 
 struct cairn_sd_region {
 	const char *name;

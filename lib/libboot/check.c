@@ -179,8 +179,8 @@ static long check_region(const struct cairn_sd_system *sd, const struct cairn_sd
 	}
 	if (g->dma != CAIRN_SD_NODMA && !dma_shares)
 		return bad_region(sd, g, "its dma component does not share it");
-	if (g->dma != CAIRN_SD_NODMA && !sd->comp[g->dma].dma_trusted)
-		return bad_region(sd, g, "its dma component is not dma = \"trusted\" (no IOMMU confines its devices)");
+	if (g->dma != CAIRN_SD_NODMA && sd->comp[g->dma].dma == CAIRN_SD_DMA_NONE)
+		return bad_region(sd, g, "its dma component's devices may not DMA (dma = \"none\")");
 	return 0;
 }
 

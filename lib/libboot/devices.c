@@ -16,10 +16,9 @@
  * space (its first 256 bytes), not access to it.
  *
  * Bus mastering (DMA) is the booter's to grant too: it sets the command register's
- * bus-master bit of a device whose driver is dma = "trusted" and clears it for every
- * other bound device, whatever the firmware left, since without an IOMMU nothing else
- * stops a device's DMA. (IOMMU hook: a device with an I/O domain may master the bus
- * whatever its driver's trust; the IOMMU step sets it there.)
+ * bus-master bit of a device that has an I/O domain or whose driver is trusted with DMA
+ * on a machine without an IOMMU (dma.c decides), and clears it for every other bound
+ * device, whatever the firmware left.
  */
 #include "libboot.h"
 #include <cairn/build.h>
@@ -156,19 +155,23 @@ static long grant_irq(struct booter *b, struct bcomp *c, const struct pci_func *
 	return r;
 }
 
-/* f may master the bus if c is dma = "trusted", else not (a 16-bit write: the status
- * register's write-one-to-clear bits are never written). Says so for a trusted one. */
-static void bus_master(struct bcomp *c, const struct pci_func *f)
+/* f may master the bus if its DMA is confined or trusted (dma.c), else not (a 16-bit
+ * write: the status register's write-one-to-clear bits are never written). Says so. */
+static long bus_master(struct booter *b, struct bcomp *c, const struct pci_func *f)
 {
+	int master;
+	long r = boot_dma(b, (unsigned)(c - b->c), f->bdf, &master);
 	unsigned cmd = pci_read16(&cfg, f->bdf, PCI_COMMAND);
-	unsigned want = c->sd->dma_trusted ? cmd | PCI_COMMAND_MASTER : cmd & ~PCI_COMMAND_MASTER;
+	unsigned want = master ? cmd | PCI_COMMAND_MASTER : cmd & ~PCI_COMMAND_MASTER;
 
 	if (want != cmd)
 		pci_write16(&cfg, f->bdf, PCI_COMMAND, want);
-	if (c->sd->dma_trusted)
-		cairn_printf("booter: component '%s': PCI %02x:%02x.%x may master the bus (dma = \"trusted\"): %s\n",
+	if (master)
+		cairn_printf("booter: component '%s': PCI %02x:%02x.%x may master the bus (%s): %s\n",
 			     c->sd->name, PCI_BUS(f->bdf), PCI_DEV(f->bdf), PCI_FN(f->bdf),
+			     boot_has_iommu() ? "its I/O domain" : "dma = \"trusted\"",
 			     pci_read16(&cfg, f->bdf, PCI_COMMAND) & PCI_COMMAND_MASTER ? "on" : "the device refused");
+	return r;
 }
 
 static long bind(struct booter *b, struct bcomp *c, const struct pci_func *f, struct cairn_device *e)
@@ -192,7 +195,7 @@ static long bind(struct booter *b, struct bcomp *c, const struct pci_func *f, st
 	if (!r)
 		r = grant_irq(b, c, f, e);
 	if (!r)
-		bus_master(c, f);
+		r = bus_master(b, c, f);
 	return r;
 }
 

@@ -6,8 +6,9 @@
  *   main.c     cairn_boot: check, build, initialise, supervise, schedule    (top)
  *   restart.c  the supervisor of `restart = true`: reloads, re-initialises
  *   boot.c     builds the components, ports, gates and red tape from the tables
- *   region.c   the data regions ([[region]]): frames, mappings, red-tape entries
  *   devices.c  binds PCI devices to their drivers
+ *   dma.c      what a bound device may DMA into: its I/O domain, or bus mastering alone
+ *   region.c   the data regions ([[region]]): frames, mappings, red-tape entries
  *   sched.c    the booter's scheduler, one thread per core it uses
  *   manager.c  serves interfaces/manager.toml
  *   capmgr.c   the delegation tree and its memory
@@ -102,6 +103,17 @@ void boot_red_devices(const struct booter *b, unsigned i, struct cairn_io *io);
 
 /* region.c: every data region, built and mapped into its sharers (after the components) */
 long boot_regions(struct booter *b);
+/* region.c: maps component i's dma regions into the I/O root in the booter's slot root */
+long boot_map_dma_regions(struct booter *b, unsigned i, unsigned root, uint64_t *cache);
+
+/* region.c: whether the kernel drives an IOMMU (its CAIRN_SLOT_IOMMU answers
+   IOMMU_DETACH with something other than CAIRN_ENOTSUP: probed on the first call,
+   which comes before any attach) */
+int boot_has_iommu(void);
+/* dma.c: device rid of component i: its I/O domain if there is an IOMMU; *master says
+   whether the device may master the bus. 0, or an error (after a line naming it). */
+long boot_dma(struct booter *b, unsigned i, unsigned rid, int *master);
+
 /* region.c: whether component i shares a region */
 int boot_shares_region(const struct cairn_sd_system *sd, unsigned i);
 /* region.c: component i's regions as its red tape lists them, into out[CAIRN_IO_REGIONS]; how many */

@@ -10,10 +10,9 @@
  * tools/system.py and check.c). Regions are shared state, like port rings: a restart
  * of a sharer leaves them as they are.
  *
- * IOMMU hook: once a device has an I/O domain (the kernel's IOMMU capability), the
- * booter maps each dma region into the domain of its component's devices at the
- * region's va and lists va as its device address; the frames then need not be
- * contiguous (build_region's `contiguous` call becomes cairn_frame's per page).
+ * With an IOMMU (dma.c), each dma region is also mapped into the I/O domain of every
+ * device of its dma component, at the region's va, and va is its device address; the
+ * frames are still contiguous (they need not be then, but it costs nothing).
  */
 #include "libboot.h"
 
@@ -83,6 +82,37 @@ long boot_regions(struct booter *b)
 	return r;
 }
 
+static int iommu = -1;	/* unknown until probed */
+
+int boot_has_iommu(void)
+{
+	if (iommu < 0)	/* first called before any attach: requester id 0 is attached to nothing */
+		iommu = cairn_iommu_detach(CAIRN_SLOT_IOMMU, 0) != CAIRN_ENOTSUP;
+	return iommu;
+}
+
+long boot_map_dma_regions(struct booter *b, unsigned i, unsigned root, uint64_t *cache)
+{
+	long r = 0;
+
+	for (unsigned g = 0; g < b->sd->nregions; g++)
+		for (uint64_t off = 0; !r && b->sd->region[g].dma == i && off < b->sd->region[g].size; off += PAGE)
+			r = cairn_map(&b->a, root, cache, region_va[g] + off, region_phys[g] + off, CAIRN_MAP_WRITE);
+	return r;
+}
+
+/* The address component i's devices are told for region g, or 0 if they may not DMA there. */
+static uint64_t device_address(const struct booter *b, unsigned g, unsigned i)
+{
+	const struct cairn_sd_region *sr = &b->sd->region[g];
+
+	if (sr->dma != i || !region_phys[g])
+		return 0;
+	if (boot_has_iommu())
+		return region_va[g];	/* mapped at va in each of i's I/O domains */
+	return b->sd->comp[i].dma == CAIRN_SD_DMA_TRUSTED ? region_phys[g] : 0;
+}
+
 int boot_shares_region(const struct cairn_sd_system *sd, unsigned i)
 {
 	for (unsigned g = 0; g < sd->nregions; g++)
@@ -102,11 +132,9 @@ unsigned boot_red_regions(const struct booter *b, unsigned i, struct cairn_regio
 			if (sr->share[j] != i)
 				continue;
 			struct cairn_region *e = &out[n++];
-			*e = (struct cairn_region){ .va = region_va[g], .size = sr->size };
-			if (sr->dma == i && region_phys[g]) {
-				e->dma = region_phys[g];
-				e->flags = CAIRN_REGION_DMA;
-			}
+			*e = (struct cairn_region){ .va = region_va[g], .size = sr->size,
+						    .dma = device_address(b, g, i) };
+			e->flags = e->dma ? CAIRN_REGION_DMA : 0;
 			boot_copy_name(e->name, sr->name, sizeof(e->name));
 		}
 	}

@@ -16,7 +16,7 @@
  *   bl.20 17 regions          bl.24 a region's 24-character name  bl.28 dma by a non-sharer
  *   bl.21 a region of 256M+4K bl.25 a sharer past the components  bl.29 a size not in pages
  *   bl.22 regions past their  bl.26 a sharer named twice          bl.30 a region nobody shares
- *         4 GiB window        bl.27 dma by an untrusted component
+ *         4 GiB window        bl.27 dma by a dma = "none" one
  *   bl.23 9 regions for one component
  *   (bl.20..25: CAIRN_EOVERFLOW, as above; bl.26..30, which no count names: CAIRN_EINVAL)
  *
@@ -108,7 +108,7 @@ static void at_limits(void)
 	regions[3].size = CAIRN_SD_REGION_MAX;
 	regions[4].size -= CAIRN_SD_REGION_MAX - (CAIRN_SD_REGION_SPACE / CAIRN_SD_REGIONS - 4096);
 	regions[5].dma = 1;
-	comps[1].dma_trusted = 1;
+	comps[1].dma = CAIRN_SD_DMA_TRUSTED;
 }
 
 /* Region case n (REGION_FIRST..REGION_LAST): two components, one region, one thing wrong. */
@@ -129,7 +129,7 @@ static void past_region(unsigned n)
 	case 25: regions[0].share = share[0]; share[0][0] = 2; break;
 	case 26: regions[0].nshare = 2; regions[0].share = share[0]; share[0][1] = 0; break;
 	case 27: regions[0].dma = 0; break;
-	case 28: regions[0].dma = 1; comps[1].dma_trusted = 1; break;
+	case 28: regions[0].dma = 1; comps[1].dma = CAIRN_SD_DMA_TRUSTED; break;
 	case 29: regions[0].size = 4096 + 8; break;
 	case 30: regions[0].nshare = 0; break;
 	}
