@@ -51,7 +51,7 @@ static struct regs *interrupt(uint64_t vector, struct regs *cur)
 		core_tlb_answer();	/* usually answered already, waiting for the lock */
 		return cur;
 	}
-	if (vector > IRQ_VECTOR_BASE && vector < IRQ_VECTOR_BASE + 16)
+	if (vector > IRQ_VECTOR_BASE && vector < IRQ_VECTOR_BASE + CAIRN_IRQ_LINES)
 		return kernel_irq((unsigned)(vector - IRQ_VECTOR_BASE), cur);
 	return cur;
 }
