@@ -81,7 +81,7 @@ SEGMENT_WINDOW = (get("CAIRN_SD_SEGMENT_LO"), get("CAIRN_SD_SEGMENT_HI"))
 IMPORTS = get("CAIRN_ROOT_IMPORTS")
 COMP_PORTS = get("CAIRN_ROOT_PORTS")            # port ends of one component
 SEGMENTS = get("CAIRN_ROOT_SEGMENTS")           # segments mapped into one component
-DEVICES = get("CAIRN_ROOT_DEVICES")             # PCI devices bound to one component
+DEVICES = get("CAIRN_IO_DEVICES")             # PCI devices bound to one component
 # Boot modules the root booter is given: its red tape's list, and the kernel's table of
 # them (kernel/include/bootinfo.h: CAIRN_ROOT_MODULES, the booter included). The kernel
 # leaves the loader's others off and its banner says so.
@@ -126,8 +126,8 @@ def doc_table():
         ("imports of a component", IMPORTS, "`CAIRN_ROOT_IMPORTS`", "its red tape"),
         ("exports of a component", "none", "", "not in its red tape"),
         ("segments mapped into a component", SEGMENTS, "`CAIRN_ROOT_SEGMENTS`", "its red tape"),
-        ("PCI devices bound to a component", DEVICES, "`CAIRN_ROOT_DEVICES`",
-         "its red tape (a device's entry lists its six BARs)"),
+        ("PCI devices bound to a component", DEVICES, "`CAIRN_IO_DEVICES`",
+         "its I/O page (a device's entry lists its six BARs and a copy of its configuration space)"),
         ("gates of its imports (a function each) and sends of its sync ports", GRANTED_SLOTS,
          "`CAIRN_SD_GRANTED_SLOTS`", f"slots {FIRST_SLOT}..{FIRST_SLOT + GRANTED_SLOTS - 1} "
          "(`CAIRN_SD_FIRST_SLOT`), the first leaf of its table"),

@@ -283,7 +283,7 @@ def check_devices(d):
             continue
         if len(v) > DEVICES_MAX:
             d.error("component", i, "devices", f"{len(v)} devices, at most {DEVICES_MAX} (the red tape's "
-                    "CAIRN_ROOT_DEVICES)", n)
+                    "CAIRN_IO_DEVICES)", n)
         for e in v:
             bad = next((k for k in e if k not in schema.FIELDS["device"]), None)
             if bad:

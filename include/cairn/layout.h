@@ -10,6 +10,8 @@
  *                   | null page, never mapped        |
  *   0x000000001000  +--------------------------------+ CAIRN_ROOT_VA
  *                   | the Root page (red tape), r--  |
+ *   0x000000002000  +--------------------------------+ CAIRN_IO_VA
+ *                   | the I/O page (red tape), r--   |  booter-built components
  *                   +--------------------------------+
  *                   | (unmapped)                     |
  *   0x000000400000  +--------------------------------+ CAIRN_IMAGE_BASE
@@ -68,6 +70,7 @@
 #endif
 
 #define CAIRN_ROOT_VA          CAIRN_UL(0x1000)		/* the Root page: rdi at every entry */
+#define CAIRN_IO_VA            CAIRN_UL(0x2000)		/* the I/O page: devices, regions (cairn/root.h) */
 #define CAIRN_IMAGE_BASE       CAIRN_UL(0x400000)		/* images are linked and loaded here */
 #define CAIRN_IMAGE_TOP        CAIRN_UL(0x0e000000)	/* ... and end below here */
 #define CAIRN_RTOS_WINDOW_VA   CAIRN_UL(0x0e000000)	/* the RTOS's windows (components/rtos/rtos.h) */
@@ -89,7 +92,8 @@
 
 #if !defined(__ASSEMBLER__)
 /* The map above, in order: nothing overlaps. */
-_Static_assert(CAIRN_ROOT_VA + 0x1000 <= CAIRN_IMAGE_BASE, "the Root page lies below the images");
+_Static_assert(CAIRN_ROOT_VA + 0x1000 <= CAIRN_IO_VA && CAIRN_IO_VA + 0x1000 <= CAIRN_IMAGE_BASE,
+	       "the Root and I/O pages lie below the images");
 _Static_assert(CAIRN_IMAGE_TOP <= CAIRN_RTOS_WINDOW_VA, "no image covers the RTOS's windows");
 _Static_assert(CAIRN_RTOS_WINDOW_VA + CAIRN_RTOS_WINDOW_SIZE <= CAIRN_BOOT_WINDOW_VA, "the windows are apart");
 _Static_assert(CAIRN_BOOT_WINDOW_VA + CAIRN_BOOT_WINDOW_SIZE <= CAIRN_SEGMENT_LO, "no segment covers a window");

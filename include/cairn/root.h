@@ -53,8 +53,8 @@
 #define CAIRN_ROOT_PORTS    12	/* port ends of a component */
 #define CAIRN_ROOT_SEGMENTS 8	/* segments mapped into a component */
 #define CAIRN_ROOT_IOPORTS  8	/* I/O-port ranges a description may grant one component */
-#define CAIRN_ROOT_DEVICES  1	/* PCI devices a description may bind to one component
-				   (each entry is 160 bytes: the page holds one) */
+#define CAIRN_IO_DEVICES    4	/* PCI devices a description may bind to one component
+				   (in its I/O page: each entry is 416 bytes) */
 #define CAIRN_NAME_MAX      24	/* names in the red tape, with their NUL */
 #define CAIRN_MODULE_NAME_MAX 32	/* a boot module's name, with its NUL */
 #define CAIRN_MODULE_ARGS_MAX 64	/* its arguments, with their NUL */
@@ -108,12 +108,15 @@ struct cairn_ioport_range {
  * PGTBL_MAP), an I/O BAR with an IOPORT capability over [base, base + size); a 64-bit
  * BAR takes bar[i] and leaves bar[i + 1] NONE. irq_slot holds an IRQ capability over
  * line irq_line alone when the device's INTx is routed to an ISA line (1..15), else 0.
- * The driver gets no access to configuration space (yet).
+ * config[] is a copy of the function's configuration space (its first 256 bytes) as
+ * the booter found it, before granting it: the driver walks its capability list there.
+ * The driver cannot write configuration space.
  */
 #define CAIRN_BAR_NONE 0	/* not implemented, or the upper half of a 64-bit BAR */
 #define CAIRN_BAR_MEM  1
 #define CAIRN_BAR_IO   2
 #define CAIRN_DEVICE_BARS 6
+#define CAIRN_DEVICE_CONFIG 256	/* bytes of configuration space copied */
 
 struct cairn_device_bar {
 	uint64_t base, size;	/* physical address (or first port) and bytes (or ports) */
@@ -132,6 +135,7 @@ struct cairn_device {
 	uint8_t reserved;
 	uint32_t irq_slot;
 	struct cairn_device_bar bar[CAIRN_DEVICE_BARS];
+	uint8_t config[CAIRN_DEVICE_CONFIG];
 };
 
 /* A segment: code and shared data at `base`, its transfer vector at `base` too. */
@@ -160,13 +164,29 @@ struct cairn_root {
 	struct cairn_import import[CAIRN_ROOT_IMPORTS];
 	struct cairn_port_end port[CAIRN_ROOT_PORTS];
 	struct cairn_segment_map segment[CAIRN_ROOT_SEGMENTS];
-	uint32_t nioports, ndevices;	/* ndevices: entries of device[] (found or not) */
+	uint32_t nioports;
+	uint64_t io_va;			/* booter-built: its I/O page (struct cairn_io), else 0 */
 	struct cairn_ioport_range ioport[CAIRN_ROOT_IOPORTS];	/* booter-built: as described */
 	char args[CAIRN_MODULE_ARGS_MAX];	/* started from a boot module: its arguments */
-	struct cairn_device device[CAIRN_ROOT_DEVICES];	/* booter-built: as described, in order */
 };
 
 _Static_assert(sizeof(struct cairn_root) <= 4096, "the Root is one page");
+
+/*
+ * The I/O page: the second page of a booter-built component's red tape, read-only at
+ * CAIRN_IO_VA (cairn_root.io_va), with what reaches outside its address space: the PCI
+ * devices its description binds. The Root has no room for them.
+ */
+#define CAIRN_IO_MAGIC 0x3130544f4f524e49ULL	/* "INROOT01" */
+
+struct cairn_io {
+	uint64_t magic;
+	uint32_t ndevices;			/* entries of device[] (found or not) */
+	uint32_t reserved;
+	struct cairn_device device[CAIRN_IO_DEVICES];	/* as described, in order */
+};
+
+_Static_assert(sizeof(struct cairn_io) <= 4096, "the I/O page is one page");
 
 /* lib/libcairn/root.c: the i-th device of the component's description (0 first), if
  * the booter found it; 0 if it did not or there is no such entry. */

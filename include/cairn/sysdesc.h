@@ -88,7 +88,7 @@ struct cairn_sd_comp {
 	uint8_t core;			/* where its threads run (0: the boot core) */
 	uint8_t nioports;		/* at most CAIRN_ROOT_IOPORTS */
 	const struct cairn_sd_ioport *ioport;	/* each narrowed into a slot of its own */
-	uint8_t ndevices;		/* at most CAIRN_ROOT_DEVICES */
+	uint8_t ndevices;		/* at most CAIRN_IO_DEVICES */
 	const struct cairn_sd_device *device;
 };
 

@@ -117,8 +117,8 @@ static long check_comp(const struct cairn_sd_system *sd, unsigned i)
 		return over(sd, "component", c->name, c->heap, "bytes of heap", CAIRN_SD_HEAP_MAX);
 	if (sd->init_order[i] >= sd->ncomps)
 		return over(sd, "system", sd->name, sd->init_order[i], "in its init order", sd->ncomps - 1u);
-	if (c->ndevices > CAIRN_ROOT_DEVICES)
-		return over(sd, "component", c->name, c->ndevices, "devices", CAIRN_ROOT_DEVICES);
+	if (c->ndevices > CAIRN_IO_DEVICES)
+		return over(sd, "component", c->name, c->ndevices, "devices", CAIRN_IO_DEVICES);
 	for (unsigned j = 0; j < c->nirqs; j++)
 		if (c->irq[j] >= CAIRN_IRQ_ISA_END)	/* ISA lines: MSI lines are the booter's to bind */
 			return over(sd, "component", c->name, c->irq[j], "as an interrupt line", CAIRN_IRQ_ISA_END - 1);

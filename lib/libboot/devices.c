@@ -12,7 +12,8 @@
  * physical address (cairn/layout.h): a component the booter builds holds no page-table
  * capability, so it cannot map the DEVMEM capability itself. A device no function
  * matches is reported on the console and left out: the component starts without it (its
- * red tape's entry says found = 0). The driver gets no configuration-space access.
+ * I/O page's entry says found = 0). The driver gets a copy of its function's configuration
+ * space (its first 256 bytes), not access to it.
  */
 #include "libboot.h"
 #include <cairn/build.h>
@@ -25,7 +26,7 @@
 static struct pci_func funcs[FUNCS_MAX];
 static unsigned nfuncs, enumerated;
 static uint8_t taken[FUNCS_MAX];
-static struct cairn_device devs[CAIRN_SD_COMPS][CAIRN_ROOT_DEVICES];	/* each red tape's */
+static struct cairn_device devs[CAIRN_SD_COMPS][CAIRN_IO_DEVICES];	/* each red tape's */
 static struct pci_ports ports;
 static struct pci_cfg cfg;
 
@@ -161,6 +162,10 @@ static long bind(struct booter *b, struct bcomp *c, const struct pci_func *f, st
 	*e = (struct cairn_device){ .bus = PCI_BUS(f->bdf), .dev = PCI_DEV(f->bdf), .fn = PCI_FN(f->bdf),
 				    .found = 1, .vendor = f->vendor, .device = f->device,
 				    .class_code = f->class_code, .subclass = f->subclass };
+	for (unsigned off = 0; off < CAIRN_DEVICE_CONFIG; off += 4) {
+		uint32_t v = pci_read32(&cfg, f->bdf, off);
+		memcpy(&e->config[off], &v, 4);
+	}
 	for (unsigned j = 0; !r && j < PCI_BARS; j++)
 		r = grant_bar(b, c, &bars[j], &e->bar[j]);
 	if (!r)
@@ -172,7 +177,7 @@ static long bind(struct booter *b, struct bcomp *c, const struct pci_func *f, st
 long boot_devices(struct booter *b, unsigned i)
 {
 	struct bcomp *c = &b->c[i];
-	long r = c->sd->ndevices > CAIRN_ROOT_DEVICES ? CAIRN_ERANGE : 0;	/* the red tape lists all */
+	long r = c->sd->ndevices > CAIRN_IO_DEVICES ? CAIRN_ERANGE : 0;	/* the red tape lists all */
 
 	if (!r && c->sd->ndevices && !enumerated) {
 		pci_cfg_ports(&cfg, &ports, CAIRN_SLOT_IOPORT);
@@ -198,9 +203,9 @@ long boot_devices(struct booter *b, unsigned i)
 	return r;
 }
 
-/* Component i's devices as its red tape lists them, in the description's order. */
-void boot_red_devices(const struct booter *b, unsigned i, struct cairn_root *rt)
+/* Component i's devices as its I/O page lists them, in the description's order. */
+void boot_red_devices(const struct booter *b, unsigned i, struct cairn_io *io)
 {
-	for (unsigned j = 0; j < b->c[i].sd->ndevices && j < CAIRN_ROOT_DEVICES; j++)
-		rt->device[rt->ndevices++] = devs[i][j];
+	for (unsigned j = 0; j < b->c[i].sd->ndevices && j < CAIRN_IO_DEVICES; j++)
+		io->device[io->ndevices++] = devs[i][j];
 }

@@ -38,6 +38,7 @@ struct bcomp {
 	unsigned ct, leaf, pt, comp, thread, rcv;	/* slots in the booter's table */
 	unsigned next_slot;				/* the next free slot in its table */
 	uint64_t root_frame;
+	uint64_t io_frame;				/* its I/O page, if it has one (has_io) */
 	uint64_t port_va;				/* where its next port goes */
 	uint64_t tid;
 	uint64_t pt_cache;				/* a 2 MiB region with tables */
@@ -81,6 +82,7 @@ struct booter {
 						   core's scheduler calls it each pass (0: none) */
 	struct bcomp c[CAIRN_SD_COMPS];
 	struct cairn_root red;			/* the Root being written */
+	struct cairn_io io;			/* ... and its I/O page */
 };
 
 /* check.c: the tables against every limit (cairn/sysdesc.h), before anything is built:
@@ -94,7 +96,7 @@ long boot_red_tape(struct booter *b, unsigned i);
 
 /* devices.c: component i's PCI devices, bound and granted; listed in its red tape. */
 long boot_devices(struct booter *b, unsigned i);
-void boot_red_devices(const struct booter *b, unsigned i, struct cairn_root *rt);
+void boot_red_devices(const struct booter *b, unsigned i, struct cairn_io *io);
 
 /* restart.c: the supervisor of components described with `restart = true` (sets b->supervise) */
 long boot_supervise(struct booter *b);

@@ -59,7 +59,9 @@ long cairn_port_open(struct cairn_port *p, const char *name)
 
 const struct cairn_device *cairn_device(unsigned i)
 {
-	if (i >= ROOT->ndevices || i >= CAIRN_ROOT_DEVICES || !ROOT->device[i].found)
+	const struct cairn_io *io = (const struct cairn_io *)ROOT->io_va;
+
+	if (!io || i >= io->ndevices || i >= CAIRN_IO_DEVICES || !io->device[i].found)
 		return 0;
-	return &ROOT->device[i];
+	return &io->device[i];
 }
