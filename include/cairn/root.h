@@ -104,7 +104,7 @@ struct cairn_ioport_range {
 /*
  * A PCI device a description binds to the component (docs/devices.md, "Binding a
  * device"), found by the booter at boot. bar[i] is BAR i: a memory BAR comes with a
- * DEVMEM capability over exactly its pages [base, base + size) in `slot` (map it with
+ * DEVMEM capability over exactly its pages [base, base + size), but MSI-X.s (below), in `slot` (map it with
  * PGTBL_MAP), an I/O BAR with an IOPORT capability over [base, base + size); a 64-bit
  * BAR takes bar[i] and leaves bar[i + 1] NONE. irq_slot holds an IRQ capability over
  * line irq_line alone when the device's INTx is routed to an ISA line (1..15), else 0.
