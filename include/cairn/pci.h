@@ -198,7 +198,8 @@ unsigned pci_cap_find(const struct pci_cfg *cfg, unsigned bdf, unsigned id);
 
 /*
  * Programs function bdf's MSI capability at cap to send data to addr (32 or 64 bits, as
- * the capability takes) as its one vector, and enables it. The caller chooses the
+ * the capability takes) as its one vector, unmasked if it has per-vector masking, and
+ * enables it. The caller chooses the
  * message (IRQ_BIND's for an MSI line: docs/syscalls.md). A device sends it only while
  * it may master the bus (the command register's bit 2), which this does not set.
  */

@@ -10,6 +10,7 @@
 #define MSI_CTRL_ENABLE  0x0001
 #define MSI_CTRL_MME     0x0070		/* multiple message enable: 0, one vector */
 #define MSI_CTRL_64      0x0080		/* 64-bit address: data at +0x0c, else +0x08 */
+#define MSI_CTRL_MASKING 0x0100		/* per-vector masking: mask bits after the data */
 #define MSIX_BIR         0x7		/* the BAR indicator in the offset registers */
 
 void pci_msi_enable(const struct pci_cfg *cfg, unsigned bdf, unsigned cap, uint64_t addr, uint32_t data)
@@ -18,12 +19,15 @@ void pci_msi_enable(const struct pci_cfg *cfg, unsigned bdf, unsigned cap, uint6
 
 	pci_write16(cfg, bdf, cap + 2, ctrl & ~(MSI_CTRL_ENABLE | MSI_CTRL_MME));
 	pci_write32(cfg, bdf, cap + 4, (uint32_t)addr);
+	unsigned mask = ctrl & MSI_CTRL_64 ? cap + 0x10 : cap + 0x0c;	/* if it has the bits */
 	if (ctrl & MSI_CTRL_64) {
 		pci_write32(cfg, bdf, cap + 8, (uint32_t)(addr >> 32));
 		pci_write16(cfg, bdf, cap + 12, data);
 	} else {
 		pci_write16(cfg, bdf, cap + 8, data);
 	}
+	if (ctrl & MSI_CTRL_MASKING)	/* vector 0 unmasked */
+		pci_write32(cfg, bdf, mask, pci_read32(cfg, bdf, mask) & ~1u);
 	pci_write16(cfg, bdf, cap + 2, (ctrl & ~MSI_CTRL_MME) | MSI_CTRL_ENABLE);
 }
 

@@ -485,18 +485,20 @@ static void msi_enable_writes_the_message(void **state)
 	cap(f, 0x50, PCI_CAP_MSI, 0x60);
 	put(f->cfg, 0x52, 2, 0x0076);		/* 32-bit; 8 vectors asked, 8 enabled */
 	cap(f, 0x60, PCI_CAP_MSI, 0);
-	put(f->cfg, 0x62, 2, 0x0080);		/* 64-bit */
+	put(f->cfg, 0x62, 2, 0x0180);		/* 64-bit, per-vector masking */
 	put(f->cfg, 0x68, 4, 0xdeadbeef);
+	put(f->cfg, 0x70, 4, 0x3);		/* vectors 0 and 1 masked */
 
 	pci_msi_enable(&CFG, f->bdf, 0x50, 0xfee01000, 0x45);
 	assert_int_equal(get(f->cfg, 0x52, 2), 0x0007);	/* enabled, one vector */
 	assert_int_equal(get(f->cfg, 0x54, 4), 0xfee01000);
 	assert_int_equal(get(f->cfg, 0x58, 2), 0x45);
 	pci_msi_enable(&CFG, f->bdf, 0x60, 0xfee00000, 0x5f);
-	assert_int_equal(get(f->cfg, 0x62, 2), 0x0081);
+	assert_int_equal(get(f->cfg, 0x62, 2), 0x0181);
 	assert_int_equal(get(f->cfg, 0x64, 4), 0xfee00000);
 	assert_int_equal(get(f->cfg, 0x68, 4), 0);		/* the address's high half */
 	assert_int_equal(get(f->cfg, 0x6c, 2), 0x5f);
+	assert_int_equal(get(f->cfg, 0x70, 4), 0x2);		/* vector 0 unmasked, the rest as they were */
 	assert_clean();
 }
 
