@@ -2,7 +2,8 @@
 """qemu.py: boots Cairn systems under QEMU and builds the GRUB ISO.
 
     qemu.py run   systems/<name>.toml          boot it: COM1's output on the terminal,
-                                               and what is typed goes to COM2
+                                               and what is typed goes to COM1, or to
+                                               COM2 if the description grants COM2
     qemu.py debug systems/<name>.toml          boot it halted, with gdb attached
     qemu.py iso   systems/<name>.toml OUT.iso  a GRUB ISO (BIOS + UEFI) of it
 
@@ -27,11 +28,22 @@ OVMF = "/usr/share/ovmf/OVMF.fd"
 DEBUG_EXIT = ["-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
 EXIT_DONE = 0x10 * 2 + 1   # QEMU's status when the kernel writes 0x10 (console.h)
 EXIT_PANIC = 0x11 * 2 + 1
-# The terminal of `run`: one multiplexed stdio for COM1 (the kernel's console), COM2 (a
-# user-level driver's, docs/devices.md) and the monitor; the last attached, COM2, has
-# the keyboard; Ctrl-A c moves it on, Ctrl-A x quits.
-TERMINAL = ["-chardev", "stdio,mux=on,id=term", "-serial", "chardev:term", "-serial", "chardev:term",
-            "-mon", "chardev=term"]
+# The terminal of `run`: one multiplexed stdio for COM1 (the kernel's console, and the
+# console's input if a driver reads it: docs/devices.md, "Serial (16550)") and the
+# monitor, COM1 holding the keyboard; Ctrl-A c moves it on, Ctrl-A x quits. A system
+# that grants COM2 gets TERMINAL_COM2: COM1, COM2 and the monitor, the last serial port
+# attached, COM2, holding the keyboard.
+TERMINAL = ["-serial", "mon:stdio"]
+TERMINAL_COM2 = ["-chardev", "stdio,mux=on,id=term", "-serial", "chardev:term", "-serial", "chardev:term",
+                 "-mon", "chardev=term"]
+COM2 = 0x2f8
+
+
+def grants_port(path, port):
+    """True if a component of the description at path is granted the I/O port."""
+    data, _ = system.load(path)
+    return any(first <= port <= last for c in data.get("component", [])
+               for first, last in system.ioport_ranges(c))
 
 
 def load_system(path):
@@ -120,7 +132,7 @@ def main(argv):
     cmd = qemu_command(modules, smp=cores) + ["-serial", "mon:stdio"]
     if argv[1] == "run":
         print(f"booting system '{name}' (leave QEMU with Ctrl-A then X)", flush=True)
-        code = subprocess.call(cmd[:-2] + TERMINAL)
+        code = subprocess.call(cmd[:-2] + (TERMINAL_COM2 if grants_port(argv[2], COM2) else TERMINAL))
         if code == EXIT_DONE:
             print("QEMU: the system finished")
         elif code == EXIT_PANIC:

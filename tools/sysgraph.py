@@ -5,7 +5,8 @@
 
 Components are boxes labelled with their priority, an import an edge to its exporter
 (the booter, or "(granted)" from a parent), ports dashed edges, segments and
-subsystems their own shapes, a PCI device a node joined to its driver.
+subsystems their own shapes, a PCI device a node joined to its driver, a data region a
+cylinder joined to its sharers.
 """
 import os
 import subprocess
@@ -34,6 +35,11 @@ def graph(data):
             node = f'dev:{c["name"]}:{system.device_text(e)}'
             lines.append(f'  "{node}" [label="PCI {system.device_text(e)}", shape=cds];')
             lines.append(f'  "{c["name"]}" -> "{node}" [label="drives", style=bold, arrowhead=none];')
+    for r in data.get("region", []):
+        dma = f', DMA by {r["dma"]}' if "dma" in r else ""
+        lines.append(f'  "region:{r["name"]}" [label="region {r["name"]}\\n{r["size"]}{dma}", shape=cylinder];')
+        for x in r["share"]:
+            lines.append(f'  "{x}" -> "region:{r["name"]}" [style=dotted, arrowhead=none];')
     for s in data.get("segment", []):
         lines.append(f'  "seg:{s["name"]}" [label="segment {s["name"]}\\n{s["base"]:#x}", shape=component];')
     for c in data.get("component", []):

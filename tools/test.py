@@ -199,18 +199,36 @@ def build_systems(tests):
     return failed
 
 
+INPUT_PORTS = ("com1", "com2")
+
+
+def start_with_input(cmd, t, d):
+    """Starts QEMU with an input end for the test's input port; returns the process, the
+    file descriptor to write the input to, and the descriptors to close at the end."""
+    if t.get("input_port", "com2") == "com1":
+        # Held open to the end: QEMU would take its end of file for a hang-up.
+        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        fin = os.dup(p.stdin.fileno())
+        p.stdin.close()
+        return p, fin, [fin]
+    pipe = os.path.join(d, "com2")
+    for end in (".in", ".out"):
+        os.mkfifo(pipe + end)
+    # Both ends held read-write here: QEMU's opens do not block, its writes never fail.
+    fin, fout = (os.open(pipe + end, os.O_RDWR | os.O_NONBLOCK) for end in (".in", ".out"))
+    p = subprocess.Popen(cmd + ["-serial", f"pipe:{pipe}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return p, fin, [fin, fout]
+
+
 def run_with_input(cmd, t, timeout):
-    """Runs QEMU with the test's input for COM2 (a second -serial, a pipe): written once
-    a line of the output matches input_after, so none arrives before the guest's driver
-    is ready. Returns a CompletedProcess; raises TimeoutExpired with the output so far."""
+    """Runs QEMU with the test's input, written once a line of the output matches
+    input_after, so none arrives before the guest's driver is ready: for COM2 (the
+    default) a second -serial, a pipe; for COM1 (input_port = "com1") QEMU's stdin,
+    which the -serial stdio of every test already reads, so the output is captured as
+    for any test. Returns a CompletedProcess; raises TimeoutExpired with the output so
+    far."""
     with tempfile.TemporaryDirectory() as d:
-        pipe = os.path.join(d, "com2")
-        for end in (".in", ".out"):
-            os.mkfifo(pipe + end)
-        # Both ends held read-write here: QEMU's opens do not block, its writes never fail.
-        fin, fout = (os.open(pipe + end, os.O_RDWR | os.O_NONBLOCK) for end in (".in", ".out"))
-        p = subprocess.Popen(cmd + ["-serial", f"pipe:{pipe}"], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE)
+        p, fin, fds = start_with_input(cmd, t, d)
         out, after = [], re.compile(t.get("input_after", "^"))
         feed = t["input"].encode()
         reader = threading.Thread(target=lambda: [out.append(b) for b in p.stdout])
@@ -229,14 +247,17 @@ def run_with_input(cmd, t, timeout):
             reader.join()
             raise subprocess.TimeoutExpired(cmd, timeout, b"".join(out), p.stderr.read())
         finally:
-            os.close(fin)
-            os.close(fout)
+            for fd in fds:
+                os.close(fd)
         reader.join()
         return subprocess.CompletedProcess(cmd, p.returncode, b"".join(out), p.stderr.read())
 
 
 def run_qemu_test(t):
     res = Result(t["name"])
+    if t.get("input_port", "com2") not in INPUT_PORTS:
+        res.add(False, "input_port", f"input_port {t['input_port']!r}: one of {', '.join(INPUT_PORTS)}")
+        return res
     cmd = qemu_command(t) + ["-serial", "stdio"]
     timeout = t.get("timeout", 60)
     try:

@@ -49,7 +49,7 @@ static int take(char c)
 int main(const struct cairn_root *rt)
 {
 	(void)rt;
-	cairn_printf("echo: type on the second serial port (COM2); a line 'quit' ends\necho> \n");
+	cairn_printf("echo: type on the serial port the driver reads; a line 'quit' ends\necho> \n");
 	for (;;) {
 		cairn_word w = 0;
 		long n = serial_read(sizeof(w), &w);

@@ -30,7 +30,7 @@
 
 #define IER_RDA   0x01	/* interrupt when data is available (or the FIFO times out) */
 #define IER_THRE  0x02	/* interrupt when the transmit register is empty: at once */
-#define FCR_SETUP 0xc1	/* FIFOs on, interrupt at 14 bytes; not cleared: nothing is lost */
+#define FCR_SETUP 0xc1	/* FIFOs on, interrupt at 14 bytes; neither cleared: nothing is lost */
 #define LCR_DLAB  0x80
 #define LCR_8N1   0x03
 #define MCR_IDLE  0x03	/* DTR, RTS */
@@ -113,14 +113,25 @@ static void service(void)
 		rearm();
 }
 
-/* 115200 8N1, FIFOs on, receive interrupts through OUT2; a byte already there is kept. */
-static void uart_init(void)
+/* 115200 8N1: the kernel's console (arch_console_init) already runs so, and keeps it. */
+static void uart_line(void)
 {
-	uart_out(IER, 0);
+	if (base == CAIRN_CONSOLE_PORT)
+		return;
 	uart_out(LCR, LCR_DLAB);
 	uart_out(DLL, DIVISOR);
 	uart_out(DLM, 0);
 	uart_out(LCR, LCR_8N1);
+}
+
+/*
+ * 115200 8N1, FIFOs on, receive interrupts through OUT2; a byte already there is kept,
+ * and so are the bytes the transmit FIFO holds (the kernel's output, on COM1).
+ */
+static void uart_init(void)
+{
+	uart_out(IER, 0);
+	uart_line();
 	drain();			/* before the FIFO's mode changes */
 	uart_out(FCR, FCR_SETUP);
 	uart_out(MCR, MCR_IDLE | MCR_OUT2);

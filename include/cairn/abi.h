@@ -290,6 +290,7 @@ enum cairn_op {
 
 /* I/O ports (IOPORT_*): 0 .. CAIRN_IOPORT_END - 1; an IOPORT capability covers [a, b). */
 #define CAIRN_IOPORT_END 0x10000
+#define CAIRN_CONSOLE_PORT 0x3f8	/* COM1: the kernel writes its console there (115200 8N1) */
 
 /* Limits. */
 #define CAIRN_DEBUG_WRITE_MAX 4096	/* longest DEBUG_WRITE */

@@ -30,6 +30,9 @@
  *                   |                                |  process: mem_get_pages (RTOS_HEAP_*)
  *   0x000200000000  +--------------------------------+ CAIRN_PORTS_VA
  *                   | port rings, each + a guard     |  booter-built components
+ *   0x000400000000  +--------------------------------+ CAIRN_REGION_VA
+ *                   | data regions, each + a guard   |  booter-built: [[region]], at the
+ *                   | (CAIRN_REGION_SPACE: 4 GiB)    |  same address in every sharer
  *   0x000500000000  +--------------------------------+ CAIRN_CAPMGR_VA
  *                   | the manager's pages (2 MiB)    |  cairn/capmgr.h
  *                   +--------------------------------+
@@ -84,6 +87,8 @@
 #define CAIRN_HEAP_MAX         CAIRN_UL(0x100000000)	/* a heap's bytes, at most: up to the rings */
 #define CAIRN_BUILD_SPACE      CAIRN_UL(0x1000000000)	/* a kernel-started program's free space */
 #define CAIRN_PORTS_VA         CAIRN_UL(0x200000000)	/* port rings */
+#define CAIRN_REGION_VA        CAIRN_UL(0x400000000)	/* data regions ([[region]], lib/libboot/region.c) */
+#define CAIRN_REGION_SPACE     CAIRN_UL(0x100000000)	/* ... their window: every region and its guard */
 #define CAIRN_CAPMGR_VA        CAIRN_UL(0x500000000)	/* the manager's pages (cairn/capmgr.h) */
 #define CAIRN_DEVICE_VA        CAIRN_UL(0x100000000000)	/* a driver's BARs, at DEVICE_VA + physical */
 #define CAIRN_DEVICE_PHYS_MAX  CAIRN_UL(0x400000000000)	/* ... for physical addresses below this */
@@ -100,6 +105,8 @@ _Static_assert(CAIRN_BOOT_WINDOW_VA + CAIRN_BOOT_WINDOW_SIZE <= CAIRN_SEGMENT_LO
 _Static_assert(CAIRN_SEGMENT_HI <= CAIRN_MODULES_VA, "the modules lie above the segments");
 _Static_assert(CAIRN_MODULES_VA < CAIRN_HEAP_VA, "the heap lies above the modules");
 _Static_assert(CAIRN_HEAP_VA + CAIRN_HEAP_MAX <= CAIRN_PORTS_VA, "a heap ends below the port rings");
+_Static_assert(CAIRN_PORTS_VA < CAIRN_REGION_VA && CAIRN_REGION_VA + CAIRN_REGION_SPACE <= CAIRN_CAPMGR_VA,
+	       "the data regions lie between the port rings and the manager's pages");
 _Static_assert(CAIRN_CAPMGR_VA + 0x200000 <= CAIRN_DEVICE_VA &&
 	       CAIRN_DEVICE_VA + CAIRN_DEVICE_PHYS_MAX <= CAIRN_RTOS_AREA_BASE, "device memory has its window");
 _Static_assert(CAIRN_PORTS_VA < CAIRN_CAPMGR_VA && CAIRN_CAPMGR_VA < CAIRN_RTOS_AREA_BASE &&

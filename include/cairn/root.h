@@ -55,6 +55,7 @@
 #define CAIRN_ROOT_IOPORTS  8	/* I/O-port ranges a description may grant one component */
 #define CAIRN_IO_DEVICES    4	/* PCI devices a description may bind to one component
 				   (in its I/O page: each entry is 416 bytes) */
+#define CAIRN_IO_REGIONS    8	/* data regions one component shares (its I/O page) */
 #define CAIRN_NAME_MAX      24	/* names in the red tape, with their NUL */
 #define CAIRN_MODULE_NAME_MAX 32	/* a boot module's name, with its NUL */
 #define CAIRN_MODULE_ARGS_MAX 64	/* its arguments, with their NUL */
@@ -156,6 +157,25 @@ struct cairn_device {
 	uint8_t config[CAIRN_DEVICE_CONFIG];
 };
 
+/*
+ * A data region ([[region]], docs/systems.md "Data regions"): `size` bytes mapped
+ * read-write at `va` (an unmapped guard page after it), shared with the other
+ * components the description names (at the same va in each), zeroed at boot. If flags
+ * has CAIRN_REGION_DMA, this component's devices may DMA into it and `dma` is the
+ * address a device must be told for its first byte (a buffer at offset o: dma + o;
+ * without an IOMMU the physical address, the region physically contiguous); else dma
+ * is 0 and no device may be pointed at it.
+ */
+#define CAIRN_REGION_DMA 1	/* flags: dma is the region's device address */
+
+struct cairn_region {
+	char name[CAIRN_NAME_MAX];
+	uint64_t va, size;
+	uint64_t dma;		/* the device address of its first byte, or 0 */
+	uint32_t flags;		/* CAIRN_REGION_DMA */
+	uint32_t reserved;
+};
+
 /* A segment: code and shared data at `base`, its transfer vector at `base` too. */
 struct cairn_segment_map {
 	char name[CAIRN_NAME_MAX];
@@ -193,15 +213,17 @@ _Static_assert(sizeof(struct cairn_root) <= 4096, "the Root is one page");
 /*
  * The I/O page: the second page of a booter-built component's red tape, read-only at
  * CAIRN_IO_VA (cairn_root.io_va), with what reaches outside its address space: the PCI
- * devices its description binds. The Root has no room for them.
+ * devices its description binds and the data regions it shares. The Root has no room
+ * for them. A component with neither has no I/O page (io_va 0).
  */
 #define CAIRN_IO_MAGIC 0x3130544f4f524e49ULL	/* "INROOT01" */
 
 struct cairn_io {
 	uint64_t magic;
 	uint32_t ndevices;			/* entries of device[] (found or not) */
-	uint32_t reserved;
+	uint32_t nregions;			/* entries of region[] */
 	struct cairn_device device[CAIRN_IO_DEVICES];	/* as described, in order */
+	struct cairn_region region[CAIRN_IO_REGIONS];	/* in the description's order */
 };
 
 _Static_assert(sizeof(struct cairn_io) <= 4096, "the I/O page is one page");
@@ -209,6 +231,10 @@ _Static_assert(sizeof(struct cairn_io) <= 4096, "the I/O page is one page");
 /* lib/libcairn/root.c: the i-th device of the component's description (0 first), if
  * the booter found it; 0 if it did not or there is no such entry. */
 const struct cairn_device *cairn_device(unsigned i);
+
+/* lib/libcairn/root.c: the data region the description names `name` (shared with this
+ * component), or 0. */
+const struct cairn_region *cairn_region(const char *name);
 
 /* Where memory BAR `bar` of d is mapped in the driver (lib/libboot/devices.c); 0 if it
  * is not a memory BAR. */

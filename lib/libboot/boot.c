@@ -2,7 +2,7 @@
  * boot.c: builds a system from its tables (cairn/sysdesc.h) with kernel capability
  * operations alone, in this order: segments (loaded into the booter and initialised),
  * components (tables, address space, image, thread, stack, heap), ports, gates for the
- * imports, I/O ports, PCI devices (devices.c), interrupt bindings, red tape (boot_build; main.c runs the
+ * imports, data regions (region.c), I/O ports, PCI devices (devices.c), interrupt bindings, red tape (boot_build; main.c runs the
  * rest). Any failed operation stops the boot with a message naming what was being
  * built.
  */
@@ -23,10 +23,10 @@ static struct bport ports[CAIRN_SD_PORTS];
 static uint32_t import_slot[CAIRN_SD_COMPS][CAIRN_ROOT_IMPORTS];
 static uint32_t ioport_slot[CAIRN_SD_COMPS];	/* the first of its I/O-port ranges' slots */
 
-/* Whether a component gets an I/O page (cairn/root.h): it has devices to list. */
-static int has_io(const struct cairn_sd_comp *sd)
+/* Whether component i gets an I/O page (cairn/root.h): it has devices or regions to list. */
+static int has_io(const struct booter *b, unsigned i)
 {
-	return sd->ndevices != 0;
+	return b->sd->comp[i].ndevices != 0 || boot_shares_region(b->sd, i);
 }
 
 static long fail(long r, const char *what, const char *name)
@@ -113,7 +113,7 @@ static long build_comp(struct booter *b, unsigned i)
 		c->root_frame = cairn_frame(&b->a, CAIRN_FRAME_USER);
 		r = cairn_map(&b->a, c->pt, &c->pt_cache, CAIRN_ROOT_VA, c->root_frame, 0);
 	}
-	if (!r && has_io(sd)) {
+	if (!r && has_io(b, i)) {
 		c->io_frame = cairn_frame(&b->a, CAIRN_FRAME_USER);
 		r = cairn_map(&b->a, c->pt, &c->pt_cache, CAIRN_IO_VA, c->io_frame, 0);
 	}
@@ -299,7 +299,7 @@ static void red_ports(struct booter *b, unsigned i, struct cairn_root *rt)
 	}
 }
 
-/* Component i's I/O page: its devices. */
+/* Component i's I/O page: its devices and regions. */
 static long red_io(struct booter *b, unsigned i)
 {
 	struct cairn_io *io = &b->io;
@@ -307,6 +307,7 @@ static long red_io(struct booter *b, unsigned i)
 	memset(io, 0, sizeof(*io));
 	io->magic = CAIRN_IO_MAGIC;
 	boot_red_devices(b, i, io);
+	io->nregions = boot_red_regions(b, i, io->region);
 	return boot_fill(b, b->c[i].io_frame, 0, io, sizeof(*io));
 }
 
@@ -364,10 +365,10 @@ long boot_red_tape(struct booter *b, unsigned i)
 		}
 	}
 	rt->free_slot = c->next_slot;
-	if (has_io(sd))
+	if (has_io(b, i))
 		rt->io_va = CAIRN_IO_VA;
 	long r = boot_fill(b, c->root_frame, 0, rt, sizeof(*rt));
-	return r || !has_io(sd) ? r : red_io(b, i);
+	return r || !has_io(b, i) ? r : red_io(b, i);
 }
 
 static long map_segments(struct booter *b, struct bcomp *c)
@@ -398,6 +399,8 @@ long boot_build(struct booter *b)
 		fail(r, "registering the components with the manager", sd->name);
 	for (unsigned p = 0; !r && p < sd->nports; p++)
 		r = build_port(b, p);
+	if (!r)
+		r = boot_regions(b);
 	for (unsigned i = 0; !r && i < sd->ncomps; i++)
 		r = build_gates(b, i);
 	for (unsigned i = 0; !r && i < sd->ncomps; i++)

@@ -21,9 +21,15 @@
  * result) into the table through its own mapping, unmasks it and enables MSI-X. The pages
  * of the table and the pending-bit array are never the driver's (neither mapped nor
  * covered by its capabilities): a driver that could write the table could aim the
- * device's writes anywhere. A device with only an MSI capability gets one line. The
- * booter does not let the device master the bus (the command register's bit 2), without
- * which it sends no message: that is the grant of DMA, which is not made here.
+ * device's writes anywhere. A device with only an MSI capability gets one line. A
+ * device sends its messages only while it may master the bus (below): an untrusted
+ * driver's device gets its lines bound but raises none.
+ *
+ * Bus mastering (DMA) is the booter's to grant too: it sets the command register's
+ * bus-master bit of a device whose driver is dma = "trusted" and clears it for every
+ * other bound device, whatever the firmware left, since without an IOMMU nothing else
+ * stops a device's DMA. (IOMMU hook: a device with an I/O domain may master the bus
+ * whatever its driver's trust; the IOMMU step sets it there.)
  */
 #include "libboot.h"
 #include <cairn/build.h>
@@ -306,6 +312,21 @@ static long grant_msi(struct booter *b, struct bcomp *c, const struct pci_func *
 	return 0;
 }
 
+/* f may master the bus if c is dma = "trusted", else not (a 16-bit write: the status
+ * register's write-one-to-clear bits are never written). Says so for a trusted one. */
+static void bus_master(struct bcomp *c, const struct pci_func *f)
+{
+	unsigned cmd = pci_read16(&cfg, f->bdf, PCI_COMMAND);
+	unsigned want = c->sd->dma_trusted ? cmd | PCI_COMMAND_MASTER : cmd & ~PCI_COMMAND_MASTER;
+
+	if (want != cmd)
+		pci_write16(&cfg, f->bdf, PCI_COMMAND, want);
+	if (c->sd->dma_trusted)
+		cairn_printf("booter: component '%s': PCI %02x:%02x.%x may master the bus (dma = \"trusted\"): %s\n",
+			     c->sd->name, PCI_BUS(f->bdf), PCI_DEV(f->bdf), PCI_FN(f->bdf),
+			     pci_read16(&cfg, f->bdf, PCI_COMMAND) & PCI_COMMAND_MASTER ? "on" : "the device refused");
+}
+
 static long bind(struct booter *b, struct bcomp *c, const struct pci_func *f, struct cairn_device *e)
 {
 	struct pci_bar bars[PCI_BARS];
@@ -340,6 +361,8 @@ static long bind(struct booter *b, struct bcomp *c, const struct pci_func *f, st
 	}
 	if (!r)
 		r = grant_irq(b, c, f, e);
+	if (!r)
+		bus_master(c, f);
 	return r;
 }
 

@@ -6,6 +6,8 @@
  *   main.c     cairn_boot: check, build, initialise, supervise, schedule    (top)
  *   restart.c  the supervisor of `restart = true`: reloads, re-initialises
  *   boot.c     builds the components, ports, gates and red tape from the tables
+ *   region.c   the data regions ([[region]]): frames, mappings, red-tape entries
+ *   devices.c  binds PCI devices to their drivers
  *   sched.c    the booter's scheduler, one thread per core it uses
  *   manager.c  serves interfaces/manager.toml
  *   capmgr.c   the delegation tree and its memory
@@ -97,6 +99,13 @@ long boot_red_tape(struct booter *b, unsigned i);
 /* devices.c: component i's PCI devices, bound and granted; listed in its red tape. */
 long boot_devices(struct booter *b, unsigned i);
 void boot_red_devices(const struct booter *b, unsigned i, struct cairn_io *io);
+
+/* region.c: every data region, built and mapped into its sharers (after the components) */
+long boot_regions(struct booter *b);
+/* region.c: whether component i shares a region */
+int boot_shares_region(const struct cairn_sd_system *sd, unsigned i);
+/* region.c: component i's regions as its red tape lists them, into out[CAIRN_IO_REGIONS]; how many */
+unsigned boot_red_regions(const struct booter *b, unsigned i, struct cairn_region *out);
 
 /* restart.c: the supervisor of components described with `restart = true` (sets b->supervise) */
 long boot_supervise(struct booter *b);

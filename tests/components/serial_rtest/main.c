@@ -1,7 +1,7 @@
 /*
- * serial_rtest: the client of tests/qemu/systems/serial_restart.toml. After it says
- * "serial_rtest: ready" the test feeds COM2 "before\n", PATTERN bytes ("0-9a-zA-Z" over
- * and over) and "\n". It checks that a ring nobody reads fills to exactly
+ * serial_rtest: the client of tests/qemu/systems/serial_restart.toml (COM2) and
+ * serial_restart_com1.toml (COM1). After it says "serial_rtest: ready" the test feeds
+ * the driver's UART "before\n", PATTERN bytes ("0-9a-zA-Z" over and over) and "\n". It checks that a ring nobody reads fills to exactly
  * its size and holds the rest back in the UART (none dropped), reads the first line,
  * crashes the driver (its keeper, the booter, restarts it: the bytes its ring held are
  * gone), and checks that input comes back: what arrives afterwards is the stream's

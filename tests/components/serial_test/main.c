@@ -1,7 +1,8 @@
 /*
- * serial_test: the client of tests/qemu/systems/serial.toml. It checks that the
- * driver refuses bad reads, says "serial_test: ready" (the line after which the test
- * harness feeds COM2: tests.toml's input_after), then reads what arrives and checks it
+ * serial_test: the client of tests/qemu/systems/serial.toml (COM2) and
+ * serial_com1.toml (COM1). It checks that the driver refuses bad reads, says
+ * "serial_test: ready" (the line after which the test harness feeds the driver's UART:
+ * tests.toml's input_after), then reads what arrives and checks it
  * is exactly the test's input, in order and whole: the line "hello serial", then the
  * bytes 0x01..0x7f three times over (a burst far larger than the 16-byte FIFO). Each
  * line is echoed as it ends; at the end it checks the driver's counts and stops it.

@@ -34,7 +34,6 @@
 #define EDU_STATUS 0x24
 #define EDU_RAISE  0x60
 #define EDU_ACK    0x64
-#define CMD_MASTER 0x4			/* command register: the device may master the bus */
 #define LINE      40			/* an MSI line */
 #define LINE2     50			/* another, for the helper */
 #define ROUNDS    5
@@ -120,7 +119,7 @@ static long find_edu(void)
 	if (!r)
 		r = cairn_pgtbl_map(PT, VA, s, bars[0].base, CAIRN_MAP_WRITE);
 	pci_write16(&cfg, edu_bdf, PCI_COMMAND,
-		    pci_read16(&cfg, edu_bdf, PCI_COMMAND) | PCI_COMMAND_MEMORY | CMD_MASTER);
+		    pci_read16(&cfg, edu_bdf, PCI_COMMAND) | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	edu = (volatile uint32_t *)VA;
 	return r ? r : edu_msi ? 0 : CAIRN_ENOTSUP;
 }

@@ -352,7 +352,10 @@ static const uint32_t op_codes[] = {
 };
 #define NOPS (sizeof(op_codes) / sizeof(op_codes[0]))
 
-/* Ports the kernel refuses to everyone, and ports that would reset or end the machine. */
+/*
+ * Ports the kernel refuses to everyone, COM1 (the kernel's console, a driver's when a
+ * description grants it), and ports that would reset or end the machine.
+ */
 static const uint16_t ports[] = { 0x20, 0x21, 0x40, 0x43, 0x61, 0x64, 0x70, 0x71, 0x92, 0xa0,
 				  0x3f8, 0x3fd, 0x3ff, 0xcf8, 0xcf9, 0xcfc, 0xf4, 0xf7, 0xfffe };
 
