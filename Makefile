@@ -263,7 +263,7 @@ $(BUILD)/user/tests/rtos/rtos_ceilsuite/image.c.o: $(BUILD)/user/rtos_ceilchild.
 HOST_DEPS_captbl := kernel/frame.c
 HOST_DEPS_pgtbl  := kernel/frame.c
 HOST_DEPS_comp   := kernel/frame.c kernel/captbl.c
-HOST_DEPS_pci    := lib/libpci/bar.c lib/libpci/cap.c include/cairn/pci.h
+HOST_DEPS_pci    := lib/libpci/bar.c lib/libpci/cap.c lib/libpci/msi.c include/cairn/pci.h
 HOST_DEPS_xport  := lib/libxport/desc.c lib/libcairn/port.c include/cairn/xport.h include/cairn/port.h
 HOST_LIBS_xport  := -pthread
 host_src = $(firstword $(wildcard kernel/$(1).c kernel/arch/$(ARCH)/$(1).c lib/libcommon/$(1).c \

@@ -7,7 +7,12 @@
  * event naming it for its scheduler (and, for the timer, for the bound thread). Lines 1..15 are the ISA interrupts, routed
  * by the I/O APIC only while bound; the driver thread acknowledges its device itself
  * (through an IOPORT capability) before it waits again. A line is routed to the
- * core of the thread it is bound to. An IRQ capability covers a set of lines (a mask:
+ * core of the thread it is bound to. Lines 32..63 are MSI lines: a device raises one by
+ * writing the message IRQ_BIND returned (to the bound thread's core; whoever holds the
+ * device programs it). Lines 16..31 are reserved (CAIRN_ENOTSUP). A line that arrives
+ * at a core its thread has left since (THREAD_CORE) is forwarded there (thread_interrupt
+ * kicks it); one that arrives unbound (a device still raising an MSI after UNBIND) is
+ * acknowledged and dropped. An IRQ capability covers a set of lines (a 64-bit mask:
  * the first program's covers all); IRQ_NARROW makes a copy that covers fewer, so a
  * scheduler can be given its cores' timers and nothing else.
  */
@@ -75,9 +80,7 @@ long irq_invoke(struct call *c, struct cap *cap, unsigned op)
 		return CAIRN_EBUSY;
 	*b = asnd->obj;
 	obj_ref(*b);
-	if (n != IRQ_TIMER)
-		arch_irq_route((unsigned)n, true, (*b)->core);
-	return 0;
+	return n == IRQ_TIMER ? 0 : (long)arch_irq_route((unsigned)n, true, (*b)->core);
 }
 
 /*

@@ -98,6 +98,7 @@ IFACE_ARGS = get("CAIRN_SD_IFACE_ARGS")
 IFACE_RESULTS = get("CAIRN_SD_IFACE_RESULTS")
 # Others: interrupt lines (abi.h), the manager's pages (capmgr.h), romfs paths (romfs.h)
 IRQ_LINES = get("CAIRN_IRQ_LINES")
+IRQ_ISA_END = get("CAIRN_IRQ_ISA_END")       # a description's `irq` lines: ISA, below it
 BUDGET_MAX = get("CAPMGR_PAGES") * 4096         # bytes the manager may allocate for one component
 ROMFS_PATH_LEN = get("CAIRN_ROMFS_PATH_MAX") - 1
 # A port's ring (cairn/port.h): powers of two in these bounds
@@ -164,8 +165,8 @@ def doc_table():
          "below the windows and segments; `user.ld` links no image past it"),
         ("segments' place", f"`[{lo:#x}, {hi:#x})`", "`CAIRN_SD_SEGMENT_LO`, `_HI`",
          "above the images, in every address space"),
-        ("interrupt lines", f"1..{IRQ_LINES - 1} but 2", "`CAIRN_IRQ_LINES` (`cairn/abi.h`)",
-         "0 is the timer, 2 the cascade"),
+        ("interrupt lines", f"1..{IRQ_ISA_END - 1} but 2", "`CAIRN_IRQ_ISA_END` (`cairn/abi.h`)",
+         "0 is the timer, 2 the cascade; a device's MSI lines are the booter's"),
         ("functions of an interface; arguments; results", f"{IFACE_FUNCTIONS}; {IFACE_ARGS}; {IFACE_RESULTS}",
          "`CAIRN_SD_IFACE_*`", "the registers of a gate call"),
         ("an RTOS program's path, `/bin/<program>`", f"{ROMFS_PATH_LEN} characters",

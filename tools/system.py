@@ -190,8 +190,8 @@ def check_component(d, i, c, segs, known_ifaces, irq_owner):
     if not isinstance(irqs, list):
         irqs = [irqs]
     for line in irqs:
-        if not schema.is_int(line, 1, limits.IRQ_LINES - 1) or line == 2:
-            d.error("component", i, "irq", f"irq {line!r}: lines are 1..{limits.IRQ_LINES - 1} but 2", n)
+        if not schema.is_int(line, 1, limits.IRQ_ISA_END - 1) or line == 2:
+            d.error("component", i, "irq", f"irq {line!r}: lines are 1..{limits.IRQ_ISA_END - 1} but 2", n)
         elif line in irq_owner:
             d.error("component", i, "irq", f"irq {line} is claimed by '{irq_owner[line]}' too", n)
         else:

@@ -195,4 +195,33 @@ int pci_cap_next(struct pci_cap_iter *it, struct pci_cap *cap);
 /* The offset of function bdf's first capability with this id, or 0 if it has none. */
 unsigned pci_cap_find(const struct pci_cfg *cfg, unsigned bdf, unsigned id);
 
+/* ---- message-signalled interrupts (msi.c) ----------------------------------------- */
+
+/*
+ * Programs function bdf's MSI capability at cap to send data to addr (32 or 64 bits, as
+ * the capability takes) as its one vector, unmasked if it has per-vector masking, and
+ * enables it. The caller chooses the
+ * message (IRQ_BIND's for an MSI line: docs/syscalls.md). A device sends it only while
+ * it may master the bus (the command register's bit 2), which this does not set.
+ */
+void pci_msi_enable(const struct pci_cfg *cfg, unsigned bdf, unsigned cap, uint64_t addr, uint32_t data);
+
+/* An MSI-X capability: its table and pending-bit array, each in a BAR at an offset. */
+struct pci_msix {
+	unsigned size;			/* table entries, 1..2048 */
+	uint8_t table_bar, pba_bar;	/* BAR indices, 0..5 */
+	uint32_t table_off, pba_off;	/* byte offsets in those BARs (8-byte aligned) */
+};
+#define PCI_MSIX_SIZE        0x07ff	/* message control: table size - 1 */
+#define PCI_MSIX_MASKALL     0x4000	/* message control: function mask */
+#define PCI_MSIX_ENABLE      0x8000	/* message control: MSI-X enable */
+#define PCI_MSIX_ENTRY       16		/* bytes per table entry: address lo, hi, data, control */
+#define PCI_MSIX_ENTRY_MASKED 0x1	/* an entry's vector control: masked */
+
+/* Reads the MSI-X capability at cap into *m: 0, or CAIRN_EINVAL for a BAR index above 5. */
+int pci_msix_read(const struct pci_cfg *cfg, unsigned bdf, unsigned cap, struct pci_msix *m);
+
+/* Clears the bits clear, then sets the bits set, of MSI-X message control (PCI_MSIX_*). */
+void pci_msix_control(const struct pci_cfg *cfg, unsigned bdf, unsigned cap, unsigned set, unsigned clear);
+
 #endif

@@ -109,26 +109,40 @@ struct cairn_ioport_range {
 /*
  * A PCI device a description binds to the component (docs/devices.md, "Binding a
  * device"), found by the booter at boot. bar[i] is BAR i: a memory BAR comes with a
- * DEVMEM capability over exactly its pages [base, base + size) in `slot` (map it with
+ * DEVMEM capability over exactly its pages [base, base + size), but MSI-X.s (below), in `slot` (map it with
  * PGTBL_MAP), an I/O BAR with an IOPORT capability over [base, base + size); a 64-bit
  * BAR takes bar[i] and leaves bar[i + 1] NONE. irq_slot holds an IRQ capability over
  * line irq_line alone when the device's INTx is routed to an ISA line (1..15), else 0.
  * config[] is a copy of the function's configuration space (its first 256 bytes) as
  * the booter found it, before granting it: the driver walks its capability list there.
  * The driver cannot write configuration space.
+ *
+ * Interrupts (docs/devices.md, "Interrupts"): if the device has an MSI-X capability the
+ * booter binds its first nmsi entries (at most CAIRN_DEVICE_MSI), entry k to MSI line
+ * msi_line[k], each to a send to the component's first thread (CAIRN_SLOT_RCV), writes
+ * the messages into the table and enables MSI-X (msi_kind MSIX); else, with an MSI
+ * capability, its one vector (msi_kind MSI, nmsi 1). The pages holding the MSI-X table
+ * and pending-bit array are the booter's: neither mapped nor covered by a capability
+ * of the driver, so a memory BAR's pages may come as up to three capabilities,
+ * bar.nslots of them in consecutive slots from bar.slot (0 if all its pages are kept).
  */
 #define CAIRN_BAR_NONE 0	/* not implemented, or the upper half of a 64-bit BAR */
 #define CAIRN_BAR_MEM  1
 #define CAIRN_BAR_IO   2
 #define CAIRN_DEVICE_BARS 6
 #define CAIRN_DEVICE_CONFIG 256	/* bytes of configuration space copied */
+#define CAIRN_DEVICE_MSI 4	/* MSI-X entries the booter binds, the first ones */
+#define CAIRN_MSI_KIND_NONE 0	/* no MSI: INTx (irq_slot) if anything */
+#define CAIRN_MSI_KIND_MSI  1	/* its MSI capability's one vector: msi_line[0] */
+#define CAIRN_MSI_KIND_MSIX 2	/* MSI-X: entry k raises msi_line[k], k < nmsi */
 
 struct cairn_device_bar {
 	uint64_t base, size;	/* physical address (or first port) and bytes (or ports) */
-	uint32_t slot;		/* its capability; 0 for NONE */
+	uint32_t slot;		/* its (first) capability; 0 for NONE or no page granted */
 	uint8_t kind;		/* CAIRN_BAR_* */
 	uint8_t prefetchable;
-	uint16_t reserved;
+	uint8_t nslots;		/* capabilities from slot: 1, or 0..3 around the MSI-X pages */
+	uint8_t reserved;
 };
 
 struct cairn_device {
@@ -140,6 +154,10 @@ struct cairn_device {
 	uint8_t reserved;
 	uint32_t irq_slot;
 	struct cairn_device_bar bar[CAIRN_DEVICE_BARS];
+	uint8_t msi_kind;	/* CAIRN_MSI_KIND_* */
+	uint8_t nmsi;		/* MSI lines bound: msi_line[0 .. nmsi - 1] */
+	uint8_t msi_line[CAIRN_DEVICE_MSI];	/* MSI-X entry k (MSI: its vector) raises this line */
+	uint16_t reserved2;
 	uint8_t config[CAIRN_DEVICE_CONFIG];
 };
 

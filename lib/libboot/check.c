@@ -121,8 +121,8 @@ static long check_comp(const struct cairn_sd_system *sd, unsigned i)
 	if (c->ndevices > CAIRN_IO_DEVICES)
 		return over(sd, "component", c->name, c->ndevices, "devices", CAIRN_IO_DEVICES);
 	for (unsigned j = 0; j < c->nirqs; j++)
-		if (c->irq[j] >= CAIRN_IRQ_LINES)
-			return over(sd, "component", c->name, c->irq[j], "as an interrupt line", CAIRN_IRQ_LINES - 1);
+		if (c->irq[j] >= CAIRN_IRQ_ISA_END)	/* ISA lines: MSI lines are the booter's to bind */
+			return over(sd, "component", c->name, c->irq[j], "as an interrupt line", CAIRN_IRQ_ISA_END - 1);
 	return check_comp_tape(sd, i);
 }
 

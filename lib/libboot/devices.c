@@ -15,6 +15,16 @@
  * I/O page's entry says found = 0). The driver gets a copy of its function's configuration
  * space (its first 256 bytes), not access to it.
  *
+ * Interrupts (docs/devices.md, "Interrupts"): a device with an MSI-X capability gets its
+ * first entries (at most CAIRN_DEVICE_MSI) bound to MSI lines of their own, each to a
+ * send to the driver's first thread; the booter writes each entry's message (IRQ_BIND's
+ * result) into the table through its own mapping, unmasks it and enables MSI-X. The pages
+ * of the table and the pending-bit array are never the driver's (neither mapped nor
+ * covered by its capabilities): a driver that could write the table could aim the
+ * device's writes anywhere. A device with only an MSI capability gets one line. A
+ * device sends its messages only while it may master the bus (below): an untrusted
+ * driver's device gets its lines bound but raises none.
+ *
  * Bus mastering (DMA) is the booter's to grant too: it sets the command register's
  * bus-master bit of a device that has an I/O domain or whose driver is trusted with DMA
  * on a machine without an IOMMU (dma.c decides), and clears it for every other bound
@@ -34,6 +44,13 @@ static uint8_t taken[FUNCS_MAX];
 static struct cairn_device devs[CAIRN_SD_COMPS][CAIRN_IO_DEVICES];	/* each red tape's */
 static struct pci_ports ports;
 static struct pci_cfg cfg;
+static unsigned next_msi = CAIRN_IRQ_MSI;	/* the next MSI line no device has */
+
+/* Physical pages [first, end) of a device that the driver is not given: MSI-X's. */
+struct kept {
+	uint64_t first, end;
+};
+#define KEPT 2		/* the MSI-X table's pages, the pending-bit array's */
 
 static int matches(const struct cairn_sd_device *d, const struct pci_func *f)
 {
@@ -66,8 +83,9 @@ static unsigned own_slot(struct booter *b, long *r)
 }
 
 /* Maps device pages [first, end) through the booter's DEVMEM capability in slot s
- * into c at CAIRN_DEVICE_VA + their physical address. */
-static long map_bar(struct booter *b, struct bcomp *c, unsigned s, uint64_t first, uint64_t end)
+ * into the space of page table pt (the booter's slot) at CAIRN_DEVICE_VA + their
+ * physical address. */
+static long map_bar(struct booter *b, unsigned pt, unsigned s, uint64_t first, uint64_t end)
 {
 	long r = end > CAIRN_DEVICE_PHYS_MAX ? CAIRN_ERANGE : 0;
 	uint64_t region = ~0UL;
@@ -76,41 +94,81 @@ static long map_bar(struct booter *b, struct bcomp *c, unsigned s, uint64_t firs
 		uint64_t va = CAIRN_DEVICE_VA + p;
 		if ((va >> 21) != region) {
 			if (!(r = boot_reserve_slots(b)))
-				r = cairn_pgtbl_path(&b->a, c->pt, va);
+				r = cairn_pgtbl_path(&b->a, pt, va);
 			region = va >> 21;
 		}
 		if (!r)
-			r = cairn_pgtbl_map(c->pt, va, s, p, CAIRN_MAP_WRITE);
+			r = cairn_pgtbl_map(pt, va, s, p, CAIRN_MAP_WRITE);
+	}
+	return r;
+}
+
+/* 1 if page p is one of kept[]'s. */
+static int is_kept(const struct kept *kept, uint64_t p)
+{
+	for (unsigned k = 0; k < KEPT; k++)
+		if (p >= kept[k].first && p < kept[k].end)
+			return 1;
+	return 0;
+}
+
+/*
+ * A memory BAR's pages [first, end) but the kept ones, each run of them as a DEVMEM
+ * capability granted to c (consecutive slots: the first in e->slot, how many in
+ * e->nslots) and mapped.
+ */
+static long grant_pages(struct booter *b, struct bcomp *c, uint64_t first, uint64_t end,
+			const struct kept *kept, struct cairn_device_bar *e)
+{
+	long r = 0;
+
+	for (uint64_t p = first, q; !r && p < end; p = q) {
+		unsigned s;
+		uint32_t slot;
+		if (is_kept(kept, p)) {
+			q = p + PAGE;
+			continue;
+		}
+		for (q = p; q < end && !is_kept(kept, q); q += PAGE)
+			;
+		if (!(s = own_slot(b, &r)))
+			return r ? r : CAIRN_ENOMEM;
+		r = cairn_devmem_derive(CAIRN_SLOT_DEVMEM, s, p, q);
+		if (!r)
+			r = map_bar(b, c->pt, s, p, q);
+		if (!r)
+			r = hand_over(b, c, s, &slot);
+		if (!r && !e->nslots++)
+			e->slot = slot;
 	}
 	return r;
 }
 
 /* A BAR (as libpci sized it) into red-tape entry e, with its capability granted to c.
- * A memory BAR's capability covers the pages it lies in, mapped (map_bar). */
+ * A memory BAR's capabilities cover the pages it lies in but the kept ones, mapped. */
 static long grant_bar(struct booter *b, struct bcomp *c, const struct pci_bar *bar,
-		      struct cairn_device_bar *e)
+		      const struct kept *kept, struct cairn_device_bar *e)
 {
 	long r;
 	unsigned s;
 
 	if ((bar->kind != PCI_BAR_IO && bar->kind != PCI_BAR_MEM32 && bar->kind != PCI_BAR_MEM64) || !bar->base)
 		return 0;	/* none, malformed, or not assigned by the firmware: listed NONE */
-	if (!(s = own_slot(b, &r)))
-		return r ? r : CAIRN_ENOMEM;
 	if (bar->kind == PCI_BAR_IO) {
 		if (bar->base + bar->size > CAIRN_IOPORT_END)
 			return CAIRN_ERANGE;
+		if (!(s = own_slot(b, &r)))
+			return r ? r : CAIRN_ENOMEM;
 		r = cairn_ioport_narrow(CAIRN_SLOT_IOPORT, s, (unsigned)bar->base, (unsigned)(bar->base + bar->size));
+		if (!r)
+			r = hand_over(b, c, s, &e->slot);
+		e->nslots = 1;
 	} else if (bar->size > CAIRN_DEVICE_PHYS_MAX || bar->base > CAIRN_DEVICE_PHYS_MAX - bar->size) {
 		return CAIRN_ERANGE;	/* past the window it would be mapped in */
 	} else {
 		uint64_t first = bar->base & ~(PAGE - 1), end = (bar->base + bar->size + PAGE - 1) & ~(PAGE - 1);
-		r = cairn_devmem_derive(CAIRN_SLOT_DEVMEM, s, first, end);
-		if (!r)
-			r = map_bar(b, c, s, first, end);
+		r = grant_pages(b, c, first, end, kept, e);
 	}
-	if (!r)
-		r = hand_over(b, c, s, &e->slot);
 	if (!r) {
 		e->base = bar->base;
 		e->size = bar->size;
@@ -138,7 +196,7 @@ static long grant_irq(struct booter *b, struct bcomp *c, const struct pci_func *
 	long r;
 	unsigned s;
 
-	if (!f->irq_pin || f->irq_line < 1 || f->irq_line >= CAIRN_IRQ_LINES || f->irq_line == 2)
+	if (!f->irq_pin || f->irq_line < 1 || f->irq_line >= CAIRN_IRQ_ISA_END || f->irq_line == 2)
 		return 0;
 	if ((owner = claimed(b, f->irq_line))) {
 		cairn_printf("booter: component '%s': PCI %02x:%02x.%x's line %u is claimed by '%s': not granted\n",
@@ -155,6 +213,104 @@ static long grant_irq(struct booter *b, struct bcomp *c, const struct pci_func *
 	return r;
 }
 
+/*
+ * The pages of f's MSI-X table and pending-bit array into kept[], its capability at cap
+ * into *m: 1; or 0, reported, if the capability is malformed (a BAR index past the
+ * BARs, not a memory BAR the firmware assigned, a table or array past its BAR's end).
+ */
+static int msix_pages(const struct bcomp *c, const struct pci_func *f, const struct pci_bar *bars,
+		      unsigned cap, struct pci_msix *m, struct kept *kept)
+{
+	int ok = pci_msix_read(&cfg, f->bdf, cap, m) == 0;
+
+	for (unsigned k = 0; ok && k < KEPT; k++) {
+		const struct pci_bar *bar = &bars[k ? m->pba_bar : m->table_bar];
+		uint64_t off = k ? m->pba_off : m->table_off;
+		uint64_t len = k ? (m->size + 63) / 64 * 8 : (uint64_t)m->size * PCI_MSIX_ENTRY;
+		ok = (bar->kind == PCI_BAR_MEM32 || bar->kind == PCI_BAR_MEM64) && bar->base &&
+		     off <= bar->size && len <= bar->size - off;
+		kept[k] = (struct kept){ (bar->base + off) & ~(PAGE - 1), (bar->base + off + len + PAGE - 1) & ~(PAGE - 1) };
+	}
+	if (!ok) {
+		cairn_printf("booter: component '%s': PCI %02x:%02x.%x's MSI-X capability is malformed: not used\n",
+			     c->sd->name, PCI_BUS(f->bdf), PCI_DEV(f->bdf), PCI_FN(f->bdf));
+		kept[0] = kept[1] = (struct kept){ 0, 0 };
+	}
+	return ok;
+}
+
+/*
+ * The next MSI line, bound to a send to c's first thread and listed in e: its message
+ * (IRQ_BIND's result), or an error (CAIRN_ENOBUFS: every MSI line is taken).
+ */
+static long bind_msi(struct booter *b, struct bcomp *c, struct cairn_device *e)
+{
+	long r;
+	unsigned s;
+
+	if (next_msi >= CAIRN_IRQ_LINES)
+		return CAIRN_ENOBUFS;
+	if (!(s = own_slot(b, &r)))
+		return r ? r : CAIRN_ENOMEM;
+	r = cairn_captbl_act_asnd(CT, s, c->rcv);
+	long msg = r ? r : cairn_irq_bind(CAIRN_SLOT_IRQ, next_msi, s);
+	if (!r)
+		cairn_captbl_remove(CT, s);	/* the binding references the thread, not the send */
+	cairn_slot_put(&b->a, s);
+	if (msg > 0)
+		e->msi_line[e->nmsi++] = (uint8_t)next_msi++;
+	return msg;
+}
+
+/*
+ * MSI-X: the first entries (CAIRN_DEVICE_MSI at most) bound, written through the
+ * booter's own mapping of their table page(s) while the function is masked, unmasked,
+ * then the function unmasked. The other entries stay masked, as a reset leaves them.
+ */
+static long grant_msix(struct booter *b, struct bcomp *c, const struct pci_func *f, unsigned cap,
+		       const struct pci_msix *m, const struct pci_bar *bars, struct cairn_device *e)
+{
+	unsigned n = m->size < CAIRN_DEVICE_MSI ? m->size : CAIRN_DEVICE_MSI;
+	uint64_t table = bars[m->table_bar].base + m->table_off;
+	long r = map_bar(b, CAIRN_SLOT_PGTBL, CAIRN_SLOT_DEVMEM, table & ~(PAGE - 1),
+			 (table + n * PCI_MSIX_ENTRY + PAGE - 1) & ~(PAGE - 1));
+	volatile uint32_t *entry = (volatile uint32_t *)(CAIRN_DEVICE_VA + table);
+
+	if (!r)
+		pci_msix_control(&cfg, f->bdf, cap, PCI_MSIX_ENABLE | PCI_MSIX_MASKALL, 0);
+	for (unsigned k = 0; !r && k < n; k++, entry += PCI_MSIX_ENTRY / 4) {
+		long msg = bind_msi(b, c, e);
+		if (msg < 0) {
+			r = msg;
+			break;
+		}
+		entry[0] = CAIRN_MSI_ADDR(msg);
+		entry[1] = 0;
+		entry[2] = CAIRN_MSI_DATA(msg);
+		entry[3] = 0;	/* vector control: unmasked */
+	}
+	if (e->nmsi) {		/* the entries bound work, whatever stopped the rest */
+		pci_msix_control(&cfg, f->bdf, cap, 0, PCI_MSIX_MASKALL);
+		e->msi_kind = CAIRN_MSI_KIND_MSIX;
+	} else {
+		pci_msix_control(&cfg, f->bdf, cap, 0, PCI_MSIX_ENABLE | PCI_MSIX_MASKALL);
+	}
+	return r;
+}
+
+/* MSI: the capability's one vector bound and enabled. */
+static long grant_msi(struct booter *b, struct bcomp *c, const struct pci_func *f, unsigned cap,
+		      struct cairn_device *e)
+{
+	long msg = bind_msi(b, c, e);
+
+	if (msg < 0)
+		return msg;
+	pci_msi_enable(&cfg, f->bdf, cap, CAIRN_MSI_ADDR(msg), CAIRN_MSI_DATA(msg));
+	e->msi_kind = CAIRN_MSI_KIND_MSI;
+	return 0;
+}
+
 /* f may master the bus if its DMA is confined or trusted (dma.c), else not (a 16-bit
  * write: the status register's write-one-to-clear bits are never written). Says so. */
 static long bus_master(struct booter *b, struct bcomp *c, const struct pci_func *f)
@@ -169,7 +325,8 @@ static long bus_master(struct booter *b, struct bcomp *c, const struct pci_func 
 	if (master)
 		cairn_printf("booter: component '%s': PCI %02x:%02x.%x may master the bus (%s): %s\n",
 			     c->sd->name, PCI_BUS(f->bdf), PCI_DEV(f->bdf), PCI_FN(f->bdf),
-			     boot_has_iommu() ? "its I/O domain" : "dma = \"trusted\"",
+			     !boot_has_iommu() ? "dma = \"trusted\"" :
+			     c->sd->dma ? "its I/O domain" : "no I/O domain: DMA blocked",
 			     pci_read16(&cfg, f->bdf, PCI_COMMAND) & PCI_COMMAND_MASTER ? "on" : "the device refused");
 	return r;
 }
@@ -177,6 +334,8 @@ static long bus_master(struct booter *b, struct bcomp *c, const struct pci_func 
 static long bind(struct booter *b, struct bcomp *c, const struct pci_func *f, struct cairn_device *e)
 {
 	struct pci_bar bars[PCI_BARS];
+	struct pci_msix m;
+	struct kept kept[KEPT] = { { 0, 0 }, { 0, 0 } };
 	long r = pci_bars(&cfg, f->bdf, bars);	/* how many it has, or an error */
 
 	if (r < 0)
@@ -190,8 +349,20 @@ static long bind(struct booter *b, struct bcomp *c, const struct pci_func *f, st
 		uint32_t v = pci_read32(&cfg, f->bdf, off);
 		memcpy(&e->config[off], &v, 4);
 	}
+	unsigned msix = pci_cap_find(&cfg, f->bdf, PCI_CAP_MSIX), msi = pci_cap_find(&cfg, f->bdf, PCI_CAP_MSI);
+	if (msix && !msix_pages(c, f, bars, msix, &m, kept))
+		msix = 0;
 	for (unsigned j = 0; !r && j < PCI_BARS; j++)
-		r = grant_bar(b, c, &bars[j], &e->bar[j]);
+		r = grant_bar(b, c, &bars[j], kept, &e->bar[j]);
+	if (!r && msix)
+		r = grant_msix(b, c, f, msix, &m, bars, e);
+	else if (!r && msi)
+		r = grant_msi(b, c, f, msi, e);
+	if (r == CAIRN_ENOBUFS) {
+		cairn_printf("booter: component '%s': no MSI line left for PCI %02x:%02x.%x: %u bound\n",
+			     c->sd->name, PCI_BUS(f->bdf), PCI_DEV(f->bdf), PCI_FN(f->bdf), e->nmsi);
+		r = 0;
+	}
 	if (!r)
 		r = grant_irq(b, c, f, e);
 	if (!r)

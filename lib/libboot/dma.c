@@ -9,12 +9,14 @@
  *     in the driver, attached to the device's requester id (IOMMU_ATTACH). The device
  *     masters the bus and reaches those regions alone; a region's device address (its
  *     red tape's `dma`) is its address in the driver. A device of a driver with dma =
- *     "none" is attached to nothing: translation blocks all its DMA, bus master or not;
+ *     "none" is attached to nothing: translation blocks all its DMA, so it too may
+ *     master the bus, which it needs to send MSI and MSI-X messages (they are writes);
  *   - without one, a "trusted" driver's devices master the bus and are told physical
  *     addresses (its dma regions are physically contiguous: region.c), and an "iommu"
  *     driver's devices do not (the booter says so: it starts without DMA).
  *
- * Every other bound device has bus mastering cleared. A domain lives as long as the
+ * Without an IOMMU every other bound device has bus mastering cleared (and so sends no
+ * MSI: its driver polls or uses its INTx line). A domain lives as long as the
  * system: a restarted driver finds its device in the same domain.
  */
 #include "libboot.h"
@@ -47,11 +49,11 @@ long boot_dma(struct booter *b, unsigned i, unsigned rid, int *master)
 	long r = 0;
 
 	*master = 0;
-	if (sd->dma == CAIRN_SD_DMA_NONE)
-		return 0;
-	if (boot_has_iommu()) {
-		r = domain(b, i, rid);
+	if (boot_has_iommu()) {	/* attached or not, its DMA goes no further than its domain */
+		r = sd->dma == CAIRN_SD_DMA_NONE ? 0 : domain(b, i, rid);
 		*master = !r;
+	} else if (sd->dma == CAIRN_SD_DMA_NONE) {
+		return 0;
 	} else if (sd->dma == CAIRN_SD_DMA_TRUSTED) {
 		*master = 1;
 	} else {

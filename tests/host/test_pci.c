@@ -1,9 +1,10 @@
 /*
- * test_pci.c: libpci (lib/libpci/pci.c, bar.c, cap.c) over a fake configuration space:
+ * test_pci.c: libpci (lib/libpci/pci.c, bar.c, cap.c, msi.c) over a fake configuration space:
  * enumeration through bridges (including hostile ones that loop) and multi-function
  * devices; BAR decoding and sizing for I/O, 32-bit, 64-bit and prefetchable BARs, with
  * decode off while sizing and everything restored; capability walks, including loops,
- * pointers below 0x40 and pointers near 0xff. The fake checks that every access the
+ * pointers below 0x40 and pointers near 0xff; MSI and MSI-X programming, a hostile BAR
+ * index refused. The fake checks that every access the
  * library makes is well formed (pci_cfg_valid).
  */
 #include <stdarg.h>
@@ -476,6 +477,62 @@ static void caps_absent_without_status_bit(void **state)
 	assert_clean();
 }
 
+/* MSI, 32- and 64-bit: the message where the capability's layout puts it, one vector. */
+static void msi_enable_writes_the_message(void **state)
+{
+	(void)state;
+	struct fake_fn *f = with_caps(0x50);
+	cap(f, 0x50, PCI_CAP_MSI, 0x60);
+	put(f->cfg, 0x52, 2, 0x0076);		/* 32-bit; 8 vectors asked, 8 enabled */
+	cap(f, 0x60, PCI_CAP_MSI, 0);
+	put(f->cfg, 0x62, 2, 0x0180);		/* 64-bit, per-vector masking */
+	put(f->cfg, 0x68, 4, 0xdeadbeef);
+	put(f->cfg, 0x70, 4, 0x3);		/* vectors 0 and 1 masked */
+
+	pci_msi_enable(&CFG, f->bdf, 0x50, 0xfee01000, 0x45);
+	assert_int_equal(get(f->cfg, 0x52, 2), 0x0007);	/* enabled, one vector */
+	assert_int_equal(get(f->cfg, 0x54, 4), 0xfee01000);
+	assert_int_equal(get(f->cfg, 0x58, 2), 0x45);
+	pci_msi_enable(&CFG, f->bdf, 0x60, 0xfee00000, 0x5f);
+	assert_int_equal(get(f->cfg, 0x62, 2), 0x0181);
+	assert_int_equal(get(f->cfg, 0x64, 4), 0xfee00000);
+	assert_int_equal(get(f->cfg, 0x68, 4), 0);		/* the address's high half */
+	assert_int_equal(get(f->cfg, 0x6c, 2), 0x5f);
+	assert_int_equal(get(f->cfg, 0x70, 4), 0x2);		/* vector 0 unmasked, the rest as they were */
+	assert_clean();
+}
+
+/* MSI-X: the table's and the array's BAR and offset, the size; a BAR index past 5 refused. */
+static void msix_read_and_hostile_bir(void **state)
+{
+	(void)state;
+	struct fake_fn *f = with_caps(0x40);
+	struct pci_msix m;
+	cap(f, 0x40, PCI_CAP_MSIX, 0);
+	put(f->cfg, 0x42, 2, 0x07ff);		/* 2048 entries */
+	put(f->cfg, 0x44, 4, 0x00002001);	/* BAR1 + 0x2000 */
+	put(f->cfg, 0x48, 4, 0x00003004);	/* BAR4 + 0x3000 */
+
+	assert_int_equal(pci_msix_read(&CFG, f->bdf, 0x40, &m), 0);
+	assert_int_equal(m.size, 2048);
+	assert_int_equal(m.table_bar, 1);
+	assert_int_equal(m.table_off, 0x2000);
+	assert_int_equal(m.pba_bar, 4);
+	assert_int_equal(m.pba_off, 0x3000);
+	put(f->cfg, 0x44, 4, 0x00002006);	/* BAR index 6 */
+	assert_int_equal(pci_msix_read(&CFG, f->bdf, 0x40, &m), CAIRN_EINVAL);
+	put(f->cfg, 0x44, 4, 0x1);
+	put(f->cfg, 0x48, 4, 0x7);		/* the array's, 7 */
+	assert_int_equal(pci_msix_read(&CFG, f->bdf, 0x40, &m), CAIRN_EINVAL);
+
+	put(f->cfg, 0x42, 2, 0x0003);
+	pci_msix_control(&CFG, f->bdf, 0x40, PCI_MSIX_ENABLE | PCI_MSIX_MASKALL, 0);
+	assert_int_equal(get(f->cfg, 0x42, 2), 0xc003);
+	pci_msix_control(&CFG, f->bdf, 0x40, 0, PCI_MSIX_MASKALL);
+	assert_int_equal(get(f->cfg, 0x42, 2), 0x8003);
+	assert_clean();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -493,6 +550,8 @@ int main(void)
 		cmocka_unit_test_setup(caps_pointer_to_0xff_stays_inside, setup),
 		cmocka_unit_test_setup(caps_longest_chain_ends, setup),
 		cmocka_unit_test_setup(caps_absent_without_status_bit, setup),
+		cmocka_unit_test_setup(msi_enable_writes_the_message, setup),
+		cmocka_unit_test_setup(msix_read_and_hostile_bir, setup),
 	};
 
 	return cmocka_run_group_tests_name("pci", tests, NULL, NULL);

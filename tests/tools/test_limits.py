@@ -69,7 +69,7 @@ class Evaluate(unittest.TestCase):
     def test_every_limit_is_what_c_compiles_with(self):
         names = [n for n in limits.C if n.startswith(("CAIRN_SD_", "CAIRN_ROOT_", "CAIRN_NAME_MAX",
                                                       "CAIRN_MODULE_NAME_MAX", "CAPMGR_PAGES",
-                                                      "CAIRN_IRQ_LINES", "CAIRN_ROMFS_PATH_MAX", "CAIRN_PORT_SLOT",
+                                                      "CAIRN_IRQ_LINES", "CAIRN_IRQ_ISA_END", "CAIRN_ROMFS_PATH_MAX", "CAIRN_PORT_SLOT",
                                                       "CAIRN_MAX_CORES"))
                  and not n.startswith(("CAIRN_ROOT_H", "CAIRN_ROOT_VA", "CAIRN_ROOT_MAGIC"))]
         self.assertGreaterEqual(len(names), 20)

@@ -3,7 +3,10 @@
  * standard address), through the direct map. ISA interrupt n arrives on its pin n
  * (QEMU and most PCs; the MADT's source overrides are not read yet) and is sent,
  * edge-triggered, to this core as vector IRQ_VECTOR_BASE + n. Every pin stays masked
- * until a line is bound.
+ * until a line is bound. An MSI line (CAIRN_IRQ_MSI..) needs no pin: its vector is
+ * IRQ_VECTOR_BASE + line too, and binding it hands out the message a device sends to
+ * raise it (the driver's, or its booter's, to program into the device). The apic ID is
+ * an xAPIC's, 8 bits: the message's destination field holds it whole.
  */
 #include "arch.h"
 
@@ -11,6 +14,7 @@
 #define IOAPIC_VER    0x01
 #define IOAPIC_REDIR  0x10
 #define REDIR_MASKED  (1u << 16)
+#define MSI_ADDRESS   0xfee00000u	/* an MSI's address: the local APICs', ID in bits 12..19 */
 
 static volatile uint32_t *ioapic;
 static unsigned pins;
@@ -39,14 +43,17 @@ void arch_ioapic_init(uint64_t base)
 	}
 }
 
-void arch_irq_route(unsigned line, bool on, unsigned core)
+uint64_t arch_irq_route(unsigned line, bool on, unsigned core)
 {
 	uint32_t apic_id = on ? cpus[core].apic_id : 0;
 
+	if (line >= CAIRN_IRQ_MSI)	/* fixed delivery, edge, physical destination */
+		return (uint64_t)(IRQ_VECTOR_BASE + line) << 32 | MSI_ADDRESS | apic_id << 12;
 	if (line >= pins)
-		return;
+		return 0;
 	ioapic_write(IOAPIC_REDIR + 2 * line + 1, apic_id << 24);	/* physical destination */
 	ioapic_write(IOAPIC_REDIR + 2 * line, (IRQ_VECTOR_BASE + line) | (on ? 0 : REDIR_MASKED));
+	return 0;
 }
 
 bool arch_device_page_kernel(uint64_t pa)

@@ -53,7 +53,7 @@ static struct regs *interrupt(uint64_t vector, struct regs *cur)
 	}
 	if (vector == IOMMU_VECTOR)
 		arch_iommu_fault();
-	if (vector > IRQ_VECTOR_BASE && vector < IRQ_VECTOR_BASE + 16)
+	if (vector > IRQ_VECTOR_BASE && vector < IRQ_VECTOR_BASE + CAIRN_IRQ_LINES)
 		return kernel_irq((unsigned)(vector - IRQ_VECTOR_BASE), cur);
 	return cur;
 }

@@ -98,7 +98,7 @@ static void at_limits(void)
 	ports[0].name = N23;
 	comps[0].heap = CAIRN_SD_HEAP_MAX;
 	comps[0].nirqs = 1;
-	irqs[0] = CAIRN_IRQ_LINES - 1;
+	irqs[0] = CAIRN_IRQ_ISA_END - 1;
 	sys.nregions = CAIRN_SD_REGIONS;	/* 8 each; the window full, guard pages and all */
 	for (unsigned g = 0; g < CAIRN_SD_REGIONS; g++) {
 		regions[g].share = share[g % 2];
@@ -165,7 +165,7 @@ static void past_limit(unsigned n)
 	case 14: comps[0].heap = CAIRN_SD_HEAP_MAX + 4096; break;
 	case 15: comps[0].subsystem = 0; sys.nsubsystems = 1; sub.nimages = CAIRN_ROOT_MODULES + 1; break;
 	case 16: sys.nsegments = 1; segs[0].base = CAIRN_SD_SEGMENT_HI - 4096; segs[0].size = 8192; break;
-	case 17: comps[0].nirqs = 1; irqs[0] = CAIRN_IRQ_LINES; break;
+	case 17: comps[0].nirqs = 1; irqs[0] = CAIRN_IRQ_ISA_END; break;
 	}
 }
 

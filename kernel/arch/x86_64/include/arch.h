@@ -90,10 +90,18 @@ void arch_pit_wait(uint16_t n);
 uint32_t arch_port_in(uint16_t port, unsigned width);
 void arch_port_out(uint16_t port, unsigned width, uint32_t value);
 
-/* ioapic.c: the I/O APIC, which routes ISA interrupt n to vector IRQ_VECTOR_BASE + n. */
+/*
+ * ioapic.c: line n (CAIRN_IRQ_*: I/O APIC pin or MSI) arrives as vector
+ * IRQ_VECTOR_BASE + n: 0x20..0x5f, above the exceptions, below KICK and TLB.
+ */
 #define IRQ_VECTOR_BASE 0x20
 void arch_ioapic_init(uint64_t base);	/* the MADT's for ISA lines; 0: the standard one */
-void arch_irq_route(unsigned line, bool on, unsigned core);	/* to that core (cpus[]) */
+/*
+ * Routes line n to that core (cpus[]), or masks it (on false). A pin is routed in the
+ * I/O APIC: 0. An MSI line has nothing to route: its message, to that core (a device
+ * raises it by writing data to address): data << 32 | address (CAIRN_MSI_*).
+ */
+uint64_t arch_irq_route(unsigned line, bool on, unsigned core);
 
 /*
  * ioapic.c: true for a device page the kernel drives itself (the local APIC's, the
@@ -119,8 +127,14 @@ bool arch_iommu_regs(uint64_t pa);	/* true for the IOMMU's register page */
 /* cpu.c: one past the highest physical address the CPU can address (a power of two). */
 uint64_t arch_phys_limit(void);
 
-/* True for a device line that is never raised: line 2, the PICs' cascade. */
-static inline bool arch_irq_reserved(unsigned line) { return line == 2; }
+/*
+ * True for a device line that is never raised: line 2, the PICs' cascade; lines
+ * 16..31, the I/O APIC's PCI pins, not routed yet.
+ */
+static inline bool arch_irq_reserved(unsigned line)
+{
+	return line == 2 || (line >= CAIRN_IRQ_ISA_END && line < CAIRN_IRQ_MSI);
+}
 
 /* vm.c: the kernel half of the page tables; switching address spaces. */
 typedef uint64_t (*frame_alloc_fn)(void);	/* a zeroed frame, 0 when none */
@@ -166,7 +180,7 @@ bool arch_vm_user_readable(uint64_t root_phys, uint64_t va, uint64_t len);
 /* Called by the architecture's trap code (trap.c); implemented by generic code. */
 struct regs *kernel_user_fault(struct regs *r);		/* a CPU exception in user mode */
 struct regs *kernel_timer_interrupt(struct regs *cur);	/* cur NULL: the core idled */
-struct regs *kernel_irq(unsigned line, struct regs *cur);	/* a device line, 1..15 */
+struct regs *kernel_irq(unsigned line, struct regs *cur);	/* a device line, 1..63 */
 struct regs *syscall_dispatch(uint64_t call, struct regs *r);
 struct regs *switch_prepare(struct regs *next);	/* before resuming another thread */
 
@@ -204,9 +218,9 @@ bool arch_core_state_ok(unsigned k);
 noreturn void kernel_ap_main(void);
 
 #define TIMER_VECTOR    32
-#define KICK_VECTOR     0x40	/* another core made a thread of this one runnable */
-#define TLB_VECTOR      0x41	/* another core removed a mapping this one may cache */
-#define IOMMU_VECTOR    0x42	/* the IOMMU recorded a fault (vtd.c) */
+#define KICK_VECTOR     0x60	/* another core made a thread of this one runnable */
+#define TLB_VECTOR      0x61	/* another core removed a mapping this one may cache */
+#define IOMMU_VECTOR    0x62	/* the IOMMU recorded a fault (vtd.c) */
 #define SPURIOUS_VECTOR 0xff
 
 #endif

@@ -83,7 +83,9 @@
  *   - RCV_WAIT on this thread's own endpoint: nothing would ever wake it (no timer,
  *     no device interrupt).
  *   - IRQ_BIND of line 0 (the timer): preemption would make runs unrepeatable. Lines
- *     1..15 are bound and unbound freely (line 2, the cascade, must be ENOTSUP): the
+ *     1..63 are bound and unbound freely (line 2, the cascade, and the reserved 16..31
+ *     must be ENOTSUP; an MSI line's bind returns its message, checked for its vector
+ *     and the local APICs' address; no device raises one): the
  *     model knows which thread each bound line references, so a bind to a bound line
  *     must be EBUSY, an unbind of an unbound one ENOENT, and a deactivation of a bound
  *     thread EBUSY; the teardown unbinds every line (and checks the rest are unbound).
@@ -232,7 +234,7 @@ enum { O_R0 = 1, O_L0, O_P0, O_C0, O_T0, O_FIRST };	/* the boot objects; then fr
 
 struct mcap {
 	uint8_t type, flags;	/* as in the kernel's slot: type; level or gate flags */
-	uint16_t obj;		/* the object named; memory, devmem: its range, mrange[obj]; irq: its lines */
+	uint16_t obj;		/* the object named; memory, devmem: its range, mrange[obj]; irq: its lines, irq_mask[obj] */
 };
 
 /*
@@ -308,6 +310,15 @@ extern struct mapping maps[MAX_MAPS];
 extern unsigned nmaps;
 extern struct mrange mrange[MAX_RANGES];
 extern unsigned nranges;
+#define MAX_MASKS 256
+extern uint64_t irq_mask[MAX_MASKS];	/* IRQ capabilities' lines: 0 is CAIRN_SLOT_IRQ's, all */
+extern unsigned nmasks;
+int find_mask(uint64_t lines);		/* its index in irq_mask[], or -1 */
+/* Line 2 (the cascade) and 16..31 (the I/O APIC's PCI pins): ENOTSUP. */
+static inline int irq_line_reserved(uint64_t n)
+{
+	return n == 2 || (n >= CAIRN_IRQ_ISA_END && n < CAIRN_IRQ_MSI);
+}
 extern uint64_t nprobes;
 uint64_t devmem_limit(void);		/* CAIRN_SLOT_DEVMEM's end: the physical limit */
 uint64_t reach(unsigned level);		/* bytes a page-table node of this level covers */

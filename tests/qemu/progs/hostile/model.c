@@ -18,6 +18,8 @@ unsigned nmaps;
 uint16_t line_thread[CAIRN_IRQ_LINES];		/* each bound line references its thread */
 struct mrange mrange[MAX_RANGES];		/* named by memory capabilities' obj */
 unsigned nranges;
+uint64_t irq_mask[MAX_MASKS];			/* named by IRQ capabilities' obj */
+unsigned nmasks;
 
 uint64_t reach(unsigned level)
 {
@@ -127,6 +129,14 @@ int find_range(uint64_t base, uint64_t end)
 	return -1;
 }
 
+int find_mask(uint64_t lines)
+{
+	for (unsigned i = 0; i < nmasks; i++)
+		if (irq_mask[i] == lines)
+			return (int)i;
+	return -1;
+}
+
 /* The hooked page-table node of this level whose reach covers va under root, or 0. */
 static unsigned find_node(unsigned root, uint64_t va, unsigned level)
 {
@@ -171,7 +181,7 @@ void model_init(void)
 	static const struct mcap fixed[FREE] = {
 		[CT] = { CAIRN_CAP_CAPTBL, 0, O_R0 }, [PT] = { CAIRN_CAP_PGTBL, 4, O_P0 },
 		[COMP0] = { CAIRN_CAP_COMP, 0, O_C0 }, [ME] = { CAIRN_CAP_THREAD, 0, O_T0 },
-		[MEM] = { CAIRN_CAP_MEMORY, 0, 0 }, [IRQ] = { CAIRN_CAP_IRQ, 0, CAIRN_IRQ_ALL },
+		[MEM] = { CAIRN_CAP_MEMORY, 0, 0 }, [IRQ] = { CAIRN_CAP_IRQ, 0, 0 },
 		[CAIRN_SLOT_LEAF0] = { CAIRN_CAP_CAPTBL, 1, O_L0 },
 		[CAIRN_SLOT_DEVMEM] = { CAIRN_CAP_DEVMEM, 0, 1 },
 		[MMU] = { CAIRN_CAP_IOMMU, 0, 2 },
@@ -192,6 +202,8 @@ void model_init(void)
 	mrange[1] = (struct mrange){ 0, devmem_limit() };
 	mrange[2] = (struct mrange){ 0, CAIRN_IOMMU_RIDS };
 	nranges = 3;
+	irq_mask[0] = CAIRN_IRQ_ALL;
+	nmasks = 1;
 }
 
 /* ---- updating the model after a call that succeeded ---- */
@@ -420,13 +432,16 @@ static void apply_irq(const struct call *c, const struct mcap *irq)
 
 	if (c->op == CAIRN_OP_IRQ_NARROW) {
 		struct mcap *dst = mslot(O_R0, c->a[0]);
-		if (!dst || dst->type || !c->a[1] || (c->a[1] & ~(uint64_t)irq->obj))
+		int k = find_mask(c->a[1]);
+		if (k < 0 && nmasks < MAX_MASKS)
+			irq_mask[k = (int)nmasks++] = c->a[1];
+		if (!dst || dst->type || !c->a[1] || (c->a[1] & ~irq_mask[irq->obj]) || k < 0)
 			return diverge(c, "a narrowing succeeded that the model says must fail");
-		*dst = (struct mcap){ CAIRN_CAP_IRQ, 0, (uint16_t)c->a[1] };
+		*dst = (struct mcap){ CAIRN_CAP_IRQ, 0, (uint16_t)k };
 		return;
 	}
-	if ((!bind && c->op != CAIRN_OP_IRQ_UNBIND) || c->a[0] >= CAIRN_IRQ_LINES || c->a[0] == 2 ||
-	    !(irq->obj >> c->a[0] & 1) || (bind ? line_thread[c->a[0]] || !x : !line_thread[c->a[0]]))
+	if ((!bind && c->op != CAIRN_OP_IRQ_UNBIND) || c->a[0] >= CAIRN_IRQ_LINES || irq_line_reserved(c->a[0]) ||
+	    !(irq_mask[irq->obj] >> c->a[0] & 1) || (bind ? line_thread[c->a[0]] || !x : !line_thread[c->a[0]]))
 		return diverge(c, "an interrupt line operation succeeded that the model says must fail");
 	line_thread[c->a[0]] = bind ? x->obj : 0;
 }

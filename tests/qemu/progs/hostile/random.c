@@ -296,11 +296,11 @@ int safe(struct call *c)
 		return !((m = mcap_of(c->cap, CAIRN_CAP_ASND)) && ob[m->obj].core != 0);
 	case CAIRN_OP_IRQ_BIND:
 		if (c->a[0] == 0)
-			c->a[0] = 1 + below(40);
+			c->a[0] = 1 + below(CAIRN_IRQ_LINES + 8);
 		return 1;
-	case CAIRN_OP_IRQ_NARROW:
+	case CAIRN_OP_IRQ_NARROW:	/* the model has room for so many masks */
 		protect_slot(c);
-		return 1;
+		return nmasks < MAX_MASKS || find_mask(c->a[1]) >= 0;
 	case CAIRN_OP_CAPTBL_COPY:
 	case CAIRN_OP_CAPTBL_REMOVE:
 	case CAIRN_OP_CAPTBL_DEACT:
@@ -741,11 +741,11 @@ static void wf_misc(struct call *c)
 	c->cap = c->op >= CAIRN_OP_IRQ_BIND ? (chance(90) ? IRQ : rand_cap()) : CAIRN_CAP_NULL;
 	if (c->op == CAIRN_OP_IRQ_NARROW && chance(50))
 		c->cap = pick_cap(CAIRN_CAP_IRQ, -1);		/* a narrowed one, perhaps */
-	c->a[0] = c->cap == IRQ ? below(20) : rand_arg();
+	c->a[0] = c->cap == IRQ ? below(CAIRN_IRQ_LINES + 8) : rand_arg();
 	c->a[1] = c->op == CAIRN_OP_IRQ_BIND ? pick_cap(CAIRN_CAP_ASND, -1) : below(16);
 	if (c->op == CAIRN_OP_IRQ_NARROW) {
 		c->a[0] = chance(90) ? pick_slot_in(O_R0, 1) : rand_arg();
-		c->a[1] = chance(80) ? 1u << below(CAIRN_IRQ_LINES) : rand_arg() & 0x1ffff;
+		c->a[1] = chance(80) ? 1ull << below(CAIRN_IRQ_LINES) : rand_arg();
 	}
 	c->a[2] = rand_arg();
 }

@@ -187,9 +187,9 @@ static long predict_irq(const struct call *c, const struct mcap *irq)
 		return CAIRN_ENOSYS;
 	if (c->a[0] >= CAIRN_IRQ_LINES)
 		return CAIRN_ERANGE;
-	if (c->a[0] == 2)
-		return CAIRN_ENOTSUP;	/* the cascade */
-	if (!(irq->obj >> c->a[0] & 1))
+	if (irq_line_reserved(c->a[0]))
+		return CAIRN_ENOTSUP;	/* the cascade, the PCI pins */
+	if (!(irq_mask[irq->obj] >> c->a[0] & 1))
 		return CAIRN_EACCES;	/* not one of its lines */
 	if (c->op == CAIRN_OP_IRQ_UNBIND)
 		return line_thread[c->a[0]] ? 0 : CAIRN_ENOENT;
@@ -199,7 +199,23 @@ static long predict_irq(const struct call *c, const struct mcap *irq)
 		return CAIRN_ENOENT;
 	if (x->type != CAIRN_CAP_ASND)
 		return CAIRN_EBADF;
-	return line_thread[c->a[0]] ? CAIRN_EBUSY : 0;
+	if (line_thread[c->a[0]])
+		return CAIRN_EBUSY;
+	return c->a[0] >= CAIRN_IRQ_MSI ? ANY : 0;	/* its message: msi_ok */
+}
+
+/*
+ * A successful bind of an MSI line returned its message: data the line's vector (0x20
+ * + line: fixed delivery, edge), the address the local APICs' with an 8-bit
+ * destination and nothing else set. Anything else succeeds with 0.
+ */
+static int msi_ok(const struct call *c)
+{
+	if (c->cap == CAIRN_CAP_NULL || c->op != CAIRN_OP_IRQ_BIND || c->ret < 0 || !mcap_of(c->cap, CAIRN_CAP_IRQ))
+		return 1;
+	if (c->a[0] < CAIRN_IRQ_MSI)
+		return c->ret == 0;
+	return CAIRN_MSI_DATA(c->ret) == 0x20 + c->a[0] && (CAIRN_MSI_ADDR(c->ret) & ~0xff000u) == 0xfee00000u;
 }
 
 /*
@@ -433,6 +449,8 @@ long run(struct call *c)
 		fail(c, "the system call count missed some of ours");
 	else if (!thread_reg_ok(c))
 		fail(c, "THREAD_REG read or wrote what FAULT_REG's checks refuse");
+	else if (!msi_ok(c))
+		fail(c, "an interrupt line's bind returned a wrong message");
 	else if (want != ANY && c->ret != want) {
 		cairn_printf("hostile: call #%lu returned %ld, the model implies %ld\n", c->n, c->ret, want);
 		fail(c, "not the result the model of the table implies");
