@@ -10,9 +10,9 @@
  *     io.3  outside_is_blocked     a copy to `other`'s address and one past dmabuf: both
  *                                  leave memory as it was (the kernel reports each)
  *     then it sets dmabuf's last word to IO_GO for plain.
- *   plain (dma = "none", edu 00:07.0): its device has no domain;
+ *   plain (dma = "none", edu 00:07.0): its device has no domain (it masters the bus);
  *     io.4  no_domain_no_dma       dmabuf listed without DMA; a copy to dmabuf's address
- *                                  changes nothing (reported)
+ *                                  changes nothing (the kernel reports it)
  */
 #include <cairn/cairn.h>
 
