@@ -291,6 +291,19 @@ static void find_qemu_layout(void **state)
 	assert_clean();
 }
 
+/* The driver's path: the booter's copy of configuration space (pci_cfg_copy). */
+static void find_through_copy(void **state)
+{
+	(void)state;
+	struct pci_cfg c;
+	struct pci_copy copy;
+	struct virtio_pci v;
+	pci_cfg_copy(&c, &copy, F.cfg, BDF);
+	assert_int_equal(virtio_pci_find(&v, &c, BDF, BARS, &IO, 8), 0);
+	assert_true(v.common == (uintptr_t)F.bar + COMMON && v.notify == (uintptr_t)F.bar + NOTIFY);
+	assert_int_equal(virtio_pci_find(&v, &c, PCI_BDF(0, 5, 0), BARS, &IO, 8), CAIRN_ENOENT);
+}
+
 /* A refusal leaves *v as it was. */
 static void refused(long want)
 {
@@ -992,6 +1005,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(find_qemu_layout, setup, teardown),
+		cmocka_unit_test_setup_teardown(find_through_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(find_missing_structure, setup, teardown),
 		cmocka_unit_test_setup_teardown(find_outside_bar, setup, teardown),
 		cmocka_unit_test_setup_teardown(find_short_capability, setup, teardown),
