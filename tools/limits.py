@@ -77,11 +77,15 @@ FIRST_SLOT = get("CAIRN_SD_FIRST_SLOT")         # a component's first granted sl
 GRANTED_SLOTS = get("CAIRN_SD_GRANTED_SLOTS")   # gates and sync ports' sends, at most
 HEAP_MAX = get("CAIRN_SD_HEAP_MAX")             # bytes of a component's heap
 SEGMENT_WINDOW = (get("CAIRN_SD_SEGMENT_LO"), get("CAIRN_SD_SEGMENT_HI"))
+REGIONS = get("CAIRN_SD_REGIONS")               # data regions of a system
+REGION_MAX = get("CAIRN_SD_REGION_MAX")         # bytes of one region
+REGION_SPACE = get("CAIRN_SD_REGION_SPACE")     # every region and its guard page
 # A component's red tape (cairn/root.h)
 IMPORTS = get("CAIRN_ROOT_IMPORTS")
 COMP_PORTS = get("CAIRN_ROOT_PORTS")            # port ends of one component
 SEGMENTS = get("CAIRN_ROOT_SEGMENTS")           # segments mapped into one component
-DEVICES = get("CAIRN_ROOT_DEVICES")             # PCI devices bound to one component
+DEVICES = get("CAIRN_IO_DEVICES")             # PCI devices bound to one component
+COMP_REGIONS = get("CAIRN_IO_REGIONS")          # data regions one component shares
 # Boot modules the root booter is given: its red tape's list, and the kernel's table of
 # them (kernel/include/bootinfo.h: CAIRN_ROOT_MODULES, the booter included). The kernel
 # leaves the loader's others off and its banner says so.
@@ -125,8 +129,14 @@ def doc_table():
         ("imports of a component", IMPORTS, "`CAIRN_ROOT_IMPORTS`", "its red tape"),
         ("exports of a component", "none", "", "not in its red tape"),
         ("segments mapped into a component", SEGMENTS, "`CAIRN_ROOT_SEGMENTS`", "its red tape"),
-        ("PCI devices bound to a component", DEVICES, "`CAIRN_ROOT_DEVICES`",
-         "its red tape (a device's entry lists its six BARs)"),
+        ("PCI devices bound to a component", DEVICES, "`CAIRN_IO_DEVICES`",
+         "its I/O page (a device's entry lists its six BARs and a copy of its configuration space)"),
+        ("data regions of a system", REGIONS, "`CAIRN_SD_REGIONS`", "the booter's table of regions"),
+        ("data regions a component shares", COMP_REGIONS, "`CAIRN_IO_REGIONS`", "its I/O page"),
+        ("bytes of a data region", size_text(REGION_MAX), "`CAIRN_SD_REGION_MAX`",
+         "bounds a region's frames and its share of the window"),
+        ("bytes of every data region, a guard page after each", size_text(REGION_SPACE),
+         "`CAIRN_SD_REGION_SPACE`", f"their window, `{get('CAIRN_REGION_VA'):#x}` up (`cairn/layout.h`)"),
         ("gates of its imports (a function each) and sends of its sync ports", GRANTED_SLOTS,
          "`CAIRN_SD_GRANTED_SLOTS`", f"slots {FIRST_SLOT}..{FIRST_SLOT + GRANTED_SLOTS - 1} "
          "(`CAIRN_SD_FIRST_SLOT`), the first leaf of its table"),

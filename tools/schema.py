@@ -122,6 +122,8 @@ FIELDS = {
         "core": Int(0, None, 0, "core must be an integer from {lo} to {hi} (the system has cores = {cores})"),
         "budget": Size(0, f'budget must be a size up to "{size_text(limits.BUDGET_MAX)}" '
                        "(the pages the manager may allocate for it)", most=limits.BUDGET_MAX),
+        "dma": OneOf(("trusted", "none"), "none", 'dma must be "trusted" (its devices may write any '
+                     'memory: nothing confines their DMA without an IOMMU) or "none", not {v!r}'),
     },
     "device": {"match": None, "at": None},     # an entry of a component's `devices` (system.py)
     "port": {
@@ -133,6 +135,11 @@ FIELDS = {
     "segment": {
         "name": None, "image": None, "base": None,
         "size": Size("64K", 'size must be a size like "64K"', nonzero=True),
+    },
+    "region": {
+        "name": None, "share": None, "dma": None,
+        "size": Size(None, f'size must be a size like "64K", up to "{size_text(limits.REGION_MAX)}" '
+                     "(CAIRN_SD_REGION_MAX)", nonzero=True, most=limits.REGION_MAX),
     },
     "subsystem": {
         "name": None, "parent": None, "file": None, "grants": None,

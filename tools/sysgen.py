@@ -235,6 +235,7 @@ class Tables:
                         f".budget = {page_up(schema.size_of('component', c, 'budget')) // 4096}, "
                         f".nioports = {len(system.ioport_ranges(c))}, .ioport = {io}"
                         + (f", .ndevices = {len(c['devices'])}, .device = {dv}" if c.get("devices") else "")
+                        + (", .dma_trusted = 1" if schema.get("component", c, "dma") == "trusted" else "")
                         + " },")
         lines += ["", "static const struct cairn_sd_comp comps[] = {", *rows, "};"]
         lines.append(f"static const uint16_t order[] = {{ {', '.join(str(index[n]) for n in self.order)} }};")
@@ -257,10 +258,20 @@ class Tables:
                             f"{len(s.get('grants', []))}, {len(self.sub_images[k])}, {g}, {m} }},")
         if sub_rows:
             lines += ["static const struct cairn_sd_subsystem subs[] = {", *sub_rows, "};"]
+        reg_rows = []
+        for k, r in enumerate(d.get("region", [])):
+            sh, decl = c_array("uint16_t", f"rs_{k}", [str(index[x]) for x in r["share"]])
+            lines += decl
+            dma = index[r["dma"]] if "dma" in r else "CAIRN_SD_NODMA"
+            reg_rows.append(f"\t{{ {c_str(r['name'])}, {page_up(schema.size_of('region', r, 'size'))}, "
+                            f"{len(r['share'])}, {dma}, {sh} }},")
+        if reg_rows:
+            lines += ["static const struct cairn_sd_region regions[] = {", *reg_rows, "};"]
         lines += ["", f"const struct cairn_sd_system {self.symbol} = {{",
                   f"\t.name = {c_str(d['system']['name'])}, .cores = {system.system_cores(d)}, "
                   f".ncomps = {len(comps)}, "
-                  f".nports = {len(ports)}, .nsegments = {len(segs)}, .nsubsystems = {len(subs)},",
+                  f".nports = {len(ports)}, .nsegments = {len(segs)}, .nsubsystems = {len(subs)}, "
+                  f".nregions = {len(reg_rows)}, .region = {'regions' if reg_rows else '0'},",
                   f"\t.comp = comps, .init_order = order, .port = {'ports' if ports else '0'}, "
                   f".segment = {'segs' if seg_rows else '0'}, .subsystem = {'subs' if sub_rows else '0'},",
                   "};", ""]

@@ -28,7 +28,7 @@ import tomlfile  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 PAGE = 4096
-TAPE_NAMES = ("component", "port", "segment")   # names a red tape holds (CAIRN_NAME_MAX)
+TAPE_NAMES = ("component", "port", "segment", "region")   # names a red tape holds (CAIRN_NAME_MAX)
 Locator = tomlfile.Locator
 ordinal = tomlfile.ordinal
 
@@ -177,6 +177,7 @@ def check_component(d, i, c, segs, known_ifaces, irq_owner):
         if x not in segs:
             d.error("component", i, "segments", f"uses unknown segment '{x}'", n)
     schema.check(d, "component", i, c, "restart", n)
+    schema.check(d, "component", i, c, "dma", n)
     cores = system_cores(d.data)
     schema.check(d, "component", i, c, "core", n, hi=cores - 1, cores=cores)
     budget = schema.check(d, "component", i, c, "budget", n)
@@ -283,7 +284,7 @@ def check_devices(d):
             continue
         if len(v) > DEVICES_MAX:
             d.error("component", i, "devices", f"{len(v)} devices, at most {DEVICES_MAX} (the red tape's "
-                    "CAIRN_ROOT_DEVICES)", n)
+                    "CAIRN_IO_DEVICES)", n)
         for e in v:
             bad = next((k for k in e if k not in schema.FIELDS["device"]), None)
             if bad:
@@ -430,6 +431,57 @@ def check_ports(d, comps):
             d.error("port", i, "to", f"both ends are '{ends[0]}': a port joins two components", n)
         for key in ("mode", "slot_size", "slots"):
             schema.check(d, "port", i, p, key, n)
+
+
+def check_regions(d, comps):
+    """The [[region]] tables: data regions, each mapped read-write into the components
+    of its `share` at the same address (back to back in their window, a guard page after
+    each), and, with `dma`, open to the DMA of that sharer's devices, which the
+    description must trust (dma = "trusted" on it: there is no IOMMU to confine them).
+    Returns the bytes of memory they take."""
+    per_comp, space, need = {}, 0, 0
+    for i, r in enumerate(d.tables("region")):
+        n = r.get("name")
+        schema.check_keys(d, "region", i, r, n)
+        if i == limits.REGIONS:
+            d.error("region", i, "name", f"the {ordinal(i + 1)} region: a system has at most {limits.REGIONS} "
+                    "(CAIRN_SD_REGIONS)", n)
+        size = schema.check(d, "region", i, r, "size", n)
+        if size:
+            need += page_up(size)
+            space += page_up(size) + PAGE
+            if space > limits.REGION_SPACE:
+                d.error("region", i, "size", f"the regions up to this one take {space >> 10} KiB of address "
+                        f"space with their guard pages, more than the {schema.size_text(limits.REGION_SPACE)} "
+                        "window (CAIRN_SD_REGION_SPACE)", n)
+        share = string_list(d, "region", i, r, "share", n)
+        if r.get("share", []) == []:
+            d.error("region", i, "share", "'share' must name at least one component", n)
+        for x in share:
+            if x not in comps:
+                d.error("region", i, "share", f"share names unknown component '{x}'", n)
+                continue
+            per_comp[x] = per_comp.get(x, 0) + 1
+            if per_comp[x] == limits.COMP_REGIONS + 1:
+                d.error("region", i, "share", f"'{x}' shares {per_comp[x]} regions, at most "
+                        f"{limits.COMP_REGIONS} (the red tape's CAIRN_IO_REGIONS)", n)
+        if "dma" in r:
+            check_region_dma(d, i, r, n, share)
+    return need
+
+
+def check_region_dma(d, i, r, n, share):
+    """A region's `dma`: one of its sharers, which the description trusts with DMA."""
+    v = r["dma"]
+    comp = next((c for c in d.tables("component") if isinstance(c, dict) and c.get("name") == v), None)
+    if not isinstance(v, str) or comp is None:
+        d.error("region", i, "dma", "dma must name a component" + (f", not {v!r}" if v is not None else ""), n)
+    elif v not in share:
+        d.error("region", i, "dma", f"dma names '{v}', which does not share it: dma must be one of 'share'", n)
+    elif comp.get("dma") != "trusted":
+        d.error("region", i, "dma", f"dma names '{v}', which is not dma = \"trusted\": with no IOMMU to "
+                "confine them, its devices could write any memory, so the description must trust it "
+                "(add dma = \"trusted\" to it)", n)
 
 
 def check_segments(d):
@@ -636,6 +688,10 @@ def check_nested(d):
             d.error("component", i, "ioports", "a nested subsystem cannot be granted I/O ports", c.get("name"))
         if c.get("devices"):
             d.error("component", i, "devices", "a nested subsystem cannot be bound to devices", c.get("name"))
+        if "dma" in c:
+            d.error("component", i, "dma", "a nested subsystem has no devices to trust with DMA", c.get("name"))
+    for i, r in enumerate(d.tables("region")):
+        d.error("region", i, "name", "a nested subsystem cannot have data regions (not yet)", r.get("name"))
     if "rtos" in d.data:
         d.error("rtos", 0, None, f"the RTOS is a subsystem: 2 levels deep here, subsystems nest at "
                 f"most {limits.DEPTH} (CAIRN_SD_DEPTH)")
@@ -647,7 +703,7 @@ def check_desc(path, outside=(), depth=0):
     (imported from its parent's system); depth: how deep a subsystem it is (0: none)."""
     d = Desc(path)
     for k in d.data:
-        if k not in ("system", "component", "port", "segment", "subsystem", "rtos"):
+        if k not in ("system", "component", "port", "segment", "subsystem", "rtos", "region"):
             d.errors.append(f"{path}:{d.loc.line(k, 0)}: unknown table [{k}]")
     budget = check_system(d)
     comps = names(d, "component")
@@ -657,6 +713,7 @@ def check_desc(path, outside=(), depth=0):
     segs = names(d, "segment")
     names(d, "port")
     names(d, "subsystem")
+    names(d, "region")
     if depth:
         check_nested(d)
     irq_owner, need = {}, 0
@@ -670,6 +727,7 @@ def check_desc(path, outside=(), depth=0):
     check_ports(d, comps)
     check_slots(d)
     check_segments(d)
+    need += check_regions(d, comps)
     children = check_subsystems(d, comps, exporters, depth)
     if not depth:
         check_modules(d, children)

@@ -10,6 +10,8 @@
  *                   | null page, never mapped        |
  *   0x000000001000  +--------------------------------+ CAIRN_ROOT_VA
  *                   | the Root page (red tape), r--  |
+ *   0x000000002000  +--------------------------------+ CAIRN_IO_VA
+ *                   | the I/O page (red tape), r--   |  booter-built components
  *                   +--------------------------------+
  *                   | (unmapped)                     |
  *   0x000000400000  +--------------------------------+ CAIRN_IMAGE_BASE
@@ -28,6 +30,9 @@
  *                   |                                |  process: mem_get_pages (RTOS_HEAP_*)
  *   0x000200000000  +--------------------------------+ CAIRN_PORTS_VA
  *                   | port rings, each + a guard     |  booter-built components
+ *   0x000400000000  +--------------------------------+ CAIRN_REGION_VA
+ *                   | data regions, each + a guard   |  booter-built: [[region]], at the
+ *                   | (CAIRN_REGION_SPACE: 4 GiB)    |  same address in every sharer
  *   0x000500000000  +--------------------------------+ CAIRN_CAPMGR_VA
  *                   | the manager's pages (2 MiB)    |  cairn/capmgr.h
  *                   +--------------------------------+
@@ -68,6 +73,7 @@
 #endif
 
 #define CAIRN_ROOT_VA          CAIRN_UL(0x1000)		/* the Root page: rdi at every entry */
+#define CAIRN_IO_VA            CAIRN_UL(0x2000)		/* the I/O page: devices, regions (cairn/root.h) */
 #define CAIRN_IMAGE_BASE       CAIRN_UL(0x400000)		/* images are linked and loaded here */
 #define CAIRN_IMAGE_TOP        CAIRN_UL(0x0e000000)	/* ... and end below here */
 #define CAIRN_RTOS_WINDOW_VA   CAIRN_UL(0x0e000000)	/* the RTOS's windows (components/rtos/rtos.h) */
@@ -81,6 +87,8 @@
 #define CAIRN_HEAP_MAX         CAIRN_UL(0x100000000)	/* a heap's bytes, at most: up to the rings */
 #define CAIRN_BUILD_SPACE      CAIRN_UL(0x1000000000)	/* a kernel-started program's free space */
 #define CAIRN_PORTS_VA         CAIRN_UL(0x200000000)	/* port rings */
+#define CAIRN_REGION_VA        CAIRN_UL(0x400000000)	/* data regions ([[region]], lib/libboot/region.c) */
+#define CAIRN_REGION_SPACE     CAIRN_UL(0x100000000)	/* ... their window: every region and its guard */
 #define CAIRN_CAPMGR_VA        CAIRN_UL(0x500000000)	/* the manager's pages (cairn/capmgr.h) */
 #define CAIRN_DEVICE_VA        CAIRN_UL(0x100000000000)	/* a driver's BARs, at DEVICE_VA + physical */
 #define CAIRN_DEVICE_PHYS_MAX  CAIRN_UL(0x400000000000)	/* ... for physical addresses below this */
@@ -89,13 +97,16 @@
 
 #if !defined(__ASSEMBLER__)
 /* The map above, in order: nothing overlaps. */
-_Static_assert(CAIRN_ROOT_VA + 0x1000 <= CAIRN_IMAGE_BASE, "the Root page lies below the images");
+_Static_assert(CAIRN_ROOT_VA + 0x1000 <= CAIRN_IO_VA && CAIRN_IO_VA + 0x1000 <= CAIRN_IMAGE_BASE,
+	       "the Root and I/O pages lie below the images");
 _Static_assert(CAIRN_IMAGE_TOP <= CAIRN_RTOS_WINDOW_VA, "no image covers the RTOS's windows");
 _Static_assert(CAIRN_RTOS_WINDOW_VA + CAIRN_RTOS_WINDOW_SIZE <= CAIRN_BOOT_WINDOW_VA, "the windows are apart");
 _Static_assert(CAIRN_BOOT_WINDOW_VA + CAIRN_BOOT_WINDOW_SIZE <= CAIRN_SEGMENT_LO, "no segment covers a window");
 _Static_assert(CAIRN_SEGMENT_HI <= CAIRN_MODULES_VA, "the modules lie above the segments");
 _Static_assert(CAIRN_MODULES_VA < CAIRN_HEAP_VA, "the heap lies above the modules");
 _Static_assert(CAIRN_HEAP_VA + CAIRN_HEAP_MAX <= CAIRN_PORTS_VA, "a heap ends below the port rings");
+_Static_assert(CAIRN_PORTS_VA < CAIRN_REGION_VA && CAIRN_REGION_VA + CAIRN_REGION_SPACE <= CAIRN_CAPMGR_VA,
+	       "the data regions lie between the port rings and the manager's pages");
 _Static_assert(CAIRN_CAPMGR_VA + 0x200000 <= CAIRN_DEVICE_VA &&
 	       CAIRN_DEVICE_VA + CAIRN_DEVICE_PHYS_MAX <= CAIRN_RTOS_AREA_BASE, "device memory has its window");
 _Static_assert(CAIRN_PORTS_VA < CAIRN_CAPMGR_VA && CAIRN_CAPMGR_VA < CAIRN_RTOS_AREA_BASE &&

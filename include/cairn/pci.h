@@ -40,6 +40,7 @@
 
 #define PCI_COMMAND_IO     0x1		/* the function decodes its I/O BARs */
 #define PCI_COMMAND_MEMORY 0x2		/* ... its memory BARs */
+#define PCI_COMMAND_MASTER 0x4		/* it may master the bus: DMA, and MSI writes */
 #define PCI_STATUS_CAPS    0x10		/* it has a capability list */
 #define PCI_HEADER_MULTI   0x80		/* function 0: the device has functions 1..7 */
 #define PCI_HEADER_BRIDGE  0x01		/* header type (low 7 bits) of a PCI-to-PCI bridge */

@@ -53,8 +53,9 @@
 #define CAIRN_ROOT_PORTS    12	/* port ends of a component */
 #define CAIRN_ROOT_SEGMENTS 8	/* segments mapped into a component */
 #define CAIRN_ROOT_IOPORTS  8	/* I/O-port ranges a description may grant one component */
-#define CAIRN_ROOT_DEVICES  1	/* PCI devices a description may bind to one component
-				   (each entry is 160 bytes: the page holds one) */
+#define CAIRN_IO_DEVICES    4	/* PCI devices a description may bind to one component
+				   (in its I/O page: each entry is 416 bytes) */
+#define CAIRN_IO_REGIONS    8	/* data regions one component shares (its I/O page) */
 #define CAIRN_NAME_MAX      24	/* names in the red tape, with their NUL */
 #define CAIRN_MODULE_NAME_MAX 32	/* a boot module's name, with its NUL */
 #define CAIRN_MODULE_ARGS_MAX 64	/* its arguments, with their NUL */
@@ -108,12 +109,15 @@ struct cairn_ioport_range {
  * PGTBL_MAP), an I/O BAR with an IOPORT capability over [base, base + size); a 64-bit
  * BAR takes bar[i] and leaves bar[i + 1] NONE. irq_slot holds an IRQ capability over
  * line irq_line alone when the device's INTx is routed to an ISA line (1..15), else 0.
- * The driver gets no access to configuration space (yet).
+ * config[] is a copy of the function's configuration space (its first 256 bytes) as
+ * the booter found it, before granting it: the driver walks its capability list there.
+ * The driver cannot write configuration space.
  */
 #define CAIRN_BAR_NONE 0	/* not implemented, or the upper half of a 64-bit BAR */
 #define CAIRN_BAR_MEM  1
 #define CAIRN_BAR_IO   2
 #define CAIRN_DEVICE_BARS 6
+#define CAIRN_DEVICE_CONFIG 256	/* bytes of configuration space copied */
 
 struct cairn_device_bar {
 	uint64_t base, size;	/* physical address (or first port) and bytes (or ports) */
@@ -132,6 +136,26 @@ struct cairn_device {
 	uint8_t reserved;
 	uint32_t irq_slot;
 	struct cairn_device_bar bar[CAIRN_DEVICE_BARS];
+	uint8_t config[CAIRN_DEVICE_CONFIG];
+};
+
+/*
+ * A data region ([[region]], docs/systems.md "Data regions"): `size` bytes mapped
+ * read-write at `va` (an unmapped guard page after it), shared with the other
+ * components the description names (at the same va in each), zeroed at boot. If flags
+ * has CAIRN_REGION_DMA, this component's devices may DMA into it and `dma` is the
+ * address a device must be told for its first byte (a buffer at offset o: dma + o;
+ * without an IOMMU the physical address, the region physically contiguous); else dma
+ * is 0 and no device may be pointed at it.
+ */
+#define CAIRN_REGION_DMA 1	/* flags: dma is the region's device address */
+
+struct cairn_region {
+	char name[CAIRN_NAME_MAX];
+	uint64_t va, size;
+	uint64_t dma;		/* the device address of its first byte, or 0 */
+	uint32_t flags;		/* CAIRN_REGION_DMA */
+	uint32_t reserved;
 };
 
 /* A segment: code and shared data at `base`, its transfer vector at `base` too. */
@@ -160,17 +184,39 @@ struct cairn_root {
 	struct cairn_import import[CAIRN_ROOT_IMPORTS];
 	struct cairn_port_end port[CAIRN_ROOT_PORTS];
 	struct cairn_segment_map segment[CAIRN_ROOT_SEGMENTS];
-	uint32_t nioports, ndevices;	/* ndevices: entries of device[] (found or not) */
+	uint32_t nioports;
+	uint64_t io_va;			/* booter-built: its I/O page (struct cairn_io), else 0 */
 	struct cairn_ioport_range ioport[CAIRN_ROOT_IOPORTS];	/* booter-built: as described */
 	char args[CAIRN_MODULE_ARGS_MAX];	/* started from a boot module: its arguments */
-	struct cairn_device device[CAIRN_ROOT_DEVICES];	/* booter-built: as described, in order */
 };
 
 _Static_assert(sizeof(struct cairn_root) <= 4096, "the Root is one page");
 
+/*
+ * The I/O page: the second page of a booter-built component's red tape, read-only at
+ * CAIRN_IO_VA (cairn_root.io_va), with what reaches outside its address space: the PCI
+ * devices its description binds and the data regions it shares. The Root has no room
+ * for them. A component with neither has no I/O page (io_va 0).
+ */
+#define CAIRN_IO_MAGIC 0x3130544f4f524e49ULL	/* "INROOT01" */
+
+struct cairn_io {
+	uint64_t magic;
+	uint32_t ndevices;			/* entries of device[] (found or not) */
+	uint32_t nregions;			/* entries of region[] */
+	struct cairn_device device[CAIRN_IO_DEVICES];	/* as described, in order */
+	struct cairn_region region[CAIRN_IO_REGIONS];	/* in the description's order */
+};
+
+_Static_assert(sizeof(struct cairn_io) <= 4096, "the I/O page is one page");
+
 /* lib/libcairn/root.c: the i-th device of the component's description (0 first), if
  * the booter found it; 0 if it did not or there is no such entry. */
 const struct cairn_device *cairn_device(unsigned i);
+
+/* lib/libcairn/root.c: the data region the description names `name` (shared with this
+ * component), or 0. */
+const struct cairn_region *cairn_region(const char *name);
 
 /* Where memory BAR `bar` of d is mapped in the driver (lib/libboot/devices.c); 0 if it
  * is not a memory BAR. */

@@ -34,6 +34,10 @@
 #define CAIRN_SD_HEAP_MAX    CAIRN_HEAP_MAX	/* bytes of a heap (cairn/layout.h: up to the port rings) */
 #define CAIRN_SD_SEGMENT_LO  CAIRN_SEGMENT_LO	/* segments lie in [LO, HI), above the images */
 #define CAIRN_SD_SEGMENT_HI  CAIRN_SEGMENT_HI
+#define CAIRN_SD_REGIONS     16	/* data regions ([[region]]) of a system */
+#define CAIRN_SD_REGION_MAX  CAIRN_UL(0x10000000)	/* bytes of one region (256 MiB) */
+#define CAIRN_SD_REGION_SPACE CAIRN_REGION_SPACE	/* every region and its guard page
+							   (cairn/layout.h: their window) */
 
 /* An interface (tools/sysgen.py iface): a gate call passes four words, returns two. */
 #define CAIRN_SD_IFACE_FUNCTIONS 32
@@ -88,8 +92,11 @@ struct cairn_sd_comp {
 	uint8_t core;			/* where its threads run (0: the boot core) */
 	uint8_t nioports;		/* at most CAIRN_ROOT_IOPORTS */
 	const struct cairn_sd_ioport *ioport;	/* each narrowed into a slot of its own */
-	uint8_t ndevices;		/* at most CAIRN_ROOT_DEVICES */
+	uint8_t ndevices;		/* at most CAIRN_IO_DEVICES */
 	const struct cairn_sd_device *device;
+	uint8_t dma_trusted;		/* dma = "trusted": its devices may master the bus
+					   (no IOMMU confines them); its dma regions' red-tape
+					   entries give their physical address */
 };
 
 struct cairn_sd_port {
@@ -105,6 +112,24 @@ struct cairn_sd_segment {
 	uint64_t base, size;
 };
 
+/*
+ * A data region ([[region]], docs/systems.md "Data regions"): `size` bytes (page
+ * multiple), zeroed, mapped read-write into each component of share[] at the same
+ * address (the booter places the regions back to back from CAIRN_REGION_VA, each
+ * followed by an unmapped guard page). dma: the component whose devices may DMA into
+ * it (it is one of share[] and dma_trusted; the frames are then physically contiguous),
+ * or CAIRN_SD_NODMA.
+ */
+#define CAIRN_SD_NODMA 0xffff
+
+struct cairn_sd_region {
+	const char *name;
+	uint64_t size;
+	uint16_t nshare;
+	uint16_t dma;
+	const uint16_t *share;		/* component indexes, each once */
+};
+
 /* A nested subsystem: its parent gets this much memory and these interfaces. */
 struct cairn_sd_subsystem {
 	const char *name;
@@ -117,12 +142,13 @@ struct cairn_sd_subsystem {
 struct cairn_sd_system {
 	const char *name;
 	uint16_t cores;			/* cores it runs on: 0 .. cores - 1 */
-	uint16_t ncomps, nports, nsegments, nsubsystems;
+	uint16_t ncomps, nports, nsegments, nsubsystems, nregions;
 	const struct cairn_sd_comp *comp;
 	const uint16_t *init_order;	/* component indexes, servers first */
 	const struct cairn_sd_port *port;
 	const struct cairn_sd_segment *segment;
 	const struct cairn_sd_subsystem *subsystem;
+	const struct cairn_sd_region *region;
 };
 
 #endif

@@ -2,7 +2,7 @@
  * boot.c: builds a system from its tables (cairn/sysdesc.h) with kernel capability
  * operations alone, in this order: segments (loaded into the booter and initialised),
  * components (tables, address space, image, thread, stack, heap), ports, gates for the
- * imports, I/O ports, PCI devices (devices.c), interrupt bindings, red tape (boot_build; main.c runs the
+ * imports, data regions (region.c), I/O ports, PCI devices (devices.c), interrupt bindings, red tape (boot_build; main.c runs the
  * rest). Any failed operation stops the boot with a message naming what was being
  * built.
  */
@@ -22,6 +22,12 @@ struct bport {
 static struct bport ports[CAIRN_SD_PORTS];
 static uint32_t import_slot[CAIRN_SD_COMPS][CAIRN_ROOT_IMPORTS];
 static uint32_t ioport_slot[CAIRN_SD_COMPS];	/* the first of its I/O-port ranges' slots */
+
+/* Whether component i gets an I/O page (cairn/root.h): it has devices or regions to list. */
+static int has_io(const struct booter *b, unsigned i)
+{
+	return b->sd->comp[i].ndevices != 0 || boot_shares_region(b->sd, i);
+}
 
 static long fail(long r, const char *what, const char *name)
 {
@@ -106,6 +112,10 @@ static long build_comp(struct booter *b, unsigned i)
 	if (!r) {
 		c->root_frame = cairn_frame(&b->a, CAIRN_FRAME_USER);
 		r = cairn_map(&b->a, c->pt, &c->pt_cache, CAIRN_ROOT_VA, c->root_frame, 0);
+	}
+	if (!r && has_io(b, i)) {
+		c->io_frame = cairn_frame(&b->a, CAIRN_FRAME_USER);
+		r = cairn_map(&b->a, c->pt, &c->pt_cache, CAIRN_IO_VA, c->io_frame, 0);
 	}
 	if (!r)
 		r = cairn_zero_map(&b->a, c->pt, &c->pt_cache, STACK_TOP_VA - sd->stack, sd->stack, CAIRN_MAP_WRITE);
@@ -289,6 +299,18 @@ static void red_ports(struct booter *b, unsigned i, struct cairn_root *rt)
 	}
 }
 
+/* Component i's I/O page: its devices and regions. */
+static long red_io(struct booter *b, unsigned i)
+{
+	struct cairn_io *io = &b->io;
+
+	memset(io, 0, sizeof(*io));
+	io->magic = CAIRN_IO_MAGIC;
+	boot_red_devices(b, i, io);
+	io->nregions = boot_red_regions(b, i, io->region);
+	return boot_fill(b, b->c[i].io_frame, 0, io, sizeof(*io));
+}
+
 /*
  * Writes component i's red tape: who it is, its slots, imports, ports, segments. Each
  * count and name fits it (boot_check): nothing is left out or cut short.
@@ -325,7 +347,6 @@ long boot_red_tape(struct booter *b, unsigned i)
 							     .slot = ioport_slot[i] + j };
 		rt->nioports++;
 	}
-	boot_red_devices(b, i, rt);
 	for (unsigned j = 0; j < sd->nsegments; j++) {
 		const struct cairn_sd_segment *s = &b->sd->segment[sd->segment[j]];
 		boot_copy_name(rt->segment[j].name, s->name, CAIRN_NAME_MAX);
@@ -344,7 +365,10 @@ long boot_red_tape(struct booter *b, unsigned i)
 		}
 	}
 	rt->free_slot = c->next_slot;
-	return boot_fill(b, c->root_frame, 0, rt, sizeof(*rt));
+	if (has_io(b, i))
+		rt->io_va = CAIRN_IO_VA;
+	long r = boot_fill(b, c->root_frame, 0, rt, sizeof(*rt));
+	return r || !has_io(b, i) ? r : red_io(b, i);
 }
 
 static long map_segments(struct booter *b, struct bcomp *c)
@@ -375,6 +399,8 @@ long boot_build(struct booter *b)
 		fail(r, "registering the components with the manager", sd->name);
 	for (unsigned p = 0; !r && p < sd->nports; p++)
 		r = build_port(b, p);
+	if (!r)
+		r = boot_regions(b);
 	for (unsigned i = 0; !r && i < sd->ncomps; i++)
 		r = build_gates(b, i);
 	for (unsigned i = 0; !r && i < sd->ncomps; i++)

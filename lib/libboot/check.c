@@ -14,8 +14,9 @@ _Static_assert(HEAP_VA + CAIRN_SD_HEAP_MAX <= PORTS_VA, "a heap ends below the p
 _Static_assert(IMAGE_HI <= CAIRN_SD_SEGMENT_LO, "segments lie above the images");
 /* A component's rings: each at most 65536 slots of 4096 bytes and a header
    (cairn_port_init), then a guard page. */
-_Static_assert(PORTS_VA + CAIRN_ROOT_PORTS * ((1UL << 28) + 2 * 4096) <= CAPMGR_VA,
-	       "the rings end below the manager's pages");
+_Static_assert(PORTS_VA + CAIRN_ROOT_PORTS * ((1UL << 28) + 2 * 4096) <= CAIRN_REGION_VA,
+	       "the rings end below the data regions");
+_Static_assert(CAIRN_SD_REGION_MAX + 4096 <= CAIRN_SD_REGION_SPACE, "a region of the largest size fits");
 
 /* Says which count of which table is past its limit ("component 'x' has 25 imports"). */
 static long over(const struct cairn_sd_system *sd, const char *kind, const char *name, uint64_t n,
@@ -117,8 +118,8 @@ static long check_comp(const struct cairn_sd_system *sd, unsigned i)
 		return over(sd, "component", c->name, c->heap, "bytes of heap", CAIRN_SD_HEAP_MAX);
 	if (sd->init_order[i] >= sd->ncomps)
 		return over(sd, "system", sd->name, sd->init_order[i], "in its init order", sd->ncomps - 1u);
-	if (c->ndevices > CAIRN_ROOT_DEVICES)
-		return over(sd, "component", c->name, c->ndevices, "devices", CAIRN_ROOT_DEVICES);
+	if (c->ndevices > CAIRN_IO_DEVICES)
+		return over(sd, "component", c->name, c->ndevices, "devices", CAIRN_IO_DEVICES);
 	for (unsigned j = 0; j < c->nirqs; j++)
 		if (c->irq[j] >= CAIRN_IRQ_LINES)
 			return over(sd, "component", c->name, c->irq[j], "as an interrupt line", CAIRN_IRQ_LINES - 1);
@@ -145,6 +146,70 @@ static long check_segment(const struct cairn_sd_system *sd, const struct cairn_s
 	return r;
 }
 
+/* A region's table that no checked description makes: says why, CAIRN_EINVAL. */
+static long bad_region(const struct cairn_sd_system *sd, const struct cairn_sd_region *g, const char *why)
+{
+	cairn_printf("booter: system '%s': region '%s': %s: nothing built\n", sd->name, g->name, why);
+	return CAIRN_EINVAL;
+}
+
+/* Region g: its name, size, sharers (each a component, once) and dma (a trusted sharer). */
+static long check_region(const struct cairn_sd_system *sd, const struct cairn_sd_region *g)
+{
+	long r = check_name(sd, "region", g->name);
+	int dma_shares = 0;
+
+	if (r)
+		return r;
+	if (g->size > CAIRN_SD_REGION_MAX)
+		return over(sd, "region", g->name, g->size, "bytes", CAIRN_SD_REGION_MAX);
+	if (!g->size || g->size % 4096)
+		return bad_region(sd, g, "its size is not a whole number of pages");
+	if (!g->nshare)
+		return bad_region(sd, g, "no component shares it");
+	if (g->nshare > sd->ncomps)
+		return over(sd, "region", g->name, g->nshare, "sharers", sd->ncomps);
+	for (unsigned j = 0; j < g->nshare; j++) {
+		if (g->share[j] >= sd->ncomps)
+			return over(sd, "region", g->name, g->share[j], "as a component's index", sd->ncomps - 1u);
+		for (unsigned k = 0; k < j; k++)
+			if (g->share[k] == g->share[j])
+				return bad_region(sd, g, "it names a sharer twice");
+		dma_shares |= g->share[j] == g->dma;
+	}
+	if (g->dma != CAIRN_SD_NODMA && !dma_shares)
+		return bad_region(sd, g, "its dma component does not share it");
+	if (g->dma != CAIRN_SD_NODMA && !sd->comp[g->dma].dma_trusted)
+		return bad_region(sd, g, "its dma component is not dma = \"trusted\" (no IOMMU confines its devices)");
+	return 0;
+}
+
+/* Every region, the window they take, and how many each component shares. */
+static long check_regions(const struct cairn_sd_system *sd)
+{
+	uint64_t space = 0;
+	long r = 0;
+
+	if (sd->nregions > CAIRN_SD_REGIONS)
+		return over(sd, "system", sd->name, sd->nregions, "regions", CAIRN_SD_REGIONS);
+	for (unsigned g = 0; !r && g < sd->nregions; g++) {
+		r = check_region(sd, &sd->region[g]);
+		space += sd->region[g].size + 4096;	/* each at most CAIRN_SD_REGION_MAX: no wrap */
+		if (!r && space > CAIRN_SD_REGION_SPACE)
+			r = over(sd, "system", sd->name, space, "bytes of regions and their guard pages",
+				 CAIRN_SD_REGION_SPACE);
+	}
+	for (unsigned i = 0; !r && i < sd->ncomps; i++) {
+		unsigned n = 0;
+		for (unsigned g = 0; g < sd->nregions; g++)
+			for (unsigned j = 0; j < sd->region[g].nshare; j++)
+				n += sd->region[g].share[j] == i;
+		if (n > CAIRN_IO_REGIONS)
+			r = over(sd, "component", sd->comp[i].name, n, "regions", CAIRN_IO_REGIONS);
+	}
+	return r;
+}
+
 long boot_check(const struct cairn_sd_system *sd)
 {
 	long r = 0;
@@ -161,5 +226,7 @@ long boot_check(const struct cairn_sd_system *sd)
 		r = check_port(sd, &sd->port[p]);
 	for (unsigned s = 0; !r && s < sd->nsegments; s++)
 		r = check_segment(sd, &sd->segment[s]);
+	if (!r)
+		r = check_regions(sd);
 	return r;
 }

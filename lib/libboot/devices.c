@@ -12,7 +12,14 @@
  * physical address (cairn/layout.h): a component the booter builds holds no page-table
  * capability, so it cannot map the DEVMEM capability itself. A device no function
  * matches is reported on the console and left out: the component starts without it (its
- * red tape's entry says found = 0). The driver gets no configuration-space access.
+ * I/O page's entry says found = 0). The driver gets a copy of its function's configuration
+ * space (its first 256 bytes), not access to it.
+ *
+ * Bus mastering (DMA) is the booter's to grant too: it sets the command register's
+ * bus-master bit of a device whose driver is dma = "trusted" and clears it for every
+ * other bound device, whatever the firmware left, since without an IOMMU nothing else
+ * stops a device's DMA. (IOMMU hook: a device with an I/O domain may master the bus
+ * whatever its driver's trust; the IOMMU step sets it there.)
  */
 #include "libboot.h"
 #include <cairn/build.h>
@@ -25,7 +32,7 @@
 static struct pci_func funcs[FUNCS_MAX];
 static unsigned nfuncs, enumerated;
 static uint8_t taken[FUNCS_MAX];
-static struct cairn_device devs[CAIRN_SD_COMPS][CAIRN_ROOT_DEVICES];	/* each red tape's */
+static struct cairn_device devs[CAIRN_SD_COMPS][CAIRN_IO_DEVICES];	/* each red tape's */
 static struct pci_ports ports;
 static struct pci_cfg cfg;
 
@@ -149,6 +156,21 @@ static long grant_irq(struct booter *b, struct bcomp *c, const struct pci_func *
 	return r;
 }
 
+/* f may master the bus if c is dma = "trusted", else not (a 16-bit write: the status
+ * register's write-one-to-clear bits are never written). Says so for a trusted one. */
+static void bus_master(struct bcomp *c, const struct pci_func *f)
+{
+	unsigned cmd = pci_read16(&cfg, f->bdf, PCI_COMMAND);
+	unsigned want = c->sd->dma_trusted ? cmd | PCI_COMMAND_MASTER : cmd & ~PCI_COMMAND_MASTER;
+
+	if (want != cmd)
+		pci_write16(&cfg, f->bdf, PCI_COMMAND, want);
+	if (c->sd->dma_trusted)
+		cairn_printf("booter: component '%s': PCI %02x:%02x.%x may master the bus (dma = \"trusted\"): %s\n",
+			     c->sd->name, PCI_BUS(f->bdf), PCI_DEV(f->bdf), PCI_FN(f->bdf),
+			     pci_read16(&cfg, f->bdf, PCI_COMMAND) & PCI_COMMAND_MASTER ? "on" : "the device refused");
+}
+
 static long bind(struct booter *b, struct bcomp *c, const struct pci_func *f, struct cairn_device *e)
 {
 	struct pci_bar bars[PCI_BARS];
@@ -161,10 +183,16 @@ static long bind(struct booter *b, struct bcomp *c, const struct pci_func *f, st
 	*e = (struct cairn_device){ .bus = PCI_BUS(f->bdf), .dev = PCI_DEV(f->bdf), .fn = PCI_FN(f->bdf),
 				    .found = 1, .vendor = f->vendor, .device = f->device,
 				    .class_code = f->class_code, .subclass = f->subclass };
+	for (unsigned off = 0; off < CAIRN_DEVICE_CONFIG; off += 4) {
+		uint32_t v = pci_read32(&cfg, f->bdf, off);
+		memcpy(&e->config[off], &v, 4);
+	}
 	for (unsigned j = 0; !r && j < PCI_BARS; j++)
 		r = grant_bar(b, c, &bars[j], &e->bar[j]);
 	if (!r)
 		r = grant_irq(b, c, f, e);
+	if (!r)
+		bus_master(c, f);
 	return r;
 }
 
@@ -172,7 +200,7 @@ static long bind(struct booter *b, struct bcomp *c, const struct pci_func *f, st
 long boot_devices(struct booter *b, unsigned i)
 {
 	struct bcomp *c = &b->c[i];
-	long r = c->sd->ndevices > CAIRN_ROOT_DEVICES ? CAIRN_ERANGE : 0;	/* the red tape lists all */
+	long r = c->sd->ndevices > CAIRN_IO_DEVICES ? CAIRN_ERANGE : 0;	/* the red tape lists all */
 
 	if (!r && c->sd->ndevices && !enumerated) {
 		pci_cfg_ports(&cfg, &ports, CAIRN_SLOT_IOPORT);
@@ -198,9 +226,9 @@ long boot_devices(struct booter *b, unsigned i)
 	return r;
 }
 
-/* Component i's devices as its red tape lists them, in the description's order. */
-void boot_red_devices(const struct booter *b, unsigned i, struct cairn_root *rt)
+/* Component i's devices as its I/O page lists them, in the description's order. */
+void boot_red_devices(const struct booter *b, unsigned i, struct cairn_io *io)
 {
-	for (unsigned j = 0; j < b->c[i].sd->ndevices && j < CAIRN_ROOT_DEVICES; j++)
-		rt->device[rt->ndevices++] = devs[i][j];
+	for (unsigned j = 0; j < b->c[i].sd->ndevices && j < CAIRN_IO_DEVICES; j++)
+		io->device[io->ndevices++] = devs[i][j];
 }

@@ -6,6 +6,8 @@
  *   main.c     cairn_boot: check, build, initialise, supervise, schedule    (top)
  *   restart.c  the supervisor of `restart = true`: reloads, re-initialises
  *   boot.c     builds the components, ports, gates and red tape from the tables
+ *   region.c   the data regions ([[region]]): frames, mappings, red-tape entries
+ *   devices.c  binds PCI devices to their drivers
  *   sched.c    the booter's scheduler, one thread per core it uses
  *   manager.c  serves interfaces/manager.toml
  *   capmgr.c   the delegation tree and its memory
@@ -38,6 +40,7 @@ struct bcomp {
 	unsigned ct, leaf, pt, comp, thread, rcv;	/* slots in the booter's table */
 	unsigned next_slot;				/* the next free slot in its table */
 	uint64_t root_frame;
+	uint64_t io_frame;				/* its I/O page, if it has one (has_io) */
 	uint64_t port_va;				/* where its next port goes */
 	uint64_t tid;
 	uint64_t pt_cache;				/* a 2 MiB region with tables */
@@ -81,6 +84,7 @@ struct booter {
 						   core's scheduler calls it each pass (0: none) */
 	struct bcomp c[CAIRN_SD_COMPS];
 	struct cairn_root red;			/* the Root being written */
+	struct cairn_io io;			/* ... and its I/O page */
 };
 
 /* check.c: the tables against every limit (cairn/sysdesc.h), before anything is built:
@@ -94,7 +98,14 @@ long boot_red_tape(struct booter *b, unsigned i);
 
 /* devices.c: component i's PCI devices, bound and granted; listed in its red tape. */
 long boot_devices(struct booter *b, unsigned i);
-void boot_red_devices(const struct booter *b, unsigned i, struct cairn_root *rt);
+void boot_red_devices(const struct booter *b, unsigned i, struct cairn_io *io);
+
+/* region.c: every data region, built and mapped into its sharers (after the components) */
+long boot_regions(struct booter *b);
+/* region.c: whether component i shares a region */
+int boot_shares_region(const struct cairn_sd_system *sd, unsigned i);
+/* region.c: component i's regions as its red tape lists them, into out[CAIRN_IO_REGIONS]; how many */
+unsigned boot_red_regions(const struct booter *b, unsigned i, struct cairn_region *out);
 
 /* restart.c: the supervisor of components described with `restart = true` (sets b->supervise) */
 long boot_supervise(struct booter *b);

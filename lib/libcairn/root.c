@@ -1,7 +1,7 @@
 /*
  * root.c: what a component finds in its red tape (cairn/root.h): imported interfaces,
- * ports and segments, looked up by the names the system description gives them, and
- * PCI devices by their place in its `devices` list.
+ * ports, segments and data regions, looked up by the names the system description
+ * gives them, and PCI devices by their place in its `devices` list.
  */
 #include <cairn/cairn.h>
 #include <cairn/gate.h>
@@ -59,7 +59,19 @@ long cairn_port_open(struct cairn_port *p, const char *name)
 
 const struct cairn_device *cairn_device(unsigned i)
 {
-	if (i >= ROOT->ndevices || i >= CAIRN_ROOT_DEVICES || !ROOT->device[i].found)
+	const struct cairn_io *io = (const struct cairn_io *)ROOT->io_va;
+
+	if (!io || i >= io->ndevices || i >= CAIRN_IO_DEVICES || !io->device[i].found)
 		return 0;
-	return &ROOT->device[i];
+	return &io->device[i];
+}
+
+const struct cairn_region *cairn_region(const char *name)
+{
+	const struct cairn_io *io = (const struct cairn_io *)ROOT->io_va;
+
+	for (unsigned i = 0; io && i < io->nregions && i < CAIRN_IO_REGIONS; i++)
+		if (strcmp(io->region[i].name, name) == 0)
+			return &io->region[i];
+	return 0;
 }

@@ -8,10 +8,12 @@
 
 int main(const struct cairn_root *rt)
 {
-	const struct cairn_device *e = &rt->device[0];
+	const struct cairn_io *io = (const struct cairn_io *)rt->io_va;
+	const struct cairn_device *e = io ? &io->device[0] : 0;
 
-	cairn_check("dev.7", "missing_device_left_out", rt->ndevices == 1 && !e->found && !cairn_device(0) &&
+	cairn_check("dev.7", "missing_device_left_out", e && io->ndevices == 1 && !e->found && !cairn_device(0) &&
 		    e->irq_slot == 0 && e->bar[0].slot == 0 && rt->free_slot == CAIRN_SD_FIRST_SLOT,
-		    "%u devices; found %u; free_slot %u", rt->ndevices, e->found, rt->free_slot);
+		    "I/O page at 0x%lx, %u devices; found %u; free_slot %u", rt->io_va, io ? io->ndevices : 0,
+		    e ? e->found : 0, rt->free_slot);
 	return 0;
 }

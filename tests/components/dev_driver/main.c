@@ -20,16 +20,36 @@ static void check_tape(const struct cairn_root *rt, const struct cairn_device *d
 {
 	const struct cairn_device_bar *b0 = &d->bar[0], *b4 = &d->bar[4];
 
-	cairn_check("dev.1", "red_tape_lists_the_device", rt->ndevices == 1 && d == &rt->device[0] &&
+	const struct cairn_io *io = (const struct cairn_io *)rt->io_va;
+
+	cairn_check("dev.1", "red_tape_lists_the_device", io == (const void *)CAIRN_IO_VA &&
+		    io->magic == CAIRN_IO_MAGIC && io->ndevices == 1 && d == &io->device[0] &&
 		    d->bus == 0 && d->dev == 5 && d->fn == 0 && d->vendor == 0x1af4 && d->device == 0x1005 &&
 		    b0->kind == CAIRN_BAR_IO && b0->size >= 0x20 && b4->kind == CAIRN_BAR_MEM &&
 		    b4->size >= 0x4000 && d->bar[5].kind == CAIRN_BAR_NONE && b0->slot >= CAIRN_SD_FIRST_SLOT &&
 		    b4->slot > b0->slot && rt->free_slot > b4->slot && d->irq_line >= 1 && d->irq_line < 16 &&
 		    d->irq_slot > b4->slot,
-		    "%u devices; %02x:%02x.%x %04x:%04x; BAR0 kind %u [0x%lx +0x%lx) slot %u; BAR4 kind %u "
-		    "[0x%lx +0x%lx) slot %u; irq %u slot %u; free_slot %u", rt->ndevices, d->bus, d->dev, d->fn,
+		    "I/O page 0x%lx: %u devices; %02x:%02x.%x %04x:%04x; BAR0 kind %u [0x%lx +0x%lx) slot %u; "
+		    "BAR4 kind %u [0x%lx +0x%lx) slot %u; irq %u slot %u; free_slot %u", rt->io_va, io->ndevices, d->bus, d->dev, d->fn,
 		    d->vendor, d->device, b0->kind, b0->base, b0->size, b0->slot, b4->kind, b4->base, b4->size,
 		    b4->slot, d->irq_line, d->irq_slot, rt->free_slot);
+}
+
+/*
+ * The I/O page holds a copy of the function's configuration space: its ids, and a
+ * capability list (status bit 4; the first pointer at 0x34, at or above 0x40) of which
+ * the first entry's id is virtio's vendor capability (0x09) or MSI-X (0x11).
+ */
+static void check_config(const struct cairn_device *d)
+{
+	const uint8_t *c = d->config;
+	unsigned vendor = c[0] | c[1] << 8, device = c[2] | c[3] << 8, status = c[6] | c[7] << 8;
+	unsigned cap = c[0x34] & 0xfc, id = cap >= 0x40 ? c[cap] : 0;
+
+	cairn_check("dev.11", "config_space_copied", vendor == 0x1af4 && device == 0x1005 && (status & 0x10) &&
+		    cap >= 0x40 && (id == 0x09 || id == 0x11),
+		    "config: %04x:%04x, status 0x%x, first capability at 0x%x id 0x%x",
+		    vendor, device, status, cap, id);
 }
 
 /* BAR4 is mapped: virtio's common configuration answers as the specification says. */
@@ -76,10 +96,11 @@ int main(const struct cairn_root *rt)
 	const struct cairn_device *d = cairn_device(0);
 
 	if (!d) {
-		cairn_check("dev.1", "red_tape_lists_the_device", 0, "%u devices, none found", rt->ndevices);
+		cairn_check("dev.1", "red_tape_lists_the_device", 0, "I/O page at 0x%lx, no device found", rt->io_va);
 		return 1;
 	}
 	check_tape(rt, d);
+	check_config(d);
 	check_bar4(d);
 	check_caps(rt, d);
 	return 0;

@@ -11,7 +11,7 @@ int main(const struct cairn_root *rt)
 
 	cairn_check("dev.8", "claimed_line_not_granted", d && d->bar[4].kind == CAIRN_BAR_MEM && d->bar[4].slot &&
 		    d->irq_slot == 0 && d->irq_line == 0,
-		    "%u devices; found %d; BAR4 slot %u; irq %u slot %u", rt->ndevices, d != 0,
+		    "I/O page at 0x%lx; found %d; BAR4 slot %u; irq %u slot %u", rt->io_va, d != 0,
 		    d ? d->bar[4].slot : 0, d ? d->irq_line : 0, d ? d->irq_slot : 0);
 	return 0;
 }

@@ -13,6 +13,13 @@
  *   bl.5 9 segments           bl.11 ... of an interface        bl.17 interrupt line 16
  *   bl.6 13 port ends         bl.12 2 threads
  *
+ *   bl.20 17 regions          bl.24 a region's 24-character name  bl.28 dma by a non-sharer
+ *   bl.21 a region of 256M+4K bl.25 a sharer past the components  bl.29 a size not in pages
+ *   bl.22 regions past their  bl.26 a sharer named twice          bl.30 a region nobody shares
+ *         4 GiB window        bl.27 dma by an untrusted component
+ *   bl.23 9 regions for one component
+ *   (bl.20..25: CAIRN_EOVERFLOW, as above; bl.26..30, which no count names: CAIRN_EINVAL)
+ *
  *   bl.18 after all of them nothing was built: the booter's first slot is still empty
  *   bl.19 a table at every limit at once passes the check (building then fails on its
  *         missing image, CAIRN_ENOENT)
@@ -23,6 +30,8 @@
 #include <cairn/port.h>
 
 #define CASES 17
+#define REGION_FIRST 20		/* the regions' cases: bl.20 .. bl.30 */
+#define REGION_LAST 30
 #define N24 "name_of_24_characters_xx"	/* CAIRN_NAME_MAX characters: one too many */
 #define N23 "name_of_23_characters_x"
 
@@ -35,8 +44,10 @@ static uint16_t order[CAIRN_SD_COMPS + 1];
 static const char *images[CAIRN_ROOT_MODULES + 1];
 static struct cairn_sd_subsystem sub = { .name = "sub", .memory = 4096, .image = images };
 static uint8_t irqs[1] = { 1 };
+static struct cairn_sd_region regions[CAIRN_SD_REGIONS + 1];
+static uint16_t share[2][2] = { { 0, 1 }, { 1, 0 } };
 static struct cairn_sd_system sys;
-static char names[CASES + 2][8];
+static char names[REGION_LAST + 1][8];
 
 /* One valid component "a" of image "nosuch" on core 0; nothing else. */
 static void valid(unsigned n)
@@ -61,8 +72,12 @@ static void valid(unsigned n)
 	for (unsigned m = 0; m <= CAIRN_ROOT_MODULES; m++)
 		images[m] = "nosuch";
 	irqs[0] = 1;
+	for (unsigned g = 0; g <= CAIRN_SD_REGIONS; g++)
+		regions[g] = (struct cairn_sd_region){ .name = "r", .size = 4096, .nshare = 1,
+						       .dma = CAIRN_SD_NODMA, .share = share[0] };
 	sys = (struct cairn_sd_system){ .name = names[n], .cores = 1, .ncomps = 1, .comp = comps,
-					.init_order = order, .port = ports, .segment = segs, .subsystem = &sub };
+					.init_order = order, .port = ports, .segment = segs, .subsystem = &sub,
+					.region = regions };
 }
 
 /* Component 0 at every limit of its red tape and slots; two components. */
@@ -84,7 +99,47 @@ static void at_limits(void)
 	comps[0].heap = CAIRN_SD_HEAP_MAX;
 	comps[0].nirqs = 1;
 	irqs[0] = CAIRN_IRQ_LINES - 1;
+	sys.nregions = CAIRN_SD_REGIONS;	/* 8 each; the window full, guard pages and all */
+	for (unsigned g = 0; g < CAIRN_SD_REGIONS; g++) {
+		regions[g].share = share[g % 2];
+		regions[g].size = CAIRN_SD_REGION_SPACE / CAIRN_SD_REGIONS - 4096;
+	}
+	regions[0].name = N23;
+	regions[3].size = CAIRN_SD_REGION_MAX;
+	regions[4].size -= CAIRN_SD_REGION_MAX - (CAIRN_SD_REGION_SPACE / CAIRN_SD_REGIONS - 4096);
+	regions[5].dma = 1;
+	comps[1].dma_trusted = 1;
 }
+
+/* Region case n (REGION_FIRST..REGION_LAST): two components, one region, one thing wrong. */
+static void past_region(unsigned n)
+{
+	valid(n);
+	sys.ncomps = 2;
+	sys.nregions = 1;
+	switch (n) {
+	case 20: sys.nregions = CAIRN_SD_REGIONS + 1; break;
+	case 21: regions[0].size = CAIRN_SD_REGION_MAX + 4096; break;
+	case 22: sys.nregions = CAIRN_SD_REGIONS;
+		for (unsigned g = 0; g < sys.nregions; g++)
+			regions[g].size = CAIRN_SD_REGION_SPACE / CAIRN_SD_REGIONS, regions[g].share = share[g % 2];
+		break;
+	case 23: sys.nregions = CAIRN_IO_REGIONS + 1; break;
+	case 24: regions[0].name = N24; break;
+	case 25: regions[0].share = share[0]; share[0][0] = 2; break;
+	case 26: regions[0].nshare = 2; regions[0].share = share[0]; share[0][1] = 0; break;
+	case 27: regions[0].dma = 0; break;
+	case 28: regions[0].dma = 1; comps[1].dma_trusted = 1; break;
+	case 29: regions[0].size = 4096 + 8; break;
+	case 30: regions[0].nshare = 0; break;
+	}
+}
+
+static const char *const region_names[REGION_LAST - REGION_FIRST + 1] = {
+	"regions_17", "region_256m_4k", "regions_past_window", "comp_regions_9", "region_name_24",
+	"region_sharer_index", "region_sharer_twice", "region_dma_untrusted", "region_dma_not_sharer",
+	"region_size_not_pages", "region_no_sharer",
+};
 
 /* Case n (1..CASES): a valid table with one count past its limit. */
 static void past_limit(unsigned n)
@@ -130,6 +185,14 @@ int main(const struct cairn_root *rt)
 		long r = cairn_boot(&sys, rt);
 		cairn_check(id, case_names[n], r == CAIRN_EOVERFLOW, "cairn_boot returned %ld, want CAIRN_EOVERFLOW (%d)",
 			    r, CAIRN_EOVERFLOW);
+	}
+	for (unsigned n = REGION_FIRST; n <= REGION_LAST; n++) {
+		char id[6] = { 'b', 'l', '.', (char)('0' + n / 10), (char)('0' + n % 10), 0 };
+		long want = n <= 25 ? CAIRN_EOVERFLOW : CAIRN_EINVAL;
+		past_region(n);
+		long r = cairn_boot(&sys, rt);
+		cairn_check(id, region_names[n - REGION_FIRST], r == want, "cairn_boot returned %ld, want %ld", r, want);
+		share[0][0] = 0, share[0][1] = 1;
 	}
 	long slot = cairn_syscall2(CAIRN_CALL(rt->free_slot, CAIRN_OP_NULL), 0, 0);	/* ENOENT: empty */
 	cairn_check("bl.18", "nothing_built", slot == CAIRN_ENOENT,
