@@ -150,10 +150,16 @@ static void respond(struct vblk *b, uint32_t id, long status, uint64_t count)
 {
 	struct xport_blk_resp r = { .id = id, .status = (int32_t)status, .count = count };
 	xport_blk_put_resp(b->resp, &r);
+	b->stats.requests++;
+	b->stats.errors += status != 0;
 }
 
 static void finish(struct vblk *b, struct vblk_slot *s, long status)
 {
+	if (s->req.op == XPORT_BLK_READ)
+		b->stats.read += s->done;
+	else if (s->req.op == XPORT_BLK_WRITE)
+		b->stats.written += s->done;
 	respond(b, s->req.id, status, s->req.op == XPORT_BLK_FLUSH ? 0 : s->done);
 	s->busy = 0;
 	b->held--;

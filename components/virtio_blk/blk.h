@@ -93,6 +93,10 @@ struct vblk {
 	unsigned held;			/* slots busy */
 	unsigned max_held;		/* slots usable: the queue holds a part (3 descriptors) for each */
 	int kick;			/* parts added since the last notification */
+	struct {
+		uint64_t requests, errors;	/* answered; of them with an error */
+		uint64_t read, written;		/* blocks */
+	} stats;
 	struct vblk_slot slot[VBLK_SLOTS];
 };
 

@@ -449,6 +449,10 @@ static void read_write_flush(void **state)
 	assert_memory_equal(disk + 64 * 4096, before + 64 * 4096, 5 * 512);
 	assert_int_equal(D.flushes, 1);
 	assert_int_equal(D.chains, 3);
+	assert_int_equal(B->stats.requests, 3);
+	assert_int_equal(B->stats.read, 3);
+	assert_int_equal(B->stats.written, 2);
+	assert_int_equal(B->stats.errors, 0);
 	assert_true(F.notifies >= 1);
 	free(before);
 	/* Without a write cache (no FLUSH feature) a flush is answered at once. */
@@ -509,6 +513,8 @@ static void bad_requests_answered(void **state)
 	for (unsigned i = 0; i < n; i++)
 		expect(100 + i, t[i].status, 0);
 	expect(200, 0, 1);
+	assert_int_equal(B->stats.requests, n + 1);
+	assert_int_equal(B->stats.errors, n);
 	assert_memory_equal(region + REGION - 4096, disk + 63 * 4096, 4096);
 	assert_int_equal(D.chains, 1);		/* the device saw the good one alone */
 	no_response();
