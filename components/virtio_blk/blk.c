@@ -88,7 +88,11 @@ long vblk_start(struct vblk *b, const struct vblk_mem *dma, const struct vblk_me
 	b->req = req;
 	b->resp = resp;
 	long r = b->failed ? CAIRN_EIO : 0;
-	if (r == 0 && dma->bytes < VBLK_DMA_BYTES)
+	if (req->words * 8 != XPORT_BLK_REQ_SLOT || req->end != XPORT_CONSUMER ||
+	    resp->words * 8 != XPORT_BLK_RESP_SLOT || resp->end != XPORT_PRODUCER) {
+		b->req = b->resp = 0;		/* no queue to answer on: vblk_work does nothing */
+		r = CAIRN_EINVAL;
+	} else if (r == 0 && dma->bytes < VBLK_DMA_BYTES)
 		r = CAIRN_ENOMEM;
 	else if (r == 0 && (((uintptr_t)dma->va | dma->dev) & 15))
 		r = CAIRN_EINVAL;
@@ -238,7 +242,7 @@ static int slot_free(const struct vblk *b)
 /* Takes one client request: 1 if one was taken (answered or held), 0 if none. */
 static int take(struct vblk *b)
 {
-	struct xport_blk_req rq;
+	struct xport_blk_req rq = { 0 };
 	long r = xport_blk_get_req(b->req, b->region_bytes, &rq);
 	if (r == CAIRN_EINVAL || r == CAIRN_ERANGE) {
 		respond(b, rq.id, r, 0);
@@ -278,6 +282,8 @@ static void reap(struct vblk *b)
 
 unsigned vblk_work(struct vblk *b)
 {
+	if (!b->req)
+		return 0;
 	reap(b);
 	while (slot_free(b) && take_room(b) && take(b))
 		;
@@ -294,11 +300,16 @@ unsigned vblk_work(struct vblk *b)
 
 int vblk_arm(struct vblk *b)
 {
+	if (!b->req)
+		return 0;
 	if (!b->failed && b->held && virtq_arm(&b->q) != 0)
-		return 1;
+		return 1;		/* completions, or a broken device to fail */
 	if (!slot_free(b))
 		return 0;		/* a completion frees a slot: the device's interrupt */
-	if (!take_room(b))
-		return xport_arm(b->resp) != 0;		/* the client takes responses: it sends */
-	return xport_arm(b->req) != 0;
+	if (!take_room(b)) {
+		xport_arm(b->resp);	/* the client's taking a response sends */
+		return take_room(b);
+	}
+	/* CAIRN_EIO, a client's cursor beyond reason, is not work: sleep until it sends */
+	return xport_arm(b->req) > 0;
 }

@@ -116,7 +116,8 @@ long vblk_probe(struct vblk *b, struct virtio_pci *v, int iommu);
  * `vector` (MSI-X) or VIRTIO_MSI_NO_VECTOR, DRIVER_OK, and the client's queues (this end
  * consumes req, produces resp) and data region (its device address and size). 0, or
  * the first error: CAIRN_EIO (the probe failed), CAIRN_ENOMEM (dma smaller than
- * VBLK_DMA_BYTES), CAIRN_EINVAL (dma not 16-byte aligned), CAIRN_ENOTSUP (a queue too
+ * VBLK_DMA_BYTES), CAIRN_EINVAL (dma not 16-byte aligned, or the queues not a block
+ * request consumer and response producer: then nothing is served), CAIRN_ENOTSUP (a queue too
  * small for one part), what libvirtio returns. On an error the device is FAILED, and
  * every request is answered CAIRN_EIO: a client is told, not left waiting.
  */
@@ -133,8 +134,10 @@ long vblk_start(struct vblk *b, const struct vblk_mem *dma, const struct vblk_me
 #define VBLK_WAKE_CLIENT 1
 unsigned vblk_work(struct vblk *b);
 
-/* Before sleeping: arms the device's interrupt and the client's queue; 1 if there is
- * work already (do not sleep: call vblk_work), 0 to sleep. */
+/* Before sleeping: arms the device's interrupt and the client's queue (the request
+ * queue, or the response queue when it lacks room); 1 if there is work already (do not
+ * sleep: call vblk_work), 0 to sleep. Never 1 for lack of room or a client's cursor
+ * beyond reason, which only the client's next send changes: the driver does not spin. */
 int vblk_arm(struct vblk *b);
 
 #endif

@@ -670,6 +670,63 @@ static void wakes_a_waiting_client(void **state)
 	assert_int_equal(vblk_arm(B), 1);
 }
 
+/* No spinning on what only the client can change: responses it does not take while
+ * requests are held, a request ring whose head it threw far ahead. */
+static void arm_sleeps_on_the_client(void **state)
+{
+	(void)state;
+	rings(4);
+	assert_int_equal(start(), 0);
+	D.hold = 1;
+	for (unsigned i = 1; i <= 3; i++)
+		send(XPORT_BLK_CAPACITY, 0, 0, 0, i);
+	send(XPORT_BLK_READ, 1, 0, 0, 4);
+	send(XPORT_BLK_READ, 1, 1, 4096, 5);
+	vblk_work(B);
+	assert_int_equal(B->held, 1);		/* 3 answered, 1 held: room for no more */
+	assert_int_equal(xport_count(&cli_req), 1);
+	/* The device has not answered and the room (1 free, 1 held) is short: sleep. */
+	assert_int_equal(vblk_arm(B), 0);
+	assert_int_equal(vblk_arm(B), 0);
+	D.hold = 0;
+	device();
+	assert_int_equal(vblk_arm(B), 1);	/* a completion */
+	run();
+	for (unsigned i = 1; i <= 3; i++)
+		expect(i, 0, 64);
+	expect(4, 0, 1);
+	assert_int_equal(xport_count(&cli_req), 1);
+	run();
+	expect(5, 0, 1);
+	/* A request ring whose head is far ahead: nothing is taken, and arming says sleep. */
+	rq_ring->head += 1000;
+	assert_int_equal(vblk_work(B), 0);
+	assert_int_equal(vblk_arm(B), 0);
+	no_response();
+	rq_ring->head -= 1000;			/* the client comes to its senses */
+	send(XPORT_BLK_CAPACITY, 0, 0, 0, 6);
+	run();
+	expect(6, 0, 64);
+}
+
+/* Queues of the wrong geometry or end: start refuses, and nothing is ever served. */
+static void wrong_queues_refused(void **state)
+{
+	find();
+	assert_int_equal(vblk_probe(B, &V, 0), 0);
+	assert_int_equal(vblk_start(B, &DMA, &REG, &drv_resp, &drv_req, VIRTIO_MSI_NO_VECTOR), CAIRN_EINVAL);
+	assert_true(F.status & VIRTIO_STATUS_FAILED);
+	send(XPORT_BLK_CAPACITY, 0, 0, 0, 1);
+	assert_int_equal(vblk_work(B), 0);
+	assert_int_equal(vblk_arm(B), 0);
+	no_response();
+	assert_int_equal(xport_count(&cli_req), 1);
+	setup(state);
+	find();
+	assert_int_equal(vblk_probe(B, &V, 0), 0);
+	assert_int_equal(vblk_start(B, &DMA, &REG, &drv_req, &cli_resp, VIRTIO_MSI_NO_VECTOR), CAIRN_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -683,6 +740,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(response_room_bounds_taking, setup, teardown),
 		cmocka_unit_test_setup_teardown(slots_bound_what_is_held, started, teardown),
 		cmocka_unit_test_setup_teardown(wakes_a_waiting_client, started, teardown),
+		cmocka_unit_test_setup_teardown(arm_sleeps_on_the_client, setup, teardown),
+		cmocka_unit_test_setup_teardown(wrong_queues_refused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("virtio_blk", tests, NULL, NULL);
