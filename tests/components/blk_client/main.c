@@ -5,8 +5,8 @@
  * block). It checks the capacity, reads the whole disk and checks every byte, writes
  * new patterns (blocks 10..13 in pattern 5, block 63 in pattern 6) and flushes, reads
  * them back, sends requests the driver must refuse (past the end, misaligned, no
- * blocks, an unknown op, a buffer outside the region) and many at once, then stops the
- * driver. tools/test.py then checks the image byte for byte (tests.toml's disk_writes:
+ * blocks, an unknown op, a buffer outside the region) and many at once, scribbles on
+ * the rings' shared cursors, then stops the driver. tools/test.py then checks the image byte for byte (tests.toml's disk_writes:
  * keep the three in step).
  */
 #include <iface/virtio_blk.h>
@@ -67,6 +67,8 @@ static void get(struct xport_blk_resp *r)
 			cairn_rcv_wait(CAIRN_SLOT_RCV);
 	if (e < 0)
 		*r = (struct xport_blk_resp){ .id = 0, .status = (int32_t)e };
+	if (xport_wake_needed(&resp_q))		/* the driver waits for room */
+		cairn_asnd_send(resp_port.peer, 0);
 }
 
 /* One request, its response. */
@@ -169,6 +171,29 @@ static void many(void)
 		    "%u wrong responses, seen 0x%lx, first wrong byte %ld", wrong, seen, at);
 }
 
+/*
+ * The client scribbles on the rings' shared words the driver reads: its request head
+ * thrown far ahead (and a send), its response tail thrown back; the driver takes and
+ * answers nothing meanwhile, and serves again once they make sense and the client
+ * sends (it harmed only itself: the driver slept rather than spin).
+ */
+static void scribbles(void)
+{
+	volatile uint32_t *head = &req_q.ring->head, *tail = &resp_q.ring->tail;
+	uint32_t h = *head, t = *tail;
+	*head = h + 100000;
+	*tail = t - 100000;
+	cairn_asnd_send(req_port.peer, 0);
+	cairn_yield();
+	long queued = xport_count(&resp_q);	/* the driver answered nothing */
+	*tail = t;
+	*head = h;
+	cairn_asnd_send(req_port.peer, 0);	/* the driver sleeps until its client sends */
+	struct xport_blk_resp r = call(XPORT_BLK_CAPACITY, 0, 0, 0);
+	cairn_check("blk.7", "scribbled_rings_survived", queued == 0 && r.status == 0 && r.count == BLOCKS,
+		    "while scribbled: %ld responses; then capacity: status %d, %lu blocks", queued, r.status, r.count);
+}
+
 int main(const struct cairn_root *rt)
 {
 	(void)rt;
@@ -189,6 +214,7 @@ int main(const struct cairn_root *rt)
 	write_flush_read();
 	refused();
 	many();
+	scribbles();
 	long s = virtio_blk_stop();
 	cairn_asnd_send(req_port.peer, 0);
 	cairn_check("blk.6", "stop", s == 0, "stop: %ld", s);
