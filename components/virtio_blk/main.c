@@ -8,14 +8,16 @@
  *     component (the device reads and writes the client's buffers there);
  *   - "blk_dma", a private dma region of at least VBLK_DMA_BYTES: the virtqueue and the
  *     request headers and status bytes;
- *   - its interrupt: the device's INTx line bound to its thread (`irq`), until MSI-X.
+ *   - its interrupt: MSI-X entry 0, which the booter binds to its thread and programs
+ *     (docs/devices.md, "Interrupts"); a device without MSI-X: its INTx line, which
+ *     the description binds to its thread (`irq`).
  * The booter maps the device's memory BARs and copies its configuration space into the
  * I/O page, where this component walks the capability list (pci_cfg_copy) to find the
  * virtio structures inside the BARs it mapped (libvirtio).
  *
  * Its thread sleeps on its endpoint; the client's sends and the device's interrupt wake
- * it. Each wake it reads the ISR byte (acknowledging the INTx line, so a completion
- * after it raises the line again), then runs a round of blk.c's work and arms before
+ * it. Each wake, with INTx, it reads the ISR byte (acknowledging the line, so a
+ * completion after it raises the line again), then runs a round of blk.c's work and arms before
  * sleeping again. A client calls stop (interfaces/virtio_blk.toml) and then sends.
  */
 #define CAIRN_SERVE_VIRTIO_BLK
@@ -31,6 +33,7 @@ static struct vblk blk;
 static struct cairn_port req_port, resp_port;
 static struct xport_queue req_q, resp_q;
 static int stopping;
+static int intx;	/* woken by the INTx line: each wake reads (acknowledges) the ISR */
 
 /* The virtio structures of d, through its configuration-space copy and its mapped BARs. */
 static long find(const struct cairn_device *d)
@@ -66,9 +69,11 @@ static long queue(struct cairn_port *p, struct xport_queue *q, const char *name,
 	return r;
 }
 
-/* The transport and the memory: 0, or an error (said). */
-static long attach(void)
+/* The transport and the memory: 0, or an error (said). Queue interrupts go to MSI-X
+ * entry 0 if the booter bound it (then the device raises no INTx). */
+static long attach(const struct cairn_device *d)
 {
+	unsigned vector = d->msi_kind == CAIRN_MSI_KIND_MSIX && d->nmsi ? 0 : VIRTIO_MSI_NO_VECTOR;
 	struct vblk_mem dma, data;
 	long r;
 
@@ -77,8 +82,9 @@ static long attach(void)
 		cairn_printf("virtio_blk: ports blk_req and blk_resp: %ld\n", r);
 	else if ((r = dma_region("blk_dma", &dma)) < 0 || (r = dma_region("blk_data", &data)) < 0)
 		cairn_printf("virtio_blk: regions blk_dma and blk_data, dma to this component: %ld\n", r);
-	else if ((r = vblk_start(&blk, &dma, &data, &req_q, &resp_q, VIRTIO_MSI_NO_VECTOR)) < 0)
+	else if ((r = vblk_start(&blk, &dma, &data, &req_q, &resp_q, vector)) < 0)
 		cairn_printf("virtio_blk: the device refused set-up (%ld)\n", r);
+	intx = vector == VIRTIO_MSI_NO_VECTOR;
 	return r;
 }
 
@@ -93,7 +99,8 @@ long virtio_blk_stop_serve(cairn_word client)
 static void serve(void)
 {
 	for (;;) {
-		virtio_pci_isr(&dev);
+		if (intx)
+			virtio_pci_isr(&dev);
 		if (vblk_work(&blk) & VBLK_WAKE_CLIENT)
 			cairn_asnd_send(resp_port.peer, 0);
 		if (__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))
@@ -117,14 +124,20 @@ int main(const struct cairn_root *rt)
 		cairn_printf("virtio_blk: %02x:%02x.%x: not a modern virtio device (%ld)\n", d->bus, d->dev, d->fn, r);
 		return 1;
 	}
-	if ((r = vblk_probe(&blk, &dev, 0)) < 0) {
+	/*
+	 * Behind an IOMMU (a region's device address is its own address: the booter mapped
+	 * it in the device's I/O domain), the device must offer VIRTIO_F_ACCESS_PLATFORM:
+	 * one that does not uses physical addresses, past the IOMMU (QEMU: iommu_platform).
+	 */
+	const struct cairn_region *data = cairn_region("blk_data");
+	if ((r = vblk_probe(&blk, &dev, data && data->dma && data->dma == data->va)) < 0) {
 		cairn_printf("virtio_blk: %02x:%02x.%x: refused (%ld)\n", d->bus, d->dev, d->fn, r);
 		return 1;
 	}
 	cairn_printf("virtio_blk: %02x:%02x.%x: %lu blocks of %u bytes, %u a request part%s%s\n", d->bus, d->dev,
 		     d->fn, blk.blocks, XPORT_BLK_SIZE, blk.part_blocks, blk.read_only ? ", read-only" : "",
 		     blk.can_flush ? ", write cache flushed on request" : "");
-	if (attach() < 0) {
+	if (attach(d) < 0) {
 		virtio_pci_reset(&dev);
 		return 1;
 	}

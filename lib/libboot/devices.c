@@ -257,8 +257,10 @@ static long bind_msi(struct booter *b, struct bcomp *c, struct cairn_device *e)
 	if (!r)
 		cairn_captbl_remove(CT, s);	/* the binding references the thread, not the send */
 	cairn_slot_put(&b->a, s);
-	if (msg > 0)
+	if (msg > 0) {
 		e->msi_line[e->nmsi++] = (uint8_t)next_msi++;
+		b->msi_bound++;
+	}
 	return msg;
 }
 

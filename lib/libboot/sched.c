@@ -264,6 +264,7 @@ long boot_schedule(struct booter *b)
 
 	for (unsigned i = 0; i < b->sd->ncomps; i++)
 		irqs += b->c[i].sd->nirqs;
+	irqs += b->msi_bound;
 	for (;;) {
 		if (b->supervise)
 			b->supervise(b);	/* restart.c: restarts what crashed */
