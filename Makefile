@@ -70,6 +70,8 @@ PCI_SRC    := $(wildcard lib/libpci/*.c)
 PCI_OBJ    := $(patsubst %,$(BUILD)/user/%.o,$(PCI_SRC))
 XPORT_SRC  := $(wildcard lib/libxport/*.c)
 XPORT_OBJ  := $(patsubst %,$(BUILD)/user/%.o,$(XPORT_SRC))
+VIRTIO_SRC := $(wildcard lib/libvirtio/*.c)
+VIRTIO_OBJ := $(patsubst %,$(BUILD)/user/%.o,$(VIRTIO_SRC))
 
 # What a program links, in link order (tools/sysgen.py links with the same lists): every
 # program libcairn and libcommon (USER_LIBS); one that boots a system or keeps a
@@ -78,7 +80,7 @@ XPORT_OBJ  := $(patsubst %,$(BUILD)/user/%.o,$(XPORT_SRC))
 # (BOOT_LIBS); an RTOS program, or a component that uses the RTOS API (<cairn/rtos.h>),
 # librtos before them (RTOS_LIBS); a PCI user (<cairn/pci.h>: docs/devices.md) libpci
 # before all of them; a transport user (<cairn/xport.h>: docs/devices.md) libxport
-# likewise.
+# likewise; a virtio driver (<cairn/virtio.h>) libvirtio, and libpci after it.
 USER_LIBS  := $(BUILD)/libcairn.a $(BUILD)/libcommon.a
 BOOT_LIBS  := $(BUILD)/libboot.a $(BUILD)/libpci.a $(USER_LIBS)
 RTOS_LIBS  := $(BUILD)/librtos.a $(USER_LIBS)
@@ -88,7 +90,9 @@ BOOT_USERS := $(shell grep -l '<cairn/\(boot\|capmgr\)\.h>' $(PROG_SRC))
 RTOS_USERS := $(shell grep -l '<cairn/rtos\.h>' $(PROG_SRC))
 PCI_USERS  := $(shell grep -l '<cairn/pci\.h>' $(PROG_SRC))
 XPORT_USERS:= $(shell grep -l '<cairn/xport\.h>' $(PROG_SRC))
-libs_of     = $(if $(filter $(PCI_USERS),$(1)),$(BUILD)/libpci.a) \
+VIRTIO_USERS:= $(shell grep -l '<cairn/virtio\.h>' $(PROG_SRC))
+libs_of     = $(if $(filter $(VIRTIO_USERS),$(1)),$(BUILD)/libvirtio.a $(BUILD)/libpci.a) \
+	      $(if $(filter $(PCI_USERS),$(1)),$(BUILD)/libpci.a) \
 	      $(if $(filter $(XPORT_USERS),$(1)),$(BUILD)/libxport.a) \
 	      $(if $(filter $(RTOS_USERS),$(1)),$(BUILD)/librtos.a) \
 	      $(if $(filter $(BOOT_USERS),$(1)),$(BOOT_LIBS),$(USER_LIBS))
@@ -130,7 +134,7 @@ endif
 all: kernel user host-tests
 
 kernel: $(BUILD)/cairn.elf $(BUILD)/cairn32.elf
-user: $(IFACE_HDRS) $(USER_ELFS) $(SEG_OBJ) $(BUILD)/libxport.a
+user: $(IFACE_HDRS) $(USER_ELFS) $(SEG_OBJ) $(BUILD)/libxport.a $(BUILD)/libvirtio.a
 host-tests: $(HOST_BINS)
 
 # --- kernel ---------------------------------------------------------------------
@@ -227,6 +231,11 @@ $(BUILD)/libxport.a: $(XPORT_OBJ)
 	$(call say,AR,$@)
 	$(Q)ar rcs $@ $^
 
+$(BUILD)/libvirtio.a: $(VIRTIO_OBJ)
+	@rm -f $@
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
+
 # One rule per program: a component is every .c in components/<name>/ (or, for tests
 # and benchmarks, tests/components/<name>/ and bench/components/<name>/), a test program
 # one file tests/qemu/progs/<name>.c or every .c in tests/qemu/progs/<name>/, a
@@ -258,14 +267,18 @@ $(BUILD)/user/tests/rtos/rtos_ceilsuite/image.c.o: $(BUILD)/user/rtos_ceilchild.
 
 # --- host unit tests --------------------------------------------------------------
 # tests/host/test_<m>.c tests kernel/<m>.c (or the architecture's, libcommon's, libcairn's or
-# librtos's or libpci's or libxport's <m>.c) plus the sources HOST_DEPS_<m> names, linked with
+# librtos's or libpci's or libxport's <m>.c; test_virtio tests libvirtio, test_virtio_blk
+# the virtio-blk driver's core) plus the sources HOST_DEPS_<m> names, linked with
 # HOST_LIBS_<m>; tests/host/include/ stands in for the architecture.
 HOST_DEPS_captbl := kernel/frame.c
 HOST_DEPS_pgtbl  := kernel/frame.c
 HOST_DEPS_comp   := kernel/frame.c kernel/captbl.c
-HOST_DEPS_pci    := lib/libpci/bar.c lib/libpci/cap.c include/cairn/pci.h
+HOST_DEPS_pci    := lib/libpci/bar.c lib/libpci/cap.c lib/libpci/copy.c include/cairn/pci.h
 HOST_DEPS_xport  := lib/libxport/desc.c lib/libcairn/port.c include/cairn/xport.h include/cairn/port.h
 HOST_LIBS_xport  := -pthread
+HOST_DEPS_virtio := lib/libvirtio/pci.c lib/libvirtio/virtq.c lib/libpci/cap.c lib/libpci/copy.c include/cairn/virtio.h include/cairn/pci.h
+HOST_DEPS_virtio_blk := components/virtio_blk/blk.c components/virtio_blk/blk.h $(HOST_DEPS_virtio) \
+			lib/libxport/xport.c $(HOST_DEPS_xport)
 host_src = $(firstword $(wildcard kernel/$(1).c kernel/arch/$(ARCH)/$(1).c lib/libcommon/$(1).c \
 	   lib/libcairn/$(1).c lib/librtos/$(1).c lib/libpci/$(1).c lib/libxport/$(1).c)) $(HOST_DEPS_$(1))
 host_flags = $(if $(filter kernel/%,$(call host_src,$(1))),$(HKFLAGS))

@@ -253,7 +253,58 @@ def run_with_input(cmd, t, timeout):
         return subprocess.CompletedProcess(cmd, p.returncode, b"".join(out), p.stderr.read())
 
 
+DISK_BLOCK = 4096
+
+
+def disk_pattern(block, seed, size=DISK_BLOCK):
+    """The first size bytes of disk block `block` in pattern `seed` (0: the image as made;
+    a guest client writing a pattern makes the same): byte i is
+    (block * 131 + i * 7 + (i >> 8) + seed * 29) mod 256."""
+    return bytes((block * 131 + i * 7 + (i >> 8) + seed * 29) & 0xff for i in range(size))
+
+
+def make_disk(path, size):
+    """A raw image of size bytes, every block (and a partial last one) in pattern 0."""
+    with open(path, "wb") as f:
+        for b in range(0, size, DISK_BLOCK):
+            f.write(disk_pattern(b // DISK_BLOCK, 0, min(DISK_BLOCK, size - b)))
+
+
+def check_disk(path, size, writes):
+    """"" if the image is pattern 0 but for the blocks of writes ([first, count, seed]
+    each), which must hold their seed's pattern, and still size bytes; else what differs."""
+    seeds = {}
+    for first, count, seed in writes:
+        for b in range(first, first + count):
+            seeds[b] = seed
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) != size:
+        return f"the image is {len(data)} bytes, not {size}"
+    for b in range(0, size, DISK_BLOCK):
+        want = disk_pattern(b // DISK_BLOCK, seeds.get(b // DISK_BLOCK, 0), min(DISK_BLOCK, size - b))
+        if data[b:b + len(want)] != want:
+            at = next(i for i in range(len(want)) if data[b + i] != want[i])
+            return (f"block {b // DISK_BLOCK} byte {at}: 0x{data[b + at]:02x}, want 0x{want[at]:02x} "
+                    f"(pattern {seeds.get(b // DISK_BLOCK, 0)})")
+    return ""
+
+
 def run_qemu_test(t):
+    """Boots one test. With disk, QEMU gets a temporary image made first ({disk} in
+    qemu_args names it) and checked byte for byte after QEMU has exited (disk_writes)."""
+    if "disk" not in t:
+        return run_qemu_boot(t)
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "disk.img")
+        make_disk(path, t["disk"])
+        res = run_qemu_boot(dict(t, qemu_args=[a.replace("{disk}", path) for a in t.get("qemu_args", [])]))
+        why = check_disk(path, t["disk"], t.get("disk_writes", []))
+        res.add(not why, "disk", why)
+        return res
+
+
+def run_qemu_boot(t):
     res = Result(t["name"])
     if t.get("input_port", "com2") not in INPUT_PORTS:
         res.add(False, "input_port", f"input_port {t['input_port']!r}: one of {', '.join(INPUT_PORTS)}")

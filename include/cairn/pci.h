@@ -102,6 +102,18 @@ struct pci_ports {
 };
 void pci_cfg_ports(struct pci_cfg *cfg, struct pci_ports *ports, unsigned io);
 
+/*
+ * A copy of one function's configuration space (PCI_CFG_SIZE bytes: a driver's
+ * cairn_device.config) as a read-only mechanism: reads of function bdf come from the
+ * copy, any other function reads as absent (all ones), writes do nothing. Fills *cfg
+ * to use *copy (which, and the bytes, must outlive it).
+ */
+struct pci_copy {
+	const uint8_t *bytes;
+	unsigned bdf;
+};
+void pci_cfg_copy(struct pci_cfg *cfg, struct pci_copy *copy, const uint8_t *bytes, unsigned bdf);
+
 /* ---- enumeration ------------------------------------------------------------------- */
 
 /* One function, as its header describes it. */

@@ -476,6 +476,37 @@ static void caps_absent_without_status_bit(void **state)
 	assert_clean();
 }
 
+/* pci_cfg_copy: a function's copied configuration space reads as the live one did,
+ * refuses what pci_cfg_valid refuses, reads other functions as absent, ignores writes;
+ * a capability walk over it finds what the walk over the live space found. */
+static void copy_reads_and_refuses(void **state)
+{
+	(void)state;
+	struct fake_fn *f = with_caps(0x40);
+	cap(f, 0x40, PCI_CAP_VENDOR, 0x60);
+	cap(f, 0x60, PCI_CAP_MSIX, 0);
+	uint8_t bytes[PCI_CFG_SIZE];
+	memcpy(bytes, f->cfg, sizeof bytes);
+	struct pci_cfg c;
+	struct pci_copy copy;
+	pci_cfg_copy(&c, &copy, bytes, f->bdf);
+
+	assert_int_equal(pci_read32(&c, f->bdf, 0), get(f->cfg, 0, 4));
+	assert_int_equal(pci_read16(&c, f->bdf, PCI_STATUS), get(f->cfg, PCI_STATUS, 2));
+	assert_int_equal(pci_read8(&c, f->bdf, 0xff), f->cfg[0xff]);
+	assert_int_equal(c.read(c.ctx, f->bdf, 0xfd, 4), 0xffffffffu);		/* misaligned */
+	assert_int_equal(c.read(c.ctx, f->bdf, 0x100, 1), 0xffu);		/* past the end */
+	assert_int_equal(c.read(c.ctx, f->bdf, 0xfe, 4), 0xffffffffu);
+	assert_int_equal(c.read(c.ctx, f->bdf, 0, 3), 0xffffffu);		/* no such width */
+	assert_int_equal(c.read(c.ctx, 0x10000, 0, 2), 0xffffu);
+	assert_int_equal(pci_read16(&c, f->bdf ^ 8, 0), PCI_VENDOR_NONE);	/* another function */
+	pci_write32(&c, f->bdf, 0x40, 0);
+	assert_memory_equal(bytes, f->cfg, sizeof bytes);			/* nothing written */
+	assert_int_equal(pci_cap_find(&c, f->bdf, PCI_CAP_MSIX), 0x60);
+	assert_int_equal(pci_cap_find(&c, f->bdf, PCI_CAP_VENDOR), 0x40);
+	assert_clean();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -493,6 +524,7 @@ int main(void)
 		cmocka_unit_test_setup(caps_pointer_to_0xff_stays_inside, setup),
 		cmocka_unit_test_setup(caps_longest_chain_ends, setup),
 		cmocka_unit_test_setup(caps_absent_without_status_bit, setup),
+		cmocka_unit_test_setup(copy_reads_and_refuses, setup),
 	};
 
 	return cmocka_run_group_tests_name("pci", tests, NULL, NULL);

@@ -13,7 +13,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import cycles  # noqa: E402
 
-LAYERED = ("lib/libcommon", "lib/libcairn", "lib/libboot", "lib/librtos", "lib/libpci", "lib/libxport", "components/rtos")
+LAYERED = ("lib/libcommon", "lib/libcairn", "lib/libboot", "lib/librtos", "lib/libpci", "lib/libxport", "lib/libvirtio", "components/rtos")
 
 
 class Layers(unittest.TestCase):

@@ -1,0 +1,137 @@
+/*
+ * virtio_blk: the virtio-blk driver component (docs/devices.md "virtio-blk"). Its
+ * description binds it to a virtio block device (modern 1af4:1042, or a transitional
+ * 1af4:1001 through its modern BAR), trusts it with DMA, and gives it:
+ *   - the block transport: ports "blk_req" (client -> driver, slot_size 32) and
+ *     "blk_resp" (driver -> client, slot_size 16), both sync (their sends are the
+ *     wake-ups), and the data region "blk_data" shared with the client, dma = this
+ *     component (the device reads and writes the client's buffers there);
+ *   - "blk_dma", a private dma region of at least VBLK_DMA_BYTES: the virtqueue and the
+ *     request headers and status bytes;
+ *   - its interrupt: the device's INTx line bound to its thread (`irq`), until MSI-X.
+ * The booter maps the device's memory BARs and copies its configuration space into the
+ * I/O page, where this component walks the capability list (pci_cfg_copy) to find the
+ * virtio structures inside the BARs it mapped (libvirtio).
+ *
+ * Its thread sleeps on its endpoint; the client's sends and the device's interrupt wake
+ * it. Each wake it reads the ISR byte (acknowledging the INTx line, so a completion
+ * after it raises the line again), then runs a round of blk.c's work and arms before
+ * sleeping again. A client calls stop (interfaces/virtio_blk.toml) and then sends.
+ */
+#define CAIRN_SERVE_VIRTIO_BLK
+#include <iface/virtio_blk.h>
+#include <cairn/pci.h>
+#include <cairn/virtio.h>
+#include <cairn/xport.h>
+
+#include "blk.h"
+
+static struct virtio_pci dev;
+static struct vblk blk;
+static struct cairn_port req_port, resp_port;
+static struct xport_queue req_q, resp_q;
+static int stopping;
+
+/* The virtio structures of d, through its configuration-space copy and its mapped BARs. */
+static long find(const struct cairn_device *d)
+{
+	struct virtio_bar bars[PCI_BARS] = { 0 };
+	struct pci_cfg cfg;
+	struct pci_copy copy;
+	unsigned bdf = PCI_BDF(d->bus, d->dev, d->fn);
+
+	for (unsigned i = 0; i < PCI_BARS && i < CAIRN_DEVICE_BARS; i++)
+		if (d->bar[i].kind == CAIRN_BAR_MEM)
+			bars[i] = (struct virtio_bar){ (uintptr_t)cairn_device_bar(d, i), d->bar[i].size };
+	pci_cfg_copy(&cfg, &copy, d->config, bdf);
+	return virtio_pci_find(&dev, &cfg, bdf, bars, &virtio_io_mmio, VIRTIO_BLK_CFG_LEN);
+}
+
+/* A region of the description this component may point its device at, as memory. */
+static long dma_region(const char *name, struct vblk_mem *m)
+{
+	const struct cairn_region *r = cairn_region(name);
+	if (!r || !(r->flags & CAIRN_REGION_DMA))
+		return CAIRN_ENOENT;
+	*m = (struct vblk_mem){ (void *)r->va, r->dma, r->size };
+	return 0;
+}
+
+/* One end of a transport queue from its port's red tape. */
+static long queue(struct cairn_port *p, struct xport_queue *q, const char *name, unsigned end)
+{
+	long r = cairn_port_open(p, name);
+	if (r == 0)
+		r = xport_attach(q, p->ring, p->words * 8, p->mask + 1, end);
+	return r;
+}
+
+/* The transport and the memory: 0, or an error (said). */
+static long attach(void)
+{
+	struct vblk_mem dma, data;
+	long r;
+
+	if ((r = queue(&req_port, &req_q, "blk_req", XPORT_CONSUMER)) < 0 ||
+	    (r = queue(&resp_port, &resp_q, "blk_resp", XPORT_PRODUCER)) < 0)
+		cairn_printf("virtio_blk: ports blk_req and blk_resp: %ld\n", r);
+	else if ((r = dma_region("blk_dma", &dma)) < 0 || (r = dma_region("blk_data", &data)) < 0)
+		cairn_printf("virtio_blk: regions blk_dma and blk_data, dma to this component: %ld\n", r);
+	else if ((r = vblk_start(&blk, &dma, &data, &req_q, &resp_q, VIRTIO_MSI_NO_VECTOR)) < 0)
+		cairn_printf("virtio_blk: the device refused set-up (%ld)\n", r);
+	return r;
+}
+
+long virtio_blk_stop_serve(cairn_word client)
+{
+	(void)client;
+	__atomic_store_n(&stopping, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Serves until stopped: wake, acknowledge, work, wake the client if it waits, arm. */
+static void serve(void)
+{
+	for (;;) {
+		virtio_pci_isr(&dev);
+		if (vblk_work(&blk) & VBLK_WAKE_CLIENT)
+			cairn_asnd_send(resp_port.peer, 0);
+		if (__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))
+			return;
+		if (!vblk_arm(&blk))
+			cairn_rcv_wait(CAIRN_SLOT_RCV);
+	}
+}
+
+int main(const struct cairn_root *rt)
+{
+	(void)rt;
+	const struct cairn_device *d = cairn_device(0);
+	long r;
+
+	if (!d) {
+		cairn_printf("virtio_blk: no device\n");
+		return 1;
+	}
+	if ((r = find(d)) < 0) {
+		cairn_printf("virtio_blk: %02x:%02x.%x: not a modern virtio device (%ld)\n", d->bus, d->dev, d->fn, r);
+		return 1;
+	}
+	if ((r = vblk_probe(&blk, &dev, 0)) < 0) {
+		cairn_printf("virtio_blk: %02x:%02x.%x: refused (%ld)\n", d->bus, d->dev, d->fn, r);
+		return 1;
+	}
+	cairn_printf("virtio_blk: %02x:%02x.%x: %lu blocks of %u bytes, %u a request part%s%s\n", d->bus, d->dev,
+		     d->fn, blk.blocks, XPORT_BLK_SIZE, blk.part_blocks, blk.read_only ? ", read-only" : "",
+		     blk.can_flush ? ", write cache flushed on request" : "");
+	if (attach() < 0) {
+		virtio_pci_reset(&dev);
+		return 1;
+	}
+	cairn_printf("virtio_blk: serving\n");
+	serve();
+	virtio_pci_reset(&dev);
+	cairn_printf("virtio_blk: stopped: %lu requests, %lu blocks read, %lu written, %lu errors\n",
+		     blk.stats.requests, blk.stats.read, blk.stats.written, blk.stats.errors);
+	return 0;
+}
