@@ -256,16 +256,21 @@ unsigned vnet_work(struct vnet *n)
 	return wake;
 }
 
-/* One direction before sleeping: 1 if there is work already. */
+/*
+ * One direction before sleeping: 1 if there is work already. A client queue whose
+ * cursor is beyond reason (xport_arm's CAIRN_EIO) is no work: the driver sleeps until
+ * the client sends, after mending it (spinning on it instead would let a client hold
+ * the driver's thread for ever).
+ */
 static int arm_dir(struct vnet *n, struct vnet_dir *d)
 {
 	if (!n->failed && d->held && virtq_arm(&d->q) != 0)
 		return 1;
 	if (!slot_free(n, d))
 		return 0;		/* a completion frees a slot: the device's interrupt */
-	if (!room(d))
-		return xport_arm(d->back) != 0;		/* the client takes buffers back: it sends */
-	return xport_arm(d->from) != 0;
+	if (!room(d))		/* the client takes buffers back: it sends once there is room for all */
+		return xport_arm_for(d->back, d->held + 1) >= (long)(d->held + 1);
+	return xport_arm(d->from) > 0;
 }
 
 int vnet_arm(struct vnet *n)

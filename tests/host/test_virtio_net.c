@@ -9,7 +9,8 @@
  * back on tx free; frames received into the client's buffers (at most NET_FRAME_MAX
  * bytes offered), each on rx active with its length; runts dropped and the buffer
  * given to the device again; every bad descriptor back at once with len 0 and never
- * shown to the device; the room on the way back bounding what is taken; a broken
+ * shown to the device; the room on the way back bounding what is taken, and the driver
+ * sleeping, not spinning, while it lacks room; a broken
  * device returning every buffer refused and refusing all that follows; the wake-ups;
  * the counters.
  */
@@ -579,6 +580,35 @@ static void room_bounds_taking(void **state)
 	back(TXF, 25, 0, 0);
 }
 
+/* Short of room for what it holds, the driver sleeps (it does not spin) until the
+ * client takes buffers back, and the client's taking wakes it; a client cursor beyond
+ * reason is no work either. */
+static void sleeps_short_of_room(void **state)
+{
+	rings(4);
+	assert_int_equal(start(), 0);
+	(void)state;
+	put(RXF, 0, 2048, 1);
+	put(RXF, 2048, 2048, 2);
+	run();
+	assert_int_equal(N->rx.held, 2);
+	put(RXF, 0, 10, 3);
+	put(RXF, 0, 10, 4);
+	put(RXF, 2048 * 2, 2048, 5);
+	run();						/* 2 refused: 2 free, 3 needed */
+	assert_int_equal(N->rx.held, 2);
+	assert_int_equal(vnet_arm(N), 0);
+	assert_int_equal(ring[RXA]->producer_waits, 1);
+	back(RXA, 3, 0, 0);
+	assert_int_equal(xport_wake_needed(&cli[RXA]), 1);	/* the client sends */
+	assert_int_equal(vnet_arm(N), 1);
+	run();
+	assert_int_equal(N->rx.held, 3);
+	ring[RXA]->tail = ring[RXA]->head + 1;		/* beyond reason */
+	put(RXF, 2048 * 3, 2048, 6);
+	assert_int_equal(vnet_arm(N), 0);
+}
+
 static void wakes_a_waiting_client(void **state)
 {
 	(void)state;
@@ -623,6 +653,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(broken_device_returns_everything, started, teardown),
 		cmocka_unit_test_setup_teardown(overlong_receive_breaks, started, teardown),
 		cmocka_unit_test_setup_teardown(room_bounds_taking, setup, teardown),
+		cmocka_unit_test_setup_teardown(sleeps_short_of_room, setup, teardown),
 		cmocka_unit_test_setup_teardown(wakes_a_waiting_client, started, teardown),
 		cmocka_unit_test_setup_teardown(client_cursor_beyond, started, teardown),
 	};
