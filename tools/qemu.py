@@ -3,7 +3,8 @@
 
     qemu.py run   systems/<name>.toml          boot it: COM1's output on the terminal,
                                                and what is typed goes to COM1, or to
-                                               COM2 if the description grants COM2
+                                               COM2 if the description grants COM2;
+                                               with the devices of RUN_DEVICES it binds
     qemu.py debug systems/<name>.toml          boot it halted, with gdb attached
     qemu.py iso   systems/<name>.toml OUT.iso  a GRUB ISO (BIOS + UEFI) of it
 
@@ -44,6 +45,29 @@ def grants_port(path, port):
     data, _ = system.load(path)
     return any(first <= port <= last for c in data.get("component", [])
                for first, last in system.ioport_ranges(c))
+
+
+# Devices `run` attaches for a description that binds them (its components' `devices`
+# with `at`), by vendor:device: QEMU's arguments for one at PCI slot.function `addr`.
+RUN_DEVICES = {
+    # virtio-net (modern): user networking (the gateway 10.0.2.2, the guest 10.0.2.15)
+    "1af4:1041": lambda addr: ["-netdev", "user,id=run_net0,ipv6=off", "-device",
+                               f"virtio-net-pci,netdev=run_net0,addr={addr},disable-legacy=on"],
+}
+
+
+def run_devices(path):
+    """QEMU's arguments for the devices of RUN_DEVICES the description at path binds."""
+    data, _ = system.load(path)
+    args = []
+    for c in data.get("component", []):
+        for d in c.get("devices", []):
+            if d.get("match") in RUN_DEVICES and "at" in d:
+                bus, _, slot_fn = d["at"].partition(":")
+                slot, _, fn = slot_fn.partition(".")
+                if int(bus, 16) == 0:
+                    args += RUN_DEVICES[d["match"]](f"{int(slot, 16):x}.{int(fn or '0', 16)}")
+    return args
 
 
 def load_system(path):
@@ -132,7 +156,8 @@ def main(argv):
     cmd = qemu_command(modules, smp=cores) + ["-serial", "mon:stdio"]
     if argv[1] == "run":
         print(f"booting system '{name}' (leave QEMU with Ctrl-A then X)", flush=True)
-        code = subprocess.call(cmd[:-2] + (TERMINAL_COM2 if grants_port(argv[2], COM2) else TERMINAL))
+        code = subprocess.call(cmd[:-2] + run_devices(argv[2]) +
+                               (TERMINAL_COM2 if grants_port(argv[2], COM2) else TERMINAL))
         if code == EXIT_DONE:
             print("QEMU: the system finished")
         elif code == EXIT_PANIC:

@@ -22,6 +22,7 @@ import concurrent.futures
 import glob
 import os
 import re
+import struct
 import subprocess
 import sys
 import tempfile
@@ -290,17 +291,80 @@ def check_disk(path, size, writes):
     return ""
 
 
+def capture_pattern(i, seed):
+    """Byte i of a captured test frame past its head (a guest client writing a frame
+    makes the same): (i * 7 + (i >> 8) + seed * 29) mod 256."""
+    return (i * 7 + (i >> 8) + seed * 29) & 0xff
+
+
+def capture_frame(spec):
+    """The bytes of one frame of a test's `capture`: {hex = "..."} exactly, or {head =
+    "<hex>", len = n, seed = s}: head, then capture_pattern(i, s) for i up to n."""
+    if "hex" in spec:
+        return bytes.fromhex(spec["hex"])
+    head = bytes.fromhex(spec["head"])
+    return head + bytes(capture_pattern(i, spec["seed"]) for i in range(len(head), spec["len"]))
+
+
+def read_pcap(path):
+    """The frames of a pcap file (QEMU's filter-dump: Ethernet, either byte order), or
+    a string saying why not. A frame cut short (captured below its length) is an error."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 24:
+        return f"the capture is {len(data)} bytes: no pcap header"
+    order = {b"\xd4\xc3\xb2\xa1": "<", b"\xa1\xb2\xc3\xd4": ">"}.get(data[:4])
+    if not order or struct.unpack(order + "I", data[20:24])[0] != 1:
+        return "the capture is not a pcap of Ethernet frames"
+    frames, at = [], 24
+    while at < len(data):
+        if at + 16 > len(data):
+            return f"the capture ends inside a record header at byte {at}"
+        incl, orig = struct.unpack(order + "II", data[at + 8:at + 16])
+        if incl != orig or at + 16 + incl > len(data):
+            return f"frame {len(frames) + 1}: {incl} bytes captured of {orig}"
+        frames.append(data[at + 16:at + 16 + incl])
+        at += 16 + incl
+    return frames
+
+
+def check_capture(path, specs):
+    """"" if the capture holds exactly the frames of specs (capture_frame), in order and
+    nothing else; else the first difference."""
+    frames = read_pcap(path)
+    if isinstance(frames, str):
+        return frames
+    want = [capture_frame(s) for s in specs]
+    for i, (got, exp) in enumerate(zip(frames, want)):
+        if got != exp:
+            at = next((j for j in range(min(len(got), len(exp))) if got[j] != exp[j]), min(len(got), len(exp)))
+            return (f"frame {i + 1}: {len(got)} bytes, want {len(exp)}; first difference at byte {at}: "
+                    f"{got[at:at + 8].hex()} not {exp[at:at + 8].hex()}")
+    if len(frames) != len(want):
+        extra = frames[len(want)][:32].hex() if len(frames) > len(want) else "none"
+        return f"{len(frames)} frames captured, want {len(want)} (the first extra: {extra})"
+    return ""
+
+
 def run_qemu_test(t):
     """Boots one test. With disk, QEMU gets a temporary image made first ({disk} in
-    qemu_args names it) and checked byte for byte after QEMU has exited (disk_writes)."""
-    if "disk" not in t:
+    qemu_args names it) and checked byte for byte after QEMU has exited (disk_writes);
+    with capture, a temporary file ({capture}) that a filter-dump writes the frames to,
+    checked likewise against the frames capture lists."""
+    if "disk" not in t and "capture" not in t:
         return run_qemu_boot(t)
     with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "disk.img")
-        make_disk(path, t["disk"])
-        res = run_qemu_boot(dict(t, qemu_args=[a.replace("{disk}", path) for a in t.get("qemu_args", [])]))
-        why = check_disk(path, t["disk"], t.get("disk_writes", []))
-        res.add(not why, "disk", why)
+        disk, capture = os.path.join(d, "disk.img"), os.path.join(d, "capture.pcap")
+        if "disk" in t:
+            make_disk(disk, t["disk"])
+        args = [a.replace("{disk}", disk).replace("{capture}", capture) for a in t.get("qemu_args", [])]
+        res = run_qemu_boot(dict(t, qemu_args=args))
+        if "disk" in t:
+            why = check_disk(disk, t["disk"], t.get("disk_writes", []))
+            res.add(not why, "disk", why)
+        if "capture" in t:
+            why = check_capture(capture, t["capture"]) if os.path.exists(capture) else "no capture file"
+            res.add(not why, "capture", why)
         return res
 
 

@@ -86,6 +86,15 @@ long xport_get(struct xport_queue *q, void *slot);
 long xport_arm(struct xport_queue *q);
 int xport_wake_needed(struct xport_queue *q);
 
+/*
+ * xport_arm for a side that needs `want` at once (a driver that takes a buffer only
+ * with room to give back every one it holds): the flag stays set unless at least
+ * `want` are there (or CAIRN_EIO), so the peer sends when it changes the queue again.
+ * Returns what there is, as xport_arm; below `want` means sleep. xport_arm is
+ * xport_arm_for(q, 1).
+ */
+long xport_arm_for(struct xport_queue *q, unsigned long want);
+
 /* --- buffers ------------------------------------------------------------------- */
 
 /* A buffer in the data region: `len` bytes at `offset`. Net frames; a generic queue's slot. */

@@ -148,6 +148,18 @@ long xport_arm(struct xport_queue *q)
 	return n;
 }
 
+long xport_arm_for(struct xport_queue *q, unsigned long want)
+{
+	volatile uint32_t *flag = my_flag(q);
+
+	__atomic_store_n(flag, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	long n = available(q);
+	if (n < 0 || (unsigned long)n >= want)
+		__atomic_store_n(flag, 0, __ATOMIC_RELAXED);
+	return n;
+}
+
 int xport_wake_needed(struct xport_queue *q)
 {
 	volatile uint32_t *flag = peer_flag(q);

@@ -527,6 +527,34 @@ static void wake_schedules(void **state)
 	}
 }
 
+/* xport_arm_for: the flag stays set until `want` are there, so the peer's next step
+ * sends; with enough it is cleared, and a cursor beyond reason clears it too. */
+static void arm_for_a_threshold(void **state)
+{
+	(void)state;
+	struct pair p;
+	struct xport_buf b = buf(1);
+	new_pair(&p, 16, SLOTS);
+	p.r->producer_waits = 0;
+	for (unsigned n = 0; n < SLOTS - 2; n++)
+		assert_int_equal(xport_put_buf(&p.prod, &b), 0);
+	assert_int_equal(xport_arm_for(&p.prod, 3), 2);		/* 2 free, 3 wanted: sleep */
+	assert_int_equal(p.r->producer_waits, 1);
+	assert_int_equal(xport_get_buf(&p.cons, REGION, &b), 0);
+	assert_int_equal(xport_wake_needed(&p.cons), 1);	/* the consumer sends */
+	assert_int_equal(p.r->producer_waits, 0);
+	assert_int_equal(xport_arm_for(&p.prod, 3), 3);		/* enough now: go on */
+	assert_int_equal(p.r->producer_waits, 0);
+	assert_int_equal(xport_arm_for(&p.prod, 1), 3);
+	assert_int_equal(p.r->producer_waits, 0);
+	assert_int_equal(xport_arm_for(&p.cons, 6), 5);		/* a consumer: descriptors */
+	assert_int_equal(p.r->consumer_waits, 1);
+	p.r->tail = p.r->head + 1;				/* beyond reason */
+	assert_int_equal(xport_arm_for(&p.prod, 3), CAIRN_EIO);
+	assert_int_equal(p.r->producer_waits, 0);
+	free(p.r);
+}
+
 /* --- two threads --------------------------------------------------------------- */
 
 #define ITEMS 1000000u
@@ -648,6 +676,7 @@ int main(void)
 		cmocka_unit_test(block_requests_checked),
 		cmocka_unit_test(random_scribbles),
 		cmocka_unit_test(wake_schedules),
+		cmocka_unit_test(arm_for_a_threshold),
 		cmocka_unit_test(two_threads),
 	};
 
