@@ -8,8 +8,9 @@
  *     client, dma = this component (the device reads and writes the client's buffers);
  *   - "net_dma", a private dma region of at least VNET_DMA_BYTES: the headers and the
  *     two virtqueues;
- *   - its interrupt: the device's INTx line bound to its thread (`irq`), until MSI-X
- *     (then the vector is vnet_start's argument, and the ISR read below goes).
+ *   - its interrupt: MSI-X entry 0, which the booter binds to its thread and programs
+ *     (docs/devices.md, "Interrupts"); a device without MSI-X: its INTx line, which the
+ *     description binds to its thread (`irq`), and each wake reads the ISR byte.
  * It serves interfaces/net.toml: mac, stats, stop.
  *
  * Its thread sleeps on its endpoint; the client's sends and the device's interrupt
@@ -81,9 +82,13 @@ static long open_queues(void)
 	return 0;
 }
 
-/* The transport and the memory: 0, or an error (said). */
-static long attach(void)
+static int intx;	/* woken by the INTx line: each wake reads (acknowledges) the ISR */
+
+/* The transport and the memory: 0, or an error (said). Queue interrupts go to MSI-X
+ * entry 0 if the booter bound it (then the device raises no INTx). */
+static long attach(const struct cairn_device *d)
 {
+	unsigned vector = d->msi_kind == CAIRN_MSI_KIND_MSIX && d->nmsi ? 0 : VIRTIO_MSI_NO_VECTOR;
 	struct vnet_mem dma, data;
 	struct vnet_queues qs = { &queues[0], &queues[1], &queues[2], &queues[3] };
 	long r;
@@ -92,8 +97,9 @@ static long attach(void)
 		return r;
 	if ((r = dma_region("net_dma", &dma)) < 0 || (r = dma_region("net_data", &data)) < 0)
 		cairn_printf("virtio_net: regions net_dma and net_data, dma to this component: %ld\n", r);
-	else if ((r = vnet_start(&net, &dma, &data, &qs, VIRTIO_MSI_NO_VECTOR)) < 0)
+	else if ((r = vnet_start(&net, &dma, &data, &qs, vector)) < 0)
 		cairn_printf("virtio_net: the device refused set-up (%ld)\n", r);
+	intx = vector == VIRTIO_MSI_NO_VECTOR;
 	return r;
 }
 
@@ -124,7 +130,8 @@ long net_stop_serve(cairn_word client)
 static void serve(void)
 {
 	for (;;) {
-		virtio_pci_isr(&dev);
+		if (intx)
+			virtio_pci_isr(&dev);
 		if (vnet_work(&net) & VNET_WAKE_CLIENT)
 			cairn_asnd_send(ports[1].peer, 0);
 		if (__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))
@@ -148,7 +155,8 @@ int main(const struct cairn_root *rt)
 		cairn_printf("virtio_net: %02x:%02x.%x: not a modern virtio device (%ld)\n", d->bus, d->dev, d->fn, r);
 		return 1;
 	}
-	if ((r = vnet_probe(&net, &dev, 0)) < 0) {
+	const struct cairn_region *data = cairn_region("net_data");	/* behind an IOMMU: dma == va */
+	if ((r = vnet_probe(&net, &dev, data && data->dma && data->dma == data->va)) < 0) {
 		cairn_printf("virtio_net: %02x:%02x.%x: refused (%ld)\n", d->bus, d->dev, d->fn, r);
 		return 1;
 	}
@@ -158,7 +166,7 @@ int main(const struct cairn_root *rt)
 			     m[0], m[1], m[2], m[3], m[4], m[5]);
 	else
 		cairn_printf("virtio_net: %02x:%02x.%x: no MAC address offered\n", d->bus, d->dev, d->fn);
-	if (attach() < 0) {
+	if (attach(d) < 0) {
 		virtio_pci_reset(&dev);
 		return 1;
 	}
