@@ -12,6 +12,7 @@ one run, listed apart.
                                   docs' figures from it (tools/docgen.py);
                                   -k runs only the benchmark systems whose name has NAME
 
+An entry with disk = true gets the block benchmark's disk (qemu.bench_disk_args).
 An entry with linux = true boots the Linux guest of tools/linux_guest.py instead, in the
 same machine (docs/performance.md, "Linux beside Cairn"); when the guest cannot be
 built here (Debian's archive out of reach) it is skipped, saying so, and the run goes

@@ -189,37 +189,33 @@ def kernel_package():
     raise Unavailable(f"apt knows no kernel package behind {KERNEL_META} (run apt-get update)")
 
 
-def fetched(prefix):
-    """The .deb in DEBS whose name starts with prefix_, or None."""
-    if not os.path.isdir(DEBS):
-        return None
-    found = sorted(f for f in os.listdir(DEBS) if f.startswith(prefix + "_") and f.endswith(".deb"))
-    return os.path.join(DEBS, found[-1]) if found else None
-
-
-def fetch(package, refresh):
-    """The package's .deb in DEBS, downloaded with apt-get download unless there."""
-    have = fetched(package)
+def fetch(package, refresh, prefix=None):
+    """The package's .deb in DEBS, downloaded with apt-get download unless one of
+    prefix (default: the package's own name) is there. A download goes to a folder of
+    its own first: one that fails leaves what was there."""
+    prefix = prefix or package + "_"
+    have = sorted(f for f in os.listdir(DEBS) if f.startswith(prefix) and f.endswith(".deb"))
     if have and not refresh:
-        return have
-    os.makedirs(DEBS, exist_ok=True)
-    for old in [f for f in os.listdir(DEBS) if f.startswith(package + "_")]:
-        os.remove(os.path.join(DEBS, old))
-    apt(["apt-get", "download", "-q", package], cwd=DEBS)
-    got = fetched(package)
-    if not got:
-        raise Unavailable(f"apt-get download {package} left no .deb in {DEBS}")
-    return got
+        return os.path.join(DEBS, have[-1])
+    with tempfile.TemporaryDirectory(dir=DEBS) as new:
+        apt(["apt-get", "download", "-q", package], cwd=new)
+        got = [f for f in os.listdir(new) if f.endswith(".deb")]
+        if len(got) != 1:
+            raise Unavailable(f"apt-get download {package} left {got or 'no .deb'}")
+        for old in have:
+            os.remove(os.path.join(DEBS, old))
+        os.replace(os.path.join(new, got[0]), os.path.join(DEBS, got[0]))
+    return os.path.join(DEBS, got[0])
 
 
 def kernel_deb(refresh):
-    have = [f for f in (os.listdir(DEBS) if os.path.isdir(DEBS) else [])
-            if f.startswith("linux-image-") and f.endswith(".deb")]
+    """The kernel package's .deb: the one fetched before, unless refresh; else
+    linux-image-amd64's dependency now."""
+    prefix = "linux-image-"
+    have = [f for f in os.listdir(DEBS) if f.startswith(prefix) and f.endswith(".deb")]
     if have and not refresh:
         return os.path.join(DEBS, sorted(have)[-1])
-    for old in have:
-        os.remove(os.path.join(DEBS, old))
-    return fetch(kernel_package(), True)
+    return fetch(kernel_package(), True, prefix)
 
 
 def vmlinux(bzimage):
@@ -295,7 +291,7 @@ def compile_program():
 def build(refresh=False, log=print):
     """Builds build/linux/ unless it is up to date; returns (kernel, initramfs, what),
     what naming the kernel package. Raises Unavailable or BuildError."""
-    os.makedirs(OUT, exist_ok=True)
+    os.makedirs(DEBS, exist_ok=True)
     kdeb = kernel_deb(refresh)
     bdeb = fetch(BUSYBOX, refresh)
     what = os.path.basename(kdeb).split("_")[0] + " " + os.path.basename(kdeb).split("_")[1]

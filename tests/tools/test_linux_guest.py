@@ -131,6 +131,29 @@ class Vmlinux(unittest.TestCase):
             linux_guest.vmlinux(bzimage(lzma.compress(b"not elf", format=lzma.FORMAT_XZ)))
 
 
+class Out:
+    """A build/linux/ of its own: two packages fetched, a kernel and an initramfs."""
+
+    def __enter__(self):
+        self.dir = tempfile.mkdtemp()
+        names = {"OUT": "", "DEBS": "debs", "KERNEL": "vmlinux", "INITRAMFS": "initramfs.cpio",
+                 "STAMP": "stamp"}
+        self.patches = [mock.patch.object(linux_guest, k, os.path.join(self.dir, v)) for k, v in names.items()]
+        for p in self.patches:
+            p.start()
+        os.makedirs(linux_guest.DEBS)
+        for f in ("linux-image-6.1.0-1-amd64_6.1.1-1_amd64.deb", "busybox-static_1.35_amd64.deb"):
+            open(os.path.join(linux_guest.DEBS, f), "w").close()
+        for f in (linux_guest.KERNEL, linux_guest.INITRAMFS):
+            open(f, "w").close()
+        return self.dir
+
+    def __exit__(self, *exc):
+        for p in self.patches:
+            p.stop()
+        shutil.rmtree(self.dir)
+
+
 class Unreachable(unittest.TestCase):
     """No archive: build() raises Unavailable, and bench.py skips the entry."""
 
@@ -147,6 +170,32 @@ class Unreachable(unittest.TestCase):
             with contextlib.redirect_stderr(err):
                 self.assertEqual(bench.run({"name": "linux", "linux": True, "metrics": ["x"]}), ([], None))
             self.assertIn("SKIPPED linux: no Linux guest", err.getvalue())
+
+    def test_refresh_keeps_what_was_there(self):
+        def no_network(args, **kw):
+            return subprocess.CompletedProcess(args, 100, "", "E: Failed to fetch")
+        with Out(), mock.patch.object(linux_guest.subprocess, "run", no_network):
+            debs = sorted(os.listdir(linux_guest.DEBS))
+            with self.assertRaises(linux_guest.Unavailable):
+                linux_guest.build(refresh=True, log=lambda m: None)
+            self.assertEqual(sorted(os.listdir(linux_guest.DEBS)), debs)
+
+    def test_up_to_date_runs_nothing(self):
+        def nothing(args, **kw):
+            raise AssertionError(f"ran {args}")
+        with Out(), mock.patch.object(linux_guest.subprocess, "run", nothing):
+            kdeb = os.path.join(linux_guest.DEBS, "linux-image-6.1.0-1-amd64_6.1.1-1_amd64.deb")
+            bdeb = os.path.join(linux_guest.DEBS, "busybox-static_1.35_amd64.deb")
+            with open(linux_guest.STAMP, "w") as f:
+                f.write(linux_guest.inputs_digest(kdeb, bdeb) + "\n")
+            kernel, initramfs, what = linux_guest.build(log=lambda m: None)
+            self.assertEqual((kernel, initramfs), (linux_guest.KERNEL, linux_guest.INITRAMFS))
+            self.assertEqual(what, "linux-image-6.1.0-1-amd64 6.1.1-1")
+            # a stale stamp: it rebuilds, and the first step (dpkg-deb, gcc) runs
+            with open(linux_guest.STAMP, "w") as f:
+                f.write("stale\n")
+            with self.assertRaisesRegex(AssertionError, "ran"):
+                linux_guest.build(log=lambda m: None)
 
     def test_build_error_fails(self):
         def broken(**kw):
