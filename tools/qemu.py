@@ -77,18 +77,21 @@ def qemu_command(modules, cmdline="", memory=128, icount=False, extra=(), smp=1,
 
 
 # The block benchmark's disk (docs/performance.md, "Linux beside Cairn"): QEMU's null-co
-# driver (no host I/O: a read returns zeroes at once), behind a modern-only virtio-blk
-# (1af4:1042 on pc and q35 alike) with one queue and MSI-X (a configuration vector and
+# driver (no host I/O: a read returns zeroes, held back 1 ms of host time so that the
+# reader has blocked by then; the soaker takes the wait out), behind a modern-only
+# virtio-blk (1af4:1042 on pc and q35 alike) with one queue and MSI-X (a configuration vector and
 # the queue's), at a fixed slot. ioeventfd=off says what TCG does anyway: the guest's
 # notify is handled inside its write. Cairn's benchmark and the Linux guest's take their
 # disk from here, so both read the same device in the same machine.
 BENCH_DISK_BYTES = 64 << 20
 BENCH_DISK_SLOT = 0x6
+BENCH_DISK_LATENCY_NS = 1000000
 
 
 def bench_disk_args():
     """The QEMU arguments that attach the block benchmark's disk."""
-    return ["-blockdev", f"driver=null-co,node-name=benchdisk,size={BENCH_DISK_BYTES},read-zeroes=on,latency-ns=1000000",
+    return ["-blockdev", f"driver=null-co,node-name=benchdisk,size={BENCH_DISK_BYTES},read-zeroes=on,"
+            f"latency-ns={BENCH_DISK_LATENCY_NS}",
             "-device", f"virtio-blk-pci,drive=benchdisk,addr={BENCH_DISK_SLOT:#x},disable-legacy=on,"
             "num-queues=1,vectors=2,ioeventfd=off"]
 
