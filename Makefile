@@ -8,6 +8,8 @@
 #   make debug    the default system halted under QEMU's gdb stub, with gdb attached
 #   make bench    the benchmarks, in guest instructions (BENCH_SAVE=1 keeps the results
 #                 and rewrites the docs' figures from them)
+#   make linux-guest  the Linux guest that runs beside the benchmarks (build/linux/;
+#                 tools/linux_guest.py, docs/performance.md "Linux beside Cairn")
 #   make docs     rewrite the docs' generated figures (tools/docgen.py; `make test` checks them)
 #   make graph    a picture of the system: build/$(SYSTEM).svg
 #   make setup    install what the build needs (Debian 12; tools/setup.sh)
@@ -340,6 +342,11 @@ soak: setup kernel user
 # also writes the results to bench/results/ and rewrites the docs' figures.
 bench: setup kernel user
 	$(PYTHON) tools/bench.py $(if $(BENCH_SAVE),--save)
+
+# The Linux guest of the benchmarks' Linux entries (bench.py builds it when needed).
+.PHONY: linux-guest
+linux-guest:
+	$(PYTHON) tools/linux_guest.py build
 
 # The docs' generated figures: from the latest saved results and `cloc kernel`
 # (tools/docgen.py). tools/test.py fails while one is stale.

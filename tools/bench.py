@@ -11,6 +11,13 @@ one run, listed apart.
                                   (its header says when: saved=) and rewrites the
                                   docs' figures from it (tools/docgen.py);
                                   -k runs only the benchmark systems whose name has NAME
+
+An entry with disk = true gets the block benchmark's disk (qemu.bench_disk_args).
+An entry with linux = true boots the Linux guest of tools/linux_guest.py instead, in the
+same machine (docs/performance.md, "Linux beside Cairn"); when the guest cannot be
+built here (Debian's archive out of reach) it is skipped, saying so, and the run goes
+on. An entry's compare = { <Cairn metric> = "<Linux metric>" } prints the ratio of the
+two medians after the table.
 """
 import datetime
 import os
@@ -21,6 +28,7 @@ import tomllib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import docgen  # noqa: E402
+import linux_guest  # noqa: E402
 import qemu  # noqa: E402
 import sysgen  # noqa: E402
 
@@ -29,14 +37,40 @@ CPU = "Haswell-noTSX,-pcid,-invpcid,-x2apic,-tsc-deadline"
 LINE = re.compile(r"^BENCH (\S+) median=(\d+) min=(\d+) unit=(\S+) per=(\S+)$")
 
 
+def machine_args(disk=False):
+    """What every benchmark run adds to QEMU's command line: the CPU model, COM1 on
+    stdout, and with disk the block benchmark's disk (qemu.bench_disk_args)."""
+    return ["-cpu", CPU, "-serial", "stdio"] + (qemu.bench_disk_args() if disk else [])
+
+
+def linux_command(kernel, initramfs):
+    """The Linux guest's QEMU command line: the same machine, memory, -icount, CPU and
+    disk as Cairn's block benchmark (an entry with disk = true), another kernel."""
+    return qemu.qemu_command([initramfs], linux_guest.CMDLINE, icount=True, extra=machine_args(disk=True),
+                             kernel=kernel)
+
+
 def run(bench):
-    if "system" in bench:
+    """Runs one entry: (found BENCH tuples, None), (None, why it failed), or ([], None)
+    for a Linux entry skipped because the guest cannot be built here."""
+    if bench.get("linux"):
         try:
-            bench["modules"] = sysgen.build(bench["system"])
-        except Exception as e:  # a description or build error: report it as the failure
+            kernel, initramfs, what = linux_guest.build(log=lambda m: print(m, file=sys.stderr))
+        except linux_guest.Unavailable as e:
+            print(f"SKIPPED {bench['name']}: no Linux guest: {e}", file=sys.stderr)
+            return [], None
+        except linux_guest.BuildError as e:
             return None, f"{bench['name']}: {e}"
-    cmd = qemu.qemu_command(bench["modules"], bench.get("cmdline", ""), icount=bench.get("icount", True),
-                            extra=["-cpu", CPU, "-serial", "stdio"], smp=bench.get("smp", 1))
+        print(f"# {bench['name']}: {what}", file=sys.stderr)
+        cmd = linux_command(kernel, initramfs)
+    else:
+        if "system" in bench:
+            try:
+                bench["modules"] = sysgen.build(bench["system"])
+            except Exception as e:  # a description or build error: report it as the failure
+                return None, f"{bench['name']}: {e}"
+        cmd = qemu.qemu_command(bench["modules"], bench.get("cmdline", ""), icount=bench.get("icount", True),
+                                extra=machine_args(bench.get("disk", False)), smp=bench.get("smp", 1))
     try:
         p = subprocess.run(cmd, capture_output=True, timeout=bench.get("timeout", 300))
     except subprocess.TimeoutExpired:
@@ -53,6 +87,26 @@ def run(bench):
         mn = sum(int(values[x][2]) for x in parts)
         found.append((name, str(med), str(mn), values[parts[0]][3], values[parts[0]][4]))
     return found, None
+
+
+def comparisons(benches, rows):
+    """Lines "cairn / linux  a / b = ratio" for every compare pair of benches (the
+    medians of this run), or why a pair has no ratio."""
+    medians = {r[0]: r[1] for r in rows}
+    declared = {m for b in benches for m in b.get("metrics", []) + list(b.get("sums", {}))}
+    lines = []
+    for b in benches:
+        for cairn, linux in b.get("compare", {}).items():
+            pair = f"{cairn} / {linux}"
+            if linux not in medians:
+                lines.append(f"{pair:<44}no Linux figure in this run")
+            elif cairn not in medians:
+                why = "not run" if cairn in declared else "no Cairn figure yet"
+                lines.append(f"{pair:<44}{why} (Linux {medians[linux]})")
+            else:
+                a, z = medians[cairn], medians[linux]
+                lines.append(f"{pair:<44}{a} / {z} = {a / z:.3f}" if z else f"{pair:<44}Linux figure 0")
+    return lines
 
 
 def kernel_size():
@@ -74,7 +128,7 @@ def kernel_size():
 def main():
     save = "--save" in sys.argv[1:]
     with open("bench/benchmarks.toml", "rb") as f:
-        benches = tomllib.load(f)["bench"]
+        benches = all_benches = tomllib.load(f)["bench"]
     if "-k" in sys.argv[1:]:
         key = sys.argv[sys.argv.index("-k") + 1]
         benches = [b for b in benches if key in b["name"]]
@@ -102,6 +156,10 @@ def main():
         print("\nwall clock (no -icount; cycles vary from run to run, compare the ratios):")
         for name, med, mn, per, _ in (r for r in rows if r not in exact):
             print(f"{name:<34}{med:>10}{mn:>10}  {per}")
+    ratios = comparisons(all_benches, rows)
+    if ratios:
+        print("\nCairn / Linux, medians of this run (below 1: fewer instructions than Linux):")
+        print("\n".join(ratios))
     if save and rows:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                                 text=True).stdout.strip() or "unknown"

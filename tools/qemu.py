@@ -87,15 +87,17 @@ def module_path(name):
     return name if "/" in name else os.path.join(BUILD, "user", name + ".elf")
 
 
-def qemu_command(modules, cmdline="", memory=128, icount=False, extra=(), smp=1):
+def qemu_command(modules, cmdline="", memory=128, icount=False, extra=(), smp=1, kernel=KERNEL32):
     """The QEMU command line that boots the kernel with -kernel (multiboot1).
 
     modules are "name [key=value ...]" strings: name is build/user/<name>.elf, or a path.
     smp > 1: that many cores, each on a host thread of its own (-icount allows only one).
+    kernel: another kernel to boot on the same machine (the Linux guest beside the
+    benchmarks: tools/linux_guest.py; its one module is its initramfs).
     """
     accel = "tcg,thread=multi" if smp > 1 else "tcg"
     cmd = ["qemu-system-x86_64", "-accel", accel, "-m", str(memory), "-smp", str(smp),
-           "-display", "none", "-no-reboot", *DEBUG_EXIT, "-kernel", KERNEL32]
+           "-display", "none", "-no-reboot", *DEBUG_EXIT, "-kernel", kernel]
     if icount:   # the RTC on the virtual clock too: its periodic interrupts repeat exactly
         cmd += ["-icount", "shift=0,sleep=off", "-rtc", "clock=vm"]
     if modules:
@@ -108,6 +110,26 @@ def qemu_command(modules, cmdline="", memory=128, icount=False, extra=(), smp=1)
     if cmdline:
         cmd += ["-append", cmdline]
     return cmd + list(extra)
+
+
+# The block benchmark's disk (docs/performance.md, "Linux beside Cairn"): QEMU's null-co
+# driver (no host I/O: a read returns zeroes, held back 1 ms of host time so that the
+# reader has blocked by then; the soaker takes the wait out), behind a modern-only
+# virtio-blk (1af4:1042 on pc and q35 alike) with one queue and MSI-X (a configuration vector and
+# the queue's), at a fixed slot. ioeventfd=off says what TCG does anyway: the guest's
+# notify is handled inside its write. Cairn's benchmark and the Linux guest's take their
+# disk from here, so both read the same device in the same machine.
+BENCH_DISK_BYTES = 64 << 20
+BENCH_DISK_SLOT = 0x6
+BENCH_DISK_LATENCY_NS = 1000000
+
+
+def bench_disk_args():
+    """The QEMU arguments that attach the block benchmark's disk."""
+    return ["-blockdev", f"driver=null-co,node-name=benchdisk,size={BENCH_DISK_BYTES},read-zeroes=on,"
+            f"latency-ns={BENCH_DISK_LATENCY_NS}",
+            "-device", f"virtio-blk-pci,drive=benchdisk,addr={BENCH_DISK_SLOT:#x},disable-legacy=on,"
+            "num-queues=1,vectors=2,ioeventfd=off"]
 
 
 def grub_cfg(modules, cmdline=""):
