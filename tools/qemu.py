@@ -49,10 +49,26 @@ def grants_port(path, port):
 
 # Devices `run` attaches for a description that binds them (its components' `devices`
 # with `at`), by vendor:device: QEMU's arguments for one at PCI slot.function `addr`.
+RUN_DISK = os.path.join(BUILD, "run-disk.img")   # `run`'s virtio-blk disk: it outlives a run
+RUN_DISK_BYTES = 1 << 20
+
+
+def run_disk(addr):
+    """QEMU's arguments for a modern virtio-blk at addr over RUN_DISK, made (zeros) if absent."""
+    if not os.path.exists(RUN_DISK):
+        os.makedirs(BUILD, exist_ok=True)
+        with open(RUN_DISK, "wb") as f:
+            f.truncate(RUN_DISK_BYTES)
+    return ["-drive", f"file={RUN_DISK},format=raw,if=none,id=run_disk0",
+            "-device", f"virtio-blk-pci,drive=run_disk0,addr={addr},disable-legacy=on"]
+
+
 RUN_DEVICES = {
     # virtio-net (modern): user networking (the gateway 10.0.2.2, the guest 10.0.2.15)
     "1af4:1041": lambda addr: ["-netdev", "user,id=run_net0,ipv6=off", "-device",
                                f"virtio-net-pci,netdev=run_net0,addr={addr},disable-legacy=on"],
+    # virtio-blk (modern): RUN_DISK
+    "1af4:1042": run_disk,
 }
 
 

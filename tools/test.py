@@ -271,10 +271,11 @@ def make_disk(path, size):
             f.write(disk_pattern(b // DISK_BLOCK, 0, min(DISK_BLOCK, size - b)))
 
 
-def check_disk(path, size, writes):
+def check_disk(path, size, writes, prefixes=()):
     """"" if the image is pattern 0 but for the blocks of writes ([first, count, seed]
-    each), which must hold their seed's pattern, and still size bytes; else what differs."""
-    seeds = {}
+    each), which must hold their seed's pattern, and still size bytes; else what differs.
+    A block of prefixes ([block, hex] each) begins with those bytes instead."""
+    seeds, heads = {}, {b: bytes.fromhex(h) for b, h in prefixes}
     for first, count, seed in writes:
         for b in range(first, first + count):
             seeds[b] = seed
@@ -284,6 +285,8 @@ def check_disk(path, size, writes):
         return f"the image is {len(data)} bytes, not {size}"
     for b in range(0, size, DISK_BLOCK):
         want = disk_pattern(b // DISK_BLOCK, seeds.get(b // DISK_BLOCK, 0), min(DISK_BLOCK, size - b))
+        head = heads.get(b // DISK_BLOCK, b"")[:len(want)]
+        want = head + want[len(head):]
         if data[b:b + len(want)] != want:
             at = next(i for i in range(len(want)) if data[b + i] != want[i])
             return (f"block {b // DISK_BLOCK} byte {at}: 0x{data[b + at]:02x}, want 0x{want[at]:02x} "
@@ -360,7 +363,7 @@ def run_qemu_test(t):
         args = [a.replace("{disk}", disk).replace("{capture}", capture) for a in t.get("qemu_args", [])]
         res = run_qemu_boot(dict(t, qemu_args=args))
         if "disk" in t:
-            why = check_disk(disk, t["disk"], t.get("disk_writes", []))
+            why = check_disk(disk, t["disk"], t.get("disk_writes", []), t.get("disk_prefix", []))
             res.add(not why, "disk", why)
         if "capture" in t:
             why = check_capture(capture, t["capture"]) if os.path.exists(capture) else "no capture file"

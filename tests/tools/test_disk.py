@@ -47,6 +47,13 @@ class Disk(unittest.TestCase):
         self.assertIn("block 2", test.check_disk(self.path, SIZE, []))
         self.assertIn("block 4", test.check_disk(self.path, SIZE, [[2, 3, 7]]))
 
+    def test_prefix(self):
+        self.write(4096, bytes.fromhex("00ff10"))
+        self.assertEqual(test.check_disk(self.path, SIZE, [], [[1, "00ff10"]]), "")
+        self.assertIn("block 1 byte 0", test.check_disk(self.path, SIZE, []))
+        self.assertIn("block 1 byte 2", test.check_disk(self.path, SIZE, [], [[1, "00ff11"]]))
+        self.assertIn("block 1 byte 3", test.check_disk(self.path, SIZE, [], [[1, "00ff1000"]]))
+
     def test_one_byte(self):
         for at in (0, 4095, 3 * 4096 + 17, SIZE - 1):
             with self.subTest(at=at):

@@ -1,0 +1,95 @@
+/*
+ * bootcount: the client of systems/blk.toml, on the block transport (docs/devices.md,
+ * "Transport") to the virtio-blk driver over a disk that `make run SYSTEM=blk` keeps
+ * in build/run-disk.img. Block 0 holds a record: a magic word and how many times the
+ * system has booted from this disk. It reads the block, counts this boot (a fresh
+ * record if the magic is not there), writes it back, flushes, reads it again to check,
+ * prints what it found, and stops the driver, so the system ends. Run it twice and the
+ * count goes up: the disk outlives the machine.
+ */
+#include <iface/virtio_blk.h>
+#include <cairn/xport.h>
+
+#define MAGIC 0x31544e554f43424eULL	/* "NBCOUNT1" */
+
+struct record {
+	uint64_t magic;
+	uint64_t boots;
+};
+
+static struct cairn_port req_port, resp_port;
+static struct xport_queue req_q, resp_q;
+static uint32_t next_id = 1;
+
+/* One request on the transport and its response (the notify protocol both ways). */
+static struct xport_blk_resp call(uint32_t op, uint32_t count, uint64_t block)
+{
+	struct xport_blk_req q = { .op = op, .count = count, .block = block, .offset = 0, .id = next_id++ };
+	struct xport_blk_resp r;
+	long e;
+
+	while (xport_blk_put_req(&req_q, &q) == CAIRN_EAGAIN)
+		if (xport_arm(&req_q) == 0)
+			cairn_rcv_wait(CAIRN_SLOT_RCV);
+	if (xport_wake_needed(&req_q))
+		cairn_asnd_send(req_port.peer, 0);
+	while ((e = xport_blk_get_resp(&resp_q, &r)) == CAIRN_EAGAIN)
+		if (xport_arm(&resp_q) == 0)
+			cairn_rcv_wait(CAIRN_SLOT_RCV);
+	if (e < 0 || r.id != q.id)
+		r = (struct xport_blk_resp){ .id = q.id, .status = e < 0 ? (int32_t)e : CAIRN_EIO };
+	if (xport_wake_needed(&resp_q))
+		cairn_asnd_send(resp_port.peer, 0);
+	return r;
+}
+
+/* The transport's two queues from the red tape: 0, or an error. */
+static long open_transport(void)
+{
+	long r = cairn_port_open(&req_port, "blk_req");
+	if (!r)
+		r = xport_attach(&req_q, req_port.ring, req_port.words * 8, req_port.mask + 1, XPORT_PRODUCER);
+	if (!r)
+		r = cairn_port_open(&resp_port, "blk_resp");
+	if (!r)
+		r = xport_attach(&resp_q, resp_port.ring, resp_port.words * 8, resp_port.mask + 1, XPORT_CONSUMER);
+	return r;
+}
+
+/* Counts this boot in block 0: the new count, or an error. */
+static long count_boot(volatile struct record *rec)
+{
+	struct xport_blk_resp r = call(XPORT_BLK_READ, 1, 0);
+	if (r.status)
+		return r.status;
+	uint64_t boots = rec->magic == MAGIC ? rec->boots + 1 : 1;
+	rec->magic = MAGIC;
+	rec->boots = boots;
+	if ((r = call(XPORT_BLK_WRITE, 1, 0)).status || (r = call(XPORT_BLK_FLUSH, 0, 0)).status)
+		return r.status;
+	rec->boots = 0;
+	if ((r = call(XPORT_BLK_READ, 1, 0)).status)
+		return r.status;
+	return rec->magic == MAGIC && rec->boots == boots ? (long)boots : CAIRN_EIO;
+}
+
+int main(const struct cairn_root *rt)
+{
+	(void)rt;
+	const struct cairn_region *data = cairn_region("blk_data");
+	long r = data ? open_transport() : CAIRN_ENOENT;
+	struct xport_blk_resp cap = { .status = (int32_t)r };
+
+	if (!r)
+		cap = call(XPORT_BLK_CAPACITY, 0, 0);
+	if (!r && !cap.status)
+		r = count_boot((volatile struct record *)data->va);
+	if (r < 0 || cap.status)
+		cairn_printf("bootcount: the disk did not answer (%ld, %d)\n", r, cap.status);
+	else
+		cairn_printf("bootcount: this disk (%lu blocks of %u bytes) has now been booted %ld time%s\n",
+			     cap.count, XPORT_BLK_SIZE, r, r == 1 ? "" : "s");
+	virtio_blk_stop();
+	cairn_asnd_send(req_port.peer, 0);	/* the driver stops at its next wake */
+	return 0;
+}
