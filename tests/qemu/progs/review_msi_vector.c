@@ -1,0 +1,107 @@
+/*
+ * review_msi_vector (issue 21 review): a device's MSI message names any vector, and
+ * with no interrupt remapping nothing checks it (docs/devices.md, "The limit: no
+ * interrupt remapping", which calls the result "spurious interrupts (not read or write
+ * memory)"). The first program stands in for a hostile device (or a driver that aims
+ * its device's DMA engine at 0xfee00000): it programs QEMU's edu MSI capability with
+ * a message of its choosing, raises the interrupt, and checks that the kernel and the
+ * target core go on. The first boot module, "ioport" on its line, two cores; its
+ * argument picks the vector:
+ *
+ *   exc    vector 0x13 (#XM's) to core 1 (APIC 1), which idles in the kernel:
+ *          trap_kernel takes every vector below 32 for a CPU exception in the kernel
+ *          and panics (trap.c, regs_is_fault). In user mode the same message would
+ *          stop whatever thread runs there as faulting (kernel_user_fault).
+ *   noeoi  vector 0xf0 to core 1: interrupt() takes every vector >= 0xe0 for a
+ *          spurious one and sends no EOI, so the local APIC keeps 0xf0 in service and
+ *          core 1 takes no interrupt of a lower class again: not its timer, not a
+ *          kick, not a TLB shootdown (which another core then waits for).
+ *
+ *   rvm.1  after the message, core 1 still runs a new thread (it answers within 2 s)
+ *          and KCHECK passes
+ */
+#include "review_common.h"
+#include <cairn/pci.h>
+
+#define DEV        CAIRN_SLOT_DEVMEM
+#define VA         0x200000000UL	/* the edu's first page */
+#define PAGE       4096UL
+#define EDU_STATUS 0x24
+#define EDU_RAISE  0x60
+#define EDU_ACK    0x64
+#define APIC1_MSI  0xfee01000u		/* core 1's local APIC (APIC ID 1 under QEMU) */
+
+static struct pci_cfg cfg;
+static struct pci_ports ports;
+static unsigned edu_bdf, edu_msi;
+static volatile uint32_t *edu;
+static struct cairn_core_thread helper;
+static volatile long helper_ran;
+
+static int has_word(const char *args, const char *word)
+{
+	unsigned k = 0;
+
+	while (word[k])
+		k++;
+	for (const char *w = args; *w; w++)
+		if ((w == args || w[-1] == ' ') && !memcmp(w, word, k) && (w[k] == ' ' || !w[k]))
+			return 1;
+	return 0;
+}
+
+static long find_edu(void)
+{
+	static struct pci_func funcs[64];
+	struct pci_bar bars[PCI_BARS];
+	unsigned n = pci_enumerate(&cfg, funcs, 64), s = slot();
+
+	for (unsigned i = 0; i < n && i < 64; i++)
+		if (funcs[i].vendor == 0x1234 && funcs[i].device == 0x11e8)
+			edu_bdf = funcs[i].bdf;
+	if (!edu_bdf || pci_bars(&cfg, edu_bdf, bars) < 0 || bars[0].kind != PCI_BAR_MEM32)
+		return CAIRN_ENOENT;
+	edu_msi = pci_cap_find(&cfg, edu_bdf, PCI_CAP_MSI);
+	long r = cairn_devmem_derive(DEV, s, bars[0].base, bars[0].base + PAGE);
+	if (!r)
+		r = cairn_pgtbl_path(&A, PT, VA);
+	if (!r)
+		r = cairn_pgtbl_map(PT, VA, s, bars[0].base, CAIRN_MAP_WRITE);
+	pci_write16(&cfg, edu_bdf, PCI_COMMAND,
+		    pci_read16(&cfg, edu_bdf, PCI_COMMAND) | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	edu = (volatile uint32_t *)VA;
+	return r ? r : edu_msi ? 0 : CAIRN_ENOTSUP;
+}
+
+static void ran(cairn_word tid)
+{
+	(void)tid;
+	__atomic_store_n(&helper_ran, 1, __ATOMIC_RELEASE);
+	for (;;)
+		cairn_rcv_wait(helper.rcv);
+}
+
+int main(const void *root)
+{
+	review_init(root);
+	pci_cfg_ports(&cfg, &ports, CAIRN_SLOT_IOPORT);
+	unsigned vector = has_word(R->args, "exc") ? 0x13 : 0xf0;
+	long r = R->cores > 1 ? find_edu() : CAIRN_ENOTSUP;
+	uint32_t st = 0;
+
+	if (!r) {
+		pause_ms(100);	/* core 1 idles in the kernel */
+		pci_msi_enable(&cfg, edu_bdf, edu_msi, APIC1_MSI, vector);
+		edu[EDU_RAISE / 4] = 1;
+		st = edu[EDU_STATUS / 4];	/* the write was done: the message was sent */
+		edu[EDU_ACK / 4] = 1;
+		pause_ms(100);
+		r = cairn_core_thread(&A, 1, ran, &helper);
+	}
+	int alive = !r && await(&helper_ran, 1);
+	long k = cairn_kcheck();
+	CHECK("rvm.1", "hostile_msi_vector_harmless", !r && st == 1 && alive && k == 0,
+	      "vector %#x to core 1: setup %ld, status %#x, a thread on core 1 ran %d, kcheck %ld",
+	      vector, r, st, alive, k);
+	return 0;
+}
