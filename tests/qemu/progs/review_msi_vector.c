@@ -17,6 +17,12 @@
  *          core 1 takes no interrupt of a lower class again: not its timer, not a
  *          kick, not a TLB shootdown (which another core then waits for).
  *
+ *   cpu    no device at all: vector 0x13 written by the CPU through a DEVMEM mapping of
+ *          0xfee01000, a page of the MSI window that is not the local APIC's page
+ *          (the only one arch_device_page_kernel keeps). QEMU's APIC region spans the
+ *          whole window and sends a write past its first page as an MSI: any holder
+ *          of a DEVMEM capability over the window raises any vector on any core.
+ *
  *   rvm.1  after the message, core 1 still runs a new thread (it answers within 2 s)
  *          and KCHECK passes
  */
@@ -73,6 +79,19 @@ static long find_edu(void)
 	return r ? r : edu_msi ? 0 : CAIRN_ENOTSUP;
 }
 
+/* 0xfee01000 mapped at VA, writable, through a DEVMEM capability. */
+static long map_window(void)
+{
+	unsigned s = slot();
+	long r = cairn_devmem_derive(DEV, s, APIC1_MSI, APIC1_MSI + PAGE);
+
+	if (!r)
+		r = cairn_pgtbl_path(&A, PT, VA);
+	if (!r)
+		r = cairn_pgtbl_map(PT, VA, s, APIC1_MSI, CAIRN_MAP_WRITE);
+	return r;
+}
+
 static void ran(cairn_word tid)
 {
 	(void)tid;
@@ -85,11 +104,18 @@ int main(const void *root)
 {
 	review_init(root);
 	pci_cfg_ports(&cfg, &ports, CAIRN_SLOT_IOPORT);
-	unsigned vector = has_word(R->args, "exc") ? 0x13 : 0xf0;
-	long r = R->cores > 1 ? find_edu() : CAIRN_ENOTSUP;
+	unsigned vector = has_word(R->args, "noeoi") ? 0xf0 : 0x13;
+	int cpu = has_word(R->args, "cpu");
+	long r = R->cores < 2 ? CAIRN_ENOTSUP : cpu ? map_window() : find_edu();
 	uint32_t st = 0;
 
-	if (!r) {
+	if (!r && cpu) {
+		pause_ms(100);	/* core 1 idles in the kernel */
+		*(volatile uint32_t *)VA = vector;	/* the MSI: address 0xfee01000, data vector */
+		st = 1;
+		pause_ms(100);
+		r = cairn_core_thread(&A, 1, ran, &helper);
+	} else if (!r) {
 		pause_ms(100);	/* core 1 idles in the kernel */
 		pci_msi_enable(&cfg, edu_bdf, edu_msi, APIC1_MSI, vector);
 		edu[EDU_RAISE / 4] = 1;
