@@ -23,8 +23,15 @@
  *          whole window and sends a write past its first page as an MSI: any holder
  *          of a DEVMEM capability over the window raises any vector on any core.
  *
- *   rvm.1  after the message, core 1 still runs a new thread (it answers within 2 s)
- *          and KCHECK passes
+ *   spin   (with noeoi) vector 0xf0 to core 1 while a thread of ours spins there in
+ *          user mode, then an unmap in our root from core 0: its TLB shootdown
+ *          (core_shootdown) waits for core 1's answer without a bound, holding the
+ *          big lock: the whole kernel hangs (rvm.2 only).
+ *
+ *   rvm.1  after the message, core 1 still wakes our thread there (within 2 s), and
+ *          KCHECK passes
+ *   rvm.2  an unmap in our root, which core 1 has loaded, returns (its TLB shootdown
+ *          waits for core 1's answer without a bound: a deaf core 1 hangs the kernel)
  */
 #include "review_common.h"
 #include <cairn/pci.h>
@@ -35,14 +42,15 @@
 #define EDU_STATUS 0x24
 #define EDU_RAISE  0x60
 #define EDU_ACK    0x64
-#define APIC1_MSI  0xfee01000u		/* core 1's local APIC (APIC ID 1 under QEMU) */
+#define APIC1_MSI  0xfee01000u
+#define SCRATCH    (VA + PAGE)		/* a page of ours, mapped and unmapped */		/* core 1's local APIC (APIC ID 1 under QEMU) */
 
 static struct pci_cfg cfg;
 static struct pci_ports ports;
 static unsigned edu_bdf, edu_msi;
 static volatile uint32_t *edu;
 static struct cairn_core_thread helper;
-static volatile long helper_ran;
+static volatile long helper_ran, spin;
 
 static int has_word(const char *args, const char *word)
 {
@@ -95,9 +103,26 @@ static long map_window(void)
 static void ran(cairn_word tid)
 {
 	(void)tid;
-	__atomic_store_n(&helper_ran, 1, __ATOMIC_RELEASE);
-	for (;;)
-		cairn_rcv_wait(helper.rcv);
+	for (;;) {
+		cairn_rcv_wait(helper.rcv);	/* the first: the send that started it */
+		__atomic_add_fetch(&helper_ran, 1, __ATOMIC_RELEASE);
+		while (__atomic_load_n(&spin, __ATOMIC_ACQUIRE))
+			;	/* in user mode, our root loaded on core 1 */
+	}
+}
+
+/* The message: through the edu (its MSI capability) or the CPU (the window). */
+static uint32_t send_message(int cpu, unsigned vector)
+{
+	if (cpu) {
+		*(volatile uint32_t *)VA = vector;	/* address 0xfee01000, data vector */
+		return 1;
+	}
+	pci_msi_enable(&cfg, edu_bdf, edu_msi, APIC1_MSI, vector);
+	edu[EDU_RAISE / 4] = 1;
+	uint32_t st = edu[EDU_STATUS / 4];	/* the write was done: the message was sent */
+	edu[EDU_ACK / 4] = 1;
+	return st;
 }
 
 int main(const void *root)
@@ -109,25 +134,45 @@ int main(const void *root)
 	long r = R->cores < 2 ? CAIRN_ENOTSUP : cpu ? map_window() : find_edu();
 	uint32_t st = 0;
 
-	if (!r && cpu) {
-		pause_ms(100);	/* core 1 idles in the kernel */
-		*(volatile uint32_t *)VA = vector;	/* the MSI: address 0xfee01000, data vector */
-		st = 1;
-		pause_ms(100);
+	/* A thread of ours on core 1 ran (our root is what core 1 has loaded) and waits. */
+	if (!r)
 		r = cairn_core_thread(&A, 1, ran, &helper);
-	} else if (!r) {
-		pause_ms(100);	/* core 1 idles in the kernel */
-		pci_msi_enable(&cfg, edu_bdf, edu_msi, APIC1_MSI, vector);
-		edu[EDU_RAISE / 4] = 1;
-		st = edu[EDU_STATUS / 4];	/* the write was done: the message was sent */
-		edu[EDU_ACK / 4] = 1;
+	if (!r && !await(&helper_ran, 1))
+		r = -1000;	/* the thread on core 1 never ran */
+	if (!r && has_word(R->args, "spin")) {
+		/* 0xf0 while our thread spins on core 1: then a removal from our root. */
+		__atomic_store_n(&spin, 1, __ATOMIC_RELEASE);
+		r = cairn_asnd_send(helper.wake, 0);
+		if (!r && !await(&helper_ran, 2))
+			r = -1001;
+		st = r ? 0 : send_message(cpu, vector);
 		pause_ms(100);
-		r = cairn_core_thread(&A, 1, ran, &helper);
+		uint64_t f = r ? 0 : cairn_frame(&A, U);
+		long m = f ? cairn_pgtbl_map(PT, SCRATCH, MEM, f, CAIRN_MAP_WRITE) : CAIRN_ENOMEM;
+		cairn_printf("review_msi_vector: unmapping while core 1 spins (a deaf core 1 hangs the kernel here)\n");
+		long u = m ? m : cairn_pgtbl_unmap(PT, SCRATCH);
+		__atomic_store_n(&spin, 0, __ATOMIC_RELEASE);
+		CHECK("rvm.2", "unmap_returns", !r && st == 1 && m == 0 && u == 0, "setup %ld status %#x map %ld unmap %ld",
+		      r, st, m, u);
+		return 0;
 	}
-	int alive = !r && await(&helper_ran, 1);
+	if (!r) {
+		pause_ms(100);	/* core 1 idles in the kernel */
+		st = send_message(cpu, vector);
+		pause_ms(100);
+		r = cairn_asnd_send(helper.wake, 0);
+	}
+	int alive = !r && await(&helper_ran, 2);
 	long k = cairn_kcheck();
 	CHECK("rvm.1", "hostile_msi_vector_harmless", !r && st == 1 && alive && k == 0,
-	      "vector %#x to core 1: setup %ld, status %#x, a thread on core 1 ran %d, kcheck %ld",
+	      "vector %#x to core 1: setup %ld, status %#x, the thread on core 1 woken %d, kcheck %ld",
 	      vector, r, st, alive, k);
+
+	/* A removal from our root asks core 1 (TLB_VECTOR) and waits for its answer. */
+	uint64_t f = cairn_frame(&A, U);
+	long m = f ? cairn_pgtbl_map(PT, SCRATCH, MEM, f, CAIRN_MAP_WRITE) : CAIRN_ENOMEM;
+	cairn_printf("review_msi_vector: unmapping (a deaf core 1 hangs the kernel here)\n");
+	long u = m ? m : cairn_pgtbl_unmap(PT, SCRATCH);
+	CHECK("rvm.2", "unmap_returns", m == 0 && u == 0, "map %ld unmap %ld", m, u);
 	return 0;
 }
