@@ -28,6 +28,14 @@
  *          (core_shootdown) waits for core 1's answer without a bound, holding the
  *          big lock: the whole kernel hangs (rvm.2 only).
  *
+ *   ac     (with cpu spin) vector 0x11, #AC's, to core 1 while our thread spins there
+ *          in user mode. #AC pushes an error code and its stub (entry.S) pushes no
+ *          zero in its place: an interrupt on that vector builds the thread's struct
+ *          regs 8 bytes below where it belongs (tss.rsp0), writing over what lies
+ *          there, and the thread is stopped with shifted registers (rip = its cs,
+ *          cs = its rflags, ...). Seen: the main thread on core 0 then faults as
+ *          well, in a branch its own state rules out.
+ *
  *   rvm.1  after the message, core 1 still wakes our thread there (within 2 s), and
  *          KCHECK passes
  *   rvm.2  an unmap in our root, which core 1 has loaded, returns (its TLB shootdown
@@ -129,7 +137,7 @@ int main(const void *root)
 {
 	review_init(root);
 	pci_cfg_ports(&cfg, &ports, CAIRN_SLOT_IOPORT);
-	unsigned vector = has_word(R->args, "noeoi") ? 0xf0 : 0x13;
+	unsigned vector = has_word(R->args, "noeoi") ? 0xf0 : has_word(R->args, "ac") ? 0x11 : 0x13;
 	int cpu = has_word(R->args, "cpu");
 	long r = R->cores < 2 ? CAIRN_ENOTSUP : cpu ? map_window() : find_edu();
 	uint32_t st = 0;
