@@ -13,6 +13,7 @@
 #define APIC_TPR        0x080
 #define APIC_EOI        0x0b0
 #define APIC_SVR        0x0f0
+#define APIC_ISR        0x100	/* in service: 8 registers of 32 vectors, 16 bytes apart */
 #define APIC_ICR_LOW    0x300
 #define APIC_ICR_HIGH   0x310
 #define ICR_PENDING     (1u << 12)
@@ -31,6 +32,8 @@
 #define CALIBRATE_PIT_TICKS 11932	/* 10 ms */
 
 static volatile uint32_t *apic;
+static const uint32_t no_isr;
+const volatile uint32_t *apic_isr0 = &no_isr;	/* vectors 0..31 in service (entry.S) */
 static uint64_t timer_hz, tsc_hz;
 
 static uint32_t apic_read(unsigned reg) { return apic[reg / 4]; }
@@ -39,6 +42,11 @@ static void apic_write(unsigned reg, uint32_t v) { apic[reg / 4] = v; }
 void apic_eoi(void)
 {
 	apic_write(APIC_EOI, 0);
+}
+
+bool apic_in_service(uint64_t vector)
+{
+	return vector < 256 && apic && apic_read(APIC_ISR + (vector / 32) * 16) >> (vector % 32) & 1;
 }
 
 static void pic_disable(void)
@@ -75,6 +83,7 @@ void apic_init_core(void)
 
 	wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
 	apic = p2v(base & ~0xfffULL);	/* the same address on every core */
+	apic_isr0 = apic + APIC_ISR / 4;
 	apic_write(APIC_TPR, 0);
 	apic_write(APIC_SVR, APIC_ENABLE | SPURIOUS_VECTOR);
 	apic_write(APIC_TIMER_DIV, 0xb);	/* divide by 1 */

@@ -62,13 +62,24 @@
 	pop %rax
 .endm
 
-/* One stub per vector; vectors without a CPU error code push a zero in its place. */
+/*
+ * One stub per vector; vectors without a CPU error code push a zero in its place. An
+ * exception vector with an error code can also arrive as an interrupt a device forged
+ * (no interrupt remapping), which pushes none: the vector's in-service bit at the local
+ * APIC (apic_isr0, apic.c) tells them apart, and then the stub pushes the zero.
+ */
 .macro VECTOR n
 	.align 16
 vector_\n:
-	.if !(\n == 8 || (\n >= 10 && \n <= 14) || \n == 17 || \n == 21 || \n == 29 || \n == 30)
-	pushq $0
+	.if (\n == 8 || (\n >= 10 && \n <= 14) || \n == 17 || \n == 21 || \n == 29 || \n == 30)
+	push %rax
+	mov apic_isr0(%rip), %rax
+	testl $(1 << \n), (%rax)
+	pop %rax
+	jz 1f
 	.endif
+	pushq $0
+1:
 	pushq $\n
 	jmp trap_common
 .endm

@@ -14,7 +14,6 @@
 #define IOAPIC_VER    0x01
 #define IOAPIC_REDIR  0x10
 #define REDIR_MASKED  (1u << 16)
-#define MSI_ADDRESS   0xfee00000u	/* an MSI's address: the local APICs', ID in bits 12..19 */
 
 static volatile uint32_t *ioapic;
 static unsigned pins;
@@ -58,5 +57,6 @@ uint64_t arch_irq_route(unsigned line, bool on, unsigned core)
 
 bool arch_device_page_kernel(uint64_t pa)
 {
-	return pa == apic_page() || (ioapic && pa == v2p((const void *)ioapic)) || arch_iommu_regs(pa);
+	return pa == apic_page() || (pa & ~0xfffffULL) == MSI_ADDRESS || (ioapic && pa == v2p((const void *)ioapic)) ||
+	       arch_iommu_regs(pa);
 }

@@ -40,9 +40,9 @@ void arch_report_fault(const char *who, const struct regs *r)
 /* An interrupt; cur is the interrupted thread (NULL when the core idled). */
 static struct regs *interrupt(uint64_t vector, struct regs *cur)
 {
-	if (vector == SPURIOUS_VECTOR || vector >= 0xe0)
-		return cur;	/* spurious (APIC or masked PIC): no EOI */
-	apic_eoi();
+	if (vector >= 0xe0 && !apic_in_service(vector))
+		return cur;	/* spurious (the APIC's 0xff, the masked PIC's): no EOI */
+	apic_eoi();	/* every other vector is in service, a device's forged ones too */
 	if (vector == TIMER_VECTOR)
 		return kernel_timer_interrupt(cur);
 	if (vector == KICK_VECTOR)
@@ -61,14 +61,15 @@ static struct regs *interrupt(uint64_t vector, struct regs *cur)
 struct regs *trap_user(struct regs *r)
 {
 	big_lock();	/* released on the way back to user mode (entry.S) */
-	struct regs *next = regs_is_fault(r) ? kernel_user_fault(r) : interrupt(r->vector, r);
+	bool fault = regs_is_fault(r) && !apic_in_service(r->vector);
+	struct regs *next = fault ? kernel_user_fault(r) : interrupt(r->vector, r);
 
 	return next == r || !next ? next : switch_prepare(next);
 }
 
 void trap_kernel(struct regs *r)
 {
-	if (regs_is_fault(r)) {
+	if (regs_is_fault(r) && !apic_in_service(r->vector)) {
 		arch_report_fault("kernel", r);
 		panic("CPU exception in the kernel");
 	}

@@ -101,7 +101,7 @@ void arch_iommu_init(uint64_t base, uint64_t (*alloc_contig)(uint64_t n))
 	flush_all();
 	cpuid(1, 0, id);
 	REG32(FEDATA32) = IOMMU_VECTOR;
-	REG32(FEADDR32) = 0xfee00000 | (id[1] >> 24) << 12;	/* the boot core's APIC, physical */
+	REG32(FEADDR32) = MSI_ADDRESS | (id[1] >> 24) << 12;	/* the boot core's APIC, physical */
 	REG32(FECTL32) = 0;
 	command(GCMD_TE);
 	kprintf("iommu: VT-d at 0x%lx: DMA of buses 0..%u translated, blocked until attached\n", base,
@@ -147,13 +147,22 @@ long arch_iommu_detach(unsigned rid, uint64_t **root)
  * read, 63 (F) set while it holds a fault, written 1 to clear. FSTS.PFO (bit 0): faults
  * were lost for want of a free register.
  */
+/* Faults reported on the console, at most: a device that faults without end could
+ * otherwise hold every core behind the console (the reports are made under the lock). */
+#define FAULTS_REPORTED 64
+
 void arch_iommu_fault(void)
 {
+	static unsigned reported;
+
 	for (unsigned i = 0, off = ((cap >> 24) & 0x3ff) * 16; regs && i <= ((cap >> 40) & 0xff); i++, off += 16) {
 		uint64_t hi = REG(off + 8);
 		if (!(hi & BUSY))
 			continue;
-		kprintf("iommu: DMA blocked: device %02lx:%02lx.%lu %s at 0x%lx (reason %lu)\n", (hi >> 8) & 0xff,
+		if (reported < FAULTS_REPORTED && ++reported == FAULTS_REPORTED)
+			kprintf("iommu: %u faults reported: no more will be\n", FAULTS_REPORTED);
+		else if (reported < FAULTS_REPORTED)
+			kprintf("iommu: DMA blocked: device %02lx:%02lx.%lu %s at 0x%lx (reason %lu)\n", (hi >> 8) & 0xff,
 			(hi >> 3) & 31, hi & 7, hi & (1ULL << 62) ? "read" : "write", REG(off) & PTE_ADDR, (hi >> 32) & 0xff);
 		REG32(off + 12) = 1u << 31;
 	}

@@ -104,8 +104,15 @@ void arch_ioapic_init(uint64_t base);	/* the MADT's for ISA lines; 0: the standa
 uint64_t arch_irq_route(unsigned line, bool on, unsigned core);
 
 /*
+ * The MSI window: a write anywhere in its 1 MiB is an interrupt message (the address
+ * names the local APIC, ID in bits 12..19), a CPU's write included (QEMU).
+ */
+#define MSI_ADDRESS 0xfee00000u
+
+/*
  * ioapic.c: true for a device page the kernel drives itself (the local APIC's, the
- * I/O APIC's, the IOMMU's): never a user's, whatever DEVMEM capability it holds (devmem.h).
+ * I/O APIC's, the IOMMU's) or in the MSI window: never a user's, whatever DEVMEM
+ * capability it holds (devmem.h).
  */
 bool arch_device_page_kernel(uint64_t pa);
 /*
@@ -188,6 +195,12 @@ struct regs *switch_prepare(struct regs *next);	/* before resuming another threa
 void arch_report_fault(const char *who, const struct regs *r);
 /* apic.c: acknowledges the interrupt being handled. */
 void apic_eoi(void);
+/*
+ * Whether vector is in service at this core's local APIC: an interrupt was taken on it
+ * and not yet acknowledged. An exception never is: without interrupt remapping a device
+ * can send any vector, 0..31 included, so a vector is a fault only if not in service.
+ */
+bool apic_in_service(uint64_t vector);
 void apic_init_core(void);
 uint32_t apic_id(void);
 uint64_t apic_page(void);	/* the local APIC's physical page (0 before apic_init_core) */
