@@ -407,7 +407,7 @@ static long use_ecam(struct booter *b, const struct cairn_ecam *e)
 
 	if (!e->base)
 		return CAIRN_ENOENT;
-	if (e->bus_start || e->bus_end < e->bus_start || e->base & ((1UL << 20) - 1) ||
+	if (e->bus_start || e->base & ((1UL << 20) - 1) ||
 	    end < e->base || end > CAIRN_DEVICE_PHYS_MAX)
 		return CAIRN_ERANGE;
 	long r = boot_reserve_slots(b);

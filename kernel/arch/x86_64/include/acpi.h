@@ -43,11 +43,12 @@ enum {
 };
 
 /*
- * Reads the MADT (and the DMAR and MCFG, which it needs not). rsdp: the RSDP the boot loader copied (multiboot2 ACPI tags) and
- * its length (a revision 2 RSDP in fewer than 36 bytes is read as revision 0), or
- * NULL to search for it in the first KiB of the EBDA and in 0xe0000..0xfffff (ACPI
- * 6.5, 5.2.5.1). Returns ACPI_OK and fills ai, or one of the errors above (ai then
- * says nothing but ecam: read with or without a MADT, zero without an RSDT/XSDT).
+ * Reads the MADT, and the DMAR and the MCFG if they are listed. rsdp: the RSDP the
+ * boot loader copied (multiboot2 ACPI tags) and its length (a revision 2 RSDP in fewer
+ * than 36 bytes is read as revision 0), or NULL to search for it in the first KiB of
+ * the EBDA and in 0xe0000..0xfffff (ACPI 6.5, 5.2.5.1). Returns ACPI_OK and fills ai,
+ * or one of the errors above (ai then says nothing but ecam: read with or without a
+ * MADT, zero without an RSDT/XSDT).
  */
 int acpi_parse(struct acpi_info *ai, const void *rsdp, uint64_t rsdp_len, boot_p2v p2v);
 
