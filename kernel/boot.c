@@ -6,6 +6,7 @@
  * in what is free is refused whole, like a bad image, and the system ends.
  */
 #include "boot.h"
+#include "acpi.h"
 #include "arch.h"
 #include "cap.h"
 #include <common/cmdline.h>
@@ -149,6 +150,7 @@ static void fill_root(struct cairn_root *rt, const struct program *p, struct com
 	rt->heap_end = HEAP_VA + CAIRN_BUILD_SPACE;
 	memcpy(rt->args, p->args, sizeof(rt->args));
 	rt->mem_end = frames.nframes << PAGE_SHIFT;
+	rt->ecam = acpi.ecam;
 	uint64_t va = MODULES_VA;
 	for (unsigned i = 1; i < mapped_modules(); i++) {
 		struct cairn_module *m = &rt->module[rt->nmodules++];

@@ -19,7 +19,7 @@
 
 static struct pmem kmem_free;	/* free memory until the frame table takes over */
 static struct bootinfo boot;
-static struct acpi_info acpi;
+struct acpi_info acpi;
 static int acpi_status;
 static char cmdline[256], loader[64];
 

@@ -2,14 +2,15 @@
  * cairn/pci.h: PCI at user level (libpci, docs/devices.md): enumeration of the buses
  * reachable from bus 0, BAR decoding and sizing, capability lists. Configuration space
  * is reached through an abstract accessor (struct pci_cfg), so the mechanism (I/O ports
- * 0xcf8/0xcfc today, ECAM later) is chosen once and the rest does not change.
+ * 0xcf8/0xcfc, or memory-mapped ECAM where ACPI's MCFG says where) is chosen once and
+ * the rest does not change.
  *
  * Configuration space is written by devices and so is hostile: every value read from it
  * is bounded before use (bus numbers, pointers, BAR masks), every walk ends within a
  * fixed number of steps, and a vendor id of 0xffff means "no function".
  *
  * Not thread-safe: the port mechanism is an address/data register pair, so one thread
- * at a time may use a given struct pci_cfg.
+ * at a time may use a given struct pci_cfg (ECAM's is as safe as its caller's page()).
  */
 #ifndef CAIRN_PCI_H
 #define CAIRN_PCI_H
@@ -101,6 +102,26 @@ struct pci_ports {
 	unsigned io;
 };
 void pci_cfg_ports(struct pci_cfg *cfg, struct pci_ports *ports, unsigned io);
+
+/*
+ * The memory-mapped mechanism (PCI Express's ECAM; where it is: ACPI's MCFG, given to
+ * the first program as cairn_root.ecam). Function bdf's configuration space is the 4 KiB
+ * page at physical ecam.base + (bdf << 12); the caller maps it and page(ctx, bdf) returns
+ * where (a pure library: how and when to map is the caller's, e.g. lazily, a page the
+ * first time it is asked for). Each access is one load or store of its width at that
+ * page plus the offset. Besides what pci_cfg_valid refuses, a function on a bus outside
+ * [bus_start, bus_end] (the MCFG's range) or whose page() is NULL reads all ones and
+ * takes no write. page is only called for a valid access inside the range. Fills *cfg
+ * to use *e (which must outlive it).
+ */
+typedef volatile void *(*pci_ecam_page)(void *ctx, unsigned bdf);
+struct pci_ecam {
+	pci_ecam_page page;
+	void *ctx;
+	unsigned bus_start, bus_end;
+};
+void pci_cfg_ecam(struct pci_cfg *cfg, struct pci_ecam *e, unsigned bus_start, unsigned bus_end,
+		  pci_ecam_page page, void *ctx);
 
 /*
  * A copy of one function's configuration space (PCI_CFG_SIZE bytes: a driver's

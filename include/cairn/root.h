@@ -186,6 +186,19 @@ struct cairn_segment_map {
 	uint64_t base, size;
 };
 
+/*
+ * PCI's memory-mapped configuration space (ECAM) as ACPI's MCFG table gives it: its
+ * first allocation for PCI segment 0 whose bus range is well formed. Function bdf's
+ * 4 KiB lie at base + (bdf << 12) for the buses bus_start..bus_end (docs/devices.md,
+ * "PCI at user level"). base 0: no MCFG (ports 0xcf8/0xcfc are the way). The kernel
+ * checks nothing else: a reader checks the range lies in device memory before use.
+ */
+struct cairn_ecam {
+	uint64_t base;			/* physical: the configuration space of bus 0 */
+	uint8_t bus_start, bus_end;	/* the buses it decodes, bus_start <= bus_end */
+	uint8_t reserved[6];
+};
+
 struct cairn_root {
 	uint64_t magic;
 	uint64_t comp_id;		/* the component's id, unique while it lives */
@@ -210,6 +223,7 @@ struct cairn_root {
 	uint64_t io_va;			/* booter-built: its I/O page (struct cairn_io), else 0 */
 	struct cairn_ioport_range ioport[CAIRN_ROOT_IOPORTS];	/* booter-built: as described */
 	char args[CAIRN_MODULE_ARGS_MAX];	/* started from a boot module: its arguments */
+	struct cairn_ecam ecam;		/* kernel-started: PCI's ECAM, if ACPI has an MCFG */
 };
 
 _Static_assert(sizeof(struct cairn_root) <= 4096, "the Root is one page");

@@ -1,8 +1,13 @@
 /*
  * devices.c: binds the PCI devices a description names to their drivers (docs/devices.md,
- * "Binding a device"). The booter enumerates PCI through ports 0xCF8..0xCFF (its
- * CAIRN_SLOT_IOPORT: the kernel gives it every port when the description grants ports or
- * binds devices), binds each entry to the first function that matches it and no entry
+ * "Binding a device"). The booter reaches PCI configuration space through ECAM where
+ * its Root says ACPI's MCFG gives it for bus 0 on (q35), else through ports 0xCF8..0xCFF
+ * (its CAIRN_SLOT_IOPORT: the kernel gives it every port when the description grants
+ * ports or binds devices), and says once which. It maps ECAM lazily, each function's
+ * page the first time it is touched, uncached, at CAIRN_DEVICE_VA + its physical address
+ * in its own space, through a DEVMEM capability narrowed to the MCFG's range (a page
+ * that is not device memory is refused by the kernel and reads as no function). It
+ * binds each entry to the first function that matches it and no entry
  * before it took, and grants the driver, into consecutive slots of its table, a DEVMEM
  * capability narrowed to each memory BAR (DEVMEM_DERIVE from CAIRN_SLOT_DEVMEM), an
  * IOPORT capability narrowed to each I/O BAR, and an IRQ capability over its INTx line
@@ -43,7 +48,11 @@ static unsigned nfuncs, enumerated;
 static uint8_t taken[FUNCS_MAX];
 static struct cairn_device devs[CAIRN_SD_COMPS][CAIRN_IO_DEVICES];	/* each red tape's */
 static struct pci_ports ports;
+static struct pci_ecam ecam;
 static struct pci_cfg cfg;
+static unsigned ecam_cap;		/* DEVMEM over the MCFG's range, if ECAM is used */
+static uint64_t ecam_base;		/* physical: bus 0's configuration space */
+static uint32_t ecam_mapped[65536 / 32];	/* function pages mapped, by bdf */
 static unsigned next_msi = CAIRN_IRQ_MSI;	/* the next MSI line no device has */
 
 /* Physical pages [first, end) of a device that the driver is not given: MSI-X's. */
@@ -372,6 +381,67 @@ static long bind(struct booter *b, struct bcomp *c, const struct pci_func *f, st
 	return r;
 }
 
+/* pci_cfg_ecam's page(): function bdf's page, mapped the first time; NULL if it cannot be. */
+static volatile void *ecam_page(void *ctx, unsigned bdf)
+{
+	struct booter *b = ctx;
+	uint64_t pa = ecam_base + ((uint64_t)bdf << 12), va = CAIRN_DEVICE_VA + pa;
+
+	if (!(ecam_mapped[bdf / 32] & (1u << (bdf % 32)))) {
+		if (b->own_cache != CAIRN_MAP_REGION(va) && cairn_map_region(&b->a, CAIRN_SLOT_PGTBL, &b->own_cache, va))
+			return NULL;
+		if (cairn_pgtbl_map(CAIRN_SLOT_PGTBL, va, ecam_cap, pa, CAIRN_MAP_WRITE))
+			return NULL;
+		ecam_mapped[bdf / 32] |= 1u << (bdf % 32);
+	}
+	return (volatile void *)va;
+}
+
+/*
+ * ECAM over buses 0 .. e->bus_end if the Root gives it (bus 0 must be in its range, the
+ * range within the device window) and function 00:00.0's page maps: 0, or why not.
+ */
+static long use_ecam(struct booter *b, const struct cairn_ecam *e)
+{
+	uint64_t end = e->base + (((uint64_t)e->bus_end + 1) << 20);
+
+	if (!e->base)
+		return CAIRN_ENOENT;
+	if (e->bus_start || e->base & ((1UL << 20) - 1) ||
+	    end < e->base || end > CAIRN_DEVICE_PHYS_MAX)
+		return CAIRN_ERANGE;
+	long r = boot_reserve_slots(b);
+	if (!r && !(ecam_cap = cairn_slot(&b->a)))
+		r = CAIRN_ENOMEM;
+	if (!r)
+		r = cairn_devmem_derive(CAIRN_SLOT_DEVMEM, ecam_cap, e->base, end);
+	ecam_base = e->base;
+	if (!r && !ecam_page(b, 0))
+		r = CAIRN_EFAULT;
+	if (!r)
+		pci_cfg_ecam(&cfg, &ecam, 0, e->bus_end, ecam_page, b);
+	return r;
+}
+
+/* The mechanism, chosen once and said on the console: ECAM if it can be, else ports. */
+static void choose_cfg(struct booter *b)
+{
+	const struct cairn_ecam *e = &b->rt->ecam;
+	long r = use_ecam(b, e);
+
+	if (!r) {
+		cairn_printf("booter: PCI configuration through ECAM at %#lx (buses 0..%u)\n",
+			     (unsigned long)e->base, e->bus_end);
+		return;
+	}
+	pci_cfg_ports(&cfg, &ports, CAIRN_SLOT_IOPORT);
+	if (r == CAIRN_ENOENT)
+		cairn_printf("booter: PCI configuration through ports 0xcf8..0xcff (no MCFG)\n");
+	else
+		cairn_printf("booter: PCI configuration through ports 0xcf8..0xcff (ECAM at %#lx, buses %u..%u, "
+			     "not usable: error %ld)\n", (unsigned long)e->base, e->bus_start, e->bus_end, r);
+}
+
 /* Component i's devices: each bound and granted, or reported missing. */
 long boot_devices(struct booter *b, unsigned i)
 {
@@ -379,7 +449,7 @@ long boot_devices(struct booter *b, unsigned i)
 	long r = c->sd->ndevices > CAIRN_IO_DEVICES ? CAIRN_ERANGE : 0;	/* the red tape lists all */
 
 	if (!r && c->sd->ndevices && !enumerated) {
-		pci_cfg_ports(&cfg, &ports, CAIRN_SLOT_IOPORT);
+		choose_cfg(b);
 		nfuncs = pci_enumerate(&cfg, funcs, FUNCS_MAX);
 		nfuncs = nfuncs < FUNCS_MAX ? nfuncs : FUNCS_MAX;
 		enumerated = 1;

@@ -1,6 +1,6 @@
 /*
  * test_acpi.c: host unit tests for kernel/arch/x86_64/acpi.c (RSDP -> RSDT/XSDT ->
- * MADT, and the DMAR's first remapping unit) against the contract in acpi.h.
+ * MADT, the DMAR's first remapping unit, the MCFG's ECAM) against the contract in acpi.h.
  *
  * mem[] is a fake physical address space: the first MiB (BDA, EBDA, BIOS area) and
  * 64 KiB above it where the tables go; hi[] is one page at HIGH, above 4 GiB. The test
@@ -36,6 +36,7 @@
 #define MADT_AT	 0x101000u
 #define MADT2_AT 0x102000u
 #define DMAR_AT	 0x103000u
+#define MCFG_AT	 0x104000u
 #define SCRATCH	 0x108000u	/* tables built here are then moved to the end of mem[] */
 
 #define LAPIC_A	 0xfee00000u
@@ -1348,6 +1349,194 @@ static void acpi_dmar_at_the_end_of_memory(void **state)
 	assert_int_equal(ai->dmar_base, VTD_A);
 }
 
+/* ---- MCFG (PCI Firmware specification 3.x, 4.1.2) ---- */
+
+#define ECAM_A 0xb0000000u
+#define ECAM_B 0xe0000000u
+
+/* An MCFG header: the common one and 8 reserved bytes. */
+static void mcfg_begin(uint64_t at)
+{
+	sdt_begin(at, "MCFG");
+	emit64(0);
+}
+
+/* One allocation: base, segment, start and end bus, 4 reserved bytes. */
+static void mcfg_alloc(uint64_t base, uint16_t segment, uint8_t start, uint8_t end)
+{
+	emit64(base);
+	put16(t_pos, segment);
+	t_pos += 2;
+	emit8(start);
+	emit8(end);
+	emit32(0);
+}
+
+/* An RSDT listing the standard MADT and the MCFG being finished; rev-0 RSDP. */
+static void boot_mcfg(void)
+{
+	sdt_end();
+	std_madt(MADT_AT, LAPIC_A);
+	other_table(FACP_AT, "FACP", 80);
+	RSDT(RSDT_AT, FACP_AT, MCFG_AT, MADT_AT);
+	put_rsdp(STD_RSDP, 0, RSDT_AT, 0);
+}
+
+static void expect_ecam(const struct acpi_info *ai, uint64_t base, unsigned start, unsigned end)
+{
+	assert_int_equal(ai->ecam.base, base);
+	assert_int_equal(ai->ecam.bus_start, start);
+	assert_int_equal(ai->ecam.bus_end, end);
+}
+
+static void acpi_mcfg_first_segment0(void **state)
+{
+	/* QEMU q35's: one allocation, buses 0..255; a second one for segment 0 ignored */
+	struct acpi_info *ai = *state;
+
+	mcfg_begin(MCFG_AT);
+	mcfg_alloc(ECAM_A, 0, 0, 255);
+	mcfg_alloc(ECAM_B, 0, 0, 15);
+	boot_mcfg();
+	assert_int_equal(parse(ai), ACPI_OK);
+	expect_ecam(ai, ECAM_A, 0, 255);
+	expect_std(ai, 0, LAPIC_A);
+}
+
+static void acpi_mcfg_other_segments_skipped(void **state)
+{
+	struct acpi_info *ai = *state;
+
+	mcfg_begin(MCFG_AT);
+	mcfg_alloc(ECAM_A, 1, 0, 255);
+	mcfg_alloc(ECAM_B, 0, 2, 7);
+	boot_mcfg();
+	assert_int_equal(parse(ai), ACPI_OK);
+	expect_ecam(ai, ECAM_B, 2, 7);
+
+	mcfg_begin(MCFG_AT);
+	mcfg_alloc(ECAM_A, 0x100, 0, 255);	/* segment 256: its low byte is 0 */
+	mcfg_alloc(ECAM_B, 2, 0, 255);
+	boot_mcfg();
+	assert_int_equal(parse(ai), ACPI_OK);
+	expect_ecam(ai, 0, 0, 0);
+}
+
+static void acpi_mcfg_one_bus(void **state)
+{
+	/* start == end is a range of one bus, and a range may start above 0 */
+	struct acpi_info *ai = *state;
+
+	mcfg_begin(MCFG_AT);
+	mcfg_alloc(ECAM_A, 0, 0, 0);
+	boot_mcfg();
+	assert_int_equal(parse(ai), ACPI_OK);
+	expect_ecam(ai, ECAM_A, 0, 0);
+
+	mcfg_begin(MCFG_AT);
+	mcfg_alloc(ECAM_A, 0, 255, 255);
+	boot_mcfg();
+	assert_int_equal(parse(ai), ACPI_OK);
+	expect_ecam(ai, ECAM_A, 255, 255);
+}
+
+static void acpi_mcfg_malformed_allocations_skipped(void **state)
+{
+	/* end bus below start, or no base: not taken; a later good one is */
+	struct acpi_info *ai = *state;
+
+	mcfg_begin(MCFG_AT);
+	mcfg_alloc(ECAM_A, 0, 8, 7);
+	mcfg_alloc(0, 0, 0, 255);
+	boot_mcfg();
+	assert_int_equal(parse(ai), ACPI_OK);
+	expect_ecam(ai, 0, 0, 0);
+
+	mcfg_begin(MCFG_AT);
+	mcfg_alloc(ECAM_A, 0, 255, 0);
+	mcfg_alloc(0, 0, 0, 255);
+	mcfg_alloc(ECAM_B, 0, 1, 254);
+	boot_mcfg();
+	assert_int_equal(parse(ai), ACPI_OK);
+	expect_ecam(ai, ECAM_B, 1, 254);
+}
+
+static void acpi_mcfg_short_or_empty_none(void **state)
+{
+	/* no allocation; a table cut inside its reserved bytes or inside its allocation */
+	struct acpi_info *ai = *state;
+
+	mcfg_begin(MCFG_AT);
+	boot_mcfg();
+	assert_int_equal(parse(ai), ACPI_OK);
+	expect_ecam(ai, 0, 0, 0);
+
+	mcfg_begin(MCFG_AT);
+	t_pos -= 8;				/* the common header only */
+	mcfg_alloc(ECAM_A, 0, 0, 255);	/* then cut: the length stops at 36 */
+	t_pos = MCFG_AT + SDT_LEN;
+	boot_mcfg();
+	assert_int_equal(parse(ai), ACPI_OK);
+	expect_ecam(ai, 0, 0, 0);
+
+	mcfg_begin(MCFG_AT);
+	mcfg_alloc(ECAM_A, 0, 0, 255);
+	t_pos -= 1;				/* 15 bytes of the allocation */
+	boot_mcfg();
+	assert_int_equal(parse(ai), ACPI_OK);
+	expect_ecam(ai, 0, 0, 0);
+}
+
+static void acpi_mcfg_bad_checksum_or_absent(void **state)
+{
+	struct acpi_info *ai = *state;
+
+	mcfg_begin(MCFG_AT);
+	mcfg_alloc(ECAM_A, 0, 0, 255);
+	boot_mcfg();
+	break_sum(MCFG_AT);
+	assert_int_equal(parse(ai), ACPI_OK);
+	expect_ecam(ai, 0, 0, 0);
+
+	std_madt(MADT_AT, LAPIC_A);
+	boot_rev0(MADT_AT);
+	assert_int_equal(parse(ai), ACPI_OK);
+	expect_ecam(ai, 0, 0, 0);
+}
+
+static void acpi_mcfg_without_madt(void **state)
+{
+	/* the MCFG is read whatever the MADT: ecam holds even when parse fails for it */
+	struct acpi_info *ai = *state;
+
+	mcfg_begin(MCFG_AT);
+	mcfg_alloc(ECAM_A, 0, 0, 255);
+	sdt_end();
+	RSDT(RSDT_AT, MCFG_AT);
+	put_rsdp(STD_RSDP, 0, RSDT_AT, 0);
+	assert_int_equal(parse(ai), ACPI_NO_MADT);
+	expect_ecam(ai, ECAM_A, 0, 255);
+}
+
+static void acpi_mcfg_at_the_end_of_memory(void **state)
+{
+	/* the MCFG ends at the end of mem[]: no read past it (ASan, p2v_tight) */
+	struct acpi_info *ai = *state;
+
+	mcfg_begin(MCFG_AT);
+	mcfg_alloc(ECAM_A, 1, 0, 255);
+	mcfg_alloc(ECAM_B, 0, 0, 63);
+	sdt_end();
+	uint64_t at = move_to_end(MCFG_AT);
+	std_madt(MADT_AT, LAPIC_A);
+	RSDT(RSDT_AT, at, MADT_AT);
+	put_rsdp(STD_RSDP, 0, RSDT_AT, 0);
+	assert_int_equal(acpi_parse(ai, NULL, 0, p2v_tight), ACPI_OK);
+	expect_ecam(ai, ECAM_B, 0, 63);
+	assert_int_equal(parse(ai), ACPI_OK);
+	expect_ecam(ai, ECAM_B, 0, 63);
+}
+
 #define AI_TEST(f) cmocka_unit_test_setup_teardown(f, ai_setup, ai_teardown)
 
 int main(void)
@@ -1360,6 +1549,14 @@ int main(void)
 		AI_TEST(acpi_dmar_malformed_none),
 		AI_TEST(acpi_dmar_bad_checksum_or_absent),
 		AI_TEST(acpi_dmar_at_the_end_of_memory),
+		AI_TEST(acpi_mcfg_first_segment0),
+		AI_TEST(acpi_mcfg_other_segments_skipped),
+		AI_TEST(acpi_mcfg_one_bus),
+		AI_TEST(acpi_mcfg_malformed_allocations_skipped),
+		AI_TEST(acpi_mcfg_short_or_empty_none),
+		AI_TEST(acpi_mcfg_bad_checksum_or_absent),
+		AI_TEST(acpi_mcfg_without_madt),
+		AI_TEST(acpi_mcfg_at_the_end_of_memory),
 		AI_TEST(acpi_rsdp_ebda_segment_from_bda),
 		AI_TEST(acpi_rsdp_ebda_past_first_kib_ignored),
 		AI_TEST(acpi_rsdp_ebda_searched_first),

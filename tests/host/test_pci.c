@@ -5,7 +5,8 @@
  * decode off while sizing and everything restored; capability walks, including loops,
  * pointers below 0x40 and pointers near 0xff; MSI and MSI-X programming, a hostile BAR
  * index refused. The fake checks that every access the
- * library makes is well formed (pci_cfg_valid).
+ * library makes is well formed (pci_cfg_valid). The ECAM mechanism (ecam.c) over a fake
+ * ECAM buffer: where each access lands, what it refuses, enumeration through it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -564,6 +565,173 @@ static void copy_reads_and_refuses(void **state)
 	assert_clean();
 }
 
+/* ---- the ECAM mechanism (ecam.c) over a fake buffer ---------------------------------- */
+
+#define ECAM_BUSES 2			/* the fake holds buses ecam_first .. ecam_first + 1 */
+#define ECAM_FN    4096u
+
+static uint8_t *ecam_buf;		/* ECAM_BUSES MiB, all ones: no function answers */
+static unsigned ecam_first;		/* the bus ecam_buf starts at */
+static unsigned ecam_calls, ecam_hole = ~0u;	/* page() calls; a bdf it has no page for */
+
+static volatile void *ecam_page(void *ctx, unsigned bdf)
+{
+	assert_ptr_equal(ctx, &ecam_first);
+	assert_true(PCI_BUS(bdf) >= ecam_first && PCI_BUS(bdf) < ecam_first + ECAM_BUSES);
+	ecam_calls++;
+	return bdf == ecam_hole ? NULL : ecam_buf + (size_t)(bdf - (ecam_first << 8)) * ECAM_FN;
+}
+
+static uint8_t *ecam_fn(unsigned bdf)
+{
+	return ecam_buf + (size_t)(bdf - (ecam_first << 8)) * ECAM_FN;
+}
+
+/* A fresh fake of buses first.. first + 1 behind *cfg, its range start..end. */
+static void ecam_setup(struct pci_cfg *cfg, struct pci_ecam *e, unsigned first, unsigned start, unsigned end)
+{
+	static uint8_t buf[ECAM_BUSES << 20];
+
+	memset(buf, 0xff, sizeof(buf));
+	ecam_buf = buf;
+	ecam_first = first;
+	ecam_calls = 0;
+	ecam_hole = ~0u;
+	pci_cfg_ecam(cfg, e, start, end, ecam_page, &ecam_first);
+}
+
+static void ecam_function(unsigned bdf, uint16_t vendor, uint16_t device, uint32_t class_rev, uint8_t hdr)
+{
+	uint8_t *c = ecam_fn(bdf);
+
+	memset(c, 0, PCI_CFG_SIZE);
+	put(c, PCI_VENDOR_ID, 2, vendor);
+	put(c, PCI_VENDOR_ID + 2, 2, device);
+	put(c, PCI_CLASS_REV, 4, class_rev);
+	put(c, PCI_HEADER_TYPE, 1, hdr);
+}
+
+static void ecam_reads_land_in_the_functions_page(void **state)
+{
+	(void)state;
+	struct pci_cfg cfg;
+	struct pci_ecam e;
+	unsigned bdf = PCI_BDF(1, 17, 5);
+
+	ecam_setup(&cfg, &e, 0, 0, 1);
+	for (unsigned i = 0; i < PCI_CFG_SIZE; i++)
+		ecam_fn(bdf)[i] = (uint8_t)(i ^ 0x5a);
+	assert_int_equal(pci_read8(&cfg, bdf, 0x00), 0x5a);
+	assert_int_equal(pci_read8(&cfg, bdf, 0xff), 0xff ^ 0x5a);
+	assert_int_equal(pci_read16(&cfg, bdf, 0x10), (0x10 ^ 0x5a) | (0x11 ^ 0x5a) << 8);
+	assert_int_equal(pci_read32(&cfg, bdf, 0xfc), (0xfcu ^ 0x5a) | (0xfdu ^ 0x5a) << 8 |
+			 (0xfeu ^ 0x5a) << 16 | (0xffu ^ 0x5a) << 24);
+	assert_int_equal(cfg.read(cfg.ctx, bdf, 0x3e, 2), (0x3e ^ 0x5a) | (0x3f ^ 0x5a) << 8);
+	assert_int_equal(ecam_calls, 5);
+	assert_int_equal(pci_read32(&cfg, PCI_BDF(1, 17, 4), 0), 0xffffffffu);	/* its neighbour */
+	assert_int_equal(pci_read32(&cfg, PCI_BDF(0, 0, 0), 0), 0xffffffffu);
+}
+
+static void ecam_writes_change_only_their_bytes(void **state)
+{
+	(void)state;
+	struct pci_cfg cfg;
+	struct pci_ecam e;
+	unsigned bdf = PCI_BDF(0, 3, 0);
+	uint8_t want[ECAM_FN];
+
+	ecam_setup(&cfg, &e, 0, 0, 1);
+	memset(ecam_fn(bdf), 0, ECAM_FN);
+	memset(want, 0, sizeof(want));
+	pci_write32(&cfg, bdf, 0x10, 0x11223344);
+	pci_write16(&cfg, bdf, 0x04, 0xbeef);
+	cfg.write(cfg.ctx, bdf, 0xff, 1, 0x1a7);		/* the low byte only */
+	cfg.write(cfg.ctx, bdf, 0x42, 2, 0xabcd1234);
+	put(want, 0x10, 4, 0x11223344);
+	put(want, 0x04, 2, 0xbeef);
+	want[0xff] = 0xa7;
+	put(want, 0x42, 2, 0x1234);
+	assert_memory_equal(ecam_fn(bdf), want, ECAM_FN);
+	assert_true(ecam_fn(bdf - 1)[ECAM_FN - 1] == 0xff && ecam_fn(bdf + 1)[0] == 0xff);
+}
+
+static void ecam_refuses_malformed_and_out_of_range(void **state)
+{
+	/* what pci_cfg_valid refuses, and buses outside the range: all ones, no page asked for */
+	(void)state;
+	struct pci_cfg cfg;
+	struct pci_ecam e;
+
+	ecam_setup(&cfg, &e, 4, 5, 5);		/* the fake holds buses 4 and 5; the range is 5 */
+	memset(ecam_fn(PCI_BDF(4, 0, 0)), 0, ECAM_BUSES << 20);
+	assert_int_equal(cfg.read(cfg.ctx, PCI_BDF(5, 0, 0), 0x01, 2), 0xffff);	/* misaligned */
+	assert_int_equal(cfg.read(cfg.ctx, PCI_BDF(5, 0, 0), 0x02, 4), 0xffffffffu);
+	assert_int_equal(cfg.read(cfg.ctx, PCI_BDF(5, 0, 0), 0x00, 3), 0xffffffu);	/* width 3: 3 bytes of ones */
+	assert_int_equal(cfg.read(cfg.ctx, PCI_BDF(5, 0, 0), 0x00, 8), 0xffffffffu);
+	assert_int_equal(cfg.read(cfg.ctx, PCI_BDF(5, 0, 0), 0x100, 1), 0xff);	/* past 256 */
+	assert_int_equal(cfg.read(cfg.ctx, PCI_BDF(5, 0, 0), 0xfe, 4), 0xffffffffu);
+	assert_int_equal(cfg.read(cfg.ctx, 0x10000 | PCI_BDF(5, 0, 0), 0, 4), 0xffffffffu);
+	assert_int_equal(cfg.read(cfg.ctx, PCI_BDF(4, 0, 0), 0, 4), 0xffffffffu);	/* below the range */
+	assert_int_equal(cfg.read(cfg.ctx, PCI_BDF(6, 0, 0), 0, 1), 0xff);		/* above it */
+	assert_int_equal(ecam_calls, 0);
+	cfg.write(cfg.ctx, PCI_BDF(5, 0, 0), 0x01, 2, 0);
+	cfg.write(cfg.ctx, PCI_BDF(5, 0, 0), 0xfe, 4, 0x12345678);
+	cfg.write(cfg.ctx, PCI_BDF(5, 0, 0), 0x00, 3, 0x12345678);
+	cfg.write(cfg.ctx, PCI_BDF(5, 0, 0), 0x100, 1, 0x12);
+	cfg.write(cfg.ctx, 0x10000 | PCI_BDF(5, 0, 0), 0, 4, 0x12345678);
+	cfg.write(cfg.ctx, PCI_BDF(4, 31, 7), 0, 4, 0x12345678);
+	assert_int_equal(ecam_calls, 0);
+	for (size_t i = 0; i < (size_t)ECAM_BUSES << 20; i++)
+		if (ecam_buf[i])
+			fail_msg("byte %#zx written", i);
+	assert_int_equal(pci_read32(&cfg, PCI_BDF(5, 0, 0), 0), 0);		/* inside: read */
+	assert_int_equal(ecam_calls, 1);
+}
+
+static void ecam_unmapped_function_reads_all_ones(void **state)
+{
+	(void)state;
+	struct pci_cfg cfg;
+	struct pci_ecam e;
+
+	ecam_setup(&cfg, &e, 0, 0, 1);
+	ecam_function(PCI_BDF(0, 2, 0), 0x1af4, 0x1041, 0x02000001, 0);
+	ecam_hole = PCI_BDF(0, 2, 0);
+	assert_int_equal(pci_read32(&cfg, PCI_BDF(0, 2, 0), 0), 0xffffffffu);
+	pci_write16(&cfg, PCI_BDF(0, 2, 0), PCI_VENDOR_ID, 0);
+	assert_int_equal(ecam_calls, 2);
+	ecam_hole = ~0u;
+	assert_int_equal(pci_read32(&cfg, PCI_BDF(0, 2, 0), 0), 0x10411af4u);
+}
+
+static void ecam_enumerates_within_its_range(void **state)
+{
+	/* bus 0 and bus 1 behind a bridge; a second bridge names bus 2, outside the range */
+	(void)state;
+	struct pci_cfg cfg;
+	struct pci_ecam e;
+	struct pci_func out[8];
+
+	ecam_setup(&cfg, &e, 0, 0, 1);
+	ecam_function(PCI_BDF(0, 0, 0), 0x8086, 0x29c0, 0x06000002, 0);
+	ecam_function(PCI_BDF(0, 1, 0), 0x1b36, 0x000c, 0x06040000, PCI_HEADER_BRIDGE | PCI_HEADER_MULTI);
+	put(ecam_fn(PCI_BDF(0, 1, 0)), PCI_SECONDARY_BUS, 1, 1);
+	ecam_function(PCI_BDF(0, 1, 1), 0x1b36, 0x000c, 0x06040000, PCI_HEADER_BRIDGE);
+	put(ecam_fn(PCI_BDF(0, 1, 1)), PCI_SECONDARY_BUS, 1, 2);
+	ecam_function(PCI_BDF(1, 0, 0), 0x1af4, 0x1044, 0x00ff0001, 0);
+	assert_int_equal(pci_enumerate(&cfg, out, 8), 4);
+	assert_int_equal(out[0].bdf, PCI_BDF(0, 0, 0));
+	assert_int_equal(out[1].bdf, PCI_BDF(0, 1, 0));
+	assert_int_equal(out[1].secondary, 1);
+	assert_int_equal(out[2].bdf, PCI_BDF(0, 1, 1));
+	assert_int_equal(out[2].secondary, 2);
+	assert_int_equal(out[3].bdf, PCI_BDF(1, 0, 0));
+	assert_int_equal(out[3].vendor, 0x1af4);
+	assert_int_equal(out[3].device, 0x1044);
+	assert_int_equal(out[3].class_code, 0x00);
+	assert_int_equal(out[3].subclass, 0xff);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -584,6 +752,11 @@ int main(void)
 		cmocka_unit_test_setup(msi_enable_writes_the_message, setup),
 		cmocka_unit_test_setup(msix_read_and_hostile_bir, setup),
 		cmocka_unit_test_setup(copy_reads_and_refuses, setup),
+		cmocka_unit_test(ecam_reads_land_in_the_functions_page),
+		cmocka_unit_test(ecam_writes_change_only_their_bytes),
+		cmocka_unit_test(ecam_refuses_malformed_and_out_of_range),
+		cmocka_unit_test(ecam_unmapped_function_reads_all_ones),
+		cmocka_unit_test(ecam_enumerates_within_its_range),
 	};
 
 	return cmocka_run_group_tests_name("pci", tests, NULL, NULL);

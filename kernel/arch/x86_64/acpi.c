@@ -1,7 +1,7 @@
 /*
  * acpi.c: the processors of the MADT and the DMA remapping unit of the DMAR (contract
  * in acpi.h). The path is RSDP -> RSDT (32-bit entries, revision 0) or XSDT (64-bit
- * entries, revision 2 and later) -> the tables signed "APIC" and "DMAR". Every read
+ * entries, revision 2 and later) -> the tables signed "APIC", "DMAR" and "MCFG". Every read
  * goes through p2v with its length.
  */
 #include "acpi.h"
@@ -174,6 +174,19 @@ static void read_dmar(struct acpi_info *ai, const struct sdt *t)
 		}
 }
 
+/*
+ * The MCFG (PCI Firmware specification 3.x, 4.1.2): a 44-byte header, then 16-byte
+ * allocations: the base of bus 0's configuration space (64 bits), the segment (16), the
+ * start and end bus (8 each), 4 reserved bytes. The first of segment 0 with a base and
+ * start <= end is taken; its range is not checked here (cairn/root.h).
+ */
+static void read_mcfg(struct acpi_info *ai, const struct sdt *t)
+{
+	for (const uint8_t *p = (const uint8_t *)t + 44; p + 16 <= (const uint8_t *)t + t->length; p += 16)
+		if (!ai->ecam.base && rd64(p) && !(rd32(p + 8) & 0xffff) && p[10] <= p[11])
+			ai->ecam = (struct cairn_ecam){ .base = rd64(p), .bus_start = p[10], .bus_end = p[11] };
+}
+
 int acpi_parse(struct acpi_info *ai, const void *given, uint64_t given_len, boot_p2v p2v)
 {
 	bool wide = false;
@@ -192,6 +205,8 @@ int acpi_parse(struct acpi_info *ai, const void *given, uint64_t given_len, boot
 		const struct sdt *t = table(wide ? rd64(e) : rd32(e), p2v);
 		if (t && !memcmp(t->signature, "DMAR", 4))
 			read_dmar(ai, t);
+		if (t && !memcmp(t->signature, "MCFG", 4))
+			read_mcfg(ai, t);
 		if (t && !memcmp(t->signature, "APIC", 4) && t->length >= sizeof(struct madt) && status) {
 			ai->revision = r->revision;
 			read_madt(ai, (const struct madt *)t);

@@ -8,8 +8,14 @@
  * both virtio devices; each one's BARs (a memory BAR of a non-zero power-of-two size,
  * BAR4 64-bit prefetchable, the command register and every BAR unchanged after
  * sizing); each one's capability list (MSI-X, at least four virtio structures); every
- * function's list ends cleanly; and malformed accesses read all ones.
+ * function's list ends cleanly; and malformed accesses read all ones. Then the Root's
+ * ECAM (ACPI's MCFG, cairn_root.ecam): none on pc; on q35 at 0xb0000000 for buses
+ * 0..255, where the ECAM mechanism (pci_cfg_ecam, each function's page mapped the first
+ * time it is touched through CAIRN_SLOT_DEVMEM) enumerates exactly what the ports do
+ * and reads the same ids, header types, classes and BARs function by function, refuses
+ * the same malformed accesses, and a write through one is read back through the other.
  */
+#include <cairn/build.h>
 #include <cairn/cairn.h>
 #include <cairn/pci.h>
 #include <cairn/root.h>
@@ -21,6 +27,15 @@ static struct pci_cfg cfg;
 static struct pci_ports ports;
 static struct pci_func funcs[MAX_FUNCS];
 static unsigned nfuncs;
+
+#define Q35_ECAM 0xb0000000UL		/* where QEMU's q35 puts it (its MCFG says so) */
+static struct cairn_alloc A = { .mem = CAIRN_SLOT_MEMORY, .ct = CAIRN_SLOT_CAPTBL, .cursor = 32UL << 20,
+				.end = 0, .next_slot = CAIRN_SLOT_FREE, .last_slot = 128 };
+static struct pci_cfg ecfg;
+static struct pci_ecam ecam;
+static uint64_t ecam_base, ecam_cache;
+static uint32_t ecam_mapped[65536 / 32];	/* function pages mapped, by bdf */
+static unsigned ecam_maps;			/* how many */
 
 static int has_word(const char *args, const char *word)
 {
@@ -157,6 +172,71 @@ static void check_walks_and_refusals(void)
 		    "%u functions, %u lists cut, reads %#x %#x %#x %#x", nfuncs, cut, past, odd, bdf, absent);
 }
 
+/* pci_cfg_ecam's page(): bdf's page at CAIRN_DEVICE_VA + its physical address, mapped
+ * through CAIRN_SLOT_DEVMEM the first time; NULL if it cannot be. */
+static volatile void *ecam_page(void *ctx, unsigned bdf)
+{
+	uint64_t pa = ecam_base + ((uint64_t)bdf << 12), va = CAIRN_DEVICE_VA + pa;
+
+	(void)ctx;
+	if (!(ecam_mapped[bdf / 32] & (1u << (bdf % 32)))) {
+		if (ecam_cache != CAIRN_MAP_REGION(va) && cairn_map_region(&A, CAIRN_SLOT_PGTBL, &ecam_cache, va))
+			return NULL;
+		if (cairn_pgtbl_map(CAIRN_SLOT_PGTBL, va, CAIRN_SLOT_DEVMEM, pa, CAIRN_MAP_WRITE))
+			return NULL;
+		ecam_mapped[bdf / 32] |= 1u << (bdf % 32);
+		ecam_maps++;
+	}
+	return (volatile void *)va;
+}
+
+/* 1 if function bdf reads the same through both mechanisms: its header's dwords (ids,
+ * command and status aside, class, header type, BARs, interrupt), and bytes and words. */
+static int same_function(unsigned bdf)
+{
+	static const unsigned off[] = { 0x00, 0x08, 0x0c, 0x10, 0x14, 0x18, 0x1c, 0x20, 0x24, 0x2c, 0x34, 0x3c };
+	int same = 1;
+
+	for (unsigned i = 0; i < sizeof(off) / sizeof(off[0]); i++)
+		same &= pci_read32(&cfg, bdf, off[i]) == pci_read32(&ecfg, bdf, off[i]);
+	same &= pci_read8(&cfg, bdf, PCI_HEADER_TYPE) == pci_read8(&ecfg, bdf, PCI_HEADER_TYPE);
+	same &= pci_read16(&cfg, bdf, 2) == pci_read16(&ecfg, bdf, 2);
+	if (!same)
+		cairn_printf("pci: %02x:%02x.%u reads differently through ECAM\n", PCI_BUS(bdf), PCI_DEV(bdf), PCI_FN(bdf));
+	return same;
+}
+
+/* On q35, the ECAM mechanism against the ports, function by function. */
+static void check_ecam_q35(const struct cairn_ecam *e)
+{
+	static struct pci_func efuncs[MAX_FUNCS];
+
+	cairn_printf("pci: ECAM at %#lx, buses %u..%u\n", (unsigned long)e->base, e->bus_start, e->bus_end);
+	cairn_check("pci.8", "ecam_from_mcfg", e->base == Q35_ECAM && e->bus_start == 0 && e->bus_end == 255,
+		    "the Root says ECAM at %#lx, buses %u..%u", (unsigned long)e->base, e->bus_start, e->bus_end);
+	ecam_base = e->base;
+	pci_cfg_ecam(&ecfg, &ecam, e->bus_start, e->bus_end, ecam_page, NULL);
+	unsigned n = pci_enumerate(&ecfg, efuncs, MAX_FUNCS), same = n == nfuncs;
+	for (unsigned i = 0; same && i < n && i < MAX_FUNCS; i++)
+		same = !memcmp(&efuncs[i], &funcs[i], sizeof(funcs[i])) && same_function(funcs[i].bdf);
+	cairn_check("pci.9", "ecam_agrees_with_ports", same && n > 0 && ecam_maps > 0,
+		    "ECAM finds %u functions, the ports %u (%u pages mapped)", n, nfuncs, ecam_maps);
+
+	uint32_t past = ecfg.read(ecfg.ctx, 0, 0xfe, 4), odd = ecfg.read(ecfg.ctx, 0, 0x01, 2);
+	uint32_t bdf = ecfg.read(ecfg.ctx, 0x10000, 0, 4), absent = pci_read32(&ecfg, PCI_BDF(0, 31, 7), 0);
+	/* the interrupt line register is the software's scratch byte: written through one, read through the other */
+	unsigned f = nfuncs > 1 ? funcs[nfuncs - 1].bdf : 0, line = pci_read8(&cfg, f, PCI_INTERRUPT);
+	ecfg.write(ecfg.ctx, f, PCI_INTERRUPT, 1, 0xa5);
+	unsigned via_ports = pci_read8(&cfg, f, PCI_INTERRUPT);
+	cfg.write(cfg.ctx, f, PCI_INTERRUPT, 1, 0x5a);
+	unsigned via_ecam = pci_read8(&ecfg, f, PCI_INTERRUPT);
+	ecfg.write(ecfg.ctx, f, PCI_INTERRUPT, 1, line);
+	cairn_check("pci.10", "ecam_refuses_and_writes", past == 0xffffffffu && odd == 0xffff && bdf == 0xffffffffu &&
+		    absent == 0xffffffffu && via_ports == 0xa5 && via_ecam == 0x5a && pci_read8(&cfg, f, PCI_INTERRUPT) == line,
+		    "reads %#x %#x %#x %#x; wrote 0xa5 through ECAM, the ports read %#x; 0x5a through the ports, "
+		    "ECAM reads %#x", past, odd, bdf, absent, via_ports, via_ecam);
+}
+
 int main(const void *root)
 {
 	const struct cairn_root *r = root;
@@ -167,5 +247,12 @@ int main(const void *root)
 	check_bridges(has_word(r->args, "q35"));
 	check_virtio();
 	check_walks_and_refusals();
+	A.end = r->mem_end;
+	if (has_word(r->args, "q35"))
+		check_ecam_q35(&r->ecam);
+	else
+		cairn_check("pci.7", "no_ecam_on_pc", !r->ecam.base && !r->ecam.bus_start && !r->ecam.bus_end,
+			    "the Root says ECAM at %#lx, buses %u..%u", (unsigned long)r->ecam.base,
+			    r->ecam.bus_start, r->ecam.bus_end);
 	return 0;
 }

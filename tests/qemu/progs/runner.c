@@ -104,6 +104,7 @@ static void red_tape(struct cairn_root *rt, const struct cairn_module *m, unsign
 	rt->boot_tsc = RT->boot_tsc;
 	rt->mem_base = RT->mem_base;
 	rt->mem_end = RT->mem_end;
+	rt->ecam = RT->ecam;
 	rt->heap_va = CAIRN_HEAP_VA;
 	rt->heap_end = CAIRN_HEAP_VA + CAIRN_BUILD_SPACE;
 	rt->stack_top = CAIRN_STACK_TOP;
