@@ -134,6 +134,24 @@ def bench_disk_args(iommu=False):
             "num-queues=1,vectors=2,ioeventfd=off" + (",iommu_platform=on" if iommu else "")]
 
 
+# The frame benchmarks' network (an entry's net = true): a modern-only virtio-net on
+# QEMU's user networking (slirp: the gateway 10.0.2.2 answers ARP), MSI-X, at a fixed
+# slot, with the MAC tests.toml's virtio_net test gives it. tx=timer: the device sends
+# what the guest queued 150 us of the virtual clock after the notify (its x-txtimer;
+# under -icount, 150,000 guest instructions), not in a bottom half of the main loop
+# whenever the host schedules it: so the driver has always slept when the completion
+# comes (and an ARP reply, which slirp makes inside the send), as on real hardware, and
+# each frame takes the same path (docs/performance.md, "Devices").
+BENCH_NET_SLOT = 0x7
+
+
+def bench_net_args():
+    """The QEMU arguments that attach the frame benchmarks' network device."""
+    return ["-netdev", "user,id=benchnet,ipv6=off",
+            "-device", f"virtio-net-pci,netdev=benchnet,addr={BENCH_NET_SLOT:#x},disable-legacy=on,"
+            "mac=52:54:00:12:34:56,tx=timer"]
+
+
 # The machine of the benchmarks behind the IOMMU (an entry's iommu = true), before any
 # device: QEMU's q35 with its VT-d (48-bit addresses, as tests.toml's IOMMU tests).
 BENCH_IOMMU_ARGS = ["-machine", "q35", "-device", "intel-iommu,aw-bits=48"]

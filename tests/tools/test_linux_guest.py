@@ -255,6 +255,15 @@ class BenchEntries(unittest.TestCase):
         self.assertTrue(benches["blk"]["disk"] and not benches["blk"].get("iommu"))
         self.assertEqual(benches["blk"]["metrics"], ["blk_read_4k"])
         self.assertTrue(benches["blk_iommu"]["disk"] and benches["blk_iommu"]["iommu"])
+        self.assertTrue(benches["net"]["net"])
+
+    def test_net_args(self):
+        """The frame benchmarks' device: modern virtio-net on slirp, the timed send."""
+        args = " ".join(qemu.bench_net_args())
+        for want in ("-netdev user,", "virtio-net-pci", "disable-legacy=on", "tx=timer", "addr=0x7"):
+            self.assertIn(want, args)
+        self.assertIn(qemu.bench_net_args()[-1], bench.machine_args(net=True))
+        self.assertNotIn("-netdev", bench.machine_args(disk=True))
 
     def test_comparisons(self):
         benches = [{"name": "syscall", "metrics": ["null_syscall"]},

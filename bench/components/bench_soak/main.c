@@ -26,7 +26,7 @@ int main(const struct cairn_root *rt)
 			s->total += d;
 		else
 			s->gaps++;
-		last = now;
+		last = s->last = now;
 	}
 	return 0;
 }

@@ -7,7 +7,8 @@
  * (added to `total`); a longer one was someone else's (counted in `gaps`). A client
  * takes both before and after a measured operation: the operation's own instructions
  * are the delta less what `total` grew, and `gaps` says how often the soaker was
- * interrupted meanwhile.
+ * interrupted meanwhile. `last` is its latest read of the counter: a client woken by
+ * an interrupt that stopped the soaker measures from there (the frame benchmark).
  */
 #ifndef BENCH_SOAK_H
 #define BENCH_SOAK_H
@@ -19,6 +20,7 @@
 struct soak {
 	volatile uint64_t total;	/* instructions the soaker ran, in steps of at most SOAK_GAP */
 	volatile uint64_t gaps;		/* steps longer than that: others ran */
+	volatile uint64_t last;		/* the counter at the soaker's latest read */
 	volatile uint64_t stop;		/* set by the client: the soaker returns */
 };
 
