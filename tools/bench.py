@@ -12,7 +12,9 @@ one run, listed apart.
                                   docs' figures from it (tools/docgen.py);
                                   -k runs only the benchmark systems whose name has NAME
 
-An entry with disk = true gets the block benchmark's disk (qemu.bench_disk_args).
+An entry with disk = true gets the block benchmark's disk (qemu.bench_disk_args); with
+iommu = true too, on q35 behind QEMU's intel-iommu (qemu.BENCH_IOMMU_ARGS). An entry
+with net = true gets the frame benchmarks' network device (qemu.bench_net_args).
 An entry with linux = true boots the Linux guest of tools/linux_guest.py instead, in the
 same machine (docs/performance.md, "Linux beside Cairn"); when the guest cannot be
 built here (Debian's archive out of reach) it is skipped, saying so, and the run goes
@@ -35,12 +37,17 @@ import sysgen  # noqa: E402
 # Haswell without what TCG cannot emulate (TSX is absent from the noTSX model).
 CPU = "Haswell-noTSX,-pcid,-invpcid,-x2apic,-tsc-deadline"
 LINE = re.compile(r"^BENCH (\S+) median=(\d+) min=(\d+) unit=(\S+) per=(\S+)$")
+# What a device benchmark says about its samples (the reads or frames it left out, and
+# why): shown on stderr with the run's figures.
+INFO = re.compile(r"^\w+: (reads|frames): ")
 
 
-def machine_args(disk=False):
+def machine_args(disk=False, iommu=False, net=False):
     """What every benchmark run adds to QEMU's command line: the CPU model, COM1 on
-    stdout, and with disk the block benchmark's disk (qemu.bench_disk_args)."""
-    return ["-cpu", CPU, "-serial", "stdio"] + (qemu.bench_disk_args() if disk else [])
+    stdout, with iommu q35 and its IOMMU, with disk the block benchmark's disk
+    (qemu.bench_disk_args), with net the frame benchmarks' device (qemu.bench_net_args)."""
+    return (["-cpu", CPU, "-serial", "stdio"] + (qemu.BENCH_IOMMU_ARGS if iommu else []) +
+            (qemu.bench_disk_args(iommu) if disk else []) + (qemu.bench_net_args() if net else []))
 
 
 def linux_command(kernel, initramfs):
@@ -70,13 +77,16 @@ def run(bench):
             except Exception as e:  # a description or build error: report it as the failure
                 return None, f"{bench['name']}: {e}"
         cmd = qemu.qemu_command(bench["modules"], bench.get("cmdline", ""), icount=bench.get("icount", True),
-                                extra=machine_args(bench.get("disk", False)), smp=bench.get("smp", 1))
+                                extra=machine_args(bench.get("disk", False), bench.get("iommu", False),
+                                                   bench.get("net", False)), smp=bench.get("smp", 1))
     try:
         p = subprocess.run(cmd, capture_output=True, timeout=bench.get("timeout", 300))
     except subprocess.TimeoutExpired:
         return None, f"{bench['name']}: no exit within the timeout"
     out = p.stdout.decode(errors="replace").replace("\r", "")
     found = [m.groups() for m in map(LINE.match, out.splitlines()) if m]
+    for line in filter(INFO.match, out.splitlines()):
+        print(f"# {line}", file=sys.stderr)
     names = [f[0] for f in found]
     missing = [m for m in bench["metrics"] if m not in names]
     if p.returncode != qemu.EXIT_DONE or missing:

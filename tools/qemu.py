@@ -140,12 +140,37 @@ BENCH_DISK_SLOT = 0x6
 BENCH_DISK_LATENCY_NS = 1000000
 
 
-def bench_disk_args():
-    """The QEMU arguments that attach the block benchmark's disk."""
+def bench_disk_args(iommu=False):
+    """The QEMU arguments that attach the block benchmark's disk. iommu: the same disk
+    on q35 behind QEMU's intel-iommu (BENCH_IOMMU_ARGS), the device translated by it
+    (iommu_platform=on: it offers VIRTIO_F_ACCESS_PLATFORM)."""
     return ["-blockdev", f"driver=null-co,node-name=benchdisk,size={BENCH_DISK_BYTES},read-zeroes=on,"
             f"latency-ns={BENCH_DISK_LATENCY_NS}",
             "-device", f"virtio-blk-pci,drive=benchdisk,addr={BENCH_DISK_SLOT:#x},disable-legacy=on,"
-            "num-queues=1,vectors=2,ioeventfd=off"]
+            "num-queues=1,vectors=2,ioeventfd=off" + (",iommu_platform=on" if iommu else "")]
+
+
+# The frame benchmarks' network (an entry's net = true): a modern-only virtio-net on
+# QEMU's user networking (slirp: the gateway 10.0.2.2 answers ARP), MSI-X, at a fixed
+# slot, with the MAC tests.toml's virtio_net test gives it. tx=timer: the device sends
+# what the guest queued 150 us of the virtual clock after the notify (its x-txtimer;
+# under -icount, 150,000 guest instructions), not in a bottom half of the main loop
+# whenever the host schedules it: so the driver has always slept when the completion
+# comes (and an ARP reply, which slirp makes inside the send), as on real hardware, and
+# each frame takes the same path (docs/performance.md, "Devices").
+BENCH_NET_SLOT = 0x7
+
+
+def bench_net_args():
+    """The QEMU arguments that attach the frame benchmarks' network device."""
+    return ["-netdev", "user,id=benchnet,ipv6=off",
+            "-device", f"virtio-net-pci,netdev=benchnet,addr={BENCH_NET_SLOT:#x},disable-legacy=on,"
+            "mac=52:54:00:12:34:56,tx=timer"]
+
+
+# The machine of the benchmarks behind the IOMMU (an entry's iommu = true), before any
+# device: QEMU's q35 with its VT-d (48-bit addresses, as tests.toml's IOMMU tests).
+BENCH_IOMMU_ARGS = ["-machine", "q35", "-device", "intel-iommu,aw-bits=48"]
 
 
 def grub_cfg(modules, cmdline=""):

@@ -235,6 +235,36 @@ class BenchEntries(unittest.TestCase):
                      "disable-legacy=on", "vectors=2", "num-queues=1"):
             self.assertIn(want, args)
 
+    def test_iommu_disk(self):
+        """Behind the IOMMU: the plain disk (Linux's) but iommu_platform=on, on q35 with
+        intel-iommu given before the device (QEMU wants the IOMMU first)."""
+        plain, io = qemu.bench_disk_args(), qemu.bench_disk_args(iommu=True)
+        self.assertNotIn("iommu_platform", " ".join(plain))
+        self.assertEqual(io[:-1], plain[:-1])
+        self.assertEqual(io[-1], plain[-1] + ",iommu_platform=on")
+        args = bench.machine_args(disk=True, iommu=True)
+        self.assertLess(args.index("intel-iommu,aw-bits=48"), args.index(io[-1]))
+        self.assertEqual(args[args.index("-machine") + 1], "q35")
+        self.assertNotIn("-machine", bench.machine_args(disk=True))
+
+    def test_blk_entries(self):
+        """Cairn's block benchmarks read Linux's disk; the compare pair names one of them."""
+        import tomllib
+        with open(os.path.join(ROOT, "bench", "benchmarks.toml"), "rb") as f:
+            benches = {b["name"]: b for b in tomllib.load(f)["bench"]}
+        self.assertTrue(benches["blk"]["disk"] and not benches["blk"].get("iommu"))
+        self.assertEqual(benches["blk"]["metrics"], ["blk_read_4k"])
+        self.assertTrue(benches["blk_iommu"]["disk"] and benches["blk_iommu"]["iommu"])
+        self.assertTrue(benches["net"]["net"])
+
+    def test_net_args(self):
+        """The frame benchmarks' device: modern virtio-net on slirp, the timed send."""
+        args = " ".join(qemu.bench_net_args())
+        for want in ("-netdev user,", "virtio-net-pci", "disable-legacy=on", "tx=timer", "addr=0x7"):
+            self.assertIn(want, args)
+        self.assertIn(qemu.bench_net_args()[-1], bench.machine_args(net=True))
+        self.assertNotIn("-netdev", bench.machine_args(disk=True))
+
     def test_comparisons(self):
         benches = [{"name": "syscall", "metrics": ["null_syscall"]},
                    {"name": "linux", "linux": True, "metrics": ["linux_null_syscall", "linux_blk"],
