@@ -112,7 +112,6 @@ static void serve(void)
 
 int main(const struct cairn_root *rt)
 {
-	(void)rt;
 	const struct cairn_device *d = cairn_device(0);
 	long r;
 
@@ -140,6 +139,13 @@ int main(const struct cairn_root *rt)
 	if (attach(d) < 0) {
 		virtio_pci_reset(&dev);
 		return 1;
+	}
+	/* Restarted: the device was reset above (vblk_probe) and set up afresh; the
+	 * client learns which of its requests were lost (docs/devices.md "Driver restart"). */
+	if (rt->generation > 1) {
+		vblk_announce(&blk);
+		cairn_printf("virtio_blk: generation %u: device reset; requests from position %u on are served\n",
+			     rt->generation, blk.announce_at);
 	}
 	cairn_printf("virtio_blk: serving\n");
 	serve();
