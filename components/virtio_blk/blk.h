@@ -127,7 +127,7 @@ long vblk_start(struct vblk *b, const struct vblk_mem *dma, const struct vblk_me
 		struct xport_queue *req, struct xport_queue *resp, unsigned vector);
 
 /*
- * After vblk_start, in a restarted driver (docs/devices.md "Driver restart"): before
+ * After vblk_start, in a restarted driver (docs/devices.md "Transport", "Restart"): before
  * anything else it answers, the driver puts the restart notice on the response queue
  * (XPORT_BLK_RESTARTED: id 0, status CAIRN_ESTALE, count = the request queue's position
  * where this instance starts, what xport_attach read), so that the client fails every

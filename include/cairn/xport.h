@@ -175,7 +175,7 @@ struct xport_blk_resp {
 #define XPORT_BLK_RESP_SLOT sizeof(struct xport_blk_resp)
 
 /*
- * The restart notice (docs/devices.md "Driver restart"): a restarted driver's first
+ * The restart notice (docs/devices.md "Transport", "Restart"): a restarted driver's first
  * word on the response queue, before any answer of its own: id XPORT_BLK_RESTARTED,
  * status CAIRN_ESTALE, count = the request queue's position (the free-running tail)
  * where the new instance starts. Every request the client put before that position and

@@ -3,7 +3,7 @@
  * driver built as tests/components/blk_crashy (a read of block VBLK_CRASH_BLOCK makes
  * it crash mid-round, after it has given the device what it took before) and restarted
  * by the booter, over a 64-block image in pattern 0 (tools/test.py). Through libxport's
- * block client (xport_blk_submit / xport_blk_complete, docs/devices.md "Driver restart"):
+ * block client (xport_blk_submit / xport_blk_complete, docs/devices.md "Transport", "Restart"):
  *   rr.1  a write (block 30, pattern 8) acknowledged and read back before the crash;
  *   rr.2  a write (20..23, pattern 7), a read (0..7) and the crash read, put at once,
  *         complete with CAIRN_ESTALE: the old instance took them and is gone;
