@@ -264,6 +264,28 @@ static int take(struct vblk *b)
 
 /* ---- the round --------------------------------------------------------------------- */
 
+void vblk_announce(struct vblk *b)
+{
+	if (!b->req)
+		return;
+	b->announce = 1;
+	b->announce_at = b->req->cursor;
+}
+
+/* The restart notice, if it is due and there is room: 1 if it is (still) due. Not a
+ * response: not counted. */
+static int announce(struct vblk *b)
+{
+	if (!b->announce)
+		return 0;
+	if (!take_room(b))
+		return 1;
+	struct xport_blk_resp r = { .id = XPORT_BLK_RESTARTED, .status = CAIRN_ESTALE, .count = b->announce_at };
+	xport_blk_put_resp(b->resp, &r);
+	b->announce = 0;
+	return 0;
+}
+
 /* The device's completions. */
 static void reap(struct vblk *b)
 {
@@ -285,7 +307,7 @@ unsigned vblk_work(struct vblk *b)
 	if (!b->req)
 		return 0;
 	reap(b);
-	while (slot_free(b) && take_room(b) && take(b))
+	while (!announce(b) && slot_free(b) && take_room(b) && take(b))
 		;
 	if (b->kick && !b->failed)
 		virtq_kick(&b->q);
@@ -302,6 +324,8 @@ int vblk_arm(struct vblk *b)
 {
 	if (!b->req)
 		return 0;
+	if (b->announce)		/* nothing is held: only room for the notice is awaited */
+		return xport_arm(b->resp) > 0;
 	if (!b->failed && b->held && virtq_arm(&b->q) != 0)
 		return 1;		/* completions, or a broken device to fail */
 	if (!slot_free(b))

@@ -93,6 +93,8 @@ struct vblk {
 	unsigned held;			/* slots busy */
 	unsigned max_held;		/* slots usable: the queue holds a part (3 descriptors) for each */
 	int kick;			/* parts added since the last notification */
+	int announce;			/* the restart notice is still to be put (vblk_announce) */
+	uint32_t announce_at;		/* its request-queue position: where this instance starts */
 	struct {
 		uint64_t requests, errors;	/* answered; of them with an error */
 		uint64_t read, written;		/* blocks */
@@ -123,6 +125,17 @@ long vblk_probe(struct vblk *b, struct virtio_pci *v, int iommu);
  */
 long vblk_start(struct vblk *b, const struct vblk_mem *dma, const struct vblk_mem *region,
 		struct xport_queue *req, struct xport_queue *resp, unsigned vector);
+
+/*
+ * After vblk_start, in a restarted driver (docs/devices.md "Transport", "Restart"): before
+ * anything else it answers, the driver puts the restart notice on the response queue
+ * (XPORT_BLK_RESTARTED: id 0, status CAIRN_ESTALE, count = the request queue's position
+ * where this instance starts, what xport_attach read), so that the client fails every
+ * request it put before that position and has no answer for. Until the notice is put
+ * (the response queue has room) no request is taken. Nothing if vblk_start found the
+ * queues wrong.
+ */
+void vblk_announce(struct vblk *b);
 
 /*
  * One round of work: takes the device's completions, answers them, then takes client

@@ -19,6 +19,11 @@
  * it. Each wake, with INTx, it reads the ISR byte (acknowledging the line, so a
  * completion after it raises the line again), then runs a round of blk.c's work and arms before
  * sleeping again. A client calls stop (interfaces/virtio_blk.toml) and then sends.
+ *
+ * Described with `restart = true`, a crashed driver is started again by the booter
+ * (docs/devices.md "virtio-blk", "Restart"): as always it resets the device before
+ * anything else (vblk_probe), sets it up afresh, and then, being a later generation,
+ * puts the restart notice for its client (vblk_announce) before it serves.
  */
 #define CAIRN_SERVE_VIRTIO_BLK
 #include <iface/virtio_blk.h>
@@ -112,7 +117,6 @@ static void serve(void)
 
 int main(const struct cairn_root *rt)
 {
-	(void)rt;
 	const struct cairn_device *d = cairn_device(0);
 	long r;
 
@@ -140,6 +144,13 @@ int main(const struct cairn_root *rt)
 	if (attach(d) < 0) {
 		virtio_pci_reset(&dev);
 		return 1;
+	}
+	/* Restarted: the device was reset above (vblk_probe) and set up afresh; the
+	 * client learns which of its requests were lost (docs/devices.md "Transport", "Restart"). */
+	if (rt->generation > 1) {
+		vblk_announce(&blk);
+		cairn_printf("virtio_blk: generation %u: device reset; requests from position %u on are served\n",
+			     rt->generation, blk.announce_at);
 	}
 	cairn_printf("virtio_blk: serving\n");
 	serve();

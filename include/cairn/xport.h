@@ -175,6 +175,53 @@ struct xport_blk_resp {
 #define XPORT_BLK_RESP_SLOT sizeof(struct xport_blk_resp)
 
 /*
+ * The restart notice (docs/devices.md "Transport", "Restart"): a restarted driver's first
+ * word on the response queue, before any answer of its own: id XPORT_BLK_RESTARTED,
+ * status CAIRN_ESTALE, count = the request queue's position (the free-running tail)
+ * where the new instance starts. Every request the client put before that position and
+ * has had no response for (before the notice) is lost: it failed, and a write in it
+ * may or may not have reached the disk. Requests from that position on are the new
+ * instance's. When the client reads the notice the device has been reset: no buffer
+ * of the data region is written or read by it for a lost request any more. A client
+ * never gives a request the id XPORT_BLK_RESTARTED (the driver answers it, but never
+ * with CAIRN_ESTALE).
+ */
+#define XPORT_BLK_RESTARTED 0
+
+/*
+ * The client's side of the block transport, for any block client (libxport,
+ * blk_client.c): ids, the table of requests outstanding, and the restart notice.
+ *   xport_blk_client_init: over the client's two queue ends (request producer,
+ *     response consumer), already attached.
+ *   xport_blk_submit: gives *rq an id (never XPORT_BLK_RESTARTED; also returned in
+ *     rq->id), records its queue position and puts it: 0; CAIRN_EAGAIN (the queue or
+ *     the table, XPORT_BLK_CLIENT_MAX, is full: nothing put); CAIRN_EIO (the driver's
+ *     cursor is beyond reason).
+ *   xport_blk_complete: the next completion of a request outstanding into *out: the
+ *     driver's response, or {id, CAIRN_ESTALE, 0} for one a restart lost; 0, or
+ *     CAIRN_EAGAIN (none yet: arm the response queue and sleep), or CAIRN_EIO (the
+ *     driver's cursor). A response whose id is not outstanding is dropped (counted in
+ *     `stray`); a notice fails what it says was lost (counted in `restarts`). A
+ *     notice whose position is not between the oldest request outstanding and the
+ *     queue's head fails every request outstanding.
+ * The caller wakes the driver (xport_wake_needed on either queue) as before.
+ */
+#define XPORT_BLK_CLIENT_MAX 64
+struct xport_blk_client {
+	struct xport_queue *req, *resp;
+	uint32_t next_id;
+	unsigned outstanding;
+	uint64_t restarts, stray;
+	struct {
+		uint32_t id, at;	/* its id, its request-queue position */
+		uint8_t busy, lost;	/* outstanding; lost in a restart, to be completed */
+	} p[XPORT_BLK_CLIENT_MAX];
+};
+void xport_blk_client_init(struct xport_blk_client *c, struct xport_queue *req, struct xport_queue *resp);
+long xport_blk_submit(struct xport_blk_client *c, struct xport_blk_req *rq);
+long xport_blk_complete(struct xport_blk_client *c, struct xport_blk_resp *out);
+
+/*
  * The driver's step: consumes the next request into *req and checks it: 0 (a known op;
  * READ and WRITE: 1 <= count, and the buffer inside a region of `region` bytes);
  * CAIRN_EINVAL (an unknown op, a READ or WRITE of 0 blocks or of more than 2^20) or

@@ -40,6 +40,7 @@ static struct {
 	uint64_t qdesc, qavail, qused;
 	uint8_t devcfg[VIRTIO_BLK_CFG_LEN];
 	unsigned notifies, stray;
+	unsigned resets;		/* device_status written 0 */
 } F;
 
 static void set_half(uint64_t *v, unsigned off, uint32_t x)
@@ -69,7 +70,7 @@ static void common_write(unsigned off, uint32_t v)
 	case VIRTIO_COMMON_STATUS:
 		F.status = v;
 		if (!v)
-			F.qenable = 0;
+			F.qenable = 0, F.resets++;
 		break;
 	case VIRTIO_COMMON_Q_SELECT: F.qsel = v; break;
 	case VIRTIO_COMMON_Q_SIZE: F.qsize = v; break;
@@ -727,6 +728,70 @@ static void wrong_queues_refused(void **state)
 	assert_int_equal(vblk_start(B, &DMA, &REG, &drv_req, &cli_resp, VIRTIO_MSI_NO_VECTOR), CAIRN_EINVAL);
 }
 
+/*
+ * A restart: the old instance holds a read at the device and has answered until the
+ * response queue is full; a request waits behind. The new instance, attached at the
+ * queues' positions, resets the device before anything else, and puts the restart
+ * notice (the request-queue position it starts at) before any answer, once there is
+ * room: it takes no request before. The held read is never answered; the waiting one is.
+ */
+static void restart_notice_first(void **state)
+{
+	(void)state;
+	rings(4);
+	assert_int_equal(start(), 0);
+	for (unsigned i = 0; i < 4; i++)
+		send(XPORT_BLK_CAPACITY, 0, 0, 0, 10 + i);
+	run();
+	expect(10, 0, 64);
+	D.hold = 1;
+	send(XPORT_BLK_READ, 1, 0, 0, 20);
+	vblk_work(B);
+	assert_int_equal(B->held, 1);		/* at the device */
+	struct xport_blk_resp last = { .id = 14, .status = 0, .count = 64 };
+	assert_int_equal(xport_blk_put_resp(&drv_resp, &last), 0);	/* its last word: the queue is full */
+	send(XPORT_BLK_CAPACITY, 0, 0, 0, 21);
+	/* the new instance: fresh memory, the queues' ends where the rings stand */
+	unsigned resets = F.resets;
+	assert_int_equal(xport_attach(&drv_req, rq_ring, XPORT_BLK_REQ_SLOT, REQ_SLOTS, XPORT_CONSUMER), 0);
+	assert_int_equal(xport_attach(&drv_resp, rs_ring, XPORT_BLK_RESP_SLOT, 4, XPORT_PRODUCER), 0);
+	assert_int_equal(start(), 0);
+	assert_true(F.resets > resets);
+	D.seen = 0;				/* the reset device forgot its queue */
+	D.hold = 0;
+	vblk_announce(B);
+	assert_int_equal(B->announce_at, 5);
+	vblk_work(B);
+	assert_int_equal(xport_count(&cli_req), 1);	/* nothing taken before the notice */
+	assert_int_equal(vblk_arm(B), 0);
+	assert_int_equal(rs_ring->producer_waits, 1);	/* waits for room */
+	expect(11, 0, 64);
+	assert_int_equal(vblk_arm(B), 1);
+	run();
+	expect(12, 0, 64);
+	expect(13, 0, 64);
+	expect(14, 0, 64);
+	expect(XPORT_BLK_RESTARTED, CAIRN_ESTALE, 5);
+	run();
+	expect(21, 0, 64);
+	no_response();
+	assert_int_equal(B->stats.requests, 1);	/* the notice is not an answer */
+	assert_int_equal(D.chains, 0);		/* the old instance's read never reached the disk */
+}
+
+/* A driver whose queues were refused announces nothing. */
+static void no_notice_without_queues(void **state)
+{
+	(void)state;
+	find();
+	assert_int_equal(vblk_probe(B, &V, 0), 0);
+	assert_int_equal(vblk_start(B, &DMA, &REG, &drv_req, &cli_resp, VIRTIO_MSI_NO_VECTOR), CAIRN_EINVAL);
+	vblk_announce(B);
+	assert_int_equal(B->announce, 0);
+	assert_int_equal(vblk_work(B), 0);
+	assert_int_equal(vblk_arm(B), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -742,6 +807,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(wakes_a_waiting_client, started, teardown),
 		cmocka_unit_test_setup_teardown(arm_sleeps_on_the_client, setup, teardown),
 		cmocka_unit_test_setup_teardown(wrong_queues_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(restart_notice_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(no_notice_without_queues, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("virtio_blk", tests, NULL, NULL);

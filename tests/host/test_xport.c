@@ -9,7 +9,8 @@
  * wake-ups; and two threads moving 10^6 descriptors through a small queue, sleeping
  * by the protocol on counting semaphores (the kernel's activations count sends too):
  * every descriptor arrives once, in order, and no wake-up is lost (a lost one is a
- * sleep that times out).
+ * sleep that times out). The block client (blk_client.c): ids, the table's limits, and
+ * the restart notice at every base (lost requests fail, strays are dropped).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -362,6 +363,136 @@ static void block_requests_checked(void **state)
 	free(rs.r);
 }
 
+/* The driver's side of a block client's test: takes one request, returns its id. */
+static uint32_t drv_take(struct pair *rq)
+{
+	struct xport_blk_req req;
+	assert_int_equal(xport_blk_get_req(&rq->cons, REGION, &req), 0);
+	return req.id;
+}
+
+static void drv_answer(struct pair *rs, uint32_t id, int32_t status, uint64_t count)
+{
+	struct xport_blk_resp r = { .id = id, .status = status, .count = count };
+	assert_int_equal(xport_blk_put_resp(&rs->prod, &r), 0);
+}
+
+static struct xport_blk_req read1(uint64_t block)
+{
+	return (struct xport_blk_req){ .op = XPORT_BLK_READ, .count = 1, .block = block };
+}
+
+/*
+ * The block client (xport_blk_client), at every base of the request queue's positions
+ * (either side of the 32-bit wrap): five requests; the old driver takes three, answers
+ * one, then a stray response; the restart notice names the position after the three;
+ * the client completes the answered one, drops the stray, fails the two lost ones with
+ * CAIRN_ESTALE, then completes the fourth from the new driver and keeps the fifth
+ * outstanding. A notice beyond reason fails everything outstanding.
+ */
+static void block_client_restart_notice(void **state)
+{
+	(void)state;
+	for (unsigned b = 0; b < NBASES; b++) {
+		struct pair rq, rs;
+		struct xport_blk_client c;
+		struct xport_blk_resp out;
+		uint32_t id[5];
+
+		new_pair(&rq, XPORT_BLK_REQ_SLOT, SLOTS);
+		new_pair(&rs, XPORT_BLK_RESP_SLOT, SLOTS);
+		set_cursors(&rq, bases[b]);
+		xport_blk_client_init(&c, &rq.prod, &rs.cons);
+		for (unsigned i = 0; i < 5; i++) {
+			struct xport_blk_req r = read1(i);
+			assert_int_equal(xport_blk_submit(&c, &r), 0);
+			id[i] = r.id;
+			assert_int_not_equal(id[i], XPORT_BLK_RESTARTED);
+			for (unsigned j = 0; j < i; j++)
+				assert_int_not_equal(id[i], id[j]);
+		}
+		assert_int_equal(c.outstanding, 5);
+		assert_int_equal(xport_blk_complete(&c, &out), CAIRN_EAGAIN);
+		for (unsigned i = 0; i < 3; i++)
+			assert_int_equal(drv_take(&rq), id[i]);
+		drv_answer(&rs, id[1], 0, 1);
+		drv_answer(&rs, 0xbeef, 0, 1);			/* not outstanding */
+		drv_answer(&rs, XPORT_BLK_RESTARTED, CAIRN_ESTALE, rq.cons.cursor);
+		assert_int_equal(drv_take(&rq), id[3]);		/* the new driver's */
+		drv_answer(&rs, id[3], 0, 1);
+		assert_int_equal(xport_blk_complete(&c, &out), 0);
+		assert_int_equal(out.id, id[1]);
+		assert_int_equal(out.status, 0);
+		unsigned lost = 0;
+		for (unsigned k = 0; k < 2; k++) {
+			assert_int_equal(xport_blk_complete(&c, &out), 0);
+			assert_true(out.id == id[0] || out.id == id[2]);
+			assert_int_equal(out.status, CAIRN_ESTALE);
+			assert_int_equal(out.count, 0);
+			lost |= out.id == id[0] ? 1 : 2;
+		}
+		assert_int_equal(lost, 3);
+		assert_int_equal(xport_blk_complete(&c, &out), 0);
+		assert_int_equal(out.id, id[3]);
+		assert_int_equal(out.status, 0);
+		assert_int_equal(xport_blk_complete(&c, &out), CAIRN_EAGAIN);
+		assert_int_equal(c.outstanding, 1);
+		assert_int_equal(c.restarts, 1);
+		assert_int_equal(c.stray, 1);
+		/* a notice past the head: every request outstanding (the fifth) is lost */
+		drv_answer(&rs, XPORT_BLK_RESTARTED, CAIRN_ESTALE, rq.prod.cursor + 1);
+		assert_int_equal(xport_blk_complete(&c, &out), 0);
+		assert_int_equal(out.id, id[4]);
+		assert_int_equal(out.status, CAIRN_ESTALE);
+		/* an id-0 answer that is not CAIRN_ESTALE is an answer, here a stray one */
+		drv_answer(&rs, XPORT_BLK_RESTARTED, 0, 0);
+		assert_int_equal(xport_blk_complete(&c, &out), CAIRN_EAGAIN);
+		assert_int_equal(c.stray, 2);
+		assert_int_equal(c.restarts, 2);
+		assert_int_equal(c.outstanding, 0);
+		free(rq.r);
+		free(rs.r);
+	}
+}
+
+/* Submitting: a full queue or table puts nothing; the driver's cursor beyond reason is
+ * CAIRN_EIO; ids skip XPORT_BLK_RESTARTED when they wrap. */
+static void block_client_submit_limits(void **state)
+{
+	struct pair rq, rs, big;
+	struct xport_blk_client c;
+	struct xport_blk_req r = read1(0);
+
+	(void)state;
+	new_pair(&rq, XPORT_BLK_REQ_SLOT, SLOTS);
+	new_pair(&rs, XPORT_BLK_RESP_SLOT, SLOTS);
+	xport_blk_client_init(&c, &rq.prod, &rs.cons);
+	c.next_id = UINT32_MAX;
+	assert_int_equal(xport_blk_submit(&c, &r), 0);
+	assert_int_equal(r.id, UINT32_MAX);
+	assert_int_equal(xport_blk_submit(&c, &r), 0);
+	assert_int_equal(r.id, 1);
+	for (unsigned i = 2; i < SLOTS; i++)
+		assert_int_equal(xport_blk_submit(&c, &r), 0);
+	uint32_t next = c.next_id;
+	assert_int_equal(xport_blk_submit(&c, &r), CAIRN_EAGAIN);	/* the queue is full */
+	assert_int_equal(c.outstanding, SLOTS);
+	assert_int_equal(c.next_id, next);
+	rq.r->tail = rq.prod.cursor + 1000;				/* the driver's cursor */
+	assert_int_equal(xport_blk_submit(&c, &r), CAIRN_EIO);
+	assert_int_equal(c.outstanding, SLOTS);
+	/* the table: XPORT_BLK_CLIENT_MAX outstanding at most */
+	new_pair(&big, XPORT_BLK_REQ_SLOT, 2 * XPORT_BLK_CLIENT_MAX);
+	xport_blk_client_init(&c, &big.prod, &rs.cons);
+	for (unsigned i = 0; i < XPORT_BLK_CLIENT_MAX; i++)
+		assert_int_equal(xport_blk_submit(&c, &r), 0);
+	assert_int_equal(xport_blk_submit(&c, &r), CAIRN_EAGAIN);
+	assert_int_equal(xport_count(&big.prod), XPORT_BLK_CLIENT_MAX);
+	free(rq.r);
+	free(rs.r);
+	free(big.r);
+}
+
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 static uint64_t rand64(void)
@@ -674,6 +805,8 @@ int main(void)
 		cmocka_unit_test(buffers_outside_the_region),
 		cmocka_unit_test(typed_steps_need_their_slot_size),
 		cmocka_unit_test(block_requests_checked),
+		cmocka_unit_test(block_client_restart_notice),
+		cmocka_unit_test(block_client_submit_limits),
 		cmocka_unit_test(random_scribbles),
 		cmocka_unit_test(wake_schedules),
 		cmocka_unit_test(arm_for_a_threshold),
