@@ -302,10 +302,16 @@ static void reap(struct vblk *b)
 	}
 }
 
+/*
+ * A round. The client is woken only about a queue this round moved (responses put,
+ * requests taken): the notify protocol needs a check after each publication, not
+ * more, and a needless wake costs the client a pass through its scheduler for nothing.
+ */
 unsigned vblk_work(struct vblk *b)
 {
 	if (!b->req)
 		return 0;
+	uint32_t answered = b->resp->cursor, taken = b->req->cursor;
 	reap(b);
 	while (!announce(b) && slot_free(b) && take_room(b) && take(b))
 		;
@@ -313,9 +319,9 @@ unsigned vblk_work(struct vblk *b)
 		virtq_kick(&b->q);
 	b->kick = 0;
 	unsigned wake = 0;
-	if (xport_wake_needed(b->resp))
+	if (b->resp->cursor != answered && xport_wake_needed(b->resp))
 		wake |= VBLK_WAKE_CLIENT;
-	if (xport_wake_needed(b->req))
+	if (b->req->cursor != taken && xport_wake_needed(b->req))
 		wake |= VBLK_WAKE_CLIENT;
 	return wake;
 }
