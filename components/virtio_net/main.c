@@ -42,21 +42,6 @@ static const struct {
 	{ "net_tx_free", XPORT_PRODUCER },
 };
 
-/* The virtio structures of d, through its configuration-space copy and its mapped BARs. */
-static long find(const struct cairn_device *d)
-{
-	struct virtio_bar bars[PCI_BARS] = { 0 };
-	struct pci_cfg cfg;
-	struct pci_copy copy;
-	unsigned bdf = PCI_BDF(d->bus, d->dev, d->fn);
-
-	for (unsigned i = 0; i < PCI_BARS && i < CAIRN_DEVICE_BARS; i++)
-		if (d->bar[i].kind == CAIRN_BAR_MEM)
-			bars[i] = (struct virtio_bar){ (uintptr_t)cairn_device_bar(d, i), d->bar[i].size };
-	pci_cfg_copy(&cfg, &copy, d->config, bdf);
-	return virtio_pci_find(&dev, &cfg, bdf, bars, &virtio_io_mmio, VIRTIO_NET_CFG_LEN);
-}
-
 /* A region of the description this component may point its device at, as memory. */
 static long dma_region(const char *name, struct vnet_mem *m)
 {
@@ -88,7 +73,7 @@ static int intx;	/* woken by the INTx line: each wake reads (acknowledges) the I
  * entry 0 if the booter bound it (then the device raises no INTx). */
 static long attach(const struct cairn_device *d)
 {
-	unsigned vector = d->msi_kind == CAIRN_MSI_KIND_MSIX && d->nmsi ? 0 : VIRTIO_MSI_NO_VECTOR;
+	unsigned vector = virtio_device_vector(d);
 	struct vnet_mem dma, data;
 	struct vnet_queues qs = { &queues[0], &queues[1], &queues[2], &queues[3] };
 	long r;
@@ -151,7 +136,7 @@ int main(const struct cairn_root *rt)
 		cairn_printf("virtio_net: no device\n");
 		return 1;
 	}
-	if ((r = find(d)) < 0) {
+	if ((r = virtio_device_find(&dev, d, VIRTIO_NET_CFG_LEN)) < 0) {
 		cairn_printf("virtio_net: %02x:%02x.%x: not a modern virtio device (%ld)\n", d->bus, d->dev, d->fn, r);
 		return 1;
 	}

@@ -133,6 +133,23 @@ long virtio_pci_find(struct virtio_pci *v, const struct pci_cfg *cfg, unsigned b
 		     const struct virtio_bar bars[PCI_BARS], const struct virtio_io *io, uint64_t device_min);
 
 /*
+ * lib/libvirtio/device.c, for a driver component: virtio_pci_find over the device
+ * entry of its I/O page (cairn/root.h): the configuration-space copy there
+ * (pci_cfg_copy) and the memory BARs the booter mapped, with virtio_io_mmio. Returns
+ * as virtio_pci_find.
+ */
+struct cairn_device;
+long virtio_device_find(struct virtio_pci *v, const struct cairn_device *d, uint64_t device_min);
+
+/*
+ * The MSI-X entry a driver gives its queues: 0 if the booter bound and programmed
+ * the device's MSI-X entries (cairn_device.msi_kind, docs/devices.md "Interrupts"),
+ * else VIRTIO_MSI_NO_VECTOR (the device raises its INTx line, and each wake must read
+ * the ISR byte to acknowledge it).
+ */
+unsigned virtio_device_vector(const struct cairn_device *d);
+
+/*
  * Resets the device (device_status 0, then waits for it to read 0, at most
  * VIRTIO_RESET_POLLS reads): 0, or CAIRN_EIO (it did not; v is marked broken). A reset
  * that succeeds clears broken: the queues must be set up again.
