@@ -133,6 +133,18 @@ long xport_get_buf(struct xport_queue *q, uint64_t region, struct xport_buf *b);
  */
 #define XPORT_NET_SLOT sizeof(struct xport_buf)
 
+/*
+ * The net restart notice (docs/devices.md "Virtio-net", "Restart"): a restarted
+ * driver's first buffer on rx active and on tx free, before any of its own: id
+ * XPORT_NET_RESTARTED, len 0, offset = the position (the free-running tail) of the
+ * client's queue in that direction (rx free, tx active) where the new instance starts.
+ * Every buffer the client put on that queue before the position and has not had back
+ * (before the notice) is lost to the driver and the client's again: the device has
+ * been reset, so it no longer reads or writes it. A client never gives a buffer the id
+ * XPORT_NET_RESTARTED.
+ */
+#define XPORT_NET_RESTARTED 0xffffffffu
+
 /* --- block --------------------------------------------------------------------- */
 
 #define XPORT_BLK_SIZE 4096		/* bytes of a block, as the transport counts them */
