@@ -16,6 +16,12 @@
  * Its thread sleeps on its endpoint; the client's sends and the device's interrupt
  * wake it. Each wake it reads the ISR byte (acknowledging the INTx line), runs a round
  * of vnet.c's work, sends to the client if it waits, and arms before sleeping again.
+ *
+ * Described with `restart = true`, a crashed driver is started again by the booter
+ * (docs/devices.md "Virtio-net", "Restart"): as always it resets the device before
+ * anything else (vnet_probe negotiates afresh, which resets it), sets it up afresh,
+ * and then, being a later generation, owes its client a restart notice in each
+ * direction (vnet_announce), which it puts before it takes any buffer.
  */
 #define CAIRN_SERVE_NET
 #include <iface/net.h>
@@ -128,7 +134,6 @@ static void serve(void)
 
 int main(const struct cairn_root *rt)
 {
-	(void)rt;
 	const struct cairn_device *d = cairn_device(0);
 	long r;
 
@@ -154,6 +159,14 @@ int main(const struct cairn_root *rt)
 	if (attach(d) < 0) {
 		virtio_pci_reset(&dev);
 		return 1;
+	}
+	/* Restarted: the device was reset above (vnet_probe) and set up afresh; the client
+	 * learns which of its buffers the old instance lost (docs/devices.md "Virtio-net"). */
+	if (rt->generation > 1) {
+		vnet_announce(&net);
+		cairn_printf("virtio_net: generation %u: device reset; rx buffers from position %u, "
+			     "tx frames from %u on are served\n",
+			     rt->generation, net.rx.announce_at, net.tx.announce_at);
 	}
 	__atomic_store_n(&serving, 1, __ATOMIC_RELEASE);
 	cairn_printf("virtio_net: serving\n");

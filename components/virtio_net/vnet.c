@@ -233,9 +233,33 @@ static void reap(struct vnet *n, struct vnet_dir *d)
 	}
 }
 
+void vnet_announce(struct vnet *n)
+{
+	struct vnet_dir *dirs[2] = { &n->rx, &n->tx };
+	for (unsigned k = 0; k < 2; k++)
+		if (dirs[k]->from) {
+			dirs[k]->announce = 1;
+			dirs[k]->announce_at = dirs[k]->from->cursor;
+		}
+}
+
+/* Direction d's restart notice, if it is due and there is room: 1 if it is (still)
+ * due. Not a buffer given back: not counted. */
+static int announce(struct vnet_dir *d)
+{
+	if (!d->announce)
+		return 0;
+	if (!room(d))
+		return 1;
+	struct xport_buf b = { .offset = d->announce_at, .len = 0, .id = XPORT_NET_RESTARTED };
+	xport_put_buf(d->back, &b);
+	d->announce = 0;
+	return 0;
+}
+
 static void serve(struct vnet *n, struct vnet_dir *d)
 {
-	while (slot_free(n, d) && room(d) && take(n, d))
+	while (!announce(d) && slot_free(n, d) && room(d) && take(n, d))
 		;
 	if (d->kick && !n->failed)
 		virtq_kick(&d->q);
@@ -273,6 +297,8 @@ unsigned vnet_work(struct vnet *n)
  */
 static int arm_dir(struct vnet *n, struct vnet_dir *d)
 {
+	if (d->announce)	/* nothing is held: only room for the notice is awaited */
+		return xport_arm(d->back) > 0;
 	if (!n->failed && d->held && virtq_arm(&d->q) != 0)
 		return 1;
 	if (!slot_free(n, d))

@@ -74,6 +74,8 @@ struct vnet_dir {
 	unsigned held, max_held;
 	int kick;			/* chains added since the last notification */
 	int tx;				/* 1: transmit */
+	int announce;			/* the restart notice is due (vnet_announce) */
+	uint32_t announce_at;		/* its position: `from`'s cursor at the restart */
 	struct vnet_slot slot[VNET_HELD];
 };
 
@@ -118,6 +120,14 @@ long vnet_start(struct vnet *n, const struct vnet_mem *dma, const struct vnet_me
  */
 #define VNET_WAKE_CLIENT 1
 unsigned vnet_work(struct vnet *n);
+
+/*
+ * A restarted driver (a later generation), after vnet_start: the restart notice is due
+ * in each direction (cairn/xport.h XPORT_NET_RESTARTED; docs/devices.md "Virtio-net",
+ * "Restart"), at the client's queue's position now. vnet_work puts it before it takes
+ * any buffer in that direction (waiting for room on the way back, as for any buffer).
+ */
+void vnet_announce(struct vnet *n);
 
 /* Before sleeping: arms the device's queues and the client's; 1 if there is work
  * already (call vnet_work), 0 to sleep. */

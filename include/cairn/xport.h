@@ -133,6 +133,53 @@ long xport_get_buf(struct xport_queue *q, uint64_t region, struct xport_buf *b);
  */
 #define XPORT_NET_SLOT sizeof(struct xport_buf)
 
+/*
+ * The net restart notice (docs/devices.md "Virtio-net", "Restart"): a restarted
+ * driver's first buffer on rx active and on tx free, before any of its own: id
+ * XPORT_NET_RESTARTED, len 0, offset = the position (the free-running tail) of the
+ * client's queue in that direction (rx free, tx active) where the new instance starts.
+ * Every buffer the client put on that queue before the position and has not had back
+ * (before the notice) is lost to the driver and the client's again: the device has
+ * been reset, so it no longer reads or writes it. A client never gives a buffer the id
+ * XPORT_NET_RESTARTED.
+ */
+#define XPORT_NET_RESTARTED 0xffffffffu
+
+/*
+ * The client's side of one net direction (libxport, net_client.c): the buffers it gave
+ * the driver and has not had back, with their queue positions, and the restart notice.
+ * Receive: give = rx free, back = rx active; transmit: give = tx active, back = tx free.
+ *   xport_net_client_init: over the two queue ends (give: producer, back: consumer),
+ *     already attached.
+ *   xport_net_give: records b's position and puts it: 0; CAIRN_EINVAL (id
+ *     XPORT_NET_RESTARTED, or an id outstanding: nothing put); CAIRN_EAGAIN (the queue
+ *     or the table, XPORT_NET_CLIENT_MAX, full: nothing put); CAIRN_EIO (the driver's
+ *     cursor is beyond reason).
+ *   xport_net_back: the next buffer of those outstanding into *out, as the client gave
+ *     it (offset, id) with the driver's len: 0 (the driver's: len 0 is a refusal);
+ *     XPORT_NET_LOST (a restart lost it: it is the client's again, len as given);
+ *     CAIRN_EAGAIN (none yet: arm `back` and sleep); CAIRN_EIO (the driver's cursor).
+ *     A buffer back whose id is not outstanding is dropped (`stray`); a notice marks
+ *     what it lost (`restarts`). A notice whose position is not between the head and a
+ *     queue's length before it loses every buffer outstanding.
+ * The caller wakes the driver (xport_wake_needed on either queue) as before.
+ */
+#define XPORT_NET_CLIENT_MAX 64
+#define XPORT_NET_LOST 1
+struct xport_net_client {
+	struct xport_queue *give, *back;
+	unsigned outstanding;
+	uint64_t restarts, stray;
+	struct {
+		struct xport_buf b;	/* as given */
+		uint32_t at;		/* its position in `give` */
+		uint8_t busy, lost;	/* outstanding; lost in a restart, to be handed back */
+	} p[XPORT_NET_CLIENT_MAX];
+};
+void xport_net_client_init(struct xport_net_client *c, struct xport_queue *give, struct xport_queue *back);
+long xport_net_give(struct xport_net_client *c, const struct xport_buf *b);
+long xport_net_back(struct xport_net_client *c, struct xport_buf *out);
+
 /* --- block --------------------------------------------------------------------- */
 
 #define XPORT_BLK_SIZE 4096		/* bytes of a block, as the transport counts them */

@@ -640,6 +640,96 @@ static void client_cursor_beyond(void **state)
 	assert_int_equal(D.chains[VNET_RXQ], 1);
 }
 
+/* A new instance of the driver: fresh memory, the queues' ends where the rings stand
+ * (xport_attach reads the cursors), the device set up afresh. */
+static long restarted(void)
+{
+	for (unsigned i = 0; i < 4; i++) {
+		unsigned to_driver = i == RXF || i == TXA;
+		assert_int_equal(xport_attach(&drv[i], ring[i], XPORT_NET_SLOT, drv[i].mask + 1,
+					      to_driver ? XPORT_CONSUMER : XPORT_PRODUCER), 0);
+	}
+	unsigned resets = F.resets;
+	memset(D.seen, 0, sizeof D.seen);	/* the reset device forgets its queues */
+	memset(D.npending, 0, sizeof D.npending);
+	memset(D.chains, 0, sizeof D.chains);
+	long r = start();
+	assert_true(F.resets > resets);		/* the device was reset first */
+	return r;
+}
+
+/*
+ * A restart: the old instance held two receive buffers at the device and had filled tx
+ * free with sent buffers, a frame waiting behind. The new instance puts a restart notice
+ * in each direction (the position it starts at in rx free, tx active) before any buffer
+ * of its own, once there is room: it takes no buffer in that direction before. The held
+ * receive buffers never come back; buffers put at or after the positions are served.
+ */
+static void restart_notices_first(void **state)
+{
+	(void)state;
+	rings(4);
+	assert_int_equal(start(), 0);
+	uint8_t f[60];
+	frame(f, sizeof f, 3);
+	for (unsigned i = 0; i < 3; i++)
+		put(RXF, 2048 * i, 2048, i);		/* positions 0..2 */
+	for (unsigned k = 0; k < 4; k++)
+		put(TXA, 8192 + 2048 * k, 60, 7 + k);	/* positions 0..3, all sent */
+	run();
+	assert_true(deliver(f, sizeof f));		/* into buffer 0 */
+	run();
+	assert_int_equal(D.nsent, 4);
+	put(TXA, 16384, 60, 11);			/* position 4: tx free is full, it waits */
+	run();
+	assert_int_equal(xport_count(&cli[TXA]), 1);
+	/* the crash; buffer 3 put meanwhile, at rx free position 3 */
+	put(RXF, 6144, 2048, 3);
+	assert_int_equal(restarted(), 0);
+	vnet_announce(N);
+	assert_int_equal(N->rx.announce_at, 3);
+	assert_int_equal(N->tx.announce_at, 4);
+	vnet_work(N);
+	assert_int_equal(xport_count(&cli[TXA]), 1);	/* nothing taken before the notice */
+	assert_int_equal(vnet_arm(N), 0);
+	assert_int_equal(ring[TXF]->producer_waits, 1);	/* waits for room for the notice */
+	back(RXA, 0, 60, 0);				/* the old instance's, and true */
+	back(RXA, XPORT_NET_RESTARTED, 0, 3);		/* buffers 1 and 2 are lost */
+	nothing_back(RXA);
+	for (unsigned k = 0; k < 4; k++)
+		back(TXF, 7 + k, 60, 8192 + 2048 * k);
+	assert_int_equal(vnet_arm(N), 1);
+	run();
+	back(TXF, XPORT_NET_RESTARTED, 0, 4);
+	back(TXF, 11, 60, 16384);			/* the new instance's */
+	assert_int_equal(D.nsent, 5);
+	assert_true(deliver(f, sizeof f));
+	run();
+	back(RXA, 3, 60, 6144);				/* into buffer 3, not 1 or 2 */
+	nothing_back(RXA);
+	assert_int_equal(D.chains[VNET_RXQ], 1);	/* 1 and 2 never went to the new device */
+	assert_int_equal(vnet_stat(N, NET_STAT_RX_REFUSED), 0);	/* a notice is not a refusal */
+	assert_int_equal(vnet_stat(N, NET_STAT_TX_REFUSED), 0);
+}
+
+/* A restarted driver whose device fails still puts its notices, then refuses. */
+static void restart_notice_on_failed_device(void **state)
+{
+	(void)state;
+	put(RXF, 0, 2048, 1);
+	run();
+	F.qmax = 1;				/* no room for one buffer now: set-up fails */
+	assert_int_equal(restarted(), CAIRN_ENOTSUP);
+	vnet_announce(N);
+	put(TXA, 8192, 60, 5);
+	put(RXF, 2048, 2048, 2);
+	run();
+	back(RXA, XPORT_NET_RESTARTED, 0, 1);
+	back(RXA, 2, 0, 2048);
+	back(TXF, XPORT_NET_RESTARTED, 0, 0);
+	back(TXF, 5, 0, 8192);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -656,6 +746,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(sleeps_short_of_room, setup, teardown),
 		cmocka_unit_test_setup_teardown(wakes_a_waiting_client, started, teardown),
 		cmocka_unit_test_setup_teardown(client_cursor_beyond, started, teardown),
+		cmocka_unit_test_setup_teardown(restart_notices_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(restart_notice_on_failed_device, started, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

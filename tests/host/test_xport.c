@@ -493,6 +493,139 @@ static void block_client_submit_limits(void **state)
 	free(big.r);
 }
 
+/* The driver's side of a net direction: takes the next buffer given (its id), puts one back. */
+static uint32_t net_take(struct pair *give)
+{
+	struct xport_buf b;
+	assert_int_equal(xport_get_buf(&give->cons, REGION, &b), 0);
+	return b.id;
+}
+
+static void net_put(struct pair *back, uint64_t offset, uint32_t len, uint32_t id)
+{
+	struct xport_buf b = { offset, len, id };
+	assert_int_equal(xport_put_buf(&back->prod, &b), 0);
+}
+
+/*
+ * The net client (xport_net_client), at every base of the give queue's positions: five
+ * buffers; the old driver takes three, gives one back (with an offset of its own: the
+ * client's record is what comes back), then a stray; the restart notice names the
+ * position after the three; the client has the given-back one, drops the stray, has the
+ * two lost ones back as XPORT_NET_LOST with their own lengths, then the fourth from the
+ * new driver (refused: len 0), and keeps the fifth. A notice beyond reason loses
+ * everything outstanding; a len-nonzero buffer with the notice's id is a stray.
+ */
+static void net_client_restart_notice(void **state)
+{
+	(void)state;
+	for (unsigned b = 0; b < NBASES; b++) {
+		struct pair give, back;
+		struct xport_net_client c;
+		struct xport_buf out;
+
+		new_pair(&give, XPORT_NET_SLOT, SLOTS);
+		new_pair(&back, XPORT_NET_SLOT, SLOTS);
+		set_cursors(&give, bases[b]);
+		set_cursors(&back, bases[b] * 3);
+		xport_net_client_init(&c, &give.prod, &back.cons);
+		for (uint32_t i = 0; i < 5; i++) {
+			struct xport_buf g = { 2048 * i, 1000 + i, 10 + i };
+			assert_int_equal(xport_net_give(&c, &g), 0);
+		}
+		assert_int_equal(c.outstanding, 5);
+		assert_int_equal(xport_net_back(&c, &out), CAIRN_EAGAIN);
+		for (uint32_t i = 0; i < 3; i++)
+			assert_int_equal(net_take(&give), 10 + i);
+		net_put(&back, 999999, 60, 11);			/* the offset is the driver's lie */
+		net_put(&back, 0, 60, 77);			/* not outstanding */
+		net_put(&back, give.cons.cursor, 0, XPORT_NET_RESTARTED);
+		assert_int_equal(net_take(&give), 13);		/* the new driver's */
+		net_put(&back, 3 * 2048, 0, 13);
+		assert_int_equal(xport_net_back(&c, &out), 0);
+		assert_int_equal(out.id, 11);
+		assert_int_equal(out.len, 60);
+		assert_int_equal(out.offset, 2048);
+		unsigned lost = 0;
+		for (unsigned k = 0; k < 2; k++) {
+			assert_int_equal(xport_net_back(&c, &out), XPORT_NET_LOST);
+			assert_true(out.id == 10 || out.id == 12);
+			assert_int_equal(out.len, 1000 + out.id - 10);
+			assert_int_equal(out.offset, 2048 * (out.id - 10));
+			lost |= out.id == 10 ? 1 : 2;
+		}
+		assert_int_equal(lost, 3);
+		assert_int_equal(xport_net_back(&c, &out), 0);
+		assert_int_equal(out.id, 13);
+		assert_int_equal(out.len, 0);
+		assert_int_equal(xport_net_back(&c, &out), CAIRN_EAGAIN);
+		assert_int_equal(c.outstanding, 1);
+		assert_int_equal(c.restarts, 1);
+		assert_int_equal(c.stray, 1);
+		/* a notice past the head: every buffer outstanding (the fifth) is lost */
+		net_put(&back, give.prod.cursor + 1, 0, XPORT_NET_RESTARTED);
+		assert_int_equal(xport_net_back(&c, &out), XPORT_NET_LOST);
+		assert_int_equal(out.id, 14);
+		/* a notice more than a queue before the head: likewise */
+		struct xport_buf g = { 0, 100, 20 };
+		assert_int_equal(xport_net_give(&c, &g), 0);
+		net_put(&back, give.prod.cursor - SLOTS - 1, 0, XPORT_NET_RESTARTED);
+		assert_int_equal(xport_net_back(&c, &out), XPORT_NET_LOST);
+		assert_int_equal(out.id, 20);
+		/* the notice's id with a length is not a notice: a stray */
+		net_put(&back, 0, 60, XPORT_NET_RESTARTED);
+		assert_int_equal(xport_net_back(&c, &out), CAIRN_EAGAIN);
+		assert_int_equal(c.stray, 2);
+		assert_int_equal(c.restarts, 3);
+		assert_int_equal(c.outstanding, 0);
+		free(give.r);
+		free(back.r);
+	}
+}
+
+/* Giving: the notice's id and an id outstanding are refused; a full queue or table
+ * puts nothing; the driver's cursor beyond reason is CAIRN_EIO on either queue. */
+static void net_client_give_limits(void **state)
+{
+	struct pair give, back, big;
+	struct xport_net_client c;
+	struct xport_buf out;
+
+	(void)state;
+	new_pair(&give, XPORT_NET_SLOT, SLOTS);
+	new_pair(&back, XPORT_NET_SLOT, SLOTS);
+	xport_net_client_init(&c, &give.prod, &back.cons);
+	struct xport_buf g = { 0, 100, XPORT_NET_RESTARTED };
+	assert_int_equal(xport_net_give(&c, &g), CAIRN_EINVAL);
+	for (uint32_t i = 0; i < SLOTS; i++) {
+		g.id = i;
+		assert_int_equal(xport_net_give(&c, &g), 0);
+	}
+	g.id = 3;
+	assert_int_equal(xport_net_give(&c, &g), CAIRN_EINVAL);	/* outstanding */
+	g.id = 100;
+	assert_int_equal(xport_net_give(&c, &g), CAIRN_EAGAIN);	/* the queue is full */
+	assert_int_equal(c.outstanding, SLOTS);
+	give.r->tail = give.prod.cursor + 1000;			/* the driver's cursor */
+	assert_int_equal(xport_net_give(&c, &g), CAIRN_EIO);
+	back.r->head = back.cons.cursor + 1000;
+	assert_int_equal(xport_net_back(&c, &out), CAIRN_EIO);
+	assert_int_equal(c.outstanding, SLOTS);
+	/* the table: XPORT_NET_CLIENT_MAX outstanding at most */
+	new_pair(&big, XPORT_NET_SLOT, 2 * XPORT_NET_CLIENT_MAX);
+	xport_net_client_init(&c, &big.prod, &back.cons);
+	for (uint32_t i = 0; i < XPORT_NET_CLIENT_MAX; i++) {
+		g.id = i;
+		assert_int_equal(xport_net_give(&c, &g), 0);
+	}
+	g.id = 1000;
+	assert_int_equal(xport_net_give(&c, &g), CAIRN_EAGAIN);
+	assert_int_equal(xport_count(&big.prod), XPORT_NET_CLIENT_MAX);
+	free(give.r);
+	free(back.r);
+	free(big.r);
+}
+
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 static uint64_t rand64(void)
@@ -806,6 +939,8 @@ int main(void)
 		cmocka_unit_test(typed_steps_need_their_slot_size),
 		cmocka_unit_test(block_requests_checked),
 		cmocka_unit_test(block_client_restart_notice),
+		cmocka_unit_test(net_client_restart_notice),
+		cmocka_unit_test(net_client_give_limits),
 		cmocka_unit_test(block_client_submit_limits),
 		cmocka_unit_test(random_scribbles),
 		cmocka_unit_test(wake_schedules),

@@ -1,0 +1,39 @@
+/*
+ * net_crashy: the virtio-net driver (components/virtio_net, vnet.c and main.c compiled
+ * here unchanged, in one unit) for the restart test (tests/qemu/systems/
+ * virtio_net_restart.toml): a transmitted frame of ethertype NET_CRASH_TYPE makes it
+ * notify the device of the buffers it has just added (so that they are really in
+ * flight) and execute ud2, on its own thread, mid-round. Only this test image has the
+ * trap: the driver's own image cannot crash on a frame.
+ */
+#include <cairn/pci.h>
+#include <cairn/virtio.h>
+#include <cairn/xport.h>
+
+#define NET_CRASH_TYPE 0x88b6
+
+/* vnet.c takes buffers through this (below, once main.c's driver state is visible). */
+static long crashy_get_buf(struct xport_queue *q, uint64_t region, struct xport_buf *b);
+#define xport_get_buf crashy_get_buf
+#define serve vnet_serve_dir		/* main.c has a serve() of its own */
+#include "../../../components/virtio_net/vnet.c"
+#undef serve
+#undef xport_get_buf
+#include "../../../components/virtio_net/main.c"
+
+static long crashy_get_buf(struct xport_queue *q, uint64_t region, struct xport_buf *b)
+{
+	long r = xport_get_buf(q, region, b);
+	const struct cairn_region *data = cairn_region("net_data");
+	if (r == 0 && q == net.tx.from && data && b->len >= NET_FRAME_MIN && xport_in_region(data->size, b->offset, b->len)) {
+		const uint8_t *f = (const uint8_t *)data->va + b->offset;
+		if (f[12] == NET_CRASH_TYPE >> 8 && f[13] == (NET_CRASH_TYPE & 0xff)) {
+			cairn_printf("net_crashy: crashing with %u rx buffers and %u tx frames held\n", net.rx.held,
+				     net.tx.held);
+			if (net.tx.kick)
+				virtq_kick(&net.tx.q);
+			__builtin_trap();
+		}
+	}
+	return r;
+}
