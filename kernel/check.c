@@ -14,8 +14,9 @@
  *   - the per-type frame counts match the table;
  *   - every device attached to the IOMMU translates through a live I/O root, which the
  *     attachment references (vtd.c); an I/O root's entries are checked as any table's,
- *     all 512 (it has no kernel half), so a frame mapped for DMA is a referenced USER
- *     frame, never retyped while mapped;
+ *     all 512 (it has no kernel half: none of them is used, which is how arch_tlb_flush
+ *     tells an I/O root), so a frame mapped for DMA is a referenced USER frame, never
+ *     retyped while mapped;
  *   - what each core still uses outside the kernel is live, and each core's own state
  *     (per-core area, APIC ID against the MADT, kernel stack) is its own (check_cores).
  * It walks all memory: O(frames), which is why it exists only in test mode.
@@ -114,6 +115,8 @@ static void check_pgtbl(uint64_t pa, const uint64_t *t, const struct frame *f)
 		if (!(t[i] & 1))
 			continue;
 		used++;
+		if (f->obj == OBJ_PGTBL_IO && i >= USER_PML4_ENTRIES)	/* arch_tlb_flush tells them by that */
+			problem("an I/O root has an entry in the kernel half", pa);
 		uint64_t target = t[i] & 0x000ffffffffff000ULL;
 		struct frame *tf = frame_get(&frames, target);
 		bool leaf = f->obj == OBJ_PGTBL1;
