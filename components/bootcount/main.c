@@ -1,6 +1,7 @@
 /*
  * bootcount: the client of systems/blk.toml, on the block transport (docs/devices.md,
- * "Transport") to the virtio-blk driver over a disk that `make run SYSTEM=blk` keeps
+ * "Transport", through libxport's block client, which also fails what a driver restart
+ * lost) to the virtio-blk driver over a disk that `make run SYSTEM=blk` keeps
  * in build/run-disk.img. Block 0 holds a record: a magic word and how many times the
  * system has booted from this disk. It reads the block, counts this boot (a fresh
  * record if the magic is not there), writes it back, flushes, reads it again to check,
@@ -19,25 +20,27 @@ struct record {
 
 static struct cairn_port req_port, resp_port;
 static struct xport_queue req_q, resp_q;
-static uint32_t next_id = 1;
+static struct xport_blk_client blk;	/* ids, and requests a driver restart lost */
 
-/* One request on the transport and its response (the notify protocol both ways). */
+/* One request on the transport and its completion (the notify protocol both ways). */
 static struct xport_blk_resp call(uint32_t op, uint32_t count, uint64_t block)
 {
-	struct xport_blk_req q = { .op = op, .count = count, .block = block, .offset = 0, .id = next_id++ };
+	struct xport_blk_req q = { .op = op, .count = count, .block = block, .offset = 0 };
 	struct xport_blk_resp r;
 	long e;
 
-	while (xport_blk_put_req(&req_q, &q) == CAIRN_EAGAIN)
+	while ((e = xport_blk_submit(&blk, &q)) == CAIRN_EAGAIN)
 		if (xport_arm(&req_q) == 0)
 			cairn_rcv_wait(CAIRN_SLOT_RCV);
+	if (e < 0)
+		return (struct xport_blk_resp){ .status = (int32_t)e };
 	if (xport_wake_needed(&req_q))
 		cairn_asnd_send(req_port.peer, 0);
-	while ((e = xport_blk_get_resp(&resp_q, &r)) == CAIRN_EAGAIN)
+	while ((e = xport_blk_complete(&blk, &r)) == CAIRN_EAGAIN)
 		if (xport_arm(&resp_q) == 0)
 			cairn_rcv_wait(CAIRN_SLOT_RCV);
-	if (e < 0 || r.id != q.id)
-		r = (struct xport_blk_resp){ .id = q.id, .status = e < 0 ? (int32_t)e : CAIRN_EIO };
+	if (e < 0)
+		r = (struct xport_blk_resp){ .id = q.id, .status = (int32_t)e };
 	if (xport_wake_needed(&resp_q))
 		cairn_asnd_send(resp_port.peer, 0);
 	return r;
@@ -53,6 +56,8 @@ static long open_transport(void)
 		r = cairn_port_open(&resp_port, "blk_resp");
 	if (!r)
 		r = xport_attach(&resp_q, resp_port.ring, resp_port.words * 8, resp_port.mask + 1, XPORT_CONSUMER);
+	if (!r)
+		xport_blk_client_init(&blk, &req_q, &resp_q);
 	return r;
 }
 
