@@ -4,12 +4,15 @@
  * interrupt preempts whatever ran). Line 0 is the core's timer, which fires at the
  * deadline a dispatch asked for: each core has its own, bound and unbound by a thread
  * running there. An interrupt that preempts a thread queues a TIMEOUT
- * event naming it for its scheduler (and, for the timer, for the bound thread). Lines 1..15 are the ISA interrupts, routed
- * by the I/O APIC only while bound; the driver thread acknowledges its device itself
- * (through an IOPORT capability) before it waits again. A line is routed to the
+ * event naming it for its scheduler (and, for the timer, for the bound thread). Lines
+ * 1..31 are I/O APIC pins (1..15 the ISA interrupts, 16.. PCI INTx; one the machine
+ * lacks, or 2, is CAIRN_ENOTSUP), routed only while bound, in the mode the binder
+ * gives: the driver thread acknowledges its device itself (through its IOPORT or DEVMEM
+ * capability) before it waits again, and a level-triggered line, masked when it
+ * fires, with IRQ_ACK after that. A line is routed to the
  * core of the thread it is bound to. Lines 32..63 are MSI lines: a device raises one by
  * writing the message IRQ_BIND returned (to the bound thread's core; whoever holds the
- * device programs it). Lines 16..31 are reserved (CAIRN_ENOTSUP). A line that arrives
+ * device programs it). A line that arrives
  * at a core its thread has left since (THREAD_CORE) is forwarded there (thread_interrupt
  * kicks it); one that arrives unbound (a device still raising an MSI after UNBIND) is
  * acknowledged and dropped. An IRQ capability covers a set of lines (a 64-bit mask:
@@ -55,7 +58,7 @@ long irq_invoke(struct call *c, struct cap *cap, unsigned op)
 
 	if (op == CAIRN_OP_IRQ_NARROW)
 		return narrow(c, cap);
-	if (op != CAIRN_OP_IRQ_BIND && op != CAIRN_OP_IRQ_UNBIND)
+	if (op != CAIRN_OP_IRQ_BIND && op != CAIRN_OP_IRQ_UNBIND && op != CAIRN_OP_IRQ_ACK)
 		return CAIRN_ENOSYS;
 	if (n >= IRQ_LINES)
 		return CAIRN_ERANGE;
@@ -64,23 +67,28 @@ long irq_invoke(struct call *c, struct cap *cap, unsigned op)
 	if (!(cap->a >> n & 1))
 		return CAIRN_EACCES;	/* not one of this capability's lines */
 	struct thread **b = bound((unsigned)n);
+	if (op == CAIRN_OP_IRQ_ACK)
+		return *b ? arch_irq_ack((unsigned)n) : CAIRN_ENOENT;
 	if (op == CAIRN_OP_IRQ_UNBIND) {
 		if (!*b)
 			return CAIRN_ENOENT;
 		if (n != IRQ_TIMER)
-			arch_irq_route((unsigned)n, false, 0);	/* masked: no core */
+			arch_irq_route((unsigned)n, false, 0, 0);	/* masked: no core */
 		obj_unref(*b);
 		*b = NULL;
 		return 0;
 	}
+	uint64_t mode = A2(c);
 	long err = cap_of_type(c, A1(c), CAIRN_CAP_ASND, &asnd);
 	if (err)
 		return err;
+	if ((mode & ~(uint64_t)CAIRN_IRQ_MODES) || (mode && (n == IRQ_TIMER || n >= CAIRN_IRQ_MSI)))
+		return CAIRN_EINVAL;	/* a mode is a pin's */
 	if (*b)
 		return CAIRN_EBUSY;
 	*b = asnd->obj;
 	obj_ref(*b);
-	return n == IRQ_TIMER ? 0 : (long)arch_irq_route((unsigned)n, true, (*b)->core);
+	return n == IRQ_TIMER ? 0 : (long)arch_irq_route((unsigned)n, true, (*b)->core, (unsigned)mode);
 }
 
 /*

@@ -126,7 +126,7 @@ FIELDS = {
                      'where an IOMMU lets them), "trusted" (without an IOMMU they may write any memory) '
                      'or "none", not {v!r}'),
     },
-    "device": {"match": None, "at": None},     # an entry of a component's `devices` (system.py)
+    "device": {"match": None, "at": None, "msi": None},     # an entry of a component's `devices` (system.py)
     "port": {
         "name": None, "from": None, "to": None,
         "mode": OneOf(("async", "sync"), "async", 'mode must be "async" or "sync", not {v!r}'),

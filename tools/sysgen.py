@@ -290,7 +290,8 @@ def device_row(e):
     where = f"PCI_BDF({at[0]:#x}, {at[1]:#x}, {at[2]})" if at else "CAIRN_SD_ANYWHERE"
     ids = f".class_code = {a:#x}, .subclass = {b:#x}, .by_class = 1" if kind == "class" else \
         f".vendor = {a:#x}, .device = {b:#x}"
-    return f"{{ {ids}, .at = {where}, .match = {c_str(system.device_text(e))} }}"
+    no_msi = ", .no_msi = 1" if e.get("msi") is False else ""
+    return f"{{ {ids}, .at = {where}, .match = {c_str(system.device_text(e))}{no_msi} }}"
 
 
 def write_if_changed(path, text):

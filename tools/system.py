@@ -272,7 +272,7 @@ def device_text(e):
 
 def check_devices(d):
     """`devices`: the PCI devices a component drives, each { match = "vvvv:dddd" or "cc:ss"
-    (class and subclass), at = "bb:dd.f" (optional) }. The booter binds each entry to the
+    (class and subclass), at = "bb:dd.f" (optional), msi = false (optional: INTx only) }. The booter binds each entry to the
     first device that matches it and no entry before it took; two entries that could only
     ever name one device (the same `at`, or the same match and neither an `at`) are an
     error here, since a device is bound to one component."""
@@ -289,7 +289,10 @@ def check_devices(d):
             bad = next((k for k in e if k not in schema.FIELDS["device"]), None)
             if bad:
                 d.error("component", i, "devices", f"device {device_text(e)}: unknown field '{bad}' "
-                        "(a device has match and at)", n)
+                        "(a device has match, at and msi)", n)
+                continue
+            if "msi" in e and not isinstance(e["msi"], bool):
+                d.error("component", i, "devices", f"device {device_text(e)}: msi must be true or false", n)
                 continue
             match, at = device_match(e), device_at(e)
             if match is None:

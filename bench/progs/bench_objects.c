@@ -164,7 +164,7 @@ static int bench_timer(void)
 	r = r < 0 ? r : cairn_captbl_act_thread(CT, sp, MEM, cairn_frame(&A, CAIRN_FRAME_KERNEL), CAIRN_SLOT_COMP, (cairn_word)spinner);
 	r = r < 0 ? r : cairn_captbl_act_rcv(CT, tick_rcv, tk, my_rcv);
 	r = r < 0 ? r : cairn_captbl_act_asnd(CT, snd, tick_rcv);
-	r = r < 0 ? r : cairn_irq_bind(CAIRN_SLOT_IRQ, CAIRN_IRQ_TIMER, snd);
+	r = r < 0 ? r : cairn_irq_bind(CAIRN_SLOT_IRQ, CAIRN_IRQ_TIMER, snd, 0);
 	if (r < 0)
 		return cairn_printf("bench: making the timer threads failed: %ld\n", r), 1;
 	cairn_thread_dispatch(tk, 0);		/* it blocks on its endpoint */

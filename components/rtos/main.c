@@ -130,7 +130,7 @@ static void core_main(cairn_word tid)
 {
 	unsigned c = (unsigned)cairn_core();
 	struct rcore *k = &sched.core[c];
-	long r = cairn_irq_bind(CAIRN_SLOT_IRQ, CAIRN_IRQ_TIMER, k->wake);
+	long r = cairn_irq_bind(CAIRN_SLOT_IRQ, CAIRN_IRQ_TIMER, k->wake, 0);
 
 	(void)tid;
 	if (r)

@@ -126,9 +126,10 @@ enum cairn_cap_type {
 	X(ASND_SEND,       0x0700, ASND,   "a0 = flags (CAIRN_SEND_YIELD)", "0") \
 	X(SINV_CALL,       0x0800, SINV,   "a1..a4 = arguments", "the callee's two results (rax, rdx)") \
 	X(SINV_RENEW,      0x0801, SINV,   "none", "the component's generation") \
-	X(IRQ_BIND,        0x0900, IRQ,    "a0 = line, a1 = asynchronous send", "0, or an MSI line's message") \
+	X(IRQ_BIND,        0x0900, IRQ,    "a0 = line, a1 = asynchronous send, a2 = mode", "0, or an MSI line's message") \
 	X(IRQ_UNBIND,      0x0901, IRQ,    "a0 = line", "0") \
 	X(IRQ_NARROW,      0x0902, IRQ,    "a0 = slot here, a1 = mask of lines", "0") \
+	X(IRQ_ACK,         0x0903, IRQ,    "a0 = line", "0") \
 	X(IOPORT_IN,       0x0a00, IOPORT, "a0 = port, a1 = width (1, 2, 4)", "the value read") \
 	X(IOPORT_OUT,      0x0a01, IOPORT, "a0 = port, a1 = width (1, 2, 4), a2 = value", "0") \
 	X(IOPORT_NARROW,   0x0a02, IOPORT, "a0 = slot here, a1 = first port, a2 = end", "0") \
@@ -204,9 +205,10 @@ enum cairn_op {
 	X(ASND_SEND,       long,  unsigned asnd, unsigned flags) \
 	X(SINV_CALL,       stub,  unsigned gate, cairn_word a, cairn_word b, cairn_word c, cairn_word d) \
 	X(SINV_RENEW,      long,  unsigned gate) \
-	X(IRQ_BIND,        long,  unsigned irq, unsigned line, unsigned asnd) \
+	X(IRQ_BIND,        long,  unsigned irq, unsigned line, unsigned asnd, unsigned mode) \
 	X(IRQ_UNBIND,      long,  unsigned irq, unsigned line) \
 	X(IRQ_NARROW,      long,  unsigned irq, unsigned slot, cairn_word lines) \
+	X(IRQ_ACK,         long,  unsigned irq, unsigned line) \
 	X(IOPORT_IN,       long,  unsigned io, unsigned port, unsigned width) \
 	X(IOPORT_OUT,      long,  unsigned io, unsigned port, unsigned width, cairn_word value) \
 	X(IOPORT_NARROW,   long,  unsigned io, unsigned slot, unsigned first, unsigned end) \
@@ -288,15 +290,20 @@ enum cairn_op {
 #define CAIRN_FAULT_STOP   1	/* stop the thread */
 
 /*
- * Interrupt lines (IRQ_BIND): 0 is the core's timer, 1..15 the ISA interrupts, 16..31
- * reserved (I/O APIC pins of PCI INTx, not routed yet), 32..63 MSI lines. An IRQ
- * capability covers a mask of lines, bit n for line n.
+ * Interrupt lines (IRQ_BIND): 0 is the core's timer, 1..31 I/O APIC pins (1..15 the ISA
+ * interrupts, 16..31 PCI INTx: those the machine has), 32..63 MSI lines. An IRQ
+ * capability covers a mask of lines, bit n for line n. A pin is bound in a mode: edge
+ * and active high (0, ISA's), or with these bits (PCI INTx: level, and active low
+ * where ACPI says so); a level line is masked when it fires until IRQ_ACK.
  */
 #define CAIRN_IRQ_TIMER    0
 #define CAIRN_IRQ_ISA_END  16	/* lines 1..15: ISA */
 #define CAIRN_IRQ_MSI      32	/* the first MSI line */
 #define CAIRN_IRQ_LINES    64
 #define CAIRN_IRQ_ALL      (~0ull)	/* an IRQ capability's mask of every line */
+#define CAIRN_IRQ_LEVEL      1u	/* mode: level-triggered */
+#define CAIRN_IRQ_ACTIVE_LOW 2u	/* mode: asserted low */
+#define CAIRN_IRQ_MODES      3u	/* every mode bit */
 /* IRQ_BIND of an MSI line returns the message that raises it: address and data. */
 #define CAIRN_MSI_ADDR(r)  ((unsigned)(r))		/* the address's low 32 bits (high: 0) */
 #define CAIRN_MSI_DATA(r)  ((unsigned)((unsigned long)(r) >> 32))	/* the data word */

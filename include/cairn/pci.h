@@ -228,6 +228,17 @@ int pci_cap_next(struct pci_cap_iter *it, struct pci_cap *cap);
 /* The offset of function bdf's first capability with this id, or 0 if it has none. */
 unsigned pci_cap_find(const struct pci_cfg *cfg, unsigned bdf, unsigned id);
 
+/* ---- INTx (intx.c) ------------------------------------------------------------------ */
+
+/*
+ * The interrupt line (docs/syscalls.md, IRQ lines 1..31) function f's INTx pin arrives
+ * on, with the mode to bind it in (*mode: CAIRN_IRQ_LEVEL, | _ACTIVE_LOW), read from
+ * the chipset (intx.c says which chipsets and why not ACPI). CAIRN_ENOENT: f has no
+ * pin, or the firmware routed it nowhere; CAIRN_ENOTSUP: a route this does not know
+ * (behind a bridge, a chipset's own slots).
+ */
+long pci_intx_route(const struct pci_cfg *cfg, const struct pci_func *f, unsigned *mode);
+
 /* ---- message-signalled interrupts (msi.c) ----------------------------------------- */
 
 /*

@@ -151,7 +151,7 @@ struct cairn_device {
 	uint16_t vendor, device;
 	uint8_t class_code, subclass;
 	uint8_t irq_line;	/* its INTx line if irq_slot is granted, else 0 */
-	uint8_t reserved;
+	uint8_t irq_mode;	/* the mode to bind irq_line in (IRQ_BIND: CAIRN_IRQ_LEVEL...) */
 	uint32_t irq_slot;
 	struct cairn_device_bar bar[CAIRN_DEVICE_BARS];
 	uint8_t msi_kind;	/* CAIRN_MSI_KIND_* */

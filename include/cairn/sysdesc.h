@@ -74,6 +74,7 @@ struct cairn_sd_device {
 	uint8_t by_class;
 	uint32_t at;
 	const char *match;		/* as the description writes it, for messages */
+	uint8_t no_msi;			/* msi = false: the booter leaves MSI and MSI-X off */
 };
 
 struct cairn_sd_comp {

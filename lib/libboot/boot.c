@@ -275,7 +275,7 @@ static long bind_irqs(struct booter *b, struct bcomp *c)
 		if (!r)
 			r = cairn_captbl_act_asnd(CT, s, c->rcv);
 		if (!r)
-			r = cairn_irq_bind(CAIRN_SLOT_IRQ, c->sd->irq[j], s);
+			r = cairn_irq_bind(CAIRN_SLOT_IRQ, c->sd->irq[j], s, 0);
 		if (!r && c->sd->irq[j] == CAIRN_IRQ_TIMER && b->sd->cores > 1)
 			r = grant_timers(b, c);
 		if (r)

@@ -197,28 +197,64 @@ static const struct cairn_sd_comp *claimed(const struct booter *b, unsigned line
 	return 0;
 }
 
-/* The INTx line of f, if the firmware routed it to an ISA line that no component claims
- * with `irq`, as an IRQ capability. */
-static long grant_irq(struct booter *b, struct bcomp *c, const struct pci_func *f, struct cairn_device *e)
+/* Line `line` bound in `mode` to a send to c's first thread: IRQ_BIND's result. */
+static long bind_line(struct booter *b, struct bcomp *c, unsigned line, unsigned mode)
 {
-	const struct cairn_sd_comp *owner;
 	long r;
 	unsigned s;
 
-	if (!f->irq_pin || f->irq_line < 1 || f->irq_line >= CAIRN_IRQ_ISA_END || f->irq_line == 2)
-		return 0;
-	if ((owner = claimed(b, f->irq_line))) {
-		cairn_printf("booter: component '%s': PCI %02x:%02x.%x's line %u is claimed by '%s': not granted\n",
-			     c->sd->name, PCI_BUS(f->bdf), PCI_DEV(f->bdf), PCI_FN(f->bdf), f->irq_line, owner->name);
+	if (!(s = own_slot(b, &r)))
+		return r ? r : CAIRN_ENOMEM;
+	r = cairn_captbl_act_asnd(CT, s, c->rcv);
+	long bound = r ? r : cairn_irq_bind(CAIRN_SLOT_IRQ, line, s, mode);
+	if (!r)
+		cairn_captbl_remove(CT, s);	/* the binding references the thread, not the send */
+	cairn_slot_put(&b->a, s);
+	if (bound >= 0)
+		b->lines_bound++;
+	return bound;
+}
+
+/*
+ * The line f's INTx pin arrives on (pci_intx_route: a pin 16..23 on q35, the ISA line
+ * the firmware chose on pc), with its mode, as an IRQ capability over that line alone
+ * (the driver acknowledges a level line with it); not if another component claims the
+ * line with `irq`, or a device bound before f has it (a line binds to one thread:
+ * shared lines are not granted twice). Says why. Unless an MSI line was bound for f,
+ * the line is bound to c's first thread, as MSI lines are.
+ */
+static long grant_irq(struct booter *b, struct bcomp *c, const struct pci_func *f, struct cairn_device *e)
+{
+	static uint32_t granted;	/* pin lines granted to a device so far */
+	const struct cairn_sd_comp *owner;
+	unsigned s, mode;
+	long r, line = pci_intx_route(&cfg, f, &mode);
+
+	if (line == CAIRN_ENOENT)
+		return 0;	/* no pin, or routed nowhere */
+	if (line < 0 || (owner = claimed(b, (unsigned)line)) || (granted >> line & 1)) {
+		cairn_printf("booter: component '%s': PCI %02x:%02x.%x's INTx ", c->sd->name,
+			     PCI_BUS(f->bdf), PCI_DEV(f->bdf), PCI_FN(f->bdf));
+		if (line < 0)
+			cairn_printf("pin %u arrives where Cairn cannot tell: not granted\n", f->irq_pin);
+		else if (owner)
+			cairn_printf("line %ld is claimed by '%s': not granted\n", line, owner->name);
+		else
+			cairn_printf("line %ld is granted to a device already: not granted\n", line);
 		return 0;
 	}
 	if (!(s = own_slot(b, &r)))
 		return r ? r : CAIRN_ENOMEM;
-	r = cairn_irq_narrow(CAIRN_SLOT_IRQ, s, 1u << f->irq_line);
+	r = cairn_irq_narrow(CAIRN_SLOT_IRQ, s, 1ull << line);
 	if (!r)
 		r = hand_over(b, c, s, &e->irq_slot);
-	if (!r)
-		e->irq_line = f->irq_line;
+	if (!r) {
+		e->irq_line = (uint8_t)line;
+		e->irq_mode = (uint8_t)mode;
+		granted |= 1u << line;
+	}
+	if (!r && !e->nmsi)
+		r = bind_line(b, c, (unsigned)line, mode);	/* its only interrupt */
 	return r;
 }
 
@@ -254,22 +290,11 @@ static int msix_pages(const struct bcomp *c, const struct pci_func *f, const str
  */
 static long bind_msi(struct booter *b, struct bcomp *c, struct cairn_device *e)
 {
-	long r;
-	unsigned s;
-
 	if (next_msi >= CAIRN_IRQ_LINES)
 		return CAIRN_ENOBUFS;
-	if (!(s = own_slot(b, &r)))
-		return r ? r : CAIRN_ENOMEM;
-	r = cairn_captbl_act_asnd(CT, s, c->rcv);
-	long msg = r ? r : cairn_irq_bind(CAIRN_SLOT_IRQ, next_msi, s);
-	if (!r)
-		cairn_captbl_remove(CT, s);	/* the binding references the thread, not the send */
-	cairn_slot_put(&b->a, s);
-	if (msg > 0) {
+	long msg = bind_line(b, c, next_msi, 0);
+	if (msg > 0)
 		e->msi_line[e->nmsi++] = (uint8_t)next_msi++;
-		b->msi_bound++;
-	}
 	return msg;
 }
 
@@ -342,7 +367,8 @@ static long bus_master(struct booter *b, struct bcomp *c, const struct pci_func 
 	return r;
 }
 
-static long bind(struct booter *b, struct bcomp *c, const struct pci_func *f, struct cairn_device *e)
+static long bind(struct booter *b, struct bcomp *c, const struct cairn_sd_device *d, const struct pci_func *f,
+		 struct cairn_device *e)
 {
 	struct pci_bar bars[PCI_BARS];
 	struct pci_msix m;
@@ -363,6 +389,8 @@ static long bind(struct booter *b, struct bcomp *c, const struct pci_func *f, st
 	unsigned msix = pci_cap_find(&cfg, f->bdf, PCI_CAP_MSIX), msi = pci_cap_find(&cfg, f->bdf, PCI_CAP_MSI);
 	if (msix && !msix_pages(c, f, bars, msix, &m, kept))
 		msix = 0;
+	if (d->no_msi)
+		msix = msi = 0;	/* INTx only (its table's pages stay kept) */
 	for (unsigned j = 0; !r && j < PCI_BARS; j++)
 		r = grant_bar(b, c, &bars[j], kept, &e->bar[j]);
 	if (!r && msix)
@@ -465,7 +493,7 @@ long boot_devices(struct booter *b, unsigned i)
 			continue;
 		}
 		taken[k] = 1;
-		r = bind(b, c, &funcs[k], &devs[i][j]);
+		r = bind(b, c, d, &funcs[k], &devs[i][j]);
 	}
 	if (r)
 		cairn_printf("booter: granting PCI devices to '%s' failed (error %ld)\n", c->sd->name, r);

@@ -81,8 +81,8 @@ struct booter {
 	uint64_t build_tsc;			/* when cairn_boot started */
 	struct bcore core[CAIRN_SD_CORES];	/* core[0]: the booter's own thread */
 	uint32_t running;			/* built and initialised: the cores schedule */
-	uint32_t msi_bound;			/* MSI lines devices.c bound: like `irq` lines,
-						   an interrupt may wake a blocked thread */
+	uint32_t lines_bound;			/* MSI and INTx lines devices.c bound: like `irq`
+						   lines, an interrupt may wake a blocked thread */
 	void (*supervise)(struct booter *b);	/* restart.c's: restarts what crashed; the boot
 						   core's scheduler calls it each pass (0: none) */
 	struct bcomp c[CAIRN_SD_COMPS];

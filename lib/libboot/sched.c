@@ -93,7 +93,7 @@ static void take_events(struct booter *b, struct bcore *k)
  */
 void boot_take_timer(struct booter *b, struct bcore *k)
 {
-	if (cairn_irq_bind(CAIRN_SLOT_IRQ, CAIRN_IRQ_TIMER, k->wake) == 0)
+	if (cairn_irq_bind(CAIRN_SLOT_IRQ, CAIRN_IRQ_TIMER, k->wake, 0) == 0)
 		k->slice = b->rt->tsc_hz / BOOT_SLICES_PER_SECOND;
 }
 
@@ -264,7 +264,7 @@ long boot_schedule(struct booter *b)
 
 	for (unsigned i = 0; i < b->sd->ncomps; i++)
 		irqs += b->c[i].sd->nirqs;
-	irqs += b->msi_bound;
+	irqs += b->lines_bound;
 	for (;;) {
 		if (b->supervise)
 			b->supervise(b);	/* restart.c: restarts what crashed */

@@ -732,10 +732,56 @@ static void ecam_enumerates_within_its_range(void **state)
 	assert_int_equal(out[3].subclass, 0xff);
 }
 
+/* ---- pci_intx_route (intx.c) ---- */
+
+/* f as pci_read_func would fill it: pin, line. */
+static struct pci_func func_at(unsigned bdf, unsigned pin, unsigned line)
+{
+	return (struct pci_func){ .bdf = (uint16_t)bdf, .irq_pin = (uint8_t)pin, .irq_line = (uint8_t)line };
+}
+
+static void intx_ich9_pins(void **state)
+{
+	(void)state;
+	unsigned mode = 99;
+	add(PCI_BDF(0, 0x1f, 0), 0x8086, 0x2918, 0x06010002, 0x80);	/* q35's LPC bridge */
+	struct pci_func a = func_at(PCI_BDF(0, 3, 0), 1, 11), d = func_at(PCI_BDF(0, 3, 0), 4, 11);
+	struct pci_func s0 = func_at(PCI_BDF(0, 0, 0), 1, 10), s24 = func_at(PCI_BDF(0, 24, 0), 2, 10);
+	assert_int_equal(pci_intx_route(&CFG, &a, &mode), 16 + 4 + 3);		/* PIRQ H */
+	assert_int_equal(mode, CAIRN_IRQ_LEVEL);
+	assert_int_equal(pci_intx_route(&CFG, &d, &mode), 16 + 4 + 2);		/* (3 + 3) mod 4: G */
+	assert_int_equal(pci_intx_route(&CFG, &s0, &mode), 16 + 4);		/* E */
+	assert_int_equal(pci_intx_route(&CFG, &s24, &mode), 16 + 4 + 1);	/* F */
+	struct pci_func own = func_at(PCI_BDF(0, 0x1d, 0), 1, 10), behind = func_at(PCI_BDF(1, 0, 0), 1, 10);
+	struct pci_func none = func_at(PCI_BDF(0, 3, 0), 0, 11), five = func_at(PCI_BDF(0, 3, 0), 5, 11);
+	assert_int_equal(pci_intx_route(&CFG, &own, &mode), CAIRN_ENOTSUP);	/* the chipset's slots */
+	assert_int_equal(pci_intx_route(&CFG, &behind, &mode), CAIRN_ENOTSUP);	/* behind a bridge */
+	assert_int_equal(pci_intx_route(&CFG, &none, &mode), CAIRN_ENOENT);	/* no pin */
+	assert_int_equal(pci_intx_route(&CFG, &five, &mode), CAIRN_ENOENT);	/* no such pin */
+}
+
+static void intx_firmware_line(void **state)
+{
+	(void)state;
+	unsigned mode = 99;
+	add(PCI_BDF(0, 1, 0), 0x8086, 0x7000, 0x06010000, 0x80);	/* pc's PIIX3 */
+	struct pci_func ten = func_at(PCI_BDF(0, 3, 0), 1, 10), eleven = func_at(PCI_BDF(0, 4, 0), 2, 11);
+	assert_int_equal(pci_intx_route(&CFG, &ten, &mode), 10);
+	assert_int_equal(mode, CAIRN_IRQ_LEVEL);
+	assert_int_equal(pci_intx_route(&CFG, &eleven, &mode), 11);
+	unsigned bad[] = { 0, 2, 16, 0xff };	/* none, the cascade, past ISA, "not routed" */
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct pci_func f = func_at(PCI_BDF(0, 3, 0), 1, bad[i]);
+		assert_int_equal(pci_intx_route(&CFG, &f, &mode), CAIRN_ENOENT);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(enumerate_follows_bridges_and_functions, setup),
+		cmocka_unit_test_setup(intx_ich9_pins, setup),
+		cmocka_unit_test_setup(intx_firmware_line, setup),
 		cmocka_unit_test_setup(enumerate_records_header_fields, setup),
 		cmocka_unit_test_setup(enumerate_counts_past_max, setup),
 		cmocka_unit_test_setup(enumerate_empty_root, setup),

@@ -1,9 +1,12 @@
 /*
  * ioapic.c: the I/O APIC that takes the ISA interrupts (the MADT's first, or the
- * standard address), through the direct map. ISA interrupt n arrives on its pin n
- * (QEMU and most PCs; the MADT's source overrides are not read yet) and is sent,
- * edge-triggered, to this core as vector IRQ_VECTOR_BASE + n. Every pin stays masked
- * until a line is bound. An MSI line (CAIRN_IRQ_MSI..) needs no pin: its vector is
+ * standard address), through the direct map. Line n is pin n (1..15 the ISA
+ * interrupts: QEMU and most PCs; 16.. the PCI INTx pins), sent to the bound thread's
+ * core as vector IRQ_VECTOR_BASE + n, edge-triggered and active high unless the binder
+ * says otherwise (IRQ_BIND's mode: the kernel reads neither the MADT's source overrides
+ * nor ACPI's PCI routing). A level-triggered pin is masked when it fires (before the
+ * EOI, so a device still asserting it cannot storm) and unmasked by IRQ_ACK once the
+ * driver has quietened its device. Every pin stays masked until a line is bound. An MSI line (CAIRN_IRQ_MSI..) needs no pin: its vector is
  * IRQ_VECTOR_BASE + line too, and binding it hands out the message a device sends to
  * raise it (the driver's, or its booter's, to program into the device). The apic ID is
  * an xAPIC's, 8 bits: the message's destination field holds it whole.
@@ -13,6 +16,8 @@
 #define IOAPIC_BASE   0xfec00000ULL
 #define IOAPIC_VER    0x01
 #define IOAPIC_REDIR  0x10
+#define REDIR_LOW     (1u << 13)	/* polarity: active low */
+#define REDIR_LEVEL   (1u << 15)	/* trigger: level */
 #define REDIR_MASKED  (1u << 16)
 
 static volatile uint32_t *ioapic;
@@ -42,17 +47,44 @@ void arch_ioapic_init(uint64_t base)
 	}
 }
 
-uint64_t arch_irq_route(unsigned line, bool on, unsigned core)
+uint64_t arch_irq_route(unsigned line, bool on, unsigned core, unsigned mode)
 {
 	uint32_t apic_id = on ? cpus[core].apic_id : 0;
+	uint32_t how = (mode & CAIRN_IRQ_LEVEL ? REDIR_LEVEL : 0) | (mode & CAIRN_IRQ_ACTIVE_LOW ? REDIR_LOW : 0);
 
 	if (line >= CAIRN_IRQ_MSI)	/* fixed delivery, edge, physical destination */
 		return (uint64_t)(IRQ_VECTOR_BASE + line) << 32 | MSI_ADDRESS | apic_id << 12;
 	if (line >= pins)
 		return 0;
 	ioapic_write(IOAPIC_REDIR + 2 * line + 1, apic_id << 24);	/* physical destination */
-	ioapic_write(IOAPIC_REDIR + 2 * line, (IRQ_VECTOR_BASE + line) | (on ? 0 : REDIR_MASKED));
+	ioapic_write(IOAPIC_REDIR + 2 * line, (IRQ_VECTOR_BASE + line) | how | (on ? 0 : REDIR_MASKED));
 	return 0;
+}
+
+bool arch_irq_reserved(unsigned line)
+{
+	return line == 2 || (line < CAIRN_IRQ_MSI && line >= pins);
+}
+
+/* Masks pin `line` if it is level-triggered (mask true), or unmasks it: 0, or EINVAL (an edge pin). */
+static long level_mask(unsigned line, bool mask)
+{
+	uint32_t v = line < pins && line < CAIRN_IRQ_MSI ? ioapic_read(IOAPIC_REDIR + 2 * line) : 0;
+
+	if (!(v & REDIR_LEVEL))
+		return CAIRN_EINVAL;
+	ioapic_write(IOAPIC_REDIR + 2 * line, mask ? v | REDIR_MASKED : v & ~REDIR_MASKED);
+	return 0;
+}
+
+void arch_irq_hold(unsigned line)
+{
+	level_mask(line, true);
+}
+
+long arch_irq_ack(unsigned line)
+{
+	return level_mask(line, false);
 }
 
 bool arch_device_page_kernel(uint64_t pa)

@@ -62,7 +62,7 @@ int main(const void *root)
 	 * be delivered at the bind (QEMU's I/O APIC keeps it) after its flag was cleared.
 	 */
 	cmos_read(0x0c);
-	long bind = cairn_irq_bind(IRQ, RTC_LINE, snd);
+	long bind = cairn_irq_bind(IRQ, RTC_LINE, snd, 0);
 	cmos_write(0x0a, (a & 0xf0) | 0x06);		/* 1024 Hz */
 	cmos_write(0x0b, b | 0x40);			/* periodic interrupts on */
 	long woken = 0, flagged = 0;

@@ -131,7 +131,7 @@ static void test_top(void)
 static void test_timer(void)
 {
 	uint64_t hz = R->timer_hz, period = R->tsc_hz / 1000;
-	long fired = 0, r = cairn_irq_bind(IRQ, CAIRN_IRQ_TIMER, my_snd);
+	long fired = 0, r = cairn_irq_bind(IRQ, CAIRN_IRQ_TIMER, my_snd, 0);
 
 	cairn_check("timer.1", "calibrated", hz >= 1000000 && hz <= 100000000000UL, "calibrated %lu Hz",
 		    (unsigned long)hz);

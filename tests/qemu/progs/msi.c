@@ -5,7 +5,8 @@
  * raise, 0x64 acknowledge; an MSI capability, one vector). It programs the edu's MSI
  * capability itself with the message IRQ_BIND returned, and raises interrupts.
  *
- *   msi.1  IRQ_BIND and IRQ_UNBIND of lines 16 and up: every error
+ *   msi.1  IRQ_BIND and IRQ_UNBIND of lines 16 and up: every error (QEMU's I/O APIC has
+ *          pins 16..23: 16 binds, 31 is ENOTSUP)
  *   msi.2  IRQ_NARROW to MSI lines only; binding through the copy
  *   msi.3  the message of an MSI line: the local APICs' address with the bound core's
  *          APIC ID (0 for core 0 under QEMU), the line's vector (0x20 + line)
@@ -16,6 +17,12 @@
  *   msi.6  (two cores) a helper on core 1 bound: the message names APIC 1, the
  *          interrupt wakes it there; moved to core 0 (THREAD_CORE) without a new
  *          bind, the interrupt still comes to core 1 and reaches it on core 0
+ *   intx.1 before MSI is enabled, the edu's INTx pin (pci_intx_route: pc, its ISA line
+ *          10 or 11; q35, a pin 20..23), bound level-triggered: a raise wakes once;
+ *          acknowledged (IRQ_ACK) while the device still asserts it, it fires again,
+ *          once (masked again, no storm); quietened and acknowledged, the next raise
+ *          wakes once
+ *   intx.2 IRQ_ACK and IRQ_BIND's mode: every error
  */
 #include <cairn/build.h>
 #include <cairn/cairn.h>
@@ -58,18 +65,19 @@ static unsigned slot(void)
 
 static void test_errors(void)
 {
-	long b16 = cairn_irq_bind(IRQ, 16, my_snd), b31 = cairn_irq_bind(IRQ, 31, my_snd);
-	long b64 = cairn_irq_bind(IRQ, 64, my_snd), b99 = cairn_irq_bind(IRQ, 1000, my_snd);
+	long b16 = cairn_irq_bind(IRQ, 16, my_snd, 0), u16b = cairn_irq_unbind(IRQ, 16);
+	long b31 = cairn_irq_bind(IRQ, 31, my_snd, 0);
+	long b64 = cairn_irq_bind(IRQ, 64, my_snd, 0), b99 = cairn_irq_bind(IRQ, 1000, my_snd, 0);
 	long u16 = cairn_irq_unbind(IRQ, 23), u64 = cairn_irq_unbind(IRQ, 64);
 	long u32 = cairn_irq_unbind(IRQ, 32);				/* not bound */
-	long bs = cairn_irq_bind(IRQ, 33, ME);				/* not a send */
-	long b = cairn_irq_bind(IRQ, 63, my_snd), busy = cairn_irq_bind(IRQ, 63, my_snd);
+	long bs = cairn_irq_bind(IRQ, 33, ME, 0);				/* not a send */
+	long b = cairn_irq_bind(IRQ, 63, my_snd, 0), busy = cairn_irq_bind(IRQ, 63, my_snd, 0);
 	long u = cairn_irq_unbind(IRQ, 63), again = cairn_irq_unbind(IRQ, 63);
-	CHECK("msi.1", "line_errors", b16 == CAIRN_ENOTSUP && b31 == CAIRN_ENOTSUP && b64 == CAIRN_ERANGE &&
-	      b99 == CAIRN_ERANGE && u16 == CAIRN_ENOTSUP && u64 == CAIRN_ERANGE && u32 == CAIRN_ENOENT &&
+	CHECK("msi.1", "line_errors", b16 == 0 && u16b == 0 && b31 == CAIRN_ENOTSUP && b64 == CAIRN_ERANGE &&
+	      b99 == CAIRN_ERANGE && u16 == CAIRN_ENOENT && u64 == CAIRN_ERANGE && u32 == CAIRN_ENOENT &&
 	      bs == CAIRN_EBADF && b > 0 && busy == CAIRN_EBUSY && u == 0 && again == CAIRN_ENOENT,
-	      "bind 16 %ld 31 %ld 64 %ld 1000 %ld; unbind 23 %ld 64 %ld 32 %ld; not a send %ld; "
-	      "63 %lx busy %ld unbind %ld again %ld", b16, b31, b64, b99, u16, u64, u32, bs, b, busy, u, again);
+	      "bind 16 %ld (unbind %ld) 31 %ld 64 %ld 1000 %ld; unbind 23 %ld 64 %ld 32 %ld; not a send %ld; "
+	      "63 %lx busy %ld unbind %ld again %ld", b16, u16b, b31, b64, b99, u16, u64, u32, bs, b, busy, u, again);
 
 	unsigned msi = slot(), one = slot(), wide = slot();
 	uint64_t lines = 1ull << 32 | 1ull << 63;
@@ -77,20 +85,20 @@ static void test_errors(void)
 	long n1 = cairn_irq_narrow(msi, one, 1ull << 63);
 	long nw = cairn_irq_narrow(msi, wide, lines | 1ull << 4);	/* wider */
 	long nr = cairn_irq_narrow(msi, wide, 1ull << 16);		/* a line it lacks */
-	long e4 = cairn_irq_bind(msi, 4, my_snd), e62 = cairn_irq_bind(msi, 62, my_snd);
-	long e32 = cairn_irq_bind(one, 32, my_snd), e16 = cairn_irq_bind(msi, 16, my_snd);
-	long b63 = cairn_irq_bind(one, 63, my_snd), b63b = cairn_irq_bind(msi, 63, my_snd);
+	long e4 = cairn_irq_bind(msi, 4, my_snd, 0), e62 = cairn_irq_bind(msi, 62, my_snd, 0);
+	long e32 = cairn_irq_bind(one, 32, my_snd, 0), e16 = cairn_irq_bind(msi, 16, my_snd, 0);
+	long b63 = cairn_irq_bind(one, 63, my_snd, 0), b63b = cairn_irq_bind(msi, 63, my_snd, 0);
 	long un = cairn_irq_unbind(IRQ, 63), u62 = cairn_irq_unbind(msi, 62);
 	CHECK("msi.2", "narrow_to_msi_lines", n == 0 && n1 == 0 && nw == CAIRN_EINVAL && nr == CAIRN_EINVAL &&
-	      e4 == CAIRN_EACCES && e62 == CAIRN_EACCES && e32 == CAIRN_EACCES && e16 == CAIRN_ENOTSUP &&
+	      e4 == CAIRN_EACCES && e62 == CAIRN_EACCES && e32 == CAIRN_EACCES && e16 == CAIRN_EACCES &&
 	      b63 > 0 && b63b == CAIRN_EBUSY && un == 0 && u62 == CAIRN_EACCES,
 	      "narrow %ld %ld wider %ld %ld; bind 4 %ld 62 %ld 32 %ld 16 %ld; 63 %lx %ld; unbind %ld %ld",
 	      n, n1, nw, nr, e4, e62, e32, e16, b63, b63b, un, u62);
 	cairn_captbl_remove(CT, msi);
 	cairn_captbl_remove(CT, one);
 
-	long m32 = cairn_irq_bind(IRQ, 32, my_snd), m63 = cairn_irq_bind(IRQ, 63, my_snd);
-	long isa = cairn_irq_bind(IRQ, 5, my_snd);	/* an ISA line: 0, no message */
+	long m32 = cairn_irq_bind(IRQ, 32, my_snd, 0), m63 = cairn_irq_bind(IRQ, 63, my_snd, 0);
+	long isa = cairn_irq_bind(IRQ, 5, my_snd, 0);	/* an ISA line: 0, no message */
 	cairn_irq_unbind(IRQ, 32);
 	cairn_irq_unbind(IRQ, 63);
 	cairn_irq_unbind(IRQ, 5);
@@ -129,10 +137,62 @@ static void edu_program(long msg)
 	pci_msi_enable(&cfg, edu_bdf, edu_msi, CAIRN_MSI_ADDR(msg), CAIRN_MSI_DATA(msg));
 }
 
-static void test_edu(void)
+/* ---- intx.1, intx.2: the INTx pin, IRQ_ACK ---- */
+
+static void test_intx(long found)
 {
-	long r = find_edu();
-	long msg = r ? r : cairn_irq_bind(IRQ, LINE, my_snd);
+	struct pci_func f;
+	unsigned mode = 0;
+	long line = found == 0 && pci_read_func(&cfg, edu_bdf, &f) == 0 ? pci_intx_route(&cfg, &f, &mode) : CAIRN_ENOENT;
+	long b = line > 0 ? cairn_irq_bind(IRQ, (unsigned)line, my_snd, mode) : line;
+	long w1 = -1, w2 = -1, w3 = -1, a1 = -1, a2 = -1, a3 = -1, k = -1;
+
+	if (b == 0) {
+		edu[EDU_RAISE / 4] = 1;
+		w1 = cairn_rcv_wait(my_rcv);
+		k = cairn_kcheck();			/* time passes; the device still asserts */
+		a1 = cairn_irq_ack(IRQ, (unsigned)line);	/* so it fires again at once */
+		w2 = cairn_rcv_wait(my_rcv);
+		edu[EDU_ACK / 4] = 1;
+		a2 = cairn_irq_ack(IRQ, (unsigned)line);
+		edu[EDU_RAISE / 4] = 2;
+		w3 = cairn_rcv_wait(my_rcv);
+		edu[EDU_ACK / 4] = 2;
+		a3 = cairn_irq_ack(IRQ, (unsigned)line);
+		cairn_irq_unbind(IRQ, (unsigned)line);
+	}
+	int where = R->ecam.base ? line >= 20 && line <= 23 : line == 10 || line == 11;
+	CHECK("intx.1", "level_line_masked_until_ack", where && mode == CAIRN_IRQ_LEVEL && b == 0 && w1 == 1 &&
+	      k == 0 && a1 == 0 && w2 == 1 && a2 == 0 && w3 == 1 && a3 == 0,
+	      "line %ld mode %u bind %ld; wakes %ld %ld %ld, acks %ld %ld %ld, kcheck %ld",
+	      line, mode, b, w1, w2, w3, a1, a2, a3, k);
+
+	unsigned one = slot();
+	long m4 = cairn_irq_bind(IRQ, 5, my_snd, CAIRN_IRQ_MODES + 1), m0 = cairn_irq_bind(IRQ, 0, my_snd, CAIRN_IRQ_LEVEL);
+	long m40 = cairn_irq_bind(IRQ, LINE, my_snd, CAIRN_IRQ_LEVEL);
+	long unb = cairn_irq_ack(IRQ, 5), rng = cairn_irq_ack(IRQ, 64), casc = cairn_irq_ack(IRQ, 2);
+	long nopin = cairn_irq_ack(IRQ, 31);
+	long be = cairn_irq_bind(IRQ, 5, my_snd, 0), edge = cairn_irq_ack(IRQ, 5);
+	cairn_irq_unbind(IRQ, 5);
+	long bm = cairn_irq_bind(IRQ, LINE, my_snd, 0), msi = cairn_irq_ack(IRQ, LINE);
+	cairn_irq_unbind(IRQ, LINE);
+	long bl = cairn_irq_bind(IRQ, 5, my_snd, CAIRN_IRQ_LEVEL | CAIRN_IRQ_ACTIVE_LOW);
+	long n = cairn_irq_narrow(IRQ, one, 1ull << LINE), other = cairn_irq_ack(one, 5);
+	long ok = cairn_irq_ack(IRQ, 5), twice = cairn_irq_ack(IRQ, 5);
+	cairn_irq_unbind(IRQ, 5);
+	cairn_captbl_remove(CT, one);
+	CHECK("intx.2", "ack_and_mode_errors", m4 == CAIRN_EINVAL && m0 == CAIRN_EINVAL && m40 == CAIRN_EINVAL &&
+	      unb == CAIRN_ENOENT && rng == CAIRN_ERANGE && casc == CAIRN_ENOTSUP && nopin == CAIRN_ENOTSUP &&
+	      be == 0 && edge == CAIRN_EINVAL && bm > 0 && msi == CAIRN_EINVAL && bl == 0 && n == 0 &&
+	      other == CAIRN_EACCES && ok == 0 && twice == 0,
+	      "mode 4 %ld timer %ld msi %ld; ack unbound %ld 64 %ld 2 %ld 31 %ld edge %ld (%ld) msi %ld (%lx) "
+	      "level-low %ld narrow %ld other's %ld ok %ld twice %ld",
+	      m4, m0, m40, unb, rng, casc, nopin, edge, be, msi, bm, bl, n, other, ok, twice);
+}
+
+static void test_edu(long r)
+{
+	long msg = r ? r : cairn_irq_bind(IRQ, LINE, my_snd, 0);
 	long woken = 0, seen = 0;
 
 	if (msg > 0)
@@ -154,7 +214,7 @@ static void test_edu(void)
 	uint32_t st = edu[EDU_STATUS / 4];	/* the write was done: the message was sent */
 	edu[EDU_ACK / 4] = 0x100;
 	long k = cairn_kcheck();
-	long again = cairn_irq_bind(IRQ, LINE, my_snd);
+	long again = cairn_irq_bind(IRQ, LINE, my_snd, 0);
 	edu[EDU_RAISE / 4] = 0x200;
 	long n = cairn_rcv_wait(my_rcv);
 	edu[EDU_ACK / 4] = 0x200;
@@ -195,7 +255,7 @@ static void test_moved(void)
 	long r = edu ? cairn_core_thread(&A, 1, waiter, &helper) : CAIRN_ENOENT;
 	if (!r)
 		wait_for(&helper_started, 1);
-	long msg = r ? r : cairn_irq_bind(IRQ, LINE2, helper.wake);
+	long msg = r ? r : cairn_irq_bind(IRQ, LINE2, helper.wake, 0);
 	if (msg > 0)
 		edu_program(msg);
 	if (msg > 0) {
@@ -231,7 +291,9 @@ int main(const void *root)
 		cairn_printf("msi: setup failed: %ld\n", r);
 	pci_cfg_ports(&cfg, &ports, CAIRN_SLOT_IOPORT);
 	test_errors();
-	test_edu();
+	long found = find_edu();
+	test_intx(found);
+	test_edu(found);
 	if (R->cores > 1)
 		test_moved();
 	return 0;

@@ -561,10 +561,10 @@ static void test_threads(void)
 
 	unsigned irq = CAIRN_SLOT_IRQ, mysnd = slot();
 	cairn_captbl_act_asnd(CT, mysnd, my_rcv);
-	long b0 = cairn_irq_bind(irq, 0, mysnd);
-	long b1 = cairn_irq_bind(irq, 0, mysnd);
-	long b2 = cairn_irq_bind(irq, 2, mysnd);		/* the cascade */
-	long b3 = cairn_irq_bind(irq, 99, mysnd);
+	long b0 = cairn_irq_bind(irq, 0, mysnd, 0);
+	long b1 = cairn_irq_bind(irq, 0, mysnd, 0);
+	long b2 = cairn_irq_bind(irq, 2, mysnd, 0);		/* the cascade */
+	long b3 = cairn_irq_bind(irq, 99, mysnd, 0);
 	long st;
 	unsigned sp = thread(spinner, &st);
 	spins = 0;
@@ -588,8 +588,8 @@ static void test_threads(void)
 	long n3 = cairn_irq_narrow(irq, tmr2, 0);
 	long n4 = cairn_irq_narrow(tmr, 0, 1);
 	long n5 = cairn_irq_narrow(tmr, tmr3, 1);				/* as wide */
-	long nb4 = cairn_irq_bind(tmr, 4, mysnd), nu4 = cairn_irq_unbind(tmr, 4);
-	long nb0 = cairn_irq_bind(tmr3, 0, mysnd), nb0b = cairn_irq_bind(irq, 0, mysnd);
+	long nb4 = cairn_irq_bind(tmr, 4, mysnd, 0), nu4 = cairn_irq_unbind(tmr, 4);
+	long nb0 = cairn_irq_bind(tmr3, 0, mysnd, 0), nb0b = cairn_irq_bind(irq, 0, mysnd, 0);
 	long nu0 = cairn_irq_unbind(tmr3, 0), nu0b = cairn_irq_unbind(irq, 0);
 	long nx = cairn_irq_narrow(mysnd, tmr2, 1);				/* not an IRQ: EBADF */
 	CHECK("thd.6b", "irq_narrow", n0 == 0 && n1 == CAIRN_EBUSY && n2 == CAIRN_EINVAL && n3 == CAIRN_EINVAL &&

@@ -208,7 +208,7 @@ static struct remote ticker;
 static void ticking(cairn_word tid)
 {
 	(void)tid;
-	tick_bind = cairn_irq_bind(IRQ, CAIRN_IRQ_TIMER, ticker.snd);
+	tick_bind = cairn_irq_bind(IRQ, CAIRN_IRQ_TIMER, ticker.snd, 0);
 	cairn_asnd_send(my_snd, 0);
 	for (int i = 0; i < 3 && tick_bind == 0; i++) {
 		cairn_thread_dispatch(ticker.thr, cairn_cycles() + R->tsc_hz / 1000);	/* arms core 1's */
@@ -229,8 +229,8 @@ static void test_timers(void)
 	while (r == 0 && tick_bind == 1)
 		cairn_rcv_wait(my_rcv);
 	/* Core 1's timer is bound until tick_release: core 0's is another line. */
-	long mine = cairn_irq_bind(IRQ, CAIRN_IRQ_TIMER, my_snd);
-	long again = cairn_irq_bind(IRQ, CAIRN_IRQ_TIMER, my_snd);
+	long mine = cairn_irq_bind(IRQ, CAIRN_IRQ_TIMER, my_snd, 0);
+	long again = cairn_irq_bind(IRQ, CAIRN_IRQ_TIMER, my_snd, 0);
 	long un = cairn_irq_unbind(IRQ, CAIRN_IRQ_TIMER);
 	long un2 = cairn_irq_unbind(IRQ, CAIRN_IRQ_TIMER);
 	tick_release = 1;

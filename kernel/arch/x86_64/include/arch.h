@@ -98,10 +98,13 @@ void arch_port_out(uint16_t port, unsigned width, uint32_t value);
 void arch_ioapic_init(uint64_t base);	/* the MADT's for ISA lines; 0: the standard one */
 /*
  * Routes line n to that core (cpus[]), or masks it (on false). A pin is routed in the
- * I/O APIC: 0. An MSI line has nothing to route: its message, to that core (a device
- * raises it by writing data to address): data << 32 | address (CAIRN_MSI_*).
+ * I/O APIC with mode (CAIRN_IRQ_LEVEL, _ACTIVE_LOW): 0. An MSI line has nothing to
+ * route: its message, to that core (a device raises it by writing data to address):
+ * data << 32 | address (CAIRN_MSI_*).
  */
-uint64_t arch_irq_route(unsigned line, bool on, unsigned core);
+uint64_t arch_irq_route(unsigned line, bool on, unsigned core, unsigned mode);
+void arch_irq_hold(unsigned line);	/* line fired: a level pin is masked (else nothing) */
+long arch_irq_ack(unsigned line);	/* unmasks a level pin: 0, or EINVAL (not one) */
 
 /*
  * The MSI window: a write anywhere in its 1 MiB is an interrupt message (the address
@@ -134,14 +137,9 @@ bool arch_iommu_regs(uint64_t pa);	/* true for the IOMMU's register page */
 /* cpu.c: one past the highest physical address the CPU can address (a power of two). */
 uint64_t arch_phys_limit(void);
 
-/*
- * True for a device line that is never raised: line 2, the PICs' cascade; lines
- * 16..31, the I/O APIC's PCI pins, not routed yet.
- */
-static inline bool arch_irq_reserved(unsigned line)
-{
-	return line == 2 || (line >= CAIRN_IRQ_ISA_END && line < CAIRN_IRQ_MSI);
-}
+/* True for a device line that is never raised: line 2, the PICs' cascade; a pin
+ * line (below CAIRN_IRQ_MSI) the I/O APIC does not have. */
+bool arch_irq_reserved(unsigned line);
 
 /* vm.c: the kernel half of the page tables; switching address spaces. */
 typedef uint64_t (*frame_alloc_fn)(void);	/* a zeroed frame, 0 when none */

@@ -306,6 +306,7 @@ extern uint16_t root_leaf[MAX_OBJ][ROOT_SLOTS];
 extern uint16_t r0_pos[ROOT_SLOTS];
 extern unsigned n_r0_pos;
 extern uint16_t line_thread[CAIRN_IRQ_LINES];	/* the thread each bound line references, or 0 */
+extern uint8_t line_mode[CAIRN_IRQ_LINES];	/* the mode each bound line was bound in */
 extern struct mapping maps[MAX_MAPS];
 extern unsigned nmaps;
 extern struct mrange mrange[MAX_RANGES];
@@ -314,10 +315,11 @@ extern unsigned nranges;
 extern uint64_t irq_mask[MAX_MASKS];	/* IRQ capabilities' lines: 0 is CAIRN_SLOT_IRQ's, all */
 extern unsigned nmasks;
 int find_mask(uint64_t lines);		/* its index in irq_mask[], or -1 */
-/* Line 2 (the cascade) and 16..31 (the I/O APIC's PCI pins): ENOTSUP. */
+/* Line 2 (the cascade) and the pin lines past the I/O APIC's pins: ENOTSUP. */
+#define IOAPIC_PINS 24	/* QEMU's I/O APIC (pc and q35), where the hostile model runs */
 static inline int irq_line_reserved(uint64_t n)
 {
-	return n == 2 || (n >= CAIRN_IRQ_ISA_END && n < CAIRN_IRQ_MSI);
+	return n == 2 || (n >= IOAPIC_PINS && n < CAIRN_IRQ_MSI);
 }
 extern uint64_t nprobes;
 uint64_t devmem_limit(void);		/* CAIRN_SLOT_DEVMEM's end: the physical limit */

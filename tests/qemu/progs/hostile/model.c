@@ -16,6 +16,7 @@ unsigned n_r0_pos;
 struct mapping maps[MAX_MAPS];
 unsigned nmaps;
 uint16_t line_thread[CAIRN_IRQ_LINES];		/* each bound line references its thread */
+uint8_t line_mode[CAIRN_IRQ_LINES];
 struct mrange mrange[MAX_RANGES];		/* named by memory capabilities' obj */
 unsigned nranges;
 uint64_t irq_mask[MAX_MASKS];			/* named by IRQ capabilities' obj */
@@ -440,10 +441,17 @@ static void apply_irq(const struct call *c, const struct mcap *irq)
 		*dst = (struct mcap){ CAIRN_CAP_IRQ, 0, (uint16_t)k };
 		return;
 	}
-	if ((!bind && c->op != CAIRN_OP_IRQ_UNBIND) || c->a[0] >= CAIRN_IRQ_LINES || irq_line_reserved(c->a[0]) ||
-	    !(irq_mask[irq->obj] >> c->a[0] & 1) || (bind ? line_thread[c->a[0]] || !x : !line_thread[c->a[0]]))
+	if (c->a[0] >= CAIRN_IRQ_LINES || irq_line_reserved(c->a[0]) || !(irq_mask[irq->obj] >> c->a[0] & 1))
+		return diverge(c, "an interrupt line operation succeeded that the model says must fail");
+	if (c->op == CAIRN_OP_IRQ_ACK) {
+		if (!line_thread[c->a[0]] || !(line_mode[c->a[0]] & CAIRN_IRQ_LEVEL))
+			diverge(c, "an acknowledgement succeeded that the model says must fail");
+		return;
+	}
+	if ((!bind && c->op != CAIRN_OP_IRQ_UNBIND) || (bind ? line_thread[c->a[0]] || !x : !line_thread[c->a[0]]))
 		return diverge(c, "an interrupt line operation succeeded that the model says must fail");
 	line_thread[c->a[0]] = bind ? x->obj : 0;
+	line_mode[c->a[0]] = bind ? (uint8_t)c->a[2] : 0;
 }
 
 void apply(const struct call *c)

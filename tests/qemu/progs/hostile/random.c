@@ -736,8 +736,8 @@ static void wf_misc(struct call *c)
 		return wf_iommu(c);
 	static const uint32_t null_ops[] = { CAIRN_OP_NULL, CAIRN_OP_DEBUG_WRITE, CAIRN_OP_RETURN,
 					     CAIRN_OP_FAULT_REG, CAIRN_OP_IRQ_BIND, CAIRN_OP_IRQ_UNBIND,
-					     CAIRN_OP_IRQ_NARROW };
-	c->op = null_ops[below(7)];
+					     CAIRN_OP_IRQ_NARROW, CAIRN_OP_IRQ_ACK };
+	c->op = null_ops[below(8)];
 	c->cap = c->op >= CAIRN_OP_IRQ_BIND ? (chance(90) ? IRQ : rand_cap()) : CAIRN_CAP_NULL;
 	if (c->op == CAIRN_OP_IRQ_NARROW && chance(50))
 		c->cap = pick_cap(CAIRN_CAP_IRQ, -1);		/* a narrowed one, perhaps */
@@ -747,7 +747,7 @@ static void wf_misc(struct call *c)
 		c->a[0] = chance(90) ? pick_slot_in(O_R0, 1) : rand_arg();
 		c->a[1] = chance(80) ? 1ull << below(CAIRN_IRQ_LINES) : rand_arg();
 	}
-	c->a[2] = rand_arg();
+	c->a[2] = c->op != CAIRN_OP_IRQ_BIND || chance(20) ? rand_arg() : chance(50) ? 0 : below(CAIRN_IRQ_MODES + 2);
 }
 
 void well_formed(struct call *c)

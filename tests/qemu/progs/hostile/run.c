@@ -183,7 +183,7 @@ static long predict_irq(const struct call *c, const struct mcap *irq)
 
 	if (c->op == CAIRN_OP_IRQ_NARROW)
 		return ANY;
-	if (c->op != CAIRN_OP_IRQ_BIND && c->op != CAIRN_OP_IRQ_UNBIND)
+	if (c->op != CAIRN_OP_IRQ_BIND && c->op != CAIRN_OP_IRQ_UNBIND && c->op != CAIRN_OP_IRQ_ACK)
 		return CAIRN_ENOSYS;
 	if (c->a[0] >= CAIRN_IRQ_LINES)
 		return CAIRN_ERANGE;
@@ -193,12 +193,16 @@ static long predict_irq(const struct call *c, const struct mcap *irq)
 		return CAIRN_EACCES;	/* not one of its lines */
 	if (c->op == CAIRN_OP_IRQ_UNBIND)
 		return line_thread[c->a[0]] ? 0 : CAIRN_ENOENT;
+	if (c->op == CAIRN_OP_IRQ_ACK)
+		return !line_thread[c->a[0]] ? CAIRN_ENOENT : line_mode[c->a[0]] & CAIRN_IRQ_LEVEL ? 0 : CAIRN_EINVAL;
 	if (c->a[1] >= CAIRN_CAPTBL_MAX)
 		return CAIRN_ERANGE;
 	if (!(x = mcap(c->a[1])))
 		return CAIRN_ENOENT;
 	if (x->type != CAIRN_CAP_ASND)
 		return CAIRN_EBADF;
+	if ((c->a[2] & ~(uint64_t)CAIRN_IRQ_MODES) || (c->a[2] && (c->a[0] == 0 || c->a[0] >= CAIRN_IRQ_MSI)))
+		return CAIRN_EINVAL;	/* a mode is a pin's */
 	if (line_thread[c->a[0]])
 		return CAIRN_EBUSY;
 	return c->a[0] >= CAIRN_IRQ_MSI ? ANY : 0;	/* its message: msi_ok */
