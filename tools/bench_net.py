@@ -5,10 +5,15 @@ driven from the host, for Cairn's echo system and for the Linux guest side by si
 
     bench_net.py [--save] [--system PATH] [--port N] [--only cairn|linux]
 
-Each guest boots in turn on the same machine: the benchmarks' CPU model, -icount
-shift=0,sleep=off, the frame benchmarks' virtio-net (qemu.bench_net_args: modern-only,
-MSI-X, tx=timer) with two forwards of user networking, a UDP and a TCP port of
-127.0.0.1 (free ones, chosen at run time) to the guest's echo port. Once a datagram
+Each guest boots in turn on the same machine: the benchmarks' CPU model, ICOUNT, the
+frame benchmarks' virtio-net (qemu.bench_net_args: modern-only, MSI-X) with TX and
+two forwards of user networking, a UDP and a TCP port of 127.0.0.1 (free ones, chosen
+at run time) to the guest's echo port. Not `make bench`'s sleep=off and tx=timer
+(docs/performance.md, "Network", says why): with sleep=off a halted guest's clock jumps
+to its next timer at once, so an idle Linux runs 30 to 90 million instructions of
+timer work per second of host time and its timers race the host's packets; with
+sleep=on a halted guest's clock follows host time, and tx=timer would then hold every
+send 150 us of host time. Once a datagram
 comes back (the guest has booted), the host measures, one phase after the other:
 
     udp_rtt            UDP_RTT_COUNT round trips of PAYLOAD bytes, one at a time:
@@ -24,7 +29,7 @@ comes back (the guest has booted), the host measures, one phase after the other:
 and, for each phase, the guest's instructions per round trip, datagram or KiB: QMP's
 query-replay before and after the phase gives QEMU's count of the instructions the
 guest executed (timers_state.qemu_icount; under -icount the virtual clock is that
-count plus the jumps of sleep=off while the guest halts, which this leaves out).
+count plus the time the guest spent halted, which this leaves out).
 
 Cairn's system is the description --system (default systems/echo.toml) serving UDP
 and TCP echo on --port (default linux_guest.NET_PORT); where it does not exist yet the
@@ -60,6 +65,8 @@ OUT = os.path.join(qemu.BUILD, "bench-net")
 CAIRN_SYSTEM = os.path.join("systems", "echo.toml")
 VIRTIO_NET = "1af4:1041"
 
+ICOUNT = ["-icount", "shift=0,sleep=on", "-rtc", "clock=vm"]
+TX = "bh"
 PAYLOAD = 64               # bytes of each UDP datagram
 WARMUP = 100               # round trips before the first phase
 UDP_RTT_COUNT = 1000
@@ -386,8 +393,8 @@ def run_guest(name, kernel, modules, cmdline, slot, guest_port, log):
         os.remove(qmp_path)
     udp_port, tcp_port = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
     extra = (["-cpu", bench.CPU, "-serial", f"file:{serial}", "-qmp", f"unix:{qmp_path},server=on,wait=off"]
-             + qemu.bench_net_args(slot, hostfwd(udp_port, tcp_port, guest_port)))
-    cmd = qemu.qemu_command(modules, cmdline, icount=True, extra=extra, kernel=kernel)
+             + qemu.bench_net_args(slot, hostfwd(udp_port, tcp_port, guest_port), TX))
+    cmd = qemu.qemu_command(modules, cmdline, extra=ICOUNT + extra, kernel=kernel)
     log(f"{name}: udp 127.0.0.1:{udp_port}, tcp 127.0.0.1:{tcp_port} -> guest port {guest_port}; "
         f"console in {serial}")
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -431,7 +438,7 @@ def save(lines):
     path = f"bench/results/{datetime.date.today()}-{commit}{dirty}-net.txt"
     saved = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     with open(path, "w") as f:
-        f.write(f"# bench-net cpu={bench.CPU} icount=shift=0,sleep=off saved={saved} "
+        f.write(f"# bench-net cpu={bench.CPU} icount={ICOUNT[1]} tx={TX} saved={saved} "
                 f"payload={PAYLOAD} window={RATE_WINDOW} tcp_bytes={TCP_BYTES}\n")
         f.write("".join(line + "\n" for line in lines))
     return path
@@ -479,7 +486,7 @@ def main(argv):
         if figures:
             lines += bench_lines(prefix, figures)
     print("\n".join(lines + [""] + side_by_side(cairn, linux, cairn_note)))
-    print("(host time under -icount shift=0,sleep=off on a shared host: compare within a run)",
+    print(f"(host time under -icount {ICOUNT[1]}, on a shared host: compare within a run)",
           flush=True)
     if args.save and lines:
         print(f"\nsaved to {save(lines)}")

@@ -75,12 +75,34 @@ class Machine(unittest.TestCase):
 
     def test_net_args_carry_slot_and_forwards(self):
         import qemu
-        args = qemu.bench_net_args(0x9, bench_net.hostfwd(4000, 4001, 7007))
+        args = qemu.bench_net_args(0x9, bench_net.hostfwd(4000, 4001, 7007), bench_net.TX)
         self.assertEqual(args[1], "user,id=benchnet,ipv6=off,hostfwd=udp:127.0.0.1:4000-:7007,"
                                   "hostfwd=tcp:127.0.0.1:4001-:7007")
         self.assertIn("addr=0x9,", args[3])
-        self.assertIn("tx=timer", args[3])
+        self.assertTrue(args[3].endswith(",tx=bh"))
         self.assertEqual(qemu.bench_net_args()[1], "user,id=benchnet,ipv6=off")
+        self.assertTrue(qemu.bench_net_args()[3].endswith(",tx=timer"))   # make bench's
+
+    def test_both_guests_one_machine(self):
+        """Cairn's and Linux's command lines differ in the kernel, its modules and its
+        command line only (and the ports, chosen per run)."""
+        cmds = []
+
+        def popen(cmd, **kw):
+            cmds.append(cmd)
+            raise bench_net.RunError("stop here")
+        with mock.patch.object(bench_net.subprocess, "Popen", popen), \
+                mock.patch.object(bench_net, "free_port", return_value=5555):
+            for kernel, mods, line in (("build/cairn32.elf", ["a", "b"], ""),
+                                       ("build/linux/vmlinux", ["build/linux/initramfs-net.cpio"], "console=ttyS0")):
+                with self.assertRaises(bench_net.RunError):
+                    bench_net.run_guest("g", kernel, mods, line, 7, 7007, lambda m: None)
+        differ = lambda c: [x for x in c if x not in cmds[0] or x not in cmds[1]]  # noqa: E731
+        self.assertEqual(differ(cmds[0]), ["build/cairn32.elf", "build/user/a.elf,build/user/b.elf"])
+        self.assertEqual(differ(cmds[1]), ["build/linux/vmlinux", "build/linux/initramfs-net.cpio", "-append",
+                                           "console=ttyS0"])
+        for want in ("shift=0,sleep=on", "clock=vm", "-cpu"):
+            self.assertIn(want, cmds[1])
 
     def test_net_slot(self):
         def desc(*devices):
