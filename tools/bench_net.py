@@ -75,7 +75,7 @@ RATE_COUNT = 10000
 LOSS_TIMEOUT = 0.5         # s of host time without an echo: what is outstanding is lost
 TCP_BYTES = 8 << 20
 TCP_CHUNK = 64 << 10
-IDLE_SECONDS = 1          # s of host time with no traffic, before the phases
+IDLE_SECONDS = 1           # s of host time with no traffic, before the phases
 BOOT_TIMEOUT = 300         # s: Linux boots in 10 to 60 s of host time here
 PHASE_TIMEOUT = 300        # s for any one phase
 
@@ -125,7 +125,7 @@ def show(key, value):
 def side_by_side(cairn, linux, cairn_note):
     """The table: each metric's Cairn and Linux medians and the ratio Cairn / Linux
     (the udp_rtt row shows both the median and the minimum). cairn or linux None: that
-    guest has no figures (cairn_note says why, in the table's header)."""
+    guest has no figures (for Cairn, the table's last line says why: cairn_note)."""
     rows = [f"{'':<38}{'Cairn':>12}{'Linux':>12}{'Cairn/Linux':>13}"]
     for key, label, _, _ in METRICS:
         for which, text in ((0, label), (1, "UDP echo round trip, minimum (us)")):
@@ -389,6 +389,7 @@ def run_guest(name, kernel, modules, cmdline, slot, guest_port, log):
     os.makedirs(OUT, exist_ok=True)
     qmp_path = os.path.join(OUT, f"{name}.qmp")
     serial = os.path.join(OUT, f"{name}-serial.log")
+    errors = os.path.join(OUT, f"{name}-qemu.log")
     if os.path.exists(qmp_path):
         os.remove(qmp_path)
     udp_port, tcp_port = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
@@ -397,14 +398,15 @@ def run_guest(name, kernel, modules, cmdline, slot, guest_port, log):
     cmd = qemu.qemu_command(modules, cmdline, extra=ICOUNT + extra, kernel=kernel)
     log(f"{name}: udp 127.0.0.1:{udp_port}, tcp 127.0.0.1:{tcp_port} -> guest port {guest_port}; "
         f"console in {serial}")
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    with open(errors, "w") as err:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
     qmp = None
     try:
         t0 = time.monotonic()
         if not wait_echo(udp_port, proc):
-            raise RunError(f"QEMU exited with status {proc.returncode:#x} before echoing: "
-                           f"{proc.stderr.read().decode(errors='replace').strip()}")
+            with open(errors, errors="replace") as f:
+                raise RunError(f"QEMU exited with status {proc.returncode:#x} before echoing: "
+                               f"{f.read().strip()}")
         log(f"{name}: echoing {time.monotonic() - t0:.1f} s after QEMU started")
         qmp = Qmp(qmp_path)
         return measure(qmp, udp_port, tcp_port, lambda m: log(f"{name}: {m}"))
