@@ -8,6 +8,8 @@
 #   make debug    the default system halted under QEMU's gdb stub, with gdb attached
 #   make bench    the benchmarks, in guest instructions (BENCH_SAVE=1 keeps the results
 #                 and rewrites the docs' figures from them)
+#   make bench-net  UDP and TCP echo, Cairn beside Linux (latency, rate, throughput and
+#                 guest instructions per packet; BENCH_SAVE=1 keeps the results)
 #   make linux-guest  the Linux guest that runs beside the benchmarks (build/linux/;
 #                 tools/linux_guest.py, docs/performance.md "Linux beside Cairn")
 #   make docs     rewrite the docs' generated figures (tools/docgen.py; `make test` checks them)
@@ -342,6 +344,12 @@ soak: setup kernel user
 # also writes the results to bench/results/ and rewrites the docs' figures.
 bench: setup kernel user
 	$(PYTHON) tools/bench.py $(if $(BENCH_SAVE),--save)
+
+# UDP and TCP echo through user networking, Cairn's echo system beside the Linux guest
+# (tools/bench_net.py, docs/performance.md "Network"); BENCH_SAVE=1 keeps the results.
+.PHONY: bench-net
+bench-net: setup kernel user
+	$(PYTHON) tools/bench_net.py $(if $(BENCH_SAVE),--save)
 
 # The Linux guest of the benchmarks' Linux entries (bench.py builds it when needed).
 .PHONY: linux-guest

@@ -5,14 +5,15 @@
 
 Prints each metric's median before and after and the change, and flags with WORSE
 every metric whose median grew by more than 2%. Exits 1 if any did. Wall-clock
-metrics (unit=cycles or permille: the multicore runs without -icount) vary from run
-to run: they are listed but never flagged.
+metrics (unit=cycles or permille: the multicore runs without -icount; ns, pps and
+KiBps: `make bench-net`'s host-time figures) vary from run to run: they are listed
+but never flagged.
 """
 import re
 import sys
 
 LINE = re.compile(r"^BENCH (\S+) median=(\d+) min=(\d+) unit=(\S+)")
-WALL_CLOCK = ("cycles", "permille")
+WALL_CLOCK = ("cycles", "permille", "ns", "pps", "KiBps")   # the last three: bench_net.py's
 
 
 def load(path):

@@ -10,6 +10,11 @@
                                  modules, then runs bench/linux/linux_bench.c (built
                                  here with gcc -static), which prints BENCH lines and
                                  leaves QEMU through isa-debug-exit
+    build/linux/initramfs-net.cpio  the same kernel's network guest for `make bench-net`
+                                 (tools/bench_net.py): /init loads the modules,
+                                 configures eth0 statically (10.0.2.15/24, gateway
+                                 10.0.2.2) and runs bench/linux/net_echo.c, a UDP and
+                                 TCP echo server on NET_PORT
 
     linux_guest.py build [--refresh]   build it (nothing to do when up to date);
                                        --refresh fetches the newest packages again
@@ -42,6 +47,10 @@ INITRAMFS = os.path.join(OUT, "initramfs.cpio")
 PROGRAM_SRC = os.path.join("bench", "linux", "linux_bench.c")
 PROGRAM = os.path.join(OUT, "linux_bench")
 STAMP = os.path.join(OUT, "stamp")
+NET_PROGRAM_SRC = os.path.join("bench", "linux", "net_echo.c")
+NET_PROGRAM = os.path.join(OUT, "net_echo")
+NET_INITRAMFS = os.path.join(OUT, "initramfs-net.cpio")
+NET_PORT = 7007          # the port Cairn's echo system (systems/echo.toml) serves
 
 KERNEL_META = "linux-image-amd64"     # depends on the current linux-image-<abi>-amd64
 BUSYBOX = "busybox-static"
@@ -267,22 +276,50 @@ done
 fail "linux_bench returned $?"
 """
 
+# /init of the network guest: user networking's addresses, set by hand (no DHCP
+# client's timing in the way), then the echo server, which runs until QEMU is stopped.
+NET_INIT = """#!/bin/busybox sh
+# /init of the Linux network guest (tools/linux_guest.py writes it; tools/bench_net.py
+# drives it from the host): loads the virtio modules, configures eth0 as QEMU's user
+# networking expects, runs the echo server. A failure leaves QEMU with status 0x11.
+bb=/bin/busybox
+fail() {{ echo "linux guest: $*"; /linux_bench --exit 17; $bb poweroff -f; }}
+$bb mount -t proc proc /proc || fail "mount /proc"
+$bb mount -t sysfs sys /sys || fail "mount /sys"
+$bb mount -t devtmpfs dev /dev || fail "mount /dev"
+for m in {modules}; do
+	$bb insmod /lib/modules/$m.ko || fail "insmod $m"
+done
+n=0
+while [ ! -e /sys/class/net/eth0 ]; do
+	n=$((n + 1)); [ $n -gt 100 ] && fail "no eth0 (is the network device attached?)"
+	$bb usleep 10000
+done
+$bb ip link set lo up || fail "lo up"
+$bb ip addr add 10.0.2.15/24 dev eth0 || fail "eth0 address"
+$bb ip link set eth0 up || fail "eth0 up"
+$bb ip route add default via 10.0.2.2 || fail "default route"
+/net_echo {port}
+fail "net_echo returned $?"
+"""
+
 
 def inputs_digest(kdeb, bdeb):
     """What the guest is made from: this file, the program's source, the packages."""
     h = hashlib.sha256()
-    for path in (os.path.abspath(__file__), os.path.join(ROOT, PROGRAM_SRC)):
+    for path in (os.path.abspath(__file__), os.path.join(ROOT, PROGRAM_SRC),
+                 os.path.join(ROOT, NET_PROGRAM_SRC)):
         with open(path, "rb") as f:
             h.update(f.read())
     h.update(os.path.basename(kdeb).encode() + b"\0" + os.path.basename(bdeb).encode())
     return h.hexdigest()
 
 
-def compile_program():
+def compile_program(src=PROGRAM_SRC, out=PROGRAM):
     if not os.path.exists("/usr/lib/x86_64-linux-gnu/libc.a"):
         raise BuildError("no static glibc: apt-get install -y --no-install-recommends libc6-dev")
-    cmd = ["gcc", "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o", PROGRAM,
-           os.path.join(ROOT, PROGRAM_SRC), "-lpthread"]
+    cmd = ["gcc", "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o", out,
+           os.path.join(ROOT, src), "-lpthread"]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         raise BuildError(f"{' '.join(cmd)}:\n{r.stderr}")
@@ -296,12 +333,13 @@ def build(refresh=False, log=print):
     bdeb = fetch(BUSYBOX, refresh)
     what = os.path.basename(kdeb).split("_")[0] + " " + os.path.basename(kdeb).split("_")[1]
     digest = inputs_digest(kdeb, bdeb)
-    if os.path.exists(STAMP) and os.path.exists(KERNEL) and os.path.exists(INITRAMFS):
+    if all(map(os.path.exists, (STAMP, KERNEL, INITRAMFS, NET_INITRAMFS))):
         with open(STAMP) as f:
             if f.read().strip() == digest:
                 return KERNEL, INITRAMFS, what
     log(f"linux guest: building {OUT} from {os.path.basename(kdeb)} and {os.path.basename(bdeb)}")
     compile_program()
+    compile_program(NET_PROGRAM_SRC, NET_PROGRAM)
     with tempfile.TemporaryDirectory(dir=OUT) as tmp:
         unpack(kdeb, os.path.join(tmp, "k"))
         unpack(bdeb, os.path.join(tmp, "b"))
@@ -325,6 +363,8 @@ def build(refresh=False, log=print):
             busybox = f.read()
         with open(PROGRAM, "rb") as f:
             program = f.read()
+        with open(NET_PROGRAM, "rb") as f:
+            net_program = f.read()
     entries = [(d, stat.S_IFDIR | 0o755, b"") for d in ("dev", "proc", "sys", "bin", "lib",
                                                           "lib/modules")]
     entries += [("dev/console", stat.S_IFCHR | 0o600, b"", (5, 1)),
@@ -336,6 +376,14 @@ def build(refresh=False, log=print):
     with open(INITRAMFS + ".tmp", "wb") as f:
         f.write(cpio_archive(entries))
     os.replace(INITRAMFS + ".tmp", INITRAMFS)
+    # the network guest: the same files, its own /init and the echo server
+    net = [e for e in entries if e[0] != "init"]
+    net += [("net_echo", stat.S_IFREG | 0o755, net_program),
+            ("init", stat.S_IFREG | 0o755,
+             NET_INIT.format(modules=" ".join(order), port=NET_PORT).encode())]
+    with open(NET_INITRAMFS + ".tmp", "wb") as f:
+        f.write(cpio_archive(net))
+    os.replace(NET_INITRAMFS + ".tmp", NET_INITRAMFS)
     with open(STAMP, "w") as f:
         f.write(digest + "\n")
     log(f"linux guest: {what}, modules {' '.join(order)}")

@@ -137,14 +137,14 @@ class Out:
     def __enter__(self):
         self.dir = tempfile.mkdtemp()
         names = {"OUT": "", "DEBS": "debs", "KERNEL": "vmlinux", "INITRAMFS": "initramfs.cpio",
-                 "STAMP": "stamp"}
+                 "NET_INITRAMFS": "initramfs-net.cpio", "STAMP": "stamp"}
         self.patches = [mock.patch.object(linux_guest, k, os.path.join(self.dir, v)) for k, v in names.items()]
         for p in self.patches:
             p.start()
         os.makedirs(linux_guest.DEBS)
         for f in ("linux-image-6.1.0-1-amd64_6.1.1-1_amd64.deb", "busybox-static_1.35_amd64.deb"):
             open(os.path.join(linux_guest.DEBS, f), "w").close()
-        for f in (linux_guest.KERNEL, linux_guest.INITRAMFS):
+        for f in (linux_guest.KERNEL, linux_guest.INITRAMFS, linux_guest.NET_INITRAMFS):
             open(f, "w").close()
         return self.dir
 
