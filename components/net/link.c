@@ -216,6 +216,7 @@ long link_open(struct netif *nif)
 	}
 	netif_set_default(nif);
 	netif_set_up(nif);
+	etharp_request(nif, &gw);	/* the gateway's address, before the first answer needs it */
 	return 0;
 }
 

@@ -29,7 +29,7 @@
 #define MEMP_NUM_TCP_PCB            8	/* connections, listeners apart */
 #define MEMP_NUM_TCP_PCB_LISTEN     2
 #define MEMP_NUM_TCP_SEG            (MEMP_NUM_TCP_PCB * TCP_SND_QUEUELEN)
-#define MEMP_NUM_ARP_QUEUE          16
+#define MEMP_NUM_ARP_QUEUE          32	/* packets waiting for an ARP answer, all addresses */
 #define PBUF_POOL_SIZE              96	/* received frames, each in one pool buffer */
 
 /* --- protocols --- */
@@ -49,6 +49,7 @@
 #define IP_FRAG                     0	/* nothing sent is larger than the MTU */
 #define ARP_TABLE_SIZE              8
 #define ARP_QUEUEING                1
+#define ARP_QUEUE_LEN               16	/* ... for one address (lwIP's 3 loses a burst's rest) */
 #define ETH_PAD_SIZE                0
 
 /* --- TCP: per connection at most TCP_WND received and TCP_SND_BUF unacknowledged --- */

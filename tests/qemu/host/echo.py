@@ -40,7 +40,11 @@ def datagram(seq, size):
 
 
 def udp_sizes(port):
-    plan = [(1, 200), (64, 100), (512, 100), (1472, 100)]
+    return udp_sizes_of(port, [(1, 200), (64, 100), (512, 100), (1472, 100)])
+
+
+def udp_sizes_of(port, plan):
+    """Datagrams of each (size, count) of plan, at most 16 unanswered: (ok, detail)."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.connect((HOST, port))
     bad, lost, sent = [], 0, 0
@@ -67,8 +71,8 @@ def udp_sizes(port):
             else:
                 bad.append((size, len(d)))
     s.close()
-    check("en.1", "udp_sizes", not bad and not lost,
-          f"{sent} datagrams" if not bad and not lost else f"{lost} unanswered, {len(bad)} wrong: {bad[:4]}")
+    return (not bad and not lost,
+            f"{sent} datagrams" if not bad and not lost else f"{lost} unanswered, {len(bad)} wrong: {bad[:4]}")
 
 
 def udp_rtt(port):
@@ -85,13 +89,14 @@ def udp_rtt(port):
             continue
         times.append(time.perf_counter() - t)
     s.close()
-    check("en.2", "udp_rtt", bad == 0 and times,
-          f"median {statistics.median(times) * 1e6:.0f} us over {len(times)} round trips" if times
-          else f"{bad} of 100 unanswered")
+    return (bad == 0 and bool(times),
+            f"median {statistics.median(times) * 1e6:.0f} us over {len(times)} round trips" if times
+            else f"{bad} of 100 unanswered")
 
 
 def echo_stream(port, data, conn=None):
-    """Sends data on a TCP connection while reading; returns (what came back, seconds)."""
+    """Sends data on a TCP connection (conn, or a new one, closed after) while reading;
+    returns (what came back, seconds)."""
     c = conn or socket.create_connection((HOST, port), timeout=WAIT)
     c.settimeout(WAIT)
     got = bytearray()
@@ -108,7 +113,8 @@ def echo_stream(port, data, conn=None):
         pass
     sender.join(WAIT)
     secs = time.perf_counter() - t
-    c.close()
+    if conn is None:
+        c.close()
     return bytes(got), secs
 
 
@@ -119,13 +125,16 @@ def first_difference(a, b):
     return min(len(a), len(b))
 
 
+def stream_result(data, got, secs):
+    """A TCP echo's (ok, detail): intact, with the rate, or where it went wrong."""
+    if got == data:
+        return True, f"{len(data)} bytes in {secs:.2f} s, {len(data) / secs / 1e6:.2f} MB/s"
+    return False, f"{len(got)} bytes back of {len(data)}, the first difference at byte {first_difference(got, data)}"
+
+
 def tcp_1mib(port):
     data = random.Random(22).randbytes(1 << 20)
-    got, secs = echo_stream(port, data)
-    ok = got == data
-    check("en.3", "tcp_1mib", ok,
-          f"{len(data)} bytes in {secs:.2f} s, {len(data) / secs / 1e6:.2f} MB/s" if ok
-          else f"{len(got)} bytes back, the first difference at byte {first_difference(got, data)}")
+    return stream_result(data, *echo_stream(port, data))
 
 
 def tcp_stalled(port):
@@ -144,9 +153,9 @@ def tcp_stalled(port):
     data = random.Random(23).randbytes(64 << 10)
     got, _ = echo_stream(port, data)
     stuck.close()
-    check("en.4", "tcp_stalled", stalled and got == data,
-          f"the reader that never reads stalled after {pushed} bytes; the other connection echoed {len(got)} bytes"
-          if stalled else f"{pushed} bytes went in and were never read: no back-pressure")
+    return (stalled and got == data,
+            f"the reader that never reads stalled after {pushed} bytes; the other connection echoed {len(got)} bytes"
+            if stalled else f"{pushed} bytes went in and were never read: no back-pressure")
 
 
 def tcp_parallel(port):
@@ -160,7 +169,7 @@ def tcp_parallel(port):
         t.start()
     for t in threads:
         t.join(4 * WAIT)
-    check("en.5", "tcp_parallel", all(results), f"intact: {results}")
+    return all(results), f"intact: {results}"
 
 
 def quit_(port):
@@ -169,16 +178,23 @@ def quit_(port):
     s.send(b"quit")
     r, _, _ = select.select([s], [], [], WAIT)
     d = s.recv(16) if r else b""
-    check("en.6", "quit", d == b"quit", f"answer {d!r}")
+    return d == b"quit", f"answer {d!r}"
+
+
+def run(steps, port):
+    """Runs each (id, name, step) in turn and prints its TEST line; an exception fails it."""
+    for tid, name, step in steps:
+        try:
+            ok, detail = step(port)
+        except OSError as e:
+            ok, detail = False, f"{type(e).__name__}: {e}"
+        check(tid, name, ok, detail)
 
 
 def main():
-    port = int(sys.argv[1])
-    for step in (udp_sizes, udp_rtt, tcp_1mib, tcp_stalled, tcp_parallel, quit_):
-        try:
-            step(port)
-        except OSError as e:
-            print(f"echo.py: {step.__name__}: {e}", flush=True)
+    run([("en.1", "udp_sizes", udp_sizes), ("en.2", "udp_rtt", udp_rtt), ("en.3", "tcp_1mib", tcp_1mib),
+         ("en.4", "tcp_stalled", tcp_stalled), ("en.5", "tcp_parallel", tcp_parallel), ("en.6", "quit", quit_)],
+        int(sys.argv[1]))
     return 0
 
 
