@@ -48,7 +48,8 @@ def grants_port(path, port):
 
 
 # Devices `run` attaches for a description that binds them (its components' `devices`
-# with `at`), by vendor:device: QEMU's arguments for one at PCI slot.function `addr`.
+# with `at`), by vendor:device: QEMU's arguments for one at PCI slot.function `addr` in
+# the system `name`.
 RUN_DISK = os.path.join(BUILD, "run-disk.img")   # `run`'s virtio-blk disk: it outlives a run
 RUN_DISK_BYTES = 1 << 20
 

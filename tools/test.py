@@ -282,29 +282,29 @@ def run_with_host(cmd, t, timeout, port):
     script (`python3 <host> <port>`: it prints TEST lines, as a guest program does).
     Returns a CompletedProcess whose output is QEMU's, then the script's; raises
     TimeoutExpired with the output so far."""
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out, script = [], []
-    after = re.compile(t.get("host_after", "^"), re.M)
-    reader = threading.Thread(target=lambda: [out.append(b) for b in p.stdout])
-    reader.start()
-    deadline = time.monotonic() + timeout
-    while not script and p.poll() is None and time.monotonic() < deadline:
-        if after.search(b"".join(out).decode(errors="replace").replace("\r", "")):
-            try:
-                s = subprocess.run([sys.executable, t["host"], str(port)], capture_output=True,
-                                   timeout=max(deadline - time.monotonic(), 1))
-                script.append(s.stdout + s.stderr)
-            except subprocess.TimeoutExpired as e:
-                script.append((e.stdout or b"") + (e.stderr or b"") + b"(the host script timed out)\n")
-        time.sleep(0.05)
-    try:
-        p.wait(max(deadline - time.monotonic(), 0.1))
-    except subprocess.TimeoutExpired:
-        p.kill()
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as p:
+        out, script = [], []
+        after = re.compile(t.get("host_after", "^"), re.M)
+        reader = threading.Thread(target=lambda: [out.append(b) for b in p.stdout])
+        reader.start()
+        deadline = time.monotonic() + timeout
+        while not script and p.poll() is None and time.monotonic() < deadline:
+            if after.search(b"".join(out).decode(errors="replace").replace("\r", "")):
+                try:
+                    s = subprocess.run([sys.executable, t["host"], str(port)], capture_output=True,
+                                       timeout=max(deadline - time.monotonic(), 1))
+                    script.append(s.stdout + s.stderr)
+                except subprocess.TimeoutExpired as e:
+                    script.append((e.stdout or b"") + (e.stderr or b"") + b"(the host script timed out)\n")
+            time.sleep(0.05)
+        try:
+            p.wait(max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            reader.join()
+            raise subprocess.TimeoutExpired(cmd, timeout, b"".join(out + script), p.stderr.read())
         reader.join()
-        raise subprocess.TimeoutExpired(cmd, timeout, b"".join(out + script), p.stderr.read())
-    reader.join()
-    return subprocess.CompletedProcess(cmd, p.returncode, b"".join(out + script), p.stderr.read())
+        return subprocess.CompletedProcess(cmd, p.returncode, b"".join(out + script), p.stderr.read())
 
 
 DISK_BLOCK = 4096

@@ -19,16 +19,27 @@
 static struct netif nif;
 
 /*
+ * Sleeps until the driver sends, or until `ms` milliseconds have passed
+ * (SYS_TIMEOUTS_SLEEPTIME_INFINITE: no deadline).
+ *
+ * Components have no timed wait yet: the deadline is for the booter's timer service
+ * (an interface whose call asks the booter to wake the caller at a time stamp counter
+ * deadline), which is being added. Until it lands this sleeps without a deadline and
+ * the loop runs the timers on every wake, so lwIP's timers (TCP's retransmissions,
+ * delayed ACKs, TIME_WAIT, ARP's ageing, the echo's poll) advance only while frames
+ * come and go; with traffic they run often enough (docs/network.md "The event loop").
+ */
+static void wait_for(u32_t ms)
+{
+	(void)ms;
+	cairn_rcv_wait(CAIRN_SLOT_RCV);
+}
+
+/*
  * The event loop: take what the driver gave back (received frames into lwIP,
  * transmit buffers), run lwIP's timers that are due, wake the driver if it waits on
- * what we changed, and sleep when the driver has nothing for us.
- *
- * Components have no timed wait yet: the sleep should end at lwIP's next timer
- * (sys_timeouts_sleeptime()), a deadline the booter's timer service will take (an
- * interface that wakes the caller at a time stamp counter deadline; it is being
- * added). Until it lands the loop sleeps without a deadline and runs the timers on
- * every wake, so TCP's timers (retransmission, delayed ACKs, TIME_WAIT, the echo's
- * poll) advance only while frames come and go; with traffic they run often enough.
+ * what we changed, and sleep until the driver has something for us or the next
+ * timer is due.
  */
 static void serve(void)
 {
@@ -37,7 +48,7 @@ static void serve(void)
 		sys_check_timeouts();
 		link_wake();
 		if (!work && link_arm())
-			cairn_rcv_wait(CAIRN_SLOT_RCV);
+			wait_for(sys_timeouts_sleeptime());
 	}
 }
 
