@@ -23,6 +23,10 @@
 
 #define TX_BASE ((uint64_t)LINK_NRX * LINK_BUF)	/* the first transmit buffer */
 
+_Static_assert(LINK_BUF >= NET_FRAME_MAX, "a receive buffer holds any frame (the driver refuses a smaller one)");
+_Static_assert(LINK_NRX <= XPORT_NET_CLIENT_MAX && LINK_NTX <= XPORT_NET_CLIENT_MAX,
+	       "the net client keeps every buffer given");
+
 struct link_stats link_stats;
 
 static struct netq nq;
