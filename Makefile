@@ -77,6 +77,21 @@ XPORT_OBJ  := $(patsubst %,$(BUILD)/user/%.o,$(XPORT_SRC))
 VIRTIO_SRC := $(wildcard lib/libvirtio/*.c)
 VIRTIO_OBJ := $(patsubst %,$(BUILD)/user/%.o,$(VIRTIO_SRC))
 
+# lwIP (docs/network.md): Debian's source package `lwip`, fetched and unpacked once by
+# tools/lwip.sh into $(BUILD)/lwip/src/. Its core (no apps) is built with LWIP_CFLAGS,
+# Cairn's flags without -Werror (its warnings are its own; Cairn's files keep -Werror),
+# and with Cairn's port (lib/liblwip: lwipopts.h, arch/, sys_arch.c, built with
+# UCFLAGS) makes $(BUILD)/liblwip.a, which only a program one of whose sources includes
+# an lwIP header ("lwip/..."; LWIP_USERS) links, and only its sources see LWIP_INC.
+LWIP_DIR   := $(BUILD)/lwip/src
+LWIP_STAMP := $(LWIP_DIR)/.unpacked
+LWIP_FILES := core/def core/inet_chksum core/init core/ip core/mem core/memp core/netif core/pbuf \
+	      core/stats core/sys core/tcp core/tcp_in core/tcp_out core/timeouts core/udp \
+	      core/ipv4/etharp core/ipv4/icmp core/ipv4/ip4 core/ipv4/ip4_addr netif/ethernet
+LWIP_INC   := -Ilib/liblwip/include -Ilib/liblwip/libc -I$(LWIP_DIR)/src/include
+LWIP_CFLAGS := $(filter-out -Werror,$(UCFLAGS)) $(LWIP_INC)
+LWIP_OBJ   := $(patsubst %,$(BUILD)/lwip/obj/%.c.o,$(LWIP_FILES)) $(BUILD)/user/lib/liblwip/sys_arch.c.o
+
 # What a program links, in link order (tools/sysgen.py links with the same lists): every
 # program libcairn and libcommon (USER_LIBS); one that boots a system or keeps a
 # delegation tree (one of its sources includes <cairn/boot.h> or <cairn/capmgr.h>: the
@@ -95,7 +110,9 @@ RTOS_USERS := $(shell grep -l '<cairn/rtos\.h>' $(PROG_SRC))
 PCI_USERS  := $(shell grep -l '<cairn/pci\.h>' $(PROG_SRC))
 XPORT_USERS:= $(shell grep -l '<cairn/xport\.h>' $(PROG_SRC))
 VIRTIO_USERS:= $(shell grep -l '<cairn/virtio\.h>' $(PROG_SRC))
-libs_of     = $(if $(filter $(VIRTIO_USERS),$(1)),$(BUILD)/libvirtio.a $(BUILD)/libpci.a) \
+LWIP_USERS := $(shell grep -l '^\#include [<"]lwip/' $(PROG_SRC))
+libs_of     = $(if $(filter $(LWIP_USERS),$(1)),$(BUILD)/liblwip.a) \
+	      $(if $(filter $(VIRTIO_USERS),$(1)),$(BUILD)/libvirtio.a $(BUILD)/libpci.a) \
 	      $(if $(filter $(PCI_USERS),$(1)),$(BUILD)/libpci.a) \
 	      $(if $(filter $(XPORT_USERS),$(1)),$(BUILD)/libxport.a) \
 	      $(if $(filter $(RTOS_USERS),$(1)),$(BUILD)/librtos.a) \
@@ -236,6 +253,22 @@ $(BUILD)/libxport.a: $(XPORT_OBJ)
 	$(Q)ar rcs $@ $^
 
 $(BUILD)/libvirtio.a: $(VIRTIO_OBJ)
+	@rm -f $@
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
+
+$(LWIP_STAMP):
+	$(Q)sh tools/lwip.sh $(BUILD)
+
+$(BUILD)/lwip/obj/%.c.o: $(LWIP_STAMP) | $(WRAPPERS)
+	@mkdir -p $(dir $@)
+	$(call say,CC,lwip/$*.c)
+	$(Q)$(CC) $(LWIP_CFLAGS) -c $(LWIP_DIR)/src/$*.c -o $@
+
+$(patsubst %,$(BUILD)/user/%.o,$(LWIP_USERS)) $(BUILD)/user/lib/liblwip/sys_arch.c.o: UCFLAGS += $(LWIP_INC)
+$(patsubst %,$(BUILD)/user/%.o,$(LWIP_USERS)) $(BUILD)/user/lib/liblwip/sys_arch.c.o: | $(LWIP_STAMP)
+
+$(BUILD)/liblwip.a: $(LWIP_OBJ)
 	@rm -f $@
 	$(call say,AR,$@)
 	$(Q)ar rcs $@ $^

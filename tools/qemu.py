@@ -48,12 +48,13 @@ def grants_port(path, port):
 
 
 # Devices `run` attaches for a description that binds them (its components' `devices`
-# with `at`), by vendor:device: QEMU's arguments for one at PCI slot.function `addr`.
+# with `at`), by vendor:device: QEMU's arguments for one at PCI slot.function `addr` in
+# the system `name`.
 RUN_DISK = os.path.join(BUILD, "run-disk.img")   # `run`'s virtio-blk disk: it outlives a run
 RUN_DISK_BYTES = 1 << 20
 
 
-def run_disk(addr):
+def run_disk(addr, name=""):
     """QEMU's arguments for a modern virtio-blk at addr over RUN_DISK, made (zeros) if absent."""
     if not os.path.exists(RUN_DISK):
         os.makedirs(BUILD, exist_ok=True)
@@ -63,10 +64,30 @@ def run_disk(addr):
             "-device", f"virtio-blk-pci,drive=run_disk0,addr={addr},disable-legacy=on"]
 
 
+# Host ports `run` forwards to a system's guest ports over user networking, by system
+# name: (protocol, guest port). The host listens on 127.0.0.1 only, on the guest's port
+# number or on HOST_PORT (the environment; `make run SYSTEM=echo HOST_PORT=17007`).
+RUN_FORWARDS = {
+    "echo": [("udp", 7007), ("tcp", 7007)],     # systems/echo.toml (docs/network.md)
+}
+
+
+def run_forwards(name):
+    """The hostfwd= options of user networking for system `name` (RUN_FORWARDS)."""
+    host = os.environ.get("HOST_PORT")
+    return "".join(f",hostfwd={proto}:127.0.0.1:{host or guest}-:{guest}"
+                   for proto, guest in RUN_FORWARDS.get(name, []))
+
+
+def run_net(addr, name=""):
+    """virtio-net (modern) at addr on user networking (the gateway 10.0.2.2, the guest
+    10.0.2.15), with system name's forwards."""
+    return ["-netdev", f"user,id=run_net0,ipv6=off{run_forwards(name)}", "-device",
+            f"virtio-net-pci,netdev=run_net0,addr={addr},disable-legacy=on"]
+
+
 RUN_DEVICES = {
-    # virtio-net (modern): user networking (the gateway 10.0.2.2, the guest 10.0.2.15)
-    "1af4:1041": lambda addr: ["-netdev", "user,id=run_net0,ipv6=off", "-device",
-                               f"virtio-net-pci,netdev=run_net0,addr={addr},disable-legacy=on"],
+    "1af4:1041": run_net,
     # virtio-blk (modern): RUN_DISK
     "1af4:1042": run_disk,
 }
@@ -82,7 +103,8 @@ def run_devices(path):
                 bus, _, slot_fn = d["at"].partition(":")
                 slot, _, fn = slot_fn.partition(".")
                 if int(bus, 16) == 0:
-                    args += RUN_DEVICES[d["match"]](f"{int(slot, 16):x}.{int(fn or '0', 16)}")
+                    args += RUN_DEVICES[d["match"]](f"{int(slot, 16):x}.{int(fn or '0', 16)}",
+                                                    data["system"]["name"])
     return args
 
 
@@ -222,6 +244,8 @@ def main(argv):
     cmd = qemu_command(modules, smp=cores) + ["-serial", "mon:stdio"]
     if argv[1] == "run":
         print(f"booting system '{name}' (leave QEMU with Ctrl-A then X)", flush=True)
+        for proto, guest in RUN_FORWARDS.get(name, []):
+            print(f"forwarding {proto} 127.0.0.1:{os.environ.get('HOST_PORT') or guest} to the guest's port {guest}")
         code = subprocess.call(cmd[:-2] + run_devices(argv[2]) +
                                (TERMINAL_COM2 if grants_port(argv[2], COM2) else TERMINAL))
         if code == EXIT_DONE:

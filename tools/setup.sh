@@ -1,8 +1,10 @@
 #!/bin/sh
 # setup.sh: makes sure this machine has what Cairn's build, tests and QEMU runs need.
 # On Debian 12 as root it installs what is missing with apt-get, saying what; without
-# root it names the exact command to run and fails. Called by `make run`, `make test`
-# and `make iso`; cheap when everything is already there.
+# root it names the exact command to run and fails. Then it fetches Debian's source
+# package lwip into build/ (tools/lwip.sh; the build does the same when it needs it).
+# Called by `make run`, `make test` and `make iso`; cheap when everything is already
+# there.
 set -eu
 
 # command-or-file : Debian package
@@ -24,6 +26,8 @@ gdb:gdb
 dot:graphviz
 spin:spin
 cloc:cloc
+/usr/share/keyrings/debian-archive-keyring.gpg:debian-archive-keyring
+xz:xz-utils
 "
 
 missing=""
@@ -43,7 +47,9 @@ if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import tomllib' 2>/dev/nu
 	exit 1
 fi
 
-[ -z "$missing" ] && exit 0
+if [ -z "$missing" ]; then
+	exec sh "$(dirname "$0")/lwip.sh" build
+fi
 
 cmd="apt-get install -y --no-install-recommends$missing"
 if [ "$(id -u)" -ne 0 ]; then
@@ -55,3 +61,4 @@ echo "setup: installing missing packages:$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 $cmd
+exec sh "$(dirname "$0")/lwip.sh" build

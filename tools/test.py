@@ -8,7 +8,8 @@
                    per expected TEST id and per output pattern, plus one for how QEMU
                    ended (a hang, a triple fault or the wrong exit fails it); a test
                    of several programs, or with expect=, boots the test runner first
-                   (boot_modules)
+                   (boot_modules); a test with a host script runs it beside QEMU
+                   and counts its TEST lines as the guest's (run_with_host)
   descriptions     tests/systems/*.toml and tests/interfaces/*.toml: one check per file,
                    its first error (or ok) as its first line says; "ok (builds)" ones
                    are built with tools/sysgen.py too
@@ -22,6 +23,7 @@ import concurrent.futures
 import glob
 import os
 import re
+import socket
 import struct
 import subprocess
 import sys
@@ -254,6 +256,57 @@ def run_with_input(cmd, t, timeout):
         return subprocess.CompletedProcess(cmd, p.returncode, b"".join(out), p.stderr.read())
 
 
+PORT_LOCK = threading.Lock()
+PORTS_GIVEN = set()
+
+
+def free_port():
+    """A port of 127.0.0.1 free for both TCP and UDP now, never given to another test of
+    this run (the kernel's choice for port 0: other programs' tests pick elsewhere)."""
+    with PORT_LOCK:
+        while True:
+            with socket.socket() as t, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+                t.bind(("127.0.0.1", 0))
+                port = t.getsockname()[1]
+                try:
+                    u.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            if port not in PORTS_GIVEN:
+                PORTS_GIVEN.add(port)
+                return port
+
+
+def run_with_host(cmd, t, timeout, port):
+    """Runs QEMU and, once a line of its output matches host_after, the test's host
+    script (`python3 <host> <port>`: it prints TEST lines, as a guest program does).
+    Returns a CompletedProcess whose output is QEMU's, then the script's; raises
+    TimeoutExpired with the output so far."""
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as p:
+        out, script = [], []
+        after = re.compile(t.get("host_after", "^"), re.M)
+        reader = threading.Thread(target=lambda: [out.append(b) for b in p.stdout])
+        reader.start()
+        deadline = time.monotonic() + timeout
+        while not script and p.poll() is None and time.monotonic() < deadline:
+            if after.search(b"".join(out).decode(errors="replace").replace("\r", "")):
+                try:
+                    s = subprocess.run([sys.executable, t["host"], str(port)], capture_output=True,
+                                       timeout=max(deadline - time.monotonic(), 1))
+                    script.append(s.stdout + s.stderr)
+                except subprocess.TimeoutExpired as e:
+                    script.append((e.stdout or b"") + (e.stderr or b"") + b"(the host script timed out)\n")
+            time.sleep(0.05)
+        try:
+            p.wait(max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            reader.join()
+            raise subprocess.TimeoutExpired(cmd, timeout, b"".join(out + script), p.stderr.read())
+        reader.join()
+        return subprocess.CompletedProcess(cmd, p.returncode, b"".join(out + script), p.stderr.read())
+
+
 DISK_BLOCK = 4096
 
 
@@ -353,7 +406,12 @@ def run_qemu_test(t):
     """Boots one test. With disk, QEMU gets a temporary image made first ({disk} in
     qemu_args names it) and checked byte for byte after QEMU has exited (disk_writes);
     with capture, a temporary file ({capture}) that a filter-dump writes the frames to,
-    checked likewise against the frames capture lists."""
+    checked likewise against the frames capture lists; with host, a free host port
+    ({port}) for QEMU's forwards, which the host script is given."""
+    if "host" in t:
+        port = free_port()
+        args = [a.replace("{port}", str(port)) for a in t.get("qemu_args", [])]
+        return run_qemu_boot(dict(t, qemu_args=args, host_port=port))
     if "disk" not in t and "capture" not in t:
         return run_qemu_boot(t)
     with tempfile.TemporaryDirectory() as d:
@@ -379,7 +437,9 @@ def run_qemu_boot(t):
     cmd = qemu_command(t) + ["-serial", "stdio"]
     timeout = t.get("timeout", 60)
     try:
-        if "input" in t:
+        if "host" in t:
+            p = run_with_host(cmd, t, timeout, t["host_port"])
+        elif "input" in t:
             p = run_with_input(cmd, t, timeout)
         else:
             p = subprocess.run(cmd, capture_output=True, timeout=timeout)

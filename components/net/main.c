@@ -1,0 +1,90 @@
+/*
+ * net: the component holding the system's one lwIP instance (docs/network.md). Its
+ * description (systems/echo.toml) gives it the net transport to a net driver
+ * (components/virtio_net: four ports and the data region "net_data", docs/devices.md
+ * "Virtio-net") and the driver's control interface `net`. It takes the static address
+ * 10.0.2.15/24 with gateway 10.0.2.2 (QEMU's user networking); lwIP answers ARP and
+ * ICMP echo itself. Its service, until the socket interface exists, is echo on UDP and
+ * TCP port 7007 (echo.c); a UDP datagram "quit" ends it: it waits for its last frames
+ * to be sent, prints its counts, stops the driver and returns, and the system ends.
+ *
+ * One thread runs everything (lwIP is NO_SYS): serve() is the event loop.
+ */
+#include <cairn/cairn.h>
+#include "lwip/init.h"
+#include "lwip/stats.h"
+#include "lwip/timeouts.h"
+#include "net.h"
+
+static struct netif nif;
+
+/*
+ * Sleeps until the driver sends, or until `ms` milliseconds have passed
+ * (SYS_TIMEOUTS_SLEEPTIME_INFINITE: no deadline).
+ *
+ * Components have no timed wait yet: the deadline is for the booter's timer service
+ * (an interface whose call asks the booter to wake the caller at a time stamp counter
+ * deadline), which is being added. Until it lands this sleeps without a deadline and
+ * the loop runs the timers on every wake, so lwIP's timers (TCP's retransmissions,
+ * delayed ACKs, TIME_WAIT, ARP's ageing, the echo's poll) advance only while frames
+ * come and go; with traffic they run often enough (docs/network.md "The event loop").
+ */
+static void wait_for(u32_t ms)
+{
+	(void)ms;
+	cairn_rcv_wait(CAIRN_SLOT_RCV);
+}
+
+/*
+ * The event loop: take what the driver gave back (received frames into lwIP,
+ * transmit buffers), run lwIP's timers that are due, wake the driver if it waits on
+ * what we changed, and sleep until the driver has something for us or the next
+ * timer is due.
+ */
+static void serve(void)
+{
+	while (!echo_quit()) {
+		unsigned work = link_poll(&nif);
+		sys_check_timeouts();
+		link_wake();
+		if (!work && link_arm())
+			wait_for(sys_timeouts_sleeptime());
+	}
+}
+
+static void print_counts(void)
+{
+	const struct link_stats *s = &link_stats;
+
+	cairn_printf("net: link: %lu frames received, %lu sent, %lu refused by the driver (rx %lu, tx %lu), "
+		     "%lu beyond reason, %lu without a pbuf, %lu lost in restarts, %lu waits for a tx buffer\n",
+		     s->rx_frames, s->tx_frames, s->rx_refused + s->tx_refused, s->rx_refused, s->tx_refused,
+		     s->rx_bad, s->rx_nomem, s->tx_lost, s->tx_waits);
+	cairn_printf("net: lwip: ip %u in %u out %u dropped, udp %u in %u out, tcp %u in %u out %u dropped, "
+		     "icmp %u in, pool errors %u\n",
+		     lwip_stats.ip.recv, lwip_stats.ip.xmit, lwip_stats.ip.drop, lwip_stats.udp.recv,
+		     lwip_stats.udp.xmit, lwip_stats.tcp.recv, lwip_stats.tcp.xmit, lwip_stats.tcp.drop,
+		     lwip_stats.icmp.recv, lwip_stats.memp[MEMP_PBUF_POOL] ? lwip_stats.memp[MEMP_PBUF_POOL]->err : 0);
+}
+
+int main(const struct cairn_root *rt)
+{
+	(void)rt;
+	lwip_init();
+	if (link_open(&nif) < 0)
+		return 1;
+	long e = echo_start();
+	if (e != 0) {
+		cairn_printf("net: echo: lwIP error %ld\n", e);
+		return 1;
+	}
+	const uint8_t *m = link_mac();
+	cairn_printf("net: 10.0.2.15/24 via 10.0.2.2, MAC %02x:%02x:%02x:%02x:%02x:%02x: "
+		     "echo on UDP and TCP port %u\n", m[0], m[1], m[2], m[3], m[4], m[5], ECHO_PORT);
+	serve();
+	link_drain();
+	print_counts();
+	link_stop();
+	cairn_printf("net: stopped\n");
+	return 0;
+}

@@ -1,0 +1,68 @@
+/*
+ * net.h: the net component's parts (docs/network.md): the link (link.c), lwIP's
+ * network interface over the net transport to the driver, and the echo service
+ * (echo.c), which main.c's event loop serves. One thread runs all of it: lwIP is
+ * built with NO_SYS and is never entered from two places at once.
+ */
+#ifndef NET_NET_H
+#define NET_NET_H
+
+#include <stdint.h>
+#include "lwip/netif.h"
+
+#define NET_ADDR    0x0a00020fu		/* 10.0.2.15, QEMU's user networking's guest */
+#define NET_MASK    0xffffff00u		/* /24 */
+#define NET_GATEWAY 0x0a000202u		/* 10.0.2.2 */
+#define ECHO_PORT   7007
+
+/* --- link.c ---------------------------------------------------------------------- */
+
+/* The data region's layout: LINK_NRX receive buffers, then LINK_NTX transmit buffers,
+ * each LINK_BUF bytes (at least NET_FRAME_MAX), at offset id * LINK_BUF. */
+#define LINK_BUF 2048
+#define LINK_NRX 48
+#define LINK_NTX 48
+#define LINK_RX_BATCH 32		/* frames taken per round before timers run again */
+
+struct link_stats {
+	uint64_t rx_frames, rx_refused, rx_bad, rx_nomem;	/* received; the driver's refusals; lengths beyond reason; no pbuf */
+	uint64_t tx_frames, tx_refused, tx_lost, tx_waits;	/* sent; refused; lost in a restart; waits for a buffer */
+	uint64_t restarts;					/* driver restarts seen (rx and tx notices) */
+};
+
+/* Opens the transport ("net_data" and the four ports), gives the driver every receive
+ * buffer and adds the interface (address, mask, gateway) as lwIP's default, up: 0, or
+ * an error (said on the console). After lwip_init(). */
+long link_open(struct netif *nif);
+
+/* Takes up to LINK_RX_BATCH received frames into lwIP and every transmit buffer
+ * back: the number of descriptors handled (0: nothing was there). */
+unsigned link_poll(struct netif *nif);
+
+/* Sends the driver the one wake-up it is owed, if it sleeps on a queue we changed. */
+void link_wake(void);
+
+/* Arms the two queues the driver fills (rx active, tx free): 1 if the caller may
+ * sleep (both empty; the driver sends when it puts), 0 if there is work. */
+int link_arm(void);
+
+/* Waits until every frame given to the driver has come back (sent or refused). */
+void link_drain(void);
+
+/* The driver's MAC address (link_open read it). */
+const uint8_t *link_mac(void);
+
+/* Tells the driver to stop and wakes it. */
+void link_stop(void);
+
+extern struct link_stats link_stats;
+
+/* --- echo.c ---------------------------------------------------------------------- */
+
+/* The echo service on UDP and TCP port ECHO_PORT: 0, or an lwIP error. */
+long echo_start(void);
+
+/* 1 once a UDP datagram "quit" has come (and been echoed): the component should end. */
+int echo_quit(void);
+
+#endif
