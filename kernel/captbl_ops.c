@@ -8,8 +8,6 @@
 #include "frame.h"
 #include "memlayout.h"
 #include "obj.h"
-#include "pgtbl.h"
-#include <common/string.h>
 #include "syscall.h"
 
 /*
@@ -48,7 +46,7 @@ long deactivate(struct call *c, struct cap *slot)
 		cap_clear(slot);
 		return 0;
 	}
-	struct frame *f = frame_get(&frames, v2p(slot->obj));
+	struct frame *f = obj_frame(slot->obj);
 	if (f->refs != 1 || f->used)
 		return CAIRN_EBUSY;
 	if (slot->type == CAIRN_CAP_THREAD && (slot->obj == c->self || core_running_elsewhere(slot->obj)))
@@ -126,7 +124,7 @@ long captbl_invoke(struct call *c, struct cap *cap, unsigned op)
 			return err;
 		if (op == CAIRN_OP_CAPTBL_DEACT)
 			return deactivate(c, slot);
-		if (cap_owns(slot) && obj_caps(slot->obj) == 1)
+		if (cap_owns(slot) && obj_frame(slot->obj)->caps == 1)
 			return CAIRN_EBUSY;	/* the last owning capability: deactivate it */
 		cap_clear(slot);
 		return 0;

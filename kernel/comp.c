@@ -17,7 +17,7 @@ void comp_init(struct comp *c, struct captbl_root *ct, uint64_t *pt, uint64_t en
 	c->pgtbl = pt;
 	c->pgtbl_phys = v2p(pt);
 	c->entry = entry;
-	c->refs = &frame_get(&frames, v2p(c))->refs;
+	c->refs = &obj_frame(c)->refs;
 	c->id = next_comp_id++;
 	obj_ref(ct);
 	obj_ref(pt);

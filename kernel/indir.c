@@ -8,7 +8,6 @@
  */
 #include "cap.h"
 #include "frame.h"
-#include "obj.h"
 #include "syscall.h"
 
 long activate_indir(struct call *c, struct cap *slot)

@@ -7,7 +7,6 @@
  * return (fastpath.c) runs before this and falls back to it.
  */
 #include "arch.h"
-#include "console.h"
 #include "syscall.h"
 
 int cap_of_type(struct call *c, uint64_t idx, uint8_t type, struct cap **out)
