@@ -28,11 +28,8 @@ static long activate_captbl(struct call *c, struct cap *slot)
 
 	if (level > 1)
 		return CAIRN_EINVAL;
-	long err = memory_take_frame(c, A1(c), A2(c), level ? OBJ_CAPTBL_LEAF : OBJ_CAPTBL_ROOT, &node);
-	if (err)
-		return err;
-	cap_copy(slot, &(struct cap){ .type = CAIRN_CAP_CAPTBL, .flags = (uint8_t)level, .obj = node });
-	return 0;
+	return memory_activate(c, slot, level ? OBJ_CAPTBL_LEAF : OBJ_CAPTBL_ROOT, CAIRN_CAP_CAPTBL,
+			       (uint8_t)level, &node);
 }
 
 /*

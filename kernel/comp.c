@@ -44,12 +44,10 @@ long activate_comp(struct call *c, struct cap *slot)
 		return CAIRN_EINVAL;	/* a component needs two roots */
 	if (A5(c) >= USER_TOP)
 		return CAIRN_EFAULT;
-	err = memory_take_frame(c, A1(c), A2(c), OBJ_COMP, (void **)&comp);
-	if (err)
-		return err;
-	comp_init(comp, ct->obj, pt->obj, A5(c));
-	cap_copy(slot, &(struct cap){ .type = CAIRN_CAP_COMP, .obj = comp });
-	return 0;
+	err = memory_activate(c, slot, OBJ_COMP, CAIRN_CAP_COMP, 0, (void **)&comp);
+	if (err == 0)
+		comp_init(comp, ct->obj, pt->obj, A5(c));
+	return err;
 }
 
 /*

@@ -216,11 +216,10 @@ long activate_thread(struct call *c, struct cap *slot)
 	if (err == 0 && next_tid == UINT32_MAX)
 		err = CAIRN_EOVERFLOW;	/* thread ids are never reused */
 	if (err == 0)
-		err = memory_take_frame(c, A1(c), A2(c), OBJ_THREAD, (void **)&t);
+		err = memory_activate(c, slot, OBJ_THREAD, CAIRN_CAP_THREAD, 0, (void **)&t);
 	if (err)
 		return err;
 	thread_init(t, comp->obj, A4(c));
-	cap_copy(slot, &(struct cap){ .type = CAIRN_CAP_THREAD, .obj = t });
 	return t->id;
 }
 

@@ -51,8 +51,15 @@ long devmem_invoke(struct call *c, struct cap *cap, unsigned op);
 long iommu_invoke(struct call *c, struct cap *cap, unsigned op);
 long null_invoke(struct call *c, unsigned op);
 
-/* Activations, called by captbl_invoke with the destination slot already checked. */
-long memory_take_frame(struct call *c, uint64_t mem_idx, uint64_t frame, uint8_t obj, void **out);
+/*
+ * Activations, called by captbl_invoke with the destination slot already checked. Each
+ * decodes its own arguments, then calls memory_activate, the last check and the
+ * change: the frame a2, covered by the MEMORY capability a1, must be KERNEL and hold
+ * no object; it is zeroed and claimed for an object of kind obj, whose first
+ * capability (type, flags) goes in slot. The caller then initialises the object
+ * (*out), which cannot fail.
+ */
+long memory_activate(struct call *c, struct cap *slot, uint8_t obj, uint8_t type, uint8_t flags, void **out);
 /* memory.c: checks that frame is a USER frame the MEMORY capability mem covers. */
 long memory_user_frame(struct cap *mem, uint64_t frame);
 /*
