@@ -82,8 +82,6 @@ long deactivate(struct call *c, struct cap *slot);
 #define IRQ_REFS (CAIRN_IRQ_LINES + CAIRN_MAX_CORES)	/* each line's thread, each core's timer's */
 struct thread *irq_line_thread(unsigned i);
 
-/* sinv.c: a CPU exception in user mode; returns the thread to resume. */
-struct regs *sinv_fault(struct thread *t);
 /* sinv.c: THREAD_REG on t. */
 long thread_reg(struct call *c, struct thread *t);
 /* sinv.c: unwinds the calling thread, whose component restarted under it (obj.h). */
