@@ -27,6 +27,15 @@ static long frame_in(struct cap *mem, uint64_t frame)
 	return 0;
 }
 
+long memory_frame(struct cap *mem, uint64_t frame, uint8_t type)
+{
+	long err = frame_in(mem, frame);
+
+	if (err)
+		return err;
+	return frame_get(&frames, frame)->type == type ? 0 : CAIRN_EACCES;
+}
+
 long memory_activate(struct call *c, struct cap *slot, uint8_t obj, uint8_t type, uint8_t flags, void **out)
 {
 	struct cap *mem;
@@ -34,12 +43,10 @@ long memory_activate(struct call *c, struct cap *slot, uint8_t obj, uint8_t type
 	long err = cap_of_type(c, A1(c), CAIRN_CAP_MEMORY, &mem);
 
 	if (err == 0)
-		err = frame_in(mem, frame);
+		err = memory_frame(mem, frame, CAIRN_FRAME_KERNEL);
 	if (err)
 		return err;
 	struct frame *f = frame_get(&frames, frame);
-	if (f->type != CAIRN_FRAME_KERNEL)
-		return CAIRN_EACCES;
 	if (f->refs || f->obj != OBJ_NONE)
 		return CAIRN_EBUSY;
 	memset(p2v(frame), 0, PAGE_SIZE);
@@ -48,16 +55,6 @@ long memory_activate(struct call *c, struct cap *slot, uint8_t obj, uint8_t type
 	*out = p2v(frame);
 	cap_copy(slot, &(struct cap){ .type = type, .flags = flags, .obj = *out });
 	return 0;
-}
-
-/* Checks a frame for mapping: covered by the MEMORY capability mem, USER. */
-long memory_user_frame(struct cap *mem, uint64_t frame)
-{
-	long err = frame_in(mem, frame);
-
-	if (err)
-		return err;
-	return frame_get(&frames, frame)->type == CAIRN_FRAME_USER ? 0 : CAIRN_EACCES;
 }
 
 static long count(struct cap *mem, uint64_t type)

@@ -342,10 +342,8 @@ long activate_rcv(struct call *c, struct cap *slot)
 	if (err)
 		return err;
 	t->has_rcv = 1;
-	if (parent) {
-		t->sched = parent->obj;
-		obj_ref(t->sched);
-	}
+	t->sched = parent ? parent->obj : NULL;	/* none before: the endpoint is its first */
+	obj_ref(t->sched);
 	cap_copy(slot, &(struct cap){ .type = CAIRN_CAP_RCV, .obj = t });
 	return 0;
 }

@@ -36,7 +36,7 @@ static long map(struct call *c, uint64_t *root, bool io)
 	if (err)
 		return err;
 	if (likely(auth->type == CAIRN_CAP_MEMORY)) {
-		err = memory_user_frame(auth, A2(c));
+		err = memory_frame(auth, A2(c), CAIRN_FRAME_USER);
 		return err ? err : pgtbl_map(root, A0(c), A2(c), (unsigned)A3(c));
 	}
 	if (auth->type != CAIRN_CAP_DEVMEM || io)

@@ -60,8 +60,11 @@ long null_invoke(struct call *c, unsigned op);
  * (*out), which cannot fail.
  */
 long memory_activate(struct call *c, struct cap *slot, uint8_t obj, uint8_t type, uint8_t flags, void **out);
-/* memory.c: checks that frame is a USER frame the MEMORY capability mem covers. */
-long memory_user_frame(struct cap *mem, uint64_t frame);
+/*
+ * memory.c: checks a frame for an operation: page aligned, covered by the MEMORY
+ * capability mem (CAIRN_EINVAL, CAIRN_ERANGE), of the given type (CAIRN_EACCES).
+ */
+long memory_frame(struct cap *mem, uint64_t frame, uint8_t type);
 /*
  * memory.c: the whole rule of devmem.h for the page at pa (page aligned): no RAM, not
  * the kernel's, below the physical limit, RESERVED if the frame table describes it.
