@@ -3,7 +3,7 @@
  *
  * Roots, leaves and the objects capabilities name all live in frames of a simulated
  * physical memory (memlayout.h of tests/host/include), retyped KERNEL and given their
- * object kind as memory_take_frame does; the global frame table `frames` (frame.c)
+ * object kind as memory_activate does; the global frame table `frames` (frame.c)
  * holds their reference and "used" counts. Every refused operation must leave the
  * table nodes and the whole frame table as they were.
  */
@@ -43,7 +43,7 @@ static int teardown(void **state)
 	return sim_teardown(&frames);
 }
 
-/* A fresh kernel object of the given kind in its own frame (memory_take_frame). */
+/* A fresh kernel object of the given kind in its own frame (memory_activate). */
 static void *kobj(uint8_t kind)
 {
 	uint64_t pa = next_frame++ * P;
