@@ -49,8 +49,7 @@ void boot_register(const struct bootinfo *bi)
 			cl++;
 		while (*cl == ' ')
 			cl++;
-		size_t n = strlen(cl);
-		memcpy(p->args, cl, n < sizeof(p->args) ? n : sizeof(p->args) - 1);
+		fmt_snprintf(p->args, sizeof(p->args), "%s", cl);
 		p->image = bi->mod[i].start;
 		p->image_len = bi->mod[i].end - bi->mod[i].start;
 	}

@@ -7,7 +7,7 @@
 #include "frame.h"
 #include "memlayout.h"
 
-static struct frame *obj_frame(const void *obj)
+struct frame *obj_frame(const void *obj)
 {
 	return frame_get(&frames, v2p(obj));
 }
@@ -22,16 +22,6 @@ void obj_unref(void *obj)
 {
 	if (obj)
 		obj_frame(obj)->refs--;
-}
-
-uint32_t obj_refs(const void *obj)
-{
-	return obj_frame(obj)->refs;
-}
-
-uint16_t obj_caps(const void *obj)
-{
-	return obj_frame(obj)->caps;
 }
 
 int obj_ref_check(const void *obj)

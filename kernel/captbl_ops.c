@@ -8,8 +8,6 @@
 #include "frame.h"
 #include "memlayout.h"
 #include "obj.h"
-#include "pgtbl.h"
-#include <common/string.h>
 #include "syscall.h"
 
 /*
@@ -30,11 +28,8 @@ static long activate_captbl(struct call *c, struct cap *slot)
 
 	if (level > 1)
 		return CAIRN_EINVAL;
-	long err = memory_take_frame(c, A1(c), A2(c), level ? OBJ_CAPTBL_LEAF : OBJ_CAPTBL_ROOT, &node);
-	if (err)
-		return err;
-	cap_copy(slot, &(struct cap){ .type = CAIRN_CAP_CAPTBL, .flags = (uint8_t)level, .obj = node });
-	return 0;
+	return memory_activate(c, slot, level ? OBJ_CAPTBL_LEAF : OBJ_CAPTBL_ROOT, CAIRN_CAP_CAPTBL,
+			       (uint8_t)level, &node);
 }
 
 /*
@@ -48,7 +43,7 @@ long deactivate(struct call *c, struct cap *slot)
 		cap_clear(slot);
 		return 0;
 	}
-	struct frame *f = frame_get(&frames, v2p(slot->obj));
+	struct frame *f = obj_frame(slot->obj);
 	if (f->refs != 1 || f->used)
 		return CAIRN_EBUSY;
 	if (slot->type == CAIRN_CAP_THREAD && (slot->obj == c->self || core_running_elsewhere(slot->obj)))
@@ -126,7 +121,7 @@ long captbl_invoke(struct call *c, struct cap *cap, unsigned op)
 			return err;
 		if (op == CAIRN_OP_CAPTBL_DEACT)
 			return deactivate(c, slot);
-		if (cap_owns(slot) && obj_caps(slot->obj) == 1)
+		if (cap_owns(slot) && obj_frame(slot->obj)->caps == 1)
 			return CAIRN_EBUSY;	/* the last owning capability: deactivate it */
 		cap_clear(slot);
 		return 0;

@@ -17,7 +17,7 @@ void comp_init(struct comp *c, struct captbl_root *ct, uint64_t *pt, uint64_t en
 	c->pgtbl = pt;
 	c->pgtbl_phys = v2p(pt);
 	c->entry = entry;
-	c->refs = &frame_get(&frames, v2p(c))->refs;
+	c->refs = &obj_frame(c)->refs;
 	c->id = next_comp_id++;
 	obj_ref(ct);
 	obj_ref(pt);
@@ -44,12 +44,10 @@ long activate_comp(struct call *c, struct cap *slot)
 		return CAIRN_EINVAL;	/* a component needs two roots */
 	if (A5(c) >= USER_TOP)
 		return CAIRN_EFAULT;
-	err = memory_take_frame(c, A1(c), A2(c), OBJ_COMP, (void **)&comp);
-	if (err)
-		return err;
-	comp_init(comp, ct->obj, pt->obj, A5(c));
-	cap_copy(slot, &(struct cap){ .type = CAIRN_CAP_COMP, .obj = comp });
-	return 0;
+	err = memory_activate(c, slot, OBJ_COMP, CAIRN_CAP_COMP, 0, (void **)&comp);
+	if (err == 0)
+		comp_init(comp, ct->obj, pt->obj, A5(c));
+	return err;
 }
 
 /*

@@ -8,8 +8,6 @@
  * can compare.
  */
 #include "arch.h"
-#include "frame.h"
-#include "memlayout.h"
 #include "syscall.h"
 #include <cairn/root.h>
 

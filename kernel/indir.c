@@ -8,18 +8,13 @@
  */
 #include "cap.h"
 #include "frame.h"
-#include "obj.h"
 #include "syscall.h"
 
 long activate_indir(struct call *c, struct cap *slot)
 {
 	void *node;
-	long err = memory_take_frame(c, A1(c), A2(c), OBJ_INDIR, &node);
 
-	if (err)
-		return err;
-	cap_copy(slot, &(struct cap){ .type = CAIRN_CAP_INDIR, .obj = node });
-	return 0;
+	return memory_activate(c, slot, OBJ_INDIR, CAIRN_CAP_INDIR, 0, &node);
 }
 
 /* a0 = source table, a1 = slot in it: its capability becomes the target. */

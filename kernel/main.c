@@ -10,6 +10,7 @@
 #include "console.h"
 #include "core.h"
 #include "devmem.h"
+#include <common/fmt.h>
 #include "frame.h"
 #include "boot.h"
 #include <common/string.h>
@@ -119,10 +120,8 @@ noreturn void kmain(uint32_t magic, uint32_t info)
 	if (bootinfo_parse(&boot, magic, info, boot_phys))
 		panic("no usable boot information (magic 0x%x)", magic);
 	/* Copy what we keep of the loader's memory before any frame is handed out. */
-	size_t n = strlen(boot.cmdline);
-	memcpy(cmdline, boot.cmdline, n < sizeof(cmdline) ? n : sizeof(cmdline) - 1);
-	n = strlen(boot.loader);
-	memcpy(loader, boot.loader, n < sizeof(loader) ? n : sizeof(loader) - 1);
+	fmt_snprintf(cmdline, sizeof(cmdline), "%s", boot.cmdline);
+	fmt_snprintf(loader, sizeof(loader), "%s", boot.loader);
 	boot_register(&boot);
 
 	uint64_t top = memory_init();

@@ -27,45 +27,34 @@ static long frame_in(struct cap *mem, uint64_t frame)
 	return 0;
 }
 
-/* The frame table entry of a frame the MEMORY capability mem_idx covers, with type. */
-static long frame_typed(struct call *c, uint64_t mem_idx, uint64_t frame, uint8_t type, struct frame **out)
+long memory_frame(struct cap *mem, uint64_t frame, uint8_t type)
 {
-	struct cap *mem;
-	long err = cap_of_type(c, mem_idx, CAIRN_CAP_MEMORY, &mem);
+	long err = frame_in(mem, frame);
 
-	if (err == 0)
-		err = frame_in(mem, frame);
 	if (err)
 		return err;
-	*out = frame_get(&frames, frame);
-	return (*out)->type == type ? 0 : CAIRN_EACCES;
+	return frame_get(&frames, frame)->type == type ? 0 : CAIRN_EACCES;
 }
 
-/* Finds a frame for an object of kind obj: KERNEL, unused. Zeroes it and claims it. */
-long memory_take_frame(struct call *c, uint64_t mem_idx, uint64_t frame, uint8_t obj, void **out)
+long memory_activate(struct call *c, struct cap *slot, uint8_t obj, uint8_t type, uint8_t flags, void **out)
 {
-	struct frame *f;
-	long err = frame_typed(c, mem_idx, frame, CAIRN_FRAME_KERNEL, &f);
+	struct cap *mem;
+	uint64_t frame = A2(c);
+	long err = cap_of_type(c, A1(c), CAIRN_CAP_MEMORY, &mem);
 
+	if (err == 0)
+		err = memory_frame(mem, frame, CAIRN_FRAME_KERNEL);
 	if (err)
 		return err;
+	struct frame *f = frame_get(&frames, frame);
 	if (f->refs || f->obj != OBJ_NONE)
 		return CAIRN_EBUSY;
 	memset(p2v(frame), 0, PAGE_SIZE);
 	f->obj = obj;
 	f->used = 0;
 	*out = p2v(frame);
+	cap_copy(slot, &(struct cap){ .type = type, .flags = flags, .obj = *out });
 	return 0;
-}
-
-/* Checks a frame for mapping: covered by the MEMORY capability mem, USER. */
-long memory_user_frame(struct cap *mem, uint64_t frame)
-{
-	long err = frame_in(mem, frame);
-
-	if (err)
-		return err;
-	return frame_get(&frames, frame)->type == CAIRN_FRAME_USER ? 0 : CAIRN_EACCES;
 }
 
 static long count(struct cap *mem, uint64_t type)

@@ -86,15 +86,6 @@ int pmem_reserve(struct pmem *pm, uint64_t base, uint64_t len)
 	return 0;
 }
 
-uint64_t pmem_alloc(struct pmem *pm)
-{
-	if (pm->n == 0)
-		return PMEM_NONE;
-	uint64_t frame = pm->r[0].base;	/* the first frame of a range: never a split */
-	pmem_reserve(pm, frame, PAGE_SIZE);
-	return frame;
-}
-
 uint64_t pmem_alloc_contig(struct pmem *pm, uint64_t n)
 {
 	for (unsigned i = 0; i < pm->n && n; i++) {
@@ -105,13 +96,4 @@ uint64_t pmem_alloc_contig(struct pmem *pm, uint64_t n)
 		}
 	}
 	return PMEM_NONE;
-}
-
-uint64_t pmem_free_bytes(const struct pmem *pm)
-{
-	uint64_t sum = 0;
-
-	for (unsigned i = 0; i < pm->n; i++)
-		sum += pm->r[i].end - pm->r[i].base;
-	return sum;
 }

@@ -33,7 +33,6 @@
  */
 #include "arch.h"
 #include "console.h"
-#include "frame.h"
 #include "percpu.h"
 #include <common/string.h>
 #include "syscall.h"
@@ -179,11 +178,6 @@ bool sinv_unwind(struct thread *t)
 	return true;
 }
 
-struct regs *sinv_unwind_stale(struct thread *t)
-{
-	return sinv_unwind(t) ? &t->regs : thread_stop(t, CAIRN_EVENT_STOP);
-}
-
 /* The calling thread is stale (its component restarted under it): unwind it now. */
 long sinv_stale_self(struct call *c)
 {
@@ -300,9 +294,11 @@ static bool keeper_takes(const struct thread *t)
 	       keepers_below(t, d) < CAIRN_KEEPER_DEPTH && d < CAIRN_INV_DEPTH;
 }
 
-/* A CPU exception in user mode: to the keeper, or stop and report. */
-struct regs *sinv_fault(struct thread *t)
+/* A CPU exception in user mode (trap.c): to the keeper, or stop and report. */
+struct regs *kernel_user_fault(struct regs *r)
 {
+	struct thread *t = thread_of(r);
+
 	if (!keeper_takes(t)) {
 		arch_report_fault(boot_name(t), &t->regs);
 		return thread_stop(t, CAIRN_EVENT_STOP);
@@ -312,7 +308,6 @@ struct regs *sinv_fault(struct thread *t)
 	arch_fpu_save(f->fpu);
 	struct cap gate = t->comp->keeper;
 	push(t, gate.obj, INV_FAULT);	/* a frame is free: keeper_takes */
-	struct regs *r = &t->regs;
 	uint64_t vector = regs_fault_vector(r), code = regs_fault_code(r), ip = regs_ip(r);
 	arch_regs_init(r, gate.a, 0, CAIRN_ROOT_VA);
 	regs_set_arg1(r, vector);
@@ -322,11 +317,6 @@ struct regs *sinv_fault(struct thread *t)
 	regs_set_arg5(r, gate.b);
 	regs_set_result(r, t->id);
 	return r;
-}
-
-struct regs *kernel_user_fault(struct regs *r)
-{
-	return sinv_fault(thread_of(r));
 }
 
 long null_invoke(struct call *c, unsigned op)

@@ -7,7 +7,6 @@
  * return (fastpath.c) runs before this and falls back to it.
  */
 #include "arch.h"
-#include "console.h"
 #include "syscall.h"
 
 int cap_of_type(struct call *c, uint64_t idx, uint8_t type, struct cap **out)
@@ -87,11 +86,12 @@ struct regs *switch_prepare(struct regs *next)
 
 /*
  * The thread's component restarted since it entered it: unwind it (sinv.c), or, if
- * it stopped, prepare what runs instead.
+ * its home restarted, stop it and prepare what runs instead.
  */
 static __attribute__((noinline)) struct regs *switch_stale(struct regs *next)
 {
-	struct regs *r = sinv_unwind_stale(thread_of(next));
+	struct thread *t = thread_of(next);
+	struct regs *r = sinv_unwind(t) ? next : thread_stop(t, CAIRN_EVENT_STOP);
 
 	return r ? switch_prepare(r) : NULL;
 }

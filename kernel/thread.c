@@ -23,20 +23,31 @@
 
 static uint32_t next_tid = 1;
 
+/*
+ * t starts at its home component's entry with a1 = arg and its id as the result,
+ * runnable, in its home (which it references) at the home's current generation: a new
+ * thread, or one THREAD_RESTART starts afresh.
+ */
+static void start(struct thread *t, uint64_t arg)
+{
+	t->comp = t->home;
+	obj_ref(t->comp);
+	t->gen[0] = t->home->gen;
+	arch_regs_init(&t->regs, t->home->entry, 0, CAIRN_ROOT_VA);
+	regs_set_arg1(&t->regs, arg);
+	regs_set_result(&t->regs, t->id);
+	arch_fpu_init(t->fpu);
+	t->state = THREAD_RUNNABLE;
+}
+
 void thread_init(struct thread *t, struct comp *c, uint64_t arg)
 {
 	memset(t, 0, sizeof(*t));
 	t->id = next_tid++;
-	t->comp = t->home = c;
-	t->gen[0] = c->gen;
-	t->state = THREAD_RUNNABLE;
-	t->core = (uint8_t)this_core();
-	arch_regs_init(&t->regs, c->entry, 0, CAIRN_ROOT_VA);
-	regs_set_arg1(&t->regs, arg);
-	regs_set_result(&t->regs, t->id);
-	arch_fpu_init(t->fpu);
+	t->home = c;
 	obj_ref(c);	/* as home */
-	obj_ref(c);	/* as the component it runs in */
+	t->core = (uint8_t)this_core();
+	start(t, arg);
 }
 
 /* Drops the references of where the thread runs: its component and every frame's. */
@@ -216,11 +227,10 @@ long activate_thread(struct call *c, struct cap *slot)
 	if (err == 0 && next_tid == UINT32_MAX)
 		err = CAIRN_EOVERFLOW;	/* thread ids are never reused */
 	if (err == 0)
-		err = memory_take_frame(c, A1(c), A2(c), OBJ_THREAD, (void **)&t);
+		err = memory_activate(c, slot, OBJ_THREAD, CAIRN_CAP_THREAD, 0, (void **)&t);
 	if (err)
 		return err;
 	thread_init(t, comp->obj, A4(c));
-	cap_copy(slot, &(struct cap){ .type = CAIRN_CAP_THREAD, .obj = t });
 	return t->id;
 }
 
@@ -259,19 +269,12 @@ static long restart(struct call *c, struct thread *t)
 	if (t == c->self || core_running_elsewhere(t))
 		return CAIRN_EBUSY;
 	leave_invocations(t);
-	t->comp = t->home;
-	obj_ref(t->comp);
-	t->gen[0] = t->home->gen;
-	arch_regs_init(&t->regs, t->home->entry, 0, CAIRN_ROOT_VA);
-	regs_set_arg1(&t->regs, A0(c));
-	regs_set_result(&t->regs, t->id);
-	arch_fpu_init(t->fpu);
+	start(t, A0(c));
 	arch_tls_set(&t->arch, 0);
 	t->pending = 0;
 	t->kicked = 0;
 	t->ev_head = t->ev_count = 0;
 	t->ev_lost = 0;
-	t->state = THREAD_RUNNABLE;
 	return 0;
 }
 
@@ -339,10 +342,8 @@ long activate_rcv(struct call *c, struct cap *slot)
 	if (err)
 		return err;
 	t->has_rcv = 1;
-	if (parent) {
-		t->sched = parent->obj;
-		obj_ref(t->sched);
-	}
+	t->sched = parent ? parent->obj : NULL;	/* none before: the endpoint is its first */
+	obj_ref(t->sched);
 	cap_copy(slot, &(struct cap){ .type = CAIRN_CAP_RCV, .obj = t });
 	return 0;
 }

@@ -15,14 +15,11 @@ long activate_pgtbl(struct call *c, struct cap *slot)
 
 	if ((level < 1 || level > PGTBL_LEVELS) && level != PGTBL_IO_ROOT)
 		return CAIRN_EINVAL;
-	long err = memory_take_frame(c, A1(c), A2(c), level == PGTBL_IO_ROOT ? OBJ_PGTBL_IO : PGTBL_OBJ(level),
-				     (void **)&node);
-	if (err)
-		return err;
-	if (level == PGTBL_LEVELS)
+	long err = memory_activate(c, slot, level == PGTBL_IO_ROOT ? OBJ_PGTBL_IO : PGTBL_OBJ(level),
+				   CAIRN_CAP_PGTBL, (uint8_t)level, (void **)&node);
+	if (err == 0 && level == PGTBL_LEVELS)
 		pgtbl_init_root(node);
-	cap_copy(slot, &(struct cap){ .type = CAIRN_CAP_PGTBL, .flags = (uint8_t)level, .obj = node });
-	return 0;
+	return err;
 }
 
 /*
@@ -39,7 +36,7 @@ static long map(struct call *c, uint64_t *root, bool io)
 	if (err)
 		return err;
 	if (likely(auth->type == CAIRN_CAP_MEMORY)) {
-		err = memory_user_frame(auth, A2(c));
+		err = memory_frame(auth, A2(c), CAIRN_FRAME_USER);
 		return err ? err : pgtbl_map(root, A0(c), A2(c), (unsigned)A3(c));
 	}
 	if (auth->type != CAIRN_CAP_DEVMEM || io)

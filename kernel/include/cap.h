@@ -93,13 +93,12 @@ static inline struct cap *fwd_target(const struct cap *fwd)
 	return likely(x->gen == fwd->a && x->target.type != CAIRN_CAP_NONE) ? &x->target : NULL;
 }
 
-/* The owning capabilities of an object. */
-uint16_t obj_caps(const void *obj);
+/* The frame table entry of an object's frame: its references and owning capabilities (frame.h). */
+struct frame *obj_frame(const void *obj);
 
 /* References on the frame of an object (frame.h). */
 void obj_ref(void *obj);
 void obj_unref(void *obj);
-uint32_t obj_refs(const void *obj);
 
 /*
  * Decode steps for what adds a reference (limits in frame.h): 0 if obj (NULL: none)

@@ -143,12 +143,6 @@ static inline bool thread_stale(const struct thread *t)
 	return unlikely(t->gen[t->depth] != t->comp->gen);
 }
 /*
- * Unwinds a stale thread that is not running: out of every invocation of a
- * restarted component, to a caller that gets CAIRN_ESTALE. Returns the thread's
- * registers, or, if its home component restarted, stops it and returns what runs next.
- */
-struct regs *sinv_unwind_stale(struct thread *t);
-/*
  * Pops t's invocations until it is in a component at the generation it entered (each
  * popped gate call returns CAIRN_ESTALE, a popped keeper invocation gives back the
  * fault). False if its home restarted. Loads the roots it pops into: the caller

@@ -40,12 +40,7 @@ int pmem_add(struct pmem *pm, uint64_t base, uint64_t len);
  */
 int pmem_reserve(struct pmem *pm, uint64_t base, uint64_t len);
 
-/* Takes the lowest free frame; returns its physical address, or PMEM_NONE. */
-uint64_t pmem_alloc(struct pmem *pm);
-
 /* Takes n contiguous frames from the lowest range that has them; PMEM_NONE if none does (or n is 0). */
 uint64_t pmem_alloc_contig(struct pmem *pm, uint64_t n);
-
-uint64_t pmem_free_bytes(const struct pmem *pm);
 
 #endif

@@ -51,10 +51,20 @@ long devmem_invoke(struct call *c, struct cap *cap, unsigned op);
 long iommu_invoke(struct call *c, struct cap *cap, unsigned op);
 long null_invoke(struct call *c, unsigned op);
 
-/* Activations, called by captbl_invoke with the destination slot already checked. */
-long memory_take_frame(struct call *c, uint64_t mem_idx, uint64_t frame, uint8_t obj, void **out);
-/* memory.c: checks that frame is a USER frame the MEMORY capability mem covers. */
-long memory_user_frame(struct cap *mem, uint64_t frame);
+/*
+ * Activations, called by captbl_invoke with the destination slot already checked. Each
+ * decodes its own arguments, then calls memory_activate, the last check and the
+ * change: the frame a2, covered by the MEMORY capability a1, must be KERNEL and hold
+ * no object; it is zeroed and claimed for an object of kind obj, whose first
+ * capability (type, flags) goes in slot. The caller then initialises the object
+ * (*out), which cannot fail.
+ */
+long memory_activate(struct call *c, struct cap *slot, uint8_t obj, uint8_t type, uint8_t flags, void **out);
+/*
+ * memory.c: checks a frame for an operation: page aligned, covered by the MEMORY
+ * capability mem (CAIRN_EINVAL, CAIRN_ERANGE), of the given type (CAIRN_EACCES).
+ */
+long memory_frame(struct cap *mem, uint64_t frame, uint8_t type);
 /*
  * memory.c: the whole rule of devmem.h for the page at pa (page aligned): no RAM, not
  * the kernel's, below the physical limit, RESERVED if the frame table describes it.
@@ -75,8 +85,6 @@ long deactivate(struct call *c, struct cap *slot);
 #define IRQ_REFS (CAIRN_IRQ_LINES + CAIRN_MAX_CORES)	/* each line's thread, each core's timer's */
 struct thread *irq_line_thread(unsigned i);
 
-/* sinv.c: a CPU exception in user mode; returns the thread to resume. */
-struct regs *sinv_fault(struct thread *t);
 /* sinv.c: THREAD_REG on t. */
 long thread_reg(struct call *c, struct thread *t);
 /* sinv.c: unwinds the calling thread, whose component restarted under it (obj.h). */

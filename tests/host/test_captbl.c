@@ -3,7 +3,7 @@
  *
  * Roots, leaves and the objects capabilities name all live in frames of a simulated
  * physical memory (memlayout.h of tests/host/include), retyped KERNEL and given their
- * object kind as memory_take_frame does; the global frame table `frames` (frame.c)
+ * object kind as memory_activate does; the global frame table `frames` (frame.c)
  * holds their reference and "used" counts. Every refused operation must leave the
  * table nodes and the whole frame table as they were.
  */
@@ -43,7 +43,7 @@ static int teardown(void **state)
 	return sim_teardown(&frames);
 }
 
-/* A fresh kernel object of the given kind in its own frame (memory_take_frame). */
+/* A fresh kernel object of the given kind in its own frame (memory_activate). */
 static void *kobj(uint8_t kind)
 {
 	uint64_t pa = next_frame++ * P;
@@ -453,12 +453,12 @@ static void captbl_cap_copy_counts(void **state)
 	cons_ok(r, 0, l);
 	cap_copy(&l->slot[7], &c);
 	assert_memory_equal(&l->slot[7], &c, sizeof(c));
-	assert_int_equal(obj_refs(obj), 1);
+	assert_int_equal(obj_frame(obj)->refs, 1);
 	assert_int_equal(FR(l)->used, HOOKED | 1);
 	assert_int_equal(FR(l)->refs, 1);	/* the root's; slots add none to their leaf */
 	assert_int_equal(FR(r)->used, 1);
 	cap_copy(&l->slot[8], &l->slot[7]);
-	assert_int_equal(obj_refs(obj), 2);
+	assert_int_equal(obj_frame(obj)->refs, 2);
 	assert_int_equal(FR(l)->used, HOOKED | 2);
 }
 
@@ -492,10 +492,10 @@ static void captbl_cap_clear_counts(void **state)
 	cap_copy(&l->slot[8], &c);
 	cap_clear(&l->slot[7]);
 	assert_memory_equal(&l->slot[7], &zero, sizeof(zero));
-	assert_int_equal(obj_refs(obj), 1);
+	assert_int_equal(obj_frame(obj)->refs, 1);
 	assert_int_equal(FR(l)->used, HOOKED | 1);
 	cap_clear(&l->slot[8]);
-	assert_int_equal(obj_refs(obj), 0);
+	assert_int_equal(obj_frame(obj)->refs, 0);
 	assert_int_equal(FR(l)->used, HOOKED);
 	assert_int_equal(FR(l)->refs, 1);
 }
@@ -534,11 +534,11 @@ static void captbl_cap_copy_across_leaves(void **state)
 	cap_copy(dst, src);
 	assert_int_equal(FR(a)->used, HOOKED | 1);
 	assert_int_equal(FR(b)->used, HOOKED | 1);
-	assert_int_equal(obj_refs(obj), 2);
+	assert_int_equal(obj_frame(obj)->refs, 2);
 	cap_clear(src);
 	assert_int_equal(FR(a)->used, HOOKED);
 	assert_int_equal(FR(b)->used, HOOKED | 1);
-	assert_int_equal(obj_refs(obj), 1);
+	assert_int_equal(obj_frame(obj)->refs, 1);
 	assert_int_equal(captbl_get(r, LEAF + 5, &dst), 0);
 	assert_ptr_equal(dst->obj, obj);
 }
@@ -574,13 +574,13 @@ static void captbl_obj_ref_unref(void **state)
 	struct frame before[SIM_FRAMES];
 
 	(void)state;
-	assert_int_equal(obj_refs(obj), 0);
+	assert_int_equal(obj_frame(obj)->refs, 0);
 	obj_ref(obj);
 	obj_ref(obj);
-	assert_int_equal(obj_refs(obj), 2);
+	assert_int_equal(obj_frame(obj)->refs, 2);
 	assert_int_equal(FR(obj)->refs, 2);
 	obj_unref(obj);
-	assert_int_equal(obj_refs(obj), 1);
+	assert_int_equal(obj_frame(obj)->refs, 1);
 	memcpy(before, fmem, sizeof(before));
 	obj_ref(NULL);
 	obj_unref(NULL);
@@ -603,13 +603,13 @@ static void captbl_leaf_fill_and_empty(void **state)
 	}
 	assert_int_equal(FR(l0)->used, HOOKED | (LEAF - 1));
 	assert_int_equal(FR(l1)->used, HOOKED | LEAF);
-	assert_int_equal(obj_refs(obj), 2 * LEAF - 1);
+	assert_int_equal(obj_frame(obj)->refs, 2 * LEAF - 1);
 	for (uint64_t i = 1; i < 2 * LEAF; i++) {
 		assert_int_equal(captbl_get_free(r, i, &slot), CAIRN_EBUSY);
 		assert_int_equal(captbl_get(r, i, &slot), 0);
 		cap_clear(slot);
 	}
-	assert_int_equal(obj_refs(obj), 0);
+	assert_int_equal(obj_frame(obj)->refs, 0);
 	assert_int_equal(FR(l0)->used, HOOKED);
 	assert_int_equal(FR(l1)->used, HOOKED);
 }
@@ -639,7 +639,7 @@ static void captbl_lifecycle_restores_counts(void **state)
 		}
 		assert_int_equal(captbl_decons(r, pos[i]), CAIRN_EBUSY);
 	}
-	assert_int_equal(obj_refs(obj), 2 * ARRAY_SIZE(pos));
+	assert_int_equal(obj_frame(obj)->refs, 2 * ARRAY_SIZE(pos));
 	assert_int_equal(FR(r)->used, ARRAY_SIZE(pos));
 	for (unsigned i = 0; i < ARRAY_SIZE(pos); i++) {
 		for (uint64_t j = 1; j < 4; j++) {

@@ -28,9 +28,9 @@ static unsigned stale_calls;	/* sinv_stale_self calls */
 
 /* ---- stubs for what comp.c calls elsewhere ---- */
 
-long memory_take_frame(struct call *c, uint64_t mem_idx, uint64_t frame, uint8_t obj, void **out)
+long memory_activate(struct call *c, struct cap *slot, uint8_t obj, uint8_t type, uint8_t flags, void **out)
 {
-	(void)c, (void)mem_idx, (void)frame, (void)obj, (void)out;
+	(void)c, (void)slot, (void)obj, (void)type, (void)flags, (void)out;
 	return CAIRN_ENOSYS;	/* not used: these tests make components with comp_init */
 }
 

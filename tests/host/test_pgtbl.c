@@ -4,7 +4,7 @@
  *
  * Page-table nodes and user frames live in a simulated physical memory (memlayout.h of
  * tests/host/include): nodes are KERNEL frames given their PGTBL_OBJ kind as
- * memory_take_frame does, mapped frames are USER frames; the global frame table
+ * memory_activate does, mapped frames are USER frames; the global frame table
  * `frames` (frame.c) holds their reference and "used" counts. This file provides what
  * vm.c provides on the machine: pgtbl_nx, kernel_pml4_phys (a RESERVED frame, like
  * the kernel image, whose upper half holds recognizable entries) and arch_tlb_flush,

@@ -7,7 +7,6 @@
  */
 #include "arch.h"
 #include "cpu.h"
-#include "console.h"
 
 #define APIC_ID         0x020
 #define APIC_TPR        0x080

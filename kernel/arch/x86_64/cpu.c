@@ -200,21 +200,17 @@ void arch_fpu_save(uint8_t *buf)
 	__asm__ volatile("fxsave64 %0" : "=m"(*(uint8_t (*)[FPU_SIZE])buf));
 }
 
+/* inb and inw write only al and ax: the rest of eax stays zero. */
 uint32_t arch_port_in(uint16_t port, unsigned width)
 {
-	uint32_t v;
+	uint32_t v = 0;
 
-	if (width == 1) {
-		uint8_t b;
-		__asm__ volatile("inb %1, %0" : "=a"(b) : "Nd"(port));
-		v = b;
-	} else if (width == 2) {
-		uint16_t w;
-		__asm__ volatile("inw %1, %0" : "=a"(w) : "Nd"(port));
-		v = w;
-	} else {
+	if (width == 1)
+		__asm__ volatile("inb %1, %b0" : "+a"(v) : "Nd"(port));
+	else if (width == 2)
+		__asm__ volatile("inw %1, %w0" : "+a"(v) : "Nd"(port));
+	else
 		__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	}
 	return v;
 }
 

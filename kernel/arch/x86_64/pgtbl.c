@@ -89,8 +89,13 @@ int pgtbl_decons(uint64_t *root, uint64_t va, int child_level)
 	return 0;
 }
 
-/* The empty level-1 entry for va, or CAIRN_EFAULT, CAIRN_ENOENT or CAIRN_EBUSY. */
-static int leaf_free(uint64_t *root, uint64_t va, uint64_t **out)
+/*
+ * Puts pte in the empty level-1 entry for va; f, the mapped frame's entry, gains a
+ * reference (NULL: a device page, which has none). CAIRN_EFAULT va is not a user
+ * page's address, CAIRN_ENOENT no level-1 table there, CAIRN_EBUSY mapped already,
+ * CAIRN_EOVERFLOW f has FRAME_REFS_MAX references.
+ */
+static int map_leaf(uint64_t *root, uint64_t va, uint64_t pte, struct frame *f)
 {
 	if (va >= USER_TOP || va < USER_BASE || va & (PAGE_SIZE - 1))
 		return CAIRN_EFAULT;
@@ -99,37 +104,25 @@ static int leaf_free(uint64_t *root, uint64_t va, uint64_t **out)
 		return CAIRN_ENOENT;
 	if (*e & PTE_P)
 		return CAIRN_EBUSY;
-	*out = e;
+	if (f && f->refs >= FRAME_REFS_MAX)
+		return CAIRN_EOVERFLOW;
+	*e = pte;
+	if (f)
+		f->refs++;
+	frame_of_table(e)->used++;
 	return 0;
 }
 
 int pgtbl_map(uint64_t *root, uint64_t va, uint64_t pa, unsigned rights)
 {
-	uint64_t *e;
-	int err = leaf_free(root, va, &e);
-
-	if (err)
-		return err;
-	if (frame_get(&frames, pa)->refs >= FRAME_REFS_MAX)
-		return CAIRN_EOVERFLOW;
-	*e = pa | PTE_P | PTE_U | ((rights & CAIRN_MAP_WRITE) ? PTE_W : 0) |
-	     ((rights & CAIRN_MAP_EXEC) ? 0 : pgtbl_nx);
-	frame_get(&frames, pa)->refs++;
-	frame_of_table(e)->used++;
-	return 0;
+	return map_leaf(root, va, pa | PTE_P | PTE_U | ((rights & CAIRN_MAP_WRITE) ? PTE_W : 0) |
+			((rights & CAIRN_MAP_EXEC) ? 0 : pgtbl_nx), frame_get(&frames, pa));
 }
 
 int pgtbl_map_device(uint64_t *root, uint64_t va, uint64_t pa, unsigned rights)
 {
-	uint64_t *e;
-	int err = leaf_free(root, va, &e);
-
-	if (err)
-		return err;
-	*e = pa | PTE_P | PTE_U | PTE_PCD | PTE_PWT | PTE_DEV | pgtbl_nx |
-	     ((rights & CAIRN_MAP_WRITE) ? PTE_W : 0);
-	frame_of_table(e)->used++;
-	return 0;
+	return map_leaf(root, va, pa | PTE_P | PTE_U | PTE_PCD | PTE_PWT | PTE_DEV | pgtbl_nx |
+			((rights & CAIRN_MAP_WRITE) ? PTE_W : 0), NULL);
 }
 
 int pgtbl_unmap(uint64_t *root, uint64_t va)

@@ -124,20 +124,13 @@ static noreturn void ap_main(struct percpu *c)
 	__atomic_store_n(&checked_in, mine ? 1 : 2, __ATOMIC_RELEASE);
 	if (mine)
 		kernel_ap_main();
-	for (;;) {
-		irq_disable();
-		halt();
-	}
+	arch_halt();
 }
 
-static void patch32(char *field, uint64_t v)
+/* Fills in the trampoline's tr_* field of size bytes (4 or 8: trampoline.S) with v. */
+static void patch(char *field, size_t size, uint64_t v)
 {
-	*(uint32_t *)p2v(tramp + (uint64_t)(field - ap_trampoline)) = (uint32_t)v;
-}
-
-static void patch64(char *field, uint64_t v)
-{
-	*(uint64_t *)p2v(tramp + (uint64_t)(field - ap_trampoline)) = v;
+	memcpy(p2v(tramp + (uint64_t)(field - ap_trampoline)), &v, size);
 }
 
 /* The code, and tables mapping the low 2 MiB 1:1 and the kernel's halves as ours do. */
@@ -153,13 +146,13 @@ static void write_trampoline(void)
 	pml4[0] = (tramp + 2 * PAGE_SIZE) | PTE_P | PTE_W;
 	pdpt[0] = (tramp + 3 * PAGE_SIZE) | PTE_P | PTE_W;
 	pd[0] = PTE_PS | PTE_P | PTE_W;	/* 2 MiB at 0 */
-	patch32(tr_gdt_base, tramp + ap_trampoline_offsets[0]);
-	patch32(tr_pm_off, tramp + ap_trampoline_offsets[1]);
-	patch32(tr_lm_off, tramp + ap_trampoline_offsets[2]);
-	patch32(tr_cr0, read_cr0());
-	patch32(tr_cr3, tramp + PAGE_SIZE);
-	patch32(tr_efer, (1u << 8) | (rdmsr(MSR_EFER) & EFER_NXE));	/* LME */
-	patch64(tr_entry, (uint64_t)ap_main);
+	patch(tr_gdt_base, 4, tramp + ap_trampoline_offsets[0]);
+	patch(tr_pm_off, 4, tramp + ap_trampoline_offsets[1]);
+	patch(tr_lm_off, 4, tramp + ap_trampoline_offsets[2]);
+	patch(tr_cr0, 4, read_cr0());
+	patch(tr_cr3, 4, tramp + PAGE_SIZE);
+	patch(tr_efer, 4, (1u << 8) | (rdmsr(MSR_EFER) & EFER_NXE));	/* LME */
+	patch(tr_entry, 8, (uint64_t)ap_main);
 }
 
 /* INIT, STARTUP, STARTUP: whether core k checked in. */
@@ -169,8 +162,8 @@ static bool start_core(unsigned k)
 	uint32_t id = expect_id[k];
 
 	c->id = k;
-	patch64(tr_stack, c->kstack_top - 8);	/* as if called: rsp + 8 16-byte aligned */
-	patch64(tr_arg, (uint64_t)c);
+	patch(tr_stack, 8, c->kstack_top - 8);	/* as if called: rsp + 8 16-byte aligned */
+	patch(tr_arg, 8, (uint64_t)c);
 	__atomic_store_n(&checked_in, 0, __ATOMIC_RELEASE);
 	apic_send_init(id);
 	arch_pit_wait(PIT_10MS);

@@ -66,12 +66,6 @@ static inline uint64_t v2p(const void *va)
 	return a >= KERNEL_VBASE ? a - KERNEL_VBASE : a - DIRECT_MAP_BASE;
 }
 
-/* Direct-map address (every kernel object) -> physical address; no branch. */
-static inline uint64_t dm2p(const void *va)
-{
-	return (uint64_t)va - DIRECT_MAP_BASE;
-}
-
 extern char _kernel_end[];	/* kernel.ld: end of the image, virtual */
 #endif
 
