@@ -161,11 +161,13 @@ def bench_disk_args(iommu=False):
 BENCH_NET_SLOT = 0x7
 
 
-def bench_net_args():
-    """The QEMU arguments that attach the frame benchmarks' network device."""
+def bench_net_args(iommu=False):
+    """The QEMU arguments that attach the frame benchmarks' network device. iommu: the
+    same device translated by the machine's IOMMU (BENCH_IOMMU_ARGS; iommu_platform=on:
+    it offers VIRTIO_F_ACCESS_PLATFORM)."""
     return ["-netdev", "user,id=benchnet,ipv6=off",
             "-device", f"virtio-net-pci,netdev=benchnet,addr={BENCH_NET_SLOT:#x},disable-legacy=on,"
-            "mac=52:54:00:12:34:56,tx=timer"]
+            "mac=52:54:00:12:34:56,tx=timer" + (",iommu_platform=on" if iommu else "")]
 
 
 # The machine of the benchmarks behind the IOMMU (an entry's iommu = true), before any
