@@ -51,13 +51,15 @@ static long request(const uint8_t mac[NET_MAC_LEN])
 }
 
 /* Sends one request and waits for its reply (other frames are skipped): 0, or -1. A
- * restart of the driver meanwhile (its notice seen on the receive side) may have lost
- * the reply: the request is sent again, TRIES times at most. */
+ * restart lost the request (it came back lost), or may have lost its reply (the
+ * receive side saw a restart the transmit side had not seen when the request came back
+ * sent: each restart puts one notice on each side): the request is sent again, TRIES
+ * times at most. */
 static long ask(const uint8_t mac[NET_MAC_LEN], uint8_t from[NET_MAC_LEN])
 {
 	for (unsigned t = 0; t < TRIES; t++) {
-		uint64_t restarts = rx.restarts;
 		long s = request(mac);
+		uint64_t sent = tx.restarts;
 		if (s < 0)
 			return -1;
 		while (s == 0) {
@@ -70,7 +72,7 @@ static long ask(const uint8_t mac[NET_MAC_LEN], uint8_t from[NET_MAC_LEN])
 				return -1;
 			if (ok)
 				return 0;
-			s = rx.restarts != restarts;	/* a restart: ask again */
+			s = rx.restarts > sent;		/* a restart since: ask again */
 		}
 	}
 	return -1;
