@@ -14,7 +14,8 @@ one run, listed apart.
 
 An entry with disk = true gets the block benchmark's disk (qemu.bench_disk_args); with
 iommu = true too, on q35 behind QEMU's intel-iommu (qemu.BENCH_IOMMU_ARGS). An entry
-with net = true gets the frame benchmarks' network device (qemu.bench_net_args).
+with net = true gets the frame benchmarks' network device (qemu.bench_net_args), behind
+the IOMMU likewise with iommu = true.
 An entry with linux = true boots the Linux guest of tools/linux_guest.py instead, in the
 same machine (docs/performance.md, "Linux beside Cairn"); when the guest cannot be
 built here (Debian's archive out of reach) it is skipped, saying so, and the run goes
@@ -47,7 +48,7 @@ def machine_args(disk=False, iommu=False, net=False):
     stdout, with iommu q35 and its IOMMU, with disk the block benchmark's disk
     (qemu.bench_disk_args), with net the frame benchmarks' device (qemu.bench_net_args)."""
     return (["-cpu", CPU, "-serial", "stdio"] + (qemu.BENCH_IOMMU_ARGS if iommu else []) +
-            (qemu.bench_disk_args(iommu) if disk else []) + (qemu.bench_net_args() if net else []))
+            (qemu.bench_disk_args(iommu) if disk else []) + (qemu.bench_net_args(iommu=iommu) if net else []))
 
 
 def linux_command(kernel, initramfs):

@@ -183,14 +183,16 @@ def bench_disk_args(iommu=False):
 BENCH_NET_SLOT = 0x7
 
 
-def bench_net_args(slot=BENCH_NET_SLOT, hostfwd=(), tx="timer"):
+def bench_net_args(slot=BENCH_NET_SLOT, hostfwd=(), tx="timer", iommu=False):
     """The QEMU arguments that attach the frame benchmarks' network device. For `make
     bench-net` (tools/bench_net.py): slot, another PCI slot (a system that binds the
     device elsewhere); hostfwd, user networking's forwards ("udp:127.0.0.1:<host
-    port>-:<guest port>"); tx="bh", QEMU's default send from a bottom half."""
+    port>-:<guest port>"); tx="bh", QEMU's default send from a bottom half. iommu: the
+    same device translated by the machine's IOMMU (BENCH_IOMMU_ARGS; iommu_platform=on:
+    it offers VIRTIO_F_ACCESS_PLATFORM)."""
     return ["-netdev", "user,id=benchnet,ipv6=off" + "".join(f",hostfwd={h}" for h in hostfwd),
             "-device", f"virtio-net-pci,netdev=benchnet,addr={slot:#x},disable-legacy=on,"
-            f"mac=52:54:00:12:34:56,tx={tx}"]
+            f"mac=52:54:00:12:34:56,tx={tx}" + (",iommu_platform=on" if iommu else "")]
 
 
 # The machine of the benchmarks behind the IOMMU (an entry's iommu = true), before any

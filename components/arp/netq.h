@@ -1,10 +1,12 @@
 /*
  * netq.h: the client's end of the net transport (docs/devices.md "Virtio-net"): the
  * four queues from their ports (rx free and tx active produced here, rx active and tx
- * free consumed) and the data region, with the steps a client needs: put a buffer,
- * get one (sleeping until one comes), wake the driver when it waits. Shared by
- * components/arp and tests/components/net_client; the port names are the driver's
- * (components/virtio_net/main.c).
+ * free consumed) and the data region, with the steps a client needs: give a buffer
+ * through libxport's net client and have it back (sleeping until it comes), which
+ * survives a driver's restart (netq_give, netq_back: components/arp,
+ * tests/components/net_rclient); or put and get one on a queue directly (netq_put,
+ * netq_get: clients that test the driver's checks); wake the driver when it waits.
+ * The port names are the driver's (components/virtio_net/main.c).
  */
 #ifndef NETQ_H
 #define NETQ_H
@@ -48,6 +50,27 @@ static inline void netq_wake(struct netq *n)
 		wake |= xport_wake_needed(&n->q[i]);
 	if (wake)
 		cairn_asnd_send(n->port[NETQ_RX_FREE].peer, 0);
+}
+
+/* Gives b to the driver through c (xport_net_give) and wakes it: what xport_net_give
+ * returns (CAIRN_EAGAIN: c's queue or table full, nothing given). */
+static inline long netq_give(struct netq *n, struct xport_net_client *c, const struct xport_buf *b)
+{
+	long r = xport_net_give(c, b);
+	netq_wake(n);
+	return r;
+}
+
+/* The next buffer back through c (xport_net_back), sleeping until one comes: 0,
+ * XPORT_NET_LOST (a driver's restart lost it: the client's again) or CAIRN_EIO. */
+static inline long netq_back(struct netq *n, struct xport_net_client *c, struct xport_buf *b)
+{
+	long r;
+	while ((r = xport_net_back(c, b)) == CAIRN_EAGAIN)
+		if (xport_arm(c->back) == 0)
+			cairn_rcv_wait(CAIRN_SLOT_RCV);
+	netq_wake(n);
+	return r;
 }
 
 /* Puts b on queue `which` (rx free or tx active), sleeping while it is full: 0 or CAIRN_EIO. */

@@ -229,13 +229,23 @@ struct virtq_used {
 };
 
 /*
- * Bytes of shared memory a queue of `size` entries needs: the descriptor table (16 bytes
- * an entry), the available ring (6 + 2 size) and, 4-aligned, the used ring (6 + 8 size).
+ * Where the used ring of a queue of `size` entries starts, from the descriptor table
+ * (16 bytes an entry) and past the available ring (6 + 2 size): 4-aligned as the spec
+ * asks, and 4 past a multiple of 8, so that its 8-byte elements are 8-aligned in
+ * 16-aligned memory and none straddles a page. (QEMU 7.2 behind its VT-d writes the
+ * part of an element past a page boundary to the wrong address: seen as "iommu: DMA
+ * blocked" at the used ring's offset of the boundary, the element lost.)
  */
+static inline uint64_t virtq_used_at(unsigned size)
+{
+	return ((16ull * size + 6 + 2ull * size + 3) & ~7ull) + 4;
+}
+
+/* Bytes of shared memory a queue of `size` entries needs: the descriptor table, the
+ * available ring and the used ring (6 + 8 size) at virtq_used_at. */
 static inline uint64_t virtq_bytes(unsigned size)
 {
-	uint64_t avail = 16ull * size, used = (avail + 6 + 2ull * size + 3) & ~3ull;
-	return used + 6 + 8ull * size;
+	return virtq_used_at(size) + 6 + 8ull * size;
 }
 
 /* Memory for one queue: va in the driver, dev the address the device is given (the

@@ -52,7 +52,7 @@ static void init_books(struct virtq *q, struct virtio_pci *v, unsigned index, un
 		       const struct virtq_mem *mem, uintptr_t notify)
 {
 	uintptr_t va = (uintptr_t)mem->va;
-	uint64_t avail = 16ull * size, used = (avail + 6 + 2ull * size + 3) & ~3ull;
+	uint64_t avail = 16ull * size, used = virtq_used_at(size);
 	volatile uint8_t *p = mem->va;
 
 	for (uint64_t i = 0; i < virtq_bytes(size); i++)
@@ -69,7 +69,7 @@ static void init_books(struct virtq *q, struct virtio_pci *v, unsigned index, un
 static void program(const struct virtq *q, const struct virtq_mem *mem)
 {
 	struct virtio_pci *v = q->dev;
-	uint64_t avail = 16ull * q->size, used = (avail + 6 + 2ull * q->size + 3) & ~3ull;
+	uint64_t avail = 16ull * q->size, used = virtq_used_at(q->size);
 
 	wr(v, VIRTIO_COMMON_Q_SIZE, 2, q->size);
 	wr64(v, VIRTIO_COMMON_Q_DESCLO, mem->dev);

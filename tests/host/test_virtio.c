@@ -599,8 +599,15 @@ static void queue_setup_programs_device(void **state)
 	assert_int_equal(F.q[1].enable, 1);
 	assert_int_equal(F.q[1].desc, 0x123450000ull);
 	assert_int_equal(F.q[1].avail, 0x123450000ull + 16 * 128);
-	assert_int_equal(F.q[1].used, 0x123450000ull + ((16 * 128 + 6 + 2 * 128 + 3) & ~3));
+	assert_int_equal(F.q[1].used, 0x123450000ull + 16 * 128 + 6 + 2 * 128 + 6);	/* 4 past a multiple of 8 */
 	assert_int_equal(F.q[1].used % 4, 0);
+	/* Every size: the used ring past the available ring, its elements 8-aligned (none
+	 * straddles a page), at most 7 bytes between, all within virtq_bytes. */
+	for (unsigned s = 1; s <= VIRTQ_MAX; s++) {
+		uint64_t end = 16ull * s + 6 + 2ull * s, u = virtq_used_at(s);
+		assert_true(u >= end && u - end <= 7 && u % 8 == 4);
+		assert_int_equal(virtq_bytes(s), u + 6 + 8ull * s);
+	}
 	assert_int_equal(F.q[1].msix, VIRTIO_MSI_NO_VECTOR);	/* not written */
 	assert_true(q->notify == v.notify + 1 * MULT);
 	assert_int_equal(q->nfree, 128);

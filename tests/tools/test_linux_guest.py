@@ -255,7 +255,9 @@ class BenchEntries(unittest.TestCase):
         self.assertTrue(benches["blk"]["disk"] and not benches["blk"].get("iommu"))
         self.assertEqual(benches["blk"]["metrics"], ["blk_read_4k"])
         self.assertTrue(benches["blk_iommu"]["disk"] and benches["blk_iommu"]["iommu"])
-        self.assertTrue(benches["net"]["net"])
+        self.assertTrue(benches["net"]["net"] and not benches["net"].get("iommu"))
+        self.assertTrue(benches["net_iommu"]["net"] and benches["net_iommu"]["iommu"])
+        self.assertEqual(benches["net_iommu"]["metrics"], [m + "_iommu" for m in benches["net"]["metrics"]])
 
     def test_net_args(self):
         """The frame benchmarks' device: modern virtio-net on slirp, the timed send."""
@@ -263,6 +265,11 @@ class BenchEntries(unittest.TestCase):
         for want in ("-netdev user,", "virtio-net-pci", "disable-legacy=on", "tx=timer", "addr=0x7"):
             self.assertIn(want, args)
         self.assertIn(qemu.bench_net_args()[-1], bench.machine_args(net=True))
+        self.assertNotIn("iommu_platform", args)
+        io = bench.machine_args(net=True, iommu=True)
+        self.assertEqual(io[io.index("-machine") + 1], "q35")
+        self.assertLess(io.index("intel-iommu,aw-bits=48"), io.index(qemu.bench_net_args(iommu=True)[-1]))
+        self.assertEqual(qemu.bench_net_args(iommu=True)[-1], qemu.bench_net_args()[-1] + ",iommu_platform=on")
         self.assertNotIn("-netdev", bench.machine_args(disk=True))
 
     def test_comparisons(self):

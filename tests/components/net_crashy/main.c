@@ -3,16 +3,23 @@
  * here unchanged, in one unit) for the restart test (tests/qemu/systems/
  * virtio_net_restart.toml): a transmitted frame of ethertype NET_CRASH_TYPE makes it
  * notify the device of the buffers it has just added (so that they are really in
- * flight) and execute ud2, on its own thread, mid-round. So does an IPv4 UDP datagram
- * whose payload begins with NET_CRASH_UDP (for tests/qemu/systems/echo_restart.toml,
- * where the echo server sends back what a host script sent it). Only this test image
- * has the trap: the driver's own image cannot crash on a frame.
+ * flight) and execute ud2, on its own thread, mid-round; in its first generation only,
+ * on the NET_CRASH_NTH-th such frame (tests/components/net_crashy_arp sets both: the
+ * second ARP request). So does an IPv4 UDP datagram whose payload begins with
+ * NET_CRASH_UDP, in any generation (for tests/qemu/systems/echo_restart.toml, where the
+ * echo server sends back what a host script sent it). Only the test images have the
+ * trap: the driver's own image cannot crash on a frame.
  */
 #include <cairn/pci.h>
 #include <cairn/virtio.h>
 #include <cairn/xport.h>
 
-#define NET_CRASH_TYPE 0x88b6
+#ifndef NET_CRASH_TYPE
+#define NET_CRASH_TYPE 0x88b6		/* the ethertype it crashes on */
+#endif
+#ifndef NET_CRASH_NTH
+#define NET_CRASH_NTH 1			/* on the first such frame */
+#endif
 #define NET_CRASH_UDP "net_crashy:crash"
 
 /* 1 if the len bytes at f are an IPv4 UDP datagram whose payload begins with NET_CRASH_UDP. */
@@ -42,7 +49,9 @@ static long crashy_get_buf(struct xport_queue *q, uint64_t region, struct xport_
 	const struct cairn_region *data = cairn_region("net_data");
 	if (r == 0 && q == net.tx.from && data && b->len >= NET_FRAME_MIN && xport_in_region(data->size, b->offset, b->len)) {
 		const uint8_t *f = (const uint8_t *)data->va + b->offset;
-		if ((f[12] == NET_CRASH_TYPE >> 8 && f[13] == (NET_CRASH_TYPE & 0xff)) || crash_udp(f, b->len)) {
+		static unsigned seen;	/* frames of the type, this generation */
+		if ((f[12] == NET_CRASH_TYPE >> 8 && f[13] == (NET_CRASH_TYPE & 0xff) && ++seen == NET_CRASH_NTH &&
+		     ((const struct cairn_root *)CAIRN_ROOT_VA)->generation == 1) || crash_udp(f, b->len)) {
 			cairn_printf("net_crashy: crashing with %u rx buffers and %u tx frames held\n", net.rx.held,
 				     net.tx.held);
 			if (net.tx.kick)

@@ -40,21 +40,7 @@ static uint8_t mac[NET_MAC_LEN];
 static long give(struct xport_net_client *c, uint64_t offset, uint32_t len, uint32_t id)
 {
 	struct xport_buf b = { offset, len, id };
-	long r = xport_net_give(c, &b);
-	netq_wake(&nq);
-	return r;
-}
-
-/* The next buffer back in c's direction (queue `which`), sleeping until one comes:
- * 0, XPORT_NET_LOST or CAIRN_EIO. */
-static long back(struct xport_net_client *c, unsigned which, struct xport_buf *b)
-{
-	long r;
-	while ((r = xport_net_back(c, b)) == CAIRN_EAGAIN)
-		if (xport_arm(&nq.q[which]) == 0)
-			cairn_rcv_wait(CAIRN_SLOT_RCV);
-	netq_wake(&nq);
-	return r;
+	return netq_give(&nq, c, &b);
 }
 
 /* An ARP round: the request sent (tx id 100), the gateway's reply received; other
@@ -64,10 +50,10 @@ static int arp_round(void)
 	struct xport_buf b;
 	uint8_t from[NET_MAC_LEN];
 	arp_request(nq.data + TX_AT, mac, MY_IP, GW_IP);
-	if (give(&tx, TX_AT, ARP_FRAME, 100) < 0 || back(&tx, NETQ_TX_FREE, &b) != 0 || b.id != 100 || b.len != ARP_FRAME)
+	if (give(&tx, TX_AT, ARP_FRAME, 100) < 0 || netq_back(&nq, &tx, &b) != 0 || b.id != 100 || b.len != ARP_FRAME)
 		return 0;
 	for (;;) {
-		if (back(&rx, NETQ_RX_ACTIVE, &b) != 0 || b.len == 0)
+		if (netq_back(&nq, &rx, &b) != 0 || b.len == 0)
 			return 0;
 		int ok = arp_is_reply(nq.data + b.offset, b.len, mac, MY_IP, GW_IP, from);
 		give(&rx, b.offset, BUF, b.id);
@@ -100,7 +86,7 @@ static void crash(void)
 	netq_wake(&nq);
 	for (unsigned n = 0; n <= NTEST; n++) {
 		struct xport_buf b;
-		long r = back(&tx, NETQ_TX_FREE, &b);
+		long r = netq_back(&nq, &tx, &b);
 		uint32_t k = b.id - TX_ID;
 		if ((r != 0 && r != XPORT_NET_LOST) || k > NTEST || (seen >> k & 1) || b.len != 60 ||
 		    b.offset != TX_AT + (uint64_t)(k + 1) * BUF || (k == NTEST && r != XPORT_NET_LOST)) {
@@ -130,7 +116,7 @@ static void reclaim_rx(void)
 	uint32_t ids = 0;
 
 	while (rx.restarts == 0) {
-		r = back(&rx, NETQ_RX_ACTIVE, &b);
+		r = netq_back(&nq, &rx, &b);
 		if (r == XPORT_NET_LOST)
 			lost++, ids |= 1u << b.id;
 		else if (r == 0)
