@@ -90,13 +90,34 @@ static void take_events(struct booter *b, struct bcore *k)
 
 /*
  * Takes this core's timer if this booter holds the interrupt lines; sets the time
- * slice. Called on core k's own thread: line 0 is the calling core's timer (the boot
- * core's was bound by boot_start_cores, which tells whether this booter holds them).
+ * slice. Called on core k's own thread: line 0 is the calling core's timer.
  */
 void boot_take_timer(struct booter *b, struct bcore *k)
 {
-	if (k == &b->core[0] ? b->timer : cairn_irq_bind(CAIRN_SLOT_IRQ, CAIRN_IRQ_TIMER, k->wake) == 0)
+	if (cairn_irq_bind(CAIRN_SLOT_IRQ, CAIRN_IRQ_TIMER, k->wake) == 0)
 		__atomic_store_n(&k->slice, b->rt->tsc_hz / BOOT_SLICES_PER_SECOND, __ATOMIC_RELEASE);
+}
+
+/*
+ * Whether this booter will hold its cores' timers, which timer.c needs (else
+ * CAIRN_ENOTSUP): it holds line 0 (a root booter: a nested one holds no line), and no
+ * component claims it (the RTOS, `irq = [0]`, takes the timers). Asked with a copy
+ * narrowed to line 0, at once removed: nothing is bound before boot_take_timer.
+ */
+static int holds_timer(struct booter *b)
+{
+	for (unsigned i = 0; i < b->sd->ncomps; i++)
+		for (unsigned j = 0; j < b->sd->comp[i].nirqs; j++)
+			if (b->sd->comp[i].irq[j] == CAIRN_IRQ_TIMER)
+				return 0;
+	if (boot_reserve_slots(b))
+		return 0;
+	unsigned s = cairn_slot(&b->a);
+	int held = cairn_irq_narrow(CAIRN_SLOT_IRQ, s, 1u << CAIRN_IRQ_TIMER) == 0;
+	if (held && cairn_captbl_remove(CAIRN_SLOT_CAPTBL, s))
+		return held;	/* the slot stays taken */
+	cairn_slot_put(&b->a, s);
+	return held;
 }
 
 /*
@@ -131,10 +152,11 @@ static uint64_t deadline(struct bcore *k)
 {
 	if (!k->slice)
 		return 0;
-	uint64_t now = cairn_cycles();
+	uint64_t now = cairn_cycles(), w = __atomic_load_n(&k->next_wake, __ATOMIC_ACQUIRE);
 	if (k->deadline <= now || k->deadline - now < k->slice / 2)
 		k->deadline = now + k->slice;
-	uint64_t w = __atomic_load_n(&k->next_wake, __ATOMIC_ACQUIRE);
+	else if (k->armed == k->deadline && w >= k->deadline)
+		return 0;	/* the common case: armed for this slice, no wake-up before its end */
 	return arm(k, w < k->deadline ? w : k->deadline, now);
 }
 
@@ -147,7 +169,7 @@ static int rearm_wanted(const struct bcore *k)
 {
 	uint64_t w = __atomic_load_n(&k->next_wake, __ATOMIC_ACQUIRE);
 
-	return k->slice && w < k->armed && w > cairn_cycles();
+	return w < k->armed && w > cairn_cycles();	/* no slice: armed is 0 */
 }
 
 /* Sends core k's wake-ups that have come (timer.c) and takes the events they make. */
@@ -271,8 +293,7 @@ long boot_start_cores(struct booter *b)
 	b->core[0].wake = b->wake;
 	for (unsigned j = 0; j < CAIRN_SD_CORES; j++)
 		b->core[j].next_wake = BOOT_NEVER;
-	/* a root booter holds every interrupt line, a nested one none (timer.c: ENOTSUP) */
-	b->timer = cairn_irq_bind(CAIRN_SLOT_IRQ, CAIRN_IRQ_TIMER, b->wake) == 0;
+	b->timer = holds_timer(b);
 	if (b->sd->cores > b->rt->cores) {
 		cairn_printf("booter: system '%s' needs %u cores, the machine runs %lu\n", b->sd->name,
 			     b->sd->cores, (unsigned long)b->rt->cores);
