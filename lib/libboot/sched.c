@@ -368,12 +368,17 @@ long boot_schedule(struct booter *b)
 			boot_run(b, c);
 			continue;
 		}
-		unsigned blocked = 0, elsewhere = running_elsewhere(b);
-		for (unsigned i = 0; i < b->sd->ncomps; i++)
-			blocked += core_of(b, &b->c[i]) == k && b->c[i].state == T_BLOCKED;
+		unsigned blocked = 0, timed = 0, elsewhere = running_elsewhere(b);
+		for (unsigned i = 0; i < b->sd->ncomps; i++) {
+			if (core_of(b, &b->c[i]) != k || b->c[i].state != T_BLOCKED)
+				continue;
+			uint64_t w = __atomic_load_n(&b->c[i].wake_at, __ATOMIC_ACQUIRE);
+			blocked++;
+			timed += w && w != BOOT_NEVER;	/* a deadline will wake it */
+		}
 		if (!blocked && !elsewhere)
 			return 0;
-		if (!irqs && !elsewhere && __atomic_load_n(&k->next_wake, __ATOMIC_ACQUIRE) == BOOT_NEVER) {
+		if (!irqs && !elsewhere && !timed) {
 			cairn_printf("booter: %u thread(s) blocked and nothing can wake them: "
 				     "system '%s' stops\n", blocked, b->sd->name);
 			return CAIRN_EAGAIN;

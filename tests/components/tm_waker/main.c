@@ -20,6 +20,8 @@
  *               a wake still comes, once, not early, within 10 ms (the sleeper spins)
  *   tm_crash    (restart = true) tmr.8 generation 1 asks for now + 5 ms and crashes;
  *               generation 2 spins 10 ms, then a guard: the old deadline never came
+ *   tm_never    blocks with only ~0 pending (timer_never.toml): the booter stops the
+ *               system, since nothing can wake it
  *   tm_nested   (in a nested subsystem) tmr.9 every call is CAIRN_ENOTSUP: a nested
  *               booter has no timer (nothing is stored: nothing can come)
  *
@@ -237,6 +239,17 @@ static void nested(void)
 		    "wake_at d/0/1/~0: %ld %ld %ld %ld", r1, r2, r3, r4);
 }
 
+/* Blocks with only ~0 pending: the booter must see that nothing can wake it. */
+static void never(void)
+{
+	long r = timer_wake_at(NEVER);
+	uint64_t t;
+
+	cairn_printf("tm_never: wake_at ~0: %ld; waiting\n", r);
+	wait_wake(&t);
+	cairn_printf("tm_never: woken: must never appear\n");
+}
+
 int main(const struct cairn_root *rt)
 {
 	us = rt->tsc_hz / 1000000 ? rt->tsc_hz / 1000000 : 1;
@@ -249,6 +262,8 @@ int main(const struct cairn_root *rt)
 		crash(rt);
 	else if (strcmp(rt->name, "tm_nested") == 0)
 		nested();
+	else if (strcmp(rt->name, "tm_never") == 0)
+		never();
 	else
 		cairn_printf("tm_waker: no role for '%s'\n", rt->name);
 	return 0;
