@@ -35,8 +35,10 @@
 #define IMAGE_HI       CAIRN_IMAGE_TOP
 #define BOOT_SLICES_PER_SECOND 500		/* a 2 ms time slice */
 #define BOOT_NEVER (~(uint64_t)0)		/* no deadline pending (bcore.next_wake) */
-#define BOOT_IDLE_ARMS_PER_SECOND 10		/* an idle core's timer is armed at most 100 ms
-						   ahead: the kernel clamps a one-shot (apic.c) */
+#define BOOT_IDLE_ARMS_PER_SECOND 100		/* an idle core's timer is armed at most 10 ms
+						   ahead: the kernel clamps a long one-shot
+						   (apic.c), and one fires early by the error of
+						   the APIC timer's calibrated rate */
 
 enum { T_RUNNABLE = 1, T_BLOCKED, T_STOPPED };	/* a component thread, as its events say */
 

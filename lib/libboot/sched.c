@@ -122,13 +122,14 @@ static int holds_timer(struct booter *b)
 
 /*
  * The deadline to pass to a dispatch so that core k's timer is armed for `at`: 0 if it
- * is armed for it already and that has not come (a deadline that has come may have
- * fired while the booter's thread was busy, restarting a component say: armed again,
- * it fires at once).
+ * is armed for it already and that is more than an eighth of a slice away. One nearer
+ * (or past) is armed again: it may have fired already, while the booter's thread was
+ * busy restarting a component, say, or a little early (the kernel converts a deadline
+ * into the APIC timer's ticks at its calibrated rate); armed again it fires at once.
  */
 static uint64_t arm(struct bcore *k, uint64_t at, uint64_t now)
 {
-	if (at == k->armed && at > now)
+	if (at == k->armed && at > now && at - now > k->slice / 8)
 		return 0;
 	__atomic_store_n(&k->armed, at, __ATOMIC_RELEASE);
 	return at;
@@ -333,6 +334,19 @@ long boot_init(struct booter *b, struct bcomp *c)
 	return 0;
 }
 
+/* Whether a blocked component of core k has a deadline that will come (timer.c). */
+static int timed(struct booter *b, struct bcore *k)
+{
+	if (__atomic_load_n(&k->next_wake, __ATOMIC_ACQUIRE) == BOOT_NEVER)
+		return 0;
+	for (unsigned i = 0; i < b->sd->ncomps; i++) {
+		uint64_t w = __atomic_load_n(&b->c[i].wake_at, __ATOMIC_ACQUIRE);
+		if (core_of(b, &b->c[i]) == k && b->c[i].state == T_BLOCKED && w && w != BOOT_NEVER)
+			return 1;
+	}
+	return 0;
+}
+
 /* Components of other cores that have not stopped: the system goes on while they run. */
 static unsigned running_elsewhere(struct booter *b)
 {
@@ -368,17 +382,12 @@ long boot_schedule(struct booter *b)
 			boot_run(b, c);
 			continue;
 		}
-		unsigned blocked = 0, timed = 0, elsewhere = running_elsewhere(b);
-		for (unsigned i = 0; i < b->sd->ncomps; i++) {
-			if (core_of(b, &b->c[i]) != k || b->c[i].state != T_BLOCKED)
-				continue;
-			uint64_t w = __atomic_load_n(&b->c[i].wake_at, __ATOMIC_ACQUIRE);
-			blocked++;
-			timed += w && w != BOOT_NEVER;	/* a deadline will wake it */
-		}
+		unsigned blocked = 0, elsewhere = running_elsewhere(b);
+		for (unsigned i = 0; i < b->sd->ncomps; i++)
+			blocked += core_of(b, &b->c[i]) == k && b->c[i].state == T_BLOCKED;
 		if (!blocked && !elsewhere)
 			return 0;
-		if (!irqs && !elsewhere && !timed) {
+		if (!irqs && !elsewhere && !timed(b, k)) {
 			cairn_printf("booter: %u thread(s) blocked and nothing can wake them: "
 				     "system '%s' stops\n", blocked, b->sd->name);
 			return CAIRN_EAGAIN;
