@@ -173,12 +173,18 @@ static int rearm_wanted(const struct bcore *k)
 	return w < k->armed && w > cairn_cycles();	/* no slice: armed is 0 */
 }
 
-/* Sends core k's wake-ups that have come (timer.c) and takes the events they make. */
-static void wake_due(struct booter *b, struct bcore *k)
+/* Whether a wake-up of core k's has come (a check each scheduling pass makes). */
+static inline int due(const struct bcore *k)
 {
 	uint64_t w = __atomic_load_n(&k->next_wake, __ATOMIC_ACQUIRE);
 
-	if (w != BOOT_NEVER && w <= cairn_cycles() && boot_timer_expire(b, k))
+	return w != BOOT_NEVER && w <= cairn_cycles();
+}
+
+/* Sends core k's wake-ups that have come (timer.c) and takes the events they make. */
+static void wake_due(struct booter *b, struct bcore *k)
+{
+	if (boot_timer_expire(b, k))
 		take_events(b, k);
 }
 
@@ -268,7 +274,8 @@ static void core_main(cairn_word tid)
 			k->timer = 1;
 			boot_take_timer(b, k);
 		}
-		wake_due(b, k);
+		if (due(k))
+			wake_due(b, k);
 		c = pick(b, k);
 		if (c) {
 			boot_run(b, c);
@@ -376,7 +383,8 @@ long boot_schedule(struct booter *b)
 			b->supervise(b);	/* restart.c: restarts what crashed */
 		if (__atomic_load_n(&boot_manager_posted, __ATOMIC_ACQUIRE))
 			boot_manager_serve(b, 0);	/* calls from other cores' components */
-		wake_due(b, k);
+		if (due(k))
+			wake_due(b, k);
 		struct bcomp *c = pick(b, k);
 		if (c) {
 			boot_run(b, c);
