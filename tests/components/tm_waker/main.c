@@ -24,6 +24,8 @@
  *               system, since nothing can wake it
  *   tm_nested   (in a nested subsystem) tmr.9 every call is CAIRN_ENOTSUP: a nested
  *               booter has no timer (nothing is stored: nothing can come)
+ *   tm_rtos     (beside the RTOS, timer_rtos.toml) tmr.11 the same: the RTOS takes
+ *               the timer (irq = [0]), the booter has none
  *
  * "No later than LATE": under -icount (one core) 100 us of instructions; on several
  * cores (no icount: a loaded host may stall an emulated core) 250 ms
@@ -228,15 +230,15 @@ static void crash(const struct cairn_root *rt)
 		    (long)guard_late);
 }
 
-static void nested(void)
+/* A booter without the timer: every call is CAIRN_ENOTSUP (nothing is stored). */
+static void no_timer(const char *id, const char *name)
 {
 	uint64_t d = cairn_deadline_in(100 * us);
 	long r1 = timer_wake_at(d), r2 = timer_wake_at(0), r3 = timer_wake_at(1), r4 = timer_wake_at(NEVER);
 
 	spin_until(d + 1000 * us);
-	cairn_check("tmr.9", "nested_booter_has_no_timer", r1 == CAIRN_ENOTSUP && r2 == CAIRN_ENOTSUP &&
-		    r3 == CAIRN_ENOTSUP && r4 == CAIRN_ENOTSUP,
-		    "wake_at d/0/1/~0: %ld %ld %ld %ld", r1, r2, r3, r4);
+	cairn_check(id, name, r1 == CAIRN_ENOTSUP && r2 == CAIRN_ENOTSUP && r3 == CAIRN_ENOTSUP &&
+		    r4 == CAIRN_ENOTSUP, "wake_at d/0/1/~0: %ld %ld %ld %ld", r1, r2, r3, r4);
 }
 
 /* Blocks with only ~0 pending: the booter must see that nothing can wake it. */
@@ -261,7 +263,9 @@ int main(const struct cairn_root *rt)
 	else if (strcmp(rt->name, "tm_crash") == 0)
 		crash(rt);
 	else if (strcmp(rt->name, "tm_nested") == 0)
-		nested();
+		no_timer("tmr.9", "nested_booter_has_no_timer");
+	else if (strcmp(rt->name, "tm_rtos") == 0)
+		no_timer("tmr.11", "booter_beside_rtos_has_no_timer");
 	else if (strcmp(rt->name, "tm_never") == 0)
 		never();
 	else
