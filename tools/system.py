@@ -33,7 +33,8 @@ Locator = tomlfile.Locator
 ordinal = tomlfile.ordinal
 
 MANAGER = "manager"               # the capability manager the booter serves (lib/libboot/manager.c)
-BOOTER_IFACES = (MANAGER,)        # interfaces the booter serves itself
+TIMER = "timer"                   # the timed wake-up the booter serves (lib/libboot/timer.c)
+BOOTER_IFACES = (MANAGER, TIMER)  # interfaces the booter serves itself
 
 
 IMAGE_DIRS = ("components", "tests/components", "bench/components")   # where a component's program may live

@@ -21,6 +21,17 @@ static inline uint64_t cairn_cycles(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/*
+ * The time stamp counter value `ticks` from now, saturating at ~0 (a deadline that
+ * never comes) instead of wrapping: a deadline for timer_wake_at (interfaces/timer.toml).
+ */
+static inline uint64_t cairn_deadline_in(uint64_t ticks)
+{
+	uint64_t now = cairn_cycles();
+
+	return ticks > ~(uint64_t)0 - now ? ~(uint64_t)0 : now + ticks;
+}
+
 /* printf to the kernel console, formatted as the kernel's kprintf (at most 512 bytes). */
 int cairn_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes s and a newline. */

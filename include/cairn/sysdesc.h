@@ -45,7 +45,7 @@
 #define CAIRN_SD_IFACE_RESULTS   2
 
 #define CAIRN_SD_OUTSIDE 0xffff	/* an import served outside this (sub)system: granted */
-#define CAIRN_SD_BOOTER  0xfffe	/* an import the booter serves itself ("manager") */
+#define CAIRN_SD_BOOTER  0xfffe	/* an import the booter serves itself ("manager", "timer") */
 
 /* A client's import of one interface: a gate per function into the server. */
 struct cairn_sd_import {

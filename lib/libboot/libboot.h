@@ -10,6 +10,7 @@
  *   dma.c      what a bound device may DMA into: its I/O domain, or bus mastering alone
  *   region.c   the data regions ([[region]]): frames, mappings, red-tape entries
  *   sched.c    the booter's scheduler, one thread per core it uses
+ *   timer.c    serves interfaces/timer.toml: each importer's pending deadline
  *   manager.c  serves interfaces/manager.toml
  *   capmgr.c   the delegation tree and its memory
  *   check.c    the tables (cairn/sysdesc.h) against the limits of a description
@@ -33,6 +34,11 @@
 #define IMAGE_LO       CAIRN_IMAGE_BASE
 #define IMAGE_HI       CAIRN_IMAGE_TOP
 #define BOOT_SLICES_PER_SECOND 500		/* a 2 ms time slice */
+#define BOOT_NEVER (~(uint64_t)0)		/* no deadline pending (bcore.next_wake) */
+#define BOOT_IDLE_ARMS_PER_SECOND 100		/* an idle core's timer is armed at most 10 ms
+						   ahead: the kernel clamps a long one-shot
+						   (apic.c), and one fires early by the error of
+						   the APIC timer's calibrated rate */
 
 enum { T_RUNNABLE = 1, T_BLOCKED, T_STOPPED };	/* a component thread, as its events say */
 
@@ -52,6 +58,8 @@ struct bcomp {
 	uint32_t restarting;				/* restart.c: 1 while its restart runs its init,
 							   2 if it crashed there */
 	uint64_t fault_rip, fault_vector;		/* the last crash, for the report */
+	uint64_t wake_at;				/* timer.c: its pending deadline, 0: none */
+	unsigned timer_asnd;				/* timer.c: a send to its thread (importers) */
 };
 
 /*
@@ -66,6 +74,9 @@ struct bcore {
 	unsigned rr;				/* round-robin position */
 	uint64_t slice;				/* time slice in TSC ticks, 0: none */
 	uint64_t deadline;			/* when the current slice ends */
+	uint64_t next_wake;			/* no later than its components' earliest deadline
+						   (timer.c), BOOT_NEVER: none */
+	uint64_t armed;				/* what it last armed its timer for */
 	struct bcomp *init;			/* a component to run until it blocks, or 0 */
 	uint32_t ready;				/* set by its thread once it runs */
 	uint8_t timer;				/* it has tried to take its core's timer */
@@ -81,6 +92,7 @@ struct booter {
 	uint64_t build_tsc;			/* when cairn_boot started */
 	struct bcore core[CAIRN_SD_CORES];	/* core[0]: the booter's own thread */
 	uint32_t running;			/* built and initialised: the cores schedule */
+	uint32_t timer;				/* it holds the timer lines (a root booter) */
 	uint32_t lines_bound;			/* MSI and INTx lines devices.c bound: like `irq`
 						   lines, an interrupt may wake a blocked thread */
 	void (*supervise)(struct booter *b);	/* restart.c's: restarts what crashed; the boot
@@ -139,6 +151,13 @@ long boot_manager_gate(struct booter *b, unsigned client, unsigned slot, unsigne
 int boot_manager_serve(struct booter *b, uint64_t tid);
 extern uint32_t boot_manager_posted;	/* non-zero: boot_manager_serve has work */
 void boot_manager_reset(unsigned i);
+
+/* timer.c: the timed wake-up the booter serves (interfaces/timer.toml) */
+long boot_timer_gate(struct booter *b, unsigned client, unsigned slot, unsigned fn);
+/* core k's scheduler: wakes its components whose deadline has come, recomputes
+   k->next_wake; whether it sent any */
+int boot_timer_expire(struct booter *b, struct bcore *k);
+void boot_timer_reset(struct bcomp *c);		/* a restart drops the pending deadline */
 
 /* sched.c */
 long boot_start_cores(struct booter *b);

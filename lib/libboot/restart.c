@@ -75,6 +75,7 @@ static long restart(struct booter *b, unsigned i)
 	const struct cairn_sd_comp *sd = c->sd;
 
 	boot_manager_reset(i);	/* what the manager gave it or took from it goes */
+	boot_timer_reset(c);	/* and its pending deadline */
 	long r = boot_reload(b, c->pt, sd->image);
 
 	if (!r)
@@ -96,6 +97,7 @@ static long restart(struct booter *b, unsigned i)
 	boot_init(b, c);
 	if (__atomic_exchange_n(&c->restarting, 0, __ATOMIC_ACQ_REL) == 2) {
 		boot_manager_reset(i);
+		boot_timer_reset(c);
 		cairn_printf("booter: '%s' crashed in its initialisation: it stays down\n", sd->name);
 		return CAIRN_EIO;
 	}

@@ -7,8 +7,9 @@
  * BLOCK, WAKE and STOP events for it and switches to it when the running thread blocks
  * or stops. A root booter holds each core's timer (interrupt line 0, one per core): it
  * dispatches with a deadline one time slice ahead, and the timer preempts a thread that
- * runs longer (a TIMEOUT event). A nested booter has no timer: its threads run until
- * they block, yield or stop.
+ * runs longer (a TIMEOUT event), or earlier, for the earliest deadline a component of
+ * that core asked to be woken at (timer.c): the scheduler then sends it its wake. A
+ * nested booter has no timer: its threads run until they block, yield or stop.
  *
  * Only the boot core's thread builds, restarts and serves the manager; it asks another
  * core's thread to run a component's initialisation there (boot_init), since a
@@ -94,28 +95,120 @@ static void take_events(struct booter *b, struct bcore *k)
 void boot_take_timer(struct booter *b, struct bcore *k)
 {
 	if (cairn_irq_bind(CAIRN_SLOT_IRQ, CAIRN_IRQ_TIMER, k->wake, 0) == 0)
-		k->slice = b->rt->tsc_hz / BOOT_SLICES_PER_SECOND;
+		__atomic_store_n(&k->slice, b->rt->tsc_hz / BOOT_SLICES_PER_SECOND, __ATOMIC_RELEASE);
+}
+
+/*
+ * Whether this booter will hold its cores' timers, which timer.c needs (else
+ * CAIRN_ENOTSUP): it holds line 0 (a root booter: a nested one holds no line), and no
+ * component claims it (the RTOS, `irq = [0]`, takes the timers). Asked with a copy
+ * narrowed to line 0, at once removed: nothing is bound before boot_take_timer.
+ */
+static int holds_timer(struct booter *b)
+{
+	for (unsigned i = 0; i < b->sd->ncomps; i++)
+		for (unsigned j = 0; j < b->sd->comp[i].nirqs; j++)
+			if (b->sd->comp[i].irq[j] == CAIRN_IRQ_TIMER)
+				return 0;
+	if (boot_reserve_slots(b))
+		return 0;
+	unsigned s = cairn_slot(&b->a);
+	int held = cairn_irq_narrow(CAIRN_SLOT_IRQ, s, 1u << CAIRN_IRQ_TIMER) == 0;
+	if (held && cairn_captbl_remove(CAIRN_SLOT_CAPTBL, s))
+		return held;	/* the slot stays taken */
+	cairn_slot_put(&b->a, s);
+	return held;
+}
+
+/*
+ * The deadline to pass to a dispatch so that core k's timer is armed for `at`: 0 if it
+ * is armed for it already and that is more than an eighth of a slice away. One nearer
+ * (or past) is armed again: it may have fired already, while the booter's thread was
+ * busy restarting a component, say, or a little early (the kernel converts a deadline
+ * into the APIC timer's ticks at its calibrated rate); armed again it fires at once.
+ */
+static uint64_t arm(struct bcore *k, uint64_t at, uint64_t now)
+{
+	if (at == k->armed && at > now && at - now > k->slice / 8)
+		return 0;
+	__atomic_store_n(&k->armed, at, __ATOMIC_RELEASE);
+	return at;
+}
+
+/* The same for the earlier of the slice's end and the core's next wake-up (timer.c). */
+static uint64_t rearm(struct bcore *k)
+{
+	uint64_t w = __atomic_load_n(&k->next_wake, __ATOMIC_ACQUIRE);
+
+	return k->slice ? arm(k, w < k->deadline ? w : k->deadline, cairn_cycles()) : 0;
 }
 
 /*
  * The deadline to dispatch with: a new slice, unless at least half of the current one
- * is left (then 0 keeps the timer armed as it is, which saves reprogramming it when
- * threads hand the core back and forth quickly).
+ * is left (keeping it saves reprogramming the timer when threads hand the core back
+ * and forth quickly), or the core's next wake-up if that comes first; 0 keeps the
+ * timer armed as it is.
  */
 static uint64_t deadline(struct bcore *k)
 {
 	if (!k->slice)
 		return 0;
-	uint64_t now = cairn_cycles();
-	if (k->deadline > now && k->deadline - now >= k->slice / 2)
-		return 0;
-	k->deadline = now + k->slice;
-	return k->deadline;
+	uint64_t now = cairn_cycles(), w = __atomic_load_n(&k->next_wake, __ATOMIC_ACQUIRE);
+	if (k->deadline <= now || k->deadline - now < k->slice / 2)
+		k->deadline = now + k->slice;
+	else if (k->armed == k->deadline && w >= k->deadline)
+		return 0;	/* the common case: armed for this slice, no wake-up before its end */
+	return arm(k, w < k->deadline ? w : k->deadline, now);
+}
+
+/*
+ * Whether a timer call (timer.c) lowered core k's next wake-up below what its timer is
+ * armed for, and that wake-up has not come yet: then the thread that ran goes on, with
+ * the timer re-armed (a wake-up that has come goes through wake_due first).
+ */
+static int rearm_wanted(const struct bcore *k)
+{
+	uint64_t w = __atomic_load_n(&k->next_wake, __ATOMIC_ACQUIRE);
+
+	return w < k->armed && w > cairn_cycles();	/* no slice: armed is 0 */
+}
+
+/* Whether a wake-up of core k's has come (a check each scheduling pass makes). */
+static inline int due(const struct bcore *k)
+{
+	uint64_t w = __atomic_load_n(&k->next_wake, __ATOMIC_ACQUIRE);
+
+	return w != BOOT_NEVER && w <= cairn_cycles();
+}
+
+/* Sends core k's wake-ups that have come (timer.c) and takes the events they make. */
+static void wake_due(struct booter *b, struct bcore *k)
+{
+	if (boot_timer_expire(b, k))
+		take_events(b, k);
+}
+
+/*
+ * Before core k's thread (`self`, a slot of the booter's) waits with nothing to run:
+ * arms the timer for the next wake-up, or BOOT_IDLE_ARMS_PER_SECOND ahead if that is
+ * later (the kernel clamps a long one-shot: a wake-up armed too far would be lost).
+ */
+static void arm_idle(struct booter *b, struct bcore *k, unsigned self)
+{
+	uint64_t w = __atomic_load_n(&k->next_wake, __ATOMIC_ACQUIRE);
+
+	if (!k->slice || w == BOOT_NEVER)
+		return;
+	uint64_t now = cairn_cycles(), most = b->rt->tsc_hz / BOOT_IDLE_ARMS_PER_SECOND;
+	uint64_t at = arm(k, w > now && w - now > most ? now + most : w, now);
+	if (at)
+		cairn_thread_dispatch(self, at);	/* itself: only arms the timer */
 }
 
 /*
  * Runs c's thread, on its core's booter thread, until that thread runs again for
- * anything but a manager call of c's thread; those are served here (on the boot core)
+ * anything but a manager call of c's thread, or a timer call that needs the timer
+ * re-armed; manager calls are served here (on the boot core), the timer is re-armed,
  * and c goes on in the same time slice (while it lasts: then it goes through pick()
  * like any other).
  */
@@ -130,11 +223,12 @@ long boot_run(struct booter *b, struct bcomp *c)
 		else if (r == CAIRN_EINVAL)
 			set_state(b, k, c, T_STOPPED);	/* its STOP was among lost events */
 		take_events(b, k);
-		if (k != &b->core[0] || !__atomic_load_n(&boot_manager_posted, __ATOMIC_ACQUIRE) ||
-		    !boot_manager_serve(b, c->tid) || c->state != T_RUNNABLE ||
+		int served = k == &b->core[0] && __atomic_load_n(&boot_manager_posted, __ATOMIC_ACQUIRE) &&
+			     boot_manager_serve(b, c->tid);
+		if ((!served && !rearm_wanted(k)) || c->state != T_RUNNABLE ||
 		    (k->slice && cairn_cycles() >= k->deadline))
 			return r;
-		r = cairn_thread_dispatch(c->thread, 0);	/* the slice's timer stays armed */
+		r = cairn_thread_dispatch(c->thread, rearm(k));	/* the slice's end stays */
 	}
 }
 
@@ -180,11 +274,14 @@ static void core_main(cairn_word tid)
 			k->timer = 1;
 			boot_take_timer(b, k);
 		}
+		if (due(k))
+			wake_due(b, k);
 		c = pick(b, k);
 		if (c) {
 			boot_run(b, c);
 			continue;
 		}
+		arm_idle(b, k, k->thread);
 		cairn_rcv_wait(k->rcv);
 		take_events(b, k);
 	}
@@ -202,6 +299,9 @@ long boot_start_cores(struct booter *b)
 	cores_booter = b;
 	b->core[0].rcv = b->rcv;
 	b->core[0].wake = b->wake;
+	for (unsigned j = 0; j < CAIRN_SD_CORES; j++)
+		b->core[j].next_wake = BOOT_NEVER;
+	b->timer = holds_timer(b);
 	if (b->sd->cores > b->rt->cores) {
 		cairn_printf("booter: system '%s' needs %u cores, the machine runs %lu\n", b->sd->name,
 			     b->sd->cores, (unsigned long)b->rt->cores);
@@ -241,6 +341,19 @@ long boot_init(struct booter *b, struct bcomp *c)
 	return 0;
 }
 
+/* Whether a blocked component of core k has a deadline that will come (timer.c). */
+static int timed(struct booter *b, struct bcore *k)
+{
+	if (__atomic_load_n(&k->next_wake, __ATOMIC_ACQUIRE) == BOOT_NEVER)
+		return 0;
+	for (unsigned i = 0; i < b->sd->ncomps; i++) {
+		uint64_t w = __atomic_load_n(&b->c[i].wake_at, __ATOMIC_ACQUIRE);
+		if (core_of(b, &b->c[i]) == k && b->c[i].state == T_BLOCKED && w && w != BOOT_NEVER)
+			return 1;
+	}
+	return 0;
+}
+
 /* Components of other cores that have not stopped: the system goes on while they run. */
 static unsigned running_elsewhere(struct booter *b)
 {
@@ -270,6 +383,8 @@ long boot_schedule(struct booter *b)
 			b->supervise(b);	/* restart.c: restarts what crashed */
 		if (__atomic_load_n(&boot_manager_posted, __ATOMIC_ACQUIRE))
 			boot_manager_serve(b, 0);	/* calls from other cores' components */
+		if (due(k))
+			wake_due(b, k);
 		struct bcomp *c = pick(b, k);
 		if (c) {
 			boot_run(b, c);
@@ -280,12 +395,13 @@ long boot_schedule(struct booter *b)
 			blocked += core_of(b, &b->c[i]) == k && b->c[i].state == T_BLOCKED;
 		if (!blocked && !elsewhere)
 			return 0;
-		if (!irqs && !elsewhere) {
+		if (!irqs && !elsewhere && !timed(b, k)) {
 			cairn_printf("booter: %u thread(s) blocked and nothing can wake them: "
 				     "system '%s' stops\n", blocked, b->sd->name);
 			return CAIRN_EAGAIN;
 		}
-		cairn_rcv_wait(b->rcv);		/* until an interrupt or another core wakes it */
+		arm_idle(b, k, CAIRN_SLOT_THREAD);
+		cairn_rcv_wait(b->rcv);		/* until an interrupt, a deadline or another core wakes it */
 		take_events(b, k);
 	}
 }
