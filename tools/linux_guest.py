@@ -255,11 +255,9 @@ def unpack(deb, into):
 
 # --- the guest ------------------------------------------------------------------------
 
-INIT = """#!/bin/busybox sh
-# /init of the Linux benchmark guest (tools/linux_guest.py writes it): mounts what the
-# program needs, loads the virtio modules, runs the program. The program leaves QEMU
-# itself; any failure before that leaves it with status 0x11 (QEMU's 0x23).
-bb=/bin/busybox
+# Both guests' /init begin alike: busybox, the failure path (QEMU's status 0x11), the
+# file systems, the virtio modules ({modules}: .format fills it).
+INIT_START = """bb=/bin/busybox
 fail() {{ echo "linux guest: $*"; /linux_bench --exit 17; $bb poweroff -f; }}
 $bb mount -t proc proc /proc || fail "mount /proc"
 $bb mount -t sysfs sys /sys || fail "mount /sys"
@@ -267,7 +265,13 @@ $bb mount -t devtmpfs dev /dev || fail "mount /dev"
 for m in {modules}; do
 	$bb insmod /lib/modules/$m.ko || fail "insmod $m"
 done
-n=0
+"""
+
+INIT = """#!/bin/busybox sh
+# /init of the Linux benchmark guest (tools/linux_guest.py writes it): mounts what the
+# program needs, loads the virtio modules, runs the program. The program leaves QEMU
+# itself; any failure before that leaves it with status 0x11 (QEMU's 0x23).
+""" + INIT_START + """n=0
 while [ ! -b /dev/vda ]; do
 	n=$((n + 1)); [ $n -gt 100 ] && fail "no /dev/vda (is the benchmark disk attached?)"
 	$bb usleep 10000
@@ -282,15 +286,7 @@ NET_INIT = """#!/bin/busybox sh
 # /init of the Linux network guest (tools/linux_guest.py writes it; tools/bench_net.py
 # drives it from the host): loads the virtio modules, configures eth0 as QEMU's user
 # networking expects, runs the echo server. A failure leaves QEMU with status 0x11.
-bb=/bin/busybox
-fail() {{ echo "linux guest: $*"; /linux_bench --exit 17; $bb poweroff -f; }}
-$bb mount -t proc proc /proc || fail "mount /proc"
-$bb mount -t sysfs sys /sys || fail "mount /sys"
-$bb mount -t devtmpfs dev /dev || fail "mount /dev"
-for m in {modules}; do
-	$bb insmod /lib/modules/$m.ko || fail "insmod $m"
-done
-n=0
+""" + INIT_START + """n=0
 while [ ! -e /sys/class/net/eth0 ]; do
 	n=$((n + 1)); [ $n -gt 100 ] && fail "no eth0 (is the network device attached?)"
 	$bb usleep 10000
