@@ -87,7 +87,7 @@ LWIP_DIR   := $(BUILD)/lwip/src
 LWIP_STAMP := $(LWIP_DIR)/.unpacked
 LWIP_FILES := core/def core/inet_chksum core/init core/ip core/mem core/memp core/netif core/pbuf \
 	      core/stats core/sys core/tcp core/tcp_in core/tcp_out core/timeouts core/udp \
-	      core/ipv4/etharp core/ipv4/icmp core/ipv4/ip4 core/ipv4/ip4_addr netif/ethernet
+	      core/ipv4/dhcp core/ipv4/etharp core/ipv4/icmp core/ipv4/ip4 core/ipv4/ip4_addr netif/ethernet
 LWIP_INC   := -Ilib/liblwip/include -Ilib/liblwip/libc -I$(LWIP_DIR)/src/include
 LWIP_CFLAGS := $(filter-out -Werror,$(UCFLAGS)) $(LWIP_INC)
 LWIP_OBJ   := $(patsubst %,$(BUILD)/lwip/obj/%.c.o,$(LWIP_FILES)) $(BUILD)/user/lib/liblwip/sys_arch.c.o

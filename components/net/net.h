@@ -8,9 +8,11 @@
 #define NET_NET_H
 
 #include <stdint.h>
+#include <cairn/root.h>
 #include "lwip/netif.h"
 
-#define NET_ADDR    0x0a00020fu		/* 10.0.2.15, QEMU's user networking's guest */
+/* The address without args (addr.c): QEMU's user networking's guest. */
+#define NET_ADDR    0x0a00020fu		/* 10.0.2.15 */
 #define NET_MASK    0xffffff00u		/* /24 */
 #define NET_GATEWAY 0x0a000202u		/* 10.0.2.2 */
 #define ECHO_PORT   7007
@@ -31,8 +33,8 @@ struct link_stats {
 };
 
 /* Opens the transport ("net_data" and the four ports), gives the driver every receive
- * buffer and adds the interface (address, mask, gateway) as lwIP's default, up: 0, or
- * an error (said on the console). After lwip_init(). */
+ * buffer and adds the interface as lwIP's default, up, without an address (addr_start
+ * gives it one): 0, or an error (said on the console). After lwip_init(). */
 long link_open(struct netif *nif);
 
 /* Takes up to LINK_RX_BATCH received frames into lwIP and every transmit buffer
@@ -56,6 +58,25 @@ const uint8_t *link_mac(void);
 void link_stop(void);
 
 extern struct link_stats link_stats;
+
+/* --- addr.c ---------------------------------------------------------------------- */
+
+/* An interface's address, host order: static (addr, mask, gw; gw 0: none) or DHCP. */
+struct net_addr {
+	int dhcp;
+	uint32_t addr, mask, gw;
+};
+
+/* The address the component's args give (addr.c's comment): 0 and *a, or CAIRN_EINVAL
+ * after saying on the console what is wrong. */
+long addr_parse(const struct cairn_root *rt, struct net_addr *a);
+
+/* a as the console says it: "10.0.2.15/24 via 10.0.2.2" ("via none"), or "dhcp". */
+void addr_say(const struct net_addr *a, char *buf, unsigned long size);
+
+/* Gives the interface (link_open's, up, without an address) address a, or starts DHCP;
+ * the console says the address once the interface has one. 0, or an error. */
+long addr_start(struct netif *nif, const struct net_addr *a);
 
 /* --- echo.c ---------------------------------------------------------------------- */
 
