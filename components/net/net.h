@@ -8,13 +8,9 @@
 #define NET_NET_H
 
 #include <stdint.h>
-#include <cairn/root.h>
 #include "lwip/netif.h"
+#include "addr.h"
 
-/* The address without args (addr.c): QEMU's user networking's guest. */
-#define NET_ADDR    0x0a00020fu		/* 10.0.2.15 */
-#define NET_MASK    0xffffff00u		/* /24 */
-#define NET_GATEWAY 0x0a000202u		/* 10.0.2.2 */
 #define ECHO_PORT   7007
 
 /* --- link.c ---------------------------------------------------------------------- */
@@ -60,19 +56,6 @@ void link_stop(void);
 extern struct link_stats link_stats;
 
 /* --- addr.c ---------------------------------------------------------------------- */
-
-/* An interface's address, host order: static (addr, mask, gw; gw 0: none) or DHCP. */
-struct net_addr {
-	int dhcp;
-	uint32_t addr, mask, gw;
-};
-
-/* The address the component's args give (addr.c's comment): 0 and *a, or CAIRN_EINVAL
- * after saying on the console what is wrong. */
-long addr_parse(const struct cairn_root *rt, struct net_addr *a);
-
-/* a as the console says it: "10.0.2.15/24 via 10.0.2.2" ("via none"), or "dhcp". */
-void addr_say(const struct net_addr *a, char *buf, unsigned long size);
 
 /* Gives the interface (link_open's, up, without an address) address a, or starts DHCP;
  * the console says the address once the interface has one. 0, or an error. */
