@@ -3,10 +3,10 @@
  * description (systems/echo.toml) gives it the net transport to a net driver
  * (components/virtio_net: four ports and the data region "net_data", docs/devices.md
  * "Virtio-net") and the driver's control interface `net`. Its address comes from its
- * args (addr.c: static, or DHCP; without args 10.0.2.15/24 with gateway 10.0.2.2, QEMU's
- * user networking); bad args stop it, and the driver. lwIP answers ARP and ICMP echo
- * itself. Its service, until the socket interface exists, is echo on UDP and
- * TCP port 7007 (echo.c); a UDP datagram "quit" ends it: it waits for its last frames
+ * args (addrargs.c, addr.c): static, or DHCP; without args 10.0.2.15/24 with gateway
+ * 10.0.2.2 (QEMU's user networking); bad args stop it, and the driver. lwIP answers
+ * ARP and ICMP echo itself. Its service, until the socket interface exists, is echo on
+ * UDP and TCP port 7007 (echo.c); a UDP datagram "quit" ends it: it waits for its last frames
  * to be sent, prints its counts, stops the driver and returns, and the system ends.
  *
  * One thread runs everything (lwIP is NO_SYS): serve() is the event loop.
