@@ -87,7 +87,7 @@ LWIP_DIR   := $(BUILD)/lwip/src
 LWIP_STAMP := $(LWIP_DIR)/.unpacked
 LWIP_FILES := core/def core/inet_chksum core/init core/ip core/mem core/memp core/netif core/pbuf \
 	      core/stats core/sys core/tcp core/tcp_in core/tcp_out core/timeouts core/udp \
-	      core/ipv4/etharp core/ipv4/icmp core/ipv4/ip4 core/ipv4/ip4_addr netif/ethernet
+	      core/ipv4/dhcp core/ipv4/etharp core/ipv4/icmp core/ipv4/ip4 core/ipv4/ip4_addr netif/ethernet
 LWIP_INC   := -Ilib/liblwip/include -Ilib/liblwip/libc -I$(LWIP_DIR)/src/include
 LWIP_CFLAGS := $(filter-out -Werror,$(UCFLAGS)) $(LWIP_INC)
 LWIP_OBJ   := $(patsubst %,$(BUILD)/lwip/obj/%.c.o,$(LWIP_FILES)) $(BUILD)/user/lib/liblwip/sys_arch.c.o
@@ -305,7 +305,8 @@ $(BUILD)/user/tests/rtos/rtos_ceilsuite/image.c.o: $(BUILD)/user/rtos_ceilchild.
 # --- host unit tests --------------------------------------------------------------
 # tests/host/test_<m>.c tests kernel/<m>.c (or the architecture's, libcommon's, libcairn's or
 # librtos's or libpci's or libxport's <m>.c; test_virtio tests libvirtio, test_virtio_blk
-# the virtio-blk driver's core, test_virtio_net the virtio-net driver's) plus the sources
+# the virtio-blk driver's core, test_virtio_net the virtio-net driver's, test_net_addr
+# the net component's reading of its address) plus the sources
 # HOST_DEPS_<m> names, linked with HOST_LIBS_<m>; tests/host/include/ stands in for the
 # architecture.
 HOST_DEPS_captbl := kernel/frame.c
@@ -319,6 +320,7 @@ HOST_DEPS_virtio_blk := components/virtio_blk/blk.c components/virtio_blk/blk.h 
 			lib/libxport/xport.c $(HOST_DEPS_xport)
 HOST_DEPS_virtio_net := components/virtio_net/vnet.c components/virtio_net/vnet.h include/cairn/net.h \
 			$(HOST_DEPS_virtio) lib/libxport/xport.c $(HOST_DEPS_xport)
+HOST_DEPS_net_addr := components/net/addrargs.c components/net/addr.h lib/libcairn/args.c lib/libcommon/fmt.c
 host_src = $(firstword $(wildcard kernel/$(1).c kernel/arch/$(ARCH)/$(1).c lib/libcommon/$(1).c \
 	   lib/libcairn/$(1).c lib/librtos/$(1).c lib/libpci/$(1).c lib/libxport/$(1).c)) $(HOST_DEPS_$(1))
 host_flags = $(if $(filter kernel/%,$(call host_src,$(1))),$(HKFLAGS))

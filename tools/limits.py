@@ -92,6 +92,7 @@ COMP_REGIONS = get("CAIRN_IO_REGIONS")          # data regions one component sha
 MODULES = min(get("CAIRN_ROOT_MODULES"), get("BOOT_MAX_MODULES") - 1)
 NAME_LEN = get("CAIRN_NAME_MAX") - 1            # characters of a name in the red tape
 MODULE_NAME_LEN = get("CAIRN_MODULE_NAME_MAX") - 1
+ARGS_LEN = get("CAIRN_MODULE_ARGS_MAX") - 1     # characters of a component's args (cairn_root.args)
 # An interface (cairn/sysdesc.h: the registers of a gate call)
 IFACE_FUNCTIONS = get("CAIRN_SD_IFACE_FUNCTIONS")
 IFACE_ARGS = get("CAIRN_SD_IFACE_ARGS")
@@ -149,6 +150,8 @@ def doc_table():
          "the manager's pages for it"),
         ("names of components, ports, segments, interfaces", f"{NAME_LEN} characters", "`CAIRN_NAME_MAX`",
          "the red tape's names"),
+        ("a component's `args`", f"{ARGS_LEN} characters", "`CAIRN_MODULE_ARGS_MAX`",
+         "the red tape's `args`"),
         ("names of boot modules (an image, `<image>+<subsystem>`, `seg.<segment>`)",
          f"{MODULE_NAME_LEN} characters", "`CAIRN_MODULE_NAME_MAX`", "the red tape's module list"),
         ("boot modules, besides the booter (images, a child's images, segments, the RTOS's file system)",

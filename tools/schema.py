@@ -109,7 +109,7 @@ FIELDS = {
     },
     "component": {
         "name": None, "image": None, "exports": None, "imports": None, "segments": None,
-        "irq": None, "after": None, "ioports": None, "devices": None,
+        "irq": None, "after": None, "ioports": None, "devices": None, "args": None,
         "priority": PRIORITY,
         "threads": Int(1, limits.THREADS, 1, "threads must be " + (
             "1" if limits.THREADS == 1 else "an integer from {lo} to {hi}") + " (CAIRN_SD_THREADS: "

@@ -235,6 +235,7 @@ class Tables:
                         f".budget = {page_up(schema.size_of('component', c, 'budget')) // 4096}, "
                         f".nioports = {len(system.ioport_ranges(c))}, .ioport = {io}"
                         + (f", .ndevices = {len(c['devices'])}, .device = {dv}" if c.get("devices") else "")
+                        + (f", .args = {c_str(c['args'])}" if c.get("args") else "")
                         + {"trusted": ", .dma = CAIRN_SD_DMA_TRUSTED", "iommu": ", .dma = CAIRN_SD_DMA_IOMMU"}.get(
                             schema.get("component", c, "dma"), "")
                         + " },")

@@ -179,6 +179,7 @@ def check_component(d, i, c, segs, known_ifaces, irq_owner):
             d.error("component", i, "segments", f"uses unknown segment '{x}'", n)
     schema.check(d, "component", i, c, "restart", n)
     schema.check(d, "component", i, c, "dma", n)
+    check_args(d, i, c, n)
     cores = system_cores(d.data)
     schema.check(d, "component", i, c, "core", n, hi=cores - 1, cores=cores)
     budget = schema.check(d, "component", i, c, "budget", n)
@@ -198,6 +199,30 @@ def check_component(d, i, c, segs, known_ifaces, irq_owner):
         else:
             irq_owner[line] = n
     return need
+
+
+ARGS_CHARS = re.compile(r"[\x20-\x7e]*")      # printable ASCII and spaces (fullmatch)
+
+
+def check_args(d, i, c, n):
+    """`args`: the words the booter copies into the component's red tape (cairn_root.args,
+    read with cairn_arg): printable ASCII words separated by spaces, each "key=value" or a
+    bare "key", up to the field's length with its NUL."""
+    if "args" not in c:
+        return
+    v = c["args"]
+    if not isinstance(v, str):
+        d.error("component", i, "args", f'args must be a string of words like "key=value", not {v!r}', n)
+    elif len(v) > limits.ARGS_LEN:
+        d.error("component", i, "args", f"args is {len(v)} characters, at most {limits.ARGS_LEN} "
+                "(the red tape's CAIRN_MODULE_ARGS_MAX)", n)
+    elif not ARGS_CHARS.fullmatch(v):
+        bad = next(ch for ch in v if not ARGS_CHARS.fullmatch(ch))
+        d.error("component", i, "args", f"args holds {bad!r} at character {v.index(bad) + 1}: only printable "
+                "ASCII words separated by spaces", n)
+    elif any(w.startswith("=") for w in v.split()):
+        d.error("component", i, "args", f"args word {next(w for w in v.split() if w.startswith('='))!r} "
+                'has no key: write "key=value" or "key"', n)
 
 
 IOPORT_END = limits.get("CAIRN_IOPORT_END")          # ports are 0 .. IOPORT_END - 1

@@ -210,17 +210,12 @@ long link_open(struct netif *nif)
 		tx_free[ntx_free++] = i;
 	netq_wake(&nq);
 
-	ip4_addr_t addr, mask, gw;
-	ip4_addr_set_u32(&addr, lwip_htonl(NET_ADDR));
-	ip4_addr_set_u32(&mask, lwip_htonl(NET_MASK));
-	ip4_addr_set_u32(&gw, lwip_htonl(NET_GATEWAY));
-	if (!netif_add(nif, &addr, &mask, &gw, 0, link_init, ethernet_input)) {
+	if (!netif_add(nif, IP4_ADDR_ANY4, IP4_ADDR_ANY4, IP4_ADDR_ANY4, 0, link_init, ethernet_input)) {
 		cairn_printf("net: lwIP refused the interface\n");
 		return CAIRN_EINVAL;
 	}
 	netif_set_default(nif);
 	netif_set_up(nif);
-	etharp_request(nif, &gw);	/* the gateway's address, before the first answer needs it */
 	return 0;
 }
 

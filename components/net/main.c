@@ -2,10 +2,11 @@
  * net: the component holding the system's one lwIP instance (docs/network.md). Its
  * description (systems/echo.toml) gives it the net transport to a net driver
  * (components/virtio_net: four ports and the data region "net_data", docs/devices.md
- * "Virtio-net") and the driver's control interface `net`. It takes the static address
- * 10.0.2.15/24 with gateway 10.0.2.2 (QEMU's user networking); lwIP answers ARP and
- * ICMP echo itself. Its service, until the socket interface exists, is echo on UDP and
- * TCP port 7007 (echo.c); a UDP datagram "quit" ends it: it waits for its last frames
+ * "Virtio-net") and the driver's control interface `net`. Its address comes from its
+ * args (addrargs.c, addr.c): static, or DHCP; without args 10.0.2.15/24 with gateway
+ * 10.0.2.2 (QEMU's user networking); bad args stop it, and the driver. lwIP answers
+ * ARP and ICMP echo itself. Its service, until the socket interface exists, is echo on
+ * UDP and TCP port 7007 (echo.c); a UDP datagram "quit" ends it: it waits for its last frames
  * to be sent, prints its counts, stops the driver and returns, and the system ends.
  *
  * One thread runs everything (lwIP is NO_SYS): serve() is the event loop.
@@ -69,18 +70,27 @@ static void print_counts(void)
 
 int main(const struct cairn_root *rt)
 {
-	(void)rt;
+	struct net_addr a;
+	long bad = addr_parse(rt, &a);
+
 	lwip_init();
 	if (link_open(&nif) < 0)
 		return 1;
+	if (bad || addr_start(&nif, &a) < 0) {
+		link_stop();		/* the driver too: the system ends */
+		cairn_printf("net: stopped: no address\n");
+		return 1;
+	}
 	long e = echo_start();
 	if (e != 0) {
 		cairn_printf("net: echo: lwIP error %ld\n", e);
 		return 1;
 	}
 	const uint8_t *m = link_mac();
-	cairn_printf("net: 10.0.2.15/24 via 10.0.2.2, MAC %02x:%02x:%02x:%02x:%02x:%02x: "
-		     "echo on UDP and TCP port %u\n", m[0], m[1], m[2], m[3], m[4], m[5], ECHO_PORT);
+	char where[48];
+	addr_say(&a, where, sizeof(where));
+	cairn_printf("net: %s, MAC %02x:%02x:%02x:%02x:%02x:%02x: echo on UDP and TCP port %u\n",
+		     where, m[0], m[1], m[2], m[3], m[4], m[5], ECHO_PORT);
 	serve();
 	link_drain();
 	print_counts();

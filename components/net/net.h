@@ -9,10 +9,8 @@
 
 #include <stdint.h>
 #include "lwip/netif.h"
+#include "addr.h"
 
-#define NET_ADDR    0x0a00020fu		/* 10.0.2.15, QEMU's user networking's guest */
-#define NET_MASK    0xffffff00u		/* /24 */
-#define NET_GATEWAY 0x0a000202u		/* 10.0.2.2 */
 #define ECHO_PORT   7007
 
 /* --- link.c ---------------------------------------------------------------------- */
@@ -31,8 +29,8 @@ struct link_stats {
 };
 
 /* Opens the transport ("net_data" and the four ports), gives the driver every receive
- * buffer and adds the interface (address, mask, gateway) as lwIP's default, up: 0, or
- * an error (said on the console). After lwip_init(). */
+ * buffer and adds the interface as lwIP's default, up, without an address (addr_start
+ * gives it one): 0, or an error (said on the console). After lwip_init(). */
 long link_open(struct netif *nif);
 
 /* Takes up to LINK_RX_BATCH received frames into lwIP and every transmit buffer
@@ -56,6 +54,12 @@ const uint8_t *link_mac(void);
 void link_stop(void);
 
 extern struct link_stats link_stats;
+
+/* --- addr.c ---------------------------------------------------------------------- */
+
+/* Gives the interface (link_open's, up, without an address) address a, or starts DHCP;
+ * the console says the address once the interface has one. 0, or an error. */
+long addr_start(struct netif *nif, const struct net_addr *a);
 
 /* --- echo.c ---------------------------------------------------------------------- */
 

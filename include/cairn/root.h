@@ -222,7 +222,10 @@ struct cairn_root {
 	uint32_t nioports;
 	uint64_t io_va;			/* booter-built: its I/O page (struct cairn_io), else 0 */
 	struct cairn_ioport_range ioport[CAIRN_ROOT_IOPORTS];	/* booter-built: as described */
-	char args[CAIRN_MODULE_ARGS_MAX];	/* started from a boot module: its arguments */
+	char args[CAIRN_MODULE_ARGS_MAX];	/* its arguments, "key=value" and "key" words
+						   (cairn_arg): started from a boot module, the
+						   words after its path; booter-built, its
+						   description's `args` (docs/systems.md) */
 	struct cairn_ecam ecam;		/* kernel-started: PCI's ECAM, if ACPI has an MCFG */
 };
 
@@ -245,6 +248,26 @@ struct cairn_io {
 };
 
 _Static_assert(sizeof(struct cairn_io) <= 4096, "the I/O page is one page");
+
+/*
+ * lib/libcairn/args.c: the component's arguments, rt->args (read within its
+ * CAIRN_MODULE_ARGS_MAX bytes): words separated by spaces, each "key=value" or a bare
+ * "key". cairn_arg finds the first word whose key is `key`, copies its value ("" for
+ * a bare key) into buf, NUL-terminated, and returns its length. CAIRN_ENOENT if no word
+ * has that key; CAIRN_ERANGE if the value and its NUL do not fit in size bytes (buf
+ * untouched; always so if buf is 0); CAIRN_EINVAL if
+ * rt->args has no NUL.
+ */
+long cairn_arg(const struct cairn_root *rt, const char *key, char *buf, unsigned long size);
+
+/*
+ * lib/libcairn/args.c: 0 if each word of rt->args has a key of known[] (n of them) and
+ * no key comes twice; else CAIRN_EINVAL, and the first such word (truncated to size - 1
+ * characters, NUL-terminated) in bad, if bad is not 0. For a component that refuses
+ * what it does not understand rather than ignoring a misspelt key.
+ */
+long cairn_args_known(const struct cairn_root *rt, const char *const *known, unsigned n,
+		      char *bad, unsigned long size);
 
 /* lib/libcairn/root.c: the i-th device of the component's description (0 first), if
  * the booter found it; 0 if it did not or there is no such entry. */

@@ -16,7 +16,7 @@
 /*
  * The limits of a description, each defined once: here, and in cairn/root.h for the
  * red tape (CAIRN_ROOT_IMPORTS, _PORTS, _SEGMENTS, _MODULES, CAIRN_NAME_MAX,
- * CAIRN_MODULE_NAME_MAX). The booter's arrays are sized by them and it refuses tables
+ * CAIRN_MODULE_NAME_MAX, CAIRN_MODULE_ARGS_MAX). The booter's arrays are sized by them and it refuses tables
  * past any of them before it builds anything (CAIRN_EOVERFLOW); tools/limits.py reads
  * them from these headers, so that tools/system.py refuses a description past any of
  * them with a line error (docs/systems.md, "Limits"). Keep each an integer expression
@@ -96,6 +96,8 @@ struct cairn_sd_comp {
 	uint8_t ndevices;		/* at most CAIRN_IO_DEVICES */
 	const struct cairn_sd_device *device;
 	uint8_t dma;			/* CAIRN_SD_DMA_*: what its devices may DMA into */
+	const char *args;		/* its `args` (cairn_root.args: shorter than
+					   CAIRN_MODULE_ARGS_MAX), or 0 for none */
 };
 
 struct cairn_sd_port {

@@ -335,6 +335,8 @@ long boot_red_tape(struct booter *b, unsigned i)
 	rt->heap_end = HEAP_VA + sd->heap;
 	rt->stack_top = STACK_TOP_VA;
 	rt->generation = c->generation;
+	if (sd->args)		/* shorter than the field (boot_check): nothing cut */
+		boot_copy_name(rt->args, sd->args, sizeof(rt->args));
 	for (unsigned j = 0; j < sd->nimports; j++) {
 		boot_copy_name(rt->import[j].name, sd->import[j].iface, CAIRN_NAME_MAX);
 		rt->import[j].slot = import_slot[i][j];

@@ -120,6 +120,9 @@ static long check_comp(const struct cairn_sd_system *sd, unsigned i)
 		return over(sd, "system", sd->name, sd->init_order[i], "in its init order", sd->ncomps - 1u);
 	if (c->ndevices > CAIRN_IO_DEVICES)
 		return over(sd, "component", c->name, c->ndevices, "devices", CAIRN_IO_DEVICES);
+	if (c->args && name_len(c->args, CAIRN_MODULE_ARGS_MAX) >= CAIRN_MODULE_ARGS_MAX)
+		return over(sd, "component", c->name, name_len(c->args, CAIRN_MODULE_ARGS_MAX),
+			    "characters of args or more", CAIRN_MODULE_ARGS_MAX - 1);
 	for (unsigned j = 0; j < c->nirqs; j++)
 		if (c->irq[j] >= CAIRN_IRQ_ISA_END)	/* ISA lines: MSI lines are the booter's to bind */
 			return over(sd, "component", c->name, c->irq[j], "as an interrupt line", CAIRN_IRQ_ISA_END - 1);

@@ -2,8 +2,8 @@
  * lwipopts.h: Cairn's options for lwIP 2.1 (Debian's source package, fetched by
  * tools/lwip.sh; docs/network.md "Options"). One stack instance in one component
  * (components/net): NO_SYS, no OS threads, no sockets or netconn API, IPv4 over
- * Ethernet with ARP, ICMP, UDP and TCP. Every byte it uses is a static pool, sized
- * here: a peer can exhaust a pool, never grow one. The numbers below are the budget
+ * Ethernet with ARP, ICMP, UDP, TCP and a DHCP client. Every byte it uses is a static
+ * pool, sized here: a peer can exhaust a pool, never grow one. The numbers below are the budget
  * docs/network.md explains; components/net/echo.c's per-connection buffer is TCP_WND.
  */
 #ifndef CAIRN_LWIPOPTS_H
@@ -41,7 +41,9 @@
 #define LWIP_RAW                    0
 #define LWIP_UDP                    1
 #define LWIP_TCP                    1
-#define LWIP_DHCP                   0
+#define LWIP_DHCP                   1	/* components/net's `dhcp` (addrargs.c, addr.c) */
+#define DHCP_DOES_ARP_CHECK         0	/* no wait on a timer before the address is used:
+					   the loop's timers run only as frames come */
 #define LWIP_AUTOIP                 0
 #define LWIP_IGMP                   0
 #define LWIP_DNS                    0
@@ -73,7 +75,7 @@
 #define CHECKSUM_CHECK_ICMP         1
 
 /* --- what is not needed --- */
-#define LWIP_NETIF_STATUS_CALLBACK  0
+#define LWIP_NETIF_STATUS_CALLBACK  1	/* components/net says its address (addr.c) */
 #define LWIP_NETIF_LINK_CALLBACK    0
 #define LWIP_NETIF_HOSTNAME         0
 #define LWIP_STATS                  1	/* lwip_stats: counted, printed by components/net */
