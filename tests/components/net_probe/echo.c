@@ -79,6 +79,7 @@ static unsigned stats_text(void)
 	for (unsigned i = 0; i < ECHO_CONNS; i++)
 		busy += conns[i].pcb != 0;
 	put("echo.conns", busy);
+	put("echo.evicted", echo_evicted());
 	return used;
 }
 

@@ -181,9 +181,9 @@ def from_guest_udp(f, sport=7007, dport=5000, data=None):
     return sp == sport and dp == dport and (data is None or f[22 + ihl:14 + ihl + ln] == data)
 
 
-def from_guest_tcp(f, dport=None, flags=None):
-    """(seq, ack, flags, sport, dport) if f is a TCP segment from the guest to SRC_IP, else None."""
-    if len(f) < 54 or f[12:14] != b"\x08\x00" or f[23] != TCP or f[26:30] != GUEST_IP or f[30:34] != SRC_IP:
+def from_guest_tcp(f, dport=None, flags=None, to=SRC_IP):
+    """(seq, ack, flags, sport, dport) if f is a TCP segment from the guest to `to`, else None."""
+    if len(f) < 54 or f[12:14] != b"\x08\x00" or f[23] != TCP or f[26:30] != GUEST_IP or f[30:34] != to:
         return None
     ihl = (f[14] & 15) * 4
     sp, dp, seq, ack, _, fl = struct.unpack("!HHIIBB", f[14 + ihl:28 + ihl])
