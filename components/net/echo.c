@@ -14,27 +14,44 @@
  * alone. The ring can never overflow: lwIP hands over no more than the window it
  * advertised, which is TCP_WND less what the ring holds (a pbuf that would not fit is
  * refused all the same, and lwIP keeps it until there is room).
+ *
+ * lwIP has a pcb for at most MEMP_NUM_TCP_PCB connections, and no keepalive: peers
+ * that open connections and then fall silent (or never read) would hold every pcb for
+ * ever, and every later SYN would go unanswered. So while every slot is taken, the
+ * connection that has made no progress (accepted, data in, data acknowledged) for the
+ * longest, if that is ECHO_IDLE_MS or more, is aborted (its peer sees a reset) at its
+ * next poll: a new connection gets in within about ECHO_IDLE_MS and a poll.
  */
+#include "lwip/sys.h"
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
 #include "net.h"
 
 #define ECHO_CONNS MEMP_NUM_TCP_PCB
 #define RING TCP_WND
+#define ECHO_IDLE_MS 5000		/* no progress this long: gives way when every slot is taken */
+#define ECHO_POLL 4			/* the poll's period, in lwIP's slow timer ticks (500 ms) */
 
 struct conn {
 	struct tcp_pcb *pcb;		/* 0: the slot is free */
 	uint32_t head, count;		/* the ring: the oldest byte, bytes held */
 	int closing;			/* the peer has closed its direction: close once drained */
+	u32_t progress;			/* sys_now() when it was accepted, last received or was acknowledged */
 	uint8_t ring[RING];
 };
 
 static struct conn conns[ECHO_CONNS];
 static int quit;
+static uint64_t evicted;		/* connections aborted to make room (echo_evicted) */
 
 int echo_quit(void)
 {
 	return quit;
+}
+
+uint64_t echo_evicted(void)
+{
+	return evicted;
 }
 
 /* --- UDP ------------------------------------------------------------------------- */
@@ -117,6 +134,7 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 			pbuf_free(p);
 		return err != ERR_OK ? ERR_OK : ERR_MEM;	/* ERR_MEM: lwIP keeps p, offers it again */
 	}
+	c->progress = sys_now();
 	uint32_t tail = (c->head + c->count) % RING;
 	uint32_t first = p->tot_len < RING - tail ? p->tot_len : RING - tail;
 	pbuf_copy_partial(p, c->ring + tail, (u16_t)first, 0);
@@ -128,16 +146,43 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 
 static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
+	struct conn *c = arg;
+
 	(void)pcb;
 	(void)len;
-	return pump(arg);
+	c->progress = sys_now();
+	return pump(c);
 }
 
-/* Every two seconds of lwIP's slow timer (when the event loop runs the timers). */
+/* The connection to give way if one must: while every slot is taken, the one without
+ * progress for longest, if for ECHO_IDLE_MS or more; else 0. */
+static struct conn *idlest(void)
+{
+	struct conn *worst = 0;
+	u32_t now = sys_now();
+
+	for (unsigned i = 0; i < ECHO_CONNS; i++) {
+		if (!conns[i].pcb)
+			return 0;
+		if (!worst || now - conns[i].progress > now - worst->progress)
+			worst = &conns[i];
+	}
+	return now - worst->progress >= ECHO_IDLE_MS ? worst : 0;
+}
+
+/* Every ECHO_POLL ticks of lwIP's slow timer (when the event loop runs the timers):
+ * the pump goes on, or c gives way (the file's comment). */
 static err_t on_poll(void *arg, struct tcp_pcb *pcb)
 {
-	(void)pcb;
-	return pump(arg);
+	struct conn *c = arg;
+
+	if (idlest() == c) {
+		evicted++;
+		conn_free(c);
+		tcp_abort(pcb);
+		return ERR_ABRT;
+	}
+	return pump(c);
 }
 
 /* The pcb is gone (reset, or aborted by lwIP): only the slot is left to free. */
@@ -166,11 +211,12 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	c->pcb = pcb;
 	c->head = c->count = 0;
 	c->closing = 0;
+	c->progress = sys_now();
 	tcp_arg(pcb, c);
 	tcp_recv(pcb, on_recv);
 	tcp_sent(pcb, on_sent);
 	tcp_err(pcb, on_err);
-	tcp_poll(pcb, on_poll, 4);
+	tcp_poll(pcb, on_poll, ECHO_POLL);
 	tcp_nagle_disable(pcb);
 	return ERR_OK;
 }

@@ -23,6 +23,10 @@
 
 #define TX_BASE ((uint64_t)LINK_NRX * LINK_BUF)	/* the first transmit buffer */
 
+/* Ethernet's shortest frame (without its check sequence): a shorter one is padded
+ * with zeros to it before lwIP sees it (rx_frame says why). */
+#define LINK_FRAME_PAD 60
+
 _Static_assert(LINK_BUF >= NET_FRAME_MAX, "a receive buffer holds any frame (the driver refuses a smaller one)");
 _Static_assert(LINK_NRX <= XPORT_NET_CLIENT_MAX && LINK_NTX <= XPORT_NET_CLIENT_MAX,
 	       "the net client keeps every buffer given");
@@ -46,7 +50,13 @@ static void rx_give(uint32_t id)
 		rx_idle[nrx_idle++] = id;
 }
 
-/* One received frame, its length the driver's (hostile): into lwIP, or counted and dropped. */
+/*
+ * One received frame, its length the driver's (hostile): into lwIP, or counted and
+ * dropped. One shorter than LINK_FRAME_PAD is padded with zeros to it, as the wire
+ * pads it: lwIP 2.1 reads some headers before it checks that they fit (etharp_input
+ * reads an ARP packet's 28 bytes whatever the frame's length), and would otherwise
+ * read what an earlier frame left in the pool buffer (test net_robust, rb.7).
+ */
 static void rx_frame(struct netif *nif, const struct xport_buf *b)
 {
 	if (b->len == 0) {
@@ -57,12 +67,16 @@ static void rx_frame(struct netif *nif, const struct xport_buf *b)
 		link_stats.rx_bad++;
 		return;
 	}
-	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)b->len, PBUF_POOL);
+	static const uint8_t zeros[LINK_FRAME_PAD];
+	u16_t len = (u16_t)b->len, padded = len < LINK_FRAME_PAD ? LINK_FRAME_PAD : len;
+	struct pbuf *p = pbuf_alloc(PBUF_RAW, padded, PBUF_POOL);
 	if (!p) {
 		link_stats.rx_nomem++;
 		return;
 	}
-	pbuf_take(p, nq.data + b->offset, (u16_t)b->len);
+	pbuf_take(p, nq.data + b->offset, len);
+	if (padded > len)
+		pbuf_take_at(p, zeros, (u16_t)(padded - len), len);
 	link_stats.rx_frames++;
 	if (nif->input(p, nif) != ERR_OK)
 		pbuf_free(p);

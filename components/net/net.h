@@ -69,4 +69,7 @@ long echo_start(void);
 /* 1 once a UDP datagram "quit" has come (and been echoed): the component should end. */
 int echo_quit(void);
 
+/* Connections aborted to make room for new ones (echo.c: ECHO_IDLE_MS). */
+uint64_t echo_evicted(void);
+
 #endif

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""stack_restart.py: the host side of the test net_restart (tests/qemu/tests.toml,
+tests/qemu/systems/echo_probe.toml; docs/network.md "Robustness"): the stack component
+itself (net, built as tests/components/net_probe, `restart = true`) crashes on the
+datagram "net_probe:crash" and the booter restarts it; new UDP and TCP echo must work
+after, and a connection opened before must end, not hang (its state died with the
+old instance). Datagrams go on the wire (frames.py: the UDP forward's answers do not
+reach the host under restrict=on), connections through the TCP forward.
+
+  sr.1 before       50 datagrams are echoed (one at a time: the time, a figure), and a
+                    TCP connection echoes 64 KiB intact
+  sr.2 restarted    after "net_probe:crash", echo answers again (a probe every 0.5 s)
+  sr.3 udp_after    200 datagrams of 1 to 1,472 bytes, one at a time: each echoed intact
+                    (the time, a figure: as before the crash, about 20 ms each, the
+                    script's polling)
+  sr.4 tcp_after    a new connection echoes 1 MiB byte for byte
+  sr.5 old_conn     the connection opened before the crash: what the host sees when it
+                    sends on it (the new instance answers with a reset: the host sees
+                    the connection reset or ended within 15 s, never an echo)
+  sr.6 quit         "quit" is echoed; the system then ends
+
+    stack_restart.py PORT
+"""
+import random
+import select
+import socket
+import sys
+import time
+
+import echo
+import frames as fr
+import robust
+
+HOST = echo.HOST
+old = None
+
+
+def udp_once(data, sport, secs):
+    """1 if data put on the wire from SRC_IP:sport comes back within secs."""
+    w = robust.wire
+    m = w.mark()
+    w.send(fr.eth(fr.ipv4(fr.udp(data, sport=sport))))
+    return w.wait_for(lambda f: fr.from_guest_udp(f, dport=sport, data=data), secs, m) is not None
+
+
+def before(port):
+    global old
+    t = time.monotonic()
+    ok = all(udp_once(echo.datagram(i, 512), 5010, robust.WAIT) for i in range(50))
+    secs = time.monotonic() - t
+    old = socket.create_connection((HOST, port), timeout=echo.WAIT)
+    data = random.Random(70).randbytes(64 << 10)
+    tok, tdetail = echo.stream_result(data, *echo.echo_stream(port, data, old))
+    return ok and tok, f"50 datagrams echoed one at a time in {secs:.2f} s: {ok}; tcp: {tdetail}"
+
+
+def restarted(port):
+    robust.wire.send(fr.eth(fr.ipv4(fr.udp(b"net_probe:crash", sport=5011))))
+    t = time.monotonic()
+    n = 0
+    while time.monotonic() - t < 30:
+        n += 1
+        if udp_once(b"probe %d" % n, 5012, 0.5):
+            return True, f"echo again after {time.monotonic() - t:.2f} s ({n} probes)"
+    return False, "no echo within 30 s of the crash datagram"
+
+
+def udp_after(port):
+    bad, t = [], time.monotonic()
+    for i in range(200):
+        size = [1, 64, 512, 1472][i % 4]
+        d = echo.datagram(i, size)
+        if not udp_once(d, 5013, 2.0):
+            bad.append((i, size))
+    secs = time.monotonic() - t
+    return not bad, (f"200 datagrams echoed intact, one at a time in {secs:.2f} s" if not bad
+                     else f"{len(bad)} not echoed: {bad[:6]}")
+
+
+def old_conn(port):
+    old.settimeout(1.0)
+    t = time.monotonic()
+    seen = "nothing within 15 s"
+    try:
+        old.sendall(b"after the crash" * 100)
+    except OSError as e:
+        return True, f"sending failed at once: {type(e).__name__}"
+    got = b""
+    while time.monotonic() - t < 15:
+        try:
+            b = old.recv(65536)
+        except socket.timeout:
+            try:
+                old.send(b"more")      # another segment: the new instance answers each with a reset
+            except OSError as e:
+                seen = f"{type(e).__name__} on sending after {time.monotonic() - t:.1f} s"
+                break
+            continue
+        except OSError as e:
+            seen = f"{type(e).__name__} after {time.monotonic() - t:.1f} s"
+            break
+        if not b:
+            seen = f"the end (EOF) after {time.monotonic() - t:.1f} s"
+            break
+        got += b
+    old.close()
+    return not got and not seen.startswith("nothing"), f"{seen}; {len(got)} bytes came back"
+
+
+def quit_(port):
+    s = robust.stats(port)
+    ok, detail = robust.quit_(port)
+    return ok and s["link.restarts"] == 0, f"{detail}; the new instance's counts: {s['link.rx_frames']} frames " \
+        f"received, driver restarts {s['link.restarts']}"
+
+
+def main():
+    port = int(sys.argv[1])
+    robust.wire = fr.Wire(port)
+    try:
+        echo.run([("sr.1", "before", before), ("sr.2", "restarted", restarted), ("sr.3", "udp_after", udp_after),
+                  ("sr.4", "tcp_after", echo.tcp_1mib), ("sr.5", "old_conn", old_conn), ("sr.6", "quit", quit_)], port)
+    finally:
+        robust.wire.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
