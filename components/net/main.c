@@ -12,6 +12,7 @@
  * One thread runs everything (lwIP is NO_SYS): serve() is the event loop.
  */
 #include <cairn/cairn.h>
+#include <iface/timer.h>
 #include "lwip/init.h"
 #include "lwip/stats.h"
 #include "lwip/timeouts.h"
@@ -21,18 +22,28 @@ static struct netif nif;
 
 /*
  * Sleeps until the driver sends, or until `ms` milliseconds have passed
- * (SYS_TIMEOUTS_SLEEPTIME_INFINITE: no deadline).
- *
- * Components have no timed wait yet: the deadline is for the booter's timer service
- * (an interface whose call asks the booter to wake the caller at a time stamp counter
- * deadline), which is being added. Until it lands this sleeps without a deadline and
- * the loop runs the timers on every wake, so lwIP's timers (TCP's retransmissions,
- * delayed ACKs, TIME_WAIT, ARP's ageing, the echo's poll) advance only while frames
- * come and go; with traffic they run often enough (docs/network.md "The event loop").
+ * (SYS_TIMEOUTS_SLEEPTIME_INFINITE: no deadline), through the booter's timer service
+ * (interfaces/timer.toml): one pending deadline, asked for only when the new one is
+ * earlier than the one pending (a wake for the later one comes first and the loop asks
+ * again), so a busy loop costs no call. Without the service (the description does not
+ * import `timer`: ENOENT; a booter without a timer: ENOTSUP) it sleeps without a
+ * deadline and lwIP's timers advance only while frames come and go.
  */
 static void wait_for(u32_t ms)
 {
-	(void)ms;
+	static uint64_t pending = ~0ull;	/* the deadline asked for (~0: none) */
+	static int untimed;
+
+	uint64_t now = cairn_cycles(), hz = ((const struct cairn_root *)CAIRN_ROOT_VA)->tsc_hz;
+	uint64_t due = ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE ? ~0ull : cairn_deadline_in((uint64_t)ms * hz / 1000);
+	if (pending <= now)
+		pending = ~0ull;	/* it came */
+	if (!untimed && due < pending) {
+		if (timer_wake_at(due) < 0)
+			untimed = 1;
+		else
+			pending = due;
+	}
 	cairn_rcv_wait(CAIRN_SLOT_RCV);
 }
 
