@@ -19,7 +19,7 @@
 #include "lwip/udp.h"
 #include "net.h"
 
-#define ECHO_CONNS MEMP_NUM_TCP_PCB
+#define ECHO_CONNS 8		/* connections of its own; lwIP's other pcbs are the socket links' */
 #define RING TCP_WND
 
 struct conn {
