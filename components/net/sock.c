@@ -70,6 +70,7 @@ struct link {
 	uint8_t *data;
 	uint64_t size;
 	unsigned bufs;			/* buffers lent, all sockets */
+	unsigned need;			/* the next command waits for this much room on ev (0: none) */
 	struct ssock s[SOCK_MAX];
 };
 
@@ -195,6 +196,18 @@ static struct ssock *sock_new(struct link *l, unsigned state)
 	return 0;
 }
 
+/* 1 if l holds its quota of lwIP's pcbs of that kind (UDP, or TCP of any state). */
+static int over_quota(struct link *l, int udp)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < SOCK_MAX; i++) {
+		unsigned st = l->s[i].state;
+		n += st != S_FREE && (st == S_UDP) == udp;
+	}
+	return n >= (udp ? SOCK_UDP_LINK : SOCK_TCP_LINK);
+}
+
 /* --- lwIP's callbacks (they only change state; sock_poll tells the client) ------- */
 
 static void udp_in(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
@@ -294,7 +307,7 @@ static err_t on_accepted(void *arg, struct tcp_pcb *pcb, err_t err)
 
 	if (err != ERR_OK || !pcb)
 		return ERR_VAL;
-	if (ls->pending >= ls->backlog || !(r = ring_new()) || !(s = sock_new(ls->l, S_CONNECTED))) {
+	if (ls->pending >= ls->backlog || over_quota(ls->l, 0) || !(r = ring_new()) || !(s = sock_new(ls->l, S_CONNECTED))) {
 		if (r)
 			r->busy = 0;
 		sock_stats.tcp_refused++;
@@ -334,6 +347,8 @@ static int give_back(struct ssock *s, struct lent *q, unsigned *n, int32_t resul
 
 static long cmd_open(struct link *l, const struct sock_cmd *c)
 {
+	if (over_quota(l, c->arg == SOCK_UDP))
+		return CAIRN_ENOBUFS;
 	struct ssock *s = sock_new(l, c->arg == SOCK_UDP ? S_UDP : S_TCP);
 
 	if (!s)
@@ -482,8 +497,10 @@ static int cmd_close(struct link *l, struct ssock *s, uint32_t id)
 		return done(l, s->num, id, CAIRN_EBADF, 0);
 	if (s->announce)		/* not told yet: the client cannot know this number */
 		return done(l, s->num, id, CAIRN_EBADF, 0);
-	if (room(l) < s->nr + s->ns + 1)
+	if (room(l) < s->nr + s->ns + 1) {
+		l->need = s->nr + s->ns + 1;
 		return 0;
+	}
 	give_back(s, s->rb, &s->nr, CAIRN_EBADF);
 	if (s->state == S_LISTEN)
 		for (unsigned i = 0; i < SOCK_MAX; i++)
@@ -505,8 +522,10 @@ static int cmd_one(struct link *l, const struct sock_cmd *c)
 	int buffer = c->op == SOCK_SEND || c->op == SOCK_RECV_BUF;
 	long r = sock_cmd_check(c, l->size);
 
-	if (room(l) == 0)
+	if (room(l) == 0) {
+		l->need = 1;
 		return 0;
+	}
 	if (r < 0) {
 		sock_stats.bad_cmds++;
 		return done(l, c->socket, c->id, (int32_t)r, buffer ? &b : 0);
@@ -656,6 +675,7 @@ static unsigned link_serve(struct link *l)
 			return 0;
 		l->broken = 0;		/* sane again: a new client instance says HELLO */
 	}
+	l->need = 0;
 	while (n < CMDS_PER_ROUND && (r = xport_peek(&l->cmd, &c)) == 0) {
 		if (!cmd_one(l, &c))
 			break;
@@ -698,15 +718,28 @@ void sock_wake(void)
 	}
 }
 
+/*
+ * A link whose next command waits for room on its event queue (`need`) is work only
+ * once the client has made that room: its event queue is armed for it (the client
+ * wakes us when it takes events), not its command queue, so a client that never reads
+ * costs net no spinning. A broken link's queues answer CAIRN_EIO: no work.
+ */
 int sock_arm(void)
 {
 	for (unsigned i = 0; i < SOCK_LINKS; i++) {
 		struct link *l = &links[i];
-		if (!l->up || l->broken)
+		if (!l->up)
 			continue;
-		if (xport_arm(&l->cmd) != 0)
+		if (l->need) {
+			long r = xport_arm_for(&l->ev, l->need);
+			if (r >= (long)l->need)
+				return 0;
+			xport_arm(&l->cmd);	/* a HELLO after a restart is not waited for: the flag is only a hint */
+			continue;
+		}
+		if (xport_arm(&l->cmd) > 0)
 			return 0;
-		if (room(l) == 0 && xport_arm(&l->ev) != 0)
+		if (room(l) == 0 && xport_arm(&l->ev) > 0)
 			return 0;
 	}
 	return 1;

@@ -23,6 +23,9 @@
  *    error), a RECV_BUF's as DATA (len bytes received) or, if the socket closes or dies
  *    first, as DONE with an error. `net` holds at most SOCK_BUFS buffers per socket
  *    and SOCK_LINK_BUFS per link; one more is answered at once with CAIRN_ENOBUFS.
+ *  - lwIP's pools are shared by every link: a link holds at most SOCK_TCP_LINK TCP and
+ *    SOCK_UDP_LINK UDP sockets (OPEN beyond: CAIRN_ENOBUFS; a connection beyond is
+ *    refused), so that one client cannot take every pcb.
  *  - Every command has one DONE (`id` the client's, carried back untouched) except a
  *    RECV_BUF, whose answer is its buffer's DATA or DONE.
  *  - `net` bounds every field it reads from its copy of the command: the op, the
@@ -50,6 +53,8 @@
 #define SOCK_DGRAM_MAX 1472		/* a UDP payload in one Ethernet frame */
 #define SOCK_LEN_MAX   (1u << 30)	/* a buffer's len at most: results fit an int32_t */
 #define SOCK_BACKLOG_MAX 8		/* connections accepted by lwIP and not yet told, per listener */
+#define SOCK_TCP_LINK  12		/* TCP sockets per link (listeners, connections): lwIP's pcbs are shared */
+#define SOCK_UDP_LINK  4		/* UDP sockets per link */
 #define SOCK_EV_MIN    64		/* event queue slots at least: a CLOSE's buffers back and its DONE */
 
 enum sock_op {

@@ -209,12 +209,12 @@ net_sock_t net_tcp_listen(uint16_t port, int backlog, int flags)
 	net_sock_t h = open_sock(SOCK_TCP, port);
 	if (h < 0)
 		return h;
+	L.k.s[h - 1].state = C_LISTEN;	/* before: an ACCEPTED may come in the batch with the DONE */
 	long r = control((struct sock_cmd){ .op = SOCK_LISTEN, .socket = (uint32_t)h - 1, .arg = (uint32_t)backlog });
 	if (r < 0) {
 		drop((unsigned)h - 1);
 		return (net_sock_t)r;
 	}
-	L.k.s[h - 1].state = C_LISTEN;
 	return h;
 }
 
@@ -254,14 +254,14 @@ net_sock_t net_tcp_connect(const struct net_addr *to, int flags)
 	net_sock_t h = open_sock(SOCK_TCP, 0);
 	if (h < 0)
 		return h;
+	struct books_sock *s = &L.k.s[h - 1];
+	s->state = C_CONNECTING;	/* before: CONNECTED or RESET may come in the batch with the DONE */
 	long r = control((struct sock_cmd){ .op = SOCK_CONNECT, .socket = (uint32_t)h - 1, .addr = to->addr,
 					    .port = to->port });
 	if (r < 0) {
 		drop((unsigned)h - 1);
 		return (net_sock_t)r;
 	}
-	struct books_sock *s = &L.k.s[h - 1];
-	s->state = C_CONNECTING;
 	top_up();
 	wake();
 	while ((flags & NET_BLOCK) && s->state == C_CONNECTING) {
