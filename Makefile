@@ -323,6 +323,7 @@ HOST_DEPS_comp   := kernel/frame.c kernel/captbl.c
 HOST_DEPS_pci    := lib/libpci/bar.c lib/libpci/cap.c lib/libpci/msi.c lib/libpci/copy.c lib/libpci/ecam.c lib/libpci/intx.c include/cairn/pci.h
 HOST_DEPS_xport  := lib/libxport/desc.c lib/libxport/blk_client.c lib/libxport/net_client.c lib/libcairn/port.c include/cairn/xport.h include/cairn/port.h
 HOST_LIBS_xport  := -pthread
+HOST_DEPS_books  := lib/libnet/books.c lib/libnet/books.h include/cairn/sock.h include/cairn/libnet.h
 HOST_DEPS_virtio := lib/libvirtio/pci.c lib/libvirtio/virtq.c lib/libpci/cap.c lib/libpci/copy.c include/cairn/virtio.h include/cairn/pci.h
 HOST_DEPS_virtio_blk := components/virtio_blk/blk.c components/virtio_blk/blk.h $(HOST_DEPS_virtio) \
 			lib/libxport/xport.c $(HOST_DEPS_xport)
