@@ -3,6 +3,10 @@
  * component on a link of its own (sock1; tests/qemu/systems/sock_echo.toml, test
  * sock_echo, docs/network.md "Sockets"). One TEST line per check:
  *
+ *   sp.0  a client restart closes its sockets in net: the first generation opens UDP
+ *         port 9003 and a TCP listener on 7013 and crashes (ud2); the booter restarts
+ *         it (restart = true), libnet's HELLO closes what the first left, and the
+ *         second opens both ports again (EADDRINUSE if net had kept them)
  *   sp.1  libnet's errors: bad handles, the wrong kind, null buffers, ports in use,
  *         bad arguments, nothing yet (EAGAIN), not connected, a datagram too large,
  *         use after close, sockets run out (ENOBUFS)
@@ -251,8 +255,26 @@ static void flood(uint64_t tsc_hz)
 	cairn_printf("sock_probe: flood: %lu commands put in %lu rounds\n", puts, rounds);
 }
 
+/* The first generation: sockets opened, then a crash once every component is up. */
+static void first_generation(uint64_t tsc_hz)
+{
+	net_sock_t u = net_udp_open(9003, 0), l = net_tcp_listen(7013, 2, 0);
+
+	cairn_printf("sock_probe: generation 1: udp %d, tcp %d: crashing\n", u, l);
+	uint64_t end = __builtin_ia32_rdtsc() + tsc_hz;
+	while (__builtin_ia32_rdtsc() < end)
+		cairn_yield();
+	__builtin_trap();
+}
+
 int main(const struct cairn_root *rt)
 {
+	if (rt->generation == 1)
+		first_generation(rt->tsc_hz);
+	net_sock_t u = net_udp_open(9003, 0), l = net_tcp_listen(7013, 2, 0);
+	check("sp.0", "restart_closes", u > 0 && l > 0, u < 0 ? u : l);
+	net_close(u);
+	net_close(l);
 	api_errors();
 	refused();
 	raw_open();
