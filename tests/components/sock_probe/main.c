@@ -102,13 +102,15 @@ static void refused(void)
 
 	failed = 0;
 	net_sock_t h = net_tcp_connect(&to, 0);
-	want(h > 0, 1);
-	long first = net_send(h, "x", 1, 0);
-	if (first != NET_EPIPE)		/* the refusal may come back before the first send */
-		want(first, NET_EAGAIN);
-	want(net_recv(h, buf, 1, NET_BLOCK), NET_ECONNREFUSED);
-	want(net_send(h, "x", 1, 0), NET_EPIPE);
-	want(net_close(h), 0);
+	if (h != NET_ECONNREFUSED) {	/* the refusal may come with the CONNECT's DONE */
+		want(h > 0, 1);
+		long first = net_send(h, "x", 1, 0);
+		if (first != NET_EPIPE)	/* ... or before the first send */
+			want(first, NET_EAGAIN);
+		want(net_recv(h, buf, 1, NET_BLOCK), NET_ECONNREFUSED);
+		want(net_send(h, "x", 1, 0), NET_EPIPE);
+		want(net_close(h), 0);
+	}
 	want(net_tcp_connect(&to, NET_BLOCK), NET_ECONNREFUSED);
 	check("sp.2", "refused", !failed, last);
 }
