@@ -74,6 +74,8 @@ PCI_SRC    := $(wildcard lib/libpci/*.c)
 PCI_OBJ    := $(patsubst %,$(BUILD)/user/%.o,$(PCI_SRC))
 XPORT_SRC  := $(wildcard lib/libxport/*.c)
 XPORT_OBJ  := $(patsubst %,$(BUILD)/user/%.o,$(XPORT_SRC))
+LIBNET_SRC := $(wildcard lib/libnet/*.c)
+LIBNET_OBJ := $(patsubst %,$(BUILD)/user/%.o,$(LIBNET_SRC))
 VIRTIO_SRC := $(wildcard lib/libvirtio/*.c)
 VIRTIO_OBJ := $(patsubst %,$(BUILD)/user/%.o,$(VIRTIO_SRC))
 
@@ -99,7 +101,7 @@ LWIP_OBJ   := $(patsubst %,$(BUILD)/lwip/obj/%.c.o,$(LWIP_FILES)) $(BUILD)/user/
 # (BOOT_LIBS); an RTOS program, or a component that uses the RTOS API (<cairn/rtos.h>),
 # librtos before them (RTOS_LIBS); a PCI user (<cairn/pci.h>: docs/devices.md) libpci
 # before all of them; a transport user (<cairn/xport.h>: docs/devices.md) libxport
-# likewise; a virtio driver (<cairn/virtio.h>) libvirtio, and libpci after it.
+# likewise, and a sockets user (<cairn/libnet.h>: docs/network.md) libnet before it; a virtio driver (<cairn/virtio.h>) libvirtio, and libpci after it.
 USER_LIBS  := $(BUILD)/libcairn.a $(BUILD)/libcommon.a
 BOOT_LIBS  := $(BUILD)/libboot.a $(BUILD)/libpci.a $(USER_LIBS)
 RTOS_LIBS  := $(BUILD)/librtos.a $(USER_LIBS)
@@ -110,10 +112,12 @@ RTOS_USERS := $(shell grep -l '<cairn/rtos\.h>' $(PROG_SRC))
 PCI_USERS  := $(shell grep -l '<cairn/pci\.h>' $(PROG_SRC))
 XPORT_USERS:= $(shell grep -l '<cairn/xport\.h>' $(PROG_SRC))
 VIRTIO_USERS:= $(shell grep -l '<cairn/virtio\.h>' $(PROG_SRC))
+LIBNET_USERS:= $(shell grep -l '<cairn/libnet\.h>' $(PROG_SRC))
 LWIP_USERS := $(shell grep -l '^\#include [<"]lwip/' $(PROG_SRC))
 libs_of     = $(if $(filter $(LWIP_USERS),$(1)),$(BUILD)/liblwip.a) \
 	      $(if $(filter $(VIRTIO_USERS),$(1)),$(BUILD)/libvirtio.a $(BUILD)/libpci.a) \
 	      $(if $(filter $(PCI_USERS),$(1)),$(BUILD)/libpci.a) \
+	      $(if $(filter $(LIBNET_USERS),$(1)),$(BUILD)/libnet.a $(BUILD)/libxport.a) \
 	      $(if $(filter $(XPORT_USERS),$(1)),$(BUILD)/libxport.a) \
 	      $(if $(filter $(RTOS_USERS),$(1)),$(BUILD)/librtos.a) \
 	      $(if $(filter $(BOOT_USERS),$(1)),$(BOOT_LIBS),$(USER_LIBS))
@@ -155,7 +159,7 @@ endif
 all: kernel user host-tests
 
 kernel: $(BUILD)/cairn.elf $(BUILD)/cairn32.elf
-user: $(IFACE_HDRS) $(USER_ELFS) $(SEG_OBJ) $(BUILD)/libxport.a $(BUILD)/libvirtio.a
+user: $(IFACE_HDRS) $(USER_ELFS) $(SEG_OBJ) $(BUILD)/libxport.a $(BUILD)/libnet.a $(BUILD)/libvirtio.a
 host-tests: $(HOST_BINS)
 
 # --- kernel ---------------------------------------------------------------------
@@ -252,6 +256,11 @@ $(BUILD)/libxport.a: $(XPORT_OBJ)
 	$(call say,AR,$@)
 	$(Q)ar rcs $@ $^
 
+$(BUILD)/libnet.a: $(LIBNET_OBJ)
+	@rm -f $@
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
+
 $(BUILD)/libvirtio.a: $(VIRTIO_OBJ)
 	@rm -f $@
 	$(call say,AR,$@)
@@ -315,6 +324,7 @@ HOST_DEPS_comp   := kernel/frame.c kernel/captbl.c
 HOST_DEPS_pci    := lib/libpci/bar.c lib/libpci/cap.c lib/libpci/msi.c lib/libpci/copy.c lib/libpci/ecam.c lib/libpci/intx.c include/cairn/pci.h
 HOST_DEPS_xport  := lib/libxport/desc.c lib/libxport/blk_client.c lib/libxport/net_client.c lib/libcairn/port.c include/cairn/xport.h include/cairn/port.h
 HOST_LIBS_xport  := -pthread
+HOST_DEPS_books  := lib/libnet/books.c lib/libnet/books.h include/cairn/sock.h include/cairn/libnet.h
 HOST_DEPS_virtio := lib/libvirtio/pci.c lib/libvirtio/virtq.c lib/libpci/cap.c lib/libpci/copy.c include/cairn/virtio.h include/cairn/pci.h
 HOST_DEPS_virtio_blk := components/virtio_blk/blk.c components/virtio_blk/blk.h $(HOST_DEPS_virtio) \
 			lib/libxport/xport.c $(HOST_DEPS_xport)

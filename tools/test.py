@@ -277,9 +277,9 @@ def free_port():
                 return port
 
 
-def run_with_host(cmd, t, timeout, port):
+def run_with_host(cmd, t, timeout, port, port2=None):
     """Runs QEMU and, once a line of its output matches host_after, the test's host
-    script (`python3 <host> <port>`: it prints TEST lines, as a guest program does).
+    script (`python3 <host> <port> [<port2>]`: it prints TEST lines, as a guest program does).
     Returns a CompletedProcess whose output is QEMU's, then the script's; raises
     TimeoutExpired with the output so far."""
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as p:
@@ -291,7 +291,8 @@ def run_with_host(cmd, t, timeout, port):
         while not script and p.poll() is None and time.monotonic() < deadline:
             if after.search(b"".join(out).decode(errors="replace").replace("\r", "")):
                 try:
-                    s = subprocess.run([sys.executable, t["host"], str(port)], capture_output=True,
+                    s = subprocess.run([sys.executable, t["host"], str(port)] + ([str(port2)] if port2 else []),
+                                       capture_output=True,
                                        timeout=max(deadline - time.monotonic(), 1))
                     script.append(s.stdout + s.stderr)
                 except subprocess.TimeoutExpired as e:
@@ -407,11 +408,13 @@ def run_qemu_test(t):
     qemu_args names it) and checked byte for byte after QEMU has exited (disk_writes);
     with capture, a temporary file ({capture}) that a filter-dump writes the frames to,
     checked likewise against the frames capture lists; with host, a free host port
-    ({port}) for QEMU's forwards, which the host script is given."""
+    ({port}) for QEMU's forwards, which the host script is given, and a second ({port2})
+    if qemu_args name one."""
     if "host" in t:
         port = free_port()
-        args = [a.replace("{port}", str(port)) for a in t.get("qemu_args", [])]
-        return run_qemu_boot(dict(t, qemu_args=args, host_port=port))
+        port2 = free_port() if any("{port2}" in a for a in t.get("qemu_args", [])) else None
+        args = [a.replace("{port}", str(port)).replace("{port2}", str(port2)) for a in t.get("qemu_args", [])]
+        return run_qemu_boot(dict(t, qemu_args=args, host_port=port, host_port2=port2))
     if "disk" not in t and "capture" not in t:
         return run_qemu_boot(t)
     with tempfile.TemporaryDirectory() as d:
@@ -438,7 +441,7 @@ def run_qemu_boot(t):
     timeout = t.get("timeout", 60)
     try:
         if "host" in t:
-            p = run_with_host(cmd, t, timeout, t["host_port"])
+            p = run_with_host(cmd, t, timeout, t["host_port"], t.get("host_port2"))
         elif "input" in t:
             p = run_with_input(cmd, t, timeout)
         else:

@@ -27,7 +27,7 @@
 #include "lwip/udp.h"
 #include "net.h"
 
-#define ECHO_CONNS MEMP_NUM_TCP_PCB
+#define ECHO_CONNS 8		/* connections of its own; lwIP's other pcbs are the socket links' */
 #define RING TCP_WND
 #define ECHO_IDLE_MS 5000		/* no progress this long: gives way when every slot is taken */
 #define ECHO_POLL 4			/* the poll's period, in lwIP's slow timer ticks (500 ms) */

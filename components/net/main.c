@@ -19,6 +19,7 @@
 #include "net.h"
 
 static struct netif nif;
+static unsigned links;		/* socket links served */
 
 /*
  * Sleeps until the driver sends, or until `ms` milliseconds have passed
@@ -57,9 +58,11 @@ static void serve(void)
 {
 	while (!echo_quit()) {
 		unsigned work = link_poll(&nif);
+		work += sock_poll();
 		sys_check_timeouts();
 		link_wake();
-		if (!work && link_arm())
+		sock_wake();
+		if (!work && link_arm() && sock_arm())
 			wait_for(sys_timeouts_sleeptime());
 	}
 }
@@ -77,6 +80,10 @@ static void print_counts(void)
 		     lwip_stats.ip.recv, lwip_stats.ip.xmit, lwip_stats.ip.drop, lwip_stats.udp.recv,
 		     lwip_stats.udp.xmit, lwip_stats.tcp.recv, lwip_stats.tcp.xmit, lwip_stats.tcp.drop,
 		     lwip_stats.icmp.recv, lwip_stats.memp[MEMP_PBUF_POOL] ? lwip_stats.memp[MEMP_PBUF_POOL]->err : 0);
+	if (links)
+		cairn_printf("net: sockets: %lu datagrams dropped, %lu connections refused, %lu commands refused, "
+			     "%lu links broken\n", sock_stats.udp_dropped, sock_stats.tcp_refused, sock_stats.bad_cmds,
+			     sock_stats.broken);
 }
 
 int main(const struct cairn_root *rt)
@@ -97,11 +104,14 @@ int main(const struct cairn_root *rt)
 		cairn_printf("net: echo: lwIP error %ld\n", e);
 		return 1;
 	}
+	links = sock_open();
 	const uint8_t *m = link_mac();
 	char where[48];
 	addr_say(&a, where, sizeof(where));
 	cairn_printf("net: %s, MAC %02x:%02x:%02x:%02x:%02x:%02x: echo on UDP and TCP port %u\n",
 		     where, m[0], m[1], m[2], m[3], m[4], m[5], ECHO_PORT);
+	if (links)
+		cairn_printf("net: serving %u socket links\n", links);
 	serve();
 	link_drain();
 	print_counts();

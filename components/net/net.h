@@ -72,4 +72,28 @@ int echo_quit(void);
 /* Connections aborted to make room for new ones (echo.c: ECHO_IDLE_MS). */
 uint64_t echo_evicted(void);
 
+/* --- sock.c: the socket links (cairn/sock.h) --------------------------------------- */
+
+struct sock_stats {
+	uint64_t udp_dropped;		/* datagrams with no buffer, too large for it, or no room to tell */
+	uint64_t tcp_refused;		/* connections aborted: backlog, sockets or rings full */
+	uint64_t bad_cmds;		/* commands refused by sock_cmd_check */
+	uint64_t broken;		/* links whose client cursor was beyond reason */
+};
+
+/* Opens every link sock0..sock3 the description gives: how many. After lwip_init(). */
+unsigned sock_open(void);
+
+/* Takes each link's commands and tells each client what its sockets owe it: the
+ * number of commands handled (0: nothing was there). */
+unsigned sock_poll(void);
+
+/* One wake-up to each client that waits on a queue we changed. */
+void sock_wake(void);
+
+/* Arms every link's command queue (and a full event queue): 1 if the caller may sleep. */
+int sock_arm(void);
+
+extern struct sock_stats sock_stats;
+
 #endif

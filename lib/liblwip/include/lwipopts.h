@@ -25,9 +25,9 @@
 #define MEM_ALIGNMENT               8
 #define MEM_SIZE                    (192 * 1024)	/* the heap of PBUF_RAM: TCP's copies, headers */
 #define MEMP_NUM_PBUF               16	/* PBUF_REF/ROM: not used by Cairn's code */
-#define MEMP_NUM_UDP_PCB            4
-#define MEMP_NUM_TCP_PCB            8	/* connections, listeners apart */
-#define MEMP_NUM_TCP_PCB_LISTEN     2
+#define MEMP_NUM_UDP_PCB            16	/* echo's, and SOCK_UDP_LINK for each of 3 socket links (cairn/sock.h) */
+#define MEMP_NUM_TCP_PCB            32	/* connections, listeners apart: echo's 8, SOCK_TCP_LINK for 2 links */
+#define MEMP_NUM_TCP_PCB_LISTEN     8
 #define MEMP_NUM_TCP_SEG            (MEMP_NUM_TCP_PCB * TCP_SND_QUEUELEN)
 #define MEMP_NUM_ARP_QUEUE          32	/* packets waiting for an ARP answer, all addresses */
 #define PBUF_POOL_SIZE              96	/* received frames, each in one pool buffer */

@@ -1,0 +1,67 @@
+/*
+ * books.h: libnet's books (lib/libnet/books.c): what the client knows of its link's
+ * sockets and buffers, and the one step that takes an event from `net` into them.
+ * Pure (no system call, no shared memory): tested on the host (tests/host/test_net.c).
+ *
+ * `net` is as hostile to the client as the client to it: an event is applied only if
+ * it matches the books (a buffer lent to that socket, a socket in the state the kind
+ * needs, a length no longer than the buffer); anything else is counted as stray and
+ * changes nothing.
+ */
+#ifndef LIBNET_BOOKS_H
+#define LIBNET_BOOKS_H
+
+#include <cairn/libnet.h>
+
+#define BOOKS_BUFS SOCK_LINK_BUFS
+#define BOOKS_CTRL 0x80000000u		/* ids of commands without a buffer; a buffer's id is its index */
+
+enum { B_FREE, B_RX, B_TX, B_FULL };			/* a buffer: ours, lent to receive, lent to send, holding data */
+enum { C_FREE, C_UDP, C_TCP, C_LISTEN, C_CONNECTING, C_CONNECTED, C_RESET, C_CLOSING };
+
+struct books_buf {
+	uint8_t state;
+	uint8_t sock;
+	uint16_t port;			/* B_FULL: the sender's (UDP) */
+	uint32_t len, pos;		/* B_FULL: bytes held, bytes already read */
+	uint32_t addr;
+};
+
+struct books_sock {
+	uint8_t state;
+	uint8_t eof;			/* the peer closed (TCP) */
+	int32_t err;			/* C_RESET: why */
+	uint32_t close_id;		/* C_CLOSING: the CLOSE's id */
+	unsigned rx, tx;		/* buffers lent: receive, send */
+	uint8_t full[SOCK_BUFS];	/* buffers holding data, oldest first */
+	unsigned nfull;
+	uint8_t acc[SOCK_BACKLOG_MAX];	/* C_LISTEN: sockets accepted, not yet taken */
+	struct net_addr acc_peer[SOCK_BACKLOG_MAX];
+	unsigned nacc;
+};
+
+struct books {
+	unsigned nbuf;			/* buffers of the region, NET_BUF bytes each */
+	struct books_buf b[BOOKS_BUFS];
+	struct books_sock s[SOCK_MAX];
+	uint32_t want;			/* the control command waited for */
+	int got;
+	int32_t result;
+};
+
+/* Books for a region of `size` bytes (its buffers: at most BOOKS_BUFS). */
+void books_init(struct books *k, uint64_t size);
+
+/* A free buffer for socket `sock` marked `state` (B_RX or B_TX): its index, or -1. */
+int books_take(struct books *k, unsigned sock, unsigned state);
+
+/* Takes one event into the books: 1 applied, 0 stray (nothing changed). */
+int books_event(struct books *k, const struct sock_ev *e, struct net_lib_stats *st);
+
+/* Frees buffer i (a FULL buffer read to its end). */
+void books_free(struct books *k, unsigned i);
+
+/* Drops the oldest FULL buffer of socket `sock` and frees it. */
+void books_consume(struct books *k, unsigned sock);
+
+#endif
