@@ -304,17 +304,35 @@ static long send_buf(net_sock_t h, struct books_sock *s, const void *buf, size_t
 	return (long)len;
 }
 
+/*
+ * The TCP connection h for a send or receive of len bytes at buf: it, or 0 with the
+ * error in *err (ENETDOWN, EBADF, ENOTCONN a listener or a socket never connected,
+ * EFAULT no buffer).
+ */
+static struct books_sock *stream_of(net_sock_t h, const void *buf, size_t len, long *err)
+{
+	struct books_sock *s = 0;
+
+	if (!link())
+		*err = NET_ENETDOWN;
+	else if (!(s = sock_of(h, ST(C_CONNECTED) | ST(C_CONNECTING) | ST(C_RESET) | ST(C_TCP) | ST(C_LISTEN))))
+		*err = NET_EBADF;
+	else if (s->state == C_TCP || s->state == C_LISTEN)
+		*err = NET_ENOTCONN;
+	else if (len && !buf)
+		*err = NET_EFAULT;
+	else
+		return s;
+	return 0;
+}
+
 long net_send(net_sock_t h, const void *buf, size_t len, int flags)
 {
-	if (!link())
-		return NET_ENETDOWN;
-	struct books_sock *s = sock_of(h, ST(C_CONNECTED) | ST(C_CONNECTING) | ST(C_RESET) | ST(C_TCP) | ST(C_LISTEN));
+	long err;
+	struct books_sock *s = stream_of(h, buf, len, &err);
+
 	if (!s)
-		return NET_EBADF;
-	if (s->state == C_TCP || s->state == C_LISTEN)
-		return NET_ENOTCONN;
-	if (len && !buf)
-		return NET_EFAULT;
+		return err;
 	if (len == 0)
 		return 0;
 	return send_buf(h, s, buf, len > NET_BUF ? NET_BUF : len, 0, flags);
@@ -362,16 +380,10 @@ static int recv_ready(struct books_sock *s, int flags, long *r)
 long net_recv(net_sock_t h, void *buf, size_t len, int flags)
 {
 	long r;
+	struct books_sock *s = stream_of(h, buf, len, &r);
 
-	if (!link())
-		return NET_ENETDOWN;
-	struct books_sock *s = sock_of(h, ST(C_CONNECTED) | ST(C_CONNECTING) | ST(C_RESET) | ST(C_TCP) | ST(C_LISTEN));
 	if (!s)
-		return NET_EBADF;
-	if (s->state == C_TCP || s->state == C_LISTEN)
-		return NET_ENOTCONN;
-	if (len && !buf)
-		return NET_EFAULT;
+		return r;
 	if (!recv_ready(s, flags, &r))
 		return r;
 	size_t got = 0;
