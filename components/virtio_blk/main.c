@@ -90,7 +90,7 @@ static void serve(void)
 {
 	for (;;) {
 		if (intx)
-			virtio_pci_isr(&dev);
+			virtio_device_intx_ack(&dev, cairn_device(0));
 		if (vblk_work(&blk) & VBLK_WAKE_CLIENT)
 			cairn_asnd_send(resp_port.peer, 0);
 		if (__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))

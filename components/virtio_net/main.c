@@ -122,7 +122,7 @@ static void serve(void)
 {
 	for (;;) {
 		if (intx)
-			virtio_pci_isr(&dev);
+			virtio_device_intx_ack(&dev, cairn_device(0));
 		if (vnet_work(&net) & VNET_WAKE_CLIENT)
 			cairn_asnd_send(ports[1].peer, 0);
 		if (__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))

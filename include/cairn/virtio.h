@@ -150,6 +150,14 @@ long virtio_device_find(struct virtio_pci *v, const struct cairn_device *d, uint
 unsigned virtio_device_vector(const struct cairn_device *d);
 
 /*
+ * A wake on d's INTx line (virtio_device_vector gave VIRTIO_MSI_NO_VECTOR): reads the
+ * ISR, which acknowledges the device (it lowers the line), then unmasks the line the
+ * booter bound level-triggered (IRQ_ACK: the kernel masked it when it fired; a line
+ * not masked stays so). The ISR's bits (VIRTIO_ISR_*).
+ */
+unsigned virtio_device_intx_ack(struct virtio_pci *v, const struct cairn_device *d);
+
+/*
  * Resets the device (device_status 0, then waits for it to read 0, at most
  * VIRTIO_RESET_POLLS reads): 0, or CAIRN_EIO (it did not; v is marked broken). A reset
  * that succeeds clears broken: the queues must be set up again.

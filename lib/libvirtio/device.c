@@ -1,9 +1,10 @@
 /*
  * device.c: a virtio device as a Cairn driver component finds it (virtio.h): its
  * structures through the configuration-space copy and the BAR mappings its I/O page
- * lists, and the interrupt the booter set up for it. Reads the red tape only: no
- * system call.
+ * lists, and the interrupt the booter set up for it. Reads the red tape; the only
+ * system call is an INTx line's acknowledgement.
  */
+#include <cairn/cairn.h>
 #include <cairn/root.h>
 #include <cairn/virtio.h>
 
@@ -24,4 +25,13 @@ long virtio_device_find(struct virtio_pci *v, const struct cairn_device *d, uint
 unsigned virtio_device_vector(const struct cairn_device *d)
 {
 	return d->msi_kind == CAIRN_MSI_KIND_MSIX && d->nmsi ? 0 : VIRTIO_MSI_NO_VECTOR;
+}
+
+unsigned virtio_device_intx_ack(struct virtio_pci *v, const struct cairn_device *d)
+{
+	unsigned isr = virtio_pci_isr(v);
+
+	if (d->irq_slot && (d->irq_mode & CAIRN_IRQ_LEVEL))
+		cairn_irq_ack(d->irq_slot, d->irq_line);
+	return isr;
 }
