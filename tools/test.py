@@ -223,6 +223,29 @@ def start_with_input(cmd, t, d):
     return p, fin, [fin, fout]
 
 
+def drive(cmd, p, timeout, act, extra):
+    """Reads QEMU's (p's) output on a thread and calls act(output so far, deadline) every
+    50 ms until it returns true (its one action done), p ends or timeout passes; then
+    waits for p. Returns a CompletedProcess whose output is p's, then extra's (a list act
+    may append to); raises TimeoutExpired with the output so far."""
+    out = []
+    reader = threading.Thread(target=lambda: [out.append(b) for b in p.stdout])
+    reader.start()
+    deadline = time.monotonic() + timeout
+    while p.poll() is None and time.monotonic() < deadline:
+        if act(b"".join(out).decode(errors="replace").replace("\r", ""), deadline):
+            break
+        time.sleep(0.05)
+    try:
+        p.wait(max(deadline - time.monotonic(), 0.1))
+    except subprocess.TimeoutExpired:
+        p.kill()
+        reader.join()
+        raise subprocess.TimeoutExpired(cmd, timeout, b"".join(out + extra), p.stderr.read())
+    reader.join()
+    return subprocess.CompletedProcess(cmd, p.returncode, b"".join(out + extra), p.stderr.read())
+
+
 def run_with_input(cmd, t, timeout):
     """Runs QEMU with the test's input, written once a line of the output matches
     input_after, so none arrives before the guest's driver is ready: for COM2 (the
@@ -230,30 +253,22 @@ def run_with_input(cmd, t, timeout):
     which the -serial stdio of every test already reads, so the output is captured as
     for any test. Returns a CompletedProcess; raises TimeoutExpired with the output so
     far."""
+    after = re.compile(t.get("input_after", "^"), re.M)
+
+    def feed(text, deadline):
+        if not after.search(text):
+            return False
+        os.set_blocking(fin, True)
+        os.write(fin, t["input"].encode())
+        return True
+
     with tempfile.TemporaryDirectory() as d:
         p, fin, fds = start_with_input(cmd, t, d)
-        out, after = [], re.compile(t.get("input_after", "^"))
-        feed = t["input"].encode()
-        reader = threading.Thread(target=lambda: [out.append(b) for b in p.stdout])
-        reader.start()
-        deadline = time.monotonic() + timeout
-        while feed and p.poll() is None and time.monotonic() < deadline:
-            if any(after.search(b.decode(errors="replace")) for b in list(out)):
-                os.set_blocking(fin, True)
-                os.write(fin, feed)
-                feed = b""
-            time.sleep(0.05)
         try:
-            p.wait(max(deadline - time.monotonic(), 0.1))
-        except subprocess.TimeoutExpired:
-            p.kill()
-            reader.join()
-            raise subprocess.TimeoutExpired(cmd, timeout, b"".join(out), p.stderr.read())
+            return drive(cmd, p, timeout, feed, [])
         finally:
             for fd in fds:
                 os.close(fd)
-        reader.join()
-        return subprocess.CompletedProcess(cmd, p.returncode, b"".join(out), p.stderr.read())
 
 
 PORT_LOCK = threading.Lock()
@@ -282,30 +297,21 @@ def run_with_host(cmd, t, timeout, port, port2=None):
     script (`python3 <host> <port> [<port2>]`: it prints TEST lines, as a guest program does).
     Returns a CompletedProcess whose output is QEMU's, then the script's; raises
     TimeoutExpired with the output so far."""
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as p:
-        out, script = [], []
-        after = re.compile(t.get("host_after", "^"), re.M)
-        reader = threading.Thread(target=lambda: [out.append(b) for b in p.stdout])
-        reader.start()
-        deadline = time.monotonic() + timeout
-        while not script and p.poll() is None and time.monotonic() < deadline:
-            if after.search(b"".join(out).decode(errors="replace").replace("\r", "")):
-                try:
-                    s = subprocess.run([sys.executable, t["host"], str(port)] + ([str(port2)] if port2 else []),
-                                       capture_output=True,
-                                       timeout=max(deadline - time.monotonic(), 1))
-                    script.append(s.stdout + s.stderr)
-                except subprocess.TimeoutExpired as e:
-                    script.append((e.stdout or b"") + (e.stderr or b"") + b"(the host script timed out)\n")
-            time.sleep(0.05)
+    after, script = re.compile(t.get("host_after", "^"), re.M), []
+
+    def run_script(text, deadline):
+        if not after.search(text):
+            return False
         try:
-            p.wait(max(deadline - time.monotonic(), 0.1))
-        except subprocess.TimeoutExpired:
-            p.kill()
-            reader.join()
-            raise subprocess.TimeoutExpired(cmd, timeout, b"".join(out + script), p.stderr.read())
-        reader.join()
-        return subprocess.CompletedProcess(cmd, p.returncode, b"".join(out + script), p.stderr.read())
+            s = subprocess.run([sys.executable, t["host"], str(port)] + ([str(port2)] if port2 else []),
+                               capture_output=True, timeout=max(deadline - time.monotonic(), 1))
+            script.append(s.stdout + s.stderr)
+        except subprocess.TimeoutExpired as e:
+            script.append((e.stdout or b"") + (e.stderr or b"") + b"(the host script timed out)\n")
+        return True
+
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as p:
+        return drive(cmd, p, timeout, run_script, script)
 
 
 DISK_BLOCK = 4096
