@@ -260,6 +260,9 @@ _Static_assert(sizeof(struct cairn_io) <= 4096, "the I/O page is one page");
  */
 long cairn_arg(const struct cairn_root *rt, const char *key, char *buf, unsigned long size);
 
+/* 1 if rt->args has the bare word `key` (a flag: "key" or "key="), else 0. */
+int cairn_arg_flag(const struct cairn_root *rt, const char *key);
+
 /*
  * lib/libcairn/args.c: 0 if each word of rt->args has a key of known[] (n of them) and
  * no key comes twice; else CAIRN_EINVAL, and the first such word (truncated to size - 1

@@ -130,3 +130,10 @@ long cairn_args_known(const struct cairn_root *rt, const char *const *known, uns
 	}
 	return 0;
 }
+
+int cairn_arg_flag(const struct cairn_root *rt, const char *key)
+{
+	char v[1];
+
+	return cairn_arg(rt, key, v, sizeof(v)) == 0;
+}

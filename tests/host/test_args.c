@@ -91,6 +91,23 @@ static void test_absent(void **state)
 	want_absent("a=address", "address");		/* values are not keys */
 }
 
+/* cairn_arg_flag: a bare word (or "key="), not a key with a value, not a longer key. */
+static void test_flag(void **state)
+{
+	(void)state;
+	struct cairn_root *rt = root_of("ktest q35 vtd= cpu=1 spinx");
+
+	assert_int_equal(cairn_arg_flag(rt, "q35"), 1);
+	assert_int_equal(cairn_arg_flag(rt, "ktest"), 1);
+	assert_int_equal(cairn_arg_flag(rt, "vtd"), 1);
+	assert_int_equal(cairn_arg_flag(rt, "cpu"), 0);	/* has a value */
+	assert_int_equal(cairn_arg_flag(rt, "spin"), 0);	/* only a longer word */
+	assert_int_equal(cairn_arg_flag(rt, "gp"), 0);
+	memset(rt->args, 'a', sizeof(rt->args));		/* no NUL */
+	assert_int_equal(cairn_arg_flag(rt, "a"), 0);
+	free(rt);
+}
+
 /* A value needs room for its NUL: size 0 holds none, size 1 a bare key's; an empty key
  * is no key. */
 static void test_sizes(void **state)
@@ -161,6 +178,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_bare),
+		cmocka_unit_test(test_flag),
 		cmocka_unit_test(test_absent),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_field_bounds),

@@ -87,16 +87,6 @@ static int none_is(const uint8_t *p, uint8_t v)
 	return 1;
 }
 
-static int has_word(const char *args, const char *word)
-{
-	unsigned k = (unsigned)strlen(word);
-
-	for (const char *w = args; *w; w++)
-		if ((w == args || w[-1] == ' ') && !memcmp(w, word, k) && (w[k] == ' ' || !w[k]))
-			return 1;
-	return 0;
-}
-
 /* One DMA by the edu at d: to_ram (device buffer -> addr) or from addr; 0 done, -1 timed out. */
 static int dma_by(volatile uint64_t *edu, uint64_t addr, int to_ram)
 {
@@ -355,7 +345,7 @@ int main(const void *root)
 {
 	R = root;
 	A.end = R->mem_end;
-	vtd = has_word(R->args, "vtd");
+	vtd = cairn_arg_flag(R, "vtd");
 	const char *why = find_edu();
 	CHECK("iommu.0", "edu_found", !why, "%s", why ? why : "");
 	if (why)

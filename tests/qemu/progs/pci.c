@@ -37,16 +37,6 @@ static uint64_t ecam_base, ecam_cache;
 static uint32_t ecam_mapped[65536 / 32];	/* function pages mapped, by bdf */
 static unsigned ecam_maps;			/* how many */
 
-static int has_word(const char *args, const char *word)
-{
-	unsigned k = (unsigned)strlen(word);
-
-	for (const char *w = args; *w; w++)
-		if ((w == args || w[-1] == ' ') && !memcmp(w, word, k) && (w[k] == ' ' || !w[k]))
-			return 1;
-	return 0;
-}
-
 /* The first function with this vendor and one of two device ids, or NULL. */
 static const struct pci_func *find(unsigned vendor, unsigned dev_a, unsigned dev_b)
 {
@@ -244,11 +234,11 @@ int main(const void *root)
 	pci_cfg_ports(&cfg, &ports, CAIRN_SLOT_IOPORT);
 	nfuncs = pci_enumerate(&cfg, funcs, MAX_FUNCS);
 	list_funcs();
-	check_bridges(has_word(r->args, "q35"));
+	check_bridges(cairn_arg_flag(r, "q35"));
 	check_virtio();
 	check_walks_and_refusals();
 	A.end = r->mem_end;
-	if (has_word(r->args, "q35"))
+	if (cairn_arg_flag(r, "q35"))
 		check_ecam_q35(&r->ecam);
 	else
 		cairn_check("pci.7", "no_ecam_on_pc", !r->ecam.base && !r->ecam.bus_start && !r->ecam.bus_end,

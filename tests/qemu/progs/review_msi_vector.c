@@ -61,18 +61,6 @@ static volatile uint32_t *edu;
 static struct cairn_core_thread helper;
 static volatile long helper_ran, spin;
 
-static int has_word(const char *args, const char *word)
-{
-	unsigned k = 0;
-
-	while (word[k])
-		k++;
-	for (const char *w = args; *w; w++)
-		if ((w == args || w[-1] == ' ') && !memcmp(w, word, k) && (w[k] == ' ' || !w[k]))
-			return 1;
-	return 0;
-}
-
 static long find_edu(void)
 {
 	static struct pci_func funcs[64];
@@ -138,9 +126,9 @@ int main(const void *root)
 {
 	review_init(root);
 	pci_cfg_ports(&cfg, &ports, CAIRN_SLOT_IOPORT);
-	unsigned vector = has_word(R->args, "noeoi") ? 0xf0 : has_word(R->args, "ac") ? 0x11 :
-			  has_word(R->args, "gp") ? 0x0d : 0x13;
-	int cpu = has_word(R->args, "cpu");
+	unsigned vector = cairn_arg_flag(R, "noeoi") ? 0xf0 : cairn_arg_flag(R, "ac") ? 0x11 :
+			  cairn_arg_flag(R, "gp") ? 0x0d : 0x13;
+	int cpu = cairn_arg_flag(R, "cpu");
 	if (cpu) {	/* the window is the kernel's: no page of it maps */
 		long w = map_window();
 		CHECK("rvm.3", "msi_window_refused", w == CAIRN_EACCES, "PGTBL_MAP of 0x%x: %ld", (unsigned)APIC1_MSI, w);
@@ -154,7 +142,7 @@ int main(const void *root)
 		r = cairn_core_thread(&A, 1, ran, &helper);
 	if (!r && !await(&helper_ran, 1))
 		r = -1000;	/* the thread on core 1 never ran */
-	if (!r && has_word(R->args, "spin")) {
+	if (!r && cairn_arg_flag(R, "spin")) {
 		/* 0xf0 while our thread spins on core 1: then a removal from our root. */
 		__atomic_store_n(&spin, 1, __ATOMIC_RELEASE);
 		r = cairn_asnd_send(helper.wake, 0);
