@@ -22,6 +22,7 @@
 
 static volatile uint32_t *ioapic;
 static unsigned pins;
+static uint32_t level;	/* pin lines routed level-triggered (bit n: line n): an edge line's interrupt reads no register */
 
 static uint32_t ioapic_read(unsigned reg)
 {
@@ -56,6 +57,7 @@ uint64_t arch_irq_route(unsigned line, bool on, unsigned core, unsigned mode)
 		return (uint64_t)(IRQ_VECTOR_BASE + line) << 32 | MSI_ADDRESS | apic_id << 12;
 	if (line >= pins)
 		return 0;
+	level = on && (mode & CAIRN_IRQ_LEVEL) ? level | 1u << line : level & ~(1u << line);
 	ioapic_write(IOAPIC_REDIR + 2 * line + 1, apic_id << 24);	/* physical destination */
 	ioapic_write(IOAPIC_REDIR + 2 * line, (IRQ_VECTOR_BASE + line) | how | (on ? 0 : REDIR_MASKED));
 	return 0;
@@ -69,10 +71,9 @@ bool arch_irq_reserved(unsigned line)
 /* Masks pin `line` if it is level-triggered (mask true), or unmasks it: 0, or EINVAL (an edge pin). */
 static long level_mask(unsigned line, bool mask)
 {
-	uint32_t v = line < pins && line < CAIRN_IRQ_MSI ? ioapic_read(IOAPIC_REDIR + 2 * line) : 0;
-
-	if (!(v & REDIR_LEVEL))
+	if (line >= CAIRN_IRQ_MSI || !(level >> line & 1))
 		return CAIRN_EINVAL;
+	uint32_t v = ioapic_read(IOAPIC_REDIR + 2 * line);
 	ioapic_write(IOAPIC_REDIR + 2 * line, mask ? v | REDIR_MASKED : v & ~REDIR_MASKED);
 	return 0;
 }
