@@ -1,10 +1,14 @@
 # Cairn: one Makefile for the kernel, the user programs, the tests and the images.
 #
-#   make run      boot the default system (systems/default.toml) in QEMU
+#   make help     this list
+#   make run      boot the default system (systems/default.toml) in QEMU; SYSTEM=<name>
+#                 another (systems/<name>.toml), HOST_PORT=<n> the host port it forwards
 #   make test     host unit tests, QEMU integration tests, ISO smoke tests
 #   make soak     the hostile suite at 10^6 calls, several seeds, 1 and 2 cores (docs/testing.md);
 #                 SEED=<n> reruns one seed, CORES=1 or 2 one core count
-#   make iso      a GRUB ISO (BIOS + UEFI) of the default system
+#   make iso      a GRUB ISO (BIOS + UEFI) of the system: build/$(SYSTEM).iso
+#   make run-iso  boot that ISO in QEMU through GRUB: FIRMWARE=bios (SeaBIOS, the
+#                 default) or uefi (OVMF); ends when the system does
 #   make debug    the default system halted under QEMU's gdb stub, with gdb attached
 #   make bench    the benchmarks, in guest instructions (BENCH_SAVE=1 keeps the results
 #                 and rewrites the docs' figures from them)
@@ -19,6 +23,7 @@
 # Everything is built in build/. Warnings are errors everywhere.
 
 SYSTEM   ?= default
+FIRMWARE ?= bios
 SEED     ?=
 CORES    ?=
 BUILD    := build
@@ -155,7 +160,7 @@ Q := @
 say = @echo "  $(1)	$(2)"
 endif
 
-.PHONY: all kernel user host-tests run test soak iso debug setup clean check-abi bench graph sys flags docs
+.PHONY: all kernel user host-tests run test soak iso run-iso debug setup clean check-abi bench graph sys flags docs
 all: kernel user host-tests
 
 kernel: $(BUILD)/cairn.elf $(BUILD)/cairn32.elf
@@ -364,10 +369,24 @@ run: setup sys
 debug: setup sys
 	$(PYTHON) tools/qemu.py debug $(SYSTEM_FILE)
 
-iso: setup $(BUILD)/cairn.iso
+# The help: the list at the top of this file.
+.PHONY: help
+help:
+	@sed -n '3,/^$$/p' Makefile | sed -e 's/^# \{0,3\}//' -e '/^$$/d'
 
-$(BUILD)/cairn.iso: sys tools/qemu.py
-	$(PYTHON) tools/qemu.py iso $(SYSTEM_FILE) $@
+# A GRUB ISO of a system, named after it: build/<system>.iso from systems/<system>.toml.
+iso: setup $(BUILD)/$(SYSTEM).iso
+
+run-iso: iso
+	$(PYTHON) tools/qemu.py run-iso $(SYSTEM_FILE) $(BUILD)/$(SYSTEM).iso $(FIRMWARE)
+
+$(BUILD)/%.iso: kernel user tools/qemu.py FORCE
+	$(call say,SYSTEM,systems/$*.toml)
+	$(Q)$(PYTHON) tools/sysgen.py build systems/$*.toml
+	$(PYTHON) tools/qemu.py iso systems/$*.toml $@
+
+.PHONY: FORCE
+FORCE:
 
 # The system graph: build/<system>.svg (Graphviz).
 graph: setup
@@ -377,7 +396,7 @@ graph: setup
 check-abi:
 	$(PYTHON) tools/check_abi.py
 
-test: setup all $(BUILD)/cairn.iso check-abi
+test: setup all $(BUILD)/default.iso check-abi
 	$(PYTHON) -m unittest discover -s tests/tools -q
 	$(PYTHON) tools/test.py
 

@@ -7,6 +7,9 @@
                                                with the devices of RUN_DEVICES it binds
     qemu.py debug systems/<name>.toml          boot it halted, with gdb attached
     qemu.py iso   systems/<name>.toml OUT.iso  a GRUB ISO (BIOS + UEFI) of it
+    qemu.py run-iso systems/<name>.toml X.iso bios|uefi
+                                               boot that ISO through GRUB under SeaBIOS
+                                               or OVMF, with the devices `run` attaches
 
 The description is checked and built by tools/sysgen.py (docs/systems.md): the kernel
 starts the booter, which builds the system from the other modules. tools/test.py uses
@@ -228,34 +231,52 @@ def make_iso(modules, out):
             sys.exit(f"grub-mkrescue failed:\n{r.stdout}")
 
 
-def iso_command(iso, firmware="bios", memory=256):
-    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-m", str(memory), "-display", "none",
+def iso_command(iso, firmware="bios", memory=256, smp=1):
+    """The QEMU command line that boots a GRUB ISO (make_iso) under SeaBIOS or OVMF."""
+    accel = "tcg,thread=multi" if smp > 1 else "tcg"
+    cmd = ["qemu-system-x86_64", "-accel", accel, "-m", str(memory), "-smp", str(smp), "-display", "none",
            "-no-reboot", *DEBUG_EXIT, "-cdrom", iso, "-boot", "d"]
     if firmware == "uefi":
         cmd += ["-bios", OVMF]
     return cmd
 
 
+def say_booting(name):
+    print(f"booting system '{name}' (leave QEMU with Ctrl-A then X)", flush=True)
+    for proto, guest in RUN_FORWARDS.get(name, []):
+        print(f"forwarding {proto} 127.0.0.1:{os.environ.get('HOST_PORT') or guest} to the guest's port {guest}")
+
+
+def finish(code):
+    """Says how QEMU ended (`run`, `run-iso`): the system finished (exit 0), the
+    kernel panicked, or another status (both exit non-zero)."""
+    if code == EXIT_DONE:
+        print("QEMU: the system finished")
+    elif code == EXIT_PANIC:
+        sys.exit("QEMU: the kernel panicked")
+    elif code != 0:
+        sys.exit(f"QEMU exited with status {code}")
+
+
 def main(argv):
-    if len(argv) < 3 or argv[1] not in ("run", "debug", "iso"):
+    if len(argv) < 3 or argv[1] not in ("run", "debug", "iso", "run-iso") or \
+            (argv[1] == "run-iso" and (len(argv) != 5 or argv[4] not in ("bios", "uefi"))):
         sys.exit(__doc__)
+    if argv[1] == "run-iso":
+        data, _ = system.load(argv[2])
+        say_booting(data["system"]["name"])
+        finish(subprocess.call(iso_command(argv[3], argv[4], smp=system.system_cores(data)) +
+                               run_devices(argv[2]) + TERMINAL))
+        return
     name, modules, cores = load_system(argv[2])
     if argv[1] == "iso":
         make_iso(modules, argv[3])
         return
     cmd = qemu_command(modules, smp=cores) + ["-serial", "mon:stdio"]
     if argv[1] == "run":
-        print(f"booting system '{name}' (leave QEMU with Ctrl-A then X)", flush=True)
-        for proto, guest in RUN_FORWARDS.get(name, []):
-            print(f"forwarding {proto} 127.0.0.1:{os.environ.get('HOST_PORT') or guest} to the guest's port {guest}")
-        code = subprocess.call(cmd[:-2] + run_devices(argv[2]) +
-                               (TERMINAL_COM2 if grants_port(argv[2], COM2) else TERMINAL))
-        if code == EXIT_DONE:
-            print("QEMU: the system finished")
-        elif code == EXIT_PANIC:
-            sys.exit("QEMU: the kernel panicked")
-        elif code != 0:
-            sys.exit(f"QEMU exited with status {code}")
+        say_booting(name)
+        finish(subprocess.call(cmd[:-2] + run_devices(argv[2]) +
+                               (TERMINAL_COM2 if grants_port(argv[2], COM2) else TERMINAL)))
         return
     qemu = subprocess.Popen(cmd[:1] + ["-S", "-gdb", "tcp::1234"] + cmd[1:-2] + ["-serial", "file:build/debug-serial.log"])
     print("QEMU halted at the first instruction; serial output goes to build/debug-serial.log")

@@ -179,7 +179,7 @@ def boot_modules(t):
 
 def qemu_command(t):
     if "iso" in t:
-        return qemu.iso_command(os.path.join(qemu.BUILD, "cairn.iso"), t["iso"])
+        return qemu.iso_command(os.path.join(qemu.BUILD, "default.iso"), t["iso"])
     return qemu.qemu_command(boot_modules(t), t.get("cmdline", ""),
                              t.get("memory", 128), t.get("icount", False), t.get("qemu_args", []),
                              smp=t.get("smp", 1))
@@ -502,26 +502,34 @@ def report(results):
     return passed, failed
 
 
+# The checks that are neither host binaries nor QEMU tests, by the name -k matches.
+CHECKS = [("system_descriptions", run_description_tests), ("interface_descriptions", run_interface_tests),
+          ("docs", run_docs_tests), ("spin", run_spin_tests)]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-k", default="", help="run only tests whose name contains this")
     ap.add_argument("-j", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--list", action="store_true", help="name the tests -k would run, and run none")
     args = ap.parse_args()
 
     with open("tests/qemu/tests.toml", "rb") as f:
         qtests = [t for t in tomllib.load(f)["test"] if args.k in t["name"]]
     hosts = [b for b in sorted(glob.glob(os.path.join(qemu.BUILD, "host", "test_*")))
              if args.k in os.path.basename(b)]
+    checks = [(name, run) for name, run in CHECKS if args.k in name]
+    names = [os.path.basename(b) for b in hosts] + [n for n, _ in checks] + \
+        [t["name"] + (" (skipped)" if t.get("skip") else "") for t in qtests]
+    if args.list:
+        print("\n".join(names))
+        return
+    if not names:
+        sys.exit(f"test.py: no test's name contains '{args.k}' (tools/test.py --list names them all; "
+                 "host tests are listed once built: make all)")
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.j) as pool:
         futures = [pool.submit(run_host_test, b) for b in hosts]
-        if "system_descriptions".find(args.k) >= 0:
-            futures.append(pool.submit(run_description_tests))
-        if "interface_descriptions".find(args.k) >= 0:
-            futures.append(pool.submit(run_interface_tests))
-        if "docs".find(args.k) >= 0:
-            futures.append(pool.submit(run_docs_tests))
-        if "spin".find(args.k) >= 0:
-            futures.append(pool.submit(run_spin_tests))
+        futures += [pool.submit(run) for _, run in checks]
         built = build_systems(qtests)
         futures += [pool.submit(run_qemu_test, t) for t in qtests if not t.get("skip") and t.get("smp", 1) == 1]
         results = built + [f.result() for f in futures]
