@@ -6,7 +6,7 @@
 Components are boxes labelled with their priority, an import an edge to its exporter
 (the booter, or "(granted)" from a parent), ports dashed edges, segments and
 subsystems their own shapes, a PCI device a node joined to its driver, a data region a
-cylinder joined to its sharers.
+cylinder joined to its sharers. A legend in the corner says so (LEGEND).
 """
 import os
 import subprocess
@@ -17,10 +17,34 @@ import schema  # noqa: E402
 import system  # noqa: E402
 
 
+# The legend drawn beside every graph: each mark and what it means, in the order
+# graph() draws them. Priorities: the booter runs the highest number first.
+LEGEND = [
+    ("box", "component; prio 0..255, the higher runs first"),
+    ("solid arrow", "imports: client -> server, labelled interface()"),
+    ("dashed arrow", "port: from -> to (sync or async)"),
+    ("bold line", "drives a PCI device"),
+    ("cylinder", "data region; dotted lines to its sharers"),
+    ("tab", "segment; dotted lines to its users"),
+    ("folder", "subsystem, or the RTOS's processes"),
+]
+
+
+def legend():
+    """The legend's node: a table of LEGEND, in a cluster of its own."""
+    rows = "".join(f'<tr><td align="left"><b>{mark}</b></td><td align="left">{meaning}</td></tr>'
+                   for mark, meaning in LEGEND)
+    rows = rows.replace("->", "&rarr;")
+    return ['  subgraph cluster_legend { label="legend"; fontname="Helvetica"; style=dashed;',
+            f'    "legend" [shape=plaintext, label=<<table border="0" cellspacing="2">{rows}</table>>];',
+            "  }"]
+
+
 def graph(data):
     """The Graphviz text of a checked description (system.load's data)."""
     lines = [f'digraph "{data["system"]["name"]}" {{', "  rankdir=LR;",
-             '  node [shape=box, style="rounded", fontname="Helvetica"];']
+             '  node [shape=box, style="rounded", fontname="Helvetica"];',
+             '  edge [fontname="Helvetica", fontsize=11];']
     exporters = {x: c["name"] for c in data.get("component", []) for x in c.get("exports", [])}
     for c in data.get("component", []):
         lines.append(f'  "{c["name"]}" [label="{c["name"]}\\nprio {schema.get("component", c, "priority")}"];')
@@ -53,6 +77,7 @@ def graph(data):
         lines.append(f'  "{s["name"]}" [label="subsystem {s["name"]}\\n{s.get("memory")}, '
                      f'grants {", ".join(s.get("grants", [])) or "nothing"}", shape=folder];')
         lines.append(f'  "{s["parent"]}" -> "{s["name"]}" [label="boots", style=dotted];')
+    lines += legend()
     lines.append("}")
     return "\n".join(lines) + "\n"
 
