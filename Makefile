@@ -2,7 +2,8 @@
 #
 #   make help     this list
 #   make run      boot the default system (systems/default.toml) in QEMU; SYSTEM=<name>
-#                 another (systems/<name>.toml), HOST_PORT=<n> the host port it forwards
+#                 another (systems/<name>.toml), HOST_PORT=<n> the host port it forwards,
+#                 ICOUNT=1 guest time in instructions (-icount: the tests' repeatable figures)
 #   make test     host unit tests, QEMU integration tests, ISO smoke tests
 #   make soak     the hostile suite at 10^6 calls, several seeds, 1 and 2 cores (docs/testing.md);
 #                 SEED=<n> reruns one seed, CORES=1 or 2 one core count

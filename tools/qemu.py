@@ -243,6 +243,9 @@ def iso_command(iso, firmware="bios", memory=256, smp=1):
 
 def say_booting(name):
     print(f"booting system '{name}' (leave QEMU with Ctrl-A then X)", flush=True)
+    if os.environ.get("ICOUNT") == "1":
+        print("ICOUNT=1: guest time is -icount shift=0 (one instruction a nanosecond; "
+              "repeatable, on one core only)")
     for proto, guest in RUN_FORWARDS.get(name, []):
         print(f"forwarding {proto} 127.0.0.1:{os.environ.get('HOST_PORT') or guest} to the guest's port {guest}")
 
@@ -272,7 +275,8 @@ def main(argv):
     if argv[1] == "iso":
         make_iso(modules, argv[3])
         return
-    cmd = qemu_command(modules, smp=cores) + ["-serial", "mon:stdio"]
+    icount = os.environ.get("ICOUNT") == "1" and cores == 1   # -icount needs one core
+    cmd = qemu_command(modules, smp=cores, icount=icount) + ["-serial", "mon:stdio"]
     if argv[1] == "run":
         say_booting(name)
         finish(subprocess.call(cmd[:-2] + run_devices(argv[2]) +

@@ -67,5 +67,24 @@ class RunIso(unittest.TestCase):
             self.assertEqual(code, qemu.__doc__, args)
 
 
+class RunIcount(unittest.TestCase):
+    """`make run ICOUNT=1`: the guest's clock in instructions, as the tests run."""
+
+    def run_with(self, env, path=DEFAULT):
+        with mock.patch.dict(os.environ, env), \
+                mock.patch.object(qemu, "load_system", return_value=("x", [], 1)), \
+                mock.patch.object(qemu.subprocess, "call", return_value=qemu.EXIT_DONE) as call, \
+                contextlib.redirect_stdout(io.StringIO()):
+            qemu.main(["qemu.py", "run", path])
+        return call.call_args[0][0]
+
+    def test_icount_1_runs_under_icount(self):
+        cmd = self.run_with({"ICOUNT": "1"})
+        self.assertEqual(cmd[cmd.index("-icount") + 1], "shift=0,sleep=off")
+
+    def test_without_it_the_host_clock(self):
+        self.assertNotIn("-icount", self.run_with({"ICOUNT": ""}))
+
+
 if __name__ == "__main__":
     unittest.main()
