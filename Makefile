@@ -146,6 +146,13 @@ BENCH_PROGS:= $(basename $(notdir $(wildcard bench/progs/*.c)))
 RTOS_PROG_DIRS := $(patsubst %/,%,$(dir $(wildcard examples/*/*.c tests/rtos/*/*.c bench/rtos/*/*.c)))
 RTOS_PROGS := $(sort $(notdir $(RTOS_PROG_DIRS)))
 USER_ELFS  := $(patsubst %,$(BUILD)/user/%.elf,$(COMPONENTS) $(TEST_COMPS) $(BENCH_COMPS) $(TEST_PROGS) $(sort $(TEST_DIRS)) $(BENCH_PROGS) $(RTOS_PROGS))
+# Every program is build/user/<name>.elf: a name in two of the program trees would be
+# two recipes for one file (and a link of both directories' objects), so it is an error.
+PROG_NAMES := $(COMPONENTS) $(TEST_COMPS) $(BENCH_COMPS) $(TEST_PROGS) $(sort $(TEST_DIRS)) $(BENCH_PROGS) $(notdir $(sort $(RTOS_PROG_DIRS)))
+PROG_DUPS  := $(sort $(foreach n,$(PROG_NAMES),$(if $(filter-out 1,$(words $(filter $(n),$(PROG_NAMES)))),$(n))))
+ifneq ($(PROG_DUPS),)
+$(error program name used twice: $(PROG_DUPS) (a program is build/user/<name>.elf: components/, tests/components/, bench/components/, tests/qemu/progs/, bench/progs/, examples/, tests/rtos/ and bench/rtos/ share one name space))
+endif
 
 HOST_TESTS := $(basename $(notdir $(wildcard tests/host/test_*.c)))
 HOST_BINS  := $(patsubst %,$(BUILD)/host/%,$(HOST_TESTS))
@@ -360,8 +367,12 @@ flags:
 	@echo "CC=$(CC)"; echo "LD=$(LD)"; echo "UCFLAGS=$(UCFLAGS)"; echo "ULDFLAGS=$(ULDFLAGS)"
 	@echo "USER_LIBS=$(USER_LIBS)"; echo "BOOT_LIBS=$(BOOT_LIBS)"
 
-sys: kernel user
+# A system: only the programs it uses (tools/sysgen.py needs), so a half-written
+# program elsewhere in the tree does not stop `make run`; then its tables and images.
+sys: kernel
 	$(call say,SYSTEM,$(SYSTEM_FILE))
+	$(Q)needs=$$($(PYTHON) tools/sysgen.py needs $(SYSTEM_FILE)) && \
+	  $(MAKE) --no-print-directory $$needs
 	$(Q)$(PYTHON) tools/sysgen.py build $(SYSTEM_FILE)
 
 run: setup sys
@@ -381,9 +392,8 @@ iso: setup $(BUILD)/$(SYSTEM).iso
 run-iso: iso
 	$(PYTHON) tools/qemu.py run-iso $(SYSTEM_FILE) $(BUILD)/$(SYSTEM).iso $(FIRMWARE)
 
-$(BUILD)/%.iso: kernel user tools/qemu.py FORCE
-	$(call say,SYSTEM,systems/$*.toml)
-	$(Q)$(PYTHON) tools/sysgen.py build systems/$*.toml
+$(BUILD)/%.iso: kernel tools/qemu.py FORCE
+	$(Q)$(MAKE) --no-print-directory sys SYSTEM=$*
 	$(PYTHON) tools/qemu.py iso systems/$*.toml $@
 
 .PHONY: FORCE

@@ -408,9 +408,32 @@ def build(sys_path):
     return lines
 
 
+def needs(sys_path, **load_args):
+    """What make must build before build(sys_path) can run, and nothing more (`make run
+    SYSTEM=x` builds only x's programs: a half-written program elsewhere does not stop
+    it): the booter, each component's and each nested subsystem's program, the RTOS's
+    programs, and each segment's objects."""
+    try:
+        data, _ = system.load(sys_path, **load_args)
+    except system.DescError as e:
+        raise GenError(str(e))
+    elf = lambda image: os.path.join(BUILD, "user", image + ".elf")  # noqa: E731
+    out = [elf("booter")] + [elf(c.get("image", c["name"])) for c in data["component"]]
+    for s in data.get("subsystem", []):
+        if "programs" in s:
+            out += [elf(p) for p in s["programs"]]
+        else:
+            out += needs(s["file"], outside=s.get("grants", []), depth=1)[1:]
+    for s in data.get("segment", []):
+        out += objects(os.path.join("segments", s.get("image", s["name"])))
+    return sorted(set(out), key=out.index)
+
+
 def main(argv):
     try:
-        if len(argv) == 4 and argv[1] == "iface":
+        if len(argv) == 3 and argv[1] == "needs":
+            print(" ".join(needs(argv[2])))
+        elif len(argv) == 4 and argv[1] == "iface":
             os.makedirs(os.path.dirname(argv[3]), exist_ok=True)
             write_if_changed(argv[3], interface_header(argv[2]))
         elif len(argv) == 3 and argv[1] == "build":
