@@ -19,12 +19,26 @@
 #                 tools/linux_guest.py, docs/performance.md "Linux beside Cairn")
 #   make docs     rewrite the docs' generated figures (tools/docgen.py; `make test` checks them)
 #   make graph    a picture of the system: build/$(SYSTEM).svg
+#   make new-component NAME=x [DIR=d]  a server, a client, their interface and
+#                 systems/x.toml (with DIR: an application in d, run by SYSTEM=d/x.toml)
+#   make new-app NAME=x [DIR=d]  an RTOS program and its system, likewise
 #   make setup    install what the build needs (Debian 12; tools/setup.sh)
 #
 # Everything is built in build/. Warnings are errors everywhere.
 
 SYSTEM   ?= default
 FIRMWARE ?= bios
+# SYSTEM names systems/<name>.toml, or is a path to a description of an application
+# outside the tree (docs/systems.md "Applications outside the tree"): its directory,
+# APP, holds its components/, programs/ (RTOS programs) and interfaces/.
+ifneq ($(findstring /,$(SYSTEM))$(filter %.toml,$(SYSTEM)),)
+SYSTEM_FILE := $(SYSTEM)
+APP         := $(abspath $(dir $(SYSTEM)))
+export CAIRN_APP := $(APP)
+else
+SYSTEM_FILE := systems/$(SYSTEM).toml
+endif
+SYSTEM_NAME := $(basename $(notdir $(SYSTEM_FILE)))
 SEED     ?=
 CORES    ?=
 BUILD    := build
@@ -112,7 +126,7 @@ USER_LIBS  := $(BUILD)/libcairn.a $(BUILD)/libcommon.a
 BOOT_LIBS  := $(BUILD)/libboot.a $(BUILD)/libpci.a $(USER_LIBS)
 RTOS_LIBS  := $(BUILD)/librtos.a $(USER_LIBS)
 PROG_SRC   := $(wildcard components/*/*.c tests/components/*/*.c bench/components/*/*.c \
-		tests/qemu/progs/*.c tests/qemu/progs/*/*.c bench/progs/*.c)
+		tests/qemu/progs/*.c tests/qemu/progs/*/*.c bench/progs/*.c $(if $(APP),$(APP)/components/*/*.c))
 BOOT_USERS := $(shell grep -l '<cairn/\(boot\|capmgr\)\.h>' $(PROG_SRC))
 RTOS_USERS := $(shell grep -l '<cairn/rtos\.h>' $(PROG_SRC))
 PCI_USERS  := $(shell grep -l '<cairn/pci\.h>' $(PROG_SRC))
@@ -130,7 +144,8 @@ libs_of     = $(if $(filter $(LWIP_USERS),$(1)),$(BUILD)/liblwip.a) \
 
 # Interfaces: client stubs and server gates generated from interfaces/<name>.toml (and
 # tests/qemu/interfaces/<name>.toml, interfaces only test systems use).
-IFACES     := $(basename $(notdir $(wildcard interfaces/*.toml tests/qemu/interfaces/*.toml)))
+IFACES     := $(basename $(notdir $(wildcard interfaces/*.toml tests/qemu/interfaces/*.toml \
+		$(if $(APP),$(APP)/interfaces/*.toml))))
 IFACE_TOOLS := tools/sysgen.py tools/system.py tools/interface.py tools/limits.py tools/tomlfile.py tools/schema.py
 IFACE_HDRS := $(patsubst %,$(BUILD)/gen/iface/%.h,$(IFACES))
 # Segments: objects here; tools/sysgen.py links each at the base its system gives it.
@@ -145,13 +160,22 @@ BENCH_PROGS:= $(basename $(notdir $(wildcard bench/progs/*.c)))
 # RTOS programs (processes the rtos component runs): every .c in one directory.
 RTOS_PROG_DIRS := $(patsubst %/,%,$(dir $(wildcard examples/*/*.c tests/rtos/*/*.c bench/rtos/*/*.c)))
 RTOS_PROGS := $(sort $(notdir $(RTOS_PROG_DIRS)))
-USER_ELFS  := $(patsubst %,$(BUILD)/user/%.elf,$(COMPONENTS) $(TEST_COMPS) $(BENCH_COMPS) $(TEST_PROGS) $(sort $(TEST_DIRS)) $(BENCH_PROGS) $(RTOS_PROGS))
+# An application's (APP): its components and RTOS programs, objects under build/app/.
+APP_COMPS  := $(if $(APP),$(notdir $(wildcard $(APP)/components/*)))
+APP_PROG_DIRS := $(if $(APP),$(patsubst %/,%,$(dir $(wildcard $(APP)/programs/*/*.c))))
+APP_PROGS  := $(sort $(notdir $(APP_PROG_DIRS)))
+USER_ELFS  := $(patsubst %,$(BUILD)/user/%.elf,$(COMPONENTS) $(TEST_COMPS) $(BENCH_COMPS) $(TEST_PROGS) $(sort $(TEST_DIRS)) $(BENCH_PROGS) $(RTOS_PROGS) $(APP_COMPS) $(APP_PROGS))
 # Every program is build/user/<name>.elf: a name in two of the program trees would be
 # two recipes for one file (and a link of both directories' objects), so it is an error.
-PROG_NAMES := $(COMPONENTS) $(TEST_COMPS) $(BENCH_COMPS) $(TEST_PROGS) $(sort $(TEST_DIRS)) $(BENCH_PROGS) $(notdir $(sort $(RTOS_PROG_DIRS)))
+PROG_NAMES := $(COMPONENTS) $(TEST_COMPS) $(BENCH_COMPS) $(TEST_PROGS) $(sort $(TEST_DIRS)) $(BENCH_PROGS) \
+	      $(notdir $(sort $(RTOS_PROG_DIRS))) $(APP_COMPS) $(APP_PROGS)
 PROG_DUPS  := $(sort $(foreach n,$(PROG_NAMES),$(if $(filter-out 1,$(words $(filter $(n),$(PROG_NAMES)))),$(n))))
 ifneq ($(PROG_DUPS),)
 $(error program name used twice: $(PROG_DUPS) (a program is build/user/<name>.elf: components/, tests/components/, bench/components/, tests/qemu/progs/, bench/progs/, examples/, tests/rtos/ and bench/rtos/ share one name space))
+endif
+IFACE_DUPS := $(sort $(foreach n,$(IFACES),$(if $(filter-out 1,$(words $(filter $(n),$(IFACES)))),$(n))))
+ifneq ($(IFACE_DUPS),)
+$(error interface name used twice: $(IFACE_DUPS) (build/gen/iface/<name>.h: interfaces/, tests/qemu/interfaces/ and an application's interfaces/ share one name space))
 endif
 
 HOST_TESTS := $(basename $(notdir $(wildcard tests/host/test_*.c)))
@@ -234,6 +258,17 @@ $(BUILD)/user/lib/libcommon/%.c.o: lib/libcommon/%.c
 	$(call say,CC,$<)
 	$(Q)$(CC) $(UCFLAGS) $(COMMON_INC) -c $< -o $@
 
+ifneq ($(APP),)
+$(BUILD)/app/%.c.o: $(APP)/%.c | $(IFACE_HDRS) $(WRAPPERS)
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(UCFLAGS) -c $< -o $@
+
+$(BUILD)/gen/iface/%.h: $(APP)/interfaces/%.toml $(IFACE_TOOLS)
+	$(call say,GEN,$@)
+	$(Q)$(PYTHON) tools/sysgen.py iface $< $@
+endif
+
 $(BUILD)/user/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
@@ -299,8 +334,9 @@ $(BUILD)/liblwip.a: $(LWIP_OBJ)
 # and benchmarks, tests/components/<name>/ and bench/components/<name>/), a test program
 # one file tests/qemu/progs/<name>.c or every .c in tests/qemu/progs/<name>/, a
 # benchmark one file bench/progs/<name>.c.
+objs_of = $(foreach f,$(1),$(if $(filter $(APP)/%,$(f)),$(patsubst $(APP)/%,$(BUILD)/app/%.o,$(f)),$(BUILD)/user/$(f).o))
 define user_program
-$(BUILD)/user/$(1).elf: $(patsubst %,$(BUILD)/user/%.o,$(2)) $(call libs_of,$(2)) $(BUILD)/gen/user.ld
+$(BUILD)/user/$(1).elf: $(call objs_of,$(2)) $(call libs_of,$(2)) $(BUILD)/gen/user.ld
 	$$(call say,LD,$$@)
 	$(Q)$(LD) $(ULDFLAGS) -o $$@ $$(filter %.o,$$^) $(call libs_of,$(2))
 endef
@@ -310,14 +346,15 @@ $(foreach c,$(BENCH_COMPS),$(eval $(call user_program,$(c),$(wildcard bench/comp
 $(foreach t,$(TEST_PROGS),$(eval $(call user_program,$(t),tests/qemu/progs/$(t).c)))
 $(foreach t,$(sort $(TEST_DIRS)),$(eval $(call user_program,$(t),$(wildcard tests/qemu/progs/$(t)/*.c))))
 $(foreach b,$(BENCH_PROGS),$(eval $(call user_program,$(b),bench/progs/$(b).c)))
+$(foreach c,$(APP_COMPS),$(eval $(call user_program,$(c),$(wildcard $(APP)/components/$(c)/*.c))))
 
 # An RTOS program starts at lib/librtos/entry.S's rtos_entry (cairn/rtos_abi.h).
 define rtos_program
-$(BUILD)/user/$(1).elf: $(patsubst %,$(BUILD)/user/%.o,$(2)) $(RTOS_LIBS) $(BUILD)/gen/user.ld
+$(BUILD)/user/$(1).elf: $(call objs_of,$(2)) $(RTOS_LIBS) $(BUILD)/gen/user.ld
 	$$(call say,LD,$$@)
 	$(Q)$(LD) $(ULDFLAGS) -e rtos_entry -o $$@ $$(filter %.o,$$^) $(RTOS_LIBS)
 endef
-$(foreach d,$(sort $(RTOS_PROG_DIRS)),$(eval $(call rtos_program,$(notdir $(d)),$(wildcard $(d)/*.c))))
+$(foreach d,$(sort $(RTOS_PROG_DIRS) $(APP_PROG_DIRS)),$(eval $(call rtos_program,$(notdir $(d)),$(wildcard $(d)/*.c))))
 # rtos_proc and rtos_efault carry rtos_child's image (for process_create from memory).
 $(BUILD)/user/tests/rtos/rtos_proc/image.c.o: $(BUILD)/user/rtos_child.elf
 $(BUILD)/user/tests/rtos/rtos_efault/image.c.o: $(BUILD)/user/rtos_child.elf
@@ -359,7 +396,6 @@ $(foreach t,$(HOST_TESTS:test_%=%),$(eval $(call host_test,$(t))))
 # --- systems ----------------------------------------------------------------------
 # tools/sysgen.py checks a description, generates its tables and links the images that
 # depend on it (the booter, subsystem parents, segments) into build/sys/<name>/.
-SYSTEM_FILE := systems/$(SYSTEM).toml
 export CC LD UCFLAGS ULDFLAGS USER_LIBS BOOT_LIBS
 
 # What tools/sysgen.py compiles and links with when it is run outside make.
@@ -381,33 +417,42 @@ run: setup sys
 debug: setup sys
 	$(PYTHON) tools/qemu.py debug $(SYSTEM_FILE)
 
+# Skeletons (tools/skeleton.py): NAME=<name>, and DIR=<dir> for an application outside
+# the tree.
+.PHONY: new-component new-app
+new-component:
+	@$(PYTHON) tools/skeleton.py component "$(NAME)" $(DIR)
+new-app:
+	@$(PYTHON) tools/skeleton.py app "$(NAME)" $(DIR)
+
 # The help: the list at the top of this file.
 .PHONY: help
 help:
 	@sed -n '3,/^$$/p' Makefile | sed -e 's/^# \{0,3\}//' -e '/^$$/d'
 
 # A GRUB ISO of a system, named after it: build/<system>.iso from systems/<system>.toml.
-iso: setup $(BUILD)/$(SYSTEM).iso
+iso: setup $(BUILD)/$(SYSTEM_NAME).iso
 
 run-iso: iso
-	$(PYTHON) tools/qemu.py run-iso $(SYSTEM_FILE) $(BUILD)/$(SYSTEM).iso $(FIRMWARE)
+	$(PYTHON) tools/qemu.py run-iso $(SYSTEM_FILE) $(BUILD)/$(SYSTEM_NAME).iso $(FIRMWARE)
 
-$(BUILD)/%.iso: kernel tools/qemu.py FORCE
-	$(Q)$(MAKE) --no-print-directory sys SYSTEM=$*
-	$(PYTHON) tools/qemu.py iso systems/$*.toml $@
+$(BUILD)/$(SYSTEM_NAME).iso: kernel tools/qemu.py FORCE
+	$(Q)$(MAKE) --no-print-directory sys
+	$(PYTHON) tools/qemu.py iso $(SYSTEM_FILE) $@
 
 .PHONY: FORCE
 FORCE:
 
 # The system graph: build/<system>.svg (Graphviz).
 graph: setup
-	$(PYTHON) tools/sysgraph.py $(SYSTEM_FILE) $(BUILD)/$(SYSTEM)
-	@echo "  GRAPH	$(BUILD)/$(SYSTEM).svg"
+	$(PYTHON) tools/sysgraph.py $(SYSTEM_FILE) $(BUILD)/$(SYSTEM_NAME)
+	@echo "  GRAPH	$(BUILD)/$(SYSTEM_NAME).svg"
 
 check-abi:
 	$(PYTHON) tools/check_abi.py
 
-test: setup all $(BUILD)/default.iso check-abi
+test: setup all check-abi
+	$(Q)$(MAKE) --no-print-directory iso SYSTEM=default
 	$(PYTHON) -m unittest discover -s tests/tools -q
 	$(PYTHON) tools/test.py
 

@@ -139,8 +139,13 @@ def symbols(elf):
 
 
 def objects(directory):
+    """The objects make builds from a program's directory: build/user/<dir>/<file>.o, or
+    for an application's (system.APP) build/app/<dir within it>/<file>.o."""
     src = sorted(f for f in os.listdir(directory) if f.endswith((".c", ".S")))
-    return [os.path.join(BUILD, "user", directory, f + ".o") for f in src]
+    out = os.path.join(BUILD, "user", directory)
+    if system.APP and os.path.isabs(directory):
+        out = os.path.join(BUILD, "app", os.path.relpath(directory, system.APP))
+    return [os.path.join(out, f + ".o") for f in src]
 
 
 def compile_c(src, obj):

@@ -37,9 +37,16 @@ TIMER = "timer"                   # the timed wake-up the booter serves (lib/lib
 BOOTER_IFACES = (MANAGER, TIMER)  # interfaces the booter serves itself
 
 
-IMAGE_DIRS = ("components", "tests/components", "bench/components")   # where a component's program may live
-PROGRAM_DIRS = ("examples", "tests/rtos", "bench/rtos")                # where an RTOS program may live
-IFACE_DIRS = ("interfaces", "tests/qemu/interfaces")                   # where an interface may be declared
+# An application outside the tree (make run SYSTEM=path/to/app.toml; docs/systems.md):
+# make exports its directory, whose components/, programs/ and interfaces/ are searched
+# after the tree's.
+APP = os.environ.get("CAIRN_APP") or None
+IMAGE_DIRS = ("components", "tests/components", "bench/components") + \
+    ((os.path.join(APP, "components"),) if APP else ())                # where a component's program may live
+PROGRAM_DIRS = ("examples", "tests/rtos", "bench/rtos") + \
+    ((os.path.join(APP, "programs"),) if APP else ())                  # where an RTOS program may live
+IFACE_DIRS = ("interfaces", "tests/qemu/interfaces") + \
+    ((os.path.join(APP, "interfaces"),) if APP else ())                # where an interface may be declared
 ROMFS_MODULE = "rtos.romfs"                                            # the RTOS's file system (sysgen.py)
 
 
