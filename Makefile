@@ -161,6 +161,9 @@ BENCH_PROGS:= $(basename $(notdir $(wildcard bench/progs/*.c)))
 RTOS_PROG_DIRS := $(patsubst %/,%,$(dir $(wildcard examples/*/*.c tests/rtos/*/*.c bench/rtos/*/*.c)))
 RTOS_PROGS := $(sort $(notdir $(RTOS_PROG_DIRS)))
 # An application's (APP): its components and RTOS programs, objects under build/app/.
+# An application's objects: build/app/<its absolute directory>/..., one tree per
+# application, so two with a program of the same name never share an object.
+APP_OBJ    := $(BUILD)/app$(APP)
 APP_COMPS  := $(if $(APP),$(notdir $(wildcard $(APP)/components/*)))
 APP_PROG_DIRS := $(if $(APP),$(patsubst %/,%,$(dir $(wildcard $(APP)/programs/*/*.c))))
 APP_PROGS  := $(sort $(notdir $(APP_PROG_DIRS)))
@@ -259,7 +262,7 @@ $(BUILD)/user/lib/libcommon/%.c.o: lib/libcommon/%.c
 	$(Q)$(CC) $(UCFLAGS) $(COMMON_INC) -c $< -o $@
 
 ifneq ($(APP),)
-$(BUILD)/app/%.c.o: $(APP)/%.c | $(IFACE_HDRS) $(WRAPPERS)
+$(APP_OBJ)/%.c.o: $(APP)/%.c | $(IFACE_HDRS) $(WRAPPERS)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(UCFLAGS) -c $< -o $@
@@ -334,7 +337,7 @@ $(BUILD)/liblwip.a: $(LWIP_OBJ)
 # and benchmarks, tests/components/<name>/ and bench/components/<name>/), a test program
 # one file tests/qemu/progs/<name>.c or every .c in tests/qemu/progs/<name>/, a
 # benchmark one file bench/progs/<name>.c.
-objs_of = $(foreach f,$(1),$(if $(filter $(APP)/%,$(f)),$(patsubst $(APP)/%,$(BUILD)/app/%.o,$(f)),$(BUILD)/user/$(f).o))
+objs_of = $(foreach f,$(1),$(if $(filter $(APP)/%,$(f)),$(patsubst $(APP)/%,$(APP_OBJ)/%.o,$(f)),$(BUILD)/user/$(f).o))
 define user_program
 $(BUILD)/user/$(1).elf: $(call objs_of,$(2)) $(call libs_of,$(2)) $(BUILD)/gen/user.ld
 	$$(call say,LD,$$@)

@@ -140,11 +140,12 @@ def symbols(elf):
 
 def objects(directory):
     """The objects make builds from a program's directory: build/user/<dir>/<file>.o, or
-    for an application's (system.APP) build/app/<dir within it>/<file>.o."""
+    for an application's (system.APP, absolute) build/app/<its path>/<file>.o (the
+    Makefile's APP_OBJ)."""
     src = sorted(f for f in os.listdir(directory) if f.endswith((".c", ".S")))
     out = os.path.join(BUILD, "user", directory)
     if system.APP and os.path.isabs(directory):
-        out = os.path.join(BUILD, "app", os.path.relpath(directory, system.APP))
+        out = os.path.join(BUILD, "app", directory.lstrip("/"))
     return [os.path.join(out, f + ".o") for f in src]
 
 
