@@ -9,8 +9,8 @@
  * instance's buffers (the same offsets: the layout is fixed) and its returns on the
  * queues. So link_open gives nothing before the reset handshake (link_reset): the
  * driver, asked, resets its device, forgets what it held, drops what waits and says
- * where it serves again; everything back before that is dropped (docs/network.md
- * "Robustness", "A restarted net").
+ * where it serves again; everything back before that is dropped (docs/devices.md
+ * "Virtio-net", "A client's restart"; docs/network.md "Robustness").
  *
  * A received frame is copied once, from the shared region into a pbuf of lwIP's pool,
  * before lwIP looks at it: the driver (and its device) may write the region at any
