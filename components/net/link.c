@@ -5,6 +5,13 @@
  * buffers; libxport's net client (xport_net_client) keeps, per direction, the buffers
  * given to the driver and hands back those a driver restart lost.
  *
+ * The driver outlives this component: a restarted `net` finds it holding the earlier
+ * instance's buffers (the same offsets: the layout is fixed) and its returns on the
+ * queues. So link_open gives nothing before the reset handshake (link_reset): the
+ * driver, asked, resets its device, forgets what it held, drops what waits and says
+ * where it serves again; everything back before that is dropped (docs/devices.md
+ * "Virtio-net", "A client's restart"; docs/network.md "Robustness").
+ *
  * A received frame is copied once, from the shared region into a pbuf of lwIP's pool,
  * before lwIP looks at it: the driver (and its device) may write the region at any
  * time, and its `len` is bounded to NET_FRAME_MIN..NET_FRAME_MAX here. A frame to send
@@ -205,6 +212,41 @@ static err_t link_init(struct netif *nif)
 	return ERR_OK;
 }
 
+/*
+ * The reset handshake (xport_net_client_restart): asks the driver for a reset and takes
+ * whatever comes back until its reset notice in both directions, asking again after a
+ * driver restart. 0, or an error (the driver refused the request, or a queue's cursor
+ * is beyond reason): then the clients start without it, as before the handshake was.
+ */
+static long link_reset(void)
+{
+	struct xport_buf b;
+	long r = 0;
+
+	xport_net_client_restart(&rx);
+	xport_net_client_restart(&tx);
+	while (r == 0 && (rx.resetting || tx.resetting)) {
+		if (rx.ask || tx.ask) {
+			rx.ask = tx.ask = 0;
+			if ((r = net_reset()) == CAIRN_ESTALE)	/* a restarted driver: the stub renewed the gate */
+				r = net_reset();
+			cairn_asnd_send(nq.port[NETQ_RX_FREE].peer, 0);
+		}
+		long a = xport_net_back(&rx, &b), t = xport_net_back(&tx, &b);	/* nothing given: only EAGAIN */
+		if (r == 0 && (a == CAIRN_EIO || t == CAIRN_EIO))
+			r = CAIRN_EIO;
+		netq_wake(&nq);		/* room on the way back, if the driver waits for it */
+		if (r == 0 && (rx.resetting || tx.resetting) && !rx.ask && !tx.ask && link_arm())
+			cairn_rcv_wait(CAIRN_SLOT_RCV);
+	}
+	if (r < 0) {
+		cairn_printf("net: no reset handshake with the driver (%ld): it may hold buffers given again\n", r);
+		xport_net_client_init(&rx, &nq.q[NETQ_RX_FREE], &nq.q[NETQ_RX_ACTIVE]);
+		xport_net_client_init(&tx, &nq.q[NETQ_TX_ACTIVE], &nq.q[NETQ_TX_FREE]);
+	}
+	return r;
+}
+
 long link_open(struct netif *nif)
 {
 	long r = netq_open(&nq, "net_data");
@@ -218,6 +260,7 @@ long link_open(struct netif *nif)
 	net_mac_bytes((uint64_t)m, mac);
 	xport_net_client_init(&rx, &nq.q[NETQ_RX_FREE], &nq.q[NETQ_RX_ACTIVE]);
 	xport_net_client_init(&tx, &nq.q[NETQ_TX_ACTIVE], &nq.q[NETQ_TX_FREE]);
+	link_reset();
 	for (uint32_t i = 0; i < LINK_NRX; i++)
 		rx_give(i);
 	for (uint32_t i = 0; i < LINK_NTX; i++)

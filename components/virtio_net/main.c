@@ -22,6 +22,11 @@
  * anything else (vnet_probe negotiates afresh, which resets it), sets it up afresh,
  * and then, being a later generation, owes its client a restart notice in each
  * direction (vnet_announce), which it puts before it takes any buffer.
+ *
+ * A client that restarts asks for a reset (`reset`): at its next wake the driver
+ * resets the device and sets it up again, forgets the buffers it held, drops what waits
+ * on the client's queues and puts a reset notice in each direction (vnet_reset;
+ * docs/devices.md "Virtio-net", "A client's restart").
  */
 #define CAIRN_SERVE_NET
 #include <iface/net.h>
@@ -35,7 +40,7 @@ static struct virtio_pci dev;
 static struct vnet net;
 static struct cairn_port ports[4];
 static struct xport_queue queues[4];
-static int stopping, serving;
+static int stopping, serving, reset_asked;
 
 /* The four ports: name, this end. Their order is struct vnet_queues'. */
 static const struct {
@@ -75,15 +80,19 @@ static long open_queues(void)
 
 static int intx;	/* woken by the INTx line: each wake reads (acknowledges) the ISR */
 
+/* What vnet_start was given, for vnet_reset. */
+static struct vnet_mem dma, data;
+static unsigned vector;
+static int iommu;
+
 /* The transport and the memory: 0, or an error (said). Queue interrupts go to MSI-X
  * entry 0 if the booter bound it (then the device raises no INTx). */
 static long attach(const struct cairn_device *d)
 {
-	unsigned vector = virtio_device_vector(d);
-	struct vnet_mem dma, data;
 	struct vnet_queues qs = { &queues[0], &queues[1], &queues[2], &queues[3] };
 	long r;
 
+	vector = virtio_device_vector(d);
 	if ((r = open_queues()) < 0)
 		return r;
 	if ((r = dma_region("net_dma", &dma)) < 0 || (r = dma_region("net_data", &data)) < 0)
@@ -110,6 +119,23 @@ long net_stats_serve(cairn_word which, cairn_word client)
 	return (long)vnet_stat(&net, which);
 }
 
+long net_reset_serve(cairn_word client)
+{
+	(void)client;
+	__atomic_store_n(&reset_asked, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* The client asked for a reset: vnet_reset, said. */
+static void client_reset(void)
+{
+	struct vnet_queues qs = { &queues[0], &queues[1], &queues[2], &queues[3] };
+	long r = vnet_reset(&net, iommu, &dma, &data, &qs, vector);
+
+	cairn_printf("virtio_net: the client asked for a reset: device reset (%ld); rx buffers from position %u, "
+		     "tx frames from %u on are served\n", r, net.rx.announce_at, net.tx.announce_at);
+}
+
 long net_stop_serve(cairn_word client)
 {
 	(void)client;
@@ -123,6 +149,8 @@ static void serve(void)
 	for (;;) {
 		if (intx)
 			virtio_device_intx_ack(&dev, cairn_device(0));
+		if (__atomic_exchange_n(&reset_asked, 0, __ATOMIC_ACQ_REL))
+			client_reset();
 		if (vnet_work(&net) & VNET_WAKE_CLIENT)
 			cairn_asnd_send(ports[1].peer, 0);
 		if (__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))
@@ -145,8 +173,9 @@ int main(const struct cairn_root *rt)
 		cairn_printf("virtio_net: %02x:%02x.%x: not a modern virtio device (%ld)\n", d->bus, d->dev, d->fn, r);
 		return 1;
 	}
-	const struct cairn_region *data = cairn_region("net_data");	/* behind an IOMMU: dma == va */
-	if ((r = vnet_probe(&net, &dev, data && data->dma && data->dma == data->va)) < 0) {
+	const struct cairn_region *region = cairn_region("net_data");	/* behind an IOMMU: dma == va */
+	iommu = region && region->dma && region->dma == region->va;
+	if ((r = vnet_probe(&net, &dev, iommu)) < 0) {
 		cairn_printf("virtio_net: %02x:%02x.%x: refused (%ld)\n", d->bus, d->dev, d->fn, r);
 		return 1;
 	}

@@ -32,10 +32,11 @@ static long read_mac(struct vnet *n)
 	return 0;
 }
 
-long vnet_probe(struct vnet *n, struct virtio_pci *v, int iommu)
+/* Resets the device, negotiates and reads its MAC address: vnet_probe's steps. */
+static long negotiate(struct vnet *n, int iommu)
 {
-	memset(n, 0, sizeof *n);	/* (large: no temporary on the stack) */
-	n->v = v;
+	struct virtio_pci *v = n->v;
+	n->failed = 0;
 	uint64_t wanted = (1ull << VIRTIO_NET_F_MAC) | VIRTIO_F_ACCESS_PLATFORM;
 	long r = virtio_pci_negotiate(v, wanted, iommu ? VIRTIO_F_ACCESS_PLATFORM : 0);
 	if (r == 0 && (v->features >> VIRTIO_NET_F_MAC) & 1)
@@ -45,6 +46,13 @@ long vnet_probe(struct vnet *n, struct virtio_pci *v, int iommu)
 		n->failed = 1;
 	}
 	return r;
+}
+
+long vnet_probe(struct vnet *n, struct virtio_pci *v, int iommu)
+{
+	memset(n, 0, sizeof *n);	/* (large: no temporary on the stack) */
+	n->v = v;
+	return negotiate(n, iommu);
 }
 
 /* Direction d's queue, the index-th after the headers in the DMA memory. */
@@ -90,6 +98,12 @@ long vnet_start(struct vnet *n, const struct vnet_mem *dma, const struct vnet_me
 
 /* ---- one direction's buffers ------------------------------------------------------- */
 
+/* The bytes of b the device may write (receive) or read (transmit). */
+static uint64_t extent(const struct xport_buf *b)
+{
+	return b->len < NET_FRAME_MAX ? b->len : NET_FRAME_MAX;
+}
+
 static uint64_t dev_of(const struct vnet *n, const void *p)
 {
 	return n->dma_dev + ((uintptr_t)p - (uintptr_t)n->dma);
@@ -114,10 +128,9 @@ static void give_back(struct vnet *n, struct vnet_dir *d, struct xport_buf b, ui
 static long issue(struct vnet *n, struct vnet_dir *d, struct vnet_slot *s)
 {
 	struct virtio_net_hdr *h = &d->hdr[s - d->slot];
-	uint32_t len = s->buf.len < NET_FRAME_MAX ? s->buf.len : NET_FRAME_MAX;
 	struct virtq_buf bufs[2] = {
 		{ dev_of(n, h), sizeof *h, !d->tx },
-		{ n->region_dev + s->buf.offset, len, !d->tx },
+		{ n->region_dev + s->buf.offset, (uint32_t)extent(&s->buf), !d->tx },
 	};
 
 	memset(h, 0, sizeof *h);
@@ -181,6 +194,22 @@ static int acceptable(const struct vnet_dir *d, const struct xport_buf *b)
 	return b->len >= NET_FRAME_MAX;
 }
 
+/*
+ * A receive buffer overlapping one the device holds: 1. The device would write both,
+ * so a frame could land in the first before the client has read the second (a client
+ * that gives a buffer twice: one restarted without the reset handshake gives again
+ * what the driver holds). Both lie inside the region (checked), so no sum wraps.
+ */
+static int overlaps_held(const struct vnet_dir *d, const struct xport_buf *b)
+{
+	for (unsigned i = 0; i < VNET_HELD; i++) {
+		const struct xport_buf *h = &d->slot[i].buf;
+		if (d->slot[i].busy && b->offset < h->offset + extent(h) && h->offset < b->offset + extent(b))
+			return 1;
+	}
+	return 0;
+}
+
 /* Room on the way back for every buffer held and one more: 1, else 0 (also for a
  * client whose cursor is beyond reason). */
 static int room(const struct vnet_dir *d)
@@ -200,7 +229,7 @@ static int take(struct vnet *n, struct vnet_dir *d)
 {
 	struct xport_buf b;
 	long r = xport_get_buf(d->from, n->region_bytes, &b);
-	if (r == CAIRN_ERANGE || (r == 0 && (n->failed || !acceptable(d, &b)))) {
+	if (r == CAIRN_ERANGE || (r == 0 && (n->failed || !acceptable(d, &b) || (!d->tx && overlaps_held(d, &b))))) {
 		give_back(n, d, b, 0);
 		return 1;
 	}
@@ -233,25 +262,42 @@ static void reap(struct vnet *n, struct vnet_dir *d)
 	}
 }
 
-void vnet_announce(struct vnet *n)
+/* A notice `id` is due in each direction, at the client's queue's position now. */
+static void announce_all(struct vnet *n, uint32_t id)
 {
 	struct vnet_dir *dirs[2] = { &n->rx, &n->tx };
 	for (unsigned k = 0; k < 2; k++)
 		if (dirs[k]->from) {
-			dirs[k]->announce = 1;
+			dirs[k]->announce = id;
 			dirs[k]->announce_at = dirs[k]->from->cursor;
 		}
 }
 
-/* Direction d's restart notice, if it is due and there is room: 1 if it is (still)
- * due. Not a buffer given back: not counted. */
+void vnet_announce(struct vnet *n)
+{
+	announce_all(n, XPORT_NET_RESTARTED);
+}
+
+long vnet_reset(struct vnet *n, int iommu, const struct vnet_mem *dma, const struct vnet_mem *region,
+		const struct vnet_queues *qs, unsigned vector)
+{
+	long r = negotiate(n, iommu);
+	long s = vnet_start(n, dma, region, qs, vector);	/* forgets every slot */
+	xport_drop(n->rx.from);
+	xport_drop(n->tx.from);
+	announce_all(n, XPORT_NET_RESET);
+	return r < 0 ? r : s;
+}
+
+/* Direction d's restart or reset notice, if it is due and there is room: 1 if it is
+ * (still) due. Not a buffer given back: not counted. */
 static int announce(struct vnet_dir *d)
 {
 	if (!d->announce)
 		return 0;
 	if (!room(d))
 		return 1;
-	struct xport_buf b = { .offset = d->announce_at, .len = 0, .id = XPORT_NET_RESTARTED };
+	struct xport_buf b = { .offset = d->announce_at, .len = 0, .id = d->announce };
 	xport_put_buf(d->back, &b);
 	d->announce = 0;
 	return 0;

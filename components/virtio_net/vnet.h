@@ -74,8 +74,8 @@ struct vnet_dir {
 	unsigned held, max_held;
 	int kick;			/* chains added since the last notification */
 	int tx;				/* 1: transmit */
-	int announce;			/* the restart notice is due (vnet_announce) */
-	uint32_t announce_at;		/* its position: `from`'s cursor at the restart */
+	uint32_t announce;		/* the notice due (its id: vnet_announce, vnet_reset), or 0 */
+	uint32_t announce_at;		/* its position: `from`'s cursor at the restart or reset */
 	struct vnet_slot slot[VNET_HELD];
 };
 
@@ -128,6 +128,21 @@ unsigned vnet_work(struct vnet *n);
  * any buffer in that direction (waiting for room on the way back, as for any buffer).
  */
 void vnet_announce(struct vnet *n);
+
+/*
+ * The client restarted and asked for a reset (interfaces/net.toml `reset`;
+ * docs/devices.md "Virtio-net", "A client's restart"), after vnet_start: the device is
+ * reset and set up again (vnet_probe's and vnet_start's steps, with the same arguments:
+ * it no longer reads or writes any buffer), every buffer held is forgotten, never given
+ * back (the client instance that gave it is gone), what waits on rx free and tx active
+ * is dropped unread (xport_drop: bounded by the client's cursor, read once; a cursor
+ * beyond reason drops nothing), and the reset notice (cairn/xport.h XPORT_NET_RESET) is
+ * due in each direction at the position after it, put as the restart notice is. The
+ * counters go on. 0, or what vnet_probe or vnet_start return (the device is then
+ * failed: every buffer refused, the notices still put).
+ */
+long vnet_reset(struct vnet *n, int iommu, const struct vnet_mem *dma, const struct vnet_mem *region,
+		const struct vnet_queues *qs, unsigned vector);
 
 /* Before sleeping: arms the device's queues and the client's; 1 if there is work
  * already (call vnet_work), 0 to sleep. */

@@ -71,6 +71,15 @@ long xport_peek(struct xport_queue *q, void *slot);
 long xport_get(struct xport_queue *q, void *slot);
 
 /*
+ * xport_drop (consumer): consumes, unread, every descriptor queued now (the peer's
+ * cursor read once and bounded) and publishes the cursor: how many (0..slots), or
+ * CAIRN_EIO (the peer's cursor is beyond reason: nothing moved), CAIRN_EINVAL (the
+ * producer's end). A driver drops what a client's earlier instance left on its queues
+ * when the client asks for a reset (docs/devices.md "Virtio-net", "A client's restart").
+ */
+long xport_drop(struct xport_queue *q);
+
+/*
  * The waiting protocol (both ends; the consumer waits for descriptors, the producer
  * for room):
  *   xport_arm: before sleeping, sets this end's waiting flag, then looks again. Returns
@@ -146,13 +155,27 @@ long xport_get_buf(struct xport_queue *q, uint64_t region, struct xport_buf *b);
 #define XPORT_NET_RESTARTED 0xffffffffu
 
 /*
+ * The net reset notice (docs/devices.md "Virtio-net", "A client's restart"): a driver
+ * that a client asked for a reset (interfaces/net.toml `reset`) resets its device,
+ * forgets every buffer it held (never giving it back: the client instance that gave it
+ * is gone), drops what waits on rx free and tx active (xport_drop), and puts on rx
+ * active and on tx free, before any buffer of its own, this notice: id XPORT_NET_RESET,
+ * len 0, offset = the position in rx free (tx active) where it serves again. Everything
+ * on the queue before it is the earlier client's. For buffers given, it means what the
+ * restart notice means: those put before the position and not had back are lost. A
+ * client never gives a buffer the id XPORT_NET_RESET.
+ */
+#define XPORT_NET_RESET 0xfffffffeu
+
+/*
  * The client's side of one net direction (libxport, net_client.c): the buffers it gave
  * the driver and has not had back, with their queue positions, and the restart notice.
  * Receive: give = rx free, back = rx active; transmit: give = tx active, back = tx free.
  *   xport_net_client_init: over the two queue ends (give: producer, back: consumer),
  *     already attached.
  *   xport_net_give: records b's position and puts it: 0; CAIRN_EINVAL (id
- *     XPORT_NET_RESTARTED, or an id outstanding: nothing put); CAIRN_EAGAIN (the queue
+ *     XPORT_NET_RESTARTED or XPORT_NET_RESET, or an id outstanding: nothing put);
+ *     CAIRN_EAGAIN (the queue
  *     or the table, XPORT_NET_CLIENT_MAX, full: nothing put); CAIRN_EIO (the driver's
  *     cursor is beyond reason).
  *   xport_net_back: the next buffer of those outstanding into *out, as the client gave
@@ -162,14 +185,23 @@ long xport_get_buf(struct xport_queue *q, uint64_t region, struct xport_buf *b);
  *     A buffer back whose id is not outstanding is dropped (`stray`); a notice marks
  *     what it lost (`restarts`). A notice whose position is not between the head and a
  *     queue's length before it loses every buffer outstanding.
- * The caller wakes the driver (xport_wake_needed on either queue) as before.
+ *   xport_net_client_restart: this client is a new instance over queues an earlier one
+ *     used (the driver may hold that one's buffers, and `back` hold its returns): sets
+ *     `resetting` and `ask`. The caller asks the driver for a reset (interfaces/net.toml
+ *     `reset`), clears `ask`, wakes the driver, and gives nothing until `resetting` is 0
+ *     again. Meanwhile xport_net_back drops every buffer back (`stale`) until the reset
+ *     notice, which clears `resetting`; a restart notice instead (the driver restarted,
+ *     perhaps before it saw the request) sets `ask` again: ask again.
+ * Either notice counts (`restarts`, `resets`) and loses what it says. The caller wakes
+ * the driver (xport_wake_needed on either queue) as before.
  */
 #define XPORT_NET_CLIENT_MAX 64
 #define XPORT_NET_LOST 1
 struct xport_net_client {
 	struct xport_queue *give, *back;
 	unsigned outstanding;
-	uint64_t restarts, stray;
+	uint64_t restarts, resets, stray, stale;
+	uint8_t resetting, ask;		/* xport_net_client_restart */
 	struct {
 		struct xport_buf b;	/* as given */
 		uint32_t at;		/* its position in `give` */
@@ -179,6 +211,7 @@ struct xport_net_client {
 void xport_net_client_init(struct xport_net_client *c, struct xport_queue *give, struct xport_queue *back);
 long xport_net_give(struct xport_net_client *c, const struct xport_buf *b);
 long xport_net_back(struct xport_net_client *c, struct xport_buf *out);
+void xport_net_client_restart(struct xport_net_client *c);
 
 /* --- block --------------------------------------------------------------------- */
 
@@ -258,7 +291,8 @@ struct xport_blk_client {
 	struct xport_queue *req, *resp;
 	uint32_t next_id;
 	unsigned outstanding;
-	uint64_t restarts, stray;
+	uint64_t restarts, resets, stray, stale;
+	uint8_t resetting, ask;		/* xport_net_client_restart */
 	struct {
 		uint32_t id, at;	/* its id, its request-queue position */
 		uint8_t busy, lost;	/* outstanding; lost in a restart, to be completed */

@@ -2,8 +2,9 @@
  * net_client.c: the client's side of one direction of the net transport (cairn/xport.h,
  * xport_net_client): the buffers given to the driver with their queue positions, and
  * the restart notice that hands back the ones a restarted driver lost (docs/devices.md
- * "Virtio-net", "Restart"). Pure: no system call. Tested on the host
- * (tests/host/test_xport.c).
+ * "Virtio-net", "Restart"); and a restarted client's reset handshake, which drops what
+ * an earlier instance left on the way back ("A client's restart"). Pure: no system
+ * call. Tested on the host (tests/host/test_xport.c).
  *
  * Positions are free-running 32-bit counters, compared by their signed difference: at
  * most XPORT_NET_CLIENT_MAX buffers are outstanding and a queue holds at most 2^15
@@ -27,7 +28,7 @@ static unsigned find(const struct xport_net_client *c, uint32_t id)
 
 long xport_net_give(struct xport_net_client *c, const struct xport_buf *b)
 {
-	if (b->id == XPORT_NET_RESTARTED || find(c, b->id))
+	if (b->id == XPORT_NET_RESTARTED || b->id == XPORT_NET_RESET || find(c, b->id))
 		return CAIRN_EINVAL;
 	unsigned e = 0;
 	while (e < XPORT_NET_CLIENT_MAX && c->p[e].busy)
@@ -46,17 +47,36 @@ long xport_net_give(struct xport_net_client *c, const struct xport_buf *b)
 	return 0;
 }
 
-/* The notice: every buffer outstanding put before position `at` is lost. A position
+void xport_net_client_restart(struct xport_net_client *c)
+{
+	c->resetting = 1;
+	c->ask = 1;
+}
+
+/* A notice: every buffer outstanding put before position `at` is lost. A position
  * after the head, or more than a queue before it, is not reasonable: then every one is. */
-static void restarted(struct xport_net_client *c, uint32_t at)
+static void lose_before(struct xport_net_client *c, uint32_t at)
 {
 	uint32_t head = c->give->cursor;
 	int sane = (int32_t)(head - at) >= 0 && head - at <= c->give->mask + 1;
 
-	c->restarts++;
 	for (unsigned i = 0; i < XPORT_NET_CLIENT_MAX; i++)
 		if (c->p[i].busy && (!sane || (int32_t)(c->p[i].at - at) < 0))
 			c->p[i].lost = 1;
+}
+
+/* A restart or reset notice b: what it loses; the end of a reset, or a reason to ask
+ * for one again (the driver restarted, perhaps before it saw the request). */
+static void notice(struct xport_net_client *c, const struct xport_buf *b)
+{
+	lose_before(c, (uint32_t)b->offset);
+	if (b->id == XPORT_NET_RESET) {
+		c->resets++;
+		c->resetting = 0;
+	} else {
+		c->restarts++;
+		c->ask = c->resetting;
+	}
 }
 
 /* Hands entry i back with len. */
@@ -82,8 +102,12 @@ long xport_net_back(struct xport_net_client *c, struct xport_buf *out)
 		long e = xport_get_buf(c->back, ~0ull, &b);
 		if (e < 0 && e != CAIRN_ERANGE)
 			return e;
-		if (b.id == XPORT_NET_RESTARTED && b.len == 0) {
-			restarted(c, (uint32_t)b.offset);
+		if ((b.id == XPORT_NET_RESTARTED || b.id == XPORT_NET_RESET) && b.len == 0) {
+			notice(c, &b);
+			continue;
+		}
+		if (c->resetting) {
+			c->stale++;
 			continue;
 		}
 		unsigned i = find(c, b.id);

@@ -115,6 +115,18 @@ long xport_get(struct xport_queue *q, void *out)
 	return r;
 }
 
+long xport_drop(struct xport_queue *q)
+{
+	if (q->end != XPORT_CONSUMER)
+		return CAIRN_EINVAL;
+	long n = queued(q);
+	if (n <= 0)
+		return n;
+	q->cursor += (uint32_t)n;
+	__atomic_store_n(&q->ring->tail, q->cursor, __ATOMIC_RELEASE);
+	return n;
+}
+
 /* This end's waiting flag, and the other end's. */
 static volatile uint32_t *my_flag(struct xport_queue *q)
 {

@@ -508,6 +508,40 @@ static void bad_rx_refused(void **state)
 	assert_int_equal(vnet_stat(N, NET_STAT_RX_REFUSED), 4);
 }
 
+/*
+ * A receive buffer overlapping one the device holds (the bytes it may write:
+ * NET_FRAME_MAX at most) is refused: the same one twice, one running into it; one just
+ * after it is taken, as is a transmit frame there (the device only reads it), and the
+ * same buffer again once it has come back.
+ */
+static void rx_overlap_refused(void **state)
+{
+	(void)state;
+	uint8_t f[60];
+	frame(f, sizeof f, 5);
+	put(RXF, 4096, 2048, 1);
+	put(RXF, 4096, 2048, 2);			/* the same buffer */
+	put(RXF, 4096 - 1000, 2048, 3);			/* runs into it */
+	put(RXF, 4096 + NET_FRAME_MAX - 1, 2048, 4);	/* its last byte */
+	put(RXF, 4096 + NET_FRAME_MAX, 2048, 5);	/* just after it */
+	put(TXA, 4096, 60, 6);
+	run();
+	back(RXA, 2, 0, 4096);
+	back(RXA, 3, 0, 4096 - 1000);
+	back(RXA, 4, 0, 4096 + NET_FRAME_MAX - 1);
+	nothing_back(RXA);
+	back(TXF, 6, 60, 4096);
+	assert_int_equal(D.chains[VNET_RXQ], 2);
+	assert_int_equal(vnet_stat(N, NET_STAT_RX_REFUSED), 3);
+	assert_true(deliver(f, sizeof f));
+	run();
+	back(RXA, 1, 60, 4096);
+	put(RXF, 4096, 2048, 7);			/* back, so it may be given again */
+	run();
+	nothing_back(RXA);
+	assert_int_equal(D.chains[VNET_RXQ], 3);
+}
+
 /* A device that breaks a rule is reset; every buffer held comes back refused. */
 static void broken_device_returns_everything(void **state)
 {
@@ -712,6 +746,86 @@ static void restart_notices_first(void **state)
 	assert_int_equal(vnet_stat(N, NET_STAT_TX_REFUSED), 0);
 }
 
+/* The client asks for a reset (vnet_reset, with start()'s arguments): the fake device
+ * forgets its queues as restarted() has it. */
+static long reset(void)
+{
+	unsigned resets = F.resets;
+	memset(D.seen, 0, sizeof D.seen);
+	memset(D.npending, 0, sizeof D.npending);
+	memset(D.chains, 0, sizeof D.chains);
+	struct vnet_queues qs = { &drv[RXF], &drv[RXA], &drv[TXA], &drv[TXF] };
+	long r = vnet_reset(N, 0, &DMA, &REG, &qs, VIRTIO_MSI_NO_VECTOR);
+	assert_true(F.resets > resets);		/* the device was reset first */
+	return r;
+}
+
+/*
+ * A client's restart: the earlier instance gave three receive buffers (held), a fourth
+ * that waits (rx active has room for three held), and two frames, one held by the
+ * device and one sent; a frame came in. Its successor asks for a reset: the device is
+ * reset, the waiting buffer and the held ones are dropped and never come back, and a
+ * reset notice in each direction says where service starts (after what was dropped);
+ * the returns before it are left for the client to drop. Buffers the successor gives
+ * at the same offsets are taken (none overlaps what the driver holds: it holds
+ * nothing), frames arrive in them, and the counters go on.
+ */
+static void client_reset_forgets_and_drops(void **state)
+{
+	(void)state;
+	rings(4);
+	assert_int_equal(start(), 0);
+	uint8_t f[60];
+	frame(f, sizeof f, 9);
+	for (unsigned i = 0; i < 4; i++)
+		put(RXF, 2048 * i, 2048, i);		/* positions 0..3 */
+	put(TXA, 8192, 60, 7);
+	run();						/* sent */
+	D.hold_tx = 1;
+	put(TXA, 10240, 60, 8);				/* held by the device */
+	run();
+	assert_true(deliver(f, sizeof f));		/* into buffer 0; 3 is then taken */
+	run();
+	assert_int_equal(N->rx.held, 3);
+	assert_int_equal(N->tx.held, 1);
+	put(RXF, 0, 2048, 0);				/* the earlier instance's last act */
+	assert_int_equal(xport_count(&cli[RXF]), 1);
+	uint64_t frames = vnet_stat(N, NET_STAT_RX_FRAMES);
+	D.hold_tx = 0;
+	assert_int_equal(reset(), 0);
+	assert_int_equal(xport_count(&drv[RXF]), 0);	/* dropped */
+	assert_int_equal(N->rx.held + N->tx.held, 0);	/* forgotten */
+	assert_int_equal(N->rx.announce_at, 5);
+	assert_int_equal(N->tx.announce_at, 2);
+	put(RXF, 0, 2048, 10);				/* the successor's, at the same offsets */
+	put(RXF, 2048, 2048, 11);
+	put(TXA, 10240, 60, 12);
+	run();
+	back(RXA, 0, 60, 0);				/* the earlier instance's */
+	back(RXA, XPORT_NET_RESET, 0, 5);
+	nothing_back(RXA);
+	back(TXF, 7, 60, 8192);
+	back(TXF, XPORT_NET_RESET, 0, 2);
+	back(TXF, 12, 60, 10240);			/* 8 never comes back */
+	nothing_back(TXF);
+	assert_int_equal(D.chains[VNET_RXQ], 2);	/* only the successor's */
+	assert_true(deliver(f, sizeof f));
+	assert_true(deliver(f, sizeof f));
+	assert_false(deliver(f, sizeof f));
+	run();
+	back(RXA, 10, 60, 0);
+	back(RXA, 11, 60, 2048);
+	assert_int_equal(vnet_stat(N, NET_STAT_RX_FRAMES), frames + 2);
+	assert_int_equal(vnet_stat(N, NET_STAT_RX_REFUSED), 0);
+	/* a client cursor beyond reason at the reset: nothing dropped, the notice at the
+	 * driver's own position */
+	ring[RXF]->head = drv[RXF].cursor + 1000;
+	uint32_t at = drv[RXF].cursor;
+	assert_int_equal(reset(), 0);
+	assert_int_equal(drv[RXF].cursor, at);
+	assert_int_equal(N->rx.announce_at, at);
+}
+
 /* A restarted driver whose device fails still puts its notices, then refuses. */
 static void restart_notice_on_failed_device(void **state)
 {
@@ -748,6 +862,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(client_cursor_beyond, started, teardown),
 		cmocka_unit_test_setup_teardown(restart_notices_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(restart_notice_on_failed_device, started, teardown),
+		cmocka_unit_test_setup_teardown(rx_overlap_refused, started, teardown),
+		cmocka_unit_test_setup_teardown(client_reset_forgets_and_drops, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -209,6 +209,41 @@ static void peer_cursor_bounded(void **state)
 	free(p.r);
 }
 
+/* xport_drop at every base and every claim of the producer's: all that is queued is
+ * consumed, unread, and the cursor published; a claim beyond reason moves nothing; the
+ * producer's end cannot drop. The queue works on after it. */
+static void drop_consumes_what_is_queued(void **state)
+{
+	struct pair p;
+	struct xport_buf b = buf(7);
+
+	(void)state;
+	new_pair(&p, 16, SLOTS);
+	for (unsigned i = 0; i < NBASES; i++)
+		for (unsigned j = 0; j < NOFFSETS; j++) {
+			uint32_t base = bases[i], off = offsets[j];
+
+			set_cursors(&p, base);
+			p.r->head = base + off;
+			assert_int_equal(xport_drop(&p.prod), CAIRN_EINVAL);
+			assert_int_equal(p.r->tail, base);
+			assert_int_equal(xport_drop(&p.cons), off > SLOTS ? CAIRN_EIO : (long)off);
+			uint32_t at = base + (off > SLOTS ? 0 : off);
+			assert_int_equal(p.cons.cursor, at);
+			assert_int_equal(p.r->tail, at);
+			if (off > SLOTS)
+				continue;
+			assert_int_equal(xport_count(&p.cons), 0);
+			assert_int_equal(xport_drop(&p.cons), 0);
+			p.prod.cursor = at;		/* the producer's head is where it said */
+			assert_int_equal(xport_put_buf(&p.prod, &b), 0);
+			struct xport_buf got;
+			assert_int_equal(xport_get_buf(&p.cons, REGION, &got), 0);
+			assert_int_equal(got.id, 7);
+		}
+	free(p.r);
+}
+
 /* The ring's copy of this end's cursor is only published: scribbling it rewinds nothing. */
 static void own_cursor_is_private(void **state)
 {
@@ -583,6 +618,107 @@ static void net_client_restart_notice(void **state)
 	}
 }
 
+/*
+ * A client's restart (xport_net_client_restart), at every base of the positions: the
+ * earlier instance gave five buffers (ids 10..14); the driver took three and gave 11
+ * back; then the earlier instance died. The new one attaches where the rings stand,
+ * asks for a reset and gives two buffers at once, with ids the earlier one used (10,
+ * 11). Before it sees the request the driver gives back 12 (a frame into the earlier
+ * instance's buffer); then it drops what waits (the earlier two and the new two) and
+ * puts the reset notice. Every return before the notice is stale, whatever its id
+ * (11 and 12 are not the new instance's buffers, though 11 is outstanding); after it
+ * the new two come back lost, and a buffer given after the notice's position is
+ * served. A restart notice while resetting asks again; a reset notice when not
+ * resetting loses what it says, like a restart.
+ */
+static void net_client_reset_handshake(void **state)
+{
+	(void)state;
+	for (unsigned b = 0; b < NBASES; b++) {
+		struct pair give, back;
+		struct xport_net_client old, c;
+		struct xport_queue g2, b2;
+		struct xport_buf out;
+
+		new_pair(&give, XPORT_NET_SLOT, SLOTS);
+		new_pair(&back, XPORT_NET_SLOT, SLOTS);
+		set_cursors(&give, bases[b]);
+		set_cursors(&back, bases[b] * 5);
+		xport_net_client_init(&old, &give.prod, &back.cons);
+		for (uint32_t i = 0; i < 5; i++) {
+			struct xport_buf g = { 2048 * i, 2048, 10 + i };
+			assert_int_equal(xport_net_give(&old, &g), 0);
+		}
+		for (uint32_t i = 0; i < 3; i++)
+			assert_int_equal(net_take(&give), 10 + i);
+		net_put(&back, 2048, 60, 11);
+		/* the new instance, where the rings stand */
+		assert_int_equal(xport_attach(&g2, give.r, XPORT_NET_SLOT, SLOTS, XPORT_PRODUCER), 0);
+		assert_int_equal(xport_attach(&b2, back.r, XPORT_NET_SLOT, SLOTS, XPORT_CONSUMER), 0);
+		xport_net_client_init(&c, &g2, &b2);
+		xport_net_client_restart(&c);
+		assert_true(c.resetting && c.ask);
+		c.ask = 0;					/* asked */
+		for (uint32_t i = 0; i < 2; i++) {
+			struct xport_buf g = { 2048 * i, 2048, 10 + i };
+			assert_int_equal(xport_net_give(&c, &g), 0);
+		}
+		assert_int_equal(xport_net_back(&c, &out), CAIRN_EAGAIN);	/* 11: stale */
+		net_put(&back, 2 * 2048, 70, 12);
+		assert_int_equal(xport_drop(&give.cons), 4);
+		net_put(&back, give.cons.cursor, 0, XPORT_NET_RESET);
+		struct xport_buf g = { 4 * 2048, 2048, 12 };
+		assert_int_equal(xport_net_give(&c, &g), 0);	/* after the notice's position */
+		assert_int_equal(net_take(&give), 12);
+		net_put(&back, 4 * 2048, 80, 12);
+		unsigned lost = 0;
+		for (unsigned k = 0; k < 2; k++) {
+			assert_int_equal(xport_net_back(&c, &out), XPORT_NET_LOST);
+			assert_true(out.id == 10 || out.id == 11);
+			assert_int_equal(out.offset, 2048 * (out.id - 10));
+			lost |= out.id == 10 ? 1 : 2;
+		}
+		assert_int_equal(lost, 3);
+		assert_false(c.resetting);
+		assert_int_equal(xport_net_back(&c, &out), 0);
+		assert_int_equal(out.id, 12);
+		assert_int_equal(out.len, 80);
+		assert_int_equal(out.offset, 4 * 2048);
+		assert_int_equal(xport_net_back(&c, &out), CAIRN_EAGAIN);
+		assert_int_equal(c.stale, 2);
+		assert_int_equal(c.stray, 0);
+		assert_int_equal(c.resets, 1);
+		assert_int_equal(c.restarts, 0);
+		assert_int_equal(c.outstanding, 0);
+
+		/* a driver restart while resetting: ask again, still resetting, still stale */
+		xport_net_client_restart(&c);
+		c.ask = 0;
+		net_put(&back, 0, 60, 30);
+		net_put(&back, give.cons.cursor, 0, XPORT_NET_RESTARTED);
+		net_put(&back, 0, 60, 31);
+		assert_int_equal(xport_net_back(&c, &out), CAIRN_EAGAIN);
+		assert_true(c.resetting && c.ask);
+		assert_int_equal(c.stale, 4);
+		assert_int_equal(c.restarts, 1);
+		c.ask = 0;
+		net_put(&back, give.cons.cursor, 0, XPORT_NET_RESET);
+		assert_int_equal(xport_net_back(&c, &out), CAIRN_EAGAIN);
+		assert_false(c.resetting || c.ask);
+		/* a reset notice unasked: what was given before it is lost; nothing is asked */
+		g.id = 40;
+		assert_int_equal(xport_net_give(&c, &g), 0);
+		assert_int_equal(net_take(&give), 40);
+		net_put(&back, give.cons.cursor, 0, XPORT_NET_RESET);
+		assert_int_equal(xport_net_back(&c, &out), XPORT_NET_LOST);
+		assert_int_equal(out.id, 40);
+		assert_false(c.resetting || c.ask);
+		assert_int_equal(c.resets, 3);
+		free(give.r);
+		free(back.r);
+	}
+}
+
 /* Giving: the notice's id and an id outstanding are refused; a full queue or table
  * puts nothing; the driver's cursor beyond reason is CAIRN_EIO on either queue. */
 static void net_client_give_limits(void **state)
@@ -597,6 +733,10 @@ static void net_client_give_limits(void **state)
 	xport_net_client_init(&c, &give.prod, &back.cons);
 	struct xport_buf g = { 0, 100, XPORT_NET_RESTARTED };
 	assert_int_equal(xport_net_give(&c, &g), CAIRN_EINVAL);
+	g.id = XPORT_NET_RESET;
+	assert_int_equal(xport_net_give(&c, &g), CAIRN_EINVAL);
+	assert_int_equal(c.outstanding, 0);
+	assert_int_equal(xport_count(&give.prod), 0);
 	for (uint32_t i = 0; i < SLOTS; i++) {
 		g.id = i;
 		assert_int_equal(xport_net_give(&c, &g), 0);
@@ -941,6 +1081,8 @@ int main(void)
 		cmocka_unit_test(block_client_restart_notice),
 		cmocka_unit_test(net_client_restart_notice),
 		cmocka_unit_test(net_client_give_limits),
+		cmocka_unit_test(drop_consumes_what_is_queued),
+		cmocka_unit_test(net_client_reset_handshake),
 		cmocka_unit_test(block_client_submit_limits),
 		cmocka_unit_test(random_scribbles),
 		cmocka_unit_test(wake_schedules),
