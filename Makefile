@@ -112,7 +112,8 @@ LWIP_FILES := core/def core/inet_chksum core/init core/ip core/mem core/memp cor
 	      core/ipv4/dhcp core/ipv4/etharp core/ipv4/icmp core/ipv4/ip4 core/ipv4/ip4_addr netif/ethernet
 LWIP_INC   := -Ilib/liblwip/include -Ilib/liblwip/libc -I$(LWIP_DIR)/src/include
 LWIP_CFLAGS := $(filter-out -Werror,$(UCFLAGS)) $(LWIP_INC)
-LWIP_OBJ   := $(patsubst %,$(BUILD)/lwip/obj/%.c.o,$(LWIP_FILES)) $(BUILD)/user/lib/liblwip/sys_arch.c.o
+LWIP_PORT  := $(patsubst %,$(BUILD)/user/%.o,$(wildcard lib/liblwip/*.c))
+LWIP_OBJ   := $(patsubst %,$(BUILD)/lwip/obj/%.c.o,$(LWIP_FILES)) $(LWIP_PORT)
 
 # What a program links, in link order (tools/sysgen.py links with the same lists): every
 # program libcairn and libcommon (USER_LIBS); one that boots a system or keeps a
@@ -325,8 +326,8 @@ $(BUILD)/lwip/obj/%.c.o: $(LWIP_STAMP) | $(WRAPPERS)
 	$(call say,CC,lwip/$*.c)
 	$(Q)$(CC) $(LWIP_CFLAGS) -c $(LWIP_DIR)/src/$*.c -o $@
 
-$(patsubst %,$(BUILD)/user/%.o,$(LWIP_USERS)) $(BUILD)/user/lib/liblwip/sys_arch.c.o: UCFLAGS += $(LWIP_INC)
-$(patsubst %,$(BUILD)/user/%.o,$(LWIP_USERS)) $(BUILD)/user/lib/liblwip/sys_arch.c.o: | $(LWIP_STAMP)
+$(patsubst %,$(BUILD)/user/%.o,$(LWIP_USERS)) $(LWIP_PORT): UCFLAGS += $(LWIP_INC)
+$(patsubst %,$(BUILD)/user/%.o,$(LWIP_USERS)) $(LWIP_PORT): | $(LWIP_STAMP)
 
 $(BUILD)/liblwip.a: $(LWIP_OBJ)
 	@rm -f $@
