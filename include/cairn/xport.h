@@ -291,8 +291,7 @@ struct xport_blk_client {
 	struct xport_queue *req, *resp;
 	uint32_t next_id;
 	unsigned outstanding;
-	uint64_t restarts, resets, stray, stale;
-	uint8_t resetting, ask;		/* xport_net_client_restart */
+	uint64_t restarts, stray;
 	struct {
 		uint32_t id, at;	/* its id, its request-queue position */
 		uint8_t busy, lost;	/* outstanding; lost in a restart, to be completed */
