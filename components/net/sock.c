@@ -28,7 +28,9 @@
 #define RINGS MEMP_NUM_TCP_PCB		/* a ring per connection lwIP can hold */
 #define RING TCP_WND
 
-enum { S_FREE, S_UDP, S_TCP, S_LISTEN, S_CONNECTING, S_CONNECTED, S_DEAD, S_CLOSING };
+enum { S_FREE, S_UDP, S_TCP, S_LISTEN, S_CONNECTING, S_CONNECTED, S_DEAD, S_CLOSING, S_HELD };
+/* S_HELD: a number the client still holds from before net's restart (HELLO's mask): no
+ * pcb, given to no new socket; its CLOSE frees it. */
 
 struct lent {
 	uint64_t offset;
@@ -64,6 +66,9 @@ struct ssock {
 
 struct link {
 	int up, broken;
+	int bye;			/* the client said BYE (and no HELLO since) */
+	int restart_owed;		/* a restarted net: RESTARTED not yet put */
+	int hello_awaited;		/* a restarted net: commands other than HELLO are dropped */
 	unsigned n;
 	struct cairn_port port[2];
 	struct xport_queue cmd, ev;
@@ -166,23 +171,46 @@ static void pcb_end(struct ssock *s, int abort)
 	s->pcb = 0;
 }
 
-/* Forgets s without a word to the client (HELLO, a broken link): buffers dropped. */
-static void sock_forget(struct ssock *s)
+/* Forgets s without a word to the client (HELLO, BYE, a broken link): buffers dropped;
+ * its pcb aborted, or (`abort` 0) closed gracefully. */
+static void sock_end(struct ssock *s, int abort)
 {
 	struct link *l = s->l;
 	unsigned num = s->num;
 
-	pcb_end(s, 1);
+	pcb_end(s, abort);
 	ring_free(s);
 	l->bufs -= s->nr + s->ns;
 	*s = (struct ssock){ .l = l, .num = num };
 }
 
-static void link_forget(struct link *l)
+static void sock_forget(struct ssock *s)
+{
+	sock_end(s, 1);
+}
+
+/* Every socket of l forgotten: aborted (`abort`), or closed gracefully. */
+static void link_end(struct link *l, int abort)
 {
 	for (unsigned i = 0; i < SOCK_MAX; i++)
 		if (l->s[i].state != S_FREE)
-			sock_forget(&l->s[i]);
+			sock_end(&l->s[i], abort);
+}
+
+static void link_forget(struct link *l)
+{
+	link_end(l, 1);
+}
+
+/* HELLO: a new client instance; the numbers of mask `held` stay its own (S_HELD). */
+static void hello(struct link *l, uint32_t held)
+{
+	link_forget(l);
+	for (unsigned i = 0; i < SOCK_MAX; i++)
+		if (held & (1u << i))
+			l->s[i].state = S_HELD;
+	l->bye = 0;
+	l->hello_awaited = 0;
 }
 
 static struct ssock *sock_new(struct link *l, unsigned state)
@@ -203,7 +231,7 @@ static int over_quota(struct link *l, int udp)
 
 	for (unsigned i = 0; i < SOCK_MAX; i++) {
 		unsigned st = l->s[i].state;
-		n += st != S_FREE && (st == S_UDP) == udp;
+		n += st != S_FREE && st != S_HELD && (st == S_UDP) == udp;
 	}
 	return n >= (udp ? SOCK_UDP_LINK : SOCK_TCP_LINK);
 }
@@ -495,6 +523,12 @@ static int cmd_close(struct link *l, struct ssock *s, uint32_t id)
 {
 	if (s->state == S_FREE || s->state == S_CLOSING)
 		return done(l, s->num, id, CAIRN_EBADF, 0);
+	if (s->state == S_HELD) {		/* the client lets go of a number held over net's restart */
+		if (!done(l, s->num, id, 0, 0))
+			return 0;
+		s->state = S_FREE;
+		return 1;
+	}
 	if (s->announce)		/* not told yet: the client cannot know this number */
 		return done(l, s->num, id, CAIRN_EBADF, 0);
 	if (room(l) < s->nr + s->ns + 1) {
@@ -530,13 +564,18 @@ static int cmd_one(struct link *l, const struct sock_cmd *c)
 		sock_stats.bad_cmds++;
 		return done(l, c->socket, c->id, (int32_t)r, buffer ? &b : 0);
 	}
-	struct ssock *s = c->op == SOCK_OPEN || c->op == SOCK_HELLO ? 0 : &l->s[c->socket];
-	if (s && s->announce && c->op != SOCK_CLOSE)
-		r = CAIRN_EBADF;	/* not told yet: a guess */
+	struct ssock *s = c->op == SOCK_OPEN || c->op == SOCK_HELLO || c->op == SOCK_BYE ? 0 : &l->s[c->socket];
+	if (s && (s->announce || s->state == S_HELD) && c->op != SOCK_CLOSE)
+		r = CAIRN_EBADF;	/* not told yet: a guess; or held over a restart: no socket */
 	else
 		switch (c->op) {
 		case SOCK_HELLO:
-			link_forget(l);
+			hello(l, c->arg);
+			r = 0;
+			break;
+		case SOCK_BYE:
+			link_end(l, 0);
+			l->bye = 1;
 			r = 0;
 			break;
 		case SOCK_OPEN:
@@ -676,8 +715,18 @@ static unsigned link_serve(struct link *l)
 		l->broken = 0;		/* sane again: a new client instance says HELLO */
 	}
 	l->need = 0;
+	if (l->restart_owed) {
+		struct sock_ev e = { .kind = SOCK_RESTARTED };
+		if (room(l) == 0 || !ev_put(l, &e)) {
+			l->need = 1;	/* told once the client makes room */
+			return 0;
+		}
+		l->restart_owed = 0;
+	}
 	while (n < CMDS_PER_ROUND && (r = xport_peek(&l->cmd, &c)) == 0) {
-		if (!cmd_one(l, &c))
+		if (l->hello_awaited && c.op != SOCK_HELLO)
+			sock_stats.stale_cmds++;	/* the old instance's sockets: dropped unanswered */
+		else if (!cmd_one(l, &c))
 			break;
 		xport_get(&l->cmd, &c);
 		n++;
@@ -778,7 +827,7 @@ static long link_up(struct link *l, unsigned n)
 	return 1;
 }
 
-unsigned sock_open(void)
+unsigned sock_open(int restarted)
 {
 	unsigned up = 0;
 
@@ -786,7 +835,20 @@ unsigned sock_open(void)
 		long e = link_up(&links[i], i);
 		if (e < 0)
 			cairn_printf("net: socket link %u: ports or region missing or of the wrong size (%ld)\n", i, e);
+		if (e == 1 && restarted)
+			links[i].restart_owed = links[i].hello_awaited = 1;
 		up += e == 1;
 	}
 	return up;
+}
+
+int sock_all_bye(void)
+{
+	unsigned up = 0, bye = 0;
+
+	for (unsigned i = 0; i < SOCK_LINKS; i++) {
+		up += links[i].up;
+		bye += links[i].up && links[i].bye;
+	}
+	return up && bye == up;
 }

@@ -38,7 +38,21 @@
  *    on with other links; a UDP datagram with no buffer or no room is dropped.
  *  - HELLO starts a client instance: `net` closes every socket of the link, forgets
  *    every buffer lent (nothing comes back) and answers DONE. A restarted client sends
- *    it first and ignores every event before its DONE.
+ *    it first and ignores every event before its DONE. Its arg is a mask of socket
+ *    numbers (bit n: socket n) the client still holds from before a restart of `net`
+ *    (RESTARTED): `net` gives none of them to a new socket until the client CLOSEs it
+ *    (DONE 0), so a stale handle never names a new socket.
+ *  - BYE: the client is done. `net` closes every socket of the link as HELLO does (TCP
+ *    connections gracefully: what lwIP already holds still goes out while `net` runs)
+ *    and answers DONE. A `net` whose args say `until_clients_end` ends once every link
+ *    its description gives it has said BYE (a later HELLO takes a link's BYE back).
+ *    Only the description gives that authority: a client's BYE alone ends nothing but
+ *    its own sockets, and a client that never says it keeps `net` running.
+ *  - RESTARTED (an event, no socket): `net` was restarted, and every socket of the link
+ *    and every buffer lent died with the old instance. The new instance puts it first
+ *    on every link and then serves a link only once its client says HELLO: every
+ *    other command before it is dropped unanswered (it names the old instance's
+ *    sockets). libnet fails the old sockets (docs/network.md "Sockets").
  */
 #ifndef CAIRN_SOCK_H
 #define CAIRN_SOCK_H
@@ -56,6 +70,7 @@
 #define SOCK_TCP_LINK  12		/* TCP sockets per link (listeners, connections): lwIP's pcbs are shared */
 #define SOCK_UDP_LINK  4		/* UDP sockets per link */
 #define SOCK_EV_MIN    64		/* event queue slots at least: a CLOSE's buffers back and its DONE */
+#define SOCK_ALL       ((1u << SOCK_MAX) - 1)	/* HELLO's arg: every socket number */
 
 enum sock_op {
 	SOCK_HELLO = 1,			/* a new client instance: every socket closed; DONE */
@@ -65,6 +80,7 @@ enum sock_op {
 	SOCK_SEND = 5,			/* the buffer (offset, len); UDP: to addr:port. DONE when net is done with it */
 	SOCK_RECV_BUF = 6,		/* a buffer (offset, len) to receive into: DATA, or DONE with an error */
 	SOCK_CLOSE = 7,			/* every buffer of it back (DONE with CAIRN_EBADF), then DONE; the number is free */
+	SOCK_BYE = 8,			/* the client is done: every socket closed; DONE (until_clients_end: net may end) */
 };
 
 enum sock_kind {
@@ -78,6 +94,7 @@ enum sock_ev_kind {
 	SOCK_ACCEPTED = 3,		/* on listener `socket`: a connection, result = its socket, from addr:port */
 	SOCK_CONNECTED = 4,		/* `socket`'s CONNECT succeeded */
 	SOCK_RESET = 5,			/* `socket`'s connection died (result: why); its buffers follow as DONE */
+	SOCK_RESTARTED = 6,		/* net was restarted: every socket and buffer gone; say HELLO */
 };
 
 /* Errors the link carries beyond CAIRN_E*: below every CAIRN error. */
@@ -97,7 +114,7 @@ struct sock_cmd {
 	uint32_t len;			/* the buffer's */
 	uint64_t offset;		/* the buffer in the region */
 	uint32_t addr;			/* IPv4, host order: CONNECT, SEND (UDP) */
-	uint32_t arg;			/* OPEN: enum sock_kind; LISTEN: backlog */
+	uint32_t arg;			/* OPEN: enum sock_kind; LISTEN: backlog; HELLO: sockets held (a mask) */
 };
 
 /* An event (net -> client, slot_size 32). */
@@ -122,9 +139,11 @@ _Static_assert(sizeof(struct sock_cmd) == SOCK_SLOT && sizeof(struct sock_ev) ==
  */
 static inline long sock_cmd_check(const struct sock_cmd *c, uint64_t region)
 {
-	if (c->op < SOCK_HELLO || c->op > SOCK_CLOSE)
+	if (c->op < SOCK_HELLO || c->op > SOCK_BYE)
 		return CAIRN_EINVAL;
-	if (c->op != SOCK_HELLO && c->op != SOCK_OPEN && c->socket >= SOCK_MAX)
+	if (c->op == SOCK_HELLO && (c->arg & ~SOCK_ALL))
+		return CAIRN_EINVAL;
+	if (c->op != SOCK_HELLO && c->op != SOCK_OPEN && c->op != SOCK_BYE && c->socket >= SOCK_MAX)
 		return CAIRN_EBADF;
 	if (c->op == SOCK_OPEN && c->arg != SOCK_UDP && c->arg != SOCK_TCP)
 		return CAIRN_EINVAL;
