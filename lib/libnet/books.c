@@ -110,6 +110,56 @@ static int ev_accepted(struct books *k, const struct sock_ev *e)
 	return 1;
 }
 
+uint32_t books_held(const struct books *k)
+{
+	uint32_t m = 0;
+
+	for (unsigned i = 0; i < SOCK_MAX; i++)
+		if (k->s[i].state == C_GONE)
+			m |= 1u << i;
+	return m;
+}
+
+/* RESTARTED: what died with the old net (books.h). */
+static void ev_restarted(struct books *k)
+{
+	for (unsigned i = 0; i < SOCK_MAX; i++) {
+		struct books_sock *l = &k->s[i];
+		if (l->state != C_LISTEN)
+			continue;
+		for (unsigned j = 0; j < l->nacc; j++)
+			k->s[l->acc[j]].state = C_FREE;	/* never handed out: freed below */
+		l->nacc = 0;
+	}
+	for (unsigned i = 0; i < SOCK_MAX; i++) {
+		struct books_sock *s = &k->s[i];
+		switch (s->state) {
+		case C_FREE:
+		case C_CLOSING:
+			*s = (struct books_sock){ 0 };
+			continue;
+		case C_CONNECTING:
+		case C_CONNECTED:
+			s->err = NET_ECONNRESET;
+			break;
+		case C_RESET:
+		case C_GONE:
+			break;			/* its error stands */
+		default:
+			s->err = NET_ENETDOWN;
+		}
+		if (s->state != C_GONE)
+			s->was = s->state;
+		s->state = C_GONE;
+		s->rx = s->tx = 0;
+	}
+	for (unsigned i = 0; i < k->nbuf; i++)
+		if (k->b[i].state != B_FULL || k->s[k->b[i].sock].state == C_FREE)
+			k->b[i] = (struct books_buf){ 0 };
+	k->restarted = 1;
+	k->restarts++;
+}
+
 int books_event(struct books *k, const struct sock_ev *e, struct net_lib_stats *st)
 {
 	int ok = 0;
@@ -128,6 +178,10 @@ int books_event(struct books *k, const struct sock_ev *e, struct net_lib_stats *
 	case SOCK_CONNECTED:
 		if ((ok = e->socket < SOCK_MAX && k->s[e->socket].state == C_CONNECTING))
 			k->s[e->socket].state = C_CONNECTED;
+		break;
+	case SOCK_RESTARTED:
+		ev_restarted(k);
+		ok = 1;
 		break;
 	case SOCK_RESET:
 		if ((ok = e->socket < SOCK_MAX && (k->s[e->socket].state == C_CONNECTING ||
