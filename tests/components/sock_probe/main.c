@@ -17,7 +17,9 @@
  *         handed back as lent
  *   sp.4  a command cursor beyond reason: net closes the link's sockets (a UDP port
  *         opened before is free again after the cursor is sane and HELLO)
- * Then a flood of random commands and cursors, never reading an event, for
+ * Then a flood of random commands (every op but BYE, which would let net end with
+ * sock_echo's: the test's output checks that it ends after sp.5) and cursors, never
+ * reading an event, for
  * FLOOD_SECONDS, while sock_echo serves the host (the test's se.* checks): net never
  * waits for this link, and the echo goes on. Its line, "sock_probe: flood: N commands
  * put", and net's count of links broken are the test's output checks. Then
@@ -242,7 +244,7 @@ static void flood(uint64_t tsc_hz)
 	while (__builtin_ia32_rdtsc() < end) {
 		for (unsigned i = 0; i < 64; i++) {
 			uint64_t a = rnd(), b = rnd();
-			struct sock_cmd c = { .op = (uint16_t)(a % 9), .port = (uint16_t)(a >> 16), .socket = (uint32_t)(b % 20),
+			struct sock_cmd c = { .op = (uint16_t)(a % SOCK_BYE), .port = (uint16_t)(a >> 16), .socket = (uint32_t)(b % 20),
 					      .id = (uint32_t)(a >> 32), .len = (uint32_t)(b >> 40),
 					      .offset = rnd() % (region + 4096), .addr = (uint32_t)rnd(),
 					      .arg = (uint32_t)(b >> 8) % 4 };
