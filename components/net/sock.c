@@ -49,7 +49,7 @@ struct ssock {
 	struct link *l;
 	unsigned num, state;
 	void *pcb;			/* udp_pcb or tcp_pcb; 0 once lwIP freed it */
-	struct lent rb[SOCK_BUFS];	/* receive buffers lent, oldest first */
+	struct lent rb[SOCK_RX_BUFS];	/* receive buffers lent, oldest first */
 	struct lent sb[SOCK_BUFS];	/* send buffers lent, oldest first */
 	unsigned nr, ns;
 	uint32_t sent;			/* bytes of sb[0] taken by tcp_write */
@@ -69,6 +69,7 @@ struct link {
 	int bye;			/* the client said BYE (and no HELLO since) */
 	int restart_owed;		/* a restarted net: RESTARTED not yet put */
 	int hello_awaited;		/* a restarted net: commands other than HELLO are dropped */
+	int changed;			/* an event put or a command taken since the last wake-up check */
 	unsigned n;
 	struct cairn_port port[2];
 	struct xport_queue cmd, ev;
@@ -104,6 +105,7 @@ static int ev_put(struct link *l, const struct sock_ev *e)
 
 	if (r == CAIRN_EIO)
 		l->broken = 1;
+	l->changed |= r == 0;
 	return r == 0;
 }
 
@@ -461,10 +463,11 @@ static long udp_send_buf(struct ssock *s, const struct sock_cmd *c)
 
 #define LENT 0x7fffffffL		/* a buffer kept: its answer comes later (never a byte count: <= 2^31 - 1 only if len is) */
 
-/* Lends the command's buffer to queue q of s: LENT (kept, no event now) or an error. */
-static long lend(struct ssock *s, struct lent *q, unsigned *n, const struct sock_cmd *c)
+/* Lends the command's buffer to queue q of s (`cap` entries): LENT (kept, no event
+ * now) or an error. */
+static long lend(struct ssock *s, struct lent *q, unsigned *n, unsigned cap, const struct sock_cmd *c)
 {
-	if (*n == SOCK_BUFS || s->l->bufs >= SOCK_LINK_BUFS)
+	if (*n == cap || s->l->bufs >= SOCK_LINK_BUFS)
 		return CAIRN_ENOBUFS;
 	q[(*n)++] = (struct lent){ c->offset, c->len, c->id };
 	s->l->bufs++;
@@ -477,7 +480,7 @@ static long cmd_send(struct ssock *s, const struct sock_cmd *c)
 	case S_UDP:
 		return udp_send_buf(s, c);
 	case S_CONNECTED:
-		return lend(s, s->sb, &s->ns, c);
+		return lend(s, s->sb, &s->ns, SOCK_BUFS, c);
 	case S_DEAD:
 		return SOCK_EPIPE;
 	case S_FREE:
@@ -494,7 +497,7 @@ static long cmd_recv_buf(struct ssock *s, const struct sock_cmd *c)
 	case S_UDP:
 	case S_CONNECTING:
 	case S_CONNECTED:
-		return lend(s, s->rb, &s->nr, c);
+		return lend(s, s->rb, &s->nr, SOCK_RX_BUFS, c);
 	case S_DEAD:
 		return s->err;
 	case S_FREE:
@@ -729,6 +732,7 @@ static unsigned link_serve(struct link *l)
 		else if (!cmd_one(l, &c))
 			break;
 		xport_get(&l->cmd, &c);
+		l->changed = 1;
 		n++;
 	}
 	if (r == CAIRN_EIO)
@@ -754,12 +758,15 @@ unsigned sock_poll(void)
 	return n;
 }
 
+/* Only a link whose queues changed this round: a client that armed and was told
+ * nothing new must not be woken (it would arm again and wake us: a ping-pong). */
 void sock_wake(void)
 {
 	for (unsigned i = 0; i < SOCK_LINKS; i++) {
 		struct link *l = &links[i];
-		if (!l->up)
+		if (!l->up || !l->changed)
 			continue;
+		l->changed = 0;
 		int w = xport_wake_needed(&l->ev);
 		w |= xport_wake_needed(&l->cmd);
 		if (w)

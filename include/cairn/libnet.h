@@ -30,7 +30,7 @@
 #define NET_BLOCK 1
 
 #define NET_BUF 2048			/* a buffer of the region: one datagram, or part of a stream */
-#define NET_RX_UDP 16			/* receive buffers lent to net per UDP socket (<= SOCK_BUFS) */
+#define NET_RX_UDP 32			/* receive buffers lent to net per UDP socket (<= SOCK_RX_BUFS) */
 #define NET_RX_TCP 4			/* ... per TCP connection: 8 KiB of its window at a time */
 #define NET_TX_PER_SOCK 16		/* send buffers at net per socket (<= SOCK_BUFS) */
 

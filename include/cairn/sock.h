@@ -21,8 +21,8 @@
  *    SEND lends `net` a buffer to send from, RECV_BUF one to receive into. Every
  *    buffer lent comes back exactly once: a SEND's as DONE (result: bytes taken, or an
  *    error), a RECV_BUF's as DATA (len bytes received) or, if the socket closes or dies
- *    first, as DONE with an error. `net` holds at most SOCK_BUFS buffers per socket
- *    and SOCK_LINK_BUFS per link; one more is answered at once with CAIRN_ENOBUFS.
+ *    first, as DONE with an error. `net` holds at most SOCK_RX_BUFS receive and
+ *    SOCK_BUFS send buffers per socket and SOCK_LINK_BUFS per link; one more is answered at once with CAIRN_ENOBUFS.
  *  - lwIP's pools are shared by every link: a link holds at most SOCK_TCP_LINK TCP and
  *    SOCK_UDP_LINK UDP sockets (OPEN beyond: CAIRN_ENOBUFS; a connection beyond is
  *    refused), so that one client cannot take every pcb.
@@ -62,7 +62,8 @@
 
 #define SOCK_LINKS     4		/* links one net serves: sock0..sock3 (port ends: 4 + 2 each <= 12) */
 #define SOCK_MAX       16		/* sockets per link */
-#define SOCK_BUFS      16		/* buffers net holds per socket */
+#define SOCK_BUFS      16		/* send buffers net holds per socket */
+#define SOCK_RX_BUFS   32		/* receive buffers net holds per socket: a burst of LINK_RX_BATCH datagrams */
 #define SOCK_LINK_BUFS 128		/* buffers net holds per link */
 #define SOCK_DGRAM_MAX 1472		/* a UDP payload in one Ethernet frame */
 #define SOCK_LEN_MAX   (1u << 30)	/* a buffer's len at most: results fit an int32_t */
@@ -70,6 +71,7 @@
 #define SOCK_TCP_LINK  12		/* TCP sockets per link (listeners, connections): lwIP's pcbs are shared */
 #define SOCK_UDP_LINK  4		/* UDP sockets per link */
 #define SOCK_EV_MIN    64		/* event queue slots at least: a CLOSE's buffers back and its DONE */
+_Static_assert(SOCK_RX_BUFS + SOCK_BUFS + 1 <= SOCK_EV_MIN, "a CLOSE's answers fit an event queue");
 #define SOCK_ALL       ((1u << SOCK_MAX) - 1)	/* HELLO's arg: every socket number */
 
 enum sock_op {

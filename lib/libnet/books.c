@@ -83,7 +83,7 @@ static int ev_data(struct books *k, const struct sock_ev *e)
 	if (!b || e->len > NET_BUF)
 		return 0;
 	struct books_sock *s = &k->s[e->socket];
-	if (s->nfull == SOCK_BUFS)
+	if (s->nfull == SOCK_RX_BUFS)
 		return 0;
 	s->rx--;
 	if (e->len == 0 && s->state != C_UDP) {
@@ -93,7 +93,7 @@ static int ev_data(struct books *k, const struct sock_ev *e)
 	}
 	*b = (struct books_buf){ .state = B_FULL, .sock = (uint8_t)e->socket, .len = e->len, .addr = e->addr,
 				 .port = e->port };
-	s->full[s->nfull++] = (uint8_t)e->id;	/* nfull + rx <= NET_RX_UDP <= SOCK_BUFS */
+	s->full[s->nfull++] = (uint8_t)e->id;	/* nfull + rx <= NET_RX_UDP <= SOCK_RX_BUFS */
 	return 1;
 }
 

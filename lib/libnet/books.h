@@ -36,7 +36,7 @@ struct books_sock {
 	int32_t err;			/* C_RESET: why */
 	uint32_t close_id;		/* C_CLOSING: the CLOSE's id */
 	unsigned rx, tx;		/* buffers lent: receive, send */
-	uint8_t full[SOCK_BUFS];	/* buffers holding data, oldest first */
+	uint8_t full[SOCK_RX_BUFS];	/* buffers holding data, oldest first */
 	unsigned nfull;
 	uint8_t acc[SOCK_BACKLOG_MAX];	/* C_LISTEN: sockets accepted, not yet taken */
 	struct net_addr acc_peer[SOCK_BACKLOG_MAX];

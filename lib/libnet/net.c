@@ -32,6 +32,7 @@ static struct {
 	uint32_t next_id;
 	unsigned fresh;			/* events taken since net_wait last returned */
 	unsigned epoch;			/* RESTARTEDs taken into the books and answered by HELLO */
+	int changed;			/* a command put or an event taken since the last wake-up check */
 	int rejoining;			/* in rejoin(): a RESTARTED is only noted */
 	struct books k;
 } L;
@@ -41,8 +42,13 @@ static const char *const names[SOCK_LINKS][3] = {
 	{ "sock2_cmd", "sock2_ev", "sock2_data" }, { "sock3_cmd", "sock3_ev", "sock3_data" },
 };
 
+/* Wakes net if it waits and we changed a queue since the last check (never for
+ * nothing: net would arm again and wake us, and so on). */
 static void wake(void)
 {
+	if (!L.changed)
+		return;
+	L.changed = 0;
 	int w = xport_wake_needed(&L.cmd);
 
 	w |= xport_wake_needed(&L.ev);
@@ -53,7 +59,10 @@ static void wake(void)
 /* Puts c if there is room: 1, else 0. */
 static int put(const struct sock_cmd *c)
 {
-	return xport_put(&L.cmd, c) == 0;
+	int ok = xport_put(&L.cmd, c) == 0;
+
+	L.changed |= ok;
+	return ok;
 }
 
 /* Lends free buffers to every socket that receives, up to NET_RX_PER_SOCK, while the
@@ -89,6 +98,7 @@ static unsigned take(void)
 		books_event(&L.k, &e, &net_lib_stats);
 		n++;
 	}
+	L.changed |= n > 0;
 	return n;
 }
 
