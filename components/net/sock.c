@@ -69,7 +69,7 @@ struct link {
 	int bye;			/* the client said BYE (and no HELLO since) */
 	int restart_owed;		/* a restarted net: RESTARTED not yet put */
 	int hello_awaited;		/* a restarted net: commands other than HELLO are dropped */
-	int changed;			/* an event put or a command taken since the last wake-up check */
+	int put_ev, took_cmd;		/* an event put, a command taken, since the last wake-up check */
 	unsigned n;
 	struct cairn_port port[2];
 	struct xport_queue cmd, ev;
@@ -105,7 +105,7 @@ static int ev_put(struct link *l, const struct sock_ev *e)
 
 	if (r == CAIRN_EIO)
 		l->broken = 1;
-	l->changed |= r == 0;
+	l->put_ev |= r == 0;
 	return r == 0;
 }
 
@@ -732,7 +732,7 @@ static unsigned link_serve(struct link *l)
 		else if (!cmd_one(l, &c))
 			break;
 		xport_get(&l->cmd, &c);
-		l->changed = 1;
+		l->took_cmd = 1;
 		n++;
 	}
 	if (r == CAIRN_EIO)
@@ -758,17 +758,18 @@ unsigned sock_poll(void)
 	return n;
 }
 
-/* Only a link whose queues changed this round: a client that armed and was told
- * nothing new must not be woken (it would arm again and wake us: a ping-pong). */
+/* Only for a queue we changed this round: events put (the client waits for them),
+ * commands taken (it waits for room). A client woken for nothing new would arm again
+ * and wake us: a ping-pong. */
 void sock_wake(void)
 {
 	for (unsigned i = 0; i < SOCK_LINKS; i++) {
 		struct link *l = &links[i];
-		if (!l->up || !l->changed)
+		if (!l->up)
 			continue;
-		l->changed = 0;
-		int w = xport_wake_needed(&l->ev);
-		w |= xport_wake_needed(&l->cmd);
+		int w = l->put_ev && xport_wake_needed(&l->ev);
+		w |= l->took_cmd && xport_wake_needed(&l->cmd);
+		l->put_ev = l->took_cmd = 0;
 		if (w)
 			cairn_asnd_send(l->port[0].peer, 0);
 	}

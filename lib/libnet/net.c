@@ -32,7 +32,7 @@ static struct {
 	uint32_t next_id;
 	unsigned fresh;			/* events taken since net_wait last returned */
 	unsigned epoch;			/* RESTARTEDs taken into the books and answered by HELLO */
-	int changed;			/* a command put or an event taken since the last wake-up check */
+	int put_cmd, took_ev;		/* a command put, an event taken, since the last wake-up check */
 	int rejoining;			/* in rejoin(): a RESTARTED is only noted */
 	struct books k;
 } L;
@@ -42,16 +42,15 @@ static const char *const names[SOCK_LINKS][3] = {
 	{ "sock2_cmd", "sock2_ev", "sock2_data" }, { "sock3_cmd", "sock3_ev", "sock3_data" },
 };
 
-/* Wakes net if it waits and we changed a queue since the last check (never for
- * nothing: net would arm again and wake us, and so on). */
+/* Wakes net if it waits on a queue we changed since the last check: commands put (it
+ * waits for them), events taken (it waits for room). Never for nothing: net would
+ * arm again and wake us, and so on. */
 static void wake(void)
 {
-	if (!L.changed)
-		return;
-	L.changed = 0;
-	int w = xport_wake_needed(&L.cmd);
+	int w = L.put_cmd && xport_wake_needed(&L.cmd);
 
-	w |= xport_wake_needed(&L.ev);
+	w |= L.took_ev && xport_wake_needed(&L.ev);
+	L.put_cmd = L.took_ev = 0;
 	if (w)
 		cairn_asnd_send(L.port[0].peer, 0);
 }
@@ -61,7 +60,7 @@ static int put(const struct sock_cmd *c)
 {
 	int ok = xport_put(&L.cmd, c) == 0;
 
-	L.changed |= ok;
+	L.put_cmd |= ok;
 	return ok;
 }
 
@@ -98,7 +97,7 @@ static unsigned take(void)
 		books_event(&L.k, &e, &net_lib_stats);
 		n++;
 	}
-	L.changed |= n > 0;
+	L.took_ev |= n > 0;
 	return n;
 }
 
