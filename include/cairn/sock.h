@@ -12,7 +12,8 @@
  * N is 0..SOCK_LINKS-1: `net` serves every link its description gives it; a client has
  * one (libnet takes the first sock<N> it finds). Sync ports: each side wakes the other
  * with an asynchronous send, only when the other said it waits (xport_arm,
- * xport_wake_needed).
+ * xport_wake_needed) and only for a queue it changed (events put, commands taken, and
+ * the other way round): a wake for nothing new has the other side arm and wake back.
  *
  * The rules (both sides hostile to each other):
  *  - A socket is a number 0..SOCK_MAX-1 of the link's own table in `net`: a client can
