@@ -2,7 +2,8 @@
  * sock_echo: UDP and TCP echo as an application (docs/network.md "Echo"): the echo of
  * systems/echo.toml, a component that reaches the network only through its socket link
  * to `net` and libnet's calls (cairn/libnet.h), never lwIP. Its port comes from its
- * args, `port=N` (1..65535; without args ECHO_PORT), anything else stops it. One
+ * args, `port=N` (1..65535; without args ECHO_PORT), anything else stops it (saying
+ * BYE all the same, as on every way out: net's end waits for its clients'). One
  * thread, non-blocking calls, net_wait() between rounds.
  *
  * UDP: each datagram back to its sender (waiting for a send buffer: net gives each back
@@ -129,12 +130,16 @@ static int read_port(const struct cairn_root *rt)
 	unsigned p = 0;
 
 	port = ECHO_PORT;
-	if (cairn_args_known(rt, known, 1, 0, 0) < 0 || (n < 0 && n != CAIRN_ENOENT)) {
+	if (cairn_args_known(rt, known, 1, 0, 0) < 0) {
 		cairn_printf("sock_echo: args: only port=N, once\n");
 		return -1;
 	}
 	if (n == CAIRN_ENOENT)
 		return 0;
+	if (n < 0) {
+		cairn_printf("sock_echo: args: port is not 1..65535\n");
+		return -1;
+	}
 	for (long i = 0; i < n; i++)
 		p = v[i] >= '0' && v[i] <= '9' && p <= 65535 ? p * 10 + (unsigned)(v[i] - '0') : 65536;
 	if (n == 0 || n > 5 || p == 0 || p > 65535 || v[0] == '0') {
@@ -145,13 +150,21 @@ static int read_port(const struct cairn_root *rt)
 	return 0;
 }
 
+/* Ends the component after a failure: BYE all the same, so that a net waiting for
+ * its clients' end (until_clients_end) is not left waiting for this one. */
+static int fail(void)
+{
+	net_bye();
+	return 1;
+}
+
 int main(const struct cairn_root *rt)
 {
 	if (read_port(rt) < 0)
-		return 1;
+		return fail();
 	if (!open_socks()) {
 		cairn_printf("sock_echo: no sockets (udp %d, tcp %d)\n", u, l);
-		return 1;
+		return fail();
 	}
 	cairn_printf("sock_echo: UDP and TCP echo on port %u\n", port);
 	unsigned tries = 0;
@@ -165,7 +178,7 @@ int main(const struct cairn_root *rt)
 				     net_restarts(), port);
 		} else if (++tries == REOPEN_TRIES) {
 			cairn_printf("sock_echo: the port cannot be opened again (udp %d, tcp %d)\n", u, l);
-			return 1;
+			return fail();
 		} else {
 			cairn_yield();
 		}
