@@ -108,7 +108,8 @@ int main(const struct cairn_root *rt)
 		cairn_printf("net: stopped: no address\n");
 		return 1;
 	}
-	links = sock_open(rt->generation > 1);
+	unsigned told, byes;
+	links = sock_open(rt->generation > 1, &told, &byes);
 	until_clients_end = a.until_clients_end;
 	if (until_clients_end && !links) {
 		link_stop();
@@ -125,8 +126,9 @@ int main(const struct cairn_root *rt)
 		return 1;
 	}
 	if (links)
-		cairn_printf("net: serving %u socket links%s%s\n", links, until_clients_end ? " until every client has said BYE" : "",
-			     rt->generation > 1 ? ", each told RESTARTED" : "");
+		cairn_printf("net: serving %u socket links%s\n", links, until_clients_end ? " until every client has said BYE" : "");
+	if (rt->generation > 1 && links)
+		cairn_printf("net: generation %u: %u links told RESTARTED, %u had said BYE\n", rt->generation, told, byes);
 	serve();
 	if (!(inner_quit && inner_quit()))
 		cairn_printf("net: every client has said BYE\n");

@@ -80,8 +80,10 @@ struct sock_stats {
 
 /* Opens every link sock0..sock3 the description gives: how many. After lwip_init().
  * `restarted` (net's generation is not its first): each link is told RESTARTED and
- * served again from its client's HELLO on (cairn/sock.h). */
-unsigned sock_open(int restarted);
+ * served again from its client's HELLO on (cairn/sock.h), *told of them; a link whose
+ * client had said BYE to the old instance (its DONE is the last event there) counts
+ * as having said it to this one, *byes of them. */
+unsigned sock_open(int restarted, unsigned *told, unsigned *byes);
 
 /* 1 if every link said BYE (and no HELLO since); 0 with no link. */
 int sock_all_bye(void);

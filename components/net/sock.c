@@ -576,11 +576,12 @@ static int cmd_one(struct link *l, const struct sock_cmd *c)
 			hello(l, c->arg);
 			r = 0;
 			break;
-		case SOCK_BYE:
+		case SOCK_BYE: {
+			struct sock_ev e = { .kind = SOCK_DONE, .port = SOCK_BYE, .socket = c->socket, .id = c->id };
 			link_end(l, 0);
 			l->bye = 1;
-			r = 0;
-			break;
+			return ev_put(l, &e);	/* room checked above; the mark said_bye reads */
+		}
 		case SOCK_OPEN:
 			r = cmd_open(l, c);
 			break;
@@ -835,17 +836,39 @@ static long link_up(struct link *l, unsigned n)
 	return 1;
 }
 
-unsigned sock_open(int restarted)
+/*
+ * 1 if the last event put on l's queue (by the instance before this one) is a BYE's
+ * DONE (cairn/sock.h): the client said BYE to it. The client can write that slot too,
+ * so it can fake the mark or wipe it: no more than saying BYE, or not, itself.
+ */
+static int said_bye(struct link *l)
+{
+	const volatile struct sock_ev *last = (const volatile struct sock_ev *)(l->ev.ring + 1) +
+					      ((l->ev.cursor - 1) & l->ev.mask);
+
+	return last->kind == SOCK_DONE && last->port == SOCK_BYE;
+}
+
+unsigned sock_open(int restarted, unsigned *told, unsigned *byes)
 {
 	unsigned up = 0;
 
+	*told = *byes = 0;
 	for (unsigned i = 0; i < SOCK_LINKS; i++) {
-		long e = link_up(&links[i], i);
+		struct link *l = &links[i];
+		long e = link_up(l, i);
 		if (e < 0)
 			cairn_printf("net: socket link %u: ports or region missing or of the wrong size (%ld)\n", i, e);
-		if (e == 1 && restarted)
-			links[i].restart_owed = links[i].hello_awaited = 1;
-		up += e == 1;
+		if (e != 1)
+			continue;
+		up++;
+		if (restarted && said_bye(l)) {
+			l->bye = 1;		/* done: not told (it may have ended), its mark kept */
+			(*byes)++;
+		} else if (restarted) {
+			l->restart_owed = l->hello_awaited = 1;
+			(*told)++;
+		}
 	}
 	return up;
 }

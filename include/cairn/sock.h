@@ -48,7 +48,10 @@
  *    and answers DONE. A `net` whose args say `until_clients_end` ends once every link
  *    its description gives it has said BYE (a later HELLO takes a link's BYE back).
  *    Only the description gives that authority: a client's BYE alone ends nothing but
- *    its own sockets, and a client that never says it keeps `net` running.
+ *    its own sockets, and a client that never says it keeps `net` running. BYE's DONE
+ *    carries port = SOCK_BYE: a restarted `net` that finds it the last event of a link
+ *    takes the link as having said BYE (its client may have ended) and tells it
+ *    nothing.
  *  - RESTARTED (an event, no socket): `net` was restarted, and every socket of the link
  *    and every buffer lent died with the old instance. The new instance puts it first
  *    on every link and then serves a link only once its client says HELLO: every
@@ -92,7 +95,7 @@ enum sock_kind {
 };
 
 enum sock_ev_kind {
-	SOCK_DONE = 1,			/* command `id` finished: result; a buffer's (offset, len) as lent */
+	SOCK_DONE = 1,			/* command `id` finished: result; a buffer's (offset, len) as lent; BYE's: port = SOCK_BYE */
 	SOCK_DATA = 2,			/* RECV_BUF `id` filled: len bytes from addr:port (UDP); len 0 on TCP: the peer closed */
 	SOCK_ACCEPTED = 3,		/* on listener `socket`: a connection, result = its socket, from addr:port */
 	SOCK_CONNECTED = 4,		/* `socket`'s CONNECT succeeded */
@@ -123,7 +126,7 @@ struct sock_cmd {
 /* An event (net -> client, slot_size 32). */
 struct sock_ev {
 	uint16_t kind;			/* enum sock_ev_kind */
-	uint16_t port;			/* DATA (UDP), ACCEPTED: the peer's */
+	uint16_t port;			/* DATA (UDP), ACCEPTED: the peer's; a BYE's DONE: SOCK_BYE */
 	uint32_t socket;
 	uint32_t id;			/* DONE, DATA: the command's */
 	int32_t result;			/* DONE: >= 0 or an error; ACCEPTED: the new socket; RESET: why */
