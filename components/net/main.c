@@ -103,13 +103,14 @@ int main(const struct cairn_root *rt)
 	lwip_init();
 	if (link_open(&nif) < 0)
 		return 1;
+	unsigned told, byes;
+	links = sock_open(rt->generation > 1, &told, &byes);
 	if (bad || addr_start(&nif, &a) < 0) {
+		sock_ended();		/* the clients: nothing will be answered */
 		link_stop();		/* the driver too: the system ends */
 		cairn_printf("net: stopped: no address\n");
 		return 1;
 	}
-	unsigned told, byes;
-	links = sock_open(rt->generation > 1, &told, &byes);
 	until_clients_end = a.until_clients_end;
 	if (until_clients_end && !links) {
 		link_stop();
@@ -122,6 +123,7 @@ int main(const struct cairn_root *rt)
 	cairn_printf("net: %s, MAC %02x:%02x:%02x:%02x:%02x:%02x\n", where, m[0], m[1], m[2], m[3], m[4], m[5]);
 	long e = inner_start ? inner_start() : 0;
 	if (e != 0) {
+		sock_ended();
 		cairn_printf("net: inner service: lwIP error %ld\n", e);
 		return 1;
 	}

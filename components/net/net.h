@@ -85,6 +85,10 @@ struct sock_stats {
  * as having said it to this one, *byes of them. */
 unsigned sock_open(int restarted, unsigned *told, unsigned *byes);
 
+/* Tells every link ENDED (cairn/sock.h; where its queue has room): net stops without
+ * serving. */
+void sock_ended(void);
+
 /* 1 if every link said BYE (and no HELLO since); 0 with no link. */
 int sock_all_bye(void);
 

@@ -873,6 +873,16 @@ unsigned sock_open(int restarted, unsigned *told, unsigned *byes)
 	return up;
 }
 
+void sock_ended(void)
+{
+	struct sock_ev e = { .kind = SOCK_ENDED };
+
+	for (unsigned i = 0; i < SOCK_LINKS; i++)
+		if (links[i].up && room(&links[i]))
+			ev_put(&links[i], &e);
+	sock_wake();
+}
+
 int sock_all_bye(void)
 {
 	unsigned up = 0, bye = 0;

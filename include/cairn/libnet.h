@@ -18,7 +18,8 @@
  * what had already arrived, then NET_ECONNRESET, its send NET_EPIPE; a UDP socket's
  * calls NET_ENETDOWN (a receive after what had arrived), a listener's accept
  * NET_ENETDOWN. net_close frees the handle as usual; the component opens new sockets.
- * A call waiting for the old instance's answer returns NET_ENETDOWN.
+ * A call waiting for the old instance's answer returns NET_ENETDOWN. If `net` stops
+ * without serving (ENDED: its args refused), every call is NET_ENETDOWN from then on.
  */
 #ifndef CAIRN_LIBNET_H
 #define CAIRN_LIBNET_H

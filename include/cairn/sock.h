@@ -57,6 +57,9 @@
  *    on every link and then serves a link only once its client says HELLO: every
  *    other command before it is dropped unanswered (it names the old instance's
  *    sockets). libnet fails the old sockets (docs/network.md "Sockets").
+ *  - ENDED (an event, no socket): `net` stopped without serving (its args refused);
+ *    nothing put on the link will be answered. It is the link's last event: a client
+ *    that starts after it finds it in the slot before the queue's head.
  */
 #ifndef CAIRN_SOCK_H
 #define CAIRN_SOCK_H
@@ -101,6 +104,7 @@ enum sock_ev_kind {
 	SOCK_CONNECTED = 4,		/* `socket`'s CONNECT succeeded */
 	SOCK_RESET = 5,			/* `socket`'s connection died (result: why); its buffers follow as DONE */
 	SOCK_RESTARTED = 6,		/* net was restarted: every socket and buffer gone; say HELLO */
+	SOCK_ENDED = 7,			/* net stopped without serving (its args refused): nothing more */
 };
 
 /* Errors the link carries beyond CAIRN_E*: below every CAIRN error. */

@@ -120,8 +120,8 @@ uint32_t books_held(const struct books *k)
 	return m;
 }
 
-/* RESTARTED: what died with the old net (books.h). */
-static void ev_restarted(struct books *k)
+/* RESTARTED, ENDED: what died with the old net (books.h). */
+static void sockets_gone(struct books *k)
 {
 	for (unsigned i = 0; i < SOCK_MAX; i++) {
 		struct books_sock *l = &k->s[i];
@@ -156,8 +156,6 @@ static void ev_restarted(struct books *k)
 	for (unsigned i = 0; i < k->nbuf; i++)
 		if (k->b[i].state != B_FULL || k->s[k->b[i].sock].state == C_FREE)
 			k->b[i] = (struct books_buf){ 0 };
-	k->restarted = 1;
-	k->restarts++;
 }
 
 int books_event(struct books *k, const struct sock_ev *e, struct net_lib_stats *st)
@@ -180,7 +178,14 @@ int books_event(struct books *k, const struct sock_ev *e, struct net_lib_stats *
 			k->s[e->socket].state = C_CONNECTED;
 		break;
 	case SOCK_RESTARTED:
-		ev_restarted(k);
+		sockets_gone(k);
+		k->restarted = 1;
+		k->restarts++;
+		ok = 1;
+		break;
+	case SOCK_ENDED:
+		sockets_gone(k);
+		k->ended = 1;
 		ok = 1;
 		break;
 	case SOCK_RESET:

@@ -51,6 +51,7 @@ struct books {
 	int got;
 	int32_t result;
 	int restarted;			/* a RESTARTED was taken: the caller says HELLO (books_held) */
+	int ended;			/* an ENDED was taken: net answers nothing more */
 	uint64_t restarts;		/* RESTARTED events taken */
 };
 
@@ -64,7 +65,7 @@ int books_take(struct books *k, unsigned sock, unsigned state);
  * every open socket becomes C_GONE (err NET_ECONNRESET for a connection, NET_ENETDOWN
  * for the rest), bytes already received stay readable; a closing socket, and a
  * connection accepted and not yet taken, is freed; every buffer lent is ours again;
- * k->restarted is set. */
+ * k->restarted is set. ENDED: the same, and k->ended instead. */
 int books_event(struct books *k, const struct sock_ev *e, struct net_lib_stats *st);
 
 /* Frees buffer i (a FULL buffer read to its end). */

@@ -110,7 +110,12 @@ static unsigned poll(void)
 {
 	unsigned n = take();
 
-	if (L.k.restarted && !L.rejoining) {
+	if (L.k.ended && L.state > 0) {
+		L.state = -1;		/* every later call: NET_ENETDOWN */
+		L.epoch++;		/* a call waiting for an answer gives up */
+		n++;
+	}
+	if (L.k.restarted && !L.rejoining && !L.k.ended) {
 		rejoin();
 		n++;			/* net_wait returns: the sockets' errors are news */
 	}
@@ -140,7 +145,7 @@ static void hello(uint32_t held)
 		sleep_for(1);
 	}
 	wake();
-	while (take(), !L.k.got && !L.k.restarted)
+	while (take(), !L.k.got && !L.k.restarted && !L.k.ended)
 		sleep_for(0);
 }
 
@@ -150,7 +155,7 @@ static void hello(uint32_t held)
 static void rejoin(void)
 {
 	L.rejoining = 1;
-	while (L.k.restarted) {
+	while (L.k.restarted && !L.k.ended) {
 		L.k.restarted = 0;
 		L.epoch++;
 		hello(books_held(&L.k));
@@ -199,6 +204,8 @@ static long control(struct sock_cmd c)
 {
 	unsigned epoch = L.epoch;
 
+	if (L.state < 0)
+		return NET_ENETDOWN;
 	c.id = ctrl_id();
 	L.k.want = c.id;
 	L.k.got = 0;
@@ -221,9 +228,14 @@ static int link(void)
 		    xport_attach(&L.cmd, L.port[0].ring, SOCK_SLOT, L.port[0].mask + 1, XPORT_PRODUCER) < 0 ||
 		    xport_attach(&L.ev, L.port[1].ring, SOCK_SLOT, L.port[1].mask + 1, XPORT_CONSUMER) < 0)
 			continue;
-		/* What a previous instance left on the event queue is skipped: the tail moved to the head. */
+		/* What a previous instance left on the event queue is skipped: the tail moved to
+		 * the head; but an ENDED there, net's last word, still counts. */
 		L.ev.cursor = __atomic_load_n(&L.ev.ring->head, __ATOMIC_ACQUIRE);
 		__atomic_store_n(&L.ev.ring->tail, L.ev.cursor, __ATOMIC_RELEASE);
+		const volatile struct sock_ev *last = (const volatile struct sock_ev *)(L.ev.ring + 1) +
+						      ((L.ev.cursor - 1) & L.ev.mask);
+		if (last->kind == SOCK_ENDED)
+			return 0;		/* L.state stays -1 */
 		L.data = (uint8_t *)rg->va;
 		L.size = rg->size;
 		L.next_id = (uint32_t)__builtin_ia32_rdtsc();
@@ -231,7 +243,9 @@ static int link(void)
 		L.state = 1;
 		L.k.restarted = 1;	/* a first HELLO, with nothing held */
 		rejoin();
-		return 1;
+		if (L.k.ended)
+			L.state = -1;
+		return L.state > 0;
 	}
 	return 0;
 }
@@ -549,7 +563,7 @@ int net_bye(void)
 		return NET_ENETDOWN;
 	do			/* a restarted net must hear it too: it waits for every link's */
 		r = control((struct sock_cmd){ .op = SOCK_BYE });
-	while (r == NET_ENETDOWN);
+	while (r == NET_ENETDOWN && L.state > 0);
 	L.state = -1;		/* done: every later call is NET_ENETDOWN */
 	return (int)r;
 }

@@ -271,6 +271,26 @@ static void test_restarted(void **state)
 	assert_int_equal(books_held(&k), 0x75);
 }
 
+/* ENDED: every socket fails as after a restart, but no HELLO is owed: k->ended. */
+static void test_ended(void **state)
+{
+	(void)state;
+	k.s[1].state = C_UDP;
+	k.s[2].state = C_CONNECTED;
+	int rx = books_take(&k, 1, B_RX);
+	k.s[1].rx = 1;
+	assert_int_equal(apply((struct sock_ev){ .kind = SOCK_ENDED }), 1);
+	assert_int_equal(k.ended, 1);
+	assert_int_equal(k.restarted, 0);
+	assert_int_equal(k.restarts, 0);
+	assert_int_equal(k.s[1].state, C_GONE);
+	assert_int_equal(k.s[1].err, NET_ENETDOWN);
+	assert_int_equal(k.s[2].state, C_GONE);
+	assert_int_equal(k.s[2].err, NET_ECONNRESET);
+	assert_int_equal(k.b[rx].state, B_FREE);
+	assert_int_equal(apply(ev(SOCK_DATA, 1, (uint32_t)rx, 0, 10)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -281,6 +301,7 @@ int main(void)
 		cmocka_unit_test_setup(test_accepted, setup),
 		cmocka_unit_test_setup(test_connect_reset, setup),
 		cmocka_unit_test_setup(test_restarted, setup),
+		cmocka_unit_test_setup(test_ended, setup),
 	};
 	return cmocka_run_group_tests(tests, 0, 0);
 }
