@@ -31,9 +31,11 @@ query-replay before and after the phase gives QEMU's count of the instructions t
 guest executed (timers_state.qemu_icount; under -icount the virtual clock is that
 count plus the time the guest spent halted, which this leaves out).
 
-Cairn's system is the description --system (default systems/echo.toml) serving UDP
-and TCP echo on --port (default linux_guest.NET_PORT); where it does not exist yet the
-run says so and reports Linux's figures alone. The Linux guest is tools/linux_guest.py's
+Cairn's system is the description --system (default systems/echo.toml: the echo
+application, components/sock_echo, over its socket link to the stack component `net`,
+like for like with Linux's echo process over its sockets) serving UDP and TCP echo on
+--port (default linux_guest.NET_PORT); where it does not exist yet the run says so and
+reports Linux's figures alone. The Linux guest is tools/linux_guest.py's
 network guest (bench/linux/net_echo.c on the same port). The figures are printed as
 BENCH lines (bench.py's format: Cairn's named net_*, Linux's linux_net_*), then side
 by side with the ratio Cairn / Linux. --save writes the BENCH lines to

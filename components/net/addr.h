@@ -13,10 +13,12 @@
 #define NET_MASK    0xffffff00u		/* /24 */
 #define NET_GATEWAY 0x0a000202u		/* 10.0.2.2 */
 
-/* An interface's address, host order: static (addr, mask, gw; gw 0: none) or DHCP. */
+/* An interface's address, host order: static (addr, mask, gw; gw 0: none) or DHCP; and
+ * the args' one other word, until_clients_end (net ends once its clients have). */
 struct net_addr {
 	int dhcp;
 	uint32_t addr, mask, gw;
+	int until_clients_end;
 };
 
 /* addrargs.c: the address the component's args give (addrargs.c's comment): 0 and *a,

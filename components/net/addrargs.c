@@ -9,6 +9,11 @@
  *                             gateway (addr.c starts it)
  *   (nothing)                 static NET_ADDR/24 via NET_GATEWAY (addr.h)
  *
+ * and, beside either, the bare word
+ *
+ *   until_clients_end         net ends once every socket link its description gives
+ *                             it has said BYE (cairn/sock.h): a->until_clients_end
+ *
  * Anything else (an unknown word, a key twice, a value that is not an address, a
  * gateway off the subnet, dhcp with an address) is said on the console and refused:
  * the component stops rather than take an address it was not given. No lwIP here:
@@ -124,15 +129,12 @@ static long parse_static(const struct cairn_root *rt, struct net_addr *a)
 	return 0;
 }
 
-long addr_parse(const struct cairn_root *rt, struct net_addr *a)
+/* The address words of the args (the file's comment) into a. */
+static long parse_address(const struct cairn_root *rt, struct net_addr *a)
 {
-	static const char *const known[] = { "address", "gateway", "dhcp" };
-	char bad[CAIRN_MODULE_ARGS_MAX];
 	char v[VALUE_MAX];
 
 	*a = (struct net_addr){ .addr = NET_ADDR, .mask = NET_MASK, .gw = NET_GATEWAY };
-	if (cairn_args_known(rt, known, 3, bad, sizeof(bad)) < 0)
-		return refuse("net takes address=a.b.c.d/n, gateway=a.b.c.d or dhcp, once each, not: ", bad);
 	long d = cairn_arg(rt, "dhcp", v, sizeof(v));
 	if (d == CAIRN_ENOENT)
 		return parse_static(rt, a);
@@ -142,6 +144,24 @@ long addr_parse(const struct cairn_root *rt, struct net_addr *a)
 		return refuse("dhcp takes no address= or gateway=", "");
 	*a = (struct net_addr){ .dhcp = 1 };
 	return 0;
+}
+
+long addr_parse(const struct cairn_root *rt, struct net_addr *a)
+{
+	static const char *const known[] = { "address", "gateway", "dhcp", "until_clients_end" };
+	char bad[CAIRN_MODULE_ARGS_MAX];
+	char v[VALUE_MAX];
+
+	*a = (struct net_addr){ .addr = NET_ADDR, .mask = NET_MASK, .gw = NET_GATEWAY };
+	if (cairn_args_known(rt, known, 4, bad, sizeof(bad)) < 0)
+		return refuse("net takes address=a.b.c.d/n, gateway=a.b.c.d, dhcp or until_clients_end, once each, not: ",
+			      bad);
+	long u = cairn_arg(rt, "until_clients_end", v, sizeof(v));
+	if (u != CAIRN_ENOENT && u != 0)
+		return refuse("until_clients_end takes no value", "");
+	long e = parse_address(rt, a);
+	a->until_clients_end = u == 0;
+	return e;
 }
 
 void addr_text(char *buf, unsigned long size, uint32_t a, uint32_t m, uint32_t g, const char *via)

@@ -5,9 +5,12 @@
  * "Virtio-net") and the driver's control interface `net`. Its address comes from its
  * args (addrargs.c, addr.c): static, or DHCP; without args 10.0.2.15/24 with gateway
  * 10.0.2.2 (QEMU's user networking); bad args stop it, and the driver. lwIP answers
- * ARP and ICMP echo itself. Its service, until the socket interface exists, is echo on
- * UDP and TCP port 7007 (echo.c); a UDP datagram "quit" ends it: it waits for its last frames
- * to be sent, prints its counts, stops the driver and returns, and the system ends.
+ * ARP and ICMP echo itself. It serves no application of its own: its clients reach
+ * the network through socket links (sock.c, cairn/sock.h; systems/echo.toml's echo is
+ * components/sock_echo). With the args word until_clients_end it ends once every link
+ * has said BYE: it waits for its last frames to be sent, prints its counts, stops the
+ * driver and returns, and the system ends. A restarted net (generation 2 on) tells
+ * every client RESTARTED: their sockets died with the old instance.
  *
  * One thread runs everything (lwIP is NO_SYS): serve() is the event loop.
  */
@@ -20,6 +23,7 @@
 
 static struct netif nif;
 static unsigned links;		/* socket links served */
+static int until_clients_end;	/* the args' word: end once every link said BYE */
 
 /*
  * Sleeps until the driver sends, or until `ms` milliseconds have passed
@@ -54,9 +58,14 @@ static void wait_for(u32_t ms)
  * what we changed, and sleep until the driver has something for us or the next
  * timer is due.
  */
+static int ending(void)
+{
+	return (inner_quit && inner_quit()) || (until_clients_end && sock_all_bye());
+}
+
 static void serve(void)
 {
-	while (!echo_quit()) {
+	while (!ending()) {
 		unsigned work = link_poll(&nif);
 		work += sock_poll();
 		sys_check_timeouts();
@@ -82,8 +91,8 @@ static void print_counts(void)
 		     lwip_stats.icmp.recv, lwip_stats.memp[MEMP_PBUF_POOL] ? lwip_stats.memp[MEMP_PBUF_POOL]->err : 0);
 	if (links)
 		cairn_printf("net: sockets: %lu datagrams dropped, %lu connections refused, %lu commands refused, "
-			     "%lu links broken\n", sock_stats.udp_dropped, sock_stats.tcp_refused, sock_stats.bad_cmds,
-			     sock_stats.broken);
+			     "%lu links broken, %lu commands before HELLO dropped\n", sock_stats.udp_dropped,
+			     sock_stats.tcp_refused, sock_stats.bad_cmds, sock_stats.broken, sock_stats.stale_cmds);
 }
 
 int main(const struct cairn_root *rt)
@@ -94,25 +103,37 @@ int main(const struct cairn_root *rt)
 	lwip_init();
 	if (link_open(&nif) < 0)
 		return 1;
+	unsigned told, byes;
+	links = sock_open(rt->generation > 1, &told, &byes);
 	if (bad || addr_start(&nif, &a) < 0) {
+		sock_ended();		/* the clients: nothing will be answered */
 		link_stop();		/* the driver too: the system ends */
 		cairn_printf("net: stopped: no address\n");
 		return 1;
 	}
-	long e = echo_start();
-	if (e != 0) {
-		cairn_printf("net: echo: lwIP error %ld\n", e);
+	until_clients_end = a.until_clients_end;
+	if (until_clients_end && !links) {
+		link_stop();
+		cairn_printf("net: stopped: until_clients_end, but the description gives net no socket link\n");
 		return 1;
 	}
-	links = sock_open();
 	const uint8_t *m = link_mac();
 	char where[48];
 	addr_say(&a, where, sizeof(where));
-	cairn_printf("net: %s, MAC %02x:%02x:%02x:%02x:%02x:%02x: echo on UDP and TCP port %u\n",
-		     where, m[0], m[1], m[2], m[3], m[4], m[5], ECHO_PORT);
+	cairn_printf("net: %s, MAC %02x:%02x:%02x:%02x:%02x:%02x\n", where, m[0], m[1], m[2], m[3], m[4], m[5]);
+	long e = inner_start ? inner_start() : 0;
+	if (e != 0) {
+		sock_ended();
+		cairn_printf("net: inner service: lwIP error %ld\n", e);
+		return 1;
+	}
 	if (links)
-		cairn_printf("net: serving %u socket links\n", links);
+		cairn_printf("net: serving %u socket links%s\n", links, until_clients_end ? " until every client has said BYE" : "");
+	if (rt->generation > 1 && links)
+		cairn_printf("net: generation %u: %u links told RESTARTED, %u had said BYE\n", rt->generation, told, byes);
 	serve();
+	if (!(inner_quit && inner_quit()))
+		cairn_printf("net: every client has said BYE\n");
 	link_drain();
 	print_counts();
 	link_stop();

@@ -1,8 +1,8 @@
 /*
  * net.h: the net component's parts (docs/network.md): the link (link.c), lwIP's
- * network interface over the net transport to the driver, and the echo service
- * (echo.c), which main.c's event loop serves. One thread runs all of it: lwIP is
- * built with NO_SYS and is never entered from two places at once.
+ * network interface over the net transport to the driver, and the socket links to its
+ * clients (sock.c), which main.c's event loop serves. One thread runs all of it: lwIP
+ * is built with NO_SYS and is never entered from two places at once.
  */
 #ifndef NET_NET_H
 #define NET_NET_H
@@ -10,8 +10,6 @@
 #include <stdint.h>
 #include "lwip/netif.h"
 #include "addr.h"
-
-#define ECHO_PORT   7007
 
 /* --- link.c ---------------------------------------------------------------------- */
 
@@ -61,16 +59,14 @@ extern struct link_stats link_stats;
  * the console says the address once the interface has one. 0, or an error. */
 long addr_start(struct netif *nif, const struct net_addr *a);
 
-/* --- echo.c ---------------------------------------------------------------------- */
+/* --- a service inside the stack's own domain ----------------------------------- */
 
-/* The echo service on UDP and TCP port ECHO_PORT: 0, or an lwIP error. */
-long echo_start(void);
-
-/* 1 once a UDP datagram "quit" has come (and been echoed): the component should end. */
-int echo_quit(void);
-
-/* Connections aborted to make room for new ones (echo.c: ECHO_IDLE_MS). */
-uint64_t echo_evicted(void);
+/* components/net has none: applications are socket clients (sock.c). A test image may
+ * link one (tests/components/net_probe: an echo on lwIP's raw API for the robustness
+ * tests): main.c starts it once the interface has its address (0, or an lwIP error)
+ * and ends when it says so. Weak: absent, they are 0. */
+long inner_start(void) __attribute__((weak));
+int inner_quit(void) __attribute__((weak));
 
 /* --- sock.c: the socket links (cairn/sock.h) --------------------------------------- */
 
@@ -79,10 +75,22 @@ struct sock_stats {
 	uint64_t tcp_refused;		/* connections aborted: backlog, sockets or rings full */
 	uint64_t bad_cmds;		/* commands refused by sock_cmd_check */
 	uint64_t broken;		/* links whose client cursor was beyond reason */
+	uint64_t stale_cmds;		/* a restarted net: commands before the client's HELLO, dropped */
 };
 
-/* Opens every link sock0..sock3 the description gives: how many. After lwip_init(). */
-unsigned sock_open(void);
+/* Opens every link sock0..sock3 the description gives: how many. After lwip_init().
+ * `restarted` (net's generation is not its first): each link is told RESTARTED and
+ * served again from its client's HELLO on (cairn/sock.h), *told of them; a link whose
+ * client had said BYE to the old instance (its DONE is the last event there) counts
+ * as having said it to this one, *byes of them. */
+unsigned sock_open(int restarted, unsigned *told, unsigned *byes);
+
+/* Tells every link ENDED (cairn/sock.h; where its queue has room): net stops without
+ * serving. */
+void sock_ended(void);
+
+/* 1 if every link said BYE (and no HELLO since); 0 with no link. */
+int sock_all_bye(void);
 
 /* Takes each link's commands and tells each client what its sockets owe it: the
  * number of commands handled (0: nothing was there). */

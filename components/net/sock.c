@@ -28,7 +28,9 @@
 #define RINGS MEMP_NUM_TCP_PCB		/* a ring per connection lwIP can hold */
 #define RING TCP_WND
 
-enum { S_FREE, S_UDP, S_TCP, S_LISTEN, S_CONNECTING, S_CONNECTED, S_DEAD, S_CLOSING };
+enum { S_FREE, S_UDP, S_TCP, S_LISTEN, S_CONNECTING, S_CONNECTED, S_DEAD, S_CLOSING, S_HELD };
+/* S_HELD: a number the client still holds from before net's restart (HELLO's mask): no
+ * pcb, given to no new socket; its CLOSE frees it. */
 
 struct lent {
 	uint64_t offset;
@@ -47,7 +49,7 @@ struct ssock {
 	struct link *l;
 	unsigned num, state;
 	void *pcb;			/* udp_pcb or tcp_pcb; 0 once lwIP freed it */
-	struct lent rb[SOCK_BUFS];	/* receive buffers lent, oldest first */
+	struct lent rb[SOCK_RX_BUFS];	/* receive buffers lent, oldest first */
 	struct lent sb[SOCK_BUFS];	/* send buffers lent, oldest first */
 	unsigned nr, ns;
 	uint32_t sent;			/* bytes of sb[0] taken by tcp_write */
@@ -64,6 +66,10 @@ struct ssock {
 
 struct link {
 	int up, broken;
+	int bye;			/* the client said BYE (and no HELLO since) */
+	int restart_owed;		/* a restarted net: RESTARTED not yet put */
+	int hello_awaited;		/* a restarted net: commands other than HELLO are dropped */
+	int put_ev, took_cmd;		/* an event put, a command taken, since the last wake-up check */
 	unsigned n;
 	struct cairn_port port[2];
 	struct xport_queue cmd, ev;
@@ -99,6 +105,7 @@ static int ev_put(struct link *l, const struct sock_ev *e)
 
 	if (r == CAIRN_EIO)
 		l->broken = 1;
+	l->put_ev |= r == 0;
 	return r == 0;
 }
 
@@ -166,23 +173,46 @@ static void pcb_end(struct ssock *s, int abort)
 	s->pcb = 0;
 }
 
-/* Forgets s without a word to the client (HELLO, a broken link): buffers dropped. */
-static void sock_forget(struct ssock *s)
+/* Forgets s without a word to the client (HELLO, BYE, a broken link): buffers dropped;
+ * its pcb aborted, or (`abort` 0) closed gracefully. */
+static void sock_end(struct ssock *s, int abort)
 {
 	struct link *l = s->l;
 	unsigned num = s->num;
 
-	pcb_end(s, 1);
+	pcb_end(s, abort);
 	ring_free(s);
 	l->bufs -= s->nr + s->ns;
 	*s = (struct ssock){ .l = l, .num = num };
 }
 
-static void link_forget(struct link *l)
+static void sock_forget(struct ssock *s)
+{
+	sock_end(s, 1);
+}
+
+/* Every socket of l forgotten: aborted (`abort`), or closed gracefully. */
+static void link_end(struct link *l, int abort)
 {
 	for (unsigned i = 0; i < SOCK_MAX; i++)
 		if (l->s[i].state != S_FREE)
-			sock_forget(&l->s[i]);
+			sock_end(&l->s[i], abort);
+}
+
+static void link_forget(struct link *l)
+{
+	link_end(l, 1);
+}
+
+/* HELLO: a new client instance; the numbers of mask `held` stay its own (S_HELD). */
+static void hello(struct link *l, uint32_t held)
+{
+	link_forget(l);
+	for (unsigned i = 0; i < SOCK_MAX; i++)
+		if (held & (1u << i))
+			l->s[i].state = S_HELD;
+	l->bye = 0;
+	l->hello_awaited = 0;
 }
 
 static struct ssock *sock_new(struct link *l, unsigned state)
@@ -203,7 +233,7 @@ static int over_quota(struct link *l, int udp)
 
 	for (unsigned i = 0; i < SOCK_MAX; i++) {
 		unsigned st = l->s[i].state;
-		n += st != S_FREE && (st == S_UDP) == udp;
+		n += st != S_FREE && st != S_HELD && (st == S_UDP) == udp;
 	}
 	return n >= (udp ? SOCK_UDP_LINK : SOCK_TCP_LINK);
 }
@@ -433,10 +463,11 @@ static long udp_send_buf(struct ssock *s, const struct sock_cmd *c)
 
 #define LENT 0x7fffffffL		/* a buffer kept: its answer comes later (never a byte count: <= 2^31 - 1 only if len is) */
 
-/* Lends the command's buffer to queue q of s: LENT (kept, no event now) or an error. */
-static long lend(struct ssock *s, struct lent *q, unsigned *n, const struct sock_cmd *c)
+/* Lends the command's buffer to queue q of s (`cap` entries): LENT (kept, no event
+ * now) or an error. */
+static long lend(struct ssock *s, struct lent *q, unsigned *n, unsigned cap, const struct sock_cmd *c)
 {
-	if (*n == SOCK_BUFS || s->l->bufs >= SOCK_LINK_BUFS)
+	if (*n == cap || s->l->bufs >= SOCK_LINK_BUFS)
 		return CAIRN_ENOBUFS;
 	q[(*n)++] = (struct lent){ c->offset, c->len, c->id };
 	s->l->bufs++;
@@ -449,7 +480,7 @@ static long cmd_send(struct ssock *s, const struct sock_cmd *c)
 	case S_UDP:
 		return udp_send_buf(s, c);
 	case S_CONNECTED:
-		return lend(s, s->sb, &s->ns, c);
+		return lend(s, s->sb, &s->ns, SOCK_BUFS, c);
 	case S_DEAD:
 		return SOCK_EPIPE;
 	case S_FREE:
@@ -466,7 +497,7 @@ static long cmd_recv_buf(struct ssock *s, const struct sock_cmd *c)
 	case S_UDP:
 	case S_CONNECTING:
 	case S_CONNECTED:
-		return lend(s, s->rb, &s->nr, c);
+		return lend(s, s->rb, &s->nr, SOCK_RX_BUFS, c);
 	case S_DEAD:
 		return s->err;
 	case S_FREE:
@@ -495,6 +526,12 @@ static int cmd_close(struct link *l, struct ssock *s, uint32_t id)
 {
 	if (s->state == S_FREE || s->state == S_CLOSING)
 		return done(l, s->num, id, CAIRN_EBADF, 0);
+	if (s->state == S_HELD) {		/* the client lets go of a number held over net's restart */
+		if (!done(l, s->num, id, 0, 0))
+			return 0;
+		s->state = S_FREE;
+		return 1;
+	}
 	if (s->announce)		/* not told yet: the client cannot know this number */
 		return done(l, s->num, id, CAIRN_EBADF, 0);
 	if (room(l) < s->nr + s->ns + 1) {
@@ -530,15 +567,21 @@ static int cmd_one(struct link *l, const struct sock_cmd *c)
 		sock_stats.bad_cmds++;
 		return done(l, c->socket, c->id, (int32_t)r, buffer ? &b : 0);
 	}
-	struct ssock *s = c->op == SOCK_OPEN || c->op == SOCK_HELLO ? 0 : &l->s[c->socket];
-	if (s && s->announce && c->op != SOCK_CLOSE)
-		r = CAIRN_EBADF;	/* not told yet: a guess */
+	struct ssock *s = c->op == SOCK_OPEN || c->op == SOCK_HELLO || c->op == SOCK_BYE ? 0 : &l->s[c->socket];
+	if (s && (s->announce || s->state == S_HELD) && c->op != SOCK_CLOSE)
+		r = CAIRN_EBADF;	/* not told yet: a guess; or held over a restart: no socket */
 	else
 		switch (c->op) {
 		case SOCK_HELLO:
-			link_forget(l);
+			hello(l, c->arg);
 			r = 0;
 			break;
+		case SOCK_BYE: {
+			struct sock_ev e = { .kind = SOCK_DONE, .port = SOCK_BYE, .socket = c->socket, .id = c->id };
+			link_end(l, 0);
+			l->bye = 1;
+			return ev_put(l, &e);	/* room checked above; the mark said_bye reads */
+		}
 		case SOCK_OPEN:
 			r = cmd_open(l, c);
 			break;
@@ -676,10 +719,21 @@ static unsigned link_serve(struct link *l)
 		l->broken = 0;		/* sane again: a new client instance says HELLO */
 	}
 	l->need = 0;
+	if (l->restart_owed) {
+		struct sock_ev e = { .kind = SOCK_RESTARTED };
+		if (room(l) == 0 || !ev_put(l, &e)) {
+			l->need = 1;	/* told once the client makes room */
+			return 0;
+		}
+		l->restart_owed = 0;
+	}
 	while (n < CMDS_PER_ROUND && (r = xport_peek(&l->cmd, &c)) == 0) {
-		if (!cmd_one(l, &c))
+		if (l->hello_awaited && c.op != SOCK_HELLO)
+			sock_stats.stale_cmds++;	/* the old instance's sockets: dropped unanswered */
+		else if (!cmd_one(l, &c))
 			break;
 		xport_get(&l->cmd, &c);
+		l->took_cmd = 1;
 		n++;
 	}
 	if (r == CAIRN_EIO)
@@ -705,14 +759,18 @@ unsigned sock_poll(void)
 	return n;
 }
 
+/* Only for a queue we changed this round: events put (the client waits for them),
+ * commands taken (it waits for room). A client woken for nothing new would arm again
+ * and wake us: a ping-pong. */
 void sock_wake(void)
 {
 	for (unsigned i = 0; i < SOCK_LINKS; i++) {
 		struct link *l = &links[i];
 		if (!l->up)
 			continue;
-		int w = xport_wake_needed(&l->ev);
-		w |= xport_wake_needed(&l->cmd);
+		int w = l->put_ev && xport_wake_needed(&l->ev);
+		w |= l->took_cmd && xport_wake_needed(&l->cmd);
+		l->put_ev = l->took_cmd = 0;
 		if (w)
 			cairn_asnd_send(l->port[0].peer, 0);
 	}
@@ -778,15 +836,60 @@ static long link_up(struct link *l, unsigned n)
 	return 1;
 }
 
-unsigned sock_open(void)
+/*
+ * 1 if the last event put on l's queue (by the instance before this one) is a BYE's
+ * DONE (cairn/sock.h): the client said BYE to it. The client can write that slot too,
+ * so it can fake the mark or wipe it: no more than saying BYE, or not, itself.
+ */
+static int said_bye(struct link *l)
+{
+	const volatile struct sock_ev *last = (const volatile struct sock_ev *)(l->ev.ring + 1) +
+					      ((l->ev.cursor - 1) & l->ev.mask);
+
+	return last->kind == SOCK_DONE && last->port == SOCK_BYE;
+}
+
+unsigned sock_open(int restarted, unsigned *told, unsigned *byes)
 {
 	unsigned up = 0;
 
+	*told = *byes = 0;
 	for (unsigned i = 0; i < SOCK_LINKS; i++) {
-		long e = link_up(&links[i], i);
+		struct link *l = &links[i];
+		long e = link_up(l, i);
 		if (e < 0)
 			cairn_printf("net: socket link %u: ports or region missing or of the wrong size (%ld)\n", i, e);
-		up += e == 1;
+		if (e != 1)
+			continue;
+		up++;
+		if (restarted && said_bye(l)) {
+			l->bye = 1;		/* done: not told (it may have ended), its mark kept */
+			(*byes)++;
+		} else if (restarted) {
+			l->restart_owed = l->hello_awaited = 1;
+			(*told)++;
+		}
 	}
 	return up;
+}
+
+void sock_ended(void)
+{
+	struct sock_ev e = { .kind = SOCK_ENDED };
+
+	for (unsigned i = 0; i < SOCK_LINKS; i++)
+		if (links[i].up && room(&links[i]))
+			ev_put(&links[i], &e);
+	sock_wake();
+}
+
+int sock_all_bye(void)
+{
+	unsigned up = 0, bye = 0;
+
+	for (unsigned i = 0; i < SOCK_LINKS; i++) {
+		up += links[i].up;
+		bye += links[i].up && links[i].bye;
+	}
+	return up && bye == up;
 }

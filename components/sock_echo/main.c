@@ -1,20 +1,27 @@
 /*
- * sock_echo: UDP and TCP echo on port 7008 as an application (docs/network.md
- * "Sockets"): a component that reaches the network only through its socket link to
- * `net` and libnet's calls (cairn/libnet.h), never lwIP. One thread, non-blocking
- * calls, net_wait() between rounds.
+ * sock_echo: UDP and TCP echo as an application (docs/network.md "Echo"): the echo of
+ * systems/echo.toml, a component that reaches the network only through its socket link
+ * to `net` and libnet's calls (cairn/libnet.h), never lwIP. Its port comes from its
+ * args, `port=N` (1..65535; without args ECHO_PORT), anything else stops it (saying
+ * BYE all the same, as on every way out: net's end waits for its clients'). One
+ * thread, non-blocking calls, net_wait() between rounds.
  *
  * UDP: each datagram back to its sender (waiting for a send buffer: net gives each back
- * at once); the datagram "quit" is echoed and ends the component. TCP: up to
- * CONNS connections; each holds at most one buffer of bytes received and not yet sent
- * on, and receives no more until they are, so a peer that never reads stalls its own
- * connection: its data waits in `net`'s window, the others go on.
+ * at once); the datagram "quit" is echoed and ends the component: it closes its
+ * sockets and says BYE (net_bye: a net with until_clients_end then ends too). TCP: up
+ * to CONNS connections; each holds at most one buffer of bytes received and not yet
+ * sent on, and receives no more until they are, so a peer that never reads stalls its
+ * own connection: its data waits in `net`'s window, the others go on.
+ *
+ * If `net` restarts, every socket fails (libnet: NET_ENETDOWN, NET_ECONNRESET): the
+ * connections are closed, and the UDP socket and the listener are opened again.
  */
 #include <cairn/cairn.h>
 #include <cairn/libnet.h>
 
-#define PORT 7008
+#define ECHO_PORT 7007
 #define CONNS 12
+#define REOPEN_TRIES 1000	/* tries (a yield between) to open the port again after a restart of net */
 
 struct conn {
 	net_sock_t h;			/* 0: free */
@@ -24,7 +31,9 @@ struct conn {
 
 static struct conn conns[CONNS];
 static uint8_t dgram[NET_BUF];
-static uint64_t udp_echoed, udp_dropped, tcp_accepted, tcp_closed, tcp_bytes;
+static uint64_t udp_echoed, udp_dropped, tcp_accepted, tcp_closed, tcp_bytes, reopened;
+static uint16_t port;
+static net_sock_t u, l;			/* the UDP socket and the listener; 0: to open again */
 
 /* Moves c's bytes on as far as its send buffers allow: 0, or 1 once it is closed. */
 static int pump(struct conn *c)
@@ -55,7 +64,9 @@ static int pump(struct conn *c)
 	return 1;
 }
 
-static int udp_round(net_sock_t u)
+/* The datagrams waiting: each echoed; 1 if one was "quit". A socket gone with a
+ * restart of net is closed (to open again). */
+static int udp_round(void)
 {
 	struct net_addr from;
 	long n;
@@ -69,10 +80,14 @@ static int udp_round(net_sock_t u)
 		else
 			udp_dropped++;
 	}
+	if (n != NET_EAGAIN) {
+		net_close(u);
+		u = 0;
+	}
 	return quit;
 }
 
-static void accept_round(net_sock_t l)
+static void accept_round(void)
 {
 	net_sock_t h;
 
@@ -89,31 +104,100 @@ static void accept_round(net_sock_t l)
 		c->len = c->off = 0;
 		tcp_accepted++;
 	}
+	if (h != NET_EAGAIN) {
+		net_close(l);
+		l = 0;
+	}
+}
+
+/* Opens what is not open (at start, and after a restart of net: the old instance's
+ * port is free in the new one at once). 1 if both are open. */
+static int open_socks(void)
+{
+	if (u <= 0)
+		u = net_udp_open(port, 0);
+	if (l <= 0)
+		l = net_tcp_listen(port, SOCK_BACKLOG_MAX, 0);
+	return u > 0 && l > 0;
+}
+
+/* args: port=N, or none (ECHO_PORT): 0, or -1 after saying why. */
+static int read_port(const struct cairn_root *rt)
+{
+	static const char *const known[] = { "port" };
+	char v[8];
+	long n = cairn_arg(rt, "port", v, sizeof v);
+	unsigned p = 0;
+
+	port = ECHO_PORT;
+	if (cairn_args_known(rt, known, 1, 0, 0) < 0) {
+		cairn_printf("sock_echo: args: only port=N, once\n");
+		return -1;
+	}
+	if (n == CAIRN_ENOENT)
+		return 0;
+	if (n < 0) {
+		cairn_printf("sock_echo: args: port is not 1..65535\n");
+		return -1;
+	}
+	for (long i = 0; i < n; i++)
+		p = v[i] >= '0' && v[i] <= '9' && p <= 65535 ? p * 10 + (unsigned)(v[i] - '0') : 65536;
+	if (n == 0 || n > 5 || p == 0 || p > 65535 || v[0] == '0') {
+		cairn_printf("sock_echo: args: port is not 1..65535: %s\n", v);
+		return -1;
+	}
+	port = (uint16_t)p;
+	return 0;
+}
+
+/* Ends the component after a failure: BYE all the same, so that a net waiting for
+ * its clients' end (until_clients_end) is not left waiting for this one. */
+static int fail(void)
+{
+	net_bye();
+	return 1;
 }
 
 int main(const struct cairn_root *rt)
 {
-	(void)rt;
-	net_sock_t u = net_udp_open(PORT, 0);
-	net_sock_t l = net_tcp_listen(PORT, SOCK_BACKLOG_MAX, 0);
-
-	if (u <= 0 || l <= 0) {
+	if (read_port(rt) < 0)
+		return fail();
+	if (!open_socks()) {
 		cairn_printf("sock_echo: no sockets (udp %d, tcp %d)\n", u, l);
-		return 1;
+		return fail();
 	}
-	cairn_printf("sock_echo: UDP and TCP echo on port %u\n", PORT);
+	cairn_printf("sock_echo: UDP and TCP echo on port %u\n", port);
+	unsigned tries = 0;
 	for (int quit = 0; !quit;) {
-		net_wait();
-		quit = udp_round(u);
-		accept_round(l);
+		if (u > 0 && l > 0)
+			net_wait();
+		else if (open_socks()) {
+			reopened++;
+			tries = 0;
+			cairn_printf("sock_echo: net restarted (%lu times): UDP and TCP echo on port %u again\n",
+				     net_restarts(), port);
+		} else if (++tries == REOPEN_TRIES) {
+			cairn_printf("sock_echo: the port cannot be opened again (udp %d, tcp %d)\n", u, l);
+			return fail();
+		} else {
+			cairn_yield();
+		}
+		if (u > 0)
+			quit = udp_round();
+		if (l > 0)
+			accept_round();
 		for (unsigned i = 0; i < CONNS; i++)
 			if (conns[i].h)
 				pump(&conns[i]);
 	}
 	cairn_printf("sock_echo: %lu datagrams echoed, %lu dropped; %lu connections, %lu closed, %lu bytes echoed; "
-		     "library: %lu events, %lu stray\n", udp_echoed, udp_dropped, tcp_accepted, tcp_closed, tcp_bytes,
-		     net_lib_stats.events, net_lib_stats.stray);
+		     "library: %lu events, %lu stray; sockets opened again %lu times\n", udp_echoed, udp_dropped,
+		     tcp_accepted, tcp_closed, tcp_bytes, net_lib_stats.events, net_lib_stats.stray, reopened);
 	net_close(u);
 	net_close(l);
+	for (unsigned i = 0; i < CONNS; i++)
+		if (conns[i].h)
+			net_close(conns[i].h);
+	net_bye();
 	return 0;
 }

@@ -11,6 +11,15 @@
  * The library lends `net` the region's buffers (NET_BUF bytes each) and copies the
  * caller's bytes in and out of them: a component's own pointers never reach `net`.
  * One thread at a time (the library keeps its state in static memory).
+ *
+ * If `net` is restarted (its description says restart = true), every socket the
+ * component had dies with the old instance: the library says HELLO to the new one at
+ * once, and each old handle fails until it is closed: a connection's receive gives
+ * what had already arrived, then NET_ECONNRESET, its send NET_EPIPE; a UDP socket's
+ * calls NET_ENETDOWN (a receive after what had arrived), a listener's accept
+ * NET_ENETDOWN. net_close frees the handle as usual; the component opens new sockets.
+ * A call waiting for the old instance's answer returns NET_ENETDOWN. If `net` stops
+ * without serving (ENDED: its args refused), every call is NET_ENETDOWN from then on.
  */
 #ifndef CAIRN_LIBNET_H
 #define CAIRN_LIBNET_H
@@ -22,7 +31,7 @@
 #define NET_BLOCK 1
 
 #define NET_BUF 2048			/* a buffer of the region: one datagram, or part of a stream */
-#define NET_RX_UDP 16			/* receive buffers lent to net per UDP socket (<= SOCK_BUFS) */
+#define NET_RX_UDP 32			/* receive buffers lent to net per UDP socket (<= SOCK_RX_BUFS) */
 #define NET_RX_TCP 4			/* ... per TCP connection: 8 KiB of its window at a time */
 #define NET_TX_PER_SOCK 16		/* send buffers at net per socket (<= SOCK_BUFS) */
 
@@ -80,8 +89,17 @@ long net_recv_from(net_sock_t s, void *buf, size_t len, struct net_addr *from, i
 int net_close(net_sock_t s);
 
 /* Waits until something comes on the link (data, a connection, a reset, a buffer
- * back) and takes it in: 0, or NET_ENETDOWN. */
+ * back, a restart of net) and takes it in: 0, or NET_ENETDOWN. */
 int net_wait(void);
+
+/* The component is done with the network: every socket of its link closed (TCP
+ * connections gracefully), and `net` told (BYE). A `net` whose description's args say
+ * until_clients_end ends once every client has said it. Every later call is
+ * NET_ENETDOWN. 0, or NET_ENETDOWN (no link). */
+int net_bye(void);
+
+/* Restarts of net seen on the link (RESTARTED events). */
+uint64_t net_restarts(void);
 
 /* Counters of the library (for tests): events it ignored as not its own. */
 struct net_lib_stats {

@@ -83,7 +83,7 @@ static int ev_data(struct books *k, const struct sock_ev *e)
 	if (!b || e->len > NET_BUF)
 		return 0;
 	struct books_sock *s = &k->s[e->socket];
-	if (s->nfull == SOCK_BUFS)
+	if (s->nfull == SOCK_RX_BUFS)
 		return 0;
 	s->rx--;
 	if (e->len == 0 && s->state != C_UDP) {
@@ -93,7 +93,7 @@ static int ev_data(struct books *k, const struct sock_ev *e)
 	}
 	*b = (struct books_buf){ .state = B_FULL, .sock = (uint8_t)e->socket, .len = e->len, .addr = e->addr,
 				 .port = e->port };
-	s->full[s->nfull++] = (uint8_t)e->id;	/* nfull + rx <= NET_RX_UDP <= SOCK_BUFS */
+	s->full[s->nfull++] = (uint8_t)e->id;	/* nfull + rx <= NET_RX_UDP <= SOCK_RX_BUFS */
 	return 1;
 }
 
@@ -108,6 +108,54 @@ static int ev_accepted(struct books *k, const struct sock_ev *e)
 	l->acc[l->nacc] = (uint8_t)e->result;
 	l->acc_peer[l->nacc++] = (struct net_addr){ e->addr, e->port };
 	return 1;
+}
+
+uint32_t books_held(const struct books *k)
+{
+	uint32_t m = 0;
+
+	for (unsigned i = 0; i < SOCK_MAX; i++)
+		if (k->s[i].state == C_GONE)
+			m |= 1u << i;
+	return m;
+}
+
+/* RESTARTED, ENDED: what died with the old net (books.h). */
+static void sockets_gone(struct books *k)
+{
+	for (unsigned i = 0; i < SOCK_MAX; i++) {
+		struct books_sock *l = &k->s[i];
+		if (l->state != C_LISTEN)
+			continue;
+		for (unsigned j = 0; j < l->nacc; j++)
+			k->s[l->acc[j]].state = C_FREE;	/* never handed out: freed below */
+		l->nacc = 0;
+	}
+	for (unsigned i = 0; i < SOCK_MAX; i++) {
+		struct books_sock *s = &k->s[i];
+		switch (s->state) {
+		case C_FREE:
+		case C_CLOSING:
+			*s = (struct books_sock){ 0 };
+			continue;
+		case C_CONNECTING:
+		case C_CONNECTED:
+			s->err = NET_ECONNRESET;
+			break;
+		case C_RESET:
+		case C_GONE:
+			break;			/* its error stands */
+		default:
+			s->err = NET_ENETDOWN;
+		}
+		if (s->state != C_GONE)
+			s->was = s->state;
+		s->state = C_GONE;
+		s->rx = s->tx = 0;
+	}
+	for (unsigned i = 0; i < k->nbuf; i++)
+		if (k->b[i].state != B_FULL || k->s[k->b[i].sock].state == C_FREE)
+			k->b[i] = (struct books_buf){ 0 };
 }
 
 int books_event(struct books *k, const struct sock_ev *e, struct net_lib_stats *st)
@@ -128,6 +176,17 @@ int books_event(struct books *k, const struct sock_ev *e, struct net_lib_stats *
 	case SOCK_CONNECTED:
 		if ((ok = e->socket < SOCK_MAX && k->s[e->socket].state == C_CONNECTING))
 			k->s[e->socket].state = C_CONNECTED;
+		break;
+	case SOCK_RESTARTED:
+		sockets_gone(k);
+		k->restarted = 1;
+		k->restarts++;
+		ok = 1;
+		break;
+	case SOCK_ENDED:
+		sockets_gone(k);
+		k->ended = 1;
+		ok = 1;
 		break;
 	case SOCK_RESET:
 		if ((ok = e->socket < SOCK_MAX && (k->s[e->socket].state == C_CONNECTING ||

@@ -17,7 +17,9 @@
 #define BOOKS_CTRL 0x80000000u		/* ids of commands without a buffer; a buffer's id is its index */
 
 enum { B_FREE, B_RX, B_TX, B_FULL };			/* a buffer: ours, lent to receive, lent to send, holding data */
-enum { C_FREE, C_UDP, C_TCP, C_LISTEN, C_CONNECTING, C_CONNECTED, C_RESET, C_CLOSING };
+enum { C_FREE, C_UDP, C_TCP, C_LISTEN, C_CONNECTING, C_CONNECTED, C_RESET, C_CLOSING, C_GONE };
+/* C_GONE: died in a restart of net (RESTARTED): err says how it fails; its number is
+ * held at the new net (HELLO's mask) until net_close. */
 
 struct books_buf {
 	uint8_t state;
@@ -30,10 +32,11 @@ struct books_buf {
 struct books_sock {
 	uint8_t state;
 	uint8_t eof;			/* the peer closed (TCP) */
+	uint8_t was;			/* C_GONE: its state before */
 	int32_t err;			/* C_RESET: why */
 	uint32_t close_id;		/* C_CLOSING: the CLOSE's id */
 	unsigned rx, tx;		/* buffers lent: receive, send */
-	uint8_t full[SOCK_BUFS];	/* buffers holding data, oldest first */
+	uint8_t full[SOCK_RX_BUFS];	/* buffers holding data, oldest first */
 	unsigned nfull;
 	uint8_t acc[SOCK_BACKLOG_MAX];	/* C_LISTEN: sockets accepted, not yet taken */
 	struct net_addr acc_peer[SOCK_BACKLOG_MAX];
@@ -47,6 +50,9 @@ struct books {
 	uint32_t want;			/* the control command waited for */
 	int got;
 	int32_t result;
+	int restarted;			/* a RESTARTED was taken: the caller says HELLO (books_held) */
+	int ended;			/* an ENDED was taken: net answers nothing more */
+	uint64_t restarts;		/* RESTARTED events taken */
 };
 
 /* Books for a region of `size` bytes (its buffers: at most BOOKS_BUFS). */
@@ -55,11 +61,18 @@ void books_init(struct books *k, uint64_t size);
 /* A free buffer for socket `sock` marked `state` (B_RX or B_TX): its index, or -1. */
 int books_take(struct books *k, unsigned sock, unsigned state);
 
-/* Takes one event into the books: 1 applied, 0 stray (nothing changed). */
+/* Takes one event into the books: 1 applied, 0 stray (nothing changed). RESTARTED:
+ * every open socket becomes C_GONE (err NET_ECONNRESET for a connection, NET_ENETDOWN
+ * for the rest), bytes already received stay readable; a closing socket, and a
+ * connection accepted and not yet taken, is freed; every buffer lent is ours again;
+ * k->restarted is set. ENDED: the same, and k->ended instead. */
 int books_event(struct books *k, const struct sock_ev *e, struct net_lib_stats *st);
 
 /* Frees buffer i (a FULL buffer read to its end). */
 void books_free(struct books *k, unsigned i);
+
+/* The sockets the client still holds from before net's restart (C_GONE): HELLO's mask. */
+uint32_t books_held(const struct books *k);
 
 /* Drops the oldest FULL buffer of socket `sock` and frees it. */
 void books_consume(struct books *k, unsigned sock);

@@ -9,6 +9,12 @@
  * Every socket that can receive has NET_RX_UDP or NET_RX_TCP buffers lent to `net` (topped up
  * after each batch of events), so a datagram or a stream's bytes find one; a buffer
  * read to its end is lent again.
+ *
+ * A RESTARTED event (net was restarted) fails every socket in the books (books.c) and
+ * starts a new epoch: the library says HELLO at once, with the numbers it still holds
+ * (books_held), before anything else; a call waiting for the old instance's answer
+ * returns NET_ENETDOWN, and a command not yet put is not put (it names the old
+ * instance's sockets).
  */
 #include <cairn/cairn.h>
 #include <cairn/port.h>
@@ -25,6 +31,9 @@ static struct {
 	uint64_t size;
 	uint32_t next_id;
 	unsigned fresh;			/* events taken since net_wait last returned */
+	unsigned epoch;			/* RESTARTEDs taken into the books and answered by HELLO */
+	int put_cmd, took_ev;		/* a command put, an event taken, since the last wake-up check */
+	int rejoining;			/* in rejoin(): a RESTARTED is only noted */
 	struct books k;
 } L;
 
@@ -33,11 +42,15 @@ static const char *const names[SOCK_LINKS][3] = {
 	{ "sock2_cmd", "sock2_ev", "sock2_data" }, { "sock3_cmd", "sock3_ev", "sock3_data" },
 };
 
+/* Wakes net if it waits on a queue we changed since the last check: commands put (it
+ * waits for them), events taken (it waits for room). Never for nothing: net would
+ * arm again and wake us, and so on. */
 static void wake(void)
 {
-	int w = xport_wake_needed(&L.cmd);
+	int w = L.put_cmd && xport_wake_needed(&L.cmd);
 
-	w |= xport_wake_needed(&L.ev);
+	w |= L.took_ev && xport_wake_needed(&L.ev);
+	L.put_cmd = L.took_ev = 0;
 	if (w)
 		cairn_asnd_send(L.port[0].peer, 0);
 }
@@ -45,7 +58,10 @@ static void wake(void)
 /* Puts c if there is room: 1, else 0. */
 static int put(const struct sock_cmd *c)
 {
-	return xport_put(&L.cmd, c) == 0;
+	int ok = xport_put(&L.cmd, c) == 0;
+
+	L.put_cmd |= ok;
+	return ok;
 }
 
 /* Lends free buffers to every socket that receives, up to NET_RX_PER_SOCK, while the
@@ -71,8 +87,8 @@ static void top_up(void)
 	}
 }
 
-/* Takes every event queued into the books, lends buffers, wakes net: events taken. */
-static unsigned poll(void)
+/* Takes every event queued into the books: how many. */
+static unsigned take(void)
 {
 	struct sock_ev e;
 	unsigned n = 0;
@@ -81,10 +97,70 @@ static unsigned poll(void)
 		books_event(&L.k, &e, &net_lib_stats);
 		n++;
 	}
+	L.took_ev |= n > 0;
+	return n;
+}
+
+static void sleep_for(int room);
+static void rejoin(void);
+
+/* Takes every event queued into the books (a RESTARTED answered at once: rejoin),
+ * lends buffers, wakes net: events taken. */
+static unsigned poll(void)
+{
+	unsigned n = take();
+
+	if (L.k.ended && L.state > 0) {
+		L.state = -1;		/* every later call: NET_ENETDOWN */
+		L.epoch++;		/* a call waiting for an answer gives up */
+		n++;
+	}
+	if (L.k.restarted && !L.rejoining && !L.k.ended) {
+		rejoin();
+		n++;			/* net_wait returns: the sockets' errors are news */
+	}
 	top_up();
 	wake();
 	L.fresh += n;
 	return n;
+}
+
+static uint32_t ctrl_id(void)
+{
+	return BOOKS_CTRL | (L.next_id++ & ~BOOKS_CTRL);
+}
+
+/* HELLO with the numbers held, waited for; returns early if net restarts (again)
+ * meanwhile: rejoin says it again. */
+static void hello(uint32_t held)
+{
+	struct sock_cmd c = { .op = SOCK_HELLO, .arg = held, .id = ctrl_id() };
+
+	L.k.want = c.id;
+	L.k.got = 0;
+	while (!put(&c)) {
+		take();
+		if (L.k.restarted)
+			return;
+		sleep_for(1);
+	}
+	wake();
+	while (take(), !L.k.got && !L.k.restarted && !L.k.ended)
+		sleep_for(0);
+}
+
+/* A new instance of net (or of this component: link()): HELLO until one is answered
+ * with no RESTARTED since; the epoch moves on, so a call that waited for the old
+ * instance gives up. */
+static void rejoin(void)
+{
+	L.rejoining = 1;
+	while (L.k.restarted && !L.k.ended) {
+		L.k.restarted = 0;
+		L.epoch++;
+		hello(books_held(&L.k));
+	}
+	L.rejoining = 0;
 }
 
 /* Sleeps until net puts an event (or, `room`, makes room for a command). */
@@ -103,29 +179,41 @@ static void sleep(void)
 }
 
 /* Puts c, waiting for room (taking events meanwhile: net stops taking commands while
- * its event queue is full). */
-static void put_wait(const struct sock_cmd *c)
+ * its event queue is full): 1, or 0 if net restarted meanwhile (c is not put: it was
+ * meant for the old instance). */
+static int put_wait(const struct sock_cmd *c)
 {
+	unsigned epoch = L.epoch;
+
 	while (!put(c)) {
 		poll();
+		if (L.epoch != epoch)
+			return 0;
 		if (!put(c))
 			sleep_for(1);
 		else
 			break;
 	}
 	wake();
+	return 1;
 }
 
-/* A command without a buffer, waited for: its DONE's result. */
+/* A command without a buffer, waited for: its DONE's result; NET_ENETDOWN if net
+ * restarted before it answered. */
 static long control(struct sock_cmd c)
 {
-	c.id = BOOKS_CTRL | (L.next_id++ & ~BOOKS_CTRL);
+	unsigned epoch = L.epoch;
+
+	if (L.state < 0)
+		return NET_ENETDOWN;
+	c.id = ctrl_id();
 	L.k.want = c.id;
 	L.k.got = 0;
-	put_wait(&c);
-	while (poll(), !L.k.got)
+	if (!put_wait(&c))
+		return NET_ENETDOWN;
+	while (poll(), L.epoch == epoch && !L.k.got)
 		sleep();
-	return L.k.result;
+	return L.epoch == epoch ? L.k.result : NET_ENETDOWN;
 }
 
 /* The link, found and started (HELLO) at the first call: 1 up, 0 none. */
@@ -140,27 +228,36 @@ static int link(void)
 		    xport_attach(&L.cmd, L.port[0].ring, SOCK_SLOT, L.port[0].mask + 1, XPORT_PRODUCER) < 0 ||
 		    xport_attach(&L.ev, L.port[1].ring, SOCK_SLOT, L.port[1].mask + 1, XPORT_CONSUMER) < 0)
 			continue;
-		/* What a previous instance left on the event queue is skipped: the tail moved to the head. */
+		/* What a previous instance left on the event queue is skipped: the tail moved to
+		 * the head; but an ENDED there, net's last word, still counts. */
 		L.ev.cursor = __atomic_load_n(&L.ev.ring->head, __ATOMIC_ACQUIRE);
 		__atomic_store_n(&L.ev.ring->tail, L.ev.cursor, __ATOMIC_RELEASE);
+		const volatile struct sock_ev *last = (const volatile struct sock_ev *)(L.ev.ring + 1) +
+						      ((L.ev.cursor - 1) & L.ev.mask);
+		if (last->kind == SOCK_ENDED)
+			return 0;		/* L.state stays -1 */
 		L.data = (uint8_t *)rg->va;
 		L.size = rg->size;
 		L.next_id = (uint32_t)__builtin_ia32_rdtsc();
 		books_init(&L.k, L.size);
 		L.state = 1;
-		control((struct sock_cmd){ .op = SOCK_HELLO });
-		return 1;
+		L.k.restarted = 1;	/* a first HELLO, with nothing held */
+		rejoin();
+		if (L.k.ended)
+			L.state = -1;
+		return L.state > 0;
 	}
 	return 0;
 }
 
-/* The books' socket of handle h if it is in one of the states of mask `ok` (bit per state). */
+/* The books' socket of handle h if it is in one of the states of mask `ok` (bit per
+ * state); a socket gone in a restart of net (C_GONE) by the state it had. */
 static struct books_sock *sock_of(net_sock_t h, unsigned ok)
 {
 	if (h < 1 || h > SOCK_MAX)
 		return 0;
 	struct books_sock *s = &L.k.s[h - 1];
-	return (ok >> s->state) & 1 ? s : 0;
+	return (ok >> (s->state == C_GONE ? s->was : s->state)) & 1 ? s : 0;
 }
 
 #define ST(x) (1u << (x))
@@ -172,7 +269,7 @@ static net_sock_t open_sock(unsigned kind, uint16_t port)
 	if (r < 0)
 		return (net_sock_t)r;
 	if (r >= SOCK_MAX || L.k.s[r].state != C_FREE)
-		return NET_EBADF;		/* net's answer does not fit the books */
+		return NET_EBADF;		/* net's answer does not fit the books (a number held: net's fault) */
 	L.k.s[r] = (struct books_sock){ .state = (uint8_t)(kind == SOCK_UDP ? C_UDP : C_TCP) };
 	top_up();
 	wake();
@@ -183,14 +280,14 @@ static net_sock_t open_sock(unsigned kind, uint16_t port)
 static void drop(unsigned n)
 {
 	struct books_sock *s = &L.k.s[n];
-	uint32_t id = BOOKS_CTRL | (L.next_id++ & ~BOOKS_CTRL);
+	uint32_t id = ctrl_id();
 	struct sock_cmd c = { .op = SOCK_CLOSE, .socket = n, .id = id };
 
 	while (s->nfull)
 		books_consume(&L.k, n);
 	s->state = C_CLOSING;
 	s->close_id = id;
-	put_wait(&c);
+	put_wait(&c);		/* not put: net restarted meanwhile, and the books freed it */
 }
 
 net_sock_t net_udp_open(uint16_t port, int flags)
@@ -227,6 +324,8 @@ net_sock_t net_tcp_accept(net_sock_t listener, struct net_addr *peer, int flags)
 		return NET_EBADF;
 	poll();
 	while (l->nacc == 0) {
+		if (l->state == C_GONE)
+			return NET_ENETDOWN;
 		if (!(flags & NET_BLOCK))
 			return NET_EAGAIN;
 		sleep();
@@ -268,7 +367,7 @@ net_sock_t net_tcp_connect(const struct net_addr *to, int flags)
 		sleep();
 		poll();
 	}
-	if (s->state == C_RESET) {
+	if (s->state == C_RESET || s->state == C_GONE) {
 		r = s->err;
 		net_close(h);
 		return (net_sock_t)r;
@@ -284,6 +383,8 @@ static long send_buf(net_sock_t h, struct books_sock *s, const void *buf, size_t
 
 	for (;;) {
 		poll();
+		if (s->state == C_GONE)
+			return s->was == C_UDP ? NET_ENETDOWN : NET_EPIPE;
 		if (s->state == C_RESET)
 			return NET_EPIPE;
 		if (s->state != C_CONNECTING && s->tx < NET_TX_PER_SOCK && (b = books_take(&L.k, (unsigned)h - 1, B_TX)) >= 0)
@@ -300,7 +401,8 @@ static long send_buf(net_sock_t h, struct books_sock *s, const void *buf, size_t
 		c.port = to->port;
 	}
 	s->tx++;
-	put_wait(&c);
+	if (!put_wait(&c))
+		return s->state == C_GONE && s->was == C_UDP ? NET_ENETDOWN : NET_EPIPE;	/* net restarted */
 	return (long)len;
 }
 
@@ -317,7 +419,8 @@ static struct books_sock *stream_of(net_sock_t h, const void *buf, size_t len, l
 		*err = NET_ENETDOWN;
 	else if (!(s = sock_of(h, ST(C_CONNECTED) | ST(C_CONNECTING) | ST(C_RESET) | ST(C_TCP) | ST(C_LISTEN))))
 		*err = NET_EBADF;
-	else if (s->state == C_TCP || s->state == C_LISTEN)
+	else if (s->state == C_TCP || s->state == C_LISTEN ||
+		 (s->state == C_GONE && (s->was == C_TCP || s->was == C_LISTEN)))
 		*err = NET_ENOTCONN;
 	else if (len && !buf)
 		*err = NET_EFAULT;
@@ -361,7 +464,7 @@ static int recv_ready(struct books_sock *s, int flags, long *r)
 		poll();
 		if (s->nfull)
 			return 1;
-		if (s->state == C_RESET) {
+		if (s->state == C_RESET || s->state == C_GONE) {
 			*r = s->err;
 			return 0;
 		}
@@ -450,4 +553,22 @@ int net_wait(void)
 	}
 	L.fresh = 0;
 	return 0;
+}
+
+int net_bye(void)
+{
+	long r;
+
+	if (!link())
+		return NET_ENETDOWN;
+	do			/* a restarted net must hear it too: it waits for every link's */
+		r = control((struct sock_cmd){ .op = SOCK_BYE });
+	while (r == NET_ENETDOWN && L.state > 0);
+	L.state = -1;		/* done: every later call is NET_ENETDOWN */
+	return (int)r;
+}
+
+uint64_t net_restarts(void)
+{
+	return L.k.restarts;
 }

@@ -31,7 +31,13 @@ static void test_cmd_check(void **state)
 {
 	(void)state;
 	assert_int_equal(chk((struct sock_cmd){ .op = 0 }), CAIRN_EINVAL);
-	assert_int_equal(chk((struct sock_cmd){ .op = SOCK_CLOSE + 1 }), CAIRN_EINVAL);
+	assert_int_equal(chk((struct sock_cmd){ .op = SOCK_BYE + 1 }), CAIRN_EINVAL);
+	assert_int_equal(chk((struct sock_cmd){ .op = SOCK_BYE, .socket = 0xffffffffu }), 0);	/* no socket */
+	assert_int_equal(chk((struct sock_cmd){ .op = SOCK_BYE, .offset = ~0ull, .len = 0xffffffffu }), 0);
+	assert_int_equal(chk((struct sock_cmd){ .op = SOCK_HELLO, .arg = SOCK_ALL }), 0);
+	assert_int_equal(chk((struct sock_cmd){ .op = SOCK_HELLO, .arg = 1u << (SOCK_MAX - 1) }), 0);
+	assert_int_equal(chk((struct sock_cmd){ .op = SOCK_HELLO, .arg = 1u << SOCK_MAX }), CAIRN_EINVAL);
+	assert_int_equal(chk((struct sock_cmd){ .op = SOCK_HELLO, .arg = 0xffffffffu }), CAIRN_EINVAL);
 	assert_int_equal(chk((struct sock_cmd){ .op = 0xffff }), CAIRN_EINVAL);
 	assert_int_equal(chk((struct sock_cmd){ .op = SOCK_HELLO, .socket = 0xffffffffu }), 0);
 	assert_int_equal(chk((struct sock_cmd){ .op = SOCK_OPEN, .socket = 99, .arg = SOCK_UDP }), 0);
@@ -194,6 +200,97 @@ static void test_connect_reset(void **state)
 	assert_int_equal(st.stray, 6);
 }
 
+/* RESTARTED: every socket fails as books.h says, every buffer lent is ours again,
+ * bytes received stay readable, and the numbers held are HELLO's mask. */
+static void test_restarted(void **state)
+{
+	(void)state;
+	k.s[0].state = C_LISTEN;
+	k.s[1].state = C_UDP;
+	k.s[2].state = C_CONNECTED;
+	k.s[3] = (struct books_sock){ .state = C_CLOSING, .close_id = BOOKS_CTRL | 5 };
+	k.s[4].state = C_TCP;
+	k.s[5].state = C_CONNECTING;
+	k.s[6] = (struct books_sock){ .state = C_RESET, .err = SOCK_ECONNREFUSED };
+	assert_int_equal(apply(ev(SOCK_ACCEPTED, 0, 0, 7, 0)), 1);		/* accepted, not taken */
+	int rx = books_take(&k, 1, B_RX), tx = books_take(&k, 2, B_TX), full = books_take(&k, 1, B_RX);
+	int afull = books_take(&k, 7, B_RX);
+	k.s[1].rx = 2;
+	k.s[2].tx = 1;
+	k.s[7].rx = 1;
+	assert_int_equal(apply(ev(SOCK_DATA, 1, (uint32_t)full, 0, 10)), 1);
+	assert_int_equal(apply(ev(SOCK_DATA, 7, (uint32_t)afull, 0, 5)), 1);
+	assert_int_equal(books_held(&k), 0);
+
+	assert_int_equal(apply((struct sock_ev){ .kind = SOCK_RESTARTED, .socket = 0xffffffffu }), 1);
+	assert_int_equal(k.restarted, 1);
+	assert_int_equal(k.restarts, 1);
+	assert_int_equal(books_held(&k), 0x77);		/* 0, 1, 2, 4, 5, 6 */
+	const struct { unsigned sock, was; int32_t err; } gone[] = {
+		{ 0, C_LISTEN, NET_ENETDOWN }, { 1, C_UDP, NET_ENETDOWN }, { 2, C_CONNECTED, NET_ECONNRESET },
+		{ 4, C_TCP, NET_ENETDOWN }, { 5, C_CONNECTING, NET_ECONNRESET }, { 6, C_RESET, SOCK_ECONNREFUSED },
+	};
+	for (unsigned i = 0; i < sizeof gone / sizeof gone[0]; i++) {
+		struct books_sock *s = &k.s[gone[i].sock];
+		assert_int_equal(s->state, C_GONE);
+		assert_int_equal(s->was, gone[i].was);
+		assert_int_equal(s->err, gone[i].err);
+		assert_int_equal(s->rx + s->tx, 0);
+	}
+	assert_int_equal(k.s[0].nacc, 0);
+	assert_int_equal(k.s[3].state, C_FREE);		/* closing: done with */
+	assert_int_equal(k.s[7].state, C_FREE);		/* accepted and never taken: freed, its data too */
+	assert_int_equal(k.b[rx].state, B_FREE);
+	assert_int_equal(k.b[tx].state, B_FREE);
+	assert_int_equal(k.b[afull].state, B_FREE);
+	assert_int_equal(k.b[full].state, B_FULL);	/* what had arrived stays readable */
+	assert_int_equal(k.s[1].nfull, 1);
+
+	/* The old instance's answers for what it had are stray now. */
+	assert_int_equal(apply(ev(SOCK_DATA, 1, (uint32_t)rx, 0, 10)), 0);
+	assert_int_equal(apply(ev(SOCK_DONE, 2, (uint32_t)tx, 8, 8)), 0);
+	assert_int_equal(apply(ev(SOCK_DONE, 3, BOOKS_CTRL | 5, 0, 0)), 0);
+	assert_int_equal(apply(ev(SOCK_RESET, 2, 0, SOCK_ECONNRESET, 0)), 0);
+	assert_int_equal(apply(ev(SOCK_CONNECTED, 5, 0, 0, 0)), 0);
+	assert_int_equal(apply(ev(SOCK_ACCEPTED, 0, 0, 8, 0)), 0);
+
+	/* A second restart: gone stays gone, with its first error and state. */
+	k.restarted = 0;
+	assert_int_equal(apply((struct sock_ev){ .kind = SOCK_RESTARTED }), 1);
+	assert_int_equal(k.restarted, 1);
+	assert_int_equal(k.restarts, 2);
+	assert_int_equal(books_held(&k), 0x77);
+	assert_int_equal(k.s[2].was, C_CONNECTED);
+	assert_int_equal(k.s[2].err, NET_ECONNRESET);
+	assert_int_equal(k.b[full].state, B_FULL);
+
+	/* A held number is let go by its CLOSE's DONE, as any. */
+	k.s[1].state = C_CLOSING;
+	k.s[1].close_id = BOOKS_CTRL | 77;
+	assert_int_equal(apply(ev(SOCK_DONE, 1, BOOKS_CTRL | 77, 0, 0)), 1);
+	assert_int_equal(books_held(&k), 0x75);
+}
+
+/* ENDED: every socket fails as after a restart, but no HELLO is owed: k->ended. */
+static void test_ended(void **state)
+{
+	(void)state;
+	k.s[1].state = C_UDP;
+	k.s[2].state = C_CONNECTED;
+	int rx = books_take(&k, 1, B_RX);
+	k.s[1].rx = 1;
+	assert_int_equal(apply((struct sock_ev){ .kind = SOCK_ENDED }), 1);
+	assert_int_equal(k.ended, 1);
+	assert_int_equal(k.restarted, 0);
+	assert_int_equal(k.restarts, 0);
+	assert_int_equal(k.s[1].state, C_GONE);
+	assert_int_equal(k.s[1].err, NET_ENETDOWN);
+	assert_int_equal(k.s[2].state, C_GONE);
+	assert_int_equal(k.s[2].err, NET_ECONNRESET);
+	assert_int_equal(k.b[rx].state, B_FREE);
+	assert_int_equal(apply(ev(SOCK_DATA, 1, (uint32_t)rx, 0, 10)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +300,8 @@ int main(void)
 		cmocka_unit_test_setup(test_done, setup),
 		cmocka_unit_test_setup(test_accepted, setup),
 		cmocka_unit_test_setup(test_connect_reset, setup),
+		cmocka_unit_test_setup(test_restarted, setup),
+		cmocka_unit_test_setup(test_ended, setup),
 	};
 	return cmocka_run_group_tests(tests, 0, 0);
 }

@@ -108,7 +108,7 @@ static void test_dhcp(void **state)
 		 "loopback or multicast): "
 #define NOT_GW_QUAD "net: args: gateway is not a.b.c.d: "
 #define NOT_GW_HOST "net: args: gateway is not another host on the address's subnet: "
-#define UNKNOWN "net: args: net takes address=a.b.c.d/n, gateway=a.b.c.d or dhcp, once each, not: "
+#define UNKNOWN "net: args: net takes address=a.b.c.d/n, gateway=a.b.c.d, dhcp or until_clients_end, once each, not: "
 
 static void test_bad_address(void **state)
 {
@@ -164,6 +164,41 @@ static void test_bad_words(void **state)
 	want_refused("dhcp=yes", "net: args: dhcp takes no value\n");
 	want_refused("dhcp address=10.0.2.20/24", "net: args: dhcp takes no address= or gateway=\n");
 	want_refused("gateway=10.0.2.2 dhcp", "net: args: dhcp takes no address= or gateway=\n");
+	want_refused("until_clients_end=yes", "net: args: until_clients_end takes no value\n");
+	want_refused("dhcp until_clients_end=1", "net: args: until_clients_end takes no value\n");
+	want_refused("until_clients_end=0123456789012345678901234567890", "net: args: until_clients_end takes no value\n");
+	want_refused("until_clients_end until_clients_end", UNKNOWN "until_clients_end\n");
+	want_refused("until_clients_ends", UNKNOWN "until_clients_ends\n");
+	want_refused("until_clients_end address=10.0.2.256/24", NOT_CIDR "10.0.2.256/24\n");
+}
+
+/* until_clients_end: beside any address, and only where given. */
+static void test_until_clients_end(void **state)
+{
+	struct net_addr a;
+
+	(void)state;
+	assert_int_equal(parse("", &a), 0);
+	assert_int_equal(a.until_clients_end, 0);
+	assert_int_equal(parse("dhcp", &a), 0);
+	assert_int_equal(a.until_clients_end, 0);
+	assert_int_equal(parse("address=10.0.2.20/24", &a), 0);
+	assert_int_equal(a.until_clients_end, 0);
+	assert_int_equal(parse("until_clients_end", &a), 0);
+	assert_int_equal(a.until_clients_end, 1);
+	assert_int_equal(a.dhcp, 0);
+	assert_int_equal(a.addr, NET_ADDR);
+	assert_int_equal(a.gw, NET_GATEWAY);
+	assert_int_equal(parse("until_clients_end=", &a), 0);	/* an empty value is a bare key (cairn_arg) */
+	assert_int_equal(a.until_clients_end, 1);
+	assert_int_equal(parse("dhcp until_clients_end", &a), 0);
+	assert_int_equal(a.until_clients_end, 1);
+	assert_int_equal(a.dhcp, 1);
+	assert_int_equal(parse("address=10.0.2.20/24 until_clients_end gateway=10.0.2.2", &a), 0);
+	assert_int_equal(a.until_clients_end, 1);
+	assert_int_equal(a.addr, 0x0a000214);
+	assert_int_equal(a.gw, 0x0a000202);
+	assert_string_equal(said, "");
 }
 
 int main(void)
@@ -175,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_bad_address),
 		cmocka_unit_test(test_bad_gateway),
 		cmocka_unit_test(test_bad_words),
+		cmocka_unit_test(test_until_clients_end),
 	};
 	return cmocka_run_group_tests(tests, 0, 0);
 }

@@ -4,7 +4,7 @@
  * (components/net): NO_SYS, no OS threads, no sockets or netconn API, IPv4 over
  * Ethernet with ARP, ICMP, UDP, TCP and a DHCP client. Every byte it uses is a static
  * pool, sized here: a peer can exhaust a pool, never grow one. The numbers below are the budget
- * docs/network.md explains; components/net/echo.c's per-connection buffer is TCP_WND.
+ * docs/network.md explains; components/net/sock.c's per-connection ring is TCP_WND.
  */
 #ifndef CAIRN_LWIPOPTS_H
 #define CAIRN_LWIPOPTS_H

@@ -17,10 +17,15 @@
  *         handed back as lent
  *   sp.4  a command cursor beyond reason: net closes the link's sockets (a UDP port
  *         opened before is free again after the cursor is sane and HELLO)
- * Then a flood of random commands and cursors, never reading an event, for
+ * Then a flood of random commands (every op but BYE, which would let net end with
+ * sock_echo's: the test's output checks that it ends after sp.5) and cursors, never
+ * reading an event, for
  * FLOOD_SECONDS, while sock_echo serves the host (the test's se.* checks): net never
  * waits for this link, and the echo goes on. Its line, "sock_probe: flood: N commands
- * put", and net's count of links broken are the test's output checks.
+ * put", and net's count of links broken are the test's output checks. Then
+ *
+ *   sp.5  both cursors sane again, a BYE on the raw link is answered DONE 0 (net,
+ *         until_clients_end, ends once sock_echo has said BYE too: the test's output)
  */
 #include <cairn/cairn.h>
 #include <cairn/libnet.h>
@@ -66,7 +71,7 @@ static void api_errors(void)
 	want(net_send_to(u, 0, 5, &to, 0), NET_EFAULT);
 	want(net_recv_from(u, 0, 5, 0, 0), NET_EFAULT);
 	want(net_udp_open(9000, 0), NET_EADDRINUSE);
-	want(net_tcp_listen(7007, 4, 0), NET_EADDRINUSE);	/* net's own echo */
+	want(net_tcp_listen(7008, 4, 0), NET_EADDRINUSE);	/* sock_echo's, on another link */
 	want(net_tcp_listen(7010, 0, 0), NET_EINVAL);
 	want(net_tcp_listen(7010, SOCK_BACKLOG_MAX + 1, 0), NET_EINVAL);
 	want(net_tcp_listen(0, 4, 0), NET_EINVAL);
@@ -171,6 +176,8 @@ static void hostile_fields(void)
 	want(result((struct sock_cmd){ .op = SOCK_HELLO }), 0);
 	want(result((struct sock_cmd){ .op = 0 }), CAIRN_EINVAL);
 	want(result((struct sock_cmd){ .op = 99 }), CAIRN_EINVAL);
+	want(result((struct sock_cmd){ .op = SOCK_BYE + 1 }), CAIRN_EINVAL);
+	want(result((struct sock_cmd){ .op = SOCK_HELLO, .arg = SOCK_ALL + 1 }), CAIRN_EINVAL);
 	want(result((struct sock_cmd){ .op = SOCK_OPEN, .arg = 7 }), CAIRN_EINVAL);
 	want(result((struct sock_cmd){ .op = SOCK_CLOSE, .socket = SOCK_MAX }), CAIRN_EBADF);
 	want(result((struct sock_cmd){ .op = SOCK_CLOSE, .socket = 0xffffffffu }), CAIRN_EBADF);
@@ -237,7 +244,7 @@ static void flood(uint64_t tsc_hz)
 	while (__builtin_ia32_rdtsc() < end) {
 		for (unsigned i = 0; i < 64; i++) {
 			uint64_t a = rnd(), b = rnd();
-			struct sock_cmd c = { .op = (uint16_t)(a % 9), .port = (uint16_t)(a >> 16), .socket = (uint32_t)(b % 20),
+			struct sock_cmd c = { .op = (uint16_t)(a % SOCK_BYE), .port = (uint16_t)(a >> 16), .socket = (uint32_t)(b % 20),
 					      .id = (uint32_t)(a >> 32), .len = (uint32_t)(b >> 40),
 					      .offset = rnd() % (region + 4096), .addr = (uint32_t)rnd(),
 					      .arg = (uint32_t)(b >> 8) % 4 };
@@ -255,6 +262,19 @@ static void flood(uint64_t tsc_hz)
 		cairn_yield();
 	}
 	cairn_printf("sock_probe: flood: %lu commands put in %lu rounds\n", puts, rounds);
+}
+
+/* Both cursors sane again (as broken_cursor does), then BYE. */
+static void bye(void)
+{
+	failed = 0;
+	cq.cursor = __atomic_load_n(&cq.ring->tail, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&cq.ring->head, cq.cursor, __ATOMIC_RELEASE);
+	eq.cursor = __atomic_load_n(&eq.ring->head, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&eq.ring->tail, eq.cursor, __ATOMIC_RELEASE);
+	cairn_asnd_send(cp.peer, 0);
+	want(result((struct sock_cmd){ .op = SOCK_BYE, .socket = 0xffffffffu }), 0);
+	check("sp.5", "bye", !failed, last);
 }
 
 /* The first generation: sockets opened, then a crash once every component is up. */
@@ -283,5 +303,6 @@ int main(const struct cairn_root *rt)
 	hostile_fields();
 	broken_cursor();
 	flood(rt->tsc_hz);
+	bye();
 	return 0;
 }

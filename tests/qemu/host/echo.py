@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """echo.py: the host side of the test sys_echo (tests/qemu/tests.toml): drives
-systems/echo.toml's echo service (components/net/echo.c) over 127.0.0.1 through QEMU's
+systems/echo.toml's echo (components/sock_echo over its socket link to components/net)
+over 127.0.0.1 through QEMU's
 user-networking forwards, UDP and TCP on the host port given, and prints one TEST line
 per check, as a guest program does (tools/test.py reads them):
 
@@ -179,6 +180,23 @@ def quit_(port):
     r, _, _ = select.select([s], [], [], WAIT)
     d = s.recv(16) if r else b""
     return d == b"quit", f"answer {d!r}"
+
+
+def wait_ready(port, secs=30.0):
+    """Until a datagram comes back (the echo has opened its socket): True, or False
+    after secs. A port not open yet may answer with ICMP (ECONNREFUSED): tried again."""
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect((HOST, port))
+            try:
+                s.send(b"ready?")
+                r, _, _ = select.select([s], [], [], 0.5)
+                if r and s.recv(64) == b"ready?":
+                    return True
+            except OSError:
+                time.sleep(0.2)
+    return False
 
 
 def run(steps, port):

@@ -16,7 +16,7 @@ only while frames come, so a datagram goes every 0.2 s throughout (frames.py's w
                      within 60 s (the figure: when)
   ho.2 abandoned     8 connections opened through the forward, used once and then left
                      open and silent (every pcb taken): a ninth gets in within 30 s
-                     (echo.c gives way the longest idle after 5 s), and the one evicted
+                     (net_probe's inner_echo.c gives way the longest idle after 5 s), and the one evicted
                      sees a reset
   ho.3 never_read    8 connections that send and never read (each stalls itself): a
                      new one gets in within 30 s likewise, and echoes 64 KiB intact

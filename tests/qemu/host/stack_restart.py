@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """stack_restart.py: the host side of the test net_restart (tests/qemu/tests.toml,
-tests/qemu/systems/echo_probe.toml; docs/network.md "Robustness"): the stack component
-itself (net, built as tests/components/net_probe, `restart = true`) crashes on the
-datagram "net_probe:crash" and the booter restarts it; new UDP and TCP echo must work
-after, and a connection opened before must end, not hang (its state died with the
-old instance). Datagrams go on the wire (frames.py: the UDP forward's answers do not
+tests/qemu/systems/echo_netrestart.toml; docs/network.md "Robustness"): the stack
+component itself (net, built as tests/components/net_probe, `restart = true`) crashes
+under the echo application (components/sock_echo) on the datagram "net_probe:crash" to
+the echo's port, and the booter restarts it; the new instance tells the echo RESTARTED
+and the echo opens its sockets again. New UDP and TCP echo must work after, and a
+connection opened before must end, not hang (its state died with the old instance). Datagrams go on the wire (frames.py: the UDP forward's answers do not
 reach the host under restrict=on), connections through the TCP forward.
 
   sr.1 before       50 datagrams are echoed (one at a time: the time, a figure), and a

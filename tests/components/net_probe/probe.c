@@ -1,28 +1,16 @@
 /*
- * net_probe: components/net/echo.c with its udp_sendto hooked (main.c says what for):
- *
- *   NET_PROBE_STATS...  answered with "name=value" pairs, one space between: the
- *                       link's counts (link.*), the driver's (drv.*, its stats
- *                       call), lwIP's (stats.h: link, etharp, ip, icmp, udp, tcp;
- *                       the pools' errors) and the echo's connections (echo.conns)
- *   NET_PROBE_CRASH...  "net_probe: crashing" on the console, then ud2
- *
- * Any other datagram is echoed as components/net/echo.c does.
+ * probe.c: net_probe's hooks on received datagrams (probe.h says what they do; main.c
+ * why they exist).
  */
+#include <cairn/cairn.h>
 #include <common/fmt.h>
 #include <iface/net.h>
 #include <cairn/net.h>
 #include "lwip/udp.h"
 #include "lwip/stats.h"
 #include "lwip/memp.h"
-
-#define NET_PROBE_STATS "net_probe:stats"
-#define NET_PROBE_CRASH "net_probe:crash"
-
-static err_t probe_sendto(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *dst, u16_t port);
-#define udp_sendto probe_sendto
-#include "../../../components/net/echo.c"
-#undef udp_sendto
+#include "../../../components/net/net.h"
+#include "probe.h"
 
 static char text[1400];
 static unsigned used;
@@ -55,7 +43,6 @@ static void put_proto(const char *name, const struct stats_proto *s)
 static unsigned stats_text(void)
 {
 	const struct link_stats *l = &link_stats;
-	unsigned busy = 0;
 
 	used = 0;
 	put("link.rx_frames", l->rx_frames);
@@ -76,10 +63,11 @@ static unsigned stats_text(void)
 	put("pool.tcp_pcb_err", lwip_stats.memp[MEMP_TCP_PCB]->err);
 	put("pool.tcp_pcb_used", lwip_stats.memp[MEMP_TCP_PCB]->used);
 	put("mem.err", lwip_stats.mem.err);
-	for (unsigned i = 0; i < ECHO_CONNS; i++)
-		busy += conns[i].pcb != 0;
-	put("echo.conns", busy);
+	put("echo.conns", echo_conns());
 	put("echo.evicted", echo_evicted());
+	put("sock.udp_dropped", sock_stats.udp_dropped);
+	put("sock.bad_cmds", sock_stats.bad_cmds);
+	put("sock.stale_cmds", sock_stats.stale_cmds);
 	return used;
 }
 
@@ -90,20 +78,21 @@ static int begins(struct pbuf *p, const char *magic)
 	return p->tot_len >= n && pbuf_memcmp(p, 0, magic, n) == 0;
 }
 
-static err_t probe_sendto(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *dst, u16_t port)
+int probe_hook(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
 {
 	if (begins(p, NET_PROBE_CRASH)) {
 		cairn_printf("net_probe: crashing\n");
 		__builtin_trap();
 	}
 	if (!begins(p, NET_PROBE_STATS))
-		return udp_sendto(pcb, p, dst, port);
+		return 0;
+	pbuf_free(p);
 	unsigned n = stats_text();
 	struct pbuf *q = pbuf_alloc(PBUF_TRANSPORT, (u16_t)n, PBUF_RAM);
-	if (!q)
-		return ERR_MEM;
-	pbuf_take(q, text, (u16_t)n);
-	err_t e = udp_sendto(pcb, q, dst, port);
-	pbuf_free(q);
-	return e;
+	if (q) {
+		pbuf_take(q, text, (u16_t)n);
+		udp_sendto(pcb, q, addr, port);	/* lost without memory, as any datagram */
+		pbuf_free(q);
+	}
+	return 1;
 }

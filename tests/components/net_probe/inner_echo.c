@@ -1,10 +1,16 @@
 /*
- * echo.c: the net component's first service (docs/network.md "Echo"): UDP and TCP
- * echo on port ECHO_PORT, on lwIP's raw API, until the socket interface exists.
+ * inner_echo.c: net_probe's echo inside the stack (docs/network.md "Robustness"): UDP
+ * and TCP echo on port ECHO_PORT on lwIP's raw API, in net's own protection domain:
+ * test-only code (it was components/net's first service, before applications reached
+ * the stack through socket links: components/sock_echo is the echo now). The
+ * robustness tests net_robust and net_halfopen attack the stack through it
+ * (tests/qemu/systems/echo_probe.toml, which gives net no socket link); it stays off
+ * where the description gives net a socket link (the echo application serves the
+ * port there). It is net's inner service (net.h: inner_start, inner_quit).
  *
  * UDP: each datagram goes back to its sender as it came (lwIP has bounded its length
  * by the frame's); a datagram of exactly "quit" is echoed and then ends the component
- * (echo_quit).
+ * (inner_quit). Datagrams pass net_probe's hooks first (probe.h).
  *
  * TCP: each connection has a ring of TCP_WND bytes. What arrives is copied into it and
  * its pbufs freed at once, so a connection holds none of the shared pool; bytes leave
@@ -22,10 +28,14 @@
  * longest, if that is ECHO_IDLE_MS or more, is aborted (its peer sees a reset) at its
  * next poll: a new connection gets in within about ECHO_IDLE_MS and a poll.
  */
+#include <cairn/cairn.h>
 #include "lwip/sys.h"
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
-#include "net.h"
+#include "../../../components/net/net.h"
+#include "probe.h"
+
+#define ECHO_PORT 7007
 
 #define ECHO_CONNS 8		/* connections of its own; lwIP's other pcbs are the socket links' */
 #define RING TCP_WND
@@ -44,7 +54,7 @@ static struct conn conns[ECHO_CONNS];
 static int quit;
 static uint64_t evicted;		/* connections aborted to make room (echo_evicted) */
 
-int echo_quit(void)
+int inner_quit(void)
 {
 	return quit;
 }
@@ -54,11 +64,22 @@ uint64_t echo_evicted(void)
 	return evicted;
 }
 
+unsigned echo_conns(void)
+{
+	unsigned busy = 0;
+
+	for (unsigned i = 0; i < ECHO_CONNS; i++)
+		busy += conns[i].pcb != 0;
+	return busy;
+}
+
 /* --- UDP ------------------------------------------------------------------------- */
 
 static void udp_echo(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
 {
 	(void)arg;
+	if (probe_hook(pcb, p, addr, port))
+		return;
 	if (p->tot_len == 4 && pbuf_memcmp(p, 0, "quit", 4) == 0)
 		quit = 1;
 	udp_sendto(pcb, p, addr, port);		/* a failure (no memory) loses the datagram: UDP's way */
@@ -221,8 +242,10 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	return ERR_OK;
 }
 
-long echo_start(void)
+long inner_start(void)
 {
+	if (cairn_region("sock0_data"))
+		return 0;	/* a socket link: the application serves the port */
 	struct udp_pcb *u = udp_new();
 	struct tcp_pcb *t = tcp_new();
 	err_t e;
@@ -236,5 +259,6 @@ long echo_start(void)
 	if (!l)
 		return ERR_MEM;
 	tcp_accept(l, on_accept);
+	cairn_printf("net_probe: echo on UDP and TCP port %u inside the stack\n", ECHO_PORT);
 	return ERR_OK;
 }
