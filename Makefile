@@ -384,6 +384,7 @@ HOST_DEPS_virtio_blk := components/virtio_blk/blk.c components/virtio_blk/blk.h 
 			lib/libxport/xport.c $(HOST_DEPS_xport)
 HOST_DEPS_virtio_net := components/virtio_net/vnet.c components/virtio_net/vnet.h include/cairn/net.h \
 			$(HOST_DEPS_virtio) lib/libxport/xport.c $(HOST_DEPS_xport)
+HOST_DEPS_memops := lib/libcommon/arch/$(ARCH)/memops.h
 HOST_DEPS_net_addr := components/net/addrargs.c components/net/addr.h lib/libcairn/args.c lib/libcommon/fmt.c
 host_src = $(firstword $(wildcard kernel/$(1).c kernel/arch/$(ARCH)/$(1).c lib/libcommon/$(1).c \
 	   lib/libcairn/$(1).c lib/librtos/$(1).c lib/libpci/$(1).c lib/libxport/$(1).c)) $(HOST_DEPS_$(1))
