@@ -148,10 +148,19 @@ void link_wake(void)
 	netq_wake(&nq);
 }
 
+/*
+ * Below LINK_TX_LOW free transmit buffers the loop asks to be woken when the driver
+ * gives one back; above it they come back at its next wake, for whatever reason: a
+ * wake for each frame sent would cost a pass through the scheduler (one of the 2.4
+ * wakes `net` took per UDP round trip). link_output sleeps for one when none is free
+ * (tx_wait), so none is ever missing for long.
+ */
+#define LINK_TX_LOW (LINK_NTX / 4)
+
 int link_arm(void)
 {
 	long a = xport_arm(&nq.q[NETQ_RX_ACTIVE]);
-	long b = xport_arm(&nq.q[NETQ_TX_FREE]);
+	long b = ntx_free < LINK_TX_LOW ? xport_arm(&nq.q[NETQ_TX_FREE]) : 0;
 
 	return a <= 0 && b <= 0;
 }
