@@ -13,9 +13,10 @@
  * Every response closes its connection (Connection: close). One thread, non-blocking
  * calls only, net_wait() between rounds; each connection has its own slot (its request
  * so far, its response), so a peer that sends half a request, or never reads, holds
- * only its slot. There are WEB_CONNS slots; a newcomer when all are taken makes the
- * slot without progress for longest give way if that is at least WEB_IDLE_MS, else is
- * told 503 and closed. A response fits net's send buffers for the socket (at most
+ * only its slot. There are WEB_CONNS slots; a newcomer when all are taken makes a
+ * slot give way (closed) if one has made no progress for WEB_IDLE_MS or has not sent a
+ * whole request within WEB_REQUEST_MS of its accept (the one idle longest among them),
+ * else is told 503 and closed. A response fits net's send buffers for the socket (at most
  * WEB_OUT_MAX, 16 of NET_BUF), so it is queued at once and net sends it on after the
  * close, whether the peer reads or not.
  *
@@ -39,6 +40,7 @@ struct conn {
 	uint32_t got;			/* bytes of req */
 	uint32_t len, off;		/* bytes of out; bytes of them sent */
 	uint64_t since;			/* cairn_cycles() at its last progress */
+	uint64_t born;			/* ... at its accept */
 	char req[HTTP_REQ_MAX];
 	char out[WEB_OUT_MAX];
 };
@@ -153,20 +155,28 @@ static void writing(struct conn *c)
 	conn_close(c);
 }
 
-/* A free slot for a newcomer, or the idlest's if idle for WEB_IDLE_MS; else 0. */
+/* Whether c may give way to a newcomer: no progress for WEB_IDLE_MS, or its request
+ * still not whole WEB_REQUEST_MS after its accept. */
+static int may_go(const struct conn *c, uint64_t now)
+{
+	uint64_t ms = ((const struct cairn_root *)CAIRN_ROOT_VA)->tsc_hz / 1000;
+
+	return now - c->since >= ms * WEB_IDLE_MS || (c->phase == READING && now - c->born >= ms * WEB_REQUEST_MS);
+}
+
+/* A free slot for a newcomer, or one that may give way (the one idle longest); else 0. */
 static struct conn *slot_for_newcomer(void)
 {
 	struct conn *worst = 0;
 	uint64_t now = cairn_cycles();
-	uint64_t idle = ((const struct cairn_root *)CAIRN_ROOT_VA)->tsc_hz / 1000 * WEB_IDLE_MS;
 
 	for (unsigned i = 0; i < WEB_CONNS; i++) {
 		if (conns[i].phase == FREE)
 			return &conns[i];
-		if (!worst || conns[i].since < worst->since)
+		if (may_go(&conns[i], now) && (!worst || conns[i].since < worst->since))
 			worst = &conns[i];
 	}
-	if (now - worst->since < idle)
+	if (!worst)
 		return 0;
 	stats.evicted++;
 	conn_close(worst);
@@ -190,7 +200,7 @@ static void accept_round(net_sock_t l)
 		c->phase = READING;
 		c->quit = 0;
 		c->got = c->len = c->off = 0;
-		c->since = cairn_cycles();
+		c->since = c->born = cairn_cycles();
 	}
 }
 

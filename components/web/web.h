@@ -14,6 +14,8 @@
 				   listener one) so that a newcomer still reaches us, to take
 				   an idle slot or be told 503 */
 #define WEB_IDLE_MS 1000	/* a slot without progress this long gives way to a newcomer */
+#define WEB_REQUEST_MS 5000	/* ... and one whose request is not whole this long after its
+				   accept, however it trickles in (a slow sender) */
 #define WEB_OUT_MAX 8192	/* a response: headers and page (32 components fit) */
 
 /* The server's counters (the page shows them). */

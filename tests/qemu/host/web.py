@@ -21,6 +21,9 @@ through QEMU's forward of PORT (TCP, to the guest's 8080), and ends `net` throug
                     once; after a second of no progress a newcomer is served (the
                     idlest stalled one evicted, its socket closed)
   wb.8 counters     the page's own counters count what came before
+  wb.11 trickle     ten clients each trickle a header byte every 0.3 s (never idle a
+                    second): a newcomer is told 503; once their requests are 5 s old
+                    and still not whole, a newcomer is served
   wb.9 quit         GET /quit: 200, and then nothing answers on the port
   wb.10 quit_net    "quit" to net's echo is echoed (net then ends, and the system)
 
@@ -222,6 +225,27 @@ def counters(port):
     return ok, f"{got}"
 
 
+def trickle(port):
+    socks = [connect(port) for _ in range(10)]
+    for s in socks:
+        s.sendall(b"GET / HTTP/1.1\r\nX: ")
+    start = time.monotonic()
+    early = late = None
+    while time.monotonic() - start < 8:
+        for s in socks:
+            s.sendall(b"a")
+        t = time.monotonic() - start
+        if early is None and t > 1.2:
+            early = get(port)[0]                      # none idle, none old: 503
+        if late is None and t > 5.6:
+            late = get(port)[0]                       # old and still not whole: one gives way
+            break
+        time.sleep(0.3)
+    for s in socks:
+        s.close()
+    return early == 503 and late == 200, f"at 1.2 s {early}, at 5.6 s {late}"
+
+
 def quit_(port):
     st, h, b = get(port, "/quit")
     time.sleep(0.5)
@@ -236,7 +260,7 @@ def main():
     port, port2 = int(sys.argv[1]), int(sys.argv[2])
     echo.run([("wb.1", "page", page), ("wb.2", "others", others), ("wb.3", "bad", bad),
               ("wb.4", "oversized", oversized), ("wb.5", "ten", ten), ("wb.6", "slow", slow),
-              ("wb.7", "slots", slots), ("wb.8", "counters", counters), ("wb.9", "quit", quit_)], port)
+              ("wb.7", "slots", slots), ("wb.8", "counters", counters), ("wb.11", "trickle", trickle), ("wb.9", "quit", quit_)], port)
     echo.run([("wb.10", "quit_net", echo.quit_)], port2)
     return 0
 
