@@ -98,7 +98,10 @@ static void answer(struct conn *c, enum http_result r, const struct http_req *q)
 		respond(c, "505 HTTP Version Not Supported", "text/plain", "HTTP/1.0 or 1.1\n", 0);
 	} else if (q->path[0] == '/' && q->path[1] == 0) {
 		stats.pages++;
-		long n = page_render(body, sizeof body - 512, &stats);	/* room for the headers */
+		unsigned open = 0;
+		for (unsigned i = 0; i < WEB_CONNS; i++)
+			open += conns[i].phase != FREE;
+		long n = page_render(body, sizeof body - 512, &stats, open);	/* room for the headers */
 		if (n < 0)
 			respond(c, "500 Internal Server Error", "text/plain", "page too large\n", 0);
 		else
@@ -183,6 +186,16 @@ static struct conn *slot_for_newcomer(void)
 	return worst;
 }
 
+static void serve_round(void)
+{
+	for (unsigned i = 0; i < WEB_CONNS && !quitting; i++) {
+		if (conns[i].phase == READING)
+			reading(&conns[i]);
+		if (conns[i].phase == WRITING)
+			writing(&conns[i]);
+	}
+}
+
 static void accept_round(net_sock_t l)
 {
 	net_sock_t h;
@@ -216,13 +229,9 @@ int main(const struct cairn_root *rt)
 	cairn_printf("web: HTTP on TCP port %u\n", WEB_PORT);
 	while (!quitting) {
 		net_wait();
+		serve_round();		/* first: progress counts before a newcomer judges idleness */
 		accept_round(l);
-		for (unsigned i = 0; i < WEB_CONNS; i++) {
-			if (conns[i].phase == READING)
-				reading(&conns[i]);
-			if (conns[i].phase == WRITING)
-				writing(&conns[i]);
-		}
+		serve_round();		/* the newcomers' requests, if already here */
 	}
 	for (unsigned i = 0; i < WEB_CONNS; i++)
 		if (conns[i].phase != FREE)

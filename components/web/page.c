@@ -86,7 +86,7 @@ static void components(struct out *o, long n)
 	put(o, "</table>\n");
 }
 
-long page_render(char *buf, size_t size, const struct web_stats *s)
+long page_render(char *buf, size_t size, const struct web_stats *s, unsigned open)
 {
 	const struct cairn_root *rt = (const struct cairn_root *)CAIRN_ROOT_VA;
 	struct out o = { buf, size, 0, 0 };
@@ -108,12 +108,12 @@ long page_render(char *buf, size_t size, const struct web_stats *s)
 		put(&o, "<p>%ld components, %lu restarts.</p>\n", n, (unsigned long)restarts);
 		components(&o, n);
 	}
-	put(&o, "<h2>web</h2>\n<table>\n"
+	put(&o, "<h2>web</h2>\n<table>\n<tr><td>open</td><td>%u</td></tr>\n"
 		"<tr><td>connections</td><td>%lu</td></tr>\n<tr><td>requests</td><td>%lu</td></tr>\n"
 		"<tr><td>errors</td><td>%lu</td></tr>\n<tr><td>not found</td><td>%lu</td></tr>\n"
 		"<tr><td>busy</td><td>%lu</td></tr>\n<tr><td>evicted</td><td>%lu</td></tr>\n"
 		"<tr><td>dropped</td><td>%lu</td></tr>\n</table>\n",
-	    (unsigned long)s->connections, (unsigned long)s->requests,
+	    open, (unsigned long)s->connections, (unsigned long)s->requests,
 	    (unsigned long)(s->bad + s->refused_method + s->bad_version), (unsigned long)s->not_found,
 	    (unsigned long)s->busy, (unsigned long)s->evicted, (unsigned long)s->dropped);
 	put(&o, "<h2>libnet</h2>\n<table>\n<tr><td>events</td><td>%lu</td></tr>\n"

@@ -13,7 +13,7 @@
 #define WEB_CONNS 10		/* connection slots: below the link's SOCK_TCP_LINK (12, the
 				   listener one) so that a newcomer still reaches us, to take
 				   an idle slot or be told 503 */
-#define WEB_IDLE_MS 1000	/* a slot without progress this long gives way to a newcomer */
+#define WEB_IDLE_MS 2000	/* a slot without progress this long gives way to a newcomer */
 #define WEB_REQUEST_MS 5000	/* ... and one whose request is not whole this long after its
 				   accept, however it trickles in (a slow sender) */
 #define WEB_OUT_MAX 8192	/* a response: headers and page (32 components fit) */
@@ -28,7 +28,8 @@ struct web_stats {
 	uint64_t dropped;	/* connections closed before a complete request, or reset */
 };
 
-/* page.c: the status page's HTML into out[0..size): its length, or -1 if it does not fit. */
-long page_render(char *out, size_t size, const struct web_stats *s);
+/* page.c: the status page's HTML into out[0..size): its length, or -1 if it does not fit.
+ * open: the connections holding a slot now (the one asking included). */
+long page_render(char *out, size_t size, const struct web_stats *s, unsigned open);
 
 #endif

@@ -17,13 +17,14 @@ through QEMU's forward of PORT (TCP, to the guest's 8080), and ends `net` throug
   wb.6 slow         a client that sends half a request and stalls, and one that sends a
                     whole request and never reads: meanwhile five GETs are answered; the
                     stalled one then completes its request and is answered too
-  wb.7 slots        ten stalled clients take every slot: a newcomer is told 503 at
-                    once; after a second of no progress a newcomer is served (the
-                    idlest stalled one evicted, its socket closed)
+  wb.7 slots        ten stalled clients take every slot: a newcomer is told 503 (asked
+                    again until they all hold one, each sending a byte first); 4 s later
+                    (none has progressed for 2 s) a newcomer is served (the idlest stalled
+                    one evicted, its socket closed)
   wb.8 counters     the page's own counters count what came before
-  wb.11 trickle     ten clients each trickle a header byte every 0.3 s (never idle a
-                    second): a newcomer is told 503; once their requests are 5 s old
-                    and still not whole, a newcomer is served
+  wb.11 trickle     ten clients each trickle a header byte every 0.3 s (never idle
+                    2 s): a newcomer is told 503; 6.5 s later, their requests over
+                    5 s old and still not whole, a newcomer is served
   wb.9 quit         GET /quit: 200, and then nothing answers on the port
   wb.10 quit_net    "quit" to net's echo is echoed (net then ends, and the system)
 
@@ -194,13 +195,51 @@ def slow(port):
     return all(others_ok) and whole(st, h, b), f"meanwhile {others_ok}; the stalled one then {st}"
 
 
+def connect_paced(port, n, first):
+    """n connections, each sending `first`, opened four at a time: a burst of more SYNs
+    than the listener's backlog (SOCK_BACKLOG_MAX, 8) has the rest dropped by lwIP and
+    sent again by slirp a second or more later (wb.5 opens ten at once and waits)."""
+    socks = []
+    for i in range(n):
+        s = connect(port)
+        s.sendall(first)
+        socks.append(s)
+        if i % 4 == 3:
+            time.sleep(0.2)
+    return socks
+
+
+def settled(port):
+    """Waits until the page says one connection is open, its own: an earlier step's
+    closed connections have been seen closed (their FIN can come late)."""
+    end = time.monotonic() + WAIT
+    while time.monotonic() < end:
+        body = get(port)[2]
+        if b"<tr><td>open</td><td>1</td></tr>" in body:
+            return
+        time.sleep(0.2)
+
+
+def until_busy(port, socks, byte):
+    """Asks as a newcomer, each stalled socket first sending one more byte (progress
+    just now: none is idle), until the answer is 503: every stalled one holds a slot
+    (a connect returns once slirp has it, before the guest has accepted it). The 503
+    response, or the last one after WAIT."""
+    end = time.monotonic() + WAIT
+    while True:
+        for s in socks:
+            s.sendall(byte)
+        r = get(port)
+        if r[0] == 503 or time.monotonic() > end:
+            return r
+        time.sleep(0.1)
+
+
 def slots(port):
-    stalled = [connect(port) for _ in range(10)]
-    for s in stalled:
-        s.sendall(b"GET / HT")
-    time.sleep(0.3)
-    st1, h1, b1 = get(port)                           # every slot busy, none idle: 503
-    time.sleep(1.5)                                   # past WEB_IDLE_MS
+    settled(port)
+    stalled = connect_paced(port, 10, b"GET / HTTP/1.1\r\nX-Stalled: ")
+    st1, h1, b1 = until_busy(port, stalled, b"a")     # every slot busy, none idle: 503
+    time.sleep(4)                                     # past WEB_IDLE_MS, a late byte's too
     st2, h2, b2 = get(port)                           # the idlest gives way
     closed = 0
     for s in stalled:
@@ -213,7 +252,7 @@ def slots(port):
             pass
         s.close()
     ok = whole(st1, h1, b1, want=503) and whole(st2, h2, b2) and closed >= 1
-    return ok, f"newcomer {st1}, after a second {st2}; stalled ones closed: {closed}"
+    return ok, f"newcomer {st1}, 4 s later {st2}; stalled ones closed: {closed}"
 
 
 def counters(port):
@@ -226,24 +265,18 @@ def counters(port):
 
 
 def trickle(port):
-    socks = [connect(port) for _ in range(10)]
-    for s in socks:
-        s.sendall(b"GET / HTTP/1.1\r\nX: ")
-    start = time.monotonic()
-    early = late = None
-    while time.monotonic() - start < 8:
+    settled(port)
+    socks = connect_paced(port, 10, b"GET / HTTP/1.1\r\nX: ")
+    early = until_busy(port, socks, b"a")[0]          # none idle, none old: 503
+    start, late = time.monotonic(), None              # every one accepted by now
+    while time.monotonic() - start < 6.5:             # past WEB_REQUEST_MS, never idle
         for s in socks:
             s.sendall(b"a")
-        t = time.monotonic() - start
-        if early is None and t > 1.2:
-            early = get(port)[0]                      # none idle, none old: 503
-        if late is None and t > 5.6:
-            late = get(port)[0]                       # old and still not whole: one gives way
-            break
         time.sleep(0.3)
+    late = get(port)[0]                               # old and still not whole: one gives way
     for s in socks:
         s.close()
-    return early == 503 and late == 200, f"at 1.2 s {early}, at 5.6 s {late}"
+    return early == 503 and late == 200, f"all in: {early}; 6.5 s later: {late}"
 
 
 def quit_(port):
