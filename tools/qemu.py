@@ -72,6 +72,7 @@ def run_disk(addr, name=""):
 # number or on HOST_PORT (the environment; `make run SYSTEM=echo HOST_PORT=17007`).
 RUN_FORWARDS = {
     "echo": [("udp", 7007), ("tcp", 7007)],     # systems/echo.toml (docs/network.md)
+    "web": [("tcp", 8080)],                     # systems/web.toml: the page (/quit ends it)
 }
 
 

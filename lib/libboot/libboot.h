@@ -11,6 +11,7 @@
  *   region.c   the data regions ([[region]]): frames, mappings, red-tape entries
  *   sched.c    the booter's scheduler, one thread per core it uses
  *   timer.c    serves interfaces/timer.toml: each importer's pending deadline
+ *   status.c   serves interfaces/status.toml: the components' states, read-only
  *   manager.c  serves interfaces/manager.toml
  *   capmgr.c   the delegation tree and its memory
  *   check.c    the tables (cairn/sysdesc.h) against the limits of a description
@@ -58,6 +59,10 @@ struct bcomp {
 	uint32_t restarting;				/* restart.c: 1 while its restart runs its init,
 							   2 if it crashed there */
 	uint64_t fault_rip, fault_vector;		/* the last crash, for the report */
+	uint32_t faults;				/* its crashes since boot (status.c reads it):
+							   restart.c's keeper counts those it takes,
+							   sched.c the others (a STOP at a fault) */
+	uint32_t down;					/* it crashed and stays down (status.c) */
 	uint64_t wake_at;				/* timer.c: its pending deadline, 0: none */
 	unsigned timer_asnd;				/* timer.c: a send to its thread (importers) */
 };
@@ -158,6 +163,19 @@ long boot_timer_gate(struct booter *b, unsigned client, unsigned slot, unsigned 
    k->next_wake; whether it sent any */
 int boot_timer_expire(struct booter *b, struct bcore *k);
 void boot_timer_reset(struct bcomp *c);		/* a restart drops the pending deadline */
+
+/* Counts a crash of c (bcomp.faults), saturating: any thread may, the keeper's on any core. */
+static inline void boot_count_fault(struct bcomp *c)
+{
+	uint32_t n = __atomic_load_n(&c->faults, __ATOMIC_RELAXED);
+
+	while (n != ~0u && !__atomic_compare_exchange_n(&c->faults, &n, n + 1, 0, __ATOMIC_RELAXED,
+							 __ATOMIC_RELAXED))
+		;
+}
+
+/* status.c: the read-only view of the system the booter serves (interfaces/status.toml) */
+long boot_status_gate(struct booter *b, unsigned client, unsigned slot, unsigned fn);
 
 /* sched.c */
 long boot_start_cores(struct booter *b);

@@ -45,6 +45,7 @@ static struct cairn_ret2 keeper(cairn_word vector, cairn_word error, cairn_word 
 	(void)error, (void)addr;
 	if (!c)
 		return (struct cairn_ret2){ CAIRN_FAULT_STOP, 0 };
+	boot_count_fault(c);
 	if (__atomic_load_n(&c->restarting, __ATOMIC_ACQUIRE)) {
 		/* its own thread, in its initialisation after a restart: it stays down */
 		__atomic_store_n(&c->restarting, 2, __ATOMIC_RELEASE);
@@ -55,6 +56,7 @@ static struct cairn_ret2 keeper(cairn_word vector, cairn_word error, cairn_word 
 	long r = cairn_comp_restart(c->comp);
 	if (r < 0) {	/* CAIRN_EOVERFLOW: its generations are used up; resuming would fault again */
 		cairn_printf("booter: '%s' cannot restart (error %ld): it stays down\n", c->sd->name, r);
+		__atomic_store_n(&c->down, 1, __ATOMIC_RELEASE);
 		return (struct cairn_ret2){ CAIRN_FAULT_STOP, 0 };
 	}
 	__atomic_store_n(&c->crashed, 1, __ATOMIC_RELEASE);
@@ -89,6 +91,7 @@ static long restart(struct booter *b, unsigned i)
 		r = cairn_thread_restart(c->thread, 0);
 	if (r) {
 		cairn_printf("booter: restarting '%s' failed (error %ld): it stays down\n", sd->name, r);
+		__atomic_store_n(&c->down, 1, __ATOMIC_RELEASE);
 		return r;
 	}
 	/* A STOP its old thread queued while it was down is stale: sched.c drops it. */
@@ -99,6 +102,7 @@ static long restart(struct booter *b, unsigned i)
 		boot_manager_reset(i);
 		boot_timer_reset(c);
 		cairn_printf("booter: '%s' crashed in its initialisation: it stays down\n", sd->name);
+		__atomic_store_n(&c->down, 1, __ATOMIC_RELEASE);
 		return CAIRN_EIO;
 	}
 	return cairn_comp_ready(c->comp) < 0 ? CAIRN_EINVAL : 0;

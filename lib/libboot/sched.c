@@ -62,11 +62,22 @@ static void events_lost(struct booter *b, struct bcore *k)
  * Whether c's thread is stopped now. A STOP event can be stale: the thread of a
  * component that was down could be woken and stop (docs/syscalls.md, COMP_RESTART),
  * and the event be taken after restart.c restarted the thread; THREAD_REG refuses
- * (EBUSY) exactly the threads that are not stopped, on any core.
+ * (EBUSY) exactly the threads that are not stopped, on any core. The register read is
+ * its vector: below 32 the thread stopped at a CPU exception (the kernel stopped it,
+ * having no keeper to give it to), else at a system call. A component the booter keeps
+ * (restart.c) has its crashes counted there: here only those of the others, and of any
+ * before the keepers are set (b->supervise), count (status.c shows them crashed).
  */
-static int stopped_now(const struct bcomp *c)
+static int stopped_now(struct booter *b, struct bcomp *c)
 {
-	return cairn_thread_reg(c->thread, CAIRN_REG_RIP, 0, 0).r0 != CAIRN_EBUSY;
+	struct cairn_ret2 v = cairn_thread_reg(c->thread, CAIRN_REG_VECTOR, 0, 0);
+
+	if (v.r0 == CAIRN_EBUSY)
+		return 0;
+	if (v.r0 == 0 && v.r1 < 32 && (!c->sd->restart || !b->supervise) &&
+	    !__atomic_exchange_n(&c->down, 1, __ATOMIC_ACQ_REL))
+		boot_count_fault(c);
+	return 1;
 }
 
 static void take_events(struct booter *b, struct bcore *k)
@@ -82,7 +93,7 @@ static void take_events(struct booter *b, struct bcore *k)
 		unsigned state = e.r1 == CAIRN_EVENT_BLOCK ? T_BLOCKED :
 				 e.r1 == CAIRN_EVENT_STOP ? T_STOPPED : T_RUNNABLE;
 		struct bcomp *c = by_tid(b, (uint64_t)e.r0);
-		if (c && state == T_STOPPED && !stopped_now(c))
+		if (c && state == T_STOPPED && !stopped_now(b, c))
 			continue;	/* stale: restarted since */
 		set_state(b, k, c, state);
 	}

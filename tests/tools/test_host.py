@@ -87,6 +87,13 @@ class Forwards(unittest.TestCase):
         with mock.patch.dict(os.environ, {"HOST_PORT": "17007"}):
             self.assertEqual(qemu.run_forwards("echo"), ",hostfwd=udp:127.0.0.1:17007-:7007,hostfwd=tcp:127.0.0.1:17007-:7007")
 
+    def test_web_forwards_8080(self):
+        with mock.patch.dict(os.environ, {}, clear=False):
+            os.environ.pop("HOST_PORT", None)
+            self.assertEqual(qemu.run_forwards("web"), ",hostfwd=tcp:127.0.0.1:8080-:8080")
+        with mock.patch.dict(os.environ, {"HOST_PORT": "18080"}):
+            self.assertEqual(qemu.run_forwards("web"), ",hostfwd=tcp:127.0.0.1:18080-:8080")
+
     def test_other_systems_forward_nothing(self):
         self.assertEqual(qemu.run_forwards("arp"), "")
         self.assertEqual(qemu.run_net("7.0", "arp")[1], "user,id=run_net0,ipv6=off")
