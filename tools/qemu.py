@@ -69,6 +69,7 @@ def run_disk(addr, name=""):
 # number or on HOST_PORT (the environment; `make run SYSTEM=echo HOST_PORT=17007`).
 RUN_FORWARDS = {
     "echo": [("udp", 7007), ("tcp", 7007)],     # systems/echo.toml (docs/network.md)
+    "rtos_net": [("udp", 7009), ("tcp", 7009)],  # systems/rtos_net.toml (docs/network.md)
 }
 
 

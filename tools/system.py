@@ -753,10 +753,13 @@ def check_desc(path, outside=(), depth=0):
     check_devices(d)
     exporters = check_imports(d, outside)
     d.order = init_order(d, comps, exporters)
-    check_ports(d, comps)
+    ends = dict(comps)
+    if isinstance(d.data.get("rtos"), dict):    # the [rtos] table adds the rtos component (add_rtos):
+        ends.setdefault("rtos", len(d.tables("component")))  # ports and regions may name it
+    check_ports(d, ends)
     check_slots(d)
     check_segments(d)
-    need += check_regions(d, comps)
+    need += check_regions(d, ends)
     children = check_subsystems(d, comps, exporters, depth)
     if not depth:
         check_modules(d, children)
