@@ -57,9 +57,9 @@
 #define MAX_WATCH    256
 #define PAGE         4096UL
 #define NO_PROC      0xff		/* owner of objects that belong to no process */
-#define NET_RX_UDP_SOCK 8		/* link buffers lent to net to receive into, per UDP socket */
+#define NET_RX_UDP_SOCK 12		/* link buffers lent to net to receive into, per UDP socket */
 #define NET_RX_TCP_SOCK 4		/* ... per TCP connection (8 KiB of its window) */
-#define NET_TX_SOCK  4			/* link buffers at net to send from, per socket */
+#define NET_TX_SOCK  4			/* link buffers at net to send from, per socket (rx + tx <= SOCK_BUFS) */
 #define NET_PENDS    (2 * MAX_THREADS)	/* commands waiting for net's answer (threads ended while waiting included) */
 
 /* This component's window region: TLS pages of threads, channel headers, a fill page. */
