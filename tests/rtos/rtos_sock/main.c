@@ -22,9 +22,12 @@
  *         process's RTOS_NET_SOCKS (ENOBUFS from the rtos)
  *   rs.11 use after close: every call EBADF, close twice EBADF
  *   rs.12 nothing leaks: the process holds no socket, the link's buffers come back
+ *   rs.13 the gates called directly with arguments librtos never passes: EINVAL;
+ *         a forged handle (the next generation, one past the table) EBADF
  * Each EFAULT also checks that nothing changed (the process's socket count).
  */
 #include <cairn/cairn.h>
+#include <cairn/gate.h>
 #include <cairn/rtos.h>
 
 #define KERNEL ((void *)0xffff800000001000UL)
@@ -278,6 +281,34 @@ static void after_close(void)
 		    "send %ld recv %ld close %ld %ld event_add %d", s, r, a, ts, tr, c1, c2, add);
 }
 
+/* The gates themselves, past librtos: arguments no librtos call passes. */
+static void raw_gates(void)
+{
+	long u = net_udp_open(9330, 0);
+#define G(n, a, b, c, d) cairn_sinv_inline(RTOS_GATE_BASE + RTOS_##n, a, b, c, d).r0
+	long o1 = G(NET_OPEN, 0, 9331, 0, 0), o2 = G(NET_OPEN, 3, 9331, 0, 0), o3 = G(NET_OPEN, SOCK_UDP, 0x10000, 0, 0);
+	long o4 = G(NET_OPEN, SOCK_UDP, 9331, 1, 0), o5 = G(NET_OPEN, SOCK_TCP, 9331, 9, 0);
+	long o6 = G(NET_OPEN, SOCK_TCP, 9331, ~0UL, 0), o7 = G(NET_OPEN, SOCK_TCP, 0, 1, 0);
+	long c1 = G(NET_CONNECT, 1UL << 32, 1, 0, 0), c2 = G(NET_CONNECT, 1, 0x10000, 0, 0), c3 = G(NET_CONNECT, 1, 0, 0, 0);
+	long s1 = G(NET_SEND, (uint64_t)u, RTOS_MSG_BYTES + 1, 1, (uint64_t)SOCK_UDP << 16 | 9);
+	long s2 = G(NET_SEND, (uint64_t)u, 1, 1, 3UL << 16 | 9), s3 = G(NET_SEND, (uint64_t)u, 1, 1UL << 32, (uint64_t)SOCK_UDP << 16 | 9);
+	long s4 = G(NET_SEND, (uint64_t)u, 1, 1, (uint64_t)SOCK_TCP << 16), s5 = G(NET_SEND, (uint64_t)u, 1, 0, ~0UL);
+	long r1 = G(NET_RECV, (uint64_t)u, RTOS_MSG_BYTES + 1, SOCK_UDP, 0), r2 = G(NET_RECV, (uint64_t)u, 1, 0, 0);
+	long r3 = G(NET_RECV, (uint64_t)u, ~0UL, SOCK_UDP, 0);
+	uint64_t forged = RTOS_HANDLE(RTOS_K_SOCK, RTOS_HANDLE_GEN(u) + 1, (u & 0xffff) - 1);
+	long a1 = G(NET_ACCEPT, forged, 0, 0, 0), a2 = G(NET_CLOSE, forged, 0, 0, 0);
+	long a3 = G(NET_CLOSE, RTOS_HANDLE(RTOS_K_SOCK, 1, SOCK_MAX), 0, 0, 0);
+#undef G
+	cairn_check("rs.13", "raw_gates", o1 == EINVAL && o2 == EINVAL && o3 == EINVAL && o4 == EINVAL && o5 == EINVAL &&
+		    o6 == EINVAL && o7 == EINVAL && c1 == EINVAL && c2 == EINVAL && c3 == EINVAL && s1 == EINVAL &&
+		    s2 == EINVAL && s3 == EINVAL && s4 == EINVAL && s5 == EINVAL && r1 == EINVAL && r2 == EINVAL &&
+		    r3 == EINVAL && a1 == EBADF && a2 == EBADF && a3 == EBADF && socks() == 1,
+		    "open %ld %ld %ld %ld %ld %ld %ld connect %ld %ld %ld send %ld %ld %ld %ld %ld recv %ld %ld %ld "
+		    "forged %ld %ld beyond %ld", o1, o2, o3, o4, o5, o6, o7, c1, c2, c3, s1, s2, s3, s4, s5, r1, r2, r3,
+		    a1, a2, a3);
+	net_close((net_sock_t)u);
+}
+
 int main(void)
 {
 	nap = timer_create();
@@ -293,6 +324,7 @@ int main(void)
 	events();
 	quota();
 	after_close();
+	raw_gates();
 	long bufs = -1;
 	for (unsigned i = 0; i < 500 && (bufs = rtos_stats(RTOS_STAT_NET_BUFS)) != bufs0; i++)
 		sleep_ms(2);
