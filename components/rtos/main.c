@@ -215,6 +215,7 @@ int main(const struct cairn_root *rt)
 	if (start_cores() || start_first())
 		return 1;
 	run(0);
+	sock_report();
 	cairn_printf("rtos: no process left: the RTOS stops\n");
 	return 0;
 }

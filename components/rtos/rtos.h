@@ -402,6 +402,7 @@ unsigned sock_event(struct rsock *s);			/* ready events: RTOS_NET_BIT mask */
 uint64_t sock_handle(const struct rsock *s);
 void sock_proc_end(struct rproc *p);			/* its sockets close */
 long sock_stat(struct rproc *p, unsigned what);		/* RTOS_STAT_SOCKS, RTOS_STAT_NET_BUFS */
+void sock_report(void);					/* its counts, on the console */
 
 /* gates.c */
 void gates_init(void);		/* before the first process: what its gates lead to */

@@ -72,6 +72,7 @@ static struct {
 	struct books k;
 	struct net_lib_stats st;
 	uint64_t refused;		/* connections closed at once: the owner's quota, or a listener gone */
+	uint64_t orphans;		/* sockets opened for a thread that had ended meanwhile: closed */
 } L;
 
 #define ST(x) (1u << (x))
@@ -207,8 +208,10 @@ static void pend_done(struct pend *p, int32_t result)
 			L.k.s[result] = (struct books_sock){ .state = (uint8_t)(p->kind == SOCK_UDP ? C_UDP : C_TCP) };
 			rsocks[result].used = 1;
 			rsocks[result].owner = p->proc;
-			if (!waiting(p))
+			if (!waiting(p)) {
 				drop((unsigned)result);	/* nobody will take it */
+				L.orphans++;
+			}
 		}
 	}
 	p->done = 1;
@@ -581,6 +584,13 @@ void sock_proc_end(struct rproc *p)
 		return;
 	flush_closes();
 	wake_net();
+}
+
+void sock_report(void)
+{
+	if (L.up)
+		cairn_printf("rtos: sockets: %lu events, %lu stray; %lu connections refused; %lu opened for ended threads\n",
+			     L.st.events, L.st.stray, L.refused, L.orphans);
 }
 
 long sock_stat(struct rproc *p, unsigned what)

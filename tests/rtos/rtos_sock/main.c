@@ -22,6 +22,8 @@
  *         process's RTOS_NET_SOCKS (ENOBUFS from the rtos)
  *   rs.11 use after close: every call EBADF, close twice EBADF
  *   rs.12 nothing leaks: the process holds no socket, the link's buffers come back
+ *   rs.14 a child whose threads are killed while they open sockets (rtos_sockkill):
+ *         once it ends nothing of it is left (rs.12 counts the link's buffers)
  *   rs.13 the gates called directly with arguments librtos never passes: EINVAL;
  *         a forged handle (the next generation, one past the table) EBADF
  * Each EFAULT also checks that nothing changed (the process's socket count).
@@ -281,6 +283,21 @@ static void after_close(void)
 		    "send %ld recv %ld close %ld %ld event_add %d", s, r, a, ts, tr, c1, c2, add);
 }
 
+/* Threads killed while they open sockets: nothing is left once their process ends. */
+static void killed_waiters(void)
+{
+	sched_param_t later = { SCHEDP_PRIO, 200 };
+	proc_t pid = process_create_fs("/bin/rtos_sockkill", &later, 1, 0, 0, 0);
+	int status;
+
+	while ((status = process_get_exit_status(pid)) == EAGAIN)
+		sleep_ms(1);
+	long u = net_udp_open(9500, 0);
+	cairn_check("rs.14", "killed_waiters", pid && status == 5 && u > 0 && socks() == 1,
+		    "pid %lu status %d; then a socket: %ld; %ld sockets", pid, status, u, socks());
+	net_close((net_sock_t)u);
+}
+
 /* The gates themselves, past librtos: arguments no librtos call passes. */
 static void raw_gates(void)
 {
@@ -312,7 +329,7 @@ static void raw_gates(void)
 int main(void)
 {
 	nap = timer_create();
-	long bufs0 = rtos_stats(RTOS_STAT_NET_BUFS);
+	long bufs0 = rtos_stats(RTOS_STAT_NET_BUFS), threads0 = rtos_stats(RTOS_STAT_THREADS);
 	other_process();
 	udp_open();
 	tcp_listen();
@@ -325,11 +342,14 @@ int main(void)
 	quota();
 	after_close();
 	raw_gates();
+	killed_waiters();
 	long bufs = -1;
 	for (unsigned i = 0; i < 500 && (bufs = rtos_stats(RTOS_STAT_NET_BUFS)) != bufs0; i++)
 		sleep_ms(2);
-	cairn_check("rs.12", "no_leak", socks() == 0 && bufs == bufs0, "%ld sockets held; link buffers %ld, at first %ld",
-		    socks(), bufs, bufs0);
+	long threads = rtos_stats(RTOS_STAT_THREADS);
+	cairn_check("rs.12", "no_leak", socks() == 0 && bufs == bufs0 && threads == threads0,
+		    "%ld sockets held; link buffers %ld, at first %ld; threads %ld, at first %ld", socks(), bufs, bufs0,
+		    threads, threads0);
 	cairn_printf("rtos_sock: done\n");
 	return 0;
 }
