@@ -26,7 +26,8 @@
  *         once it ends nothing of it is left (rs.12 counts the link's buffers)
  *   rs.13 the gates called directly with arguments librtos never passes: EINVAL;
  *         a forged handle (the next generation, one past the table) EBADF
- * Each EFAULT also checks that nothing changed (the process's socket count).
+ * Each EFAULT also checks that nothing changed (the process's socket count). On a
+ * system of two cores (test rtos_sock_cores) the children run on core 1.
  */
 #include <cairn/cairn.h>
 #include <cairn/gate.h>
@@ -36,6 +37,10 @@
 #define GATEWAY NET_ADDR(10, 0, 2, 2)
 
 static timer_t nap;
+/* The children run less urgently, on core 1 if the system has two (test rtos_sock_cores:
+ * their opens then wait on core 1 for answers S_0 takes on core 0). */
+static sched_param_t child_params[2] = { { SCHEDP_PRIO, 200 }, { SCHEDP_CORE_ID, 1 } };
+static size_t nchild = 1;
 #define HOLE ((void *)(RTOS_HEAP_END - 4096))	/* in the heap region, never mapped here */
 static void *hole = HOLE;
 
@@ -59,8 +64,7 @@ static void other_process(void)
 	chan_t down = channel_create(sizeof(uint64_t), 4, "rsock_down", CHAN_SPSC);
 	chan_r_t in = channel_get_recv(up);
 	chan_s_t out = channel_get_send(down);
-	sched_param_t later = { SCHEDP_PRIO, 200 };
-	proc_t pid = process_create_fs("/bin/rtos_sockchild", &later, 1, 0, 0, 0);
+	proc_t pid = process_create_fs("/bin/rtos_sockchild", child_params, nchild, 0, 0, 0);
 	uint64_t h[2] = { 0, 0 }, word = 1;
 	struct net_addr to = { GATEWAY, 9 }, peer;
 	char b[8] = "x";
@@ -286,8 +290,7 @@ static void after_close(void)
 /* Threads killed while they open sockets: nothing is left once their process ends. */
 static void killed_waiters(void)
 {
-	sched_param_t later = { SCHEDP_PRIO, 200 };
-	proc_t pid = process_create_fs("/bin/rtos_sockkill", &later, 1, 0, 0, 0);
+	proc_t pid = process_create_fs("/bin/rtos_sockkill", child_params, nchild, 0, 0, 0);
 	int status;
 
 	while ((status = process_get_exit_status(pid)) == EAGAIN)
@@ -329,6 +332,8 @@ static void raw_gates(void)
 int main(void)
 {
 	nap = timer_create();
+	if (((const struct cairn_root *)CAIRN_ROOT_VA)->cores > 1)
+		nchild = 2;
 	long bufs0 = rtos_stats(RTOS_STAT_NET_BUFS), threads0 = rtos_stats(RTOS_STAT_THREADS);
 	other_process();
 	udp_open();
