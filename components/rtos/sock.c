@@ -155,14 +155,16 @@ static void drop(unsigned n)
 	L.dirty = 1;
 }
 
-/* Puts the CLOSEs still to put, while there is room. */
+/* Puts the CLOSEs still to put, while there is room (the next poll tries the rest). */
 static void flush_closes(void)
 {
 	for (unsigned n = 0; n < SOCK_MAX; n++)
 		if (L.closes[n]) {
 			struct sock_cmd c = { .op = SOCK_CLOSE, .socket = n, .id = L.k.s[n].close_id };
-			if (xport_put(&L.cmd, &c))
+			if (xport_put(&L.cmd, &c)) {
+				L.dirty = 1;
 				return;
+			}
 			L.closes[n] = 0;
 		}
 }
@@ -184,6 +186,7 @@ static void top_up(void)
 					      .offset = (uint64_t)b * NET_BUF, .len = NET_BUF };
 			if (xport_put(&L.cmd, &c)) {
 				books_free(&L.k, (unsigned)b);
+				L.dirty = 1;	/* the queue is full: the next poll lends the rest */
 				return;
 			}
 			s->rx++;
