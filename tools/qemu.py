@@ -73,6 +73,7 @@ def run_disk(addr, name=""):
 RUN_FORWARDS = {
     "echo": [("udp", 7007), ("tcp", 7007)],     # systems/echo.toml (docs/network.md)
     "web": [("tcp", 8080)],                     # systems/web.toml: the page (/quit ends it)
+    "rtos_net": [("udp", 7009), ("tcp", 7009)],  # systems/rtos_net.toml (docs/network.md)
 }
 
 

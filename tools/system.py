@@ -700,6 +700,42 @@ def check_modules(d, children):
         add(ROMFS_MODULE, "rtos", 0, "programs", None)
 
 
+RTOS_NET_SLOTS = 256        # [rtos] net = true: each queue of the link (at least cairn/sock.h's SOCK_EV_MIN)
+RTOS_NET_REGION = "256K"    # ... and its buffers: 128 of 2 KiB, the most the rtos uses
+
+
+def expand_rtos_net(d):
+    """[rtos] net = true: the rtos component becomes the client of a socket link to the
+    component named `net` (docs/network.md "Sockets for RTOS programs"): the ports
+    sock<N>_cmd (rtos to net) and sock<N>_ev (back) and the region sock<N>_data are added
+    for the lowest N that no port or region of the description names yet, and then
+    checked as if written out."""
+    r = d.data.get("rtos")
+    if not isinstance(r, dict) or "net" not in r or r["net"] is False:
+        return
+    if r["net"] is not True:
+        d.error("rtos", 0, "net", "net must be true or false")
+        return
+    comps = d.data.get("component", [])
+    if not isinstance(comps, list) or not any(isinstance(c, dict) and c.get("name") == "net" for c in comps):
+        d.error("rtos", 0, "net", "net = true needs the component 'net' (components/net), the socket links' server")
+        return
+    ports, regions = d.data.get("port", []), d.data.get("region", [])
+    if not isinstance(ports, list) or not isinstance(regions, list):
+        return                  # (their own errors)
+    taken = {t.get("name") for t in ports + regions if isinstance(t, dict)}
+    free = [n for n in range(limits.SOCK_LINKS) if not {f"sock{n}_cmd", f"sock{n}_ev", f"sock{n}_data"} & taken]
+    if not free:
+        d.error("rtos", 0, "net", f"net = true: the socket links sock0..sock{limits.SOCK_LINKS - 1} are all "
+                "named already (cairn/sock.h SOCK_LINKS)")
+        return
+    n = free[0]
+    queue = {"slot_size": limits.SOCK_SLOT, "slots": RTOS_NET_SLOTS, "mode": "sync"}
+    d.data["port"] = ports + [{"name": f"sock{n}_cmd", "from": "rtos", "to": "net", **queue},
+                              {"name": f"sock{n}_ev", "from": "net", "to": "rtos", **queue}]
+    d.data["region"] = regions + [{"name": f"sock{n}_data", "size": RTOS_NET_REGION, "share": ["net", "rtos"]}]
+
+
 def add_rtos(data):
     """Turns [rtos] into what the booter builds: the rtos component (bound to the timer,
     interrupt line 0) and a grant of memory and program images to it."""
@@ -743,6 +779,7 @@ def check_desc(path, outside=(), depth=0):
         if k not in ("system", "component", "port", "segment", "subsystem", "rtos", "region"):
             d.errors.append(f"{path}:{d.loc.line(k, 0)}: unknown table [{k}]")
     budget = check_system(d)
+    expand_rtos_net(d)
     comps = names(d, "component")
     if not comps and "component" not in d.data and "rtos" not in d.data:
         d.errors.append(f"{path}:1: component: no [[component]] tables: a system needs one")
@@ -761,10 +798,13 @@ def check_desc(path, outside=(), depth=0):
     check_devices(d)
     exporters = check_imports(d, outside)
     d.order = init_order(d, comps, exporters)
-    check_ports(d, comps)
+    ends = dict(comps)
+    if isinstance(d.data.get("rtos"), dict):    # the [rtos] table adds the rtos component (add_rtos):
+        ends.setdefault("rtos", len(d.tables("component")))  # ports and regions may name it
+    check_ports(d, ends)
     check_slots(d)
     check_segments(d)
-    need += check_regions(d, comps)
+    need += check_regions(d, ends)
     children = check_subsystems(d, comps, exporters, depth)
     if not depth:
         check_modules(d, children)

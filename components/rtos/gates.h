@@ -32,6 +32,9 @@
 #ifndef RTOS_IF_event
 #define RTOS_IF_event(m, ...)
 #endif
+#ifndef RTOS_IF_net
+#define RTOS_IF_net(m, ...)
+#endif
 
 /* A call's four argument words, as the caller passed them: untrusted. */
 struct rtos_args {

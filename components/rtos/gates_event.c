@@ -19,6 +19,8 @@ static uint64_t source_key(struct rthread *t, uint64_t src)
 	case RTOS_K_SEND:
 	case RTOS_K_RECV:
 		return end_of(t, src) ? src : 0;
+	case RTOS_K_SOCK:
+		return sock_of(t, src) ? src : 0;
 	default:
 		return 0;
 	}
@@ -75,9 +77,20 @@ static uint64_t source_event(struct rthread *t, uint64_t src)
 }
 
 /*
+ * Locked: a socket's events (RTOS_NET_BIT mask) among those asked for (w:
+ * RTOS_POLL_WANT); EVT_ERROR if it names none of t's.
+ */
+static uint64_t socket_events(struct rthread *t, uint64_t w)
+{
+	struct rsock *s = sock_of(t, RTOS_POLL_SRC(w));
+
+	return s ? sock_event(s) & RTOS_POLL_BITS(w) : EVT_ERROR;
+}
+
+/*
  * The events of n sources listed in the msg, written back over them; how many. At
  * most `limit` are reported (the rest read EVT_NONE, and their timers keep their
- * expiries).
+ * expiries); a socket's events count one each.
  */
 static long gate_poll(struct rthread *t, const struct rtos_args *a)
 {
@@ -88,9 +101,21 @@ static long gate_poll(struct rthread *t, const struct rtos_args *a)
 	if (n > RTOS_MSG_BYTES / 8)
 		return CAIRN_EINVAL;
 	sched_lock(t->core);
+	sock_poll();
 	for (unsigned i = 0; i < n; i++) {
-		uint64_t e = (uint64_t)ready < limit ? source_event(t, msg[i]) : EVT_NONE;
-		ready += e != EVT_NONE;
+		uint64_t w = msg[i], e = EVT_NONE;
+		if (RTOS_HANDLE_KIND(RTOS_POLL_SRC(w)) == RTOS_K_SOCK) {
+			e = socket_events(t, w);
+			long k = e == EVT_ERROR ? 1 : !!(e & RTOS_NET_BIT(EVT_NET_READ)) +
+				 !!(e & RTOS_NET_BIT(EVT_NET_WRITE)) + !!(e & RTOS_NET_BIT(EVT_NET_CLOSE));
+			if (ready + k > (long)limit)
+				e = EVT_NONE;
+			else
+				ready += k;
+		} else if ((uint64_t)ready < limit) {
+			e = source_event(t, w);
+			ready += e != EVT_NONE;
+		}
 		msg[i] = e;
 	}
 	sched_unlock();

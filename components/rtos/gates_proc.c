@@ -186,6 +186,9 @@ static long stat_count(struct rproc *p, unsigned what)
 	}
 	case RTOS_STAT_PAGES:
 		return p->npages;
+	case RTOS_STAT_SOCKS:
+	case RTOS_STAT_NET_BUFS:
+		return sock_stat(p, what);
 	case RTOS_STAT_CHANS: {
 		long n = 0;
 		for (unsigned i = 0; i < MAX_CHANS; i++)

@@ -147,6 +147,15 @@ static inline struct chend *end_of(struct rthread *t, uint64_t h)
 	       e->dir == (kind == RTOS_K_SEND ? RTOS_END_SEND : RTOS_END_RECV) ? e : 0;
 }
 
+/* Locked: the open socket of t's process h names; 0 if none. */
+static inline struct rsock *sock_of(struct rthread *t, uint64_t h)
+{
+	held_by(t);
+	long i = HANDLE_INDEX(h, RTOS_K_SOCK, rsocks);
+
+	return i >= 0 && rsocks[i].open && rsocks[i].owner == proc_index(t) ? &rsocks[i] : 0;
+}
+
 /* Locked: the live region h names (any process's: regions are found by whoever has one). */
 static inline struct shm *shm_of(struct rthread *t, uint64_t h)
 {

@@ -4,12 +4,12 @@
  * the S of a core once none of its threads runs. What a process held here - block
  * points, timers, channels, regions - goes when it ends.
  *
- * Above threads (thread.c), the making of processes (proc.c), timers and sharing;
+ * Above threads (thread.c), the making of processes (proc.c), timers, sharing and sockets;
  * the gates and S are above it.
  */
 #include "rtos.h"
 
-/* Locked: everything a dead process held here (block points, timers, sharing). */
+/* Locked: everything a dead process held here (block points, timers, sharing, sockets). */
 static void proc_objects_free(struct rproc *p)
 {
 	unsigned pi = (unsigned)(p - procs);
@@ -21,6 +21,7 @@ static void proc_objects_free(struct rproc *p)
 		if (bps[i].used && bps[i].proc == pi)
 			watch_bp_free(&bps[i], CAIRN_EBADF);
 	share_proc_end(p);
+	sock_proc_end(p);
 }
 
 /*

@@ -6,7 +6,9 @@
  * the booter granted. Then S_0 starts the first program as the first process. Each
  * S_k serves as its core's idle thread and timer thread: the timer, or a kick from
  * another core, runs it at once, naming the thread it preempted. When the last
- * process has ended, S_0 returns and the rtos component ends with it.
+ * process has ended, S_0 returns and the rtos component ends with it. S_0 also sleeps
+ * armed on the socket link's event queue (sock.c), so `net`'s wake-up runs it, and
+ * every S takes the link's events at each pass.
  */
 #include "rtos.h"
 #include <cairn/gate.h>
@@ -79,6 +81,7 @@ static void schedule(unsigned c, struct rthread *preempted)
 
 	sched_lock(c);
 	end_stopped();
+	sock_poll();
 	struct rthread *cur = k->current;
 	uint64_t now = cairn_cycles();
 	if (cur && cur->state == T_RUNNING)
@@ -92,8 +95,8 @@ static void schedule(unsigned c, struct rthread *preempted)
 		sched_switch(k, next);
 		return;
 	}
-	if (c == 0 && !any_process()) {
-		sched_unlock();
+	if (c == 0 && (!any_process() || sock_arm())) {
+		sched_unlock();	/* none left; or net's events came as S armed for them: look again */
 		return;
 	}
 	if (sched_next_event(c)) {
@@ -206,11 +209,14 @@ int main(const struct cairn_root *rt)
 {
 	state_init(rt);
 	gates_init();
+	sock_init();
 	sched.slice = rt->tsc_hz / SLICES_PER_SECOND;
 	cairn_printf("rtos: %lu KiB for processes\n", (rt->mem_end - rt->mem_base) >> 10);
 	if (start_cores() || start_first())
 		return 1;
 	run(0);
+	sock_report();
+	sock_bye();
 	cairn_printf("rtos: no process left: the RTOS stops\n");
 	return 0;
 }

@@ -13,6 +13,7 @@
  *   proc.c     a process made and unmade: image, Root page, tables, gates, keeper
  *   space.c    kernel objects recorded; processes' address spaces and heap pages
  *   timer.c    timers: armed per core, fired by its S
+ *   sock.c     sockets: the client of one socket link to `net`, its sockets owned by processes
  *   watch.c    what event sets watch, and their notification
  *   bp.c       block points: wait queues with stored wake-ups (bp.h: inline parts)
  *   policy.c   a thread's scheduling word: admission (EDF bandwidth), taking it
@@ -37,6 +38,7 @@
 #include <cairn/gate.h>
 #include <cairn/romfs.h>
 #include <cairn/rtos_abi.h>
+#include <cairn/sock.h>
 #include <cairn/sysdesc.h>
 #include "cpu.h"
 
@@ -55,6 +57,10 @@
 #define MAX_WATCH    256
 #define PAGE         4096UL
 #define NO_PROC      0xff		/* owner of objects that belong to no process */
+#define NET_RX_UDP_SOCK 12		/* link buffers lent to net to receive into, per UDP socket */
+#define NET_RX_TCP_SOCK 4		/* ... per TCP connection (8 KiB of its window) */
+#define NET_TX_SOCK  4			/* link buffers at net to send from, per socket (rx + tx <= SOCK_BUFS) */
+#define NET_PENDS    (2 * MAX_THREADS)	/* commands waiting for net's answer (threads ended while waiting included) */
 
 /* This component's window region: TLS pages of threads, channel headers, a fill page. */
 #define WIN_VA       CAIRN_RTOS_WINDOW_VA	/* cairn/layout.h */
@@ -210,6 +216,13 @@ struct chan {
 	unsigned open[2];		/* open send ends, open receive ends */
 };
 
+struct rsock {				/* socket n of the link, as processes hold it (sock.c) */
+	uint16_t gen;			/* its handle's generation: moves when it closes */
+	uint8_t used;			/* a process owns it */
+	uint8_t owner;			/* that process's index */
+	uint8_t open;			/* its handle is the owner's (else: being opened, or accepted and not yet taken) */
+};
+
 struct chend {				/* one process's end of a channel */
 	uint16_t gen;
 	uint8_t used, dir;		/* RTOS_END_SEND or _RECV */
@@ -228,6 +241,7 @@ extern struct rtimer timers[MAX_TIMERS];
 extern struct shm shms[MAX_SHM];
 extern struct chan chans[MAX_CHANS];
 extern struct chend ends[MAX_ENDS];
+extern struct rsock rsocks[SOCK_MAX];
 extern struct cairn_alloc mem;
 extern const struct cairn_root *root;
 #define ROMFS_MODULE "rtos.romfs"
@@ -372,6 +386,24 @@ struct chan *end_chan(struct chend *e);			/* its channel, 0 if destroyed */
 uint64_t end_handle(struct chend *e);
 void chan_notify(struct chan *c, unsigned side);
 void share_proc_end(struct rproc *p);
+
+/* sock.c: all locked but sock_init; those that wait for net return unlocked */
+void sock_init(void);					/* once, before the first process */
+void sock_poll(void);					/* takes net's events, lends buffers */
+long sock_arm(void);					/* S_0 before it idles: 0 sleep, else look again */
+long sock_open(struct rthread *t, unsigned kind, uint16_t port, unsigned backlog);	/* returns unlocked */
+long sock_connect(struct rthread *t, uint32_t addr, uint16_t port);			/* returns unlocked */
+struct cairn_ret2 sock_accept(struct rthread *t, struct rsock *l);
+long sock_send(struct rthread *t, struct rsock *s, unsigned kind, const volatile char *msg, uint64_t len,
+	       uint32_t addr, uint16_t port);
+struct cairn_ret2 sock_recv(struct rthread *t, struct rsock *s, unsigned kind, volatile char *msg, uint64_t len);
+void sock_close(struct rsock *s);
+unsigned sock_event(struct rsock *s);			/* ready events: RTOS_NET_BIT mask */
+uint64_t sock_handle(const struct rsock *s);
+void sock_proc_end(struct rproc *p);			/* its sockets close */
+long sock_stat(struct rproc *p, unsigned what);		/* RTOS_STAT_SOCKS, RTOS_STAT_NET_BUFS */
+void sock_report(void);
+void sock_bye(void);					/* the RTOS ends: BYE on the link (unlocked, alone) */					/* its counts, on the console */
 
 /* gates.c */
 void gates_init(void);		/* before the first process: what its gates lead to */

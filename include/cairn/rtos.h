@@ -22,6 +22,7 @@
 #include "abi.h"
 #include "malloc.h"		/* malloc, free, calloc, realloc */
 #include "rtos_abi.h"	/* the event kinds */
+#include "sock.h"	/* the socket link's limits and errors */
 
 /* ---- error codes ---- */
 enum {
@@ -35,6 +36,14 @@ enum {
 	ENOBUFS = CAIRN_ENOBUFS, /* -8  no buffer space available */
 	ENOTSUP = CAIRN_ENOTSUP, /* -9  not supported */
 	EAGAIN  = CAIRN_EAGAIN,	 /* -10 try again */
+	/* the sockets' own (cairn/sock.h's, as libnet's NET_E*) */
+	EADDRINUSE   = SOCK_EADDRINUSE,	  /* -64 the port is taken */
+	ECONNREFUSED = SOCK_ECONNREFUSED, /* -65 the peer refused the connection */
+	ECONNRESET   = SOCK_ECONNRESET,	  /* -66 the connection was reset */
+	ENOTCONN     = SOCK_ENOTCONN,	  /* -67 a listener, or a TCP socket never connected */
+	EMSGSIZE     = SOCK_EMSGSIZE,	  /* -68 a datagram over SOCK_DGRAM_MAX (1,472) bytes */
+	EPIPE        = SOCK_EPIPE,	  /* -69 a send on a connection that is gone */
+	ENETDOWN     = RTOS_ENETDOWN,	  /* -70 the system gives the RTOS no socket link */
 };
 
 /* ---- processes ---- */
@@ -238,5 +247,40 @@ int event_delete(event_t eid);					/* EBADF */
 int event_wait(event_t eid, struct event_info *events, size_t num);
 /* The same without blocking (0 if none is ready); EBADF, EFAULT, EINVAL. */
 int event_check(event_t eid, struct event_info *events, size_t num);
+
+/* ---- sockets (docs/rtos.md "Sockets") ---- */
+/*
+ * Sockets over the rtos component's socket link to `net`, with libnet's names
+ * (cairn/libnet.h) and meaning, in the RTOS's style: a socket is a handle of the
+ * process that opened (or accepted) it, every call is non-blocking (EAGAIN: not now;
+ * event_wait tells when), flags must be 0 (EINVAL). Calls that make a socket return
+ * its handle (> 0) or a negative error; the open calls wait for net's answer, never
+ * for the network. A process holds at most RTOS_NET_SOCKS sockets; they close when it
+ * ends. Every error of every call: docs/rtos.md.
+ */
+typedef size_t net_sock_t;
+
+/* An IPv4 address and port, host order (as libnet's). */
+struct net_addr {
+	uint32_t addr;
+	uint16_t port;
+};
+
+#define NET_ADDR(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+
+/* event_add's flags for a socket: which of its events the set reports (0: read and close). */
+#define EVF_NET_READ  RTOS_NET_BIT(EVT_NET_READ)
+#define EVF_NET_WRITE RTOS_NET_BIT(EVT_NET_WRITE)
+#define EVF_NET_CLOSE RTOS_NET_BIT(EVT_NET_CLOSE)
+
+long net_udp_open(uint16_t port, int flags);				/* a UDP socket bound to port (0: any) */
+long net_tcp_listen(uint16_t port, int backlog, int flags);		/* a listener on port, backlog 1..8 */
+long net_tcp_accept(net_sock_t listener, struct net_addr *peer, int flags);	/* the next connection */
+long net_tcp_connect(const struct net_addr *to, int flags);		/* a connection, being made */
+long net_send(net_sock_t s, const void *buf, size_t len, int flags);	/* TCP: the bytes taken */
+long net_send_to(net_sock_t s, const void *buf, size_t len, const struct net_addr *to, int flags);	/* UDP */
+long net_recv(net_sock_t s, void *buf, size_t len, int flags);		/* TCP: bytes; 0 the peer closed */
+long net_recv_from(net_sock_t s, void *buf, size_t len, struct net_addr *from, int flags);	/* UDP */
+int net_close(net_sock_t s);
 
 #endif

@@ -26,7 +26,7 @@
  * X(name, number, handler, words, family, arguments, result): the calls, listed once.
  * lib/librtos calls them by RTOS_<name>. The rtos component's handler of a call is
  * gate_<handler>, in components/rtos/gates_<family>.c (threads; processes and their
- * memory; block points and timers; channels and shared memory; event sets); its
+ * memory; block points and timers; channels and shared memory; event sets; sockets); its
  * result is `words` long (1, or 2: r0 and a second word). The component's gate
  * entries, their table and the handlers' prototypes are made from this list.
  */
@@ -64,8 +64,14 @@
 	X(SHM_MAP,      30, shm_map,       1, chan,   "a = region, or 0 and msg = name", "the address it is mapped at") \
 	X(SHM_DESTROY,  31, shm_destroy,   1, chan,   "a = region, or 0 and msg = name", "0") \
 	X(WATCH,        32, watch,         1, event,  "a = source (thread, process, timer, channel end), b = block point, c = 1 add, 0 remove", "0") \
-	X(POLL,         33, poll,          1, event,  "a = n, b = most to report; msg = n sources (uint64_t)", "ready count; msg = n event types (uint64_t)") \
-	X(PROC_IMAGE,   34, proc_image,    1, proc,   "a = region holding an ELF image, b = its bytes, c = scheduling word of its main thread, d = limits (RTOS_LIMITS); msg = name", "process id")
+	X(POLL,         33, poll,          1, event,  "a = n, b = most to report; msg = n sources (uint64_t; a socket's: RTOS_POLL_WANT)", "ready count; msg = n event types (uint64_t; a socket's: RTOS_NET_BIT mask)") \
+	X(PROC_IMAGE,   34, proc_image,    1, proc,   "a = region holding an ELF image, b = its bytes, c = scheduling word of its main thread, d = limits (RTOS_LIMITS); msg = name", "process id") \
+	X(NET_OPEN,     35, net_open,      1, net,    "a = SOCK_UDP or SOCK_TCP, b = local port, c = TCP: backlog (a listener)", "socket (waits for net's answer)") \
+	X(NET_CONNECT,  36, net_connect,   1, net,    "a = IPv4 address (host order), b = port", "socket, connecting (waits for net's answer)") \
+	X(NET_ACCEPT,   37, net_accept,    2, net,    "a = listener", "socket; second = the peer (RTOS_NET_PEER)") \
+	X(NET_SEND,     38, net_send,      1, net,    "a = socket, b = bytes in msg (at most RTOS_MSG_BYTES), c = UDP: address, d = SOCK_UDP or SOCK_TCP << 16 | UDP: port", "bytes taken") \
+	X(NET_RECV,     39, net_recv,      2, net,    "a = socket, b = most bytes to write into msg, c = SOCK_UDP or SOCK_TCP", "bytes written into msg (TCP: 0 the peer closed); second = UDP: the sender (RTOS_NET_PEER)") \
+	X(NET_CLOSE,    40, net_close,     1, net,    "a = socket", "0")
 
 /*
  * A thread's scheduling parameters in one word: its priority (0 most urgent, 8 bits),
@@ -109,7 +115,7 @@ enum rtos_call {
  */
 enum rtos_kind {
 	RTOS_K_THREAD = 1, RTOS_K_PROC, RTOS_K_TIMER, RTOS_K_BP, RTOS_K_CHAN, RTOS_K_SEND,
-	RTOS_K_RECV, RTOS_K_SHM, RTOS_K_SEM, RTOS_K_MUTEX, RTOS_K_EVENT,
+	RTOS_K_RECV, RTOS_K_SHM, RTOS_K_SEM, RTOS_K_MUTEX, RTOS_K_EVENT, RTOS_K_SOCK,
 };
 #define RTOS_HANDLE(kind, gen, index) \
 	(((uint64_t)(kind) << 32) | ((uint64_t)(uint16_t)(gen) << 16) | ((uint64_t)(index) + 1))
@@ -180,7 +186,28 @@ typedef enum {
 	EVT_MUTEX_LOCK = 11,
 	EVT_MUTEX_UNLOCK = 12,
 	EVT_MUTEX_DEST = 13,
+	EVT_NET_READ = 14,	/* a socket: data, the peer's close, or a connection to accept waits */
+	EVT_NET_WRITE = 15,	/* a socket: a send can go */
+	EVT_NET_CLOSE = 16,	/* a socket: the connection is reset or refused, or the peer closed and all is read */
 } event_type_t;
+
+/*
+ * Sockets (the NET_* calls, docs/network.md "Sockets for RTOS programs"). POLL answers
+ * a socket source with a mask of its ready events, bit RTOS_NET_BIT(EVT_NET_*) each;
+ * event_add's flags for a socket choose which of them the set reports (0: read and
+ * close). A peer's address and port in one word (NET_ACCEPT, NET_RECV's second word).
+ */
+#define RTOS_NET_BIT(evt)       (0x100u << ((evt) - EVT_NET_READ))	/* never EVT_ERROR's 1 */
+#define RTOS_NET_SOCKS   8		/* sockets a process holds at most (accepted, not yet taken, included) */
+#define RTOS_NET_BUFS    64		/* link buffers (2 KiB) a process's sockets hold at most */
+#define RTOS_ENETDOWN    (-70)		/* no socket link (libnet's NET_ENETDOWN) */
+#define RTOS_POLL_WANT(src, bits) ((uint64_t)(src) | (uint64_t)(bits) << 48)	/* POLL: a socket and the events asked for */
+#define RTOS_POLL_SRC(w)          ((uint64_t)(w) & 0xffffffffffffULL)
+#define RTOS_POLL_BITS(w)         ((unsigned)((uint64_t)(w) >> 48) & RTOS_NET_ALL)
+#define RTOS_NET_ALL     (RTOS_NET_BIT(EVT_NET_READ) | RTOS_NET_BIT(EVT_NET_WRITE) | RTOS_NET_BIT(EVT_NET_CLOSE))
+#define RTOS_NET_PEER(addr, port) ((uint64_t)(uint32_t)(addr) | (uint64_t)(uint16_t)(port) << 32)
+#define RTOS_NET_PEER_ADDR(w)   ((uint32_t)(w))
+#define RTOS_NET_PEER_PORT(w)   ((uint16_t)((w) >> 32))
 
 /* What RTOS_STATS counts (for tests: leaks show as counts that do not come back). */
 enum rtos_stat {
@@ -191,6 +218,8 @@ enum rtos_stat {
 	RTOS_STAT_PAGES,	/* pages mapped into the caller's process */
 	RTOS_STAT_CHANS,	/* channels, channel ends and shared regions alive */
 	RTOS_STAT_WATCHES,	/* event-set watches registered */
+	RTOS_STAT_SOCKS,	/* sockets of the caller's process (accepted ones not yet taken included) */
+	RTOS_STAT_NET_BUFS,	/* the link's buffers in use (lent to net or holding data), all processes */
 };
 
 /* Where mem_get_pages puts pages it places itself. */

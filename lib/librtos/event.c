@@ -25,6 +25,7 @@ struct evset {
 	uint32_t cap, n;
 	uint64_t bp;
 	size_t src[MAX_SOURCES];
+	uint16_t want[MAX_SOURCES];	/* a socket's: the events asked for (RTOS_NET_BIT mask) */
 };
 
 static struct evset sets[MAX_SETS];
@@ -51,6 +52,7 @@ static enum where where(size_t src)
 	case RTOS_K_THREAD:
 	case RTOS_K_PROC:
 	case RTOS_K_TIMER:
+	case RTOS_K_SOCK:
 		return RTOS_SIDE;
 	default:
 		return NOWHERE;
@@ -113,13 +115,15 @@ int event_add(event_t eid, size_t src, size_t flags)
 
 	if (!s)
 		return EBADF;
-	if (flags || !src || find(s, src) >= 0)
+	int sock = RTOS_HANDLE_KIND(src) == RTOS_K_SOCK;
+	if ((flags && (!sock || (flags & ~(size_t)RTOS_NET_ALL))) || !src || find(s, src) >= 0)
 		return EINVAL;
 	if (s->n == s->cap)
 		return ENOMEM;
 	int r = watch(s, src, 1);
 	if (r)
 		return r;
+	s->want[s->n] = (uint16_t)(flags ? flags : RTOS_NET_BIT(EVT_NET_READ) | RTOS_NET_BIT(EVT_NET_CLOSE));
 	s->src[s->n++] = src;
 	return 0;
 }
@@ -134,8 +138,10 @@ int event_remove(event_t eid, size_t src, size_t flags)
 	if (flags || i < 0)
 		return EINVAL;
 	watch(s, src, 0);	/* a source already gone has no watch left */
-	for (s->n--; (unsigned)i < s->n; i++)
+	for (s->n--; (unsigned)i < s->n; i++) {
 		s->src[i] = s->src[i + 1];
+		s->want[i] = s->want[i + 1];
+	}
 	return 0;
 }
 
@@ -157,7 +163,8 @@ int event_delete(event_t eid)
 /*
  * The ready sources of s into ev[0..num), in the order they were added; how many.
  * The rtos component's sources are asked in one call, and only as many as there is
- * room left for (reporting a timer consumes its expiries).
+ * room left for (reporting a timer consumes its expiries). A socket may have several
+ * events ready (read, write, close): one entry each, of those its set asked for.
  */
 static int poll(struct evset *s, struct event_info *ev, size_t num)
 {
@@ -175,7 +182,7 @@ static int poll(struct evset *s, struct event_info *ev, size_t num)
 			break;
 		default:
 			type[i] = EVT_NONE;
-			msg[nrtos++] = src;
+			msg[nrtos++] = RTOS_HANDLE_KIND(src) == RTOS_K_SOCK ? RTOS_POLL_WANT(src, s->want[i]) : src;
 			continue;
 		}
 		ready += type[i] != EVT_NONE;
@@ -187,9 +194,17 @@ static int poll(struct evset *s, struct event_info *ev, size_t num)
 				type[i] = (unsigned)msg[k++];
 	}
 	unsigned n = 0;
-	for (unsigned i = 0; i < s->n && n < num; i++)
-		if (type[i] != EVT_NONE)
+	for (unsigned i = 0; i < s->n && n < num; i++) {
+		if (type[i] == EVT_NONE)
+			continue;
+		if (RTOS_HANDLE_KIND(s->src[i]) != RTOS_K_SOCK || type[i] == EVT_ERROR) {
 			ev[n++] = (struct event_info){ s->src[i], type[i] };
+			continue;
+		}
+		for (unsigned e = EVT_NET_READ; e <= EVT_NET_CLOSE && n < num; e++)
+			if (type[i] & RTOS_NET_BIT(e))
+				ev[n++] = (struct event_info){ s->src[i], e };
+	}
 	return (int)n;
 }
 

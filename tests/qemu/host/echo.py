@@ -44,8 +44,8 @@ def udp_sizes(port):
     return udp_sizes_of(port, [(1, 200), (64, 100), (512, 100), (1472, 100)])
 
 
-def udp_sizes_of(port, plan):
-    """Datagrams of each (size, count) of plan, at most 16 unanswered: (ok, detail)."""
+def udp_sizes_of(port, plan, window=16):
+    """Datagrams of each (size, count) of plan, at most `window` unanswered: (ok, detail)."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.connect((HOST, port))
     bad, lost, sent = [], 0, 0
@@ -53,7 +53,7 @@ def udp_sizes_of(port, plan):
         want = {}
         seq = 0
         while seq < count or want:
-            while seq < count and len(want) < 16:
+            while seq < count and len(want) < window:
                 d = datagram(seq if size >= 4 else seq & 0xff, size)
                 want.setdefault(d, 0)
                 want[d] += 1
