@@ -18,6 +18,7 @@
 #include <iface/timer.h>
 #include "lwip/init.h"
 #include "lwip/stats.h"
+#include "lwip/sys.h"
 #include "lwip/timeouts.h"
 #include "net.h"
 
@@ -54,21 +55,34 @@ static void wait_for(u32_t ms)
 
 /*
  * The event loop: take what the driver gave back (received frames into lwIP,
- * transmit buffers), run lwIP's timers that are due, wake the driver if it waits on
- * what we changed, and sleep until the driver has something for us or the next
- * timer is due.
+ * transmit buffers), run lwIP's timers that are due, then serve the socket links
+ * (their commands, and what lwIP gave each socket: the timers too hand sockets data,
+ * a FIN or an error, e.g. a segment the socket's ring refused offered again, so they
+ * run first, or that would wait in the ring for the next wake), wake the driver and
+ * the clients if they wait on what we changed, and sleep until the driver or a client
+ * has something for us or the next timer is due.
  */
 static int ending(void)
 {
-	return (inner_quit && inner_quit()) || (until_clients_end && sock_all_bye());
+	static u32_t bye_at;	/* sys_now() when every client had said BYE (0: not yet) */
+
+	if (inner_quit && inner_quit())
+		return 1;
+	if (!until_clients_end || !sock_all_bye()) {
+		bye_at = 0;
+		return 0;
+	}
+	if (!bye_at)
+		bye_at = sys_now() | 1;
+	return !sock_draining() || sys_now() - bye_at >= NET_LINGER_MS;
 }
 
 static void serve(void)
 {
 	while (!ending()) {
 		unsigned work = link_poll(&nif);
-		work += sock_poll();
 		sys_check_timeouts();
+		work += sock_poll();
 		link_wake();
 		sock_wake();
 		if (!work && link_arm() && sock_arm())

@@ -92,6 +92,13 @@ void sock_ended(void);
 /* 1 if every link said BYE (and no HELLO since); 0 with no link. */
 int sock_all_bye(void);
 
+/* 1 while sends of the clients are still on their way (a socket closing with sends
+ * lwIP has not taken; a connection with bytes unsent or unacknowledged). Once every
+ * client has said BYE, net serves on while this holds, for at most NET_LINGER_MS of
+ * lwIP's clock, and then ends (main.c, ending). */
+int sock_draining(void);
+#define NET_LINGER_MS 2000
+
 /* Takes each link's commands and tells each client what its sockets owe it: the
  * number of commands handled (0: nothing was there). */
 unsigned sock_poll(void);

@@ -22,6 +22,7 @@
 #include <cairn/sock.h>
 #include <cairn/xport.h>
 #include "lwip/tcp.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/udp.h"
 #include "net.h"
 
@@ -508,12 +509,13 @@ static long cmd_recv_buf(struct ssock *s, const struct sock_cmd *c)
 	}
 }
 
-/* Frees s once nothing is lent: its pcb ended gracefully, DONE for the CLOSE. */
+/* Frees s once nothing is lent: its pcb ended gracefully, DONE for the CLOSE (none
+ * once the client has said BYE: it reads no more). */
 static int close_finish(struct ssock *s, uint32_t id)
 {
 	struct link *l = s->l;
 
-	if (!done(l, s->num, id, 0, 0))
+	if (!l->bye && !done(l, s->num, id, 0, 0))
 		return 0;
 	pcb_end(s, 0);
 	ring_free(s);
@@ -578,7 +580,9 @@ static int cmd_one(struct link *l, const struct sock_cmd *c)
 			break;
 		case SOCK_BYE: {
 			struct sock_ev e = { .kind = SOCK_DONE, .port = SOCK_BYE, .socket = c->socket, .id = c->id };
-			link_end(l, 0);
+			for (unsigned i = 0; i < SOCK_MAX; i++)	/* a closing socket's sends still go out */
+				if (l->s[i].state != S_FREE && l->s[i].state != S_CLOSING)
+					sock_end(&l->s[i], 0);
 			l->bye = 1;
 			return ev_put(l, &e);	/* room checked above; the mark said_bye reads */
 		}
@@ -657,6 +661,9 @@ static void tcp_deliver(struct ssock *s)
 		l->bufs--;
 		if (s->pcb)
 			tcp_recved(s->pcb, (u16_t)n);
+		struct tcp_pcb *pcb = s->pcb;
+		if (pcb && pcb->refused_data)	/* what the full ring refused: now, not at lwIP's next fast timer */
+			tcp_process_refused_data(pcb);
 	}
 	while (s->fin && (!r || !r->count) && s->nr && room(l)) {
 		struct sock_ev e = { .kind = SOCK_DATA, .socket = s->num, .id = s->rb[0].id, .offset = s->rb[0].offset };
@@ -881,6 +888,24 @@ void sock_ended(void)
 		if (links[i].up && room(&links[i]))
 			ev_put(&links[i], &e);
 	sock_wake();
+}
+
+/*
+ * 1 while what the clients sent is still on its way: a socket closing with sends not
+ * yet taken by lwIP, or a TCP connection with bytes lwIP has not sent or not had
+ * acknowledged (a client that says BYE right after its last send and close, as web
+ * after /quit, must not lose them to net's end). main.c's ending() bounds the wait.
+ */
+int sock_draining(void)
+{
+	for (unsigned i = 0; i < SOCK_LINKS; i++)
+		for (unsigned j = 0; links[i].up && j < SOCK_MAX; j++)
+			if (links[i].s[j].state == S_CLOSING)
+				return 1;
+	for (const struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
+		if (p->unsent || p->unacked)
+			return 1;
+	return 0;
 }
 
 int sock_all_bye(void)
