@@ -22,6 +22,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import crash  # noqa: E402
 import system  # noqa: E402
 import sysgen  # noqa: E402
 
@@ -250,9 +251,36 @@ def say_booting(name):
         print(f"forwarding {proto} 127.0.0.1:{os.environ.get('HOST_PORT') or guest} to the guest's port {guest}")
 
 
-def finish(code):
-    """Says how QEMU ended (`run`, `run-iso`): the system finished (exit 0), the
-    kernel panicked, or another status (both exit non-zero)."""
+def run_watched(cmd, watcher):
+    """Runs QEMU (cmd) with its output passed through to ours as it comes (a prompt
+    without its newline included) and read line by line by watcher (tools/crash.py):
+    what it explains follows the line. The terminal's input goes to QEMU as before.
+    Returns QEMU's status."""
+    qemu = subprocess.Popen(cmd, stdout=subprocess.PIPE)
+    out, line, shown = sys.stdout.buffer, b"", 0   # the line so far, how much of it is out
+    while True:
+        chunk = os.read(qemu.stdout.fileno(), 4096)
+        if not chunk:
+            break
+        line += chunk
+        while b"\n" in line:
+            done, _, line = line.partition(b"\n")
+            out.write(done[shown:] + b"\n")
+            shown = 0
+            extra = watcher.line(done.decode("utf-8", "replace").rstrip("\r"))
+            out.write("".join(e + "\n" for e in extra).encode())
+        out.write(line[shown:])
+        shown = len(line)
+        out.flush()
+    return qemu.wait()
+
+
+def finish(code, watcher=None):
+    """Says how QEMU ended (`run`, `run-iso`): the system finished (exit 0), but with a
+    failure watcher saw (a component of the system stopped by a fault with no keeper,
+    a deadlock: exit 1), the kernel panicked, or another status (both exit non-zero)."""
+    if code == EXIT_DONE and watcher and watcher.failures:
+        sys.exit("QEMU: the system finished, but " + "; ".join(watcher.failures))
     if code == EXIT_DONE:
         print("QEMU: the system finished")
     elif code == EXIT_PANIC:
@@ -279,8 +307,9 @@ def main(argv):
     cmd = qemu_command(modules, smp=cores, icount=icount) + ["-serial", "mon:stdio"]
     if argv[1] == "run":
         say_booting(name)
-        finish(subprocess.call(cmd[:-2] + run_devices(argv[2]) +
-                               (TERMINAL_COM2 if grants_port(argv[2], COM2) else TERMINAL)))
+        watcher = crash.Watcher(name, crash.images_of(modules, BUILD))
+        finish(run_watched(cmd[:-2] + run_devices(argv[2]) +
+                           (TERMINAL_COM2 if grants_port(argv[2], COM2) else TERMINAL), watcher), watcher)
         return
     qemu = subprocess.Popen(cmd[:1] + ["-S", "-gdb", "tcp::1234"] + cmd[1:-2] + ["-serial", "file:build/debug-serial.log"])
     print("QEMU halted at the first instruction; serial output goes to build/debug-serial.log")
