@@ -208,6 +208,15 @@ class Watcher:
         return name_errors(text)
 
 
+def explained(log, images=None):
+    """log (a run's console output) with each crash report's and error code's
+    explanation after its line (tools/test.py prints a failed test's log so)."""
+    w, out = Watcher(None, images or {}), []
+    for text in log.splitlines():
+        out += [text] + w.line(text)
+    return "\n".join(out)
+
+
 def main(argv):
     root, images = None, {}
     args = argv[1:]
