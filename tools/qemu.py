@@ -5,7 +5,9 @@
                                                and what is typed goes to COM1, or to
                                                COM2 if the description grants COM2;
                                                with the devices of RUN_DEVICES it binds
-    qemu.py debug systems/<name>.toml          boot it halted, with gdb attached
+    qemu.py debug systems/<name>.toml          boot it halted, with gdb attached, the
+                                               component-aware commands of cairn_gdb.py
+                                               loaded; GDB_PORT= its port (1234)
     qemu.py iso   systems/<name>.toml OUT.iso  a GRUB ISO (BIOS + UEFI) of it
     qemu.py run-iso systems/<name>.toml X.iso bios|uefi
                                                boot that ISO through GRUB under SeaBIOS
@@ -15,11 +17,13 @@ The description is checked and built by tools/sysgen.py (docs/systems.md): the k
 starts the booter, which builds the system from the other modules. tools/test.py uses
 the functions here to boot the test systems the same way.
 """
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import crash  # noqa: E402
@@ -275,6 +279,38 @@ def run_watched(cmd, watcher):
     return qemu.wait()
 
 
+def debug_config(path, name, modules):
+    """Writes build/debug/<name>.json for tools/cairn_gdb.py's cairn-load: the system's
+    name, the booter's ELF, every image by the name the booter knows it by
+    (crash.images_of), and each component's image, a nested subsystem's included."""
+    data, _ = system.load(path)
+    images = crash.images_of(modules, BUILD)
+    comps, files = {}, [(os.path.dirname(path), data)]
+    while files:
+        base, d = files.pop()
+        comps.update({c["name"]: c.get("image", c["name"]) for c in d.get("component", [])})
+        for sub in d.get("subsystem", []):
+            parent = f"{comps.get(sub['parent'], sub['parent'])}+{sub['name']}"   # sysgen's image
+            if parent in images:
+                comps[sub["parent"]] = parent
+            with open(sub["file"], "rb") as f:
+                files.append((base, tomllib.load(f)))
+    out = os.path.join(BUILD, "debug", name + ".json")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as f:
+        json.dump({"system": name, "booter": module_path(modules[0].partition(" ")[0]),
+                   "images": images, "components": comps}, f, indent=1)
+    return out
+
+
+def gdb_command(port, config):
+    """gdb with the kernel's symbols, tools/cairn_gdb.py's commands and config loaded,
+    attached to QEMU's gdb stub on port."""
+    return ["gdb", "-q", KERNEL64, "-ex", "set architecture i386:x86-64",
+            "-x", os.path.join(os.path.dirname(os.path.abspath(__file__)), "cairn_gdb.py"),
+            "-ex", f"cairn-load {config}", "-ex", f"target remote 127.0.0.1:{port}"]
+
+
 def finish(code, watcher=None):
     """Says how QEMU ended (`run`, `run-iso`): the system finished (exit 0), but with a
     failure watcher saw (a component of the system stopped by a fault with no keeper,
@@ -311,13 +347,15 @@ def main(argv):
         finish(run_watched(cmd[:-2] + run_devices(argv[2]) +
                            (TERMINAL_COM2 if grants_port(argv[2], COM2) else TERMINAL), watcher), watcher)
         return
-    qemu = subprocess.Popen(cmd[:1] + ["-S", "-gdb", "tcp::1234"] + cmd[1:-2] + ["-serial", "file:build/debug-serial.log"])
-    print("QEMU halted at the first instruction; serial output goes to build/debug-serial.log")
+    port = os.environ.get("GDB_PORT") or "1234"
+    config = debug_config(argv[2], name, modules)
+    qemu = subprocess.Popen(cmd[:1] + ["-S", "-gdb", f"tcp:127.0.0.1:{port}"] + cmd[1:-2] +
+                            ["-serial", "file:build/debug-serial.log"])
+    print(f"QEMU halted at the first instruction, gdb stub on port {port}; serial output goes to "
+          "build/debug-serial.log; cairn-components, cairn-threads, cairn-break COMPONENT LOCATION, "
+          "cairn-symbols (docs/debugging.md)")
     try:
-        subprocess.call(["gdb", "-q", KERNEL64,
-                         "-ex", "set architecture i386:x86-64",
-                         "-ex", "target remote localhost:1234",
-                         "-ex", "hbreak kmain"])
+        subprocess.call(gdb_command(port, config) + ["-ex", "hbreak kmain"])
     finally:
         qemu.terminate()
 
