@@ -167,6 +167,7 @@ class Cairn:
     """The run's description (cairn-load) and what was read of the system."""
     config = {"system": "?", "images": {}}
     layout = None
+    rtos_layout = None
     symbols = None      # the ELF whose symbols are loaded, or None
     mode = "auto"       # "auto" or a fixed ELF path
     roots = {}          # page-table root -> component (cache: components())
@@ -177,45 +178,95 @@ class Cairn:
         return os.path.abspath(path) if os.path.exists(path) else None
 
 
-def nm_symbol(elf, name):
-    out = subprocess.run(["nm", elf], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
+def nm_entry(elf, name):
+    """(address, size) of the symbol name in elf (nm -S), or None."""
+    out = subprocess.run(["nm", "-S", elf], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
     for line in out.splitlines():
         parts = line.split()
-        if len(parts) == 3 and parts[2] == name:
-            return int(parts[0], 16)
+        if len(parts) == 4 and parts[3] == name:
+            return int(parts[0], 16), int(parts[1], 16)
     return None
 
 
-def booter_layout(elf):
-    """The offsets booter_components reads, from elf's debug information (loaded for a
-    moment with add-symbol-file)."""
+def nm_symbol(elf, name):
+    e = nm_entry(elf, name)
+    return e and e[0]
+
+
+def nm_size(elf, name):
+    e = nm_entry(elf, name)
+    return e[1] if e else 0
+
+
+def struct_layout(elf, anchor, fields, arrays=()):
+    """{key: offset} of fields ({key: (struct type, field)}) and {key: size} of types
+    (key "<type>.size" for each type named), {key: count} of arrays ({key: (type,
+    field)}), from elf's debug information (loaded for a moment with add-symbol-file;
+    anchor: a function of elf whose file sees the types)."""
     elf = os.path.abspath(elf)
     gdb.execute(f"add-symbol-file {elf}", to_string=True)
     try:
-        block = gdb.lookup_objfile(elf).lookup_global_symbol("cairn_boot").symtab.static_block()
-
-        def off(tname, field):
+        block = gdb.lookup_objfile(elf).lookup_global_symbol(anchor).symtab.static_block()
+        out = {}
+        for key, (tname, field) in fields.items():
             t = gdb.lookup_type(tname, block)
-            return next(f.bitpos // 8 for f in t.fields() if f.name == field)
-        bt = gdb.lookup_type("struct booter", block)
-        return {"booter.sd": off("struct booter", "sd"), "booter.c": off("struct booter", "c"),
-                "booter.c.count": bt["c"].type.range()[1] + 1,
-                "bcomp.size": gdb.lookup_type("struct bcomp", block).sizeof,
-                "bcomp.sd": off("struct bcomp", "sd"), "bcomp.tid": off("struct bcomp", "tid"),
-                "bcomp.state": off("struct bcomp", "state"),
-                "bcomp.generation": off("struct bcomp", "generation"),
-                "sys.name": off("struct cairn_sd_system", "name"),
-                "sys.ncomps": off("struct cairn_sd_system", "ncomps"),
-                "sdcomp.name": off("struct cairn_sd_comp", "name"),
-                "sdcomp.image": off("struct cairn_sd_comp", "image")}
+            out[key] = next(f.bitpos // 8 for f in t.fields() if f.name == field)
+            out[tname + ".size"] = t.sizeof
+        for key, (tname, field) in dict(arrays).items():
+            out[key] = gdb.lookup_type(tname, block)[field].type.range()[1] + 1
+        return out
     finally:
         gdb.execute(f"remove-symbol-file {elf}", to_string=True)
+
+
+def booter_layout(elf):
+    """The offsets booter_components reads (libboot.h, cairn/sysdesc.h)."""
+    L = struct_layout(elf, "cairn_boot", {
+        "booter.sd": ("struct booter", "sd"), "booter.c": ("struct booter", "c"),
+        "bcomp.sd": ("struct bcomp", "sd"), "bcomp.tid": ("struct bcomp", "tid"),
+        "bcomp.state": ("struct bcomp", "state"), "bcomp.generation": ("struct bcomp", "generation"),
+        "sys.name": ("struct cairn_sd_system", "name"), "sys.ncomps": ("struct cairn_sd_system", "ncomps"),
+        "sdcomp.name": ("struct cairn_sd_comp", "name"), "sdcomp.image": ("struct cairn_sd_comp", "image")},
+        {"booter.c.count": ("struct booter", "c")})
+    L["bcomp.size"] = L["struct bcomp.size"]
+    return L
+
+
+def rtos_layout(elf):
+    """The offsets rtos_processes reads (components/rtos/rtos.h)."""
+    L = struct_layout(elf, "main", {"rproc.used": ("struct rproc", "used"),
+                                    "rproc.name": ("struct rproc", "name"),
+                                    "rproc.pt_frame": ("struct rproc", "pt_frame")})
+    L["rproc.size"] = L["struct rproc.size"]
+    return L
+
+
+def rtos_processes(space, layout, procs_va, count, rtos_name):
+    """The RTOS's live processes (its procs[count] at procs_va in space), as
+    components: [{name, system, image, tid, state, generation, root}]; a process runs
+    the program its name names."""
+    L, out = layout, []
+    for i in range(count):
+        p = procs_va + i * L["rproc.size"]
+        if not space.u(p + L["rproc.used"], 1):
+            continue
+        name = space.string(p + L["rproc.name"])
+        out.append({"name": name, "system": f"{rtos_name} (RTOS)", "image": name, "tid": 0, "state": 0,
+                    "generation": 0, "root": space.u(p + L["rproc.pt_frame"], 8)})
+    return out
 
 
 def components():
     """Every component of the system and its subsystems, with its thread's page-table
     root: the root booter's tables (its thread is the kernel's first), then those of
-    each component that boots a subsystem."""
+    each component that boots a subsystem and the processes of an RTOS."""
+    try:
+        return read_components()
+    except gdb.MemoryError:
+        raise gdb.GdbError("the kernel's memory cannot be read yet: continue past kmain first")
+
+
+def read_components():
     threads = {t["id"]: t for t in kernel_threads()}
     first = kvalue("first")
     if not int(first):
@@ -241,6 +292,23 @@ def components():
             out.append(c)
             if c["root"] and c["elf"] and c["elf"] != elf:
                 read(c["elf"], c["root"], depth + 1)
+                processes(c)
+
+    def processes(c):
+        va = nm_symbol(c["elf"], "procs")
+        if va is None:
+            return
+        if Cairn.rtos_layout is None:
+            Cairn.rtos_layout = rtos_layout(c["elf"])
+        size = nm_size(c["elf"], "procs")
+        try:
+            procs = rtos_processes(Space(read_phys, c["root"]), Cairn.rtos_layout, va,
+                                   size // Cairn.rtos_layout["rproc.size"], c["name"])
+        except LookupError:
+            return
+        for p in procs:
+            p["thread"], p["elf"] = None, Cairn.elf_of(p["image"])
+            out.append(p)
 
     read(booter_elf, int(first["home"]["pgtbl_phys"]), 0)
     Cairn.roots = {c["root"]: c for c in out if c["root"]}
@@ -254,8 +322,8 @@ def component_at(root, refresh=True):
     if c is None and refresh:
         try:
             components()
-        except (gdb.error, gdb.MemoryError, LookupError):
-            return None
+        except (gdb.error, gdb.GdbError, gdb.MemoryError, LookupError):
+            return None     # not up yet: nothing is that component
         c = Cairn.roots.get(root)
     return c
 
@@ -281,7 +349,7 @@ def on_stop(event):
         if int(gdb.selected_frame().pc()) >= USER_TOP:
             return
         c = component_at(current_root())
-    except (gdb.error, gdb.MemoryError):
+    except (gdb.error, gdb.GdbError, gdb.MemoryError):
         return
     if c and c.get("elf"):
         use_symbols(c["elf"])
@@ -336,8 +404,9 @@ if gdb:
                   f"{'booter says':12} {'kernel says':12} gen")
             for c in components():
                 t = c["thread"]
-                print(f"{c['name']:16} {c['system']:14} {c['image']:16} {c['tid']:>6} {c['root']:>#12x} "
-                      f"{BOOT_STATES.get(c['state'], '?'):12} {t['state'] if t else '-':12} {c['generation']}")
+                print(f"{c['name']:16} {c['system']:14} {c['image']:16} {c['tid'] or '-':>6} {c['root']:>#12x} "
+                      f"{BOOT_STATES.get(c['state'], '-'):12} {t['state'] if t else '-':12} "
+                      f"{c['generation'] or '-'}")
 
     class Threads(gdb.Command):
         """cairn-threads: every thread, its state, core and components."""
@@ -349,8 +418,8 @@ if gdb:
             threads = kernel_threads()
             try:
                 components()
-            except (gdb.error, gdb.MemoryError, LookupError):
-                pass
+            except (gdb.error, gdb.GdbError, gdb.MemoryError, LookupError):
+                pass        # threads without component names
 
             def name(root):
                 c = Cairn.roots.get(root)

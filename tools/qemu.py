@@ -289,7 +289,8 @@ def debug_config(path, name, modules):
     while files:
         base, d = files.pop()
         comps.update({c["name"]: c.get("image", c["name"]) for c in d.get("component", [])})
-        for sub in d.get("subsystem", []):
+        comps.update({p: p for p in d.get("rtos", {}).get("programs", [])})   # RTOS processes
+        for sub in (sub for sub in d.get("subsystem", []) if "file" in sub):
             parent = f"{comps.get(sub['parent'], sub['parent'])}+{sub['name']}"   # sysgen's image
             if parent in images:
                 comps[sub["parent"]] = parent
