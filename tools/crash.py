@@ -120,6 +120,11 @@ def function_start(elf, addr):
 
 def where(elf, addr):
     """[(function, file:line), ...] of addr in elf, innermost inlined function first."""
+    return _where(elf, os.path.getmtime(elf), addr)
+
+
+@functools.lru_cache(maxsize=4096)
+def _where(elf, mtime, addr):
     out = run_tool(["addr2line", "-f", "-i", "-C", "-e", elf, hex(addr)]).splitlines()
     pairs = []
     for fn, loc in zip(out[0::2], out[1::2]):

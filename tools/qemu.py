@@ -261,9 +261,18 @@ def run_watched(cmd, watcher):
     what it explains follows the line. The terminal's input goes to QEMU as before.
     Returns QEMU's status."""
     qemu = subprocess.Popen(cmd, stdout=subprocess.PIPE)
+    try:
+        watch(qemu.stdout.fileno(), watcher)
+    except KeyboardInterrupt:   # the terminal's Ctrl-C outside QEMU's raw mode
+        qemu.kill()
+    return qemu.wait()
+
+
+def watch(fd, watcher):
+    """Copies fd to our output as it comes, and each line's explanation after it."""
     out, line, shown = sys.stdout.buffer, b"", 0   # the line so far, how much of it is out
     while True:
-        chunk = os.read(qemu.stdout.fileno(), 4096)
+        chunk = os.read(fd, 4096)
         if not chunk:
             break
         line += chunk
@@ -276,7 +285,6 @@ def run_watched(cmd, watcher):
         out.write(line[shown:])
         shown = len(line)
         out.flush()
-    return qemu.wait()
 
 
 def debug_config(path, name, modules):

@@ -12,15 +12,18 @@ all`, as `make test` does first).
 
 Run from the repository's root: python3 -m unittest discover -s tests/tools
 """
+import io
 import os
 import re
 import subprocess
 import sys
 import unittest
+from unittest import mock
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import crash  # noqa: E402
+import qemu  # noqa: E402
 
 CR_DEEP = os.path.join("tests", "components", "cr_deep", "main.c")
 REPORT = ("booter: 'cr_deep' of system 't_crash_deep' stopped by a fault: thread 2, vector 14, "
@@ -94,6 +97,26 @@ class Lines(unittest.TestCase):
         w.line("booter: 1 thread(s) blocked and nothing can wake them: system 't' stops")
         w.line("booter: stopped (exit 10)")
         self.assertEqual(w.failures, ["system 't' deadlocked", "the booter stopped with status 10"])
+
+
+class Watch(unittest.TestCase):
+    def test_explanations_follow_their_line_whatever_the_chunks(self):
+        text = (b"a prompt> " + REPORT.encode() + b"\r\nnext line\npartial")
+        for cut in (1, 7, 40, len(text) - 3):
+            r, w = os.pipe()
+            os.write(w, text[:cut])
+            os.write(w, text[cut:])
+            os.close(w)
+            out = io.TextIOWrapper(io.BytesIO())
+            with mock.patch.object(qemu.sys, "stdout", out):
+                qemu.watch(r, crash.Watcher("t_crash_deep", {}))
+            os.close(r)
+            got = out.buffer.getvalue().decode().split("\n")
+            self.assertEqual(got[0], "a prompt> " + REPORT + "\r", cut)
+            self.assertTrue(got[1].startswith("crash: component 'cr_deep'"), got)
+            at = got.index("next line")
+            self.assertTrue(all(g.startswith("  ") for g in got[2:at]), got)
+            self.assertEqual(got[at:], ["next line", "partial"], got)
 
 
 def run(system):
