@@ -133,7 +133,8 @@ def kvalue(name):
 
 def kernel_threads():
     """Every thread object (the frame table's OBJ_THREAD frames): [{id, state, core,
-    depth, home_root, comp_root, rip}]."""
+    depth, home_root, comp_root, rip, running}]; running: a core runs it now (its
+    cpus[].cur_regs, which a thread's registers open), so its saved rip is stale."""
     frames = kvalue("frames")
     n, table = int(frames["nframes"]), int(frames["f"])
     if not n:
@@ -142,6 +143,8 @@ def kernel_threads():
     size, obj_off = ftype.sizeof, next(f.bitpos // 8 for f in ftype.fields() if f.name == "obj")
     raw = bytes(gdb.selected_inferior().read_memory(table, n * size))
     want = int(gdb.parse_and_eval("OBJ_THREAD"))
+    cpus = kvalue("cpus")
+    running = {int(cpus[i]["cur_regs"]) for i in range(cpus.type.range()[1] + 1)} - {0}
     tptr = ktype("struct thread").pointer()
     states = {f.enumval: f.name.replace("THREAD_", "").lower() for f in ktype("enum thread_state").fields()}
     out = []
@@ -153,7 +156,7 @@ def kernel_threads():
                     "core": int(t["core"]), "depth": int(t["depth"]),
                     "home_root": int(t["home"]["pgtbl_phys"]) if int(t["home"]) else 0,
                     "comp_root": int(t["comp"]["pgtbl_phys"]) if int(t["comp"]) else 0,
-                    "rip": int(t["regs"]["rip"])})
+                    "rip": int(t["regs"]["rip"]), "running": DIRECT_MAP + i * 4096 in running})
     return sorted(out, key=lambda t: t["id"])
 
 
@@ -427,7 +430,8 @@ if gdb:
             print(f"{'id':>4} {'state':9} {'core':>4} {'component':16} {'runs in':16} {'depth':>5} saved rip")
             for t in threads:
                 print(f"{t['id']:>4} {t['state']:9} {t['core']:>4} {name(t['home_root']):16} "
-                      f"{name(t['comp_root']):16} {t['depth']:>5} {t['rip']:#x}")
+                      f"{name(t['comp_root']):16} {t['depth']:>5} "
+                      f"{'(running: $pc)' if t['running'] else hex(t['rip'])}")
 
     class Break(gdb.Command):
         """cairn-break COMPONENT LOCATION: a breakpoint in that component only."""

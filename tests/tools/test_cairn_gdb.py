@@ -4,7 +4,8 @@ docs/debugging.md).
 The pure parts (the page walk, reading the booter's and the RTOS's tables) are tested
 on a fake physical memory; then gdb runs in batch mode against QEMU halted with its gdb
 stub, as `make debug` starts them (tools/qemu.py debug_config and gdb_command), on the
-default system: cairn-components lists its components, a nested one included, and
+default system: cairn-components lists its components, a nested one included, cairn-threads the
+threads, the running one marked, and
 cairn-break stops in one component only at an address every component executes (its
 entry, _start at 0x400000), with that component's symbols in effect, then in the
 nested subsystem's guest, listed then in its own system. It needs the
@@ -148,6 +149,7 @@ GDB_SCRIPT = """
 cairn-break sensor _start
 continue
 cairn-components
+cairn-threads
 python print("CR3 " + hex(int(gdb.selected_frame().read_register("cr3"))))
 info symbol $pc
 cairn-symbols
@@ -192,6 +194,8 @@ class Batch(unittest.TestCase):
         self.assertIn("Breakpoint 1, _start ()", out)
         self.assertEqual(re.search(r"^CR3 (0x[0-9a-f]+)$", out, re.M).group(1), rows["sensor"].group(5))
         self.assertNotEqual(rows["logger"].group(5), rows["sensor"].group(5))
+        self.assertRegex(out, r"\n +1 runnable +0 booter +booter +0 0x4[0-9a-f]+\n")
+        self.assertRegex(out, r"\n +\d+ runnable +0 sensor +sensor +0 \(running: \$pc\)\n")
         self.assertIn("_start in section .text of " + os.path.join(ROOT, "build/user/sensor.elf"), out)
         self.assertIn("cairn: symbols of " + os.path.join(ROOT, "build/user/sensor.elf") + " (auto)", out)
         # then one in the nested subsystem's guest: listed in its own system once built
