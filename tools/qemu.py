@@ -20,6 +20,7 @@ the functions here to boot the test systems the same way.
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -312,6 +313,19 @@ def debug_config(path, name, modules):
     return out
 
 
+def gdb_port(text):
+    """GDB_PORT checked: a port number that nothing listens on yet (else gdb would talk
+    to whatever does); exits naming the problem."""
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        sys.exit(f"GDB_PORT={text}: not a port number")
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", int(text)))
+        except OSError:
+            sys.exit(f"port {text} is in use: choose another with GDB_PORT=<n>")
+    return text
+
+
 def gdb_command(port, config):
     """gdb with the kernel's symbols, tools/cairn_gdb.py's commands and config loaded,
     attached to QEMU's gdb stub on port."""
@@ -356,7 +370,7 @@ def main(argv):
         finish(run_watched(cmd[:-2] + run_devices(argv[2]) +
                            (TERMINAL_COM2 if grants_port(argv[2], COM2) else TERMINAL), watcher), watcher)
         return
-    port = os.environ.get("GDB_PORT") or "1234"
+    port = gdb_port(os.environ.get("GDB_PORT") or "1234")
     config = debug_config(argv[2], name, modules)
     qemu = subprocess.Popen(cmd[:1] + ["-S", "-gdb", f"tcp:127.0.0.1:{port}"] + cmd[1:-2] +
                             ["-serial", "file:build/debug-serial.log"])

@@ -161,6 +161,22 @@ kill
 """
 
 
+class Port(unittest.TestCase):
+    def test_gdb_port_is_checked(self):
+        for bad in ("x", "0", "65536", "-1"):
+            with self.assertRaises(SystemExit) as e:
+                qemu.gdb_port(bad)
+            self.assertEqual(e.exception.code, f"GDB_PORT={bad}: not a port number")
+        with socket.socket() as busy:
+            busy.bind(("127.0.0.1", 0))
+            busy.listen()
+            port = str(busy.getsockname()[1])
+            with self.assertRaises(SystemExit) as e:
+                qemu.gdb_port(port)
+            self.assertIn(f"port {port} is in use", e.exception.code)
+        self.assertEqual(qemu.gdb_port(port), port)     # free again
+
+
 class Batch(unittest.TestCase):
     def test_components_listed_and_a_breakpoint_in_one_only(self):
         os.chdir(ROOT)
