@@ -3,14 +3,18 @@
 #   make help     this list
 #   make run      boot the default system (systems/default.toml) in QEMU; SYSTEM=<name>
 #                 another (systems/<name>.toml), HOST_PORT=<n> the host port it forwards,
-#                 ICOUNT=1 guest time in instructions (-icount: the tests' repeatable figures)
+#                 ICOUNT=1 guest time in instructions (-icount: the tests' repeatable figures);
+#                 a crash is shown by function and line, and a component crashed with no
+#                 keeper or a deadlock makes it exit non-zero (docs/debugging.md)
 #   make test     host unit tests, QEMU integration tests, ISO smoke tests
 #   make soak     the hostile suite at 10^6 calls, several seeds, 1 and 2 cores (docs/testing.md);
 #                 SEED=<n> reruns one seed, CORES=1 or 2 one core count
 #   make iso      a GRUB ISO (BIOS + UEFI) of the system: build/$(SYSTEM).iso
 #   make run-iso  boot that ISO in QEMU through GRUB: FIRMWARE=bios (SeaBIOS, the
 #                 default) or uefi (OVMF); ends when the system does
-#   make debug    the default system halted under QEMU's gdb stub, with gdb attached
+#   make debug    the system halted under QEMU's gdb stub, with gdb attached and its
+#                 components known (cairn-components, cairn-threads, cairn-break,
+#                 cairn-symbols: docs/debugging.md); GDB_PORT=<n> the stub's port (1234)
 #   make bench    the benchmarks, in guest instructions (BENCH_SAVE=1 keeps the results
 #                 and rewrites the docs' figures from them)
 #   make bench-net  UDP and TCP echo, Cairn beside Linux (latency, rate, throughput and

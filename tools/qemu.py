@@ -5,7 +5,9 @@
                                                and what is typed goes to COM1, or to
                                                COM2 if the description grants COM2;
                                                with the devices of RUN_DEVICES it binds
-    qemu.py debug systems/<name>.toml          boot it halted, with gdb attached
+    qemu.py debug systems/<name>.toml          boot it halted, with gdb attached, the
+                                               component-aware commands of cairn_gdb.py
+                                               loaded; GDB_PORT= its port (1234)
     qemu.py iso   systems/<name>.toml OUT.iso  a GRUB ISO (BIOS + UEFI) of it
     qemu.py run-iso systems/<name>.toml X.iso bios|uefi
                                                boot that ISO through GRUB under SeaBIOS
@@ -15,13 +17,17 @@ The description is checked and built by tools/sysgen.py (docs/systems.md): the k
 starts the booter, which builds the system from the other modules. tools/test.py uses
 the functions here to boot the test systems the same way.
 """
+import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import tomllib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import crash  # noqa: E402
 import system  # noqa: E402
 import sysgen  # noqa: E402
 
@@ -252,9 +258,90 @@ def say_booting(name):
         print(f"forwarding {proto} 127.0.0.1:{os.environ.get('HOST_PORT') or guest} to the guest's port {guest}")
 
 
-def finish(code):
-    """Says how QEMU ended (`run`, `run-iso`): the system finished (exit 0), the
-    kernel panicked, or another status (both exit non-zero)."""
+def run_watched(cmd, watcher):
+    """Runs QEMU (cmd) with its output passed through to ours as it comes (a prompt
+    without its newline included) and read line by line by watcher (tools/crash.py):
+    what it explains follows the line. The terminal's input goes to QEMU as before.
+    Returns QEMU's status."""
+    qemu = subprocess.Popen(cmd, stdout=subprocess.PIPE)
+    try:
+        watch(qemu.stdout.fileno(), watcher)
+    except KeyboardInterrupt:   # the terminal's Ctrl-C outside QEMU's raw mode
+        qemu.kill()
+    return qemu.wait()
+
+
+def watch(fd, watcher):
+    """Copies fd to our output as it comes, and each line's explanation after it."""
+    out, line, shown = sys.stdout.buffer, b"", 0   # the line so far, how much of it is out
+    while True:
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        line += chunk
+        while b"\n" in line:
+            done, _, line = line.partition(b"\n")
+            out.write(done[shown:] + b"\n")
+            shown = 0
+            extra = watcher.line(done.decode("utf-8", "replace").rstrip("\r"))
+            out.write("".join(e + "\n" for e in extra).encode())
+        out.write(line[shown:])
+        shown = len(line)
+        out.flush()
+
+
+def debug_config(path, name, modules):
+    """Writes build/debug/<name>.json for tools/cairn_gdb.py's cairn-load: the system's
+    name, the booter's ELF, every image by the name the booter knows it by
+    (crash.images_of), and each component's image, a nested subsystem's included."""
+    data, _ = system.load(path)
+    images = crash.images_of(modules, BUILD)
+    comps, files = {}, [(os.path.dirname(path), data)]
+    while files:
+        base, d = files.pop()
+        comps.update({c["name"]: c.get("image", c["name"]) for c in d.get("component", [])})
+        comps.update({p: p for p in d.get("rtos", {}).get("programs", [])})   # RTOS processes
+        for sub in (sub for sub in d.get("subsystem", []) if "file" in sub):
+            parent = f"{comps.get(sub['parent'], sub['parent'])}+{sub['name']}"   # sysgen's image
+            if parent in images:
+                comps[sub["parent"]] = parent
+            with open(sub["file"], "rb") as f:
+                files.append((base, tomllib.load(f)))
+    out = os.path.join(BUILD, "debug", name + ".json")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as f:
+        json.dump({"system": name, "booter": module_path(modules[0].partition(" ")[0]),
+                   "images": images, "components": comps}, f, indent=1)
+    return out
+
+
+def gdb_port(text):
+    """GDB_PORT checked: a port number that nothing listens on yet (else gdb would talk
+    to whatever does); exits naming the problem."""
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        sys.exit(f"GDB_PORT={text}: not a port number")
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", int(text)))
+        except OSError:
+            sys.exit(f"port {text} is in use: choose another with GDB_PORT=<n>")
+    return text
+
+
+def gdb_command(port, config):
+    """gdb with the kernel's symbols, tools/cairn_gdb.py's commands and config loaded,
+    attached to QEMU's gdb stub on port."""
+    return ["gdb", "-q", KERNEL64, "-ex", "set architecture i386:x86-64",
+            "-x", os.path.join(os.path.dirname(os.path.abspath(__file__)), "cairn_gdb.py"),
+            "-ex", f"cairn-load {config}", "-ex", f"target remote 127.0.0.1:{port}"]
+
+
+def finish(code, watcher=None):
+    """Says how QEMU ended (`run`, `run-iso`): the system finished (exit 0), but with a
+    failure watcher saw (a component of the system stopped by a fault with no keeper,
+    a deadlock: exit 1), the kernel panicked, or another status (both exit non-zero)."""
+    if code == EXIT_DONE and watcher and watcher.failures:
+        sys.exit("QEMU: the system finished, but " + "; ".join(watcher.failures))
     if code == EXIT_DONE:
         print("QEMU: the system finished")
     elif code == EXIT_PANIC:
@@ -281,16 +368,19 @@ def main(argv):
     cmd = qemu_command(modules, smp=cores, icount=icount) + ["-serial", "mon:stdio"]
     if argv[1] == "run":
         say_booting(name)
-        finish(subprocess.call(cmd[:-2] + run_devices(argv[2]) +
-                               (TERMINAL_COM2 if grants_port(argv[2], COM2) else TERMINAL)))
+        watcher = crash.Watcher(name, crash.images_of(modules, BUILD))
+        finish(run_watched(cmd[:-2] + run_devices(argv[2]) +
+                           (TERMINAL_COM2 if grants_port(argv[2], COM2) else TERMINAL), watcher), watcher)
         return
-    qemu = subprocess.Popen(cmd[:1] + ["-S", "-gdb", "tcp::1234"] + cmd[1:-2] + ["-serial", "file:build/debug-serial.log"])
-    print("QEMU halted at the first instruction; serial output goes to build/debug-serial.log")
+    port = gdb_port(os.environ.get("GDB_PORT") or "1234")
+    config = debug_config(argv[2], name, modules)
+    qemu = subprocess.Popen(cmd[:1] + ["-S", "-gdb", f"tcp:127.0.0.1:{port}"] + cmd[1:-2] +
+                            ["-serial", "file:build/debug-serial.log"])
+    print(f"QEMU halted at the first instruction, gdb stub on port {port}; serial output goes to "
+          "build/debug-serial.log; cairn-components, cairn-threads, cairn-break COMPONENT LOCATION, "
+          "cairn-symbols (docs/debugging.md)")
     try:
-        subprocess.call(["gdb", "-q", KERNEL64,
-                         "-ex", "set architecture i386:x86-64",
-                         "-ex", "target remote localhost:1234",
-                         "-ex", "hbreak kmain"])
+        subprocess.call(gdb_command(port, config) + ["-ex", "hbreak kmain"])
     finally:
         qemu.terminate()
 

@@ -33,6 +33,7 @@ import time
 import tomllib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import crash  # noqa: E402
 import docgen  # noqa: E402
 import interface  # noqa: E402
 import qemu  # noqa: E402
@@ -493,7 +494,7 @@ def report(results):
         bad = [c for c in res.checks if not c[0]]
         if bad:
             print(f"--- {res.suite}: output ---")
-            print(res.log.rstrip()[-6000:])
+            print(crash.explained(res.log.rstrip())[-6000:])   # crash reports symbolised
             print("---")
         for ok, name, why in res.checks:
             print(f"{'PASS' if ok else 'FAIL'} {res.suite}: {name}" + ("" if ok else f": {why}"))

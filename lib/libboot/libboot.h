@@ -10,6 +10,7 @@
  *   dma.c      what a bound device may DMA into: its I/O domain, or bus mastering alone
  *   region.c   the data regions ([[region]]): frames, mappings, red-tape entries
  *   sched.c    the booter's scheduler, one thread per core it uses
+ *   report.c   a component's crash, told with its stack's code addresses
  *   timer.c    serves interfaces/timer.toml: each importer's pending deadline
  *   status.c   serves interfaces/status.toml: the components' states, read-only
  *   manager.c  serves interfaces/manager.toml
@@ -63,6 +64,7 @@ struct bcomp {
 							   restart.c's keeper counts those it takes,
 							   sched.c the others (a STOP at a fault) */
 	uint32_t down;					/* it crashed and stays down (status.c) */
+	uint64_t fault_error, fault_sp, fault_tid;	/* ... (report.c) */
 	uint64_t wake_at;				/* timer.c: its pending deadline, 0: none */
 	unsigned timer_asnd;				/* timer.c: a send to its thread (importers) */
 };
@@ -141,6 +143,14 @@ unsigned boot_red_regions(const struct booter *b, unsigned i, struct cairn_regio
 /* restart.c: the supervisor of components described with `restart = true` (sets b->supervise) */
 long boot_supervise(struct booter *b);
 
+/* report.c: the line that tells a crash of c's thread tid (what: how it ends) with the
+   image's code addresses on its stack, read from sp up if read_stack (the boot core's
+   thread only: the window is its own) */
+void boot_report_fault(struct booter *b, struct bcomp *c, const char *what, uint64_t tid,
+		       uint64_t vector, uint64_t error, uint64_t rip, uint64_t sp, int read_stack);
+/* report.c: reports c's stopped thread if a CPU exception stopped it and c has no keeper */
+void boot_report_stop(struct booter *b, struct bcomp *c, int read_stack);
+
 /* space.c: keeps at least 16 free slots in the booter's own table (cairn_reserve_slots) */
 long boot_reserve_slots(struct booter *b);
 long boot_fill(struct booter *b, uint64_t frame, uint64_t off, const void *src, uint64_t len);
@@ -149,6 +159,8 @@ long boot_load(struct booter *b, unsigned pt, uint64_t *cache, const char *image
 const struct cairn_module *boot_module(const struct booter *b, const char *name);
 long boot_reload(struct booter *b, unsigned pt, const char *image);
 long boot_zero(struct booter *b, unsigned pt, uint64_t va, uint64_t len);
+long boot_read(struct booter *b, unsigned pt, uint64_t va, void *dst, uint64_t len);
+long boot_text(struct booter *b, const char *image, uint64_t *lo, uint64_t *hi);
 
 /* manager.c: the manager the booter serves (interfaces/manager.toml) */
 long boot_manage(struct booter *b);

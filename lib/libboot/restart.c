@@ -42,7 +42,7 @@ static struct cairn_ret2 keeper(cairn_word vector, cairn_word error, cairn_word 
 {
 	struct bcomp *c = by_badge(badge);
 
-	(void)error, (void)addr;
+	(void)addr;
 	if (!c)
 		return (struct cairn_ret2){ CAIRN_FAULT_STOP, 0 };
 	boot_count_fault(c);
@@ -53,6 +53,9 @@ static struct cairn_ret2 keeper(cairn_word vector, cairn_word error, cairn_word 
 	}
 	c->fault_vector = vector;
 	c->fault_rip = rip;
+	c->fault_error = error;
+	c->fault_tid = tid;
+	c->fault_sp = cairn_fault_reg(CAIRN_REG_RSP, 0, 0).r1;	/* for the report's stack scan */
 	long r = cairn_comp_restart(c->comp);
 	if (r < 0) {	/* CAIRN_EOVERFLOW: its generations are used up; resuming would fault again */
 		cairn_printf("booter: '%s' cannot restart (error %ld): it stays down\n", c->sd->name, r);
@@ -115,6 +118,8 @@ static void restart_crashed(struct booter *b)
 		struct bcomp *c = &b->c[i];
 		if (!__atomic_exchange_n(&c->crashed, 0, __ATOMIC_ACQ_REL))
 			continue;
+		boot_report_fault(b, c, "faulted, restarting", c->fault_tid, c->fault_vector, c->fault_error,
+				  c->fault_rip, c->fault_sp, 1);	/* before its stack is zeroed */
 		cairn_printf("booter: '%s' crashed (vector %lu at rip 0x%lx): restarting as generation %u\n",
 			     c->sd->name, (unsigned long)c->fault_vector, (unsigned long)c->fault_rip,
 			     c->generation + 1);

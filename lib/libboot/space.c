@@ -150,6 +150,38 @@ long boot_zero(struct booter *b, unsigned pt, uint64_t va, uint64_t len)
 	return 0;
 }
 
+/*
+ * Copies len bytes at va in pt into dst, through the window (a crash report reads a
+ * stopped component's stack: report.c); [va, va + len) lies within one page. 0, or
+ * CAIRN_ENOENT if pt maps no frame there.
+ */
+long boot_read(struct booter *b, unsigned pt, uint64_t va, void *dst, uint64_t len)
+{
+	uint64_t f = frame_at(pt, va);
+	long r = f ? window_map(b, f) : CAIRN_ENOENT;
+
+	if (r)
+		return r;
+	memcpy(dst, (const char *)WINDOW_VA + (va & (PAGE - 1)), len);
+	return cairn_pgtbl_unmap(CAIRN_SLOT_PGTBL, WINDOW_VA);
+}
+
+/* The executable segment [*lo, *hi) of the module `image` (the first one), or an error. */
+long boot_text(struct booter *b, const char *image, uint64_t *lo, uint64_t *hi)
+{
+	struct elf_image img;
+	const char *file;
+	long r = image_of(b, image, IMAGE_LO, IMAGE_HI, &img, &file);
+
+	for (unsigned i = 0; !r && i < img.nseg; i++)
+		if (img.seg[i].flags & ELF_SEG_X) {
+			*lo = img.seg[i].vaddr;
+			*hi = img.seg[i].vaddr + img.seg[i].memsz;
+			return 0;
+		}
+	return r ? r : CAIRN_ENOENT;
+}
+
 void boot_copy_name(char *dst, const char *src, unsigned size)
 {
 	unsigned i = 0;

@@ -73,9 +73,9 @@ class RunIcount(unittest.TestCase):
     def run_with(self, env, path=DEFAULT):
         with mock.patch.dict(os.environ, env), \
                 mock.patch.object(qemu, "load_system", return_value=("x", [], 1)), \
-                mock.patch.object(qemu.subprocess, "call", return_value=qemu.EXIT_DONE) as call, \
+                mock.patch.object(qemu, "run_watched", return_value=qemu.EXIT_DONE) as call, \
                 contextlib.redirect_stdout(io.StringIO()):
-            qemu.main(["qemu.py", "run", path])
+            qemu.main(["qemu.py", "run", path])     # run_watched: QEMU, its output read
         return call.call_args[0][0]
 
     def test_icount_1_runs_under_icount(self):
