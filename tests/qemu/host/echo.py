@@ -159,18 +159,30 @@ def tcp_stalled(port):
             if stalled else f"{pushed} bytes went in and were never read: no back-pressure")
 
 
-def tcp_parallel(port):
-    results = [None] * 4
-    datas = [random.Random(30 + i).randbytes(128 << 10) for i in range(4)]
+def tcp_parallel(port, n=4, size=128 << 10, seed=30):
+    """n connections at once, size pseudo-random bytes each (from seed + i), each
+    echoed intact: True, or what came back and where it first differs."""
+    results = [None] * n
+    datas = [random.Random(seed + i).randbytes(size) for i in range(n)]
 
     def one(i):
-        results[i] = echo_stream(port, datas[i])[0] == datas[i]
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(4)]
+        got = echo_stream(port, datas[i])[0]
+        results[i] = got == datas[i] or f"{len(got)} bytes, first difference {first_difference(got, datas[i])}"
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
     for t in threads:
         t.start()
     for t in threads:
-        t.join(4 * WAIT)
-    return all(results), f"intact: {results}"
+        t.join(6 * WAIT)
+    return all(r is True for r in results), f"intact: {results}"
+
+
+def after(port, seed):
+    """UDP round trips, then a new connection echoing 256 KiB (from seed) intact."""
+    ok, detail = udp_rtt(port)
+    data = random.Random(seed).randbytes(256 << 10)
+    got, secs = echo_stream(port, data)
+    ok2, detail2 = stream_result(data, got, secs)
+    return ok and ok2, f"{detail}; {detail2}"
 
 
 def quit_(port):

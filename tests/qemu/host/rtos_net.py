@@ -20,7 +20,6 @@ calls (docs/network.md "Sockets for RTOS programs"), through QEMU's forwards of 
 import os
 import random
 import sys
-import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import echo  # noqa: E402
@@ -36,27 +35,11 @@ def tcp_256k(port):
 
 
 def tcp_five(port):
-    n = 5
-    results = [None] * n
-    datas = [random.Random(70 + i).randbytes(64 << 10) for i in range(n)]
-
-    def one(i):
-        got = echo.echo_stream(port, datas[i])[0]
-        results[i] = got == datas[i] or f"{len(got)} bytes, first difference {echo.first_difference(got, datas[i])}"
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(6 * echo.WAIT)
-    return all(r is True for r in results), f"intact: {results}"
+    return echo.tcp_parallel(port, 5, 64 << 10, 70)
 
 
 def after(port):
-    ok, detail = echo.udp_rtt(port)
-    data = random.Random(80).randbytes(256 << 10)
-    got, secs = echo.echo_stream(port, data)
-    ok2, detail2 = echo.stream_result(data, got, secs)
-    return ok and ok2, f"{detail}; {detail2}"
+    return echo.after(port, 80)
 
 
 def main():
