@@ -177,7 +177,8 @@ int time_sub(struct time *a, const struct time *b);	/* a -= b; ERANGE, EFAULT */
 uint32_t timer_precision(void);				/* nanoseconds */
 timer_t timer_create(void);				/* 0 on error */
 int timer_start(timer_t tid, const struct time *time);	/* EBADF, EFAULT, EINVAL */
-/* First expiry at offset, then offset + period, offset + 2 period, ...; EBADF, EFAULT, EINVAL. */
+/* First expiry at offset from now (relative), then offset + period, offset + 2 period, ...;
+ * EBADF, EFAULT, EINVAL. */
 int timer_periodic(timer_t tid, const struct time *offset, const struct time *period);
 int timer_cancel(timer_t tid);				/* EBADF */
 int timer_free(timer_t tid);				/* EBADF */
