@@ -291,6 +291,7 @@ static void say_hello(void)
  * books freed them); every command waiting for a DONE fails; every watcher looks.
  * RESTARTED: HELLO. ENDED: nothing more is put.
  */
+#define RESTARTS_SAID 8
 static void net_gone(const struct sock_ev *e)
 {
 	books_event(&L.k, e, &L.st);
@@ -314,7 +315,8 @@ static void net_gone(const struct sock_ev *e)
 	}
 	L.restarts++;
 	say_hello();
-	cairn_printf("rtos: net restarted: the sockets of processes are gone; HELLO %s (numbers held 0x%x)\n",
+	if (L.restarts <= RESTARTS_SAID)	/* a hostile net's stream of them is counted, not printed */
+		cairn_printf("rtos: net restarted: the sockets of processes are gone; HELLO %s (numbers held 0x%x)\n",
 		     L.owe ? "owed" : "said", (unsigned)books_held(&L.k));
 }
 

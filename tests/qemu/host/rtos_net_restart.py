@@ -16,7 +16,9 @@ guest's 7009). One TEST line per check:
   rr.4 tcp_after    a NEW connection echoes 256 KiB byte for byte
   rr.5 old_conn     the connection opened before the crash ends (EOF or reset at the
                     host) within 15 s of sending on it, never an echo, never a hang
-  rr.6 quit_app     "quit" to 7009 is echoed (net_echo ends, the RTOS says BYE, net
+  rr.6 again        a second crash (net's generation 3): UDP echo answers again, and a
+                    new connection echoes 64 KiB intact
+  rr.7 quit_app     "quit" to 7009 is echoed (net_echo ends, the RTOS says BYE, net
                     ends and the system: tests.toml's output checks)
 
     rtos_net_restart.py PORT
@@ -61,7 +63,8 @@ def before(port):
     return ok and tok, f"udp: {detail}; tcp: {tdetail}"
 
 
-def restarted(port):
+def crash_and_wait(port):
+    """Sends the crash datagram to port and probes until UDP echo answers: (ok, detail)."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.connect((echo.HOST, port))
         s.send(b"net_probe:crash")
@@ -72,6 +75,19 @@ def restarted(port):
         if udp_once(port, b"probe %d" % n, 0.5):
             return True, f"echo again after {time.monotonic() - t:.2f} s ({n} probes)"
     return False, "no echo within 30 s of the crash datagram"
+
+
+def restarted(port):
+    return crash_and_wait(port)
+
+
+def again(port):
+    ok, detail = crash_and_wait(port)
+    if not ok:
+        return ok, detail
+    data = random.Random(92).randbytes(64 << 10)
+    tok, tdetail = echo.stream_result(data, *echo.echo_stream(port, data))
+    return tok, f"{detail}; tcp: {tdetail}"
 
 
 def udp_after(port):
@@ -117,7 +133,8 @@ def old_conn(port):
 def main():
     port = int(sys.argv[1])
     echo.run([("rr.1", "before", before), ("rr.2", "restarted", restarted), ("rr.3", "udp_after", udp_after),
-              ("rr.4", "tcp_after", tcp_after), ("rr.5", "old_conn", old_conn), ("rr.6", "quit_app", echo.quit_)],
+              ("rr.4", "tcp_after", tcp_after), ("rr.5", "old_conn", old_conn), ("rr.6", "again", again),
+              ("rr.7", "quit_app", echo.quit_)],
              port)
     return 0
 
