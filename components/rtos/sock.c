@@ -317,7 +317,7 @@ static void net_gone(const struct sock_ev *e)
 	say_hello();
 	if (L.restarts <= RESTARTS_SAID)	/* a hostile net's stream of them is counted, not printed */
 		cairn_printf("rtos: net restarted: the sockets of processes are gone; HELLO %s (numbers held 0x%x)\n",
-		     L.owe ? "owed" : "said", (unsigned)books_held(&L.k));
+			     L.owe ? "owed" : "said", (unsigned)books_held(&L.k));
 }
 
 static void take(const struct sock_ev *e)
