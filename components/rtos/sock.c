@@ -29,6 +29,17 @@
  *
  * Above bp.c, watch.c and sched.c; below the gates (gates_net.c, gates_event.c), life.c
  * (a process ends) and main.c (S). Everything is called locked but sock_init.
+ *
+ * A restart of `net` (RESTARTED): every socket died with the old instance. The books
+ * mark the sockets processes hold gone (C_GONE: data already received stays readable,
+ * then the calls fail as libnet's do: usable()), an OPEN, LISTEN or CONNECT waiting
+ * for its DONE fails with RTOS_ENETDOWN, every watcher looks again (a dead socket is
+ * EVT_NET_CLOSE), and HELLO is put with the numbers still held (books_held), so a new
+ * socket never takes a number a process still names; its net_close lets it go (a
+ * CLOSE to the new net). Nothing else goes to the new net before that HELLO (net would
+ * drop it): a HELLO that finds the command queue full is owed (`owe`), put by the next
+ * poll. Events before its DONE are the past, as at start; a RESTARTED among them (a
+ * second restart) starts it over. ENDED fails the same, and nothing is put after it.
  */
 #include "rtos.h"
 #include "bp.h"
@@ -65,6 +76,9 @@ static struct {
 	uint8_t *data;
 	uint32_t next_id;
 	uint32_t hello;			/* HELLO's id until its DONE comes (events before it are the past) */
+	uint8_t owe;			/* a HELLO to put (RESTARTED, the queue full): nothing else before it */
+	uint8_t ended;			/* ENDED: net answers nothing more; nothing is put */
+	uint64_t restarts;		/* RESTARTED events taken */
 	uint8_t closes[SOCK_MAX];	/* a CLOSE (its id in the books) still to put */
 	uint16_t changed;		/* sockets whose readiness may have changed: their watchers look */
 	uint8_t dirty;			/* a CLOSE to put, or buffers to lend: the next poll does */
@@ -149,6 +163,10 @@ static void drop(unsigned n)
 	*r = (struct rsock){ .gen = gen ? gen : 1 };
 	if (s->state == C_FREE || s->state == C_CLOSING)
 		return;
+	if (s->state == C_GONE && (L.owe || L.ended)) {
+		*s = (struct books_sock){ 0 };	/* the owed HELLO will not hold it; after ENDED nobody needs to know */
+		return;
+	}
 	s->state = C_CLOSING;
 	s->close_id = ctl_id();
 	L.closes[n] = 1;
@@ -158,6 +176,8 @@ static void drop(unsigned n)
 /* Puts the CLOSEs still to put, while there is room (the next poll tries the rest). */
 static void flush_closes(void)
 {
+	if (L.owe || L.ended)
+		return;
 	for (unsigned n = 0; n < SOCK_MAX; n++)
 		if (L.closes[n]) {
 			struct sock_cmd c = { .op = SOCK_CLOSE, .socket = n, .id = L.k.s[n].close_id };
@@ -172,6 +192,8 @@ static void flush_closes(void)
 /* Lends receive buffers to every socket that receives, within its owner's quota. */
 static void top_up(void)
 {
+	if (L.owe || L.ended)
+		return;
 	for (unsigned i = 0; i < SOCK_MAX; i++) {
 		struct books_sock *s = &L.k.s[i];
 		if (!rsocks[i].used || (s->state != C_UDP && s->state != C_CONNECTED && s->state != C_CONNECTING))
@@ -253,8 +275,59 @@ static void accepted_stray(const struct sock_ev *e)
 	L.refused++;
 }
 
+/* HELLO to the new net with the numbers processes still hold: put now, or owed to the
+ * next poll if the command queue is full (nothing else is put before it). */
+static void say_hello(void)
+{
+	L.hello = ctl_id();
+	struct sock_cmd c = { .op = SOCK_HELLO, .id = L.hello, .arg = books_held(&L.k) };
+	L.owe = xport_put(&L.cmd, &c) != 0;
+	L.dirty = 1;			/* the CLOSEs of sockets dropped meanwhile, after it */
+}
+
+/*
+ * RESTARTED or ENDED (cairn/sock.h): the books fail the old sockets (books_event); a
+ * connection accepted and not yet taken, and a CLOSE not yet put, are forgotten (the
+ * books freed them); every command waiting for a DONE fails; every watcher looks.
+ * RESTARTED: HELLO. ENDED: nothing more is put.
+ */
+#define RESTARTS_SAID 8
+static void net_gone(const struct sock_ev *e)
+{
+	books_event(&L.k, e, &L.st);
+	for (unsigned n = 0; n < SOCK_MAX; n++) {
+		L.closes[n] = 0;
+		if (rsocks[n].used && L.k.s[n].state == C_FREE) {
+			uint16_t gen = (uint16_t)(rsocks[n].gen + 1);
+			rsocks[n] = (struct rsock){ .gen = gen ? gen : 1 };
+		}
+	}
+	for (unsigned i = 0; i < NET_PENDS; i++)
+		if (pends[i].used && !pends[i].done)
+			pend_done(&pends[i], RTOS_ENETDOWN);
+	L.changed = (uint16_t)SOCK_ALL;
+	if (e->kind == SOCK_ENDED) {
+		L.ended = 1;
+		L.owe = 0;
+		L.hello = 0;
+		cairn_printf("rtos: net ended: the sockets of processes are gone\n");
+		return;
+	}
+	L.restarts++;
+	say_hello();
+	if (L.restarts <= RESTARTS_SAID)	/* a hostile net's stream of them is counted, not printed */
+		cairn_printf("rtos: net restarted: the sockets of processes are gone; HELLO %s (numbers held 0x%x)\n",
+			     L.owe ? "owed" : "said", (unsigned)books_held(&L.k));
+}
+
 static void take(const struct sock_ev *e)
 {
+	if (L.ended)
+		return;
+	if (e->kind == SOCK_RESTARTED || e->kind == SOCK_ENDED) {
+		net_gone(e);
+		return;
+	}
 	if (L.hello) {			/* the past: what came before our HELLO's answer */
 		if (e->kind == SOCK_DONE && e->id == L.hello)
 			L.hello = 0;
@@ -288,7 +361,9 @@ void sock_poll(void)
 		take(&e);
 		taken++;
 	}
-	if (taken || L.dirty) {
+	if (L.owe)
+		say_hello();
+	if ((taken || L.dirty) && !L.owe) {
 		L.dirty = 0;
 		flush_closes();
 		top_up();
@@ -307,6 +382,8 @@ long sock_arm(void)
 	if (!L.up)
 		return 0;
 	long r = xport_arm(&L.ev);
+	if (r == 0 && L.owe)
+		r = xport_arm(&L.cmd);		/* woken when there is room for the HELLO */
 	for (unsigned n = 0; r == 0 && n < SOCK_MAX; n++)
 		if (L.closes[n])
 			r = xport_arm(&L.cmd);	/* woken when there is room for it */
@@ -332,8 +409,11 @@ static struct pend *pend_new(struct rthread *t, unsigned op, unsigned kind)
 /* Puts command c for t and waits for its DONE: the result. Locked on entry and return. */
 static long control(struct rthread *t, struct sock_cmd c)
 {
+	if (L.ended)
+		return RTOS_ENETDOWN;
+	if (L.owe)
+		return CAIRN_EAGAIN;	/* the HELLO first: the command queue is full */
 	struct pend *p = pend_new(t, c.op, c.arg);
-
 	if (!p)
 		return CAIRN_ENOBUFS;
 	c.id = p->id;
@@ -370,6 +450,12 @@ static long open_num(struct rthread *t, unsigned kind, uint16_t port)
 	long r = control(t, (struct sock_cmd){ .op = SOCK_OPEN, .arg = kind, .port = port });
 	if (r >= 0 && !still_mine(t, (unsigned)r))
 		r = CAIRN_EBADF;
+	else if (r >= 0 && L.k.s[r].state == C_GONE) {
+		drop((unsigned)r);	/* net restarted right after its DONE */
+		flush_closes();
+		wake_net();
+		r = RTOS_ENETDOWN;
+	}
 	return r;
 }
 
@@ -438,6 +524,8 @@ struct cairn_ret2 sock_accept(struct rthread *t, struct rsock *lr)
 
 	(void)t;
 	sock_poll();
+	if (l->state == C_GONE && l->was == C_LISTEN)
+		return (struct cairn_ret2){ RTOS_ENETDOWN, 0 };	/* net restarted */
 	if (l->state != C_LISTEN)
 		return (struct cairn_ret2){ CAIRN_EBADF, 0 };
 	if (!l->nacc)
@@ -458,13 +546,19 @@ struct cairn_ret2 sock_accept(struct rthread *t, struct rsock *lr)
 /* The state a send or receive of kind finds s in: 0 go on, or the error. */
 static long usable(struct books_sock *s, unsigned kind, int send)
 {
-	if (kind == SOCK_UDP)
-		return s->state == C_UDP ? 0 : CAIRN_EBADF;
-	switch (s->state) {
+	int gone = s->state == C_GONE;	/* net restarted: as libnet's (cairn/libnet.h) */
+	unsigned st = gone ? s->was : s->state;
+
+	if (kind == SOCK_UDP) {
+		if (st != C_UDP)
+			return CAIRN_EBADF;
+		return gone && (send || !s->nfull) ? RTOS_ENETDOWN : 0;	/* what had arrived, then ENETDOWN */
+	}
+	switch (st) {
 	case C_CONNECTED:
-		return 0;
+		return gone && send ? SOCK_EPIPE : 0;	/* a receive: what had arrived, then s->err */
 	case C_CONNECTING:
-		return CAIRN_EAGAIN;
+		return !gone ? CAIRN_EAGAIN : send ? SOCK_EPIPE : 0;
 	case C_RESET:
 		return send ? SOCK_EPIPE : 0;
 	case C_TCP:
@@ -520,7 +614,7 @@ struct cairn_ret2 sock_recv(struct rthread *t, struct rsock *r, unsigned kind, v
 	if ((err = usable(s, kind, 0)))
 		return (struct cairn_ret2){ err, 0 };
 	if (!s->nfull) {
-		err = s->state == C_RESET ? s->err : s->eof ? 0 : CAIRN_EAGAIN;
+		err = s->state == C_RESET || s->state == C_GONE ? s->err : s->eof ? 0 : CAIRN_EAGAIN;
 		return (struct cairn_ret2){ err, 0 };
 	}
 	if (kind == SOCK_UDP) {
@@ -563,8 +657,8 @@ unsigned sock_event(struct rsock *r)
 
 	if (s->nfull || (s->state == C_LISTEN && s->nacc))
 		ev |= RTOS_NET_BIT(EVT_NET_READ);
-	else if (s->state == C_RESET || s->eof)
-		ev |= RTOS_NET_BIT(EVT_NET_CLOSE);
+	else if (s->state == C_RESET || s->state == C_GONE || s->eof)
+		ev |= RTOS_NET_BIT(EVT_NET_CLOSE);	/* C_GONE: died in a restart of net */
 	if ((s->state == C_UDP || s->state == C_CONNECTED) && s->tx < NET_TX_SOCK &&
 	    bufs_of(r->owner) < RTOS_NET_BUFS && room() > 0) {
 		for (unsigned i = 0; i < L.k.nbuf; i++)
@@ -601,8 +695,16 @@ void sock_bye(void)
 	struct sock_cmd c = { .op = SOCK_BYE, .id = ctl_id() };
 	long r;
 
-	if (!L.up)
+	if (!L.up || L.ended)
 		return;
+	if (L.owe) {			/* a restarted net drops the BYE before the HELLO */
+		for (unsigned tries = 0; L.owe && tries < BYE_TRIES; tries++) {
+			say_hello();
+			wake_net();
+			if (L.owe && xport_arm(&L.cmd) == 0)
+				cairn_rcv_wait(CAIRN_SLOT_RCV);
+		}
+	}
 	for (unsigned tries = 0; (r = xport_put(&L.cmd, &c)) == CAIRN_EAGAIN && tries < BYE_TRIES; tries++) {
 		wake_net();
 		if (xport_arm(&L.cmd) == 0)
@@ -618,6 +720,8 @@ void sock_report(void)
 	if (L.up)
 		cairn_printf("rtos: sockets: %lu events, %lu stray; %lu connections refused; %lu opened for ended threads\n",
 			     L.st.events, L.st.stray, L.refused, L.orphans);
+	if (L.up && L.restarts)
+		cairn_printf("rtos: net restarted %lu times\n", L.restarts);
 }
 
 long sock_stat(struct rproc *p, unsigned what)

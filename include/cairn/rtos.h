@@ -43,7 +43,7 @@ enum {
 	ENOTCONN     = SOCK_ENOTCONN,	  /* -67 a listener, or a TCP socket never connected */
 	EMSGSIZE     = SOCK_EMSGSIZE,	  /* -68 a datagram over SOCK_DGRAM_MAX (1,472) bytes */
 	EPIPE        = SOCK_EPIPE,	  /* -69 a send on a connection that is gone */
-	ENETDOWN     = RTOS_ENETDOWN,	  /* -70 the system gives the RTOS no socket link */
+	ENETDOWN     = RTOS_ENETDOWN,	  /* -70 no socket link, or the socket died in a restart of net */
 };
 
 /* ---- processes ---- */
