@@ -13,6 +13,12 @@
  * sent on, and receives no more until they are, so a peer that never reads stalls its
  * own connection: its data waits in `net`'s window, the others go on.
  *
+ * Room for newcomers: CONNS is two below the link's SOCK_TCP_LINK (the listener, and
+ * a newcomer that `net` can still accept), so peers that open connections and fall
+ * silent, or never read, cannot keep everyone out: a newcomer when every slot is taken
+ * closes the connection that has made no progress (accepted, bytes received or sent)
+ * for the longest, if for ECHO_IDLE_S or more; else the newcomer is closed at once.
+ *
  * If `net` restarts, every socket fails (libnet: NET_ENETDOWN, NET_ECONNRESET): the
  * connections are closed, and the UDP socket and the listener are opened again.
  */
@@ -20,18 +26,20 @@
 #include <cairn/libnet.h>
 
 #define ECHO_PORT 7007
-#define CONNS 12
+#define CONNS (SOCK_TCP_LINK - 2)
+#define ECHO_IDLE_S 5		/* seconds without progress after which a connection gives way */
 #define REOPEN_TRIES 1000	/* tries (a yield between) to open the port again after a restart of net */
 
 struct conn {
 	net_sock_t h;			/* 0: free */
 	uint32_t len, off;		/* bytes in buf; bytes of them sent */
+	uint64_t since;			/* cairn_cycles() at its last progress */
 	uint8_t buf[NET_BUF];
 };
 
 static struct conn conns[CONNS];
 static uint8_t dgram[NET_BUF];
-static uint64_t udp_echoed, udp_dropped, tcp_accepted, tcp_closed, tcp_bytes, reopened;
+static uint64_t udp_echoed, udp_dropped, tcp_accepted, tcp_closed, tcp_bytes, reopened, evicted, turned_away;
 static uint16_t port;
 static net_sock_t u, l;			/* the UDP socket and the listener; 0: to open again */
 
@@ -48,6 +56,7 @@ static int pump(struct conn *c)
 				break;
 			c->off += (uint32_t)r;
 			tcp_bytes += (uint64_t)r;
+			c->since = cairn_cycles();
 			continue;
 		}
 		r = net_recv(c->h, c->buf, sizeof c->buf, 0);
@@ -57,6 +66,7 @@ static int pump(struct conn *c)
 			break;		/* the peer closed, or the connection died */
 		c->len = (uint32_t)r;
 		c->off = 0;
+		c->since = cairn_cycles();
 	}
 	net_close(c->h);
 	c->h = 0;
@@ -87,21 +97,42 @@ static int udp_round(void)
 	return quit;
 }
 
+/* A slot for a newcomer: a free one, or the one idle longest if for ECHO_IDLE_S or
+ * more (closed: it gives way), or none. */
+static struct conn *slot(void)
+{
+	uint64_t now = cairn_cycles(), idle = (uint64_t)ECHO_IDLE_S * ((const struct cairn_root *)CAIRN_ROOT_VA)->tsc_hz;
+	struct conn *oldest = 0;
+
+	for (unsigned i = 0; i < CONNS; i++) {
+		if (!conns[i].h)
+			return &conns[i];
+		if (!oldest || conns[i].since < oldest->since)
+			oldest = &conns[i];
+	}
+	if (now - oldest->since < idle)
+		return 0;
+	net_close(oldest->h);
+	oldest->h = 0;
+	tcp_closed++;
+	evicted++;
+	return oldest;
+}
+
 static void accept_round(void)
 {
 	net_sock_t h;
 
 	while ((h = net_tcp_accept(l, 0, 0)) > 0) {
-		struct conn *c = 0;
-		for (unsigned i = 0; i < CONNS && !c; i++)
-			if (!conns[i].h)
-				c = &conns[i];
+		struct conn *c = slot();
 		if (!c) {
 			net_close(h);
+			turned_away++;
 			continue;
 		}
 		c->h = h;
 		c->len = c->off = 0;
+		c->since = cairn_cycles();
 		tcp_accepted++;
 	}
 	if (h != NET_EAGAIN) {
@@ -193,6 +224,7 @@ int main(const struct cairn_root *rt)
 	cairn_printf("sock_echo: %lu datagrams echoed, %lu dropped; %lu connections, %lu closed, %lu bytes echoed; "
 		     "library: %lu events, %lu stray; sockets opened again %lu times\n", udp_echoed, udp_dropped,
 		     tcp_accepted, tcp_closed, tcp_bytes, net_lib_stats.events, net_lib_stats.stray, reopened);
+	cairn_printf("sock_echo: %lu idle connections gave way, %lu newcomers turned away\n", evicted, turned_away);
 	net_close(u);
 	net_close(l);
 	for (unsigned i = 0; i < CONNS; i++)

@@ -185,6 +185,41 @@ def after(port, seed):
     return ok and ok2, f"{detail}; {detail2}"
 
 
+def connect_within(port, secs, data=b"x" * 512):
+    """Opens a connection through the forward every 2 s (slirp accepts it at once and
+    keeps trying the guest), each sending data, until one has it all back, or secs pass:
+    the seconds that took, or None. Every connection is closed after."""
+    t, conns, last = time.monotonic(), {}, -2.0
+    try:
+        while time.monotonic() - t < secs:
+            if time.monotonic() - last >= 2.0:
+                last = time.monotonic()
+                try:
+                    c = socket.create_connection((HOST, port), timeout=2.0)
+                    c.sendall(data)
+                    c.setblocking(False)
+                    conns[c] = b""
+                except OSError:
+                    pass
+            r, _, _ = select.select(list(conns), [], [], 0.1)
+            for c in r:
+                try:
+                    b = c.recv(65536)
+                except OSError:
+                    b = b""
+                if not b:
+                    del conns[c]
+                    c.close()
+                    continue
+                conns[c] += b
+                if conns[c] == data:
+                    return time.monotonic() - t
+        return None
+    finally:
+        for c in conns:
+            c.close()
+
+
 def quit_(port):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.connect((HOST, port))

@@ -59,41 +59,6 @@ class Ticker:
         self.t.join(1)
 
 
-def connect_within(port, secs, data=b"x" * 512):
-    """Opens a connection through the forward every 2 s (slirp accepts it at once and
-    keeps trying the guest), each sending data, until one has it all back, or secs pass:
-    the seconds that took, or None. Every connection is closed after."""
-    t, conns, last = time.monotonic(), {}, -2.0
-    try:
-        while time.monotonic() - t < secs:
-            if time.monotonic() - last >= 2.0:
-                last = time.monotonic()
-                try:
-                    c = socket.create_connection((HOST, port), timeout=2.0)
-                    c.sendall(data)
-                    c.setblocking(False)
-                    conns[c] = b""
-                except OSError:
-                    pass
-            r, _, _ = select.select(list(conns), [], [], 0.1)
-            for c in r:
-                try:
-                    b = c.recv(65536)
-                except OSError:
-                    b = b""
-                if not b:
-                    del conns[c]
-                    c.close()
-                    continue
-                conns[c] += b
-                if conns[c] == data:
-                    return time.monotonic() - t
-        return None
-    finally:
-        for c in conns:
-            c.close()
-
-
 def syn_flood(port):
     wire = robust.wire
     m = wire.mark()
@@ -113,7 +78,7 @@ def syn_flood(port):
     data = random.Random(61).randbytes(16 << 10)
     tcp_ok = echo.echo_stream(port, data, robust.long_conn)[0] == data
     flood = Flood(wire, base + 300)
-    took = connect_within(port, 8)
+    took = echo.connect_within(port, 8)
     flood.close()
     t, used = time.monotonic(), mid["pool.tcp_pcb_used"]
     while used > 1 and time.monotonic() - t < 60:
@@ -206,7 +171,7 @@ def crowded(port, stalled):
     conns = fill(port, stalled)
     full = robust.stats(port)
     data = random.Random(60).randbytes(64 << 10)
-    took = connect_within(port, 30, data if stalled else b"y" * 512)
+    took = echo.connect_within(port, 30, data if stalled else b"y" * 512)
     after = robust.stats(port)
     gone = reset_seen(conns)
     for c in conns:
