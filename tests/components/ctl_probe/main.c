@@ -12,6 +12,9 @@
  *   ctl.4 restart(0) twice: 0 each time, and each time the status shows it done,
  *         restarts 1 then 2, faults 0, and the system's restarts the same
  *   ctl.5 (the second instance) restart(0) without the import: CAIRN_ENOENT
+ *   ctl.6 a third restart(0): 0, and ctl_target's generation 4 crashes in its
+ *         initialisation and stays down (crashed, restarts 3, faults 1); then
+ *         restart(0) is CAIRN_EBUSY
  */
 #include <cairn/cairn.h>
 #include <cairn/status.h>
@@ -84,5 +87,17 @@ int main(const struct cairn_root *rt)
 		ok &= r == 0 && info >= 0 && restarts == k;
 	}
 	cairn_check("ctl.4", "restarts", ok, "see the lines above");
+
+	long r = control_restart(TARGET);
+	uint64_t end = cairn_cycles() + rt->tsc_hz / 1000 * WAIT_MS;
+	do {
+		cairn_yield();
+		info = info_of(TARGET, &faults);
+	} while (info >= 0 && status_state(info) != STATUS_STATE_CRASHED && cairn_cycles() < end);
+	long busy = control_restart(TARGET);
+	cairn_check("ctl.6", "down_is_busy",
+		    r == 0 && info >= 0 && status_state(info) == STATUS_STATE_CRASHED && status_restarts(info) == 3 &&
+			    faults == 1 && busy == CAIRN_EBUSY,
+		    "%ld; target info %#lx faults %lu; then %ld", r, info, (unsigned long)faults, busy);
 	return 0;
 }
