@@ -142,9 +142,12 @@ static void restart(const char *s, unsigned len)
 		cairn_printf("restart: '%.*s' is restarting already, or down\n", (int)len, s);
 		return;
 	}
+	if (r == CAIRN_ENOENT) {
+		cairn_printf("restart: no control (does the description give the shell the import \"control\"?)\n");
+		return;
+	}
 	if (r < 0) {
-		cairn_printf("restart: '%.*s' refused (error %ld: does the description give the shell \"control\"?)\n",
-			     (int)len, s, r);
+		cairn_printf("restart: '%.*s' refused (error %ld)\n", (int)len, s, r);
 		return;
 	}
 	info = wait_restarted(i, before);
