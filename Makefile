@@ -373,7 +373,7 @@ $(BUILD)/user/tests/rtos/rtos_ceilsuite/image.c.o: $(BUILD)/user/rtos_ceilchild.
 # tests/host/test_<m>.c tests kernel/<m>.c (or the architecture's, libcommon's, libcairn's or
 # librtos's or libpci's or libxport's <m>.c; test_virtio tests libvirtio, test_virtio_blk
 # the virtio-blk driver's core, test_virtio_net the virtio-net driver's, test_net_addr
-# the net component's reading of its address, test_http the web example's request parser) plus the sources
+# the net component's reading of its address, test_http the web example's request parser, test_shell the shell's line reader) plus the sources
 # HOST_DEPS_<m> names, linked with HOST_LIBS_<m>; tests/host/include/ stands in for the
 # architecture.
 HOST_DEPS_captbl := kernel/frame.c
@@ -391,6 +391,7 @@ HOST_DEPS_virtio_net := components/virtio_net/vnet.c components/virtio_net/vnet.
 HOST_DEPS_memops := lib/libcommon/arch/$(ARCH)/memops.h
 HOST_DEPS_net_addr := components/net/addrargs.c components/net/addr.h lib/libcairn/args.c lib/libcommon/fmt.c
 HOST_DEPS_http := components/web/http.c components/web/http.h
+HOST_DEPS_shell := components/shell/line.c components/shell/line.h
 host_src = $(firstword $(wildcard kernel/$(1).c kernel/arch/$(ARCH)/$(1).c lib/libcommon/$(1).c \
 	   lib/libcairn/$(1).c lib/librtos/$(1).c lib/libpci/$(1).c lib/libxport/$(1).c)) $(HOST_DEPS_$(1))
 host_flags = $(if $(filter kernel/%,$(call host_src,$(1))),$(HKFLAGS))

@@ -35,7 +35,8 @@ ordinal = tomlfile.ordinal
 MANAGER = "manager"               # the capability manager the booter serves (lib/libboot/manager.c)
 TIMER = "timer"                   # the timed wake-up the booter serves (lib/libboot/timer.c)
 STATUS = "status"                 # the read-only view of the system it serves (lib/libboot/status.c)
-BOOTER_IFACES = (MANAGER, TIMER, STATUS)  # interfaces the booter serves itself
+CONTROL = "control"               # the restarts it serves on request (lib/libboot/control.c)
+BOOTER_IFACES = (MANAGER, TIMER, STATUS, CONTROL)  # interfaces the booter serves itself
 
 
 # An application outside the tree (make run SYSTEM=path/to/app.toml; docs/systems.md):

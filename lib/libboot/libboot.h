@@ -13,6 +13,7 @@
  *   report.c   a component's crash, told with its stack's code addresses
  *   timer.c    serves interfaces/timer.toml: each importer's pending deadline
  *   status.c   serves interfaces/status.toml: the components' states, read-only
+ *   control.c  serves interfaces/control.toml: a restart asked for, begun as a crash's
  *   manager.c  serves interfaces/manager.toml
  *   capmgr.c   the delegation tree and its memory
  *   check.c    the tables (cairn/sysdesc.h) against the limits of a description
@@ -64,6 +65,8 @@ struct bcomp {
 							   restart.c's keeper counts those it takes,
 							   sched.c the others (a STOP at a fault) */
 	uint32_t down;					/* it crashed and stays down (status.c) */
+	uint32_t requested;				/* control.c: 1 + the component that asked for
+							   its restart, 0: none (restart.c takes it) */
 	uint64_t fault_error, fault_sp, fault_tid;	/* ... (report.c) */
 	uint64_t wake_at;				/* timer.c: its pending deadline, 0: none */
 	unsigned timer_asnd;				/* timer.c: a send to its thread (importers) */
@@ -188,6 +191,9 @@ static inline void boot_count_fault(struct bcomp *c)
 
 /* status.c: the read-only view of the system the booter serves (interfaces/status.toml) */
 long boot_status_gate(struct booter *b, unsigned client, unsigned slot, unsigned fn);
+
+/* control.c: restarts asked for by an importer of interfaces/control.toml */
+long boot_control_gate(struct booter *b, unsigned client, unsigned slot, unsigned fn);
 
 /* sched.c */
 long boot_start_cores(struct booter *b);

@@ -20,6 +20,11 @@
  *
  * The work in the keeper is constant; the rest is the booter's, at its priority.
  *
+ * A restart asked for through interfaces/control.toml (control.c) takes the same path:
+ * the call does steps 1 and 2 and notes who asked (bcomp.requested), and the booter's
+ * thread restarts the component as after a crash, telling the request instead of a
+ * fault. A request that races a crash of the same component can restart it twice.
+ *
  * Known limit: if a component restarts while its own first thread is inside another
  * component's keeper invocation or a manager call (the booter's included),
  * THREAD_RESTART drops that invocation and its gate stack stays marked taken in the
@@ -118,6 +123,13 @@ static void restart_crashed(struct booter *b)
 		struct bcomp *c = &b->c[i];
 		if (!__atomic_exchange_n(&c->crashed, 0, __ATOMIC_ACQ_REL))
 			continue;
+		unsigned by = __atomic_exchange_n(&c->requested, 0, __ATOMIC_ACQ_REL);
+		if (by && by <= b->sd->ncomps) {	/* asked for (control.c), not a crash */
+			cairn_printf("booter: '%s' restarting as generation %u, at the request of '%s'\n",
+				     c->sd->name, c->generation + 1, b->sd->comp[by - 1].name);
+			restart(b, i);
+			continue;
+		}
 		boot_report_fault(b, c, "faulted, restarting", c->fault_tid, c->fault_vector, c->fault_error,
 				  c->fault_rip, c->fault_sp, 1);	/* before its stack is zeroed */
 		cairn_printf("booter: '%s' crashed (vector %lu at rip 0x%lx): restarting as generation %u\n",

@@ -1,0 +1,237 @@
+/*
+ * shell: a line-oriented shell on the console (systems/shell.toml; docs/systems.md,
+ * "The shell"). It reads what is typed on COM1 through the 16550 driver's `serial`
+ * interface (components/serial), echoes it (the console does not), and runs each line:
+ *
+ *   help           the commands
+ *   ps             the system's name and uptime; every component's state, restarts,
+ *                  threads and faults (the booter's status interface)
+ *   restart NAME   restarts a component described `restart = true` (the booter's
+ *                  control interface: the path a crash takes, counted as a restart)
+ *   quit           stops the serial driver and ends, so the system ends
+ *
+ * Every byte from the driver is hostile: line.c bounds the line and drops what is not
+ * printable; names from the status are printed only as printable ASCII.
+ */
+#include <cairn/status.h>
+#include <iface/control.h>
+#include <iface/serial.h>
+#include <iface/status.h>
+#include "line.h"
+
+#define PROMPT "cairn> "
+#define RESTART_WAIT_MS 2000	/* how long `restart` waits to see the restart done */
+
+/* Component i's name (i < 0: the system's) into out[8 * STATUS_NAME_WORDS]: 0, or the error. */
+static long name_of(long i, char *out)
+{
+	uint64_t w[STATUS_NAME_WORDS] = { 0 };
+	cairn_word next = 0, spare = 0;
+	long a = i < 0 ? status_system_name(0, &next) : status_name((cairn_word)i, 0, &next);
+	long b = i < 0 ? status_system_name(2, &spare) : status_name((cairn_word)i, 2, &spare);
+
+	if (a < 0 || b < 0)
+		return a < 0 ? a : b;
+	w[0] = (uint64_t)a, w[1] = next, w[2] = (uint64_t)b;
+	status_unpack(out, w);
+	for (char *p = out; *p; p++)	/* shown on a terminal: nothing but printable ASCII */
+		if (*p < 0x20 || *p > 0x7e)
+			*p = '?';
+	return 0;
+}
+
+static void help(void)
+{
+	cairn_printf("commands:\n"
+		     "  help          this list\n"
+		     "  ps            the system and every component: state, restarts, threads, faults\n"
+		     "  restart NAME  restart a component described with restart = true\n"
+		     "  quit          stop the serial driver and end the system\n");
+}
+
+static void ps(void)
+{
+	const struct cairn_root *rt = (const struct cairn_root *)CAIRN_ROOT_VA;
+	uint64_t up = cairn_cycles() - rt->boot_tsc, hz = rt->tsc_hz ? rt->tsc_hz : 1;
+	char name[8 * STATUS_NAME_WORDS];
+	cairn_word restarts = 0;
+	long n = status_system(&restarts);
+
+	if (n < 0) {
+		cairn_printf("ps: no status (error %ld: does the description give the shell \"status\"?)\n", n);
+		return;
+	}
+	if (name_of(-1, name) < 0)
+		name[0] = 0;
+	cairn_printf("system %s: up %lu.%03lu s, %ld components, %lu restarts\n", name,
+		     (unsigned long)(up / hz), (unsigned long)(up % hz * 1000 / hz), n, (unsigned long)restarts);
+	cairn_printf("  # component               state      restarts threads faults\n");
+	for (long i = 0; i < n; i++) {
+		cairn_word faults = 0;
+		long info = status_component((cairn_word)i, &faults);
+		long e = info < 0 ? info : name_of(i, name);
+		if (e < 0) {
+			cairn_printf("%3ld (status error %ld)\n", i, e);
+			continue;
+		}
+		cairn_printf("%3ld %-23s %-10s %8u %7u %6lu\n", i, name, status_state_name(status_state(info)),
+			     status_restarts(info), status_threads(info), (unsigned long)faults);
+	}
+}
+
+/* The number of the component named (len characters at s), or -1. */
+static long find(const char *s, unsigned len)
+{
+	char name[8 * STATUS_NAME_WORDS];
+	cairn_word restarts = 0;
+	long n = status_system(&restarts);
+
+	for (long i = 0; i < n && len < sizeof(name); i++)
+		if (name_of(i, name) == 0 && !memcmp(name, s, len) && !name[len])
+			return i;
+	return -1;
+}
+
+/* Waits (yielding, at most RESTART_WAIT_MS) until component i has more than `before` restarts and is up. */
+static long wait_restarted(long i, uint32_t before)
+{
+	const struct cairn_root *rt = (const struct cairn_root *)CAIRN_ROOT_VA;
+	uint64_t end = cairn_cycles() + rt->tsc_hz / 1000 * RESTART_WAIT_MS;
+
+	for (;;) {
+		cairn_word faults = 0;
+		long info = status_component((cairn_word)i, &faults);
+		if (info < 0)
+			return info;
+		unsigned st = status_state(info);
+		if (status_restarts(info) > before && st != STATUS_STATE_RESTARTING)
+			return info;
+		if (cairn_cycles() > end)
+			return CAIRN_EAGAIN;
+		cairn_yield();
+	}
+}
+
+static void restart(const char *s, unsigned len)
+{
+	const struct cairn_root *rt = (const struct cairn_root *)CAIRN_ROOT_VA;
+	long i = find(s, len);
+
+	if (i < 0) {
+		cairn_printf("restart: no component '%.*s' (ps lists them)\n", (int)len, s);
+		return;
+	}
+	cairn_word faults = 0;
+	long info = status_component((cairn_word)i, &faults);
+	uint32_t before = info < 0 ? 0 : status_restarts(info);
+	long r = control_restart((cairn_word)i);
+	if (r == CAIRN_EACCES) {
+		cairn_printf("restart: '%.*s' is not restartable (its description does not say restart = true)\n",
+			     (int)len, s);
+		return;
+	}
+	if (r == CAIRN_EINVAL && (cairn_word)i == rt->comp_id - 1) {
+		cairn_printf("restart: the shell does not restart itself\n");
+		return;
+	}
+	if (r == CAIRN_EAGAIN) {
+		cairn_printf("restart: the system is still starting: try again\n");
+		return;
+	}
+	if (r == CAIRN_EBUSY) {
+		cairn_printf("restart: '%.*s' is restarting already, or down\n", (int)len, s);
+		return;
+	}
+	if (r == CAIRN_ENOENT) {
+		cairn_printf("restart: no control (does the description give the shell the import \"control\"?)\n");
+		return;
+	}
+	if (r < 0) {
+		cairn_printf("restart: '%.*s' refused (error %ld)\n", (int)len, s, r);
+		return;
+	}
+	info = wait_restarted(i, before);
+	if (info < 0)
+		cairn_printf("restart: '%.*s' is restarting (not done after %u ms: see ps)\n", (int)len, s,
+			     RESTART_WAIT_MS);
+	else
+		cairn_printf("restart: '%.*s' restarted: %s, restarts %u\n", (int)len, s,
+			     status_state_name(status_state(info)), status_restarts(info));
+}
+
+/* Runs one line; returns 1 if it was `quit`. */
+static int run(const char *line)
+{
+	struct shell_parsed p;
+
+	switch (shell_parse(line, &p)) {
+	case SHELL_CMD_EMPTY:
+		return 0;
+	case SHELL_CMD_HELP:
+		help();
+		return 0;
+	case SHELL_CMD_PS:
+		ps();
+		return 0;
+	case SHELL_CMD_RESTART:
+		restart(p.arg, p.arg_len);
+		return 0;
+	case SHELL_CMD_QUIT:
+		return 1;
+	case SHELL_CMD_USAGE:
+		cairn_printf("%.*s: wrong arguments (help lists the commands)\n", (int)p.word_len, p.word);
+		return 0;
+	default:
+		cairn_printf("%.*s: unknown command (help lists the commands)\n", (int)p.word_len, p.word);
+		return 0;
+	}
+}
+
+/* Takes byte c: shows what it did and runs a line it ends. Returns 1 on `quit`. */
+static int take(struct shell_line *l, unsigned char c)
+{
+	switch (shell_take(l, c)) {
+	case SHELL_ECHO:
+		cairn_printf("%c", l->text[l->len - 1]);
+		return 0;
+	case SHELL_ERASE:
+		cairn_printf("\b \b");
+		return 0;
+	case SHELL_TOO_LONG:
+		cairn_printf("\nshell: line too long (over %u characters): refused\n" PROMPT, SHELL_LINE_MAX);
+		return 0;
+	case SHELL_LINE:
+		cairn_printf("\n");
+		if (run(l->text))
+			return 1;
+		cairn_printf(PROMPT);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+int main(const struct cairn_root *rt)
+{
+	static struct shell_line line;
+
+	cairn_printf("shell: component %lu ready on the console (help lists the commands)\n" PROMPT,
+		     rt->comp_id);
+	cairn_yield();	/* ends its initialisation: the booter then keeps the restartable (control) */
+	for (;;) {
+		cairn_word w = 0;
+		long n = serial_read(sizeof(w), &w);
+		if (n < 0) {
+			cairn_printf("shell: the driver refused a read (error %ld)\n", n);
+			return n;
+		}
+		if (n == 0)
+			cairn_yield();
+		for (long i = 0; i < n && i < (long)sizeof(w); i++)
+			if (take(&line, (unsigned char)(w >> (8 * i)))) {
+				cairn_printf("shell: stopping the serial driver; bye\n");
+				serial_stop();
+				return 0;
+			}
+	}
+}

@@ -1,0 +1,22 @@
+/*
+ * ctl_target: a component for tests/components/ctl_probe to restart through the
+ * booter's control: each generation says which it is, then stays running (yielding) for
+ * CTL_TARGET_MS and ends, so the system ends by itself. Generation 4 faults at once, in
+ * its initialisation, so it stays down (the control then refuses it: CAIRN_EBUSY).
+ */
+#include <cairn/cairn.h>
+
+#define CTL_TARGET_MS 1000
+
+int main(const struct cairn_root *rt)
+{
+	uint64_t end = cairn_cycles() + rt->tsc_hz / 1000 * CTL_TARGET_MS;
+
+	cairn_printf("ctl_target: generation %u\n", rt->generation);
+	if (rt->generation == 4)
+		__builtin_trap();	/* #UD in its initialisation: it stays down */
+	while (cairn_cycles() < end)
+		cairn_yield();
+	cairn_printf("ctl_target: generation %u ends\n", rt->generation);
+	return 0;
+}
