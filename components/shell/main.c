@@ -13,31 +13,24 @@
  * Every byte from the driver is hostile: line.c bounds the line and drops what is not
  * printable; names from the status are printed only as printable ASCII.
  */
-#include <cairn/status.h>
+#include <cairn/status_client.h>
 #include <iface/control.h>
 #include <iface/serial.h>
-#include <iface/status.h>
 #include "line.h"
 
 #define PROMPT "cairn> "
 #define RESTART_WAIT_MS 2000	/* how long `restart` waits to see the restart done */
 
-/* Component i's name (i < 0: the system's) into out[8 * STATUS_NAME_WORDS]: 0, or the error. */
+/* Component i's name (i < 0: the system's) into out[8 * STATUS_NAME_WORDS], shown on a
+ * terminal: nothing but printable ASCII. 0, or the error. */
 static long name_of(long i, char *out)
 {
-	uint64_t w[STATUS_NAME_WORDS] = { 0 };
-	cairn_word next = 0, spare = 0;
-	long a = i < 0 ? status_system_name(0, &next) : status_name((cairn_word)i, 0, &next);
-	long b = i < 0 ? status_system_name(2, &spare) : status_name((cairn_word)i, 2, &spare);
+	long r = status_name_of(i, out, 0);
 
-	if (a < 0 || b < 0)
-		return a < 0 ? a : b;
-	w[0] = (uint64_t)a, w[1] = next, w[2] = (uint64_t)b;
-	status_unpack(out, w);
-	for (char *p = out; *p; p++)	/* shown on a terminal: nothing but printable ASCII */
+	for (char *p = out; r == 0 && *p; p++)
 		if (*p < 0x20 || *p > 0x7e)
 			*p = '?';
-	return 0;
+	return r;
 }
 
 static void help(void)

@@ -9,9 +9,8 @@
  */
 #include <cairn/cairn.h>
 #include <cairn/libnet.h>
-#include <cairn/status.h>
+#include <cairn/status_client.h>
 #include <common/fmt.h>
-#include <iface/status.h>
 #include "web.h"
 
 struct out {
@@ -50,18 +49,7 @@ static void put_name(struct out *o, const char *s)
 /* Name of component i (index < 0: the system's): 0, or the status call's error. */
 static long name_of(long index, char *out)
 {
-	uint64_t w[STATUS_NAME_WORDS] = { 0 };
-	cairn_word next = 0, spare = 0;
-	long a = index < 0 ? status_system_name(0, &next) : status_name((cairn_word)index, 0, &next);
-	long b = index < 0 ? status_system_name(2, &spare) : status_name((cairn_word)index, 2, &spare);
-
-	if (a < 0 || b < 0)
-		return a < 0 ? a : b;
-	w[0] = (uint64_t)a;
-	w[1] = next;
-	w[2] = (uint64_t)b;
-	status_unpack(out, w);
-	return 0;
+	return status_name_of(index, out, 0);
 }
 
 static void components(struct out *o, long n)

@@ -14,9 +14,8 @@
  * the words is used.
  */
 #include <cairn/cairn.h>
-#include <cairn/status.h>
+#include <cairn/status_client.h>
 #include <common/fmt.h>
-#include <iface/status.h>
 
 static char id[16];
 
@@ -31,18 +30,7 @@ static const char *check_id(unsigned n)
 /* The name of component index (index < 0: the system's) into out[24]: 0 or an error. */
 static long name_of(long index, char *out, cairn_word *last_next)
 {
-	uint64_t w[STATUS_NAME_WORDS];
-	cairn_word next = 0;
-	long a = index < 0 ? status_system_name(0, &next) : status_name((cairn_word)index, 0, &next);
-	long b = index < 0 ? status_system_name(2, last_next) : status_name((cairn_word)index, 2, last_next);
-
-	if (a < 0 || b < 0)
-		return a < 0 ? a : b;
-	w[0] = (uint64_t)a;
-	w[1] = next;
-	w[2] = (uint64_t)b;
-	status_unpack(out, w);
-	return 0;
+	return status_name_of(index, out, last_next);
 }
 
 static int same(const char *a, const char *b)
