@@ -16,6 +16,7 @@
 #include <cairn/status_client.h>
 #include <iface/control.h>
 #include <iface/serial.h>
+#include <iface/timer.h>
 #include "line.h"
 
 #define PROMPT "cairn> "
@@ -204,6 +205,22 @@ static int take(struct shell_line *l, unsigned char c)
 	}
 }
 
+/*
+ * Nothing arrived: the driver's read never blocks (interfaces/serial.toml), so the shell
+ * sleeps IDLE_MS on the booter's timer service (interfaces/timer.toml) before it asks
+ * again, and components of every priority run meanwhile; a keystroke waits at most
+ * that long. Without the service (not imported: ENOENT; a booter without a timer:
+ * ENOTSUP) it yields, and only components of its priority and above run while it polls.
+ */
+#define IDLE_MS 20
+static void idle(const struct cairn_root *rt)
+{
+	if (timer_wake_at(cairn_deadline_in(rt->tsc_hz / 1000 * IDLE_MS)) == 0)
+		cairn_rcv_wait(CAIRN_SLOT_RCV);
+	else
+		cairn_yield();
+}
+
 int main(const struct cairn_root *rt)
 {
 	static struct shell_line line;
@@ -219,7 +236,7 @@ int main(const struct cairn_root *rt)
 			return n;
 		}
 		if (n == 0)
-			cairn_yield();
+			idle(rt);
 		for (long i = 0; i < n && i < (long)sizeof(w); i++)
 			if (take(&line, (unsigned char)(w >> (8 * i)))) {
 				cairn_printf("shell: stopping the serial driver; bye\n");
