@@ -476,25 +476,34 @@ static long fail(long r)
 	return r;
 }
 
+/* Socket n, just opened for t, gets its second command (LISTEN, CONNECT): its state is
+ * set first (what net says right after the DONE must find it), then c is put and waited
+ * for: the handle, or the error with the socket dropped. */
+static long then(struct rthread *t, unsigned n, unsigned state, struct sock_cmd c)
+{
+	L.k.s[n].state = state;
+	c.socket = n;
+	long r = control(t, c);
+	if (r >= 0 && !still_mine(t, n))
+		return fail(CAIRN_EBADF);
+	if (r < 0) {
+		if (still_mine(t, n))
+			drop(n);
+		flush_closes();
+		wake_net();
+		return fail(r);
+	}
+	return give(n);
+}
+
 long sock_open(struct rthread *t, unsigned kind, uint16_t port, unsigned backlog)
 {
 	long n = open_num(t, kind, port);
 
 	if (n < 0)
 		return fail(n);
-	if (kind == SOCK_TCP) {
-		L.k.s[n].state = C_LISTEN;	/* before: an ACCEPTED may come right after the DONE */
-		long r = control(t, (struct sock_cmd){ .op = SOCK_LISTEN, .socket = (uint32_t)n, .arg = backlog });
-		if (r >= 0 && !still_mine(t, (unsigned)n))
-			return fail(CAIRN_EBADF);
-		if (r < 0) {
-			if (still_mine(t, (unsigned)n))
-				drop((unsigned)n);
-			flush_closes();
-			wake_net();
-			return fail(r);
-		}
-	}
+	if (kind == SOCK_TCP)
+		return then(t, (unsigned)n, C_LISTEN, (struct sock_cmd){ .op = SOCK_LISTEN, .arg = backlog });
 	return give((unsigned)n);
 }
 
@@ -504,18 +513,8 @@ long sock_connect(struct rthread *t, uint32_t addr, uint16_t port)
 
 	if (n < 0)
 		return fail(n);
-	L.k.s[n].state = C_CONNECTING;	/* before: CONNECTED or RESET may come right after the DONE */
-	long r = control(t, (struct sock_cmd){ .op = SOCK_CONNECT, .socket = (uint32_t)n, .addr = addr, .port = port });
-	if (r >= 0 && !still_mine(t, (unsigned)n))
-		return fail(CAIRN_EBADF);
-	if (r < 0) {
-		if (still_mine(t, (unsigned)n))
-			drop((unsigned)n);
-		flush_closes();
-		wake_net();
-		return fail(r);
-	}
-	return give((unsigned)n);
+	return then(t, (unsigned)n, C_CONNECTING,
+		    (struct sock_cmd){ .op = SOCK_CONNECT, .addr = addr, .port = port });
 }
 
 struct cairn_ret2 sock_accept(struct rthread *t, struct rsock *lr)

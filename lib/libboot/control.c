@@ -21,7 +21,6 @@
 #include <cairn/gate.h>
 #include <iface/control.h>
 
-static struct booter *server;
 
 /* Whether c is between a crash (or a request) and the end of its restart, or down. */
 static int busy(const struct bcomp *c)
@@ -54,21 +53,19 @@ static long restart(struct booter *b, unsigned by, cairn_word i, cairn_word tid)
 static struct cairn_ret2 gate(cairn_word a, cairn_word b_, cairn_word c_, cairn_word d, cairn_word badge,
 			      cairn_word tid)
 {
-	struct booter *b = server;
-	unsigned client = (unsigned)(badge & 0xffff) - 1;
+	unsigned fn;
+	long client = boot_iface_client(badge, &fn);
 
 	(void)b_, (void)c_, (void)d;
-	if (!b || client >= b->sd->ncomps)
+	if (client < 0)
 		return (struct cairn_ret2){ CAIRN_EINVAL, 0 };	/* not a badge we made */
-	if (badge >> 16 != CONTROL_RESTART)
+	if (fn != CONTROL_RESTART)
 		return (struct cairn_ret2){ CAIRN_ENOSYS, 0 };
-	return (struct cairn_ret2){ restart(b, client, a, tid), 0 };
+	return (struct cairn_ret2){ restart(boot_server, (unsigned)client, a, tid), 0 };
 }
 CAIRN_GATE(boot_control_entry, gate)
 
 long boot_control_gate(struct booter *b, unsigned client, unsigned slot, unsigned fn)
 {
-	server = b;
-	return cairn_captbl_act_sinv(b->c[client].ct, slot, CAIRN_SLOT_COMP, (cairn_word)boot_control_entry,
-				     (cairn_word)fn << 16 | (client + 1), 0);
+	return boot_iface_gate(b, client, slot, (cairn_word)boot_control_entry, fn);
 }

@@ -172,6 +172,25 @@ int boot_manager_serve(struct booter *b, uint64_t tid);
 extern uint32_t boot_manager_posted;	/* non-zero: boot_manager_serve has work */
 void boot_manager_reset(unsigned i);
 
+/*
+ * The interfaces the booter serves itself on its clients' threads (timer.c, status.c,
+ * control.c; boot.c): the gate of function fn for client component i enters `entry`
+ * with the badge fn << 16 | (i + 1); boot_iface_client decodes it. boot_server is the
+ * booter they serve, set when the first such gate is made.
+ */
+extern struct booter *boot_server;
+long boot_iface_gate(struct booter *b, unsigned client, unsigned slot, cairn_word entry, unsigned fn);
+
+/* The client component a gate's badge names, its function into *fn; -1 if the badge is
+ * not one the booter made. */
+static inline long boot_iface_client(cairn_word badge, unsigned *fn)
+{
+	unsigned client = (unsigned)(badge & 0xffff) - 1;
+
+	*fn = (unsigned)(badge >> 16);
+	return boot_server && client < boot_server->sd->ncomps ? (long)client : -1;
+}
+
 /* timer.c: the timed wake-up the booter serves (interfaces/timer.toml) */
 long boot_timer_gate(struct booter *b, unsigned client, unsigned slot, unsigned fn);
 /* core k's scheduler: wakes its components whose deadline has come, recomputes

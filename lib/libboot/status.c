@@ -15,7 +15,6 @@
 #include <cairn/status.h>
 #include <iface/status.h>
 
-static struct booter *server;
 
 /* Bytes 8w..8w+7 of name s (at most CAIRN_NAME_MAX - 1 characters read), NUL-padded. */
 static cairn_word name_word(const char *s, unsigned w)
@@ -77,13 +76,13 @@ static struct cairn_ret2 component(struct booter *b, cairn_word index)
 static struct cairn_ret2 gate(cairn_word a, cairn_word b_, cairn_word c_, cairn_word d, cairn_word badge,
 			      cairn_word tid)
 {
-	struct booter *b = server;
-	unsigned client = (unsigned)(badge & 0xffff) - 1;
+	struct booter *b = boot_server;
+	unsigned fn;
 
 	(void)c_, (void)d, (void)tid;
-	if (!b || client >= b->sd->ncomps)
+	if (boot_iface_client(badge, &fn) < 0)
 		return (struct cairn_ret2){ CAIRN_EINVAL, 0 };	/* not a badge we made */
-	switch (badge >> 16) {
+	switch (fn) {
 	case STATUS_SYSTEM: {
 		uint64_t restarts = 0;
 		for (unsigned i = 0; i < b->sd->ncomps; i++)
@@ -106,7 +105,5 @@ CAIRN_GATE(boot_status_entry, gate)
 
 long boot_status_gate(struct booter *b, unsigned client, unsigned slot, unsigned fn)
 {
-	server = b;
-	return cairn_captbl_act_sinv(b->c[client].ct, slot, CAIRN_SLOT_COMP, (cairn_word)boot_status_entry,
-				     (cairn_word)fn << 16 | (client + 1), 0);
+	return boot_iface_gate(b, client, slot, (cairn_word)boot_status_entry, fn);
 }

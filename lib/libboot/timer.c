@@ -19,7 +19,6 @@
 #include <cairn/gate.h>
 #include <iface/timer.h>
 
-static struct booter *server;
 
 /* Lowers core k's earliest pending deadline to t, if t is earlier (any core may). */
 static void lower(struct bcore *k, uint64_t t)
@@ -57,13 +56,14 @@ static long wake_at(struct bcomp *c, struct bcore *k, uint64_t deadline, cairn_w
 static struct cairn_ret2 gate(cairn_word a, cairn_word b_, cairn_word c_, cairn_word d, cairn_word badge,
 			      cairn_word tid)
 {
-	struct booter *b = server;
-	unsigned client = (unsigned)(badge & 0xffff) - 1;
+	struct booter *b = boot_server;
+	unsigned fn;
+	long client = boot_iface_client(badge, &fn);
 
 	(void)b_, (void)c_, (void)d;
-	if (!b || client >= b->sd->ncomps || !b->c[client].timer_asnd)
+	if (client < 0 || !b->c[client].timer_asnd)
 		return (struct cairn_ret2){ CAIRN_EINVAL, 0 };	/* not a badge we made */
-	if (badge >> 16 != TIMER_WAKE_AT)
+	if (fn != TIMER_WAKE_AT)
 		return (struct cairn_ret2){ CAIRN_ENOSYS, 0 };
 	if (!b->timer)
 		return (struct cairn_ret2){ CAIRN_ENOTSUP, 0 };	/* a nested booter: no timer */
@@ -77,7 +77,6 @@ long boot_timer_gate(struct booter *b, unsigned client, unsigned slot, unsigned 
 	struct bcomp *c = &b->c[client];
 	long r = 0;
 
-	server = b;
 	if (!c->timer_asnd) {
 		r = boot_reserve_slots(b);
 		unsigned s = cairn_slot(&b->a);
@@ -86,10 +85,7 @@ long boot_timer_gate(struct booter *b, unsigned client, unsigned slot, unsigned 
 		if (!r)
 			c->timer_asnd = s;
 	}
-	if (!r)
-		r = cairn_captbl_act_sinv(c->ct, slot, CAIRN_SLOT_COMP, (cairn_word)boot_timer_entry,
-					  (cairn_word)fn << 16 | (client + 1), 0);
-	return r;
+	return r ? r : boot_iface_gate(b, client, slot, (cairn_word)boot_timer_entry, fn);
 }
 
 int boot_timer_expire(struct booter *b, struct bcore *k)

@@ -220,6 +220,39 @@ def connect_within(port, secs, data=b"x" * 512):
             c.close()
 
 
+def ends_after_restart(old):
+    """A connection opened before the stack restarted: it must end (EOF, a reset, a
+    send refused) within 15 s and never echo. Sends a segment, then another at each
+    second of silence (the new stack answers each with a reset). (ok, what was seen)."""
+    old.settimeout(1.0)
+    t = time.monotonic()
+    seen, got = "nothing within 15 s", b""
+    try:
+        old.sendall(b"after the crash" * 100)
+    except OSError as e:
+        old.close()
+        return True, f"sending failed at once: {type(e).__name__}"
+    while time.monotonic() - t < 15:
+        try:
+            b = old.recv(65536)
+        except socket.timeout:
+            try:
+                old.send(b"more")
+            except OSError as e:
+                seen = f"{type(e).__name__} on sending after {time.monotonic() - t:.1f} s"
+                break
+            continue
+        except OSError as e:
+            seen = f"{type(e).__name__} after {time.monotonic() - t:.1f} s"
+            break
+        if not b:
+            seen = f"the end (EOF) after {time.monotonic() - t:.1f} s"
+            break
+        got += b
+    old.close()
+    return not got and not seen.startswith("nothing"), f"{seen}; {len(got)} bytes came back"
+
+
 def quit_(port):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.connect((HOST, port))

@@ -27,7 +27,6 @@ reach the host under restrict=on), connections through the TCP forward.
     stack_restart.py PORT
 """
 import random
-import select
 import socket
 import struct
 import sys
@@ -134,33 +133,7 @@ def tcp_after(port):
 
 
 def old_conn(port):
-    old.settimeout(1.0)
-    t = time.monotonic()
-    seen = "nothing within 15 s"
-    try:
-        old.sendall(b"after the crash" * 100)
-    except OSError as e:
-        return True, f"sending failed at once: {type(e).__name__}"
-    got = b""
-    while time.monotonic() - t < 15:
-        try:
-            b = old.recv(65536)
-        except socket.timeout:
-            try:
-                old.send(b"more")      # another segment: the new instance answers each with a reset
-            except OSError as e:
-                seen = f"{type(e).__name__} on sending after {time.monotonic() - t:.1f} s"
-                break
-            continue
-        except OSError as e:
-            seen = f"{type(e).__name__} after {time.monotonic() - t:.1f} s"
-            break
-        if not b:
-            seen = f"the end (EOF) after {time.monotonic() - t:.1f} s"
-            break
-        got += b
-    old.close()
-    return not got and not seen.startswith("nothing"), f"{seen}; {len(got)} bytes came back"
+    return echo.ends_after_restart(old)
 
 
 def quit_(port):
