@@ -810,21 +810,16 @@ int sock_arm(void)
 	return 1;
 }
 
-static const char *const names[SOCK_LINKS][3] = {
-	{ "sock0_cmd", "sock0_ev", "sock0_data" }, { "sock1_cmd", "sock1_ev", "sock1_data" },
-	{ "sock2_cmd", "sock2_ev", "sock2_data" }, { "sock3_cmd", "sock3_ev", "sock3_data" },
-};
-
 /* Link n from its ports and region: 1 up, 0 absent, or an error. */
 static long link_up(struct link *l, unsigned n)
 {
-	const struct cairn_region *rg = cairn_region(names[n][2]);
-	long e = cairn_port_open(&l->port[0], names[n][0]);
+	const struct cairn_region *rg = cairn_region(sock_link_name(n, SOCK_NAME_DATA));
+	long e = cairn_port_open(&l->port[0], sock_link_name(n, SOCK_NAME_CMD));
 
 	if (e == CAIRN_ENOENT && !rg)
 		return 0;
 	if (e == 0)
-		e = cairn_port_open(&l->port[1], names[n][1]);
+		e = cairn_port_open(&l->port[1], sock_link_name(n, SOCK_NAME_EV));
 	if (e == 0 && (!rg || l->port[0].words * 8 != SOCK_SLOT || l->port[1].words * 8 != SOCK_SLOT ||
 		       l->port[1].mask + 1 < SOCK_EV_MIN))
 		e = CAIRN_EINVAL;

@@ -63,11 +63,6 @@ struct pend {				/* a command waiting for its DONE */
 
 static struct pend pends[NET_PENDS];
 
-static const char *const names[SOCK_LINKS][3] = {
-	{ "sock0_cmd", "sock0_ev", "sock0_data" }, { "sock1_cmd", "sock1_ev", "sock1_data" },
-	{ "sock2_cmd", "sock2_ev", "sock2_data" }, { "sock3_cmd", "sock3_ev", "sock3_data" },
-};
-
 static struct {
 	int up;
 	unsigned link;
@@ -745,10 +740,8 @@ long sock_stat(struct rproc *p, unsigned what)
 void sock_init(void)
 {
 	for (unsigned n = 0; n < SOCK_LINKS; n++) {
-		const struct cairn_region *rg = cairn_region(names[n][2]);
-		if (!rg || cairn_port_open(&L.port[0], names[n][0]) < 0 || cairn_port_open(&L.port[1], names[n][1]) < 0 ||
-		    xport_attach(&L.cmd, L.port[0].ring, SOCK_SLOT, L.port[0].mask + 1, XPORT_PRODUCER) < 0 ||
-		    xport_attach(&L.ev, L.port[1].ring, SOCK_SLOT, L.port[1].mask + 1, XPORT_CONSUMER) < 0)
+		const struct cairn_region *rg = net_link_attach(n, L.port, &L.cmd, &L.ev);
+		if (!rg)
 			continue;
 		if (L.port[1].mask + 1 < SOCK_EV_MIN) {
 			cairn_printf("rtos: socket link sock%u: its event queue has fewer than %u slots: not used\n", n,

@@ -78,6 +78,18 @@
 #define SOCK_TCP_LINK  12		/* TCP sockets per link (listeners, connections): lwIP's pcbs are shared */
 #define SOCK_UDP_LINK  4		/* UDP sockets per link */
 #define SOCK_EV_MIN    64		/* event queue slots at least: a CLOSE's buffers back and its DONE */
+
+/* Link n's names in the description: its command port, event port, data region. */
+enum { SOCK_NAME_CMD, SOCK_NAME_EV, SOCK_NAME_DATA };
+static inline const char *sock_link_name(unsigned n, unsigned what)
+{
+	static const char *const names[SOCK_LINKS][3] = {
+		{ "sock0_cmd", "sock0_ev", "sock0_data" }, { "sock1_cmd", "sock1_ev", "sock1_data" },
+		{ "sock2_cmd", "sock2_ev", "sock2_data" }, { "sock3_cmd", "sock3_ev", "sock3_data" },
+	};
+
+	return n < SOCK_LINKS && what < 3 ? names[n][what] : "";
+}
 _Static_assert(SOCK_RX_BUFS + SOCK_BUFS + 1 <= SOCK_EV_MIN, "a CLOSE's answers fit an event queue");
 #define SOCK_ALL       ((1u << SOCK_MAX) - 1)	/* HELLO's arg: every socket number */
 

@@ -55,6 +55,18 @@ struct books {
 	uint64_t restarts;		/* RESTARTED events taken */
 };
 
+/*
+ * net.c: a client's ends of socket link n (cairn/sock.h) into port[0] and port[1], the
+ * command port attached as producer, the event port as consumer: its data region, or 0
+ * if the description gives this component no such link. libnet's, and the rtos
+ * component's (components/rtos/sock.c).
+ */
+struct cairn_port;
+struct cairn_region;
+struct xport_queue;
+const struct cairn_region *net_link_attach(unsigned n, struct cairn_port *port, struct xport_queue *cmd,
+					   struct xport_queue *ev);
+
 /* Books for a region of `size` bytes (its buffers: at most BOOKS_BUFS). */
 void books_init(struct books *k, uint64_t size);
 

@@ -37,11 +37,6 @@ static struct {
 	struct books k;
 } L;
 
-static const char *const names[SOCK_LINKS][3] = {
-	{ "sock0_cmd", "sock0_ev", "sock0_data" }, { "sock1_cmd", "sock1_ev", "sock1_data" },
-	{ "sock2_cmd", "sock2_ev", "sock2_data" }, { "sock3_cmd", "sock3_ev", "sock3_data" },
-};
-
 /* Wakes net if it waits on a queue we changed since the last check: commands put (it
  * waits for them), events taken (it waits for room). Never for nothing: net would
  * arm again and wake us, and so on. */
@@ -216,6 +211,19 @@ static long control(struct sock_cmd c)
 	return L.epoch == epoch ? L.k.result : NET_ENETDOWN;
 }
 
+const struct cairn_region *net_link_attach(unsigned n, struct cairn_port *port, struct xport_queue *cmd,
+					   struct xport_queue *ev)
+{
+	const struct cairn_region *rg = cairn_region(sock_link_name(n, SOCK_NAME_DATA));
+
+	if (!rg || cairn_port_open(&port[0], sock_link_name(n, SOCK_NAME_CMD)) < 0 ||
+	    cairn_port_open(&port[1], sock_link_name(n, SOCK_NAME_EV)) < 0 ||
+	    xport_attach(cmd, port[0].ring, SOCK_SLOT, port[0].mask + 1, XPORT_PRODUCER) < 0 ||
+	    xport_attach(ev, port[1].ring, SOCK_SLOT, port[1].mask + 1, XPORT_CONSUMER) < 0)
+		return 0;
+	return rg;
+}
+
 /* The link, found and started (HELLO) at the first call: 1 up, 0 none. */
 static int link(void)
 {
@@ -223,10 +231,8 @@ static int link(void)
 		return L.state > 0;
 	L.state = -1;
 	for (unsigned n = 0; n < SOCK_LINKS; n++) {
-		const struct cairn_region *rg = cairn_region(names[n][2]);
-		if (!rg || cairn_port_open(&L.port[0], names[n][0]) < 0 || cairn_port_open(&L.port[1], names[n][1]) < 0 ||
-		    xport_attach(&L.cmd, L.port[0].ring, SOCK_SLOT, L.port[0].mask + 1, XPORT_PRODUCER) < 0 ||
-		    xport_attach(&L.ev, L.port[1].ring, SOCK_SLOT, L.port[1].mask + 1, XPORT_CONSUMER) < 0)
+		const struct cairn_region *rg = net_link_attach(n, L.port, &L.cmd, &L.ev);
+		if (!rg)
 			continue;
 		/* What a previous instance left on the event queue is skipped: the tail moved to
 		 * the head; but an ENDED there, net's last word, still counts. */
