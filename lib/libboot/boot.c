@@ -186,14 +186,6 @@ static long build_port(struct booter *b, unsigned i)
 	return fail(r, "building port", p->name);
 }
 
-struct booter *boot_server;
-
-long boot_iface_gate(struct booter *b, unsigned client, unsigned slot, cairn_word entry, unsigned fn)
-{
-	boot_server = b;
-	return cairn_captbl_act_sinv(b->c[client].ct, slot, CAIRN_SLOT_COMP, entry, (cairn_word)fn << 16 | (client + 1), 0);
-}
-
 /* Gates for every function of every import of component i, at consecutive slots. */
 static long build_gates(struct booter *b, unsigned i)
 {

@@ -174,7 +174,7 @@ void boot_manager_reset(unsigned i);
 
 /*
  * The interfaces the booter serves itself on its clients' threads (timer.c, status.c,
- * control.c; boot.c): the gate of function fn for client component i enters `entry`
+ * control.c; iface.c): the gate of function fn for client component i enters `entry`
  * with the badge fn << 16 | (i + 1); boot_iface_client decodes it. boot_server is the
  * booter they serve, set when the first such gate is made.
  */
