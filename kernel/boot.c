@@ -173,6 +173,7 @@ static void grant(struct comp *c, struct thread *t, struct captbl_leaf *leaf)
 	put_cap(ct, CAIRN_SLOT_PGTBL, (struct cap){ .type = CAIRN_CAP_PGTBL, .flags = 4, .obj = c->pgtbl });
 	put_cap(ct, CAIRN_SLOT_COMP, (struct cap){ .type = CAIRN_CAP_COMP, .obj = c });
 	put_cap(ct, CAIRN_SLOT_THREAD, (struct cap){ .type = CAIRN_CAP_THREAD, .obj = t });
+	put_cap(ct, CAIRN_SLOT_TCAP, (struct cap){ .type = CAIRN_CAP_TCAP, .obj = t });
 	put_cap(ct, CAIRN_SLOT_LEAF0, (struct cap){ .type = CAIRN_CAP_CAPTBL, .flags = 1, .obj = leaf });
 	put_cap(ct, CAIRN_SLOT_MEMORY, (struct cap){ .type = CAIRN_CAP_MEMORY, .a = 0,
 						    .b = frames.nframes << PAGE_SHIFT });
@@ -246,6 +247,8 @@ static void construct(struct program *p, const struct elf_image *img)
 	pgtbl_init_root(pml4);
 	comp_init(c, ct, pml4, img->entry);
 	thread_init(t, c, 0);
+	t->tc = (struct tcap){ .budget = CAIRN_TCAP_INF, .made = 1 };	/* the root tcap */
+	t->on = t;
 	grant(c, t, leaf);
 	load_image(pml4, p2v(p->image), img);
 	for (uint64_t va = STACK_TOP - STACK_PAGES * PAGE_SIZE; va < STACK_TOP; va += PAGE_SIZE)

@@ -83,7 +83,7 @@ static long activate(struct call *c, struct captbl_root *t, unsigned op)
 {
 	struct cap *slot;
 
-	if (op < CAIRN_OP_CAPTBL_ACT_CAPTBL || op > CAIRN_OP_CAPTBL_ACT_INDIR)
+	if (op < CAIRN_OP_CAPTBL_ACT_CAPTBL || op > CAIRN_OP_CAPTBL_ACT_TCAP)
 		return CAIRN_ENOSYS;
 	long err = captbl_get_free(t, A0(c), &slot);
 	if (err)
@@ -97,6 +97,7 @@ static long activate(struct call *c, struct captbl_root *t, unsigned op)
 	case CAIRN_OP_CAPTBL_ACT_ASND:   return activate_asnd(c, slot);
 	case CAIRN_OP_CAPTBL_ACT_SINV:   return activate_sinv(c, slot);
 	case CAIRN_OP_CAPTBL_ACT_INDIR:  return activate_indir(c, slot);
+	case CAIRN_OP_CAPTBL_ACT_TCAP:   return activate_tcap(c, slot);
 	default:                         return CAIRN_ENOSYS;
 	}
 }

@@ -64,6 +64,7 @@ static bool kind_ok(const struct cap *c, uint8_t obj)
 	case CAIRN_CAP_SINV:   return obj == OBJ_COMP;
 	case CAIRN_CAP_THREAD:
 	case CAIRN_CAP_RCV:
+	case CAIRN_CAP_TCAP:
 	case CAIRN_CAP_ASND:   return obj == OBJ_THREAD;
 	case CAIRN_CAP_INDIR:
 	case CAIRN_CAP_FWD:    return obj == OBJ_INDIR;
@@ -144,6 +145,11 @@ static void check_thread(uint64_t pa, const struct thread *t)
 	for (unsigned i = 0; i < t->depth; i++)
 		count(t->inv[i].comp);
 	count(t->sched);
+	if (t->on != t)
+		count(t->on);
+	count(t->tc.parent);
+	if (!t->on || (t->tc.parent && (!t->tc.made || t->tc.depth != t->tc.parent->tc.depth + 1)))
+		problem("a thread on no tcap, or a tcap off its parent's depth", pa);
 }
 
 static void check_object(uint64_t pa, struct frame *f)

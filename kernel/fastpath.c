@@ -78,10 +78,11 @@ struct regs *fastpath(uint64_t call, struct regs *r)
 	if (likely(c->type == CAIRN_CAP_SINV && op == CAIRN_OP_SINV_CALL && t->depth < CAIRN_INV_DEPTH &&
 		   c->gen == ((struct comp *)c->obj)->gen))
 		return fast_call(t, r, c);
-	if (likely(c->type == CAIRN_CAP_THREAD && op == CAIRN_OP_THREAD_DISPATCH && regs_arg0(r) == 0)) {
+	if (likely(c->type == CAIRN_CAP_THREAD && op == CAIRN_OP_THREAD_DISPATCH && regs_arg0(r) == 0 &&
+		   regs_arg1(r) == 0)) {
 		struct thread *next = c->obj;
 		if (likely(next != t && next->state == THREAD_RUNNABLE && next->core == t->core && !t->kicked &&
-			   !thread_stale(next))) {
+			   next->on == t->on && !thread_stale(next))) {
 			regs_set_result(r, 0);
 			return switch_prepare(&next->regs);
 		}

@@ -118,10 +118,16 @@ struct regs *kernel_irq(unsigned n, struct regs *cur)
 	return n < IRQ_LINES && line[n] ? interrupt(n, cur) : cur;
 }
 
-/* The timer fired; cur is the interrupted thread's registers (NULL: idle). */
+/*
+ * The timer fired; cur is the interrupted thread's registers (NULL: idle). It was set
+ * for the running tcap's budget (tcap.c decides) or for a dispatch's deadline.
+ */
 struct regs *kernel_timer_interrupt(struct regs *cur)
 {
-	return *bound(IRQ_TIMER) ? interrupt(IRQ_TIMER, cur) : cur;
+	bool deadline;
+	struct regs *next = tcap_timer(cur, &deadline);
+
+	return deadline && *bound(IRQ_TIMER) ? interrupt(IRQ_TIMER, cur) : next;
 }
 
 struct thread *irq_line_thread(unsigned i)

@@ -53,6 +53,7 @@ static long invoke(struct call *c, struct cap *cap, unsigned op)
 	case CAIRN_CAP_INDIR:  return indir_invoke(c, cap, op);
 	case CAIRN_CAP_DEVMEM: return devmem_invoke(c, cap, op);
 	case CAIRN_CAP_IOMMU:  return iommu_invoke(c, cap, op);
+	case CAIRN_CAP_TCAP:   return tcap_invoke(c, cap, op);
 	default:               return CAIRN_EBADF;
 	}
 }
@@ -78,6 +79,8 @@ struct regs *switch_prepare(struct regs *next)
 
 	if (thread_stale(t))
 		return switch_stale(next);
+	if (unlikely(t->on != this_cpu()->tc_run))
+		tcap_switch(t->on);
 	arch_vm_switch(t->comp->pgtbl_phys);
 	if (unlikely(!arch_tls_loaded(&t->arch)))
 		return switch_tls(next);

@@ -65,6 +65,8 @@ void thread_release(struct thread *t)
 	obj_unref(t->home);
 	leave_invocations(t);
 	obj_unref(t->sched);
+	tcap_run_on(t, t);
+	obj_unref(t->tc.parent);
 }
 
 /*
@@ -139,9 +141,12 @@ struct regs *thread_idle(void)
 	for (;;) {
 		unsigned why;
 		struct thread *t = core_ready_take(&why);
+		if (t && !tcap_left(t->on))
+			continue;	/* no time: it runs when dispatched on a tcap with some */
 		struct regs *r = t ? switch_prepare(&t->regs) : NULL;
 		if (r)
 			return r;
+		tcap_idle();
 		arch_vm_switch_kernel();	/* also after unwinding a stale thread loaded its roots */
 		big_unlock();
 		while (!__atomic_load_n(&cpu->ready_head, __ATOMIC_RELAXED))
@@ -158,7 +163,8 @@ struct regs *(*thread_boot_after)(struct thread *t);
  */
 static struct regs *after(struct thread *t)
 {
-	if (t->sched && t->sched->state == THREAD_RUNNABLE && t->sched->core == t->core)
+	if (t->sched && t->sched->state == THREAD_RUNNABLE && t->sched->core == t->core &&
+	    tcap_left(t->sched->on))
 		return &t->sched->regs;
 	return t->core == 0 && thread_boot_after ? thread_boot_after(t) : NULL;
 }
@@ -201,8 +207,10 @@ static bool unwound_or_stopped(struct thread *self, struct thread *t)
 }
 
 /*
- * An interrupt bound to t arrived while cur ran: t runs now (interrupts preempt). If
- * the core idled (cur NULL), t goes on its ready list for thread_idle to take.
+ * An interrupt bound to t arrived while cur ran: t runs now, unless cur's tcap
+ * outranks t's (tcap.c): then t waits, runnable, for its scheduler (told WAKE), or on
+ * the ready list if it has none. If the core idled (cur NULL), t goes on its ready
+ * list for thread_idle to take.
  */
 struct regs *thread_interrupt(struct thread *t, struct regs *cur)
 {
@@ -213,9 +221,12 @@ struct regs *thread_interrupt(struct thread *t, struct regs *cur)
 		core_kick(t);	/* the line was routed here before t moved */
 		return cur;
 	}
-	if (!cur)
-		core_ready(t, READY_KICK);
-	return cur ? &t->regs : NULL;
+	if (!cur || !tcap_preempts(t, thread_of(cur))) {
+		if (!cur || !t->sched)
+			core_ready(t, READY_KICK);
+		return cur;
+	}
+	return &t->regs;
 }
 
 long activate_thread(struct call *c, struct cap *slot)
@@ -231,21 +242,39 @@ long activate_thread(struct call *c, struct cap *slot)
 	if (err)
 		return err;
 	thread_init(t, comp->obj, A4(c));
+	tcap_run_on(t, c->self->on);	/* its creator's time, until a dispatch names other */
 	return t->id;
 }
 
+/*
+ * THREAD_DISPATCH: t runs now, on the tcap a1 names (0: the caller's), and the
+ * core's timer thread runs at deadline a0 (0: none asked).
+ */
 static long dispatch(struct call *c, struct thread *t)
 {
 	uint64_t deadline = A0(c);
+	struct thread *on = c->self->on;
+	struct cap *tc;
 
+	if (A1(c)) {
+		long err = cap_of_type(c, A1(c), CAIRN_CAP_TCAP, &tc);
+		if (err)
+			return err;
+		on = tc->obj;
+	}
 	if (t->core != c->self->core)
 		return CAIRN_EXDEV;
 	if (t != c->self && t->state != THREAD_RUNNABLE)
 		return t->state == THREAD_BLOCKED ? CAIRN_EAGAIN : CAIRN_EINVAL;
+	if (!tcap_left(on))
+		return CAIRN_ETIME;
+	tcap_run_on(t, on);
 	if (deadline)
-		arch_timer_deadline(deadline);
-	if (t == c->self)
+		tcap_deadline(deadline);
+	if (t == c->self) {
+		tcap_switch(on);
 		return 0;	/* only arms the timer: how an idle scheduler sets its wake-up */
+	}
 	if (unlikely(c->self->kicked)) {
 		c->self->kicked = 0;	/* sent to from another core since it decided: it stays */
 		return 0;
@@ -412,7 +441,7 @@ long asnd_invoke(struct call *c, struct cap *cap, unsigned op)
 		return CAIRN_EINVAL;
 	thread_activate(t);
 	if ((A0(c) & CAIRN_SEND_YIELD) && t != c->self && t->state == THREAD_RUNNABLE &&
-	    t->core == c->self->core && unwound_or_stopped(c->self, t)) {
+	    t->core == c->self->core && tcap_left(t->on) && unwound_or_stopped(c->self, t)) {
 		regs_set_result(&c->self->regs, 0);
 		c->next = &t->regs;
 	}

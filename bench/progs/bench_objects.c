@@ -91,7 +91,7 @@ static void pong(cairn_word tid)
 	(void)tid;
 	for (;;) {
 		count++;
-		cairn_thread_dispatch(ME, 0);
+		cairn_thread_dispatch(ME, 0, 0);
 	}
 }
 
@@ -118,12 +118,12 @@ static int bench_threads(void)
 		return cairn_printf("bench: making the threads failed: %ld\n", r), 1;
 
 	count = 0;
-	MEASURE(i, cairn_thread_dispatch(t, 0));
+	MEASURE(i, cairn_thread_dispatch(t, 0, 0));
 	bench_report_ops("dispatch", "switch", samples, BENCH_SAMPLES, 2);
 	long want = BENCH_WARMUP + BENCH_SAMPLES;
 	int bad = count != want;
 
-	cairn_thread_dispatch(w, 0);		/* it blocks; we hear BLOCK */
+	cairn_thread_dispatch(w, 0, 0);		/* it blocks; we hear BLOCK */
 	count = 0;
 	MEASURE(i, cairn_asnd_send(wsnd, CAIRN_SEND_YIELD));
 	bench_report_ops("asnd_wake", "send+wake+block", samples, BENCH_SAMPLES, 1);
@@ -167,12 +167,12 @@ static int bench_timer(void)
 	r = r < 0 ? r : cairn_irq_bind(CAIRN_SLOT_IRQ, CAIRN_IRQ_TIMER, snd, 0);
 	if (r < 0)
 		return cairn_printf("bench: making the timer threads failed: %ld\n", r), 1;
-	cairn_thread_dispatch(tk, 0);		/* it blocks on its endpoint */
+	cairn_thread_dispatch(tk, 0, 0);		/* it blocks on its endpoint */
 	int bad = 0;
 	for (int i = -BENCH_WARMUP; i < BENCH_SAMPLES; i++) {
 		woke_at = 0;
 		uint64_t deadline = bench_rdtsc() + 20000;
-		cairn_thread_dispatch(sp, deadline);	/* back when the ticker blocks again */
+		cairn_thread_dispatch(sp, deadline, 0);	/* back when the ticker blocks again */
 		bad |= woke_at < deadline;
 		if (i >= 0)
 			samples[i] = woke_at - deadline;

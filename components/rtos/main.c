@@ -101,7 +101,7 @@ static void schedule(unsigned c, struct rthread *preempted)
 	}
 	if (sched_next_event(c)) {
 		k->armed = sched_next_event(c);
-		cairn_thread_dispatch(k->self, k->armed);	/* arms the timer */
+		cairn_thread_dispatch(k->self, k->armed, 0);	/* arms the timer */
 	}
 	sched_unlock();
 	cairn_rcv_wait(k->rcv);
@@ -118,7 +118,7 @@ static void run(unsigned c)
 		if (p && (holds || (p->state != T_DEAD && p != k->current))) {
 			/* p was inside a decision: let it finish, then look again */
 			k->armed = cairn_cycles() + RETRY_TICKS;
-			if (cairn_thread_dispatch(p->slot, k->armed) == 0)
+			if (cairn_thread_dispatch(p->slot, k->armed, 0) == 0)
 				continue;
 			p->stopped = 1;
 			uint32_t mine = c + 1;	/* it stopped inside: its decision is void */

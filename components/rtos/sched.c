@@ -304,7 +304,7 @@ void sched_switch(struct rcore *k, struct rthread *next)
 			next->state = T_RUNNING;
 		uint64_t d = next ? sched_deadline(k) : 0;
 		sched_unlock();
-		long r = cairn_thread_dispatch(next ? next->slot : k->self, d);
+		long r = cairn_thread_dispatch(next ? next->slot : k->self, d, 0);
 		if (r == 0)
 			return;
 		unsigned core = (unsigned)(k - sched.core);
@@ -327,7 +327,7 @@ void sched_reschedule(struct rthread *self)
 		self->state = T_RUNNING;
 		uint64_t d = sched_deadline(self->rc);
 		if (d)		/* the soonest deadline changed: set the timer for it */
-			cairn_thread_dispatch(self->slot, d);
+			cairn_thread_dispatch(self->slot, d, 0);
 		sched_unlock();
 		return;
 	}

@@ -41,7 +41,8 @@
 	X(EDEPTH, 14, "invocation depth exceeded") \
 	X(ESTALE, 15, "stale: the component restarted since the gate or the thread entered it") \
 	X(EXDEV,  16, "the thread belongs to another core") \
-	X(EOVERFLOW, 17, "a count would pass its limit: refused, nothing changed")
+	X(EOVERFLOW, 17, "a count would pass its limit: refused, nothing changed") \
+	X(ETIME,  18, "no time: the tcap (or one above it) has no budget left")
 
 enum cairn_error {
 #define CAIRN_X_ERROR(name, n, text) CAIRN_##name = -(n),
@@ -70,7 +71,8 @@ enum cairn_error {
 	X(INDIR,  11, "an indirection: control of a capability handed out through it") \
 	X(FWD,    12, "a forwarder: acts as the capability its indirection holds, until rescinded") \
 	X(DEVMEM, 13, "authority over the device pages of a physical range (not RAM, not the kernel's)") \
-	X(IOMMU,  14, "DMA translation of a range of PCI requester ids (bus << 8 | device << 3 | function)")
+	X(IOMMU,  14, "DMA translation of a range of PCI requester ids (bus << 8 | device << 3 | function)") \
+	X(TCAP,   15, "a time capability: a thread's budget of time and priority")
 
 enum cairn_cap_type {
 #define CAIRN_X_CAP(name, n, text) CAIRN_CAP_##name = (n),
@@ -105,6 +107,7 @@ enum cairn_cap_type {
 	X(CAPTBL_ACT_ASND,   0x0115, CAPTBL, "a0 = slot, a1 = rcv", "0") \
 	X(CAPTBL_ACT_SINV,   0x0116, CAPTBL, "a0 = slot, a1 = component, a2 = entry, a3 = badge, a4 = flags", "0") \
 	X(CAPTBL_ACT_INDIR,  0x0117, CAPTBL, "a0 = slot, a1 = memory, a2 = frame", "0") \
+	X(CAPTBL_ACT_TCAP,   0x0118, CAPTBL, "a0 = slot, a1 = thread, a2 = parent tcap", "0") \
 	X(PGTBL_CONS,      0x0200, PGTBL,  "a0 = virtual address, a1 = child table", "0") \
 	X(PGTBL_DECONS,    0x0201, PGTBL,  "a0 = virtual address, a1 = child level", "0") \
 	X(PGTBL_MAP,       0x0202, PGTBL,  "a0 = virtual address, a1 = memory or device memory, a2 = frame, a3 = rights", "0") \
@@ -116,7 +119,7 @@ enum cairn_cap_type {
 	X(COMP_KEEPER,     0x0400, COMP,   "a0 = invocation gate or 0", "0") \
 	X(COMP_RESTART,    0x0401, COMP,   "none", "the new generation") \
 	X(COMP_READY,      0x0402, COMP,   "none", "the generation") \
-	X(THREAD_DISPATCH, 0x0500, THREAD, "a0 = deadline (timestamp counter) or 0", "0 when the caller runs again") \
+	X(THREAD_DISPATCH, 0x0500, THREAD, "a0 = deadline (timestamp counter) or 0, a1 = tcap or 0", "0 when the caller runs again") \
 	X(THREAD_TLS,      0x0501, THREAD, "a0 = fs base", "0") \
 	X(THREAD_RESTART,  0x0502, THREAD, "a0 = argument (rsi at entry)", "0") \
 	X(THREAD_CORE,     0x0503, THREAD, "a0 = core", "0") \
@@ -139,7 +142,9 @@ enum cairn_cap_type {
 	X(DEVMEM_DERIVE,   0x0d00, DEVMEM, "a0 = slot here, a1 = base, a2 = end", "0") \
 	X(IOMMU_ATTACH,    0x0e00, IOMMU,  "a0 = requester id, a1 = I/O root (PGTBL)", "0") \
 	X(IOMMU_DETACH,    0x0e01, IOMMU,  "a0 = requester id", "0") \
-	X(IOMMU_NARROW,    0x0e02, IOMMU,  "a0 = slot here, a1 = first requester id, a2 = end", "0")
+	X(IOMMU_NARROW,    0x0e02, IOMMU,  "a0 = slot here, a1 = first requester id, a2 = end", "0") \
+	X(TCAP_DELEGATE,   0x0f00, TCAP,   "a0 = child tcap, a1 = budget (cycles), a2 = priority", "0") \
+	X(TCAP_BUDGET,     0x0f01, TCAP,   "none", "the budget left; the priority in rdx")
 
 enum cairn_op {
 #define CAIRN_X_OP(name, code, type, args, result) CAIRN_OP_##name = (code),
@@ -184,6 +189,7 @@ enum cairn_op {
 	X(CAPTBL_ACT_ASND,   long, unsigned ct, unsigned slot, unsigned rcv) \
 	X(CAPTBL_ACT_SINV,   long, unsigned ct, unsigned slot, unsigned comp, cairn_word entry, cairn_word badge, unsigned flags) \
 	X(CAPTBL_ACT_INDIR,  long, unsigned ct, unsigned slot, unsigned mem, cairn_word frame) \
+	X(CAPTBL_ACT_TCAP,   long, unsigned ct, unsigned slot, unsigned thread, unsigned parent) \
 	X(PGTBL_CONS,      long,  unsigned pt, cairn_word va, unsigned child) \
 	X(PGTBL_DECONS,    long,  unsigned pt, cairn_word va, unsigned level) \
 	X(PGTBL_MAP,       long,  unsigned pt, cairn_word va, unsigned mem, cairn_word frame, unsigned rights) \
@@ -195,7 +201,7 @@ enum cairn_op {
 	X(COMP_KEEPER,     long,  unsigned comp, unsigned gate) \
 	X(COMP_RESTART,    long,  unsigned comp) \
 	X(COMP_READY,      long,  unsigned comp) \
-	X(THREAD_DISPATCH, long,  unsigned thread, cairn_word deadline) \
+	X(THREAD_DISPATCH, long,  unsigned thread, cairn_word deadline, unsigned tcap) \
 	X(THREAD_TLS,      long,  unsigned thread, cairn_word fs_base) \
 	X(THREAD_RESTART,  long,  unsigned thread, cairn_word arg) \
 	X(THREAD_CORE,     long,  unsigned thread, unsigned core) \
@@ -218,7 +224,9 @@ enum cairn_op {
 	X(DEVMEM_DERIVE,   long,  unsigned dev, unsigned slot, cairn_word base, cairn_word end) \
 	X(IOMMU_ATTACH,    long,  unsigned iommu, unsigned rid, unsigned root) \
 	X(IOMMU_DETACH,    long,  unsigned iommu, unsigned rid) \
-	X(IOMMU_NARROW,    long,  unsigned iommu, unsigned slot, unsigned first, unsigned end)
+	X(IOMMU_NARROW,    long,  unsigned iommu, unsigned slot, unsigned first, unsigned end) \
+	X(TCAP_DELEGATE,   long,  unsigned tcap, unsigned child, cairn_word budget, unsigned prio) \
+	X(TCAP_BUDGET,     ret2,  unsigned tcap)
 
 /* The null capability: index 0 in every table; its operations need no capability. */
 #define CAIRN_CAP_NULL 0u
@@ -259,6 +267,7 @@ enum cairn_op {
 #define CAIRN_EVENT_TIMEOUT 3	/* an interrupt preempted the thread */
 #define CAIRN_EVENT_STOP    4	/* the thread faulted with no keeper, or stopped */
 #define CAIRN_EVENT_OVERFLOW 5	/* events were lost (rax: how many): look at every thread again */
+#define CAIRN_EVENT_EXHAUSTED 6	/* the named thread's tcap ran out of budget (told its parent's thread) */
 
 /* Saved registers, as FAULT_REG and THREAD_REG number them. */
 #define CAIRN_REG_R15 0
@@ -326,6 +335,8 @@ enum cairn_op {
 #define CAIRN_CAPTBL_MAX (CAIRN_CAPTBL_LEAF_SLOTS * CAIRN_CAPTBL_ROOT_SLOTS)
 #define CAIRN_MAX_CORES 64		/* cores the kernel runs (0 .. 63); more are reported and left off */
 #define CAIRN_INV_DEPTH 16		/* nested invocations a thread may make */
+#define CAIRN_TCAP_DEPTH 8		/* tcaps below the root on a delegation chain */
+#define CAIRN_TCAP_INF (~0ull)		/* a budget that is never spent (the root's; TCAP_BUDGET: INT64_MAX) */
 #define CAIRN_KEEPER_DEPTH 2		/* of which keeper invocations (a fault past them stops the thread) */
 
 #endif

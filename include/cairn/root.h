@@ -45,7 +45,9 @@
 				   requester id the kernel translates, [0,
 				   CAIRN_IOMMU_RIDS) (IOMMU_ATTACH says CAIRN_ENOTSUP
 				   on a machine without an IOMMU the kernel drives) */
-#define CAIRN_SLOT_FREE   11	/* kernel-started programs: the first free slot */
+#define CAIRN_SLOT_TCAP   11	/* kernel-started programs: the root tcap (its first thread's;
+				   docs/time.md) */
+#define CAIRN_SLOT_FREE   12	/* kernel-started programs: the first free slot */
 #define CAIRN_SLOT_RCV     9	/* booter-built components: the first thread's receive
 				   endpoint (its scheduler is whoever booted it) */
 #define CAIRN_SLOT_SCHED  10	/* booter-built components: an asynchronous send to

@@ -73,6 +73,19 @@ struct sched_event {
 	uint32_t kind;		/* CAIRN_EVENT_* */
 };
 
+/*
+ * A time capability (tcap.c): a thread may own one, made by CAPTBL_ACT_TCAP as the
+ * child of another (the root is the first thread's). Its budget limits the time spent
+ * on it and on every tcap below it; its priority ranks it among its siblings.
+ */
+struct tcap {
+	uint64_t budget;	/* cycles left; CAIRN_TCAP_INF: never spent */
+	struct thread *parent;	/* whose tcap it is the child of (referenced); NULL: the root */
+	uint32_t prio;		/* 0 the most urgent; never above the parent's (TCAP_DELEGATE) */
+	uint8_t depth;		/* 0: the root */
+	uint8_t made;		/* the thread owns a tcap */
+};
+
 struct thread {
 	struct regs regs;		/* first: entry.S saves into it (regs.h) */
 	uint8_t fpu[FPU_SIZE] __attribute__((aligned(16)));
@@ -92,6 +105,8 @@ struct thread {
 	struct thread *ready_next;	/* the next thread on that list */
 	uint32_t pending;		/* activations not yet consumed by RCV_WAIT */
 	struct thread *sched;		/* the scheduler told about block and wake */
+	struct thread *on;		/* whose tcap it runs on (referenced unless itself) */
+	struct tcap tc;			/* its own tcap, if made */
 	struct arch_thread arch;	/* the architecture's user state beside regs (regs.h) */
 	unsigned ev_head, ev_count;	/* events queued for this (scheduler) thread */
 	uint32_t ev_lost;		/* events that found the queue full (saturates) */
@@ -132,6 +147,15 @@ const char *boot_name(struct thread *t);
 
 /* syscall.c: makes next ready to run on this core (address space, TLS). */
 struct regs *switch_prepare(struct regs *next);
+
+/* tcap.c */
+uint64_t tcap_left(const struct thread *on);
+void tcap_run_on(struct thread *t, struct thread *on);
+void tcap_switch(struct thread *on);
+void tcap_deadline(uint64_t tsc);
+void tcap_idle(void);
+bool tcap_preempts(const struct thread *a, const struct thread *b);
+struct regs *tcap_timer(struct regs *cur, bool *deadline);
 
 /* comp.c */
 void comp_init(struct comp *c, struct captbl_root *ct, uint64_t *pt, uint64_t entry);

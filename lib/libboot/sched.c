@@ -215,7 +215,7 @@ static void arm_idle(struct booter *b, struct bcore *k, unsigned self)
 	uint64_t now = cairn_cycles(), most = b->rt->tsc_hz / BOOT_IDLE_ARMS_PER_SECOND;
 	uint64_t at = arm(k, w > now && w - now > most ? now + most : w, now);
 	if (at)
-		cairn_thread_dispatch(self, at);	/* itself: only arms the timer */
+		cairn_thread_dispatch(self, at, 0);	/* itself: only arms the timer */
 }
 
 /*
@@ -228,7 +228,7 @@ static void arm_idle(struct booter *b, struct bcore *k, unsigned self)
 long boot_run(struct booter *b, struct bcomp *c)
 {
 	struct bcore *k = core_of(b, c);
-	long r = cairn_thread_dispatch(c->thread, deadline(k));
+	long r = cairn_thread_dispatch(c->thread, deadline(k), 0);
 
 	for (;;) {
 		if (r == CAIRN_EAGAIN)
@@ -241,7 +241,7 @@ long boot_run(struct booter *b, struct bcomp *c)
 		if ((!served && !rearm_wanted(k)) || c->state != T_RUNNABLE ||
 		    (k->slice && cairn_cycles() >= k->deadline))
 			return r;
-		r = cairn_thread_dispatch(c->thread, rearm(k));	/* the slice's end stays */
+		r = cairn_thread_dispatch(c->thread, rearm(k), 0);	/* the slice's end stays */
 	}
 }
 

@@ -190,7 +190,7 @@ static void test_demand(void)
 	unsigned t = cairn_slot(&A), trcv = cairn_slot(&A);
 	long tid = cairn_captbl_act_thread(CT, t, MEM, cairn_frame(&A, K), CAIRN_SLOT_COMP, (cairn_word)outsider);
 	cairn_captbl_act_rcv(CT, trcv, t, my_rcv);
-	cairn_thread_dispatch(t, 0);
+	cairn_thread_dispatch(t, 0, 0);
 	struct cairn_ret2 ev = cairn_rcv_event(my_rcv);
 	long mapped = cairn_pgtbl_lookup(d.pt, DEMAND_VA + DEMAND_PAGES * PAGE);
 	CHECK("kp.2", "fault_outside_region_stops_thread", tid > 0 && ev.r0 == tid && ev.r1 == CAIRN_EVENT_STOP &&

@@ -145,7 +145,7 @@ static void test_rounds(void)
 		long before = runs;
 		long r = build(&b);
 		if (!r)
-			r = cairn_thread_dispatch(b.s[S_THREAD], 0);
+			r = cairn_thread_dispatch(b.s[S_THREAD], 0, 0);
 		if (!r && runs != before + 1)
 			r = CAIRN_EIO;		/* the thread did not run */
 		r |= destroy(&b);
@@ -174,7 +174,7 @@ static void test_order(void)
 	long e4 = cairn_captbl_deact(CT, b.s[S_PT]);			/* hooked, with mappings */
 	long e5 = cairn_captbl_decons(b.s[S_CT], 0);			/* the leaf holds BACK */
 	long runs_before = runs;
-	long d = cairn_thread_dispatch(b.s[S_THREAD], 0);		/* all intact: it still runs */
+	long d = cairn_thread_dispatch(b.s[S_THREAD], 0, 0);		/* all intact: it still runs */
 	long gone = destroy(&b);
 	long untyped_after = cairn_mem_count(MEM, CAIRN_FRAME_UNTYPED);
 	CHECK("lc.2", "destroy_order_is_enforced", !r && e1 == CAIRN_EBUSY && e2 == CAIRN_EBUSY && e3 == CAIRN_EBUSY &&

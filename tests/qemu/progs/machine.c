@@ -137,7 +137,7 @@ static void test_timer(void)
 		    (unsigned long)hz);
 	uint64_t start = cairn_cycles();
 	for (unsigned i = 1; r == 0 && i <= TICKS; i++) {
-		cairn_thread_dispatch(ME, start + i * period);	/* arms the timer */
+		cairn_thread_dispatch(ME, start + i * period, 0);	/* arms the timer */
 		fired += cairn_rcv_wait(my_rcv);
 	}
 	uint64_t took = cairn_cycles() - start, want = TICKS * period;

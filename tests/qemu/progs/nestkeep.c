@@ -200,7 +200,7 @@ static void caller(cairn_word tid)
 		run.f1_r0 = x.r0;
 		run.f1_r1 = x.r1;
 		run.done++;
-		cairn_thread_dispatch(ME, 0);
+		cairn_thread_dispatch(ME, 0, 0);
 	}
 }
 
@@ -271,7 +271,7 @@ static struct cairn_ret2 one_run(enum inner mode, long *tid)
 	unsigned t = cairn_slot(&A), trcv = cairn_slot(&A);
 	*tid = cairn_captbl_act_thread(CT, t, MEM, cairn_frame(&A, K), CAIRN_SLOT_COMP, (cairn_word)caller);
 	cairn_captbl_act_rcv(CT, trcv, t, my_rcv);
-	cairn_thread_dispatch(t, 0);
+	cairn_thread_dispatch(t, 0, 0);
 	return cairn_rcv_event(my_rcv);
 }
 

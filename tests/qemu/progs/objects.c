@@ -443,7 +443,7 @@ static void pingpong(cairn_word tid)
 	(void)tid;
 	for (;;) {
 		ran++;
-		cairn_thread_dispatch(ME, 0);
+		cairn_thread_dispatch(ME, 0, 0);
 	}
 }
 
@@ -454,7 +454,7 @@ static void waiter(cairn_word tid)
 	for (;;) {
 		unsigned rcv = (unsigned)ran;
 		ran = cairn_rcv_wait(rcv);
-		cairn_thread_dispatch(ME, 0);
+		cairn_thread_dispatch(ME, 0, 0);
 	}
 }
 
@@ -490,19 +490,19 @@ static void test_threads(void)
 	ran = 0;
 	long d = 0;
 	for (int i = 0; i < 5; i++)
-		d |= cairn_thread_dispatch(t, 0);
+		d |= cairn_thread_dispatch(t, 0, 0);
 	CHECK("thd.1", "dispatch_pingpong", tid > 0 && d == 0 && ran == 5, "tid %ld ran %ld", tid, ran);
 
-	long self = cairn_thread_dispatch(ME, 0);
+	long self = cairn_thread_dispatch(ME, 0, 0);
 	long qt;
 	unsigned q = thread(quitter, &qt);
-	cairn_thread_dispatch(q, 0);		/* it stops at once; we run again */
-	long stopped = cairn_thread_dispatch(q, 0);
+	cairn_thread_dispatch(q, 0, 0);		/* it stops at once; we run again */
+	long stopped = cairn_thread_dispatch(q, 0, 0);
 	long deact_self = cairn_captbl_deact(CT, ME);
 	long dm;
 	unsigned dmt = thread(deact_main, &dm);
 	ran = 0;
-	cairn_thread_dispatch(dmt, 0);
+	cairn_thread_dispatch(dmt, 0, 0);
 	CHECK("thd.2", "dispatch_states", self == 0 && stopped == CAIRN_EINVAL && deact_self == CAIRN_EBUSY &&
 	      ran == CAIRN_EBUSY, "self %ld stopped %ld deact_self %ld deact_main %ld", self, stopped, deact_self, ran);
 
@@ -532,12 +532,12 @@ static void test_threads(void)
 	long r2 = cairn_captbl_act_rcv(CT, wrcv, w, my_rcv);
 	long r3 = cairn_captbl_act_asnd(CT, wsnd, wrcv);
 	ran = wrcv;
-	cairn_thread_dispatch(w, 0);		/* it blocks: we are its scheduler */
+	cairn_thread_dispatch(w, 0, 0);		/* it blocks: we are its scheduler */
 	struct cairn_ret2 ev = cairn_rcv_event(my_rcv);
-	long blocked = cairn_thread_dispatch(w, 0);
+	long blocked = cairn_thread_dispatch(w, 0, 0);
 	long s = cairn_asnd_send(wsnd, 0);
 	struct cairn_ret2 ev2 = cairn_rcv_event(my_rcv);
-	cairn_thread_dispatch(w, 0);
+	cairn_thread_dispatch(w, 0, 0);
 	CHECK("thd.3", "block_wake_events", !(r1 | r2 | r3) && ev.r0 == wt && ev.r1 == CAIRN_EVENT_BLOCK &&
 	      blocked == CAIRN_EAGAIN && s == 0 && ev2.r0 == wt && ev2.r1 == CAIRN_EVENT_WAKE && ran == 1,
 	      "ev %ld/%lu blocked %ld ev2 %ld/%lu ran %ld", ev.r0, ev.r1, blocked, ev2.r0, ev2.r1, ran);
@@ -552,7 +552,7 @@ static void test_threads(void)
 	      "%ld %ld %ld %ld %ld", e1, e2, e3, e4, none.r0);
 
 	ran = wrcv;
-	cairn_thread_dispatch(w, 0);		/* blocks again */
+	cairn_thread_dispatch(w, 0, 0);		/* blocks again */
 	cairn_rcv_event(my_rcv);
 	long y = cairn_asnd_send(wsnd, CAIRN_SEND_YIELD);	/* runs it now; it dispatches back */
 	CHECK("thd.5", "send_yield_switches", y == 0 && ran == 1, "send %ld ran %ld", y, ran);
@@ -569,7 +569,7 @@ static void test_threads(void)
 	unsigned sp = thread(spinner, &st);
 	spins = 0;
 	uint64_t t0 = __builtin_ia32_rdtsc();
-	long dd = cairn_thread_dispatch(sp, t0 + R->tsc_hz / 1000);	/* 1 ms */
+	long dd = cairn_thread_dispatch(sp, t0 + R->tsc_hz / 1000, 0);	/* 1 ms */
 	uint64_t t1 = __builtin_ia32_rdtsc();
 	long pend = cairn_rcv_wait(my_rcv);
 	struct cairn_ret2 to = cairn_rcv_event(my_rcv);
@@ -706,7 +706,7 @@ static void test_keepers(void)
 	unsigned s = thread(stopper, &st), srcv = slot();
 	cairn_captbl_act_rcv(CT, srcv, s, my_rcv);
 	ran = 0;
-	cairn_thread_dispatch(s, 0);
+	cairn_thread_dispatch(s, 0, 0);
 	struct cairn_ret2 ev = cairn_rcv_event(my_rcv);
 	CHECK("kpr.3", "keeper_stops_thread", ev.r0 == st && ev.r1 == CAIRN_EVENT_STOP && ran == 0,
 	      "event %ld/%lu ran %ld", ev.r0, ev.r1, ran);
@@ -717,7 +717,7 @@ static void test_keepers(void)
 	cairn_comp_keeper(f.comp, kg3);
 	unsigned s3 = thread(stopper, &st), srcv3 = slot();
 	cairn_captbl_act_rcv(CT, srcv3, s3, my_rcv);
-	cairn_thread_dispatch(s3, 0);
+	cairn_thread_dispatch(s3, 0, 0);
 	ev = cairn_rcv_event(my_rcv);
 	CHECK("kpr.5", "fault_registers_are_checked", ev.r1 == CAIRN_EVENT_STOP && reg_results[0] == 0 &&
 	      reg_results[1] == 0x202 && reg_results[2] == CAIRN_EFAULT && reg_results[3] == CAIRN_EACCES &&
@@ -729,7 +729,7 @@ static void test_keepers(void)
 	cairn_comp_keeper(f.comp, 0);
 	unsigned s2 = thread(stopper, &st), srcv2 = slot();
 	cairn_captbl_act_rcv(CT, srcv2, s2, my_rcv);
-	cairn_thread_dispatch(s2, 0);
+	cairn_thread_dispatch(s2, 0, 0);
 	ev = cairn_rcv_event(my_rcv);
 	struct cairn_ret2 vec = cairn_thread_reg(s2, CAIRN_REG_VECTOR, 0, 0);
 	CHECK("kpr.4", "no_keeper_stops_thread", ev.r0 == st && ev.r1 == CAIRN_EVENT_STOP && ran == 0 &&
@@ -750,7 +750,7 @@ static struct cairn_ret2 parker(cairn_word a, cairn_word b, cairn_word c, cairn_
 {
 	(void)a, (void)b, (void)c, (void)d, (void)badge, (void)tid;
 	r_stage++;
-	cairn_thread_dispatch(R_MAIN, 0);
+	cairn_thread_dispatch(R_MAIN, 0, 0);
 	r_after++;
 	return (struct cairn_ret2){ 7, 0 };
 }
@@ -772,7 +772,7 @@ static void r_client(cairn_word tid)
 	(void)tid;
 	for (;;) {
 		r_result = cairn_sinv_call(r_gate, 0, 0, 0, 0).r0;
-		cairn_thread_dispatch(ME, 0);
+		cairn_thread_dispatch(ME, 0, 0);
 	}
 }
 
@@ -783,7 +783,7 @@ static void r_homed(cairn_word tid)
 	r_stage += 100;
 	for (;;) {
 		r_stage++;
-		cairn_thread_dispatch(R_MAIN, 0);
+		cairn_thread_dispatch(R_MAIN, 0, 0);
 	}
 }
 
@@ -848,11 +848,11 @@ static void test_restart_threads(void)
 	long tid;
 	unsigned t = thread(r_client, &tid);
 	r_stage = r_after = r_result = 0;
-	cairn_thread_dispatch(t, 0);
+	cairn_thread_dispatch(t, 0, 0);
 	long parked = r_stage;
 	cairn_comp_restart(b.comp);
 	cairn_comp_ready(b.comp);
-	cairn_thread_dispatch(t, 0);
+	cairn_thread_dispatch(t, 0, 0);
 	CHECK("rst.3", "thread_inside_restarted_component_gets_estale", parked == 1 && r_result == CAIRN_ESTALE &&
 	      r_after == 0, "parked %ld, call returned %ld, code after the park ran %ld times", parked, r_result,
 	      r_after);
@@ -864,11 +864,11 @@ static void test_restart_threads(void)
 	r_gate = slot();
 	cairn_captbl_act_sinv(CT, r_gate, b.comp, (cairn_word)relay_entry, 0, 0);
 	r_stage = r_after = r_result = 0;
-	cairn_thread_dispatch(t, 0);	/* t returns from its dispatch, calls again, parks in c */
+	cairn_thread_dispatch(t, 0, 0);	/* t returns from its dispatch, calls again, parks in c */
 	parked = r_stage;
 	cairn_comp_restart(b.comp);
 	cairn_comp_ready(b.comp);
-	cairn_thread_dispatch(t, 0);
+	cairn_thread_dispatch(t, 0, 0);
 	CHECK("rst.4", "return_into_restarted_component_gets_estale", parked == 1 && r_result == CAIRN_ESTALE &&
 	      r_after == 1, "parked %ld, call returned %ld, after-code ran %ld (c: 1, b: 10)", parked, r_result,
 	      r_after);
@@ -879,15 +879,15 @@ static void test_restart_threads(void)
 	htid = cairn_captbl_act_thread(CT, h, MEM, frame(K), c.comp, (cairn_word)r_homed);
 	cairn_captbl_act_rcv(CT, hrcv, h, my_rcv);
 	r_stage = 0;
-	cairn_thread_dispatch(h, 0);
+	cairn_thread_dispatch(h, 0, 0);
 	long ran1 = r_stage;
 	cairn_comp_restart(c.comp);
 	cairn_comp_ready(c.comp);
-	long d = cairn_thread_dispatch(h, 0);
+	long d = cairn_thread_dispatch(h, 0, 0);
 	struct cairn_ret2 ev = cairn_rcv_event(my_rcv);
-	long d2 = cairn_thread_dispatch(h, 0);
+	long d2 = cairn_thread_dispatch(h, 0, 0);
 	long rs = cairn_thread_restart(h, (cairn_word)r_homed);
-	long d3 = cairn_thread_dispatch(h, 0);
+	long d3 = cairn_thread_dispatch(h, 0, 0);
 	CHECK("rst.5", "thread_of_restarted_home_stops_until_restarted", htid > 0 && ran1 == 101 && d == 0 &&
 	      ev.r0 == htid && ev.r1 == CAIRN_EVENT_STOP && d2 == CAIRN_EINVAL && rs == 0 && d3 == 0 &&
 	      r_stage == 202, "first run %ld, dispatch %ld, event %ld/%lu, again %ld, restart %ld, dispatch %ld, "
@@ -896,11 +896,11 @@ static void test_restart_threads(void)
 	/* THREAD_RESTART of a thread parked inside a gate: its frames are dropped. */
 	r_gate = gc;
 	cairn_sinv_renew(gc);		/* c restarted above */
-	cairn_thread_dispatch(t, 0);	/* parks in c */
+	cairn_thread_dispatch(t, 0, 0);	/* parks in c */
 	long p2 = r_stage;
 	long rt = cairn_thread_restart(t, (cairn_word)pingpong);
 	ran = 0;
-	cairn_thread_dispatch(t, 0);
+	cairn_thread_dispatch(t, 0, 0);
 	CHECK("rst.6", "thread_restart_leaves_its_invocations", p2 == 203 && rt == 0 && ran == 1,
 	      "parked %ld, restart %ld, fresh runs %ld", p2, rt, ran);
 }

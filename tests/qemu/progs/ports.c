@@ -52,10 +52,10 @@ static void async_producer(cairn_word tid)
 			async_sent++;
 		}
 		async_calls_in_batches += cairn_kcount() - before - 1;	/* the second KCOUNT */
-		cairn_thread_dispatch(consumer_thread_b, 0);
+		cairn_thread_dispatch(consumer_thread_b, 0, 0);
 	}
 	for (;;)
-		cairn_thread_dispatch(consumer_thread_b, 0);
+		cairn_thread_dispatch(consumer_thread_b, 0, 0);
 }
 
 static void test_async(unsigned producer)
@@ -73,7 +73,7 @@ static void test_async(unsigned producer)
 		}
 		calls += cairn_kcount() - before - 1;
 		if (got < ASYNC_MSGS)
-			cairn_thread_dispatch(producer, 0);
+			cairn_thread_dispatch(producer, 0, 0);
 	}
 	cairn_check("port.1", "async_in_order", got == ASYNC_MSGS && bad == 0 && async_sent == ASYNC_MSGS,
 		    "got %ld, %ld out of order, sent %ld", got, bad, async_sent);
@@ -124,7 +124,7 @@ static long schedule(unsigned rcv, unsigned t[2], long tid[2], long *blocks, lon
 				runnable[who] = 0, stopped++;
 		}
 		if (runnable[turn] || runnable[turn ^= 1])
-			cairn_thread_dispatch(t[turn], 0);
+			cairn_thread_dispatch(t[turn], 0, 0);
 		else if (stopped < 2)
 			cairn_rcv_wait(rcv);
 		turn ^= 1;

@@ -36,7 +36,7 @@ int main(const void *root)
 	if (r == 0)
 		r = make_thread(&m, COMP, m_main, 0, 0);
 	if (r == 0)
-		r = cairn_thread_dispatch(m.thr, 0);	/* M runs, moves us, stops */
+		r = cairn_thread_dispatch(m.thr, 0, 0);	/* M runs, moves us, stops */
 	long k = cairn_kcheck(), core = cairn_core();
 	CHECK("rv.f1", "boot_thread_runs_on_its_core", r == 0 && (m_moved != 0 || k == 0),
 	      "setup %ld, THREAD_CORE on main %ld, main's core now %ld, kcheck %ld", r, m_moved, core, k);

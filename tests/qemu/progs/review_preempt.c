@@ -53,7 +53,7 @@ static void test_remote_scheduler(void)
 		r = -101;
 	long before = w_count;
 	int resumed = r == 0 && await(&w_count, before + 1);
-	long d = cairn_thread_dispatch(w.thr, 0);	/* what its scheduler could do: nothing */
+	long d = cairn_thread_dispatch(w.thr, 0, 0);	/* what its scheduler could do: nothing */
 	CHECK("rv.c1", "preempted_thread_with_remote_scheduler_resumes", r == 0 && resumed,
 	      "setup %ld, W resumed %d (count %ld), A ran %ld, dispatch from its scheduler %ld",
 	      r, resumed, w_count, a_runs, d);
@@ -74,7 +74,7 @@ static void s_main(cairn_word tid)
 			return;
 		while (cairn_rcv_event(s.rcv).r1 != CAIRN_EVENT_NONE)
 			;
-		cairn_thread_dispatch(p.thr, 0);
+		cairn_thread_dispatch(p.thr, 0, 0);
 	}
 }
 

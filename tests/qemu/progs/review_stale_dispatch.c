@@ -20,7 +20,7 @@ static volatile long d_before[2], d_after[2], d_ret[2];
 static void d_main(unsigned i)
 {
 	__atomic_store_n(&d_before[i], 1, __ATOMIC_RELEASE);
-	long r = i == 0 ? cairn_thread_dispatch(x[0].thr, 0) : cairn_asnd_send(x[1].snd, CAIRN_SEND_YIELD);
+	long r = i == 0 ? cairn_thread_dispatch(x[0].thr, 0, 0) : cairn_asnd_send(x[1].snd, CAIRN_SEND_YIELD);
 	d_ret[i] = r;
 	__atomic_store_n(&d_after[i], 1, __ATOMIC_RELEASE);
 }

@@ -218,7 +218,7 @@ static int fits(const struct cairn_module *m, struct elf_image *img)
 static void run(const struct child *c)
 {
 	for (;;) {
-		long r = cairn_thread_dispatch(c->thread, 0);
+		long r = cairn_thread_dispatch(c->thread, 0, 0);
 		if (r == CAIRN_EINVAL || (r && cairn_thread_reg(c->thread, CAIRN_REG_VECTOR, 0, 0).r0 == 0))
 			return;		/* stopped */
 		if (r)

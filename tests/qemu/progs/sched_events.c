@@ -64,7 +64,7 @@ static long event_pair(struct child *k)
 {
 	long r = cairn_asnd_send(k->snd, 0);	/* WAKE */
 
-	return r ? r : cairn_thread_dispatch(k->thr, 0);	/* it waits again: BLOCK */
+	return r ? r : cairn_thread_dispatch(k->thr, 0, 0);	/* it waits again: BLOCK */
 }
 
 static void test_overflow(void)
@@ -74,7 +74,7 @@ static void test_overflow(void)
 
 	/* It runs until it blocks; then this scheduler runs again, reading nothing. */
 	if (r == 0)
-		r = cairn_thread_dispatch(k->thr, 0);
+		r = cairn_thread_dispatch(k->thr, 0, 0);
 	for (made = 1; r == 0 && made < EVENTS; made += 2)
 		r = event_pair(k);
 	unsigned in_order = 0;

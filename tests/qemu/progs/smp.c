@@ -114,8 +114,8 @@ static void test_placement(void)
 	long e1 = cairn_thread_core(w.thr, (unsigned)ncores);
 	long e2 = cairn_thread_core(ME, 1);
 	long e3 = cairn_thread_core(MEM, 1);
-	long e4 = cairn_thread_dispatch(w.thr, 0);		/* runnable, but core 1's */
-	long e5 = cairn_thread_dispatch(w.thr, R->tsc_hz);	/* the general path too */
+	long e4 = cairn_thread_dispatch(w.thr, 0, 0);		/* runnable, but core 1's */
+	long e5 = cairn_thread_dispatch(w.thr, R->tsc_hz, 0);	/* the general path too */
 	CHECK("mc.2a", "placement_errors", r == 0 && e1 == CAIRN_ERANGE && e2 == CAIRN_EBUSY &&
 	      e3 == CAIRN_EBADF && e4 == CAIRN_EXDEV && e5 == CAIRN_EXDEV,
 	      "setup %ld range %ld self %ld type %ld dispatch %ld/%ld", r, e1, e2, e3, e4, e5);
@@ -129,7 +129,7 @@ static void test_placement(void)
 	long b2 = cairn_thread_restart(w.thr, 0);
 	long b3 = cairn_thread_tls(w.thr, 0x1000);
 	long b4 = cairn_captbl_deact(CT, w.thr);
-	long b5 = cairn_thread_dispatch(w.thr, 0);
+	long b5 = cairn_thread_dispatch(w.thr, 0, 0);
 	spin_go = 1;
 	wait_for(&spin_done, 1);
 	CHECK("mc.2b", "running_elsewhere_is_busy", s == 0 && rm == 0 && spin_core == 1 &&
@@ -211,7 +211,7 @@ static void ticking(cairn_word tid)
 	tick_bind = cairn_irq_bind(IRQ, CAIRN_IRQ_TIMER, ticker.snd, 0);
 	cairn_asnd_send(my_snd, 0);
 	for (int i = 0; i < 3 && tick_bind == 0; i++) {
-		cairn_thread_dispatch(ticker.thr, cairn_cycles() + R->tsc_hz / 1000);	/* arms core 1's */
+		cairn_thread_dispatch(ticker.thr, cairn_cycles() + R->tsc_hz / 1000, 0);	/* arms core 1's */
 		tick_fired += cairn_rcv_wait(ticker.rcv) > 0;
 	}
 	tick_core = cairn_core();
@@ -399,7 +399,7 @@ static void x_thread(cairn_word tid)
 	(void)tid;
 	for (;;) {
 		x_ran = 1;
-		cairn_thread_dispatch(kk.thr, 0);
+		cairn_thread_dispatch(kk.thr, 0, 0);
 	}
 }
 
@@ -417,10 +417,10 @@ static void kicked_thread(cairn_word tid)
 		if (r == 2)
 			cairn_rcv_wait(kk.rcv);	/* returns at once: the sends are pending */
 		x_ran = 0;
-		stay[r] = cairn_thread_dispatch(xx.thr, r == 1 ? cairn_cycles() + R->tsc_hz : 0);
+		stay[r] = cairn_thread_dispatch(xx.thr, r == 1 ? cairn_cycles() + R->tsc_hz : 0, 0);
 		stayed[r] = !x_ran;
 		if (stayed[r])
-			cairn_thread_dispatch(xx.thr, 0);
+			cairn_thread_dispatch(xx.thr, 0, 0);
 		ran[r] = x_ran;
 		round_done = r + 1;
 	}

@@ -55,6 +55,11 @@ struct percpu {
 	struct thread *ready_head;	/* the core's ready list (core.c) */
 	struct thread *ready_tail;
 	uint32_t tlb_req;	/* set by another core: flush the TLB and clear it (core.c) */
+	struct thread *tc_run;	/* whose tcap the running thread spends (NULL: idle; tcap.c) */
+	uint64_t tc_since;	/* since when, in cycles */
+	uint64_t deadline;	/* the deadline a dispatch asked for (0: none) */
+	uint64_t armed;		/* what the timer is set to (0: nothing we still want) */
+	bool for_budget;	/* set for the running tcap's budget, not the deadline */
 };
 
 #include <cairn/abi.h>	/* CAIRN_MAX_CORES: cores beyond these are reported and left off */

@@ -64,7 +64,7 @@ static void helper(cairn_word tid)
 	h_stage = 1;
 	h_waited = cairn_rcv_wait(h_rcv);	/* nothing pending: blocks */
 	h_stage = 2;
-	cairn_thread_dispatch(ME, 0);
+	cairn_thread_dispatch(ME, 0, 0);
 	h_waited += cairn_rcv_wait(h_rcv);	/* a send is pending: returns at once */
 	h_stage = 3;
 	if (h_fault)
