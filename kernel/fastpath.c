@@ -82,7 +82,7 @@ struct regs *fastpath(uint64_t call, struct regs *r)
 		   regs_arg1(r) == 0)) {
 		struct thread *next = c->obj;
 		if (likely(next != t && next->state == THREAD_RUNNABLE && next->core == t->core && !t->kicked &&
-			   next->on == t->on && !thread_stale(next))) {
+			   (next->on == t->on || tcap_left(next->on)) && !thread_stale(next))) {
 			regs_set_result(r, 0);
 			return switch_prepare(&next->regs);
 		}

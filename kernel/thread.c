@@ -242,18 +242,18 @@ long activate_thread(struct call *c, struct cap *slot)
 	if (err)
 		return err;
 	thread_init(t, comp->obj, A4(c));
-	tcap_run_on(t, c->self->on);	/* its creator's time, until a dispatch names other */
+	tcap_run_on(t, c->self->on);	/* its creator's tcap, until a dispatch names another */
 	return t->id;
 }
 
 /*
- * THREAD_DISPATCH: t runs now, on the tcap a1 names (0: the caller's), and the
- * core's timer thread runs at deadline a0 (0: none asked).
+ * THREAD_DISPATCH: t runs now, on the tcap a1 names (0: the one it ran on last), and
+ * the core's timer thread runs at deadline a0 (0: none asked).
  */
 static long dispatch(struct call *c, struct thread *t)
 {
 	uint64_t deadline = A0(c);
-	struct thread *on = c->self->on;
+	struct thread *on = t->on;
 	struct cap *tc;
 
 	if (A1(c)) {
@@ -326,6 +326,22 @@ static long place(struct call *c, struct thread *t)
 	return 0;
 }
 
+/* THREAD_TCAP: t runs on the tcap a0 names from now on (not while it runs on another core). */
+static long bind(struct call *c, struct thread *t)
+{
+	struct cap *tc;
+	long err = cap_of_type(c, A0(c), CAIRN_CAP_TCAP, &tc);
+
+	if (err)
+		return err;
+	if (core_running_elsewhere(t))
+		return CAIRN_EBUSY;
+	tcap_run_on(t, tc->obj);
+	if (t == c->self)
+		tcap_switch(t->on);
+	return 0;
+}
+
 long thread_invoke(struct call *c, struct cap *cap, unsigned op)
 {
 	struct thread *t = cap->obj;
@@ -339,6 +355,8 @@ long thread_invoke(struct call *c, struct cap *cap, unsigned op)
 		return place(c, t);
 	case CAIRN_OP_THREAD_REG:
 		return thread_reg(c, t);
+	case CAIRN_OP_THREAD_TCAP:
+		return bind(c, t);
 	case CAIRN_OP_THREAD_TLS:
 		if (A0(c) >= USER_TOP)
 			return CAIRN_EFAULT;

@@ -124,6 +124,7 @@ enum cairn_cap_type {
 	X(THREAD_RESTART,  0x0502, THREAD, "a0 = argument (rsi at entry)", "0") \
 	X(THREAD_CORE,     0x0503, THREAD, "a0 = core", "0") \
 	X(THREAD_REG,      0x0504, THREAD, "a0 = register (CAIRN_REG_*), a1 = write?, a2 = value", "0; the value in rdx") \
+	X(THREAD_TCAP,     0x0505, THREAD, "a0 = tcap", "0") \
 	X(RCV_WAIT,        0x0600, RCV,    "none", "activations consumed") \
 	X(RCV_EVENT,       0x0601, RCV,    "none", "thread id, event kind in rdx") \
 	X(ASND_SEND,       0x0700, ASND,   "a0 = flags (CAIRN_SEND_YIELD)", "0") \
@@ -206,6 +207,7 @@ enum cairn_op {
 	X(THREAD_RESTART,  long,  unsigned thread, cairn_word arg) \
 	X(THREAD_CORE,     long,  unsigned thread, unsigned core) \
 	X(THREAD_REG,      ret2,  unsigned thread, unsigned idx, int write, cairn_word value) \
+	X(THREAD_TCAP,     long,  unsigned thread, unsigned tcap) \
 	X(RCV_WAIT,        long,  unsigned rcv) \
 	X(RCV_EVENT,       ret2,  unsigned rcv) \
 	X(ASND_SEND,       long,  unsigned asnd, unsigned flags) \

@@ -184,7 +184,7 @@ static long build(struct child *c, const struct cairn_module *m, const struct el
 				     { CAIRN_SLOT_COMP, c->comp }, { CAIRN_SLOT_THREAD, c->thread },
 				     { CAIRN_SLOT_LEAF0, c->leaf }, { CAIRN_SLOT_MEMORY, MEM },
 				     { CAIRN_SLOT_IRQ, CAIRN_SLOT_IRQ }, { CAIRN_SLOT_DEVMEM, CAIRN_SLOT_DEVMEM },
-				     { CAIRN_SLOT_IOMMU, CAIRN_SLOT_IOMMU },
+				     { CAIRN_SLOT_IOMMU, CAIRN_SLOT_IOMMU }, { CAIRN_SLOT_TCAP, CAIRN_SLOT_TCAP },
 				     { CAIRN_SLOT_IOPORT, CAIRN_SLOT_IOPORT } };	/* IOPORT last: only if asked */
 	for (unsigned i = 0; !r && i < sizeof(give) / sizeof(give[0]) - !ioport; i++)
 		r = cairn_captbl_copy(c->ct, give[i][0], CT, give[i][1]);

@@ -14,11 +14,14 @@
  *         child (a grandchild, itself: EINVAL), more urgent than the giver (EACCES),
  *         more than the giver has (ERANGE), not a tcap (EBADF)
  *   tc.3  THREAD_DISPATCH on a tcap: one with no budget, or below one with none, is
- *         ETIME; a slot that is not a tcap is EBADF; nothing runs
+ *         ETIME; a slot that is not a tcap is EBADF; THREAD_TCAP binds without
+ *         running (its errors too), and a dispatch naming no tcap is then ETIME;
+ *         nothing runs
  *   tc.4  a thread spinning on a tcap of budget B runs B (within the timer's
  *         granularity), is preempted, the root's thread hears EXHAUSTED naming the
  *         tcap's holder and TIMEOUT naming the spinner; the tcap is then empty and
- *         another dispatch on it is ETIME; a new grant runs it B again
+ *         another dispatch on it is ETIME, and so is one naming no tcap (the
+ *         thread keeps the one it ran on); a new grant runs it B again
  *   tc.5  a budget limits its subtree: a spinner on a grandchild stops when the child
  *         above it empties first (EXHAUSTED names the child's holder); the child's
  *         budget is charged with the grandchild's time
@@ -228,10 +231,16 @@ static void test_dispatch_errors(unsigned spin, const struct tc *a, const struct
 	long e3 = cairn_thread_dispatch(spin, 0, g->cap);
 	long e4 = cairn_thread_dispatch(spin, 0, MEM);
 	long e5 = cairn_thread_dispatch(spin, 0, slot());
+	long e6 = cairn_thread_tcap(spin, MEM);
+	long e7 = cairn_thread_tcap(spin, slot());
+	long b1 = cairn_thread_tcap(spin, z.cap);			/* bound: not run */
+	long e8 = cairn_thread_dispatch(spin, 0, 0);
 	cairn_check("tc.3", "dispatch_without_time", mk == 0 && e1 == CAIRN_ETIME && e2 == 0 &&
-		    e3 == CAIRN_ETIME && e4 == CAIRN_EBADF && e5 == CAIRN_ENOENT && spins == before,
-		    "made %ld, dispatch %ld, revoke %ld, below it %ld, not a tcap %ld, empty %ld, spun %lu",
-		    mk, e1, e2, e3, e4, e5, spins - before);
+		    e3 == CAIRN_ETIME && e4 == CAIRN_EBADF && e5 == CAIRN_ENOENT && e6 == CAIRN_EBADF &&
+		    e7 == CAIRN_ENOENT && b1 == 0 && e8 == CAIRN_ETIME && spins == before,
+		    "made %ld, dispatch %ld, revoke %ld, below it %ld, not a tcap %ld, empty %ld, "
+		    "bind %ld %ld %ld, then %ld, spun %lu", mk, e1, e2, e3, e4, e5, e6, e7, b1, e8,
+		    spins - before);
 }
 
 /* Runs spin on tc until its budget ends; the cycles that took and the events seen. */
@@ -261,14 +270,15 @@ static void test_exhaust(unsigned spin, long spin_tid)
 	spun = spins - spun;
 	long left = budget(x.cap);
 	long again = cairn_thread_dispatch(spin, 0, x.cap);
+	long keep = cairn_thread_dispatch(spin, 0, 0);			/* its tcap still: x */
 	long d2 = cairn_tcap_delegate(ROOT, x.cap, B, 3);
 	uint64_t took2 = run_out(spin, x.cap, &r2, &s2);
 	cairn_check("tc.4", "budget_runs_out", mk == 0 && d == 0 && r1 == 0 && spun > 0 && near(took1, B) &&
 		    heard(&s1, x.tid, CAIRN_EVENT_EXHAUSTED) && heard(&s1, spin_tid, CAIRN_EVENT_TIMEOUT) &&
-		    left == 0 && again == CAIRN_ETIME && d2 == 0 && r2 == 0 && near(took2, B) &&
+		    left == 0 && again == CAIRN_ETIME && keep == CAIRN_ETIME && d2 == 0 && r2 == 0 && near(took2, B) &&
 		    heard(&s2, x.tid, CAIRN_EVENT_EXHAUSTED),
-		    "made %ld/%ld, ran %lu cycles of %lu (then %lu), %u events, left %ld, again %ld",
-		    mk, d, took1, B, took2, s1.n, left, again);
+		    "made %ld/%ld, ran %lu cycles of %lu (then %lu), %u events, left %ld, again %ld, keep %ld",
+		    mk, d, took1, B, took2, s1.n, left, again, keep);
 	cairn_printf("tcaps: a 1 ms budget (%lu cycles) ran %lu and %lu cycles\n", B, took1, took2);
 }
 
@@ -330,7 +340,7 @@ static uint64_t race(unsigned spin, unsigned irqt, long irq_tid, unsigned s, uns
 	long r;
 
 	cairn_tcap_delegate(ROOT, s, 3 * B, 5);
-	cairn_thread_dispatch(irqt, 0, i);	/* it runs on i from now on, and waits */
+	cairn_thread_tcap(irqt, i);		/* it waits on its endpoint: bound, not run */
 	drain(&ev);
 	irq_ran = 0;
 	t0 = cairn_cycles();
@@ -350,6 +360,7 @@ static void test_interrupts(unsigned spin)
 	unsigned irqt = thread(on_irq, &irq_tid, &irq_rcv), snd = slot();
 	long m = tcap(&s, ROOT) | tcap(&lo, ROOT) | tcap(&hi, ROOT);
 	long a = cairn_captbl_act_asnd(CT, snd, irq_rcv);
+	a |= cairn_thread_dispatch(irqt, 0, 0);	/* it runs (on the root, its creator's) and waits */
 	a |= cairn_tcap_delegate(ROOT, lo.cap, 3 * B, 7) | cairn_tcap_delegate(ROOT, hi.cap, 3 * B, 3);
 	long bound = cairn_irq_bind(IRQ, CAIRN_IRQ_TIMER, snd, 0);
 	bool woke_lo, woke_hi;
