@@ -189,8 +189,9 @@ long activate_tcap(struct call *c, struct cap *slot)
 
 /*
  * TCAP_DELEGATE: the child tcap (a direct child of this one) gets budget a1 (cycles,
- * replacing what it had: 0 revokes) and priority a2, no more urgent than this one's
- * (EACCES), no more budget than this one has (ERANGE).
+ * replacing what it had: 0 revokes; INF: no limit of its own, the chain's only) and
+ * priority a2, no more urgent than this one's (EACCES), no more budget than this one
+ * has (ERANGE).
  */
 static long delegate(struct call *c, struct thread *self)
 {
@@ -205,7 +206,7 @@ static long delegate(struct call *c, struct thread *self)
 		return CAIRN_EINVAL;
 	if (A2(c) < self->tc.prio || A2(c) > UINT32_MAX)
 		return CAIRN_EACCES;
-	if (A1(c) > self->tc.budget)
+	if (A1(c) != INF && A1(c) > self->tc.budget)
 		return CAIRN_ERANGE;
 	child->tc.budget = A1(c);
 	child->tc.prio = (uint32_t)A2(c);

@@ -12,7 +12,8 @@
  *         child's budget and priority (a tcap made takes its parent's priority of
  *         the moment); its errors leave both unchanged: not a direct
  *         child (a grandchild, itself: EINVAL), more urgent than the giver (EACCES),
- *         more than the giver has (ERANGE), not a tcap (EBADF)
+ *         more than the giver has (ERANGE), not a tcap (EBADF); any tcap may give
+ *         CAIRN_TCAP_INF (no limit of its own)
  *   tc.3  THREAD_DISPATCH on a tcap: one with no budget, or below one with none, is
  *         ETIME; a slot that is not a tcap is EBADF; THREAD_TCAP binds without
  *         running (its errors too), and a dispatch naming no tcap is then ETIME;
@@ -209,16 +210,19 @@ static void test_delegate(struct tc *a, struct tc *g)
 	long e5 = cairn_tcap_delegate(a->cap, ME, 10, 5);		/* not a tcap */
 	long e6 = cairn_tcap_delegate(ME, g->cap, 10, 5);		/* not a tcap (EBADF first) */
 	struct cairn_ret2 b1 = cairn_tcap_budget(a->cap), g1 = cairn_tcap_budget(g->cap);
+	long i1 = cairn_tcap_delegate(a->cap, g->cap, CAIRN_TCAP_INF, 9);	/* no limit of its own */
+	long gi = budget(g->cap);
 	long d1 = cairn_tcap_delegate(a->cap, g->cap, 400000, 9);
 	struct cairn_ret2 g2 = cairn_tcap_budget(g->cap);
 	cairn_check("tc.2", "delegate_and_errors", root.r0 == INT64_MAX_ && root.r1 == 0 && mk == 0 &&
 		    d0 == 0 && b0.r0 == 1000000 && b0.r1 == 5 && e1 == CAIRN_EINVAL && e2 == CAIRN_EINVAL &&
 		    e3 == CAIRN_EACCES && e4 == CAIRN_ERANGE && e5 == CAIRN_EBADF && e6 == CAIRN_EBADF &&
-		    b1.r0 == 1000000 && b1.r1 == 5 && g1.r0 == 0 && g1.r1 == 0 && d1 == 0 &&
+		    b1.r0 == 1000000 && b1.r1 == 5 && g1.r0 == 0 && g1.r1 == 0 && i1 == 0 && gi == INT64_MAX_ && d1 == 0 &&
 		    g2.r0 == 400000 && g2.r1 == 9,
 		    "root %ld/%ld, made %ld, delegate %ld -> %ld/%ld, errors %ld %ld %ld %ld %ld %ld, "
-		    "then %ld/%ld and %ld/%ld, delegate %ld -> %ld/%ld", root.r0, root.r1, mk, d0, b0.r0,
-		    b0.r1, e1, e2, e3, e4, e5, e6, b1.r0, b1.r1, g1.r0, g1.r1, d1, g2.r0, g2.r1);
+		    "then %ld/%ld and %ld/%ld, unlimited %ld -> %ld, delegate %ld -> %ld/%ld", root.r0, root.r1,
+		    mk, d0, b0.r0, b0.r1, e1, e2, e3, e4, e5, e6, b1.r0, b1.r1, g1.r0, g1.r1, i1, gi, d1,
+		    g2.r0, g2.r1);
 }
 
 static void test_dispatch_errors(unsigned spin, const struct tc *a, const struct tc *g)
