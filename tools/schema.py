@@ -100,6 +100,23 @@ class Size(Field):
         return n
 
 
+class Duration(Field):
+    """A time ("2ms", "500us", "1s", or microseconds), in microseconds: nonzero, at most 10 s."""
+
+    UNITS = {"us": 1, "ms": 1000, "s": 1000000}
+    MOST = 10000000
+
+    def value(self, v, **_):
+        if isinstance(v, bool):
+            return None
+        m = DURATION.match(v) if isinstance(v, str) else None
+        n = v if isinstance(v, int) else int(m.group(1)) * self.UNITS[m.group(2)] if m else None
+        return n if n is not None and 0 < n <= self.MOST else None
+
+
+DURATION = re.compile(r"^(\d+)\s*(us|ms|s)$")
+CPU_BUDGET = Duration(None, 'cpu_budget must be a time like "2ms" or "500us", up to "10s"')
+CPU_PERIOD = Duration(None, 'cpu_period must be a time like "10ms", up to "10s"')
 PRIORITY = Int(0, 255, 128, "priority must be an integer from {lo} to {hi}")
 FIELDS = {
     "system": {
@@ -120,6 +137,7 @@ FIELDS = {
                      "(CAIRN_SD_HEAP_MAX: the heap lies below the port rings)"),
         "restart": Bool(False, "restart must be true or false"),
         "core": Int(0, None, 0, "core must be an integer from {lo} to {hi} (the system has cores = {cores})"),
+        "cpu_budget": CPU_BUDGET, "cpu_period": CPU_PERIOD,
         "budget": Size(0, f'budget must be a size up to "{size_text(limits.BUDGET_MAX)}" '
                        "(the pages the manager may allocate for it)", most=limits.BUDGET_MAX),
         "dma": OneOf(("iommu", "trusted", "none"), "none", 'dma must be "iommu" (its devices DMA only '

@@ -239,7 +239,10 @@ class Tables:
                         f".import = {imp}, .segment = {sg}, .irq = {iq}, .subsystem = {sub}, "
                         f".restart = {1 if c.get('restart') is True else 0}, .core = {schema.get('component', c, 'core')}, "
                         f".budget = {page_up(schema.size_of('component', c, 'budget')) // 4096}, "
-                        f".nioports = {len(system.ioport_ranges(c))}, .ioport = {io}"
+                        + (f".cpu_budget_us = {schema.value('component', c, 'cpu_budget')}, "
+                           f".cpu_period_us = {schema.value('component', c, 'cpu_period')}, "
+                           if "cpu_budget" in c else "")
+                        + f".nioports = {len(system.ioport_ranges(c))}, .ioport = {io}"
                         + (f", .ndevices = {len(c['devices'])}, .device = {dv}" if c.get("devices") else "")
                         + (f", .args = {c_str(c['args'])}" if c.get("args") else "")
                         + {"trusted": ", .dma = CAIRN_SD_DMA_TRUSTED", "iommu": ", .dma = CAIRN_SD_DMA_IOMMU"}.get(

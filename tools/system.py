@@ -166,6 +166,20 @@ def system_cores(data):
     return schema.value("system", s if isinstance(s, dict) else {}, "cores") or 1
 
 
+def check_cpu(d, kind, i, t, name):
+    """A time budget (docs/time.md): cpu_budget and cpu_period both or neither, the
+    budget no longer than the period."""
+    if "cpu_budget" not in t and "cpu_period" not in t:
+        return
+    budget = schema.check(d, kind, i, t, "cpu_budget", name) if "cpu_budget" in t else None
+    period = schema.check(d, kind, i, t, "cpu_period", name) if "cpu_period" in t else None
+    if "cpu_budget" not in t or "cpu_period" not in t:
+        d.error(kind, i, "cpu_budget" if "cpu_budget" not in t else "cpu_period",
+                "cpu_budget and cpu_period go together (a budget of time per period)", name)
+    elif budget and period and budget > period:
+        d.error(kind, i, "cpu_budget", "cpu_budget is longer than cpu_period", name)
+
+
 def check_component(d, i, c, segs, known_ifaces, irq_owner):
     """Fields of one component; returns its memory need in bytes."""
     n = c.get("name")
@@ -187,6 +201,7 @@ def check_component(d, i, c, segs, known_ifaces, irq_owner):
         if x not in segs:
             d.error("component", i, "segments", f"uses unknown segment '{x}'", n)
     schema.check(d, "component", i, c, "restart", n)
+    check_cpu(d, "component", i, c, n)
     schema.check(d, "component", i, c, "dma", n)
     check_args(d, i, c, n)
     cores = system_cores(d.data)
@@ -631,6 +646,9 @@ def check_rtos(d, comps):
         if schema.is_int(core, 1):
             d.error("component", i, "core", f"core {core} runs the RTOS's scheduler (it schedules every "
                     "core of the system): with an [rtos] table, components stay on core 0", c.get("name"))
+        if isinstance(c, dict) and "cpu_budget" in c:
+            d.error("component", i, "cpu_budget", "with an [rtos] table the RTOS holds the timers: the "
+                    "booter cannot refill a budget", c.get("name"))
     return mem + RTOS_COMPONENT_MEMORY
 
 
@@ -751,8 +769,12 @@ def add_rtos(data):
 
 
 def check_nested(d):
-    """What a nested subsystem cannot have: segments, interrupt lines, I/O ports, the RTOS (a
-    subsystem itself; deeper subsystems are check_subsystems')."""
+    """What a nested subsystem cannot have: segments, interrupt lines, I/O ports, time budgets,
+    the RTOS (a subsystem itself; deeper subsystems are check_subsystems')."""
+    for i, c in enumerate(d.tables("component")):
+        if "cpu_budget" in c or "cpu_period" in c:
+            d.error("component", i, "cpu_budget", "a nested subsystem's booter has no timer to refill "
+                    "a budget: give its parent component the budget", c.get("name"))
     for i, s in enumerate(d.tables("segment")):
         d.error("segment", i, "name", "a nested subsystem cannot have segments", s.get("name"))
     for i, c in enumerate(d.tables("component")):

@@ -90,6 +90,8 @@ struct cairn_sd_comp {
 	int16_t subsystem;		/* index of the subsystem it boots, or -1 */
 	uint8_t restart;		/* supervised: restarted when it faults (libboot) */
 	uint16_t budget;		/* pages the manager may allocate for it (libboot) */
+	uint32_t cpu_budget_us;		/* time it may run per period (its tcap: docs/time.md), */
+	uint32_t cpu_period_us;		/* in microseconds; 0: no limit */
 	uint8_t core;			/* where its threads run (0: the boot core) */
 	uint8_t nioports;		/* at most CAIRN_ROOT_IOPORTS */
 	const struct cairn_sd_ioport *ioport;	/* each narrowed into a slot of its own */

@@ -103,6 +103,8 @@ static long build_comp(struct booter *b, unsigned i)
 		c->rcv = cairn_slot(&b->a);
 		r = cairn_captbl_act_rcv(CT, c->rcv, c->thread, b->core[sd->core].rcv);
 	}
+	if (!r && b->tcaps)
+		r = boot_tcap_make(b, c);
 	if (!r)
 		r = cairn_captbl_copy(c->ct, CAIRN_SLOT_THREAD, CT, c->thread);
 	if (!r)
@@ -151,6 +153,8 @@ static long grant_subsystem(struct booter *b, struct bcomp *c, const struct cair
 		r = cairn_captbl_copy(c->ct, CAIRN_SLOT_LEAF0, CT, c->leaf);
 	if (!r)
 		r = cairn_captbl_copy(c->ct, CAIRN_SLOT_COMP, CT, c->comp);
+	if (!r && c->tcap)
+		r = cairn_captbl_copy(c->ct, CAIRN_SLOT_TCAP, CT, c->tcap);	/* its children's parent */
 	for (unsigned i = 0; !r && i < s->nimages; i++) {
 		const struct cairn_module *mod = boot_module(b, s->image[i]);
 		r = mod ? cairn_share(&b->a, c->pt, &c->pt_cache, mod->va & ~(PAGE - 1),

@@ -10,6 +10,7 @@
  *   dma.c      what a bound device may DMA into: its I/O domain, or bus mastering alone
  *   region.c   the data regions ([[region]]): frames, mappings, red-tape entries
  *   sched.c    the booter's scheduler, one thread per core it uses
+ *   budget.c   each component's tcap: its rank and its time per period
  *   report.c   a component's crash, told with its stack's code addresses
  *   timer.c    serves interfaces/timer.toml: each importer's pending deadline
  *   status.c   serves interfaces/status.toml: the components' states, read-only
@@ -70,6 +71,13 @@ struct bcomp {
 	uint64_t fault_error, fault_sp, fault_tid;	/* ... (report.c) */
 	uint64_t wake_at;				/* timer.c: its pending deadline, 0: none */
 	unsigned timer_asnd;				/* timer.c: a send to its thread (importers) */
+	unsigned tcap;					/* budget.c: its tcap (0: none), its priority, */
+	unsigned prio;
+	uint64_t cpu_budget, cpu_period;		/* its budget per period in cycles (period 0:
+							   CAIRN_TCAP_INF, none), */
+	uint64_t cpu_epoch, refill_at;			/* periods count from the epoch; the next */
+	uint32_t out;					/* it ran out: not picked until refill_at */
+	uint32_t refills;				/* budgets given again since boot */
 };
 
 /*
@@ -90,6 +98,7 @@ struct bcore {
 	struct bcomp *init;			/* a component to run until it blocks, or 0 */
 	uint32_t ready;				/* set by its thread once it runs */
 	uint8_t timer;				/* it has tried to take its core's timer */
+	unsigned tcap;				/* budget.c: its tcap, the parent of its components' */
 };
 
 struct booter {
@@ -103,6 +112,7 @@ struct booter {
 	struct bcore core[CAIRN_SD_CORES];	/* core[0]: the booter's own thread */
 	uint32_t running;			/* built and initialised: the cores schedule */
 	uint32_t timer;				/* it holds the timer lines (a root booter) */
+	uint32_t tcaps;				/* it makes its components' tcaps (budget.c) */
 	uint32_t lines_bound;			/* MSI and INTx lines devices.c bound: like `irq`
 						   lines, an interrupt may wake a blocked thread */
 	void (*supervise)(struct booter *b);	/* restart.c's: restarts what crashed; the boot
@@ -197,6 +207,14 @@ long boot_timer_gate(struct booter *b, unsigned client, unsigned slot, unsigned 
    k->next_wake; whether it sent any */
 int boot_timer_expire(struct booter *b, struct bcore *k);
 void boot_timer_reset(struct bcomp *c);		/* a restart drops the pending deadline */
+void boot_timer_lower(struct bcore *k, uint64_t t);	/* core k wakes at t at the latest */
+
+/* budget.c: each component's tcap (docs/time.md) */
+int boot_tcaps(void);					/* whether it can make them */
+long boot_tcap_core(struct booter *b, struct bcore *k);	/* core k's thread's own */
+long boot_tcap_make(struct booter *b, struct bcomp *c);	/* before c first runs */
+void boot_budget_out(struct booter *b, struct bcore *k, struct bcomp *c);
+void boot_budget_refill(struct booter *b, struct bcore *k);
 
 /* Counts a crash of c (bcomp.faults), saturating: any thread may, the keeper's on any core. */
 static inline void boot_count_fault(struct bcomp *c)

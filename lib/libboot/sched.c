@@ -92,6 +92,12 @@ static void take_events(struct booter *b, struct bcore *k)
 			events_lost(b, k);
 			continue;
 		}
+		if (e.r1 == CAIRN_EVENT_EXHAUSTED) {
+			struct bcomp *x = by_tid(b, (uint64_t)e.r0);
+			if (x)
+				boot_budget_out(b, k, x);	/* names the tcap's holder: no state */
+			continue;
+		}
 		unsigned state = e.r1 == CAIRN_EVENT_BLOCK ? T_BLOCKED :
 				 e.r1 == CAIRN_EVENT_STOP ? T_STOPPED : T_RUNNABLE;
 		struct bcomp *c = by_tid(b, (uint64_t)e.r0);
@@ -194,11 +200,16 @@ static inline int due(const struct bcore *k)
 	return w != BOOT_NEVER && w <= cairn_cycles();
 }
 
-/* Sends core k's wake-ups that have come (timer.c) and takes the events they make. */
+/*
+ * Sends core k's wake-ups that have come (timer.c) and takes the events they make;
+ * gives budgets back whose period has come (budget.c).
+ */
 static void wake_due(struct booter *b, struct bcore *k)
 {
 	if (boot_timer_expire(b, k))
 		take_events(b, k);
+	if (b->tcaps)
+		boot_budget_refill(b, k);
 }
 
 /*
@@ -233,6 +244,8 @@ long boot_run(struct booter *b, struct bcomp *c)
 	for (;;) {
 		if (r == CAIRN_EAGAIN)
 			c->state = T_BLOCKED;
+		else if (r == CAIRN_ETIME)
+			boot_budget_out(b, k, c);	/* its EXHAUSTED was among lost events */
 		else if (r == CAIRN_EINVAL)
 			set_state(b, k, c, T_STOPPED);	/* its STOP was among lost events */
 		take_events(b, k);
@@ -253,7 +266,7 @@ static struct bcomp *pick(struct booter *b, struct bcore *k)
 
 	for (unsigned j = 1; j <= n; j++) {
 		struct bcomp *c = &b->c[(k->rr + j) % n];
-		if (core_of(b, c) == k && c->state == T_RUNNABLE &&
+		if (core_of(b, c) == k && c->state == T_RUNNABLE && !c->out &&
 		    (!best || c->sd->priority > best->sd->priority))
 			best = c;
 	}
@@ -315,6 +328,7 @@ long boot_start_cores(struct booter *b)
 	for (unsigned j = 0; j < CAIRN_SD_CORES; j++)
 		b->core[j].next_wake = BOOT_NEVER;
 	b->timer = holds_timer(b);
+	b->tcaps = boot_tcaps();
 	if (b->sd->cores > b->rt->cores) {
 		cairn_printf("booter: system '%s' needs %u cores, the machine runs %lu\n", b->sd->name,
 			     b->sd->cores, (unsigned long)b->rt->cores);
@@ -329,6 +343,8 @@ long boot_start_cores(struct booter *b)
 		k->thread = t.thread;
 		k->rcv = t.rcv;
 		k->wake = t.wake;
+		if (!r && b->tcaps)
+			r = boot_tcap_core(b, k);
 		while (!r && !__atomic_load_n(&k->ready, __ATOMIC_ACQUIRE))
 			cairn_rcv_wait(b->rcv);
 	}
@@ -354,14 +370,18 @@ long boot_init(struct booter *b, struct bcomp *c)
 	return 0;
 }
 
-/* Whether a blocked component of core k has a deadline that will come (timer.c). */
+/*
+ * Whether a blocked component of core k has a deadline that will come (timer.c), or
+ * a component out of budget its next period (budget.c).
+ */
 static int timed(struct booter *b, struct bcore *k)
 {
 	if (__atomic_load_n(&k->next_wake, __ATOMIC_ACQUIRE) == BOOT_NEVER)
 		return 0;
 	for (unsigned i = 0; i < b->sd->ncomps; i++) {
 		uint64_t w = __atomic_load_n(&b->c[i].wake_at, __ATOMIC_ACQUIRE);
-		if (core_of(b, &b->c[i]) == k && b->c[i].state == T_BLOCKED && w && w != BOOT_NEVER)
+		if (core_of(b, &b->c[i]) == k && ((b->c[i].state == T_BLOCKED && w && w != BOOT_NEVER) ||
+						  (b->c[i].out && b->c[i].state != T_STOPPED)))
 			return 1;
 	}
 	return 0;
@@ -405,7 +425,8 @@ long boot_schedule(struct booter *b)
 		}
 		unsigned blocked = 0, elsewhere = running_elsewhere(b);
 		for (unsigned i = 0; i < b->sd->ncomps; i++)
-			blocked += core_of(b, &b->c[i]) == k && b->c[i].state == T_BLOCKED;
+			blocked += core_of(b, &b->c[i]) == k && (b->c[i].state == T_BLOCKED ||
+								 (b->c[i].out && b->c[i].state != T_STOPPED));
 		if (!blocked && !elsewhere)
 			return 0;
 		if (!irqs && !elsewhere && !timed(b, k)) {

@@ -21,7 +21,7 @@
 
 
 /* Lowers core k's earliest pending deadline to t, if t is earlier (any core may). */
-static void lower(struct bcore *k, uint64_t t)
+void boot_timer_lower(struct bcore *k, uint64_t t)
 {
 	uint64_t n = __atomic_load_n(&k->next_wake, __ATOMIC_ACQUIRE);
 
@@ -46,7 +46,7 @@ static long wake_at(struct bcomp *c, struct bcore *k, uint64_t deadline, cairn_w
 	if (deadline <= cairn_cycles())
 		return cairn_asnd_send(c->timer_asnd, 0);	/* past: it wakes at once */
 	__atomic_store_n(&c->wake_at, deadline, __ATOMIC_SEQ_CST);
-	lower(k, deadline);
+	boot_timer_lower(k, deadline);
 	if (__atomic_load_n(&k->slice, __ATOMIC_ACQUIRE) &&
 	    (tid != c->tid || deadline < __atomic_load_n(&k->armed, __ATOMIC_ACQUIRE)))
 		cairn_asnd_send(k->wake, CAIRN_SEND_YIELD);
@@ -104,7 +104,7 @@ int boot_timer_expire(struct booter *b, struct bcore *k)
 			cairn_asnd_send(c->timer_asnd, 0);
 			sent = 1;
 		} else if (t) {
-			lower(k, t);	/* pending, or replaced meanwhile: due on a later pass */
+			boot_timer_lower(k, t);	/* pending, or replaced meanwhile: due on a later pass */
 		}
 	}
 	return sent;

@@ -1,0 +1,91 @@
+/*
+ * tc_budget: time budgets from the description (docs/time.md, lib/libboot/budget.c;
+ * tests/qemu/systems/budget.toml). What it does depends on its name:
+ *
+ *   tc_greedy    (priority 200, cpu_budget 2 ms per cpu_period 10 ms) spins for ever
+ *                as far as it knows; it watches the clock for the gaps when it did not
+ *                run. tb.1 each burst of running (the gaps shorter than GAP, the
+ *                booter's passes, left in) lasts its budget, within 2%, and bursts
+ *                start a period apart, within 2%; after BURSTS it stops
+ *   tc_punctual  (priority 100, below the greedy one, which would starve it without a
+ *                budget) tb.2 asks for WAKES wake-ups STEP apart: every one comes, none
+ *                later than the greedy budget and SLACK after its deadline
+ *
+ * Under -icount the figures repeat exactly; the test prints them.
+ */
+#include <iface/timer.h>
+#include <cairn/root.h>
+
+#define BURSTS 12
+#define WAKES  30
+
+static uint64_t us;	/* time stamp counter ticks per microsecond */
+
+static void greedy(void)
+{
+	uint64_t gap = 500 * us, budget = 2000 * us, period = 10000 * us;
+	uint64_t start[BURSTS + 1], ran[BURSTS + 1], last = cairn_cycles(), run = 0;
+	unsigned n = 0;
+
+	start[0] = last;
+	while (n < BURSTS) {
+		uint64_t now = cairn_cycles();
+		if (now - last > gap) {		/* it was off the core: a burst ended at last */
+			ran[n++] = run;
+			start[n] = now;
+			run = 0;
+		} else {
+			run += now - last;
+		}
+		last = now;
+	}
+	unsigned good = 0;
+	uint64_t lo = ~0ull, hi = 0, plo = ~0ull, phi = 0;
+	for (unsigned i = 1; i < BURSTS; i++) {	/* the first began at boot, mid-period */
+		uint64_t p = start[i + 1] - start[i];
+		good += ran[i] >= budget - budget / 50 && ran[i] <= budget + budget / 50 &&
+			p >= period - period / 50 && p <= period + period / 50;
+		lo = ran[i] < lo ? ran[i] : lo;
+		hi = ran[i] > hi ? ran[i] : hi;
+		plo = p < plo ? p : plo;
+		phi = p > phi ? p : phi;
+	}
+	cairn_check("tb.1", "greedy_gets_its_budget_per_period", good == BURSTS - 1,
+		    "%u of %u bursts right: ran %lu..%lu cycles of %lu, %lu..%lu apart (period %lu)",
+		    good, BURSTS - 1, lo, hi, budget, plo, phi, period);
+	cairn_printf("tc_greedy: bursts of %lu..%lu cycles (budget %lu), starting %lu..%lu apart (period %lu)\n",
+		     lo, hi, budget, plo, phi, period);
+}
+
+static void punctual(void)
+{
+	uint64_t step = 3000 * us, most = 2000 * us + 200 * us, worst = 0, d = cairn_cycles();
+	unsigned came = 0;
+	long err = 0;
+
+	for (unsigned i = 0; i < WAKES && !err; i++) {
+		d += step;
+		err = timer_wake_at(d);
+		if (!err && cairn_rcv_wait(CAIRN_SLOT_RCV) >= 1) {
+			uint64_t t = cairn_cycles();
+			came += t >= d;
+			worst = t - d > worst ? t - d : worst;
+		}
+	}
+	cairn_check("tb.2", "others_meet_their_deadlines", !err && came == WAKES && worst <= most,
+		    "%u of %u wakes, error %ld, latest %lu cycles after its deadline (at most %lu)",
+		    came, WAKES, err, worst, most);
+	cairn_printf("tc_punctual: %u wakes, the latest %lu cycles late\n", came, worst);
+}
+
+int main(const struct cairn_root *rt)
+{
+	us = rt->tsc_hz / 1000000 ? rt->tsc_hz / 1000000 : 1;
+	if (strcmp(rt->name, "tc_greedy") == 0)
+		greedy();
+	else if (strcmp(rt->name, "tc_punctual") == 0)
+		punctual();
+	else
+		cairn_printf("tc_budget: no role for '%s'\n", rt->name);
+	return 0;
+}
