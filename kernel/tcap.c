@@ -69,7 +69,10 @@ void tcap_run_on(struct thread *t, struct thread *on)
 	t->on = on;
 }
 
-/* This core now runs a thread on on's tcap: the previous one is charged until now. */
+/*
+ * This core now runs a thread on on's tcap (NULL: it idles, and no tcap is spent
+ * meanwhile): the previous one is charged until now.
+ */
 void tcap_switch(struct thread *on)
 {
 	struct percpu *cpu = this_cpu();
@@ -87,12 +90,6 @@ void tcap_deadline(uint64_t tsc)
 	cpu->deadline = tsc;
 	cpu->armed = 0;
 	arm(cpu);
-}
-
-/* The core idles: its last thread's tcap is charged, and no tcap is spent meanwhile. */
-void tcap_idle(void)
-{
-	tcap_switch(NULL);
 }
 
 /* The tcap nearest the root on on's chain with no budget left, or NULL. */

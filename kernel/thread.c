@@ -146,7 +146,7 @@ struct regs *thread_idle(void)
 		struct regs *r = t ? switch_prepare(&t->regs) : NULL;
 		if (r)
 			return r;
-		tcap_idle();
+		tcap_switch(NULL);	/* nothing is charged while it idles */
 		arch_vm_switch_kernel();	/* also after unwinding a stale thread loaded its roots */
 		big_unlock();
 		while (!__atomic_load_n(&cpu->ready_head, __ATOMIC_RELAXED))

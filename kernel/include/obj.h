@@ -153,7 +153,6 @@ uint64_t tcap_left(const struct thread *on);
 void tcap_run_on(struct thread *t, struct thread *on);
 void tcap_switch(struct thread *on);
 void tcap_deadline(uint64_t tsc);
-void tcap_idle(void);
 bool tcap_preempts(const struct thread *a, const struct thread *b);
 struct regs *tcap_timer(struct regs *cur, bool *deadline);
 
