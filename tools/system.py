@@ -174,8 +174,8 @@ def check_cpu(d, kind, i, t, name):
     budget = schema.check(d, kind, i, t, "cpu_budget", name) if "cpu_budget" in t else None
     period = schema.check(d, kind, i, t, "cpu_period", name) if "cpu_period" in t else None
     if "cpu_budget" not in t or "cpu_period" not in t:
-        d.error(kind, i, "cpu_budget" if "cpu_budget" not in t else "cpu_period",
-                "cpu_budget and cpu_period go together (a budget of time per period)", name)
+        has, lacks = ("cpu_budget", "cpu_period") if "cpu_budget" in t else ("cpu_period", "cpu_budget")
+        d.error(kind, i, has, f"{has} needs {lacks} (a budget of time per period)", name)
     elif budget and period and budget > period:
         d.error(kind, i, "cpu_budget", "cpu_budget is longer than cpu_period", name)
 
