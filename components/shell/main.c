@@ -10,6 +10,8 @@
  *                  control interface: the path a crash takes, counted as a restart)
  *   trace [N]      the last N records of the trace ring (segment "time")
  *   log [N]        the log's last N lines with their authors (interface logview)
+ *   run PROGRAM    starts /bin/PROGRAM of the RTOS's file system as a new process
+ *                  (interface rtos: components/rtos/run.c)
  *   quit           stops the serial driver and ends, so the system ends
  *
  * Every byte from the driver is hostile: line.c bounds the line and drops what is not
@@ -21,12 +23,14 @@
 #include <cairn/status_client.h>
 #include <iface/control.h>
 #include <iface/logview.h>
+#include <iface/rtos.h>
 #include <iface/serial.h>
 #include <iface/timer.h>
 #include "line.h"
 
 #define PROMPT "cairn> "
 #define RESTART_WAIT_MS 2000	/* how long `restart` waits to see the restart done */
+#define RUN_WAIT_MS 2000	/* how long `run` waits for the RTOS to start the program */
 
 /* Component i's name (i < 0: the system's) into out[8 * STATUS_NAME_WORDS], shown on a
  * terminal: nothing but printable ASCII. 0, or the error. */
@@ -48,6 +52,7 @@ static void help(void)
 		     "  restart NAME  restart a component described with restart = true\n"
 		     "  trace [N]     the last N records (16) of the trace ring of segment 'time'\n"
 		     "  log [N]       the log's last N lines (16) with their authors\n"
+		     "  run PROGRAM   start the RTOS program /bin/PROGRAM as a new process\n"
 		     "  quit          stop the serial driver and end the system\n");
 }
 
@@ -261,6 +266,64 @@ static void log_show(unsigned n)
 		cairn_printf("log: %u lines overwritten meanwhile: not shown\n", gone);
 }
 
+/* Waits (yielding, at most RUN_WAIT_MS) for the outcome of the run asked for: rtos_result's. */
+static long run_outcome(cairn_word *pid)
+{
+	const struct cairn_root *rt = (const struct cairn_root *)CAIRN_ROOT_VA;
+	uint64_t end = cairn_cycles() + rt->tsc_hz / 1000 * RUN_WAIT_MS;
+	long r;
+
+	while ((r = rtos_result(pid)) == CAIRN_EAGAIN && cairn_cycles() <= end)
+		cairn_yield();
+	return r;
+}
+
+/* Says why the rtos refused run (r, its error) of the program named (len characters at s). */
+static void run_refused(long r, const char *s, unsigned len)
+{
+	if (r == CAIRN_ENOENT)
+		cairn_printf("run: no RTOS to ask (does the description give the shell the import \"rtos\"?)\n");
+	else if (r == CAIRN_EINVAL)
+		cairn_printf("run: '%.*s' is no program's name (letters, digits, _ . -)\n", (int)len, s);
+	else if (r == CAIRN_EBUSY)
+		cairn_printf("run: the last run is not done yet: try again\n");
+	else if (r == CAIRN_EAGAIN)
+		cairn_printf("run: the RTOS is still starting: try again\n");
+	else if (r == CAIRN_ENOTSUP)
+		cairn_printf("run: the RTOS has ended\n");
+	else
+		cairn_printf("run: refused (error %ld)\n", r);
+}
+
+/* Starts /bin/<the len characters at s> through the rtos interface and says what came of it. */
+static void run_program(const char *s, unsigned len)
+{
+	cairn_word w[4] = { 0 }, pid = 0;
+
+	if (len > sizeof(w)) {
+		cairn_printf("run: '%.*s': a program's name is at most %u characters\n", (int)len, s,
+			     (unsigned)sizeof(w));
+		return;
+	}
+	memcpy(w, s, len);
+	long r = rtos_run(w[0], w[1], w[2], w[3]);
+	if (r < 0) {
+		run_refused(r, s, len);
+		return;
+	}
+	r = run_outcome(&pid);
+	if (r == 0)
+		cairn_printf("run: /bin/%.*s started as process 0x%lx\n", (int)len, s, (unsigned long)pid);
+	else if (r == CAIRN_ENOENT)
+		cairn_printf("run: no program /bin/%.*s in the RTOS's file system\n", (int)len, s);
+	else if (r == CAIRN_ENOMEM)
+		cairn_printf("run: /bin/%.*s: no room for another process\n", (int)len, s);
+	else if (r == CAIRN_EAGAIN)
+		cairn_printf("run: /bin/%.*s asked for, not started after %u ms\n", (int)len, s, RUN_WAIT_MS);
+	else
+		cairn_printf("run: /bin/%.*s not started (error %ld)\n", (int)len, s, r);
+}
+
 /* Runs one line; returns 1 if it was `quit`. */
 static int run(const char *line)
 {
@@ -283,6 +346,9 @@ static int run(const char *line)
 		return 0;
 	case SHELL_CMD_LOG:
 		log_show(p.count);
+		return 0;
+	case SHELL_CMD_RUN:
+		run_program(p.arg, p.arg_len);
 		return 0;
 	case SHELL_CMD_QUIT:
 		return 1;
@@ -354,6 +420,7 @@ int main(const struct cairn_root *rt)
 		for (long i = 0; i < n && i < (long)sizeof(w); i++)
 			if (take(&line, (unsigned char)(w >> (8 * i)))) {
 				cairn_printf("shell: stopping the serial driver; bye\n");
+				rtos_bye();	/* the RTOS may end (without the import: ENOENT) */
 				serial_stop();
 				return 0;
 			}
