@@ -10,8 +10,9 @@
 #define CAIRN_SERVE_LOGVIEW
 #include <iface/log.h>
 #include <iface/logview.h>
+#include <cairn/sysdesc.h>
 
-#define CLIENTS 32
+#define CLIENTS (CAIRN_SD_COMPS + 1)	/* badges are component numbers, 1..CAIRN_SD_COMPS */
 #define LINE    240
 #define KEPT    16			/* lines kept for logview */
 #define WORDS   (LINE / 8)
@@ -27,8 +28,8 @@ static long printed;
  * seq to 0 before it changes the slot and to n + 1 after (a sequence lock), so a
  * reader that sees the same seq before and after its reads read one whole line. One
  * writer at a time (keeping): a writer that finds it taken does not wait for it (the
- * taker may be preempted by the very thread that waits) and the line is printed but
- * not kept (unkept counts it).
+ * taker may be preempted by the very thread that waits), and its line is printed but
+ * not kept.
  */
 static struct {
 	uint64_t seq;
@@ -37,14 +38,11 @@ static struct {
 } kept[KEPT];
 static uint64_t lines;			/* lines kept so far: 2^64 lines cannot be written */
 static uint8_t keeping;
-static uint64_t unkept;
 
 static void keep(unsigned who, const char *s, unsigned len)
 {
-	if (__atomic_exchange_n(&keeping, 1, __ATOMIC_ACQUIRE)) {
-		__atomic_fetch_add(&unkept, 1, __ATOMIC_RELAXED);
+	if (__atomic_exchange_n(&keeping, 1, __ATOMIC_ACQUIRE))
 		return;
-	}
 	uint64_t n = lines, w[WORDS] = { 0 };
 	char *t = (char *)w;
 	for (unsigned i = 0; i < len; i++)

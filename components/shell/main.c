@@ -166,6 +166,12 @@ static void restart(const char *s, unsigned len)
 			     status_state_name(status_state(info)), status_restarts(info));
 }
 
+/* ticks of a clock of hz (> 0, below 2^44) a second, in microseconds, without overflow */
+static uint64_t to_us(uint64_t ticks, uint64_t hz)
+{
+	return ticks / hz * 1000000 + ticks % hz * 1000000 / hz;
+}
+
 /*
  * The last n records of the trace ring (segment "time": cairn/seg/time.h): index, time
  * since boot, time since the record shown before, tag. Every component that maps the
@@ -176,14 +182,14 @@ static void restart(const char *s, unsigned len)
 static void trace_show(unsigned n)
 {
 	const struct cairn_root *rt = (const struct cairn_root *)CAIRN_ROOT_VA;
-	uint64_t count = time_trace_count(), hz = rt->tsc_hz ? rt->tsc_hz : 1, prev = 0;
-	uint64_t first = count > n ? count - n : 0, now = cairn_cycles();
-	unsigned gone = 0;
-
 	if (!cairn_segment("time")) {
 		cairn_printf("trace: no segment 'time' (does the description map it into the shell?)\n");
 		return;
 	}
+	uint64_t count = time_trace_count(), hz = rt->tsc_hz ? rt->tsc_hz : 1, prev = 0;
+	uint64_t first = count > n ? count - n : 0, now = cairn_cycles();
+	unsigned gone = 0;
+
 	cairn_printf("trace: %lu records since boot; the last %lu:\n", (unsigned long)count,
 		     (unsigned long)(count - first));
 	for (uint64_t i = first; i < count; i++) {
@@ -192,7 +198,7 @@ static void trace_show(unsigned n)
 			gone++;
 			continue;
 		}
-		uint64_t us = (t - rt->boot_tsc) * 1000000 / hz, step = t >= prev ? (t - prev) * 1000000 / hz : 0;
+		uint64_t us = to_us(t - rt->boot_tsc, hz), step = to_us(t >= prev ? t - prev : prev - t, hz);
 		char since[24] = "";
 		if (prev)
 			fmt_snprintf(since, sizeof(since), "%c%lu us", t < prev ? '-' : '+', (unsigned long)step);
