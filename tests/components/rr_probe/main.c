@@ -3,7 +3,8 @@
  * components/rtos/run.c) called raw, at every error, from a component that imports it.
  * The system (tests/qemu/systems/rtos_run.toml) is: 0 rr_probe, 1 rr_probe again with
  * args "mode=none", which does not import it, and the rtos component (exports "rtos";
- * its one program greeter). Checks:
+ * its programs rtos_child, the first, which ends at once and prints nothing, and
+ * greeter, so greeter's lines are the runs'). Checks:
  *
  *   rr.1 in its initialisation, before the rtos component's (init order: it comes
  *        last): run is CAIRN_EAGAIN (not started)
