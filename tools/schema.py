@@ -165,7 +165,7 @@ FIELDS = {
         "memory": Size(None, 'memory must be a size like "4M"', nonzero=True),
     },
     "rtos": {
-        "programs": None, "priority": PRIORITY, "net": None,
+        "programs": None, "priority": PRIORITY, "net": None, "exports": None,
         "memory": Size(None, 'memory (for processes) must be a size like "8M"', nonzero=True),
     },
 }

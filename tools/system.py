@@ -417,6 +417,11 @@ def check_imports(d, outside=()):
                 d.error("component", i, "exports", f"exports '{x}', which '{exporters[x]}' "
                         "exports too", c.get("name"))
             exporters.setdefault(x, c.get("name"))
+    r = d.data.get("rtos")
+    for x in rtos_exports(d, r) if isinstance(r, dict) else []:
+        if x in exporters:
+            d.error("rtos", 0, "exports", f"exports '{x}', which '{exporters[x]}' exports too")
+        exporters.setdefault(x, "rtos")
     for i, c in enumerate(d.tables("component")):
         for x in c.get("imports", []) if isinstance(c.get("imports", []), list) else []:
             if x not in exporters and isinstance(x, str):
@@ -617,6 +622,19 @@ def check_child(d, i, s, depth):
     return images
 
 
+RTOS_EXPORTS = ("rtos",)    # what components/rtos serves (run.c: interfaces/rtos.toml)
+
+
+def rtos_exports(d, r):
+    """The [rtos] table's exports: the interfaces of RTOS_EXPORTS it names (errors for others)."""
+    v = string_list(d, "rtos", 0, r, "exports", None)
+    for x in v:
+        if x not in RTOS_EXPORTS:
+            d.error("rtos", 0, "exports", f"exports '{x}': the rtos component serves only "
+                    f"{', '.join(repr(e) for e in RTOS_EXPORTS)}")
+    return [x for x in v if x in RTOS_EXPORTS]
+
+
 def check_rtos(d, comps):
     """The [rtos] table: the RTOS component's memory for processes and its programs."""
     r = d.data.get("rtos")
@@ -757,13 +775,16 @@ def expand_rtos_net(d):
 
 def add_rtos(data):
     """Turns [rtos] into what the booter builds: the rtos component (bound to the timer,
-    interrupt line 0) and a grant of memory and program images to it."""
+    interrupt line 0; exporting what [rtos] exports, with the argument "serve") and a
+    grant of memory and program images to it."""
     r = data.get("rtos")
     if not r:
         return
     prio = schema.get("rtos", r, "priority")
-    data.setdefault("component", []).append({"name": "rtos", "image": "rtos", "priority": prio,
-                                             "irq": [0], "stack": "256K", "heap": "64K"})
+    comp = {"name": "rtos", "image": "rtos", "priority": prio, "irq": [0], "stack": "256K", "heap": "64K"}
+    if r.get("exports"):    # it serves them, and then does not end with its last process (run.c)
+        comp.update(exports=r["exports"], args="serve")
+    data.setdefault("component", []).append(comp)
     data.setdefault("subsystem", []).append({"name": "rtos", "parent": "rtos", "memory": r["memory"],
                                              "grants": [], "programs": r["programs"]})
 

@@ -6,9 +6,11 @@
  * the booter granted. Then S_0 starts the first program as the first process. Each
  * S_k serves as its core's idle thread and timer thread: the timer, or a kick from
  * another core, runs it at once, naming the thread it preempted. When the last
- * process has ended, S_0 returns and the rtos component ends with it. S_0 also sleeps
- * armed on the socket link's event queue (sock.c), so `net`'s wake-up runs it, and
- * every S takes the link's events at each pass.
+ * process has ended, S_0 returns and the rtos component ends with it - unless the
+ * description exports the "rtos" interface (run.c): then only after a bye. S_0 also
+ * sleeps armed on the socket link's event queue (sock.c), so `net`'s wake-up runs it,
+ * and every S takes the link's events at each pass; a run posted wakes it too, and it
+ * starts the program at its next pass.
  */
 #include "rtos.h"
 #include <cairn/gate.h>
@@ -90,12 +92,14 @@ static void schedule(unsigned c, struct rthread *preempted)
 	timers_expire(c, now);
 	edf_release(c, now);
 	reap(c);
+	if (c == 0)
+		run_take();
 	struct rthread *next = rq_take(k);
 	if (next) {
 		sched_switch(k, next);
 		return;
 	}
-	if (c == 0 && (!any_process() || sock_arm())) {
+	if (c == 0 && ((!any_process() && !run_kept()) || sock_arm())) {
 		sched_unlock();	/* none left; or net's events came as S armed for them: look again */
 		return;
 	}
@@ -107,12 +111,12 @@ static void schedule(unsigned c, struct rthread *preempted)
 	cairn_rcv_wait(k->rcv);
 }
 
-/* Core c's S schedules; S_0 until the last process has ended and been reaped. */
+/* Core c's S schedules; S_0 until the last process has ended and been reaped (and no run is kept). */
 static void run(unsigned c)
 {
 	struct rcore *k = &sched.core[c];
 
-	while (c != 0 || any_process() || k->current) {
+	while (c != 0 || any_process() || k->current || run_kept()) {
 		struct rthread *p = take_events(k);
 		int holds = __atomic_load_n(&sched.lock, __ATOMIC_RELAXED) == c + 1;
 		if (p && (holds || (p->state != T_DEAD && p != k->current))) {
@@ -198,7 +202,7 @@ static long start_first(void)
 	memcpy(path, data, len);
 	path[len] = 0;
 	sched_lock(0);
-	struct rproc *p = proc_start(path, 128, 0, 0, &err);
+	struct rproc *p = proc_start(path, PROC_DEFAULT_PRIO, 0, 0, &err);
 	sched_unlock();
 	if (!p)
 		cairn_printf("rtos: cannot start '%s' (error %ld)\n", path, err);
@@ -212,9 +216,13 @@ int main(const struct cairn_root *rt)
 	sock_init();
 	sched.slice = rt->tsc_hz / SLICES_PER_SECOND;
 	cairn_printf("rtos: %lu KiB for processes\n", (rt->mem_end - rt->mem_base) >> 10);
-	if (start_cores() || start_first())
+	if (start_cores() || start_first()) {
+		run_end();
 		return 1;
+	}
+	run_serve();
 	run(0);
+	run_end();
 	sock_report();
 	sock_bye();
 	cairn_printf("rtos: no process left: the RTOS stops\n");

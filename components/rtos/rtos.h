@@ -6,6 +6,7 @@
  *   main.c     the scheduler threads S: start-up, timer interrupts, idling, reaping
  *   gates.c    the table of the gate entries, made from RTOS_CALLS; the keeper
  *   gates_*.c  the calls (cairn/rtos_abi.h) by family, and their entries (gates.h)
+ *   run.c      the "rtos" interface: programs started at other components' request
  *   handle.h   who calls, what a handle names (looked up under the lock): inline
  *   life.c     processes' lives: created with a main thread, ended, reaped
  *   share.c    shared memory regions and channels (rings in regions, their ends)
@@ -60,6 +61,7 @@
 #define NET_RX_UDP_SOCK 12		/* link buffers lent to net to receive into, per UDP socket */
 #define NET_RX_TCP_SOCK 4		/* ... per TCP connection (8 KiB of its window) */
 #define NET_TX_SOCK  4			/* link buffers at net to send from, per socket (rx + tx <= SOCK_BUFS) */
+#define PROC_DEFAULT_PRIO 128		/* the main thread of /etc/init and of a program run.c starts */
 #define NET_PENDS    (2 * MAX_THREADS)	/* commands waiting for net's answer (threads ended while waiting included) */
 
 /* This component's window region: TLS pages of threads, channel headers, a fill page. */
@@ -407,6 +409,12 @@ void sock_bye(void);					/* the RTOS ends: BYE on the link (unlocked, alone) */	
 
 /* gates.c */
 void gates_init(void);		/* before the first process: what its gates lead to */
+
+/* run.c: S_0's side of the "rtos" interface */
+void run_serve(void);		/* once it can be woken: runs are served */
+void run_end(void);		/* as the RTOS ends: refused */
+int run_kept(void);		/* it must not end with its last process */
+void run_take(void);		/* locked, S_0: starts what was posted */
 
 /* life.c */
 struct rproc *proc_create(const char *name, const void *elf, uint64_t len, uint64_t sched_word, unsigned core,

@@ -68,31 +68,68 @@ static const char *word(const char **s, unsigned *len)
 	return w;
 }
 
-static int is(const struct shell_parsed *p, const char *name)
+static int is(const char *w, unsigned len, const char *name)
 {
 	unsigned i = 0;
 
-	while (i < p->word_len && name[i] && p->word[i] == name[i])
+	while (i < len && name[i] && w[i] == name[i])
 		i++;
-	return i == p->word_len && !name[i];
+	return i == len && !name[i];
+}
+
+/* The commands, each with how many arguments it takes (at least, at most). */
+static const struct {
+	const char *name;
+	enum shell_cmd cmd;
+	unsigned char least, most;
+} commands[] = {
+	{ "help", SHELL_CMD_HELP, 0, 0 },
+	{ "ps", SHELL_CMD_PS, 0, 0 },
+	{ "restart", SHELL_CMD_RESTART, 1, 1 },
+	{ "trace", SHELL_CMD_TRACE, 0, 1 },
+	{ "log", SHELL_CMD_LOG, 0, 1 },
+	{ "run", SHELL_CMD_RUN, 1, 1 },
+	{ "quit", SHELL_CMD_QUIT, 0, 0 },
+};
+
+/* The decimal number of len digits at s into *n: 0, or -1 if it is none or not in 1..SHELL_COUNT_MAX. */
+static int number(const char *s, unsigned len, unsigned *n)
+{
+	unsigned v = 0;
+
+	if (!len || len > 3)
+		return -1;
+	for (unsigned i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	if (v < 1 || v > SHELL_COUNT_MAX)
+		return -1;
+	*n = v;
+	return 0;
 }
 
 enum shell_cmd shell_parse(const char *line, struct shell_parsed *p)
 {
 	const char *s = line;
-	unsigned extra_len;
+	unsigned extra_len, i = 0;
 
 	p->word = word(&s, &p->word_len);
 	p->arg = word(&s, &p->arg_len);
+	p->count = SHELL_COUNT_DEFAULT;
 	int extra = word(&s, &extra_len) != 0;	/* a third word: no command takes two arguments */
 	if (!p->word)
 		return SHELL_CMD_EMPTY;
 	unsigned args = (p->arg != 0) + extra;
-	enum shell_cmd cmd = is(p, "help")    ? SHELL_CMD_HELP :
-			     is(p, "ps")      ? SHELL_CMD_PS :
-			     is(p, "restart") ? SHELL_CMD_RESTART :
-			     is(p, "quit")    ? SHELL_CMD_QUIT : SHELL_CMD_UNKNOWN;
-	if (cmd == SHELL_CMD_UNKNOWN)
-		return cmd;
-	return args == (cmd == SHELL_CMD_RESTART) ? cmd : SHELL_CMD_USAGE;
+	while (i < sizeof(commands) / sizeof(commands[0]) && !is(p->word, p->word_len, commands[i].name))
+		i++;
+	if (i == sizeof(commands) / sizeof(commands[0]))
+		return SHELL_CMD_UNKNOWN;
+	enum shell_cmd cmd = commands[i].cmd;
+	if (args < commands[i].least || args > commands[i].most)
+		return SHELL_CMD_USAGE;
+	if ((cmd == SHELL_CMD_TRACE || cmd == SHELL_CMD_LOG) && p->arg && number(p->arg, p->arg_len, &p->count))
+		return SHELL_CMD_USAGE;
+	return cmd;
 }

@@ -4,12 +4,15 @@
  * system calls: tests/host/test_shell.c runs it on the host. Every byte is hostile: a
  * line longer than SHELL_LINE_MAX is refused whole (its bytes past the bound are
  * dropped, never stored), control bytes other than the line's end, tab, backspace and
- * DEL are dropped, and bytes above 0x7e too.
+ * DEL are dropped, and bytes above 0x7e too. A count (trace N, log N) is 1 to
+ * SHELL_COUNT_MAX, in decimal digits only.
  */
 #ifndef SHELL_LINE_H
 #define SHELL_LINE_H
 
 #define SHELL_LINE_MAX 64	/* characters of a command line; longer lines are refused */
+#define SHELL_COUNT_DEFAULT 16	/* trace and log without N: the last 16 */
+#define SHELL_COUNT_MAX 256	/* the most N may be (the trace ring's size) */
 
 struct shell_line {
 	char text[SHELL_LINE_MAX + 1];	/* NUL-terminated once shell_take says SHELL_LINE */
@@ -36,6 +39,9 @@ enum shell_cmd {
 	SHELL_CMD_HELP,
 	SHELL_CMD_PS,
 	SHELL_CMD_RESTART,	/* arg: the component's name */
+	SHELL_CMD_TRACE,	/* count: how many of the last trace records */
+	SHELL_CMD_LOG,		/* count: how many of the log's last lines */
+	SHELL_CMD_RUN,		/* arg: the RTOS program's name (/bin/<arg>) */
 	SHELL_CMD_QUIT,
 	SHELL_CMD_UNKNOWN,	/* word: the command not known */
 	SHELL_CMD_USAGE,	/* a known command with the wrong number of arguments (word) */
@@ -46,9 +52,14 @@ struct shell_parsed {
 	unsigned word_len;
 	const char *arg;	/* the second word, arg_len characters; 0 if none */
 	unsigned arg_len;
+	unsigned count;		/* trace and log: N, or SHELL_COUNT_DEFAULT without it */
 };
 
-/* Splits line (NUL-terminated) into words at spaces and names the command. */
+/*
+ * Splits line (NUL-terminated) into words at spaces and names the command:
+ * SHELL_CMD_USAGE for a known command with the wrong number of arguments, or a count
+ * that is not a number 1..SHELL_COUNT_MAX.
+ */
 enum shell_cmd shell_parse(const char *line, struct shell_parsed *p);
 
 #endif

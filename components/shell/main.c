@@ -8,19 +8,29 @@
  *                  threads and faults (the booter's status interface)
  *   restart NAME   restarts a component described `restart = true` (the booter's
  *                  control interface: the path a crash takes, counted as a restart)
+ *   trace [N]      the last N records of the trace ring (segment "time")
+ *   log [N]        the log's last N lines with their authors (interface logview)
+ *   run PROGRAM    starts /bin/PROGRAM of the RTOS's file system as a new process
+ *                  (interface rtos: components/rtos/run.c)
  *   quit           stops the serial driver and ends, so the system ends
  *
  * Every byte from the driver is hostile: line.c bounds the line and drops what is not
- * printable; names from the status are printed only as printable ASCII.
+ * printable; names from the status and the log's lines are printed only as printable
+ * ASCII; the trace ring (any mapper writes it) is bounded before use.
  */
+#include <cairn/seg/time.h>
+#include <common/fmt.h>
 #include <cairn/status_client.h>
 #include <iface/control.h>
+#include <iface/logview.h>
+#include <iface/rtos.h>
 #include <iface/serial.h>
 #include <iface/timer.h>
 #include "line.h"
 
 #define PROMPT "cairn> "
 #define RESTART_WAIT_MS 2000	/* how long `restart` waits to see the restart done */
+#define RUN_WAIT_MS 2000	/* how long `run` waits for the RTOS to start the program */
 
 /* Component i's name (i < 0: the system's) into out[8 * STATUS_NAME_WORDS], shown on a
  * terminal: nothing but printable ASCII. 0, or the error. */
@@ -40,6 +50,9 @@ static void help(void)
 		     "  help          this list\n"
 		     "  ps            the system and every component: state, restarts, threads, faults\n"
 		     "  restart NAME  restart a component described with restart = true\n"
+		     "  trace [N]     the last N records (16) of the trace ring of segment 'time'\n"
+		     "  log [N]       the log's last N lines (16) with their authors\n"
+		     "  run PROGRAM   start the RTOS program /bin/PROGRAM as a new process\n"
 		     "  quit          stop the serial driver and end the system\n");
 }
 
@@ -153,6 +166,170 @@ static void restart(const char *s, unsigned len)
 			     status_state_name(status_state(info)), status_restarts(info));
 }
 
+/* ticks of a clock of hz (> 0, below 2^44) a second, in microseconds, without overflow */
+static uint64_t to_us(uint64_t ticks, uint64_t hz)
+{
+	return ticks / hz * 1000000 + ticks % hz * 1000000 / hz;
+}
+
+/*
+ * The last n records of the trace ring (segment "time": cairn/seg/time.h): index, time
+ * since boot, time since the record shown before, tag. Every component that maps the
+ * segment can write the ring: its count bounds nothing here but the first index, a
+ * record gone meanwhile (overwritten, or being written: time_trace_read says 0) is
+ * skipped, and so is one stamped before boot or after now (garbled).
+ */
+static void trace_show(unsigned n)
+{
+	const struct cairn_root *rt = (const struct cairn_root *)CAIRN_ROOT_VA;
+	if (!cairn_segment("time")) {
+		cairn_printf("trace: no segment 'time' (does the description map it into the shell?)\n");
+		return;
+	}
+	uint64_t count = time_trace_count(), hz = rt->tsc_hz ? rt->tsc_hz : 1, prev = 0;
+	uint64_t first = count > n ? count - n : 0, now = cairn_cycles();
+	unsigned gone = 0;
+
+	cairn_printf("trace: %lu records since boot; the last %lu:\n", (unsigned long)count,
+		     (unsigned long)(count - first));
+	for (uint64_t i = first; i < count; i++) {
+		uint64_t tag = 0, t = time_trace_read(i, &tag);
+		if (t < rt->boot_tsc || t > now) {
+			gone++;
+			continue;
+		}
+		uint64_t us = to_us(t - rt->boot_tsc, hz), step = to_us(t >= prev ? t - prev : prev - t, hz);
+		char since[24] = "";
+		if (prev)
+			fmt_snprintf(since, sizeof(since), "%c%lu us", t < prev ? '-' : '+', (unsigned long)step);
+		cairn_printf("%8lu %6lu.%06lu s %12s  tag 0x%lx\n", (unsigned long)i, (unsigned long)(us / 1000000),
+			     (unsigned long)(us % 1000000), since, (unsigned long)tag);
+		prev = t;
+	}
+	if (gone)
+		cairn_printf("trace: %u records gone meanwhile (overwritten or garbled): not shown\n", gone);
+}
+
+/* Line n of the log into text[LOG_TEXT], its author into *author: 0, or the logview error. */
+#define LOG_TEXT 256
+static long log_line(uint64_t n, char *text, cairn_word *author)
+{
+	cairn_word len = 0, w[LOG_TEXT / 8] = { 0 };
+	long a = logview_line(n, &len);
+
+	if (a < 0)
+		return a;
+	for (unsigned i = 0; i < (len + 7) / 8 && i + 1 < LOG_TEXT / 8; i += 2) {
+		long r = logview_text(n, i, &w[i + 1]);
+		if (r < 0)
+			return r;
+		w[i] = (cairn_word)r;
+	}
+	memcpy(text, w, LOG_TEXT);
+	text[len < LOG_TEXT ? len : LOG_TEXT - 1] = 0;
+	*author = (cairn_word)a;
+	return 0;
+}
+
+/* The log's last n lines (interface logview: components/logger), each with its author. */
+static void log_show(unsigned n)
+{
+	cairn_word kept = 0;
+	long count = logview_count(&kept);
+	if (count == CAIRN_ESTALE)	/* the logger restarted: the stub renewed the gates */
+		count = logview_count(&kept);
+	char text[LOG_TEXT], name[8 * STATUS_NAME_WORDS];
+	unsigned gone = 0;
+
+	if (count == CAIRN_ENOENT) {
+		cairn_printf("log: no logview (does the description give the shell the import \"logview\"?)\n");
+		return;
+	}
+	if (count < 0) {
+		cairn_printf("log: the logger does not answer (error %ld)\n", count);
+		return;
+	}
+	if (count == 0) {
+		cairn_printf("log: nothing logged yet\n");
+		return;
+	}
+	if (n > kept)
+		n = (unsigned)kept;
+	for (uint64_t i = (uint64_t)count > n ? (uint64_t)count - n : 0; i < (uint64_t)count; i++) {
+		cairn_word author = 0;
+		if (log_line(i, text, &author) < 0) {
+			gone++;
+			continue;
+		}
+		if (!author || name_of((long)author - 1, name) < 0)
+			memcpy(name, "?", 2);
+		for (char *p = text; *p; p++)
+			if (*p < 0x20 || *p > 0x7e)
+				*p = '?';
+		cairn_printf("c%lu %s: %s\n", (unsigned long)author, name, text);
+	}
+	if (gone)
+		cairn_printf("log: %u lines overwritten meanwhile: not shown\n", gone);
+}
+
+/* Waits (yielding, at most RUN_WAIT_MS) for the outcome of the run asked for: rtos_result's. */
+static long run_outcome(cairn_word *pid)
+{
+	const struct cairn_root *rt = (const struct cairn_root *)CAIRN_ROOT_VA;
+	uint64_t end = cairn_cycles() + rt->tsc_hz / 1000 * RUN_WAIT_MS;
+	long r;
+
+	while ((r = rtos_result(pid)) == CAIRN_EAGAIN && cairn_cycles() <= end)
+		cairn_yield();
+	return r;
+}
+
+/* Says why the rtos refused run (r, its error) of the program named (len characters at s). */
+static void run_refused(long r, const char *s, unsigned len)
+{
+	if (r == CAIRN_ENOENT)
+		cairn_printf("run: no RTOS to ask (does the description give the shell the import \"rtos\"?)\n");
+	else if (r == CAIRN_EINVAL)
+		cairn_printf("run: '%.*s' is no program's name (letters, digits, _ . -)\n", (int)len, s);
+	else if (r == CAIRN_EBUSY)
+		cairn_printf("run: the last run is not done yet: try again\n");
+	else if (r == CAIRN_EAGAIN)
+		cairn_printf("run: the RTOS is still starting: try again\n");
+	else if (r == CAIRN_ENOTSUP)
+		cairn_printf("run: the RTOS has ended\n");
+	else
+		cairn_printf("run: refused (error %ld)\n", r);
+}
+
+/* Starts /bin/<the len characters at s> through the rtos interface and says what came of it. */
+static void run_program(const char *s, unsigned len)
+{
+	cairn_word w[4] = { 0 }, pid = 0;
+
+	if (len > sizeof(w)) {
+		cairn_printf("run: '%.*s': a program's name is at most %u characters\n", (int)len, s,
+			     (unsigned)sizeof(w));
+		return;
+	}
+	memcpy(w, s, len);
+	long r = rtos_run(w[0], w[1], w[2], w[3]);
+	if (r < 0) {
+		run_refused(r, s, len);
+		return;
+	}
+	r = run_outcome(&pid);
+	if (r == 0)
+		cairn_printf("run: /bin/%.*s started as process 0x%lx\n", (int)len, s, (unsigned long)pid);
+	else if (r == CAIRN_ENOENT)
+		cairn_printf("run: no program /bin/%.*s in the RTOS's file system\n", (int)len, s);
+	else if (r == CAIRN_ENOMEM)
+		cairn_printf("run: /bin/%.*s: no room for another process\n", (int)len, s);
+	else if (r == CAIRN_EAGAIN)
+		cairn_printf("run: /bin/%.*s asked for, not started after %u ms\n", (int)len, s, RUN_WAIT_MS);
+	else
+		cairn_printf("run: /bin/%.*s not started (error %ld)\n", (int)len, s, r);
+}
+
 /* Runs one line; returns 1 if it was `quit`. */
 static int run(const char *line)
 {
@@ -169,6 +346,15 @@ static int run(const char *line)
 		return 0;
 	case SHELL_CMD_RESTART:
 		restart(p.arg, p.arg_len);
+		return 0;
+	case SHELL_CMD_TRACE:
+		trace_show(p.count);
+		return 0;
+	case SHELL_CMD_LOG:
+		log_show(p.count);
+		return 0;
+	case SHELL_CMD_RUN:
+		run_program(p.arg, p.arg_len);
 		return 0;
 	case SHELL_CMD_QUIT:
 		return 1;
@@ -240,6 +426,7 @@ int main(const struct cairn_root *rt)
 		for (long i = 0; i < n && i < (long)sizeof(w); i++)
 			if (take(&line, (unsigned char)(w >> (8 * i)))) {
 				cairn_printf("shell: stopping the serial driver; bye\n");
+				rtos_bye();	/* the RTOS may end (without the import: ENOENT) */
 				serial_stop();
 				return 0;
 			}

@@ -8,8 +8,13 @@
 
 #define TRACE_SLOTS 256
 
+/*
+ * A record is valid while seq is its index + 1; a writer sets seq to 0 before it
+ * changes the record and to index + 1 after, so a reader that sees the same seq before
+ * and after its reads has read one whole record (per record a sequence lock).
+ */
 struct record {
-	uint64_t tsc, tag;
+	uint64_t seq, tsc, tag;
 };
 
 static uint64_t boot_tsc, ns_mult;	/* ns = ((tsc - boot_tsc) * ns_mult) >> 32 */
@@ -30,9 +35,13 @@ static uint64_t now_ns(void)
 static uint64_t stamp(uint64_t tag)
 {
 	uint64_t i = __atomic_fetch_add(&next, 1, __ATOMIC_RELAXED);
+	struct record *r = &trace[i % TRACE_SLOTS];
 
-	trace[i % TRACE_SLOTS] = (struct record){ 0, tag };
-	__atomic_store_n(&trace[i % TRACE_SLOTS].tsc, cairn_cycles(), __ATOMIC_RELEASE);
+	__atomic_store_n(&r->seq, 0, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&r->tag, tag, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->tsc, cairn_cycles(), __ATOMIC_RELAXED);
+	__atomic_store_n(&r->seq, i + 1, __ATOMIC_RELEASE);
 	return i;
 }
 
@@ -41,12 +50,23 @@ static uint64_t trace_count(void)
 	return __atomic_load_n(&next, __ATOMIC_ACQUIRE);
 }
 
+/*
+ * Record i, if it is whole and still there: every mapper can write the ring, so a
+ * record being written, overwritten meanwhile, or garbled (its seq not i + 1) reads
+ * as gone (0), and *tag is then untouched.
+ */
 static uint64_t trace_read(uint64_t i, uint64_t *tag)
 {
-	if (i >= trace_count() || i + TRACE_SLOTS < trace_count())
+	const struct record *r = &trace[i % TRACE_SLOTS];
+
+	if (i >= trace_count() || i + 1 == 0 || __atomic_load_n(&r->seq, __ATOMIC_ACQUIRE) != i + 1)
 		return 0;
-	*tag = trace[i % TRACE_SLOTS].tag;
-	return __atomic_load_n(&trace[i % TRACE_SLOTS].tsc, __ATOMIC_ACQUIRE);
+	uint64_t tsc = __atomic_load_n(&r->tsc, __ATOMIC_RELAXED), g = __atomic_load_n(&r->tag, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&r->seq, __ATOMIC_RELAXED) != i + 1)
+		return 0;
+	*tag = g;
+	return tsc;
 }
 
 static uint64_t init_count(void)

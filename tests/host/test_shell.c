@@ -4,7 +4,8 @@
  * tab, every control byte and every byte above 0x7e dropped, a line of exactly
  * SHELL_LINE_MAX characters kept and one of SHELL_LINE_MAX + 1 refused whole (its bytes
  * past the bound never stored, erase not undoing the refusal, the next line afresh), and
- * every command with its arguments at, below and above what it takes.
+ * every command with its arguments at, below and above what it takes, and the counts
+ * of trace and log at and past their bounds.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -135,12 +136,40 @@ static void test_commands(void **state)
 	assert_int_equal(parse("quit now", &p), SHELL_CMD_USAGE);
 	assert_int_equal(p.word_len, 4);
 	/* not the commands: prefixes, longer words, case */
-	const char *unknown[] = { "p", "pss", "hel", "helpx", "PS", "Quit", "restar", "restarts x", "[Aquit" };
+	assert_int_equal(parse("run hello", &p), SHELL_CMD_RUN);
+	assert_int_equal(p.arg_len, 5);
+	assert_memory_equal(p.arg, "hello", 5);
+	assert_int_equal(parse("run", &p), SHELL_CMD_USAGE);
+	assert_int_equal(parse("run a b", &p), SHELL_CMD_USAGE);
+	const char *unknown[] = { "p", "pss", "hel", "helpx", "PS", "Quit", "restar", "restarts x", "[Aquit",
+				  "tracer", "lo", "logs 3", "runs x", "Run x" };
 	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
 		assert_int_equal(parse(unknown[i], &p), SHELL_CMD_UNKNOWN);
 		assert_ptr_equal(p.word, unknown[i]);
 		assert_int_equal(p.word_len, strcspn(unknown[i], " "));
 	}
+}
+
+static void test_counts(void **state)
+{
+	struct shell_parsed p;
+
+	(void)state;
+	assert_int_equal(parse("trace", &p), SHELL_CMD_TRACE);
+	assert_int_equal(p.count, SHELL_COUNT_DEFAULT);
+	assert_int_equal(parse("log", &p), SHELL_CMD_LOG);
+	assert_int_equal(p.count, SHELL_COUNT_DEFAULT);
+	assert_int_equal(parse(" log  1 ", &p), SHELL_CMD_LOG);
+	assert_int_equal(p.count, 1);
+	assert_int_equal(parse("trace 256", &p), SHELL_CMD_TRACE);	/* SHELL_COUNT_MAX */
+	assert_int_equal(p.count, SHELL_COUNT_MAX);
+	assert_int_equal(parse("trace 007", &p), SHELL_CMD_TRACE);
+	assert_int_equal(p.count, 7);
+	/* not a count 1..SHELL_COUNT_MAX in decimal digits: refused, whatever the command */
+	const char *bad[] = { "trace 0", "log 000", "trace 257", "log 999", "trace 0256", "log 4294967297",
+			      "trace -1", "log +3", "trace 1x", "log x", "trace 0x10", "log 1 2" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(parse(bad[i], &p), SHELL_CMD_USAGE);
 }
 
 int main(void)
@@ -151,6 +180,7 @@ int main(void)
 		cmocka_unit_test(test_erase),
 		cmocka_unit_test(test_bound),
 		cmocka_unit_test(test_commands),
+		cmocka_unit_test(test_counts),
 	};
 	return cmocka_run_group_tests(tests, 0, 0);
 }
