@@ -23,38 +23,41 @@
 
 #define INF CAIRN_TCAP_INF
 
-/* The budget left to a thread running on on's tcap: the least along its chain. */
-uint64_t tcap_left(const struct thread *on)
-{
-	uint64_t b = INF;
-
-	for (; on; on = on->tc.parent)
-		b = on->tc.budget < b ? on->tc.budget : b;
-	return b;
-}
-
-/* Charges the core's running chain for the time since it was last charged. */
+/*
+ * Charges the core's running chain for the time since it was last charged, if the
+ * chain has a budget anywhere (a chain with none has nothing to charge).
+ */
 static void charge(struct percpu *cpu)
 {
 	uint64_t now = arch_cycles(), spent = now - cpu->tc_since;
 
 	cpu->tc_since = now;
-	for (struct thread *on = cpu->tc_run; on; on = on->tc.parent)
+	for (struct thread *on = cpu->tc_finite ? cpu->tc_run : NULL; on; on = on->tc.parent)
 		if (on->tc.budget != INF)
 			on->tc.budget = on->tc.budget > spent ? on->tc.budget - spent : 0;
 }
 
-/* Sets the core's timer for the dispatch deadline or the running chain's end, the earlier. */
-static void arm(struct percpu *cpu)
+/*
+ * Sets the core's timer for the dispatch deadline or the running chain's end (left
+ * cycles after tc_since), the earlier.
+ */
+static void arm(struct percpu *cpu, uint64_t left)
 {
-	uint64_t left = tcap_left(cpu->tc_run), at = cpu->deadline, since = cpu->tc_since;
+	uint64_t at = cpu->deadline, since = cpu->tc_since;
 
-	cpu->for_budget = left <= INF - since && (!at || (at > since && left < at - since));
+	cpu->tc_finite = left != INF;
+	cpu->for_budget = cpu->tc_finite && left <= INF - since && (!at || (at > since && left < at - since));
 	if (cpu->for_budget)
 		at = since + left;
 	if (at && at != cpu->armed)
 		arch_timer_deadline(at);
 	cpu->armed = at;
+}
+
+/* What the core's running chain has left (a chain with no budget of its own: INF, unwalked). */
+static uint64_t running_left(const struct percpu *cpu)
+{
+	return cpu->tc_finite ? tcap_left(cpu->tc_run) : INF;
 }
 
 /* t runs on on's tcap from now on (it is not running, or is the caller: see tcap_switch). */
@@ -76,10 +79,15 @@ void tcap_run_on(struct thread *t, struct thread *on)
 void tcap_switch(struct thread *on)
 {
 	struct percpu *cpu = this_cpu();
+	uint64_t left = tcap_left(on);
 
+	if (!cpu->tc_finite && left == INF && !cpu->for_budget) {
+		cpu->tc_run = on;	/* neither chain has a budget: nothing to charge or arm */
+		return;
+	}
 	charge(cpu);
 	cpu->tc_run = on;
-	arm(cpu);
+	arm(cpu, left);
 }
 
 /* A dispatch asked for a deadline (the core's timer thread runs then). */
@@ -89,7 +97,7 @@ void tcap_deadline(uint64_t tsc)
 
 	cpu->deadline = tsc;
 	cpu->armed = 0;
-	arm(cpu);
+	arm(cpu, running_left(cpu));
 }
 
 /* The tcap nearest the root on on's chain with no budget left, or NULL. */
@@ -118,13 +126,14 @@ struct regs *tcap_timer(struct regs *cur, bool *deadline)
 	*deadline = !cpu->for_budget;
 	if (*deadline) {
 		cpu->deadline = 0;
-		arm(cpu);	/* the running chain's end, if it has one */
+		if (cpu->tc_finite)
+			arm(cpu, tcap_left(cpu->tc_run));	/* the running chain's end */
 		return cur;
 	}
 	charge(cpu);
 	struct thread *x = emptied(cpu->tc_run), *p = x ? x->tc.parent : NULL;
 	if (!x || !cur) {
-		arm(cpu);
+		arm(cpu, tcap_left(cpu->tc_run));
 		return cur;
 	}
 	thread_event(p, x, CAIRN_EVENT_EXHAUSTED);
@@ -207,7 +216,7 @@ static long delegate(struct call *c, struct thread *self)
 		return CAIRN_ERANGE;
 	child->tc.budget = A1(c);
 	child->tc.prio = (uint32_t)A2(c);
-	arm(this_cpu());	/* the running chain may be the child's */
+	arm(this_cpu(), tcap_left(this_cpu()->tc_run));	/* the running chain may be the child's */
 	return 0;
 }
 

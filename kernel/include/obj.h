@@ -149,7 +149,16 @@ const char *boot_name(struct thread *t);
 struct regs *switch_prepare(struct regs *next);
 
 /* tcap.c */
-uint64_t tcap_left(const struct thread *on);
+/* The budget left to a thread running on on's tcap: the least along its chain. */
+static inline uint64_t tcap_left(const struct thread *on)
+{
+	uint64_t b = CAIRN_TCAP_INF;
+
+	for (; on; on = on->tc.parent)
+		b = on->tc.budget < b ? on->tc.budget : b;
+	return b;
+}
+
 void tcap_run_on(struct thread *t, struct thread *on);
 void tcap_switch(struct thread *on);
 void tcap_deadline(uint64_t tsc);
