@@ -119,12 +119,9 @@ static void parse_mb2_tag(struct bootinfo *bi, const struct mb2_tag *tag)
 
 	switch (tag->type) {
 	case MB2_CMDLINE:
+	case MB2_LOADER:	/* a string, taken if it ends inside the tag */
 		if (blen && body[blen - 1] == '\0')
-			bi->cmdline = body;
-		break;
-	case MB2_LOADER:
-		if (blen && body[blen - 1] == '\0')
-			bi->loader = body;
+			*(tag->type == MB2_CMDLINE ? &bi->cmdline : &bi->loader) = body;
 		break;
 	case MB2_MODULE: {
 		const struct mb2_module *m = (const void *)tag;

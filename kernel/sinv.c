@@ -123,15 +123,6 @@ static void clear_regs(struct thread *t, uint64_t ip, uint64_t sp, uint64_t r0, 
 	arch_fpu_init(t->fpu);
 }
 
-/* Clears everything a confined callee could leave behind; entry.S reloads it all. */
-static void confine(struct thread *t)
-{
-	struct regs *r = &t->regs;
-
-	clear_regs(t, regs_ip(r), regs_sp(r), regs_result(r), regs_result2(r));
-	this_cpu()->cur_regs = NULL;	/* nothing live survives: entry.S loads all of r */
-}
-
 /* The keeper invocations among the thread's frames below frame d. */
 static unsigned keepers_below(const struct thread *t, unsigned d)
 {
@@ -222,12 +213,15 @@ static long sinv_return(struct call *c)
 		return sinv_stale_self(c);	/* back into a component that restarted */
 	if (f.flags & INV_FAULT)
 		return fault_return(c);
+	if (f.flags & INV_CONFINED) {	/* nothing a confined callee leaves survives */
+		clear_regs(t, f.ip, f.sp, r0, r1);
+		this_cpu()->cur_regs = NULL;	/* nothing live either: entry.S reloads all of t */
+		return (long)r0;
+	}
 	regs_set_ip(r, f.ip);
 	regs_set_sp(r, f.sp);
 	regs_set_result(r, r0);
 	regs_set_result2(r, r1);
-	if (f.flags & INV_CONFINED)
-		confine(t);	/* clears cur_regs: entry.S reloads all of this thread */
 	return (long)r0;
 }
 
@@ -237,9 +231,7 @@ static long sinv_return(struct call *c)
  */
 static long reg_access(struct call *c, struct regs *saved)
 {
-	uint64_t idx = A0(c);
-
-	uint64_t *reg = arch_regs_slot(saved, idx);
+	uint64_t *reg = arch_regs_slot(saved, A0(c));
 
 	if (!reg)
 		return CAIRN_ERANGE;
