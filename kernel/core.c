@@ -11,8 +11,6 @@
  */
 #include "arch.h"
 #include "core.h"
-#include "obj.h"
-#include "percpu.h"
 #include "syscall.h"
 
 unsigned kernel_cores = 1;

@@ -33,7 +33,6 @@
  */
 #include "arch.h"
 #include "console.h"
-#include "percpu.h"
 #include <common/string.h>
 #include "syscall.h"
 #include <cairn/root.h>

@@ -4,8 +4,6 @@
  * check run on stacks of their own (IST), so a broken kernel stack still gets reported.
  */
 #include "arch.h"
-#include "cpu.h"
-#include "percpu.h"
 #include <cairn/abi.h>
 
 struct idt_gate {

@@ -11,7 +11,6 @@
 #include "arch.h"
 #include "acpi.h"
 #include "console.h"
-#include "percpu.h"
 #include <common/string.h>
 
 #define PIT_10MS          11932

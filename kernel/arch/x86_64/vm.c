@@ -6,7 +6,6 @@
  */
 #include "arch.h"
 #include "core.h"
-#include "cpu.h"
 #include "pgtbl.h"
 
 
