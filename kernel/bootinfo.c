@@ -97,9 +97,8 @@ static int parse_mb1(struct bootinfo *bi, uint64_t info, boot_p2v p2v)
 		bi->cmdline = string_at(mb->cmdline, p2v);
 	if (mb->flags & MB1_FLAG_LOADER)
 		bi->loader = string_at(mb->boot_loader_name, p2v);
-	const struct mb1_module *mods = NULL;
-	if (mb->flags & MB1_FLAG_MODS)
-		mods = p2v(mb->mods_addr, (uint64_t)mb->mods_count * sizeof(*mods));
+	const struct mb1_module *mods = mb->flags & MB1_FLAG_MODS ?
+		p2v(mb->mods_addr, (uint64_t)mb->mods_count * sizeof(*mods)) : NULL;
 	for (uint32_t i = 0; mods && i < mb->mods_count; i++)
 		add_module(bi, mods[i].start, mods[i].end, string_at(mods[i].string, p2v));
 	for (uint64_t off = 0; off + sizeof(struct mb1_mmap) <= mb->mmap_length;) {

@@ -299,12 +299,11 @@ struct regs *kernel_user_fault(struct regs *r)
 	arch_fpu_save(f->fpu);
 	struct cap gate = t->comp->keeper;
 	push(t, gate.obj, INV_FAULT);	/* a frame is free: keeper_takes */
-	uint64_t vector = regs_fault_vector(r), code = regs_fault_code(r), ip = regs_ip(r);
-	arch_regs_init(r, gate.a, 0, CAIRN_ROOT_VA);
-	regs_set_arg1(r, vector);
-	regs_set_arg2(r, code);
+	arch_regs_init(r, gate.a, 0, CAIRN_ROOT_VA);	/* r is t->regs: the fault's are in f */
+	regs_set_arg1(r, regs_fault_vector(&f->regs));
+	regs_set_arg2(r, regs_fault_code(&f->regs));
 	regs_set_arg3(r, arch_fault_address());
-	regs_set_arg4(r, ip);
+	regs_set_arg4(r, regs_ip(&f->regs));
 	regs_set_arg5(r, gate.b);
 	regs_set_result(r, t->id);
 	return r;

@@ -26,7 +26,6 @@ void arch_console_putc(char c);
 void arch_cpu_init(void);
 /* True under a hypervisor (CPUID's hypervisor bit): cores may be descheduled at will. */
 bool arch_under_hypervisor(void);
-struct percpu;
 void arch_cpu_init_ap(struct percpu *c, unsigned id);	/* on the core itself */
 /*
  * Fills r so that resuming it starts user code at rip with stack rsp and rdi = arg:

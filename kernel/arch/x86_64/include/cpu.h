@@ -60,6 +60,14 @@ static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
 }
 
+/* The initial APIC ID of the core running this (CPUID leaf 1). */
+static inline uint32_t cpu_initial_apic_id(void)
+{
+	uint32_t r[4];
+	cpuid(1, 0, r);
+	return r[1] >> 24;
+}
+
 /* read_crN and write_crN for the control registers the kernel uses: CR0, CR2, CR3, CR4. */
 #define CPU_X_CR(n) \
 	static inline uint64_t read_cr##n(void) \
