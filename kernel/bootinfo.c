@@ -130,14 +130,9 @@ static void parse_mb2_tag(struct bootinfo *bi, const struct mb2_tag *tag)
 		add_module(bi, m->start, m->end, terminated ? m->string : "");
 		break;
 	}
-	case MB2_ACPI_OLD:	/* the new one wins, whatever the order */
-		if (blen >= RSDP_V1_LEN && !bi->rsdp) {
-			bi->rsdp = body;
-			bi->rsdp_len = blen;
-		}
-		break;
+	case MB2_ACPI_OLD:	/* a copy of the RSDP: the new one wins, whatever the order */
 	case MB2_ACPI_NEW:
-		if (blen >= RSDP_V2_LEN) {
+		if (tag->type == MB2_ACPI_NEW ? blen >= RSDP_V2_LEN : (blen >= RSDP_V1_LEN && !bi->rsdp)) {
 			bi->rsdp = body;
 			bi->rsdp_len = blen;
 		}

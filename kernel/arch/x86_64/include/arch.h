@@ -162,11 +162,7 @@ static inline void arch_vm_switch(uint64_t root_phys)
 }
 /* The kernel's own page tables (the kernel half only): what an idle core loads. */
 extern uint64_t kernel_pml4_phys;
-
-static inline void arch_vm_switch_kernel(void)
-{
-	arch_vm_switch(kernel_pml4_phys);
-}
+static inline void arch_vm_switch_kernel(void) { arch_vm_switch(kernel_pml4_phys); }
 
 /* The root core k has loaded (percpu.cr3), read while that core may be switching. */
 static inline uint64_t arch_vm_loaded(unsigned k) { return __atomic_load_n(&cpus[k].cr3, __ATOMIC_RELAXED); }
