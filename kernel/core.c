@@ -38,7 +38,8 @@ static bool big_try_unfair(void)
 	uint32_t owner = __atomic_load_n(&big_owner, __ATOMIC_ACQUIRE), next = owner;
 
 	return __atomic_load_n(&big_next, __ATOMIC_RELAXED) == owner &&
-	       __atomic_compare_exchange_n(&big_next, &next, owner + 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+	       __atomic_compare_exchange_n(&big_next, &next, owner + 1, false, __ATOMIC_ACQUIRE,
+					   __ATOMIC_RELAXED);
 }
 
 /* Waits for the lock, answering TLB shootdowns: the holder may be waiting for us. */

@@ -125,10 +125,13 @@ static void patch(char *field, size_t size, uint64_t v)
 	memcpy(p2v(tramp + (uint64_t)(field - ap_trampoline)), &v, size);
 }
 
-/* The code, and tables mapping the low 2 MiB 1:1 and the kernel's halves as ours do. */
+/*
+ * The code, and tables mapping the low 2 MiB 1:1 and the kernel's halves as ours do,
+ * in the three pages after it.
+ */
 static void write_trampoline(void)
 {
-	uint64_t *pml4 = p2v(tramp + PAGE_SIZE), *pdpt = pml4 + 512, *pd = pdpt + 512;	/* the pages after the code */
+	uint64_t *pml4 = p2v(tramp + PAGE_SIZE), *pdpt = pml4 + 512, *pd = pdpt + 512;
 	const uint64_t *kernel = p2v(kernel_pml4_phys);
 
 	memcpy(p2v(tramp), ap_trampoline, (size_t)(ap_trampoline_end - ap_trampoline));
