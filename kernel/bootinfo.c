@@ -97,9 +97,8 @@ static int parse_mb1(struct bootinfo *bi, uint64_t info, boot_p2v p2v)
 		bi->cmdline = string_at(mb->cmdline, p2v);
 	if (mb->flags & MB1_FLAG_LOADER)
 		bi->loader = string_at(mb->boot_loader_name, p2v);
-	const struct mb1_module *mods = NULL;
-	if (mb->flags & MB1_FLAG_MODS)
-		mods = p2v(mb->mods_addr, (uint64_t)mb->mods_count * sizeof(*mods));
+	const struct mb1_module *mods = mb->flags & MB1_FLAG_MODS ?
+		p2v(mb->mods_addr, (uint64_t)mb->mods_count * sizeof(*mods)) : NULL;
 	for (uint32_t i = 0; mods && i < mb->mods_count; i++)
 		add_module(bi, mods[i].start, mods[i].end, string_at(mods[i].string, p2v));
 	for (uint64_t off = 0; off + sizeof(struct mb1_mmap) <= mb->mmap_length;) {
@@ -119,12 +118,9 @@ static void parse_mb2_tag(struct bootinfo *bi, const struct mb2_tag *tag)
 
 	switch (tag->type) {
 	case MB2_CMDLINE:
+	case MB2_LOADER:	/* a string, taken if it ends inside the tag */
 		if (blen && body[blen - 1] == '\0')
-			bi->cmdline = body;
-		break;
-	case MB2_LOADER:
-		if (blen && body[blen - 1] == '\0')
-			bi->loader = body;
+			*(tag->type == MB2_CMDLINE ? &bi->cmdline : &bi->loader) = body;
 		break;
 	case MB2_MODULE: {
 		const struct mb2_module *m = (const void *)tag;
@@ -134,14 +130,9 @@ static void parse_mb2_tag(struct bootinfo *bi, const struct mb2_tag *tag)
 		add_module(bi, m->start, m->end, terminated ? m->string : "");
 		break;
 	}
-	case MB2_ACPI_OLD:	/* the new one wins, whatever the order */
-		if (blen >= RSDP_V1_LEN && !bi->rsdp) {
-			bi->rsdp = body;
-			bi->rsdp_len = blen;
-		}
-		break;
+	case MB2_ACPI_OLD:	/* a copy of the RSDP: the new one wins, whatever the order */
 	case MB2_ACPI_NEW:
-		if (blen >= RSDP_V2_LEN) {
+		if (tag->type == MB2_ACPI_NEW ? blen >= RSDP_V2_LEN : (blen >= RSDP_V1_LEN && !bi->rsdp)) {
 			bi->rsdp = body;
 			bi->rsdp_len = blen;
 		}

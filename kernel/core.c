@@ -11,8 +11,6 @@
  */
 #include "arch.h"
 #include "core.h"
-#include "obj.h"
-#include "percpu.h"
 #include "syscall.h"
 
 unsigned kernel_cores = 1;
@@ -33,30 +31,23 @@ static struct regs *(*handler_unlocked)(uint64_t call, struct regs *r);
  * So a guest takes the lock as Linux does without paravirtual spinlocks
  * (virt_spin_lock): test-and-set, drawing a ticket only when the lock is free, so a
  * core that runs takes it. The release, entry.S's increment of big_owner, is the same.
+ * big_try_unfair is one such attempt: true if it took the lock.
  */
-static void big_lock_unfair(void)
+static bool big_try_unfair(void)
 {
-	for (;;) {
-		uint32_t owner = __atomic_load_n(&big_owner, __ATOMIC_ACQUIRE), next = owner;
-		if (__atomic_load_n(&big_next, __ATOMIC_RELAXED) == owner &&
-		    __atomic_compare_exchange_n(&big_next, &next, owner + 1, false,
-						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-			return;
-		core_tlb_answer();
-		cpu_relax();
-	}
+	uint32_t owner = __atomic_load_n(&big_owner, __ATOMIC_ACQUIRE), next = owner;
+
+	return __atomic_load_n(&big_next, __ATOMIC_RELAXED) == owner &&
+	       __atomic_compare_exchange_n(&big_next, &next, owner + 1, false, __ATOMIC_ACQUIRE,
+					   __ATOMIC_RELAXED);
 }
 
 /* Waits for the lock, answering TLB shootdowns: the holder may be waiting for us. */
 void big_lock_slow(void)
 {
-	if (big_unfair) {
-		big_lock_unfair();
-		return;
-	}
-	uint32_t ticket = __atomic_fetch_add(&big_next, 1, __ATOMIC_RELAXED);
+	uint32_t ticket = big_unfair ? 0 : __atomic_fetch_add(&big_next, 1, __ATOMIC_RELAXED);
 
-	while (__atomic_load_n(&big_owner, __ATOMIC_ACQUIRE) != ticket) {
+	while (big_unfair ? !big_try_unfair() : __atomic_load_n(&big_owner, __ATOMIC_ACQUIRE) != ticket) {
 		core_tlb_answer();
 		cpu_relax();
 	}
@@ -127,20 +118,6 @@ void core_ready(struct thread *t, unsigned why)
 	c->ready_tail = t;
 }
 
-/* Takes the first thread off this core's list; NULL if it is empty. */
-static struct thread *ready_pop(struct percpu *c)
-{
-	struct thread *t = c->ready_head;
-
-	if (t) {
-		c->ready_head = t->ready_next;
-		if (!c->ready_head)
-			c->ready_tail = NULL;
-		t->ready_next = NULL;
-	}
-	return t;
-}
-
 /*
  * Whether t, taken off the list for `why`, should run here now: it is runnable, still
  * this core's, and, if it was only preempted, no scheduler of this core has taken
@@ -153,14 +130,14 @@ static bool ready_runs(const struct thread *t, unsigned why)
 	return why == READY_KICK || !t->sched || t->sched->core != t->core;
 }
 
+/* A thread on a core's list is that core's (thread.c forgets it before it moves). */
 struct thread *core_ready_take(unsigned *why)
 {
-	struct percpu *c = this_cpu();
 	struct thread *t;
 
-	while ((t = ready_pop(c))) {
+	while ((t = this_cpu()->ready_head)) {
 		*why = t->ready;
-		t->ready = READY_NOT;
+		core_forget(t);		/* the head: no walk */
 		if (ready_runs(t, *why))
 			return t;
 	}

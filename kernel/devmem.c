@@ -23,9 +23,8 @@ void devmem_init(struct devmem_map *m, const struct bootinfo *bi, uint64_t limit
 		if (!is_ram(e->type) || !e->len)
 			continue;
 		uint64_t last = e->len - 1 > UINT64_MAX - e->base ? UINT64_MAX : e->base + (e->len - 1);
-		m->ram[m->n].base = PAGE_DOWN(e->base);
-		m->ram[m->n].end = PAGE_DOWN(last) + PAGE_SIZE;	/* 0 if it wrapped: to the top */
-		m->n++;
+		/* the end is 0 if it wrapped: to the top */
+		m->ram[m->n++] = (struct devmem_ram){ PAGE_DOWN(e->base), PAGE_DOWN(last) + PAGE_SIZE };
 	}
 }
 

@@ -14,8 +14,7 @@ void frame_table_init(struct frame_table *ft, struct frame *mem, uint64_t nframe
 	ft->nframes = nframes;
 	for (uint64_t i = 0; i < nframes; i++)
 		mem[i] = (struct frame){ .type = CAIRN_FRAME_RESERVED };
-	for (unsigned t = 0; t < 4; t++)
-		ft->count[t] = 0;
+	memset(ft->count, 0, sizeof(ft->count));
 	ft->count[CAIRN_FRAME_RESERVED] = nframes;
 }
 
@@ -31,13 +30,12 @@ void frame_table_set(struct frame_table *ft, uint64_t base, uint64_t end, uint8_
 	}
 }
 
+/* UNTYPED to KERNEL or USER and back; RESERVED never changes. */
 static bool allowed(uint8_t from, uint8_t to)
 {
 	if (from == CAIRN_FRAME_UNTYPED)
 		return to == CAIRN_FRAME_KERNEL || to == CAIRN_FRAME_USER;
-	if (from == CAIRN_FRAME_KERNEL || from == CAIRN_FRAME_USER)
-		return to == CAIRN_FRAME_UNTYPED;
-	return false;
+	return (from == CAIRN_FRAME_KERNEL || from == CAIRN_FRAME_USER) && to == CAIRN_FRAME_UNTYPED;
 }
 
 int frame_retype(struct frame_table *ft, uint64_t pa, uint8_t to)

@@ -6,7 +6,6 @@
  * INDIR_RESCIND voids them all in constant work. What a forwarder acts as is resolved
  * where capabilities are looked up (captbl_get_fwd).
  */
-#include "cap.h"
 #include "frame.h"
 #include "syscall.h"
 

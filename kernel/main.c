@@ -35,12 +35,6 @@ static uint64_t kmem_alloc_contig(uint64_t n)
 	return f;
 }
 
-/* A zeroed frame for the kernel's own tables at boot, or 0. */
-static uint64_t kmem_alloc_frame(void)
-{
-	return kmem_alloc_contig(1);
-}
-
 /* Boot information lies below 4 GiB: boot.S maps that much. */
 static const void *boot_phys(uint64_t phys, uint64_t len)
 {
@@ -127,7 +121,7 @@ noreturn void kmain(uint32_t magic, uint32_t info)
 	uint64_t top = memory_init();
 	devmem_init(&devmem, &boot, arch_phys_limit());
 	arch_cpu_init();
-	arch_vm_init(top, kmem_alloc_frame);
+	arch_vm_init(top, kmem_alloc_contig);
 	acpi_status = acpi_parse(&acpi, boot.rsdp, boot.rsdp_len, boot_phys);
 	arch_smp_prepare(acpi_status ? NULL : &acpi, &boot, kmem_alloc_contig);
 	arch_iommu_init(acpi_status ? 0 : acpi.dmar_base, kmem_alloc_contig);

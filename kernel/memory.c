@@ -13,7 +13,6 @@
 #include "arch.h"
 #include "devmem.h"
 #include "frame.h"
-#include "memlayout.h"
 #include <common/string.h>
 #include "syscall.h"
 

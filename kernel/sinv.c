@@ -33,7 +33,6 @@
  */
 #include "arch.h"
 #include "console.h"
-#include "percpu.h"
 #include <common/string.h>
 #include "syscall.h"
 #include <cairn/root.h>
@@ -121,15 +120,6 @@ static void clear_regs(struct thread *t, uint64_t ip, uint64_t sp, uint64_t r0, 
 {
 	arch_regs_syscall_return(&t->regs, ip, sp, r0, r1);
 	arch_fpu_init(t->fpu);
-}
-
-/* Clears everything a confined callee could leave behind; entry.S reloads it all. */
-static void confine(struct thread *t)
-{
-	struct regs *r = &t->regs;
-
-	clear_regs(t, regs_ip(r), regs_sp(r), regs_result(r), regs_result2(r));
-	this_cpu()->cur_regs = NULL;	/* nothing live survives: entry.S loads all of r */
 }
 
 /* The keeper invocations among the thread's frames below frame d. */
@@ -222,12 +212,15 @@ static long sinv_return(struct call *c)
 		return sinv_stale_self(c);	/* back into a component that restarted */
 	if (f.flags & INV_FAULT)
 		return fault_return(c);
+	if (f.flags & INV_CONFINED) {	/* nothing a confined callee leaves survives */
+		clear_regs(t, f.ip, f.sp, r0, r1);
+		this_cpu()->cur_regs = NULL;	/* nothing live either: entry.S reloads all of t */
+		return (long)r0;
+	}
 	regs_set_ip(r, f.ip);
 	regs_set_sp(r, f.sp);
 	regs_set_result(r, r0);
 	regs_set_result2(r, r1);
-	if (f.flags & INV_CONFINED)
-		confine(t);	/* clears cur_regs: entry.S reloads all of this thread */
 	return (long)r0;
 }
 
@@ -237,9 +230,7 @@ static long sinv_return(struct call *c)
  */
 static long reg_access(struct call *c, struct regs *saved)
 {
-	uint64_t idx = A0(c);
-
-	uint64_t *reg = arch_regs_slot(saved, idx);
+	uint64_t *reg = arch_regs_slot(saved, A0(c));
 
 	if (!reg)
 		return CAIRN_ERANGE;
@@ -308,12 +299,11 @@ struct regs *kernel_user_fault(struct regs *r)
 	arch_fpu_save(f->fpu);
 	struct cap gate = t->comp->keeper;
 	push(t, gate.obj, INV_FAULT);	/* a frame is free: keeper_takes */
-	uint64_t vector = regs_fault_vector(r), code = regs_fault_code(r), ip = regs_ip(r);
-	arch_regs_init(r, gate.a, 0, CAIRN_ROOT_VA);
-	regs_set_arg1(r, vector);
-	regs_set_arg2(r, code);
+	arch_regs_init(r, gate.a, 0, CAIRN_ROOT_VA);	/* r is t->regs: the fault's are in f */
+	regs_set_arg1(r, regs_fault_vector(&f->regs));
+	regs_set_arg2(r, regs_fault_code(&f->regs));
 	regs_set_arg3(r, arch_fault_address());
-	regs_set_arg4(r, ip);
+	regs_set_arg4(r, regs_ip(&f->regs));
 	regs_set_arg5(r, gate.b);
 	regs_set_result(r, t->id);
 	return r;

@@ -20,8 +20,7 @@
 #define BOOT_MEM_USABLE  1	/* memory map type of RAM free for use (both protocols) */
 
 struct boot_mmap {
-	uint64_t base;
-	uint64_t len;
+	uint64_t base, len;
 	uint32_t type;
 };
 

@@ -30,7 +30,7 @@
 struct devmem_map {
 	uint64_t limit;			/* one past the highest device page: the physical limit */
 	unsigned n;
-	struct { uint64_t base, end; } ram[BOOT_MAX_MMAP];	/* page-grown RAM ranges */
+	struct devmem_ram { uint64_t base, end; } ram[BOOT_MAX_MMAP];	/* page-grown RAM ranges */
 };
 
 extern struct devmem_map devmem;	/* the machine's, set once at boot */

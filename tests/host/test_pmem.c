@@ -20,7 +20,7 @@
 
 #define P PAGE_SIZE
 
-/* One frame: the kernel takes single frames as runs of one (main.c, kmem_alloc_frame). */
+/* One frame: the kernel takes single frames as runs of one (vm.c: alloc_contig(1)). */
 static uint64_t alloc_one(struct pmem *pm)
 {
 	return pmem_alloc_contig(pm, 1);

@@ -28,8 +28,7 @@ struct sdt {				/* every system description table's header */
 
 struct madt {
 	struct sdt h;
-	uint32_t lapic;
-	uint32_t flags;
+	uint32_t lapic, flags;
 } packed;
 
 enum { MADT_LAPIC = 0, MADT_IOAPIC = 1, MADT_LAPIC_OVERRIDE = 5, MADT_X2APIC = 9 };

@@ -60,14 +60,9 @@ start32:
 	add $8, %edi
 	loop 1b
 
-	mov $boot_pdpt_low, %edi
-	mov $(boot_pd + PTE_P + PTE_W), %eax
-	mov $4, %ecx
-2:	mov %eax, (%edi)
-	add $4096, %eax
-	add $8, %edi
-	loop 2b
-
+	.irp n, 0, 1, 2, 3		/* the low PDPT's first four entries: those directories */
+	movl $(boot_pd + \n * 4096 + PTE_P + PTE_W), boot_pdpt_low + \n * 8
+	.endr
 	movl $(boot_pd + PTE_P + PTE_W), boot_pdpt_high + 510 * 8	/* -2 GiB: 0..1 GiB */
 	movl $(boot_pdpt_low + PTE_P + PTE_W), boot_pml4		/* identity, for now */
 	movl $(boot_pdpt_low + PTE_P + PTE_W), boot_pml4 + 256 * 8	/* direct map */

@@ -4,8 +4,6 @@
  * check run on stacks of their own (IST), so a broken kernel stack still gets reported.
  */
 #include "arch.h"
-#include "cpu.h"
-#include "percpu.h"
 #include <cairn/abi.h>
 
 struct idt_gate {
@@ -85,14 +83,8 @@ static void syscall_init(void)
 /* User code may use SSE; the kernel is built without it. */
 static void fpu_init(void)
 {
-	uint64_t cr0, cr4;
-
-	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
-	cr0 = (cr0 & ~(1ULL << 2)) | (1ULL << 1);	/* EM off, MP on */
-	__asm__ volatile("mov %0, %%cr0" :: "r"(cr0));
-	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
-	cr4 |= (1ULL << 9) | (1ULL << 10);		/* OSFXSR, OSXMMEXCPT */
-	__asm__ volatile("mov %0, %%cr4" :: "r"(cr4));
+	write_cr0((read_cr0() & ~(1ULL << 2)) | (1ULL << 1));	/* EM off, MP on */
+	write_cr4(read_cr4() | (1ULL << 9) | (1ULL << 10));	/* OSFXSR, OSXMMEXCPT */
 	__asm__ volatile("fninit");
 }
 
@@ -125,20 +117,10 @@ void arch_cpu_init_ap(struct percpu *c, unsigned id)
 	idt_load();
 }
 
-void arch_regs_clean(struct regs *r)
-{
-	r->cs = USER_CS;
-	r->ss = USER_DS;
-	r->rflags = RFLAGS_IF | RFLAGS_RESERVED1;
-}
-
 void arch_regs_init(struct regs *r, uint64_t rip, uint64_t rsp, uint64_t arg)
 {
-	*r = (struct regs){ 0 };
-	r->rip = rip;
-	r->rsp = rsp;
-	r->rdi = arg;
-	arch_regs_clean(r);
+	*r = (struct regs){ .rip = rip, .rsp = rsp, .rdi = arg, .cs = USER_CS, .ss = USER_DS,
+			    .rflags = RFLAGS_IF | RFLAGS_RESERVED1 };
 }
 
 void arch_regs_syscall_return(struct regs *r, uint64_t ip, uint64_t sp, uint64_t r0, uint64_t r1)
@@ -180,11 +162,6 @@ long arch_regs_check_write(struct regs *r, uint64_t *reg, uint64_t *value)
 uint64_t arch_fault_address(void)
 {
 	return read_cr2();
-}
-
-void arch_set_fs_base(uint64_t base)
-{
-	wrmsr(MSR_FS_BASE, base);
 }
 
 void arch_fpu_init(uint8_t *buf)
@@ -231,10 +208,8 @@ void arch_qemu_exit(unsigned code)
 
 noreturn void arch_halt(void)
 {
-	for (;;) {
-		irq_disable();
-		halt();
-	}
+	for (;;)
+		__asm__ volatile("cli; hlt" ::: "memory");
 }
 
 bool arch_under_hypervisor(void)

@@ -26,40 +26,16 @@
 #include "percpu.h"
 #include "regs.h"
 
-.macro PUSH_GPRS
-	push %rax
-	push %rbx
-	push %rcx
-	push %rdx
-	push %rsi
-	push %rdi
-	push %rbp
-	push %r8
-	push %r9
-	push %r10
-	push %r11
-	push %r12
-	push %r13
-	push %r14
-	push %r15
+.macro PUSH_GPRS			/* the reverse of struct regs' order (regs.h) */
+	.irp reg, rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15
+	push %\reg
+	.endr
 .endm
 
 .macro POP_GPRS
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %r11
-	pop %r10
-	pop %r9
-	pop %r8
-	pop %rbp
-	pop %rdi
-	pop %rsi
-	pop %rdx
-	pop %rcx
-	pop %rbx
-	pop %rax
+	.irp reg, r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax
+	pop %\reg
+	.endr
 .endm
 
 /*
@@ -82,12 +58,15 @@ vector_\n:
 1:
 	pushq $\n
 	jmp trap_common
-.endm
-
-.macro VECTOR_ADDR n
+	.pushsection .rodata		/* its entry in trap_vectors */
 	.quad vector_\n
+	.popsection
 .endm
 
+	.section .rodata
+	.align 8
+	.globl trap_vectors
+trap_vectors:				/* the stubs' addresses, by vector */
 	.text
 	.altmacro
 	.set i, 0
@@ -232,13 +211,3 @@ arch_enter_user:
 	movq $0, %gs:CPU_CUR_REGS
 	mov %rdi, %rax
 	jmp switch_load
-
-	.section .rodata
-	.align 8
-	.globl trap_vectors
-trap_vectors:
-	.set i, 0
-	.rept 256
-	VECTOR_ADDR %i
-	.set i, i + 1
-	.endr

@@ -4,7 +4,6 @@
  * output read back through port 0x61, so no PIT interrupt is ever taken.
  */
 #include "arch.h"
-#include "cpu.h"
 
 #define PIT_CH2     0x42
 #define PIT_CMD     0x43

@@ -17,7 +17,6 @@
  * takes 0.36 s on a UART that works.
  */
 #include "arch.h"
-#include "cpu.h"
 #include <cairn/abi.h>
 
 #define COM1 CAIRN_CONSOLE_PORT

@@ -11,7 +11,6 @@
 #include "arch.h"
 #include "acpi.h"
 #include "console.h"
-#include "percpu.h"
 #include <common/string.h>
 
 #define PIT_10MS          11932
@@ -73,16 +72,9 @@ static uint64_t find_trampoline(const struct bootinfo *bi)
 	return 0;
 }
 
-static uint32_t boot_apic_id(void)
-{
-	uint32_t r[4];
-	cpuid(1, 0, r);
-	return r[1] >> 24;	/* the initial APIC ID */
-}
-
 void arch_smp_prepare(const struct acpi_info *ai, const struct bootinfo *bi, uint64_t (*alloc_contig)(uint64_t n))
 {
-	uint32_t self = boot_apic_id();
+	uint32_t self = cpu_initial_apic_id();
 
 	expect_id[0] = self;
 	if (!ai || !ai->ncpus)
@@ -133,11 +125,13 @@ static void patch(char *field, size_t size, uint64_t v)
 	memcpy(p2v(tramp + (uint64_t)(field - ap_trampoline)), &v, size);
 }
 
-/* The code, and tables mapping the low 2 MiB 1:1 and the kernel's halves as ours do. */
+/*
+ * The code, and tables mapping the low 2 MiB 1:1 and the kernel's halves as ours do,
+ * in the three pages after it.
+ */
 static void write_trampoline(void)
 {
-	uint64_t *pml4 = p2v(tramp + PAGE_SIZE), *pdpt = p2v(tramp + 2 * PAGE_SIZE);
-	uint64_t *pd = p2v(tramp + 3 * PAGE_SIZE);
+	uint64_t *pml4 = p2v(tramp + PAGE_SIZE), *pdpt = pml4 + 512, *pd = pdpt + 512;
 	const uint64_t *kernel = p2v(kernel_pml4_phys);
 
 	memcpy(p2v(tramp), ap_trampoline, (size_t)(ap_trampoline_end - ap_trampoline));

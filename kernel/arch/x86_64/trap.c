@@ -7,7 +7,6 @@
 #include "arch.h"
 #include "console.h"
 #include "core.h"
-#include "cpu.h"
 
 static const char *const exception_names[32] = {
 	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",

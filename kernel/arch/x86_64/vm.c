@@ -6,7 +6,6 @@
  */
 #include "arch.h"
 #include "core.h"
-#include "cpu.h"
 #include "pgtbl.h"
 
 
@@ -23,14 +22,14 @@ static uint64_t *table(uint64_t pte)
 }
 
 /* Maps [BOOT_DIRECT_MAP, max_phys) into the direct map with 2 MiB pages. */
-static void extend_direct_map(uint64_t *pml4, uint64_t max_phys, frame_alloc_fn alloc)
+static void extend_direct_map(uint64_t *pml4, uint64_t max_phys, uint64_t (*alloc_contig)(uint64_t n))
 {
 	uint64_t *pdpt = table(pml4[256]);
 
 	for (uint64_t pa = BOOT_DIRECT_MAP; pa < max_phys && pa < DIRECT_MAP_MAX; pa += LARGE_PAGE) {
 		uint64_t *pdpte = &pdpt[pa >> 30];
 		if (!(*pdpte & PTE_P)) {
-			uint64_t f = alloc();
+			uint64_t f = alloc_contig(1);
 			if (!f)
 				return;	/* memory we cannot map is memory we do not use */
 			*pdpte = f | PTE_P | PTE_W;
@@ -39,7 +38,7 @@ static void extend_direct_map(uint64_t *pml4, uint64_t max_phys, frame_alloc_fn 
 	}
 }
 
-void arch_vm_init(uint64_t max_phys, frame_alloc_fn alloc)
+void arch_vm_init(uint64_t max_phys, uint64_t (*alloc_contig)(uint64_t n))
 {
 	kernel_pml4_phys = (uint64_t)boot_pml4;
 	uint64_t *pml4 = p2v(kernel_pml4_phys);
@@ -47,7 +46,7 @@ void arch_vm_init(uint64_t max_phys, frame_alloc_fn alloc)
 	if (rdmsr(MSR_EFER) & EFER_NXE)
 		pgtbl_nx = PTE_NX;
 	pml4[0] = 0;	/* the identity map boot.S needed is gone */
-	extend_direct_map(pml4, max_phys, alloc);
+	extend_direct_map(pml4, max_phys, alloc_contig);
 	arch_tlb_flush_local();
 }
 

@@ -84,7 +84,6 @@ void arch_iommu_init(uint64_t base, uint64_t (*alloc_contig)(uint64_t n))
 {
 	uint64_t c = base && base < BOOT_DIRECT_MAP ? *(volatile uint64_t *)p2v(base + CAP) : 0;
 	uint64_t t = CAP_OK(c) ? alloc_contig(1 + CAIRN_IOMMU_BUSES) : 0;
-	uint32_t id[4];
 
 	if (base && !t)
 		kprintf("iommu: VT-d at 0x%lx unused (CAP 0x%lx: no 4-level tables or 12-bit domain ids)\n", base, c);
@@ -99,9 +98,8 @@ void arch_iommu_init(uint64_t base, uint64_t (*alloc_contig)(uint64_t n))
 	REG(RTADDR) = t;
 	command(GCMD_SRTP);
 	flush_all();
-	cpuid(1, 0, id);
 	REG32(FEDATA32) = IOMMU_VECTOR;
-	REG32(FEADDR32) = MSI_ADDRESS | (id[1] >> 24) << 12;	/* the boot core's APIC, physical */
+	REG32(FEADDR32) = MSI_ADDRESS | cpu_initial_apic_id() << 12;	/* the boot core's APIC, physical */
 	REG32(FECTL32) = 0;
 	command(GCMD_TE);
 	kprintf("iommu: VT-d at 0x%lx: DMA of buses 0..%u translated, blocked until attached\n", base,

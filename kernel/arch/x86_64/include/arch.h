@@ -12,11 +12,11 @@
 #include "cpu.h"
 #include "percpu.h"
 
-/* Lets interrupts in while the core waits for one; returns with them off. */
-static inline void arch_wait_for_interrupt(void)
-{
-	irq_enable_and_halt();
-}
+/*
+ * Lets interrupts in while the core waits for one; returns with them off. sti takes
+ * effect after the next instruction, so no interrupt is lost before hlt.
+ */
+static inline void arch_wait_for_interrupt(void) { __asm__ volatile("sti; hlt; cli" ::: "memory"); }
 
 /* serial.c: the kernel console (COM1). */
 void arch_console_init(void);
@@ -26,12 +26,12 @@ void arch_console_putc(char c);
 void arch_cpu_init(void);
 /* True under a hypervisor (CPUID's hypervisor bit): cores may be descheduled at will. */
 bool arch_under_hypervisor(void);
-struct percpu;
 void arch_cpu_init_ap(struct percpu *c, unsigned id);	/* on the core itself */
-/* Fills r so that resuming it starts user code at rip with stack rsp and rdi = arg. */
+/*
+ * Fills r so that resuming it starts user code at rip with stack rsp and rdi = arg:
+ * every other register cleared, segments and flags a fresh user thread's.
+ */
 void arch_regs_init(struct regs *r, uint64_t rip, uint64_t rsp, uint64_t arg);
-/* Resets r's segments and flags to a fresh user thread's. */
-void arch_regs_clean(struct regs *r);
 /*
  * Fills r as the return of a system call at ip with stack sp and results r0, r1
  * (regs_result, regs_result2), every other register cleared: nothing of what ran
@@ -50,7 +50,6 @@ long arch_regs_check_write(struct regs *r, uint64_t *reg, uint64_t *value);
 uint64_t arch_fault_address(void);
 /* Starts the first thread of this core (entry.S); r must be complete. */
 noreturn void arch_enter_user(struct regs *r);
-void arch_set_fs_base(uint64_t base);
 
 /*
  * A thread's TLS base (struct arch_thread, regs.h): set it; whether this core holds
@@ -64,7 +63,7 @@ static inline bool arch_tls_loaded(const struct arch_thread *a) { return this_cp
 static inline void arch_tls_load(const struct arch_thread *a)
 {
 	this_cpu()->fs_base = a->fs_base;
-	arch_set_fs_base(a->fs_base);
+	wrmsr(MSR_FS_BASE, a->fs_base);
 }
 /* A clean FPU/SSE image (fxsave format) in buf; and the live state saved into buf. */
 void arch_fpu_init(uint8_t *buf);
@@ -141,9 +140,11 @@ uint64_t arch_phys_limit(void);
  * line (below CAIRN_IRQ_MSI) the I/O APIC does not have. */
 bool arch_irq_reserved(unsigned line);
 
-/* vm.c: the kernel half of the page tables; switching address spaces. */
-typedef uint64_t (*frame_alloc_fn)(void);	/* a zeroed frame, 0 when none */
-void arch_vm_init(uint64_t max_phys, frame_alloc_fn alloc);
+/*
+ * vm.c: the kernel half of the page tables, its tables from alloc_contig (n zeroed
+ * frames, 0 when none); switching address spaces.
+ */
+void arch_vm_init(uint64_t max_phys, uint64_t (*alloc_contig)(uint64_t n));
 /*
  * Switches to the address space of root_phys unless it is current (inline: hot path).
  * The core's percpu.cr3 says which root it has loaded, for TLB shootdown (core.c):
@@ -161,11 +162,7 @@ static inline void arch_vm_switch(uint64_t root_phys)
 }
 /* The kernel's own page tables (the kernel half only): what an idle core loads. */
 extern uint64_t kernel_pml4_phys;
-
-static inline void arch_vm_switch_kernel(void)
-{
-	arch_vm_switch(kernel_pml4_phys);
-}
+static inline void arch_vm_switch_kernel(void) { arch_vm_switch(kernel_pml4_phys); }
 
 /* The root core k has loaded (percpu.cr3), read while that core may be switching. */
 static inline uint64_t arch_vm_loaded(unsigned k) { return __atomic_load_n(&cpus[k].cr3, __ATOMIC_RELAXED); }

@@ -60,33 +60,29 @@ static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
 }
 
-static inline uint64_t read_cr0(void)
+/* The initial APIC ID of the core running this (CPUID leaf 1). */
+static inline uint32_t cpu_initial_apic_id(void)
 {
-	uint64_t v;
-	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
-	return v;
+	uint32_t r[4];
+	cpuid(1, 0, r);
+	return r[1] >> 24;
 }
 
-static inline uint64_t read_cr2(void)
-{
-	uint64_t v;
-	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
-	return v;
-}
+/* read_crN and write_crN for the control registers the kernel uses: CR0, CR2, CR3, CR4. */
+#define CPU_X_CR(n) \
+	static inline uint64_t read_cr##n(void) \
+	{ \
+		uint64_t v; \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v)); \
+		return v; \
+	} \
+	static inline void write_cr##n(uint64_t v) { __asm__ volatile("mov %0, %%cr" #n :: "r"(v) : "memory"); }
+CPU_X_CR(0)
+CPU_X_CR(2)
+CPU_X_CR(3)
+CPU_X_CR(4)
+#undef CPU_X_CR
 
-static inline uint64_t read_cr3(void)
-{
-	uint64_t v;
-	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
-	return v;
-}
-
-static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" :: "r"(v) : "memory"); }
 static inline void cpu_relax(void) { __asm__ volatile("pause"); }
-static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
-static inline void halt(void) { __asm__ volatile("hlt" ::: "memory"); }
-
-/* sti takes effect after the next instruction, so no interrupt is lost before hlt. */
-static inline void irq_enable_and_halt(void) { __asm__ volatile("sti; hlt; cli" ::: "memory"); }
 
 #endif

@@ -80,32 +80,28 @@ enum { REGS_COUNT = 0 REGS_EACH(REGS_X_ONE) };	/* how many REGS_EACH lists */
 _Static_assert(REGS_COUNT * 8 == REGS_SIZE && sizeof(struct regs) == REGS_SIZE, "regs layout");
 
 /*
- * The system-call convention (cairn/abi.h): arguments a0..a5 in rdi, rsi, rdx, r10,
- * r8, r9; the status or first result in rax, the second result in rdx. A thread that
- * starts at an entry (a new thread, a gate, a keeper) finds its arguments in a0..a5
- * and its thread id where a call's result goes.
+ * regs_NAME(r) reads and regs_set_NAME(r, v) writes:
+ *   arg0..arg5       the system-call convention's arguments a0..a5 (cairn/abi.h): rdi,
+ *                    rsi, rdx, r10, r8, r9;
+ *   result, result2  the status or first result (rax), the second result (rdx);
+ *   ip, sp           where the thread resumes, and its stack pointer.
+ * A thread that starts at an entry (a new thread, a gate, a keeper) finds its
+ * arguments in a0..a5 and its thread id where a call's result goes.
  */
-#define REGS_X_ARG(n, field) \
-	static inline uint64_t regs_arg##n(const struct regs *r) { return r->field; } \
-	static inline void regs_set_arg##n(struct regs *r, uint64_t v) { r->field = v; }
-REGS_X_ARG(0, rdi)
-REGS_X_ARG(1, rsi)
-REGS_X_ARG(2, rdx)
-REGS_X_ARG(3, r10)
-REGS_X_ARG(4, r8)
-REGS_X_ARG(5, r9)
-#undef REGS_X_ARG
-
-static inline uint64_t regs_result(const struct regs *r) { return r->rax; }
-static inline void regs_set_result(struct regs *r, uint64_t v) { r->rax = v; }
-static inline uint64_t regs_result2(const struct regs *r) { return r->rdx; }
-static inline void regs_set_result2(struct regs *r, uint64_t v) { r->rdx = v; }
-
-/* Where the thread resumes, and its stack pointer. */
-static inline uint64_t regs_ip(const struct regs *r) { return r->rip; }
-static inline void regs_set_ip(struct regs *r, uint64_t v) { r->rip = v; }
-static inline uint64_t regs_sp(const struct regs *r) { return r->rsp; }
-static inline void regs_set_sp(struct regs *r, uint64_t v) { r->rsp = v; }
+#define REGS_X_ACCESS(name, field) \
+	static inline uint64_t regs_##name(const struct regs *r) { return r->field; } \
+	static inline void regs_set_##name(struct regs *r, uint64_t v) { r->field = v; }
+REGS_X_ACCESS(arg0, rdi)
+REGS_X_ACCESS(arg1, rsi)
+REGS_X_ACCESS(arg2, rdx)
+REGS_X_ACCESS(arg3, r10)
+REGS_X_ACCESS(arg4, r8)
+REGS_X_ACCESS(arg5, r9)
+REGS_X_ACCESS(result, rax)
+REGS_X_ACCESS(result2, rdx)
+REGS_X_ACCESS(ip, rip)
+REGS_X_ACCESS(sp, rsp)
+#undef REGS_X_ACCESS
 
 /* Whether the thread stopped on a CPU exception; its vector and error code if so. */
 static inline bool regs_is_fault(const struct regs *r) { return r->vector < 32; }
