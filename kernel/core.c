@@ -185,7 +185,8 @@ void core_preempted(struct thread *cur)
 }
 
 /*
- * The kicked thread runs now, as a thread bound to the timer would: the one it
+ * The kicked thread runs now, as a thread bound to the timer would (if its tcap is
+ * not outranked by the running thread's: else it waits on the list): the one it
  * preempts is reported to its scheduler (TIMEOUT), also when that scheduler is the
  * kicked thread (so a scheduler kicked by another core learns which of its threads
  * it took the core from, as it does from its timer), or, with no scheduler, waits on
@@ -202,8 +203,9 @@ struct regs *core_kicked(struct regs *cur)
 	struct thread *p = thread_of(cur), *t;
 
 	for (t = this_cpu()->ready_head; t; t = t->ready_next)
-		if (t->ready == READY_KICK && (t == p || ready_runs(t, READY_KICK)))
-			break;	/* the first kick that can run: merely preempted ones wait */
+		if (t->ready == READY_KICK && (t == p || (ready_runs(t, READY_KICK) &&
+							  tcap_preempts(t, p))))
+			break;	/* the first kick that can run and outranks: the others wait */
 	if (!t)
 		return cur;
 	core_forget(t);
