@@ -114,7 +114,8 @@ static struct thread *emptied(struct thread *on)
 /*
  * The core's timer fired while cur ran (NULL: idle). If it was set for the dispatch
  * deadline, *deadline is true and cur is returned: the caller activates the timer's
- * thread. Else the running chain's budget ended: cur is preempted (core_preempted),
+ * thread (a timer set for a budget the core no longer runs on, with no deadline asked,
+ * is stale: nothing is activated). Else the running chain's budget ended: cur is preempted (core_preempted),
  * the parent of the emptied tcap hears EXHAUSTED naming the tcap's thread, and runs
  * if it can here; returns what runs (NULL: the core idles; cur if the timer was early).
  */
@@ -123,8 +124,8 @@ struct regs *tcap_timer(struct regs *cur, bool *deadline)
 	struct percpu *cpu = this_cpu();
 
 	cpu->armed = 0;
-	*deadline = !cpu->for_budget;
-	if (*deadline) {
+	*deadline = !cpu->for_budget && cpu->deadline;	/* 0: a budget's timer outlived it */
+	if (!cpu->for_budget) {
 		cpu->deadline = 0;
 		if (cpu->tc_finite)
 			arm(cpu, tcap_left(cpu->tc_run));	/* the running chain's end */

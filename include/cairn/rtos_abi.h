@@ -91,6 +91,12 @@
 #define RTOS_SCHED_DEADLINE(w) ((unsigned)((w) >> 48 & 0xffff))
 
 /*
+ * SCHEDP_PROPORTION p: an EDF thread with a budget of p percent of every window of
+ * RTOS_PROP_WINDOW_US microseconds (deadline = window), admitted as any EDF thread.
+ */
+#define RTOS_PROP_WINDOW_US 10000
+
+/*
  * A process's limits in one word: pages mapped and threads alive at most (0: none),
  * and its priority ceiling, the most urgent priority its threads may have (0: its
  * creator's; never more urgent than the creator's: EACCES). The top 8 bits are 0.

@@ -26,12 +26,13 @@ __attribute__((noreturn)) void rtos_thread_start(struct rtos_tls *tls)
  * caller's priority): EINVAL or ENOTSUP if they ask for nothing valid, EACCES for a
  * kind for internal use only. A budget or window makes an earliest-deadline-first
  * thread (both needed, with budget <= deadline <= window; the deadline defaults to
- * the window); without them the thread is fixed-priority. (The process's priority
- * ceiling is the rtos component's to check.)
+ * the window); so does a proportion, 1..100 percent of every RTOS_PROP_WINDOW_US
+ * (not with a budget, window or deadline); without them the thread is
+ * fixed-priority. (The process's priority ceiling is the rtos component's to check.)
  */
 static int params(const sched_param_t *p, size_t n, uint64_t *w)
 {
-	unsigned prio = RTOS_SCHED_PRIO(*w), budget = 0, window = 0, deadline = 0, core = 0;
+	unsigned prio = RTOS_SCHED_PRIO(*w), budget = 0, window = 0, deadline = 0, core = 0, share = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned v = p[i].val;
@@ -68,6 +69,10 @@ static int params(const sched_param_t *p, size_t n, uint64_t *w)
 			window = v;
 			break;
 		case SCHEDP_PROPORTION:
+			if (!v || v > 100)
+				return EINVAL;
+			share = v;
+			break;
 		case SCHEDP_WEIGHT:
 			return ENOTSUP;
 		case SCHEDP_IDLE:
@@ -78,6 +83,12 @@ static int params(const sched_param_t *p, size_t n, uint64_t *w)
 		default:
 			return EINVAL;
 		}
+	}
+	if (share && (budget || window || deadline))
+		return EINVAL;
+	if (share) {
+		budget = share * (RTOS_PROP_WINDOW_US / 100);
+		window = RTOS_PROP_WINDOW_US;
 	}
 	if (budget || window || deadline) {
 		if (!deadline)

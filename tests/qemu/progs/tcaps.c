@@ -32,6 +32,9 @@
  *         runs on tcap S: with I less urgent than S the interrupt's thread waits until
  *         S is exhausted (its scheduler hears WAKE); with I more urgent it preempts at
  *         once; the latency is printed
+ *   tc.9  a thread on a budget that waits at once leaves the core's timer set for
+ *         the budget's end; when that comes, nothing is activated (no deadline was
+ *         asked: the timer's thread must not run)
  *   tc.8  a holder whose tcap has children cannot go (EBUSY); bottom up everything
  *         goes; KCHECK finds nothing wrong during and after
  */
@@ -370,6 +373,20 @@ static void test_interrupts(unsigned spin)
 	bool woke_lo, woke_hi;
 	uint64_t late_lo = race(spin, irqt, irq_tid, s.cap, lo.cap, &woke_lo);
 	uint64_t late_hi = race(spin, irqt, irq_tid, s.cap, hi.cap, &woke_hi);
+	/* tc.9: a budget's timer the core no longer needs is not a deadline (hostile's finding). */
+	struct tc x;
+	long mx = tcap(&x, ROOT) | cairn_tcap_delegate(ROOT, x.cap, 2 * B, 5);
+	unsigned w = thread(waiter, 0, 0);
+	long dw = cairn_thread_dispatch(w, 0, x.cap);	/* it waits at once: back on the root */
+	struct seen ev;
+	drain(&ev);
+	uint64_t runs = irq_runs, until = cairn_cycles() + 5 * B;
+	while (cairn_cycles() < until)
+		;
+	drain(&ev);	/* the timer's thread, less urgent than this one, would be woken, not run */
+	bool woken = heard(&ev, irq_tid, CAIRN_EVENT_WAKE) || irq_runs != runs;
+	cairn_check("tc.9", "stale_budget_timer_is_no_deadline", mx == 0 && w && dw == 0 && !woken,
+		    "made %ld, dispatched %ld, the timer's thread woken in 5 ms: %d (want 0)", mx, dw, woken);
 	long unbound = cairn_irq_unbind(IRQ, CAIRN_IRQ_TIMER);
 	cairn_check("tc.7", "interrupts_compared_by_tcap", m == 0 && a == 0 && bound == 0 && unbound == 0 &&
 		    woke_lo && late_lo >= 2 * B - B / 50 && late_lo != ~0ull && late_hi < B / 20,

@@ -87,10 +87,21 @@ static void test_params(void)
 	rc_join(fits);
 	rc_join(other);
 
-	static const sched_param_t proportion = { SCHEDP_PROPORTION, 50 }, weight = { SCHEDP_WEIGHT, 1 };
-	int rp = thread_set_params(&proportion, 1), rw = thread_set_params(&weight, 1);
-	rc_check("rc.edf.3", "proportion_weight_enotsup", rp == ENOTSUP && rw == ENOTSUP,
-		 "PROPORTION %d, WEIGHT %d (want %d)", rp, rw, ENOTSUP);
+	static const sched_param_t half[] = { { SCHEDP_PRIO, LEVEL }, { SCHEDP_PROPORTION, 50 } };
+	static const sched_param_t zero = { SCHEDP_PROPORTION, 0 }, over_100 = { SCHEDP_PROPORTION, 101 };
+	static const sched_param_t with_budget[] = { { SCHEDP_PROPORTION, 10 }, { SCHEDP_BUDGET, 100 },
+						      { SCHEDP_WINDOW, 1000 } };
+	static const sched_param_t weight = { SCHEDP_WEIGHT, 1 };
+	thread_t p50 = thread_create(nothing, half, 2, 0);
+	int rz = thread_set_params(&zero, 1), ro = thread_set_params(&over_100, 1);
+	int rb = thread_set_params(with_budget, 3), rw = thread_set_params(&weight, 1);
+	int p60 = edf_set(LEVEL, 600, 1000, 0);	/* 50 % + 60 %: refused while p50 waits to run */
+	edf_set(RTOS_PRIO_DEFAULT, 0, 0, 0);
+	rc_join(p50);
+	rc_check("rc.edf.3", "proportion_is_edf_weight_enotsup", p50 && rz == EINVAL && ro == EINVAL &&
+		 rb == EINVAL && rw == ENOTSUP && p60 == EINVAL,
+		 "PROPORTION 50: handle %lu; 0: %d, 101: %d, with a budget: %d (want %d); WEIGHT %d (want %d); "
+		 "60 %% beside it: %d (want %d)", p50, rz, ro, rb, EINVAL, rw, ENOTSUP, p60, EINVAL);
 }
 
 /* ---- rc.edf.4: the earliest deadline runs first, the level's fixed threads last ---- */
@@ -307,6 +318,40 @@ static void test_switch(void)
 		 gap_edf, to_fixed, gap_fixed);
 }
 
+/* ---- rc.edf.10: proportions 50/30/20 share a second within 1 % each ---- */
+
+#define P_RUN_US 1000000
+static volatile uint64_t p_run[3];
+
+static void prop0(void) { spin_count(0, &p_run[0]); }
+static void prop1(void) { spin_count(0, &p_run[1]); }
+static void prop2(void) { spin_count(0, &p_run[2]); }
+
+static void test_proportion(void)
+{
+	static void (*const fn[3])(void) = { prop0, prop1, prop2 };
+	static const unsigned pct[3] = { 50, 30, 20 };
+	thread_t t[3];
+	unsigned ok = 0;
+
+	b_end = cairn_cycles() + rc_ticks(P_RUN_US);
+	for (unsigned i = 0; i < 3; i++) {
+		sched_param_t p[2] = { { SCHEDP_PRIO, LEVEL }, { SCHEDP_PROPORTION, (uint16_t)pct[i] } };
+		p_run[i] = 0;
+		t[i] = thread_create(fn[i], p, 2, 0);
+	}
+	rc_sleep(P_RUN_US);
+	uint64_t permille[3];
+	for (unsigned i = 0; i < 3; i++) {
+		rc_join(t[i]);
+		permille[i] = rc_ns(p_run[i]) / (P_RUN_US / 1000) / 1000;	/* of the second */
+		ok += t[i] && permille[i] + 10 >= pct[i] * 10 && permille[i] <= pct[i] * 10 + 10;
+	}
+	rc_check("rc.edf.10", "proportions_share_within_1_percent", ok == 3,
+		 "50/30/20 %%: got %lu/%lu/%lu permille of %d ms", permille[0], permille[1], permille[2],
+		 P_RUN_US / 1000);
+}
+
 void rc_edf(void)
 {
 	test_params();
@@ -315,4 +360,5 @@ void rc_edf(void)
 	test_budget();
 	test_yield();
 	test_switch();
+	test_proportion();
 }

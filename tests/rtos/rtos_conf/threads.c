@@ -254,7 +254,7 @@ static void test_rel_prio(void)
 		 point_name[over], limit, EINVAL);
 }
 
-static const sched_param_type_t unsupported[] = { SCHEDP_PROPORTION, SCHEDP_WEIGHT };
+static const sched_param_type_t unsupported[] = { SCHEDP_WEIGHT };
 static const sched_param_type_t invalid[] = { SCHEDP_MAX, (sched_param_type_t)99 };
 /* EACCES for programs (tests/rtos/rtos_ceilsuite, rcl.5) */
 static const sched_param_type_t internal[] = { SCHEDP_IDLE, SCHEDP_INIT, SCHEDP_IPI_HANDLER, SCHEDP_TIMER };
