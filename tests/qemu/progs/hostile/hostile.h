@@ -230,7 +230,13 @@ extern char _start[];
 enum kind { K_NONE, K_ROOT, K_LEAF, K_PT, K_COMP, K_THREAD };
 
 #define MAX_OBJ 256
-enum { O_R0 = 1, O_L0, O_P0, O_C0, O_T0, O_FIRST };	/* the boot objects; then frames */
+enum { O_R0 = 1, O_L0, O_P0, O_C0, O_T0, O_RT, O_FIRST };	/* the boot objects; then frames */
+/*
+ * O_RT: the thread holding the root tcap (CAIRN_SLOT_TCAP) when it is not ours: a test
+ * runner started us (its first thread's); then model_init makes our thread's own tcap,
+ * its child. root_tc is the root tcap's thread: O_T0 or O_RT; our thread runs on it.
+ */
+extern unsigned root_tc;
 
 struct mcap {
 	uint8_t type, flags;	/* as in the kernel's slot: type; level or gate flags */
@@ -260,6 +266,11 @@ struct obj {
 	uint64_t va;		/* hooked page-table node: va aligned to its reach */
 	uint16_t ct, pt, keeper;	/* component: its tables and its keeper's component */
 	uint16_t home, sched;		/* thread: its component and scheduler thread */
+	uint8_t tmade, tdepth;		/* thread: it owns a tcap; its depth (0: the root, root_tc's) */
+	uint16_t tparent, on;		/* thread: its tcap's parent's thread (0: none); whose tcap it runs on */
+	uint32_t tprio;			/* thread: its tcap's priority */
+	uint64_t tbud;			/* thread: its tcap's budget: exact if 0 or CAIRN_TCAP_INF (neither
+					   is ever spent), else at most this (time may have been spent) */
 };
 
 struct mapping {
@@ -331,6 +342,8 @@ struct mcap *mcap(uint64_t idx);	/* a non-empty slot of our own table, or NULL *
 struct mcap *mcap_of(uint64_t idx, unsigned type);
 struct mcap *mslot(unsigned root, uint64_t idx);	/* slot idx of any root (empty too), or NULL */
 int bound(unsigned thread);			/* a line is bound to this thread */
+int tcap_held(unsigned thread);			/* another live thread's tcap is its child, or runs on its tcap */
+int chain_time(unsigned thread);		/* its tcap's chain: 0 no time left, 1 never spent, 2 unknown */
 unsigned obj_at(uint64_t pa);
 int find_map(unsigned root, uint64_t va);
 int find_range(uint64_t base, uint64_t end);	/* its index in mrange[], or -1 */
@@ -341,7 +354,9 @@ void validate(int full);		/* probes: a disagreement stops the random calls */
 
 /* run.c: every call of the program goes through run() (call() builds one) */
 extern uint64_t ncalls;
-extern uint64_t nsrc[5], nret[16];
+extern uint64_t nsrc[5], nret[20];
+extern uint64_t ntcap[4];		/* tcaps made, delegations, binds, dispatches: that succeeded */
+extern unsigned tcap_deepest;		/* the deepest tcap made (CAIRN_TCAP_DEPTH: EDEPTH reachable) */
 extern uint64_t nfail, fail_at, kcheck_bad_at;
 extern const char *fail_what;
 extern int stop_random;			/* the model is wrong: random calls would be unsafe */

@@ -38,7 +38,7 @@ static uint8_t fetching[MAX_OBJ];
 
 static unsigned fetch(unsigned o)
 {
-	static const unsigned fixed[O_FIRST] = { 0, CT, CAIRN_SLOT_LEAF0, PT, COMP0, ME };
+	static const unsigned fixed[O_FIRST] = { 0, CT, CAIRN_SLOT_LEAF0, PT, COMP0, ME, 0 };
 	unsigned type = owning_type(ob[o].kind), k, dst;
 
 	if (o < O_FIRST)
@@ -90,6 +90,22 @@ static void clear_keepers(void)
 		unsigned s;
 		if (ob[o].kind == K_COMP && ob[o].keeper && (s = o == O_C0 ? COMP0 : fetch(o)))
 			call('t', s, CAIRN_OP_COMP_KEEPER, 0, 0, 0, 0, 0, 0);
+	}
+}
+
+/*
+ * Binds every thread that runs on another's tcap to the root's (CAIRN_SLOT_TCAP, our
+ * thread's, never deactivated): running on a tcap references its thread, and two
+ * threads on each other's tcaps (or a parent on its child's) could never be deactivated.
+ * What is left, a tcap's reference to its parent, is a tree: children go first, and
+ * deactivate_kept's rounds find that order.
+ */
+static void rebind_threads(void)
+{
+	for (unsigned o = O_FIRST; o < nobj; o++) {
+		unsigned s;
+		if (ob[o].kind == K_THREAD && ob[o].on != root_tc && (s = fetch(o)))
+			call('t', s, CAIRN_OP_THREAD_TCAP, CAIRN_SLOT_TCAP, 0, 0, 0, 0, 0);
 	}
 }
 
@@ -209,6 +225,7 @@ void teardown(void)
 {
 	unbind_lines();
 	clear_keepers();
+	rebind_threads();
 	unmap_all();
 	decons_nodes();
 	for (int round = 0, progress = 1; round < 64 && progress; round++) {
@@ -218,6 +235,7 @@ void teardown(void)
 		progress |= deactivate_kept();
 		if (!progress && round < 10) {	/* one more pass with everything unhooked */
 			clear_keepers();
+			rebind_threads();
 			unmap_all();
 			decons_nodes();
 			progress = 1;
@@ -290,9 +308,11 @@ static int pin_refs(unsigned o)
 		changed |= pin(x->pt);
 		changed |= pin(x->keeper);
 		break;
-	case K_THREAD:
+	case K_THREAD:		/* and its tcap's parent, and the tcap it runs on */
 		changed |= pin(x->home);
 		changed |= pin(x->sched);
+		changed |= pin(x->tparent);
+		changed |= pin(x->on);
 		break;
 	}
 	return changed;
