@@ -380,7 +380,7 @@ long make_gate(char src, const unsigned *s, uint64_t entry, unsigned flags, int 
 void episode(void);
 
 /* teardown.c */
-extern unsigned kept, kept_unreachable, surprises;
+extern unsigned kept, kept_unreachable, kept_cycles, surprises;
 void teardown(void);
 void explain_kept(void);		/* counts the frames kept; surprises: not as the model says */
 
