@@ -177,6 +177,7 @@
 #endif
 #define MAX_FAULTERS    6		/* fault episodes (each leaks one stack of the pool) */
 #define EP_SLOT         120		/* slots 120..127: the episodes' own (see safe()) */
+#define OWN_TCAP        (EP_SLOT + 6)	/* our thread's tcap when the root is a runner's (model.c; the stage borrows EP_SLOT + 7) */
 
 #define CT    CAIRN_SLOT_CAPTBL
 #define PT    CAIRN_SLOT_PGTBL
@@ -372,6 +373,7 @@ extern char echo_entry[];		/* the gate every random SINV reaches: returns (a1, a
 extern volatile uint64_t echo_calls, deep_calls, keeper_calls, stray_runs;
 extern volatile cairn_word main_tid;
 extern unsigned episodes;
+extern unsigned spin_runs, spin_retries;	/* the tcap episode's spinner: runs to the end, retries */
 extern uint64_t episode_fail_at;
 extern const char *episode_what;
 void stray(cairn_word tid);		/* the argument of threads never dispatched */

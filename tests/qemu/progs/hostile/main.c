@@ -158,8 +158,9 @@ static void summary(void)
 		cairn_printf(" %s %lu", names[i], nret[i]);
 	cairn_printf("\n");
 	cairn_printf("hostile: tcaps: %lu made (the deepest %u below the root), %lu delegations, %lu binds, "
-		     "%lu dispatches succeeded; the root tcap is %s\n", ntcap[0], tcap_deepest, ntcap[1], ntcap[2],
-		     ntcap[3], root_tc == O_T0 ? "our thread's" : "the test runner's");
+		     "%lu dispatches succeeded; the root tcap is %s; a spinner ran out of time %u times (%u "
+		     "dispatched again)\n", ntcap[0], tcap_deepest, ntcap[1], ntcap[2], ntcap[3],
+		     root_tc == O_T0 ? "our thread's" : "the test runner's", spin_runs, spin_retries);
 }
 
 static void random_phase(void)

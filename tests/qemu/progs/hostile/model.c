@@ -213,12 +213,13 @@ unsigned root_tc = O_T0;
  * CAIRN_SLOT_TCAP: the root tcap (never spent, priority 0), our thread's if the kernel
  * started us. A test runner gives its own: then our thread runs on it (its creator's),
  * has no tcap, and gets one here, the root's child (budget 0; its capability in slot
- * FREE + 8), since a thread's tcap is made once and the probe cannot tell without
- * making it (EBUSY: ours is the root). Our thread never runs on any but the root.
+ * OWN_TCAP, one of the episodes', which random calls never remove), since a thread's
+ * tcap is made once and the probe cannot tell without making it (EBUSY: ours is the
+ * root). Our thread never runs on any but the root.
  */
 static void model_root_tcap(void)
 {
-	long r = cairn_call(CT, CAIRN_OP_CAPTBL_ACT_TCAP, FREE + 8, ME, CAIRN_SLOT_TCAP, 0, 0, 0);
+	long r = cairn_call(CT, CAIRN_OP_CAPTBL_ACT_TCAP, OWN_TCAP, ME, CAIRN_SLOT_TCAP, 0, 0, 0);
 
 	root_tc = r == CAIRN_EBUSY ? O_T0 : O_RT;
 	leaf_slot[O_L0][CAIRN_SLOT_TCAP] = (struct mcap){ CAIRN_CAP_TCAP, 0, (uint16_t)root_tc };
@@ -230,7 +231,7 @@ static void model_root_tcap(void)
 		ob[O_T0].tmade = 1;
 		ob[O_T0].tparent = O_RT;
 		ob[O_T0].tdepth = 1;
-		leaf_slot[O_L0][FREE + 8] = (struct mcap){ CAIRN_CAP_TCAP, 0, O_T0 };
+		leaf_slot[O_L0][OWN_TCAP] = (struct mcap){ CAIRN_CAP_TCAP, 0, O_T0 };
 	} else if (r != CAIRN_EBUSY)
 		cairn_printf("hostile: our thread's tcap under CAIRN_SLOT_TCAP: %ld\n", r);
 }
