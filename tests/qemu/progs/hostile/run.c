@@ -357,8 +357,9 @@ static long predict_tcap(const struct call *c, const struct mcap *m)
 /*
  * THREAD_DISPATCH of thread m (random calls send only those safe() lets through): the
  * tcap a1, then the core; our own thread returns at once (ETIME on a chain the model
- * knows is empty); another fails (EAGAIN, EINVAL, ETIME) if its chain is empty, and in
- * an episode it runs (ANY).
+ * knows is empty). Another thread the random calls name has never run (the episodes'
+ * threads live only inside an episode), so it is runnable: ETIME on an empty chain;
+ * in an episode it runs (ANY).
  */
 static long predict_dispatch(const struct call *c, const struct mcap *m)
 {
@@ -375,7 +376,7 @@ static long predict_dispatch(const struct call *c, const struct mcap *m)
 		return CAIRN_EXDEV;	/* we run on core 0 */
 	if (m->obj == O_T0)
 		return chain_time(on) == 0 ? CAIRN_ETIME : 0;
-	return ANY;
+	return c->src != 'e' && chain_time(on) == 0 ? CAIRN_ETIME : ANY;
 }
 
 static long predict_typed(const struct call *c, const struct mcap *m)
