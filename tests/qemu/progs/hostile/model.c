@@ -650,6 +650,40 @@ static void probe_other(unsigned rs, unsigned root)
 	}
 }
 
+/*
+ * Our tcaps: each one's priority and budget (TCAP_BUDGET: INT64_MAX if never spent, else
+ * at most what the model says), and for random pairs whether one is the other's child:
+ * a TCAP_DELEGATE with a priority past 32 bits is EINVAL if it is not, EACCES if it is,
+ * and changes nothing either way.
+ */
+static void probe_tcaps(void)
+{
+	unsigned idx[64], n = 0;
+
+	for (unsigned i = 0; i < n_r0_pos; i++) {
+		unsigned p = r0_pos[i];
+		for (unsigned s = 0; s < LEAF_SLOTS && n < 64; s++)
+			if (leaf_slot[root_leaf[O_R0][p]][s].type == CAIRN_CAP_TCAP && !HIDDEN(p * LEAF_SLOTS + s))
+				idx[n++] = p * LEAF_SLOTS + s;
+	}
+	for (unsigned i = 0; i < n && !stop_random; i++) {
+		const struct obj *t = &ob[mcap(idx[i])->obj];
+		struct cairn_ret2 b = cairn_tcap_budget(idx[i]);
+		nprobes++;
+		if (b.r0 < 0 || (uint64_t)b.r1 != t->tprio ||
+		    (t->tbud == CAIRN_TCAP_INF ? b.r0 != INT64_MAX : (uint64_t)b.r0 > t->tbud))
+			probe_mismatch(idx[i], b.r0, (long)t->tbud, "a tcap's budget or priority");
+	}
+	for (unsigned k = 0; n && k < 32 && !stop_random; k++) {
+		unsigned i = (unsigned)below(n), j = (unsigned)below(n);
+		long want = ob[mcap(idx[j])->obj].tparent == mcap(idx[i])->obj ? CAIRN_EACCES : CAIRN_EINVAL;
+		nprobes++;
+		long got = cairn_call(idx[i], CAIRN_OP_TCAP_DELEGATE, idx[j], 0, 1UL << 32, 0, 0, 0);
+		if (got != want)
+			probe_mismatch(idx[j], got, want, "a tcap's parent");
+	}
+}
+
 void validate(int full)
 {
 	for (unsigned i = 0; i < n_r0_pos && !stop_random; i++) {
@@ -662,6 +696,7 @@ void validate(int full)
 		if (!root_leaf[O_R0][idx / LEAF_SLOTS] && idx && !HIDDEN(idx))
 			probe_own(idx, &(struct mcap){ 0, 0, 0 });
 	}
+	probe_tcaps();
 	if (!full)
 		return;
 	for (unsigned o = O_FIRST; o < nobj && !stop_random; o++) {
