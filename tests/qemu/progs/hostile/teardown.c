@@ -228,12 +228,18 @@ void teardown(void)
 	rebind_threads();
 	unmap_all();
 	decons_nodes();
-	for (int round = 0, progress = 1; round < 64 && progress; round++) {
+	/*
+	 * Rounds until nothing changes; then (at most 10 times) one more pass with
+	 * everything unhooked. Counted apart from the rounds: a chain of tcaps goes one
+	 * level a round (a child before its parent's thread), and leaf 0 may have been too
+	 * full for the first pass to fetch what it unmaps.
+	 */
+	for (int round = 0, progress = 1, passes = 0; round < 96 && progress; round++) {
 		progress = hook_loose_leaves();
 		progress |= empty_tables();
 		progress |= unhook_leaves(round > 8);
 		progress |= deactivate_kept();
-		if (!progress && round < 10) {	/* one more pass with everything unhooked */
+		if (!progress && passes++ < 10) {	/* one more pass with everything unhooked */
 			clear_keepers();
 			rebind_threads();
 			unmap_all();
