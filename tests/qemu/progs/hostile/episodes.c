@@ -247,6 +247,115 @@ static void episode_dispatch(int fault)
 			return episode_fail("helper not deactivated", i, 0);
 }
 
+/*
+ * The spinner of the tcap episode: it never gives the core back until told to stop
+ * (its budget ends it), then returns (which frees its stack of the gate-stack pool).
+ */
+static volatile uint64_t spins;
+static volatile int spin_stop;
+unsigned spin_runs, spin_retries;	/* tcap episodes that ran to the end; dispatches again */
+
+static void spinner(cairn_word tid)
+{
+	(void)tid;
+	while (!spin_stop)
+		spins++;
+}
+
+#define SPIN_BUDGET (1UL << 22)	/* cycles: a few milliseconds; four times more at each retry */
+
+/*
+ * A thread that spins until told to stop, on a tcap of SPIN_BUDGET under ours (the
+ * root, or our own below the runner's, given CAIRN_TCAP_INF first: our thread never
+ * runs on it), scheduled by us: dispatched on it, it spins until the budget ends; then
+ * the kernel preempts it and we, the parent tcap's thread and its scheduler, hear
+ * EXHAUSTED and TIMEOUT and run again. The tcap is then empty (TCAP_BUDGET 0, a
+ * dispatch ETIME); given time again, the spinner is told to stop and dispatched on the
+ * tcap it ran on last (a1 = 0): it ends (STOP), giving its stack back. Then the tcap
+ * is revoked and everything destroyed. Nested (every other time): the spinner's tcap
+ * is under a holder's (a thread that never runs) with the same budget, the spinner is
+ * bound to it by THREAD_TCAP and dispatched with a1 = 0; both empty at once, and
+ * EXHAUSTED names the holder, the emptied tcap nearest the root.
+ */
+static void episode_tcap(int nested)
+{
+	unsigned s[5], rcv = my_rcv(), own = root_tc == O_T0 ? CAIRN_SLOT_TCAP : OWN_TCAP;
+	struct mcap *m = mcap_of(own, CAIRN_CAP_TCAP);
+	uint64_t f = free_kframe(1);
+	long htid = 0, r0 = 0;
+
+	if (!episode_slots(s, 5))
+		return episode_fail("the episodes' slots are taken", 0, 0);
+	if (!m || m->obj != O_T0 || !f)
+		return episode_fail("no tcap of ours, or no frame", own, (long)f);
+	drain_events(rcv);
+	uint32_t prio = ob[O_T0].tprio;
+	long r3 = own == CAIRN_SLOT_TCAP ? 0 :
+		  call('e', CAIRN_SLOT_TCAP, CAIRN_OP_TCAP_DELEGATE, own, CAIRN_TCAP_INF, prio, 0, 0, 0);
+	long tid = call('e', CT, CAIRN_OP_CAPTBL_ACT_THREAD, s[0], MEM, f, COMP0, (uint64_t)spinner, 0);
+	long r1 = rcv ? call('e', CT, CAIRN_OP_CAPTBL_ACT_RCV, s[1], s[0], rcv, 0, 0, 0) : 0;
+	if (nested) {	/* the holder, in the episodes' other frame, and its tcap */
+		uint64_t f2 = free_kframe(1);
+		htid = f2 ? call('e', CT, CAIRN_OP_CAPTBL_ACT_THREAD, s[3], MEM, f2, COMP0, (uint64_t)stray, 0) : -100;
+		r0 = htid > 0 ? call('e', CT, CAIRN_OP_CAPTBL_ACT_TCAP, s[4], s[3], own, 0, 0, 0) : -100;
+	}
+	unsigned parent = nested ? s[4] : own;
+	long r2 = call('e', CT, CAIRN_OP_CAPTBL_ACT_TCAP, s[2], s[0], parent, 0, 0, 0);
+	if (tid <= 0 || r0 || r1 || r2 || r3)
+		return episode_fail("the spinner, its endpoint, its tcap or our tcap's time", tid, r0 | r1 | r2 | r3);
+	uint64_t s0 = spins;
+	long d1 = 0, r4 = 0;
+	spin_stop = 0;
+	if (nested && (r4 = call('e', s[0], CAIRN_OP_THREAD_TCAP, s[2], 0, 0, 0, 0, 0)))
+		return episode_fail("a bind to the spinner's tcap", r4, 0);
+	/*
+	 * Under TCG the time stamp counter follows the host's clock: a loaded host, or the
+	 * first translation of the spinner's code, may spend a budget before the loop
+	 * counts once. Then (and after a kick from the other core, when the dispatch
+	 * returns at once) the tcap is given a larger budget and dispatched again.
+	 */
+	for (int i = 0; i < 4 && spins == s0 && !d1 && !r4; i++) {
+		uint64_t budget = SPIN_BUDGET << (2 * i);
+		if (i) {
+			drain_events(rcv);
+			spin_retries++;
+		}
+		if (nested)
+			r4 = call('e', own, CAIRN_OP_TCAP_DELEGATE, s[4], budget, prio, 0, 0, 0);
+		r4 |= call('e', parent, CAIRN_OP_TCAP_DELEGATE, s[2], budget, prio, 0, 0, 0);
+		d1 = r4 ? 0 : call('e', s[0], CAIRN_OP_THREAD_DISPATCH, 0, nested ? 0 : s[2], 0, 0, 0, 0);
+	}
+	if (r4 || d1 || spins == s0)
+		return episode_fail("a dispatch on a small budget", r4 ? r4 : d1, (long)(spins - s0));
+	if (!expect_event(rcv, nested ? htid : tid, CAIRN_EVENT_EXHAUSTED) ||
+	    !expect_event(rcv, tid, CAIRN_EVENT_TIMEOUT))
+		return episode_fail("EXHAUSTED naming the emptied tcap's thread, TIMEOUT the spinner", nested, tid);
+	for (unsigned k = 2; k <= (nested ? 4u : 2u); k += 2) {
+		struct call b = { .src = 'e', .cap = s[k], .op = CAIRN_OP_TCAP_BUDGET };
+		if (run(&b) != 0 || b.rdx != prio)
+			return episode_fail("an emptied tcap's budget and priority", b.ret, (long)b.rdx);
+		ob[mcap(s[k])->obj].tbud = 0;	/* seen empty: it stays so until a delegation */
+	}
+	long d2 = call('e', s[0], CAIRN_OP_THREAD_DISPATCH, 0, 0, 0, 0, 0, 0);
+	if (d2 != CAIRN_ETIME)
+		return episode_fail("a dispatch on the emptied tcap", d2, 0);
+	spin_stop = 1;
+	long r5 = nested ? call('e', own, CAIRN_OP_TCAP_DELEGATE, s[4], SPIN_BUDGET << 8, prio, 0, 0, 0) : 0;
+	r5 |= call('e', parent, CAIRN_OP_TCAP_DELEGATE, s[2], SPIN_BUDGET << 8, prio, 0, 0, 0);
+	long d3 = r5 ? r5 : call('e', s[0], CAIRN_OP_THREAD_DISPATCH, 0, 0, 0, 0, 0, 0);	/* it ends */
+	long d4 = call('e', s[0], CAIRN_OP_THREAD_DISPATCH, 0, 0, 0, 0, 0, 0);
+	if (d3 || d4 != CAIRN_EINVAL || !expect_event(rcv, tid, CAIRN_EVENT_STOP))
+		return episode_fail("the spinner's end, given time again", d3, d4);
+	long r6 = call('e', parent, CAIRN_OP_TCAP_DELEGATE, s[2], 0, prio, 0, 0, 0);
+	if (r6)
+		return episode_fail("a revocation", r6, 0);
+	spin_runs++;
+	static const unsigned order[5] = { 2, 1, 0, 4, 3 };	/* the child before its parent's holder */
+	for (unsigned k = 0; k < (nested ? 5u : 3u); k++)
+		if ((order[k] != 1 || rcv) && call('e', CT, CAIRN_OP_CAPTBL_DEACT, s[order[k]], 0, 0, 0, 0, 0))
+			return episode_fail("spinner not deactivated", order[k], 0);
+}
+
 /* A gate that calls itself to the depth limit, and a confined gate. */
 static void episode_gates(void)
 {
@@ -278,6 +387,8 @@ void episode(void)
 	switch (episodes % 3) {
 	case 0:
 		episode_gates();
+		if (!episodes_off)
+			episode_tcap(episodes % 2);
 		break;
 	case 1:
 		episode_dispatch(0);

@@ -13,7 +13,8 @@
  *                                      defined errors (CAIRN_ERRORS); no register but the
  *                                      documented results changes; whenever this
  *                                      program's model of its tables implies the answer
- *                                      (empty slot, wrong type, a lookup, ...), the
+ *                                      (empty slot, wrong type, a lookup, a tcap's
+ *                                      depth, parent, priority or budget, ...), the
  *                                      kernel gives exactly that answer; and no thread
  *                                      it never dispatched ever runs
  *   hostile.2 invariant_after          KCHECK finds nothing wrong after the calls
@@ -23,8 +24,9 @@
  *                                      (objects nothing can name any more: see below)
  *   hostile.4 invariant_after_teardown KCHECK still finds nothing wrong
  *   hostile.5 dispatch_and_gates       the controlled episodes (dispatch, block, wake,
- *                                      send-yield, keeper, 16-deep and confined gates)
- *                                      behaved, in the middle of the hostile traffic
+ *                                      send-yield, keeper, 16-deep and confined gates, a
+ *                                      spinner on a small budget: EXHAUSTED) behaved, in
+ *                                      the middle of the hostile traffic
  *   hostile.6 stage_threads_calls      every call the stage's threads, gates and keepers
  *                                      made returned what their models predict
  *   hostile.7 stage_scenes             main's scenes (restarts with a thread inside,
@@ -41,8 +43,9 @@
  *                                      (3), back-to-back sends run both threads (4);
  *                                      finding 2 shows as a triple fault (no TEST lines)
  *
- * It must be the first program, or one the test runner starts (it needs CAIRN_SLOT_MEMORY
- * and CAIRN_SLOT_IRQ),
+ * It must be the first program, or one the test runner starts (it needs CAIRN_SLOT_MEMORY,
+ * CAIRN_SLOT_IRQ and the root tcap in CAIRN_SLOT_TCAP: its own thread's if the kernel
+ * started it, else the runner's, and then model.c gives its thread a tcap below it),
  * without "ioport" on its module line (so CAIRN_SLOT_IOPORT, slot 8, stays empty), and
  * the kernel must be booted with "ktest" (KCHECK and KCOUNT answer ENOSYS otherwise):
  *
@@ -61,10 +64,11 @@
  *
  * Reproducible: all randomness comes from xorshift64* generators seeded from the seed
  * (the random traffic's, the stage's scenes', each worker job's), and on one core the
- * kernel is deterministic here (no timer is ever armed, and no device raises the ISA
- * lines it binds: QEMU's stay quiet, COM1's interrupts are off), so a run repeats call
- * for call; on two cores the same calls are made, but the interleaving of the cores
- * differs. On a failure the program prints the failing call's index and the last calls
+ * kernel is deterministic here (no timer is armed but by the tcap episode's budget,
+ * which ends a spinner at a point that varies but changes no call; no device raises
+ * the ISA lines it binds: QEMU's stay quiet, COM1's interrupts are off), so a run
+ * repeats call for call; on two cores the same calls are made, but the interleaving of
+ * the cores differs. On a failure the program prints the failing call's index and the last calls
  * before it; rebuild with -DHOSTILE_TRACE_FROM=<index> to print every call from there
  * on, with -DHOSTILE_KCHECK_EVERY=1 to find the first call after which the invariant
  * check fails, with -DSTAGE_DEBUG to print each stage tick:
@@ -76,10 +80,18 @@
  *
  * What is never sent, and why (each would end or stall the test, not test the kernel):
  *   - DEBUG_STOP on the null capability: it stops this thread.
- *   - THREAD_DISPATCH, and ASND_SEND with CAIRN_SEND_YIELD: another thread would run,
- *     possibly at an arbitrary entry with arbitrary arguments. Dispatch is exercised in
- *     controlled episodes instead, with a helper thread running a function of this
- *     program that dispatches back to CAIRN_SLOT_THREAD.
+ *   - THREAD_DISPATCH that could run another thread, and ASND_SEND with
+ *     CAIRN_SEND_YIELD: another thread would run, possibly at an arbitrary entry with
+ *     arbitrary arguments. A random dispatch of another thread is sent only if the
+ *     model says it must fail (a1 is no tcap, the thread is on another core, or the
+ *     tcap it would run on has an empty chain: EAGAIN, EINVAL or ETIME); of our own
+ *     thread, only without a deadline. Dispatch is exercised in controlled episodes
+ *     instead, with a helper thread running a function of this program that
+ *     dispatches back to CAIRN_SLOT_THREAD, and a spinner on a small budget.
+ *   - THREAD_TCAP or THREAD_DISPATCH binding our own thread to any tcap but the root
+ *     (never spent): a bind to a tcap with a budget would have the kernel preempt us
+ *     when it ends (EXHAUSTED), and nothing would run us again. Such a call names the
+ *     root tcap instead. Other threads are bound to any tcap: they never run.
  *   - RCV_WAIT on this thread's own endpoint: nothing would ever wake it (no timer,
  *     no device interrupt).
  *   - IRQ_BIND of line 0 (the timer): preemption would make runs unrepeatable. Lines
@@ -128,9 +140,11 @@
  * keeps a model of every capability table, page-table node, component and thread it
  * can reach, of the interrupt lines it bound and of the range of every memory
  * capability it holds (MEM_DERIVE makes narrower ones), updated from the arguments of
- * every call that succeeds. Every few thousand calls the model is compared with the kernel
- * through side-effect-free probes; a disagreement is a failure and ends the random
- * part (decisions would be unsafe).
+ * every call that succeeds; and of each thread's tcap (made, its parent, depth and
+ * priority, its budget: exact if 0 or CAIRN_TCAP_INF, neither ever spent, else at most
+ * what it was given) and of the tcap it runs on. Every few thousand calls the model is
+ * compared with the kernel through side-effect-free probes; a disagreement is a failure
+ * and ends the random part (decisions would be unsafe).
  *
  * What may legitimately stay: the last owning capability of an object cannot be removed,
  * only deactivated, so every object stays nameable from somewhere; but "somewhere" may
@@ -139,7 +153,11 @@
  * an object can be neither deactivated nor retyped, nor can what it refers to. The
  * teardown computes that set from the model, and hostile.3 requires that exactly those
  * frames stay and every other one comes back, with the kernel's frame counts (untyped,
- * kernel, user) equal to the start values adjusted by the frames kept. Setup plants
+ * kernel, user) equal to the start values adjusted by the frames kept. So do threads on
+ * a cycle of tcap-parent and scheduler references (A's tcap under B's, B's endpoint
+ * under A's): each holds the other, and neither reference can be dropped but by a
+ * deactivation (the teardown first binds every thread back to the root tcap, so that
+ * the tcap a thread runs on holds nothing). Setup plants
  * one such island on purpose (plant_island()), so this accounting is exercised by
  * every run, not only when the random traffic happens to cut a table off.
  *
@@ -177,6 +195,7 @@
 #endif
 #define MAX_FAULTERS    6		/* fault episodes (each leaks one stack of the pool) */
 #define EP_SLOT         120		/* slots 120..127: the episodes' own (see safe()) */
+#define OWN_TCAP        (EP_SLOT + 6)	/* our tcap under a runner's root (model.c); the stage borrows + 7 */
 
 #define CT    CAIRN_SLOT_CAPTBL
 #define PT    CAIRN_SLOT_PGTBL
@@ -230,7 +249,13 @@ extern char _start[];
 enum kind { K_NONE, K_ROOT, K_LEAF, K_PT, K_COMP, K_THREAD };
 
 #define MAX_OBJ 256
-enum { O_R0 = 1, O_L0, O_P0, O_C0, O_T0, O_FIRST };	/* the boot objects; then frames */
+enum { O_R0 = 1, O_L0, O_P0, O_C0, O_T0, O_RT, O_FIRST };	/* the boot objects; then frames */
+/*
+ * O_RT: the thread holding the root tcap (CAIRN_SLOT_TCAP) when it is not ours: a test
+ * runner started us (its first thread's); then model_init makes our thread's own tcap,
+ * its child. root_tc is the root tcap's thread: O_T0 or O_RT; our thread runs on it.
+ */
+extern unsigned root_tc;
 
 struct mcap {
 	uint8_t type, flags;	/* as in the kernel's slot: type; level or gate flags */
@@ -260,6 +285,11 @@ struct obj {
 	uint64_t va;		/* hooked page-table node: va aligned to its reach */
 	uint16_t ct, pt, keeper;	/* component: its tables and its keeper's component */
 	uint16_t home, sched;		/* thread: its component and scheduler thread */
+	uint8_t tmade, tdepth;		/* thread: it owns a tcap; its depth (0: the root, root_tc's) */
+	uint16_t tparent, on;		/* thread: its tcap's parent's thread (0: none); whose tcap it runs on */
+	uint32_t tprio;			/* thread: its tcap's priority */
+	uint64_t tbud;			/* thread: its tcap's budget: exact if 0 or CAIRN_TCAP_INF (neither
+					   is ever spent), else at most this (time may have been spent) */
 };
 
 struct mapping {
@@ -331,6 +361,8 @@ struct mcap *mcap(uint64_t idx);	/* a non-empty slot of our own table, or NULL *
 struct mcap *mcap_of(uint64_t idx, unsigned type);
 struct mcap *mslot(unsigned root, uint64_t idx);	/* slot idx of any root (empty too), or NULL */
 int bound(unsigned thread);			/* a line is bound to this thread */
+int tcap_held(unsigned thread);			/* another live thread's tcap is its child, or runs on its tcap */
+int chain_time(unsigned thread);		/* its tcap's chain: 0 no time left, 1 never spent, 2 unknown */
 unsigned obj_at(uint64_t pa);
 int find_map(unsigned root, uint64_t va);
 int find_range(uint64_t base, uint64_t end);	/* its index in mrange[], or -1 */
@@ -341,7 +373,9 @@ void validate(int full);		/* probes: a disagreement stops the random calls */
 
 /* run.c: every call of the program goes through run() (call() builds one) */
 extern uint64_t ncalls;
-extern uint64_t nsrc[5], nret[16];
+extern uint64_t nsrc[5], nret[20];
+extern uint64_t ntcap[4];		/* tcaps made, delegations, binds, dispatches: that succeeded */
+extern unsigned tcap_deepest;		/* the deepest tcap made (CAIRN_TCAP_DEPTH: EDEPTH reachable) */
 extern uint64_t nfail, fail_at, kcheck_bad_at;
 extern const char *fail_what;
 extern int stop_random;			/* the model is wrong: random calls would be unsafe */
@@ -357,6 +391,7 @@ extern char echo_entry[];		/* the gate every random SINV reaches: returns (a1, a
 extern volatile uint64_t echo_calls, deep_calls, keeper_calls, stray_runs;
 extern volatile cairn_word main_tid;
 extern unsigned episodes;
+extern unsigned spin_runs, spin_retries;	/* the tcap episode's spinner: runs to the end, retries */
 extern uint64_t episode_fail_at;
 extern const char *episode_what;
 void stray(cairn_word tid);		/* the argument of threads never dispatched */
@@ -365,7 +400,7 @@ long make_gate(char src, const unsigned *s, uint64_t entry, unsigned flags, int 
 void episode(void);
 
 /* teardown.c */
-extern unsigned kept, kept_unreachable, surprises;
+extern unsigned kept, kept_unreachable, kept_cycles, surprises;
 void teardown(void);
 void explain_kept(void);		/* counts the frames kept; surprises: not as the model says */
 

@@ -147,16 +147,20 @@ static int setup(void)
 
 static void summary(void)
 {
-	static const char *names[16] = { "ok", "EIO", "EBADF", "ENOMEM", "EACCES", "EFAULT", "EINVAL", "ERANGE",
+	static const char *names[20] = { "ok", "EIO", "EBADF", "ENOMEM", "EACCES", "EFAULT", "EINVAL", "ERANGE",
 					 "ENOBUFS", "ENOTSUP", "EAGAIN", "ENOSYS", "EBUSY", "ENOENT", "EDEPTH",
-					 "other" };
+					 "ESTALE", "EXDEV", "EOVERFLOW", "ETIME", "other" };
 
 	cairn_printf("hostile: %lu calls (random %lu, well-formed %lu, in episodes %lu, setup %lu, teardown %lu), "
 		     "%lu probes, %u episodes, %lu keeper calls:", ncalls, nsrc[0], nsrc[1], nsrc[2], nsrc[3], nsrc[4],
 		     nprobes, episodes, keeper_calls);
-	for (unsigned i = 0; i < 16; i++)
+	for (unsigned i = 0; i < 20; i++)
 		cairn_printf(" %s %lu", names[i], nret[i]);
 	cairn_printf("\n");
+	cairn_printf("hostile: tcaps: %lu made (the deepest %u below the root), %lu delegations, %lu binds, "
+		     "%lu dispatches succeeded; the root tcap is %s; a spinner ran out of time %u times (%u "
+		     "dispatched again)\n", ntcap[0], tcap_deepest, ntcap[1], ntcap[2], ntcap[3],
+		     root_tc == O_T0 ? "our thread's" : "the test runner's", spin_runs, spin_retries);
 }
 
 static void random_phase(void)

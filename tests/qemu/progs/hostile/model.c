@@ -36,7 +36,8 @@ int owning(unsigned type)
 /* True if a capability of this type names an object of ob[] (memory: a range; irq: lines). */
 int names_object(unsigned type)
 {
-	return owning(type) || type == CAIRN_CAP_RCV || type == CAIRN_CAP_ASND || type == CAIRN_CAP_SINV;
+	return owning(type) || type == CAIRN_CAP_RCV || type == CAIRN_CAP_ASND || type == CAIRN_CAP_SINV ||
+	       type == CAIRN_CAP_TCAP;
 }
 
 unsigned owning_type(unsigned kind)
@@ -78,6 +79,35 @@ int bound(unsigned thread)
 		if (line_thread[n] == thread)
 			return 1;
 	return 0;
+}
+
+/*
+ * A thread's tcap holds a reference to its parent's thread, and a thread running on
+ * another's tcap one to that thread: either keeps the thread from being deactivated.
+ */
+int tcap_held(unsigned thread)
+{
+	for (unsigned o = O_T0; thread && o < nobj; o++)
+		if (o != thread && ob[o].kind == K_THREAD && (ob[o].tparent == thread || ob[o].on == thread))
+			return 1;
+	return 0;
+}
+
+/*
+ * The time left to a thread running on thread's tcap is the least budget along its
+ * chain to the root: 0 if the model knows one of them is 0 (no time is ever charged to
+ * an empty tcap), 1 if every one is CAIRN_TCAP_INF (never charged), else 2: unknown.
+ */
+int chain_time(unsigned thread)
+{
+	int inf = 1;
+
+	for (unsigned o = thread, n = 0; o && n <= CAIRN_TCAP_DEPTH; o = ob[o].tparent, n++) {
+		if (!ob[o].tbud)
+			return 0;
+		inf &= ob[o].tbud == CAIRN_TCAP_INF;
+	}
+	return inf ? 1 : 2;
 }
 
 unsigned obj_at(uint64_t pa)
@@ -177,6 +207,35 @@ unsigned root_cap_slot(unsigned root)
 	return 0;
 }
 
+unsigned root_tc = O_T0;
+
+/*
+ * CAIRN_SLOT_TCAP: the root tcap (never spent, priority 0), our thread's if the kernel
+ * started us. A test runner gives its own: then our thread runs on it (its creator's),
+ * has no tcap, and gets one here, the root's child (budget 0; its capability in slot
+ * OWN_TCAP, one of the episodes', which random calls never remove), since a thread's
+ * tcap is made once and the probe cannot tell without making it (EBUSY: ours is the
+ * root). Our thread never runs on any but the root.
+ */
+static void model_root_tcap(void)
+{
+	long r = cairn_call(CT, CAIRN_OP_CAPTBL_ACT_TCAP, OWN_TCAP, ME, CAIRN_SLOT_TCAP, 0, 0, 0);
+
+	root_tc = r == CAIRN_EBUSY ? O_T0 : O_RT;
+	leaf_slot[O_L0][CAIRN_SLOT_TCAP] = (struct mcap){ CAIRN_CAP_TCAP, 0, (uint16_t)root_tc };
+	ob[root_tc].kind = K_THREAD;
+	ob[root_tc].tmade = 1;
+	ob[root_tc].tbud = CAIRN_TCAP_INF;
+	ob[O_T0].on = ob[root_tc].on = (uint16_t)root_tc;
+	if (r == 0) {
+		ob[O_T0].tmade = 1;
+		ob[O_T0].tparent = O_RT;
+		ob[O_T0].tdepth = 1;
+		leaf_slot[O_L0][OWN_TCAP] = (struct mcap){ CAIRN_CAP_TCAP, 0, O_T0 };
+	} else if (r != CAIRN_EBUSY)
+		cairn_printf("hostile: our thread's tcap under CAIRN_SLOT_TCAP: %ld\n", r);
+}
+
 void model_init(void)
 {
 	static const struct mcap fixed[FREE] = {
@@ -199,6 +258,7 @@ void model_init(void)
 	root_leaf[O_R0][0] = O_L0;
 	r0_hook(0, 1);
 	memcpy(leaf_slot[O_L0], fixed, sizeof(fixed));
+	model_root_tcap();
 	mrange[0] = (struct mrange){ R->mem_base, R->mem_end };
 	mrange[1] = (struct mrange){ 0, devmem_limit() };
 	mrange[2] = (struct mrange){ 0, CAIRN_IOMMU_RIDS };
@@ -215,6 +275,10 @@ static void destroy(unsigned o)
 	ob[o].kind = K_NONE;
 	ob[o].level = ob[o].hooked = ob[o].has_rcv = 0;
 	ob[o].keeper = ob[o].sched = 0;
+	ob[o].tmade = ob[o].tdepth = 0;
+	ob[o].tparent = ob[o].on = 0;
+	ob[o].tprio = 0;
+	ob[o].tbud = 0;
 	clear_storage(o);
 }
 
@@ -233,6 +297,11 @@ static unsigned new_object(const struct call *c, unsigned kind, unsigned level)
 	ob[o].hooked = ob[o].has_rcv = 0;
 	ob[o].keeper = ob[o].sched = 0;
 	ob[o].core = 0;		/* a new thread is on its creator's core */
+	ob[o].tmade = ob[o].tdepth = 0;
+	ob[o].tparent = 0;
+	ob[o].on = kind == K_THREAD ? (uint16_t)root_tc : 0;	/* its creator's tcap: ours, the root */
+	ob[o].tprio = 0;
+	ob[o].tbud = 0;
 	return o;
 }
 
@@ -279,6 +348,22 @@ static void apply_activate(const struct call *c, struct mcap *dst)
 		if ((x = mcap_of(c->a[1], CAIRN_CAP_COMP)))
 			n = (struct mcap){ CAIRN_CAP_SINV, (uint8_t)c->a[4], x->obj };
 		break;
+	case CAIRN_OP_CAPTBL_ACT_TCAP: {
+		struct mcap *p = mcap_of(c->a[2], CAIRN_CAP_TCAP);
+		if (!(x = mcap_of(c->a[1], CAIRN_CAP_THREAD)) || !p || ob[x->obj].tmade ||
+		    ob[p->obj].tdepth >= CAIRN_TCAP_DEPTH)
+			break;
+		struct obj *t = &ob[x->obj];
+		t->tmade = 1;	/* budget 0, the parent's priority of the moment */
+		t->tparent = p->obj;
+		t->tdepth = (uint8_t)(ob[p->obj].tdepth + 1);
+		t->tprio = ob[p->obj].tprio;
+		t->tbud = 0;
+		if (t->tdepth > tcap_deepest)
+			tcap_deepest = t->tdepth;
+		n = (struct mcap){ CAIRN_CAP_TCAP, 0, x->obj };
+		break;
+	}
 	default:
 		diverge(c, "an unknown table operation succeeded");
 		return;
@@ -307,6 +392,8 @@ static void apply_captbl(const struct call *c, unsigned root)
 			return diverge(c, "a remove succeeded on a slot the model says is empty");
 		if (c->op == CAIRN_OP_CAPTBL_DEACT && dst->type == CAIRN_CAP_THREAD && bound(dst->obj))
 			diverge(c, "a thread an interrupt line references was deactivated");
+		if (c->op == CAIRN_OP_CAPTBL_DEACT && dst->type == CAIRN_CAP_THREAD && tcap_held(dst->obj))
+			diverge(c, "a thread a tcap references (its child's, or one running on it) was deactivated");
 		if (c->op == CAIRN_OP_CAPTBL_DEACT && owning(dst->type))
 			destroy(dst->obj);
 		*dst = (struct mcap){ 0, 0, 0 };
@@ -490,6 +577,21 @@ void apply(const struct call *c)
 	case CAIRN_CAP_THREAD:
 		if (c->op == CAIRN_OP_THREAD_CORE)
 			ob[x->obj].core = (uint8_t)c->a[0];
+		if (c->op == CAIRN_OP_THREAD_TCAP || (c->op == CAIRN_OP_THREAD_DISPATCH && c->a[1])) {
+			struct mcap *tc = mcap_of(c->a[c->op == CAIRN_OP_THREAD_TCAP ? 0 : 1], CAIRN_CAP_TCAP);
+			if (!tc)
+				return diverge(c, "a thread was bound to a tcap the model does not know");
+			ob[x->obj].on = tc->obj;
+		}
+		return;
+	case CAIRN_CAP_TCAP:
+		if (c->op == CAIRN_OP_TCAP_DELEGATE) {
+			struct mcap *ch = mcap_of(c->a[0], CAIRN_CAP_TCAP);
+			if (!ch || ob[ch->obj].tparent != x->obj || c->a[2] < ob[x->obj].tprio || c->a[2] > UINT32_MAX)
+				return diverge(c, "a delegation succeeded that the model says must fail");
+			ob[ch->obj].tbud = c->a[1];
+			ob[ch->obj].tprio = (uint32_t)c->a[2];
+		}
 		return;
 	default:
 		return;
@@ -548,6 +650,40 @@ static void probe_other(unsigned rs, unsigned root)
 	}
 }
 
+/*
+ * Our tcaps: each one's priority and budget (TCAP_BUDGET: INT64_MAX if never spent, else
+ * at most what the model says), and for random pairs whether one is the other's child:
+ * a TCAP_DELEGATE with a priority past 32 bits is EINVAL if it is not, EACCES if it is,
+ * and changes nothing either way.
+ */
+static void probe_tcaps(void)
+{
+	unsigned idx[64], n = 0;
+
+	for (unsigned i = 0; i < n_r0_pos; i++) {
+		unsigned p = r0_pos[i];
+		for (unsigned s = 0; s < LEAF_SLOTS && n < 64; s++)
+			if (leaf_slot[root_leaf[O_R0][p]][s].type == CAIRN_CAP_TCAP && !HIDDEN(p * LEAF_SLOTS + s))
+				idx[n++] = p * LEAF_SLOTS + s;
+	}
+	for (unsigned i = 0; i < n && !stop_random; i++) {
+		const struct obj *t = &ob[mcap(idx[i])->obj];
+		struct cairn_ret2 b = cairn_tcap_budget(idx[i]);
+		nprobes++;
+		if (b.r0 < 0 || (uint64_t)b.r1 != t->tprio ||
+		    (t->tbud == CAIRN_TCAP_INF ? b.r0 != INT64_MAX : (uint64_t)b.r0 > t->tbud))
+			probe_mismatch(idx[i], b.r0, (long)t->tbud, "a tcap's budget or priority");
+	}
+	for (unsigned k = 0; n && k < 32 && !stop_random; k++) {
+		unsigned i = (unsigned)below(n), j = (unsigned)below(n);
+		long want = ob[mcap(idx[j])->obj].tparent == mcap(idx[i])->obj ? CAIRN_EACCES : CAIRN_EINVAL;
+		nprobes++;
+		long got = cairn_call(idx[i], CAIRN_OP_TCAP_DELEGATE, idx[j], 0, 1UL << 32, 0, 0, 0);
+		if (got != want)
+			probe_mismatch(idx[j], got, want, "a tcap's parent");
+	}
+}
+
 void validate(int full)
 {
 	for (unsigned i = 0; i < n_r0_pos && !stop_random; i++) {
@@ -560,6 +696,7 @@ void validate(int full)
 		if (!root_leaf[O_R0][idx / LEAF_SLOTS] && idx && !HIDDEN(idx))
 			probe_own(idx, &(struct mcap){ 0, 0, 0 });
 	}
+	probe_tcaps();
 	if (!full)
 		return;
 	for (unsigned o = O_FIRST; o < nobj && !stop_random; o++) {

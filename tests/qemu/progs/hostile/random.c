@@ -272,6 +272,38 @@ static int names_stage(const struct call *c)
 	return hidden;
 }
 
+/*
+ * THREAD_DISPATCH and THREAD_TCAP: our own thread stays on the root tcap (never spent:
+ * it is never preempted for want of time, and no EXHAUSTED is ever sent), so another
+ * tcap named for it becomes the root's, unless the lookup fails or (a dispatch) the
+ * model knows its chain is empty (ETIME: nothing changes); the deadline of a dispatch of ourselves is dropped (no
+ * timer is ever armed). Another thread is dispatched only if it cannot run: a1 fails its
+ * lookup, the thread is on another core (EXDEV), or the tcap it would run on has a chain
+ * the model knows is empty (then it is blocked, stopped or out of time: EAGAIN, EINVAL,
+ * ETIME); else the call is dropped.
+ */
+static int safe_tcap(struct call *c)
+{
+	struct mcap *m = mcap(c->cap), *x = NULL;
+	unsigned a = c->op == CAIRN_OP_THREAD_TCAP ? 0 : 1;
+
+	if (c->cap == CAIRN_CAP_NULL || !m || m->type != CAIRN_CAP_THREAD)
+		return 1;	/* ENOSYS, ERANGE, ENOENT, EBADF */
+	int keep = a == 1 && !c->a[1];	/* a dispatch on the tcap the thread ran on last */
+	int bad = !keep && (!(x = mcap(c->a[a])) || x->type != CAIRN_CAP_TCAP);
+	unsigned on = x && !bad ? x->obj : ob[m->obj].on;
+	if (m->obj == O_T0) {	/* a bind even to an empty tcap would stop us: always the root */
+		if (a == 1)
+			c->a[0] = 0;
+		if (!bad && on != root_tc && (a == 0 || chain_time(on) != 0))
+			c->a[a] = CAIRN_SLOT_TCAP;
+		return 1;
+	}
+	if (a == 0)
+		return 1;	/* binding a thread that never runs */
+	return bad || ob[m->obj].core != 0 || chain_time(on) == 0;
+}
+
 int safe(struct call *c)
 {
 	struct mcap *m;
@@ -286,7 +318,8 @@ int safe(struct call *c)
 			tame_write(c);
 		return 1;
 	case CAIRN_OP_THREAD_DISPATCH:
-		return 0;
+	case CAIRN_OP_THREAD_TCAP:
+		return safe_tcap(c);
 	case CAIRN_OP_RCV_WAIT:
 		return !is_own_rcv(c->cap);
 	case CAIRN_OP_ASND_SEND:
@@ -309,6 +342,7 @@ int safe(struct call *c)
 	case CAIRN_OP_CAPTBL_ACT_COMP:
 	case CAIRN_OP_CAPTBL_ACT_THREAD:
 	case CAIRN_OP_CAPTBL_ACT_ASND:
+	case CAIRN_OP_CAPTBL_ACT_TCAP:
 		protect_slot(c);
 		return 1;
 	case CAIRN_OP_CAPTBL_ACT_RCV:
@@ -714,6 +748,109 @@ static void wf_threads(struct call *c)
 	}
 }
 
+/* ---- time capabilities ---- */
+
+/* A tcap slot of our table: mostly one this program made, else the root's (CAIRN_SLOT_TCAP). */
+static unsigned pick_tcap(void)
+{
+	unsigned t = chance(25) ? 0 : pick_cap(CAIRN_CAP_TCAP, -1);
+	return t ? t : CAIRN_SLOT_TCAP;
+}
+
+/*
+ * A tcap slot of our table (the root's if none) satisfying want: 'd' the deepest (to
+ * reach CAIRN_TCAP_DEPTH), 'e' one whose chain the model knows is empty, 'c' a child of
+ * the tcap of thread o; or a thread slot, 'f' of a thread with no tcap yet.
+ */
+static unsigned pick_tcap_where(char want, unsigned o)
+{
+	unsigned best = 0, bd = 0, n = 0;
+
+	for (unsigned i = 0; i < n_r0_pos; i++) {
+		unsigned pos = r0_pos[i];
+		const struct mcap *l = leaf_slot[root_leaf[O_R0][pos]];
+		for (unsigned s = 0; s < LEAF_SLOTS; s++) {
+			unsigned idx = pos * LEAF_SLOTS + s, x = l[s].obj;
+			if (HIDDEN(idx) || l[s].type != (want == 'f' ? CAIRN_CAP_THREAD : CAIRN_CAP_TCAP))
+				continue;
+			int ok = want == 'd' ? ob[x].tdepth >= bd : want == 'e' ? chain_time(x) == 0 :
+				 want == 'c' ? ob[x].tparent == o : !ob[x].tmade;
+			if (ok && (want == 'd' ? ob[x].tdepth > bd || below(++n) == 0 : below(++n) == 0)) {
+				best = idx;
+				bd = ob[x].tdepth;
+			}
+		}
+	}
+	return best ? best : want == 'f' ? pick_cap(CAIRN_CAP_THREAD, -1) : pick_tcap();
+}
+
+/* A budget to give: 0, small, huge, CAIRN_TCAP_INF, the giver's own, one more than it. */
+static uint64_t pick_budget(unsigned giver)
+{
+	static const uint64_t v[] = { 0, 0, 1, 4096, 1UL << 20, 1UL << 40, INT64_MAX, CAIRN_TCAP_INF - 1,
+				      CAIRN_TCAP_INF, CAIRN_TCAP_INF };
+	uint64_t b = ob[giver].tbud;
+
+	switch (below(8)) {
+	case 0:  return b;
+	case 1:  return b + 1;	/* more than it has (0 from CAIRN_TCAP_INF) */
+	case 2:  return rnd();
+	default: return v[below(sizeof(v) / sizeof(v[0]))];
+	}
+}
+
+/* A priority: the giver's or less urgent, more urgent, the largest, past 32 bits. */
+static uint64_t pick_prio(unsigned giver)
+{
+	uint64_t p = ob[giver].tprio;
+
+	switch (below(8)) {
+	case 0:  return p - 1;	/* more urgent (or past 32 bits below 0) */
+	case 1:  return UINT32_MAX;
+	case 2:  return 1UL << 32;
+	case 3:  return rand_arg();
+	default: return p + below(3);
+	}
+}
+
+static void wf_tcap(struct call *c)
+{
+	struct mcap *m;
+
+	switch (below(10)) {
+	case 0: case 1: case 2:
+		c->op = CAIRN_OP_CAPTBL_ACT_TCAP;
+		c->cap = pick_root_cap();
+		c->a[0] = pick_slot_in(root_of(c->cap), 1);
+		c->a[1] = chance(85) ? pick_tcap_where('f', 0) : chance(50) ? ME : pick_cap(CAIRN_CAP_THREAD, -1);
+		c->a[2] = chance(50) ? pick_tcap_where('d', 0) : chance(95) ? pick_tcap() : rand_arg();
+		break;
+	case 3: case 4: case 5:
+		c->op = CAIRN_OP_TCAP_DELEGATE;
+		c->cap = chance(95) ? pick_tcap() : rand_cap();
+		m = mcap_of(c->cap, CAIRN_CAP_TCAP);
+		c->a[0] = chance(80) && m ? pick_tcap_where('c', m->obj) : chance(90) ? pick_tcap() : rand_arg();
+		c->a[1] = pick_budget(m ? m->obj : root_tc);
+		c->a[2] = pick_prio(m ? m->obj : root_tc);
+		break;
+	case 6:
+		c->op = CAIRN_OP_TCAP_BUDGET;
+		c->cap = chance(95) ? pick_tcap() : rand_cap();
+		break;
+	case 7: case 8:
+		c->op = CAIRN_OP_THREAD_TCAP;
+		c->cap = chance(95) ? pick_cap(CAIRN_CAP_THREAD, -1) : rand_cap();
+		c->a[0] = chance(30) ? pick_tcap_where('e', 0) : chance(90) ? pick_tcap() : rand_arg();
+		break;
+	default:
+		c->op = CAIRN_OP_THREAD_DISPATCH;
+		c->cap = chance(95) ? pick_cap(CAIRN_CAP_THREAD, -1) : rand_cap();
+		c->a[0] = chance(50) ? 0 : rand_arg();
+		c->a[1] = chance(50) ? pick_tcap_where('e', 0) : chance(50) ? rand_cap() : chance(50) ? pick_tcap() : 0;
+		break;
+	}
+}
+
 /* IOMMU_*: through the first program's capability or a narrowed one; ids near its range. */
 static void wf_iommu(struct call *c)
 {
@@ -752,6 +889,8 @@ static void wf_misc(struct call *c)
 
 void well_formed(struct call *c)
 {
+	if (chance(8))
+		return wf_tcap(c);
 	switch (below(16)) {
 	case 0: case 1: case 2: case 3: wf_activate(c); break;
 	case 4: case 5: case 6:         wf_copy_remove(c); break;

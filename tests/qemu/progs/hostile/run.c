@@ -40,7 +40,9 @@ __asm__(".text\n.globl hostile_raw\nhostile_raw:\n"
 
 uint64_t ncalls;
 uint64_t nsrc[5];		/* r w e s t */
-uint64_t nret[16];		/* [0] results, [n] error -n, [15] anything else */
+uint64_t nret[20];		/* [0] results, [n] error -n, [19] anything else */
+uint64_t ntcap[4];
+unsigned tcap_deepest;
 uint64_t nfail, fail_at = ~0UL, kcheck_bad_at = ~0UL;
 static uint64_t kcheck_good_at;
 const char *fail_what;
@@ -92,7 +94,7 @@ static int valid_ret(long r)
 static int returns_rdx(const struct call *c)
 {
 	return c->ret >= 0 && (c->op == CAIRN_OP_RCV_EVENT || c->op == CAIRN_OP_FAULT_REG ||
-			       c->op == CAIRN_OP_THREAD_REG);
+			       c->op == CAIRN_OP_THREAD_REG || c->op == CAIRN_OP_TCAP_BUDGET);
 }
 
 static void issue(struct call *c)
@@ -284,6 +286,99 @@ static long predict_iommu(const struct call *c, const struct mcap *m)
 	return x->flags == IO_ROOT ? CAIRN_ENOTSUP : CAIRN_EINVAL;	/* else a CPU root or a lower node */
 }
 
+/* A capability argument looked up in our table as the kernel does: its error, or 0 and *out. */
+static long lookup(uint64_t idx, unsigned type, struct mcap **out)
+{
+	struct mcap *x;
+
+	if (idx >= CAIRN_CAPTBL_MAX)
+		return CAIRN_ERANGE;
+	if (!(x = mcap(idx)))
+		return CAIRN_ENOENT;
+	if (x->type != type)
+		return CAIRN_EBADF;
+	*out = x;
+	return 0;
+}
+
+/*
+ * CAPTBL_ACT_TCAP in root: the destination, the thread a1, the parent a2, then the
+ * thread's tcap (one in its life) and the parent's depth.
+ */
+static long predict_act_tcap(const struct call *c, unsigned root)
+{
+	struct mcap *dst, *t, *p;
+	long err;
+
+	if (c->a[0] >= CAIRN_CAPTBL_MAX)
+		return CAIRN_ERANGE;
+	if (c->a[0] == CAIRN_CAP_NULL)
+		return CAIRN_EINVAL;
+	if (!(dst = mslot(root, c->a[0])))
+		return CAIRN_ENOENT;
+	if (dst->type)
+		return CAIRN_EBUSY;
+	if ((err = lookup(c->a[1], CAIRN_CAP_THREAD, &t)) || (err = lookup(c->a[2], CAIRN_CAP_TCAP, &p)))
+		return err;
+	if (ob[t->obj].tmade)
+		return CAIRN_EBUSY;
+	return ob[p->obj].tdepth >= CAIRN_TCAP_DEPTH ? CAIRN_EDEPTH : 0;
+}
+
+/*
+ * TCAP_DELEGATE from tcap m: the child a0 (a direct child, EINVAL), the priority a2 (no
+ * more urgent than m's, EACCES), the budget a1 (no more than m has left, ERANGE: certain
+ * only if m's is never spent, or 0, or a1 is more than m ever had). TCAP_BUDGET:
+ * tcap_budget_ok() checks its results.
+ */
+static long predict_tcap(const struct call *c, const struct mcap *m)
+{
+	const struct obj *self = &ob[m->obj];
+	struct mcap *ch;
+	long err;
+
+	if (c->op == CAIRN_OP_TCAP_BUDGET)
+		return ANY;
+	if (c->op != CAIRN_OP_TCAP_DELEGATE)
+		return CAIRN_ENOSYS;
+	if ((err = lookup(c->a[0], CAIRN_CAP_TCAP, &ch)))
+		return err;
+	if (ob[ch->obj].tparent != m->obj)
+		return CAIRN_EINVAL;
+	if (c->a[2] < self->tprio || c->a[2] > UINT32_MAX)
+		return CAIRN_EACCES;
+	if (self->tbud == CAIRN_TCAP_INF)
+		return 0;
+	if (c->a[1] > self->tbud)
+		return CAIRN_ERANGE;
+	return self->tbud == 0 ? 0 : ANY;
+}
+
+/*
+ * THREAD_DISPATCH of thread m (random calls send only those safe() lets through): the
+ * tcap a1, then the core; our own thread returns at once (ETIME on a chain the model
+ * knows is empty). Another thread the random calls name has never run (the episodes'
+ * threads live only inside an episode), so it is runnable: ETIME on an empty chain;
+ * in an episode it runs (ANY).
+ */
+static long predict_dispatch(const struct call *c, const struct mcap *m)
+{
+	unsigned on = ob[m->obj].on;
+	struct mcap *x;
+	long err;
+
+	if (c->a[1]) {
+		if ((err = lookup(c->a[1], CAIRN_CAP_TCAP, &x)))
+			return err;
+		on = x->obj;
+	}
+	if (ob[m->obj].core != 0)
+		return CAIRN_EXDEV;	/* we run on core 0 */
+	if (m->obj == O_T0)
+		return chain_time(on) == 0 ? CAIRN_ETIME : 0;
+	return c->src != 'e' && chain_time(on) == 0 ? CAIRN_ETIME : ANY;
+}
+
 static long predict_typed(const struct call *c, const struct mcap *m)
 {
 	uint32_t op = c->op;
@@ -297,6 +392,12 @@ static long predict_typed(const struct call *c, const struct mcap *m)
 		if (op == CAIRN_OP_CAPTBL_DEACT && c->a[0] && (s = mslot(m->obj, c->a[0])) &&
 		    s->type == CAIRN_CAP_THREAD && bound(s->obj))
 			return CAIRN_EBUSY;
+		/* so does a tcap: its child's, or one a thread runs on */
+		if (op == CAIRN_OP_CAPTBL_DEACT && c->a[0] && (s = mslot(m->obj, c->a[0])) &&
+		    s->type == CAIRN_CAP_THREAD && tcap_held(s->obj))
+			return CAIRN_EBUSY;
+		if (op == CAIRN_OP_CAPTBL_ACT_TCAP)
+			return predict_act_tcap(c, m->obj);
 		return ANY;
 	case CAIRN_CAP_PGTBL:
 		if (m->flags != 4 && m->flags != IO_ROOT)
@@ -325,7 +426,11 @@ static long predict_typed(const struct call *c, const struct mcap *m)
 			return c->a[0] >= hostile_cores ? CAIRN_ERANGE : m->obj == O_T0 ? CAIRN_EBUSY : 0;
 		if (op == CAIRN_OP_THREAD_REG)	/* ours runs; whether another is stopped is not modelled */
 			return m->obj == O_T0 ? CAIRN_EBUSY : ANY;
-		return op == CAIRN_OP_THREAD_DISPATCH ? ANY : CAIRN_ENOSYS;
+		if (op == CAIRN_OP_THREAD_TCAP) {	/* none of ours runs on another core */
+			struct mcap *x;
+			return lookup(c->a[0], CAIRN_CAP_TCAP, &x);
+		}
+		return op == CAIRN_OP_THREAD_DISPATCH ? predict_dispatch(c, m) : CAIRN_ENOSYS;
 	case CAIRN_CAP_RCV:
 		if (op != CAIRN_OP_RCV_WAIT && op != CAIRN_OP_RCV_EVENT)
 			return CAIRN_ENOSYS;
@@ -344,6 +449,8 @@ static long predict_typed(const struct call *c, const struct mcap *m)
 		return op == CAIRN_OP_DEVMEM_DERIVE ? predict_memory(c, m) : CAIRN_ENOSYS;
 	case CAIRN_CAP_IOMMU:
 		return predict_iommu(c, m);
+	case CAIRN_CAP_TCAP:
+		return predict_tcap(c, m);
 	default:
 		return ANY;	/* never held: no IOPORT capability ever reaches our tables */
 	}
@@ -406,6 +513,27 @@ static int thread_reg_ok(const struct call *c)
 	}
 }
 
+/*
+ * TCAP_BUDGET on a tcap the model knows: its priority in rdx; the budget INT64_MAX if
+ * never spent, 0 if it has none, else at most what it was given. And a random dispatch
+ * of another thread (safe() lets one through only if it cannot run it) must fail.
+ */
+static int tcap_ok(const struct call *c)
+{
+	struct mcap *m;
+
+	if (c->cap == CAIRN_CAP_NULL || !(m = mcap(c->cap)))
+		return 1;
+	if (c->op == CAIRN_OP_THREAD_DISPATCH && m->type == CAIRN_CAP_THREAD && c->src != 'e')
+		return m->obj == O_T0 || c->ret < 0;
+	if (c->op != CAIRN_OP_TCAP_BUDGET || m->type != CAIRN_CAP_TCAP)
+		return 1;
+	const struct obj *t = &ob[m->obj];
+	if (c->ret < 0 || c->rdx != t->tprio)
+		return 0;
+	return t->tbud == CAIRN_TCAP_INF ? c->ret == INT64_MAX : (uint64_t)c->ret <= t->tbud;
+}
+
 static void count(const struct call *c)
 {
 	static const char src_names[5] = { 'r', 'w', 'e', 's', 't' };
@@ -415,7 +543,13 @@ static void count(const struct call *c)
 	if (c->gated || c->ret >= 0)
 		nret[0]++;
 	else
-		nret[c->ret >= -14 ? -c->ret : 15]++;
+		nret[c->ret >= -18 ? -c->ret : 19]++;
+	if (c->ret >= 0 && !c->gated) {
+		ntcap[0] += c->op == CAIRN_OP_CAPTBL_ACT_TCAP;
+		ntcap[1] += c->op == CAIRN_OP_TCAP_DELEGATE;
+		ntcap[2] += c->op == CAIRN_OP_THREAD_TCAP;
+		ntcap[3] += c->op == CAIRN_OP_THREAD_DISPATCH;
+	}
 }
 
 long run(struct call *c)
@@ -455,6 +589,8 @@ long run(struct call *c)
 		fail(c, "THREAD_REG read or wrote what FAULT_REG's checks refuse");
 	else if (!msi_ok(c))
 		fail(c, "an interrupt line's bind returned a wrong message");
+	else if (!tcap_ok(c))
+		fail(c, "TCAP_BUDGET, or a dispatch that must fail, not as the model of the tcaps implies");
 	else if (want != ANY && c->ret != want) {
 		cairn_printf("hostile: call #%lu returned %ld, the model implies %ld\n", c->n, c->ret, want);
 		fail(c, "not the result the model of the table implies");

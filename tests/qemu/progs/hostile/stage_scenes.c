@@ -43,7 +43,7 @@ static uint64_t ticks, nudges, stage_kchecks, stage_kcheck_bad;
 static long final_kcheck = -1, final_untyped = -1;
 static uint64_t srng;
 uint64_t stage_scene_mask = ~0UL;
-static uint64_t tls_cell[NWORK];
+static uint64_t tls_cell[NWORK][2];	/* a worker's TLS base: one, then the other (scene_tls_core) */
 
 static uint64_t srnd(void)
 {
@@ -553,9 +553,18 @@ static void scene_tls_core(void)
 
 	if (!st[k].alive || !solo(k, 0))
 		return;
-	tls_cell[k] = 0x715000000UL + srnd() % 0x1000000;
-	mcall_busy(st[k].thr, CAIRN_OP_THREAD_TLS, (uint64_t)&tls_cell[k], 0);
-	crew[k].tls_tag = tls_cell[k];
+	/*
+	 * Idle is not blocked: a worker with a send pending (a nudge) runs its wait's
+	 * checks at once, here on core 1, while main sets the new base. So the cell its
+	 * base names now is never written: the new value goes into the other cell, and
+	 * the tag is 0 (no check) until the base is the new cell's.
+	 */
+	static unsigned flip[NWORK];
+	uint64_t *cell = &tls_cell[k][flip[k]++ & 1];
+	__atomic_store_n(&crew[k].tls_tag, 0, __ATOMIC_RELEASE);
+	*cell = 0x715000000UL + srnd() % 0x1000000;
+	mcall_busy(st[k].thr, CAIRN_OP_THREAD_TLS, (uint64_t)cell, 0);
+	__atomic_store_n(&crew[k].tls_tag, *cell, __ATOMIC_RELEASE);
 	if (stage_cores > 1)
 		place(k, scene_runs[SC_TLS_CORE] & 1 ? 1 : 0);
 	give_job(k);

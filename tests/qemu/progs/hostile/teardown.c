@@ -38,7 +38,7 @@ static uint8_t fetching[MAX_OBJ];
 
 static unsigned fetch(unsigned o)
 {
-	static const unsigned fixed[O_FIRST] = { 0, CT, CAIRN_SLOT_LEAF0, PT, COMP0, ME };
+	static const unsigned fixed[O_FIRST] = { 0, CT, CAIRN_SLOT_LEAF0, PT, COMP0, ME, 0 };
 	unsigned type = owning_type(ob[o].kind), k, dst;
 
 	if (o < O_FIRST)
@@ -90,6 +90,22 @@ static void clear_keepers(void)
 		unsigned s;
 		if (ob[o].kind == K_COMP && ob[o].keeper && (s = o == O_C0 ? COMP0 : fetch(o)))
 			call('t', s, CAIRN_OP_COMP_KEEPER, 0, 0, 0, 0, 0, 0);
+	}
+}
+
+/*
+ * Binds every thread that runs on another's tcap to the root's (CAIRN_SLOT_TCAP, our
+ * thread's, never deactivated): running on a tcap references its thread, and two
+ * threads on each other's tcaps (or a parent on its child's) could never be deactivated.
+ * What is left, a tcap's reference to its parent, is a tree: children go first, and
+ * deactivate_kept's rounds find that order.
+ */
+static void rebind_threads(void)
+{
+	for (unsigned o = O_FIRST; o < nobj; o++) {
+		unsigned s;
+		if (ob[o].kind == K_THREAD && ob[o].on != root_tc && (s = fetch(o)))
+			call('t', s, CAIRN_OP_THREAD_TCAP, CAIRN_SLOT_TCAP, 0, 0, 0, 0, 0);
 	}
 }
 
@@ -209,15 +225,23 @@ void teardown(void)
 {
 	unbind_lines();
 	clear_keepers();
+	rebind_threads();
 	unmap_all();
 	decons_nodes();
-	for (int round = 0, progress = 1; round < 64 && progress; round++) {
+	/*
+	 * Rounds until nothing changes; then (at most 10 times) one more pass with
+	 * everything unhooked. Counted apart from the rounds: a chain of tcaps goes one
+	 * level a round (a child before its parent's thread), and leaf 0 may have been too
+	 * full for the first pass to fetch what it unmaps.
+	 */
+	for (int round = 0, progress = 1, passes = 0; round < 96 && progress; round++) {
 		progress = hook_loose_leaves();
 		progress |= empty_tables();
 		progress |= unhook_leaves(round > 8);
 		progress |= deactivate_kept();
-		if (!progress && round < 10) {	/* one more pass with everything unhooked */
+		if (!progress && passes++ < 10) {	/* one more pass with everything unhooked */
 			clear_keepers();
+			rebind_threads();
 			unmap_all();
 			decons_nodes();
 			progress = 1;
@@ -290,19 +314,50 @@ static int pin_refs(unsigned o)
 		changed |= pin(x->pt);
 		changed |= pin(x->keeper);
 		break;
-	case K_THREAD:
+	case K_THREAD:		/* and its tcap's parent, and the tcap it runs on */
 		changed |= pin(x->home);
 		changed |= pin(x->sched);
+		changed |= pin(x->tparent);
+		changed |= pin(x->on);
 		break;
 	}
 	return changed;
+}
+
+/*
+ * A thread on a cycle of the references nothing but its deactivation drops: its tcap's
+ * to its parent's thread, its scheduler's (its endpoint's parent) to that thread. Each
+ * kind alone is a tree (a parent is made first), but together they may close a loop
+ * (A's tcap under B's, B's endpoint under A's): then no thread of it can ever be
+ * deactivated, though capabilities we hold name them, and they are kept.
+ */
+static int in_cycle(unsigned o)
+{
+	static uint8_t seen[MAX_OBJ];
+	static uint16_t stack[2 * MAX_OBJ + 2];
+	unsigned n = 0;
+
+	memset(seen, 0, sizeof(seen));
+	stack[n++] = ob[o].tparent;
+	stack[n++] = ob[o].sched;
+	while (n) {
+		unsigned x = stack[--n];
+		if (x == o)
+			return 1;
+		if (!x || seen[x] || ob[x].kind != K_THREAD)
+			continue;
+		seen[x] = 1;
+		stack[n++] = ob[x].tparent;
+		stack[n++] = ob[x].sched;
+	}
+	return 0;
 }
 
 static void mark_stuck(void)
 {
 	memset(stuck, 0, sizeof(stuck));
 	for (unsigned o = O_FIRST; o < nobj; o++)
-		stuck[o] = live(o) && !reachable[o];
+		stuck[o] = live(o) && (!reachable[o] || (ob[o].kind == K_THREAD && in_cycle(o)));
 	for (int changed = 1; changed;) {
 		changed = 0;
 		for (unsigned o = O_FIRST; o < nobj; o++)
@@ -319,7 +374,7 @@ static int mapped_under_stuck(uint64_t pa)
 	return 0;
 }
 
-unsigned kept, kept_unreachable, surprises;
+unsigned kept, kept_unreachable, kept_cycles, surprises;
 static unsigned kept_kind[6];
 
 void explain_kept(void)
@@ -336,9 +391,19 @@ void explain_kept(void)
 		kept += is_kept;
 		kept_kind[x->kind] += is_kept;
 		kept_unreachable += is_kept && live(o) && !reachable[o];
-		if (is_kept != want && surprises++ < 8)
-			cairn_printf("hostile: frame 0x%lx (%s, type %u, was %u) %s\n", x->pa, names[x->kind], x->type,
+		if (is_kept != want && surprises++ < 8) {
+			cairn_printf("hostile: frame 0x%lx (%s, type %u, was %u) %s", x->pa, names[x->kind], x->type,
 				     x->orig, is_kept ? "was kept though it is reachable" : "came back though it is stuck");
+			if (x->kind == K_THREAD)	/* what the model says holds it */
+				cairn_printf(" (object %u: tcap %u, its parent %u, runs on %u, held by a tcap %d, "
+					     "bound %d, scheduler %u)", o, x->tmade, x->tparent, x->on, tcap_held(o),
+					     bound(o), x->sched);
+			cairn_printf("\n");
+		}
+		kept_cycles += is_kept && live(o) && reachable[o] && x->kind == K_THREAD && in_cycle(o);
+		if (is_kept && live(o) && reachable[o] && x->kind == K_THREAD && in_cycle(o) && kept_cycles <= 4)
+			cairn_printf("hostile: kept: a thread (frame 0x%lx) on a cycle of tcap-parent and scheduler "
+				     "references: it can never be deactivated\n", x->pa);
 		if (is_kept && live(o) && !reachable[o] && kept_unreachable <= 4)
 			cairn_printf("hostile: kept: a %s (frame 0x%lx) that no capability we can reach names%s\n",
 				     names[x->kind], x->pa, x->pa == island ? " (the island setup planted)" : "");
@@ -347,5 +412,6 @@ void explain_kept(void)
 	for (unsigned k = 0; k < 6; k++)
 		if (kept_kind[k])
 			cairn_printf(", %s %u", names[k], kept_kind[k]);
-	cairn_printf(" (%u unreachable, the rest held by them)\n", kept_unreachable);
+	cairn_printf(" (%u unreachable, %u threads on reference cycles, the rest held by them)\n", kept_unreachable,
+		     kept_cycles);
 }
