@@ -327,8 +327,9 @@ static long predict_act_tcap(const struct call *c, unsigned root)
 
 /*
  * TCAP_DELEGATE from tcap m: the child a0 (a direct child, EINVAL), the priority a2 (no
- * more urgent than m's, EACCES), the budget a1 (no more than m has left, ERANGE: certain
- * only if m's is never spent, or 0, or a1 is more than m ever had). TCAP_BUDGET:
+ * more urgent than m's, EACCES), the budget a1 (CAIRN_TCAP_INF from any; else no more
+ * than m has left, ERANGE: certain only if m's is never spent, or 0, or a1 is more than
+ * m ever had). TCAP_BUDGET:
  * tcap_budget_ok() checks its results.
  */
 static long predict_tcap(const struct call *c, const struct mcap *m)
@@ -347,8 +348,8 @@ static long predict_tcap(const struct call *c, const struct mcap *m)
 		return CAIRN_EINVAL;
 	if (c->a[2] < self->tprio || c->a[2] > UINT32_MAX)
 		return CAIRN_EACCES;
-	if (self->tbud == CAIRN_TCAP_INF)
-		return 0;
+	if (self->tbud == CAIRN_TCAP_INF || c->a[1] == CAIRN_TCAP_INF)
+		return 0;	/* CAIRN_TCAP_INF: no limit of its own, any tcap may give it */
 	if (c->a[1] > self->tbud)
 		return CAIRN_ERANGE;
 	return self->tbud == 0 ? 0 : ANY;
