@@ -23,16 +23,23 @@
 
 #define INF CAIRN_TCAP_INF
 
-/*
- * Charges the core's running chain for the time since it was last charged, if the
- * chain has a budget anywhere (a chain with none has nothing to charge).
- */
+/* Tcaps whose budget is not INF: while there are none, no chain is charged or walked. */
+unsigned tcap_finite;
+
+/* t's tcap gets budget b (t's own is INF until made: tcap_finite counts made ones). */
+static void set_budget(struct thread *t, uint64_t b)
+{
+	tcap_finite += (b != INF) - (t->tc.budget != INF);
+	t->tc.budget = b;
+}
+
+/* Charges the core's running chain for the time since it was last charged. */
 static void charge(struct percpu *cpu)
 {
 	uint64_t now = arch_cycles(), spent = now - cpu->tc_since;
 
 	cpu->tc_since = now;
-	for (struct thread *on = cpu->tc_finite ? cpu->tc_run : NULL; on; on = on->tc.parent)
+	for (struct thread *on = tcap_finite ? cpu->tc_run : NULL; on; on = on->tc.parent)
 		if (on->tc.budget != INF)
 			on->tc.budget = on->tc.budget > spent ? on->tc.budget - spent : 0;
 }
@@ -45,19 +52,12 @@ static void arm(struct percpu *cpu, uint64_t left)
 {
 	uint64_t at = cpu->deadline, since = cpu->tc_since;
 
-	cpu->tc_finite = left != INF;
-	cpu->for_budget = cpu->tc_finite && left <= INF - since && (!at || (at > since && left < at - since));
+	cpu->for_budget = left < INF - since && (!at || (at > since && left < at - since));
 	if (cpu->for_budget)
 		at = since + left;
 	if (at && at != cpu->armed)
 		arch_timer_deadline(at);
 	cpu->armed = at;
-}
-
-/* What the core's running chain has left (a chain with no budget of its own: INF, unwalked). */
-static uint64_t running_left(const struct percpu *cpu)
-{
-	return cpu->tc_finite ? tcap_left(cpu->tc_run) : INF;
 }
 
 /* t runs on on's tcap from now on (it is not running, or is the caller: see tcap_switch). */
@@ -72,6 +72,14 @@ void tcap_run_on(struct thread *t, struct thread *on)
 	t->on = on;
 }
 
+/* t goes: it runs on no tcap, and its own is no longer counted or its parent's child. */
+void tcap_release(struct thread *t)
+{
+	tcap_run_on(t, t);
+	set_budget(t, INF);
+	obj_unref(t->tc.parent);
+}
+
 /*
  * This core now runs a thread on on's tcap (NULL: it idles, and no tcap is spent
  * meanwhile): the previous one is charged until now.
@@ -79,36 +87,22 @@ void tcap_run_on(struct thread *t, struct thread *on)
 void tcap_switch(struct thread *on)
 {
 	struct percpu *cpu = this_cpu();
-	uint64_t left = tcap_left(on);
 
-	if (!cpu->tc_finite && left == INF && !cpu->for_budget) {
-		cpu->tc_run = on;	/* neither chain has a budget: nothing to charge or arm */
+	if (!tcap_finite && !cpu->for_budget) {
+		cpu->tc_run = on;	/* no chain has a budget: nothing to charge or arm */
 		return;
 	}
 	charge(cpu);
 	cpu->tc_run = on;
-	arm(cpu, left);
+	arm(cpu, tcap_left(on));
 }
 
 /* A dispatch asked for a deadline (the core's timer thread runs then). */
 void tcap_deadline(uint64_t tsc)
 {
-	struct percpu *cpu = this_cpu();
-
-	cpu->deadline = tsc;
-	cpu->armed = 0;
-	arm(cpu, running_left(cpu));
-}
-
-/* The tcap nearest the root on on's chain with no budget left, or NULL. */
-static struct thread *emptied(struct thread *on)
-{
-	struct thread *x = NULL;
-
-	for (; on; on = on->tc.parent)
-		if (!on->tc.budget)
-			x = on;
-	return x;
+	this_cpu()->deadline = tsc;
+	this_cpu()->armed = 0;
+	arm(this_cpu(), tcap_left(this_cpu()->tc_run));
 }
 
 /*
@@ -127,16 +121,19 @@ struct regs *tcap_timer(struct regs *cur, bool *deadline)
 	*deadline = !cpu->for_budget && cpu->deadline;	/* 0: a budget's timer outlived it */
 	if (!cpu->for_budget) {
 		cpu->deadline = 0;
-		if (cpu->tc_finite)
+		if (tcap_finite)
 			arm(cpu, tcap_left(cpu->tc_run));	/* the running chain's end */
 		return cur;
 	}
 	charge(cpu);
-	struct thread *x = emptied(cpu->tc_run), *p = x ? x->tc.parent : NULL;
+	struct thread *x = NULL, *p;
+	for (p = cpu->tc_run; p; p = p->tc.parent)
+		x = p->tc.budget ? x : p;	/* the emptied tcap nearest the root */
 	if (!x || !cur) {
 		arm(cpu, tcap_left(cpu->tc_run));
 		return cur;
 	}
+	p = x->tc.parent;
 	thread_event(p, x, CAIRN_EVENT_EXHAUSTED);
 	core_preempted(thread_of(cur));
 	if (p->state == THREAD_RUNNABLE && p->core == this_core() && tcap_left(p->on))
@@ -189,7 +186,8 @@ long activate_tcap(struct call *c, struct cap *slot)
 	if (err)
 		return err;
 	obj_ref(p);
-	t->tc = (struct tcap){ 0, p, p->tc.prio, (uint8_t)(p->tc.depth + 1), 1 };
+	t->tc = (struct tcap){ INF, p, p->tc.prio, (uint8_t)(p->tc.depth + 1), 1 };
+	set_budget(t, 0);
 	cap_copy(slot, &(struct cap){ .type = CAIRN_CAP_TCAP, .obj = t });
 	return 0;
 }
@@ -215,7 +213,7 @@ static long delegate(struct call *c, struct thread *self)
 		return CAIRN_EACCES;
 	if (A1(c) != INF && A1(c) > self->tc.budget)
 		return CAIRN_ERANGE;
-	child->tc.budget = A1(c);
+	set_budget(child, A1(c));
 	child->tc.prio = (uint32_t)A2(c);
 	arm(this_cpu(), tcap_left(this_cpu()->tc_run));	/* the running chain may be the child's */
 	return 0;

@@ -45,6 +45,7 @@ void thread_init(struct thread *t, struct comp *c, uint64_t arg)
 	memset(t, 0, sizeof(*t));
 	t->id = next_tid++;
 	t->home = c;
+	t->tc.budget = CAIRN_TCAP_INF;	/* no tcap yet: counts as none with a budget */
 	obj_ref(c);	/* as home */
 	t->core = (uint8_t)this_core();
 	start(t, arg);
@@ -65,8 +66,7 @@ void thread_release(struct thread *t)
 	obj_unref(t->home);
 	leave_invocations(t);
 	obj_unref(t->sched);
-	tcap_run_on(t, t);
-	obj_unref(t->tc.parent);
+	tcap_release(t);
 }
 
 /*

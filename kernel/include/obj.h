@@ -150,16 +150,19 @@ struct regs *switch_prepare(struct regs *next);
 
 /* tcap.c */
 /* The budget left to a thread running on on's tcap: the least along its chain. */
+extern unsigned tcap_finite;	/* tcaps with a budget (none: every chain has INF) */
+
 static inline uint64_t tcap_left(const struct thread *on)
 {
 	uint64_t b = CAIRN_TCAP_INF;
 
-	for (; on; on = on->tc.parent)
+	for (on = tcap_finite ? on : NULL; on; on = on->tc.parent)
 		b = on->tc.budget < b ? on->tc.budget : b;
 	return b;
 }
 
 void tcap_run_on(struct thread *t, struct thread *on);
+void tcap_release(struct thread *t);
 void tcap_switch(struct thread *on);
 void tcap_deadline(uint64_t tsc);
 bool tcap_preempts(const struct thread *a, const struct thread *b);

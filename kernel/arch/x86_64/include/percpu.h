@@ -60,7 +60,6 @@ struct percpu {
 	uint64_t deadline;	/* the deadline a dispatch asked for (0: none) */
 	uint64_t armed;		/* what the timer is set to (0: nothing we still want) */
 	bool for_budget;	/* set for the running tcap's budget, not the deadline */
-	bool tc_finite;		/* the running chain has a budget somewhere (else nothing to charge) */
 };
 
 #include <cairn/abi.h>	/* CAIRN_MAX_CORES: cores beyond these are reported and left off */
