@@ -140,11 +140,12 @@ def qemu_command(modules, cmdline="", memory=128, icount=False, extra=(), smp=1,
     """The QEMU command line that boots the kernel with -kernel (multiboot1).
 
     modules are "name [key=value ...]" strings: name is build/user/<name>.elf, or a path.
-    smp > 1: that many cores, each on a host thread of its own (-icount allows only one).
+    smp > 1: that many cores, each on a host thread of its own; with icount they take
+    turns on one host thread (-icount allows no other), on one clock.
     kernel: another kernel to boot on the same machine (the Linux guest beside the
     benchmarks: tools/linux_guest.py; its one module is its initramfs).
     """
-    accel = "tcg,thread=multi" if smp > 1 else "tcg"
+    accel = "tcg,thread=multi" if smp > 1 and not icount else "tcg,thread=single"
     cmd = ["qemu-system-x86_64", "-accel", accel, "-m", str(memory), "-smp", str(smp),
            "-display", "none", "-no-reboot", *DEBUG_EXIT, "-kernel", kernel]
     if icount:   # the RTC on the virtual clock too: its periodic interrupts repeat exactly
