@@ -16,7 +16,6 @@
 #include <cairn/gate.h>
 
 #define RETRY_TICKS 2000	/* how soon S looks again after sending a thread back */
-#define SLICES_PER_SECOND 500	/* 2 ms round-robin slices */
 
 /* Takes the events of core's S: which thread an interrupt or kick preempted (0: none); marks stops. */
 static struct rthread *take_events(struct rcore *k)
@@ -214,7 +213,6 @@ int main(const struct cairn_root *rt)
 	state_init(rt);
 	gates_init();
 	sock_init();
-	sched.slice = rt->tsc_hz / SLICES_PER_SECOND;
 	cairn_printf("rtos: %lu KiB for processes\n", (rt->mem_end - rt->mem_base) >> 10);
 	if (start_cores() || start_first()) {
 		run_end();

@@ -39,8 +39,8 @@ long sched_check(struct rthread *t, uint64_t w, unsigned core, unsigned ceiling)
 		return CAIRN_EINVAL;
 	if (prio < ceiling)
 		return CAIRN_EACCES;
-	if (!budget && !window && !deadline)
-		return 0;
+	if (!window && !deadline)
+		return budget <= RTOS_WEIGHT_MAX ? 0 : CAIRN_EINVAL;	/* fixed; budget: its weight */
 	if (!budget || budget > deadline || deadline > window)
 		return CAIRN_EINVAL;
 	uint64_t load = edf_load(budget, deadline);
@@ -62,7 +62,9 @@ void sched_apply(struct rthread *t, uint64_t w)
 
 	t->sched_word = w;
 	t->prio = (uint8_t)RTOS_SCHED_PRIO(w);
-	t->edf = RTOS_SCHED_BUDGET(w) != 0;
+	t->edf = RTOS_SCHED_WINDOW(w) != 0;
+	t->slice = us_ticks((RTOS_SCHED_WEIGHT(w) ? RTOS_SCHED_WEIGHT(w) : RTOS_WEIGHT_DEFAULT) *
+			    RTOS_WEIGHT_SLICE_US);
 	t->run_start = 0;
 	if (!t->edf)
 		return;

@@ -95,6 +95,7 @@ struct rthread {
 	unsigned area;			/* its stack and TLS area in the process */
 	uint64_t kframe;		/* the thread object's frame */
 	uint64_t slice_left;		/* preempted: what is left of its slice */
+	uint64_t slice;			/* its whole slice: its weight's (policy.c) */
 	/*
 	 * Earliest deadline first (edf set): within one period [release, release +
 	 * window) it runs at most budget, ahead of the fixed-priority threads of its
@@ -191,7 +192,6 @@ struct sched {
 	uint32_t kicks;			/* cores whose S must look again: sent at unlock */
 	uint32_t deaths;		/* cores with a thread that ended: their S reaps */
 	unsigned ncores;
-	uint64_t slice;			/* round-robin time slice */
 	uint8_t stops;			/* a thread stopped in the kernel: S ends it */
 	struct rcore core[MAX_CORES];
 };

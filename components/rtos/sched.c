@@ -260,8 +260,8 @@ static void slice_start(struct rthread *t)
 	}
 	if (t->slice_left)
 		k->slice_end = now + t->slice_left;
-	else if (k->slice_end < now + sched.slice / 2 || k->slice_end > now + sched.slice)
-		k->slice_end = now + sched.slice;
+	else if (k->slice_end < now + t->slice / 2 || k->slice_end > now + t->slice)
+		k->slice_end = now + t->slice;
 	t->slice_left = 0;
 }
 

@@ -11,8 +11,8 @@
  * calls of semaphores and mutexes, in blocking channel operations (CHAN_BLOCK), and in
  * event_wait.
  *
- * STATUS: all of it works (lib/librtos and components/rtos); SCHEDP_WEIGHT returns
- * ENOTSUP. docs/rtos.md has every function's results and errors.
+ * STATUS: all of it works (lib/librtos and components/rtos). docs/rtos.md has every
+ * function's results and errors.
  */
 #ifndef CAIRN_RTOS_H
 #define CAIRN_RTOS_H

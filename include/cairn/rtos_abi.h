@@ -77,7 +77,8 @@
  * A thread's scheduling parameters in one word: its priority (0 most urgent, 8 bits),
  * the core it runs on (8 bits: core + 1; 0 is the creator's core), and, for
  * earliest-deadline-first, its budget, window (period) and relative deadline in
- * microseconds, all three 0 for a fixed-priority thread. The core is a placement,
+ * microseconds, all three 0 for a fixed-priority thread; a fixed-priority thread with
+ * a weight has it in the budget's place (window and deadline 0: RTOS_SCHED_WEIGHT). The core is a placement,
  * not a parameter the thread keeps: the rtos strips it (threads do not migrate).
  */
 #define RTOS_SCHED(prio, budget, window, deadline) \
@@ -95,6 +96,17 @@
  * RTOS_PROP_WINDOW_US microseconds (deadline = window), admitted as any EDF thread.
  */
 #define RTOS_PROP_WINDOW_US 10000
+
+/*
+ * SCHEDP_WEIGHT w (1..RTOS_WEIGHT_MAX): a fixed-priority thread whose round-robin
+ * slice is w * RTOS_WEIGHT_SLICE_US, so the threads of a level share what its EDF
+ * threads leave in proportion to their weights; without one a thread's slice is that
+ * of RTOS_WEIGHT_DEFAULT.
+ */
+#define RTOS_WEIGHT_MAX      100
+#define RTOS_WEIGHT_DEFAULT  10
+#define RTOS_WEIGHT_SLICE_US 200
+#define RTOS_SCHED_WEIGHT(w) (RTOS_SCHED_WINDOW(w) ? 0 : RTOS_SCHED_BUDGET(w))	/* 0: none */
 
 /*
  * A process's limits in one word: pages mapped and threads alive at most (0: none),

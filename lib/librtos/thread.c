@@ -28,11 +28,12 @@ __attribute__((noreturn)) void rtos_thread_start(struct rtos_tls *tls)
  * thread (both needed, with budget <= deadline <= window; the deadline defaults to
  * the window); so does a proportion, 1..100 percent of every RTOS_PROP_WINDOW_US
  * (not with a budget, window or deadline); without them the thread is
- * fixed-priority. (The process's priority ceiling is the rtos component's to check.)
+ * fixed-priority, with a weight (1..RTOS_WEIGHT_MAX, alone) if one is given. (The process's priority ceiling is the rtos component's to check.)
  */
 static int params(const sched_param_t *p, size_t n, uint64_t *w)
 {
 	unsigned prio = RTOS_SCHED_PRIO(*w), budget = 0, window = 0, deadline = 0, core = 0, share = 0;
+	unsigned weight = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned v = p[i].val;
@@ -74,7 +75,10 @@ static int params(const sched_param_t *p, size_t n, uint64_t *w)
 			share = v;
 			break;
 		case SCHEDP_WEIGHT:
-			return ENOTSUP;
+			if (!v || v > RTOS_WEIGHT_MAX)
+				return EINVAL;
+			weight = v;
+			break;
 		case SCHEDP_IDLE:
 		case SCHEDP_INIT:
 		case SCHEDP_IPI_HANDLER:
@@ -84,7 +88,7 @@ static int params(const sched_param_t *p, size_t n, uint64_t *w)
 			return EINVAL;
 		}
 	}
-	if (share && (budget || window || deadline))
+	if ((share && (budget || window || deadline)) || (weight && (share || budget || window || deadline)))
 		return EINVAL;
 	if (share) {
 		budget = share * (RTOS_PROP_WINDOW_US / 100);
@@ -96,7 +100,7 @@ static int params(const sched_param_t *p, size_t n, uint64_t *w)
 		if (!budget || !window || budget > deadline || deadline > window)
 			return EINVAL;
 	}
-	*w = RTOS_SCHED(prio, budget, window, deadline);
+	*w = RTOS_SCHED(prio, weight ? weight : budget, window, deadline);
 	if (core)
 		*w = RTOS_SCHED_ON(*w, core - 1);
 	return 0;

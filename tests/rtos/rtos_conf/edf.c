@@ -91,17 +91,17 @@ static void test_params(void)
 	static const sched_param_t zero = { SCHEDP_PROPORTION, 0 }, over_100 = { SCHEDP_PROPORTION, 101 };
 	static const sched_param_t with_budget[] = { { SCHEDP_PROPORTION, 10 }, { SCHEDP_BUDGET, 100 },
 						      { SCHEDP_WINDOW, 1000 } };
-	static const sched_param_t weight = { SCHEDP_WEIGHT, 1 };
+	static const sched_param_t weighted[] = { { SCHEDP_PROPORTION, 10 }, { SCHEDP_WEIGHT, 1 } };
 	thread_t p50 = thread_create(nothing, half, 2, 0);
 	int rz = thread_set_params(&zero, 1), ro = thread_set_params(&over_100, 1);
-	int rb = thread_set_params(with_budget, 3), rw = thread_set_params(&weight, 1);
+	int rb = thread_set_params(with_budget, 3), rw = thread_set_params(weighted, 2);
 	int p60 = edf_set(LEVEL, 600, 1000, 0);	/* 50 % + 60 %: refused while p50 waits to run */
 	edf_set(RTOS_PRIO_DEFAULT, 0, 0, 0);
 	rc_join(p50);
-	rc_check("rc.edf.3", "proportion_is_edf_weight_enotsup", p50 && rz == EINVAL && ro == EINVAL &&
-		 rb == EINVAL && rw == ENOTSUP && p60 == EINVAL,
-		 "PROPORTION 50: handle %lu; 0: %d, 101: %d, with a budget: %d (want %d); WEIGHT %d (want %d); "
-		 "60 %% beside it: %d (want %d)", p50, rz, ro, rb, EINVAL, rw, ENOTSUP, p60, EINVAL);
+	rc_check("rc.edf.3", "proportion_is_edf", p50 && rz == EINVAL && ro == EINVAL &&
+		 rb == EINVAL && rw == EINVAL && p60 == EINVAL,
+		 "PROPORTION 50: handle %lu; 0: %d, 101: %d, with a budget: %d, with a weight: %d (want %d); "
+		 "60 %% beside it: %d (want %d)", p50, rz, ro, rb, rw, EINVAL, p60, EINVAL);
 }
 
 /* ---- rc.edf.4: the earliest deadline runs first, the level's fixed threads last ---- */
@@ -352,6 +352,37 @@ static void test_proportion(void)
 		 P_RUN_US / 1000);
 }
 
+/* ---- rc.edf.11: weights 1 and 2 share what a 40 % proportion leaves: 20 % and 40 % ---- */
+
+static void test_weight(void)
+{
+	static void (*const fn[3])(void) = { prop0, prop1, prop2 };
+	static const sched_param_t par[3][2] = {
+		{ { SCHEDP_PRIO, LEVEL }, { SCHEDP_PROPORTION, 40 } },
+		{ { SCHEDP_PRIO, LEVEL }, { SCHEDP_WEIGHT, 1 } },
+		{ { SCHEDP_PRIO, LEVEL }, { SCHEDP_WEIGHT, 2 } },
+	};
+	static const unsigned want[3] = { 400, 200, 400 };
+	thread_t t[3];
+	uint64_t permille[3];
+	unsigned ok = 0;
+
+	b_end = cairn_cycles() + rc_ticks(P_RUN_US);
+	for (unsigned i = 0; i < 3; i++) {
+		p_run[i] = 0;
+		t[i] = thread_create(fn[i], par[i], 2, 0);
+	}
+	rc_sleep(P_RUN_US);
+	for (unsigned i = 0; i < 3; i++) {
+		rc_join(t[i]);
+		permille[i] = rc_ns(p_run[i]) / (P_RUN_US / 1000) / 1000;
+		ok += t[i] && permille[i] + 10 >= want[i] && permille[i] <= want[i] + 10;
+	}
+	rc_check("rc.edf.11", "weights_share_what_is_left", ok == 3,
+		 "40 %% and weights 1, 2: got %lu/%lu/%lu permille of %d ms (want 400/200/400)", permille[0],
+		 permille[1], permille[2], P_RUN_US / 1000);
+}
+
 void rc_edf(void)
 {
 	test_params();
@@ -361,4 +392,5 @@ void rc_edf(void)
 	test_yield();
 	test_switch();
 	test_proportion();
+	test_weight();
 }

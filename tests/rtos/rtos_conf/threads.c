@@ -254,7 +254,6 @@ static void test_rel_prio(void)
 		 point_name[over], limit, EINVAL);
 }
 
-static const sched_param_type_t unsupported[] = { SCHEDP_WEIGHT };
 static const sched_param_type_t invalid[] = { SCHEDP_MAX, (sched_param_type_t)99 };
 /* EACCES for programs (tests/rtos/rtos_ceilsuite, rcl.5) */
 static const sched_param_type_t internal[] = { SCHEDP_IDLE, SCHEDP_INIT, SCHEDP_IPI_HANDLER, SCHEDP_TIMER };
@@ -287,10 +286,14 @@ static int first_set_not(const sched_param_type_t *kinds, unsigned n, int want, 
 /* rc.thr.25-27: the other parameter kinds at creation. */
 static void test_create_kinds(void)
 {
-	int k = first_created(unsupported, COUNT(unsupported));
-	rc_check("rc.thr.25", "create_unsupported_kinds_fail", k < 0, "first kind that created a thread: %d (want -1)",
-		 k);
+	thread_t w0 = create1(mark, SCHEDP_WEIGHT, 0), w101 = create1(mark, SCHEDP_WEIGHT, RTOS_WEIGHT_MAX + 1);
+	thread_t w5 = create1(mark, SCHEDP_WEIGHT, 5);
+	int w5_status = rc_join(w5);
+	rc_check("rc.thr.25", "create_weight_bounds", !w0 && !w101 && w5 && w5_status == 0,
+		 "WEIGHT 0: handle %lu, %d: %lu (want 0), 5: %lu status %d", w0, RTOS_WEIGHT_MAX + 1, w101, w5,
+		 w5_status);
 	thread_t t = create1(mark, SCHEDP_CORE_ID, 0);
+	int k;
 	int status = rc_join(t);
 	rc_check("rc.thr.26", "create_core_id_accepted", t && status == 0, "handle %lu status %d", t, status);
 	k = first_created(invalid, COUNT(invalid));
@@ -312,10 +315,11 @@ static void test_set_params(void)
 	rc_check("rc.thr.28", "set_params_prio", r1 == 0 && ran_at_once && r2 == 0,
 		 "to 130: %d, the 129 thread ran at once %d; back to 128: %d", r1, ran_at_once, r2);
 
-	int r, k = first_set_not(unsupported, COUNT(unsupported), ENOTSUP, &r);
-	rc_check("rc.thr.29", "set_params_unsupported_enotsup", k < 0, "first kind not %d: %d (want -1), it gave %d",
-		 ENOTSUP, k, k < 0 ? ENOTSUP : r);
-	k = first_set_not(invalid, COUNT(invalid), EINVAL, &r);
+	int wz = set1(SCHEDP_WEIGHT, 0), wo = set1(SCHEDP_WEIGHT, RTOS_WEIGHT_MAX + 1), w1 = set1(SCHEDP_WEIGHT, 1);
+	set1(SCHEDP_PRIO, RTOS_PRIO_DEFAULT);	/* the default weight again */
+	rc_check("rc.thr.29", "set_params_weight_bounds", wz == EINVAL && wo == EINVAL && w1 == 0,
+		 "WEIGHT 0: %d, %d: %d (want %d), 1: %d", wz, RTOS_WEIGHT_MAX + 1, wo, EINVAL, w1);
+	int r, k = first_set_not(invalid, COUNT(invalid), EINVAL, &r);
 	int over = set1(SCHEDP_PRIO, 256), rp = set1(SCHEDP_RPRIO, RTOS_PRIO_DEFAULT + 1),
 	    rlp = set1(SCHEDP_RLPRIO, RTOS_PRIO_LOWEST - RTOS_PRIO_DEFAULT + 1);
 	rc_check("rc.thr.30", "set_params_einval", k < 0 && over == EINVAL && rp == EINVAL && rlp == EINVAL,
