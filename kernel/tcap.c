@@ -4,8 +4,8 @@
  * thread's (a budget never spent), every other the child of the one it was made under
  * (CAPTBL_ACT_TCAP), at most CAIRN_TCAP_DEPTH below the root.
  *
- * Every thread runs on a tcap (thread.on): a dispatch names one, or the thread runs on
- * its dispatcher's. Time a core spends running a thread is charged to that tcap and
+ * Every thread runs on a tcap (thread.on): the one a dispatch or THREAD_TCAP named
+ * last, or its creator's. Time a core spends running a thread is charged to that tcap and
  * to every tcap above it, so a budget limits a whole subtree: no delegation below it
  * can outrun what it was granted. A core charges lazily: at each switch to a thread
  * on another tcap, at its timer and when it idles; its timer is armed for the
@@ -89,7 +89,8 @@ void tcap_switch(struct thread *on)
 	struct percpu *cpu = this_cpu();
 
 	if (!tcap_finite && !cpu->for_budget) {
-		cpu->tc_run = on;	/* no chain has a budget: nothing to charge or arm */
+		cpu->tc_run = on;	/* no chain has a budget: nothing to charge or arm (tc_since
+					   stays: see docs/time.md, Limits, for the one case it matters) */
 		return;
 	}
 	charge(cpu);
