@@ -157,12 +157,13 @@ unsigned boot_red_regions(const struct booter *b, unsigned i, struct cairn_regio
 long boot_supervise(struct booter *b);
 
 /* report.c: the line that tells a crash of c's thread tid (what: how it ends) with the
-   image's code addresses on its stack, read from sp up if read_stack (the boot core's
-   thread only: the window is its own) */
+   image's code addresses on its stack, read from sp up through the read page of core,
+   the caller's: a booter thread's (space.c, boot_read) */
 void boot_report_fault(struct booter *b, struct bcomp *c, const char *what, uint64_t tid,
-		       uint64_t vector, uint64_t error, uint64_t rip, uint64_t sp, int read_stack);
-/* report.c: reports c's stopped thread if a CPU exception stopped it and c has no keeper */
-void boot_report_stop(struct booter *b, struct bcomp *c, int read_stack);
+		       uint64_t vector, uint64_t error, uint64_t rip, uint64_t sp, unsigned core);
+/* report.c: reports c's stopped thread if a CPU exception stopped it and c has no keeper
+   (on core's booter thread) */
+void boot_report_stop(struct booter *b, struct bcomp *c, unsigned core);
 
 /* space.c: keeps at least 16 free slots in the booter's own table (cairn_reserve_slots) */
 long boot_reserve_slots(struct booter *b);
@@ -172,7 +173,7 @@ long boot_load(struct booter *b, unsigned pt, uint64_t *cache, const char *image
 const struct cairn_module *boot_module(const struct booter *b, const char *name);
 long boot_reload(struct booter *b, unsigned pt, const char *image);
 long boot_zero(struct booter *b, unsigned pt, uint64_t va, uint64_t len);
-long boot_read(struct booter *b, unsigned pt, uint64_t va, void *dst, uint64_t len);
+long boot_read(struct booter *b, unsigned core, unsigned pt, uint64_t va, void *dst, uint64_t len);
 long boot_text(struct booter *b, const char *image, uint64_t *lo, uint64_t *hi);
 
 /* manager.c: the manager the booter serves (interfaces/manager.toml) */

@@ -12,8 +12,8 @@
  *   error 0x7, image guest, rip 0x400351, sp 0x7ffeffffffd0, stack 0x4002a1 0x4000a2
  *
  * (one line). A component the booter restarts "faulted, restarting" instead.
- * The stack is read through the booter's window, so only on the boot core's thread,
- * which alone uses it; a component of another core's is reported without its stack.
+ * The stack is read through the read page of the booter thread's core (space.c,
+ * boot_read): the booter's thread of each core reports its own components' stops.
  */
 #include "libboot.h"
 #include <common/fmt.h>
@@ -24,7 +24,7 @@
 #define LINE_BYTES   384	/* the report line: its fields, FRAMES_SHOWN addresses */
 
 /* Appends the words of [sp, sp + SCAN_BYTES) that lie in [lo, hi) to line at *n. */
-static void scan(struct booter *b, struct bcomp *c, uint64_t sp, uint64_t lo, uint64_t hi,
+static void scan(struct booter *b, struct bcomp *c, unsigned core, uint64_t sp, uint64_t lo, uint64_t hi,
 		 char *line, int *n)
 {
 	uint64_t w[SCAN_WORDS];
@@ -33,7 +33,7 @@ static void scan(struct booter *b, struct bcomp *c, uint64_t sp, uint64_t lo, ui
 	for (uint64_t va = sp & ~(uint64_t)7, len; va < sp + SCAN_BYTES && shown < FRAMES_SHOWN; va += len) {
 		uint64_t page_end = (va | 4095) + 1;
 		len = va + sizeof(w) > page_end ? page_end - va : sizeof(w);	/* one page a read */
-		if (boot_read(b, c->pt, va, w, len))
+		if (boot_read(b, core, c->pt, va, w, len))
 			return;			/* the top of the stack, or no stack there */
 		for (unsigned i = 0; i < len / 8 && shown < FRAMES_SHOWN; i++)
 			if (w[i] >= lo && w[i] < hi && *n < LINE_BYTES - 20) {
@@ -45,7 +45,7 @@ static void scan(struct booter *b, struct bcomp *c, uint64_t sp, uint64_t lo, ui
 }
 
 void boot_report_fault(struct booter *b, struct bcomp *c, const char *what, uint64_t tid,
-		       uint64_t vector, uint64_t error, uint64_t rip, uint64_t sp, int read_stack)
+		       uint64_t vector, uint64_t error, uint64_t rip, uint64_t sp, unsigned core)
 {
 	char line[LINE_BYTES];
 	uint64_t lo, hi;
@@ -54,8 +54,8 @@ void boot_report_fault(struct booter *b, struct bcomp *c, const char *what, uint
 			     what, (unsigned long)tid, (unsigned long)vector, (unsigned long)error,
 			     c->sd->image, (unsigned long)rip, (unsigned long)sp);
 
-	if (n > 0 && n < LINE_BYTES - 20 && read_stack && !boot_text(b, c->sd->image, &lo, &hi))
-		scan(b, c, sp, lo, hi, line, &n);
+	if (n > 0 && n < LINE_BYTES - 20 && !boot_text(b, c->sd->image, &lo, &hi))
+		scan(b, c, core, sp, lo, hi, line, &n);
 	cairn_printf("%s\n", line);
 }
 
@@ -64,7 +64,7 @@ void boot_report_fault(struct booter *b, struct bcomp *c, const char *what, uint
  * 32: docs/syscalls.md) and c has no keeper, reports it (a component the booter
  * restarts is reported by restart.c).
  */
-void boot_report_stop(struct booter *b, struct bcomp *c, int read_stack)
+void boot_report_stop(struct booter *b, struct bcomp *c, unsigned core)
 {
 	struct cairn_ret2 v = cairn_thread_reg(c->thread, CAIRN_REG_VECTOR, 0, 0);
 
@@ -73,5 +73,5 @@ void boot_report_stop(struct booter *b, struct bcomp *c, int read_stack)
 	uint64_t error = cairn_thread_reg(c->thread, CAIRN_REG_ERROR, 0, 0).r1;
 	uint64_t rip = cairn_thread_reg(c->thread, CAIRN_REG_RIP, 0, 0).r1;
 	uint64_t sp = cairn_thread_reg(c->thread, CAIRN_REG_RSP, 0, 0).r1;
-	boot_report_fault(b, c, "stopped by a fault", c->tid, v.r1, error, rip, sp, read_stack);
+	boot_report_fault(b, c, "stopped by a fault", c->tid, v.r1, error, rip, sp, core);
 }

@@ -131,7 +131,7 @@ static void restart_crashed(struct booter *b)
 			continue;
 		}
 		boot_report_fault(b, c, "faulted, restarting", c->fault_tid, c->fault_vector, c->fault_error,
-				  c->fault_rip, c->fault_sp, 1);	/* before its stack is zeroed */
+				  c->fault_rip, c->fault_sp, 0);	/* on the boot core, before its stack is zeroed */
 		cairn_printf("booter: '%s' crashed (vector %lu at rip 0x%lx): restarting as generation %u\n",
 			     c->sd->name, (unsigned long)c->fault_vector, (unsigned long)c->fault_rip,
 			     c->generation + 1);

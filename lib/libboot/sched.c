@@ -44,7 +44,7 @@ static void set_state(struct booter *b, struct bcore *k, struct bcomp *c, unsign
 		return;
 	c->state = state;
 	if (state == T_STOPPED)
-		boot_report_stop(b, c, k == &b->core[0]);	/* if a fault stopped it */
+		boot_report_stop(b, c, (unsigned)(k - b->core));	/* if a fault stopped it */
 	if (state == T_STOPPED && k != &b->core[0])
 		cairn_asnd_send(b->wake, 0);
 }

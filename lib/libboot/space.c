@@ -151,19 +151,21 @@ long boot_zero(struct booter *b, unsigned pt, uint64_t va, uint64_t len)
 }
 
 /*
- * Copies len bytes at va in pt into dst, through the window (a crash report reads a
- * stopped component's stack: report.c); [va, va + len) lies within one page. 0, or
- * CAIRN_ENOENT if pt maps no frame there.
+ * Copies len bytes at va in pt into dst, through core's read page (a crash report reads
+ * a stopped component's stack: report.c), on the booter's thread of that core, which
+ * alone uses it; [va, va + len) lies within one page. The page's table is the fill
+ * window's, made when the first image was loaded: mapping needs no allocation (which
+ * only the boot core's thread may do). 0, or CAIRN_ENOENT if pt maps no frame there.
  */
-long boot_read(struct booter *b, unsigned pt, uint64_t va, void *dst, uint64_t len)
+long boot_read(struct booter *b, unsigned core, unsigned pt, uint64_t va, void *dst, uint64_t len)
 {
-	uint64_t f = frame_at(pt, va);
-	long r = f ? window_map(b, f) : CAIRN_ENOENT;
+	uint64_t f = frame_at(pt, va), page = CAIRN_BOOT_READ_VA + (uint64_t)core * PAGE;
+	long r = f ? cairn_pgtbl_map(CAIRN_SLOT_PGTBL, page, b->a.mem, f, 0) : CAIRN_ENOENT;
 
 	if (r)
 		return r;
-	memcpy(dst, (const char *)WINDOW_VA + (va & (PAGE - 1)), len);
-	return cairn_pgtbl_unmap(CAIRN_SLOT_PGTBL, WINDOW_VA);
+	memcpy(dst, (const char *)page + (va & (PAGE - 1)), len);
+	return cairn_pgtbl_unmap(CAIRN_SLOT_PGTBL, page);
 }
 
 /* The executable segment [*lo, *hi) of the module `image` (the first one), or an error. */

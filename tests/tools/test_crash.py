@@ -128,10 +128,16 @@ def run(system):
 
 class Runs(unittest.TestCase):
     def test_a_crash_is_symbolised_and_fails_the_run(self):
-        code, out = run("tests/qemu/systems/crash_deep.toml")
+        self.crash_is_symbolised("tests/qemu/systems/crash_deep.toml", "t_crash_deep")
+
+    def test_a_crash_on_another_core_has_its_frames(self):
+        self.crash_is_symbolised("tests/qemu/systems/crash_core1.toml", "t_crash_core1")
+
+    def crash_is_symbolised(self, system, name):
+        code, out = run(system)
         self.assertEqual(code, 1, out)
         self.assertIn("QEMU: the system finished, but component 'cr_deep' crashed with no keeper", out)
-        head = out.index("crash: component 'cr_deep' (system 't_crash_deep', thread ")
+        head = out.index(f"crash: component 'cr_deep' (system '{name}', thread ")
         frames = out[head:].splitlines()[1:5]
         self.assertRegex(frames[0], r"^  #0  0x4[0-9a-f]+ in cr_fall \(" + re.escape(
             f"{CR_DEEP}:{marked_line(CR_DEEP, 'FAULT')})") + "$")
