@@ -13,7 +13,9 @@ The booter reports a component stopped by a CPU exception (lib/libboot/report.c)
     error 0x7, image guest, rip 0x400351, sp 0x7ffeffffffd0, stack 0x400019 ...
 
 (one line): the faulting instruction, then the words of the stack that point into the
-image's code. Every image is linked at the same address, so the frames are looked up
+image's code. The RTOS reports a process a fault ended the same way
+(components/rtos/gates_proc.c), as `rtos: process 'name' ended by a fault: thread ...`,
+its image the program's name. Every image is linked at the same address, so the frames are looked up
 in that image's ELF (build/user/<image>.elf, or the module the run booted) with
 binutils' addr2line and objdump. A stack word counts as a return address only if the
 instruction before it is a call; one whose call does not lead to the frame above it
@@ -33,7 +35,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRAP_C = os.path.join(ROOT, "kernel", "arch", "x86_64", "trap.c")
 
 REPORT = re.compile(
-    r"booter: '(?P<comp>[^']+)' of system '(?P<system>[^']+)' (?P<what>stopped by a fault|faulted, restarting): "
+    r"(?:booter: '(?P<comp>[^']+)' of system '(?P<system>[^']+)'|rtos: process '(?P<proc>[^']+)') "
+    r"(?P<what>stopped by a fault|faulted, restarting|ended by a fault): "
     r"thread (?P<tid>\d+), vector (?P<vector>\d+), error (?P<error>0x[0-9a-f]+), image (?P<image>\S+), "
     r"rip (?P<rip>0x[0-9a-f]+), sp (?P<sp>0x[0-9a-f]+), stack(?P<stack>(?: 0x[0-9a-f]+)*)\s*$")
 DEADLOCK = re.compile(r"booter: \d+ thread\(s\) blocked and nothing can wake them: system '(?P<system>[^']+)' stops")
@@ -161,10 +164,11 @@ def frames(elf, rip, stack):
 def explain(m, images):
     """The lines that explain a report (REPORT's match m): what crashed, then its frames.
     images: {image name: ELF path} of the run."""
-    vector, tid = int(m.group("vector")), m.group("tid")
-    head = (f"crash: component '{m.group('comp')}' (system '{m.group('system')}', thread {tid}) "
-            f"{'stopped by' if m.group('what').startswith('stopped') else 'restarted after'} "
-            f"{exception_name(vector)} (vector {vector}), error {m.group('error')}")
+    vector, tid, what = int(m.group("vector")), m.group("tid"), m.group("what")
+    who = (f"process '{m.group('proc')}' (thread {tid})" if m.group("proc") else
+           f"component '{m.group('comp')}' (system '{m.group('system')}', thread {tid})")
+    verb = {"stopped": "stopped by", "faulted": "restarted after", "ended": "ended by"}[what.split()[0].rstrip(",")]
+    head = f"crash: {who} {verb} {exception_name(vector)} (vector {vector}), error {m.group('error')}"
     elf = images.get(m.group("image"), os.path.join("build", "user", m.group("image") + ".elf"))
     if not elf or not os.path.exists(elf):
         return [head, f"  (no ELF for image '{m.group('image')}': frames not symbolised)"]

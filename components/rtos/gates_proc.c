@@ -6,6 +6,7 @@
  */
 #define RTOS_IF_proc(m, ...) m(__VA_ARGS__)	/* this file serves the process calls */
 #include "gates.h"
+#include <common/fmt.h>
 
 static long gate_process_exit(struct rthread *t, const struct rtos_args *a)
 {
@@ -121,10 +122,48 @@ static long gate_proc_image(struct rthread *t, const struct rtos_args *a)
 	return child_made(t, p);
 }
 
+#define REPORT_BYTES  2048	/* of the stack above sp a crash report scans */
+#define REPORT_FRAMES 12	/* code addresses listed, at most */
+#define REPORT_LINE   384
+
+/*
+ * The line tools/crash.py turns into frames (docs/debugging.md), as the booter's for a
+ * component: t's process, the fault, the image (the program's name: build/user/
+ * <name>.elf), rip, sp and the words of the stack, from sp up, that point into the
+ * image's code. The stack is read from the process's page table through t's own
+ * report window, a page at a time: on the faulting thread, which nothing else uses.
+ */
+static void report_fault(struct rthread *t, cairn_word vector, cairn_word error, cairn_word rip)
+{
+	struct rproc *p = t->proc;
+	uint64_t sp = cairn_fault_reg(CAIRN_REG_RSP, 0, 0).r1, win = REPORT_WIN(t - threads);
+	char line[REPORT_LINE];
+	unsigned shown = 0;
+	int n = fmt_snprintf(line, sizeof(line), "rtos: process '%s' ended by a fault: thread %u, vector %lu, "
+			     "error 0x%lx, image %s, rip 0x%lx, sp 0x%lx, stack", p->name, t->tid, vector,
+			     error, p->name, rip, sp);
+
+	for (uint64_t va = sp & ~(uint64_t)7, end; va < sp + REPORT_BYTES && shown < REPORT_FRAMES; va = end) {
+		long e = cairn_pgtbl_lookup(p->pt, va);
+		end = (va | (PAGE - 1)) + 1;
+		if (e < 0 || window_map(win, (uint64_t)e & ~(PAGE - 1)))
+			break;		/* the top of the stack */
+		for (uint64_t a = va; a < end && a < sp + REPORT_BYTES && shown < REPORT_FRAMES; a += 8) {
+			uint64_t w = *(const volatile uint64_t *)(win + (a & (PAGE - 1)));
+			if (w >= p->text_lo && w < p->text_hi && n > 0 && n < REPORT_LINE - 20) {
+				n += fmt_snprintf(line + n, REPORT_LINE - (unsigned)n, " 0x%lx", (unsigned long)w);
+				shown++;
+			}
+		}
+		cairn_pgtbl_unmap(CAIRN_SLOT_PGTBL, win);
+	}
+	cairn_printf("%s\n", line);
+}
+
 /*
  * The keeper's decision on a fault of t: librtos's pointer probe (struct rtos_tls)
  * resumes with EFAULT; any other fault ends t's process (only it: nothing else is
- * touched) and is reported on the console.
+ * touched) and is reported on the console, with its stack (report_fault).
  */
 long gate_fault(struct rthread *t, cairn_word vector, cairn_word error, cairn_word addr, cairn_word rip)
 {
@@ -137,6 +176,7 @@ long gate_fault(struct rthread *t, cairn_word vector, cairn_word error, cairn_wo
 		return CAIRN_FAULT_RESUME;
 	cairn_printf("rtos: process '%s' faulted (vector %lu, error %#lx, address %#lx, rip %#lx): "
 		     "it ends\n", t->proc->name, vector, error, addr, rip);
+	report_fault(t, vector, error, rip);
 	sched_lock(t->core);
 	proc_end(t->proc, CAIRN_EFAULT);
 	sched_gone(t);

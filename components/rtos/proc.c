@@ -106,6 +106,11 @@ static long proc_build(struct rproc *p, const void *elf, uint64_t len)
 
 	if (elf_check(elf, len, IMAGE_LO, IMAGE_HI, &img) != ELF_OK)
 		return CAIRN_EINVAL;
+	for (unsigned i = 0; i < img.nseg; i++)
+		if (img.seg[i].flags & ELF_SEG_X) {	/* its code: what a crash report looks for */
+			p->text_lo = img.seg[i].vaddr;
+			p->text_hi = img.seg[i].vaddr + img.seg[i].memsz;
+		}
 	p->ct = kobj_make(CAIRN_OP_CAPTBL_ACT_CAPTBL, 0, &p->ct_frame, &r);
 	if (p->ct)
 		p->leaf = kobj_make(CAIRN_OP_CAPTBL_ACT_CAPTBL, 1, &p->leaf_frame, &r);

@@ -69,7 +69,9 @@
 #define TLS_WIN(i)   (WIN_VA + (uint64_t)(i) * PAGE)
 #define CHAN_WIN(i)  (WIN_VA + (64 + (uint64_t)(i)) * PAGE)
 #define IMAGE_WIN    (WIN_VA + 128 * PAGE)	/* SHM_PAGES pages: an image to load */
+#define REPORT_WIN(i) (WIN_VA + (384 + (uint64_t)(i)) * PAGE)	/* a thread's crash report reads its stack */
 #define FILL_WIN     (WIN_VA + 511 * PAGE)
+_Static_assert(128 + SHM_PAGES <= 384 && 384 + MAX_THREADS <= 511, "the windows do not overlap");
 
 enum tstate {
 	T_FREE = 0, T_READY, T_RUNNING, T_BLOCKED,
@@ -166,6 +168,7 @@ struct rproc {
 	uint64_t ct_frame, leaf_frame, pt_frame, comp_frame;
 	uint64_t root_frame;
 	uint64_t entry;
+	uint64_t text_lo, text_hi;	/* its image's code (a crash report: gates_proc.c) */
 	unsigned nthreads;		/* alive */
 	unsigned max_pages, max_threads;	/* its limits (resources; 0: none) */
 	uint64_t areas;			/* bitmap of thread areas in use */

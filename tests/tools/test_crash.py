@@ -47,6 +47,16 @@ class Lines(unittest.TestCase):
                          ("cr_deep", "t_crash_deep", "cr_deep", "0x400080"))
         self.assertEqual(m.group("stack").split(), ["0x400099", "0x4000b7", "0x400019"])
 
+    def test_a_process_report_is_parsed(self):
+        line = ("rtos: process 'p' ended by a fault: thread 5, vector 13, error 0x0, image p, rip 0x400033, "
+                "sp 0x6000001fefe0, stack 0x400632")
+        out = crash.explain(crash.REPORT.search(line), {"p": "/nonexistent.elf"})
+        self.assertEqual(out[0], "crash: process 'p' (thread 5) ended by #GP general protection (vector 13), "
+                                 "error 0x0")
+        w = crash.Watcher("sys", {"p": "/nonexistent.elf"})
+        w.line(line)
+        self.assertEqual(w.failures, [])  # the RTOS ended the process: the system goes on
+
     def test_report_with_an_empty_stack_is_parsed(self):
         self.assertTrue(crash.REPORT.search(REPORT[:REPORT.index(" 0x400099")]))
 
@@ -146,6 +156,15 @@ class Runs(unittest.TestCase):
         self.assertRegex(frames[2], r"^  #2  0x4[0-9a-f]+ in main \(" + re.escape(
             f"{CR_DEEP}:{marked_line(CR_DEEP, 'CALL main')})") + "$")
         self.assertRegex(frames[3], r"^  #3  0x4[0-9a-f]+ in _start \(lib/libcairn/entry.S:\d+\)$")
+
+    def test_a_process_crash_is_symbolised(self):
+        code, out = run("tests/qemu/systems/crash_rtos.toml")
+        self.assertEqual(code, 0, out)  # the RTOS ended the process: no failure of the system
+        head = out.index("crash: process 'rtos_intruder' (thread ")
+        frames = out[head:].splitlines()
+        self.assertRegex(frames[0], r"ended by #PF page fault \(vector 14\), error 0x6$")
+        self.assertRegex(frames[1], r"^  #0  0x4[0-9a-f]+ in main \(tests/rtos/rtos_intruder/main.c:\d+\)$")
+        self.assertRegex(frames[2], r"^  #1  0x4[0-9a-f]+ in rtos_thread_start \(lib/librtos/thread.c:\d+\)$")
 
     def test_a_deadlock_fails_the_run(self):
         code, out = run("tests/qemu/systems/timer_never.toml")
