@@ -78,11 +78,13 @@ static long copy(struct call *c, struct captbl_root *dst_t)
 }
 
 /* Each kind's activation, by op (CAPTBL_ACT_CAPTBL .. CAPTBL_ACT_TCAP: cairn/abi.h). */
-#define ACT(kind) [CAIRN_OP_CAPTBL_ACT_##kind - CAIRN_OP_CAPTBL_ACT_CAPTBL]
+#define ACT(op) [(op) - CAIRN_OP_CAPTBL_ACT_CAPTBL]
 static long (*const activators[])(struct call *c, struct cap *slot) = {
-	ACT(CAPTBL) = activate_captbl, ACT(PGTBL) = activate_pgtbl, ACT(COMP) = activate_comp,
-	ACT(THREAD) = activate_thread, ACT(RCV) = activate_rcv, ACT(ASND) = activate_asnd,
-	ACT(SINV) = activate_sinv, ACT(INDIR) = activate_indir, ACT(TCAP) = activate_tcap,
+	ACT(CAIRN_OP_CAPTBL_ACT_CAPTBL) = activate_captbl, ACT(CAIRN_OP_CAPTBL_ACT_PGTBL) = activate_pgtbl,
+	ACT(CAIRN_OP_CAPTBL_ACT_COMP) = activate_comp, ACT(CAIRN_OP_CAPTBL_ACT_THREAD) = activate_thread,
+	ACT(CAIRN_OP_CAPTBL_ACT_RCV) = activate_rcv, ACT(CAIRN_OP_CAPTBL_ACT_ASND) = activate_asnd,
+	ACT(CAIRN_OP_CAPTBL_ACT_SINV) = activate_sinv, ACT(CAIRN_OP_CAPTBL_ACT_INDIR) = activate_indir,
+	ACT(CAIRN_OP_CAPTBL_ACT_TCAP) = activate_tcap,
 };
 
 static long activate(struct call *c, struct captbl_root *t, unsigned op)
