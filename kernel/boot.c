@@ -8,7 +8,6 @@
 #include "boot.h"
 #include "acpi.h"
 #include "arch.h"
-#include "cap.h"
 #include <common/cmdline.h>
 #include "console.h"
 #include "core.h"
@@ -19,14 +18,9 @@
 #include "obj.h"
 #include "pgtbl.h"
 #include <common/string.h>
-#include <cairn/root.h>
 
 #define STACK_TOP    (USER_TOP - 16 * PAGE_SIZE)	/* a gap above catches overflows down */
 #define STACK_PAGES  4
-#define IMAGE_BASE   CAIRN_IMAGE_BASE		/* cairn/layout.h */
-#define IMAGE_TOP    CAIRN_IMAGE_TOP
-#define MODULES_VA   CAIRN_MODULES_VA		/* where the first sees the other modules */
-#define HEAP_VA      CAIRN_HEAP_VA		/* free address space for the component */
 
 struct program {
 	char name[CAIRN_MODULE_NAME_MAX];
@@ -128,7 +122,7 @@ static void load_image(uint64_t *root, const char *file, const struct elf_image 
 	}
 }
 
-/* The first program sees modules 1 .. mapped_modules() - 1, from MODULES_VA up. */
+/* The first program sees modules 1 .. mapped_modules() - 1, from CAIRN_MODULES_VA up. */
 static unsigned mapped_modules(void)
 {
 	return nprogs < CAIRN_ROOT_MODULES + 1 ? nprogs : CAIRN_ROOT_MODULES + 1;
@@ -145,22 +139,21 @@ static void fill_root(struct cairn_root *rt, const struct program *p, struct com
 	rt->generation = 1;
 	rt->tsc_hz = arch_tsc_hz();
 	rt->timer_hz = arch_timer_hz();
-	rt->heap_va = HEAP_VA;
-	rt->heap_end = HEAP_VA + CAIRN_BUILD_SPACE;
+	rt->heap_va = CAIRN_HEAP_VA;
+	rt->heap_end = CAIRN_HEAP_VA + CAIRN_BUILD_SPACE;
 	memcpy(rt->args, p->args, sizeof(rt->args));
 	rt->mem_end = frames.nframes << PAGE_SHIFT;
 	rt->ecam = acpi.ecam;
-	uint64_t va = MODULES_VA;
+	uint64_t va = CAIRN_MODULES_VA;
 	for (unsigned i = 1; i < mapped_modules(); i++) {
 		struct cairn_module *m = &rt->module[rt->nmodules++];
 		memcpy(m->name, progs[i].name, sizeof(m->name));
 		memcpy(m->args, progs[i].args, sizeof(m->args));
 		m->va = va + (progs[i].image & (PAGE_SIZE - 1));
 		m->size = progs[i].image_len;
-		for (uint64_t pa = PAGE_DOWN(progs[i].image); pa < progs[i].image + progs[i].image_len; pa += PAGE_SIZE) {
+		for (uint64_t pa = PAGE_DOWN(progs[i].image); pa < progs[i].image + progs[i].image_len;
+		     pa += PAGE_SIZE, va += PAGE_SIZE)
 			boot_map(c->pgtbl, va, pa, 0);
-			va += PAGE_SIZE;
-		}
 	}
 }
 
@@ -175,21 +168,19 @@ static void grant(struct comp *c, struct thread *t, struct captbl_leaf *leaf)
 	put_cap(ct, CAIRN_SLOT_THREAD, (struct cap){ .type = CAIRN_CAP_THREAD, .obj = t });
 	put_cap(ct, CAIRN_SLOT_TCAP, (struct cap){ .type = CAIRN_CAP_TCAP, .obj = t });
 	put_cap(ct, CAIRN_SLOT_LEAF0, (struct cap){ .type = CAIRN_CAP_CAPTBL, .flags = 1, .obj = leaf });
-	put_cap(ct, CAIRN_SLOT_MEMORY, (struct cap){ .type = CAIRN_CAP_MEMORY, .a = 0,
-						    .b = frames.nframes << PAGE_SHIFT });
+	put_cap(ct, CAIRN_SLOT_MEMORY, (struct cap){ .type = CAIRN_CAP_MEMORY, .b = frames.nframes << PAGE_SHIFT });
 	put_cap(ct, CAIRN_SLOT_IRQ, (struct cap){ .type = CAIRN_CAP_IRQ, .a = CAIRN_IRQ_ALL });
-	put_cap(ct, CAIRN_SLOT_DEVMEM, (struct cap){ .type = CAIRN_CAP_DEVMEM, .a = 0, .b = devmem.limit });
-	put_cap(ct, CAIRN_SLOT_IOMMU, (struct cap){ .type = CAIRN_CAP_IOMMU, .a = 0, .b = CAIRN_IOMMU_RIDS });
+	put_cap(ct, CAIRN_SLOT_DEVMEM, (struct cap){ .type = CAIRN_CAP_DEVMEM, .b = devmem.limit });
+	put_cap(ct, CAIRN_SLOT_IOMMU, (struct cap){ .type = CAIRN_CAP_IOMMU, .b = CAIRN_IOMMU_RIDS });
 	if (cmdline_get(progs[0].args, "ioport", NULL, 0))
-		put_cap(ct, CAIRN_SLOT_IOPORT, (struct cap){ .type = CAIRN_CAP_IOPORT, .a = 0,
-							    .b = CAIRN_IOPORT_END });
+		put_cap(ct, CAIRN_SLOT_IOPORT, (struct cap){ .type = CAIRN_CAP_IOPORT, .b = CAIRN_IOPORT_END });
 }
 
 /*
  * Counting the frames build() will take, before it takes any (decode, then invoke).
  * need_page is told every page build() maps, in increasing address order: the Root
  * page, the image's segments (sorted and apart: elf_check), the other modules (from
- * MODULES_VA, above every image), the stack. A fresh root's user half is
+ * CAIRN_MODULES_VA, above every image), the stack. A fresh root's user half is
  * empty, so a page needs a new level-n node (n = 1..3) exactly when its address
  * differs from the previous page's above the 2^(12 + 9n) bytes one such node spans.
  * If build() maps anything else, count it here too: build() checks the two agree.
@@ -220,7 +211,7 @@ static void need_range(struct need *n, uint64_t va, uint64_t end, bool fresh)
 static uint64_t need_frames(const struct elf_image *img)
 {
 	struct need n = { .frames = 5 };	/* table root and leaf, page-table root, component, thread */
-	uint64_t va = MODULES_VA;
+	uint64_t va = CAIRN_MODULES_VA;
 
 	need_page(&n, CAIRN_ROOT_VA, true);
 	for (unsigned i = 0; i < img->nseg; i++)
@@ -268,7 +259,7 @@ static void construct(struct program *p, const struct elf_image *img)
 static bool build(struct program *p)
 {
 	struct elf_image img;
-	int err = elf_check(p2v(p->image), p->image_len, IMAGE_BASE, IMAGE_TOP, &img);
+	int err = elf_check(p2v(p->image), p->image_len, CAIRN_IMAGE_BASE, CAIRN_IMAGE_TOP, &img);
 
 	if (err) {
 		kprintf("%s: not a loadable image (elf error %d)\n", p->name, err);

@@ -180,16 +180,10 @@ static int parse_mb2(struct bootinfo *bi, uint64_t info, boot_p2v p2v)
 int bootinfo_parse(struct bootinfo *bi, uint32_t magic, uint64_t info, boot_p2v p2v)
 {
 	*bi = (struct bootinfo){ .cmdline = "", .loader = "", .info_start = info, .info_end = info };
-	switch (magic) {
-	case MB1_BOOT_MAGIC:
-		bi->protocol = 1;
-		return parse_mb1(bi, info, p2v);
-	case MB2_BOOT_MAGIC:
-		bi->protocol = 2;
-		return parse_mb2(bi, info, p2v);
-	default:
+	if (magic != MB1_BOOT_MAGIC && magic != MB2_BOOT_MAGIC)
 		return -1;
-	}
+	bi->protocol = magic == MB1_BOOT_MAGIC ? 1 : 2;
+	return bi->protocol == 1 ? parse_mb1(bi, info, p2v) : parse_mb2(bi, info, p2v);
 }
 
 uint64_t bootinfo_usable_bytes(const struct bootinfo *bi)

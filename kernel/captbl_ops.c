@@ -3,11 +3,9 @@
  * deconstruct, and the activation and deactivation of every kind of object. The node
  * logic they stand on is captbl.c; each object's own activation is in its type's file.
  */
-#include "cap.h"
 #include "core.h"
 #include "frame.h"
 #include "memlayout.h"
-#include "obj.h"
 #include "syscall.h"
 
 /*
@@ -37,7 +35,7 @@ static long activate_captbl(struct call *c, struct cap *slot)
  * unhooked, a thread must not be running; the frame stays KERNEL, with no object, for
  * MEM_RETYPE or a new activation.
  */
-long deactivate(struct call *c, struct cap *slot)
+static long deactivate(struct call *c, struct cap *slot)
 {
 	if (!cap_owns(slot)) {
 		cap_clear(slot);
@@ -79,6 +77,16 @@ static long copy(struct call *c, struct captbl_root *dst_t)
 	return 0;
 }
 
+/* Each kind's activation, by op (CAPTBL_ACT_CAPTBL .. CAPTBL_ACT_TCAP: cairn/abi.h). */
+#define ACT(op) [(op) - CAIRN_OP_CAPTBL_ACT_CAPTBL]
+static long (*const activators[])(struct call *c, struct cap *slot) = {
+	ACT(CAIRN_OP_CAPTBL_ACT_CAPTBL) = activate_captbl, ACT(CAIRN_OP_CAPTBL_ACT_PGTBL) = activate_pgtbl,
+	ACT(CAIRN_OP_CAPTBL_ACT_COMP) = activate_comp, ACT(CAIRN_OP_CAPTBL_ACT_THREAD) = activate_thread,
+	ACT(CAIRN_OP_CAPTBL_ACT_RCV) = activate_rcv, ACT(CAIRN_OP_CAPTBL_ACT_ASND) = activate_asnd,
+	ACT(CAIRN_OP_CAPTBL_ACT_SINV) = activate_sinv, ACT(CAIRN_OP_CAPTBL_ACT_INDIR) = activate_indir,
+	ACT(CAIRN_OP_CAPTBL_ACT_TCAP) = activate_tcap,
+};
+
 static long activate(struct call *c, struct captbl_root *t, unsigned op)
 {
 	struct cap *slot;
@@ -86,20 +94,7 @@ static long activate(struct call *c, struct captbl_root *t, unsigned op)
 	if (op < CAIRN_OP_CAPTBL_ACT_CAPTBL || op > CAIRN_OP_CAPTBL_ACT_TCAP)
 		return CAIRN_ENOSYS;
 	long err = captbl_get_free(t, A0(c), &slot);
-	if (err)
-		return err;
-	switch (op) {
-	case CAIRN_OP_CAPTBL_ACT_CAPTBL: return activate_captbl(c, slot);
-	case CAIRN_OP_CAPTBL_ACT_PGTBL:  return activate_pgtbl(c, slot);
-	case CAIRN_OP_CAPTBL_ACT_COMP:   return activate_comp(c, slot);
-	case CAIRN_OP_CAPTBL_ACT_THREAD: return activate_thread(c, slot);
-	case CAIRN_OP_CAPTBL_ACT_RCV:    return activate_rcv(c, slot);
-	case CAIRN_OP_CAPTBL_ACT_ASND:   return activate_asnd(c, slot);
-	case CAIRN_OP_CAPTBL_ACT_SINV:   return activate_sinv(c, slot);
-	case CAIRN_OP_CAPTBL_ACT_INDIR:  return activate_indir(c, slot);
-	case CAIRN_OP_CAPTBL_ACT_TCAP:   return activate_tcap(c, slot);
-	default:                         return CAIRN_ENOSYS;
-	}
+	return err ? err : activators[op - CAIRN_OP_CAPTBL_ACT_CAPTBL](c, slot);
 }
 
 long captbl_invoke(struct call *c, struct cap *cap, unsigned op)

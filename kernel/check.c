@@ -25,10 +25,8 @@
 #include "console.h"
 #include "core.h"
 #include "frame.h"
-#include "memlayout.h"
-#include "obj.h"
-#include "percpu.h"
 #include "pgtbl.h"
+#include <common/string.h>
 #include "syscall.h"
 
 bool kernel_test_mode;
@@ -241,10 +239,7 @@ long kernel_check(void)
 	counted = frames.scratch;
 	owners = (uint16_t *)(frames.scratch + n);
 	problems = 0;
-	for (uint64_t i = 0; i < n; i++) {
-		counted[i] = 0;
-		owners[i] = 0;
-	}
+	memset(frames.scratch, 0, n * (sizeof(*counted) + sizeof(*owners)));
 	for (unsigned l = 0; l < IRQ_REFS; l++)
 		count(irq_line_thread(l));
 	for (unsigned rid = 0; rid < CAIRN_IOMMU_RIDS; rid++) {

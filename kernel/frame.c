@@ -51,10 +51,8 @@ int frame_retype(struct frame_table *ft, uint64_t pa, uint8_t to)
 		return CAIRN_EBUSY;
 	if (to != CAIRN_FRAME_UNTYPED)
 		memset(p2v(pa), 0, PAGE_SIZE);
-	ft->count[f->type]--;
-	f->type = to;
+	frame_table_set(ft, pa, pa + PAGE_SIZE, to);
 	f->obj = OBJ_NONE;
 	f->used = 0;
-	ft->count[to]++;
 	return 0;
 }

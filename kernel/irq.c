@@ -20,20 +20,16 @@
  * scheduler can be given its cores' timers and nothing else.
  */
 #include "arch.h"
-#include "cap.h"
 #include "core.h"
 #include "syscall.h"
 
-#define IRQ_LINES CAIRN_IRQ_LINES
-#define IRQ_TIMER CAIRN_IRQ_TIMER
-
-static struct thread *line[IRQ_LINES];		/* line[IRQ_TIMER] unused: timer[] */
+static struct thread *line[CAIRN_IRQ_LINES];	/* line[CAIRN_IRQ_TIMER] unused: timer[] */
 static struct thread *timer[CAIRN_MAX_CORES];	/* each core's timer */
 
 /* Where line n's thread is kept: the timer's is this core's. */
 static struct thread **bound(unsigned n)
 {
-	return n == IRQ_TIMER ? &timer[this_core()] : &line[n];
+	return n == CAIRN_IRQ_TIMER ? &timer[this_core()] : &line[n];
 }
 
 /* a0 = slot here, a1 = lines: a copy of cap that binds only those of its lines. */
@@ -60,7 +56,7 @@ long irq_invoke(struct call *c, struct cap *cap, unsigned op)
 		return narrow(c, cap);
 	if (op != CAIRN_OP_IRQ_BIND && op != CAIRN_OP_IRQ_UNBIND && op != CAIRN_OP_IRQ_ACK)
 		return CAIRN_ENOSYS;
-	if (n >= IRQ_LINES)
+	if (n >= CAIRN_IRQ_LINES)
 		return CAIRN_ERANGE;
 	if (arch_irq_reserved((unsigned)n))
 		return CAIRN_ENOTSUP;	/* never raised (on PCs, the PICs' cascade) */
@@ -72,7 +68,7 @@ long irq_invoke(struct call *c, struct cap *cap, unsigned op)
 	if (op == CAIRN_OP_IRQ_UNBIND) {
 		if (!*b)
 			return CAIRN_ENOENT;
-		if (n != IRQ_TIMER)
+		if (n != CAIRN_IRQ_TIMER)
 			arch_irq_route((unsigned)n, false, 0, 0);	/* masked: no core */
 		obj_unref(*b);
 		*b = NULL;
@@ -82,13 +78,13 @@ long irq_invoke(struct call *c, struct cap *cap, unsigned op)
 	long err = cap_of_type(c, A1(c), CAIRN_CAP_ASND, &asnd);
 	if (err)
 		return err;
-	if ((mode & ~(uint64_t)CAIRN_IRQ_MODES) || (mode && (n == IRQ_TIMER || n >= CAIRN_IRQ_MSI)))
+	if ((mode & ~(uint64_t)CAIRN_IRQ_MODES) || (mode && (n == CAIRN_IRQ_TIMER || n >= CAIRN_IRQ_MSI)))
 		return CAIRN_EINVAL;	/* a mode is a pin's */
 	if (*b)
 		return CAIRN_EBUSY;
 	*b = asnd->obj;
 	obj_ref(*b);
-	return n == IRQ_TIMER ? 0 : (long)arch_irq_route((unsigned)n, true, (*b)->core, (unsigned)mode);
+	return n == CAIRN_IRQ_TIMER ? 0 : (long)arch_irq_route((unsigned)n, true, (*b)->core, (unsigned)mode);
 }
 
 /*
@@ -106,7 +102,7 @@ static struct regs *interrupt(unsigned n, struct regs *cur)
 	if (!cur || thread_of(cur) == t || next == cur)
 		return next;
 	struct thread *p = thread_of(cur);
-	if (n == IRQ_TIMER)
+	if (n == CAIRN_IRQ_TIMER)
 		thread_event(t, p, CAIRN_EVENT_TIMEOUT);
 	if (p->sched != t)
 		core_preempted(p);
@@ -115,7 +111,7 @@ static struct regs *interrupt(unsigned n, struct regs *cur)
 
 struct regs *kernel_irq(unsigned n, struct regs *cur)
 {
-	return n < IRQ_LINES && line[n] ? interrupt(n, cur) : cur;
+	return n < CAIRN_IRQ_LINES && line[n] ? interrupt(n, cur) : cur;
 }
 
 /*
@@ -127,12 +123,12 @@ struct regs *kernel_timer_interrupt(struct regs *cur)
 	bool deadline;
 	struct regs *next = tcap_timer(cur, &deadline);
 
-	return deadline && *bound(IRQ_TIMER) ? interrupt(IRQ_TIMER, cur) : next;
+	return deadline && *bound(CAIRN_IRQ_TIMER) ? interrupt(CAIRN_IRQ_TIMER, cur) : next;
 }
 
 struct thread *irq_line_thread(unsigned i)
 {
-	if (i < IRQ_LINES)
+	if (i < CAIRN_IRQ_LINES)
 		return line[i];
-	return i - IRQ_LINES < CAIRN_MAX_CORES ? timer[i - IRQ_LINES] : NULL;
+	return i - CAIRN_IRQ_LINES < CAIRN_MAX_CORES ? timer[i - CAIRN_IRQ_LINES] : NULL;
 }

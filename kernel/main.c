@@ -5,7 +5,6 @@
  */
 #include "acpi.h"
 #include "arch.h"
-#include "bootinfo.h"
 #include <common/cmdline.h>
 #include "console.h"
 #include "core.h"

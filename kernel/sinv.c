@@ -159,11 +159,10 @@ bool sinv_unwind(struct thread *t)
 		if (t->depth == 0)
 			return false;
 		struct inv_frame f = pop(t);
-		if (f.flags & INV_FAULT) {
+		if (f.flags & INV_FAULT)
 			fault_restore(t, t->depth);	/* the frame just popped */
-		} else {
+		else
 			clear_regs(t, f.ip, f.sp, (uint64_t)CAIRN_ESTALE, 0);
-		}
 	}
 	return true;
 }

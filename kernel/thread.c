@@ -16,7 +16,6 @@
 #include "arch.h"
 #include "core.h"
 #include "frame.h"
-#include "percpu.h"
 #include <common/string.h>
 #include "syscall.h"
 #include <cairn/root.h>
@@ -169,25 +168,17 @@ static struct regs *after(struct thread *t)
 	return t->core == 0 && thread_boot_after ? thread_boot_after(t) : NULL;
 }
 
-struct regs *thread_block(struct thread *t)
+/* t blocks or stops (state) where it is: its scheduler hears kind. */
+static void leave(struct thread *t, uint8_t state, uint32_t kind)
 {
-	t->state = THREAD_BLOCKED;
-	if (t->sched)
-		thread_event(t->sched, t, CAIRN_EVENT_BLOCK);
-	return after(t);
-}
-
-/* t stops where it is: its scheduler hears kind. */
-static void stopped(struct thread *t, uint32_t kind)
-{
-	t->state = THREAD_STOPPED;
+	t->state = state;
 	if (t->sched)
 		thread_event(t->sched, t, kind);
 }
 
 struct regs *thread_stop(struct thread *t, uint32_t kind)
 {
-	stopped(t, kind);
+	leave(t, THREAD_STOPPED, kind);
 	return after(t);
 }
 
@@ -202,7 +193,7 @@ static bool unwound_or_stopped(struct thread *self, struct thread *t)
 	if (!thread_stale(t) || sinv_unwind(t))
 		return true;
 	arch_vm_switch(self->comp->pgtbl_phys);
-	stopped(t, CAIRN_EVENT_STOP);
+	leave(t, THREAD_STOPPED, CAIRN_EVENT_STOP);
 	return false;
 }
 
@@ -302,8 +293,7 @@ static long restart(struct call *c, struct thread *t)
 	arch_tls_set(&t->arch, 0);
 	t->pending = 0;
 	t->kicked = 0;
-	t->ev_head = t->ev_count = 0;
-	t->ev_lost = 0;
+	t->ev_head = t->ev_count = t->ev_lost = 0;
 	return 0;
 }
 
@@ -432,7 +422,8 @@ long rcv_invoke(struct call *c, struct cap *cap, unsigned op)
 		t->pending = 0;
 		return n;
 	}
-	c->next = thread_block(t);
+	leave(t, THREAD_BLOCKED, CAIRN_EVENT_BLOCK);
+	c->next = after(t);
 	return (long)regs_result(&t->regs);	/* unchanged: the waker sets it (thread_activate) */
 }
 

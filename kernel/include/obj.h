@@ -124,7 +124,6 @@ static inline struct thread *thread_of(struct regs *r)
 
 /* thread.c */
 void thread_init(struct thread *t, struct comp *c, uint64_t arg);
-struct regs *thread_block(struct thread *t);
 void thread_event(struct thread *sched, struct thread *t, uint32_t kind);
 struct regs *thread_stop(struct thread *t, uint32_t kind);
 void thread_release(struct thread *t);

@@ -81,7 +81,6 @@ long activate_tcap(struct call *c, struct cap *slot);
 long activate_asnd(struct call *c, struct cap *slot);
 long activate_indir(struct call *c, struct cap *slot);
 long activate_sinv(struct call *c, struct cap *slot);
-long deactivate(struct call *c, struct cap *slot);
 
 /* irq.c, for the invariant check: the i-th of the IRQ_REFS references the lines hold, or NULL. */
 #define IRQ_REFS (CAIRN_IRQ_LINES + CAIRN_MAX_CORES)	/* each line's thread, each core's timer's */

@@ -48,17 +48,11 @@ static uint8_t sum(const void *p, uint32_t len)
 	return s;
 }
 
-static uint32_t rd32(const uint8_t *p)
+/* The n-byte (at most 8) little-endian field at p, which may be unaligned. */
+static uint64_t rd(const uint8_t *p, unsigned n)
 {
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v;
-	memcpy(&v, p, 8);
+	uint64_t v = 0;
+	memcpy(&v, p, n);
 	return v;
 }
 
@@ -141,14 +135,14 @@ static void read_madt(struct acpi_info *ai, const struct madt *m)
 	ai->lapic_base = m->lapic;
 	while (p + 2 <= end && p[1] >= 2 && p + p[1] <= end) {
 		if (p[0] == MADT_LAPIC && p[1] >= 8)
-			add_cpu(ai, p[3], rd32(p + 4));
+			add_cpu(ai, p[3], rd(p + 4, 4));
 		else if (p[0] == MADT_X2APIC && p[1] >= 16)
-			add_cpu(ai, rd32(p + 4), rd32(p + 8));
+			add_cpu(ai, rd(p + 4, 4), rd(p + 8, 4));
 		else if (p[0] == MADT_IOAPIC && p[1] >= 12 && !ai->ioapic_base) {
-			ai->ioapic_base = rd32(p + 4);
-			ai->ioapic_gsi_base = rd32(p + 8);
+			ai->ioapic_base = rd(p + 4, 4);
+			ai->ioapic_gsi_base = rd(p + 8, 4);
 		} else if (p[0] == MADT_LAPIC_OVERRIDE && p[1] >= 12)
-			ai->lapic_base = rd64(p + 4);
+			ai->lapic_base = rd(p + 4, 8);
 		p += p[1];
 	}
 }
@@ -166,9 +160,9 @@ static void read_dmar(struct acpi_info *ai, const struct sdt *t)
 	const uint8_t *p = (const uint8_t *)t + 48, *end = (const uint8_t *)t + t->length;
 	uint32_t len;
 
-	for (; p + 16 <= end && (len = rd32(p) >> 16) >= 4 && p + len <= end; p += len)
-		if ((rd32(p) & 0xffff) == 0) {
-			ai->dmar_base = (rd32(p + 4) >> 16) == 0 ? rd64(p + 8) : 0;
+	for (; p + 16 <= end && (len = rd(p, 4) >> 16) >= 4 && p + len <= end; p += len)
+		if ((rd(p, 4) & 0xffff) == 0) {
+			ai->dmar_base = (rd(p + 4, 4) >> 16) == 0 ? rd(p + 8, 8) : 0;
 			return;
 		}
 }
@@ -182,8 +176,8 @@ static void read_dmar(struct acpi_info *ai, const struct sdt *t)
 static void read_mcfg(struct acpi_info *ai, const struct sdt *t)
 {
 	for (const uint8_t *p = (const uint8_t *)t + 44; p + 16 <= (const uint8_t *)t + t->length; p += 16)
-		if (!ai->ecam.base && rd64(p) && !(rd32(p + 8) & 0xffff) && p[10] <= p[11])
-			ai->ecam = (struct cairn_ecam){ .base = rd64(p), .bus_start = p[10], .bus_end = p[11] };
+		if (!ai->ecam.base && rd(p, 8) && !(rd(p + 8, 4) & 0xffff) && p[10] <= p[11])
+			ai->ecam = (struct cairn_ecam){ .base = rd(p, 8), .bus_start = p[10], .bus_end = p[11] };
 }
 
 int acpi_parse(struct acpi_info *ai, const void *given, uint64_t given_len, boot_p2v p2v)
@@ -201,7 +195,7 @@ int acpi_parse(struct acpi_info *ai, const void *given, uint64_t given_len, boot
 	const uint8_t *e = (const uint8_t *)(root + 1);
 	int status = ACPI_NO_MADT;
 	for (uint32_t n = (root->length - sizeof(*root)) / step; n--; e += step) {
-		const struct sdt *t = table(wide ? rd64(e) : rd32(e), p2v);
+		const struct sdt *t = table(wide ? rd(e, 8) : rd(e, 4), p2v);
 		if (t && !memcmp(t->signature, "DMAR", 4))
 			read_dmar(ai, t);
 		if (t && !memcmp(t->signature, "MCFG", 4))

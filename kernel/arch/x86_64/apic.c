@@ -6,7 +6,6 @@
  * PIT once at boot.
  */
 #include "arch.h"
-#include "cpu.h"
 
 #define APIC_ID         0x020
 #define APIC_TPR        0x080
@@ -119,9 +118,9 @@ void apic_send_startup(uint32_t dest, uint64_t page)
 	apic_ipi(dest, ICR_STARTUP | ICR_ASSERT | (uint32_t)(page >> 12));
 }
 
-void apic_send_ipi(uint32_t dest, uint8_t vector)
+void arch_send_ipi(unsigned k, uint8_t vector)
 {
-	apic_ipi(dest, ICR_ASSERT | vector);	/* fixed delivery, edge */
+	apic_ipi(cpus[k].apic_id, ICR_ASSERT | vector);	/* fixed delivery, edge */
 }
 
 void arch_timer_init(void)
@@ -146,6 +145,15 @@ uint64_t arch_tsc_hz(void)
 	return tsc_hz;
 }
 
+/* 0 stops the timer. */
+static void oneshot(uint64_t ticks)
+{
+	if (ticks > 0xffffffff)
+		ticks = 0xffffffff;
+	apic_write(APIC_LVT_TIMER, TIMER_VECTOR);	/* one-shot mode, unmasked */
+	apic_write(APIC_TIMER_INIT, (uint32_t)ticks);
+}
+
 void arch_timer_deadline(uint64_t tsc)
 {
 	uint64_t now = rdtsc();
@@ -153,13 +161,5 @@ void arch_timer_deadline(uint64_t tsc)
 	uint64_t hz = tsc_hz ? tsc_hz : 1;
 	uint64_t ticks = delta / hz * timer_hz + delta % hz * timer_hz / hz;	/* no overflow below 4 GHz */
 
-	arch_timer_oneshot(ticks ? ticks : 1);
-}
-
-void arch_timer_oneshot(uint64_t ticks)
-{
-	if (ticks > 0xffffffff)
-		ticks = 0xffffffff;
-	apic_write(APIC_LVT_TIMER, TIMER_VECTOR);	/* one-shot mode, unmasked */
-	apic_write(APIC_TIMER_INIT, (uint32_t)ticks);
+	oneshot(ticks ? ticks : 1);
 }

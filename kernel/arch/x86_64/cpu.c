@@ -4,7 +4,6 @@
  * check run on stacks of their own (IST), so a broken kernel stack still gets reported.
  */
 #include "arch.h"
-#include <cairn/abi.h>
 
 struct idt_gate {
 	uint16_t off0, sel;

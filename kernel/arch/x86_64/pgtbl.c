@@ -5,7 +5,6 @@
 #include "pgtbl.h"
 #include "frame.h"
 #include "memlayout.h"
-#include <cairn/abi.h>
 
 #define HOOKED   0x8000		/* frame.used: the node is hooked under a parent */
 

@@ -48,10 +48,8 @@ static struct regs *interrupt(uint64_t vector, struct regs *cur)
 		return kernel_timer_interrupt(cur);
 	if (vector == KICK_VECTOR)
 		return core_kicked(cur);
-	if (vector == TLB_VECTOR) {
+	if (vector == TLB_VECTOR)
 		core_tlb_answer();	/* usually answered already, waiting for the lock */
-		return cur;
-	}
 	if (vector == IOMMU_VECTOR)
 		arch_iommu_fault();
 	if (vector > IRQ_VECTOR_BASE && vector < IRQ_VECTOR_BASE + CAIRN_IRQ_LINES)

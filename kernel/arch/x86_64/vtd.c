@@ -32,7 +32,6 @@
  */
 #include "arch.h"
 #include "console.h"
-#include <cairn/abi.h>
 
 /* Registers (offsets), 64-bit unless named 32. */
 enum { CAP = 0x08, ECAP = 0x10, GCMD32 = 0x18, GSTS32 = 0x1c, RTADDR = 0x20, CCMD = 0x28,

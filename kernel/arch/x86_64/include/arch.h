@@ -78,7 +78,6 @@ void arch_timer_init(void);
 uint64_t arch_timer_hz(void);
 uint64_t arch_tsc_hz(void);
 uint64_t arch_cycles(void);			/* the time stamp counter now */
-void arch_timer_oneshot(uint64_t ticks);	/* 0 stops the timer */
 /* Arms the timer for an absolute time stamp counter value (now, if it has passed). */
 void arch_timer_deadline(uint64_t tsc);
 /* Busy-waits for n PIT ticks (PIT_HZ per second) with interrupts as they are. */
@@ -201,10 +200,9 @@ uint32_t apic_id(void);
 uint64_t apic_page(void);	/* the local APIC's physical page (0 before apic_init_core) */
 void apic_send_init(uint32_t dest);			/* to APIC ID dest */
 void apic_send_startup(uint32_t dest, uint64_t page);
-void apic_send_ipi(uint32_t dest, uint8_t vector);	/* a fixed interrupt to APIC ID dest */
 
-/* Interrupts core k (cpus[]) with vector: KICK_VECTOR or TLB_VECTOR below. */
-static inline void arch_send_ipi(unsigned k, uint8_t vector) { apic_send_ipi(cpus[k].apic_id, vector); }
+/* Interrupts core k (cpus[]) with vector: KICK_VECTOR or TLB_VECTOR below (fixed, edge). */
+void arch_send_ipi(unsigned k, uint8_t vector);
 
 /* smp.c: the other cores (docs/multicore.md). */
 struct bootinfo;
