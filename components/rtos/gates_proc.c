@@ -122,42 +122,34 @@ static long gate_proc_image(struct rthread *t, const struct rtos_args *a)
 	return child_made(t, p);
 }
 
-#define REPORT_BYTES  2048	/* of the stack above sp a crash report scans */
-#define REPORT_FRAMES 12	/* code addresses listed, at most */
-#define REPORT_LINE   384
+/* Reads the crashed process's stack through t's own report window (cairn_crash_report's read). */
+static long read_stack(void *ctx, uint64_t va, void *dst, uint64_t len)
+{
+	struct rthread *t = ctx;
+	uint64_t win = REPORT_WIN(t - threads);
+	long e = cairn_pgtbl_lookup(t->proc->pt, va);
+
+	if (e < 0 || window_map(win, (uint64_t)e & ~(PAGE - 1)))
+		return CAIRN_ENOENT;	/* the top of the stack */
+	memcpy(dst, (const char *)win + (va & (PAGE - 1)), len);
+	return cairn_pgtbl_unmap(CAIRN_SLOT_PGTBL, win);
+}
 
 /*
- * The line tools/crash.py turns into frames (docs/debugging.md), as the booter's for a
- * component: t's process, the fault, the image (the program's name: build/user/
- * <name>.elf), rip, sp and the words of the stack, from sp up, that point into the
- * image's code. The stack is read from the process's page table through t's own
- * report window, a page at a time: on the faulting thread, which nothing else uses.
+ * t's process ended by a fault, reported as the booter reports a component
+ * (cairn_crash_report): its image is the program's name (build/user/<name>.elf), its
+ * stack read from the process's page table on the faulting thread, which alone uses
+ * its report window.
  */
 static void report_fault(struct rthread *t, cairn_word vector, cairn_word error, cairn_word rip)
 {
 	struct rproc *p = t->proc;
-	uint64_t sp = cairn_fault_reg(CAIRN_REG_RSP, 0, 0).r1, win = REPORT_WIN(t - threads);
-	char line[REPORT_LINE];
-	unsigned shown = 0;
-	int n = fmt_snprintf(line, sizeof(line), "rtos: process '%s' ended by a fault: thread %u, vector %lu, "
-			     "error 0x%lx, image %s, rip 0x%lx, sp 0x%lx, stack", p->name, t->tid, vector,
-			     error, p->name, rip, sp);
+	char head[CAIRN_NAME_MAX + 40];
+	struct cairn_crash c = { head, p->name, t->tid, vector, error, rip, cairn_fault_reg(CAIRN_REG_RSP, 0, 0).r1,
+				 p->text_lo, p->text_hi, read_stack, t };
 
-	for (uint64_t va = sp & ~(uint64_t)7, end; va < sp + REPORT_BYTES && shown < REPORT_FRAMES; va = end) {
-		long e = cairn_pgtbl_lookup(p->pt, va);
-		end = (va | (PAGE - 1)) + 1;
-		if (e < 0 || window_map(win, (uint64_t)e & ~(PAGE - 1)))
-			break;		/* the top of the stack */
-		for (uint64_t a = va; a < end && a < sp + REPORT_BYTES && shown < REPORT_FRAMES; a += 8) {
-			uint64_t w = *(const volatile uint64_t *)(win + (a & (PAGE - 1)));
-			if (w >= p->text_lo && w < p->text_hi && n > 0 && n < REPORT_LINE - 20) {
-				n += fmt_snprintf(line + n, REPORT_LINE - (unsigned)n, " 0x%lx", (unsigned long)w);
-				shown++;
-			}
-		}
-		cairn_pgtbl_unmap(CAIRN_SLOT_PGTBL, win);
-	}
-	cairn_printf("%s\n", line);
+	fmt_snprintf(head, sizeof(head), "rtos: process '%s' ended by a fault", p->name);
+	cairn_crash_report(&c);
 }
 
 /*

@@ -13,7 +13,7 @@
 /* TSC ticks in us microseconds. */
 static uint64_t us_ticks(unsigned us)
 {
-	return (uint64_t)us * root->tsc_hz / 1000000;
+	return cairn_us_ticks(root->tsc_hz, us);
 }
 
 /* The share of the processor budget/deadline asks for, in 1 << LOAD_SHIFT. */

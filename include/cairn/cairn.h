@@ -32,6 +32,28 @@ static inline uint64_t cairn_deadline_in(uint64_t ticks)
 	return ticks > ~(uint64_t)0 - now ? ~(uint64_t)0 : now + ticks;
 }
 
+/* Time stamp counter ticks in us microseconds, at tsc_hz ticks a second (no overflow below 4 GHz). */
+static inline uint64_t cairn_us_ticks(uint64_t tsc_hz, uint64_t us)
+{
+	return tsc_hz / 1000000 * us + tsc_hz % 1000000 * us / 1000000;
+}
+
+/*
+ * A crash report, the line tools/crash.py symbolises (docs/debugging.md): head (who
+ * crashed and how), then ": thread T, vector V, error E, image I, rip R, sp S, stack"
+ * and the words of the stack, from sp up for 2 KiB, that lie in the image's code
+ * [lo, hi): return addresses, perhaps stale ones. read copies len bytes at va (within
+ * one page) of the crashed space into dst, 0 or an error (which ends the scan: the
+ * stack's top). Printed on the console (lib/libcairn/crash.c).
+ */
+struct cairn_crash {
+	const char *head, *image;
+	uint64_t tid, vector, error, rip, sp, lo, hi;
+	long (*read)(void *ctx, uint64_t va, void *dst, uint64_t len);
+	void *ctx;
+};
+void cairn_crash_report(const struct cairn_crash *c);
+
 /* printf to the kernel console, formatted as the kernel's kprintf (at most 512 bytes). */
 int cairn_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes s and a newline. */

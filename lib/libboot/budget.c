@@ -12,13 +12,6 @@
  */
 #include "libboot.h"
 
-#define US_PER_S 1000000ull
-
-static uint64_t cycles_of(const struct booter *b, uint32_t us)
-{
-	return b->rt->tsc_hz / US_PER_S * us + b->rt->tsc_hz % US_PER_S * us / US_PER_S;
-}
-
 /*
  * Whether this booter makes tcaps: it holds one (CAIRN_SLOT_TCAP: the root booter, or a
  * nested one its parent gave its own). Budgets are refilled only by a booter that
@@ -59,8 +52,8 @@ long boot_tcap_make(struct booter *b, struct bcomp *c)
 	struct cairn_ret2 own = cairn_tcap_budget(parent);
 	long r = boot_reserve_slots(b);
 
-	c->cpu_budget = c->sd->cpu_budget_us ? cycles_of(b, c->sd->cpu_budget_us) : CAIRN_TCAP_INF;
-	c->cpu_period = cycles_of(b, c->sd->cpu_period_us);
+	c->cpu_budget = c->sd->cpu_budget_us ? cairn_us_ticks(b->rt->tsc_hz, c->sd->cpu_budget_us) : CAIRN_TCAP_INF;
+	c->cpu_period = cairn_us_ticks(b->rt->tsc_hz, c->sd->cpu_period_us);
 	c->cpu_epoch = cairn_cycles();
 	c->prio = (unsigned)own.r1 + 255 - c->sd->priority;
 	if (!r) {

@@ -11,52 +11,41 @@
  *   booter: 'guest' of system 'sandbox' stopped by a fault: thread 6, vector 14,
  *   error 0x7, image guest, rip 0x400351, sp 0x7ffeffffffd0, stack 0x4002a1 0x4000a2
  *
- * (one line). A component the booter restarts "faulted, restarting" instead.
+ * (one line; the line itself is cairn_crash_report's, lib/libcairn/crash.c, which
+ * the RTOS uses for its processes too). A component the booter restarts "faulted,
+ * restarting" instead.
  * The stack is read through the read page of the booter thread's core (space.c,
  * boot_read): the booter's thread of each core reports its own components' stops.
  */
 #include "libboot.h"
 #include <common/fmt.h>
 
-#define SCAN_BYTES   2048	/* of the stack above the stack pointer, at most */
-#define SCAN_WORDS   32		/* read through the window at a time */
-#define FRAMES_SHOWN 12		/* code addresses listed, at most */
-#define LINE_BYTES   384	/* the report line: its fields, FRAMES_SHOWN addresses */
+#define HEAD_BYTES 128		/* "booter: 'name' of system 'name' what" */
 
-/* Appends the words of [sp, sp + SCAN_BYTES) that lie in [lo, hi) to line at *n. */
-static void scan(struct booter *b, struct bcomp *c, unsigned core, uint64_t sp, uint64_t lo, uint64_t hi,
-		 char *line, int *n)
+/* A read of the crashed component's memory (cairn_crash_report's read). */
+struct reader {
+	struct booter *b;
+	unsigned core, pt;
+};
+
+static long read_stack(void *ctx, uint64_t va, void *dst, uint64_t len)
 {
-	uint64_t w[SCAN_WORDS];
-	unsigned shown = 0;
+	struct reader *r = ctx;
 
-	for (uint64_t va = sp & ~(uint64_t)7, len; va < sp + SCAN_BYTES && shown < FRAMES_SHOWN; va += len) {
-		uint64_t page_end = (va | 4095) + 1;
-		len = va + sizeof(w) > page_end ? page_end - va : sizeof(w);	/* one page a read */
-		if (boot_read(b, core, c->pt, va, w, len))
-			return;			/* the top of the stack, or no stack there */
-		for (unsigned i = 0; i < len / 8 && shown < FRAMES_SHOWN; i++)
-			if (w[i] >= lo && w[i] < hi && *n < LINE_BYTES - 20) {
-				*n += fmt_snprintf(line + *n, LINE_BYTES - (unsigned)*n, " 0x%lx",
-						   (unsigned long)w[i]);
-				shown++;
-			}
-	}
+	return boot_read(r->b, r->core, r->pt, va, dst, len);
 }
 
 void boot_report_fault(struct booter *b, struct bcomp *c, const char *what, uint64_t tid,
 		       uint64_t vector, uint64_t error, uint64_t rip, uint64_t sp, unsigned core)
 {
-	char line[LINE_BYTES];
-	uint64_t lo, hi;
-	int n = fmt_snprintf(line, sizeof(line), "booter: '%s' of system '%s' %s: thread %lu, vector %lu, "
-			     "error 0x%lx, image %s, rip 0x%lx, sp 0x%lx, stack", c->sd->name, b->sd->name,
-			     what, (unsigned long)tid, (unsigned long)vector, (unsigned long)error,
-			     c->sd->image, (unsigned long)rip, (unsigned long)sp);
+	char head[HEAD_BYTES];
+	struct reader r = { b, core, c->pt };
+	struct cairn_crash crash = { head, c->sd->image, tid, vector, error, rip, sp, 0, 0, read_stack, &r };
 
-	if (n > 0 && n < LINE_BYTES - 20 && !boot_text(b, c->sd->image, &lo, &hi))
-		scan(b, c, core, sp, lo, hi, line, &n);
-	cairn_printf("%s\n", line);
+	fmt_snprintf(head, sizeof(head), "booter: '%s' of system '%s' %s", c->sd->name, b->sd->name, what);
+	if (boot_text(b, c->sd->image, &crash.lo, &crash.hi))
+		crash.read = 0;		/* no image to tell code by: no stack words */
+	cairn_crash_report(&crash);
 }
 
 /*
