@@ -18,23 +18,27 @@ static long gate_process_exit(struct rthread *t, const struct rtos_args *a)
 }
 
 /*
- * Locked: whether t's process may create a process with the limits *lim (its
- * ceiling made explicit there: 0 is the creator's) whose main thread has the
- * scheduling word sw on core. EINVAL for a malformed word; EACCES for a ceiling more
- * urgent than the creator's, or a main thread more urgent than the new ceiling.
+ * Locked: whether t's process may create a process as *a says (its ceiling made
+ * explicit there: 0 is the creator's; its budget read from t's TLS page, once).
+ * EINVAL for a malformed word or budget; EACCES for a ceiling more urgent than the
+ * creator's, a main thread more urgent than the new ceiling, or a budget under the
+ * creator's (budget_check).
  */
-static long child_check(struct rthread *t, uint64_t *lim, uint64_t sw, unsigned core)
+static long child_check(struct rthread *t, struct proc_args *a)
 {
-	unsigned own = t->proc->ceiling, c = RTOS_LIMIT_CEILING(*lim);
+	unsigned own = t->proc->ceiling, c = RTOS_LIMIT_CEILING(a->limits);
 
-	if (!RTOS_LIMITS_VALID(*lim))
+	a->creator = t->proc;
+	a->cpu = *(volatile uint64_t *)&thread_tls(t)->cpu;
+	if (!RTOS_LIMITS_VALID(a->limits))
 		return CAIRN_EINVAL;
 	if (!c)
 		c = own;
 	if (c < own)
 		return CAIRN_EACCES;
-	*lim = RTOS_LIMITS(RTOS_LIMIT_PAGES(*lim), RTOS_LIMIT_THREADS(*lim), c);
-	return sched_check(0, sw, core, c);
+	a->limits = RTOS_LIMITS(RTOS_LIMIT_PAGES(a->limits), RTOS_LIMIT_THREADS(a->limits), c);
+	long err = budget_check(t->proc, a->cpu);
+	return err ? err : sched_check(0, a->sched_word, a->core, c);
 }
 
 /* Locked: p, just made by t's process, is its child; the caller runs on (unlocked). */
@@ -48,10 +52,10 @@ static long child_made(struct rthread *t, struct rproc *p)
 /* Creates a process from the program at a path of the file system (in the msg). */
 static long gate_proc_create(struct rthread *t, const struct rtos_args *a)
 {
-	uint64_t sw = a->a, lim = a->b;
+	struct proc_args pa = { .sched_word = a->a, .limits = a->b };
 	char path[CAIRN_ROMFS_PATH_MAX];
 	const volatile char *msg = thread_msg(t);
-	unsigned n = 0, core;
+	unsigned n = 0;
 	long err;
 
 	for (; n < sizeof(path) - 1 && (path[n] = msg[n]); n++)
@@ -59,10 +63,10 @@ static long gate_proc_create(struct rthread *t, const struct rtos_args *a)
 	if (n == sizeof(path) - 1)
 		return CAIRN_EINVAL;
 	path[n] = 0;
-	if ((err = sched_place(t, &sw, &core)))
+	if ((err = sched_place(t, &pa.sched_word, &pa.core)))
 		return err;
 	sched_lock(t->core);
-	struct rproc *p = (err = child_check(t, &lim, sw, core)) ? 0 : proc_start(path, sw, core, lim, &err);
+	struct rproc *p = (err = child_check(t, &pa)) ? 0 : proc_start(path, &pa, &err);
 	if (!p) {
 		sched_unlock();
 		return err;
@@ -92,26 +96,27 @@ static long gate_proc_status(struct rthread *t, const struct rtos_args *a)
 /* Creates a process from an ELF image the caller put in a region (b bytes of it). */
 static long gate_proc_image(struct rthread *t, const struct rtos_args *a)
 {
-	uint64_t id = a->a, len = a->b, sw = a->c, lim = a->d;
+	uint64_t id = a->a, len = a->b;
+	struct proc_args pa = { .sched_word = a->c, .limits = a->d };
 	char name[RTOS_NAME_MAX];
-	unsigned mapped = 0, core;
+	unsigned mapped = 0;
 
 	if (msg_name(t, name) <= 0)
 		return CAIRN_EINVAL;
-	long err = sched_place(t, &sw, &core);
+	long err = sched_place(t, &pa.sched_word, &pa.core);
 	if (err)
 		return err;
 	sched_lock(t->core);
 	struct shm *s = shm_of(t, id);
 	struct rproc *p = 0;
-	err = child_check(t, &lim, sw, core);
+	err = child_check(t, &pa);
 	if (!err && !(s && s->owner == t->proc - procs && len && len <= s->npages * PAGE))
 		err = CAIRN_EINVAL;
 	if (!err) {
 		for (; !err && mapped < s->npages; mapped++)
 			err = window_map(IMAGE_WIN + mapped * PAGE, s->frame[mapped]);
 		if (!err)
-			p = proc_create(name, (const void *)IMAGE_WIN, len, sw, core, lim, &err);
+			p = proc_create(name, (const void *)IMAGE_WIN, len, &pa, &err);
 		while (mapped--)
 			cairn_pgtbl_unmap(CAIRN_SLOT_PGTBL, IMAGE_WIN + mapped * PAGE);
 	}

@@ -29,14 +29,13 @@ static void proc_objects_free(struct rproc *p)
  * on core, within limits (RTOS_LIMITS, its ceiling stated: sched_check has passed the
  * main thread's priority against it); 0 and *err.
  */
-struct rproc *proc_create(const char *name, const void *elf, uint64_t len, uint64_t sched_word, unsigned core,
-			  uint64_t limits, long *err)
+struct rproc *proc_create(const char *name, const void *elf, uint64_t len, const struct proc_args *a, long *err)
 {
-	struct rproc *p = proc_new(name, elf, len, limits, err);
+	struct rproc *p = proc_new(name, elf, len, a, err);
 
 	if (!p)
 		return 0;
-	if (thread_new(p, 0, sched_word, RTOS_STACK_DEFAULT, core, err))
+	if (thread_new(p, 0, a->sched_word, RTOS_STACK_DEFAULT, a->core, err))
 		return p;
 	p->dying = 1;
 	proc_free(p);
@@ -44,7 +43,7 @@ struct rproc *proc_create(const char *name, const void *elf, uint64_t len, uint6
 }
 
 /* Locked: a process running the program at path in the file system; 0 and *err. */
-struct rproc *proc_start(const char *path, uint64_t sched_word, unsigned core, uint64_t limits, long *err)
+struct rproc *proc_start(const char *path, const struct proc_args *a, long *err)
 {
 	const void *elf;
 	uint64_t len;
@@ -56,7 +55,7 @@ struct rproc *proc_start(const char *path, uint64_t sched_word, unsigned core, u
 	for (const char *c = path; *c; c++)
 		if (*c == '/')
 			name = c + 1;
-	return proc_create(name, elf, len, sched_word, core, limits, err);
+	return proc_create(name, elf, len, a, err);
 }
 
 /* Locked: every thread of p ends; p goes when S has reaped them. */

@@ -90,6 +90,7 @@ static void schedule(unsigned c, struct rthread *preempted)
 	k->current = 0;
 	timers_expire(c, now);
 	edf_release(c, now);
+	budget_due(now);
 	reap(c);
 	if (c == 0)
 		run_take();
@@ -119,9 +120,15 @@ static void run(unsigned c)
 		struct rthread *p = take_events(k);
 		int holds = __atomic_load_n(&sched.lock, __ATOMIC_RELAXED) == c + 1;
 		if (p && (holds || (p->state != T_DEAD && p != k->current))) {
-			/* p was inside a decision: let it finish, then look again */
+			/* p was inside a decision: let it finish, then look again. It
+			   finishes on the rtos's time (its process's budget may be spent:
+			   budget.c), and is bound to its own again as soon as this runs */
 			k->armed = cairn_cycles() + RETRY_TICKS;
-			if (cairn_thread_dispatch(p->slot, k->armed, 0) == 0)
+			unsigned own = p->proc->tc ? p->proc->tc->slot : 0;
+			long r = cairn_thread_dispatch(p->slot, k->armed, own ? CAIRN_SLOT_TCAP : 0);
+			if (own)
+				cairn_thread_tcap(p->slot, own);
+			if (r == 0)
 				continue;
 			p->stopped = 1;
 			uint32_t mine = c + 1;	/* it stopped inside: its decision is void */
@@ -201,7 +208,8 @@ static long start_first(void)
 	memcpy(path, data, len);
 	path[len] = 0;
 	sched_lock(0);
-	struct rproc *p = proc_start(path, PROC_DEFAULT_PRIO, 0, 0, &err);
+	const struct proc_args a = { .sched_word = PROC_DEFAULT_PRIO };
+	struct rproc *p = proc_start(path, &a, &err);
 	sched_unlock();
 	if (!p)
 		cairn_printf("rtos: cannot start '%s' (error %ld)\n", path, err);
@@ -212,6 +220,7 @@ int main(const struct cairn_root *rt)
 {
 	state_init(rt);
 	gates_init();
+	budget_init();
 	sock_init();
 	cairn_printf("rtos: %lu KiB for processes\n", (rt->mem_end - rt->mem_base) >> 10);
 	if (start_cores() || start_first()) {

@@ -181,6 +181,7 @@ void proc_free(struct rproc *p)
 		cairn_captbl_deact(CT, p->keeper);
 		cairn_slot_put(&mem, p->keeper);
 	}
+	budget_drop(p);
 	p->used = 0;
 	p->dying = 0;
 	watch_notify(RTOS_HANDLE(RTOS_K_PROC, p->gen, p - procs));
@@ -190,7 +191,7 @@ void proc_free(struct rproc *p)
  * Locked. A process named name running elf (len bytes) within limits (RTOS_LIMITS,
  * its ceiling stated), with no thread yet; 0 and *err (nothing left of it).
  */
-struct rproc *proc_new(const char *name, const void *elf, uint64_t len, uint64_t limits, long *err)
+struct rproc *proc_new(const char *name, const void *elf, uint64_t len, const struct proc_args *a, long *err)
 {
 	struct rproc *p = 0;
 
@@ -206,13 +207,15 @@ struct rproc *proc_new(const char *name, const void *elf, uint64_t len, uint64_t
 	p->gen = gen ? gen : 1;
 	p->used = 1;
 	p->reported = 0;
-	p->max_pages = RTOS_LIMIT_PAGES(limits);
-	p->max_threads = RTOS_LIMIT_THREADS(limits);
-	p->ceiling = RTOS_LIMIT_CEILING(limits);
+	p->max_pages = RTOS_LIMIT_PAGES(a->limits);
+	p->max_threads = RTOS_LIMIT_THREADS(a->limits);
+	p->ceiling = RTOS_LIMIT_CEILING(a->limits);
 	unsigned i = 0;
 	for (; name[i] && i + 1 < sizeof(p->name); i++)
 		p->name[i] = name[i];
 	*err = proc_build(p, elf, len);
+	if (!*err)
+		*err = budget_make(p, a->creator, a->cpu);
 	if (!*err)
 		return p;
 	p->dying = 1;

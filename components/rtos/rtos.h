@@ -12,6 +12,7 @@
  *   share.c    shared memory regions and channels (rings in regions, their ends)
  *   thread.c   threads: made, ended, freed; found by kernel thread id
  *   proc.c     a process made and unmade: image, Root page, tables, gates, keeper
+ *   budget.c   processes' budgets: their tcaps, refilled each period; starved threads
  *   space.c    kernel objects recorded; processes' address spaces and heap pages
  *   timer.c    timers: armed per core, fired by its S
  *   sock.c     sockets: the client of one socket link to `net`, its sockets owned by processes
@@ -76,6 +77,7 @@ _Static_assert(128 + SHM_PAGES <= 384 && 384 + MAX_THREADS <= 511, "the windows 
 enum tstate {
 	T_FREE = 0, T_READY, T_RUNNING, T_BLOCKED,
 	T_THROTTLED,			/* EDF, its budget spent: waits for its next period */
+	T_STARVED,			/* its process's tcap is spent: waits for the refill (budget.c) */
 	T_DEAD, T_ZOMBIE,
 };
 
@@ -117,7 +119,8 @@ struct rthread {
 /* Not ended: running, ready, blocked or throttled. */
 static inline int thread_alive(const struct rthread *t)
 {
-	return t->state == T_READY || t->state == T_RUNNING || t->state == T_BLOCKED || t->state == T_THROTTLED;
+	return t->state == T_READY || t->state == T_RUNNING || t->state == T_BLOCKED || t->state == T_THROTTLED ||
+	       t->state == T_STARVED;
 }
 
 enum bp_mode {
@@ -158,11 +161,21 @@ struct node {				/* a page-table node made for a process */
 	uint64_t frame;
 };
 
+struct rtcap {				/* a process's time capability (budget.c) */
+	unsigned users;			/* processes running on it; 0: free */
+	unsigned slot, holder;		/* the TCAP capability here; the thread object it lives in */
+	uint64_t frame;			/* the holder's */
+	uint64_t budget, period;	/* TSC ticks */
+	uint64_t refill_at;		/* its next period boundary */
+	unsigned prio;			/* the kernel's: the rtos's own + the process's ceiling */
+};
+
 struct rproc {
 	uint16_t gen;
 	uint8_t used, dying, reported;
 	uint8_t ceiling;		/* the most urgent priority its threads may have */
 	uint64_t parent;		/* its creator's handle (RTOS_K_PROC), 0: none */
+	struct rtcap *tc;		/* the tcap its threads run on (budget.c); 0: the rtos's */
 	char name[CAIRN_NAME_MAX];
 	unsigned ct, leaf, pt, comp, keeper;	/* slots here */
 	uint64_t ct_frame, leaf_frame, pt_frame, comp_frame;
@@ -360,10 +373,33 @@ long proc_mem_free(struct rproc *p, uint64_t at, uint64_t len);
 long proc_map_frames(struct rproc *p, const uint64_t *frame, unsigned n, unsigned tag, uint64_t *va);
 long proc_adopt_pages(struct rproc *p, uint64_t at, unsigned n, unsigned tag, uint64_t *frame);
 
+/* budget.c: all locked */
+void budget_init(void);					/* once, before the first process */
+long budget_check(const struct rproc *creator, uint64_t cpu);	/* EINVAL, EACCES, ENOTSUP */
+long budget_make(struct rproc *p, const struct rproc *creator, uint64_t cpu);
+void budget_drop(struct rproc *p);
+void budget_refill(uint64_t now);
+
+extern uint64_t budget_next;				/* the next refill, 0: none */
+
+/* Locked, an S: the budgets whose period boundary has come are refilled (budget.c). */
+static inline void budget_due(uint64_t now)
+{
+	if (unlikely(budget_next != 0) && budget_next <= now)
+		budget_refill(now);
+}
+
 /* proc.c: all locked but proc_gates */
 void proc_gates(const uint64_t *entry, uint64_t keeper);	/* once, before the first process */
 long window_map(uint64_t va, uint64_t frame);
-struct rproc *proc_new(const char *name, const void *elf, uint64_t len, uint64_t limits, long *err);
+struct proc_args {			/* what a new process is made with, checked */
+	uint64_t sched_word;		/* its main thread's (RTOS_SCHED, no core) */
+	unsigned core;			/* its main thread's */
+	uint64_t limits;		/* RTOS_LIMITS, its ceiling stated */
+	uint64_t cpu;			/* its budget (RTOS_CPU), 0: none of its own */
+	const struct rproc *creator;	/* 0: the rtos (the first process, a run) */
+};
+struct rproc *proc_new(const char *name, const void *elf, uint64_t len, const struct proc_args *a, long *err);
 void proc_free(struct rproc *p);
 
 /* thread.c */
@@ -420,10 +456,9 @@ int run_kept(void);		/* it must not end with its last process */
 void run_take(void);		/* locked, S_0: starts what was posted */
 
 /* life.c */
-struct rproc *proc_create(const char *name, const void *elf, uint64_t len, uint64_t sched_word, unsigned core,
-			  uint64_t limits, long *err);	/* locked */
-struct rproc *proc_start(const char *path, uint64_t sched_word, unsigned core, uint64_t limits,
-			 long *err);	/* locked */
+struct rproc *proc_create(const char *name, const void *elf, uint64_t len, const struct proc_args *a,
+			  long *err);	/* locked */
+struct rproc *proc_start(const char *path, const struct proc_args *a, long *err);	/* locked */
 void proc_end(struct rproc *p, long status);		/* locked */
 void reap(unsigned core);				/* locked, that core's S only */
 

@@ -154,7 +154,8 @@ void run_take(void)
 		char path[RUN_NAME + 6] = "/bin/";
 		memcpy(path + 5, box[i].name, RUN_NAME + 1);
 		long err = 0;
-		struct rproc *p = proc_start(path, PROC_DEFAULT_PRIO, 0, 0, &err);
+		const struct proc_args a = { .sched_word = PROC_DEFAULT_PRIO };
+		struct rproc *p = proc_start(path, &a, &err);
 		box[i].status = p ? 0 : err;
 		box[i].pid = p ? proc_handle(p) : 0;
 		__atomic_store_n(&box[i].state, RUN_DONE, __ATOMIC_RELEASE);

@@ -287,8 +287,9 @@ uint64_t sched_deadline(struct rcore *k)
 /*
  * Makes next (a thread of k's core, 0: its S) current and switches to it, the lock
  * released first. Returns when the caller is switched to again (at once if next is
- * the caller). A thread that stopped in the kernel (its STOP event is still on its
- * way to S) is passed over.
+ * the caller). A thread whose process's budget is spent (ETIME) waits for the refill
+ * (budget.c), one that stopped in the kernel (its STOP event is still on its way to
+ * S) is passed over: the next best is taken.
  */
 void sched_switch(struct rcore *k, struct rthread *next)
 {
@@ -309,9 +310,14 @@ void sched_switch(struct rcore *k, struct rthread *next)
 			return;
 		unsigned core = (unsigned)(k - sched.core);
 		sched_lock(core);
-		next->stopped = 1;
-		next->state = T_DEAD;
-		sched.deaths |= 1u << core;
+		if (r != CAIRN_ETIME) {
+			next->stopped = 1;
+			next->state = T_DEAD;
+			sched.deaths |= 1u << core;
+		} else if (next->state == T_RUNNING) {	/* (else it ended meanwhile) */
+			next->state = T_STARVED;
+			next->run_start = 0;		/* (an EDF thread: it did not run) */
+		}
 		k->armed = 0;
 		next = rq_take(k);
 	}

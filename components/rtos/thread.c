@@ -124,6 +124,8 @@ struct rthread *thread_new(struct rproc *p, uint64_t entry, uint64_t sched_word,
 		r = cairn_thread_tls(t->slot, tls);
 	if (!r)
 		r = cairn_captbl_act_rcv(CT, t->rcv, t->slot, sched.core[core].rcv);
+	if (!r && p->tc)
+		r = cairn_thread_tcap(t->slot, p->tc->slot);	/* its process's budget (budget.c) */
 	if (r)
 		goto bad;
 	t->kframe = kframe;

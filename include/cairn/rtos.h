@@ -93,8 +93,16 @@ typedef struct {
  * than the creator's own, or a priority more urgent than the process's ceiling
  * (thread_create, thread_set_params, process_create* for the main thread), is
  * refused with EACCES (the creating calls return 0). The first process's is 0.
+ * resources[RTOS_RES_CPU_BUDGET] and [RTOS_RES_CPU_PERIOD] (microseconds, both or
+ * neither; the budget no longer than the period, the period at most
+ * RTOS_CPU_PERIOD_MAX_US) give the process a budget of processor time per period,
+ * which the kernel holds (a time capability, docs/time.md): its threads, and the
+ * processes it creates, run at most that long in each period, all together. 0 or
+ * missing: none of its own (it shares its creator's, if that has one). A budget for
+ * a process whose creator has one is refused with EACCES.
  */
-enum { RTOS_RES_PAGES, RTOS_RES_THREADS, RTOS_RES_CEILING, RTOS_RES_COUNT };
+enum { RTOS_RES_PAGES, RTOS_RES_THREADS, RTOS_RES_CEILING, RTOS_RES_CPU_BUDGET, RTOS_RES_CPU_PERIOD,
+       RTOS_RES_COUNT };
 
 /* From a program in the read-only file system built into the image; 0 on error (a bad
  * pointer included). */

@@ -51,7 +51,7 @@
 	X(MEM_GET,      17, mem_get,       1, proc,   "a = address or 0 (any), b = bytes, c = alignment", "the address of zeroed pages") \
 	X(MEM_FREE,     18, mem_free,      1, proc,   "a = address, b = bytes", "0") \
 	X(STATS,        19, stats,         1, proc,   "a = what (enum rtos_stat)", "the count") \
-	X(PROC_CREATE,  20, proc_create,   1, proc,   "msg = path (\"/bin/<program>\"), a = scheduling word of its main thread, b = limits (RTOS_LIMITS)", "process id") \
+	X(PROC_CREATE,  20, proc_create,   1, proc,   "msg = path (\"/bin/<program>\"), a = scheduling word of its main thread, b = limits (RTOS_LIMITS); the TLS page's cpu = its budget (RTOS_CPU)", "process id") \
 	X(PROC_STATUS,  21, proc_status,   1, proc,   "a = process id (one the caller created)", "exit status, EAGAIN running") \
 	X(CHAN_CREATE,  22, chan_create,   1, chan,   "msg = name (\"\": none), a = type size, b = queue length, c = CHAN_SPSC/MPMC", "channel") \
 	X(CHAN_END,     23, chan_end,      2, chan,   "a = channel (its owner), or 0 and msg = name; b = RTOS_END_SEND/RECV; c = type size, d = queue length (by name)", "end; msg = struct rtos_chan_geom; second = where the ring is mapped") \
@@ -65,7 +65,7 @@
 	X(SHM_DESTROY,  31, shm_destroy,   1, chan,   "a = region, or 0 and msg = name", "0") \
 	X(WATCH,        32, watch,         1, event,  "a = source (thread, process, timer, channel end), b = block point, c = 1 add, 0 remove", "0") \
 	X(POLL,         33, poll,          1, event,  "a = n, b = most to report; msg = n sources (uint64_t; a socket's: RTOS_POLL_WANT)", "ready count; msg = n event types (uint64_t; a socket's: RTOS_NET_BIT mask)") \
-	X(PROC_IMAGE,   34, proc_image,    1, proc,   "a = region holding an ELF image, b = its bytes, c = scheduling word of its main thread, d = limits (RTOS_LIMITS); msg = name", "process id") \
+	X(PROC_IMAGE,   34, proc_image,    1, proc,   "a = region holding an ELF image, b = its bytes, c = scheduling word of its main thread, d = limits (RTOS_LIMITS); msg = name, the TLS page's cpu = its budget (RTOS_CPU)", "process id") \
 	X(NET_OPEN,     35, net_open,      1, net,    "a = SOCK_UDP or SOCK_TCP, b = local port, c = TCP: backlog (a listener)", "socket (waits for net's answer)") \
 	X(NET_CONNECT,  36, net_connect,   1, net,    "a = IPv4 address (host order), b = port", "socket, connecting (waits for net's answer)") \
 	X(NET_ACCEPT,   37, net_accept,    2, net,    "a = listener", "socket; second = the peer (RTOS_NET_PEER)") \
@@ -119,6 +119,16 @@
 #define RTOS_LIMIT_THREADS(w) ((uint16_t)((w) >> 32))
 #define RTOS_LIMIT_CEILING(w) ((uint8_t)((w) >> 48))
 #define RTOS_LIMITS_VALID(w)  ((uint64_t)(w) >> 56 == 0)
+
+/*
+ * A new process's processor budget in one word (cairn/rtos.h, RTOS_RES_CPU_BUDGET):
+ * microseconds of budget per period, both 0 for none. process_create* pass it in the
+ * caller's TLS page (struct rtos_tls, cpu).
+ */
+#define RTOS_CPU(budget_us, period_us) ((uint64_t)(uint32_t)(budget_us) | (uint64_t)(uint32_t)(period_us) << 32)
+#define RTOS_CPU_BUDGET(w)    ((uint32_t)(w))
+#define RTOS_CPU_PERIOD(w)    ((uint32_t)((uint64_t)(w) >> 32))
+#define RTOS_CPU_PERIOD_MAX_US 10000000u	/* 10 s */
 
 enum rtos_call {
 #define RTOS_X_CALL(name, n, handler, words, family, args, result) RTOS_##name = (n),
@@ -276,6 +286,7 @@ struct rtos_tls {
 	 */
 	uint64_t probe_read, probe_write, probe_fixup;
 	uint64_t stack_lo;		/* start: the lowest byte of its stack */
+	uint64_t cpu;			/* process_create*: the new process's budget (RTOS_CPU) */
 	char msg[RTOS_MSG_BYTES];	/* strings and structures passed to calls */
 	uint64_t local[64];		/* librtos's per-thread state */
 };

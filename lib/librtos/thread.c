@@ -187,20 +187,24 @@ void io_print(const char *msg)
 }
 
 /*
- * The limits word (RTOS_LIMITS) of a resources array; -1 if it is not valid. A count
- * past what the word holds is no limit the RTOS could reach: it is held at the most.
+ * The limits word (RTOS_LIMITS) of a resources array, and its budget word (RTOS_CPU)
+ * into the caller's TLS page for the call; -1 if it is not valid. A count past what
+ * the word holds is no limit the RTOS could reach: it is held at the most. The
+ * budget's bounds are the rtos component's to check.
  */
 static int64_t limits(const size_t *res, size_t n)
 {
-	static const size_t most[RTOS_RES_COUNT] = { UINT32_MAX, UINT16_MAX, SIZE_MAX };
+	static const size_t most[RTOS_RES_COUNT] = { UINT32_MAX, UINT16_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX };
 	size_t v[RTOS_RES_COUNT] = { 0 };
 
 	if (n > RTOS_RES_COUNT || rtos_check_array(res, n, sizeof(*res), 0))
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		v[i] = res[i] > most[i] ? most[i] : res[i];
-	if (v[RTOS_RES_CEILING] > RTOS_PRIO_LOWEST)
+	if (v[RTOS_RES_CEILING] > RTOS_PRIO_LOWEST || v[RTOS_RES_CPU_BUDGET] > UINT32_MAX ||
+	    v[RTOS_RES_CPU_PERIOD] > UINT32_MAX)
 		return -1;
+	rtos_tls()->cpu = RTOS_CPU(v[RTOS_RES_CPU_BUDGET], v[RTOS_RES_CPU_PERIOD]);
 	return (int64_t)RTOS_LIMITS(v[RTOS_RES_PAGES], v[RTOS_RES_THREADS], v[RTOS_RES_CEILING]);
 }
 

@@ -24,14 +24,14 @@ static void first(void)
 /* rcl.9: a limits word or resources array that is not well formed. */
 static void limits_word(void)
 {
-	size_t four[] = { 0, 0, 0, 0 }, big[] = { 0, 0, RTOS_PRIO_LOWEST + 1 }, huge[] = { 0, 0, (size_t)-1 };
-	proc_t a = process_create_fs("/bin/rtos_ceilchild", 0, 0, four, 4, 0);
+	size_t six[] = { 0, 0, 0, 0, 0, 0 }, big[] = { 0, 0, RTOS_PRIO_LOWEST + 1 }, huge[] = { 0, 0, (size_t)-1 };
+	proc_t a = process_create_fs("/bin/rtos_ceilchild", 0, 0, six, 6, 0);
 	proc_t b = process_create_fs("/bin/rtos_ceilchild", 0, 0, big, 3, 0);
 	proc_t c = process_create_fs("/bin/rtos_ceilchild", 0, 0, huge, 3, 0);
 	long raw = rcl_proc_create("/bin/rtos_ceilchild", RTOS_PRIO_DEFAULT, 1UL << 56);
 	long raw_top = rcl_proc_create("/bin/rtos_ceilchild", RTOS_PRIO_DEFAULT, 1UL << 63);
 	cairn_check("rcl.9", "limits_malformed_refused", !a && !b && !c && raw == EINVAL && raw_top == EINVAL,
-		    "4 entries %lu, ceiling 256 %lu, ceiling 2^64-1 %lu; raw bit 56 %ld, bit 63 %ld", a, b, c, raw,
+		    "6 entries %lu, ceiling 256 %lu, ceiling 2^64-1 %lu; raw bit 56 %ld, bit 63 %ld", a, b, c, raw,
 		    raw_top);
 }
 

@@ -6,6 +6,10 @@
  * their starting counts. And processes from an image in memory (process_create):
  * success, each bad argument, and no leak over 100 cycles. And limits (resources):
  * a process cannot map more pages or have more threads alive than it was given.
+ * And budgets (resources[RTOS_RES_CPU_BUDGET]): a greedy process gets its budget per
+ * period and no more, the others meet their deadlines beside it; every wrong budget
+ * is refused. On a system of several cores (test rtos_proc_cores) only the budgets
+ * are checked, with the greedy process on core 1.
  */
 #include <cairn/cairn.h>
 #include <cairn/rtos.h>
@@ -143,13 +147,86 @@ static void limits(void)
 		    null_res, cannot, u0, rtos_stats(RTOS_STAT_UNTYPED));
 }
 
+/* The 3 ms periodic timer beside the greedy process, on its core: how late, how many lost. */
+static uint64_t tick_late, tick_lost;
+static sem_t tick_done, tick_stay;
+
+static void ticker(void)
+{
+	uint64_t hz = ((const struct cairn_root *)CAIRN_ROOT_VA)->tsc_hz, step = cairn_us_ticks(hz, 3000);
+	timer_t tick = timer_create();
+	struct time every;
+
+	time_create(&every, 0, 3000);
+	uint64_t due = cairn_cycles() + step;
+	timer_periodic(tick, &every, &every);
+	for (int i = 0; i < 30; i++, due += step) {
+		int n = timer_wait(tick);
+		uint64_t now = cairn_cycles();
+		tick_lost += n != 1;
+		tick_late = now > due && now - due > tick_late ? now - due : tick_late;
+	}
+	timer_free(tick);
+	semaphore_give(tick_done);
+	semaphore_take(tick_stay);	/* until the process ends: what it holds is counted once */
+}
+
+/*
+ * rp.8: a process that spins for ever with 2 ms per 10 ms, more urgent than this one,
+ * runs bursts of its budget (rtos_greedy checks them) and may not give a child a budget
+ * of its own; beside it, on its core, a thread's 3 ms periodic timer is never more
+ * than the budget late and loses no expiry. The tcap goes with the process (no
+ * memory kept). Wrong budgets are refused: a budget alone, a period alone, a budget
+ * over its period, a period over 10 s, six entries; a budget through process_create
+ * and process_create_fs works for a process that ends.
+ */
+static void budgets(void)
+{
+	const struct cairn_root *rt = (const struct cairn_root *)CAIRN_ROOT_VA;
+	unsigned n = rt->cores > 1 ? 2 : 1;	/* on core 1 if there is one */
+	sched_param_t urgent[2] = { { SCHEDP_PRIO, 10 }, { SCHEDP_CORE_ID, 1 } };
+	sched_param_t beside[2] = { { SCHEDP_PRIO, RTOS_PRIO_DEFAULT }, { SCHEDP_CORE_ID, 1 } };
+	size_t res[] = { 0, 0, 0, 2000, 10000 };
+
+	tick_done = semaphore_create(0, 0);
+	tick_stay = semaphore_create(0, 0);
+	thread_t t = thread_create(ticker, beside, n, THREAD_NO_JOIN);
+	proc_t mem = process_create(child_image, (size_t)(child_image_end - child_image), "child", 0, 0, res, 5, 0);
+	int child = wait_exit(mem);	/* (and the slots and tables a budget needs are there now) */
+	long u0 = rtos_stats(RTOS_STAT_UNTYPED);
+	proc_t greedy = process_create_fs("/bin/rtos_greedy", urgent, n, res, 5, 0);
+	if (t)
+		semaphore_take(tick_done);
+	int s = wait_exit(greedy);
+	static const size_t wrong[4][5] = {
+		{ 0, 0, 0, 2000, 0 }, { 0, 0, 0, 0, 10000 }, { 0, 0, 0, 2001, 2000 }, { 0, 0, 0, 1000, 10000001 },
+	};
+	static const size_t six[6] = { 0, 0, 0, 1, 1, 0 };
+	unsigned refused = 0;
+	for (int i = 0; i < 4; i++)
+		refused += !process_create_fs("/bin/rtos_child", 0, 0, wrong[i], 5, 0);
+	refused += !process_create_fs("/bin/rtos_child", 0, 0, six, 6, 0);
+	int again = wait_exit(process_create_fs("/bin/rtos_child", 0, 0, res, 5, 0));
+	cairn_check("rp.8", "process_budget", s == 116 && t && tick_late < cairn_us_ticks(rt->tsc_hz, 2200) &&
+		    !tick_lost && refused == 5 && child == 42 && again == 42 && rtos_stats(RTOS_STAT_UNTYPED) == u0,
+		    "greedy %d (116: 16 exact bursts, nested refused), 3 ms timer at most %lu ticks late, %lu lost; "
+		    "%u of 5 wrong refused; from memory %d, by path %d; untyped %ld -> %ld", s, tick_late, tick_lost, refused,
+		    child, again,
+		    u0, rtos_stats(RTOS_STAT_UNTYPED));
+}
+
 int main(void)
 {
 	nap = timer_create();
+	if (((const struct cairn_root *)CAIRN_ROOT_VA)->cores > 1) {
+		budgets();
+		return 0;
+	}
 	lifecycle();
 	isolation();
 	no_leaks();
 	from_memory();
 	limits();
+	budgets();
 	return 0;
 }
