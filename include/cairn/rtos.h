@@ -198,6 +198,7 @@ int timer_wait(timer_t tid);
 typedef size_t sem_t;
 
 #define MUTEX_RECURSIVE 0x0001
+#define RTOS_MUTEX_DEPTH_MAX 16384	/* levels a recursive mutex may be locked to: ERANGE past them */
 
 sem_t semaphore_create(size_t init_value, size_t flags);	/* 0 on error */
 int semaphore_take(sem_t sid);				/* EBADF */
@@ -209,8 +210,8 @@ typedef size_t mutex_t;
 
 mutex_t mutex_create(size_t flags);			/* 0 on error */
 /* EINVAL from these two: the owner locks a mutex that is not MUTEX_RECURSIVE again. */
-int mutex_lock(mutex_t mid);				/* EBADF, EINVAL */
-int mutex_try_lock(mutex_t mid);			/* EBADF, EAGAIN, EINVAL */
+int mutex_lock(mutex_t mid);				/* EBADF, EINVAL, ERANGE */
+int mutex_try_lock(mutex_t mid);			/* EBADF, EAGAIN, EINVAL, ERANGE */
 int mutex_unlock(mutex_t mid);				/* EBADF, EACCES (not the owner) */
 int mutex_destroy(mutex_t mid);				/* EBADF */
 

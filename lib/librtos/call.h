@@ -65,7 +65,10 @@ static inline long probe(const void *p, int write)
 	return r;
 }
 
-static inline int rtos_check(const void *p, size_t len, int write)
+/* As rtos_check, but RTOS_CHECK_FULL where rtos_check_pages must decide: a call a
+ * fast path can leave to its slow path, so that it saves no register. */
+#define RTOS_CHECK_FULL 1
+static inline int rtos_check_quick(const void *p, size_t len, int write)
 {
 	uint64_t a = (uint64_t)p;
 	const struct rtos_tls *t = rtos_tls();
@@ -75,7 +78,14 @@ static inline int rtos_check(const void *p, size_t len, int write)
 	if (__builtin_expect(a - RTOS_USER_LO < RTOS_USER_TOP - 2 * RTOS_CHECK_PAGE && len &&
 			     len <= RTOS_CHECK_PAGE && ((a ^ (a + len - 1)) >> 12) == 0, 1))
 		return probe(p, write) ? EFAULT : 0;
-	return rtos_check_pages(p, len, write);
+	return RTOS_CHECK_FULL;
+}
+
+static inline int rtos_check(const void *p, size_t len, int write)
+{
+	int r = rtos_check_quick(p, len, write);
+
+	return r == RTOS_CHECK_FULL ? rtos_check_pages(p, len, write) : r;
 }
 
 /*

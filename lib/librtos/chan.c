@@ -41,6 +41,7 @@ struct end {
 	char *cells;
 	uint32_t size, stride, slots;
 	uint8_t mpmc;
+	uint8_t words;			/* size / 8 if a multiple of 8 up to 64: the fast paths' copy; else 0 */
 };
 
 static struct end lends[MAX_ENDS];
@@ -224,6 +225,42 @@ static __attribute__((noinline)) int send_slow(struct end *e, const void *data, 
 	return (int)e->size;
 }
 
+/* A send whose buffer rtos_check_pages must check (several pages, say). */
+static __attribute__((noinline)) int send_checked(struct end *e, const void *data, chan_flags_t flags)
+{
+	return rtos_check_pages(data, e->size, 0) ? EFAULT : send_slow(e, data, flags);
+}
+
+/* A put that found someone waiting on the other side: wakes them. */
+static __attribute__((noinline)) int sent_wake(struct end *e)
+{
+	notify(e, &e->hdr->recv_waiters, &e->hdr->recv_watch);
+	return (int)e->size;
+}
+
+/*
+ * The fast paths of send and receive are leaves (no register to save, no division):
+ * a message of whole words, its cell ready at the cursor (an MPMC end claims it with
+ * one compare-and-swap), nobody waiting on the other side. Anything else changes
+ * nothing there and goes the slow way, which decides.
+ */
+
+/* Claims position pos of the cursor for e (an SPSC end just moves it): whether it did. */
+static inline int take_pos(struct end *e, volatile uint64_t *cursor, uint64_t pos)
+{
+	if (!e->mpmc) {
+		*cursor = pos + 1;
+		return 1;
+	}
+	return __atomic_compare_exchange_n(cursor, &pos, pos + 1, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+/* n words from src to dst (n <= 8). */
+static inline void copy_words(uint64_t *dst, const uint64_t *src, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		dst[i] = src[i];
+}
 int channel_send(chan_s_t scid, const void *data, size_t len, chan_flags_t flags)
 {
 	struct end *e = end_of(scid, RTOS_K_SEND);
@@ -232,11 +269,21 @@ int channel_send(chan_s_t scid, const void *data, size_t len, chan_flags_t flags
 		return EBADF;
 	if (len != e->size || (flags & ~CHAN_BLOCK))
 		return EINVAL;
-	if (rtos_check(data, len, 0))
-		return EFAULT;
-	if (__builtin_expect(!(e->hdr->state & RTOS_CHAN_DESTROYED) && !put(e, data), 1)) {
-		notify(e, &e->hdr->recv_waiters, &e->hdr->recv_watch);
-		return (int)len;
+	int bad = rtos_check_quick(data, len, 0);
+	if (__builtin_expect(bad, 0))
+		return bad == RTOS_CHECK_FULL ? send_checked(e, data, flags) : EFAULT;
+	struct rtos_chan_hdr *h = e->hdr;
+	if (__builtin_expect(e->words && !(h->state & RTOS_CHAN_DESTROYED), 1)) {
+		uint64_t pos = h->head, base;
+		volatile uint64_t *c = cell(e, pos, &base);
+		if (__builtin_expect(__atomic_load_n(c, __ATOMIC_ACQUIRE) == base && take_pos(e, &h->head, pos), 1)) {
+			copy_words((uint64_t *)c + 1, data, e->words);
+			__atomic_store_n(c, base + 1, __ATOMIC_RELEASE);
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			if (__builtin_expect(!(h->recv_waiters | h->recv_watch), 1))
+				return (int)len;
+			return sent_wake(e);
+		}
 	}
 	return send_slow(e, data, flags);
 }
@@ -257,6 +304,19 @@ static __attribute__((noinline)) int recv_slow(struct end *e, void *buf, chan_fl
 	return (int)e->size;
 }
 
+/* A receive whose buffer rtos_check_pages must check. */
+static __attribute__((noinline)) int recv_checked(struct end *e, void *buf, chan_flags_t flags)
+{
+	return rtos_check_pages(buf, e->size, 1) ? EFAULT : recv_slow(e, buf, flags);
+}
+
+/* A get that found someone waiting on the other side: wakes them. */
+static __attribute__((noinline)) int got_wake(struct end *e)
+{
+	notify(e, &e->hdr->send_waiters, &e->hdr->send_watch);
+	return (int)e->size;
+}
+
 int channel_recv(chan_r_t rcid, void *buf, size_t len, chan_flags_t flags)
 {
 	struct end *e = end_of(rcid, RTOS_K_RECV);
@@ -265,11 +325,21 @@ int channel_recv(chan_r_t rcid, void *buf, size_t len, chan_flags_t flags)
 		return EBADF;
 	if (len < e->size || (flags & ~CHAN_BLOCK))
 		return EINVAL;
-	if (rtos_check(buf, e->size, 1))
-		return EFAULT;
-	if (__builtin_expect(!(e->hdr->state & RTOS_CHAN_DESTROYED) && !get(e, buf), 1)) {
-		notify(e, &e->hdr->send_waiters, &e->hdr->send_watch);
-		return (int)e->size;
+	int bad = rtos_check_quick(buf, e->size, 1);
+	if (__builtin_expect(bad, 0))
+		return bad == RTOS_CHECK_FULL ? recv_checked(e, buf, flags) : EFAULT;
+	struct rtos_chan_hdr *h = e->hdr;
+	if (__builtin_expect(e->words && !(h->state & RTOS_CHAN_DESTROYED), 1)) {
+		uint64_t pos = h->tail, base;
+		volatile uint64_t *c = cell(e, pos, &base);
+		if (__builtin_expect(__atomic_load_n(c, __ATOMIC_ACQUIRE) == base + 1 && take_pos(e, &h->tail, pos), 1)) {
+			copy_words(buf, (uint64_t *)c + 1, e->words);
+			__atomic_store_n(c, base + 2 * (uint64_t)e->slots, __ATOMIC_RELEASE);
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			if (__builtin_expect(!(h->send_waiters | h->send_watch), 1))
+				return (int)e->size;
+			return got_wake(e);
+		}
 	}
 	return recv_slow(e, buf, flags);
 }
@@ -298,6 +368,7 @@ static size_t opened(struct cairn_ret2 r)
 	e->stride = (uint32_t)g->stride;
 	e->slots = (uint32_t)g->slots;
 	e->mpmc = g->flags == CHAN_MPMC;
+	e->words = (uint8_t)(e->size % 8 == 0 && e->size <= 64 ? e->size / 8 : 0);
 	__atomic_store_n(&e->h, r.r0, __ATOMIC_RELEASE);
 	return r.r0;
 }

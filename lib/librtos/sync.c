@@ -5,12 +5,13 @@
  * drives the counter below zero blocks there once, and a giver that finds it below
  * zero wakes once; a wake-up that arrives before its waiter blocks is kept (block
  * points store wake-ups), so none is lost. Waiters wake by priority, FIFO among
- * equals. A mutex is a lock word (see mutex_create) with an owner and a recursion
- * depth; it has no priority inheritance.
+ * equals. A mutex is a lock word holding its owner and recursion depth (see
+ * mutex_create); it has no priority inheritance.
  *
  * Event sets (event.c) watch an object by leaving their block point here: a give
  * that finds one of them waiting (evwait, counted like channel waiters: both sides
- * use full barriers) wakes it, and so does destroying the object.
+ * use full barriers; for a mutex, WAITING in its word) wakes it, and so does
+ * destroying the object.
  */
 #include "call.h"
 
@@ -22,8 +23,6 @@
 struct sync {			/* 64 bytes: a table index is a shift */
 	long count;		/* semaphore: > 0 free units, < 0 minus the waiters; mutex: lock word */
 	uint64_t h;		/* its handle while it lives; 0 */
-	uint64_t owner;		/* mutex: the owning thread's handle, 0 none */
-	uint32_t depth;		/* mutex: recursion */
 	volatile uint32_t evwait;	/* event sets waiting on it (event.c) */
 	uint64_t bp;		/* its block point in the rtos component */
 	uint64_t watch[MAX_WATCH];	/* their block points; 0 free */
@@ -63,15 +62,13 @@ static size_t create(unsigned kind, long count, int recursive)
 		if (o->kind || !__atomic_compare_exchange_n(&o->claimed, &zero, 1, 0, __ATOMIC_ACQUIRE,
 							    __ATOMIC_RELAXED))
 			continue;
-		long bp = rtos_call1(RTOS_BP_CREATE, 0);
+		long bp = rtos_call1(RTOS_BP_CREATE, kind == KIND_MUTEX);	/* a mutex's: at most one stored wake-up */
 		if (bp < 0) {
 			__atomic_store_n(&o->claimed, 0, __ATOMIC_RELEASE);
 			return 0;
 		}
 		o->count = count;
 		o->bp = (uint64_t)bp;
-		o->owner = 0;
-		o->depth = 0;
 		o->recursive = (uint8_t)recursive;
 		o->evwait = 0;
 		for (unsigned w = 0; w < MAX_WATCH; w++)
@@ -194,17 +191,23 @@ int semaphore_destroy(sem_t sid)
 }
 
 /*
- * A mutex's counter is a lock word: FREE, HELD, or HELD with (perhaps) waiters. The
- * uncontended lock is one compare-and-swap FREE -> HELD and the unlock one exchange
- * back; only a locker that finds it held marks it WAITERS and blocks, and only an
- * unlocker that finds WAITERS wakes one (which marks it WAITERS again when it takes
- * it, so the next unlock wakes the next). A wake-up meant for a waiter that has ended
- * (1 from WAKE) is sent again; one that finds nobody is stored and costs a woken
- * locker one more look.
+ * A mutex's counter is its lock word: FREE, or its owner's thread handle (bits 0-47)
+ * with the levels a recursive owner locked it past the first (DEPTH) and WAITING, set
+ * once a locker found it held and went to wait, or an event set waits for it to be
+ * free. The uncontended lock is one compare-and-swap FREE -> owner and the unlock one
+ * exchange back to FREE: the owner needs no store of its own, and one compare finds
+ * the owner at depth 0. Only an unlocker that finds WAITING goes further: it tells
+ * the event sets and wakes one waiter, which takes the word with WAITING set again
+ * (others may still wait), so the next unlock wakes the next. A wake-up meant for a
+ * waiter that has ended (1 from WAKE) is sent again; one that finds nobody is stored
+ * and costs a woken locker one more look.
  */
-#define FREE    0
-#define HELD    1
-#define WAITERS 2
+#define FREE       0L
+#define OWNER      ((1L << 48) - 1)
+#define DEPTH_ONE  (1L << 48)
+#define DEPTH      (((1L << 14) - 1) << 48)	/* RTOS_MUTEX_DEPTH_MAX - 1 levels past the first */
+#define WAITING    (1L << 62)
+_Static_assert(DEPTH / DEPTH_ONE == RTOS_MUTEX_DEPTH_MAX - 1, "the depth field holds the levels allowed");
 
 mutex_t mutex_create(size_t flags)
 {
@@ -213,55 +216,67 @@ mutex_t mutex_create(size_t flags)
 	return create(KIND_MUTEX, FREE, (flags & MUTEX_RECURSIVE) != 0);
 }
 
-static int acquire_try(struct sync *o)
+static inline int acquire_try(struct sync *o, long me)
 {
 	long free = FREE;
 
-	return __atomic_compare_exchange_n(&o->count, &free, HELD, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED) ? 0 : EAGAIN;
+	return __atomic_compare_exchange_n(&o->count, &free, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED) ? 0 : EAGAIN;
 }
 
-static __attribute__((noinline)) int acquire_wait(struct sync *o)
+/* Sets WAITING in o's word unless it is FREE: 0, or EAGAIN if it is FREE. */
+static int mark_waiting(struct sync *o)
 {
-	while (__atomic_exchange_n(&o->count, WAITERS, __ATOMIC_ACQUIRE) != FREE) {
+	long w = __atomic_load_n(&o->count, __ATOMIC_SEQ_CST);
+
+	while (w != FREE && !(w & WAITING))
+		if (__atomic_compare_exchange_n(&o->count, &w, w | WAITING, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			return 0;
+	return w == FREE ? EAGAIN : 0;
+}
+
+static int acquire_wait(struct sync *o, long me)
+{
+	for (;;) {
+		long free = FREE;
+		if (__atomic_compare_exchange_n(&o->count, &free, me | WAITING, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return 0;
+		if (mark_waiting(o))
+			continue;	/* freed meanwhile: take it */
 		int r = (int)rtos_call1(RTOS_BLOCK, o->bp);
 		if (r)
 			return r;	/* destroyed */
 	}
-	return 0;
 }
 
 /*
- * The lock word was not FREE: the owner locks deeper (if recursive; else EINVAL: it
- * would wait for itself), anyone else waits (wait) or gets EAGAIN.
+ * The lock word was not FREE: the owner locks deeper (if recursive, to
+ * RTOS_MUTEX_DEPTH_MAX levels: ERANGE past them; else EINVAL: it would wait for
+ * itself), anyone else waits (wait) or gets EAGAIN.
  */
-static __attribute__((noinline)) int lock_slow(struct sync *o, uint64_t me, int wait)
+static __attribute__((noinline)) int lock_slow(struct sync *o, long me, int wait)
 {
-	if (o->owner == me) {
+	long w = __atomic_load_n(&o->count, __ATOMIC_RELAXED);
+
+	if ((w & OWNER) == me) {
 		if (!o->recursive)
 			return EINVAL;
-		o->depth++;
+		if ((w & DEPTH) == DEPTH)
+			return ERANGE;
+		__atomic_add_fetch(&o->count, DEPTH_ONE, __ATOMIC_RELAXED);	/* (a waiter may set WAITING) */
 		return 0;
 	}
-	int r = wait ? acquire_wait(o) : acquire_try(o);
-	if (r)
-		return r;
-	o->owner = me;
-	o->depth = 1;
-	return 0;
+	return wait ? acquire_wait(o, me) : acquire_try(o, me);
 }
 
 static inline int lock(mutex_t mid, int wait)
 {
 	struct sync *o = lookup(mid, KIND_MUTEX);
-	uint64_t me = rtos_self();
+	long me = (long)rtos_self();
 
 	if (!o)
 		return EBADF;
-	if (__builtin_expect(acquire_try(o) == 0, 1)) {
-		o->owner = me;
-		o->depth = 1;
+	if (__builtin_expect(acquire_try(o, me) == 0, 1))
 		return 0;
-	}
 	return lock_slow(o, me, wait);
 }
 
@@ -275,30 +290,37 @@ int mutex_try_lock(mutex_t mid)
 	return lock(mid, 0);
 }
 
-static __attribute__((noinline)) int release_slow(struct sync *o, long was)
+/* The word was not the caller at depth 0: a level less, or EACCES (not the owner). */
+static __attribute__((noinline)) int unlock_slow(struct sync *o, long w, long me)
+{
+	if ((w & OWNER) != me)
+		return EACCES;
+	__atomic_sub_fetch(&o->count, DEPTH_ONE, __ATOMIC_RELAXED);	/* (a waiter may set WAITING) */
+	return 0;
+}
+
+/* The unlock found WAITING: event sets are told, a waiter is woken. */
+static __attribute__((noinline)) int release_slow(struct sync *o)
 {
 	if (o->evwait)
 		notify(o);
-	if (was == WAITERS)
-		while (rtos_call1(RTOS_WAKE, o->bp) == 1)
-			;	/* a waiter that ended: wake the next */
+	while (rtos_call1(RTOS_WAKE, o->bp) == 1)
+		;	/* a waiter that ended: wake the next */
 	return 0;
 }
 
 int mutex_unlock(mutex_t mid)
 {
 	struct sync *o = lookup(mid, KIND_MUTEX);
+	long me = (long)rtos_self();
 
 	if (!o)
 		return EBADF;
-	if (o->owner != rtos_self())
-		return EACCES;
-	if (--o->depth)
-		return 0;
-	o->owner = 0;
-	long was = __atomic_exchange_n(&o->count, FREE, __ATOMIC_SEQ_CST);
-	if (__builtin_expect(was != HELD || o->evwait, 0))
-		return release_slow(o, was);
+	long w = __atomic_load_n(&o->count, __ATOMIC_RELAXED);
+	if (__builtin_expect((w & ~WAITING) != me, 0))
+		return unlock_slow(o, w, me);
+	if (__builtin_expect(__atomic_exchange_n(&o->count, FREE, __ATOMIC_SEQ_CST) & WAITING, 0))
+		return release_slow(o);
 	return 0;
 }
 
@@ -361,6 +383,9 @@ void sync_waiting(size_t h, int delta)
 {
 	struct sync *o = any(h);
 
-	if (o)
-		__atomic_add_fetch(&o->evwait, (uint32_t)delta, __ATOMIC_SEQ_CST);
+	if (!o)
+		return;
+	__atomic_add_fetch(&o->evwait, (uint32_t)delta, __ATOMIC_SEQ_CST);
+	if (delta > 0 && o->kind == KIND_MUTEX)
+		mark_waiting(o);	/* so the unlock goes the slow way, which tells it */
 }

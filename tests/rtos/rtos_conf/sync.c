@@ -345,6 +345,33 @@ static void test_mtx_destroy(void)
 	semaphore_destroy(s);
 }
 
+/*
+ * rc.mtx.12: a recursive mutex locks to RTOS_MUTEX_DEPTH_MAX levels; one more is
+ * ERANGE (lock and try_lock), nothing changed: as many unlocks as locks release it,
+ * and waiting for it while it is held deep, another thread takes it after the last.
+ */
+static void test_mtx_depth(void)
+{
+	mutex_t m = mutex_create(MUTEX_RECURSIVE);
+	unsigned locked = 0, unlocked = 0;
+
+	while (locked < RTOS_MUTEX_DEPTH_MAX && mutex_lock(m) == 0)
+		locked++;
+	int over = mutex_lock(m), over_try = mutex_try_lock(m);
+	long held = probe(try_lock_probe, m);
+	while (unlocked < RTOS_MUTEX_DEPTH_MAX && mutex_unlock(m) == 0)
+		unlocked++;
+	long freed = probe(try_lock_probe, m);
+	int extra = mutex_unlock(m);
+	rc_check("rc.mtx.12", "recursion_depth_bounded",
+		 locked == RTOS_MUTEX_DEPTH_MAX && over == ERANGE && over_try == ERANGE && held == EAGAIN &&
+		 unlocked == RTOS_MUTEX_DEPTH_MAX && freed == 0 && extra == EACCES,
+		 "%u levels (want %d), then %d and %d (want %d); another %ld while held; %u unlocks; another %ld "
+		 "after; unlock again %d", locked, RTOS_MUTEX_DEPTH_MAX, over, over_try, ERANGE, held, unlocked, freed,
+		 extra);
+	mutex_destroy(m);
+}
+
 void rc_sync(void)
 {
 	test_sem_create();
@@ -357,6 +384,7 @@ void rc_sync(void)
 	test_mtx_lock();
 	test_mtx_other();
 	test_mtx_recursive();
+	test_mtx_depth();
 	test_mtx_block();
 	test_mtx_destroy();
 }
