@@ -1,11 +1,11 @@
 /*
  * fastpath.c: the common system calls, straight through: the null call, invocation
- * (SINV_CALL), return (RETURN) and dispatch (THREAD_DISPATCH without a deadline). Each
- * precondition is an unlikely() check (a stale gate or a return into a restarted
- * component among them: sinv.c); anything unusual falls back to the general path
- * (syscall_dispatch), which handles every case and gives the same results. The
- * kernel command line "nofastpath" turns this file off (syscall_handler), so tests
- * can compare.
+ * (SINV_CALL), return (RETURN) and dispatch (THREAD_DISPATCH without a deadline, on a
+ * capability that is not local). Each precondition is an unlikely() check (a stale
+ * gate or a return into a restarted component among them: sinv.c); anything unusual
+ * falls back to the general path (syscall_dispatch), which handles every case and
+ * gives the same results. The kernel command line "nofastpath" turns this file off
+ * (syscall_handler), so tests can compare.
  */
 #include "arch.h"
 #include "syscall.h"
@@ -54,6 +54,16 @@ static struct regs *fast_return(struct thread *t, struct regs *r, struct inv_fra
 	return r;
 }
 
+/*
+ * A capability's type and flags in one compare: a plain THREAD capability is
+ * CAIRN_CAP_THREAD; a local one (CAIRN_THREAD_LOCAL) is not, and goes to thread.c,
+ * which checks its component.
+ */
+static inline unsigned type_flags(const struct cap *c)
+{
+	return c->type | (unsigned)c->flags << 8;
+}
+
 struct regs *fastpath(uint64_t call, struct regs *r)
 {
 	struct thread *t = thread_of(r);
@@ -78,7 +88,7 @@ struct regs *fastpath(uint64_t call, struct regs *r)
 	if (likely(c->type == CAIRN_CAP_SINV && op == CAIRN_OP_SINV_CALL && t->depth < CAIRN_INV_DEPTH &&
 		   c->gen == ((struct comp *)c->obj)->gen))
 		return fast_call(t, r, c);
-	if (likely(c->type == CAIRN_CAP_THREAD && op == CAIRN_OP_THREAD_DISPATCH && regs_arg0(r) == 0 &&
+	if (likely(type_flags(c) == CAIRN_CAP_THREAD && op == CAIRN_OP_THREAD_DISPATCH && regs_arg0(r) == 0 &&
 		   regs_arg1(r) == 0)) {
 		struct thread *next = c->obj;
 		if (likely(next != t && next->state == THREAD_RUNNABLE && next->core == t->core && !t->kicked &&

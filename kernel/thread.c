@@ -332,10 +332,37 @@ static long bind(struct call *c, struct thread *t)
 	return 0;
 }
 
+/*
+ * THREAD_LOCAL: a local capability to t (CAIRN_THREAD_LOCAL) in slot a1 of the table
+ * a0 names. It references t but does not own it (cap.h): removing or deactivating it
+ * only empties its slot, and t cannot be deactivated while it exists.
+ */
+static long mint_local(struct call *c, struct thread *t)
+{
+	struct cap *ct, *dst;
+	long err = cap_of_type(c, A0(c), CAIRN_CAP_CAPTBL, &ct);
+
+	if (err == 0 && ct->flags != 0)
+		err = CAIRN_EINVAL;
+	if (err == 0)
+		err = captbl_get_free(ct->obj, A1(c), &dst);
+	if (err == 0)
+		err = obj_ref_check(t);
+	if (err)
+		return err;
+	cap_copy(dst, &(struct cap){ .type = CAIRN_CAP_THREAD, .flags = CAIRN_THREAD_LOCAL, .obj = t });
+	return 0;
+}
+
 long thread_invoke(struct call *c, struct cap *cap, unsigned op)
 {
 	struct thread *t = cap->obj;
 
+	if (cap->flags & CAIRN_THREAD_LOCAL) {	/* fastpath.c leaves it to here */
+		if (op != CAIRN_OP_THREAD_DISPATCH || A0(c) || A1(c))
+			return CAIRN_EACCES;
+		return t->comp != c->self->comp || thread_stale(t) ? CAIRN_EBUSY : dispatch(c, t);
+	}
 	switch (op) {
 	case CAIRN_OP_THREAD_DISPATCH:
 		return dispatch(c, t);
@@ -347,6 +374,8 @@ long thread_invoke(struct call *c, struct cap *cap, unsigned op)
 		return thread_reg(c, t);
 	case CAIRN_OP_THREAD_TCAP:
 		return bind(c, t);
+	case CAIRN_OP_THREAD_LOCAL:
+		return mint_local(c, t);
 	case CAIRN_OP_THREAD_TLS:
 		if (A0(c) >= USER_TOP)
 			return CAIRN_EFAULT;

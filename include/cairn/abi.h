@@ -125,6 +125,7 @@ enum cairn_cap_type {
 	X(THREAD_CORE,     0x0503, THREAD, "a0 = core", "0") \
 	X(THREAD_REG,      0x0504, THREAD, "a0 = register (CAIRN_REG_*), a1 = write?, a2 = value", "0; the value in rdx") \
 	X(THREAD_TCAP,     0x0505, THREAD, "a0 = tcap", "0") \
+	X(THREAD_LOCAL,    0x0506, THREAD, "a0 = destination table, a1 = slot there", "0") \
 	X(RCV_WAIT,        0x0600, RCV,    "none", "activations consumed") \
 	X(RCV_EVENT,       0x0601, RCV,    "none", "thread id, event kind in rdx") \
 	X(ASND_SEND,       0x0700, ASND,   "a0 = flags (CAIRN_SEND_YIELD)", "0") \
@@ -208,6 +209,7 @@ enum cairn_op {
 	X(THREAD_CORE,     long,  unsigned thread, unsigned core) \
 	X(THREAD_REG,      ret2,  unsigned thread, unsigned idx, int write, cairn_word value) \
 	X(THREAD_TCAP,     long,  unsigned thread, unsigned tcap) \
+	X(THREAD_LOCAL,    long,  unsigned thread, unsigned captbl, unsigned slot) \
 	X(RCV_WAIT,        long,  unsigned rcv) \
 	X(RCV_EVENT,       ret2,  unsigned rcv) \
 	X(ASND_SEND,       long,  unsigned asnd, unsigned flags) \
@@ -258,6 +260,12 @@ enum cairn_op {
 
 /* Gate flags (CAPTBL_ACT_SINV). */
 #define CAIRN_SINV_CONFINED 1	/* on return, every register but the results is cleared */
+
+/*
+ * A THREAD capability's flags: local (THREAD_LOCAL) allows only THREAD_DISPATCH with
+ * a0 = a1 = 0 while the thread executes in the caller's current component.
+ */
+#define CAIRN_THREAD_LOCAL 1
 
 /* Send flags (ASND_SEND). */
 #define CAIRN_SEND_YIELD 1	/* switch to the woken thread now */

@@ -25,7 +25,7 @@
 
 struct cap {
 	uint8_t type;		/* enum cairn_cap_type */
-	uint8_t flags;		/* table nodes: level; gates: CAIRN_SINV_* */
+	uint8_t flags;		/* table nodes: level; gates: CAIRN_SINV_*; threads: CAIRN_THREAD_LOCAL */
 	uint16_t reserved0;
 	uint32_t gen;		/* gates: the component generation they call (obj.h) */
 	void *obj;		/* the object referenced, or NULL */
@@ -64,11 +64,11 @@ int captbl_get_fwd(struct captbl_root *t, uint64_t idx, struct cap **out);
 /* As captbl_get, but the slot must be empty and not slot 0: CAIRN_EBUSY if it is used. */
 int captbl_get_free(struct captbl_root *t, uint64_t idx, struct cap **out);
 
-/* True for the capabilities that own their object (frame.h: caps). */
+/* True for the capabilities that own their object (frame.h: caps); a local THREAD one does not. */
 static inline bool cap_owns(const struct cap *c)
 {
-	return c->type == CAIRN_CAP_CAPTBL || c->type == CAIRN_CAP_PGTBL ||
-	       c->type == CAIRN_CAP_COMP || c->type == CAIRN_CAP_THREAD || c->type == CAIRN_CAP_INDIR;
+	return c->type == CAIRN_CAP_CAPTBL || c->type == CAIRN_CAP_PGTBL || c->type == CAIRN_CAP_COMP ||
+	       (c->type == CAIRN_CAP_THREAD && !c->flags) || c->type == CAIRN_CAP_INDIR;
 }
 
 /*

@@ -25,7 +25,10 @@ struct call {
 #define A4(c) regs_arg4((c)->r)
 #define A5(c) regs_arg5((c)->r)
 
-/* Looks up a capability of the given type in the caller's table (a forwarder: its target). */
+/*
+ * Looks up a capability argument of the given type in the caller's table (a forwarder:
+ * its target); a local THREAD capability is CAIRN_EACCES (it allows dispatch only).
+ */
 int cap_of_type(struct call *c, uint64_t idx, uint8_t type, struct cap **out);
 /*
  * For capabilities over a range [a, b) of numbers (IOPORT, IOMMU): whether [first,
