@@ -174,9 +174,15 @@ static const char *helper_drive(const unsigned *s, unsigned rcv, long tid)
 	long w2 = call('e', s[2], CAIRN_OP_ASND_SEND, CAIRN_SEND_YIELD, 0, 0, 0, 0, 0);	/* runs it */
 	if (w2 || h_stage != 2 || h_waited != 1)
 		return "a send with yield";
-	long d3 = call('e', s[0], CAIRN_OP_THREAD_DISPATCH, 0, 0, 0, 0, 0, 0);	/* it ends */
-	long d4 = call('e', s[0], CAIRN_OP_THREAD_DISPATCH, 0, 0, 0, 0, 0, 0);
-	if (d3 || d4 != CAIRN_EINVAL || h_stage != 3 || h_waited != 2 || !expect_event(rcv, tid, CAIRN_EVENT_STOP))
+	/* the rest through a local capability (s[5]): a deadline is refused, a plain dispatch runs it */
+	long m = call('e', s[0], CAIRN_OP_THREAD_LOCAL, CT, s[5], 0, 0, 0, 0);
+	long e = m ? m : call('e', s[5], CAIRN_OP_THREAD_DISPATCH, 1, 0, 0, 0, 0, 0);
+	if (m || e != CAIRN_EACCES || h_stage != 2)
+		return "a local capability to the helper";
+	long d3 = call('e', s[5], CAIRN_OP_THREAD_DISPATCH, 0, 0, 0, 0, 0, 0);	/* it ends */
+	long d4 = call('e', s[5], CAIRN_OP_THREAD_DISPATCH, 0, 0, 0, 0, 0, 0);
+	long rm = call('e', CT, CAIRN_OP_CAPTBL_REMOVE, s[5], 0, 0, 0, 0, 0);
+	if (d3 || d4 != CAIRN_EINVAL || rm || h_stage != 3 || h_waited != 2 || !expect_event(rcv, tid, CAIRN_EVENT_STOP))
 		return "the helper's end";
 	return NULL;
 }
@@ -215,15 +221,16 @@ static const char *helper_regs(unsigned thr, int fault)
 
 /*
  * A helper thread in our component: dispatch (it blocks), dispatch again (EAGAIN), wake
- * it, send with yield (it runs and dispatches back), dispatch (it ends, or faults and
- * our keeper gate stops it), with the events our endpoint gets; then destroy it all.
+ * it, send with yield (it runs and dispatches back), dispatch through a local
+ * capability (it ends, or faults and our keeper gate stops it), with the events our
+ * endpoint gets; then destroy it all.
  */
 static void episode_dispatch(int fault)
 {
-	unsigned s[5], rcv = my_rcv();
+	unsigned s[6], rcv = my_rcv();
 	const char *what;
 
-	if (!episode_slots(s, 5))
+	if (!episode_slots(s, 6))
 		return episode_fail("the episodes' slots are taken", 0, 0);
 	drain_events(rcv);
 	if (fault && make_gate('e', s + 3, (uint64_t)echo_entry, 0, 1) != 0)

@@ -24,7 +24,8 @@
  *                                      (objects nothing can name any more: see below)
  *   hostile.4 invariant_after_teardown KCHECK still finds nothing wrong
  *   hostile.5 dispatch_and_gates       the controlled episodes (dispatch, block, wake,
- *                                      send-yield, keeper, 16-deep and confined gates, a
+ *                                      send-yield, a dispatch through a local thread
+ *                                      capability, keeper, 16-deep and confined gates, a
  *                                      spinner on a small budget: EXHAUSTED) behaved, in
  *                                      the middle of the hostile traffic
  *   hostile.6 stage_threads_calls      every call the stage's threads, gates and keepers
@@ -85,7 +86,10 @@
  *     arbitrary arguments. A random dispatch of another thread is sent only if the
  *     model says it must fail (a1 is no tcap, the thread is on another core, or the
  *     tcap it would run on has an empty chain: EAGAIN, EINVAL or ETIME); of our own
- *     thread, only without a deadline. Dispatch is exercised in controlled episodes
+ *     thread, only without a deadline. Through a local capability (THREAD_LOCAL) the
+ *     same, and also whatever it refuses: any other operation, a deadline or a tcap
+ *     (EACCES), a thread not in our component (EBUSY: one whose home is another; the
+ *     threads random calls name never ran). Dispatch is exercised in controlled episodes
  *     instead, with a helper thread running a function of this program that
  *     dispatches back to CAIRN_SLOT_THREAD, and a spinner on a small budget.
  *   - THREAD_TCAP or THREAD_DISPATCH binding our own thread to any tcap but the root
@@ -355,6 +359,7 @@ extern uint64_t nprobes;
 uint64_t devmem_limit(void);		/* CAIRN_SLOT_DEVMEM's end: the physical limit */
 uint64_t reach(unsigned level);		/* bytes a page-table node of this level covers */
 int owning(unsigned type);
+int owns(const struct mcap *m);		/* owning(type), but a local THREAD capability owns nothing */
 int names_object(unsigned type);
 unsigned owning_type(unsigned kind);
 struct mcap *mcap(uint64_t idx);	/* a non-empty slot of our own table, or NULL */
@@ -375,6 +380,7 @@ void validate(int full);		/* probes: a disagreement stops the random calls */
 extern uint64_t ncalls;
 extern uint64_t nsrc[5], nret[20];
 extern uint64_t ntcap[4];		/* tcaps made, delegations, binds, dispatches: that succeeded */
+extern uint64_t nlocal[4];		/* local thread capabilities made; their uses: succeeded, EBUSY, else */
 extern unsigned tcap_deepest;		/* the deepest tcap made (CAIRN_TCAP_DEPTH: EDEPTH reachable) */
 extern uint64_t nfail, fail_at, kcheck_bad_at;
 extern const char *fail_what;

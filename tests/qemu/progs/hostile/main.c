@@ -161,6 +161,9 @@ static void summary(void)
 		     "%lu dispatches succeeded; the root tcap is %s; a spinner ran out of time %u times (%u "
 		     "dispatched again)\n", ntcap[0], tcap_deepest, ntcap[1], ntcap[2], ntcap[3],
 		     root_tc == O_T0 ? "our thread's" : "the test runner's", spin_runs, spin_retries);
+	cairn_printf("hostile: local thread capabilities: %lu made; used %lu times: %lu succeeded (plain dispatches of "
+		     "our own thread), %lu EBUSY (another component), %lu refused otherwise\n", nlocal[0],
+		     nlocal[1] + nlocal[2] + nlocal[3], nlocal[1], nlocal[2], nlocal[3]);
 }
 
 static void random_phase(void)

@@ -33,6 +33,12 @@ int owning(unsigned type)
 	       type == CAIRN_CAP_THREAD;
 }
 
+/* A local THREAD capability (THREAD_LOCAL) references its thread without owning it. */
+int owns(const struct mcap *m)
+{
+	return owning(m->type) && !(m->type == CAIRN_CAP_THREAD && m->flags);
+}
+
 /* True if a capability of this type names an object of ob[] (memory: a range; irq: lines). */
 int names_object(unsigned type)
 {
@@ -186,7 +192,7 @@ static int has_owning_cap(unsigned o)
 	for (unsigned l = O_R0; l < nobj; l++)
 		if (ob[l].kind == K_LEAF)
 			for (unsigned s = 0; s < LEAF_SLOTS; s++)
-				if (leaf_slot[l][s].type == type && leaf_slot[l][s].obj == o)
+				if (leaf_slot[l][s].type == type && leaf_slot[l][s].obj == o && owns(&leaf_slot[l][s]))
 					return 1;
 	return 0;
 }
@@ -390,12 +396,12 @@ static void apply_captbl(const struct call *c, unsigned root)
 	case CAIRN_OP_CAPTBL_DEACT:
 		if (!dst || !dst->type)
 			return diverge(c, "a remove succeeded on a slot the model says is empty");
-		if (c->op == CAIRN_OP_CAPTBL_DEACT && dst->type == CAIRN_CAP_THREAD && bound(dst->obj))
+		if (c->op == CAIRN_OP_CAPTBL_DEACT && dst->type == CAIRN_CAP_THREAD && owns(dst) && bound(dst->obj))
 			diverge(c, "a thread an interrupt line references was deactivated");
-		if (c->op == CAIRN_OP_CAPTBL_DEACT && dst->type == CAIRN_CAP_THREAD && tcap_held(dst->obj))
+		if (c->op == CAIRN_OP_CAPTBL_DEACT && dst->type == CAIRN_CAP_THREAD && owns(dst) && tcap_held(dst->obj))
 			diverge(c, "a thread a tcap references (its child's, or one running on it) was deactivated");
-		if (c->op == CAIRN_OP_CAPTBL_DEACT && owning(dst->type))
-			destroy(dst->obj);
+		if (c->op == CAIRN_OP_CAPTBL_DEACT && owns(dst))
+			destroy(dst->obj);	/* a local capability's DEACT only empties its slot */
 		*dst = (struct mcap){ 0, 0, 0 };
 		return;
 	case CAIRN_OP_CAPTBL_CONS:
@@ -575,6 +581,19 @@ void apply(const struct call *c)
 	case CAIRN_CAP_IRQ:
 		return apply_irq(c, x);
 	case CAIRN_CAP_THREAD:
+		if (c->op == CAIRN_OP_THREAD_LOCAL) {	/* a local capability in slot a1 of the table a0 */
+			struct mcap *t = mcap_of(c->a[0], CAIRN_CAP_CAPTBL);
+			struct mcap *dst = t && !t->flags ? mslot(t->obj, c->a[1]) : NULL;
+			if (!dst || dst->type || x->flags)
+				return diverge(c, "THREAD_LOCAL succeeded where the model says it must fail");
+			*dst = (struct mcap){ CAIRN_CAP_THREAD, CAIRN_THREAD_LOCAL, x->obj };
+			return;
+		}
+		if (x->flags) {		/* a local capability: only a plain dispatch, which binds nothing */
+			if (c->op != CAIRN_OP_THREAD_DISPATCH || c->a[0] || c->a[1])
+				diverge(c, "a local capability allowed more than a plain dispatch");
+			return;
+		}
 		if (c->op == CAIRN_OP_THREAD_CORE)
 			ob[x->obj].core = (uint8_t)c->a[0];
 		if (c->op == CAIRN_OP_THREAD_TCAP || (c->op == CAIRN_OP_THREAD_DISPATCH && c->a[1])) {
@@ -624,7 +643,7 @@ static void probe_own(uint64_t idx, const struct mcap *m)
 		want = m->flags == 4 || m->flags == IO_ROOT ? CAIRN_ENOSYS : CAIRN_EINVAL;
 	} else if (m->type) {
 		op = ((uint32_t)m->type << 8) | 0xff;
-		want = CAIRN_ENOSYS;
+		want = m->type == CAIRN_CAP_THREAD && m->flags ? CAIRN_EACCES : CAIRN_ENOSYS;	/* local: dispatch only */
 	}
 	nprobes++;
 	long got = cairn_call((unsigned)idx, op, 0, 0, 0, 0, 0, 0);

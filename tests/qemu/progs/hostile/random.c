@@ -280,7 +280,9 @@ static int names_stage(const struct call *c)
  * timer is ever armed). Another thread is dispatched only if it cannot run: a1 fails its
  * lookup, the thread is on another core (EXDEV), or the tcap it would run on has a chain
  * the model knows is empty (then it is blocked, stopped or out of time: EAGAIN, EINVAL,
- * ETIME); else the call is dropped.
+ * ETIME); else the call is dropped. Through a local capability (THREAD_LOCAL) the same,
+ * but a bind, a deadline, a tcap, or a thread that is not in our component is refused
+ * (EACCES, EBUSY): always sent.
  */
 static int safe_tcap(struct call *c)
 {
@@ -289,6 +291,8 @@ static int safe_tcap(struct call *c)
 
 	if (c->cap == CAIRN_CAP_NULL || !m || m->type != CAIRN_CAP_THREAD)
 		return 1;	/* ENOSYS, ERANGE, ENOENT, EBADF */
+	if (m->flags && (a == 0 || c->a[0] || c->a[1] || (m->obj != O_T0 && ob[m->obj].home != O_C0)))
+		return 1;	/* a local capability: EACCES, or EBUSY (not in our component) */
 	int keep = a == 1 && !c->a[1];	/* a dispatch on the tcap the thread ran on last */
 	int bad = !keep && (!(x = mcap(c->a[a])) || x->type != CAIRN_CAP_TCAP);
 	unsigned on = x && !bad ? x->obj : ob[m->obj].on;
@@ -344,6 +348,10 @@ int safe(struct call *c)
 	case CAIRN_OP_CAPTBL_ACT_ASND:
 	case CAIRN_OP_CAPTBL_ACT_TCAP:
 		protect_slot(c);
+		return 1;
+	case CAIRN_OP_THREAD_LOCAL:	/* its destination is slot a1 (of the table a0) */
+		while ((c->a[1] >= 1 && c->a[1] < FREE) || (c->a[1] >= EP_SLOT && c->a[1] < LEAF_SLOTS))
+			c->a[1] += 8 + below(300);
 		return 1;
 	case CAIRN_OP_CAPTBL_ACT_RCV:
 		protect_slot(c);
@@ -709,9 +717,11 @@ static void wf_memory(struct call *c)
 	c->a[1] = chance(95) ? below(3) : rand_arg();
 }
 
+static unsigned pick_tcap(void);
+
 static void wf_threads(struct call *c)
 {
-	switch (below(7)) {
+	switch (below(9)) {
 	case 0:
 		c->op = CAIRN_OP_COMP_KEEPER;
 		c->cap = pick_cap(CAIRN_CAP_COMP, -1);
@@ -732,6 +742,19 @@ static void wf_threads(struct call *c)
 	case 4:
 		c->op = chance(50) ? CAIRN_OP_RCV_EVENT : CAIRN_OP_RCV_WAIT;
 		c->cap = pick_cap(CAIRN_CAP_RCV, -1);
+		break;
+	case 7:
+		c->op = CAIRN_OP_THREAD_LOCAL;	/* from an ordinary capability, or a local one: EACCES */
+		c->cap = chance(95) ? pick_cap(CAIRN_CAP_THREAD, chance(85) ? 0 : CAIRN_THREAD_LOCAL) : rand_cap();
+		c->a[0] = chance(90) ? pick_root_cap() : chance(50) ? CAIRN_SLOT_LEAF0 : rand_cap();
+		c->a[1] = chance(90) ? pick_slot_in(root_of((unsigned)c->a[0]), chance(85)) : rand_arg();
+		break;
+	case 8:
+		c->op = chance(80) ? CAIRN_OP_THREAD_DISPATCH : CAIRN_OP_THREAD_DISPATCH + (uint32_t)below(8);
+		c->cap = pick_cap(CAIRN_CAP_THREAD, CAIRN_THREAD_LOCAL);
+		c->a[0] = chance(70) ? 0 : rand_arg();
+		c->a[1] = chance(70) ? 0 : chance(50) ? pick_tcap() : pick_cap(CAIRN_CAP_THREAD, -1);
+		c->a[2] = rand_arg();
 		break;
 	case 5:
 		c->op = CAIRN_OP_THREAD_REG;	/* a stopped thread's registers; ours is EBUSY */

@@ -42,6 +42,7 @@ uint64_t ncalls;
 uint64_t nsrc[5];		/* r w e s t */
 uint64_t nret[20];		/* [0] results, [n] error -n, [19] anything else */
 uint64_t ntcap[4];
+uint64_t nlocal[4];
 unsigned tcap_deepest;
 uint64_t nfail, fail_at = ~0UL, kcheck_bad_at = ~0UL;
 static uint64_t kcheck_good_at;
@@ -297,6 +298,8 @@ static long lookup(uint64_t idx, unsigned type, struct mcap **out)
 		return CAIRN_ENOENT;
 	if (x->type != type)
 		return CAIRN_EBADF;
+	if (type == CAIRN_CAP_THREAD && x->flags)
+		return CAIRN_EACCES;	/* a local capability is no argument */
 	*out = x;
 	return 0;
 }
@@ -380,6 +383,43 @@ static long predict_dispatch(const struct call *c, const struct mcap *m)
 	return c->src != 'e' && chain_time(on) == 0 ? CAIRN_ETIME : ANY;
 }
 
+/*
+ * THREAD_LOCAL on an ordinary thread capability: the table a0 (a root), then its slot
+ * a1, which must be free; nothing else can fail (no thread here nears 2^31 references).
+ */
+static long predict_mint_local(const struct call *c)
+{
+	struct mcap *t, *dst;
+	long err = lookup(c->a[0], CAIRN_CAP_CAPTBL, &t);
+
+	if (err)
+		return err;
+	if (t->flags)
+		return CAIRN_EINVAL;
+	if (c->a[1] >= CAIRN_CAPTBL_MAX)
+		return CAIRN_ERANGE;
+	if (c->a[1] == CAIRN_CAP_NULL)
+		return CAIRN_EINVAL;
+	if (!(dst = mslot(t->obj, c->a[1])))
+		return CAIRN_ENOENT;
+	return dst->type ? CAIRN_EBUSY : 0;
+}
+
+/*
+ * An operation on a local thread capability: anything but a plain dispatch is EACCES;
+ * a thread not in our component now is EBUSY (the ones random calls name never ran,
+ * so each is in its home; ours is in COMP0, where this program makes its calls); then
+ * as any dispatch.
+ */
+static long predict_local(const struct call *c, const struct mcap *m)
+{
+	if (c->op != CAIRN_OP_THREAD_DISPATCH || c->a[0] || c->a[1])
+		return CAIRN_EACCES;
+	if (m->obj != O_T0 && ob[m->obj].home != O_C0)
+		return CAIRN_EBUSY;
+	return predict_dispatch(c, m);
+}
+
 static long predict_typed(const struct call *c, const struct mcap *m)
 {
 	uint32_t op = c->op;
@@ -391,12 +431,16 @@ static long predict_typed(const struct call *c, const struct mcap *m)
 			return CAIRN_EINVAL;
 		/* a line's binding references its thread: the last capability cannot destroy it */
 		if (op == CAIRN_OP_CAPTBL_DEACT && c->a[0] && (s = mslot(m->obj, c->a[0])) &&
-		    s->type == CAIRN_CAP_THREAD && bound(s->obj))
+		    s->type == CAIRN_CAP_THREAD && owns(s) && bound(s->obj))
 			return CAIRN_EBUSY;
 		/* so does a tcap: its child's, or one a thread runs on */
 		if (op == CAIRN_OP_CAPTBL_DEACT && c->a[0] && (s = mslot(m->obj, c->a[0])) &&
-		    s->type == CAIRN_CAP_THREAD && tcap_held(s->obj))
+		    s->type == CAIRN_CAP_THREAD && owns(s) && tcap_held(s->obj))
 			return CAIRN_EBUSY;
+		/* a local thread capability owns nothing: its DEACT only empties the slot */
+		if (op == CAIRN_OP_CAPTBL_DEACT && c->a[0] && (s = mslot(m->obj, c->a[0])) &&
+		    s->type == CAIRN_CAP_THREAD && !owns(s))
+			return 0;
 		if (op == CAIRN_OP_CAPTBL_ACT_TCAP)
 			return predict_act_tcap(c, m->obj);
 		return ANY;
@@ -421,6 +465,10 @@ static long predict_typed(const struct call *c, const struct mcap *m)
 			return CAIRN_ENOSYS;
 		return c->a[0] ? ANY : 0;
 	case CAIRN_CAP_THREAD:
+		if (m->flags)
+			return predict_local(c, m);
+		if (op == CAIRN_OP_THREAD_LOCAL)
+			return predict_mint_local(c);
 		if (op == CAIRN_OP_THREAD_TLS)
 			return c->a[0] >= USER_TOP_VA ? CAIRN_EFAULT : 0;
 		if (op == CAIRN_OP_THREAD_CORE)	/* a running core, not for ourselves */
@@ -550,7 +598,11 @@ static void count(const struct call *c)
 		ntcap[1] += c->op == CAIRN_OP_TCAP_DELEGATE;
 		ntcap[2] += c->op == CAIRN_OP_THREAD_TCAP;
 		ntcap[3] += c->op == CAIRN_OP_THREAD_DISPATCH;
+		nlocal[0] += c->op == CAIRN_OP_THREAD_LOCAL;
 	}
+	struct mcap *m = c->cap ? mcap(c->cap) : NULL;
+	if (m && m->type == CAIRN_CAP_THREAD && m->flags && CAIRN_OP_TYPE(c->op) == CAIRN_CAP_THREAD && !(c->op >> 16))
+		nlocal[c->ret >= 0 ? 1 : c->ret == CAIRN_EBUSY ? 2 : 3]++;
 }
 
 long run(struct call *c)

@@ -16,7 +16,7 @@ static unsigned keep_slot(unsigned o)
 
 	for (unsigned idx = FREE; idx < LEAF_SLOTS; idx++) {
 		struct mcap *m = &leaf_slot[O_L0][idx];
-		if (m->type == type && m->obj == o)
+		if (m->type == type && m->obj == o && owns(m))
 			return idx;
 	}
 	return 0;
@@ -56,7 +56,7 @@ static unsigned fetch(unsigned o)
 			unsigned leaf = root_leaf[r][p];
 			for (unsigned s = 0; leaf && s < LEAF_SLOTS; s++) {
 				struct mcap *m = &leaf_slot[leaf][s];
-				if (dst && m->type == type && m->obj == o &&
+				if (dst && m->type == type && m->obj == o && owns(m) &&
 				    call('t', CT, CAIRN_OP_CAPTBL_COPY, dst, rs, p * LEAF_SLOTS + s, 0, 0, 0) == 0) {
 					fetching[o] = 0;
 					return dst;
@@ -167,7 +167,7 @@ static int empty_tables(void)
 				struct mcap *m = &leaf_slot[leaf][s];
 				if (!m->type)
 					continue;
-				if (owning(m->type) && !fetch(m->obj))
+				if (owns(m) && !fetch(m->obj))
 					continue;	/* the last capability we could find: keep it */
 				progress |= call('t', rs, CAIRN_OP_CAPTBL_REMOVE, p * LEAF_SLOTS + s, 0, 0, 0, 0, 0) == 0;
 			}
@@ -199,8 +199,8 @@ static int deactivate_kept(void)
 		struct mcap *m = &leaf_slot[O_L0][idx];
 		if (!m->type)
 			continue;
-		int dup = owning(m->type) && keep_slot(m->obj) != idx;
-		uint32_t op = owning(m->type) && !dup ? CAIRN_OP_CAPTBL_DEACT : CAIRN_OP_CAPTBL_REMOVE;
+		int dup = owns(m) && keep_slot(m->obj) != idx;
+		uint32_t op = owns(m) && !dup ? CAIRN_OP_CAPTBL_DEACT : CAIRN_OP_CAPTBL_REMOVE;
 		if (call('t', CT, op, idx, 0, 0, 0, 0, 0) == 0) {
 			progress = 1;
 			destroyed += op == CAIRN_OP_CAPTBL_DEACT;
@@ -277,7 +277,7 @@ static void mark_reachable(void)
 		for (unsigned l = O_R0; l < nobj; l++)
 			for (unsigned s = 0; visible[l] && s < LEAF_SLOTS; s++) {
 				struct mcap *m = &leaf_slot[l][s];
-				if (owning(m->type) && !reachable[m->obj])
+				if (owns(m) && !reachable[m->obj])
 					changed = reachable[m->obj] = 1;
 			}
 	}
