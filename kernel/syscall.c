@@ -17,7 +17,7 @@ int cap_of_type(struct call *c, uint64_t idx, uint8_t type, struct cap **out)
 		return err;
 	if ((*out)->type != type)
 		return CAIRN_EBADF;
-	return type == CAIRN_CAP_THREAD && (*out)->flags ? CAIRN_EACCES : 0;	/* local: dispatch only */
+	return type == CAIRN_CAP_THREAD && (*out)->flags ? CAIRN_EACCES : 0;	/* a local one: dispatch only */
 }
 
 bool cap_inside(const struct cap *cap, uint64_t first, uint64_t n)

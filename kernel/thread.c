@@ -342,10 +342,8 @@ static long mint_local(struct call *c, struct thread *t)
 	struct cap *ct, *dst;
 	long err = cap_of_type(c, A0(c), CAIRN_CAP_CAPTBL, &ct);
 
-	if (err == 0 && ct->flags != 0)
-		err = CAIRN_EINVAL;
 	if (err == 0)
-		err = captbl_get_free(ct->obj, A1(c), &dst);
+		err = ct->flags ? CAIRN_EINVAL : captbl_get_free(ct->obj, A1(c), &dst);
 	if (err == 0)
 		err = obj_ref_check(t);
 	if (err)
@@ -358,11 +356,9 @@ long thread_invoke(struct call *c, struct cap *cap, unsigned op)
 {
 	struct thread *t = cap->obj;
 
-	if (cap->flags & CAIRN_THREAD_LOCAL) {	/* fastpath.c leaves it to here */
-		if (op != CAIRN_OP_THREAD_DISPATCH || A0(c) || A1(c))
-			return CAIRN_EACCES;
-		return t->comp != c->self->comp || thread_stale(t) ? CAIRN_EBUSY : dispatch(c, t);
-	}
+	if (cap->flags & CAIRN_THREAD_LOCAL)	/* local: the fast path leaves it to here */
+		return op != CAIRN_OP_THREAD_DISPATCH || A0(c) || A1(c) ? CAIRN_EACCES :
+		       t->comp != c->self->comp || thread_stale(t) ? CAIRN_EBUSY : dispatch(c, t);
 	switch (op) {
 	case CAIRN_OP_THREAD_DISPATCH:
 		return dispatch(c, t);
