@@ -1,11 +1,11 @@
 /*
  * fastpath.c: the common system calls, straight through: the null call, invocation
- * (SINV_CALL), return (RETURN) and dispatch (THREAD_DISPATCH without a deadline, on a
- * capability that is not local). Each precondition is an unlikely() check (a stale
- * gate or a return into a restarted component among them: sinv.c); anything unusual
- * falls back to the general path (syscall_dispatch), which handles every case and
- * gives the same results. The kernel command line "nofastpath" turns this file off
- * (syscall_handler), so tests can compare.
+ * (SINV_CALL), return (RETURN) and dispatch (THREAD_DISPATCH without a deadline; on a
+ * local capability, to a thread in the caller's component). Each precondition is an
+ * unlikely() check (a stale gate or a return into a restarted component among them:
+ * sinv.c); anything unusual falls back to the general path (syscall_dispatch), which
+ * handles every case and gives the same results. The kernel command line
+ * "nofastpath" turns this file off (syscall_handler), so tests can compare.
  */
 #include "arch.h"
 #include "syscall.h"
@@ -56,13 +56,14 @@ static struct regs *fast_return(struct thread *t, struct regs *r, struct inv_fra
 
 /*
  * A capability's type and flags in one compare: a plain THREAD capability is
- * CAIRN_CAP_THREAD; a local one (CAIRN_THREAD_LOCAL) is not, and goes to thread.c,
- * which checks its component.
+ * CAIRN_CAP_THREAD; a local one (CAIRN_THREAD_LOCAL) dispatches here too, if its
+ * thread executes in the caller's component (else thread.c says why not).
  */
 static inline unsigned type_flags(const struct cap *c)
 {
 	return c->type | (unsigned)c->flags << 8;
 }
+#define LOCAL_THREAD (CAIRN_CAP_THREAD | CAIRN_THREAD_LOCAL << 8)
 
 struct regs *fastpath(uint64_t call, struct regs *r)
 {
@@ -88,8 +89,9 @@ struct regs *fastpath(uint64_t call, struct regs *r)
 	if (likely(c->type == CAIRN_CAP_SINV && op == CAIRN_OP_SINV_CALL && t->depth < CAIRN_INV_DEPTH &&
 		   c->gen == ((struct comp *)c->obj)->gen))
 		return fast_call(t, r, c);
-	if (likely(type_flags(c) == CAIRN_CAP_THREAD && op == CAIRN_OP_THREAD_DISPATCH && regs_arg0(r) == 0 &&
-		   regs_arg1(r) == 0)) {
+	unsigned tf = type_flags(c);
+	if (likely(op == CAIRN_OP_THREAD_DISPATCH && regs_arg0(r) == 0 && regs_arg1(r) == 0 &&
+		   (tf == CAIRN_CAP_THREAD || (tf == LOCAL_THREAD && ((struct thread *)c->obj)->comp == t->comp)))) {
 		struct thread *next = c->obj;
 		if (likely(next != t && next->state == THREAD_RUNNABLE && next->core == t->core && !t->kicked &&
 			   (next->on == t->on || tcap_left(next->on)) && !thread_stale(next))) {

@@ -24,7 +24,7 @@ static __attribute__((noreturn)) void end_self(struct rthread *t, long status)
 static long gate_yield(struct rthread *t, const struct rtos_args *a)
 {
 	(void)a;
-	return sched_yield(t);
+	return sched_yield(t, a->a != RTOS_YIELD_NO_LEASE);
 }
 
 static long gate_thread_create(struct rthread *t, const struct rtos_args *a)

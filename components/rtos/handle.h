@@ -22,7 +22,9 @@
  * The calling thread, marked as inside this component on the gate stack it runs on
  * (so that a thread ended while in here gives that stack back); 0 if the caller is
  * not a thread of the badge's process. Not locked: thread_by_tid finds the caller,
- * whose record stays while it runs.
+ * whose record stays while it runs. If its process switched to it by itself (its
+ * core's current is another of its threads: lease.c), the state follows first. Its
+ * core's current is only changed by threads of that core, so the look needs no lock.
  */
 static inline struct rthread *gate_enter(cairn_word badge, cairn_word tid)
 {
@@ -33,6 +35,11 @@ static inline struct rthread *gate_enter(cairn_word badge, cairn_word tid)
 		return 0;
 	t->pool = (int8_t)((&here - &cairn_stacks[0][0]) / GATE_STACK);
 	t->in_rtos = 1;
+	if (unlikely(__atomic_load_n(&t->rc->current, __ATOMIC_RELAXED) != t)) {
+		sched_lock(t->core);
+		sched_adopt(t->rc, t);
+		sched_unlock();
+	}
 	return t;
 }
 

@@ -81,6 +81,8 @@ static void schedule(unsigned c, struct rthread *preempted)
 	struct rcore *k = &sched.core[c];
 
 	sched_lock(c);
+	if (preempted)
+		sched_adopt(k, preempted);	/* its process switched to it itself (lease.c) */
 	end_stopped();
 	sock_poll();
 	struct rthread *cur = k->current;
@@ -119,7 +121,7 @@ static void run(unsigned c)
 	while (c != 0 || any_process() || k->current || run_kept()) {
 		struct rthread *p = take_events(k);
 		int holds = __atomic_load_n(&sched.lock, __ATOMIC_RELAXED) == c + 1;
-		if (p && (holds || (p->state != T_DEAD && p != k->current))) {
+		if (p && (holds || (p == k->deciding && p->state != T_DEAD && p != k->current))) {
 			/* p was inside a decision: let it finish, then look again. It
 			   finishes on the rtos's time (its process's budget may be spent:
 			   budget.c), and is bound to its own again as soon as this runs */
@@ -223,7 +225,7 @@ int main(const struct cairn_root *rt)
 	budget_init();
 	sock_init();
 	cairn_printf("rtos: %lu KiB for processes\n", (rt->mem_end - rt->mem_base) >> 10);
-	if (start_cores() || start_first()) {
+	if (proc_view_init() || start_cores() || start_first()) {
 		run_end();
 		return 1;
 	}

@@ -41,6 +41,20 @@ long window_map(uint64_t va, uint64_t frame)
 	return cairn_pgtbl_map(CAIRN_SLOT_PGTBL, va, CAIRN_SLOT_MEMORY, frame, CAIRN_MAP_WRITE);
 }
 
+/* The view (lease.c): a zeroed page, written here, read by every process. */
+long proc_view_init(void)
+{
+	uint64_t f = cairn_frame(&mem, CAIRN_FRAME_USER);
+	long r = f ? window_map(VIEW_WIN, f) : CAIRN_ENOMEM;
+
+	if (r)
+		return r;
+	memset((void *)VIEW_WIN, 0, PAGE);
+	view = (struct rtos_view *)VIEW_WIN;
+	view_frame = f;
+	return 0;
+}
+
 /* The window frames are filled through (ctx unused). */
 static long fill_map(void *ctx, uint64_t frame)
 {
@@ -122,6 +136,8 @@ static long proc_build(struct rproc *p, const void *elf, uint64_t len)
 		r = load(p, elf, &img);
 	if (!r)
 		r = write_root(p);
+	if (!r)
+		r = space_view(p);
 	if (!r) {
 		p->comp = kobj_slot();
 		p->comp_frame = cairn_frame(&mem, CAIRN_FRAME_KERNEL);

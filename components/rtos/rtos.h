@@ -20,6 +20,7 @@
  *   bp.c       block points: wait queues with stored wake-ups (bp.h: inline parts)
  *   policy.c   a thread's scheduling word: admission (EDF bandwidth), taking it
  *   sched.c    the scheduler lock, run queues with EDF budgets, switching
+ *   lease.c    the view processes read: leases to switch between their own threads
  *   state.c    the state: Root page, memory, the file system, every table
  *
  * One scheduler thread per core the system has (S_k; S_0 is the first thread), each
@@ -71,8 +72,11 @@
 #define CHAN_WIN(i)  (WIN_VA + (64 + (uint64_t)(i)) * PAGE)
 #define IMAGE_WIN    (WIN_VA + 128 * PAGE)	/* SHM_PAGES pages: an image to load */
 #define REPORT_WIN(i) (WIN_VA + (384 + (uint64_t)(i)) * PAGE)	/* a thread's crash report reads its stack */
+#define VIEW_WIN     (WIN_VA + 510 * PAGE)	/* the view (lease.c) */
 #define FILL_WIN     (WIN_VA + 511 * PAGE)
-_Static_assert(128 + SHM_PAGES <= 384 && 384 + MAX_THREADS <= 511, "the windows do not overlap");
+_Static_assert(128 + SHM_PAGES <= 384 && 384 + MAX_THREADS <= 510, "the windows do not overlap");
+_Static_assert(MAX_THREADS <= RTOS_LOCAL_SLOTS && MAX_CORES == RTOS_VIEW_CORES, "the view and the local slots fit");
+
 
 enum tstate {
 	T_FREE = 0, T_READY, T_RUNNING, T_BLOCKED,
@@ -152,8 +156,9 @@ struct rtimer {
 
 struct page {
 	uint64_t va;
-	uint64_t frame;			/* low 12 bits: a shared region's index + 1, or 0 */
+	uint64_t frame;			/* low 12 bits: a shared region's index + 1, VIEW_TAG, or 0 */
 };
+#define VIEW_TAG (MAX_SHM + 1)		/* the view's page (lease.c): this component's own */
 
 struct node {				/* a page-table node made for a process */
 	uint64_t va;
@@ -200,6 +205,12 @@ struct rcore {				/* one core's scheduling; its S decides when nobody else does 
 	struct rtimer *timers;		/* armed here, soonest first */
 	struct rthread *throttled;	/* EDF threads out of budget, soonest release first */
 	unsigned self, rcv, wake;	/* S's thread, its receive endpoint, a send to it (slots) */
+	unsigned lease_end;		/* its lease's level + 1 (lease.c); 0: none */
+	const struct rproc *lease_proc;	/* ... and whose it is */
+	uint8_t cycle[RTOS_LEASE_MAX + 1];	/* the last lease's round robin: its holder, then the */
+	uint8_t ncycle;			/* threads it named (kept after it ends: sched_adopt) */
+	uint64_t slice_start;		/* when the slice that ends at slice_end began */
+	struct rthread *deciding;	/* the thread that decided the switch being made (sched_switch) */
 	volatile uint8_t ready;		/* S has its timer and runs */
 };
 
@@ -262,6 +273,8 @@ extern struct chend ends[MAX_ENDS];
 extern struct rsock rsocks[SOCK_MAX];
 extern struct cairn_alloc mem;
 extern const struct cairn_root *root;
+extern struct rtos_view *view;				/* lease.c's page (state.c maps it) */
+extern uint64_t view_frame;
 #define ROMFS_MODULE "rtos.romfs"
 void state_init(const struct cairn_root *rt);		/* first: root, mem, the file system */
 long rtos_file(const char *path, const void **data, uint64_t *len);
@@ -308,7 +321,7 @@ void sched_switch(struct rcore *k, struct rthread *next);	/* locked; returns unl
 void sched_reschedule(struct rthread *self);		/* locked; returns unlocked */
 void sched_preempt(struct rthread *self);		/* locked; returns unlocked */
 __attribute__((noreturn)) void sched_gone(struct rthread *t);	/* locked, t ended */
-long sched_yield(struct rthread *self);
+long sched_yield(struct rthread *self, int lease);
 uint64_t sched_deadline(struct rcore *k);		/* locked */
 long sched_place(const struct rthread *caller, uint64_t *word, unsigned *core);
 void edf_release_due(unsigned core, uint64_t now);	/* locked */
@@ -330,6 +343,19 @@ static inline void edf_release(unsigned core, uint64_t now)
 {
 	if (unlikely(sched.core[core].throttled != 0))
 		edf_release_due(core, now);
+}
+
+void sched_adopt(struct rcore *k, struct rthread *t);	/* locked */
+
+/* lease.c: all locked */
+void lease_void(struct rcore *k);
+int lease_grant(struct rcore *k, const struct rthread *t);
+
+/* Locked: a thread of level prio joins or leaves k's queues: a lease there, as urgent or less, ends. */
+static inline void lease_touch(struct rcore *k, unsigned prio)
+{
+	if (unlikely(prio < k->lease_end))
+		lease_void(k);
 }
 
 /* policy.c: all locked */
@@ -367,6 +393,7 @@ unsigned kobj_make(unsigned op, unsigned level, uint64_t *frame, long *err);
 void kobj_unmake(unsigned slot, uint64_t frame);
 void shm_release(struct shm *s);
 long space_zero(struct rproc *p, uint64_t va, unsigned rights, uint64_t *frame);
+long space_view(struct rproc *p);
 void space_unmap(struct rproc *p, uint64_t lo, uint64_t hi);
 long proc_mem_get(struct rproc *p, uint64_t at, uint64_t len, uint64_t align, uint64_t *va);
 long proc_mem_free(struct rproc *p, uint64_t at, uint64_t len);
@@ -392,6 +419,7 @@ static inline void budget_due(uint64_t now)
 /* proc.c: all locked but proc_gates */
 void proc_gates(const uint64_t *entry, uint64_t keeper);	/* once, before the first process */
 long window_map(uint64_t va, uint64_t frame);
+long proc_view_init(void);				/* once, before the first process */
 struct proc_args {			/* what a new process is made with, checked */
 	uint64_t sched_word;		/* its main thread's (RTOS_SCHED, no core) */
 	unsigned core;			/* its main thread's */

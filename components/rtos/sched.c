@@ -171,6 +171,7 @@ void rq_add(struct rthread *t, int front)
 		t->slice_left = k->slice_end > now ? k->slice_end - now : 1;
 	}
 	t->state = T_READY;
+	lease_touch(k, t->prio);
 	if (unlikely(t->core != sched_holder()) && (!k->current || sched_before(t, k->current)))
 		sched.kicks |= 1u << t->core;	/* it should run there now (sched_poke) */
 	if (!*q) {
@@ -194,6 +195,7 @@ void rq_remove(struct rthread *t)
 	struct rcore *k = t->rc;
 	struct rthread **q = &k->rq[t->prio];
 
+	lease_touch(k, t->prio);
 	if (t->next == t) {
 		*q = 0;
 		k->map[t->prio / 64] &= ~(1UL << (t->prio % 64));
@@ -253,6 +255,7 @@ static void slice_start(struct rthread *t)
 	struct rcore *k = t->rc;
 	uint64_t now = cairn_cycles();
 
+	k->slice_start = now;
 	if (t->edf) {			/* it runs until its budget is spent */
 		t->run_start = now;
 		k->slice_end = now + t->budget_left;
@@ -304,10 +307,13 @@ void sched_switch(struct rcore *k, struct rthread *next)
 		if (next)
 			next->state = T_RUNNING;
 		uint64_t d = next ? sched_deadline(k) : 0;
+		k->deciding = prev;	/* until it runs again (main.c: preempted before the switch) */
 		sched_unlock();
 		long r = cairn_thread_dispatch(next ? next->slot : k->self, d, 0);
-		if (r == 0)
+		if (r == 0) {
+			k->deciding = 0;
 			return;
+		}
 		unsigned core = (unsigned)(k - sched.core);
 		sched_lock(core);
 		if (r != CAIRN_ETIME) {
@@ -357,10 +363,12 @@ void sched_preempt(struct rthread *self)
 }
 
 /*
- * A fixed-priority thread goes behind its equals. An EDF thread is done for this
- * period: it waits for the next one.
+ * A fixed-priority thread goes behind its equals; or, if every equal ready is of its
+ * process and could be switched to by it (lease.c), and lease is set, its process gets
+ * the lease and the caller switches itself (RTOS_YIELD_LOCAL: nothing changed here).
+ * An EDF thread is done for this period: it waits for the next one.
  */
-long sched_yield(struct rthread *self)
+long sched_yield(struct rthread *self, int lease)
 {
 	sched_lock(self->core);
 	if (self->edf) {
@@ -375,9 +383,93 @@ long sched_yield(struct rthread *self)
 		sched_unlock();
 		return 0;
 	}
+	if (lease && lease_grant(self->rc, self)) {
+		sched_unlock();
+		return RTOS_YIELD_LOCAL;
+	}
 	rq_add(self, 0);
 	sched_reschedule(self);
 	return 0;
+}
+
+/*
+ * Locked, k leased to t's process at t's level: t, current there, says when a local
+ * switch gave it the core (its TLS page's ran_since: lib/librtos/local.c). If that is
+ * after the slice now running began and not in the future, its slice runs from then,
+ * as the yield through here it stands for would have given it. A claim takes the core
+ * only from the process's own threads (nothing else is ready at the level while the
+ * lease holds), and each claim must be later than the last.
+ */
+static void slice_claim(struct rcore *k, struct rthread *t)
+{
+	uint64_t c = __atomic_load_n(&((struct rtos_tls *)TLS_WIN(t - threads))->ran_since, __ATOMIC_RELAXED);
+
+	if (c <= k->slice_start || c > cairn_cycles())
+		return;
+	k->slice_start = c;
+	k->slice_end = c + t->slice;
+}
+
+/* Where thread index i is in k's last lease's round robin; ncycle if it is not. */
+static unsigned cycle_at(const struct rcore *k, unsigned i)
+{
+	unsigned at = 0;
+
+	while (at < k->ncycle && k->cycle[at] != i)
+		at++;
+	return at;
+}
+
+/*
+ * Locked: t runs, switched to by its process within k's last lease: the threads of
+ * that round robin wait behind their equals in its order from t on, as the rotations
+ * that brought t to the core left them (a lease's switches only rotate it; one made
+ * by hand leaves the order the process's own affair).
+ */
+static void cycle_order(struct rcore *k, const struct rthread *t)
+{
+	unsigned n = k->ncycle, at = cycle_at(k, (unsigned)(t - threads));
+
+	if (at == n)
+		return;
+	for (unsigned i = 1; i < n; i++) {
+		struct rthread *x = &threads[k->cycle[(at + i) % n]];
+		if (x->state == T_READY && x->rc == k && x->prio == t->prio && x->proc == t->proc) {
+			rq_remove(x);
+			rq_add(x, 0);
+		}
+	}
+}
+
+/*
+ * Locked: t, a thread of k's core, runs although k's current is another thread of its
+ * process: the process switched to it itself (a local THREAD capability; lease.c),
+ * which only the kernel tells (the thread an interrupt preempted, the thread that
+ * calls a gate). The state follows what ran: the current goes behind its equals (it
+ * gave the core away), t is current in the slice it was given. A t that is not ready
+ * here (an EDF thread throttled, one ended) is current as it is; its state stays.
+ */
+void sched_adopt(struct rcore *k, struct rthread *t)
+{
+	struct rthread *c = k->current;
+
+	if (!c || c->proc != t->proc || t->rc != k)
+		return;
+	int leased = k->lease_proc == t->proc && k->lease_end == t->prio + 1u;
+	if (c != t) {
+		if (c->state == T_RUNNING)
+			rq_add(c, 0);
+		cycle_order(k, t);
+		if (t->state == T_READY) {
+			rq_remove(t);
+			t->state = T_RUNNING;
+			if (t->edf)
+				t->run_start = cairn_cycles();
+		}
+		k->current = t;
+	}
+	if (leased && t->state == T_RUNNING && !t->edf)
+		slice_claim(k, t);
 }
 
 /*

@@ -126,6 +126,12 @@ static long space_map(struct rproc *p, uint64_t va, uint64_t frame, unsigned rig
 	return r;
 }
 
+/* The view (lease.c), read-only at CAIRN_RTOS_VIEW_VA in p. */
+long space_view(struct rproc *p)
+{
+	return space_map(p, CAIRN_RTOS_VIEW_VA, view_frame, 0, VIEW_TAG);
+}
+
 /* A fresh zeroed page at va in p. */
 long space_zero(struct rproc *p, uint64_t va, unsigned rights, uint64_t *frame)
 {
@@ -155,7 +161,9 @@ void space_unmap(struct rproc *p, uint64_t lo, uint64_t hi)
 		}
 		unsigned tag = (unsigned)(pg->frame & (PAGE - 1));
 		long r = cairn_pgtbl_unmap(p->pt, pg->va);
-		if (!r && tag)
+		if (!r && tag == VIEW_TAG)
+			;	/* the view stays this component's */
+		else if (!r && tag)
 			shm_unmapped(tag - 1);
 		else if (!r)
 			r = cairn_frame_put(&mem, pg->frame);

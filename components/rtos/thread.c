@@ -68,7 +68,7 @@ static struct rthread *thread_slot(void)
 
 /* What thread ti of p starts with, in its TLS page (struct rtos_tls; it may change it after). */
 static void thread_tls_start(struct rproc *p, unsigned ti, uint64_t entry, uint64_t sched_word, uint64_t tls,
-			     uint64_t stack)
+			     uint64_t stack, unsigned core)
 {
 	struct rtos_tls *w = (struct rtos_tls *)TLS_WIN(ti);
 
@@ -79,6 +79,7 @@ static void thread_tls_start(struct rproc *p, unsigned ti, uint64_t entry, uint6
 	w->sched = sched_word;
 	w->ceiling = p->ceiling;
 	w->stack_lo = tls - stack;
+	w->core = core;
 }
 
 /*
@@ -108,7 +109,7 @@ struct rthread *thread_new(struct rproc *p, uint64_t entry, uint64_t sched_word,
 	uint16_t gen = (uint16_t)(t->gen + 1);
 	memset(t, 0, sizeof(*t));
 	t->gen = gen ? gen : 1;
-	thread_tls_start(p, ti, entry, sched_word, tls, stack);
+	thread_tls_start(p, ti, entry, sched_word, tls, stack, core);
 	t->slot = kobj_slot();
 	t->rcv = kobj_slot();
 	kframe = cairn_frame(&mem, CAIRN_FRAME_KERNEL);
@@ -126,6 +127,8 @@ struct rthread *thread_new(struct rproc *p, uint64_t entry, uint64_t sched_word,
 		r = cairn_captbl_act_rcv(CT, t->rcv, t->slot, sched.core[core].rcv);
 	if (!r && p->tc)
 		r = cairn_thread_tcap(t->slot, p->tc->slot);	/* its process's budget (budget.c) */
+	if (!r)		/* its process may switch to it (lease.c) */
+		r = cairn_thread_local(t->slot, p->ct, RTOS_LOCAL_SLOT(ti));
 	if (r)
 		goto bad;
 	t->kframe = kframe;
@@ -142,6 +145,7 @@ struct rthread *thread_new(struct rproc *p, uint64_t entry, uint64_t sched_word,
 	return t;
 
 bad:	/* undone in the reverse order: the kernel thread, its slots, the TLS window */
+	cairn_captbl_remove(p->ct, RTOS_LOCAL_SLOT(ti));	/* (empty: an error, nothing done) */
 	if (t->tid)
 		cairn_captbl_deact(CT, t->slot);
 	if (kframe)
@@ -184,7 +188,10 @@ void thread_free(struct rthread *t)
 	unsigned ti = (unsigned)(t - threads);
 
 	tmap_del(t);
-	long r = cairn_captbl_remove(CT, t->rcv);
+	long r = cairn_captbl_remove(p->ct, RTOS_LOCAL_SLOT(ti));
+	if (r)
+		cairn_printf("rtos: removing a local capability: error %ld\n", r);
+	r = cairn_captbl_remove(CT, t->rcv);
 	if (r)
 		cairn_printf("rtos: removing a receive endpoint: error %ld\n", r);
 	cairn_slot_put(&mem, t->rcv);

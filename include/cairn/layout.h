@@ -10,8 +10,9 @@
  *                   | null page, never mapped        |
  *   0x000000001000  +--------------------------------+ CAIRN_ROOT_VA
  *                   | the Root page (red tape), r--  |
- *   0x000000002000  +--------------------------------+ CAIRN_IO_VA
- *                   | the I/O page (red tape), r--   |  booter-built components
+ *   0x000000002000  +--------------------------------+ CAIRN_IO_VA = CAIRN_RTOS_VIEW_VA
+ *                   | the I/O page (red tape), r--   |  booter-built components; in an RTOS
+ *                   |                                |  process, the RTOS's view (rtos_abi.h)
  *                   +--------------------------------+
  *                   | (unmapped)                     |
  *   0x000000400000  +--------------------------------+ CAIRN_IMAGE_BASE
@@ -75,6 +76,7 @@
 
 #define CAIRN_ROOT_VA          CAIRN_UL(0x1000)		/* the Root page: rdi at every entry */
 #define CAIRN_IO_VA            CAIRN_UL(0x2000)		/* the I/O page: devices, regions (cairn/root.h) */
+#define CAIRN_RTOS_VIEW_VA     CAIRN_IO_VA		/* an RTOS process's: the view (cairn/rtos_abi.h) */
 #define CAIRN_IMAGE_BASE       CAIRN_UL(0x400000)		/* images are linked and loaded here */
 #define CAIRN_IMAGE_TOP        CAIRN_UL(0x0e000000)	/* ... and end below here */
 #define CAIRN_RTOS_WINDOW_VA   CAIRN_UL(0x0e000000)	/* the RTOS's windows (components/rtos/rtos.h) */

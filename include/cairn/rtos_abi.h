@@ -31,7 +31,7 @@
  * entries, their table and the handlers' prototypes are made from this list.
  */
 #define RTOS_CALLS(X) \
-	X(YIELD,         0, yield,         1, thread, "none", "0") \
+	X(YIELD,         0, yield,         1, thread, "a = RTOS_YIELD_NO_LEASE or 0", "0; RTOS_YIELD_LOCAL: the lease is the caller's, it switches itself") \
 	X(THREAD_CREATE, 1, thread_create, 1, thread, "a = entry, b = scheduling word (RTOS_SCHED), c = stack bytes, d = 1: not joinable", "handle") \
 	X(THREAD_EXIT,   2, thread_exit,   1, thread, "a = status", "does not return") \
 	X(THREAD_KILL,   3, thread_kill,   1, thread, "a = handle", "0") \
@@ -287,8 +287,47 @@ struct rtos_tls {
 	uint64_t probe_read, probe_write, probe_fixup;
 	uint64_t stack_lo;		/* start: the lowest byte of its stack */
 	uint64_t cpu;			/* process_create*: the new process's budget (RTOS_CPU) */
+	uint64_t core;			/* start: the core it runs on, for its life */
+	uint64_t ran_since;		/* when a local switch gave it the core (TSC; librtos writes it,
+					   the rtos bounds it: components/rtos/sched.c, slice_claim) */
 	char msg[RTOS_MSG_BYTES];	/* strings and structures passed to calls */
 	uint64_t local[64];		/* librtos's per-thread state */
+};
+
+/*
+ * Local switches (docs/rtos.md, *Switching inside a process*). Slot RTOS_LOCAL_SLOT(i)
+ * of a process's capability table holds a local THREAD capability to its thread i
+ * (the index of its handle): one that only switches to the thread, and only while it
+ * executes in the process (CAIRN_OP_THREAD_LOCAL). The view, mapped read-only at
+ * CAIRN_RTOS_VIEW_VA in every process, says per core which process may switch
+ * between which of its threads without asking the rtos component: a lease, granted
+ * when the rtos runs one of its threads at a level where every other ready thread of
+ * the core is the process's own, none more urgent and none EDF. It holds while seq is
+ * unchanged: the rtos moves seq (odd while it writes) whenever that core's ready
+ * threads change. What a process switches to is learnt from the kernel (the thread an
+ * interrupt preempts, the thread that calls a gate), never from the process.
+ */
+#define RTOS_LOCAL_BASE   64
+#define RTOS_LOCAL_SLOTS  64
+#define RTOS_LOCAL_SLOT(i) (RTOS_LOCAL_BASE + (unsigned)(i))
+#define RTOS_LEASE_MAX    12	/* a process's other ready threads a lease names, at most */
+#define RTOS_YIELD_LOCAL   1	/* RTOS_YIELD's result: the lease is the caller's, it switches itself */
+#define RTOS_YIELD_NO_LEASE 1	/* RTOS_YIELD's a: switch, grant no lease */
+_Static_assert(RTOS_GATE_BASE + RTOS_NCALLS <= RTOS_LOCAL_BASE, "the local capabilities follow the gates");
+
+struct rtos_core_view {
+	volatile uint32_t seq;		/* odd while the rtos writes; a lease holds while unchanged */
+	volatile uint8_t proc;		/* the process the lease is for (its index + 1); 0: none */
+	volatile uint8_t prio;		/* the level it runs at */
+	volatile uint8_t n;		/* its other ready threads there, in round-robin order */
+	uint8_t pad;
+	volatile uint8_t thread[RTOS_LEASE_MAX];	/* their indices */
+};
+
+#define RTOS_VIEW_CORES 8	/* CAIRN_SD_RTOS_CORES (components/rtos checks) */
+
+struct rtos_view {
+	struct rtos_core_view core[RTOS_VIEW_CORES];
 };
 
 #endif

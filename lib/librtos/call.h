@@ -22,6 +22,9 @@ static inline long rtos_call1(enum rtos_call n, cairn_word a)
 	return rtos_call(n, a, 0, 0, 0).r0;
 }
 
+/* local.c: a yield within the process's lease; 0 done, -1 the rtos decides. */
+int rtos_local_yield(void);
+
 /* The calling thread's TLS page. */
 static inline struct rtos_tls *rtos_tls(void)
 {

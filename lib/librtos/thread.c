@@ -160,9 +160,15 @@ int thread_get_exit_status(thread_t tid)
 	return (int)rtos_call1(RTOS_THREAD_STATUS, tid);
 }
 
+/*
+ * Within its process's lease by itself (local.c), else through the rtos, which may
+ * grant the lease for this yield (RTOS_YIELD_LOCAL); a lease lost again before the
+ * switch: through the rtos after all.
+ */
 void thread_yield(void)
 {
-	rtos_call1(RTOS_YIELD, 0);
+	if (rtos_local_yield() && rtos_call1(RTOS_YIELD, 0) == RTOS_YIELD_LOCAL && rtos_local_yield())
+		rtos_call1(RTOS_YIELD, RTOS_YIELD_NO_LEASE);
 }
 
 thread_t thread_self(void)

@@ -1,0 +1,186 @@
+/*
+ * rtos_local: switches a process makes between its own threads without the rtos
+ * component (cairn/rtos_abi.h, *Local switches*; lib/librtos/local.c), and what a
+ * process that uses its local THREAD capabilities by hand can and cannot do.
+ *
+ *   lc.1  yields between two threads of one level alternate strictly, 2,000 times
+ *   lc.2  among three, in round-robin order
+ *   lc.3  a thread of another process at the same level on the core gets its turns
+ *         while two threads of this one yield to each other (no lease then)
+ *   lc.4  a thread blocked inside the rtos (semaphore_take) cannot be switched to
+ *         (EBUSY) and still wakes as it should
+ *   lc.5  switching by hand to a ready thread: it runs; the rtos follows (the thread's
+ *         next call, its exit and the join all work); with a deadline or a tcap:
+ *         EACCES; an empty or out-of-range slot: the lookup's error
+ *
+ * The main thread runs more urgent than the tests' threads and waits for them napping,
+ * so its timer preempts the yielders about every 50 us: the order must survive that
+ * (the rtos rebuilds its queue from the lease's rotation). The yielders run with the
+ * longest slice (weight 100: 20 ms), so no slice ends between a record and its yield.
+ */
+#include <cairn/cairn.h>
+#include <cairn/rtos.h>
+#include <cairn/rtos_abi.h>
+
+#define LEVEL 100	/* the level the tests' threads share (main runs more urgent) */
+#define ROUNDS 2000
+
+static unsigned idx(thread_t t)
+{
+	return (unsigned)((t & 0xffff) - 1);
+}
+
+static timer_t nap;
+
+/* Waits for t to end, napping 50 us at a time (the tests' threads are less urgent): its status. */
+static int wait_for(thread_t t)
+{
+	struct time d;
+	int s;
+
+	time_create(&d, 0, 50);
+	while ((s = thread_get_exit_status(t)) == EAGAIN) {
+		timer_start(nap, &d);
+		timer_wait(nap);
+	}
+	return s;
+}
+
+/* ---- lc.1, lc.2: the order of yields ---- */
+
+static volatile unsigned trace[3 * ROUNDS + 8], pos;
+static volatile unsigned go;
+
+static void yielder(unsigned me, unsigned rounds)
+{
+	while (!go)
+		thread_yield();
+	for (unsigned i = 0; i < rounds; i++) {
+		trace[pos++] = me;
+		thread_yield();
+	}
+}
+
+static void y0(void) { yielder(0, ROUNDS); }
+static void y1(void) { yielder(1, ROUNDS); }
+static void y2(void) { yielder(2, ROUNDS); }
+
+/* How many entries of trace[0..n) break the round robin of k threads. */
+static unsigned out_of_order(unsigned n, unsigned k)
+{
+	unsigned bad = 0;
+
+	for (unsigned i = k; i < n; i++)
+		bad += trace[i] != trace[i - k] || trace[i] == trace[i - 1];
+	return bad;
+}
+
+static void order(unsigned k, const char *id, const char *name)
+{
+	static void (*const fn[3])(void) = { y0, y1, y2 };
+	sched_param_t p[2] = { { SCHEDP_PRIO, LEVEL }, { SCHEDP_WEIGHT, RTOS_WEIGHT_MAX } };
+	thread_t t[3];
+
+	pos = 0;
+	go = 0;
+	for (unsigned i = 0; i < k; i++)
+		t[i] = thread_create(fn[i], p, 2, 0);
+	go = 1;
+	for (unsigned i = 0; i < k; i++)
+		wait_for(t[i]);
+	unsigned n = pos, bad = out_of_order(n, k);
+	cairn_check(id, name, n == k * ROUNDS && bad == 0, "%u of %u entries, %u out of order", n, k * ROUNDS,
+		    bad);
+}
+
+/* ---- lc.3: another process at the same level ---- */
+
+static volatile unsigned both;
+
+static void pinger(void)
+{
+	while (both < 2 * 50000)
+		both++, thread_yield();
+}
+
+static void fairness(void)
+{
+	sched_param_t p = { SCHEDP_PRIO, LEVEL };
+	both = 0;
+	proc_t peer = process_create_fs("/bin/rtos_peer", &p, 1, 0, 0, 0);
+	thread_t a = thread_create(pinger, &p, 1, 0), b = thread_create(pinger, &p, 1, 0);
+	wait_for(a);
+	wait_for(b);
+	int s = process_get_exit_status(peer);	/* it yields 1,000 times, then ends */
+	cairn_check("lc.3", "another_process_gets_its_turns", peer && s == 0 && both >= 2 * 50000,
+		    "the peer at the same level %s when this process's %u yields had (status %d)",
+		    s == 0 ? "had ended" : "had not ended", both, s);
+	sched_param_t top = { SCHEDP_PRIO, LEVEL - 50 };
+	while (peer && process_get_exit_status(peer) == EAGAIN)
+		thread_set_params(&p, 1), thread_yield();	/* (at the peer's level: it runs) */
+	thread_set_params(&top, 1);
+}
+
+/* ---- lc.4, lc.5: local capabilities by hand ---- */
+
+static sem_t sem;
+static volatile int woke = -1, ran;
+
+static void blocker(void)
+{
+	woke = semaphore_take(sem);
+}
+
+static void runner(void)
+{
+	ran = 1;
+	semaphore_give(sem);	/* a call into the rtos, which follows what ran */
+}
+
+static void by_hand(void)
+{
+	sched_param_t p = { SCHEDP_PRIO, LEVEL };
+	sem = semaphore_create(0, 0);
+	thread_t b = thread_create(blocker, &p, 1, 0);
+	sched_param_t low = { SCHEDP_PRIO, LEVEL + 50 };
+	thread_set_params(&low, 1);	/* blocker runs and blocks inside the rtos */
+	sched_param_t up = { SCHEDP_PRIO, LEVEL - 50 };
+	thread_set_params(&up, 1);
+	long inside = cairn_thread_dispatch(RTOS_LOCAL_SLOT(idx(b)), 0, 0);
+	int before = woke;
+	semaphore_give(sem);
+	wait_for(b);
+	cairn_check("lc.4", "blocked_inside_not_switched_to", inside == CAIRN_EBUSY && before == -1 && woke == 0,
+		    "a switch to it: %ld (want %d); it had %s; woken: %d", inside, CAIRN_EBUSY,
+		    before == -1 ? "not returned" : "returned", woke);
+
+	sched_param_t later = { SCHEDP_PRIO, LEVEL + 20 };	/* it would not run before this waits */
+	ran = 0;
+	thread_t r = thread_create(runner, &later, 1, 0);
+	long sw = cairn_thread_dispatch(RTOS_LOCAL_SLOT(idx(r)), 0, 0);
+	int ran_first = ran;
+	int took = semaphore_take(sem);
+	int status = wait_for(r);
+	long dl = cairn_thread_dispatch(RTOS_LOCAL_SLOT(idx(thread_self())), 1, 0);
+	long tc = cairn_thread_dispatch(RTOS_LOCAL_SLOT(idx(thread_self())), 0, 1);
+	long empty = cairn_thread_dispatch(RTOS_LOCAL_SLOT(RTOS_LOCAL_SLOTS - 1), 0, 0);
+	long far = cairn_thread_dispatch(100000, 0, 0);
+	cairn_check("lc.5", "switch_by_hand", sw == 0 && ran_first && took == 0 && status == 0 &&
+		    dl == CAIRN_EACCES && tc == CAIRN_EACCES && empty == CAIRN_ENOENT && far == CAIRN_ERANGE,
+		    "switch %ld, it ran %d, take %d, its status %d; deadline %ld, tcap %ld (want %d); empty %ld "
+		    "(want %d), far %ld (want %d)", sw, ran_first, took, status, dl, tc, CAIRN_EACCES, empty,
+		    CAIRN_ENOENT, far, CAIRN_ERANGE);
+	semaphore_destroy(sem);
+}
+
+int main(void)
+{
+	sched_param_t top = { SCHEDP_PRIO, LEVEL - 50 };
+	thread_set_params(&top, 1);
+	nap = timer_create();
+	order(2, "lc.1", "two_alternate");
+	order(3, "lc.2", "three_round_robin");
+	fairness();
+	by_hand();
+	return 0;
+}
