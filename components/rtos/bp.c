@@ -39,6 +39,22 @@ long bp_block(struct rthread *self, struct bp *bp)
 	return bp_wait(self, bp);
 }
 
+/*
+ * As bp_block, but if the caller's process can have the lease on its level (lease.c:
+ * every equal ready there is its own and waits in its code), it gets it instead of
+ * blocking: RTOS_YIELD_LOCAL, the caller hands its core on itself and looks again
+ * (lib/librtos/sync.c). So a semaphore handed between two threads of one level stops
+ * calling here.
+ */
+long bp_block_lease(struct rthread *self, struct bp *bp)
+{
+	if (!bp->tokens && lease_grant(self->rc, self)) {
+		sched_unlock();
+		return RTOS_YIELD_LOCAL;
+	}
+	return bp_block(self, bp);
+}
+
 /* The first waiter, off the queue (not yet ready); else stores the wake-up. */
 static struct rthread *bp_first(struct bp *bp)
 {

@@ -19,7 +19,7 @@ static long on_bp(struct rthread *t, uint64_t id, long (*fn)(struct rthread *, s
 
 static long gate_block(struct rthread *t, const struct rtos_args *a)
 {
-	return on_bp(t, a->a, bp_block);
+	return on_bp(t, a->a, a->b == RTOS_BLOCK_LEASE ? bp_block_lease : bp_block);
 }
 
 static long gate_wake(struct rthread *t, const struct rtos_args *a)

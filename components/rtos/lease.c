@@ -35,8 +35,9 @@ void lease_void(struct rcore *k)
 
 /*
  * Locked: t, the fixed-priority thread running on k's core, gets the lease on k if
- * every other ready thread of its level is of its process, waiting in its code (at
- * most RTOS_LEASE_MAX, none EDF) and none is more urgent: 1; else k has none: 0.
+ * every other ready thread of its level is of its process, waiting in its code (one
+ * at least, at most RTOS_LEASE_MAX, none EDF) and none is more urgent: 1; else k has
+ * none: 0.
  */
 int lease_grant(struct rcore *k, const struct rthread *t)
 {
@@ -57,6 +58,8 @@ int lease_grant(struct rcore *k, const struct rthread *t)
 			idx[n++] = (uint8_t)(x - threads);
 			x = x->next;
 		} while (x != h);
+	if (!n)
+		goto none;	/* nobody to hand on to */
 	v->seq++;
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	v->proc = (uint8_t)(t->proc - procs + 1);

@@ -366,6 +366,7 @@ void sched_apply(struct rthread *t, uint64_t word);
 struct bp *bp_new(unsigned proc, unsigned mode);	/* 0 if none left */
 void bp_free(struct bp *bp, long result);		/* waiters return result */
 long bp_block(struct rthread *self, struct bp *bp);	/* returns unlocked */
+long bp_block_lease(struct rthread *self, struct bp *bp);	/* returns unlocked */
 long bp_wake(struct rthread *self, struct bp *bp);	/* returns unlocked */
 struct rthread *bp_post(struct bp *bp);
 void bp_unwait(struct rthread *t);

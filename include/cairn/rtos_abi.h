@@ -37,7 +37,7 @@
 	X(THREAD_KILL,   3, thread_kill,   1, thread, "a = handle", "0") \
 	X(THREAD_STATUS, 4, thread_status, 1, thread, "a = handle", "exit status (the handle is then free), EAGAIN running") \
 	X(THREAD_SCHED,  5, thread_sched,  1, thread, "a = the caller's new scheduling word (RTOS_SCHED)", "0") \
-	X(BLOCK,         6, block,         1, sync,   "a = block point", "0 woken, EBADF destroyed") \
+	X(BLOCK,         6, block,         1, sync,   "a = block point, b = RTOS_BLOCK_LEASE or 0", "0 woken, EBADF destroyed, RTOS_YIELD_LOCAL the lease instead") \
 	X(WAKE,          7, wake,          1, sync,   "a = block point", "0") \
 	X(BP_CREATE,     8, bp_create,     1, sync,   "a = 1: binary (at most one stored wake-up)", "block point id") \
 	X(BP_DESTROY,    9, bp_destroy,    1, sync,   "a = block point", "0; its waiters return EBADF") \
@@ -313,6 +313,8 @@ struct rtos_tls {
 #define RTOS_LEASE_MAX    12	/* a process's other ready threads a lease names, at most */
 #define RTOS_YIELD_LOCAL   1	/* RTOS_YIELD's result: the lease is the caller's, it switches itself */
 #define RTOS_YIELD_NO_LEASE 1	/* RTOS_YIELD's a: switch, grant no lease */
+#define RTOS_BLOCK_LEASE   1	/* RTOS_BLOCK's b: the lease, if it can be had, instead of blocking
+				   (RTOS_YIELD_LOCAL; the caller hands its core on itself) */
 _Static_assert(RTOS_GATE_BASE + RTOS_NCALLS <= RTOS_LOCAL_BASE, "the local capabilities follow the gates");
 
 struct rtos_core_view {

@@ -24,6 +24,7 @@ static inline long rtos_call1(enum rtos_call n, cairn_word a)
 
 /* local.c: a yield within the process's lease; 0 done, -1 the rtos decides. */
 int rtos_local_yield(void);
+int rtos_local_held(void);	/* the lease is the process's, with someone to hand on to */
 
 /* The calling thread's TLS page. */
 static inline struct rtos_tls *rtos_tls(void)

@@ -47,6 +47,20 @@ static int ring_load(struct ring *r, const volatile struct rtos_core_view *v, ui
 	return 0;
 }
 
+/* Whether the caller's process holds the lease on its core and level, with a thread to hand on to. */
+int rtos_local_held(void)
+{
+	const struct rtos_tls *me = rtos_tls();
+	uint64_t core = me->core;
+
+	if (core >= RTOS_VIEW_CORES)
+		return 0;
+	const volatile struct rtos_core_view *v = &VIEW->core[core];
+	const struct ring *r = &rings[core];
+	uint32_t seq = lease(v, me);
+	return seq && (r->seq == seq ? r->n : v->n) != 0;
+}
+
 /*
  * The caller gives its core to the next thread of its level, if its process holds
  * the lease there: 0 when it runs again (at once if it is alone at its level); -1 if

@@ -107,12 +107,40 @@ static int destroy(size_t h, unsigned kind)
 	return 0;
 }
 
-/* Takes a unit, blocking while none is free. */
-static int take(struct sync *o)
+static int try_take(struct sync *o);
+
+/*
+ * A take that found no unit (c: the counter it left, the caller counted as waiting).
+ * If the caller's process holds the lease on its level, or the rtos grants it
+ * instead of blocking the caller (RTOS_YIELD_LOCAL: lib/librtos/local.c), the caller
+ * stops counting as waiting, hands its core to the lease's next thread itself, and
+ * looks again when it runs: a unit handed between two threads of one level then
+ * never calls the rtos. If a give came first (the counter moved), or the look finds
+ * nothing, it waits at the rtos as any taker (a give's wake-up is stored there).
+ */
+static __attribute__((noinline)) int take_slow(struct sync *o, long c)
 {
-	if (__atomic_sub_fetch(&o->count, 1, __ATOMIC_ACQUIRE) >= 0)
-		return 0;
+	long r = rtos_local_held() ? RTOS_YIELD_LOCAL : rtos_call(RTOS_BLOCK, o->bp, RTOS_BLOCK_LEASE, 0, 0).r0;
+
+	if (r != RTOS_YIELD_LOCAL)
+		return (int)r;
+	if (__atomic_compare_exchange_n(&o->count, &c, c + 1, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+		if (rtos_local_yield() == 0 && try_take(o) == 0)
+			return 0;
+		if (__atomic_sub_fetch(&o->count, 1, __ATOMIC_ACQUIRE) >= 0)
+			return 0;
+	}
 	return (int)rtos_call1(RTOS_BLOCK, o->bp);
+}
+
+/* Takes a unit, blocking while none is free. */
+static inline int take(struct sync *o)
+{
+	long c = __atomic_sub_fetch(&o->count, 1, __ATOMIC_ACQUIRE);
+
+	if (__builtin_expect(c >= 0, 1))
+		return 0;
+	return take_slow(o, c);
 }
 
 static int try_take(struct sync *o)

@@ -12,6 +12,10 @@
  *   lc.5  switching by hand to a ready thread: it runs; the rtos follows (the thread's
  *         next call, its exit and the join all work); with a deadline or a tcap:
  *         EACCES; an empty or out-of-range slot: the lookup's error
+ *   lc.6  two threads of one level hand two semaphores to each other 2,000 times (the
+ *         hand-off without the rtos, lib/librtos/sync.c take_slow): strictly in turn,
+ *         no unit lost or made; a third semaphore given from a less urgent thread still
+ *         wakes a taker that found the lease (it blocks at the rtos after its look)
  *
  * The main thread runs more urgent than the tests' threads and waits for them napping,
  * so its timer preempts the yielders about every 50 us: the order must survive that
@@ -173,6 +177,59 @@ static void by_hand(void)
 	semaphore_destroy(sem);
 }
 
+/* ---- lc.6: semaphores handed between two threads of one level ---- */
+
+static sem_t ping, pong, late;
+static volatile unsigned turn_no, wrong, late_got;
+
+static void ponger(void)
+{
+	for (unsigned i = 0; i < ROUNDS; i++) {
+		semaphore_take(ping);
+		wrong += turn_no != 2 * i + 1;
+		turn_no++;
+		semaphore_give(pong);
+	}
+}
+
+static void pinger_thread(void)
+{
+	for (unsigned i = 0; i < ROUNDS; i++) {
+		wrong += turn_no != 2 * i;
+		turn_no++;
+		semaphore_give(ping);
+		semaphore_take(pong);
+	}
+	late_got = semaphore_take(late) == 0;	/* given by a less urgent thread, later */
+}
+
+static void late_giver(void)
+{
+	semaphore_give(late);
+}
+
+static void handoff(void)
+{
+	sched_param_t p[2] = { { SCHEDP_PRIO, LEVEL }, { SCHEDP_WEIGHT, RTOS_WEIGHT_MAX } };
+	sched_param_t low = { SCHEDP_PRIO, LEVEL + 10 };
+	ping = semaphore_create(0, 0);
+	pong = semaphore_create(0, 0);
+	late = semaphore_create(0, 0);
+	turn_no = wrong = late_got = 0;
+	thread_t a = thread_create(pinger_thread, p, 2, 0), b = thread_create(ponger, p, 2, 0);
+	int sb = wait_for(b);	/* then a waits for late */
+	thread_t g = thread_create(late_giver, &low, 1, 0);
+	int sg = wait_for(g), sa = wait_for(a);
+	int left = semaphore_try_take(ping) == EAGAIN && semaphore_try_take(pong) == EAGAIN &&
+		   semaphore_try_take(late) == EAGAIN;
+	cairn_check("lc.6", "semaphore_handoff", !sa && !sb && !sg && turn_no == 2 * ROUNDS && !wrong && late_got &&
+		    left, "%u turns (want %u), %u out of turn; the late give %s; nothing left over: %d", turn_no,
+		    2 * ROUNDS, wrong, late_got ? "woke the taker" : "did not wake the taker", left);
+	semaphore_destroy(ping);
+	semaphore_destroy(pong);
+	semaphore_destroy(late);
+}
+
 int main(void)
 {
 	sched_param_t top = { SCHEDP_PRIO, LEVEL - 50 };
@@ -182,5 +239,6 @@ int main(void)
 	order(3, "lc.2", "three_round_robin");
 	fairness();
 	by_hand();
+	handoff();
 	return 0;
 }
