@@ -48,7 +48,7 @@ long bp_block(struct rthread *self, struct bp *bp)
  */
 long bp_block_lease(struct rthread *self, struct bp *bp)
 {
-	if (!bp->tokens && lease_grant(self->rc, self)) {
+	if (!bp->tokens && self->rc->rq[self->prio] && lease_grant(self->rc, self)) {
 		sched_unlock();
 		return RTOS_YIELD_LOCAL;
 	}

@@ -81,7 +81,7 @@ static void schedule(unsigned c, struct rthread *preempted)
 	struct rcore *k = &sched.core[c];
 
 	sched_lock(c);
-	if (preempted)
+	if (preempted && (preempted != k->current || k->lease_end))
 		sched_adopt(k, preempted);	/* its process switched to it itself (lease.c) */
 	end_stopped();
 	sock_poll();

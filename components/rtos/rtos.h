@@ -348,7 +348,7 @@ static inline void edf_release(unsigned core, uint64_t now)
 void sched_adopt(struct rcore *k, struct rthread *t);	/* locked */
 
 /* lease.c: all locked */
-void lease_void(struct rcore *k);
+__attribute__((cold)) void lease_void(struct rcore *k);
 int lease_grant(struct rcore *k, const struct rthread *t);
 
 /* Locked: a thread of level prio joins or leaves k's queues: a lease there, as urgent or less, ends. */

@@ -30,6 +30,7 @@ struct sync {			/* 64 bytes: a table index is a shift */
 	uint8_t kind;		/* 0: free slot */
 	uint8_t recursive;
 	uint8_t claimed;	/* being created or destroyed */
+	uint8_t misses;		/* semaphore: takes to block at once, a hand-off having found nothing */
 } __attribute__((aligned(64)));
 
 _Static_assert(sizeof(struct sync) == 64, "a sync object is 64 bytes");
@@ -71,6 +72,7 @@ static size_t create(unsigned kind, long count, int recursive)
 		o->bp = (uint64_t)bp;
 		o->recursive = (uint8_t)recursive;
 		o->evwait = 0;
+		o->misses = 0;
 		for (unsigned w = 0; w < MAX_WATCH; w++)
 			o->watch[w] = 0;
 		o->gen = (uint16_t)(o->gen + 1) ? (uint16_t)(o->gen + 1) : 1;
@@ -116,17 +118,28 @@ static int try_take(struct sync *o);
  * stops counting as waiting, hands its core to the lease's next thread itself, and
  * looks again when it runs: a unit handed between two threads of one level then
  * never calls the rtos. If a give came first (the counter moved), or the look finds
- * nothing, it waits at the rtos as any taker (a give's wake-up is stored there).
+ * nothing, it waits at the rtos as any taker (a give's wake-up is stored there); a
+ * look that found nothing makes the next MISS_SKIP takes block at once, so a
+ * semaphore given from elsewhere costs no hand-offs that cannot pay.
  */
+#define MISS_SKIP 64
+
 static __attribute__((noinline)) int take_slow(struct sync *o, long c)
 {
-	long r = rtos_local_held() ? RTOS_YIELD_LOCAL : rtos_call(RTOS_BLOCK, o->bp, RTOS_BLOCK_LEASE, 0, 0).r0;
+	long r;
 
+	if (o->misses) {
+		o->misses--;
+		r = rtos_call1(RTOS_BLOCK, o->bp);
+	} else {
+		r = rtos_local_held() ? RTOS_YIELD_LOCAL : rtos_call(RTOS_BLOCK, o->bp, RTOS_BLOCK_LEASE, 0, 0).r0;
+	}
 	if (r != RTOS_YIELD_LOCAL)
 		return (int)r;
 	if (__atomic_compare_exchange_n(&o->count, &c, c + 1, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
 		if (rtos_local_yield() == 0 && try_take(o) == 0)
 			return 0;
+		o->misses = MISS_SKIP;
 		if (__atomic_sub_fetch(&o->count, 1, __ATOMIC_ACQUIRE) >= 0)
 			return 0;
 	}
