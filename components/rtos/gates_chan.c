@@ -96,7 +96,7 @@ static long gate_chan_block(struct rthread *t, const struct rtos_args *a)
 
 	if (!ch)
 		return CAIRN_EBADF;
-	return bp_block(t, ch->bp[side]);
+	return a->b == RTOS_BLOCK_LEASE ? bp_block_lease(t, ch->bp[side]) : bp_block(t, ch->bp[side]);
 }
 
 /* Wakes the other side of h's channel: a waiting thread, the event sets watching. */

@@ -57,7 +57,7 @@
 	X(CHAN_END,     23, chan_end,      2, chan,   "a = channel (its owner), or 0 and msg = name; b = RTOS_END_SEND/RECV; c = type size, d = queue length (by name)", "end; msg = struct rtos_chan_geom; second = where the ring is mapped") \
 	X(CHAN_CLOSE,   24, chan_close,    1, chan,   "a = end", "0") \
 	X(CHAN_DESTROY, 25, chan_destroy,  1, chan,   "a = channel", "0; blocked ends return EBADF") \
-	X(CHAN_BLOCK,   26, chan_block,    1, chan,   "a = end", "0 woken (look again), EBADF destroyed") \
+	X(CHAN_BLOCK,   26, chan_block,    1, chan,   "a = end, b = RTOS_BLOCK_LEASE or 0", "0 woken (look again), EBADF destroyed, RTOS_YIELD_LOCAL the lease instead") \
 	X(CHAN_WAKE,    27, chan_wake,     1, chan,   "a = end, b = RTOS_WAKE_THREADS | RTOS_WAKE_WATCHERS of the other side", "0") \
 	X(CHAN_STATUS,  28, chan_status,   1, chan,   "a = end", "open send ends | open receive ends << 16") \
 	X(SHM_CREATE,   29, shm_create,    1, chan,   "msg = name (\"\": anonymous), a = address of the caller's pages or 0 (fresh), b = bytes", "region") \

@@ -42,6 +42,7 @@ struct end {
 	uint32_t size, stride, slots;
 	uint8_t mpmc;
 	uint8_t words;			/* size / 8 if a multiple of 8 up to 64: the fast paths' copy; else 0 */
+	uint8_t misses;			/* waits to block at once, a hand-off having found nothing (stuck) */
 };
 
 static struct end lends[MAX_ENDS];
@@ -170,13 +171,31 @@ static inline void notify(struct end *e, volatile uint32_t *waiters, volatile ui
 #define AGAIN 1		/* woken: look again */
 #define DONE  2		/* the second look succeeded */
 
+#define MISS_SKIP 64		/* waits that block at once after a hand-off found nothing */
+
+/* stuck's wait: RTOS_YIELD_LOCAL if the core may be handed on (the lease held or granted), else the block's result. */
+static long wait_here(struct end *e, const int *handed)
+{
+	if (*handed || e->misses) {
+		if (e->misses)
+			e->misses--;
+		return rtos_call1(RTOS_CHAN_BLOCK, e->h);
+	}
+	return rtos_local_held() ? RTOS_YIELD_LOCAL : rtos_call(RTOS_CHAN_BLOCK, e->h, RTOS_BLOCK_LEASE, 0, 0).r0;
+}
+
+
 /*
  * A step found the ring full (empty): EBADF (destroyed), `closed` if the other side
  * is all closed, EAGAIN (not blocking); else counts itself in `waiters`, looks again
- * (DONE if that succeeds) and blocks (AGAIN when woken).
+ * (DONE if that succeeds) and blocks (AGAIN when woken). Unless *handed, it may
+ * instead hand its core to its process's lease's next thread (the other side, as
+ * likely as not: lib/librtos/local.c), uncounted, and look again when it runs
+ * (AGAIN, *handed set: the next wait of this call blocks); a hand-off that found
+ * nothing makes the end's next MISS_SKIP waits block at once.
  */
 static int stuck(struct end *e, unsigned closed_bit, int closed, chan_flags_t flags, volatile uint32_t *waiters,
-		 int (*step)(struct end *, void *), void *msg)
+		 int (*step)(struct end *, void *), void *msg, int *handed)
 {
 	uint32_t st = e->hdr->state;
 
@@ -186,13 +205,22 @@ static int stuck(struct end *e, unsigned closed_bit, int closed, chan_flags_t fl
 		return closed;
 	if (!(flags & CHAN_BLOCK))
 		return EAGAIN;
+	if (*handed == 1) {
+		*handed = 2;
+		e->misses = MISS_SKIP;	/* the hand-off did not pay */
+	}
 	__atomic_add_fetch(waiters, 1, __ATOMIC_SEQ_CST);
 	int r = DONE;
 	if (step(e, msg) == EAGAIN) {
 		st = e->hdr->state;
-		r = (st & RTOS_CHAN_DESTROYED) ? EBADF : (st & closed_bit) ? closed :
-		    (int)rtos_call1(RTOS_CHAN_BLOCK, e->h);
-		r = r == 0 ? AGAIN : r;
+		long b = (st & RTOS_CHAN_DESTROYED) ? EBADF : (st & closed_bit) ? closed : wait_here(e, handed);
+		if (b == RTOS_YIELD_LOCAL) {
+			__atomic_sub_fetch(waiters, 1, __ATOMIC_SEQ_CST);	/* not waiting while handed on */
+			*handed = 1;
+			rtos_local_yield();
+			return AGAIN;
+		}
+		r = b == 0 ? AGAIN : (int)b;
 	}
 	__atomic_sub_fetch(waiters, 1, __ATOMIC_SEQ_CST);
 	return r;
@@ -211,13 +239,13 @@ static int get_(struct end *e, void *msg)
 /* A send that did not go through at once: waits for room if it may. */
 static __attribute__((noinline)) int send_slow(struct end *e, const void *data, chan_flags_t flags)
 {
-	int r;
+	int r, handed = 0;
 
 	do {
 		if (e->hdr->state & RTOS_CHAN_DESTROYED)
 			return EBADF;
 		r = put(e, data) ? stuck(e, RTOS_CHAN_NO_RECEIVERS, ENOBUFS, flags, &e->hdr->send_waiters, put_,
-					 (void *)data) : DONE;
+					 (void *)data, &handed) : DONE;
 	} while (r == AGAIN);
 	if (r != DONE)
 		return r == EAGAIN ? ENOBUFS : r;
@@ -291,12 +319,13 @@ int channel_send(chan_s_t scid, const void *data, size_t len, chan_flags_t flags
 /* A receive that did not go through at once: waits for a message if it may. */
 static __attribute__((noinline)) int recv_slow(struct end *e, void *buf, chan_flags_t flags)
 {
-	int r;
+	int r, handed = 0;
 
 	do {
 		if (e->hdr->state & RTOS_CHAN_DESTROYED)
 			return EBADF;
-		r = get(e, buf) ? stuck(e, RTOS_CHAN_NO_SENDERS, 0, flags, &e->hdr->recv_waiters, get_, buf) : DONE;
+		r = get(e, buf) ? stuck(e, RTOS_CHAN_NO_SENDERS, 0, flags, &e->hdr->recv_waiters, get_, buf, &handed) :
+				  DONE;
 	} while (r == AGAIN);
 	if (r != DONE)
 		return r;	/* 0: the end of the stream */
@@ -369,6 +398,7 @@ static size_t opened(struct cairn_ret2 r)
 	e->slots = (uint32_t)g->slots;
 	e->mpmc = g->flags == CHAN_MPMC;
 	e->words = (uint8_t)(e->size % 8 == 0 && e->size <= 64 ? e->size / 8 : 0);
+	e->misses = 0;
 	__atomic_store_n(&e->h, r.r0, __ATOMIC_RELEASE);
 	return r.r0;
 }

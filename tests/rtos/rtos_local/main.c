@@ -16,6 +16,8 @@
  *         hand-off without the rtos, lib/librtos/sync.c take_slow): strictly in turn,
  *         no unit lost or made; a third semaphore given from a less urgent thread still
  *         wakes a taker that found the lease (it blocks at the rtos after its look)
+ *   lc.7  the same with messages on two channels, 2,000 round trips: every message in
+ *         order; then a receiver whose sender closes its end sees the end of the stream
  *
  * The main thread runs more urgent than the tests' threads and waits for them napping,
  * so its timer preempts the yielders about every 50 us: the order must survive that
@@ -230,6 +232,56 @@ static void handoff(void)
 	semaphore_destroy(late);
 }
 
+/* ---- lc.7: messages handed between two threads of one level ---- */
+
+static chan_t c1, c2;
+static volatile unsigned msg_bad;
+static volatile int eos = -1;
+
+static void chan_ponger(void)
+{
+	chan_r_t r = channel_get_recv(c1);
+	chan_s_t w = channel_get_send(c2);
+	uint64_t m[2];
+
+	for (unsigned i = 0; i < ROUNDS; i++) {
+		msg_bad += channel_recv(r, m, sizeof(m), CHAN_BLOCK) != sizeof(m) || m[0] != i || m[1] != ~(uint64_t)i;
+		m[0] = i + 1;
+		msg_bad += channel_send(w, m, sizeof(m), CHAN_BLOCK) != sizeof(m);
+	}
+	eos = channel_recv(r, m, sizeof(m), CHAN_BLOCK);	/* the pinger closes: 0 */
+}
+
+static void chan_pinger(void)
+{
+	chan_s_t w = channel_get_send(c1);
+	chan_r_t r = channel_get_recv(c2);
+	uint64_t m[2];
+
+	for (unsigned i = 0; i < ROUNDS; i++) {
+		m[0] = i;
+		m[1] = ~(uint64_t)i;
+		msg_bad += channel_send(w, m, sizeof(m), CHAN_BLOCK) != sizeof(m);
+		msg_bad += channel_recv(r, m, sizeof(m), CHAN_BLOCK) != sizeof(m) || m[0] != i + 1;
+	}
+	channel_close(w);
+}
+
+static void chan_handoff(void)
+{
+	sched_param_t p[2] = { { SCHEDP_PRIO, LEVEL }, { SCHEDP_WEIGHT, RTOS_WEIGHT_MAX } };
+	c1 = channel_create(16, 4, 0, CHAN_SPSC);
+	c2 = channel_create(16, 4, 0, CHAN_SPSC);
+	msg_bad = 0;
+	eos = -1;
+	thread_t a = thread_create(chan_ponger, p, 2, 0), b = thread_create(chan_pinger, p, 2, 0);
+	int sa = wait_for(a), sb = wait_for(b);
+	cairn_check("lc.7", "channel_handoff", c1 && c2 && !sa && !sb && !msg_bad && eos == 0,
+		    "%u messages wrong or refused; the receive after the close: %d (want 0)", msg_bad, eos);
+	channel_destroy(c1);
+	channel_destroy(c2);
+}
+
 int main(void)
 {
 	sched_param_t top = { SCHEDP_PRIO, LEVEL - 50 };
@@ -240,5 +292,6 @@ int main(void)
 	fairness();
 	by_hand();
 	handoff();
+	chan_handoff();
 	return 0;
 }
