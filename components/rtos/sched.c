@@ -446,8 +446,10 @@ static void cycle_order(struct rcore *k, const struct rthread *t)
  * process: the process switched to it itself (a local THREAD capability; lease.c),
  * which only the kernel tells (the thread an interrupt preempted, the thread that
  * calls a gate). The state follows what ran: the current goes behind its equals (it
- * gave the core away), t is current in the slice it was given. A t that is not ready
- * here (an EDF thread throttled, one ended) is current as it is; its state stays.
+ * gave the core away), t is current in the slice it was given. An EDF thread out of
+ * its budget runs too (off the throttled list: the calls it makes change its state,
+ * and rq_add throttles it again when it stops, for its next period); one that is
+ * not ready here otherwise (ended, starved) is current as it is; its state stays.
  */
 void sched_adopt(struct rcore *k, struct rthread *t)
 {
@@ -460,8 +462,14 @@ void sched_adopt(struct rcore *k, struct rthread *t)
 		if (c->state == T_RUNNING)
 			rq_add(c, 0);
 		cycle_order(k, t);
-		if (t->state == T_READY) {
+		if (t->state == T_THROTTLED) {	/* out of budget: it runs in c's stead, in its period */
+			edf_unthrottle(t);
+			t->release = t->deadline - t->reldl;
+			t->state = T_READY;
+		} else if (t->state == T_READY) {
 			rq_remove(t);
+		}
+		if (t->state == T_READY) {
 			t->state = T_RUNNING;
 			if (t->edf)
 				t->run_start = cairn_cycles();
