@@ -81,6 +81,7 @@ static void schedule(unsigned c, struct rthread *preempted)
 	struct rcore *k = &sched.core[c];
 
 	sched_lock(c);
+	k->armed = 0;		/* (the kernel's deadline may be spent: set it again) */
 	if (preempted)
 		sched_adopt(k, preempted);	/* its process switched to it itself (lease.c) */
 	end_stopped();
