@@ -128,9 +128,11 @@ static void run(unsigned c)
 			   budget.c), and is bound to its own again as soon as this runs */
 			k->armed = cairn_cycles() + RETRY_TICKS;
 			unsigned own = p->proc->tc ? p->proc->tc->slot : 0;
+			p->lent = own != 0;	/* until then, whoever dispatches it names its own */
 			long r = cairn_thread_dispatch(p->slot, k->armed, own ? CAIRN_SLOT_TCAP : 0);
 			if (own)
 				cairn_thread_tcap(p->slot, own);
+			p->lent = 0;
 			if (r == 0)
 				continue;
 			p->stopped = 1;

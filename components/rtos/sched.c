@@ -288,6 +288,15 @@ uint64_t sched_deadline(struct rcore *k)
 }
 
 /*
+ * The tcap to dispatch t on: its process's if S lent it the rtos's to finish a
+ * decision (main.c), so that it never leaves on the rtos's; else 0 (the one it has).
+ */
+static inline unsigned own_tcap(const struct rthread *t)
+{
+	return unlikely(t->lent) && t->proc->tc ? t->proc->tc->slot : 0;
+}
+
+/*
  * Makes next (a thread of k's core, 0: its S) current and switches to it, the lock
  * released first. Returns when the caller is switched to again (at once if next is
  * the caller). A thread whose process's budget is spent (ETIME) waits for the refill
@@ -309,7 +318,7 @@ void sched_switch(struct rcore *k, struct rthread *next)
 		uint64_t d = next ? sched_deadline(k) : 0;
 		k->deciding = prev;	/* until it runs again (main.c: preempted before the switch) */
 		sched_unlock();
-		long r = cairn_thread_dispatch(next ? next->slot : k->self, d, 0);
+		long r = cairn_thread_dispatch(next ? next->slot : k->self, d, next ? own_tcap(next) : 0);
 		if (r == 0) {
 			k->deciding = 0;
 			return;
@@ -338,9 +347,14 @@ void sched_reschedule(struct rthread *self)
 		slice_start(self);
 		self->state = T_RUNNING;
 		uint64_t d = sched_deadline(self->rc);
-		if (d)		/* the soonest deadline changed: set the timer for it */
-			cairn_thread_dispatch(self->slot, d, 0);
-		sched_unlock();
+		unsigned tc = own_tcap(self);
+		if ((d || tc) && cairn_thread_dispatch(self->slot, d, tc) == CAIRN_ETIME) {
+			self->state = T_STARVED;	/* its own is spent (it ran on the rtos's) */
+			self->rc->armed = 0;
+			sched_switch(self->rc, rq_take(self->rc));
+			return;
+		}
+		sched_unlock();		/* (d: the soonest deadline changed, the timer is set for it) */
 		return;
 	}
 	sched_switch(self->rc, next);
