@@ -23,6 +23,7 @@ static inline void wq_add(struct bp *bp, struct rthread *t)
 /* Locked: the caller waits on bp, whatever is stored; what its waker said. Returns unlocked. */
 static inline long bp_wait(struct rthread *self, struct bp *bp)
 {
+	sched_if_ended(self);
 	self->state = T_BLOCKED;
 	self->woken = 0;
 	wq_add(bp, self);

@@ -81,6 +81,7 @@ static void schedule(unsigned c, struct rthread *preempted)
 	struct rcore *k = &sched.core[c];
 
 	sched_lock(c);
+	k->armed = 0;		/* (the kernel's deadline may be spent: set it again) */
 	if (preempted && (preempted != k->current || k->lease_end))
 		sched_adopt(k, preempted);	/* its process switched to it itself (lease.c) */
 	end_stopped();
@@ -117,19 +118,26 @@ static void schedule(unsigned c, struct rthread *preempted)
 static void run(unsigned c)
 {
 	struct rcore *k = &sched.core[c];
+	struct rthread *sent = 0;	/* the thread sent back last, if that dispatch did not switch */
 
 	while (c != 0 || any_process() || k->current || run_kept()) {
 		struct rthread *p = take_events(k);
 		int holds = __atomic_load_n(&sched.lock, __ATOMIC_RELAXED) == c + 1;
+		if (!p && holds)
+			p = sent;	/* a kick kept on S made its dispatch return at once: the holder is still that one */
+		sent = 0;
 		if (p && (holds || (p == k->deciding && p->state != T_DEAD && p != k->current))) {
 			/* p was inside a decision: let it finish, then look again. It
 			   finishes on the rtos's time (its process's budget may be spent:
 			   budget.c), and is bound to its own again as soon as this runs */
 			k->armed = cairn_cycles() + RETRY_TICKS;
 			unsigned own = p->proc->tc ? p->proc->tc->slot : 0;
+			p->lent = own != 0;	/* until then, whoever dispatches it names its own */
 			long r = cairn_thread_dispatch(p->slot, k->armed, own ? CAIRN_SLOT_TCAP : 0);
 			if (own)
 				cairn_thread_tcap(p->slot, own);
+			p->lent = 0;
+			sent = p;
 			if (r == 0)
 				continue;
 			p->stopped = 1;

@@ -96,6 +96,7 @@ struct rthread {
 	uint8_t prio;			/* 0 highest */
 	uint8_t state;			/* enum tstate */
 	uint8_t nojoin, in_rtos, stopped;
+	uint8_t lent;			/* on the rtos's tcap to finish a decision (main.c): dispatched on its own */
 	uint8_t core;			/* the core it runs on, for its life */
 	struct rcore *rc;		/* that core's scheduling: &sched.core[core] */
 	int8_t pool;			/* gate stack held while in_rtos, -1 none */
@@ -321,6 +322,17 @@ void sched_switch(struct rcore *k, struct rthread *next);	/* locked; returns unl
 void sched_reschedule(struct rthread *self);		/* locked; returns unlocked */
 void sched_preempt(struct rthread *self);		/* locked; returns unlocked */
 __attribute__((noreturn)) void sched_gone(struct rthread *t);	/* locked, t ended */
+
+/*
+ * Locked, the caller about to be queued or to wait: if it was ended meanwhile
+ * (thread_kill from another core while it ran here), it goes now instead, so that it
+ * is never queued or blocked again (and reaped).
+ */
+static inline void sched_if_ended(struct rthread *self)
+{
+	if (unlikely(self->state == T_DEAD))
+		sched_gone(self);
+}
 long sched_yield(struct rthread *self, int lease);
 uint64_t sched_deadline(struct rcore *k);		/* locked */
 long sched_place(const struct rthread *caller, uint64_t *word, unsigned *core);

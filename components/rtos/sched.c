@@ -288,6 +288,15 @@ uint64_t sched_deadline(struct rcore *k)
 }
 
 /*
+ * The tcap to dispatch t on: its process's if S lent it the rtos's to finish a
+ * decision (main.c), so that it never leaves on the rtos's; else 0 (the one it has).
+ */
+static inline unsigned own_tcap(const struct rthread *t)
+{
+	return unlikely(t->lent) && t->proc->tc ? t->proc->tc->slot : 0;
+}
+
+/*
  * Makes next (a thread of k's core, 0: its S) current and switches to it, the lock
  * released first. Returns when the caller is switched to again (at once if next is
  * the caller). A thread whose process's budget is spent (ETIME) waits for the refill
@@ -309,7 +318,7 @@ void sched_switch(struct rcore *k, struct rthread *next)
 		uint64_t d = next ? sched_deadline(k) : 0;
 		k->deciding = prev;	/* until it runs again (main.c: preempted before the switch) */
 		sched_unlock();
-		long r = cairn_thread_dispatch(next ? next->slot : k->self, d, 0);
+		long r = cairn_thread_dispatch(next ? next->slot : k->self, d, next ? own_tcap(next) : 0);
 		if (r == 0) {
 			k->deciding = 0;
 			return;
@@ -338,9 +347,14 @@ void sched_reschedule(struct rthread *self)
 		slice_start(self);
 		self->state = T_RUNNING;
 		uint64_t d = sched_deadline(self->rc);
-		if (d)		/* the soonest deadline changed: set the timer for it */
-			cairn_thread_dispatch(self->slot, d, 0);
-		sched_unlock();
+		unsigned tc = own_tcap(self);
+		if ((d || tc) && cairn_thread_dispatch(self->slot, d, tc) == CAIRN_ETIME) {
+			self->state = T_STARVED;	/* its own is spent (it ran on the rtos's) */
+			self->rc->armed = 0;
+			sched_switch(self->rc, rq_take(self->rc));
+			return;
+		}
+		sched_unlock();		/* (d: the soonest deadline changed, the timer is set for it) */
 		return;
 	}
 	sched_switch(self->rc, next);
@@ -358,6 +372,7 @@ void sched_gone(struct rthread *t)
  * itself unless something better was made ready). */
 void sched_preempt(struct rthread *self)
 {
+	sched_if_ended(self);
 	rq_add(self, 1);
 	sched_reschedule(self);
 }
@@ -371,6 +386,7 @@ void sched_preempt(struct rthread *self)
 long sched_yield(struct rthread *self, int lease)
 {
 	sched_lock(self->core);
+	sched_if_ended(self);
 	if (self->edf) {
 		edf_charge(self, cairn_cycles());
 		self->budget_left = 0;	/* rq_add throttles it, or starts its next period */
@@ -446,8 +462,10 @@ static void cycle_order(struct rcore *k, const struct rthread *t)
  * process: the process switched to it itself (a local THREAD capability; lease.c),
  * which only the kernel tells (the thread an interrupt preempted, the thread that
  * calls a gate). The state follows what ran: the current goes behind its equals (it
- * gave the core away), t is current in the slice it was given. A t that is not ready
- * here (an EDF thread throttled, one ended) is current as it is; its state stays.
+ * gave the core away), t is current in the slice it was given. An EDF thread out of
+ * its budget runs too (off the throttled list: the calls it makes change its state,
+ * and rq_add throttles it again when it stops, for its next period); one that is
+ * not ready here otherwise (ended, starved) is current as it is; its state stays.
  */
 void sched_adopt(struct rcore *k, struct rthread *t)
 {
@@ -460,8 +478,14 @@ void sched_adopt(struct rcore *k, struct rthread *t)
 		if (c->state == T_RUNNING)
 			rq_add(c, 0);
 		cycle_order(k, t);
-		if (t->state == T_READY) {
+		if (t->state == T_THROTTLED) {	/* out of budget: it runs in c's stead, in its period */
+			edf_unthrottle(t);
+			t->release = t->deadline - t->reldl;
+			t->state = T_READY;
+		} else if (t->state == T_READY) {
 			rq_remove(t);
+		}
+		if (t->state == T_READY) {
 			t->state = T_RUNNING;
 			if (t->edf)
 				t->run_start = cairn_cycles();
