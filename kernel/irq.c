@@ -120,9 +120,14 @@ struct regs *kernel_irq(unsigned n, struct regs *cur)
  */
 struct regs *kernel_timer_interrupt(struct regs *cur)
 {
-	bool deadline;
-	struct regs *next = tcap_timer(cur, &deadline);
+	struct percpu *cpu = this_cpu();
+	bool deadline = cpu->deadline != 0;
+	struct regs *next = cur;
 
+	if (likely(!cpu->for_budget && !tcap_finite))	/* tcap_timer's first case, no budget anywhere */
+		cpu->armed = cpu->deadline = 0;
+	else
+		next = tcap_timer(cur, &deadline);
 	return deadline && *bound(CAIRN_IRQ_TIMER) ? interrupt(CAIRN_IRQ_TIMER, cur) : next;
 }
 

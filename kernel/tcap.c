@@ -155,6 +155,8 @@ bool tcap_preempts(const struct thread *a, const struct thread *b)
 
 	if (!tcap_left(x))
 		return false;
+	if (x == y)
+		return true;	/* (ties preempt) */
 	for (; x->tc.depth > y->tc.depth; x = x->tc.parent)
 		px = x->tc.prio;
 	for (; y->tc.depth > x->tc.depth; y = y->tc.parent)
