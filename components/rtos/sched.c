@@ -458,11 +458,13 @@ static void cycle_order(struct rcore *k, const struct rthread *t)
 }
 
 /*
- * Locked: t, a thread of k's core, runs although k's current is another thread of its
- * process: the process switched to it itself (a local THREAD capability; lease.c),
- * which only the kernel tells (the thread an interrupt preempted, the thread that
- * calls a gate). The state follows what ran: the current goes behind its equals (it
- * gave the core away), t is current in the slice it was given. An EDF thread out of
+ * Locked: t, a thread of k's core, runs although k's current is another thread: its
+ * process switched to it itself (a local THREAD capability; lease.c), which only the
+ * kernel tells (the thread an interrupt preempted, the thread that calls a gate). The
+ * kernel lets a process switch only between its own threads; whatever the current
+ * was, the state follows what runs (refusing a thread of another process left the
+ * queues following a current that did not run): the current goes behind its equals
+ * (it gave the core away), t is current in the slice it was given. An EDF thread out of
  * its budget runs too (off the throttled list: the calls it makes change its state,
  * and rq_add throttles it again when it stops, for its next period); one that is
  * not ready here otherwise (ended, starved) is current as it is; its state stays.
@@ -471,7 +473,7 @@ void sched_adopt(struct rcore *k, struct rthread *t)
 {
 	struct rthread *c = k->current;
 
-	if (!c || c->proc != t->proc || t->rc != k)
+	if (!c || t->rc != k)
 		return;
 	int leased = k->lease_proc == t->proc && k->lease_end == t->prio + 1u;
 	if (c != t) {

@@ -159,7 +159,9 @@ void arch_timer_deadline(uint64_t tsc)
 	uint64_t now = rdtsc();
 	uint64_t delta = tsc > now ? tsc - now : 0;
 	uint64_t hz = tsc_hz ? tsc_hz : 1;
-	uint64_t ticks = delta / hz * timer_hz + delta % hz * timer_hz / hz;	/* no overflow below 4 GHz */
+	uint64_t ticks = delta / hz * timer_hz + (delta % hz * timer_hz + hz - 1) / hz;	/* rounded up: never
+					   before the deadline (a scheduler that finds nothing due would not
+					   set it again); no overflow below 4 GHz */
 
 	oneshot(ticks ? ticks : 1);
 }
