@@ -20,15 +20,28 @@
 struct rtos_view *view;		/* this component's mapping (proc.c: proc_view_init) */
 uint64_t view_frame;		/* mapped read-only into every process (space_view) */
 
-/* Locked: core k's lease ends (seq moves: every reader sees it). */
-void lease_void(struct rcore *k)
+/* Core k's view, its seq made odd: readers see it changing (until view_end). */
+static struct rtos_core_view *view_begin(const struct rcore *k)
 {
 	struct rtos_core_view *v = &view->core[k - sched.core];
 
 	v->seq++;
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	v->proc = 0;
+	return v;
+}
+
+static void view_end(struct rtos_core_view *v)
+{
 	__atomic_store_n(&v->seq, v->seq + 1, __ATOMIC_RELEASE);
+}
+
+/* Locked: core k's lease ends (seq moves: every reader sees it). */
+void lease_void(struct rcore *k)
+{
+	struct rtos_core_view *v = view_begin(k);
+
+	v->proc = 0;
+	view_end(v);
 	k->lease_end = 0;
 	k->lease_proc = 0;
 }
@@ -41,7 +54,6 @@ void lease_void(struct rcore *k)
  */
 int lease_grant(struct rcore *k, const struct rthread *t)
 {
-	struct rtos_core_view *v = &view->core[k - sched.core];
 	const struct rthread *h = k->rq[t->prio], *x = h;
 	uint8_t idx[RTOS_LEASE_MAX];
 	unsigned n = 0;
@@ -60,20 +72,17 @@ int lease_grant(struct rcore *k, const struct rthread *t)
 		} while (x != h);
 	if (!n)
 		goto none;	/* nobody to hand on to */
-	v->seq++;
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	struct rtos_core_view *v = view_begin(k);
 	v->proc = (uint8_t)(t->proc - procs + 1);
 	v->prio = t->prio;
 	v->n = (uint8_t)n;
 	for (unsigned i = 0; i < n; i++)
 		v->thread[i] = idx[i];
-	__atomic_store_n(&v->seq, v->seq + 1, __ATOMIC_RELEASE);
+	view_end(v);
 	k->lease_end = t->prio + 1u;
 	k->lease_proc = t->proc;
-	k->cycle[0] = (uint8_t)(t - threads);
-	for (unsigned i = 0; i < n; i++)
-		k->cycle[i + 1] = idx[i];
-	k->ncycle = (uint8_t)(n + 1);
+	k->lease_holder = (uint8_t)(t - threads);
+	k->leased_once = 1;
 	return 1;
 none:
 	if (k->lease_end)

@@ -208,8 +208,8 @@ struct rcore {				/* one core's scheduling; its S decides when nobody else does 
 	unsigned self, rcv, wake;	/* S's thread, its receive endpoint, a send to it (slots) */
 	unsigned lease_end;		/* its lease's level + 1 (lease.c); 0: none */
 	const struct rproc *lease_proc;	/* ... and whose it is */
-	uint8_t cycle[RTOS_LEASE_MAX + 1];	/* the last lease's round robin: its holder, then the */
-	uint8_t ncycle;			/* threads it named (kept after it ends: sched_adopt) */
+	uint8_t lease_holder;		/* the last lease's holder: its round robin is the holder, then */
+	uint8_t leased_once;		/* the view's threads (both kept after it ends: sched_adopt) */
 	uint64_t slice_start;		/* when the slice that ends at slice_end began */
 	struct rthread *deciding;	/* the thread that decided the switch being made (sched_switch) */
 	volatile uint8_t ready;		/* S has its timer and runs */

@@ -426,14 +426,10 @@ static void slice_claim(struct rcore *k, struct rthread *t)
 	k->slice_end = c + t->slice;
 }
 
-/* Where thread index i is in k's last lease's round robin; ncycle if it is not. */
-static unsigned cycle_at(const struct rcore *k, unsigned i)
+/* Thread i of k's last lease's round robin: its holder, then the threads its view named. */
+static unsigned cycle(const struct rcore *k, unsigned i)
 {
-	unsigned at = 0;
-
-	while (at < k->ncycle && k->cycle[at] != i)
-		at++;
-	return at;
+	return i ? view->core[k - sched.core].thread[i - 1] : k->lease_holder;
 }
 
 /*
@@ -444,12 +440,14 @@ static unsigned cycle_at(const struct rcore *k, unsigned i)
  */
 static void cycle_order(struct rcore *k, const struct rthread *t)
 {
-	unsigned n = k->ncycle, at = cycle_at(k, (unsigned)(t - threads));
+	unsigned n = k->leased_once ? view->core[k - sched.core].n + 1u : 0, at = 0;
 
+	while (at < n && cycle(k, at) != (unsigned)(t - threads))
+		at++;
 	if (at == n)
 		return;
 	for (unsigned i = 1; i < n; i++) {
-		struct rthread *x = &threads[k->cycle[(at + i) % n]];
+		struct rthread *x = &threads[cycle(k, (at + i) % n)];
 		if (x->state == T_READY && x->rc == k && x->prio == t->prio && x->proc == t->proc) {
 			rq_remove(x);
 			rq_add(x, 0);
