@@ -163,6 +163,14 @@ class Wire:
                 return None
             time.sleep(0.02)
 
+    def ask(self, frame, match, secs):
+        """Puts frame on the hub (waiting while QEMU is behind) and returns the first
+        frame seen after it for which match(frame) holds, or None after secs. The mark
+        is taken before the send: an answer may arrive before the wait begins."""
+        at = self.mark()
+        self.send_all([frame])
+        return self.wait_for(match, secs, at)
+
     def close(self):
         self.stop = True
         self.t.join(1)

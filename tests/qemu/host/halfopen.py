@@ -72,9 +72,8 @@ def syn_flood(port):
                 if fr.from_guest_tcp(f, flags=0x12, to=LONER) and base <= fr.from_guest_tcp(f, to=LONER)[4] < base + 300}
     mid = robust.stats(port)
     d = b"during the SYN flood"
-    m = wire.mark()
-    wire.send(fr.eth(fr.ipv4(fr.udp(d, sport=5002))))
-    udp_ok = wire.wait_for(lambda f: fr.from_guest_udp(f, dport=5002, data=d), robust.WAIT) is not None
+    udp_ok = wire.ask(fr.eth(fr.ipv4(fr.udp(d, sport=5002))),
+                      lambda f: fr.from_guest_udp(f, dport=5002, data=d), robust.WAIT) is not None
     data = random.Random(61).randbytes(16 << 10)
     tcp_ok = echo.echo_stream(port, data, robust.long_conn)[0] == data
     flood = Flood(wire, base + 300)

@@ -54,8 +54,8 @@ def stats(port):
     """The component's counts (net_probe's answer to "net_probe:stats", put on the wire
     from SRC_IP port 5001), as a dict; raises OSError if none comes."""
     for _ in range(10):
-        wire.send(fr.eth(fr.ipv4(fr.udp(b"net_probe:stats", sport=5001))))
-        f = wire.wait_for(lambda f: fr.from_guest_udp(f, dport=5001), 1.0)
+        f = wire.ask(fr.eth(fr.ipv4(fr.udp(b"net_probe:stats", sport=5001))),
+                     lambda f: fr.from_guest_udp(f, dport=5001), 1.0)
         if f:
             ihl = (f[14] & 15) * 4
             d = f[14 + ihl + 8:].decode()
@@ -71,8 +71,8 @@ def healthy(port):
     ok = False
     while not ok and tries < 3:
         d = b"healthy %d" % time.monotonic_ns()
-        wire.send(fr.eth(fr.ipv4(fr.udp(d, sport=5002))))
-        ok = wire.wait_for(lambda f: fr.from_guest_udp(f, dport=5002, data=d), WAIT) is not None
+        ok = wire.ask(fr.eth(fr.ipv4(fr.udp(d, sport=5002))),
+                      lambda f: fr.from_guest_udp(f, dport=5002, data=d), WAIT) is not None
         tries += 1
     udp_detail = f"udp after {tries} tries, {time.monotonic() - t:.2f} s"
     data = random.Random(time.monotonic_ns()).randbytes(4096)
@@ -126,8 +126,8 @@ def inject(port):
     udp_ok = echoed(d, WAIT, m)
     synack, tries = None, 0
     while synack is None and tries < 3:    # sent again, as a peer's TCP would, if lost under load
-        wire.send(fr.eth(fr.ipv4(fr.tcp(40000, seq=1000), proto=fr.TCP)))
-        synack = wire.wait_for(lambda f: fr.from_guest_tcp(f, dport=40000, flags=0x12), WAIT)
+        synack = wire.ask(fr.eth(fr.ipv4(fr.tcp(40000, seq=1000), proto=fr.TCP)),
+                          lambda f: fr.from_guest_tcp(f, dport=40000, flags=0x12), WAIT)
         tries += 1
     if synack:
         seq, ack, _, _, _ = fr.from_guest_tcp(synack)
@@ -267,8 +267,8 @@ def survivors(port):
 
 
 def quit_(port):
-    wire.send(fr.eth(fr.ipv4(fr.udp(b"quit", sport=5003))))
-    f = wire.wait_for(lambda f: fr.from_guest_udp(f, dport=5003, data=b"quit"), WAIT)
+    f = wire.ask(fr.eth(fr.ipv4(fr.udp(b"quit", sport=5003))),
+                 lambda f: fr.from_guest_udp(f, dport=5003, data=b"quit"), WAIT)
     return f is not None, "quit echoed" if f else "no echo of quit"
 
 
