@@ -10,6 +10,10 @@
  *   tc_punctual  (priority 100, below the greedy one, which would starve it without a
  *                budget) tb.2 asks for WAKES wake-ups STEP apart: every one comes, none
  *                later than the greedy budget and SLACK after its deadline
+ *   tc_nest      (budget_nested.toml: priority 200, cpu_budget 2 ms per 10 ms) boots
+ *                the subsystem tests/qemu/systems/sub/greedy_cell.toml, whose tc_greedy
+ *                runs on the nest's tcap: the whole subsystem (its booter, the nest,
+ *                and tc_greedy) gets the budget, so tb.1 holds inside it
  *
  * Under -icount the figures repeat exactly; the test prints them. On several cores
  * (budget_cores.toml: both on core 1) the checks are what a run without -icount on a
@@ -20,11 +24,14 @@
  * half the budget, and tb.2 allows LATE_CORES.
  */
 #include <iface/timer.h>
+#include <cairn/boot.h>
 #include <cairn/root.h>
 
 #define BURSTS 12
 #define WAKES  30
 #define LATE_CORES_US 250000	/* tb.2's lateness on several cores: wall time, host load */
+
+extern const struct cairn_sd_system cairn_subsystem __attribute__((weak));
 
 static uint64_t us;	/* time stamp counter ticks per microsecond */
 static int cores;	/* the system's: several, no -icount */
@@ -95,6 +102,9 @@ int main(const struct cairn_root *rt)
 		greedy();
 	else if (strcmp(rt->name, "tc_punctual") == 0)
 		punctual();
+	else if (strcmp(rt->name, "tc_nest") == 0)
+		cairn_printf("tc_nest: subsystem ended: %ld\n",
+			     &cairn_subsystem ? cairn_boot(&cairn_subsystem, rt) : CAIRN_ENOENT);
 	else
 		cairn_printf("tc_budget: no role for '%s'\n", rt->name);
 	return 0;
