@@ -166,6 +166,7 @@ FIELDS = {
     },
     "rtos": {
         "programs": None, "priority": PRIORITY, "net": None, "exports": None,
+        "cpu_budget": CPU_BUDGET, "cpu_period": CPU_PERIOD,
         "memory": Size(None, 'memory (for processes) must be a size like "8M"', nonzero=True),
     },
 }

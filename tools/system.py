@@ -658,6 +658,11 @@ def check_rtos(d, comps):
                     f"at most {limits.ROMFS_PATH_LEN} (CAIRN_ROMFS_PATH_MAX)")
     check_rtos_limits(d)
     schema.check(d, "rtos", 0, r, "priority")
+    check_cpu(d, "rtos", 0, r, None)
+    if "cpu_budget" in r and system_cores(d.data) > 1:
+        d.error("rtos", 0, "cpu_budget", "the RTOS's budget is for a system of one core: the booter "
+                "refills it on core 0's timer, and no scheduler would resume the RTOS's own on "
+                "the other cores after a refill")
     comps_list = d.data.get("component", [])
     for i, c in enumerate(comps_list if isinstance(comps_list, list) else []):
         core = c.get("core", 0) if isinstance(c, dict) else 0
@@ -781,7 +786,8 @@ def add_rtos(data):
     if not r:
         return
     prio = schema.get("rtos", r, "priority")
-    comp = {"name": "rtos", "image": "rtos", "priority": prio, "irq": [0], "stack": "256K", "heap": "64K"}
+    comp = {"name": "rtos", "image": "rtos", "priority": prio, "irq": [0], "stack": "256K", "heap": "64K",
+            **{k: r[k] for k in ("cpu_budget", "cpu_period") if k in r}}     # lib/libboot/budget.c lends it the timer
     if r.get("exports"):    # it serves them, and then does not end with its last process (run.c)
         comp.update(exports=r["exports"], args="serve")
     data.setdefault("component", []).append(comp)

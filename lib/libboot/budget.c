@@ -8,14 +8,17 @@
  * Threads the component makes run on its tcap too (a new thread runs on its
  * creator's). When the budget runs out the kernel preempts the component and tells
  * the core's booter thread EXHAUSTED; the component is then out (pick() passes it
- * over) until the next boundary, which the core's timer is armed for.
+ * over) until the next boundary, which the core's timer is armed for. The RTOS, which
+ * holds the timer (a system of one core), is given a budget the same way: while it is
+ * out the booter borrows the timer to wake at its refill (timer_borrow).
  */
 #include "libboot.h"
 
 /*
  * Whether this booter makes tcaps: it holds one (CAIRN_SLOT_TCAP: the root booter, or a
  * nested one its parent gave its own). Budgets are refilled only by a booter that
- * holds the timer: tools/system.py refuses a budget anywhere else.
+ * holds the timer, or lends it to the RTOS: tools/system.py refuses a budget anywhere
+ * else.
  */
 int boot_tcaps(void)
 {
@@ -65,17 +68,55 @@ long boot_tcap_make(struct booter *b, struct bcomp *c)
 	return r ? r : cairn_thread_tcap(c->thread, c->tcap);
 }
 
+/*
+ * The component that holds core 0's timer (the RTOS: `irq = [0]`) ran out of budget:
+ * until its refill, the booter holds the timer (line 0 bound to its own thread) and
+ * arms it for the refill (a dispatch of itself with that deadline; nothing else on
+ * the core arms it meanwhile: the booter's dispatches name no deadline without a
+ * time slice). A system of one core (tools/system.py): core 0's thread calls this.
+ */
+static void timer_borrow(struct booter *b, struct bcore *k, struct bcomp *c)
+{
+	if (!b->timer_lent) {
+		cairn_irq_unbind(CAIRN_SLOT_IRQ, CAIRN_IRQ_TIMER);
+		b->timer_lent = cairn_irq_bind(CAIRN_SLOT_IRQ, CAIRN_IRQ_TIMER, k->wake, 0) == 0;
+	}
+	cairn_thread_dispatch(CAIRN_SLOT_THREAD, c->refill_at, 0);	/* itself: only arms the timer */
+}
+
+/*
+ * Gives the timer back at the refill, with a send on its line: the holder's thread
+ * runs as if its timer had fired, and arms the timer again for its own deadlines
+ * (the RTOS's scheduler arms it on each pass: components/rtos/main.c).
+ */
+static void timer_return(struct booter *b)
+{
+	cairn_irq_unbind(CAIRN_SLOT_IRQ, CAIRN_IRQ_TIMER);
+	cairn_irq_bind(CAIRN_SLOT_IRQ, CAIRN_IRQ_TIMER, b->timer_line, 0);
+	cairn_asnd_send(b->timer_line, 0);
+	b->timer_lent = 0;
+}
+
+static int claims_timer(const struct bcomp *c)
+{
+	for (unsigned j = 0; j < c->sd->nirqs; j++)
+		if (c->sd->irq[j] == CAIRN_IRQ_TIMER)
+			return 1;
+	return 0;
+}
+
 /* c's budget ran out (EXHAUSTED, or a dispatch said ETIME): out until the next boundary. */
 void boot_budget_out(struct booter *b, struct bcore *k, struct bcomp *c)
 {
 	uint64_t now = cairn_cycles(), p = c->cpu_period;
 
-	(void)b;
 	if (!p)
 		return;		/* no period: a tcap above it ran out (its parent hears of it) */
 	c->out = 1;
 	c->refill_at = c->cpu_epoch + ((now - c->cpu_epoch) / p + 1) * p;
 	boot_timer_lower(k, c->refill_at);
+	if (!b->timer && claims_timer(c))
+		timer_borrow(b, k, c);
 }
 
 /*
@@ -98,6 +139,8 @@ void boot_budget_refill(struct booter *b, struct bcore *k)
 		if (cairn_tcap_delegate(parent_of(b, c->sd->core), c->tcap, c->cpu_budget, c->prio) == 0) {
 			c->out = 0;
 			c->refills++;
+			if (b->timer_lent && claims_timer(c))
+				timer_return(b);
 		}
 	}
 }

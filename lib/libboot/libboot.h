@@ -113,6 +113,10 @@ struct booter {
 	uint32_t running;			/* built and initialised: the cores schedule */
 	uint32_t timer;				/* it holds the timer lines (a root booter) */
 	uint32_t tcaps;				/* it makes its components' tcaps (budget.c) */
+	unsigned timer_line;			/* the send core 0's timer is bound to for a
+						   component that holds it (the RTOS), 0: none */
+	uint32_t timer_lent;			/* budget.c: that component is out of budget and
+						   the booter holds its timer meanwhile */
 	uint32_t lines_bound;			/* MSI and INTx lines devices.c bound: like `irq`
 						   lines, an interrupt may wake a blocked thread */
 	void (*supervise)(struct booter *b);	/* restart.c's: restarts what crashed; the boot

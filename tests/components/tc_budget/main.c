@@ -10,6 +10,9 @@
  *   tc_punctual  (priority 100, below the greedy one, which would starve it without a
  *                budget) tb.2 asks for WAKES wake-ups STEP apart: every one comes, none
  *                later than the greedy budget and SLACK after its deadline
+ *   tc_rest      (budget_rtos.toml: below an RTOS given 2 ms per 10 ms, whose only
+ *                process spins) spins: tb.3 it runs the 8 ms of each 10 ms the RTOS
+ *                may not (within 2%), in bursts a period apart
  *   tc_nest      (budget_nested.toml: priority 200, cpu_budget 2 ms per 10 ms) boots
  *                the subsystem tests/qemu/systems/sub/greedy_cell.toml, whose tc_greedy
  *                runs on the nest's tcap: the whole subsystem (its booter, the nest,
@@ -36,9 +39,13 @@ extern const struct cairn_sd_system cairn_subsystem __attribute__((weak));
 static uint64_t us;	/* time stamp counter ticks per microsecond */
 static int cores;	/* the system's: several, no -icount */
 
-static void greedy(void)
+/*
+ * Spins, timing its bursts of running (check id): each should last `budget` us, and
+ * they should start a period (10 ms) apart.
+ */
+static void bursts(const char *id, const char *what, uint64_t budget_us)
 {
-	uint64_t gap = 500 * us, budget = 2000 * us, period = 10000 * us;
+	uint64_t gap = 500 * us, budget = budget_us * us, period = 10000 * us;
 	uint64_t start[BURSTS + 1], ran[BURSTS + 1], last = cairn_cycles(), run = 0;
 	unsigned n = 0;
 
@@ -65,11 +72,11 @@ static void greedy(void)
 		plo = p < plo ? p : plo;
 		phi = p > phi ? p : phi;
 	}
-	cairn_check("tb.1", "greedy_gets_its_budget_per_period", good == BURSTS - 1 && (!cores || hi >= budget / 2),
+	cairn_check(id, what, good == BURSTS - 1 && (!cores || hi >= budget / 2),
 		    "%u of %u bursts right: ran %lu..%lu cycles of %lu, %lu..%lu apart (period %lu)",
 		    good, BURSTS - 1, lo, hi, budget, plo, phi, period);
-	cairn_printf("tc_greedy: bursts of %lu..%lu cycles (budget %lu), starting %lu..%lu apart (period %lu)\n",
-		     lo, hi, budget, plo, phi, period);
+	cairn_printf("%s: bursts of %lu..%lu cycles (want %lu), starting %lu..%lu apart (period %lu)\n",
+		     ((const struct cairn_root *)CAIRN_ROOT_VA)->name, lo, hi, budget, plo, phi, period);
 }
 
 static void punctual(void)
@@ -99,7 +106,9 @@ int main(const struct cairn_root *rt)
 	us = rt->tsc_hz / 1000000 ? rt->tsc_hz / 1000000 : 1;
 	cores = rt->cores > 1;
 	if (strcmp(rt->name, "tc_greedy") == 0)
-		greedy();
+		bursts("tb.1", "greedy_gets_its_budget_per_period", 2000);
+	else if (strcmp(rt->name, "tc_rest") == 0 && cairn_yield() == 0)	/* its initialisation ends */
+		bursts("tb.3", "below_the_rtos_gets_the_rest", 8000);
 	else if (strcmp(rt->name, "tc_punctual") == 0)
 		punctual();
 	else if (strcmp(rt->name, "tc_nest") == 0)
