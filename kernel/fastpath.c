@@ -83,14 +83,16 @@ struct regs *fastpath(uint64_t call, struct regs *r)
 		}
 		return syscall_dispatch(call, r);
 	}
-	struct cap *c = captbl_lookup(t->comp->captbl, idx);
-	if (unlikely(!c))
+	struct cap *c = op == CAIRN_OP_SINV_CALL ? captbl_lookup(t->comp->captbl, idx) : NULL;
+	if (c) {
+		if (likely(c->type == CAIRN_CAP_SINV && t->depth < CAIRN_INV_DEPTH && c->gen == ((struct comp *)c->obj)->gen))
+			return fast_call(t, r, c);
 		return syscall_dispatch(call, r);
-	if (likely(c->type == CAIRN_CAP_SINV && op == CAIRN_OP_SINV_CALL && t->depth < CAIRN_INV_DEPTH &&
-		   c->gen == ((struct comp *)c->obj)->gen))
-		return fast_call(t, r, c);
+	}
+	if (op != CAIRN_OP_THREAD_DISPATCH || !(c = captbl_lookup(t->comp->captbl, idx)))
+		return syscall_dispatch(call, r);	/* any other call: no lookup made twice */
 	unsigned tf = type_flags(c);
-	if (likely(op == CAIRN_OP_THREAD_DISPATCH && regs_arg0(r) == 0 && regs_arg1(r) == 0 &&
+	if (likely(regs_arg0(r) == 0 && regs_arg1(r) == 0 &&
 		   (tf == CAIRN_CAP_THREAD || (tf == LOCAL_THREAD && ((struct thread *)c->obj)->comp == t->comp)))) {
 		struct thread *next = c->obj;
 		if (likely(next != t && next->state == THREAD_RUNNABLE && next->core == t->core && !t->kicked &&
