@@ -25,7 +25,7 @@ static struct regs *fast_call(struct thread *t, struct regs *r, struct cap *gate
 	f->comp = t->comp;
 	f->ip = regs_ip(r);
 	f->sp = regs_sp(r);
-	f->flags = gate->flags & CAIRN_SINV_CONFINED;
+	f->flags = gate->flags;		/* a gate's are CAIRN_SINV_CONFINED or none (activate_sinv) */
 	t->depth = d + 1;
 	t->gen[d + 1] = gate->gen;	/* the target's: checked by the caller */
 	(*target->refs)++;		/* obj_ref, without finding the frame */

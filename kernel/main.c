@@ -95,11 +95,24 @@ uint64_t boot_tsc;		/* the time stamp counter at kmain: "boot" in every Root */
  * the kernel take a CPU exception of its own on purpose (the test that one is reported
  * and halts the machine).
  */
+static struct regs *(*handler_uncounted)(uint64_t call, struct regs *r);
+
+/* Test mode's system call entry: each call counted on its core (KCOUNT), then handled. */
+static struct regs *syscall_counted(uint64_t call, struct regs *r)
+{
+	this_cpu()->syscalls++;
+	return handler_uncounted(call, r);
+}
+
 static void boot_flags(void)
 {
 	kernel_test_mode = cmdline_get(cmdline, "ktest", NULL, 0);
 	if (kernel_test_mode && cmdline_get(cmdline, "nofastpath", NULL, 0))
 		syscall_handler = syscall_dispatch;
+	if (kernel_test_mode) {
+		handler_uncounted = syscall_handler;
+		syscall_handler = syscall_counted;
+	}
 	if (cmdline_get(cmdline, "kfault", NULL, 0)) {
 		kprintf("kfault: trapping in the kernel\n");
 		__builtin_trap();

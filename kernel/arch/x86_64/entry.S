@@ -113,7 +113,6 @@ trap_from_kernel:			/* on the kernel stack: the kernel was idle or broken */
 	.globl syscall_entry
 syscall_entry:
 	swapgs
-	incq %gs:CPU_SYSCALLS
 	mov %rsp, %gs:CPU_USER_RSP
 	mov %gs:CPU_CUR_REGS, %rsp	/* base of the thread's struct regs */
 	mov %rcx, REGS_RIP(%rsp)

@@ -20,7 +20,6 @@
 #define CPU_CUR_REGS   24
 #define CPU_TSS_RSP0   92	/* tss.rsp[0]: offsetof(struct percpu, tss) + 4 */
 #define CPU_ID         192
-#define CPU_SYSCALLS   208
 #define CPU_CR3        240
 
 #ifndef __ASSEMBLER__
@@ -48,7 +47,7 @@ struct percpu {
 	struct tss tss;
 	unsigned id;
 	uint64_t fs_base;	/* what the FS base MSR holds */
-	uint64_t syscalls;	/* system calls taken (tests count them: CAIRN_OP_KCOUNT) */
+	uint64_t syscalls;	/* system calls taken, in test mode (CAIRN_OP_KCOUNT: main.c) */
 	uint32_t apic_id;	/* its local APIC's ID (smp.c) */
 	uint64_t ist[2];	/* tops of the NMI and double-fault stacks */
 	uint64_t cr3;		/* the page-table root loaded: TLB shootdown reads it (arch_vm_loaded) */
@@ -70,7 +69,6 @@ _Static_assert(__builtin_offsetof(struct percpu, kstack_top) == CPU_KSTACK_TOP, 
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == CPU_USER_RSP, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, cur_regs) == CPU_CUR_REGS, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, tss) + 4 == CPU_TSS_RSP0, "percpu");
-_Static_assert(__builtin_offsetof(struct percpu, syscalls) == CPU_SYSCALLS, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, cr3) == CPU_CR3, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, id) == CPU_ID, "percpu");
 
