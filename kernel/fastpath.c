@@ -1,7 +1,9 @@
 /*
  * fastpath.c: the common system calls, straight through: the null call, invocation
- * (SINV_CALL), return (RETURN) and dispatch (THREAD_DISPATCH without a deadline; on a
- * local capability, to a thread in the caller's component). Each precondition is an
+ * (SINV_CALL), return (RETURN), dispatch (THREAD_DISPATCH without a deadline; on a
+ * local capability, to a thread in the caller's component), and the wait and send of
+ * asynchronous activations (RCV_WAIT, ASND_SEND: thread.c's work, without the general
+ * path's decoding). Each precondition is an
  * unlikely() check (a stale gate or a return into a restarted component among them:
  * sinv.c); anything unusual falls back to the general path (syscall_dispatch), which
  * handles every case and gives the same results. The kernel command line
@@ -55,6 +57,23 @@ static struct regs *fast_return(struct thread *t, struct regs *r, struct inv_fra
 }
 
 /*
+ * RCV_WAIT on the caller's own endpoint, ASND_SEND with valid flags: the work of
+ * thread.c's rcv_wait and asnd_send without the general path's second lookup. Out of
+ * line, so that fastpath's own cases keep their registers.
+ */
+static __attribute__((noinline)) struct regs *fast_signal(uint64_t call, struct regs *r)
+{
+	struct thread *t = thread_of(r);
+	struct cap *c = captbl_lookup(t->comp->captbl, CAIRN_CALL_CAP(call));
+	bool wait = CAIRN_CALL_OP(call) == CAIRN_OP_RCV_WAIT;	/* else ASND_SEND */
+
+	if (!c || c->type != CAIRN_OP_TYPE(CAIRN_CALL_OP(call)) || (wait ? c->obj != t : regs_arg0(r) & ~(uint64_t)CAIRN_SEND_YIELD))
+		return syscall_dispatch(call, r);
+	struct regs *next = wait ? rcv_wait(t) : asnd_send(t, c->obj, regs_arg0(r));
+	return next == r || !next ? next : switch_prepare(next);
+}
+
+/*
  * A capability's type and flags in one compare: a plain THREAD capability is
  * CAIRN_CAP_THREAD; a local one (CAIRN_THREAD_LOCAL) dispatches here too, if its
  * thread executes in the caller's component (else thread.c says why not).
@@ -89,17 +108,19 @@ struct regs *fastpath(uint64_t call, struct regs *r)
 			return fast_call(t, r, c);
 		return syscall_dispatch(call, r);
 	}
-	if (op != CAIRN_OP_THREAD_DISPATCH || !(c = captbl_lookup(t->comp->captbl, idx)))
-		return syscall_dispatch(call, r);	/* any other call: no lookup made twice */
-	unsigned tf = type_flags(c);
-	if (likely(regs_arg0(r) == 0 && regs_arg1(r) == 0 &&
-		   (tf == CAIRN_CAP_THREAD || (tf == LOCAL_THREAD && ((struct thread *)c->obj)->comp == t->comp)))) {
+	if (op == CAIRN_OP_THREAD_DISPATCH && (c = captbl_lookup(t->comp->captbl, idx))) {
+		unsigned tf = type_flags(c);
 		struct thread *next = c->obj;
-		if (likely(next != t && next->state == THREAD_RUNNABLE && next->core == t->core && !t->kicked &&
+		if (likely(regs_arg0(r) == 0 && regs_arg1(r) == 0 &&
+			   (tf == CAIRN_CAP_THREAD || (tf == LOCAL_THREAD && next->comp == t->comp)) &&
+			   next != t && next->state == THREAD_RUNNABLE && next->core == t->core && !t->kicked &&
 			   (next->on == t->on || tcap_left(next->on)) && !thread_stale(next))) {
 			regs_set_result(r, 0);
 			return switch_prepare(&next->regs);
 		}
+		return syscall_dispatch(call, r);
 	}
-	return syscall_dispatch(call, r);
+	if (op == CAIRN_OP_RCV_WAIT)
+		return fast_signal(call, r);
+	return op == CAIRN_OP_ASND_SEND ? fast_signal(call, r) : syscall_dispatch(call, r);
 }

@@ -109,10 +109,9 @@ static void boot_flags(void)
 	kernel_test_mode = cmdline_get(cmdline, "ktest", NULL, 0);
 	if (kernel_test_mode && cmdline_get(cmdline, "nofastpath", NULL, 0))
 		syscall_handler = syscall_dispatch;
-	if (kernel_test_mode) {
-		handler_uncounted = syscall_handler;
+	handler_uncounted = syscall_handler;
+	if (kernel_test_mode)
 		syscall_handler = syscall_counted;
-	}
 	if (cmdline_get(cmdline, "kfault", NULL, 0)) {
 		kprintf("kfault: trapping in the kernel\n");
 		__builtin_trap();

@@ -441,15 +441,25 @@ long rcv_invoke(struct call *c, struct cap *cap, unsigned op)
 		regs_set_result2(c->r, e.kind);
 		return e.tid;
 	}
+	c->next = rcv_wait(t);
+	return (long)regs_result(&t->regs);
+}
+
+/*
+ * RCV_WAIT of t, the caller: &t->regs, its result the count of sends it had, if it
+ * has sends or events; else it blocks, and what runs next (after(); its result is set
+ * by the waker: thread_activate). The fast path's too.
+ */
+struct regs *rcv_wait(struct thread *t)
+{
 	t->kicked = 0;		/* it looks at its sends and events now */
 	if (t->pending || t->ev_count || t->ev_lost) {
-		uint32_t n = t->pending;
+		regs_set_result(&t->regs, t->pending);
 		t->pending = 0;
-		return n;
+		return &t->regs;
 	}
 	leave(t, THREAD_BLOCKED, CAIRN_EVENT_BLOCK);
-	c->next = after(t);
-	return (long)regs_result(&t->regs);	/* unchanged: the waker sets it (thread_activate) */
+	return after(t);
 }
 
 long activate_asnd(struct call *c, struct cap *slot)
@@ -467,17 +477,24 @@ long activate_asnd(struct call *c, struct cap *slot)
 
 long asnd_invoke(struct call *c, struct cap *cap, unsigned op)
 {
-	struct thread *t = cap->obj;
-
 	if (op != CAIRN_OP_ASND_SEND)
 		return CAIRN_ENOSYS;
 	if (A0(c) & ~(uint64_t)CAIRN_SEND_YIELD)
 		return CAIRN_EINVAL;
-	thread_activate(t);
-	if ((A0(c) & CAIRN_SEND_YIELD) && t != c->self && t->state == THREAD_RUNNABLE &&
-	    t->core == c->self->core && tcap_left(t->on) && unwound_or_stopped(c->self, t)) {
-		regs_set_result(&c->self->regs, 0);
-		c->next = &t->regs;
-	}
+	c->next = asnd_send(c->self, cap->obj, A0(c));
 	return 0;
+}
+
+/*
+ * ASND_SEND by self to t's endpoint (flags valid): what runs next, self (its result
+ * 0) or, for CAIRN_SEND_YIELD, t if it can run here now. The fast path's too.
+ */
+struct regs *asnd_send(struct thread *self, struct thread *t, uint64_t flags)
+{
+	thread_activate(t);
+	regs_set_result(&self->regs, 0);
+	if ((flags & CAIRN_SEND_YIELD) && t != self && t->state == THREAD_RUNNABLE &&
+	    t->core == self->core && tcap_left(t->on) && unwound_or_stopped(self, t))
+		return &t->regs;
+	return &self->regs;
 }

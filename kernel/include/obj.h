@@ -129,6 +129,9 @@ struct regs *thread_stop(struct thread *t, uint32_t kind);
 void thread_release(struct thread *t);
 /* Runs what this core's ready list holds, or waits for it (entry.S, core start). */
 struct regs *thread_idle(void);
+/* RCV_WAIT and ASND_SEND, for the general and the fast path: what runs next. */
+struct regs *rcv_wait(struct thread *t);
+struct regs *asnd_send(struct thread *self, struct thread *t, uint64_t flags);
 /* An interrupt bound to t arrived while cur ran (NULL: the core was idle). */
 struct regs *thread_interrupt(struct thread *t, struct regs *cur);
 
