@@ -118,17 +118,44 @@ struct regs *kernel_irq(unsigned n, struct regs *cur)
  * The timer fired; cur is the interrupted thread's registers (NULL: idle). It was set
  * for the running tcap's budget (tcap.c decides) or for a dispatch's deadline.
  */
+static __attribute__((noinline)) struct regs *timer_general(struct regs *cur)
+{
+	bool deadline;
+	struct regs *next = tcap_timer(cur, &deadline);
+
+	return deadline && *bound(CAIRN_IRQ_TIMER) ? interrupt(CAIRN_IRQ_TIMER, cur) : next;
+}
+
+/*
+ * The timer's common case (kernel_timer_interrupt checks it): t, bound to it, waits
+ * on this core, and p runs on t's tcap (ties preempt), with no budget anywhere. What
+ * thread_interrupt and interrupt() do then, without their general checks: t runs
+ * now, with one activation (a waiting thread has none pending: rcv_wait); its
+ * scheduler hears WAKE, t hears TIMEOUT naming p, and so does p's scheduler.
+ */
+static struct regs *timer_fast(struct thread *t, struct thread *p)
+{
+	t->state = THREAD_RUNNABLE;
+	regs_set_result(&t->regs, 1);
+	if (t->sched)
+		thread_event(t->sched, t, CAIRN_EVENT_WAKE);
+	event_push(t, p, CAIRN_EVENT_TIMEOUT);	/* t is runnable here: no wake, no kick */
+	if (p->sched != t)
+		core_preempted(p);
+	return &t->regs;
+}
+
 struct regs *kernel_timer_interrupt(struct regs *cur)
 {
 	struct percpu *cpu = this_cpu();
-	bool deadline = cpu->deadline != 0;
-	struct regs *next = cur;
+	struct thread *t = timer[cpu->id], *p = thread_of(cur);
 
-	if (likely(!cpu->for_budget && !tcap_finite))	/* tcap_timer's first case, no budget anywhere */
+	if (likely(!cpu->for_budget && !tcap_finite && cpu->deadline && cur && t &&
+		   t->state == THREAD_BLOCKED && t->core == cpu->id && t->on == p->on)) {	/* t waits: not p */
 		cpu->armed = cpu->deadline = 0;
-	else
-		next = tcap_timer(cur, &deadline);
-	return deadline && *bound(CAIRN_IRQ_TIMER) ? interrupt(CAIRN_IRQ_TIMER, cur) : next;
+		return timer_fast(t, p);
+	}
+	return timer_general(cur);
 }
 
 struct thread *irq_line_thread(unsigned i)

@@ -77,16 +77,10 @@ void thread_release(struct thread *t)
  * scheduler of another core that must decide now (woken, at the top of its core's
  * part of the chain, or told while runnable) is kicked.
  */
-void thread_event(struct thread *sched, struct thread *t, uint32_t kind)
+void thread_event_slow(struct thread *sched, struct thread *t, uint32_t kind)
 {
 	while (sched) {
-		if (sched->ev_count < THREAD_EVENTS) {
-			unsigned tail = (sched->ev_head + sched->ev_count) % THREAD_EVENTS;
-			sched->ev[tail] = (struct sched_event){ t->id, kind };
-			sched->ev_count++;
-		} else if (sched->ev_lost < UINT32_MAX) {
-			sched->ev_lost++;	/* reported as OVERFLOW after the queue (rcv_invoke) */
-		}
+		event_push(sched, t, kind);
 		if (sched->state != THREAD_BLOCKED) {
 			if (unlikely(sched->core != this_core()) && sched->state == THREAD_RUNNABLE)
 				core_kick(sched);

@@ -15,11 +15,9 @@
 #ifndef KERNEL_CORE_H
 #define KERNEL_CORE_H
 
+#include "obj.h"
 #include "percpu.h"
 #include "types.h"
-
-struct thread;
-struct regs;
 
 /* Cores threads run on: 1 until the other cores are started (core_start). */
 extern unsigned kernel_cores;
@@ -83,5 +81,28 @@ void core_shootdown(uint64_t root_phys);
 
 /* Answers a shootdown asked of this core, if one is. */
 void core_tlb_answer(void);
+
+/* Puts event kind about t on sched's queue, or counts it lost if the queue is full. */
+static inline void event_push(struct thread *sched, struct thread *t, uint32_t kind)
+{
+	if (sched->ev_count < THREAD_EVENTS)
+		sched->ev[(sched->ev_head + sched->ev_count++) % THREAD_EVENTS] = (struct sched_event){ t->id, kind };
+	else if (sched->ev_lost < UINT32_MAX)
+		sched->ev_lost++;	/* reported as OVERFLOW after the queue (rcv_invoke) */
+}
+
+/*
+ * Queues event kind about t for its scheduler sched (thread.c, thread_event_slow: a
+ * scheduler that waits is woken, up the hierarchy; one of another core is kicked; a
+ * full queue counts the event as lost). Inline: the common case, a scheduler of this
+ * core that does not wait.
+ */
+static inline void thread_event(struct thread *sched, struct thread *t, uint32_t kind)
+{
+	if (!sched || sched->state != THREAD_RUNNABLE || sched->core != this_core())
+		thread_event_slow(sched, t, kind);
+	else
+		event_push(sched, t, kind);
+}
 
 #endif

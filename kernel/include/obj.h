@@ -124,7 +124,8 @@ static inline struct thread *thread_of(struct regs *r)
 
 /* thread.c */
 void thread_init(struct thread *t, struct comp *c, uint64_t arg);
-void thread_event(struct thread *sched, struct thread *t, uint32_t kind);
+void thread_event_slow(struct thread *sched, struct thread *t, uint32_t kind);
+
 struct regs *thread_stop(struct thread *t, uint32_t kind);
 void thread_release(struct thread *t);
 /* Runs what this core's ready list holds, or waits for it (entry.S, core start). */

@@ -39,13 +39,15 @@ void arch_report_fault(const char *who, const struct regs *r)
 /* An interrupt; cur is the interrupted thread (NULL when the core idled). */
 static struct regs *interrupt(uint64_t vector, struct regs *cur)
 {
+	if (vector == TIMER_VECTOR) {	/* the commonest, and none of the checks below is its */
+		apic_eoi();
+		return kernel_timer_interrupt(cur);
+	}
 	if (vector >= 0xe0 && !apic_in_service(vector))
 		return cur;	/* spurious (the APIC's 0xff, the masked PIC's): no EOI */
 	if (vector > IRQ_VECTOR_BASE && vector < IRQ_VECTOR_BASE + CAIRN_IRQ_MSI)
 		arch_irq_hold((unsigned)(vector - IRQ_VECTOR_BASE));	/* a level pin waits for IRQ_ACK */
 	apic_eoi();	/* every other vector is in service, a device's forged ones too */
-	if (vector == TIMER_VECTOR)
-		return kernel_timer_interrupt(cur);
 	if (vector == KICK_VECTOR)
 		return core_kicked(cur);
 	if (vector == TLB_VECTOR)
