@@ -51,11 +51,7 @@ tr_pm32:
 	.code64
 tr_lm64:
 	mov %ebx, %ebx			/* upper halves are undefined after the switch */
-	mov $0x10, %eax
-	mov %eax, %ds
-	mov %eax, %es
-	mov %eax, %ss
-	xor %eax, %eax
+	xor %eax, %eax			/* ds, es, ss: tr_pm32's 0x10 serves (gdt_init reloads them) */
 	mov %eax, %fs
 	mov %eax, %gs
 	mov OFF(tr_stack)(%rbx), %rsp
