@@ -94,8 +94,7 @@ void arch_smp_prepare(const struct acpi_info *ai, const struct bootinfo *bi, uin
 			return;
 		}
 		struct percpu *c = &cpus[prepared];
-		uint8_t *m = p2v(f);
-		c->kstack_top = (uint64_t)(m + STACK_PAGES * PAGE_SIZE);
+		c->kstack_top = (uint64_t)p2v(f) + STACK_PAGES * PAGE_SIZE;
 		c->ist[0] = c->kstack_top + PAGE_SIZE;
 		c->ist[1] = c->kstack_top + 2 * PAGE_SIZE;
 		expect_id[prepared++] = ai->apic_id[i];
@@ -179,11 +178,8 @@ unsigned arch_smp_start(void)
 	if (prepared < 2)
 		return online;
 	write_trampoline();
-	for (unsigned k = 1; k < prepared; k++) {
-		if (!start_core(k))
-			break;	/* the cores' numbers stay dense */
+	while (online < prepared && start_core(online))	/* the cores' numbers stay dense */
 		online++;
-	}
 	return online;
 }
 
