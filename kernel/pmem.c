@@ -46,11 +46,8 @@ int pmem_add(struct pmem *pm, uint64_t base, uint64_t len)
 		insert_at(pm, i, lo, hi);
 		return 0;
 	}
-	if (pm->r[i].base < lo)
-		lo = pm->r[i].base;
-	if (pm->r[j - 1].end > hi)
-		hi = pm->r[j - 1].end;
-	pm->r[i] = (struct pmem_range){ lo, hi };
+	pm->r[i].base = pm->r[i].base < lo ? pm->r[i].base : lo;
+	pm->r[i].end = pm->r[j - 1].end > hi ? pm->r[j - 1].end : hi;
 	while (j-- > i + 1)
 		remove_at(pm, i + 1);
 	return 0;
