@@ -71,14 +71,12 @@ int pmem_reserve(struct pmem *pm, uint64_t base, uint64_t len)
 			pm->r[i].end = lo;
 			return 0;
 		}
-		if (r->base < lo) {
+		if (r->base < lo)
 			r->end = lo;
-		} else if (r->end > hi) {
+		else if (r->end > hi)
 			r->base = hi;
-		} else {
-			remove_at(pm, i);
-			i--;
-		}
+		else
+			remove_at(pm, i--);	/* the next range moves down to i */
 	}
 	return 0;
 }
