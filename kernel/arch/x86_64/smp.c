@@ -170,9 +170,8 @@ static bool start_core(unsigned k)
 unsigned arch_smp_start(void)
 {
 	cpus[0].apic_id = apic_id();
-	if (prepared < 2)
-		return online;
-	write_trampoline();
+	if (prepared > 1)
+		write_trampoline();
 	while (online < prepared && start_core(online))	/* the cores' numbers stay dense */
 		online++;
 	return online;
