@@ -154,8 +154,8 @@ void arch_timer_deadline(uint64_t tsc)
 					   before the deadline (a scheduler that finds nothing due would not
 					   set it again); no overflow below 4 GHz */
 
-	if (ticks > 0xffffffff)
-		ticks = 0xffffffff;
+	if (!ticks)
+		ticks = 1;	/* 0 would stop the timer */
 	apic_write(APIC_LVT_TIMER, TIMER_VECTOR);	/* one-shot mode, unmasked */
-	apic_write(APIC_TIMER_INIT, ticks ? (uint32_t)ticks : 1);	/* 0 would stop it */
+	apic_write(APIC_TIMER_INIT, ticks > 0xffffffff ? 0xffffffff : (uint32_t)ticks);
 }

@@ -3,11 +3,11 @@
  * this code to a free 4 KiB page below 1 MiB, with three pages of page tables after it,
  * fills in the global tr_* words below, and sends the startup IPI naming that page. The
  * AP then runs here in real mode at cs:0 (cs = page >> 4), fills in the GDT base and the
- * far pointers (page + offset) itself, and goes through protected
- * mode to long mode on the page tables that follow (the low 2 MiB identity mapped, the
- * kernel's halves as in the kernel's own tables), then jumps to tr_entry in the higher
- * half with rsp = tr_stack and rdi = tr_arg. Everything here is addressed relative to
- * the page (ebx holds its linear address), so the page can be any one.
+ * far pointers (page + offset) itself, and goes through protected mode to long mode on
+ * the page tables that follow (the low 2 MiB identity mapped, the kernel's halves as in
+ * the kernel's own tables), then jumps to tr_entry in the higher half with rsp =
+ * tr_stack and rdi = tr_arg. Everything here is addressed relative to the page (ebx
+ * holds its linear address), so the page can be any one.
  */
 #define OFF(x) ((x) - ap_trampoline)
 
