@@ -178,7 +178,7 @@ static void grant(struct comp *c, struct thread *t, struct captbl_leaf *leaf)
 
 /*
  * Counting the frames build() will take, before it takes any (decode, then invoke).
- * need_page is told every page build() maps, in increasing address order: the Root
+ * need_range is told every page build() maps, in increasing address order: the Root
  * page, the image's segments (sorted and apart: elf_check), the other modules (from
  * CAIRN_MODULES_VA, above every image), the stack. A fresh root's user half is
  * empty, so a page needs a new level-n node (n = 1..3) exactly when its address
@@ -187,33 +187,27 @@ static void grant(struct comp *c, struct thread *t, struct captbl_leaf *leaf)
  */
 struct need {
 	uint64_t frames;
-	uint64_t prev;		/* the last page counted */
-	bool any;
+	uint64_t prev;		/* the last page counted (~0 at first: in no node of the user half) */
 };
-
-static void need_page(struct need *n, uint64_t va, bool fresh)
-{
-	for (unsigned level = 1; level <= 3; level++) {
-		unsigned shift = PAGE_SHIFT + 9 * level;
-		n->frames += !n->any || n->prev >> shift != va >> shift;
-	}
-	n->frames += fresh;	/* a frame of its own, not a module's */
-	n->prev = va;
-	n->any = true;
-}
 
 static void need_range(struct need *n, uint64_t va, uint64_t end, bool fresh)
 {
-	for (va = PAGE_DOWN(va); va < end; va += PAGE_SIZE)
-		need_page(n, va, fresh);
+	for (va = PAGE_DOWN(va); va < end; va += PAGE_SIZE) {
+		for (unsigned level = 1; level <= 3; level++) {
+			unsigned shift = PAGE_SHIFT + 9 * level;
+			n->frames += n->prev >> shift != va >> shift;
+		}
+		n->frames += fresh;	/* a frame of its own, not a module's */
+		n->prev = va;
+	}
 }
 
 static uint64_t need_frames(const struct elf_image *img)
 {
-	struct need n = { .frames = 5 };	/* table root and leaf, page-table root, component, thread */
+	struct need n = { .frames = 5, .prev = ~0ULL };	/* table root and leaf, page-table root, component, thread */
 	uint64_t va = CAIRN_MODULES_VA;
 
-	need_page(&n, CAIRN_ROOT_VA, true);
+	need_range(&n, CAIRN_ROOT_VA, CAIRN_ROOT_VA + PAGE_SIZE, true);
 	for (unsigned i = 0; i < img->nseg; i++)
 		need_range(&n, img->seg[i].vaddr, img->seg[i].vaddr + img->seg[i].memsz, true);
 	for (unsigned i = 1; i < mapped_modules(); i++) {

@@ -153,28 +153,24 @@ static void parse_mb2_tag(struct bootinfo *bi, const struct mb2_tag *tag)
 static int parse_mb2(struct bootinfo *bi, uint64_t info, boot_p2v p2v)
 {
 	const uint32_t *head = p2v(info, 8);
+	uint32_t total = head ? head[0] : 0;
+	const char *all = total >= 16 ? p2v(info, total) : NULL;
 
-	if (!head || head[0] < 16)
-		return -1;
-	uint32_t total = head[0];
-	const char *all = p2v(info, total);
 	if (!all)
 		return -1;
 	bi->info_end = info + total;
-	bool have_mmap = false, ended = false;
+	bool have_mmap = false;
 	for (uint32_t off = 8; off + sizeof(struct mb2_tag) <= total;) {
 		const struct mb2_tag *tag = (const void *)(all + off);
 		if (tag->size < sizeof(*tag) || tag->size > total - off)
 			return -1;
-		if (tag->type == MB2_END) {
-			ended = true;
-			break;
-		}
+		if (tag->type == MB2_END)
+			return have_mmap ? 0 : -1;
 		have_mmap |= tag->type == MB2_MMAP;
 		parse_mb2_tag(bi, tag);
 		off += (tag->size + 7) & ~7u;
 	}
-	return (have_mmap && ended) ? 0 : -1;
+	return -1;	/* no end tag */
 }
 
 int bootinfo_parse(struct bootinfo *bi, uint32_t magic, uint64_t info, boot_p2v p2v)

@@ -76,11 +76,9 @@ int captbl_cons(struct captbl_root *root, uint64_t pos, struct captbl_leaf *leaf
 {
 	if (pos >= CAIRN_CAPTBL_ROOT_SLOTS)
 		return CAIRN_ERANGE;
-	if (root->leaf[pos])
+	if (root->leaf[pos] || obj_frame(leaf)->used & 0x8000)	/* the slot taken, or the leaf hooked */
 		return CAIRN_EBUSY;
 	struct frame *lf = obj_frame(leaf);
-	if (lf->used & 0x8000)		/* already hooked somewhere */
-		return CAIRN_EBUSY;
 	if (obj_ref_check(leaf))
 		return CAIRN_EOVERFLOW;
 	root->leaf[pos] = leaf;

@@ -46,12 +46,11 @@ static long deactivate(struct call *c, struct cap *slot)
 		return CAIRN_EBUSY;
 	if (slot->type == CAIRN_CAP_THREAD && (slot->obj == c->self || core_running_elsewhere(slot->obj)))
 		return CAIRN_EBUSY;
-	void *obj = slot->obj;
 	if (slot->type == CAIRN_CAP_COMP)
-		comp_release(obj);
+		comp_release(slot->obj);
 	if (slot->type == CAIRN_CAP_THREAD) {
-		thread_release(obj);
-		core_forget(obj);
+		thread_release(slot->obj);
+		core_forget(slot->obj);
 	}
 	cap_clear(slot);
 	f->obj = OBJ_NONE;

@@ -46,11 +46,8 @@ int pmem_add(struct pmem *pm, uint64_t base, uint64_t len)
 		insert_at(pm, i, lo, hi);
 		return 0;
 	}
-	if (pm->r[i].base < lo)
-		lo = pm->r[i].base;
-	if (pm->r[j - 1].end > hi)
-		hi = pm->r[j - 1].end;
-	pm->r[i] = (struct pmem_range){ lo, hi };
+	pm->r[i].base = pm->r[i].base < lo ? pm->r[i].base : lo;
+	pm->r[i].end = pm->r[j - 1].end > hi ? pm->r[j - 1].end : hi;
 	while (j-- > i + 1)
 		remove_at(pm, i + 1);
 	return 0;
@@ -74,14 +71,12 @@ int pmem_reserve(struct pmem *pm, uint64_t base, uint64_t len)
 			pm->r[i].end = lo;
 			return 0;
 		}
-		if (r->base < lo) {
+		if (r->base < lo)
 			r->end = lo;
-		} else if (r->end > hi) {
+		else if (r->end > hi)
 			r->base = hi;
-		} else {
-			remove_at(pm, i);
-			i--;
-		}
+		else
+			remove_at(pm, i--);	/* the next range moves down to i */
 	}
 	return 0;
 }

@@ -79,12 +79,8 @@ static bool valid_rsdp(const struct rsdp *r, uint64_t avail, bool *wide)
 static const struct rsdp *scan(uint64_t phys, uint64_t len, boot_p2v p2v, bool *wide)
 {
 	for (uint64_t a = phys; a + RSDP_V1_LEN <= phys + len; a += 16) {
-		const struct rsdp *r = p2v(a, sizeof(*r));
-		uint64_t avail = sizeof(*r);
-		if (!r) {
-			r = p2v(a, RSDP_V1_LEN);
-			avail = RSDP_V1_LEN;
-		}
+		uint64_t avail = p2v(a, sizeof(struct rsdp)) ? sizeof(struct rsdp) : RSDP_V1_LEN;
+		const struct rsdp *r = p2v(a, avail);
 		if (r && r->revision >= 2 && avail == sizeof(*r) && r->length > avail &&
 		    r->length <= RSDP_MAX && (r = p2v(a, r->length)))
 			avail = r->length;

@@ -145,15 +145,6 @@ uint64_t arch_tsc_hz(void)
 	return tsc_hz;
 }
 
-/* 0 stops the timer. */
-static void oneshot(uint64_t ticks)
-{
-	if (ticks > 0xffffffff)
-		ticks = 0xffffffff;
-	apic_write(APIC_LVT_TIMER, TIMER_VECTOR);	/* one-shot mode, unmasked */
-	apic_write(APIC_TIMER_INIT, (uint32_t)ticks);
-}
-
 void arch_timer_deadline(uint64_t tsc)
 {
 	uint64_t now = rdtsc();
@@ -163,5 +154,8 @@ void arch_timer_deadline(uint64_t tsc)
 					   before the deadline (a scheduler that finds nothing due would not
 					   set it again); no overflow below 4 GHz */
 
-	oneshot(ticks ? ticks : 1);
+	if (!ticks)
+		ticks = 1;	/* 0 would stop the timer */
+	apic_write(APIC_LVT_TIMER, TIMER_VECTOR);	/* one-shot mode, unmasked */
+	apic_write(APIC_TIMER_INIT, ticks > 0xffffffff ? 0xffffffff : (uint32_t)ticks);
 }

@@ -30,9 +30,7 @@
 #define LOW_TOP           0x9f000		/* below the EBDA */
 
 extern char ap_trampoline[], ap_trampoline_end[];
-extern char tr_gdt_base[], tr_pm_off[], tr_lm_off[], tr_cr0[], tr_cr3[], tr_efer[], tr_stack[], tr_arg[];
-extern char tr_entry[];
-extern const uint64_t ap_trampoline_offsets[3];	/* of the GDT, the 32-bit and the 64-bit code */
+extern char tr_cr0[], tr_cr3[], tr_efer[], tr_stack[], tr_arg[], tr_entry[];
 
 
 static unsigned listed = 1, prepared = 1, online = 1;
@@ -94,8 +92,7 @@ void arch_smp_prepare(const struct acpi_info *ai, const struct bootinfo *bi, uin
 			return;
 		}
 		struct percpu *c = &cpus[prepared];
-		uint8_t *m = p2v(f);
-		c->kstack_top = (uint64_t)(m + STACK_PAGES * PAGE_SIZE);
+		c->kstack_top = (uint64_t)p2v(f) + STACK_PAGES * PAGE_SIZE;
 		c->ist[0] = c->kstack_top + PAGE_SIZE;
 		c->ist[1] = c->kstack_top + 2 * PAGE_SIZE;
 		expect_id[prepared++] = ai->apic_id[i];
@@ -140,9 +137,6 @@ static void write_trampoline(void)
 	pml4[0] = (tramp + 2 * PAGE_SIZE) | PTE_P | PTE_W;
 	pdpt[0] = (tramp + 3 * PAGE_SIZE) | PTE_P | PTE_W;
 	pd[0] = PTE_PS | PTE_P | PTE_W;	/* 2 MiB at 0 */
-	patch(tr_gdt_base, 4, tramp + ap_trampoline_offsets[0]);
-	patch(tr_pm_off, 4, tramp + ap_trampoline_offsets[1]);
-	patch(tr_lm_off, 4, tramp + ap_trampoline_offsets[2]);
 	patch(tr_cr0, 4, read_cr0());
 	patch(tr_cr3, 4, tramp + PAGE_SIZE);
 	patch(tr_efer, 4, (1u << 8) | (rdmsr(MSR_EFER) & EFER_NXE));	/* LME */
@@ -176,14 +170,10 @@ static bool start_core(unsigned k)
 unsigned arch_smp_start(void)
 {
 	cpus[0].apic_id = apic_id();
-	if (prepared < 2)
-		return online;
-	write_trampoline();
-	for (unsigned k = 1; k < prepared; k++) {
-		if (!start_core(k))
-			break;	/* the cores' numbers stay dense */
+	if (prepared > 1)
+		write_trampoline();
+	while (online < prepared && start_core(online))	/* the cores' numbers stay dense */
 		online++;
-	}
 	return online;
 }
 

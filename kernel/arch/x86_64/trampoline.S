@@ -1,19 +1,20 @@
 /*
  * trampoline.S: where an application processor starts (smp.c). The boot core copies
  * this code to a free 4 KiB page below 1 MiB, with three pages of page tables after it,
- * fills in the tr_* words below, and sends the startup IPI naming that page. The AP
- * then runs here in real mode at cs:0 (cs = page >> 4) and goes through protected
- * mode to long mode on the page tables that follow (the low 2 MiB identity mapped, the
- * kernel's halves as in the kernel's own tables), then jumps to tr_entry in the higher
- * half with rsp = tr_stack and rdi = tr_arg. Everything here is addressed relative to
- * the page (ebx holds its linear address), so the page can be any one.
+ * fills in the global tr_* words below, and sends the startup IPI naming that page. The
+ * AP then runs here in real mode at cs:0 (cs = page >> 4), fills in the GDT base and the
+ * far pointers (page + offset) itself, and goes through protected mode to long mode on
+ * the page tables that follow (the low 2 MiB identity mapped, the kernel's halves as in
+ * the kernel's own tables), then jumps to tr_entry in the higher half with rsp =
+ * tr_stack and rdi = tr_arg. Everything here is addressed relative to the page (ebx
+ * holds its linear address), so the page can be any one.
  */
 #define OFF(x) ((x) - ap_trampoline)
 
 	.section .rodata
 	.balign 16
 	.globl ap_trampoline, ap_trampoline_end
-	.globl tr_gdt_base, tr_pm_off, tr_lm_off, tr_cr0, tr_cr3, tr_efer, tr_stack, tr_arg, tr_entry
+	.globl tr_cr0, tr_cr3, tr_efer, tr_stack, tr_arg, tr_entry
 
 	.code16
 ap_trampoline:
@@ -23,6 +24,12 @@ ap_trampoline:
 	mov %ax, %ds
 	movzwl %ax, %ebx
 	shl $4, %ebx			/* the page's linear address */
+	lea OFF(tr_gdt)(%ebx), %eax	/* what lgdt and the far jumps need: page + offset */
+	mov %eax, OFF(tr_gdt_base)
+	lea OFF(tr_pm32)(%ebx), %eax
+	mov %eax, OFF(tr_pm_far)
+	lea OFF(tr_lm64)(%ebx), %eax
+	mov %eax, OFF(tr_lm_far)
 	lgdtl OFF(tr_gdt_ptr)
 	movl OFF(tr_cr0), %eax		/* the boot core's CR0 (caching on), without PG */
 	and $0x7fffffff, %eax
@@ -51,11 +58,7 @@ tr_pm32:
 	.code64
 tr_lm64:
 	mov %ebx, %ebx			/* upper halves are undefined after the switch */
-	mov $0x10, %eax
-	mov %eax, %ds
-	mov %eax, %es
-	mov %eax, %ss
-	xor %eax, %eax
+	xor %eax, %eax			/* ds, es, ss: tr_pm32's 0x10 serves (gdt_init reloads them) */
 	mov %eax, %fs
 	mov %eax, %gs
 	mov OFF(tr_stack)(%rbx), %rsp
@@ -75,11 +78,9 @@ tr_gdt_ptr:
 tr_gdt_base:
 	.long 0				/* page + OFF(tr_gdt) */
 tr_pm_far:
-tr_pm_off:
 	.long 0				/* page + OFF(tr_pm32) */
 	.word 0x08
 tr_lm_far:
-tr_lm_off:
 	.long 0				/* page + OFF(tr_lm64) */
 	.word 0x18
 	.balign 8
@@ -96,10 +97,3 @@ tr_arg:
 tr_entry:
 	.quad 0
 ap_trampoline_end:
-
-	/* where the offsets to patch are, for smp.c */
-	.section .rodata
-	.balign 8
-	.globl ap_trampoline_offsets
-ap_trampoline_offsets:
-	.quad OFF(tr_gdt), OFF(tr_pm32), OFF(tr_lm64)
