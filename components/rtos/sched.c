@@ -316,6 +316,7 @@ void sched_switch(struct rcore *k, struct rthread *next)
 		if (next)
 			next->state = T_RUNNING;
 		uint64_t d = next ? sched_deadline(k) : 0;
+		uint16_t gen = next ? next->gen : 0;
 		k->deciding = prev;	/* until it runs again (main.c: preempted before the switch) */
 		sched_unlock();
 		long r = cairn_thread_dispatch(next ? next->slot : k->self, d, next ? own_tcap(next) : 0);
@@ -325,11 +326,14 @@ void sched_switch(struct rcore *k, struct rthread *next)
 		}
 		unsigned core = (unsigned)(k - sched.core);
 		sched_lock(core);
-		if (r != CAIRN_ETIME) {
+		if (next->gen != gen || next->state != T_RUNNING) {
+			/* it ended meanwhile, and may be reaped and its record reused: not
+			   ended again (a second thread_free would find no tmap entry) */
+		} else if (r != CAIRN_ETIME) {
 			next->stopped = 1;
 			next->state = T_DEAD;
 			sched.deaths |= 1u << core;
-		} else if (next->state == T_RUNNING) {	/* (else it ended meanwhile) */
+		} else {
 			next->state = T_STARVED;
 			next->run_start = 0;		/* (an EDF thread: it did not run) */
 		}
