@@ -129,16 +129,14 @@ static __attribute__((noinline)) struct regs *timer_general(struct regs *cur)
 /*
  * The timer's common case (kernel_timer_interrupt checks it): t, bound to it, waits
  * on this core, and p runs on t's tcap (ties preempt), with no budget anywhere. What
- * thread_interrupt and interrupt() do then, without their general checks: t runs
- * now, with one activation (a waiting thread has none pending: rcv_wait); its
- * scheduler hears WAKE, t hears TIMEOUT naming p, and so does p's scheduler.
+ * thread_interrupt and interrupt() do then, without their general checks: t wakes with
+ * one activation and runs now (its scheduler hears WAKE), t hears TIMEOUT naming p,
+ * and so does p's scheduler.
  */
 static struct regs *timer_fast(struct thread *t, struct thread *p)
 {
-	t->state = THREAD_RUNNABLE;
-	regs_set_result(&t->regs, 1);
-	if (t->sched)
-		thread_event(t->sched, t, CAIRN_EVENT_WAKE);
+	t->pending = 1;		/* this activation: a waiting thread has none (rcv_wait) */
+	thread_wake(t);
 	event_push(t, p, CAIRN_EVENT_TIMEOUT);	/* t is runnable here: no wake, no kick */
 	if (p->sched != t)
 		core_preempted(p);

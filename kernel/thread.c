@@ -98,27 +98,6 @@ void thread_event_slow(struct thread *sched, struct thread *t, uint32_t kind)
 }
 
 /*
- * Activates t (an asynchronous send or an interrupt). Its scheduler hears WAKE if it
- * was blocked. A thread of another core is kicked there unless a scheduler of its own
- * core decides for it: so a send also starts a new thread on an idle core.
- */
-static void thread_activate(struct thread *t)
-{
-	if (t->pending < UINT32_MAX)
-		t->pending++;	/* saturates: RCV_WAIT reports at most 2^32 - 1 */
-	if (t->state == THREAD_BLOCKED) {
-		t->state = THREAD_RUNNABLE;
-		regs_set_result(&t->regs, t->pending);
-		t->pending = 0;
-		if (t->sched)
-			thread_event(t->sched, t, CAIRN_EVENT_WAKE);
-	}
-	if (t->state == THREAD_RUNNABLE && unlikely(t->core != this_core()) &&
-	    (!t->sched || t->sched->core != t->core))
-		core_kick(t);
-}
-
-/*
  * What a core runs when nothing else will (entry.S calls it when a handler returns
  * NULL, and a core starts here): the first thread of its ready list that can run, or
  * else it waits, with the big kernel lock given up, until an interrupt or a kick puts

@@ -105,4 +105,33 @@ static inline void thread_event(struct thread *sched, struct thread *t, uint32_t
 		event_push(sched, t, kind);
 }
 
+/*
+ * t waited (BLOCKED) and runs again: runnable, its wait's result the activations it
+ * has (taken); its scheduler hears WAKE.
+ */
+static inline void thread_wake(struct thread *t)
+{
+	t->state = THREAD_RUNNABLE;
+	regs_set_result(&t->regs, t->pending);
+	t->pending = 0;
+	if (t->sched)
+		thread_event(t->sched, t, CAIRN_EVENT_WAKE);
+}
+
+/*
+ * Activates t (an asynchronous send or an interrupt), waking it if it waited. A
+ * thread of another core is kicked there unless a scheduler of its own core decides
+ * for it: so a send also starts a new thread on an idle core.
+ */
+static inline void thread_activate(struct thread *t)
+{
+	if (t->pending < UINT32_MAX)
+		t->pending++;	/* saturates: RCV_WAIT reports at most 2^32 - 1 */
+	if (t->state == THREAD_BLOCKED)
+		thread_wake(t);
+	if (t->state == THREAD_RUNNABLE && unlikely(t->core != this_core()) &&
+	    (!t->sched || t->sched->core != t->core))
+		core_kick(t);
+}
+
 #endif

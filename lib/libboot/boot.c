@@ -283,8 +283,10 @@ static long bind_irqs(struct booter *b, struct bcomp *c)
 			r = cairn_captbl_act_asnd(CT, s, c->rcv);
 		if (!r)
 			r = cairn_irq_bind(CAIRN_SLOT_IRQ, c->sd->irq[j], s, 0);
-		if (!r && c->sd->irq[j] == CAIRN_IRQ_TIMER)
-			b->timer_line = s;	/* budget.c borrows the timer while c is out */
+		if (!r && c->sd->irq[j] == CAIRN_IRQ_TIMER) {
+			b->timer_comp = c;	/* budget.c borrows the timer while c is out */
+			b->timer_line = s;
+		}
 		if (!r && c->sd->irq[j] == CAIRN_IRQ_TIMER && b->sd->cores > 1)
 			r = grant_timers(b, c);
 		if (r)

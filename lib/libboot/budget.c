@@ -97,14 +97,6 @@ static void timer_return(struct booter *b)
 	b->timer_lent = 0;
 }
 
-static int claims_timer(const struct bcomp *c)
-{
-	for (unsigned j = 0; j < c->sd->nirqs; j++)
-		if (c->sd->irq[j] == CAIRN_IRQ_TIMER)
-			return 1;
-	return 0;
-}
-
 /* c's budget ran out (EXHAUSTED, or a dispatch said ETIME): out until the next boundary. */
 void boot_budget_out(struct booter *b, struct bcore *k, struct bcomp *c)
 {
@@ -115,7 +107,7 @@ void boot_budget_out(struct booter *b, struct bcore *k, struct bcomp *c)
 	c->out = 1;
 	c->refill_at = c->cpu_epoch + ((now - c->cpu_epoch) / p + 1) * p;
 	boot_timer_lower(k, c->refill_at);
-	if (!b->timer && claims_timer(c))
+	if (!b->timer && c == b->timer_comp)
 		timer_borrow(b, k, c);
 }
 
@@ -139,7 +131,7 @@ void boot_budget_refill(struct booter *b, struct bcore *k)
 		if (cairn_tcap_delegate(parent_of(b, c->sd->core), c->tcap, c->cpu_budget, c->prio) == 0) {
 			c->out = 0;
 			c->refills++;
-			if (b->timer_lent && claims_timer(c))
+			if (b->timer_lent && c == b->timer_comp)
 				timer_return(b);
 		}
 	}

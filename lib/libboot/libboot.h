@@ -113,8 +113,9 @@ struct booter {
 	uint32_t running;			/* built and initialised: the cores schedule */
 	uint32_t timer;				/* it holds the timer lines (a root booter) */
 	uint32_t tcaps;				/* it makes its components' tcaps (budget.c) */
-	unsigned timer_line;			/* the send core 0's timer is bound to for a
-						   component that holds it (the RTOS), 0: none */
+	struct bcomp *timer_comp;		/* the component that holds core 0's timer (the
+						   RTOS, `irq = [0]`), 0: none; and the send */
+	unsigned timer_line;			/* the timer's line is bound to for it */
 	uint32_t timer_lent;			/* budget.c: that component is out of budget and
 						   the booter holds its timer meanwhile */
 	uint32_t lines_bound;			/* MSI and INTx lines devices.c bound: like `irq`
