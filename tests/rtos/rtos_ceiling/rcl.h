@@ -7,6 +7,7 @@
 
 #include <cairn/gate.h>
 #include <cairn/rtos.h>
+#include "../rtos_wait.h"
 
 /* rtos_ceilchild's exit status: its ceiling (256: none found), main priority, odd. */
 #define RCL_STATUS(ceiling, prio, odd) ((int)((ceiling) | (prio) << 9 | (odd) << 17))
@@ -47,14 +48,8 @@ static inline long rcl_proc_create(const char *path, uint64_t sched_word, uint64
 static inline int rcl_wait(proc_t pid)
 {
 	timer_t t = timer_create();
-	struct time rel;
-	int s;
+	int s = rtos_wait_exit(process_get_exit_status, pid, t, 50);
 
-	time_create(&rel, 0, 50);
-	while ((s = process_get_exit_status(pid)) == EAGAIN) {
-		timer_start(t, &rel);
-		timer_wait(t);
-	}
 	timer_free(t);
 	return s;
 }

@@ -27,6 +27,7 @@
 #include <cairn/cairn.h>
 #include <cairn/rtos.h>
 #include <cairn/rtos_abi.h>
+#include "../rtos_wait.h"
 
 #define LEVEL 100	/* the level the tests' threads share (main runs more urgent) */
 #define ROUNDS 2000
@@ -41,15 +42,7 @@ static timer_t nap;
 /* Waits for t to end, napping 50 us at a time (the tests' threads are less urgent): its status. */
 static int wait_for(thread_t t)
 {
-	struct time d;
-	int s;
-
-	time_create(&d, 0, 50);
-	while ((s = thread_get_exit_status(t)) == EAGAIN) {
-		timer_start(nap, &d);
-		timer_wait(nap);
-	}
-	return s;
+	return rtos_wait_exit(thread_get_exit_status, t, nap, 50);
 }
 
 /* ---- lc.1, lc.2: the order of yields ---- */

@@ -18,6 +18,7 @@
 #include <cairn/cairn.h>
 #include <cairn/rtos.h>
 #include <cairn/rtos_abi.h>
+#include "../rtos_wait.h"
 
 #define ROOT      ((const struct cairn_root *)CAIRN_ROOT_VA)
 #define LEVEL     100		/* the hostile process's and the peer's */
@@ -78,28 +79,12 @@ static void held(void)
 
 static int wait_proc(proc_t p)
 {
-	struct time d;
-	int s;
-
-	time_create(&d, 0, 1000);
-	while ((s = process_get_exit_status(p)) == EAGAIN) {
-		timer_start(nap, &d);
-		timer_wait(nap);
-	}
-	return s;
+	return rtos_wait_exit(process_get_exit_status, p, nap, 1000);
 }
 
 static int wait_thread(thread_t t)
 {
-	struct time d;
-	int s;
-
-	time_create(&d, 0, 1000);
-	while ((s = thread_get_exit_status(t)) == EAGAIN) {
-		timer_start(nap, &d);
-		timer_wait(nap);
-	}
-	return s;
+	return rtos_wait_exit(thread_get_exit_status, t, nap, 1000);
 }
 
 /* Every thread record in use once, and four processes at once (rtos_child), so the

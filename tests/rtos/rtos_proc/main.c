@@ -14,6 +14,7 @@
 #include <cairn/cairn.h>
 #include <cairn/rtos.h>
 #include <cairn/rtos_abi.h>
+#include "../rtos_wait.h"
 
 #define CYCLES 1000
 
@@ -22,15 +23,7 @@ static timer_t nap;
 /* Waits for pid to end, napping 50 us at a time (so less urgent processes run). */
 static int wait_exit(proc_t pid)
 {
-	struct time t;
-	int s;
-
-	time_create(&t, 0, 50);
-	while ((s = process_get_exit_status(pid)) == EAGAIN) {
-		timer_start(nap, &t);
-		timer_wait(nap);
-	}
-	return s;
+	return rtos_wait_exit(process_get_exit_status, pid, nap, 50);
 }
 
 static void lifecycle(void)
