@@ -35,6 +35,7 @@
 #include "console.h"
 #include <common/string.h>
 #include "syscall.h"
+#include "core.h"
 #include <cairn/root.h>
 
 long activate_sinv(struct call *c, struct cap *slot)
@@ -268,6 +269,29 @@ long thread_reg(struct call *c, struct thread *t)
 		if (t->inv[d].flags & INV_CONFINED)
 			return CAIRN_EACCES;
 	return reg_access(c, &t->regs);
+}
+
+/*
+ * THREAD_RETURN: t, not running, returns from its innermost invocation, which entered
+ * the caller's component, with results a0, a1, as if it ran RETURN there itself (its
+ * other registers cleared, as a confined gate's). Its server ends a call on the
+ * waiter's behalf (seL4's reply), so that it waits in its own code: anything the
+ * caller's component did not already decide by letting it run is out of reach.
+ */
+long thread_return(struct call *c, struct thread *t)
+{
+	unsigned d = t->depth;
+
+	if (t == c->self || t->state != THREAD_RUNNABLE || core_running_elsewhere(t))
+		return CAIRN_EBUSY;
+	if (!d || t->comp != c->self->comp || (t->inv[d - 1].flags & INV_FAULT))
+		return CAIRN_EINVAL;
+	if (t->gen[d - 1] != t->inv[d - 1].comp->gen)
+		return CAIRN_ESTALE;	/* the caller's caller restarted: its unwind is the kernel's */
+	obj_unref(t->comp);	/* (not the last reference: the caller runs in it) */
+	t->comp = t->inv[--t->depth].comp;
+	clear_regs(t, t->inv[d - 1].ip, t->inv[d - 1].sp, A0(c), A1(c));
+	return 0;
 }
 
 /*

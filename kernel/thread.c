@@ -341,6 +341,8 @@ long thread_invoke(struct call *c, struct cap *cap, unsigned op)
 		return place(c, t);
 	case CAIRN_OP_THREAD_REG:
 		return thread_reg(c, t);
+	case CAIRN_OP_THREAD_RETURN:
+		return thread_return(c, t);
 	case CAIRN_OP_THREAD_TCAP:
 		return bind(c, t);
 	case CAIRN_OP_THREAD_LOCAL:

@@ -48,11 +48,14 @@ long bp_block(struct rthread *self, struct bp *bp)
  */
 long bp_block_lease(struct rthread *self, struct bp *bp)
 {
-	if (!bp->tokens && self->rc->rq[self->prio] && lease_grant(self->rc, self)) {
+	if (bp->tokens)
+		return bp_block(self, bp);
+	if (self->rc->rq[self->prio] && lease_grant(self->rc, self)) {
 		sched_unlock();
 		return RTOS_YIELD_LOCAL;
 	}
-	return bp_block(self, bp);
+	self->parked = 1;	/* bp_return may end this call when it is woken */
+	return bp_wait(self, bp);
 }
 
 /* The first waiter, off the queue (not yet ready); else stores the wake-up. */
@@ -83,6 +86,30 @@ struct rthread *bp_post(struct bp *bp)
 }
 
 /*
+ * w, just woken by self, waited with the lease in view (parked), and self is an equal
+ * of its process, which may soon want to hand its core to w through a lease (the
+ * partner of a ping-pong, about to block): w returns from its call now, in its own
+ * code (THREAD_RETURN), rather than when it runs here again, so that a lease can take
+ * it in (lease.c: a local switch resumes only a thread in its own code). Without
+ * this, two threads handing units to each other, once both have waited here, would
+ * never again find the other in its own code. Other wakes leave w to return as it
+ * runs (cheaper than the kernel call). Not while w may still be making the switch
+ * away from it (its core's deciding: over once anything else runs on that core, as
+ * self does on its own); if the kernel refuses, w returns when it runs, as any waiter.
+ */
+static void bp_return(const struct rthread *self, struct rthread *w)
+{
+	struct rcore *k = w->rc;
+
+	if (!w->parked || w->proc != self->proc || w->prio != self->prio || w->edf || self->edf ||
+	    (k->deciding == w && w->core != self->core) || cairn_thread_return(w->slot, (cairn_word)w->woken, 0))
+		return;
+	if (k->deciding == w)
+		k->deciding = 0;
+	gate_stack_free(w);
+}
+
+/*
  * Wakes the first waiter (or stores the wake-up); it preempts the caller if better.
  * Returns 1 instead when the wake-up was meant for a waiter that has ended (a ghost
  * of a counting point): the giver then adds its unit back to the counter
@@ -96,6 +123,8 @@ long bp_wake(struct rthread *self, struct bp *bp)
 		return 1;
 	}
 	struct rthread *w = bp_first(bp);
+	if (w)
+		bp_return(self, w);
 	if (w && w->core == self->core && sched_before(w, self)) {
 		rq_add(self, 1);
 		sched_switch(self->rc, w);

@@ -96,6 +96,7 @@ struct rthread {
 	uint8_t prio;			/* 0 highest */
 	uint8_t state;			/* enum tstate */
 	uint8_t nojoin, in_rtos, stopped;
+	uint8_t parked;			/* this gate call waits with the lease in view (bp_block_lease) */
 	uint8_t lent;			/* on the rtos's tcap to finish a decision (main.c): dispatched on its own */
 	uint8_t core;			/* the core it runs on, for its life */
 	struct rcore *rc;		/* that core's scheduling: &sched.core[core] */
@@ -120,6 +121,18 @@ struct rthread {
 	long status;			/* exit status */
 	struct bp *waiting;		/* while blocked */
 };
+
+/*
+ * t, inside a gate, will not run here again (it ended, or returned on its behalf:
+ * bp.c): the gate stack it held goes back to the pool.
+ */
+static inline void gate_stack_free(struct rthread *t)
+{
+	if (t->in_rtos && t->pool >= 0)
+		__atomic_and_fetch(&cairn_stack_map, ~(1UL << t->pool), __ATOMIC_RELEASE);
+	t->in_rtos = 0;
+	t->pool = -1;
+}
 
 /* Not ended: running, ready, blocked or throttled. */
 static inline int thread_alive(const struct rthread *t)

@@ -196,8 +196,7 @@ void thread_free(struct rthread *t)
 		cairn_printf("rtos: removing a receive endpoint: error %ld\n", r);
 	cairn_slot_put(&mem, t->rcv);
 	kobj_unmake(t->slot, t->kframe);
-	if (t->in_rtos && t->pool >= 0)
-		__atomic_and_fetch(&cairn_stack_map, ~(1UL << t->pool), __ATOMIC_RELEASE);
+	gate_stack_free(t);
 	cairn_pgtbl_unmap(CAIRN_SLOT_PGTBL, TLS_WIN(ti));
 	space_unmap(p, RTOS_THREAD_AREA(t->area), RTOS_THREAD_AREA(t->area) + RTOS_AREA_SIZE);
 	p->areas &= ~(1UL << t->area);

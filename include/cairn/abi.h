@@ -126,6 +126,7 @@ enum cairn_cap_type {
 	X(THREAD_REG,      0x0504, THREAD, "a0 = register (CAIRN_REG_*), a1 = write?, a2 = value", "0; the value in rdx") \
 	X(THREAD_TCAP,     0x0505, THREAD, "a0 = tcap", "0") \
 	X(THREAD_LOCAL,    0x0506, THREAD, "a0 = destination table, a1 = slot there", "0") \
+	X(THREAD_RETURN,   0x0507, THREAD, "a0, a1 = its two results", "0") \
 	X(RCV_WAIT,        0x0600, RCV,    "none", "activations consumed") \
 	X(RCV_EVENT,       0x0601, RCV,    "none", "thread id, event kind in rdx") \
 	X(ASND_SEND,       0x0700, ASND,   "a0 = flags (CAIRN_SEND_YIELD)", "0") \
@@ -210,6 +211,7 @@ enum cairn_op {
 	X(THREAD_REG,      ret2,  unsigned thread, unsigned idx, int write, cairn_word value) \
 	X(THREAD_TCAP,     long,  unsigned thread, unsigned tcap) \
 	X(THREAD_LOCAL,    long,  unsigned thread, unsigned captbl, unsigned slot) \
+	X(THREAD_RETURN,   long,  unsigned thread, cairn_word r0, cairn_word r1) \
 	X(RCV_WAIT,        long,  unsigned rcv) \
 	X(RCV_EVENT,       ret2,  unsigned rcv) \
 	X(ASND_SEND,       long,  unsigned asnd, unsigned flags) \

@@ -89,8 +89,9 @@ long activate_sinv(struct call *c, struct cap *slot);
 #define IRQ_REFS (CAIRN_IRQ_LINES + CAIRN_MAX_CORES)	/* each line's thread, each core's timer's */
 struct thread *irq_line_thread(unsigned i);
 
-/* sinv.c: THREAD_REG on t. */
+/* sinv.c: THREAD_REG and THREAD_RETURN on t. */
 long thread_reg(struct call *c, struct thread *t);
+long thread_return(struct call *c, struct thread *t);
 /* sinv.c: unwinds the calling thread, whose component restarted under it (obj.h). */
 long sinv_stale_self(struct call *c);
 

@@ -4,6 +4,7 @@
  * check run on stacks of their own (IST), so a broken kernel stack still gets reported.
  */
 #include "arch.h"
+#include <common/string.h>
 
 struct idt_gate {
 	uint16_t off0, sel;
@@ -165,8 +166,7 @@ uint64_t arch_fault_address(void)
 
 void arch_fpu_init(uint8_t *buf)
 {
-	for (unsigned i = 0; i < FPU_SIZE; i++)
-		buf[i] = 0;
+	memset(buf, 0, FPU_SIZE);
 	*(uint16_t *)buf = 0x37f;		/* FCW: all x87 exceptions masked */
 	*(uint32_t *)(buf + 24) = 0x1f80;	/* MXCSR: all SSE exceptions masked */
 }
