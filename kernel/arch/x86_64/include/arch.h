@@ -101,8 +101,11 @@ void arch_ioapic_init(uint64_t base);	/* the MADT's for ISA lines; 0: the standa
  * data << 32 | address (CAIRN_MSI_*).
  */
 uint64_t arch_irq_route(unsigned line, bool on, unsigned core, unsigned mode);
-void arch_irq_hold(unsigned line);	/* line fired: a level pin is masked (else nothing) */
-long arch_irq_ack(unsigned line);	/* unmasks a level pin: 0, or EINVAL (not one) */
+/*
+ * Masks a level-triggered pin (mask true: the line fired, trap.c) or unmasks it
+ * (IRQ_ACK): 0, or CAIRN_EINVAL if line is not one (an edge pin or an MSI line).
+ */
+long arch_irq_mask(unsigned line, bool mask);
 
 /*
  * The MSI window: a write anywhere in its 1 MiB is an interrupt message (the address
