@@ -47,7 +47,7 @@ uint64_t *arch_regs_slot(struct regs *r, uint64_t n);
  */
 long arch_regs_check_write(struct regs *r, uint64_t *reg, uint64_t *value);
 /* The address of the last page fault. */
-uint64_t arch_fault_address(void);
+static inline uint64_t arch_fault_address(void) { return read_cr2(); }
 /* Starts the first thread of this core (entry.S); r must be complete. */
 noreturn void arch_enter_user(struct regs *r);
 
@@ -71,13 +71,13 @@ void arch_fpu_save(uint8_t *buf);
 /* Stops this core for good. */
 noreturn void arch_halt(void);
 /* Ends QEMU through isa-debug-exit (exit status code*2+1); does nothing on hardware. */
-void arch_qemu_exit(unsigned code);
+static inline void arch_qemu_exit(unsigned code) { outl(0xf4, code); }
 
 /* apic.c, pit.c: the local APIC one-shot timer and the TSC, calibrated against the PIT. */
 void arch_timer_init(void);
 uint64_t arch_timer_hz(void);
 uint64_t arch_tsc_hz(void);
-uint64_t arch_cycles(void);			/* the time stamp counter now */
+static inline uint64_t arch_cycles(void) { return rdtsc(); }	/* the time stamp counter now */
 /* Arms the timer for an absolute time stamp counter value (now, if it has passed). */
 void arch_timer_deadline(uint64_t tsc);
 /* Busy-waits for n PIT ticks (PIT_HZ per second) with interrupts as they are. */
