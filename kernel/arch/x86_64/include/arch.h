@@ -186,7 +186,7 @@ struct regs *kernel_user_fault(struct regs *r);		/* a CPU exception in user mode
 struct regs *kernel_timer_interrupt(struct regs *cur);	/* cur NULL: the core idled */
 struct regs *kernel_irq(unsigned line, struct regs *cur);	/* a device line, 1..63 */
 struct regs *syscall_dispatch(uint64_t call, struct regs *r);
-struct regs *switch_prepare(struct regs *next);	/* before resuming another thread */
+struct regs *switch_prepare(struct regs *next);	/* syscall.c: next's address space and TLS, to resume it */
 
 /* trap.c: prints a fault report: exception name, error code, rip, cr2, registers. */
 void arch_report_fault(const char *who, const struct regs *r);
