@@ -64,7 +64,7 @@ long irq_invoke(struct call *c, struct cap *cap, unsigned op)
 		return CAIRN_EACCES;	/* not one of this capability's lines */
 	struct thread **b = bound((unsigned)n);
 	if (op == CAIRN_OP_IRQ_ACK)
-		return *b ? arch_irq_ack((unsigned)n) : CAIRN_ENOENT;
+		return *b ? arch_irq_mask((unsigned)n, false) : CAIRN_ENOENT;
 	if (op == CAIRN_OP_IRQ_UNBIND) {
 		if (!*b)
 			return CAIRN_ENOENT;

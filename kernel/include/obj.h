@@ -148,9 +148,6 @@ struct thread *boot_main(void);
 /* A name for reports: the first program's, or "thread <id>". */
 const char *boot_name(struct thread *t);
 
-/* syscall.c: makes next ready to run on this core (address space, TLS). */
-struct regs *switch_prepare(struct regs *next);
-
 /* tcap.c */
 /* The budget left to a thread running on on's tcap: the least along its chain. */
 extern unsigned tcap_finite;	/* tcaps with a budget (none: every chain has INF) */

@@ -135,11 +135,6 @@ uint64_t arch_timer_hz(void)
 	return timer_hz;
 }
 
-uint64_t arch_cycles(void)
-{
-	return rdtsc();
-}
-
 uint64_t arch_tsc_hz(void)
 {
 	return tsc_hz;

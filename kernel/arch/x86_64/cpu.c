@@ -159,11 +159,6 @@ long arch_regs_check_write(struct regs *r, uint64_t *reg, uint64_t *value)
 	return 0;
 }
 
-uint64_t arch_fault_address(void)
-{
-	return read_cr2();
-}
-
 void arch_fpu_init(uint8_t *buf)
 {
 	memset(buf, 0, FPU_SIZE);
@@ -198,11 +193,6 @@ void arch_port_out(uint16_t port, unsigned width, uint32_t value)
 		outw(port, (uint16_t)value);
 	else
 		outl(port, value);
-}
-
-void arch_qemu_exit(unsigned code)
-{
-	outl(0xf4, code);
 }
 
 noreturn void arch_halt(void)

@@ -68,24 +68,13 @@ bool arch_irq_reserved(unsigned line)
 	return line == 2 || (line < CAIRN_IRQ_MSI && line >= pins);
 }
 
-/* Masks pin `line` if it is level-triggered (mask true), or unmasks it: 0, or EINVAL (an edge pin). */
-static long level_mask(unsigned line, bool mask)
+long arch_irq_mask(unsigned line, bool mask)
 {
 	if (line >= CAIRN_IRQ_MSI || !(level >> line & 1))
 		return CAIRN_EINVAL;
 	uint32_t v = ioapic_read(IOAPIC_REDIR + 2 * line);
 	ioapic_write(IOAPIC_REDIR + 2 * line, mask ? v | REDIR_MASKED : v & ~REDIR_MASKED);
 	return 0;
-}
-
-void arch_irq_hold(unsigned line)
-{
-	level_mask(line, true);
-}
-
-long arch_irq_ack(unsigned line)
-{
-	return level_mask(line, false);
 }
 
 bool arch_device_page_kernel(uint64_t pa)

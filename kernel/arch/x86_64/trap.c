@@ -46,7 +46,7 @@ static struct regs *interrupt(uint64_t vector, struct regs *cur)
 	if (vector >= 0xe0 && !apic_in_service(vector))
 		return cur;	/* spurious (the APIC's 0xff, the masked PIC's): no EOI */
 	if (vector > IRQ_VECTOR_BASE && vector < IRQ_VECTOR_BASE + CAIRN_IRQ_MSI)
-		arch_irq_hold((unsigned)(vector - IRQ_VECTOR_BASE));	/* a level pin waits for IRQ_ACK */
+		arch_irq_mask((unsigned)(vector - IRQ_VECTOR_BASE), true);	/* a level pin waits for IRQ_ACK */
 	apic_eoi();	/* every other vector is in service, a device's forged ones too */
 	if (vector == KICK_VECTOR)
 		return core_kicked(cur);

@@ -47,7 +47,7 @@ uint64_t *arch_regs_slot(struct regs *r, uint64_t n);
  */
 long arch_regs_check_write(struct regs *r, uint64_t *reg, uint64_t *value);
 /* The address of the last page fault. */
-uint64_t arch_fault_address(void);
+static inline uint64_t arch_fault_address(void) { return read_cr2(); }
 /* Starts the first thread of this core (entry.S); r must be complete. */
 noreturn void arch_enter_user(struct regs *r);
 
@@ -71,13 +71,13 @@ void arch_fpu_save(uint8_t *buf);
 /* Stops this core for good. */
 noreturn void arch_halt(void);
 /* Ends QEMU through isa-debug-exit (exit status code*2+1); does nothing on hardware. */
-void arch_qemu_exit(unsigned code);
+static inline void arch_qemu_exit(unsigned code) { outl(0xf4, code); }
 
 /* apic.c, pit.c: the local APIC one-shot timer and the TSC, calibrated against the PIT. */
 void arch_timer_init(void);
 uint64_t arch_timer_hz(void);
 uint64_t arch_tsc_hz(void);
-uint64_t arch_cycles(void);			/* the time stamp counter now */
+static inline uint64_t arch_cycles(void) { return rdtsc(); }	/* the time stamp counter now */
 /* Arms the timer for an absolute time stamp counter value (now, if it has passed). */
 void arch_timer_deadline(uint64_t tsc);
 /* Busy-waits for n PIT ticks (PIT_HZ per second) with interrupts as they are. */
@@ -101,8 +101,11 @@ void arch_ioapic_init(uint64_t base);	/* the MADT's for ISA lines; 0: the standa
  * data << 32 | address (CAIRN_MSI_*).
  */
 uint64_t arch_irq_route(unsigned line, bool on, unsigned core, unsigned mode);
-void arch_irq_hold(unsigned line);	/* line fired: a level pin is masked (else nothing) */
-long arch_irq_ack(unsigned line);	/* unmasks a level pin: 0, or EINVAL (not one) */
+/*
+ * Masks a level-triggered pin (mask true: the line fired, trap.c) or unmasks it
+ * (IRQ_ACK): 0, or CAIRN_EINVAL if line is not one (an edge pin or an MSI line).
+ */
+long arch_irq_mask(unsigned line, bool mask);
 
 /*
  * The MSI window: a write anywhere in its 1 MiB is an interrupt message (the address
@@ -183,7 +186,7 @@ struct regs *kernel_user_fault(struct regs *r);		/* a CPU exception in user mode
 struct regs *kernel_timer_interrupt(struct regs *cur);	/* cur NULL: the core idled */
 struct regs *kernel_irq(unsigned line, struct regs *cur);	/* a device line, 1..63 */
 struct regs *syscall_dispatch(uint64_t call, struct regs *r);
-struct regs *switch_prepare(struct regs *next);	/* before resuming another thread */
+struct regs *switch_prepare(struct regs *next);	/* syscall.c: next's address space and TLS, to resume it */
 
 /* trap.c: prints a fault report: exception name, error code, rip, cr2, registers. */
 void arch_report_fault(const char *who, const struct regs *r);

@@ -14,7 +14,6 @@
 #define USER_CS   0x23
 #define TSS_SEL   0x28
 
-#define CPU_SELF       0
 #define CPU_KSTACK_TOP 8
 #define CPU_USER_RSP   16
 #define CPU_CUR_REGS   24
@@ -39,7 +38,7 @@ struct tss {
 } packed;
 
 struct percpu {
-	struct percpu *self;
+	struct percpu *self;	/* first: this_cpu() loads it from %gs:0 */
 	uint64_t kstack_top;	/* the core's kernel stack: every entry starts afresh here */
 	uint64_t user_rsp;	/* scratch for syscall entry */
 	struct regs *cur_regs;	/* the running thread's registers (NULL while the core idles) */
