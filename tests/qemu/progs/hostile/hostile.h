@@ -14,7 +14,11 @@
  *                                      documented results changes; whenever this
  *                                      program's model of its tables implies the answer
  *                                      (empty slot, wrong type, a lookup, a tcap's
- *                                      depth, parent, priority or budget, ...), the
+ *                                      depth, parent, priority or budget, a
+ *                                      THREAD_RETURN: EBUSY on our own thread, EACCES
+ *                                      through a local capability, EINVAL on any other,
+ *                                      which never ran and so is in no invocation,
+ *                                      ...), the
  *                                      kernel gives exactly that answer; and no thread
  *                                      it never dispatched ever runs
  *   hostile.2 invariant_after          KCHECK finds nothing wrong after the calls
