@@ -26,8 +26,9 @@
  *         not in S); A then runs on
  *   kr.4  W blocks in RCV_WAIT inside S: EBUSY; woken by a send and dispatched, its
  *         wait returns the activation and the handler's RETURN reaches W
- *   kr.5  X stops (DEBUG_STOP) inside S: EBUSY; it stays stopped (a dispatch is
- *         EINVAL) and THREAD_REG still reads its status
+ *   kr.5  X stops (DEBUG_STOP) inside S, X2 faults there (S has no keeper): each
+ *         EBUSY; each stays stopped (a dispatch is EINVAL) and THREAD_REG still reads
+ *         its status, or the fault's vector
  *   kr.6  F faults in CF, whose keeper enters K; parked inside the keeper invocation,
  *         THREAD_RETURN from inside K is EINVAL; dispatched, the keeper goes on and
  *         its CAIRN_FAULT_STOP stops F (THREAD_REG: rdi = CAIRN_FAULT_STOP)
@@ -216,6 +217,17 @@ static struct cairn_ret2 stops(cairn_word a, cairn_word b, cairn_word c, cairn_w
 }
 CAIRN_GATE(stop_entry, stops)
 
+static struct cairn_ret2 faults(cairn_word a, cairn_word b, cairn_word c, cairn_word d, cairn_word badge,
+				cairn_word tid)
+{
+	static volatile uint64_t nowhere = 8;	/* unmapped: a page fault */
+
+	(void)a, (void)b, (void)c, (void)d, (void)badge, (void)tid;
+	*(volatile long *)nowhere = 1;
+	return (struct cairn_ret2){ 0, 0 };
+}
+CAIRN_GATE(fault_entry, faults)
+
 /* S (kr.8): spins until told to go, with y_inside set. */
 static volatile long y_inside, y_go, y_done;
 
@@ -262,7 +274,7 @@ static struct cairn_ret2 mid(cairn_word a, cairn_word b, cairn_word c, cairn_wor
 CAIRN_GATE(mid_entry, mid)
 
 static unsigned comp_s, comp_k, comp_mid, comp_cf;
-static unsigned sret_gate, kret_gate, wait_gate, stop_gate, spin_gate, mid_gate, keeper_gate;
+static unsigned sret_gate, kret_gate, wait_gate, stop_gate, fault_gate, spin_gate, mid_gate, keeper_gate;
 
 static long new_comp(unsigned *c)
 {
@@ -283,6 +295,7 @@ static long build(void)
 	if (r == 0)
 		r = new_gate(&park_gate, comp_s, park_entry) | new_gate(&sret_gate, comp_s, ret_entry) |
 		    new_gate(&wait_gate, comp_s, wait_entry) | new_gate(&stop_gate, comp_s, stop_entry) |
+		    new_gate(&fault_gate, comp_s, fault_entry) |
 		    new_gate(&spin_gate, comp_s, spin_entry) | new_gate(&kret_gate, comp_k, ret_entry) |
 		    new_gate(&keeper_gate, comp_k, keeper_entry) | new_gate(&mid_gate, comp_mid, mid_entry);
 	if (r == 0)
@@ -484,8 +497,8 @@ static void test_blocked(void)
 		    "%lx %lx", mk, d1, again, e, s, d2, w_stage, w_res.r0, w_res.r1);
 }
 
-/* kr.5: X stops inside S. */
-static struct thr x;
+/* kr.5: X stops inside S, X2 faults there. */
+static struct thr x, x2;
 static volatile long x_back;
 
 static void stopper(cairn_word tid)
@@ -495,6 +508,13 @@ static void stopper(cairn_word tid)
 	x_back = 1;
 }
 
+static void fault_caller(cairn_word tid)
+{
+	(void)tid;
+	cairn_sinv_call(fault_gate, 0, 0, 0, 0);
+	x_back = 2;
+}
+
 static void test_stopped(void)
 {
 	long mk = thread(&x, COMP, stopper, 0, my_rcv);
@@ -502,11 +522,18 @@ static void test_stopped(void)
 	long e = sret(x.cap, R0, R1);
 	struct cairn_ret2 rdi = cairn_thread_reg(x.cap, CAIRN_REG_RDI, 0, 0);
 	long d2 = cairn_thread_dispatch(x.cap, 0, 0);
+	long mk2 = thread(&x2, COMP, fault_caller, 0, my_rcv);
+	long f1 = mk2 ? mk2 : cairn_thread_dispatch(x2.cap, 0, 0);	/* it faults in S: stopped */
+	long ef = sret(x2.cap, R0, R1);
+	struct cairn_ret2 vec = cairn_thread_reg(x2.cap, CAIRN_REG_VECTOR, 0, 0);
+	long f2 = cairn_thread_dispatch(x2.cap, 0, 0);
 	drain();
 	cairn_check("kr.5", "stopped_busy", mk == 0 && d1 == 0 && e == CAIRN_EBUSY && rdi.r0 == 0 &&
-		    rdi.r1 == STOP_STATUS && d2 == CAIRN_EINVAL && x_back == 0,
-		    "setup %ld, dispatch %ld; THREAD_RETURN %ld; THREAD_REG %ld rdi %lx; dispatch %ld, came back %ld",
-		    mk, d1, e, (long)rdi.r0, rdi.r1, d2, x_back);
+		    rdi.r1 == STOP_STATUS && d2 == CAIRN_EINVAL && mk2 == 0 && f1 == 0 && ef == CAIRN_EBUSY &&
+		    vec.r0 == 0 && vec.r1 == 14 && f2 == CAIRN_EINVAL && x_back == 0,
+		    "DEBUG_STOP: setup %ld, dispatch %ld; THREAD_RETURN %ld; THREAD_REG %ld rdi %lx; dispatch %ld; "
+		    "a fault: setup %ld, dispatch %ld; THREAD_RETURN %ld; THREAD_REG %ld vector %lu; dispatch %ld; "
+		    "came back %ld", mk, d1, e, (long)rdi.r0, rdi.r1, d2, mk2, f1, ef, (long)vec.r0, vec.r1, f2, x_back);
 }
 
 /* kr.6: F faults in CF into its keeper, in K. */
