@@ -2,7 +2,8 @@
  * episodes.c: the gates this program makes (echo, deep), the helper thread, and the
  * controlled episodes run in the middle of the hostile traffic: dispatch, block, wake,
  * send-yield, a faulting helper stopped by a keeper gate (then THREAD_REG on the stopped
- * helper), and 16-deep and confined gates.
+ * helper), a helper's call into our component ended on its behalf (THREAD_RETURN), and
+ * 16-deep and confined gates.
  */
 #include "hostile.h"
 
@@ -255,6 +256,90 @@ static void episode_dispatch(int fault)
 }
 
 /*
+ * The return episode's gate into our own component: the caller parks at once (it
+ * dispatches to CAIRN_SLOT_THREAD, with no stack: nothing of the pool is taken) and is
+ * meant to leave only by THREAD_RETURN; resumed here instead, it returns (-1, -1).
+ */
+#define CALL_DISPATCH_ME 0x0000050000000004
+#define CALL_RETURN      0x0000000300000000
+#define EP_STR_(x) #x
+#define EP_STR(x) EP_STR_(x)
+_Static_assert(CALL_DISPATCH_ME == CAIRN_CALL(ME, CAIRN_OP_THREAD_DISPATCH), "dispatch to our thread");
+_Static_assert(CALL_RETURN == CAIRN_CALL(CAIRN_CAP_NULL, CAIRN_OP_RETURN), "return");
+extern char park_entry[];
+__asm__(".text\npark_entry:\n"
+	"\tmovabs $" EP_STR(CALL_DISPATCH_ME) ", %rax\n\txor %edi, %edi\n\txor %esi, %esi\n"
+	"\tsyscall\n"
+	"\tmovabs $" EP_STR(CALL_RETURN) ", %rax\n\tmov $-1, %rdi\n\tmov $-1, %rsi\n"
+	"\tsyscall\n");
+
+#define RET0 0x7e70000000000001UL
+#define RET1 0x7e70000000000002UL
+unsigned return_runs;		/* return episodes that ran to the end */
+static volatile unsigned r_gate;
+static volatile long r_stage;
+static struct cairn_ret2 r_res;
+
+/* The return episode's helper, in a component of its own: calls into ours, parks, returns. */
+static void returnee(cairn_word tid)
+{
+	(void)tid;
+	r_stage = 1;
+	r_res = cairn_sinv_call(r_gate, 1, 2, 3, 4);
+	r_stage = 2;
+}
+
+/* The return episode's helper (s[2]) parks in ours, is returned, ends; what went wrong, or NULL. */
+static const char *return_drive(const unsigned *s, unsigned rcv, long tid)
+{
+	long d1 = call('e', s[2], CAIRN_OP_THREAD_DISPATCH, 0, 0, 0, 0, 0, 0);	/* it parks in ours */
+	if (d1 || r_stage != 1)
+		return "a helper parked in our component";
+	long ok = call('e', s[2], CAIRN_OP_THREAD_RETURN, RET0, RET1, 0, 0, 0, 0);
+	long again = call('e', s[2], CAIRN_OP_THREAD_RETURN, RET0, RET1, 0, 0, 0, 0);
+	if (ok || again != CAIRN_EINVAL || r_stage != 1)
+		return "THREAD_RETURN on the parked helper, then once more";
+	long d2 = call('e', s[2], CAIRN_OP_THREAD_DISPATCH, 0, 0, 0, 0, 0, 0);	/* it ends */
+	if (d2 || r_stage != 2 || r_res.r0 != (long)RET0 || r_res.r1 != RET1 || !expect_event(rcv, tid, CAIRN_EVENT_STOP))
+		return "the returned helper's results";
+	return NULL;
+}
+
+/*
+ * A helper whose home is another component (s[0], over our tables) calls a gate into
+ * ours (s[1]) and parks there; THREAD_RETURN on it (s[2]) from our thread is 0, then
+ * EINVAL (it is back in its own component); dispatched, its call returns exactly the
+ * two results and it ends (STOP); then everything is destroyed.
+ */
+static void episode_return(void)
+{
+	unsigned s[4], rcv = my_rcv();
+	uint64_t f = free_kframe(1);
+
+	if (!episode_slots(s, 4))
+		return episode_fail("the episodes' slots are taken", 0, 0);
+	drain_events(rcv);
+	long r = f ? call('e', CT, CAIRN_OP_CAPTBL_ACT_COMP, s[0], MEM, f, CT, PT, (uint64_t)_start) : -100;
+	if (r == 0)
+		r = call('e', CT, CAIRN_OP_CAPTBL_ACT_SINV, s[1], COMP0, (uint64_t)park_entry, 0x7e7, 0, 0);
+	uint64_t f2 = r == 0 ? free_kframe(1) : 0;
+	long tid = f2 ? call('e', CT, CAIRN_OP_CAPTBL_ACT_THREAD, s[2], MEM, f2, s[0], (uint64_t)returnee, 0) : -100;
+	if (tid > 0)
+		r = call('e', CT, CAIRN_OP_CAPTBL_ACT_RCV, s[3], s[2], rcv, 0, 0, 0);
+	if (r || tid <= 0)
+		return episode_fail("the return episode's component, gate, helper or endpoint", r, tid);
+	r_gate = s[1];
+	r_stage = 0;
+	const char *what = return_drive(s, rcv, tid);
+	for (int i = 3; i >= 0; i--)	/* the gate into ours goes, whatever happened */
+		if ((r = call('e', CT, CAIRN_OP_CAPTBL_DEACT, s[i], 0, 0, 0, 0, 0)) && !what)
+			what = "the return episode's objects not deactivated";
+	if (what)
+		return episode_fail(what, r_stage, r);
+	return_runs++;
+}
+
+/*
  * The spinner of the tcap episode: it never gives the core back until told to stop
  * (its budget ends it), then returns (which frees its stack of the gate-stack pool).
  */
@@ -399,6 +484,8 @@ void episode(void)
 		break;
 	case 1:
 		episode_dispatch(0);
+		if (!episodes_off)
+			episode_return();
 		break;
 	default:
 		episode_dispatch(faulters < MAX_FAULTERS);

@@ -14,7 +14,11 @@
  *                                      documented results changes; whenever this
  *                                      program's model of its tables implies the answer
  *                                      (empty slot, wrong type, a lookup, a tcap's
- *                                      depth, parent, priority or budget, ...), the
+ *                                      depth, parent, priority or budget, a
+ *                                      THREAD_RETURN: EBUSY on our own thread, EACCES
+ *                                      through a local capability, EINVAL on any other,
+ *                                      which never ran and so is in no invocation,
+ *                                      ...), the
  *                                      kernel gives exactly that answer; and no thread
  *                                      it never dispatched ever runs
  *   hostile.2 invariant_after          KCHECK finds nothing wrong after the calls
@@ -25,7 +29,9 @@
  *   hostile.4 invariant_after_teardown KCHECK still finds nothing wrong
  *   hostile.5 dispatch_and_gates       the controlled episodes (dispatch, block, wake,
  *                                      send-yield, a dispatch through a local thread
- *                                      capability, keeper, 16-deep and confined gates, a
+ *                                      capability, keeper, a return on a parked
+ *                                      helper's behalf (THREAD_RETURN), 16-deep and
+ *                                      confined gates, a
  *                                      spinner on a small budget: EXHAUSTED) behaved, in
  *                                      the middle of the hostile traffic
  *   hostile.6 stage_threads_calls      every call the stage's threads, gates and keepers
@@ -398,6 +404,7 @@ extern volatile uint64_t echo_calls, deep_calls, keeper_calls, stray_runs;
 extern volatile cairn_word main_tid;
 extern unsigned episodes;
 extern unsigned spin_runs, spin_retries;	/* the tcap episode's spinner: runs to the end, retries */
+extern unsigned return_runs;		/* return episodes (THREAD_RETURN) that ran to the end */
 extern uint64_t episode_fail_at;
 extern const char *episode_what;
 void stray(cairn_word tid);		/* the argument of threads never dispatched */

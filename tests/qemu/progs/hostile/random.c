@@ -757,6 +757,13 @@ static void wf_threads(struct call *c)
 		c->a[2] = rand_arg();
 		break;
 	case 5:
+		if (chance(40)) {	/* ours: EBUSY; a local capability: EACCES; any other: EINVAL */
+			c->op = CAIRN_OP_THREAD_RETURN;
+			c->cap = chance(20) ? ME : pick_cap(CAIRN_CAP_THREAD, chance(80) ? 0 : CAIRN_THREAD_LOCAL);
+			c->a[0] = rand_arg();
+			c->a[1] = rand_arg();
+			break;
+		}
 		c->op = CAIRN_OP_THREAD_REG;	/* a stopped thread's registers; ours is EBUSY */
 		c->cap = pick_cap(CAIRN_CAP_THREAD, -1);
 		c->a[0] = below(CAIRN_REG_COUNT + 2);

@@ -475,6 +475,8 @@ static long predict_typed(const struct call *c, const struct mcap *m)
 			return c->a[0] >= hostile_cores ? CAIRN_ERANGE : m->obj == O_T0 ? CAIRN_EBUSY : 0;
 		if (op == CAIRN_OP_THREAD_REG)	/* ours runs; whether another is stopped is not modelled */
 			return m->obj == O_T0 ? CAIRN_EBUSY : ANY;
+		if (op == CAIRN_OP_THREAD_RETURN)	/* ours runs; the others never ran (but the episodes' helper) */
+			return m->obj == O_T0 ? CAIRN_EBUSY : c->src == 'e' ? ANY : CAIRN_EINVAL;
 		if (op == CAIRN_OP_THREAD_TCAP) {	/* none of ours runs on another core */
 			struct mcap *x;
 			return lookup(c->a[0], CAIRN_CAP_TCAP, &x);
