@@ -286,8 +286,8 @@ long thread_return(struct call *c, struct thread *t)
 		return CAIRN_EBUSY;
 	if (!d || t->comp != c->self->comp || (t->inv[d - 1].flags & INV_FAULT))
 		return CAIRN_EINVAL;
-	if (t->gen[d - 1] != t->inv[d - 1].comp->gen)
-		return CAIRN_ESTALE;	/* the caller's caller restarted: its unwind is the kernel's */
+	if (thread_stale(t) || t->gen[d - 1] != t->inv[d - 1].comp->gen)
+		return CAIRN_ESTALE;	/* its call is not the caller's generation's, or returns into a restarted one */
 	obj_unref(t->comp);	/* (not the last reference: the caller runs in it) */
 	t->comp = t->inv[--t->depth].comp;
 	clear_regs(t, t->inv[d - 1].ip, t->inv[d - 1].sp, A0(c), A1(c));

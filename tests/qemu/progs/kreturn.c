@@ -39,6 +39,11 @@
  *         is clean
  *   kr.8  (two cores or more) Y runs on core 1 inside S: THREAD_RETURN from core 0
  *         inside S is EBUSY; Y's call then returns its handler's results
+ *   kr.9  E2 parks in S; S restarts (COMP_RESTART, COMP_READY, the gate renewed): the
+ *         new S may not end the old one's call, THREAD_RETURN is ESTALE; dispatched,
+ *         E2 is unwound by the kernel (its call returns CAIRN_ESTALE, not the results)
+ *         and S's old handler never resumes; KCHECK is clean. Last: S is a new
+ *         generation afterwards
  */
 #include <cairn/build.h>
 #include <cairn/cairn.h>
@@ -637,6 +642,40 @@ static void test_other_core(void)
 		    inside, eb, done, y_res.r0, y_res.r1);
 }
 
+/* kr.9: E2 parks in S; S restarts. */
+static struct thr e2;
+static struct cairn_ret2 e2_res;
+static volatile long e2_stage;
+
+static void parker(cairn_word tid)
+{
+	(void)tid;
+	e2_res = cairn_sinv_call(park_gate, PARK, 0x900, 0xa00, 0);
+	e2_stage = 1;
+	for (;;)
+		cairn_thread_dispatch(ME, 0, 0);
+}
+
+static void test_server_restarted(void)
+{
+	long mk = thread(&e2, COMP, parker, 0, my_rcv);
+	long p0 = parks, r0 = park_resumes;
+	long d1 = mk ? mk : cairn_thread_dispatch(e2.cap, 0, 0);	/* it parks in S */
+	long parked = parks - p0;
+	long gen = cairn_comp_restart(comp_s);
+	long ready = cairn_comp_ready(comp_s);
+	long renew = cairn_sinv_renew(sret_gate);
+	long st = sret(e2.cap, R0, R1);
+	long d2 = cairn_thread_dispatch(e2.cap, 0, 0);
+	drain();
+	cairn_check("kr.9", "server_restarted_stale", mk == 0 && d1 == 0 && parked == 1 && gen >= 1 && ready >= 0 &&
+		    renew == gen && st == CAIRN_ESTALE && d2 == 0 && park_resumes == r0 && e2_stage == 1 &&
+		    e2_res.r0 == CAIRN_ESTALE && cairn_kcheck() == 0,
+		    "setup %ld, dispatch %ld (parked %ld); restart %ld, ready %ld, renew %ld; THREAD_RETURN %ld; "
+		    "dispatch %ld, handler resumed %ld, stage %ld, result %ld", mk, d1, parked, gen, ready, renew, st, d2,
+		    park_resumes - r0, e2_stage, (long)e2_res.r0);
+}
+
 int main(const void *root)
 {
 	R = root;
@@ -655,5 +694,6 @@ int main(const void *root)
 		test_other_core();
 	else
 		cairn_printf("kreturn: one core: kr.8 needs two\n");
+	test_server_restarted();
 	return 0;
 }

@@ -18,6 +18,11 @@
  *         wakes a taker that found the lease (it blocks at the rtos after its look)
  *   lc.7  the same with messages on two channels, 2,000 round trips: every message in
  *         order; then a receiver whose sender closes its end sees the end of the stream
+ *   lc.8  the hand-offs of lc.6 stay with the lease: the second 1,000 round trips take
+ *         fewer than 3 system calls each (KCOUNT; through the rtos each takes 8 or more).
+ *         Both threads wait in the rtos at the start (nothing is given yet), and the
+ *         main thread's naps break the lease again and again: each time a waiter woken
+ *         by its partner must come back to its own code (bp.c, bp_return)
  *
  * The main thread runs more urgent than the tests' threads and waits for them napping,
  * so its timer preempts the yielders about every 50 us: the order must survive that
@@ -176,6 +181,25 @@ static void by_hand(void)
 
 static sem_t ping, pong, late;
 static volatile unsigned turn_no, wrong, late_got;
+static long calls;	/* system calls of the core in the second half of the round trips (KCOUNT) */
+
+/* Round trip i of ROUNDS: the count of the second half starts at its first and ends after its last. */
+static void count_calls(unsigned i)
+{
+	if (i == ROUNDS / 2)
+		calls = cairn_kcount();
+	else if (i == ROUNDS - 1)
+		calls = cairn_kcount() - calls;
+}
+
+/* lc.8: the second half of ROUNDS round trips took fewer than 3 system calls each. */
+static void check_calls(const char *id, const char *name)
+{
+	long most = 3 * (ROUNDS / 2);
+
+	cairn_check(id, name, calls > 0 && calls < most, "%ld system calls in %u round trips (want fewer than %ld)",
+		    calls, ROUNDS / 2, most);
+}
 
 static void ponger(void)
 {
@@ -194,6 +218,7 @@ static void pinger_thread(void)
 		turn_no++;
 		semaphore_give(ping);
 		semaphore_take(pong);
+		count_calls(i);
 	}
 	late_got = semaphore_take(late) == 0;	/* given by a less urgent thread, later */
 }
@@ -220,6 +245,7 @@ static void handoff(void)
 	cairn_check("lc.6", "semaphore_handoff", !sa && !sb && !sg && turn_no == 2 * ROUNDS && !wrong && late_got &&
 		    left, "%u turns (want %u), %u out of turn; the late give %s; nothing left over: %d", turn_no,
 		    2 * ROUNDS, wrong, late_got ? "woke the taker" : "did not wake the taker", left);
+	check_calls("lc.8", "semaphore_handoff_stays_local");
 	semaphore_destroy(ping);
 	semaphore_destroy(pong);
 	semaphore_destroy(late);
