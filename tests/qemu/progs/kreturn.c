@@ -45,34 +45,14 @@
  *         and S's old handler never resumes; KCHECK is clean. Last: S is a new
  *         generation afterwards
  */
-#include <cairn/build.h>
-#include <cairn/cairn.h>
-#include <cairn/gate.h>
-#include <cairn/root.h>
+#include "review_common.h"	/* the slots' names, R, the allocator A and slot() */
 #include <stdbool.h>
 #include <stddef.h>
-
-#define MEM  CAIRN_SLOT_MEMORY
-#define CT   CAIRN_SLOT_CAPTBL
-#define PT   CAIRN_SLOT_PGTBL
-#define ME   CAIRN_SLOT_THREAD
-#define COMP CAIRN_SLOT_COMP
-#define K    CAIRN_FRAME_KERNEL
 
 /* Each parked call that THREAD_RETURN ends leaves its gate stack taken (docs/syscalls.md). */
 CAIRN_GATE_STACKS(64);
 
-extern char _start[];
-
-static const struct cairn_root *R;
-static struct cairn_alloc A = { .mem = MEM, .ct = CT, .cursor = 32UL << 20, .end = 0,
-				.next_slot = CAIRN_SLOT_FREE, .last_slot = 128 };
 static unsigned my_rcv;
-
-static unsigned slot(void)
-{
-	return cairn_reserve_slots(&A) ? 0 : cairn_slot(&A);
-}
 
 /* ---- registers around a parked call ---- */
 
@@ -618,24 +598,14 @@ static void spinner(cairn_word tid)
 	__atomic_store_n(&y_done, 1, __ATOMIC_RELEASE);
 }
 
-static bool await(volatile long *flag)
-{
-	uint64_t end = cairn_cycles() + 4 * R->tsc_hz;
-
-	while (!__atomic_load_n(flag, __ATOMIC_ACQUIRE))
-		if (cairn_cycles() > end)
-			return false;
-	return true;
-}
-
 static void test_other_core(void)
 {
 	long mk = thread(&y, COMP, spinner, 1, 0);
 	long s = mk ? mk : cairn_asnd_send(y.snd, 0);	/* starts it on core 1 */
-	bool inside = s == 0 && await(&y_inside);
+	bool inside = s == 0 && await_ms(&y_inside, 1, 4000);
 	long eb = inside ? sret(y.cap, R0, R1) : 0;
 	__atomic_store_n(&y_go, 1, __ATOMIC_RELEASE);
-	bool done = inside && await(&y_done);
+	bool done = inside && await_ms(&y_done, 1, 4000);
 	cairn_check("kr.8", "running_elsewhere_busy", mk == 0 && s == 0 && inside && eb == CAIRN_EBUSY && done &&
 		    y_res.r0 == 0x51 && y_res.r1 == 0x52,
 		    "setup %ld, send %ld, inside S on core 1 %d; THREAD_RETURN %ld; done %d, results %lx %lx", mk, s,
