@@ -54,8 +54,10 @@ long bp_block_lease(struct rthread *self, struct bp *bp)
 		sched_unlock();
 		return RTOS_YIELD_LOCAL;
 	}
-	self->parked = 1;	/* bp_return may end this call when it is woken */
-	return bp_wait(self, bp);
+	self->parked = 1;	/* until woken: bp_return may end the call then, and it never comes back here */
+	long r = bp_wait(self, bp);
+	self->parked = 0;
+	return r;
 }
 
 /* The first waiter, off the queue (not yet ready); else stores the wake-up. */
@@ -106,6 +108,7 @@ static void bp_return(const struct rthread *self, struct rthread *w)
 		return;
 	if (k->deciding == w)
 		k->deciding = 0;
+	w->parked = 0;
 	gate_stack_free(w);
 }
 

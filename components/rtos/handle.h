@@ -35,7 +35,6 @@ static inline struct rthread *gate_enter(cairn_word badge, cairn_word tid)
 		return 0;
 	t->pool = (int8_t)((&here - &cairn_stacks[0][0]) / GATE_STACK);
 	t->in_rtos = 1;
-	t->parked = 0;
 	if (unlikely(__atomic_load_n(&t->rc->current, __ATOMIC_RELAXED) != t)) {
 		sched_lock(t->core);
 		sched_adopt(t->rc, t);

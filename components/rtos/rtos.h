@@ -96,7 +96,7 @@ struct rthread {
 	uint8_t prio;			/* 0 highest */
 	uint8_t state;			/* enum tstate */
 	uint8_t nojoin, in_rtos, stopped;
-	uint8_t parked;			/* this gate call waits with the lease in view (bp_block_lease) */
+	uint8_t parked;			/* waiting in bp_block_lease, which does nothing after: bp_return may end the call */
 	uint8_t lent;			/* on the rtos's tcap to finish a decision (main.c): dispatched on its own */
 	uint8_t core;			/* the core it runs on, for its life */
 	struct rcore *rc;		/* that core's scheduling: &sched.core[core] */
