@@ -70,12 +70,24 @@ static bool push(struct thread *t, struct comp *comp, uint64_t flags)
 	return true;
 }
 
-static struct inv_frame pop(struct thread *t)
+/*
+ * The thread leaves its innermost invocation (the frame, returned), its address space
+ * untouched: THREAD_RETURN's thread is not the one running.
+ */
+static struct inv_frame leave_frame(struct thread *t)
 {
 	struct inv_frame f = t->inv[--t->depth];
 
 	obj_unref(t->comp);
 	t->comp = f.comp;
+	return f;
+}
+
+/* The running thread leaves its innermost invocation, loading the space it returns into. */
+static struct inv_frame pop(struct thread *t)
+{
+	struct inv_frame f = leave_frame(t);
+
 	arch_vm_switch(f.comp->pgtbl_phys);
 	return f;
 }
@@ -288,9 +300,8 @@ long thread_return(struct call *c, struct thread *t)
 		return CAIRN_EINVAL;
 	if (thread_stale(t) || t->gen[d - 1] != t->inv[d - 1].comp->gen)
 		return CAIRN_ESTALE;	/* its call is not the caller's generation's, or returns into a restarted one */
-	obj_unref(t->comp);	/* (not the last reference: the caller runs in it) */
-	t->comp = t->inv[--t->depth].comp;
-	clear_regs(t, t->inv[d - 1].ip, t->inv[d - 1].sp, A0(c), A1(c));
+	struct inv_frame f = leave_frame(t);	/* (not its last reference: the caller runs in it) */
+	clear_regs(t, f.ip, f.sp, A0(c), A1(c));
 	return 0;
 }
 
