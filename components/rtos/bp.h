@@ -13,6 +13,8 @@ static inline void wq_add(struct bp *bp, struct rthread *t)
 {
 	struct rthread **p = &bp->head;
 
+	if (unlikely(t->waiting != 0))
+		__builtin_trap();	/* waits already: its queue link is taken (S reports the stop) */
 	while (*p && !sched_before(t, *p))
 		p = &(*p)->next;
 	t->next = *p;

@@ -99,7 +99,7 @@ static void schedule(unsigned c, struct rthread *preempted)
 		run_take();
 	struct rthread *next = rq_take(k);
 	if (next) {
-		sched_switch(k, next);
+		sched_switch_s(k, next);
 		return;
 	}
 	if (c == 0 && ((!any_process() && !run_kept()) || sock_arm())) {

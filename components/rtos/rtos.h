@@ -332,6 +332,7 @@ void rq_remove(struct rthread *t);			/* locked */
 struct rthread *rq_take(struct rcore *k);		/* locked; 0 if none */
 void sched_make_ready(struct rthread *t);		/* locked */
 void sched_switch(struct rcore *k, struct rthread *next);	/* locked; returns unlocked */
+void sched_switch_s(struct rcore *k, struct rthread *next);	/* the same, by k's S (schedule) */
 void sched_reschedule(struct rthread *self);		/* locked; returns unlocked */
 void sched_preempt(struct rthread *self);		/* locked; returns unlocked */
 __attribute__((noreturn)) void sched_gone(struct rthread *t);	/* locked, t ended */

@@ -302,8 +302,18 @@ static inline unsigned own_tcap(const struct rthread *t)
  * the caller). A thread whose process's budget is spent (ETIME) waits for the refill
  * (budget.c), one that stopped in the kernel (its STOP event is still on its way to
  * S) is passed over: the next best is taken.
+ *
+ * k->deciding names the caller from its unlock to its dispatch, so that S, run by an
+ * interrupt in between, lets it finish (main.c). A thread switched to again has seen
+ * its switch made: the mark is history. Not so when the caller is S (by_s): the kernel
+ * runs S at an interrupt or a kick, which may have stopped another thread between its
+ * unlock and its dispatch; S must still find that thread's mark when it looks at its
+ * events (had it not, it would take the decider for a thread its process switched to,
+ * and the switch the decider still makes would later run a thread that waits).
+ * Inlined into both entry points (a call between cost every switch 6 instructions).
  */
-void sched_switch(struct rcore *k, struct rthread *next)
+static inline __attribute__((always_inline)) void switch_from(struct rcore *k, struct rthread *next,
+								int by_s)
 {
 	struct rthread *prev = k->current;
 
@@ -321,7 +331,8 @@ void sched_switch(struct rcore *k, struct rthread *next)
 		sched_unlock();
 		long r = cairn_thread_dispatch(next ? next->slot : k->self, d, next ? own_tcap(next) : 0);
 		if (r == 0) {
-			k->deciding = 0;
+			if (!by_s)
+				k->deciding = 0;
 			return;
 		}
 		unsigned core = (unsigned)(k - sched.core);
@@ -340,6 +351,16 @@ void sched_switch(struct rcore *k, struct rthread *next)
 		k->armed = 0;
 		next = rq_take(k);
 	}
+}
+
+void sched_switch(struct rcore *k, struct rthread *next)
+{
+	switch_from(k, next, 0);
+}
+
+void sched_switch_s(struct rcore *k, struct rthread *next)
+{
+	switch_from(k, next, 1);
 }
 
 /* The caller (current, not queued) gives its core to the best ready thread there, or S. */

@@ -23,6 +23,12 @@
  *         Both threads wait in the rtos at the start (nothing is given yet), and the
  *         main thread's naps break the lease again and again: each time a waiter woken
  *         by its partner must come back to its own code (bp.c, bp_return)
+ *   lc.9  lc.7's round trips, 40,000, each end spinning a different short while before
+ *         each send and the main thread napping 13 us: the interrupts land everywhere
+ *         on the pair's paths, among them between a thread's decision to switch and its
+ *         dispatch. S must let such a thread finish its switch (main.c); had it taken
+ *         it for one its process switched to, the switch made later would run a thread
+ *         that waits, which then waits twice (the rtos stops it: bp.h, wq_add)
  *
  * The main thread runs more urgent than the tests' threads and waits for them napping,
  * so its timer preempts the yielders about every 50 us: the order must survive that
@@ -254,8 +260,26 @@ static void handoff(void)
 /* ---- lc.7: messages handed between two threads of one level ---- */
 
 static chan_t c1, c2;
-static volatile unsigned msg_bad;
+static volatile unsigned msg_bad, chan_rounds, chan_jitter;
 static volatile int eos = -1;
+
+/*
+ * Round i's spin before a send when chan_jitter is set: 0 to 63 iterations, a
+ * different count each round (an xorshift of i), so that the interrupts that preempt
+ * the pair land at every point of its path through the rtos in turn (lc.9).
+ */
+static void jitter(unsigned i)
+{
+	uint32_t x = i * 2654435761u + 1;
+
+	if (!chan_jitter)
+		return;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	for (volatile unsigned j = 0; j < (x & 63); j++)
+		;
+}
 
 static void chan_ponger(void)
 {
@@ -263,9 +287,10 @@ static void chan_ponger(void)
 	chan_s_t w = channel_get_send(c2);
 	uint64_t m[2];
 
-	for (unsigned i = 0; i < ROUNDS; i++) {
+	for (unsigned i = 0; i < chan_rounds; i++) {
 		msg_bad += channel_recv(r, m, sizeof(m), CHAN_BLOCK) != sizeof(m) || m[0] != i || m[1] != ~(uint64_t)i;
 		m[0] = i + 1;
+		jitter(i);
 		msg_bad += channel_send(w, m, sizeof(m), CHAN_BLOCK) != sizeof(m);
 	}
 	eos = channel_recv(r, m, sizeof(m), CHAN_BLOCK);	/* the pinger closes: 0 */
@@ -277,26 +302,32 @@ static void chan_pinger(void)
 	chan_r_t r = channel_get_recv(c2);
 	uint64_t m[2];
 
-	for (unsigned i = 0; i < ROUNDS; i++) {
+	for (unsigned i = 0; i < chan_rounds; i++) {
 		m[0] = i;
 		m[1] = ~(uint64_t)i;
+		jitter(i * 3);
 		msg_bad += channel_send(w, m, sizeof(m), CHAN_BLOCK) != sizeof(m);
 		msg_bad += channel_recv(r, m, sizeof(m), CHAN_BLOCK) != sizeof(m) || m[0] != i + 1;
 	}
 	channel_close(w);
 }
 
-static void chan_handoff(void)
+/* rounds round trips on two channels, the main thread napping us microseconds between its looks. */
+static void chan_handoff(const char *id, const char *name, unsigned rounds, unsigned jitter_on, uint32_t us)
 {
 	sched_param_t p[2] = { { SCHEDP_PRIO, LEVEL }, { SCHEDP_WEIGHT, RTOS_WEIGHT_MAX } };
 	c1 = channel_create(16, 4, 0, CHAN_SPSC);
 	c2 = channel_create(16, 4, 0, CHAN_SPSC);
 	msg_bad = 0;
 	eos = -1;
+	chan_rounds = rounds;
+	chan_jitter = jitter_on;
 	thread_t a = thread_create(chan_ponger, p, 2, 0), b = thread_create(chan_pinger, p, 2, 0);
-	int sa = wait_for(a), sb = wait_for(b);
-	cairn_check("lc.7", "channel_handoff", c1 && c2 && !sa && !sb && !msg_bad && eos == 0,
-		    "%u messages wrong or refused; the receive after the close: %d (want 0)", msg_bad, eos);
+	int sa = rtos_wait_exit(thread_get_exit_status, a, nap, us);
+	int sb = rtos_wait_exit(thread_get_exit_status, b, nap, us);
+	cairn_check(id, name, c1 && c2 && !sa && !sb && !msg_bad && eos == 0,
+		    "%u messages wrong or refused; the threads' status %d, %d; the receive after the close: %d "
+		    "(want 0)", msg_bad, sa, sb, eos);
 	channel_destroy(c1);
 	channel_destroy(c2);
 }
@@ -311,6 +342,7 @@ int main(void)
 	fairness();
 	by_hand();
 	handoff();
-	chan_handoff();
+	chan_handoff("lc.7", "channel_handoff", ROUNDS, 0, 50);
+	chan_handoff("lc.9", "decider_preempted", 20 * ROUNDS, 1, 13);
 	return 0;
 }
