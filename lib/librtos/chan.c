@@ -192,7 +192,9 @@ static long wait_here(struct end *e, const int *handed)
  * instead hand its core to its process's lease's next thread (the other side, as
  * likely as not: lib/librtos/local.c), uncounted, and look again when it runs
  * (AGAIN, *handed set: the next wait of this call blocks); a hand-off that found
- * nothing makes the end's next MISS_SKIP waits block at once.
+ * nothing makes the end's next MISS_SKIP waits block at once. One whose lease ended
+ * before it switched (*handed 3: an interrupt made a more urgent thread ready, say)
+ * is no miss: it says nothing of the hand-off.
  */
 static int stuck(struct end *e, unsigned closed_bit, int closed, chan_flags_t flags, volatile uint32_t *waiters,
 		 int (*step)(struct end *, void *), void *msg, int *handed)
@@ -217,7 +219,8 @@ static int stuck(struct end *e, unsigned closed_bit, int closed, chan_flags_t fl
 		if (b == RTOS_YIELD_LOCAL) {
 			__atomic_sub_fetch(waiters, 1, __ATOMIC_SEQ_CST);	/* not waiting while handed on */
 			*handed = 1;
-			rtos_local_yield();
+			if (__builtin_expect(rtos_local_yield() != 0, 0))
+				*handed = 3;
 			return AGAIN;
 		}
 		r = b == 0 ? AGAIN : (int)b;

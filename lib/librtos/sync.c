@@ -137,9 +137,11 @@ static __attribute__((noinline)) int take_slow(struct sync *o, long c)
 	if (r != RTOS_YIELD_LOCAL)
 		return (int)r;
 	if (__atomic_compare_exchange_n(&o->count, &c, c + 1, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
-		if (rtos_local_yield() == 0 && try_take(o) == 0)
+		int handed = rtos_local_yield() == 0;
+		if (handed && try_take(o) == 0)
 			return 0;
-		o->misses = MISS_SKIP;
+		if (handed)
+			o->misses = MISS_SKIP;	/* (not when the lease went first: that says nothing of the hand-off) */
 		if (__atomic_sub_fetch(&o->count, 1, __ATOMIC_ACQUIRE) >= 0)
 			return 0;
 	}

@@ -22,13 +22,21 @@
  *         fewer than 3 system calls each (KCOUNT; through the rtos each takes 8 or more).
  *         Both threads wait in the rtos at the start (nothing is given yet), and the
  *         main thread's naps break the lease again and again: each time a waiter woken
- *         by its partner must come back to its own code (bp.c, bp_return)
+ *         by its partner must come back to its own code (bp.c, bp_return), and a
+ *         hand-off whose lease ended before it switched is no miss (sync.c, take_slow)
  *   lc.9  lc.7's round trips, 40,000, each end spinning a different short while before
  *         each send and the main thread napping 13 us: the interrupts land everywhere
  *         on the pair's paths, among them between a thread's decision to switch and its
  *         dispatch. S must let such a thread finish its switch (main.c); had it taken
  *         it for one its process switched to, the switch made later would run a thread
  *         that waits, which then waits twice (the rtos stops it: bp.h, wq_add)
+ *   lc.10 the round trips of lc.9 come back to the lease after each interrupt: the
+ *         second 20,000 take fewer than 6 system calls each (about 4 with main's naps;
+ *         9 when a hand-off whose lease ended before it switched counted as a miss
+ *         and made the end block at the rtos for its next 64 waits: chan.c, stuck)
+ *   lc.11 lc.6's hand-off jittered as lc.9's, 40,000 round trips: strictly in turn
+ *   lc.12 and, as lc.10, fewer than 6 system calls a round trip in the second half
+ *         (about 3.5; 8 with the miss counted: sync.c, take_slow)
  *
  * The main thread runs more urgent than the tests' threads and waits for them napping,
  * so its timer preempts the yielders about every 50 us: the order must survive that
@@ -183,48 +191,71 @@ static void by_hand(void)
 	semaphore_destroy(sem);
 }
 
-/* ---- lc.6: semaphores handed between two threads of one level ---- */
+/* ---- lc.6, lc.8, lc.11: semaphores handed between two threads of one level ---- */
+
+static volatile unsigned rounds_now, jitter_on;
+
+/*
+ * Round i's spin before a give or a send when jitter_on is set: 0 to 63 iterations, a
+ * different count each round (an xorshift of i), so that the interrupts that preempt
+ * the pair land at every point of its path through the rtos in turn (lc.9, lc.11).
+ */
+static void jitter(unsigned i)
+{
+	uint32_t x = i * 2654435761u + 1;
+
+	if (!jitter_on)
+		return;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	for (volatile unsigned j = 0; j < (x & 63); j++)
+		;
+}
+
 
 static sem_t ping, pong, late;
 static volatile unsigned turn_no, wrong, late_got;
 static long calls;	/* system calls of the core in the second half of the round trips (KCOUNT) */
 
-/* Round trip i of ROUNDS: the count of the second half starts at its first and ends after its last. */
-static void count_calls(unsigned i)
+/* Round trip i of rounds: the count of the second half starts at its first and ends after its last. */
+static void count_calls(unsigned i, unsigned rounds)
 {
-	if (i == ROUNDS / 2)
+	if (i == rounds / 2)
 		calls = cairn_kcount();
-	else if (i == ROUNDS - 1)
+	else if (i == rounds - 1)
 		calls = cairn_kcount() - calls;
 }
 
-/* lc.8: the second half of ROUNDS round trips took fewer than 3 system calls each. */
-static void check_calls(const char *id, const char *name)
+/* The second half of rounds round trips took fewer than per system calls each (lc.8, lc.10). */
+static void check_calls(const char *id, const char *name, unsigned rounds, long per)
 {
-	long most = 3 * (ROUNDS / 2);
+	long most = per * (long)(rounds / 2);
 
 	cairn_check(id, name, calls > 0 && calls < most, "%ld system calls in %u round trips (want fewer than %ld)",
-		    calls, ROUNDS / 2, most);
+		    calls, rounds / 2, most);
 }
 
 static void ponger(void)
 {
-	for (unsigned i = 0; i < ROUNDS; i++) {
+	for (unsigned i = 0; i < rounds_now; i++) {
 		semaphore_take(ping);
 		wrong += turn_no != 2 * i + 1;
 		turn_no++;
+		jitter(i);
 		semaphore_give(pong);
 	}
 }
 
 static void pinger_thread(void)
 {
-	for (unsigned i = 0; i < ROUNDS; i++) {
+	for (unsigned i = 0; i < rounds_now; i++) {
 		wrong += turn_no != 2 * i;
 		turn_no++;
+		jitter(i * 3);
 		semaphore_give(ping);
 		semaphore_take(pong);
-		count_calls(i);
+		count_calls(i, rounds_now);
 	}
 	late_got = semaphore_take(late) == 0;	/* given by a less urgent thread, later */
 }
@@ -234,7 +265,14 @@ static void late_giver(void)
 	semaphore_give(late);
 }
 
-static void handoff(void)
+/*
+ * rounds round trips handed over by two semaphores, the main thread napping us
+ * microseconds between its looks; then a less urgent thread's give wakes the pinger.
+ * Checks id (all in turn, the late give, nothing left over), then ids (fewer than per
+ * system calls a round trip in the second half).
+ */
+static void handoff(const char *id, const char *name, const char *ids, const char *names, unsigned rounds,
+		    unsigned jit, uint32_t us, long per)
 {
 	sched_param_t p[2] = { { SCHEDP_PRIO, LEVEL }, { SCHEDP_WEIGHT, RTOS_WEIGHT_MAX } };
 	sched_param_t low = { SCHEDP_PRIO, LEVEL + 10 };
@@ -242,44 +280,28 @@ static void handoff(void)
 	pong = semaphore_create(0, 0);
 	late = semaphore_create(0, 0);
 	turn_no = wrong = late_got = 0;
+	rounds_now = rounds;
+	jitter_on = jit;
 	thread_t a = thread_create(pinger_thread, p, 2, 0), b = thread_create(ponger, p, 2, 0);
-	int sb = wait_for(b);	/* then a waits for late */
+	int sb = rtos_wait_exit(thread_get_exit_status, b, nap, us);	/* then a waits for late */
 	thread_t g = thread_create(late_giver, &low, 1, 0);
 	int sg = wait_for(g), sa = wait_for(a);
 	int left = semaphore_try_take(ping) == EAGAIN && semaphore_try_take(pong) == EAGAIN &&
 		   semaphore_try_take(late) == EAGAIN;
-	cairn_check("lc.6", "semaphore_handoff", !sa && !sb && !sg && turn_no == 2 * ROUNDS && !wrong && late_got &&
-		    left, "%u turns (want %u), %u out of turn; the late give %s; nothing left over: %d", turn_no,
-		    2 * ROUNDS, wrong, late_got ? "woke the taker" : "did not wake the taker", left);
-	check_calls("lc.8", "semaphore_handoff_stays_local");
+	cairn_check(id, name, !sa && !sb && !sg && turn_no == 2 * rounds && !wrong && late_got && left,
+		    "%u turns (want %u), %u out of turn; the late give %s; nothing left over: %d", turn_no,
+		    2 * rounds, wrong, late_got ? "woke the taker" : "did not wake the taker", left);
+	check_calls(ids, names, rounds, per);
 	semaphore_destroy(ping);
 	semaphore_destroy(pong);
 	semaphore_destroy(late);
 }
 
-/* ---- lc.7: messages handed between two threads of one level ---- */
+/* ---- lc.7, lc.9, lc.10: messages handed between two threads of one level ---- */
 
 static chan_t c1, c2;
-static volatile unsigned msg_bad, chan_rounds, chan_jitter;
+static volatile unsigned msg_bad;
 static volatile int eos = -1;
-
-/*
- * Round i's spin before a send when chan_jitter is set: 0 to 63 iterations, a
- * different count each round (an xorshift of i), so that the interrupts that preempt
- * the pair land at every point of its path through the rtos in turn (lc.9).
- */
-static void jitter(unsigned i)
-{
-	uint32_t x = i * 2654435761u + 1;
-
-	if (!chan_jitter)
-		return;
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	for (volatile unsigned j = 0; j < (x & 63); j++)
-		;
-}
 
 static void chan_ponger(void)
 {
@@ -287,7 +309,7 @@ static void chan_ponger(void)
 	chan_s_t w = channel_get_send(c2);
 	uint64_t m[2];
 
-	for (unsigned i = 0; i < chan_rounds; i++) {
+	for (unsigned i = 0; i < rounds_now; i++) {
 		msg_bad += channel_recv(r, m, sizeof(m), CHAN_BLOCK) != sizeof(m) || m[0] != i || m[1] != ~(uint64_t)i;
 		m[0] = i + 1;
 		jitter(i);
@@ -302,26 +324,27 @@ static void chan_pinger(void)
 	chan_r_t r = channel_get_recv(c2);
 	uint64_t m[2];
 
-	for (unsigned i = 0; i < chan_rounds; i++) {
+	for (unsigned i = 0; i < rounds_now; i++) {
 		m[0] = i;
 		m[1] = ~(uint64_t)i;
 		jitter(i * 3);
 		msg_bad += channel_send(w, m, sizeof(m), CHAN_BLOCK) != sizeof(m);
 		msg_bad += channel_recv(r, m, sizeof(m), CHAN_BLOCK) != sizeof(m) || m[0] != i + 1;
+		count_calls(i, rounds_now);
 	}
 	channel_close(w);
 }
 
 /* rounds round trips on two channels, the main thread napping us microseconds between its looks. */
-static void chan_handoff(const char *id, const char *name, unsigned rounds, unsigned jitter_on, uint32_t us)
+static void chan_handoff(const char *id, const char *name, unsigned rounds, unsigned jit, uint32_t us)
 {
 	sched_param_t p[2] = { { SCHEDP_PRIO, LEVEL }, { SCHEDP_WEIGHT, RTOS_WEIGHT_MAX } };
 	c1 = channel_create(16, 4, 0, CHAN_SPSC);
 	c2 = channel_create(16, 4, 0, CHAN_SPSC);
 	msg_bad = 0;
 	eos = -1;
-	chan_rounds = rounds;
-	chan_jitter = jitter_on;
+	rounds_now = rounds;
+	jitter_on = jit;
 	thread_t a = thread_create(chan_ponger, p, 2, 0), b = thread_create(chan_pinger, p, 2, 0);
 	int sa = rtos_wait_exit(thread_get_exit_status, a, nap, us);
 	int sb = rtos_wait_exit(thread_get_exit_status, b, nap, us);
@@ -341,8 +364,11 @@ int main(void)
 	order(3, "lc.2", "three_round_robin");
 	fairness();
 	by_hand();
-	handoff();
+	handoff("lc.6", "semaphore_handoff", "lc.8", "semaphore_handoff_stays_local", ROUNDS, 0, 50, 3);
+	handoff("lc.11", "semaphore_handoff_jittered", "lc.12", "jittered_semaphore_handoff_stays_local",
+		20 * ROUNDS, 1, 13, 6);
 	chan_handoff("lc.7", "channel_handoff", ROUNDS, 0, 50);
 	chan_handoff("lc.9", "decider_preempted", 20 * ROUNDS, 1, 13);
+	check_calls("lc.10", "channel_handoff_stays_local", 20 * ROUNDS, 6);
 	return 0;
 }
