@@ -392,6 +392,7 @@ HOST_DEPS_memops := lib/libcommon/arch/$(ARCH)/memops.h
 HOST_DEPS_net_addr := components/net/addrargs.c components/net/addr.h lib/libcairn/args.c lib/libcommon/fmt.c
 HOST_DEPS_http := components/web/http.c components/web/http.h
 HOST_DEPS_shell := components/shell/line.c components/shell/line.h
+HOST_DEPS_ckpt := lib/libckpt/ckpt.c include/cairn/ckpt.h
 host_src = $(firstword $(wildcard kernel/$(1).c kernel/arch/$(ARCH)/$(1).c lib/libcommon/$(1).c \
 	   lib/libcairn/$(1).c lib/librtos/$(1).c lib/libpci/$(1).c lib/libxport/$(1).c)) $(HOST_DEPS_$(1))
 host_flags = $(if $(filter kernel/%,$(call host_src,$(1))),$(HKFLAGS))
