@@ -92,7 +92,8 @@ struct ckpt {
 	uint64_t tag;			/* what its writer stamped on it (ckpt_commit) */
 	uint64_t bad_gen;		/* CKPT_PREVIOUS: the damaged newest's generation */
 	uint64_t last_gen;		/* the highest generation any commit record names */
-	int writing;			/* between ckpt_begin and ckpt_commit: the area written */
+	int writing;			/* between ckpt_begin and ckpt_commit: the area written; else -1 */
+	int stale;			/* dir no longer the one in use's (ckpt_begin, a failed commit) */
 	uint32_t next_block;		/* the next free data block there */
 	uint8_t buf[CKPT_BLOCK] __attribute__((aligned(16)));
 };
@@ -113,8 +114,11 @@ long ckpt_format(struct ckpt *c, const struct ckpt_dev *dev, struct ckpt_entry *
  * Opens the store on dev for the description desc_hash names: reads the header and
  * both areas, and takes the newest checkpoint whose every block checks, of this
  * description (c->found says what it found, c->gen which). Reads every block of the
- * checkpoints it looks at. 0 (whatever it found); the device's errors. A checkpoint
- * with more records than dir_cap counts as damaged.
+ * checkpoints it looks at. 0 (whatever it found); CAIRN_EINVAL no directory room (dir
+ * 0 or dir_cap 0); the device's errors. A checkpoint with more records than dir_cap
+ * counts as damaged. CKPT_PREVIOUS: a newer one of this description was damaged
+ * (bad_gen its generation), or the other area's commit record is (bad_gen 0: a crash
+ * while it was written, or worse).
  */
 long ckpt_open(struct ckpt *c, const struct ckpt_dev *dev, struct ckpt_entry *dir, uint32_t dir_cap,
 	       uint64_t desc_hash);
