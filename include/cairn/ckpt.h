@@ -136,7 +136,9 @@ long ckpt_read(struct ckpt *c, const struct ckpt_entry *e, void *buf, size_t cap
  * Starts a checkpoint, the next generation: in the area the one in use is not in,
  * whose commit record is zeroed and flushed first. The one in use stays on the disk
  * until ckpt_commit, but c no longer reads it (c->dir fills with the new directory).
- * CAIRN_EBUSY one is started already; CAIRN_EINVAL c is not open; the device's errors.
+ * CAIRN_EBUSY one is started already; CAIRN_EINVAL c is not open (never, or its open or
+ * format failed); CAIRN_EOVERFLOW a commit record names generation 2^64 - 1 (the store
+ * takes no more: format it); the device's errors.
  */
 long ckpt_begin(struct ckpt *c);
 

@@ -43,6 +43,7 @@ enum commit_state { EMPTY, DAMAGED, WHOLE };
 /* ---- CRC-32 ---- */
 
 static uint32_t crc_table[256];
+static uint32_t crc_ready;	/* set once the table is whole */
 
 static void crc_init(void)
 {
@@ -52,13 +53,14 @@ static void crc_init(void)
 			c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
 		crc_table[i] = c;
 	}
+	__atomic_store_n(&crc_ready, 1, __ATOMIC_RELEASE);
 }
 
 uint32_t ckpt_crc32(uint32_t crc, const void *data, size_t n)
 {
 	const uint8_t *p = data;
 
-	if (!crc_table[1])
+	if (!__atomic_load_n(&crc_ready, __ATOMIC_ACQUIRE))
 		crc_init();	/* (two first callers write the same values) */
 	crc = ~crc;
 	while (n--)
@@ -217,6 +219,15 @@ static long verify(struct ckpt *c, int a, const struct ckpt_commit *m)
 	return 1;
 }
 
+/* An open that met the device's error r: c is not open (ckpt_begin refuses it). */
+static long failed(struct ckpt *c, long r)
+{
+	c->area_blocks = 0;
+	c->found = CKPT_UNFORMATTED;
+	c->entries = 0;
+	return r;
+}
+
 /* c takes area a's checkpoint (verified) as the one in use. */
 static void take(struct ckpt *c, int a, const struct ckpt_commit *m)
 {
@@ -237,11 +248,11 @@ long ckpt_open(struct ckpt *c, const struct ckpt_dev *dev, struct ckpt_entry *di
 	if (!dir || !dir_cap)
 		return CAIRN_EINVAL;
 	if ((r = read_header(c)) || !c->area_blocks)
-		return r;	/* (none: CKPT_UNFORMATTED) */
+		return failed(c, r);	/* (none: CKPT_UNFORMATTED) */
 	c->found = CKPT_NONE;
 	for (int a = 0; a < 2; a++) {
 		if ((s[a] = read_commit(c, a, &m[a])) < 0)
-			return s[a];
+			return failed(c, s[a]);
 		if (s[a] == WHOLE && m[a].gen > c->last_gen)
 			c->last_gen = m[a].gen;
 		if (s[a] == WHOLE && m[a].desc_hash != desc_hash) {
@@ -255,7 +266,7 @@ long ckpt_open(struct ckpt *c, const struct ckpt_dev *dev, struct ckpt_entry *di
 		if (s[a] != WHOLE)
 			continue;
 		if ((r = verify(c, a, &m[a])) < 0)
-			return r;
+			return failed(c, r);
 		if (r) {
 			take(c, a, &m[a]);
 			c->found = c->bad_gen || s[!a] == DAMAGED ? CKPT_PREVIOUS : CKPT_NEWEST;
@@ -283,12 +294,12 @@ long ckpt_format(struct ckpt *c, const struct ckpt_dev *dev, struct ckpt_entry *
 		h.area_blocks = UINT32_MAX;
 	h.crc = ckpt_crc32(0, &h, __builtin_offsetof(struct ckpt_header, crc));
 	c->area_blocks = h.area_blocks;
-	if ((r = dev_zero(c, at(c, 0, 0))) || (r = dev_zero(c, at(c, 1, 0))))
-		return r;
+	if ((r = dev_zero(c, at(c, 0, 0))) || (r = dev_zero(c, at(c, 1, 0))) || (r = dev->flush(dev->ctx)))
+		return failed(c, r);	/* (the header last: no old commit record outlives it) */
 	__builtin_memset(c->buf, 0, CKPT_BLOCK);
 	__builtin_memcpy(c->buf, &h, sizeof(h));
 	if ((r = dev_write(c, 0, c->buf)) || (r = dev->flush(dev->ctx)))
-		return r;
+		return failed(c, r);
 	c->found = CKPT_NONE;
 	return 0;
 }
@@ -329,6 +340,8 @@ long ckpt_begin(struct ckpt *c)
 		return CAIRN_EINVAL;
 	if (c->writing >= 0)
 		return CAIRN_EBUSY;
+	if (c->last_gen == UINT64_MAX)
+		return CAIRN_EOVERFLOW;	/* (a commit record names the last generation) */
 	int a = c->area >= 0 ? !c->area : 0;
 	c->stale = 1;
 	long r = dev_zero(c, at(c, a, 0));

@@ -1187,7 +1187,7 @@ static void after_failed_step(struct disk *d, struct ckpt *c, enum step s)
 
 /* Reads, writes and flushes each step makes (format and commit write and flush; open reads 10). */
 static const long step_calls[STEPS][DISK_CALLS] = {
-	[S_FORMAT] = { 0, 3, 1 },	/* the header, two commit records */
+	[S_FORMAT] = { 0, 3, 2 },	/* two commit records, flushed; the header, flushed */
 	[S_OPEN] = { 10, 0, 0 },	/* header, two commit records, a directory, 6 data blocks */
 	[S_BEGIN] = { 0, 1, 1 },
 	[S_PUT] = { 0, 3, 0 },
@@ -1218,7 +1218,7 @@ static void device_errors_propagate(void **state)
 				tested++;
 			}
 	}
-	assert_int_equal(tested, 3 + 1 + 10 + 1 + 1 + 3 + 2 + 2);
+	assert_int_equal(tested, 3 + 2 + 10 + 1 + 1 + 3 + 2 + 2);
 }
 
 /*
