@@ -244,9 +244,11 @@ static long reg_access(struct call *c, struct regs *saved)
 {
 	uint64_t *reg = arch_regs_slot(saved, A0(c));
 
+	if (A1(c) & ~(uint64_t)(CAIRN_REG_WRITE | CAIRN_REG_LIVE))
+		return CAIRN_EINVAL;
 	if (!reg)
 		return CAIRN_ERANGE;
-	if (A1(c)) {
+	if (A1(c) & CAIRN_REG_WRITE) {
 		uint64_t value = A2(c);
 		long err = arch_regs_check_write(saved, reg, &value);
 		if (err)
@@ -272,10 +274,14 @@ static long fault_reg(struct call *c)
  * they are its last ones: the fault's, or DEBUG_STOP's with the status in rdi). A
  * stopped thread runs again only from THREAD_RESTART, which sets them afresh. Not
  * inside a confined gate: they are the callee's, which such a gate never lets out.
+ * With CAIRN_REG_LIVE, t need only run nowhere and execute in its home component
+ * (depth 0): its saved registers are then whole (switch_to stored them), and they are
+ * where it resumes (a checkpoint's read and its restore).
  */
 long thread_reg(struct call *c, struct thread *t)
 {
-	if (t->state != THREAD_STOPPED)
+	if ((A1(c) & CAIRN_REG_LIVE) ? t == c->self || t->depth || core_running_elsewhere(t)
+				      : t->state != THREAD_STOPPED)
 		return CAIRN_EBUSY;
 	for (unsigned d = 0; d < t->depth; d++)
 		if (t->inv[d].flags & INV_CONFINED)

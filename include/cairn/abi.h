@@ -90,7 +90,7 @@ enum cairn_cap_type {
 	X(DEBUG_WRITE,     0x0001, NONE,   "a0 = address, a1 = length", "length written") \
 	X(DEBUG_STOP,      0x0002, NONE,   "a0 = status", "does not return") \
 	X(RETURN,          0x0003, NONE,   "a0, a1 = results", "returns to the caller of the gate") \
-	X(FAULT_REG,       0x0004, NONE,   "a0 = register (CAIRN_REG_*), a1 = write?, a2 = value", "0; the value in rdx") \
+	X(FAULT_REG,       0x0004, NONE,   "a0 = register (CAIRN_REG_*), a1 = CAIRN_REG_WRITE or 0, a2 = value", "0; the value in rdx") \
 	X(KCHECK,          0x0005, NONE,   "none", "inconsistencies found (0: none)") \
 	X(KCOUNT,          0x0006, NONE,   "none", "system calls this core has taken") \
 	X(CORE,            0x0007, NONE,   "none", "the number of the core the caller runs on") \
@@ -123,7 +123,7 @@ enum cairn_cap_type {
 	X(THREAD_TLS,      0x0501, THREAD, "a0 = fs base", "0") \
 	X(THREAD_RESTART,  0x0502, THREAD, "a0 = argument (rsi at entry)", "0") \
 	X(THREAD_CORE,     0x0503, THREAD, "a0 = core", "0") \
-	X(THREAD_REG,      0x0504, THREAD, "a0 = register (CAIRN_REG_*), a1 = write?, a2 = value", "0; the value in rdx") \
+	X(THREAD_REG,      0x0504, THREAD, "a0 = register (CAIRN_REG_*), a1 = CAIRN_REG_WRITE | CAIRN_REG_LIVE or less, a2 = value", "0; the value in rdx") \
 	X(THREAD_TCAP,     0x0505, THREAD, "a0 = tcap", "0") \
 	X(THREAD_LOCAL,    0x0506, THREAD, "a0 = destination table, a1 = slot there", "0") \
 	X(THREAD_RETURN,   0x0507, THREAD, "a0, a1 = its two results", "0") \
@@ -304,7 +304,14 @@ enum cairn_op {
 #define CAIRN_REG_RFLAGS 19	/* only the arithmetic flags, TF and DF can change */
 #define CAIRN_REG_RSP    20	/* below the top of user space */
 #define CAIRN_REG_SS     21	/* read only */
-#define CAIRN_REG_COUNT  22
+#define CAIRN_REG_COUNT  22	/* the registers above */
+#define CAIRN_REG_FPU    22	/* 22..85: the FPU/SSE state (fxsave's 512 bytes) as 64 words */
+#define CAIRN_REG_MXCSR  25	/* (its low half; DAZ and the reserved bits stay clear) */
+#define CAIRN_REG_END    86	/* indices are below */
+
+/* FAULT_REG and THREAD_REG: a1. */
+#define CAIRN_REG_WRITE  1	/* write a2, then read */
+#define CAIRN_REG_LIVE   2	/* THREAD_REG: a thread that runs nowhere, in its own component, stopped or not */
 
 /* Keeper results (RETURN a0 from a keeper invocation). */
 #define CAIRN_FAULT_RESUME 0	/* resume the thread with its (possibly changed) registers */

@@ -136,6 +136,8 @@ _Static_assert(REGS_COUNT == CAIRN_REG_COUNT, "FAULT_REG numbers every saved reg
 
 uint64_t *arch_regs_slot(struct regs *r, uint64_t n)
 {
+	if (n - CAIRN_REG_FPU < CAIRN_REG_END - CAIRN_REG_FPU)	/* the FPU area follows r (obj.h) */
+		return (uint64_t *)((uint8_t *)r + REGS_FPU) + (n - CAIRN_REG_FPU);
 	switch (n) {
 #define REGS_X_SLOT(name, field) case CAIRN_REG_##name: return &r->field;
 	REGS_EACH(REGS_X_SLOT)
@@ -156,6 +158,8 @@ long arch_regs_check_write(struct regs *r, uint64_t *reg, uint64_t *value)
 		return CAIRN_EACCES;
 	if (reg == &r->rflags)
 		*value = (*value & RFLAGS_USER) | RFLAGS_IF | RFLAGS_RESERVED1;
+	if (reg == arch_regs_slot(r, CAIRN_REG_MXCSR))	/* a reserved bit would fault FXRSTOR */
+		*value &= 0xffffffff0000ffbfULL;
 	return 0;
 }
 

@@ -513,7 +513,7 @@ static void test_threads(void)
 	struct cairn_ret2 get = cairn_thread_reg(q, CAIRN_REG_RAX, 0, 0);
 	long busy = cairn_thread_reg(t, CAIRN_REG_RAX, 0, 0).r0;		/* runnable */
 	long busy_self = cairn_thread_reg(ME, CAIRN_REG_RAX, 0, 0).r0;		/* running */
-	long range = cairn_thread_reg(q, CAIRN_REG_COUNT, 0, 0).r0;
+	long range = cairn_thread_reg(q, CAIRN_REG_END, 0, 0).r0;	/* past the FPU words */
 	long rip = cairn_thread_reg(q, CAIRN_REG_RIP, 1, 0xffff800000000000UL).r0;
 	long cs = cairn_thread_reg(q, CAIRN_REG_CS, 1, 0x08).r0;
 	long type = cairn_thread_reg(MEM, CAIRN_REG_RAX, 0, 0).r0;
@@ -633,7 +633,7 @@ static struct cairn_ret2 keeper_regs(void)
 	reg_results[1] = (long)cairn_fault_reg(CAIRN_REG_RFLAGS, 0, 0).r1;
 	reg_results[2] = cairn_fault_reg(CAIRN_REG_RIP, 1, 0xffff800000000000UL).r0;
 	reg_results[3] = cairn_fault_reg(CAIRN_REG_CS, 1, 0x08).r0;
-	reg_results[4] = cairn_fault_reg(CAIRN_REG_COUNT, 0, 0).r0;
+	reg_results[4] = cairn_fault_reg(CAIRN_REG_END, 0, 0).r0;	/* past the FPU words */
 	reg_results[5] = (long)cairn_fault_reg(CAIRN_REG_RIP, 0, 0).r1;
 	return (struct cairn_ret2){ CAIRN_FAULT_STOP, 0 };
 }

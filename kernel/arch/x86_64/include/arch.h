@@ -38,12 +38,16 @@ void arch_regs_init(struct regs *r, uint64_t rip, uint64_t rsp, uint64_t arg);
  * before survives.
  */
 void arch_regs_syscall_return(struct regs *r, uint64_t ip, uint64_t sp, uint64_t r0, uint64_t r1);
-/* The saved register FAULT_REG numbers n (CAIRN_REG_*) in r, or NULL if none is. */
+/*
+ * The saved register FAULT_REG numbers n (CAIRN_REG_*) in r, or NULL if none is; from
+ * CAIRN_REG_FPU on, a word of the FPU area that follows r (a thread's, a fault's).
+ */
 uint64_t *arch_regs_slot(struct regs *r, uint64_t n);
 /*
- * Checks a keeper's write of *value to the saved register *reg of r: CAIRN_EFAULT for
- * a rip or rsp outside user space, CAIRN_EACCES for segments, vector and error code.
- * For rflags, *value is changed so that only the flags a user thread may set survive.
+ * Checks a write of *value to the saved register *reg of r: CAIRN_EFAULT for a rip or
+ * rsp outside user space, CAIRN_EACCES for segments, vector and error code. For
+ * rflags, *value is changed so that only the flags a user thread may set survive; for
+ * MXCSR, so that no reserved bit (nor DAZ, which not every CPU has) is set.
  */
 long arch_regs_check_write(struct regs *r, uint64_t *reg, uint64_t *value);
 /* The address of the last page fault. */

@@ -191,7 +191,9 @@ static const char *helper_drive(const unsigned *s, unsigned rcv, long tid)
 /*
  * THREAD_REG on the stopped helper: how it ended (it returned, DEBUG_STOP 0, or its
  * keeper stopped it: the keeper's RETURN, rdi = CAIRN_FAULT_STOP), then writes FAULT_REG's
- * checks refuse, mask or allow (run.c's thread_reg_ok checks each result too).
+ * checks refuse, mask or allow, a1 bits other than WRITE and LIVE (EINVAL, before the
+ * index's ERANGE), FPU words, and LIVE on it, stopped at home (run.c's thread_reg_ok
+ * checks each result too).
  */
 static const char *helper_regs(unsigned thr, int fault)
 {
@@ -202,8 +204,14 @@ static const char *helper_regs(unsigned thr, int fault)
 		{ CAIRN_REG_SS, 1, 0, CAIRN_EACCES },
 		{ CAIRN_REG_VECTOR, 1, 3, CAIRN_EACCES },
 		{ CAIRN_REG_ERROR, 1, 0, CAIRN_EACCES },
-		{ CAIRN_REG_COUNT, 0, 0, CAIRN_ERANGE },
+		{ CAIRN_REG_END, 0, 0, CAIRN_ERANGE },
 		{ 1UL << 40, 1, 0, CAIRN_ERANGE },
+		{ CAIRN_REG_RAX, 4, 0, CAIRN_EINVAL },
+		{ CAIRN_REG_END, 1UL << 63, 0, CAIRN_EINVAL },	/* a1 before the index */
+		{ CAIRN_REG_RSP, CAIRN_REG_WRITE | CAIRN_REG_LIVE, KERNEL_VA, CAIRN_EFAULT },
+		{ CAIRN_REG_MXCSR, 1, ~0UL, 0 },		/* masked: thread_reg_ok */
+		{ CAIRN_REG_FPU + 20, 1, 0x5a5a, 0 },		/* xmm0's low half */
+		{ CAIRN_REG_RDI, CAIRN_REG_LIVE, 0, 0 },	/* at home, running nowhere */
 		{ CAIRN_REG_RFLAGS, 1, ~0UL, 0 },
 		{ CAIRN_REG_RIP, 1, (uint64_t)_start, 0 },
 		{ CAIRN_REG_RAX, 1, ~0UL, 0 },

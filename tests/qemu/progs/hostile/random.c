@@ -764,10 +764,11 @@ static void wf_threads(struct call *c)
 			c->a[1] = rand_arg();
 			break;
 		}
-		c->op = CAIRN_OP_THREAD_REG;	/* a stopped thread's registers; ours is EBUSY */
+		/* a stopped thread's registers, or (LIVE) a never-run one's; ours is EBUSY */
+		c->op = CAIRN_OP_THREAD_REG;
 		c->cap = pick_cap(CAIRN_CAP_THREAD, -1);
-		c->a[0] = below(CAIRN_REG_COUNT + 2);
-		c->a[1] = chance(30);
+		c->a[0] = chance(60) ? below(CAIRN_REG_COUNT + 2) : chance(95) ? below(CAIRN_REG_END + 2) : rand_arg();
+		c->a[1] = chance(90) ? below(4) : chance(50) ? 1UL << below(64) : rand_arg();	/* WRITE, LIVE, or others */
 		c->a[2] = chance(50) ? user_va() : rand_arg();
 		break;
 	default:

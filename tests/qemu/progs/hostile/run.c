@@ -420,6 +420,34 @@ static long predict_local(const struct call *c, const struct mcap *m)
 	return predict_dispatch(c, m);
 }
 
+/*
+ * THREAD_REG (kernel/sinv.c thread_reg): ours runs, EBUSY whatever a1 says. Without
+ * CAIRN_REG_LIVE, whether another thread is stopped is not modelled. With it, a thread
+ * random calls name never ran, so it runs nowhere and is in no invocation: the answer
+ * is reg_access's, a1's other bits (EINVAL) before the index (ERANGE) before the write's
+ * checks (arch_regs_check_write). The episodes' helper did run: not modelled.
+ */
+static long predict_thread_reg(const struct call *c, const struct mcap *m)
+{
+	uint64_t idx = c->a[0], a1 = c->a[1], v = c->a[2];
+
+	if (m->obj == O_T0)
+		return CAIRN_EBUSY;
+	if (c->src == 'e' || !(a1 & CAIRN_REG_LIVE))
+		return ANY;
+	if (a1 & ~(uint64_t)(CAIRN_REG_WRITE | CAIRN_REG_LIVE))
+		return CAIRN_EINVAL;
+	if (idx >= CAIRN_REG_END)
+		return CAIRN_ERANGE;
+	if (!(a1 & CAIRN_REG_WRITE))
+		return 0;
+	if (idx == CAIRN_REG_CS || idx == CAIRN_REG_SS || idx == CAIRN_REG_VECTOR || idx == CAIRN_REG_ERROR)
+		return CAIRN_EACCES;
+	if (idx == CAIRN_REG_RIP || idx == CAIRN_REG_RSP)
+		return v < USER_TOP_VA ? 0 : CAIRN_EFAULT;
+	return 0;
+}
+
 static long predict_typed(const struct call *c, const struct mcap *m)
 {
 	uint32_t op = c->op;
@@ -473,8 +501,8 @@ static long predict_typed(const struct call *c, const struct mcap *m)
 			return c->a[0] >= USER_TOP_VA ? CAIRN_EFAULT : 0;
 		if (op == CAIRN_OP_THREAD_CORE)	/* a running core, not for ourselves */
 			return c->a[0] >= hostile_cores ? CAIRN_ERANGE : m->obj == O_T0 ? CAIRN_EBUSY : 0;
-		if (op == CAIRN_OP_THREAD_REG)	/* ours runs; whether another is stopped is not modelled */
-			return m->obj == O_T0 ? CAIRN_EBUSY : ANY;
+		if (op == CAIRN_OP_THREAD_REG)
+			return predict_thread_reg(c, m);
 		if (op == CAIRN_OP_THREAD_RETURN)	/* ours runs; the others never ran (but the episodes' helper) */
 			return m->obj == O_T0 ? CAIRN_EBUSY : c->src == 'e' ? ANY : CAIRN_EINVAL;
 		if (op == CAIRN_OP_THREAD_TCAP) {	/* none of ours runs on another core */
@@ -536,11 +564,13 @@ static int kcount_ok(const struct call *c)
 }
 
 /*
- * A THREAD_REG that succeeded (another thread, stopped: whether one is, is not
- * modelled) did what FAULT_REG's checks allow, no more: a register that exists, a
- * write of neither a segment, the vector nor the error code, rip and rsp below the top
- * of user space, rflags with IF set and no IOPL, NT, VM or AC, any other value as
- * written (kernel/arch/x86_64/cpu.c arch_regs_check_write).
+ * A THREAD_REG that succeeded (another thread, stopped or, with CAIRN_REG_LIVE, running
+ * nowhere) did what FAULT_REG's checks allow, no more: a1 no more than WRITE and LIVE, a
+ * register or FPU word that exists (below CAIRN_REG_END), a write of neither a segment,
+ * the vector nor the error code, rip and rsp below the top of user space, rflags with
+ * IF set and no IOPL, NT, VM or AC, MXCSR with neither DAZ nor a reserved bit (its
+ * high half, MXCSR_MASK, as written), any other value as written
+ * (kernel/arch/x86_64/cpu.c arch_regs_check_write).
  */
 static int thread_reg_ok(const struct call *c)
 {
@@ -548,9 +578,9 @@ static int thread_reg_ok(const struct call *c)
 
 	if (c->op != CAIRN_OP_THREAD_REG || c->ret != 0)
 		return 1;
-	if (idx >= CAIRN_REG_COUNT)
+	if (idx >= CAIRN_REG_END || (c->a[1] & ~(uint64_t)(CAIRN_REG_WRITE | CAIRN_REG_LIVE)))
 		return 0;
-	if (!c->a[1])
+	if (!(c->a[1] & CAIRN_REG_WRITE))
 		return 1;
 	switch (idx) {
 	case CAIRN_REG_CS: case CAIRN_REG_SS: case CAIRN_REG_VECTOR: case CAIRN_REG_ERROR:
@@ -559,6 +589,8 @@ static int thread_reg_ok(const struct call *c)
 		return v < USER_TOP_VA && c->rdx == v;
 	case CAIRN_REG_RFLAGS:
 		return (c->rdx & 0x200) && !(c->rdx & 0x67000);
+	case CAIRN_REG_MXCSR:
+		return c->rdx == (v & 0xffffffff0000ffbfUL);
 	default:
 		return c->rdx == v;
 	}
