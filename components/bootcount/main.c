@@ -18,47 +18,11 @@ struct record {
 	uint64_t boots;
 };
 
-static struct cairn_port req_port, resp_port;
-static struct xport_queue req_q, resp_q;
-static struct xport_blk_client blk;	/* ids, and requests a driver restart lost */
+static struct xport_blk_sync blk;	/* the transport, and requests a driver restart lost */
 
-/* One request on the transport and its completion (the notify protocol both ways). */
 static struct xport_blk_resp call(uint32_t op, uint32_t count, uint64_t block)
 {
-	struct xport_blk_req q = { .op = op, .count = count, .block = block, .offset = 0 };
-	struct xport_blk_resp r;
-	long e;
-
-	while ((e = xport_blk_submit(&blk, &q)) == CAIRN_EAGAIN)
-		if (xport_arm(&req_q) == 0)
-			cairn_rcv_wait(CAIRN_SLOT_RCV);
-	if (e < 0)
-		return (struct xport_blk_resp){ .status = (int32_t)e };
-	if (xport_wake_needed(&req_q))
-		cairn_asnd_send(req_port.peer, 0);
-	while ((e = xport_blk_complete(&blk, &r)) == CAIRN_EAGAIN)
-		if (xport_arm(&resp_q) == 0)
-			cairn_rcv_wait(CAIRN_SLOT_RCV);
-	if (e < 0)
-		r = (struct xport_blk_resp){ .id = q.id, .status = (int32_t)e };
-	if (xport_wake_needed(&resp_q))
-		cairn_asnd_send(resp_port.peer, 0);
-	return r;
-}
-
-/* The transport's two queues from the red tape: 0, or an error. */
-static long open_transport(void)
-{
-	long r = cairn_port_open(&req_port, "blk_req");
-	if (!r)
-		r = xport_attach(&req_q, req_port.ring, req_port.words * 8, req_port.mask + 1, XPORT_PRODUCER);
-	if (!r)
-		r = cairn_port_open(&resp_port, "blk_resp");
-	if (!r)
-		r = xport_attach(&resp_q, resp_port.ring, resp_port.words * 8, resp_port.mask + 1, XPORT_CONSUMER);
-	if (!r)
-		xport_blk_client_init(&blk, &req_q, &resp_q);
-	return r;
+	return xport_blk_sync_call(&blk, op, count, block, 0);
 }
 
 /* Counts this boot in block 0: the new count, or an error. */
@@ -82,7 +46,7 @@ int main(const struct cairn_root *rt)
 {
 	(void)rt;
 	const struct cairn_region *data = cairn_region("blk_data");
-	long r = data ? open_transport() : CAIRN_ENOENT;
+	long r = data ? xport_blk_sync_open(&blk, "blk_req", "blk_resp") : CAIRN_ENOENT;
 	struct xport_blk_resp cap = { .status = (int32_t)r };
 
 	if (!r)
@@ -95,6 +59,6 @@ int main(const struct cairn_root *rt)
 		cairn_printf("bootcount: this disk (%lu blocks of %u bytes) has now been booted %ld time%s\n",
 			     cap.count, XPORT_BLK_SIZE, r, r == 1 ? "" : "s");
 	virtio_blk_stop();
-	cairn_asnd_send(req_port.peer, 0);	/* the driver stops at its next wake */
+	cairn_asnd_send(blk.req_port.peer, 0);	/* the driver stops at its next wake */
 	return 0;
 }

@@ -302,6 +302,24 @@ long xport_blk_submit(struct xport_blk_client *c, struct xport_blk_req *rq);
 long xport_blk_complete(struct xport_blk_client *c, struct xport_blk_resp *out);
 
 /*
+ * A block client that waits for each answer (libxport, blk_sync.c), on the caller's
+ * endpoint (CAIRN_SLOT_RCV), the driver woken by its ports' sends.
+ *   xport_blk_sync_open: over the red tape's ports req (to the driver) and resp (back):
+ *     0, or the error of opening or attaching them.
+ *   xport_blk_sync_call: one request (count blocks from `block`, at `offset` in the data
+ *     region) and its response: the driver's, or status CAIRN_E* if the transport
+ *     failed (CAIRN_ESTALE: a driver restart lost it).
+ */
+struct xport_blk_sync {
+	struct cairn_port req_port, resp_port;
+	struct xport_queue req_q, resp_q;
+	struct xport_blk_client blk;
+};
+long xport_blk_sync_open(struct xport_blk_sync *s, const char *req, const char *resp);
+struct xport_blk_resp xport_blk_sync_call(struct xport_blk_sync *s, uint32_t op, uint32_t count, uint64_t block,
+					  uint64_t offset);
+
+/*
  * The driver's step: consumes the next request into *req and checks it: 0 (a known op;
  * READ and WRITE: 1 <= count, and the buffer inside a region of `region` bytes);
  * CAIRN_EINVAL (an unknown op, a READ or WRITE of 0 blocks or of more than 2^20) or
