@@ -102,6 +102,8 @@ LIBNET_SRC := $(wildcard lib/libnet/*.c)
 LIBNET_OBJ := $(patsubst %,$(BUILD)/user/%.o,$(LIBNET_SRC))
 VIRTIO_SRC := $(wildcard lib/libvirtio/*.c)
 VIRTIO_OBJ := $(patsubst %,$(BUILD)/user/%.o,$(VIRTIO_SRC))
+CKPT_SRC   := $(wildcard lib/libckpt/*.c)
+CKPT_OBJ   := $(patsubst %,$(BUILD)/user/%.o,$(CKPT_SRC))
 
 # lwIP (docs/network.md): Debian's source package `lwip`, fetched and unpacked once by
 # tools/lwip.sh into $(BUILD)/lwip/src/. Its core (no apps) is built with LWIP_CFLAGS,
@@ -126,7 +128,8 @@ LWIP_OBJ   := $(patsubst %,$(BUILD)/lwip/obj/%.c.o,$(LWIP_FILES)) $(LWIP_PORT)
 # (BOOT_LIBS); an RTOS program, or a component that uses the RTOS API (<cairn/rtos.h>),
 # librtos before them (RTOS_LIBS); a PCI user (<cairn/pci.h>: docs/devices.md) libpci
 # before all of them; a transport user (<cairn/xport.h>: docs/devices.md) libxport
-# likewise, and a sockets user (<cairn/libnet.h>: docs/network.md) libnet before it; a virtio driver (<cairn/virtio.h>) libvirtio, and libpci after it.
+# likewise, and a sockets user (<cairn/libnet.h>: docs/network.md) libnet before it; a virtio driver (<cairn/virtio.h>) libvirtio, and libpci after it;
+# a checkpoint store's user (<cairn/ckpt.h>: docs/persistence.md) libckpt.
 USER_LIBS  := $(BUILD)/libcairn.a $(BUILD)/libcommon.a
 BOOT_LIBS  := $(BUILD)/libboot.a $(BUILD)/libpci.a $(USER_LIBS)
 RTOS_LIBS  := $(BUILD)/librtos.a $(USER_LIBS)
@@ -138,12 +141,14 @@ PCI_USERS  := $(shell grep -l '<cairn/pci\.h>' $(PROG_SRC))
 XPORT_USERS:= $(shell grep -l '<cairn/xport\.h>' $(PROG_SRC))
 VIRTIO_USERS:= $(shell grep -l '<cairn/virtio\.h>' $(PROG_SRC))
 LIBNET_USERS:= $(shell grep -l '<cairn/libnet\.h>' $(PROG_SRC))
+CKPT_USERS := $(shell grep -l '<cairn/ckpt\.h>' $(PROG_SRC))
 LWIP_USERS := $(shell grep -l '^\#include [<"]lwip/' $(PROG_SRC))
 libs_of     = $(if $(filter $(LWIP_USERS),$(1)),$(BUILD)/liblwip.a) \
 	      $(if $(filter $(VIRTIO_USERS),$(1)),$(BUILD)/libvirtio.a $(BUILD)/libpci.a) \
 	      $(if $(filter $(PCI_USERS),$(1)),$(BUILD)/libpci.a) \
 	      $(if $(filter $(LIBNET_USERS),$(1)),$(BUILD)/libnet.a $(BUILD)/libxport.a) \
 	      $(if $(filter $(XPORT_USERS),$(1)),$(BUILD)/libxport.a) \
+	      $(if $(filter $(CKPT_USERS),$(1)),$(BUILD)/libckpt.a) \
 	      $(if $(filter $(RTOS_USERS),$(1)),$(BUILD)/librtos.a) \
 	      $(if $(filter $(BOOT_USERS),$(1)),$(BOOT_LIBS),$(USER_LIBS))
 
@@ -204,7 +209,7 @@ endif
 all: kernel user host-tests
 
 kernel: $(BUILD)/cairn.elf $(BUILD)/cairn32.elf
-user: $(IFACE_HDRS) $(USER_ELFS) $(SEG_OBJ) $(BUILD)/libxport.a $(BUILD)/libnet.a $(BUILD)/libvirtio.a
+user: $(IFACE_HDRS) $(USER_ELFS) $(SEG_OBJ) $(BUILD)/libxport.a $(BUILD)/libnet.a $(BUILD)/libvirtio.a $(BUILD)/libckpt.a
 host-tests: $(HOST_BINS)
 
 # --- kernel ---------------------------------------------------------------------
@@ -318,6 +323,11 @@ $(BUILD)/libnet.a: $(LIBNET_OBJ)
 	$(Q)ar rcs $@ $^
 
 $(BUILD)/libvirtio.a: $(VIRTIO_OBJ)
+	@rm -f $@
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/libckpt.a: $(CKPT_OBJ)
 	@rm -f $@
 	$(call say,AR,$@)
 	$(Q)ar rcs $@ $^

@@ -59,17 +59,23 @@ def grants_port(path, port):
 # Devices `run` attaches for a description that binds them (its components' `devices`
 # with `at`), by vendor:device: QEMU's arguments for one at PCI slot.function `addr` in
 # the system `name`.
-RUN_DISK = os.path.join(BUILD, "run-disk.img")   # `run`'s virtio-blk disk: it outlives a run
 RUN_DISK_BYTES = 1 << 20
 
 
+def run_disk_path(name):
+    """`run`'s virtio-blk disk for system `name`: it outlives a run (each system its own)."""
+    return os.path.join(BUILD, f"run-disk-{name}.img")
+
+
 def run_disk(addr, name=""):
-    """QEMU's arguments for a modern virtio-blk at addr over RUN_DISK, made (zeros) if absent."""
-    if not os.path.exists(RUN_DISK):
+    """QEMU's arguments for a modern virtio-blk at addr over system name's run disk,
+    made (zeros) if absent."""
+    disk = run_disk_path(name)
+    if not os.path.exists(disk):
         os.makedirs(BUILD, exist_ok=True)
-        with open(RUN_DISK, "wb") as f:
+        with open(disk, "wb") as f:
             f.truncate(RUN_DISK_BYTES)
-    return ["-drive", f"file={RUN_DISK},format=raw,if=none,id=run_disk0",
+    return ["-drive", f"file={disk},format=raw,if=none,id=run_disk0",
             "-device", f"virtio-blk-pci,drive=run_disk0,addr={addr},disable-legacy=on"]
 
 
@@ -99,7 +105,7 @@ def run_net(addr, name=""):
 
 RUN_DEVICES = {
     "1af4:1041": run_net,
-    # virtio-blk (modern): RUN_DISK
+    # virtio-blk (modern): the system's run disk
     "1af4:1042": run_disk,
 }
 

@@ -136,6 +136,7 @@ FIELDS = {
                      over=f'heap must be a size up to "{size_text(limits.HEAP_MAX)}" '
                      "(CAIRN_SD_HEAP_MAX: the heap lies below the port rings)"),
         "restart": Bool(False, "restart must be true or false"),
+        "persistent": Bool(False, "persistent must be true or false"),
         "core": Int(0, None, 0, "core must be an integer from {lo} to {hi} (the system has cores = {cores})"),
         "cpu_budget": CPU_BUDGET, "cpu_period": CPU_PERIOD,
         "budget": Size(0, f'budget must be a size up to "{size_text(limits.BUDGET_MAX)}" '

@@ -36,7 +36,8 @@ MANAGER = "manager"               # the capability manager the booter serves (li
 TIMER = "timer"                   # the timed wake-up the booter serves (lib/libboot/timer.c)
 STATUS = "status"                 # the read-only view of the system it serves (lib/libboot/status.c)
 CONTROL = "control"               # the restarts it serves on request (lib/libboot/control.c)
-BOOTER_IFACES = (MANAGER, TIMER, STATUS, CONTROL)  # interfaces the booter serves itself
+PERSIST = "persist"               # the persistent components' state (lib/libboot/persist.c)
+BOOTER_IFACES = (MANAGER, TIMER, STATUS, CONTROL, PERSIST)  # interfaces the booter serves itself
 
 
 # An application outside the tree (make run SYSTEM=path/to/app.toml; docs/systems.md):
@@ -201,6 +202,7 @@ def check_component(d, i, c, segs, known_ifaces, irq_owner):
         if x not in segs:
             d.error("component", i, "segments", f"uses unknown segment '{x}'", n)
     schema.check(d, "component", i, c, "restart", n)
+    check_persistent(d, i, c, n, threads)
     check_cpu(d, "component", i, c, n)
     schema.check(d, "component", i, c, "dma", n)
     check_args(d, i, c, n)
@@ -223,6 +225,47 @@ def check_component(d, i, c, segs, known_ifaces, irq_owner):
         else:
             irq_owner[line] = n
     return need
+
+
+def check_persistent(d, i, c, n, threads):
+    """`persistent = true` (docs/persistence.md): the component's memory and its thread
+    are kept in checkpoints. Its state must change only on its own thread, which the
+    booter can stop and read (clients reach it through ports, not gates), and must be
+    all the booter made (no restart, no manager)."""
+    if not schema.check(d, "component", i, c, "persistent", n):
+        return
+    imports = c.get("imports") if isinstance(c.get("imports"), list) else []
+    for key, bad, why in (("threads", threads != 1, "one thread (the booter's: it takes its registers)"),
+                          ("exports", bool(c.get("exports")), "no exports (another's thread in it "
+                           "could not be stopped: serve through ports)"),
+                          ("restart", c.get("restart") is True, "no restart (a checkpoint is its restart)"),
+                          ("imports", MANAGER in imports or PERSIST in imports,
+                           f"no '{MANAGER}' or '{PERSIST}' import (what it would make or take is "
+                           "not in its checkpoints)")):
+        if bad:
+            d.error("component", i, key, f"is persistent: it must have {why}", n)
+
+
+def check_persist_importer(d, depth):
+    """One checkpointer at most; and one if anything is persistent (it starts them). Only
+    the root booter serves it; a subsystem's parent is not persistent."""
+    importers = [(i, c.get("name")) for i, c in enumerate(d.tables("component"))
+                 if isinstance(c.get("imports"), list) and PERSIST in c["imports"]]
+    if depth and importers:
+        d.error("component", importers[0][0], "imports", f"imports '{PERSIST}': only the root "
+                "system's booter serves it", importers[0][1])
+    parents = {s.get("parent") for s in d.tables("subsystem")}
+    for i, c in enumerate(d.tables("component")):
+        if c.get("persistent") is True and c.get("name") in parents:
+            d.error("component", i, "persistent", "is persistent and a subsystem's parent: its "
+                    "subsystem would not be in its checkpoints", c.get("name"))
+    for i, n in importers[1:]:
+        d.error("component", i, "imports", f"imports '{PERSIST}', which '{importers[0][1]}' imports "
+                "too (one checkpointer keeps the persistent components)", n)
+    for i, c in enumerate(d.tables("component")):
+        if c.get("persistent") is True and not importers:
+            d.error("component", i, "persistent", f"is persistent, but no component imports "
+                    f"'{PERSIST}' (nothing would start it)", c.get("name"))
 
 
 ARGS_CHARS = re.compile(r"[\x20-\x7e]*")      # printable ASCII and spaces (fullmatch)
@@ -847,6 +890,7 @@ def check_desc(path, outside=(), depth=0):
     check_ioports(d)
     check_devices(d)
     exporters = check_imports(d, outside)
+    check_persist_importer(d, depth)
     d.order = init_order(d, comps, exporters)
     ends = dict(comps)
     if isinstance(d.data.get("rtos"), dict):    # the [rtos] table adds the rtos component (add_rtos):

@@ -2,7 +2,7 @@
  * bootcount: the client of systems/blk.toml, on the block transport (docs/devices.md,
  * "Transport", through libxport's block client, which also fails what a driver restart
  * lost) to the virtio-blk driver over a disk that `make run SYSTEM=blk` keeps
- * in build/run-disk.img. Block 0 holds a record: a magic word and how many times the
+ * in build/run-disk-blk.img. Block 0 holds a record: a magic word and how many times the
  * system has booted from this disk. It reads the block, counts this boot (a fresh
  * record if the magic is not there), writes it back, flushes, reads it again to check,
  * prints what it found, and stops the driver, so the system ends. Run it twice and the

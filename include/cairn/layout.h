@@ -22,7 +22,8 @@
  *   0x00000f000000  +--------------------------------+ CAIRN_BOOT_WINDOW_VA
  *                   | the booter's fill window (a    |  in the booter's own space (and a
  *                   | page), then a read page per    |  subsystem parent's)
- *                   | core (CAIRN_BOOT_READ_VA)      |
+ *                   | core (CAIRN_BOOT_READ_VA), two |
+ *                   | persist pages                  |
  *   0x000010000000  +--------------------------------+ CAIRN_SEGMENT_LO
  *                   | segments (cairn/segment.h)     |  booter-built components
  *   0x000040000000  +--------------------------------+ CAIRN_SEGMENT_HI = CAIRN_MODULES_VA
@@ -87,6 +88,10 @@
 					   thread reads a crashed component's stack: a page
 					   per core (the booter's thread there uses it alone) */
 #define CAIRN_BOOT_READ_SIZE   (CAIRN_UL(0x1000) * 64)	/* CAIRN_SD_CORES at most */
+#define CAIRN_BOOT_PERSIST_VA  (CAIRN_BOOT_READ_VA + CAIRN_BOOT_READ_SIZE)	/* two pages a
+					   persistent component's state is copied through
+					   (lib/libboot/persist.c) */
+#define CAIRN_BOOT_PERSIST_SIZE CAIRN_UL(0x2000)
 #define CAIRN_SEGMENT_LO       CAIRN_UL(0x10000000)	/* segments lie in [LO, HI) */
 #define CAIRN_SEGMENT_HI       CAIRN_UL(0x40000000)
 #define CAIRN_MODULES_VA       CAIRN_UL(0x40000000)	/* the first program's boot modules */
@@ -108,9 +113,9 @@ _Static_assert(CAIRN_ROOT_VA + 0x1000 <= CAIRN_IO_VA && CAIRN_IO_VA + 0x1000 <= 
 	       "the Root and I/O pages lie below the images");
 _Static_assert(CAIRN_IMAGE_TOP <= CAIRN_RTOS_WINDOW_VA, "no image covers the RTOS's windows");
 _Static_assert(CAIRN_RTOS_WINDOW_VA + CAIRN_RTOS_WINDOW_SIZE <= CAIRN_BOOT_WINDOW_VA, "the windows are apart");
-_Static_assert(CAIRN_BOOT_READ_VA + CAIRN_BOOT_READ_SIZE <= CAIRN_SEGMENT_LO, "no segment covers a window");
-_Static_assert((CAIRN_BOOT_READ_VA + CAIRN_BOOT_READ_SIZE - 1) >> 21 == CAIRN_BOOT_WINDOW_VA >> 21,
-	       "the read pages share the fill window's page table");
+_Static_assert(CAIRN_BOOT_PERSIST_VA + CAIRN_BOOT_PERSIST_SIZE <= CAIRN_SEGMENT_LO, "no segment covers a window");
+_Static_assert((CAIRN_BOOT_PERSIST_VA + CAIRN_BOOT_PERSIST_SIZE - 1) >> 21 == CAIRN_BOOT_WINDOW_VA >> 21,
+	       "the read and persist pages share the fill window's page table");
 _Static_assert(CAIRN_SEGMENT_HI <= CAIRN_MODULES_VA, "the modules lie above the segments");
 _Static_assert(CAIRN_MODULES_VA < CAIRN_HEAP_VA, "the heap lies above the modules");
 _Static_assert(CAIRN_HEAP_VA + CAIRN_HEAP_MAX <= CAIRN_PORTS_VA, "a heap ends below the port rings");

@@ -89,6 +89,7 @@ struct cairn_sd_comp {
 	const uint8_t *irq;		/* interrupt lines, bound to its first thread */
 	int16_t subsystem;		/* index of the subsystem it boots, or -1 */
 	uint8_t restart;		/* supervised: restarted when it faults (libboot) */
+	uint8_t persistent;		/* kept in checkpoints (libboot's persist.c) */
 	uint16_t budget;		/* pages the manager may allocate for it (libboot) */
 	uint32_t cpu_budget_us;		/* time it may run per period (its tcap: docs/time.md), */
 	uint32_t cpu_period_us;		/* in microseconds; 0: no limit */

@@ -136,3 +136,23 @@ void boot_budget_refill(struct booter *b, struct bcore *k)
 		}
 	}
 }
+
+/*
+ * c stops (persist.c): its tcap's budget 0, so that the kernel runs none of it on any
+ * core (one running elsewhere stops at that core's next charge). What it had left,
+ * CAIRN_TCAP_INF for no limit, which boot_tcap_resume gives back.
+ */
+uint64_t boot_tcap_pause(struct booter *b, struct bcomp *c)
+{
+	if (!c->tcap)
+		return CAIRN_TCAP_INF;
+	long left = cairn_tcap_budget(c->tcap).r0;
+	cairn_tcap_delegate(parent_of(b, c->sd->core), c->tcap, 0, c->prio);
+	return left < 0 || left == INT64_MAX ? CAIRN_TCAP_INF : (uint64_t)left;
+}
+
+void boot_tcap_resume(struct booter *b, struct bcomp *c, uint64_t left)
+{
+	if (c->tcap)
+		cairn_tcap_delegate(parent_of(b, c->sd->core), c->tcap, left, c->prio);
+}

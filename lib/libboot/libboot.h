@@ -77,6 +77,7 @@ struct bcomp {
 							   CAIRN_TCAP_INF, none), */
 	uint64_t cpu_epoch, refill_at;			/* periods count from the epoch; the next */
 	uint32_t out;					/* it ran out: not picked until refill_at */
+	uint32_t held;					/* persist.c: persistent, and not to run now */
 	uint32_t refills;				/* budgets given again since boot */
 };
 
@@ -180,6 +181,8 @@ long boot_reload(struct booter *b, unsigned pt, const char *image);
 long boot_zero(struct booter *b, unsigned pt, uint64_t va, uint64_t len);
 long boot_read(struct booter *b, unsigned core, unsigned pt, uint64_t va, void *dst, uint64_t len);
 long boot_text(struct booter *b, const char *image, uint64_t *lo, uint64_t *hi);
+struct elf_image;
+long boot_image(struct booter *b, const char *image, struct elf_image *img, const char **file);
 
 /* manager.c: the manager the booter serves (interfaces/manager.toml) */
 long boot_manage(struct booter *b);
@@ -219,6 +222,8 @@ void boot_timer_lower(struct bcore *k, uint64_t t);	/* core k wakes at t at the 
 int boot_tcaps(void);					/* whether it can make them */
 long boot_tcap_core(struct booter *b, struct bcore *k);	/* core k's thread's own */
 long boot_tcap_make(struct booter *b, struct bcomp *c);	/* before c first runs */
+uint64_t boot_tcap_pause(struct booter *b, struct bcomp *c);	/* budget 0; what it had */
+void boot_tcap_resume(struct booter *b, struct bcomp *c, uint64_t left);	/* gives it back */
 void boot_budget_out(struct booter *b, struct bcore *k, struct bcomp *c);
 void boot_budget_refill(struct booter *b, struct bcore *k);
 
@@ -237,6 +242,9 @@ long boot_status_gate(struct booter *b, unsigned client, unsigned slot, unsigned
 
 /* control.c: restarts asked for by an importer of interfaces/control.toml */
 long boot_control_gate(struct booter *b, unsigned client, unsigned slot, unsigned fn);
+/* persist.c: the persistent components' state, for the importer of interfaces/persist.toml */
+long boot_persist_gate(struct booter *b, unsigned client, unsigned slot, unsigned fn);
+void boot_persist_hold(struct booter *b);		/* before the initialisations: held */
 
 /* sched.c */
 long boot_start_cores(struct booter *b);

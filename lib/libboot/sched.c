@@ -266,7 +266,7 @@ static struct bcomp *pick(struct booter *b, struct bcore *k)
 
 	for (unsigned j = 1; j <= n; j++) {
 		struct bcomp *c = &b->c[(k->rr + j) % n];
-		if (core_of(b, c) == k && c->state == T_RUNNABLE && !c->out &&
+		if (core_of(b, c) == k && c->state == T_RUNNABLE && !c->out && !__atomic_load_n(&c->held, __ATOMIC_ACQUIRE) &&
 		    (!best || c->sd->priority > best->sd->priority))
 			best = c;
 	}

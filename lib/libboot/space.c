@@ -108,6 +108,12 @@ long boot_load(struct booter *b, unsigned pt, uint64_t *cache, const char *image
 	return r;
 }
 
+/* The ELF image of the module `image` (its file in *file): 0, or an error. */
+long boot_image(struct booter *b, const char *image, struct elf_image *img, const char **file)
+{
+	return image_of(b, image, IMAGE_LO, IMAGE_HI, img, file);
+}
+
 /* The frame pt maps at va, or 0. */
 static uint64_t frame_at(unsigned pt, uint64_t va)
 {

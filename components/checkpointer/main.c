@@ -1,0 +1,264 @@
+/*
+ * checkpointer: keeps its system's persistent components on a disk (docs/persistence.md).
+ * At start it opens the checkpoint store (cairn/ckpt.h) on the disk behind its block
+ * transport (ports blk_req and blk_resp, region blk_data: as systems/blk.toml's
+ * bootcount), and gives the booter back the newest whole checkpoint of this system
+ * (persist.restore: the components resume where it was taken), or starts them fresh
+ * (persist.start) and says why: an empty disk, a store of another description, or a
+ * checkpoint that does not fit. Then, every `every_ms` milliseconds (args; 200 if not
+ * given), it has the booter take their state at an instant (persist.capture, into its
+ * staging buffer) and writes it as the next checkpoint; after `rounds` checkpoints
+ * (args; none: for ever) it stops, with the disk driver.
+ *
+ * Each line it prints says what it did, with a digest of the state (CRC-32 of every
+ * record's name and bytes), so that a test can tell a resumed state from the one a
+ * checkpoint took: the digest of a resume equals that of the checkpoint it resumed.
+ */
+#include <cairn/cairn.h>
+#include <cairn/ckpt.h>
+#include <cairn/persist.h>
+#include <cairn/xport.h>
+#include <iface/persist.h>
+#include <iface/timer.h>
+#include <iface/virtio_blk.h>
+
+#define PAGE 4096u
+#define STAGE_PAGES 256u	/* the staging buffer: the table and 252 records (1 MiB) */
+#define DIR_CAP 1024u		/* records of one checkpoint, at most */
+#define RETRY_US 500		/* a capture refused (a thread in a call): tried again so soon */
+
+static uint8_t stage[STAGE_PAGES * PAGE] __attribute__((aligned(PAGE)));
+static struct ckpt_entry dir[DIR_CAP];
+static struct ckpt store;
+static struct xport_blk_sync blk;
+static uint8_t *data;		/* the region the driver reads and writes: one block at its start */
+static uint64_t tsc_hz;
+
+/* ---- the store's device: the block transport, a block at a time ---- */
+
+static long transfer(uint32_t op, uint64_t block)
+{
+	struct xport_blk_resp r = xport_blk_sync_call(&blk, op, op == XPORT_BLK_FLUSH ? 0 : 1, block, 0);
+
+	return r.status ? r.status : 0;
+}
+
+static long dev_read(void *ctx, uint64_t block, void *buf)
+{
+	long r = transfer(XPORT_BLK_READ, block);
+
+	(void)ctx;
+	if (!r)
+		memcpy(buf, data, PAGE);
+	return r;
+}
+
+static long dev_write(void *ctx, uint64_t block, const void *buf)
+{
+	(void)ctx;
+	memcpy(data, buf, PAGE);
+	return transfer(XPORT_BLK_WRITE, block);
+}
+
+static long dev_flush(void *ctx)
+{
+	(void)ctx;
+	return transfer(XPORT_BLK_FLUSH, 0);
+}
+
+static struct ckpt_dev dev = { .read = dev_read, .write = dev_write, .flush = dev_flush };
+
+/* ---- the staging buffer (cairn/persist.h's layout) ---- */
+
+static struct persist_header *table(void)
+{
+	return (struct persist_header *)stage;
+}
+
+/* Bytes of a record of kind k. */
+static uint32_t rec_len(unsigned k)
+{
+	return k == PERSIST_PAGE ? PAGE : PERSIST_REGS * 8;
+}
+
+/* CRC-32 of the staged state: every record's kind, component, key and bytes, in order. */
+static uint32_t digest(void)
+{
+	const struct persist_header *h = table();
+	uint32_t crc = 0;
+
+	for (uint32_t i = 0; i < h->records; i++) {
+		const struct persist_rec *e = &h->rec[i];
+		uint64_t name[2] = { (uint64_t)e->kind << 16 | e->comp, e->key };
+		crc = ckpt_crc32(crc, name, sizeof(name));
+		crc = ckpt_crc32(crc, stage + (uint64_t)e->page * PAGE, rec_len(e->kind));
+	}
+	return crc;
+}
+
+/* Stages the checkpoint in use: 0, or CAIRN_EINVAL (a record the booter could not take back). */
+static long stage_checkpoint(void)
+{
+	struct persist_header *h = table();
+
+	memset(stage, 0, PERSIST_TABLE_PAGES * PAGE);
+	h->magic = PERSIST_MAGIC;
+	if (store.entries > STAGE_PAGES - PERSIST_TABLE_PAGES || store.entries > PERSIST_RECORDS_MAX)
+		return CAIRN_EINVAL;
+	for (uint32_t i = 0; i < store.entries; i++) {
+		const struct ckpt_entry *e = &store.dir[i];
+		uint32_t page = PERSIST_TABLE_PAGES + i;
+		if ((e->kind != PERSIST_PAGE && e->kind != PERSIST_THREAD) || e->len != rec_len(e->kind))
+			return CAIRN_EINVAL;
+		long r = ckpt_read(&store, e, stage + (uint64_t)page * PAGE, PAGE);
+		if (r < 0)
+			return r;
+		h->rec[i] = (struct persist_rec){ .kind = e->kind, .comp = e->comp, .page = page, .key = e->key };
+	}
+	h->records = store.entries;
+	return 0;
+}
+
+/* Writes the staged state as the next checkpoint, stamped n. */
+static long write_checkpoint(uint64_t n)
+{
+	const struct persist_header *h = table();
+	long r = ckpt_begin(&store);
+
+	for (uint32_t i = 0; !r && i < h->records; i++) {
+		const struct persist_rec *e = &h->rec[i];
+		r = ckpt_put(&store, e->kind, e->comp, e->key, 0, stage + (uint64_t)e->page * PAGE, rec_len(e->kind));
+	}
+	if (!r)
+		return ckpt_commit(&store, n);
+	ckpt_abort(&store);
+	return r;
+}
+
+/* ---- starting ---- */
+
+static const char *const why_fresh[] = {
+	[CKPT_UNFORMATTED] = "the disk held no store (formatted now)",
+	[CKPT_NONE] = "the store holds no whole checkpoint",
+	[CKPT_OTHER_SYSTEM] = "the store's checkpoints are of another description",
+};
+
+/* Resumes the newest whole checkpoint, or starts the persistent components fresh. The checkpoints' count. */
+static uint64_t resume(uint64_t hash)
+{
+	long r = ckpt_open(&store, &dev, dir, DIR_CAP, hash);
+
+	if (!r && store.found == CKPT_UNFORMATTED)
+		r = ckpt_format(&store, &dev, dir, DIR_CAP, hash) ? CAIRN_EIO : 0;
+	if (r) {
+		cairn_printf("checkpointer: the disk failed (%ld): the persistent components start fresh, "
+			     "and nothing is kept\n", r);
+		persist_start();
+		return 0;
+	}
+	if (store.found != CKPT_NEWEST && store.found != CKPT_PREVIOUS) {
+		cairn_printf("checkpointer: a fresh start: %s\n", why_fresh[store.found]);
+		persist_start();
+		return 0;
+	}
+	if (!(r = stage_checkpoint()))
+		r = persist_restore((cairn_word)stage, STAGE_PAGES);
+	if (r) {
+		cairn_printf("checkpointer: a fresh start: checkpoint %lu does not fit (%ld)\n", store.tag, r);
+		persist_start();
+		return 0;
+	}
+	if (store.found == CKPT_PREVIOUS)
+		cairn_printf("checkpointer: the newest checkpoint (generation %lu) is damaged: the one before\n",
+			     store.bad_gen);
+	cairn_printf("checkpointer: resumed checkpoint %lu (generation %lu, %u records, digest %08x)\n",
+		     store.tag, store.gen, table()->records, digest());
+	return store.tag;
+}
+
+/* ---- running ---- */
+
+/* Waits us microseconds (the booter's timer). */
+static void nap(uint64_t us)
+{
+	uint64_t due = cairn_cycles() + cairn_us_ticks(tsc_hz, us);
+
+	if (timer_wake_at(due) < 0)
+		return;
+	while (cairn_cycles() < due)
+		cairn_rcv_wait(CAIRN_SLOT_RCV);
+}
+
+/* Takes and writes checkpoint n. */
+static void checkpoint(uint64_t n)
+{
+	cairn_word paused = 0;
+	long records;
+
+	while ((records = persist_capture((cairn_word)stage, STAGE_PAGES, &paused)) == CAIRN_EAGAIN)
+		nap(RETRY_US);
+	long r = records < 0 ? records : write_checkpoint(n);
+	if (r)
+		cairn_printf("checkpointer: checkpoint %lu failed (%ld)\n", n, r);
+	else
+		cairn_printf("checkpointer: checkpoint %lu committed (generation %lu, %ld records, digest %08x, "
+			     "%lu cycles paused)\n", n, store.gen, records, digest(), (unsigned long)paused);
+}
+
+/* args every_ms=N and rounds=N (decimal); *v stays as it is if the key is absent. */
+static int arg(const struct cairn_root *rt, const char *key, uint64_t *v)
+{
+	char s[12];
+	long n = cairn_arg(rt, key, s, sizeof(s));
+	uint64_t x = 0;
+
+	if (n == CAIRN_ENOENT)
+		return 0;
+	for (long i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			n = -1;
+	for (long i = 0; i < n; i++)
+		x = x * 10 + (uint64_t)(s[i] - '0');
+	if (n <= 0 || x == 0)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+int main(const struct cairn_root *rt)
+{
+	static const char *const known[] = { "every_ms", "rounds" };
+	const struct cairn_region *region = cairn_region("blk_data");
+	uint64_t every = 200, rounds = 0, cap = 0;
+	cairn_word count = 0;
+
+	tsc_hz = rt->tsc_hz;
+	if (cairn_args_known(rt, known, 2, 0, 0) || arg(rt, "every_ms", &every) || arg(rt, "rounds", &rounds)) {
+		cairn_printf("checkpointer: args: every_ms=N and rounds=N (N > 0), each once\n");
+		persist_start();
+		return 1;
+	}
+	long hash = persist_hash(&count);
+	long r = !region || region->size < PAGE ? CAIRN_ENOENT : xport_blk_sync_open(&blk, "blk_req", "blk_resp");
+	if (!r) {
+		struct xport_blk_resp c = xport_blk_sync_call(&blk, XPORT_BLK_CAPACITY, 0, 0, 0);
+		r = c.status;
+		cap = c.count;
+	}
+	data = region ? (uint8_t *)region->va : 0;
+	dev.blocks = cap;
+	uint64_t n = r ? 0 : resume((uint64_t)hash);
+	if (r) {
+		cairn_printf("checkpointer: no disk (%ld): the persistent components start fresh\n", r);
+		persist_start();
+		return 1;
+	}
+	for (uint64_t k = 0; !rounds || k < rounds; k++) {
+		nap(every * 1000);
+		checkpoint(++n);
+	}
+	cairn_printf("checkpointer: %lu checkpoints written: it stops\n", rounds);
+	virtio_blk_stop();
+	cairn_asnd_send(blk.req_port.peer, 0);	/* the driver stops at its next wake */
+	return 0;
+}

@@ -1,0 +1,47 @@
+/*
+ * cairn/persist.h: the buffer of interfaces/persist.toml, between the booter, which
+ * takes and gives back the persistent components' state (lib/libboot/persist.c), and
+ * their checkpointer, which keeps it on a disk (components/checkpointer, with the
+ * checkpoint store of cairn/ckpt.h). docs/persistence.md explains the whole.
+ *
+ * The buffer, in pages: its first PERSIST_TABLE_PAGES hold the header and the table of
+ * records; each record's bytes then take whole pages of their own, at `page` pages
+ * from the buffer's start. A record is a page of a component's memory, named by its
+ * virtual address, or a thread's registers (PERSIST_REGS words, THREAD_REG's indices:
+ * the general registers, then the FPU/SSE area), named by the thread's number in its
+ * component (0: its first). Never a physical address.
+ */
+#ifndef CAIRN_PERSIST_H
+#define CAIRN_PERSIST_H
+
+#include <stdint.h>
+#include <cairn/abi.h>
+
+#define PERSIST_MAGIC 0x3154534953524550ULL	/* "PERSIST1" */
+#define PERSIST_TABLE_PAGES 4u
+#define PERSIST_REGS CAIRN_REG_END		/* words of a thread record */
+
+enum persist_kind {
+	PERSIST_PAGE = 1,	/* key: the page's virtual address; 4096 bytes */
+	PERSIST_THREAD = 2,	/* key: the thread's number; PERSIST_REGS * 8 bytes */
+};
+
+struct persist_rec {
+	uint16_t kind;		/* enum persist_kind (the same numbers as cairn/ckpt.h's kinds) */
+	uint16_t comp;		/* the component's number in the description */
+	uint32_t page;		/* where its bytes are: pages from the buffer's start */
+	uint64_t key;
+};
+
+struct persist_header {
+	uint64_t magic;		/* PERSIST_MAGIC */
+	uint32_t records;
+	uint32_t reserved;
+	struct persist_rec rec[];
+};
+
+/* The most records a buffer's table holds. */
+#define PERSIST_RECORDS_MAX \
+	((PERSIST_TABLE_PAGES * 4096u - sizeof(struct persist_header)) / sizeof(struct persist_rec))
+
+#endif
