@@ -10,9 +10,10 @@
  * staging buffer) and writes it as the next checkpoint; after `rounds` checkpoints
  * (args; none: for ever) it stops, with the disk driver.
  *
- * Each line it prints says what it did, with a digest of the state (CRC-32 of every
- * record's name and bytes), so that a test can tell a resumed state from the one a
- * checkpoint took: the digest of a resume equals that of the checkpoint it resumed.
+ * Each line it prints says what it did: a checkpoint taken, with a digest of the state
+ * (CRC-32 of every record's name and bytes), then committed once the disk holds it; a
+ * resume, with the digest of what it gave back. So a test can tell that a resume gave
+ * back exactly the state a checkpoint took.
  */
 #include <cairn/cairn.h>
 #include <cairn/ckpt.h>
@@ -197,12 +198,14 @@ static void checkpoint(uint64_t n)
 
 	while ((records = persist_capture((cairn_word)stage, STAGE_PAGES, &paused)) == CAIRN_EAGAIN)
 		nap(RETRY_US);
+	if (records >= 0)
+		cairn_printf("checkpointer: checkpoint %lu taken (%ld records, digest %08x, %lu cycles paused)\n", n,
+			     records, digest(), (unsigned long)paused);
 	long r = records < 0 ? records : write_checkpoint(n);
 	if (r)
 		cairn_printf("checkpointer: checkpoint %lu failed (%ld)\n", n, r);
 	else
-		cairn_printf("checkpointer: checkpoint %lu committed (generation %lu, %ld records, digest %08x, "
-			     "%lu cycles paused)\n", n, store.gen, records, digest(), (unsigned long)paused);
+		cairn_printf("checkpointer: checkpoint %lu committed (generation %lu)\n", n, store.gen);
 }
 
 /* args every_ms=N and rounds=N (decimal); *v stays as it is if the key is absent. */
