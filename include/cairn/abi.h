@@ -305,9 +305,9 @@ enum cairn_op {
 #define CAIRN_REG_RSP    20	/* below the top of user space */
 #define CAIRN_REG_SS     21	/* read only */
 #define CAIRN_REG_COUNT  22	/* the registers above */
-#define CAIRN_REG_FPU    22	/* 22..85: the FPU/SSE state (fxsave's 512 bytes) as 64 words */
-#define CAIRN_REG_MXCSR  25	/* (its low half; DAZ and the reserved bits stay clear) */
-#define CAIRN_REG_END    86	/* indices are below */
+#define CAIRN_REG_FPU    22	/* 22..73: the FPU/SSE state, fxsave's first 416 bytes (x87, MXCSR, */
+#define CAIRN_REG_MXCSR  25	/* xmm0-15) as 52 words; MXCSR: its low half (DAZ and the reserved */
+#define CAIRN_REG_END    74	/* bits stay clear). Indices are below CAIRN_REG_END */
 
 /* FAULT_REG and THREAD_REG: a1. */
 #define CAIRN_REG_WRITE  1	/* write a2, then read */

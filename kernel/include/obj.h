@@ -113,7 +113,8 @@ struct thread {
 	struct sched_event ev[THREAD_EVENTS];
 };
 
-_Static_assert(__builtin_offsetof(struct thread, fpu) == REGS_FPU, "fpu follows regs");
+_Static_assert(__builtin_offsetof(struct thread, fpu) == REGS_FPU &&
+	       __builtin_offsetof(struct fault_rec, fpu) == REGS_FPU, "fpu follows regs (arch_regs_slot)");
 _Static_assert(sizeof(struct thread) <= 4096, "a thread is one frame");
 _Static_assert(sizeof(struct comp) <= 4096, "a component is one frame");
 

@@ -1,6 +1,6 @@
 /*
  * kthreadreg: THREAD_REG with CAIRN_REG_LIVE on threads that are not stopped, and the
- * FPU/SSE words 22..85 of THREAD_REG and FAULT_REG (issue 23; kernel/sinv.c thread_reg,
+ * FPU/SSE words 22..73 of THREAD_REG and FAULT_REG (issue 23; kernel/sinv.c thread_reg,
  * reg_access; kernel/arch/x86_64/cpu.c arch_regs_slot, arch_regs_check_write). First
  * boot module, kernel booted with "ktest". This program's first thread (M) schedules
  * every thread it makes; S and CF are further components over this program's own
@@ -11,7 +11,7 @@
  *          LIVE reads show those values, rip just after its syscall, its rsp, vector
  *          256 (a syscall frame); without LIVE, EBUSY as before
  *   ktr.2  refusals on B, blocked: LIVE on M itself (EBUSY); a1 with a bit other than
- *          WRITE and LIVE (4, 8, 2^63: EINVAL, also before a bad index); indices 86 and
+ *          WRITE and LIVE (4, 8, 2^63: EINVAL, also before a bad index); indices 74 and
  *          2^63 (ERANGE); cs, ss, vector, error (EACCES); rip, rsp at USER_TOP or in the
  *          kernel (EFAULT); then all of B's registers read as before, and B, woken,
  *          resumes after its syscall with its values and the wait's result
@@ -26,14 +26,14 @@
  *          at the loop, its rsp, a timer vector (an iret frame)
  *   ktr.7  LIVE writes of P's rip, rsp, rcx and r11: dispatched, P runs there with
  *          them (iret restores rcx and r11, unlike sysret) and the other spinning values
- *   ktr.8  F sets xmm0-3 and MXCSR and blocks: LIVE reads of words 22..85 each
+ *   ktr.8  F sets xmm0-3 and MXCSR and blocks: LIVE reads of words 22..73 each
  *          succeed, show them at fxsave's offsets (xmm0 at byte 160, MXCSR at 24) and
  *          FCW at reset
  *   ktr.9  LIVE writes of F's xmm0-3 words and of MXCSR with every bit set (reserved
  *          ones and DAZ: read back masked, value & 0xffffffff0000ffbf); woken, F sees
  *          the new xmm values and MXCSR 0xffbf (the kernel did not fault restoring it)
  *   ktr.10 G faults (#UD) in CF with xmm4 set; its keeper (a gate into this program's
- *          component) reads xmm4 with FAULT_REG, gets EINVAL for a1 = 4, ERANGE for 86,
+ *          component) reads xmm4 with FAULT_REG, gets EINVAL for a1 = 4, ERANGE for 74,
  *          the MXCSR mask, LIVE ignored; writes xmm4 and rip past the ud2; after RESUME
  *          G sees the new xmm4
  *   ktr.11 D blocks in RCV_WAIT inside S's gate (depth 1): LIVE read and write are
@@ -54,7 +54,7 @@ CAIRN_GATE_STACKS(16);
 #define WLIVE (CAIRN_REG_WRITE | CAIRN_REG_LIVE)
 #define CALL_DISPATCH_ME 0x0000050000000004
 _Static_assert(CALL_DISPATCH_ME == CAIRN_CALL(ME, CAIRN_OP_THREAD_DISPATCH), "dispatch to M");
-_Static_assert(CAIRN_REG_FPU == 22 && CAIRN_REG_MXCSR == 25 && CAIRN_REG_END == 86, "the FPU words");
+_Static_assert(CAIRN_REG_FPU == 22 && CAIRN_REG_MXCSR == 25 && CAIRN_REG_END == 74, "the FPU words");
 
 #define XMM_WORD(n) (CAIRN_REG_FPU + 20 + 2 * (n))	/* xmm n's low half: byte 160 + 16n */
 #define MXCSR_KEPT  0xffffffff0000ffbfUL
@@ -606,7 +606,7 @@ static void test_fault_fpu(void)
 	      k_write[0].r0 == 0 && k_write[1].r0 == 0 && k_write[2].r0 == 0 && g_back == 1 &&
 	      fault_out[0] == FX4_NEW && fault_out[1] == ~FX4_NEW && cairn_kcheck() == 0,
 	      "setup %ld dispatch %ld; keeper calls %ld vector %ld rip %lx (want %lx); xmm4 %ld/%lx %ld/%lx; a1=4 %ld, "
-	      "86 %ld, LIVE %ld/%lx, after %lx; MXCSR %ld/%lx; writes %ld %ld %ld; back %ld, xmm4 seen %lx %lx", mk, d,
+	      "74 %ld, LIVE %ld/%lx, after %lx; MXCSR %ld/%lx; writes %ld %ld %ld; back %ld, xmm4 seen %lx %lx", mk, d,
 	      k_calls, k_vector, k_rip, (long)fpu_fault_at, k_read[0].r0, k_read[0].r1, k_read[1].r0, k_read[1].r1,
 	      k_inval, k_range, k_live.r0, k_live.r1, k_after, k_mxcsr.r0, k_mxcsr.r1, k_write[0].r0, k_write[1].r0,
 	      k_write[2].r0, g_back, fault_out[0], fault_out[1]);

@@ -16,8 +16,8 @@
  *   rv.g3  W2 faults on core 1 with no keeper: core 0 reads the fault (vector 14, a user
  *          error code, rip in our image); every write that would make a return to user
  *          mode unsafe is refused or masked (rip/rsp at or above USER_TOP, the kernel
- *          half, cs, ss, vector, error, IOPL/NT/AC/VM/IF in rflags, indices 86 and 2^63;
- *          22..85 are the FPU words) and leaves the register as it was
+ *          half, cs, ss, vector, error, IOPL/NT/AC/VM/IF in rflags, indices 74 and 2^63;
+ *          22..73 are the FPU words) and leaves the register as it was
  *   rv.g4  W2, its rip and rsp then set to garbage, is restarted: it runs afresh on core
  *          1 (THREAD_RESTART sets every register), and the kernel's invariants hold
  *   rv.g5  W3 faults on core 1 and its keeper (a gate into our component) returns
