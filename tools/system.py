@@ -202,7 +202,7 @@ def check_component(d, i, c, segs, known_ifaces, irq_owner):
         if x not in segs:
             d.error("component", i, "segments", f"uses unknown segment '{x}'", n)
     schema.check(d, "component", i, c, "restart", n)
-    check_persistent(d, i, c, n, threads)
+    check_persistent(d, i, c, n)
     check_cpu(d, "component", i, c, n)
     schema.check(d, "component", i, c, "dma", n)
     check_args(d, i, c, n)
@@ -227,16 +227,15 @@ def check_component(d, i, c, segs, known_ifaces, irq_owner):
     return need
 
 
-def check_persistent(d, i, c, n, threads):
+def check_persistent(d, i, c, n):
     """`persistent = true` (docs/persistence.md): the component's memory and its thread
-    are kept in checkpoints. Its state must change only on its own thread, which the
-    booter can stop and read (clients reach it through ports, not gates), and must be
-    all the booter made (no restart, no manager)."""
+    (its one: CAIRN_SD_THREADS) are kept in checkpoints. Its state must change only on
+    that thread, which the booter can stop and read (clients reach it through ports, not
+    gates), and must be all the booter made (no restart, no manager)."""
     if not schema.check(d, "component", i, c, "persistent", n):
         return
     imports = c.get("imports") if isinstance(c.get("imports"), list) else []
-    for key, bad, why in (("threads", threads != 1, "one thread (the booter's: it takes its registers)"),
-                          ("exports", bool(c.get("exports")), "no exports (another's thread in it "
+    for key, bad, why in (("exports", bool(c.get("exports")), "no exports (another's thread in it "
                            "could not be stopped: serve through ports)"),
                           ("restart", c.get("restart") is True, "no restart (a checkpoint is its restart)"),
                           ("imports", MANAGER in imports or PERSIST in imports,
