@@ -8,13 +8,15 @@
  * checkpoint that does not fit. Then, every `every_ms` milliseconds (args; 200 if not
  * given), it has the booter take their state at an instant (persist.capture, into its
  * staging buffer) and writes it as the next checkpoint; after `rounds` checkpoints
- * (args; none: for ever) it stops, with the disk driver.
+ * (args; none: for ever) it stops, with the disk driver. With `bench=N` it measures
+ * instead (bench below: bench/systems/persist.toml).
  *
  * Each line it prints says what it did: a checkpoint taken, with a digest of the state
  * (CRC-32 of every record's name and bytes), then committed once the disk holds it; a
  * resume, with the digest of what it gave back. So a test can tell that a resume gave
  * back exactly the state a checkpoint took.
  */
+#include <cairn/bench.h>
 #include <cairn/cairn.h>
 #include <cairn/ckpt.h>
 #include <cairn/persist.h>
@@ -208,6 +210,74 @@ static void checkpoint(uint64_t n)
 		cairn_printf("checkpointer: checkpoint %lu committed (generation %lu)\n", n, store.gen);
 }
 
+/*
+ * args bench=N: the work of persistence measured, under -icount shift=0 in guest
+ * instructions (cairn/bench.h), for bench/systems/persist.toml: N captures back to
+ * back (the pause per checkpoint and per page), each written to a store in memory (the
+ * store's own work, checksums and copies, per checkpoint and per page: the disk's is
+ * the block benchmark's), then that store opened and its newest checkpoint read back
+ * as a resume does, 5 times.
+ */
+#define BENCH_MAX 64
+#define RAM_BLOCKS 256u
+static uint8_t ram[RAM_BLOCKS][PAGE] __attribute__((aligned(PAGE)));
+
+static long ram_read(void *ctx, uint64_t block, void *buf)
+{
+	(void)ctx;
+	memcpy(buf, ram[block], PAGE);
+	return 0;
+}
+
+static long ram_write(void *ctx, uint64_t block, const void *buf)
+{
+	(void)ctx;
+	memcpy(ram[block], buf, PAGE);
+	return 0;
+}
+
+static long ram_flush(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static void bench(uint64_t n, uint64_t hash)
+{
+	static const struct ckpt_dev mem = { .read = ram_read, .write = ram_write, .flush = ram_flush,
+					     .blocks = RAM_BLOCKS };
+	static uint64_t pause[BENCH_MAX], pause_page[BENCH_MAX], write[BENCH_MAX], write_page[BENCH_MAX], back[5];
+	long records = 0;
+
+	n = n > BENCH_MAX ? BENCH_MAX : n;
+	if (ckpt_format(&store, &mem, dir, DIR_CAP, hash))
+		return;
+	for (uint64_t k = 0; k < n; k++) {
+		cairn_word paused = 0;
+		while ((records = persist_capture((cairn_word)stage, STAGE_PAGES, &paused)) == CAIRN_EAGAIN)
+			;
+		uint64_t t0 = bench_rdtsc();
+		if (records <= 0 || write_checkpoint(k + 1))
+			return;
+		write[k] = bench_rdtsc() - t0;
+		pause[k] = paused;
+		pause_page[k] = paused / (uint64_t)records;
+		write_page[k] = write[k] / (uint64_t)records;
+	}
+	for (unsigned k = 0; k < 5; k++) {
+		uint64_t t0 = bench_rdtsc();
+		if (ckpt_open(&store, &mem, dir, DIR_CAP, hash) || store.found != CKPT_NEWEST || stage_checkpoint())
+			return;
+		back[k] = bench_rdtsc() - t0;
+	}
+	cairn_printf("checkpointer: %ld records a checkpoint\n", records);
+	bench_report("persist_pause", bench_summarize(pause, (unsigned)n), "checkpoint");
+	bench_report("persist_pause_page", bench_summarize(pause_page, (unsigned)n), "page");
+	bench_report("persist_write", bench_summarize(write, (unsigned)n), "checkpoint");
+	bench_report("persist_write_page", bench_summarize(write_page, (unsigned)n), "page");
+	bench_report("persist_resume_read", bench_summarize(back, 5), "checkpoint");
+}
+
 /* args every_ms=N and rounds=N (decimal); *v stays as it is if the key is absent. */
 static int arg(const struct cairn_root *rt, const char *key, uint64_t *v)
 {
@@ -230,18 +300,24 @@ static int arg(const struct cairn_root *rt, const char *key, uint64_t *v)
 
 int main(const struct cairn_root *rt)
 {
-	static const char *const known[] = { "every_ms", "rounds" };
+	static const char *const known[] = { "every_ms", "rounds", "bench" };
 	const struct cairn_region *region = cairn_region("blk_data");
-	uint64_t every = 200, rounds = 0, cap = 0;
+	uint64_t every = 200, rounds = 0, cap = 0, benches = 0;
 	cairn_word count = 0;
 
 	tsc_hz = rt->tsc_hz;
-	if (cairn_args_known(rt, known, 2, 0, 0) || arg(rt, "every_ms", &every) || arg(rt, "rounds", &rounds)) {
-		cairn_printf("checkpointer: args: every_ms=N and rounds=N (N > 0), each once\n");
+	if (cairn_args_known(rt, known, 3, 0, 0) || arg(rt, "every_ms", &every) || arg(rt, "rounds", &rounds) ||
+	    arg(rt, "bench", &benches)) {
+		cairn_printf("checkpointer: args: every_ms=N, rounds=N and bench=N (N > 0), each once\n");
 		persist_start();
 		return 1;
 	}
 	long hash = persist_hash(&count);
+	if (benches) {
+		persist_start();
+		bench(benches, (uint64_t)hash);
+		return 0;
+	}
 	long r = !region || region->size < PAGE ? CAIRN_ENOENT : xport_blk_sync_open(&blk, "blk_req", "blk_resp");
 	if (!r) {
 		struct xport_blk_resp c = xport_blk_sync_call(&blk, XPORT_BLK_CAPACITY, 0, 0, 0);
