@@ -238,6 +238,8 @@ def check_persistent(d, i, c, n):
     for key, bad, why in (("exports", bool(c.get("exports")), "no exports (another's thread in it "
                            "could not be stopped: serve through ports)"),
                           ("restart", c.get("restart") is True, "no restart (a checkpoint is its restart)"),
+                          ("cpu_budget", "cpu_budget" in c, "no cpu_budget (a refill while it is stopped "
+                           "for a checkpoint would let it run)"),
                           ("imports", MANAGER in imports or PERSIST in imports,
                            f"no '{MANAGER}' or '{PERSIST}' import (what it would make or take is "
                            "not in its checkpoints)")):
