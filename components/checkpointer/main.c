@@ -150,8 +150,9 @@ static const char *const why_fresh[] = {
 static uint64_t resume(uint64_t hash)
 {
 	long r = ckpt_open(&store, &dev, dir, DIR_CAP, hash);
+	enum ckpt_found found = store.found;
 
-	if (!r && store.found == CKPT_UNFORMATTED)
+	if (!r && found == CKPT_UNFORMATTED)
 		r = ckpt_format(&store, &dev, dir, DIR_CAP, hash) ? CAIRN_EIO : 0;
 	if (r) {
 		cairn_printf("checkpointer: the disk failed (%ld): the persistent components start fresh, "
@@ -160,16 +161,25 @@ static uint64_t resume(uint64_t hash)
 		return 0;
 	}
 	if (store.found != CKPT_NEWEST && store.found != CKPT_PREVIOUS) {
-		cairn_printf("checkpointer: a fresh start: %s\n", why_fresh[store.found]);
+		cairn_printf("checkpointer: a fresh start: %s\n", why_fresh[found]);
 		persist_start();
 		return 0;
 	}
-	if (!(r = stage_checkpoint()))
-		r = persist_restore((cairn_word)stage, STAGE_PAGES);
-	if (r) {
+	if ((r = stage_checkpoint())) {
+		cairn_printf("checkpointer: a fresh start: checkpoint %lu cannot be read (%ld)\n", store.tag, r);
+		persist_start();
+		return 0;
+	}
+	r = persist_restore((cairn_word)stage, STAGE_PAGES);
+	if (r == CAIRN_EINVAL || r == CAIRN_EFAULT) {	/* nothing written */
 		cairn_printf("checkpointer: a fresh start: checkpoint %lu does not fit (%ld)\n", store.tag, r);
 		persist_start();
 		return 0;
+	}
+	if (r) {	/* the booter was writing it: the components stay stopped, never half-restored */
+		cairn_printf("checkpointer: resuming checkpoint %lu failed (%ld): the persistent components stay "
+			     "stopped\n", store.tag, r);
+		return store.tag;
 	}
 	if (store.found == CKPT_PREVIOUS)
 		cairn_printf("checkpointer: the newest checkpoint (generation %lu) is damaged: the one before\n",
@@ -192,14 +202,19 @@ static void nap(uint64_t us)
 		cairn_rcv_wait(CAIRN_SLOT_RCV);
 }
 
-/* Takes and writes checkpoint n. */
-static void checkpoint(uint64_t n)
+/* Takes and writes checkpoint n: 0; -1 once a persistent component has stopped (none to take). */
+static int checkpoint(uint64_t n)
 {
 	cairn_word paused = 0;
 	long records;
 
 	while ((records = persist_capture((cairn_word)stage, STAGE_PAGES, &paused)) == CAIRN_EAGAIN)
 		nap(RETRY_US);
+	if (records == CAIRN_ESTALE) {
+		cairn_printf("checkpointer: a persistent component has stopped: no more checkpoints (the disk "
+			     "keeps checkpoint %lu)\n", store.tag);
+		return -1;
+	}
 	if (records >= 0)
 		cairn_printf("checkpointer: checkpoint %lu taken (%ld records, digest %08x, %lu cycles paused)\n", n,
 			     records, digest(), (unsigned long)paused);
@@ -208,6 +223,7 @@ static void checkpoint(uint64_t n)
 		cairn_printf("checkpointer: checkpoint %lu failed (%ld)\n", n, r);
 	else
 		cairn_printf("checkpointer: checkpoint %lu committed (generation %lu)\n", n, store.gen);
+	return 0;
 }
 
 /*
@@ -332,11 +348,14 @@ int main(const struct cairn_root *rt)
 		persist_start();
 		return 1;
 	}
-	for (uint64_t k = 0; !rounds || k < rounds; k++) {
+	uint64_t k = 0;
+	while (!rounds || k < rounds) {
 		nap(every * 1000);
-		checkpoint(++n);
+		if (checkpoint(++n))
+			break;
+		k++;
 	}
-	cairn_printf("checkpointer: %lu checkpoints written: it stops\n", rounds);
+	cairn_printf("checkpointer: %lu checkpoints written: it stops\n", k);
 	virtio_blk_stop();
 	cairn_asnd_send(blk.req_port.peer, 0);	/* the driver stops at its next wake */
 	return 0;

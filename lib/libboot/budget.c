@@ -63,8 +63,8 @@ long boot_tcap_make(struct booter *b, struct bcomp *c)
 		c->tcap = cairn_slot(&b->a);
 		r = cairn_captbl_act_tcap(CAIRN_SLOT_CAPTBL, c->tcap, c->thread, parent);
 	}
-	if (!r)
-		r = cairn_tcap_delegate(parent, c->tcap, c->cpu_budget, c->prio);
+	if (!r)	/* a persistent one none yet: it runs once restored or started (persist.c) */
+		r = cairn_tcap_delegate(parent, c->tcap, c->sd->persistent ? 0 : c->cpu_budget, c->prio);
 	return r ? r : cairn_thread_tcap(c->thread, c->tcap);
 }
 
@@ -139,16 +139,16 @@ void boot_budget_refill(struct booter *b, struct bcore *k)
 
 /*
  * c stops (persist.c): its tcap's budget 0, so that the kernel runs none of it on any
- * core (one running elsewhere stops at that core's next charge). What it had left,
- * CAIRN_TCAP_INF for no limit, which boot_tcap_resume gives back.
+ * core (one running elsewhere stops at that core's next charge); what it had left in
+ * *left (CAIRN_TCAP_INF: no limit), which boot_tcap_resume gives back. 0, or the error
+ * (no tcap: CAIRN_ENOENT): then nothing stops it.
  */
-uint64_t boot_tcap_pause(struct booter *b, struct bcomp *c)
+long boot_tcap_pause(struct booter *b, struct bcomp *c, uint64_t *left)
 {
-	if (!c->tcap)
-		return CAIRN_TCAP_INF;
-	long left = cairn_tcap_budget(c->tcap).r0;
-	cairn_tcap_delegate(parent_of(b, c->sd->core), c->tcap, 0, c->prio);
-	return left < 0 || left == INT64_MAX ? CAIRN_TCAP_INF : (uint64_t)left;
+	long had = c->tcap ? cairn_tcap_budget(c->tcap).r0 : CAIRN_ENOENT;
+
+	*left = had < 0 || had == INT64_MAX ? CAIRN_TCAP_INF : (uint64_t)had;
+	return had < 0 ? had : cairn_tcap_delegate(parent_of(b, c->sd->core), c->tcap, 0, c->prio);
 }
 
 void boot_tcap_resume(struct booter *b, struct bcomp *c, uint64_t left)

@@ -222,7 +222,7 @@ void boot_timer_lower(struct bcore *k, uint64_t t);	/* core k wakes at t at the 
 int boot_tcaps(void);					/* whether it can make them */
 long boot_tcap_core(struct booter *b, struct bcore *k);	/* core k's thread's own */
 long boot_tcap_make(struct booter *b, struct bcomp *c);	/* before c first runs */
-uint64_t boot_tcap_pause(struct booter *b, struct bcomp *c);	/* budget 0; what it had */
+long boot_tcap_pause(struct booter *b, struct bcomp *c, uint64_t *left);	/* budget 0; what it had */
 void boot_tcap_resume(struct booter *b, struct bcomp *c, uint64_t left);	/* gives it back */
 void boot_budget_out(struct booter *b, struct bcore *k, struct bcomp *c);
 void boot_budget_refill(struct booter *b, struct bcore *k);

@@ -33,9 +33,9 @@
 #define USER_TOP 0x7ffffffff000UL		/* the kernel's (cairn/layout.h): rip and rsp below */
 
 static uint32_t busy;				/* a call is inside (one at a time) */
-static uint32_t started;			/* restore or start has run */
+static uint32_t started;			/* 1: restore or start has run; 2: a restore failed midway */
 static uint8_t table[PERSIST_TABLE_PAGES * PAGE] __attribute__((aligned(16)));
-static uint64_t regs[PERSIST_REGS];
+static uint64_t regs[PERSIST_REGS];		/* capture: a thread's registers on their way out */
 
 /* ---- the persistent components and their pages ---- */
 
@@ -135,6 +135,31 @@ static uint64_t fnv(uint64_t h, const void *p, uint64_t n)
 	return h;
 }
 
+static uint64_t fnv_str(uint64_t h, const char *s)
+{
+	return fnv(h, s, strlen(s) + 1);
+}
+
+/* h with what shapes component i's capabilities and address space: its imports, ports, regions. */
+static uint64_t digest_links(struct booter *b, uint64_t h, unsigned i)
+{
+	const struct cairn_sd_system *sd = b->sd;
+
+	for (unsigned j = 0; j < sd->comp[i].nimports; j++)
+		h = fnv_str(h, sd->comp[i].import[j].iface);
+	for (unsigned j = 0; j < sd->nports; j++) {
+		const struct cairn_sd_port *p = &sd->port[j];
+		uint64_t w[4] = { p->from, p->to, p->slot_size, (uint64_t)p->slots << 8 | p->mode };
+		if (p->from == i || p->to == i)
+			h = fnv(fnv_str(h, p->name), w, sizeof(w));
+	}
+	for (unsigned j = 0; j < sd->nregions; j++)
+		for (unsigned k = 0; k < sd->region[j].nshare; k++)
+			if (sd->region[j].share[k] == i)
+				h = fnv(fnv_str(h, sd->region[j].name), &sd->region[j].size, sizeof(uint64_t));
+	return h;
+}
+
 static struct cairn_ret2 digest(struct booter *b)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
@@ -146,7 +171,7 @@ static struct cairn_ret2 digest(struct booter *b)
 		if (!sd->persistent)
 			continue;
 		uint64_t sizes[3] = { i, sd->stack, sd->heap };
-		h = fnv(fnv(h, sizes, sizeof(sizes)), sd->name, strlen(sd->name) + 1);
+		h = digest_links(b, fnv_str(fnv(h, sizes, sizeof(sizes)), sd->name), i);
 		if (m)
 			h = fnv(h, (const void *)m->va, m->size);
 		count++;
@@ -156,33 +181,49 @@ static struct cairn_ret2 digest(struct booter *b)
 
 /* ---- stopping and starting ---- */
 
-/* Stops (hold) or lets run the persistent components; held, their tcaps' budgets in left[]. */
-static void hold_all(struct booter *b, int hold, uint64_t *left)
+/*
+ * Stops (hold) or lets run the persistent components; held, their tcaps' budgets in
+ * left[]. Holding: 0, or CAIRN_ENOTSUP if a tcap could not be emptied (the kernel could
+ * still run it: no capture). Letting run wakes the scheduler of each one's core.
+ */
+static long hold_all(struct booter *b, int hold, uint64_t *left)
 {
+	long r = 0;
+
 	for (unsigned i = 0; i < b->sd->ncomps; i++) {
 		struct bcomp *c = &b->c[i];
 		if (!c->sd->persistent)
 			continue;
 		if (hold) {
 			__atomic_store_n(&c->held, 1, __ATOMIC_RELEASE);
-			left[i] = boot_tcap_pause(b, c);
+			if (boot_tcap_pause(b, c, &left[i]))
+				r = CAIRN_ENOTSUP;
 		} else {
 			boot_tcap_resume(b, c, left[i]);
 			__atomic_store_n(&c->held, 0, __ATOMIC_RELEASE);
+			cairn_asnd_send(c->sd->core ? b->core[c->sd->core].wake : b->wake, 0);	/* it looks again */
 		}
 	}
-	if (!hold)
-		cairn_asnd_send(b->wake, 0);	/* the scheduler looks again */
+	return r;
 }
 
-/* Whether every persistent component's thread runs nowhere and is in its own code. */
-static int all_still(struct booter *b)
+/*
+ * Whether every persistent component's thread runs nowhere and is in its own code (0),
+ * or not yet (CAIRN_EAGAIN); CAIRN_ESTALE if one has stopped (a fault, or its end): its
+ * registers are not a state to go on from, and the checkpoints before stay the newest.
+ */
+static long all_still(struct booter *b)
 {
-	for (unsigned i = 0; i < b->sd->ncomps; i++)
-		if (b->c[i].sd->persistent &&
-		    cairn_thread_reg(b->c[i].thread, CAIRN_REG_RIP, CAIRN_REG_LIVE, 0).r0 != 0)
-			return 0;
-	return 1;
+	for (unsigned i = 0; i < b->sd->ncomps; i++) {
+		unsigned t = b->c[i].thread;
+		if (!b->c[i].sd->persistent)
+			continue;
+		if (cairn_thread_reg(t, CAIRN_REG_RIP, 0, 0).r0 == 0)
+			return CAIRN_ESTALE;	/* (without LIVE it reads only a stopped thread) */
+		if (cairn_thread_reg(t, CAIRN_REG_RIP, CAIRN_REG_LIVE, 0).r0 != 0)
+			return CAIRN_EAGAIN;
+	}
+	return 0;
 }
 
 /* ---- the caller's buffer ---- */
@@ -256,13 +297,14 @@ static struct cairn_ret2 capture(struct booter *b, const struct buf *u)
 	static uint64_t left[CAIRN_SD_COMPS];
 	struct persist_header *h = (struct persist_header *)table;
 
-	if (!__atomic_load_n(&started, __ATOMIC_ACQUIRE))
-		return (struct cairn_ret2){ CAIRN_EBUSY, 0 };
+	if (__atomic_load_n(&started, __ATOMIC_ACQUIRE) != 1)
+		return (struct cairn_ret2){ CAIRN_EBUSY, 0 };	/* not started (or stopped for good) */
 	memset(table, 0, sizeof(table));
 	h->magic = PERSIST_MAGIC;
 	uint64_t t0 = cairn_cycles();
-	hold_all(b, 1, left);
-	long r = all_still(b) ? 0 : CAIRN_EAGAIN;
+	long r = hold_all(b, 1, left);
+	if (!r)
+		r = all_still(b);
 	for (unsigned i = 0; !r && i < b->sd->ncomps; i++)
 		if (b->c[i].sd->persistent)
 			r = capture_comp(b, u, i);
@@ -305,49 +347,75 @@ static uint64_t needed(struct booter *b)
 	return n;
 }
 
-/* Whether a thread record's registers (in regs) can be given back: rip and rsp in user space. */
-static int regs_fit(void)
+static uint64_t saved[CAIRN_SD_COMPS][PERSIST_REGS];	/* restore: each thread's registers, checked */
+static uint64_t target[PERSIST_RECORDS_MAX], source[PERSIST_RECORDS_MAX];	/* ... each page's frames */
+
+/* Whether registers r can be given back: rip and rsp in user space. */
+static int regs_fit(const uint64_t *r)
 {
-	return regs[CAIRN_REG_RIP] < USER_TOP && regs[CAIRN_REG_RSP] < USER_TOP;
+	return r[CAIRN_REG_RIP] < USER_TOP && r[CAIRN_REG_RSP] < USER_TOP;
 }
 
-/* Gives component e->comp's thread the registers in regs: it resumes where it was taken. */
-static long set_thread(struct booter *b, const struct persist_rec *e)
+/* Gives component comp's thread the registers r: it resumes where they were taken. */
+static long set_thread(struct booter *b, unsigned comp, uint64_t *r)
 {
-	unsigned thread = b->c[e->comp].thread;
-	long r = 0;
+	unsigned thread = b->c[comp].thread;
+	long e = 0;
 
-	if (regs[CAIRN_REG_VECTOR] == 0x100)	/* taken in a system call (RCV_WAIT): it returns 0 */
-		regs[CAIRN_REG_RAX] = 0;
-	for (unsigned k = 0; !r && k < PERSIST_REGS; k++)
+	if (r[CAIRN_REG_VECTOR] == 0x100)	/* taken in a system call (RCV_WAIT): it returns 0 */
+		r[CAIRN_REG_RAX] = 0;
+	for (unsigned k = 0; !e && k < PERSIST_REGS; k++)
 		if (k != CAIRN_REG_VECTOR && k != CAIRN_REG_ERROR && k != CAIRN_REG_CS && k != CAIRN_REG_SS)
-			r = cairn_thread_reg(thread, k, CAIRN_REG_WRITE | CAIRN_REG_LIVE, regs[k]).r0;
-	return r;
+			e = cairn_thread_reg(thread, k, CAIRN_REG_WRITE | CAIRN_REG_LIVE, r[k]).r0;
+	return e;
 }
 
-static long restore(struct booter *b, const struct buf *u)
+/*
+ * Checks every record of the table against the components, taking into the booter what
+ * the writes will use (each thread's registers, each page's two frames), so that what
+ * the caller changes in its buffer meanwhile changes nothing: 0 or CAIRN_EINVAL.
+ */
+static long check(struct booter *b, const struct buf *u, const struct persist_header *h)
 {
-	const struct persist_header *h = (const struct persist_header *)table;
-	long r = table_io(b, u, 0);
-
-	if (r)
-		return r;
 	if (h->magic != PERSIST_MAGIC || h->records > PERSIST_RECORDS_MAX || h->records != needed(b))
 		return CAIRN_EINVAL;
 	for (uint32_t x = 0; x < h->records; x++) {
 		const struct persist_rec *e = &h->rec[x];
 		if (!fits(b, u, h, x))
 			return CAIRN_EINVAL;
-		if (e->kind == PERSIST_THREAD &&
-		    ((r = copy_bytes(b, buf_frame(u, e->page), regs, sizeof(regs), 0)) || !regs_fit()))
-			return r ? r : CAIRN_EINVAL;
+		source[x] = buf_frame(u, e->page);
+		if (e->kind == PERSIST_PAGE) {
+			target[x] = frame(b->c[e->comp].pt, e->key, 0);
+			if (!target[x])
+				return CAIRN_EINVAL;
+		} else if (copy_bytes(b, source[x], saved[e->comp], sizeof(saved[0]), 0) || !regs_fit(saved[e->comp])) {
+			return CAIRN_EINVAL;
+		}
 	}
+	return 0;
+}
+
+/*
+ * Restores the caller's checkpoint: CAIRN_EINVAL if it does not fit (nothing written: the
+ * components may start fresh); any other error came while writing, and the components
+ * stay held for good (half-restored: start refuses them).
+ */
+static long restore(struct booter *b, const struct buf *u)
+{
+	const struct persist_header *h = (const struct persist_header *)table;
+	long r = table_io(b, u, 0);
+
+	if (!r)
+		r = check(b, u, h);
+	if (r)
+		return r == CAIRN_EFAULT ? r : CAIRN_EINVAL;
 	for (uint32_t x = 0; !r && x < h->records; x++) {	/* all fit: written whole */
 		const struct persist_rec *e = &h->rec[x];
-		if (e->kind == PERSIST_PAGE)
-			r = copy_frame(b, buf_frame(u, e->page), frame(b->c[e->comp].pt, e->key, 0));
-		else if (!(r = copy_bytes(b, buf_frame(u, e->page), regs, sizeof(regs), 0)))
-			r = set_thread(b, e);
+		r = e->kind == PERSIST_PAGE ? copy_frame(b, source[x], target[x]) : set_thread(b, e->comp, saved[e->comp]);
+	}
+	if (r) {
+		__atomic_store_n(&started, 2, __ATOMIC_RELEASE);	/* never started half-restored */
+		cairn_printf("booter: restoring the persistent components failed midway (%ld): they stay stopped\n", r);
 	}
 	return r;
 }
@@ -365,9 +433,14 @@ static long start(struct booter *b)
 	return 0;
 }
 
+/* Before any initialisation: the persistent are held (their tcaps made empty: budget.c), whole budgets kept. */
 void boot_persist_hold(struct booter *b)
 {
-	hold_all(b, 1, held_left);
+	for (unsigned i = 0; i < b->sd->ncomps; i++)
+		if (b->c[i].sd->persistent) {
+			__atomic_store_n(&b->c[i].held, 1, __ATOMIC_RELEASE);
+			held_left[i] = b->c[i].cpu_budget;
+		}
 }
 
 static struct cairn_ret2 call(struct booter *b, unsigned client, unsigned fn, cairn_word a0, cairn_word a1)
