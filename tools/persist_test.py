@@ -51,7 +51,7 @@ MEMORY = 128                    # MiB of guest RAM (test.py's default)
 SEED = 0x23
 CRASH_BOOTS = 20
 SOAK_BOOTS = 200
-BOOT_TIMEOUT = 60               # s a boot may take to reach the moment it is killed at (a loaded host)
+BOOT_TIMEOUT = 20               # s a boot may take to reach the moment it is killed at (a loaded host)
 LOG_DIR = os.path.join(qemu.BUILD, "persist")   # the console of each boot that failed
 WRITE_WINDOW = 0.03             # s after a `taken` line: the checkpoint's writes (about 20-40 ms)
 
@@ -127,7 +127,8 @@ class Store:
             return Area(a, "bad", m, entries, why="its directory's CRC fails")
         digest = 0
         for i, (kind, comp, n, key, first, crc, _aux) in enumerate(entries):
-            if not (1 <= kind <= 4 and 1 <= n <= 64 * BLOCK and first >= 1 and first + (n + BLOCK - 1) // BLOCK <= m[6]):
+            if not (1 <= kind <= 4 and 1 <= n <= 64 * BLOCK and first >= 1 and
+                    first + (n + BLOCK - 1) // BLOCK <= m[6]):
                 return Area(a, "bad", m, entries, why=f"entry {i} is out of bounds")
             data = b"".join(self.block(a, first + k) for k in range((n + BLOCK - 1) // BLOCK))[:n]
             if crc32(data) != crc:
@@ -146,10 +147,12 @@ class Store:
 
 # ---- booting ----
 
-R_RESUMED = re.compile(r"checkpointer: resumed checkpoint (\d+) \(generation (\d+), (\d+) records, digest ([0-9a-f]{8})\)")
+R_RESUMED = re.compile(r"checkpointer: resumed checkpoint (\d+) \(generation (\d+), (\d+) records, "
+                       r"digest ([0-9a-f]{8})\)")
 R_FRESH = re.compile(r"checkpointer: a fresh start: (.*)$")
 R_DAMAGED = re.compile(r"checkpointer: the newest checkpoint \(generation (\d+)\) is damaged: the one before")
-R_TAKEN = re.compile(r"checkpointer: checkpoint (\d+) taken \((\d+) records, digest ([0-9a-f]{8}), (\d+) cycles paused\)")
+R_TAKEN = re.compile(r"checkpointer: checkpoint (\d+) taken \((\d+) records, digest ([0-9a-f]{8}), "
+                     r"(\d+) cycles paused\)")
 R_COMMITTED = re.compile(r"checkpointer: checkpoint (\d+) committed \(generation (\d+)\)")
 R_LEDGER = re.compile(r"ledger: sequence (\d+), a (\d+), b (\d+): (\S+)")
 R_STARTING = re.compile(r"ledger: starting fresh")
@@ -282,7 +285,10 @@ class Chain:
         bad = []
         say = bad.append
         if b.ended.startswith("no moment") or b.ended.startswith("QEMU ended"):
-            say(f"{b.ended}")
+            last = max((i for i, x in enumerate(b.lines) if "checkpointer:" in x), default=-1)
+            ledger = sum(1 for x in b.lines[last + 1:] if R_LEDGER.search(x))
+            say(f"{b.ended}: the checkpointer's last line "
+                + (f"{b.lines[last].strip()!r}, then {ledger} of the ledger's" if last >= 0 else "none"))
         for line in b.lines:
             m = R_MEMMAP.match(line)
             if m:
@@ -457,7 +463,8 @@ def scenario_chain(chain, rng, log):
             p.append("no 'resumed checkpoint' line")
         elif (prev, int(m.group(1))) not in chain.taken:
             p.append(f"resumed checkpoint {m.group(1)}, not one of boot {prev}'s")
-        if not any(R_LEDGER.search(x) for x in b.lines[next((i for i, x in enumerate(b.lines) if R_RESUMED.search(x)), 0):]):
+        at = next((i for i, x in enumerate(b.lines) if R_RESUMED.search(x)), 0)
+        if not any(R_LEDGER.search(x) for x in b.lines[at:]):
             p.append("the ledger printed nothing after the resume")
         what = m.group(0).split(": ", 1)[1] if m else "no resume"
         if m and chain.resumes and chain.resumes[-1][1] is not None:
@@ -523,8 +530,9 @@ def scenario_corrupt(chain, rng, log):
         byte = f.read(1)[0]
         f.seek(off)
         f.write(bytes([byte ^ (1 << rng.randrange(8))]))
-    what = (f"a bit flipped at byte {off} (area {new.index}'s block {blk}: the {'page ' + hex(key) if kind == 1 else 'thread'} "
-            f"record) of checkpoint {new.tag}, generation {new.gen}; checkpoint {old.tag} (generation {old.gen}) before it")
+    rec = f"page {key:#x}" if kind == PAGE_KIND else "thread"
+    what = (f"a bit flipped at byte {off} (area {new.index}'s block {blk}: the {rec} record) of checkpoint "
+            f"{new.tag}, generation {new.gen}; checkpoint {old.tag} (generation {old.gen}) before it")
     took = [c for c in chain.taken.values() if c.n == old.tag and int(c.digest, 16) == old.digest]
     if not took:
         return [f"the disk's checkpoint {old.tag} (digest {old.digest:08x}) was never taken with that digest"], what, b
@@ -573,11 +581,13 @@ def scenario_physical(chains):
                 for off in range(0, BLOCK, 8):
                     w = struct.unpack_from("<Q", data, off)[0]
                     words += 1
-                    is_key = blk and off % ENTRY.size == 8 and (blk - a.dir_start) * BLOCK + off < len(a.entries) * ENTRY.size
+                    at = (blk - a.dir_start) * BLOCK + off
+                    is_key = blk and off % ENTRY.size == 8 and at < len(a.entries) * ENTRY.size
                     if is_key:
                         continue
                     if w and not w & 0xfff and any(lo <= w < hi for lo, hi in ram):
-                        bad.append(f"{chain.name}: area {a.index} block {blk} word at {off}: {w:#x}, a page of guest RAM")
+                        bad.append(f"{chain.name}: area {a.index} block {blk} word at {off}: {w:#x}, "
+                                   "a page of guest RAM")
             for i, (kind, comp, n, key, _b, _c, _x) in enumerate(a.entries):
                 keys += 1
                 if comp != LEDGER_COMP:
