@@ -36,6 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import crash  # noqa: E402
 import docgen  # noqa: E402
 import interface  # noqa: E402
+import persist_test  # noqa: E402
 import qemu  # noqa: E402
 import system  # noqa: E402
 import sysgen  # noqa: E402
@@ -505,7 +506,7 @@ def report(results):
 
 # The checks that are neither host binaries nor QEMU tests, by the name -k matches.
 CHECKS = [("system_descriptions", run_description_tests), ("interface_descriptions", run_interface_tests),
-          ("docs", run_docs_tests), ("spin", run_spin_tests)]
+          ("docs", run_docs_tests), ("spin", run_spin_tests), ("persistence", persist_test.run_tests)]
 
 
 def main():

@@ -1,0 +1,672 @@
+#!/usr/bin/env python3
+"""persist_test.py: the persistence suite (docs/testing.md, "Persistence"; issue 23).
+Boots tests/qemu/systems/persist.toml (systems/ledger.toml, faster) several times on one
+raw disk, kills QEMU with SIGKILL at moments read from its output (never a clean
+shutdown), and checks what the next boot resumes against what the console said and
+against the disk itself, which it reads on the host (the layout of cairn/ckpt.h and
+lib/libckpt/ckpt.c, checked block by block as ckpt_open does).
+
+One check per scenario:
+
+  fresh                an empty disk: "a fresh start: the disk held no store", the ledger
+                       starts fresh, at least 3 checkpoints committed, no TORN
+  resume               the next boot resumes the checkpoint the disk holds: the last one
+                       committed, or the one taken after it if its commit landed before
+                       the kill, with the digest printed when it was taken
+  second_resume        a third boot resumes one of the second boot's checkpoints
+  crash_injection      CRASH_BOOTS boots (SOAK_BOOTS with --soak), each killed at a
+                       seeded moment: shortly after a `taken` line (during the
+                       checkpoint's writes), at any time, or during the boot itself
+  corrupted_block      a byte flipped in a data block of the newest checkpoint: the next
+                       boot says it is damaged and resumes the one before
+  no_physical_address  no word of a commit record or directory block is a page address
+                       in guest RAM (the kernel's memory map), but the ledger's own pages
+
+    persist_test.py [--soak] [--seed S] [--boots N] [-v]
+
+tools/test.py runs it as its "persistence" check (make test).
+"""
+import argparse
+import os
+import queue
+import random
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zlib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qemu  # noqa: E402
+import sysgen  # noqa: E402
+
+SYSTEM = "tests/qemu/systems/persist.toml"
+LEDGER_ELF = os.path.join(qemu.BUILD, "user", "ledger.elf")
+LEDGER_COMP = 2                 # the ledger's number in the description (virtio_blk 0, checkpointer 1)
+DISK_BYTES = 1 << 20            # 256 blocks: two areas of 127
+MEMORY = 128                    # MiB of guest RAM (test.py's default)
+SEED = 0x23
+CRASH_BOOTS = 20
+SOAK_BOOTS = 200
+BOOT_TIMEOUT = 20               # s a boot may take to reach the moment it is killed at (a loaded host)
+LOG_DIR = os.path.join(qemu.BUILD, "persist")   # the console of each boot that failed
+WRITE_WINDOW = 0.03             # s after a `taken` line: the checkpoint's writes (about 20-40 ms)
+
+# ---- the disk, as lib/libckpt/ckpt.c lays it out ----
+
+BLOCK = 4096
+HEADER = struct.Struct("<8sIIQI")           # magic, version, block, area_blocks, crc
+COMMIT = struct.Struct("<8sIIQQQIIII")      # magic, version, entries, gen, desc_hash, tag, dir_start,
+                                            # dir_blocks, dir_crc, crc
+ENTRY = struct.Struct("<HHIQIIQ")           # kind, comp, len, key, block, crc, aux
+PAGE_KIND, THREAD_KIND = 1, 2
+HEAP_VA, STACK_TOP = 0x100000000, 0x7fff00000000     # include/cairn/layout.h
+
+
+def crc32(data, crc=0):
+    return zlib.crc32(data, crc) & 0xffffffff
+
+
+class Area:
+    """One area of the store: state "empty", "damaged" (its commit record), "bad" (a whole
+    commit record over blocks that do not check) or "whole"."""
+
+    def __init__(self, index, state, m=None, entries=(), digest=None, why=""):
+        self.index, self.state, self.entries, self.digest, self.why = index, state, list(entries), digest, why
+        self.gen = m[3] if m else 0
+        self.tag = m[5] if m else 0
+        self.dir_start = m[6] if m else 0
+        self.dir_blocks = m[7] if m else 0
+
+
+class Store:
+    """The store on a disk image: area_blocks (0: no header), the two areas, and what
+    ckpt_open would take: newest (the area), previous (whether it says CKPT_PREVIOUS),
+    bad_gen, last_gen."""
+
+    def __init__(self, path):
+        with open(path, "rb") as f:
+            self.disk = f.read()
+        self.blocks = len(self.disk) // BLOCK
+        self.area_blocks, self.areas = 0, []
+        self.newest, self.previous, self.bad_gen, self.last_gen = None, False, 0, 0
+        h = HEADER.unpack_from(self.disk, 0)
+        if h[0] != b"CAIRNCKP" or h[1] != 1 or h[2] != BLOCK or h[4] != crc32(self.disk[:HEADER.size - 4]) or \
+                not 3 <= h[3] <= (self.blocks - 1) // 2:
+            return
+        self.area_blocks = h[3]
+        self.areas = [self.read_area(a) for a in range(2)]
+        whole = [a for a in self.areas if a.state in ("whole", "bad")]
+        self.last_gen = max((a.gen for a in whole), default=0)
+        for a in sorted(whole, key=lambda a: -a.gen):
+            if a.state == "whole":
+                other = self.areas[1 - a.index]
+                self.newest = a
+                self.previous = bool(self.bad_gen) or other.state == "damaged"
+                return
+            self.bad_gen = self.bad_gen or a.gen
+
+    def block(self, a, b):
+        at = 1 + a * self.area_blocks + b
+        return self.disk[at * BLOCK:(at + 1) * BLOCK]
+
+    def read_area(self, a):
+        raw = self.block(a, 0)
+        if not any(raw):
+            return Area(a, "empty")
+        m = COMMIT.unpack_from(raw, 0)
+        if m[0] != b"CKCOMMIT" or m[1] != 1 or m[3] == 0 or m[9] != crc32(raw[:COMMIT.size - 4]) or \
+                m[7] != (m[2] * ENTRY.size + BLOCK - 1) // BLOCK or m[6] < 1 or m[6] + m[7] > self.area_blocks:
+            return Area(a, "damaged", why="its commit record does not check")
+        dirbytes = b"".join(self.block(a, m[6] + i) for i in range(m[7]))
+        entries = [ENTRY.unpack_from(dirbytes, i * ENTRY.size) for i in range(m[2])]
+        if crc32(dirbytes) != m[8]:
+            return Area(a, "bad", m, entries, why="its directory's CRC fails")
+        digest = 0
+        for i, (kind, comp, n, key, first, crc, _aux) in enumerate(entries):
+            if not (1 <= kind <= 4 and 1 <= n <= 64 * BLOCK and first >= 1 and
+                    first + (n + BLOCK - 1) // BLOCK <= m[6]):
+                return Area(a, "bad", m, entries, why=f"entry {i} is out of bounds")
+            data = b"".join(self.block(a, first + k) for k in range((n + BLOCK - 1) // BLOCK))[:n]
+            if crc32(data) != crc:
+                return Area(a, "bad", m, entries, why=f"record {i} (block {first}) fails its CRC")
+            digest = crc32(data, crc32(struct.pack("<QQ", kind << 16 | comp, key), digest))
+        return Area(a, "whole", m, entries, digest)
+
+    def describe(self):
+        if not self.area_blocks:
+            return "no store"
+        parts = [f"area {a.index}: {a.state}" + (f" (checkpoint {a.tag}, generation {a.gen}, digest {a.digest:08x})"
+                                                  if a.state == "whole" else f" ({a.why})" if a.why else "")
+                 for a in self.areas]
+        return "; ".join(parts)
+
+
+# ---- booting ----
+
+R_RESUMED = re.compile(r"checkpointer: resumed checkpoint (\d+) \(generation (\d+), (\d+) records, "
+                       r"digest ([0-9a-f]{8})\)")
+R_FRESH = re.compile(r"checkpointer: a fresh start: (.*)$")
+R_DAMAGED = re.compile(r"checkpointer: the newest checkpoint \(generation (\d+)\) is damaged: the one before")
+R_TAKEN = re.compile(r"checkpointer: checkpoint (\d+) taken \((\d+) records, digest ([0-9a-f]{8}), "
+                     r"(\d+) cycles paused\)")
+R_COMMITTED = re.compile(r"checkpointer: checkpoint (\d+) committed \(generation (\d+)\)")
+R_LEDGER = re.compile(r"ledger: sequence (\d+), a (\d+), b (\d+): (\S+)")
+R_STARTING = re.compile(r"ledger: starting fresh")
+R_BAD = re.compile(r"TORN|checkpointer: (checkpoint \d+ failed|the disk failed|no disk|args:)|panic|crashed|"
+                   r"does not fit")
+R_MEMMAP = re.compile(r"^\s*\[(0x[0-9a-f]+)-(0x[0-9a-f]+)\) usable")
+PRINT = 2000000                 # the ledger's print= in SYSTEM
+
+
+class Boot:
+    """One boot: its console lines (in order, \\r dropped), how it ended and when."""
+
+    def __init__(self, label, kill):
+        self.label, self.kill = label, kill
+        self.lines, self.ended, self.wall, self.killed_at, self.disk_before = [], "", 0.0, None, b""
+
+    def text(self, keep=30):
+        """Its console for the log: the first and last keep lines (all of it in LOG_DIR)."""
+        os.makedirs(LOG_DIR, exist_ok=True)
+        path = os.path.join(LOG_DIR, self.label + ".log")
+        with open(path, "w") as f:
+            f.write("\n".join(self.lines) + "\n")
+        if self.disk_before:
+            with open(os.path.join(LOG_DIR, self.label + ".disk-before.img"), "wb") as f:
+                f.write(self.disk_before)
+        lines = self.lines if len(self.lines) <= 2 * keep else \
+            self.lines[:keep] + [f"... ({len(self.lines) - 2 * keep} lines: {path})"] + self.lines[-keep:]
+        return f"--- boot {self.label} (kill {self.kill}; {self.ended}) ---\n" + "\n".join(lines) + "\n"
+
+
+def boot(cmd, label, kill):
+    """Runs QEMU (cmd) until kill says: ("after", regex, count, delay) kills delay seconds
+    after the count-th line matching regex; ("time", t) t seconds after QEMU started."""
+    b = Boot(label, kill_name(kill))
+    lines = queue.Queue()
+    start = time.monotonic()
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    def reader():
+        for raw in p.stdout:
+            lines.put(raw.decode(errors="replace").replace("\r", "").rstrip("\n"))
+        lines.put(None)
+
+    threading.Thread(target=reader, daemon=True).start()
+    due = start + kill[1] if kill[0] == "time" else None
+    seen, eof = 0, False
+    while True:
+        now = time.monotonic()
+        if due is not None and now >= due:
+            break
+        if now - start > BOOT_TIMEOUT:
+            b.ended = f"no moment to kill at within {BOOT_TIMEOUT} s"
+            break
+        try:
+            line = lines.get(timeout=max(0.0005, min(0.05, due - now if due is not None else 0.05)))
+        except queue.Empty:
+            continue
+        if line is None:
+            eof = True
+            break
+        b.lines.append(line)
+        if kill[0] == "after" and due is None and re.search(kill[1], line):
+            seen += 1
+            if seen == kill[2]:
+                due = time.monotonic() + kill[3]
+    if not eof:
+        p.kill()                                # SIGKILL: the disk as power lost would leave it
+    b.killed_at = time.monotonic() - start
+    code = p.wait()
+    while not eof:                              # what QEMU wrote before it died
+        line = lines.get()
+        if line is None:
+            break
+        b.lines.append(line)
+    p.stdout.close()
+    b.wall = time.monotonic() - start
+    if not b.ended:
+        b.ended = f"killed at {b.killed_at:.3f} s" if not eof else f"QEMU ended by itself ({code}) at {b.wall:.3f} s"
+    return b
+
+
+def kill_name(kill):
+    if kill[0] == "time":
+        return f"at {kill[1] * 1000:.0f} ms"
+    what = kill[1].replace("\\", "").replace("checkpointer: ", "")
+    return f"{kill[3] * 1000:.0f} ms after {what!r} #{kill[2]}"
+
+
+# ---- what a disk has been through ----
+
+class Ckpt:
+    """A checkpoint the console named: its number, digest, generation (once committed), and
+    the ledger's last sequence printed before it was taken and first one after."""
+
+    def __init__(self, n, digest, boot, s_before, gen=None):
+        self.n, self.digest, self.boot, self.s_before, self.gen = n, digest, boot, s_before, gen
+        self.s_after = None
+
+    def __repr__(self):
+        return f"checkpoint {self.n} (digest {self.digest}, boot {self.boot})"
+
+
+class Chain:
+    """A disk and the boots on it: what the console says was committed (committed) and
+    taken after it (pending), checked against the disk before and after each boot."""
+
+    def __init__(self, name, d, cmd):
+        self.name, self.path = name, os.path.join(d, name + ".img")
+        with open(self.path, "wb") as f:
+            f.truncate(DISK_BYTES)
+        self.cmd = cmd + ["-drive", f"file={self.path},format=raw,if=none,id=pdisk",
+                          "-device", "virtio-blk-pci,drive=pdisk,addr=6.0,disable-legacy=on", "-serial", "stdio"]
+        self.committed = self.pending = None
+        self.ever_committed, self.last, self.resumes = False, None, []
+        self.boots, self.taken = [], {}         # taken: (boot, n) -> Ckpt
+        self.memmap = []
+        self.stats = {"write_kills": 0, "landed": 0, "boot_kills": 0, "resumed_pending": 0}
+
+    def run(self, kill, label, fresh_reason=None, damaged=False):
+        """Boots once and checks it: a list of problems (empty: all well) and the Boot."""
+        before = Store(self.path)
+        b = boot(self.cmd, f"{self.name}.{label}", kill)
+        b.disk_before = before.disk
+        self.boots.append(b)
+        problems = self.check(b, before, fresh_reason, damaged)
+        problems += self.check_after(b)
+        return problems, b
+
+    def check(self, b, before, fresh_reason, damaged):
+        bad = []
+        say = bad.append
+        if b.ended.startswith("no moment") or b.ended.startswith("QEMU ended"):
+            last = max((i for i, x in enumerate(b.lines) if "checkpointer:" in x), default=-1)
+            ledger = sum(1 for x in b.lines[last + 1:] if R_LEDGER.search(x))
+            say(f"{b.ended}: the checkpointer's last line "
+                + (f"{b.lines[last].strip()!r}, then {ledger} of the ledger's" if last >= 0 else "none"))
+        for line in b.lines:
+            m = R_MEMMAP.match(line)
+            if m:
+                self.memmap.append((int(m.group(1), 16), int(m.group(2), 16)))
+            if R_BAD.search(line):
+                say(f"a line says {line.strip()!r}")
+        resumed = [(i, R_RESUMED.search(x)) for i, x in enumerate(b.lines) if R_RESUMED.search(x)]
+        fresh = [(i, R_FRESH.search(x)) for i, x in enumerate(b.lines) if R_FRESH.search(x)]
+        dmg = [R_DAMAGED.search(x) for x in b.lines if R_DAMAGED.search(x)]
+        starting = [i for i, x in enumerate(b.lines) if R_STARTING.search(x)]
+        if len(resumed) + len(fresh) > 1:
+            say(f"{len(resumed)} resumes and {len(fresh)} fresh starts in one boot")
+            return bad
+        start = (resumed or fresh or [(None, None)])[0][0]
+        if start is None:
+            self.stats["boot_kills"] += 1
+            if any(R_LEDGER.search(x) or R_STARTING.search(x) or R_TAKEN.search(x) for x in b.lines):
+                say("the ledger or a checkpoint before the checkpointer resumed or started it")
+            return bad
+        # what the disk held before this boot, as ckpt_open would find it
+        host = before.newest
+        prior = [c for c in (self.committed, self.pending) if c]
+        base_seq = 0
+        if resumed:
+            m = resumed[0][1]
+            n, gen, digest = int(m.group(1)), int(m.group(2)), m.group(4)
+            if not host:
+                say(f"resumed checkpoint {n} but the disk held no whole checkpoint ({before.describe()})")
+            elif (n, gen) != (host.tag, host.gen) or int(digest, 16) != host.digest:
+                say(f"resumed checkpoint {n} (generation {gen}, digest {digest}); the disk's newest whole is "
+                    f"checkpoint {host.tag} (generation {host.gen}, digest {host.digest:08x})")
+            match = [c for c in prior if c.n == n]
+            if not match:
+                say(f"resumed checkpoint {n}: the console last said {self.committed or 'none'} committed"
+                    + (f", {self.pending} taken" if self.pending else ""))
+            elif match[0].digest != digest:
+                say(f"resumed checkpoint {n} with digest {digest}; it was taken with digest {match[0].digest}")
+            else:
+                c = match[0]
+                if c is self.pending:
+                    self.stats["resumed_pending"] += 1
+                first = next((int(R_LEDGER.search(x).group(1)) for x in b.lines[start:] if R_LEDGER.search(x)), None)
+                if first is not None and first < c.s_before:
+                    say(f"after resuming {c} the ledger's first sequence is {first}, below the {c.s_before} "
+                        "it printed before that checkpoint was taken")
+                if first is not None and c.s_after is not None and first > c.s_after + PRINT:
+                    say(f"after resuming {c} the ledger's first sequence is {first}, beyond the {c.s_after} "
+                        "it printed after that checkpoint was taken")
+                base_seq = c.s_before
+                self.resumes.append((c, first))
+            if before.previous != bool(dmg) or (dmg and int(dmg[0].group(1)) != before.bad_gen):
+                say(f"the checkpointer says {'damaged: ' + dmg[0].group(0) if dmg else 'nothing damaged'}; "
+                    f"the disk: {before.describe()}")
+            if damaged and not dmg:
+                say("no 'the newest checkpoint ... is damaged' line")
+            if starting:
+                say("the ledger says 'starting fresh' after a resume")
+            self.committed, self.pending = Ckpt(n, digest, b.label, base_seq, gen), None
+            self.last, self.ever_committed = self.committed, True
+            if match:
+                self.committed.s_after = match[0].s_after
+        else:
+            why = fresh[0][1].group(1)
+            if host:
+                say(f"a fresh start ({why}) though the disk held {before.describe()}")
+            elif self.ever_committed:
+                say(f"a fresh start ({why}) after checkpoints were committed (the last: {self.last})")
+            if fresh_reason and fresh_reason not in why:
+                say(f"a fresh start: {why!r}, not {fresh_reason!r}")
+            if damaged:
+                say("a fresh start where a damaged newest checkpoint's previous one was to be resumed")
+            if not starting and any(R_LEDGER.search(x) for x in b.lines):
+                say("the ledger ran without saying 'starting fresh'")
+            self.committed = self.pending = None
+        if starting and starting[0] < start:
+            say("the ledger started before the checkpointer said how")
+        # then the checkpoints of this boot, and the ledger between them
+        last_seq, next_gen, recent = base_seq, before.last_gen + 1, None
+        expect = self.committed.n + 1 if self.committed else 1
+        for line in b.lines[start + 1:]:
+            m = R_LEDGER.search(line)
+            if m:
+                last_seq = int(m.group(1))
+                if recent and recent.s_after is None:
+                    recent.s_after = last_seq
+                if m.group(4) != "whole":
+                    say(f"the ledger says {line.strip()!r}")
+                continue
+            m = R_TAKEN.search(line)
+            if m:
+                n = int(m.group(1))
+                if self.pending:
+                    say(f"checkpoint {n} taken before {self.pending} was committed")
+                if n != expect:
+                    say(f"checkpoint {n} taken, the one after {self.committed or 'a fresh start'} is {expect}")
+                self.pending = recent = Ckpt(n, m.group(3), b.label, last_seq)
+                self.taken[(b.label, n)] = self.pending
+                continue
+            m = R_COMMITTED.search(line)
+            if m:
+                n, gen = int(m.group(1)), int(m.group(2))
+                if not self.pending or self.pending.n != n:
+                    say(f"checkpoint {n} committed, not taken just before")
+                    continue
+                if gen != next_gen:
+                    say(f"checkpoint {n} committed as generation {gen}, want {next_gen}")
+                self.pending.gen = gen
+                self.committed, self.pending, self.ever_committed = self.pending, None, True
+                self.last = self.committed
+                next_gen, expect = gen + 1, n + 1
+        if self.pending:
+            self.stats["write_kills"] += 1
+        return bad
+
+    def check_after(self, b):
+        """The disk after the kill: its newest whole checkpoint is the last committed or the
+        one taken after it, with the digest printed when it was taken."""
+        s = Store(self.path)
+        host, bad = s.newest, []
+        if not s.area_blocks:
+            if self.ever_committed:
+                bad.append("after the kill the disk holds no store")
+            return bad
+        if not host:
+            if self.committed:
+                bad.append(f"after the kill the disk holds no whole checkpoint, though {self.committed} was "
+                           f"committed ({s.describe()})")
+            return bad
+        c = next((c for c in (self.committed, self.pending) if c and c.n == host.tag), None)
+        if not c:
+            bad.append(f"after the kill the disk's newest is checkpoint {host.tag}; the console last said "
+                       f"{self.committed or 'none'} committed, {self.pending or 'none'} taken ({s.describe()})")
+        elif int(c.digest, 16) != host.digest:
+            bad.append(f"the disk's checkpoint {host.tag} has digest {host.digest:08x}; it was taken with {c.digest}")
+        elif c is self.pending:
+            self.stats["landed"] += 1
+        return bad
+
+
+# ---- the scenarios ----
+
+def after(what, count, delay):
+    return ("after", what, count, delay)
+
+
+TAKEN = r"checkpointer: checkpoint \d+ taken"
+COMMITTED = r"checkpointer: checkpoint \d+ committed"
+BOOT_LINES = [r"booter: building system", r"virtio_blk: serving", r"checkpointer: (resumed|a fresh start)"]
+
+
+def failing(problems, b):
+    return f"boot {b.label}: " + "; ".join(problems)
+
+
+def scenario_chain(chain, rng, log):
+    """fresh, resume, second_resume: three boots on one disk. Their results in order."""
+    out = []
+    p, b = chain.run(after(COMMITTED, 3, rng.uniform(0, 0.08)), "1", fresh_reason="the disk held no store")
+    commits = sum(1 for x in b.lines if R_COMMITTED.search(x))
+    if commits < 3:
+        p.append(f"{commits} checkpoints committed, want at least 3")
+    if not any(R_STARTING.search(x) for x in b.lines):
+        p.append("no 'ledger: starting fresh'")
+    if not any(R_TAKEN.search(x) for x in b.lines):
+        p.append("no digest printed")
+    out.append(("fresh", p, b, f"{commits} committed"))
+    for name, label, n in (("resume", "2", 2), ("second_resume", "3", 1)):
+        prev = chain.boots[-1].label
+        p, b = chain.run(after(COMMITTED, n, rng.uniform(0, 0.08)), label)
+        m = next((R_RESUMED.search(x) for x in b.lines if R_RESUMED.search(x)), None)
+        if not m:
+            p.append("no 'resumed checkpoint' line")
+        elif (prev, int(m.group(1))) not in chain.taken:
+            p.append(f"resumed checkpoint {m.group(1)}, not one of boot {prev}'s")
+        at = next((i for i, x in enumerate(b.lines) if R_RESUMED.search(x)), 0)
+        if not any(R_LEDGER.search(x) for x in b.lines[at:]):
+            p.append("the ledger printed nothing after the resume")
+        what = m.group(0).split(": ", 1)[1] if m else "no resume"
+        if m and chain.resumes and chain.resumes[-1][1] is not None:
+            c, first = chain.resumes[-1]
+            what += (f"; the ledger went on at sequence {first} (it printed {c.s_before} before that checkpoint "
+                     f"was taken, {c.s_after} after)")
+        out.append((name, p, b, what))
+    return out
+
+
+def crash_kill(rng):
+    """A seeded moment: ("write", kill) after a `taken` line, ("any", kill) any time,
+    ("boot", kill) during the boot."""
+    x = rng.random()
+    if x < 0.5:
+        return "write", after(TAKEN, rng.randint(1, 3), rng.uniform(0, WRITE_WINDOW))
+    if x < 0.8:
+        return "any", ("time", rng.uniform(0.05, 1.2))
+    if rng.random() < 0.5:
+        return "boot", ("time", rng.uniform(0, 0.25))
+    return "boot", after(rng.choice(BOOT_LINES), 1, rng.uniform(0, 0.01))
+
+
+def scenario_crash(chain, rng, boots, log):
+    problems, modes = [], {"write": 0, "any": 0, "boot": 0}
+    for i in range(boots):
+        mode, kill = crash_kill(rng)
+        modes[mode] += 1
+        p, b = chain.run(kill, str(i + 1))
+        if p:
+            problems.append(failing(p, b))
+            log.append(b.text())
+        if len(problems) >= 3:
+            break
+    s = chain.stats
+    summary = (f"{len(chain.boots)} boots ({modes['write']} after a taken line, {modes['any']} any time, "
+               f"{modes['boot']} in the boot): {s['write_kills']} kills between a taken and its committed "
+               f"line, {s['landed']} of whose commits landed, {s['resumed_pending']} such resumed; "
+               f"{s['boot_kills']} before the resume")
+    return problems, summary
+
+
+def scenario_corrupt(chain, rng, log):
+    """Two committed, a byte flipped in the newest's data, the one before resumed."""
+    s = None
+    for k in range(4):
+        p, b = chain.run(after(COMMITTED, 2 if k == 0 else 1, 0), f"c{k + 1}")
+        if p:
+            return [failing(p, b)], "", b
+        s = Store(chain.path)
+        if s.newest and not s.previous and all(a.state == "whole" for a in s.areas):
+            break
+    else:
+        return [f"after 4 boots the disk never held two whole checkpoints ({s.describe()})"], "", b
+    new, old = s.newest, s.areas[1 - s.newest.index]
+    if new.index != (new.gen - 1) % 2:
+        return [f"generation {new.gen} is in area {new.index}, not (g - 1) % 2"], "", b
+    kind, comp, n, key, first, _crc, _aux = rng.choice(new.entries)
+    blk = first + rng.randrange((n + BLOCK - 1) // BLOCK)
+    off = (1 + new.index * s.area_blocks + blk) * BLOCK + rng.randrange(min(n, BLOCK))
+    with open(chain.path, "r+b") as f:
+        f.seek(off)
+        byte = f.read(1)[0]
+        f.seek(off)
+        f.write(bytes([byte ^ (1 << rng.randrange(8))]))
+    rec = f"page {key:#x}" if kind == PAGE_KIND else "thread"
+    what = (f"a bit flipped at byte {off} (area {new.index}'s block {blk}: the {rec} record) of checkpoint "
+            f"{new.tag}, generation {new.gen}; checkpoint {old.tag} (generation {old.gen}) before it")
+    took = [c for c in chain.taken.values() if c.n == old.tag and int(c.digest, 16) == old.digest]
+    if not took:
+        return [f"the disk's checkpoint {old.tag} (digest {old.digest:08x}) was never taken with that digest"], what, b
+    chain.committed, chain.pending = took[-1], None    # what the next boot is to resume
+    p, b = chain.run(after(COMMITTED, 1, 0), f"c{k + 2}", damaged=True)
+    m = next((R_RESUMED.search(x) for x in b.lines if R_RESUMED.search(x)), None)
+    if not m:
+        p.append("no resume")
+    elif int(m.group(1)) != old.tag or int(m.group(2)) != old.gen or int(m.group(4), 16) != old.digest:
+        p.append(f"resumed {m.group(0)!r}, want checkpoint {old.tag}, generation {old.gen}, digest {old.digest:08x}")
+    m = next((R_COMMITTED.search(x) for x in b.lines if R_COMMITTED.search(x)), None)
+    if m and int(m.group(2)) != new.gen + 1:
+        p.append(f"the next checkpoint was committed as generation {m.group(2)}, want {new.gen + 1}")
+    return ([failing(p, b)] if p else []), what, b
+
+
+def ledger_pages():
+    """The ledger's writable image pages (its ELF's PT_LOAD segments with PF_W)."""
+    with open(LEDGER_ELF, "rb") as f:
+        elf = f.read()
+    phoff, phentsize, phnum = struct.unpack_from("<Q", elf, 32)[0], *struct.unpack_from("<HH", elf, 54)
+    pages = set()
+    for i in range(phnum):
+        ptype, flags, _off, vaddr, _pa, _fsz, memsz, _al = struct.unpack_from("<IIQQQQQQ", elf, phoff + i * phentsize)
+        if ptype == 1 and flags & 2:
+            pages.update(range(vaddr & ~0xfff, (vaddr + memsz + 0xfff) & ~0xfff, BLOCK))
+    return pages
+
+
+def scenario_physical(chains):
+    """No commit record or directory block word is a page address in guest RAM."""
+    bad, words, keys = [], 0, 0
+    pages = ledger_pages()
+    for chain in chains:
+        ram = sorted(set(chain.memmap)) or [(0x100000, MEMORY << 20)]
+        s = Store(chain.path)
+        if not s.area_blocks:
+            bad.append(f"{chain.name}: no store to look at")
+            continue
+        for a in s.areas:
+            if a.state == "empty" or a.state == "damaged":
+                continue
+            blocks = [(0, s.block(a.index, 0))] + [(a.dir_start + i, s.block(a.index, a.dir_start + i))
+                                                    for i in range(a.dir_blocks)]
+            for blk, data in blocks:
+                for off in range(0, BLOCK, 8):
+                    w = struct.unpack_from("<Q", data, off)[0]
+                    words += 1
+                    at = (blk - a.dir_start) * BLOCK + off
+                    is_key = blk and off % ENTRY.size == 8 and at < len(a.entries) * ENTRY.size
+                    if is_key:
+                        continue
+                    if w and not w & 0xfff and any(lo <= w < hi for lo, hi in ram):
+                        bad.append(f"{chain.name}: area {a.index} block {blk} word at {off}: {w:#x}, "
+                                   "a page of guest RAM")
+            for i, (kind, comp, n, key, _b, _c, _x) in enumerate(a.entries):
+                keys += 1
+                if comp != LEDGER_COMP:
+                    bad.append(f"{chain.name}: area {a.index} entry {i}: component {comp}, not the ledger's")
+                elif kind == THREAD_KIND and key != 0:
+                    bad.append(f"{chain.name}: area {a.index} entry {i}: a thread record keyed {key:#x}")
+                elif kind == PAGE_KIND and key not in pages and not HEAP_VA <= key < STACK_TOP:
+                    bad.append(f"{chain.name}: area {a.index} entry {i}: page {key:#x} is none of the ledger's")
+                elif kind not in (PAGE_KIND, THREAD_KIND):
+                    bad.append(f"{chain.name}: area {a.index} entry {i}: kind {kind}")
+    return bad, f"{words} words and {keys} record keys on {len(chains)} disks"
+
+
+def run(boots=CRASH_BOOTS, seed=SEED, verbose=False):
+    """The suite: a test.py Result with one check per scenario."""
+    import test                                  # (test.py imports this module)
+    res = test.Result("persistence")
+    log, texts, timings = [], [], []
+    try:
+        cmd = qemu.qemu_command(sysgen.build(SYSTEM), memory=MEMORY)
+    except Exception as e:                       # sysgen.GenError, system.DescError
+        res.add(False, "build", str(e).splitlines()[0])
+        return res
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory(prefix="persist-") as d:
+        t0 = time.monotonic()
+        chain = Chain("resume", d, cmd)
+        results = scenario_chain(chain, rng, texts)
+        timings.append(("fresh+resume+second_resume", time.monotonic() - t0))
+        for name, p, b, what in results:
+            log.append(f"{name}: {what}; {b.label} {b.ended}, {b.wall:.2f} s")
+            if p:
+                texts.append(b.text())
+            res.add(not p, name, failing(p, b))
+
+        t0 = time.monotonic()
+        crash = Chain("crash", d, cmd)
+        problems, summary = scenario_crash(crash, rng, boots, texts)
+        timings.append(("crash_injection", time.monotonic() - t0))
+        log.append(f"crash_injection: {summary}")
+        res.add(not problems, f"crash_injection ({summary})", "; ".join(problems))
+
+        t0 = time.monotonic()
+        corrupt = Chain("corrupt", d, cmd)
+        problems, what, b = scenario_corrupt(corrupt, rng, texts)
+        timings.append(("corrupted_block", time.monotonic() - t0))
+        log.append(f"corrupted_block: {what}")
+        if problems:
+            texts.append(b.text())
+        res.add(not problems, "corrupted_block", "; ".join(problems))
+
+        bad, what = scenario_physical([chain, crash, corrupt])
+        log.append(f"no_physical_address: {what}")
+        res.add(not bad, "no_physical_address", "; ".join(bad[:5]))
+    log.append("timings: " + ", ".join(f"{n} {t:.1f} s" for n, t in timings) + f" (seed {seed:#x})")
+    res.log = "\n".join(log) + "\n" + "".join(texts)
+    if verbose:
+        print(res.log)
+    return res
+
+
+def run_tests():
+    """tools/test.py's "persistence" check."""
+    return run()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--soak", action="store_true", help=f"{SOAK_BOOTS} crash boots, not {CRASH_BOOTS}")
+    ap.add_argument("--boots", type=int, help="crash boots")
+    ap.add_argument("--seed", type=lambda s: int(s, 0), default=SEED)
+    ap.add_argument("-v", action="store_true", help="print the log even if all passes")
+    args = ap.parse_args()
+    import test
+    res = run(args.boots or (SOAK_BOOTS if args.soak else CRASH_BOOTS), args.seed, args.v)
+    passed, failed = test.report([res])
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
