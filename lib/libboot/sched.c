@@ -98,6 +98,8 @@ static void take_events(struct booter *b, struct bcore *k)
 				boot_budget_out(b, k, x);	/* names the tcap's holder: no state */
 			continue;
 		}
+		if (e.r1 == CAIRN_EVENT_TIMEOUT)	/* preempted: the timer may have fired (early), */
+			__atomic_store_n(&k->armed, 0, __ATOMIC_RELEASE);	/* spending the deadline */
 		unsigned state = e.r1 == CAIRN_EVENT_BLOCK ? T_BLOCKED :
 				 e.r1 == CAIRN_EVENT_STOP ? T_STOPPED : T_RUNNABLE;
 		struct bcomp *c = by_tid(b, (uint64_t)e.r0);
@@ -242,9 +244,11 @@ long boot_run(struct booter *b, struct bcomp *c)
 	long r = cairn_thread_dispatch(c->thread, deadline(k), 0);
 
 	for (;;) {
+		if (r)	/* refused: the kernel armed nothing (its deadline checks come first) */
+			__atomic_store_n(&k->armed, 0, __ATOMIC_RELEASE);
 		if (r == CAIRN_EAGAIN)
 			c->state = T_BLOCKED;
-		else if (r == CAIRN_ETIME)
+		else if (r == CAIRN_ETIME && !__atomic_load_n(&c->held, __ATOMIC_ACQUIRE))
 			boot_budget_out(b, k, c);	/* its EXHAUSTED was among lost events */
 		else if (r == CAIRN_EINVAL)
 			set_state(b, k, c, T_STOPPED);	/* its STOP was among lost events */
@@ -252,8 +256,8 @@ long boot_run(struct booter *b, struct bcomp *c)
 		int served = k == &b->core[0] && __atomic_load_n(&boot_manager_posted, __ATOMIC_ACQUIRE) &&
 			     boot_manager_serve(b, c->tid);
 		if ((!served && !rearm_wanted(k)) || c->state != T_RUNNABLE ||
-		    (k->slice && cairn_cycles() >= k->deadline))
-			return r;
+		    (k->slice && cairn_cycles() >= k->deadline) || __atomic_load_n(&c->held, __ATOMIC_ACQUIRE))
+			return r;	/* (held: stopped for a checkpoint meanwhile, persist.c) */
 		r = cairn_thread_dispatch(c->thread, rearm(k), 0);	/* the slice's end stays */
 	}
 }
