@@ -7,7 +7,8 @@
 #                 a crash is shown by function and line, and a component crashed with no
 #                 keeper or a deadlock makes it exit non-zero (docs/debugging.md)
 #   make test     host unit tests, QEMU integration tests, ISO smoke tests
-#   make soak     the hostile suite at 10^6 calls, several seeds, 1 and 2 cores (docs/testing.md);
+#   make soak     the hostile suite at 10^6 calls, several seeds, 1 and 2 cores, and 200 crashes of a
+#                 persistent system (docs/testing.md);
 #                 SEED=<n> reruns one seed, CORES=1 or 2 one core count
 #   make iso      a GRUB ISO (BIOS + UEFI) of the system: build/$(SYSTEM).iso
 #   make run-iso  boot that ISO in QEMU through GRUB: FIRMWARE=bios (SeaBIOS, the
@@ -481,6 +482,7 @@ test: setup all check-abi
 # The soak: tools/soak.py runs the hostile suite long (docs/testing.md).
 soak: setup kernel user
 	$(PYTHON) tools/soak.py $(if $(SEED),--seed $(SEED)) $(if $(CORES),--cores $(CORES))
+	$(PYTHON) tools/persist_test.py --soak
 
 # Benchmarks: guest instructions under -icount (docs/performance.md). BENCH_SAVE=1
 # also writes the results to bench/results/ and rewrites the docs' figures.

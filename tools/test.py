@@ -13,6 +13,9 @@
   descriptions     tests/systems/*.toml and tests/interfaces/*.toml: one check per file,
                    its first error (or ok) as its first line says; "ok (builds)" ones
                    are built with tools/sysgen.py too
+  persistence      tools/persist_test.py: a persistent system booted several times on one
+                   disk, killed at chosen moments; each resume checked against the console
+                   and the disk (docs/persistence.md)
   docs             each doc with generated figures is up to date (tools/docgen.py), and
                    the kernel's code lines against their budget
 
