@@ -98,8 +98,9 @@ static void take_events(struct booter *b, struct bcore *k)
 				boot_budget_out(b, k, x);	/* names the tcap's holder: no state */
 			continue;
 		}
-		if (e.r1 == CAIRN_EVENT_TIMEOUT)	/* preempted: the timer may have fired (early), */
-			__atomic_store_n(&k->armed, 0, __ATOMIC_RELEASE);	/* spending the deadline */
+		if (e.r1 == CAIRN_EVENT_TIMEOUT && cairn_cycles() < __atomic_load_n(&k->armed, __ATOMIC_ACQUIRE))
+			__atomic_store_n(&k->armed, 0, __ATOMIC_RELEASE);	/* the timer may have fired early,
+										   spending the kernel's deadline */
 		unsigned state = e.r1 == CAIRN_EVENT_BLOCK ? T_BLOCKED :
 				 e.r1 == CAIRN_EVENT_STOP ? T_STOPPED : T_RUNNABLE;
 		struct bcomp *c = by_tid(b, (uint64_t)e.r0);
