@@ -301,28 +301,6 @@ static long kret(unsigned thr, cairn_word r0, cairn_word r1)
 
 /* ---- threads ---- */
 
-struct thr {
-	unsigned cap, rcv, snd;
-	long tid;
-};
-
-/* A thread of comp starting at fn on core, with an endpoint and a send to it (sched: M's endpoint or 0). */
-static long thread(struct thr *t, unsigned comp, void (*fn)(cairn_word), unsigned core, unsigned sched)
-{
-	t->cap = slot();
-	t->rcv = slot();
-	t->snd = slot();
-	t->tid = cairn_captbl_act_thread(CT, t->cap, MEM, cairn_frame(&A, K), comp, (cairn_word)fn);
-	if (t->tid < 0)
-		return t->tid;
-	long r = core ? cairn_thread_core(t->cap, core) : 0;
-	if (r == 0)
-		r = cairn_captbl_act_rcv(CT, t->rcv, t->cap, sched);
-	if (r == 0)
-		r = cairn_captbl_act_asnd(CT, t->snd, t->rcv);
-	return r;
-}
-
 static void drain(void)
 {
 	while (cairn_rcv_event(my_rcv).r1 != CAIRN_EVENT_NONE)
@@ -341,7 +319,7 @@ static struct raw_io io;
 static struct cairn_ret2 a_first, a_plain, a_again;
 static volatile long a_stage, a_loops;
 static volatile bool a_canary;
-static struct thr a;
+static struct remote a;
 
 static void client(cairn_word tid)
 {
@@ -394,20 +372,20 @@ static bool raw_reset(unsigned *bad)
 static void test_client(void)
 {
 	unsigned la = slot();
-	long mk = thread(&a, COMP, client, 0, my_rcv);
+	long mk = make_thread(&a, COMP, client, 0, my_rcv);
 	if (mk == 0)
-		mk = cairn_thread_local(a.cap, CT, la);
+		mk = cairn_thread_local(a.thr, CT, la);
 
 	/* kr.2: A parks in S; refusals; A resumes there */
-	long d1 = mk ? mk : cairn_thread_dispatch(a.cap, 0, 0);
+	long d1 = mk ? mk : cairn_thread_dispatch(a.thr, 0, 0);
 	long parked1 = parks;
 	long e_local = sret(la, R0, R1);
 	long e_self = sret(ME, R0, R1);
-	long e_home = cairn_thread_return(a.cap, R0, R1);
-	long e_k = kret(a.cap, R0, R1);
+	long e_home = cairn_thread_return(a.thr, R0, R1);
+	long e_k = kret(a.thr, R0, R1);
 	for (unsigned i = 0; i < PARK_SEEN; i++)
 		park_seen[i] = 0;
-	long d2 = cairn_thread_dispatch(a.cap, 0, 0);
+	long d2 = cairn_thread_dispatch(a.thr, 0, 0);
 	bool intact = park_intact();
 	cairn_check("kr.2", "refusals_change_nothing", mk == 0 && d1 == 0 && parked1 == 1 && e_local == CAIRN_EACCES &&
 		    e_self == CAIRN_EBUSY && e_home == CAIRN_EINVAL && e_k == CAIRN_EINVAL && d2 == 0 && intact &&
@@ -418,11 +396,11 @@ static void test_client(void)
 		    park_seen[1], park_seen[25], park_resumes, a_stage, a_first.r0, a_first.r1);
 
 	/* kr.1: A parks in S again, with its raw call; S returns it */
-	long d3 = cairn_thread_dispatch(a.cap, 0, 0);
+	long d3 = cairn_thread_dispatch(a.thr, 0, 0);
 	long parked2 = parks;
-	long ok = sret(a.cap, R0, R1);
+	long ok = sret(a.thr, R0, R1);
 	long k1 = cairn_kcheck();
-	long d4 = cairn_thread_dispatch(a.cap, 0, 0);
+	long d4 = cairn_thread_dispatch(a.thr, 0, 0);
 	unsigned bad = 0;
 	bool reset = raw_reset(&bad);
 	cairn_check("kr.1", "return_on_its_behalf", d3 == 0 && parked2 == 2 && ok == 0 && k1 == 0 && d4 == 0 &&
@@ -433,15 +411,15 @@ static void test_client(void)
 		    io.out[O_RSP], io.sp, io.out[O_RBX], io.out[O_R12], io.out[O_RFLAGS], bad, a_canary, park_resumes);
 
 	/* kr.3: an ordinary call, a second parked one ended by THREAD_RETURN; then A at home */
-	long d5 = cairn_thread_dispatch(a.cap, 0, 0);
+	long d5 = cairn_thread_dispatch(a.thr, 0, 0);
 	long parked3 = parks;
-	long ok2 = sret(a.cap, R2, R3);
-	long e_depth0 = ok2 ? ok2 : cairn_thread_return(a.cap, 1, 2);	/* back in C0, depth 0 */
-	long d6 = cairn_thread_dispatch(a.cap, 0, 0);
-	long e_home0 = cairn_thread_return(a.cap, 1, 2);	/* in its own code */
-	long e_s = sret(a.cap, 1, 2);				/* not in S */
+	long ok2 = sret(a.thr, R2, R3);
+	long e_depth0 = ok2 ? ok2 : cairn_thread_return(a.thr, 1, 2);	/* back in C0, depth 0 */
+	long d6 = cairn_thread_dispatch(a.thr, 0, 0);
+	long e_home0 = cairn_thread_return(a.thr, 1, 2);	/* in its own code */
+	long e_s = sret(a.thr, 1, 2);				/* not in S */
 	long loops = a_loops;
-	long d7 = cairn_thread_dispatch(a.cap, 0, 0);
+	long d7 = cairn_thread_dispatch(a.thr, 0, 0);
 	drain();
 	cairn_check("kr.3", "second_invocation", d5 == 0 && parked3 == 3 && a_plain.r0 == 6 && a_plain.r1 == 7 &&
 		    ok2 == 0 && e_depth0 == CAIRN_EINVAL && d6 == 0 && a_stage == 3 && a_again.r0 == R2 &&
@@ -454,7 +432,7 @@ static void test_client(void)
 }
 
 /* kr.4: W blocks inside S. */
-static struct thr w;
+static struct remote w;
 static struct cairn_ret2 w_res;
 static volatile long w_stage;
 
@@ -469,12 +447,12 @@ static void waiter(cairn_word tid)
 
 static void test_blocked(void)
 {
-	long mk = thread(&w, COMP, waiter, 0, my_rcv);
-	long d1 = mk ? mk : cairn_thread_dispatch(w.cap, 0, 0);	/* it blocks in S */
-	long again = cairn_thread_dispatch(w.cap, 0, 0);		/* EAGAIN: blocked */
-	long e = sret(w.cap, R0, R1);
+	long mk = make_thread(&w, COMP, waiter, 0, my_rcv);
+	long d1 = mk ? mk : cairn_thread_dispatch(w.thr, 0, 0);	/* it blocks in S */
+	long again = cairn_thread_dispatch(w.thr, 0, 0);		/* EAGAIN: blocked */
+	long e = sret(w.thr, R0, R1);
 	long s = cairn_asnd_send(w.snd, 0);
-	long d2 = cairn_thread_dispatch(w.cap, 0, 0);
+	long d2 = cairn_thread_dispatch(w.thr, 0, 0);
 	drain();
 	cairn_check("kr.4", "blocked_busy", mk == 0 && d1 == 0 && again == CAIRN_EAGAIN && e == CAIRN_EBUSY && s == 0 &&
 		    d2 == 0 && w_stage == 1 && w_res.r0 == 0x41 && w_res.r1 == 0x41,
@@ -483,7 +461,7 @@ static void test_blocked(void)
 }
 
 /* kr.5: X stops inside S, X2 faults there. */
-static struct thr x, x2;
+static struct remote x, x2;
 static volatile long x_back;
 
 static void stopper(cairn_word tid)
@@ -502,16 +480,16 @@ static void fault_caller(cairn_word tid)
 
 static void test_stopped(void)
 {
-	long mk = thread(&x, COMP, stopper, 0, my_rcv);
-	long d1 = mk ? mk : cairn_thread_dispatch(x.cap, 0, 0);	/* it stops in S */
-	long e = sret(x.cap, R0, R1);
-	struct cairn_ret2 rdi = cairn_thread_reg(x.cap, CAIRN_REG_RDI, 0, 0);
-	long d2 = cairn_thread_dispatch(x.cap, 0, 0);
-	long mk2 = thread(&x2, COMP, fault_caller, 0, my_rcv);
-	long f1 = mk2 ? mk2 : cairn_thread_dispatch(x2.cap, 0, 0);	/* it faults in S: stopped */
-	long ef = sret(x2.cap, R0, R1);
-	struct cairn_ret2 vec = cairn_thread_reg(x2.cap, CAIRN_REG_VECTOR, 0, 0);
-	long f2 = cairn_thread_dispatch(x2.cap, 0, 0);
+	long mk = make_thread(&x, COMP, stopper, 0, my_rcv);
+	long d1 = mk ? mk : cairn_thread_dispatch(x.thr, 0, 0);	/* it stops in S */
+	long e = sret(x.thr, R0, R1);
+	struct cairn_ret2 rdi = cairn_thread_reg(x.thr, CAIRN_REG_RDI, 0, 0);
+	long d2 = cairn_thread_dispatch(x.thr, 0, 0);
+	long mk2 = make_thread(&x2, COMP, fault_caller, 0, my_rcv);
+	long f1 = mk2 ? mk2 : cairn_thread_dispatch(x2.thr, 0, 0);	/* it faults in S: stopped */
+	long ef = sret(x2.thr, R0, R1);
+	struct cairn_ret2 vec = cairn_thread_reg(x2.thr, CAIRN_REG_VECTOR, 0, 0);
+	long f2 = cairn_thread_dispatch(x2.thr, 0, 0);
 	drain();
 	cairn_check("kr.5", "stopped_busy", mk == 0 && d1 == 0 && e == CAIRN_EBUSY && rdi.r0 == 0 &&
 		    rdi.r1 == STOP_STATUS && d2 == CAIRN_EINVAL && mk2 == 0 && f1 == 0 && ef == CAIRN_EBUSY &&
@@ -522,7 +500,7 @@ static void test_stopped(void)
 }
 
 /* kr.6: F faults in CF into its keeper, in K. */
-static struct thr f;
+static struct remote f;
 
 static void faulter(cairn_word tid)
 {
@@ -534,13 +512,13 @@ static void faulter(cairn_word tid)
 
 static void test_keeper(void)
 {
-	long mk = thread(&f, comp_cf, faulter, 0, my_rcv);
-	long d1 = mk ? mk : cairn_thread_dispatch(f.cap, 0, 0);	/* it parks in its keeper */
+	long mk = make_thread(&f, comp_cf, faulter, 0, my_rcv);
+	long d1 = mk ? mk : cairn_thread_dispatch(f.thr, 0, 0);	/* it parks in its keeper */
 	long calls = k_calls;
-	long e = kret(f.cap, R0, R1);
+	long e = kret(f.thr, R0, R1);
 	long resumes = k_resumes;
-	long d2 = cairn_thread_dispatch(f.cap, 0, 0);		/* the keeper stops it */
-	struct cairn_ret2 rdi = cairn_thread_reg(f.cap, CAIRN_REG_RDI, 0, 0);
+	long d2 = cairn_thread_dispatch(f.thr, 0, 0);		/* the keeper stops it */
+	struct cairn_ret2 rdi = cairn_thread_reg(f.thr, CAIRN_REG_RDI, 0, 0);
 	drain();
 	cairn_check("kr.6", "keeper_invocation", mk == 0 && d1 == 0 && calls == 1 && k_vector == 14 &&
 		    e == CAIRN_EINVAL && resumes == 0 && d2 == 0 && k_resumes == 1 && rdi.r0 == 0 &&
@@ -551,7 +529,7 @@ static void test_keeper(void)
 }
 
 /* kr.7: E calls MID, MID calls S; MID restarts. */
-static struct thr e;
+static struct remote e;
 static struct cairn_ret2 e_res;
 static volatile long e_stage;
 
@@ -566,15 +544,15 @@ static void nester(cairn_word tid)
 
 static void test_stale(void)
 {
-	long mk = thread(&e, COMP, nester, 0, my_rcv);
+	long mk = make_thread(&e, COMP, nester, 0, my_rcv);
 	long p0 = parks, r0 = park_resumes;
-	long d1 = mk ? mk : cairn_thread_dispatch(e.cap, 0, 0);	/* it parks in S, through MID */
+	long d1 = mk ? mk : cairn_thread_dispatch(e.thr, 0, 0);	/* it parks in S, through MID */
 	long parked = parks - p0;
 	long gen = cairn_comp_restart(comp_mid);
-	long st = sret(e.cap, R0, R1);
+	long st = sret(e.thr, R0, R1);
 	for (unsigned i = 0; i < PARK_SEEN; i++)
 		park_seen[i] = 0;
-	long d2 = cairn_thread_dispatch(e.cap, 0, 0);
+	long d2 = cairn_thread_dispatch(e.thr, 0, 0);
 	bool intact = park_intact();
 	long ready = cairn_comp_ready(comp_mid);
 	drain();
@@ -588,7 +566,7 @@ static void test_stale(void)
 }
 
 /* kr.8: Y runs inside S on core 1. */
-static struct thr y;
+static struct remote y;
 static struct cairn_ret2 y_res;
 
 static void spinner(cairn_word tid)
@@ -600,10 +578,10 @@ static void spinner(cairn_word tid)
 
 static void test_other_core(void)
 {
-	long mk = thread(&y, COMP, spinner, 1, 0);
+	long mk = make_thread(&y, COMP, spinner, 1, 0);
 	long s = mk ? mk : cairn_asnd_send(y.snd, 0);	/* starts it on core 1 */
 	bool inside = s == 0 && await_ms(&y_inside, 1, 4000);
-	long eb = inside ? sret(y.cap, R0, R1) : 0;
+	long eb = inside ? sret(y.thr, R0, R1) : 0;
 	__atomic_store_n(&y_go, 1, __ATOMIC_RELEASE);
 	bool done = inside && await_ms(&y_done, 1, 4000);
 	cairn_check("kr.8", "running_elsewhere_busy", mk == 0 && s == 0 && inside && eb == CAIRN_EBUSY && done &&
@@ -613,7 +591,7 @@ static void test_other_core(void)
 }
 
 /* kr.9: E2 parks in S; S restarts. */
-static struct thr e2;
+static struct remote e2;
 static struct cairn_ret2 e2_res;
 static volatile long e2_stage;
 
@@ -628,15 +606,15 @@ static void parker(cairn_word tid)
 
 static void test_server_restarted(void)
 {
-	long mk = thread(&e2, COMP, parker, 0, my_rcv);
+	long mk = make_thread(&e2, COMP, parker, 0, my_rcv);
 	long p0 = parks, r0 = park_resumes;
-	long d1 = mk ? mk : cairn_thread_dispatch(e2.cap, 0, 0);	/* it parks in S */
+	long d1 = mk ? mk : cairn_thread_dispatch(e2.thr, 0, 0);	/* it parks in S */
 	long parked = parks - p0;
 	long gen = cairn_comp_restart(comp_s);
 	long ready = cairn_comp_ready(comp_s);
 	long renew = cairn_sinv_renew(sret_gate);
-	long st = sret(e2.cap, R0, R1);
-	long d2 = cairn_thread_dispatch(e2.cap, 0, 0);
+	long st = sret(e2.thr, R0, R1);
+	long d2 = cairn_thread_dispatch(e2.thr, 0, 0);
 	drain();
 	cairn_check("kr.9", "server_restarted_stale", mk == 0 && d1 == 0 && parked == 1 && gen >= 1 && ready >= 0 &&
 		    renew == gen && st == CAIRN_ESTALE && d2 == 0 && park_resumes == r0 && e2_stage == 1 &&

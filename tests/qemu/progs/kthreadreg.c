@@ -235,28 +235,6 @@ static long build(void)
 	return r;
 }
 
-struct thr {
-	unsigned cap, rcv, snd;
-	long tid;
-};
-
-/* A thread of comp starting at fn on core, with an endpoint and a send to it (sched: M's endpoint or 0). */
-static long thread(struct thr *t, unsigned comp, void (*fn)(cairn_word), unsigned core, unsigned sched)
-{
-	t->cap = slot();
-	t->rcv = slot();
-	t->snd = slot();
-	t->tid = cairn_captbl_act_thread(CT, t->cap, MEM, cairn_frame(&A, K), comp, (cairn_word)fn);
-	if (t->tid < 0)
-		return t->tid;
-	long r = core ? cairn_thread_core(t->cap, core) : 0;
-	if (r == 0)
-		r = cairn_captbl_act_rcv(CT, t->rcv, t->cap, sched);
-	if (r == 0)
-		r = cairn_captbl_act_asnd(CT, t->snd, t->rcv);
-	return r;
-}
-
 static void drain(void)
 {
 	while (cairn_rcv_event(my_rcv).r1 != CAIRN_EVENT_NONE)
@@ -284,7 +262,7 @@ static long live_all(unsigned thr, uint64_t *regs)
 
 /* ---- ktr.1-ktr.3: B, blocked in RCV_WAIT ---- */
 
-static struct thr b;
+static struct remote b;
 static volatile long b_rounds;
 
 static void blocker(cairn_word tid)
@@ -302,14 +280,14 @@ static const unsigned callee[6] = { CAIRN_REG_RBX, CAIRN_REG_RBP, CAIRN_REG_R12,
 
 static void test_blocked_read(long mk)
 {
-	long d = mk ? mk : cairn_thread_dispatch(b.cap, 0, 0);	/* it blocks */
+	long d = mk ? mk : cairn_thread_dispatch(b.thr, 0, 0);	/* it blocks */
 	long err = 0, wrong = 0;
 
 	for (unsigned i = 0; i < 6; i++)
-		wrong += live(b.cap, callee[i], &err) != W(i + 1);
-	uint64_t rip = live(b.cap, CAIRN_REG_RIP, &err), rsp = live(b.cap, CAIRN_REG_RSP, &err);
-	uint64_t vec = live(b.cap, CAIRN_REG_VECTOR, &err);
-	long plain = treg(b.cap, CAIRN_REG_RBX, 0, 0).r0;
+		wrong += live(b.thr, callee[i], &err) != W(i + 1);
+	uint64_t rip = live(b.thr, CAIRN_REG_RIP, &err), rsp = live(b.thr, CAIRN_REG_RSP, &err);
+	uint64_t vec = live(b.thr, CAIRN_REG_VECTOR, &err);
+	long plain = treg(b.thr, CAIRN_REG_RBX, 0, 0).r0;
 	CHECK("ktr.1", "live_read_blocked", mk == 0 && d == 0 && b_rounds == 0 && !err && !wrong &&
 	      rip == (uint64_t)wait_marked_ret && rsp == wait_sp && vec == 0x100 && plain == CAIRN_EBUSY,
 	      "setup %ld, dispatch %ld, rounds %ld; errors %ld, callee-saved wrong %ld; rip %lx (want %lx) rsp %lx "
@@ -340,25 +318,25 @@ static void test_blocked_refusals(void)
 		{ CAIRN_REG_RBX, 4, 0, CAIRN_EBUSY },			/* (so before a1's check) */
 	};
 	uint64_t before[CAIRN_REG_COUNT], after[CAIRN_REG_COUNT];
-	long e0 = live_all(b.cap, before), refused = 0, err = 0;
+	long e0 = live_all(b.thr, before), refused = 0, err = 0;
 
-	uint64_t x0 = live(b.cap, XMM_WORD(0), &err);
+	uint64_t x0 = live(b.thr, XMM_WORD(0), &err);
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		long r = treg(b.cap, bad[i].idx, bad[i].a1, bad[i].value).r0;
+		long r = treg(b.thr, bad[i].idx, bad[i].a1, bad[i].value).r0;
 		refused += r == bad[i].want;
 		if (r != bad[i].want)
 			cairn_printf("kthreadreg: refusal %u: %ld, want %ld\n", i, r, bad[i].want);
 	}
 	long self = treg(ME, CAIRN_REG_RAX, LIVE, 0).r0;
 	long self_w = treg(ME, CAIRN_REG_RBX, WLIVE, 0).r0;
-	long fpu_bad = treg(b.cap, XMM_WORD(0), 4 | WLIVE, 0x1234).r0;
-	long e1 = live_all(b.cap, after);
+	long fpu_bad = treg(b.thr, XMM_WORD(0), 4 | WLIVE, 0x1234).r0;
+	long e1 = live_all(b.thr, after);
 	long changed = 0;
 	for (unsigned i = 0; i < CAIRN_REG_COUNT; i++)
 		changed += before[i] != after[i];
-	changed += live(b.cap, XMM_WORD(0), &err) != x0;
+	changed += live(b.thr, XMM_WORD(0), &err) != x0;
 	long s = cairn_asnd_send(b.snd, 0);
-	long d = cairn_thread_dispatch(b.cap, 0, 0);	/* the wait returns; B dispatches back */
+	long d = cairn_thread_dispatch(b.thr, 0, 0);	/* the wait returns; B dispatches back */
 	long wrong = 0;
 	for (unsigned i = 1; i < 7; i++)
 		wrong += wait_seen[i] != W(i);
@@ -377,15 +355,15 @@ static void test_blocked_refusals(void)
 
 static void test_blocked_write(void)
 {
-	long d0 = cairn_thread_dispatch(b.cap, 0, 0);	/* back from its dispatch: it blocks again */
-	uint64_t rip = treg(b.cap, CAIRN_REG_RIP, LIVE, 0).r1;
-	struct cairn_ret2 w1 = treg(b.cap, CAIRN_REG_RIP, WLIVE, (uint64_t)wait_elsewhere);
-	struct cairn_ret2 w2 = treg(b.cap, CAIRN_REG_RBX, WLIVE, NEW_RBX);
-	struct cairn_ret2 w3 = treg(b.cap, CAIRN_REG_R12, WLIVE, NEW_R12);
+	long d0 = cairn_thread_dispatch(b.thr, 0, 0);	/* back from its dispatch: it blocks again */
+	uint64_t rip = treg(b.thr, CAIRN_REG_RIP, LIVE, 0).r1;
+	struct cairn_ret2 w1 = treg(b.thr, CAIRN_REG_RIP, WLIVE, (uint64_t)wait_elsewhere);
+	struct cairn_ret2 w2 = treg(b.thr, CAIRN_REG_RBX, WLIVE, NEW_RBX);
+	struct cairn_ret2 w3 = treg(b.thr, CAIRN_REG_R12, WLIVE, NEW_R12);
 	long err = 0;
-	uint64_t back = live(b.cap, CAIRN_REG_RIP, &err);
+	uint64_t back = live(b.thr, CAIRN_REG_RIP, &err);
 	long s = cairn_asnd_send(b.snd, 0);
-	long d = cairn_thread_dispatch(b.cap, 0, 0);
+	long d = cairn_thread_dispatch(b.thr, 0, 0);
 	drain();
 	CHECK("ktr.3", "live_write_blocked", d0 == 0 && rip == (uint64_t)wait_marked_ret && w1.r0 == 0 &&
 	      w1.r1 == (uint64_t)wait_elsewhere && w2.r0 == 0 && w2.r1 == NEW_RBX && w3.r0 == 0 && !err &&
@@ -399,7 +377,7 @@ static void test_blocked_write(void)
 
 /* ---- ktr.4, ktr.5: N, never run ---- */
 
-static struct thr n;
+static struct remote n;
 
 static void never(cairn_word tid)
 {
@@ -429,11 +407,11 @@ static void reset_capture(void)
 
 static void test_never_run(void)
 {
-	long mk = thread(&n, comp_s, never, 0, my_rcv), err = 0;
-	uint64_t rip = live(n.cap, CAIRN_REG_RIP, &err), rsp = live(n.cap, CAIRN_REG_RSP, &err);
-	uint64_t rdi = live(n.cap, CAIRN_REG_RDI, &err), rsi = live(n.cap, CAIRN_REG_RSI, &err);
-	uint64_t rax = live(n.cap, CAIRN_REG_RAX, &err), vec = live(n.cap, CAIRN_REG_VECTOR, &err);
-	long plain = treg(n.cap, CAIRN_REG_RIP, 0, 0).r0;
+	long mk = make_thread(&n, comp_s, never, 0, my_rcv), err = 0;
+	uint64_t rip = live(n.thr, CAIRN_REG_RIP, &err), rsp = live(n.thr, CAIRN_REG_RSP, &err);
+	uint64_t rdi = live(n.thr, CAIRN_REG_RDI, &err), rsi = live(n.thr, CAIRN_REG_RSI, &err);
+	uint64_t rax = live(n.thr, CAIRN_REG_RAX, &err), vec = live(n.thr, CAIRN_REG_VECTOR, &err);
+	long plain = treg(n.thr, CAIRN_REG_RIP, 0, 0).r0;
 	CHECK("ktr.4", "live_read_never_run", mk == 0 && !err && rip == (uint64_t)_start && rsp == 0 &&
 	      rdi == CAIRN_ROOT_VA && rsi == (uint64_t)never && rax == (uint64_t)n.tid && vec != 0x100 &&
 	      plain == CAIRN_EBUSY, "setup %ld errors %ld; rip %lx rsp %lx rdi %lx rsi %lx rax %lx (id %ld) vector %lx; "
@@ -442,15 +420,15 @@ static void test_never_run(void)
 	long bad = 0;
 	uint64_t top = (uint64_t)(cap_stack + sizeof(cap_stack));
 	for (unsigned i = 0; i < NW; i++) {
-		struct cairn_ret2 r = treg(n.cap, nw[i].idx, WLIVE, nw[i].value);
+		struct cairn_ret2 r = treg(n.thr, nw[i].idx, WLIVE, nw[i].value);
 		bad += r.r0 != 0 || r.r1 != nw[i].value;
 	}
-	struct cairn_ret2 fl = treg(n.cap, CAIRN_REG_RFLAGS, WLIVE, FLAGS_IN | 0x3000);	/* IOPL 3 */
-	bad += treg(n.cap, CAIRN_REG_RSP, WLIVE, top).r0 != 0;
-	bad += treg(n.cap, CAIRN_REG_RIP, WLIVE, (uint64_t)capture).r0 != 0;
+	struct cairn_ret2 fl = treg(n.thr, CAIRN_REG_RFLAGS, WLIVE, FLAGS_IN | 0x3000);	/* IOPL 3 */
+	bad += treg(n.thr, CAIRN_REG_RSP, WLIVE, top).r0 != 0;
+	bad += treg(n.thr, CAIRN_REG_RIP, WLIVE, (uint64_t)capture).r0 != 0;
 	reset_capture();
 	long runs = (long)cap_runs;
-	long d = cairn_thread_dispatch(n.cap, 0, 0);
+	long d = cairn_thread_dispatch(n.thr, 0, 0);
 	long wrong = 0;
 	for (unsigned i = 0; i < NW; i++)
 		wrong += cap_seen[nw[i].at] != nw[i].value;
@@ -464,7 +442,7 @@ static void test_never_run(void)
 
 /* ---- ktr.6, ktr.7: P, preempted ---- */
 
-static struct thr p;
+static struct remote p;
 
 static void spinner(cairn_word tid)
 {
@@ -486,17 +464,17 @@ static const struct { unsigned idx, at; } gpr[] = {
 static void test_preempted(void)
 {
 	unsigned tsnd = slot();
-	long mk = thread(&p, COMP, spinner, 0, my_rcv), err = 0, wrong = 0;
+	long mk = make_thread(&p, COMP, spinner, 0, my_rcv), err = 0, wrong = 0;
 	if (mk == 0)	/* the timer (line 0) activates M, which then runs at once */
 		mk = cairn_captbl_act_asnd(CT, tsnd, my_rcv) | cairn_irq_bind(CAIRN_SLOT_IRQ, CAIRN_IRQ_TIMER, tsnd, 0);
 	uint64_t t0 = cairn_cycles();
-	long d = mk ? mk : cairn_thread_dispatch(p.cap, t0 + R->tsc_hz / 1000, 0);	/* 1 ms */
+	long d = mk ? mk : cairn_thread_dispatch(p.thr, t0 + R->tsc_hz / 1000, 0);	/* 1 ms */
 	uint64_t t1 = cairn_cycles();
 	long ub = mk ? mk : cairn_irq_unbind(CAIRN_SLOT_IRQ, CAIRN_IRQ_TIMER);
 	for (unsigned i = 0; i < NGPR; i++)
-		wrong += live(p.cap, gpr[i].idx, &err) != P(gpr[i].at);
-	uint64_t rip = live(p.cap, CAIRN_REG_RIP, &err), rsp = live(p.cap, CAIRN_REG_RSP, &err);
-	uint64_t vec = live(p.cap, CAIRN_REG_VECTOR, &err), cs = live(p.cap, CAIRN_REG_CS, &err);
+		wrong += live(p.thr, gpr[i].idx, &err) != P(gpr[i].at);
+	uint64_t rip = live(p.thr, CAIRN_REG_RIP, &err), rsp = live(p.thr, CAIRN_REG_RSP, &err);
+	uint64_t vec = live(p.thr, CAIRN_REG_VECTOR, &err), cs = live(p.thr, CAIRN_REG_CS, &err);
 	drain();
 	CHECK("ktr.6", "live_read_preempted", mk == 0 && d == 0 && ub == 0 && t1 - t0 >= R->tsc_hz / 1000 && !err && !wrong &&
 	      rip == (uint64_t)spin_loop && rsp == spin_sp && vec >= 32 && vec < 256 && (cs & 3) == 3,
@@ -504,13 +482,13 @@ static void test_preempted(void)
 	      "vector %lx cs %lx", mk, d, t1 - t0, err, wrong, rip, (uint64_t)spin_loop, rsp, spin_sp, vec, cs);
 
 	uint64_t top = (uint64_t)(cap_stack + sizeof(cap_stack)) - 64;
-	long bad = treg(p.cap, CAIRN_REG_RCX, WLIVE, NEW_RCX).r0 |
-		   treg(p.cap, CAIRN_REG_R11, WLIVE, NEW_R11).r0 |
-		   treg(p.cap, CAIRN_REG_RSP, WLIVE, top).r0 |
-		   treg(p.cap, CAIRN_REG_RIP, WLIVE, (uint64_t)capture).r0;
+	long bad = treg(p.thr, CAIRN_REG_RCX, WLIVE, NEW_RCX).r0 |
+		   treg(p.thr, CAIRN_REG_R11, WLIVE, NEW_R11).r0 |
+		   treg(p.thr, CAIRN_REG_RSP, WLIVE, top).r0 |
+		   treg(p.thr, CAIRN_REG_RIP, WLIVE, (uint64_t)capture).r0;
 	reset_capture();
 	long runs = (long)cap_runs;
-	long d2 = cairn_thread_dispatch(p.cap, 0, 0);
+	long d2 = cairn_thread_dispatch(p.thr, 0, 0);
 	long wrong2 = 0;
 	for (unsigned i = 0; i < NGPR; i++) {
 		uint64_t want = gpr[i].at == C_RCX ? NEW_RCX : gpr[i].at == C_R11 ? NEW_R11 : P(gpr[i].at);
@@ -526,7 +504,7 @@ static void test_preempted(void)
 
 /* ---- ktr.8, ktr.9: F's FPU/SSE state ---- */
 
-static struct thr f;
+static struct remote f;
 static volatile long f_rounds;
 #define MXCSR_IN 0xbf80U	/* FZ, round down, every exception masked */
 
@@ -545,11 +523,11 @@ static void test_fpu(void)
 	for (unsigned i = 0; i < 8; i++)
 		fpu_in[i] = 0xf0f0000000000000UL | (i + 1) * 0x1111;
 	fpu_mxcsr_in = MXCSR_IN;
-	long mk = thread(&f, COMP, fpu_user, 0, my_rcv), err = 0;
-	long d = mk ? mk : cairn_thread_dispatch(f.cap, 0, 0);	/* it blocks */
+	long mk = make_thread(&f, COMP, fpu_user, 0, my_rcv), err = 0;
+	long d = mk ? mk : cairn_thread_dispatch(f.thr, 0, 0);	/* it blocks */
 	uint64_t word[CAIRN_REG_END - CAIRN_REG_FPU];
 	for (unsigned i = CAIRN_REG_FPU; i < CAIRN_REG_END; i++)
-		word[i - CAIRN_REG_FPU] = live(f.cap, i, &err);
+		word[i - CAIRN_REG_FPU] = live(f.thr, i, &err);
 	long wrong = 0;
 	for (unsigned i = 0; i < 8; i++)
 		wrong += word[20 + i] != fpu_in[i];
@@ -559,14 +537,14 @@ static void test_fpu(void)
 
 	long bad = 0;
 	for (unsigned i = 0; i < 8; i++) {
-		struct cairn_ret2 r = treg(f.cap, XMM_WORD(0) + i, WLIVE, ~fpu_in[i]);
+		struct cairn_ret2 r = treg(f.thr, XMM_WORD(0) + i, WLIVE, ~fpu_in[i]);
 		bad += r.r0 != 0 || r.r1 != ~fpu_in[i];
 	}
-	struct cairn_ret2 mx = treg(f.cap, CAIRN_REG_MXCSR, WLIVE, ~0UL);
-	struct cairn_ret2 plain = treg(f.cap, CAIRN_REG_MXCSR, 0, 0);	/* (not stopped) */
-	uint64_t mx_back = live(f.cap, CAIRN_REG_MXCSR, &err);
+	struct cairn_ret2 mx = treg(f.thr, CAIRN_REG_MXCSR, WLIVE, ~0UL);
+	struct cairn_ret2 plain = treg(f.thr, CAIRN_REG_MXCSR, 0, 0);	/* (not stopped) */
+	uint64_t mx_back = live(f.thr, CAIRN_REG_MXCSR, &err);
 	long s = cairn_asnd_send(f.snd, 0);
-	long d2 = cairn_thread_dispatch(f.cap, 0, 0);
+	long d2 = cairn_thread_dispatch(f.thr, 0, 0);
 	long wrong2 = 0;
 	for (unsigned i = 0; i < 8; i++)
 		wrong2 += fpu_out[i] != ~fpu_in[i];
@@ -580,7 +558,7 @@ static void test_fpu(void)
 
 /* ---- ktr.10: FAULT_REG's FPU words ---- */
 
-static struct thr g;
+static struct remote g;
 static volatile long g_back;
 
 static void fpu_faulter(cairn_word tid)
@@ -596,8 +574,8 @@ static void test_fault_fpu(void)
 {
 	fault_in[0] = FX4;
 	fault_in[1] = ~FX4;
-	long mk = thread(&g, comp_cf, fpu_faulter, 0, my_rcv);
-	long d = mk ? mk : cairn_thread_dispatch(g.cap, 0, 0);	/* faults, the keeper resumes it, it dispatches back */
+	long mk = make_thread(&g, comp_cf, fpu_faulter, 0, my_rcv);
+	long d = mk ? mk : cairn_thread_dispatch(g.thr, 0, 0);	/* faults, the keeper resumes it, it dispatches back */
 	drain();
 	CHECK("ktr.10", "fault_reg_fpu_words", mk == 0 && d == 0 && k_calls == 1 && k_vector == 6 &&
 	      k_rip == (long)fpu_fault_at && k_read[0].r0 == 0 && k_read[0].r1 == FX4 && k_read[1].r0 == 0 &&
@@ -614,7 +592,7 @@ static void test_fault_fpu(void)
 
 /* ---- ktr.11: D, blocked inside S's gate ---- */
 
-static struct thr dt;
+static struct remote dt;
 static struct cairn_ret2 d_res;
 static volatile long d_stage;
 
@@ -629,15 +607,15 @@ static void deep_waiter(cairn_word tid)
 
 static void test_in_gate(void)
 {
-	long mk = thread(&dt, COMP, deep_waiter, 0, my_rcv);
-	long d1 = mk ? mk : cairn_thread_dispatch(dt.cap, 0, 0);	/* it blocks in S */
-	long rd = treg(dt.cap, CAIRN_REG_RIP, LIVE, 0).r0;
-	long wr = treg(dt.cap, CAIRN_REG_RIP, WLIVE, (uint64_t)capture).r0;
-	long wx = treg(dt.cap, XMM_WORD(0), WLIVE, 1).r0;
-	long plain = treg(dt.cap, CAIRN_REG_RIP, 0, 0).r0;
+	long mk = make_thread(&dt, COMP, deep_waiter, 0, my_rcv);
+	long d1 = mk ? mk : cairn_thread_dispatch(dt.thr, 0, 0);	/* it blocks in S */
+	long rd = treg(dt.thr, CAIRN_REG_RIP, LIVE, 0).r0;
+	long wr = treg(dt.thr, CAIRN_REG_RIP, WLIVE, (uint64_t)capture).r0;
+	long wx = treg(dt.thr, XMM_WORD(0), WLIVE, 1).r0;
+	long plain = treg(dt.thr, CAIRN_REG_RIP, 0, 0).r0;
 	long runs = (long)cap_runs;
 	long s = cairn_asnd_send(dt.snd, 0);
-	long d2 = cairn_thread_dispatch(dt.cap, 0, 0);
+	long d2 = cairn_thread_dispatch(dt.thr, 0, 0);
 	drain();
 	CHECK("ktr.11", "inside_a_gate_busy", mk == 0 && d1 == 0 && rd == CAIRN_EBUSY && wr == CAIRN_EBUSY &&
 	      wx == CAIRN_EBUSY && plain == CAIRN_EBUSY && s == 0 && d2 == 0 && d_stage == 1 && d_res.r0 == 0x41 &&
@@ -648,7 +626,7 @@ static void test_in_gate(void)
 
 /* ---- ktr.12: Q, stopped at home ---- */
 
-static struct thr q;
+static struct remote q;
 #define Q_STATUS 0x9f9fUL
 
 static void quitter(cairn_word tid)
@@ -659,18 +637,18 @@ static void quitter(cairn_word tid)
 
 static void test_stopped(void)
 {
-	long mk = thread(&q, COMP, quitter, 0, my_rcv);
-	long d = mk ? mk : cairn_thread_dispatch(q.cap, 0, 0);	/* it stops */
-	uint64_t rbx0 = treg(q.cap, CAIRN_REG_RBX, 0, 0).r1;
-	long e4 = treg(q.cap, CAIRN_REG_RDI, 4, 0).r0;
-	long e8 = treg(q.cap, CAIRN_REG_RDI, 8, 0).r0;
-	long e63 = treg(q.cap, CAIRN_REG_RDI, 1UL << 63, 0).r0;
-	long ew = treg(q.cap, CAIRN_REG_RBX, 4 | CAIRN_REG_WRITE, 0x77).r0;
-	long er = treg(q.cap, 1UL << 63, 0, 0).r0;
-	uint64_t rbx1 = treg(q.cap, CAIRN_REG_RBX, 0, 0).r1;
-	struct cairn_ret2 st = treg(q.cap, CAIRN_REG_RDI, LIVE, 0);
-	struct cairn_ret2 lw = treg(q.cap, CAIRN_REG_RAX, WLIVE, 0x4321);
-	struct cairn_ret2 pr = treg(q.cap, CAIRN_REG_RAX, 0, 0);
+	long mk = make_thread(&q, COMP, quitter, 0, my_rcv);
+	long d = mk ? mk : cairn_thread_dispatch(q.thr, 0, 0);	/* it stops */
+	uint64_t rbx0 = treg(q.thr, CAIRN_REG_RBX, 0, 0).r1;
+	long e4 = treg(q.thr, CAIRN_REG_RDI, 4, 0).r0;
+	long e8 = treg(q.thr, CAIRN_REG_RDI, 8, 0).r0;
+	long e63 = treg(q.thr, CAIRN_REG_RDI, 1UL << 63, 0).r0;
+	long ew = treg(q.thr, CAIRN_REG_RBX, 4 | CAIRN_REG_WRITE, 0x77).r0;
+	long er = treg(q.thr, 1UL << 63, 0, 0).r0;
+	uint64_t rbx1 = treg(q.thr, CAIRN_REG_RBX, 0, 0).r1;
+	struct cairn_ret2 st = treg(q.thr, CAIRN_REG_RDI, LIVE, 0);
+	struct cairn_ret2 lw = treg(q.thr, CAIRN_REG_RAX, WLIVE, 0x4321);
+	struct cairn_ret2 pr = treg(q.thr, CAIRN_REG_RAX, 0, 0);
 	drain();
 	CHECK("ktr.12", "stopped_a1_checked", mk == 0 && d == 0 && e4 == CAIRN_EINVAL && e8 == CAIRN_EINVAL &&
 	      e63 == CAIRN_EINVAL && ew == CAIRN_EINVAL && er == CAIRN_ERANGE && rbx1 == rbx0 && st.r0 == 0 &&
@@ -682,7 +660,7 @@ static void test_stopped(void)
 
 /* ---- ktr.13: Y, running on core 1 ---- */
 
-static struct thr y;
+static struct remote y;
 static volatile long y_inside, y_go, y_done;
 
 static void core1_spinner(cairn_word tid)
@@ -696,12 +674,12 @@ static void core1_spinner(cairn_word tid)
 
 static void test_other_core(void)
 {
-	long mk = thread(&y, COMP, core1_spinner, 1, 0);
+	long mk = make_thread(&y, COMP, core1_spinner, 1, 0);
 	long s = mk ? mk : cairn_asnd_send(y.snd, 0);	/* starts it on core 1 */
 	bool inside = s == 0 && await_ms(&y_inside, 1, 4000);
-	long rd = inside ? (long)treg(y.cap, CAIRN_REG_RIP, LIVE, 0).r0 : 0;
-	long wr = inside ? (long)treg(y.cap, CAIRN_REG_RIP, WLIVE, (uint64_t)capture).r0 : 0;
-	long wx = inside ? (long)treg(y.cap, XMM_WORD(0), WLIVE, 1).r0 : 0;
+	long rd = inside ? (long)treg(y.thr, CAIRN_REG_RIP, LIVE, 0).r0 : 0;
+	long wr = inside ? (long)treg(y.thr, CAIRN_REG_RIP, WLIVE, (uint64_t)capture).r0 : 0;
+	long wx = inside ? (long)treg(y.thr, XMM_WORD(0), WLIVE, 1).r0 : 0;
 	long runs = (long)cap_runs;
 	__atomic_store_n(&y_go, 1, __ATOMIC_RELEASE);
 	bool done = inside && await_ms(&y_done, 1, 4000);
@@ -718,7 +696,7 @@ int main(const void *root)
 		cairn_printf("kthreadreg: setup failed\n");
 		return 1;
 	}
-	long mk = thread(&b, COMP, blocker, 0, my_rcv);
+	long mk = make_thread(&b, COMP, blocker, 0, my_rcv);
 	test_blocked_read(mk);
 	test_blocked_refusals();
 	test_blocked_write();
