@@ -43,7 +43,7 @@ static long transfer(uint32_t op, uint64_t block)
 {
 	struct xport_blk_resp r = xport_blk_sync_call(&blk, op, op == XPORT_BLK_FLUSH ? 0 : 1, block, 0);
 
-	return r.status ? r.status : 0;
+	return r.status;
 }
 
 static long dev_read(void *ctx, uint64_t block, void *buf)

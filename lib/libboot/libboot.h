@@ -183,6 +183,7 @@ long boot_read(struct booter *b, unsigned core, unsigned pt, uint64_t va, void *
 long boot_text(struct booter *b, const char *image, uint64_t *lo, uint64_t *hi);
 struct elf_image;
 long boot_image(struct booter *b, const char *image, struct elf_image *img, const char **file);
+uint64_t boot_frame(unsigned pt, uint64_t va, int want_write);	/* what pt maps there, or 0 */
 
 /* manager.c: the manager the booter serves (interfaces/manager.toml) */
 long boot_manage(struct booter *b);

@@ -39,59 +39,42 @@ static uint64_t regs[PERSIST_REGS];		/* capture: a thread's registers on their w
 
 /* ---- the persistent components and their pages ---- */
 
+#define SPANS 6	/* the image's writable segments (user.ld makes one), the stack, the heap */
+
+struct span {
+	uint64_t lo, hi;
+};
+
 /*
- * The range r (0: the image's writable segments, one range each; then the stack, the
- * heap) of c: [*lo, *hi); 0, or 1 if there is no range r.
+ * c's persistent memory: its image's writable segments, its stack and its heap (what a
+ * restart gives back, restart.c), page-aligned spans into s[SPANS]; how many.
  */
-static int range(struct booter *b, const struct bcomp *c, unsigned r, uint64_t *lo, uint64_t *hi)
+static unsigned spans(struct booter *b, const struct bcomp *c, struct span *s)
 {
 	struct elf_image img;
 	const char *file;
-	unsigned w = 0;
+	unsigned n = 0;
 
-	*lo = *hi = 0;
 	if (!boot_image(b, c->sd->image, &img, &file))
-		for (unsigned i = 0; i < img.nseg; i++) {
-			const struct elf_segment *s = &img.seg[i];
-			if (!(s->flags & ELF_SEG_W) || w++ != r)
-				continue;
-			*lo = s->vaddr & ~(PAGE - 1);
-			*hi = (s->vaddr + s->memsz + PAGE - 1) & ~(PAGE - 1);
-			return 0;
-		}
-	r -= w;
-	if (r == 0 && c->sd->stack) {
-		*lo = STACK_TOP_VA - c->sd->stack;
-		*hi = STACK_TOP_VA;
-		return 0;
-	}
-	if (r == 1 && c->sd->heap) {
-		*lo = HEAP_VA;
-		*hi = HEAP_VA + c->sd->heap;
-		return 0;
-	}
-	return r < 2 ? 0 : 1;	/* (no stack or no heap: an empty range) */
+		for (unsigned i = 0; i < img.nseg && n < SPANS - 2; i++)
+			if (img.seg[i].flags & ELF_SEG_W)
+				s[n++] = (struct span){ img.seg[i].vaddr & ~(PAGE - 1),
+							(img.seg[i].vaddr + img.seg[i].memsz + PAGE - 1) & ~(PAGE - 1) };
+	s[n++] = (struct span){ STACK_TOP_VA - c->sd->stack, STACK_TOP_VA };
+	s[n++] = (struct span){ HEAP_VA, HEAP_VA + c->sd->heap };
+	return n;
 }
 
 /* Whether va is one of c's persistent pages. */
 static int is_page(struct booter *b, const struct bcomp *c, uint64_t va)
 {
-	uint64_t lo, hi;
+	struct span s[SPANS];
+	unsigned n = spans(b, c, s);
 
-	for (unsigned r = 0; !range(b, c, r, &lo, &hi); r++)
-		if (va >= lo && va < hi && !(va & (PAGE - 1)))
+	for (unsigned k = 0; k < n; k++)
+		if (va >= s[k].lo && va < s[k].hi && !(va & (PAGE - 1)))
 			return 1;
 	return 0;
-}
-
-/* The frame pt maps at va, if it is mapped writable (want_write) or at all; else 0. */
-static uint64_t frame(unsigned pt, uint64_t va, int want_write)
-{
-	long e = cairn_pgtbl_lookup(pt, va);
-
-	if (e < 0 || (want_write && !(e & CAIRN_MAP_WRITE)))
-		return 0;
-	return (uint64_t)e & ~(PAGE - 1);
 }
 
 /* Copies frame src onto frame dst (both the booter's to map). */
@@ -236,7 +219,7 @@ struct buf {
 /* Frame of page k of buf (writable in the caller's space), or 0. */
 static uint64_t buf_frame(const struct buf *u, uint64_t k)
 {
-	return k < u->pages ? frame(u->pt, u->va + k * PAGE, 1) : 0;
+	return k < u->pages ? boot_frame(u->pt, u->va + k * PAGE, 1) : 0;
 }
 
 /* Copies the table pages between buf and the booter's table (out: into buf). */
@@ -272,7 +255,9 @@ static long add(const struct buf *u, unsigned kind, unsigned comp, uint64_t key,
 static long capture_comp(struct booter *b, const struct buf *u, unsigned i)
 {
 	struct bcomp *c = &b->c[i];
-	uint64_t f, lo, hi;
+	struct span s[SPANS];
+	unsigned n = spans(b, c, s);
+	uint64_t f;
 	long r = add(u, PERSIST_THREAD, i, 0, &f);
 
 	for (unsigned k = 0; !r && k < PERSIST_REGS; k++) {
@@ -282,9 +267,9 @@ static long capture_comp(struct booter *b, const struct buf *u, unsigned i)
 	}
 	if (!r)
 		r = copy_bytes(b, f, regs, sizeof(regs), 1);
-	for (unsigned g = 0; !r && !range(b, c, g, &lo, &hi); g++)
-		for (uint64_t va = lo; !r && va < hi; va += PAGE) {
-			uint64_t src = frame(c->pt, va, 0);
+	for (unsigned k = 0; !r && k < n; k++)
+		for (uint64_t va = s[k].lo; !r && va < s[k].hi; va += PAGE) {
+			uint64_t src = boot_frame(c->pt, va, 0);
 			r = src ? add(u, PERSIST_PAGE, i, va, &f) : CAIRN_ENOENT;
 			if (!r)
 				r = copy_frame(b, src, f);
@@ -336,13 +321,15 @@ static int fits(struct booter *b, const struct buf *u, const struct persist_head
 /* The records every persistent component needs: a thread and each page. */
 static uint64_t needed(struct booter *b)
 {
-	uint64_t n = 0, lo, hi;
+	uint64_t n = 0;
+	struct span s[SPANS];
 
 	for (unsigned i = 0; i < b->sd->ncomps; i++)
 		if (b->c[i].sd->persistent) {
+			unsigned k = spans(b, &b->c[i], s);
 			n++;
-			for (unsigned g = 0; !range(b, &b->c[i], g, &lo, &hi); g++)
-				n += (hi - lo) / PAGE;
+			while (k--)
+				n += (s[k].hi - s[k].lo) / PAGE;
 		}
 	return n;
 }
@@ -385,7 +372,7 @@ static long check(struct booter *b, const struct buf *u, const struct persist_he
 			return CAIRN_EINVAL;
 		source[x] = buf_frame(u, e->page);
 		if (e->kind == PERSIST_PAGE) {
-			target[x] = frame(b->c[e->comp].pt, e->key, 0);
+			target[x] = boot_frame(b->c[e->comp].pt, e->key, 0);
 			if (!target[x])
 				return CAIRN_EINVAL;
 		} else if (copy_bytes(b, source[x], saved[e->comp], sizeof(saved[0]), 0) || !regs_fit(saved[e->comp])) {

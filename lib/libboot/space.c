@@ -114,12 +114,16 @@ long boot_image(struct booter *b, const char *image, struct elf_image *img, cons
 	return image_of(b, image, IMAGE_LO, IMAGE_HI, img, file);
 }
 
-/* The frame pt maps at va, or 0. */
-static uint64_t frame_at(unsigned pt, uint64_t va)
+/* The frame pt maps at va, if it is mapped writable (want_write) or at all; else 0. */
+uint64_t boot_frame(unsigned pt, uint64_t va, int want_write)
 {
 	long e = cairn_pgtbl_lookup(pt, va);
-	return e < 0 ? 0 : (uint64_t)e & ~(PAGE - 1);
+
+	if (e < 0 || (want_write && !(e & CAIRN_MAP_WRITE)))
+		return 0;
+	return (uint64_t)e & ~(PAGE - 1);
 }
+
 
 /*
  * Gives the writable segments of `image`, loaded into pt by boot_load, their first
@@ -137,7 +141,7 @@ long boot_reload(struct booter *b, unsigned pt, const char *image)
 		if (!(s->flags & ELF_SEG_W))
 			continue;
 		for (uint64_t va = s->vaddr & ~(PAGE - 1); !r && va < s->vaddr + s->memsz; va += PAGE) {
-			uint64_t f = frame_at(pt, va);
+			uint64_t f = boot_frame(pt, va, 0);
 			r = f ? refill_page(b, f, file, s, va) : CAIRN_ENOENT;
 		}
 	}
@@ -148,7 +152,7 @@ long boot_reload(struct booter *b, unsigned pt, const char *image)
 long boot_zero(struct booter *b, unsigned pt, uint64_t va, uint64_t len)
 {
 	for (uint64_t p = va; p < va + len; p += PAGE) {
-		uint64_t f = frame_at(pt, p);
+		uint64_t f = boot_frame(pt, p, 0);
 		long r = f ? boot_fill(b, f, 0, 0, PAGE) : CAIRN_ENOENT;
 		if (r)
 			return r;
@@ -165,7 +169,7 @@ long boot_zero(struct booter *b, unsigned pt, uint64_t va, uint64_t len)
  */
 long boot_read(struct booter *b, unsigned core, unsigned pt, uint64_t va, void *dst, uint64_t len)
 {
-	uint64_t f = frame_at(pt, va), page = CAIRN_BOOT_READ_VA + (uint64_t)core * PAGE;
+	uint64_t f = boot_frame(pt, va, 0), page = CAIRN_BOOT_READ_VA + (uint64_t)core * PAGE;
 	long r = f ? cairn_pgtbl_map(CAIRN_SLOT_PGTBL, page, b->a.mem, f, 0) : CAIRN_ENOENT;
 
 	if (r)
