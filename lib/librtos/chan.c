@@ -173,6 +173,9 @@ static inline void notify(struct end *e, volatile uint32_t *waiters, volatile ui
 
 #define MISS_SKIP 64		/* waits that block at once after a hand-off found nothing */
 
+/* What a call's hand-offs came to (stuck's *handed). */
+enum { HANDED_NONE, HANDED_ON, HANDED_MISSED, HANDED_LEASE_GONE };
+
 /* stuck's wait: RTOS_YIELD_LOCAL if the core may be handed on (the lease held or granted), else the block's result. */
 static long wait_here(struct end *e, const int *handed)
 {
@@ -193,7 +196,7 @@ static long wait_here(struct end *e, const int *handed)
  * likely as not: lib/librtos/local.c), uncounted, and look again when it runs
  * (AGAIN, *handed set: the next wait of this call blocks); a hand-off that found
  * nothing makes the end's next MISS_SKIP waits block at once. One whose lease ended
- * before it switched (*handed 3: an interrupt made a more urgent thread ready, say)
+ * before it switched (HANDED_LEASE_GONE: an interrupt made a more urgent thread ready, say)
  * is no miss: it says nothing of the hand-off.
  */
 static int stuck(struct end *e, unsigned closed_bit, int closed, chan_flags_t flags, volatile uint32_t *waiters,
@@ -207,8 +210,8 @@ static int stuck(struct end *e, unsigned closed_bit, int closed, chan_flags_t fl
 		return closed;
 	if (!(flags & CHAN_BLOCK))
 		return EAGAIN;
-	if (*handed == 1) {
-		*handed = 2;
+	if (*handed == HANDED_ON) {
+		*handed = HANDED_MISSED;
 		e->misses = MISS_SKIP;	/* the hand-off did not pay */
 	}
 	__atomic_add_fetch(waiters, 1, __ATOMIC_SEQ_CST);
@@ -218,9 +221,9 @@ static int stuck(struct end *e, unsigned closed_bit, int closed, chan_flags_t fl
 		long b = (st & RTOS_CHAN_DESTROYED) ? EBADF : (st & closed_bit) ? closed : wait_here(e, handed);
 		if (b == RTOS_YIELD_LOCAL) {
 			__atomic_sub_fetch(waiters, 1, __ATOMIC_SEQ_CST);	/* not waiting while handed on */
-			*handed = 1;
+			*handed = HANDED_ON;
 			if (__builtin_expect(rtos_local_yield() != 0, 0))
-				*handed = 3;
+				*handed = HANDED_LEASE_GONE;
 			return AGAIN;
 		}
 		r = b == 0 ? AGAIN : (int)b;
@@ -242,7 +245,7 @@ static int get_(struct end *e, void *msg)
 /* A send that did not go through at once: waits for room if it may. */
 static __attribute__((noinline)) int send_slow(struct end *e, const void *data, chan_flags_t flags)
 {
-	int r, handed = 0;
+	int r, handed = HANDED_NONE;
 
 	do {
 		if (e->hdr->state & RTOS_CHAN_DESTROYED)
@@ -322,7 +325,7 @@ int channel_send(chan_s_t scid, const void *data, size_t len, chan_flags_t flags
 /* A receive that did not go through at once: waits for a message if it may. */
 static __attribute__((noinline)) int recv_slow(struct end *e, void *buf, chan_flags_t flags)
 {
-	int r, handed = 0;
+	int r, handed = HANDED_NONE;
 
 	do {
 		if (e->hdr->state & RTOS_CHAN_DESTROYED)
