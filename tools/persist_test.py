@@ -151,8 +151,9 @@ R_RESUMED = re.compile(r"checkpointer: resumed checkpoint (\d+) \(generation (\d
                        r"digest ([0-9a-f]{8})\)")
 R_FRESH = re.compile(r"checkpointer: a fresh start: (.*)$")
 R_DAMAGED = re.compile(r"checkpointer: the newest checkpoint \(generation (\d+)\) is damaged: the one before")
-R_TAKEN = re.compile(r"checkpointer: checkpoint (\d+) taken \((\d+) records, digest ([0-9a-f]{8}), "
-                     r"(\d+) cycles paused\)")
+R_TAKEN = re.compile(r"checkpointer: checkpoint (\d+) taken \((\d+) records, (\d+) cycles paused\)")
+R_WRITTEN = re.compile(r"checkpointer: checkpoint (\d+) written \(digest ([0-9a-f]{8}), (\d+) pages copied at a "
+                       r"first write\)")
 R_COMMITTED = re.compile(r"checkpointer: checkpoint (\d+) committed \(generation (\d+)\)")
 R_LEDGER = re.compile(r"ledger: sequence (\d+), a (\d+), b (\d+): (\S+)")
 R_STARTING = re.compile(r"ledger: starting fresh")
@@ -269,7 +270,7 @@ class Chain:
         self.ever_committed, self.last, self.resumes = False, None, []
         self.boots, self.taken = [], {}         # taken: (boot, n) -> Ckpt
         self.memmap = []
-        self.stats = {"write_kills": 0, "landed": 0, "boot_kills": 0, "resumed_pending": 0}
+        self.stats = {"write_kills": 0, "landed": 0, "boot_kills": 0, "resumed_pending": 0, "first_writes": 0}
 
     def run(self, kill, label, fresh_reason=None, damaged=False):
         """Boots once and checks it: a list of problems (empty: all well) and the Boot."""
@@ -384,8 +385,16 @@ class Chain:
                     say(f"checkpoint {n} taken before {self.pending} was committed")
                 if n != expect:
                     say(f"checkpoint {n} taken, the one after {self.committed or 'a fresh start'} is {expect}")
-                self.pending = recent = Ckpt(n, m.group(3), b.label, last_seq)
+                self.pending = recent = Ckpt(n, None, b.label, last_seq)
                 self.taken[(b.label, n)] = self.pending
+                continue
+            m = R_WRITTEN.search(line)
+            if m:
+                if not self.pending or self.pending.n != int(m.group(1)):
+                    say(f"checkpoint {m.group(1)} written, not taken just before")
+                else:
+                    self.pending.digest = m.group(2)
+                    self.stats["first_writes"] += int(m.group(3))
                 continue
             m = R_COMMITTED.search(line)
             if m:
@@ -421,7 +430,7 @@ class Chain:
         if not c:
             bad.append(f"after the kill the disk's newest is checkpoint {host.tag}; the console last said "
                        f"{self.committed or 'none'} committed, {self.pending or 'none'} taken ({s.describe()})")
-        elif int(c.digest, 16) != host.digest:
+        elif c.digest is None or int(c.digest, 16) != host.digest:
             bad.append(f"the disk's checkpoint {host.tag} has digest {host.digest:08x}; it was taken with {c.digest}")
         elif c is self.pending:
             self.stats["landed"] += 1
@@ -452,9 +461,12 @@ def scenario_chain(chain, rng, log):
         p.append(f"{commits} checkpoints committed, want at least 3")
     if not any(R_STARTING.search(x) for x in b.lines):
         p.append("no 'ledger: starting fresh'")
-    if not any(R_TAKEN.search(x) for x in b.lines):
+    if not any(R_WRITTEN.search(x) for x in b.lines):
         p.append("no digest printed")
-    out.append(("fresh", p, b, f"{commits} committed"))
+    first = sum(int(m.group(3)) for m in map(R_WRITTEN.search, b.lines) if m)
+    if commits >= 3 and not first:
+        p.append("no page was copied at a first write: the ledger never wrote while a checkpoint was written")
+    out.append(("fresh", p, b, f"{commits} committed, {first} pages copied at a first write"))
     for name, label, n in (("resume", "2", 2), ("second_resume", "3", 1)):
         prev = chain.boots[-1].label
         p, b = chain.run(after(COMMITTED, n, rng.uniform(0, 0.08)), label)
@@ -533,7 +545,7 @@ def scenario_corrupt(chain, rng, log):
     rec = f"page {key:#x}" if kind == PAGE_KIND else "thread"
     what = (f"a bit flipped at byte {off} (area {new.index}'s block {blk}: the {rec} record) of checkpoint "
             f"{new.tag}, generation {new.gen}; checkpoint {old.tag} (generation {old.gen}) before it")
-    took = [c for c in chain.taken.values() if c.n == old.tag and int(c.digest, 16) == old.digest]
+    took = [c for c in chain.taken.values() if c.n == old.tag and c.digest and int(c.digest, 16) == old.digest]
     if not took:
         return [f"the disk's checkpoint {old.tag} (digest {old.digest:08x}) was never taken with that digest"], what, b
     chain.committed, chain.pending = took[-1], None    # what the next boot is to resume

@@ -22,7 +22,7 @@
  *   0x00000f000000  +--------------------------------+ CAIRN_BOOT_WINDOW_VA
  *                   | the booter's fill window (a    |  in the booter's own space (and a
  *                   | page), then a read page per    |  subsystem parent's)
- *                   | core (CAIRN_BOOT_READ_VA), two |
+ *                   | core (CAIRN_BOOT_READ_VA), the |
  *                   | persist pages                  |
  *   0x000010000000  +--------------------------------+ CAIRN_SEGMENT_LO
  *                   | segments (cairn/segment.h)     |  booter-built components
@@ -88,10 +88,11 @@
 					   thread reads a crashed component's stack: a page
 					   per core (the booter's thread there uses it alone) */
 #define CAIRN_BOOT_READ_SIZE   (CAIRN_UL(0x1000) * 64)	/* CAIRN_SD_CORES at most */
-#define CAIRN_BOOT_PERSIST_VA  (CAIRN_BOOT_READ_VA + CAIRN_BOOT_READ_SIZE)	/* two pages a
+#define CAIRN_BOOT_PERSIST_VA  (CAIRN_BOOT_READ_VA + CAIRN_BOOT_READ_SIZE)	/* pairs of pages a
 					   persistent component's state is copied through
-					   (lib/libboot/persist.c) */
-#define CAIRN_BOOT_PERSIST_SIZE CAIRN_UL(0x2000)
+					   (lib/libboot/persist.c): the gate's, then one
+					   per component (CAIRN_SD_COMPS) for its keeper */
+#define CAIRN_BOOT_PERSIST_SIZE (CAIRN_UL(0x2000) * 33)
 #define CAIRN_SEGMENT_LO       CAIRN_UL(0x10000000)	/* segments lie in [LO, HI) */
 #define CAIRN_SEGMENT_HI       CAIRN_UL(0x40000000)
 #define CAIRN_MODULES_VA       CAIRN_UL(0x40000000)	/* the first program's boot modules */

@@ -245,7 +245,7 @@ long boot_status_gate(struct booter *b, unsigned client, unsigned slot, unsigned
 long boot_control_gate(struct booter *b, unsigned client, unsigned slot, unsigned fn);
 /* persist.c: the persistent components' state, for the importer of interfaces/persist.toml */
 long boot_persist_gate(struct booter *b, unsigned client, unsigned slot, unsigned fn);
-void boot_persist_hold(struct booter *b);		/* before the initialisations: held */
+long boot_persist_hold(struct booter *b);		/* before the initialisations: held, kept */
 
 /* sched.c */
 long boot_start_cores(struct booter *b);

@@ -41,7 +41,8 @@ long cairn_boot(const struct cairn_sd_system *sd, const struct cairn_root *rt)
 		return r;
 	cairn_printf("booter: system '%s' built: %u components, %u ports, %u segments\n",
 		     sd->name, sd->ncomps, sd->nports, sd->nsegments);
-	boot_persist_hold(b);		/* the persistent: restored, or started fresh, by the checkpointer */
+	if ((r = boot_persist_hold(b)))	/* the persistent: restored, or started fresh, by the checkpointer */
+		return r;
 	for (unsigned k = 0; k < sd->ncomps; k++)	/* no slices yet: init runs to its end */
 		if (!b->c[sd->init_order[k]].sd->persistent)
 			boot_init(b, &b->c[sd->init_order[k]]);

@@ -17,6 +17,15 @@
  * component is CAIRN_EAGAIN, and the time is given back at once. The component is
  * held from the build until restore or start.
  *
+ * Copy-on-write: the pause takes the registers and makes every persistent page
+ * read-only, and nothing more; the components then run on. A page reaches the caller's
+ * buffer in one of two ways, whichever comes first: `collect` copies it on the caller's
+ * thread, or the component's first write to it faults into keeper() below, on the
+ * component's own thread, which copies it before the write happens. Either then maps
+ * it writable again. Both may work on one page at once (they run on one core, but
+ * either may be preempted anywhere): a page's state (struct cow) says which copy
+ * stands, and only a copy made while the page was still read-only is ever published.
+ *
  * Nothing in the caller's buffer is trusted: restore checks every record against the
  * components (kind, component, page, thread, registers a return to user mode could not
  * take) before it writes anything, so a buffer that does not fit changes nothing.
@@ -28,14 +37,17 @@
 #include <iface/persist.h>
 
 #define PAGE 4096UL
-#define SRC_VA CAIRN_BOOT_PERSIST_VA		/* the two pages a copy goes through */
-#define DST_VA (CAIRN_BOOT_PERSIST_VA + PAGE)
+#define WINDOW(k) (CAIRN_BOOT_PERSIST_VA + 2 * PAGE * (k))	/* two pages a copy goes through: */
+#define GATE_WINDOW WINDOW(0)				/* the gate's (one call at a time), */
+#define KEEPER_WINDOW(i) WINDOW(1 + (i))		/* component i's keeper's */
+_Static_assert(KEEPER_WINDOW(CAIRN_SD_COMPS) <= CAIRN_BOOT_PERSIST_VA + CAIRN_BOOT_PERSIST_SIZE, "a window each");
 #define USER_TOP 0x7ffffffff000UL		/* the kernel's (cairn/layout.h): rip and rsp below */
 
 static uint32_t busy;				/* a call is inside (one at a time) */
 static uint32_t started;			/* 1: restore or start has run; 2: a restore failed midway */
 static uint8_t table[PERSIST_TABLE_PAGES * PAGE] __attribute__((aligned(16)));
 static uint64_t regs[PERSIST_REGS];		/* capture: a thread's registers on their way out */
+static uint8_t scratch[PAGE] __attribute__((aligned(16)));	/* collect: a page on its way out */
 
 /* ---- the persistent components and their pages ---- */
 
@@ -65,46 +77,105 @@ static unsigned spans(struct booter *b, const struct bcomp *c, struct span *s)
 	return n;
 }
 
-/* Whether va is one of c's persistent pages. */
-static int is_page(struct booter *b, const struct bcomp *c, uint64_t va)
-{
-	struct span s[SPANS];
-	unsigned n = spans(b, c, s);
+/*
+ * The persistent pages, listed once when the components are built (their frames never
+ * change: a persistent component is never restarted), in the order of every capture's
+ * records: for each persistent component, its thread, then its pages span by span.
+ * A page's state says how far the capture in flight has taken it:
+ *
+ *   NONE ──(a capture's pause)──► PROTECTED ──(collect claims it)──► COPYING
+ *                                     │                                 │
+ *                                     └──(its first write: keeper)──► COPIED ◄─┘
+ *
+ * COPIED by collect only if no first write came while it copied: the keeper's copy,
+ * made while the page was read-only, is then the one that stands.
+ */
+enum { COW_NONE, COW_PROTECTED, COW_COPYING, COW_COPIED };
 
-	for (unsigned k = 0; k < n; k++)
-		if (va >= s[k].lo && va < s[k].hi && !(va & (PAGE - 1)))
-			return 1;
+struct cow {
+	uint64_t va, frame;	/* a persistent page, and the frame behind it */
+	uint32_t rec;		/* its record in a capture's table: its bytes at page PERSIST_TABLE_PAGES + rec */
+	uint32_t state;		/* COW_*, changed atomically (collect and the keeper) */
+	uint16_t comp;		/* its component */
+	uint16_t rights;	/* its mapping's rights (writable) */
+};
+
+static struct cow cow[PERSIST_RECORDS_MAX];
+static uint32_t npages, nrecs;			/* pages listed; a capture's records (pages and threads) */
+static uint32_t thread_rec[CAIRN_SD_COMPS];	/* each persistent component's thread's record */
+static long listed = CAIRN_ENOENT;		/* 0 once listed, else why not (capture answers it) */
+static struct {
+	struct span s[SPANS];
+	uint32_t first[SPANS];			/* span k's first page in cow[] */
+	unsigned n;
+} where[CAIRN_SD_COMPS];
+
+/* The listed page of component i at va (rounded down), or 0. */
+static struct cow *cow_find(unsigned i, uint64_t va)
+{
+	for (unsigned k = 0; i < CAIRN_SD_COMPS && k < where[i].n; k++) {
+		const struct span *s = &where[i].s[k];
+		if (va >= s->lo && va < s->hi)
+			return &cow[where[i].first[k] + (va - s->lo) / PAGE];
+	}
 	return 0;
 }
 
-/* Copies frame src onto frame dst (both the booter's to map). */
-static long copy_frame(struct booter *b, uint64_t src, uint64_t dst)
+/* Lists component i's thread and pages: 0, CAIRN_ENOBUFS (too many), CAIRN_ENOENT (one unmapped). */
+static long list_comp(struct booter *b, unsigned i)
 {
-	long r = cairn_pgtbl_map(CAIRN_SLOT_PGTBL, SRC_VA, b->a.mem, src, 0);
+	struct bcomp *c = &b->c[i];
+
+	if (nrecs == PERSIST_RECORDS_MAX)
+		return CAIRN_ENOBUFS;
+	thread_rec[i] = nrecs++;
+	where[i].n = spans(b, c, where[i].s);
+	for (unsigned k = 0; k < where[i].n; k++) {
+		where[i].first[k] = npages;
+		for (uint64_t va = where[i].s[k].lo; va < where[i].s[k].hi; va += PAGE) {
+			long e = cairn_pgtbl_lookup(c->pt, va);
+			if (e < 0 || !(e & CAIRN_MAP_WRITE))
+				return CAIRN_ENOENT;
+			if (nrecs == PERSIST_RECORDS_MAX)
+				return CAIRN_ENOBUFS;
+			cow[npages++] = (struct cow){ .va = va, .frame = (uint64_t)e & ~(PAGE - 1), .rec = nrecs++,
+						      .comp = (uint16_t)i,
+						      .rights = (uint16_t)(e & (CAIRN_MAP_WRITE | CAIRN_MAP_EXEC)) };
+		}
+	}
+	return 0;
+}
+
+/* ---- copying through the booter's windows ---- */
+
+/* Copies frame src onto frame dst (both the booter's to map), through window w. */
+static long copy_frame(struct booter *b, uint64_t w, uint64_t src, uint64_t dst)
+{
+	long r = cairn_pgtbl_map(CAIRN_SLOT_PGTBL, w, b->a.mem, src, 0);
 
 	if (r)
 		return r;
-	r = cairn_pgtbl_map(CAIRN_SLOT_PGTBL, DST_VA, b->a.mem, dst, CAIRN_MAP_WRITE);
+	r = cairn_pgtbl_map(CAIRN_SLOT_PGTBL, w + PAGE, b->a.mem, dst, CAIRN_MAP_WRITE);
 	if (!r) {
-		memcpy((void *)DST_VA, (const void *)SRC_VA, PAGE);
-		cairn_pgtbl_unmap(CAIRN_SLOT_PGTBL, DST_VA);
+		memcpy((void *)(w + PAGE), (const void *)w, PAGE);
+		cairn_pgtbl_unmap(CAIRN_SLOT_PGTBL, w + PAGE);
 	}
-	cairn_pgtbl_unmap(CAIRN_SLOT_PGTBL, SRC_VA);
+	cairn_pgtbl_unmap(CAIRN_SLOT_PGTBL, w);
 	return r;
 }
 
-/* Copies len bytes between the booter's buf and frame f at off (to_frame: into f). */
+/* Copies len bytes between the booter's buf and frame f (to_frame: into f), through the gate's window. */
 static long copy_bytes(struct booter *b, uint64_t f, void *buf, uint64_t len, int to_frame)
 {
-	long r = cairn_pgtbl_map(CAIRN_SLOT_PGTBL, DST_VA, b->a.mem, f, to_frame ? CAIRN_MAP_WRITE : 0);
+	long r = cairn_pgtbl_map(CAIRN_SLOT_PGTBL, GATE_WINDOW, b->a.mem, f, to_frame ? CAIRN_MAP_WRITE : 0);
 
 	if (r)
 		return r;
 	if (to_frame)
-		memcpy((void *)DST_VA, buf, len);
+		memcpy((void *)GATE_WINDOW, buf, len);
 	else
-		memcpy(buf, (const void *)DST_VA, len);
-	return cairn_pgtbl_unmap(CAIRN_SLOT_PGTBL, DST_VA);
+		memcpy(buf, (const void *)GATE_WINDOW, len);
+	return cairn_pgtbl_unmap(CAIRN_SLOT_PGTBL, GATE_WINDOW);
 }
 
 /* ---- the description's digest ---- */
@@ -234,71 +305,205 @@ static long table_io(struct booter *b, const struct buf *u, int out)
 	return 0;
 }
 
-/* ---- capture ---- */
+/* ---- capture: the pause ---- */
 
-/* Adds record (kind, comp, key) at the table's next page; its page's frame in *f. */
-static long add(const struct buf *u, unsigned kind, unsigned comp, uint64_t key, uint64_t *f)
+static uint32_t flight, collected;	/* the capture in flight: its pages, cow[0, flight); collect's next */
+static struct buf out;			/* ... its buffer */
+static uint32_t lost;			/* ... a page of it did not reach the buffer */
+
+/* Fills the table with the records of a capture: where each is in the buffer. */
+static void fill_table(struct booter *b)
 {
 	struct persist_header *h = (struct persist_header *)table;
-	uint32_t n = h->records, page = PERSIST_TABLE_PAGES + n;
 
-	if (n == PERSIST_RECORDS_MAX || page >= u->pages)
-		return CAIRN_ENOBUFS;
-	if (!(*f = buf_frame(u, page)))
-		return CAIRN_EFAULT;
-	h->rec[n] = (struct persist_rec){ .kind = (uint16_t)kind, .comp = (uint16_t)comp, .page = page, .key = key };
-	h->records = n + 1;
-	return 0;
+	memset(table, 0, sizeof(table));
+	*h = (struct persist_header){ .magic = PERSIST_MAGIC, .records = nrecs };
+	for (unsigned i = 0; i < b->sd->ncomps; i++)
+		if (b->c[i].sd->persistent)
+			h->rec[thread_rec[i]] = (struct persist_rec){ .kind = PERSIST_THREAD, .comp = (uint16_t)i,
+								      .page = PERSIST_TABLE_PAGES + thread_rec[i] };
+	for (uint32_t j = 0; j < npages; j++)
+		h->rec[cow[j].rec] = (struct persist_rec){ .kind = PERSIST_PAGE, .comp = cow[j].comp,
+							   .page = PERSIST_TABLE_PAGES + cow[j].rec, .key = cow[j].va };
 }
 
-/* Takes component i's thread and pages into u. */
-static long capture_comp(struct booter *b, const struct buf *u, unsigned i)
+/* Takes component i's thread's registers into its record in u. */
+static long take_thread(struct booter *b, const struct buf *u, unsigned i)
 {
-	struct bcomp *c = &b->c[i];
-	struct span s[SPANS];
-	unsigned n = spans(b, c, s);
-	uint64_t f;
-	long r = add(u, PERSIST_THREAD, i, 0, &f);
+	uint64_t f = buf_frame(u, PERSIST_TABLE_PAGES + thread_rec[i]);
+	long r = f ? 0 : CAIRN_EFAULT;
 
 	for (unsigned k = 0; !r && k < PERSIST_REGS; k++) {
-		struct cairn_ret2 v = cairn_thread_reg(c->thread, k, CAIRN_REG_LIVE, 0);
+		struct cairn_ret2 v = cairn_thread_reg(b->c[i].thread, k, CAIRN_REG_LIVE, 0);
 		regs[k] = v.r1;
 		r = v.r0;
 	}
-	if (!r)
-		r = copy_bytes(b, f, regs, sizeof(regs), 1);
-	for (unsigned k = 0; !r && k < n; k++)
-		for (uint64_t va = s[k].lo; !r && va < s[k].hi; va += PAGE) {
-			uint64_t src = boot_frame(c->pt, va, 0);
-			r = src ? add(u, PERSIST_PAGE, i, va, &f) : CAIRN_ENOENT;
-			if (!r)
-				r = copy_frame(b, src, f);
+	return r ? r : copy_bytes(b, f, regs, sizeof(regs), 1);
+}
+
+/* Makes page w read-only (in a pause: its component is held) until its copy is taken. */
+static long protect(struct booter *b, struct cow *w)
+{
+	unsigned pt = b->c[w->comp].pt;
+	long r = cairn_pgtbl_unmap(pt, w->va);
+
+	__atomic_store_n(&w->state, COW_PROTECTED, __ATOMIC_RELEASE);
+	return r ? r : cairn_pgtbl_map(pt, w->va, b->a.mem, w->frame, w->rights & ~(unsigned)CAIRN_MAP_WRITE);
+}
+
+/* Maps page w writable again (a mapping another made meanwhile stands): 0, or an error. */
+static long unprotect(struct booter *b, const struct cow *w)
+{
+	unsigned pt = b->c[w->comp].pt;
+	long r = cairn_pgtbl_unmap(pt, w->va);
+
+	if (r && r != CAIRN_ENOENT)
+		return r;
+	r = cairn_pgtbl_map(pt, w->va, b->a.mem, w->frame, w->rights);
+	return r == CAIRN_EBUSY ? 0 : r;
+}
+
+/*
+ * Takes every thread's registers into u and makes every page read-only, the
+ * components held (the pause): 0, or an error with every page writable again.
+ */
+static long pause_take(struct booter *b, const struct buf *u)
+{
+	uint32_t j = 0;
+	long r = all_still(b);
+
+	for (unsigned i = 0; !r && i < b->sd->ncomps; i++)
+		if (b->c[i].sd->persistent)
+			r = take_thread(b, u, i);
+	for (; !r && j < npages; j++)
+		r = protect(b, &cow[j]);
+	if (r)
+		while (j--) {	/* (none of them has run: the pages hold what they held) */
+			__atomic_store_n(&cow[j].state, COW_COPIED, __ATOMIC_RELEASE);
+			unprotect(b, &cow[j]);
 		}
 	return r;
 }
 
+static long collect(struct booter *b, uint64_t upto);
+
 static struct cairn_ret2 capture(struct booter *b, const struct buf *u)
 {
 	static uint64_t left[CAIRN_SD_COMPS];
-	struct persist_header *h = (struct persist_header *)table;
 
 	if (__atomic_load_n(&started, __ATOMIC_ACQUIRE) != 1)
 		return (struct cairn_ret2){ CAIRN_EBUSY, 0 };	/* not started (or stopped for good) */
-	memset(table, 0, sizeof(table));
-	h->magic = PERSIST_MAGIC;
+	if (listed || PERSIST_TABLE_PAGES + nrecs > u->pages)
+		return (struct cairn_ret2){ listed ? listed : CAIRN_ENOBUFS, 0 };
+	collect(b, nrecs);	/* the capture before, finished: its pages writable again */
+	fill_table(b);
 	uint64_t t0 = cairn_cycles();
 	long r = hold_all(b, 1, left);
 	if (!r)
-		r = all_still(b);
-	for (unsigned i = 0; !r && i < b->sd->ncomps; i++)
-		if (b->c[i].sd->persistent)
-			r = capture_comp(b, u, i);
+		r = pause_take(b, u);
+	if (!r) {
+		out = *u;
+		__atomic_store_n(&lost, 0, __ATOMIC_RELAXED);
+		collected = 0;
+		__atomic_store_n(&flight, npages, __ATOMIC_RELEASE);
+	}
 	hold_all(b, 0, left);
 	uint64_t paused = cairn_cycles() - t0;
 	if (!r)
 		r = table_io(b, u, 1);
-	return (struct cairn_ret2){ r ? r : (long)h->records, r ? 0 : (long)paused };
+	return (struct cairn_ret2){ r ? r : (long)nrecs, r ? 0 : (long)paused };
 }
+
+/* ---- capture: the pages, copied after the pause ---- */
+
+/* collect's copy of page w: 1 if it took it, 0 if a first write took it (or it had been). */
+static int collect_page(struct booter *b, struct cow *w)
+{
+	uint32_t s = COW_PROTECTED;
+
+	if (!__atomic_compare_exchange_n(&w->state, &s, COW_COPYING, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return 0;
+	long r = copy_bytes(b, w->frame, scratch, PAGE, 0);
+	s = COW_COPYING;
+	int mine = __atomic_compare_exchange_n(&w->state, &s, COW_COPIED, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	if (mine) {	/* no first write came while it was copied: scratch holds the pause's bytes */
+		uint64_t f = buf_frame(&out, PERSIST_TABLE_PAGES + w->rec);
+		r = r ? r : f ? copy_bytes(b, f, scratch, PAGE, 1) : CAIRN_EFAULT;
+	}
+	if ((mine && r) || unprotect(b, w))
+		__atomic_store_n(&lost, 1, __ATOMIC_RELEASE);
+	return mine;
+}
+
+/*
+ * Makes the records [0, upto) of the capture in flight whole in its buffer: how many
+ * pages it copied itself (first writes copied the others), or CAIRN_EFAULT if a page of
+ * the capture could not be put in the buffer (it is no checkpoint).
+ */
+static long collect(struct booter *b, uint64_t upto)
+{
+	uint32_t n = __atomic_load_n(&flight, __ATOMIC_ACQUIRE);
+	long copied = 0;
+
+	for (; collected < n && cow[collected].rec < upto; collected++)
+		copied += collect_page(b, &cow[collected]);
+	return __atomic_load_n(&lost, __ATOMIC_ACQUIRE) ? CAIRN_EFAULT : copied;
+}
+
+/* ---- the keeper: a first write ---- */
+
+#define PF_PRESENT 1u	/* the page-fault error code's bits (Intel SDM vol. 3, 4.7) */
+#define PF_WRITE 2u
+#define PF_RSVD 8u
+#define PF_FETCH 16u
+
+/* Stops component c's thread at a fault that is not the keeper's, to be reported (report.c). */
+static struct cairn_ret2 fault_stop(struct bcomp *c, cairn_word vector, cairn_word error, cairn_word rip,
+				    cairn_word tid)
+{
+	if (c) {
+		c->fault_vector = vector;
+		c->fault_error = error;
+		c->fault_rip = rip;
+		c->fault_sp = cairn_fault_reg(CAIRN_REG_RSP, 0, 0).r1;
+		__atomic_store_n(&c->fault_tid, tid, __ATOMIC_RELEASE);	/* (last: report.c's sign) */
+		boot_count_fault(c);
+		__atomic_store_n(&c->down, 1, __ATOMIC_RELEASE);
+	}
+	return (struct cairn_ret2){ CAIRN_FAULT_STOP, 0 };
+}
+
+/*
+ * A fault of persistent component badge - 1, on its own thread: a write to a page the
+ * pause made read-only (or a touch of one collect is mapping again) copies the page
+ * into the capture's buffer, unless that is done, and maps it writable; the write then
+ * runs again. Any other fault stops the thread, as with no keeper.
+ */
+static struct cairn_ret2 keeper(cairn_word vector, cairn_word error, cairn_word addr, cairn_word rip,
+				cairn_word badge, cairn_word tid)
+{
+	struct booter *b = boot_server;
+	unsigned i = (unsigned)badge - 1;
+	struct bcomp *c = b && badge >= 1 && badge <= b->sd->ncomps ? &b->c[i] : 0;
+	struct cow *w = c ? cow_find(i, addr) : 0;
+	uint32_t s = w ? __atomic_load_n(&w->state, __ATOMIC_ACQUIRE) : COW_NONE;
+
+	if (s == COW_NONE || vector != 14 || (error & (PF_RSVD | PF_FETCH)) ||
+	    (error & (PF_PRESENT | PF_WRITE)) == PF_PRESENT)
+		return fault_stop(c, vector, error, rip, tid);
+	if (s != COW_COPIED) {	/* read-only still: its bytes are the pause's */
+		uint64_t f = buf_frame(&out, PERSIST_TABLE_PAGES + w->rec);
+		if (!f || copy_frame(b, KEEPER_WINDOW(i), w->frame, f))
+			__atomic_store_n(&lost, 1, __ATOMIC_RELEASE);
+		while (s != COW_COPIED &&
+		       !__atomic_compare_exchange_n(&w->state, &s, COW_COPIED, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			;	/* (collect may claim it meanwhile: its copy is then discarded) */
+	}
+	if (unprotect(b, w))
+		return fault_stop(c, vector, error, rip, tid);
+	return (struct cairn_ret2){ CAIRN_FAULT_RESUME, 0 };
+}
+CAIRN_GATE(boot_persist_keeper, keeper)
 
 /* ---- restore ---- */
 
@@ -310,28 +515,13 @@ static int fits(struct booter *b, const struct buf *u, const struct persist_head
 	if (e->comp >= b->sd->ncomps || !b->c[e->comp].sd->persistent || e->page < PERSIST_TABLE_PAGES ||
 	    e->page >= u->pages || !buf_frame(u, e->page))
 		return 0;
-	if (e->kind == PERSIST_PAGE ? !is_page(b, &b->c[e->comp], e->key) : e->kind != PERSIST_THREAD || e->key)
+	if (e->kind == PERSIST_PAGE ? (e->key & (PAGE - 1)) || !cow_find(e->comp, e->key)
+				    : e->kind != PERSIST_THREAD || e->key)
 		return 0;
 	for (uint32_t y = 0; y < x; y++)
 		if (h->rec[y].kind == e->kind && h->rec[y].comp == e->comp && h->rec[y].key == e->key)
 			return 0;
 	return 1;
-}
-
-/* The records every persistent component needs: a thread and each page. */
-static uint64_t needed(struct booter *b)
-{
-	uint64_t n = 0;
-	struct span s[SPANS];
-
-	for (unsigned i = 0; i < b->sd->ncomps; i++)
-		if (b->c[i].sd->persistent) {
-			unsigned k = spans(b, &b->c[i], s);
-			n++;
-			while (k--)
-				n += (s[k].hi - s[k].lo) / PAGE;
-		}
-	return n;
 }
 
 static uint64_t saved[CAIRN_SD_COMPS][PERSIST_REGS];	/* restore: each thread's registers, checked */
@@ -364,20 +554,17 @@ static long set_thread(struct booter *b, unsigned comp, uint64_t *r)
  */
 static long check(struct booter *b, const struct buf *u, const struct persist_header *h)
 {
-	if (h->magic != PERSIST_MAGIC || h->records > PERSIST_RECORDS_MAX || h->records != needed(b))
+	if (listed || h->magic != PERSIST_MAGIC || h->records != nrecs)
 		return CAIRN_EINVAL;
 	for (uint32_t x = 0; x < h->records; x++) {
 		const struct persist_rec *e = &h->rec[x];
 		if (!fits(b, u, h, x))
 			return CAIRN_EINVAL;
 		source[x] = buf_frame(u, e->page);
-		if (e->kind == PERSIST_PAGE) {
-			target[x] = boot_frame(b->c[e->comp].pt, e->key, 0);
-			if (!target[x])
-				return CAIRN_EINVAL;
-		} else if (copy_bytes(b, source[x], saved[e->comp], sizeof(saved[0]), 0) || !regs_fit(saved[e->comp])) {
+		if (e->kind == PERSIST_PAGE)
+			target[x] = cow_find(e->comp, e->key)->frame;
+		else if (copy_bytes(b, source[x], saved[e->comp], sizeof(saved[0]), 0) || !regs_fit(saved[e->comp]))
 			return CAIRN_EINVAL;
-		}
 	}
 	return 0;
 }
@@ -398,7 +585,8 @@ static long restore(struct booter *b, const struct buf *u)
 		return r == CAIRN_EFAULT ? r : CAIRN_EINVAL;
 	for (uint32_t x = 0; !r && x < h->records; x++) {	/* all fit: written whole */
 		const struct persist_rec *e = &h->rec[x];
-		r = e->kind == PERSIST_PAGE ? copy_frame(b, source[x], target[x]) : set_thread(b, e->comp, saved[e->comp]);
+		r = e->kind == PERSIST_PAGE ? copy_frame(b, GATE_WINDOW, source[x], target[x])
+					    : set_thread(b, e->comp, saved[e->comp]);
 	}
 	if (r) {
 		__atomic_store_n(&started, 2, __ATOMIC_RELEASE);	/* never started half-restored */
@@ -420,14 +608,40 @@ static long start(struct booter *b)
 	return 0;
 }
 
-/* Before any initialisation: the persistent are held (their tcaps made empty: budget.c), whole budgets kept. */
-void boot_persist_hold(struct booter *b)
+/* Makes the booter component i's keeper (a first write after a pause: keeper above). */
+static long keep(struct booter *b, unsigned i)
 {
-	for (unsigned i = 0; i < b->sd->ncomps; i++)
+	long r = boot_reserve_slots(b);
+	unsigned gate = cairn_slot(&b->a);
+
+	if (!r)
+		r = cairn_captbl_act_sinv(CAIRN_SLOT_CAPTBL, gate, CAIRN_SLOT_COMP, (cairn_word)boot_persist_keeper,
+					  i + 1, 0);
+	return r ? r : cairn_comp_keeper(b->c[i].comp, gate);
+}
+
+/*
+ * Before any initialisation: the persistent are held (their tcaps made empty: budget.c),
+ * whole budgets kept, their pages listed and the booter made their keeper. 0, or an
+ * error (the boot stops).
+ */
+long boot_persist_hold(struct booter *b)
+{
+	long r = 0;
+
+	listed = 0;
+	for (unsigned i = 0; !r && i < b->sd->ncomps; i++)
 		if (b->c[i].sd->persistent) {
 			__atomic_store_n(&b->c[i].held, 1, __ATOMIC_RELEASE);
 			held_left[i] = b->c[i].cpu_budget;
+			r = keep(b, i);
+			if (!r && !listed)
+				listed = list_comp(b, i);
 		}
+	if (listed)
+		cairn_printf("booter: the persistent components' pages cannot be taken (%ld): at most %u records\n",
+			     listed, (unsigned)PERSIST_RECORDS_MAX);
+	return r;
 }
 
 static struct cairn_ret2 call(struct booter *b, unsigned client, unsigned fn, cairn_word a0, cairn_word a1)
@@ -438,6 +652,8 @@ static struct cairn_ret2 call(struct booter *b, unsigned client, unsigned fn, ca
 		return digest(b);
 	if (fn == PERSIST_START)
 		return (struct cairn_ret2){ start(b), 0 };
+	if (fn == PERSIST_COLLECT)
+		return (struct cairn_ret2){ collect(b, a0), 0 };
 	if (fn != PERSIST_CAPTURE && fn != PERSIST_RESTORE)
 		return (struct cairn_ret2){ CAIRN_ENOSYS, 0 };
 	if ((a0 & (PAGE - 1)) || a1 < PERSIST_TABLE_PAGES || a1 > (1UL << 20))

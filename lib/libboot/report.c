@@ -51,12 +51,18 @@ void boot_report_fault(struct booter *b, struct bcomp *c, const char *what, uint
 /*
  * If c's thread, stopped, was stopped by a CPU exception (THREAD_REG's vector below
  * 32: docs/syscalls.md) and c has no keeper, reports it (a component the booter
- * restarts is reported by restart.c).
+ * restarts is reported by restart.c). A persistent component's keeper (persist.c)
+ * stops it at a fault that is not a first write, and leaves the fault in c.
  */
 void boot_report_stop(struct booter *b, struct bcomp *c, unsigned core)
 {
 	struct cairn_ret2 v = cairn_thread_reg(c->thread, CAIRN_REG_VECTOR, 0, 0);
 
+	if (c->sd->persistent && __atomic_load_n(&c->fault_tid, __ATOMIC_ACQUIRE)) {
+		boot_report_fault(b, c, "stopped by a fault", c->fault_tid, c->fault_vector, c->fault_error,
+				  c->fault_rip, c->fault_sp, core);
+		return;
+	}
 	if (c->sd->restart || v.r0 || v.r1 >= 32)
 		return;
 	uint64_t error = cairn_thread_reg(c->thread, CAIRN_REG_ERROR, 0, 0).r1;
