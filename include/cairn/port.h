@@ -20,6 +20,13 @@
  * message or room, and the port works again once the cursors make sense. The waiting
  * flags are hints: a peer that sets them costs this end needless wake-ups, one that
  * clears them leaves this end waiting for it, as a peer that never sends would.
+ *
+ * The ring's copy of an end's own cursor is written by that end only. A step that
+ * finds it differing from the end's cursor answers CAIRN_ESTALE, and the end takes the
+ * ring's: the ring was made anew under it (a persistent component resumed from a
+ * checkpoint meets the rings made at this boot, docs/persistence.md: what was in
+ * flight is lost, and the next step works), or a peer wrote it (which, like garbled
+ * slots, a peer may do).
  */
 #ifndef CAIRN_PORT_H
 #define CAIRN_PORT_H
@@ -83,7 +90,9 @@ long cairn_port_open(struct cairn_port *p, const char *name);
 /*
  * Copies one slot in or out. Async: CAIRN_EAGAIN if full (empty). Sync: waits.
  * CAIRN_EIO: the peer broke the protocol (its cursor says more than `slots` messages
- * are queued); nothing copied, nothing moved.
+ * are queued); nothing copied, nothing moved. CAIRN_ESTALE: the ring's copy of this
+ * end's cursor is not this end's (the ring was made anew: above); nothing copied, and
+ * this end now stands where the ring says.
  */
 long cairn_port_send(struct cairn_port *p, const void *msg);
 long cairn_port_recv(struct cairn_port *p, void *msg);

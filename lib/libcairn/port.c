@@ -13,6 +13,12 @@
  * the peer's cursor once, into a local, and bounds it with one compare before using
  * it; a slot's place comes from this end's own cursor and geometry (a mask and a
  * multiply), so no value in shared memory can move a copy outside the ring.
+ *
+ * A step also reads the ring's copy of this end's own cursor, which only this end
+ * writes: if it differs, the ring is not the one this end was moving (a persistent
+ * component resumed over rings made afresh at this boot, docs/persistence.md; or a
+ * peer that wrote it), and the step answers CAIRN_ESTALE once, this end then standing
+ * where the ring says (resync).
  */
 #include <cairn/port.h>
 
@@ -64,6 +70,13 @@ long cairn_port_attach(struct cairn_port *p, struct cairn_port_ring *r, uint32_t
 	return 0;
 }
 
+/* This end's cursor *own is not the ring's copy at *published: it takes the ring's. */
+static long resync(uint32_t *own, volatile uint32_t *published)
+{
+	*own = __atomic_load_n(published, __ATOMIC_RELAXED);
+	return CAIRN_ESTALE;
+}
+
 /*
  * Full: the peer's tail says slots messages are queued; more than that: EIO. (The
  * port's fields are read into locals first: the acquire load would make the compiler
@@ -75,6 +88,8 @@ long cairn_ring_put(struct cairn_port *p, const void *msg)
 	uint32_t head = p->head, mask = p->mask, words = p->words;
 	uint32_t queued = head - __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
 
+	if (__builtin_expect(__atomic_load_n(&r->head, __ATOMIC_RELAXED) != head, 0))
+		return resync(&p->head, &r->head);
 	if (__builtin_expect(queued > mask, 0))
 		return queued == mask + 1 ? CAIRN_EAGAIN : CAIRN_EIO;
 	copy(slot(r, mask, words, head), msg, words);
@@ -90,6 +105,8 @@ long cairn_ring_get(struct cairn_port *p, void *msg)
 	uint32_t tail = p->tail, mask = p->mask, words = p->words;
 	uint32_t queued = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE) - tail;
 
+	if (__builtin_expect(__atomic_load_n(&r->tail, __ATOMIC_RELAXED) != tail, 0))
+		return resync(&p->tail, &r->tail);
 	if (__builtin_expect(queued - 1 > mask, 0))	/* 0 wraps to above any mask */
 		return queued ? CAIRN_EIO : CAIRN_EAGAIN;
 	copy(msg, slot(r, mask, words, tail), words);

@@ -358,27 +358,79 @@ static void port_get_bounds_peer_head(void **state)
 	free(p.r);
 }
 
-/* A peer that moves our own published cursor does not move us: we put (get) where we stand. */
-static void port_own_cursor_is_private(void **state)
+/*
+ * The ring's copy of an end's own cursor scribbled (to every extreme): the step is
+ * CAIRN_ESTALE, copies nothing, and the end takes the ring's copy; the next step works
+ * from there.
+ */
+static void port_own_cursor_scribbled_is_estale(void **state)
+{
+	struct pair p;
+	uint64_t m[2], seen[2] = { 0xdead, 0xbeef };
+
+	(void)state;
+	new_pair(&p, SLOT, SLOTS);
+	for (unsigned k = 0; k < NEXTREMES; k++) {
+		uint32_t at = extremes[k] == p.prod.head ? extremes[k] + 12345 : extremes[k];
+		p.r->head = at;				/* the consumer scribbles the producer's cursor */
+		msg(m, k);
+		assert_int_equal(cairn_ring_put(&p.prod, m), CAIRN_ESTALE);
+		assert_int_equal(p.prod.head, at);
+		assert_int_equal(p.r->head, at);
+		p.r->tail = at;				/* the producer scribbles the consumer's */
+		m[0] = seen[0], m[1] = seen[1];
+		assert_int_equal(cairn_ring_get(&p.cons, m), CAIRN_ESTALE);
+		assert_int_equal(p.cons.tail, at);
+		assert_memory_equal(m, seen, sizeof(m));	/* nothing copied */
+		msg(m, k);
+		assert_int_equal(cairn_ring_put(&p.prod, m), 0);	/* from there on, as usual */
+		assert_int_equal(p.r->head, at + 1);
+		assert_int_equal(cairn_ring_get(&p.cons, m), 0);
+		assert_int_equal(m[0], k);
+		assert_int_equal(p.r->tail, at + 1);
+	}
+	free(p.r);
+}
+
+/*
+ * A ring made anew under ends that had moved (a persistent component resumed over the
+ * rings of a new boot, docs/persistence.md): each end's first step is CAIRN_ESTALE
+ * and puts it where the new ring stands; a fresh peer's messages then come through,
+ * in order, none lost and none invented.
+ */
+static void port_ring_made_anew_is_estale_once(void **state)
 {
 	struct pair p;
 	uint64_t m[2];
 
 	(void)state;
 	new_pair(&p, SLOT, SLOTS);
-	for (unsigned k = 0; k < NEXTREMES; k++) {
-		uint32_t at = p.prod.head;
-		p.r->head = extremes[k];		/* the consumer scribbles the producer's cursor */
+	for (unsigned k = 0; k < 5; k++) {	/* the old boot: 5 through, 2 left queued */
 		msg(m, k);
-		long r = cairn_ring_put(&p.prod, m);
-		assert_int_equal(r, 0);
-		assert_int_equal(p.prod.head, at + 1);
-		assert_int_equal(p.r->head, at + 1);	/* published again, from our own */
-		p.r->tail = extremes[k];		/* the producer scribbles the consumer's */
-		assert_int_equal(cairn_ring_get(&p.cons, m), 0);
-		assert_int_equal(m[0], k);
-		assert_int_equal(p.r->tail, at + 1);
+		assert_int_equal(cairn_ring_put(&p.prod, m), 0);
 	}
+	for (unsigned k = 0; k < 3; k++)
+		assert_int_equal(cairn_ring_get(&p.cons, m), 0);
+	assert_int_equal(cairn_port_init(p.r, SLOT, SLOTS), 0);	/* the new boot's ring */
+	struct cairn_port fresh;
+	assert_int_equal(cairn_port_attach(&fresh, p.r, SLOT, SLOTS), 0);
+	msg(m, 100);
+	assert_int_equal(cairn_ring_put(&fresh, m), 0);		/* a fresh producer sends one */
+	assert_int_equal(cairn_ring_get(&p.cons, m), CAIRN_ESTALE);	/* the resumed consumer: once */
+	assert_int_equal(p.cons.tail, 0);
+	assert_int_equal(cairn_ring_get(&p.cons, m), 0);
+	assert_int_equal(m[0], 100);
+	assert_int_equal(cairn_ring_get(&p.cons, m), CAIRN_EAGAIN);
+	assert_int_equal(cairn_port_init(p.r, SLOT, SLOTS), 0);	/* again, the resumed end producing */
+	assert_int_equal(cairn_ring_put(&p.prod, m), CAIRN_ESTALE);
+	assert_int_equal(p.prod.head, 0);
+	assert_int_equal(p.r->head, 0);				/* nothing published */
+	msg(m, 7);
+	assert_int_equal(cairn_port_send(&p.prod, m), 0);
+	assert_int_equal(cairn_port_attach(&fresh, p.r, SLOT, SLOTS), 0);
+	fresh.tail = 0;
+	assert_int_equal(cairn_ring_get(&fresh, m), 0);
+	assert_int_equal(m[0], 7);
 	free(p.r);
 }
 
@@ -418,11 +470,11 @@ static void port_recovers_after_eio(void **state)
 		msg(m, i);
 		assert_int_equal(cairn_port_send(&p.prod, m), 0);
 	}
-	p.r->head = 0x80000000;
+	p.r->head = 0x80000000;			/* the producer's cursor, as the consumer reads it */
 	assert_int_equal(cairn_port_recv(&p.cons, m), CAIRN_EIO);
-	p.r->tail = 0x80000000;
-	assert_int_equal(cairn_port_send(&p.prod, m), CAIRN_EIO);
 	p.r->head = 3;
+	p.r->tail = 0x80000000;			/* the consumer's, as the producer reads it */
+	assert_int_equal(cairn_port_send(&p.prod, m), CAIRN_EIO);
 	p.r->tail = 0;
 	msg(m, 3);
 	assert_int_equal(cairn_port_send(&p.prod, m), 0);
@@ -454,7 +506,7 @@ static void port_random_scribbles(void **state)
 	struct pair p;
 	struct guarded g;
 	uint32_t *words;
-	unsigned ok = 0, eio = 0, again = 0;
+	unsigned ok = 0, eio = 0, again = 0, stale = 0;
 
 	(void)state;
 	new_pair(&p, SLOT, SLOTS);
@@ -467,14 +519,19 @@ static void port_random_scribbles(void **state)
 			words[(x >> 16) % 16] = v;
 		struct cairn_port *e = x & 8 ? &p.prod : &p.cons;
 		uint32_t before = e == &p.prod ? e->head : e->tail;
+		uint32_t copy = e == &p.prod ? p.r->head : p.r->tail;	/* the ring's copy of it */
 		guard(&g, n);
 		long r = e == &p.prod ? cairn_port_send(e, g.m) : cairn_port_recv(e, g.m);
 		assert_guards(&g);
-		assert_true(r == 0 || r == CAIRN_EAGAIN || r == CAIRN_EIO);
-		assert_int_equal((e == &p.prod ? e->head : e->tail) - before, r == 0);
-		ok += r == 0, eio += r == CAIRN_EIO, again += r == CAIRN_EAGAIN;
+		assert_true(r == 0 || r == CAIRN_EAGAIN || r == CAIRN_EIO || r == CAIRN_ESTALE);
+		assert_int_equal(r == CAIRN_ESTALE, copy != before);
+		if (r == CAIRN_ESTALE)
+			assert_int_equal(e == &p.prod ? e->head : e->tail, copy);
+		else
+			assert_int_equal((e == &p.prod ? e->head : e->tail) - before, r == 0);
+		ok += r == 0, eio += r == CAIRN_EIO, again += r == CAIRN_EAGAIN, stale += r == CAIRN_ESTALE;
 	}
-	assert_true(ok > 1000 && eio > 1000 && again > 1000);	/* every outcome was reached */
+	assert_true(ok > 1000 && eio > 1000 && again > 1000 && stale > 1000);	/* every outcome was reached */
 	free(p.r);
 }
 
@@ -491,7 +548,8 @@ int main(void)
 		cmocka_unit_test(port_scribbled_geometry_is_ignored),
 		cmocka_unit_test(port_put_bounds_peer_tail),
 		cmocka_unit_test(port_get_bounds_peer_head),
-		cmocka_unit_test(port_own_cursor_is_private),
+		cmocka_unit_test(port_own_cursor_scribbled_is_estale),
+		cmocka_unit_test(port_ring_made_anew_is_estale_once),
 		cmocka_unit_test(port_flags_and_reserved_are_ignored),
 		cmocka_unit_test(port_recovers_after_eio),
 		cmocka_unit_test(port_random_scribbles),

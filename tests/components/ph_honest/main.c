@@ -2,7 +2,8 @@
  * ph_honest: the honest end of four ports whose other end, ph_scribbler, writes
  * anything anywhere in the shared rings (ph.h has the plan). Phase 1: every send and
  * receive must return 0, CAIRN_EIO (the documented error for a peer that broke the
- * ring) or, asynchronous only, CAIRN_EAGAIN; each must copy exactly one slot into or
+ * ring), CAIRN_ESTALE (the peer wrote the ring's copy of this end's cursor: this end
+ * then stands there) or, asynchronous only, CAIRN_EAGAIN; each must copy exactly one slot into or
  * out of this component's buffer, whose guard words either side must stay intact; it
  * must not fault (a copy outside the ring would hit the booter's guard pages), and it
  * must see both successes and EIO. Phase 2: once the peer behaves, the ports work
@@ -27,7 +28,7 @@ struct end {
 	struct cairn_port p;
 	uint32_t size;
 	int out;			/* this end sends */
-	uint64_t ok, again, eio, other, smashed;
+	uint64_t ok, again, eio, stale, other, smashed;
 };
 
 static struct end ends[PH_PORTS];
@@ -53,7 +54,8 @@ static long step(struct end *e, uint64_t seed)
 	e->ok += r == 0;
 	e->again += r == CAIRN_EAGAIN;
 	e->eio += r == CAIRN_EIO;
-	e->other += r != 0 && r != CAIRN_EAGAIN && r != CAIRN_EIO;
+	e->stale += r == CAIRN_ESTALE;
+	e->other += r != 0 && r != CAIRN_EAGAIN && r != CAIRN_EIO && r != CAIRN_ESTALE;
 	return r;
 }
 
@@ -85,12 +87,12 @@ static void phase1(void)
 	for (unsigned i = 0; i < PH_PORTS; i++) {
 		struct end *e = &ends[i];
 		int sync = i >= 2;
-		cairn_printf("ph_honest: %s: %lu ok, %lu EAGAIN, %lu EIO, %lu other, %lu smashed words\n",
-			     ph_names[i], e->ok, e->again, e->eio, e->other, e->smashed);
+		cairn_printf("ph_honest: %s: %lu ok, %lu EAGAIN, %lu EIO, %lu ESTALE, %lu other, %lu smashed words\n",
+			     ph_names[i], e->ok, e->again, e->eio, e->stale, e->other, e->smashed);
 		cairn_report(ids[i], names[i], e->other == 0 && e->smashed == 0 && e->ok > 0 && e->eio > 0 &&
-			     (!sync || e->again == 0) && e->ok + e->again + e->eio == PH_OPS,
-			     "%s: %lu ok, %lu EAGAIN, %lu EIO, %lu other results; %lu words of the buffer smashed",
-			     ph_names[i], e->ok, e->again, e->eio, e->other, e->smashed);
+			     e->stale > 0 && (!sync || e->again == 0) && e->ok + e->again + e->eio + e->stale == PH_OPS,
+			     "%s: %lu ok, %lu EAGAIN, %lu EIO, %lu ESTALE, %lu other results; %lu words of the buffer "
+			     "smashed", ph_names[i], e->ok, e->again, e->eio, e->stale, e->other, e->smashed);
 	}
 }
 
@@ -130,7 +132,7 @@ static void phase2(void)
 	uint64_t good[PH_PORTS] = { 0 }, a[4];
 
 	for (unsigned i = 0; i < PH_PORTS; i++)
-		c.cursor[i] = (uint32_t)ends[i].ok;
+		c.cursor[i] = ends[i].out ? ends[i].p.head : ends[i].p.tail;
 	long r = patient(&ctl, &c, 1);
 	long w = r ? r : patient(&ack, a, 0);
 	for (unsigned i = 0; !w && i < PH_PORTS; i++)

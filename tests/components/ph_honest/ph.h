@@ -36,7 +36,7 @@ static const uint32_t ph_slots[PH_PORTS] = { 8, 4, 8, 2 };
 /* ctl's messages (32-byte slots). */
 struct ph_ctl {
 	uint32_t what;			/* PH_READY or PH_DONE */
-	uint32_t cursor[PH_PORTS];	/* PH_DONE: each honest end's cursor (its successful steps) */
+	uint32_t cursor[PH_PORTS];	/* PH_DONE: each honest end's cursor, where it stands */
 	uint32_t pad[3];
 };
 
