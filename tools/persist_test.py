@@ -155,9 +155,12 @@ R_TAKEN = re.compile(r"checkpointer: checkpoint (\d+) taken \((\d+) records, (\d
 R_WRITTEN = re.compile(r"checkpointer: checkpoint (\d+) written \(digest ([0-9a-f]{8}), (\d+) pages copied at a "
                        r"first write\)")
 R_COMMITTED = re.compile(r"checkpointer: checkpoint (\d+) committed \(generation (\d+)\)")
-R_LEDGER = re.compile(r"ledger: sequence (\d+), a (\d+), b (\d+): (\S+)")
+R_LEDGER = re.compile(r"ledger: sequence (\d+), a (\d+), b (\d+)(?:, \d+ served)?: (\S+)")
+R_TELLER = re.compile(r"teller: (?:start|\d+ adds): counters sum to (-?\d+)")
+R_TELLER_START = re.compile(r"teller: start: counters sum to (-?\d+)")
+R_ANEW = re.compile(r"ledger: port ledger_req was made anew at this boot")
 R_STARTING = re.compile(r"ledger: starting fresh")
-R_BAD = re.compile(r"TORN|checkpointer: (checkpoint \d+ failed|the disk failed|no disk|args:)|panic|crashed|"
+R_BAD = re.compile(r"TORN|WRONG|teller: the ledger cannot|checkpointer: (checkpoint \d+ failed|the disk failed|no disk|args:)|panic|crashed|"
                    r"does not fit")
 R_MEMMAP = re.compile(r"^\s*\[(0x[0-9a-f]+)-(0x[0-9a-f]+)\) usable")
 PRINT = 2000000                 # the ledger's print= in SYSTEM
@@ -248,8 +251,9 @@ class Ckpt:
     """A checkpoint the console named: its number, digest, generation (once committed), and
     the ledger's last sequence printed before it was taken and first one after."""
 
-    def __init__(self, n, digest, boot, s_before, gen=None):
+    def __init__(self, n, digest, boot, s_before, gen=None, t_before=0):
         self.n, self.digest, self.boot, self.s_before, self.gen = n, digest, boot, s_before, gen
+        self.t_before = t_before        # the teller's last sum printed before it was taken
         self.s_after = None
 
     def __repr__(self):
@@ -339,6 +343,11 @@ class Chain:
                     say(f"after resuming {c} the ledger's first sequence is {first}, beyond the {c.s_after} "
                         "it printed after that checkpoint was taken")
                 base_seq = c.s_before
+                tstart = next((int(R_TELLER_START.search(x).group(1)) for x in b.lines[start:]
+                               if R_TELLER_START.search(x)), None)
+                if tstart is not None and tstart < c.t_before:
+                    say(f"after resuming {c} the teller's counters sum to {tstart}, below the {c.t_before} "
+                        "it was told before that checkpoint was taken")
                 self.resumes.append((c, first))
             if before.previous != bool(dmg) or (dmg and int(dmg[0].group(1)) != before.bad_gen):
                 say(f"the checkpointer says {'damaged: ' + dmg[0].group(0) if dmg else 'nothing damaged'}; "
@@ -367,9 +376,13 @@ class Chain:
         if starting and starting[0] < start:
             say("the ledger started before the checkpointer said how")
         # then the checkpoints of this boot, and the ledger between them
-        last_seq, next_gen, recent = base_seq, before.last_gen + 1, None
+        last_seq, next_gen, recent, tsum = base_seq, before.last_gen + 1, None, 0
         expect = self.committed.n + 1 if self.committed else 1
         for line in b.lines[start + 1:]:
+            m = R_TELLER.search(line)
+            if m:
+                tsum = int(m.group(1))
+                continue
             m = R_LEDGER.search(line)
             if m:
                 last_seq = int(m.group(1))
@@ -385,7 +398,7 @@ class Chain:
                     say(f"checkpoint {n} taken before {self.pending} was committed")
                 if n != expect:
                     say(f"checkpoint {n} taken, the one after {self.committed or 'a fresh start'} is {expect}")
-                self.pending = recent = Ckpt(n, None, b.label, last_seq)
+                self.pending = recent = Ckpt(n, None, b.label, last_seq, t_before=tsum)
                 self.taken[(b.label, n)] = self.pending
                 continue
             m = R_WRITTEN.search(line)
@@ -452,6 +465,20 @@ def failing(problems, b):
     return f"boot {b.label}: " + "; ".join(problems)
 
 
+def teller_problems(b, at):
+    """The ledger's client, from line at on: it started, having read every counter (sum
+    0 on a fresh disk: at 0), and on a fresh disk was answered right at least once (a
+    WRONG anywhere is R_BAD's)."""
+    m = next((R_TELLER_START.search(x) for x in b.lines[at:] if R_TELLER_START.search(x)), None)
+    if not m:
+        return ["the teller never started"]
+    if at == 0 and int(m.group(1)) != 0:
+        return [f"on a fresh disk the teller's counters sum to {m.group(1)}"]
+    if at == 0 and not any(re.search(r"teller: \d+ adds, .*: right$", x) for x in b.lines):
+        return ["the teller was never answered right"]
+    return []
+
+
 def scenario_chain(chain, rng, log):
     """fresh, resume, second_resume: three boots on one disk. Their results in order."""
     out = []
@@ -466,6 +493,7 @@ def scenario_chain(chain, rng, log):
     first = sum(int(m.group(3)) for m in map(R_WRITTEN.search, b.lines) if m)
     if commits >= 3 and not first:
         p.append("no page was copied at a first write: the ledger never wrote while a checkpoint was written")
+    p += teller_problems(b, 0)
     out.append(("fresh", p, b, f"{commits} committed, {first} pages copied at a first write"))
     for name, label, n in (("resume", "2", 2), ("second_resume", "3", 1)):
         prev = chain.boots[-1].label
@@ -478,6 +506,9 @@ def scenario_chain(chain, rng, log):
         at = next((i for i, x in enumerate(b.lines) if R_RESUMED.search(x)), 0)
         if not any(R_LEDGER.search(x) for x in b.lines[at:]):
             p.append("the ledger printed nothing after the resume")
+        if not any(R_ANEW.search(x) for x in b.lines[at:]):
+            p.append("the ledger never said its request port was made anew")
+        p += teller_problems(b, at)
         what = m.group(0).split(": ", 1)[1] if m else "no resume"
         if m and chain.resumes and chain.resumes[-1][1] is not None:
             c, first = chain.resumes[-1]

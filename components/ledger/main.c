@@ -17,6 +17,15 @@
  * `fault=N` it jumps into its wave at sequence N (an instruction fetch from a data page:
  * a fault its keeper must not mend, tests/qemu/tests.toml persist_fault).
  *
+ * It is also a service (cairn/ledger.h): if its description gives it the ports
+ * ledger_req and ledger_ans, every SERVE_EVERY steps it takes the requests there and
+ * answers them, keeping LEDGER_KEYS counters and their total, `added`, which must
+ * always be their sum (checked with the rest). Its ports are not persistent: a resume
+ * meets rings made afresh at this boot, the first step on each says CAIRN_ESTALE
+ * (lib/libcairn/port.c), the answer it held for a client of the old boot is dropped,
+ * and it serves this boot's clients. It says so (at most SAY_MAX times between two of
+ * its lines, so that a client scribbling its ring cannot flood the console).
+ *
  * With `bench=N` (bench/systems/persist.toml) it also times each wave write, under
  * -icount in guest instructions: a write that takes a copy-on-write fault (a first
  * write after a checkpoint's pause: the kernel, the booter's keeper and back) is one
@@ -24,6 +33,8 @@
  */
 #include <cairn/bench.h>
 #include <cairn/cairn.h>
+#include <cairn/ledger.h>
+#include <cairn/port.h>
 
 #define JOURNAL 1024
 #define WAVE 16		/* pages */
@@ -33,6 +44,17 @@ static volatile uint64_t journal[JOURNAL];
 static volatile uint64_t wave[WAVE][512] __attribute__((aligned(4096)));
 static uint64_t torn;	/* wave pages found wrong */
 static uint64_t samples[256], nsamples, want_samples;	/* bench=N: first writes timed */
+
+#define SERVE_EVERY 256		/* steps between two looks at the request port */
+
+static struct cairn_port req, ans;		/* the service's ports, if described */
+static int serving;
+static volatile int64_t kv[LEDGER_KEYS], added;	/* the counters; the sum of every add */
+static struct ledger_ans held;			/* an answer the full ring has not taken yet */
+static int holding;
+static uint64_t served, stale, said;		/* requests answered; ESTALE seen; said since the last line */
+
+#define SAY_MAX 8	/* ESTALE lines between two status lines, at most (a client scribbling its ring) */
 
 #define FIRST_WRITE_MIN 1000	/* instructions: a wave write that took longer took a fault */
 
@@ -77,6 +99,107 @@ static void wave_step(uint64_t s)
 		bench_report("persist_first_write", bench_summarize(samples, (unsigned)nsamples), "page");
 }
 
+/* The answer to request q (its effect applied). */
+static struct ledger_ans apply(const struct ledger_req *q)
+{
+	struct ledger_ans r = { .id = q->id, .seq = seq };
+	int64_t v = q->value, *k = (int64_t *)&kv[q->key < LEDGER_KEYS ? q->key : 0];
+
+	if ((q->op != LEDGER_GET && q->op != LEDGER_ADD) || q->key >= LEDGER_KEYS) {
+		r.status = CAIRN_EINVAL;
+		return r;
+	}
+	if (q->op == LEDGER_ADD) {
+		int64_t sum, total;
+		if (__builtin_add_overflow(*k, v, &sum) || __builtin_add_overflow(added, v, &total)) {
+			r.status = CAIRN_EOVERFLOW;
+		} else {
+			kv[q->key] = sum;	/* the counter, then the total: a pause between is whole on resume */
+			added = total;
+		}
+	}
+	r.value = kv[q->key];
+	return r;
+}
+
+/* A step on a port said r: whether to go on (CAIRN_ESTALE: said, then served afresh). */
+static int port_ok(long r, unsigned which)
+{
+	if (r == CAIRN_ESTALE && (stale++, said++ < SAY_MAX))
+		cairn_printf("ledger: port %s was made anew at this boot (ESTALE): its clients are served afresh\n",
+			     which ? "ledger_ans" : "ledger_req");
+	return r == 0;
+}
+
+/* Puts the held answer: 1 once it is in the ring (or dropped: the ring was made anew). */
+static int put_held(void)
+{
+	long r = cairn_ring_put(&ans, &held);
+
+	if (r == CAIRN_EAGAIN)
+		return 0;
+	port_ok(r, 1);	/* CAIRN_ESTALE: the rings were made anew since it was made; EIO: the client broke the ring */
+	if (r == 0 && ans.mode == CAIRN_PORT_SYNC) {	/* (as cairn_port_send: wake a waiting client) */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (ans.ring->consumer_waits) {
+			ans.ring->consumer_waits = 0;
+			cairn_asnd_send(ans.peer, 0);
+		}
+	}
+	holding = 0;
+	return 1;
+}
+
+/*
+ * Whether a ring was made anew under this end (or its client wrote the ring's copy of
+ * this end's cursor, cairn/port.h): the next step on it says CAIRN_ESTALE.
+ */
+static int renewed(void)
+{
+	return __atomic_load_n(&req.ring->tail, __ATOMIC_RELAXED) != req.tail ||
+	       __atomic_load_n(&ans.ring->head, __ATOMIC_RELAXED) != ans.head;
+}
+
+/*
+ * The rings were made anew (a resume): the answer held is for a request of the old
+ * ones, and is dropped; both ends are resynced (each step says CAIRN_ESTALE and moves
+ * nothing), so that no answer of this boot meets a ring of the old one.
+ */
+static void renew(void)
+{
+	struct ledger_req q;
+
+	holding = 0;
+	if (req.ring->tail != req.tail)
+		port_ok(cairn_ring_get(&req, &q), 0);
+	if (ans.ring->head != ans.head)
+		port_ok(cairn_ring_put(&ans, &held), 1);
+}
+
+/* Takes the requests waiting and answers them, never waiting itself. */
+static void serve(void)
+{
+	struct ledger_req q;
+
+	if (renewed())
+		renew();
+	while ((!holding || put_held()) && port_ok(cairn_ring_get(&req, &q), 0)) {
+		held = apply(&q);
+		holding = 1;
+		served++;
+	}
+}
+
+/* The counters' sum is the total of every add. */
+static int kv_whole(void)
+{
+	int64_t sum = 0;
+
+	for (unsigned k = 0; k < LEDGER_KEYS; k++)
+		sum += kv[k];
+	return sum == added;
+}
+
 int main(const struct cairn_root *rt)
 {
 	uint64_t print = 1000000, stop = 0, fault = 0;
@@ -87,18 +210,21 @@ int main(const struct cairn_root *rt)
 	arg(rt, "fault", &fault);
 	if (want_samples > sizeof(samples) / sizeof(samples[0]))
 		want_samples = sizeof(samples) / sizeof(samples[0]);
-	cairn_printf("ledger: starting fresh\n");
+	serving = cairn_port_open(&req, "ledger_req") == 0 && cairn_port_open(&ans, "ledger_ans") == 0;
+	cairn_printf("ledger: starting fresh%s\n", serving ? ", serving ledger_req" : "");
 	while (!stop || seq < stop) {
 		a++;
 		journal[seq % JOURNAL] = seq;
 		wave_step(seq);
 		b++;
 		seq++;
+		if (serving && seq % SERVE_EVERY == 0)
+			serve();
 		if (seq == fault)
 			((void (*)(void))(uintptr_t)&wave[seq % WAVE][1])();
-		if (seq % print == 0)
-			cairn_printf("ledger: sequence %lu, a %lu, b %lu: %s\n", seq, a, b,
-				     a == seq && b == seq && journal_whole() && !torn ? "whole" : "TORN");
+		if (seq % print == 0 && !(said = 0))
+			cairn_printf("ledger: sequence %lu, a %lu, b %lu, %lu served: %s\n", seq, a, b, served,
+				     a == seq && b == seq && journal_whole() && kv_whole() && !torn ? "whole" : "TORN");
 	}
 	return 0;
 }

@@ -1,0 +1,107 @@
+/*
+ * teller: a client of the ledger's service (cairn/ledger.h; tests/qemu/systems/
+ * persist.toml, tools/persist_test.py). It is not persistent: each boot it starts
+ * afresh, reads every counter, says what they hold, and then adds 1 to one counter
+ * after another every `every_ms` milliseconds (args; 5 if not given), checking that
+ * each answer is the value it knows plus one. Every `print` adds (args; 100) it says
+ * where it is:
+ *
+ *   teller: start: counters sum to S
+ *   teller: N adds, counters sum to S: right      (or WRONG, with what was wrong)
+ *
+ * An answer with another id (for a request of an old boot, or invented by the ledger)
+ * counts as WRONG.
+ */
+#include <cairn/cairn.h>
+#include <cairn/ledger.h>
+#include <cairn/port.h>
+#include <iface/timer.h>
+
+static struct cairn_port req, ans;
+static int64_t known[LEDGER_KEYS];
+static uint64_t next_id = 1, wrong;
+static uint64_t tsc_hz;
+
+/* args: a decimal number under key, or *v as it is. */
+static void arg(const struct cairn_root *rt, const char *key, uint64_t *v)
+{
+	char s[16];
+	long n = cairn_arg(rt, key, s, sizeof(s));
+	uint64_t x = 0;
+
+	for (long i = 0; i < n; i++)
+		x = s[i] >= '0' && s[i] <= '9' ? x * 10 + (uint64_t)(s[i] - '0') : 0;
+	if (n > 0 && x)
+		*v = x;
+}
+
+static void nap(uint64_t ms)
+{
+	uint64_t due = cairn_cycles() + cairn_us_ticks(tsc_hz, ms * 1000);
+
+	if (timer_wake_at(due) < 0)
+		return;
+	while (cairn_cycles() < due)
+		cairn_rcv_wait(CAIRN_SLOT_RCV);
+}
+
+/* Asks the ledger (op, key, value): its answer's status and value in *value. */
+static long ask(uint32_t op, uint32_t key, int64_t *value)
+{
+	struct ledger_req q = { .id = next_id++, .op = op, .key = key, .value = *value };
+	struct ledger_ans a;
+	long r = cairn_port_send(&req, &q);
+
+	if (!r)
+		r = cairn_port_recv(&ans, &a);
+	if (r)
+		return r;
+	if (a.id != q.id) {
+		if (!wrong++)
+			cairn_printf("teller: WRONG: an answer for request %lu, not %lu\n", a.id, q.id);
+		return CAIRN_EIO;
+	}
+	*value = a.value;
+	return a.status;
+}
+
+static int64_t sum(void)
+{
+	int64_t s = 0;
+
+	for (unsigned k = 0; k < LEDGER_KEYS; k++)
+		s += known[k];
+	return s;
+}
+
+int main(const struct cairn_root *rt)
+{
+	uint64_t every = 5, print = 100, n = 0;
+	long r = cairn_port_open(&req, "ledger_req");
+
+	tsc_hz = rt->tsc_hz;
+	arg(rt, "every_ms", &every);
+	arg(rt, "print", &print);
+	if (!r)
+		r = cairn_port_open(&ans, "ledger_ans");
+	for (uint32_t k = 0; !r && k < LEDGER_KEYS; k++)
+		r = ask(LEDGER_GET, k, &known[k]);
+	if (r) {
+		cairn_printf("teller: the ledger cannot be asked (%ld)\n", r);
+		return 1;
+	}
+	cairn_printf("teller: start: counters sum to %ld\n", sum());
+	for (;;) {
+		nap(every);
+		uint32_t k = (uint32_t)(n % LEDGER_KEYS);
+		int64_t v = 1;
+		r = ask(LEDGER_ADD, k, &v);
+		if (r == 0 && v != known[k] + 1 && !wrong++)
+			cairn_printf("teller: WRONG: counter %u is %ld after adding 1 to %ld\n", k, v, known[k]);
+		if (r && !wrong++)
+			cairn_printf("teller: WRONG: adding to counter %u: %ld\n", k, r);
+		known[k] = v;
+		if (++n % print == 0)
+			cairn_printf("teller: %lu adds, counters sum to %ld: %s\n", n, sum(), wrong ? "WRONG" : "right");
+	}
+}
