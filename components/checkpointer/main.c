@@ -297,7 +297,7 @@ static void bench(uint64_t n, uint64_t hash)
 	for (uint64_t k = 0; k < n; k++) {
 		cairn_word paused = 0;
 		while ((records = persist_capture((cairn_word)stage, STAGE_PAGES, &paused)) == CAIRN_EAGAIN)
-			;
+			nap(RETRY_US);	/* (the ledger inside the booter's keeper: it must run to leave) */
 		nap(BENCH_RUN_US);	/* the ledger runs: its first writes (it times them) */
 		uint64_t t0 = bench_rdtsc();
 		long copied = records > 0 ? persist_collect((cairn_word)records) : -1;	/* (the ledger waits: its priority) */
@@ -327,21 +327,15 @@ static void bench(uint64_t n, uint64_t hash)
 	bench_report("persist_resume_read", bench_summarize(back, 5), "checkpoint");
 }
 
-/* args every_ms=N and rounds=N (decimal); *v stays as it is if the key is absent. */
+/* args every_ms=N, rounds=N and bench=N: 0 (*v as it is if the key is absent), or -1 (not a number above 0). */
 static int arg(const struct cairn_root *rt, const char *key, uint64_t *v)
 {
-	char s[12];
-	long n = cairn_arg(rt, key, s, sizeof(s));
 	uint64_t x = 0;
+	long r = cairn_arg_u64(rt, key, &x);
 
-	if (n == CAIRN_ENOENT)
+	if (r == CAIRN_ENOENT)
 		return 0;
-	for (long i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			n = -1;
-	for (long i = 0; i < n; i++)
-		x = x * 10 + (uint64_t)(s[i] - '0');
-	if (n <= 0 || x == 0)
+	if (r || x == 0)
 		return -1;
 	*v = x;
 	return 0;

@@ -58,19 +58,6 @@ static uint64_t served, stale, said;		/* requests answered; ESTALE seen; said si
 
 #define FIRST_WRITE_MIN 1000	/* instructions: a wave write that took longer took a fault */
 
-/* args: a decimal number under key, or *v as it is. */
-static void arg(const struct cairn_root *rt, const char *key, uint64_t *v)
-{
-	char s[16];
-	long n = cairn_arg(rt, key, s, sizeof(s));
-	uint64_t x = 0;
-
-	for (long i = 0; i < n; i++)
-		x = s[i] >= '0' && s[i] <= '9' ? x * 10 + (uint64_t)(s[i] - '0') : 0;
-	if (n > 0 && x)
-		*v = x;
-}
-
 /* Whether the journal holds the last JOURNAL sequence numbers before seq. */
 static int journal_whole(void)
 {
@@ -204,10 +191,11 @@ int main(const struct cairn_root *rt)
 {
 	uint64_t print = 1000000, stop = 0, fault = 0;
 
-	arg(rt, "print", &print);
-	arg(rt, "stop", &stop);
-	arg(rt, "bench", &want_samples);
-	arg(rt, "fault", &fault);
+	cairn_arg_u64(rt, "print", &print);	/* (absent or not a number: as it is) */
+	cairn_arg_u64(rt, "stop", &stop);
+	cairn_arg_u64(rt, "bench", &want_samples);
+	cairn_arg_u64(rt, "fault", &fault);
+	print = print ? print : 1;
 	if (want_samples > sizeof(samples) / sizeof(samples[0]))
 		want_samples = sizeof(samples) / sizeof(samples[0]);
 	serving = cairn_port_open(&req, "ledger_req") == 0 && cairn_port_open(&ans, "ledger_ans") == 0;

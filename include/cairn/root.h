@@ -262,6 +262,13 @@ _Static_assert(sizeof(struct cairn_io) <= 4096, "the I/O page is one page");
  */
 long cairn_arg(const struct cairn_root *rt, const char *key, char *buf, unsigned long size);
 
+/*
+ * lib/libcairn/args.c: the value of `key` as a decimal number (digits only, at most
+ * 19 of them) in *v: 0; CAIRN_ENOENT no word has that key (*v untouched); CAIRN_EINVAL
+ * the value is empty, not all digits or too long (*v untouched).
+ */
+long cairn_arg_u64(const struct cairn_root *rt, const char *key, uint64_t *v);
+
 /* 1 if rt->args has the bare word `key` (a flag: "key" or "key="), else 0. */
 int cairn_arg_flag(const struct cairn_root *rt, const char *key);
 

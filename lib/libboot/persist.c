@@ -397,8 +397,11 @@ static struct cairn_ret2 capture(struct booter *b, const struct buf *u)
 		return (struct cairn_ret2){ listed ? listed : CAIRN_ENOBUFS, 0 };
 	collect(b, nrecs);	/* the capture before, finished: its pages writable again */
 	fill_table(b);
+	long r = table_io(b, u, 1);	/* (before the pause: a buffer that fails starts no capture) */
+	if (r)
+		return (struct cairn_ret2){ r, 0 };
 	uint64_t t0 = cairn_cycles();
-	long r = hold_all(b, 1, left);
+	r = hold_all(b, 1, left);
 	if (!r)
 		r = pause_take(b, u);
 	if (!r) {
@@ -409,8 +412,6 @@ static struct cairn_ret2 capture(struct booter *b, const struct buf *u)
 	}
 	hold_all(b, 0, left);
 	uint64_t paused = cairn_cycles() - t0;
-	if (!r)
-		r = table_io(b, u, 1);
 	return (struct cairn_ret2){ r ? r : (long)nrecs, r ? 0 : (long)paused };
 }
 
@@ -635,8 +636,8 @@ long boot_persist_hold(struct booter *b)
 			__atomic_store_n(&b->c[i].held, 1, __ATOMIC_RELEASE);
 			held_left[i] = b->c[i].cpu_budget;
 			r = keep(b, i);
-			if (!r && !listed)
-				listed = list_comp(b, i);
+			if (!r && !listed && (listed = list_comp(b, i)))
+				where[i].n = 0;	/* (its spans not all listed: none is found) */
 		}
 	if (listed)
 		cairn_printf("booter: the persistent components' pages cannot be taken (%ld): at most %u records\n",

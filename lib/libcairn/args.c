@@ -131,6 +131,25 @@ long cairn_args_known(const struct cairn_root *rt, const char *const *known, uns
 	return 0;
 }
 
+long cairn_arg_u64(const struct cairn_root *rt, const char *key, uint64_t *v)
+{
+	char s[20];	/* 19 digits and the NUL: below 10^19, no overflow */
+	long n = cairn_arg(rt, key, s, sizeof(s));
+	uint64_t x = 0;
+
+	if (n == CAIRN_ENOENT)
+		return n;
+	if (n <= 0)
+		return CAIRN_EINVAL;	/* empty, or too long (ERANGE) */
+	for (long i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return CAIRN_EINVAL;
+		x = x * 10 + (uint64_t)(s[i] - '0');
+	}
+	*v = x;
+	return 0;
+}
+
 int cairn_arg_flag(const struct cairn_root *rt, const char *key)
 {
 	char v[1];

@@ -144,6 +144,35 @@ static void test_field_bounds(void **state)
 }
 
 /* cairn_args_known(args) with the keys address, gateway, dhcp: want, and the word. */
+/* cairn_arg_u64(key) on args returns want, and *v is then value (or untouched: 77). */
+static void want_u64(const char *args, const char *key, long want, uint64_t value)
+{
+	struct cairn_root *rt = root_of(args);
+	uint64_t v = 77;
+
+	assert_int_equal(cairn_arg_u64(rt, key, &v), want);
+	assert_int_equal(v, want ? 77 : value);
+	free(rt);
+}
+
+static void test_u64(void **state)
+{
+	(void)state;
+	want_u64("every_ms=200 rounds=3", "every_ms", 0, 200);
+	want_u64("every_ms=200 rounds=3", "rounds", 0, 3);
+	want_u64("n=0", "n", 0, 0);
+	want_u64("n=007", "n", 0, 7);
+	want_u64("n=9999999999999999999", "n", 0, 9999999999999999999ULL);	/* 19 digits: the most */
+	want_u64("n=10000000000000000000", "n", CAIRN_EINVAL, 0);		/* 20: refused, not wrapped */
+	want_u64("n=", "n", CAIRN_EINVAL, 0);
+	want_u64("n", "n", CAIRN_EINVAL, 0);
+	want_u64("n=12x", "n", CAIRN_EINVAL, 0);
+	want_u64("n=-1", "n", CAIRN_EINVAL, 0);
+	want_u64("n=+1", "n", CAIRN_EINVAL, 0);
+	want_u64("m=1", "n", CAIRN_ENOENT, 0);
+	want_u64("", "n", CAIRN_ENOENT, 0);
+}
+
 static void want_known(const char *args, long want, const char *word)
 {
 	static const char *const known[] = { "address", "gateway", "dhcp" };
@@ -183,6 +212,7 @@ int main(void)
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_field_bounds),
 		cmocka_unit_test(test_known),
+		cmocka_unit_test(test_u64),
 	};
 	return cmocka_run_group_tests(tests, 0, 0);
 }

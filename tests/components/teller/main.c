@@ -22,19 +22,6 @@ static int64_t known[LEDGER_KEYS];
 static uint64_t next_id = 1, wrong;
 static uint64_t tsc_hz;
 
-/* args: a decimal number under key, or *v as it is. */
-static void arg(const struct cairn_root *rt, const char *key, uint64_t *v)
-{
-	char s[16];
-	long n = cairn_arg(rt, key, s, sizeof(s));
-	uint64_t x = 0;
-
-	for (long i = 0; i < n; i++)
-		x = s[i] >= '0' && s[i] <= '9' ? x * 10 + (uint64_t)(s[i] - '0') : 0;
-	if (n > 0 && x)
-		*v = x;
-}
-
 static void nap(uint64_t ms)
 {
 	uint64_t due = cairn_cycles() + cairn_us_ticks(tsc_hz, ms * 1000);
@@ -80,8 +67,9 @@ int main(const struct cairn_root *rt)
 	long r = cairn_port_open(&req, "ledger_req");
 
 	tsc_hz = rt->tsc_hz;
-	arg(rt, "every_ms", &every);
-	arg(rt, "print", &print);
+	cairn_arg_u64(rt, "every_ms", &every);	/* (absent or not a number: as it is) */
+	cairn_arg_u64(rt, "print", &print);
+	print = print ? print : 1;
 	if (!r)
 		r = cairn_port_open(&ans, "ledger_ans");
 	for (uint32_t k = 0; !r && k < LEDGER_KEYS; k++)
