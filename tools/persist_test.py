@@ -44,9 +44,8 @@ import qemu  # noqa: E402
 import sysgen  # noqa: E402
 
 SYSTEM = "tests/qemu/systems/persist.toml"
-LEDGER_ELF = os.path.join(qemu.BUILD, "user", "ledger.elf")
-LEDGER_COMP = 2                 # the ledger's number in the description (virtio_blk 0, checkpointer 1)
-DISK_BYTES = 1 << 20            # 256 blocks: two areas of 127
+PERSISTENT = {2: "burst", 3: "ledger"}  # the persistent components by number in the description
+DISK_BYTES = 2 << 20            # 512 blocks: two areas of 255 (the ledger and burst: 225 records)
 MEMORY = 128                    # MiB of guest RAM (test.py's default)
 SEED = 0x23
 CRASH_BOOTS = 20
@@ -159,7 +158,7 @@ R_LEDGER = re.compile(r"ledger: sequence (\d+), a (\d+), b (\d+)(?:, \d+ served)
 R_TELLER = re.compile(r"teller: (?:start|\d+ adds): counters sum to (-?\d+)")
 R_TELLER_START = re.compile(r"teller: start: counters sum to (-?\d+)")
 R_ANEW = re.compile(r"ledger: port ledger_req was made anew at this boot")
-R_STARTING = re.compile(r"ledger: starting fresh")
+R_STARTING = re.compile(r"(?:ledger|burst): starting fresh")
 R_BAD = re.compile(r"TORN|WRONG|teller: the ledger cannot|checkpointer: (checkpoint \d+ failed|the disk failed|no disk|args:)|panic|crashed|"
                    r"does not fit")
 R_MEMMAP = re.compile(r"^\s*\[(0x[0-9a-f]+)-(0x[0-9a-f]+)\) usable")
@@ -429,7 +428,7 @@ class Chain:
         """The disk after the kill: its newest whole checkpoint is the last committed or the
         one taken after it, with the digest printed when it was taken."""
         s = Store(self.path)
-        host, bad = s.newest, []
+        host, bad = s.newest, burst_problems(s)
         if not s.area_blocks:
             if self.ever_committed:
                 bad.append("after the kill the disk holds no store")
@@ -592,9 +591,45 @@ def scenario_corrupt(chain, rng, log):
     return ([failing(p, b)] if p else []), what, b
 
 
-def ledger_pages():
-    """The ledger's writable image pages (its ELF's PT_LOAD segments with PF_W)."""
-    with open(LEDGER_ELF, "rb") as f:
+BURST_PAGES = 32               # tests/components/burst: its pages, each with burst n in words 0 and 511
+BURST = 2                      # its number in the description
+
+
+def symbol(name, sym):
+    """The address of sym in component name's image (nm)."""
+    out = subprocess.run(["nm", os.path.join(qemu.BUILD, "user", name + ".elf")], capture_output=True,
+                         text=True, check=True).stdout
+    return next(int(v, 16) for v, _t, n in (x.split() for x in out.splitlines() if len(x.split()) == 3) if n == sym)
+
+
+def burst_problems(s):
+    """Every whole checkpoint on the disk holds burst's pages as at one instant: each
+    page's two words equal, and the pages a burst n + 1 in progress (pages 0..k hold n +
+    1, the rest n). A copy made while a page was written, or after, breaks it."""
+    bad, base = [], symbol("burst", "page")
+    for a in s.areas:
+        if a.state != "whole":
+            continue
+        blocks = {key: blk for kind, comp, _n, key, blk, _c, _x in a.entries if kind == PAGE_KIND and comp == BURST}
+        vals = []
+        for p in range(BURST_PAGES):
+            blk = blocks.get(base + p * BLOCK)
+            if blk is None:
+                bad.append(f"checkpoint {a.tag}: no record of burst's page {p}")
+                return bad
+            data = s.block(a.index, blk)
+            w0, wl = struct.unpack_from("<Q", data, 0)[0], struct.unpack_from("<Q", data, 8 * 511)[0]
+            if w0 != wl:
+                bad.append(f"checkpoint {a.tag}: burst's page {p} holds {w0} and {wl}: taken while written")
+            vals.append(w0)
+        if any(x < y for x, y in zip(vals, vals[1:])) or vals[0] - vals[-1] > 1:
+            bad.append(f"checkpoint {a.tag}: burst's pages hold {sorted(set(vals))}: not one instant")
+    return bad
+
+
+def image_pages(name):
+    """Component name's writable image pages (its ELF's PT_LOAD segments with PF_W)."""
+    with open(os.path.join(qemu.BUILD, "user", name + ".elf"), "rb") as f:
         elf = f.read()
     phoff, phentsize, phnum = struct.unpack_from("<Q", elf, 32)[0], *struct.unpack_from("<HH", elf, 54)
     pages = set()
@@ -608,7 +643,7 @@ def ledger_pages():
 def scenario_physical(chains):
     """No commit record or directory block word is a page address in guest RAM."""
     bad, words, keys = [], 0, 0
-    pages = ledger_pages()
+    pages = {comp: image_pages(name) for comp, name in PERSISTENT.items()}
     for chain in chains:
         ram = sorted(set(chain.memmap)) or [(0x100000, MEMORY << 20)]
         s = Store(chain.path)
@@ -633,12 +668,13 @@ def scenario_physical(chains):
                                    "a page of guest RAM")
             for i, (kind, comp, n, key, _b, _c, _x) in enumerate(a.entries):
                 keys += 1
-                if comp != LEDGER_COMP:
-                    bad.append(f"{chain.name}: area {a.index} entry {i}: component {comp}, not the ledger's")
+                if comp not in PERSISTENT:
+                    bad.append(f"{chain.name}: area {a.index} entry {i}: component {comp}, not a persistent one")
                 elif kind == THREAD_KIND and key != 0:
                     bad.append(f"{chain.name}: area {a.index} entry {i}: a thread record keyed {key:#x}")
-                elif kind == PAGE_KIND and key not in pages and not HEAP_VA <= key < STACK_TOP:
-                    bad.append(f"{chain.name}: area {a.index} entry {i}: page {key:#x} is none of the ledger's")
+                elif kind == PAGE_KIND and key not in pages[comp] and not HEAP_VA <= key < STACK_TOP:
+                    bad.append(f"{chain.name}: area {a.index} entry {i}: page {key:#x} is none of "
+                               f"{PERSISTENT[comp]}'s")
                 elif kind not in (PAGE_KIND, THREAD_KIND):
                     bad.append(f"{chain.name}: area {a.index} entry {i}: kind {kind}")
     return bad, f"{words} words and {keys} record keys on {len(chains)} disks"

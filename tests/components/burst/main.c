@@ -1,0 +1,86 @@
+/*
+ * burst: a persistent component that outranks its checkpointer (tests/qemu/systems/
+ * persist.toml, tools/persist_test.py; docs/persistence.md "Testing"). After a nap of
+ * a pseudo-random length up to `max_us` microseconds (args; 2000 if not given) its
+ * timer wakes it and it writes burst n + 1 into each of its PAGES pages, in order, in
+ * the first and the last word of each. So it preempts the checkpointer's collect at
+ * any point: its first writes copy pages collect may be copying that moment (the
+ * keeper's copy must stand, collect's be dropped: lib/libboot/persist.c). To meet
+ * collect more often, once a write to its first page took a fault (a checkpoint's
+ * pause has just made its pages read-only), it naps up to `gap_us` (args; 300) before
+ * each of the other pages, so that its writes fall anywhere while collect goes
+ * through them.
+ *
+ * Before each burst it checks every page: the first and last words equal, and equal to
+ * the burst before (the one it resumed inside being finished first). A page that a
+ * checkpoint took part before and part after a write (a copy made while the page was
+ * written) or after one (a copy-on-write too late) breaks it, and it says TORN.
+ * Every `print` bursts (args; 1000) it says where it is. It waits on its timer, so a
+ * resume finds it inside RCV_WAIT, which then returns 0: it looks at the time again.
+ */
+#include <cairn/cairn.h>
+#include <iface/timer.h>
+
+#define PAGES 32
+#define LAST 511	/* a page's last word */
+#define FAULTED 20000	/* cycles: a write that took longer took a fault */
+
+static volatile uint64_t page[PAGES][512] __attribute__((aligned(4096)));
+static volatile uint64_t bursts;
+static uint64_t torn;
+
+/* Whether every page holds burst n, first and last word. */
+static int whole(uint64_t n)
+{
+	for (unsigned p = 0; p < PAGES; p++)
+		if (page[p][0] != n || page[p][LAST] != n) {
+			if (!torn++)
+				cairn_printf("burst: TORN: before burst %lu page %u holds %lu and %lu\n", n + 1, p,
+					     page[p][0], page[p][LAST]);
+			return 0;
+		}
+	return 1;
+}
+
+static uint64_t hz, x = 0x9e3779b97f4a7c15ULL;
+
+/* Waits until the booter's timer passes up to most microseconds (pseudo-random) from now. */
+static void nap(uint64_t most)
+{
+	x ^= x << 13, x ^= x >> 7, x ^= x << 17;	/* (xorshift) */
+	uint64_t due = cairn_cycles() + cairn_us_ticks(hz, 1 + x % most);
+
+	if (timer_wake_at(due) == 0)
+		while (cairn_cycles() < due)
+			cairn_rcv_wait(CAIRN_SLOT_RCV);
+}
+
+int main(const struct cairn_root *rt)
+{
+	uint64_t most = 2000, gap = 300, print = 1000;
+
+	hz = rt->tsc_hz;
+	cairn_arg_u64(rt, "max_us", &most);	/* (absent or not a number: as it is) */
+	cairn_arg_u64(rt, "gap_us", &gap);
+	most = most ? most : 1, gap = gap ? gap : 1;
+	cairn_arg_u64(rt, "print", &print);
+	print = print ? print : 1;
+	cairn_printf("burst: starting fresh\n");
+	for (;;) {
+		nap(most);
+		uint64_t n = bursts;
+		whole(n);
+		int spread = 0;
+		for (unsigned p = 0; p < PAGES; p++) {
+			uint64_t t0 = cairn_cycles();
+			if (spread)
+				nap(gap);
+			page[p][0] = n + 1;
+			page[p][LAST] = n + 1;
+			spread |= p == 0 && cairn_cycles() - t0 > FAULTED;
+		}
+		bursts = n + 1;
+		if (bursts % print == 0)
+			cairn_printf("burst: %lu bursts: %s\n", bursts, torn ? "TORN" : "whole");
+	}
+}
