@@ -28,11 +28,15 @@
  *         calls' own, nothing written outside the buffers; the rings put back in order
  *         work again, and the rtos serves on
  *   rp.12 nothing leaks: no port held, the watches back
+ *   rp.13 the gates called directly with what librtos never passes: lengths past the
+ *         slot and the msg (EMSGSIZE), 0 (EINVAL), an unterminated name (EINVAL), a
+ *         handle past the red tape's ports (EBADF); a receive writes the slot, no more
  * On a system of two cores (test rtos_port_cores) a thread on core 1 runs them all, while
  * S_0 and the peer run on core 0: the peer's wake-ups reach S_0 there, which wakes the
  * waiter on core 1.
  */
 #include <cairn/cairn.h>
+#include <cairn/gate.h>
 #include <cairn/rtos.h>
 #include "../../components/rtos_portpeer/rp.h"
 
@@ -222,6 +226,44 @@ static void async_event(void)
 		     n, type, (unsigned long)waited, r, (unsigned long)m[0]);
 }
 
+/*
+ * The gates called directly, with what librtos never passes: lengths past the slot and
+ * the msg, an unterminated name; a receive writes the slot's 32 bytes of the msg, no
+ * more.
+ */
+static void raw_gates(void)
+{
+	struct rtos_tls *tls;
+	unsigned beyond = 0;
+
+	__asm__("mov %%fs:0, %0" : "=r"(tls));
+#define G(n, a, b) cairn_sinv_inline(RTOS_GATE_BASE + RTOS_##n, a, b, 0, 0).r0
+	long s1 = G(PORT_SEND, req, ~0UL), s2 = G(PORT_SEND, req, RTOS_MSG_BYTES + 1), s3 = G(PORT_SEND, req, 0);
+	long s4 = G(PORT_SEND, req, 33), s5 = G(PORT_SEND, resp, 1);
+	__builtin_memset(tls->msg, 'x', RTOS_NAME_MAX + 8);
+	long o1 = G(PORT_OPEN, 0, 0);
+	__builtin_memcpy(tls->msg, "rp_child", 9);
+	long o2 = G(PORT_OPEN, 0, 0), c2 = port_close(o2);
+	event_t e = event_create(1);
+	event_add(e, resp, 0);
+	long q = command(RP_ECHO, 20);
+	size_t ready = one_event(e, resp);
+	event_delete(e);
+	__builtin_memset(tls->msg, 0xee, RTOS_MSG_BYTES);
+	long r1 = G(PORT_RECV, resp, ~0UL);
+	uint64_t w1;
+	__builtin_memcpy(&w1, tls->msg + 8, sizeof w1);
+	for (unsigned i = 32; i < RTOS_MSG_BYTES; i++)
+		beyond += (uint8_t)tls->msg[i] != 0xee;
+	long r2 = G(PORT_RECV, req, 0), cl = G(PORT_CLOSE, RTOS_HANDLE(RTOS_K_PORT, 0, CAIRN_ROOT_PORTS), 0);
+#undef G
+	cairn_check("rp.13", "raw_gates", s1 == EMSGSIZE && s2 == EMSGSIZE && s3 == EINVAL && s4 == EMSGSIZE &&
+		    s5 == EBADF && o1 == EINVAL && o2 > 0 && c2 == 0 && q == 0 && ready == EVT_PORT_READ && r1 == 32 &&
+		    w1 == 21 && !beyond && r2 == EBADF && cl == EBADF,
+		    "send %ld %ld %ld %ld %ld open %ld %ld %ld; %ld %zu recv %ld (%lu, %u beyond) %ld close %ld", s1, s2,
+		    s3, s4, s5, o1, o2, c2, q, ready, r1, (unsigned long)w1, beyond, r2, cl);
+}
+
 static long watches0;
 
 static void recv_wait(void)
@@ -347,6 +389,7 @@ static void run_all(void)
 	async_pair();
 	padding();
 	bad_calls();
+	raw_gates();
 	sync_event();
 	async_event();
 	recv_wait();
