@@ -18,7 +18,7 @@ import re
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HEADERS = ("include/cairn/layout.h", "include/cairn/abi.h", "include/cairn/root.h", "include/cairn/sysdesc.h",
            "include/cairn/capmgr.h", "include/cairn/romfs.h", "include/cairn/port.h", "kernel/include/bootinfo.h",
-           "include/cairn/sock.h")
+           "include/cairn/sock.h", "include/cairn/rtos_abi.h")
 
 DEFINE = re.compile(r"^\s*#\s*define\s+([A-Za-z_]\w*)\s+(.*?)\s*(?:/\*.*)?$")
 SUFFIX = re.compile(r"\bCAIRN_UL\(([^()]*)\)")     # cairn/layout.h: n##UL in C
@@ -107,6 +107,7 @@ ROMFS_PATH_LEN = get("CAIRN_ROMFS_PATH_MAX") - 1
 PORT_SLOT_SIZE = (get("CAIRN_PORT_SLOT_MIN"), get("CAIRN_PORT_SLOT_MAX"))
 SOCK_LINKS = get("SOCK_LINKS")                  # socket links sock0.. (cairn/sock.h): [rtos] net = true
 SOCK_SLOT = get("SOCK_SLOT")                    # their queues' slot size
+RTOS_MSG_BYTES = get("RTOS_MSG_BYTES")          # a port of the rtos component: its slot at most (docs/rtos.md "Ports")
 PORT_SLOTS = (get("CAIRN_PORT_SLOTS_MIN"), get("CAIRN_PORT_SLOTS_MAX"))
 # The address space (cairn/layout.h)
 IMAGE = (get("CAIRN_IMAGE_BASE"), get("CAIRN_IMAGE_TOP"))

@@ -540,7 +540,10 @@ def check_ports(d, comps):
         if ends[0] is not None and ends[0] == ends[1]:
             d.error("port", i, "to", f"both ends are '{ends[0]}': a port joins two components", n)
         for key in ("mode", "slot_size", "slots"):
-            schema.check(d, "port", i, p, key, n)
+            v = schema.check(d, "port", i, p, key, n)
+            if key == "slot_size" and "rtos" in ends and isinstance(v, int) and v > limits.RTOS_MSG_BYTES:
+                d.error("port", i, key, f"slot_size {v}: a port of the rtos component carries its slots through "
+                        f"a process's message page, at most {limits.RTOS_MSG_BYTES} bytes (RTOS_MSG_BYTES)", n)
 
 
 def check_regions(d, comps):

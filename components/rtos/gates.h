@@ -35,6 +35,9 @@
 #ifndef RTOS_IF_net
 #define RTOS_IF_net(m, ...)
 #endif
+#ifndef RTOS_IF_port
+#define RTOS_IF_port(m, ...)
+#endif
 
 /* A call's four argument words, as the caller passed them: untrusted. */
 struct rtos_args {

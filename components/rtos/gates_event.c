@@ -21,6 +21,8 @@ static uint64_t source_key(struct rthread *t, uint64_t src)
 		return end_of(t, src) ? src : 0;
 	case RTOS_K_SOCK:
 		return sock_of(t, src) ? src : 0;
+	case RTOS_K_PORT:
+		return port_of(t, src) ? src : 0;
 	default:
 		return 0;
 	}
@@ -46,7 +48,7 @@ static long gate_watch(struct rthread *t, const struct rtos_args *a)
 	return r;
 }
 
-/* Locked: the event a source of this component (thread, process, timer) has ready. */
+/* Locked: the event a source of this component (thread, process, timer, port) has ready. */
 static uint64_t source_event(struct rthread *t, uint64_t src)
 {
 	switch (RTOS_HANDLE_KIND(src)) {
@@ -70,6 +72,10 @@ static uint64_t source_event(struct rthread *t, uint64_t src)
 			return EVT_NONE;
 		x->fired = 0;		/* reported: consumed, as timer_wait would */
 		return EVT_TIMER;
+	}
+	case RTOS_K_PORT: {
+		struct rport *r = port_of(t, src);
+		return r ? port_event(r) : EVT_ERROR;
 	}
 	default:
 		return EVT_ERROR;
@@ -102,6 +108,7 @@ static long gate_poll(struct rthread *t, const struct rtos_args *a)
 		return CAIRN_EINVAL;
 	sched_lock(t->core);
 	sock_poll();
+	port_poll();
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t w = msg[i], e = EVT_NONE;
 		if (RTOS_HANDLE_KIND(RTOS_POLL_SRC(w)) == RTOS_K_SOCK) {

@@ -238,6 +238,8 @@ static long stat_count(struct rproc *p, unsigned what)
 	}
 	case RTOS_STAT_WATCHES:
 		return watch_count();
+	case RTOS_STAT_PORTS:
+		return port_stat(p);
 	default:
 		return CAIRN_EINVAL;
 	}

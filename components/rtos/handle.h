@@ -163,6 +163,15 @@ static inline struct rsock *sock_of(struct rthread *t, uint64_t h)
 	return i >= 0 && rsocks[i].open && rsocks[i].owner == proc_index(t) ? &rsocks[i] : 0;
 }
 
+/* Locked: the port t's process holds that h names; 0 if none. */
+static inline struct rport *port_of(struct rthread *t, uint64_t h)
+{
+	held_by(t);
+	long i = HANDLE_INDEX(h, RTOS_K_PORT, rports);
+
+	return i >= 0 && rports[i].used && rports[i].owner == proc_index(t) ? &rports[i] : 0;
+}
+
 /* Locked: the live region h names (any process's: regions are found by whoever has one). */
 static inline struct shm *shm_of(struct rthread *t, uint64_t h)
 {

@@ -9,7 +9,7 @@
  */
 #include "rtos.h"
 
-/* Locked: everything a dead process held here (block points, timers, sharing, sockets). */
+/* Locked: everything a dead process held here (block points, timers, sharing, sockets, ports). */
 static void proc_objects_free(struct rproc *p)
 {
 	unsigned pi = (unsigned)(p - procs);
@@ -22,6 +22,7 @@ static void proc_objects_free(struct rproc *p)
 			watch_bp_free(&bps[i], CAIRN_EBADF);
 	share_proc_end(p);
 	sock_proc_end(p);
+	port_proc_end(p);
 }
 
 /*

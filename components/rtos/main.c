@@ -10,7 +10,9 @@
  * description exports the "rtos" interface (run.c): then only after a bye. S_0 also
  * sleeps armed on the socket link's event queue (sock.c), so `net`'s wake-up runs it,
  * and every S takes the link's events at each pass; a run posted wakes it too, and it
- * starts the program at its next pass.
+ * starts the program at its next pass. Likewise for the ports processes watch
+ * (ports.c): every S looks at them at each pass, S_0 sleeps armed on the sync ones and
+ * looks at the async ones every PORT_POLL_US while idle.
  */
 #include "rtos.h"
 #include <cairn/gate.h>
@@ -86,6 +88,7 @@ static void schedule(unsigned c, struct rthread *preempted)
 		sched_adopt(k, preempted);	/* its process switched to it itself (lease.c) */
 	end_stopped();
 	sock_poll();
+	port_poll();
 	struct rthread *cur = k->current;
 	uint64_t now = cairn_cycles();
 	if (cur && cur->state == T_RUNNING)
@@ -102,12 +105,13 @@ static void schedule(unsigned c, struct rthread *preempted)
 		sched_switch_s(k, next);
 		return;
 	}
-	if (c == 0 && ((!any_process() && !run_kept()) || sock_arm())) {
-		sched_unlock();	/* none left; or net's events came as S armed for them: look again */
+	if (c == 0 && ((!any_process() && !run_kept()) || sock_arm() || port_arm())) {
+		sched_unlock();	/* none left; or net's events, or a port's step, came as S armed for them: look again */
 		return;
 	}
-	if (sched_next_event(c)) {
-		k->armed = sched_next_event(c);
+	uint64_t due = c == 0 ? port_due(sched_next_event(c)) : sched_next_event(c);
+	if (due) {
+		k->armed = due;
 		cairn_thread_dispatch(k->self, k->armed, 0);	/* arms the timer */
 	}
 	sched_unlock();

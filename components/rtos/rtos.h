@@ -16,6 +16,7 @@
  *   space.c    kernel objects recorded; processes' address spaces and heap pages
  *   timer.c    timers: armed per core, fired by its S
  *   sock.c     sockets: the client of one socket link to `net`, its sockets owned by processes
+ *   ports.c    the rtos component's described ports, lent to processes one at a time
  *   watch.c    what event sets watch, and their notification
  *   bp.c       block points: wait queues with stored wake-ups (bp.h: inline parts)
  *   policy.c   a thread's scheduling word: admission (EDF bandwidth), taking it
@@ -41,6 +42,7 @@
 #include <cairn/gate.h>
 #include <cairn/romfs.h>
 #include <cairn/rtos_abi.h>
+#include <cairn/port.h>
 #include <cairn/sock.h>
 #include <cairn/sysdesc.h>
 #include "cpu.h"
@@ -266,6 +268,16 @@ struct rsock {				/* socket n of the link, as processes hold it (sock.c) */
 	uint8_t open;			/* its handle is the owner's (else: being opened, or accepted and not yet taken) */
 };
 
+struct rport {				/* the rtos's end of red-tape port i, as processes hold it (ports.c) */
+	uint16_t gen;			/* its handle's generation: moves when it closes */
+	uint8_t used;			/* a process holds it */
+	uint8_t owner;			/* that process's index */
+	uint8_t producer;		/* the rtos's end produces (else consumes) */
+	uint32_t slot_size;
+	uint32_t seen_peer, seen_own;	/* the ring's cursors at the last pass (the peer's; this end's copy) */
+	struct cairn_port p;		/* this end: its geometry and cursor, never the ring's */
+};
+
 struct chend {				/* one process's end of a channel */
 	uint16_t gen;
 	uint8_t used, dir;		/* RTOS_END_SEND or _RECV */
@@ -285,6 +297,7 @@ extern struct shm shms[MAX_SHM];
 extern struct chan chans[MAX_CHANS];
 extern struct chend ends[MAX_ENDS];
 extern struct rsock rsocks[SOCK_MAX];
+extern struct rport rports[CAIRN_ROOT_PORTS];
 extern struct cairn_alloc mem;
 extern const struct cairn_root *root;
 extern struct rtos_view *view;				/* lease.c's page (state.c maps it) */
@@ -405,6 +418,7 @@ void watch_drop(struct bp *bp);
 void watch_forget(uint64_t key);
 void watch_bp_free(struct bp *bp, long result);		/* bp_free for a bp that may watch */
 unsigned watch_count(void);
+int watch_any(uint64_t key);				/* whether any set watches key */
 
 /* timer.c: all locked */
 struct rtimer *timer_new(unsigned proc);		/* 0 if none left */
@@ -500,6 +514,19 @@ void sock_proc_end(struct rproc *p);			/* its sockets close */
 long sock_stat(struct rproc *p, unsigned what);		/* RTOS_STAT_SOCKS, RTOS_STAT_NET_BUFS */
 void sock_report(void);
 void sock_bye(void);					/* the RTOS ends: BYE on the link (unlocked, alone) */					/* its counts, on the console */
+
+/* ports.c: all locked */
+long port_open(struct rthread *t, const char *name);	/* a handle, or the error */
+long port_send(struct rport *r, const volatile char *msg, uint64_t len);
+long port_recv(struct rport *r, volatile char *msg);	/* the slot size, or the error */
+void port_close(struct rport *r);
+unsigned port_event(struct rport *r);			/* EVT_PORT_READ/_WRITE or EVT_NONE */
+uint64_t port_handle(const struct rport *r);
+void port_poll(void);					/* each S pass: watchers of changed ports look */
+long port_arm(void);					/* S_0 before it idles: 0 sleep, else look again */
+uint64_t port_due(uint64_t due);			/* ... and when it must look at async ports */
+void port_proc_end(struct rproc *p);			/* its ports are free */
+long port_stat(struct rproc *p);			/* RTOS_STAT_PORTS */
 
 /* gates.c */
 void gates_init(void);		/* before the first process: what its gates lead to */

@@ -86,6 +86,14 @@ void watch_forget(uint64_t key)
 			i++;
 }
 
+int watch_any(uint64_t key)
+{
+	for (unsigned i = 0; i < nwatch; i++)
+		if (watches[i].key == key)
+			return 1;
+	return 0;
+}
+
 unsigned watch_count(void)
 {
 	return nwatch;

@@ -101,4 +101,21 @@ long cairn_port_recv(struct cairn_port *p, void *msg);
 long cairn_ring_put(struct cairn_port *p, const void *msg);
 long cairn_ring_get(struct cairn_port *p, void *msg);
 
+/*
+ * For an end that never blocks (components/rtos, ports for RTOS programs): one step,
+ * as cairn_ring_put/get answer it, then in sync mode the wake-up of the other side
+ * that cairn_port_send/recv send after a step that moved this end's cursor.
+ */
+long cairn_port_try_send(struct cairn_port *p, const void *msg);
+long cairn_port_try_recv(struct cairn_port *p, void *msg);
+
+/*
+ * Whether this end's next step (producer: a put, else a get) would answer other than
+ * CAIRN_EAGAIN (a message or room, CAIRN_EIO, CAIRN_ESTALE): 0 if so, else CAIRN_EAGAIN.
+ * Nothing moves. cairn_port_arm first sets this side's waiting flag (sync mode: then
+ * sleep on CAIRN_EAGAIN, the other side's next step wakes it).
+ */
+long cairn_port_ready(const struct cairn_port *p, int producer);
+long cairn_port_arm(struct cairn_port *p, int producer);
+
 #endif

@@ -9,7 +9,7 @@
  * a count whose size wraps - is EFAULT, 0 from the calls that return 0 on error, and
  * does nothing in those that return nothing. Blocking happens only in the *_take/_lock
  * calls of semaphores and mutexes, in blocking channel operations (CHAN_BLOCK), and in
- * event_wait.
+ * event_wait (and port_recv_wait, which uses it).
  *
  * STATUS: all of it works (lib/librtos and components/rtos). docs/rtos.md has every
  * function's results and errors.
@@ -36,6 +36,9 @@ enum {
 	ENOBUFS = CAIRN_ENOBUFS, /* -8  no buffer space available */
 	ENOTSUP = CAIRN_ENOTSUP, /* -9  not supported */
 	EAGAIN  = CAIRN_EAGAIN,	 /* -10 try again */
+	EBUSY   = CAIRN_EBUSY,	 /* -12 in use (a port another process holds) */
+	ENOENT  = CAIRN_ENOENT,	 /* -13 no such port */
+	ESTALE  = CAIRN_ESTALE,	 /* -15 a port's ring was made anew, or its peer wrote this end's cursor */
 	/* the sockets' own (cairn/sock.h's, as libnet's NET_E*) */
 	EADDRINUSE   = SOCK_EADDRINUSE,	  /* -64 the port is taken */
 	ECONNREFUSED = SOCK_ECONNREFUSED, /* -65 the peer refused the connection */
@@ -292,5 +295,27 @@ long net_send_to(net_sock_t s, const void *buf, size_t len, const struct net_add
 long net_recv(net_sock_t s, void *buf, size_t len, int flags);		/* TCP: bytes; 0 the peer closed */
 long net_recv_from(net_sock_t s, void *buf, size_t len, struct net_addr *from, int flags);	/* UDP */
 int net_close(net_sock_t s);
+
+/* ---- ports (docs/rtos.md "Ports") ---- */
+/*
+ * The rtos component's ends of the [[port]]s its description gives it (from = "rtos" or
+ * to = "rtos": a ring of fixed-size slots shared with another component, cairn/port.h).
+ * A process opens one by name and holds it alone until it closes it or ends. Every
+ * call is non-blocking (EAGAIN: not now; event_wait tells when: EVT_PORT_READ on a
+ * consumer end, EVT_PORT_WRITE on a producer end). EIO: the peer broke the ring
+ * (its cursor says more than the ring holds); ESTALE: the ring was made anew or the
+ * peer wrote this end's cursor (this end now stands where the ring says). Every error
+ * of every call: docs/rtos.md.
+ */
+typedef size_t port_t;
+
+#define PORT_WAIT_FOREVER UINT64_MAX	/* port_recv_wait's timeout: none */
+
+long port_open(const char *name);				/* a handle (> 0) */
+long port_send(port_t h, const void *msg, size_t len);		/* 0: one slot, zero-padded */
+long port_recv(port_t h, void *buf, size_t cap);		/* the slot size; min(it, cap) bytes copied */
+long port_close(port_t h);
+/* port_recv, waiting up to timeout_us microseconds for a slot (an event set and a timer). */
+long port_recv_wait(port_t h, void *buf, size_t cap, uint64_t timeout_us);
 
 #endif

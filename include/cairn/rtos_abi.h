@@ -26,7 +26,8 @@
  * X(name, number, handler, words, family, arguments, result): the calls, listed once.
  * lib/librtos calls them by RTOS_<name>. The rtos component's handler of a call is
  * gate_<handler>, in components/rtos/gates_<family>.c (threads; processes and their
- * memory; block points and timers; channels and shared memory; event sets; sockets); its
+ * memory; block points and timers; channels and shared memory; event sets; sockets;
+ * ports); its
  * result is `words` long (1, or 2: r0 and a second word). The component's gate
  * entries, their table and the handlers' prototypes are made from this list.
  */
@@ -71,7 +72,11 @@
 	X(NET_ACCEPT,   37, net_accept,    2, net,    "a = listener", "socket; second = the peer (RTOS_NET_PEER)") \
 	X(NET_SEND,     38, net_send,      1, net,    "a = socket, b = bytes in msg (at most RTOS_MSG_BYTES), c = UDP: address, d = SOCK_UDP or SOCK_TCP << 16 | UDP: port", "bytes taken") \
 	X(NET_RECV,     39, net_recv,      2, net,    "a = socket, b = most bytes to write into msg, c = SOCK_UDP or SOCK_TCP", "bytes written into msg (TCP: 0 the peer closed); second = UDP: the sender (RTOS_NET_PEER)") \
-	X(NET_CLOSE,    40, net_close,     1, net,    "a = socket", "0")
+	X(NET_CLOSE,    40, net_close,     1, net,    "a = socket", "0") \
+	X(PORT_OPEN,    41, port_open,     1, port,   "msg = the port's name (a [[port]] of the rtos component)", "port handle") \
+	X(PORT_SEND,    42, port_send,     1, port,   "a = port (the rtos's producer end), b = bytes in msg (1..slot size)", "0 (one slot put, zero-padded)") \
+	X(PORT_RECV,    43, port_recv,     1, port,   "a = port (the rtos's consumer end)", "the slot size; msg = the slot") \
+	X(PORT_CLOSE,   44, port_close,    1, port,   "a = port", "0")
 
 /*
  * A thread's scheduling parameters in one word: its priority (0 most urgent, 8 bits),
@@ -143,7 +148,7 @@ enum rtos_call {
  */
 enum rtos_kind {
 	RTOS_K_THREAD = 1, RTOS_K_PROC, RTOS_K_TIMER, RTOS_K_BP, RTOS_K_CHAN, RTOS_K_SEND,
-	RTOS_K_RECV, RTOS_K_SHM, RTOS_K_SEM, RTOS_K_MUTEX, RTOS_K_EVENT, RTOS_K_SOCK,
+	RTOS_K_RECV, RTOS_K_SHM, RTOS_K_SEM, RTOS_K_MUTEX, RTOS_K_EVENT, RTOS_K_SOCK, RTOS_K_PORT,
 };
 #define RTOS_HANDLE(kind, gen, index) \
 	(((uint64_t)(kind) << 32) | ((uint64_t)(uint16_t)(gen) << 16) | ((uint64_t)(index) + 1))
@@ -217,7 +222,16 @@ typedef enum {
 	EVT_NET_READ = 14,	/* a socket: data, the peer's close, or a connection to accept waits */
 	EVT_NET_WRITE = 15,	/* a socket: a send can go */
 	EVT_NET_CLOSE = 16,	/* a socket: the connection is reset or refused, or the peer closed and all is read */
+	EVT_PORT_READ = 17,	/* a port's consumer end: port_recv would not answer EAGAIN */
+	EVT_PORT_WRITE = 18,	/* a port's producer end: port_send would not answer EAGAIN */
 } event_type_t;
+
+/*
+ * Ports (the PORT_* calls, docs/rtos.md "Ports"): the rtos component's ends of the
+ * [[port]]s its description gives it, lent to one process at a time. A slot passes
+ * through the calling thread's msg, so a port whose slot is larger than RTOS_MSG_BYTES
+ * cannot be opened (tools/system.py refuses such a description).
+ */
 
 /*
  * Sockets (the NET_* calls, docs/network.md "Sockets for RTOS programs"). POLL answers
@@ -248,6 +262,7 @@ enum rtos_stat {
 	RTOS_STAT_WATCHES,	/* event-set watches registered */
 	RTOS_STAT_SOCKS,	/* sockets of the caller's process (accepted ones not yet taken included) */
 	RTOS_STAT_NET_BUFS,	/* the link's buffers in use (lent to net or holding data), all processes */
+	RTOS_STAT_PORTS,	/* ports the caller's process holds */
 };
 
 /* Where mem_get_pages puts pages it places itself. */

@@ -167,3 +167,62 @@ long cairn_port_recv(struct cairn_port *p, void *msg)
 		wake(p, &p->ring->producer_waits);
 	return r;
 }
+
+/*
+ * One step without waiting, for an end that must never block (components/rtos's ports
+ * for RTOS programs): the step's answer, and in sync mode, after a step that moved this
+ * end's cursor, the wake-up cairn_port_send/recv would send the other side.
+ */
+long cairn_port_try_send(struct cairn_port *p, const void *msg)
+{
+	long r = cairn_ring_put(p, msg);
+
+	if (r == 0 && p->mode == CAIRN_PORT_SYNC)
+		wake(p, &p->ring->consumer_waits);
+	return r;
+}
+
+long cairn_port_try_recv(struct cairn_port *p, void *msg)
+{
+	long r = cairn_ring_get(p, msg);
+
+	if (r == 0 && p->mode == CAIRN_PORT_SYNC)
+		wake(p, &p->ring->producer_waits);
+	return r;
+}
+
+/*
+ * Whether a step of this end (the producer's put if producer, else the consumer's get)
+ * would answer other than CAIRN_EAGAIN (a message or room, or CAIRN_EIO, or
+ * CAIRN_ESTALE): 0 if so, else CAIRN_EAGAIN. Moves and copies nothing; reads each
+ * shared cursor once.
+ */
+long cairn_port_ready(const struct cairn_port *p, int producer)
+{
+	const struct cairn_port_ring *r = p->ring;
+	uint32_t own = producer ? p->head : p->tail;
+	uint32_t published = __atomic_load_n(producer ? &r->head : &r->tail, __ATOMIC_RELAXED);
+	uint32_t peer = __atomic_load_n(producer ? &r->tail : &r->head, __ATOMIC_ACQUIRE);
+	uint32_t queued = producer ? own - peer : peer - own;
+
+	if (published != own)
+		return 0;				/* CAIRN_ESTALE */
+	if (producer)
+		return queued == p->mask + 1 ? CAIRN_EAGAIN : 0;
+	return queued == 0 ? CAIRN_EAGAIN : 0;
+}
+
+/*
+ * Sync mode, before this end's side sleeps: its waiting flag set (the protocol's first
+ * half, cairn_port_send's), then cairn_port_ready's answer. CAIRN_EAGAIN: sleep; the
+ * other side's next step sends the wake-up. 0: look again (the flag may stay set: a
+ * needless wake-up later, nothing worse).
+ */
+long cairn_port_arm(struct cairn_port *p, int producer)
+{
+	volatile uint32_t *flag = producer ? &p->ring->producer_waits : &p->ring->consumer_waits;
+
+	*flag = 1;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return cairn_port_ready(p, producer);
+}

@@ -2,8 +2,8 @@
  * event.c: event sets (cairn/rtos.h). A set lives in its process: a list of sources
  * and a binary block point in the rtos component to sleep on. Readiness is a level,
  * judged where the state is: semaphores and mutexes here (sync.c), channel ends in
- * their shared ring (chan.c), threads, processes and timers in the rtos component,
- * all of those in one RTOS_POLL call. So one event_wait reports every ready source
+ * their shared ring (chan.c), threads, processes, timers, sockets and ports in the
+ * rtos component, all of those in one RTOS_POLL call. So one event_wait reports every ready source
  * in one go (batching), at the cost of a pass over the set.
  *
  * Sleeping without missing a change: each source is told the set waits - the rtos
@@ -53,6 +53,7 @@ static enum where where(size_t src)
 	case RTOS_K_PROC:
 	case RTOS_K_TIMER:
 	case RTOS_K_SOCK:
+	case RTOS_K_PORT:
 		return RTOS_SIDE;
 	default:
 		return NOWHERE;

@@ -535,6 +535,128 @@ static void port_random_scribbles(void **state)
 	free(p.r);
 }
 
+/* try_send/try_recv (async): one step each, FIFO, EAGAIN full and empty, no wake-up. */
+static void port_try_steps_in_order(void **state)
+{
+	struct pair p;
+	uint64_t m[2];
+
+	(void)state;
+	new_pair(&p, SLOT, SLOTS);
+	for (uint64_t i = 0; i < SLOTS; i++) {
+		msg(m, i);
+		assert_int_equal(cairn_port_try_send(&p.prod, m), 0);
+	}
+	assert_int_equal(cairn_port_try_send(&p.prod, m), CAIRN_EAGAIN);
+	for (uint64_t i = 0; i < SLOTS; i++) {
+		assert_int_equal(cairn_port_try_recv(&p.cons, m), 0);
+		assert_int_equal(m[0], i);
+		assert_int_equal(m[1], ~i);
+	}
+	assert_int_equal(cairn_port_try_recv(&p.cons, m), CAIRN_EAGAIN);
+	assert_int_equal(p.prod.sends + p.cons.sends, 0);
+	free(p.r);
+}
+
+/* Sync with no waiter flagged: the step alone, no wake-up (a flagged one is the kernel's). */
+static void port_try_sync_unflagged_sends_nothing(void **state)
+{
+	struct pair p;
+	uint64_t m[2] = { 1, 2 };
+
+	(void)state;
+	new_pair(&p, SLOT, SLOTS);
+	p.prod.mode = p.cons.mode = CAIRN_PORT_SYNC;
+	p.r->producer_waits = p.r->consumer_waits = 0;
+	assert_int_equal(cairn_port_try_send(&p.prod, m), 0);
+	assert_int_equal(cairn_port_try_recv(&p.cons, m), 0);
+	assert_int_equal(cairn_port_try_recv(&p.cons, m), CAIRN_EAGAIN);	/* never waits */
+	assert_int_equal(p.prod.sends + p.cons.sends, 0);
+	assert_int_equal(p.r->producer_waits + p.r->consumer_waits, 0);
+	free(p.r);
+}
+
+/* cairn_port_ready says what the next step would: room, a message, EIO, ESTALE. */
+static void port_ready_predicts_the_step(void **state)
+{
+	struct pair p;
+	uint64_t m[2] = { 7, 8 };
+
+	(void)state;
+	new_pair(&p, SLOT, SLOTS);
+	assert_int_equal(cairn_port_ready(&p.prod, 1), 0);
+	assert_int_equal(cairn_port_ready(&p.cons, 0), CAIRN_EAGAIN);
+	for (unsigned i = 0; i < SLOTS; i++)
+		assert_int_equal(cairn_port_try_send(&p.prod, m), 0);
+	assert_int_equal(cairn_port_ready(&p.prod, 1), CAIRN_EAGAIN);
+	assert_int_equal(cairn_port_ready(&p.cons, 0), 0);
+	p.r->tail = 0x80000000;				/* EIO for the producer: ready */
+	assert_int_equal(cairn_port_ready(&p.prod, 1), 0);
+	assert_int_equal(cairn_port_try_send(&p.prod, m), CAIRN_EIO);
+	p.r->tail = 0;
+	p.r->head = 3;					/* the producer's own copy: ESTALE */
+	assert_int_equal(cairn_port_ready(&p.prod, 1), 0);
+	assert_int_equal(cairn_port_try_send(&p.prod, m), CAIRN_ESTALE);
+	assert_int_equal(cairn_port_ready(&p.prod, 1), 0);	/* resynced at 3: room */
+	assert_int_equal(p.prod.sends + p.cons.sends, 0);
+	free(p.r);
+}
+
+/* cairn_port_arm sets this side's flag only, then answers as cairn_port_ready. */
+static void port_arm_flags_this_side(void **state)
+{
+	struct pair p;
+	uint64_t m[2] = { 7, 8 };
+
+	(void)state;
+	new_pair(&p, SLOT, SLOTS);
+	p.r->producer_waits = p.r->consumer_waits = 0;
+	assert_int_equal(cairn_port_arm(&p.cons, 0), CAIRN_EAGAIN);
+	assert_int_equal(p.r->consumer_waits, 1);
+	assert_int_equal(p.r->producer_waits, 0);
+	assert_int_equal(cairn_port_arm(&p.prod, 1), 0);
+	assert_int_equal(p.r->producer_waits, 1);
+	assert_int_equal(cairn_ring_put(&p.prod, m), 0);
+	assert_int_equal(cairn_port_arm(&p.cons, 0), 0);
+	free(p.r);
+}
+
+/*
+ * 10^5 rounds of random header words: cairn_port_ready's answer is EAGAIN exactly when
+ * the step that follows is, and it moves nothing.
+ */
+static void port_ready_random_scribbles(void **state)
+{
+	struct pair p;
+	struct guarded g;
+	uint32_t *words;
+	unsigned ready = 0, not = 0;
+
+	(void)state;
+	new_pair(&p, SLOT, SLOTS);
+	words = (uint32_t *)p.r;
+	for (unsigned n = 0; n < 100000; n++) {
+		uint64_t x = rand64();
+		uint32_t v = x & 1 ? extremes[(x >> 8) % NEXTREMES] : x & 2 ? p.prod.head + (uint32_t)(x >> 40) % 20 - 10
+								 : (uint32_t)(x >> 32);
+		if (x & 4)
+			words[(x >> 16) % 16] = v;
+		int prod = (x & 8) != 0;
+		struct cairn_port *e = prod ? &p.prod : &p.cons;
+		struct cairn_port before = *e;
+		long r = cairn_port_ready(e, prod);
+		assert_memory_equal(&before, e, sizeof(before));
+		guard(&g, n);
+		long s = prod ? cairn_port_try_send(e, g.m) : cairn_port_try_recv(e, g.m);
+		assert_guards(&g);
+		assert_true(r == 0 || r == CAIRN_EAGAIN);
+		assert_int_equal(r == CAIRN_EAGAIN, s == CAIRN_EAGAIN);
+		ready += r == 0, not += r != 0;
+	}
+	assert_true(ready > 1000 && not > 1000);
+	free(p.r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -553,6 +675,11 @@ int main(void)
 		cmocka_unit_test(port_flags_and_reserved_are_ignored),
 		cmocka_unit_test(port_recovers_after_eio),
 		cmocka_unit_test(port_random_scribbles),
+		cmocka_unit_test(port_try_steps_in_order),
+		cmocka_unit_test(port_try_sync_unflagged_sends_nothing),
+		cmocka_unit_test(port_ready_predicts_the_step),
+		cmocka_unit_test(port_arm_flags_this_side),
+		cmocka_unit_test(port_ready_random_scribbles),
 	};
 
 	return cmocka_run_group_tests_name("port", tests, NULL, NULL);
