@@ -19,6 +19,8 @@ One check per scenario:
                        checkpoint's writes), at any time, or during the boot itself
   corrupted_block      a byte flipped in a data block of the newest checkpoint: the next
                        boot says it is damaged and resumes the one before
+  example              systems/ledger.toml (make run SYSTEM=ledger) booted twice: its RTOS
+                       client starts from 0, then from the counters the resume gave back
   no_physical_address  no word of a commit record or directory block is a page address
                        in guest RAM (the kernel's memory map), but the ledger's own pages
 
@@ -627,6 +629,46 @@ def burst_problems(s):
     return bad
 
 
+EXAMPLE = "systems/ledger.toml"
+R_CLIENT = re.compile(r"ledger_client: (?:the counters sum to (-?\d+)|(\d+) adds, the counters sum to (-?\d+))")
+
+
+def scenario_example(d):
+    """make run SYSTEM=ledger, twice on one disk: the first boot starts fresh and its RTOS
+    client (examples/ledger_client) adds to the counters; the second resumes, the
+    ledger takes its ports afresh, and the client starts from the counters kept, above 0
+    and never above what the first boot's client had added."""
+    try:
+        cmd = qemu.qemu_command(sysgen.build(EXAMPLE), memory=MEMORY)
+    except Exception as e:                       # sysgen.GenError, system.DescError
+        return [f"{EXAMPLE}: {str(e).splitlines()[0]}"], "", None
+    ch = Chain("example", d, cmd)
+    p, b1 = [], boot(ch.cmd, "example.1", after(r"ledger_client: 50 adds", 1, 0.3))
+    starts = [int(m.group(1)) for m in map(R_CLIENT.search, b1.lines) if m and m.group(1) is not None]
+    added = max((int(m.group(3)) for m in map(R_CLIENT.search, b1.lines) if m and m.group(3)), default=None)
+    if not any(R_FRESH.search(x) for x in b1.lines) or starts != [0] or added is None:
+        p.append(f"boot 1: a fresh start, the client from 0 and 50 adds, want; it said {starts} and {added} "
+                 f"({b1.ended})")
+    if any(R_BAD.search(x) or "ledger_client: WRONG" in x for x in b1.lines):
+        p.append("boot 1: " + next(x for x in b1.lines if R_BAD.search(x) or "WRONG" in x))
+    if p:
+        return p, "", b1
+    b2 = boot(ch.cmd, "example.2", after(r"ledger_client: the counters sum to", 1, 0.1))
+    m = next((R_RESUMED.search(x) for x in b2.lines if R_RESUMED.search(x)), None)
+    start = next((int(m.group(1)) for m in map(R_CLIENT.search, b2.lines) if m and m.group(1) is not None), None)
+    if not m:
+        p.append(f"boot 2: no resume ({b2.ended})")
+    if not any(R_ANEW.search(x) for x in b2.lines):
+        p.append("boot 2: the ledger never said its request port was made anew")
+    if start is None or not 0 < start <= added + 60:   # (the client adds 1 each 20 ms: 0.3 s more, at most)
+        p.append(f"boot 2: the client's counters sum to {start}; the first boot's had added {added} when it "
+                 "last said so")
+    if any(R_BAD.search(x) or "ledger_client: WRONG" in x for x in b2.lines):
+        p.append("boot 2: " + next(x for x in b2.lines if R_BAD.search(x) or "WRONG" in x))
+    return p, (f"boot 1 added {added} (last said), boot 2 resumed {m.group(1) if m else None} and the client "
+               f"started from {start}"), b2
+
+
 def image_pages(name):
     """Component name's writable image pages (its ELF's PT_LOAD segments with PF_W)."""
     with open(os.path.join(qemu.BUILD, "user", name + ".elf"), "rb") as f:
@@ -717,6 +759,14 @@ def run(boots=CRASH_BOOTS, seed=SEED, verbose=False):
         if problems:
             texts.append(b.text())
         res.add(not problems, "corrupted_block", "; ".join(problems))
+
+        t0 = time.monotonic()
+        problems, what, b = scenario_example(d)
+        timings.append(("example", time.monotonic() - t0))
+        log.append(f"example: {what}")
+        if problems:
+            texts.append(b.text())
+        res.add(not problems, "example", "; ".join(problems))
 
         bad, what = scenario_physical([chain, crash, corrupt])
         log.append(f"no_physical_address: {what}")
