@@ -121,18 +121,11 @@ static int port_ok(long r, unsigned which)
 /* Puts the held answer: 1 once it is in the ring (or dropped: the ring was made anew). */
 static int put_held(void)
 {
-	long r = cairn_ring_put(&ans, &held);
+	long r = cairn_port_try_send(&ans, &held);	/* (a client waiting for it is woken) */
 
 	if (r == CAIRN_EAGAIN)
 		return 0;
 	port_ok(r, 1);	/* CAIRN_ESTALE: the rings were made anew since it was made; EIO: the client broke the ring */
-	if (r == 0 && ans.mode == CAIRN_PORT_SYNC) {	/* (as cairn_port_send: wake a waiting client) */
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (ans.ring->consumer_waits) {
-			ans.ring->consumer_waits = 0;
-			cairn_asnd_send(ans.peer, 0);
-		}
-	}
 	holding = 0;
 	return 1;
 }
@@ -170,7 +163,7 @@ static void serve(void)
 
 	if (renewed())
 		renew();
-	while ((!holding || put_held()) && port_ok(cairn_ring_get(&req, &q), 0)) {
+	while ((!holding || put_held()) && port_ok(cairn_port_try_recv(&req, &q), 0)) {
 		held = apply(&q);
 		holding = 1;
 		served++;
