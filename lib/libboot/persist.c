@@ -59,7 +59,9 @@ struct span {
 
 /*
  * c's persistent memory: its image's writable segments, its stack and its heap (what a
- * restart gives back, restart.c), page-aligned spans into s[SPANS]; how many.
+ * restart gives back, restart.c), page-aligned spans into s[SPANS], none sharing a
+ * page (segments in a row that share one are one span: ELF lists them by address);
+ * how many.
  */
 static unsigned spans(struct booter *b, const struct bcomp *c, struct span *s)
 {
@@ -68,10 +70,16 @@ static unsigned spans(struct booter *b, const struct bcomp *c, struct span *s)
 	unsigned n = 0;
 
 	if (!boot_image(b, c->sd->image, &img, &file))
-		for (unsigned i = 0; i < img.nseg && n < SPANS - 2; i++)
-			if (img.seg[i].flags & ELF_SEG_W)
-				s[n++] = (struct span){ img.seg[i].vaddr & ~(PAGE - 1),
-							(img.seg[i].vaddr + img.seg[i].memsz + PAGE - 1) & ~(PAGE - 1) };
+		for (unsigned i = 0; i < img.nseg && n < SPANS - 2; i++) {
+			uint64_t lo = img.seg[i].vaddr & ~(PAGE - 1);
+			uint64_t hi = (img.seg[i].vaddr + img.seg[i].memsz + PAGE - 1) & ~(PAGE - 1);
+			if (!(img.seg[i].flags & ELF_SEG_W))
+				continue;
+			if (n && lo < s[n - 1].hi)
+				s[n - 1].hi = hi > s[n - 1].hi ? hi : s[n - 1].hi;
+			else
+				s[n++] = (struct span){ lo, hi };
+		}
 	s[n++] = (struct span){ STACK_TOP_VA - c->sd->stack, STACK_TOP_VA };
 	s[n++] = (struct span){ HEAP_VA, HEAP_VA + c->sd->heap };
 	return n;
