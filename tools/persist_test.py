@@ -19,6 +19,8 @@ One check per scenario:
                        checkpoint's writes), at any time, or during the boot itself
   corrupted_block      a byte flipped in a data block of the newest checkpoint: the next
                        boot says it is damaged and resumes the one before
+  two_cores            the persistent components on core 1, their checkpointer on core 0:
+                       a fresh boot, then a resume
   example              systems/ledger.toml (make run SYSTEM=ledger) booted twice: its RTOS
                        client starts from 0, then from the counters the resume gave back
   no_physical_address  no word of a commit record or directory block is a page address
@@ -629,6 +631,31 @@ def burst_problems(s):
     return bad
 
 
+CORES = "tests/qemu/systems/persist_cores.toml"
+
+
+def scenario_cores(d, rng):
+    """The persistent components on core 1, the checkpointer on core 0 (two emulated
+    cores): a fresh boot with three checkpoints committed and pages copied at a first
+    write, then a resume of one of them, as the one-core chain checks them."""
+    try:
+        cmd = qemu.qemu_command(sysgen.build(CORES), memory=MEMORY, smp=2)
+    except Exception as e:                       # sysgen.GenError, system.DescError
+        return [f"{CORES}: {str(e).splitlines()[0]}"], "", None
+    ch = Chain("cores", d, cmd)
+    p, b = ch.run(after(COMMITTED, 3, rng.uniform(0, 0.08)), "1", fresh_reason="the disk held no store")
+    first = sum(int(m.group(3)) for m in map(R_WRITTEN.search, b.lines) if m)
+    p += teller_problems(b, 0) + ([] if first else ["no page was copied at a first write"])
+    if p:
+        return [failing(p, b)], "", b
+    p, b = ch.run(after(COMMITTED, 2, rng.uniform(0, 0.08)), "2")
+    m = next((R_RESUMED.search(x) for x in b.lines if R_RESUMED.search(x)), None)
+    at = next((i for i, x in enumerate(b.lines) if R_RESUMED.search(x)), 0)
+    p += (["no 'resumed checkpoint' line"] if not m else []) + teller_problems(b, at)
+    return ([failing(p, b)] if p else []), (f"fresh: {first} pages copied at a first write; then "
+                                            f"{m.group(0).split(': ', 1)[1] if m else 'no resume'}"), b
+
+
 EXAMPLE = "systems/ledger.toml"
 R_CLIENT = re.compile(r"ledger_client: (?:the counters sum to (-?\d+)|(\d+) adds, the counters sum to (-?\d+))")
 
@@ -759,6 +786,14 @@ def run(boots=CRASH_BOOTS, seed=SEED, verbose=False):
         if problems:
             texts.append(b.text())
         res.add(not problems, "corrupted_block", "; ".join(problems))
+
+        t0 = time.monotonic()
+        problems, what, b = scenario_cores(d, rng)
+        timings.append(("two_cores", time.monotonic() - t0))
+        log.append(f"two_cores: {what}")
+        if problems:
+            texts.append(b.text())
+        res.add(not problems, "two_cores", "; ".join(problems))
 
         t0 = time.monotonic()
         problems, what, b = scenario_example(d)

@@ -259,15 +259,10 @@ def check_persist_importer(d, depth):
         d.error("component", importers[0][0], "imports", f"imports '{PERSIST}': only the root "
                 "system's booter serves it", importers[0][1])
     parents = {s.get("parent") for s in d.tables("subsystem")}
-    comps = d.tables("component")
-    core = comps[importers[0][0]].get("core", 0) if importers else None
-    for i, c in enumerate(comps):
+    for i, c in enumerate(d.tables("component")):
         if c.get("persistent") is True and c.get("name") in parents:
             d.error("component", i, "persistent", "is persistent and a subsystem's parent: its "
                     "subsystem would not be in its checkpoints", c.get("name"))
-        elif c.get("persistent") is True and importers and c.get("core", 0) != core:
-            d.error("component", i, "core", f"is persistent on another core than its checkpointer "
-                    f"'{importers[0][1]}' (a capture stops it at once only on its own core)", c.get("name"))
     for i, n in importers[1:]:
         d.error("component", i, "imports", f"imports '{PERSIST}', which '{importers[0][1]}' imports "
                 "too (one checkpointer keeps the persistent components)", n)

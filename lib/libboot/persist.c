@@ -246,9 +246,11 @@ static struct cairn_ret2 digest(struct booter *b)
 /*
  * Stops (hold) or lets run the persistent components; held, their tcaps' budgets in
  * left[]. Holding: 0, or CAIRN_ENOTSUP if a tcap could not be emptied (the kernel could
- * still run it: no capture). Letting run wakes the scheduler of each one's core.
+ * still run it: no capture); the scheduler of each one's core but `here` (the caller's)
+ * is woken, which preempts it there at once (the kernel kicks that core) and passes it
+ * over. Letting run wakes the scheduler of each one's core.
  */
-static long hold_all(struct booter *b, int hold, uint64_t *left)
+static long hold_all(struct booter *b, int hold, uint64_t *left, unsigned here)
 {
 	long r = 0;
 
@@ -260,6 +262,8 @@ static long hold_all(struct booter *b, int hold, uint64_t *left)
 			__atomic_store_n(&c->held, 1, __ATOMIC_RELEASE);
 			if (boot_tcap_pause(b, c, &left[i]))
 				r = CAIRN_ENOTSUP;
+			if (c->sd->core != here)
+				cairn_asnd_send(c->sd->core ? b->core[c->sd->core].wake : b->wake, 0);
 		} else {
 			boot_tcap_resume(b, c, left[i]);
 			__atomic_store_n(&c->held, 0, __ATOMIC_RELEASE);
@@ -395,7 +399,7 @@ static long pause_take(struct booter *b, const struct buf *u)
 
 static long collect(struct booter *b, uint64_t upto);
 
-static struct cairn_ret2 capture(struct booter *b, const struct buf *u)
+static struct cairn_ret2 capture(struct booter *b, const struct buf *u, unsigned here)
 {
 	static uint64_t left[CAIRN_SD_COMPS];
 
@@ -409,7 +413,7 @@ static struct cairn_ret2 capture(struct booter *b, const struct buf *u)
 	if (r)
 		return (struct cairn_ret2){ r, 0 };
 	uint64_t t0 = cairn_cycles();
-	r = hold_all(b, 1, left);
+	r = hold_all(b, 1, left, here);
 	if (!r)
 		r = pause_take(b, u);
 	if (!r) {
@@ -418,7 +422,7 @@ static struct cairn_ret2 capture(struct booter *b, const struct buf *u)
 		collected = 0;
 		__atomic_store_n(&flight, npages, __ATOMIC_RELEASE);
 	}
-	hold_all(b, 0, left);
+	hold_all(b, 0, left, here);
 	uint64_t paused = cairn_cycles() - t0;
 	return (struct cairn_ret2){ r ? r : (long)nrecs, r ? 0 : (long)paused };
 }
@@ -613,7 +617,7 @@ static long start(struct booter *b)
 {
 	if (__atomic_exchange_n(&started, 1, __ATOMIC_ACQ_REL))
 		return CAIRN_EBUSY;
-	hold_all(b, 0, held_left);
+	hold_all(b, 0, held_left, 0);
 	return 0;
 }
 
@@ -668,7 +672,7 @@ static struct cairn_ret2 call(struct booter *b, unsigned client, unsigned fn, ca
 	if ((a0 & (PAGE - 1)) || a1 < PERSIST_TABLE_PAGES || a1 > (1UL << 20))
 		return (struct cairn_ret2){ CAIRN_EFAULT, 0 };
 	if (fn == PERSIST_CAPTURE)
-		return capture(b, &u);
+		return capture(b, &u, b->c[client].sd->core);
 	if (__atomic_load_n(&started, __ATOMIC_ACQUIRE))
 		return (struct cairn_ret2){ CAIRN_EBUSY, 0 };
 	long r = restore(b, &u);
