@@ -161,6 +161,7 @@ R_COMMITTED = re.compile(r"checkpointer: checkpoint (\d+) committed \(generation
 R_LEDGER = re.compile(r"ledger: sequence (\d+), a (\d+), b (\d+)(?:, \d+ served)?: (\S+)")
 R_TELLER = re.compile(r"teller: (?:start|\d+ adds): counters sum to (-?\d+)")
 R_TELLER_START = re.compile(r"teller: start: counters sum to (-?\d+)")
+R_ASKED = re.compile(r"teller: checkpoint (\d+) on request")
 R_ANEW = re.compile(r"ledger: port ledger_req was made anew at this boot")
 R_STARTING = re.compile(r"(?:ledger|burst): starting fresh")
 R_BAD = re.compile(r"TORN|WRONG|teller: the ledger cannot|checkpointer: (checkpoint \d+ failed|the disk failed|no disk|args:)|panic|crashed|"
@@ -479,6 +480,13 @@ def teller_problems(b, at):
         return [f"on a fresh disk the teller's counters sum to {m.group(1)}"]
     if at == 0 and not any(re.search(r"teller: \d+ adds, .*: right$", x) for x in b.lines):
         return ["the teller was never answered right"]
+    if at == 0:     # a checkpoint on request: answered once committed
+        asked = [(i, int(m.group(1))) for i, m in enumerate(map(R_ASKED.search, b.lines)) if m]
+        if not asked:
+            return ["the teller's checkpoint on request never came"]
+        i, n = asked[0]
+        if not any((m := R_COMMITTED.search(x)) and int(m.group(1)) == n for x in b.lines[:i]):
+            return [f"the teller was given checkpoint {n} on request before it was committed"]
     return []
 
 

@@ -259,10 +259,18 @@ def check_persist_importer(d, depth):
         d.error("component", importers[0][0], "imports", f"imports '{PERSIST}': only the root "
                 "system's booter serves it", importers[0][1])
     parents = {s.get("parent") for s in d.tables("subsystem")}
-    for i, c in enumerate(d.tables("component")):
+    comps = d.tables("component")
+    served = comps[importers[0][0]].get("exports") if importers else None
+    served = set(served) if isinstance(served, list) else set()
+    for i, c in enumerate(comps):
+        imports = c.get("imports") if isinstance(c.get("imports"), list) else []
         if c.get("persistent") is True and c.get("name") in parents:
             d.error("component", i, "persistent", "is persistent and a subsystem's parent: its "
                     "subsystem would not be in its checkpoints", c.get("name"))
+        elif c.get("persistent") is True and served & set(imports):
+            d.error("component", i, "imports", f"is persistent and imports '{sorted(served & set(imports))[0]}' "
+                    f"from its checkpointer '{importers[0][1]}': a capture waits for its thread to leave "
+                    "the call, which waits for the capture", c.get("name"))
     for i, n in importers[1:]:
         d.error("component", i, "imports", f"imports '{PERSIST}', which '{importers[0][1]}' imports "
                 "too (one checkpointer keeps the persistent components)", n)

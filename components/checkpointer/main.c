@@ -6,10 +6,11 @@
  * (persist.restore: the components resume where it was taken), or starts them fresh
  * (persist.start) and says why: an empty disk, a store of another description, or a
  * checkpoint that does not fit. Then, every `every_ms` milliseconds (args; 200 if not
- * given), it has the booter take their state at an instant (persist.capture, into its
- * staging buffer) and writes it as the next checkpoint; after `rounds` checkpoints
- * (args; none: for ever) it stops, with the disk driver. With `bench=N` it measures
- * instead (bench below: bench/systems/persist.toml).
+ * given), and whenever an importer of interfaces/checkpoint.toml asks (now, below), it
+ * has the booter take their state at an instant (persist.capture, into its staging
+ * buffer) and writes it as the next checkpoint; after `rounds` checkpoints (args; none:
+ * for ever) it stops, with the disk driver. With `bench=N` it measures instead (bench
+ * below: bench/systems/persist.toml).
  *
  * Each line it prints says what it did: a checkpoint taken, with a digest of the state
  * (CRC-32 of every record's name and bytes), then committed once the disk holds it; a
@@ -21,6 +22,8 @@
 #include <cairn/ckpt.h>
 #include <cairn/persist.h>
 #include <cairn/xport.h>
+#define CAIRN_SERVE_CHECKPOINT
+#include <iface/checkpoint.h>
 #include <iface/persist.h>
 #include <iface/timer.h>
 #include <iface/virtio_blk.h>
@@ -206,31 +209,76 @@ static uint64_t resume(uint64_t hash)
 	return store.tag;
 }
 
+/* ---- checkpoints on request (interfaces/checkpoint.toml) ---- */
+
+/*
+ * A caller of checkpoint.now, on its own thread in this component, takes a ticket
+ * (asked), wakes this component's thread through the booter's timer (a deadline of now
+ * replaces its nap's), and yields until the checkpoints done cover its ticket
+ * (answered): the first checkpoint taken after it asked. `answer` is that checkpoint's
+ * number or error (a later one's, if several went by: also taken after it asked).
+ * Once this thread takes no more checkpoints, `closed` answers CAIRN_ESTALE.
+ */
+static uint64_t asked, answered;
+static long answer;
+static uint32_t closed;
+
+long checkpoint_now_serve(cairn_word client)
+{
+	(void)client;
+	if (__atomic_load_n(&closed, __ATOMIC_ACQUIRE))
+		return CAIRN_ESTALE;
+	uint64_t ticket = __atomic_add_fetch(&asked, 1, __ATOMIC_SEQ_CST);
+	timer_wake_at(cairn_cycles());	/* (this component's thread: it looks now) */
+	while (__atomic_load_n(&answered, __ATOMIC_ACQUIRE) < ticket)
+		if (__atomic_load_n(&closed, __ATOMIC_ACQUIRE))
+			return CAIRN_ESTALE;
+		else
+			cairn_yield();
+	return __atomic_load_n(&answer, __ATOMIC_RELAXED);
+}
+
+/* Whether a caller waits for a checkpoint. */
+static int asked_for(void)
+{
+	return __atomic_load_n(&asked, __ATOMIC_SEQ_CST) != __atomic_load_n(&answered, __ATOMIC_RELAXED);
+}
+
+/* The checkpoint asked for up to `upto` is done: r, its number or error. */
+static void answer_upto(uint64_t upto, long r)
+{
+	__atomic_store_n(&answer, r, __ATOMIC_RELAXED);
+	__atomic_store_n(&answered, upto, __ATOMIC_RELEASE);
+}
+
 /* ---- running ---- */
 
-/* Waits us microseconds (the booter's timer). */
-static void nap(uint64_t us)
+/* Waits us microseconds (the booter's timer); with `asked`, less if a caller asks for a checkpoint. */
+static void nap(uint64_t us, int or_asked)
 {
 	uint64_t due = cairn_cycles() + cairn_us_ticks(tsc_hz, us);
 
 	if (timer_wake_at(due) < 0)
 		return;
-	while (cairn_cycles() < due)
+	while (cairn_cycles() < due && !(or_asked && asked_for()))
 		cairn_rcv_wait(CAIRN_SLOT_RCV);
 }
 
-/* Takes and writes checkpoint n: 0; -1 once a persistent component has stopped (none to take). */
-static int checkpoint(uint64_t n)
+/*
+ * Takes and writes checkpoint n: 0 once committed; CAIRN_ESTALE once a persistent
+ * component has stopped (none to take); or the error of the capture or the store.
+ */
+static long checkpoint(uint64_t n)
 {
 	cairn_word paused = 0;
 	long records, first = 0;
 
 	while ((records = persist_capture((cairn_word)stage, STAGE_PAGES, &paused)) == CAIRN_EAGAIN)
-		nap(RETRY_US);
+		nap(RETRY_US, 0);
 	if (records == CAIRN_ESTALE) {
 		cairn_printf("checkpointer: a persistent component has stopped: no more checkpoints (the disk "
 			     "keeps checkpoint %lu)\n", store.tag);
-		return -1;
+		return CAIRN_ESTALE;
 	}
 	if (records >= 0)
 		cairn_printf("checkpointer: checkpoint %lu taken (%ld records, %lu cycles paused)\n", n, records,
@@ -245,7 +293,7 @@ static int checkpoint(uint64_t n)
 		cairn_printf("checkpointer: checkpoint %lu failed (%ld)\n", n, r);
 	else
 		cairn_printf("checkpointer: checkpoint %lu committed (generation %lu)\n", n, store.gen);
-	return 0;
+	return r;
 }
 
 /*
@@ -297,8 +345,8 @@ static void bench(uint64_t n, uint64_t hash)
 	for (uint64_t k = 0; k < n; k++) {
 		cairn_word paused = 0;
 		while ((records = persist_capture((cairn_word)stage, STAGE_PAGES, &paused)) == CAIRN_EAGAIN)
-			nap(RETRY_US);	/* (the ledger inside the booter's keeper: it must run to leave) */
-		nap(BENCH_RUN_US);	/* the ledger runs: its first writes (it times them) */
+			nap(RETRY_US, 0);	/* (the ledger inside the booter's keeper: it must run to leave) */
+		nap(BENCH_RUN_US, 0);	/* the ledger runs: its first writes (it times them) */
 		uint64_t t0 = bench_rdtsc();
 		long copied = records > 0 ? persist_collect((cairn_word)records) : -1;	/* (the ledger waits: its priority) */
 		uint64_t t1 = bench_rdtsc();
@@ -341,7 +389,27 @@ static int arg(const struct cairn_root *rt, const char *key, uint64_t *v)
 	return 0;
 }
 
-int main(const struct cairn_root *rt)
+/* Checkpoints every `every` ms and on request, until `rounds` (0: for ever) or a stopped component. */
+static void run(uint64_t n, uint64_t every, uint64_t rounds)
+{
+	uint64_t k = 0;
+
+	while (!rounds || k < rounds) {
+		nap(every * 1000, 1);
+		uint64_t upto = __atomic_load_n(&asked, __ATOMIC_SEQ_CST);	/* (asked before the capture) */
+		long c = checkpoint(++n);
+		answer_upto(upto, c ? c : (long)n);
+		if (c == CAIRN_ESTALE)
+			break;
+		k++;
+	}
+	cairn_printf("checkpointer: %lu checkpoints written: it stops\n", k);
+	virtio_blk_stop();
+	cairn_asnd_send(blk.req_port.peer, 0);	/* the driver stops at its next wake */
+}
+
+/* Takes checkpoints (run) with the disk, or measures (bench): 0, or 1 if it cannot. */
+static int start(const struct cairn_root *rt)
 {
 	static const char *const known[] = { "every_ms", "rounds", "bench" };
 	const struct cairn_region *region = cairn_region("blk_data");
@@ -375,15 +443,16 @@ int main(const struct cairn_root *rt)
 		persist_start();
 		return 1;
 	}
-	uint64_t k = 0;
-	while (!rounds || k < rounds) {
-		nap(every * 1000);
-		if (checkpoint(++n))
-			break;
-		k++;
-	}
-	cairn_printf("checkpointer: %lu checkpoints written: it stops\n", k);
-	virtio_blk_stop();
-	cairn_asnd_send(blk.req_port.peer, 0);	/* the driver stops at its next wake */
+	if (timer_wake_at(0) < 0)	/* (0: no wake; only asks whether there is a timer) */
+		cairn_printf("checkpointer: no timer here (an RTOS takes it): checkpoints back to back\n");
+	run(n, every, rounds);
 	return 0;
+}
+
+int main(const struct cairn_root *rt)
+{
+	int r = start(rt);
+
+	__atomic_store_n(&closed, 1, __ATOMIC_RELEASE);	/* no more checkpoints: callers get CAIRN_ESTALE */
+	return r;
 }

@@ -10,11 +10,17 @@
  *   teller: N adds, counters sum to S: right      (or WRONG, with what was wrong)
  *
  * An answer with another id (for a request of an old boot, or invented by the ledger)
- * counts as WRONG.
+ * counts as WRONG. Every `ask` adds (args; 50) it asks the checkpointer for a checkpoint
+ * (interfaces/checkpoint.toml), if it imports it, and says which it got:
+ *
+ *   teller: checkpoint N on request
+ *
+ * (WRONG if N is not above the one before, or an error other than CAIRN_ESTALE).
  */
 #include <cairn/cairn.h>
 #include <cairn/ledger.h>
 #include <cairn/port.h>
+#include <iface/checkpoint.h>
 #include <iface/timer.h>
 
 static struct cairn_port req, ans;
@@ -63,13 +69,15 @@ static int64_t sum(void)
 
 int main(const struct cairn_root *rt)
 {
-	uint64_t every = 5, print = 100, n = 0;
+	uint64_t every = 5, print = 100, asks = 50, n = 0;
+	long last = 0;
 	long r = cairn_port_open(&req, "ledger_req");
 
 	tsc_hz = rt->tsc_hz;
 	cairn_arg_u64(rt, "every_ms", &every);	/* (absent or not a number: as it is) */
 	cairn_arg_u64(rt, "print", &print);
-	print = print ? print : 1;
+	cairn_arg_u64(rt, "ask", &asks);
+	print = print ? print : 1, asks = asks ? asks : 1;
 	if (!r)
 		r = cairn_port_open(&ans, "ledger_ans");
 	for (uint32_t k = 0; !r && k < LEDGER_KEYS; k++)
@@ -91,5 +99,10 @@ int main(const struct cairn_root *rt)
 		known[k] = v;
 		if (++n % print == 0)
 			cairn_printf("teller: %lu adds, counters sum to %ld: %s\n", n, sum(), wrong ? "WRONG" : "right");
+		long c = n % asks ? CAIRN_ENOENT : checkpoint_now();
+		if (c > last)
+			cairn_printf("teller: checkpoint %ld on request\n", last = c);
+		else if (c != CAIRN_ENOENT && c != CAIRN_ESTALE && !wrong++)
+			cairn_printf("teller: WRONG: a checkpoint on request: %ld after %ld\n", c, last);
 	}
 }
