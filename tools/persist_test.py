@@ -164,7 +164,7 @@ R_TELLER_START = re.compile(r"teller: start: counters sum to (-?\d+)")
 R_ASKED = re.compile(r"teller: checkpoint (\d+) on request")
 R_ANEW = re.compile(r"ledger: port ledger_req was made anew at this boot")
 R_STARTING = re.compile(r"(?:ledger|burst): starting fresh")
-R_BAD = re.compile(r"TORN|WRONG|teller: the ledger cannot|checkpointer: (checkpoint \d+ failed|the disk failed|no disk|args:)|panic|crashed|"
+R_BAD = re.compile(r"TORN|WRONG|stopped by a fault|teller: the ledger cannot|checkpointer: (checkpoint \d+ failed|the disk failed|no disk|args:)|panic|crashed|"
                    r"does not fit")
 R_MEMMAP = re.compile(r"^\s*\[(0x[0-9a-f]+)-(0x[0-9a-f]+)\) usable")
 PRINT = 2000000                 # the ledger's print= in SYSTEM
@@ -605,6 +605,7 @@ def scenario_corrupt(chain, rng, log):
 
 BURST_PAGES = 32               # tests/components/burst: its pages, each with burst n in words 0 and 511
 BURST = 2                      # its number in the description
+CAPMGR_VA = 0x500000000        # include/cairn/layout.h: the pages the manager gives
 
 
 def symbol(name, sym):
@@ -634,8 +635,17 @@ def burst_problems(s):
             if w0 != wl:
                 bad.append(f"checkpoint {a.tag}: burst's page {p} holds {w0} and {wl}: taken while written")
             vals.append(w0)
+        given = sorted(key for key in blocks if CAPMGR_VA <= key < CAPMGR_VA + (512 << 12))
+        for key in given:       # the manager's pages: one burst's value or the next, like the others
+            data = s.block(a.index, blocks[key])
+            w0, wl = struct.unpack_from("<Q", data, 0)[0], struct.unpack_from("<Q", data, 8 * 511)[0]
+            if w0 != wl or w0 not in (vals[-1], vals[0]):
+                bad.append(f"checkpoint {a.tag}: burst's page {key:#x} from the manager holds {w0} and {wl}; "
+                           f"its own {vals[-1]} to {vals[0]}")
         if any(x < y for x, y in zip(vals, vals[1:])) or vals[0] - vals[-1] > 1:
             bad.append(f"checkpoint {a.tag}: burst's pages hold {sorted(set(vals))}: not one instant")
+        if not given:
+            bad.append(f"checkpoint {a.tag}: no page from the manager of burst's")
     return bad
 
 

@@ -231,7 +231,8 @@ def check_persistent(d, i, c, n):
     """`persistent = true` (docs/persistence.md): the component's memory and its thread
     (its one: CAIRN_SD_THREADS) are kept in checkpoints. Its state must change only on
     that thread, which the booter can stop and read (clients reach it through ports, not
-    gates), and must be all the booter made (no restart, no manager)."""
+    gates), and must be what the booter can give back (no restart; of the manager, only
+    pages: lib/libboot/manager.c refuses it shares and delegations)."""
     if not schema.check(d, "component", i, c, "persistent", n):
         return
     imports = c.get("imports") if isinstance(c.get("imports"), list) else []
@@ -243,9 +244,8 @@ def check_persistent(d, i, c, n):
                           (next((k for k in ("devices", "irq", "ioports") if k in c), "devices"),
                            any(k in c for k in ("devices", "irq", "ioports")),
                            "no devices, irq or ioports (a device's state is not in its checkpoints)"),
-                          ("imports", MANAGER in imports or PERSIST in imports,
-                           f"no '{MANAGER}' or '{PERSIST}' import (what it would make or take is "
-                           "not in its checkpoints)")):
+                          ("imports", PERSIST in imports,
+                           f"no '{PERSIST}' import (what it would take is not in its checkpoints)")):
         if bad:
             d.error("component", i, key, f"is persistent: it must have {why}", n)
 

@@ -253,15 +253,19 @@ static void answer_upto(uint64_t upto, long r)
 
 /* ---- running ---- */
 
-/* Waits us microseconds (the booter's timer); with `asked`, less if a caller asks for a checkpoint. */
+/*
+ * Waits us microseconds (the booter's timer); with or_asked, less if a caller asks for
+ * a checkpoint. The deadline is armed again at each wake: a caller's (now) replaces it.
+ */
 static void nap(uint64_t us, int or_asked)
 {
 	uint64_t due = cairn_cycles() + cairn_us_ticks(tsc_hz, us);
 
-	if (timer_wake_at(due) < 0)
-		return;
-	while (cairn_cycles() < due && !(or_asked && asked_for()))
+	while (cairn_cycles() < due && !(or_asked && asked_for())) {
+		if (timer_wake_at(due) < 0)
+			return;
 		cairn_rcv_wait(CAIRN_SLOT_RCV);
+	}
 }
 
 /*

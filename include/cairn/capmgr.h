@@ -72,6 +72,12 @@ long capmgr_revoke(struct capmgr *m, unsigned holder, uint64_t slot);
 
 /* npages fresh zeroed pages mapped writable for holder: their address. ENOMEM past its budget. */
 long capmgr_mem_alloc(struct capmgr *m, unsigned holder, unsigned npages);
+/*
+ * One fresh zeroed page at va in holder's range, as mem_alloc would give it (a resumed
+ * checkpoint's, lib/libboot/persist.c): 0; CAIRN_EINVAL va is no page of the range;
+ * CAIRN_EBUSY it is taken; CAIRN_ENOMEM past the holder's budget, or no memory.
+ */
+long capmgr_mem_alloc_at(struct capmgr *m, unsigned holder, uint64_t va);
 /* Frees one page capmgr_mem_alloc gave holder (revoking its shares first). */
 long capmgr_mem_free(struct capmgr *m, unsigned holder, uint64_t va);
 /* Maps holder from's page at va into holder to as well: its address there. */

@@ -91,8 +91,9 @@
 #define CAIRN_BOOT_PERSIST_VA  (CAIRN_BOOT_READ_VA + CAIRN_BOOT_READ_SIZE)	/* pairs of pages a
 					   persistent component's state is copied through
 					   (lib/libboot/persist.c): the gate's, then one
-					   per component (CAIRN_SD_COMPS) for its keeper */
-#define CAIRN_BOOT_PERSIST_SIZE (CAIRN_UL(0x2000) * 33)
+					   per component (CAIRN_SD_COMPS) for its keeper,
+					   the booter's thread's */
+#define CAIRN_BOOT_PERSIST_SIZE (CAIRN_UL(0x2000) * 34)
 #define CAIRN_SEGMENT_LO       CAIRN_UL(0x10000000)	/* segments lie in [LO, HI) */
 #define CAIRN_SEGMENT_HI       CAIRN_UL(0x40000000)
 #define CAIRN_MODULES_VA       CAIRN_UL(0x40000000)	/* the first program's boot modules */

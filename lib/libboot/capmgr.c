@@ -323,6 +323,36 @@ long capmgr_mem_alloc(struct capmgr *m, unsigned hi, unsigned npages)
 	return (long)page_va((unsigned)first);
 }
 
+long capmgr_mem_alloc_at(struct capmgr *m, unsigned hi, uint64_t va)
+{
+	struct capmgr_holder *h = holder(m, hi);
+	unsigned i = page_index(va);
+
+	if (!h || va < CAPMGR_VA || (va & 4095) || i >= CAPMGR_PAGES)
+		return CAIRN_EINVAL;
+	if (h->page_used[i / 64] & (1UL << (i % 64)))
+		return CAIRN_EBUSY;
+	if (h->pages + 1 > h->budget)
+		return CAIRN_ENOMEM;
+	h->page_used[i / 64] |= 1UL << (i % 64);
+	uint64_t f = cairn_frame(m->alloc, CAIRN_FRAME_USER);
+	long r = f ? map_at(m, h, va, f) : CAIRN_ENOMEM;
+	long n = r ? NONE : node_new(m, CAPMGR_PAGE, hi, va, f, NONE);
+	if (!r && n == NONE) {
+		cairn_pgtbl_unmap(h->pt, va);
+		r = CAIRN_ENOMEM;
+	}
+	if (r) {
+		if (f)
+			cairn_frame_put(m->alloc, f);
+		bit_put(h->page_used, i);
+		return r;
+	}
+	m->node[n].allocated = 1;
+	h->pages++;
+	return 0;
+}
+
 long capmgr_mem_free(struct capmgr *m, unsigned h, uint64_t va)
 {
 	long i = holder(m, h) ? node_find(m, CAPMGR_PAGE, h, va) : NONE;

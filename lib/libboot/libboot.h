@@ -246,6 +246,12 @@ long boot_control_gate(struct booter *b, unsigned client, unsigned slot, unsigne
 /* persist.c: the persistent components' state, for the importer of interfaces/persist.toml */
 long boot_persist_gate(struct booter *b, unsigned client, unsigned slot, unsigned fn);
 long boot_persist_hold(struct booter *b);		/* before the initialisations: held, kept */
+/* persist.c: persistent component i frees its manager page at va: taken for the capture in flight first. */
+void boot_persist_forget(struct booter *b, unsigned i, uint64_t va);
+/* manager.c: a page at va for holder, as mem_alloc gives (posted to the booter's thread from thread tid). */
+long boot_manager_alloc_at(unsigned holder, uint64_t va, uint64_t tid);
+/* manager.c: word `word` of holder's bitmap of pages it was given (CAPMGR_VA + 4096 * bit). */
+uint64_t boot_manager_pages(unsigned holder, unsigned word);
 
 /* sched.c */
 long boot_start_cores(struct booter *b);

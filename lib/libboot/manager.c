@@ -13,6 +13,12 @@
  * each time a dispatch ends (boot_run), before anything else, so calls are
  * serialised with each other and with restarts, and a component's initialisation can
  * use the manager.
+ *
+ * A persistent component (persist.c) may have pages: they are in its checkpoints, and
+ * a resume gives them back at the same addresses (boot_manager_alloc_at). It may not
+ * share them nor have capabilities delegated, nor delegate (CAIRN_ENOTSUP): what those
+ * connect would not come back whole. A page it frees is first taken for the capture in
+ * flight, if that has not yet taken it (boot_persist_forget).
  */
 #include "libboot.h"
 #include <cairn/capmgr.h>
@@ -70,17 +76,12 @@ static struct request *claim(uint32_t tid)
 	}
 }
 
-static struct cairn_ret2 gate(cairn_word a, cairn_word b, cairn_word c, cairn_word d, cairn_word badge,
-			      cairn_word tid)
+/* Posts call fn (a, b) of client on thread tid, and waits until the booter's thread has served it. */
+static struct cairn_ret2 post(unsigned client, unsigned fn, cairn_word a, cairn_word b, uint32_t tid)
 {
-	unsigned client = (unsigned)(badge & 0xffff) - 1;
-
-	(void)c, (void)d;
-	if (!server || client >= server->sd->ncomps || !tid || tid > UINT32_MAX)
-		return (struct cairn_ret2){ CAIRN_EINVAL, 0 };	/* not a badge we made */
-	struct request *q = claim((uint32_t)tid);
+	struct request *q = claim(tid);
 	q->client = client;
-	q->fn = (unsigned)(badge >> 16);
+	q->fn = fn;
 	q->a = a;
 	q->b = b;
 	__atomic_store_n(&q->state, REQ_POSTED, __ATOMIC_RELEASE);
@@ -92,7 +93,32 @@ static struct cairn_ret2 gate(cairn_word a, cairn_word b, cairn_word c, cairn_wo
 	__atomic_store_n(&q->owner, 0, __ATOMIC_RELEASE);
 	return r;
 }
+
+static struct cairn_ret2 gate(cairn_word a, cairn_word b, cairn_word c, cairn_word d, cairn_word badge,
+			      cairn_word tid)
+{
+	unsigned client = (unsigned)(badge & 0xffff) - 1;
+
+	(void)c, (void)d;
+	if (!server || client >= server->sd->ncomps || !tid || tid > UINT32_MAX)
+		return (struct cairn_ret2){ CAIRN_EINVAL, 0 };	/* not a badge we made */
+	return post(client, (unsigned)(badge >> 16), a, b, (uint32_t)tid);
+}
 CAIRN_GATE(boot_manager_entry, gate)
+
+#define ALLOC_AT MANAGER_FUNCTIONS	/* (not the interface's: boot_manager_alloc_at's) */
+
+long boot_manager_alloc_at(unsigned holder, uint64_t va, uint64_t tid)
+{
+	if (!server || holder >= server->sd->ncomps || !tid || tid > UINT32_MAX)
+		return CAIRN_EINVAL;
+	return post(holder, ALLOC_AT, va, 0, (uint32_t)tid).r0;
+}
+
+uint64_t boot_manager_pages(unsigned holder, unsigned word)
+{
+	return holder < CAPMGR_HOLDERS && word < CAPMGR_PAGES / 64 ? mgr.holder[holder].page_used[word] : 0;
+}
 
 /* ---- the booter's side: decode, then invoke capmgr ---- */
 
@@ -104,20 +130,25 @@ CAIRN_GATE(boot_manager_entry, gate)
 static long invoke(unsigned h, unsigned fn, cairn_word a, cairn_word to, cairn_word *r1)
 {
 	long t = to >= 1 && to <= server->sd->ncomps ? (long)to - 1 : CAIRN_EINVAL;
+	int kept = server->c[h].sd->persistent || (t >= 0 && server->c[t].sd->persistent);
 
 	switch (fn) {
 	case MANAGER_DELEGATE:
 		if (a > UINT32_MAX)
 			return CAIRN_ERANGE;
-		return t < 0 ? t : capmgr_delegate(&mgr, h, a, (unsigned)t);
+		return t < 0 ? t : kept ? CAIRN_ENOTSUP : capmgr_delegate(&mgr, h, a, (unsigned)t);
 	case MANAGER_REVOKE:
 		return capmgr_revoke(&mgr, h, a);
 	case MANAGER_ALLOC:
 		return a > CAPMGR_PAGES ? CAIRN_ENOMEM : capmgr_mem_alloc(&mgr, h, (unsigned)a);
 	case MANAGER_FREE:
+		if (server->c[h].sd->persistent)
+			boot_persist_forget(server, h, a);
 		return capmgr_mem_free(&mgr, h, a);
 	case MANAGER_SHARE:
-		return t < 0 ? t : capmgr_mem_share(&mgr, h, a, (unsigned)t);
+		return t < 0 ? t : kept ? CAIRN_ENOTSUP : capmgr_mem_share(&mgr, h, a, (unsigned)t);
+	case ALLOC_AT:
+		return capmgr_mem_alloc_at(&mgr, h, a);
 	case MANAGER_UNSHARE:
 		return capmgr_mem_revoke(&mgr, h, a);
 	case MANAGER_STATUS:

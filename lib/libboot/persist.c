@@ -18,13 +18,15 @@
  * held from the build until restore or start.
  *
  * Copy-on-write: the pause takes the registers and makes every persistent page
- * read-only, and nothing more; the components then run on. A page reaches the caller's
- * buffer in one of two ways, whichever comes first: `collect` copies it on the caller's
- * thread, or the component's first write to it faults into keeper() below, on the
- * component's own thread, which copies it before the write happens. Either then maps
- * it writable again. Both may work on one page at once (they run on one core, but
- * either may be preempted anywhere): a page's state (struct cow) says which copy
- * stands, and only a copy made while the page was still read-only is ever published.
+ * read-only (those written since the last one: the others are read-only still), and
+ * nothing more; the components then run on. A page reaches the caller's buffer in one
+ * of two ways, whichever comes first: `collect` copies it on the caller's thread, or
+ * the component's first write to it faults into keeper() below, on the component's own
+ * thread, which copies it before the write happens. Only the keeper maps a page
+ * writable again, at its first write (collect touches no mapping). Both may work on
+ * one page at once (on one core or two, either preempted anywhere): a page's state
+ * (struct cow) says which copy stands, and only a copy made while the page was still
+ * read-only is ever published.
  *
  * Nothing in the caller's buffer is trusted: restore checks every record against the
  * components (kind, component, page, thread, registers a return to user mode could not
@@ -32,6 +34,7 @@
  */
 #include "libboot.h"
 #include <common/elf.h>
+#include <cairn/capmgr.h>
 #include <cairn/gate.h>
 #include <cairn/persist.h>
 #include <iface/persist.h>
@@ -39,8 +42,9 @@
 #define PAGE 4096UL
 #define WINDOW(k) (CAIRN_BOOT_PERSIST_VA + 2 * PAGE * (k))	/* two pages a copy goes through: */
 #define GATE_WINDOW WINDOW(0)				/* the gate's (one call at a time), */
-#define KEEPER_WINDOW(i) WINDOW(1 + (i))		/* component i's keeper's */
-_Static_assert(KEEPER_WINDOW(CAIRN_SD_COMPS) <= CAIRN_BOOT_PERSIST_VA + CAIRN_BOOT_PERSIST_SIZE, "a window each");
+#define KEEPER_WINDOW(i) WINDOW(1 + (i))		/* component i's keeper's, */
+#define BOOTER_WINDOW WINDOW(1 + CAIRN_SD_COMPS)	/* the booter's thread's (forget) */
+_Static_assert(BOOTER_WINDOW + 2 * PAGE <= CAIRN_BOOT_PERSIST_VA + CAIRN_BOOT_PERSIST_SIZE, "a window each");
 #define USER_TOP 0x7ffffffff000UL		/* the kernel's (cairn/layout.h): rip and rsp below */
 
 static uint32_t busy;				/* a call is inside (one at a time) */
@@ -91,14 +95,20 @@ static unsigned spans(struct booter *b, const struct bcomp *c, struct span *s)
  * records: for each persistent component, its thread, then its pages span by span.
  * A page's state says how far the capture in flight has taken it:
  *
- *   NONE ──(a capture's pause)──► PROTECTED ──(collect claims it)──► COPYING
- *                                     │                                 │
- *                                     └──(its first write: keeper)──► COPIED ◄─┘
+ *   WRITABLE ──(a pause)──► PROTECTED ──(collect claims it)──► COPYING
+ *       ▲                       │                                 │
+ *       │                       └──(its first write: keeper)──► COPIED ◄─┘
+ *       └──(its first write: keeper)──── COPIED (read-only still) ◄┘
  *
  * COPIED by collect only if no first write came while it copied: the keeper's copy,
- * made while the page was read-only, is then the one that stands.
+ * made while the page was read-only, is then the one that stands. A COPIED page stays
+ * read-only until its first write, and the next pause need not touch it.
+ *
+ * The pages the manager gave a persistent component (manager.c) are listed again at
+ * each pause, after the others (`dyn`); one it frees while a capture is in flight is
+ * copied first, and GONE (forget).
  */
-enum { COW_NONE, COW_PROTECTED, COW_COPYING, COW_COPIED };
+enum { COW_WRITABLE, COW_PROTECTED, COW_COPYING, COW_COPIED, COW_GONE };
 
 struct cow {
 	uint64_t va, frame;	/* a persistent page, and the frame behind it */
@@ -110,6 +120,7 @@ struct cow {
 
 static struct cow cow[PERSIST_RECORDS_MAX];
 static uint32_t npages, nrecs;			/* pages listed; a capture's records (pages and threads) */
+static uint32_t dyn;				/* the manager's pages after them, cow[npages, npages + dyn) */
 static uint32_t thread_rec[CAIRN_SD_COMPS];	/* each persistent component's thread's record */
 static long listed = CAIRN_ENOENT;		/* 0 once listed, else why not (capture answers it) */
 static struct {
@@ -118,7 +129,13 @@ static struct {
 	unsigned n;
 } where[CAIRN_SD_COMPS];
 
-/* The listed page of component i at va (rounded down), or 0. */
+/* Whether va is in the range of pages the manager gives (cairn/capmgr.h). */
+static int manager_page(uint64_t va)
+{
+	return va >= CAPMGR_VA && va < CAPMGR_VA + CAPMGR_PAGES * PAGE;
+}
+
+/* The listed page of component i at va (rounded down), or 0 (none, or one freed since its pause). */
 static struct cow *cow_find(unsigned i, uint64_t va)
 {
 	for (unsigned k = 0; i < CAIRN_SD_COMPS && k < where[i].n; k++) {
@@ -126,6 +143,10 @@ static struct cow *cow_find(unsigned i, uint64_t va)
 		if (va >= s->lo && va < s->hi)
 			return &cow[where[i].first[k] + (va - s->lo) / PAGE];
 	}
+	va &= ~(PAGE - 1);
+	for (uint32_t j = npages, n = __atomic_load_n(&dyn, __ATOMIC_ACQUIRE); manager_page(va) && j < npages + n; j++)
+		if (cow[j].comp == i && cow[j].va == va && __atomic_load_n(&cow[j].state, __ATOMIC_ACQUIRE) != COW_GONE)
+			return &cow[j];
 	return 0;
 }
 
@@ -232,7 +253,7 @@ static struct cairn_ret2 digest(struct booter *b)
 		const struct cairn_module *m = sd->persistent ? boot_module(b, sd->image) : 0;
 		if (!sd->persistent)
 			continue;
-		uint64_t sizes[3] = { i, sd->stack, sd->heap };
+		uint64_t sizes[4] = { i, sd->stack, sd->heap, sd->budget };
 		h = digest_links(b, fnv_str(fnv(h, sizes, sizeof(sizes)), sd->name), i);
 		if (m)
 			h = fnv(h, (const void *)m->va, m->size);
@@ -339,6 +360,18 @@ static void fill_table(struct booter *b)
 							   .page = PERSIST_TABLE_PAGES + cow[j].rec, .key = cow[j].va };
 }
 
+/* Adds the manager's pages of the capture (dyn) to the table in u. */
+static long table_dyn(struct booter *b, const struct buf *u)
+{
+	struct persist_header *h = (struct persist_header *)table;
+
+	h->records = nrecs + dyn;
+	for (uint32_t j = npages; j < npages + dyn; j++)
+		h->rec[cow[j].rec] = (struct persist_rec){ .kind = PERSIST_PAGE, .comp = cow[j].comp,
+							   .page = PERSIST_TABLE_PAGES + cow[j].rec, .key = cow[j].va };
+	return table_io(b, u, 1);
+}
+
 /* Takes component i's thread's registers into its record in u. */
 static long take_thread(struct booter *b, const struct buf *u, unsigned i)
 {
@@ -353,26 +386,55 @@ static long take_thread(struct booter *b, const struct buf *u, unsigned i)
 	return r ? r : copy_bytes(b, f, regs, sizeof(regs), 1);
 }
 
-/* Makes page w read-only (in a pause: its component is held) until its copy is taken. */
-static long protect(struct booter *b, struct cow *w)
+/* Maps page w anew with its rights, less writing if !writable (an unmap and a map): 0, or an error. */
+static long remap(struct booter *b, const struct cow *w, int writable)
 {
 	unsigned pt = b->c[w->comp].pt;
 	long r = cairn_pgtbl_unmap(pt, w->va);
 
-	__atomic_store_n(&w->state, COW_PROTECTED, __ATOMIC_RELEASE);
-	return r ? r : cairn_pgtbl_map(pt, w->va, b->a.mem, w->frame, w->rights & ~(unsigned)CAIRN_MAP_WRITE);
+	return r ? r : cairn_pgtbl_map(pt, w->va, b->a.mem, w->frame, writable ? w->rights : w->rights & ~(unsigned)CAIRN_MAP_WRITE);
 }
 
-/* Maps page w writable again (a mapping another made meanwhile stands): 0, or an error. */
-static long unprotect(struct booter *b, const struct cow *w)
+/* Makes page w read-only, unless it is still (in a pause: its component is held), until its copy is taken. */
+static long protect(struct booter *b, struct cow *w)
 {
-	unsigned pt = b->c[w->comp].pt;
-	long r = cairn_pgtbl_unmap(pt, w->va);
+	long r = __atomic_load_n(&w->state, __ATOMIC_ACQUIRE) == COW_COPIED ? 0 : remap(b, w, 0);
 
-	if (r && r != CAIRN_ENOENT)
-		return r;
-	r = cairn_pgtbl_map(pt, w->va, b->a.mem, w->frame, w->rights);
-	return r == CAIRN_EBUSY ? 0 : r;
+	__atomic_store_n(&w->state, COW_PROTECTED, __ATOMIC_RELEASE);
+	return r;
+}
+
+/*
+ * Lists the pages the manager gave each persistent component after the others (in a
+ * pause: held, none asks the manager now), each made read-only: 0, or an error
+ * (CAIRN_ENOBUFS: more than a table holds), those taken so far read-only and COPIED
+ * (nothing to copy: writable at their first write).
+ */
+static long take_dyn(struct booter *b, const struct buf *u)
+{
+	uint32_t n = 0;
+	long r = 0;
+
+	for (unsigned i = 0; !r && i < b->sd->ncomps; i++)
+		for (unsigned k = 0; b->c[i].sd->persistent && !r && k < CAPMGR_PAGES; k++) {
+			uint64_t va = CAPMGR_VA + (uint64_t)k * PAGE;
+			long e = boot_manager_pages(i, k / 64) >> (k % 64) & 1 ? cairn_pgtbl_lookup(b->c[i].pt, va) : -1;
+			if (e < 0)
+				continue;
+			if (nrecs + n == PERSIST_RECORDS_MAX || PERSIST_TABLE_PAGES + nrecs + n >= u->pages) {
+				r = CAIRN_ENOBUFS;
+				break;
+			}
+			struct cow *w = &cow[npages + n];
+			*w = (struct cow){ .va = va, .frame = (uint64_t)e & ~(PAGE - 1), .rec = nrecs + n,
+					   .comp = (uint16_t)i, .rights = CAIRN_MAP_WRITE };
+			if (!(r = remap(b, w, 0)))
+				w->state = COW_PROTECTED, n++;
+		}
+	for (uint32_t j = 0; r && j < n; j++)
+		cow[npages + j].state = COW_COPIED;
+	__atomic_store_n(&dyn, n, __ATOMIC_RELEASE);
+	return r;
 }
 
 /*
@@ -381,19 +443,21 @@ static long unprotect(struct booter *b, const struct cow *w)
  */
 static long pause_take(struct booter *b, const struct buf *u)
 {
-	uint32_t j = 0;
+	uint32_t done = 0;
 	long r = all_still(b);
 
 	for (unsigned i = 0; !r && i < b->sd->ncomps; i++)
 		if (b->c[i].sd->persistent)
 			r = take_thread(b, u, i);
-	for (; !r && j < npages; j++)
-		r = protect(b, &cow[j]);
-	if (r)
-		while (j--) {	/* (none of them has run: the pages hold what they held) */
+	while (!r && done < npages && !(r = protect(b, &cow[done])))
+		done++;
+	if (r && done < npages && cow[done].state == COW_PROTECTED)	/* its remap failed: a fault there stops it */
+		__atomic_store_n(&cow[done].state, COW_WRITABLE, __ATOMIC_RELEASE);
+	while (r && done--)	/* the others read-only: nothing to copy, writable at their first write */
+		__atomic_store_n(&cow[done].state, COW_COPIED, __ATOMIC_RELEASE);
+	if (!r && (r = take_dyn(b, u)))
+		for (uint32_t j = 0; j < npages; j++)
 			__atomic_store_n(&cow[j].state, COW_COPIED, __ATOMIC_RELEASE);
-			unprotect(b, &cow[j]);
-		}
 	return r;
 }
 
@@ -420,11 +484,13 @@ static struct cairn_ret2 capture(struct booter *b, const struct buf *u, unsigned
 		out = *u;
 		__atomic_store_n(&lost, 0, __ATOMIC_RELAXED);
 		collected = 0;
-		__atomic_store_n(&flight, npages, __ATOMIC_RELEASE);
+		__atomic_store_n(&flight, npages + dyn, __ATOMIC_RELEASE);
 	}
 	hold_all(b, 0, left, here);
 	uint64_t paused = cairn_cycles() - t0;
-	return (struct cairn_ret2){ r ? r : (long)nrecs, r ? 0 : (long)paused };
+	if (!r && dyn && (r = table_dyn(b, u)))
+		__atomic_store_n(&lost, 1, __ATOMIC_RELEASE);	/* (no checkpoint: the next capture ends it) */
+	return (struct cairn_ret2){ r ? r : (long)(nrecs + dyn), r ? 0 : (long)paused };
 }
 
 /* ---- capture: the pages, copied after the pause ---- */
@@ -443,7 +509,7 @@ static int collect_page(struct booter *b, struct cow *w)
 		uint64_t f = buf_frame(&out, PERSIST_TABLE_PAGES + w->rec);
 		r = r ? r : f ? copy_bytes(b, f, scratch, PAGE, 1) : CAIRN_EFAULT;
 	}
-	if ((mine && r) || unprotect(b, w))
+	if (mine && r)
 		__atomic_store_n(&lost, 1, __ATOMIC_RELEASE);
 	return mine;
 }
@@ -487,10 +553,10 @@ static struct cairn_ret2 fault_stop(struct bcomp *c, cairn_word vector, cairn_wo
 }
 
 /*
- * A fault of persistent component badge - 1, on its own thread: a write to a page the
- * pause made read-only (or a touch of one collect is mapping again) copies the page
- * into the capture's buffer, unless that is done, and maps it writable; the write then
- * runs again. Any other fault stops the thread, as with no keeper.
+ * A fault of persistent component badge - 1, on its own thread: a write to a page a
+ * pause made read-only copies the page into the capture's buffer, unless that is done,
+ * and maps it writable; the write then runs again. Any other fault stops the thread,
+ * as with no keeper.
  */
 static struct cairn_ret2 keeper(cairn_word vector, cairn_word error, cairn_word addr, cairn_word rip,
 				cairn_word badge, cairn_word tid)
@@ -499,10 +565,10 @@ static struct cairn_ret2 keeper(cairn_word vector, cairn_word error, cairn_word 
 	unsigned i = (unsigned)badge - 1;
 	struct bcomp *c = b && badge >= 1 && badge <= b->sd->ncomps ? &b->c[i] : 0;
 	struct cow *w = c ? cow_find(i, addr) : 0;
-	uint32_t s = w ? __atomic_load_n(&w->state, __ATOMIC_ACQUIRE) : COW_NONE;
+	uint32_t s = w ? __atomic_load_n(&w->state, __ATOMIC_ACQUIRE) : COW_WRITABLE;
 
-	if (s == COW_NONE || vector != 14 || (error & (PF_RSVD | PF_FETCH)) ||
-	    (error & (PF_PRESENT | PF_WRITE)) == PF_PRESENT)
+	if (s == COW_WRITABLE || vector != 14 || (error & (PF_PRESENT | PF_WRITE | PF_RSVD | PF_FETCH)) !=
+	    (PF_PRESENT | PF_WRITE))
 		return fault_stop(c, vector, error, rip, tid);
 	if (s != COW_COPIED) {	/* read-only still: its bytes are the pause's */
 		uint64_t f = buf_frame(&out, PERSIST_TABLE_PAGES + w->rec);
@@ -512,11 +578,33 @@ static struct cairn_ret2 keeper(cairn_word vector, cairn_word error, cairn_word 
 		       !__atomic_compare_exchange_n(&w->state, &s, COW_COPIED, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			;	/* (collect may claim it meanwhile: its copy is then discarded) */
 	}
-	if (unprotect(b, w))
+	if (remap(b, w, 1))
 		return fault_stop(c, vector, error, rip, tid);
+	__atomic_store_n(&w->state, COW_WRITABLE, __ATOMIC_RELEASE);
 	return (struct cairn_ret2){ CAIRN_FAULT_RESUME, 0 };
 }
 CAIRN_GATE(boot_persist_keeper, keeper)
+
+/*
+ * Persistent component i frees its manager page va (on the booter's thread, i's own
+ * waiting in the manager's gate, so no first write of it comes meanwhile): a capture
+ * in flight that has not taken it takes it now (collect, if copying, then loses it),
+ * and it is GONE: no longer found (a fault there is not the keeper's).
+ */
+void boot_persist_forget(struct booter *b, unsigned i, uint64_t va)
+{
+	struct cow *w = manager_page(va) ? cow_find(i, va) : 0;
+	uint32_t s = w ? __atomic_load_n(&w->state, __ATOMIC_ACQUIRE) : COW_GONE;
+
+	if (s == COW_PROTECTED || s == COW_COPYING) {	/* read-only still: its bytes are the pause's */
+		uint64_t f = buf_frame(&out, PERSIST_TABLE_PAGES + w->rec);
+		if (!f || copy_frame(b, BOOTER_WINDOW, w->frame, f))
+			__atomic_store_n(&lost, 1, __ATOMIC_RELEASE);
+	}
+	while (s != COW_GONE && !__atomic_compare_exchange_n(&w->state, &s, COW_GONE, 0, __ATOMIC_ACQ_REL,
+							      __ATOMIC_ACQUIRE))
+		;
+}
 
 /* ---- restore ---- */
 
@@ -528,7 +616,7 @@ static int fits(struct booter *b, const struct buf *u, const struct persist_head
 	if (e->comp >= b->sd->ncomps || !b->c[e->comp].sd->persistent || e->page < PERSIST_TABLE_PAGES ||
 	    e->page >= u->pages || !buf_frame(u, e->page))
 		return 0;
-	if (e->kind == PERSIST_PAGE ? (e->key & (PAGE - 1)) || !cow_find(e->comp, e->key)
+	if (e->kind == PERSIST_PAGE ? (e->key & (PAGE - 1)) || (!cow_find(e->comp, e->key) && !manager_page(e->key))
 				    : e->kind != PERSIST_THREAD || e->key)
 		return 0;
 	for (uint32_t y = 0; y < x; y++)
@@ -567,19 +655,41 @@ static long set_thread(struct booter *b, unsigned comp, uint64_t *r)
  */
 static long check(struct booter *b, const struct buf *u, const struct persist_header *h)
 {
-	if (listed || h->magic != PERSIST_MAGIC || h->records != nrecs)
+	uint32_t listed_ones = 0, given[CAIRN_SD_COMPS] = { 0 };
+
+	if (listed || h->magic != PERSIST_MAGIC || h->records < nrecs || h->records > PERSIST_RECORDS_MAX)
 		return CAIRN_EINVAL;
 	for (uint32_t x = 0; x < h->records; x++) {
 		const struct persist_rec *e = &h->rec[x];
 		if (!fits(b, u, h, x))
 			return CAIRN_EINVAL;
 		source[x] = buf_frame(u, e->page);
-		if (e->kind == PERSIST_PAGE)
-			target[x] = cow_find(e->comp, e->key)->frame;
-		else if (copy_bytes(b, source[x], saved[e->comp], sizeof(saved[0]), 0) || !regs_fit(saved[e->comp]))
+		const struct cow *w = e->kind == PERSIST_PAGE ? cow_find(e->comp, e->key) : 0;
+		if (e->kind == PERSIST_PAGE && !w && ++given[e->comp] > b->c[e->comp].sd->budget)
+			return CAIRN_EINVAL;	/* (more of the manager's pages than its budget) */
+		target[x] = w ? w->frame : 0;	/* (a manager's page: made before the writing, restore) */
+		listed_ones += w || e->kind == PERSIST_THREAD;
+		if (e->kind == PERSIST_THREAD &&
+		    (copy_bytes(b, source[x], saved[e->comp], sizeof(saved[0]), 0) || !regs_fit(saved[e->comp])))
 			return CAIRN_EINVAL;
 	}
-	return 0;
+	return listed_ones == nrecs ? 0 : CAIRN_EINVAL;	/* every listed page and thread, once */
+}
+
+/* Makes the manager's pages of the table (a target of 0) for their components, on thread tid: 0 or an error. */
+static long make_given(struct booter *b, const struct persist_header *h, uint64_t tid)
+{
+	long r = 0;
+
+	for (uint32_t x = 0; !r && x < h->records; x++) {
+		const struct persist_rec *e = &h->rec[x];
+		if (e->kind != PERSIST_PAGE || target[x])
+			continue;
+		r = boot_manager_alloc_at(e->comp, e->key, tid);
+		target[x] = r ? 0 : boot_frame(b->c[e->comp].pt, e->key, 1);
+		r = r ? r : target[x] ? 0 : CAIRN_ENOENT;
+	}
+	return r;
 }
 
 /*
@@ -587,7 +697,7 @@ static long check(struct booter *b, const struct buf *u, const struct persist_he
  * components may start fresh); any other error came while writing, and the components
  * stay held for good (half-restored: start refuses them).
  */
-static long restore(struct booter *b, const struct buf *u)
+static long restore(struct booter *b, const struct buf *u, uint64_t tid)
 {
 	const struct persist_header *h = (const struct persist_header *)table;
 	long r = table_io(b, u, 0);
@@ -596,6 +706,7 @@ static long restore(struct booter *b, const struct buf *u)
 		r = check(b, u, h);
 	if (r)
 		return r == CAIRN_EFAULT ? r : CAIRN_EINVAL;
+	r = make_given(b, h, tid);
 	for (uint32_t x = 0; !r && x < h->records; x++) {	/* all fit: written whole */
 		const struct persist_rec *e = &h->rec[x];
 		r = e->kind == PERSIST_PAGE ? copy_frame(b, GATE_WINDOW, source[x], target[x])
@@ -657,7 +768,8 @@ long boot_persist_hold(struct booter *b)
 	return r;
 }
 
-static struct cairn_ret2 call(struct booter *b, unsigned client, unsigned fn, cairn_word a0, cairn_word a1)
+static struct cairn_ret2 call(struct booter *b, unsigned client, unsigned fn, cairn_word a0, cairn_word a1,
+			      uint64_t tid)
 {
 	struct buf u = { .pt = b->c[client].pt, .va = a0, .pages = a1 };
 
@@ -675,7 +787,7 @@ static struct cairn_ret2 call(struct booter *b, unsigned client, unsigned fn, ca
 		return capture(b, &u, b->c[client].sd->core);
 	if (__atomic_load_n(&started, __ATOMIC_ACQUIRE))
 		return (struct cairn_ret2){ CAIRN_EBUSY, 0 };
-	long r = restore(b, &u);
+	long r = restore(b, &u, tid);
 	return (struct cairn_ret2){ r ? r : start(b), 0 };
 }
 
@@ -685,12 +797,12 @@ static struct cairn_ret2 gate(cairn_word a, cairn_word b_, cairn_word c_, cairn_
 	unsigned fn;
 	long client = boot_iface_client(badge, &fn);
 
-	(void)c_, (void)d, (void)tid;
+	(void)c_, (void)d;
 	if (client < 0)
 		return (struct cairn_ret2){ CAIRN_EINVAL, 0 };	/* not a badge we made */
 	if (__atomic_exchange_n(&busy, 1, __ATOMIC_ACQUIRE))
 		return (struct cairn_ret2){ CAIRN_EBUSY, 0 };	/* (one checkpointer, one call at a time) */
-	struct cairn_ret2 r = call(boot_server, (unsigned)client, fn, a, b_);
+	struct cairn_ret2 r = call(boot_server, (unsigned)client, fn, a, b_, tid);
 	__atomic_store_n(&busy, 0, __ATOMIC_RELEASE);
 	return r;
 }

@@ -11,6 +11,12 @@
  * each of the other pages, so that its writes fall anywhere while collect goes
  * through them.
  *
+ * With the manager imported (its description's budget) it also has GIVEN pages from
+ * it, written like the others; every REGIVE bursts it frees the last and is given one
+ * again (a page freed while a checkpoint takes it is taken first: persist.c's
+ * forget), and a resume must give them back. A share or a delegation the manager
+ * refuses it (CAIRN_ENOTSUP: not in its checkpoints), or it says WRONG.
+ *
  * Before each burst it checks every page: the first and last words equal, and equal to
  * the burst before (the one it resumed inside being finished first). A page that a
  * checkpoint took part before and part after a write (a copy made while the page was
@@ -19,27 +25,73 @@
  * resume finds it inside RCV_WAIT, which then returns 0: it looks at the time again.
  */
 #include <cairn/cairn.h>
+#include <iface/manager.h>
 #include <iface/timer.h>
 
 #define PAGES 32
 #define LAST 511	/* a page's last word */
 #define FAULTED 20000	/* cycles: a write that took longer took a fault */
 
+#define GIVEN 4	/* pages from the manager */
+#define REGIVE 8	/* bursts between a free and a new one */
+
 static volatile uint64_t page[PAGES][512] __attribute__((aligned(4096)));
+static volatile uint64_t *given[GIVEN];	/* the manager's pages, or none (0) */
 static volatile uint64_t bursts;
 static uint64_t torn;
+
+/* Page p: one of its own (below PAGES), else one the manager gave (0 if none). */
+static volatile uint64_t *page_at(unsigned p)
+{
+	return p < PAGES ? page[p] : given[p - PAGES];
+}
 
 /* Whether every page holds burst n, first and last word. */
 static int whole(uint64_t n)
 {
-	for (unsigned p = 0; p < PAGES; p++)
-		if (page[p][0] != n || page[p][LAST] != n) {
+	for (unsigned p = 0; p < PAGES + GIVEN; p++) {
+		volatile uint64_t *w = page_at(p);
+		if (w && (w[0] != n || w[LAST] != n)) {
 			if (!torn++)
 				cairn_printf("burst: TORN: before burst %lu page %u holds %lu and %lu\n", n + 1, p,
-					     page[p][0], page[p][LAST]);
+					     w[0], w[LAST]);
 			return 0;
 		}
+	}
 	return 1;
+}
+
+/* The manager's pages (if imported): given, shares and delegations refused. */
+static void get_given(void)
+{
+	long va = manager_alloc(GIVEN), s = va > 0 ? manager_share((cairn_word)va, 1) : 0, d = manager_delegate(1, 1);
+
+	if (va == CAIRN_ENOENT)
+		return;	/* (no manager) */
+	if (va < 0 || s != CAIRN_ENOTSUP || d != CAIRN_ENOTSUP) {
+		cairn_printf("burst: WRONG: the manager gave %ld, a share %ld, a delegation %ld\n", va, s, d);
+		return;
+	}
+	for (unsigned k = 0; k < GIVEN; k++)
+		given[k] = (volatile uint64_t *)(va + 4096L * k);
+	cairn_printf("burst: %u pages from the manager at %#lx\n", GIVEN, va);
+}
+
+/* Frees the last given page and is given one again, holding burst n. */
+static void regive(uint64_t n)
+{
+	volatile uint64_t *w = given[GIVEN - 1];
+
+	given[GIVEN - 1] = 0;	/* (first: a checkpoint between the calls has no pointer to a freed page) */
+	long r = w ? manager_free((cairn_word)w) : 0, va = r ? r : manager_alloc(1);
+	if (r || va < 0) {
+		cairn_printf("burst: WRONG: freeing %p: %ld, a page again: %ld\n", (void *)w, r, va);
+		return;
+	}
+	w = (volatile uint64_t *)va;
+	w[0] = n;
+	w[LAST] = n;
+	given[GIVEN - 1] = w;
 }
 
 static uint64_t hz, x = 0x9e3779b97f4a7c15ULL;
@@ -66,17 +118,21 @@ int main(const struct cairn_root *rt)
 	cairn_arg_u64(rt, "print", &print);
 	print = print ? print : 1;
 	cairn_printf("burst: starting fresh\n");
+	get_given();
 	for (;;) {
 		nap(most);
 		uint64_t n = bursts;
+		if (given[GIVEN - 1] && n % REGIVE == REGIVE - 1)
+			regive(n);
 		whole(n);
 		int spread = 0;
-		for (unsigned p = 0; p < PAGES; p++) {
+		for (unsigned p = 0; p < PAGES + GIVEN; p++) {
+			volatile uint64_t *w = page_at(p);
 			uint64_t t0 = cairn_cycles();
 			if (spread)
 				nap(gap);
-			page[p][0] = n + 1;
-			page[p][LAST] = n + 1;
+			if (w)
+				w[0] = n + 1, w[LAST] = n + 1;
 			spread |= p == 0 && cairn_cycles() - t0 > FAULTED;
 		}
 		bursts = n + 1;
