@@ -260,7 +260,8 @@ def check_persist_importer(d, depth):
                 "system's booter serves it", importers[0][1])
     parents = {s.get("parent") for s in d.tables("subsystem")}
     comps = d.tables("component")
-    served = comps[importers[0][0]].get("exports") if importers else None
+    cp = comps[importers[0][0]] if importers else {}
+    served = cp.get("exports")
     served = set(served) if isinstance(served, list) else set()
     for i, c in enumerate(comps):
         imports = c.get("imports") if isinstance(c.get("imports"), list) else []
@@ -271,6 +272,11 @@ def check_persist_importer(d, depth):
             d.error("component", i, "imports", f"is persistent and imports '{sorted(served & set(imports))[0]}' "
                     f"from its checkpointer '{importers[0][1]}': a capture waits for its thread to leave "
                     "the call, which waits for the capture", c.get("name"))
+        elif served & set(imports) and c.get("core", 0) == cp.get("core", 0) and \
+                c.get("priority", 128) > cp.get("priority", 128):
+            d.error("component", i, "priority", f"imports '{sorted(served & set(imports))[0]}' from its "
+                    f"checkpointer '{importers[0][1]}' on its core at a higher priority: its call waits, "
+                    "yielding, for the checkpointer's thread, which would never run", c.get("name"))
     for i, n in importers[1:]:
         d.error("component", i, "imports", f"imports '{PERSIST}', which '{importers[0][1]}' imports "
                 "too (one checkpointer keeps the persistent components)", n)

@@ -113,6 +113,9 @@ struct booter {
 	struct bcore core[CAIRN_SD_CORES];	/* core[0]: the booter's own thread */
 	uint32_t running;			/* built and initialised: the cores schedule */
 	uint32_t timer;				/* it holds the timer lines (a root booter) */
+	void (*freeing)(struct booter *b, unsigned i, uint64_t va);	/* persist.c's: persistent
+						   component i frees its manager page va (manager.c
+						   calls it first: the capture in flight takes it) */
 	uint32_t tcaps;				/* it makes its components' tcaps (budget.c) */
 	struct bcomp *timer_comp;		/* the component that holds core 0's timer (the
 						   RTOS, `irq = [0]`), 0: none; and the send */
@@ -246,8 +249,6 @@ long boot_control_gate(struct booter *b, unsigned client, unsigned slot, unsigne
 /* persist.c: the persistent components' state, for the importer of interfaces/persist.toml */
 long boot_persist_gate(struct booter *b, unsigned client, unsigned slot, unsigned fn);
 long boot_persist_hold(struct booter *b);		/* before the initialisations: held, kept */
-/* persist.c: persistent component i frees its manager page at va: taken for the capture in flight first. */
-void boot_persist_forget(struct booter *b, unsigned i, uint64_t va);
 /* manager.c: a page at va for holder, as mem_alloc gives (posted to the booter's thread from thread tid). */
 long boot_manager_alloc_at(unsigned holder, uint64_t va, uint64_t tid);
 /* manager.c: word `word` of holder's bitmap of pages it was given (CAPMGR_VA + 4096 * bit). */

@@ -18,7 +18,7 @@
  * a resume gives them back at the same addresses (boot_manager_alloc_at). It may not
  * share them nor have capabilities delegated, nor delegate (CAIRN_ENOTSUP): what those
  * connect would not come back whole. A page it frees is first taken for the capture in
- * flight, if that has not yet taken it (boot_persist_forget).
+ * flight, if that has not yet taken it (booter.freeing, which persist.c sets).
  */
 #include "libboot.h"
 #include <cairn/capmgr.h>
@@ -142,8 +142,8 @@ static long invoke(unsigned h, unsigned fn, cairn_word a, cairn_word to, cairn_w
 	case MANAGER_ALLOC:
 		return a > CAPMGR_PAGES ? CAIRN_ENOMEM : capmgr_mem_alloc(&mgr, h, (unsigned)a);
 	case MANAGER_FREE:
-		if (server->c[h].sd->persistent)
-			boot_persist_forget(server, h, a);
+		if (server->c[h].sd->persistent && server->freeing)
+			server->freeing(server, h, a);
 		return capmgr_mem_free(&mgr, h, a);
 	case MANAGER_SHARE:
 		return t < 0 ? t : kept ? CAIRN_ENOTSUP : capmgr_mem_share(&mgr, h, a, (unsigned)t);

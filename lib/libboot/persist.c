@@ -407,8 +407,9 @@ static long protect(struct booter *b, struct cow *w)
 /*
  * Lists the pages the manager gave each persistent component after the others (in a
  * pause: held, none asks the manager now), each made read-only: 0, or an error
- * (CAIRN_ENOBUFS: more than a table holds), those taken so far read-only and COPIED
- * (nothing to copy: writable at their first write).
+ * (CAIRN_ENOBUFS: more than a table or the buffer holds), those taken so far read-only
+ * and COPIED (nothing to copy: writable at their first write), and the others, not
+ * listed (the keeper would not find them), writable.
  */
 static long take_dyn(struct booter *b, const struct buf *u)
 {
@@ -434,6 +435,14 @@ static long take_dyn(struct booter *b, const struct buf *u)
 	for (uint32_t j = 0; r && j < n; j++)
 		cow[npages + j].state = COW_COPIED;
 	__atomic_store_n(&dyn, n, __ATOMIC_RELEASE);
+	for (unsigned i = 0; r && i < b->sd->ncomps; i++)	/* (read-only still from a capture before) */
+		for (unsigned k = 0; b->c[i].sd->persistent && k < CAPMGR_PAGES; k++) {
+			struct cow w = { .va = CAPMGR_VA + (uint64_t)k * PAGE, .comp = (uint16_t)i, .rights = CAIRN_MAP_WRITE };
+			long e = boot_manager_pages(i, k / 64) >> (k % 64) & 1 ? cairn_pgtbl_lookup(b->c[i].pt, w.va) : -1;
+			w.frame = (uint64_t)e & ~(PAGE - 1);
+			if (e >= 0 && !(e & CAIRN_MAP_WRITE) && !cow_find(i, w.va))
+				remap(b, &w, 1);
+		}
 	return r;
 }
 
@@ -471,7 +480,7 @@ static struct cairn_ret2 capture(struct booter *b, const struct buf *u, unsigned
 		return (struct cairn_ret2){ CAIRN_EBUSY, 0 };	/* not started (or stopped for good) */
 	if (listed || PERSIST_TABLE_PAGES + nrecs > u->pages)
 		return (struct cairn_ret2){ listed ? listed : CAIRN_ENOBUFS, 0 };
-	collect(b, nrecs);	/* the capture before, finished: its pages writable again */
+	collect(b, PERSIST_RECORDS_MAX);	/* the capture before, finished (every record of it) */
 	fill_table(b);
 	long r = table_io(b, u, 1);	/* (before the pause: a buffer that fails starts no capture) */
 	if (r)
@@ -586,14 +595,15 @@ static struct cairn_ret2 keeper(cairn_word vector, cairn_word error, cairn_word 
 CAIRN_GATE(boot_persist_keeper, keeper)
 
 /*
- * Persistent component i frees its manager page va (on the booter's thread, i's own
- * waiting in the manager's gate, so no first write of it comes meanwhile): a capture
- * in flight that has not taken it takes it now (collect, if copying, then loses it),
- * and it is GONE: no longer found (a fault there is not the keeper's).
+ * Persistent component i frees its manager page va (booter.freeing: on the booter's
+ * thread, i's own waiting in the manager's gate, so no first write of it comes
+ * meanwhile): a capture in flight that has not taken it takes it now (collect, if
+ * copying, then loses it), and it is GONE: no longer found (a fault there is not the
+ * keeper's).
  */
-void boot_persist_forget(struct booter *b, unsigned i, uint64_t va)
+static void forget(struct booter *b, unsigned i, uint64_t va)
 {
-	struct cow *w = manager_page(va) ? cow_find(i, va) : 0;
+	struct cow *w = manager_page(va) && !(va & (PAGE - 1)) ? cow_find(i, va) : 0;	/* (unaligned: not freed) */
 	uint32_t s = w ? __atomic_load_n(&w->state, __ATOMIC_ACQUIRE) : COW_GONE;
 
 	if (s == COW_PROTECTED || s == COW_COPYING) {	/* read-only still: its bytes are the pause's */
@@ -706,7 +716,8 @@ static long restore(struct booter *b, const struct buf *u, uint64_t tid)
 		r = check(b, u, h);
 	if (r)
 		return r == CAIRN_EFAULT ? r : CAIRN_EINVAL;
-	r = make_given(b, h, tid);
+	if (make_given(b, h, tid))
+		return CAIRN_EINVAL;	/* (nothing of theirs written: a fresh start; pages given stay, in their budget) */
 	for (uint32_t x = 0; !r && x < h->records; x++) {	/* all fit: written whole */
 		const struct persist_rec *e = &h->rec[x];
 		r = e->kind == PERSIST_PAGE ? copy_frame(b, GATE_WINDOW, source[x], target[x])
@@ -753,6 +764,7 @@ long boot_persist_hold(struct booter *b)
 {
 	long r = 0;
 
+	b->freeing = forget;
 	listed = 0;
 	for (unsigned i = 0; !r && i < b->sd->ncomps; i++)
 		if (b->c[i].sd->persistent) {
