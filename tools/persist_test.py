@@ -480,6 +480,9 @@ def teller_problems(b, at):
         return [f"on a fresh disk the teller's counters sum to {m.group(1)}"]
     if at == 0 and not any(re.search(r"teller: \d+ adds, .*: right$", x) for x in b.lines):
         return ["the teller was never answered right"]
+    if at == 0 and not any("teller: a share and a delegation to a persistent component refused" in x
+                           for x in b.lines):
+        return ["the teller never said the manager refused it a share and a delegation with burst"]
     if at == 0:     # a checkpoint on request: answered once committed
         asked = [(i, int(m.group(1))) for i, m in enumerate(map(R_ASKED.search, b.lines)) if m]
         if not asked:

@@ -15,12 +15,17 @@
  *
  *   teller: checkpoint N on request
  *
- * (WRONG if N is not above the one before, or an error other than CAIRN_ESTALE).
+ * (WRONG if N is not above the one before, or an error other than CAIRN_ESTALE). With
+ * `burst=N` (the persistent component's number, 1-based) and the manager imported, it
+ * first shares a page of its own with it and delegates it a capability: the manager
+ * must refuse both (CAIRN_ENOTSUP: a persistent component's checkpoints could not keep
+ * them), or it says WRONG.
  */
 #include <cairn/cairn.h>
 #include <cairn/ledger.h>
 #include <cairn/port.h>
 #include <iface/checkpoint.h>
+#include <iface/manager.h>
 #include <iface/timer.h>
 
 static struct cairn_port req, ans;
@@ -67,9 +72,25 @@ static int64_t sum(void)
 	return s;
 }
 
+/* A share and a delegation to persistent component `to` (1-based): refused, or WRONG. */
+static void refused(uint64_t to)
+{
+	long va = manager_alloc(1), s = va > 0 ? manager_share((cairn_word)va, to) : va;
+	long d = manager_delegate(CAIRN_SLOT_RCV, to);
+
+	if (s != CAIRN_ENOTSUP || d != CAIRN_ENOTSUP) {
+		wrong++;
+		cairn_printf("teller: WRONG: a share with a persistent component %ld, a delegation %ld\n", s, d);
+	} else {
+		cairn_printf("teller: a share and a delegation to a persistent component refused\n");
+	}
+	if (va > 0)
+		manager_free((cairn_word)va);
+}
+
 int main(const struct cairn_root *rt)
 {
-	uint64_t every = 5, print = 100, asks = 50, n = 0;
+	uint64_t every = 5, print = 100, asks = 50, burst = 0, n = 0;
 	long last = 0;
 	long r = cairn_port_open(&req, "ledger_req");
 
@@ -77,6 +98,9 @@ int main(const struct cairn_root *rt)
 	cairn_arg_u64(rt, "every_ms", &every);	/* (absent or not a number: as it is) */
 	cairn_arg_u64(rt, "print", &print);
 	cairn_arg_u64(rt, "ask", &asks);
+	cairn_arg_u64(rt, "burst", &burst);
+	if (burst)
+		refused(burst);
 	print = print ? print : 1, asks = asks ? asks : 1;
 	if (!r)
 		r = cairn_port_open(&ans, "ledger_ans");
