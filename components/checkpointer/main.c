@@ -302,7 +302,8 @@ static long checkpoint(uint64_t n)
 
 /*
  * args bench=N: the work of persistence measured, under -icount shift=0 in guest
- * instructions (cairn/bench.h), for bench/systems/persist.toml: N captures back to
+ * instructions (cairn/bench.h), for bench/systems/persist.toml: the pause's fixed part
+ * and its part per page made read-only (two captures at once), then N captures back to
  * back (the pause per checkpoint and per page), each collected 200 µs later (the ledger
  * runs meanwhile, and times its first writes: components/ledger) with the copy of every
  * page it has not written since, then written to a store in memory (the store's own work,
@@ -346,6 +347,22 @@ static void bench(uint64_t n, uint64_t hash)
 	n = n > BENCH_MAX ? BENCH_MAX : n;
 	if (ckpt_format(&store, &mem, dir, DIR_CAP, hash))
 		return;
+	/*
+	 * The pause's parts: the first capture makes every page read-only (all are
+	 * writable), the next at once none (the ledger has not run since: all are read-only
+	 * still). Their difference over the pages is a page's share; the second is the rest.
+	 */
+	static uint64_t fixed[1], per_page[1];
+	cairn_word all = 0, none = 0;
+	long pages = 0;
+	if ((records = persist_capture((cairn_word)stage, STAGE_PAGES, &all)) <= 0 ||
+	    persist_collect((cairn_word)records) < 0 ||
+	    persist_capture((cairn_word)stage, STAGE_PAGES, &none) != records || persist_collect((cairn_word)records) < 0)
+		return;
+	for (long i = 0; i < records; i++)
+		pages += table()->rec[i].kind == PERSIST_PAGE;
+	fixed[0] = none;
+	per_page[0] = (all - none) / (uint64_t)pages;
 	for (uint64_t k = 0; k < n; k++) {
 		cairn_word paused = 0;
 		while ((records = persist_capture((cairn_word)stage, STAGE_PAGES, &paused)) == CAIRN_EAGAIN)
@@ -372,6 +389,8 @@ static void bench(uint64_t n, uint64_t hash)
 	cairn_printf("checkpointer: %ld records a checkpoint\n", records);
 	bench_report("persist_pause", bench_summarize(pause, (unsigned)n), "checkpoint");
 	bench_report("persist_pause_page", bench_summarize(pause_page, (unsigned)n), "page");
+	bench_report("persist_pause_fixed", bench_summarize(fixed, 1), "checkpoint");
+	bench_report("persist_pause_per_page", bench_summarize(per_page, 1), "page");
 	bench_report("persist_collect", bench_summarize(copy, (unsigned)n), "checkpoint");
 	bench_report("persist_collect_page", bench_summarize(copy_page, (unsigned)n), "page");
 	bench_report("persist_write", bench_summarize(write, (unsigned)n), "checkpoint");
