@@ -509,7 +509,9 @@ def report(results):
 
 # The checks that are neither host binaries nor QEMU tests, by the name -k matches.
 CHECKS = [("system_descriptions", run_description_tests), ("interface_descriptions", run_interface_tests),
-          ("docs", run_docs_tests), ("spin", run_spin_tests), ("persistence", persist_test.run_tests)]
+          ("docs", run_docs_tests), ("spin", run_spin_tests), ("persistence", persist_test.run_tests),
+          ("persistence_cores", persist_test.run_cores_tests)]
+ALONE_CHECKS = {"persistence_cores"}   # two emulated cores: run after the others, as the smp QEMU tests
 
 
 def alone(t):
@@ -543,11 +545,12 @@ def main():
                  "host tests are listed once built: make all)")
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.j) as pool:
         futures = [pool.submit(run_host_test, b) for b in hosts]
-        futures += [pool.submit(run) for _, run in checks]
+        futures += [pool.submit(run) for name, run in checks if name not in ALONE_CHECKS]
         built = build_systems(qtests)
         futures += [pool.submit(run_qemu_test, t) for t in qtests if not t.get("skip") and not alone(t)]
         results = built + [f.result() for f in futures]
     results += [run_qemu_test(t) for t in qtests if not t.get("skip") and alone(t)]
+    results += [run() for name, run in checks if name in ALONE_CHECKS]
     passed, failed = report(results)
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed or not passed else 0)

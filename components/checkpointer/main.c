@@ -277,8 +277,10 @@ static long checkpoint(uint64_t n)
 	cairn_word paused = 0;
 	long records, first = 0;
 
-	while ((records = persist_capture((cairn_word)stage, STAGE_PAGES, &paused)) == CAIRN_EAGAIN)
+	while ((records = persist_capture((cairn_word)stage, STAGE_PAGES, &paused)) == CAIRN_EAGAIN) {
 		nap(RETRY_US, 0);
+		cairn_yield();	/* (without a timer the nap is none: a component of its priority runs, to leave the call it is in) */
+	}
 	if (records == CAIRN_ESTALE) {
 		cairn_printf("checkpointer: a persistent component has stopped: no more checkpoints (the disk "
 			     "keeps checkpoint %lu)\n", store.tag);
