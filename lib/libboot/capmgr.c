@@ -289,6 +289,31 @@ static long run_take(struct capmgr_holder *h, unsigned n)
 	return -1;
 }
 
+/*
+ * A fresh zeroed frame mapped writable at va (its page taken in h's page_used) and its
+ * node, an allocated page of holder hi: 0, or an error with nothing made (the page not
+ * given back: the caller's).
+ */
+static long give_page(struct capmgr *m, unsigned hi, struct capmgr_holder *h, uint64_t va)
+{
+	uint64_t f = cairn_frame(m->alloc, CAIRN_FRAME_USER);
+	long r = f ? map_at(m, h, va, f) : CAIRN_ENOMEM;
+	long n = r ? NONE : node_new(m, CAPMGR_PAGE, hi, va, f, NONE);
+
+	if (!r && n == NONE) {
+		cairn_pgtbl_unmap(h->pt, va);
+		r = CAIRN_ENOMEM;
+	}
+	if (r) {
+		if (f)
+			cairn_frame_put(m->alloc, f);
+		return r;
+	}
+	m->node[n].allocated = 1;
+	h->pages++;
+	return 0;
+}
+
 long capmgr_mem_alloc(struct capmgr *m, unsigned hi, unsigned npages)
 {
 	struct capmgr_holder *h = holder(m, hi);
@@ -301,24 +326,14 @@ long capmgr_mem_alloc(struct capmgr *m, unsigned hi, unsigned npages)
 	if (first < 0)
 		return CAIRN_ENOMEM;
 	for (unsigned k = 0; k < npages; k++) {
-		uint64_t va = page_va((unsigned)first + k), f = cairn_frame(m->alloc, CAIRN_FRAME_USER);
-		long r = f ? map_at(m, h, va, f) : CAIRN_ENOMEM;
-		long i = r ? NONE : node_new(m, CAPMGR_PAGE, hi, va, f, NONE);
-		if (!r && i == NONE) {
-			cairn_pgtbl_unmap(h->pt, va);
-			r = CAIRN_ENOMEM;
-		}
+		long r = give_page(m, hi, h, page_va((unsigned)first + k));
 		if (r) {
-			if (f)
-				cairn_frame_put(m->alloc, f);
 			for (unsigned j = k; j < npages; j++)
 				bit_put(h->page_used, (unsigned)first + j);
 			for (unsigned j = 0; j < k; j++)	/* the pages of this call so far */
 				capmgr_mem_free(m, hi, page_va((unsigned)first + j));
 			return r;
 		}
-		m->node[i].allocated = 1;
-		h->pages++;
 	}
 	return (long)page_va((unsigned)first);
 }
@@ -335,22 +350,10 @@ long capmgr_mem_alloc_at(struct capmgr *m, unsigned hi, uint64_t va)
 	if (h->pages + 1 > h->budget)
 		return CAIRN_ENOMEM;
 	h->page_used[i / 64] |= 1UL << (i % 64);
-	uint64_t f = cairn_frame(m->alloc, CAIRN_FRAME_USER);
-	long r = f ? map_at(m, h, va, f) : CAIRN_ENOMEM;
-	long n = r ? NONE : node_new(m, CAPMGR_PAGE, hi, va, f, NONE);
-	if (!r && n == NONE) {
-		cairn_pgtbl_unmap(h->pt, va);
-		r = CAIRN_ENOMEM;
-	}
-	if (r) {
-		if (f)
-			cairn_frame_put(m->alloc, f);
+	long r = give_page(m, hi, h, va);
+	if (r)
 		bit_put(h->page_used, i);
-		return r;
-	}
-	m->node[n].allocated = 1;
-	h->pages++;
-	return 0;
+	return r;
 }
 
 long capmgr_mem_free(struct capmgr *m, unsigned h, uint64_t va)
