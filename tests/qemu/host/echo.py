@@ -162,6 +162,12 @@ def tcp_stalled(port):
 def tcp_parallel(port, n=4, size=128 << 10, seed=30):
     """n connections at once, size pseudo-random bytes each (from seed + i), each
     echoed intact: True, or what came back and where it first differs."""
+    results = tcp_parallel_results(port, n, size, seed)
+    return all(r is True for r in results), f"intact: {results}"
+
+
+def tcp_parallel_results(port, n, size, seed):
+    """tcp_parallel's results, one per connection: True, or what came back (a string)."""
     results = [None] * n
     datas = [random.Random(seed + i).randbytes(size) for i in range(n)]
 
@@ -173,7 +179,7 @@ def tcp_parallel(port, n=4, size=128 << 10, seed=30):
         t.start()
     for t in threads:
         t.join(6 * WAIT)
-    return all(r is True for r in results), f"intact: {results}"
+    return results
 
 
 def after(port, seed):
