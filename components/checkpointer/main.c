@@ -256,14 +256,18 @@ static void answer_upto(uint64_t upto, long r)
 /*
  * Waits us microseconds (the booter's timer); with or_asked, less if a caller asks for
  * a checkpoint. The deadline is armed again at each wake: a caller's (now) replaces it.
+ * Without a timer (an RTOS takes it) it only yields: a component of its priority runs
+ * (one held a moment ago, to leave the call it was in).
  */
 static void nap(uint64_t us, int or_asked)
 {
 	uint64_t due = cairn_cycles() + cairn_us_ticks(tsc_hz, us);
 
 	while (cairn_cycles() < due && !(or_asked && asked_for())) {
-		if (timer_wake_at(due) < 0)
+		if (timer_wake_at(due) < 0) {
+			cairn_yield();
 			return;
+		}
 		cairn_rcv_wait(CAIRN_SLOT_RCV);
 	}
 }
@@ -277,10 +281,8 @@ static long checkpoint(uint64_t n)
 	cairn_word paused = 0;
 	long records, first = 0;
 
-	while ((records = persist_capture((cairn_word)stage, STAGE_PAGES, &paused)) == CAIRN_EAGAIN) {
+	while ((records = persist_capture((cairn_word)stage, STAGE_PAGES, &paused)) == CAIRN_EAGAIN)
 		nap(RETRY_US, 0);
-		cairn_yield();	/* (without a timer the nap is none: a component of its priority runs, to leave the call it is in) */
-	}
 	if (records == CAIRN_ESTALE) {
 		cairn_printf("checkpointer: a persistent component has stopped: no more checkpoints (the disk "
 			     "keeps checkpoint %lu)\n", store.tag);

@@ -131,28 +131,23 @@ static int put_held(void)
 }
 
 /*
- * Whether a ring was made anew under this end (or its client wrote the ring's copy of
- * this end's cursor, cairn/port.h): the next step on it says CAIRN_ESTALE.
- */
-static int renewed(void)
-{
-	return __atomic_load_n(&req.ring->tail, __ATOMIC_RELAXED) != req.tail ||
-	       __atomic_load_n(&ans.ring->head, __ATOMIC_RELAXED) != ans.head;
-}
-
-/*
- * The rings were made anew (a resume): the answer held is for a request of the old
- * ones, and is dropped; both ends are resynced (each step says CAIRN_ESTALE and moves
- * nothing), so that no answer of this boot meets a ring of the old one.
+ * If a ring was made anew under this end (a resume), or its client wrote the ring's
+ * copy of this end's cursor (cairn/port.h): the answer held is for a request of the old
+ * ones, and is dropped; each such end is stepped once (CAIRN_ESTALE, nothing moved) to
+ * take the new ring, so that no answer of this boot meets a ring of the old one.
  */
 static void renew(void)
 {
 	struct ledger_req q;
+	int req_new = __atomic_load_n(&req.ring->tail, __ATOMIC_RELAXED) != req.tail;
+	int ans_new = __atomic_load_n(&ans.ring->head, __ATOMIC_RELAXED) != ans.head;
 
+	if (!req_new && !ans_new)
+		return;
 	holding = 0;
-	if (req.ring->tail != req.tail)
+	if (req_new)
 		port_ok(cairn_ring_get(&req, &q), 0);
-	if (ans.ring->head != ans.head)
+	if (ans_new)
 		port_ok(cairn_ring_put(&ans, &held), 1);
 }
 
@@ -161,8 +156,7 @@ static void serve(void)
 {
 	struct ledger_req q;
 
-	if (renewed())
-		renew();
+	renew();
 	while ((!holding || put_held()) && port_ok(cairn_port_try_recv(&req, &q), 0)) {
 		held = apply(&q);
 		holding = 1;

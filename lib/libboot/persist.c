@@ -411,6 +411,17 @@ static long protect(struct booter *b, struct cow *w)
  * and COPIED (nothing to copy: writable at their first write), and the others, not
  * listed (the keeper would not find them), writable.
  */
+/* Manager's page k of component i as a page to keep in *w (record rec): whether it was given (and is mapped). */
+static int given(struct booter *b, unsigned i, unsigned k, uint32_t rec, struct cow *w)
+{
+	uint64_t va = CAPMGR_VA + (uint64_t)k * PAGE;
+	long e = boot_manager_pages(i, k / 64) >> (k % 64) & 1 ? cairn_pgtbl_lookup(b->c[i].pt, va) : -1;
+
+	*w = (struct cow){ .va = va, .frame = (uint64_t)e & ~(PAGE - 1), .rec = rec, .comp = (uint16_t)i,
+			   .rights = CAIRN_MAP_WRITE, .state = e >= 0 && !(e & CAIRN_MAP_WRITE) ? COW_COPIED : COW_WRITABLE };
+	return e >= 0;
+}
+
 static long take_dyn(struct booter *b, const struct buf *u)
 {
 	uint32_t n = 0;
@@ -418,18 +429,12 @@ static long take_dyn(struct booter *b, const struct buf *u)
 
 	for (unsigned i = 0; !r && i < b->sd->ncomps; i++)
 		for (unsigned k = 0; b->c[i].sd->persistent && !r && k < CAPMGR_PAGES; k++) {
-			uint64_t va = CAPMGR_VA + (uint64_t)k * PAGE;
-			long e = boot_manager_pages(i, k / 64) >> (k % 64) & 1 ? cairn_pgtbl_lookup(b->c[i].pt, va) : -1;
-			if (e < 0)
-				continue;
-			if (nrecs + n == PERSIST_RECORDS_MAX || PERSIST_TABLE_PAGES + nrecs + n >= u->pages) {
-				r = CAIRN_ENOBUFS;
-				break;
-			}
 			struct cow *w = &cow[npages + n];
-			*w = (struct cow){ .va = va, .frame = (uint64_t)e & ~(PAGE - 1), .rec = nrecs + n,
-					   .comp = (uint16_t)i, .rights = CAIRN_MAP_WRITE };
-			if (!(r = remap(b, w, 0)))
+			if (!given(b, i, k, nrecs + n, w))
+				continue;
+			if (nrecs + n == PERSIST_RECORDS_MAX || PERSIST_TABLE_PAGES + nrecs + n >= u->pages)
+				r = CAIRN_ENOBUFS;
+			else if (!(r = remap(b, w, 0)))
 				w->state = COW_PROTECTED, n++;
 		}
 	for (uint32_t j = 0; r && j < n; j++)
@@ -437,10 +442,8 @@ static long take_dyn(struct booter *b, const struct buf *u)
 	__atomic_store_n(&dyn, n, __ATOMIC_RELEASE);
 	for (unsigned i = 0; r && i < b->sd->ncomps; i++)	/* (read-only still from a capture before) */
 		for (unsigned k = 0; b->c[i].sd->persistent && k < CAPMGR_PAGES; k++) {
-			struct cow w = { .va = CAPMGR_VA + (uint64_t)k * PAGE, .comp = (uint16_t)i, .rights = CAIRN_MAP_WRITE };
-			long e = boot_manager_pages(i, k / 64) >> (k % 64) & 1 ? cairn_pgtbl_lookup(b->c[i].pt, w.va) : -1;
-			w.frame = (uint64_t)e & ~(PAGE - 1);
-			if (e >= 0 && !(e & CAIRN_MAP_WRITE) && !cow_find(i, w.va))
+			struct cow w;
+			if (given(b, i, k, 0, &w) && w.state == COW_COPIED && !cow_find(i, w.va))
 				remap(b, &w, 1);
 		}
 	return r;
