@@ -49,7 +49,7 @@ import qemu  # noqa: E402
 import sysgen  # noqa: E402
 
 SYSTEM = "tests/qemu/systems/persist.toml"
-PERSISTENT = {2: "burst", 3: "ledger"}  # the persistent components by number in the description
+PERSISTENT = {2: "burst", 3: "ledger", 5: "peer"}  # the persistent components by number in the description
 DISK_BYTES = 2 << 20            # 512 blocks: two areas of 255 (the ledger and burst: 225 records)
 MEMORY = 128                    # MiB of guest RAM (test.py's default)
 SEED = 0x23
@@ -66,7 +66,9 @@ HEADER = struct.Struct("<8sIIQI")           # magic, version, block, area_blocks
 COMMIT = struct.Struct("<8sIIQQQIIII")      # magic, version, entries, gen, desc_hash, tag, dir_start,
                                             # dir_blocks, dir_crc, crc
 ENTRY = struct.Struct("<HHIQIIQ")           # kind, comp, len, key, block, crc, aux
-PAGE_KIND, THREAD_KIND = 1, 2
+PAGE_KIND, THREAD_KIND, LINK_KIND = 1, 2, 3
+LINK = struct.Struct("<HHIQ")               # a link record's bytes (cairn/persist.h): what, from, 0, from_key
+LINK_CAP, LINK_PAGE = 1, 2
 HEAP_VA, STACK_TOP = 0x100000000, 0x7fff00000000     # include/cairn/layout.h
 
 
@@ -434,7 +436,7 @@ class Chain:
         """The disk after the kill: its newest whole checkpoint is the last committed or the
         one taken after it, with the digest printed when it was taken."""
         s = Store(self.path)
-        host, bad = s.newest, burst_problems(s)
+        host, bad = s.newest, burst_problems(s) + peer_problems(s)
         if not s.area_blocks:
             if self.ever_committed:
                 bad.append("after the kill the disk holds no store")
@@ -653,6 +655,56 @@ def burst_problems(s):
     return bad
 
 
+PEER = 5                       # tests/components/peer: burst shares a page with it and delegates it a gate
+CAPMGR_SLOT0 = 128             # include/cairn/capmgr.h: the first delegated slot
+
+
+def links_of(s, a):
+    """Area a's link records: (component, key, what, from, from_key) each, in order."""
+    out = []
+    for kind, comp, n, key, blk, _c, _x in a.entries:
+        if kind == LINK_KIND:
+            what, frm, zero, from_key = LINK.unpack_from(s.block(a.index, blk), 0)
+            out.append((comp, key, what, frm, from_key if zero == 0 and n == LINK.size else None))
+    return out
+
+
+def word_of(s, a, comp, va):
+    """The 8-byte word at va of component comp in area a's records, or None."""
+    blk = next((b for kind, c, _n, key, b, _c, _x in a.entries if kind == PAGE_KIND and c == comp and
+                key == va & ~0xfff), None)
+    return None if blk is None else struct.unpack_from("<Q", s.block(a.index, blk), va & 0xfff)[0]
+
+
+def peer_problems(s):
+    """If the peer is in the checkpoints: once it has counted a round, every whole one
+    holds burst's share and delegation to it (named by what they connect), and the
+    shared page as at the instant of peer's own memory: its word 1 is peer's count or
+    one less (peer counts, then writes). Before that, no link at all."""
+    bad, rounds_va = [], None
+    for a in s.areas:
+        if a.state != "whole" or not any(comp == PEER for _k, comp, *_ in a.entries):
+            continue
+        rounds_va = rounds_va or symbol("peer", "rounds")
+        rounds, shared = word_of(s, a, PEER, rounds_va), word_of(s, a, BURST, CAPMGR_VA + 8)
+        links = links_of(s, a)
+        want = [(PEER, CAPMGR_VA, LINK_PAGE, BURST, CAPMGR_VA)]
+        page = [x for x in links if x[2] == LINK_PAGE]
+        caps = [x for x in links if x[2] == LINK_CAP]
+        if rounds is None or shared is None:
+            bad.append(f"checkpoint {a.tag}: no record of peer's count or of burst's first page from the manager")
+        elif not rounds and not links:
+            continue                    # (taken before burst gave them)
+        elif page != want or len(caps) != 1 or caps[0][:2] != (PEER, CAPMGR_SLOT0) or caps[0][3] != BURST \
+                or caps[0][4] is None or len(links) != 2:
+            bad.append(f"checkpoint {a.tag}: links {links}; want the page {want} and burst's gate at "
+                       f"peer's slot {CAPMGR_SLOT0}")
+        elif shared not in (rounds, rounds - 1):
+            bad.append(f"checkpoint {a.tag}: the page burst shares holds peer's count {shared}, peer's own "
+                       f"memory {rounds}: not one instant")
+    return bad
+
+
 CORES = "tests/qemu/systems/persist_cores.toml"
 
 
@@ -766,8 +818,15 @@ def scenario_physical(chains):
                 elif kind == PAGE_KIND and key not in pages[comp] and not HEAP_VA <= key < STACK_TOP:
                     bad.append(f"{chain.name}: area {a.index} entry {i}: page {key:#x} is none of "
                                f"{PERSISTENT[comp]}'s")
-                elif kind not in (PAGE_KIND, THREAD_KIND):
+                elif kind not in (PAGE_KIND, THREAD_KIND, LINK_KIND):
                     bad.append(f"{chain.name}: area {a.index} entry {i}: kind {kind}")
+            for comp, key, what, frm, from_key in links_of(s, a):  # named by slots and addresses
+                if frm not in PERSISTENT or from_key is None or \
+                        not (what == LINK_CAP and CAPMGR_SLOT0 <= key < 2 * CAPMGR_SLOT0 and from_key < 1 << 32 or
+                             what == LINK_PAGE and CAPMGR_VA <= key < CAPMGR_VA + (512 << 12) and
+                             CAPMGR_VA <= from_key < CAPMGR_VA + (512 << 12)):
+                    bad.append(f"{chain.name}: area {a.index}: a link {(comp, key, what, frm, from_key)} "
+                               "not named by a persistent component's slot or manager page")
     return bad, f"{words} words and {keys} record keys on {len(chains)} disks"
 
 

@@ -82,10 +82,11 @@ static struct persist_header *table(void)
 	return (struct persist_header *)stage;
 }
 
-/* Bytes of a record of kind k. */
+/* Bytes of a record of kind k (cairn/persist.h), 0: no such kind. */
 static uint32_t rec_len(unsigned k)
 {
-	return k == PERSIST_PAGE ? PAGE : PERSIST_REGS * 8;
+	return k == PERSIST_PAGE ? PAGE : k == PERSIST_THREAD ? PERSIST_REGS * 8
+		: k == PERSIST_LINK ? sizeof(struct persist_link) : 0;
 }
 
 /* CRC-32 of the staged state: every record's kind, component, key and bytes, in order. */
@@ -115,7 +116,7 @@ static long stage_checkpoint(void)
 	for (uint32_t i = 0; i < store.entries; i++) {
 		const struct ckpt_entry *e = &store.dir[i];
 		uint32_t page = PERSIST_TABLE_PAGES + i;
-		if ((e->kind != PERSIST_PAGE && e->kind != PERSIST_THREAD) || e->len != rec_len(e->kind))
+		if (!rec_len(e->kind) || e->len != rec_len(e->kind))
 			return CAIRN_EINVAL;
 		long r = ckpt_read(&store, e, stage + (uint64_t)page * PAGE, PAGE);
 		if (r < 0)

@@ -33,8 +33,11 @@
  */
 #include <cairn/bench.h>
 #include <cairn/cairn.h>
+#include <cairn/gate.h>
 #include <cairn/ledger.h>
 #include <cairn/port.h>
+
+CAIRN_GATE_STACKS(1);	/* no gates, one thread: one stack (every page is in the checkpoints) */
 
 #define JOURNAL 1024
 #define WAVE 16		/* pages */

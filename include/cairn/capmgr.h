@@ -45,8 +45,18 @@ struct capmgr_node {
 
 enum { CAPMGR_CAP = 1, CAPMGR_PAGE = 2 };
 
+/* A copy, named by what it connects (capmgr_copies). */
+struct capmgr_copy {
+	uint8_t kind;			/* CAPMGR_CAP or CAPMGR_PAGE */
+	uint16_t holder, from;		/* who holds it; whom it was copied from */
+	uint64_t where, from_where;	/* its slot or address; the slot or address it was copied from */
+};
+
 struct capmgr {
 	struct cairn_alloc *alloc;	/* the manager's frames and slots */
+	/* Called before a page mapping of holder at va goes (a free, a revoke, a reset), if set. */
+	void (*unmapping)(void *ctx, unsigned holder, uint64_t va);
+	void *ctx;
 	unsigned nholders;
 	struct capmgr_holder holder[CAPMGR_HOLDERS];
 	struct capmgr_node node[CAPMGR_NODES];
@@ -63,6 +73,11 @@ long capmgr_holder(struct capmgr *m, unsigned ct, unsigned pt, unsigned budget_p
  * or from == to; ENOENT slot empty; ENOMEM no slot or node left.
  */
 long capmgr_delegate(struct capmgr *m, unsigned from, uint64_t slot, unsigned to);
+/*
+ * The same into slot `at` of to (a checkpoint's copy made again, lib/libboot/persist.c):
+ * `at`; EINVAL `at` is no delegated slot; EBUSY it is taken.
+ */
+long capmgr_delegate_at(struct capmgr *m, unsigned from, uint64_t slot, unsigned to, uint64_t at);
 /*
  * Removes every copy made from holder's slot, and copies of those, recursively, in
  * every table they reached; holder keeps its own. The number of copies removed;
@@ -82,8 +97,18 @@ long capmgr_mem_alloc_at(struct capmgr *m, unsigned holder, uint64_t va);
 long capmgr_mem_free(struct capmgr *m, unsigned holder, uint64_t va);
 /* Maps holder from's page at va into holder to as well: its address there. */
 long capmgr_mem_share(struct capmgr *m, unsigned from, uint64_t va, unsigned to);
+/* The same at `at` in to: `at`; EINVAL `at` is no page of the range; EBUSY it is taken. */
+long capmgr_mem_share_at(struct capmgr *m, unsigned from, uint64_t va, unsigned to, uint64_t at);
 /* Unmaps every share made from from's page at va, recursively: how many. */
 long capmgr_mem_revoke(struct capmgr *m, unsigned from, uint64_t va);
+
+/*
+ * The copies (capabilities delegated, pages shared) whose holder is in the set
+ * `holders` (bit h: holder h), and whose every ancestor's holder is too, parents
+ * before children: how many (the first max in out). What a checkpoint keeps of the
+ * tree among persistent components (lib/libboot/persist.c).
+ */
+unsigned capmgr_copies(const struct capmgr *m, uint32_t holders, struct capmgr_copy *out, unsigned max);
 
 /*
  * Holder goes away: everything delegated to it and from it is revoked, its pages

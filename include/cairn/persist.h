@@ -24,6 +24,24 @@
 enum persist_kind {
 	PERSIST_PAGE = 1,	/* key: the page's virtual address; 4096 bytes */
 	PERSIST_THREAD = 2,	/* key: the thread's number; PERSIST_REGS * 8 bytes */
+	PERSIST_LINK = 3,	/* key: the copy's slot or page address; a struct persist_link */
+};
+
+/*
+ * A copy of a PERSIST_LINK record, held by the record's component at its key: copied
+ * from component `from`'s slot or page at from_key (cairn/capmgr.h). A capability's
+ * key is a slot of the manager's delegated range; a page's, a page of the manager's
+ * range, and it was copied from a page the manager gave `from` or shared to it. The
+ * records are in the order the copies are made again: each after the one it was
+ * copied from.
+ */
+enum { PERSIST_LINK_CAP = 1, PERSIST_LINK_PAGE = 2 };
+
+struct persist_link {
+	uint16_t what;		/* PERSIST_LINK_CAP or PERSIST_LINK_PAGE */
+	uint16_t from;		/* the component copied from: its number in the description */
+	uint32_t reserved;	/* 0 */
+	uint64_t from_key;
 };
 
 struct persist_rec {

@@ -52,6 +52,19 @@ static void bit_put(uint64_t *map, unsigned i)
 	map[i / 64] &= ~(1UL << (i % 64));
 }
 
+/* Takes bit want of map (n bits), or the first free one if want is ANY: the bit, or -1 (taken, or none). */
+#define ANY (-1L)
+
+static long bit_pick(uint64_t *map, unsigned n, long want)
+{
+	if (want == ANY)
+		return bit_take(map, n);
+	if (want < 0 || want >= (long)n || map[want / 64] >> (want % 64) & 1)
+		return -1;
+	map[want / 64] |= 1UL << (want % 64);
+	return want;
+}
+
 /* Page i of h's delegated range, and back. */
 static uint64_t page_va(unsigned i)
 {
@@ -151,6 +164,8 @@ static void undo(struct capmgr *m, long i)
 		bit_put(h->slot_used, (unsigned)(n->where - CAPMGR_SLOT0));
 		return;
 	}
+	if (m->unmapping)
+		m->unmapping(m->ctx, n->holder, n->where);
 	unmap_at(h, n->where);
 	if (n->allocated) {
 		cairn_frame_put(m->alloc, n->frame);
@@ -220,7 +235,8 @@ static long holder_leaf(struct capmgr *m, struct capmgr_holder *h)
 	return r;
 }
 
-long capmgr_delegate(struct capmgr *m, unsigned from, uint64_t slot, unsigned to)
+/* Copies from's slot into to's delegated slot `want` (ANY: the first free): the slot, or an error. */
+static long delegate(struct capmgr *m, unsigned from, uint64_t slot, unsigned to, long want)
 {
 	struct capmgr_holder *src = holder(m, from), *dst = holder(m, to);
 
@@ -230,9 +246,10 @@ long capmgr_delegate(struct capmgr *m, unsigned from, uint64_t slot, unsigned to
 	if (r)
 		return r;
 	long parent = node_get(m, CAPMGR_CAP, from, slot, 0);
-	long bit = bit_take(dst->slot_used, CAPMGR_SLOTS);
+	long bit = bit_pick(dst->slot_used, CAPMGR_SLOTS, want);
 	uint64_t at = CAPMGR_SLOT0 + (uint64_t)bit;
-	r = parent == NONE || bit < 0 ? CAIRN_ENOMEM : cairn_captbl_copy(dst->ct, (unsigned)at, src->ct, (unsigned)slot);
+	r = parent == NONE ? CAIRN_ENOMEM : bit < 0 ? (want == ANY ? CAIRN_ENOMEM : CAIRN_EBUSY)
+		: cairn_captbl_copy(dst->ct, (unsigned)at, src->ct, (unsigned)slot);
 	long child = r ? NONE : node_new(m, CAPMGR_CAP, to, at, 0, parent);
 	if (!r && child == NONE) {
 		cairn_captbl_remove(dst->ct, (unsigned)at);
@@ -248,6 +265,18 @@ long capmgr_delegate(struct capmgr *m, unsigned from, uint64_t slot, unsigned to
 	return (long)at;
 }
 
+long capmgr_delegate(struct capmgr *m, unsigned from, uint64_t slot, unsigned to)
+{
+	return delegate(m, from, slot, to, ANY);
+}
+
+long capmgr_delegate_at(struct capmgr *m, unsigned from, uint64_t slot, unsigned to, uint64_t at)
+{
+	if (at < CAPMGR_SLOT0 || at >= CAPMGR_SLOT0 + CAPMGR_SLOTS)
+		return CAIRN_EINVAL;
+	return delegate(m, from, slot, to, (long)(at - CAPMGR_SLOT0));
+}
+
 long capmgr_revoke(struct capmgr *m, unsigned h, uint64_t slot)
 {
 	long i = holder(m, h) ? node_find(m, CAPMGR_CAP, h, slot) : NONE;
@@ -259,12 +288,12 @@ long capmgr_revoke(struct capmgr *m, unsigned h, uint64_t slot)
 
 /* ---- memory ---- */
 
-/* Maps frame at a free delegated address of h: the address, or an error. */
-static long map_page(struct capmgr *m, struct capmgr_holder *h, uint64_t frame)
+/* Maps frame at h's delegated page `want` (ANY: the first free): the address, or an error. */
+static long map_page(struct capmgr *m, struct capmgr_holder *h, uint64_t frame, long want)
 {
-	long bit = bit_take(h->page_used, CAPMGR_PAGES);
+	long bit = bit_pick(h->page_used, CAPMGR_PAGES, want);
 	if (bit < 0)
-		return CAIRN_ENOMEM;
+		return want == ANY ? CAIRN_ENOMEM : CAIRN_EBUSY;
 	long r = map_at(m, h, page_va((unsigned)bit), frame);
 	if (r) {
 		bit_put(h->page_used, (unsigned)bit);
@@ -366,7 +395,8 @@ long capmgr_mem_free(struct capmgr *m, unsigned h, uint64_t va)
 	return 0;
 }
 
-long capmgr_mem_share(struct capmgr *m, unsigned from, uint64_t va, unsigned to)
+/* Maps from's page at va into to's delegated page `want` (ANY: the first free): its address, or an error. */
+static long share(struct capmgr *m, unsigned from, uint64_t va, unsigned to, long want)
 {
 	struct capmgr_holder *dst = holder(m, to);
 	long parent = holder(m, from) ? node_find(m, CAPMGR_PAGE, from, va) : NONE;
@@ -376,7 +406,7 @@ long capmgr_mem_share(struct capmgr *m, unsigned from, uint64_t va, unsigned to)
 	if (parent == NONE)
 		return CAIRN_ENOENT;	/* only pages the manager gave out can be shared */
 	uint64_t frame = m->node[parent].frame;
-	long at = map_page(m, dst, frame);
+	long at = map_page(m, dst, frame, want);
 	if (at < 0)
 		return at;
 	if (node_new(m, CAPMGR_PAGE, to, (uint64_t)at, frame, parent) == NONE) {
@@ -386,11 +416,70 @@ long capmgr_mem_share(struct capmgr *m, unsigned from, uint64_t va, unsigned to)
 	return at;
 }
 
+long capmgr_mem_share(struct capmgr *m, unsigned from, uint64_t va, unsigned to)
+{
+	return share(m, from, va, to, ANY);
+}
+
+long capmgr_mem_share_at(struct capmgr *m, unsigned from, uint64_t va, unsigned to, uint64_t at)
+{
+	if (at < CAPMGR_VA || (at & 4095) || page_index(at) >= CAPMGR_PAGES)
+		return CAIRN_EINVAL;
+	return share(m, from, va, to, (long)page_index(at));
+}
+
 long capmgr_mem_revoke(struct capmgr *m, unsigned from, uint64_t va)
 {
 	long i = holder(m, from) ? node_find(m, CAPMGR_PAGE, from, va) : NONE;
 
 	return i == NONE ? CAIRN_ENOENT : prune(m, i);
+}
+
+/* ---- the copies among a set of holders ---- */
+
+_Static_assert(CAPMGR_HOLDERS <= 32, "a set of holders is a 32-bit word");
+
+static int member(uint32_t set, unsigned h)
+{
+	return h < 32 && (set >> h & 1);
+}
+
+/* Puts copy i (its parent's holder and place named) at out[n] if n < max. */
+static void put_copy(const struct capmgr *m, long i, struct capmgr_copy *out, unsigned n, unsigned max)
+{
+	const struct capmgr_node *c = &m->node[i], *p = &m->node[c->parent];
+
+	if (n < max)
+		out[n] = (struct capmgr_copy){ .kind = c->kind, .holder = c->holder, .from = p->holder,
+					       .where = c->where, .from_where = p->where };
+}
+
+/*
+ * Walks the tree below each original of the set depth first, parents before children,
+ * without recursion, going down only through holders of the set.
+ */
+unsigned capmgr_copies(const struct capmgr *m, uint32_t holders, struct capmgr_copy *out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (long i = 0; i < CAPMGR_NODES; i++) {
+		if (!m->node[i].kind || m->node[i].parent != NONE || !member(holders, m->node[i].holder))
+			continue;
+		long at = m->node[i].child;
+		while (at != NONE) {
+			if (member(holders, m->node[at].holder)) {
+				put_copy(m, at, out, n++, max);
+				if (m->node[at].child != NONE) {
+					at = m->node[at].child;
+					continue;
+				}
+			}
+			while (at != i && m->node[at].sibling == NONE)
+				at = m->node[at].parent;
+			at = at == i ? NONE : m->node[at].sibling;
+		}
+	}
+	return n;
 }
 
 /* Revokes everything delegated from and to holder hi, frees its pages and its leaf. */

@@ -113,9 +113,10 @@ struct booter {
 	struct bcore core[CAIRN_SD_CORES];	/* core[0]: the booter's own thread */
 	uint32_t running;			/* built and initialised: the cores schedule */
 	uint32_t timer;				/* it holds the timer lines (a root booter) */
-	void (*freeing)(struct booter *b, unsigned i, uint64_t va);	/* persist.c's: persistent
-						   component i frees its manager page va (manager.c
-						   calls it first: the capture in flight takes it) */
+	void (*settle)(struct booter *b, unsigned i, uint64_t va, int gone);	/* persist.c's:
+						   persistent component i's manager page va is shared
+						   or (gone) unmapped; manager.c calls it first, and
+						   the capture in flight takes the page */
 	uint32_t tcaps;				/* it makes its components' tcaps (budget.c) */
 	struct bcomp *timer_comp;		/* the component that holds core 0's timer (the
 						   RTOS, `irq = [0]`), 0: none; and the send */
@@ -249,10 +250,22 @@ long boot_control_gate(struct booter *b, unsigned client, unsigned slot, unsigne
 /* persist.c: the persistent components' state, for the importer of interfaces/persist.toml */
 long boot_persist_gate(struct booter *b, unsigned client, unsigned slot, unsigned fn);
 long boot_persist_hold(struct booter *b);		/* before the initialisations: held, kept */
-/* manager.c: a page at va for holder, as mem_alloc gives (posted to the booter's thread from thread tid). */
+/*
+ * manager.c, for persist.c. Posted to the booter's thread from thread tid: a page at va
+ * for holder, as mem_alloc gives; a copy made again at its place; everything of holder
+ * undone (capmgr_reset). 0 or the error.
+ */
+struct capmgr_copy;
 long boot_manager_alloc_at(unsigned holder, uint64_t va, uint64_t tid);
-/* manager.c: word `word` of holder's bitmap of pages it was given (CAPMGR_VA + 4096 * bit). */
+long boot_manager_copy_again(const struct capmgr_copy *c, uint64_t tid);
+long boot_manager_clear(unsigned holder, uint64_t tid);
+/* Word `word` of holder's bitmap of pages it was given or shared (CAPMGR_VA + 4096 * bit). */
 uint64_t boot_manager_pages(unsigned holder, unsigned word);
+/*
+ * The copies among persistent components (capmgr_copies), parents first, as the last
+ * call of a persistent component left them (only such calls change them): *n of them.
+ */
+const struct capmgr_copy *boot_manager_kept(unsigned *n);
 
 /* sched.c */
 long boot_start_cores(struct booter *b);

@@ -15,10 +15,15 @@
  * use the manager.
  *
  * A persistent component (persist.c) may have pages: they are in its checkpoints, and
- * a resume gives them back at the same addresses (boot_manager_alloc_at). It may not
- * share them nor have capabilities delegated, nor delegate (CAIRN_ENOTSUP): what those
- * connect would not come back whole. A page it frees is first taken for the capture in
- * flight, if that has not yet taken it (booter.freeing, which persist.c sets).
+ * a resume gives them back at the same addresses (boot_manager_alloc_at). The copies
+ * among persistent components (delegations and shares) are kept too: they are listed
+ * after each persistent component's call (boot_manager_kept) and made again at a
+ * resume (boot_manager_copy_again). Nothing else gives a persistent component a copy
+ * (CAIRN_ENOTSUP): what it would hold from a component that is not persistent would
+ * not come back, and a page shared with one could be written by it while a checkpoint
+ * is taken. It may delegate to one (the copy goes when that one starts afresh, as at
+ * its restart). Before a page of its goes or is first shared, the capture in flight
+ * takes it, if it has not yet (booter.settle, which persist.c sets).
  */
 #include "libboot.h"
 #include <cairn/capmgr.h>
@@ -33,12 +38,15 @@ struct request {
 	uint32_t state;
 	uint32_t owner;		/* the calling thread: one call at a time each */
 	unsigned client, fn;
-	cairn_word a, b;
+	cairn_word a, b, c;
 	struct cairn_ret2 ret;
 };
 
 static struct booter *server;
 static struct capmgr mgr;
+static uint32_t persistent;			/* the persistent components: a bit each */
+static struct capmgr_copy kept[CAPMGR_NODES];	/* the copies among them (boot_manager_kept) */
+static unsigned nkept;
 static struct request req[REQUESTS];
 uint32_t boot_manager_posted;	/* requests posted and not yet served (libboot.h) */
 
@@ -76,14 +84,15 @@ static struct request *claim(uint32_t tid)
 	}
 }
 
-/* Posts call fn (a, b) of client on thread tid, and waits until the booter's thread has served it. */
-static struct cairn_ret2 post(unsigned client, unsigned fn, cairn_word a, cairn_word b, uint32_t tid)
+/* Posts call fn (a, b, c) of client on thread tid, and waits until the booter's thread has served it. */
+static struct cairn_ret2 post(unsigned client, unsigned fn, cairn_word a, cairn_word b, cairn_word c, uint32_t tid)
 {
 	struct request *q = claim(tid);
 	q->client = client;
 	q->fn = fn;
 	q->a = a;
 	q->b = b;
+	q->c = c;
 	__atomic_store_n(&q->state, REQ_POSTED, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&boot_manager_posted, 1, __ATOMIC_RELEASE);
 	while (__atomic_load_n(&q->state, __ATOMIC_ACQUIRE) != REQ_DONE)
@@ -102,17 +111,41 @@ static struct cairn_ret2 gate(cairn_word a, cairn_word b, cairn_word c, cairn_wo
 	(void)c, (void)d;
 	if (!server || client >= server->sd->ncomps || !tid || tid > UINT32_MAX)
 		return (struct cairn_ret2){ CAIRN_EINVAL, 0 };	/* not a badge we made */
-	return post(client, (unsigned)(badge >> 16), a, b, (uint32_t)tid);
+	return post(client, (unsigned)(badge >> 16), a, b, 0, (uint32_t)tid);
 }
 CAIRN_GATE(boot_manager_entry, gate)
 
-#define ALLOC_AT MANAGER_FUNCTIONS	/* (not the interface's: boot_manager_alloc_at's) */
+/* persist.c's calls, past the interface's functions (no badge names them) */
+enum { ALLOC_AT = MANAGER_FUNCTIONS, DELEGATE_AT, SHARE_AT, CLEAR };
 
-long boot_manager_alloc_at(unsigned holder, uint64_t va, uint64_t tid)
+static long post_own(unsigned holder, unsigned fn, cairn_word a, cairn_word b, cairn_word c, uint64_t tid)
 {
 	if (!server || holder >= server->sd->ncomps || !tid || tid > UINT32_MAX)
 		return CAIRN_EINVAL;
-	return post(holder, ALLOC_AT, va, 0, (uint32_t)tid).r0;
+	return post(holder, fn, a, b, c, (uint32_t)tid).r0;
+}
+
+long boot_manager_alloc_at(unsigned holder, uint64_t va, uint64_t tid)
+{
+	return post_own(holder, ALLOC_AT, va, 0, 0, tid);
+}
+
+long boot_manager_copy_again(const struct capmgr_copy *c, uint64_t tid)
+{
+	long r = post_own(c->from, c->kind == CAPMGR_CAP ? DELEGATE_AT : SHARE_AT, c->from_where, c->holder,
+			  c->where, tid);
+	return r < 0 ? r : 0;
+}
+
+long boot_manager_clear(unsigned holder, uint64_t tid)
+{
+	return post_own(holder, CLEAR, 0, 0, 0, tid);
+}
+
+const struct capmgr_copy *boot_manager_kept(unsigned *n)
+{
+	*n = nkept;
+	return kept;
 }
 
 uint64_t boot_manager_pages(unsigned holder, unsigned word)
@@ -122,38 +155,73 @@ uint64_t boot_manager_pages(unsigned holder, unsigned word)
 
 /* ---- the booter's side: decode, then invoke capmgr ---- */
 
+/* Whether component i is persistent (persist.c keeps it). */
+static int kept_one(long i)
+{
+	return i >= 0 && (persistent >> i & 1);
+}
+
 /*
- * Decodes one call of holder h (a client's index) and invokes capmgr; r1 is the
- * second result. `to` names a component by its number (1-based, as badges and red
- * tape do).
+ * Whether holder h may give `to` a copy (share: of a page): a persistent component
+ * gets copies only from persistent ones, and shares only with them.
  */
-static long invoke(unsigned h, unsigned fn, cairn_word a, cairn_word to, cairn_word *r1)
+static int may_give(unsigned h, long to, int page)
+{
+	return kept_one(to) ? kept_one(h) : !(page && kept_one(h));
+}
+
+/* Tells persist.c that persistent h's page va is shared or (gone) unmapped: its capture first. */
+static void settle(unsigned h, uint64_t va, int gone)
+{
+	if (kept_one(h) && server->settle)
+		server->settle(server, h, va, gone);
+}
+
+static void unmapping(void *ctx, unsigned h, uint64_t va)
+{
+	(void)ctx;
+	settle(h, va, 1);
+}
+
+/*
+ * Decodes one call of holder h (a client's index, or persist.c's for a holder) and
+ * invokes capmgr; r1 is the second result. `to` names a component by its number
+ * (1-based, as badges and red tape do); persist.c's calls name it by its index.
+ */
+static long invoke(unsigned h, unsigned fn, cairn_word a, cairn_word to, cairn_word c, cairn_word *r1)
 {
 	long t = to >= 1 && to <= server->sd->ncomps ? (long)to - 1 : CAIRN_EINVAL;
-	int kept = server->c[h].sd->persistent || (t >= 0 && server->c[t].sd->persistent);
 
 	switch (fn) {
 	case MANAGER_DELEGATE:
 		if (a > UINT32_MAX)
 			return CAIRN_ERANGE;
-		return t < 0 ? t : kept ? CAIRN_ENOTSUP : capmgr_delegate(&mgr, h, a, (unsigned)t);
+		return t < 0 ? t : !may_give(h, t, 0) ? CAIRN_ENOTSUP : capmgr_delegate(&mgr, h, a, (unsigned)t);
 	case MANAGER_REVOKE:
 		return capmgr_revoke(&mgr, h, a);
 	case MANAGER_ALLOC:
 		return a > CAPMGR_PAGES ? CAIRN_ENOMEM : capmgr_mem_alloc(&mgr, h, (unsigned)a);
 	case MANAGER_FREE:
-		if (server->c[h].sd->persistent && server->freeing)
-			server->freeing(server, h, a);
-		return capmgr_mem_free(&mgr, h, a);
+		return capmgr_mem_free(&mgr, h, a);	/* (settled: unmapping) */
 	case MANAGER_SHARE:
-		return t < 0 ? t : kept ? CAIRN_ENOTSUP : capmgr_mem_share(&mgr, h, a, (unsigned)t);
-	case ALLOC_AT:
-		return capmgr_mem_alloc_at(&mgr, h, a);
+		if (t < 0 || !may_give(h, t, 1))
+			return t < 0 ? t : CAIRN_ENOTSUP;
+		settle(h, a, 0);
+		return capmgr_mem_share(&mgr, h, a, (unsigned)t);
 	case MANAGER_UNSHARE:
 		return capmgr_mem_revoke(&mgr, h, a);
 	case MANAGER_STATUS:
 		*r1 = mgr.holder[h].budget;
 		return mgr.holder[h].pages;
+	case ALLOC_AT:
+		return capmgr_mem_alloc_at(&mgr, h, a);
+	case DELEGATE_AT:
+		return to < server->sd->ncomps ? capmgr_delegate_at(&mgr, h, a, (unsigned)to, c) : CAIRN_EINVAL;
+	case SHARE_AT:
+		return to < server->sd->ncomps ? capmgr_mem_share_at(&mgr, h, a, (unsigned)to, c) : CAIRN_EINVAL;
+	case CLEAR:
+		capmgr_reset(&mgr, h);
+		return 0;
 	default:
 		return CAIRN_ENOSYS;
 	}
@@ -173,7 +241,9 @@ int boot_manager_serve(struct booter *b, uint64_t tid)
 		cairn_word r1 = 0;
 		long r0 = boot_reserve_slots(b);
 		if (!r0)
-			r0 = invoke(q->client, q->fn, q->a, q->b, &r1);
+			r0 = invoke(q->client, q->fn, q->a, q->b, q->c, &r1);
+		if (kept_one(q->client) && q->fn != MANAGER_STATUS && q->fn != MANAGER_ALLOC && q->fn != ALLOC_AT)
+			nkept = capmgr_copies(&mgr, persistent, kept, CAPMGR_NODES);	/* (only these change them) */
 		q->ret = (struct cairn_ret2){ r0, r1 };
 		theirs |= q->owner == tid;
 		__atomic_store_n(&q->state, REQ_DONE, __ATOMIC_RELEASE);
@@ -185,7 +255,9 @@ long boot_manage(struct booter *b)
 {
 	server = b;
 	capmgr_init(&mgr, &b->a);
+	mgr.unmapping = unmapping;
 	for (unsigned i = 0; i < b->sd->ncomps; i++) {
+		persistent |= (uint32_t)!!b->c[i].sd->persistent << i;
 		long r = capmgr_holder(&mgr, b->c[i].ct, b->c[i].pt, b->c[i].sd->budget);
 		if (r != (long)i)
 			return r < 0 ? r : CAIRN_EINVAL;

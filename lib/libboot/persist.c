@@ -28,6 +28,12 @@
  * (struct cow) says which copy stands, and only a copy made while the page was still
  * read-only is ever published.
  *
+ * The copies the manager made among persistent components (capabilities delegated,
+ * pages shared: manager.c) are records too, taken in the pause and made again at a
+ * restore before anything is written. A page shared between them is copied in the
+ * pause itself, not on its first write: another holder's revoke could unmap it while
+ * one's keeper maps it writable again.
+ *
  * Nothing in the caller's buffer is trusted: restore checks every record against the
  * components (kind, component, page, thread, registers a return to user mode could not
  * take) before it writes anything, so a buffer that does not fit changes nothing.
@@ -43,7 +49,7 @@
 #define WINDOW(k) (CAIRN_BOOT_PERSIST_VA + 2 * PAGE * (k))	/* two pages a copy goes through: */
 #define GATE_WINDOW WINDOW(0)				/* the gate's (one call at a time), */
 #define KEEPER_WINDOW(i) WINDOW(1 + (i))		/* component i's keeper's, */
-#define BOOTER_WINDOW WINDOW(1 + CAIRN_SD_COMPS)	/* the booter's thread's (forget) */
+#define BOOTER_WINDOW WINDOW(1 + CAIRN_SD_COMPS)	/* the booter's thread's (settle) */
 _Static_assert(BOOTER_WINDOW + 2 * PAGE <= CAIRN_BOOT_PERSIST_VA + CAIRN_BOOT_PERSIST_SIZE, "a window each");
 #define USER_TOP 0x7ffffffff000UL		/* the kernel's (cairn/layout.h): rip and rsp below */
 
@@ -106,7 +112,9 @@ static unsigned spans(struct booter *b, const struct bcomp *c, struct span *s)
  *
  * The pages the manager gave a persistent component (manager.c) are listed again at
  * each pause, after the others (`dyn`); one it frees while a capture is in flight is
- * copied first, and GONE (forget).
+ * copied first, and GONE (settle). One shared with another persistent component is
+ * copied in the pause (take_now) and its mappings are left as they are: neither
+ * holder's first write is caught.
  */
 enum { COW_WRITABLE, COW_PROTECTED, COW_COPYING, COW_COPIED, COW_GONE };
 
@@ -119,6 +127,9 @@ struct cow {
 };
 
 static struct cow cow[PERSIST_RECORDS_MAX];
+static struct capmgr_copy links[CAPMGR_NODES];	/* the copies among them at the last pause, */
+static uint32_t nlinks;				/* ... records after the manager's pages */
+_Static_assert((int)PERSIST_LINK_CAP == (int)CAPMGR_CAP && (int)PERSIST_LINK_PAGE == (int)CAPMGR_PAGE, "one numbering");
 static uint32_t npages, nrecs;			/* pages listed; a capture's records (pages and threads) */
 static uint32_t dyn;				/* the manager's pages after them, cow[npages, npages + dyn) */
 static uint32_t thread_rec[CAIRN_SD_COMPS];	/* each persistent component's thread's record */
@@ -360,16 +371,24 @@ static void fill_table(struct booter *b)
 							   .page = PERSIST_TABLE_PAGES + cow[j].rec, .key = cow[j].va };
 }
 
-/* Adds the manager's pages of the capture (dyn) to the table in u. */
+/* Adds the manager's pages of the capture (dyn) and its copies (links, with their bytes) to the table in u. */
 static long table_dyn(struct booter *b, const struct buf *u)
 {
 	struct persist_header *h = (struct persist_header *)table;
+	long r = 0;
 
-	h->records = nrecs + dyn;
+	h->records = nrecs + dyn + nlinks;
 	for (uint32_t j = npages; j < npages + dyn; j++)
 		h->rec[cow[j].rec] = (struct persist_rec){ .kind = PERSIST_PAGE, .comp = cow[j].comp,
 							   .page = PERSIST_TABLE_PAGES + cow[j].rec, .key = cow[j].va };
-	return table_io(b, u, 1);
+	for (uint32_t k = 0, rec = nrecs + dyn; !r && k < nlinks; k++, rec++) {
+		struct persist_link l = { .what = links[k].kind, .from = links[k].from, .from_key = links[k].from_where };
+		uint64_t f = buf_frame(u, PERSIST_TABLE_PAGES + rec);
+		h->rec[rec] = (struct persist_rec){ .kind = PERSIST_LINK, .comp = links[k].holder,
+						    .page = PERSIST_TABLE_PAGES + rec, .key = links[k].where };
+		r = f ? copy_bytes(b, f, &l, sizeof(l), 1) : CAIRN_EFAULT;
+	}
+	return r ? r : table_io(b, u, 1);
 }
 
 /* Takes component i's thread's registers into its record in u. */
@@ -422,18 +441,41 @@ static int given(struct booter *b, unsigned i, unsigned k, uint32_t rec, struct 
 	return e >= 0;
 }
 
+/* Whether component i's page va is shared to it (out: by it) among the copies of the pause. */
+static int sharing(unsigned i, uint64_t va, int out)
+{
+	for (uint32_t k = 0; k < nlinks; k++)
+		if (links[k].kind == CAPMGR_PAGE && (out ? links[k].from == i && links[k].from_where == va
+							 : links[k].holder == i && links[k].where == va))
+			return 1;
+	return 0;
+}
+
+/* Copies page w into its record in u now (it is shared: no first write of it is caught). */
+static long take_now(struct booter *b, const struct buf *u, const struct cow *w)
+{
+	uint64_t f = buf_frame(u, PERSIST_TABLE_PAGES + w->rec);
+
+	return f ? copy_frame(b, GATE_WINDOW, w->frame, f) : CAIRN_EFAULT;
+}
+
 static long take_dyn(struct booter *b, const struct buf *u)
 {
-	uint32_t n = 0;
-	long r = 0;
+	const struct capmgr_copy *kept = boot_manager_kept(&nlinks);
+	uint32_t n = 0, room = PERSIST_RECORDS_MAX < u->pages - PERSIST_TABLE_PAGES ? PERSIST_RECORDS_MAX
+										 : (uint32_t)(u->pages - PERSIST_TABLE_PAGES);
+	long r = nrecs + nlinks > room ? CAIRN_ENOBUFS : 0;
 
+	memcpy(links, kept, nlinks * sizeof(*kept));
 	for (unsigned i = 0; !r && i < b->sd->ncomps; i++)
 		for (unsigned k = 0; b->c[i].sd->persistent && !r && k < CAPMGR_PAGES; k++) {
 			struct cow *w = &cow[npages + n];
-			if (!given(b, i, k, nrecs + n, w))
-				continue;
-			if (nrecs + n == PERSIST_RECORDS_MAX || PERSIST_TABLE_PAGES + nrecs + n >= u->pages)
+			if (!given(b, i, k, nrecs + n, w) || sharing(i, w->va, 0))
+				continue;	/* (one shared to it: the record of the page it was shared from) */
+			if (nrecs + n + nlinks == room)
 				r = CAIRN_ENOBUFS;
+			else if (sharing(i, w->va, 1))
+				r = take_now(b, u, w), n += !r;	/* (its mapping as it is: no first write to catch) */
 			else if (!(r = remap(b, w, 0)))
 				w->state = COW_PROTECTED, n++;
 		}
@@ -500,9 +542,9 @@ static struct cairn_ret2 capture(struct booter *b, const struct buf *u, unsigned
 	}
 	hold_all(b, 0, left, here);
 	uint64_t paused = cairn_cycles() - t0;
-	if (!r && dyn && (r = table_dyn(b, u)))
+	if (!r && (dyn || nlinks) && (r = table_dyn(b, u)))
 		__atomic_store_n(&lost, 1, __ATOMIC_RELEASE);	/* (no checkpoint: the next capture ends it) */
-	return (struct cairn_ret2){ r ? r : (long)(nrecs + dyn), r ? 0 : (long)paused };
+	return (struct cairn_ret2){ r ? r : (long)(nrecs + dyn + nlinks), r ? 0 : (long)paused };
 }
 
 /* ---- capture: the pages, copied after the pause ---- */
@@ -598,15 +640,16 @@ static struct cairn_ret2 keeper(cairn_word vector, cairn_word error, cairn_word 
 CAIRN_GATE(boot_persist_keeper, keeper)
 
 /*
- * Persistent component i frees its manager page va (booter.freeing: on the booter's
- * thread, i's own waiting in the manager's gate, so no first write of it comes
- * meanwhile): a capture in flight that has not taken it takes it now (collect, if
- * copying, then loses it), and it is GONE: no longer found (a fault there is not the
- * keeper's).
+ * Persistent component i's manager page va is about to be shared, or unmapped (gone: a
+ * free, or a share to it revoked) (booter.settle: on the booter's thread, inside a
+ * call of a persistent component's, i's or the one it shared from; i's own waits in
+ * the manager's gate or is still, so no first write of it comes meanwhile): a capture
+ * in flight that has not taken it takes it now (collect, if copying, then loses it).
+ * Gone, it is no longer found (a fault there is not the keeper's).
  */
-static void forget(struct booter *b, unsigned i, uint64_t va)
+static void settle(struct booter *b, unsigned i, uint64_t va, int gone)
 {
-	struct cow *w = manager_page(va) && !(va & (PAGE - 1)) ? cow_find(i, va) : 0;	/* (unaligned: not freed) */
+	struct cow *w = manager_page(va) && !(va & (PAGE - 1)) ? cow_find(i, va) : 0;
 	uint32_t s = w ? __atomic_load_n(&w->state, __ATOMIC_ACQUIRE) : COW_GONE;
 
 	if (s == COW_PROTECTED || s == COW_COPYING) {	/* read-only still: its bytes are the pause's */
@@ -614,8 +657,9 @@ static void forget(struct booter *b, unsigned i, uint64_t va)
 		if (!f || copy_frame(b, BOOTER_WINDOW, w->frame, f))
 			__atomic_store_n(&lost, 1, __ATOMIC_RELEASE);
 	}
-	while (s != COW_GONE && !__atomic_compare_exchange_n(&w->state, &s, COW_GONE, 0, __ATOMIC_ACQ_REL,
-							      __ATOMIC_ACQUIRE))
+	while (s != COW_GONE && (gone || s == COW_PROTECTED || s == COW_COPYING) &&
+	       !__atomic_compare_exchange_n(&w->state, &s, gone ? COW_GONE : COW_COPIED, 0, __ATOMIC_ACQ_REL,
+					    __ATOMIC_ACQUIRE))
 		;
 }
 
@@ -630,8 +674,8 @@ static int fits(struct booter *b, const struct buf *u, const struct persist_head
 	    e->page >= u->pages || !buf_frame(u, e->page))
 		return 0;
 	if (e->kind == PERSIST_PAGE ? (e->key & (PAGE - 1)) || (!cow_find(e->comp, e->key) && !manager_page(e->key))
-				    : e->kind != PERSIST_THREAD || e->key)
-		return 0;
+				    : e->kind == PERSIST_THREAD ? e->key != 0 : e->kind != PERSIST_LINK)
+		return 0;	/* (a link's key: capmgr's to check, making it again) */
 	for (uint32_t y = 0; y < x; y++)
 		if (h->rec[y].kind == e->kind && h->rec[y].comp == e->comp && h->rec[y].key == e->key)
 			return 0;
@@ -639,6 +683,23 @@ static int fits(struct booter *b, const struct buf *u, const struct persist_head
 }
 
 static uint64_t saved[CAIRN_SD_COMPS][PERSIST_REGS];	/* restore: each thread's registers, checked */
+static struct capmgr_copy again[CAPMGR_NODES];	/* ... the copies to make again, in the table's order */
+static uint32_t nagain;
+
+/* Takes link record e (its bytes in frame f) into again[]: 0, or CAIRN_EINVAL. */
+static long take_link(struct booter *b, const struct persist_rec *e, uint64_t f)
+{
+	struct persist_link l;
+
+	if (nagain == CAPMGR_NODES || copy_bytes(b, f, &l, sizeof(l), 0))
+		return CAIRN_EINVAL;
+	if ((l.what != PERSIST_LINK_CAP && l.what != PERSIST_LINK_PAGE) || l.reserved || l.from >= b->sd->ncomps ||
+	    !b->c[l.from].sd->persistent)
+		return CAIRN_EINVAL;	/* (kept only between persistent components) */
+	again[nagain++] = (struct capmgr_copy){ .kind = (uint8_t)l.what, .holder = e->comp, .from = l.from,
+						.where = e->key, .from_where = l.from_key };
+	return 0;
+}
 static uint64_t target[PERSIST_RECORDS_MAX], source[PERSIST_RECORDS_MAX];	/* ... each page's frames */
 
 /* Whether registers r can be given back: rip and rsp in user space. */
@@ -672,11 +733,14 @@ static long check(struct booter *b, const struct buf *u, const struct persist_he
 
 	if (listed || h->magic != PERSIST_MAGIC || h->records < nrecs || h->records > PERSIST_RECORDS_MAX)
 		return CAIRN_EINVAL;
+	nagain = 0;
 	for (uint32_t x = 0; x < h->records; x++) {
 		const struct persist_rec *e = &h->rec[x];
 		if (!fits(b, u, h, x))
 			return CAIRN_EINVAL;
 		source[x] = buf_frame(u, e->page);
+		if (e->kind == PERSIST_LINK && take_link(b, e, source[x]))
+			return CAIRN_EINVAL;
 		const struct cow *w = e->kind == PERSIST_PAGE ? cow_find(e->comp, e->key) : 0;
 		if (e->kind == PERSIST_PAGE && !w && ++given[e->comp] > b->c[e->comp].sd->budget)
 			return CAIRN_EINVAL;	/* (more of the manager's pages than its budget) */
@@ -689,7 +753,11 @@ static long check(struct booter *b, const struct buf *u, const struct persist_he
 	return listed_ones == nrecs ? 0 : CAIRN_EINVAL;	/* every listed page and thread, once */
 }
 
-/* Makes the manager's pages of the table (a target of 0) for their components, on thread tid: 0 or an error. */
+/*
+ * Makes the manager's pages of the table (a target of 0) for their components, then its
+ * copies, on thread tid: 0, or an error and nothing of them made (the manager's records
+ * of the persistent components cleared).
+ */
 static long make_given(struct booter *b, const struct persist_header *h, uint64_t tid)
 {
 	long r = 0;
@@ -702,6 +770,11 @@ static long make_given(struct booter *b, const struct persist_header *h, uint64_
 		target[x] = r ? 0 : boot_frame(b->c[e->comp].pt, e->key, 1);
 		r = r ? r : target[x] ? 0 : CAIRN_ENOENT;
 	}
+	for (uint32_t k = 0; !r && k < nagain; k++)
+		r = boot_manager_copy_again(&again[k], tid);
+	for (unsigned i = 0; r && i < b->sd->ncomps; i++)
+		if (b->c[i].sd->persistent)
+			boot_manager_clear(i, tid);
 	return r;
 }
 
@@ -720,7 +793,7 @@ static long restore(struct booter *b, const struct buf *u, uint64_t tid)
 	if (r)
 		return r == CAIRN_EFAULT ? r : CAIRN_EINVAL;
 	if (make_given(b, h, tid))
-		return CAIRN_EINVAL;	/* (nothing of theirs written: a fresh start; pages given stay, in their budget) */
+		return CAIRN_EINVAL;	/* (nothing of theirs written or made: a fresh start) */
 	for (uint32_t x = 0; !r && x < h->records; x++) {	/* all fit: written whole */
 		const struct persist_rec *e = &h->rec[x];
 		r = e->kind == PERSIST_PAGE ? copy_frame(b, GATE_WINDOW, source[x], target[x])
@@ -767,7 +840,7 @@ long boot_persist_hold(struct booter *b)
 {
 	long r = 0;
 
-	b->freeing = forget;
+	b->settle = settle;
 	listed = 0;
 	for (unsigned i = 0; !r && i < b->sd->ncomps; i++)
 		if (b->c[i].sd->persistent) {

@@ -14,8 +14,13 @@
  * With the manager imported (its description's budget) it also has GIVEN pages from
  * it, written like the others; every REGIVE bursts it frees the last and is given one
  * again (a page freed while a checkpoint takes it is taken first: persist.c's
- * forget), and a resume must give them back. A share or a delegation the manager
- * refuses it (CAIRN_ENOTSUP: not in its checkpoints), or it says WRONG.
+ * settle), and a resume must give them back. A share with a component that is not
+ * persistent the manager must refuse it (CAIRN_ENOTSUP: not in its checkpoints), and a
+ * delegation to one it must allow (revoked at once), or it says WRONG. With `peer=N`
+ * (args: another persistent component's number, tests/components/peer) it shares its
+ * first given page with it and delegates it its manager `status` gate: the first of
+ * the manager's ranges there (or WRONG), kept in its checkpoints and made again at a
+ * resume.
  *
  * Before each burst it checks every page: the first and last words equal, and equal to
  * the burst before (the one it resumed inside being finished first). A page that a
@@ -25,8 +30,12 @@
  * resume finds it inside RCV_WAIT, which then returns 0: it looks at the time again.
  */
 #include <cairn/cairn.h>
+#include <cairn/gate.h>
+#include <cairn/capmgr.h>
 #include <iface/manager.h>
 #include <iface/timer.h>
+
+CAIRN_GATE_STACKS(1);	/* no gates, one thread: one stack (every page is in the checkpoints) */
 
 #define PAGES 32
 #define LAST 511	/* a page's last word */
@@ -61,17 +70,33 @@ static int whole(uint64_t n)
 	return 1;
 }
 
-/* The manager's pages (if imported): given, shares and delegations refused. */
-static void get_given(void)
+/* Shares page va with component peer, and delegates it the manager's status gate: whether both are where peer looks. */
+static int give_peer(long va, uint64_t peer)
 {
-	long va = manager_alloc(GIVEN), s = va > 0 ? manager_share((cairn_word)va, 1) : 0, d = manager_delegate(1, 1);
+	long s = manager_share((cairn_word)va, peer);
+	long d = manager_delegate(manager__gate() + MANAGER_STATUS, peer);
+
+	if (s == (long)CAPMGR_VA && d == CAPMGR_SLOT0)
+		return 1;
+	cairn_printf("burst: WRONG: a share with the peer %ld, a delegation %ld\n", s, d);
+	return 0;
+}
+
+/* The manager's pages (if imported): given; a share with component 1 refused, a delegation allowed; the peer's. */
+static void get_given(uint64_t peer)
+{
+	long va = manager_alloc(GIVEN), s = va > 0 ? manager_share((cairn_word)va, 1) : 0, d = manager_delegate(manager__gate(), 1);
+	long n = d > 0 ? manager_revoke(manager__gate()) : 0;
 
 	if (va == CAIRN_ENOENT)
 		return;	/* (no manager) */
-	if (va < 0 || s != CAIRN_ENOTSUP || d != CAIRN_ENOTSUP) {
-		cairn_printf("burst: WRONG: the manager gave %ld, a share %ld, a delegation %ld\n", va, s, d);
+	if (va < 0 || s != CAIRN_ENOTSUP || d < CAPMGR_SLOT0 || n != 1) {
+		cairn_printf("burst: WRONG: the manager gave %ld, a share %ld, a delegation %ld (revoked %ld)\n", va, s,
+			     d, n);
 		return;
 	}
+	if (peer && !give_peer(va, peer))
+		return;
 	for (unsigned k = 0; k < GIVEN; k++)
 		given[k] = (volatile uint64_t *)(va + 4096L * k);
 	cairn_printf("burst: %u pages from the manager at %#lx\n", GIVEN, va);
@@ -109,7 +134,7 @@ static void nap(uint64_t most)
 
 int main(const struct cairn_root *rt)
 {
-	uint64_t most = 2000, gap = 300, print = 1000;
+	uint64_t most = 2000, gap = 300, print = 1000, peer = 0;
 
 	hz = rt->tsc_hz;
 	cairn_arg_u64(rt, "max_us", &most);	/* (absent or not a number: as it is) */
@@ -117,8 +142,9 @@ int main(const struct cairn_root *rt)
 	most = most ? most : 1, gap = gap ? gap : 1;
 	cairn_arg_u64(rt, "print", &print);
 	print = print ? print : 1;
+	cairn_arg_u64(rt, "peer", &peer);
 	cairn_printf("burst: starting fresh\n");
-	get_given();
+	get_given(peer);
 	for (;;) {
 		nap(most);
 		uint64_t n = bursts;
