@@ -19,6 +19,9 @@ One check per scenario:
                        checkpoint's writes), at any time, or during the boot itself
   corrupted_block      a byte flipped in a data block of the newest checkpoint: the next
                        boot says it is damaged and resumes the one before
+  bad_link             a checkpoint (its checksums right) whose delegation the manager
+                       cannot make again: it does not fit, and everything starts fresh,
+                       the manager's records of the persistent components cleared
   two_cores            the persistent components on core 1, their checkpointer on core 0:
                        a fresh boot, then a resume (test.py's "persistence_cores", run
                        alone after the others; here with --cores)
@@ -705,6 +708,58 @@ def peer_problems(s):
     return bad
 
 
+def rewrite_link(path, s, a, what, from_key):
+    """Makes the first link record (what) of area a in the disk at path copied from
+    from_key, with every checksum over it made right again (its entry's, the directory's,
+    the commit record's): a checkpoint that checks but names a copy that cannot be made."""
+    i, e = next((i, e) for i, e in enumerate(a.entries) if e[0] == LINK_KIND and
+                LINK.unpack_from(s.block(a.index, e[4]), 0)[0] == what)
+    old = s.block(a.index, e[4])[:e[2]]
+    data = LINK.pack(*LINK.unpack_from(old, 0)[:3], from_key) + old[LINK.size:]
+    m = list(COMMIT.unpack_from(s.block(a.index, 0), 0))
+    entries = list(a.entries)
+    entries[i] = e[:5] + (crc32(data),) + e[6:]
+    dirbytes = bytearray(m[7] * BLOCK)
+    for k, x in enumerate(entries):
+        ENTRY.pack_into(dirbytes, k * ENTRY.size, *x)
+    m[8] = crc32(bytes(dirbytes))
+    commit = bytearray(s.block(a.index, 0))
+    COMMIT.pack_into(commit, 0, *m)
+    COMMIT.pack_into(commit, 0, *(m[:9] + [crc32(bytes(commit[:COMMIT.size - 4]))]))
+    base = (1 + a.index * s.area_blocks) * BLOCK
+    with open(path, "r+b") as f:
+        for at, b in ((base + e[4] * BLOCK, data), (base + m[6] * BLOCK, bytes(dirbytes)), (base, bytes(commit))):
+            f.seek(at)
+            f.write(b)
+
+
+def scenario_bad_link(d):
+    """A checkpoint whose delegation to the peer names an empty slot of burst's (its
+    checksums right): the restore makes burst's pages and the share before it, fails at
+    the delegation, clears the manager's records of the persistent components and says
+    the checkpoint does not fit; every persistent component starts fresh, and burst is
+    given the same pages and the peer the same page and slot as on an empty disk (or
+    they say WRONG)."""
+    chain = Chain("badlink", d, qemu.qemu_command(sysgen.build(SYSTEM), memory=MEMORY))
+    p, b = chain.run(after(COMMITTED, 3, 0), "1", fresh_reason="the disk held no store")
+    s = Store(chain.path)
+    a = s.newest
+    if p or not a or not any(e[0] == LINK_KIND for e in a.entries):
+        return p + [f"no whole checkpoint with links ({s.describe()})"], "", b
+    rewrite_link(chain.path, s, a, LINK_CAP, 0xfff)
+    if Store(chain.path).newest is None or Store(chain.path).newest.tag != a.tag:
+        return [f"the rewritten checkpoint {a.tag} does not check on the host"], "", b
+    b = boot(chain.cmd, "badlink.2", after(COMMITTED, 2, 0))
+    p = [f"a line says {x.strip()!r}" for x in b.lines if R_BAD.search(x) and "does not fit" not in x]
+    for want in (f"checkpointer: a fresh start: checkpoint {a.tag} does not fit ({-6})", "burst: starting fresh",
+                 "peer: starting fresh", "ledger: starting fresh", "peer: burst's page and gate are here"):
+        if not any(want in x for x in b.lines):
+            p.append(f"no line {want!r}")
+    if not any(R_COMMITTED.search(x) for x in b.lines):
+        p.append(f"no checkpoint committed after the fresh start ({b.ended})")
+    return ([failing(p, b)] if p else []), f"checkpoint {a.tag}'s delegation from burst's slot 0xfff", b
+
+
 CORES = "tests/qemu/systems/persist_cores.toml"
 
 
@@ -867,6 +922,14 @@ def run(boots=CRASH_BOOTS, seed=SEED, verbose=False):
         if problems:
             texts.append(b.text())
         res.add(not problems, "corrupted_block", "; ".join(problems))
+
+        t0 = time.monotonic()
+        problems, what, b = scenario_bad_link(d)
+        timings.append(("bad_link", time.monotonic() - t0))
+        log.append(f"bad_link: {what}")
+        if problems:
+            texts.append(b.text())
+        res.add(not problems, "bad_link", "; ".join(problems))
 
         t0 = time.monotonic()
         problems, what, b = scenario_example(d)
