@@ -231,8 +231,8 @@ def check_persistent(d, i, c, n):
     """`persistent = true` (docs/persistence.md): the component's memory and its thread
     (its one: CAIRN_SD_THREADS) are kept in checkpoints. Its state must change only on
     that thread, which the booter can stop and read (clients reach it through ports, not
-    gates), and must be what the booter can give back (no restart; of the manager, only
-    pages: lib/libboot/manager.c refuses it shares and delegations)."""
+    gates), and must be what the booter can give back (no restart; of the manager, pages,
+    and copies from persistent components only: lib/libboot/manager.c)."""
     if not schema.check(d, "component", i, c, "persistent", n):
         return
     imports = c.get("imports") if isinstance(c.get("imports"), list) else []
