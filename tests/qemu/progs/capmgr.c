@@ -13,7 +13,15 @@
  *   cm.5  a page shared down a tree is seen everywhere; revoked, a read faults everywhere
  *   cm.6  budgets: allocation past a holder's budget is ENOMEM and nothing else breaks
  *   cm.7  release of a holder, 200 rounds: untyped frames and free slots come back exactly
- *   cm.8  the kernel invariant check
+ *   cm.8  the kernel invariant check (run last)
+ *   cm.9  delegate_at: the copy works at the chosen slot and is in the tree; its errors
+ *         (slot outside the delegated range, taken, to itself, empty source) change nothing
+ *   cm.10 mem_share_at: the page is seen at the chosen address, the owner's revoke makes a
+ *         read there fault; its errors (address unaligned, outside the range, taken, no
+ *         page of the manager's) change nothing
+ *   cm.11 copies: every copy once, parents first, right fields; a holder left out hides
+ *         its copies and those below them; past max only the count
+ *   cm.12 the unmapping hook: called before each mapping goes, children first, then the owner's
  * Run as the first boot module with "ktest".
  */
 #include <cairn/build.h>
@@ -267,6 +275,216 @@ static void test_release(void)
 	      nodes, M.nodes);
 }
 
+/* ---- placed copies, the list of copies, the unmapping hook (after cm.7: they leave nothing) ---- */
+
+#define SLOT(i) (CAPMGR_SLOT0 + (uint64_t)(i))
+#define PAGE(i) (CAPMGR_VA + (uint64_t)(i) * 4096)
+
+/* Whether the manager's record of holder i is still was (a copy of it taken before). */
+static int holder_same(unsigned i, const struct capmgr_holder *was)
+{
+	return !__builtin_memcmp(&M.holder[i], was, sizeof(*was));
+}
+
+static void test_delegate_at(void)
+{
+	unsigned nodes = M.nodes;
+	long a1 = capmgr_delegate_at(&M, 0, HELD, 1, SLOT(77));
+	long a2 = a1 > 0 ? capmgr_delegate_at(&M, 1, (uint64_t)a1, 2, SLOT(CAPMGR_SLOTS - 1)) : a1;
+	long next = capmgr_delegate(&M, 0, HELD, 3);		/* a sibling, made the usual way */
+	long u1 = try_use(1, SLOT(77)), u2 = try_use(2, SLOT(CAPMGR_SLOTS - 1)), u3 = try_use(3, (uint64_t)next);
+	unsigned made = M.nodes - nodes;			/* h0's record and three copies */
+
+	struct capmgr_holder h1 = M.holder[1], h6 = M.holder[6];
+	unsigned before = M.nodes;
+	long e[7] = {
+		capmgr_delegate_at(&M, 0, HELD, 1, CAPMGR_SLOT0 - 1),		/* below the range */
+		capmgr_delegate_at(&M, 0, HELD, 1, CAPMGR_SLOT0 + CAPMGR_SLOTS),	/* past it */
+		capmgr_delegate_at(&M, 0, HELD, 1, SLOT(77)),			/* taken */
+		capmgr_delegate_at(&M, 6, HELD, 1, SLOT(77)),			/* taken, a source with no record */
+		capmgr_delegate_at(&M, 0, HELD, 0, SLOT(5)),			/* to itself */
+		capmgr_delegate_at(&M, 0, 120, 1, SLOT(5)),			/* an empty source slot */
+		capmgr_delegate_at(&M, 6, 120, 1, SLOT(5)),			/* the same, no record either */
+	};
+	long free5 = try_use(1, SLOT(5)), still1 = try_use(1, SLOT(77));
+	int same = M.nodes == before && holder_same(1, &h1) && holder_same(6, &h6);
+
+	long n = capmgr_revoke(&M, 0, HELD);
+	long r1 = try_use(1, SLOT(77)), r2 = try_use(2, SLOT(CAPMGR_SLOTS - 1)), r3 = try_use(3, (uint64_t)next);
+	CHECK("cm.9", "delegate_at", a1 == (long)SLOT(77) && a2 == (long)SLOT(CAPMGR_SLOTS - 1) &&
+	      next > 0 && u1 == 142 && u2 == 142 && u3 == 142 && made == 4 &&
+	      e[0] == CAIRN_EINVAL && e[1] == CAIRN_EINVAL && e[2] == CAIRN_EBUSY && e[3] == CAIRN_EBUSY &&
+	      e[4] == CAIRN_EINVAL && e[5] == CAIRN_ENOENT && e[6] == CAIRN_ENOENT && same &&
+	      free5 == CAIRN_ENOENT && still1 == 142 && n == 3 && r1 == CAIRN_ENOENT && r2 == CAIRN_ENOENT &&
+	      r3 == CAIRN_ENOENT && M.nodes == nodes,
+	      "at %#lx %#lx, then delegate %#lx; use %ld %ld %ld; records +%u (want 4); errors %ld %ld %ld %ld %ld "
+	      "%ld %ld (want -EINVAL x2, -EBUSY x2, -EINVAL, -ENOENT x2), unchanged %d, slot 5 gets %ld, 77 %ld; "
+	      "revoked %ld (want 3), then %ld %ld %ld, records %u -> %u", a1, a2, next, u1, u2, u3, made,
+	      e[0], e[1], e[2], e[3], e[4], e[5], e[6], same, free5, still1, n, r1, r2, r3, nodes, M.nodes);
+}
+
+static void test_share_at(void)
+{
+	unsigned nodes = M.nodes, pages = M.holder[0].pages;
+	long va0 = capmgr_mem_alloc(&M, 0, 1);
+	long w = try_peek(0, (uint64_t)va0, 1, 0xfeed);
+	long s1 = capmgr_mem_share_at(&M, 0, (uint64_t)va0, 1, PAGE(37));
+	long s2 = s1 > 0 ? capmgr_mem_share_at(&M, 1, (uint64_t)s1, 2, PAGE(CAPMGR_PAGES - 1)) : s1;
+	long seen1 = try_peek(1, PAGE(37), 0, 0), seen2 = try_peek(2, PAGE(CAPMGR_PAGES - 1), 0, 0);
+
+	struct capmgr_holder h0 = M.holder[0], h1 = M.holder[1], h2 = M.holder[2];
+	unsigned before = M.nodes;
+	long e[7] = {
+		capmgr_mem_share_at(&M, 0, (uint64_t)va0, 1, PAGE(40) + 8),		/* unaligned */
+		capmgr_mem_share_at(&M, 0, (uint64_t)va0, 1, CAPMGR_VA - 4096),	/* below the range */
+		capmgr_mem_share_at(&M, 0, (uint64_t)va0, 1, PAGE(CAPMGR_PAGES)),	/* past it */
+		capmgr_mem_share_at(&M, 0, (uint64_t)va0, 1, PAGE(37)),		/* taken */
+		capmgr_mem_share_at(&M, 0, (uint64_t)va0, 2, PAGE(CAPMGR_PAGES - 1)),	/* taken, a share of it */
+		capmgr_mem_share_at(&M, 0, PAGE(200), 1, PAGE(40)),			/* no page of the manager's */
+		capmgr_mem_share_at(&M, 0, (uint64_t)va0, 0, PAGE(40)),		/* to itself */
+	};
+	faults = 0;
+	long free40 = try_peek(1, PAGE(40), 0, 0);
+	int same = M.nodes == before && holder_same(0, &h0) && holder_same(1, &h1) && holder_same(2, &h2);
+
+	long n = capmgr_mem_revoke(&M, 0, (uint64_t)va0);
+	long r1 = try_peek(1, PAGE(37), 0, 0), r2 = try_peek(2, PAGE(CAPMGR_PAGES - 1), 0, 0);
+	long r0 = try_peek(0, (uint64_t)va0, 0, 0);
+	int given = !(M.holder[1].page_used[37 / 64] >> (37 % 64) & 1) &&
+		   !(M.holder[2].page_used[(CAPMGR_PAGES - 1) / 64] >> ((CAPMGR_PAGES - 1) % 64) & 1);
+	long f = capmgr_mem_free(&M, 0, (uint64_t)va0);
+	CHECK("cm.10", "mem_share_at", va0 > 0 && w == 0xfeed && s1 == (long)PAGE(37) &&
+	      s2 == (long)PAGE(CAPMGR_PAGES - 1) && seen1 == 0xfeed && seen2 == 0xfeed && e[0] == CAIRN_EINVAL &&
+	      e[1] == CAIRN_EINVAL && e[2] == CAIRN_EINVAL && e[3] == CAIRN_EBUSY && e[4] == CAIRN_EBUSY &&
+	      e[5] == CAIRN_ENOENT && e[6] == CAIRN_EINVAL && same && free40 == CAIRN_EFAULT && n == 2 &&
+	      r1 == CAIRN_EFAULT && r2 == CAIRN_EFAULT && r0 == 0xfeed && faults == 3 && given && f == 0 &&
+	      M.nodes == nodes && M.holder[0].pages == pages,
+	      "page %#lx (write %#lx) at %#lx %#lx seen %#lx %#lx; errors %ld %ld %ld %ld %ld %ld %ld (want -EINVAL x3, "
+	      "-EBUSY x2, -ENOENT, -EINVAL), unchanged %d, page 40 reads %ld; revoked %ld (want 2): reads %ld %ld, "
+	      "owner %#lx, faults %ld, pages given back %d; free %ld, records %u -> %u", va0, w, s1, s2, seen1, seen2,
+	      e[0], e[1], e[2], e[3], e[4], e[5], e[6], same, free40, n, r1, r2, r0, faults, given, f, nodes, M.nodes);
+}
+
+/* How many of out[0..n) are want. */
+static unsigned listed(const struct capmgr_copy *out, unsigned n, const struct capmgr_copy *want)
+{
+	unsigned k = 0;
+	for (unsigned i = 0; i < n; i++)
+		k += out[i].kind == want->kind && out[i].holder == want->holder && out[i].where == want->where &&
+		     out[i].from == want->from && out[i].from_where == want->from_where;
+	return k;
+}
+
+/* Whether each of out[0..n) comes after the copy it was made from, if that is a copy listed. */
+static int parents_first(const struct capmgr_copy *out, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned j = i; j < n; j++)
+			if (out[j].kind == out[i].kind && out[j].holder == out[i].from && out[j].where == out[i].from_where)
+				return 0;
+	return 1;
+}
+
+/* Whether each of want[0..nw) is listed in out[0..n) exactly once. */
+static int all_once(const struct capmgr_copy *out, unsigned n, const struct capmgr_copy *want, unsigned nw)
+{
+	for (unsigned i = 0; i < nw; i++)
+		if (listed(out, n, &want[i]) != 1)
+			return 0;
+	return 1;
+}
+
+static void test_copies(void)
+{
+	unsigned nodes = M.nodes;
+	/* h0 -> h1 -> h2 and h0 -> h3 (its gate); h0 -> h1 -> h2 (a page) */
+	long a1 = capmgr_delegate(&M, 0, HELD, 1);
+	long a2 = capmgr_delegate(&M, 1, (uint64_t)a1, 2);
+	long a3 = capmgr_delegate(&M, 0, HELD, 3);
+	long va0 = capmgr_mem_alloc(&M, 0, 1);
+	long p1 = capmgr_mem_share(&M, 0, (uint64_t)va0, 1);
+	long p2 = capmgr_mem_share(&M, 1, (uint64_t)p1, 2);
+	const struct capmgr_copy want[5] = {	/* kind, holder, from, where, from_where */
+		{ CAPMGR_CAP, 1, 0, (uint64_t)a1, HELD }, { CAPMGR_CAP, 2, 1, (uint64_t)a2, (uint64_t)a1 },
+		{ CAPMGR_CAP, 3, 0, (uint64_t)a3, HELD }, { CAPMGR_PAGE, 1, 0, (uint64_t)p1, (uint64_t)va0 },
+		{ CAPMGR_PAGE, 2, 1, (uint64_t)p2, (uint64_t)p1 },
+	};
+	struct capmgr_copy out[8], part[3];
+	const struct capmgr_copy guard = { 0x5a, 0x5a5a, 0x5a5a, 0x5a5a5a5a, 0x5a5a5a5a };
+
+	unsigned all = capmgr_copies(&M, (1u << NH) - 1, out, 8);
+	int full = all == 5 && all_once(out, all, want, 5) && parents_first(out, all);
+	unsigned some = capmgr_copies(&M, ((1u << NH) - 1) & ~2u, out + 5, 3);	/* without h1 */
+	int cut = some == 1 && listed(out + 5, 1, &want[2]) == 1;
+	unsigned none = capmgr_copies(&M, 0x6, part, 3);			/* h1 and h2: not h0 */
+	part[0] = part[1] = part[2] = guard;
+	unsigned few = capmgr_copies(&M, (1u << NH) - 1, part, 2);
+	int head = listed(part, 1, &out[0]) == 1 && listed(part + 1, 1, &out[1]) == 1 &&
+		   listed(part + 2, 1, &guard) == 1;
+	unsigned zero = capmgr_copies(&M, (1u << NH) - 1, part + 2, 0);
+
+	long n = capmgr_revoke(&M, 0, HELD), f = capmgr_mem_free(&M, 0, (uint64_t)va0);
+	unsigned after = capmgr_copies(&M, ~0u, out, 8);
+	CHECK("cm.11", "copies", a1 > 0 && a2 > 0 && a3 > 0 && va0 > 0 && p1 > 0 && p2 > 0 && full && cut &&
+	      none == 0 && few == 5 && head && zero == 5 && listed(part + 2, 1, &guard) == 1 && n == 3 && f == 0 &&
+	      after == 0 && M.nodes == nodes,
+	      "all %u (want 5) each once, parents first: %d; without h1 %u (want 1, h3's): %d; without h0 %u; "
+	      "max 2: %u, the first two and the guard: %d; max 0: %u; revoked %ld free %ld, then %u, records %u -> %u",
+	      all, full, some, cut, none, few, head, zero, n, f, after, nodes, M.nodes);
+}
+
+/* The unmapping hook's record: each call's holder and address, and whether the page was still in use. */
+static struct unmap_log {
+	unsigned n;
+	unsigned holder[8];
+	uint64_t va[8];
+	int mapped[8];
+} gone;	/* the hook's ctx */
+
+static void unmapping(void *ctx, unsigned holder, uint64_t va)
+{
+	struct unmap_log *u = ctx;
+	unsigned i = (unsigned)((va - CAPMGR_VA) / 4096);
+
+	if (u->n < 8) {
+		u->holder[u->n] = holder;
+		u->va[u->n] = va;
+		u->mapped[u->n] = holder < NH && (M.holder[holder].page_used[i / 64] >> (i % 64) & 1);
+	}
+	u->n++;
+}
+
+/* Whether call i of the hook was for holder h at va, before its page went. */
+static int unmapped(unsigned i, unsigned h, long va)
+{
+	return gone.holder[i] == h && gone.va[i] == (uint64_t)va && gone.mapped[i];
+}
+
+static void test_unmapping(void)
+{
+	unsigned nodes = M.nodes;
+	long va0 = capmgr_mem_alloc(&M, 0, 1);
+	long s3 = capmgr_mem_share(&M, 0, (uint64_t)va0, 3);
+	M.ctx = &gone;
+	M.unmapping = unmapping;
+	long n = capmgr_mem_revoke(&M, 0, (uint64_t)va0);
+	int revoked = gone.n == 1 && unmapped(0, 3, s3);	/* the owner's page stays */
+
+	long s1 = capmgr_mem_share(&M, 0, (uint64_t)va0, 1);
+	long s2 = capmgr_mem_share(&M, 1, (uint64_t)s1, 2);
+	gone.n = 0;
+	long f = capmgr_mem_free(&M, 0, (uint64_t)va0);
+	int freed = gone.n == 3 && unmapped(0, 2, s2) && unmapped(1, 1, s1) && unmapped(2, 0, va0);
+	M.unmapping = 0;
+	M.ctx = 0;
+	CHECK("cm.12", "unmapping_hook", va0 > 0 && s3 > 0 && n == 1 && revoked && s1 > 0 && s2 > 0 && f == 0 &&
+	      freed && M.nodes == nodes,
+	      "revoke %ld of h3's %#lx: %d; free of %#lx shared to h1 %#lx, h2 %#lx (%ld): %u calls (want 3): "
+	      "h%u %#lx (%d), h%u %#lx (%d), h%u %#lx (%d); records %u -> %u", n, s3, revoked, va0, s1, s2, f, gone.n,
+	      gone.holder[0], gone.va[0], gone.mapped[0], gone.holder[1], gone.va[1], gone.mapped[1], gone.holder[2],
+	      gone.va[2], gone.mapped[2], nodes, M.nodes);
+}
+
 int main(const struct cairn_root *root)
 {
 	A.end = root->mem_end;
@@ -278,6 +496,10 @@ int main(const struct cairn_root *root)
 	test_tree();
 	test_pages();
 	test_release();
+	test_delegate_at();
+	test_share_at();
+	test_copies();
+	test_unmapping();
 	long k = cairn_kcheck();
 	CHECK("cm.8", "kernel_invariants_hold", k == 0, "kcheck found %ld problems", k);
 	return 0;
