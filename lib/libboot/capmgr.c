@@ -76,6 +76,12 @@ static unsigned page_index(uint64_t va)
 	return (unsigned)((va - CAPMGR_VA) / 4096);
 }
 
+/* Whether va is a page of the delegated range (before page_index: it keeps 32 bits). */
+static int in_range(uint64_t va)
+{
+	return va >= CAPMGR_VA && !(va & 4095) && (va - CAPMGR_VA) / 4096 < CAPMGR_PAGES;
+}
+
 /* Maps frame writable at va (its page taken in page_used) in h: 0 or an error. */
 static long map_at(struct capmgr *m, struct capmgr_holder *h, uint64_t va, uint64_t frame)
 {
@@ -211,6 +217,19 @@ static void drop(struct capmgr *m, long i)
 
 /* ---- capabilities ---- */
 
+/* Unhooks and destroys h's delegated leaf, if it has one. */
+static void leaf_drop(struct capmgr *m, struct capmgr_holder *h)
+{
+	if (!h->leaf)
+		return;
+	cairn_captbl_decons(h->ct, CAPMGR_POS);
+	cairn_captbl_deact(m->alloc->ct, h->leaf);
+	cairn_slot_put(m->alloc, h->leaf);
+	cairn_frame_put(m->alloc, h->leaf_frame);
+	h->leaf = 0;
+	h->leaf_frame = 0;
+}
+
 /* Hooks h's delegated leaf the first time: 0 or an error. */
 static long holder_leaf(struct capmgr *m, struct capmgr_holder *h)
 {
@@ -242,6 +261,7 @@ static long delegate(struct capmgr *m, unsigned from, uint64_t slot, unsigned to
 
 	if (!src || !dst || from == to)
 		return CAIRN_EINVAL;
+	int fresh = !dst->leaf;
 	long r = holder_leaf(m, dst);
 	if (r)
 		return r;
@@ -260,6 +280,8 @@ static long delegate(struct capmgr *m, unsigned from, uint64_t slot, unsigned to
 			bit_put(dst->slot_used, (unsigned)bit);
 		if (parent != NONE && idle_record(&m->node[parent]))
 			node_free(m, parent);	/* a record made for this call only */
+		if (fresh)
+			leaf_drop(m, dst);	/* ... and a leaf (nothing in it: an error changes nothing) */
 		return r;
 	}
 	return (long)at;
@@ -372,7 +394,7 @@ long capmgr_mem_alloc_at(struct capmgr *m, unsigned hi, uint64_t va)
 	struct capmgr_holder *h = holder(m, hi);
 	unsigned i = page_index(va);
 
-	if (!h || va < CAPMGR_VA || (va & 4095) || i >= CAPMGR_PAGES)
+	if (!h || !in_range(va))
 		return CAIRN_EINVAL;
 	if (h->page_used[i / 64] & (1UL << (i % 64)))
 		return CAIRN_EBUSY;
@@ -423,7 +445,7 @@ long capmgr_mem_share(struct capmgr *m, unsigned from, uint64_t va, unsigned to)
 
 long capmgr_mem_share_at(struct capmgr *m, unsigned from, uint64_t va, unsigned to, uint64_t at)
 {
-	if (at < CAPMGR_VA || (at & 4095) || page_index(at) >= CAPMGR_PAGES)
+	if (!in_range(at))
 		return CAIRN_EINVAL;
 	return share(m, from, va, to, (long)page_index(at));
 }
@@ -488,13 +510,7 @@ static void clear(struct capmgr *m, unsigned hi, struct capmgr_holder *h)
 	for (unsigned i = 0; i < CAPMGR_NODES; i++)
 		if (m->node[i].kind && m->node[i].holder == hi)
 			drop(m, i);
-	if (h->leaf) {
-		cairn_captbl_decons(h->ct, CAPMGR_POS);
-		cairn_captbl_deact(m->alloc->ct, h->leaf);
-		cairn_slot_put(m->alloc, h->leaf);
-		cairn_frame_put(m->alloc, h->leaf_frame);
-		h->leaf = 0;
-	}
+	leaf_drop(m, h);
 }
 
 void capmgr_release(struct capmgr *m, unsigned hi)

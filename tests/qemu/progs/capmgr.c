@@ -297,7 +297,8 @@ static void test_delegate_at(void)
 
 	struct capmgr_holder h1 = M.holder[1], h6 = M.holder[6];
 	unsigned before = M.nodes;
-	long e[7] = {
+	long e[8] = {
+		capmgr_delegate_at(&M, 0, 120, 6, SLOT(5)),			/* into h6, which has no leaf yet */
 		capmgr_delegate_at(&M, 0, HELD, 1, CAPMGR_SLOT0 - 1),		/* below the range */
 		capmgr_delegate_at(&M, 0, HELD, 1, CAPMGR_SLOT0 + CAPMGR_SLOTS),	/* past it */
 		capmgr_delegate_at(&M, 0, HELD, 1, SLOT(77)),			/* taken */
@@ -313,14 +314,14 @@ static void test_delegate_at(void)
 	long r1 = try_use(1, SLOT(77)), r2 = try_use(2, SLOT(CAPMGR_SLOTS - 1)), r3 = try_use(3, (uint64_t)next);
 	CHECK("cm.9", "delegate_at", a1 == (long)SLOT(77) && a2 == (long)SLOT(CAPMGR_SLOTS - 1) &&
 	      next > 0 && u1 == 142 && u2 == 142 && u3 == 142 && made == 4 &&
-	      e[0] == CAIRN_EINVAL && e[1] == CAIRN_EINVAL && e[2] == CAIRN_EBUSY && e[3] == CAIRN_EBUSY &&
-	      e[4] == CAIRN_EINVAL && e[5] == CAIRN_ENOENT && e[6] == CAIRN_ENOENT && same &&
+	      e[0] == CAIRN_ENOENT && e[1] == CAIRN_EINVAL && e[2] == CAIRN_EINVAL && e[3] == CAIRN_EBUSY &&
+	      e[4] == CAIRN_EBUSY && e[5] == CAIRN_EINVAL && e[6] == CAIRN_ENOENT && e[7] == CAIRN_ENOENT && same &&
 	      free5 == CAIRN_ENOENT && still1 == 142 && n == 3 && r1 == CAIRN_ENOENT && r2 == CAIRN_ENOENT &&
 	      r3 == CAIRN_ENOENT && M.nodes == nodes,
 	      "at %#lx %#lx, then delegate %#lx; use %ld %ld %ld; records +%u (want 4); errors %ld %ld %ld %ld %ld "
-	      "%ld %ld (want -EINVAL x2, -EBUSY x2, -EINVAL, -ENOENT x2), unchanged %d, slot 5 gets %ld, 77 %ld; "
+	      "%ld %ld %ld (want -ENOENT, -EINVAL x2, -EBUSY x2, -EINVAL, -ENOENT x2), unchanged %d (h6's leaf too), slot 5 gets %ld, 77 %ld; "
 	      "revoked %ld (want 3), then %ld %ld %ld, records %u -> %u", a1, a2, next, u1, u2, u3, made,
-	      e[0], e[1], e[2], e[3], e[4], e[5], e[6], same, free5, still1, n, r1, r2, r3, nodes, M.nodes);
+	      e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], same, free5, still1, n, r1, r2, r3, nodes, M.nodes);
 }
 
 static void test_share_at(void)
@@ -334,8 +335,10 @@ static void test_share_at(void)
 
 	struct capmgr_holder h0 = M.holder[0], h1 = M.holder[1], h2 = M.holder[2];
 	unsigned before = M.nodes;
-	long e[7] = {
+	long e[9] = {
 		capmgr_mem_share_at(&M, 0, (uint64_t)va0, 1, PAGE(40) + 8),		/* unaligned */
+		capmgr_mem_share_at(&M, 0, (uint64_t)va0, 1, CAPMGR_VA + (1UL << 44)),	/* far past: page 0 if cut to 32 bits */
+		capmgr_mem_alloc_at(&M, 1, CAPMGR_VA + (1UL << 44) + 4096),		/* the same for alloc_at */
 		capmgr_mem_share_at(&M, 0, (uint64_t)va0, 1, CAPMGR_VA - 4096),	/* below the range */
 		capmgr_mem_share_at(&M, 0, (uint64_t)va0, 1, PAGE(CAPMGR_PAGES)),	/* past it */
 		capmgr_mem_share_at(&M, 0, (uint64_t)va0, 1, PAGE(37)),		/* taken */
@@ -355,14 +358,14 @@ static void test_share_at(void)
 	long f = capmgr_mem_free(&M, 0, (uint64_t)va0);
 	CHECK("cm.10", "mem_share_at", va0 > 0 && w == 0xfeed && s1 == (long)PAGE(37) &&
 	      s2 == (long)PAGE(CAPMGR_PAGES - 1) && seen1 == 0xfeed && seen2 == 0xfeed && e[0] == CAIRN_EINVAL &&
-	      e[1] == CAIRN_EINVAL && e[2] == CAIRN_EINVAL && e[3] == CAIRN_EBUSY && e[4] == CAIRN_EBUSY &&
-	      e[5] == CAIRN_ENOENT && e[6] == CAIRN_EINVAL && same && free40 == CAIRN_EFAULT && n == 2 &&
+	      e[1] == CAIRN_EINVAL && e[2] == CAIRN_EINVAL && e[3] == CAIRN_EINVAL && e[4] == CAIRN_EINVAL &&
+	      e[5] == CAIRN_EBUSY && e[6] == CAIRN_EBUSY && e[7] == CAIRN_ENOENT && e[8] == CAIRN_EINVAL && same && free40 == CAIRN_EFAULT && n == 2 &&
 	      r1 == CAIRN_EFAULT && r2 == CAIRN_EFAULT && r0 == 0xfeed && faults == 3 && given && f == 0 &&
 	      M.nodes == nodes && M.holder[0].pages == pages,
-	      "page %#lx (write %#lx) at %#lx %#lx seen %#lx %#lx; errors %ld %ld %ld %ld %ld %ld %ld (want -EINVAL x3, "
+	      "page %#lx (write %#lx) at %#lx %#lx seen %#lx %#lx; errors %ld %ld %ld %ld %ld %ld %ld %ld %ld (want -EINVAL x5, "
 	      "-EBUSY x2, -ENOENT, -EINVAL), unchanged %d, page 40 reads %ld; revoked %ld (want 2): reads %ld %ld, "
 	      "owner %#lx, faults %ld, pages given back %d; free %ld, records %u -> %u", va0, w, s1, s2, seen1, seen2,
-	      e[0], e[1], e[2], e[3], e[4], e[5], e[6], same, free40, n, r1, r2, r0, faults, given, f, nodes, M.nodes);
+	      e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], e[8], same, free40, n, r1, r2, r0, faults, given, f, nodes, M.nodes);
 }
 
 /* How many of out[0..n) are want. */
