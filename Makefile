@@ -386,7 +386,8 @@ $(BUILD)/user/tests/rtos/rtos_ceilsuite/image.c.o: $(BUILD)/user/rtos_ceilchild.
 # the virtio-blk driver's core, test_virtio_net the virtio-net driver's, test_net_addr
 # the net component's reading of its address, test_http the web example's request parser, test_shell the shell's line reader) plus the sources
 # HOST_DEPS_<m> names, linked with HOST_LIBS_<m>; tests/host/include/ stands in for the
-# architecture.
+# architecture. HOST_INCL_<m>: sources the test #includes whole (to reach their statics),
+# prerequisites that are not compiled apart (test_persist: the booter's persist.c).
 HOST_DEPS_captbl := kernel/frame.c
 HOST_DEPS_pgtbl  := kernel/frame.c
 HOST_DEPS_comp   := kernel/frame.c kernel/captbl.c
@@ -404,6 +405,9 @@ HOST_DEPS_net_addr := components/net/addrargs.c components/net/addr.h lib/libcai
 HOST_DEPS_http := components/web/http.c components/web/http.h
 HOST_DEPS_shell := components/shell/line.c components/shell/line.h
 HOST_DEPS_ckpt := lib/libckpt/ckpt.c include/cairn/ckpt.h
+HOST_INCL_persist := lib/libboot/persist.c
+HOST_DEPS_persist := $(HOST_INCL_persist) lib/libboot/libboot.h include/cairn/persist.h include/cairn/capmgr.h \
+		     include/cairn/layout.h $(BUILD)/gen/iface/persist.h
 host_src = $(firstword $(wildcard kernel/$(1).c kernel/arch/$(ARCH)/$(1).c lib/libcommon/$(1).c \
 	   lib/libcairn/$(1).c lib/librtos/$(1).c lib/libpci/$(1).c lib/libxport/$(1).c)) $(HOST_DEPS_$(1))
 host_flags = $(if $(filter kernel/%,$(call host_src,$(1))),$(HKFLAGS))
@@ -412,7 +416,7 @@ define host_test
 $(BUILD)/host/test_$(1): tests/host/test_$(1).c $(call host_src,$(1)) $(wildcard kernel/include/*.h include/common/*.h tests/host/include/*.h kernel/arch/$(ARCH)/include/*.h) $(WRAPPERS)
 	@mkdir -p $$(dir $$@)
 	$$(call say,HOSTCC,$$@)
-	$(Q)$(CC) $(HCFLAGS) $(call host_flags,$(1)) $$(filter %.c,$$^) -lcmocka $(HOST_LIBS_$(1)) -o $$@
+	$(Q)$(CC) $(HCFLAGS) $(call host_flags,$(1)) $$(filter-out $(HOST_INCL_$(1)),$$(filter %.c,$$^)) -lcmocka $(HOST_LIBS_$(1)) -o $$@
 endef
 $(foreach t,$(HOST_TESTS:test_%=%),$(eval $(call host_test,$(t))))
 
