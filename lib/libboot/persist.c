@@ -476,7 +476,7 @@ static long take_dyn(struct booter *b, const struct buf *u)
 				r = CAIRN_ENOBUFS;
 			else if (sharing(i, w->va, 1))
 				r = take_now(b, u, w), n += !r;	/* (its mapping as it is: no first write to catch) */
-			else if (!(r = remap(b, w, 0)))
+			else if (w->state == COW_COPIED || !(r = remap(b, w, 0)))	/* (read-only still: as it is) */
 				w->state = COW_PROTECTED, n++;
 		}
 	for (uint32_t j = 0; r && j < n; j++)
