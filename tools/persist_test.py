@@ -681,7 +681,7 @@ def word_of(s, a, comp, va):
 
 def peer_problems(s):
     """If the peer is in the checkpoints: once it has counted a round, every whole one
-    holds burst's share and delegation to it (named by what they connect), and the
+    holds burst's share and two delegations to it (named by what they connect), and the
     shared page as at the instant of peer's own memory: its word 1 is peer's count or
     one less (peer counts, then writes). Before that, no link at all."""
     bad, rounds_va = [], None
@@ -693,15 +693,15 @@ def peer_problems(s):
         links = links_of(s, a)
         want = [(PEER, CAPMGR_VA, LINK_PAGE, BURST, CAPMGR_VA)]
         page = [x for x in links if x[2] == LINK_PAGE]
-        caps = [x for x in links if x[2] == LINK_CAP]
+        caps = sorted(x for x in links if x[2] == LINK_CAP)
         if rounds is None or shared is None:
             bad.append(f"checkpoint {a.tag}: no record of peer's count or of burst's first page from the manager")
         elif not rounds and not links:
             continue                    # (taken before burst gave them)
-        elif page != want or len(caps) != 1 or caps[0][:2] != (PEER, CAPMGR_SLOT0) or caps[0][3] != BURST \
-                or caps[0][4] is None or len(links) != 2:
-            bad.append(f"checkpoint {a.tag}: links {links}; want the page {want} and burst's gate at "
-                       f"peer's slot {CAPMGR_SLOT0}")
+        elif page != want or [x[:2] for x in caps] != [(PEER, CAPMGR_SLOT0), (PEER, CAPMGR_SLOT0 + 1)] or \
+                any(x[3] != BURST or x[4] is None for x in caps) or len(links) != 3:
+            bad.append(f"checkpoint {a.tag}: links {links}; want the page {want} and burst's two gates at "
+                       f"peer's slots {CAPMGR_SLOT0} and {CAPMGR_SLOT0 + 1}")
         elif shared not in (rounds, rounds - 1):
             bad.append(f"checkpoint {a.tag}: the page burst shares holds peer's count {shared}, peer's own "
                        f"memory {rounds}: not one instant")
@@ -877,7 +877,8 @@ def scenario_physical(chains):
                     bad.append(f"{chain.name}: area {a.index} entry {i}: kind {kind}")
             for comp, key, what, frm, from_key in links_of(s, a):  # named by slots and addresses
                 if frm not in PERSISTENT or from_key is None or \
-                        not (what == LINK_CAP and CAPMGR_SLOT0 <= key < 2 * CAPMGR_SLOT0 and from_key < 1 << 32 or
+                        not (what == LINK_CAP and CAPMGR_SLOT0 <= key < 2 * CAPMGR_SLOT0 and
+                             from_key < 2 * CAPMGR_SLOT0 or
                              what == LINK_PAGE and CAPMGR_VA <= key < CAPMGR_VA + (512 << 12) and
                              CAPMGR_VA <= from_key < CAPMGR_VA + (512 << 12)):
                     bad.append(f"{chain.name}: area {a.index}: a link {(comp, key, what, frm, from_key)} "

@@ -22,8 +22,13 @@
  * (CAIRN_ENOTSUP): what it would hold from a component that is not persistent would
  * not come back, and a page shared with one could be written by it while a checkpoint
  * is taken. It may delegate to one (the copy goes when that one starts afresh, as at
- * its restart). Before a page of its goes or is first shared, the capture in flight
- * takes it, if it has not yet (booter.settle, which persist.c sets).
+ * its restart), but not its own objects (its slots below CAIRN_SD_FIRST_SLOT: its
+ * thread, tables, endpoint), which another could change it through while it runs.
+ * Its calls but `status` are served only on its own thread (a gate of it delegated
+ * elsewhere is refused, CAIRN_EACCES), so its copies and pages change only while it is
+ * inside the manager: never during a pause. Before a page of its goes or is first
+ * shared, the capture in flight takes it, if it has not yet (booter.settle, which
+ * persist.c sets).
  */
 #include "libboot.h"
 #include <cairn/capmgr.h>
@@ -108,10 +113,14 @@ static struct cairn_ret2 gate(cairn_word a, cairn_word b, cairn_word c, cairn_wo
 {
 	unsigned client = (unsigned)(badge & 0xffff) - 1;
 
+	unsigned fn = (unsigned)(badge >> 16);
+
 	(void)c, (void)d;
 	if (!server || client >= server->sd->ncomps || !tid || tid > UINT32_MAX)
 		return (struct cairn_ret2){ CAIRN_EINVAL, 0 };	/* not a badge we made */
-	return post(client, (unsigned)(badge >> 16), a, b, 0, (uint32_t)tid);
+	if (server->c[client].sd->persistent && tid != server->c[client].tid && fn != MANAGER_STATUS)
+		return (struct cairn_ret2){ CAIRN_EACCES, 0 };	/* (its gate, delegated: not on its thread) */
+	return post(client, fn, a, b, 0, (uint32_t)tid);
 }
 CAIRN_GATE(boot_manager_entry, gate)
 
@@ -162,12 +171,15 @@ static int kept_one(long i)
 }
 
 /*
- * Whether holder h may give `to` a copy (share: of a page): a persistent component
- * gets copies only from persistent ones, and shares only with them.
+ * Whether holder h may give `to` a copy of its slot or page `what` (page: a share): a
+ * persistent component gets copies only from persistent ones, shares only with them,
+ * and gives one that is not none of its own objects (below CAIRN_SD_FIRST_SLOT).
  */
-static int may_give(unsigned h, long to, int page)
+static int may_give(unsigned h, long to, int page, cairn_word what)
 {
-	return kept_one(to) ? kept_one(h) : !(page && kept_one(h));
+	if (kept_one(to))
+		return kept_one(h);
+	return !kept_one(h) || (!page && what >= CAIRN_SD_FIRST_SLOT);
 }
 
 /* Tells persist.c that persistent h's page va is shared or (gone) unmapped: its capture first. */
@@ -196,7 +208,7 @@ static long invoke(unsigned h, unsigned fn, cairn_word a, cairn_word to, cairn_w
 	case MANAGER_DELEGATE:
 		if (a > UINT32_MAX)
 			return CAIRN_ERANGE;
-		return t < 0 ? t : !may_give(h, t, 0) ? CAIRN_ENOTSUP : capmgr_delegate(&mgr, h, a, (unsigned)t);
+		return t < 0 ? t : !may_give(h, t, 0, a) ? CAIRN_ENOTSUP : capmgr_delegate(&mgr, h, a, (unsigned)t);
 	case MANAGER_REVOKE:
 		return capmgr_revoke(&mgr, h, a);
 	case MANAGER_ALLOC:
@@ -204,7 +216,7 @@ static long invoke(unsigned h, unsigned fn, cairn_word a, cairn_word to, cairn_w
 	case MANAGER_FREE:
 		return capmgr_mem_free(&mgr, h, a);	/* (settled: unmapping) */
 	case MANAGER_SHARE:
-		if (t < 0 || !may_give(h, t, 1))
+		if (t < 0 || !may_give(h, t, 1, a))
 			return t < 0 ? t : CAIRN_ENOTSUP;
 		settle(h, a, 0);
 		return capmgr_mem_share(&mgr, h, a, (unsigned)t);
@@ -216,6 +228,8 @@ static long invoke(unsigned h, unsigned fn, cairn_word a, cairn_word to, cairn_w
 	case ALLOC_AT:
 		return capmgr_mem_alloc_at(&mgr, h, a);
 	case DELEGATE_AT:
+		if (a > UINT32_MAX)
+			return CAIRN_ERANGE;
 		return to < server->sd->ncomps ? capmgr_delegate_at(&mgr, h, a, (unsigned)to, c) : CAIRN_EINVAL;
 	case SHARE_AT:
 		return to < server->sd->ncomps ? capmgr_mem_share_at(&mgr, h, a, (unsigned)to, c) : CAIRN_EINVAL;
@@ -225,6 +239,14 @@ static long invoke(unsigned h, unsigned fn, cairn_word a, cairn_word to, cairn_w
 	default:
 		return CAIRN_ENOSYS;
 	}
+}
+
+/* Lists the copies among the persistent components again (boot_manager_kept). */
+static void list_kept(void)
+{
+	unsigned n = capmgr_copies(&mgr, persistent, kept, CAPMGR_NODES);
+
+	nkept = n < CAPMGR_NODES ? n : CAPMGR_NODES;
 }
 
 int boot_manager_serve(struct booter *b, uint64_t tid)
@@ -243,7 +265,7 @@ int boot_manager_serve(struct booter *b, uint64_t tid)
 		if (!r0)
 			r0 = invoke(q->client, q->fn, q->a, q->b, q->c, &r1);
 		if (kept_one(q->client) && q->fn != MANAGER_STATUS && q->fn != MANAGER_ALLOC && q->fn != ALLOC_AT)
-			nkept = capmgr_copies(&mgr, persistent, kept, CAPMGR_NODES);	/* (only these change them) */
+			list_kept();	/* (only these calls change them) */
 		q->ret = (struct cairn_ret2){ r0, r1 };
 		theirs |= q->owner == tid;
 		__atomic_store_n(&q->state, REQ_DONE, __ATOMIC_RELEASE);

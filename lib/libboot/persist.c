@@ -9,8 +9,9 @@
  *
  * A persistent component's state is its writable memory (the image's writable
  * segments, its stack and heap: what a restart gives back, restart.c) and its one
- * thread's registers; tools/system.py makes sure nothing else changes it (no exports:
- * no other thread runs in it; no manager). Stopping it for a capture: its tcap's
+ * thread's registers, and what the manager gave it (manager.c); tools/system.py and
+ * the manager make sure nothing else changes it (no exports: no other thread runs in
+ * it; its manager calls only on its own thread). Stopping it for a capture: its tcap's
  * budget is taken away (TCAP_DELEGATE 0), so that the kernel runs none of it on any
  * core, and the booter's scheduler passes it over (bcomp.held); a thread the kernel
  * still runs elsewhere (it sees the change at its next charge) or one inside another
@@ -628,10 +629,12 @@ static struct cairn_ret2 keeper(cairn_word vector, cairn_word error, cairn_word 
 		uint64_t f = buf_frame(&out, PERSIST_TABLE_PAGES + w->rec);
 		if (!f || copy_frame(b, KEEPER_WINDOW(i), w->frame, f))
 			__atomic_store_n(&lost, 1, __ATOMIC_RELEASE);
-		while (s != COW_COPIED &&
+		while (s != COW_COPIED && s != COW_GONE &&
 		       !__atomic_compare_exchange_n(&w->state, &s, COW_COPIED, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			;	/* (collect may claim it meanwhile: its copy is then discarded) */
 	}
+	if (s == COW_GONE)	/* (settled meanwhile: cannot be, only its own thread frees it; never mapped again) */
+		return fault_stop(c, vector, error, rip, tid);
 	if (remap(b, w, 1))
 		return fault_stop(c, vector, error, rip, tid);
 	__atomic_store_n(&w->state, COW_WRITABLE, __ATOMIC_RELEASE);

@@ -16,11 +16,11 @@
  * again (a page freed while a checkpoint takes it is taken first: persist.c's
  * settle), and a resume must give them back. A share with a component that is not
  * persistent the manager must refuse it (CAIRN_ENOTSUP: not in its checkpoints), and a
- * delegation to one it must allow (revoked at once), or it says WRONG. With `peer=N`
- * (args: another persistent component's number, tests/components/peer) it shares its
- * first given page with it and delegates it its manager `status` gate: the first of
- * the manager's ranges there (or WRONG), kept in its checkpoints and made again at a
- * resume.
+ * delegation to one it must allow (revoked at once), but not of its own thread, or it
+ * says WRONG. With `peer=N` (args: another persistent component's number,
+ * tests/components/peer) it shares its first given page with it and delegates it its
+ * manager `status` and `alloc` gates: the first of the manager's ranges there (or
+ * WRONG), kept in its checkpoints and made again at a resume.
  *
  * Before each burst it checks every page: the first and last words equal, and equal to
  * the burst before (the one it resumed inside being finished first). A page that a
@@ -70,29 +70,40 @@ static int whole(uint64_t n)
 	return 1;
 }
 
-/* Shares page va with component peer, and delegates it the manager's status gate: whether both are where peer looks. */
+/*
+ * Shares page va with component peer, and delegates it the manager's status gate and
+ * alloc gate (which must refuse the peer: it asks as burst, not on burst's thread):
+ * whether all are where peer looks.
+ */
 static int give_peer(long va, uint64_t peer)
 {
 	long s = manager_share((cairn_word)va, peer);
 	long d = manager_delegate(manager__gate() + MANAGER_STATUS, peer);
+	long a = manager_delegate(manager__gate() + MANAGER_ALLOC, peer);
 
-	if (s == (long)CAPMGR_VA && d == CAPMGR_SLOT0)
+	if (s == (long)CAPMGR_VA && d == CAPMGR_SLOT0 && a == CAPMGR_SLOT0 + 1)
 		return 1;
-	cairn_printf("burst: WRONG: a share with the peer %ld, a delegation %ld\n", s, d);
+	cairn_printf("burst: WRONG: a share with the peer %ld, delegations %ld %ld\n", s, d, a);
 	return 0;
 }
 
-/* The manager's pages (if imported): given; a share with component 1 refused, a delegation allowed; the peer's. */
+/*
+ * The manager's pages (if imported): given. With component 1 (not persistent): a share
+ * refused, a delegation of a gate allowed (and revoked), of its own thread refused.
+ * Then the peer's.
+ */
 static void get_given(uint64_t peer)
 {
-	long va = manager_alloc(GIVEN), s = va > 0 ? manager_share((cairn_word)va, 1) : 0, d = manager_delegate(manager__gate(), 1);
-	long n = d > 0 ? manager_revoke(manager__gate()) : 0;
+	unsigned status = manager__gate() + MANAGER_STATUS;
+	long va = manager_alloc(GIVEN), s = va > 0 ? manager_share((cairn_word)va, 1) : 0;
+	long d = manager_delegate(status, 1), n = d > 0 ? manager_revoke(status) : 0;
+	long t = manager_delegate(CAIRN_SLOT_THREAD, 1);
 
 	if (va == CAIRN_ENOENT)
 		return;	/* (no manager) */
-	if (va < 0 || s != CAIRN_ENOTSUP || d < CAPMGR_SLOT0 || n != 1) {
-		cairn_printf("burst: WRONG: the manager gave %ld, a share %ld, a delegation %ld (revoked %ld)\n", va, s,
-			     d, n);
+	if (va < 0 || s != CAIRN_ENOTSUP || d < CAPMGR_SLOT0 || n != 1 || t != CAIRN_ENOTSUP) {
+		cairn_printf("burst: WRONG: the manager gave %ld, a share %ld, a delegation %ld (revoked %ld), of its "
+			     "thread %ld\n", va, s, d, n, t);
 		return;
 	}
 	if (peer && !give_peer(va, peer))
