@@ -102,7 +102,7 @@ static int ev_accepted(struct books *k, const struct sock_ev *e)
 	if (e->socket >= SOCK_MAX || e->result < 0 || e->result >= SOCK_MAX)
 		return 0;
 	struct books_sock *l = &k->s[e->socket], *s = &k->s[e->result];
-	if (l->state != C_LISTEN || s->state != C_FREE || l->nacc == SOCK_BACKLOG_MAX)
+	if (l->state != C_LISTEN || s->state != C_FREE || l->nacc == BOOKS_ACCEPTED)	/* (full: not net's) */
 		return 0;
 	*s = (struct books_sock){ .state = C_CONNECTED };
 	l->acc[l->nacc] = (uint8_t)e->result;

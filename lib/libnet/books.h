@@ -29,6 +29,15 @@ struct books_buf {
 	uint32_t addr;
 };
 
+/*
+ * Connections told (ACCEPTED) and not yet taken by the application, per listener: as
+ * many as the link may have TCP sockets. net tells each as soon as it can, whether or
+ * not the application has taken the ones before (its backlog counts only those not
+ * yet told), so a queue of the backlog's size would drop some, and their sockets would
+ * stay net's, held for a client that never heard of them.
+ */
+#define BOOKS_ACCEPTED SOCK_TCP_LINK
+
 struct books_sock {
 	uint8_t state;
 	uint8_t eof;			/* the peer closed (TCP) */
@@ -38,8 +47,8 @@ struct books_sock {
 	unsigned rx, tx;		/* buffers lent: receive, send */
 	uint8_t full[SOCK_RX_BUFS];	/* buffers holding data, oldest first */
 	unsigned nfull;
-	uint8_t acc[SOCK_BACKLOG_MAX];	/* C_LISTEN: sockets accepted, not yet taken */
-	struct net_addr acc_peer[SOCK_BACKLOG_MAX];
+	uint8_t acc[BOOKS_ACCEPTED];	/* C_LISTEN: sockets accepted, not yet taken */
+	struct net_addr acc_peer[BOOKS_ACCEPTED];
 	unsigned nacc;
 };
 
