@@ -257,19 +257,19 @@ static void answer_upto(uint64_t upto, long r)
 /*
  * Waits us microseconds (the booter's timer); with or_asked, less if a caller asks for
  * a checkpoint. The deadline is armed again at each wake: a caller's (now) replaces it.
- * Without a timer (an RTOS takes it) it only yields: a component of its priority runs
- * (one held a moment ago, to leave the call it was in).
+ * Without a timer (an RTOS takes it) it looks at the clock between yields: the
+ * components of its priority run meanwhile (one held a moment ago leaves the call it
+ * was in), and those above it whenever they are ready.
  */
 static void nap(uint64_t us, int or_asked)
 {
 	uint64_t due = cairn_cycles() + cairn_us_ticks(tsc_hz, us);
 
 	while (cairn_cycles() < due && !(or_asked && asked_for())) {
-		if (timer_wake_at(due) < 0) {
+		if (timer_wake_at(due) < 0)
 			cairn_yield();
-			return;
-		}
-		cairn_rcv_wait(CAIRN_SLOT_RCV);
+		else
+			cairn_rcv_wait(CAIRN_SLOT_RCV);
 	}
 }
 
@@ -472,7 +472,7 @@ static int start(const struct cairn_root *rt)
 		return 1;
 	}
 	if (timer_wake_at(0) < 0)	/* (0: no wake; only asks whether there is a timer) */
-		cairn_printf("checkpointer: no timer here (an RTOS takes it): checkpoints back to back\n");
+		cairn_printf("checkpointer: no timer here (an RTOS takes it): it looks at the clock between yields\n");
 	run(n, every, rounds);
 	return 0;
 }
