@@ -431,11 +431,22 @@ static long protect(struct booter *b, struct cow *w)
  * and COPIED (nothing to copy: writable at their first write), and the others, not
  * listed (the keeper would not find them), writable.
  */
-/* Manager's page k of component i as a page to keep in *w (record rec): whether it was given (and is mapped). */
+/* The first page from k on that the manager gave component i (or shared to it), or CAPMGR_PAGES. */
+static unsigned next_given(unsigned i, unsigned k)
+{
+	for (; k < CAPMGR_PAGES; k = (k | 63) + 1) {
+		uint64_t m = boot_manager_pages(i, k / 64) >> (k % 64);
+		if (m)
+			return k + (unsigned)__builtin_ctzl(m);
+	}
+	return CAPMGR_PAGES;
+}
+
+/* Manager's page k of component i (next_given's) as a page to keep in *w (record rec): whether it is mapped. */
 static int given(struct booter *b, unsigned i, unsigned k, uint32_t rec, struct cow *w)
 {
 	uint64_t va = CAPMGR_VA + (uint64_t)k * PAGE;
-	long e = boot_manager_pages(i, k / 64) >> (k % 64) & 1 ? cairn_pgtbl_lookup(b->c[i].pt, va) : -1;
+	long e = cairn_pgtbl_lookup(b->c[i].pt, va);
 
 	*w = (struct cow){ .va = va, .frame = (uint64_t)e & ~(PAGE - 1), .rec = rec, .comp = (uint16_t)i,
 			   .rights = CAIRN_MAP_WRITE, .state = e >= 0 && !(e & CAIRN_MAP_WRITE) ? COW_COPIED : COW_WRITABLE };
@@ -469,7 +480,8 @@ static long take_dyn(struct booter *b, const struct buf *u)
 
 	memcpy(links, kept, nlinks * sizeof(*kept));
 	for (unsigned i = 0; !r && i < b->sd->ncomps; i++)
-		for (unsigned k = 0; b->c[i].sd->persistent && !r && k < CAPMGR_PAGES; k++) {
+		for (unsigned k = next_given(i, 0); b->c[i].sd->persistent && !r && k < CAPMGR_PAGES;
+		     k = next_given(i, k + 1)) {
 			struct cow *w = &cow[npages + n];
 			if (!given(b, i, k, nrecs + n, w) || sharing(i, w->va, 0))
 				continue;	/* (one shared to it: the record of the page it was shared from) */
@@ -484,7 +496,8 @@ static long take_dyn(struct booter *b, const struct buf *u)
 		cow[npages + j].state = COW_COPIED;
 	__atomic_store_n(&dyn, n, __ATOMIC_RELEASE);
 	for (unsigned i = 0; r && i < b->sd->ncomps; i++)	/* (read-only still from a capture before) */
-		for (unsigned k = 0; b->c[i].sd->persistent && k < CAPMGR_PAGES; k++) {
+		for (unsigned k = next_given(i, 0); b->c[i].sd->persistent && k < CAPMGR_PAGES;
+		     k = next_given(i, k + 1)) {
 			struct cow w;
 			if (given(b, i, k, 0, &w) && w.state == COW_COPIED && !cow_find(i, w.va))
 				remap(b, &w, 1);
