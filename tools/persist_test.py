@@ -915,30 +915,19 @@ def run(boots=CRASH_BOOTS, seed=SEED, verbose=False):
         log.append(f"crash_injection: {summary}")
         res.add(not problems, f"crash_injection ({summary})", "; ".join(problems))
 
-        t0 = time.monotonic()
+        def scenario(name, run):
+            t0 = time.monotonic()
+            problems, what, b = run()
+            timings.append((name, time.monotonic() - t0))
+            log.append(f"{name}: {what}")
+            if problems:
+                texts.append(b.text())
+            res.add(not problems, name, "; ".join(problems))
+
         corrupt = Chain("corrupt", d, cmd)
-        problems, what, b = scenario_corrupt(corrupt, rng, texts)
-        timings.append(("corrupted_block", time.monotonic() - t0))
-        log.append(f"corrupted_block: {what}")
-        if problems:
-            texts.append(b.text())
-        res.add(not problems, "corrupted_block", "; ".join(problems))
-
-        t0 = time.monotonic()
-        problems, what, b = scenario_bad_link(d)
-        timings.append(("bad_link", time.monotonic() - t0))
-        log.append(f"bad_link: {what}")
-        if problems:
-            texts.append(b.text())
-        res.add(not problems, "bad_link", "; ".join(problems))
-
-        t0 = time.monotonic()
-        problems, what, b = scenario_example(d)
-        timings.append(("example", time.monotonic() - t0))
-        log.append(f"example: {what}")
-        if problems:
-            texts.append(b.text())
-        res.add(not problems, "example", "; ".join(problems))
+        scenario("corrupted_block", lambda: scenario_corrupt(corrupt, rng, texts))
+        scenario("bad_link", lambda: scenario_bad_link(d))
+        scenario("example", lambda: scenario_example(d))
 
         bad, what = scenario_physical([chain, crash, corrupt])
         log.append(f"no_physical_address: {what}")
