@@ -277,7 +277,8 @@ def check_persist_importer(d, depth):
             d.error("component", i, "priority", f"imports '{sorted(served & set(imports))[0]}' from its "
                     f"checkpointer '{importers[0][1]}' on its core at a higher priority: its call waits, "
                     "yielding, for the checkpointer's thread, which would never run", c.get("name"))
-    if importers and isinstance(d.data.get("rtos"), dict):
+    cp_imports = cp.get("imports") if isinstance(cp.get("imports"), list) else []
+    if importers and (isinstance(d.data.get("rtos"), dict) or "timer" not in cp_imports):
         check_polling_checkpointer(d, importers[0], cp)
     for i, n in importers[1:]:
         d.error("component", i, "imports", f"imports '{PERSIST}', which '{importers[0][1]}' imports "
@@ -289,21 +290,24 @@ def check_persist_importer(d, depth):
 
 
 def check_polling_checkpointer(d, importer, cp):
-    """With an RTOS, which takes every core's timer, the booter has no timer to serve:
-    the checkpointer looks at the clock between yields (components/checkpointer), so
-    above another component of its core it would never let it run."""
+    """With an RTOS, which takes every core's timer, the booter has no timer to serve,
+    and a checkpointer that does not import it has none either: it looks at the clock
+    between yields (components/checkpointer), so above another component of its core it
+    would never let it run."""
     prio = lambda c: c.get("priority", 128) if isinstance(c.get("priority", 128), int) else 128  # noqa: E731
     core = cp.get("core", 0)
     others = [(c.get("name"), prio(c)) for c in d.tables("component")
               if c is not cp and c.get("core", 0) == core and c.get("name") != "rtos"]
-    if core == 0:
+    if core == 0 and isinstance(d.data.get("rtos"), dict):
         others.append(("rtos", prio(d.data["rtos"])))
     below = [(n, p) for n, p in others if p < prio(cp)]
+    why = "in a system with an RTOS, which takes the timers" if isinstance(d.data.get("rtos"), dict) else \
+        "without importing 'timer'"
     if below:
-        d.error("component", importer[0], "priority", f"imports '{PERSIST}' in a system with an RTOS, "
-                "which takes the timers: between checkpoints it looks at the clock, yielding, so at "
-                f"priority {prio(cp)} it would never let '{below[0][0]}' (priority {below[0][1]}) run: "
-                "give it none above the other components of its core", importer[1])
+        d.error("component", importer[0], "priority", f"imports '{PERSIST}' {why}: between checkpoints "
+                f"it looks at the clock, yielding, so at priority {prio(cp)} it would never let "
+                f"'{below[0][0]}' (priority {below[0][1]}) run: give it none above the other components "
+                "of its core", importer[1])
 
 
 ARGS_CHARS = re.compile(r"[\x20-\x7e]*")      # printable ASCII and spaces (fullmatch)

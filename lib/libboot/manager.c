@@ -22,8 +22,8 @@
  * (CAIRN_ENOTSUP): what it would hold from a component that is not persistent would
  * not come back, and a page shared with one could be written by it while a checkpoint
  * is taken. It may delegate to one (the copy goes when that one starts afresh, as at
- * its restart), but not its own objects (its slots below CAIRN_SD_FIRST_SLOT: its
- * thread, tables, endpoint), which another could change it through while it runs.
+ * its restart), but never its own objects (its slots below CAIRN_SD_FIRST_SLOT: its
+ * thread, endpoint, scheduler's send), which another could change it through.
  * Its calls but `status` are served only on its own thread (a gate of it delegated
  * elsewhere is refused, CAIRN_EACCES), so its copies and pages change only while it is
  * inside the manager: never during a pause. Before a page of its goes or is first
@@ -173,13 +173,14 @@ static int kept_one(long i)
 /*
  * Whether holder h may give `to` a copy of its slot or page `what` (page: a share): a
  * persistent component gets copies only from persistent ones, shares only with them,
- * and gives one that is not none of its own objects (below CAIRN_SD_FIRST_SLOT).
+ * and gives none of its own objects (below CAIRN_SD_FIRST_SLOT: not even to another
+ * persistent one, which could pass the copy on), so no copy of them exists anywhere.
  */
 static int may_give(unsigned h, long to, int page, cairn_word what)
 {
-	if (kept_one(to))
-		return kept_one(h);
-	return !kept_one(h) || (!page && what >= CAIRN_SD_FIRST_SLOT);
+	if (kept_one(h) && !page && what < CAIRN_SD_FIRST_SLOT)
+		return 0;
+	return kept_one(to) ? kept_one(h) : !(page && kept_one(h));
 }
 
 /* Tells persist.c that persistent h's page va is shared or (gone) unmapped: its capture first. */

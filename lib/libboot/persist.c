@@ -635,8 +635,8 @@ static struct cairn_ret2 keeper(cairn_word vector, cairn_word error, cairn_word 
 	struct cow *w = c ? cow_find(i, addr) : 0;
 	uint32_t s = w ? __atomic_load_n(&w->state, __ATOMIC_ACQUIRE) : COW_WRITABLE;
 
-	if (s == COW_WRITABLE || vector != 14 || (error & (PF_PRESENT | PF_WRITE | PF_RSVD | PF_FETCH)) !=
-	    (PF_PRESENT | PF_WRITE))
+	if (s == COW_WRITABLE || s == COW_GONE || vector != 14 ||
+	    (error & (PF_PRESENT | PF_WRITE | PF_RSVD | PF_FETCH)) != (PF_PRESENT | PF_WRITE))
 		return fault_stop(c, vector, error, rip, tid);
 	if (s != COW_COPIED) {	/* read-only still: its bytes are the pause's */
 		uint64_t f = buf_frame(&out, PERSIST_TABLE_PAGES + w->rec);

@@ -31,12 +31,12 @@ struct books_buf {
 
 /*
  * Connections told (ACCEPTED) and not yet taken by the application, per listener: as
- * many as the link may have TCP sockets. net tells each as soon as it can, whether or
- * not the application has taken the ones before (its backlog counts only those not
- * yet told), so a queue of the backlog's size would drop some, and their sockets would
- * stay net's, held for a client that never heard of them.
+ * many as the link may have TCP sockets, but the listener. net tells each as soon as
+ * it can, whether or not the application has taken the ones before (its backlog counts
+ * only those not yet told), so a queue of the backlog's size would drop some, and
+ * their sockets would stay net's, held for a client that never heard of them.
  */
-#define BOOKS_ACCEPTED SOCK_TCP_LINK
+#define BOOKS_ACCEPTED (SOCK_TCP_LINK - 1)
 
 struct books_sock {
 	uint8_t state;
