@@ -42,6 +42,7 @@ static uint8_t dgram[NET_BUF];
 static uint64_t udp_echoed, udp_dropped, tcp_accepted, tcp_closed, tcp_bytes, reopened, evicted, turned_away;
 static uint16_t port;
 static net_sock_t u, l;			/* the UDP socket and the listener; 0: to open again */
+static uint64_t opened_in;		/* net_restarts() when they were opened */
 
 /* Moves c's bytes on as far as its send buffers allow: 0, or 1 once it is closed. */
 static int pump(struct conn *c)
@@ -142,9 +143,18 @@ static void accept_round(void)
 }
 
 /* Opens what is not open (at start, and after a restart of net: the old instance's
- * port is free in the new one at once). 1 if both are open. */
+ * port is free in the new one at once; a restart took both, the one not yet found gone
+ * too, so both open again at once). 1 if both are open. */
 static int open_socks(void)
 {
+	if (net_restarts() != opened_in) {
+		if (u > 0)
+			net_close(u);
+		if (l > 0)
+			net_close(l);
+		u = l = 0;
+		opened_in = net_restarts();
+	}
 	if (u <= 0)
 		u = net_udp_open(port, 0);
 	if (l <= 0)
@@ -200,7 +210,7 @@ int main(const struct cairn_root *rt)
 	cairn_printf("sock_echo: UDP and TCP echo on port %u\n", port);
 	unsigned tries = 0;
 	for (int quit = 0; !quit;) {
-		if (u > 0 && l > 0)
+		if (u > 0 && l > 0 && net_restarts() == opened_in)
 			net_wait();
 		else if (open_socks()) {
 			reopened++;
