@@ -298,7 +298,11 @@ static long checkpoint(uint64_t n)
 			     n, digest(), first);
 		r = ckpt_commit(&store, n);
 	}
-	if (r)
+	if (r == CAIRN_ENOBUFS && records == CAIRN_ENOBUFS)
+		cairn_printf("checkpointer: checkpoint %lu failed (%ld): the persistent components' pages, threads "
+			     "and copies are more than %u records (pages the manager gave them count)\n", n, r,
+			     (unsigned)(STAGE_PAGES - PERSIST_TABLE_PAGES));
+	else if (r)
 		cairn_printf("checkpointer: checkpoint %lu failed (%ld)\n", n, r);
 	else
 		cairn_printf("checkpointer: checkpoint %lu committed (generation %lu)\n", n, store.gen);
