@@ -294,12 +294,14 @@ def check_polling_checkpointer(d, importer, cp):
     and a checkpointer that does not import it has none either: it looks at the clock
     between yields (components/checkpointer), so above another component of its core it
     would never let it run."""
-    prio = lambda c: c.get("priority", 128) if isinstance(c.get("priority", 128), int) else 128  # noqa: E731
+    def prio(c, kind="component"):         # (a wrong one is check_component's to name)
+        p = schema.value(kind, c, "priority")
+        return schema.FIELDS[kind]["priority"].default if p is None else p
     core = cp.get("core", 0)
     others = [(c.get("name"), prio(c)) for c in d.tables("component")
               if c is not cp and c.get("core", 0) == core and c.get("name") != "rtos"]
     if core == 0 and isinstance(d.data.get("rtos"), dict):
-        others.append(("rtos", prio(d.data["rtos"])))
+        others.append(("rtos", prio(d.data["rtos"], "rtos")))
     below = [(n, p) for n, p in others if p < prio(cp)]
     why = "in a system with an RTOS, which takes the timers" if isinstance(d.data.get("rtos"), dict) else \
         "without importing 'timer'"

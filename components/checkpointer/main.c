@@ -298,7 +298,7 @@ static long checkpoint(uint64_t n)
 			     n, digest(), first);
 		r = ckpt_commit(&store, n);
 	}
-	if (r == CAIRN_ENOBUFS && records == CAIRN_ENOBUFS)
+	if (records == CAIRN_ENOBUFS)
 		cairn_printf("checkpointer: checkpoint %lu failed (%ld): the persistent components' pages, threads "
 			     "and copies are more than %u records (pages the manager gave them count)\n", n, r,
 			     (unsigned)(STAGE_PAGES - PERSIST_TABLE_PAGES));

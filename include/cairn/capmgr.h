@@ -70,7 +70,7 @@ long capmgr_holder(struct capmgr *m, unsigned ct, unsigned pt, unsigned budget_p
 /*
  * Copies the capability in slot of holder from into a free delegated slot of holder
  * to, recorded as a child of from's copy: the slot in to's table. EINVAL bad holder
- * or from == to; ENOENT slot empty; ENOMEM no slot or node left.
+ * or from == to; ENOENT slot empty; ERANGE no such slot; ENOMEM no slot or node left.
  */
 long capmgr_delegate(struct capmgr *m, unsigned from, uint64_t slot, unsigned to);
 /*

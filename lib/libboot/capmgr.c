@@ -261,6 +261,8 @@ static long delegate(struct capmgr *m, unsigned from, uint64_t slot, unsigned to
 
 	if (!src || !dst || from == to)
 		return CAIRN_EINVAL;
+	if (slot > UINT32_MAX)
+		return CAIRN_ERANGE;	/* (no slot of a table: not recorded under a key the kernel cuts) */
 	int fresh = !dst->leaf;
 	long r = holder_leaf(m, dst);
 	if (r)
@@ -396,12 +398,9 @@ long capmgr_mem_alloc_at(struct capmgr *m, unsigned hi, uint64_t va)
 
 	if (!h || !in_range(va))
 		return CAIRN_EINVAL;
-	if (h->page_used[i / 64] & (1UL << (i % 64)))
+	if (bit_pick(h->page_used, CAPMGR_PAGES, i) < 0)
 		return CAIRN_EBUSY;
-	if (h->pages + 1 > h->budget)
-		return CAIRN_ENOMEM;
-	h->page_used[i / 64] |= 1UL << (i % 64);
-	long r = give_page(m, hi, h, va);
+	long r = h->pages + 1 > h->budget ? CAIRN_ENOMEM : give_page(m, hi, h, va);
 	if (r)
 		bit_put(h->page_used, i);
 	return r;

@@ -207,8 +207,6 @@ static long invoke(unsigned h, unsigned fn, cairn_word a, cairn_word to, cairn_w
 
 	switch (fn) {
 	case MANAGER_DELEGATE:
-		if (a > UINT32_MAX)
-			return CAIRN_ERANGE;
 		return t < 0 ? t : !may_give(h, t, 0, a) ? CAIRN_ENOTSUP : capmgr_delegate(&mgr, h, a, (unsigned)t);
 	case MANAGER_REVOKE:
 		return capmgr_revoke(&mgr, h, a);
@@ -229,8 +227,6 @@ static long invoke(unsigned h, unsigned fn, cairn_word a, cairn_word to, cairn_w
 	case ALLOC_AT:
 		return capmgr_mem_alloc_at(&mgr, h, a);
 	case DELEGATE_AT:
-		if (a > UINT32_MAX)
-			return CAIRN_ERANGE;
 		return to < server->sd->ncomps ? capmgr_delegate_at(&mgr, h, a, (unsigned)to, c) : CAIRN_EINVAL;
 	case SHARE_AT:
 		return to < server->sd->ncomps ? capmgr_mem_share_at(&mgr, h, a, (unsigned)to, c) : CAIRN_EINVAL;
