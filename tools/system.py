@@ -250,6 +250,13 @@ def check_persistent(d, i, c, n):
             d.error("component", i, key, f"is persistent: it must have {why}", n)
 
 
+def priority_of(t, kind="component"):
+    """Table t's priority, or the default if it has none or a wrong one (check_component
+    names a wrong one)."""
+    p = schema.value(kind, t, "priority")
+    return schema.FIELDS[kind]["priority"].default if p is None else p
+
+
 def check_persist_importer(d, depth):
     """One checkpointer at most; and one if anything is persistent (it starts them). Only
     the root booter serves it; a subsystem's parent is not persistent."""
@@ -273,7 +280,7 @@ def check_persist_importer(d, depth):
                     f"from its checkpointer '{importers[0][1]}': a capture waits for its thread to leave "
                     "the call, which waits for the capture", c.get("name"))
         elif served & set(imports) and c.get("core", 0) == cp.get("core", 0) and \
-                c.get("priority", 128) > cp.get("priority", 128):
+                priority_of(c) > priority_of(cp):
             d.error("component", i, "priority", f"imports '{sorted(served & set(imports))[0]}' from its "
                     f"checkpointer '{importers[0][1]}' on its core at a higher priority: its call waits, "
                     "yielding, for the checkpointer's thread, which would never run", c.get("name"))
@@ -294,20 +301,17 @@ def check_polling_checkpointer(d, importer, cp):
     and a checkpointer that does not import it has none either: it looks at the clock
     between yields (components/checkpointer), so above another component of its core it
     would never let it run."""
-    def prio(c, kind="component"):         # (a wrong one is check_component's to name)
-        p = schema.value(kind, c, "priority")
-        return schema.FIELDS[kind]["priority"].default if p is None else p
     core = cp.get("core", 0)
-    others = [(c.get("name"), prio(c)) for c in d.tables("component")
+    others = [(c.get("name"), priority_of(c)) for c in d.tables("component")
               if c is not cp and c.get("core", 0) == core and c.get("name") != "rtos"]
     if core == 0 and isinstance(d.data.get("rtos"), dict):
-        others.append(("rtos", prio(d.data["rtos"], "rtos")))
-    below = [(n, p) for n, p in others if p < prio(cp)]
+        others.append(("rtos", priority_of(d.data["rtos"], "rtos")))
+    below = [(n, p) for n, p in others if p < priority_of(cp)]
     why = "in a system with an RTOS, which takes the timers" if isinstance(d.data.get("rtos"), dict) else \
         "without importing 'timer'"
     if below:
         d.error("component", importer[0], "priority", f"imports '{PERSIST}' {why}: between checkpoints "
-                f"it looks at the clock, yielding, so at priority {prio(cp)} it would never let "
+                f"it looks at the clock, yielding, so at priority {priority_of(cp)} it would never let "
                 f"'{below[0][0]}' (priority {below[0][1]}) run: give it none above the other components "
                 "of its core", importer[1])
 
