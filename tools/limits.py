@@ -18,7 +18,7 @@ import re
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HEADERS = ("include/cairn/layout.h", "include/cairn/abi.h", "include/cairn/root.h", "include/cairn/sysdesc.h",
            "include/cairn/capmgr.h", "include/cairn/romfs.h", "include/cairn/port.h", "kernel/include/bootinfo.h",
-           "include/cairn/sock.h", "include/cairn/rtos_abi.h")
+           "include/cairn/sock.h", "include/cairn/rtos_abi.h", "include/cairn/persist.h")
 
 DEFINE = re.compile(r"^\s*#\s*define\s+([A-Za-z_]\w*)\s+(.*?)\s*(?:/\*.*)?$")
 SUFFIX = re.compile(r"\bCAIRN_UL\(([^()]*)\)")     # cairn/layout.h: n##UL in C
@@ -103,6 +103,7 @@ IRQ_LINES = get("CAIRN_IRQ_LINES")
 IRQ_ISA_END = get("CAIRN_IRQ_ISA_END")       # a description's `irq` lines: ISA, below it
 BUDGET_MAX = get("CAPMGR_PAGES") * 4096         # bytes the manager may allocate for one component
 ROMFS_PATH_LEN = get("CAIRN_ROMFS_PATH_MAX") - 1
+CHECKPOINT_ROOM = get("PERSIST_ROOM")           # records of one checkpoint (cairn/persist.h)
 # A port's ring (cairn/port.h): powers of two in these bounds
 PORT_SLOT_SIZE = (get("CAIRN_PORT_SLOT_MIN"), get("CAIRN_PORT_SLOT_MAX"))
 SOCK_LINKS = get("SOCK_LINKS")                  # socket links sock0.. (cairn/sock.h): [rtos] net = true
@@ -152,6 +153,9 @@ def doc_table():
          f"it lies between `{HEAP_VA:#x}` and the port rings"),
         ("budget of a component", size_text(BUDGET_MAX), "`CAPMGR_PAGES` (`cairn/capmgr.h`)",
          "the manager's pages for it"),
+        ("records of a checkpoint: the persistent components' threads and pages (image data, "
+         "stack, heap, budget), and their copies", CHECKPOINT_ROOM, "`PERSIST_ROOM` (`cairn/persist.h`)",
+         "the checkpointer's buffer; `tools/sysgen.py` counts all but the copies"),
         ("names of components, ports, segments, interfaces", f"{NAME_LEN} characters", "`CAIRN_NAME_MAX`",
          "the red tape's names"),
         ("a component's `args`", f"{ARGS_LEN} characters", "`CAIRN_MODULE_ARGS_MAX`",

@@ -16,6 +16,7 @@ base the description gives it). Every other image is build/user/<image>.elf as i
 import functools
 import os
 import shlex
+import struct
 import subprocess
 import sys
 
@@ -320,6 +321,48 @@ def user_elf(image):
     return path
 
 
+PT_LOAD, PF_W = 1, 2            # an ELF program header's type and flag (lib/libcommon/elf.c)
+
+
+def writable_pages(elf):
+    """The pages of elf's writable loaded segments, as the booter counts a persistent
+    component's (lib/libboot/persist.c: spans): their union, page by page."""
+    with open(elf, "rb") as f:
+        data = f.read()
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    size, count = struct.unpack_from("<HH", data, 0x36)
+    pages = set()
+    for k in range(count):
+        kind, flags, _, vaddr, _, _, memsz = struct.unpack_from("<IIQQQQQ", data, phoff + k * size)
+        if kind == PT_LOAD and flags & PF_W and memsz:
+            pages.update(range(vaddr // 4096, (vaddr + memsz + 4095) // 4096))
+    return len(pages)
+
+
+def check_checkpoint_room(sys_path, data, images):
+    """The records a checkpoint may need for the persistent components, at most: each
+    one's thread, its writable image pages, stack, heap and the manager's pages its
+    budget allows (their copies are counted when they are made). Past PERSIST_ROOM,
+    every capture would fail: an error at the first component that passes it (its first
+    line names the limit; the second, the counts, which depend on the images)."""
+    total, loc = 0, None
+    for i, c in enumerate(data["component"]):
+        if c.get("persistent") is not True:
+            continue
+        parts = (("thread", 1), ("image", writable_pages(images[c["name"]][1])),
+                 ("stack", page_up(schema.size_of("component", c, "stack")) // 4096),
+                 ("heap", page_up(schema.size_of("component", c, "heap")) // 4096),
+                 ("budget", page_up(schema.size_of("component", c, "budget")) // 4096))
+        total += sum(n for _, n in parts)
+        if total > limits.CHECKPOINT_ROOM:
+            loc = loc or system.Desc(sys_path).loc
+            raise GenError(f"{sys_path}:{loc.line('component', i, 'persistent')}: component '{c['name']}': "
+                           f"is persistent: a checkpoint could need more records than the "
+                           f"{limits.CHECKPOINT_ROOM} that fit (PERSIST_ROOM, the checkpointer's buffer)\n"
+                           f"  the persistent components up to it could need {total}; its own: " +
+                           ", ".join(f"{what} {n}" for what, n in parts) + " (pages)")
+
+
 def build_tables(tables, source, outdir, stem):
     src = os.path.join(outdir, stem + ".c")
     write_if_changed(src, tables.text(source))
@@ -405,6 +448,7 @@ def build(sys_path):
             raise GenError(f"{sys_path}: segment '{s['name']}': its image needs {end - s['base']} bytes, "
                            f"size is {size}")
         modules.append(f"{out} image")
+    check_checkpoint_room(sys_path, data, images)
     t = Tables(data, order, "cairn_system", images)
     t.sub_images = sub_images
     obj = build_tables(t, sys_path, outdir, "tables")

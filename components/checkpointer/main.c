@@ -29,12 +29,11 @@
 #include <iface/virtio_blk.h>
 
 #define PAGE 4096u
-#define STAGE_PAGES 256u	/* the staging buffer: the table and 252 records (1 MiB) */
 #define DIR_CAP 1024u		/* records of one checkpoint, at most */
 #define RETRY_US 500		/* a capture refused (a thread in a call): tried again so soon */
 #define COLLECT_BATCH 16u	/* records made whole (persist.collect) at a time, as they are written */
 
-static uint8_t stage[STAGE_PAGES * PAGE] __attribute__((aligned(PAGE)));
+static uint8_t stage[PERSIST_STAGE_PAGES * PAGE] __attribute__((aligned(PAGE)));
 static struct ckpt_entry dir[DIR_CAP];
 static struct ckpt store;
 static struct xport_blk_sync blk;
@@ -111,7 +110,7 @@ static long stage_checkpoint(void)
 
 	memset(stage, 0, PERSIST_TABLE_PAGES * PAGE);
 	h->magic = PERSIST_MAGIC;
-	if (store.entries > STAGE_PAGES - PERSIST_TABLE_PAGES || store.entries > PERSIST_RECORDS_MAX)
+	if (store.entries > PERSIST_ROOM)
 		return CAIRN_EINVAL;
 	for (uint32_t i = 0; i < store.entries; i++) {
 		const struct ckpt_entry *e = &store.dir[i];
@@ -191,7 +190,7 @@ static uint64_t resume(uint64_t hash)
 		persist_start();
 		return 0;
 	}
-	r = persist_restore((cairn_word)stage, STAGE_PAGES);
+	r = persist_restore((cairn_word)stage, PERSIST_STAGE_PAGES);
 	if (r == CAIRN_EINVAL || r == CAIRN_EFAULT) {	/* nothing written */
 		cairn_printf("checkpointer: a fresh start: checkpoint %lu does not fit (%ld)\n", store.tag, r);
 		persist_start();
@@ -282,7 +281,7 @@ static long checkpoint(uint64_t n)
 	cairn_word paused = 0;
 	long records, first = 0;
 
-	while ((records = persist_capture((cairn_word)stage, STAGE_PAGES, &paused)) == CAIRN_EAGAIN)
+	while ((records = persist_capture((cairn_word)stage, PERSIST_STAGE_PAGES, &paused)) == CAIRN_EAGAIN)
 		nap(RETRY_US, 0);
 	if (records == CAIRN_ESTALE) {
 		cairn_printf("checkpointer: a persistent component has stopped: no more checkpoints (the disk "
@@ -301,7 +300,7 @@ static long checkpoint(uint64_t n)
 	if (records == CAIRN_ENOBUFS)
 		cairn_printf("checkpointer: checkpoint %lu failed (%ld): the persistent components' pages, threads "
 			     "and copies are more than %u records (pages the manager gave them count)\n", n, r,
-			     (unsigned)(STAGE_PAGES - PERSIST_TABLE_PAGES));
+			     (unsigned)PERSIST_ROOM);
 	else if (r)
 		cairn_printf("checkpointer: checkpoint %lu failed (%ld)\n", n, r);
 	else
@@ -364,9 +363,9 @@ static void bench(uint64_t n, uint64_t hash)
 	static uint64_t fixed[1], per_page[1];
 	cairn_word all = 0, none = 0;
 	long pages = 0;
-	if ((records = persist_capture((cairn_word)stage, STAGE_PAGES, &all)) <= 0 ||
+	if ((records = persist_capture((cairn_word)stage, PERSIST_STAGE_PAGES, &all)) <= 0 ||
 	    persist_collect((cairn_word)records) < 0 ||
-	    persist_capture((cairn_word)stage, STAGE_PAGES, &none) != records || persist_collect((cairn_word)records) < 0)
+	    persist_capture((cairn_word)stage, PERSIST_STAGE_PAGES, &none) != records || persist_collect((cairn_word)records) < 0)
 		return;
 	for (long i = 0; i < records; i++)
 		pages += table()->rec[i].kind == PERSIST_PAGE;
@@ -374,7 +373,7 @@ static void bench(uint64_t n, uint64_t hash)
 	per_page[0] = (all - none) / (uint64_t)pages;
 	for (uint64_t k = 0; k < n; k++) {
 		cairn_word paused = 0;
-		while ((records = persist_capture((cairn_word)stage, STAGE_PAGES, &paused)) == CAIRN_EAGAIN)
+		while ((records = persist_capture((cairn_word)stage, PERSIST_STAGE_PAGES, &paused)) == CAIRN_EAGAIN)
 			nap(RETRY_US, 0);	/* (the ledger inside the booter's keeper: it must run to leave) */
 		nap(BENCH_RUN_US, 0);	/* the ledger runs: its first writes (it times them) */
 		uint64_t t0 = bench_rdtsc();

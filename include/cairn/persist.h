@@ -62,4 +62,15 @@ struct persist_header {
 #define PERSIST_RECORDS_MAX \
 	((PERSIST_TABLE_PAGES * 4096u - sizeof(struct persist_header)) / sizeof(struct persist_rec))
 
+/*
+ * The checkpointer's buffer (components/checkpointer), in pages: the table and
+ * PERSIST_ROOM records (1 MiB). PERSIST_ROOM is what one checkpoint holds: the
+ * persistent components' threads, pages and copies past it make every capture fail
+ * (CAIRN_ENOBUFS), so tools/sysgen.py refuses a system whose persistent components could
+ * need more (tools/limits.py reads it here).
+ */
+#define PERSIST_STAGE_PAGES 256u
+#define PERSIST_ROOM (PERSIST_STAGE_PAGES - PERSIST_TABLE_PAGES)
+_Static_assert(PERSIST_ROOM <= PERSIST_RECORDS_MAX, "the table holds a record for every page of the buffer");
+
 #endif

@@ -155,5 +155,67 @@ class SystemLimits(unittest.TestCase):
                              "is 13 characters, at most 12 (CAIRN_ROMFS_PATH_MAX)")
 
 
+def elf_with(segments):
+    """A 64-bit ELF's bytes: its header and the program headers (type, flags, vaddr, memsz)."""
+    import struct
+    head = bytearray(64)
+    head[0:4] = b"\x7fELF"
+    struct.pack_into("<Q", head, 0x20, 64)
+    struct.pack_into("<HH", head, 0x36, 56, len(segments))
+    return bytes(head) + b"".join(struct.pack("<IIQQQQQQ", t, f, 0, va, va, 0, sz, 4096)
+                                  for t, f, va, sz in segments)
+
+
+class CheckpointRoom(unittest.TestCase):
+    """tools/sysgen.py's check of the records a checkpoint may need (PERSIST_ROOM)."""
+
+    def test_writable_pages_are_the_union_of_writable_loads(self):
+        segs = [(1, 5, 0x400000, 0x3000),          # text: not writable
+                (1, 6, 0x404000, 0x1800),          # data: 2 pages
+                (1, 6, 0x405800, 0x2000),          # overlaps the last: 0x405000..0x407800, 2 more
+                (2, 6, 0x500000, 0x1000),          # not PT_LOAD
+                (1, 6, 0x600000, 0)]               # empty
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "x.elf")
+            with open(path, "wb") as f:
+                f.write(elf_with(segs))
+            self.assertEqual(sysgen.writable_pages(path), 4)
+
+    def check(self, room, budgets):
+        data = {"component": [{"name": "cp", "imports": ["persist"]}] +
+                [{"name": f"p{k}", "persistent": True, "stack": "16K", "heap": "8K", "budget": b}
+                 for k, b in enumerate(budgets)]}
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "x.toml")
+            with open(path, "w") as f:
+                for c in data["component"]:
+                    f.write("[[component]]\n" + "".join(
+                        f"{k} = {'true' if v is True else repr(v).replace(chr(39), chr(34))}\n" for k, v in c.items()))
+            images = {c["name"]: (c["name"], "unused") for c in data["component"]}
+            with mock.patch.object(limits, "CHECKPOINT_ROOM", room), \
+                    mock.patch.object(sysgen, "writable_pages", lambda elf: 3):
+                sysgen.check_checkpoint_room(path, data, images)
+
+    def test_the_room_exactly_fits(self):
+        # each: thread 1, image 3, stack 4, heap 2, budget 2 or 0: 12 and 10
+        self.check(22, ["8K", 0])
+        self.check(12, ["8K"])
+
+    def test_one_record_past_the_room_names_the_component_that_passes_it(self):
+        with self.assertRaises(sysgen.GenError) as e:
+            self.check(21, ["8K", 0])
+        first, second = str(e.exception).splitlines()
+        self.assertRegex(first, r"x\.toml:12: component 'p1': is persistent: a checkpoint could need more "
+                         r"records than the 21 that fit")
+        self.assertEqual(second, "  the persistent components up to it could need 22; its own: thread 1, "
+                         "image 3, stack 4, heap 2, budget 0 (pages)")
+        with self.assertRaises(sysgen.GenError) as e:
+            self.check(11, ["8K", 0])
+        self.assertIn("component 'p0'", str(e.exception))
+
+    def test_components_not_persistent_are_not_counted(self):
+        self.check(0, [])
+
+
 if __name__ == "__main__":
     unittest.main()
