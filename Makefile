@@ -13,6 +13,9 @@
 #   make iso      a GRUB ISO (BIOS + UEFI) of the system: build/$(SYSTEM).iso
 #   make run-iso  boot that ISO in QEMU through GRUB: FIRMWARE=bios (SeaBIOS, the
 #                 default) or uefi (OVMF); ends when the system does
+#   make ckpt     what `make run`'s disk holds for a persistent system (SYSTEM=ledger): the
+#                 checkpoint a boot resumes, each persistent component's thread (a backtrace),
+#                 pages and copies (tools/ckpt.py, docs/persistence.md "Looking at a disk")
 #   make debug    the system halted under QEMU's gdb stub, with gdb attached and its
 #                 components known (cairn-components, cairn-threads, cairn-break,
 #                 cairn-symbols: docs/debugging.md); GDB_PORT=<n> the stub's port (1234)
@@ -443,6 +446,10 @@ run: setup sys
 
 debug: setup sys
 	$(PYTHON) tools/qemu.py debug $(SYSTEM_FILE)
+
+.PHONY: ckpt
+ckpt: setup sys
+	$(PYTHON) tools/ckpt.py $(SYSTEM_FILE)
 
 # Skeletons (tools/skeleton.py): NAME=<name>, and DIR=<dir> for an application outside
 # the tree.

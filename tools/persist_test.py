@@ -14,6 +14,8 @@ One check per scenario:
                        committed, or the one taken after it if its commit landed before
                        the kill, with the digest printed when it was taken
   second_resume        a third boot resumes one of the second boot's checkpoints
+  ckpt_tool            tools/ckpt.py on that disk: the checkpoint the console said, and each
+                       persistent component's thread (in its own code), pages and copies
   crash_injection      CRASH_BOOTS boots (SOAK_BOOTS with --soak), each killed at a
                        seeded moment: shortly after a `taken` line (during the
                        checkpoint's writes), at any time, or during the boot itself
@@ -45,7 +47,6 @@ import sys
 import tempfile
 import threading
 import time
-import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qemu  # noqa: E402
@@ -62,96 +63,11 @@ BOOT_TIMEOUT = 20               # s a boot may take to reach the moment it is ki
 LOG_DIR = os.path.join(qemu.BUILD, "persist")   # the console of each boot that failed
 WRITE_WINDOW = 0.03             # s after a `taken` line: the checkpoint's writes (about 20-40 ms)
 
-# ---- the disk, as lib/libckpt/ckpt.c lays it out ----
+# ---- the disk: tools/ckpt.py reads it ----
 
-BLOCK = 4096
-HEADER = struct.Struct("<8sIIQI")           # magic, version, block, area_blocks, crc
-COMMIT = struct.Struct("<8sIIQQQIIII")      # magic, version, entries, gen, desc_hash, tag, dir_start,
-                                            # dir_blocks, dir_crc, crc
-ENTRY = struct.Struct("<HHIQIIQ")           # kind, comp, len, key, block, crc, aux
-PAGE_KIND, THREAD_KIND, LINK_KIND = 1, 2, 3
-LINK = struct.Struct("<HHIQ")               # a link record's bytes (cairn/persist.h): what, from, 0, from_key
-LINK_CAP, LINK_PAGE = 1, 2
-HEAP_VA, STACK_TOP = 0x100000000, 0x7fff00000000     # include/cairn/layout.h
-
-
-def crc32(data, crc=0):
-    return zlib.crc32(data, crc) & 0xffffffff
-
-
-class Area:
-    """One area of the store: state "empty", "damaged" (its commit record), "bad" (a whole
-    commit record over blocks that do not check) or "whole"."""
-
-    def __init__(self, index, state, m=None, entries=(), digest=None, why=""):
-        self.index, self.state, self.entries, self.digest, self.why = index, state, list(entries), digest, why
-        self.gen = m[3] if m else 0
-        self.tag = m[5] if m else 0
-        self.dir_start = m[6] if m else 0
-        self.dir_blocks = m[7] if m else 0
-
-
-class Store:
-    """The store on a disk image: area_blocks (0: no header), the two areas, and what
-    ckpt_open would take: newest (the area), previous (whether it says CKPT_PREVIOUS),
-    bad_gen, last_gen."""
-
-    def __init__(self, path):
-        with open(path, "rb") as f:
-            self.disk = f.read()
-        self.blocks = len(self.disk) // BLOCK
-        self.area_blocks, self.areas = 0, []
-        self.newest, self.previous, self.bad_gen, self.last_gen = None, False, 0, 0
-        h = HEADER.unpack_from(self.disk, 0)
-        if h[0] != b"CAIRNCKP" or h[1] != 1 or h[2] != BLOCK or h[4] != crc32(self.disk[:HEADER.size - 4]) or \
-                not 3 <= h[3] <= (self.blocks - 1) // 2:
-            return
-        self.area_blocks = h[3]
-        self.areas = [self.read_area(a) for a in range(2)]
-        whole = [a for a in self.areas if a.state in ("whole", "bad")]
-        self.last_gen = max((a.gen for a in whole), default=0)
-        for a in sorted(whole, key=lambda a: -a.gen):
-            if a.state == "whole":
-                other = self.areas[1 - a.index]
-                self.newest = a
-                self.previous = bool(self.bad_gen) or other.state == "damaged"
-                return
-            self.bad_gen = self.bad_gen or a.gen
-
-    def block(self, a, b):
-        at = 1 + a * self.area_blocks + b
-        return self.disk[at * BLOCK:(at + 1) * BLOCK]
-
-    def read_area(self, a):
-        raw = self.block(a, 0)
-        if not any(raw):
-            return Area(a, "empty")
-        m = COMMIT.unpack_from(raw, 0)
-        if m[0] != b"CKCOMMIT" or m[1] != 1 or m[3] == 0 or m[9] != crc32(raw[:COMMIT.size - 4]) or \
-                m[7] != (m[2] * ENTRY.size + BLOCK - 1) // BLOCK or m[6] < 1 or m[6] + m[7] > self.area_blocks:
-            return Area(a, "damaged", why="its commit record does not check")
-        dirbytes = b"".join(self.block(a, m[6] + i) for i in range(m[7]))
-        entries = [ENTRY.unpack_from(dirbytes, i * ENTRY.size) for i in range(m[2])]
-        if crc32(dirbytes) != m[8]:
-            return Area(a, "bad", m, entries, why="its directory's CRC fails")
-        digest = 0
-        for i, (kind, comp, n, key, first, crc, _aux) in enumerate(entries):
-            if not (1 <= kind <= 4 and 1 <= n <= 64 * BLOCK and first >= 1 and
-                    first + (n + BLOCK - 1) // BLOCK <= m[6]):
-                return Area(a, "bad", m, entries, why=f"entry {i} is out of bounds")
-            data = b"".join(self.block(a, first + k) for k in range((n + BLOCK - 1) // BLOCK))[:n]
-            if crc32(data) != crc:
-                return Area(a, "bad", m, entries, why=f"record {i} (block {first}) fails its CRC")
-            digest = crc32(data, crc32(struct.pack("<QQ", kind << 16 | comp, key), digest))
-        return Area(a, "whole", m, entries, digest)
-
-    def describe(self):
-        if not self.area_blocks:
-            return "no store"
-        parts = [f"area {a.index}: {a.state}" + (f" (checkpoint {a.tag}, generation {a.gen}, digest {a.digest:08x})"
-                                                  if a.state == "whole" else f" ({a.why})" if a.why else "")
-                 for a in self.areas]
-        return "; ".join(parts)
+import ckpt  # noqa: E402
+from ckpt import (BLOCK, COMMIT, ENTRY, HEAP_VA, LINK, LINK_CAP, LINK_KIND, LINK_PAGE,  # noqa: E402
+                  PAGE_KIND, STACK_TOP, THREAD_KIND, Store, crc32)
 
 
 # ---- booting ----
@@ -637,7 +553,9 @@ def symbol(name, sym):
 def burst_problems(s):
     """Every whole checkpoint on the disk holds burst's pages as at one instant: each
     page's two words equal, and the pages a burst n + 1 in progress (pages 0..k hold n +
-    1, the rest n). A copy made while a page was written, or after, breaks it."""
+    1, the rest n), its own pages first, then the manager's (in the order of their
+    addresses: it was given them in a row, and a page given again takes the place of the
+    one freed). A copy made while a page was written, or after, breaks it."""
     bad, base = [], symbol("burst", "page")
     for a in s.areas:
         if a.state != "whole":
@@ -655,14 +573,16 @@ def burst_problems(s):
                 bad.append(f"checkpoint {a.tag}: burst's page {p} holds {w0} and {wl}: taken while written")
             vals.append(w0)
         given = sorted(key for key in blocks if CAPMGR_VA <= key < CAPMGR_VA + (512 << 12))
-        for key in given:       # the manager's pages: one burst's value or the next, like the others
+        for key in given:       # the manager's pages: written after its own, in a burst
             data = s.block(a.index, blocks[key])
             w0, wl = struct.unpack_from("<Q", data, 0)[0], struct.unpack_from("<Q", data, 8 * 511)[0]
-            if w0 != wl or w0 not in (vals[-1], vals[0]):
-                bad.append(f"checkpoint {a.tag}: burst's page {key:#x} from the manager holds {w0} and {wl}; "
-                           f"its own {vals[-1]} to {vals[0]}")
+            if w0 != wl:
+                bad.append(f"checkpoint {a.tag}: burst's page {key:#x} from the manager holds {w0} and {wl}: "
+                           "taken while written")
+            vals.append(w0)
         if any(x < y for x, y in zip(vals, vals[1:])) or vals[0] - vals[-1] > 1:
-            bad.append(f"checkpoint {a.tag}: burst's pages hold {sorted(set(vals))}: not one instant")
+            bad.append(f"checkpoint {a.tag}: burst's pages hold {vals[:BURST_PAGES]}, then the manager's "
+                       f"{vals[BURST_PAGES:]}: not one instant")
         if not given:
             bad.append(f"checkpoint {a.tag}: no page from the manager of burst's")
     return bad
@@ -684,9 +604,8 @@ def links_of(s, a):
 
 def word_of(s, a, comp, va):
     """The 8-byte word at va of component comp in area a's records, or None."""
-    blk = next((b for kind, c, _n, key, b, _c, _x in a.entries if kind == PAGE_KIND and c == comp and
-                key == va & ~0xfff), None)
-    return None if blk is None else struct.unpack_from("<Q", s.block(a.index, blk), va & 0xfff)[0]
+    c = ckpt.components(s, a).get(comp)
+    return c.word(va) if c else None
 
 
 def peer_problems(s):
@@ -716,6 +635,43 @@ def peer_problems(s):
             bad.append(f"checkpoint {a.tag}: the page burst shares holds peer's count {shared}, peer's own "
                        f"memory {rounds}: not one instant")
     return bad
+
+
+SOURCES = {BURST: "tests/components/burst/", 3: "components/ledger/", PEER: "tests/components/peer/"}
+
+
+def tool_problems(chain):
+    """tools/ckpt.py on the chain's disk, after its last boot: it resumes the checkpoint the
+    console last said committed (or the one taken after it, if its commit landed), and
+    shows each persistent component under its name, its thread stopped in its own code
+    (a backtrace through its source), its pages as many as its image's writable ones,
+    stack and heap (and burst's from the manager), and the peer's three copies."""
+    import io
+    import schema
+    import system
+    out = io.StringIO()
+    resumable = ckpt.show(chain.path, SYSTEM, out=out)
+    text, bad = out.getvalue(), []
+    m = re.search(r"^a boot resumes checkpoint (\d+) ", text, re.M)
+    said = [c.n for c in (chain.committed, chain.pending) if c]
+    if not resumable or not m or int(m.group(1)) not in said:
+        bad.append(f"it resumes {m.group(1) if m else 'nothing'}; the console said {said}")
+    comps = system.load(SYSTEM)[0]["component"]
+    for n, name in PERSISTENT.items():
+        part = text.partition(f"\ncomponent {n} '{name}':\n")[2].split("\ncomponent ")[0]
+        c = comps[n]
+        want = len(image_pages(name)) + sum(-(-schema.size_of("component", c, k) // BLOCK) for k in ("stack", "heap"))
+        got = re.search(r"^  (\d+) pages:$", part, re.M)
+        if not part or SOURCES[n] not in part or not got or \
+                not (int(got.group(1)) == want or n == BURST and int(got.group(1)) > want):
+            bad.append(f"component {n} '{name}': want its thread in {SOURCES[n]} and {want} pages, got: {part!r}")
+    copies = re.findall(r"^  copy: (\w+ \w+), from (\w+) \w+ of component (\d+) '(\w+)'$",
+                        text.partition(f"\ncomponent {PEER} 'peer':\n")[2], re.M)
+    want = [(f"page {CAPMGR_VA:#x}", "page", str(BURST), "burst"), (f"slot {CAPMGR_SLOT0}", "slot", str(BURST), "burst"),
+            (f"slot {CAPMGR_SLOT0 + 1}", "slot", str(BURST), "burst")]
+    if copies and copies != want:
+        bad.append(f"the peer's copies {copies}, want {want}")
+    return bad, text
 
 
 def rewrite_link(path, s, a, what, from_key):
@@ -839,16 +795,8 @@ def scenario_example(d):
 
 
 def image_pages(name):
-    """Component name's writable image pages (its ELF's PT_LOAD segments with PF_W)."""
-    with open(os.path.join(qemu.BUILD, "user", name + ".elf"), "rb") as f:
-        elf = f.read()
-    phoff, phentsize, phnum = struct.unpack_from("<Q", elf, 32)[0], *struct.unpack_from("<HH", elf, 54)
-    pages = set()
-    for i in range(phnum):
-        ptype, flags, _off, vaddr, _pa, _fsz, memsz, _al = struct.unpack_from("<IIQQQQQQ", elf, phoff + i * phentsize)
-        if ptype == 1 and flags & 2:
-            pages.update(range(vaddr & ~0xfff, (vaddr + memsz + 0xfff) & ~0xfff, BLOCK))
-    return pages
+    """Component name's writable image pages: their addresses."""
+    return sysgen.writable_pages(os.path.join(qemu.BUILD, "user", name + ".elf"))
 
 
 def scenario_physical(chains):
@@ -920,6 +868,10 @@ def run(boots=CRASH_BOOTS, seed=SEED, verbose=False):
             if p:
                 texts.append(b.text())
             res.add(not p, name, failing(p, b))
+
+        bad, text = tool_problems(chain)
+        log.append("ckpt_tool: " + text.strip().replace("\n", "\n  "))
+        res.add(not bad, "ckpt_tool", "; ".join(bad))
 
         t0 = time.monotonic()
         crash = Chain("crash", d, cmd)

@@ -325,8 +325,8 @@ PT_LOAD, PF_W = 1, 2            # an ELF program header's type and flag (lib/lib
 
 
 def writable_pages(elf):
-    """The pages of elf's writable loaded segments, as the booter counts a persistent
-    component's (lib/libboot/persist.c: spans): their union, page by page."""
+    """The addresses of the pages of elf's writable loaded segments, as the booter lists
+    a persistent component's (lib/libboot/persist.c: spans): a set."""
     with open(elf, "rb") as f:
         data = f.read()
     phoff, = struct.unpack_from("<Q", data, 0x20)
@@ -335,8 +335,8 @@ def writable_pages(elf):
     for k in range(count):
         kind, flags, _, vaddr, _, _, memsz = struct.unpack_from("<IIQQQQQ", data, phoff + k * size)
         if kind == PT_LOAD and flags & PF_W and memsz:
-            pages.update(range(vaddr // 4096, (vaddr + memsz + 4095) // 4096))
-    return len(pages)
+            pages.update(range(vaddr & ~4095, page_up(vaddr + memsz), 4096))
+    return pages
 
 
 def check_checkpoint_room(sys_path, data, images):
@@ -349,7 +349,7 @@ def check_checkpoint_room(sys_path, data, images):
     for i, c in enumerate(data["component"]):
         if c.get("persistent") is not True:
             continue
-        parts = (("thread", 1), ("image", writable_pages(images[c["name"]][1])),
+        parts = (("thread", 1), ("image", len(writable_pages(images[c["name"]][1]))),
                  ("stack", page_up(schema.size_of("component", c, "stack")) // 4096),
                  ("heap", page_up(schema.size_of("component", c, "heap")) // 4096),
                  ("budget", page_up(schema.size_of("component", c, "budget")) // 4096))

@@ -179,7 +179,7 @@ class CheckpointRoom(unittest.TestCase):
             path = os.path.join(d, "x.elf")
             with open(path, "wb") as f:
                 f.write(elf_with(segs))
-            self.assertEqual(sysgen.writable_pages(path), 4)
+            self.assertEqual(sysgen.writable_pages(path), {0x404000, 0x405000, 0x406000, 0x407000})
 
     def check(self, room, budgets):
         data = {"component": [{"name": "cp", "imports": ["persist"]}] +
@@ -193,7 +193,7 @@ class CheckpointRoom(unittest.TestCase):
                         f"{k} = {'true' if v is True else repr(v).replace(chr(39), chr(34))}\n" for k, v in c.items()))
             images = {c["name"]: (c["name"], "unused") for c in data["component"]}
             with mock.patch.object(limits, "CHECKPOINT_ROOM", room), \
-                    mock.patch.object(sysgen, "writable_pages", lambda elf: 3):
+                    mock.patch.object(sysgen, "writable_pages", lambda elf: {0, 4096, 8192}):
                 sysgen.check_checkpoint_room(path, data, images)
 
     def test_the_room_exactly_fits(self):
