@@ -230,7 +230,7 @@ def show(path, system_path=None, every=False, out=sys.stdout):
           f"this was written by (hash {a.desc_hash:#018x}: the booter checks it)", file=out)
     names, images = names_of(system_path)
     if images:
-        print("(code looked up in today's build: rebuilt since that checkpoint, a boot starts fresh)", file=out)
+        print("(code looked up in the current build: rebuilt since this checkpoint, a boot would start fresh)", file=out)
     comps = components(store, a)
     for n in sorted(comps):
         print_component(comps[n], names, images, every, out)
