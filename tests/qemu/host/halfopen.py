@@ -117,14 +117,19 @@ class Flood:
 
 
 def fill(port, stalled):
-    """8 connections through the forward: each echoes 100 bytes once and is left silent,
-    or (stalled) sends without ever reading until it stalls."""
+    """8 connections through the forward, one after the other (each accepted before the
+    next: a burst of more SYNs than the backlog on a slow guest would have the first
+    ones given way, docs/network.md "Robustness"): each echoes 100 bytes once and is
+    left silent, or (stalled) sends without ever reading until it stalls."""
     conns = []
     for i in range(8):
         c = socket.create_connection((HOST, port), timeout=5)
         if stalled:
             c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
             c.setblocking(False)
+            end = time.monotonic() + 10     # (a connect returns once slirp has it)
+            while robust.stats(port)["echo.conns"] < i + 1 and time.monotonic() < end:
+                time.sleep(0.05)
         else:
             c.sendall(b"%03d" % i + b"." * 97)
             got = b""
