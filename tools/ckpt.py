@@ -136,10 +136,12 @@ class Store:
 
 class Component:
     """What a checkpoint holds of one persistent component: threads {index: regs},
-    pages {va: bytes}, links [(key, what, from, from_key)] in their order."""
+    pages {va: bytes}, links [(key, what, from, from_key)] in their order, and odd
+    [(kind, key, length)]: records whose kind or length no booter writes (the disk
+    checks, but is not Cairn's: the checkpointer would refuse it)."""
 
     def __init__(self, number):
-        self.number, self.threads, self.pages, self.links = number, {}, {}, []
+        self.number, self.threads, self.pages, self.links, self.odd = number, {}, {}, [], []
 
     def word(self, va):
         """The 8-byte word at va from its pages, or None (not in the checkpoint)."""
@@ -153,13 +155,15 @@ def components(store, area):
     for kind, comp, n, key, first, _crc, _aux in area.entries:
         c = out.setdefault(comp, Component(comp))
         data = store.record(area.index, first, n)
-        if kind == PAGE_KIND:
+        if kind == PAGE_KIND and n == BLOCK and key % BLOCK == 0:
             c.pages[key] = data
-        elif kind == THREAD_KIND:
-            c.threads[key] = struct.unpack_from(f"<{min(n // 8, REG_END)}Q", data)
-        elif kind == LINK_KIND and n >= LINK.size:
+        elif kind == THREAD_KIND and n == REG_END * 8:
+            c.threads[key] = struct.unpack_from(f"<{REG_END}Q", data)
+        elif kind == LINK_KIND and n == LINK.size:
             what, frm, _zero, from_key = LINK.unpack_from(data)
             c.links.append((key, what, frm, from_key))
+        else:
+            c.odd.append((kind, key, n))
     return out
 
 
@@ -209,8 +213,10 @@ def backtrace(elf, regs, c):
     return [f"      {addr:#x} {fn} {loc}" + (f" [{mark}]" if mark else "") for addr, fn, loc, mark in frames]
 
 
-def show(path, system_path=None, every=False, out=sys.stdout):
-    """Prints what DISK holds; True if a boot would resume a checkpoint."""
+def show(path, system_path=None, every=False, out=None):
+    """Prints what DISK holds (on out, or standard output); True if a boot would resume
+    a checkpoint."""
+    out = out or sys.stdout
     store = Store(path)
     if not store.area_blocks:
         print(f"{path}: no store (a boot formats one and starts fresh)", file=out)
@@ -270,6 +276,8 @@ def print_component(c, names, images, every, out):
         if every:
             for va in range(lo, hi, BLOCK):
                 print(f"      {va:#x} crc {crc32(c.pages[va]):08x}", file=out)
+    for kind, key, n in c.odd:
+        print(f"  a record no booter writes: kind {kind}, key {key:#x}, {n} bytes", file=out)
     for key, what, frm, from_key in c.links:
         kind = {LINK_CAP: "slot", LINK_PAGE: "page"}.get(what, f"what {what}")
         at = lambda k: f"{k}" if what == LINK_CAP else f"{k:#x}"  # noqa: E731

@@ -18,6 +18,28 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 import ckpt  # noqa: E402
 
 
+def store_with(recs, tag=1, area_blocks=16):
+    """A disk image with a store whose area 0 holds one whole checkpoint of recs,
+    [(kind, comp, key, bytes)], laid out as lib/libckpt/ckpt.c writes it."""
+    b = ckpt.BLOCK
+    h = ckpt.HEADER.pack(b"CAIRNCKP", 1, b, area_blocks, 0)[:-4]
+    disk = bytearray(b * (1 + 2 * area_blocks))
+    disk[:len(h) + 4] = h + struct.pack("<I", ckpt.crc32(h))
+    area, at, entries = b, 1, []
+    for kind, comp, key, data in recs:
+        n = (len(data) + b - 1) // b
+        disk[area + at * b:area + at * b + len(data)] = data
+        entries.append(ckpt.ENTRY.pack(kind, comp, len(data), key, at, ckpt.crc32(data), 0))
+        at += n
+    dirbytes = b"".join(entries)
+    dir_blocks = (len(dirbytes) + b - 1) // b
+    dirbytes += bytes(dir_blocks * b - len(dirbytes))
+    disk[area + at * b:area + (at + dir_blocks) * b] = dirbytes
+    m = ckpt.COMMIT.pack(b"CKCOMMIT", 1, len(recs), 1, 0x1234, tag, at, dir_blocks, ckpt.crc32(dirbytes), 0)[:-4]
+    disk[area:area + len(m) + 4] = m + struct.pack("<I", ckpt.crc32(m))
+    return bytes(disk)
+
+
 def quiet(fn, *args):
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         return fn(*args)
@@ -49,6 +71,37 @@ class Ckpt(unittest.TestCase):
         self.assertIn("a boot resumes nothing", out.getvalue())
         bad = bytes(h) + bytes(7 * ckpt.BLOCK - len(h))
         self.assertEqual(ckpt.Store(self.disk(bad)).area_blocks, 0)
+
+    def test_a_whole_checkpoint_its_components_and_odd_records(self):
+        regs = [0] * ckpt.REG_END
+        regs[ckpt.REG_RIP], regs[ckpt.REG_RSP] = 0x400123, ckpt.STACK_TOP - 64
+        page = struct.pack("<Q", 5) + bytes(ckpt.BLOCK - 8)
+        recs = [(ckpt.THREAD_KIND, 3, 0, struct.pack(f"<{ckpt.REG_END}Q", *regs)),
+                (ckpt.PAGE_KIND, 3, 0x404000, page), (ckpt.PAGE_KIND, 3, 0x405000, page),
+                (ckpt.PAGE_KIND, 3, ckpt.STACK_TOP - ckpt.BLOCK, page),
+                (ckpt.LINK_KIND, 5, 128, ckpt.LINK.pack(ckpt.LINK_CAP, 3, 0, 23)),
+                (ckpt.THREAD_KIND, 5, 0, bytes(16)),                 # too short: listed, not read
+                (ckpt.PAGE_KIND, 5, 0x404000, bytes(100))]
+        out = io.StringIO()
+        self.assertTrue(ckpt.show(self.disk(store_with(recs, tag=9)), out=out))
+        text = out.getvalue()
+        self.assertIn("area 0: checkpoint 9, generation 1: whole (7 records", text)
+        self.assertIn("a boot resumes checkpoint 9 (area 0)", text)
+        self.assertIn("component 3:\n  thread 0: rip 0x400123, rsp 0x7ffefffffffc0\n  3 pages:\n"
+                      "    0x404000..0x406000 image (2)\n    0x7ffeffffff000..0x7fff00000000 stack (1)\n"
+                      .replace("0x7ffefffffffc0", f"{ckpt.STACK_TOP - 64:#x}")
+                      .replace("0x7ffeffffff000", f"{ckpt.STACK_TOP - ckpt.BLOCK:#x}"), text)
+        self.assertIn("component 5:\n  0 pages:\n  a record no booter writes: kind 2, key 0x0, 16 bytes\n"
+                      "  a record no booter writes: kind 1, key 0x404000, 100 bytes\n"
+                      "  copy: slot 128, from slot 23 of component 3\n", text)
+
+    def test_a_flipped_byte_makes_the_area_bad(self):
+        recs = [(ckpt.PAGE_KIND, 1, 0x404000, bytes(ckpt.BLOCK))]
+        disk = bytearray(store_with(recs))
+        disk[2 * ckpt.BLOCK + 7] ^= 1            # area 0's first data block
+        out = io.StringIO()
+        self.assertFalse(ckpt.show(self.disk(bytes(disk)), out=out))
+        self.assertIn("area 0: checkpoint 1, generation 1: bad (record 0 (block 1) fails its CRC)", out.getvalue())
 
     def test_runs_join_consecutive_pages(self):
         b = ckpt.BLOCK
