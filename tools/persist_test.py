@@ -13,7 +13,10 @@ One check per scenario:
   resume               the next boot resumes the checkpoint the disk holds: the last one
                        committed, or the one taken after it if its commit landed before
                        the kill, with the digest printed when it was taken
-  second_resume        a third boot resumes one of the second boot's checkpoints
+  second_resume        a third boot resumes one of the second boot's checkpoints, and
+                       commits four more: burst and the peer, which wait on their timer,
+                       went on after the resume (went_on: every boot checks it that
+                       commits three after the one it resumed)
   ckpt_tool            tools/ckpt.py on that disk: the checkpoint the console said, and each
                        persistent component's thread (in its own code), pages and copies
   crash_injection      CRASH_BOOTS boots (SOAK_BOOTS with --soak), each killed at a
@@ -211,6 +214,7 @@ class Chain:
         self.boots.append(b)
         problems = self.check(b, before, fresh_reason, damaged)
         problems += self.check_after(b)
+        problems += went_on(before, Store(self.path), b)
         return problems, b
 
     def check(self, b, before, fresh_reason, damaged):
@@ -439,7 +443,7 @@ def scenario_chain(chain, rng, log):
         p.append("no page was copied at a first write: the ledger never wrote while a checkpoint was written")
     p += teller_problems(b, 0)
     out.append(("fresh", p, b, f"{commits} committed, {first} pages copied at a first write"))
-    for name, label, n in (("resume", "2", 2), ("second_resume", "3", 1)):
+    for name, label, n in (("resume", "2", 2), ("second_resume", "3", 4)):   # (4: went_on checks it)
         prev = chain.boots[-1].label
         # (and once the ledger has printed: it runs last, and a checkpoint of few records
         # can be committed before its first line)
@@ -545,9 +549,28 @@ CAPMGR_VA = 0x500000000        # include/cairn/layout.h: the pages the manager g
 
 def symbol(name, sym):
     """The address of sym in component name's image (nm)."""
-    out = subprocess.run(["nm", os.path.join(qemu.BUILD, "user", name + ".elf")], capture_output=True,
-                         text=True, check=True).stdout
-    return next(int(v, 16) for v, _t, n in (x.split() for x in out.splitlines() if len(x.split()) == 3) if n == sym)
+    return sysgen.symbols(os.path.join(qemu.BUILD, "user", name + ".elf"))[sym]
+
+
+def went_on(before, after, b):
+    """After a resume, the persistent components that wait on their timer go on: in a
+    checkpoint of that boot three or more after the one resumed, burst has burst and the
+    peer has counted rounds since. (The time stamp counter starts again at each boot: a
+    nap's deadline from the boot before would keep them waiting, with no timer armed,
+    unless they look again: docs/persistence.md "Limits", tests/components/burst/nap.h.)"""
+    m = next((m for m in map(R_RESUMED.search, b.lines) if m), None)
+    old = next((a for a in before.areas if m and a.state == "whole" and a.tag == int(m.group(1))), None)
+    new = after.newest
+    if not old or not new or new.gen < old.gen + 3:
+        return []
+    bad = []
+    for comp, name, sym in ((BURST, "burst", "bursts"), (PEER, "peer", "rounds")):
+        va = symbol(name, sym)
+        was, now = word_of(before, old, comp, va), word_of(after, new, comp, va)
+        if was is None or now is None or now <= was:
+            bad.append(f"{name} did not go on after the resume: its {sym} {was} in checkpoint {old.tag}, "
+                       f"{now} in checkpoint {new.tag}")
+    return bad
 
 
 def burst_problems(s):

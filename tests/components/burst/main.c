@@ -27,13 +27,15 @@
  * checkpoint took part before and part after a write (a copy made while the page was
  * written) or after one (a copy-on-write too late) breaks it, and it says TORN.
  * Every `print` bursts (args; 1000) it says where it is. It waits on its timer, so a
- * resume finds it inside RCV_WAIT, which then returns 0: it looks at the time again.
+ * resume finds it inside RCV_WAIT, which then returns 0: it looks at the time again,
+ * and begins its nap again if the clock went back (nap.h: time does not persist).
  */
 #include <cairn/cairn.h>
 #include <cairn/gate.h>
 #include <cairn/capmgr.h>
 #include <iface/manager.h>
 #include <iface/timer.h>
+#include "nap.h"
 
 CAIRN_GATE_STACKS(1);	/* no gates, one thread: one stack (every page is in the checkpoints) */
 
@@ -131,24 +133,11 @@ static void regive(uint64_t n)
 	given[GIVEN - 1] = w;
 }
 
-static uint64_t hz, x = 0x9e3779b97f4a7c15ULL;
-
-/* Waits until the booter's timer passes up to most microseconds (pseudo-random) from now. */
-static void nap(uint64_t most)
-{
-	x ^= x << 13, x ^= x >> 7, x ^= x << 17;	/* (xorshift) */
-	uint64_t due = cairn_cycles() + cairn_us_ticks(hz, 1 + x % most);
-
-	if (timer_wake_at(due) == 0)
-		while (cairn_cycles() < due)
-			cairn_rcv_wait(CAIRN_SLOT_RCV);
-}
-
 int main(const struct cairn_root *rt)
 {
 	uint64_t most = 2000, gap = 300, print = 1000, peer = 0;
 
-	hz = rt->tsc_hz;
+	nap_hz = rt->tsc_hz, nap_x = 0x9e3779b97f4a7c15ULL;
 	cairn_arg_u64(rt, "max_us", &most);	/* (absent or not a number: as it is) */
 	cairn_arg_u64(rt, "gap_us", &gap);
 	most = most ? most : 1, gap = gap ? gap : 1;

@@ -25,30 +25,19 @@
 #include <cairn/gate.h>
 #include <cairn/capmgr.h>
 #include <iface/timer.h>
+#include "../burst/nap.h"
 
 CAIRN_GATE_STACKS(1);	/* no gates, one thread: one stack (every page is in the checkpoints) */
 
 #define LAST 511	/* the shared page's last word, and burst's */
 #define ROUND 1		/* its word this component counts in */
 
-static uint64_t rounds, seen, hz, wrong;
-static uint64_t x = 0x2545f4914f6cdd1dULL;
+static uint64_t rounds, seen, wrong;
 
 static void say_wrong(const char *what, uint64_t a, uint64_t b)
 {
 	if (!wrong++)
 		cairn_printf("peer: WRONG: %s: %lu and %lu\n", what, a, b);
-}
-
-/* Waits until the booter's timer passes up to most microseconds (pseudo-random) from now. */
-static void nap(uint64_t most)
-{
-	x ^= x << 13, x ^= x >> 7, x ^= x << 17;	/* (xorshift) */
-	uint64_t due = cairn_cycles() + cairn_us_ticks(hz, 1 + x % most);
-
-	if (timer_wake_at(due) == 0)
-		while (cairn_cycles() < due)
-			cairn_rcv_wait(CAIRN_SLOT_RCV);
 }
 
 /* burst's status gate, delegated: its pages, and *budget; negative until it is there. */
@@ -66,7 +55,7 @@ int main(const struct cairn_root *rt)
 	uint64_t most = 500, print = 1000, budget = 4;
 	cairn_word b = 0;
 
-	hz = rt->tsc_hz;
+	nap_hz = rt->tsc_hz, nap_x = 0x2545f4914f6cdd1dULL;
 	cairn_arg_u64(rt, "max_us", &most);
 	cairn_arg_u64(rt, "print", &print);
 	cairn_arg_u64(rt, "budget", &budget);
