@@ -40,6 +40,7 @@ LINK_CAP, LINK_PAGE = 1, 2
 HEAP_VA = limits.get("CAIRN_HEAP_VA")
 HEAP_MAX = limits.get("CAIRN_HEAP_MAX")
 STACK_TOP = limits.get("CAIRN_STACK_TOP")
+STACK_FLOOR = limits.get("CAIRN_RTOS_AREA_BASE")     # the region below the first stack's
 CAPMGR_VA = limits.get("CAIRN_CAPMGR_VA")
 IMAGE_TOP = limits.get("CAIRN_IMAGE_TOP")
 REG_RIP, REG_RSP = limits.get("CAIRN_REG_RIP"), limits.get("CAIRN_REG_RSP")
@@ -175,7 +176,7 @@ def region(va):
         return "heap"
     if CAPMGR_VA <= va < CAPMGR_VA + limits.BUDGET_MAX:
         return "manager"
-    if va < STACK_TOP and va >= STACK_TOP - (64 << 20):
+    if STACK_FLOOR <= va < STACK_TOP:
         return "stack"
     return "other"
 
