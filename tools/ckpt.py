@@ -15,8 +15,8 @@ writes them (cairn/persist.h). tools/persist_test.py reads its disks through it.
     ckpt.py FILE.toml [--all]   the same of `make run`'s disk for that description
                             (build/run-disk-<system>.img); `make ckpt SYSTEM=<name>`
 
-Exit status: 0 if a boot would resume a checkpoint, 1 if not (no store, or none
-whole), 2 on a usage error. A boot also checks that the description is the one the
+Exit status: 0 if a boot would resume a checkpoint, 1 if not (no store, none whole,
+or the newest whole one not what the checkpointer takes), 2 on a usage error. A boot also checks that the description is the one the
 checkpoint was written by (its hash, computed by the booter from the built system);
 this tool cannot, and says so.
 """
@@ -45,6 +45,9 @@ CAPMGR_VA = limits.get("CAIRN_CAPMGR_VA")
 IMAGE_TOP = limits.get("CAIRN_IMAGE_TOP")
 REG_RIP, REG_RSP = limits.get("CAIRN_REG_RIP"), limits.get("CAIRN_REG_RSP")
 REG_END = limits.get("CAIRN_REG_END")       # words of a thread record (PERSIST_REGS)
+DIR_CAP = limits.get("PERSIST_DIR_CAP")     # the checkpointer's directory: more entries do not check
+ROOM = limits.get("PERSIST_ROOM")           # records a checkpoint may have to fit
+REC_LEN = {PAGE_KIND: BLOCK, THREAD_KIND: REG_END * 8, LINK_KIND: LINK.size}   # the checkpointer's rec_len
 
 
 def crc32(data, crc=0):
@@ -105,6 +108,8 @@ class Store:
         if m[0] != b"CKCOMMIT" or m[1] != 1 or m[3] == 0 or m[9] != crc32(raw[:COMMIT.size - 4]) or \
                 m[7] != (m[2] * ENTRY.size + BLOCK - 1) // BLOCK or m[6] < 1 or m[6] + m[7] > self.area_blocks:
             return Area(a, "damaged", why="its commit record does not check")
+        if m[2] > DIR_CAP:      # (ckpt_open's dir_cap: verify says it does not check)
+            return Area(a, "bad", m, why=f"its directory has {m[2]} entries, more than the checkpointer's {DIR_CAP}")
         dirbytes = b"".join(self.block(a, m[6] + i) for i in range(m[7]))
         entries = [ENTRY.unpack_from(dirbytes, i * ENTRY.size) for i in range(m[2])]
         if crc32(dirbytes) != m[8]:
@@ -166,6 +171,18 @@ def components(store, area):
         else:
             c.odd.append((kind, key, n))
     return out
+
+
+def unfit(area):
+    """Why the checkpointer would not take a whole area's checkpoint (stage_checkpoint),
+    or None. (The booter then checks every record against the description: each
+    persistent component's pages and thread once; this tool does not.)"""
+    if len(area.entries) > ROOM:
+        return f"it has {len(area.entries)} records, more than PERSIST_ROOM ({ROOM})"
+    for i, (kind, _comp, n, *_rest) in enumerate(area.entries):
+        if REC_LEN.get(kind) != n:
+            return f"its record {i} is of kind {kind} and {n} bytes: no booter writes it"
+    return None
 
 
 def region(va):
@@ -233,15 +250,19 @@ def show(path, system_path=None, every=False, out=None):
         print("a boot resumes nothing: no checkpoint is whole (it starts fresh)", file=out)
         return False
     damaged = f" (the newest, generation {store.bad_gen}, is damaged: a boot says so)" if store.previous else ""
-    print(f"a boot resumes checkpoint {a.tag} (area {a.index}){damaged}, if its description is the one "
-          f"this was written by (hash {a.desc_hash:#018x}: the booter checks it)", file=out)
+    why = unfit(a)
+    if why:
+        print(f"a boot starts fresh: checkpoint {a.tag} (area {a.index}){damaged} cannot be read: {why}", file=out)
+    else:
+        print(f"a boot resumes checkpoint {a.tag} (area {a.index}){damaged}, if its description is the one "
+              f"this was written by (hash {a.desc_hash:#018x}: the booter checks it)", file=out)
     names, images = names_of(system_path)
     if images:
         print("(code looked up in the current build: rebuilt since this checkpoint, a boot would start fresh)", file=out)
     comps = components(store, a)
     for n in sorted(comps):
         print_component(comps[n], names, images, every, out)
-    return True
+    return not why
 
 
 def names_of(system_path):

@@ -28,6 +28,7 @@ import tomllib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import crash  # noqa: E402
+import limits  # noqa: E402
 import system  # noqa: E402
 import sysgen  # noqa: E402
 
@@ -59,7 +60,8 @@ def grants_port(path, port):
 # Devices `run` attaches for a description that binds them (its components' `devices`
 # with `at`), by vendor:device: QEMU's arguments for one at PCI slot.function `addr` in
 # the system `name`.
-RUN_DISK_BYTES = 1 << 20
+# The run disk holds two checkpoints of PERSIST_ROOM records (cairn/persist.h), in MiB.
+RUN_DISK_BYTES = -(-(1 + 2 * limits.get("PERSIST_AREA_BLOCKS")) * 4096 // (1 << 20)) << 20
 
 
 def run_disk_path(name):

@@ -29,12 +29,11 @@
 #include <iface/virtio_blk.h>
 
 #define PAGE 4096u
-#define DIR_CAP 1024u		/* records of one checkpoint, at most */
 #define RETRY_US 500		/* a capture refused (a thread in a call): tried again so soon */
 #define COLLECT_BATCH 16u	/* records made whole (persist.collect) at a time, as they are written */
 
 static uint8_t stage[PERSIST_STAGE_PAGES * PAGE] __attribute__((aligned(PAGE)));
-static struct ckpt_entry dir[DIR_CAP];
+static struct ckpt_entry dir[PERSIST_DIR_CAP];
 static struct ckpt store;
 static struct xport_blk_sync blk;
 static uint8_t *data;		/* the region the driver reads and writes: one block at its start */
@@ -169,11 +168,11 @@ static const char *const why_fresh[] = {
 /* Resumes the newest whole checkpoint, or starts the persistent components fresh. The checkpoints' count. */
 static uint64_t resume(uint64_t hash)
 {
-	long r = ckpt_open(&store, &dev, dir, DIR_CAP, hash);
+	long r = ckpt_open(&store, &dev, dir, PERSIST_DIR_CAP, hash);
 	enum ckpt_found found = store.found;
 
 	if (!r && found == CKPT_UNFORMATTED)
-		r = ckpt_format(&store, &dev, dir, DIR_CAP, hash) ? CAIRN_EIO : 0;
+		r = ckpt_format(&store, &dev, dir, PERSIST_DIR_CAP, hash) ? CAIRN_EIO : 0;
 	if (r) {
 		cairn_printf("checkpointer: the disk failed (%ld): the persistent components start fresh, "
 			     "and nothing is kept\n", r);
@@ -353,7 +352,7 @@ static void bench(uint64_t n, uint64_t hash)
 	long records = 0, first;
 
 	n = n > BENCH_MAX ? BENCH_MAX : n;
-	if (ckpt_format(&store, &mem, dir, DIR_CAP, hash))
+	if (ckpt_format(&store, &mem, dir, PERSIST_DIR_CAP, hash))
 		return;
 	/*
 	 * The pause's parts: the first capture makes every page read-only (all are
@@ -390,7 +389,7 @@ static void bench(uint64_t n, uint64_t hash)
 	}
 	for (unsigned k = 0; k < 5; k++) {
 		uint64_t t0 = bench_rdtsc();
-		if (ckpt_open(&store, &mem, dir, DIR_CAP, hash) || store.found != CKPT_NEWEST || stage_checkpoint())
+		if (ckpt_open(&store, &mem, dir, PERSIST_DIR_CAP, hash) || store.found != CKPT_NEWEST || stage_checkpoint())
 			return;
 		back[k] = bench_rdtsc() - t0;
 	}

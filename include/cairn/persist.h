@@ -73,4 +73,14 @@ struct persist_header {
 #define PERSIST_ROOM (PERSIST_STAGE_PAGES - PERSIST_TABLE_PAGES)
 _Static_assert(PERSIST_ROOM <= PERSIST_RECORDS_MAX, "the table holds a record for every page of the buffer");
 
+/*
+ * The checkpointer's directory (cairn/ckpt.h's dir_cap): a checkpoint of more entries
+ * is damaged to it (ckpt_open), one of more than PERSIST_ROOM does not fit. An area of
+ * the store holds a checkpoint of PERSIST_ROOM records, each a block, if it has
+ * PERSIST_AREA_BLOCKS blocks: theirs, the directory's (32-byte entries) and the commit
+ * record's. tools/ckpt.py and tools/qemu.py (`make run`'s disk) read these.
+ */
+#define PERSIST_DIR_CAP 1024u
+#define PERSIST_AREA_BLOCKS (1u + PERSIST_ROOM + (PERSIST_ROOM * 32u + 4095u) / 4096u)
+
 #endif

@@ -83,10 +83,14 @@ class Ckpt(unittest.TestCase):
                 (ckpt.THREAD_KIND, 5, 0, bytes(16)),                 # too short: listed, not read
                 (ckpt.PAGE_KIND, 5, 0x404000, bytes(100))]
         out = io.StringIO()
-        self.assertTrue(ckpt.show(self.disk(store_with(recs, tag=9)), out=out))
+        self.assertFalse(ckpt.show(self.disk(store_with(recs, tag=9)), out=out))
         text = out.getvalue()
         self.assertIn("area 0: checkpoint 9, generation 1: whole (7 records", text)
-        self.assertIn("a boot resumes checkpoint 9 (area 0)", text)
+        self.assertIn("a boot starts fresh: checkpoint 9 (area 0) cannot be read: its record 5 is of kind 2 "
+                      "and 16 bytes: no booter writes it", text)
+        out = io.StringIO()
+        self.assertTrue(ckpt.show(self.disk(store_with(recs[:5], tag=9)), out=out))
+        self.assertIn("a boot resumes checkpoint 9 (area 0)", out.getvalue())
         self.assertIn("component 3:\n  thread 0: rip 0x400123, rsp 0x7ffefffffffc0\n  3 pages:\n"
                       "    0x404000..0x406000 image (2)\n    0x7ffeffffff000..0x7fff00000000 stack (1)\n"
                       .replace("0x7ffefffffffc0", f"{ckpt.STACK_TOP - 64:#x}")
@@ -94,6 +98,22 @@ class Ckpt(unittest.TestCase):
         self.assertIn("component 5:\n  0 pages:\n  a record no booter writes: kind 2, key 0x0, 16 bytes\n"
                       "  a record no booter writes: kind 1, key 0x404000, 100 bytes\n"
                       "  copy: slot 128, from slot 23 of component 3\n", text)
+
+    def test_more_records_than_fit(self):
+        page = (ckpt.PAGE_KIND, 1, 0x404000, bytes(ckpt.BLOCK))
+        out = io.StringIO()
+        disk = store_with([page[:2] + (0x404000 + k * ckpt.BLOCK, page[3]) for k in range(ckpt.ROOM + 1)],
+                          area_blocks=ckpt.ROOM + 8)
+        self.assertFalse(ckpt.show(self.disk(disk), out=out))
+        self.assertIn(f"cannot be read: it has {ckpt.ROOM + 1} records, more than PERSIST_ROOM ({ckpt.ROOM})",
+                      out.getvalue())
+
+    def test_a_directory_past_the_checkpointers_is_bad(self):
+        recs = [(ckpt.LINK_KIND, 1, k, ckpt.LINK.pack(1, 2, 0, k)) for k in range(ckpt.DIR_CAP + 1)]
+        s = ckpt.Store(self.disk(store_with(recs, area_blocks=ckpt.DIR_CAP + 48)))
+        self.assertEqual(s.areas[0].state, "bad")
+        self.assertIn(f"{ckpt.DIR_CAP + 1} entries, more than the checkpointer's {ckpt.DIR_CAP}", s.areas[0].why)
+        self.assertIsNone(s.newest)
 
     def test_a_flipped_byte_makes_the_area_bad(self):
         recs = [(ckpt.PAGE_KIND, 1, 0x404000, bytes(ckpt.BLOCK))]

@@ -474,7 +474,8 @@ static void test_preempted(void)
 	/* 1 ms each time. Under TCG the clock is the host's: on a loaded host the deadline can
 	 * pass before P's first instruction, so P is dispatched again until it is at its loop. */
 	while (!mk && tries++ < PREEMPT_TRIES) {
-		d = cairn_thread_dispatch(p.thr, cairn_cycles() + R->tsc_hz / 1000, 0);
+		t0 = cairn_cycles();	/* (the dispatch that finds P at its loop must last 1 ms) */
+		d = cairn_thread_dispatch(p.thr, t0 + R->tsc_hz / 1000, 0);
 		t1 = cairn_cycles();
 		if (d || live(p.thr, CAIRN_REG_RIP, &err) == (uint64_t)spin_loop)
 			break;
