@@ -155,21 +155,33 @@ class Component:
         return struct.unpack_from("<Q", page, va % BLOCK)[0] if page is not None and va % 8 == 0 else None
 
 
+def links(store, area):
+    """A whole area's link records, in order: (component, key, what, from, from_key) each,
+    from_key None for one no booter writes (its length, or its reserved word)."""
+    out = []
+    for kind, comp, n, key, first, _crc, _aux in area.entries:
+        if kind == LINK_KIND:
+            what, frm, zero, from_key = LINK.unpack_from(store.record(area.index, first, n) + bytes(LINK.size))
+            out.append((comp, key, what, frm, from_key if zero == 0 and n == LINK.size else None))
+    return out
+
+
 def components(store, area):
     """{number: Component} of a whole area's records."""
     out = {}
     for kind, comp, n, key, first, _crc, _aux in area.entries:
         c = out.setdefault(comp, Component(comp))
-        data = store.record(area.index, first, n)
         if kind == PAGE_KIND and n == BLOCK and key % BLOCK == 0:
-            c.pages[key] = data
+            c.pages[key] = store.record(area.index, first, n)
         elif kind == THREAD_KIND and n == REG_END * 8:
-            c.threads[key] = struct.unpack_from(f"<{REG_END}Q", data)
-        elif kind == LINK_KIND and n == LINK.size:
-            what, frm, _zero, from_key = LINK.unpack_from(data)
-            c.links.append((key, what, frm, from_key))
-        else:
+            c.threads[key] = struct.unpack_from(f"<{REG_END}Q", store.record(area.index, first, n))
+        elif kind != LINK_KIND:
             c.odd.append((kind, key, n))
+    for comp, key, what, frm, from_key in links(store, area):
+        if from_key is None:
+            out[comp].odd.append((LINK_KIND, key, LINK.size))
+        else:
+            out[comp].links.append((key, what, frm, from_key))
     return out
 
 

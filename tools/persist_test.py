@@ -623,16 +623,6 @@ PEER = 5                       # tests/components/peer: burst shares a page with
 CAPMGR_SLOT0 = 128             # include/cairn/capmgr.h: the first delegated slot
 
 
-def links_of(s, a):
-    """Area a's link records: (component, key, what, from, from_key) each, in order."""
-    out = []
-    for kind, comp, n, key, blk, _c, _x in a.entries:
-        if kind == LINK_KIND:
-            what, frm, zero, from_key = LINK.unpack_from(s.block(a.index, blk), 0)
-            out.append((comp, key, what, frm, from_key if zero == 0 and n == LINK.size else None))
-    return out
-
-
 def word_of(s, a, comp, va):
     """The 8-byte word at va of component comp in area a's records, or None."""
     c = ckpt.components(s, a).get(comp)
@@ -650,7 +640,7 @@ def peer_problems(s):
             continue
         rounds_va = rounds_va or symbol("peer", "rounds")
         rounds, shared = word_of(s, a, PEER, rounds_va), word_of(s, a, BURST, CAPMGR_VA + 8)
-        links = links_of(s, a)
+        links = ckpt.links(s, a)
         want = [(PEER, CAPMGR_VA, LINK_PAGE, BURST, CAPMGR_VA)]
         page = [x for x in links if x[2] == LINK_PAGE]
         caps = sorted(x for x in links if x[2] == LINK_CAP)
@@ -700,7 +690,7 @@ def tool_problems(chain):
     copies = re.findall(r"^  copy: (\w+ \w+), from (\w+ \w+) of component (\d+) '(\w+)'$",
                         text.partition(f"\ncomponent {PEER} 'peer':\n")[2], re.M)
     s = Store(chain.path)
-    links = links_of(s, s.newest) if s.newest else []
+    links = ckpt.links(s, s.newest) if s.newest else []
     say = lambda what, key: f"page {key:#x}" if what == LINK_PAGE else f"slot {key}"  # noqa: E731
     want = [(say(what, key), say(what, frm_key), str(frm), "burst") for comp, key, what, frm, frm_key in links
             if comp == PEER]
@@ -872,7 +862,7 @@ def scenario_physical(chains):
                                f"{PERSISTENT[comp]}'s")
                 elif kind not in (PAGE_KIND, THREAD_KIND, LINK_KIND):
                     bad.append(f"{chain.name}: area {a.index} entry {i}: kind {kind}")
-            for comp, key, what, frm, from_key in links_of(s, a):  # named by slots and addresses
+            for comp, key, what, frm, from_key in ckpt.links(s, a):  # named by slots and addresses
                 if frm not in PERSISTENT or from_key is None or \
                         not (what == LINK_CAP and CAPMGR_SLOT0 <= key < 2 * CAPMGR_SLOT0 and
                              from_key < 2 * CAPMGR_SLOT0 or

@@ -32,6 +32,9 @@
 #define RETRY_US 500		/* a capture refused (a thread in a call): tried again so soon */
 #define COLLECT_BATCH 16u	/* records made whole (persist.collect) at a time, as they are written */
 
+_Static_assert(PERSIST_AREA_BLOCKS == 1 + PERSIST_ROOM + (PERSIST_ROOM * sizeof(struct ckpt_entry) + CKPT_BLOCK - 1) /
+	       CKPT_BLOCK, "cairn/persist.h's area: a commit record, the records, their directory");
+
 static uint8_t stage[PERSIST_STAGE_PAGES * PAGE] __attribute__((aligned(PAGE)));
 static struct ckpt_entry dir[PERSIST_DIR_CAP];
 static struct ckpt store;
