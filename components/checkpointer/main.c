@@ -30,6 +30,7 @@
 
 #define PAGE 4096u
 #define RETRY_US 500		/* a capture refused (a thread in a call): tried again so soon */
+#define STILL_TRIES 200		/* refusals (0.1 s of them) before the callers waiting are let go */
 #define COLLECT_BATCH 16u	/* records made whole (persist.collect) at a time, as they are written */
 
 _Static_assert(PERSIST_AREA_BLOCKS == 1 + PERSIST_ROOM + (PERSIST_ROOM * sizeof(struct ckpt_entry) + CKPT_BLOCK - 1) /
@@ -246,9 +247,11 @@ static int asked_for(void)
 	return __atomic_load_n(&asked, __ATOMIC_SEQ_CST) != __atomic_load_n(&answered, __ATOMIC_RELAXED);
 }
 
-/* The checkpoint asked for up to `upto` is done: r, its number or error. */
+/* The checkpoint asked for up to `upto` is done: r, its number or error (answered never goes back). */
 static void answer_upto(uint64_t upto, long r)
 {
+	if (upto <= __atomic_load_n(&answered, __ATOMIC_RELAXED))
+		return;
 	__atomic_store_n(&answer, r, __ATOMIC_RELAXED);
 	__atomic_store_n(&answered, upto, __ATOMIC_RELEASE);
 }
@@ -283,8 +286,14 @@ static long checkpoint(uint64_t n)
 	cairn_word paused = 0;
 	long records, first = 0;
 
-	while ((records = persist_capture((cairn_word)stage, PERSIST_STAGE_PAGES, &paused)) == CAIRN_EAGAIN)
+	for (unsigned tries = 1; (records = persist_capture((cairn_word)stage, PERSIST_STAGE_PAGES, &paused)) ==
+	     CAIRN_EAGAIN; tries++) {
+		/* A caller waiting (yielding) above a persistent component of its core may be what
+		 * keeps it in its call: let the callers go (CAIRN_EAGAIN), and go on trying. */
+		if (tries % STILL_TRIES == 0)
+			answer_upto(__atomic_load_n(&asked, __ATOMIC_SEQ_CST), CAIRN_EAGAIN);
 		nap(RETRY_US, 0);
+	}
 	if (records == CAIRN_ESTALE) {
 		cairn_printf("checkpointer: a persistent component has stopped: no more checkpoints (the disk "
 			     "keeps checkpoint %lu)\n", store.tag);
