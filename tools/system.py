@@ -257,6 +257,27 @@ def priority_of(t, kind="component"):
     return schema.FIELDS[kind]["priority"].default if p is None else p
 
 
+def callers(comps, served):
+    """The components whose threads can call an interface in `served`: its importers, and
+    the importers of what they export, and so on (a call runs on its caller's thread, at
+    its caller's priority). -> {name: the interface of served it reaches, through what}"""
+    reach = {x: (x, None) for x in served}      # interface: (served one, first import on the way)
+    found, grew = {}, True
+    while grew:
+        grew = False
+        for c in comps:
+            imports = c.get("imports") if isinstance(c.get("imports"), list) else []
+            via = next((reach[x] for x in imports if x in reach), None)
+            if via is None or c.get("name") in found:
+                continue
+            found[c.get("name")] = via
+            exports = c.get("exports") if isinstance(c.get("exports"), list) else []
+            for x in exports:
+                reach.setdefault(x, (via[0], via[1] or c.get("name")))
+            grew = True
+    return found
+
+
 def check_persist_importer(d, depth):
     """One checkpointer at most; and one if anything is persistent (it starts them). Only
     the root booter serves it; a subsystem's parent is not persistent."""
@@ -270,20 +291,31 @@ def check_persist_importer(d, depth):
     cp = comps[importers[0][0]] if importers else {}
     served = cp.get("exports")
     served = set(served) if isinstance(served, list) else set()
+    reaching = callers(comps, sorted(served))
+    persistent = [c for c in comps if c.get("persistent") is True]
     for i, c in enumerate(comps):
-        imports = c.get("imports") if isinstance(c.get("imports"), list) else []
-        if c.get("persistent") is True and c.get("name") in parents:
+        name = c.get("name")
+        if c.get("persistent") is True and name in parents:
             d.error("component", i, "persistent", "is persistent and a subsystem's parent: its "
-                    "subsystem would not be in its checkpoints", c.get("name"))
-        elif c.get("persistent") is True and served & set(imports):
-            d.error("component", i, "imports", f"is persistent and imports '{sorted(served & set(imports))[0]}' "
-                    f"from its checkpointer '{importers[0][1]}': a capture waits for its thread to leave "
-                    "the call, which waits for the capture", c.get("name"))
-        elif served & set(imports) and c.get("core", 0) == cp.get("core", 0) and \
-                priority_of(c) > priority_of(cp):
-            d.error("component", i, "priority", f"imports '{sorted(served & set(imports))[0]}' from its "
-                    f"checkpointer '{importers[0][1]}' on its core at a higher priority: its call waits, "
-                    "yielding, for the checkpointer's thread, which would never run", c.get("name"))
+                    "subsystem would not be in its checkpoints", name)
+            continue
+        if name not in reaching:
+            continue
+        iface, via = reaching[name]
+        how = f"imports '{iface}' from its checkpointer '{importers[0][1]}'" if via is None else \
+            f"calls '{iface}' of its checkpointer '{importers[0][1]}' through '{via}'"
+        below = [p for p in persistent if p.get("core", 0) == c.get("core", 0) and priority_of(p) < priority_of(c)]
+        if c.get("persistent") is True:
+            d.error("component", i, "imports", f"is persistent and {how}: a capture waits for its thread to "
+                    "leave the call, which waits for the capture", name)
+        elif c.get("core", 0) == cp.get("core", 0) and priority_of(c) > priority_of(cp):
+            d.error("component", i, "priority", f"{how} on its core at a higher priority: its call waits, "
+                    "yielding, for the checkpointer's thread, which would never run", name)
+        elif below:
+            d.error("component", i, "priority", f"{how} at a priority above persistent component "
+                    f"'{below[0].get('name')}' of its core: its call waits, yielding, for a capture, which "
+                    f"waits for '{below[0].get('name')}' to leave any call it is in, and it would never run",
+                    name)
     cp_imports = cp.get("imports") if isinstance(cp.get("imports"), list) else []
     if importers and (isinstance(d.data.get("rtos"), dict) or "timer" not in cp_imports):
         check_polling_checkpointer(d, importers[0], cp)

@@ -79,6 +79,11 @@ struct bcomp {
 	uint32_t out;					/* it ran out: not picked until refill_at */
 	uint32_t held;					/* persist.c: persistent, and not to run now */
 	uint32_t refills;				/* budgets given again since boot */
+	uint64_t turn;					/* sched.c: its place among its priority's
+							   threads (lowest first), */
+	uint64_t ran;					/* what it has run of its turn (TSC ticks), */
+	uint32_t preempted;				/* and whether an interrupt took the core from
+							   it since it was dispatched (a TIMEOUT) */
 };
 
 /*
@@ -90,7 +95,7 @@ struct bcomp {
  */
 struct bcore {
 	unsigned thread, rcv, wake;		/* its thread, endpoint, a send to it */
-	unsigned rr;				/* round-robin position */
+	uint64_t turns;				/* turns given out: the last place (bcomp.turn) */
 	uint64_t slice;				/* time slice in TSC ticks, 0: none */
 	uint64_t deadline;			/* when the current slice ends */
 	uint64_t next_wake;			/* no later than its components' earliest deadline

@@ -795,6 +795,30 @@ static long make_given(struct booter *b, const struct persist_header *h, uint64_
 }
 
 /*
+ * A resume counts as a wake: component c's thread gets one activation, so that a wait
+ * it was about to begin when its checkpoint was taken (a deadline armed, or a port
+ * looked at, in the boot before: neither is here) returns at once, as a spurious wake,
+ * and it looks again at this boot's clock and rings. 0 or the error.
+ */
+static long wake_resumed(struct booter *b, struct bcomp *c)
+{
+	if (c->timer_asnd)
+		return cairn_asnd_send(c->timer_asnd, 0);
+	long r = boot_reserve_slots(b);
+	unsigned s = cairn_slot(&b->a);
+
+	if (!r)
+		r = cairn_captbl_act_asnd(CAIRN_SLOT_CAPTBL, s, c->rcv);
+	if (!r)
+		r = cairn_asnd_send(s, 0);
+	if (!r)
+		r = cairn_captbl_remove(CAIRN_SLOT_CAPTBL, s);
+	if (!r)
+		cairn_slot_put(&b->a, s);	/* (else the slot stays taken) */
+	return r;
+}
+
+/*
  * Restores the caller's checkpoint: CAIRN_EINVAL if it does not fit (nothing written: the
  * components may start fresh); any other error came while writing, and the components
  * stay held for good (half-restored: start refuses them).
@@ -814,6 +838,8 @@ static long restore(struct booter *b, const struct buf *u, uint64_t tid)
 		const struct persist_rec *e = &h->rec[x];
 		r = e->kind == PERSIST_PAGE ? copy_frame(b, GATE_WINDOW, source[x], target[x])
 					    : set_thread(b, e->comp, saved[e->comp]);
+		if (!r && e->kind == PERSIST_THREAD)
+			r = wake_resumed(b, &b->c[e->comp]);
 	}
 	if (r) {
 		__atomic_store_n(&started, 2, __ATOMIC_RELEASE);	/* never started half-restored */

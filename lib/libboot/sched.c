@@ -11,6 +11,13 @@
  * that core asked to be woken at (timer.c): the scheduler then sends it its wake. A
  * nested booter has no timer: its threads run until they block, yield or stop.
  *
+ * Round robin among equals is by turns (POSIX's SCHED_RR): each thread has a place
+ * among its priority's (bcomp.turn) and a pick takes the first. A thread goes to the
+ * last place when it wakes, yields, or has run a slice's worth of its turn; one
+ * preempted by a higher priority keeps its place and the rest of its turn. (What a
+ * thread has run is counted, not the time since its turn began, so a higher priority
+ * waking every fraction of a slice neither ends nor renews the turns below it.)
+ *
  * Only the boot core's thread builds, restarts and serves the manager; it asks another
  * core's thread to run a component's initialisation there (boot_init), since a
  * thread runs on its own core only. The threads share nothing else: each touches only
@@ -31,6 +38,13 @@ static struct bcomp *by_tid(struct booter *b, uint64_t tid)
 static struct bcore *core_of(struct booter *b, const struct bcomp *c)
 {
 	return &b->core[c->sd->core];
+}
+
+/* c goes to the last place among its priority's threads of core k, with a new turn. */
+static void to_back(struct bcore *k, struct bcomp *c)
+{
+	c->turn = ++k->turns;	/* 64 bits, one per dispatch at most: never wraps */
+	c->ran = 0;
 }
 
 /*
@@ -106,6 +120,10 @@ static void take_events(struct booter *b, struct bcore *k)
 		struct bcomp *c = by_tid(b, (uint64_t)e.r0);
 		if (c && state == T_STOPPED && !stopped_now(b, c))
 			continue;	/* stale: restarted since */
+		if (c && e.r1 == CAIRN_EVENT_TIMEOUT)
+			c->preempted = 1;
+		if (c && e.r1 == CAIRN_EVENT_WAKE && c->state == T_BLOCKED)
+			to_back(k, c);
 		set_state(b, k, c, state);
 	}
 }
@@ -166,18 +184,21 @@ static uint64_t rearm(struct bcore *k)
 }
 
 /*
- * The deadline to dispatch with: a new slice, unless at least half of the current one
- * is left (keeping it saves reprogramming the timer when threads hand the core back
- * and forth quickly), or the core's next wake-up if that comes first; 0 keeps the
- * timer armed as it is.
+ * The deadline to dispatch c with: a new slice, unless at least half of the current
+ * one is left (keeping it saves reprogramming the timer when threads hand the core
+ * back and forth quickly), but no later than the end of c's turn, or the core's next
+ * wake-up if that comes first; 0 keeps the timer armed as it is.
  */
-static uint64_t deadline(struct bcore *k)
+static uint64_t deadline(struct bcore *k, const struct bcomp *c)
 {
 	if (!k->slice)
 		return 0;
 	uint64_t now = cairn_cycles(), w = __atomic_load_n(&k->next_wake, __ATOMIC_ACQUIRE);
+	uint64_t left = c->ran < k->slice ? k->slice - c->ran : 0;	/* of its turn */
 	if (k->deadline <= now || k->deadline - now < k->slice / 2)
 		k->deadline = now + k->slice;
+	if (k->deadline - now > left)
+		k->deadline = now + left;
 	else if (k->armed == k->deadline && w >= k->deadline)
 		return 0;	/* the common case: armed for this slice, no wake-up before its end */
 	return arm(k, w < k->deadline ? w : k->deadline, now);
@@ -233,16 +254,33 @@ static void arm_idle(struct booter *b, struct bcore *k, unsigned self)
 }
 
 /*
+ * c's dispatch ran `ran` ticks and ended with it runnable: it goes last among its
+ * priority's if it gave the core away itself (a yield: no interrupt took it) or its
+ * turn is over; preempted within its turn, it keeps its place. With no slices (no
+ * timer of its own: an RTOS holds it, or a nested booter) every interrupt that takes
+ * the core ends a turn, so that threads that never wait still take turns at each.
+ */
+static void turn_over(struct bcore *k, struct bcomp *c, uint64_t ran)
+{
+	c->ran += ran;
+	if (c->state == T_RUNNABLE && (!c->preempted || c->ran >= k->slice))
+		to_back(k, c);
+}
+
+/*
  * Runs c's thread, on its core's booter thread, until that thread runs again for
  * anything but a manager call of c's thread, or a timer call that needs the timer
  * re-armed; manager calls are served here (on the boot core), the timer is re-armed,
  * and c goes on in the same time slice (while it lasts: then it goes through pick()
- * like any other).
+ * like any other). What it ran counts against its turn (turn_over).
  */
 long boot_run(struct booter *b, struct bcomp *c)
 {
 	struct bcore *k = core_of(b, c);
-	long r = cairn_thread_dispatch(c->thread, deadline(k), 0);
+	uint64_t t0 = cairn_cycles();
+
+	c->preempted = 0;
+	long r = cairn_thread_dispatch(c->thread, deadline(k, c), 0);
 
 	for (;;) {
 		if (r)	/* refused: the kernel armed nothing (its deadline checks come first) */
@@ -257,26 +295,27 @@ long boot_run(struct booter *b, struct bcomp *c)
 		int served = k == &b->core[0] && __atomic_load_n(&boot_manager_posted, __ATOMIC_ACQUIRE) &&
 			     boot_manager_serve(b, c->tid);
 		if ((!served && !rearm_wanted(k)) || c->state != T_RUNNABLE ||
-		    (k->slice && cairn_cycles() >= k->deadline) || __atomic_load_n(&c->held, __ATOMIC_ACQUIRE))
+		    (k->slice && cairn_cycles() >= k->deadline) || __atomic_load_n(&c->held, __ATOMIC_ACQUIRE)) {
+			turn_over(k, c, cairn_cycles() - t0);
 			return r;	/* (held: stopped for a checkpoint meanwhile, persist.c) */
+		}
 		r = cairn_thread_dispatch(c->thread, rearm(k), 0);	/* the slice's end stays */
 	}
 }
 
-/* The highest priority runnable thread of core k, starting after the last one picked. */
+/* The highest priority runnable thread of core k; of several, the first in its turns. */
 static struct bcomp *pick(struct booter *b, struct bcore *k)
 {
 	struct bcomp *best = 0;
-	unsigned n = b->sd->ncomps;
 
-	for (unsigned j = 1; j <= n; j++) {
-		struct bcomp *c = &b->c[(k->rr + j) % n];
-		if (core_of(b, c) == k && c->state == T_RUNNABLE && !c->out && !__atomic_load_n(&c->held, __ATOMIC_ACQUIRE) &&
-		    (!best || c->sd->priority > best->sd->priority))
+	for (unsigned i = 0; i < b->sd->ncomps; i++) {
+		struct bcomp *c = &b->c[i];
+		if (core_of(b, c) != k || c->state != T_RUNNABLE || c->out || __atomic_load_n(&c->held, __ATOMIC_ACQUIRE))
+			continue;
+		if (!best || c->sd->priority > best->sd->priority ||
+		    (c->sd->priority == best->sd->priority && c->turn < best->turn))
 			best = c;
 	}
-	if (best)
-		k->rr = (unsigned)(best - b->c);
 	return best;
 }
 

@@ -19,7 +19,9 @@
  * A checkpoint must take the shared page at the instant it takes peer's own memory,
  * and a resume must make the share and the delegation again: a share not made again
  * faults it, one of another page reads 0, a torn checkpoint breaks the count, and any
- * of those says WRONG. Every `print` rounds (args; 1000) it says where it is.
+ * of those says WRONG. Every `print` rounds (args; 1000) it says where it is. With
+ * `gap_us` (args) each nap spins that long between arming its deadline and waiting
+ * (nap.h's nap_gap): a resume there must still wake it.
  */
 #include <cairn/cairn.h>
 #include <cairn/gate.h>
@@ -57,6 +59,8 @@ int main(const struct cairn_root *rt)
 
 	nap_hz = rt->tsc_hz, nap_x = 0x2545f4914f6cdd1dULL;
 	cairn_arg_u64(rt, "max_us", &most);
+	if (cairn_arg_u64(rt, "gap_us", &nap_gap) == 0)
+		nap_gap = cairn_us_ticks(nap_hz, nap_gap);
 	cairn_arg_u64(rt, "print", &print);
 	cairn_arg_u64(rt, "budget", &budget);
 	most = most ? most : 1, print = print ? print : 1;
