@@ -257,23 +257,26 @@ def priority_of(t, kind="component"):
     return schema.FIELDS[kind]["priority"].default if p is None else p
 
 
-def callers(comps, served):
-    """The components whose threads can call an interface in `served`: its importers, and
-    the importers of what they export, and so on (a call runs on its caller's thread, at
-    its caller's priority). -> {name: the interface of served it reaches, through what}"""
-    reach = {x: (x, None) for x in served}      # interface: (served one, first import on the way)
+def callers(comps, served, server):
+    """The components but `server` whose threads can call an interface in `served`: its
+    importers, and the importers of what they export, and so on (a call runs on its
+    caller's thread, at its caller's priority). Conservative: an export counts as calling
+    whatever its exporter imports. -> {name: (the interface of served it reaches, the
+    component it calls it through, None for none)}: a direct import if it has one, else
+    the exporter of what it imports, found nearest."""
+    reach = {x: (x, None) for x in served}      # interface: (the served one, its exporter if not served)
     found, grew = {}, True
     while grew:
         grew = False
         for c in comps:
             imports = c.get("imports") if isinstance(c.get("imports"), list) else []
-            via = next((reach[x] for x in imports if x in reach), None)
-            if via is None or c.get("name") in found:
+            ways = sorted((reach[x] for x in imports if x in reach), key=lambda w: w[1] is not None)
+            if not ways or c is server or c.get("name") in found:
                 continue
-            found[c.get("name")] = via
+            found[c.get("name")] = ways[0]
             exports = c.get("exports") if isinstance(c.get("exports"), list) else []
             for x in exports:
-                reach.setdefault(x, (via[0], via[1] or c.get("name")))
+                reach.setdefault(x, (ways[0][0], c.get("name")))
             grew = True
     return found
 
@@ -291,7 +294,7 @@ def check_persist_importer(d, depth):
     cp = comps[importers[0][0]] if importers else {}
     served = cp.get("exports")
     served = set(served) if isinstance(served, list) else set()
-    reaching = callers(comps, sorted(served))
+    reaching = callers(comps, sorted(served), cp)
     persistent = [c for c in comps if c.get("persistent") is True]
     for i, c in enumerate(comps):
         name = c.get("name")

@@ -81,9 +81,7 @@ struct bcomp {
 	uint32_t refills;				/* budgets given again since boot */
 	uint64_t turn;					/* sched.c: its place among its priority's
 							   threads (lowest first), */
-	uint64_t ran;					/* what it has run of its turn (TSC ticks), */
-	uint32_t preempted;				/* and whether an interrupt took the core from
-							   it since it was dispatched (a TIMEOUT) */
+	uint64_t ran;					/* what it has run of its turn (TSC ticks) */
 };
 
 /*
@@ -96,6 +94,9 @@ struct bcomp {
 struct bcore {
 	unsigned thread, rcv, wake;		/* its thread, endpoint, a send to it */
 	uint64_t turns;				/* turns given out: the last place (bcomp.turn) */
+	uint32_t preempted;			/* a TIMEOUT came since the last dispatch: an
+						   interrupt took the core from the thread
+						   dispatched (or from a thread of its subsystem) */
 	uint64_t slice;				/* time slice in TSC ticks, 0: none */
 	uint64_t deadline;			/* when the current slice ends */
 	uint64_t next_wake;			/* no later than its components' earliest deadline

@@ -120,8 +120,8 @@ static void take_events(struct booter *b, struct bcore *k)
 		struct bcomp *c = by_tid(b, (uint64_t)e.r0);
 		if (c && state == T_STOPPED && !stopped_now(b, c))
 			continue;	/* stale: restarted since */
-		if (c && e.r1 == CAIRN_EVENT_TIMEOUT)
-			c->preempted = 1;
+		if (e.r1 == CAIRN_EVENT_TIMEOUT)
+			k->preempted = 1;	/* (it may name a thread of a nested booter's) */
 		if (c && e.r1 == CAIRN_EVENT_WAKE && c->state == T_BLOCKED)
 			to_back(k, c);
 		set_state(b, k, c, state);
@@ -254,16 +254,23 @@ static void arm_idle(struct booter *b, struct bcore *k, unsigned self)
 }
 
 /*
- * c's dispatch ran `ran` ticks and ended with it runnable: it goes last among its
- * priority's if it gave the core away itself (a yield: no interrupt took it) or its
- * turn is over; preempted within its turn, it keeps its place. With no slices (no
- * timer of its own: an RTOS holds it, or a nested booter) every interrupt that takes
- * the core ends a turn, so that threads that never wait still take turns at each.
+ * c's dispatch ran `ran` ticks (the booter's time between counted: it is c's call, or
+ * little). Runnable, it goes last among its priority's if it gave the core away itself
+ * (a yield: no interrupt took it) or its turn is over; preempted within its turn, it
+ * keeps its place. With no slices (no timer of its own: an RTOS holds it, or a nested
+ * booter) every interrupt that takes the core ends a turn, so that threads that never
+ * wait still take turns at each. Blocked or stopped, its turn ends: it gets a whole
+ * one when it runs again (woken, restarted, or taken for runnable after lost events).
+ * (A dispatch the kernel declined, the booter's thread having been sent to from
+ * another core since it picked c, also ends the turn, c having not run: the kernel
+ * answers 0 as after a yield. It skips one turn of c's, never more.)
  */
 static void turn_over(struct bcore *k, struct bcomp *c, uint64_t ran)
 {
 	c->ran += ran;
-	if (c->state == T_RUNNABLE && (!c->preempted || c->ran >= k->slice))
+	if (c->state != T_RUNNABLE)
+		c->ran = 0;
+	else if (!k->preempted || c->ran >= k->slice)
 		to_back(k, c);
 }
 
@@ -279,7 +286,7 @@ long boot_run(struct booter *b, struct bcomp *c)
 	struct bcore *k = core_of(b, c);
 	uint64_t t0 = cairn_cycles();
 
-	c->preempted = 0;
+	k->preempted = 0;
 	long r = cairn_thread_dispatch(c->thread, deadline(k, c), 0);
 
 	for (;;) {
@@ -299,6 +306,7 @@ long boot_run(struct booter *b, struct bcomp *c)
 			turn_over(k, c, cairn_cycles() - t0);
 			return r;	/* (held: stopped for a checkpoint meanwhile, persist.c) */
 		}
+		k->preempted = 0;
 		r = cairn_thread_dispatch(c->thread, rearm(k), 0);	/* the slice's end stays */
 	}
 }

@@ -17,7 +17,11 @@
  * each its turns although every scheduling pass begins with hasty's wake:
  *
  *   rrq.1 equal_spinners_share   each spinner ran at least a third of what the other did
- *   rrq.2 woken_equal_gets_turns the client had at least MIN_ANSWERS answers, each right
+ *   rrq.2 woken_equal_gets_turns the client had at least MIN_ANSWERS answers, each right,
+ *                                and at most MAX_ANSWERS: an answer takes a round of
+ *                                turns, the spinners' and the server's, 2 ms of running
+ *                                each (at most 50 rounds in the window), so more says a
+ *                                preemption by hasty ended a turn, which it must not
  *
  * (The booter once began its search among equals after the thread it picked last, of
  * any priority: after hasty's, always at the first of them, so the spinner listed first
@@ -34,6 +38,7 @@
 #define GAP_US 100		/* a spinner that saw the clock jump more than this did not run */
 #define SERVE_EVERY 64
 #define MIN_ANSWERS 5		/* fair turns give dozens in the window (17 with the host loaded); a starved client none */
+#define MAX_ANSWERS 100		/* twice the rounds there is time for (40 seen); turns ended at each of hasty's wakes: 245 */
 #define RR_STOP (~(uint64_t)0)
 
 struct share {			/* the region rr_share */
@@ -135,9 +140,9 @@ static void client(uint64_t start)
 	q = RR_STOP;
 	cairn_port_send(&req, &q);
 	cairn_printf("rr_equal: the client had %lu answers in %d ms\n", n, WINDOW_MS);
-	cairn_check("rrq.2", "woken_equal_gets_turns", !r && !wrong && n >= MIN_ANSWERS,
-		    "%lu answers in %d ms (want at least %d), %lu wrong, error %ld", n, WINDOW_MS, MIN_ANSWERS,
-		    wrong, r);
+	cairn_check("rrq.2", "woken_equal_gets_turns", !r && !wrong && n >= MIN_ANSWERS && n <= MAX_ANSWERS,
+		    "%lu answers in %d ms (want %d to %d), %lu wrong, error %ld", n, WINDOW_MS, MIN_ANSWERS,
+		    MAX_ANSWERS, wrong, r);
 }
 
 int main(const struct cairn_root *rt)
