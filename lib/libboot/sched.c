@@ -187,13 +187,13 @@ static uint64_t rearm(struct bcore *k)
  * The deadline to dispatch c with: a new slice, unless at least half of the current
  * one is left (keeping it saves reprogramming the timer when threads hand the core
  * back and forth quickly), but no later than the end of c's turn, or the core's next
- * wake-up if that comes first; 0 keeps the timer armed as it is.
+ * wake-up if that comes first; 0 keeps the timer armed as it is. `now`: the clock.
  */
-static uint64_t deadline(struct bcore *k, const struct bcomp *c)
+static uint64_t deadline(struct bcore *k, const struct bcomp *c, uint64_t now)
 {
 	if (!k->slice)
 		return 0;
-	uint64_t now = cairn_cycles(), w = __atomic_load_n(&k->next_wake, __ATOMIC_ACQUIRE);
+	uint64_t w = __atomic_load_n(&k->next_wake, __ATOMIC_ACQUIRE);
 	uint64_t left = c->ran < k->slice ? k->slice - c->ran : 0;	/* of its turn */
 	if (k->deadline <= now || k->deadline - now < k->slice / 2)
 		k->deadline = now + k->slice;
@@ -254,8 +254,8 @@ static void arm_idle(struct booter *b, struct bcore *k, unsigned self)
 }
 
 /*
- * c's dispatch ran `ran` ticks (the booter's time between counted: it is c's call, or
- * little). Runnable, it goes last among its priority's if it gave the core away itself
+ * c's dispatch, from t0, has ended (the booter's time between counted: it is c's call,
+ * or little). Runnable, it goes last among its priority's if it gave the core away itself
  * (a yield: no interrupt took it) or its turn is over; preempted within its turn, it
  * keeps its place. With no slices (no timer of its own: an RTOS holds it, or a nested
  * booter) every interrupt that takes the core ends a turn, so that threads that never
@@ -265,12 +265,14 @@ static void arm_idle(struct booter *b, struct bcore *k, unsigned self)
  * another core since it picked c, also ends the turn, c having not run: the kernel
  * answers 0 as after a yield. It skips one turn of c's, never more.)
  */
-static void turn_over(struct bcore *k, struct bcomp *c, uint64_t ran)
+static void turn_over(struct bcore *k, struct bcomp *c, uint64_t t0)
 {
-	c->ran += ran;
-	if (c->state != T_RUNNABLE)
+	if (c->state != T_RUNNABLE) {
 		c->ran = 0;
-	else if (!k->preempted || c->ran >= k->slice)
+		return;
+	}
+	c->ran += cairn_cycles() - t0;
+	if (!k->preempted || c->ran >= k->slice)
 		to_back(k, c);
 }
 
@@ -287,7 +289,7 @@ long boot_run(struct booter *b, struct bcomp *c)
 	uint64_t t0 = cairn_cycles();
 
 	k->preempted = 0;
-	long r = cairn_thread_dispatch(c->thread, deadline(k, c), 0);
+	long r = cairn_thread_dispatch(c->thread, deadline(k, c, t0), 0);
 
 	for (;;) {
 		if (r)	/* refused: the kernel armed nothing (its deadline checks come first) */
@@ -303,7 +305,7 @@ long boot_run(struct booter *b, struct bcomp *c)
 			     boot_manager_serve(b, c->tid);
 		if ((!served && !rearm_wanted(k)) || c->state != T_RUNNABLE ||
 		    (k->slice && cairn_cycles() >= k->deadline) || __atomic_load_n(&c->held, __ATOMIC_ACQUIRE)) {
-			turn_over(k, c, cairn_cycles() - t0);
+			turn_over(k, c, t0);
 			return r;	/* (held: stopped for a checkpoint meanwhile, persist.c) */
 		}
 		k->preempted = 0;
