@@ -37,7 +37,8 @@ TIMER = "timer"                   # the timed wake-up the booter serves (lib/lib
 STATUS = "status"                 # the read-only view of the system it serves (lib/libboot/status.c)
 CONTROL = "control"               # the restarts it serves on request (lib/libboot/control.c)
 PERSIST = "persist"               # the persistent components' state (lib/libboot/persist.c)
-BOOTER_IFACES = (MANAGER, TIMER, STATUS, CONTROL, PERSIST)  # interfaces the booter serves itself
+WAIT = "wait"                     # a server's wait on its client's thread (lib/libboot/wait.c)
+BOOTER_IFACES = (MANAGER, TIMER, STATUS, CONTROL, PERSIST, WAIT)  # interfaces the booter serves itself
 
 
 # An application outside the tree (make run SYSTEM=path/to/app.toml; docs/systems.md):
@@ -283,7 +284,10 @@ def callers(comps, served, server):
 
 def check_persist_importer(d, depth):
     """One checkpointer at most; and one if anything is persistent (it starts them). Only
-    the root booter serves it; a subsystem's parent is not persistent."""
+    the root booter serves it; a subsystem's parent is not persistent. A persistent
+    component calls nothing the checkpointer exports, itself or through others; and
+    unless the checkpointer imports 'wait' (its callers then wait blocked), no caller
+    waits, yielding, above the checkpointer or a persistent component of its core."""
     importers = [(i, c.get("name")) for i, c in enumerate(d.tables("component"))
                  if isinstance(c.get("imports"), list) and PERSIST in c["imports"]]
     if depth and importers:
@@ -296,6 +300,8 @@ def check_persist_importer(d, depth):
     served = set(served) if isinstance(served, list) else set()
     reaching = callers(comps, sorted(served), cp)
     persistent = [c for c in comps if c.get("persistent") is True]
+    cp_imports = cp.get("imports") if isinstance(cp.get("imports"), list) else []
+    blocks = WAIT in cp_imports     # its callers wait blocked, not yielding: they starve nothing
     for i, c in enumerate(comps):
         name = c.get("name")
         if c.get("persistent") is True and name in parents:
@@ -311,6 +317,8 @@ def check_persist_importer(d, depth):
         if c.get("persistent") is True:
             d.error("component", i, "imports", f"is persistent and {how}: a capture waits for its thread to "
                     "leave the call, which waits for the capture", name)
+        elif blocks:
+            continue
         elif c.get("core", 0) == cp.get("core", 0) and priority_of(c) > priority_of(cp):
             d.error("component", i, "priority", f"{how} on its core at a higher priority: its call waits, "
                     "yielding, for the checkpointer's thread, which would never run", name)
@@ -319,7 +327,6 @@ def check_persist_importer(d, depth):
                     f"'{below[0].get('name')}' of its core: its call waits, yielding, for a capture, which "
                     f"waits for '{below[0].get('name')}' to leave any call it is in, and it would never run",
                     name)
-    cp_imports = cp.get("imports") if isinstance(cp.get("imports"), list) else []
     if importers and (isinstance(d.data.get("rtos"), dict) or "timer" not in cp_imports):
         check_polling_checkpointer(d, importers[0], cp)
     for i, n in importers[1:]:

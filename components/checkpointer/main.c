@@ -27,6 +27,7 @@
 #include <iface/persist.h>
 #include <iface/timer.h>
 #include <iface/virtio_blk.h>
+#include <iface/wait.h>
 
 #define PAGE 4096u
 #define RETRY_US 500		/* a capture refused (a thread in a call): tried again so soon */
@@ -217,28 +218,75 @@ static uint64_t resume(uint64_t hash)
 /*
  * A caller of checkpoint.now, on its own thread in this component, takes a ticket
  * (asked), wakes this component's thread through the booter's timer (a deadline of now
- * replaces its nap's), and yields until the checkpoints done cover its ticket
+ * replaces its nap's), and waits until the checkpoints done cover its ticket
  * (answered): the first checkpoint taken after it asked. `answer` is that checkpoint's
  * number or error (a later one's, if several went by: also taken after it asked).
  * Once this thread takes no more checkpoints, `closed` answers CAIRN_ESTALE.
+ *
+ * It waits blocked (interfaces/wait.toml, if imported): its thread's id in a place of
+ * waiter[], which this thread wakes after each answer (woke). It publishes its place,
+ * then looks at answered; this thread publishes answered, then looks at the places
+ * (both sequentially consistent): one sees the other, and a wake before the block
+ * makes it return at once. A thread the booter did not make (wait.self refuses it),
+ * one that finds no place free, or one that cannot block (a scheduler's) yields
+ * instead, as every caller did before: above a persistent component of its core it
+ * would starve it (tools/system.py refuses such a caller unless this component
+ * imports wait; a delegated gate escapes that check, STILL_TRIES below).
  */
+#define WAITERS 16
+
 static uint64_t asked, answered;
 static long answer;
 static uint32_t closed;
+static cairn_word waiter[WAITERS];	/* blocked callers' thread ids, 0: a free place */
+
+/* A place in waiter[] for thread tid (> 0): its index, or -1 if none is free. */
+static int wait_place(cairn_word tid)
+{
+	for (int i = 0; i < WAITERS; i++) {
+		cairn_word free = 0;
+		if (__atomic_compare_exchange_n(&waiter[i], &free, tid, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+			return i;
+	}
+	return -1;
+}
+
+/* Wakes every caller blocked in now (after answered or closed moved). */
+static void woke(void)
+{
+	for (int i = 0; i < WAITERS; i++) {
+		cairn_word tid = __atomic_load_n(&waiter[i], __ATOMIC_SEQ_CST);
+		if (tid)
+			wait_wake(tid);
+	}
+}
 
 long checkpoint_now_serve(cairn_word client)
 {
 	(void)client;
-	if (__atomic_load_n(&closed, __ATOMIC_ACQUIRE))
+	if (__atomic_load_n(&closed, __ATOMIC_SEQ_CST))
 		return CAIRN_ESTALE;
 	uint64_t ticket = __atomic_add_fetch(&asked, 1, __ATOMIC_SEQ_CST);
+	long self = wait_self();
+	int place = self > 0 ? wait_place((cairn_word)self) : -1;
+	long r;
+
 	timer_wake_at(cairn_cycles());	/* (this component's thread: it looks now) */
-	while (__atomic_load_n(&answered, __ATOMIC_ACQUIRE) < ticket)
-		if (__atomic_load_n(&closed, __ATOMIC_ACQUIRE))
-			return CAIRN_ESTALE;
-		else
+	for (;;) {
+		if (__atomic_load_n(&answered, __ATOMIC_SEQ_CST) >= ticket) {
+			r = __atomic_load_n(&answer, __ATOMIC_RELAXED);
+			break;
+		}
+		if (__atomic_load_n(&closed, __ATOMIC_SEQ_CST)) {
+			r = CAIRN_ESTALE;
+			break;
+		}
+		if (place < 0 || wait_block() < 0)
 			cairn_yield();
-	return __atomic_load_n(&answer, __ATOMIC_RELAXED);
+	}
+	if (place >= 0)
+		__atomic_store_n(&waiter[place], 0, __ATOMIC_SEQ_CST);
+	return r;
 }
 
 /* Whether a caller waits for a checkpoint. */
@@ -253,7 +301,8 @@ static void answer_upto(uint64_t upto, long r)
 	if (upto <= __atomic_load_n(&answered, __ATOMIC_RELAXED))
 		return;
 	__atomic_store_n(&answer, r, __ATOMIC_RELAXED);
-	__atomic_store_n(&answered, upto, __ATOMIC_RELEASE);
+	__atomic_store_n(&answered, upto, __ATOMIC_SEQ_CST);
+	woke();
 }
 
 /* ---- running ---- */
@@ -495,6 +544,7 @@ int main(const struct cairn_root *rt)
 {
 	int r = start(rt);
 
-	__atomic_store_n(&closed, 1, __ATOMIC_RELEASE);	/* no more checkpoints: callers get CAIRN_ESTALE */
+	__atomic_store_n(&closed, 1, __ATOMIC_SEQ_CST);	/* no more checkpoints: callers get CAIRN_ESTALE */
+	woke();
 	return r;
 }

@@ -201,8 +201,9 @@ static long build_gates(struct booter *b, unsigned i)
 		import_slot[i][j] = c->next_slot;
 		for (unsigned f = 0; !r && f < im->nfns; f++) {
 			unsigned s = c->next_slot++;
-			if (im->server == CAIRN_SD_BOOTER) {	/* "manager", "timer", "status", "control", "persist" */
+			if (im->server == CAIRN_SD_BOOTER) {	/* "manager", "timer", "status", "control", "persist", "wait" */
 				r = strcmp(im->iface, "timer") == 0  ? boot_timer_gate(b, i, s, f) :
+				    strcmp(im->iface, "wait") == 0   ? boot_wait_gate(b, i, s, f) :
 				    strcmp(im->iface, "status") == 0 ? boot_status_gate(b, i, s, f) :
 				    strcmp(im->iface, "control") == 0 ? boot_control_gate(b, i, s, f) :
 				    strcmp(im->iface, "persist") == 0 ? boot_persist_gate(b, i, s, f) :

@@ -82,6 +82,10 @@ struct bcomp {
 	uint64_t turn;					/* sched.c: its place among its priority's
 							   threads (lowest first), */
 	uint64_t ran;					/* what it has run of its turn (TSC ticks) */
+	uint32_t waits_in;				/* wait.c: 1 + the server its first thread
+							   blocks in, 0: none; */
+	uint32_t woken;					/* the servers whose wake it has not taken (bits) */
+	unsigned wait_asnd;				/* a send to its first thread (0: none made) */
 };
 
 /*
@@ -228,6 +232,11 @@ long boot_timer_gate(struct booter *b, unsigned client, unsigned slot, unsigned 
 int boot_timer_expire(struct booter *b, struct bcore *k);
 void boot_timer_reset(struct bcomp *c);		/* a restart drops the pending deadline */
 void boot_timer_lower(struct bcore *k, uint64_t t);	/* core k wakes at t at the latest */
+
+/* wait.c: a server's wait on its client's thread (interfaces/wait.toml) */
+long boot_wait_gate(struct booter *b, unsigned client, unsigned slot, unsigned fn);
+void boot_wait_reset(struct booter *b, unsigned i);	/* component i restarts: its thread's waits
+							   go, the threads waiting in it return */
 
 /* budget.c: each component's tcap (docs/time.md) */
 int boot_tcaps(void);					/* whether it can make them */

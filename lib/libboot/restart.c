@@ -65,6 +65,7 @@ static struct cairn_ret2 keeper(cairn_word vector, cairn_word error, cairn_word 
 	if (r < 0) {	/* CAIRN_EOVERFLOW: its generations are used up; resuming would fault again */
 		cairn_printf("booter: '%s' cannot restart (error %ld): it stays down\n", c->sd->name, r);
 		__atomic_store_n(&c->down, 1, __ATOMIC_RELEASE);
+		boot_wait_reset(supervisor, (unsigned)(c - supervisor->c));	/* the threads waiting in it return */
 		return (struct cairn_ret2){ CAIRN_FAULT_STOP, 0 };
 	}
 	__atomic_store_n(&c->crashed, 1, __ATOMIC_RELEASE);
@@ -85,7 +86,8 @@ static long restart(struct booter *b, unsigned i)
 	const struct cairn_sd_comp *sd = c->sd;
 
 	boot_manager_reset(i);	/* what the manager gave it or took from it goes */
-	boot_timer_reset(c);	/* and its pending deadline */
+	boot_timer_reset(c);	/* and its pending deadline, */
+	boot_wait_reset(b, i);	/* its thread's waits, and those of threads in it */
 	long r = boot_reload(b, c->pt, sd->image);
 
 	if (!r)

@@ -17,10 +17,10 @@
  *
  * (WRONG if N is not above the one before, or an error other than CAIRN_ESTALE or
  * CAIRN_EAGAIN; with `strict`, CAIRN_EAGAIN too, which says a persistent component
- * stayed in a call 0.1 s, as one below a caller waiting on its core would:
- * tools/system.py refuses the teller a priority above the ledger's, and round robin
- * gives the ledger its turns. Not on two cores, where a capture waits for the other
- * core's scheduler, which a host that stalls that core for 0.1 s would keep away). With
+ * stayed in a call 0.1 s, as the ledger below it would while it waited yielding: its
+ * checkpointer imports wait, so it waits blocked. Not on two cores, where a capture
+ * waits for the other core's scheduler, which a host that stalls that core for 0.1 s
+ * would keep away). With
  * `burst=N` (the persistent component's number, 1-based) and the manager imported, it
  * first shares a page of its own with it and delegates it a capability: the manager
  * must refuse both (CAIRN_ENOTSUP: a persistent component's checkpoints could not keep
