@@ -286,8 +286,10 @@ def check_persist_importer(d, depth):
     """One checkpointer at most; and one if anything is persistent (it starts them). Only
     the root booter serves it; a subsystem's parent is not persistent. A persistent
     component calls nothing the checkpointer exports, itself or through others; and
-    unless the checkpointer imports 'wait' (its callers then wait blocked), no caller
-    waits, yielding, above the checkpointer or a persistent component of its core."""
+    unless the checkpointer imports 'wait' (its callers then wait blocked: but for a
+    subsystem's parent, whose thread schedules; a thread a component makes itself
+    yields too, which no description shows), no caller waits, yielding, above the
+    checkpointer or a persistent component of its core."""
     importers = [(i, c.get("name")) for i, c in enumerate(d.tables("component"))
                  if isinstance(c.get("imports"), list) and PERSIST in c["imports"]]
     if depth and importers:
@@ -301,7 +303,8 @@ def check_persist_importer(d, depth):
     reaching = callers(comps, sorted(served), cp)
     persistent = [c for c in comps if c.get("persistent") is True]
     cp_imports = cp.get("imports") if isinstance(cp.get("imports"), list) else []
-    blocks = WAIT in cp_imports     # its callers wait blocked, not yielding: they starve nothing
+    blocks = WAIT in cp_imports     # its callers wait blocked, not yielding: they starve nothing,
+                                    # but for a thread the booter did not make, or a scheduler's
     for i, c in enumerate(comps):
         name = c.get("name")
         if c.get("persistent") is True and name in parents:
@@ -317,7 +320,7 @@ def check_persist_importer(d, depth):
         if c.get("persistent") is True:
             d.error("component", i, "imports", f"is persistent and {how}: a capture waits for its thread to "
                     "leave the call, which waits for the capture", name)
-        elif blocks:
+        elif blocks and name not in parents:
             continue
         elif c.get("core", 0) == cp.get("core", 0) and priority_of(c) > priority_of(cp):
             d.error("component", i, "priority", f"{how} on its core at a higher priority: its call waits, "

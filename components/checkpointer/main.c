@@ -21,6 +21,7 @@
 #include <cairn/cairn.h>
 #include <cairn/ckpt.h>
 #include <cairn/persist.h>
+#include <cairn/sysdesc.h>
 #include <cairn/xport.h>
 #define CAIRN_SERVE_CHECKPOINT
 #include <iface/checkpoint.h>
@@ -228,21 +229,27 @@ static uint64_t resume(uint64_t hash)
  * then looks at answered; this thread publishes answered, then looks at the places
  * (both sequentially consistent): one sees the other, and a wake before the block
  * makes it return at once. A thread the booter did not make (wait.self refuses it),
- * one that finds no place free, or one that cannot block (a scheduler's) yields
- * instead, as every caller did before: above a persistent component of its core it
- * would starve it (tools/system.py refuses such a caller unless this component
- * imports wait; a delegated gate escapes that check, STILL_TRIES below).
+ * or one that cannot block (a scheduler's: a nested booter, the RTOS) yields instead,
+ * as every caller did before: above a persistent component of its core it would
+ * starve it (tools/system.py refuses such callers it can see; a thread a component
+ * made, or a gate delegated at run time, escapes that check: STILL_TRIES below).
  */
-#define WAITERS 16
+#define WAITERS CAIRN_SD_COMPS	/* a place for each component's first thread */
 
 static uint64_t asked, answered;
 static long answer;
 static uint32_t closed;
 static cairn_word waiter[WAITERS];	/* blocked callers' thread ids, 0: a free place */
 
-/* A place in waiter[] for thread tid (> 0): its index, or -1 if none is free. */
+/*
+ * A place in waiter[] for thread tid (> 0): its index, or -1 if none is free. A place
+ * tid holds already is its own again: one its component's restart left (ids stay).
+ */
 static int wait_place(cairn_word tid)
 {
+	for (int i = 0; i < WAITERS; i++)
+		if (__atomic_load_n(&waiter[i], __ATOMIC_SEQ_CST) == tid)
+			return i;
 	for (int i = 0; i < WAITERS; i++) {
 		cairn_word free = 0;
 		if (__atomic_compare_exchange_n(&waiter[i], &free, tid, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))

@@ -85,6 +85,7 @@ struct bcomp {
 	uint32_t waits_in;				/* wait.c: 1 + the server its first thread
 							   blocks in, 0: none; */
 	uint32_t woken;					/* the servers whose wake it has not taken (bits) */
+	uint32_t wait_stack;				/* 1 + the booter's gate stack it blocks on */
 	unsigned wait_asnd;				/* a send to its first thread (0: none made) */
 };
 
@@ -235,8 +236,10 @@ void boot_timer_lower(struct bcore *k, uint64_t t);	/* core k wakes at t at the 
 
 /* wait.c: a server's wait on its client's thread (interfaces/wait.toml) */
 long boot_wait_gate(struct booter *b, unsigned client, unsigned slot, unsigned fn);
-void boot_wait_reset(struct booter *b, unsigned i);	/* component i restarts: its thread's waits
-							   go, the threads waiting in it return */
+void boot_wait_restarted(struct booter *b, unsigned i);	/* after i's generation moved: the threads
+							   waiting in i return */
+void boot_wait_released(struct booter *b, unsigned i);	/* i's thread was restarted: its waits go,
+							   and the gate stack a block held */
 
 /* budget.c: each component's tcap (docs/time.md) */
 int boot_tcaps(void);					/* whether it can make them */

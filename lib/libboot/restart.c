@@ -28,7 +28,9 @@
  * Known limit: if a component restarts while its own first thread is inside another
  * component's keeper invocation or a manager call (the booter's included),
  * THREAD_RESTART drops that invocation and its gate stack stays marked taken in the
- * pool. The manager's request record is taken again on the thread's next call.
+ * pool. The manager's request record is taken again on the thread's next call. A
+ * thread blocked in wait.block gives its booter stack back (wait.c); the stack of the
+ * server it blocked for stays taken (as for any call a restart drops).
  */
 #include "libboot.h"
 #include <cairn/gate.h>
@@ -65,7 +67,6 @@ static struct cairn_ret2 keeper(cairn_word vector, cairn_word error, cairn_word 
 	if (r < 0) {	/* CAIRN_EOVERFLOW: its generations are used up; resuming would fault again */
 		cairn_printf("booter: '%s' cannot restart (error %ld): it stays down\n", c->sd->name, r);
 		__atomic_store_n(&c->down, 1, __ATOMIC_RELEASE);
-		boot_wait_reset(supervisor, (unsigned)(c - supervisor->c));	/* the threads waiting in it return */
 		return (struct cairn_ret2){ CAIRN_FAULT_STOP, 0 };
 	}
 	__atomic_store_n(&c->crashed, 1, __ATOMIC_RELEASE);
@@ -86,19 +87,21 @@ static long restart(struct booter *b, unsigned i)
 	const struct cairn_sd_comp *sd = c->sd;
 
 	boot_manager_reset(i);	/* what the manager gave it or took from it goes */
-	boot_timer_reset(c);	/* and its pending deadline, */
-	boot_wait_reset(b, i);	/* its thread's waits, and those of threads in it */
+	boot_timer_reset(c);	/* and its pending deadline */
 	long r = boot_reload(b, c->pt, sd->image);
 
 	if (!r)
 		r = boot_zero(b, c->pt, STACK_TOP_VA - sd->stack, sd->stack);
 	if (!r)
 		r = boot_zero(b, c->pt, HEAP_VA, sd->heap);
-	c->generation++;
+	__atomic_add_fetch(&c->generation, 1, __ATOMIC_SEQ_CST);
+	boot_wait_restarted(b, i);	/* the threads waiting in it return (wait.c) */
 	if (!r)
 		r = boot_red_tape(b, i);
 	if (!r)
 		r = cairn_thread_restart(c->thread, 0);
+	if (!r)
+		boot_wait_released(b, i);	/* its thread's waits go */
 	if (r) {
 		cairn_printf("booter: restarting '%s' failed (error %ld): it stays down\n", sd->name, r);
 		__atomic_store_n(&c->down, 1, __ATOMIC_RELEASE);

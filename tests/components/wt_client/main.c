@@ -19,7 +19,14 @@
  *                         answers again
  *   wt.8 no_wake_unwaited while it waits on its own endpoint (in no block), the peer
  *                         wakes it, itself and through the server: no activation comes
- *                         (only its timer's, QUIET_MS later)
+ *                         (only its timer's, QUIET_MS later); the server's wakes wait
+ *                         as a token for its next hold, which returns at once
+ *   wt.9 other_no_wake    held in the server, the peer's own wake of it (another
+ *                         component's) sends it nothing: when the server's wake ends
+ *                         the hold, nothing is given back, its next wait waits
+ *   wt.10 restarts_in_block the victim, restarted WT_RESTARTS times while it holds in
+ *                         the server, holds again after each (the booter gives back the
+ *                         gate stack each block held), and the booter still serves
  */
 #include <iface/wait.h>
 #include <iface/wt.h>
@@ -55,6 +62,25 @@ static void held(struct wt_share *s, cairn_word me)
 	cairn_check("wt.5", "own_given_back", n >= 1 && ms < AT_ONCE_MS,
 		    "its wait after the hold returned %ld after %lu ms", n, ms);
 	(void)me;
+}
+
+/*
+ * Waits on its own endpoint, its timer QUIET_MS ahead, until `*acked` is `want`
+ * (acked 0: once): whether a wait returned before its deadline (the booter's timer
+ * never sends before it), that is, an activation came.
+ */
+static int woken_early(volatile uint32_t *acked, uint32_t want)
+{
+	int early = 0;
+
+	do {
+		uint64_t due = cairn_cycles() + cairn_us_ticks(hz, QUIET_MS * 1000);
+		timer_wake_at(due);
+		cairn_rcv_wait(CAIRN_SLOT_RCV);
+		early = cairn_cycles() < due;
+	} while (!early && acked && __atomic_load_n(acked, __ATOMIC_ACQUIRE) != want);
+	timer_wake_at(0);
+	return early;
 }
 
 static void twice(struct wt_share *s)
@@ -103,14 +129,28 @@ int main(const struct cairn_root *rt)
 	long again = wt_self();
 	cairn_check("wt.7", "restart_releases", r == CAIRN_ESTALE && again == me,
 		    "the hold in the server that crashed: %ld; the server's self after: %ld", r, again);
-	t0 = cairn_cycles();
-	timer_wake_at(t0 + cairn_us_ticks(hz, QUIET_MS * 1000));
 	__atomic_store_n(&s->step, STEP_QUIET, __ATOMIC_RELEASE);
-	long n = cairn_rcv_wait(CAIRN_SLOT_RCV);
+	int early = woken_early(&s->acked, STEP_QUIET);
+	t0 = cairn_cycles();
+	r = wt_hold();
 	ms = ms_since(t0);
-	cairn_check("wt.8", "no_wake_unwaited", n >= 1 && ms >= QUIET_MS - 1 && __atomic_load_n(&s->acked, __ATOMIC_ACQUIRE) == STEP_QUIET,
-		    "its wait returned %ld after %lu ms (its timer: %d), the peer's wakes %s", n, ms, QUIET_MS,
-		    __atomic_load_n(&s->acked, __ATOMIC_ACQUIRE) == STEP_QUIET ? "sent" : "not sent yet");
+	cairn_check("wt.8", "no_wake_unwaited", !early && r == 0 && ms < AT_ONCE_MS,
+		    "a wait %s before its timer; then the hold %ld after %lu ms",
+		    early ? "returned (an activation came)" : "did not return", r, ms);
+	__atomic_store_n(&s->step, STEP_OTHER, __ATOMIC_RELEASE);
+	r = wt_hold();
+	int held_on = __atomic_load_n(&s->acked, __ATOMIC_ACQUIRE) == STEP_OTHER;	/* set before the release */
+	early = woken_early(0, 0);
+	cairn_check("wt.9", "other_no_wake", r == 0 && held_on && !early, "hold %ld, %s, its next wait %s", r,
+		    held_on ? "until the server's wake" : "ended before the server's wake",
+		    early ? "returned at once (an activation was given back)" : "waited");
+	__atomic_store_n(&s->step, STEP_VICTIM, __ATOMIC_RELEASE);
+	wt_until(hz, &s->acked, STEP_VICTIM);
+	uint32_t holds = __atomic_load_n(&s->holds, __ATOMIC_ACQUIRE);
+	long still = wait_self();
+	cairn_check("wt.10", "restarts_in_block", holds == WT_RESTARTS + 2 && !s->restart_err && still == me,
+		    "the victim held %u times (want %d), restart error %ld, wait.self after: %ld", holds,
+		    WT_RESTARTS + 2, (long)s->restart_err, still);
 	__atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
 	return 0;
 }

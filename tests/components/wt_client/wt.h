@@ -15,9 +15,14 @@ struct wt_share {
 	uint64_t released_at;	/* the time stamp counter when the peer last released it */
 	uint64_t low;		/* the low spinner's count */
 	uint32_t done;		/* the client has finished: all stop */
+	uint32_t holds;		/* the victim's holds begun (one per generation) */
+	uint32_t quit;		/* the victim ends at its next start */
+	int64_t restart_err;	/* the first control.restart error the peer had (0: none) */
 };
 
-enum { STEP_HOLD = 1, STEP_TWICE, STEP_AGAIN, STEP_CRASH, STEP_QUIET };
+enum { STEP_HOLD = 1, STEP_TWICE, STEP_AGAIN, STEP_CRASH, STEP_QUIET, STEP_OTHER, STEP_VICTIM };
+
+#define WT_RESTARTS 40	/* the victim's: more than the booter's 32 gate stacks */
 
 /* Naps ms milliseconds on the booter's timer. */
 static inline void wt_nap(uint64_t hz, uint64_t ms)
