@@ -82,10 +82,11 @@ struct bcomp {
 	uint64_t turn;					/* sched.c: its place among its priority's
 							   threads (lowest first), */
 	uint64_t ran;					/* what it has run of its turn (TSC ticks) */
-	uint32_t waits_in;				/* wait.c: 1 + the server its first thread
-							   blocks in, 0: none; */
-	uint32_t woken;					/* the servers whose wake it has not taken (bits) */
-	uint32_t wait_stack;				/* 1 + the booter's gate stack it blocks on */
+	uint64_t wait;					/* wait.c: tokens (bits 0-31), state (32-39:
+							   0, 1 + the server it blocks in, CLAIMED,
+							   SENT), its block's number (40-63) */
+	uint32_t wait_stack;				/* its generation << 8 | 1 + the booter's gate
+							   stack it blocks on, 0: none */
 	unsigned wait_asnd;				/* a send to its first thread (0: none made) */
 };
 
@@ -238,8 +239,8 @@ void boot_timer_lower(struct bcore *k, uint64_t t);	/* core k wakes at t at the 
 long boot_wait_gate(struct booter *b, unsigned client, unsigned slot, unsigned fn);
 void boot_wait_restarted(struct booter *b, unsigned i);	/* after i's generation moved: the threads
 							   waiting in i return */
-void boot_wait_released(struct booter *b, unsigned i);	/* i's thread was restarted: its waits go,
-							   and the gate stack a block held */
+void boot_wait_released(struct booter *b, unsigned i);	/* i's thread was restarted: the gate
+							   stack its block held goes back */
 
 /* budget.c: each component's tcap (docs/time.md) */
 int boot_tcaps(void);					/* whether it can make them */

@@ -101,7 +101,7 @@ static long restart(struct booter *b, unsigned i)
 	if (!r)
 		r = cairn_thread_restart(c->thread, 0);
 	if (!r)
-		boot_wait_released(b, i);	/* its thread's waits go */
+		boot_wait_released(b, i);	/* the gate stack a block of its thread held */
 	if (r) {
 		cairn_printf("booter: restarting '%s' failed (error %ld): it stays down\n", sd->name, r);
 		__atomic_store_n(&c->down, 1, __ATOMIC_RELEASE);

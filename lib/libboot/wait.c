@@ -7,36 +7,51 @@
  * is told which thread calls (tid). So block, called through server s's gate on thread
  * t, waits on t's endpoint until a wake of s's names t.
  *
- * A wake is a token per thread and server, bit s of t's `woken`: set by s's wake and
- * taken by s's block, so a wake before the block is not lost and two count as one.
- * The block publishes waits_in = s + 1, then looks at the token; the wake sets the
- * token, then claims the wait (a compare-and-swap of waits_in from s + 1 to CLAIMED)
- * and only then sends t an activation: all sequentially consistent, so one of them
- * sees the other and no wake is lost, and a component cannot make a thread run that
- * does not wait for it (a low priority cannot make a high one spin). The block counts
- * every activation its waits take; when it leaves, one claimed sent or will send one
- * of them, the rest were the thread's own (its timer, its ports, a resume) and are
- * given back as one (a spurious wake at worst, never a lost one).
+ * A wake is a token per thread and server: bit s of t's `wait` word, set by s's wake
+ * and taken by s's block, so a wake before the block is not lost and two count as
+ * one. The word also holds the wait's state (0; s + 1 while t waits in s's block;
+ * CLAIMED; SENT) and the block's number, and every change to it is one
+ * compare-and-swap. A pass of block either takes its token, leaving the wait (and
+ * learning whether a wake claimed it), or publishes it; a wake sets the token and, if
+ * t waits in s's block, claims the wait in the same step, and only then sends t an
+ * activation, then marks it SENT if the same block still holds its claim. So a wake
+ * cannot claim a later block than the one its token is for (its token and claim are
+ * one step: a stale waker once claimed the next block, and the real wake then found
+ * the wait claimed and sent nothing), no wake is lost, and a component cannot make a
+ * thread run that does not wait for it (a low priority cannot make a high one spin).
+ * The block counts every activation its waits take; leaving with its wait SENT, one of
+ * them (or one still pending) was the wake's, and the rest were the thread's own (its
+ * timer, its ports, a resume), given back as one; CLAIMED but not yet sent, all are
+ * given back and the wake's comes later (a spurious wake at worst, never a lost one).
+ * The block number has 24 bits: a waker preempted between its send and its mark for
+ * 2^24 of t's blocks could mark another's claim SENT, which only delays one of t's own
+ * activations until that other wake's send.
  *
  * A restart of server s (restart.c) lets its waiters go: it raises s's generation,
  * then wakes every thread waiting in s; a block that publishes its wait, then finds
  * s's generation moved since it began, returns (so one that came in before the
  * restart and published after the scan does not stay). A thread the restart of its
  * own component pulls out of a block (THREAD_RESTART) leaves its gate stack taken in
- * the booter's pool: the block notes which (wait_stack) and the restart gives it back.
+ * the booter's pool: the block notes which, and in which generation of its component
+ * (wait_stack), and the restart gives it back, with its waits, if its thread has not
+ * begun another block meanwhile.
  *
- * Who writes what: block writes its own thread's waits_in and wait_stack; a wake sets
- * a bit of woken and claims waits_in; the booter's thread, restarting component i,
- * clears i's (its thread stopped) and wakes the waiters in i. Nothing grows: a bit per
- * (thread, server), 32 of each.
+ * Who writes what: the word, block and wake by compare-and-swap, a restart of t's
+ * component once its thread is restarted; wait_stack, block and that restart.
+ * Nothing grows: a bit per (thread, server), 32 of each.
  */
 #include "libboot.h"
 #include <cairn/gate.h>
 #include <iface/wait.h>
 
-_Static_assert(CAIRN_SD_COMPS <= 32, "woken: a bit per component");
+_Static_assert(CAIRN_SD_COMPS <= 32, "wait: a token bit per component");
 
-#define CLAIMED 0xffffffffu	/* waits_in: a wake took the wait, and sends its activation */
+#define TOKENS	 0xffffffffull
+#define STATE(w) ((uint32_t)((w) >> 32) & 0xffu)
+#define SEQ(w)	 ((w) >> 40)
+#define WITH(w, st) (((w) & ~(0xffull << 32)) | ((uint64_t)(st) << 32))
+#define CLAIMED	 0xfeu	/* state: a wake took the wait (with its token, one step), and sends */
+#define SENT	 0xffu	/* state: ... and has sent (its activation is taken or pending) */
 
 /* The component whose first thread is tid (only those the booter made wait here), or 0. */
 static struct bcomp *made(struct booter *b, cairn_word tid)
@@ -60,26 +75,46 @@ static int schedules(struct booter *b, const struct bcomp *t)
  */
 static long block(struct booter *b, unsigned s, struct bcomp *t)
 {
-	uint32_t bit = 1u << s, gen = __atomic_load_n(&b->c[s].generation, __ATOMIC_SEQ_CST);
-	uint64_t taken = 0;	/* activations its waits took */
+	uint32_t bit = 1u << s, gen = __atomic_load_n(&b->c[s].generation, __ATOMIC_SEQ_CST), state = 0;
+	uint64_t taken = 0, w = __atomic_load_n(&t->wait, __ATOMIC_SEQ_CST), nw;
+	uint64_t seq = ((SEQ(w) + 1) & 0xffffff) << 40;
 	long r = 0;
 	char here;
 
 	if (schedules(b, t))
 		return CAIRN_ENOTSUP;
-	__atomic_store_n(&t->wait_stack, 1 + (uint32_t)(((uintptr_t)&here - (uintptr_t)cairn_stacks) /
-							CAIRN_GATE_STACK_SIZE), __ATOMIC_RELEASE);
-	__atomic_store_n(&t->waits_in, s + 1, __ATOMIC_SEQ_CST);
-	while (!r && !(__atomic_fetch_and(&t->woken, ~bit, __ATOMIC_SEQ_CST) & bit)) {
+	uint32_t mine = __atomic_load_n(&t->generation, __ATOMIC_SEQ_CST) & 0xffffff;
+	__atomic_store_n(&t->wait_stack, mine << 8 | (1 + (uint32_t)(((uintptr_t)&here - (uintptr_t)cairn_stacks) /
+								       CAIRN_GATE_STACK_SIZE)), __ATOMIC_SEQ_CST);
+	for (;;) {
+		/* one step: take the token and leave (learning whether a wake claimed this
+		   wait), or publish the wait (a wake sets the token and claims in one step too) */
+		do
+			nw = (w & bit) ? ((w & TOKENS & ~(uint64_t)bit) | seq) : ((w & TOKENS) | seq | ((uint64_t)(s + 1) << 32));
+		while (!__atomic_compare_exchange_n(&t->wait, &w, nw, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+		if (w & bit) {
+			state = STATE(w);
+			break;
+		}
 		if (__atomic_load_n(&b->c[s].generation, __ATOMIC_SEQ_CST) != gen) {
 			r = CAIRN_ESTALE;
+			w = __atomic_fetch_and(&t->wait, ~(0xffull << 32), __ATOMIC_SEQ_CST);
+			state = STATE(w);
 			break;
 		}
 		long n = cairn_rcv_wait(t->rcv);
-		r = n > 0 ? 0 : CAIRN_ENOTSUP;
 		taken += n > 0 ? (uint64_t)n : 0;
+		if (n <= 0) {
+			r = CAIRN_ENOTSUP;
+			w = __atomic_fetch_and(&t->wait, ~(0xffull << 32), __ATOMIC_SEQ_CST);
+			state = STATE(w);
+			break;
+		}
+		w = __atomic_load_n(&t->wait, __ATOMIC_SEQ_CST);
 	}
-	taken -= __atomic_exchange_n(&t->waits_in, 0, __ATOMIC_SEQ_CST) == CLAIMED && taken;
+	/* SENT: the claimed activation is among those taken, or pending (then a spurious
+	   wake); CLAIMED: still to come (a spurious wake): the thread's own are given back */
+	taken -= state == SENT && taken;
 	__atomic_exchange_n(&t->wait_stack, 0, __ATOMIC_ACQ_REL);	/* its gate gives it back now */
 	if (taken)
 		cairn_asnd_send(t->wait_asnd, 0);	/* given back: its next wait returns */
@@ -89,11 +124,21 @@ static long block(struct booter *b, unsigned s, struct bcomp *t)
 /* wake by server s of the thread t (any thread the booter made). */
 static long wake(unsigned s, struct bcomp *t)
 {
-	uint32_t bit = 1u << s, waiting = s + 1;
+	uint32_t bit = 1u << s;
+	uint64_t w = __atomic_load_n(&t->wait, __ATOMIC_SEQ_CST), nw;
 
-	if (!(__atomic_fetch_or(&t->woken, bit, __ATOMIC_SEQ_CST) & bit) &&
-	    __atomic_compare_exchange_n(&t->waits_in, &waiting, CLAIMED, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-		cairn_asnd_send(t->wait_asnd, 0);
+	do {
+		if (w & bit)
+			return 0;	/* a token already: its wake claims or claimed */
+		nw = STATE(w) == s + 1 ? WITH(w | bit, CLAIMED) : w | bit;
+	} while (!__atomic_compare_exchange_n(&t->wait, &w, nw, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+	if (STATE(w) != s + 1)
+		return 0;
+	cairn_asnd_send(t->wait_asnd, 0);
+	w = nw;		/* this block's claim, if still there, is SENT now */
+	while (SEQ(w) == SEQ(nw) && STATE(w) == CLAIMED &&
+	       !__atomic_compare_exchange_n(&t->wait, &w, WITH(w, SENT), 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		;
 	return 0;
 }
 
@@ -143,19 +188,22 @@ long boot_wait_gate(struct booter *b, unsigned client, unsigned slot, unsigned f
 void boot_wait_released(struct booter *b, unsigned i)
 {
 	struct bcomp *t = &b->c[i];
-	uint32_t stack = __atomic_exchange_n(&t->wait_stack, 0, __ATOMIC_ACQ_REL);
+	uint32_t v = __atomic_load_n(&t->wait_stack, __ATOMIC_SEQ_CST);
 
-	__atomic_store_n(&t->waits_in, 0, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&t->woken, 0, __ATOMIC_SEQ_CST);
-	if (stack)	/* (it never left its block: the restart took it out) */
-		__atomic_fetch_and(&cairn_stack_map, ~(1ULL << (stack - 1)), __ATOMIC_RELEASE);
+	/* A block of its generation before (the restart raised it first) never left: the
+	   stack is ours to give back. One of this generation's (its fresh thread, run by
+	   another core's scheduler meanwhile) is left alone, and so is the word: a state
+	   or token from before costs at most a spurious wake or return. */
+	if (v && (v >> 8) != (__atomic_load_n(&t->generation, __ATOMIC_SEQ_CST) & 0xffffff) &&
+	    __atomic_compare_exchange_n(&t->wait_stack, &v, 0, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		__atomic_fetch_and(&cairn_stack_map, ~(1ULL << ((v & 0xff) - 1)), __ATOMIC_RELEASE);
 }
 
 void boot_wait_restarted(struct booter *b, unsigned i)
 {
 	for (unsigned k = 0; k < b->sd->ncomps; k++) {
 		struct bcomp *t = &b->c[k];
-		if (k != i && t->wait_asnd && __atomic_load_n(&t->waits_in, __ATOMIC_SEQ_CST) == i + 1)
+		if (k != i && t->wait_asnd && STATE(__atomic_load_n(&t->wait, __ATOMIC_SEQ_CST)) == i + 1)
 			wake(i, t);	/* it returns into the restarted server: unwound */
 	}
 }

@@ -18,9 +18,7 @@ static void other(struct wt_share *s, uint64_t hz, uint64_t victim)
 {
 	wt_until(hz, &s->step, STEP_HOLD);
 	cairn_word c = __atomic_load_n(&s->client, __ATOMIC_ACQUIRE);
-	wt_nap(hz, 2);
-	wait_wake(c);		/* its own token: not the server's, so no release */
-	wt_nap(hz, 20);
+	wt_nap(hz, 22);
 	__atomic_store_n(&s->released_at, cairn_cycles(), __ATOMIC_RELEASE);
 	wt_release(c);
 	wt_until(hz, &s->step, STEP_TWICE);
@@ -37,13 +35,13 @@ static void other(struct wt_share *s, uint64_t hz, uint64_t victim)
 	wt_crash();		/* the booter restarts the server: the client's hold returns */
 	wt_until(hz, &s->step, STEP_QUIET);
 	wt_nap(hz, 5);
-	wait_wake(c);		/* it waits in no block: tokens, no activation */
-	wt_release(c);
+	wt_release(c);		/* it waits in no block: a token, no activation */
 	wt_release(c);
 	__atomic_store_n(&s->acked, STEP_QUIET, __ATOMIC_RELEASE);
 	wt_until(hz, &s->step, STEP_OTHER);
 	wt_nap(hz, 2);
-	wait_wake(c);		/* held in the server: another's wake sends it nothing */
+	wait_wake(c);		/* held in the server: another's wake (this component's first:
+				   its token was clear) sends it nothing */
 	wt_nap(hz, 20);
 	__atomic_store_n(&s->acked, STEP_OTHER, __ATOMIC_RELEASE);
 	wt_release(c);
