@@ -125,6 +125,12 @@ def string_list(d, kind, i, t, key, name):
     return v
 
 
+def listed(t, key):
+    """Table t's field key if it is a list (string_list checks it and says why not), else []."""
+    v = t.get(key)
+    return v if isinstance(v, list) else []
+
+
 def page_up(n):
     return (n + PAGE - 1) & ~(PAGE - 1)
 
@@ -210,7 +216,7 @@ def check_component(d, i, c, segs, known_ifaces, irq_owner):
     cores = system_cores(d.data)
     schema.check(d, "component", i, c, "core", n, hi=cores - 1, cores=cores)
     budget = schema.check(d, "component", i, c, "budget", n)
-    if budget and MANAGER not in (c.get("imports") if isinstance(c.get("imports"), list) else []):
+    if budget and MANAGER not in listed(c, "imports"):
         d.error("component", i, "budget", f"has a budget but does not import '{MANAGER}' (nothing "
                 "could allocate it)", n)
     elif budget:
@@ -236,7 +242,7 @@ def check_persistent(d, i, c, n):
     and copies from persistent components only: lib/libboot/manager.c)."""
     if not schema.check(d, "component", i, c, "persistent", n):
         return
-    imports = c.get("imports") if isinstance(c.get("imports"), list) else []
+    imports = listed(c, "imports")
     for key, bad, why in (("exports", bool(c.get("exports")), "no exports (another's thread in it "
                            "could not be stopped: serve through ports)"),
                           ("restart", c.get("restart") is True, "no restart (a checkpoint is its restart)"),
@@ -270,12 +276,12 @@ def callers(comps, served, server):
     while grew:
         grew = False
         for c in comps:
-            imports = c.get("imports") if isinstance(c.get("imports"), list) else []
+            imports = listed(c, "imports")
             ways = sorted((reach[x] for x in imports if x in reach), key=lambda w: w[1] is not None)
             if not ways or c is server or c.get("name") in found:
                 continue
             found[c.get("name")] = ways[0]
-            exports = c.get("exports") if isinstance(c.get("exports"), list) else []
+            exports = listed(c, "exports")
             for x in exports:
                 reach.setdefault(x, (ways[0][0], c.get("name")))
             grew = True
@@ -291,7 +297,7 @@ def check_persist_importer(d, depth):
     yields too, which no description shows), no caller waits, yielding, above the
     checkpointer or a persistent component of its core."""
     importers = [(i, c.get("name")) for i, c in enumerate(d.tables("component"))
-                 if isinstance(c.get("imports"), list) and PERSIST in c["imports"]]
+                 if PERSIST in listed(c, "imports")]
     if depth and importers:
         d.error("component", importers[0][0], "imports", f"imports '{PERSIST}': only the root "
                 "system's booter serves it", importers[0][1])
@@ -302,7 +308,7 @@ def check_persist_importer(d, depth):
     served = set(served) if isinstance(served, list) else set()
     reaching = callers(comps, sorted(served), cp)
     persistent = [c for c in comps if c.get("persistent") is True]
-    cp_imports = cp.get("imports") if isinstance(cp.get("imports"), list) else []
+    cp_imports = listed(cp, "imports")
     blocks = WAIT in cp_imports     # its callers wait blocked, not yielding: they starve nothing,
                                     # but for a thread the booter did not make, or a scheduler's
     for i, c in enumerate(comps):

@@ -84,7 +84,7 @@ static long build_comp(struct booter *b, unsigned i)
 	if (!r)
 		c->pt = object(b, CAIRN_OP_CAPTBL_ACT_PGTBL, 4, &r);
 	if (!r)
-		r = boot_reserve_slots(b);	/* comp, thread, rcv below */
+		r = boot_reserve_slots(b);	/* comp, thread, rcv, asnd below */
 	if (!r)
 		r = boot_load(b, c->pt, &c->pt_cache, sd->image, IMAGE_LO, IMAGE_HI, &entry);
 	if (!r) {
@@ -102,6 +102,10 @@ static long build_comp(struct booter *b, unsigned i)
 	if (!r) {
 		c->rcv = cairn_slot(&b->a);
 		r = cairn_captbl_act_rcv(CT, c->rcv, c->thread, b->core[sd->core].rcv);
+	}
+	if (!r) {
+		c->asnd = cairn_slot(&b->a);	/* the booter's send to it (bcomp.asnd) */
+		r = cairn_captbl_act_asnd(CT, c->asnd, c->rcv);
 	}
 	if (!r && b->tcaps)
 		r = boot_tcap_make(b, c);

@@ -70,7 +70,8 @@ struct bcomp {
 							   its restart, 0: none (restart.c takes it) */
 	uint64_t fault_error, fault_sp, fault_tid;	/* ... (report.c) */
 	uint64_t wake_at;				/* timer.c: its pending deadline, 0: none */
-	unsigned timer_asnd;				/* timer.c: a send to its thread (importers) */
+	unsigned asnd;					/* a send to its first thread's endpoint (boot.c):
+							   its timer's wakes, wait's, a resume's */
 	unsigned tcap;					/* budget.c: its tcap (0: none), its priority, */
 	unsigned prio;
 	uint64_t cpu_budget, cpu_period;		/* its budget per period in cycles (period 0:
@@ -87,7 +88,6 @@ struct bcomp {
 							   SENT), its block's number (40-63) */
 	uint32_t wait_stack;				/* its generation << 8 | 1 + the booter's gate
 							   stack it blocks on, 0: none */
-	unsigned wait_asnd;				/* a send to its first thread (0: none made) */
 };
 
 /*
@@ -234,6 +234,9 @@ long boot_timer_gate(struct booter *b, unsigned client, unsigned slot, unsigned 
 int boot_timer_expire(struct booter *b, struct bcore *k);
 void boot_timer_reset(struct bcomp *c);		/* a restart drops the pending deadline */
 void boot_timer_lower(struct bcore *k, uint64_t t);	/* core k wakes at t at the latest */
+
+/* sched.c: the component whose first thread is tid, or 0 */
+struct bcomp *boot_by_tid(struct booter *b, uint64_t tid);
 
 /* wait.c: a server's wait on its client's thread (interfaces/wait.toml) */
 long boot_wait_gate(struct booter *b, unsigned client, unsigned slot, unsigned fn);

@@ -699,15 +699,6 @@ static int fits(struct booter *b, const struct buf *u, const struct persist_head
 }
 
 static uint64_t saved[CAIRN_SD_COMPS][PERSIST_REGS];	/* restore: each thread's registers, checked */
-
-/*
- * A resume counts as a wake: each persistent thread resumed gets one activation
- * (through resumed[i], a send to its endpoint the booter's thread made at the build:
- * keep), so that a wait it was about to begin when its checkpoint was taken (a
- * deadline armed, or a port looked at, in the boot before: neither is here) returns at
- * once, as a spurious wake, and it looks again at this boot's clock and rings.
- */
-static unsigned resumed[CAIRN_SD_COMPS];
 static struct capmgr_copy again[CAPMGR_NODES];	/* ... the copies to make again, in the table's order */
 static uint32_t nagain;
 
@@ -803,7 +794,6 @@ static long make_given(struct booter *b, const struct persist_header *h, uint64_
 	return r;
 }
 
-
 /*
  * Restores the caller's checkpoint: CAIRN_EINVAL if it does not fit (nothing written: the
  * components may start fresh); any other error came while writing, and the components
@@ -824,8 +814,10 @@ static long restore(struct booter *b, const struct buf *u, uint64_t tid)
 		const struct persist_rec *e = &h->rec[x];
 		r = e->kind == PERSIST_PAGE ? copy_frame(b, GATE_WINDOW, source[x], target[x])
 					    : set_thread(b, e->comp, saved[e->comp]);
-		if (!r && e->kind == PERSIST_THREAD)
-			cairn_asnd_send(resumed[e->comp], 0);	/* (a slot of ours, made: it cannot fail) */
+		if (!r && e->kind == PERSIST_THREAD)	/* a resume counts as a wake: a wait it was about
+							   to begin (a deadline armed, a port looked at, in
+							   the boot before) returns, as a spurious wake */
+			cairn_asnd_send(b->c[e->comp].asnd, 0);
 	}
 	if (r) {
 		__atomic_store_n(&started, 2, __ATOMIC_RELEASE);	/* never started half-restored */
@@ -847,21 +839,15 @@ static long start(struct booter *b)
 	return 0;
 }
 
-/*
- * Makes the booter component i's keeper (a first write after a pause: keeper above),
- * and the send that wakes its thread at a resume (resumed[i]).
- */
+/* Makes the booter component i's keeper (a first write after a pause: keeper above). */
 static long keep(struct booter *b, unsigned i)
 {
 	long r = boot_reserve_slots(b);
-	unsigned gate = r ? 0 : cairn_slot(&b->a), wake = r ? 0 : cairn_slot(&b->a);
+	unsigned gate = cairn_slot(&b->a);
 
 	if (!r)
 		r = cairn_captbl_act_sinv(CAIRN_SLOT_CAPTBL, gate, CAIRN_SLOT_COMP, (cairn_word)boot_persist_keeper,
 					  i + 1, 0);
-	if (!r)
-		r = cairn_captbl_act_asnd(CAIRN_SLOT_CAPTBL, wake, b->c[i].rcv);
-	resumed[i] = wake;
 	return r ? r : cairn_comp_keeper(b->c[i].comp, gate);
 }
 

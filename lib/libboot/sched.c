@@ -27,7 +27,7 @@
 
 static struct booter *cores_booter;	/* for core_main (a thread's only argument is its function) */
 
-static struct bcomp *by_tid(struct booter *b, uint64_t tid)
+struct bcomp *boot_by_tid(struct booter *b, uint64_t tid)
 {
 	for (unsigned i = 0; i < b->sd->ncomps; i++)
 		if (b->c[i].tid == tid)
@@ -107,7 +107,7 @@ static void take_events(struct booter *b, struct bcore *k)
 			continue;
 		}
 		if (e.r1 == CAIRN_EVENT_EXHAUSTED) {
-			struct bcomp *x = by_tid(b, (uint64_t)e.r0);
+			struct bcomp *x = boot_by_tid(b, (uint64_t)e.r0);
 			if (x)
 				boot_budget_out(b, k, x);	/* names the tcap's holder: no state */
 			continue;
@@ -117,7 +117,7 @@ static void take_events(struct booter *b, struct bcore *k)
 										   spending the kernel's deadline */
 		unsigned state = e.r1 == CAIRN_EVENT_BLOCK ? T_BLOCKED :
 				 e.r1 == CAIRN_EVENT_STOP ? T_STOPPED : T_RUNNABLE;
-		struct bcomp *c = by_tid(b, (uint64_t)e.r0);
+		struct bcomp *c = boot_by_tid(b, (uint64_t)e.r0);
 		if (c && state == T_STOPPED && !stopped_now(b, c))
 			continue;	/* stale: restarted since */
 		if (e.r1 == CAIRN_EVENT_TIMEOUT)

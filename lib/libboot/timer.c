@@ -1,8 +1,8 @@
 /*
  * timer.c: the booter serves interfaces/timer.toml, a timed wake-up, to the components
  * that import it (docs/systems.md, "The timer"). Each importer has one pending deadline
- * (bcomp.wake_at, 0: none) and an asynchronous send to its first thread that the
- * booter made for it (bcomp.timer_asnd). The call enters the booter on the client's
+ * (bcomp.wake_at, 0: none), sent to its first thread through the booter's send to
+ * it (bcomp.asnd). The call enters the booter on the client's
  * thread through one gate entry (the badge says who calls and which function), stores
  * the deadline and returns; it does not wait for the booter's thread as a manager call
  * does. The scheduler of the component's core (sched.c) keeps that core's timer armed
@@ -44,7 +44,7 @@ static long wake_at(struct bcomp *c, struct bcore *k, uint64_t deadline, cairn_w
 	if (!deadline)
 		return 0;
 	if (deadline <= cairn_cycles())
-		return cairn_asnd_send(c->timer_asnd, 0);	/* past: it wakes at once */
+		return cairn_asnd_send(c->asnd, 0);	/* past: it wakes at once */
 	__atomic_store_n(&c->wake_at, deadline, __ATOMIC_SEQ_CST);
 	boot_timer_lower(k, deadline);
 	if (__atomic_load_n(&k->slice, __ATOMIC_ACQUIRE) &&
@@ -61,7 +61,7 @@ static struct cairn_ret2 gate(cairn_word a, cairn_word b_, cairn_word c_, cairn_
 	long client = boot_iface_client(badge, &fn);
 
 	(void)b_, (void)c_, (void)d;
-	if (client < 0 || !b->c[client].timer_asnd)
+	if (client < 0)
 		return (struct cairn_ret2){ CAIRN_EINVAL, 0 };	/* not a badge we made */
 	if (fn != TIMER_WAKE_AT)
 		return (struct cairn_ret2){ CAIRN_ENOSYS, 0 };
@@ -74,18 +74,7 @@ CAIRN_GATE(boot_timer_entry, gate)
 
 long boot_timer_gate(struct booter *b, unsigned client, unsigned slot, unsigned fn)
 {
-	struct bcomp *c = &b->c[client];
-	long r = 0;
-
-	if (!c->timer_asnd) {
-		r = boot_reserve_slots(b);
-		unsigned s = cairn_slot(&b->a);
-		if (!r)
-			r = cairn_captbl_act_asnd(CAIRN_SLOT_CAPTBL, s, c->rcv);
-		if (!r)
-			c->timer_asnd = s;
-	}
-	return r ? r : boot_iface_gate(b, client, slot, (cairn_word)boot_timer_entry, fn);
+	return boot_iface_gate(b, client, slot, (cairn_word)boot_timer_entry, fn);
 }
 
 int boot_timer_expire(struct booter *b, struct bcore *k)
@@ -96,12 +85,12 @@ int boot_timer_expire(struct booter *b, struct bcore *k)
 	__atomic_store_n(&k->next_wake, BOOT_NEVER, __ATOMIC_SEQ_CST);
 	for (unsigned i = 0; i < b->sd->ncomps; i++) {
 		struct bcomp *c = &b->c[i];
-		if (&b->core[c->sd->core] != k || !c->timer_asnd)
+		if (&b->core[c->sd->core] != k)
 			continue;
 		uint64_t t = __atomic_load_n(&c->wake_at, __ATOMIC_SEQ_CST);
 		if (t && t <= now && __atomic_compare_exchange_n(&c->wake_at, &t, 0, 0, __ATOMIC_SEQ_CST,
 								 __ATOMIC_SEQ_CST)) {
-			cairn_asnd_send(c->timer_asnd, 0);
+			cairn_asnd_send(c->asnd, 0);
 			sent = 1;
 		} else if (t) {
 			boot_timer_lower(k, t);	/* pending, or replaced meanwhile: due on a later pass */

@@ -53,19 +53,16 @@ _Static_assert(CAIRN_SD_COMPS <= 32, "wait: a token bit per component");
 #define CLAIMED	 0xfeu	/* state: a wake took the wait (with its token, one step), and sends */
 #define SENT	 0xffu	/* state: ... and has sent (its activation is taken or pending) */
 
-/* The component whose first thread is tid (only those the booter made wait here), or 0. */
-static struct bcomp *made(struct booter *b, cairn_word tid)
-{
-	for (unsigned i = 0; i < b->sd->ncomps; i++)
-		if (b->c[i].tid == tid && b->c[i].wait_asnd)
-			return &b->c[i];
-	return 0;
-}
-
 /* Whether t's thread schedules threads of its own (events on its endpoint: a wait returns at once). */
 static int schedules(struct booter *b, const struct bcomp *t)
 {
 	return t->sd->subsystem >= 0 || t == b->timer_comp;	/* a nested booter; the RTOS */
+}
+
+/* t's wait taken back (its token left as it is): the state it had, a wake's claim if one came. */
+static uint32_t unpublish(struct bcomp *t)
+{
+	return STATE(__atomic_fetch_and(&t->wait, ~(0xffull << 32), __ATOMIC_SEQ_CST));
 }
 
 /*
@@ -90,26 +87,20 @@ static long block(struct booter *b, unsigned s, struct bcomp *t)
 		/* one step: take the token and leave (learning whether a wake claimed this
 		   wait), or publish the wait (a wake sets the token and claims in one step too) */
 		do
-			nw = (w & bit) ? ((w & TOKENS & ~(uint64_t)bit) | seq) : ((w & TOKENS) | seq | ((uint64_t)(s + 1) << 32));
+			nw = (w & TOKENS & ~(uint64_t)bit) | seq | (w & bit ? 0 : (uint64_t)(s + 1) << 32);
 		while (!__atomic_compare_exchange_n(&t->wait, &w, nw, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
 		if (w & bit) {
 			state = STATE(w);
 			break;
 		}
-		if (__atomic_load_n(&b->c[s].generation, __ATOMIC_SEQ_CST) != gen) {
-			r = CAIRN_ESTALE;
-			w = __atomic_fetch_and(&t->wait, ~(0xffull << 32), __ATOMIC_SEQ_CST);
-			state = STATE(w);
+		long n = __atomic_load_n(&b->c[s].generation, __ATOMIC_SEQ_CST) != gen ? CAIRN_ESTALE
+											 : cairn_rcv_wait(t->rcv);
+		if (n <= 0) {	/* s restarted; or events for it to take, no activation */
+			r = n < 0 ? n : CAIRN_ENOTSUP;
+			state = unpublish(t);
 			break;
 		}
-		long n = cairn_rcv_wait(t->rcv);
-		taken += n > 0 ? (uint64_t)n : 0;
-		if (n <= 0) {
-			r = CAIRN_ENOTSUP;
-			w = __atomic_fetch_and(&t->wait, ~(0xffull << 32), __ATOMIC_SEQ_CST);
-			state = STATE(w);
-			break;
-		}
+		taken += (uint64_t)n;
 		w = __atomic_load_n(&t->wait, __ATOMIC_SEQ_CST);
 	}
 	/* SENT: the claimed activation is among those taken, or pending (then a spurious
@@ -117,7 +108,7 @@ static long block(struct booter *b, unsigned s, struct bcomp *t)
 	taken -= state == SENT && taken;
 	__atomic_exchange_n(&t->wait_stack, 0, __ATOMIC_ACQ_REL);	/* its gate gives it back now */
 	if (taken)
-		cairn_asnd_send(t->wait_asnd, 0);	/* given back: its next wait returns */
+		cairn_asnd_send(t->asnd, 0);	/* given back: its next wait returns */
 	return r;
 }
 
@@ -134,7 +125,7 @@ static long wake(unsigned s, struct bcomp *t)
 	} while (!__atomic_compare_exchange_n(&t->wait, &w, nw, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
 	if (STATE(w) != s + 1)
 		return 0;
-	cairn_asnd_send(t->wait_asnd, 0);
+	cairn_asnd_send(t->asnd, 0);
 	w = nw;		/* this block's claim, if still there, is SENT now */
 	while (SEQ(w) == SEQ(nw) && STATE(w) == CLAIMED &&
 	       !__atomic_compare_exchange_n(&t->wait, &w, WITH(w, SENT), 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
@@ -152,9 +143,9 @@ static struct cairn_ret2 gate(cairn_word a, cairn_word b_, cairn_word c_, cairn_
 	(void)b_, (void)c_, (void)d;
 	if (server < 0)
 		return (struct cairn_ret2){ CAIRN_EINVAL, 0 };	/* not a badge we made */
-	struct bcomp *t = made(b, fn == WAIT_WAKE ? a : tid);
 	if (fn != WAIT_SELF && fn != WAIT_BLOCK && fn != WAIT_WAKE)
 		return (struct cairn_ret2){ CAIRN_ENOSYS, 0 };
+	struct bcomp *t = boot_by_tid(b, fn == WAIT_WAKE ? a : tid);	/* (only threads the booter made) */
 	if (!t)
 		return (struct cairn_ret2){ fn == WAIT_WAKE ? CAIRN_ENOENT : CAIRN_ENOTSUP, 0 };
 	long r = fn == WAIT_SELF ? (long)t->tid : fn == WAIT_BLOCK ? block(b, (unsigned)server, t)
@@ -163,26 +154,9 @@ static struct cairn_ret2 gate(cairn_word a, cairn_word b_, cairn_word c_, cairn_
 }
 CAIRN_GATE(boot_wait_entry, gate)
 
-/*
- * The gate of wait's function fn for client i. The first makes a send to every
- * component's first thread (bcomp.wait_asnd): any may be a server's client.
- */
 long boot_wait_gate(struct booter *b, unsigned client, unsigned slot, unsigned fn)
 {
-	long r = 0;
-
-	for (unsigned i = 0; !r && i < b->sd->ncomps; i++) {
-		struct bcomp *c = &b->c[i];
-		if (c->wait_asnd)
-			continue;
-		r = boot_reserve_slots(b);
-		unsigned s = r ? 0 : cairn_slot(&b->a);
-		if (!r)
-			r = cairn_captbl_act_asnd(CAIRN_SLOT_CAPTBL, s, c->rcv);
-		if (!r)
-			c->wait_asnd = s;
-	}
-	return r ? r : boot_iface_gate(b, client, slot, (cairn_word)boot_wait_entry, fn);
+	return boot_iface_gate(b, client, slot, (cairn_word)boot_wait_entry, fn);
 }
 
 void boot_wait_released(struct booter *b, unsigned i)
@@ -203,7 +177,7 @@ void boot_wait_restarted(struct booter *b, unsigned i)
 {
 	for (unsigned k = 0; k < b->sd->ncomps; k++) {
 		struct bcomp *t = &b->c[k];
-		if (k != i && t->wait_asnd && STATE(__atomic_load_n(&t->wait, __ATOMIC_SEQ_CST)) == i + 1)
+		if (k != i && STATE(__atomic_load_n(&t->wait, __ATOMIC_SEQ_CST)) == i + 1)
 			wake(i, t);	/* it returns into the restarted server: unwound */
 	}
 }

@@ -13,7 +13,7 @@
  *
  * A checkpoint taken between arming and RCV_WAIT resumes the thread into a wait with
  * nothing armed: the booter gives each resumed thread one activation for it
- * (lib/libboot/persist.c wake_resumed). `nap_gap` (ticks; 0: none) spins that long
+ * (lib/libboot/persist.c restore). `nap_gap` (ticks; 0: none) spins that long
  * there, within the nap, so that checkpoints land in that window often (the peer's
  * `gap_us`): without the activation, the resumes that do would sleep for ever.
  */
